@@ -1,0 +1,89 @@
+# tether: a plain Makefile with pkg-config. `make` builds build/tether and build/kubesim.
+PKGS      := libgit2 libcjson libcurl yaml-0.1 openssl
+SIM_PKGS  := libmicrohttpd libcjson yaml-0.1 openssl
+HTTP_PKGS := libmicrohttpd
+BUILD     ?= build
+
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Iinclude -pthread
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+BUILD   := build/san
+endif
+
+have_pkgs = $(shell pkg-config --exists $(1) 2>/dev/null && echo yes)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(HTTP_PKGS) 2>/dev/null)
+LIBS       = $(shell pkg-config --libs $(PKGS) $(HTTP_PKGS) 2>/dev/null) -lm
+SIM_CFLAGS = $(shell pkg-config --cflags $(SIM_PKGS) 2>/dev/null)
+SIM_LIBS   = $(shell pkg-config --libs $(SIM_PKGS) 2>/dev/null) -lm
+
+AGENT_SRC  := $(sort $(shell find agent -name '*.c'))
+AGENT_MAIN := agent/cli/main.c
+AGENT_LIB  := $(filter-out $(AGENT_MAIN),$(AGENT_SRC))
+SIM_SRC    := $(sort $(wildcard tests/kubesim/*.c))
+SIM_MAIN   := tests/kubesim/main.c
+SIM_LIB    := $(filter-out $(SIM_MAIN),$(SIM_SRC))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+SIMUNIT_SRC:= $(sort $(wildcard tests/kubesim/unit/test_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+AGENT_LIB_OBJ := $(call obj,$(AGENT_LIB))
+SIM_LIB_OBJ   := $(call obj,$(SIM_LIB))
+UNIT_BIN      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+SIMUNIT_BIN   := $(patsubst tests/kubesim/unit/%.c,$(BUILD)/tests/kubesim_%,$(SIMUNIT_SRC))
+
+.PHONY: all deps test unit e2e demo bench clean format
+all: $(BUILD)/tether $(BUILD)/kubesim
+
+$(BUILD)/obj/agent/%.o: agent/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SIM_CFLAGS) -Itests/kubesim -MMD -MP -c $< -o $@
+
+$(BUILD)/libtether.a: $(AGENT_LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(BUILD)/libkubesim.a: $(SIM_LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/tether: $(call obj,$(AGENT_MAIN)) $(BUILD)/libtether.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
+$(BUILD)/kubesim: $(call obj,$(SIM_MAIN)) $(BUILD)/libkubesim.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(SIM_LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libtether.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LIBS) -lcmocka
+$(BUILD)/tests/kubesim_test_%: tests/kubesim/unit/test_%.c $(BUILD)/libkubesim.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SIM_CFLAGS) -Itests/kubesim -o $@ $^ $(SIM_LIBS) -lcmocka
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Installs whatever is missing, from Debian's packages (sudo when not root).
+deps:
+	@tests/deps.sh
+
+unit: all $(UNIT_BIN) $(SIMUNIT_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(SIMUNIT_BIN)
+	@tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@examples/demo/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@for b in tests/bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
+
+format:
+	clang-format -i $(AGENT_SRC) $(SIM_SRC) include/*.h tests/kubesim/*.h
+
+clean:
+	rm -rf build

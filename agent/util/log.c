@@ -1,0 +1,88 @@
+/* log: logfmt or JSON lines on stderr. Callers must never pass secrets. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "util.h"
+
+static enum log_format log_fmt = LOG_LOGFMT;
+static enum log_level log_min = LOG_INFO;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *level_names[] = {"debug", "info", "warn", "error"};
+
+void log_configure(enum log_format fmt, enum log_level min_level)
+{
+	log_fmt = fmt;
+	log_min = min_level;
+}
+
+static void put_value(struct buf *b, const char *v)
+{
+	bool quote = log_fmt == LOG_JSON || !*v || strpbrk(v, " =\"\t\n\\") != NULL;
+
+	if (!quote) {
+		buf_puts(b, v);
+		return;
+	}
+	buf_puts(b, "\"");
+	for (const char *p = v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_puts(b, "\\n");
+		else if ((unsigned char)*p < 0x20)
+			buf_printf(b, "\\u%04x", *p);
+		else
+			buf_append(b, p, 1);
+	}
+	buf_puts(b, "\"");
+}
+
+static void put_pair(struct buf *b, const char *k, const char *v, bool first)
+{
+	if (log_fmt == LOG_JSON) {
+		buf_puts(b, first ? "{" : ",");
+		put_value(b, k);
+		buf_puts(b, ":");
+	} else {
+		if (!first)
+			buf_puts(b, " ");
+		buf_puts(b, k);
+		buf_puts(b, "=");
+	}
+	put_value(b, v ? v : "");
+}
+
+void log_kv(enum log_level level, const char *msg, ...)
+{
+	char ts[32];
+	struct buf b;
+	struct tm tm;
+	time_t t = time(NULL);
+	const char *k;
+	va_list ap;
+
+	if (level < log_min)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	buf_init(&b, 1 << 20);
+	put_pair(&b, "time", ts, true);
+	put_pair(&b, "level", level_names[level], false);
+	put_pair(&b, "msg", msg, false);
+	va_start(ap, msg);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		const char *v = va_arg(ap, const char *);
+		put_pair(&b, k, v, false);
+	}
+	va_end(ap);
+	buf_puts(&b, log_fmt == LOG_JSON ? "}\n" : "\n");
+	pthread_mutex_lock(&log_lock);
+	fwrite(b.data, 1, b.len, stderr);
+	fflush(stderr);
+	pthread_mutex_unlock(&log_lock);
+	buf_dispose(&b);
+}

@@ -1,0 +1,161 @@
+/*
+ * kube: the Kubernetes API client. kubeconfig loading with kubectl's rules, auth
+ * (tokens, client certificates, exec credential plugins, in-cluster service account),
+ * discovery, and requests over libcurl's multi interface: connections reused,
+ * bounded parallelism, retries with backoff on 429/5xx/connection errors honouring
+ * Retry-After, a timeout on every request. Nothing here knows about Git or apps.
+ * Tokens and client keys never reach a log line or an error message.
+ */
+#ifndef TETHER_KUBE_H
+#define TETHER_KUBE_H
+
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+
+#include "util.h"
+
+/* ---- kubeconfig -------------------------------------------------------- */
+
+struct kube_exec {
+	char *command;
+	struct strlist args;
+	struct strlist env; /* "NAME=value" */
+	char *api_version;  /* client.authentication.k8s.io/v1 or v1beta1 */
+};
+
+/* Resolved connection settings for one context. */
+struct kube_config {
+	char *server;          /* https://host:port */
+	char *namespace;       /* context namespace, "default" when unset */
+	char *context;         /* context name, NULL in-cluster */
+	char *ca_file;         /* CA bundle file, or */
+	char *ca_data;         /* PEM (decoded from certificate-authority-data) */
+	bool insecure;         /* insecure-skip-tls-verify: only when set */
+	char *token;           /* bearer token, or */
+	char *token_file;      /* read at each connection setup, re-read when it rotates */
+	char *cert_file, *key_file; /* client certificate, or */
+	char *cert_data, *key_data; /* PEM data */
+	char *username, *password;  /* basic auth */
+	struct kube_exec *exec;     /* exec credential plugin */
+	char *tls_server_name;
+	char *proxy_url;
+};
+
+/*
+ * kubectl's rules: explicit path (--kubeconfig) wins; else KUBECONFIG, a ':' list of
+ * files merged first-wins per key; else ~/.kube/config; else the in-cluster service
+ * account (KUBERNETES_SERVICE_HOST/PORT, /var/run/secrets/kubernetes.io/serviceaccount).
+ * context NULL means current-context. Errors name the file.
+ */
+int kube_config_load(struct kube_config **out, const char *path, const char *context,
+		     struct err *e);
+void kube_config_free(struct kube_config *c);
+
+/* ---- client -------------------------------------------------------------- */
+
+struct kube;
+
+struct kube_opts {
+	int parallel;        /* concurrent transfers, default 16 */
+	int timeout_ms;      /* per request, default 30000 */
+	int retries;         /* default 5 */
+	const char *user_agent; /* default "tether/VERSION" */
+};
+
+int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube_opts *opts,
+	     struct err *e);
+void kube_free(struct kube *k);
+
+/* Request counters, for -o json and benchmarks. */
+struct kube_stats {
+	long requests, retries, gets, lists, patches, posts, puts, deletes, watches;
+};
+void kube_get_stats(const struct kube *k, struct kube_stats *out);
+
+/* A resource type from discovery. */
+struct kube_resource {
+	char *group;    /* "" for core */
+	char *version;
+	char *kind;
+	char *resource; /* plural, e.g. "deployments" */
+	bool namespaced;
+	bool has_status;
+};
+
+/* Resolves apiVersion + kind through discovery (cached for the client's life; one
+ * refresh when a kind is unknown, for CRDs created meanwhile). TE_NOTFOUND when the
+ * server does not serve it ("no kind Foo in example.com/v1"). */
+int kube_resolve(struct kube *k, const char *api_version, const char *kind,
+		 const struct kube_resource **out, struct err *e);
+/* Forgets discovery (after creating CRDs). */
+void kube_invalidate_discovery(struct kube *k);
+
+/* Builds "/apis/apps/v1/namespaces/ns/deployments/name[/sub]" (name, ns, sub may be NULL). */
+char *kube_path(const struct kube_resource *r, const char *ns, const char *name, const char *sub);
+
+/* ---- requests -------------------------------------------------------------- */
+
+/* One request. The caller fills the top part; kube_run fills the rest. */
+struct kube_req {
+	const char *method;       /* GET POST PUT PATCH DELETE */
+	char *path;               /* owned: path and query, e.g. "/api/v1/namespaces?limit=500" */
+	const char *content_type; /* for bodies; NULL means application/json */
+	char *body;               /* owned, may be NULL */
+	void *user;               /* caller's pointer */
+
+	long status;              /* HTTP status, 0 when no response */
+	cJSON *resp;              /* owned: parsed JSON response (NULL if none or not JSON) */
+	struct err err;           /* set when the request failed (transport, or status >= 400
+				     with the server's Status message: "deployments.apps \"web\"
+				     is invalid: ...") */
+};
+
+void kube_req_dispose(struct kube_req *r);
+
+/*
+ * Runs n requests with the client's bound on parallelism, retrying 429, 5xx and
+ * connection errors with backoff. done (may be NULL) is called as each request
+ * finishes, on the calling thread. Returns 0 when every request got a response
+ * (whatever its status), TE_UNREACHABLE when some could not reach the server.
+ */
+int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
+	     void (*done)(struct kube_req *r, void *ctx), void *ctx);
+
+/* Convenience wrappers over kube_run for one request. Status >= 400 becomes an error:
+ * 404 TE_NOTFOUND, 409 TE_CONFLICT, other 4xx TE_REJECTED, 5xx/transport TE_UNREACHABLE. */
+int kube_get(struct kube *k, const struct kube_resource *r, const char *ns, const char *name,
+	     cJSON **out, struct err *e);
+/* Lists all pages (limit/continue). ns NULL lists across namespaces; selector may be NULL.
+ * The result is the List object with every item. */
+int kube_list(struct kube *k, const struct kube_resource *r, const char *ns,
+	      const char *label_selector, cJSON **out, struct err *e);
+
+/* Server-side apply of obj (application/apply-patch+yaml, sent as JSON). */
+struct kube_apply_opts {
+	const char *field_manager; /* "tether" */
+	bool force;
+	bool dry_run;
+};
+/* Fills req to apply obj; the caller runs it with kube_run (for parallel batches). */
+int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const char *ns,
+		   const cJSON *obj, const struct kube_apply_opts *o);
+int kube_apply(struct kube *k, const struct kube_resource *r, const char *ns, const cJSON *obj,
+	       const struct kube_apply_opts *o, cJSON **out, struct err *e);
+/* DELETE with propagationPolicy (NULL = Background). */
+int kube_req_delete(struct kube_req *req, const struct kube_resource *r, const char *ns,
+		    const char *name, const char *propagation);
+int kube_delete(struct kube *k, const struct kube_resource *r, const char *ns, const char *name,
+		struct err *e);
+
+/*
+ * Watches a resource type from resource_version (NULL: current state first as ADDED
+ * events, like a LIST then WATCH). cb gets "ADDED", "MODIFIED", "DELETED" or
+ * "BOOKMARK" with the object; returning non-zero stops the watch. Returns 0 when cb
+ * stopped it, 1 when deadline_ms (monotonic, now_ms()) passed, negative on error.
+ * Reconnects from the last seen resourceVersion when the server closes the stream.
+ */
+int kube_watch(struct kube *k, const struct kube_resource *r, const char *ns,
+	       const char *label_selector, const char *resource_version, int64_t deadline_ms,
+	       int (*cb)(const char *type, const cJSON *obj, void *ctx), void *ctx, struct err *e);
+
+#endif

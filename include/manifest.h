@@ -1,0 +1,79 @@
+/*
+ * manifest: YAML and JSON documents to cJSON objects with their origin (file, line,
+ * column), object identity, and the rendering of a directory tree into an object set.
+ * Everything here is local: nothing talks to a cluster.
+ */
+#ifndef TETHER_MANIFEST_H
+#define TETHER_MANIFEST_H
+
+#include <cjson/cJSON.h>
+
+#include "util.h"
+#include "vfs.h"
+
+/* Limits on untrusted input. */
+#define MANIFEST_MAX_FILE ((size_t)4 << 20)  /* one file */
+#define MANIFEST_MAX_DEPTH 100               /* nesting */
+#define MANIFEST_MAX_ALIAS_NODES 100000      /* nodes produced through aliases, per file */
+
+/* One rendered object. Identity is group, kind, namespace, name (not version). */
+struct object {
+	cJSON *body;        /* owned */
+	char *api_version;  /* "apps/v1" */
+	char *group;        /* "" for the core group */
+	char *kind;
+	char *ns;           /* NULL until known; cluster-scoped objects keep NULL */
+	char *name;
+	char *file;         /* origin, relative to the repository root */
+	int line, col;      /* 1-based position of the document start */
+};
+
+struct object_set {
+	struct object *items;
+	size_t n, cap;
+};
+
+void object_set_init(struct object_set *s);
+void object_set_dispose(struct object_set *s);
+/* Takes ownership of body; fills identity from it. TE_INPUT if apiVersion, kind or
+ * metadata.name is missing (message names file:line:col). */
+int object_set_add(struct object_set *s, cJSON *body, const char *file, int line, int col,
+		   struct err *e);
+/* "apps/Deployment/ns/name" style identity key; owned by caller. */
+char *object_key(const struct object *o);
+/* "deployment.apps/web" or "configmap/settings", as kubectl prints it; owned. */
+char *object_display(const struct object *o);
+
+/*
+ * Parses one file's YAML (multi-document; empty documents skipped) or JSON into
+ * objects. Errors name file:line:col: syntax errors, invalid UTF-8, nesting deeper
+ * than MANIFEST_MAX_DEPTH, alias expansion beyond MANIFEST_MAX_ALIAS_NODES, a
+ * document that is not a mapping or lacks apiVersion, kind or metadata.name.
+ * A "kind: List" document contributes its items.
+ */
+int manifest_parse(struct object_set *s, const char *file, const char *data, size_t len,
+		   struct err *e);
+
+/* YAML (one document) to cJSON, for configuration files and kustomize inputs. */
+int yaml_to_json(const char *file, const char *data, size_t len, cJSON **out, struct err *e);
+
+/*
+ * Renders path (a directory or file) of a vfs: a kustomization when the directory
+ * holds kustomization.yaml/.yml/Kustomization, otherwise every .yaml, .yml and .json
+ * below it, recursively, in sorted path order. Then checks the whole set: the same
+ * identity twice is TE_INPUT naming both origins.
+ */
+int manifest_render(struct vfs *v, const char *path, struct object_set *out, struct err *e);
+
+/* Kustomize build of the directory dir (see agent/manifest/kustomize.c). */
+int kustomize_build(struct vfs *v, const char *dir, struct object_set *out, struct err *e);
+
+/* Fails with TE_INPUT naming both origins when two objects share an identity. */
+int object_set_check_unique(const struct object_set *s, struct err *e);
+
+/* Writes objects as a multi-document YAML stream (for `tether render`). */
+int manifest_write_yaml(const struct object_set *s, struct buf *out, struct err *e);
+/* One cJSON value as YAML (block style, keys in their order), for diffs. */
+int json_to_yaml(const cJSON *v, struct buf *out, struct err *e);
+
+#endif

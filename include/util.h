@@ -1,0 +1,101 @@
+/*
+ * util: the small pieces every module shares: a capped growable buffer, an error
+ * record (first, most specific message wins), durations and hashing.
+ * Nothing here knows about Git, YAML or Kubernetes.
+ */
+#ifndef TETHER_UTIL_H
+#define TETHER_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Error codes. Functions that can fail return 0 or one of these (negative). */
+enum {
+	TE_OK = 0,
+	TE_FAIL = -1,        /* generic failure */
+	TE_INPUT = -2,       /* bad input: flags, configuration, manifests (exit 2) */
+	TE_UNREACHABLE = -3, /* Git or the cluster could not be reached (exit 3) */
+	TE_NOTFOUND = -4,    /* object or ref does not exist */
+	TE_CONFLICT = -5,    /* 409 from the server, rejected push */
+	TE_NOMEM = -6,       /* allocation failed or a size cap was hit */
+	TE_ROLLOUT = -7,     /* applied, but a rollout failed or timed out (exit 1) */
+	TE_REJECTED = -8,    /* the server rejected an object (4xx other than 404/409) */
+};
+
+/*
+ * An error record. The first message set wins; err_prefix adds context on the way up
+ * ("fetch origin: authentication required").
+ */
+struct err {
+	int code;
+	char msg[2048];
+};
+
+void err_clear(struct err *e);
+/* Records code and message if no message is recorded yet; returns code. */
+int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prepends "context: " to the recorded message; returns the recorded code. */
+int err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Maps an error code to the process exit code documented in the README. */
+int err_exit_code(int code);
+
+/*
+ * A growable byte buffer with a hard cap. data is always NUL-terminated (the NUL
+ * is not counted in len). Appending past max fails with TE_NOMEM and leaves the
+ * buffer as it was.
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+#define BUF_DEFAULT_MAX ((size_t)64 << 20)
+
+void buf_init(struct buf *b, size_t max);
+void buf_dispose(struct buf *b);
+void buf_reset(struct buf *b);
+int buf_append(struct buf *b, const void *data, size_t len);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Hands the memory to the caller (NUL-terminated, never NULL) and resets b. */
+char *buf_detach(struct buf *b);
+
+/* A list of owned strings. */
+struct strlist {
+	char **items;
+	size_t n;
+	size_t cap;
+};
+
+void strlist_init(struct strlist *l);
+void strlist_dispose(struct strlist *l);
+int strlist_add(struct strlist *l, const char *s);
+int strlist_add_owned(struct strlist *l, char *s);
+void strlist_sort(struct strlist *l);
+bool strlist_contains(const struct strlist *l, const char *s);
+
+/* Durations: "90s", "5m", "1h30m", "250ms", plain seconds "30". */
+int duration_parse(const char *s, int64_t *out_ms, struct err *e);
+/* Monotonic clock in milliseconds. */
+int64_t now_ms(void);
+
+/* Hex SHA-256 of data (65 bytes with the NUL). */
+void sha256_hex(const void *data, size_t len, char out[65]);
+/* Hex HMAC-SHA256 of data under key (65 bytes with the NUL). */
+void hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t len, char out[65]);
+/* Constant-time comparison of two strings. */
+bool str_equal_ct(const char *a, const char *b);
+
+char *xstrdup(const char *s);  /* strdup that accepts NULL */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool str_has_suffix(const char *s, const char *suffix);
+
+/* Reads a whole file into b (capped by b->max). */
+int file_read(const char *path, struct buf *b, struct err *e);
+
+#endif

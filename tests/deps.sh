@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing tether need, only when missing.
+set -euo pipefail
+need=()
+pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || need+=("$1"); }
+for p in build-essential pkg-config git jq curl openssl ca-certificates openssh-client \
+         libgit2-dev libyaml-dev libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev \
+         libssl-dev libcmocka-dev; do
+  pkg "$p"
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "installing: ${need[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,87 @@
+/* Unit tests for util: buffer caps, error records, durations, hashing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+static void test_buf_cap(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	assert_int_equal(buf_puts(&b, "12345678"), 0);
+	assert_int_equal(buf_puts(&b, "9"), TE_NOMEM);
+	assert_int_equal(b.len, 8);
+	assert_string_equal(b.data, "12345678");
+	buf_dispose(&b);
+}
+
+static void test_buf_printf(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	assert_int_equal(buf_printf(&b, "%s=%d", "x", 42), 0);
+	assert_int_equal(buf_printf(&b, ",%s", "y"), 0);
+	assert_string_equal(b.data, "x=42,y");
+	buf_dispose(&b);
+}
+
+static void test_err_first_wins(void **state)
+{
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(err_set(&e, TE_INPUT, "bad %s", "thing"), TE_INPUT);
+	err_set(&e, TE_FAIL, "later message");
+	err_prefix(&e, "load %s", "f.yaml");
+	assert_string_equal(e.msg, "load f.yaml: bad thing");
+	assert_int_equal(e.code, TE_INPUT);
+	assert_int_equal(err_exit_code(e.code), 2);
+	assert_int_equal(err_exit_code(TE_UNREACHABLE), 3);
+}
+
+static void test_duration(void **state)
+{
+	struct err e;
+	int64_t ms;
+
+	err_clear(&e);
+	assert_int_equal(duration_parse("1h30m", &ms, &e), 0);
+	assert_int_equal(ms, 5400000);
+	assert_int_equal(duration_parse("250ms", &ms, &e), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(duration_parse("30", &ms, &e), 0);
+	assert_int_equal(ms, 30000);
+	assert_int_equal(duration_parse("5x", &ms, &e), TE_INPUT);
+}
+
+static void test_hmac(void **state)
+{
+	char out[65];
+
+	/* RFC 4231 test case 2 */
+	hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28, out);
+	assert_string_equal(out, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	sha256_hex("abc", 3, out);
+	assert_string_equal(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_true(str_equal_ct("abc", "abc"));
+	assert_false(str_equal_ct("abc", "abd"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_buf_printf),
+		cmocka_unit_test(test_err_first_wins),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_hmac),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
