@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# `make demo`: the whole story on loopback, in a temporary directory.
+# kubesim (our API-server emulator) plays the cluster, a git daemon plays the Git host,
+# and tether keeps the one in step with the other:
+#   v1 -> sync -> revision 1; v2 -> sync -> revision 2; v3 with an image that cannot be
+#   pulled -> sync fails and names the image; git revert v3 and v2 -> sync -> the cluster
+#   is back on v1's ReplicaSet (reused, not recreated).
+# Everything it starts is stopped on exit. Exits 0 when the story went as told.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$ROOT/tests/e2e/lib.sh" # fresh temp dir and HOME, kubesim_start, gitd_start, cleanup
+
+if [ -t 1 ]; then B=$'\033[1m' D=$'\033[2m' N=$'\033[0m'; else B='' D='' N=''; fi
+section() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
+say() { printf '%s\n' "$*"; }
+# show CMD...: prints the command as a user would type it, then runs it.
+show() { printf '%s$ %s%s\n' "$D" "$*" "$N"; "$@"; }
+die() { printf '\n%sdemo stopped: %s%s\n' "$B" "$*" "$N"; exit 1; }
+
+[ -x "$TETHER" ] && [ -x "$KUBESIM" ] || die "build first: make all"
+has_cmd() { "$TETHER" --help 2>&1 | grep -Eq "^ +$1( |$)"; }
+
+section "Setting up: a cluster (kubesim) and a Git host (git daemon) on 127.0.0.1"
+kubesim_start --pod-ready-ms 300 --fail-images 'registry.invalid/*' || die "kubesim did not start"
+say "cluster:  $KUBESIM_URL (kubeconfig $KUBECONFIG)"
+gitd_start || die "git daemon did not start"
+WORK=$(git_repo shop)
+REPO_URL=$GIT_BASE_URL/shop.git
+say "git host: $REPO_URL"
+
+# manifests IMAGE MESSAGE: writes the app's manifests for one version.
+manifests() {
+  mkdir -p "$WORK/deploy"
+  cat >"$WORK/deploy/web.yaml" <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: 2
+  progressDeadlineSeconds: 8
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: $1
+        ports:
+        - containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: default
+spec:
+  selector:
+    app: web
+  ports:
+  - port: 80
+EOF
+  cat >"$WORK/deploy/settings.yaml" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-settings
+  namespace: default
+data:
+  greeting: "$2"
+EOF
+}
+commit() { # message
+  git -C "$WORK" add -A && git -C "$WORK" commit -q -m "$1" && git -C "$WORK" push -q origin HEAD:main
+  say "${D}pushed $(git -C "$WORK" log --oneline -1)${N}"
+}
+sync() { show "$TETHER" sync --repo "$REPO_URL" --path deploy --app shop --timeout 60s; }
+history() {
+  show kubectl rollout history deployment/web
+  show kubectl get replicasets -l app=web \
+    -o custom-columns='REPLICASET:.metadata.name,REVISION:.metadata.annotations.deployment\.kubernetes\.io/revision,DESIRED:.spec.replicas,READY:.status.readyReplicas,IMAGE:.spec.template.spec.containers[0].image'
+}
+rs_of_revision() {
+  kubectl get rs -l app=web -o json | jq -r --arg r "$1" \
+    '.items[] | select(.metadata.annotations["deployment.kubernetes.io/revision"]==$r) | .metadata.name'
+}
+
+section "v1: the first version, synced"
+manifests nginx:1.25 "hello from v1"
+commit "v1: web on nginx 1.25"
+sync || die "the first sync failed"
+history
+RS_V1=$(rs_of_revision 1)
+[ -n "$RS_V1" ] || die "no ReplicaSet at revision 1"
+
+section "v2: a new image; the sync makes revision 2"
+manifests nginx:1.26 "hello from v2"
+commit "v2: nginx 1.26"
+sync || die "the second sync failed"
+history
+[ -n "$(rs_of_revision 2)" ] || die "no ReplicaSet at revision 2"
+
+section "v3: an image that does not exist; the sync fails and says why"
+manifests registry.invalid/nginx:9.9 "hello from v3"
+commit "v3: nginx from a registry that does not exist"
+sync >"$T/v3.out" 2>&1
+rc=$?
+cat "$T/v3.out"
+say "${D}(exit status $rc)${N}"
+[ "$rc" -eq 1 ] || die "the failing rollout should exit 1, not $rc"
+grep -q 'registry.invalid/nginx:9.9' "$T/v3.out" || die "the failure should name the image"
+say "The old pods keep serving while the new one cannot pull its image:"
+show kubectl get pods -l app=web
+
+section "Rollback the Git way: git revert v3 and v2, then sync"
+show git -C "$WORK" revert --no-edit HEAD HEAD~1 | sed 's/^/  /'
+git -C "$WORK" push -q origin HEAD:main
+show git -C "$WORK" log --oneline
+sync || die "the sync of the reverts failed"
+history
+[ "$(kubectl get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}')" = nginx:1.25 ] ||
+  die "the deployment should run nginx:1.25 again"
+NOW=$(kubectl get deploy web -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')
+[ "$(rs_of_revision "$NOW")" = "$RS_V1" ] || die "v1's ReplicaSet $RS_V1 should be the current revision"
+say "v1's ReplicaSet $RS_V1 is back in service as revision $NOW: no new ReplicaSet was made."
+
+if has_cmd history; then
+  section "tether history: every revision joined with the commit that made it"
+  show "$TETHER" history --repo "$REPO_URL" --app shop
+fi
+
+section "Done"
+say "Everything ran on 127.0.0.1 in $T and is being stopped now."
+exit 0
