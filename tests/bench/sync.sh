@@ -18,83 +18,23 @@ APP=bench
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (Debian package 'time')"; exit 1; }
 
 # ---- the repository ----------------------------------------------------------------------
-gen_repo() {
-  local dir=$1/apps n i ns
-  mkdir -p "$dir"
-  for n in $(seq -w 1 "$NS_COUNT"); do
-    printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench-%s\n  labels:\n    bench: "yes"\n---\n' "$n"
-  done >"$dir/00-namespaces.yaml"
-  for n in $(seq -w 1 "$NS_COUNT"); do
-    ns=bench-$n
-    mkdir -p "$dir/$ns"
-    for i in $(seq -w 1 "$PER_KIND"); do
-      cat <<EOF
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app-$i
-  namespace: $ns
-  labels:
-    bench: "yes"
-    app: app-$i
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app: app-$i
-  template:
-    metadata:
-      labels:
-        app: app-$i
-    spec:
-      containers:
-      - name: app
-        image: nginx:1.25
-        ports:
-        - containerPort: 8080
-        env:
-        - name: INDEX
-          value: "$i"
----
-EOF
-    done >"$dir/$ns/deployments.yaml"
-    for i in $(seq -w 1 "$PER_KIND"); do
-      cat <<EOF
-apiVersion: v1
-kind: Service
-metadata:
-  name: app-$i
-  namespace: $ns
-  labels:
-    bench: "yes"
-spec:
-  selector:
-    app: app-$i
-  ports:
-  - name: http
-    port: 80
-    targetPort: 8080
----
-EOF
-    done >"$dir/$ns/services.yaml"
-    for i in $(seq -w 1 "$PER_KIND"); do
-      cat <<EOF
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: config-$i
-  namespace: $ns
-  labels:
-    bench: "yes"
-data:
-  index: "$i"
-  settings.yaml: |
-    level: info
-    name: app-$i
----
-EOF
-    done >"$dir/$ns/configmaps.yaml"
-  done
+gen_repo() { # one awk run writes every file (a shell loop of heredocs takes seconds)
+  mkdir -p "$1/apps"
+  awk -v dir="$1/apps" -v nns="$NS_COUNT" -v per="$PER_KIND" 'BEGIN {
+    for (n = 1; n <= nns; n++) {
+      ns = sprintf("bench-%02d", n)
+      printf "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n  labels:\n    bench: \"yes\"\n---\n", ns > (dir "/00-namespaces.yaml")
+      system("mkdir -p " dir "/" ns)
+      d = dir "/" ns "/deployments.yaml"; s = dir "/" ns "/services.yaml"; c = dir "/" ns "/configmaps.yaml"
+      for (i = 1; i <= per; i++) {
+        a = sprintf("app-%02d", i)
+        printf "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  namespace: %s\n  labels:\n    bench: \"yes\"\n    app: %s\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: %s\n  template:\n    metadata:\n      labels:\n        app: %s\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.25\n        ports:\n        - containerPort: 8080\n        env:\n        - name: INDEX\n          value: \"%d\"\n---\n", a, ns, a, a, a, i > d
+        printf "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: %s\n  labels:\n    bench: \"yes\"\nspec:\n  selector:\n    app: %s\n  ports:\n  - name: http\n    port: 80\n    targetPort: 8080\n---\n", a, ns, a > s
+        printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-%02d\n  namespace: %s\n  labels:\n    bench: \"yes\"\ndata:\n  index: \"%d\"\n  settings.yaml: |\n    level: info\n    name: %s\n---\n", i, ns, i, a > c
+      }
+      close(d); close(s); close(c)
+    }
+  }'
 }
 
 REPO=$T/repo
