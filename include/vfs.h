@@ -39,9 +39,14 @@ int vfs_open_dir(struct vfs **out, const char *root, struct err *e);
 int vfs_join(char **out, const char *base, const char *rel, struct err *e);
 
 /* Follows symlinks inside the root; the resolved path is owned by the caller.
- * A symlink leading outside the root is TE_INPUT ("x.yaml: symlink leaves the repository"). */
+ * A symlink leading outside the root is TE_INPUT ("x.yaml: symlink leaves the repository").
+ * A missing path (or dangling link) is not an error: type is VFS_NONE. */
 int vfs_resolve(struct vfs *v, const char *path, char **resolved, enum vfs_type *type, struct err *e);
+/* Type after following symlinks; VFS_NONE (and 0) when nothing is there. */
 int vfs_stat(struct vfs *v, const char *path, enum vfs_type *type, struct err *e);
+/* Type of path without following a final symlink (VFS_LINK for one). */
+int vfs_lstat(struct vfs *v, const char *path, enum vfs_type *type, struct err *e);
+/* Follows symlinks; TE_NOTFOUND when absent, TE_INPUT when larger than max. */
 int vfs_read(struct vfs *v, const char *path, size_t max, struct buf *out, struct err *e);
 /* Sorted names of a directory's entries. */
 int vfs_list(struct vfs *v, const char *dir, struct strlist *names, struct err *e);

@@ -1,0 +1,573 @@
+/*
+ * yaml: libyaml's event stream to cJSON, one document at a time, keeping where each
+ * container started so errors can name file:line:col. The input is untrusted, so this
+ * bounds nesting depth and the nodes produced through aliases (a "billion laughs"
+ * file fails after MANIFEST_MAX_ALIAS_NODES copies instead of eating memory), and
+ * rejects duplicate keys as go-yaml does. It must not know about Kubernetes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "keyset.h"
+#include "manifest.h"
+#include "manifest_int.h"
+
+struct frame {
+	cJSON *node;
+	char *key; /* pending key of a mapping, NULL when a key comes next */
+	bool key_merge;
+	int key_line, key_col;
+	char *anchor;
+	size_t count_start;
+	struct keyset keys;
+};
+
+struct anchor {
+	char *name;
+	const cJSON *node;
+	size_t count; /* nodes in the subtree, aliases expanded */
+};
+
+struct builder {
+	const char *file;
+	struct frame *stack;
+	size_t depth, stack_cap;
+	struct anchor *anchors;
+	size_t nanchors, anchors_cap;
+	cJSON *orphans; /* anchored nodes the tree does not hold (merge sources, keys) */
+	size_t count, alias_count;
+	struct yaml_doc doc;
+	size_t pos_cap;
+	struct err *e;
+};
+
+/* Positions are kept for the root, a List's items array and the items. */
+#define POS_DEPTH 3
+
+static int b_error(struct builder *b, const yaml_mark_t *m, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int b_error(struct builder *b, const yaml_mark_t *m, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return err_set(b->e, code, "%s:%zu:%zu: %s", b->file, m->line + 1, m->column + 1, msg);
+}
+
+static void doc_reset(struct builder *b)
+{
+	while (b->depth) {
+		struct frame *f = &b->stack[--b->depth];
+		cJSON_Delete(f->node);
+		free(f->key);
+		free(f->anchor);
+		keyset_dispose(&f->keys);
+	}
+	for (size_t i = 0; i < b->nanchors; i++)
+		free(b->anchors[i].name);
+	b->nanchors = 0;
+	cJSON_Delete(b->orphans);
+	b->orphans = NULL;
+	cJSON_Delete(b->doc.root);
+	b->doc.root = NULL;
+	b->doc.npos = 0;
+	b->doc.line = b->doc.col = 1;
+	b->count = b->alias_count = 0;
+}
+
+static int remember_pos(struct builder *b, const cJSON *node, const yaml_mark_t *m)
+{
+	if (b->doc.npos == b->pos_cap) {
+		size_t cap = b->pos_cap ? b->pos_cap * 2 : 16;
+		struct yaml_pos *p = realloc(b->doc.pos, cap * sizeof(*p));
+		if (!p)
+			return err_set(b->e, TE_NOMEM, "out of memory");
+		b->doc.pos = p;
+		b->pos_cap = cap;
+	}
+	b->doc.pos[b->doc.npos].node = node;
+	b->doc.pos[b->doc.npos].line = (int)m->line + 1;
+	b->doc.pos[b->doc.npos].col = (int)m->column + 1;
+	b->doc.npos++;
+	return 0;
+}
+
+static int add_anchor(struct builder *b, const char *name, const cJSON *node, size_t count)
+{
+	if (b->nanchors == b->anchors_cap) {
+		size_t cap = b->anchors_cap ? b->anchors_cap * 2 : 8;
+		struct anchor *p = realloc(b->anchors, cap * sizeof(*p));
+		if (!p)
+			return err_set(b->e, TE_NOMEM, "out of memory");
+		b->anchors = p;
+		b->anchors_cap = cap;
+	}
+	b->anchors[b->nanchors].name = strdup(name);
+	if (!b->anchors[b->nanchors].name)
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	b->anchors[b->nanchors].node = node;
+	b->anchors[b->nanchors].count = count;
+	b->nanchors++;
+	return 0;
+}
+
+static const struct anchor *find_anchor(struct builder *b, const char *name)
+{
+	/* A redefined anchor means its latest definition. */
+	for (size_t i = b->nanchors; i-- > 0;)
+		if (strcmp(b->anchors[i].name, name) == 0)
+			return &b->anchors[i];
+	return NULL;
+}
+
+static int keep_orphan(struct builder *b, cJSON *node)
+{
+	if (!b->orphans && !(b->orphans = cJSON_CreateArray())) {
+		cJSON_Delete(node);
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	}
+	cJSON_AddItemToArray(b->orphans, node);
+	return 0;
+}
+
+static void format_number(double d, char *out, size_t n)
+{
+	if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+		snprintf(out, n, "%lld", (long long)d);
+	else
+		snprintf(out, n, "%.17g", d);
+}
+
+static bool scalar_is_plain(const yaml_event_t *ev)
+{
+	const char *tag = (const char *)ev->data.scalar.tag;
+
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	return !tag || (strcmp(tag, "!") != 0 && strcmp(tag, YAML_STR_TAG) != 0 &&
+			strcmp(tag, "tag:yaml.org,2002:binary") != 0);
+}
+
+static cJSON *scalar_node(struct builder *b, const yaml_event_t *ev)
+{
+	const char *s = (const char *)ev->data.scalar.value;
+	struct yval v = {YV_STR, false, 0};
+
+	if (strlen(s) != ev->data.scalar.length) {
+		b_error(b, &ev->start_mark, TE_INPUT, "NUL character in a string");
+		return NULL;
+	}
+	if (scalar_is_plain(ev))
+		scalar_resolve_plain(s, &v);
+	switch (v.type) {
+	case YV_NULL:
+		return cJSON_CreateNull();
+	case YV_BOOL:
+		return cJSON_CreateBool(v.b);
+	case YV_NUM:
+		return cJSON_CreateNumber(v.d);
+	case YV_INFNAN:
+		b_error(b, &ev->start_mark, TE_INPUT, "%s cannot be represented in JSON", s);
+		return NULL;
+	default:
+		return cJSON_CreateString(s);
+	}
+}
+
+/* Keys become strings the way sigs.k8s.io/yaml does it (`on:` is the key "true"). */
+static int scalar_key(struct builder *b, const yaml_event_t *ev, struct frame *f)
+{
+	const char *s = (const char *)ev->data.scalar.value;
+	struct yval v = {YV_STR, false, 0};
+	char num[64];
+
+	if (strlen(s) != ev->data.scalar.length)
+		return b_error(b, &ev->start_mark, TE_INPUT, "NUL character in a key");
+	if (scalar_is_plain(ev))
+		scalar_resolve_plain(s, &v);
+	if (v.type == YV_NULL || v.type == YV_INFNAN)
+		return b_error(b, &ev->start_mark, TE_INPUT, "mapping key \"%s\" is not a string",
+			       s);
+	if (v.type == YV_BOOL)
+		s = v.b ? "true" : "false";
+	else if (v.type == YV_NUM)
+		format_number(v.d, num, sizeof(num)), s = num;
+	f->key = strdup(s);
+	if (!f->key)
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	f->key_merge = v.type == YV_MERGE;
+	f->key_line = (int)ev->start_mark.line + 1;
+	f->key_col = (int)ev->start_mark.column + 1;
+	if (ev->data.scalar.anchor) {
+		cJSON *k = cJSON_CreateString(f->key);
+		if (!k || keep_orphan(b, k) < 0)
+			return err_set(b->e, TE_NOMEM, "out of memory");
+		return add_anchor(b, (const char *)ev->data.scalar.anchor, k, 1);
+	}
+	return 0;
+}
+
+static int merge_one(struct builder *b, struct frame *f, const cJSON *src)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, src)
+	{
+		cJSON *dup;
+
+		if (keyset_find(&f->keys, c->string))
+			continue; /* explicit keys and earlier merges win */
+		dup = cJSON_Duplicate(c, 1);
+		if (!dup || !keyset_add(&f->keys, c->string, f->key_line, true)) {
+			cJSON_Delete(dup);
+			return err_set(b->e, TE_NOMEM, "out of memory");
+		}
+		cJSON_AddItemToObject(f->node, c->string, dup);
+	}
+	return 0;
+}
+
+static int attach_merge(struct builder *b, struct frame *f, cJSON *src)
+{
+	yaml_mark_t m = {0, (size_t)f->key_line - 1, (size_t)f->key_col - 1};
+	const cJSON *c;
+	int rc = 0;
+
+	if (cJSON_IsObject(src)) {
+		rc = merge_one(b, f, src);
+	} else if (cJSON_IsArray(src)) {
+		cJSON_ArrayForEach(c, src)
+		{
+			if (!cJSON_IsObject(c)) {
+				rc = b_error(b, &m, TE_INPUT, "<< needs a mapping or a list of mappings");
+				break;
+			}
+			if ((rc = merge_one(b, f, c)) < 0)
+				break;
+		}
+	} else {
+		rc = b_error(b, &m, TE_INPUT, "<< needs a mapping or a list of mappings");
+	}
+	/* Anchors may point into src: keep it until the document ends. */
+	if (keep_orphan(b, src) < 0 && rc == 0)
+		rc = TE_NOMEM;
+	return rc;
+}
+
+static int attach_key(struct builder *b, struct frame *f, cJSON *node)
+{
+	struct keyset_entry *k = keyset_find(&f->keys, f->key);
+	yaml_mark_t m = {0, (size_t)f->key_line - 1, (size_t)f->key_col - 1};
+
+	if (k && !k->merged) {
+		cJSON_Delete(node);
+		return b_error(b, &m, TE_INPUT, "duplicate key \"%s\" (first at line %d)", f->key,
+			       k->line);
+	}
+	if (k) {
+		cJSON_ReplaceItemInObjectCaseSensitive(f->node, f->key, node);
+		k->merged = false;
+		k->line = f->key_line;
+		return 0;
+	}
+	if (!keyset_add(&f->keys, f->key, f->key_line, false)) {
+		cJSON_Delete(node);
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	}
+	cJSON_AddItemToObject(f->node, f->key, node);
+	return 0;
+}
+
+/* Hands a finished node to its parent (or makes it the document's root). */
+static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m)
+{
+	struct frame *f;
+	int rc;
+
+	if (!b->depth) {
+		b->doc.root = node;
+		b->doc.line = (int)m->line + 1;
+		b->doc.col = (int)m->column + 1;
+		return 0;
+	}
+	f = &b->stack[b->depth - 1];
+	if (cJSON_IsArray(f->node)) {
+		cJSON_AddItemToArray(f->node, node);
+		return 0;
+	}
+	rc = f->key_merge ? attach_merge(b, f, node) : attach_key(b, f, node);
+	free(f->key);
+	f->key = NULL;
+	f->key_merge = false;
+	return rc;
+}
+
+static bool expecting_key(struct builder *b)
+{
+	struct frame *f = b->depth ? &b->stack[b->depth - 1] : NULL;
+
+	return f && cJSON_IsObject(f->node) && !f->key;
+}
+
+static int container_start(struct builder *b, const yaml_event_t *ev, bool mapping)
+{
+	const yaml_char_t *anchor =
+		mapping ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+	struct frame *f;
+
+	if (expecting_key(b))
+		return b_error(b, &ev->start_mark, TE_INPUT, "mapping keys must be strings");
+	if (b->depth >= MANIFEST_MAX_DEPTH)
+		return b_error(b, &ev->start_mark, TE_INPUT, "nesting deeper than %d levels",
+			       MANIFEST_MAX_DEPTH);
+	if (b->depth == b->stack_cap) {
+		size_t cap = b->stack_cap ? b->stack_cap * 2 : 16;
+		struct frame *p = realloc(b->stack, cap * sizeof(*p));
+		if (!p)
+			return err_set(b->e, TE_NOMEM, "out of memory");
+		b->stack = p;
+		b->stack_cap = cap;
+	}
+	f = &b->stack[b->depth];
+	memset(f, 0, sizeof(*f));
+	f->node = mapping ? cJSON_CreateObject() : cJSON_CreateArray();
+	if (!f->node)
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	f->count_start = b->count++;
+	keyset_init(&f->keys);
+	b->depth++;
+	if (anchor && !(f->anchor = strdup((const char *)anchor)))
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	if (b->depth <= POS_DEPTH)
+		return remember_pos(b, f->node, &ev->start_mark);
+	return 0;
+}
+
+static int container_end(struct builder *b, const yaml_event_t *ev)
+{
+	struct frame f = b->stack[--b->depth];
+	yaml_mark_t start = ev->start_mark;
+	int rc = 0;
+
+	keyset_dispose(&f.keys);
+	free(f.key);
+	for (size_t i = 0; i < b->doc.npos; i++)
+		if (b->doc.pos[i].node == f.node) {
+			start.line = (size_t)b->doc.pos[i].line - 1;
+			start.column = (size_t)b->doc.pos[i].col - 1;
+		}
+	if (f.anchor)
+		rc = add_anchor(b, f.anchor, f.node, b->count - f.count_start);
+	free(f.anchor);
+	if (rc < 0) {
+		cJSON_Delete(f.node);
+		return rc;
+	}
+	return attach(b, f.node, &start);
+}
+
+static int on_scalar(struct builder *b, const yaml_event_t *ev)
+{
+	cJSON *node;
+
+	b->count++;
+	if (expecting_key(b))
+		return scalar_key(b, ev, &b->stack[b->depth - 1]);
+	if (!(node = scalar_node(b, ev)))
+		return b->e->code ? b->e->code : err_set(b->e, TE_NOMEM, "out of memory");
+	if (ev->data.scalar.anchor &&
+	    add_anchor(b, (const char *)ev->data.scalar.anchor, node, 1) < 0) {
+		cJSON_Delete(node);
+		return TE_NOMEM;
+	}
+	return attach(b, node, &ev->start_mark);
+}
+
+static int tree_depth(const cJSON *n)
+{
+	const cJSON *c;
+	int d = 0;
+
+	if (!cJSON_IsObject(n) && !cJSON_IsArray(n))
+		return 0;
+	cJSON_ArrayForEach(c, n)
+	{
+		int cd = tree_depth(c);
+		if (cd > d)
+			d = cd;
+	}
+	return d + 1;
+}
+
+static int on_alias(struct builder *b, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	const struct anchor *a = find_anchor(b, name);
+	cJSON *copy;
+
+	if (!a)
+		return b_error(b, &ev->start_mark, TE_INPUT, "unknown anchor \"%s\"", name);
+	if (expecting_key(b))
+		return b_error(b, &ev->start_mark, TE_INPUT, "aliases cannot be mapping keys");
+	b->alias_count += a->count;
+	b->count += a->count;
+	if (b->alias_count > MANIFEST_MAX_ALIAS_NODES)
+		return b_error(b, &ev->start_mark, TE_INPUT,
+			       "aliases expand to more than %d nodes", MANIFEST_MAX_ALIAS_NODES);
+	if (b->depth + (size_t)tree_depth(a->node) > MANIFEST_MAX_DEPTH)
+		return b_error(b, &ev->start_mark, TE_INPUT, "nesting deeper than %d levels",
+			       MANIFEST_MAX_DEPTH);
+	if (!(copy = cJSON_Duplicate(a->node, 1)))
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	return attach(b, copy, &ev->start_mark);
+}
+
+static int on_event(struct builder *b, const yaml_event_t *ev, yaml_doc_fn fn, void *ctx)
+{
+	int rc = 0;
+
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		doc_reset(b);
+		break;
+	case YAML_DOCUMENT_END_EVENT:
+		if (b->doc.root && !cJSON_IsNull(b->doc.root))
+			rc = fn(ctx, &b->doc, b->e);
+		doc_reset(b);
+		break;
+	case YAML_MAPPING_START_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+		rc = container_start(b, ev, ev->type == YAML_MAPPING_START_EVENT);
+		break;
+	case YAML_MAPPING_END_EVENT:
+	case YAML_SEQUENCE_END_EVENT:
+		rc = container_end(b, ev);
+		break;
+	case YAML_SCALAR_EVENT:
+		rc = on_scalar(b, ev);
+		break;
+	case YAML_ALIAS_EVENT:
+		rc = on_alias(b, ev);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
+static int parser_error(struct builder *b, const yaml_parser_t *p, const char *data, size_t len)
+{
+	yaml_mark_t m = p->problem_mark;
+	const char *problem = p->problem ? p->problem : "invalid YAML";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return err_set(b->e, TE_NOMEM, "%s: out of memory", b->file);
+	if (p->error == YAML_READER_ERROR) {
+		/* The reader reports a byte offset, not a mark. */
+		size_t off = p->problem_offset < len ? p->problem_offset : len;
+		m.line = m.column = 0;
+		for (size_t i = 0; i < off; i++) {
+			if (data[i] == '\n')
+				m.line++, m.column = 0;
+			else
+				m.column++;
+		}
+		if (strstr(problem, "UTF"))
+			return b_error(b, &m, TE_INPUT, "invalid UTF-8: %s (byte 0x%02x)", problem,
+				       p->problem_value & 0xff);
+		return b_error(b, &m, TE_INPUT, "%s", problem);
+	}
+	if (p->context)
+		return b_error(b, &m, TE_INPUT, "%s %s (line %zu)", problem, p->context,
+			       p->context_mark.line + 1);
+	return b_error(b, &m, TE_INPUT, "%s", problem);
+}
+
+int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_fn fn, void *ctx,
+		      struct err *e)
+{
+	struct builder b;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	bool done = false;
+	int rc = 0;
+
+	if (len > MANIFEST_MAX_FILE)
+		return err_set(e, TE_INPUT, "%s: %zu bytes, more than the %zu-byte limit", file, len,
+			       MANIFEST_MAX_FILE);
+	memset(&b, 0, sizeof(b));
+	b.file = file;
+	b.e = e;
+	if (!yaml_parser_initialize(&parser))
+		return err_set(e, TE_NOMEM, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = parser_error(&b, &parser, data, len);
+			break;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		rc = on_event(&b, &ev, fn, ctx);
+		yaml_event_delete(&ev);
+	}
+	doc_reset(&b);
+	free(b.stack);
+	free(b.anchors);
+	free(b.doc.pos);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+void yaml_doc_pos(const struct yaml_doc *doc, const cJSON *node, int *line, int *col)
+{
+	*line = doc->line;
+	*col = doc->col;
+	for (size_t i = 0; i < doc->npos; i++) {
+		if (doc->pos[i].node == node) {
+			*line = doc->pos[i].line;
+			*col = doc->pos[i].col;
+			return;
+		}
+	}
+}
+
+struct one_doc {
+	const char *file;
+	cJSON *root;
+};
+
+static int take_one(void *ctx, struct yaml_doc *doc, struct err *e)
+{
+	struct one_doc *o = ctx;
+
+	if (o->root)
+		return err_set(e, TE_INPUT, "%s:%d:%d: expected a single YAML document", o->file,
+			       doc->line, doc->col);
+	o->root = doc->root;
+	doc->root = NULL;
+	return 0;
+}
+
+int yaml_to_json(const char *file, const char *data, size_t len, cJSON **out, struct err *e)
+{
+	struct one_doc o = {file, NULL};
+	int rc;
+
+	*out = NULL;
+	rc = yaml_parse_stream(file, data, len, take_one, &o, e);
+	if (rc < 0) {
+		cJSON_Delete(o.root);
+		return rc;
+	}
+	*out = o.root ? o.root : cJSON_CreateNull();
+	return *out ? 0 : err_set(e, TE_NOMEM, "out of memory");
+}

@@ -1,0 +1,375 @@
+/* Unit tests for manifest parsing: scalar typing, multi-document, List, JSON, and every
+ * bad-input error with its exact file:line:col. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "manifest.h"
+
+static int parse(struct object_set *s, const char *file, const char *text, struct err *e)
+{
+	err_clear(e);
+	object_set_init(s);
+	return manifest_parse(s, file, text, strlen(text), e);
+}
+
+/* Parses text and expects TE_INPUT with exactly msg. */
+static void expect_error(const char *text, const char *msg)
+{
+	struct object_set s;
+	struct err e;
+	int rc = parse(&s, "f.yaml", text, &e);
+
+	if (rc != TE_INPUT || strcmp(e.msg, msg) != 0)
+		print_error("rc=%d msg=\"%s\", want \"%s\"\n", rc, e.msg, msg);
+	assert_int_equal(rc, TE_INPUT);
+	assert_string_equal(e.msg, msg);
+	object_set_dispose(&s);
+}
+
+static const char *data_json(const char *yaml)
+{
+	static char out[4096];
+	struct object_set s;
+	struct err e;
+	char text[2048], *js;
+
+	snprintf(text, sizeof(text), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n%s",
+		 yaml);
+	assert_int_equal(parse(&s, "f.yaml", text, &e), 0);
+	assert_int_equal(s.n, 1);
+	js = cJSON_PrintUnformatted(cJSON_GetObjectItem(s.items[0].body, "data"));
+	snprintf(out, sizeof(out), "%s", js);
+	free(js);
+	object_set_dispose(&s);
+	return out;
+}
+
+/* Expected values are what `kubectl label --local -f f.yaml -o json` printed (v1.32). */
+static void test_scalar_typing(void **state)
+{
+	assert_string_equal(data_json("  a: yes\n  b: on\n  c: y\n  d: No\n  e: OFF\n"),
+			    "{\"a\":true,\"b\":true,\"c\":true,\"d\":false,\"e\":false}");
+	assert_string_equal(data_json("  d: 1.0\n  e: 0x1F\n  f: 012\n  g: 1e3\n  k: 0o17\n"),
+			    "{\"d\":1,\"e\":31,\"f\":10,\"g\":1000,\"k\":15}");
+	assert_string_equal(data_json("  l: 1_000\n  m: +12\n  p: 1.50\n  q: -0\n  s: .5\n  t: 0b101\n"),
+			    "{\"l\":1000,\"m\":12,\"p\":1.5,\"q\":0,\"s\":0.5,\"t\":5}");
+	assert_string_equal(data_json("  h: ~\n  u:\n  w: null\n  j: 2001-12-14\n  o: \"12\"\n"),
+			    "{\"h\":null,\"u\":null,\"w\":null,\"j\":\"2001-12-14\",\"o\":\"12\"}");
+	assert_string_equal(data_json("  a: 'true'\n  b: !!str 12\n  c: tRUE\n  d: 09\n  e: 1.2.3\n"),
+			    "{\"a\":\"true\",\"b\":\"12\",\"c\":\"tRUE\",\"d\":9,\"e\":\"1.2.3\"}");
+	/* Keys are resolved too, then turned into strings, as sigs.k8s.io/yaml does. */
+	assert_string_equal(data_json("  on: x\n  1: y\n  n: True\n  0x10: z\n"),
+			    "{\"true\":\"x\",\"1\":true,\"false\":true,\"16\":\"z\"}");
+}
+
+static void test_multi_doc_and_positions(void **state)
+{
+	struct object_set s;
+	struct err e;
+	const char *text = "# leading comment\n"
+			   "---\n"
+			   "---\n"
+			   "apiVersion: apps/v1\n"
+			   "kind: Deployment\n"
+			   "metadata: {name: web, namespace: prod}\n"
+			   "---\n"
+			   "\n"
+			   "---\n"
+			   "  apiVersion: v1\n"
+			   "  kind: Service\n"
+			   "  metadata:\n"
+			   "    name: web\n"
+			   "...\n";
+	char *d;
+
+	assert_int_equal(parse(&s, "dir/a.yaml", text, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.items[0].group, "apps");
+	assert_string_equal(s.items[0].kind, "Deployment");
+	assert_string_equal(s.items[0].ns, "prod");
+	assert_string_equal(s.items[0].file, "dir/a.yaml");
+	assert_int_equal(s.items[0].line, 4);
+	assert_int_equal(s.items[0].col, 1);
+	assert_int_equal(s.items[1].line, 10);
+	assert_int_equal(s.items[1].col, 3);
+	assert_null(s.items[1].ns);
+	assert_string_equal(s.items[1].group, "");
+	d = object_display(&s.items[0]);
+	assert_string_equal(d, "deployment.apps/web");
+	free(d);
+	d = object_display(&s.items[1]);
+	assert_string_equal(d, "service/web");
+	free(d);
+	d = object_key(&s.items[0]);
+	assert_string_equal(d, "apps/Deployment/prod/web");
+	free(d);
+	object_set_dispose(&s);
+}
+
+static void test_list_items(void **state)
+{
+	struct object_set s;
+	struct err e;
+	const char *text = "apiVersion: v1\n"
+			   "kind: List\n"
+			   "items:\n"
+			   "- apiVersion: v1\n"
+			   "  kind: ConfigMap\n"
+			   "  metadata: {name: a}\n"
+			   "- apiVersion: v1\n"
+			   "  kind: Secret\n"
+			   "  metadata: {name: b}\n";
+
+	assert_int_equal(parse(&s, "l.yaml", text, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.items[0].kind, "ConfigMap");
+	assert_int_equal(s.items[0].line, 4);
+	assert_int_equal(s.items[0].col, 3);
+	assert_string_equal(s.items[1].name, "b");
+	assert_int_equal(s.items[1].line, 7);
+	object_set_dispose(&s);
+	expect_error("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n"
+		     "  metadata: {namespace: x}\n",
+		     "f.yaml:4:3: missing metadata.name");
+}
+
+static void test_json_input(void **state)
+{
+	struct object_set s;
+	struct err e;
+	const char *text = "{\n"
+			   "\t\"apiVersion\": \"v1\",\n"
+			   "\t\"kind\":\"ConfigMap\",\n"
+			   "\t\"metadata\": {\"name\": \"j\"},\n"
+			   "\t\"data\": {\"n\": \"1.0\", \"t\": \"true\", \"x\": 1.0, \"y\": 1e2, \"z\": null}\n"
+			   "}\n";
+	char *js;
+
+	assert_int_equal(parse(&s, "f.json", text, &e), 0);
+	assert_int_equal(s.n, 1);
+	js = cJSON_PrintUnformatted(cJSON_GetObjectItem(s.items[0].body, "data"));
+	assert_string_equal(js, "{\"n\":\"1.0\",\"t\":\"true\",\"x\":1,\"y\":100,\"z\":null}");
+	free(js);
+	object_set_dispose(&s);
+}
+
+static void test_merge_keys(void **state)
+{
+	assert_string_equal(data_json("  base: &b {a: 1, b: 2}\n  m:\n    <<: *b\n    b: 3\n    c: 4\n"),
+			    "{\"base\":{\"a\":1,\"b\":2},\"m\":{\"a\":1,\"b\":3,\"c\":4}}");
+	assert_string_equal(data_json("  x: &x {a: 1}\n  z: &z {a: 2, b: 2}\n  m: {<<: [*x, *z]}\n"),
+			    "{\"x\":{\"a\":1},\"z\":{\"a\":2,\"b\":2},\"m\":{\"a\":1,\"b\":2}}");
+	assert_string_equal(data_json("  m: {\"<<\": 1}\n"), "{\"m\":{\"<<\":1}}");
+	expect_error("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  <<: 5\n",
+		     "f.yaml:5:3: << needs a mapping or a list of mappings");
+}
+
+static void test_errors(void **state)
+{
+	expect_error("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n   bad: x\n",
+		     "f.yaml:5:7: mapping values are not allowed in this context");
+	expect_error("- a\n- b\n", "f.yaml:1:1: document is not a mapping");
+	expect_error("---\nkind: ConfigMap\nmetadata: {name: a}\n", "f.yaml:2:1: missing apiVersion");
+	expect_error("apiVersion: v1\nmetadata: {name: a}\n", "f.yaml:1:1: missing kind");
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata: {generateName: a-}\n",
+		     "f.yaml:1:1: metadata.generateName is not supported, set metadata.name");
+	expect_error("apiVersion: v1\nkind: Pod\n", "f.yaml:1:1: missing metadata.name");
+	/* `name: y` is the boolean true to kubectl, so it is no name. */
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: y\n",
+		     "f.yaml:1:1: missing metadata.name");
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: {}\n  name: b\n",
+		     "f.yaml:6:3: duplicate key \"name\" (first at line 4)");
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  x: .inf\n",
+		     "f.yaml:5:6: .inf cannot be represented in JSON");
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  ? [x]\n  : y\n",
+		     "f.yaml:5:5: mapping keys must be strings");
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  l: *nope\n",
+		     "f.yaml:5:6: unknown anchor \"nope\"");
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"a\n",
+		     "f.yaml:5:1: found unexpected end of stream while scanning a quoted scalar (line 4)");
+}
+
+static void test_invalid_utf8(void **state)
+{
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\xc3\n",
+		     "f.yaml:4:13: invalid UTF-8: invalid trailing UTF-8 octet (byte 0x0a)");
+	expect_error("apiVersion: v1\nkind: P\xffod\n",
+		     "f.yaml:2:8: invalid UTF-8: invalid leading UTF-8 octet (byte 0xff)");
+}
+
+static void test_depth_limit(void **state)
+{
+	char text[1024];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nx: ");
+	for (int i = 0; i < MANIFEST_MAX_DEPTH; i++)
+		text[n++] = '[';
+	text[n] = '\0';
+	/* The root mapping is level 1, so the 100th '[' is level 101, at column 103. */
+	expect_error(text, "f.yaml:4:103: nesting deeper than 100 levels");
+	n = (size_t)snprintf(text, sizeof(text), "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nx: ");
+	for (int i = 0; i < MANIFEST_MAX_DEPTH - 2; i++)
+		text[n++] = '[';
+	for (int i = 0; i < MANIFEST_MAX_DEPTH - 2; i++)
+		text[n++] = ']';
+	text[n] = '\0';
+	{
+		struct object_set s;
+		struct err e;
+		assert_int_equal(parse(&s, "f.yaml", text, &e), 0);
+		object_set_dispose(&s);
+	}
+}
+
+static void test_billion_laughs(void **state)
+{
+	const char *text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"
+			   "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+			   "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+			   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+			   "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+			   "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+			   "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+			   "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+			   "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+			   "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+
+	/* a-d expand to 12330 nodes; each copy of d adds 11111: the 8th one passes 100000. */
+	expect_error(text, "f.yaml:8:36: aliases expand to more than 100000 nodes");
+}
+
+static void test_file_too_large(void **state)
+{
+	struct object_set s;
+	struct err e;
+	size_t n = MANIFEST_MAX_FILE + 1;
+	char *big = malloc(n);
+
+	memset(big, ' ', n);
+	err_clear(&e);
+	object_set_init(&s);
+	assert_int_equal(manifest_parse(&s, "big.yaml", big, n, &e), TE_INPUT);
+	assert_string_equal(e.msg, "big.yaml: 4194305 bytes, more than the 4194304-byte limit");
+	free(big);
+}
+
+static void test_duplicate_identity(void **state)
+{
+	struct object_set s;
+	struct err e;
+	const char *a = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\n";
+	const char *b = "apiVersion: v1\nkind: Service\nmetadata: {name: w}\n---\n"
+			"apiVersion: apps/v1beta2\nkind: Deployment\nmetadata: {name: w}\n";
+
+	err_clear(&e);
+	object_set_init(&s);
+	assert_int_equal(manifest_parse(&s, "a.yaml", a, strlen(a), &e), 0);
+	assert_int_equal(manifest_parse(&s, "b.yaml", b, strlen(b), &e), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(object_set_check_unique(&s, &e), TE_INPUT);
+	assert_string_equal(e.msg, "deployment.apps/w defined twice: a.yaml:1:1 and b.yaml:5:1");
+	object_set_dispose(&s);
+}
+
+static void test_yaml_to_json(void **state)
+{
+	struct err e;
+	cJSON *v = NULL;
+	char *js;
+
+	err_clear(&e);
+	assert_int_equal(yaml_to_json("k.yaml", "resources:\n- a.yaml\n- ../base\n", 30, &v, &e), 0);
+	js = cJSON_PrintUnformatted(v);
+	assert_string_equal(js, "{\"resources\":[\"a.yaml\",\"../base\"]}");
+	free(js);
+	cJSON_Delete(v);
+	assert_int_equal(yaml_to_json("k.yaml", "a: 1\n---\nb: 2\n", 14, &v, &e), TE_INPUT);
+	assert_string_equal(e.msg, "k.yaml:3:1: expected a single YAML document");
+	assert_null(v);
+	err_clear(&e);
+	assert_int_equal(yaml_to_json("k.yaml", "", 0, &v, &e), 0);
+	assert_true(cJSON_IsNull(v));
+	cJSON_Delete(v);
+}
+
+static void roundtrip(const char *json, const char *want_yaml)
+{
+	cJSON *v = cJSON_Parse(json), *back = NULL;
+	struct buf b;
+	struct err e;
+
+	err_clear(&e);
+	buf_init(&b, 0);
+	assert_non_null(v);
+	assert_int_equal(json_to_yaml(v, &b, &e), 0);
+	if (want_yaml)
+		assert_string_equal(b.data, want_yaml);
+	assert_int_equal(yaml_to_json("rt.yaml", b.data, b.len, &back, &e), 0);
+	assert_true(cJSON_Compare(v, back, 1));
+	cJSON_Delete(v);
+	cJSON_Delete(back);
+	buf_dispose(&b);
+}
+
+static void test_json_to_yaml(void **state)
+{
+	roundtrip("{\"a\":\"true\",\"b\":\"1.0\",\"c\":\"\",\"d\":\"x: y\",\"e\":\"yes\",\"f\":1.5,"
+		  "\"g\":[],\"h\":{},\"i\":null,\"j\":false,\"k\":\"~\",\"l\":\"0x10\",\"m\":12}",
+		  "a: \"true\"\nb: \"1.0\"\nc: \"\"\nd: 'x: y'\ne: \"yes\"\nf: 1.5\ng: []\nh: {}\n"
+		  "i: null\nj: false\nk: \"~\"\nl: \"0x10\"\nm: 12\n");
+	roundtrip("{\"z\":{\"b\":[1,{\"x\":\"line1\\nline2\\n\"}],\"a\":\"- dash\"},\"<<\":\"m\","
+		  "\"n\":0.1,\"o\":1e+22,\"p\":\"# hash\",\"u\":\"caf\\u00e9\"}",
+		  NULL);
+}
+
+static void test_write_yaml(void **state)
+{
+	struct object_set s;
+	struct err e;
+	struct buf b;
+
+	assert_int_equal(parse(&s, "f.yaml",
+			       "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\n"
+			       "apiVersion: v1\nkind: B\nmetadata: {name: b}\n",
+			       &e),
+			 0);
+	buf_init(&b, 0);
+	assert_int_equal(manifest_write_yaml(&s, &b, &e), 0);
+	assert_string_equal(b.data, "apiVersion: v1\nkind: A\nmetadata:\n  name: a\n---\n"
+				    "apiVersion: v1\nkind: B\nmetadata:\n  name: b\n");
+	buf_dispose(&b);
+	buf_init(&b, 20);
+	assert_int_equal(manifest_write_yaml(&s, &b, &e), TE_NOMEM);
+	buf_dispose(&b);
+	object_set_dispose(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scalar_typing),
+		cmocka_unit_test(test_multi_doc_and_positions),
+		cmocka_unit_test(test_list_items),
+		cmocka_unit_test(test_json_input),
+		cmocka_unit_test(test_merge_keys),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_billion_laughs),
+		cmocka_unit_test(test_file_too_large),
+		cmocka_unit_test(test_duplicate_identity),
+		cmocka_unit_test(test_yaml_to_json),
+		cmocka_unit_test(test_json_to_yaml),
+		cmocka_unit_test(test_write_yaml),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
