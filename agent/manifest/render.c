@@ -62,11 +62,16 @@ static int render_file(struct vfs *v, const char *path, struct object_set *out, 
 	return rc;
 }
 
+/* dir is one of the directories being walked, or contains one: walking it loops. */
 static bool in_chain(const struct strlist *chain, const char *dir)
 {
-	for (size_t i = 0; i < chain->n; i++)
-		if (strcmp(chain->items[i], dir) == 0)
+	size_t n = strlen(dir);
+
+	for (size_t i = 0; i < chain->n; i++) {
+		const char *c = chain->items[i];
+		if (!n || (strncmp(c, dir, n) == 0 && (c[n] == '\0' || c[n] == '/')))
 			return true;
+	}
 	return false;
 }
 
