@@ -21,6 +21,8 @@ struct kube_exec {
 	struct strlist args;
 	struct strlist env; /* "NAME=value" */
 	char *api_version;  /* client.authentication.k8s.io/v1 or v1beta1 */
+	char *install_hint; /* shown when the command cannot be run */
+	bool provide_cluster_info; /* pass the cluster in KUBERNETES_EXEC_INFO */
 };
 
 /* Resolved connection settings for one context. */
@@ -103,11 +105,15 @@ struct kube_req {
 	char *body;               /* owned, may be NULL */
 	void *user;               /* caller's pointer */
 
+	const char *accept;       /* Accept header; NULL means application/json */
+
 	long status;              /* HTTP status, 0 when no response */
 	cJSON *resp;              /* owned: parsed JSON response (NULL if none or not JSON) */
 	struct err err;           /* set when the request failed (transport, or status >= 400
 				     with the server's Status message: "deployments.apps \"web\"
 				     is invalid: ...") */
+	char *resp_type;          /* owned: the response Content-Type, NULL if none */
+	int attempts;             /* HTTP attempts made (1 + retries) */
 };
 
 void kube_req_dispose(struct kube_req *r);

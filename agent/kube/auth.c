@@ -1,0 +1,381 @@
+/*
+ * auth: credentials that change while the client runs. A token file is re-read when
+ * it changes (service account tokens rotate); an exec credential plugin is run with
+ * execve-style argv (never a shell), stdin on /dev/null, and its answer is cached
+ * until its expirationTimestamp or until the server answers 401. The plugin's output
+ * holds secrets: it never reaches an error message or a log line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kube_int.h"
+
+extern char **environ;
+
+#define EXEC_MAX_OUTPUT ((size_t)1 << 20)
+#define EXEC_TIMEOUT_MS 60000
+#define TOKEN_RECHECK_MS 60000
+#define EXPIRY_MARGIN_MS 10000
+
+void kube_cred_dispose(struct kube_cred *c)
+{
+	if (!c)
+		return;
+	free(c->token);
+	free(c->cert);
+	free(c->key);
+	c->token = c->cert = c->key = NULL;
+}
+
+static char *exec_info(const struct kube_config *cfg)
+{
+	cJSON *root = cJSON_CreateObject(), *spec, *cl;
+	char *s = NULL;
+
+	if (!root)
+		return NULL;
+	cJSON_AddStringToObject(root, "apiVersion", cfg->exec->api_version);
+	cJSON_AddStringToObject(root, "kind", "ExecCredential");
+	spec = cJSON_AddObjectToObject(root, "spec");
+	cJSON_AddBoolToObject(spec, "interactive", false);
+	if (cfg->exec->provide_cluster_info && (cl = cJSON_AddObjectToObject(spec, "cluster"))) {
+		cJSON_AddStringToObject(cl, "server", cfg->server);
+		if (cfg->tls_server_name)
+			cJSON_AddStringToObject(cl, "tls-server-name", cfg->tls_server_name);
+		if (cfg->insecure)
+			cJSON_AddBoolToObject(cl, "insecure-skip-tls-verify", true);
+		if (cfg->ca_data) {
+			char *b = kube_b64_encode(cfg->ca_data, strlen(cfg->ca_data));
+
+			if (b)
+				cJSON_AddStringToObject(cl, "certificate-authority-data", b);
+			free(b);
+		}
+		if (cfg->proxy_url)
+			cJSON_AddStringToObject(cl, "proxy-url", cfg->proxy_url);
+	}
+	s = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return s;
+}
+
+static bool env_overridden(const char *entry, const struct strlist *env)
+{
+	size_t n = strcspn(entry, "=");
+
+	if (n == strlen("KUBERNETES_EXEC_INFO") && !strncmp(entry, "KUBERNETES_EXEC_INFO", n))
+		return true;
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(entry, env->items[i], n) && env->items[i][n] == '=')
+			return true;
+	return false;
+}
+
+/* The plugin's environment: ours, then the kubeconfig's env entries, then the info. */
+static int exec_env(const struct kube_config *cfg, struct strlist *out)
+{
+	char *info = exec_info(cfg);
+
+	strlist_init(out);
+	if (!info)
+		return TE_NOMEM;
+	for (char **p = environ; *p; p++)
+		if (!env_overridden(*p, &cfg->exec->env) && strlist_add(out, *p) < 0)
+			goto nomem;
+	for (size_t i = 0; i < cfg->exec->env.n; i++)
+		if (strlist_add(out, cfg->exec->env.items[i]) < 0)
+			goto nomem;
+	if (strlist_add_owned(out, xasprintf("KUBERNETES_EXEC_INFO=%s", info)) < 0)
+		goto nomem;
+	free(info);
+	/* NULL-terminate for execve */
+	if (strlist_add(out, "") < 0)
+		return TE_NOMEM;
+	free(out->items[--out->n]);
+	out->items[out->n] = NULL;
+	return 0;
+nomem:
+	free(info);
+	return TE_NOMEM;
+}
+
+static int exec_argv(const struct kube_exec *x, struct strlist *out)
+{
+	strlist_init(out);
+	if (strlist_add(out, x->command) < 0)
+		return TE_NOMEM;
+	for (size_t i = 0; i < x->args.n; i++)
+		if (strlist_add(out, x->args.items[i]) < 0)
+			return TE_NOMEM;
+	if (strlist_add(out, "") < 0)
+		return TE_NOMEM;
+	free(out->items[--out->n]);
+	out->items[out->n] = NULL;
+	return 0;
+}
+
+static void exec_child(int out_fd, char **argv, char **envp)
+{
+	int null = open("/dev/null", O_RDONLY);
+
+	if (null >= 0)
+		dup2(null, 0);
+	dup2(out_fd, 1);
+	execvpe(argv[0], argv, envp);
+	_exit(127);
+}
+
+/* Reads the child's stdout until EOF, the cap or the deadline. */
+static int exec_collect(int fd, pid_t pid, struct buf *b, const char *cmd, struct err *e)
+{
+	int64_t deadline = now_ms() + EXEC_TIMEOUT_MS;
+	char tmp[4096];
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			return err_set(e, TE_UNREACHABLE, "exec plugin %s: timed out", cmd);
+		}
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			return err_set(e, TE_FAIL, "exec plugin %s: %s", cmd, strerror(errno));
+		n = read(fd, tmp, sizeof(tmp));
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return err_set(e, TE_FAIL, "exec plugin %s: %s", cmd, strerror(errno));
+		}
+		if (buf_append(b, tmp, (size_t)n) < 0) {
+			kill(pid, SIGKILL);
+			return err_set(e, TE_INPUT, "exec plugin %s: output larger than %zu bytes", cmd,
+				       b->max);
+		}
+	}
+}
+
+static int exec_wait(pid_t pid, const struct kube_exec *x, struct err *e)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return err_set(e, TE_FAIL, "exec plugin %s: %s", x->command, strerror(errno));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		return err_set(e, TE_INPUT, "exec plugin %s: could not run the command%s%s", x->command,
+			       x->install_hint ? ": " : "", x->install_hint ? x->install_hint : "");
+	if (WIFEXITED(st))
+		return err_set(e, TE_UNREACHABLE, "exec plugin %s: exited with status %d", x->command,
+			       WEXITSTATUS(st));
+	return err_set(e, TE_UNREACHABLE, "exec plugin %s: killed by signal %d", x->command,
+		       WTERMSIG(st));
+}
+
+/* RFC 3339 "2026-11-27T01:02:03Z" (fraction and offset allowed) to time_t. */
+static int parse_rfc3339(const char *s, time_t *out)
+{
+	struct tm tm = {0};
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	long off = 0;
+
+	if (!p)
+		return -1;
+	if (*p == '.')
+		while (*++p >= '0' && *p <= '9')
+			;
+	if (*p == '+' || *p == '-') {
+		int hh, mm;
+
+		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+			return -1;
+		off = (*p == '+' ? 1 : -1) * (hh * 3600L + mm * 60L);
+	} else if (*p != 'Z' && *p != 'z') {
+		return -1;
+	}
+	*out = timegm(&tm) - off;
+	return 0;
+}
+
+static int exec_parse(const struct kube_exec *x, const struct buf *b, struct kube_cred *out,
+		      struct err *e)
+{
+	cJSON *doc = cJSON_ParseWithLength(b->data, b->len);
+	const cJSON *st, *kind, *api, *tok, *cert, *key, *exp;
+	time_t t;
+	int rc = 0;
+
+	if (!doc || !cJSON_IsObject(doc)) {
+		rc = err_set(e, TE_INPUT, "exec plugin %s: output is not an ExecCredential JSON object",
+			     x->command);
+		goto out;
+	}
+	kind = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+	api = cJSON_GetObjectItemCaseSensitive(doc, "apiVersion");
+	st = cJSON_GetObjectItemCaseSensitive(doc, "status");
+	if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "ExecCredential") != 0 ||
+	    !cJSON_IsString(api) || strcmp(api->valuestring, x->api_version) != 0) {
+		rc = err_set(e, TE_INPUT, "exec plugin %s: expected kind ExecCredential, apiVersion %s",
+			     x->command, x->api_version);
+		goto out;
+	}
+	tok = cJSON_GetObjectItemCaseSensitive(st, "token");
+	cert = cJSON_GetObjectItemCaseSensitive(st, "clientCertificateData");
+	key = cJSON_GetObjectItemCaseSensitive(st, "clientKeyData");
+	if (cJSON_IsString(tok) && *tok->valuestring)
+		out->token = strdup(tok->valuestring);
+	if (cJSON_IsString(cert) && cJSON_IsString(key) && *cert->valuestring && *key->valuestring) {
+		out->cert = strdup(cert->valuestring);
+		out->key = strdup(key->valuestring);
+	} else if (cJSON_IsString(cert) != cJSON_IsString(key)) {
+		rc = err_set(e, TE_INPUT,
+			     "exec plugin %s: clientCertificateData and clientKeyData must be set together",
+			     x->command);
+		goto out;
+	}
+	if (!out->token && !out->cert) {
+		rc = err_set(e, TE_INPUT, "exec plugin %s: status has neither token nor client certificate",
+			     x->command);
+		goto out;
+	}
+	exp = cJSON_GetObjectItemCaseSensitive(st, "expirationTimestamp");
+	if (cJSON_IsString(exp)) {
+		if (parse_rfc3339(exp->valuestring, &t) < 0) {
+			rc = err_set(e, TE_INPUT, "exec plugin %s: invalid expirationTimestamp \"%s\"",
+				     x->command, exp->valuestring);
+			goto out;
+		}
+		out->expires_ms = now_ms() + ((int64_t)t - (int64_t)time(NULL)) * 1000;
+		if (out->expires_ms == 0)
+			out->expires_ms = -1;
+	}
+out:
+	cJSON_Delete(doc);
+	return rc;
+}
+
+int kube_exec_run(const struct kube_config *cfg, struct kube_cred *out, struct err *e)
+{
+	const struct kube_exec *x = cfg->exec;
+	struct strlist argv, envp;
+	struct buf b;
+	int fds[2] = {-1, -1}, rc;
+	pid_t pid = -1;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&b, EXEC_MAX_OUTPUT);
+	strlist_init(&argv);
+	strlist_init(&envp);
+	if ((rc = exec_argv(x, &argv)) < 0 || (rc = exec_env(cfg, &envp)) < 0) {
+		rc = err_set(e, TE_NOMEM, "exec plugin: out of memory");
+		goto out;
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		rc = err_set(e, TE_FAIL, "exec plugin %s: %s", x->command, strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		exec_child(fds[1], argv.items, envp.items);
+	close(fds[1]);
+	fds[1] = -1;
+	rc = exec_collect(fds[0], pid, &b, x->command, e);
+	if (exec_wait(pid, x, e) < 0 && rc == 0)
+		rc = e->code;
+	if (rc == 0)
+		rc = exec_parse(x, &b, out, e);
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	/* the output may hold a token: wipe it before freeing */
+	if (b.data)
+		memset(b.data, 0, b.cap);
+	buf_dispose(&b);
+	strlist_dispose(&argv);
+	strlist_dispose(&envp);
+	if (rc < 0)
+		kube_cred_dispose(out);
+	return rc;
+}
+
+static int cred_token_file(struct kube *k, bool force, struct err *e)
+{
+	const char *path = k->cfg->token_file;
+	struct stat st;
+	struct buf b;
+	char *tok;
+	int rc;
+
+	if (stat(path, &st) != 0)
+		return err_set(e, TE_INPUT, "token file %s: %s", path, strerror(errno));
+	if (!force && k->cred.token && st.st_mtime == k->cred.token_mtime &&
+	    now_ms() - k->cred.token_read_ms < TOKEN_RECHECK_MS)
+		return 0;
+	buf_init(&b, 1 << 20);
+	if ((rc = file_read(path, &b, e)) < 0) {
+		buf_dispose(&b);
+		return err_prefix(e, "token file");
+	}
+	tok = buf_detach(&b);
+	while (*tok && strchr(" \t\r\n", tok[strlen(tok) - 1]))
+		tok[strlen(tok) - 1] = '\0';
+	k->cred.token_mtime = st.st_mtime;
+	k->cred.token_read_ms = now_ms();
+	if (k->cred.token && strcmp(k->cred.token, tok) == 0) {
+		free(tok);
+		return 0;
+	}
+	free(k->cred.token);
+	k->cred.token = tok;
+	k->cred.generation++;
+	return 0;
+}
+
+static int cred_exec(struct kube *k, bool force, struct err *e)
+{
+	struct kube_cred c;
+	int rc;
+
+	if (!force && k->cred.exec_done &&
+	    (k->cred.expires_ms == 0 || now_ms() < k->cred.expires_ms - EXPIRY_MARGIN_MS))
+		return 0;
+	if ((rc = kube_exec_run(k->cfg, &c, e)) < 0)
+		return rc;
+	kube_cred_dispose(&k->cred);
+	k->cred.token = c.token;
+	k->cred.cert = c.cert;
+	k->cred.key = c.key;
+	k->cred.expires_ms = c.expires_ms;
+	k->cred.exec_done = true;
+	k->cred.generation++;
+	return 0;
+}
+
+/* Makes k->cred current; force re-reads or re-runs (after a 401). */
+int kube_cred_refresh(struct kube *k, bool force, struct err *e)
+{
+	if (k->cfg->exec && !k->cfg->token && !k->cfg->token_file)
+		return cred_exec(k, force, e);
+	if (k->cfg->token_file && !k->cfg->token)
+		return cred_token_file(k, force, e);
+	if (k->cfg->token && !k->cred.token) {
+		if (!(k->cred.token = strdup(k->cfg->token)))
+			return TE_NOMEM;
+		k->cred.generation++;
+	}
+	return 0;
+}

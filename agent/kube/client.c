@@ -1,0 +1,249 @@
+/*
+ * client: the HTTP side of kube. One libcurl multi handle per client so that
+ * connections are kept alive and reused (HTTP/2 multiplexing over TLS when the server
+ * offers it); easy handles and body buffers are pooled so a batch of a thousand
+ * requests does not allocate a thousand of each. Every request has a timeout;
+ * 429, 5xx (but 501) and connection failures are retried with exponential backoff
+ * and jitter, honouring a (capped) Retry-After. Nothing here logs a header.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube_int.h"
+
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* Splits server into the URL we use and, with tls-server-name, how to reach it. */
+static int client_endpoint(struct kube *k, struct err *e)
+{
+	const struct kube_config *c = k->cfg;
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	int rc = 0;
+
+	if (!u)
+		return TE_NOMEM;
+	if (curl_url_set(u, CURLUPART_URL, c->server, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
+		rc = err_set(e, TE_INPUT, "server \"%s\" (context %s) is not a valid URL", c->server,
+			     c->context ? c->context : "in-cluster");
+		goto out;
+	}
+	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+		rc = err_set(e, TE_INPUT, "server \"%s\": only http and https are supported", c->server);
+		goto out;
+	}
+	while (*path && str_has_suffix(path, "/"))
+		path[strlen(path) - 1] = '\0';
+	if (c->tls_server_name && strcmp(scheme, "https") == 0) {
+		/* SNI and verification use the name, the socket goes to the real host and
+		 * the Host header stays what the server expects */
+		k->base_url = xasprintf("https://%s:%s%s", c->tls_server_name, port, path);
+		k->connect_to = xasprintf("%s:%s:%s:%s", c->tls_server_name, port, host, port);
+		k->host_header = xasprintf("Host: %s:%s", host, port);
+		if (!k->connect_to || !(k->connect_list = curl_slist_append(NULL, k->connect_to)))
+			rc = TE_NOMEM;
+	} else {
+		k->base_url = xasprintf("%s://%s:%s%s", scheme, host, port, path);
+	}
+	if (!k->base_url)
+		rc = TE_NOMEM;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube_opts *opts,
+	     struct err *e)
+{
+	struct kube *k = calloc(1, sizeof(*k));
+	int rc;
+
+	*out = NULL;
+	pthread_once(&curl_once, curl_init_once);
+	if (!k || !(k->cfg = kube_config_dup(cfg))) {
+		free(k);
+		return err_set(e, TE_NOMEM, "out of memory");
+	}
+	if (opts)
+		k->opts = *opts;
+	if (k->opts.parallel <= 0)
+		k->opts.parallel = 16;
+	if (k->opts.timeout_ms <= 0)
+		k->opts.timeout_ms = 30000;
+	if (k->opts.retries < 0 || !opts)
+		k->opts.retries = opts ? 0 : 5;
+	k->user_agent = xasprintf("%s", k->opts.user_agent ? k->opts.user_agent
+							   : "tether/" KUBE_VERSION);
+	k->opts.user_agent = k->user_agent;
+	strlist_init(&k->legacy_gvs);
+	strlist_init(&k->misses);
+	if ((rc = client_endpoint(k, e)) < 0)
+		goto fail;
+	k->multi = curl_multi_init();
+	k->share = curl_share_init();
+	k->pool = calloc((size_t)k->opts.parallel, sizeof(*k->pool));
+	k->bufs = calloc((size_t)k->opts.parallel, sizeof(*k->bufs));
+	if (!k->multi || !k->share || !k->pool || !k->bufs || !k->user_agent) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto fail;
+	}
+	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_multi_setopt(k->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(k->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)k->opts.parallel);
+	curl_multi_setopt(k->multi, CURLMOPT_MAXCONNECTS, (long)k->opts.parallel + 4);
+	*out = k;
+	return 0;
+fail:
+	kube_free(k);
+	return rc;
+}
+
+void kube_free(struct kube *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->npool; i++)
+		curl_easy_cleanup(k->pool[i]);
+	for (size_t i = 0; i < k->nbufs; i++)
+		buf_dispose(&k->bufs[i]);
+	if (k->multi)
+		curl_multi_cleanup(k->multi);
+	if (k->share)
+		curl_share_cleanup(k->share);
+	kube_discovery_dispose(k);
+	strlist_dispose(&k->legacy_gvs);
+	strlist_dispose(&k->misses);
+	kube_cred_dispose(&k->cred);
+	kube_config_free(k->cfg);
+	free(k->pool);
+	free(k->bufs);
+	free(k->user_agent);
+	free(k->base_url);
+	free(k->connect_to);
+	curl_slist_free_all(k->connect_list);
+	free(k->host_header);
+	free(k);
+}
+
+void kube_get_stats(const struct kube *k, struct kube_stats *out)
+{
+	*out = k->stats;
+}
+
+static void set_blob(CURL *h, CURLoption opt, const char *pem)
+{
+	struct curl_blob b = {.data = (void *)pem, .len = strlen(pem), .flags = CURL_BLOB_COPY};
+
+	curl_easy_setopt(h, opt, &b);
+}
+
+static void easy_tls(struct kube *k, CURL *h)
+{
+	const struct kube_config *c = k->cfg;
+
+	if (c->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (c->ca_data) {
+		set_blob(h, CURLOPT_CAINFO_BLOB, c->ca_data);
+	} else if (c->ca_file) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	}
+	if (k->cred.cert && k->cred.key) {
+		set_blob(h, CURLOPT_SSLCERT_BLOB, k->cred.cert);
+		set_blob(h, CURLOPT_SSLKEY_BLOB, k->cred.key);
+	} else if (c->cert_data && c->key_data) {
+		set_blob(h, CURLOPT_SSLCERT_BLOB, c->cert_data);
+		set_blob(h, CURLOPT_SSLKEY_BLOB, c->key_data);
+	} else if (c->cert_file && c->key_file) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
+	}
+	curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+	curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+}
+
+/* Options every request shares. */
+void kube_easy_setup(struct kube *k, CURL *h)
+{
+	const struct kube_config *c = k->cfg;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_SHARE, k->share);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, k->user_agent);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	easy_tls(k, h);
+	if (c->proxy_url)
+		curl_easy_setopt(h, CURLOPT_PROXY, c->proxy_url);
+	if (k->connect_list)
+		curl_easy_setopt(h, CURLOPT_CONNECT_TO, k->connect_list);
+	if (c->username || c->password) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERNAME, c->username ? c->username : "");
+		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+	}
+}
+
+struct curl_slist *kube_headers(struct kube *k, const char *accept, const char *content_type)
+{
+	struct curl_slist *l = NULL, *t;
+	char *s;
+
+	s = xasprintf("Accept: %s", accept ? accept : "application/json");
+	if (!s || !(l = curl_slist_append(l, s)))
+		goto fail;
+	free(s);
+	s = NULL;
+	if (content_type) {
+		s = xasprintf("Content-Type: %s", content_type);
+		if (!s || !(t = curl_slist_append(l, s)))
+			goto fail;
+		free(s);
+		s = NULL;
+	}
+	if (k->cred.token) {
+		s = xasprintf("Authorization: Bearer %s", k->cred.token);
+		if (!s || !(t = curl_slist_append(l, s)))
+			goto fail;
+		memset(s, 0, strlen(s));
+		free(s);
+		s = NULL;
+	}
+	if (k->host_header && !(t = curl_slist_append(l, k->host_header)))
+		goto fail;
+	/* no "Expect: 100-continue" round trip for bodies */
+	if (!(t = curl_slist_append(l, "Expect:")))
+		goto fail;
+	return l;
+fail:
+	free(s);
+	curl_slist_free_all(l);
+	return NULL;
+}
+
+char *kube_url(const struct kube *k, const char *path)
+{
+	return xasprintf("%s%s", k->base_url, path);
+}

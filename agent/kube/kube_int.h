@@ -1,0 +1,93 @@
+/*
+ * kube_int: what the files of agent/kube/ share and nobody else sees: the client
+ * struct, the credential state, the private YAML loader and base64.
+ */
+#ifndef TETHER_KUBE_INT_H
+#define TETHER_KUBE_INT_H
+
+#include <curl/curl.h>
+#include <time.h>
+
+#include "kube.h"
+
+#define KUBE_VERSION "0.1.0"
+#define KUBE_MAX_RESPONSE ((size_t)64 << 20)
+#define KUBE_MAX_RETRY_AFTER_MS 10000
+#define KUBE_BACKOFF_BASE_MS 100
+#define KUBE_BACKOFF_MAX_MS 5000
+#define POOL_BUF_KEEP_SIZE ((size_t)256 << 10) /* bigger buffers are freed, not pooled */
+
+/* Credentials that change while the client lives (token files, exec plugins). */
+struct kube_cred {
+	char *token;            /* current bearer token (owned) */
+	char *cert, *key;       /* PEM from an exec plugin (owned) */
+	time_t token_mtime;     /* of token_file when read */
+	int64_t token_read_ms;  /* now_ms() when token_file was read */
+	int64_t expires_ms;     /* exec credential expiry (now_ms clock), 0 = none */
+	bool exec_done;         /* the exec plugin ran at least once */
+	int generation;         /* bumped whenever credentials change */
+};
+
+struct kube_rtab {
+	struct kube_resource **items;
+	size_t n, cap;
+};
+
+struct kube {
+	struct kube_config *cfg;  /* owned copy */
+	struct kube_opts opts;
+	char *user_agent;
+	char *host_header;        /* "Host: ..." when tls-server-name rewrites the URL */
+	char *connect_to;         /* CURLOPT_CONNECT_TO entry for tls-server-name */
+	struct curl_slist *connect_list;
+	char *base_url;           /* server (or its tls-server-name form), no trailing '/' */
+	CURLM *multi;
+	CURLSH *share;
+	CURL **pool;              /* idle easy handles, kept for reuse */
+	size_t npool;
+	struct buf *bufs;         /* idle response buffers, kept for reuse */
+	size_t nbufs;
+	struct kube_cred cred;
+	struct kube_stats stats;
+	/* discovery */
+	bool disc_loaded, disc_aggregated;
+	struct kube_rtab res;     /* current generation */
+	struct kube_rtab retired; /* earlier generations: callers may still hold pointers */
+	struct strlist legacy_gvs;  /* group versions fetched in legacy mode */
+	struct strlist misses;      /* "gv kind" that missed after a refresh */
+};
+
+/* YAML (one document) to cJSON: mappings, sequences, scalars as strings except plain
+ * true/false/null. Errors name file:line:col. (kyaml.c) */
+int kube_yaml_load(const char *file, const char *data, size_t len, cJSON **out, struct err *e);
+
+/* Standard base64 decode into a NUL-terminated owned string; NULL if invalid. */
+char *kube_b64_decode(const char *in, size_t *outlen);
+char *kube_b64_encode(const void *in, size_t len);
+
+/* kubeconfig.c */
+struct kube_config *kube_config_dup(const struct kube_config *c);
+void kube_exec_free(struct kube_exec *x);
+
+/* auth.c */
+int kube_cred_refresh(struct kube *k, bool force, struct err *e);
+void kube_cred_dispose(struct kube_cred *c);
+/* Runs the exec plugin of cfg and fills token or cert/key with the expiry. */
+int kube_exec_run(const struct kube_config *cfg, struct kube_cred *out, struct err *e);
+
+/* client.c */
+void kube_easy_setup(struct kube *k, CURL *h);
+struct curl_slist *kube_headers(struct kube *k, const char *accept, const char *content_type);
+char *kube_url(const struct kube *k, const char *path);
+/* Maps status >= 400 (or a transport failure) of a finished request to an error code. */
+int kube_req_code(const struct kube_req *r);
+/* Sets r->err from a Status body or the bare HTTP code. */
+void kube_req_set_err(struct kube_req *r, const char *body);
+
+/* discovery.c */
+void kube_discovery_dispose(struct kube *k);
+
+/* percent-encodes s for a path segment or query value (owned) */
+char *kube_escape(const char *s);
+
+#endif

@@ -1,0 +1,435 @@
+/*
+ * run: executes a batch of requests over the client's multi handle with a bound on
+ * parallelism, retrying what is worth retrying. A request that failed with a 4xx
+ * other than 429 is never retried: the server understood it and said no. Each
+ * response is parsed once, here, into req->resp.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube_int.h"
+
+struct xfer {
+	struct kube_req *r;
+	CURL *h;
+	struct curl_slist *hdrs;
+	struct buf body;
+	char *url;
+	int64_t not_before;
+	int gen; /* credential generation the request was sent with */
+	bool active, finished, too_big, auth_retried, counted;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct run {
+	struct kube *k;
+	struct xfer *x;
+	size_t n, next, finished;
+	size_t *retry; /* indices waiting for their backoff */
+	size_t nretry;
+	int active;
+	bool unreachable;
+	void (*done)(struct kube_req *r, void *ctx);
+	void *ctx;
+};
+
+void kube_req_dispose(struct kube_req *r)
+{
+	if (!r)
+		return;
+	free(r->path);
+	free(r->body);
+	cJSON_Delete(r->resp);
+	free(r->resp_type);
+	r->path = r->body = r->resp_type = NULL;
+	r->resp = NULL;
+	r->status = 0;
+	r->attempts = 0;
+	err_clear(&r->err);
+}
+
+static CURL *pool_get(struct kube *k)
+{
+	if (k->npool)
+		return k->pool[--k->npool];
+	return curl_easy_init();
+}
+
+static void pool_put(struct kube *k, CURL *h)
+{
+	if ((int)k->npool < k->opts.parallel)
+		k->pool[k->npool++] = h;
+	else
+		curl_easy_cleanup(h);
+}
+
+static void buf_get(struct kube *k, struct buf *b)
+{
+	if (k->nbufs) {
+		*b = k->bufs[--k->nbufs];
+		buf_reset(b);
+	} else {
+		buf_init(b, KUBE_MAX_RESPONSE);
+	}
+}
+
+static void buf_put(struct kube *k, struct buf *b)
+{
+	if (b->cap && b->cap <= POOL_BUF_KEEP_SIZE && (int)k->nbufs < k->opts.parallel)
+		k->bufs[k->nbufs++] = *b;
+	else
+		buf_dispose(b);
+	buf_init(b, KUBE_MAX_RESPONSE);
+}
+
+static size_t on_write(char *p, size_t size, size_t n, void *userdata)
+{
+	struct xfer *x = userdata;
+
+	if (buf_append(&x->body, p, size * n) < 0) {
+		x->too_big = true;
+		return 0;
+	}
+	return size * n;
+}
+
+static void count_request(struct kube *k, struct xfer *x)
+{
+	const char *m = x->r->method ? x->r->method : "GET";
+
+	k->stats.requests++;
+	if (x->counted)
+		return;
+	x->counted = true;
+	if (!strcmp(m, "GET"))
+		k->stats.gets++;
+	else if (!strcmp(m, "PATCH"))
+		k->stats.patches++;
+	else if (!strcmp(m, "POST"))
+		k->stats.posts++;
+	else if (!strcmp(m, "PUT"))
+		k->stats.puts++;
+	else if (!strcmp(m, "DELETE"))
+		k->stats.deletes++;
+}
+
+static int xfer_start(struct run *run, struct xfer *x)
+{
+	struct kube *k = run->k;
+	struct kube_req *r = x->r;
+	const char *m = r->method ? r->method : "GET";
+
+	if (!x->h && !(x->h = pool_get(k)))
+		return TE_NOMEM;
+	if (!x->url && !(x->url = kube_url(k, r->path)))
+		return TE_NOMEM;
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = kube_headers(k, r->accept,
+			       r->body ? (r->content_type ? r->content_type : "application/json") : NULL);
+	if (!x->hdrs)
+		return TE_NOMEM;
+	buf_get(k, &x->body);
+	x->too_big = false;
+	x->errbuf[0] = '\0';
+	kube_easy_setup(k, x->h);
+	curl_easy_setopt(x->h, CURLOPT_URL, x->url);
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, (long)k->opts.timeout_ms);
+	if (r->body) {
+		curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->body));
+		curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, r->body);
+	}
+	if (strcmp(m, "GET") != 0 && (strcmp(m, "POST") != 0 || !r->body))
+		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, m);
+	count_request(k, x);
+	x->gen = k->cred.generation;
+	r->attempts++;
+	if (curl_multi_add_handle(k->multi, x->h) != CURLM_OK)
+		return TE_FAIL;
+	x->active = true;
+	run->active++;
+	return 0;
+}
+
+/* Failures that say nothing about the request itself, so a retry may succeed. */
+static bool transport_retryable(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int64_t backoff_ms(const struct kube_req *r, long retry_after_s)
+{
+	int64_t d = KUBE_BACKOFF_BASE_MS << (r->attempts > 6 ? 6 : r->attempts - 1);
+
+	if (d > KUBE_BACKOFF_MAX_MS)
+		d = KUBE_BACKOFF_MAX_MS;
+	/* equal jitter: half fixed, half random, so a burst of 429s spreads out */
+	d = d / 2 + random() % (d / 2 + 1);
+	if (retry_after_s > 0) {
+		int64_t ra = (int64_t)retry_after_s * 1000;
+
+		d = ra > KUBE_MAX_RETRY_AFTER_MS ? KUBE_MAX_RETRY_AFTER_MS : ra;
+	}
+	return d;
+}
+
+static void xfer_release(struct run *run, struct xfer *x)
+{
+	curl_multi_remove_handle(run->k->multi, x->h);
+	pool_put(run->k, x->h);
+	x->h = NULL;
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	x->active = false;
+	run->active--;
+}
+
+static void xfer_parse(struct kube *k, struct xfer *x, CURL *h, CURLcode rc)
+{
+	struct kube_req *r = x->r;
+	const char *ct = NULL;
+
+	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+	free(r->resp_type);
+	r->resp_type = xstrdup(ct);
+	cJSON_Delete(r->resp);
+	r->resp = NULL;
+	if (x->body.len && (x->body.data[0] == '{' || x->body.data[0] == '['))
+		r->resp = cJSON_ParseWithLength(x->body.data, x->body.len);
+	err_clear(&r->err);
+	if (x->too_big)
+		err_set(&r->err, TE_NOMEM, "%s %s: response larger than %zu bytes", r->method, r->path,
+			x->body.max);
+	else if (rc != CURLE_OK)
+		err_set(&r->err, TE_UNREACHABLE, "%s %s: cannot reach %s: %s", r->method, r->path,
+			k->cfg->server, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+	else if (r->status >= 400)
+		kube_req_set_err(r, x->body.data);
+}
+
+static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
+{
+	struct kube *k = run->k;
+	struct kube_req *r = x->r;
+	long status = 0, retry_after = 0;
+	CURL *h = x->h;
+
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after);
+	r->status = rc == CURLE_OK ? status : 0;
+	if (r->status == 401 && !x->auth_retried && (k->cfg->exec || k->cfg->token_file)) {
+		struct err e;
+
+		/* credentials may have rotated: one more try with fresh ones (refreshed
+		 * once for all the requests that started with the old ones) */
+		err_clear(&e);
+		if (x->gen != k->cred.generation || kube_cred_refresh(k, true, &e) == 0) {
+			x->auth_retried = true;
+			x->not_before = 0;
+			r->attempts--;
+			goto again;
+		}
+	}
+	if (!x->too_big && r->attempts <= k->opts.retries &&
+	    ((rc != CURLE_OK && transport_retryable(rc)) ||
+	     (rc == CURLE_OK && (status == 429 || (status >= 500 && status != 501))))) {
+		k->stats.retries++;
+		x->not_before = now_ms() + backoff_ms(r, retry_after);
+		goto again;
+	}
+	xfer_parse(k, x, h, rc);
+	if (rc != CURLE_OK || x->too_big)
+		run->unreachable = run->unreachable || rc != CURLE_OK;
+	xfer_release(run, x);
+	buf_put(k, &x->body);
+	free(x->url);
+	x->url = NULL;
+	x->finished = true;
+	run->finished++;
+	if (run->done)
+		run->done(r, run->ctx);
+	return;
+again:
+	xfer_release(run, x);
+	buf_put(k, &x->body);
+	run->retry[run->nretry++] = (size_t)(x - run->x);
+}
+
+/* A request that could not even be started (out of memory). */
+static void run_finish_fail(struct run *run, struct xfer *x)
+{
+	if (x->active)
+		xfer_release(run, x);
+	else if (x->h) {
+		pool_put(run->k, x->h);
+		x->h = NULL;
+	}
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	buf_put(run->k, &x->body);
+	free(x->url);
+	x->url = NULL;
+	err_set(&x->r->err, TE_NOMEM, "%s %s: out of memory", x->r->method, x->r->path);
+	x->finished = true;
+	run->finished++;
+	if (run->done)
+		run->done(x->r, run->ctx);
+}
+
+/* Starts what may start now; returns ms until the earliest waiting retry (or 1000). */
+static long run_start_ready(struct run *run)
+{
+	int64_t now = now_ms(), wait = 1000;
+
+	for (size_t i = 0; i < run->nretry && run->active < run->k->opts.parallel;) {
+		struct xfer *x = &run->x[run->retry[i]];
+
+		if (x->not_before <= now) {
+			run->retry[i] = run->retry[--run->nretry];
+			if (xfer_start(run, x) < 0)
+				run_finish_fail(run, x);
+			continue;
+		}
+		if (x->not_before - now < wait)
+			wait = x->not_before - now;
+		i++;
+	}
+	while (run->next < run->n && run->active < run->k->opts.parallel) {
+		struct xfer *x = &run->x[run->next++];
+
+		if (xfer_start(run, x) < 0)
+			run_finish_fail(run, x);
+	}
+	return (long)(wait < 0 ? 0 : wait);
+}
+
+static void run_collect(struct run *run)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(run->k->multi, &left)) != NULL) {
+		struct xfer *x = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		if (x)
+			run_finish(run, x, m->data.result);
+	}
+}
+
+/* Fails every request with the same error (credentials could not be obtained). */
+static int run_fail_all(struct kube_req **reqs, size_t n, const struct err *e,
+			void (*done)(struct kube_req *r, void *ctx), void *ctx)
+{
+	for (size_t i = 0; i < n; i++) {
+		reqs[i]->status = 0;
+		reqs[i]->err = *e;
+		if (done)
+			done(reqs[i], ctx);
+	}
+	return e->code ? e->code : TE_FAIL;
+}
+
+int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
+	     void (*done)(struct kube_req *r, void *ctx), void *ctx)
+{
+	struct run run = {.k = k, .n = n, .done = done, .ctx = ctx};
+	struct err e;
+	int running = 0;
+
+	if (n == 0)
+		return 0;
+	err_clear(&e);
+	if (kube_cred_refresh(k, false, &e) < 0)
+		return run_fail_all(reqs, n, &e, done, ctx);
+	run.x = calloc(n, sizeof(*run.x));
+	run.retry = calloc(n, sizeof(*run.retry));
+	if (!run.x || !run.retry) {
+		free(run.x);
+		free(run.retry);
+		err_set(&e, TE_NOMEM, "out of memory");
+		return run_fail_all(reqs, n, &e, done, ctx);
+	}
+	for (size_t i = 0; i < n; i++) {
+		run.x[i].r = reqs[i];
+		buf_init(&run.x[i].body, KUBE_MAX_RESPONSE);
+		reqs[i]->status = 0;
+		reqs[i]->attempts = 0;
+		err_clear(&reqs[i]->err);
+	}
+	while (run.finished < n) {
+		long wait = run_start_ready(&run);
+
+		curl_multi_perform(k->multi, &running);
+		run_collect(&run);
+		if (run.finished == n)
+			break;
+		if (run.active == 0 && run.next >= n && wait > 0) {
+			curl_multi_poll(k->multi, NULL, 0, (int)wait, NULL);
+			continue;
+		}
+		if (run.active > 0)
+			curl_multi_poll(k->multi, NULL, 0, (int)(wait < 1000 ? wait : 1000), NULL);
+	}
+	free(run.x);
+	free(run.retry);
+	return run.unreachable ? TE_UNREACHABLE : 0;
+}
+
+int kube_req_code(const struct kube_req *r)
+{
+	if (r->err.code && r->status == 0)
+		return r->err.code;
+	if (r->status == 0)
+		return TE_UNREACHABLE;
+	if (r->status == 404)
+		return TE_NOTFOUND;
+	if (r->status == 409)
+		return TE_CONFLICT;
+	if (r->status >= 500)
+		return TE_UNREACHABLE;
+	if (r->status >= 400)
+		return TE_REJECTED;
+	return 0;
+}
+
+/* The server's Status message when there is one, else the code and a short body. */
+void kube_req_set_err(struct kube_req *r, const char *body)
+{
+	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(r->resp, "message");
+	int code = kube_req_code(r);
+
+	if (cJSON_IsString(msg) && *msg->valuestring) {
+		err_set(&r->err, code, "%s", msg->valuestring);
+		return;
+	}
+	if (body && *body && !r->resp) {
+		/* a proxy's or a plain-text answer: its first line, bounded */
+		int len = (int)strcspn(body, "\r\n");
+
+		err_set(&r->err, code, "%s %s: the server responded %ld: %.*s", r->method, r->path,
+			r->status, len > 200 ? 200 : len, body);
+		return;
+	}
+	err_set(&r->err, code, "%s %s: the server responded %ld", r->method, r->path, r->status);
+}
