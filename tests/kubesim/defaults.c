@@ -1,0 +1,371 @@
+/*
+ * defaults: the API server's defaulting (k8s pkg/apis/{core,apps,batch}/v1/defaults.go,
+ * spec 7) for the kinds kubesim serves, so that stored objects, dry-runs and templates
+ * look like a real cluster's. In place, idempotent, never overwrites a value the
+ * client set. Allocation (clusterIP, nodePort) is the server's job, not done here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "merge.h"
+
+static cJSON *obj_get(cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+/* The object member k, created as {} when missing (NULL when o is not an object). */
+static cJSON *obj_ensure(cJSON *o, const char *k)
+{
+	cJSON *v;
+
+	if (!cJSON_IsObject(o))
+		return NULL;
+	v = obj_get(o, k);
+	if (!v || cJSON_IsNull(v)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+		v = cJSON_AddObjectToObject(o, k);
+	}
+	return cJSON_IsObject(v) ? v : NULL;
+}
+
+static bool missing(cJSON *o, const char *k)
+{
+	cJSON *v = obj_get(o, k);
+
+	return !v || cJSON_IsNull(v);
+}
+
+static void def_str(cJSON *o, const char *k, const char *v)
+{
+	if (cJSON_IsObject(o) && missing(o, k)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+		cJSON_AddStringToObject(o, k, v);
+	}
+}
+
+static void def_num(cJSON *o, const char *k, double v)
+{
+	if (cJSON_IsObject(o) && missing(o, k)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+		cJSON_AddNumberToObject(o, k, v);
+	}
+}
+
+static void def_bool(cJSON *o, const char *k, bool v)
+{
+	if (cJSON_IsObject(o) && missing(o, k)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+		cJSON_AddBoolToObject(o, k, v);
+	}
+}
+
+/* Always if the tag is latest or absent (digests count as a tag), else IfNotPresent. */
+static const char *pull_policy(const char *image)
+{
+	const char *slash = strrchr(image, '/');
+	const char *last = slash ? slash + 1 : image;
+	const char *colon = strchr(last, ':');
+
+	if (strchr(image, '@'))
+		return "IfNotPresent";
+	if (!colon || !strcmp(colon + 1, "latest"))
+		return "Always";
+	return "IfNotPresent";
+}
+
+static void defaults_probe(cJSON *p)
+{
+	cJSON *http;
+
+	if (!cJSON_IsObject(p))
+		return;
+	def_num(p, "timeoutSeconds", 1);
+	def_num(p, "periodSeconds", 10);
+	def_num(p, "successThreshold", 1);
+	def_num(p, "failureThreshold", 3);
+	http = obj_get(p, "httpGet");
+	if (cJSON_IsObject(http)) {
+		def_str(http, "path", "/");
+		def_str(http, "scheme", "HTTP");
+	}
+}
+
+static void defaults_env(cJSON *env)
+{
+	cJSON *e;
+
+	cJSON_ArrayForEach(e, env)
+	{
+		cJSON *fr = obj_get(obj_get(e, "valueFrom"), "fieldRef");
+		if (cJSON_IsObject(fr))
+			def_str(fr, "apiVersion", "v1");
+	}
+}
+
+static void defaults_container(cJSON *c)
+{
+	cJSON *image = obj_get(c, "image"), *p;
+
+	if (!cJSON_IsObject(c))
+		return;
+	def_str(c, "terminationMessagePath", "/dev/termination-log");
+	def_str(c, "terminationMessagePolicy", "File");
+	if (cJSON_IsString(image))
+		def_str(c, "imagePullPolicy", pull_policy(image->valuestring));
+	cJSON_ArrayForEach(p, obj_get(c, "ports"))
+		def_str(p, "protocol", "TCP");
+	obj_ensure(c, "resources");
+	defaults_env(obj_get(c, "env"));
+	defaults_probe(obj_get(c, "livenessProbe"));
+	defaults_probe(obj_get(c, "readinessProbe"));
+	defaults_probe(obj_get(c, "startupProbe"));
+}
+
+static void defaults_volume(cJSON *v)
+{
+	static const char *const modes[] = { "configMap", "secret", "projected", "downwardAPI",
+					     NULL };
+	static const char *const sources[] = {
+		"hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo",
+		"secret", "nfs", "iscsi", "glusterfs", "persistentVolumeClaim", "rbd",
+		"flexVolume", "cinder", "cephfs", "flocker", "downwardAPI", "fc", "azureFile",
+		"configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
+		"projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
+		NULL
+	};
+	bool any = false;
+	size_t i;
+
+	if (!cJSON_IsObject(v))
+		return;
+	for (i = 0; modes[i]; i++) {
+		cJSON *src = obj_get(v, modes[i]);
+		if (cJSON_IsObject(src))
+			def_num(src, "defaultMode", 420);
+	}
+	for (i = 0; sources[i]; i++)
+		any = any || obj_get(v, sources[i]);
+	if (!any)
+		obj_ensure(v, "emptyDir");
+}
+
+void merge_defaults_podspec(cJSON *spec)
+{
+	static const char *const lists[] = { "initContainers", "containers", NULL };
+	cJSON *c;
+	size_t i;
+
+	if (!cJSON_IsObject(spec))
+		return;
+	def_str(spec, "restartPolicy", "Always");
+	def_str(spec, "dnsPolicy", "ClusterFirst");
+	def_num(spec, "terminationGracePeriodSeconds", 30);
+	def_str(spec, "schedulerName", "default-scheduler");
+	obj_ensure(spec, "securityContext");
+	for (i = 0; lists[i]; i++)
+		cJSON_ArrayForEach(c, obj_get(spec, lists[i]))
+			defaults_container(c);
+	cJSON_ArrayForEach(c, obj_get(spec, "ephemeralContainers"))
+	{
+		def_str(c, "terminationMessagePath", "/dev/termination-log");
+		def_str(c, "terminationMessagePolicy", "File");
+		if (cJSON_IsString(obj_get(c, "image")))
+			def_str(c, "imagePullPolicy", pull_policy(obj_get(c, "image")->valuestring));
+		obj_ensure(c, "resources");
+	}
+	cJSON_ArrayForEach(c, obj_get(spec, "volumes"))
+		defaults_volume(c);
+}
+
+static void defaults_template(cJSON *spec)
+{
+	cJSON *t = obj_get(spec, "template");
+
+	if (cJSON_IsObject(t))
+		merge_defaults_podspec(obj_get(t, "spec"));
+}
+
+static void defaults_deployment(cJSON *spec)
+{
+	cJSON *st, *ru;
+
+	def_num(spec, "replicas", 1);
+	st = obj_ensure(spec, "strategy");
+	def_str(st, "type", "RollingUpdate");
+	if (cJSON_IsString(obj_get(st, "type")) &&
+	    !strcmp(obj_get(st, "type")->valuestring, "RollingUpdate")) {
+		ru = obj_ensure(st, "rollingUpdate");
+		def_str(ru, "maxUnavailable", "25%");
+		def_str(ru, "maxSurge", "25%");
+	}
+	def_num(spec, "revisionHistoryLimit", 10);
+	def_num(spec, "progressDeadlineSeconds", 600);
+	defaults_template(spec);
+}
+
+static void defaults_statefulset(cJSON *spec)
+{
+	cJSON *us, *ru, *pol;
+
+	def_num(spec, "replicas", 1);
+	def_str(spec, "podManagementPolicy", "OrderedReady");
+	us = obj_ensure(spec, "updateStrategy");
+	def_str(us, "type", "RollingUpdate");
+	if (cJSON_IsString(obj_get(us, "type")) &&
+	    !strcmp(obj_get(us, "type")->valuestring, "RollingUpdate")) {
+		ru = obj_ensure(us, "rollingUpdate");
+		def_num(ru, "partition", 0);
+	}
+	def_num(spec, "revisionHistoryLimit", 10);
+	pol = obj_ensure(spec, "persistentVolumeClaimRetentionPolicy");
+	def_str(pol, "whenDeleted", "Retain");
+	def_str(pol, "whenScaled", "Retain");
+	defaults_template(spec);
+}
+
+static void defaults_daemonset(cJSON *spec)
+{
+	cJSON *us, *ru;
+
+	us = obj_ensure(spec, "updateStrategy");
+	def_str(us, "type", "RollingUpdate");
+	if (cJSON_IsString(obj_get(us, "type")) &&
+	    !strcmp(obj_get(us, "type")->valuestring, "RollingUpdate")) {
+		ru = obj_ensure(us, "rollingUpdate");
+		def_num(ru, "maxUnavailable", 1);
+		def_num(ru, "maxSurge", 0);
+	}
+	def_num(spec, "revisionHistoryLimit", 10);
+	defaults_template(spec);
+}
+
+static void defaults_job(cJSON *spec)
+{
+	cJSON *comp = obj_get(spec, "completions");
+	cJSON *par = obj_get(spec, "parallelism");
+
+	/* SetDefaults_Job: both unset -> 1/1; only parallelism unset -> 1 */
+	if ((!comp || cJSON_IsNull(comp)) && (!par || cJSON_IsNull(par)))
+		def_num(spec, "completions", 1);
+	def_num(spec, "parallelism", 1);
+	def_num(spec, "backoffLimit", 6);
+	def_str(spec, "completionMode", "NonIndexed");
+	def_bool(spec, "suspend", false);
+	def_str(spec, "podReplacementPolicy", "TerminatingOrFailed");
+	defaults_template(spec);
+}
+
+static void defaults_cronjob(cJSON *spec)
+{
+	cJSON *jt = obj_get(spec, "jobTemplate");
+
+	def_str(spec, "concurrencyPolicy", "Allow");
+	def_bool(spec, "suspend", false);
+	def_num(spec, "successfulJobsHistoryLimit", 3);
+	def_num(spec, "failedJobsHistoryLimit", 1);
+	if (cJSON_IsObject(jt) && cJSON_IsObject(obj_get(jt, "spec")))
+		defaults_job(obj_get(jt, "spec"));
+}
+
+static void defaults_pod(cJSON *obj)
+{
+	cJSON *spec = obj_get(obj, "spec"), *c;
+
+	if (!cJSON_IsObject(spec))
+		return;
+	merge_defaults_podspec(spec);
+	def_bool(spec, "enableServiceLinks", true);
+	/* SetDefaults_Pod: requests default to limits */
+	cJSON_ArrayForEach(c, obj_get(spec, "containers"))
+	{
+		cJSON *res = obj_get(c, "resources"), *lim = obj_get(res, "limits"), *q, *req;
+		if (!cJSON_IsObject(lim) || !lim->child)
+			continue;
+		req = obj_ensure(res, "requests");
+		cJSON_ArrayForEach(q, lim)
+			if (missing(req, q->string))
+				cJSON_AddItemToObject(req, q->string, cJSON_Duplicate(q, true));
+	}
+}
+
+static void defaults_service(cJSON *obj)
+{
+	cJSON *spec = obj_get(obj, "spec"), *p, *type;
+
+	if (!cJSON_IsObject(spec))
+		return;
+	def_str(spec, "type", "ClusterIP");
+	type = obj_get(spec, "type");
+	def_str(spec, "sessionAffinity", "None");
+	cJSON_ArrayForEach(p, obj_get(spec, "ports"))
+	{
+		cJSON *port = obj_get(p, "port");
+		def_str(p, "protocol", "TCP");
+		if (cJSON_IsNumber(port) && missing(p, "targetPort"))
+			def_num(p, "targetPort", port->valuedouble);
+	}
+	if (cJSON_IsString(type) && strcmp(type->valuestring, "ExternalName")) {
+		def_str(spec, "internalTrafficPolicy", "Cluster");
+		if (!strcmp(type->valuestring, "NodePort") ||
+		    !strcmp(type->valuestring, "LoadBalancer"))
+			def_str(spec, "externalTrafficPolicy", "Cluster");
+		/* set by the registry at allocation time; single-stack IPv4 cluster */
+		def_str(spec, "ipFamilyPolicy", "SingleStack");
+		if (missing(spec, "ipFamilies")) {
+			cJSON *fam = cJSON_AddArrayToObject(spec, "ipFamilies");
+			cJSON_AddItemToArray(fam, cJSON_CreateString("IPv4"));
+		}
+	}
+	obj_ensure(obj_ensure(obj, "status"), "loadBalancer");
+}
+
+static void defaults_namespace(cJSON *obj)
+{
+	cJSON *md = obj_ensure(obj, "metadata"), *name = obj_get(md, "name"), *spec, *fin;
+
+	if (cJSON_IsString(name))
+		def_str(obj_ensure(md, "labels"), "kubernetes.io/metadata.name", name->valuestring);
+	spec = obj_ensure(obj, "spec");
+	if (missing(spec, "finalizers")) {
+		fin = cJSON_AddArrayToObject(spec, "finalizers");
+		cJSON_AddItemToArray(fin, cJSON_CreateString("kubernetes"));
+	}
+	def_str(obj_ensure(obj, "status"), "phase", "Active");
+}
+
+static bool is(const struct merge_kind *k, const char *group, const char *kind)
+{
+	return !strcmp(k->group ? k->group : "", group) && !strcmp(k->kind, kind);
+}
+
+void merge_defaults(cJSON *obj, const struct merge_kind *k)
+{
+	cJSON *spec;
+
+	if (!cJSON_IsObject(obj) || !k || !k->kind)
+		return;
+	spec = obj_get(obj, "spec");
+	if (is(k, "apps", "Deployment") && cJSON_IsObject(spec))
+		defaults_deployment(spec);
+	else if ((is(k, "apps", "ReplicaSet") || is(k, "", "ReplicationController")) &&
+		 cJSON_IsObject(spec)) {
+		def_num(spec, "replicas", 1);
+		defaults_template(spec);
+	} else if (is(k, "apps", "StatefulSet") && cJSON_IsObject(spec))
+		defaults_statefulset(spec);
+	else if (is(k, "apps", "DaemonSet") && cJSON_IsObject(spec))
+		defaults_daemonset(spec);
+	else if (is(k, "batch", "Job") && cJSON_IsObject(spec))
+		defaults_job(spec);
+	else if (is(k, "batch", "CronJob") && cJSON_IsObject(spec))
+		defaults_cronjob(spec);
+	else if (is(k, "", "Pod"))
+		defaults_pod(obj);
+	else if (is(k, "", "PodTemplate"))
+		defaults_template(obj);
+	else if (is(k, "", "Service"))
+		defaults_service(obj);
+	else if (is(k, "", "Namespace"))
+		defaults_namespace(obj);
+}

@@ -1,0 +1,420 @@
+/*
+ * merge_apply: server-side apply (structured-merge-diff's Updater.Apply) and the
+ * ownership bookkeeping of ordinary writes (Updater.Update), spec 6.3/6.4.
+ * Pure: the live object is never modified; results are new objects.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "merge.h"
+#include "schema_fieldset.h"
+
+static const struct schema_node *root_of(const struct merge_kind *k)
+{
+	const struct schema_node *r = k ? schema_root(k->group, k->kind) : NULL;
+
+	return r ? r : schema_deduced();
+}
+
+/* live (+) config under the schema: maps merge, assoc lists merge by key, sets union. */
+static cJSON *ssa_merge(const cJSON *l, const cJSON *c, const struct schema_node *n);
+
+static cJSON *merge_map(const cJSON *l, const cJSON *c, const struct schema_node *n)
+{
+	cJSON *out = cJSON_Duplicate(l, true);
+	const cJSON *it;
+
+	for (it = c->child; out && it; it = it->next) {
+		const cJSON *old = cJSON_GetObjectItemCaseSensitive(out, it->string);
+		cJSON *v = old ? ssa_merge(old, it, schema_child(n, it->string))
+			       : cJSON_Duplicate(it, true);
+		if (!v)
+			continue;
+		if (old)
+			cJSON_ReplaceItemInObjectCaseSensitive(out, it->string, v);
+		else
+			cJSON_AddItemToObject(out, it->string, v);
+	}
+	return out;
+}
+
+static cJSON *merge_list(const cJSON *l, const cJSON *c, const struct schema_node *n)
+{
+	cJSON *out = cJSON_Duplicate(l, true);
+	const cJSON *it;
+
+	for (it = c->child; out && it; it = it->next) {
+		char *key = fs_item_key(n, it);
+		cJSON *old = NULL, *x;
+		int idx = 0, at = -1;
+
+		for (x = out->child; key && x; x = x->next, idx++) {
+			char *k2 = fs_item_key(n, x);
+			bool same = k2 && !strcmp(k2, key);
+			free(k2);
+			if (same) {
+				old = x;
+				at = idx;
+				break;
+			}
+		}
+		free(key);
+		if (old && n->kind == SCHEMA_SET)
+			continue;
+		if (old)
+			cJSON_ReplaceItemInArray(out, at, ssa_merge(old, it, schema_item(n)));
+		else
+			cJSON_AddItemToArray(out, cJSON_Duplicate(it, true));
+	}
+	return out;
+}
+
+static cJSON *ssa_merge(const cJSON *l, const cJSON *c, const struct schema_node *n)
+{
+	enum fs_shape sl = fs_shape_of(n, l), sc = fs_shape_of(n, c);
+
+	if (!l || sl != sc || sc == FS_LEAF)
+		return cJSON_Duplicate(c, true);
+	if (sc == FS_MAP)
+		return merge_map(l, c, n);
+	return merge_list(l, c, n);
+}
+
+static cJSON *without_managed(const cJSON *obj)
+{
+	cJSON *c = cJSON_Duplicate(obj, true);
+
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "metadata"),
+						"managedFields");
+	return c;
+}
+
+/* IgnoreManagedFieldsTimestampsTransformer: a write that changes nothing but
+ * managedFields timestamps keeps the stored managedFields. */
+static void keep_old_timestamps(const cJSON *old, cJSON *obj)
+{
+	const cJSON *om = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(old, "metadata"), "managedFields");
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+
+	if (!old || !om || !md || merge_objects_differ(old, obj))
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "managedFields");
+	cJSON_AddItemToObject(md, "managedFields", cJSON_Duplicate(om, true));
+}
+
+static int check_config(const struct merge_kind *k, const cJSON *config, struct merge_err *e)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(config, "metadata");
+	const cJSON *av = cJSON_GetObjectItemCaseSensitive(config, "apiVersion");
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(config, "kind");
+	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(md, "managedFields");
+	char want[256];
+
+	if (!cJSON_IsObject(config))
+		return merge_fail(e, 400, "BadRequest", "error decoding YAML: not an object");
+	mf_api_version(k, want, sizeof(want));
+	if (!cJSON_IsString(av) || strcmp(av->valuestring, want))
+		return merge_fail(e, 400, "BadRequest",
+				  "Incorrect version specified in apply patch. Specified patch "
+				  "version: %s, expected: %s",
+				  cJSON_IsString(av) ? av->valuestring : "", want);
+	if (k && k->kind && (!cJSON_IsString(kind) || strcmp(kind->valuestring, k->kind)))
+		return merge_fail(e, 400, "BadRequest", "invalid object type: %s%s, Kind=%s",
+				  k->group && k->group[0] ? "" : "/", want,
+				  cJSON_IsString(kind) ? kind->valuestring : "");
+	if (mf && !cJSON_IsNull(mf))
+		return merge_fail(e, 400, "BadRequest", "metadata.managedFields must be nil");
+	return 0;
+}
+
+struct conflict_ctx {
+	struct merge_conflicts *out;
+	const char *manager;
+	int rc;
+};
+
+static int add_conflict(const char *path, void *vctx)
+{
+	struct conflict_ctx *ctx = vctx;
+	struct merge_conflicts *c = ctx->out;
+	struct merge_conflict *v = realloc(c->items, (c->n + 1) * sizeof(*v));
+
+	if (!v)
+		return ctx->rc = MERGE_ENOMEM;
+	c->items = v;
+	v[c->n].manager = strdup(ctx->manager);
+	v[c->n].path = strdup(path);
+	c->n++;
+	return 0;
+}
+
+/* Collects (others' sets) & changed into conflicts; returns the number found. */
+static size_t find_conflicts(const struct mf_list *l, int self, const cJSON *changed,
+			     struct merge_conflicts *out)
+{
+	size_t i, found = 0;
+
+	for (i = 0; i < l->n; i++) {
+		struct conflict_ctx ctx = { out, NULL, 0 };
+		cJSON *both;
+		char *who;
+
+		if ((int)i == self)
+			continue;
+		both = fs_and(l->v[i].set, changed);
+		if (!fs_empty(both) && out) {
+			who = mf_print_manager(&l->v[i]);
+			ctx.manager = who ? who : "";
+			fs_each_path(both, add_conflict, &ctx);
+			free(who);
+		}
+		if (!fs_empty(both))
+			found++;
+		cJSON_Delete(both);
+	}
+	return found;
+}
+
+/* Others lose what changed (the write is forced or had no conflicts) and what vanished. */
+static void take_from_others(struct mf_list *l, int self, const cJSON *changed,
+			     const cJSON *removed)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if ((int)i == self)
+			continue;
+		fs_sub(l->v[i].set, changed);
+		fs_sub(l->v[i].set, removed);
+	}
+}
+
+struct apply_state {
+	struct mf_list mf;
+	cJSON *merged;
+	cJSON *newset;
+	cJSON *changed;
+	cJSON *removed;
+	int self;
+};
+
+static void state_dispose(struct apply_state *st)
+{
+	mf_dispose(&st->mf);
+	cJSON_Delete(st->merged);
+	cJSON_Delete(st->newset);
+	cJSON_Delete(st->changed);
+	cJSON_Delete(st->removed);
+}
+
+/* Step 3 of spec 6.3: drop what this applier no longer sends, unless someone owns it. */
+static void prune(struct apply_state *st, const struct schema_node *root)
+{
+	cJSON *gone;
+	size_t i;
+
+	if (st->self < 0)
+		return;
+	gone = cJSON_Duplicate(st->mf.v[st->self].set, true);
+	fs_sub(gone, st->newset);
+	for (i = 0; i < st->mf.n; i++)
+		if ((int)i != st->self)
+			fs_sub(gone, st->mf.v[i].set);
+	fs_remove_from(st->merged, root, gone);
+	cJSON_Delete(gone);
+}
+
+static int diff_live(struct apply_state *st, const struct merge_kind *k, const cJSON *live,
+		     const char *subresource)
+{
+	const struct schema_node *root = root_of(k);
+	cJSON *base = live ? without_managed(live) : cJSON_CreateObject();
+	cJSON *cur = without_managed(st->merged);
+
+	st->changed = fs_new();
+	st->removed = fs_new();
+	if (!base || !cur || !st->changed || !st->removed) {
+		cJSON_Delete(base);
+		cJSON_Delete(cur);
+		return MERGE_ENOMEM;
+	}
+	fs_compare(base, cur, root, st->changed, st->removed);
+	fs_clean(st->changed);
+	fs_clean(st->removed);
+	fs_strip(st->changed, k, subresource);
+	fs_strip(st->removed, k, subresource);
+	cJSON_Delete(base);
+	cJSON_Delete(cur);
+	return 0;
+}
+
+/* Stable sort by manager: paths within a manager stay in set order (conflict.go). */
+static void sort_conflicts(struct merge_conflicts *c)
+{
+	size_t i, j;
+
+	for (i = 1; i < c->n; i++)
+		for (j = i; j > 0 && strcmp(c->items[j - 1].manager, c->items[j].manager) > 0; j--) {
+			struct merge_conflict t = c->items[j];
+			c->items[j] = c->items[j - 1];
+			c->items[j - 1] = t;
+		}
+}
+
+static int set_conflict(struct merge_conflicts *conflicts, struct merge_err *e)
+{
+	char *msg;
+
+	sort_conflicts(conflicts);
+	msg = merge_conflicts_message(conflicts);
+
+	merge_fail(e, 409, "Conflict", "%s", msg ? msg : "Apply failed");
+	free(msg);
+	return MERGE_ECONFLICT;
+}
+
+int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct merge_kind *k,
+		const cJSON *live, const cJSON *config, const char *manager, bool force,
+		const char *subresource, const char *now, struct merge_err *e)
+{
+	const struct schema_node *root = root_of(k);
+	struct apply_state st = { .self = -1 };
+	char apiv[256];
+	bool changed_obj;
+	int rc;
+
+	*out = NULL;
+	if (conflicts)
+		memset(conflicts, 0, sizeof(*conflicts));
+	if ((rc = check_config(k, config, e)) < 0)
+		return rc;
+	mf_api_version(k, apiv, sizeof(apiv));
+	mf_decode(&st.mf, live);
+	st.self = mf_find(&st.mf, manager, "Apply", NULL, subresource);
+	{
+		cJSON *base = live ? without_managed(live) : cJSON_CreateObject();
+		st.merged = base ? ssa_merge(base, config, root) : NULL;
+		cJSON_Delete(base);
+	}
+	st.newset = fs_from_apply(config, root);
+	if (!st.merged || !st.newset) {
+		rc = merge_fail(e, 500, "InternalError", "out of memory");
+		goto out;
+	}
+	fs_strip(st.newset, k, subresource);
+	prune(&st, root);
+	merge_drop_nulls(st.merged);
+	{
+		cJSON *base = live ? without_managed(live) : NULL;
+		changed_obj = !base || !merge_equal(base, st.merged);
+		cJSON_Delete(base);
+	}
+	merge_defaults(st.merged, k);
+	if ((rc = diff_live(&st, k, live, subresource)) < 0) {
+		merge_fail(e, 500, "InternalError", "out of memory");
+		goto out;
+	}
+	if (find_conflicts(&st.mf, st.self, st.changed, force ? NULL : conflicts) && !force) {
+		rc = set_conflict(conflicts, e);
+		goto out;
+	}
+	take_from_others(&st.mf, st.self, st.changed, st.removed);
+	if (st.self < 0) {
+		st.self = mf_add(&st.mf, manager, "Apply", apiv, subresource);
+		changed_obj = true;
+		if (st.self < 0) {
+			rc = merge_fail(e, 500, "InternalError", "out of memory");
+			goto out;
+		}
+	}
+	cJSON_Delete(st.mf.v[st.self].set);
+	st.mf.v[st.self].set = st.newset;
+	st.newset = NULL;
+	free(st.mf.v[st.self].api_version);
+	st.mf.v[st.self].api_version = strdup(apiv);
+	if (changed_obj)
+		mf_set_time(&st.mf.v[st.self], now);
+	mf_drop_empty(&st.mf);
+	if ((rc = mf_store(st.merged, &st.mf)) < 0) {
+		merge_fail(e, 500, "InternalError", "out of memory");
+		goto out;
+	}
+	keep_old_timestamps(live, st.merged);
+	*out = st.merged;
+	st.merged = NULL;
+out:
+	state_dispose(&st);
+	return rc;
+}
+
+/* decodeLiveOrNew: which managedFields a non-apply write starts from. */
+static void base_managed(struct mf_list *l, const cJSON *obj, const cJSON *old,
+			 const char *subresource)
+{
+	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "managedFields");
+
+	if (subresource && subresource[0]) {
+		mf_decode(l, old);
+		return;
+	}
+	if (cJSON_GetArraySize(mf) == 1 && cJSON_IsObject(mf->child) && !mf->child->child) {
+		memset(l, 0, sizeof(*l)); /* [{}] resets */
+		return;
+	}
+	mf_decode(l, obj);
+	if (!l->n)
+		mf_decode(l, old);
+}
+
+int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old,
+			const char *manager, const char *subresource, const char *now,
+			struct merge_err *e)
+{
+	struct apply_state st = { .self = -1 };
+	char apiv[256];
+	cJSON *base = NULL;
+	int rc = 0, self;
+
+	if (!cJSON_IsObject(obj))
+		return merge_fail(e, 400, "BadRequest", "object is not a JSON object");
+	mf_api_version(k, apiv, sizeof(apiv));
+	base_managed(&st.mf, obj, old, subresource);
+	base = old ? without_managed(old) : mf_skeleton(k);
+	st.merged = without_managed(obj);
+	st.changed = fs_new();
+	st.removed = fs_new();
+	if (!base || !st.merged || !st.changed || !st.removed) {
+		rc = merge_fail(e, 500, "InternalError", "out of memory");
+		goto out;
+	}
+	fs_compare(base, st.merged, root_of(k), st.changed, st.removed);
+	fs_clean(st.changed);
+	fs_clean(st.removed);
+	fs_strip(st.changed, k, subresource);
+	fs_strip(st.removed, k, subresource);
+	self = mf_find(&st.mf, manager, "Update", apiv, subresource);
+	take_from_others(&st.mf, self, st.changed, st.removed);
+	if (self >= 0) {
+		fs_sub(st.mf.v[self].set, st.removed);
+	} else if (!fs_empty(st.changed)) {
+		self = mf_add(&st.mf, manager, "Update", apiv, subresource);
+	}
+	if (self >= 0 && !fs_empty(st.changed)) {
+		/* managedFieldsUpdater: the time moves only when the write took fields */
+		fs_add(st.mf.v[self].set, st.changed);
+		mf_set_time(&st.mf.v[self], now);
+	}
+	mf_drop_empty(&st.mf);
+	if ((rc = mf_store(obj, &st.mf)) < 0) {
+		merge_fail(e, 500, "InternalError", "out of memory");
+		goto out;
+	}
+	keep_old_timestamps(old, obj);
+out:
+	cJSON_Delete(base);
+	state_dispose(&st);
+	return rc;
+}

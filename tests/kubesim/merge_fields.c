@@ -1,0 +1,601 @@
+/*
+ * merge_fields: field-path sets and the schema-aware walks over objects that build them
+ * (structured-merge-diff's ToFieldSet, Compare and RemoveItems). Pure functions over
+ * cJSON; see schema_fieldset.h for the set representation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "merge.h"
+#include "schema_fieldset.h"
+
+enum fs_shape fs_shape_of(const struct schema_node *n, const cJSON *v)
+{
+	switch (n ? n->kind : SCHEMA_DEDUCED) {
+	case SCHEMA_ATOMIC:
+		return FS_LEAF;
+	case SCHEMA_MAP_LIST:
+		return cJSON_IsArray(v) ? FS_MAP_LIST : FS_LEAF;
+	case SCHEMA_SET:
+		return cJSON_IsArray(v) ? FS_SET : FS_LEAF;
+	default:
+		return cJSON_IsObject(v) ? FS_MAP : FS_LEAF;
+	}
+}
+
+static char *fs_field_key(const char *name)
+{
+	size_t len = strlen(name) + 3;
+	char *s = malloc(len);
+
+	if (s)
+		snprintf(s, len, "f:%s", name);
+	return s;
+}
+
+/* "k:{"a":1,"b":"x"}": key fields sorted by name, defaults filled in (smd keys). */
+char *fs_item_key(const struct schema_node *list, const cJSON *item)
+{
+	const char *names[3];
+	const char *defs[3];
+	cJSON *obj = NULL;
+	char *json = NULL, *out = NULL;
+	int i, j, n = 0;
+
+	if (list->kind == SCHEMA_SET) {
+		json = cJSON_PrintUnformatted(item);
+		out = json ? malloc(strlen(json) + 3) : NULL;
+		if (out)
+			sprintf(out, "v:%s", json);
+		free(json);
+		return out;
+	}
+	for (i = 0; i < 3 && list->keys[i]; i++) {
+		names[n] = list->keys[i];
+		defs[n++] = list->key_defaults[i];
+	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char *t = names[j], *d = defs[j];
+			names[j] = names[j - 1], defs[j] = defs[j - 1];
+			names[j - 1] = t, defs[j - 1] = d;
+		}
+	obj = cJSON_CreateObject();
+	for (i = 0; obj && i < n; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, names[i]);
+		if (v)
+			cJSON_AddItemToObject(obj, names[i], cJSON_Duplicate(v, true));
+		else if (defs[i])
+			cJSON_AddStringToObject(obj, names[i], defs[i]);
+	}
+	json = obj ? cJSON_PrintUnformatted(obj) : NULL;
+	out = json ? malloc(strlen(json) + 3) : NULL;
+	if (out)
+		sprintf(out, "k:%s", json);
+	free(json);
+	cJSON_Delete(obj);
+	return out;
+}
+
+cJSON *fs_new(void)
+{
+	return cJSON_CreateObject();
+}
+
+bool fs_is_member(const cJSON *s)
+{
+	return s && cJSON_GetObjectItemCaseSensitive(s, ".") != NULL;
+}
+
+bool fs_empty(const cJSON *s)
+{
+	return !s || !s->child;
+}
+
+void fs_mark(cJSON *s)
+{
+	if (s && !fs_is_member(s))
+		cJSON_AddItemToObject(s, ".", cJSON_CreateObject());
+}
+
+cJSON *fs_child(cJSON *s, const char *key)
+{
+	cJSON *c;
+
+	if (!s)
+		return NULL;
+	c = cJSON_GetObjectItemCaseSensitive(s, key);
+	if (!c) {
+		c = cJSON_CreateObject();
+		if (c)
+			cJSON_AddItemToObject(s, key, c);
+	}
+	return c;
+}
+
+void fs_add(cJSON *dst, const cJSON *src)
+{
+	const cJSON *c;
+
+	if (!dst || !src)
+		return;
+	for (c = src->child; c; c = c->next) {
+		if (!strcmp(c->string, "."))
+			fs_mark(dst);
+		else
+			fs_add(fs_child(dst, c->string), c);
+	}
+}
+
+void fs_clean(cJSON *s)
+{
+	cJSON *c, *next;
+
+	if (!s)
+		return;
+	for (c = s->child; c; c = next) {
+		next = c->next;
+		if (!strcmp(c->string, "."))
+			continue;
+		fs_clean(c);
+		if (!c->child)
+			cJSON_Delete(cJSON_DetachItemViaPointer(s, c));
+	}
+}
+
+void fs_sub(cJSON *dst, const cJSON *src)
+{
+	const cJSON *c;
+
+	if (!dst || !src)
+		return;
+	for (c = src->child; c; c = c->next) {
+		if (!strcmp(c->string, "."))
+			cJSON_DeleteItemFromObjectCaseSensitive(dst, ".");
+		else
+			fs_sub(cJSON_GetObjectItemCaseSensitive(dst, c->string), c);
+	}
+	fs_clean(dst);
+}
+
+cJSON *fs_and(const cJSON *a, const cJSON *b)
+{
+	cJSON *out = fs_new();
+	const cJSON *c;
+
+	if (!out || !a || !b)
+		return out;
+	if (fs_is_member(a) && fs_is_member(b))
+		fs_mark(out);
+	for (c = a->child; c; c = c->next) {
+		const cJSON *bc;
+		cJSON *r;
+
+		if (!strcmp(c->string, "."))
+			continue;
+		bc = cJSON_GetObjectItemCaseSensitive(b, c->string);
+		if (!bc)
+			continue;
+		r = fs_and(c, bc);
+		if (r && r->child)
+			cJSON_AddItemToObject(out, c->string, r);
+		else
+			cJSON_Delete(r);
+	}
+	return out;
+}
+
+void fs_remove_path(cJSON *s, const char *const *elems, bool subtree)
+{
+	cJSON *c;
+
+	if (!s || !elems[0])
+		return;
+	c = cJSON_GetObjectItemCaseSensitive(s, elems[0]);
+	if (!c)
+		return;
+	if (!elems[1]) {
+		if (subtree)
+			cJSON_Delete(cJSON_DetachItemViaPointer(s, c));
+		else
+			cJSON_DeleteItemFromObjectCaseSensitive(c, ".");
+	} else {
+		fs_remove_path(c, elems + 1, subtree);
+	}
+	fs_clean(s);
+}
+
+/* Order of path elements (smd PathElement.Less): fields, keys, values, indices. */
+static int elem_rank(const char *k)
+{
+	switch (k[0]) {
+	case '.':
+		return 0;
+	case 'f':
+		return 1;
+	case 'k':
+		return 2;
+	case 'v':
+		return 3;
+	default:
+		return 4;
+	}
+}
+
+static int value_cmp(const cJSON *a, const cJSON *b)
+{
+	if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
+		return a->valuedouble < b->valuedouble ? -1 : a->valuedouble > b->valuedouble;
+	if (cJSON_IsString(a) && cJSON_IsString(b))
+		return strcmp(a->valuestring, b->valuestring);
+	if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+		const cJSON *x = a->child, *y = b->child;
+		for (; x && y; x = x->next, y = y->next) {
+			int r = strcmp(x->string, y->string);
+			if (!r)
+				r = value_cmp(x, y);
+			if (r)
+				return r;
+		}
+		return x ? 1 : y ? -1 : 0;
+	}
+	return (a ? a->type : 0) - (b ? b->type : 0);
+}
+
+static int elem_cmp(const void *pa, const void *pb)
+{
+	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+	int ra = elem_rank(a->string), rb = elem_rank(b->string), r;
+	cJSON *va, *vb;
+
+	if (ra != rb)
+		return ra - rb;
+	if (ra == 1)
+		return strcmp(a->string, b->string);
+	if (ra == 4)
+		return atoi(a->string + 2) - atoi(b->string + 2);
+	va = cJSON_Parse(a->string + 2);
+	vb = cJSON_Parse(b->string + 2);
+	r = (va && vb) ? value_cmp(va, vb) : strcmp(a->string, b->string);
+	cJSON_Delete(va);
+	cJSON_Delete(vb);
+	return r;
+}
+
+/* The children of s, sorted; *n gets the count. Caller frees the array. */
+static const cJSON **sorted_children(const cJSON *s, size_t *n)
+{
+	const cJSON **v;
+	const cJSON *c;
+	size_t i = 0;
+
+	*n = (size_t)cJSON_GetArraySize(s);
+	v = calloc(*n + 1, sizeof(*v));
+	if (!v) {
+		*n = 0;
+		return NULL;
+	}
+	for (c = s->child; c; c = c->next)
+		v[i++] = c;
+	qsort(v, *n, sizeof(*v), elem_cmp);
+	return v;
+}
+
+cJSON *fs_to_v1(const cJSON *s)
+{
+	cJSON *out = cJSON_CreateObject();
+	const cJSON **kids;
+	size_t n, i;
+
+	if (!out || !s)
+		return out;
+	kids = sorted_children(s, &n);
+	if (n == 1 && !strcmp(kids[0]->string, ".")) {
+		free(kids);
+		return out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!strcmp(kids[i]->string, "."))
+			cJSON_AddItemToObject(out, ".", cJSON_CreateObject());
+		else
+			cJSON_AddItemToObject(out, kids[i]->string, fs_to_v1(kids[i]));
+	}
+	free(kids);
+	return out;
+}
+
+cJSON *fs_from_v1(const cJSON *v1)
+{
+	cJSON *out = fs_new();
+	const cJSON *c;
+
+	if (!out || !cJSON_IsObject(v1))
+		return out;
+	for (c = v1->child; c; c = c->next) {
+		cJSON *sub;
+
+		if (!strcmp(c->string, ".")) {
+			fs_mark(out);
+			continue;
+		}
+		sub = fs_from_v1(c);
+		if (!sub)
+			continue;
+		if (!c->child)
+			fs_mark(sub);
+		cJSON_AddItemToObject(out, c->string, sub);
+	}
+	return out;
+}
+
+static void apply_walk(const cJSON *v, const struct schema_node *n, cJSON *s)
+{
+	const struct schema_node *it = schema_item(n);
+	const cJSON *c;
+
+	switch (fs_shape_of(n, v)) {
+	case FS_LEAF:
+		fs_mark(s);
+		return;
+	case FS_MAP:
+		if (!v->child)
+			fs_mark(s);
+		for (c = v->child; c; c = c->next) {
+			char *k = fs_field_key(c->string);
+			if (k)
+				apply_walk(c, schema_child(n, c->string), fs_child(s, k));
+			free(k);
+		}
+		return;
+	case FS_MAP_LIST:
+	case FS_SET:
+		if (!v->child)
+			fs_mark(s);
+		for (c = v->child; c; c = c->next) {
+			char *k = fs_item_key(n, c);
+			cJSON *cs = k ? fs_child(s, k) : NULL;
+			fs_mark(cs);
+			if (cs && n->kind == SCHEMA_MAP_LIST)
+				apply_walk(c, it, cs);
+			free(k);
+		}
+		return;
+	}
+}
+
+cJSON *fs_from_apply(const cJSON *v, const struct schema_node *n)
+{
+	cJSON *s = fs_new();
+
+	if (s && cJSON_IsObject(v)) {
+		const cJSON *c;
+		/* The root object itself is never a member. */
+		for (c = v->child; c; c = c->next) {
+			char *k = fs_field_key(c->string);
+			if (k)
+				apply_walk(c, schema_child(n, c->string), fs_child(s, k));
+			free(k);
+		}
+	}
+	fs_clean(s);
+	return s;
+}
+
+/* Marks v's own path and, for containers, every path inside it (an added subtree). */
+static void all_walk(const cJSON *v, const struct schema_node *n, cJSON *s)
+{
+	const struct schema_node *it = schema_item(n);
+	const cJSON *c;
+
+	fs_mark(s);
+	switch (fs_shape_of(n, v)) {
+	case FS_LEAF:
+		return;
+	case FS_MAP:
+		for (c = v->child; c; c = c->next) {
+			char *k = fs_field_key(c->string);
+			if (k)
+				all_walk(c, schema_child(n, c->string), fs_child(s, k));
+			free(k);
+		}
+		return;
+	case FS_MAP_LIST:
+	case FS_SET:
+		for (c = v->child; c; c = c->next) {
+			char *k = fs_item_key(n, c);
+			if (k)
+				all_walk(c, n->kind == SCHEMA_MAP_LIST ? it : schema_deduced(),
+					 fs_child(s, k));
+			free(k);
+		}
+		return;
+	}
+}
+
+static const cJSON *find_item(const struct schema_node *n, const cJSON *list, const char *key)
+{
+	const cJSON *c;
+
+	for (c = list ? list->child : NULL; c; c = c->next) {
+		char *k = fs_item_key(n, c);
+		bool same = k && !strcmp(k, key);
+		free(k);
+		if (same)
+			return c;
+	}
+	return NULL;
+}
+
+static void compare_map(const cJSON *o, const cJSON *nv, const struct schema_node *n,
+			cJSON *changed, cJSON *removed)
+{
+	const cJSON *c;
+
+	for (c = nv->child; c; c = c->next) {
+		const struct schema_node *cn = schema_child(n, c->string);
+		const cJSON *oc = cJSON_GetObjectItemCaseSensitive(o, c->string);
+		char *k = fs_field_key(c->string);
+
+		if (k && !oc)
+			all_walk(c, cn, fs_child(changed, k));
+		else if (k)
+			fs_compare(oc, c, cn, fs_child(changed, k), fs_child(removed, k));
+		free(k);
+	}
+	for (c = o->child; c; c = c->next) {
+		char *k;
+
+		if (cJSON_GetObjectItemCaseSensitive(nv, c->string))
+			continue;
+		k = fs_field_key(c->string);
+		if (k)
+			all_walk(c, schema_child(n, c->string), fs_child(removed, k));
+		free(k);
+	}
+}
+
+static void compare_list(const cJSON *o, const cJSON *nv, const struct schema_node *n,
+			 cJSON *changed, cJSON *removed)
+{
+	const struct schema_node *it = n->kind == SCHEMA_MAP_LIST ? schema_item(n) : schema_deduced();
+	const cJSON *c;
+
+	for (c = nv->child; c; c = c->next) {
+		char *k = fs_item_key(n, c);
+		const cJSON *oc = k ? find_item(n, o, k) : NULL;
+
+		if (k && !oc)
+			all_walk(c, it, fs_child(changed, k));
+		else if (k)
+			fs_compare(oc, c, it, fs_child(changed, k), fs_child(removed, k));
+		free(k);
+	}
+	for (c = o->child; c; c = c->next) {
+		char *k = fs_item_key(n, c);
+
+		if (k && !find_item(n, nv, k))
+			all_walk(c, it, fs_child(removed, k));
+		free(k);
+	}
+}
+
+void fs_compare(const cJSON *o, const cJSON *nv, const struct schema_node *n, cJSON *changed,
+		cJSON *removed)
+{
+	enum fs_shape so = fs_shape_of(n, o), sn = fs_shape_of(n, nv);
+
+	if (so != sn || sn == FS_LEAF) {
+		if (!merge_equal(o, nv))
+			fs_mark(changed);
+		return;
+	}
+	if (sn == FS_MAP)
+		compare_map(o, nv, n, changed, removed);
+	else
+		compare_list(o, nv, n, changed, removed);
+}
+
+static void remove_child(cJSON *parent, cJSON *c, const struct schema_node *cn, const cJSON *sc)
+{
+	bool container = cJSON_IsObject(c) || cJSON_IsArray(c);
+	bool had = container && c->child;
+
+	if (fs_is_member(sc)) {
+		cJSON_Delete(cJSON_DetachItemViaPointer(parent, c));
+		return;
+	}
+	fs_remove_from(c, cn, sc);
+	/* A container emptied by the removal goes too (Go drops empty omitempty maps). */
+	if (had && !c->child)
+		cJSON_Delete(cJSON_DetachItemViaPointer(parent, c));
+}
+
+void fs_remove_from(cJSON *obj, const struct schema_node *n, const cJSON *s)
+{
+	cJSON *c, *next;
+	enum fs_shape shape = fs_shape_of(n, obj);
+
+	if (!obj || !s || shape == FS_LEAF)
+		return;
+	for (c = obj->child; c; c = next) {
+		const cJSON *sc;
+		char *k;
+
+		next = c->next;
+		k = shape == FS_MAP ? fs_field_key(c->string) : fs_item_key(n, c);
+		sc = k ? cJSON_GetObjectItemCaseSensitive(s, k) : NULL;
+		free(k);
+		if (!sc)
+			continue;
+		remove_child(obj, c,
+			     shape == FS_MAP ? schema_child(n, c->string)
+			     : shape == FS_MAP_LIST ? schema_item(n) : schema_deduced(),
+			     sc);
+	}
+}
+
+/* Appends the rendering of element key to path (".name", "[k=v]", "[=v]", "[3]"). */
+static void render_elem(char *path, size_t cap, const char *key)
+{
+	size_t len = strlen(path);
+	cJSON *v, *c;
+
+	if (key[0] == 'f') {
+		snprintf(path + len, cap - len, ".%s", key + 2);
+		return;
+	}
+	if (key[0] == 'i') {
+		snprintf(path + len, cap - len, "[%s]", key + 2);
+		return;
+	}
+	v = cJSON_Parse(key + 2);
+	if (key[0] == 'v' || !cJSON_IsObject(v)) {
+		snprintf(path + len, cap - len, "[=%s]", key + 2);
+		cJSON_Delete(v);
+		return;
+	}
+	snprintf(path + len, cap - len, "[");
+	for (c = v->child; c; c = c->next) {
+		char *js = cJSON_PrintUnformatted(c);
+		len = strlen(path);
+		snprintf(path + len, cap - len, "%s%s=%s", c == v->child ? "" : ",", c->string,
+			 js ? js : "");
+		free(js);
+	}
+	len = strlen(path);
+	snprintf(path + len, cap - len, "]");
+	cJSON_Delete(v);
+}
+
+static int each_path(const cJSON *s, char *path, size_t cap, fs_path_fn fn, void *ctx)
+{
+	size_t len = strlen(path), n, i;
+	const cJSON **kids = sorted_children(s, &n);
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		if (!strcmp(kids[i]->string, ".") || !fs_is_member(kids[i]))
+			continue;
+		render_elem(path, cap, kids[i]->string);
+		rc = fn(path, ctx);
+		path[len] = 0;
+	}
+	for (i = 0; i < n && !rc; i++) {
+		const cJSON *k = kids[i];
+		if (!strcmp(k->string, ".") || !k->child || (fs_is_member(k) && !k->child->next))
+			continue;
+		render_elem(path, cap, k->string);
+		rc = each_path(k, path, cap, fn, ctx);
+		path[len] = 0;
+	}
+	free(kids);
+	return rc;
+}
+
+int fs_each_path(const cJSON *s, fs_path_fn fn, void *ctx)
+{
+	char path[4096] = "";
+
+	return s ? each_path(s, path, sizeof(path), fn, ctx) : 0;
+}

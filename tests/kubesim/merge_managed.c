@@ -1,0 +1,330 @@
+/*
+ * merge_managed: metadata.managedFields entries: decoding, identity, the canonical sort
+ * order, and the paths nobody may own (apimachinery's stripmeta and reset fields).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "merge.h"
+#include "schema_fieldset.h"
+
+static char *dup_str(const cJSON *v)
+{
+	return cJSON_IsString(v) && v->valuestring[0] ? strdup(v->valuestring) : NULL;
+}
+
+static void entry_dispose(struct mf_entry *e)
+{
+	free(e->manager);
+	free(e->operation);
+	free(e->api_version);
+	free(e->time);
+	free(e->subresource);
+	cJSON_Delete(e->set);
+	memset(e, 0, sizeof(*e));
+}
+
+void mf_dispose(struct mf_list *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++)
+		entry_dispose(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static struct mf_entry *grow(struct mf_list *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct mf_entry *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	return &l->v[l->n++];
+}
+
+int mf_decode(struct mf_list *l, const cJSON *obj)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(md, "managedFields"), *it;
+
+	memset(l, 0, sizeof(*l));
+	cJSON_ArrayForEach(it, mf)
+	{
+		struct mf_entry *e;
+		const cJSON *op = cJSON_GetObjectItemCaseSensitive(it, "operation");
+
+		if (!cJSON_IsObject(it) || !cJSON_IsString(op))
+			goto bad;
+		e = grow(l);
+		if (!e)
+			goto bad;
+		e->manager = dup_str(cJSON_GetObjectItemCaseSensitive(it, "manager"));
+		e->operation = dup_str(op);
+		e->api_version = dup_str(cJSON_GetObjectItemCaseSensitive(it, "apiVersion"));
+		e->time = dup_str(cJSON_GetObjectItemCaseSensitive(it, "time"));
+		e->subresource = dup_str(cJSON_GetObjectItemCaseSensitive(it, "subresource"));
+		e->set = fs_from_v1(cJSON_GetObjectItemCaseSensitive(it, "fieldsV1"));
+		if (!e->manager)
+			e->manager = strdup("");
+		if (!e->manager || !e->operation || !e->set)
+			goto bad;
+	}
+	return 0;
+bad:
+	/* apiserver: undecodable managedFields are treated as empty (emptyManagedFieldsOnErr) */
+	mf_dispose(l);
+	return 0;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+int mf_find(const struct mf_list *l, const char *manager, const char *op, const char *apiv,
+	    const char *subresource)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct mf_entry *e = &l->v[i];
+		if (!str_eq(e->manager, manager) || !str_eq(e->operation, op) ||
+		    !str_eq(e->subresource, subresource))
+			continue;
+		if (!strcmp(op, "Update") && !str_eq(e->api_version, apiv))
+			continue;
+		return (int)i;
+	}
+	return -1;
+}
+
+int mf_add(struct mf_list *l, const char *manager, const char *op, const char *apiv,
+	   const char *subresource)
+{
+	struct mf_entry *e = grow(l);
+
+	if (!e)
+		return -1;
+	e->manager = strdup(manager ? manager : "");
+	e->operation = strdup(op);
+	e->api_version = apiv ? strdup(apiv) : NULL;
+	e->subresource = subresource && subresource[0] ? strdup(subresource) : NULL;
+	e->set = fs_new();
+	if (!e->manager || !e->operation || !e->set) {
+		entry_dispose(e);
+		l->n--;
+		return -1;
+	}
+	return (int)(l->n - 1);
+}
+
+void mf_set_time(struct mf_entry *e, const char *time)
+{
+	char *t = time ? strdup(time) : NULL;
+
+	if (!time || t) {
+		free(e->time);
+		e->time = t;
+	}
+}
+
+void mf_drop_empty(struct mf_list *l)
+{
+	size_t i = 0;
+
+	while (i < l->n) {
+		if (fs_empty(l->v[i].set)) {
+			entry_dispose(&l->v[i]);
+			memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(l->v[0]));
+			l->n--;
+		} else {
+			i++;
+		}
+	}
+}
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	const struct mf_entry *p = *(const struct mf_entry *const *)pa;
+	const struct mf_entry *q = *(const struct mf_entry *const *)pb;
+	int r;
+
+	if ((r = strcmp(p->operation, q->operation)))
+		return r;
+	if ((r = strcmp(p->time ? p->time : "", q->time ? q->time : "")))
+		return r;
+	if ((r = strcmp(p->manager, q->manager)))
+		return r;
+	if ((r = strcmp(p->api_version ? p->api_version : "", q->api_version ? q->api_version : "")))
+		return r;
+	return strcmp(p->subresource ? p->subresource : "", q->subresource ? q->subresource : "");
+}
+
+static cJSON *entry_encode(const struct mf_entry *e)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "manager", e->manager);
+	cJSON_AddStringToObject(o, "operation", e->operation);
+	if (e->api_version)
+		cJSON_AddStringToObject(o, "apiVersion", e->api_version);
+	if (e->time)
+		cJSON_AddStringToObject(o, "time", e->time);
+	cJSON_AddStringToObject(o, "fieldsType", "FieldsV1");
+	cJSON_AddItemToObject(o, "fieldsV1", fs_to_v1(e->set));
+	if (e->subresource)
+		cJSON_AddStringToObject(o, "subresource", e->subresource);
+	return o;
+}
+
+cJSON *mf_encode(const struct mf_list *l)
+{
+	const struct mf_entry **v = calloc(l->n + 1, sizeof(*v));
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	if (!v || !arr) {
+		free(v);
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	for (i = 0; i < l->n; i++)
+		v[i] = &l->v[i];
+	qsort(v, l->n, sizeof(*v), entry_cmp);
+	for (i = 0; i < l->n; i++)
+		cJSON_AddItemToArray(arr, entry_encode(v[i]));
+	free(v);
+	return arr;
+}
+
+int mf_store(cJSON *obj, const struct mf_list *l)
+{
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata"), *arr;
+
+	if (!md) {
+		md = cJSON_AddObjectToObject(obj, "metadata");
+		if (!md)
+			return MERGE_ENOMEM;
+	}
+	if (!l->n) {
+		cJSON_DeleteItemFromObjectCaseSensitive(md, "managedFields");
+		return 0;
+	}
+	arr = mf_encode(l);
+	if (!arr)
+		return MERGE_ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(md, "managedFields"))
+		cJSON_ReplaceItemInObjectCaseSensitive(md, "managedFields", arr);
+	else
+		cJSON_AddItemToObject(md, "managedFields", arr);
+	return 0;
+}
+
+char *mf_print_manager(const struct mf_entry *e)
+{
+	char buf[1024];
+	size_t len;
+
+	snprintf(buf, sizeof(buf), "\"%s\"", e->manager);
+	len = strlen(buf);
+	if (!strcmp(e->operation, "Update"))
+		snprintf(buf + len, sizeof(buf) - len, " using %s",
+			 e->api_version ? e->api_version : "");
+	len = strlen(buf);
+	if (e->subresource)
+		snprintf(buf + len, sizeof(buf) - len, " with subresource \"%s\"", e->subresource);
+	return strdup(buf);
+}
+
+/* Kinds whose main-resource writes reset status (they have a /status subresource). */
+static bool has_status(const struct merge_kind *k)
+{
+	static const char *const kinds[] = { "Deployment", "ReplicaSet", "StatefulSet",
+					     "DaemonSet", "Job", "CronJob", "Pod", "Service",
+					     "Namespace", "PersistentVolumeClaim",
+					     "ReplicationController", "HorizontalPodAutoscaler",
+					     "PodDisruptionBudget", "Ingress", "ResourceQuota",
+					     "CustomResourceDefinition", NULL };
+	size_t i;
+
+	for (i = 0; k && k->kind && kinds[i]; i++)
+		if (!strcmp(kinds[i], k->kind))
+			return true;
+	return false;
+}
+
+void fs_strip(cJSON *s, const struct merge_kind *k, const char *subresource)
+{
+	static const char *const meta[] = { "f:name", "f:namespace", "f:creationTimestamp",
+					    "f:selfLink", "f:uid", "f:clusterName",
+					    "f:generation", "f:managedFields",
+					    "f:resourceVersion", NULL };
+	const char *p[3] = { "f:metadata", NULL, NULL };
+	size_t i;
+
+	fs_remove_path(s, (const char *const[]){ "f:apiVersion", NULL }, true);
+	fs_remove_path(s, (const char *const[]){ "f:kind", NULL }, true);
+	fs_remove_path(s, p, false);
+	for (i = 0; meta[i]; i++) {
+		p[1] = meta[i];
+		fs_remove_path(s, p, true);
+	}
+	if (subresource && !strcmp(subresource, "status")) {
+		fs_remove_path(s, (const char *const[]){ "f:spec", NULL }, true);
+		if (k && k->kind && !strcmp(k->kind, "Deployment"))
+			fs_remove_path(s, (const char *const[]){ "f:metadata", "f:labels", NULL },
+				       true);
+	} else if ((!subresource || !subresource[0]) && has_status(k)) {
+		fs_remove_path(s, (const char *const[]){ "f:status", NULL }, true);
+	}
+}
+
+#define TEMPLATE "\"template\":{\"metadata\":{},\"spec\":{\"containers\":[]}}"
+
+cJSON *mf_skeleton(const struct merge_kind *k)
+{
+	static const struct {
+		const char *kind;
+		const char *json;
+	} sk[] = {
+		{ "Deployment", "{\"spec\":{" TEMPLATE ",\"strategy\":{}},\"status\":{}}" },
+		{ "ReplicaSet", "{\"spec\":{" TEMPLATE "},\"status\":{\"replicas\":0}}" },
+		{ "StatefulSet",
+		  "{\"spec\":{" TEMPLATE ",\"updateStrategy\":{}},\"status\":{\"replicas\":0}}" },
+		{ "DaemonSet", "{\"spec\":{" TEMPLATE ",\"updateStrategy\":{}},\"status\":{}}" },
+		{ "Job", "{\"spec\":{" TEMPLATE "},\"status\":{}}" },
+		{ "CronJob", "{\"spec\":{\"jobTemplate\":{\"metadata\":{},\"spec\":{" TEMPLATE
+			     "}}},\"status\":{}}" },
+		{ "Pod", "{\"spec\":{\"containers\":[]},\"status\":{}}" },
+		{ "PodTemplate", "{\"template\":{\"metadata\":{},\"spec\":{\"containers\":[]}}}" },
+		{ "Service", "{\"spec\":{},\"status\":{\"loadBalancer\":{}}}" },
+		{ "Namespace", "{\"spec\":{},\"status\":{}}" },
+		{ "Lease", "{\"spec\":{}}" },
+	};
+	size_t i;
+
+	if (k && k->kind && schema_root(k->group, k->kind))
+		for (i = 0; i < sizeof(sk) / sizeof(sk[0]); i++)
+			if (!strcmp(sk[i].kind, k->kind))
+				return cJSON_Parse(sk[i].json);
+	return cJSON_CreateObject();
+}
+
+void mf_api_version(const struct merge_kind *k, char *out, size_t cap)
+{
+	if (k && k->group && k->group[0])
+		snprintf(out, cap, "%s/%s", k->group, k->version ? k->version : "");
+	else
+		snprintf(out, cap, "%s", k && k->version ? k->version : "v1");
+}
