@@ -1,0 +1,132 @@
+/*
+ * common: what every subcommand shares: flag parsing with the usage hint, --help from
+ * the option table, error printing, the list of apps from --config or flags.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+bool cli_tty(void)
+{
+	return isatty(STDERR_FILENO) == 1;
+}
+
+void cli_error(const struct cli_cmd *cmd, const char *msg, bool usage)
+{
+	fprintf(stderr, "error: %s\n", msg);
+	if (usage)
+		fprintf(stderr, "See 'tether %s --help' for usage.\n", cmd->name);
+}
+
+static void print_help(const struct cli_cmd *cmd)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "%s\n\nUsage:\n  tether %s %s\n\n", cmd->summary, cmd->name, cmd->usage);
+	if (cmd->cmds)
+		config_write_help(&b, cmd->cmds);
+	else
+		buf_printf(&b, "Flags:\n  -h, --help  show this help\n");
+	fputs(b.data, stdout);
+	buf_dispose(&b);
+}
+
+int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
+	      struct strlist *args, int *exit_code)
+{
+	struct err e;
+	bool help = false;
+
+	err_clear(&e);
+	if (app_config_init(c, &e) < 0 ||
+	    config_parse_args(c, cmd->cmds, argc, argv, args, &help, &e) < 0) {
+		cli_error(cmd, e.msg, true);
+		*exit_code = 2;
+		return 1;
+	}
+	if (help) {
+		print_help(cmd);
+		*exit_code = 0;
+		return 1;
+	}
+	return 0;
+}
+
+void cli_apps_free(struct app_config *apps, size_t n)
+{
+	for (size_t i = 0; apps && i < n; i++)
+		app_config_dispose(&apps[i]);
+	free(apps);
+}
+
+/* Flags given on the command line win over the file's values. */
+static int apply_flags(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
+		       struct err *e)
+{
+	struct strlist args;
+	bool help;
+	int rc;
+
+	strlist_init(&args);
+	rc = config_parse_args(c, cmd->cmds, argc, argv, &args, &help, e);
+	strlist_dispose(&args);
+	return rc;
+}
+
+/* --app NAME with --config: only that app of the file. */
+static int select_app(struct app_config *apps, size_t *n, const char *name, const char *file,
+		      struct err *e)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp(apps[i].app, name) != 0)
+			continue;
+		if (i != 0) {
+			struct app_config tmp = apps[0];
+			apps[0] = apps[i];
+			apps[i] = tmp;
+		}
+		for (size_t j = 1; j < *n; j++)
+			app_config_dispose(&apps[j]);
+		*n = 1;
+		return 0;
+	}
+	return err_set(e, TE_INPUT, "%s: no app named \"%s\"", file, name);
+}
+
+int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *flags,
+	     struct app_config **apps, size_t *n, struct err *e)
+{
+	struct tether_config tc;
+	int rc;
+
+	*apps = NULL;
+	*n = 0;
+	if (!flags->config_file) {
+		if ((rc = app_config_finish(flags, e)) < 0)
+			return rc;
+		*apps = calloc(1, sizeof(**apps));
+		if (!*apps || app_config_copy(*apps, flags, e) < 0)
+			return err_set(e, TE_NOMEM, "out of memory");
+		*n = 1;
+		return 0;
+	}
+	if (flags->repo)
+		return err_set(e, TE_INPUT, "give --repo or --config, not both");
+	if ((rc = config_load(&tc, flags->config_file, e)) < 0)
+		return rc;
+	*apps = tc.apps;
+	*n = tc.n_apps;
+	tc.apps = NULL;
+	tc.n_apps = 0;
+	config_dispose(&tc);
+	if (flags->app && (rc = select_app(*apps, n, flags->app, flags->config_file, e)) < 0)
+		return rc;
+	for (size_t i = 0; i < *n; i++)
+		if ((rc = apply_flags(cmd, argc, argv, &(*apps)[i], e)) < 0)
+			return rc;
+	return 0;
+}

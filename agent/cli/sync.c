@@ -1,0 +1,137 @@
+/*
+ * sync: `tether sync`, one commit of each app made true in the cluster.
+ * Exit codes: 0 in sync and healthy; 1 applied but a rollout failed or timed out;
+ * 2 bad input (flags, configuration, manifests), nothing applied; 3 Git or the
+ * cluster unreachable, nothing applied.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sync.h"
+
+static const struct cli_cmd cmd = {
+	"sync", CMD_SYNC, "--repo URL [flags] | --config FILE [flags]",
+	"Apply a Git commit's manifests to the cluster: dry-run the whole commit, apply in "
+	"stages,\nrecord the inventory, prune (with --prune) and wait for rollouts."};
+
+struct progress {
+	bool active;
+};
+
+/* One updating line on a terminal: "applying 120/1000". */
+static void show_progress(const char *phase, size_t done, size_t total, void *ctx)
+{
+	struct progress *p = ctx;
+
+	fprintf(stderr, "\r\033[K%s %zu/%zu", phase, done, total);
+	fflush(stderr);
+	p->active = true;
+}
+
+static void end_progress(struct progress *p)
+{
+	if (p->active)
+		fputs("\r\033[K", stderr);
+	p->active = false;
+}
+
+static void print_text(const struct sync_result *r)
+{
+	printf("%s: commit %.12s: %zu created, %zu changed, %zu unchanged, %zu pruned (%.1fs)\n",
+	       r->app, r->commit[0] ? r->commit : "(none)", r->created.n, r->changed.n,
+	       r->unchanged.n, r->pruned.n, (double)r->duration_ms / 1000.0);
+	for (size_t i = 0; i < r->created.n; i++)
+		printf("  created %s\n", r->created.items[i]);
+	for (size_t i = 0; i < r->changed.n; i++)
+		printf("  changed %s\n", r->changed.items[i]);
+	for (size_t i = 0; i < r->pruned.n; i++)
+		printf("  pruned %s\n", r->pruned.items[i]);
+	for (size_t i = 0; i < r->skipped.n; i++)
+		printf("  not pruned (tether.dev/prune: disabled) %s\n", r->skipped.items[i]);
+	for (size_t i = 0; i < r->n_rollouts; i++)
+		printf("  rollout %s: %s: %s\n", r->rollouts[i].object, r->rollouts[i].status,
+		       r->rollouts[i].message);
+	for (size_t i = 0; i < r->errors.n; i++)
+		fprintf(stderr, "error: %s\n", r->errors.items[i]);
+	fflush(stdout);
+}
+
+static int sync_one(const struct app_config *c, bool json, cJSON *all)
+{
+	struct progress p = {false};
+	struct sync_env env = {NULL, &p, false, NULL};
+	struct sync_result res;
+	struct err e;
+	int code;
+
+	if (!json && cli_tty())
+		env.progress = show_progress;
+	sync_result_init(&res);
+	err_clear(&e);
+	sync_run(c, &env, &res, &e);
+	end_progress(&p);
+	code = res.exit_code;
+	if (json) {
+		cJSON *o = NULL;
+		if (sync_result_json(&res, &o) == 0)
+			cJSON_AddItemToArray(all, o);
+	} else {
+		print_text(&res);
+	}
+	sync_result_dispose(&res);
+	return code;
+}
+
+static int print_json(cJSON *all, bool many)
+{
+	char *s = cJSON_Print(many ? all : cJSON_GetArrayItem(all, 0));
+
+	if (!s)
+		return -1;
+	puts(s);
+	free(s);
+	return 0;
+}
+
+int cmd_sync(int argc, char **argv)
+{
+	struct app_config flags, *apps = NULL;
+	struct strlist args;
+	struct err e;
+	size_t n = 0;
+	int code = 0, worst = 0;
+	cJSON *all = NULL;
+	bool json;
+
+	strlist_init(&args);
+	err_clear(&e);
+	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
+		goto out;
+	if (args.n) {
+		cli_error(&cmd, "sync takes no arguments", true);
+		code = 2;
+		goto out;
+	}
+	if (cli_apps(&cmd, argc, argv, &flags, &apps, &n, &e) < 0) {
+		cli_error(&cmd, e.msg, !flags.config_file && !flags.repo);
+		code = err_exit_code(e.code ? e.code : TE_INPUT);
+		goto out;
+	}
+	json = flags.output && !strcmp(flags.output, "json");
+	all = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		int c = sync_one(&apps[i], json, all);
+		worst = c > worst ? c : worst;
+	}
+	if (json)
+		print_json(all, flags.config_file != NULL);
+	code = worst;
+out:
+	cJSON_Delete(all);
+	cli_apps_free(apps, n);
+	app_config_dispose(&flags);
+	strlist_dispose(&args);
+	return code;
+}

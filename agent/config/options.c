@@ -1,0 +1,279 @@
+/*
+ * options: THE table of sync options. Parsing of flags and of the configuration file,
+ * defaults, bounds and `--help` all read it; adding an option is one line here and a
+ * field in struct app_config. Nothing else may hard-code an option's default.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define OFF(f) offsetof(struct app_config, f)
+#define ALL (CMD_SYNC | CMD_DIFF)
+#define SRC (CMD_SYNC | CMD_DIFF | CMD_RENDER)
+#define G OPT_GLOBAL
+#define A OPT_APP
+#define F OPT_FLAG
+#define MAXSTR 4096
+
+static const struct opt_def options[] = {
+	{"repo", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, A | F, SRC, "URL",
+	 "Git repository: https://, ssh://, git://, file:// or a local path", OFF(repo)},
+	{"ref", NULL, 0, OPT_STRING, NULL, 1, 1024, NULL, A | F, SRC, "REF",
+	 "branch, tag or commit SHA (default: the remote's default branch)", OFF(ref)},
+	{"path", NULL, 0, OPT_STRING, "", 0, 1024, NULL, A | F, SRC, "DIR",
+	 "directory of the repository holding the manifests", OFF(path)},
+	{"name", "app", 0, OPT_STRING, NULL, 1, 63, NULL, A | F, ALL, "NAME",
+	 "app name, labels and inventory (default: the repository's name)", OFF(app)},
+	{"namespace", NULL, 'n', OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL, "NS",
+	 "namespace of namespaced objects that name none (default: the context's)",
+	 OFF(namespace)},
+	{"inventory-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL, "NS",
+	 "namespace of the inventory ConfigMap (default: the app namespace)",
+	 OFF(inventory_namespace)},
+	{"prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, ALL, NULL,
+	 "delete objects of the inventory that are no longer rendered", OFF(prune)},
+	{"force-prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, ALL, NULL,
+	 "allow pruning more than half of the inventory", OFF(force_prune)},
+	{"timeout", NULL, 0, OPT_DURATION, "5m", 1000, 24LL * 3600 * 1000, NULL, G | A | F, CMD_SYNC,
+	 "DUR", "how long to wait for rollouts", OFF(timeout_ms)},
+	{"no-wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, CMD_SYNC, NULL,
+	 "return after applying, without waiting for rollouts", OFF(no_wait)},
+	{"kubeconfig", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, ALL, "FILE",
+	 "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", OFF(kubeconfig)},
+	{"context", NULL, 0, OPT_STRING, NULL, 1, 253, NULL, G | F, ALL, "NAME",
+	 "kubeconfig context (default: current-context)", OFF(context)},
+	{"cache-dir", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, SRC, "DIR",
+	 "Git cache (default: $XDG_CACHE_HOME/tether or ~/.cache/tether)", OFF(cache_dir)},
+	{"parallel", NULL, 0, OPT_INT, "16", 1, 64, NULL, G | F, ALL, "N",
+	 "concurrent requests to the API server", OFF(parallel)},
+	{"output", NULL, 'o', OPT_ENUM, "text", 0, 0, "text|json|yaml", F, SRC, "FORMAT",
+	 "output format: text, json (render: yaml or json)", OFF(output)},
+	{"config", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, F, ALL, "FILE",
+	 "agent configuration file: sync every app it lists", OFF(config_file)},
+	{NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL, NULL, 0},
+};
+
+const struct opt_def *config_options(void)
+{
+	return options;
+}
+
+const struct opt_def *config_find(const char *name, unsigned scope)
+{
+	for (const struct opt_def *o = options; o->name; o++)
+		if ((o->scope & scope) && strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+const struct opt_def *config_find_flag(const char *flag, char short_flag)
+{
+	for (const struct opt_def *o = options; o->name; o++) {
+		if (short_flag && o->short_flag == short_flag)
+			return o;
+		if (flag && strcmp(o->flag ? o->flag : o->name, flag) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return TE_INPUT;
+	return 0;
+}
+
+static bool enum_allows(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (const char *p = choices; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == n && strncmp(p, v, n) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+static int set_string(char **slot, const struct opt_def *o, const char *v, struct err *e)
+{
+	size_t n = strlen(v);
+	char *copy;
+
+	if (o->type == OPT_STRING && ((int64_t)n < o->min || (int64_t)n > o->max))
+		return err_set(e, TE_INPUT, "length must be between %lld and %lld",
+			       (long long)o->min, (long long)o->max);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return err_set(e, TE_INPUT, "control character in value");
+	if (o->type == OPT_ENUM && !enum_allows(o->choices, v))
+		return err_set(e, TE_INPUT, "\"%s\" is not one of %s", v, o->choices);
+	copy = strdup(v);
+	if (!copy)
+		return err_set(e, TE_NOMEM, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+static int set_int(int64_t *slot, const struct opt_def *o, const char *v, struct err *e)
+{
+	struct err sub;
+	char *end;
+	int64_t x;
+
+	if (o->type == OPT_DURATION) {
+		err_clear(&sub);
+		if (duration_parse(v, &x, &sub) < 0)
+			return err_set(e, TE_INPUT, "%s", sub.msg);
+	} else {
+		errno = 0;
+		x = strtoll(v, &end, 10);
+		if (errno || end == v || *end)
+			return err_set(e, TE_INPUT, "\"%s\" is not an integer", v);
+	}
+	if (x < o->min || x > o->max) {
+		if (o->type == OPT_DURATION)
+			return err_set(e, TE_INPUT, "must be between %llds and %llds",
+				       (long long)o->min / 1000, (long long)o->max / 1000);
+		return err_set(e, TE_INPUT, "must be between %lld and %lld",
+			       (long long)o->min, (long long)o->max);
+	}
+	*slot = x;
+	return 0;
+}
+
+int config_set(struct app_config *c, const struct opt_def *o, const char *value, struct err *e)
+{
+	char *base = (char *)c;
+	int rc;
+
+	switch (o->type) {
+	case OPT_STRING:
+	case OPT_ENUM:
+		rc = set_string((char **)(base + o->offset), o, value, e);
+		break;
+	case OPT_BOOL:
+		rc = parse_bool(value, (bool *)(base + o->offset));
+		if (rc < 0)
+			rc = err_set(e, TE_INPUT, "\"%s\" is not true or false", value);
+		break;
+	default:
+		rc = set_int((int64_t *)(base + o->offset), o, value, e);
+		break;
+	}
+	if (rc == 0)
+		c->set_mask |= (uint64_t)1 << (o - options);
+	return rc;
+}
+
+int app_config_init(struct app_config *c, struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	for (const struct opt_def *o = options; o->name; o++) {
+		if (o->def && config_set(c, o, o->def, e) < 0)
+			return err_prefix(e, "default of %s", o->name);
+	}
+	c->set_mask = 0;
+	return 0;
+}
+
+void app_config_dispose(struct app_config *c)
+{
+	if (!c)
+		return;
+	for (const struct opt_def *o = options; o->name; o++) {
+		if (o->type == OPT_STRING || o->type == OPT_ENUM) {
+			char **slot = (char **)((char *)c + o->offset);
+			free(*slot);
+			*slot = NULL;
+		}
+	}
+}
+
+int app_config_copy(struct app_config *dst, const struct app_config *src, struct err *e)
+{
+	*dst = *src;
+	for (const struct opt_def *o = options; o->name; o++) {
+		if (o->type == OPT_STRING || o->type == OPT_ENUM) {
+			char **slot = (char **)((char *)dst + o->offset);
+			if (*slot && !(*slot = strdup(*slot))) {
+				app_config_dispose(dst);
+				return err_set(e, TE_NOMEM, "out of memory");
+			}
+		}
+	}
+	return 0;
+}
+
+char *config_app_name(const char *repo)
+{
+	const char *end, *start;
+	char name[64];
+	size_t n = 0;
+
+	if (!repo)
+		return NULL;
+	end = repo + strlen(repo);
+	while (end > repo && end[-1] == '/')
+		end--;
+	if (end - repo >= 4 && strncmp(end - 4, ".git", 4) == 0)
+		end -= 4;
+	while (end > repo && end[-1] == '/')
+		end--;
+	start = end;
+	while (start > repo && start[-1] != '/' && start[-1] != ':')
+		start--;
+	for (const char *p = start; p < end && n < sizeof(name) - 1; p++) {
+		char ch = (char)tolower((unsigned char)*p);
+		if (!isalnum((unsigned char)ch))
+			ch = '-';
+		if (ch == '-' && (n == 0 || name[n - 1] == '-'))
+			continue;
+		name[n++] = ch;
+	}
+	while (n > 0 && name[n - 1] == '-')
+		n--;
+	name[n] = '\0';
+	return n ? strdup(name) : strdup("app");
+}
+
+static bool valid_label_value(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-'))
+			return false;
+	return true;
+}
+
+int app_config_finish(struct app_config *c, struct err *e)
+{
+	if (!c->repo)
+		return err_set(e, TE_INPUT, "no repository: give --repo URL (or --config FILE)");
+	if (!c->app && !(c->app = config_app_name(c->repo)))
+		return err_set(e, TE_NOMEM, "out of memory");
+	if (!valid_label_value(c->app))
+		return err_set(e, TE_INPUT,
+			       "app name \"%s\" must be lowercase letters, digits and '-' "
+			       "(at most 63, starting and ending alphanumeric)",
+			       c->app);
+	if (c->namespace && !valid_label_value(c->namespace))
+		return err_set(e, TE_INPUT, "namespace \"%s\" is not a valid name", c->namespace);
+	return 0;
+}

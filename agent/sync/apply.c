@@ -1,0 +1,230 @@
+/*
+ * apply: server-side apply (manager "tether", force: Git wins) of the items that need
+ * it, first as a dry-run of the whole commit (any rejection stops everything before
+ * the first write), then for real, stage by stage, each stage in parallel.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sync_int.h"
+
+struct batch {
+	struct sync_run *r;
+	const char *phase;
+	size_t done, total;
+};
+
+static void batch_done(struct kube_req *req, void *ctx)
+{
+	struct batch *b = ctx;
+
+	b->done++;
+	sync_run_progress(b->r, b->phase, b->r->apply_done + b->done, b->total);
+}
+
+/* Builds one apply request per selected item; n receives the count. */
+static int build_reqs(struct sync_run *r, bool (*pick)(const struct sync_item *, int), int arg,
+		      bool dry_run, struct kube_req ***out, size_t *n, struct err *e)
+{
+	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, dry_run};
+	struct kube_req **reqs = calloc(r->n_items ? r->n_items : 1, sizeof(*reqs));
+
+	*n = 0;
+	if (!reqs)
+		return err_set(e, TE_NOMEM, "out of memory");
+	*out = reqs;
+	for (size_t i = 0; i < r->n_items; i++) {
+		struct sync_item *it = &r->items[i];
+		struct kube_req *q;
+
+		if (!pick(it, arg))
+			continue;
+		q = calloc(1, sizeof(*q));
+		if (!q)
+			return err_set(e, TE_NOMEM, "out of memory");
+		reqs[(*n)++] = q;
+		q->user = it;
+		if (kube_req_apply(q, it->res, it->obj->ns, it->obj->body, &o) < 0)
+			return err_set(e, TE_NOMEM, "apply %s: out of memory", it->display);
+	}
+	return 0;
+}
+
+static void free_reqs(struct kube_req **reqs, size_t n)
+{
+	for (size_t i = 0; reqs && i < n; i++) {
+		kube_req_dispose(reqs[i]);
+		free(reqs[i]);
+	}
+	free(reqs);
+}
+
+/* Records a failed request on its item; the first becomes the run's error. */
+static int req_failure(struct sync_run *r, struct kube_req *q, const char *what, struct err *e)
+{
+	struct sync_item *it = q->user;
+	int code = q->status == 0 || q->status >= 500 ? TE_UNREACHABLE : TE_REJECTED;
+	char msg[2300];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what,
+		 q->err.msg[0] ? q->err.msg : "no answer from the server");
+	item_error(e, code, it, msg);
+	snprintf(msg, sizeof(msg), "%s:%d:%d: %s: %s: %s", it->obj->file, it->obj->line,
+		 it->obj->col, it->display, what,
+		 q->err.msg[0] ? q->err.msg : "no answer from the server");
+	strlist_add(&r->res->errors, msg);
+	return code;
+}
+
+static bool pick_dry(const struct sync_item *it, int deferred)
+{
+	return it->res && it->deferred == (bool)deferred && it->plan != PLAN_UNCHANGED;
+}
+
+static bool pick_dry_all(const struct sync_item *it, int deferred)
+{
+	return it->res && it->deferred == (bool)deferred;
+}
+
+int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
+{
+	struct kube_req **reqs = NULL;
+	struct batch b = {r, "dry-run", 0, 0};
+	size_t n = 0;
+	int rc, worst = 0;
+
+	rc = build_reqs(r, r->diff_mode ? pick_dry_all : pick_dry, deferred, true, &reqs, &n, e);
+	if (rc < 0 || n == 0)
+		goto out;
+	b.total = n;
+	r->res->dry_runs += (long)n;
+	kube_run(r->kube, reqs, n, batch_done, &b);
+	for (size_t i = 0; i < n; i++) {
+		struct kube_req *q = reqs[i];
+		struct sync_item *it = q->user;
+
+		if (q->status < 200 || q->status >= 300 || !q->resp) {
+			rc = req_failure(r, q, "dry-run", e);
+			if (worst == 0 || rc == TE_UNREACHABLE)
+				worst = rc;
+			continue;
+		}
+		it->dry = q->resp;
+		q->resp = NULL;
+		it->apply = !it->live || !sync_objects_equal(it->dry, it->live);
+	}
+	rc = worst;
+out:
+	free_reqs(reqs, n);
+	return rc;
+}
+
+static bool pick_stage(const struct sync_item *it, int stage)
+{
+	return it->apply && it->res && it->stage == stage;
+}
+
+static const char *meta_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void record_applied(struct sync_run *r, struct sync_item *it, struct kube_req *q)
+{
+	const char *rv_new = meta_str(q->resp, "resourceVersion");
+	const char *rv_old = it->live ? meta_str(it->live, "resourceVersion") : NULL;
+
+	it->applied = q->resp;
+	q->resp = NULL;
+	if (q->status == 201 || !it->live)
+		it->created = true;
+	else
+		it->changed = !rv_old || !rv_new || strcmp(rv_old, rv_new) != 0;
+	strlist_add(it->created   ? &r->res->created
+		    : it->changed ? &r->res->changed
+				  : &r->res->unchanged,
+		    it->display);
+}
+
+int apply_stage(struct sync_run *r, int stage, struct err *e)
+{
+	struct kube_req **reqs = NULL;
+	struct batch b = {r, "applying", 0, r->apply_total};
+	size_t n = 0;
+	int rc, worst = 0;
+
+	rc = build_reqs(r, pick_stage, stage, false, &reqs, &n, e);
+	if (rc < 0 || n == 0)
+		goto out;
+	r->wrote = true;
+	kube_run(r->kube, reqs, n, batch_done, &b);
+	r->apply_done += n;
+	for (size_t i = 0; i < n; i++) {
+		struct kube_req *q = reqs[i];
+
+		if (q->status < 200 || q->status >= 300 || !q->resp) {
+			rc = req_failure(r, q, "apply", e);
+			if (worst == 0 || rc == TE_UNREACHABLE)
+				worst = rc;
+			continue;
+		}
+		record_applied(r, q->user, q);
+	}
+	rc = worst;
+out:
+	free_reqs(reqs, n);
+	return rc;
+}
+
+static bool crd_established(const cJSON *crd)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
+				      cJSON_GetObjectItemCaseSensitive(crd, "status"), "conditions"))
+	{
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(c, "status");
+		if (cJSON_IsString(t) && !strcmp(t->valuestring, "Established") &&
+		    cJSON_IsString(s) && !strcmp(s->valuestring, "True"))
+			return true;
+	}
+	return false;
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Polls each CRD applied by this commit until it is Established. */
+int apply_wait_crds(struct sync_run *r, int64_t deadline, struct err *e)
+{
+	for (size_t i = 0; i < r->n_items; i++) {
+		struct sync_item *it = &r->items[i];
+		int64_t delay = 50;
+
+		if (!it->applied || !sync_is_crd(it->obj->group, it->obj->kind))
+			continue;
+		while (!crd_established(it->applied)) {
+			cJSON *obj = NULL;
+			int rc;
+
+			if (now_ms() > deadline)
+				return item_error(e, TE_ROLLOUT, it, "not Established in time");
+			sleep_ms(delay);
+			delay = delay * 2 > 1000 ? 1000 : delay * 2;
+			if ((rc = kube_get(r->kube, it->res, NULL, it->obj->name, &obj, e)) < 0)
+				return rc;
+			cJSON_Delete(it->applied);
+			it->applied = obj;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,94 @@
+/*
+ * diff_run: `tether diff`, the plan shown instead of applied. Every object is compared
+ * as the server's dry-run says it would become against the live object; objects of
+ * the inventory no longer rendered are shown as pruned when --prune is given.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync_int.h"
+
+/* Objects the label LIST did not return may exist without tether's labels. */
+static int fetch_missing(struct sync_run *r, struct err *e)
+{
+	struct kube_req **reqs = calloc(r->n_items ? r->n_items : 1, sizeof(*reqs));
+	size_t n = 0;
+	int rc = 0;
+
+	if (!reqs)
+		return err_set(e, TE_NOMEM, "out of memory");
+	for (size_t i = 0; i < r->n_items; i++) {
+		struct sync_item *it = &r->items[i];
+		if (it->live || !it->res || it->deferred)
+			continue;
+		if (!(reqs[n] = calloc(1, sizeof(**reqs))))
+			break;
+		reqs[n]->method = "GET";
+		reqs[n]->path = kube_path(it->res, it->obj->ns, it->obj->name, NULL);
+		reqs[n++]->user = it;
+	}
+	if (n && kube_run(r->kube, reqs, n, NULL, NULL) == TE_UNREACHABLE)
+		rc = err_set(e, TE_UNREACHABLE, "get live objects: %s", reqs[0]->err.msg);
+	for (size_t i = 0; i < n; i++) {
+		struct sync_item *it = reqs[i]->user;
+		if (reqs[i]->status == 200 && reqs[i]->resp) {
+			it->live = reqs[i]->resp;
+			reqs[i]->resp = NULL;
+		}
+		kube_req_dispose(reqs[i]);
+		free(reqs[i]);
+	}
+	free(reqs);
+	return rc;
+}
+
+static int diff_one(struct sync_run *r, struct sync_item *it, struct err *e)
+{
+	const cJSON *after = it->dry ? it->dry : it->obj->body;
+	bool secret = sync_is_secret(it->obj->group, it->obj->kind);
+	int rc = diff_object(it->display, it->live, after, secret, r->env->color, r->env->diff, e);
+
+	if (rc < 0)
+		return rc;
+	strlist_add(!it->live ? &r->res->created : rc ? &r->res->changed : &r->res->unchanged,
+		    it->display);
+	return 0;
+}
+
+static int diff_prunes(struct sync_run *r, struct err *e)
+{
+	for (size_t i = 0; i < r->n_prunes; i++) {
+		struct prune_item *p = &r->prunes[i];
+		int rc;
+
+		if (!p->live)
+			continue;
+		if (prune_disabled(p->live)) {
+			strlist_add(&r->res->skipped, p->display);
+			continue;
+		}
+		rc = diff_object(p->display, p->live, NULL, sync_is_secret(p->inv->group, p->inv->kind),
+				 r->env->color, r->env->diff, e);
+		if (rc < 0)
+			return rc;
+		strlist_add(&r->res->pruned, p->display);
+	}
+	return 0;
+}
+
+int diff_items(struct sync_run *r, struct err *e)
+{
+	struct sync_result *res = r->res;
+	int rc;
+
+	if ((rc = fetch_missing(r, e)) < 0)
+		return rc;
+	for (size_t i = 0; i < r->n_items; i++)
+		if ((rc = diff_one(r, &r->items[i], e)) < 0)
+			return rc;
+	if (r->cfg->prune && (rc = diff_prunes(r, e)) < 0)
+		return rc;
+	buf_printf(r->env->diff, "%zu to create, %zu to change, %zu to prune, %zu unchanged\n",
+		   res->created.n, res->changed.n, res->pruned.n, res->unchanged.n);
+	return res->created.n + res->changed.n + res->pruned.n ? 1 : 0;
+}

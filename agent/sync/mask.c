@@ -1,0 +1,65 @@
+/*
+ * mask: Secret values never reach a diff, a log line or -o json. Both sides of a
+ * diff are masked together so that a changed value still shows as a change
+ * ("*** (changed)") without showing either value.
+ */
+#include <string.h>
+
+#include "sync.h"
+
+#define MASK "***"
+#define MASK_CHANGED "*** (changed)"
+
+static void mask_value(cJSON *map, const char *key, const char *text)
+{
+	cJSON *v = cJSON_CreateString(text);
+
+	if (v && !cJSON_ReplaceItemInObjectCaseSensitive(map, key, v))
+		cJSON_Delete(v);
+}
+
+static void mask_map(cJSON *before, cJSON *after)
+{
+	cJSON *it;
+
+	if (after && cJSON_IsObject(after)) {
+		cJSON_ArrayForEach(it, after)
+		{
+			cJSON *old = before ? cJSON_GetObjectItemCaseSensitive(before, it->string)
+					    : NULL;
+			bool changed = before && (!old || !cJSON_Compare(old, it, 1));
+
+			mask_value(after, it->string, changed ? MASK_CHANGED : MASK);
+		}
+	}
+	if (before && cJSON_IsObject(before)) {
+		cJSON_ArrayForEach(it, before)
+			mask_value(before, it->string, MASK);
+	}
+}
+
+/* A last-applied annotation would carry the whole Secret in clear. */
+static void mask_annotation(cJSON *obj)
+{
+	cJSON *ann = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "annotations");
+	const char *key = "kubectl.kubernetes.io/last-applied-configuration";
+
+	if (cJSON_GetObjectItemCaseSensitive(ann, key))
+		mask_value(ann, key, MASK);
+}
+
+void secret_mask(cJSON *before, cJSON *after)
+{
+	static const char *maps[] = {"data", "stringData"};
+
+	for (size_t i = 0; i < 2; i++) {
+		/* Compare first: masking `before` would hide the change. */
+		mask_map(cJSON_GetObjectItemCaseSensitive(before, maps[i]),
+			 cJSON_GetObjectItemCaseSensitive(after, maps[i]));
+	}
+	if (before)
+		mask_annotation(before);
+	if (after)
+		mask_annotation(after);
+}

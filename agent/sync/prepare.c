@@ -1,0 +1,155 @@
+/*
+ * prepare: turns rendered objects into sync items. Discovery says whether a kind is
+ * served and namespaced; objects of namespaced kinds without a namespace get the app's,
+ * a namespace on a cluster-scoped kind is an error naming the object. Kinds defined by
+ * a CRD of the same commit are deferred until that CRD is established.
+ * Every object gets tether's labels; the hash is taken after labelling.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync_int.h"
+
+char *item_display(const char *group, const char *kind, const char *ns, const char *name)
+{
+	char lower[128];
+	size_t i;
+
+	for (i = 0; kind[i] && i < sizeof(lower) - 1; i++)
+		lower[i] = (char)tolower((unsigned char)kind[i]);
+	lower[i] = '\0';
+	return xasprintf("%s%s%s%s%s/%s", ns && *ns ? ns : "", ns && *ns ? "/" : "", lower,
+			 group && *group ? "." : "", group && *group ? group : "", name);
+}
+
+int item_error(struct err *e, int code, const struct sync_item *it, const char *msg)
+{
+	const struct object *o = it->obj;
+
+	return err_set(e, code, "%s:%d:%d: %s: %s", o->file, o->line, o->col, it->display, msg);
+}
+
+/* A CRD of this commit that defines group/kind: its scope, or NULL. */
+static const char *commit_crd_scope(const struct sync_run *r, const char *group, const char *kind)
+{
+	for (size_t i = 0; i < r->objects.n; i++) {
+		const struct object *o = &r->objects.items[i];
+		const cJSON *spec, *g, *k, *scope;
+
+		if (!sync_is_crd(o->group, o->kind))
+			continue;
+		spec = cJSON_GetObjectItemCaseSensitive(o->body, "spec");
+		g = cJSON_GetObjectItemCaseSensitive(spec, "group");
+		k = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(spec, "names"), "kind");
+		scope = cJSON_GetObjectItemCaseSensitive(spec, "scope");
+		if (cJSON_IsString(g) && cJSON_IsString(k) && !strcmp(g->valuestring, group) &&
+		    !strcmp(k->valuestring, kind))
+			return cJSON_IsString(scope) ? scope->valuestring : "Namespaced";
+	}
+	return NULL;
+}
+
+static int set_namespace(struct sync_run *r, struct sync_item *it, bool namespaced,
+			 struct err *e)
+{
+	struct object *o = it->obj;
+	cJSON *meta;
+
+	if (!namespaced) {
+		if (o->ns && *o->ns)
+			return item_error(e, TE_INPUT, it,
+					  "metadata.namespace is set but the kind is cluster-scoped");
+		return 0;
+	}
+	if (o->ns && *o->ns)
+		return 0;
+	free(o->ns);
+	o->ns = xstrdup(r->ns);
+	meta = cJSON_GetObjectItemCaseSensitive(o->body, "metadata");
+	if (!o->ns || !meta)
+		return err_set(e, TE_NOMEM, "out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "namespace");
+	if (!cJSON_AddStringToObject(meta, "namespace", r->ns))
+		return err_set(e, TE_NOMEM, "out of memory");
+	return 0;
+}
+
+/* Discovery for one item; a kind unknown to the server may come from a CRD here. */
+static int resolve_item(struct sync_run *r, struct sync_item *it, struct err *e)
+{
+	const struct object *o = it->obj;
+	struct err sub;
+	const char *scope;
+	int rc;
+
+	err_clear(&sub);
+	rc = kube_resolve(r->kube, o->api_version, o->kind, &it->res, &sub);
+	if (rc == 0)
+		return set_namespace(r, it, it->res->namespaced, e);
+	if (rc != TE_NOTFOUND)
+		return err_set(e, rc, "%s", sub.msg);
+	scope = commit_crd_scope(r, o->group, o->kind);
+	if (!scope)
+		return item_error(e, TE_INPUT, it, sub.msg[0] ? sub.msg : "kind not served");
+	it->res = NULL;
+	it->deferred = true;
+	return set_namespace(r, it, strcmp(scope, "Cluster") != 0, e);
+}
+
+static int prepare_item(struct sync_run *r, struct sync_item *it, struct object *o,
+			struct err *e)
+{
+	int rc;
+
+	it->obj = o;
+	it->stage = sync_stage_of(o->group, o->kind);
+	it->display = item_display(o->group, o->kind, o->ns, o->name);
+	if (!it->display)
+		return err_set(e, TE_NOMEM, "out of memory");
+	if ((rc = resolve_item(r, it, e)) < 0)
+		return rc;
+	/* The namespace may have been filled in. */
+	free(it->display);
+	it->display = item_display(o->group, o->kind, o->ns, o->name);
+	if (!it->display || sync_label_object(o->body, r->cfg->app) < 0)
+		return err_set(e, TE_NOMEM, "out of memory");
+	sync_hash_object(o->body, it->hash);
+	return 0;
+}
+
+int prepare_items(struct sync_run *r, struct err *e)
+{
+	int rc;
+
+	r->items = calloc(r->objects.n ? r->objects.n : 1, sizeof(*r->items));
+	if (!r->items)
+		return err_set(e, TE_NOMEM, "out of memory");
+	for (size_t i = 0; i < r->objects.n; i++) {
+		r->n_items = i + 1;
+		if ((rc = prepare_item(r, &r->items[i], &r->objects.items[i], e)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int prepare_resolve_deferred(struct sync_run *r, struct err *e)
+{
+	struct err sub;
+	int rc;
+
+	kube_invalidate_discovery(r->kube);
+	for (size_t i = 0; i < r->n_items; i++) {
+		struct sync_item *it = &r->items[i];
+		if (!it->deferred || it->res)
+			continue;
+		err_clear(&sub);
+		rc = kube_resolve(r->kube, it->obj->api_version, it->obj->kind, &it->res, &sub);
+		if (rc == TE_NOTFOUND)
+			return item_error(e, TE_INPUT, it, sub.msg);
+		if (rc < 0)
+			return err_set(e, rc, "%s", sub.msg);
+	}
+	return 0;
+}

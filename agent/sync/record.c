@@ -1,0 +1,112 @@
+/*
+ * record: writes the app's inventory back to the cluster, after applying and before
+ * pruning (a crash in between leaves extra objects, never forgotten ones), and once
+ * more after pruning. It is written only when its content changed, so a no-op sync
+ * makes no write.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync_int.h"
+
+/* The entry of a rendered item, with what the cluster answered for it. */
+static int entry_of_item(struct sync_run *r, struct sync_item *it, struct inventory *inv)
+{
+	const struct object *o = it->obj;
+	const cJSON *state = it->applied ? it->applied : it->live;
+	const char *slash = strchr(o->api_version, '/');
+	struct inv_entry x;
+	int rc;
+
+	if (it->apply && !it->applied) /* not written: keep what we knew */
+		return it->inv ? inventory_add(inv, it->inv) : 0;
+	if (!state)
+		return 0;
+	memset(&x, 0, sizeof(x));
+	x.group = o->group;
+	x.version = slash ? (char *)slash + 1 : o->api_version;
+	x.kind = o->kind;
+	x.ns = o->ns;
+	x.name = o->name;
+	memcpy(x.hash, it->hash, sizeof(x.hash));
+	if ((rc = inventory_add(inv, &x)) < 0)
+		return rc;
+	return inv_entry_observe(&inv->items[inv->n - 1], state);
+}
+
+static int build(struct sync_run *r, bool after_prune, struct inventory *inv)
+{
+	int rc;
+
+	inv->commit = xstrdup(r->commit);
+	for (size_t i = 0; i < r->n_items; i++)
+		if ((rc = entry_of_item(r, &r->items[i], inv)) < 0)
+			return rc;
+	for (size_t i = 0; i < r->n_prunes; i++) {
+		struct prune_item *p = &r->prunes[i];
+		/* Gone from the cluster: forget it. Before pruning: keep it so a crash
+		 * loses nothing. After: keep what could not be deleted. */
+		if (!p->live)
+			continue;
+		if (after_prune && (strlist_contains(&r->res->pruned, p->display) ||
+				    strlist_contains(&r->res->skipped, p->display)))
+			continue;
+		if ((rc = inventory_add(inv, p->inv)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static bool same_entries(const struct inventory *a, const struct inventory *b)
+{
+	struct buf x, y;
+	struct err e;
+	bool same;
+
+	buf_init(&x, 0);
+	buf_init(&y, 0);
+	err_clear(&e);
+	same = inventory_encode(a, (size_t)-1, &x, &e) == 0 &&
+	       inventory_encode(b, (size_t)-1, &y, &e) == 0 && x.len == y.len &&
+	       (x.len == 0 || memcmp(x.data, y.data, x.len) == 0);
+	buf_dispose(&x);
+	buf_dispose(&y);
+	return same;
+}
+
+int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
+{
+	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
+	const struct kube_resource *cm;
+	struct inventory inv;
+	cJSON *obj = NULL, *out = NULL;
+	int rc;
+
+	inventory_init(&inv);
+	if ((rc = build(r, after_prune, &inv)) < 0) {
+		err_set(e, rc, "inventory: out of memory");
+		goto out;
+	}
+	if (r->have_written ? same_entries(&inv, &r->written)
+			    : r->have_inventory && same_entries(&inv, &r->old_inv))
+		goto out;
+	if ((rc = inventory_configmap(&inv, r->cfg->app, r->inv_ns, &obj, e)) < 0 ||
+	    (rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
+		goto out;
+	r->wrote = true;
+	if ((rc = kube_apply(r->kube, cm, r->inv_ns, obj, &o, &out, e)) < 0) {
+		err_prefix(e, "write inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns,
+			   r->cfg->app);
+		goto out;
+	}
+	/* The new inventory is the reference for the second write after pruning. */
+	inventory_dispose(&r->written);
+	r->written = inv;
+	inventory_init(&inv);
+	r->have_written = true;
+out:
+	cJSON_Delete(out);
+	cJSON_Delete(obj);
+	inventory_dispose(&inv);
+	return rc;
+}

@@ -1,0 +1,85 @@
+/*
+ * rollout_pods: the reason behind a failed rollout, read from the pods of the
+ * workload: a container waiting on ErrImagePull, ImagePullBackOff, CrashLoopBackOff
+ * and the like. Only used after a failure, so it costs nothing on the happy path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync_int.h"
+
+static char *selector_of(const cJSON *obj)
+{
+	const cJSON *ml = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"),
+						 "selector"),
+		"matchLabels");
+	const cJSON *l;
+	struct buf b;
+
+	buf_init(&b, 4096);
+	cJSON_ArrayForEach(l, ml)
+	{
+		if (cJSON_IsString(l))
+			buf_printf(&b, "%s%s=%s", b.len ? "," : "", l->string, l->valuestring);
+	}
+	if (!b.len) {
+		buf_dispose(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/* The first waiting container of a pod: "pod web-x container web: ErrImagePull: ...". */
+static bool pod_reason(const cJSON *pod, char *out, size_t n)
+{
+	const cJSON *cs;
+	const char *pod_name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "name"));
+
+	cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(
+				       cJSON_GetObjectItemCaseSensitive(pod, "status"),
+				       "containerStatuses"))
+	{
+		const cJSON *w = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(cs, "state"), "waiting");
+		const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "reason"));
+		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "message"));
+		const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cs, "name"));
+		const char *image = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cs, "image"));
+
+		if (!reason || !strcmp(reason, "ContainerCreating") || !strcmp(reason, "PodInitializing"))
+			continue;
+		snprintf(out, n, "pod %s container %s (image %s): %s%s%s", pod_name ? pod_name : "?",
+			 c ? c : "?", image ? image : "?", reason, msg ? ": " : "", msg ? msg : "");
+		return true;
+	}
+	return false;
+}
+
+void rollout_explain(struct sync_run *r, const struct sync_item *it, char *msg, size_t n)
+{
+	const struct kube_resource *pods;
+	const cJSON *obj = it->applied ? it->applied : it->obj->body, *p;
+	char *sel = selector_of(obj);
+	cJSON *list = NULL;
+	struct err e;
+	char reason[600];
+
+	err_clear(&e);
+	if (!sel || kube_resolve(r->kube, "v1", "Pod", &pods, &e) < 0 ||
+	    kube_list(r->kube, pods, it->obj->ns, sel, &list, &e) < 0)
+		goto out;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(list, "items"))
+	{
+		if (pod_reason(p, reason, sizeof(reason))) {
+			size_t len = strlen(msg);
+			snprintf(msg + len, n - len, "; %s", reason);
+			break;
+		}
+	}
+out:
+	cJSON_Delete(list);
+	free(sel);
+}

@@ -1,0 +1,41 @@
+/*
+ * source: the commit to sync and its rendered objects. Git is read through the bare
+ * cache and a vfs over the commit's tree; nothing is ever checked out, so a
+ * repository's symlinks or hooks cannot reach outside it.
+ */
+#include <string.h>
+
+#include "sync_int.h"
+
+int source_open(struct sync_run *r, struct err *e)
+{
+	struct gitsrc_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.url = r->cfg->repo;
+	o.cache_dir = r->cfg->cache_dir;
+	if ((rc = gitsrc_open(&r->git, &o, e)) < 0)
+		return err_prefix(e, "repository %s", r->cfg->repo);
+	if ((rc = gitsrc_resolve(r->git, r->cfg->ref, r->commit, NULL, e)) < 0)
+		return err_prefix(e, "fetch %s", r->cfg->repo);
+	if ((rc = gitsrc_tree(r->git, r->commit, &r->vfs, e)) < 0)
+		return err_prefix(e, "commit %.12s", r->commit);
+	return 0;
+}
+
+int source_render(struct sync_run *r, struct object_set *out, struct err *e)
+{
+	const char *path = r->cfg->path ? r->cfg->path : "";
+	int rc;
+
+	while (*path == '/')
+		path++;
+	rc = manifest_render(r->vfs, path, out, e);
+	if (rc < 0) {
+		if (e->code != TE_UNREACHABLE && e->code != TE_NOMEM)
+			e->code = TE_INPUT; /* anything the files did wrong is bad input */
+		return err_prefix(e, "render %.12s", r->commit);
+	}
+	return 0;
+}

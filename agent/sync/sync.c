@@ -1,0 +1,226 @@
+/*
+ * sync: the pipeline of one sync, in order: fetch, render, prepare (discovery), live
+ * state, guards, dry-run of the whole commit, staged apply, inventory, prune,
+ * inventory again, rollouts. Each step only reads what earlier steps produced; the
+ * first error stops the pipeline, and nothing after an error deletes anything.
+ *
+ * Objects in a namespace that this commit creates cannot be dry-run before the
+ * namespace exists (the server answers 404 for the namespace). They, and objects of
+ * kinds whose CRD is in the commit, are dry-run after stage 0 (namespaces, CRDs) is
+ * applied; a rejection then stops the sync before any later stage, so at most the new
+ * namespaces and CRDs of that commit were written.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync_int.h"
+
+void sync_run_progress(struct sync_run *r, const char *phase, size_t done, size_t total)
+{
+	if (r->env && r->env->progress)
+		r->env->progress(phase, done, total, r->env->progress_ctx);
+}
+
+static void run_dispose(struct sync_run *r)
+{
+	for (size_t i = 0; i < r->n_items; i++) {
+		struct sync_item *it = &r->items[i];
+		free(it->display);
+		cJSON_Delete(it->live);
+		cJSON_Delete(it->dry);
+		cJSON_Delete(it->applied);
+	}
+	free(r->items);
+	for (size_t i = 0; i < r->n_prunes; i++)
+		free(r->prunes[i].display);
+	free(r->prunes);
+	for (size_t i = 0; i < r->n_lists; i++)
+		cJSON_Delete(r->lists[i].list);
+	free(r->lists);
+	strlist_dispose(&r->new_namespaces);
+	inventory_dispose(&r->old_inv);
+	inventory_dispose(&r->written);
+	object_set_dispose(&r->objects);
+	vfs_free(r->vfs);
+	gitsrc_free(r->git);
+	kube_free(r->kube);
+	kube_config_free(r->kcfg);
+	free(r->ns);
+	free(r->inv_ns);
+}
+
+static int run_init(struct sync_run *r, const struct app_config *c, const struct sync_env *env,
+		    struct sync_result *res)
+{
+	memset(r, 0, sizeof(*r));
+	r->cfg = c;
+	r->env = env;
+	r->res = res;
+	object_set_init(&r->objects);
+	inventory_init(&r->old_inv);
+	inventory_init(&r->written);
+	strlist_init(&r->new_namespaces);
+	return 0;
+}
+
+static int connect_cluster(struct sync_run *r, struct err *e)
+{
+	struct kube_opts o = {(int)r->cfg->parallel, 0, 0, NULL};
+	int rc;
+
+	if ((rc = kube_config_load(&r->kcfg, r->cfg->kubeconfig, r->cfg->context, e)) < 0)
+		return rc;
+	r->ns = xstrdup(r->cfg->namespace       ? r->cfg->namespace
+			: r->kcfg->namespace ? r->kcfg->namespace
+					     : "default");
+	r->inv_ns = xstrdup(r->cfg->inventory_namespace ? r->cfg->inventory_namespace : r->ns);
+	if (!r->ns || !r->inv_ns)
+		return err_set(e, TE_NOMEM, "out of memory");
+	return kube_new(&r->kube, r->kcfg, &o, e);
+}
+
+/* Fetch, render and look at the cluster: everything before the first write. */
+static int run_prepare(struct sync_run *r, struct err *e)
+{
+	int rc;
+
+	if ((rc = source_open(r, e)) < 0)
+		return rc;
+	memcpy(r->res->commit, r->commit, sizeof(r->commit));
+	if ((rc = source_render(r, &r->objects, e)) < 0)
+		return rc;
+	if (r->objects.n == 0)
+		return err_set(e, TE_INPUT,
+			       "%s at %.12s rendered no objects; refusing to sync an empty app "
+			       "(check --path)",
+			       r->cfg->path && *r->cfg->path ? r->cfg->path : "the repository",
+			       r->commit);
+	if ((rc = connect_cluster(r, e)) < 0)
+		return rc;
+	r->res->namespace = xstrdup(r->ns);
+	if ((rc = prepare_items(r, e)) < 0)
+		return rc;
+	/* Defaulting namespaces can make two objects the same. */
+	if ((rc = object_set_check_unique(&r->objects, e)) < 0)
+		return rc;
+	return live_load(r, e);
+}
+
+static int apply_all(struct sync_run *r, struct err *e)
+{
+	int64_t deadline = now_ms() + r->cfg->timeout_ms;
+	int rc;
+
+	for (size_t i = 0; i < r->n_items; i++)
+		r->apply_total += r->items[i].apply || r->items[i].deferred;
+	if ((rc = apply_stage(r, STAGE_NAMESPACES, e)) < 0 ||
+	    (rc = apply_wait_crds(r, deadline, e)) < 0 ||
+	    (rc = prepare_resolve_deferred(r, e)) < 0 || (rc = apply_dry_run(r, true, e)) < 0)
+		return rc;
+	for (int s = STAGE_NAMESPACES + 1; s < STAGE_COUNT; s++)
+		if ((rc = apply_stage(r, s, e)) < 0)
+			return rc;
+	return 0;
+}
+
+static void collect_unchanged(struct sync_run *r)
+{
+	for (size_t i = 0; i < r->n_items; i++)
+		if (!r->items[i].apply)
+			strlist_add(&r->res->unchanged, r->items[i].display);
+}
+
+static int run_sync(struct sync_run *r, struct err *e)
+{
+	int rc, rc2;
+
+	if ((rc = run_prepare(r, e)) < 0)
+		return rc;
+	if (r->cfg->prune && (rc = prune_plan_check(r, e)) < 0)
+		return rc;
+	if ((rc = apply_dry_run(r, false, e)) < 0)
+		return rc;
+	for (size_t i = 0; i < r->n_items; i++) /* deferred items are applied as created */
+		if (r->items[i].deferred && r->items[i].plan != PLAN_UNCHANGED)
+			r->items[i].apply = true;
+	rc = apply_all(r, e);
+	collect_unchanged(r);
+	/* Record what was applied even when a later stage failed. */
+	rc2 = apply_inventory(r, false, e);
+	if (rc < 0 || (rc = rc2) < 0)
+		return rc;
+	if (r->cfg->prune) {
+		rc = prune_run(r, e);
+		rc2 = apply_inventory(r, true, e);
+		if (rc < 0 || (rc = rc2) < 0)
+			return rc;
+	}
+	if (!r->cfg->no_wait)
+		return rollout_wait(r, e);
+	return 0;
+}
+
+static void finish_result(struct sync_run *r, struct sync_result *res, int rc, int64_t start)
+{
+	if (r->kube)
+		kube_get_stats(r->kube, &res->stats);
+	res->duration_ms = now_ms() - start;
+	res->code = rc;
+	res->exit_code = rc < 0 ? err_exit_code(rc) : 0;
+}
+
+int sync_run(const struct app_config *c, const struct sync_env *env, struct sync_result *res,
+	     struct err *e)
+{
+	struct sync_run r;
+	int64_t start = now_ms();
+	int rc;
+
+	run_init(&r, c, env, res);
+	res->app = xstrdup(c->app);
+	rc = run_sync(&r, e);
+	if (rc < 0 && e->code)
+		rc = e->code;
+	if (rc < 0 && res->errors.n == 0)
+		strlist_add(&res->errors, e->msg);
+	finish_result(&r, res, rc, start);
+	run_dispose(&r);
+	return rc;
+}
+
+int sync_render(const struct app_config *c, struct object_set *out, char commit[41],
+		struct err *e)
+{
+	struct sync_run r;
+	int rc;
+
+	run_init(&r, c, NULL, NULL);
+	if ((rc = source_open(&r, e)) == 0)
+		rc = source_render(&r, out, e);
+	memcpy(commit, r.commit, 41);
+	run_dispose(&r);
+	return rc;
+}
+
+/* ---- diff ---------------------------------------------------------------------- */
+
+int sync_diff(const struct app_config *c, const struct sync_env *env, struct sync_result *res,
+	      struct err *e)
+{
+	struct sync_run r;
+	int64_t start = now_ms();
+	int rc;
+
+	run_init(&r, c, env, res);
+	r.diff_mode = true;
+	res->app = xstrdup(c->app);
+	if ((rc = run_prepare(&r, e)) == 0 && (rc = apply_dry_run(&r, false, e)) == 0)
+		rc = diff_items(&r, e);
+	if (rc < 0 && e->code)
+		rc = e->code;
+	finish_result(&r, res, rc, start);
+	if (rc > 0)
+		res->exit_code = 1;
+	run_dispose(&r);
+	return rc;
+}

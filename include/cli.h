@@ -1,0 +1,47 @@
+/*
+ * cli: the subcommands, one thin file each (agent/cli/<name>.c): parse flags through
+ * the option table, call the core, print. Each returns the process exit code.
+ */
+#ifndef TETHER_CLI_H
+#define TETHER_CLI_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "util.h"
+
+#ifndef TETHER_VERSION
+#define TETHER_VERSION "0.1.0"
+#endif
+
+int cmd_sync(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_render(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+
+/* What a subcommand says about itself in --help. */
+struct cli_cmd {
+	const char *name;
+	unsigned cmds; /* CMD_* bit of its flags */
+	const char *usage;
+	const char *summary;
+};
+
+/*
+ * Parses flags for cmd into c (initialised here). Returns 0 to go on, or 1 when the
+ * command should exit now with *exit_code (after --help, or a usage error already
+ * printed with a hint). Positional arguments go to args.
+ */
+int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
+	      struct strlist *args, int *exit_code);
+/* Prints "error: msg" on stderr (and the usage hint when usage is set). */
+void cli_error(const struct cli_cmd *cmd, const char *msg, bool usage);
+/* True when stderr is a terminal (progress, colours). */
+bool cli_tty(void);
+/* The apps to work on: from --config FILE (flags override its values), or the flags. */
+int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *flags,
+	     struct app_config **apps, size_t *n, struct err *e);
+void cli_apps_free(struct app_config *apps, size_t n);
+
+#endif

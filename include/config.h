@@ -1,0 +1,114 @@
+/*
+ * config: the options of a sync, described by ONE table (name, type, default, bounds,
+ * help). The table drives command-line parsing (kubectl-style `--flag value` and
+ * `--flag=value`), the agent configuration file (config/tether.yaml), defaults, bounds
+ * and `--help`. Errors in a file read `file:line:col: message`.
+ * Nothing here talks to Git or a cluster.
+ */
+#ifndef TETHER_CONFIG_H
+#define TETHER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* Where an option may appear. */
+enum {
+	OPT_GLOBAL = 1, /* top level of the configuration file */
+	OPT_APP = 2,    /* an entry of `apps:` */
+	OPT_FLAG = 4,   /* command line only */
+};
+
+/* Which subcommands take an option (bit mask). */
+enum {
+	CMD_SYNC = 1,
+	CMD_DIFF = 2,
+	CMD_RENDER = 4,
+};
+
+enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_ENUM };
+
+/* The settings of one app's sync. Strings are owned (NULL when unset). */
+struct app_config {
+	char *repo;
+	char *ref;
+	char *path;
+	char *app;
+	char *namespace;
+	char *inventory_namespace;
+	char *kubeconfig;
+	char *context;
+	char *cache_dir;
+	char *output;      /* "text" or "json" */
+	char *config_file; /* --config */
+	bool prune;
+	bool force_prune;
+	bool no_wait;
+	int64_t timeout_ms;
+	int64_t parallel;
+	/* Position of the app entry in a configuration file (0 when from flags). */
+	int line, col;
+	/* Which options were given explicitly (bit i = config_options()[i]). */
+	uint64_t set_mask;
+};
+
+struct opt_def {
+	const char *name;  /* config key; also the flag unless flag is set */
+	const char *flag;  /* flag name when it differs (NULL: same as name) */
+	char short_flag;   /* e.g. 'o', or 0 */
+	enum opt_type type;
+	const char *def;   /* default as text, NULL for none */
+	int64_t min, max;  /* bounds: ints; durations in ms; string length */
+	const char *choices; /* OPT_ENUM: "text|json" */
+	unsigned scope;    /* OPT_GLOBAL | OPT_APP | OPT_FLAG */
+	unsigned cmds;     /* CMD_* */
+	const char *metavar;
+	const char *help;
+	size_t offset;     /* into struct app_config */
+};
+
+/* The table, terminated by an entry with a NULL name. */
+const struct opt_def *config_options(void);
+
+/* Fills c with the table's defaults (strings stay NULL unless there is a default). */
+int app_config_init(struct app_config *c, struct err *e);
+void app_config_dispose(struct app_config *c);
+int app_config_copy(struct app_config *dst, const struct app_config *src, struct err *e);
+
+/* Sets option `name` (config key or flag name) from text; bounds checked.
+ * The message names the option; the caller adds the position. */
+int config_set(struct app_config *c, const struct opt_def *o, const char *value, struct err *e);
+const struct opt_def *config_find(const char *name, unsigned scope);
+const struct opt_def *config_find_flag(const char *flag, char short_flag);
+
+/* An agent configuration file: top-level settings apply to every app; each entry of
+ * `apps:` overrides them. */
+struct tether_config {
+	struct app_config defaults;
+	struct app_config *apps;
+	size_t n_apps;
+};
+
+int config_load(struct tether_config *out, const char *file, struct err *e);
+/* Same, from a buffer; file is used in messages. */
+int config_parse(struct tether_config *out, const char *file, const char *data, size_t len,
+		 struct err *e);
+void config_dispose(struct tether_config *c);
+
+/* Writes the options of the subcommands in cmds as `--help` text. */
+int config_write_help(struct buf *out, unsigned cmds);
+
+/* Parses argv (after the subcommand name) into c. Positional arguments go to args.
+ * Unknown flags and bad values are TE_INPUT naming the flag. *help is set on --help/-h. */
+int config_parse_args(struct app_config *c, unsigned cmds, int argc, char **argv,
+		      struct strlist *args, bool *help, struct err *e);
+
+/* Fills derived defaults: the app name from the repo ("https://h/x/guestbook.git" ->
+ * "guestbook"), normalised to a label value; TE_INPUT when repo is missing. */
+int app_config_finish(struct app_config *c, struct err *e);
+/* A valid label value / DNS label derived from s (lowercase, [a-z0-9-], <= 63). */
+char *config_app_name(const char *repo);
+
+#endif

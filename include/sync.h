@@ -1,0 +1,183 @@
+/*
+ * sync: one commit of one app made true in the cluster. Fetch, render, plan against
+ * the inventory and one LIST per kind, dry-run the whole commit, apply in stages,
+ * record the inventory, prune behind guards, wait for rollouts. Also `diff` (the same
+ * plan, shown instead of applied) and `render`.
+ * The second half of this header exposes the pure pieces (stages, hashing, plan
+ * decisions, the line diff, secret masking, inventory encoding, prune guards,
+ * rollout rules) so that they are unit-tested without a cluster.
+ */
+#ifndef TETHER_SYNC_H
+#define TETHER_SYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "kube.h"
+#include "manifest.h"
+#include "util.h"
+
+#define SYNC_FIELD_MANAGER "tether"
+#define SYNC_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
+#define SYNC_LABEL_APP "tether.dev/app"
+#define SYNC_ANNOTATION_PRUNE "tether.dev/prune"
+#define SYNC_INVENTORY_PREFIX "tether-inventory-"
+
+/* Progress callback: phase ("applying", "dry-run", "pruning"), done of total. */
+typedef void (*sync_progress_fn)(const char *phase, size_t done, size_t total, void *ctx);
+
+struct sync_rollout {
+	char *object;  /* "deployment.apps/web" with namespace prefix "ns/" */
+	char *status;  /* "done", "failed", "timeout" */
+	char *message;
+};
+
+struct sync_result {
+	char commit[41];
+	char *app;
+	char *namespace;
+	struct strlist created, changed, unchanged, pruned, skipped;
+	struct strlist errors;
+	struct sync_rollout *rollouts;
+	size_t n_rollouts;
+	int64_t duration_ms;
+	struct kube_stats stats;
+	long dry_runs;
+	int code;      /* TE_* of the whole run */
+	int exit_code; /* what the process exits with */
+};
+
+void sync_result_init(struct sync_result *r);
+void sync_result_dispose(struct sync_result *r);
+int sync_result_json(const struct sync_result *r, cJSON **out);
+
+/* Everything a run needs besides the app's settings. */
+struct sync_env {
+	sync_progress_fn progress;
+	void *progress_ctx;
+	bool color;         /* diff: ANSI colours */
+	struct buf *diff;   /* diff: receives the unified diffs and the summary */
+};
+
+/* tether sync: the result is filled even on failure; returns TE_* (0 in sync). */
+int sync_run(const struct app_config *c, const struct sync_env *env, struct sync_result *res,
+	     struct err *e);
+/* tether diff: returns 0 (no changes), 1 (changes) or a negative TE_* code. */
+int sync_diff(const struct app_config *c, const struct sync_env *env, struct sync_result *res,
+	      struct err *e);
+/* tether render: fetches and renders; commit receives the SHA. */
+int sync_render(const struct app_config *c, struct object_set *out, char commit[41],
+		struct err *e);
+
+/* ---- stages ---------------------------------------------------------------- */
+
+enum sync_stage {
+	STAGE_NAMESPACES = 0, /* Namespaces and CustomResourceDefinitions */
+	STAGE_CLUSTER_RBAC,   /* ClusterRole, ClusterRoleBinding */
+	STAGE_SERVICE_ACCOUNTS,
+	STAGE_RBAC,           /* Role, RoleBinding */
+	STAGE_CONFIG,         /* ConfigMap, Secret */
+	STAGE_SERVICES,
+	STAGE_WORKLOADS,      /* Deployment, StatefulSet, DaemonSet, Job, CronJob, ReplicaSet, Pod */
+	STAGE_REST,
+	STAGE_COUNT
+};
+
+int sync_stage_of(const char *group, const char *kind);
+const char *sync_stage_name(int stage);
+bool sync_is_crd(const char *group, const char *kind);
+bool sync_is_secret(const char *group, const char *kind);
+
+/* ---- hashing and the plan -------------------------------------------------- */
+
+/* One object tether manages, as recorded in the inventory. */
+struct inv_entry {
+	char *group, *version, *kind, *ns, *name;
+	char hash[17];   /* of the manifest tether applied */
+	char *rv;        /* resourceVersion the cluster answered */
+	int64_t gen;     /* metadata.generation, 0 when the kind has none */
+	char *uid;
+	char mgr[17];    /* hash of the other managers' non-status field sets */
+};
+
+struct inventory {
+	struct inv_entry *items;
+	size_t n, cap;
+	char *commit;    /* last commit synced */
+};
+
+void inventory_init(struct inventory *inv);
+void inventory_dispose(struct inventory *inv);
+/* Copies the strings of x. */
+int inventory_add(struct inventory *inv, const struct inv_entry *x);
+struct inv_entry *inventory_find(const struct inventory *inv, const char *group,
+				 const char *kind, const char *ns, const char *name);
+/* Compact text, one object a line; TE_NOMEM past max bytes (the 1 MiB object limit). */
+int inventory_encode(const struct inventory *inv, size_t max, struct buf *out, struct err *e);
+int inventory_decode(struct inventory *inv, const char *text, struct err *e);
+/* The inventory ConfigMap for app in ns (a new cJSON object). */
+int inventory_configmap(const struct inventory *inv, const char *app, const char *ns,
+			cJSON **out, struct err *e);
+/* Reads the inventory out of a ConfigMap. */
+int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err *e);
+/* Fills e's cluster fields (rv, gen, uid, mgr) from a live or applied object. */
+int inv_entry_observe(struct inv_entry *x, const cJSON *obj);
+void inv_entry_dispose(struct inv_entry *x);
+
+/* 16 hex digits of the SHA-256 of the object's canonical JSON. */
+void sync_hash_object(const cJSON *body, char out[17]);
+/* Hash of managedFields entries of managers other than tether, status excluded. */
+void sync_hash_managers(const cJSON *live, char out[17]);
+
+enum plan_decision {
+	PLAN_UNCHANGED = 0, /* no request at all */
+	PLAN_CREATE,        /* not live: dry-run, then apply */
+	PLAN_CHECK,         /* may differ: dry-run, apply if the result differs from live */
+};
+enum plan_decision plan_decide(const char *hash, const struct inv_entry *inv, const cJSON *live);
+
+/* Adds the managed-by and app labels to body (metadata.labels). */
+int sync_label_object(cJSON *body, const char *app);
+/* Removes what the server owns (managedFields, resourceVersion, uid, generation,
+ * creationTimestamp, status, the deployment revision annotation) before comparing. */
+void sync_strip_server_fields(cJSON *obj);
+/* True when a and b are equal once stripped (copies are stripped, not a and b). */
+bool sync_objects_equal(const cJSON *a, const cJSON *b);
+
+/* ---- diff -------------------------------------------------------------------- */
+
+/* Unified diff of two texts, line by line (Myers' algorithm), `context` lines around
+ * each change. Returns 1 when they differ, 0 when equal, negative on error. */
+int linediff_unified(const char *a_label, const char *a, const char *b_label, const char *b,
+		     int context, bool color, struct buf *out, struct err *e);
+
+/* Replaces the values of a Secret's data and stringData (and a last-applied
+ * annotation) with "***", or "*** (changed)" in `after` where they differ. Either
+ * may be NULL. */
+void secret_mask(cJSON *before, cJSON *after);
+
+/* Writes the diff of one object (before NULL: create; after NULL: prune).
+ * Copies are stripped and masked. Returns 1 when it differs. */
+int diff_object(const char *label, const cJSON *before, const cJSON *after, bool secret,
+		bool color, struct buf *out, struct err *e);
+
+/* ---- prune ------------------------------------------------------------------- */
+
+/* The guards: no prune after an error; an empty render is refused; more than half of
+ * the inventory needs force. */
+int prune_check(size_t n_inventory, size_t n_prune, size_t n_rendered, bool had_error,
+		bool force, struct err *e);
+/* True when the live object opts out (annotation tether.dev/prune: disabled). */
+bool prune_disabled(const cJSON *live);
+
+/* ---- rollouts ---------------------------------------------------------------- */
+
+enum rollout_state { ROLLOUT_WAIT = 0, ROLLOUT_DONE, ROLLOUT_FAILED };
+/* kubectl's rollout-status rules for Deployment, StatefulSet, DaemonSet and Job;
+ * msg receives the waiting or failure reason. */
+enum rollout_state rollout_status(const char *kind, const cJSON *obj, char *msg, size_t n);
+bool rollout_tracked_kind(const char *group, const char *kind);
+
+#endif
