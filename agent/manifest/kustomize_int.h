@@ -1,0 +1,147 @@
+/*
+ * kustomize_int.h: private to agent/manifest/kustomize*.c. The accumulator of
+ * resources a kustomization build works on, kustomize's "field specs" (paths into
+ * objects, filtered by kind), and the steps of a build (generators, transformers,
+ * patches, name references). Nothing here reads files except through the vfs.
+ */
+#ifndef TETHER_KUSTOMIZE_INT_H
+#define TETHER_KUSTOMIZE_INT_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "manifest.h"
+#include "util.h"
+#include "vfs.h"
+
+/* Nesting of kustomizations (bases, components) beyond which we stop: a cycle. */
+#define KS_MAX_DEPTH 32
+
+/* One earlier identity of a resource, kept so references written against it can be
+ * rewritten to the final name (kustomize's "previous ids"). */
+struct ks_id {
+	char *group;
+	char *kind;
+	char *name;
+	char *ns;
+};
+
+/* One resource under construction. */
+struct ks_res {
+	cJSON *body;                 /* owned */
+	char *file;                  /* origin for error messages and object_set */
+	int line, col;
+	struct ks_id *prev;          /* identities before each rename, oldest first */
+	size_t nprev, capprev;
+	struct strlist prefixes;     /* namePrefix / nameSuffix applied, innermost first */
+	struct strlist suffixes;
+	bool hash;                   /* generated: gets a content-hash suffix at the end */
+};
+
+struct ks_set {
+	struct ks_res *items;
+	size_t n, cap;
+};
+
+/* What one kustomization build step needs: the vfs and the file being built. */
+struct ks_ctx {
+	struct vfs *v;
+	const char *dir;   /* directory of the kustomization, relative to the root */
+	const char *file;  /* path of kustomization.yaml, for messages */
+	int depth;
+	char *stack[KS_MAX_DEPTH + 1]; /* directories being built, to catch cycles */
+	int nstack;
+};
+
+/* A path into an object, kustomize style ("spec/template/metadata/labels"),
+ * applying to objects of a group/version/kind ("" matches any). */
+struct ks_fieldspec {
+	const char *group;
+	const char *version;
+	const char *kind;
+	const char *path;
+	bool create;
+};
+
+/* kustomize_res.c */
+void ks_set_init(struct ks_set *s);
+void ks_set_dispose(struct ks_set *s);
+/* Takes ownership of body. */
+int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int col,
+	       struct err *e);
+/* Moves every resource of src to the end of dst; src is left empty. */
+int ks_set_move_all(struct ks_set *dst, struct ks_set *src, struct err *e);
+void ks_res_dispose(struct ks_res *r);
+
+const char *ks_str(const cJSON *obj, const char *key);        /* string member or NULL */
+const char *ks_kind(const cJSON *body);
+const char *ks_name(const cJSON *body);
+const char *ks_ns(const cJSON *body);                         /* NULL when absent */
+/* Group and version of apiVersion, written into caller buffers. */
+void ks_group_version(const cJSON *body, char *group, size_t gsz, char *version, size_t vsz);
+bool ks_cluster_scoped(const char *group, const char *kind);
+/* Namespaces equal, treating "" and NULL as "default". */
+bool ks_ns_equal(const char *a, const char *b);
+/* Gets or creates obj.key as an object (replacing a null); NULL on failure. */
+cJSON *ks_obj_child(cJSON *obj, const char *key);
+/* Sets obj.key to a string, replacing what was there. */
+int ks_set_str(cJSON *obj, const char *key, const char *val);
+
+/* Renames a resource (name and/or namespace; NULL keeps it), recording the old id. */
+int ks_res_rename(struct ks_res *r, const char *name, const char *ns);
+/* True when the current id or an earlier one has this kind (and group, when given),
+ * name and namespace (ns NULL: any). */
+bool ks_res_any_id(const struct ks_res *r, const char *group, const char *kind,
+		   const char *name, const char *ns);
+
+/* True when the field spec applies to this object. */
+bool ks_fs_matches(const struct ks_fieldspec *fs, const cJSON *body);
+/*
+ * Calls fn(parent, key, ctx) for every place path leads to in obj: sequences met on
+ * the way are walked element by element ("[]" suffixes are optional). With create,
+ * missing intermediate mappings are created and fn is also called for a missing
+ * leaf. fn returns 0 or a negative error code, which stops the walk.
+ */
+typedef int (*ks_fs_fn)(cJSON *parent, const char *key, void *ctx);
+int ks_fs_walk(cJSON *obj, const char *path, bool create, ks_fs_fn fn, void *ctx);
+/* Runs ks_fs_walk for every spec of a table (terminated by a NULL path) matching body. */
+int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void *ctx);
+
+/* Sorts in kustomize's legacy order (Namespace first, webhooks last). */
+void ks_set_sort_legacy(struct ks_set *s);
+
+/* kustomize_gen.c: configMapGenerator and secretGenerator entries. */
+int ks_generate(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+/* The 10-character content hash kustomize appends to generated names. */
+int ks_content_hash(const cJSON *body, char out[11], struct err *e);
+/* Appends the hash suffix to every resource marked for it. */
+int ks_add_hashes(struct ks_set *ra, struct err *e);
+
+/* kustomize_xform.c: the builtin transformers, in kustomize's order. */
+int ks_transform(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+
+/* kustomize_images.c: the images field (newName, newTag, digest). */
+int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+
+/* kustomize_patch.c */
+int ks_patches(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
+	       struct err *e);
+/* Strategic merge of patch into target (both objects); patch is not modified. */
+int ks_smp(cJSON *target, const cJSON *patch, struct err *e);
+/* Applies a JSON 6902 operation list to *doc (which may be replaced). */
+int ks_json6902(cJSON **doc, const cJSON *ops, struct err *e);
+/* Label selector ("a=b,c in (x,y),!d") against a labels object. */
+int ks_selector_match(const char *sel, const cJSON *labels, bool *match, struct err *e);
+
+/* kustomize_nameref.c: rewrites references to renamed objects. */
+int ks_fix_name_refs(struct ks_set *ra, struct err *e);
+
+/* kustomize.c: reads a file of the build relative to the kustomization directory. */
+int ks_read_rel(struct ks_ctx *c, const char *rel, char **path_out, struct buf *out,
+		struct err *e);
+/* Parses a YAML/JSON stream of objects into the accumulator. */
+int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
+		     struct err *e);
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * kustomize_patch: patches, patchesStrategicMerge and patchesJson6902. Loads each
+ * patch (a file of the kustomization or inline text), tells a JSON 6902 operation
+ * list from a strategic merge patch by its shape, selects the targets (by the patch's
+ * own identity, or a target selector: group, version, kind, name and namespace as
+ * anchored regular expressions, label and annotation selectors) and applies it.
+ */
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kustomize_int.h"
+
+struct ks_target {
+	const char *group, *version, *kind, *name, *ns, *labels, *annotations;
+};
+
+static bool ks_regex_full(const char *pat, const char *s, struct err *e, int *rc)
+{
+	regex_t re;
+	char *anch;
+	bool m;
+
+	if (!pat || !*pat)
+		return true;
+	if (!(anch = xasprintf("^(%s)$", pat))) {
+		*rc = TE_NOMEM;
+		return false;
+	}
+	if (regcomp(&re, anch, REG_EXTENDED | REG_NOSUB) != 0) {
+		free(anch);
+		*rc = err_set(e, TE_INPUT, "invalid regular expression %s", pat);
+		return false;
+	}
+	m = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	free(anch);
+	return m;
+}
+
+static const char *ks_eff_ns(const char *ns)
+{
+	return ns && *ns ? ns : "default";
+}
+
+/* kustomize's resWrangler.Select for one resource. */
+static int ks_target_match(const struct ks_target *t, const struct ks_res *r, bool *match,
+			   struct err *e)
+{
+	const char *org_name = r->nprev ? r->prev[0].name : ks_name(r->body);
+	const char *org_ns = r->nprev ? r->prev[0].ns : ks_ns(r->body);
+	char g[256], v[64];
+	int rc = 0;
+	bool ok;
+
+	*match = false;
+	ks_group_version(r->body, g, sizeof(g), v, sizeof(v));
+	if ((t->group && *t->group && strcmp(t->group, g) != 0) ||
+	    (t->version && *t->version && strcmp(t->version, v) != 0) ||
+	    (t->kind && *t->kind && strcmp(t->kind, ks_kind(r->body)) != 0))
+		return 0;
+	ok = ks_regex_full(t->ns, ks_eff_ns(org_ns), e, &rc) ||
+	     ks_regex_full(t->ns, ks_eff_ns(ks_ns(r->body)), e, &rc);
+	if (rc < 0 || !ok)
+		return rc;
+	ok = ks_regex_full(t->name, org_name ? org_name : "", e, &rc) ||
+	     ks_regex_full(t->name, ks_name(r->body), e, &rc);
+	if (rc < 0 || !ok)
+		return rc;
+	if (t->labels && *t->labels) {
+		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(r->body, "metadata");
+
+		if ((rc = ks_selector_match(t->labels, cJSON_GetObjectItemCaseSensitive(meta, "labels"),
+					    &ok, e)) < 0 || !ok)
+			return rc;
+	}
+	if (t->annotations && *t->annotations) {
+		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(r->body, "metadata");
+
+		if ((rc = ks_selector_match(t->annotations,
+					    cJSON_GetObjectItemCaseSensitive(meta, "annotations"), &ok,
+					    e)) < 0 || !ok)
+			return rc;
+	}
+	*match = true;
+	return 0;
+}
+
+static void ks_target_read(const cJSON *j, struct ks_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->group = ks_str(j, "group");
+	t->version = ks_str(j, "version");
+	t->kind = ks_str(j, "kind");
+	t->name = ks_str(j, "name");
+	t->ns = ks_str(j, "namespace");
+	t->labels = ks_str(j, "labelSelector");
+	t->annotations = ks_str(j, "annotationSelector");
+}
+
+/* Applies a strategic merge patch; a top-level $patch: delete removes the object. */
+static int ks_apply_smp(struct ks_set *ra, size_t i, const cJSON *patch, bool retarget,
+			struct err *e)
+{
+	struct ks_res *r = &ra->items[i];
+	const char *dir = ks_str(patch, "$patch");
+	cJSON *copy = NULL;
+	int rc;
+
+	if (dir && strcmp(dir, "delete") == 0) {
+		ks_res_dispose(r);
+		memmove(r, r + 1, (ra->n - i - 1) * sizeof(*r));
+		ra->n--;
+		return 1;
+	}
+	if (retarget) {
+		/* With a target, the patch's own apiVersion, kind and name do not count. */
+		cJSON *meta;
+
+		if (!(copy = cJSON_Duplicate(patch, true)))
+			return err_set(e, TE_NOMEM, "out of memory");
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "apiVersion");
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "kind");
+		if ((meta = cJSON_GetObjectItemCaseSensitive(copy, "metadata"))) {
+			cJSON_DeleteItemFromObjectCaseSensitive(meta, "name");
+			cJSON_DeleteItemFromObjectCaseSensitive(meta, "namespace");
+		}
+		patch = copy;
+	}
+	rc = ks_smp(r->body, patch, e);
+	cJSON_Delete(copy);
+	return rc;
+}
+
+static int ks_apply_json(struct ks_res *r, const cJSON *ops, struct err *e)
+{
+	int rc = ks_json6902(&r->body, ops, e);
+
+	if (rc < 0)
+		err_prefix(e, "%s %s", ks_kind(r->body), ks_name(r->body));
+	return rc;
+}
+
+/* Applies one patch (SMP object or JSON op list) to every resource t selects. */
+static int ks_apply_target(struct ks_set *ra, const struct ks_target *t, const cJSON *patch,
+			   struct err *e)
+{
+	bool json = cJSON_IsArray(patch);
+	int rc;
+
+	for (size_t i = 0; i < ra->n; i++) {
+		bool m;
+
+		if ((rc = ks_target_match(t, &ra->items[i], &m, e)) < 0)
+			return rc;
+		if (!m)
+			continue;
+		rc = json ? ks_apply_json(&ra->items[i], patch, e)
+			  : ks_apply_smp(ra, i, patch, true, e);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			i--; /* the object was deleted */
+	}
+	return 0;
+}
+
+/* A strategic merge patch without a target: applies to the object it names. */
+static int ks_apply_by_id(struct ks_ctx *c, struct ks_set *ra, const cJSON *patch,
+			  struct err *e)
+{
+	char g[256], v[64];
+	const char *kind = ks_kind(patch), *name = ks_name(patch), *ns = ks_ns(patch);
+	size_t hit = 0, at = 0;
+	int rc;
+
+	ks_group_version(patch, g, sizeof(g), v, sizeof(v));
+	for (size_t i = 0; i < ra->n; i++)
+		if (ks_res_any_id(&ra->items[i], g, kind, name, ns ? ns : "")) {
+			hit++;
+			at = i;
+		}
+	if (hit != 1)
+		return err_set(e, TE_INPUT, "%s: patch for %s %s%s%s: %s", c->file, kind, ns ? ns : "",
+			       ns ? "/" : "", name,
+			       hit ? "matches more than one object" : "no such object to patch");
+	rc = ks_apply_smp(ra, at, patch, false, e);
+	return rc < 0 ? rc : 0;
+}
+
+/* Loads patch text: a file of the kustomization or, failing that, inline YAML. */
+static int ks_load_patch(struct ks_ctx *c, const char *path, const char *inline_text,
+			 struct buf *out, char **origin, struct err *e)
+{
+	if (path)
+		return ks_read_rel(c, path, origin, out, e);
+	*origin = xstrdup(c->file);
+	return buf_puts(out, inline_text) < 0 ? err_set(e, TE_NOMEM, "patch too large") : 0;
+}
+
+/* Parses patch text into SMP documents (in *smp) or one JSON op list (*ops). */
+static int ks_parse_patch(const char *origin, const struct buf *text, struct ks_set *smp,
+			  cJSON **ops, struct err *e)
+{
+	struct err e2;
+	cJSON *one = NULL;
+
+	*ops = NULL;
+	err_clear(&e2);
+	if (yaml_to_json(origin, text->data, text->len, &one, &e2) == 0 && cJSON_IsArray(one)) {
+		*ops = one;
+		return 0;
+	}
+	cJSON_Delete(one);
+	return ks_parse_objects(smp, origin, text->data, text->len, e);
+}
+
+static int ks_patch_entry(struct ks_ctx *c, struct ks_set *ra, const char *path,
+			  const char *inline_text, const cJSON *target, struct err *e)
+{
+	struct buf text;
+	struct ks_set smp;
+	struct ks_target t;
+	cJSON *ops = NULL;
+	char *origin = NULL;
+	int rc;
+
+	buf_init(&text, MANIFEST_MAX_FILE);
+	ks_set_init(&smp);
+	ks_target_read(target, &t);
+	if ((rc = ks_load_patch(c, path, inline_text, &text, &origin, e)) < 0 ||
+	    (rc = ks_parse_patch(origin, &text, &smp, &ops, e)) < 0)
+		goto out;
+	if (ops) {
+		if (!target) {
+			rc = err_set(e, TE_INPUT, "%s: a JSON 6902 patch needs a target", c->file);
+			goto out;
+		}
+		rc = ks_apply_target(ra, &t, ops, e);
+		goto out;
+	}
+	for (size_t i = 0; i < smp.n && rc == 0; i++)
+		rc = target ? ks_apply_target(ra, &t, smp.items[i].body, e)
+			    : ks_apply_by_id(c, ra, smp.items[i].body, e);
+out:
+	if (rc < 0)
+		err_prefix(e, "%s", origin ? origin : c->file);
+	cJSON_Delete(ops);
+	ks_set_dispose(&smp);
+	free(origin);
+	buf_dispose(&text);
+	return rc;
+}
+
+/* patchesStrategicMerge entries are file paths, or inline YAML when they hold a newline. */
+static int ks_psm_entry(struct ks_ctx *c, struct ks_set *ra, const cJSON *it, struct err *e)
+{
+	if (!cJSON_IsString(it))
+		return err_set(e, TE_INPUT, "%s: patchesStrategicMerge entries must be strings",
+			       c->file);
+	if (strchr(it->valuestring, '\n'))
+		return ks_patch_entry(c, ra, NULL, it->valuestring, NULL, e);
+	return ks_patch_entry(c, ra, it->valuestring, NULL, NULL, e);
+}
+
+static int ks_patches_entry(struct ks_ctx *c, struct ks_set *ra, const cJSON *it, bool json,
+			    struct err *e)
+{
+	const char *path = ks_str(it, "path"), *patch = ks_str(it, "patch");
+	const cJSON *target = cJSON_GetObjectItemCaseSensitive(it, "target");
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(it, "options");
+
+	if (!cJSON_IsObject(it) || (!path == !patch))
+		return err_set(e, TE_INPUT, "%s: each patch needs exactly one of path or patch",
+			       c->file);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opts, "allowNameChange")) ||
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opts, "allowKindChange")))
+		return err_set(e, TE_INPUT, "%s: patch options allowNameChange/allowKindChange are "
+			       "not supported by tether's kustomize", c->file);
+	if (target && !cJSON_IsObject(target))
+		return err_set(e, TE_INPUT, "%s: patch target must be a mapping", c->file);
+	if (json && !target)
+		return err_set(e, TE_INPUT, "%s: patchesJson6902 entries need a target", c->file);
+	return ks_patch_entry(c, ra, path, patch, target, e);
+}
+
+int ks_patches(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
+	       struct err *e)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, field), *it;
+	bool psm = strcmp(field, "patchesStrategicMerge") == 0;
+	bool json = strcmp(field, "patchesJson6902") == 0;
+	int rc;
+
+	if (!list || cJSON_IsNull(list))
+		return 0;
+	if (!cJSON_IsArray(list))
+		return err_set(e, TE_INPUT, "%s: %s must be a list", c->file, field);
+	cJSON_ArrayForEach(it, list)
+	{
+		rc = psm ? ks_psm_entry(c, ra, it, e) : ks_patches_entry(c, ra, it, json, e);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

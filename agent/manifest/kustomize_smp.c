@@ -1,0 +1,447 @@
+/*
+ * kustomize_smp: strategic merge patches and JSON 6902 patches on cJSON objects.
+ * Lists of built-in types merge by their Kubernetes merge key (containers by name,
+ * volumeMounts by mountPath...); lists of unknown types merge by the first
+ * associative key every element has, as kustomize's kyaml does without a schema;
+ * other lists are replaced. Directives: null deletes a field, $patch: delete and
+ * $patch: replace, $deleteFromPrimitiveList, $setElementOrder (ignored: order only).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kustomize_int.h"
+
+static const struct {
+	const char *field;
+	const char *key;
+} ks_merge_keys[] = {
+	{ "containers", "name" },        { "initContainers", "name" },
+	{ "ephemeralContainers", "name" }, { "env", "name" },
+	{ "volumes", "name" },           { "volumeMounts", "mountPath" },
+	{ "volumeDevices", "devicePath" }, { "imagePullSecrets", "name" },
+	{ "hostAliases", "ip" },         { "topologySpreadConstraints", "topologyKey" },
+	{ "conditions", "type" },        { "ownerReferences", "uid" },
+	{ "resourceClaims", "name" },    { "schedulingGates", "name" },
+};
+
+/* Lists of these fields have no merge key in the built-in schemas: replaced. */
+static const char *const ks_replace_lists[] = {
+	"args", "command", "tolerations", "envFrom", "finalizers", "subjects", "rules",
+	"accessModes", "sources", "items", "paths", "hosts", "tls", "nodeSelectorTerms",
+	"matchExpressions", "values", "webhooks", "egress", "ingress", "from", "to",
+	"policyTypes", "verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs",
+};
+
+/* kyaml's AssociativeSequenceKeys, for lists without a schema. */
+static const char *const ks_assoc_keys[] = { "mountPath", "devicePath", "ip", "type",
+					     "topologyKey", "name", "containerPort" };
+
+static bool ks_is_directive(const char *k)
+{
+	return strcmp(k, "$patch") == 0 || strncmp(k, "$setElementOrder/", 17) == 0 ||
+	       strcmp(k, "$retainKeys") == 0 || strncmp(k, "$deleteFromPrimitiveList/", 25) == 0;
+}
+
+/* A copy of a patch value without directives. */
+static cJSON *ks_clean(const cJSON *v, int depth)
+{
+	cJSON *out, *c;
+	const cJSON *it;
+
+	if (depth > MANIFEST_MAX_DEPTH)
+		return NULL;
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return cJSON_Duplicate(v, true);
+	out = cJSON_IsObject(v) ? cJSON_CreateObject() : cJSON_CreateArray();
+	if (!out)
+		return NULL;
+	cJSON_ArrayForEach(it, v)
+	{
+		if (it->string && ks_is_directive(it->string))
+			continue;
+		if (cJSON_IsObject(it) && cJSON_IsArray(v)) {
+			const char *p = ks_str(it, "$patch");
+
+			if (p && strcmp(p, "delete") == 0)
+				continue;
+		}
+		if (!(c = ks_clean(it, depth + 1))) {
+			cJSON_Delete(out);
+			return NULL;
+		}
+		if (it->string)
+			cJSON_AddItemToObject(out, it->string, c);
+		else
+			cJSON_AddItemToArray(out, c);
+	}
+	return out;
+}
+
+static const char *ks_list_key(const char *field, const cJSON *dst, const cJSON *patch)
+{
+	const cJSON *el;
+
+	for (size_t i = 0; i < sizeof(ks_merge_keys) / sizeof(ks_merge_keys[0]); i++)
+		if (strcmp(field, ks_merge_keys[i].field) == 0)
+			return ks_merge_keys[i].key;
+	if (strcmp(field, "ports") == 0) {
+		cJSON_ArrayForEach(el, patch)
+			if (cJSON_GetObjectItemCaseSensitive(el, "containerPort"))
+				return "containerPort";
+		cJSON_ArrayForEach(el, dst)
+			if (cJSON_GetObjectItemCaseSensitive(el, "containerPort"))
+				return "containerPort";
+		return "port";
+	}
+	for (size_t i = 0; i < sizeof(ks_replace_lists) / sizeof(ks_replace_lists[0]); i++)
+		if (strcmp(field, ks_replace_lists[i]) == 0)
+			return NULL;
+	for (size_t k = 0; k < sizeof(ks_assoc_keys) / sizeof(ks_assoc_keys[0]); k++) {
+		bool all = true;
+
+		cJSON_ArrayForEach(el, dst)
+			all = all && cJSON_GetObjectItemCaseSensitive(el, ks_assoc_keys[k]);
+		cJSON_ArrayForEach(el, patch)
+		{
+			const char *p = ks_str(el, "$patch");
+
+			if (!p)
+				all = all && cJSON_GetObjectItemCaseSensitive(el, ks_assoc_keys[k]);
+		}
+		if (all && cJSON_GetArraySize(patch) > 0)
+			return ks_assoc_keys[k];
+	}
+	return NULL;
+}
+
+static bool ks_json_eq(const cJSON *a, const cJSON *b)
+{
+	return a && b && cJSON_Compare(a, b, true);
+}
+
+static int ks_smp_map(cJSON *dst, const cJSON *patch, int depth);
+
+static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON *patch,
+		       int depth)
+{
+	const char *key = ks_list_key(field, dst, patch);
+	const cJSON *pe;
+	int rc;
+
+	if (!key || !cJSON_IsArray(dst)) {
+		cJSON *c = ks_clean(patch, depth);
+
+		if (!c)
+			return TE_NOMEM;
+		cJSON_ReplaceItemInObjectCaseSensitive(parent, field, c);
+		return 0;
+	}
+	cJSON_ArrayForEach(pe, patch)
+	{
+		const cJSON *kv = cJSON_GetObjectItemCaseSensitive(pe, key);
+		const char *dir = ks_str(pe, "$patch");
+		cJSON *d, *match = NULL;
+
+		if (!cJSON_IsObject(pe))
+			continue;
+		cJSON_ArrayForEach(d, dst)
+			if (!match && ks_json_eq(cJSON_GetObjectItemCaseSensitive(d, key), kv))
+				match = d;
+		if (dir && strcmp(dir, "delete") == 0) {
+			if (match)
+				cJSON_Delete(cJSON_DetachItemViaPointer(dst, match));
+			continue;
+		}
+		if (match) {
+			if ((rc = ks_smp_map(match, pe, depth + 1)) < 0)
+				return rc;
+			continue;
+		}
+		if (!(d = ks_clean(pe, depth)))
+			return TE_NOMEM;
+		cJSON_AddItemToArray(dst, d);
+	}
+	return 0;
+}
+
+/* $deleteFromPrimitiveList/field: [values] removes those values from dst.field. */
+static void ks_delete_primitives(cJSON *dst, const char *field, const cJSON *values)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(dst, field), *el, *next;
+	const cJSON *v;
+
+	if (!cJSON_IsArray(list))
+		return;
+	for (el = list->child; el; el = next) {
+		next = el->next;
+		cJSON_ArrayForEach(v, values)
+			if (cJSON_Compare(el, v, true)) {
+				cJSON_Delete(cJSON_DetachItemViaPointer(list, el));
+				break;
+			}
+	}
+}
+
+static int ks_smp_map(cJSON *dst, const cJSON *patch, int depth)
+{
+	const char *dir = ks_str(patch, "$patch");
+	const cJSON *pv;
+	int rc;
+
+	if (depth > MANIFEST_MAX_DEPTH)
+		return TE_INPUT;
+	if (dir && strcmp(dir, "replace") == 0) {
+		while (dst->child)
+			cJSON_Delete(cJSON_DetachItemViaPointer(dst, dst->child));
+	}
+	cJSON_ArrayForEach(pv, patch)
+	{
+		const char *k = pv->string;
+		cJSON *dv = cJSON_GetObjectItemCaseSensitive(dst, k), *c;
+
+		if (strncmp(k, "$deleteFromPrimitiveList/", 25) == 0) {
+			ks_delete_primitives(dst, k + 25, pv);
+			continue;
+		}
+		if (ks_is_directive(k))
+			continue;
+		if (cJSON_IsNull(pv)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(dst, k);
+			continue;
+		}
+		if (cJSON_IsObject(pv) && cJSON_IsObject(dv)) {
+			const char *d2 = ks_str(pv, "$patch");
+
+			if (d2 && strcmp(d2, "delete") == 0)
+				cJSON_DeleteItemFromObjectCaseSensitive(dst, k);
+			else if ((rc = ks_smp_map(dv, pv, depth + 1)) < 0)
+				return rc;
+			continue;
+		}
+		if (cJSON_IsArray(pv) && cJSON_IsArray(dv)) {
+			if ((rc = ks_smp_list(dst, k, dv, pv, depth + 1)) < 0)
+				return rc;
+			continue;
+		}
+		if (!(c = ks_clean(pv, depth)))
+			return TE_NOMEM;
+		if (dv)
+			cJSON_ReplaceItemInObjectCaseSensitive(dst, k, c);
+		else
+			cJSON_AddItemToObject(dst, k, c);
+	}
+	return 0;
+}
+
+int ks_smp(cJSON *target, const cJSON *patch, struct err *e)
+{
+	int rc = ks_smp_map(target, patch, 0);
+
+	if (rc < 0)
+		return err_set(e, rc, "strategic merge patch failed");
+	return 0;
+}
+
+/* ---- JSON 6902 ---- */
+
+/* Resolves a JSON pointer to the parent container and the last token. */
+static int ks_ptr(cJSON *doc, const char *ptr, cJSON **parent, char **last, struct err *e)
+{
+	cJSON *cur = doc;
+	const char *p = ptr;
+
+	*parent = NULL;
+	*last = NULL;
+	if (*p != '/')
+		return err_set(e, TE_INPUT, "JSON patch path %s must start with /", ptr);
+	while (*p == '/') {
+		const char *end = strchr(p + 1, '/');
+		size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1);
+		char *tok = malloc(n + 1), *w = tok;
+
+		if (!tok)
+			return TE_NOMEM;
+		for (size_t i = 0; i < n; i++) {
+			char ch = p[1 + i];
+
+			if (ch == '~' && i + 1 < n && (p[2 + i] == '0' || p[2 + i] == '1')) {
+				*w++ = p[2 + i] == '0' ? '~' : '/';
+				i++;
+			} else {
+				*w++ = ch;
+			}
+		}
+		*w = '\0';
+		if (!end) {
+			*parent = cur;
+			*last = tok;
+			return 0;
+		}
+		if (cJSON_IsArray(cur))
+			cur = cJSON_GetArrayItem(cur, atoi(tok));
+		else
+			cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+		free(tok);
+		if (!cur)
+			return err_set(e, TE_INPUT, "JSON patch path %s does not exist", ptr);
+		p = end;
+	}
+	return err_set(e, TE_INPUT, "JSON patch path %s is invalid", ptr);
+}
+
+static bool ks_index(const cJSON *arr, const char *tok, bool allow_end, int *idx)
+{
+	char *end;
+	long v;
+	int n = cJSON_GetArraySize(arr);
+
+	if (allow_end && strcmp(tok, "-") == 0) {
+		*idx = n;
+		return true;
+	}
+	v = strtol(tok, &end, 10);
+	if (!*tok || *end || v < 0 || v > n || (!allow_end && v == n))
+		return false;
+	*idx = (int)v;
+	return true;
+}
+
+/* Detaches the value at path (for remove and move); NULL if absent. */
+static cJSON *ks_ptr_detach(cJSON *doc, const char *path, struct err *e)
+{
+	cJSON *parent, *out = NULL;
+	char *last;
+	int idx;
+
+	if (ks_ptr(doc, path, &parent, &last, e) < 0)
+		return NULL;
+	if (cJSON_IsArray(parent) && ks_index(parent, last, false, &idx))
+		out = cJSON_DetachItemFromArray(parent, idx);
+	else if (cJSON_IsObject(parent))
+		out = cJSON_DetachItemFromObjectCaseSensitive(parent, last);
+	if (!out)
+		err_set(e, TE_INPUT, "JSON patch path %s does not exist", path);
+	free(last);
+	return out;
+}
+
+static const cJSON *ks_ptr_get(cJSON *doc, const char *path, struct err *e)
+{
+	cJSON *parent;
+	const cJSON *out = NULL;
+	char *last;
+	int idx;
+
+	if (strcmp(path, "") == 0)
+		return doc;
+	if (ks_ptr(doc, path, &parent, &last, e) < 0)
+		return NULL;
+	if (cJSON_IsArray(parent) && ks_index(parent, last, false, &idx))
+		out = cJSON_GetArrayItem(parent, idx);
+	else if (cJSON_IsObject(parent))
+		out = cJSON_GetObjectItemCaseSensitive(parent, last);
+	if (!out)
+		err_set(e, TE_INPUT, "JSON patch path %s does not exist", path);
+	free(last);
+	return out;
+}
+
+/* add (replace=false) or replace (replace=true) value at path; takes value. */
+static int ks_ptr_put(cJSON **doc, const char *path, cJSON *value, bool replace, struct err *e)
+{
+	cJSON *parent;
+	char *last = NULL;
+	int idx, rc = 0;
+
+	if (strcmp(path, "") == 0) {
+		cJSON_Delete(*doc);
+		*doc = value;
+		return 0;
+	}
+	if ((rc = ks_ptr(*doc, path, &parent, &last, e)) < 0)
+		goto fail;
+	if (cJSON_IsArray(parent)) {
+		if (!ks_index(parent, last, !replace, &idx)) {
+			rc = err_set(e, TE_INPUT, "JSON patch path %s: bad array index", path);
+			goto fail;
+		}
+		if (replace)
+			cJSON_ReplaceItemInArray(parent, idx, value);
+		else if (idx == cJSON_GetArraySize(parent))
+			cJSON_AddItemToArray(parent, value);
+		else
+			cJSON_InsertItemInArray(parent, idx, value);
+	} else if (cJSON_IsObject(parent)) {
+		if (cJSON_GetObjectItemCaseSensitive(parent, last))
+			cJSON_ReplaceItemInObjectCaseSensitive(parent, last, value);
+		else if (replace) {
+			rc = err_set(e, TE_INPUT, "JSON patch replace: path %s does not exist", path);
+			goto fail;
+		} else
+			cJSON_AddItemToObject(parent, last, value);
+	} else {
+		rc = err_set(e, TE_INPUT, "JSON patch path %s: parent is not a container", path);
+		goto fail;
+	}
+	free(last);
+	return 0;
+fail:
+	free(last);
+	cJSON_Delete(value);
+	return rc;
+}
+
+static int ks_json_op(cJSON **doc, const cJSON *op, struct err *e)
+{
+	const char *o = ks_str(op, "op"), *path = ks_str(op, "path"), *from = ks_str(op, "from");
+	const cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value"), *src;
+	cJSON *v;
+
+	if (!o || !path)
+		return err_set(e, TE_INPUT, "JSON patch operation needs op and path");
+	if (strcmp(o, "add") == 0 || strcmp(o, "replace") == 0) {
+		if (!value)
+			return err_set(e, TE_INPUT, "JSON patch %s %s needs a value", o, path);
+		if (!(v = cJSON_Duplicate(value, true)))
+			return TE_NOMEM;
+		return ks_ptr_put(doc, path, v, strcmp(o, "replace") == 0, e);
+	}
+	if (strcmp(o, "remove") == 0) {
+		if (!(v = ks_ptr_detach(*doc, path, e)))
+			return TE_INPUT;
+		cJSON_Delete(v);
+		return 0;
+	}
+	if (strcmp(o, "move") == 0 || strcmp(o, "copy") == 0) {
+		if (!from)
+			return err_set(e, TE_INPUT, "JSON patch %s %s needs from", o, path);
+		if (strcmp(o, "move") == 0)
+			v = ks_ptr_detach(*doc, from, e);
+		else
+			v = (src = ks_ptr_get(*doc, from, e)) ? cJSON_Duplicate(src, true) : NULL;
+		if (!v)
+			return TE_INPUT;
+		return ks_ptr_put(doc, path, v, false, e);
+	}
+	if (strcmp(o, "test") == 0) {
+		if (!(src = ks_ptr_get(*doc, path, e)))
+			return TE_INPUT;
+		if (!value || !cJSON_Compare(src, value, true))
+			return err_set(e, TE_INPUT, "JSON patch test at %s failed", path);
+		return 0;
+	}
+	return err_set(e, TE_INPUT, "JSON patch: unknown op %s", o);
+}
+
+int ks_json6902(cJSON **doc, const cJSON *ops, struct err *e)
+{
+	const cJSON *op;
+	int rc;
+
+	if (!cJSON_IsArray(ops))
+		return err_set(e, TE_INPUT, "a JSON 6902 patch must be a list of operations");
+	cJSON_ArrayForEach(op, ops)
+		if ((rc = ks_json_op(doc, op, e)) < 0)
+			return rc;
+	return 0;
+}
