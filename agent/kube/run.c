@@ -321,10 +321,11 @@ static long run_start_ready(struct run *run)
 	return (long)(wait < 0 ? 0 : wait);
 }
 
-static void run_collect(struct run *run)
+/* Finishes the transfers curl reports done; returns how many. */
+static int run_collect(struct run *run)
 {
 	CURLMsg *m;
-	int left;
+	int left, count = 0;
 
 	while ((m = curl_multi_info_read(run->k->multi, &left)) != NULL) {
 		struct xfer *x = NULL;
@@ -332,9 +333,12 @@ static void run_collect(struct run *run)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		if (x)
+		if (x) {
 			run_finish(run, x, m->data.result);
+			count++;
+		}
 	}
+	return count;
 }
 
 /* Fails every request with the same error (credentials could not be obtained). */
@@ -381,15 +385,10 @@ int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
 		long wait = run_start_ready(&run);
 
 		curl_multi_perform(k->multi, &running);
-		run_collect(&run);
-		if (run.finished == n)
-			break;
-		if (run.active == 0 && run.next >= n && wait > 0) {
+		if (run_collect(&run) > 0)
+			continue; /* slots freed or retries queued: start more first */
+		if (wait > 0)
 			curl_multi_poll(k->multi, NULL, 0, (int)wait, NULL);
-			continue;
-		}
-		if (run.active > 0)
-			curl_multi_poll(k->multi, NULL, 0, (int)(wait < 1000 ? wait : 1000), NULL);
 	}
 	free(run.x);
 	free(run.retry);
