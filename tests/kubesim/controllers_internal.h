@@ -1,0 +1,101 @@
+/*
+ * controllers_internal: what the individual controllers (ctrl_*.c, gc.c, kubelet.c)
+ * share with the manager in controllers.c. Every sync function is called with the
+ * store lock held and must write only through store_* calls.
+ */
+#ifndef KUBESIM_CONTROLLERS_INTERNAL_H
+#define KUBESIM_CONTROLLERS_INTERNAL_H
+
+#include "controllers.h"
+#include "controllers_util.h"
+#include "store.h"
+
+enum ctrl_kind {
+	CK_DEPLOY,
+	CK_RS,
+	CK_POD,
+	CK_STS,
+	CK_DS,
+	CK_JOB,
+	CK_NS,
+	CK_GC, /* an owner (rt, ns, name, uid) was deleted or is being deleted */
+};
+
+struct ctrl_types {
+	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node;
+};
+
+#define CTRL_MANAGER "kube-controller-manager"
+#define CTRL_KUBELET "kubelet"
+#define CTRL_SCHEDULER "kube-scheduler"
+
+const struct ctrl_types *ctrl_types(struct controllers *c);
+struct store *ctrl_store(struct controllers *c);
+const struct sim_config *ctrl_config(struct controllers *c);
+int64_t ctrl_now(struct controllers *c);
+/* ctrl_now as RFC 3339 (buffer >= 32). */
+void ctrl_now_str(struct controllers *c, char *out);
+
+/* Queue a key now, or at due_ms (ctrl_now clock). Safe from the store callback. */
+void ctrl_enqueue(struct controllers *c, enum ctrl_kind kind, const struct restype *rt,
+		  const char *ns, const char *name, const char *uid);
+/* tag distinguishes a timer's key from the event key of the same object (the kubelet
+ * passes the pod uid to mean "the readiness delay has passed"). */
+void ctrl_enqueue_at(struct controllers *c, int64_t due_ms, enum ctrl_kind kind,
+		     const struct restype *rt, const char *ns, const char *name,
+		     const char *tag);
+
+/* Write helpers with the controller's manager name; log failures (the loop goes on).
+ * Return the store's result (<0 on error). */
+int ctrl_create(struct controllers *c, const struct restype *rt, const cJSON *obj,
+		const char *manager, cJSON **out);
+int ctrl_update(struct controllers *c, const struct restype *rt, const cJSON *obj,
+		const char *manager, bool status);
+int ctrl_delete(struct controllers *c, const struct restype *rt, const char *ns,
+		const char *name, const char *propagation, int64_t grace);
+
+/* Owner uid -> dependents index (ctrl_index.c), maintained from store events. */
+struct ctrl_dep {
+	const struct restype *rt;
+	char *ns;
+	char *name;
+};
+struct ctrl_index;
+struct ctrl_index *ctrl_index_new(void);
+void ctrl_index_free(struct ctrl_index *x);
+/* old = previous state (NULL on add), obj = new state (NULL on delete). */
+void ctrl_index_update(struct ctrl_index *x, const struct restype *rt, const cJSON *old,
+		       const cJSON *obj);
+/* Dependents of uid, of type rt (NULL = any); free with ctrl_deps_free. */
+size_t ctrl_index_dependents(struct ctrl_index *x, const char *uid, const struct restype *rt,
+			     struct ctrl_dep **out);
+void ctrl_deps_free(struct ctrl_dep *deps, size_t n);
+struct ctrl_index *ctrl_index(struct controllers *c);
+/* Borrowed objects of type rt that reference uid (valid until the next write or
+ * unlock: duplicate before writing); *out is malloc'd. */
+size_t ctrl_owned(struct controllers *c, const char *uid, const struct restype *rt,
+		  const cJSON ***out);
+
+/* The sync functions, one per kind. */
+void deploy_sync(struct controllers *c, const char *ns, const char *name);
+void rs_sync(struct controllers *c, const char *ns, const char *name);
+/* tag is "" for an event, or the tag given to ctrl_enqueue_at when a timer fired. */
+void kubelet_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
+void sts_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
+void ds_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
+void job_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
+void ns_sync(struct controllers *c, const char *name);
+void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
+	     const char *uid);
+
+/* Pod helpers shared by the workload controllers (kubelet.c). */
+bool pod_is_active(const cJSON *pod);
+bool pod_is_ready(const cJSON *pod);
+/* Ready for at least min_ready_s seconds at now_ms (IsPodAvailable). */
+bool pod_is_available(const cJSON *pod, int64_t min_ready_s, int64_t now_ms);
+/* Creates a pod from a template owned by owner (kind/apiVersion given); name is
+ * "<prefix>-<5 random chars>" unless fixed_name is set. Returns <0 on failure. */
+int pod_create_from_template(struct controllers *c, const cJSON *owner, const char *api_version,
+			     const char *kind, const cJSON *tmpl, const char *fixed_name);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * gc: the garbage collector and the namespace lifecycle controller (spec sections 11
+ * and 12; k8s 1.28 pkg/controller/garbagecollector, pkg/controller/namespace).
+ * Background: dependents whose owners are all gone are deleted, those with another
+ * live owner only lose the dangling reference. Foreground: dependents are deleted
+ * (foreground too) and the owner's foregroundDeletion finalizer is removed once no
+ * blocking dependent is left. Orphan: the owner's reference is removed from every
+ * dependent, then the orphan finalizer. A Terminating namespace is emptied, then its
+ * "kubernetes" finalizer is removed, which lets the store drop it.
+ */
+#include "controllers_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GC_MANAGER "kube-controller-manager"
+
+static bool has_finalizer(const cJSON *obj, const char *f)
+{
+	const cJSON *v;
+	cJSON_ArrayForEach(v, ctrl_path(obj, "metadata", "finalizers", NULL))
+	{
+		if (cJSON_IsString(v) && strcmp(v->valuestring, f) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Writes obj without finalizer f (the store removes a deleted object whose last
+ * finalizer goes). */
+static void remove_finalizer(struct controllers *c, const struct restype *rt, const cJSON *obj,
+			     const char *f)
+{
+	cJSON *copy = cJSON_Duplicate(obj, true);
+	cJSON *fins = (cJSON *)ctrl_path(copy, "metadata", "finalizers", NULL);
+	cJSON *v = fins ? fins->child : NULL;
+	while (v) {
+		cJSON *next = v->next;
+		if (cJSON_IsString(v) && strcmp(v->valuestring, f) == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(fins, v));
+		v = next;
+	}
+	ctrl_update(c, rt, copy, GC_MANAGER, false);
+	cJSON_Delete(copy);
+}
+
+/* Writes dep without its ownerReferences entries for uid. */
+static void remove_owner_ref(struct controllers *c, const struct restype *rt, const cJSON *dep,
+			     const char *uid)
+{
+	cJSON *copy = cJSON_Duplicate(dep, true);
+	cJSON *refs = (cJSON *)ctrl_path(copy, "metadata", "ownerReferences", NULL);
+	cJSON *v = refs ? refs->child : NULL;
+	while (v) {
+		cJSON *next = v->next;
+		const char *u = ctrl_str(v, "uid", NULL, NULL);
+		if (u && strcmp(u, uid) == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(refs, v));
+		v = next;
+	}
+	if (refs && !refs->child)
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(copy, "metadata"),
+							"ownerReferences");
+	ctrl_update(c, rt, copy, GC_MANAGER, false);
+	cJSON_Delete(copy);
+}
+
+/* True when the owner a reference names exists with that uid. */
+static bool owner_alive(struct controllers *c, const cJSON *dep, const cJSON *ref)
+{
+	const struct restype *rt = store_type_by_kind(
+		ctrl_store(c), ctrl_str(ref, "apiVersion", NULL, NULL), ctrl_str(ref, "kind", NULL, NULL));
+	const char *name = ctrl_str(ref, "name", NULL, NULL), *uid = ctrl_str(ref, "uid", NULL, NULL);
+	if (!rt || !name || !uid)
+		return false;
+	const cJSON *o = store_get(ctrl_store(c), rt, rt->namespaced ? ctrl_namespace(dep) : NULL,
+				   name);
+	return o && ctrl_uid(o) && strcmp(ctrl_uid(o), uid) == 0;
+}
+
+static bool references(const cJSON *obj, const char *uid, bool blocking_only)
+{
+	const cJSON *ref;
+	cJSON_ArrayForEach(ref, ctrl_path(obj, "metadata", "ownerReferences", NULL))
+	{
+		const char *u = ctrl_str(ref, "uid", NULL, NULL);
+		if (u && strcmp(u, uid) == 0 &&
+		    (!blocking_only || cJSON_IsTrue(cJSON_GetObjectItem(ref, "blockOwnerDeletion"))))
+			return true;
+	}
+	return false;
+}
+
+enum gc_mode { GC_DANGLING, GC_FOREGROUND, GC_ORPHAN };
+
+/* Applies mode to every dependent of uid; returns how many blocking dependents remain. */
+static int gc_dependents(struct controllers *c, const char *uid, enum gc_mode mode)
+{
+	struct ctrl_dep *deps = NULL;
+	size_t n = ctrl_index_dependents(ctrl_index(c), uid, NULL, &deps);
+	int blocking = 0;
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *dep = store_get(ctrl_store(c), deps[i].rt, deps[i].ns, deps[i].name);
+		if (!dep || !references(dep, uid, false))
+			continue;
+		if (mode == GC_ORPHAN) {
+			remove_owner_ref(c, deps[i].rt, dep, uid);
+			continue;
+		}
+		if (mode == GC_FOREGROUND) {
+			if (references(dep, uid, true))
+				blocking++;
+			if (!ctrl_path(dep, "metadata", "deletionTimestamp", NULL))
+				ctrl_delete(c, deps[i].rt, deps[i].ns, deps[i].name, "Foreground", -1);
+			continue;
+		}
+		bool alive = false;
+		const cJSON *ref;
+		cJSON_ArrayForEach(ref, ctrl_path(dep, "metadata", "ownerReferences", NULL))
+		{
+			const char *u = ctrl_str(ref, "uid", NULL, NULL);
+			if (u && strcmp(u, uid) != 0 && owner_alive(c, dep, ref))
+				alive = true;
+		}
+		if (alive)
+			remove_owner_ref(c, deps[i].rt, dep, uid);
+		else if (!ctrl_path(dep, "metadata", "deletionTimestamp", NULL))
+			ctrl_delete(c, deps[i].rt, deps[i].ns, deps[i].name, "Background", -1);
+	}
+	ctrl_deps_free(deps, n);
+	/* Deletes above may have removed some at once: count what is really left. */
+	if (mode == GC_FOREGROUND) {
+		blocking = 0;
+		n = ctrl_index_dependents(ctrl_index(c), uid, NULL, &deps);
+		for (size_t i = 0; i < n; i++) {
+			const cJSON *dep =
+				store_get(ctrl_store(c), deps[i].rt, deps[i].ns, deps[i].name);
+			if (dep && references(dep, uid, true))
+				blocking++;
+		}
+		ctrl_deps_free(deps, n);
+	}
+	return blocking;
+}
+
+void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
+	     const char *uid)
+{
+	const cJSON *obj = rt ? store_get(ctrl_store(c), rt, ns, name) : NULL;
+	if (obj && uid && *uid && (!ctrl_uid(obj) || strcmp(ctrl_uid(obj), uid) != 0))
+		obj = NULL; /* a new object with the same name: the old owner is gone */
+	if (!uid || !*uid)
+		uid = ctrl_uid(obj);
+	if (!uid)
+		return;
+	if (!obj) {
+		gc_dependents(c, uid, GC_DANGLING);
+		return;
+	}
+	if (!ctrl_path(obj, "metadata", "deletionTimestamp", NULL))
+		return;
+	char owner_uid[64];
+	snprintf(owner_uid, sizeof(owner_uid), "%s", uid);
+	if (has_finalizer(obj, "orphan")) {
+		gc_dependents(c, owner_uid, GC_ORPHAN);
+		obj = store_get(ctrl_store(c), rt, ns, name);
+		if (obj)
+			remove_finalizer(c, rt, obj, "orphan");
+	} else if (has_finalizer(obj, "foregroundDeletion")) {
+		if (gc_dependents(c, owner_uid, GC_FOREGROUND) > 0)
+			return;
+		obj = store_get(ctrl_store(c), rt, ns, name);
+		if (obj)
+			remove_finalizer(c, rt, obj, "foregroundDeletion");
+	}
+}
+
+/* ---- namespaces ------------------------------------------------------------------------- */
+
+struct nsobj {
+	const struct restype *rt;
+	char name[254];
+	bool deleting;
+};
+
+/* Deletes everything in ns; returns how many objects were there. */
+static size_t ns_empty(struct controllers *c, const char *ns)
+{
+	const struct restype *const *rts = NULL;
+	size_t nt = store_types(ctrl_store(c), &rts), total = 0;
+	const struct restype **types = malloc((nt ? nt : 1) * sizeof(*types));
+	if (!types)
+		return 1;
+	memcpy(types, rts, nt * sizeof(*types));
+	for (size_t i = 0; i < nt; i++) {
+		const cJSON **objs = NULL;
+		if (!types[i]->namespaced)
+			continue;
+		size_t n = store_list(ctrl_store(c), types[i], ns, &objs);
+		struct nsobj *todo = calloc(n ? n : 1, sizeof(*todo));
+		for (size_t j = 0; todo && j < n; j++) {
+			todo[j].rt = types[i];
+			snprintf(todo[j].name, sizeof(todo[j].name), "%s", ctrl_name(objs[j]));
+			todo[j].deleting = ctrl_path(objs[j], "metadata", "deletionTimestamp", NULL);
+		}
+		free(objs);
+		for (size_t j = 0; todo && j < n; j++)
+			if (!todo[j].deleting)
+				ctrl_delete(c, todo[j].rt, ns, todo[j].name, "Background", -1);
+		free(todo);
+		total += n;
+	}
+	free(types);
+	return total;
+}
+
+static size_t ns_count(struct controllers *c, const char *ns)
+{
+	const struct restype *const *rts = NULL;
+	size_t nt = store_types(ctrl_store(c), &rts), total = 0;
+	for (size_t i = 0; i < nt; i++) {
+		const cJSON **objs = NULL;
+		if (!rts[i]->namespaced)
+			continue;
+		total += store_list(ctrl_store(c), rts[i], ns, &objs);
+		free(objs);
+	}
+	return total;
+}
+
+void ns_sync(struct controllers *c, const char *name)
+{
+	const struct restype *rt = ctrl_types(c)->ns;
+	const cJSON *nsobj = rt ? store_get(ctrl_store(c), rt, NULL, name) : NULL;
+	if (!nsobj || !ctrl_path(nsobj, "metadata", "deletionTimestamp", NULL))
+		return;
+	if (ns_empty(c, name) > 0 && ns_count(c, name) > 0) {
+		/* Finalizers or foreground deletions still hold objects: look again soon. */
+		ctrl_enqueue_at(c, ctrl_now(c) + 100, CK_NS, rt, NULL, name, NULL);
+		return;
+	}
+	nsobj = store_get(ctrl_store(c), rt, NULL, name);
+	if (!nsobj)
+		return;
+	cJSON *copy = cJSON_Duplicate(nsobj, true);
+	cJSON *spec = ctrl_obj_child(copy, "spec");
+	cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
+	ctrl_update(c, rt, copy, GC_MANAGER, false);
+	cJSON_Delete(copy);
+}

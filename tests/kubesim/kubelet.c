@@ -1,0 +1,304 @@
+/*
+ * kubelet: the simulated scheduler and kubelet of kubesim's single node. A new pod is
+ * bound to the node, reported Pending with its containers ContainerCreating, and
+ * --pod-ready-ms later Running and Ready; a pod whose image matches --fail-images
+ * stays Pending with ErrImagePull, then ImagePullBackOff (k8s 1.28
+ * pkg/kubelet/images/types.go strings). A pod with a deletionTimestamp is finished
+ * off. Also the pod helpers the workload controllers share.
+ */
+#include "controllers_internal.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NODE_NAME "kubesim-node"
+#define HOST_IP "10.0.0.1"
+
+bool pod_is_active(const cJSON *pod)
+{
+	const char *phase = ctrl_str(pod, "status", "phase", NULL);
+	if (ctrl_path(pod, "metadata", "deletionTimestamp", NULL))
+		return false;
+	return !phase || (strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0);
+}
+
+bool pod_is_ready(const cJSON *pod)
+{
+	const cJSON *c = ctrl_condition(ctrl_path(pod, "status", NULL, NULL), "Ready");
+	const char *s = ctrl_str(c, "status", NULL, NULL);
+	return s && strcmp(s, "True") == 0;
+}
+
+bool pod_is_available(const cJSON *pod, int64_t min_ready_s, int64_t now_ms)
+{
+	if (!pod_is_ready(pod))
+		return false;
+	if (min_ready_s <= 0)
+		return true;
+	const cJSON *c = ctrl_condition(ctrl_path(pod, "status", NULL, NULL), "Ready");
+	int64_t t = ctrl_time_parse(ctrl_str(c, "lastTransitionTime", NULL, NULL));
+	return t >= 0 && t + min_ready_s * 1000 <= now_ms;
+}
+
+int pod_create_from_template(struct controllers *c, const cJSON *owner, const char *api_version,
+			     const char *kind, const cJSON *tmpl, const char *fixed_name)
+{
+	char name[300], suffix[6];
+	cJSON *pod = cJSON_CreateObject();
+	cJSON *meta = cJSON_AddObjectToObject(pod, "metadata");
+	const char *keys[] = {"labels", "annotations", "finalizers"};
+	int rc = -1;
+	cJSON_AddStringToObject(pod, "apiVersion", "v1");
+	cJSON_AddStringToObject(pod, "kind", "Pod");
+	cJSON_AddStringToObject(meta, "namespace", ctrl_namespace(owner));
+	for (size_t i = 0; i < 3; i++) {
+		const cJSON *v = ctrl_path(tmpl, "metadata", keys[i], NULL);
+		if (v)
+			cJSON_AddItemToObject(meta, keys[i], cJSON_Duplicate(v, true));
+	}
+	cJSON *refs = cJSON_AddArrayToObject(meta, "ownerReferences");
+	cJSON_AddItemToArray(refs, ctrl_owner_ref_new(api_version, kind, ctrl_name(owner),
+						      ctrl_uid(owner)));
+	cJSON_AddItemToObject(pod, "spec",
+			      cJSON_Duplicate(ctrl_path(tmpl, "spec", NULL, NULL), true));
+	if (!ctrl_path(pod, "spec", NULL, NULL))
+		cJSON_AddObjectToObject(pod, "spec");
+	cJSON_AddStringToObject(meta, "name", "");
+	/* Names are "<owner>-<5 chars>"; a clash with a live pod just draws again. */
+	for (int attempt = 0; attempt < 5; attempt++) {
+		if (fixed_name)
+			snprintf(name, sizeof(name), "%s", fixed_name);
+		else {
+			ctrl_rand_suffix(suffix);
+			snprintf(name, sizeof(name), "%.57s-%s", ctrl_name(owner), suffix);
+		}
+		ctrl_set_str(meta, "name", name);
+		rc = ctrl_create(c, ctrl_types(c)->pod, pod, CTRL_MANAGER, NULL);
+		if (rc != -409 || fixed_name)
+			break;
+	}
+	cJSON_Delete(pod);
+	return rc;
+}
+
+/* ---- the kubelet ------------------------------------------------------------------------- */
+
+static const char *failing_image(struct controllers *c, const cJSON *pod)
+{
+	const char *glob = ctrl_config(c)->fail_images;
+	const cJSON *ctr;
+	if (!glob || !*glob)
+		return NULL;
+	cJSON_ArrayForEach(ctr, ctrl_path(pod, "spec", "containers", NULL))
+	{
+		const char *image = ctrl_str(ctr, "image", NULL, NULL);
+		if (image && fnmatch(glob, image, 0) == 0)
+			return image;
+	}
+	return NULL;
+}
+
+static void add_condition(cJSON *conds, const char *type, bool ok, const char *reason,
+			  const char *msg, const char *now)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", type);
+	cJSON_AddStringToObject(c, "status", ok ? "True" : "False");
+	cJSON_AddNullToObject(c, "lastProbeTime");
+	cJSON_AddStringToObject(c, "lastTransitionTime", now);
+	if (reason)
+		cJSON_AddStringToObject(c, "reason", reason);
+	if (msg)
+		cJSON_AddStringToObject(c, "message", msg);
+	cJSON_AddItemToArray(conds, c);
+}
+
+static void pod_ip(const cJSON *pod, char *out, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (const char *u = ctrl_uid(pod) ? ctrl_uid(pod) : ctrl_name(pod); *u; u++)
+		h = (h ^ (unsigned char)*u) * 16777619u;
+	snprintf(out, n, "10.244.%u.%u", (h >> 8) & 255, (h & 127) + 2);
+}
+
+/* "containers with unready status: [a b]" for every container. */
+static void unready_message(const cJSON *pod, char *out, size_t n)
+{
+	const cJSON *ctr;
+	size_t len = (size_t)snprintf(out, n, "containers with unready status: [");
+	bool first = true;
+	cJSON_ArrayForEach(ctr, ctrl_path(pod, "spec", "containers", NULL))
+	{
+		const char *name = ctrl_str(ctr, "name", NULL, NULL);
+		if (len < n)
+			len += (size_t)snprintf(out + len, n - len, "%s%s", first ? "" : " ",
+						name ? name : "");
+		first = false;
+	}
+	if (len < n)
+		snprintf(out + len, n - len, "]");
+}
+
+static cJSON *container_statuses(const cJSON *pod, const char *state, const char *reason,
+				 const char *msg, const char *now)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const cJSON *ctr;
+	bool running = strcmp(state, "running") == 0;
+	cJSON_ArrayForEach(ctr, ctrl_path(pod, "spec", "containers", NULL))
+	{
+		const char *image = ctrl_str(ctr, "image", NULL, NULL);
+		const char *name = ctrl_str(ctr, "name", NULL, NULL);
+		char id[80];
+		cJSON *cs = cJSON_CreateObject(), *st = cJSON_CreateObject();
+		cJSON_AddStringToObject(cs, "name", name ? name : "");
+		cJSON_AddStringToObject(cs, "image", image ? image : "");
+		cJSON_AddStringToObject(cs, "imageID", "");
+		if (running) {
+			pod_ip(pod, id, sizeof(id));
+			char full[160];
+			snprintf(full, sizeof(full), "containerd://kubesim-%s-%s", ctrl_uid(pod),
+				 name ? name : "");
+			cJSON_AddStringToObject(cs, "containerID", full);
+			snprintf(full, sizeof(full), "docker.io/library/%s@sha256:0", image ? image : "");
+			cJSON_ReplaceItemInObjectCaseSensitive(cs, "imageID", cJSON_CreateString(full));
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(st, "running"), "startedAt",
+						now);
+		} else {
+			cJSON *w = cJSON_AddObjectToObject(st, "waiting");
+			char m[512];
+			cJSON_AddStringToObject(w, "reason", reason);
+			if (msg) {
+				snprintf(m, sizeof(m), msg, image ? image : "");
+				cJSON_AddStringToObject(w, "message", m);
+			}
+		}
+		cJSON_AddItemToObject(cs, "state", st);
+		cJSON_AddItemToObject(cs, "lastState", cJSON_CreateObject());
+		cJSON_AddBoolToObject(cs, "ready", running);
+		cJSON_AddNumberToObject(cs, "restartCount", 0);
+		cJSON_AddBoolToObject(cs, "started", running);
+		cJSON_AddItemToArray(arr, cs);
+	}
+	return arr;
+}
+
+/* Pending (containers creating or image failing) or Running and Ready. */
+static cJSON *pod_status(const cJSON *pod, const char *stage, const char *now,
+			 const char *start)
+{
+	char msg[512], ip[32];
+	bool ready = strcmp(stage, "running") == 0;
+	cJSON *st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "phase", ready ? "Running" : "Pending");
+	cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
+	unready_message(pod, msg, sizeof(msg));
+	add_condition(conds, "PodReadyToStartContainers", true, NULL, NULL, start);
+	add_condition(conds, "Initialized", true, NULL, NULL, start);
+	add_condition(conds, "Ready", ready, ready ? NULL : "ContainersNotReady",
+		      ready ? NULL : msg, ready ? now : start);
+	add_condition(conds, "ContainersReady", ready, ready ? NULL : "ContainersNotReady",
+		      ready ? NULL : msg, ready ? now : start);
+	add_condition(conds, "PodScheduled", true, NULL, NULL, start);
+	cJSON_AddStringToObject(st, "hostIP", HOST_IP);
+	cJSON *hips = cJSON_AddArrayToObject(st, "hostIPs");
+	cJSON_AddItemToArray(hips, cJSON_CreateObject());
+	cJSON_AddStringToObject(hips->child, "ip", HOST_IP);
+	if (ready) {
+		pod_ip(pod, ip, sizeof(ip));
+		cJSON_AddStringToObject(st, "podIP", ip);
+		cJSON *pips = cJSON_AddArrayToObject(st, "podIPs");
+		cJSON_AddItemToArray(pips, cJSON_CreateObject());
+		cJSON_AddStringToObject(pips->child, "ip", ip);
+	}
+	cJSON_AddStringToObject(st, "startTime", start);
+	if (ready)
+		cJSON_AddItemToObject(st, "containerStatuses",
+				      container_statuses(pod, "running", NULL, NULL, now));
+	else if (strcmp(stage, "creating") == 0)
+		cJSON_AddItemToObject(st, "containerStatuses",
+				      container_statuses(pod, "waiting", "ContainerCreating", NULL,
+							 now));
+	else if (strcmp(stage, "errpull") == 0)
+		cJSON_AddItemToObject(
+			st, "containerStatuses",
+			container_statuses(pod, "waiting", "ErrImagePull",
+					   "failed to pull and unpack image \"%s\": not found",
+					   now));
+	else
+		cJSON_AddItemToObject(st, "containerStatuses",
+				      container_statuses(pod, "waiting", "ImagePullBackOff",
+							 "Back-off pulling image \"%s\"", now));
+	cJSON_AddStringToObject(st, "qosClass", "BestEffort");
+	return st;
+}
+
+static void write_status(struct controllers *c, const cJSON *pod, cJSON *st)
+{
+	cJSON *copy = cJSON_Duplicate(pod, true);
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "status");
+	cJSON_AddItemToObject(copy, "status", st);
+	ctrl_update(c, ctrl_types(c)->pod, copy, CTRL_KUBELET, true);
+	cJSON_Delete(copy);
+}
+
+/* The scheduler's part: bind to the only node. */
+static void bind_pod(struct controllers *c, const cJSON *pod)
+{
+	cJSON *copy = cJSON_Duplicate(pod, true);
+	ctrl_set_str(ctrl_obj_child(copy, "spec"), "nodeName", NODE_NAME);
+	ctrl_update(c, ctrl_types(c)->pod, copy, CTRL_SCHEDULER, false);
+	cJSON_Delete(copy);
+}
+
+static const char *container_reason(const cJSON *pod)
+{
+	const cJSON *cs = cJSON_GetArrayItem(ctrl_path(pod, "status", "containerStatuses", NULL), 0);
+	return ctrl_str(cs, "state", "waiting", "reason");
+}
+
+void kubelet_sync(struct controllers *c, const char *ns, const char *name, const char *tag)
+{
+	const cJSON *pod = store_get(ctrl_store(c), ctrl_types(c)->pod, ns, name);
+	char now[32];
+	if (!pod)
+		return;
+	if (ctrl_path(pod, "metadata", "deletionTimestamp", NULL)) {
+		/* Containers stop at once here; finish the graceful deletion. */
+		ctrl_delete(c, ctrl_types(c)->pod, ns, name, NULL, 0);
+		return;
+	}
+	if (!ctrl_str(pod, "spec", "nodeName", NULL)) {
+		bind_pod(c, pod);
+		return;
+	}
+	const char *phase = ctrl_str(pod, "status", "phase", NULL);
+	const char *start = ctrl_str(pod, "status", "startTime", NULL);
+	int delay = ctrl_config(c)->pod_ready_ms;
+	int64_t now_ms = ctrl_now(c);
+	ctrl_time_format(now_ms, now);
+	if (!phase || !start) {
+		const char *bad = failing_image(c, pod);
+		write_status(c, pod, pod_status(pod, bad ? "errpull" : "creating", now, now));
+		ctrl_enqueue_at(c, now_ms + (delay > 0 ? delay : 0), CK_POD, ctrl_types(c)->pod, ns,
+				name, ctrl_uid(pod));
+		return;
+	}
+	if (strcmp(phase, "Pending") != 0)
+		return;
+	/* The readiness delay passed when our timer fired (tag = the pod's uid), or when a
+	 * restored pod has been pending long enough. */
+	bool due = (tag && ctrl_uid(pod) && strcmp(tag, ctrl_uid(pod)) == 0) ||
+		   ctrl_time_parse(start) + delay + 1000 <= now_ms;
+	if (!due)
+		return;
+	const char *reason = container_reason(pod);
+	if (failing_image(c, pod)) {
+		if (!reason || strcmp(reason, "ImagePullBackOff") != 0)
+			write_status(c, pod, pod_status(pod, "backoff", now, start));
+		return;
+	}
+	write_status(c, pod, pod_status(pod, "running", now, start));
+}
