@@ -66,6 +66,7 @@ int inventory_add(struct inventory *inv, const struct inv_entry *x)
 	y->name = xstrdup(x->name);
 	y->rv = xstrdup(x->rv ? x->rv : "");
 	y->uid = xstrdup(x->uid ? x->uid : "");
+	y->gen = x->gen;
 	memcpy(y->hash, x->hash, sizeof(y->hash));
 	memcpy(y->mgr, x->mgr, sizeof(y->mgr));
 	if (!y->group || !y->version || !y->kind || !y->ns || !y->name || !y->rv || !y->uid) {

@@ -20,21 +20,24 @@ static void mask_value(cJSON *map, const char *key, const char *text)
 
 static void mask_map(cJSON *before, cJSON *after)
 {
-	cJSON *it;
+	cJSON *it, *next;
 
+	/* Replacing frees the item: take the next one first. */
 	if (after && cJSON_IsObject(after)) {
-		cJSON_ArrayForEach(it, after)
-		{
+		for (it = after->child; it; it = next) {
 			cJSON *old = before ? cJSON_GetObjectItemCaseSensitive(before, it->string)
 					    : NULL;
 			bool changed = before && (!old || !cJSON_Compare(old, it, 1));
 
+			next = it->next;
 			mask_value(after, it->string, changed ? MASK_CHANGED : MASK);
 		}
 	}
 	if (before && cJSON_IsObject(before)) {
-		cJSON_ArrayForEach(it, before)
+		for (it = before->child; it; it = next) {
+			next = it->next;
 			mask_value(before, it->string, MASK);
+		}
 	}
 }
 

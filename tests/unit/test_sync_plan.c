@@ -1,0 +1,344 @@
+/* Unit tests for the pure parts of sync: stage order, hashing, plan decisions,
+ * labels, server-field stripping, inventory encoding, prune guards, rollout rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sync.h"
+
+static void test_stages(void **state)
+{
+	assert_int_equal(sync_stage_of("", "Namespace"), STAGE_NAMESPACES);
+	assert_int_equal(sync_stage_of("apiextensions.k8s.io", "CustomResourceDefinition"),
+			 STAGE_NAMESPACES);
+	assert_int_equal(sync_stage_of("rbac.authorization.k8s.io", "ClusterRole"),
+			 STAGE_CLUSTER_RBAC);
+	assert_int_equal(sync_stage_of("", "ServiceAccount"), STAGE_SERVICE_ACCOUNTS);
+	assert_int_equal(sync_stage_of("rbac.authorization.k8s.io", "RoleBinding"), STAGE_RBAC);
+	assert_int_equal(sync_stage_of("", "Secret"), STAGE_CONFIG);
+	assert_int_equal(sync_stage_of("", "Service"), STAGE_SERVICES);
+	assert_int_equal(sync_stage_of("apps", "Deployment"), STAGE_WORKLOADS);
+	assert_int_equal(sync_stage_of("batch", "CronJob"), STAGE_WORKLOADS);
+	assert_int_equal(sync_stage_of("", "Pod"), STAGE_WORKLOADS);
+	assert_int_equal(sync_stage_of("networking.k8s.io", "Ingress"), STAGE_REST);
+	/* Same kind name in another group is not the built-in one. */
+	assert_int_equal(sync_stage_of("example.com", "Deployment"), STAGE_REST);
+	assert_true(STAGE_NAMESPACES < STAGE_CLUSTER_RBAC && STAGE_CLUSTER_RBAC < STAGE_SERVICE_ACCOUNTS &&
+		    STAGE_SERVICE_ACCOUNTS < STAGE_RBAC && STAGE_RBAC < STAGE_CONFIG &&
+		    STAGE_CONFIG < STAGE_SERVICES && STAGE_SERVICES < STAGE_WORKLOADS &&
+		    STAGE_WORKLOADS < STAGE_REST);
+	assert_true(rollout_tracked_kind("apps", "Deployment"));
+	assert_true(rollout_tracked_kind("batch", "Job"));
+	assert_false(rollout_tracked_kind("batch", "CronJob"));
+	assert_true(sync_is_secret("", "Secret"));
+	assert_false(sync_is_secret("example.com", "Secret"));
+}
+
+static cJSON *parse(const char *s)
+{
+	cJSON *j = cJSON_Parse(s);
+	assert_non_null(j);
+	return j;
+}
+
+static void test_hash_and_labels(void **state)
+{
+	cJSON *a = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"},"
+			 "\"data\":{\"k\":\"v\"}}");
+	cJSON *b = cJSON_Duplicate(a, 1);
+	char ha[17], hb[17];
+	const cJSON *labels;
+
+	sync_hash_object(a, ha);
+	sync_hash_object(b, hb);
+	assert_string_equal(ha, hb);
+	assert_int_equal(strlen(ha), 16);
+	assert_int_equal(sync_label_object(b, "web"), 0);
+	labels = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "metadata"), "labels");
+	assert_string_equal(cJSON_GetObjectItem(labels, "tether.dev/app")->valuestring, "web");
+	assert_string_equal(cJSON_GetObjectItem(labels, "app.kubernetes.io/managed-by")->valuestring,
+			    "tether");
+	sync_hash_object(b, hb);
+	assert_string_not_equal(ha, hb);
+	/* Labelling twice changes nothing. */
+	sync_label_object(b, "web");
+	sync_hash_object(b, ha);
+	assert_string_equal(ha, hb);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+
+static const char live_deploy[] =
+	"{\"metadata\":{\"name\":\"web\",\"namespace\":\"default\",\"uid\":\"u1\","
+	"\"resourceVersion\":\"17\",\"generation\":2,"
+	"\"managedFields\":[{\"manager\":\"tether\",\"operation\":\"Apply\",\"fieldsV1\":{\"f:spec\":{}}},"
+	"{\"manager\":\"kube-controller-manager\",\"operation\":\"Update\",\"subresource\":\"status\","
+	"\"fieldsV1\":{\"f:status\":{}}}]},"
+	"\"spec\":{\"replicas\":2},\"status\":{\"replicas\":2}}";
+
+static void entry_for(struct inv_entry *x, const cJSON *live, const char *hash)
+{
+	memset(x, 0, sizeof(*x));
+	x->group = "apps";
+	x->version = "v1";
+	x->kind = "Deployment";
+	x->ns = "default";
+	x->name = "web";
+	strcpy(x->hash, hash);
+	assert_int_equal(inv_entry_observe(x, live), 0);
+}
+
+static void test_plan_decide(void **state)
+{
+	cJSON *live = parse(live_deploy);
+	struct inv_entry x;
+	cJSON *meta = cJSON_GetObjectItem(live, "metadata");
+
+	entry_for(&x, live, "0123456789abcdef");
+	assert_int_equal(x.gen, 2);
+	assert_string_equal(x.rv, "17");
+	assert_int_equal(plan_decide("0123456789abcdef", NULL, NULL), PLAN_CREATE);
+	assert_int_equal(plan_decide("0123456789abcdef", NULL, live), PLAN_CHECK);
+	assert_int_equal(plan_decide("0123456789abcdef", &x, live), PLAN_UNCHANGED);
+	assert_int_equal(plan_decide("fedcba9876543210", &x, live), PLAN_CHECK);
+
+	/* A status write moves resourceVersion, not generation: still unchanged. */
+	cJSON_ReplaceItemInObject(meta, "resourceVersion", cJSON_CreateString("18"));
+	assert_int_equal(plan_decide("0123456789abcdef", &x, live), PLAN_UNCHANGED);
+	/* A spec write by someone else moves generation. */
+	cJSON_ReplaceItemInObject(meta, "generation", cJSON_CreateNumber(3));
+	assert_int_equal(plan_decide("0123456789abcdef", &x, live), PLAN_CHECK);
+	cJSON_ReplaceItemInObject(meta, "generation", cJSON_CreateNumber(2));
+	/* Another manager's non-status write (a label) shows in managedFields. */
+	cJSON_AddItemToArray(cJSON_GetObjectItem(meta, "managedFields"),
+			     parse("{\"manager\":\"kubectl-label\",\"operation\":\"Update\","
+				   "\"fieldsV1\":{\"f:metadata\":{\"f:labels\":{\"f:x\":{}}}}}"));
+	assert_int_equal(plan_decide("0123456789abcdef", &x, live), PLAN_CHECK);
+	/* Re-created object: another uid. */
+	inv_entry_observe(&x, live);
+	assert_int_equal(plan_decide("0123456789abcdef", &x, live), PLAN_UNCHANGED);
+	cJSON_ReplaceItemInObject(meta, "uid", cJSON_CreateString("u2"));
+	assert_int_equal(plan_decide("0123456789abcdef", &x, live), PLAN_CHECK);
+	free(x.rv);
+	free(x.uid);
+	cJSON_Delete(live);
+}
+
+static void test_plan_resource_version(void **state)
+{
+	cJSON *live = parse("{\"metadata\":{\"name\":\"c\",\"uid\":\"u\",\"resourceVersion\":\"5\"},"
+			    "\"data\":{}}");
+	struct inv_entry x;
+
+	entry_for(&x, live, "0123456789abcdef");
+	assert_int_equal(plan_decide("0123456789abcdef", &x, live), PLAN_UNCHANGED);
+	/* No generation: any write (kubectl edit of data) moves resourceVersion. */
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(live, "metadata"), "resourceVersion",
+				  cJSON_CreateString("6"));
+	assert_int_equal(plan_decide("0123456789abcdef", &x, live), PLAN_CHECK);
+	free(x.rv);
+	free(x.uid);
+	cJSON_Delete(live);
+}
+
+static void test_strip_and_equal(void **state)
+{
+	cJSON *live = parse(live_deploy);
+	cJSON *dry = parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+			   "\"metadata\":{\"name\":\"web\",\"namespace\":\"default\",\"uid\":\"u1\","
+			   "\"resourceVersion\":\"17\",\"generation\":2,"
+			   "\"annotations\":{\"deployment.kubernetes.io/revision\":\"4\"}},"
+			   "\"spec\":{\"replicas\":2}}");
+
+	assert_true(sync_objects_equal(live, dry));
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(dry, "spec"), "replicas", cJSON_CreateNumber(3));
+	assert_false(sync_objects_equal(live, dry));
+	sync_strip_server_fields(live);
+	assert_null(cJSON_GetObjectItem(live, "status"));
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(live, "metadata"), "managedFields"));
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(live, "metadata"), "uid"));
+	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(live, "metadata"), "name"));
+	sync_strip_server_fields(dry);
+	/* The revision annotation went and took the empty annotations map with it. */
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(dry, "metadata"), "annotations"));
+	cJSON_Delete(live);
+	cJSON_Delete(dry);
+}
+
+static void test_inventory_roundtrip(void **state)
+{
+	struct inventory a, b;
+	struct inv_entry x = {0};
+	struct buf t;
+	struct err e;
+	cJSON *cm;
+	char name[32];
+
+	inventory_init(&a);
+	inventory_init(&b);
+	buf_init(&t, 0);
+	err_clear(&e);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "cm-%04d", i);
+		x.group = i % 2 ? "apps" : "";
+		x.version = "v1";
+		x.kind = i % 2 ? "Deployment" : "ConfigMap";
+		x.ns = i == 7 ? "" : "default";
+		x.name = name;
+		strcpy(x.hash, "0123456789abcdef");
+		x.rv = "12345";
+		x.gen = i % 2;
+		x.uid = "0d6f2a4c-1b7e-4c9e-9a57-2f1f3c4d5e6f";
+		strcpy(x.mgr, "fedcba9876543210");
+		assert_int_equal(inventory_add(&a, &x), 0);
+	}
+	a.commit = strdup("abc");
+	assert_int_equal(inventory_configmap(&a, "web", "default", &cm, &e), 0);
+	assert_int_equal(inventory_encode(&a, (size_t)-1, &t, &e), 0);
+	/* 1,000 objects are far below the 1 MiB object limit. */
+	assert_true(t.len < 200 * 1000);
+	assert_int_equal(inventory_from_configmap(&b, cm, &e), 0);
+	assert_int_equal(b.n, 1000);
+	assert_string_equal(b.commit, "abc");
+	assert_non_null(inventory_find(&b, "apps", "Deployment", "default", "cm-0001"));
+	assert_non_null(inventory_find(&b, "apps", "Deployment", "", "cm-0007"));
+	assert_null(inventory_find(&b, "", "ConfigMap", "default", "cm-0001"));
+	assert_int_equal(inventory_find(&b, "apps", "Deployment", "default", "cm-0003")->gen, 1);
+	assert_string_equal(inventory_find(&b, "", "ConfigMap", "default", "cm-0002")->mgr,
+			    "fedcba9876543210");
+	/* Too large for the cap: a clear error, not a truncated inventory. */
+	buf_reset(&t);
+	assert_int_equal(inventory_encode(&a, 1000, &t, &e), TE_NOMEM);
+	assert_non_null(strstr(e.msg, "do not fit"));
+	cJSON_Delete(cm);
+	buf_dispose(&t);
+	inventory_dispose(&a);
+	inventory_dispose(&b);
+}
+
+static void test_inventory_malformed(void **state)
+{
+	struct inventory inv;
+	struct err e;
+
+	inventory_init(&inv);
+	err_clear(&e);
+	assert_int_equal(inventory_decode(&inv, "apps\tv1\tDeployment\n", &e), TE_INPUT);
+	assert_string_equal(e.msg, "inventory: line 1 is malformed");
+	inventory_dispose(&inv);
+}
+
+static void test_prune_guards(void **state)
+{
+	struct err e;
+	cJSON *live;
+
+	err_clear(&e);
+	assert_int_equal(prune_check(10, 5, 5, false, false, &e), 0);
+	assert_int_equal(prune_check(10, 6, 4, false, false, &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "refusing to prune 6 of 10"));
+	err_clear(&e);
+	assert_int_equal(prune_check(10, 6, 4, false, true, &e), 0);
+	assert_int_equal(prune_check(10, 1, 0, false, true, &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "rendered no objects"));
+	err_clear(&e);
+	assert_true(prune_check(10, 1, 9, true, true, &e) < 0);
+	err_clear(&e);
+	assert_int_equal(prune_check(1, 1, 3, false, false, &e), TE_INPUT);
+	err_clear(&e);
+	assert_int_equal(prune_check(0, 0, 3, false, false, &e), 0);
+	live = parse("{\"metadata\":{\"annotations\":{\"tether.dev/prune\":\"disabled\"}}}");
+	assert_true(prune_disabled(live));
+	cJSON_Delete(live);
+	live = parse("{\"metadata\":{\"annotations\":{\"tether.dev/prune\":\"enabled\"}}}");
+	assert_false(prune_disabled(live));
+	cJSON_Delete(live);
+}
+
+static enum rollout_state status_of(const char *kind, const char *json, char *msg)
+{
+	cJSON *o = parse(json);
+	enum rollout_state s = rollout_status(kind, o, msg, 256);
+	cJSON_Delete(o);
+	return s;
+}
+
+static void test_rollout_rules(void **state)
+{
+	char msg[256];
+
+	assert_int_equal(status_of("Deployment",
+				   "{\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":2},"
+				   "\"status\":{\"observedGeneration\":1}}", msg),
+			 ROLLOUT_WAIT);
+	assert_string_equal(msg, "waiting for the spec update to be observed");
+	assert_int_equal(status_of("Deployment",
+				   "{\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":2},"
+				   "\"status\":{\"observedGeneration\":2,\"updatedReplicas\":1,\"replicas\":2}}",
+				   msg),
+			 ROLLOUT_WAIT);
+	assert_string_equal(msg, "1 out of 2 new replicas have been updated");
+	assert_int_equal(status_of("Deployment",
+				   "{\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":2},"
+				   "\"status\":{\"observedGeneration\":2,\"updatedReplicas\":2,\"replicas\":3}}",
+				   msg),
+			 ROLLOUT_WAIT);
+	assert_string_equal(msg, "1 old replicas are pending termination");
+	assert_int_equal(status_of("Deployment",
+				   "{\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":2},"
+				   "\"status\":{\"observedGeneration\":2,\"updatedReplicas\":2,\"replicas\":2,"
+				   "\"availableReplicas\":1}}", msg),
+			 ROLLOUT_WAIT);
+	assert_string_equal(msg, "1 of 2 updated replicas are available");
+	assert_int_equal(status_of("Deployment",
+				   "{\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":2},"
+				   "\"status\":{\"observedGeneration\":2,\"updatedReplicas\":2,\"replicas\":2,"
+				   "\"availableReplicas\":2}}", msg),
+			 ROLLOUT_DONE);
+	assert_int_equal(status_of("Deployment",
+				   "{\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":2},"
+				   "\"status\":{\"observedGeneration\":2,\"updatedReplicas\":1,\"conditions\":"
+				   "[{\"type\":\"Progressing\",\"status\":\"False\",\"reason\":"
+				   "\"ProgressDeadlineExceeded\"}]}}", msg),
+			 ROLLOUT_FAILED);
+	assert_string_equal(msg, "exceeded its progress deadline");
+	assert_int_equal(status_of("Job", "{\"status\":{\"conditions\":[{\"type\":\"Complete\","
+					  "\"status\":\"True\"}]}}", msg),
+			 ROLLOUT_DONE);
+	assert_int_equal(status_of("Job", "{\"status\":{\"conditions\":[{\"type\":\"Failed\","
+					  "\"status\":\"True\",\"reason\":\"BackoffLimitExceeded\"}]}}",
+				   msg),
+			 ROLLOUT_FAILED);
+	assert_int_equal(status_of("StatefulSet",
+				   "{\"metadata\":{\"generation\":1},\"spec\":{\"replicas\":3},"
+				   "\"status\":{\"observedGeneration\":1,\"readyReplicas\":3,"
+				   "\"currentRevision\":\"a\",\"updateRevision\":\"b\"}}", msg),
+			 ROLLOUT_WAIT);
+	assert_int_equal(status_of("DaemonSet",
+				   "{\"metadata\":{\"generation\":1},\"status\":{\"observedGeneration\":1,"
+				   "\"desiredNumberScheduled\":2,\"updatedNumberScheduled\":2,"
+				   "\"numberAvailable\":2}}", msg),
+			 ROLLOUT_DONE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stages),
+		cmocka_unit_test(test_hash_and_labels),
+		cmocka_unit_test(test_plan_decide),
+		cmocka_unit_test(test_plan_resource_version),
+		cmocka_unit_test(test_strip_and_equal),
+		cmocka_unit_test(test_inventory_roundtrip),
+		cmocka_unit_test(test_inventory_malformed),
+		cmocka_unit_test(test_prune_guards),
+		cmocka_unit_test(test_rollout_rules),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
