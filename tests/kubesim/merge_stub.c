@@ -18,8 +18,6 @@ static int stub(struct merge_err *e)
 
 
 
-int merge_patch_json(cJSON **out, const cJSON *target, const cJSON *patch, struct merge_err *e) { *out = NULL; return stub(e); }
-int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch, struct merge_err *e) { *out = NULL; return stub(e); }
 int merge_patch_strategic(cJSON **out, const struct merge_kind *k, const cJSON *target,
 			  const cJSON *patch, struct merge_err *e) { *out = NULL; return stub(e); }
 bool merge_kind_is_builtin(const struct merge_kind *k) { return false; }

@@ -1,0 +1,301 @@
+/*
+ * merge_patch: RFC 7386 JSON merge patch and RFC 6902 JSON patch, with the API
+ * server's error mapping (apiserver patch.go: a malformed patch is 400, an operation
+ * that does not apply is a generic 422 "Invalid"). Pure: the target is copied.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "merge.h"
+#include "schema_fieldset.h"
+
+static cJSON *merge_rfc7386(cJSON *target, const cJSON *patch)
+{
+	const cJSON *c;
+
+	if (!cJSON_IsObject(patch)) {
+		cJSON_Delete(target);
+		return cJSON_Duplicate(patch, true);
+	}
+	if (!cJSON_IsObject(target)) {
+		cJSON_Delete(target);
+		target = cJSON_CreateObject();
+	}
+	for (c = patch->child; target && c; c = c->next) {
+		cJSON *old = cJSON_DetachItemFromObjectCaseSensitive(target, c->string);
+		cJSON *v;
+
+		if (cJSON_IsNull(c)) {
+			cJSON_Delete(old);
+			continue;
+		}
+		v = merge_rfc7386(old, c);
+		if (v)
+			cJSON_AddItemToObject(target, c->string, v);
+	}
+	return target;
+}
+
+int merge_patch_json(cJSON **out, const cJSON *target, const cJSON *patch, struct merge_err *e)
+{
+	*out = NULL;
+	if (!cJSON_IsObject(patch))
+		return merge_fail(e, 400, "BadRequest", "Invalid JSON Patch");
+	*out = merge_rfc7386(cJSON_Duplicate(target, true), patch);
+	if (!*out)
+		return merge_fail(e, 500, "InternalError", "out of memory");
+	return 0;
+}
+
+/* A JSON pointer split into unescaped tokens. */
+struct ptr {
+	char **tok;
+	size_t n;
+};
+
+static void ptr_dispose(struct ptr *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->tok[i]);
+	free(p->tok);
+	p->tok = NULL;
+	p->n = 0;
+}
+
+static int ptr_parse(struct ptr *p, const char *s)
+{
+	const char *c = s;
+
+	memset(p, 0, sizeof(*p));
+	if (!*s)
+		return 0;
+	if (*s != '/')
+		return -1;
+	while (*c == '/') {
+		const char *end = strchr(c + 1, '/');
+		size_t len = end ? (size_t)(end - c - 1) : strlen(c + 1), i, j = 0;
+		char *t = malloc(len + 1), **v = realloc(p->tok, (p->n + 1) * sizeof(*v));
+
+		if (!t || !v) {
+			free(t);
+			if (v)
+				p->tok = v;
+			ptr_dispose(p);
+			return -1;
+		}
+		p->tok = v;
+		for (i = 0; i < len; i++) {
+			if (c[1 + i] == '~' && i + 1 < len && (c[2 + i] == '0' || c[2 + i] == '1')) {
+				t[j++] = c[2 + i] == '0' ? '~' : '/';
+				i++;
+			} else {
+				t[j++] = c[1 + i];
+			}
+		}
+		t[j] = 0;
+		p->tok[p->n++] = t;
+		c = end ? end : c + 1 + len;
+	}
+	return 0;
+}
+
+/* Array index of tok in an array of size n; -1 when invalid. "-" means n when allow_end. */
+static int index_of(const char *tok, int n, bool allow_end)
+{
+	char *end;
+	long v;
+
+	if (!strcmp(tok, "-"))
+		return allow_end ? n : -1;
+	if (!*tok || (!isdigit((unsigned char)tok[0]) && tok[0] != '-'))
+		return -1;
+	v = strtol(tok, &end, 10);
+	if (*end)
+		return -1;
+	if (v < 0) /* evanphx/json-patch v4 accepts negative indices from the end */
+		v += n;
+	if (v < 0 || v > n || (v == n && !allow_end))
+		return -1;
+	return (int)v;
+}
+
+static cJSON *child_of(cJSON *c, const char *tok)
+{
+	if (cJSON_IsObject(c))
+		return cJSON_GetObjectItemCaseSensitive(c, tok);
+	if (cJSON_IsArray(c)) {
+		int i = index_of(tok, cJSON_GetArraySize(c), false);
+		return i < 0 ? NULL : cJSON_GetArrayItem(c, i);
+	}
+	return NULL;
+}
+
+/* The node at the first n tokens of p. */
+static cJSON *resolve(cJSON *doc, const struct ptr *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; doc && i < n; i++)
+		doc = child_of(doc, p->tok[i]);
+	return doc;
+}
+
+/* cJSON 1.7.15's cJSON_InsertItemInArray fails on parsed arrays; re-append instead. */
+static void array_insert(cJSON *arr, int at, cJSON *v)
+{
+	cJSON *tail = cJSON_CreateArray(), *c;
+
+	while (tail && cJSON_GetArraySize(arr) > at)
+		cJSON_AddItemToArray(tail, cJSON_DetachItemFromArray(arr, at));
+	cJSON_AddItemToArray(arr, v);
+	while (tail && (c = cJSON_DetachItemFromArray(tail, 0)))
+		cJSON_AddItemToArray(arr, c);
+	cJSON_Delete(tail);
+}
+
+static int op_add(cJSON **doc, const struct ptr *p, cJSON *v)
+{
+	cJSON *parent;
+	const char *key;
+
+	if (!p->n) {
+		cJSON_Delete(*doc);
+		*doc = v;
+		return 0;
+	}
+	parent = resolve(*doc, p, p->n - 1);
+	key = p->tok[p->n - 1];
+	if (cJSON_IsObject(parent)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
+		cJSON_AddItemToObject(parent, key, v);
+		return 0;
+	}
+	if (cJSON_IsArray(parent)) {
+		int n = cJSON_GetArraySize(parent), i = index_of(key, n, true);
+		if (i < 0)
+			return -1;
+		if (i == n)
+			cJSON_AddItemToArray(parent, v);
+		else
+			array_insert(parent, i, v);
+		return 0;
+	}
+	return -1;
+}
+
+/* Detaches the node at p (NULL when missing). */
+static cJSON *op_detach(cJSON *doc, const struct ptr *p)
+{
+	cJSON *parent, *c;
+
+	if (!p->n)
+		return NULL;
+	parent = resolve(doc, p, p->n - 1);
+	c = child_of(parent, p->tok[p->n - 1]);
+	return c ? cJSON_DetachItemViaPointer(parent, c) : NULL;
+}
+
+static const char *op_str(const cJSON *op, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(op, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* One operation; returns 0 or -1 (does not apply). */
+static int apply_op(cJSON **doc, const cJSON *op)
+{
+	const char *kind = op_str(op, "op"), *path = op_str(op, "path"), *from = op_str(op, "from");
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(op, "value");
+	struct ptr p = { 0 }, f = { 0 };
+	cJSON *v = NULL, *cur, *parent;
+	int rc = -1;
+
+	if (!kind || !path || ptr_parse(&p, path) < 0)
+		goto out;
+	if (!strcmp(kind, "add")) {
+		v = val ? cJSON_Duplicate(val, true) : cJSON_CreateNull();
+		rc = op_add(doc, &p, v);
+	} else if (!strcmp(kind, "remove")) {
+		v = op_detach(*doc, &p);
+		rc = v ? 0 : -1;
+		cJSON_Delete(v);
+		v = NULL;
+		goto out;
+	} else if (!strcmp(kind, "replace")) {
+		if (!(cur = resolve(*doc, &p, p.n)))
+			goto out;
+		v = val ? cJSON_Duplicate(val, true) : cJSON_CreateNull();
+		parent = p.n ? resolve(*doc, &p, p.n - 1) : NULL;
+		if (cJSON_IsArray(parent))
+			rc = cJSON_ReplaceItemViaPointer(parent, cur, v) ? 0 : -1;
+		else if (parent)
+			rc = cJSON_ReplaceItemInObjectCaseSensitive(parent, p.tok[p.n - 1], v) ? 0 : -1;
+		else
+			rc = op_add(doc, &p, v);
+	} else if (!strcmp(kind, "test")) {
+		cur = resolve(*doc, &p, p.n);
+		rc = (cur && merge_equal(cur, val)) || (!cur && (!val || cJSON_IsNull(val))) ? 0 : -1;
+		goto out;
+	} else if (!strcmp(kind, "move") || !strcmp(kind, "copy")) {
+		if (!from || ptr_parse(&f, from) < 0 || !(cur = resolve(*doc, &f, f.n)))
+			goto out;
+		if (!strcmp(kind, "move")) {
+			if (!strncmp(path, from, strlen(from)) && path[strlen(from)] == '/')
+				goto out; /* into its own child */
+			v = op_detach(*doc, &f);
+		} else {
+			v = cJSON_Duplicate(cur, true);
+		}
+		rc = v ? op_add(doc, &p, v) : -1;
+	}
+	if (rc < 0)
+		cJSON_Delete(v);
+out:
+	ptr_dispose(&p);
+	ptr_dispose(&f);
+	return rc;
+}
+
+int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch,
+			  struct merge_err *e)
+{
+	const cJSON *op;
+	cJSON *doc;
+
+	*out = NULL;
+	if (!cJSON_IsArray(patch)) {
+		const char *what = cJSON_IsObject(patch) ? "object" : cJSON_IsString(patch) ? "string"
+								   : "value";
+		return merge_fail(e, 400, "BadRequest",
+				  "json: cannot unmarshal %s into Go value of type jsonpatch.Patch",
+				  what);
+	}
+	cJSON_ArrayForEach(op, patch)
+	{
+		if (!cJSON_IsObject(op))
+			return merge_fail(e, 400, "BadRequest",
+					  "json: cannot unmarshal %s into Go value of type "
+					  "jsonpatch.Operation",
+					  cJSON_IsArray(op) ? "array" : "value");
+	}
+	doc = cJSON_Duplicate(target, true);
+	if (!doc)
+		return merge_fail(e, 500, "InternalError", "out of memory");
+	cJSON_ArrayForEach(op, patch)
+	{
+		if (apply_op(&doc, op) < 0) {
+			cJSON_Delete(doc);
+			/* apiserver: NewGenericServerResponse(422, ...) drops the detail */
+			return merge_fail(e, 422, "Invalid",
+					  "the server rejected our request due to an error in our "
+					  "request");
+		}
+	}
+	*out = doc;
+	return 0;
+}
