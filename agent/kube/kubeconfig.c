@@ -154,6 +154,8 @@ static int kc_find(const struct kc_set *s, const char *section, const char *inne
 				continue;
 			*out = cJSON_GetObjectItemCaseSensitive(it, inner);
 			*file = &s->f[i];
+			if (cJSON_IsNull(*out))
+				*out = NULL; /* "user:" with nothing below: an empty entry */
 			if (*out && !cJSON_IsObject(*out))
 				return err_set(e, TE_INPUT, "%s: %s[%s].%s: must be a mapping",
 					       s->f[i].path, section, name, inner);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -666,6 +667,115 @@ static void test_watch(void **state)
 	kube_free(k);
 }
 
+static void write_text(const char *path, const char *text, int mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, (mode_t)mode);
+}
+
+/* The plugin answers "stale" first, the right token afterwards: a 401 must re-run it. */
+static void test_exec_plugin_rerun_on_401(void **state)
+{
+	char dir[] = "/tmp/test_kube_exec.XXXXXX", plugin[300], count[300], cmd[400];
+	struct kube_config cfg = {0};
+	struct kube_exec x = {0};
+	struct kube_opts o = {.parallel = 2, .retries = 0, .timeout_ms = 5000};
+	struct kube *k = NULL;
+	struct kube_req *r[3];
+	struct err e;
+	char server[64], env[400];
+	FILE *f;
+	int runs = 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(plugin, sizeof(plugin), "%s/plugin.sh", dir);
+	snprintf(count, sizeof(count), "%s/count", dir);
+	write_text(plugin,
+		   "#!/bin/sh\n"
+		   "echo x >> \"$COUNT\"\n"
+		   "if [ $(wc -l < \"$COUNT\") -eq 1 ]; then t=stale; else t=secret-abc; fi\n"
+		   "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\","
+		   "\"status\":{\"token\":\"%s\"}}' $t\n",
+		   0755);
+	snprintf(server, sizeof(server), "http://127.0.0.1:%d", S.port);
+	snprintf(env, sizeof(env), "COUNT=%s", count);
+	cfg.server = server;
+	cfg.namespace = "default";
+	cfg.exec = &x;
+	x.command = plugin;
+	x.api_version = "client.authentication.k8s.io/v1beta1";
+	strlist_init(&x.args);
+	strlist_init(&x.env);
+	strlist_add(&x.env, env);
+	err_clear(&e);
+	assert_int_equal(kube_new(&k, &cfg, &o, &e), 0);
+	strlist_dispose(&x.env);
+	S.token = "secret-abc";
+	memset(S.hits, 0, sizeof(S.hits));
+	S.hits[0] = 10;
+	for (int i = 0; i < 3; i++)
+		r[i] = req_new("GET", "/flaky");
+	assert_int_equal(kube_run(k, r, 3, NULL, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(r[i]->status, 200);
+		req_free(r[i]);
+	}
+	/* once at the start, once after the 401s (not once per request) */
+	f = fopen(count, "r");
+	assert_non_null(f);
+	while (fgets(cmd, sizeof(cmd), f))
+		runs++;
+	fclose(f);
+	assert_int_equal(runs, 2);
+	S.token = NULL;
+	kube_free(k);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A rotated token file is read again when the server says 401. */
+static void test_token_file_rotation(void **state)
+{
+	char dir[] = "/tmp/test_kube_tok.XXXXXX", tok[300], cmd[400];
+	struct kube_config cfg = {0};
+	struct kube_opts o = {.parallel = 2, .retries = 0, .timeout_ms = 5000};
+	struct kube *k = NULL;
+	struct kube_req *r;
+	struct err e;
+	char server[64];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(tok, sizeof(tok), "%s/token", dir);
+	write_text(tok, "first-token\n", 0600);
+	snprintf(server, sizeof(server), "http://127.0.0.1:%d", S.port);
+	cfg.server = server;
+	cfg.namespace = "default";
+	cfg.token_file = tok;
+	err_clear(&e);
+	assert_int_equal(kube_new(&k, &cfg, &o, &e), 0);
+	S.token = "first-token";
+	memset(S.hits, 0, sizeof(S.hits));
+	S.hits[0] = 10;
+	r = req_new("GET", "/flaky");
+	assert_int_equal(kube_run(k, &r, 1, NULL, NULL), 0);
+	assert_int_equal(r->status, 200);
+	/* rotation within the same second: the mtime may not even change */
+	write_text(tok, "second-token", 0600);
+	S.token = "second-token";
+	assert_int_equal(kube_run(k, &r, 1, NULL, NULL), 0);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->attempts, 1);
+	S.token = NULL;
+	req_free(r);
+	kube_free(k);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +789,8 @@ int main(void)
 		cmocka_unit_test(test_list_pages),
 		cmocka_unit_test(test_apply_and_delete),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_exec_plugin_rerun_on_401),
+		cmocka_unit_test(test_token_file_rotation),
 	};
 
 	return cmocka_run_group_tests(tests, server_start, server_stop);
