@@ -1,8 +1,316 @@
-/* kubesim: an emulator of the Kubernetes API server and its workload controllers. */
+/*
+ * kubesim: an emulator of the Kubernetes API server (and, through controllers*.c, of
+ * its workload controllers) for tether's tests. This file: flags, the kubeconfig it
+ * writes, signals, and the debounced --state saver. It must stay a thin shell around
+ * store.c and server.c.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-int main(void)
+#include <openssl/evp.h>
+
+#include "server.h"
+#include "store_priv.h"
+
+extern int controllers_start(struct store *st) __attribute__((weak));
+extern void controllers_stop(void) __attribute__((weak));
+
+struct flags {
+	const char *listen;
+	const char *kubeconfig_out;
+	const char *state;
+	const char *faults;
+	struct server_opts so;
+	struct sim_config cfg;
+};
+
+static const char usage[] =
+	"usage: kubesim [options]\n"
+	"  --listen HOST:PORT      listen address (default 127.0.0.1:0 = a free port)\n"
+	"  --kubeconfig-out FILE   write a kubeconfig for kubectl and tether\n"
+	"  --tls                   serve HTTPS with a CA generated at start\n"
+	"  --client-ca             require client certificates (implies --tls)\n"
+	"  --token T               require bearer token T\n"
+	"  --state FILE            persist objects and the resourceVersion in FILE\n"
+	"  --latency MS            delay every response by MS milliseconds\n"
+	"  --faults SPEC           e.g. 500=0.05,503=0.05,429=0.05,reset=0.02\n"
+	"                          (resource requests only; never /version, discovery, /metrics)\n"
+	"  --seed N                seed for faults and controllers\n"
+	"  --pod-ready-ms N        delay before simulated pods become ready (default 200)\n"
+	"  --fail-images GLOB      images matching GLOB never pull\n";
+
+static int parse_int(const char *flag, const char *v, long lo, long hi, long *out)
 {
-	fprintf(stderr, "kubesim: not built yet\n");
-	return 1;
+	char *end;
+
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (errno || *end || *out < lo || *out > hi) {
+		fprintf(stderr, "kubesim: %s: invalid value \"%s\" (%ld..%ld)\n", flag, v, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_faults(const char *spec, struct server_opts *o)
+{
+	char buf[512], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		double p;
+
+		if (!eq)
+			goto bad;
+		*eq = '\0';
+		p = strtod(eq + 1, &end);
+		if (*end || p < 0 || p > 1)
+			goto bad;
+		if (strcmp(tok, "500") == 0)
+			o->p500 = p;
+		else if (strcmp(tok, "503") == 0)
+			o->p503 = p;
+		else if (strcmp(tok, "429") == 0)
+			o->p429 = p;
+		else if (strcmp(tok, "reset") == 0)
+			o->preset = p;
+		else
+			goto bad;
+	}
+	if (o->p500 + o->p503 + o->p429 + o->preset > 1)
+		goto bad;
+	return 0;
+bad:
+	fprintf(stderr, "kubesim: --faults: invalid spec \"%s\" (want e.g. 500=0.05,reset=0.02)\n",
+		spec);
+	return -1;
+}
+
+static int parse_flags(int argc, char **argv, struct flags *f)
+{
+	long v;
+	int i;
+
+	f->listen = "127.0.0.1:0";
+	f->cfg.pod_ready_ms = 200;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		bool takes = true;
+
+		if (strcmp(a, "--tls") == 0) {
+			f->so.tls = true;
+			takes = false;
+		} else if (strcmp(a, "--client-ca") == 0) {
+			f->so.tls = f->so.client_ca = true;
+			takes = false;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (!val) {
+			fprintf(stderr, "kubesim: %s: missing value or unknown flag\n%s", a, usage);
+			return -1;
+		} else if (strcmp(a, "--listen") == 0)
+			f->listen = val;
+		else if (strcmp(a, "--kubeconfig-out") == 0)
+			f->kubeconfig_out = val;
+		else if (strcmp(a, "--token") == 0)
+			f->so.token = val;
+		else if (strcmp(a, "--state") == 0)
+			f->state = val;
+		else if (strcmp(a, "--faults") == 0) {
+			if (parse_faults(val, &f->so) < 0)
+				return -1;
+		} else if (strcmp(a, "--latency") == 0) {
+			if (parse_int(a, val, 0, 60000, &v) < 0)
+				return -1;
+			f->so.latency_ms = (int)v;
+		} else if (strcmp(a, "--seed") == 0) {
+			if (parse_int(a, val, 0, 0x7fffffffL, &v) < 0)
+				return -1;
+			f->so.seed = f->cfg.seed = (uint64_t)v;
+		} else if (strcmp(a, "--pod-ready-ms") == 0) {
+			if (parse_int(a, val, 0, 3600000, &v) < 0)
+				return -1;
+			f->cfg.pod_ready_ms = (int)v;
+		} else if (strcmp(a, "--fail-images") == 0)
+			snprintf(f->cfg.fail_images, sizeof(f->cfg.fail_images), "%s", val);
+		else {
+			fprintf(stderr, "kubesim: unknown flag %s\n%s", a, usage);
+			return -1;
+		}
+		if (takes)
+			i++;
+	}
+	return 0;
+}
+
+static int split_listen(const char *listen, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(listen, ':');
+	long p;
+
+	if (!colon || (size_t)(colon - listen) >= hostlen) {
+		fprintf(stderr, "kubesim: --listen: want HOST:PORT, got \"%s\"\n", listen);
+		return -1;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	if (parse_int("--listen", colon + 1, 0, 65535, &p) < 0)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+static char *b64(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(4 * ((n + 2) / 3) + 1);
+
+	if (!out)
+		abort();
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
+	return out;
+}
+
+static void put_b64(FILE *f, const char *key, const char *pem)
+{
+	char *v = b64(pem);
+
+	fprintf(f, "    %s: %s\n", key, v);
+	free(v);
+}
+
+static int write_kubeconfig(const char *path, const char *url, const struct flags *fl,
+			    const struct tls_material *tls)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "kubesim: %s: %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "apiVersion: v1\nkind: Config\nclusters:\n- name: kubesim\n  cluster:\n"
+		   "    server: %s\n", url);
+	if (fl->so.tls)
+		put_b64(f, "certificate-authority-data", tls->ca_cert);
+	fprintf(f, "contexts:\n- name: kubesim\n  context:\n    cluster: kubesim\n"
+		   "    user: kubesim\n    namespace: default\ncurrent-context: kubesim\n"
+		   "preferences: {}\nusers:\n- name: kubesim\n  user:");
+	if (!fl->so.token && !fl->so.client_ca)
+		fprintf(f, " {}\n");
+	else
+		fprintf(f, "\n");
+	if (fl->so.token)
+		fprintf(f, "    token: %s\n", fl->so.token);
+	if (fl->so.client_ca) {
+		put_b64(f, "client-certificate-data", tls->client_cert);
+		put_b64(f, "client-key-data", tls->client_key);
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "kubesim: %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits for SIGTERM/SIGINT; meanwhile saves the state at most every 100 ms after a
+ * write (debounced: a burst of writes costs one save). */
+static void run_until_signal(struct store *st, const char *state)
+{
+	uint64_t saved = store_rv(st);
+	struct timespec ts = {0, 100 * 1000000L};
+	sigset_t set;
+	char err[512];
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	for (;;) {
+		int sig = sigtimedwait(&set, NULL, &ts);
+
+		if (state && store_rv(st) != saved) {
+			uint64_t rv = store_rv(st);
+
+			if (store_save(st, state, err, sizeof(err)) < 0)
+				fprintf(stderr, "kubesim: save state: %s\n", err);
+			else
+				saved = rv;
+		}
+		if (sig == SIGTERM || sig == SIGINT)
+			return;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct flags fl = {0};
+	struct tls_material tls = {0};
+	struct store *st = NULL;
+	struct server *srv = NULL;
+	char host[256], url[300], err[512];
+	sigset_t set;
+	int port, rc = 1;
+
+	if (parse_flags(argc, argv, &fl) < 0 || split_listen(fl.listen, host, sizeof(host), &port) < 0)
+		return 2;
+	fl.so.host = host;
+	fl.so.port = port;
+	/* Signals go to the main thread only; block them before any thread starts. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	st = store_new(&fl.cfg);
+	if (!st) {
+		fprintf(stderr, "kubesim: out of memory\n");
+		goto out;
+	}
+	if (fl.state && store_load(st, fl.state, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kubesim: --state: %s\n", err);
+		goto out;
+	}
+	if (fl.so.tls && tls_generate(&tls, fl.so.client_ca, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kubesim: %s\n", err);
+		goto out;
+	}
+	if (controllers_start && controllers_start(st) < 0) {
+		fprintf(stderr, "kubesim: controllers failed to start\n");
+		goto out;
+	}
+	srv = server_start(st, &fl.so, &tls, err, sizeof(err));
+	if (!srv) {
+		fprintf(stderr, "kubesim: %s\n", err);
+		goto out;
+	}
+	snprintf(url, sizeof(url), "%s://%s:%d", fl.so.tls ? "https" : "http",
+		 strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, server_port(srv));
+	if (fl.kubeconfig_out && write_kubeconfig(fl.kubeconfig_out, url, &fl, &tls) < 0)
+		goto out;
+	printf("kubesim listening on %s\n", url);
+	fflush(stdout);
+	run_until_signal(st, fl.state);
+	rc = 0;
+out:
+	server_stop(srv);
+	if (controllers_stop)
+		controllers_stop();
+	if (fl.state && st && rc == 0 && store_save(st, fl.state, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kubesim: save state: %s\n", err);
+		rc = 1;
+	}
+	store_free(st);
+	tls_material_dispose(&tls);
+	return rc;
 }

@@ -1,0 +1,544 @@
+/*
+ * api: the resource verbs of the semantics spec §5: GET, LIST (selectors, paging),
+ * POST, PUT, PATCH (merge, strategic, JSON patch, server-side apply via merge.h),
+ * DELETE and deletecollection, the /status and /scale subresources, dryRun and
+ * fieldValidation. Every write goes through the store's single write path.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "merge.h"
+#include "store_priv.h"
+
+/* ---- request parsing ---------------------------------------------------------------- */
+
+int api_route(struct req *r, struct route *rt_out)
+{
+	char buf[1024], *seg[10], *save = NULL, *tok;
+	const char *group = "", *version;
+	int n = 0, i = 0;
+
+	memset(rt_out, 0, sizeof(*rt_out));
+	snprintf(buf, sizeof(buf), "%s", r->url);
+	for (tok = strtok_r(buf, "/", &save); tok && n < 10; tok = strtok_r(NULL, "/", &save))
+		seg[n++] = tok;
+	if (n < 3 || tok)
+		return -1;
+	if (strcmp(seg[0], "api") == 0) {
+		version = seg[1];
+		i = 2;
+	} else {
+		group = seg[1];
+		version = seg[2];
+		i = 3;
+	}
+	(void)version;
+	if (i < n && strcmp(seg[i], "namespaces") == 0 && n - i >= 3) {
+		const struct restype *t = store_type(r->st, group, seg[i + 2]);
+
+		/* /api/v1/namespaces/x/status is the namespace's own subresource. */
+		if (t && t->namespaced) {
+			snprintf(rt_out->ns, sizeof(rt_out->ns), "%s", seg[i + 1]);
+			i += 2;
+		}
+	}
+	if (i >= n)
+		return -1;
+	rt_out->rt = store_type(r->st, group, seg[i]);
+	if (!rt_out->rt || strcmp(rt_out->rt->version, version) != 0)
+		return -1;
+	snprintf(r->resource, sizeof(r->resource), "%s", seg[i]);
+	if (i + 1 < n)
+		snprintf(rt_out->name, sizeof(rt_out->name), "%s", seg[i + 1]);
+	if (i + 2 < n)
+		snprintf(rt_out->sub, sizeof(rt_out->sub), "%s", seg[i + 2]);
+	if (i + 3 < n)
+		return -1;
+	if (rt_out->sub[0] && !((strcmp(rt_out->sub, "status") == 0 && rt_out->rt->has_status) ||
+				(strcmp(rt_out->sub, "scale") == 0 && rt_out->rt->has_scale) ||
+				(strcmp(rt_out->sub, "finalize") == 0 &&
+				 strcmp(rt_out->rt->resource, "namespaces") == 0)))
+		return -1;
+	return 0;
+}
+
+/* fieldManager, else the User-Agent up to the first '/', else "unknown" (§6.7). */
+void api_manager(struct req *r, char *out, size_t outlen)
+{
+	const char *m = req_arg(r, "fieldManager"), *ua;
+	size_t n = 0;
+
+	if (m && *m) {
+		snprintf(out, outlen, "%s", m);
+		return;
+	}
+	ua = req_header(r, "User-Agent");
+	for (; ua && *ua && *ua != '/' && n + 1 < outlen && n < 128; ua++)
+		if (isprint((unsigned char)*ua))
+			out[n++] = *ua;
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, outlen, "unknown");
+}
+
+bool api_dry_run(struct req *r)
+{
+	const char *d = req_arg(r, "dryRun");
+
+	return d && strcmp(d, "All") == 0;
+}
+
+cJSON *api_parse_body(struct req *r, struct kstatus *e)
+{
+	cJSON *b;
+
+	if (!r->body.len) {
+		kstatus_set(e, 400, "BadRequest", "the body of the request was empty");
+		return NULL;
+	}
+	b = cJSON_ParseWithLength(r->body.data, r->body.len);
+	if (!b)
+		b = api_yaml_to_json(r->body.data, r->body.len);
+	if (!b) {
+		kstatus_set(e, 400, "BadRequest",
+			    "the object provided is unrecognized (must be of type %s): "
+			    "couldn't get version/kind; json parse error",
+			    "object");
+		return NULL;
+	}
+	return b;
+}
+
+enum MHD_Result api_reply_merge_err(struct req *r, const struct merge_err *me)
+{
+	struct kstatus e = {0};
+	enum MHD_Result ret;
+
+	kstatus_set(&e, me->status ? me->status : 500, me->reason[0] ? me->reason : "InternalError",
+		    "%s", me->msg);
+	if (me->cause[0]) {
+		cJSON *c = cJSON_CreateObject();
+
+		e.causes = cJSON_CreateArray();
+		cJSON_AddStringToObject(c, "message", me->cause);
+		cJSON_AddItemToArray(e.causes, c);
+	}
+	ret = reply_status(r, &e);
+	kstatus_dispose(&e);
+	return ret;
+}
+
+static enum MHD_Result reply_kstatus(struct req *r, struct kstatus *e)
+{
+	enum MHD_Result ret = reply_status(r, e);
+
+	kstatus_dispose(e);
+	return ret;
+}
+
+/* ---- GET and LIST ------------------------------------------------------------------- */
+
+static enum MHD_Result do_get(struct req *r, struct route *ro)
+{
+	struct kstatus e = {0};
+	struct entry *en;
+	enum MHD_Result ret;
+	char *copy;
+	size_t len;
+
+	strcpy(r->verb, "GET");
+	if (strcmp(ro->sub, "scale") == 0)
+		return api_scale_get(r, ro);
+	store_lock(r->st);
+	en = store_find(r->st, ro->rt, ro->ns, ro->name);
+	if (!en) {
+		store_unlock(r->st);
+		kstatus_not_found(&e, ro->rt, ro->name);
+		return reply_kstatus(r, &e);
+	}
+	len = en->so->len;
+	copy = malloc(len + 1);
+	if (!copy)
+		abort();
+	memcpy(copy, en->so->json, len + 1);
+	store_unlock(r->st);
+	if (api_wants_table(r))
+		ret = api_table_reply(r, ro, copy, len);
+	else
+		ret = reply_raw(r, 200, "application/json", copy, len);
+	free(copy);
+	return ret;
+}
+
+/* Continue tokens: "<rv>:<namespace>:<name>" of the last item sent. */
+static int parse_continue(const char *c, uint64_t *rv, char *ns, char *name, size_t n)
+{
+	const char *a, *b;
+
+	if (!c || !*c)
+		return 0;
+	a = strchr(c, ':');
+	b = a ? strchr(a + 1, ':') : NULL;
+	if (!a || !b || (size_t)(b - a) > n || strlen(b + 1) >= n)
+		return -1;
+	*rv = strtoull(c, NULL, 10);
+	snprintf(ns, (size_t)(b - a), "%s", a + 1);
+	snprintf(name, n, "%s", b + 1);
+	return 1;
+}
+
+static enum MHD_Result do_list(struct req *r, struct route *ro)
+{
+	const char *ls = req_arg(r, "labelSelector"), *fs = req_arg(r, "fieldSelector");
+	const char *lim = req_arg(r, "limit"), *cont = req_arg(r, "continue");
+	struct selector *lsel = NULL, *fsel = NULL;
+	char err[512], cns[256] = "", cname[256] = "";
+	struct entry **arr = NULL;
+	struct sbuf b = {0};
+	uint64_t rv = 0;
+	long limit = lim ? strtol(lim, NULL, 10) : 0;
+	size_t i, n, sent = 0;
+	int has_cont;
+	enum MHD_Result ret;
+
+	strcpy(r->verb, "LIST");
+	lsel = selector_parse(ls, false, ro->rt, err, sizeof(err));
+	if (!lsel)
+		return reply_error(r, 400, "BadRequest", "%s", err);
+	fsel = selector_parse(fs, true, ro->rt, err, sizeof(err));
+	if (!fsel) {
+		selector_free(lsel);
+		return reply_error(r, 400, "BadRequest", "%s", err);
+	}
+	if ((has_cont = parse_continue(cont, &rv, cns, cname, sizeof(cname))) < 0) {
+		selector_free(lsel);
+		selector_free(fsel);
+		return reply_error(r, 400, "BadRequest", "continue key is not valid");
+	}
+	store_lock(r->st);
+	if (!has_cont)
+		rv = r->st->rv;
+	sbuf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%llu\"",
+		    ro->rt->list_kind, ro->rt->api_version, (unsigned long long)rv);
+	n = store_entries(r->st, ro->rt, ro->ns[0] ? ro->ns : NULL, &arr);
+	i = 0;
+	if (has_cont)
+		while (i < n && (strcmp(arr[i]->ns, cns) < 0 ||
+				 (strcmp(arr[i]->ns, cns) == 0 && strcmp(arr[i]->name, cname) <= 0)))
+			i++;
+	struct sbuf items = {0};
+	struct entry *last = NULL;
+
+	for (; i < n; i++) {
+		if (!selector_match(lsel, arr[i]->so->obj) || !selector_match(fsel, arr[i]->so->obj))
+			continue;
+		if (limit > 0 && sent == (size_t)limit) {
+			sbuf_printf(&b, ",\"continue\":\"%llu:%s:%s\"", (unsigned long long)rv,
+				    last->ns, last->name);
+			break;
+		}
+		if (sent++)
+			sbuf_add(&items, ",", 1);
+		last = arr[i];
+		sbuf_add(&items, arr[i]->so->json, arr[i]->so->len);
+	}
+	store_unlock(r->st);
+	sbuf_puts(&b, "},\"items\":[");
+	if (items.len)
+		sbuf_add(&b, items.data, items.len);
+	sbuf_puts(&b, "]}");
+	free(arr);
+	selector_free(lsel);
+	selector_free(fsel);
+	sbuf_dispose(&items);
+	if (api_wants_table(r))
+		ret = api_table_reply(r, ro, b.data, b.len);
+	else
+		ret = reply_raw(r, 200, "application/json", b.data, b.len);
+	sbuf_dispose(&b);
+	return ret;
+}
+
+/* ---- POST ------------------------------------------------------------------------------ */
+
+static int check_type_meta(const struct restype *rt, const cJSON *obj, struct kstatus *e)
+{
+	const char *av = obj_str(obj, "apiVersion", NULL), *k = obj_str(obj, "kind", NULL);
+
+	if (av && *av && strcmp(av, rt->api_version) != 0)
+		return kstatus_set(e, 400, "BadRequest",
+				   "the API version in the data (%s) does not match the expected "
+				   "API version (%s)",
+				   av, rt->api_version);
+	if (k && *k && strcmp(k, rt->kind) != 0)
+		return kstatus_set(e, 400, "BadRequest",
+				   "the kind in the data (%s) does not match the expected kind (%s)",
+				   k, rt->kind);
+	return 0;
+}
+
+static enum MHD_Result reply_written(struct req *r, int code, cJSON *out)
+{
+	if (api_dry_run(r)) {
+		/* dry-run create: uid and timestamps filled, no resourceVersion */
+		if (code == 201)
+			cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(out, "metadata"),
+								"resourceVersion");
+	}
+	return reply_json(r, code, out);
+}
+
+static enum MHD_Result do_create(struct req *r, struct route *ro)
+{
+	struct kstatus e = {0};
+	struct store_wopts w = {.grace_seconds = -1};
+	char manager[160];
+	cJSON *obj, *out = NULL;
+
+	strcpy(r->verb, "POST");
+	if (ro->name[0] || (ro->rt->namespaced && !ro->ns[0]))
+		return reply_error(r, 405, "MethodNotAllowed",
+				   "the server does not allow this method on the requested resource");
+	obj = api_parse_body(r, &e);
+	if (!obj || check_type_meta(ro->rt, obj, &e) < 0 ||
+	    api_field_validation(r, ro->rt, obj, &e) < 0) {
+		cJSON_Delete(obj);
+		return reply_kstatus(r, &e);
+	}
+	api_manager(r, manager, sizeof(manager));
+	w.manager = manager;
+	w.dry_run = api_dry_run(r);
+	if (store_create(r->st, ro->rt, ro->ns, obj, &w, &out, &e) < 0) {
+		cJSON_Delete(obj);
+		return reply_kstatus(r, &e);
+	}
+	cJSON_Delete(obj);
+	return reply_written(r, 201, out);
+}
+
+/* ---- PUT -------------------------------------------------------------------------------- */
+
+static bool creates_on_update(const struct restype *rt)
+{
+	return !rt->custom && strcmp(rt->group, "rbac.authorization.k8s.io") == 0;
+}
+
+static enum MHD_Result do_update(struct req *r, struct route *ro)
+{
+	struct kstatus e = {0};
+	struct store_wopts w = {.grace_seconds = -1};
+	char manager[160];
+	const char *name, *rv;
+	cJSON *obj, *out = NULL;
+	int rc;
+
+	strcpy(r->verb, "PUT");
+	if (!ro->name[0])
+		return reply_error(r, 405, "MethodNotAllowed",
+				   "the server does not allow this method on the requested resource");
+	obj = api_parse_body(r, &e);
+	if (!obj)
+		return reply_kstatus(r, &e);
+	if (strcmp(ro->sub, "scale") == 0)
+		return api_scale_update(r, ro, obj);
+	api_manager(r, manager, sizeof(manager));
+	w.manager = manager;
+	w.dry_run = api_dry_run(r);
+	w.subresource = ro->sub[0] ? ro->sub : NULL;
+	if (strcmp(ro->sub, "finalize") == 0)
+		w.subresource = NULL;
+	name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
+	rv = obj_str(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion", NULL);
+	if (name && *name && strcmp(name, ro->name) != 0) {
+		cJSON_Delete(obj);
+		return reply_error(r, 400, "BadRequest",
+				   "the name of the object (%s) does not match the name on the URL "
+				   "(%s)",
+				   name, ro->name);
+	}
+	obj_set_str(obj_child(obj, "metadata"), "name", ro->name);
+	if (check_type_meta(ro->rt, obj, &e) < 0 || api_field_validation(r, ro->rt, obj, &e) < 0)
+		goto fail;
+	if (ro->rt->custom && (!rv || !*rv)) {
+		kstatus_set(&e, 422, "Invalid",
+			    "%s.%s \"%s\" is invalid: metadata.resourceVersion: Invalid value: 0x0: "
+			    "must be specified for an update",
+			    ro->rt->kind, ro->rt->group, ro->name);
+		goto fail;
+	}
+	store_lock(r->st);
+	if (creates_on_update(ro->rt) && !store_find(r->st, ro->rt, ro->ns, ro->name)) {
+		rc = store_create(r->st, ro->rt, ro->ns, obj, &w, &out, &e);
+		store_unlock(r->st);
+		cJSON_Delete(obj);
+		return rc < 0 ? reply_kstatus(r, &e) : reply_written(r, 201, out);
+	}
+	rc = store_update(r->st, ro->rt, ro->ns, obj, &w, &out, &e);
+	store_unlock(r->st);
+	if (rc < 0)
+		goto fail;
+	cJSON_Delete(obj);
+	return reply_written(r, 200, out);
+fail:
+	cJSON_Delete(obj);
+	return reply_kstatus(r, &e);
+}
+
+/* ---- DELETE -------------------------------------------------------------------------- */
+
+static void delete_options(struct req *r, cJSON *opts, struct store_wopts *w)
+{
+	const char *p = req_arg(r, "propagationPolicy");
+	const cJSON *pre = cJSON_GetObjectItem(opts, "preconditions"), *orphan, *dr;
+
+	w->propagation = p && *p ? p : obj_str(opts, "propagationPolicy", NULL);
+	orphan = cJSON_GetObjectItem(opts, "orphanDependents");
+	if (!w->propagation && cJSON_IsBool(orphan))
+		w->propagation = cJSON_IsTrue(orphan) ? "Orphan" : "Background";
+	w->precond_uid = obj_str(pre, "uid", NULL);
+	w->precond_rv = obj_str(pre, "resourceVersion", NULL);
+	dr = cJSON_GetObjectItem(opts, "dryRun");
+	w->dry_run = api_dry_run(r) ||
+		     (cJSON_IsArray(dr) && cJSON_IsString(dr->child) &&
+		      strcmp(dr->child->valuestring, "All") == 0);
+}
+
+static enum MHD_Result delete_success(struct req *r, struct route *ro, const cJSON *last)
+{
+	cJSON *s = cJSON_CreateObject(), *d;
+	const char *uid = obj_str(cJSON_GetObjectItem(last, "metadata"), "uid", NULL);
+
+	cJSON_AddStringToObject(s, "kind", "Status");
+	cJSON_AddStringToObject(s, "apiVersion", "v1");
+	cJSON_AddObjectToObject(s, "metadata");
+	cJSON_AddStringToObject(s, "status", "Success");
+	d = cJSON_AddObjectToObject(s, "details");
+	cJSON_AddStringToObject(d, "name", ro->name);
+	cJSON_AddStringToObject(d, "group", ro->rt->group);
+	cJSON_AddStringToObject(d, "kind", ro->rt->resource);
+	if (uid)
+		cJSON_AddStringToObject(d, "uid", uid);
+	return reply_json(r, 200, s);
+}
+
+static enum MHD_Result do_delete(struct req *r, struct route *ro)
+{
+	struct store_wopts w = {.grace_seconds = -1};
+	struct kstatus e = {0};
+	char manager[160];
+	cJSON *opts = NULL, *out = NULL;
+	enum MHD_Result ret;
+	int rc;
+
+	strcpy(r->verb, "DELETE");
+	if (r->body.len)
+		opts = cJSON_ParseWithLength(r->body.data, r->body.len);
+	api_manager(r, manager, sizeof(manager));
+	w.manager = manager;
+	delete_options(r, opts, &w);
+	if (!ro->name[0]) {
+		ret = api_delete_collection(r, ro, &w);
+		cJSON_Delete(opts);
+		return ret;
+	}
+	rc = store_delete(r->st, ro->rt, ro->ns, ro->name, &w, &out, &e);
+	cJSON_Delete(opts);
+	if (rc < 0)
+		return reply_kstatus(r, &e);
+	if (rc == 1)
+		return reply_json(r, 200, out);
+	ret = delete_success(r, ro, out);
+	cJSON_Delete(out);
+	return ret;
+}
+
+enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct store_wopts *w)
+{
+	struct selector *lsel, *fsel;
+	const cJSON **objs = NULL;
+	char err[512], (*names)[256] = NULL, (*nss)[256] = NULL;
+	struct sbuf b = {0};
+	size_t i, n, k = 0;
+	enum MHD_Result ret;
+
+	strcpy(r->verb, "DELETECOLLECTION");
+	lsel = selector_parse(req_arg(r, "labelSelector"), false, ro->rt, err, sizeof(err));
+	fsel = lsel ? selector_parse(req_arg(r, "fieldSelector"), true, ro->rt, err, sizeof(err))
+		    : NULL;
+	if (!lsel || !fsel) {
+		selector_free(lsel);
+		return reply_error(r, 400, "BadRequest", "%s", err);
+	}
+	store_lock(r->st);
+	n = store_list(r->st, ro->rt, ro->ns[0] ? ro->ns : NULL, &objs);
+	names = calloc(n + 1, sizeof(*names));
+	nss = calloc(n + 1, sizeof(*nss));
+	if (!names || !nss)
+		abort();
+	for (i = 0; i < n; i++)
+		if (selector_match(lsel, objs[i]) && selector_match(fsel, objs[i])) {
+			const cJSON *m = cJSON_GetObjectItem(objs[i], "metadata");
+
+			snprintf(names[k], 256, "%s", obj_str(m, "name", NULL));
+			snprintf(nss[k++], 256, "%s", obj_str(m, "namespace", NULL) ?: "");
+		}
+	free(objs);
+	sbuf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{},\"items\":[",
+		    ro->rt->list_kind, ro->rt->api_version);
+	for (i = 0; i < k; i++) {
+		cJSON *out = NULL;
+		char *s;
+
+		if (store_delete(r->st, ro->rt, nss[i], names[i], w, &out, NULL) < 0)
+			continue;
+		s = cJSON_PrintUnformatted(out);
+		if (b.data[b.len - 1] != '[')
+			sbuf_add(&b, ",", 1);
+		sbuf_puts(&b, s);
+		free(s);
+		cJSON_Delete(out);
+	}
+	store_unlock(r->st);
+	sbuf_puts(&b, "]}");
+	ret = reply_raw(r, 200, "application/json", b.data, b.len);
+	sbuf_dispose(&b);
+	free(names);
+	free(nss);
+	selector_free(lsel);
+	selector_free(fsel);
+	return ret;
+}
+
+/* ---- dispatch ----------------------------------------------------------------------- */
+
+enum MHD_Result api_handle(struct req *r)
+{
+	struct route ro;
+
+	if (api_route(r, &ro) < 0) {
+		strcpy(r->verb, strcmp(r->method, "GET") == 0 ? "GET" : r->method);
+		return reply_error(r, 404, "NotFound",
+				   "the server could not find the requested resource");
+	}
+	if (strcmp(r->method, "GET") == 0) {
+		const char *wt = req_arg(r, "watch");
+
+		if (wt && (strcmp(wt, "true") == 0 || strcmp(wt, "1") == 0))
+			return api_watch_start(r, &ro);
+		return ro.name[0] ? do_get(r, &ro) : do_list(r, &ro);
+	}
+	if (strcmp(r->method, "POST") == 0)
+		return do_create(r, &ro);
+	if (strcmp(r->method, "PUT") == 0)
+		return do_update(r, &ro);
+	if (strcmp(r->method, "PATCH") == 0)
+		return api_patch(r, &ro);
+	if (strcmp(r->method, "DELETE") == 0)
+		return do_delete(r, &ro);
+	strcpy(r->verb, r->method);
+	return reply_error(r, 405, "MethodNotAllowed",
+			   "the server does not allow this method on the requested resource");
+}

@@ -1,0 +1,48 @@
+/*
+ * api: shared pieces of the resource handlers (api*.c). Internal to kubesim's HTTP layer.
+ */
+#ifndef KUBESIM_API_H
+#define KUBESIM_API_H
+
+#include "merge.h"
+#include "server.h"
+
+/* A parsed resource URL. */
+struct route {
+	const struct restype *rt;
+	char ns[256];
+	char name[256];
+	char sub[32]; /* "", "status", "scale", "finalize" */
+};
+
+int api_route(struct req *r, struct route *ro);
+void api_manager(struct req *r, char *out, size_t outlen);
+bool api_dry_run(struct req *r);
+/* JSON (or YAML) body; NULL with e filled. */
+cJSON *api_parse_body(struct req *r, struct kstatus *e);
+enum MHD_Result api_reply_merge_err(struct req *r, const struct merge_err *me);
+
+enum MHD_Result api_patch(struct req *r, struct route *ro);
+/* The autoscaling/v1 Scale view of obj (new). */
+cJSON *api_scale_of(const struct restype *rt, const cJSON *obj);
+enum MHD_Result api_scale_get(struct req *r, struct route *ro);
+enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale); /* takes */
+enum MHD_Result api_watch_start(struct req *r, struct route *ro);
+enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct store_wopts *w);
+
+/*
+ * fieldValidation (Strict, Warn, Ignore; default Warn) for unknown top-level and
+ * metadata fields of built-in kinds. Unknown fields are dropped from obj (the typed
+ * decode of the real server drops them); Strict fails with 400, Warn adds a Warning
+ * header.
+ */
+int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, struct kstatus *e);
+
+/* Table responses (Accept: ...;as=Table;...). */
+bool api_wants_table(struct req *r);
+enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *json, size_t len);
+
+/* YAML (apply-patch+yaml bodies) to cJSON; NULL when not parseable. */
+cJSON *api_yaml_to_json(const char *data, size_t len);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * api_patch: PATCH in its four content types (§5.6) and server-side apply (§6) on top
+ * of merge.h, plus the autoscaling/v1 Scale subresource (§5.9). The read-modify-write
+ * runs under the store lock, so a patch never fails on a concurrent writer the way a
+ * real server's GuaranteedUpdate retry would hide.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "store_priv.h"
+
+enum ptype { P_NONE, P_JSON, P_MERGE, P_STRATEGIC, P_APPLY };
+
+static enum ptype patch_type(struct req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+
+	if (!ct)
+		return P_NONE;
+	if (strncmp(ct, "application/json-patch+json", 27) == 0)
+		return P_JSON;
+	if (strncmp(ct, "application/merge-patch+json", 28) == 0)
+		return P_MERGE;
+	if (strncmp(ct, "application/strategic-merge-patch+json", 38) == 0)
+		return P_STRATEGIC;
+	if (strncmp(ct, "application/apply-patch+yaml", 28) == 0 ||
+	    strncmp(ct, "application/apply-patch+json", 28) == 0)
+		return P_APPLY;
+	return P_NONE;
+}
+
+static void kind_of(const struct restype *rt, struct merge_kind *k)
+{
+	k->group = rt->group;
+	k->version = rt->version;
+	k->kind = rt->kind;
+}
+
+static enum MHD_Result reply_ks(struct req *r, struct kstatus *e)
+{
+	enum MHD_Result ret = reply_status(r, e);
+
+	kstatus_dispose(e);
+	return ret;
+}
+
+static enum MHD_Result patch_options_invalid(struct req *r, const char *field, const char *what)
+{
+	struct kstatus e = {0};
+	cJSON *c = cJSON_CreateObject();
+
+	kstatus_set(&e, 422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: %s: %s", field,
+		    what);
+	snprintf(e.group, sizeof(e.group), "meta.k8s.io");
+	snprintf(e.kind, sizeof(e.kind), "PatchOptions");
+	e.causes = cJSON_CreateArray();
+	cJSON_AddStringToObject(c, "reason", strncmp(what, "Required", 8) == 0
+						     ? "FieldValueRequired"
+						     : "FieldValueForbidden");
+	cJSON_AddStringToObject(c, "message", what);
+	cJSON_AddStringToObject(c, "field", field);
+	cJSON_AddItemToArray(e.causes, c);
+	return reply_ks(r, &e);
+}
+
+/* The non-apply patches: a new object from live. */
+static int patch_compute(enum ptype t, const struct restype *rt, const cJSON *live,
+			 const cJSON *patch, cJSON **out, struct merge_err *me)
+{
+	struct merge_kind k;
+
+	kind_of(rt, &k);
+	switch (t) {
+	case P_JSON:
+		return merge_patch_jsonpatch(out, live, patch, me);
+	case P_MERGE:
+		return merge_patch_json(out, live, patch, me);
+	case P_STRATEGIC:
+		if (rt->custom) {
+			me->status = 415;
+			snprintf(me->reason, sizeof(me->reason), "UnsupportedMediaType");
+			snprintf(me->msg, sizeof(me->msg),
+				 "the body of the request was in an unknown format - accepted "
+				 "media types include: application/json-patch+json, "
+				 "application/merge-patch+json, application/apply-patch+yaml");
+			return MERGE_EINVAL;
+		}
+		return merge_patch_strategic(out, &k, live, patch, me);
+	default:
+		return MERGE_EINVAL;
+	}
+}
+
+static enum MHD_Result apply_conflict(struct req *r, struct merge_conflicts *c,
+				      struct merge_err *me)
+{
+	cJSON *s = merge_conflicts_status(c);
+
+	merge_conflicts_dispose(c);
+	if (!s)
+		return api_reply_merge_err(r, me);
+	return reply_json(r, 409, s);
+}
+
+/* Server-side apply; lock held by the caller. */
+static enum MHD_Result do_apply(struct req *r, struct route *ro, const cJSON *live,
+				cJSON *config, struct store_wopts *w)
+{
+	const char *force = req_arg(r, "force");
+	struct merge_conflicts c = {0};
+	struct merge_err me = {0};
+	struct kstatus e = {0};
+	struct merge_kind k;
+	cJSON *merged = NULL, *out = NULL;
+	char now[32];
+	int rc;
+
+	kind_of(ro->rt, &k);
+	store_time_now(now);
+	rc = merge_apply(&merged, &c, &k, live, config, w->manager,
+			 force && strcmp(force, "true") == 0, w->subresource, now, &me);
+	if (rc == MERGE_ECONFLICT)
+		return apply_conflict(r, &c, &me);
+	merge_conflicts_dispose(&c);
+	if (rc < 0)
+		return api_reply_merge_err(r, &me);
+	w->managed_done = true;
+	if (!live) {
+		rc = store_create(r->st, ro->rt, ro->ns, merged, w, &out, &e);
+		cJSON_Delete(merged);
+		if (rc < 0)
+			return reply_ks(r, &e);
+		if (w->dry_run)
+			cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(out, "metadata"),
+								"resourceVersion");
+		return reply_json(r, 201, out);
+	}
+	rc = store_update(r->st, ro->rt, ro->ns, merged, w, &out, &e);
+	cJSON_Delete(merged);
+	if (rc < 0)
+		return reply_ks(r, &e);
+	return reply_json(r, 200, out);
+}
+
+static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype t,
+				    cJSON *patch, struct store_wopts *w)
+{
+	struct merge_err me = {0};
+	struct kstatus e = {0};
+	struct entry *en = store_find(r->st, ro->rt, ro->ns, ro->name);
+	const cJSON *live = en ? en->so->obj : NULL;
+	cJSON *res = NULL, *out = NULL;
+	int rc;
+
+	if (t == P_APPLY)
+		return do_apply(r, ro, live, patch, w);
+	if (!live) {
+		kstatus_not_found(&e, ro->rt, ro->name);
+		return reply_ks(r, &e);
+	}
+	if (strcmp(ro->sub, "scale") == 0) {
+		cJSON *scale = api_scale_of(ro->rt, live), *ns = NULL;
+
+		rc = patch_compute(t, ro->rt, scale, patch, &ns, &me);
+		cJSON_Delete(scale);
+		if (rc < 0)
+			return api_reply_merge_err(r, &me);
+		return api_scale_update(r, ro, ns);
+	}
+	if (patch_compute(t, ro->rt, live, patch, &res, &me) < 0)
+		return api_reply_merge_err(r, &me);
+	obj_set_str(obj_child(res, "metadata"), "name", ro->name);
+	if (api_field_validation(r, ro->rt, res, &e) < 0) {
+		cJSON_Delete(res);
+		return reply_ks(r, &e);
+	}
+	rc = store_update(r->st, ro->rt, ro->ns, res, w, &out, &e);
+	cJSON_Delete(res);
+	if (rc < 0)
+		return reply_ks(r, &e);
+	return reply_json(r, 200, out);
+}
+
+enum MHD_Result api_patch(struct req *r, struct route *ro)
+{
+	enum ptype t = patch_type(r);
+	struct store_wopts w = {.grace_seconds = -1};
+	struct kstatus e = {0};
+	const char *force = req_arg(r, "force");
+	char manager[160];
+	enum MHD_Result ret;
+	cJSON *patch;
+
+	strcpy(r->verb, t == P_APPLY ? "APPLY" : "PATCH");
+	if (!ro->name[0])
+		return reply_error(r, 405, "MethodNotAllowed",
+				   "the server does not allow this method on the requested resource");
+	if (t == P_NONE)
+		return reply_error(r, 415, "UnsupportedMediaType",
+				   "the body of the request was in an unknown format - accepted "
+				   "media types include: application/json-patch+json, "
+				   "application/merge-patch+json, application/apply-patch+yaml, "
+				   "application/strategic-merge-patch+json");
+	if (t == P_APPLY && !(req_arg(r, "fieldManager") && *req_arg(r, "fieldManager")))
+		return patch_options_invalid(r, "fieldManager",
+					     "Required value: is required for apply patch");
+	if (t != P_APPLY && force)
+		return patch_options_invalid(r, "force",
+					     "Forbidden: may not be specified for non-apply patch");
+	patch = api_parse_body(r, &e);
+	if (!patch)
+		return reply_ks(r, &e);
+	api_manager(r, manager, sizeof(manager));
+	w.manager = manager;
+	w.dry_run = api_dry_run(r);
+	w.subresource = strcmp(ro->sub, "status") == 0 ? "status" : NULL;
+	store_lock(r->st);
+	ret = patch_locked(r, ro, t, patch, &w);
+	store_unlock(r->st);
+	cJSON_Delete(patch);
+	return ret;
+}
+
+/* ---- Scale ------------------------------------------------------------------------- */
+
+/* Label selector string of a LabelSelector's matchLabels ("app=web,tier=x"). */
+static void selector_string(const cJSON *sel, char *out, size_t n)
+{
+	const cJSON *it;
+	size_t k = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sel, "matchLabels"))
+	{
+		if (cJSON_IsString(it) && k < n)
+			k += snprintf(out + k, n - k, "%s%s=%s", k ? "," : "", it->string,
+				      it->valuestring);
+	}
+}
+
+cJSON *api_scale_of(const struct restype *rt, const cJSON *obj)
+{
+	const cJSON *m = cJSON_GetObjectItem(obj, "metadata"), *spec = cJSON_GetObjectItem(obj, "spec");
+	const cJSON *st = cJSON_GetObjectItem(obj, "status");
+	cJSON *s = cJSON_CreateObject(), *md, *sp, *ss;
+	static const char *keep[] = {"name", "namespace", "uid", "resourceVersion",
+				     "creationTimestamp"};
+	const cJSON *rep = cJSON_GetObjectItem(st, "replicas");
+	char sel[1024];
+
+	(void)rt;
+	cJSON_AddStringToObject(s, "kind", "Scale");
+	cJSON_AddStringToObject(s, "apiVersion", "autoscaling/v1");
+	md = cJSON_AddObjectToObject(s, "metadata");
+	for (size_t i = 0; i < 5; i++)
+		if (cJSON_GetObjectItem(m, keep[i]))
+			cJSON_AddItemToObject(md, keep[i],
+					      cJSON_Duplicate(cJSON_GetObjectItem(m, keep[i]), 1));
+	sp = cJSON_AddObjectToObject(s, "spec");
+	if (cJSON_IsNumber(cJSON_GetObjectItem(spec, "replicas")))
+		cJSON_AddNumberToObject(sp, "replicas",
+					cJSON_GetObjectItem(spec, "replicas")->valuedouble);
+	ss = cJSON_AddObjectToObject(s, "status");
+	cJSON_AddNumberToObject(ss, "replicas", cJSON_IsNumber(rep) ? rep->valuedouble : 0);
+	selector_string(cJSON_GetObjectItem(spec, "selector"), sel, sizeof(sel));
+	if (sel[0])
+		cJSON_AddStringToObject(ss, "selector", sel);
+	return s;
+}
+
+enum MHD_Result api_scale_get(struct req *r, struct route *ro)
+{
+	struct kstatus e = {0};
+	struct entry *en;
+	cJSON *s;
+
+	store_lock(r->st);
+	en = store_find(r->st, ro->rt, ro->ns, ro->name);
+	if (!en) {
+		store_unlock(r->st);
+		kstatus_not_found(&e, ro->rt, ro->name);
+		return reply_ks(r, &e);
+	}
+	s = api_scale_of(ro->rt, en->so->obj);
+	store_unlock(r->st);
+	return reply_json(r, 200, s);
+}
+
+enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale)
+{
+	const cJSON *rep = cJSON_GetObjectItem(cJSON_GetObjectItem(scale, "spec"), "replicas");
+	const char *rv = obj_str(cJSON_GetObjectItem(scale, "metadata"), "resourceVersion", NULL);
+	struct store_wopts w = {.grace_seconds = -1, .subresource = "scale"};
+	struct kstatus e = {0};
+	char manager[160];
+	struct entry *en;
+	cJSON *obj, *out = NULL, *s;
+	int rc;
+
+	if (!r->verb[0] || strcmp(r->verb, "APPLY") != 0)
+		strcpy(r->verb, strcmp(r->method, "PUT") == 0 ? "PUT" : "PATCH");
+	api_manager(r, manager, sizeof(manager));
+	w.manager = manager;
+	w.dry_run = api_dry_run(r);
+	if (!cJSON_IsNumber(rep) || rep->valuedouble < 0) {
+		cJSON_Delete(scale);
+		return reply_error(r, 422, "Invalid",
+				   "Scale.autoscaling \"%s\" is invalid: spec.replicas: Invalid "
+				   "value: must be greater than or equal to 0",
+				   ro->name);
+	}
+	store_lock(r->st);
+	en = store_find(r->st, ro->rt, ro->ns, ro->name);
+	if (!en) {
+		store_unlock(r->st);
+		cJSON_Delete(scale);
+		kstatus_not_found(&e, ro->rt, ro->name);
+		return reply_ks(r, &e);
+	}
+	obj = cJSON_Duplicate(en->so->obj, 1);
+	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItem(obj, "metadata"),
+					       "resourceVersion",
+					       cJSON_CreateString(rv && *rv ? rv : obj_str(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion", NULL)));
+	cJSON_DeleteItemFromObjectCaseSensitive(obj_child(obj, "spec"), "replicas");
+	cJSON_AddNumberToObject(obj_child(obj, "spec"), "replicas", rep->valuedouble);
+	cJSON_Delete(scale);
+	rc = store_update(r->st, ro->rt, ro->ns, obj, &w, &out, &e);
+	cJSON_Delete(obj);
+	if (rc < 0) {
+		store_unlock(r->st);
+		return reply_ks(r, &e);
+	}
+	s = api_scale_of(ro->rt, out);
+	store_unlock(r->st);
+	cJSON_Delete(out);
+	return reply_json(r, 200, s);
+}

@@ -1,0 +1,252 @@
+/*
+ * api_watch: ?watch=true streams (§5.3). One chunked response per watch, fed from the
+ * store's event ring by a content-reader callback that blocks in store_wait (the
+ * connection has its own thread). Selectors see both states of an object, so one that
+ * starts matching arrives as ADDED and one that stops matching as DELETED.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "store_priv.h"
+
+struct watch {
+	struct store *st;
+	const struct restype *rt;
+	char ns[256];
+	struct selector *lsel, *fsel;
+	uint64_t cursor;
+	struct sbuf out;
+	size_t off;
+	int64_t deadline;
+	int64_t last_send;
+	int fd;
+	volatile bool *stopping;
+	bool bookmarks;
+	bool done;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool watch_matches(const struct watch *w, const cJSON *obj)
+{
+	const char *ns;
+
+	if (!obj)
+		return false;
+	if (w->ns[0] && w->rt->namespaced) {
+		ns = obj_str(cJSON_GetObjectItem(obj, "metadata"), "namespace", NULL);
+		if (!ns || strcmp(ns, w->ns) != 0)
+			return false;
+	}
+	return selector_match(w->lsel, obj) && selector_match(w->fsel, obj);
+}
+
+static void emit(struct watch *w, const char *type, const struct sobj *so)
+{
+	sbuf_printf(&w->out, "{\"type\":\"%s\",\"object\":", type);
+	sbuf_add(&w->out, so->json, so->len);
+	sbuf_add(&w->out, "}\n", 2);
+}
+
+static int on_event(void *ud, const struct sevent *ev)
+{
+	struct watch *w = ud;
+	bool now = watch_matches(w, ev->so->obj);
+	bool before = ev->prev && watch_matches(w, ev->prev->obj);
+
+	switch (ev->type) {
+	case STORE_ADDED:
+		if (now)
+			emit(w, "ADDED", ev->so);
+		break;
+	case STORE_MODIFIED:
+		if (now && before)
+			emit(w, "MODIFIED", ev->so);
+		else if (now)
+			emit(w, "ADDED", ev->so);
+		else if (before)
+			emit(w, "DELETED", ev->so);
+		break;
+	case STORE_DELETED:
+		if (now || before)
+			emit(w, "DELETED", ev->so);
+		break;
+	}
+	return 0;
+}
+
+static void emit_expired(struct watch *w, uint64_t oldest)
+{
+	sbuf_printf(&w->out,
+		    "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+		    "\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource "
+		    "version: %llu (%llu)\",\"reason\":\"Expired\",\"code\":410}}\n",
+		    (unsigned long long)w->cursor, (unsigned long long)oldest);
+	w->done = true;
+}
+
+static void emit_bookmark(struct watch *w)
+{
+	sbuf_printf(&w->out,
+		    "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"%s\","
+		    "\"metadata\":{\"resourceVersion\":\"%llu\"}}}\n",
+		    w->rt->kind, w->rt->api_version, (unsigned long long)w->cursor);
+}
+
+static bool peer_gone(int fd)
+{
+	struct pollfd p = {fd, POLLRDHUP, 0};
+
+	return fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* Collects new events into w->out; lock taken here. */
+static void watch_poll(struct watch *w)
+{
+	int n;
+
+	store_lock(w->st);
+	n = store_events_after(w->st, w->cursor, w->rt, on_event, w);
+	if (n < 0)
+		emit_expired(w, store_oldest_rv(w->st));
+	else
+		w->cursor = w->st->rv;
+	store_unlock(w->st);
+}
+
+static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct watch *w = cls;
+
+	(void)pos;
+	for (;;) {
+		int64_t now = mono_ms(), wait;
+
+		if (w->off < w->out.len) {
+			size_t n = w->out.len - w->off;
+
+			if (n > max)
+				n = max;
+			memcpy(buf, w->out.data + w->off, n);
+			w->off += n;
+			if (w->off == w->out.len)
+				w->off = w->out.len = 0;
+			w->last_send = now;
+			return (ssize_t)n;
+		}
+		if (w->done || *w->stopping || now >= w->deadline || peer_gone(w->fd))
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		watch_poll(w);
+		if (w->out.len)
+			continue;
+		if (w->bookmarks && now - w->last_send > 10000) {
+			emit_bookmark(w);
+			continue;
+		}
+		wait = w->deadline - now;
+		store_wait(w->st, w->cursor, (int)(wait < 500 ? wait : 500));
+	}
+}
+
+static void watch_free(void *cls)
+{
+	struct watch *w = cls;
+
+	selector_free(w->lsel);
+	selector_free(w->fsel);
+	sbuf_dispose(&w->out);
+	free(w);
+}
+
+/* Synthetic ADDED for every matching object (RV unset or "0"); lock held. */
+static void initial_events(struct watch *w)
+{
+	struct entry **arr;
+	size_t i, n;
+
+	n = store_entries(w->st, w->rt, w->ns[0] ? w->ns : NULL, &arr);
+	for (i = 0; i < n; i++)
+		if (watch_matches(w, arr[i]->so->obj))
+			emit(w, "ADDED", arr[i]->so);
+	free(arr);
+	w->cursor = w->st->rv;
+}
+
+enum MHD_Result api_watch_start(struct req *r, struct route *ro)
+{
+	const char *rv = req_arg(r, "resourceVersion"), *to = req_arg(r, "timeoutSeconds");
+	const char *bm = req_arg(r, "allowWatchBookmarks");
+	const union MHD_ConnectionInfo *ci;
+	struct MHD_Response *resp;
+	struct watch *w;
+	char err[512];
+	long secs = to ? strtol(to, NULL, 10) : 0;
+	enum MHD_Result ret;
+
+	strcpy(r->verb, "WATCH");
+	if (ro->name[0])
+		return reply_error(r, 405, "MethodNotAllowed",
+				   "watch of a single object: use a fieldSelector on the list");
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		abort();
+	w->st = r->st;
+	w->rt = ro->rt;
+	snprintf(w->ns, sizeof(w->ns), "%s", ro->ns);
+	w->stopping = r->stopping;
+	w->bookmarks = bm && strcmp(bm, "true") == 0;
+	w->lsel = selector_parse(req_arg(r, "labelSelector"), false, ro->rt, err, sizeof(err));
+	w->fsel = w->lsel ? selector_parse(req_arg(r, "fieldSelector"), true, ro->rt, err,
+					   sizeof(err))
+			  : NULL;
+	if (!w->lsel || !w->fsel) {
+		watch_free(w);
+		return reply_error(r, 400, "BadRequest", "%s", err);
+	}
+	if (secs <= 0)
+		secs = 1800;
+	w->deadline = mono_ms() + secs * 1000;
+	w->last_send = mono_ms();
+	ci = MHD_get_connection_info(r->con, MHD_CONNECTION_INFO_CONNECTION_FD);
+	w->fd = ci ? ci->connect_fd : -1;
+	store_lock(r->st);
+	if (!rv || !*rv || strcmp(rv, "0") == 0)
+		initial_events(w);
+	else {
+		w->cursor = strtoull(rv, NULL, 10);
+		if (store_events_after(r->st, w->cursor, w->rt, on_event, w) < 0) {
+			w->out.len = 0;
+			emit_expired(w, store_oldest_rv(r->st));
+		} else {
+			w->cursor = r->st->rv;
+		}
+	}
+	store_unlock(r->st);
+	if (r->latency_ms > 0) {
+		struct timespec ts = {r->latency_ms / 1000, (long)(r->latency_ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, watch_read, w,
+						 watch_free);
+	if (!resp) {
+		watch_free(w);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+	ret = MHD_queue_response(r->con, 200, resp);
+	MHD_destroy_response(resp);
+	r->code = 200;
+	return ret;
+}

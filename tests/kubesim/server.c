@@ -1,0 +1,563 @@
+/*
+ * server: libmicrohttpd in thread-per-connection mode, so a slow request (injected
+ * latency, a watch stream) never holds up another. Here: body collection, TLS client
+ * verification, bearer tokens, latency and fault injection, /metrics, routing.
+ * Faults hit only resource requests (/api/v1/..., /apis/G/V/...), never /version,
+ * discovery, OpenAPI or /metrics: a real server can fail those too, but kubectl then
+ * fails whole commands instead of retrying, which makes tests flaky for no insight.
+ */
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+
+#include "server.h"
+
+#define MAX_BODY (8u << 20)
+#define MAX_METRICS 512
+
+struct metric {
+	char verb[24];
+	char resource[128];
+	int code;
+	uint64_t n;
+};
+
+struct server {
+	struct MHD_Daemon *d;
+	struct store *st;
+	struct server_opts o;
+	char *token;
+	int port;
+	volatile bool stopping;
+	pthread_mutex_t mu; /* metrics and the fault PRNG */
+	struct metric metrics[MAX_METRICS];
+	int nmetrics;
+	uint64_t rng;
+};
+
+/* ---- sbuf ---------------------------------------------------------------------- */
+
+void sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t c = b->cap ? b->cap : 256;
+
+		while (c < b->len + n + 1)
+			c *= 2;
+		b->data = realloc(b->data, c);
+		if (!b->data)
+			abort();
+		b->cap = c;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void sbuf_puts(struct sbuf *b, const char *s)
+{
+	sbuf_add(b, s, strlen(s));
+}
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char tmp[1024], *p = tmp;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(tmp)) {
+		p = malloc((size_t)n + 1);
+		if (!p)
+			abort();
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	sbuf_add(b, p, (size_t)n);
+	if (p != tmp)
+		free(p);
+}
+
+void sbuf_dispose(struct sbuf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ---- replies -------------------------------------------------------------------- */
+
+struct pending_header {
+	char name[64];
+	char value[512];
+};
+
+static __thread struct pending_header extra_hdr[4];
+static __thread int n_extra_hdr;
+
+void reply_add_header(struct req *r, const char *name, const char *value)
+{
+	if (n_extra_hdr >= 4)
+		return;
+	snprintf(extra_hdr[n_extra_hdr].name, sizeof(extra_hdr[0].name), "%s", name);
+	snprintf(extra_hdr[n_extra_hdr].value, sizeof(extra_hdr[0].value), "%s", value);
+	n_extra_hdr++;
+}
+
+const char *req_arg(struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->con, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *req_header(struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, key);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (ms > 0 && nanosleep(&ts, &ts) != 0)
+		;
+}
+
+enum MHD_Result reply_raw(struct req *r, int code, const char *ctype, const char *data,
+			  size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	int i;
+
+	if (r->latency_ms > 0) {
+		sleep_ms(r->latency_ms);
+		r->latency_ms = 0;
+	}
+	resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+	for (i = 0; i < n_extra_hdr; i++)
+		MHD_add_response_header(resp, extra_hdr[i].name, extra_hdr[i].value);
+	n_extra_hdr = 0;
+	if (code == 429 || code == 503)
+		MHD_add_response_header(resp, "Retry-After", "1");
+	ret = MHD_queue_response(r->con, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	r->code = code;
+	return ret;
+}
+
+enum MHD_Result reply_json(struct req *r, int code, cJSON *obj)
+{
+	char *s = cJSON_PrintUnformatted(obj);
+	enum MHD_Result ret;
+
+	cJSON_Delete(obj);
+	if (!s)
+		return MHD_NO;
+	ret = reply_raw(r, code, "application/json", s, strlen(s));
+	free(s);
+	return ret;
+}
+
+enum MHD_Result reply_status(struct req *r, const struct kstatus *e)
+{
+	return reply_json(r, e->code ? e->code : 500, kstatus_to_json(e));
+}
+
+enum MHD_Result reply_error(struct req *r, int code, const char *reason, const char *fmt, ...)
+{
+	struct kstatus e = {0};
+	enum MHD_Result ret;
+	va_list ap;
+
+	e.code = code;
+	snprintf(e.reason, sizeof(e.reason), "%s", reason);
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	ret = reply_status(r, &e);
+	kstatus_dispose(&e);
+	return ret;
+}
+
+/* ---- metrics ----------------------------------------------------------------------- */
+
+static void metrics_count(struct server *srv, const struct req *r)
+{
+	int i;
+
+	if (!r->verb[0] || !r->code)
+		return;
+	pthread_mutex_lock(&srv->mu);
+	for (i = 0; i < srv->nmetrics; i++) {
+		struct metric *m = &srv->metrics[i];
+
+		if (m->code == r->code && strcmp(m->verb, r->verb) == 0 &&
+		    strcmp(m->resource, r->resource) == 0) {
+			m->n++;
+			goto out;
+		}
+	}
+	if (srv->nmetrics < MAX_METRICS) {
+		struct metric *m = &srv->metrics[srv->nmetrics++];
+
+		snprintf(m->verb, sizeof(m->verb), "%s", r->verb);
+		snprintf(m->resource, sizeof(m->resource), "%s", r->resource);
+		m->code = r->code;
+		m->n = 1;
+	}
+out:
+	pthread_mutex_unlock(&srv->mu);
+}
+
+static enum MHD_Result metrics_reply(struct req *r)
+{
+	struct server *srv = r->srv;
+	struct sbuf b = {0};
+	enum MHD_Result ret;
+	int i;
+
+	sbuf_puts(&b, "# HELP apiserver_request_total Counter of apiserver requests broken out "
+		      "for each verb, resource and HTTP response code.\n"
+		      "# TYPE apiserver_request_total counter\n");
+	pthread_mutex_lock(&srv->mu);
+	for (i = 0; i < srv->nmetrics; i++) {
+		struct metric *m = &srv->metrics[i];
+
+		sbuf_printf(&b, "apiserver_request_total{code=\"%d\",resource=\"%s\",verb=\"%s\"} %llu\n",
+			    m->code, m->resource, m->verb, (unsigned long long)m->n);
+	}
+	pthread_mutex_unlock(&srv->mu);
+	sbuf_printf(&b, "# TYPE kubesim_resource_version gauge\nkubesim_resource_version %llu\n",
+		    (unsigned long long)store_rv(r->st));
+	ret = reply_raw(r, 200, "text/plain; version=0.0.4", b.data, b.len);
+	sbuf_dispose(&b);
+	return ret;
+}
+
+/* ---- auth and faults ----------------------------------------------------------------- */
+
+static bool is_open_path(const char *url)
+{
+	return strcmp(url, "/metrics") == 0 || strcmp(url, "/healthz") == 0 ||
+	       strcmp(url, "/readyz") == 0 || strcmp(url, "/livez") == 0;
+}
+
+static bool token_ok(struct req *r)
+{
+	const char *h = req_header(r, "Authorization");
+	size_t i, n;
+	unsigned char diff = 0;
+
+	if (!h || strncmp(h, "Bearer ", 7) != 0)
+		return false;
+	h += 7;
+	n = strlen(r->srv->token);
+	if (strlen(h) != n)
+		return false;
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)(h[i] ^ r->srv->token[i]);
+	return diff == 0;
+}
+
+typedef int (*verify_fn)(gnutls_session_t, unsigned int *);
+typedef const gnutls_datum_t *(*peers_fn)(gnutls_session_t, unsigned int *);
+
+/* GnuTLS is libmicrohttpd's TLS engine; we reach it through the already-loaded library
+ * rather than linking it, to keep the Makefile's package list. */
+static bool client_cert_ok(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->con, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	static verify_fn verify;
+	static peers_fn peers;
+	unsigned int status = 0, n = 0;
+
+	if (!verify)
+		verify = (verify_fn)dlsym(RTLD_DEFAULT, "gnutls_certificate_verify_peers2");
+	if (!peers)
+		peers = (peers_fn)dlsym(RTLD_DEFAULT, "gnutls_certificate_get_peers");
+	if (!ci || !verify || !peers)
+		return false;
+	if (!peers((gnutls_session_t)ci->tls_session, &n) || n == 0)
+		return false;
+	if (verify((gnutls_session_t)ci->tls_session, &status) != 0)
+		return false;
+	return status == 0;
+}
+
+static uint64_t rng_next(struct server *srv)
+{
+	uint64_t x;
+
+	pthread_mutex_lock(&srv->mu);
+	x = srv->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	srv->rng = x;
+	pthread_mutex_unlock(&srv->mu);
+	return x;
+}
+
+static bool is_resource_path(const char *url)
+{
+	if (strncmp(url, "/api/v1/", 8) == 0)
+		return true;
+	if (strncmp(url, "/apis/", 6) == 0) {
+		int slashes = 0;
+
+		for (const char *p = url + 6; *p; p++)
+			slashes += *p == '/';
+		return slashes >= 2;
+	}
+	return false;
+}
+
+/* Returns 0 for no fault, an HTTP code, or -1 for a connection reset. */
+static int fault_pick(struct server *srv, const char *url)
+{
+	const struct server_opts *o = &srv->o;
+	double x;
+
+	if (o->p500 + o->p503 + o->p429 + o->preset <= 0 || !is_resource_path(url))
+		return 0;
+	x = (double)(rng_next(srv) >> 11) / (double)(1ull << 53);
+	if (x < o->p500)
+		return 500;
+	x -= o->p500;
+	if (x < o->p503)
+		return 503;
+	x -= o->p503;
+	if (x < o->p429)
+		return 429;
+	x -= o->p429;
+	if (x < o->preset)
+		return -1;
+	return 0;
+}
+
+static enum MHD_Result fault_reply(struct req *r, int code)
+{
+	strcpy(r->verb, strcmp(r->method, "GET") == 0 ? "GET" : r->method);
+	if (code == 500)
+		return reply_error(r, 500, "InternalError",
+				   "Internal error occurred: injected fault");
+	if (code == 503)
+		return reply_error(r, 503, "ServiceUnavailable",
+				   "the server is currently unable to handle the request");
+	return reply_error(r, 429, "TooManyRequests",
+			   "the server has received too many requests and has asked us to try "
+			   "again later");
+}
+
+/* ---- the request handler --------------------------------------------------------------- */
+
+static enum MHD_Result dispatch(struct server *srv, struct req *r)
+{
+	bool handled = false;
+	enum MHD_Result ret;
+	int fault;
+
+	if (srv->o.client_ca && !client_cert_ok(r)) {
+		strcpy(r->verb, r->method);
+		return reply_error(r, 401, "Unauthorized", "Unauthorized");
+	}
+	if (srv->token && !is_open_path(r->url) && !token_ok(r)) {
+		strcpy(r->verb, r->method);
+		return reply_error(r, 401, "Unauthorized", "Unauthorized");
+	}
+	if (strcmp(r->url, "/metrics") == 0) {
+		strcpy(r->verb, "GET");
+		return metrics_reply(r);
+	}
+	if (strcmp(r->url, "/healthz") == 0 || strcmp(r->url, "/readyz") == 0 ||
+	    strcmp(r->url, "/livez") == 0) {
+		strcpy(r->verb, "GET");
+		return reply_raw(r, 200, "text/plain", "ok", 2);
+	}
+	fault = fault_pick(srv, r->url);
+	if (fault < 0)
+		return MHD_NO; /* closes the connection without an answer */
+	if (fault > 0)
+		return fault_reply(r, fault);
+	ret = discovery_handle(r, &handled);
+	if (handled)
+		return ret;
+	if (is_resource_path(r->url))
+		return api_handle(r);
+	strcpy(r->verb, strcmp(r->method, "GET") == 0 ? "GET" : r->method);
+	return reply_error(r, 404, "NotFound", "the server could not find the requested resource");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct server *srv = cls;
+	struct req *r = *con_cls;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		r->srv = srv;
+		r->st = srv->st;
+		r->con = con;
+		r->method = method;
+		r->url = url;
+		r->latency_ms = srv->o.latency_ms;
+		r->stopping = &srv->stopping;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (r->body.len + *upload_data_size > MAX_BODY)
+			return MHD_NO;
+		sbuf_add(&r->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->code)
+		return MHD_YES;
+	if (!r->body.data)
+		sbuf_add(&r->body, "", 0);
+	n_extra_hdr = 0;
+	ret = dispatch(srv, r);
+	if (!r->code)
+		r->code = ret == MHD_YES ? 200 : 0;
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct server *srv = cls;
+	struct req *r = *con_cls;
+
+	(void)con;
+	(void)toe;
+	if (!r)
+		return;
+	metrics_count(srv, r);
+	sbuf_dispose(&r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* Nagle plus delayed ACKs would cap a sequential client at ~25 requests/s. */
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *ci;
+	int one = 1;
+
+	(void)cls;
+	(void)socket_context;
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci)
+		setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	(void)fmt;
+	(void)ap; /* client resets and TLS chatter are normal here */
+}
+
+struct server *server_start(struct store *st, const struct server_opts *o,
+			    const struct tls_material *tls, char *errbuf, size_t errlen)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+	struct sockaddr_in sa = {0};
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *di;
+	struct MHD_OptionItem opts[8];
+	int n = 0;
+
+	if (!srv)
+		return NULL;
+	srv->st = st;
+	srv->o = *o;
+	srv->token = o->token && *o->token ? strdup(o->token) : NULL;
+	srv->rng = o->seed ? o->seed * 0x9E3779B97F4A7C15ull : 0x2545F4914F6CDD1Dull;
+	pthread_mutex_init(&srv->mu, NULL);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)o->port);
+	if (inet_pton(AF_INET, strcmp(o->host, "localhost") == 0 ? "127.0.0.1" : o->host,
+		      &sa.sin_addr) != 1) {
+		snprintf(errbuf, errlen, "invalid listen address %s", o->host);
+		goto fail;
+	}
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 0, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
+	if (o->tls) {
+		flags |= MHD_USE_TLS;
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tls->server_key};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls->server_cert};
+		if (o->client_ca)
+			opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+							    tls->ca_cert};
+	}
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
+				  MHD_OPTION_END);
+	if (!srv->d) {
+		snprintf(errbuf, errlen, "cannot listen on %s:%d", o->host, o->port);
+		goto fail;
+	}
+	di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = di ? di->port : o->port;
+	return srv;
+fail:
+	free(srv->token);
+	free(srv);
+	return NULL;
+}
+
+int server_port(const struct server *srv)
+{
+	return srv->port;
+}
+
+void server_stop(struct server *srv)
+{
+	if (!srv)
+		return;
+	srv->stopping = true;
+	/* Wake watch streams blocked in store_wait. */
+	store_lock(srv->st);
+	store_unlock(srv->st);
+	MHD_stop_daemon(srv->d);
+	pthread_mutex_destroy(&srv->mu);
+	free(srv->token);
+	free(srv);
+}

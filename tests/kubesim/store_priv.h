@@ -1,0 +1,121 @@
+/*
+ * store_priv: the store's insides, shared by store*.c and the HTTP layer (watch
+ * streams, persistence). Controllers use store.h only.
+ */
+#ifndef KUBESIM_STORE_PRIV_H
+#define KUBESIM_STORE_PRIV_H
+
+#include <pthread.h>
+
+#include "store.h"
+
+/* An immutable stored state: the tree plus its cached serialisation, shared by the
+ * live entry and the watch-event ring (refcounted under the store lock). */
+struct sobj {
+	int refs;
+	cJSON *obj;
+	char *json;
+	size_t len;
+};
+
+struct entry {
+	struct entry *next;		/* hash chain */
+	struct entry *tprev, *tnext;	/* per-type list */
+	struct rtype *rt;
+	char *ns, *name;
+	uint32_t hash;
+	struct sobj *so;
+};
+
+struct rtype {
+	struct restype pub;		/* first: (struct restype *) casts */
+	struct entry *head;
+	size_t count;
+	char *owned[10];		/* strings of custom types */
+};
+
+struct sevent {
+	uint64_t rv;
+	enum store_ev type;
+	const struct restype *rt;
+	struct sobj *so;
+	struct sobj *prev; /* state before (NULL for ADDED): watch selectors need both */
+};
+
+#define STORE_BUCKETS 65536
+#define STORE_RING 16384
+#define STORE_MAX_SUBS 16
+
+struct store {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct sim_config cfg;
+	uint64_t rv;
+	struct entry **buckets;
+	struct rtype **types;
+	size_t ntypes, captypes;
+	const struct restype **served;	/* cache for store_types */
+	size_t nserved;
+	struct sevent *ring;		/* events, ring[rv-order], newest at ring_head-1 */
+	size_t ring_head, ring_count;
+	struct {
+		store_watch_fn fn;
+		void *ud;
+	} subs[STORE_MAX_SUBS];
+	int nsubs;
+};
+
+struct sobj *sobj_new(cJSON *obj);
+void sobj_unref(struct sobj *so);
+
+struct entry *store_find(struct store *st, const struct restype *rt, const char *ns,
+			 const char *name);
+/* Commit a new state (NULL obj = delete) with event; lock held. */
+void store_commit(struct store *st, struct rtype *rt, struct entry *en, const char *ns,
+		  const char *name, cJSON *obj, enum store_ev type, const cJSON *old);
+
+/* Sorted entries of rt (in ns, NULL = all); malloc'd array; lock held. */
+size_t store_entries(struct store *st, const struct restype *rt, const char *ns,
+		     struct entry ***out);
+
+/* managedFields for an Update operation by manager: old (NULL on create) -> obj
+ * (fields.c, on top of merge.h). */
+void store_managed_update(const struct restype *rt, const cJSON *old, cJSON *obj,
+			  const char *manager, const char *subresource);
+
+/* Types (store_types.c). */
+int store_types_init(struct store *st);
+struct rtype *store_type_add(struct store *st, const struct restype *tmpl, bool custom);
+void store_types_refresh(struct store *st);
+/* A CRD was written (obj) or removed (NULL): (un)register its type. */
+void store_crd_sync(struct store *st, const cJSON *crd, bool removed);
+
+/*
+ * Watch support for the server: calls fn for every event with rv > after of type rt
+ * (NULL = all), in order; lock held. Returns -1 when `after` is older than the
+ * retained history (410 Expired), else the number of events passed. fn returning
+ * non-zero stops the walk.
+ */
+typedef int (*store_event_fn)(void *ud, const struct sevent *ev);
+int store_events_after(struct store *st, uint64_t after, const struct restype *rt,
+		       store_event_fn fn, void *ud);
+/* Oldest rv still in the ring (0 when empty). */
+uint64_t store_oldest_rv(struct store *st);
+
+/* Restore support: drop every object and event; insert a stored object as is
+ * (takes obj; -1 when its type is unknown or it exists). */
+void store_clear(struct store *st);
+int store_insert_raw(struct store *st, cJSON *obj);
+void store_set_rv(struct store *st, uint64_t rv);
+
+/* Persistence (store_persist.c): atomic write (temp + rename) and restore. */
+int store_save(struct store *st, const char *path, char *errbuf, size_t errlen);
+int store_load(struct store *st, const char *path, char *errbuf, size_t errlen);
+
+/* Helpers. */
+const char *obj_str(const cJSON *o, const char *a, const char *b);
+void obj_set_str(cJSON *o, const char *key, const char *val);
+cJSON *obj_child(cJSON *o, const char *key);
+void store_uuid(char out[37]);
+
+#endif

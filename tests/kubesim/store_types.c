@@ -1,0 +1,270 @@
+/*
+ * store_types: the built-in resource types kubesim serves and the custom types that
+ * CustomResourceDefinitions add. Values (short names, categories, scope,
+ * subresources) follow the golden discovery files quoted in the semantics spec §2.2.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_priv.h"
+
+#define T(g, v, res, sing, kind, sn, cat, ns, status, scale, gen)                                 \
+	{ g, v, res, sing, kind, kind "List", sn, cat, NULL, ns, status, scale, gen, false, true }
+
+static const struct restype builtin[] = {
+	T("", "v1", "namespaces", "namespace", "Namespace", "ns", "", false, true, false, GEN_NONE),
+	T("", "v1", "configmaps", "configmap", "ConfigMap", "cm", "", true, false, false, GEN_NONE),
+	T("", "v1", "secrets", "secret", "Secret", "", "", true, false, false, GEN_NONE),
+	T("", "v1", "services", "service", "Service", "svc", "all", true, true, false, GEN_NONE),
+	T("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", "sa", "", true, false,
+	  false, GEN_NONE),
+	T("", "v1", "pods", "pod", "Pod", "po", "all", true, true, false, GEN_NONE),
+	T("", "v1", "events", "event", "Event", "ev", "", true, false, false, GEN_NONE),
+	T("", "v1", "endpoints", "endpoints", "Endpoints", "ep", "", true, false, false, GEN_NONE),
+	T("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim",
+	  "pvc", "", true, true, false, GEN_NONE),
+	T("", "v1", "nodes", "node", "Node", "no", "", false, true, false, GEN_NONE),
+	T("apps", "v1", "deployments", "deployment", "Deployment", "deploy", "all", true, true,
+	  true, GEN_SPEC_ANNOT),
+	T("apps", "v1", "replicasets", "replicaset", "ReplicaSet", "rs", "all", true, true, true,
+	  GEN_SPEC),
+	T("apps", "v1", "statefulsets", "statefulset", "StatefulSet", "sts", "all", true, true,
+	  true, GEN_SPEC),
+	T("apps", "v1", "daemonsets", "daemonset", "DaemonSet", "ds", "all", true, true, false,
+	  GEN_SPEC),
+	T("apps", "v1", "controllerrevisions", "controllerrevision", "ControllerRevision", "", "",
+	  true, false, false, GEN_NONE),
+	T("batch", "v1", "jobs", "job", "Job", "", "all", true, true, false, GEN_SPEC),
+	T("batch", "v1", "cronjobs", "cronjob", "CronJob", "cj", "all", true, true, false, GEN_SPEC),
+	T("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", "ing", "", true, true,
+	  false, GEN_SPEC),
+	T("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy",
+	  "netpol", "", true, false, false, GEN_SPEC),
+	T("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", "", "", true, false, false,
+	  GEN_NONE),
+	T("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", "", "",
+	  true, false, false, GEN_NONE),
+	T("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", "", "",
+	  false, false, false, GEN_NONE),
+	T("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding",
+	  "ClusterRoleBinding", "", "", false, false, false, GEN_NONE),
+	T("coordination.k8s.io", "v1", "leases", "lease", "Lease", "", "", true, false, false,
+	  GEN_NONE),
+	T("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget",
+	  "pdb", "", true, true, false, GEN_SPEC),
+	T("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
+	  "CustomResourceDefinition", "crd,crds", "", false, true, false, GEN_SPEC),
+};
+
+static char *api_version_of(const char *group, const char *version)
+{
+	size_t n = strlen(group) + strlen(version) + 2;
+	char *s = malloc(n);
+
+	if (!s)
+		abort();
+	if (*group)
+		snprintf(s, n, "%s/%s", group, version);
+	else
+		snprintf(s, n, "%s", version);
+	return s;
+}
+
+struct rtype *store_type_add(struct store *st, const struct restype *tmpl, bool custom)
+{
+	struct rtype *rt = calloc(1, sizeof(*rt));
+
+	if (!rt)
+		abort();
+	if (st->ntypes == st->captypes) {
+		st->captypes = st->captypes ? st->captypes * 2 : 64;
+		st->types = realloc(st->types, st->captypes * sizeof(*st->types));
+		if (!st->types)
+			abort();
+	}
+	rt->pub = *tmpl;
+	rt->pub.custom = custom;
+	rt->pub.served = true;
+	rt->owned[0] = api_version_of(tmpl->group, tmpl->version);
+	rt->pub.api_version = rt->owned[0];
+	st->types[st->ntypes++] = rt;
+	return rt;
+}
+
+void store_types_refresh(struct store *st)
+{
+	size_t i, n = 0;
+
+	free(st->served);
+	st->served = calloc(st->ntypes + 1, sizeof(*st->served));
+	if (!st->served)
+		abort();
+	for (i = 0; i < st->ntypes; i++)
+		if (st->types[i]->pub.served)
+			st->served[n++] = &st->types[i]->pub;
+	st->nserved = n;
+}
+
+int store_types_init(struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		store_type_add(st, &builtin[i], false);
+	store_types_refresh(st);
+	return 0;
+}
+
+const struct restype *store_type(struct store *st, const char *group, const char *resource)
+{
+	size_t i;
+
+	for (i = 0; i < st->ntypes; i++) {
+		const struct restype *t = &st->types[i]->pub;
+
+		if (t->served && strcmp(t->group, group) == 0 && strcmp(t->resource, resource) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+const struct restype *store_type_by_kind(struct store *st, const char *api_version,
+					 const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < st->ntypes; i++) {
+		const struct restype *t = &st->types[i]->pub;
+
+		if (t->served && strcmp(t->api_version, api_version) == 0 &&
+		    strcmp(t->kind, kind) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+size_t store_types(struct store *st, const struct restype *const **out)
+{
+	*out = st->served;
+	return st->nserved;
+}
+
+static char *dup_or_empty(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		abort();
+	return d;
+}
+
+/* Comma-joined string array (shortNames, categories). */
+static char *join_strings(const cJSON *arr)
+{
+	char buf[512] = "";
+	const cJSON *it;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (!cJSON_IsString(it))
+			continue;
+		n += snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", it->valuestring);
+		if (n >= sizeof(buf))
+			break;
+	}
+	return dup_or_empty(buf);
+}
+
+/* The version a CRD's objects are served at: the storage version, else the first served. */
+static const cJSON *crd_version(const cJSON *spec)
+{
+	const cJSON *v, *first = NULL;
+
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(spec, "versions"))
+	{
+		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "storage")))
+			return v;
+		if (!first && !cJSON_IsFalse(cJSON_GetObjectItem(v, "served")))
+			first = v;
+	}
+	return first;
+}
+
+static struct rtype *crd_find(struct store *st, const char *group, const char *plural)
+{
+	size_t i;
+
+	for (i = 0; i < st->ntypes; i++) {
+		struct rtype *t = st->types[i];
+
+		if (t->pub.custom && strcmp(t->pub.group, group) == 0 &&
+		    strcmp(t->pub.resource, plural) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+void store_crd_sync(struct store *st, const cJSON *crd, bool removed)
+{
+	const cJSON *spec = cJSON_GetObjectItem(crd, "spec");
+	const cJSON *names = cJSON_GetObjectItem(spec, "names");
+	const char *group = obj_str(spec, "group", NULL);
+	const char *plural = obj_str(names, "plural", NULL);
+	const cJSON *ver = crd_version(spec);
+	const cJSON *sub = cJSON_GetObjectItem(ver, "subresources");
+	struct restype t = {0};
+	struct rtype *rt;
+	int k = 1;
+
+	if (!group || !plural || !ver || !obj_str(ver, "name", NULL))
+		return;
+	rt = crd_find(st, group, plural);
+	if (removed) {
+		if (rt)
+			rt->pub.served = false;
+		store_types_refresh(st);
+		return;
+	}
+	if (rt && rt->pub.served && strcmp(rt->pub.version, obj_str(ver, "name", NULL)) == 0) {
+		/* Subresources may change on update; names are immutable enough here. */
+		rt->pub.has_status = cJSON_GetObjectItem(sub, "status") != NULL;
+		rt->pub.has_scale = cJSON_GetObjectItem(sub, "scale") != NULL;
+		return;
+	}
+	if (rt)
+		rt->pub.served = false;
+	t.group = group;
+	t.version = obj_str(ver, "name", NULL);
+	t.namespaced = strcmp(obj_str(spec, "scope", NULL) ? obj_str(spec, "scope", NULL) : "",
+			      "Cluster") != 0;
+	t.has_status = cJSON_GetObjectItem(sub, "status") != NULL;
+	t.has_scale = cJSON_GetObjectItem(sub, "scale") != NULL;
+	t.generation = GEN_NON_METADATA;
+	rt = store_type_add(st, &t, true);
+	rt->owned[k] = dup_or_empty(group);
+	rt->pub.group = rt->owned[k++];
+	rt->owned[k] = dup_or_empty(t.version);
+	rt->pub.version = rt->owned[k++];
+	rt->owned[k] = dup_or_empty(plural);
+	rt->pub.resource = rt->owned[k++];
+	rt->owned[k] = dup_or_empty(obj_str(names, "singular", NULL));
+	rt->pub.singular = rt->owned[k++];
+	rt->owned[k] = dup_or_empty(obj_str(names, "kind", NULL));
+	rt->pub.kind = rt->owned[k++];
+	if (obj_str(names, "listKind", NULL))
+		rt->owned[k] = dup_or_empty(obj_str(names, "listKind", NULL));
+	else {
+		rt->owned[k] = malloc(strlen(rt->pub.kind) + 5);
+		if (!rt->owned[k])
+			abort();
+		sprintf(rt->owned[k], "%sList", rt->pub.kind);
+	}
+	rt->pub.list_kind = rt->owned[k++];
+	rt->owned[k] = join_strings(cJSON_GetObjectItem(names, "shortNames"));
+	rt->pub.short_names = rt->owned[k++];
+	rt->owned[k] = join_strings(cJSON_GetObjectItem(names, "categories"));
+	rt->pub.categories = rt->owned[k++];
+	store_types_refresh(st);
+}
