@@ -1,6 +1,6 @@
 /*
  * kube_int: what the files of agent/kube/ share and nobody else sees: the client
- * struct, the credential state, the private YAML loader and base64.
+ * struct, the credential state and base64.
  */
 #ifndef TETHER_KUBE_INT_H
 #define TETHER_KUBE_INT_H
@@ -56,10 +56,6 @@ struct kube {
 	struct strlist legacy_gvs;  /* group versions fetched in legacy mode */
 	struct strlist misses;      /* "gv kind" that missed after a refresh */
 };
-
-/* YAML (one document) to cJSON: mappings, sequences, scalars as strings except plain
- * true/false/null. Errors name file:line:col. (kyaml.c) */
-int kube_yaml_load(const char *file, const char *data, size_t len, cJSON **out, struct err *e);
 
 /* Standard base64 decode into a NUL-terminated owned string; NULL if invalid. */
 char *kube_b64_decode(const char *in, size_t *outlen);

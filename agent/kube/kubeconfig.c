@@ -8,12 +8,14 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kube_int.h"
+#include "manifest.h"
 
 #define KC_MAX_FILE ((size_t)4 << 20)
 #define KC_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -41,6 +43,36 @@ static void kc_set_dispose(struct kc_set *s)
 	s->n = 0;
 }
 
+/* Kubeconfig fields are strings: a token or a name that YAML read as a number
+ * (token: 12345) is what kubectl would read as the string "12345". */
+static void kc_scalars_to_strings(cJSON *node)
+{
+	cJSON *c;
+
+	for (c = node ? node->child : NULL; c; c = c->next) {
+		if (cJSON_IsNumber(c)) {
+			char num[64];
+			cJSON *str;
+
+			if (c->valuedouble == (double)(long long)c->valuedouble)
+				snprintf(num, sizeof(num), "%lld", (long long)c->valuedouble);
+			else
+				snprintf(num, sizeof(num), "%.17g", c->valuedouble);
+			if ((str = cJSON_CreateString(num)) != NULL) {
+				/* swap the value in place, keeping the key and position */
+				cJSON_Delete(c->child);
+				c->child = NULL;
+				c->type = cJSON_String;
+				c->valuestring = str->valuestring;
+				str->valuestring = NULL;
+				cJSON_Delete(str);
+			}
+		} else {
+			kc_scalars_to_strings(c);
+		}
+	}
+}
+
 /* Loads one file; a missing file is skipped when optional (KUBECONFIG entries). */
 static int kc_load_file(struct kc_set *s, const char *path, bool optional, struct err *e)
 {
@@ -63,10 +95,15 @@ static int kc_load_file(struct kc_set *s, const char *path, bool optional, struc
 		e->code = TE_INPUT;
 		return err_prefix(e, "kubeconfig");
 	}
-	rc = kube_yaml_load(path, b.data, b.len, &doc, e);
+	rc = yaml_to_json(path, b.data, b.len, &doc, e);
 	buf_dispose(&b);
 	if (rc < 0)
 		return rc;
+	if (cJSON_IsNull(doc)) {
+		cJSON_Delete(doc);
+		doc = NULL; /* an empty file */
+	}
+	kc_scalars_to_strings(doc);
 	if (doc && !cJSON_IsObject(doc)) {
 		cJSON_Delete(doc);
 		return err_set(e, TE_INPUT, "%s: a kubeconfig must be a mapping", path);

@@ -300,6 +300,24 @@ static void test_insecure(void **state)
 	assert_true(c->insecure);
 	assert_null(c->token);
 	kube_config_free(c);
+
+	/* a token YAML reads as a number is still the token kubectl would send; an empty
+	 * file in the list counts for nothing */
+	write_file("empty.yaml", "");
+	write_file("num.yaml", "current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+			       "clusters:\n- name: c\n  cluster: {server: 'https://h'}\n"
+			       "users:\n- name: u\n  user: {token: 0012345}\n");
+	{
+		char list[1200];
+
+		snprintf(list, sizeof(list), "%s:%s", path_of("empty.yaml"), path_of("num.yaml"));
+		setenv("KUBECONFIG", list, 1);
+	}
+	assert_int_equal(kube_config_load(&c, NULL, NULL, &e), 0);
+	assert_non_null(c->token);
+	assert_string_equal(c->server, "https://h");
+	kube_config_free(c);
+	unsetenv("KUBECONFIG");
 }
 
 static const char *plugin =
