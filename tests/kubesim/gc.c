@@ -245,7 +245,9 @@ void ns_sync(struct controllers *c, const char *name)
 		return;
 	cJSON *copy = cJSON_Duplicate(nsobj, true);
 	cJSON *spec = ctrl_obj_child(copy, "spec");
+	/* An empty list, not an absent one: defaulting would put "kubernetes" back. */
 	cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
+	cJSON_AddArrayToObject(spec, "finalizers");
 	ctrl_update(c, rt, copy, GC_MANAGER, false);
 	cJSON_Delete(copy);
 }

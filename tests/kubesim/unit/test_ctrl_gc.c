@@ -1,0 +1,225 @@
+/*
+ * Garbage collection (background, foreground, orphan, shared owners), namespace
+ * deletion, and the status-level StatefulSet, DaemonSet and Job controllers.
+ */
+#include "test_ctrl_helpers.h"
+
+static const struct restype *dep_t(struct fx *f) { return fx_type(f, "apps", "deployments"); }
+static const struct restype *rs_t(struct fx *f) { return fx_type(f, "apps", "replicasets"); }
+static const struct restype *pod_t(struct fx *f) { return fx_type(f, "", "pods"); }
+static const struct restype *cm_t(struct fx *f) { return fx_type(f, "", "configmaps"); }
+
+static cJSON *deployment(const char *ns, const char *name, int replicas)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+		 "\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\"},"
+		 "\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"%s\"}},"
+		 "\"template\":{\"metadata\":{\"labels\":{\"app\":\"%s\"}},"
+		 "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1\"}]}}}}",
+		 name, ns, replicas, name, name);
+	return fx_parse(buf);
+}
+
+static void make_web(struct fx *f)
+{
+	fx_create(f, dep_t(f), deployment("default", "web", 2));
+	fx_settle(f);
+	assert_int_equal(fx_count(f, rs_t(f), "default"), 1);
+	assert_int_equal(fx_count(f, pod_t(f), "default"), 2);
+}
+
+static void test_background(void **state)
+{
+	struct fx *f = *state;
+	make_web(f);
+	assert_int_equal(fx_delete(f, dep_t(f), "default", "web", "Background"), 0);
+	fx_settle(f);
+	assert_int_equal(fx_count(f, rs_t(f), "default"), 0);
+	assert_int_equal(fx_count(f, pod_t(f), "default"), 0);
+}
+
+static void test_foreground(void **state)
+{
+	struct fx *f = *state;
+	make_web(f);
+	assert_int_equal(fx_delete(f, dep_t(f), "default", "web", "Foreground"), 1);
+	cJSON *d = fx_get(f, dep_t(f), "default", "web");
+	assert_non_null(d);
+	assert_non_null(ctrl_path(d, "metadata", "deletionTimestamp", NULL));
+	cJSON_Delete(d);
+	/* One reconcile: the RS is being deleted, so the Deployment still waits for it. */
+	controllers_run(f->c, 3);
+	d = fx_get(f, dep_t(f), "default", "web");
+	assert_non_null(d);
+	cJSON_Delete(d);
+	fx_settle(f);
+	assert_null(fx_get(f, dep_t(f), "default", "web"));
+	assert_int_equal(fx_count(f, rs_t(f), "default"), 0);
+	assert_int_equal(fx_count(f, pod_t(f), "default"), 0);
+}
+
+static void test_orphan(void **state)
+{
+	struct fx *f = *state;
+	make_web(f);
+	fx_delete(f, dep_t(f), "default", "web", "Orphan");
+	fx_settle(f);
+	assert_null(fx_get(f, dep_t(f), "default", "web"));
+	cJSON *rss = fx_list(f, rs_t(f), "default");
+	assert_int_equal(cJSON_GetArraySize(rss), 1);
+	assert_null(ctrl_path(rss->child, "metadata", "ownerReferences", NULL));
+	cJSON_Delete(rss);
+	/* The orphaned RS keeps its pods. */
+	assert_int_equal(fx_count(f, pod_t(f), "default"), 2);
+}
+
+static void test_shared_owner_keeps_dependent(void **state)
+{
+	struct fx *f = *state;
+	char buf[1024];
+	fx_create(f, cm_t(f), fx_parse("{\"metadata\":{\"name\":\"a\",\"namespace\":\"default\"}}"));
+	fx_create(f, cm_t(f), fx_parse("{\"metadata\":{\"name\":\"b\",\"namespace\":\"default\"}}"));
+	cJSON *a = fx_get(f, cm_t(f), "default", "a"), *b = fx_get(f, cm_t(f), "default", "b");
+	snprintf(buf, sizeof(buf),
+		 "{\"metadata\":{\"name\":\"dep\",\"namespace\":\"default\",\"ownerReferences\":["
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"a\",\"uid\":\"%s\"},"
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"b\",\"uid\":\"%s\"}]}}",
+		 ctrl_uid(a), ctrl_uid(b));
+	fx_create(f, cm_t(f), fx_parse(buf));
+	fx_delete(f, cm_t(f), "default", "a", "Background");
+	fx_settle(f);
+	cJSON *dep = fx_get(f, cm_t(f), "default", "dep");
+	assert_non_null(dep);
+	const cJSON *refs = ctrl_path(dep, "metadata", "ownerReferences", NULL);
+	assert_int_equal(cJSON_GetArraySize(refs), 1);
+	assert_string_equal(ctrl_str(refs->child, "name", NULL, NULL), "b");
+	cJSON_Delete(dep);
+	fx_delete(f, cm_t(f), "default", "b", "Background");
+	fx_settle(f);
+	assert_null(fx_get(f, cm_t(f), "default", "dep"));
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+
+static void test_namespace_deletion(void **state)
+{
+	struct fx *f = *state;
+	const struct restype *ns_t = fx_type(f, "", "namespaces");
+	fx_create(f, ns_t, fx_parse("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
+				    "\"metadata\":{\"name\":\"team\"}}"));
+	fx_create(f, dep_t(f), deployment("team", "api", 2));
+	fx_create(f, cm_t(f), fx_parse("{\"metadata\":{\"name\":\"cfg\",\"namespace\":\"team\"}}"));
+	fx_settle(f);
+	assert_int_equal(fx_count(f, pod_t(f), "team"), 2);
+	assert_int_equal(fx_delete(f, ns_t, NULL, "team", NULL), 1);
+	cJSON *ns = fx_get(f, ns_t, NULL, "team");
+	assert_non_null(ns);
+	assert_string_equal(ctrl_str(ns, "status", "phase", NULL), "Terminating");
+	cJSON_Delete(ns);
+	fx_settle(f);
+	assert_null(fx_get(f, ns_t, NULL, "team"));
+	assert_int_equal(fx_count(f, pod_t(f), "team"), 0);
+	assert_int_equal(fx_count(f, rs_t(f), "team"), 0);
+	assert_int_equal(fx_count(f, cm_t(f), "team"), 0);
+	assert_int_equal(fx_count(f, dep_t(f), "team"), 0);
+	/* Other namespaces are untouched. */
+	ns = fx_get(f, ns_t, NULL, "default");
+	assert_non_null(ns);
+	cJSON_Delete(ns);
+}
+
+static cJSON *workload(const char *kind, const char *name, const char *image)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"apiVersion\":\"apps/v1\",\"kind\":\"%s\","
+		 "\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\"},"
+		 "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"%s\"}},"
+		 "\"template\":{\"metadata\":{\"labels\":{\"app\":\"%s\"}},"
+		 "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"%s\"}]}}}}",
+		 kind, name, name, name, image);
+	return fx_parse(buf);
+}
+
+static void test_statefulset(void **state)
+{
+	struct fx *f = *state;
+	const struct restype *t = fx_type(f, "apps", "statefulsets");
+	fx_create(f, t, workload("StatefulSet", "db", "postgres:16"));
+	controllers_run(f->c, 100);
+	cJSON *s = fx_get(f, t, "default", "db");
+	assert_int_equal(ctrl_int(s, "status", "observedGeneration", NULL, 0), 1);
+	assert_int_equal(ctrl_int(s, "status", "readyReplicas", NULL, 0), 0);
+	cJSON_Delete(s);
+	fx_settle(f);
+	s = fx_get(f, t, "default", "db");
+	assert_int_equal(ctrl_int(s, "status", "replicas", NULL, 0), 3);
+	assert_int_equal(ctrl_int(s, "status", "readyReplicas", NULL, 0), 3);
+	assert_int_equal(ctrl_int(s, "status", "updatedReplicas", NULL, 0), 3);
+	assert_int_equal(ctrl_int(s, "status", "currentReplicas", NULL, 0), 3);
+	const char *rev1 = ctrl_str(s, "status", "updateRevision", NULL);
+	assert_non_null(rev1);
+	assert_string_equal(ctrl_str(s, "status", "currentRevision", NULL), rev1);
+	char r1[128];
+	snprintf(r1, sizeof(r1), "%s", rev1);
+	/* A failing image: the new revision is observed but never completes. */
+	cJSON *ctr = cJSON_GetArrayItem(
+		(cJSON *)ctrl_path(ctrl_path(s, "spec", "template", "spec"), "containers", NULL, NULL),
+		0);
+	ctrl_set_str(ctr, "image", "postgres:bad");
+	fx_update(f, t, s);
+	fx_settle(f);
+	s = fx_get(f, t, "default", "db");
+	assert_int_equal(ctrl_int(s, "status", "observedGeneration", NULL, 0), 2);
+	assert_string_equal(ctrl_str(s, "status", "currentRevision", NULL), r1);
+	assert_string_not_equal(ctrl_str(s, "status", "updateRevision", NULL), r1);
+	assert_int_equal(ctrl_int(s, "status", "updatedReplicas", NULL, 0), 0);
+	cJSON_Delete(s);
+}
+
+static void test_daemonset_and_job(void **state)
+{
+	struct fx *f = *state;
+	const struct restype *dst = fx_type(f, "apps", "daemonsets");
+	const struct restype *jt = fx_type(f, "batch", "jobs");
+	cJSON *ds = workload("DaemonSet", "agent", "fluentd:1");
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(ds, "spec"), "replicas");
+	fx_create(f, dst, ds);
+	fx_create(f, jt,
+		  fx_parse("{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":"
+			   "{\"name\":\"once\",\"namespace\":\"default\"},\"spec\":{\"template\":"
+			   "{\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"c\","
+			   "\"image\":\"busybox:1\"}]}}}}"));
+	fx_settle(f);
+	ds = fx_get(f, dst, "default", "agent");
+	assert_int_equal(ctrl_int(ds, "status", "desiredNumberScheduled", NULL, 0), 1);
+	assert_int_equal(ctrl_int(ds, "status", "numberReady", NULL, 0), 1);
+	assert_int_equal(ctrl_int(ds, "status", "updatedNumberScheduled", NULL, 0), 1);
+	assert_int_equal(ctrl_int(ds, "status", "numberAvailable", NULL, 0), 1);
+	assert_int_equal(ctrl_int(ds, "status", "observedGeneration", NULL, 0), 1);
+	cJSON_Delete(ds);
+	cJSON *job = fx_get(f, jt, "default", "once");
+	assert_int_equal(ctrl_int(job, "status", "succeeded", NULL, 0), 1);
+	assert_non_null(ctrl_str(job, "status", "completionTime", NULL));
+	const cJSON *c = ctrl_condition(ctrl_path(job, "status", NULL, NULL), "Complete");
+	assert_non_null(c);
+	assert_string_equal(ctrl_str(c, "status", NULL, NULL), "True");
+	cJSON_Delete(job);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_background, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_foreground, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_orphan, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_shared_owner_keeps_dependent, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_namespace_deletion, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_statefulset, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_daemonset_and_job, fx_setup, fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
