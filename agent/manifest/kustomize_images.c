@@ -8,6 +8,8 @@
 
 #include "kustomize_int.h"
 
+#define KS_TAG_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.{}-"
+
 struct ks_image {
 	const char *name;
 	char *new_name;
@@ -16,7 +18,8 @@ struct ks_image {
 };
 
 /* kustomize's image.IsImageMatched: the name, then optionally "@sha256", then
- * optionally ":" and a tag of [a-zA-Z0-9_.{}-]. */
+ * optionally ":" and a tag of [a-zA-Z0-9_.{}-], then optionally "@sha256:" and a
+ * digest of the same characters. */
 static bool ks_image_matches(const char *image, const char *name)
 {
 	size_t n = strlen(name);
@@ -29,7 +32,11 @@ static bool ks_image_matches(const char *image, const char *name)
 		p += 7;
 	if (*p == ':') {
 		p++;
-		p += strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.{}-");
+		p += strspn(p, KS_TAG_CHARS);
+	}
+	if (strncmp(p, "@sha256:", 8) == 0) {
+		p += 8;
+		p += strspn(p, KS_TAG_CHARS);
 	}
 	return *p == '\0';
 }

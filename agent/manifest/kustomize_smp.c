@@ -121,11 +121,17 @@ static bool ks_json_eq(const cJSON *a, const cJSON *b)
 
 static int ks_smp_map(cJSON *dst, const cJSON *patch, int depth);
 
+/*
+ * Merges two lists by key. The result holds the patch's elements first, in the
+ * patch's order (merged into the original element with the same key), then the
+ * original elements the patch did not mention: what kustomize v5 produces.
+ */
 static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON *patch,
 		       int depth)
 {
 	const char *key = ks_list_key(field, dst, patch);
 	const cJSON *pe;
+	cJSON *out, *d;
 	int rc;
 
 	if (!key || !cJSON_IsArray(dst)) {
@@ -136,31 +142,42 @@ static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON
 		cJSON_ReplaceItemInObjectCaseSensitive(parent, field, c);
 		return 0;
 	}
+	if (!(out = cJSON_CreateArray()))
+		return TE_NOMEM;
 	cJSON_ArrayForEach(pe, patch)
 	{
 		const cJSON *kv = cJSON_GetObjectItemCaseSensitive(pe, key);
 		const char *dir = ks_str(pe, "$patch");
-		cJSON *d, *match = NULL;
+		cJSON *match = NULL;
 
 		if (!cJSON_IsObject(pe))
 			continue;
 		cJSON_ArrayForEach(d, dst)
 			if (!match && ks_json_eq(cJSON_GetObjectItemCaseSensitive(d, key), kv))
 				match = d;
+		if (match)
+			cJSON_DetachItemViaPointer(dst, match);
 		if (dir && strcmp(dir, "delete") == 0) {
-			if (match)
-				cJSON_Delete(cJSON_DetachItemViaPointer(dst, match));
+			cJSON_Delete(match);
 			continue;
 		}
 		if (match) {
-			if ((rc = ks_smp_map(match, pe, depth + 1)) < 0)
+			cJSON_AddItemToArray(out, match);
+			if ((rc = ks_smp_map(match, pe, depth + 1)) < 0) {
+				cJSON_Delete(out);
 				return rc;
+			}
 			continue;
 		}
-		if (!(d = ks_clean(pe, depth)))
+		if (!(d = ks_clean(pe, depth))) {
+			cJSON_Delete(out);
 			return TE_NOMEM;
-		cJSON_AddItemToArray(dst, d);
+		}
+		cJSON_AddItemToArray(out, d);
 	}
+	while (dst->child)
+		cJSON_AddItemToArray(out, cJSON_DetachItemViaPointer(dst, dst->child));
+	cJSON_ReplaceItemInObjectCaseSensitive(parent, field, out);
 	return 0;
 }
 

@@ -1,0 +1,249 @@
+/*
+ * Unit tests for tether's kustomize: every fixture overlay under
+ * tests/fixtures/kustomize/ is built by tether and by `kubectl kustomize` (run with
+ * execvp, no shell, with a private HOME), and the two object sets must be equal as
+ * parsed objects, generated names included. Error fixtures must fail with TE_INPUT
+ * and a message naming the file and the field. Without kubectl the comparisons fail
+ * visibly instead of passing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "manifest.h"
+
+#define FIXTURES "tests/fixtures/kustomize"
+
+static char home[] = "/tmp/tether-kustomize-home.XXXXXX";
+
+/* Runs `kubectl kustomize FIXTURES/dir` and returns its stdout; NULL on failure. */
+static int kubectl_kustomize(const char *dir, struct buf *out)
+{
+	char path[512];
+	int pfd[2], status;
+	pid_t pid;
+	char chunk[65536];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES, dir);
+	if (pipe(pfd) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char *argv[] = { "kubectl", "kustomize", path, NULL };
+
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		setenv("HOME", home, 1);
+		unsetenv("KUBECONFIG");
+		execvp("kubectl", argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], chunk, sizeof(chunk))) > 0)
+		if (buf_append(out, chunk, (size_t)n) < 0)
+			break;
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	return 0;
+}
+
+static int cmp_obj(const void *a, const void *b)
+{
+	const struct object *x = a, *y = b;
+	char *kx = object_key(x), *ky = object_key(y);
+	int c = strcmp(kx, ky);
+
+	free(kx);
+	free(ky);
+	return c;
+}
+
+static void print_obj(const char *who, const struct object *o)
+{
+	char *s = cJSON_PrintUnformatted(o->body);
+
+	print_error("  %s: %s\n", who, s);
+	free(s);
+}
+
+/* Compares two object sets as sets of parsed objects; prints the differences. */
+static int compare_sets(struct object_set *mine, struct object_set *ref)
+{
+	int diffs = 0;
+	size_t i = 0, j = 0;
+
+	qsort(mine->items, mine->n, sizeof(*mine->items), cmp_obj);
+	qsort(ref->items, ref->n, sizeof(*ref->items), cmp_obj);
+	while (i < mine->n || j < ref->n) {
+		int c = i >= mine->n ? 1 : j >= ref->n ? -1 : cmp_obj(&mine->items[i], &ref->items[j]);
+
+		if (c < 0) {
+			print_obj("only tether", &mine->items[i++]);
+			diffs++;
+		} else if (c > 0) {
+			print_obj("only kubectl", &ref->items[j++]);
+			diffs++;
+		} else {
+			if (!cJSON_Compare(mine->items[i].body, ref->items[j].body, true)) {
+				print_obj("tether ", &mine->items[i]);
+				print_obj("kubectl", &ref->items[j]);
+				diffs++;
+			}
+			i++;
+			j++;
+		}
+	}
+	return diffs;
+}
+
+static int tether_build(const char *dir, struct object_set *out, struct err *e)
+{
+	struct vfs *v = NULL;
+	int rc;
+
+	err_clear(e);
+	if ((rc = vfs_open_dir(&v, FIXTURES, e)) < 0)
+		return rc;
+	rc = kustomize_build(v, dir, out, e);
+	vfs_free(v);
+	return rc;
+}
+
+static void check_same(const char *dir)
+{
+	struct object_set mine, ref;
+	struct buf out;
+	struct err e;
+	int rc;
+
+	object_set_init(&mine);
+	object_set_init(&ref);
+	buf_init(&out, BUF_DEFAULT_MAX);
+	rc = tether_build(dir, &mine, &e);
+	if (rc < 0)
+		print_error("%s: tether: %s\n", dir, e.msg);
+	assert_int_equal(rc, 0);
+	if (kubectl_kustomize(dir, &out) < 0) {
+		print_error("%s: `kubectl kustomize` failed or is not installed\n", dir);
+		fail();
+	}
+	err_clear(&e);
+	rc = manifest_parse(&ref, "kubectl-output", out.data, out.len, &e);
+	if (rc < 0)
+		print_error("%s: parsing kubectl's output: %s\n", dir, e.msg);
+	assert_int_equal(rc, 0);
+	assert_true(ref.n > 0);
+	if (compare_sets(&mine, &ref) != 0) {
+		print_error("%s: tether and kubectl kustomize differ\n", dir);
+		fail();
+	}
+	object_set_dispose(&mine);
+	object_set_dispose(&ref);
+	buf_dispose(&out);
+}
+
+/* Expects TE_INPUT with a message holding each of the given fragments. */
+static void check_error(const char *dir, const char *frag1, const char *frag2)
+{
+	struct object_set mine;
+	struct err e;
+	int rc;
+
+	object_set_init(&mine);
+	rc = tether_build(dir, &mine, &e);
+	if (rc != TE_INPUT || !strstr(e.msg, frag1) || (frag2 && !strstr(e.msg, frag2)))
+		print_error("%s: rc=%d msg=\"%s\", want \"%s\" and \"%s\"\n", dir, rc, e.msg, frag1,
+			    frag2 ? frag2 : "");
+	assert_int_equal(rc, TE_INPUT);
+	assert_non_null(strstr(e.msg, frag1));
+	if (frag2)
+		assert_non_null(strstr(e.msg, frag2));
+	object_set_dispose(&mine);
+}
+
+/* Fixture overlays compared with `kubectl kustomize`: X(test name, directory). */
+#define SAME_FIXTURES(X)                                                                     \
+	X(basic, "basic")                                                                    \
+	X(nameref, "nameref")                                                                \
+	X(generators, "generators/base")                                                     \
+	X(generators_overlay, "generators/overlay")                                          \
+	X(images, "images")                                                                  \
+	X(replicas, "replicas")                                                              \
+	X(labels, "labels")                                                                  \
+	X(patches, "patches")                                                                \
+	X(components, "components/overlay")                                                  \
+	X(nested, "nested/top")                                                              \
+	X(app_base, "app/base")                                                              \
+	X(app_dev, "app/overlays/dev")                                                       \
+	X(app_prod, "app/overlays/prod")
+
+#define SAME_TEST(name, dir)                                                                 \
+	static void test_same_##name(void **state)                                          \
+	{                                                                                    \
+		check_same(dir);                                                             \
+	}
+SAME_FIXTURES(SAME_TEST)
+
+/* Error fixtures: X(test name, directory, fragment, fragment). */
+#define ERROR_FIXTURES(X)                                                                    \
+	X(remote, "errors/remote", "errors/remote/kustomization.yaml", "remote")             \
+	X(helm, "errors/helm", "errors/helm/kustomization.yaml", "helmCharts")               \
+	X(vars, "errors/vars", "errors/vars/kustomization.yaml", "vars")                     \
+	X(replacements, "errors/replacements", "kustomization.yaml", "replacements")         \
+	X(escape, "errors/escape", "errors/escape/kustomization.yaml", "leaves")             \
+	X(missing, "errors/missing", "errors/missing/kustomization.yaml", "nope.yaml")       \
+	X(component_as_resource, "errors/component-as-resource", "Component", NULL)          \
+	X(unknown_field, "errors/unknown", "errors/unknown/kustomization.yaml", "frobnicate") \
+	X(cycle, "errors/cycle/a", "cycle", NULL)                                            \
+	X(no_kustomization, "errors/nokust", "no kustomization.yaml", NULL)
+
+#define ERROR_TEST(name, dir, f1, f2)                                                        \
+	static void test_error_##name(void **state)                                         \
+	{                                                                                    \
+		check_error(dir, f1, f2);                                                    \
+	}
+ERROR_FIXTURES(ERROR_TEST)
+
+static int setup(void **state)
+{
+	return mkdtemp(home) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char *argv[] = { "rm", "-rf", home, NULL };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execvp("rm", argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define SAME_ENTRY(name, dir) cmocka_unit_test(test_same_##name),
+		SAME_FIXTURES(SAME_ENTRY)
+#define ERROR_ENTRY(name, dir, f1, f2) cmocka_unit_test(test_error_##name),
+		ERROR_FIXTURES(ERROR_ENTRY)
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
