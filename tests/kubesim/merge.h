@@ -96,8 +96,9 @@ cJSON *merge_conflicts_status(const struct merge_conflicts *c);
  *
  * The result still carries whatever config sent for reset fields (status on the main
  * resource, spec on /status): the server applies its PrepareForUpdate resets afterwards
- * (those fields are never owned by the applier). metadata.name/namespace/uid/
- * resourceVersion/creationTimestamp/generation come from live when present.
+ * (those fields are never owned by the applier). As for any patch, metadata values sent
+ * in config (resourceVersion, uid) win in the result, so the server can run its
+ * resourceVersion/uid precondition checks on it; other metadata comes from live.
  *
  * Errors: 400 when config is not an object, carries metadata.managedFields, or its
  * apiVersion/kind do not match k ("Incorrect version specified in apply patch..."); 409
@@ -141,7 +142,8 @@ int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch,
  * Strategic merge patch for built-in kinds (spec 5.6, 5.7): merge keys per list,
  * $patch (replace/delete/merge), $retainKeys, $deleteFromPrimitiveList/<f>,
  * $setElementOrder/<f> (ordering applied best-effort), null deletes. Kinds without a
- * built-in schema (CRDs) -> 415 UnsupportedMediaType.
+ * schema table get the deduced behaviour (maps merge, lists replace); refusing CRDs with
+ * 415 is the server's job (see merge_kind_is_builtin).
  */
 int merge_patch_strategic(cJSON **out, const struct merge_kind *k, const cJSON *target,
 			  const cJSON *patch, struct merge_err *e);
