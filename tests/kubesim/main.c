@@ -18,8 +18,8 @@
 #include "server.h"
 #include "store_priv.h"
 
-extern int controllers_start(struct store *st) __attribute__((weak));
-extern void controllers_stop(void) __attribute__((weak));
+/* Strong references: a weak one would not pull controllers.o out of libkubesim.a. */
+#include "controllers.h"
 
 struct flags {
 	const char *listen;
@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kubesim: %s\n", err);
 		goto out;
 	}
-	if (controllers_start && controllers_start(st) < 0) {
+	if (controllers_start(st) < 0) {
 		fprintf(stderr, "kubesim: controllers failed to start\n");
 		goto out;
 	}
@@ -304,8 +304,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	server_stop(srv);
-	if (controllers_stop)
-		controllers_stop();
+	controllers_stop();
 	if (fl.state && st && rc == 0 && store_save(st, fl.state, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kubesim: save state: %s\n", err);
 		rc = 1;
