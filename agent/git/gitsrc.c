@@ -1,0 +1,266 @@
+/*
+ * gitsrc: the bare cache of one remote and ref resolution. The steady state of a
+ * GitOps agent is "nothing changed", so resolve asks the remote for its refs (one
+ * ls-remote) and fetches only when the wanted commit is not in the cache yet.
+ * URLs may carry credentials: messages only ever show safe_url.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gitsrc_int.h"
+
+char *url_strip_userinfo(const char *url)
+{
+	const char *scheme = strstr(url, "://"), *host, *at, *slash;
+
+	if (!scheme)
+		return strdup(url);
+	host = scheme + 3;
+	slash = host + strcspn(host, "/");
+	at = memchr(host, '@', (size_t)(slash - host));
+	if (!at)
+		return strdup(url);
+	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
+}
+
+/* "user@host:path" (scp-like ssh) rather than a local path? */
+static bool is_scp_like(const char *url)
+{
+	size_t colon = strcspn(url, ":"), slash = strcspn(url, "/");
+
+	return !strstr(url, "://") && url[colon] && colon < slash && colon > 0 && url[0] != '.';
+}
+
+bool url_ssh_host(const char *url, char *host, size_t hostlen, int *port)
+{
+	const char *p, *end;
+
+	*port = 22;
+	if (is_scp_like(url)) {
+		p = strchr(url, '@');
+		p = p && p < strchr(url, ':') ? p + 1 : url;
+		end = strchr(p, ':');
+	} else if (strncmp(url, "ssh://", 6) == 0 || strncmp(url, "git+ssh://", 10) == 0 ||
+		   strncmp(url, "ssh+git://", 10) == 0) {
+		p = strstr(url, "://") + 3;
+		end = p + strcspn(p, "/");
+		const char *at = memchr(p, '@', (size_t)(end - p));
+		if (at)
+			p = at + 1;
+		if (*p == '[') {
+			const char *close = memchr(p, ']', (size_t)(end - p));
+			if (!close)
+				return false;
+			if (close[1] == ':')
+				*port = atoi(close + 2);
+			snprintf(host, hostlen, "%.*s", (int)(close - p - 1), p + 1);
+			return true;
+		}
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		if (colon) {
+			*port = atoi(colon + 1);
+			end = colon;
+		}
+	} else {
+		return false;
+	}
+	snprintf(host, hostlen, "%.*s", (int)(end - p), p);
+	return true;
+}
+
+/* Removes "user:secret@" from every URL inside a libgit2 message. */
+static void scrub(char *msg)
+{
+	char *p = msg;
+
+	while ((p = strstr(p, "://")) != NULL) {
+		char *host = p + 3;
+		size_t span = strcspn(host, "/ \t'\"");
+		char *at = memchr(host, '@', span);
+		if (at)
+			memmove(host, at + 1, strlen(at + 1) + 1);
+		p = host;
+	}
+}
+
+const char *gitsrc_lasterr(void)
+{
+	const git_error *ge = git_error_last();
+
+	return ge && ge->message ? ge->message : "unknown error";
+}
+
+int gitsrc_error(struct gitsrc *g, struct err *e, int code, const char *what)
+{
+	const git_error *ge = git_error_last();
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s",
+		 g->cb_msg[0] ? g->cb_msg : ge && ge->message ? ge->message : "unknown error");
+	scrub(msg);
+	return err_set(e, code, "%s: %s", what, msg);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
+		return -1;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static char *default_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg)
+		return xasprintf("%s/tether", xdg);
+	return xasprintf("%s/.cache/tether", home && *home ? home : "/tmp");
+}
+
+/* Local paths are made absolute: the cache must not depend on the working directory. */
+static char *normalise_url(const char *url)
+{
+	char abs[PATH_MAX];
+
+	if (strstr(url, "://") || is_scp_like(url))
+		return strdup(url);
+	if (realpath(url, abs))
+		return strdup(abs);
+	return strdup(url);
+}
+
+static int copy_opts(struct gitsrc *g, const struct gitsrc_opts *o)
+{
+	g->username = xstrdup(o->username);
+	g->token_env = xstrdup(o->token_env);
+	g->token_file = xstrdup(o->token_file);
+	g->ssh_key = xstrdup(o->ssh_key);
+	g->known_hosts = xstrdup(o->known_hosts);
+	g->insecure = o->insecure_skip_tls_verify;
+	g->url = normalise_url(o->url);
+	g->safe_url = g->url ? url_strip_userinfo(g->url) : NULL;
+	if ((o->username && !g->username) || (o->token_env && !g->token_env) ||
+	    (o->token_file && !g->token_file) || (o->ssh_key && !g->ssh_key) ||
+	    (o->known_hosts && !g->known_hosts) || !g->url || !g->safe_url)
+		return TE_NOMEM;
+	return 0;
+}
+
+/*
+ * The cache records its remote as "origin" for people who look inside, but the code
+ * works with anonymous remotes: git_remote_lookup leaks in libgit2 1.5 (the regex
+ * match data of its config lookups), and the URL is ours anyway.
+ */
+static int open_cache(struct gitsrc *g, struct err *e)
+{
+	git_config *cfg = NULL;
+	git_buf cur = {0};
+	int rc;
+
+	if (git_repository_open_bare(&g->repo, g->path) < 0 &&
+	    git_repository_init(&g->repo, g->path, 1) < 0)
+		return gitsrc_error(g, e, TE_FAIL, "open cache");
+	rc = git_repository_config(&cfg, g->repo);
+	if (rc == 0 && (git_config_get_string_buf(&cur, cfg, "remote.origin.url") < 0 ||
+			strcmp(cur.ptr, g->url) != 0))
+		rc = git_config_set_string(cfg, "remote.origin.url", g->url);
+	git_buf_dispose(&cur);
+	git_config_free(cfg);
+	if (rc < 0)
+		return gitsrc_error(g, e, TE_FAIL, "open cache");
+	return 0;
+}
+
+int gitsrc_remote(struct gitsrc *g, git_remote **out, struct err *e)
+{
+	git_remote_create_options o;
+
+	/* url.*.insteadOf is skipped: its lookup is what leaks, and an agent's URL should
+	 * mean what it says regardless of the user's ~/.gitconfig. */
+	git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	o.repository = g->repo;
+	o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(out, g->url, &o) < 0)
+		return gitsrc_error(g, e, TE_FAIL, "remote");
+	return 0;
+}
+
+int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o, struct err *e)
+{
+	struct gitsrc *g;
+	char *dir = NULL, hex[65];
+	int rc;
+
+	*out = NULL;
+	if (!o->url || !*o->url)
+		return err_set(e, TE_INPUT, "no Git URL");
+	if (!(g = calloc(1, sizeof(*g))))
+		return err_set(e, TE_NOMEM, "out of memory");
+	git_libgit2_init();
+	if (copy_opts(g, o) < 0) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
+	}
+	dir = o->cache_dir ? strdup(o->cache_dir) : default_cache_dir();
+	if (!dir || mkdir_p(dir) < 0) {
+		rc = err_set(e, TE_FAIL, "cache directory %s: %s", dir ? dir : "?", strerror(errno));
+		goto out;
+	}
+	/* The cache is named after the URL, credentials included, so two users of the
+	 * same repository with different tokens do not share (or see) each other's. */
+	sha256_hex(g->url, strlen(g->url), hex);
+	g->path = xasprintf("%s/%.32s.git", dir, hex);
+	if (!g->path) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = open_cache(g, e)) < 0)
+		goto out;
+	*out = g;
+	g = NULL;
+out:
+	free(dir);
+	gitsrc_free(g);
+	return rc;
+}
+
+void gitsrc_free(struct gitsrc *g)
+{
+	if (!g)
+		return;
+	git_repository_free(g->repo);
+	free(g->url);
+	free(g->safe_url);
+	free(g->path);
+	free(g->username);
+	free(g->token_env);
+	free(g->token_file);
+	free(g->ssh_key);
+	free(g->known_hosts);
+	free(g);
+	git_libgit2_shutdown();
+}
+
+unsigned gitsrc_fetch_count(const struct gitsrc *g)
+{
+	return g->fetches;
+}
+
+const char *gitsrc_cache_path(const struct gitsrc *g)
+{
+	return g->path;
+}

@@ -1,0 +1,166 @@
+/*
+ * tree: a commit's tree as a vfs, read straight from the object database (no
+ * checkout). Symlinks are reported as links for vfs_resolve to judge; submodules
+ * are invisible because their content is not in this repository.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gitsrc_int.h"
+
+struct tree_ctx {
+	git_repository *repo; /* borrowed from the gitsrc */
+	git_tree *tree;
+};
+
+static enum vfs_type mode_type(git_filemode_t mode)
+{
+	switch (mode) {
+	case GIT_FILEMODE_TREE:
+		return VFS_DIR;
+	case GIT_FILEMODE_BLOB:
+	case GIT_FILEMODE_BLOB_EXECUTABLE:
+		return VFS_FILE;
+	case GIT_FILEMODE_LINK:
+		return VFS_LINK;
+	default:
+		return VFS_NONE; /* submodules */
+	}
+}
+
+static int tree_lstat(void *ctx, const char *path, enum vfs_type *type, struct err *e)
+{
+	struct tree_ctx *t = ctx;
+	git_tree_entry *entry = NULL;
+	int rc;
+
+	if (!path[0]) {
+		*type = VFS_DIR;
+		return 0;
+	}
+	rc = git_tree_entry_bypath(&entry, t->tree, path);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		*type = VFS_NONE;
+		return 0;
+	}
+	if (rc < 0)
+		return err_set(e, TE_FAIL, "%s: %s", path, gitsrc_lasterr());
+	*type = mode_type(git_tree_entry_filemode(entry));
+	git_tree_entry_free(entry);
+	return 0;
+}
+
+static int blob_of(struct tree_ctx *t, const char *path, git_blob **blob, struct err *e)
+{
+	git_tree_entry *entry = NULL;
+	int rc;
+
+	rc = git_tree_entry_bypath(&entry, t->tree, path);
+	if (rc == GIT_ENOTFOUND)
+		return err_set(e, TE_NOTFOUND, "%s: no such file", path);
+	if (rc == 0 && git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+		git_tree_entry_free(entry);
+		return err_set(e, TE_INPUT, "%s: not a file", path);
+	}
+	if (rc == 0)
+		rc = git_blob_lookup(blob, t->repo, git_tree_entry_id(entry));
+	git_tree_entry_free(entry);
+	if (rc < 0)
+		return err_set(e, TE_FAIL, "%s: %s", path, gitsrc_lasterr());
+	return 0;
+}
+
+static int tree_read(void *ctx, const char *path, size_t max, struct buf *out, struct err *e)
+{
+	git_blob *blob = NULL;
+	git_object_size_t size;
+	int rc;
+
+	if ((rc = blob_of(ctx, path, &blob, e)) < 0)
+		return rc;
+	size = git_blob_rawsize(blob);
+	if (size > max)
+		rc = err_set(e, TE_INPUT, "%s: larger than %zu bytes", path, max);
+	else if (buf_append(out, git_blob_rawcontent(blob), (size_t)size) < 0)
+		rc = err_set(e, TE_NOMEM, "%s: out of memory", path);
+	git_blob_free(blob);
+	return rc;
+}
+
+static int tree_readlink(void *ctx, const char *path, struct buf *out, struct err *e)
+{
+	return tree_read(ctx, path, 4096, out, e);
+}
+
+static int tree_list(void *ctx, const char *dir, struct strlist *names, struct err *e)
+{
+	struct tree_ctx *t = ctx;
+	git_tree_entry *entry = NULL;
+	git_tree *sub = NULL;
+	const git_tree *tree = t->tree;
+	int rc = 0;
+
+	if (dir[0]) {
+		if (git_tree_entry_bypath(&entry, t->tree, dir) < 0 ||
+		    git_tree_entry_type(entry) != GIT_OBJECT_TREE ||
+		    git_tree_lookup(&sub, t->repo, git_tree_entry_id(entry)) < 0) {
+			git_tree_entry_free(entry);
+			git_error_clear();
+			return err_set(e, TE_NOTFOUND, "%s: no such directory", dir);
+		}
+		tree = sub;
+	}
+	for (size_t i = 0; rc == 0 && i < git_tree_entrycount(tree); i++)
+		if (strlist_add(names, git_tree_entry_name(git_tree_entry_byindex(tree, i))) < 0)
+			rc = err_set(e, TE_NOMEM, "out of memory");
+	git_tree_free(sub);
+	git_tree_entry_free(entry);
+	return rc;
+}
+
+static void tree_free(void *ctx)
+{
+	struct tree_ctx *t = ctx;
+
+	if (!t)
+		return;
+	git_tree_free(t->tree);
+	free(t);
+}
+
+static const struct vfs_ops tree_ops = {
+	.lstat = tree_lstat,
+	.read = tree_read,
+	.readlink = tree_readlink,
+	.list = tree_list,
+	.free = tree_free,
+};
+
+int gitsrc_tree(struct gitsrc *g, const char *sha, struct vfs **out, struct err *e)
+{
+	struct tree_ctx *t;
+	git_commit *commit = NULL;
+	git_oid oid;
+	int rc;
+
+	*out = NULL;
+	if (git_oid_fromstr(&oid, sha) < 0 || git_commit_lookup(&commit, g->repo, &oid) < 0) {
+		git_error_clear();
+		return err_set(e, TE_NOTFOUND, "commit %s not in the cache", sha);
+	}
+	if (!(t = calloc(1, sizeof(*t)))) {
+		git_commit_free(commit);
+		return err_set(e, TE_NOMEM, "out of memory");
+	}
+	t->repo = g->repo;
+	rc = git_commit_tree(&t->tree, commit);
+	git_commit_free(commit);
+	if (rc < 0) {
+		tree_free(t);
+		return gitsrc_error(g, e, TE_FAIL, "read tree");
+	}
+	if (!(*out = vfs_new(&tree_ops, t)))
+		return err_set(e, TE_NOMEM, "out of memory");
+	return 0;
+}
