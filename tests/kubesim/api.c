@@ -95,8 +95,16 @@ cJSON *api_parse_body(struct req *r, struct kstatus *e)
 {
 	cJSON *b;
 
+	const char *ct = req_header(r, "Content-Type");
+
 	if (!r->body.len) {
 		kstatus_set(e, 400, "BadRequest", "the body of the request was empty");
+		return NULL;
+	}
+	if (ct && strstr(ct, "protobuf")) {
+		kstatus_set(e, 415, "UnsupportedMediaType",
+			    "the body of the request was in an unknown format - accepted media "
+			    "types include: application/json, application/yaml");
 		return NULL;
 	}
 	b = cJSON_ParseWithLength(r->body.data, r->body.len);
@@ -417,7 +425,8 @@ static enum MHD_Result delete_success(struct req *r, struct route *ro, const cJS
 	cJSON_AddStringToObject(s, "status", "Success");
 	d = cJSON_AddObjectToObject(s, "details");
 	cJSON_AddStringToObject(d, "name", ro->name);
-	cJSON_AddStringToObject(d, "group", ro->rt->group);
+	if (*ro->rt->group)
+		cJSON_AddStringToObject(d, "group", ro->rt->group);
 	cJSON_AddStringToObject(d, "kind", ro->rt->resource);
 	if (uid)
 		cJSON_AddStringToObject(d, "uid", uid);
