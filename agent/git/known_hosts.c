@@ -4,7 +4,6 @@
  * there is nobody to answer "are you sure you want to continue connecting?".
  */
 #include <ctype.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +59,24 @@ static bool hashed_match(const char *pattern, const char *name)
 	return gotlen == 20 && memcmp(got, want, 20) == 0;
 }
 
+/* OpenSSH's match_pattern: only '*' and '?' are special ("[host]:port" is literal). */
+static bool glob_match(const char *p, const char *s)
+{
+	for (; *p; p++, s++) {
+		if (*p == '*') {
+			for (const char *t = s;; t++) {
+				if (glob_match(p + 1, t))
+					return true;
+				if (!*t)
+					return false;
+			}
+		}
+		if (!*s || (*p != '?' && *p != *s))
+			return false;
+	}
+	return *s == '\0';
+}
+
 /* One comma-separated host list; a matching negated pattern vetoes the line. */
 static bool hosts_match(char *list, const char *name)
 {
@@ -77,7 +94,7 @@ static bool hosts_match(char *list, const char *name)
 		} else {
 			for (char *c = pat; *c; c++)
 				*c = (char)tolower((unsigned char)*c);
-			m = fnmatch(pat, name, FNM_NOESCAPE) == 0;
+			m = glob_match(pat, name);
 		}
 		if (m && neg)
 			return false;
