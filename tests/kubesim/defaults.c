@@ -113,8 +113,7 @@ static void defaults_container(cJSON *c)
 	def_str(c, "terminationMessagePolicy", "File");
 	if (cJSON_IsString(image))
 		def_str(c, "imagePullPolicy", pull_policy(image->valuestring));
-	cJSON_ArrayForEach(p, obj_get(c, "ports"))
-		def_str(p, "protocol", "TCP");
+	cJSON_ArrayForEach(p, obj_get(c, "ports")) def_str(p, "protocol", "TCP");
 	obj_ensure(c, "resources");
 	defaults_env(obj_get(c, "env"));
 	defaults_probe(obj_get(c, "livenessProbe"));
@@ -124,16 +123,39 @@ static void defaults_container(cJSON *c)
 
 static void defaults_volume(cJSON *v)
 {
-	static const char *const modes[] = { "configMap", "secret", "projected", "downwardAPI",
-					     NULL };
-	static const char *const sources[] = {
-		"hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo",
-		"secret", "nfs", "iscsi", "glusterfs", "persistentVolumeClaim", "rbd",
-		"flexVolume", "cinder", "cephfs", "flocker", "downwardAPI", "fc", "azureFile",
-		"configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
-		"projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
-		NULL
-	};
+	static const char *const modes[] = {"configMap", "secret", "projected", "downwardAPI",
+					    NULL};
+	static const char *const sources[] = {"hostPath",
+					      "emptyDir",
+					      "gcePersistentDisk",
+					      "awsElasticBlockStore",
+					      "gitRepo",
+					      "secret",
+					      "nfs",
+					      "iscsi",
+					      "glusterfs",
+					      "persistentVolumeClaim",
+					      "rbd",
+					      "flexVolume",
+					      "cinder",
+					      "cephfs",
+					      "flocker",
+					      "downwardAPI",
+					      "fc",
+					      "azureFile",
+					      "configMap",
+					      "vsphereVolume",
+					      "quobyte",
+					      "azureDisk",
+					      "photonPersistentDisk",
+					      "projected",
+					      "portworxVolume",
+					      "scaleIO",
+					      "storageos",
+					      "csi",
+					      "ephemeral",
+					      "image",
+					      NULL};
 	bool any = false;
 	size_t i;
 
@@ -152,7 +174,7 @@ static void defaults_volume(cJSON *v)
 
 void merge_defaults_podspec(cJSON *spec)
 {
-	static const char *const lists[] = { "initContainers", "containers", NULL };
+	static const char *const lists[] = {"initContainers", "containers", NULL};
 	cJSON *c;
 	size_t i;
 
@@ -164,18 +186,17 @@ void merge_defaults_podspec(cJSON *spec)
 	def_str(spec, "schedulerName", "default-scheduler");
 	obj_ensure(spec, "securityContext");
 	for (i = 0; lists[i]; i++)
-		cJSON_ArrayForEach(c, obj_get(spec, lists[i]))
-			defaults_container(c);
+		cJSON_ArrayForEach(c, obj_get(spec, lists[i])) defaults_container(c);
 	cJSON_ArrayForEach(c, obj_get(spec, "ephemeralContainers"))
 	{
 		def_str(c, "terminationMessagePath", "/dev/termination-log");
 		def_str(c, "terminationMessagePolicy", "File");
 		if (cJSON_IsString(obj_get(c, "image")))
-			def_str(c, "imagePullPolicy", pull_policy(obj_get(c, "image")->valuestring));
+			def_str(c, "imagePullPolicy",
+				pull_policy(obj_get(c, "image")->valuestring));
 		obj_ensure(c, "resources");
 	}
-	cJSON_ArrayForEach(c, obj_get(spec, "volumes"))
-		defaults_volume(c);
+	cJSON_ArrayForEach(c, obj_get(spec, "volumes")) defaults_volume(c);
 }
 
 static void defaults_template(cJSON *spec)
@@ -283,9 +304,8 @@ static void defaults_pod(cJSON *obj)
 		if (!cJSON_IsObject(lim) || !lim->child)
 			continue;
 		req = obj_ensure(res, "requests");
-		cJSON_ArrayForEach(q, lim)
-			if (missing(req, q->string))
-				cJSON_AddItemToObject(req, q->string, cJSON_Duplicate(q, true));
+		cJSON_ArrayForEach(q, lim) if (missing(req, q->string))
+		    cJSON_AddItemToObject(req, q->string, cJSON_Duplicate(q, true));
 	}
 }
 

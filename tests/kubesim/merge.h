@@ -41,18 +41,18 @@ struct merge_kind {
  * "details":{"causes":[{"message":cause}]}.
  */
 struct merge_err {
-	int status;       /* HTTP status: 400, 409, 415, 422 or 500 */
+	int status;	  /* HTTP status: 400, 409, 415, 422 or 500 */
 	char reason[32];  /* "BadRequest", "Conflict", "Invalid", "UnsupportedMediaType", ... */
-	char msg[1024];   /* Status.message */
+	char msg[1024];	  /* Status.message */
 	char cause[1024]; /* optional details.causes[0].message ("" when none) */
 };
 
 /* Return codes (negative on failure; merge_err filled in). */
 enum {
 	MERGE_OK = 0,
-	MERGE_EINVAL = -1,   /* bad request body / patch (status 400, 415 or 422) */
+	MERGE_EINVAL = -1,    /* bad request body / patch (status 400, 415 or 422) */
 	MERGE_ECONFLICT = -2, /* apply conflicts (status 409); see struct merge_conflicts */
-	MERGE_ENOMEM = -3,   /* allocation failed (status 500) */
+	MERGE_ENOMEM = -3,    /* allocation failed (status 500) */
 };
 
 /* One apply conflict: the other manager (rendered as in the message) and the path. */

@@ -95,7 +95,7 @@ static cJSON *without_managed(const cJSON *obj)
 static void keep_old_timestamps(const cJSON *old, cJSON *obj)
 {
 	const cJSON *om = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(old, "metadata"), "managedFields");
+	    cJSON_GetObjectItemCaseSensitive(old, "metadata"), "managedFields");
 	cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
 
 	if (!old || !om || !md || merge_objects_differ(old, obj))
@@ -157,7 +157,7 @@ static size_t find_conflicts(const struct mf_list *l, int self, const cJSON *cha
 	size_t i, found = 0;
 
 	for (i = 0; i < l->n; i++) {
-		struct conflict_ctx ctx = { out, NULL, 0 };
+		struct conflict_ctx ctx = {out, NULL, 0};
 		cJSON *both;
 		char *who;
 
@@ -256,7 +256,8 @@ static void sort_conflicts(struct merge_conflicts *c)
 	size_t i, j;
 
 	for (i = 1; i < c->n; i++)
-		for (j = i; j > 0 && strcmp(c->items[j - 1].manager, c->items[j].manager) > 0; j--) {
+		for (j = i; j > 0 && strcmp(c->items[j - 1].manager, c->items[j].manager) > 0;
+		     j--) {
 			struct merge_conflict t = c->items[j];
 			c->items[j] = c->items[j - 1];
 			c->items[j - 1] = t;
@@ -280,7 +281,7 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 		const char *subresource, const char *now, struct merge_err *e)
 {
 	const struct schema_node *root = root_of(k);
-	struct apply_state st = { .self = -1 };
+	struct apply_state st = {.self = -1};
 	char apiv[256];
 	bool changed_obj;
 	int rc;
@@ -354,7 +355,7 @@ static void base_managed(struct mf_list *l, const cJSON *obj, const cJSON *old,
 			 const char *subresource)
 {
 	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "managedFields");
+	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "managedFields");
 
 	if (subresource && subresource[0]) {
 		mf_decode(l, old);
@@ -373,7 +374,7 @@ int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old
 			const char *manager, const char *subresource, const char *now,
 			struct merge_err *e)
 {
-	struct apply_state st = { .self = -1 };
+	struct apply_state st = {.self = -1};
 	char apiv[256];
 	cJSON *base = NULL;
 	int rc = 0, self;

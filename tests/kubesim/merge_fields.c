@@ -458,7 +458,8 @@ static void compare_map(const cJSON *o, const cJSON *nv, const struct schema_nod
 static void compare_list(const cJSON *o, const cJSON *nv, const struct schema_node *n,
 			 cJSON *changed, cJSON *removed)
 {
-	const struct schema_node *it = n->kind == SCHEMA_MAP_LIST ? schema_item(n) : schema_deduced();
+	const struct schema_node *it =
+	    n->kind == SCHEMA_MAP_LIST ? schema_item(n) : schema_deduced();
 	const cJSON *c;
 
 	for (c = nv->child; c; c = c->next) {
@@ -529,8 +530,9 @@ void fs_remove_from(cJSON *obj, const struct schema_node *n, const cJSON *s)
 		if (!sc)
 			continue;
 		remove_child(obj, c,
-			     shape == FS_MAP ? schema_child(n, c->string)
-			     : shape == FS_MAP_LIST ? schema_item(n) : schema_deduced(),
+			     shape == FS_MAP	    ? schema_child(n, c->string)
+			     : shape == FS_MAP_LIST ? schema_item(n)
+						    : schema_deduced(),
 			     sc);
 	}
 }

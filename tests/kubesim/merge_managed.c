@@ -164,7 +164,8 @@ static int entry_cmp(const void *pa, const void *pb)
 		return r;
 	if ((r = strcmp(p->manager, q->manager)))
 		return r;
-	if ((r = strcmp(p->api_version ? p->api_version : "", q->api_version ? q->api_version : "")))
+	if ((r = strcmp(p->api_version ? p->api_version : "",
+			q->api_version ? q->api_version : "")))
 		return r;
 	return strcmp(p->subresource ? p->subresource : "", q->subresource ? q->subresource : "");
 }
@@ -250,12 +251,23 @@ char *mf_print_manager(const struct mf_entry *e)
 /* Kinds whose main-resource writes reset status (they have a /status subresource). */
 static bool has_status(const struct merge_kind *k)
 {
-	static const char *const kinds[] = { "Deployment", "ReplicaSet", "StatefulSet",
-					     "DaemonSet", "Job", "CronJob", "Pod", "Service",
-					     "Namespace", "PersistentVolumeClaim",
-					     "ReplicationController", "HorizontalPodAutoscaler",
-					     "PodDisruptionBudget", "Ingress", "ResourceQuota",
-					     "CustomResourceDefinition", NULL };
+	static const char *const kinds[] = {"Deployment",
+					    "ReplicaSet",
+					    "StatefulSet",
+					    "DaemonSet",
+					    "Job",
+					    "CronJob",
+					    "Pod",
+					    "Service",
+					    "Namespace",
+					    "PersistentVolumeClaim",
+					    "ReplicationController",
+					    "HorizontalPodAutoscaler",
+					    "PodDisruptionBudget",
+					    "Ingress",
+					    "ResourceQuota",
+					    "CustomResourceDefinition",
+					    NULL};
 	size_t i;
 
 	for (i = 0; k && k->kind && kinds[i]; i++)
@@ -266,27 +278,26 @@ static bool has_status(const struct merge_kind *k)
 
 void fs_strip(cJSON *s, const struct merge_kind *k, const char *subresource)
 {
-	static const char *const meta[] = { "f:name", "f:namespace", "f:creationTimestamp",
-					    "f:selfLink", "f:uid", "f:clusterName",
-					    "f:generation", "f:managedFields",
-					    "f:resourceVersion", NULL };
-	const char *p[3] = { "f:metadata", NULL, NULL };
+	static const char *const meta[] = {
+	    "f:name",	     "f:namespace",  "f:creationTimestamp", "f:selfLink",	 "f:uid",
+	    "f:clusterName", "f:generation", "f:managedFields",	    "f:resourceVersion", NULL};
+	const char *p[3] = {"f:metadata", NULL, NULL};
 	size_t i;
 
-	fs_remove_path(s, (const char *const[]){ "f:apiVersion", NULL }, true);
-	fs_remove_path(s, (const char *const[]){ "f:kind", NULL }, true);
+	fs_remove_path(s, (const char *const[]){"f:apiVersion", NULL}, true);
+	fs_remove_path(s, (const char *const[]){"f:kind", NULL}, true);
 	fs_remove_path(s, p, false);
 	for (i = 0; meta[i]; i++) {
 		p[1] = meta[i];
 		fs_remove_path(s, p, true);
 	}
 	if (subresource && !strcmp(subresource, "status")) {
-		fs_remove_path(s, (const char *const[]){ "f:spec", NULL }, true);
+		fs_remove_path(s, (const char *const[]){"f:spec", NULL}, true);
 		if (k && k->kind && !strcmp(k->kind, "Deployment"))
-			fs_remove_path(s, (const char *const[]){ "f:metadata", "f:labels", NULL },
+			fs_remove_path(s, (const char *const[]){"f:metadata", "f:labels", NULL},
 				       true);
 	} else if ((!subresource || !subresource[0]) && has_status(k)) {
-		fs_remove_path(s, (const char *const[]){ "f:status", NULL }, true);
+		fs_remove_path(s, (const char *const[]){"f:status", NULL}, true);
 	}
 }
 
@@ -298,19 +309,19 @@ cJSON *mf_skeleton(const struct merge_kind *k)
 		const char *kind;
 		const char *json;
 	} sk[] = {
-		{ "Deployment", "{\"spec\":{" TEMPLATE ",\"strategy\":{}},\"status\":{}}" },
-		{ "ReplicaSet", "{\"spec\":{" TEMPLATE "},\"status\":{\"replicas\":0}}" },
-		{ "StatefulSet",
-		  "{\"spec\":{" TEMPLATE ",\"updateStrategy\":{}},\"status\":{\"replicas\":0}}" },
-		{ "DaemonSet", "{\"spec\":{" TEMPLATE ",\"updateStrategy\":{}},\"status\":{}}" },
-		{ "Job", "{\"spec\":{" TEMPLATE "},\"status\":{}}" },
-		{ "CronJob", "{\"spec\":{\"jobTemplate\":{\"metadata\":{},\"spec\":{" TEMPLATE
-			     "}}},\"status\":{}}" },
-		{ "Pod", "{\"spec\":{\"containers\":[]},\"status\":{}}" },
-		{ "PodTemplate", "{\"template\":{\"metadata\":{},\"spec\":{\"containers\":[]}}}" },
-		{ "Service", "{\"spec\":{},\"status\":{\"loadBalancer\":{}}}" },
-		{ "Namespace", "{\"spec\":{},\"status\":{}}" },
-		{ "Lease", "{\"spec\":{}}" },
+	    {"Deployment", "{\"spec\":{" TEMPLATE ",\"strategy\":{}},\"status\":{}}"},
+	    {"ReplicaSet", "{\"spec\":{" TEMPLATE "},\"status\":{\"replicas\":0}}"},
+	    {"StatefulSet",
+	     "{\"spec\":{" TEMPLATE ",\"updateStrategy\":{}},\"status\":{\"replicas\":0}}"},
+	    {"DaemonSet", "{\"spec\":{" TEMPLATE ",\"updateStrategy\":{}},\"status\":{}}"},
+	    {"Job", "{\"spec\":{" TEMPLATE "},\"status\":{}}"},
+	    {"CronJob", "{\"spec\":{\"jobTemplate\":{\"metadata\":{},\"spec\":{" TEMPLATE
+			"}}},\"status\":{}}"},
+	    {"Pod", "{\"spec\":{\"containers\":[]},\"status\":{}}"},
+	    {"PodTemplate", "{\"template\":{\"metadata\":{},\"spec\":{\"containers\":[]}}}"},
+	    {"Service", "{\"spec\":{},\"status\":{\"loadBalancer\":{}}}"},
+	    {"Namespace", "{\"spec\":{},\"status\":{}}"},
+	    {"Lease", "{\"spec\":{}}"},
 	};
 	size_t i;
 

@@ -89,7 +89,8 @@ static int ptr_parse(struct ptr *p, const char *s)
 		}
 		p->tok = v;
 		for (i = 0; i < len; i++) {
-			if (c[1 + i] == '~' && i + 1 < len && (c[2 + i] == '0' || c[2 + i] == '1')) {
+			if (c[1 + i] == '~' && i + 1 < len &&
+			    (c[2 + i] == '0' || c[2 + i] == '1')) {
 				t[j++] = c[2 + i] == '0' ? '~' : '/';
 				i++;
 			} else {
@@ -211,7 +212,7 @@ static int apply_op(cJSON **doc, const cJSON *op)
 {
 	const char *kind = op_str(op, "op"), *path = op_str(op, "path"), *from = op_str(op, "from");
 	const cJSON *val = cJSON_GetObjectItemCaseSensitive(op, "value");
-	struct ptr p = { 0 }, f = { 0 };
+	struct ptr p = {0}, f = {0};
 	cJSON *v = NULL, *cur, *parent;
 	int rc = -1;
 
@@ -234,12 +235,14 @@ static int apply_op(cJSON **doc, const cJSON *op)
 		if (cJSON_IsArray(parent))
 			rc = cJSON_ReplaceItemViaPointer(parent, cur, v) ? 0 : -1;
 		else if (parent)
-			rc = cJSON_ReplaceItemInObjectCaseSensitive(parent, p.tok[p.n - 1], v) ? 0 : -1;
+			rc = cJSON_ReplaceItemInObjectCaseSensitive(parent, p.tok[p.n - 1], v) ? 0
+											       : -1;
 		else
 			rc = op_add(doc, &p, v);
 	} else if (!strcmp(kind, "test")) {
 		cur = resolve(*doc, &p, p.n);
-		rc = (cur && merge_equal(cur, val)) || (!cur && (!val || cJSON_IsNull(val))) ? 0 : -1;
+		rc = (cur && merge_equal(cur, val)) || (!cur && (!val || cJSON_IsNull(val))) ? 0
+											     : -1;
 		goto out;
 	} else if (!strcmp(kind, "move") || !strcmp(kind, "copy")) {
 		if (!from || ptr_parse(&f, from) < 0 || !(cur = resolve(*doc, &f, f.n)))
@@ -261,16 +264,16 @@ out:
 	return rc;
 }
 
-int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch,
-			  struct merge_err *e)
+int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch, struct merge_err *e)
 {
 	const cJSON *op;
 	cJSON *doc;
 
 	*out = NULL;
 	if (!cJSON_IsArray(patch)) {
-		const char *what = cJSON_IsObject(patch) ? "object" : cJSON_IsString(patch) ? "string"
-								   : "value";
+		const char *what = cJSON_IsObject(patch)   ? "object"
+				   : cJSON_IsString(patch) ? "string"
+							   : "value";
 		return merge_fail(e, 400, "BadRequest",
 				  "json: cannot unmarshal %s into Go value of type jsonpatch.Patch",
 				  what);

@@ -35,7 +35,7 @@ static cJSON *clean(const cJSON *v, const struct schema_node *n)
 		return out;
 	for (c = out->child; c; c = next) {
 		const struct schema_node *cn =
-			cJSON_IsObject(out) ? schema_child(n, c->string) : schema_item(n);
+		    cJSON_IsObject(out) ? schema_child(n, c->string) : schema_item(n);
 		cJSON *cc;
 
 		next = c->next;
@@ -144,8 +144,7 @@ static int smp_list(cJSON *orig, const cJSON *patch, const struct schema_node *n
 	{
 		const cJSON *c;
 		bool found = false;
-		cJSON_ArrayForEach(c, orig)
-			found = found || merge_equal(c, p);
+		cJSON_ArrayForEach(c, orig) found = found || merge_equal(c, p);
 		if (!found)
 			cJSON_AddItemToArray(orig, cJSON_Duplicate(p, true));
 	}
@@ -161,8 +160,8 @@ static void retain_keys(cJSON *orig, const cJSON *keys)
 		bool keep = false;
 
 		next = c->next;
-		cJSON_ArrayForEach(k, keys)
-			keep = keep || (cJSON_IsString(k) && !strcmp(k->valuestring, c->string));
+		cJSON_ArrayForEach(k, keys) keep =
+		    keep || (cJSON_IsString(k) && !strcmp(k->valuestring, c->string));
 		if (!keep)
 			cJSON_Delete(cJSON_DetachItemViaPointer(orig, c));
 	}
@@ -179,8 +178,7 @@ static void delete_from_primitive(cJSON *orig, const char *field, const cJSON *v
 		bool del = false;
 
 		next = c->next;
-		cJSON_ArrayForEach(v, vals)
-			del = del || merge_equal(c, v);
+		cJSON_ArrayForEach(v, vals) del = del || merge_equal(c, v);
 		if (del)
 			cJSON_Delete(cJSON_DetachItemViaPointer(list, c));
 	}
@@ -233,8 +231,7 @@ static int map_directives(cJSON *orig, const cJSON *patch, struct merge_err *e)
 	return 0;
 }
 
-static int smp_field(cJSON *orig, const cJSON *p, const struct schema_node *cn,
-		     struct merge_err *e)
+static int smp_field(cJSON *orig, const cJSON *p, const struct schema_node *cn, struct merge_err *e)
 {
 	cJSON *o = cJSON_GetObjectItemCaseSensitive(orig, p->string);
 

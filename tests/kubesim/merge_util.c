@@ -63,8 +63,7 @@ static cJSON *comparable(const cJSON *obj)
 	cJSON *mf = cJSON_GetObjectItemCaseSensitive(md, "managedFields"), *e;
 
 	cJSON_DeleteItemFromObjectCaseSensitive(md, "resourceVersion");
-	cJSON_ArrayForEach(e, mf)
-		cJSON_DeleteItemFromObjectCaseSensitive(e, "time");
+	cJSON_ArrayForEach(e, mf) cJSON_DeleteItemFromObjectCaseSensitive(e, "time");
 	return c;
 }
 

@@ -12,10 +12,10 @@
 
 enum schema_kind {
 	SCHEMA_DEDUCED = 0, /* object -> granular map, array -> atomic, scalar -> leaf */
-	SCHEMA_STRUCT,      /* granular object with some known fields */
-	SCHEMA_ATOMIC,      /* owned and replaced as a whole */
+	SCHEMA_STRUCT,	    /* granular object with some known fields */
+	SCHEMA_ATOMIC,	    /* owned and replaced as a whole */
 	SCHEMA_MAP_LIST,    /* associative list keyed by keys[] */
-	SCHEMA_SET,         /* list of unique scalars */
+	SCHEMA_SET,	    /* list of unique scalars */
 };
 
 struct schema_field;
@@ -23,10 +23,10 @@ struct schema_field;
 struct schema_node {
 	enum schema_kind kind;
 	const struct schema_field *fields; /* SCHEMA_STRUCT: known fields, {NULL} ends */
-	const struct schema_node *elem;    /* SCHEMA_MAP_LIST: item type (NULL = deduced) */
-	const char *keys[3];               /* SCHEMA_MAP_LIST: key fields, NULL ends */
-	const char *key_defaults[3];       /* value a missing key field takes ("TCP") */
-	bool retain_keys;                  /* SMP patchStrategy retainKeys */
+	const struct schema_node *elem;	   /* SCHEMA_MAP_LIST: item type (NULL = deduced) */
+	const char *keys[3];		   /* SCHEMA_MAP_LIST: key fields, NULL ends */
+	const char *key_defaults[3];	   /* value a missing key field takes ("TCP") */
+	bool retain_keys;		   /* SMP patchStrategy retainKeys */
 };
 
 struct schema_field {

@@ -59,7 +59,7 @@ int fs_each_path(const cJSON *s, fs_path_fn fn, void *ctx);
 /* Fills e (first error wins) and returns MERGE_EINVAL, or MERGE_ENOMEM for status 500. */
 struct merge_err;
 int merge_fail(struct merge_err *e, int status, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Drops object members whose value is null, recursively (Go decoding drops them). */
 void merge_drop_nulls(cJSON *v);
@@ -69,9 +69,9 @@ struct mf_entry {
 	char *manager;
 	char *operation; /* "Apply" or "Update" */
 	char *api_version;
-	char *time;        /* NULL when absent */
+	char *time;	   /* NULL when absent */
 	char *subresource; /* NULL for the main resource */
-	cJSON *set;        /* internal set form */
+	cJSON *set;	   /* internal set form */
 };
 
 struct mf_list {
