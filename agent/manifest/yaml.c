@@ -482,11 +482,11 @@ static int parser_error(struct builder *b, const yaml_parser_t *p, const char *d
 		}
 		if (strstr(problem, "UTF"))
 			return b_error(b, &m, TE_INPUT, "invalid UTF-8: %s (byte 0x%02x)", problem,
-				       p->problem_value & 0xff);
+				       off < len ? (unsigned char)data[off] : 0);
 		return b_error(b, &m, TE_INPUT, "%s", problem);
 	}
 	if (p->context)
-		return b_error(b, &m, TE_INPUT, "%s %s (line %zu)", problem, p->context,
+		return b_error(b, &m, TE_INPUT, "%s (%s at line %zu)", problem, p->context,
 			       p->context_mark.line + 1);
 	return b_error(b, &m, TE_INPUT, "%s", problem);
 }

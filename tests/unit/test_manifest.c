@@ -193,7 +193,7 @@ static void test_errors(void **state)
 	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  l: *nope\n",
 		     "f.yaml:5:6: unknown anchor \"nope\"");
 	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"a\n",
-		     "f.yaml:5:1: found unexpected end of stream while scanning a quoted scalar (line 4)");
+		     "f.yaml:5:1: found unexpected end of stream (while scanning a quoted scalar at line 4)");
 }
 
 static void test_invalid_utf8(void **state)

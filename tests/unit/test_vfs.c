@@ -251,7 +251,7 @@ static void test_render_errors(void **state)
 	err_clear(&e);
 	assert_int_equal(manifest_render(v, "bad", &s, &e), TE_INPUT);
 	assert_string_equal(e.msg, "bad/sub/broken.yaml:5:1: did not find expected ',' or ']' "
-				   "while parsing a flow sequence (line 4)");
+				   "(while parsing a flow sequence at line 4)");
 	object_set_dispose(&s);
 	err_clear(&e);
 	assert_int_equal(manifest_render(v, "esc", &s, &e), TE_INPUT);
