@@ -65,17 +65,56 @@ static bool ks_is_remote(const char *s)
 	       strncmp(s, "bitbucket.org/", 14) == 0;
 }
 
-int ks_read_rel(struct ks_ctx *c, const char *rel, char **path_out, struct buf *out,
-		struct err *e)
+/*
+ * Resolves a file named by the kustomization in c->dir. Like kustomize's default
+ * load restrictions, the file (symlinks followed) must be in or below the
+ * kustomization's directory; only bases and components may live elsewhere.
+ */
+static int ks_resolve_file(struct ks_ctx *c, const char *field, const char *rel, char **out,
+			   enum vfs_type *type, struct err *e)
 {
+	char *path = NULL, *dir = NULL;
+	enum vfs_type dt;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if (ks_is_remote(rel))
+		return err_set(e, TE_INPUT, "%s: %s: %s: remote files are not supported", c->file,
+			       field, rel);
+	if ((rc = vfs_join(&path, c->dir, rel, e)) < 0 ||
+	    (rc = vfs_resolve(c->v, path, out, type, e)) < 0 ||
+	    (rc = vfs_resolve(c->v, c->dir, &dir, &dt, e)) < 0) {
+		err_prefix(e, "%s: %s", c->file, field);
+		goto out;
+	}
+	n = strlen(dir);
+	if (*type == VFS_FILE && n && (strncmp(*out, dir, n) != 0 || (*out)[n] != '/'))
+		rc = err_set(e, TE_INPUT, "%s: %s: %s: file is not in or below %s (kustomize's load "
+			     "restrictions)", c->file, field, rel, c->dir);
+out:
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	free(path);
+	free(dir);
+	return rc;
+}
+
+int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **path_out,
+		struct buf *out, struct err *e)
+{
+	enum vfs_type t = VFS_NONE;
 	char *path = NULL;
 	int rc;
 
-	if (ks_is_remote(rel))
-		return err_set(e, TE_INPUT, "%s: %s: remote files are not supported", c->file, rel);
-	if ((rc = vfs_join(&path, c->dir, rel, e)) < 0) {
-		err_prefix(e, "%s", c->file);
+	if ((rc = ks_resolve_file(c, field, rel, &path, &t, e)) < 0)
 		return rc;
+	if (t != VFS_FILE) {
+		free(path);
+		return err_set(e, TE_INPUT, "%s: %s: %s: %s", c->file, field, rel,
+			       t == VFS_DIR ? "is a directory" : "no such file");
 	}
 	if ((rc = vfs_read(c->v, path, MANIFEST_MAX_FILE, out, e)) < 0) {
 		err_prefix(e, "%s", c->file);
@@ -160,7 +199,9 @@ static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *r
 			goto out;
 		rc = ks_set_move_all(ra, &sub, e);
 	} else if (t == VFS_FILE) {
-		if ((rc = vfs_read(c->v, path, MANIFEST_MAX_FILE, &data, e)) < 0)
+		free(path);
+		path = NULL;
+		if ((rc = ks_read_rel(c, "resources", entry, &path, &data, e)) < 0)
 			goto out;
 		rc = ks_parse_objects(ra, path, data.data, data.len, e);
 	} else {

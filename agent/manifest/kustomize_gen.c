@@ -317,6 +317,7 @@ static int ks_b64(const char *in, size_t n, char **out)
 
 struct ks_gen {
 	struct ks_ctx *c;
+	const char *field; /* configMapGenerator or secretGenerator */
 	bool secret;
 	const char *name;
 	cJSON *data;   /* owned by body */
@@ -383,7 +384,7 @@ static int ks_gen_envfile(struct ks_gen *g, const char *rel, struct err *e)
 	int rc, lineno = 0;
 
 	buf_init(&b, MANIFEST_MAX_FILE);
-	if ((rc = ks_read_rel(g->c, rel, &path, &b, e)) < 0)
+	if ((rc = ks_read_rel(g->c, g->field, rel, &path, &b, e)) < 0)
 		goto out;
 	if (!ks_utf8_valid(b.data, b.len)) {
 		rc = err_set(e, TE_INPUT, "%s: not valid UTF-8", path);
@@ -421,7 +422,7 @@ static int ks_gen_file(struct ks_gen *g, const char *spec, struct err *e)
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = ks_read_rel(g->c, rel, &path, &b, e)) < 0)
+	if ((rc = ks_read_rel(g->c, g->field, rel, &path, &b, e)) < 0)
 		goto out;
 	rc = ks_gen_put(g, key, b.data, b.len, e);
 out:
@@ -615,7 +616,8 @@ static int ks_gen_one(struct ks_ctx *c, struct ks_set *ra, const cJSON *gen, boo
 		      const struct ks_genopts *global, struct err *e)
 {
 	struct ks_genopts opts = *global;
-	struct ks_gen g = { .c = c, .secret = secret };
+	struct ks_gen g = { .c = c, .secret = secret,
+			    .field = secret ? "secretGenerator" : "configMapGenerator" };
 	int behavior, rc;
 	bool hash;
 

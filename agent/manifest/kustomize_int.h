@@ -137,9 +137,10 @@ int ks_selector_match(const char *sel, const cJSON *labels, bool *match, struct 
 /* kustomize_nameref.c: rewrites references to renamed objects. */
 int ks_fix_name_refs(struct ks_set *ra, struct err *e);
 
-/* kustomize.c: reads a file of the build relative to the kustomization directory. */
-int ks_read_rel(struct ks_ctx *c, const char *rel, char **path_out, struct buf *out,
-		struct err *e);
+/* kustomize.c: reads a file named in kust.field, relative to the kustomization
+ * directory, which it must be in or below; *path_out is its resolved path. */
+int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **path_out,
+		struct buf *out, struct err *e);
 /* Parses a YAML/JSON stream of objects into the accumulator. */
 int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
 		     struct err *e);

@@ -193,7 +193,7 @@ static int ks_load_patch(struct ks_ctx *c, const char *path, const char *inline_
 			 struct buf *out, char **origin, struct err *e)
 {
 	if (path)
-		return ks_read_rel(c, path, origin, out, e);
+		return ks_read_rel(c, "patches", path, origin, out, e);
 	*origin = xstrdup(c->file);
 	return buf_puts(out, inline_text) < 0 ? err_set(e, TE_NOMEM, "patch too large") : 0;
 }

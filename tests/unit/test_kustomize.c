@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "manifest.h"
+#include "../../agent/manifest/kustomize_int.h"
 
 #define FIXTURES "tests/fixtures/kustomize"
 
@@ -208,7 +209,10 @@ SAME_FIXTURES(SAME_TEST)
 	X(component_as_resource, "errors/component-as-resource", "Component", NULL)          \
 	X(unknown_field, "errors/unknown", "errors/unknown/kustomization.yaml", "frobnicate") \
 	X(cycle, "errors/cycle/a", "cycle", NULL)                                            \
-	X(no_kustomization, "errors/nokust", "no kustomization.yaml", NULL)
+	X(no_kustomization, "errors/nokust", "no kustomization.yaml", NULL)                  \
+	X(outside_file, "errors/outside-file/k", "errors/outside-file/k/kustomization.yaml", \
+	  "not in or below")                                                                 \
+	X(missing_genfile, "errors/missing-genfile", "configMapGenerator", "absent.properties")
 
 #define ERROR_TEST(name, dir, f1, f2)                                                        \
 	static void test_error_##name(void **state)                                         \
@@ -216,6 +220,80 @@ SAME_FIXTURES(SAME_TEST)
 		check_error(dir, f1, f2);                                                    \
 	}
 ERROR_FIXTURES(ERROR_TEST)
+
+/* The hash kubectl kustomize v5.5 gave a generator with literals A=1 and B=<x&y>
+ * (the HTML characters are escaped in the hashed JSON, as Go does). */
+static void test_content_hash(void **state)
+{
+	cJSON *cm = cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+				"\"metadata\":{\"name\":\"whatever\"},"
+				"\"data\":{\"B\":\"<x&y>\",\"A\":\"1\"}}");
+	struct err e;
+	char h[11];
+
+	err_clear(&e);
+	assert_int_equal(ks_content_hash(cm, h, &e), 0);
+	assert_string_equal(h, "kh7f5d858d");
+	/* The name does not count: kustomize hashes an empty name. */
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cm, "metadata"), "name",
+				  cJSON_CreateString("other"));
+	assert_int_equal(ks_content_hash(cm, h, &e), 0);
+	assert_string_equal(h, "kh7f5d858d");
+	cJSON_Delete(cm);
+}
+
+static void test_selector(void **state)
+{
+	cJSON *labels = cJSON_Parse("{\"app\":\"web\",\"tier\":\"backend\"}");
+	static const struct {
+		const char *sel;
+		bool want;
+	} cases[] = {
+		{ "app=web", true },           { "app==web,tier=backend", true },
+		{ "app!=web", false },         { "tier in (backend, db)", true },
+		{ "tier notin (backend)", false }, { "app,!legacy", true },
+		{ "legacy", false },           { "!app", false },
+		{ "", true },
+	};
+	struct err e;
+	bool m;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err_clear(&e);
+		assert_int_equal(ks_selector_match(cases[i].sel, labels, &m, &e), 0);
+		if (m != cases[i].want)
+			print_error("selector \"%s\" gave %d\n", cases[i].sel, m);
+		assert_true(m == cases[i].want);
+	}
+	err_clear(&e);
+	assert_int_equal(ks_selector_match("app in (web", labels, &m, &e), TE_INPUT);
+	cJSON_Delete(labels);
+}
+
+static void test_json6902_errors(void **state)
+{
+	cJSON *doc = cJSON_Parse("{\"a\":{\"b\":[1,2]}}");
+	cJSON *ok = cJSON_Parse("[{\"op\":\"add\",\"path\":\"/a/b/-\",\"value\":3},"
+				"{\"op\":\"move\",\"from\":\"/a/b/0\",\"path\":\"/a/c\"}]");
+	cJSON *bad = cJSON_Parse("[{\"op\":\"remove\",\"path\":\"/a/missing\"}]");
+	cJSON *test = cJSON_Parse("[{\"op\":\"test\",\"path\":\"/a/c\",\"value\":2}]");
+	struct err e;
+	char *s;
+
+	err_clear(&e);
+	assert_int_equal(ks_json6902(&doc, ok, &e), 0);
+	s = cJSON_PrintUnformatted(doc);
+	assert_string_equal(s, "{\"a\":{\"b\":[2,3],\"c\":1}}");
+	free(s);
+	assert_int_equal(ks_json6902(&doc, bad, &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "/a/missing"));
+	err_clear(&e);
+	assert_int_equal(ks_json6902(&doc, test, &e), TE_INPUT);
+	cJSON_Delete(doc);
+	cJSON_Delete(ok);
+	cJSON_Delete(bad);
+	cJSON_Delete(test);
+}
 
 static int setup(void **state)
 {
@@ -243,6 +321,9 @@ int main(void)
 		SAME_FIXTURES(SAME_ENTRY)
 #define ERROR_ENTRY(name, dir, f1, f2) cmocka_unit_test(test_error_##name),
 		ERROR_FIXTURES(ERROR_ENTRY)
+		cmocka_unit_test(test_content_hash),
+		cmocka_unit_test(test_selector),
+		cmocka_unit_test(test_json6902_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
