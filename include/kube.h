@@ -60,7 +60,7 @@ struct kube;
 struct kube_opts {
 	int parallel;        /* concurrent transfers, default 16 */
 	int timeout_ms;      /* per request, default 30000 */
-	int retries;         /* default 5 */
+	int retries;         /* 0: default 5; negative: no retries */
 	const char *user_agent; /* default "tether/VERSION" */
 };
 

@@ -85,8 +85,11 @@ int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube
 		k->opts.parallel = 16;
 	if (k->opts.timeout_ms <= 0)
 		k->opts.timeout_ms = 30000;
-	if (k->opts.retries < 0 || !opts)
-		k->opts.retries = opts ? 0 : 5;
+	/* zero means the default, like the other options; negative means none */
+	if (k->opts.retries == 0)
+		k->opts.retries = 5;
+	else if (k->opts.retries < 0)
+		k->opts.retries = 0;
 	k->user_agent = xasprintf("%s", k->opts.user_agent ? k->opts.user_agent
 							   : "tether/" KUBE_VERSION);
 	k->opts.user_agent = k->user_agent;

@@ -457,7 +457,7 @@ static void on_done(struct kube_req *r, void *ctx)
 
 static void test_parallel_bound_and_reuse(void **state)
 {
-	struct kube *k = client(4, 0, 5000, NULL);
+	struct kube *k = client(4, -1, 5000, NULL);
 	struct kube_req *r[40];
 	int conns;
 
@@ -481,8 +481,8 @@ static void test_parallel_bound_and_reuse(void **state)
 
 static void test_bearer_token(void **state)
 {
-	struct kube *k = client(2, 0, 5000, "secret-abc");
-	struct kube *anon = client(2, 0, 5000, NULL);
+	struct kube *k = client(2, -1, 5000, "secret-abc");
+	struct kube *anon = client(2, -1, 5000, NULL);
 	struct kube_req *r = req_new("GET", "/flaky");
 	struct kube_req *r2 = req_new("GET", "/flaky");
 
@@ -504,7 +504,7 @@ static void test_bearer_token(void **state)
 
 static void test_discovery_aggregated(void **state)
 {
-	struct kube *k = client(4, 0, 5000, NULL);
+	struct kube *k = client(4, -1, 5000, NULL);
 	const struct kube_resource *d, *cm, *ns, *again;
 	struct err e;
 	char *p;
@@ -557,7 +557,7 @@ static void test_discovery_aggregated(void **state)
 
 static void test_discovery_legacy(void **state)
 {
-	struct kube *k = client(4, 0, 5000, NULL);
+	struct kube *k = client(4, -1, 5000, NULL);
 	const struct kube_resource *d;
 	struct err e;
 
@@ -581,7 +581,7 @@ static const struct kube_resource deploy_res = {.group = "apps", .version = "v1"
 
 static void test_list_pages(void **state)
 {
-	struct kube *k = client(4, 0, 5000, NULL);
+	struct kube *k = client(4, -1, 5000, NULL);
 	cJSON *list = NULL;
 	struct err e;
 	struct kube_stats st;
@@ -603,7 +603,7 @@ static void test_list_pages(void **state)
 
 static void test_apply_and_delete(void **state)
 {
-	struct kube *k = client(4, 0, 5000, NULL);
+	struct kube *k = client(4, -1, 5000, NULL);
 	cJSON *obj = cJSON_Parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
 				 "\"metadata\":{\"name\":\"web\",\"namespace\":\"default\"}}");
 	struct kube_apply_opts o = {.field_manager = "tether", .force = true, .dry_run = true};
@@ -650,7 +650,7 @@ static int on_event(const char *type, const cJSON *obj, void *ctx)
 
 static void test_watch(void **state)
 {
-	struct kube *k = client(4, 0, 5000, NULL);
+	struct kube *k = client(4, -1, 5000, NULL);
 	struct seen s = {0};
 	struct err e;
 
@@ -683,7 +683,7 @@ static void test_exec_plugin_rerun_on_401(void **state)
 	char dir[] = "/tmp/test_kube_exec.XXXXXX", plugin[300], count[300], cmd[400];
 	struct kube_config cfg = {0};
 	struct kube_exec x = {0};
-	struct kube_opts o = {.parallel = 2, .retries = 0, .timeout_ms = 5000};
+	struct kube_opts o = {.parallel = 2, .retries = -1, .timeout_ms = 5000};
 	struct kube *k = NULL;
 	struct kube_req *r[3];
 	struct err e;
@@ -742,7 +742,7 @@ static void test_token_file_rotation(void **state)
 {
 	char dir[] = "/tmp/test_kube_tok.XXXXXX", tok[300], cmd[400];
 	struct kube_config cfg = {0};
-	struct kube_opts o = {.parallel = 2, .retries = 0, .timeout_ms = 5000};
+	struct kube_opts o = {.parallel = 2, .retries = -1, .timeout_ms = 5000};
 	struct kube *k = NULL;
 	struct kube_req *r;
 	struct err e;
