@@ -233,6 +233,8 @@ static int diff_live(struct apply_state *st, const struct merge_kind *k, const c
 	cJSON *base = live ? without_managed(live) : cJSON_CreateObject();
 	cJSON *cur = without_managed(st->merged);
 
+	mf_fill_skeleton(base, k);
+	mf_fill_skeleton(cur, k);
 	st->changed = fs_new();
 	st->removed = fs_new();
 	if (!base || !cur || !st->changed || !st->removed) {
@@ -383,8 +385,10 @@ int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old
 		return merge_fail(e, 400, "BadRequest", "object is not a JSON object");
 	mf_api_version(k, apiv, sizeof(apiv));
 	base_managed(&st.mf, obj, old, subresource);
-	base = old ? without_managed(old) : mf_skeleton(k);
+	base = old ? without_managed(old) : cJSON_CreateObject();
 	st.merged = without_managed(obj);
+	mf_fill_skeleton(base, k);
+	mf_fill_skeleton(st.merged, k);
 	st.changed = fs_new();
 	st.removed = fs_new();
 	if (!base || !st.merged || !st.changed || !st.removed) {

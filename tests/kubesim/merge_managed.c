@@ -332,6 +332,29 @@ cJSON *mf_skeleton(const struct merge_kind *k)
 	return cJSON_CreateObject();
 }
 
+/* Adds what sk has and obj lacks (recursing into objects both have). */
+static void overlay(cJSON *obj, const cJSON *sk)
+{
+	const cJSON *c;
+
+	for (c = sk->child; c; c = c->next) {
+		cJSON *o = cJSON_GetObjectItemCaseSensitive(obj, c->string);
+		if (!o)
+			cJSON_AddItemToObject(obj, c->string, cJSON_Duplicate(c, true));
+		else if (cJSON_IsObject(o) && cJSON_IsObject(c))
+			overlay(o, c);
+	}
+}
+
+void mf_fill_skeleton(cJSON *obj, const struct merge_kind *k)
+{
+	cJSON *sk = mf_skeleton(k);
+
+	if (sk && cJSON_IsObject(obj))
+		overlay(obj, sk);
+	cJSON_Delete(sk);
+}
+
 void mf_api_version(const struct merge_kind *k, char *out, size_t cap)
 {
 	if (k && k->group && k->group[0])

@@ -103,6 +103,9 @@ char *mf_print_manager(const struct mf_entry *e);
 void fs_strip(cJSON *s, const struct merge_kind *k, const char *subresource);
 /* The zero-valued typed object of kind k as Go serialises it (old side of a create). */
 cJSON *mf_skeleton(const struct merge_kind *k);
+/* Adds the always-serialised empty structs of k that obj lacks (status: {}, ...), so
+ * that they never count as added containers. */
+void mf_fill_skeleton(cJSON *obj, const struct merge_kind *k);
 /* "group/version" or "version". */
 void mf_api_version(const struct merge_kind *k, char *out, size_t cap);
 
