@@ -45,29 +45,42 @@ static const char *str_field(const cJSON *obj, const char *name)
 	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
 }
 
+/* A field that must be a non-empty string: missing and mistyped read differently
+ * (`name: 123` or `name: yes` are a number and a boolean to kubectl). */
+static int check_string(const cJSON *obj, const char *field, const char *shown, const char *where,
+			struct err *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
+
+	if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && !v->valuestring[0]))
+		return err_set(e, TE_INPUT, "%s: missing %s", where, shown);
+	if (!cJSON_IsString(v))
+		return err_set(e, TE_INPUT, "%s: %s must be a string (quote it)", where, shown);
+	return 0;
+}
+
 static int check_body(const cJSON *body, const char *where, struct err *e)
 {
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(body, "metadata");
 	const cJSON *ns;
+	int rc;
 
 	if (!cJSON_IsObject(body))
 		return err_set(e, TE_INPUT, "%s: document is not a mapping", where);
-	if (!str_field(body, "apiVersion"))
-		return err_set(e, TE_INPUT, "%s: missing apiVersion", where);
-	if (!str_field(body, "kind"))
-		return err_set(e, TE_INPUT, "%s: missing kind", where);
-	if (meta && !cJSON_IsObject(meta))
+	if ((rc = check_string(body, "apiVersion", "apiVersion", where, e)) < 0 ||
+	    (rc = check_string(body, "kind", "kind", where, e)) < 0)
+		return rc;
+	if (meta && !cJSON_IsNull(meta) && !cJSON_IsObject(meta))
 		return err_set(e, TE_INPUT, "%s: metadata is not a mapping", where);
-	if (!str_field(meta, "name")) {
-		if (str_field(meta, "generateName"))
-			return err_set(e, TE_INPUT,
-				       "%s: metadata.generateName is not supported, set metadata.name",
-				       where);
-		return err_set(e, TE_INPUT, "%s: missing metadata.name", where);
-	}
+	if (!str_field(meta, "name") && str_field(meta, "generateName"))
+		return err_set(e, TE_INPUT,
+			       "%s: metadata.generateName is not supported, set metadata.name", where);
+	if ((rc = check_string(meta, "name", "metadata.name", where, e)) < 0)
+		return rc;
 	ns = cJSON_GetObjectItemCaseSensitive(meta, "namespace");
 	if (ns && !cJSON_IsNull(ns) && !cJSON_IsString(ns))
-		return err_set(e, TE_INPUT, "%s: metadata.namespace is not a string", where);
+		return err_set(e, TE_INPUT, "%s: metadata.namespace must be a string (quote it)",
+			       where);
 	return 0;
 }
 

@@ -80,7 +80,9 @@ static void doc_reset(struct builder *b)
 	b->doc.root = NULL;
 	b->doc.npos = 0;
 	b->doc.line = b->doc.col = 1;
-	b->count = b->alias_count = 0;
+	/* alias_count is not reset: the limit is per file, or a stream of small bombs
+	 * would add up to a big one. */
+	b->count = 0;
 }
 
 static int remember_pos(struct builder *b, const cJSON *node, const yaml_mark_t *m)

@@ -183,7 +183,14 @@ static void test_errors(void **state)
 	expect_error("apiVersion: v1\nkind: Pod\n", "f.yaml:1:1: missing metadata.name");
 	/* `name: y` is the boolean true to kubectl, so it is no name. */
 	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: y\n",
+		     "f.yaml:1:1: metadata.name must be a string (quote it)");
+	expect_error("apiVersion: 1\nkind: Pod\n", "f.yaml:1:1: apiVersion must be a string (quote it)");
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"\"\n",
 		     "f.yaml:1:1: missing metadata.name");
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  namespace: 12\n",
+		     "f.yaml:1:1: metadata.namespace must be a string (quote it)");
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata: [a]\n",
+		     "f.yaml:1:1: metadata is not a mapping");
 	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: {}\n  name: b\n",
 		     "f.yaml:6:3: duplicate key \"name\" (first at line 4)");
 	expect_error("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  x: .inf\n",
@@ -244,6 +251,32 @@ static void test_billion_laughs(void **state)
 
 	/* a-d expand to 12330 nodes; each copy of d adds 11111: the 8th one passes 100000. */
 	expect_error(text, "f.yaml:8:36: aliases expand to more than 100000 nodes");
+}
+
+static void test_alias_limit_per_file(void **state)
+{
+	struct buf b;
+	struct object_set s;
+	struct err e;
+
+	/* 20 documents of 10000 alias nodes each: fine one by one, too many together. */
+	buf_init(&b, 0);
+	buf_puts(&b, "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"
+		     "x: &x [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]\n");
+	for (int d = 0; d < 20; d++) {
+		buf_printf(&b, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%d}\n"
+			       "x: &x [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]\n"
+			       "y: &y [*x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x]\n"
+			       "z: [*y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y, *y]\n",
+			   d);
+	}
+	err_clear(&e);
+	object_set_init(&s);
+	assert_int_equal(manifest_parse(&s, "many.yaml", b.data, b.len, &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "aliases expand to more than 100000 nodes"));
+	assert_true(s.n > 1 && s.n < 21);
+	object_set_dispose(&s);
+	buf_dispose(&b);
 }
 
 static void test_file_too_large(void **state)
@@ -364,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_billion_laughs),
+		cmocka_unit_test(test_alias_limit_per_file),
 		cmocka_unit_test(test_file_too_large),
 		cmocka_unit_test(test_duplicate_identity),
 		cmocka_unit_test(test_yaml_to_json),
