@@ -45,9 +45,9 @@ static int build_reqs(struct sync_run *r, bool (*pick)(const struct sync_item *,
 		if (!q)
 			return err_set(e, TE_NOMEM, "out of memory");
 		reqs[(*n)++] = q;
-		q->user = it;
 		if (kube_req_apply(q, it->res, it->obj->ns, it->obj->body, &o) < 0)
 			return err_set(e, TE_NOMEM, "apply %s: out of memory", it->display);
+		q->user = it; /* kube_req_apply clears the request */
 	}
 	return 0;
 }

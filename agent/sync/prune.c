@@ -70,10 +70,10 @@ static int delete_stage(struct sync_run *r, int stage, struct err *e)
 		}
 		if (!(reqs[n] = calloc(1, sizeof(**reqs))))
 			goto nomem;
-		reqs[n]->user = p;
 		if (kube_req_delete(reqs[n++], p->res, *p->inv->ns ? p->inv->ns : NULL,
 				    p->inv->name, "Background") < 0)
 			goto nomem;
+		reqs[n - 1]->user = p; /* kube_req_delete clears the request */
 	}
 	if (n)
 		kube_run(r->kube, reqs, n, NULL, NULL);
