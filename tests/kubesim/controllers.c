@@ -358,6 +358,27 @@ static void enqueue_gc(struct controllers *c, const struct store_event *ev)
 	}
 }
 
+/* An orphan ReplicaSet or Pod: queue the controllers that may adopt it (a scan of one
+ * namespace's owners, only for objects without a controller, which are rare). */
+static void enqueue_adopters(struct controllers *c, const struct store_event *ev)
+{
+	const struct restype *ort = ev->rt == c->types.rs    ? c->types.deploy
+				    : ev->rt == c->types.pod ? c->types.rs
+							     : NULL;
+	const cJSON **owners = NULL;
+	if (!ort || ev->type == STORE_DELETED || ctrl_controller_ref(ev->obj) ||
+	    being_deleted(ev->obj))
+		return;
+	size_t n = store_list(c->st, ort, ctrl_namespace(ev->obj), &owners);
+	for (size_t i = 0; i < n; i++) {
+		if (ctrl_selector_matches(ctrl_path(owners[i], "spec", "selector", NULL),
+					  ctrl_path(ev->obj, "metadata", "labels", NULL)))
+			ctrl_enqueue(c, ort == c->types.rs ? CK_RS : CK_DEPLOY, ort,
+				     ctrl_namespace(owners[i]), ctrl_name(owners[i]), NULL);
+	}
+	free(owners);
+}
+
 static void on_event(void *ud, const struct store_event *ev)
 {
 	struct controllers *c = ud;
@@ -365,10 +386,11 @@ static void on_event(void *ud, const struct store_event *ev)
 	const cJSON *obj = ev->obj;
 	if (!obj)
 		return;
+	bool orphans = ev->rt == c->types.rs || ev->rt == c->types.pod;
 	if (ev->type == STORE_DELETED)
-		ctrl_index_update(c->index, ev->rt, obj, NULL);
+		ctrl_index_update(c->index, ev->rt, obj, NULL, orphans);
 	else
-		ctrl_index_update(c->index, ev->rt, ev->old, obj);
+		ctrl_index_update(c->index, ev->rt, ev->old, obj, orphans);
 	if (kind_of(c, ev->rt, &k)) {
 		if (k != CK_NS || being_deleted(obj))
 			ctrl_enqueue(c, k, ev->rt, ctrl_namespace(obj), ctrl_name(obj), NULL);
@@ -378,6 +400,7 @@ static void on_event(void *ud, const struct store_event *ev)
 			enqueue_owner(c, ev->old);
 	}
 	enqueue_gc(c, ev);
+	enqueue_adopters(c, ev);
 }
 
 /* ---- the worker -------------------------------------------------------------------- */
@@ -483,7 +506,8 @@ static void index_existing(struct controllers *c)
 		const cJSON **objs = NULL;
 		size_t n = store_list(c->st, rts[i], NULL, &objs);
 		for (size_t j = 0; j < n; j++)
-			ctrl_index_update(c->index, rts[i], NULL, objs[j]);
+			ctrl_index_update(c->index, rts[i], NULL, objs[j],
+					  rts[i] == c->types.rs || rts[i] == c->types.pod);
 		free(objs);
 	}
 }

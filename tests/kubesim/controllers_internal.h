@@ -63,9 +63,10 @@ struct ctrl_dep {
 struct ctrl_index;
 struct ctrl_index *ctrl_index_new(void);
 void ctrl_index_free(struct ctrl_index *x);
-/* old = previous state (NULL on add), obj = new state (NULL on delete). */
+/* old = previous state (NULL on add), obj = new state (NULL on delete); orphans also
+ * tracks objects without a controller reference (ReplicaSets, Pods). */
 void ctrl_index_update(struct ctrl_index *x, const struct restype *rt, const cJSON *old,
-		       const cJSON *obj);
+		       const cJSON *obj, bool orphans);
 /* Dependents of uid, of type rt (NULL = any); free with ctrl_deps_free. */
 size_t ctrl_index_dependents(struct ctrl_index *x, const char *uid, const struct restype *rt,
 			     struct ctrl_dep **out);
@@ -75,6 +76,14 @@ struct ctrl_index *ctrl_index(struct controllers *c);
  * unlock: duplicate before writing); *out is malloc'd. */
 size_t ctrl_owned(struct controllers *c, const char *uid, const struct restype *rt,
 		  const cJSON ***out);
+
+/* Borrowed objects of type rt in ns without a controller reference. */
+size_t ctrl_orphans(struct controllers *c, const struct restype *rt, const char *ns,
+		    const cJSON ***out);
+/* ControllerRefManager.Claim: adopts orphans of type rt matching selector in the
+ * owner's namespace and releases owned ones that no longer match (writes). */
+void ctrl_claim(struct controllers *c, const cJSON *owner, const char *api_version,
+		const char *kind, const struct restype *rt, const cJSON *selector);
 
 /* The sync functions, one per kind. */
 void deploy_sync(struct controllers *c, const char *ns, const char *name);

@@ -54,6 +54,7 @@ static bool dsync_load(struct dsync *ds, struct controllers *c, const char *ns, 
 	ds->new_idx = -1;
 	if (!live)
 		return false;
+	ctrl_claim(c, live, "apps/v1", "Deployment", t->rs, ctrl_path(live, "spec", "selector", NULL));
 	ds->d = cJSON_Duplicate(live, true);
 	ds->replicas = (int)ctrl_int(ds->d, "spec", "replicas", NULL, 1);
 	size_t n = ctrl_owned(c, ctrl_uid(ds->d), t->rs, &owned);

@@ -6,6 +6,7 @@
  */
 #include "controllers_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,10 +106,26 @@ static bool has_owner(const cJSON *obj, const char *uid)
 	return false;
 }
 
+/* Objects without a controller are indexed under "orphan/<ns>" so the adopting
+ * controllers find them without a namespace scan. */
+static void orphan_key(char *out, size_t n, const char *ns)
+{
+	snprintf(out, n, "orphan/%s", ns ? ns : "");
+}
+
 void ctrl_index_update(struct ctrl_index *x, const struct restype *rt, const cJSON *old,
-		       const cJSON *obj)
+		       const cJSON *obj, bool orphans)
 {
 	const cJSON *ref;
+	char key[128];
+	if (orphans && old && !ctrl_controller_ref(old)) {
+		orphan_key(key, sizeof(key), ctrl_namespace(old));
+		index_remove(x, key, rt, ctrl_namespace(old), ctrl_name(old));
+	}
+	if (orphans && obj && !ctrl_controller_ref(obj)) {
+		orphan_key(key, sizeof(key), ctrl_namespace(obj));
+		index_add(x, key, rt, ctrl_namespace(obj), ctrl_name(obj));
+	}
 	cJSON_ArrayForEach(ref, ctrl_path(old, "metadata", "ownerReferences", NULL))
 	{
 		const char *u = ctrl_str(ref, "uid", NULL, NULL);
@@ -174,4 +191,99 @@ size_t ctrl_owned(struct controllers *c, const char *uid, const struct restype *
 	ctrl_deps_free(deps, n);
 	*out = objs;
 	return k;
+}
+
+size_t ctrl_orphans(struct controllers *c, const struct restype *rt, const char *ns,
+		    const cJSON ***out)
+{
+	struct ctrl_dep *deps = NULL;
+	char key[128];
+	orphan_key(key, sizeof(key), ns);
+	size_t n = ctrl_index_dependents(ctrl_index(c), key, rt, &deps), k = 0;
+	const cJSON **objs = calloc(n ? n : 1, sizeof(*objs));
+	for (size_t i = 0; objs && i < n; i++) {
+		const cJSON *o = store_get(ctrl_store(c), deps[i].rt, deps[i].ns, deps[i].name);
+		if (o && !ctrl_controller_ref(o))
+			objs[k++] = o;
+	}
+	ctrl_deps_free(deps, n);
+	*out = objs;
+	return k;
+}
+
+struct claim {
+	char name[254];
+	bool adopt;
+};
+
+static void claim_write(struct controllers *c, const struct restype *rt, const cJSON *owner,
+			const char *api_version, const char *kind, const struct claim *cl)
+{
+	const cJSON *live = store_get(ctrl_store(c), rt, ctrl_namespace(owner), cl->name);
+	if (!live)
+		return;
+	cJSON *copy = cJSON_Duplicate(live, true);
+	cJSON *meta = ctrl_obj_child(copy, "metadata");
+	cJSON *refs = cJSON_GetObjectItemCaseSensitive(meta, "ownerReferences");
+	if (cl->adopt) {
+		if (!cJSON_IsArray(refs)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(meta, "ownerReferences");
+			refs = cJSON_AddArrayToObject(meta, "ownerReferences");
+		}
+		cJSON_AddItemToArray(refs, ctrl_owner_ref_new(api_version, kind, ctrl_name(owner),
+							      ctrl_uid(owner)));
+	} else {
+		cJSON *v = refs ? refs->child : NULL;
+		while (v) {
+			cJSON *next = v->next;
+			const char *u = ctrl_str(v, "uid", NULL, NULL);
+			if (u && strcmp(u, ctrl_uid(owner)) == 0)
+				cJSON_Delete(cJSON_DetachItemViaPointer(refs, v));
+			v = next;
+		}
+		if (refs && !refs->child)
+			cJSON_DeleteItemFromObjectCaseSensitive(meta, "ownerReferences");
+	}
+	ctrl_update(c, rt, copy, CTRL_MANAGER, false);
+	cJSON_Delete(copy);
+}
+
+void ctrl_claim(struct controllers *c, const cJSON *owner, const char *api_version,
+		const char *kind, const struct restype *rt, const cJSON *selector)
+{
+	const cJSON **objs = NULL;
+	struct claim *todo = NULL;
+	size_t n = 0, k = 0;
+	if (ctrl_selector_empty(selector) || !ctrl_uid(owner))
+		return;
+	/* Release what no longer matches; adopt matching orphans unless being deleted. */
+	n = ctrl_owned(c, ctrl_uid(owner), rt, &objs);
+	todo = calloc(n + 1, sizeof(*todo));
+	for (size_t i = 0; todo && i < n; i++) {
+		if (ctrl_controlled_by(objs[i], ctrl_uid(owner)) &&
+		    !ctrl_selector_matches(selector, ctrl_path(objs[i], "metadata", "labels", NULL))) {
+			snprintf(todo[k].name, sizeof(todo[k].name), "%s", ctrl_name(objs[i]));
+			todo[k++].adopt = false;
+		}
+	}
+	free(objs);
+	for (size_t i = 0; i < k; i++)
+		claim_write(c, rt, owner, api_version, kind, &todo[i]);
+	free(todo);
+	if (ctrl_path(owner, "metadata", "deletionTimestamp", NULL))
+		return;
+	n = ctrl_orphans(c, rt, ctrl_namespace(owner), &objs);
+	todo = calloc(n + 1, sizeof(*todo));
+	k = 0;
+	for (size_t i = 0; todo && i < n; i++) {
+		if (!ctrl_path(objs[i], "metadata", "deletionTimestamp", NULL) &&
+		    ctrl_selector_matches(selector, ctrl_path(objs[i], "metadata", "labels", NULL))) {
+			snprintf(todo[k].name, sizeof(todo[k].name), "%s", ctrl_name(objs[i]));
+			todo[k++].adopt = true;
+		}
+	}
+	free(objs);
+	for (size_t i = 0; i < k; i++)
+		claim_write(c, rt, owner, api_version, kind, &todo[i]);
+	free(todo);
 }

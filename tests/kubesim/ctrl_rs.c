@@ -141,6 +141,7 @@ void rs_sync(struct controllers *c, const char *ns, const char *name)
 	cJSON *rs = NULL, *st = NULL;
 	if (!live)
 		return;
+	ctrl_claim(c, live, "apps/v1", "ReplicaSet", t->pod, ctrl_path(live, "spec", "selector", NULL));
 	rs = cJSON_Duplicate(live, true);
 	size_t n = ctrl_owned(c, ctrl_uid(rs), t->pod, &owned), k = 0;
 	for (size_t i = 0; i < n; i++) {

@@ -75,6 +75,50 @@ static void test_orphan(void **state)
 	assert_int_equal(fx_count(f, pod_t(f), "default"), 2);
 }
 
+/* A new Deployment with the same selector adopts the orphaned ReplicaSet. */
+static void test_adopts_orphans(void **state)
+{
+	struct fx *f = *state;
+	make_web(f);
+	fx_delete(f, dep_t(f), "default", "web", "Orphan");
+	fx_settle(f);
+	fx_create(f, dep_t(f), deployment("default", "web", 2));
+	fx_settle(f);
+	cJSON *d = fx_get(f, dep_t(f), "default", "web");
+	cJSON *rss = fx_list(f, rs_t(f), "default");
+	assert_int_equal(cJSON_GetArraySize(rss), 1);
+	assert_true(ctrl_controlled_by(rss->child, ctrl_uid(d)));
+	assert_int_equal(ctrl_int(d, "status", "availableReplicas", NULL, 0), 2);
+	assert_int_equal(fx_count(f, pod_t(f), "default"), 2);
+	cJSON_Delete(rss);
+	cJSON_Delete(d);
+}
+
+/* A bare pod matching a ReplicaSet's selector is adopted and counted. */
+static void test_rs_adopts_bare_pod(void **state)
+{
+	struct fx *f = *state;
+	make_web(f);
+	cJSON *rss = fx_list(f, rs_t(f), "default");
+	const char *hash = ctrl_str(ctrl_path(rss->child, "metadata", "labels", NULL),
+				    "pod-template-hash", NULL, NULL);
+	char buf[512];
+	snprintf(buf, sizeof(buf),
+		 "{\"metadata\":{\"name\":\"stray\",\"namespace\":\"default\",\"labels\":"
+		 "{\"app\":\"web\",\"pod-template-hash\":\"%s\"}},\"spec\":{\"containers\":"
+		 "[{\"name\":\"c\",\"image\":\"nginx:1\"}]}}",
+		 hash);
+	fx_create(f, pod_t(f), fx_parse(buf));
+	fx_settle(f);
+	/* Adopted, then one pod too many: the RS deletes the least useful one. */
+	assert_int_equal(fx_count(f, pod_t(f), "default"), 2);
+	cJSON *stray = fx_get(f, pod_t(f), "default", "stray");
+	if (stray)
+		assert_true(ctrl_controlled_by(stray, ctrl_uid(rss->child)));
+	cJSON_Delete(stray);
+	cJSON_Delete(rss);
+}
+
 static void test_shared_owner_keeps_dependent(void **state)
 {
 	struct fx *f = *state;
@@ -215,6 +259,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_background, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_foreground, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_orphan, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_adopts_orphans, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rs_adopts_bare_pod, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_shared_owner_keeps_dependent, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_namespace_deletion, fx_setup, fx_teardown),
