@@ -1,7 +1,9 @@
 /* Unit tests for gitsrc against fixture repositories built with libgit2 in a temporary
  * directory: clone and no-op resolves, new commits, tags, SHAs, unknown refs and
  * unreachable remotes, the tree vfs with symlinks, the log and revert parsing, and
- * restore commits pushed to a bare repository. */
+ * restore commits pushed to a bare repository; then the same over git:// (git daemon)
+ * and HTTP with a token (git http-backend behind basic auth, via python3). Network
+ * tests are skipped when their server cannot start. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -366,6 +375,7 @@ static git_repository *push_to_bare(git_repository *r, const char *path)
 	assert_int_equal(git_remote_create_with_opts(&remote, path, &o), 0);
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	assert_int_equal(git_remote_push(remote, &specs, &po), 0);
+	assert_int_equal(git_repository_set_head(bare, "refs/heads/main"), 0);
 	git_remote_free(remote);
 	return bare;
 }
@@ -433,6 +443,206 @@ static void test_commit_restore(void **state)
 	git_repository_free(r);
 }
 
+/* Servers for the network tests, started with fixed argv (no shell). */
+static pid_t spawn(char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		/* Its own process group: `git daemon` runs git-daemon as a child. */
+		setpgid(0, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		setpgid(pid, pid); /* also here, so stop() cannot race the child */
+	return pid;
+}
+
+static bool port_open(int port)
+{
+	struct sockaddr_in a = {0};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
+
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	close(fd);
+	return rc == 0;
+}
+
+/* Polls until the server listens or exited; false on timeout or early exit. */
+static bool wait_listening(pid_t pid, int port)
+{
+	struct timespec ts = {0, 20 * 1000 * 1000};
+
+	for (int i = 0; i < 250; i++) {
+		int status;
+		if (port_open(port))
+			return true;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+static void stop(pid_t pid)
+{
+	kill(-pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+/* Starts argv (with its port argument filled from a random free port) and waits. */
+static pid_t start_server(char **argv, int port_arg, const char *port_fmt, int *port)
+{
+	static char portbuf[64];
+
+	srand((unsigned)getpid() ^ (unsigned)time(NULL));
+	for (int attempt = 0; attempt < 10; attempt++) {
+		pid_t pid;
+		*port = 20000 + rand() % 40000;
+		if (port_open(*port))
+			continue;
+		snprintf(portbuf, sizeof(portbuf), port_fmt, *port);
+		argv[port_arg] = portbuf;
+		if ((pid = spawn(argv)) < 0)
+			return -1;
+		if (wait_listening(pid, *port))
+			return pid;
+		stop(pid);
+	}
+	return -1;
+}
+
+/* git-http-backend behind HTTP basic auth (user git, password tok123). */
+static const char http_server_py[] =
+	"import base64,os,subprocess,sys\n"
+	"from http.server import HTTPServer,BaseHTTPRequestHandler\n"
+	"class H(BaseHTTPRequestHandler):\n"
+	"  def go(self):\n"
+	"    if self.headers.get('Authorization','')!='Basic '+base64.b64encode(b'git:tok123').decode():\n"
+	"      self.send_response(401);self.send_header('WWW-Authenticate','Basic realm=\"x\"')\n"
+	"      self.send_header('Content-Length','0');self.end_headers();return\n"
+	"    p,_,q=self.path.partition('?')\n"
+	"    env=dict(os.environ,GIT_PROJECT_ROOT=sys.argv[2],GIT_HTTP_EXPORT_ALL='1',PATH_INFO=p,\n"
+	"      QUERY_STRING=q,REQUEST_METHOD=self.command,CONTENT_TYPE=self.headers.get('Content-Type',''),\n"
+	"      REMOTE_USER='git',REMOTE_ADDR='127.0.0.1')\n"
+	"    n=int(self.headers.get('Content-Length') or 0)\n"
+	"    out=subprocess.run(['git','http-backend'],input=self.rfile.read(n),env=env,capture_output=True).stdout\n"
+	"    h,_,body=out.partition(b'\\r\\n\\r\\n');st=200;hs=[]\n"
+	"    for l in h.split(b'\\r\\n'):\n"
+	"      k,_,v=l.decode().partition(': ')\n"
+	"      if k.lower()=='status': st=int(v.split()[0])\n"
+	"      elif k: hs.append((k,v))\n"
+	"    self.send_response(st)\n"
+	"    for k,v in hs: self.send_header(k,v)\n"
+	"    self.send_header('Content-Length',str(len(body)));self.end_headers();self.wfile.write(body)\n"
+	"  do_GET=go;do_POST=go\n"
+	"  def log_message(self,*a): pass\n"
+	"HTTPServer(('127.0.0.1',int(sys.argv[1])),H).serve_forever()\n";
+
+static void test_git_daemon(void **state)
+{
+	git_repository *r = init_remote(), *bare = NULL;
+	char one[41], two[41], sha[41], newsha[41], srv[300], bare_path[400], url[200], text[64];
+	char *argv[] = {"git", "daemon", "--reuseaddr", "--listen=127.0.0.1", NULL, NULL,
+			"--export-all", "--enable=receive-pack", NULL, NULL};
+	struct gitsrc *g;
+	bool fetched;
+	git_oid head;
+	struct err e;
+	int port;
+	pid_t pid;
+
+	write_file("app/x.yaml", "v: 1\n");
+	commit_all(r, "one", one);
+	write_file("app/x.yaml", "v: 2\n");
+	commit_all(r, "two", two);
+	snprintf(srv, sizeof(srv), "%s/srv", tmp);
+	snprintf(bare_path, sizeof(bare_path), "%s/srv/r.git", tmp);
+	bare = push_to_bare(r, bare_path);
+	snprintf(text, sizeof(text), "--base-path=%s", srv);
+	argv[5] = text;
+	argv[8] = srv;
+	if ((pid = start_server(argv, 4, "--port=%d", &port)) < 0) {
+		git_repository_free(bare);
+		git_repository_free(r);
+		skip();
+	}
+	snprintf(url, sizeof(url), "git://127.0.0.1:%d/r.git", port);
+	g = open_src(url);
+	err_clear(&e);
+	assert_int_equal(gitsrc_resolve(g, "main", sha, &fetched, &e), 0);
+	assert_string_equal(sha, two);
+	assert_true(fetched);
+	assert_int_equal(gitsrc_resolve(g, NULL, sha, &fetched, &e), 0);
+	assert_false(fetched);
+	assert_int_equal(gitsrc_resolve(g, one, sha, &fetched, &e), 0);
+	assert_int_equal(gitsrc_commit_restore(g, "main", two, one, "app", "Roll back", false, newsha,
+					       &e),
+			 0);
+	assert_int_equal(git_reference_name_to_id(&head, bare, "refs/heads/main"), 0);
+	assert_string_equal(git_oid_tostr_s(&head), newsha);
+	gitsrc_free(g);
+	snprintf(url, sizeof(url), "git://127.0.0.1:%d/absent.git", port);
+	g = open_src(url);
+	assert_int_equal(gitsrc_resolve(g, "main", sha, &fetched, &e), TE_UNREACHABLE);
+	gitsrc_free(g);
+	stop(pid);
+	git_repository_free(bare);
+	git_repository_free(r);
+}
+
+static void test_https_token(void **state)
+{
+	git_repository *r = init_remote(), *bare = NULL;
+	char one[41], sha[41], srv[300], bare_path[400], url[200];
+	char *argv[] = {"python3", "-c", (char *)http_server_py, NULL, srv, NULL};
+	struct gitsrc_opts o = {0};
+	struct gitsrc *g = NULL;
+	struct err e;
+	int port;
+	pid_t pid;
+
+	write_file("a.yaml", "v: 1\n");
+	commit_all(r, "one", one);
+	snprintf(srv, sizeof(srv), "%s/srv", tmp);
+	snprintf(bare_path, sizeof(bare_path), "%s/srv/r.git", tmp);
+	bare = push_to_bare(r, bare_path);
+	if ((pid = start_server(argv, 3, "%d", &port)) < 0) {
+		git_repository_free(bare);
+		git_repository_free(r);
+		skip();
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/r.git", port);
+	o.url = url;
+	o.cache_dir = cache_path;
+	o.token_env = "TETHER_TEST_TOKEN";
+	unsetenv("TETHER_TEST_TOKEN");
+	err_clear(&e);
+	assert_int_equal(gitsrc_open(&g, &o, &e), 0);
+	assert_int_equal(gitsrc_resolve(g, "main", sha, NULL, &e), TE_UNREACHABLE);
+	assert_non_null(strstr(e.msg, "authentication required"));
+	setenv("TETHER_TEST_TOKEN", "wrong-secret", 1);
+	err_clear(&e);
+	assert_int_equal(gitsrc_resolve(g, "main", sha, NULL, &e), TE_UNREACHABLE);
+	assert_null(strstr(e.msg, "wrong-secret"));
+	setenv("TETHER_TEST_TOKEN", "tok123", 1);
+	err_clear(&e);
+	assert_int_equal(gitsrc_resolve(g, "main", sha, NULL, &e), 0);
+	assert_string_equal(sha, one);
+	unsetenv("TETHER_TEST_TOKEN");
+	gitsrc_free(g);
+	stop(pid);
+	git_repository_free(bare);
+	git_repository_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +652,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tree_vfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_and_revert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_git_daemon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_https_token, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
