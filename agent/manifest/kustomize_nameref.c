@@ -263,8 +263,6 @@ static bool ks_ref_sieve(struct ks_ref_ctx *x, struct ks_res *t, const char *old
 {
 	const struct ks_res *ref = x->referrer;
 
-	if (!ks_prev_name(t, old) || !ks_prev_gk(t, x->ref->tgroup, x->ref->tkind))
-		return false;
 	if (str_has_suffix(path, "roleRef/name")) {
 		const cJSON *rr = cJSON_GetObjectItemCaseSensitive(ref->body, "roleRef");
 		const char *g = ks_str(rr, "apiGroup"), *k = ks_str(rr, "kind");
@@ -312,13 +310,20 @@ static int ks_select(struct ks_ref_ctx *x, size_t n, const char *old, bool with_
 	return 0;
 }
 
+/* Once named old, of the referenced kind: checked first as it is the cheapest. */
+static bool ks_was_named(const struct ks_ref_ctx *x, const struct ks_res *t, const char *old)
+{
+	return ks_prev_name(t, old) && ks_prev_gk(t, x->ref->tgroup, x->ref->tkind);
+}
+
 /* The candidates a referrer may point at at all. */
-static size_t ks_candidates(struct ks_ref_ctx *x)
+static size_t ks_candidates(struct ks_ref_ctx *x, const char *old)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < x->ra->n; i++)
-		if (ks_could_refer(x->referrer, &x->ra->items[i]))
+		if (ks_was_named(x, &x->ra->items[i], old) &&
+		    ks_could_refer(x->referrer, &x->ra->items[i]))
 			x->cand[n++] = &x->ra->items[i];
 	return n;
 }
@@ -329,7 +334,7 @@ static int ks_ref_scalar(struct ks_ref_ctx *x, cJSON *parent, const char *key, c
 	cJSON *s;
 	int rc;
 
-	if ((rc = ks_select(x, ks_candidates(x), node->valuestring, false, &t)) < 0 || !t)
+	if ((rc = ks_select(x, ks_candidates(x, node->valuestring), node->valuestring, false, &t)) < 0 || !t)
 		return rc;
 	if (strcmp(ks_name(t->body), node->valuestring) == 0)
 		return 0;
@@ -362,24 +367,27 @@ static int ks_ref_mapping(struct ks_ref_ctx *x, cJSON *node)
 		return 0;
 	if (cJSON_IsString(nsv)) {
 		const char *want = nsv->valuestring;
+		bool by_org = false;
 
+		/* kustomize groups all candidates by original namespace and uses the
+		 * group of this namespace when there is one, else the current namespace. */
+		for (size_t i = 0; i < x->ra->n && !by_org; i++) {
+			struct ks_res *r = &x->ra->items[i];
+
+			by_org = !ks_res_cluster(r) && strcmp(ks_org_ns(r), want) == 0 &&
+				 ks_could_refer(x->referrer, r);
+		}
 		for (size_t i = 0; i < x->ra->n; i++) {
 			struct ks_res *r = &x->ra->items[i];
-
-			if (ks_could_refer(x->referrer, r) && !ks_res_cluster(r) &&
-			    strcmp(ks_org_ns(r), want) == 0)
-				x->cand[n++] = r;
-		}
-		for (size_t i = 0; i < x->ra->n && n == 0; i++) {
-			struct ks_res *r = &x->ra->items[i];
 			const char *cur = ks_ns(r->body);
+			const char *ns = by_org ? ks_org_ns(r) : cur && *cur ? cur : "default";
 
-			if (ks_could_refer(x->referrer, r) && !ks_res_cluster(r) &&
-			    strcmp(cur && *cur ? cur : "default", want) == 0)
+			if (ks_was_named(x, r, name) && !ks_res_cluster(r) && strcmp(ns, want) == 0 &&
+			    ks_could_refer(x->referrer, r))
 				x->cand[n++] = r;
 		}
 	} else {
-		n = ks_candidates(x);
+		n = ks_candidates(x, name);
 	}
 	if ((rc = ks_select(x, n, name, true, &t)) < 0 || !t)
 		return rc;
