@@ -43,6 +43,12 @@ struct app_config {
 	char *cache_dir;
 	char *output;      /* "text" or "json" */
 	char *config_file; /* --config */
+	char *git_username;
+	char *git_token_env;
+	char *git_token_file;
+	char *ssh_key;
+	char *known_hosts;
+	bool git_insecure;
 	bool prune;
 	bool force_prune;
 	bool no_wait;
