@@ -160,8 +160,8 @@ static int exec_collect(int fd, pid_t pid, struct buf *b, const char *cmd, struc
 		}
 		if (buf_append(b, tmp, (size_t)n) < 0) {
 			kill(pid, SIGKILL);
-			return err_set(e, TE_INPUT, "exec plugin %s: output larger than %zu bytes", cmd,
-				       b->max);
+			return err_set(e, TE_INPUT, "exec plugin %s: output larger than %zu bytes",
+				       cmd, b->max);
 		}
 	}
 }
@@ -172,15 +172,17 @@ static int exec_wait(pid_t pid, const struct kube_exec *x, struct err *e)
 
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
-			return err_set(e, TE_FAIL, "exec plugin %s: %s", x->command, strerror(errno));
+			return err_set(e, TE_FAIL, "exec plugin %s: %s", x->command,
+				       strerror(errno));
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		return err_set(e, TE_INPUT, "exec plugin %s: could not run the command%s%s", x->command,
-			       x->install_hint ? ": " : "", x->install_hint ? x->install_hint : "");
+		return err_set(e, TE_INPUT, "exec plugin %s: could not run the command%s%s",
+			       x->command, x->install_hint ? ": " : "",
+			       x->install_hint ? x->install_hint : "");
 	if (WIFEXITED(st))
-		return err_set(e, TE_UNREACHABLE, "exec plugin %s: exited with status %d", x->command,
-			       WEXITSTATUS(st));
+		return err_set(e, TE_UNREACHABLE, "exec plugin %s: exited with status %d",
+			       x->command, WEXITSTATUS(st));
 	return err_set(e, TE_UNREACHABLE, "exec plugin %s: killed by signal %d", x->command,
 		       WTERMSIG(st));
 }
@@ -219,7 +221,8 @@ static int exec_parse(const struct kube_exec *x, const struct buf *b, struct kub
 	int rc = 0;
 
 	if (!doc || !cJSON_IsObject(doc)) {
-		rc = err_set(e, TE_INPUT, "exec plugin %s: output is not an ExecCredential JSON object",
+		rc = err_set(e, TE_INPUT,
+			     "exec plugin %s: output is not an ExecCredential JSON object",
 			     x->command);
 		goto out;
 	}
@@ -228,7 +231,8 @@ static int exec_parse(const struct kube_exec *x, const struct buf *b, struct kub
 	st = cJSON_GetObjectItemCaseSensitive(doc, "status");
 	if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "ExecCredential") != 0 ||
 	    !cJSON_IsString(api) || strcmp(api->valuestring, x->api_version) != 0) {
-		rc = err_set(e, TE_INPUT, "exec plugin %s: expected kind ExecCredential, apiVersion %s",
+		rc = err_set(e, TE_INPUT,
+			     "exec plugin %s: expected kind ExecCredential, apiVersion %s",
 			     x->command, x->api_version);
 		goto out;
 	}
@@ -237,24 +241,28 @@ static int exec_parse(const struct kube_exec *x, const struct buf *b, struct kub
 	key = cJSON_GetObjectItemCaseSensitive(st, "clientKeyData");
 	if (cJSON_IsString(tok) && *tok->valuestring)
 		out->token = strdup(tok->valuestring);
-	if (cJSON_IsString(cert) && cJSON_IsString(key) && *cert->valuestring && *key->valuestring) {
+	if (cJSON_IsString(cert) && cJSON_IsString(key) && *cert->valuestring &&
+	    *key->valuestring) {
 		out->cert = strdup(cert->valuestring);
 		out->key = strdup(key->valuestring);
 	} else if (cJSON_IsString(cert) != cJSON_IsString(key)) {
-		rc = err_set(e, TE_INPUT,
-			     "exec plugin %s: clientCertificateData and clientKeyData must be set together",
-			     x->command);
+		rc = err_set(
+		    e, TE_INPUT,
+		    "exec plugin %s: clientCertificateData and clientKeyData must be set together",
+		    x->command);
 		goto out;
 	}
 	if (!out->token && !out->cert) {
-		rc = err_set(e, TE_INPUT, "exec plugin %s: status has neither token nor client certificate",
+		rc = err_set(e, TE_INPUT,
+			     "exec plugin %s: status has neither token nor client certificate",
 			     x->command);
 		goto out;
 	}
 	exp = cJSON_GetObjectItemCaseSensitive(st, "expirationTimestamp");
 	if (cJSON_IsString(exp)) {
 		if (parse_rfc3339(exp->valuestring, &t) < 0) {
-			rc = err_set(e, TE_INPUT, "exec plugin %s: invalid expirationTimestamp \"%s\"",
+			rc = err_set(e, TE_INPUT,
+				     "exec plugin %s: invalid expirationTimestamp \"%s\"",
 				     x->command, exp->valuestring);
 			goto out;
 		}

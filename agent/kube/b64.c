@@ -59,7 +59,8 @@ bad:
 
 char *kube_b64_encode(const void *in, size_t len)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *s = in;
 	char *out = malloc((len + 2) / 3 * 4 + 1), *p = out;
 

@@ -12,7 +12,6 @@
 
 #include "kube_int.h"
 
-
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
 static void curl_init_once(void)
@@ -35,12 +34,13 @@ static int client_endpoint(struct kube *k, struct err *e)
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
-		rc = err_set(e, TE_INPUT, "server \"%s\" (context %s) is not a valid URL", c->server,
-			     c->context ? c->context : "in-cluster");
+		rc = err_set(e, TE_INPUT, "server \"%s\" (context %s) is not a valid URL",
+			     c->server, c->context ? c->context : "in-cluster");
 		goto out;
 	}
 	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
-		rc = err_set(e, TE_INPUT, "server \"%s\": only http and https are supported", c->server);
+		rc = err_set(e, TE_INPUT, "server \"%s\": only http and https are supported",
+			     c->server);
 		goto out;
 	}
 	while (*path && str_has_suffix(path, "/"))
@@ -90,8 +90,8 @@ int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube
 		k->opts.retries = 5;
 	else if (k->opts.retries < 0)
 		k->opts.retries = 0;
-	k->user_agent = xasprintf("%s", k->opts.user_agent ? k->opts.user_agent
-							   : "tether/" KUBE_VERSION);
+	k->user_agent =
+	    xasprintf("%s", k->opts.user_agent ? k->opts.user_agent : "tether/" KUBE_VERSION);
 	k->opts.user_agent = k->user_agent;
 	strlist_init(&k->legacy_gvs);
 	strlist_init(&k->misses);

@@ -10,9 +10,9 @@
 
 #include "kube_int.h"
 
-#define ACCEPT_DISCOVERY                                                                   \
-	"application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"            \
-	"application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"       \
+#define ACCEPT_DISCOVERY                                                                           \
+	"application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"                    \
+	"application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"               \
 	"application/json"
 
 static void rtab_dispose(struct kube_rtab *t)
@@ -43,8 +43,8 @@ static int rtab_push(struct kube_rtab *t, struct kube_resource *r)
 	return 0;
 }
 
-static int rtab_add(struct kube_rtab *t, const char *group, const char *version,
-		    const char *kind, const char *resource, bool namespaced, bool has_status)
+static int rtab_add(struct kube_rtab *t, const char *group, const char *version, const char *kind,
+		    const char *resource, bool namespaced, bool has_status)
 {
 	struct kube_resource *r = calloc(1, sizeof(*r));
 
@@ -142,7 +142,8 @@ static int agg_version(struct kube *k, const char *group, const cJSON *ver)
 
 		if (!cJSON_IsString(name) || !cJSON_IsString(kind) || !*kind->valuestring)
 			continue; /* no responseKind: client-go drops the resource too */
-		if (rtab_add(&k->res, group, vname->valuestring, kind->valuestring, name->valuestring,
+		if (rtab_add(&k->res, group, vname->valuestring, kind->valuestring,
+			     name->valuestring,
 			     cJSON_IsString(scope) && !strcmp(scope->valuestring, "Namespaced"),
 			     has_subresource(res, "status")) < 0)
 			return TE_NOMEM;
@@ -161,9 +162,9 @@ static int agg_parse(struct kube *k, const cJSON *list)
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
 		const char *group = cJSON_IsString(name) ? name->valuestring : "";
 
-		cJSON_ArrayForEach(ver, cJSON_GetObjectItemCaseSensitive(it, "versions"))
-			if ((rc = agg_version(k, group, ver)) < 0)
-				return rc;
+		cJSON_ArrayForEach(ver, cJSON_GetObjectItemCaseSensitive(
+					    it, "versions")) if ((rc = agg_version(k, group, ver)) <
+								 0) return rc;
 	}
 	return 0;
 }
@@ -196,11 +197,10 @@ static int disc_load(struct kube *k, struct err *e)
 		rc = req_error(apis.status != 200 ? &apis : &api, e);
 		goto out;
 	}
-	k->disc_aggregated = is_aggregated(apis.resp_type) &&
-			     (api.status == 404 || is_aggregated(api.resp_type));
-	if (k->disc_aggregated &&
-	    ((api.status == 200 && (rc = agg_parse(k, api.resp)) < 0) ||
-	     (rc = agg_parse(k, apis.resp)) < 0)) {
+	k->disc_aggregated =
+	    is_aggregated(apis.resp_type) && (api.status == 404 || is_aggregated(api.resp_type));
+	if (k->disc_aggregated && ((api.status == 200 && (rc = agg_parse(k, api.resp)) < 0) ||
+				   (rc = agg_parse(k, apis.resp)) < 0)) {
 		rc = err_set(e, rc, "discovery: out of memory");
 		goto out;
 	}
@@ -251,7 +251,8 @@ static int legacy_load(struct kube *k, const char *group, const char *version, s
 		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(it, "kind");
 		const cJSON *ns = cJSON_GetObjectItemCaseSensitive(it, "namespaced");
 
-		if (!cJSON_IsString(name) || !cJSON_IsString(kind) || strchr(name->valuestring, '/'))
+		if (!cJSON_IsString(name) || !cJSON_IsString(kind) ||
+		    strchr(name->valuestring, '/'))
 			continue;
 		snprintf(sub, sizeof(sub), "%s/status", name->valuestring);
 		if (rtab_add(&k->res, group, version, kind->valuestring, name->valuestring,
@@ -271,7 +272,8 @@ static const struct kube_resource *lookup(const struct kube *k, const char *grou
 	for (size_t i = 0; i < k->res.n; i++) {
 		const struct kube_resource *r = k->res.items[i];
 
-		if (!strcmp(r->kind, kind) && !strcmp(r->version, version) && !strcmp(r->group, group))
+		if (!strcmp(r->kind, kind) && !strcmp(r->version, version) &&
+		    !strcmp(r->group, group))
 			return r;
 	}
 	return NULL;

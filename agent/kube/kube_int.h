@@ -19,13 +19,13 @@
 
 /* Credentials that change while the client lives (token files, exec plugins). */
 struct kube_cred {
-	char *token;            /* current bearer token (owned) */
-	char *cert, *key;       /* PEM from an exec plugin (owned) */
-	time_t token_mtime;     /* of token_file when read */
-	int64_t token_read_ms;  /* now_ms() when token_file was read */
-	int64_t expires_ms;     /* exec credential expiry (now_ms clock), 0 = none */
-	bool exec_done;         /* the exec plugin ran at least once */
-	int generation;         /* bumped whenever credentials change */
+	char *token;	       /* current bearer token (owned) */
+	char *cert, *key;      /* PEM from an exec plugin (owned) */
+	time_t token_mtime;    /* of token_file when read */
+	int64_t token_read_ms; /* now_ms() when token_file was read */
+	int64_t expires_ms;    /* exec credential expiry (now_ms clock), 0 = none */
+	bool exec_done;	       /* the exec plugin ran at least once */
+	int generation;	       /* bumped whenever credentials change */
 };
 
 struct kube_rtab {
@@ -34,27 +34,27 @@ struct kube_rtab {
 };
 
 struct kube {
-	struct kube_config *cfg;  /* owned copy */
+	struct kube_config *cfg; /* owned copy */
 	struct kube_opts opts;
 	char *user_agent;
-	char *host_header;        /* "Host: ..." when tls-server-name rewrites the URL */
-	char *connect_to;         /* CURLOPT_CONNECT_TO entry for tls-server-name */
+	char *host_header; /* "Host: ..." when tls-server-name rewrites the URL */
+	char *connect_to;  /* CURLOPT_CONNECT_TO entry for tls-server-name */
 	struct curl_slist *connect_list;
-	char *base_url;           /* server (or its tls-server-name form), no trailing '/' */
+	char *base_url; /* server (or its tls-server-name form), no trailing '/' */
 	CURLM *multi;
 	CURLSH *share;
-	CURL **pool;              /* idle easy handles, kept for reuse */
+	CURL **pool; /* idle easy handles, kept for reuse */
 	size_t npool;
-	struct buf *bufs;         /* idle response buffers, kept for reuse */
+	struct buf *bufs; /* idle response buffers, kept for reuse */
 	size_t nbufs;
 	struct kube_cred cred;
 	struct kube_stats stats;
 	/* discovery */
 	bool disc_loaded, disc_aggregated;
-	struct kube_rtab res;     /* current generation */
-	struct kube_rtab retired; /* earlier generations: callers may still hold pointers */
-	struct strlist legacy_gvs;  /* group versions fetched in legacy mode */
-	struct strlist misses;      /* "gv kind" that missed after a refresh */
+	struct kube_rtab res;	   /* current generation */
+	struct kube_rtab retired;  /* earlier generations: callers may still hold pointers */
+	struct strlist legacy_gvs; /* group versions fetched in legacy mode */
+	struct strlist misses;	   /* "gv kind" that missed after a refresh */
 };
 
 /* Standard base64 decode into a NUL-terminated owned string; NULL if invalid. */

@@ -162,7 +162,8 @@ static int kc_bool(const cJSON *obj, const char *key, bool *out, const char *fil
 		return 0;
 	if (cJSON_IsBool(v))
 		*out = cJSON_IsTrue(v);
-	else if (cJSON_IsString(v) && (!strcmp(v->valuestring, "true") || !strcmp(v->valuestring, "false")))
+	else if (cJSON_IsString(v) &&
+		 (!strcmp(v->valuestring, "true") || !strcmp(v->valuestring, "false")))
 		*out = !strcmp(v->valuestring, "true");
 	else
 		return err_set(e, TE_INPUT, "%s: %s.%s: must be true or false", file, where, key);
@@ -173,8 +174,8 @@ static int kc_bool(const cJSON *obj, const char *key, bool *out, const char *fil
  * Finds the first entry named name in the list section ("clusters", "users",
  * "contexts") of any file, returning its inner mapping (key inner) and the file.
  */
-static int kc_find(const struct kc_set *s, const char *section, const char *inner,
-		   const char *name, const cJSON **out, const struct kc_file **file, struct err *e)
+static int kc_find(const struct kc_set *s, const char *section, const char *inner, const char *name,
+		   const cJSON **out, const struct kc_file **file, struct err *e)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const cJSON *list = cJSON_GetObjectItemCaseSensitive(s->f[i].doc, section), *it;
@@ -182,7 +183,8 @@ static int kc_find(const struct kc_set *s, const char *section, const char *inne
 		if (!list || cJSON_IsNull(list))
 			continue;
 		if (!cJSON_IsArray(list))
-			return err_set(e, TE_INPUT, "%s: %s: must be a list", s->f[i].path, section);
+			return err_set(e, TE_INPUT, "%s: %s: must be a list", s->f[i].path,
+				       section);
 		cJSON_ArrayForEach(it, list)
 		{
 			const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
@@ -226,8 +228,8 @@ static char *kc_path(const struct kc_file *f, const char *p)
 	return xasprintf("%s/%s", f->dir, p);
 }
 
-static int kc_data(const char *v, char **out, const char *file, const char *where,
-		   const char *key, struct err *e)
+static int kc_data(const char *v, char **out, const char *file, const char *where, const char *key,
+		   struct err *e)
 {
 	if (!v)
 		return 0;
@@ -264,16 +266,17 @@ static int kc_cluster(struct kube_config *c, const cJSON *cl, const struct kc_fi
 	if (rc < 0)
 		return rc;
 	if (c->insecure && (c->ca_data || c->ca_file))
-		return err_set(e, TE_INPUT,
-			       "%s: %s: certificate-authority with insecure-skip-tls-verify is not allowed",
-			       f->path, where);
+		return err_set(
+		    e, TE_INPUT,
+		    "%s: %s: certificate-authority with insecure-skip-tls-verify is not allowed",
+		    f->path, where);
 	c->tls_server_name = xstrdup(sni);
 	c->proxy_url = xstrdup(proxy);
 	return 0;
 }
 
-static int kc_exec_env(struct kube_exec *x, const cJSON *env, const char *file,
-		       const char *where, struct err *e)
+static int kc_exec_env(struct kube_exec *x, const cJSON *env, const char *file, const char *where,
+		       struct err *e)
 {
 	const cJSON *it;
 
@@ -288,10 +291,13 @@ static int kc_exec_env(struct kube_exec *x, const cJSON *env, const char *file,
 
 		if (!cJSON_IsString(n) || !*n->valuestring || strchr(n->valuestring, '=') ||
 		    (v && !cJSON_IsString(v) && !cJSON_IsNull(v)))
-			return err_set(e, TE_INPUT, "%s: %s.exec.env: each entry needs a name and a string value",
-				       file, where);
+			return err_set(
+			    e, TE_INPUT,
+			    "%s: %s.exec.env: each entry needs a name and a string value", file,
+			    where);
 		if (strlist_add_owned(&x->env, xasprintf("%s=%s", n->valuestring,
-							 cJSON_IsString(v) ? v->valuestring : "")) < 0)
+							 cJSON_IsString(v) ? v->valuestring : "")) <
+		    0)
 			return TE_NOMEM;
 	}
 	return 0;
@@ -313,9 +319,10 @@ static int kc_exec(struct kube_config *c, const cJSON *ex, const struct kc_file 
 		return err_set(e, TE_INPUT, "%s: %s.exec.command: not set", f->path, where);
 	if (!api || (strcmp(api, "client.authentication.k8s.io/v1") != 0 &&
 		     strcmp(api, "client.authentication.k8s.io/v1beta1") != 0))
-		return err_set(e, TE_INPUT,
-			       "%s: %s.exec.apiVersion: must be client.authentication.k8s.io/v1 or v1beta1",
-			       f->path, where);
+		return err_set(
+		    e, TE_INPUT,
+		    "%s: %s.exec.apiVersion: must be client.authentication.k8s.io/v1 or v1beta1",
+		    f->path, where);
 	if (!(x = c->exec = calloc(1, sizeof(*x))))
 		return TE_NOMEM;
 	strlist_init(&x->args);
@@ -324,7 +331,8 @@ static int kc_exec(struct kube_config *c, const cJSON *ex, const struct kc_file 
 	x->command = strchr(cmd, '/') ? kc_path(f, cmd) : strdup(cmd);
 	x->api_version = strdup(api);
 	x->install_hint = xstrdup(hint);
-	if ((rc = kc_bool(ex, "provideClusterInfo", &x->provide_cluster_info, f->path, where, e)) < 0)
+	if ((rc = kc_bool(ex, "provideClusterInfo", &x->provide_cluster_info, f->path, where, e)) <
+	    0)
 		return rc;
 	args = cJSON_GetObjectItemCaseSensitive(ex, "args");
 	if (args && !cJSON_IsNull(args) && !cJSON_IsArray(args))
@@ -332,15 +340,16 @@ static int kc_exec(struct kube_config *c, const cJSON *ex, const struct kc_file 
 	cJSON_ArrayForEach(it, args)
 	{
 		if (!cJSON_IsString(it))
-			return err_set(e, TE_INPUT, "%s: %s.exec.args: must be strings", f->path, where);
+			return err_set(e, TE_INPUT, "%s: %s.exec.args: must be strings", f->path,
+				       where);
 		if (strlist_add(&x->args, it->valuestring) < 0)
 			return TE_NOMEM;
 	}
 	return kc_exec_env(x, cJSON_GetObjectItemCaseSensitive(ex, "env"), f->path, where, e);
 }
 
-static int kc_user(struct kube_config *c, const cJSON *u, const struct kc_file *f,
-		   const char *name, struct err *e)
+static int kc_user(struct kube_config *c, const cJSON *u, const struct kc_file *f, const char *name,
+		   struct err *e)
 {
 	char where[300];
 	const char *token, *token_file, *cert, *cert_data, *key, *key_data, *user, *pass;
@@ -358,8 +367,9 @@ static int kc_user(struct kube_config *c, const cJSON *u, const struct kc_file *
 	    (rc = kc_str(u, "password", &pass, f->path, where, e)) < 0)
 		return rc;
 	if (cJSON_GetObjectItemCaseSensitive(u, "auth-provider"))
-		return err_set(e, TE_INPUT, "%s: %s.auth-provider: not supported, use an exec plugin",
-			       f->path, where);
+		return err_set(e, TE_INPUT,
+			       "%s: %s.auth-provider: not supported, use an exec plugin", f->path,
+			       where);
 	if ((token || token_file) && (user || pass))
 		return err_set(e, TE_INPUT,
 			       "%s: %s: username/password or bearer token may be set, but not both",
@@ -370,7 +380,8 @@ static int kc_user(struct kube_config *c, const cJSON *u, const struct kc_file *
 	c->username = xstrdup(user);
 	c->password = xstrdup(pass);
 	/* as in client-go, inline data wins over a file */
-	if ((rc = kc_data(cert_data, &c->cert_data, f->path, where, "client-certificate-data", e)) < 0 ||
+	if ((rc = kc_data(cert_data, &c->cert_data, f->path, where, "client-certificate-data", e)) <
+		0 ||
 	    (rc = kc_data(key_data, &c->key_data, f->path, where, "client-key-data", e)) < 0)
 		return rc;
 	if (!c->cert_data)
@@ -378,12 +389,14 @@ static int kc_user(struct kube_config *c, const cJSON *u, const struct kc_file *
 	if (!c->key_data)
 		c->key_file = kc_path(f, key);
 	if (!!(c->cert_data || c->cert_file) != !!(c->key_data || c->key_file))
-		return err_set(e, TE_INPUT, "%s: %s: client certificate and key must be set together",
-			       f->path, where);
+		return err_set(e, TE_INPUT,
+			       "%s: %s: client certificate and key must be set together", f->path,
+			       where);
 	ex = cJSON_GetObjectItemCaseSensitive(u, "exec");
 	if (ex && !cJSON_IsNull(ex)) {
 		if (!cJSON_IsObject(ex))
-			return err_set(e, TE_INPUT, "%s: %s.exec: must be a mapping", f->path, where);
+			return err_set(e, TE_INPUT, "%s: %s.exec: must be a mapping", f->path,
+				       where);
 		return kc_exec(c, ex, f, where, e);
 	}
 	return 0;
@@ -459,7 +472,8 @@ static int kc_resolve(struct kube_config *c, const struct kc_set *s, const char 
 				 "kubeconfig", e)) < 0)
 			goto out;
 	if (!context) {
-		rc = err_set(e, TE_INPUT, "%s: current-context is not set (choose one with --context)", files);
+		rc = err_set(e, TE_INPUT,
+			     "%s: current-context is not set (choose one with --context)", files);
 		goto out;
 	}
 	if ((rc = kc_find(s, "contexts", "context", context, &ctx, &cf, e)) < 0) {
@@ -480,7 +494,8 @@ static int kc_resolve(struct kube_config *c, const struct kc_set *s, const char 
 	c->namespace = xstrdup(ns);
 	if ((rc = kc_find(s, "clusters", "cluster", cluster, &cl, &clf, e)) < 0 || !cl) {
 		if (rc == TE_NOTFOUND || !cl)
-			rc = err_set(e, TE_INPUT, "%s: cluster \"%s\" (of context \"%s\" in %s) not found",
+			rc = err_set(e, TE_INPUT,
+				     "%s: cluster \"%s\" (of context \"%s\" in %s) not found",
 				     files, cluster, context, cf->path);
 		goto out;
 	}
@@ -489,8 +504,9 @@ static int kc_resolve(struct kube_config *c, const struct kc_set *s, const char 
 	if (user) {
 		rc = kc_find(s, "users", "user", user, &u, &uf, e);
 		if (rc == TE_NOTFOUND)
-			rc = err_set(e, TE_INPUT, "%s: user \"%s\" (of context \"%s\" in %s) not found",
-				     files, user, context, cf->path);
+			rc = err_set(e, TE_INPUT,
+				     "%s: user \"%s\" (of context \"%s\" in %s) not found", files,
+				     user, context, cf->path);
 		if (rc < 0 || (u && (rc = kc_user(c, u, uf, user, e)) < 0))
 			goto out;
 	}
@@ -504,7 +520,8 @@ out:
 static bool kc_is_empty(const struct kc_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s->f[i].doc, "contexts")) > 0 ||
+		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s->f[i].doc, "contexts")) >
+			0 ||
 		    cJSON_GetObjectItemCaseSensitive(s->f[i].doc, "current-context"))
 			return false;
 	return true;
@@ -529,8 +546,7 @@ static int kc_collect(struct kc_set *s, const char *path, struct err *e)
 	return rc;
 }
 
-int kube_config_load(struct kube_config **out, const char *path, const char *context,
-		     struct err *e)
+int kube_config_load(struct kube_config **out, const char *path, const char *context, struct err *e)
 {
 	struct kc_set s = {0};
 	struct kube_config *c = calloc(1, sizeof(*c));
@@ -543,9 +559,10 @@ int kube_config_load(struct kube_config **out, const char *path, const char *con
 		goto out;
 	if (s.n == 0 || (kc_is_empty(&s) && !context && kc_in_cluster_possible())) {
 		if (!kc_in_cluster_possible()) {
-			rc = err_set(e, TE_INPUT,
-				     "no kubeconfig found (set --kubeconfig or KUBECONFIG, or create "
-				     "~/.kube/config) and not running in a cluster");
+			rc = err_set(
+			    e, TE_INPUT,
+			    "no kubeconfig found (set --kubeconfig or KUBECONFIG, or create "
+			    "~/.kube/config) and not running in a cluster");
 			goto out;
 		}
 		rc = kc_in_cluster(c, e);

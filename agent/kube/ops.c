@@ -17,8 +17,8 @@ char *kube_escape(const char *s)
 
 	buf_init(&b, 0);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
 			buf_append(&b, p, 1);
 		} else {
 			char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
@@ -155,7 +155,8 @@ static int list_pages(struct kube *k, const struct kube_resource *r, const char 
 		free(cont);
 		cont = NULL;
 		if (rc == 0 && !cJSON_IsObject(req.resp))
-			rc = err_set(e, TE_UNREACHABLE, "GET %s: the response is not a JSON object", req.path);
+			rc = err_set(e, TE_UNREACHABLE, "GET %s: the response is not a JSON object",
+				     req.path);
 		if (rc == 0) {
 			cont = xstrdup(list_continue(req.resp));
 			if (!all) {

@@ -124,8 +124,9 @@ static int xfer_start(struct run *run, struct xfer *x)
 	if (!x->url && !(x->url = kube_url(k, r->path)))
 		return TE_NOMEM;
 	curl_slist_free_all(x->hdrs);
-	x->hdrs = kube_headers(k, r->accept,
-			       r->body ? (r->content_type ? r->content_type : "application/json") : NULL);
+	x->hdrs =
+	    kube_headers(k, r->accept,
+			 r->body ? (r->content_type ? r->content_type : "application/json") : NULL);
 	if (!x->hdrs)
 		return TE_NOMEM;
 	buf_get(k, &x->body);
@@ -216,8 +217,8 @@ static void xfer_parse(struct kube *k, struct xfer *x, CURL *h, CURLcode rc)
 		r->resp = cJSON_ParseWithLength(x->body.data, x->body.len);
 	err_clear(&r->err);
 	if (x->too_big)
-		err_set(&r->err, TE_NOMEM, "%s %s: response larger than %zu bytes", r->method, r->path,
-			x->body.max);
+		err_set(&r->err, TE_NOMEM, "%s %s: response larger than %zu bytes", r->method,
+			r->path, x->body.max);
 	else if (rc != CURLE_OK)
 		err_set(&r->err, TE_UNREACHABLE, "%s %s: cannot reach %s: %s", r->method, r->path,
 			k->cfg->server, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));

@@ -142,8 +142,9 @@ static char *watch_path(const struct watch *w, int64_t left_ms)
 	if (w->selector && *w->selector)
 		sel = kube_escape(w->selector);
 	rv = kube_escape(w->rv ? w->rv : "0");
-	p = xasprintf("%s?allowWatchBookmarks=true%s%s&resourceVersion=%s&timeoutSeconds=%lld&watch=1",
-		      base, sel ? "&labelSelector=" : "", sel ? sel : "", rv, (long long)secs);
+	p = xasprintf(
+	    "%s?allowWatchBookmarks=true%s%s&resourceVersion=%s&timeoutSeconds=%lld&watch=1", base,
+	    sel ? "&labelSelector=" : "", sel ? sel : "", rv, (long long)secs);
 	free(base);
 	free(sel);
 	free(rv);
@@ -193,8 +194,8 @@ static int watch_judge(struct watch *w, long status, CURLcode res, int *failures
 		return watch_relist(w);
 	}
 	if (w->too_big)
-		return err_set(w->e, TE_NOMEM, "watch %s: event larger than %zu bytes", w->r->resource,
-			       w->in.max);
+		return err_set(w->e, TE_NOMEM, "watch %s: event larger than %zu bytes",
+			       w->r->resource, w->in.max);
 	if (res == CURLE_OK && status == 200) {
 		*failures = 0;
 		return 0;
@@ -206,13 +207,14 @@ static int watch_judge(struct watch *w, long status, CURLcode res, int *failures
 	if (res == CURLE_OK && status != 429 && status < 500) {
 		fake.resp = cJSON_ParseWithLength(w->in.data ? w->in.data : "", w->in.len);
 		kube_req_set_err(&fake, w->in.data);
-		rc = err_set(w->e, kube_req_code(&fake), "watch %s: %s", w->r->resource, fake.err.msg);
+		rc = err_set(w->e, kube_req_code(&fake), "watch %s: %s", w->r->resource,
+			     fake.err.msg);
 		cJSON_Delete(fake.resp);
 		return rc;
 	}
 	if (++*failures > WATCH_MAX_FAILURES)
-		return err_set(w->e, TE_UNREACHABLE, "watch %s: cannot reach %s: %s", w->r->resource,
-			       w->k->cfg->server,
+		return err_set(w->e, TE_UNREACHABLE, "watch %s: cannot reach %s: %s",
+			       w->r->resource, w->k->cfg->server,
 			       res != CURLE_OK ? curl_easy_strerror(res) : "server errors");
 	return 1;
 }
@@ -221,8 +223,14 @@ int kube_watch(struct kube *k, const struct kube_resource *r, const char *ns,
 	       const char *label_selector, const char *resource_version, int64_t deadline_ms,
 	       int (*cb)(const char *type, const cJSON *obj, void *ctx), void *ctx, struct err *e)
 {
-	struct watch w = {.k = k, .r = r, .ns = ns, .selector = label_selector, .cb = cb,
-			  .ctx = ctx, .e = e, .rv = xstrdup(resource_version)};
+	struct watch w = {.k = k,
+			  .r = r,
+			  .ns = ns,
+			  .selector = label_selector,
+			  .cb = cb,
+			  .ctx = ctx,
+			  .e = e,
+			  .rv = xstrdup(resource_version)};
 	int rc = 0, failures = 0;
 
 	buf_init(&w.in, WATCH_MAX_EVENT);

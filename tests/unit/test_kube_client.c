@@ -737,6 +737,68 @@ static void test_exec_plugin_rerun_on_401(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* An exec credential is cached until its expirationTimestamp, then the plugin runs again. */
+static void test_exec_plugin_expiry(void **state)
+{
+	const char *stamps[] = {"2099-01-01T00:00:00Z", "2001-01-01T00:00:00+02:00"};
+	const int want[] = {1, 3};
+
+	for (int t = 0; t < 2; t++) {
+		char dir[] = "/tmp/test_kube_exp.XXXXXX", plugin[300], count[300], cmd[600], env[400];
+		struct kube_config cfg = {0};
+		struct kube_exec x = {0};
+		struct kube_opts o = {.parallel = 2, .retries = -1, .timeout_ms = 5000};
+		struct kube *k = NULL;
+		struct kube_req *r;
+		struct err e;
+		char server[64];
+		FILE *f;
+		int runs = 0;
+
+		assert_non_null(mkdtemp(dir));
+		snprintf(plugin, sizeof(plugin), "%s/plugin.sh", dir);
+		snprintf(count, sizeof(count), "%s/count", dir);
+		snprintf(cmd, sizeof(cmd),
+			 "#!/bin/sh\necho x >> \"$COUNT\"\n"
+			 "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+			 "\"status\":{\"token\":\"secret-abc\",\"expirationTimestamp\":\"%s\"}}'\n",
+			 stamps[t]);
+		write_text(plugin, cmd, 0755);
+		snprintf(server, sizeof(server), "http://127.0.0.1:%d", S.port);
+		snprintf(env, sizeof(env), "COUNT=%s", count);
+		cfg.server = server;
+		cfg.namespace = "default";
+		cfg.exec = &x;
+		x.command = plugin;
+		x.api_version = "client.authentication.k8s.io/v1";
+		strlist_init(&x.args);
+		strlist_init(&x.env);
+		strlist_add(&x.env, env);
+		err_clear(&e);
+		assert_int_equal(kube_new(&k, &cfg, &o, &e), 0);
+		strlist_dispose(&x.env);
+		S.token = "secret-abc";
+		memset(S.hits, 0, sizeof(S.hits));
+		S.hits[0] = 10;
+		r = req_new("GET", "/flaky");
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(kube_run(k, &r, 1, NULL, NULL), 0);
+			assert_int_equal(r->status, 200);
+		}
+		f = fopen(count, "r");
+		assert_non_null(f);
+		while (fgets(cmd, sizeof(cmd), f))
+			runs++;
+		fclose(f);
+		assert_int_equal(runs, want[t]);
+		S.token = NULL;
+		req_free(r);
+		kube_free(k);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 /* A rotated token file is read again when the server says 401. */
 static void test_token_file_rotation(void **state)
 {
@@ -791,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_exec_plugin_rerun_on_401),
 		cmocka_unit_test(test_token_file_rotation),
+		cmocka_unit_test(test_exec_plugin_expiry),
 	};
 
 	return cmocka_run_group_tests(tests, server_start, server_stop);
