@@ -103,10 +103,9 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 		port = 22;
 	err_clear(&e);
 	if (hk->type & GIT_CERT_SSH_RAW)
-		known_hosts_check(g->known_hosts ? g->known_hosts
-						 : default_known_hosts(path, sizeof(path)),
-				  host, port, (const unsigned char *)hk->hostkey, hk->hostkey_len,
-				  NULL, &e);
+		known_hosts_check(
+		    g->known_hosts ? g->known_hosts : default_known_hosts(path, sizeof(path)), host,
+		    port, (const unsigned char *)hk->hostkey, hk->hostkey_len, NULL, &e);
 	else if (hk->type & GIT_CERT_SSH_SHA256)
 		known_hosts_check(g->known_hosts ? g->known_hosts
 						 : default_known_hosts(path, sizeof(path)),

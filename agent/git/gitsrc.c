@@ -100,7 +100,9 @@ int gitsrc_error(struct gitsrc *g, struct err *e, int code, const char *what)
 	char msg[1024];
 
 	snprintf(msg, sizeof(msg), "%s",
-		 g->cb_msg[0] ? g->cb_msg : ge && ge->message ? ge->message : "unknown error");
+		 g->cb_msg[0]	     ? g->cb_msg
+		 : ge && ge->message ? ge->message
+				     : "unknown error");
 	scrub(msg);
 	return err_set(e, code, "%s: %s", what, msg);
 }
@@ -217,7 +219,8 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o, struct err *e)
 	}
 	dir = o->cache_dir ? strdup(o->cache_dir) : default_cache_dir();
 	if (!dir || mkdir_p(dir) < 0) {
-		rc = err_set(e, TE_FAIL, "cache directory %s: %s", dir ? dir : "?", strerror(errno));
+		rc =
+		    err_set(e, TE_FAIL, "cache directory %s: %s", dir ? dir : "?", strerror(errno));
 		goto out;
 	}
 	/* The cache is named after the URL, credentials included, so two users of the

@@ -11,14 +11,14 @@
 
 struct gitsrc {
 	git_repository *repo;
-	char *url;      /* as configured; may hold userinfo, never printed */
+	char *url;	/* as configured; may hold userinfo, never printed */
 	char *safe_url; /* url without userinfo, for messages */
-	char *path;     /* the bare cache */
+	char *path;	/* the bare cache */
 	char *username, *token_env, *token_file, *ssh_key, *known_hosts;
 	bool insecure;
-	unsigned fetches;   /* fetches done by this gitsrc (tests look at it) */
-	int auth_attempts;  /* credential callbacks in the current operation */
-	char cb_msg[512];   /* why a callback refused, kept for the error message */
+	unsigned fetches;  /* fetches done by this gitsrc (tests look at it) */
+	int auth_attempts; /* credential callbacks in the current operation */
+	char cb_msg[512];  /* why a callback refused, kept for the error message */
 };
 
 /* Records "<what>: <libgit2's last error>" (or a callback's reason) with code. */

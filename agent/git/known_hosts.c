@@ -166,8 +166,8 @@ int known_hosts_check(const char *file, const char *host, int port, const unsign
 	err_clear(&ignored);
 	if (file_read(file, &b, &ignored) < 0) {
 		buf_dispose(&b);
-		return err_set(e, TE_UNREACHABLE, "host key for %s not in known_hosts (cannot read %s)",
-			       name, file);
+		return err_set(e, TE_UNREACHABLE,
+			       "host key for %s not in known_hosts (cannot read %s)", name, file);
 	}
 	for (line = strtok_r(b.data ? b.data : "", "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))

@@ -112,8 +112,8 @@ static bool match_ref(const git_remote_head **heads, size_t n, const char *ref, 
 	return false;
 }
 
-static int fetch(struct gitsrc *g, git_remote *remote, const char **specs, size_t n,
-		 bool *fetched, struct err *e)
+static int fetch(struct gitsrc *g, git_remote *remote, const char **specs, size_t n, bool *fetched,
+		 struct err *e)
 {
 	git_fetch_options fo;
 	git_strarray arr = {(char **)specs, n};

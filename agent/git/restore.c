@@ -139,8 +139,8 @@ static int push(struct gitsrc *g, const char *branch, const git_oid *commit, str
 
 	snprintf(spec, sizeof(spec), "refs/tether/restore:refs/heads/%s", branch);
 	snprintf(what, sizeof(what), "push %s to %s", branch, g->safe_url);
-	if (git_reference_create(&ref, g->repo, "refs/tether/restore", commit, 1, "tether: restore") <
-	    0) {
+	if (git_reference_create(&ref, g->repo, "refs/tether/restore", commit, 1,
+				 "tether: restore") < 0) {
 		rc = gitsrc_error(g, e, TE_FAIL, what);
 		goto out;
 	}

@@ -130,11 +130,11 @@ static void tree_free(void *ctx)
 }
 
 static const struct vfs_ops tree_ops = {
-	.lstat = tree_lstat,
-	.read = tree_read,
-	.readlink = tree_readlink,
-	.list = tree_list,
-	.free = tree_free,
+    .lstat = tree_lstat,
+    .read = tree_read,
+    .readlink = tree_readlink,
+    .list = tree_list,
+    .free = tree_free,
 };
 
 int gitsrc_tree(struct gitsrc *g, const char *sha, struct vfs **out, struct err *e)

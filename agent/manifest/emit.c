@@ -81,9 +81,8 @@ static int emit_container(yaml_emitter_t *em, const cJSON *v, int depth)
 	int rc;
 
 	if (map)
-		rc = yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-							 empty ? YAML_FLOW_MAPPING_STYLE
-							       : YAML_BLOCK_MAPPING_STYLE);
+		rc = yaml_mapping_start_event_initialize(
+		    &ev, NULL, NULL, 1, empty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
 	else
 		rc = yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
 							  empty ? YAML_FLOW_SEQUENCE_STYLE

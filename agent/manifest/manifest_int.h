@@ -29,7 +29,7 @@ struct yaml_pos {
 };
 
 struct yaml_doc {
-	cJSON *root; /* the callback may take it (set to NULL) */
+	cJSON *root;   /* the callback may take it (set to NULL) */
 	int line, col; /* 1-based position of the root node */
 	struct yaml_pos *pos;
 	size_t npos;

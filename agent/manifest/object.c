@@ -74,7 +74,8 @@ static int check_body(const cJSON *body, const char *where, struct err *e)
 		return err_set(e, TE_INPUT, "%s: metadata is not a mapping", where);
 	if (!str_field(meta, "name") && str_field(meta, "generateName"))
 		return err_set(e, TE_INPUT,
-			       "%s: metadata.generateName is not supported, set metadata.name", where);
+			       "%s: metadata.generateName is not supported, set metadata.name",
+			       where);
 	if ((rc = check_string(meta, "name", "metadata.name", where, e)) < 0)
 		return rc;
 	ns = cJSON_GetObjectItemCaseSensitive(meta, "namespace");

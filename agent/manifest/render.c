@@ -118,7 +118,8 @@ static int walk_dir(struct walk *w, const char *shown, const char *resolved)
 
 		if (names.items[i][0] == '.')
 			continue;
-		child = shown[0] ? xasprintf("%s/%s", shown, names.items[i]) : strdup(names.items[i]);
+		child =
+		    shown[0] ? xasprintf("%s/%s", shown, names.items[i]) : strdup(names.items[i]);
 		if (!child)
 			rc = err_set(w->e, TE_NOMEM, "out of memory");
 		else

@@ -20,20 +20,20 @@ struct word {
 
 /* go-yaml v2 resolve.go's table. */
 static const struct word words[] = {
-	{"y", YV_BOOL, true},	   {"Y", YV_BOOL, true},	{"yes", YV_BOOL, true},
-	{"Yes", YV_BOOL, true},	   {"YES", YV_BOOL, true},	{"true", YV_BOOL, true},
-	{"True", YV_BOOL, true},   {"TRUE", YV_BOOL, true},	{"on", YV_BOOL, true},
-	{"On", YV_BOOL, true},	   {"ON", YV_BOOL, true},	{"n", YV_BOOL, false},
-	{"N", YV_BOOL, false},	   {"no", YV_BOOL, false},	{"No", YV_BOOL, false},
-	{"NO", YV_BOOL, false},	   {"false", YV_BOOL, false},	{"False", YV_BOOL, false},
-	{"FALSE", YV_BOOL, false}, {"off", YV_BOOL, false},	{"Off", YV_BOOL, false},
-	{"OFF", YV_BOOL, false},   {"", YV_NULL, false},	{"~", YV_NULL, false},
-	{"null", YV_NULL, false},  {"Null", YV_NULL, false},	{"NULL", YV_NULL, false},
-	{".nan", YV_INFNAN, false}, {".NaN", YV_INFNAN, false}, {".NAN", YV_INFNAN, false},
-	{".inf", YV_INFNAN, false}, {".Inf", YV_INFNAN, false}, {".INF", YV_INFNAN, false},
-	{"+.inf", YV_INFNAN, false}, {"+.Inf", YV_INFNAN, false}, {"+.INF", YV_INFNAN, false},
-	{"-.inf", YV_INFNAN, false}, {"-.Inf", YV_INFNAN, false}, {"-.INF", YV_INFNAN, false},
-	{"<<", YV_MERGE, false},
+    {"y", YV_BOOL, true},	 {"Y", YV_BOOL, true},	      {"yes", YV_BOOL, true},
+    {"Yes", YV_BOOL, true},	 {"YES", YV_BOOL, true},      {"true", YV_BOOL, true},
+    {"True", YV_BOOL, true},	 {"TRUE", YV_BOOL, true},     {"on", YV_BOOL, true},
+    {"On", YV_BOOL, true},	 {"ON", YV_BOOL, true},	      {"n", YV_BOOL, false},
+    {"N", YV_BOOL, false},	 {"no", YV_BOOL, false},      {"No", YV_BOOL, false},
+    {"NO", YV_BOOL, false},	 {"false", YV_BOOL, false},   {"False", YV_BOOL, false},
+    {"FALSE", YV_BOOL, false},	 {"off", YV_BOOL, false},     {"Off", YV_BOOL, false},
+    {"OFF", YV_BOOL, false},	 {"", YV_NULL, false},	      {"~", YV_NULL, false},
+    {"null", YV_NULL, false},	 {"Null", YV_NULL, false},    {"NULL", YV_NULL, false},
+    {".nan", YV_INFNAN, false},	 {".NaN", YV_INFNAN, false},  {".NAN", YV_INFNAN, false},
+    {".inf", YV_INFNAN, false},	 {".Inf", YV_INFNAN, false},  {".INF", YV_INFNAN, false},
+    {"+.inf", YV_INFNAN, false}, {"+.Inf", YV_INFNAN, false}, {"+.INF", YV_INFNAN, false},
+    {"-.inf", YV_INFNAN, false}, {"-.Inf", YV_INFNAN, false}, {"-.INF", YV_INFNAN, false},
+    {"<<", YV_MERGE, false},
 };
 
 static int digit_value(char c)

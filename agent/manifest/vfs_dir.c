@@ -134,11 +134,11 @@ static void dir_free(void *ctx)
 }
 
 static const struct vfs_ops dir_ops = {
-	.lstat = dir_lstat,
-	.read = dir_read,
-	.readlink = dir_readlink,
-	.list = dir_list,
-	.free = dir_free,
+    .lstat = dir_lstat,
+    .read = dir_read,
+    .readlink = dir_readlink,
+    .list = dir_list,
+    .free = dir_free,
 };
 
 int vfs_open_dir(struct vfs **out, const char *root, struct err *e)

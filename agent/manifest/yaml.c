@@ -49,7 +49,7 @@ struct builder {
 #define POS_DEPTH 3
 
 static int b_error(struct builder *b, const yaml_mark_t *m, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int b_error(struct builder *b, const yaml_mark_t *m, int code, const char *fmt, ...)
 {
@@ -249,7 +249,8 @@ static int attach_merge(struct builder *b, struct frame *f, cJSON *src)
 		cJSON_ArrayForEach(c, src)
 		{
 			if (!cJSON_IsObject(c)) {
-				rc = b_error(b, &m, TE_INPUT, "<< needs a mapping or a list of mappings");
+				rc = b_error(b, &m, TE_INPUT,
+					     "<< needs a mapping or a list of mappings");
 				break;
 			}
 			if ((rc = merge_one(b, f, c)) < 0)
@@ -322,7 +323,7 @@ static bool expecting_key(struct builder *b)
 static int container_start(struct builder *b, const yaml_event_t *ev, bool mapping)
 {
 	const yaml_char_t *anchor =
-		mapping ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+	    mapping ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
 	struct frame *f;
 
 	if (expecting_key(b))
@@ -422,8 +423,8 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 	b->alias_count += a->count;
 	b->count += a->count;
 	if (b->alias_count > MANIFEST_MAX_ALIAS_NODES)
-		return b_error(b, &ev->start_mark, TE_INPUT,
-			       "aliases expand to more than %d nodes", MANIFEST_MAX_ALIAS_NODES);
+		return b_error(b, &ev->start_mark, TE_INPUT, "aliases expand to more than %d nodes",
+			       MANIFEST_MAX_ALIAS_NODES);
 	if (b->depth + (size_t)tree_depth(a->node) > MANIFEST_MAX_DEPTH)
 		return b_error(b, &ev->start_mark, TE_INPUT, "nesting deeper than %d levels",
 			       MANIFEST_MAX_DEPTH);
@@ -503,8 +504,8 @@ int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_f
 	int rc = 0;
 
 	if (len > MANIFEST_MAX_FILE)
-		return err_set(e, TE_INPUT, "%s: %zu bytes, more than the %zu-byte limit", file, len,
-			       MANIFEST_MAX_FILE);
+		return err_set(e, TE_INPUT, "%s: %zu bytes, more than the %zu-byte limit", file,
+			       len, MANIFEST_MAX_FILE);
 	memset(&b, 0, sizeof(b));
 	b.file = file;
 	b.e = e;
