@@ -110,7 +110,7 @@ static int check_config(const struct merge_kind *k, const cJSON *config, struct 
 	const cJSON *av = cJSON_GetObjectItemCaseSensitive(config, "apiVersion");
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(config, "kind");
 	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(md, "managedFields");
-	char want[256];
+	char want[256], why[768];
 
 	if (!cJSON_IsObject(config))
 		return merge_fail(e, 400, "BadRequest", "error decoding YAML: not an object");
@@ -126,6 +126,11 @@ static int check_config(const struct merge_kind *k, const cJSON *config, struct 
 				  cJSON_IsString(kind) ? kind->valuestring : "");
 	if (mf && !cJSON_IsNull(mf))
 		return merge_fail(e, 400, "BadRequest", "metadata.managedFields must be nil");
+	if (fs_validate(config, root_of(k), why, sizeof(why)) < 0)
+		return merge_fail(e, 400, "BadRequest",
+				  "failed to create typed patch object (%s%s, Kind=%s): %s",
+				  k && k->group && k->group[0] ? "" : "/", want,
+				  k && k->kind ? k->kind : "", why);
 	return 0;
 }
 

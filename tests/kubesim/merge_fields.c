@@ -601,3 +601,71 @@ int fs_each_path(const cJSON *s, fs_path_fn fn, void *ctx)
 
 	return s ? each_path(s, path, sizeof(path), fn, ctx) : 0;
 }
+
+/* smd's typed-value checks on an applied configuration: keyed list items must carry
+ * their keys (or have a default) and be unique. */
+static int validate_walk(const cJSON *v, const struct schema_node *n, char *path, size_t cap,
+			 char *err, size_t errcap)
+{
+	size_t len = strlen(path);
+	const cJSON *c;
+	int i = 0, rc = 0;
+
+	switch (fs_shape_of(n, v)) {
+	case FS_LEAF:
+	case FS_SET:
+		return 0;
+	case FS_MAP:
+		for (c = v->child; c && !rc; c = c->next) {
+			snprintf(path + len, cap - len, ".%s", c->string);
+			rc = validate_walk(c, schema_child(n, c->string), path, cap, err, errcap);
+			path[len] = 0;
+		}
+		return rc;
+	case FS_MAP_LIST:
+		break;
+	}
+	for (c = v->child; c; c = c->next, i++) {
+		const cJSON *d;
+		char *k;
+		int j;
+
+		for (j = 0; j < 3 && n->keys[j]; j++)
+			if (!cJSON_GetObjectItemCaseSensitive(c, n->keys[j]) &&
+			    !n->key_defaults[j]) {
+				snprintf(
+				    err, errcap,
+				    "%s: element %d: associative list with keys has an element "
+				    "that omits key field \"%s\" (and doesn't have default value)",
+				    path, i, n->keys[j]);
+				return -1;
+			}
+		k = fs_item_key(n, c);
+		for (d = v->child; k && d != c; d = d->next) {
+			char *k2 = fs_item_key(n, d);
+			bool dup = k2 && !strcmp(k, k2);
+			free(k2);
+			if (dup) {
+				char r[512] = "";
+				render_elem(r, sizeof(r), k);
+				snprintf(err, errcap, "%s: duplicate entries for key %s", path, r);
+				free(k);
+				return -1;
+			}
+		}
+		free(k);
+		snprintf(path + len, cap - len, "[%d]", i);
+		rc = validate_walk(c, schema_item(n), path, cap, err, errcap);
+		path[len] = 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int fs_validate(const cJSON *v, const struct schema_node *n, char *err, size_t errcap)
+{
+	char path[2048] = "";
+
+	return validate_walk(v, n, path, sizeof(path), err, errcap);
+}

@@ -49,6 +49,9 @@ cJSON *fs_from_apply(const cJSON *v, const struct schema_node *n);
 /* Compare old and new: added/modified paths into changed, removed paths into removed. */
 void fs_compare(const cJSON *o, const cJSON *nv, const struct schema_node *n, cJSON *changed,
 		cJSON *removed);
+/* Checks keyed list items of an applied configuration (keys present, unique); on
+ * failure writes smd's message (".spec.x: element 0: ...") into err and returns -1. */
+int fs_validate(const cJSON *v, const struct schema_node *n, char *err, size_t errcap);
 /* Removes from obj every value whose path is a member of s. */
 void fs_remove_from(cJSON *obj, const struct schema_node *n, const cJSON *s);
 

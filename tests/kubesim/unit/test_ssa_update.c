@@ -206,6 +206,34 @@ static void test_deduced_schema(void **state)
 	cJSON_Delete(out);
 }
 
+/* Keyed list items without their key, or twice the same key, are refused (400). */
+static void test_apply_bad_keys(void **state)
+{
+	cJSON *nokey = J("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+			 "{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":"
+			 "[{\"image\":\"x\"}]}}}}");
+	cJSON *dup = J("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+		       "{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":"
+		       "[{\"name\":\"a\"},{\"name\":\"a\"}]}}}}");
+	struct merge_err e = { 0 };
+	cJSON *out = NULL;
+
+	assert_int_equal(merge_apply(&out, NULL, &deploy_k, NULL, nokey, "m", false, NULL, T0, &e),
+			 MERGE_EINVAL);
+	assert_int_equal(e.status, 400);
+	assert_string_equal(e.msg, "failed to create typed patch object (apps/v1, Kind=Deployment): "
+				   ".spec.template.spec.containers: element 0: associative list "
+				   "with keys has an element that omits key field \"name\" (and "
+				   "doesn't have default value)");
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(merge_apply(&out, NULL, &deploy_k, NULL, dup, "m", false, NULL, T0, &e),
+			 MERGE_EINVAL);
+	assert_non_null(strstr(e.msg, ".spec.template.spec.containers: duplicate entries for key "
+				      "[name=\"a\"]"));
+	cJSON_Delete(nokey);
+	cJSON_Delete(dup);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +243,7 @@ int main(void)
 	    cmocka_unit_test(test_request_managed_fields),
 	    cmocka_unit_test(test_service_port_key_default),
 	    cmocka_unit_test(test_deduced_schema),
+	    cmocka_unit_test(test_apply_bad_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
