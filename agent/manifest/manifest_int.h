@@ -33,6 +33,7 @@ struct yaml_doc {
 	int line, col; /* 1-based position of the root node */
 	struct yaml_pos *pos;
 	size_t npos;
+	size_t cursor; /* where yaml_doc_pos last found a node */
 };
 
 typedef int (*yaml_doc_fn)(void *ctx, struct yaml_doc *doc, struct err *e);
@@ -41,6 +42,6 @@ typedef int (*yaml_doc_fn)(void *ctx, struct yaml_doc *doc, struct err *e);
 int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_fn fn, void *ctx,
 		      struct err *e);
 /* Position of node in doc, or the document's position when unknown. */
-void yaml_doc_pos(const struct yaml_doc *doc, const cJSON *node, int *line, int *col);
+void yaml_doc_pos(struct yaml_doc *doc, const cJSON *node, int *line, int *col);
 
 #endif

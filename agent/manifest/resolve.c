@@ -147,7 +147,9 @@ void scalar_resolve_plain(const char *s, struct yval *v)
 	v->type = YV_STR;
 	v->b = false;
 	v->d = 0;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+	/* Most scalars are names: look at the table only when the first letter fits. */
+	for (size_t i = 0;
+	     (!*s || strchr("yYnNtTfFoO~.+-<", *s)) && i < sizeof(words) / sizeof(words[0]); i++) {
 		if (strcmp(s, words[i].s) == 0) {
 			v->type = words[i].type;
 			v->b = words[i].b;

@@ -23,6 +23,7 @@ struct frame {
 	int key_line, key_col;
 	char *anchor;
 	size_t count_start;
+	yaml_mark_t start;
 	struct keyset keys;
 };
 
@@ -79,6 +80,7 @@ static void doc_reset(struct builder *b)
 	cJSON_Delete(b->doc.root);
 	b->doc.root = NULL;
 	b->doc.npos = 0;
+	b->doc.cursor = 0;
 	b->doc.line = b->doc.col = 1;
 	/* alias_count is not reset: the limit is per file, or a stream of small bombs
 	 * would add up to a big one. */
@@ -345,6 +347,7 @@ static int container_start(struct builder *b, const yaml_event_t *ev, bool mappi
 	if (!f->node)
 		return err_set(b->e, TE_NOMEM, "out of memory");
 	f->count_start = b->count++;
+	f->start = ev->start_mark;
 	keyset_init(&f->keys);
 	b->depth++;
 	if (anchor && !(f->anchor = strdup((const char *)anchor)))
@@ -357,16 +360,10 @@ static int container_start(struct builder *b, const yaml_event_t *ev, bool mappi
 static int container_end(struct builder *b, const yaml_event_t *ev)
 {
 	struct frame f = b->stack[--b->depth];
-	yaml_mark_t start = ev->start_mark;
 	int rc = 0;
 
 	keyset_dispose(&f.keys);
 	free(f.key);
-	for (size_t i = 0; i < b->doc.npos; i++)
-		if (b->doc.pos[i].node == f.node) {
-			start.line = (size_t)b->doc.pos[i].line - 1;
-			start.column = (size_t)b->doc.pos[i].col - 1;
-		}
 	if (f.anchor)
 		rc = add_anchor(b, f.anchor, f.node, b->count - f.count_start);
 	free(f.anchor);
@@ -374,7 +371,7 @@ static int container_end(struct builder *b, const yaml_event_t *ev)
 		cJSON_Delete(f.node);
 		return rc;
 	}
-	return attach(b, f.node, &start);
+	return attach(b, f.node, &f.start);
 }
 
 static int on_scalar(struct builder *b, const yaml_event_t *ev)
@@ -530,14 +527,17 @@ int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_f
 	return rc;
 }
 
-void yaml_doc_pos(const struct yaml_doc *doc, const cJSON *node, int *line, int *col)
+void yaml_doc_pos(struct yaml_doc *doc, const cJSON *node, int *line, int *col)
 {
 	*line = doc->line;
 	*col = doc->col;
-	for (size_t i = 0; i < doc->npos; i++) {
+	/* Callers ask in document order: start where the last answer was found. */
+	for (size_t k = 0; k < doc->npos; k++) {
+		size_t i = (doc->cursor + k) % doc->npos;
 		if (doc->pos[i].node == node) {
 			*line = doc->pos[i].line;
 			*col = doc->pos[i].col;
+			doc->cursor = i;
 			return;
 		}
 	}
