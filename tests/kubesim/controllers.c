@@ -522,9 +522,10 @@ static void enqueue_existing(struct controllers *c)
 	for (size_t i = 0; i < sizeof(rts) / sizeof(rts[0]); i++) {
 		const cJSON **objs = NULL;
 		size_t n = rts[i] ? store_list(c->st, rts[i], NULL, &objs) : 0;
+		/* Pods get the "restore" tag: their readiness timers were lost. */
 		for (size_t j = 0; j < n; j++)
 			ctrl_enqueue(c, kinds[i], rts[i], ctrl_namespace(objs[j]), ctrl_name(objs[j]),
-				     NULL);
+				     kinds[i] == CK_POD ? "restore" : NULL);
 		free(objs);
 	}
 	const cJSON **nss = NULL;

@@ -5,6 +5,9 @@
  * stays Pending with ErrImagePull, then ImagePullBackOff (k8s 1.28
  * pkg/kubelet/images/types.go strings). A pod with a deletionTimestamp is finished
  * off. Also the pod helpers the workload controllers share.
+ *
+ * The readiness delay is a timer tagged with the pod's uid; a store restored from
+ * --state has no timers, so restored pods (tag "restore") get one from startTime.
  */
 #include "controllers_internal.h"
 
@@ -290,10 +293,13 @@ void kubelet_sync(struct controllers *c, const char *ns, const char *name, const
 		return;
 	/* The readiness delay passed when our timer fired (tag = the pod's uid), or when a
 	 * restored pod has been pending long enough. */
-	bool due = (tag && ctrl_uid(pod) && strcmp(tag, ctrl_uid(pod)) == 0) ||
-		   ctrl_time_parse(start) + delay + 1000 <= now_ms;
-	if (!due)
+	int64_t due_ms = ctrl_time_parse(start) + delay + 1000;
+	bool due = (tag && ctrl_uid(pod) && strcmp(tag, ctrl_uid(pod)) == 0) || due_ms <= now_ms;
+	if (!due) {
+		if (tag && strcmp(tag, "restore") == 0)
+			ctrl_enqueue_at(c, due_ms, CK_POD, ctrl_types(c)->pod, ns, name, ctrl_uid(pod));
 		return;
+	}
 	const char *reason = container_reason(pod);
 	if (failing_image(c, pod)) {
 		if (!reason || strcmp(reason, "ImagePullBackOff") != 0)
