@@ -11,7 +11,7 @@ PAR=${BENCH_PARALLEL:-16}
 bench_build_load || { echo "bench: cannot build the load generator"; exit 1; }
 kubesim_start --pod-ready-ms 100 || { echo "bench: kubesim did not start"; exit 1; }
 bench_auth || { echo "bench: cannot read the kubeconfig"; exit 1; }
-kubectl create namespace bench >/dev/null || { echo "bench: cannot create a namespace"; exit 1; }
+printf "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench\n" | kubectl create -f - >/dev/null || { echo "bench: cannot create a namespace"; exit 1; }
 NS_URL=$SERVER/api/v1/namespaces/bench/configmaps
 
 # measure NAME CONC MAXN LOAD-ARGS...: a short probe sizes the run to about
