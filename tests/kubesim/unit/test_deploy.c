@@ -372,6 +372,65 @@ static void test_recreate(void **state)
 	cJSON_Delete(nw);
 }
 
+static int rs_spec(struct fx *f, const char *image)
+{
+	cJSON *rs = rs_with_image(f, image);
+	int n = rs ? (int)ctrl_int(rs, "spec", "replicas", NULL, -1) : -1;
+	cJSON_Delete(rs);
+	return n;
+}
+
+/* The documented proportional-scaling example: a stuck rollout scaled from 10 to 15
+ * spreads the extra replicas over both ReplicaSets by size. */
+static void test_proportional_scaling(void **state)
+{
+	struct fx *f = *state;
+	fx_create(f, dep_t(f), deployment("web", "nginx:1", 10, "v1"));
+	fx_settle(f);
+	set_image(f, "web", "nginx:bad", "v2");
+	fx_settle(f);
+	assert_int_equal(rs_spec(f, "nginx:1"), 8);
+	assert_int_equal(rs_spec(f, "nginx:bad"), 5);
+	cJSON *d = fx_get(f, dep_t(f), "default", "web");
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(d, "spec"), "replicas",
+				  cJSON_CreateNumber(15));
+	fx_update(f, dep_t(f), d);
+	fx_settle(f);
+	assert_int_equal(rs_spec(f, "nginx:1"), 12);
+	assert_int_equal(rs_spec(f, "nginx:bad"), 7);
+	cJSON *rs = rs_with_image(f, "nginx:1");
+	assert_string_equal(ctrl_annotation(rs, "deployment.kubernetes.io/desired-replicas"), "15");
+	assert_string_equal(ctrl_annotation(rs, "deployment.kubernetes.io/max-replicas"), "19");
+	cJSON_Delete(rs);
+}
+
+/* A store restored from a state file: pending pods still become ready. */
+static void test_restored_pending_pod(void **state)
+{
+	struct fx *f = *state;
+	fx_create(f, pod_t(f),
+		  fx_parse("{\"metadata\":{\"name\":\"solo\",\"namespace\":\"default\"},"
+			   "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1\"}]}}"));
+	controllers_run(f->c, 10); /* bound and Pending, its timer queued */
+	cJSON *pod = fx_get(f, pod_t(f), "default", "solo");
+	assert_string_equal(ctrl_str(pod, "status", "phase", NULL), "Pending");
+	cJSON_Delete(pod);
+	/* New controllers on the same store: the old ones' timers are gone. */
+	struct controllers *c2 = controllers_new(f->st, false);
+	controllers_set_time(c2, controllers_now(f->c));
+	for (int i = 0; i < 20; i++) {
+		controllers_run(c2, 1000);
+		controllers_advance(c2, 100);
+	}
+	pod = fx_get(f, pod_t(f), "default", "solo");
+	assert_string_equal(ctrl_str(pod, "status", "phase", NULL), "Running");
+	cJSON_Delete(pod);
+	/* c2 stays subscribed to the store: free it with the fixture's store. */
+	store_free(f->st);
+	f->st = NULL;
+	controllers_free(c2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +442,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failing_image_deadline, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_scale_and_pause, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_recreate, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_proportional_scaling, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_restored_pending_pod, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
