@@ -41,6 +41,7 @@ struct kube_config {
 	struct kube_exec *exec;     /* exec credential plugin */
 	char *tls_server_name;
 	char *proxy_url;
+	bool disable_compression; /* no gzip for responses (large lists come gzipped) */
 };
 
 /*
@@ -121,7 +122,8 @@ void kube_req_dispose(struct kube_req *r);
 /*
  * Runs n requests with the client's bound on parallelism, retrying 429, 5xx and
  * connection errors with backoff. done (may be NULL) is called as each request
- * finishes, on the calling thread. Returns 0 when every request got a response
+ * finishes, on the calling thread; it must not start requests on the same client.
+ * Returns 0 when every request got a response
  * (whatever its status), TE_UNREACHABLE when some could not reach the server.
  */
 int kube_run(struct kube *k, struct kube_req **reqs, size_t n,

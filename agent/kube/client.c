@@ -198,6 +198,9 @@ void kube_easy_setup(struct kube *k, CURL *h)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	easy_tls(k, h);
+	/* the API server gzips large responses (lists) for clients that accept it */
+	if (!c->disable_compression)
+		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
 	if (c->proxy_url)
 		curl_easy_setopt(h, CURLOPT_PROXY, c->proxy_url);
 	if (k->connect_list)

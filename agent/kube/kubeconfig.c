@@ -252,7 +252,8 @@ static int kc_cluster(struct kube_config *c, const cJSON *cl, const struct kc_fi
 	    (rc = kc_str(cl, "certificate-authority-data", &ca_data, f->path, where, e)) < 0 ||
 	    (rc = kc_str(cl, "tls-server-name", &sni, f->path, where, e)) < 0 ||
 	    (rc = kc_str(cl, "proxy-url", &proxy, f->path, where, e)) < 0 ||
-	    (rc = kc_bool(cl, "insecure-skip-tls-verify", &c->insecure, f->path, where, e)) < 0)
+	    (rc = kc_bool(cl, "insecure-skip-tls-verify", &c->insecure, f->path, where, e)) < 0 ||
+	    (rc = kc_bool(cl, "disable-compression", &c->disable_compression, f->path, where, e)) < 0)
 		return rc;
 	if (!server)
 		return err_set(e, TE_INPUT, "%s: %s.server: not set", f->path, where);
@@ -639,6 +640,7 @@ struct kube_config *kube_config_dup(const struct kube_config *c)
 	d->ca_file = xstrdup(c->ca_file);
 	d->ca_data = xstrdup(c->ca_data);
 	d->insecure = c->insecure;
+	d->disable_compression = c->disable_compression;
 	d->token = xstrdup(c->token);
 	d->token_file = xstrdup(c->token_file);
 	d->cert_file = xstrdup(c->cert_file);

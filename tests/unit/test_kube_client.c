@@ -241,6 +241,24 @@ static enum MHD_Result scripted(struct MHD_Connection *c, const char *url, const
 		sleep_ms(1500);
 		return reply(c, 200, NULL, "{}", NULL);
 	}
+	if (!strcmp(url, "/gz")) {
+		/* gzip, as the API server answers large lists to clients accepting it */
+		static const char gz[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff\xab\x56\x4a\xaf"
+					 "\x52\xb2\x2a\x29\x2a\x4d\xad\x05\x00\x3d\xcc\x1d\xac\x0b"
+					 "\x00\x00\x00";
+		const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
+		struct MHD_Response *r;
+		enum MHD_Result rc;
+
+		if (!ae || !strstr(ae, "gzip"))
+			return reply(c, 200, NULL, "{\"gz\":false}", NULL);
+		r = MHD_create_response_from_buffer(sizeof(gz) - 1, (void *)gz, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "Content-Type", "application/json");
+		MHD_add_response_header(r, "Content-Encoding", "gzip");
+		rc = MHD_queue_response(c, 200, r);
+		MHD_destroy_response(r);
+		return rc;
+	}
 	if (!strcmp(url, "/slow")) {
 		pthread_mutex_lock(&S.mu);
 		if (++S.inflight > S.max_inflight)
@@ -476,6 +494,17 @@ static void test_parallel_bound_and_reuse(void **state)
 	assert_true(S.connections - conns <= 4);
 	for (int i = 0; i < 40; i++)
 		req_free(r[i]);
+	kube_free(k);
+}
+
+static void test_gzip(void **state)
+{
+	struct kube *k = client(2, -1, 5000, NULL);
+	struct kube_req *r = req_new("GET", "/gz");
+
+	assert_int_equal(kube_run(k, &r, 1, NULL, NULL), 0);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r->resp, "gz")));
+	req_free(r);
 	kube_free(k);
 }
 
@@ -845,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_timeout_and_unreachable),
 		cmocka_unit_test(test_parallel_bound_and_reuse),
+		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_bearer_token),
 		cmocka_unit_test(test_discovery_aggregated),
 		cmocka_unit_test(test_discovery_legacy),

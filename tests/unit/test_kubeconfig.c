@@ -111,6 +111,7 @@ static void test_explicit_path(void **state)
 	assert_string_equal(c->tls_server_name, "api.example");
 	assert_string_equal(c->token, "secret-token-1");
 	assert_false(c->insecure);
+	assert_false(c->disable_compression);
 	kube_config_free(c);
 }
 
@@ -295,9 +296,11 @@ static void test_insecure(void **state)
 	err_clear(&e);
 	write_file("insecure.yaml", "current-context: x\ncontexts:\n- name: x\n  context: {cluster: c}\n"
 				    "clusters:\n- name: c\n  cluster:\n    server: https://h\n"
-				    "    insecure-skip-tls-verify: true\n");
+				    "    insecure-skip-tls-verify: true\n"
+				    "    disable-compression: true\n");
 	assert_int_equal(kube_config_load(&c, path_of("insecure.yaml"), NULL, &e), 0);
 	assert_true(c->insecure);
+	assert_true(c->disable_compression);
 	assert_null(c->token);
 	kube_config_free(c);
 
