@@ -184,7 +184,8 @@ static int ks_apply_by_id(struct ks_ctx *c, struct ks_set *ra, const cJSON *patc
 		return err_set(e, TE_INPUT, "%s: patch for %s %s%s%s: %s", c->file, kind, ns ? ns : "",
 			       ns ? "/" : "", name,
 			       hit ? "matches more than one object" : "no such object to patch");
-	rc = ks_apply_smp(ra, at, patch, false, e);
+	/* Matched by any of its names: the patch must not rename it back. */
+	rc = ks_apply_smp(ra, at, patch, true, e);
 	return rc < 0 ? rc : 0;
 }
 

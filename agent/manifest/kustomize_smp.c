@@ -1,9 +1,8 @@
 /*
  * kustomize_smp: strategic merge patches and JSON 6902 patches on cJSON objects.
  * Lists of built-in types merge by their Kubernetes merge key (containers by name,
- * volumeMounts by mountPath...); lists of unknown types merge by the first
- * associative key every element has, as kustomize's kyaml does without a schema;
- * other lists are replaced. Directives: null deletes a field, $patch: delete and
+ * volumeMounts by mountPath...); other lists, and every list of a custom resource
+ * (kustomize has no schema for it), are replaced. Directives: null deletes a field, $patch: delete and
  * $patch: replace, $deleteFromPrimitiveList, $setElementOrder (ignored: order only).
  */
 #include <stdlib.h>
@@ -22,19 +21,18 @@ static const struct {
 	{ "hostAliases", "ip" },         { "topologySpreadConstraints", "topologyKey" },
 	{ "conditions", "type" },        { "ownerReferences", "uid" },
 	{ "resourceClaims", "name" },    { "schedulingGates", "name" },
+	{ "webhooks", "name" },          { "secrets", "name" },
 };
 
-/* Lists of these fields have no merge key in the built-in schemas: replaced. */
-static const char *const ks_replace_lists[] = {
-	"args", "command", "tolerations", "envFrom", "finalizers", "subjects", "rules",
-	"accessModes", "sources", "items", "paths", "hosts", "tls", "nodeSelectorTerms",
-	"matchExpressions", "values", "webhooks", "egress", "ingress", "from", "to",
-	"policyTypes", "verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs",
+/* API groups of the built-in kinds kustomize has a schema for. Lists of other kinds
+ * (custom resources) have no merge keys there and are replaced by a patch. */
+static const char *const ks_builtin_groups[] = {
+	"", "apps", "batch", "autoscaling", "policy", "networking.k8s.io",
+	"rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io",
+	"apiextensions.k8s.io", "admissionregistration.k8s.io", "apiregistration.k8s.io",
+	"coordination.k8s.io", "discovery.k8s.io", "node.k8s.io", "certificates.k8s.io",
+	"events.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io",
 };
-
-/* kyaml's AssociativeSequenceKeys, for lists without a schema. */
-static const char *const ks_assoc_keys[] = { "mountPath", "devicePath", "ip", "type",
-					     "topologyKey", "name", "containerPort" };
 
 static bool ks_is_directive(const char *k)
 {
@@ -93,24 +91,6 @@ static const char *ks_list_key(const char *field, const cJSON *dst, const cJSON 
 				return "containerPort";
 		return "port";
 	}
-	for (size_t i = 0; i < sizeof(ks_replace_lists) / sizeof(ks_replace_lists[0]); i++)
-		if (strcmp(field, ks_replace_lists[i]) == 0)
-			return NULL;
-	for (size_t k = 0; k < sizeof(ks_assoc_keys) / sizeof(ks_assoc_keys[0]); k++) {
-		bool all = true;
-
-		cJSON_ArrayForEach(el, dst)
-			all = all && cJSON_GetObjectItemCaseSensitive(el, ks_assoc_keys[k]);
-		cJSON_ArrayForEach(el, patch)
-		{
-			const char *p = ks_str(el, "$patch");
-
-			if (!p)
-				all = all && cJSON_GetObjectItemCaseSensitive(el, ks_assoc_keys[k]);
-		}
-		if (all && cJSON_GetArraySize(patch) > 0)
-			return ks_assoc_keys[k];
-	}
 	return NULL;
 }
 
@@ -119,7 +99,29 @@ static bool ks_json_eq(const cJSON *a, const cJSON *b)
 	return a && b && cJSON_Compare(a, b, true);
 }
 
-static int ks_smp_map(cJSON *dst, const cJSON *patch, int depth);
+static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth);
+
+/* A list of scalars merged as a set (metadata.finalizers): the patch's values, then
+ * the original values it does not repeat. */
+static int ks_smp_set(cJSON *parent, const char *field, cJSON *dst, const cJSON *patch)
+{
+	cJSON *out = cJSON_Duplicate(patch, true), *d;
+	const cJSON *p;
+
+	if (!out)
+		return TE_NOMEM;
+	cJSON_ArrayForEach(d, dst)
+	{
+		bool seen = false;
+
+		cJSON_ArrayForEach(p, patch)
+			seen = seen || cJSON_Compare(p, d, true);
+		if (!seen)
+			cJSON_AddItemToArray(out, cJSON_Duplicate(d, true));
+	}
+	cJSON_ReplaceItemInObjectCaseSensitive(parent, field, out);
+	return 0;
+}
 
 /*
  * Merges two lists by key. The result holds the patch's elements first, in the
@@ -127,13 +129,15 @@ static int ks_smp_map(cJSON *dst, const cJSON *patch, int depth);
  * original elements the patch did not mention: what kustomize v5 produces.
  */
 static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON *patch,
-		       int depth)
+		       bool schema, int depth)
 {
-	const char *key = ks_list_key(field, dst, patch);
+	const char *key = schema ? ks_list_key(field, dst, patch) : NULL;
 	const cJSON *pe;
 	cJSON *out, *d;
 	int rc;
 
+	if (schema && strcmp(field, "finalizers") == 0 && cJSON_IsArray(dst))
+		return ks_smp_set(parent, field, dst, patch);
 	if (!key || !cJSON_IsArray(dst)) {
 		cJSON *c = ks_clean(patch, depth);
 
@@ -163,7 +167,7 @@ static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON
 		}
 		if (match) {
 			cJSON_AddItemToArray(out, match);
-			if ((rc = ks_smp_map(match, pe, depth + 1)) < 0) {
+			if ((rc = ks_smp_map(match, pe, schema, depth + 1)) < 0) {
 				cJSON_Delete(out);
 				return rc;
 			}
@@ -199,7 +203,7 @@ static void ks_delete_primitives(cJSON *dst, const char *field, const cJSON *val
 	}
 }
 
-static int ks_smp_map(cJSON *dst, const cJSON *patch, int depth)
+static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth)
 {
 	const char *dir = ks_str(patch, "$patch");
 	const cJSON *pv;
@@ -231,12 +235,12 @@ static int ks_smp_map(cJSON *dst, const cJSON *patch, int depth)
 
 			if (d2 && strcmp(d2, "delete") == 0)
 				cJSON_DeleteItemFromObjectCaseSensitive(dst, k);
-			else if ((rc = ks_smp_map(dv, pv, depth + 1)) < 0)
+			else if ((rc = ks_smp_map(dv, pv, schema, depth + 1)) < 0)
 				return rc;
 			continue;
 		}
 		if (cJSON_IsArray(pv) && cJSON_IsArray(dv)) {
-			if ((rc = ks_smp_list(dst, k, dv, pv, depth + 1)) < 0)
+			if ((rc = ks_smp_list(dst, k, dv, pv, schema, depth + 1)) < 0)
 				return rc;
 			continue;
 		}
@@ -252,7 +256,14 @@ static int ks_smp_map(cJSON *dst, const cJSON *patch, int depth)
 
 int ks_smp(cJSON *target, const cJSON *patch, struct err *e)
 {
-	int rc = ks_smp_map(target, patch, 0);
+	char g[256], v[64];
+	bool schema = false;
+	int rc;
+
+	ks_group_version(target, g, sizeof(g), v, sizeof(v));
+	for (size_t i = 0; i < sizeof(ks_builtin_groups) / sizeof(ks_builtin_groups[0]); i++)
+		schema = schema || strcmp(g, ks_builtin_groups[i]) == 0;
+	rc = ks_smp_map(target, patch, schema, 0);
 
 	if (rc < 0)
 		return err_set(e, rc, "strategic merge patch failed");
