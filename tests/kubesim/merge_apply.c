@@ -155,9 +155,10 @@ static int add_conflict(const char *path, void *vctx)
 	return 0;
 }
 
-/* Collects (others' sets) & changed into conflicts; returns the number found. */
+/* Collects (others' sets) & changed, minus allowed, into conflicts; returns the number of
+ * managers in conflict. */
 static size_t find_conflicts(const struct mf_list *l, int self, const cJSON *changed,
-			     struct merge_conflicts *out)
+			     const cJSON *allowed, struct merge_conflicts *out)
 {
 	size_t i, found = 0;
 
@@ -169,6 +170,7 @@ static size_t find_conflicts(const struct mf_list *l, int self, const cJSON *cha
 		if ((int)i == self)
 			continue;
 		both = fs_and(l->v[i].set, changed);
+		fs_sub(both, allowed);
 		if (!fs_empty(both) && out) {
 			who = mf_print_manager(&l->v[i]);
 			ctx.manager = who ? who : "";
@@ -283,19 +285,118 @@ static int set_conflict(struct merge_conflicts *conflicts, struct merge_err *e)
 	return MERGE_ECONFLICT;
 }
 
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+static const cJSON *last_applied_of(const cJSON *obj)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "annotations");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, LAST_APPLIED);
+
+	return cJSON_IsString(v) && v->valuestring[0] ? v : NULL;
+}
+
+/* lastappliedmanager.go: for manager "kubectl", conflicts on fields recorded in the
+ * client-side apply annotation are allowed (CSA -> SSA upgrade). */
+static cJSON *last_applied_set(const cJSON *live, const struct merge_kind *k,
+			       const char *subresource)
+{
+	const cJSON *v = last_applied_of(live);
+	cJSON *obj = v ? cJSON_Parse(v->valuestring) : NULL, *set;
+
+	if (!cJSON_IsObject(obj)) {
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	set = fs_from_apply(obj, root_of(k));
+	fs_strip(set, k, subresource);
+	cJSON_Delete(obj);
+	return set;
+}
+
+static void sort_keys(cJSON *v)
+{
+	cJSON *c, *sorted;
+
+	for (c = v ? v->child : NULL; c; c = c->next)
+		sort_keys(c);
+	if (!cJSON_IsObject(v) || !(sorted = cJSON_CreateObject()))
+		return;
+	while (v->child) {
+		cJSON *min = v->child;
+		for (c = v->child; c; c = c->next)
+			if (strcmp(c->string, min->string) < 0)
+				min = c;
+		cJSON_AddItemToObject(sorted, min->string, cJSON_DetachItemViaPointer(v, min));
+	}
+	while (sorted->child) {
+		cJSON *first = cJSON_DetachItemViaPointer(sorted, sorted->child);
+		cJSON_AddItemToObject(v, first->string, first);
+	}
+	cJSON_Delete(sorted);
+}
+
+/* Go's encoding/json: sorted keys, <>& escaped, a trailing newline (Encoder.Encode). */
+static char *go_json(const cJSON *v)
+{
+	cJSON *c = cJSON_Duplicate(v, true);
+	char *s, *out, *o;
+	const char *p;
+
+	sort_keys(c);
+	s = c ? cJSON_PrintUnformatted(c) : NULL;
+	cJSON_Delete(c);
+	out = s ? malloc(strlen(s) * 6 + 2) : NULL;
+	for (p = s, o = out; out && *p; p++) {
+		if (*p == '<' || *p == '>' || *p == '&')
+			o += sprintf(o, "\\u00%02x", (unsigned char)*p);
+		else
+			*o++ = *p;
+	}
+	if (out)
+		strcpy(o, "\n");
+	free(s);
+	return out;
+}
+
+/* lastappliedupdater.go: kubectl's apply rewrites an existing annotation to the config. */
+static void sync_last_applied(cJSON *obj, const cJSON *config)
+{
+	cJSON *copy, *ann;
+	char *s;
+
+	if (!last_applied_of(obj))
+		return;
+	copy = cJSON_Duplicate(config, true);
+	ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(copy, "metadata"),
+					       "annotations");
+	cJSON_DeleteItemFromObjectCaseSensitive(ann, LAST_APPLIED);
+	s = copy ? go_json(copy) : NULL;
+	cJSON_Delete(copy);
+	if (!s)
+		return;
+	ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+					       "annotations");
+	cJSON_ReplaceItemInObjectCaseSensitive(ann, LAST_APPLIED, cJSON_CreateString(s));
+	free(s);
+}
+
 int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct merge_kind *k,
 		const cJSON *live, const cJSON *config, const char *manager, bool force,
 		const char *subresource, const char *now, struct merge_err *e)
 {
 	const struct schema_node *root = root_of(k);
 	struct apply_state st = {.self = -1};
+	struct merge_conflicts spare = {0};
+	cJSON *allowed = NULL;
 	char apiv[256];
 	bool changed_obj;
 	int rc;
 
 	*out = NULL;
-	if (conflicts)
-		memset(conflicts, 0, sizeof(*conflicts));
+	if (!conflicts)
+		conflicts = &spare; /* caller not interested: freed below */
+	memset(conflicts, 0, sizeof(*conflicts));
 	if ((rc = check_config(k, config, e)) < 0)
 		return rc;
 	mf_api_version(k, apiv, sizeof(apiv));
@@ -324,10 +425,14 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 		merge_fail(e, 500, "InternalError", "out of memory");
 		goto out;
 	}
-	if (find_conflicts(&st.mf, st.self, st.changed, force ? NULL : conflicts) && !force) {
+	if (!force && !strcmp(manager, "kubectl"))
+		allowed = last_applied_set(live, k, subresource);
+	if (find_conflicts(&st.mf, st.self, st.changed, allowed, force ? NULL : conflicts) &&
+	    !force) {
 		rc = set_conflict(conflicts, e);
 		goto out;
 	}
+	/* conflicts left (none, or all allowed) are taken over as with force */
 	take_from_others(&st.mf, st.self, st.changed, st.removed);
 	if (st.self < 0) {
 		st.self = mf_add(&st.mf, manager, "Apply", apiv, subresource);
@@ -349,10 +454,14 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 		merge_fail(e, 500, "InternalError", "out of memory");
 		goto out;
 	}
+	if (!strcmp(manager, "kubectl"))
+		sync_last_applied(st.merged, config);
 	keep_old_timestamps(live, st.merged);
 	*out = st.merged;
 	st.merged = NULL;
 out:
+	merge_conflicts_dispose(&spare);
+	cJSON_Delete(allowed);
 	state_dispose(&st);
 	return rc;
 }

@@ -234,6 +234,55 @@ static void test_apply_bad_keys(void **state)
 	cJSON_Delete(dup);
 }
 
+/* CSA -> SSA upgrade: manager "kubectl" may take fields recorded in last-applied, and
+ * the annotation follows the applied config. */
+static void test_kubectl_last_applied_upgrade(void **state)
+{
+	const char *la = "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\","
+			 "\"metadata\":{\"annotations\":{},\"name\":\"c\"}}\n";
+	cJSON *live = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+			"\"c\",\"annotations\":{}},\"data\":{\"a\":\"1\",\"b\":\"x\"}}");
+	cJSON *cfg = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+		       "\"c\"},\"data\":{\"a\":\"2\"}}");
+	cJSON *cfg_b = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+			 "\"c\"},\"data\":{\"b\":\"y\"}}");
+	struct merge_conflicts c = { 0 };
+	struct merge_err e = { 0 };
+	cJSON *out = NULL;
+	const cJSON *got;
+
+	cJSON_AddStringToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(live, "metadata"),
+						    "annotations"),
+				"kubectl.kubernetes.io/last-applied-configuration", la);
+	update(live, &cm_k, NULL, "kubectl-client-side-apply", NULL, T0);
+	/* another manager would conflict */
+	assert_int_equal(merge_apply(&out, &c, &cm_k, live, cfg, "tether", false, NULL, T1, &e),
+			 MERGE_ECONFLICT);
+	merge_conflicts_dispose(&c);
+	memset(&e, 0, sizeof(e));
+	/* b is not in last-applied: still a conflict for kubectl */
+	assert_int_equal(merge_apply(&out, &c, &cm_k, live, cfg_b, "kubectl", false, NULL, T1, &e),
+			 MERGE_ECONFLICT);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.items[0].path, ".data.b");
+	merge_conflicts_dispose(&c);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(merge_apply(&out, &c, &cm_k, live, cfg, "kubectl", false, NULL, T1, &e), 0);
+	got = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(out, "metadata"),
+						      "annotations"),
+				  "kubectl.kubernetes.io/last-applied-configuration");
+	assert_string_equal(got->valuestring,
+			    "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"2\"},\"kind\":\"ConfigMap\","
+			    "\"metadata\":{\"name\":\"c\"}}\n");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(out, "data"), "a")->valuestring,
+			    "2");
+	assert_entry(out, 0, "kubectl", NULL, "{\"f:data\":{\"f:a\":{}}}");
+	cJSON_Delete(live);
+	cJSON_Delete(cfg);
+	cJSON_Delete(cfg_b);
+	cJSON_Delete(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +293,7 @@ int main(void)
 	    cmocka_unit_test(test_service_port_key_default),
 	    cmocka_unit_test(test_deduced_schema),
 	    cmocka_unit_test(test_apply_bad_keys),
+	    cmocka_unit_test(test_kubectl_last_applied_upgrade),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
