@@ -20,6 +20,10 @@ static int entry_of_item(struct sync_run *r, struct sync_item *it, struct invent
 
 	if (it->apply && !it->applied) /* not written: keep what we knew */
 		return it->inv ? inventory_add(inv, it->inv) : 0;
+	/* Untouched: keep the entry as it was, or status writes (which move the
+	 * resourceVersion of kinds with a generation) would rewrite the inventory. */
+	if (!it->applied && it->plan == PLAN_UNCHANGED && it->inv)
+		return inventory_add(inv, it->inv);
 	if (!state)
 		return 0;
 	memset(&x, 0, sizeof(x));
