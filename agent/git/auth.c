@@ -69,6 +69,8 @@ static int credentials(git_credential **out, const char *url, const char *user_f
 		return git_credential_username_new(out, user);
 	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && g->ssh_key)
 		return git_credential_ssh_key_new(out, user, NULL, g->ssh_key, NULL);
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && getenv("SSH_AUTH_SOCK"))
+		return git_credential_ssh_key_from_agent(out, user);
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT)
 		return userpass(g, out, user_from_url && *user_from_url ? user_from_url : NULL);
 	if (allowed & GIT_CREDENTIAL_SSH_KEY)

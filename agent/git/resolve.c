@@ -177,7 +177,7 @@ int gitsrc_resolve(struct gitsrc *g, const char *ref, char sha[41], bool *fetche
 	if (fetched)
 		*fetched = false;
 	sha[0] = '\0';
-	if (ref && !*ref)
+	if (ref && (!*ref || strcmp(ref, "HEAD") == 0))
 		ref = NULL;
 	if (ref && is_hex(ref) && cached_prefix(g, ref, sha))
 		return 0;

@@ -205,6 +205,10 @@ static void test_tags_and_unknown_refs(void **state)
 	assert_string_equal(sha, a); /* the annotated tag is peeled to its commit */
 	assert_int_equal(gitsrc_resolve(g, "refs/heads/main", sha, NULL, &e), 0);
 	assert_string_equal(sha, b);
+	assert_int_equal(gitsrc_resolve(g, "HEAD", sha, NULL, &e), 0);
+	assert_string_equal(sha, b);
+	assert_int_equal(gitsrc_resolve(g, "refs/tags/v2", sha, NULL, &e), 0);
+	assert_string_equal(sha, a);
 	assert_int_equal(gitsrc_resolve(g, "nope", sha, NULL, &e), TE_INPUT);
 	snprintf(msg, sizeof(msg), "ref \"nope\" not found in %s", remote_path);
 	assert_string_equal(e.msg, msg);
