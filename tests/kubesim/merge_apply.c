@@ -527,6 +527,7 @@ int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old
 		mf_set_time(&st.mf.v[self], now);
 	}
 	mf_drop_empty(&st.mf);
+	mf_cap_updates(&st.mf);
 	if ((rc = mf_store(obj, &st.mf)) < 0) {
 		merge_fail(e, 500, "InternalError", "out of memory");
 		goto out;

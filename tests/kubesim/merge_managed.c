@@ -152,6 +152,76 @@ void mf_drop_empty(struct mf_list *l)
 	}
 }
 
+/* capmanagers.go: at most this many Update entries; older ones merge per apiVersion. */
+#define MAX_UPDATE_MANAGERS 10
+#define ANCIENT "ancient-changes"
+
+static int age_cmp(const void *pa, const void *pb)
+{
+	const struct mf_entry *p = *(const struct mf_entry *const *)pa;
+	const struct mf_entry *q = *(const struct mf_entry *const *)pb;
+	int r = strcmp(p->time ? p->time : "", q->time ? q->time : "");
+
+	if (!r)
+		r = strcmp(p->manager, q->manager);
+	if (!r)
+		r = strcmp(p->api_version ? p->api_version : "",
+			   q->api_version ? q->api_version : "");
+	return r ? r
+		 : strcmp(p->subresource ? p->subresource : "",
+			  q->subresource ? q->subresource : "");
+}
+
+static struct mf_entry *first_of_version(struct mf_entry **v, size_t upto, const char *apiv)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++)
+		if (str_eq(v[i]->api_version, apiv) && !fs_empty(v[i]->set))
+			return v[i];
+	return NULL;
+}
+
+void mf_cap_updates(struct mf_list *l)
+{
+	struct mf_entry **v = calloc(l->n + 1, sizeof(*v));
+	size_t n = 0, i, length;
+
+	for (i = 0; v && i < l->n; i++)
+		if (!strcmp(l->v[i].operation, "Update"))
+			v[n++] = &l->v[i];
+	if (!v || n <= MAX_UPDATE_MANAGERS) {
+		free(v);
+		return;
+	}
+	qsort(v, n, sizeof(*v), age_cmp);
+	for (i = 0, length = n; i < n && length > MAX_UPDATE_MANAGERS; i++) {
+		struct mf_entry *first = first_of_version(v, i, v[i]->api_version), *bucket;
+		int b;
+
+		if (!first)
+			continue;
+		b = mf_find(l, ANCIENT, "Update", v[i]->api_version, NULL);
+		bucket = b >= 0 ? &l->v[b] : first;
+		if (b < 0) {
+			char *name = strdup(ANCIENT);
+			if (!name)
+				break;
+			free(first->manager);
+			free(first->subresource);
+			first->manager = name;
+			first->subresource = NULL;
+		}
+		fs_add(bucket->set, v[i]->set);
+		mf_set_time(bucket, v[i]->time);
+		cJSON_Delete(v[i]->set);
+		v[i]->set = fs_new(); /* emptied: dropped by mf_drop_empty */
+		length--;
+	}
+	free(v);
+	mf_drop_empty(l);
+}
+
 static int entry_cmp(const void *pa, const void *pb)
 {
 	const struct mf_entry *p = *(const struct mf_entry *const *)pa;

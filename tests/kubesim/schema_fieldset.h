@@ -93,6 +93,8 @@ int mf_find(const struct mf_list *l, const char *manager, const char *op, const 
 int mf_add(struct mf_list *l, const char *manager, const char *op, const char *apiv,
 	   const char *subresource);
 void mf_set_time(struct mf_entry *e, const char *time);
+/* Merges the oldest Update entries into "ancient-changes" beyond 10 (capmanagers.go). */
+void mf_cap_updates(struct mf_list *l);
 /* Drops entries with empty sets. */
 void mf_drop_empty(struct mf_list *l);
 /* Sorted encoded list (sortEncodedManagedFields); NULL on ENOMEM. */

@@ -283,6 +283,32 @@ static void test_kubectl_last_applied_upgrade(void **state)
 	cJSON_Delete(out);
 }
 
+/* More than 10 Update managers: the oldest merge into "ancient-changes". */
+static void test_cap_update_managers(void **state)
+{
+	cJSON *obj = J("{\"metadata\":{\"name\":\"c\"},\"data\":{}}"), *next;
+	char mgr[16], key[16], now[32];
+	int i;
+
+	for (i = 0; i < 12; i++) {
+		next = cJSON_Duplicate(obj, true);
+		snprintf(key, sizeof(key), "k%02d", i);
+		snprintf(mgr, sizeof(mgr), "m%02d", i);
+		snprintf(now, sizeof(now), "2025-01-02T03:04:%02dZ", i);
+		cJSON_AddStringToObject(cJSON_GetObjectItem(next, "data"), key, "v");
+		update(next, &cm_k, obj, mgr, NULL, now);
+		cJSON_Delete(obj);
+		obj = next;
+	}
+	assert_int_equal(n_entries(obj), 10);
+	assert_entry(obj, 0, "ancient-changes", NULL,
+		     "{\"f:data\":{\"f:k00\":{},\"f:k01\":{},\"f:k02\":{}}}");
+	assert_string_equal(cJSON_GetObjectItem(entry_at(obj, 0), "time")->valuestring,
+			    "2025-01-02T03:04:02Z");
+	assert_entry(obj, 9, "m11", NULL, "{\"f:data\":{\"f:k11\":{}}}");
+	cJSON_Delete(obj);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +320,7 @@ int main(void)
 	    cmocka_unit_test(test_deduced_schema),
 	    cmocka_unit_test(test_apply_bad_keys),
 	    cmocka_unit_test(test_kubectl_last_applied_upgrade),
+	    cmocka_unit_test(test_cap_update_managers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
