@@ -12,12 +12,15 @@
 
 #define RENDER_MAX_DEPTH 64
 #define RENDER_MAX_ENTRIES 100000
+/* All files of one render together; objects take several times their YAML in memory. */
+#define RENDER_MAX_BYTES ((size_t)64 << 20)
 
 struct walk {
 	struct vfs *v;
 	struct object_set *out;
 	struct strlist chain; /* resolved directories from the start to here */
 	size_t entries;
+	size_t bytes; /* read so far */
 	struct err *e;
 };
 
@@ -49,13 +52,17 @@ static bool is_manifest_name(const char *name)
 	       str_has_suffix(name, ".json");
 }
 
-static int render_file(struct vfs *v, const char *path, struct object_set *out, struct err *e)
+static int render_file(struct vfs *v, const char *path, struct object_set *out, size_t *total,
+		       struct err *e)
 {
 	struct buf data;
 	int rc;
 
 	buf_init(&data, MANIFEST_MAX_FILE + 1);
 	rc = vfs_read(v, path, MANIFEST_MAX_FILE, &data, e);
+	if (rc == 0 && (*total += data.len) > RENDER_MAX_BYTES)
+		rc = err_set(e, TE_INPUT, "%s: the manifests add up to more than %zu bytes", path,
+			     RENDER_MAX_BYTES);
 	if (rc == 0)
 		rc = manifest_parse(out, path, data.data ? data.data : "", data.len, e);
 	buf_dispose(&data);
@@ -91,7 +98,7 @@ static int walk_entry(struct walk *w, const char *shown)
 	if ((rc = vfs_resolve(w->v, shown, &r, &t, w->e)) < 0)
 		return rc;
 	if (t == VFS_FILE && is_manifest_name(shown)) {
-		rc = render_file(w->v, shown, w->out, w->e);
+		rc = render_file(w->v, shown, w->out, &w->bytes, w->e);
 	} else if (t == VFS_DIR) {
 		if ((rc = has_kustomization(w->v, r, &kust, w->e)) == 0)
 			rc = kust ? kustomize_build(w->v, r, w->out, w->e) : walk_dir(w, shown, r);
@@ -133,7 +140,7 @@ static int walk_dir(struct walk *w, const char *shown, const char *resolved)
 
 int manifest_render(struct vfs *v, const char *path, struct object_set *out, struct err *e)
 {
-	struct walk w = {v, out, {NULL, 0, 0}, 0, e};
+	struct walk w = {v, out, {NULL, 0, 0}, 0, 0, e};
 	char *shown = NULL, *r = NULL;
 	enum vfs_type t;
 	bool kust;
@@ -144,7 +151,7 @@ int manifest_render(struct vfs *v, const char *path, struct object_set *out, str
 	if ((rc = vfs_resolve(v, shown, &r, &t, e)) < 0)
 		goto out;
 	if (t == VFS_FILE) {
-		rc = render_file(v, shown, out, e);
+		rc = render_file(v, shown, out, &w.bytes, e);
 	} else if (t == VFS_DIR) {
 		if ((rc = has_kustomization(v, r, &kust, e)) == 0)
 			rc = kust ? kustomize_build(v, r, out, e) : walk_dir(&w, shown, r);
