@@ -46,7 +46,9 @@ char *object_display(const struct object *o);
 
 /*
  * Parses one file's YAML (multi-document; empty documents skipped) or JSON into
- * objects. Errors name file:line:col: syntax errors, invalid UTF-8, nesting deeper
+ * objects. Scalars are typed as kubectl types them (go-yaml v2, YAML 1.1: `yes`, `on`
+ * and `y` are true, 0x1F and 012 are numbers; quoted scalars are strings), merge keys
+ * (<<) are applied and duplicate keys are errors. Errors name file:line:col: syntax errors, invalid UTF-8, nesting deeper
  * than MANIFEST_MAX_DEPTH, alias expansion beyond MANIFEST_MAX_ALIAS_NODES, a
  * document that is not a mapping or lacks apiVersion, kind or metadata.name.
  * A "kind: List" document contributes its items.
@@ -62,6 +64,11 @@ int yaml_to_json(const char *file, const char *data, size_t len, cJSON **out, st
  * holds kustomization.yaml/.yml/Kustomization, otherwise every .yaml, .yml and .json
  * below it, recursively, in sorted path order. Then checks the whole set: the same
  * identity twice is TE_INPUT naming both origins.
+ * In the recursive walk: names starting with '.' are skipped (.git, .github,
+ * .pre-commit-config.yaml); a subdirectory with a kustomization is built with
+ * kustomize_build; symlinks are followed inside the repository only, and one that
+ * points at an enclosing directory is a "symlink cycle" error. An object's file is
+ * the path as walked (the symlink's, not its target's).
  */
 int manifest_render(struct vfs *v, const char *path, struct object_set *out, struct err *e);
 
