@@ -38,6 +38,7 @@ static int build_reqs(struct sync_run *r, bool (*pick)(const struct sync_item *,
 	for (size_t i = 0; i < r->n_items; i++) {
 		struct sync_item *it = &r->items[i];
 		struct kube_req *q;
+		char *path;
 
 		if (!pick(it, arg))
 			continue;
@@ -48,6 +49,12 @@ static int build_reqs(struct sync_run *r, bool (*pick)(const struct sync_item *,
 		if (kube_req_apply(q, it->res, it->obj->ns, it->obj->body, &o) < 0)
 			return err_set(e, TE_NOMEM, "apply %s: out of memory", it->display);
 		q->user = it; /* kube_req_apply clears the request */
+		/* A typo in a field name is an error, as with kubectl apply, not a warning. */
+		path = xasprintf("%s&fieldValidation=Strict", q->path);
+		if (!path)
+			return err_set(e, TE_NOMEM, "out of memory");
+		free(q->path);
+		q->path = path;
 	}
 	return 0;
 }

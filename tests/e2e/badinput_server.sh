@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Input only the cluster can judge: the server's dry-run rejects an object, a kind the
+# server does not serve, a namespace on a cluster-scoped kind. One commit is one
+# transaction: nothing of it is applied, exit 2, the error names file:line and the object.
+. "$(dirname "$0")/lib.sh"
+
+kubesim_start || { not_ok "kubesim starts"; finish; }
+
+new_case() {
+  C=$T/cases/$1
+  mkdir -p "$C"
+  git -C "$C" init -q -b main
+  cat >"$C/a-good.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: good
+data:
+  a: "1"
+YAML
+}
+commit_case() { git -C "$C" add -A && git -C "$C" commit -q -m "$1"; }
+run_case() {
+  local out rc
+  out=$("$TETHER" sync --repo "$C" --cache-dir "$T/cache" --app "$1" --no-wait 2>&1); rc=$?
+  check_eq "$1: exit 2" "$rc" 2
+  check_contains "$1: message" "$out" "$2"
+  check_fail "$1: cluster untouched (no configmap good)" kubectl get configmap good -n default
+}
+
+new_case rejected
+# Two containers with the same name: the server cannot build the apply patch.
+cat >"$C/z-bad.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: twins
+spec:
+  selector:
+    matchLabels: {app: twins}
+  template:
+    metadata:
+      labels: {app: twins}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25
+        - name: web
+          image: nginx:1.26
+YAML
+commit_case rejected
+run_case rejected "z-bad.yaml:1:1: default/deployment.apps/twins: dry-run:"
+check_contains "rejected: the server's message" "$("$TETHER" sync --repo "$C" \
+  --cache-dir "$T/cache" --app rejected --no-wait 2>&1)" "duplicate"
+check_fail "rejected: no deployment" kubectl get deployment twins -n default
+
+new_case unknown-kind
+cat >"$C/z-crd.yaml" <<'YAML'
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+YAML
+commit_case unknown
+run_case unknown-kind "z-crd.yaml:1:1"
+
+new_case cluster-scoped-ns
+cat >"$C/z-ns.yaml" <<'YAML'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: reader
+  namespace: default
+rules: []
+YAML
+commit_case clusterns
+run_case cluster-scoped-ns "clusterrole.rbac.authorization.k8s.io/reader: metadata.namespace is set but the kind is cluster-scoped"
+
+# Rejected after the namespace of the commit exists: the documented exception. The
+# namespace is created (stage 0), nothing else.
+new_case new-namespace
+cat >"$C/ns.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: fresh
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: inside
+  namespace: fresh
+spec:
+  selector:
+    matchLabels: {app: inside}
+  template:
+    metadata:
+      labels: {app: inside}
+    spec:
+      containers:
+        - {name: web, image: "nginx:1.25"}
+        - {name: web, image: "nginx:1.25"}
+YAML
+commit_case newns
+run_case new-namespace "fresh/deployment.apps/inside"
+check_fail "new-namespace: the rejected object was not applied" kubectl get deployment inside -n fresh
+
+# A good commit in a new namespace syncs in one run.
+C=$T/cases/new-namespace
+sed -i '$d' "$C/ns.yaml"
+commit_case fixed
+check_exit "new namespace and its objects in one sync" 0 "$TETHER" sync --repo "$C" \
+  --cache-dir "$T/cache" --app new-namespace --no-wait
+check "object in the new namespace exists" kubectl get deployment inside -n fresh
+
+finish
