@@ -166,6 +166,8 @@ static void defaults_volume(cJSON *v)
 		if (cJSON_IsObject(src))
 			def_num(src, "defaultMode", 420);
 	}
+	if (cJSON_IsObject(obj_get(v, "hostPath")))
+		def_str(obj_get(v, "hostPath"), "type", "");
 	for (i = 0; sources[i]; i++)
 		any = any || obj_get(v, sources[i]);
 	if (!any)
@@ -225,6 +227,27 @@ static void defaults_deployment(cJSON *spec)
 	defaults_template(spec);
 }
 
+static void defaults_pvc_spec(cJSON *spec)
+{
+	def_str(spec, "volumeMode", "Filesystem");
+}
+
+/* volumeClaimTemplates are embedded PersistentVolumeClaims: typed, defaulted, Pending. */
+static void defaults_claim_templates(cJSON *list)
+{
+	cJSON *t;
+
+	cJSON_ArrayForEach(t, list)
+	{
+		if (!cJSON_IsObject(t))
+			continue;
+		def_str(t, "apiVersion", "v1");
+		def_str(t, "kind", "PersistentVolumeClaim");
+		defaults_pvc_spec(obj_ensure(t, "spec"));
+		def_str(obj_ensure(t, "status"), "phase", "Pending");
+	}
+}
+
 static void defaults_statefulset(cJSON *spec)
 {
 	cJSON *us, *ru, *pol;
@@ -242,6 +265,7 @@ static void defaults_statefulset(cJSON *spec)
 	pol = obj_ensure(spec, "persistentVolumeClaimRetentionPolicy");
 	def_str(pol, "whenDeleted", "Retain");
 	def_str(pol, "whenScaled", "Retain");
+	defaults_claim_templates(obj_get(spec, "volumeClaimTemplates"));
 	defaults_template(spec);
 }
 
@@ -273,7 +297,9 @@ static void defaults_job(cJSON *spec)
 	def_num(spec, "backoffLimit", 6);
 	def_str(spec, "completionMode", "NonIndexed");
 	def_bool(spec, "suspend", false);
-	def_str(spec, "podReplacementPolicy", "TerminatingOrFailed");
+	def_str(spec, "podReplacementPolicy",
+		cJSON_IsObject(obj_get(spec, "podFailurePolicy")) ? "Failed"
+								  : "TerminatingOrFailed");
 	defaults_template(spec);
 }
 
@@ -285,8 +311,9 @@ static void defaults_cronjob(cJSON *spec)
 	def_bool(spec, "suspend", false);
 	def_num(spec, "successfulJobsHistoryLimit", 3);
 	def_num(spec, "failedJobsHistoryLimit", 1);
+	/* SetDefaults_Job takes a Job, so a jobTemplate only gets the pod defaults */
 	if (cJSON_IsObject(jt) && cJSON_IsObject(obj_get(jt, "spec")))
-		defaults_job(obj_get(jt, "spec"));
+		defaults_template(obj_get(jt, "spec"));
 }
 
 static void defaults_pod(cJSON *obj)
@@ -325,6 +352,12 @@ static void defaults_service(cJSON *obj)
 		if (cJSON_IsNumber(port) && missing(p, "targetPort"))
 			def_num(p, "targetPort", port->valuedouble);
 	}
+	if (cJSON_IsString(obj_get(spec, "sessionAffinity")) &&
+	    !strcmp(obj_get(spec, "sessionAffinity")->valuestring, "ClientIP"))
+		def_num(obj_ensure(obj_ensure(spec, "sessionAffinityConfig"), "clientIP"),
+			"timeoutSeconds", 10800);
+	if (cJSON_IsString(type) && !strcmp(type->valuestring, "LoadBalancer"))
+		def_bool(spec, "allocateLoadBalancerNodePorts", true);
 	if (cJSON_IsString(type) && strcmp(type->valuestring, "ExternalName")) {
 		def_str(spec, "internalTrafficPolicy", "Cluster");
 		if (!strcmp(type->valuestring, "NodePort") ||
@@ -388,4 +421,6 @@ void merge_defaults(cJSON *obj, const struct merge_kind *k)
 		defaults_service(obj);
 	else if (is(k, "", "Namespace"))
 		defaults_namespace(obj);
+	else if (is(k, "", "PersistentVolumeClaim") && cJSON_IsObject(spec))
+		defaults_pvc_spec(spec);
 }

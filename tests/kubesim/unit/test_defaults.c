@@ -138,6 +138,22 @@ static void test_other_workloads(void **state)
 	      "{\"spec\":{\"completions\":1,\"parallelism\":1,\"backoffLimit\":6,\"completionMode\":"
 	      "\"NonIndexed\",\"suspend\":false,\"podReplacementPolicy\":\"TerminatingOrFailed\"}}");
 	check("apps", "ReplicaSet", "{\"spec\":{}}", "{\"spec\":{\"replicas\":1}}");
+	/* a CronJob's jobTemplate gets pod defaults only (SetDefaults_Job takes a Job) */
+	check("batch", "CronJob",
+	      "{\"spec\":{\"schedule\":\"* * * * *\",\"jobTemplate\":{\"spec\":{}}}}",
+	      "{\"spec\":{\"schedule\":\"* * * * *\",\"jobTemplate\":{\"spec\":{}},"
+	      "\"concurrencyPolicy\":\"Allow\",\"suspend\":false,\"successfulJobsHistoryLimit\":3,"
+	      "\"failedJobsHistoryLimit\":1}}");
+	check("apps", "StatefulSet",
+	      "{\"spec\":{\"replicas\":2,\"volumeClaimTemplates\":[{\"metadata\":{\"name\":\"d\"},"
+	      "\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}]}}",
+	      "{\"spec\":{\"replicas\":2,\"volumeClaimTemplates\":[{\"metadata\":{\"name\":\"d\"},"
+	      "\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"volumeMode\":\"Filesystem\"},"
+	      "\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"status\":{\"phase\":"
+	      "\"Pending\"}}],\"podManagementPolicy\":\"OrderedReady\",\"updateStrategy\":{\"type\":"
+	      "\"RollingUpdate\",\"rollingUpdate\":{\"partition\":0}},\"revisionHistoryLimit\":10,"
+	      "\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":\"Retain\",\"whenScaled\":"
+	      "\"Retain\"}}}");
 	check("", "ConfigMap", "{\"data\":{\"a\":\"1\"}}", "{\"data\":{\"a\":\"1\"}}");
 }
 
