@@ -45,10 +45,11 @@ bench_verdict() {
   fi
 }
 
-# kubesim_verbs: "VERB COUNT" lines summed from kubesim's /metrics (all resources).
+# kubesim_verbs: "VERB COUNT" lines summed from kubesim's /metrics over resource
+# requests (resource=""  is discovery, /version, OpenAPI and the /metrics scrape itself).
 kubesim_verbs() {
   curl -sk "$KUBESIM_URL/metrics" | awk '
-    /^apiserver_request_total\{/ {
+    /^apiserver_request_total\{/ && !/resource=""/ {
       if (match($0, /verb="[A-Za-z]+"/)) { v = substr($0, RSTART + 6, RLENGTH - 7); s[v] += $NF }
     }
     END { for (v in s) print v, s[v] }' | sort
