@@ -491,14 +491,105 @@ static int parser_error(struct builder *b, const yaml_parser_t *p, const char *d
 	return b_error(b, &m, TE_INPUT, "%s", problem);
 }
 
-int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_fn fn, void *ctx,
-		      struct err *e)
+static bool looks_like_json(const char *data, size_t len)
 {
-	struct builder b;
+	size_t i = 0;
+
+	while (i < len && data[i] && strchr(" \t\r\n", data[i]))
+		i++;
+	return i < len && (data[i] == '{' || data[i] == '[');
+}
+
+static int hex4(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/*
+ * JSON writes characters outside the BMP as surrogate pairs ("\ud83d\ude00"), which
+ * YAML forbids; kubectl reads JSON with a JSON decoder and accepts them. Rewrites each
+ * pair as YAML's "\U0001f600". NULL when there is nothing to rewrite.
+ */
+static char *json_join_surrogates(const char *data, size_t len, size_t *outlen)
+{
+	struct buf out;
+	bool changed = false;
+
+	if (!looks_like_json(data, len) || !memmem(data, len, "\\u", 2))
+		return NULL;
+	buf_init(&out, len + 1);
+	for (size_t i = 0; i < len;) {
+		int hi = -1, lo = -1;
+		if (data[i] != '\\' || i + 1 >= len) {
+			buf_append(&out, data + i++, 1);
+			continue;
+		}
+		if (data[i + 1] == 'u' && i + 12 <= len && data[i + 6] == '\\' &&
+		    data[i + 7] == 'u') {
+			hi = hex4(data + i + 2);
+			lo = hex4(data + i + 8);
+		}
+		if (hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff) {
+			buf_printf(&out, "\\U%08x",
+				   0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00));
+			changed = true;
+			i += 12;
+		} else {
+			buf_append(&out, data + i, 2); /* so an escaped backslash starts nothing */
+			i += 2;
+		}
+	}
+	if (!changed) {
+		buf_dispose(&out);
+		return NULL;
+	}
+	*outlen = out.len;
+	return buf_detach(&out);
+}
+
+static int parse_events(struct builder *b, const char *data, size_t len, yaml_doc_fn fn, void *ctx)
+{
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	bool done = false;
 	int rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = parser_error(b, &parser, data, len);
+			break;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		rc = on_event(b, &ev, fn, ctx);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_fn fn, void *ctx,
+		      struct err *e)
+{
+	struct builder b;
+	char *fixed;
+	size_t flen = 0;
+	int rc;
 
 	if (len > MANIFEST_MAX_FILE)
 		return err_set(e, TE_INPUT, "%s: %zu bytes, more than the %zu-byte limit", file,
@@ -506,24 +597,13 @@ int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_f
 	memset(&b, 0, sizeof(b));
 	b.file = file;
 	b.e = e;
-	if (!yaml_parser_initialize(&parser))
-		return err_set(e, TE_NOMEM, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-	while (!done && rc == 0) {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = parser_error(&b, &parser, data, len);
-			break;
-		}
-		done = ev.type == YAML_STREAM_END_EVENT;
-		rc = on_event(&b, &ev, fn, ctx);
-		yaml_event_delete(&ev);
-	}
+	fixed = json_join_surrogates(data, len, &flen);
+	rc = parse_events(&b, fixed ? fixed : data, fixed ? flen : len, fn, ctx);
+	free(fixed);
 	doc_reset(&b);
 	free(b.stack);
 	free(b.anchors);
 	free(b.doc.pos);
-	yaml_parser_delete(&parser);
 	return rc;
 }
 

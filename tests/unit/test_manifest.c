@@ -160,6 +160,26 @@ static void test_json_input(void **state)
 	object_set_dispose(&s);
 }
 
+/* JSON's surrogate pairs are not YAML, but kubectl reads JSON as JSON. */
+static void test_json_surrogates(void **state)
+{
+	struct object_set s;
+	struct err e;
+	const char *text = "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"s\"},\n"
+			   " \"data\": {\"e\": \"\\ud83d\\ude00!\", \"lit\": \"\\\\ud83d\\\\ude00\", \"bmp\": \"\\u00e9\"}}\n";
+	char *js;
+
+	assert_int_equal(parse(&s, "e.json", text, &e), 0);
+	js = cJSON_PrintUnformatted(cJSON_GetObjectItem(s.items[0].body, "data"));
+	assert_string_equal(js, "{\"e\":\"\xf0\x9f\x98\x80!\",\"lit\":\"\\\\ud83d\\\\ude00\",\"bmp\":\"\xc3\xa9\"}");
+	free(js);
+	object_set_dispose(&s);
+	/* In YAML they stay an error, as in go-yaml. */
+	expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: \"\\ud83d\\ude00\"}\n",
+		     "f.yaml:3:21: found invalid Unicode character escape code (while parsing a "
+		     "quoted scalar at line 3)");
+}
+
 static void test_merge_keys(void **state)
 {
 	assert_string_equal(data_json("  base: &b {a: 1, b: 2}\n  m:\n    <<: *b\n    b: 3\n    c: 4\n"),
@@ -392,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_multi_doc_and_positions),
 		cmocka_unit_test(test_list_items),
 		cmocka_unit_test(test_json_input),
+		cmocka_unit_test(test_json_surrogates),
 		cmocka_unit_test(test_merge_keys),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_invalid_utf8),
