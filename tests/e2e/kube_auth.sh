@@ -48,6 +48,16 @@ sync "$T/badca.kubeconfig"
 check "a foreign CA fails the sync" test "$RC" -ne 0
 check_contains "the error names the server" "$OUT" "$KUBESIM_URL"
 
+# tls-server-name: verification (and SNI) use that name, the socket still goes to the server
+awk '/certificate-authority-data/ { print; print "    tls-server-name: localhost"; next } { print }' \
+  "$TOK_KC" >"$T/sni.kubeconfig"
+sync "$T/sni.kubeconfig"
+check_eq "tls-server-name matching the certificate succeeds" "$RC" 0
+sed 's/tls-server-name: localhost/tls-server-name: other.example/' "$T/sni.kubeconfig" >"$T/sni-bad.kubeconfig"
+sync "$T/sni-bad.kubeconfig"
+check "a tls-server-name the certificate does not carry fails" test "$RC" -ne 0
+check_contains "the error names the expected name" "$OUT" "other.example"
+
 # --- exec credential plugin -----------------------------------------------------------
 cat >"$T/plugin.sh" <<'SH'
 #!/bin/sh
