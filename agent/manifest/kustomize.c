@@ -288,10 +288,30 @@ static int ks_push(struct ks_ctx *c, const char *dir, struct err *e)
 	return 0;
 }
 
+/* sortOptions only matters in the top kustomization (it orders the output). */
+static int ks_sort_options(struct ks_ctx *c, const cJSON *kust, struct err *e)
+{
+	const cJSON *so = cJSON_GetObjectItemCaseSensitive(kust, "sortOptions");
+	const char *order = ks_str(so, "order");
+
+	if (!so || cJSON_IsNull(so))
+		return 0;
+	if (cJSON_GetObjectItemCaseSensitive(so, "legacySortOptions"))
+		return err_set(e, TE_INPUT, "%s: sortOptions.legacySortOptions is not supported by "
+			       "tether's kustomize", c->file);
+	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
+		return err_set(e, TE_INPUT, "%s: sortOptions.order must be legacy or fifo", c->file);
+	if (c->nstack == 1)
+		c->fifo = strcmp(order, "fifo") == 0;
+	return 0;
+}
+
 static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
 	int rc;
 
+	if ((rc = ks_sort_options(c, kust, e)) < 0)
+		return rc;
 	if ((rc = ks_each_entry(c, kust, "resources", ks_add_resource, ra, e)) < 0 ||
 	    (rc = ks_each_entry(c, kust, "bases", ks_add_resource, ra, e)) < 0 ||
 	    (rc = ks_each_entry(c, kust, "components", ks_add_component, ra, e)) < 0 ||
@@ -373,7 +393,8 @@ int kustomize_build(struct vfs *v, const char *dir, struct object_set *out, stru
 	if ((rc = ks_build_dir(&c, dir ? dir : "", &ra, false, e)) < 0 ||
 	    (rc = ks_add_hashes(&ra, e)) < 0 || (rc = ks_fix_name_refs(&ra, e)) < 0)
 		goto out;
-	ks_set_sort_legacy(&ra);
+	if (!c.fifo)
+		ks_set_sort_legacy(&ra);
 	rc = ks_emit(&ra, out, e);
 out:
 	ks_set_dispose(&ra);

@@ -485,6 +485,21 @@ static int ks_gen_each(struct ks_gen *g, const cJSON *gen, const char *field,
 	return 0;
 }
 
+/* Generator labels and annotations must be strings, as kustomize decodes them. */
+static int ks_opts_check(struct ks_ctx *c, const cJSON *o, const char *field, struct err *e)
+{
+	static const char *const maps[] = { "labels", "annotations" };
+	const cJSON *p;
+
+	for (int i = 0; i < 2; i++)
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, maps[i]))
+			if (!cJSON_IsString(p))
+				return err_set(e, TE_INPUT,
+					       "%s: %s: %s: the value of %s must be a string (quote it)",
+					       c->file, field, maps[i], p->string);
+	return 0;
+}
+
 static int ks_merge_map(cJSON *dst_parent, const char *key, const cJSON *src)
 {
 	cJSON *dst;
@@ -626,6 +641,8 @@ static int ks_gen_one(struct ks_ctx *c, struct ks_set *ra, const cJSON *gen, boo
 			       secret ? "secretGenerator" : "configMapGenerator");
 	if ((rc = ks_behavior(c, gen, g.name, &behavior, e)) < 0)
 		return rc;
+	if ((rc = ks_opts_check(c, cJSON_GetObjectItemCaseSensitive(gen, "options"), g.field, e)) < 0)
+		return rc;
 	ks_opts_read(cJSON_GetObjectItemCaseSensitive(gen, "options"), &opts);
 	/* Per-generator labels/annotations add to the global ones (merged below). */
 	opts.labels = global->labels;
@@ -665,6 +682,9 @@ int ks_generate(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct e
 	struct ks_genopts global = { .disable_hash = -1, .immutable = -1 };
 	int rc;
 
+	if ((rc = ks_opts_check(c, cJSON_GetObjectItemCaseSensitive(kust, "generatorOptions"),
+				"generatorOptions", e)) < 0)
+		return rc;
 	ks_opts_read(cJSON_GetObjectItemCaseSensitive(kust, "generatorOptions"), &global);
 	for (int i = 0; i < 2; i++) {
 		const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, fields[i]), *gen;

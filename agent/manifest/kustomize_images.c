@@ -118,13 +118,22 @@ static int ks_image_walk(cJSON *node, const struct ks_image *im, int depth)
 	return 0;
 }
 
-static char *ks_text(const cJSON *v)
+/* An optional string field of an images entry; numbers are an error, as in kustomize
+ * ("newTag: 1.20" would otherwise silently become "1.2"). */
+static int ks_text(struct ks_ctx *c, const cJSON *it, const char *field, char **out,
+		   struct err *e)
 {
-	if (cJSON_IsString(v))
-		return *v->valuestring ? xstrdup(v->valuestring) : NULL;
-	if (cJSON_IsNumber(v))
-		return cJSON_PrintUnformatted(v);
-	return NULL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, field);
+
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v))
+		return err_set(e, TE_INPUT, "%s: images: %s of %s must be a string (quote it)",
+			       c->file, field, ks_str(it, "name"));
+	if (*v->valuestring && !(*out = xstrdup(v->valuestring)))
+		return err_set(e, TE_NOMEM, "out of memory");
+	return 0;
 }
 
 int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
@@ -142,9 +151,9 @@ int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err
 
 		if (!im.name || !*im.name)
 			return err_set(e, TE_INPUT, "%s: images entries need a name", c->file);
-		im.new_name = ks_text(cJSON_GetObjectItemCaseSensitive(it, "newName"));
-		im.new_tag = ks_text(cJSON_GetObjectItemCaseSensitive(it, "newTag"));
-		im.digest = ks_text(cJSON_GetObjectItemCaseSensitive(it, "digest"));
+		if ((rc = ks_text(c, it, "newName", &im.new_name, e)) == 0 &&
+		    (rc = ks_text(c, it, "newTag", &im.new_tag, e)) == 0)
+			rc = ks_text(c, it, "digest", &im.digest, e);
 		for (size_t i = 0; i < ra->n && rc == 0; i++)
 			rc = ks_image_walk(ra->items[i].body, &im, 0);
 		free(im.new_name);
@@ -152,6 +161,7 @@ int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err
 		free(im.digest);
 		if (rc < 0)
 			return err_set(e, rc, "%s: images: out of memory", c->file);
+		rc = 0;
 	}
 	return 0;
 }

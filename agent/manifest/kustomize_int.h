@@ -52,6 +52,7 @@ struct ks_ctx {
 	int depth;
 	char *stack[KS_MAX_DEPTH + 1]; /* directories being built, to catch cycles */
 	int nstack;
+	bool fifo; /* top kustomization asks sortOptions.order: fifo */
 };
 
 /* A path into an object, kustomize style ("spec/template/metadata/labels"),

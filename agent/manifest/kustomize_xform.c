@@ -84,18 +84,20 @@ static const struct ks_fieldspec ks_fs_replicas[] = {
 	FS_END,
 };
 
-/* A scalar of the kustomization as text (labels and tags may be written as numbers). */
-static char *ks_scalar_text(const cJSON *v)
+/*
+ * kustomize decodes a kustomization strictly (YAML to JSON to Go structs): a label or
+ * annotation value written as a number or a boolean is an error there, so here too.
+ */
+static int ks_check_strings(struct ks_ctx *c, const cJSON *map, const char *field,
+			    struct err *e)
 {
-	if (cJSON_IsString(v))
-		return xstrdup(v->valuestring);
-	if (cJSON_IsBool(v))
-		return xstrdup(cJSON_IsTrue(v) ? "true" : "false");
-	if (cJSON_IsNumber(v))
-		return cJSON_PrintUnformatted(v);
-	if (cJSON_IsNull(v))
-		return xstrdup("");
-	return NULL;
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, map)
+		if (!cJSON_IsString(p))
+			return err_set(e, TE_INPUT, "%s: %s: the value of %s must be a string (quote it)",
+				       c->file, field, p->string);
+	return 0;
 }
 
 /* Sets every pair of ctx (a mapping) into the mapping parent.key. */
@@ -107,17 +109,8 @@ static int ks_put_pairs(cJSON *parent, const char *key, void *ctx)
 	if (!m)
 		return 0; /* not a mapping: kustomize leaves it alone */
 	cJSON_ArrayForEach(p, pairs)
-	{
-		char *v = ks_scalar_text(p);
-		int rc;
-
-		if (!v)
-			return TE_INPUT;
-		rc = ks_set_str(m, p->string, v);
-		free(v);
-		if (rc < 0)
-			return rc;
-	}
+		if (ks_set_str(m, p->string, p->valuestring) < 0)
+			return TE_NOMEM;
 	return 0;
 }
 
@@ -130,6 +123,8 @@ static int ks_apply_pairs(struct ks_ctx *c, struct ks_set *ra, const struct ks_f
 		return 0;
 	if (!cJSON_IsObject(pairs))
 		return err_set(e, TE_INPUT, "%s: %s must be a mapping", c->file, field);
+	if ((rc = ks_check_strings(c, pairs, field, e)) < 0)
+		return rc;
 	for (size_t i = 0; i < ra->n; i++)
 		if ((rc = ks_fs_apply(fs, ra->items[i].body, ks_put_pairs, (void *)pairs)) < 0)
 			return err_set(e, rc, "%s: %s: cannot set on %s %s", c->file, field,

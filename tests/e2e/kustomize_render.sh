@@ -6,7 +6,7 @@
 # the kustomization file and field, and render prints kustomize's legacy order.
 . "$(dirname "$0")/lib.sh"
 
-FIXTURES="basic nameref generators/base generators/overlay images replicas labels patches smp/overlay
+FIXTURES="basic nameref generators/base generators/overlay images replicas labels patches smp/overlay fifo
 components/overlay nested/top app/base app/overlays/dev app/overlays/prod"
 
 repo=$T/repo
@@ -40,9 +40,12 @@ fi
 
 # Output order: kustomize's legacy order (Namespace first, then RBAC, config, services,
 # workloads), the same sequence of kinds kubectl kustomize prints.
-"$TETHER" render --repo "$repo" --path app/overlays/dev -o json | jq -r '.[].kind' >"$T/kinds.mine"
-kubectl kustomize "$repo/app/overlays/dev" 2>/dev/null | yq -r '.kind' >"$T/kinds.ref"
-check_eq "render order follows kustomize's" "$(tr '\n' ' ' <"$T/kinds.mine")" "$(tr '\n' ' ' <"$T/kinds.ref")"
+# With sortOptions.order: fifo, the order resources were accumulated in.
+for f in app/overlays/dev fifo; do
+  "$TETHER" render --repo "$repo" --path $f -o json | jq -r '.[] | .kind + "/" + .metadata.name' >"$T/kinds.mine"
+  kubectl kustomize "$repo/$f" 2>/dev/null | yq -r '.kind + "/" + .metadata.name' >"$T/kinds.ref"
+  check_eq "$f: render order follows kustomize's" "$(tr '\n' ' ' <"$T/kinds.mine")" "$(tr '\n' ' ' <"$T/kinds.ref")"
+done
 
 # Unsupported fields and paths leaving the repository fail with exit 2 and say where.
 check_exit "helmCharts is an input error" 2 "$TETHER" render --repo "$repo" --path errors/helm

@@ -186,6 +186,7 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(labels, "labels")                                                                  \
 	X(patches, "patches")                                                                \
 	X(smp_lists, "smp/overlay")                                                          \
+	X(fifo, "fifo")                                                                      \
 	X(components, "components/overlay")                                                  \
 	X(nested, "nested/top")                                                              \
 	X(app_base, "app/base")                                                              \
@@ -213,7 +214,8 @@ SAME_FIXTURES(SAME_TEST)
 	X(no_kustomization, "errors/nokust", "no kustomization.yaml", NULL)                  \
 	X(outside_file, "errors/outside-file/k", "errors/outside-file/k/kustomization.yaml", \
 	  "not in or below")                                                                 \
-	X(missing_genfile, "errors/missing-genfile", "configMapGenerator", "absent.properties")
+	X(missing_genfile, "errors/missing-genfile", "configMapGenerator", "absent.properties") \
+	X(number_tag, "errors/number-tag", "newTag of nginx must be a string", NULL)
 
 #define ERROR_TEST(name, dir, f1, f2)                                                        \
 	static void test_error_##name(void **state)                                         \
