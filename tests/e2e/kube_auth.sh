@@ -129,6 +129,24 @@ sync "$T/broken.kubeconfig"
 check "a kubeconfig naming a missing cluster fails" test "$RC" -ne 0
 check_contains "the error names the file and the cluster" "$OUT" "$T/broken.kubeconfig: cluster \"nowhere\""
 
+# --- in-cluster: service account token, CA and namespace files, no kubeconfig --------
+mkdir -p "$T/sa"
+printf '%s\n' "$TOKEN" >"$T/sa/token"
+sed -n 's/^ *certificate-authority-data: //p' "$TOK_KC" | base64 -d >"$T/sa/ca.crt"
+printf 'team-a' >"$T/sa/namespace"
+port=${KUBESIM_URL##*:}
+run env -u KUBECONFIG HOME="$T/empty-home" TETHER_SA_DIR="$T/sa" \
+  KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$port" \
+  "$TETHER" sync --repo "$T/git/app.git" --ref main --app app-incluster --no-wait -o json
+check_eq "in-cluster sync succeeds" "$RC" 0 || echo "$OUT" | tail -n 5 | sed 's/^/#   /'
+check_eq "in-cluster uses the service account's namespace" \
+  "$(printf '%s' "$OUT" | jq -r .namespace 2>&1)" "team-a"
+printf 'rotated-away\n' >"$T/sa/token"
+run env -u KUBECONFIG HOME="$T/empty-home" TETHER_SA_DIR="$T/sa" \
+  KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$port" \
+  "$TETHER" sync --repo "$T/git/app.git" --ref main --app app-incluster --no-wait
+check "in-cluster with a token the server does not know fails" test "$RC" -ne 0
+
 # --- client certificates ----------------------------------------------------------------
 if kubesim_start cert --client-ca; then
   CERT_KC=$KUBECONFIG
