@@ -79,6 +79,9 @@ commit() { # message
   say "${D}pushed $(git -C "$WORK" log --oneline -1)${N}"
 }
 sync() { show "$TETHER" sync --repo "$REPO_URL" --path deploy --app shop --timeout 60s; }
+pods() {
+  show kubectl get pods -l app=web -o custom-columns='POD:.metadata.name,IMAGE:.spec.containers[0].image,READY:.status.containerStatuses[0].ready,WAITING:.status.containerStatuses[0].state.waiting.reason'
+}
 history() {
   show kubectl rollout history deployment/web
   show kubectl get replicasets -l app=web \
@@ -90,9 +93,12 @@ rs_of_revision() {
 }
 
 section "v1: the first version, synced"
+say "A Deployment (2 replicas of nginx:1.25), a Service and a ConfigMap, committed and pushed."
+say "tether fetches the commit, dry-runs every object, applies them and waits for the rollout."
 manifests nginx:1.25 "hello from v1"
 commit "v1: web on nginx 1.25"
 sync || die "the first sync failed"
+say "The Deployment's first ReplicaSet is revision 1:"
 history
 RS_V1=$(rs_of_revision 1)
 [ -n "$RS_V1" ] || die "no ReplicaSet at revision 1"
@@ -100,7 +106,10 @@ RS_V1=$(rs_of_revision 1)
 section "v2: a new image; the sync makes revision 2"
 manifests nginx:1.26 "hello from v2"
 commit "v2: nginx 1.26"
+say "Before syncing, tether diff shows what would change (exit 1: there are changes):"
+show "$TETHER" diff --repo "$REPO_URL" --path deploy --app shop
 sync || die "the second sync failed"
+say "A new pod template means a new ReplicaSet, revision 2; revision 1 is scaled to 0:"
 history
 [ -n "$(rs_of_revision 2)" ] || die "no ReplicaSet at revision 2"
 
@@ -113,15 +122,18 @@ cat "$T/v3.out"
 say "${D}(exit status $rc)${N}"
 [ "$rc" -eq 1 ] || die "the failing rollout should exit 1, not $rc"
 grep -q 'registry.invalid/nginx:9.9' "$T/v3.out" || die "the failure should name the image"
-say "The old pods keep serving while the new one cannot pull its image:"
-show kubectl get pods -l app=web
+say "tether exited 1 and named the image. The old pods keep serving while the new one"
+say "cannot pull its image (the Deployment stopped at the surge point):"
+pods
 
 section "Rollback the Git way: git revert v3 and v2, then sync"
-show git -C "$WORK" revert --no-edit HEAD HEAD~1 | sed 's/^/  /'
+say "No special rollback command: Git stays the truth. Revert the bad commit and v2:"
+show git -C "$WORK" revert --no-edit HEAD HEAD~1 >/dev/null
 git -C "$WORK" push -q origin HEAD:main
 show git -C "$WORK" log --oneline
 sync || die "the sync of the reverts failed"
 history
+pods
 [ "$(kubectl get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}')" = nginx:1.25 ] ||
   die "the deployment should run nginx:1.25 again"
 NOW=$(kubectl get deploy web -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')
