@@ -414,17 +414,21 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 	}
 	fs_strip(st.newset, k, subresource);
 	prune(&st, root);
-	merge_drop_nulls(st.merged);
 	{
 		cJSON *base = live ? without_managed(live) : NULL;
-		changed_obj = !base || !merge_equal(base, st.merged);
+		cJSON *now_obj = cJSON_Duplicate(st.merged, true);
+		merge_drop_nulls(now_obj);
+		changed_obj = !base || !merge_equal(base, now_obj);
 		cJSON_Delete(base);
+		cJSON_Delete(now_obj);
 	}
 	merge_defaults(st.merged, k);
+	/* explicit nulls still present: setting another manager's field to null conflicts */
 	if ((rc = diff_live(&st, k, live, subresource)) < 0) {
 		merge_fail(e, 500, "InternalError", "out of memory");
 		goto out;
 	}
+	merge_drop_nulls(st.merged);
 	if (!force && !strcmp(manager, "kubectl"))
 		allowed = last_applied_set(live, k, subresource);
 	if (find_conflicts(&st.mf, st.self, st.changed, allowed, force ? NULL : conflicts) &&

@@ -309,6 +309,30 @@ static void test_cap_update_managers(void **state)
 	cJSON_Delete(obj);
 }
 
+/* An explicit null for another manager's field is a change of its value: conflict. */
+static void test_null_conflicts(void **state)
+{
+	cJSON *cm = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+		      "\"c\"},\"data\":{\"a\":\"1\",\"b\":\"2\"}}");
+	cJSON *cfg = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+		       "\"c\"},\"data\":{\"a\":null}}");
+	struct merge_conflicts c = { 0 };
+	struct merge_err e = { 0 };
+	cJSON *out = NULL;
+
+	update(cm, &cm_k, NULL, "creator", NULL, T0);
+	assert_int_equal(merge_apply(&out, &c, &cm_k, cm, cfg, "m", false, NULL, T1, &e),
+			 MERGE_ECONFLICT);
+	merge_conflicts_dispose(&c);
+	assert_int_equal(merge_apply(&out, &c, &cm_k, cm, cfg, "m", true, NULL, T1, &e), 0);
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(out, "data"), "a"));
+	assert_entry(out, 0, "m", NULL, "{\"f:data\":{\"f:a\":{}}}");
+	assert_entry(out, 1, "creator", NULL, "{\"f:data\":{\".\":{},\"f:b\":{}}}");
+	cJSON_Delete(cm);
+	cJSON_Delete(cfg);
+	cJSON_Delete(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +345,7 @@ int main(void)
 	    cmocka_unit_test(test_apply_bad_keys),
 	    cmocka_unit_test(test_kubectl_last_applied_upgrade),
 	    cmocka_unit_test(test_cap_update_managers),
+	    cmocka_unit_test(test_null_conflicts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
