@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kube_int.h"
 
@@ -93,6 +94,8 @@ int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube
 	k->user_agent =
 	    xasprintf("%s", k->opts.user_agent ? k->opts.user_agent : "tether/" KUBE_VERSION);
 	k->opts.user_agent = k->user_agent;
+	k->rng = ((uint64_t)now_ms() << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)k;
+	k->rng = k->rng ? k->rng : 0x9E3779B97F4A7C15ull;
 	strlist_init(&k->legacy_gvs);
 	strlist_init(&k->misses);
 	if ((rc = client_endpoint(k, e)) < 0)

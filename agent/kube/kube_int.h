@@ -49,6 +49,7 @@ struct kube {
 	size_t nbufs;
 	struct kube_cred cred;
 	struct kube_stats stats;
+	uint64_t rng; /* backoff jitter */
 	/* discovery */
 	bool disc_loaded, disc_aggregated;
 	struct kube_rtab res;	   /* current generation */

@@ -253,7 +253,8 @@ static int kc_cluster(struct kube_config *c, const cJSON *cl, const struct kc_fi
 	    (rc = kc_str(cl, "tls-server-name", &sni, f->path, where, e)) < 0 ||
 	    (rc = kc_str(cl, "proxy-url", &proxy, f->path, where, e)) < 0 ||
 	    (rc = kc_bool(cl, "insecure-skip-tls-verify", &c->insecure, f->path, where, e)) < 0 ||
-	    (rc = kc_bool(cl, "disable-compression", &c->disable_compression, f->path, where, e)) < 0)
+	    (rc = kc_bool(cl, "disable-compression", &c->disable_compression, f->path, where, e)) <
+		0)
 		return rc;
 	if (!server)
 		return err_set(e, TE_INPUT, "%s: %s.server: not set", f->path, where);

@@ -4,6 +4,7 @@
  * other than 429 is never retried: the server understood it and said no. Each
  * response is parsed once, here, into req->resp.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,14 +177,25 @@ static bool transport_retryable(CURLcode rc)
 	}
 }
 
-static int64_t backoff_ms(const struct kube_req *r, long retry_after_s)
+/* xorshift64: jitter that differs between processes without touching random()'s state */
+static uint64_t jitter_next(struct kube *k)
+{
+	uint64_t x = k->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return k->rng = x;
+}
+
+static int64_t backoff_ms(struct kube *k, const struct kube_req *r, long retry_after_s)
 {
 	int64_t d = KUBE_BACKOFF_BASE_MS << (r->attempts > 6 ? 6 : r->attempts - 1);
 
 	if (d > KUBE_BACKOFF_MAX_MS)
 		d = KUBE_BACKOFF_MAX_MS;
 	/* equal jitter: half fixed, half random, so a burst of 429s spreads out */
-	d = d / 2 + random() % (d / 2 + 1);
+	d = d / 2 + (int64_t)(jitter_next(k) % (uint64_t)(d / 2 + 1));
 	if (retry_after_s > 0) {
 		int64_t ra = (int64_t)retry_after_s * 1000;
 
@@ -226,16 +238,26 @@ static void xfer_parse(struct kube *k, struct xfer *x, CURL *h, CURLcode rc)
 		kube_req_set_err(r, x->body.data);
 }
 
+/* "Unauthorized (renewing credentials: exec plugin ...: exited with status 1)" */
+static void err_append(struct err *e, const char *why)
+{
+	size_t n = strlen(e->msg);
+
+	snprintf(e->msg + n, sizeof(e->msg) - n, " (renewing credentials: %s)", why);
+}
+
 static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
 {
 	struct kube *k = run->k;
 	struct kube_req *r = x->r;
 	long status = 0, retry_after = 0;
+	struct err auth;
 	CURL *h = x->h;
 
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after);
 	r->status = rc == CURLE_OK ? status : 0;
+	err_clear(&auth);
 	if (r->status == 401 && !x->auth_retried && (k->cfg->exec || k->cfg->token_file)) {
 		struct err e;
 
@@ -248,15 +270,18 @@ static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
 			r->attempts--;
 			goto again;
 		}
+		auth = e;
 	}
 	if (!x->too_big && r->attempts <= k->opts.retries &&
 	    ((rc != CURLE_OK && transport_retryable(rc)) ||
 	     (rc == CURLE_OK && (status == 429 || (status >= 500 && status != 501))))) {
 		k->stats.retries++;
-		x->not_before = now_ms() + backoff_ms(r, retry_after);
+		x->not_before = now_ms() + backoff_ms(k, r, retry_after);
 		goto again;
 	}
 	xfer_parse(k, x, h, rc);
+	if (auth.msg[0])
+		err_append(&r->err, auth.msg);
 	if (rc != CURLE_OK || x->too_big)
 		run->unreachable = run->unreachable || rc != CURLE_OK;
 	xfer_release(run, x);
