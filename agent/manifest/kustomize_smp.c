@@ -60,7 +60,7 @@ static cJSON *ks_clean(const cJSON *v, int depth)
 		if (cJSON_IsObject(it) && cJSON_IsArray(v)) {
 			const char *p = ks_str(it, "$patch");
 
-			if (p && strcmp(p, "delete") == 0)
+			if (p && (strcmp(p, "delete") == 0 || strcmp(p, "replace") == 0))
 				continue;
 		}
 		if (!(c = ks_clean(it, depth + 1))) {
@@ -101,6 +101,22 @@ static bool ks_json_eq(const cJSON *a, const cJSON *b)
 
 static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth);
 
+/* A list holding {"$patch": "replace"} replaces the original list with its other
+ * elements. */
+static bool ks_list_replaces(const cJSON *patch)
+{
+	const cJSON *pe;
+
+	cJSON_ArrayForEach(pe, patch)
+	{
+		const char *d = ks_str(pe, "$patch");
+
+		if (d && strcmp(d, "replace") == 0)
+			return true;
+	}
+	return false;
+}
+
 /* A list of scalars merged as a set (metadata.finalizers): the patch's values, then
  * the original values it does not repeat. */
 static int ks_smp_set(cJSON *parent, const char *field, cJSON *dst, const cJSON *patch)
@@ -138,7 +154,7 @@ static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON
 
 	if (schema && strcmp(field, "finalizers") == 0 && cJSON_IsArray(dst))
 		return ks_smp_set(parent, field, dst, patch);
-	if (!key || !cJSON_IsArray(dst)) {
+	if (!key || !cJSON_IsArray(dst) || ks_list_replaces(patch)) {
 		cJSON *c = ks_clean(patch, depth);
 
 		if (!c)
