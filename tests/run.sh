@@ -6,15 +6,16 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 only=${1:-}
-logdir=$BUILD/test-logs
-rm -rf "$logdir"; mkdir -p "$logdir"
+# A directory per run, so that two runs at once do not remove each other's logs.
+mkdir -p "$BUILD/test-logs"
+logdir=$(mktemp -d "$BUILD/test-logs/run.XXXXXX")
 passed=0 failed=0
 failures=()
 
 count() { # $1 = log file, $2 = name, $3 = exit status
   local p f
-  p=$(grep -cE '^ok( |$)' "$1" || true)
-  f=$(grep -cE '^not ok( |$)' "$1" || true)
+  p=$(grep -cE '^ok( |$)' "$1" 2>/dev/null); p=${p:-0}
+  f=$(grep -cE '^not ok( |$)' "$1" 2>/dev/null); f=${f:-0}
   if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1
     echo "not ok - $2 exited with status $3" >>"$1"
