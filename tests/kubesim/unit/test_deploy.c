@@ -431,6 +431,34 @@ static void test_restored_pending_pod(void **state)
 	controllers_free(c2);
 }
 
+/* minReadySeconds: ready pods count as available only after the delay, with no event
+ * to wake the ReplicaSet but its own timer. */
+static void test_min_ready_seconds(void **state)
+{
+	struct fx *f = *state;
+	cJSON *d = deployment("web", "nginx:1", 2, "v1");
+	cJSON_AddNumberToObject(cJSON_GetObjectItem(d, "spec"), "minReadySeconds", 5);
+	fx_create(f, dep_t(f), d);
+	fx_settle_for(f, 1000, 100);
+	cJSON *rs = rs_with_image(f, "nginx:1");
+	assert_int_equal(status_int(rs, "readyReplicas"), 2);
+	assert_int_equal(status_int(rs, "availableReplicas"), 0);
+	assert_int_equal(ctrl_int(rs, "spec", "minReadySeconds", NULL, 0), 5);
+	cJSON_Delete(rs);
+	d = fx_get(f, dep_t(f), "default", "web");
+	assert_condition(d, "Available", "False", "MinimumReplicasUnavailable");
+	cJSON_Delete(d);
+	controllers_advance(f->c, 6000);
+	controllers_run(f->c, 100000);
+	rs = rs_with_image(f, "nginx:1");
+	assert_int_equal(status_int(rs, "availableReplicas"), 2);
+	cJSON_Delete(rs);
+	d = fx_get(f, dep_t(f), "default", "web");
+	assert_condition(d, "Available", "True", "MinimumReplicasAvailable");
+	assert_condition(d, "Progressing", "True", "NewReplicaSetAvailable");
+	cJSON_Delete(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recreate, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_proportional_scaling, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_restored_pending_pod, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_min_ready_seconds, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
