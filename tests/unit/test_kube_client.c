@@ -766,6 +766,56 @@ static void test_exec_plugin_rerun_on_401(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The plugin gives a stale token, then fails: the 401 error says why renewal failed. */
+static void test_exec_plugin_failure_after_401(void **state)
+{
+	char dir[] = "/tmp/test_kube_fail.XXXXXX", plugin[300], count[300], cmd[400], env[400];
+	struct kube_config cfg = {0};
+	struct kube_exec x = {0};
+	struct kube_opts o = {.parallel = 2, .retries = -1, .timeout_ms = 5000};
+	struct kube *k = NULL;
+	struct kube_req *r;
+	struct err e;
+	char server[64];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(plugin, sizeof(plugin), "%s/plugin.sh", dir);
+	snprintf(count, sizeof(count), "%s/count", dir);
+	write_text(plugin,
+		   "#!/bin/sh\n"
+		   "echo x >> \"$COUNT\"\n"
+		   "if [ $(wc -l < \"$COUNT\") -gt 1 ]; then echo 'plugin: login expired' >&2; exit 1; fi\n"
+		   "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+		   "\"status\":{\"token\":\"stale-secret\"}}'\n",
+		   0755);
+	snprintf(server, sizeof(server), "http://127.0.0.1:%d", S.port);
+	snprintf(env, sizeof(env), "COUNT=%s", count);
+	cfg.server = server;
+	cfg.namespace = "default";
+	cfg.exec = &x;
+	x.command = plugin;
+	x.api_version = "client.authentication.k8s.io/v1";
+	strlist_init(&x.args);
+	strlist_init(&x.env);
+	strlist_add(&x.env, env);
+	err_clear(&e);
+	assert_int_equal(kube_new(&k, &cfg, &o, &e), 0);
+	strlist_dispose(&x.env);
+	S.token = "secret-abc";
+	r = req_new("GET", "/flaky");
+	assert_int_equal(kube_run(k, &r, 1, NULL, NULL), 0);
+	assert_int_equal(r->status, 401);
+	assert_int_equal(r->err.code, TE_REJECTED);
+	assert_non_null(strstr(r->err.msg, "Unauthorized (renewing credentials: exec plugin "));
+	assert_non_null(strstr(r->err.msg, "exited with status 1)"));
+	assert_null(strstr(r->err.msg, "secret"));
+	S.token = NULL;
+	req_free(r);
+	kube_free(k);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* An exec credential is cached until its expirationTimestamp, then the plugin runs again. */
 static void test_exec_plugin_expiry(void **state)
 {
@@ -884,6 +934,7 @@ int main(void)
 		cmocka_unit_test(test_exec_plugin_rerun_on_401),
 		cmocka_unit_test(test_token_file_rotation),
 		cmocka_unit_test(test_exec_plugin_expiry),
+		cmocka_unit_test(test_exec_plugin_failure_after_401),
 	};
 
 	return cmocka_run_group_tests(tests, server_start, server_stop);
