@@ -129,6 +129,7 @@ int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size
 		     struct err *e)
 {
 	struct object_set tmp;
+	size_t first = ra->n;
 	int rc = 0;
 
 	object_set_init(&tmp);
@@ -142,6 +143,8 @@ int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size
 		if (rc < 0)
 			goto out;
 	}
+	if ((rc = ks_yaml12_fix(ra, first, data, len)) < 0)
+		err_set(e, rc, "%s: out of memory", file);
 out:
 	object_set_dispose(&tmp);
 	return rc;

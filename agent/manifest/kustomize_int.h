@@ -125,6 +125,10 @@ int ks_transform(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct 
 /* kustomize_images.c: the images field (newName, newTag, digest). */
 int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
 
+/* kustomize_yaml.c: turns the booleans manifest_parse made of yes/no/on/off/y/n in
+ * ra->items[first..] back into strings, as kustomize's YAML 1.2 reading has them. */
+int ks_yaml12_fix(struct ks_set *ra, size_t first, const char *data, size_t len);
+
 /* kustomize_patch.c */
 int ks_patches(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
 	       struct err *e);

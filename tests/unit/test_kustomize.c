@@ -188,6 +188,7 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(smp_lists, "smp/overlay")                                                          \
 	X(fifo, "fifo")                                                                      \
 	X(multins, "multins/overlay")                                                        \
+	X(yaml12, "yaml12")                                                                  \
 	X(components, "components/overlay")                                                  \
 	X(nested, "nested/top")                                                              \
 	X(app_base, "app/base")                                                              \

@@ -1,0 +1,274 @@
+/*
+ * kustomize_yaml: kustomize reads resources and patches with go-yaml v3 (YAML 1.2),
+ * where yes/no/on/off/y/n are strings, while manifest_parse follows kubectl's
+ * YAML 1.1 and makes them booleans. Numbers read the same in the end (kustomize's
+ * output is re-read as YAML 1.1), so only those booleans differ. This pass re-reads
+ * the text with libyaml, finds plain scalars spelled that way and turns the booleans
+ * manifest_parse made of them back into strings. It only reads; nesting is bounded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "kustomize_int.h"
+
+#define KY_MAX_PATH 64
+
+struct ky_seg {
+	char *key; /* NULL for a sequence element */
+	int index;
+};
+
+struct ky_fix {
+	struct ky_seg path[KY_MAX_PATH];
+	int depth;
+	char *text;
+};
+
+/* One non-empty document: its fixes, and how many objects it yields. */
+struct ky_doc {
+	struct ky_fix *fixes;
+	size_t n, cap;
+	bool list;  /* kind: List, objects are items */
+	int nitems;
+};
+
+struct ky {
+	yaml_parser_t parser;
+	struct ky_seg path[KY_MAX_PATH + 1];
+	bool is_map[KY_MAX_PATH + 1];
+	bool want_key[KY_MAX_PATH + 1];
+	int depth;
+	bool kind_next; /* the next root-level scalar is the value of "kind" */
+	struct ky_doc *docs;
+	size_t ndocs, capdocs;
+	bool skip; /* anchors or aliases: positions are ambiguous, leave the document */
+};
+
+static bool ky_old_bool(const char *s)
+{
+	static const char *const words[] = { "y",  "Y",  "yes", "Yes", "YES", "n",   "N",
+					     "no", "No", "NO",  "on",  "On",  "ON",  "off",
+					     "Off", "OFF" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(s, words[i]) == 0)
+			return true;
+	return false;
+}
+
+static void ky_doc_dispose(struct ky_doc *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		for (int j = 0; j < d->fixes[i].depth; j++)
+			free(d->fixes[i].path[j].key);
+		free(d->fixes[i].text);
+	}
+	free(d->fixes);
+}
+
+static int ky_add_fix(struct ky *y, const char *text)
+{
+	struct ky_doc *d = &y->docs[y->ndocs - 1];
+	struct ky_fix *f;
+
+	if (y->depth > KY_MAX_PATH)
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		struct ky_fix *nf = realloc(d->fixes, cap * sizeof(*nf));
+
+		if (!nf)
+			return TE_NOMEM;
+		d->fixes = nf;
+		d->cap = cap;
+	}
+	f = &d->fixes[d->n++];
+	f->depth = y->depth;
+	f->text = xstrdup(text);
+	for (int i = 0; i < y->depth; i++) {
+		f->path[i].index = y->path[i + 1].index;
+		f->path[i].key = xstrdup(y->path[i + 1].key);
+	}
+	return 0;
+}
+
+/* The element at the current level is complete: move to the next key or index. */
+static void ky_advance(struct ky *y)
+{
+	if (y->depth == 0)
+		return;
+	if (y->is_map[y->depth]) {
+		free(y->path[y->depth].key);
+		y->path[y->depth].key = NULL;
+		y->want_key[y->depth] = true;
+	} else {
+		y->path[y->depth].index++;
+	}
+}
+
+static int ky_scalar(struct ky *y, const yaml_event_t *ev)
+{
+	const char *s = (const char *)ev->data.scalar.value;
+	int rc = 0;
+
+	if (y->depth > 0 && y->is_map[y->depth] && y->want_key[y->depth]) {
+		y->want_key[y->depth] = false;
+		y->path[y->depth].key = xstrdup(s);
+		y->kind_next = y->depth == 1 && strcmp(s, "kind") == 0;
+		return 0;
+	}
+	if (y->kind_next && strcmp(s, "List") == 0)
+		y->docs[y->ndocs - 1].list = true;
+	y->kind_next = false;
+	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag && ky_old_bool(s))
+		rc = ky_add_fix(y, s);
+	ky_advance(y);
+	return rc;
+}
+
+static int ky_open(struct ky *y, bool map)
+{
+	if (y->depth == 2 && !y->is_map[2] && y->is_map[1] && y->path[1].key &&
+	    strcmp(y->path[1].key, "items") == 0)
+		y->docs[y->ndocs - 1].nitems++;
+	if (y->depth == 1 && !map && y->path[1].key && strcmp(y->path[1].key, "items") == 0)
+		y->docs[y->ndocs - 1].nitems = 0;
+	if (++y->depth > KY_MAX_PATH)
+		return 0;
+	y->is_map[y->depth] = map;
+	y->want_key[y->depth] = map;
+	y->path[y->depth].key = NULL;
+	y->path[y->depth].index = 0;
+	return 0;
+}
+
+static void ky_close(struct ky *y)
+{
+	if (y->depth <= KY_MAX_PATH)
+		free(y->path[y->depth].key), y->path[y->depth].key = NULL;
+	y->depth--;
+	ky_advance(y);
+}
+
+static int ky_new_doc(struct ky *y)
+{
+	if (y->ndocs == y->capdocs) {
+		size_t cap = y->capdocs ? y->capdocs * 2 : 4;
+		struct ky_doc *nd = realloc(y->docs, cap * sizeof(*nd));
+
+		if (!nd)
+			return TE_NOMEM;
+		y->docs = nd;
+		y->capdocs = cap;
+	}
+	memset(&y->docs[y->ndocs++], 0, sizeof(*y->docs));
+	return 0;
+}
+
+/* Collects the fixes of every document; a libyaml error just stops the pass (the
+ * real parser has reported it already). */
+static int ky_scan(struct ky *y)
+{
+	yaml_event_t ev;
+	int rc = 0;
+	bool empty = true;
+
+	while (rc == 0 && yaml_parser_parse(&y->parser, &ev)) {
+		yaml_event_type_t t = ev.type;
+
+		if (t == YAML_DOCUMENT_START_EVENT) {
+			rc = ky_new_doc(y);
+			empty = true;
+		} else if (t == YAML_DOCUMENT_END_EVENT && empty) {
+			ky_doc_dispose(&y->docs[--y->ndocs]); /* skipped, as manifest_parse does */
+		} else if (t == YAML_SCALAR_EVENT) {
+			if (y->depth == 0 && (!*ev.data.scalar.value || !strcmp((char *)ev.data.scalar.value, "~") ||
+					      !strcmp((char *)ev.data.scalar.value, "null")))
+				; /* an empty document */
+			else
+				empty = false;
+			if (ev.data.scalar.anchor)
+				y->skip = true;
+			rc = ky_scalar(y, &ev);
+		} else if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT) {
+			empty = false;
+			if (t == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor != NULL
+							  : ev.data.sequence_start.anchor != NULL)
+				y->skip = true;
+			rc = ky_open(y, t == YAML_MAPPING_START_EVENT);
+		} else if (t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT) {
+			ky_close(y);
+		} else if (t == YAML_ALIAS_EVENT) {
+			y->skip = true;
+			ky_advance(y);
+		}
+		yaml_event_delete(&ev);
+		if (t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	return rc;
+}
+
+/* Follows path in obj from segment from; turns a boolean leaf into text. */
+static void ky_apply(cJSON *obj, const struct ky_fix *f, int from)
+{
+	cJSON *cur = obj, *parent = NULL, *s;
+
+	for (int i = from; i < f->depth && cur; i++) {
+		parent = cur;
+		cur = f->path[i].key ? cJSON_GetObjectItemCaseSensitive(cur, f->path[i].key)
+				     : cJSON_GetArrayItem(cur, f->path[i].index);
+	}
+	if (!parent || !cJSON_IsBool(cur) || !(s = cJSON_CreateString(f->text)))
+		return;
+	/* Replacing via the pointer keeps the position but not the key: copy it. */
+	if (cur->string && !(s->string = xstrdup(cur->string))) {
+		cJSON_Delete(s);
+		return;
+	}
+	if (!cJSON_ReplaceItemViaPointer(parent, cur, s))
+		cJSON_Delete(s);
+}
+
+int ks_yaml12_fix(struct ks_set *ra, size_t first, const char *data, size_t len)
+{
+	struct ky y;
+	size_t r = first;
+	int rc;
+
+	memset(&y, 0, sizeof(y));
+	if (!yaml_parser_initialize(&y.parser))
+		return TE_NOMEM;
+	yaml_parser_set_input_string(&y.parser, (const unsigned char *)data, len);
+	rc = ky_scan(&y);
+	/* Only when the documents line up with the objects manifest_parse made. */
+	for (size_t d = 0; d < y.ndocs; d++)
+		r += y.docs[d].list ? (size_t)y.docs[d].nitems : 1;
+	if (r != ra->n)
+		y.skip = true;
+	r = first;
+	for (size_t d = 0; d < y.ndocs && rc == 0 && !y.skip; d++) {
+		struct ky_doc *doc = &y.docs[d];
+		int n = doc->list ? doc->nitems : 1;
+
+		for (size_t i = 0; i < doc->n && r < ra->n; i++) {
+			const struct ky_fix *f = &doc->fixes[i];
+
+			if (!doc->list)
+				ky_apply(ra->items[r].body, f, 0);
+			else if (f->depth >= 2 && f->path[0].key && !strcmp(f->path[0].key, "items") &&
+				 !f->path[1].key && f->path[1].index < n && r + f->path[1].index < ra->n)
+				ky_apply(ra->items[r + f->path[1].index].body, f, 2);
+		}
+		r += (size_t)n;
+	}
+	for (size_t d = 0; d < y.ndocs; d++)
+		ky_doc_dispose(&y.docs[d]);
+	free(y.docs);
+	for (int i = 0; i <= KY_MAX_PATH; i++)
+		free(y.path[i].key);
+	yaml_parser_delete(&y.parser);
+	return rc;
+}
