@@ -11,22 +11,44 @@
 
 #include "kustomize_int.h"
 
-static const char *const ks_kust_names[] = { "kustomization.yaml", "kustomization.yml",
-					     "Kustomization" };
+static const char *const ks_kust_names[] = {"kustomization.yaml", "kustomization.yml",
+					    "Kustomization"};
 
 /* Fields we implement; everything else in a kustomization is an input error. */
 static const char *const ks_supported[] = {
-	"apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace",
-	"namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images",
-	"replicas", "configMapGenerator", "secretGenerator", "generatorOptions", "patches",
-	"patchesStrategicMerge", "patchesJson6902", "sortOptions",
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "bases",
+    "components",
+    "namespace",
+    "namePrefix",
+    "nameSuffix",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "images",
+    "replicas",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "sortOptions",
 };
 
 /* Real kustomize fields tether does not implement: named as such in the error. */
 static const char *const ks_unsupported[] = {
-	"helmCharts", "helmChartInflationGenerator", "helmGlobals", "replacements", "vars",
-	"transformers", "generators", "validators", "crds", "openapi", "buildMetadata",
-	"configurations", "imageTags", "inventory", "helmChartRepos", "patchesJson6902Files",
+    "helmCharts",     "helmChartInflationGenerator",
+    "helmGlobals",    "replacements",
+    "vars",	      "transformers",
+    "generators",     "validators",
+    "crds",	      "openapi",
+    "buildMetadata",  "configurations",
+    "imageTags",      "inventory",
+    "helmChartRepos", "patchesJson6902Files",
 };
 
 static bool ks_in(const char *const *list, size_t n, const char *s)
@@ -50,8 +72,9 @@ static int ks_check_fields(const char *file, const cJSON *kust, struct err *e)
 		if (KS_IN(ks_supported, f->string))
 			continue;
 		if (KS_IN(ks_unsupported, f->string))
-			return err_set(e, TE_INPUT, "%s: field %s is not supported by tether's kustomize",
-				       file, f->string);
+			return err_set(e, TE_INPUT,
+				       "%s: field %s is not supported by tether's kustomize", file,
+				       f->string);
 		return err_set(e, TE_INPUT, "%s: unknown kustomization field %s", file, f->string);
 	}
 	return 0;
@@ -90,8 +113,10 @@ static int ks_resolve_file(struct ks_ctx *c, const char *field, const char *rel,
 	}
 	n = strlen(dir);
 	if (*type == VFS_FILE && n && (strncmp(*out, dir, n) != 0 || (*out)[n] != '/'))
-		rc = err_set(e, TE_INPUT, "%s: %s: %s: file is not in or below %s (kustomize's load "
-			     "restrictions)", c->file, field, rel, c->dir);
+		rc = err_set(e, TE_INPUT,
+			     "%s: %s: %s: file is not in or below %s (kustomize's load "
+			     "restrictions)",
+			     c->file, field, rel, c->dir);
 out:
 	if (rc < 0) {
 		free(*out);
@@ -177,8 +202,7 @@ static int ks_find_kust(struct vfs *v, const char *dir, char **file, struct err 
 static int ks_build_dir(struct ks_ctx *c, const char *dir, struct ks_set *ra, bool component,
 			struct err *e);
 
-static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *ra,
-			   struct err *e)
+static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *ra, struct err *e)
 {
 	struct buf data;
 	char *path = NULL;
@@ -193,7 +217,8 @@ static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *r
 			     c->file, entry);
 		goto out;
 	}
-	if ((rc = vfs_join(&path, c->dir, entry, e)) < 0 || (rc = vfs_stat(c->v, path, &t, e)) < 0) {
+	if ((rc = vfs_join(&path, c->dir, entry, e)) < 0 ||
+	    (rc = vfs_stat(c->v, path, &t, e)) < 0) {
 		err_prefix(e, "%s: resources", c->file);
 		goto out;
 	}
@@ -218,23 +243,25 @@ out:
 	return rc;
 }
 
-static int ks_add_component(struct ks_ctx *c, const char *entry, struct ks_set *ra,
-			    struct err *e)
+static int ks_add_component(struct ks_ctx *c, const char *entry, struct ks_set *ra, struct err *e)
 {
 	char *path = NULL;
 	enum vfs_type t = VFS_NONE;
 	int rc;
 
 	if (ks_is_remote(entry))
-		return err_set(e, TE_INPUT, "%s: components: %s: remote components are not supported",
-			       c->file, entry);
-	if ((rc = vfs_join(&path, c->dir, entry, e)) < 0 || (rc = vfs_stat(c->v, path, &t, e)) < 0) {
+		return err_set(e, TE_INPUT,
+			       "%s: components: %s: remote components are not supported", c->file,
+			       entry);
+	if ((rc = vfs_join(&path, c->dir, entry, e)) < 0 ||
+	    (rc = vfs_stat(c->v, path, &t, e)) < 0) {
 		err_prefix(e, "%s: components", c->file);
 		goto out;
 	}
 	if (t != VFS_DIR) {
-		rc = err_set(e, TE_INPUT, "%s: components: %s: not a directory with a kustomization",
-			     c->file, entry);
+		rc =
+		    err_set(e, TE_INPUT, "%s: components: %s: not a directory with a kustomization",
+			    c->file, entry);
 		goto out;
 	}
 	rc = ks_build_dir(c, path, ra, true, e);
@@ -258,7 +285,8 @@ static int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
 	cJSON_ArrayForEach(it, list)
 	{
 		if (!cJSON_IsString(it))
-			return err_set(e, TE_INPUT, "%s: %s entries must be strings", c->file, field);
+			return err_set(e, TE_INPUT, "%s: %s entries must be strings", c->file,
+				       field);
 		if ((rc = fn(c, it->valuestring, ra, e)) < 0)
 			return rc;
 	}
@@ -272,7 +300,8 @@ static int ks_check_kind(const char *file, const cJSON *kust, bool component, st
 	if (component && (!kind || strcmp(kind, "Component") != 0))
 		return err_set(e, TE_INPUT, "%s: a component must have kind: Component", file);
 	if (!component && kind && strcmp(kind, "Kustomization") != 0)
-		return err_set(e, TE_INPUT, "%s: kind %s cannot be used as a resource (want Kustomization)",
+		return err_set(e, TE_INPUT,
+			       "%s: kind %s cannot be used as a resource (want Kustomization)",
 			       file, kind);
 	return 0;
 }
@@ -300,10 +329,13 @@ static int ks_sort_options(struct ks_ctx *c, const cJSON *kust, struct err *e)
 	if (!so || cJSON_IsNull(so))
 		return 0;
 	if (cJSON_GetObjectItemCaseSensitive(so, "legacySortOptions"))
-		return err_set(e, TE_INPUT, "%s: sortOptions.legacySortOptions is not supported by "
-			       "tether's kustomize", c->file);
+		return err_set(e, TE_INPUT,
+			       "%s: sortOptions.legacySortOptions is not supported by "
+			       "tether's kustomize",
+			       c->file);
 	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
-		return err_set(e, TE_INPUT, "%s: sortOptions.order must be legacy or fifo", c->file);
+		return err_set(e, TE_INPUT, "%s: sortOptions.order must be legacy or fifo",
+			       c->file);
 	if (c->nstack == 1)
 		c->fifo = strcmp(order, "fifo") == 0;
 	return 0;
@@ -341,8 +373,8 @@ static int ks_build_dir(struct ks_ctx *c, const char *dir, struct ks_set *ra, bo
 		goto out;
 	if (!file) {
 		rc = err_set(e, TE_INPUT, "%s%s%s: no kustomization.yaml in %s",
-			     saved_file ? saved_file : "", saved_file ? ": " : "", dir[0] ? dir : ".",
-			     dir[0] ? dir : ".");
+			     saved_file ? saved_file : "", saved_file ? ": " : "",
+			     dir[0] ? dir : ".", dir[0] ? dir : ".");
 		goto out;
 	}
 	if ((rc = vfs_read(c->v, file, MANIFEST_MAX_FILE, &data, e)) < 0 ||

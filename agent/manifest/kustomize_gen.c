@@ -16,7 +16,7 @@ struct ks_genopts {
 	const cJSON *labels;
 	const cJSON *annotations;
 	int disable_hash; /* -1 unset */
-	int immutable;    /* -1 unset */
+	int immutable;	  /* -1 unset */
 };
 
 /* ---- Go-compatible JSON for the hash ---- */
@@ -132,8 +132,7 @@ static int ks_go_object(struct buf *b, const cJSON *v, int depth)
 
 	if (!keys)
 		return TE_NOMEM;
-	cJSON_ArrayForEach(c, v)
-		keys[i++] = c->string;
+	cJSON_ArrayForEach(c, v) keys[i++] = c->string;
 	qsort(keys, (size_t)n, sizeof(*keys), ks_cmp_str);
 	rc = buf_puts(b, "{");
 	for (i = 0; i < n && rc == 0; i++) {
@@ -229,12 +228,23 @@ int ks_content_hash(const cJSON *body, char out[11], struct err *e)
 	sha256_hex(b.data, b.len, hex);
 	for (int i = 0; i < 10; i++) {
 		switch (hex[i]) {
-		case '0': out[i] = 'g'; break;
-		case '1': out[i] = 'h'; break;
-		case '3': out[i] = 'k'; break;
-		case 'a': out[i] = 'm'; break;
-		case 'e': out[i] = 't'; break;
-		default: out[i] = hex[i];
+		case '0':
+			out[i] = 'g';
+			break;
+		case '1':
+			out[i] = 'h';
+			break;
+		case '3':
+			out[i] = 'k';
+			break;
+		case 'a':
+			out[i] = 'm';
+			break;
+		case 'e':
+			out[i] = 't';
+			break;
+		default:
+			out[i] = hex[i];
 		}
 	}
 	out[10] = '\0';
@@ -325,8 +335,7 @@ struct ks_gen {
 	cJSON *body;
 };
 
-static int ks_gen_put(struct ks_gen *g, const char *key, const char *val, size_t len,
-		      struct err *e)
+static int ks_gen_put(struct ks_gen *g, const char *key, const char *val, size_t len, struct err *e)
 {
 	bool text = ks_utf8_valid(val, len) && strlen(val) == len;
 	cJSON *target = g->data;
@@ -343,7 +352,8 @@ static int ks_gen_put(struct ks_gen *g, const char *key, const char *val, size_t
 		if (ks_b64(val, len, &enc) < 0)
 			return err_set(e, TE_NOMEM, "out of memory");
 		if (!g->secret) {
-			if (!g->binary && !(g->binary = cJSON_AddObjectToObject(g->body, "binaryData"))) {
+			if (!g->binary &&
+			    !(g->binary = cJSON_AddObjectToObject(g->body, "binaryData"))) {
 				free(enc);
 				return err_set(e, TE_NOMEM, "out of memory");
 			}
@@ -370,9 +380,10 @@ static int ks_gen_env_line(struct ks_gen *g, const char *file, char *line, int l
 	if (!*line || *line == '#')
 		return 0;
 	if (!(eq = strchr(line, '=')))
-		return err_set(e, TE_INPUT,
-			       "%s:%d: %s has no value (values taken from the environment are not supported)",
-			       file, lineno, line);
+		return err_set(
+		    e, TE_INPUT,
+		    "%s:%d: %s has no value (values taken from the environment are not supported)",
+		    file, lineno, line);
 	*eq = '\0';
 	return ks_gen_put(g, line, eq + 1, strlen(eq + 1), e);
 }
@@ -488,15 +499,15 @@ static int ks_gen_each(struct ks_gen *g, const cJSON *gen, const char *field,
 /* Generator labels and annotations must be strings, as kustomize decodes them. */
 static int ks_opts_check(struct ks_ctx *c, const cJSON *o, const char *field, struct err *e)
 {
-	static const char *const maps[] = { "labels", "annotations" };
+	static const char *const maps[] = {"labels", "annotations"};
 	const cJSON *p;
 
 	for (int i = 0; i < 2; i++)
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, maps[i]))
-			if (!cJSON_IsString(p))
-				return err_set(e, TE_INPUT,
-					       "%s: %s: %s: the value of %s must be a string (quote it)",
-					       c->file, field, maps[i], p->string);
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, maps[i])) if (
+		    !cJSON_IsString(p)) return err_set(e, TE_INPUT,
+						       "%s: %s: %s: the value of %s must be a "
+						       "string (quote it)",
+						       c->file, field, maps[i], p->string);
 	return 0;
 }
 
@@ -552,8 +563,9 @@ static int ks_behavior(struct ks_ctx *c, const cJSON *gen, const char *name, int
 	else if (strcmp(b, "replace") == 0)
 		*out = KS_REPLACE;
 	else
-		return err_set(e, TE_INPUT, "%s: %s: unknown behavior %s (create, merge or replace)",
-			       c->file, name, b);
+		return err_set(e, TE_INPUT,
+			       "%s: %s: unknown behavior %s (create, merge or replace)", c->file,
+			       name, b);
 	return 0;
 }
 
@@ -565,7 +577,8 @@ static int ks_gen_build(struct ks_gen *g, const cJSON *gen, const struct ks_geno
 	cJSON *meta;
 	int rc;
 
-	if (!(g->body = cJSON_CreateObject()) || !cJSON_AddStringToObject(g->body, "apiVersion", "v1") ||
+	if (!(g->body = cJSON_CreateObject()) ||
+	    !cJSON_AddStringToObject(g->body, "apiVersion", "v1") ||
 	    !cJSON_AddStringToObject(g->body, "kind", g->secret ? "Secret" : "ConfigMap") ||
 	    !(meta = cJSON_AddObjectToObject(g->body, "metadata")) ||
 	    !cJSON_AddStringToObject(meta, "name", g->name) ||
@@ -592,24 +605,26 @@ static int ks_gen_build(struct ks_gen *g, const cJSON *gen, const struct ks_geno
 }
 
 /* Folds a merge/replace generator into the existing object it names. */
-static int ks_gen_absorb(struct ks_ctx *c, struct ks_set *ra, cJSON *body, int behavior,
-			 bool hash, struct err *e)
+static int ks_gen_absorb(struct ks_ctx *c, struct ks_set *ra, cJSON *body, int behavior, bool hash,
+			 struct err *e)
 {
 	const char *kind = ks_kind(body), *name = ks_name(body);
 	const char *ns = ks_ns(body);
 	cJSON *old_meta, *meta = cJSON_GetObjectItemCaseSensitive(body, "metadata");
 	struct ks_res *old = NULL;
-	static const char *const fields[] = { "data", "binaryData" };
+	static const char *const fields[] = {"data", "binaryData"};
 
 	for (size_t i = 0; i < ra->n && !old; i++)
 		if (ks_res_any_id(&ra->items[i], "", kind, name, ns ? ns : ""))
 			old = &ra->items[i];
 	if (!old)
-		return err_set(e, TE_INPUT, "%s: %s %s: behavior %s but no such object in the bases",
-			       c->file, kind, name, behavior == KS_MERGE ? "merge" : "replace");
+		return err_set(e, TE_INPUT,
+			       "%s: %s %s: behavior %s but no such object in the bases", c->file,
+			       kind, name, behavior == KS_MERGE ? "merge" : "replace");
 	old_meta = ks_obj_child(old->body, "metadata");
 	if (!old_meta ||
-	    ks_merge_map(old_meta, "labels", cJSON_GetObjectItemCaseSensitive(meta, "labels")) < 0 ||
+	    ks_merge_map(old_meta, "labels", cJSON_GetObjectItemCaseSensitive(meta, "labels")) <
+		0 ||
 	    ks_merge_map(old_meta, "annotations",
 			 cJSON_GetObjectItemCaseSensitive(meta, "annotations")) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
@@ -631,8 +646,8 @@ static int ks_gen_one(struct ks_ctx *c, struct ks_set *ra, const cJSON *gen, boo
 		      const struct ks_genopts *global, struct err *e)
 {
 	struct ks_genopts opts = *global;
-	struct ks_gen g = { .c = c, .secret = secret,
-			    .field = secret ? "secretGenerator" : "configMapGenerator" };
+	struct ks_gen g = {
+	    .c = c, .secret = secret, .field = secret ? "secretGenerator" : "configMapGenerator"};
 	int behavior, rc;
 	bool hash;
 
@@ -641,7 +656,8 @@ static int ks_gen_one(struct ks_ctx *c, struct ks_set *ra, const cJSON *gen, boo
 			       secret ? "secretGenerator" : "configMapGenerator");
 	if ((rc = ks_behavior(c, gen, g.name, &behavior, e)) < 0)
 		return rc;
-	if ((rc = ks_opts_check(c, cJSON_GetObjectItemCaseSensitive(gen, "options"), g.field, e)) < 0)
+	if ((rc = ks_opts_check(c, cJSON_GetObjectItemCaseSensitive(gen, "options"), g.field, e)) <
+	    0)
 		return rc;
 	ks_opts_read(cJSON_GetObjectItemCaseSensitive(gen, "options"), &opts);
 	/* Per-generator labels/annotations add to the global ones (merged below). */
@@ -653,7 +669,8 @@ static int ks_gen_one(struct ks_ctx *c, struct ks_set *ra, const cJSON *gen, boo
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(gen, "options");
 		cJSON *meta = cJSON_GetObjectItemCaseSensitive(g.body, "metadata");
 
-		if (ks_merge_map(meta, "labels", cJSON_GetObjectItemCaseSensitive(o, "labels")) < 0 ||
+		if (ks_merge_map(meta, "labels", cJSON_GetObjectItemCaseSensitive(o, "labels")) <
+			0 ||
 		    ks_merge_map(meta, "annotations",
 				 cJSON_GetObjectItemCaseSensitive(o, "annotations")) < 0) {
 			rc = err_set(e, TE_NOMEM, "out of memory");
@@ -678,8 +695,8 @@ out:
 
 int ks_generate(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
-	static const char *const fields[] = { "configMapGenerator", "secretGenerator" };
-	struct ks_genopts global = { .disable_hash = -1, .immutable = -1 };
+	static const char *const fields[] = {"configMapGenerator", "secretGenerator"};
+	struct ks_genopts global = {.disable_hash = -1, .immutable = -1};
 	int rc;
 
 	if ((rc = ks_opts_check(c, cJSON_GetObjectItemCaseSensitive(kust, "generatorOptions"),
@@ -693,9 +710,8 @@ int ks_generate(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct e
 			continue;
 		if (!cJSON_IsArray(list))
 			return err_set(e, TE_INPUT, "%s: %s must be a list", c->file, fields[i]);
-		cJSON_ArrayForEach(gen, list)
-			if ((rc = ks_gen_one(c, ra, gen, i == 1, &global, e)) < 0)
-				return rc;
+		cJSON_ArrayForEach(
+		    gen, list) if ((rc = ks_gen_one(c, ra, gen, i == 1, &global, e)) < 0) return rc;
 	}
 	return 0;
 }

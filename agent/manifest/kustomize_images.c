@@ -105,12 +105,12 @@ static int ks_image_walk(cJSON *node, const struct ks_image *im, int depth)
 	cJSON_ArrayForEach(c, node)
 	{
 		if (c->string && cJSON_IsArray(c) &&
-		    (strcmp(c->string, "containers") == 0 || strcmp(c->string, "initContainers") == 0)) {
+		    (strcmp(c->string, "containers") == 0 ||
+		     strcmp(c->string, "initContainers") == 0)) {
 			cJSON *el;
 
-			cJSON_ArrayForEach(el, c)
-				if (cJSON_IsObject(el) && (rc = ks_image_update(el, im)) < 0)
-					return rc;
+			cJSON_ArrayForEach(el, c) if (cJSON_IsObject(el) &&
+						      (rc = ks_image_update(el, im)) < 0) return rc;
 		}
 		if ((rc = ks_image_walk(c, im, depth + 1)) < 0)
 			return rc;
@@ -120,8 +120,7 @@ static int ks_image_walk(cJSON *node, const struct ks_image *im, int depth)
 
 /* An optional string field of an images entry; numbers are an error, as in kustomize
  * ("newTag: 1.20" would otherwise silently become "1.2"). */
-static int ks_text(struct ks_ctx *c, const cJSON *it, const char *field, char **out,
-		   struct err *e)
+static int ks_text(struct ks_ctx *c, const cJSON *it, const char *field, char **out, struct err *e)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, field);
 
@@ -147,7 +146,7 @@ int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err
 		return err_set(e, TE_INPUT, "%s: images must be a list", c->file);
 	cJSON_ArrayForEach(it, list)
 	{
-		struct ks_image im = { .name = ks_str(it, "name") };
+		struct ks_image im = {.name = ks_str(it, "name")};
 
 		if (!im.name || !*im.name)
 			return err_set(e, TE_INPUT, "%s: images entries need a name", c->file);

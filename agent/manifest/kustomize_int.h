@@ -29,14 +29,14 @@ struct ks_id {
 
 /* One resource under construction. */
 struct ks_res {
-	cJSON *body;                 /* owned */
-	char *file;                  /* origin for error messages and object_set */
+	cJSON *body; /* owned */
+	char *file;  /* origin for error messages and object_set */
 	int line, col;
-	struct ks_id *prev;          /* identities before each rename, oldest first */
+	struct ks_id *prev; /* identities before each rename, oldest first */
 	size_t nprev, capprev;
-	struct strlist prefixes;     /* namePrefix / nameSuffix applied, innermost first */
+	struct strlist prefixes; /* namePrefix / nameSuffix applied, innermost first */
 	struct strlist suffixes;
-	bool hash;                   /* generated: gets a content-hash suffix at the end */
+	bool hash; /* generated: gets a content-hash suffix at the end */
 };
 
 struct ks_set {
@@ -47,8 +47,8 @@ struct ks_set {
 /* What one kustomization build step needs: the vfs and the file being built. */
 struct ks_ctx {
 	struct vfs *v;
-	const char *dir;   /* directory of the kustomization, relative to the root */
-	const char *file;  /* path of kustomization.yaml, for messages */
+	const char *dir;  /* directory of the kustomization, relative to the root */
+	const char *file; /* path of kustomization.yaml, for messages */
 	int depth;
 	char *stack[KS_MAX_DEPTH + 1]; /* directories being built, to catch cycles */
 	int nstack;
@@ -69,16 +69,15 @@ struct ks_fieldspec {
 void ks_set_init(struct ks_set *s);
 void ks_set_dispose(struct ks_set *s);
 /* Takes ownership of body. */
-int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int col,
-	       struct err *e);
+int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int col, struct err *e);
 /* Moves every resource of src to the end of dst; src is left empty. */
 int ks_set_move_all(struct ks_set *dst, struct ks_set *src, struct err *e);
 void ks_res_dispose(struct ks_res *r);
 
-const char *ks_str(const cJSON *obj, const char *key);        /* string member or NULL */
+const char *ks_str(const cJSON *obj, const char *key); /* string member or NULL */
 const char *ks_kind(const cJSON *body);
 const char *ks_name(const cJSON *body);
-const char *ks_ns(const cJSON *body);                         /* NULL when absent */
+const char *ks_ns(const cJSON *body); /* NULL when absent */
 /* Group and version of apiVersion, written into caller buffers. */
 void ks_group_version(const cJSON *body, char *group, size_t gsz, char *version, size_t vsz);
 bool ks_cluster_scoped(const char *group, const char *kind);
@@ -93,8 +92,8 @@ int ks_set_str(cJSON *obj, const char *key, const char *val);
 int ks_res_rename(struct ks_res *r, const char *name, const char *ns);
 /* True when the current id or an earlier one has this kind (and group, when given),
  * name and namespace (ns NULL: any). */
-bool ks_res_any_id(const struct ks_res *r, const char *group, const char *kind,
-		   const char *name, const char *ns);
+bool ks_res_any_id(const struct ks_res *r, const char *group, const char *kind, const char *name,
+		   const char *ns);
 
 /* True when the field spec applies to this object. */
 bool ks_fs_matches(const struct ks_fieldspec *fs, const cJSON *body);

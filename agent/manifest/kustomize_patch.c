@@ -70,16 +70,19 @@ static int ks_target_match(const struct ks_target *t, const struct ks_res *r, bo
 	if (t->labels && *t->labels) {
 		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(r->body, "metadata");
 
-		if ((rc = ks_selector_match(t->labels, cJSON_GetObjectItemCaseSensitive(meta, "labels"),
-					    &ok, e)) < 0 || !ok)
+		if ((rc = ks_selector_match(t->labels,
+					    cJSON_GetObjectItemCaseSensitive(meta, "labels"), &ok,
+					    e)) < 0 ||
+		    !ok)
 			return rc;
 	}
 	if (t->annotations && *t->annotations) {
 		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(r->body, "metadata");
 
 		if ((rc = ks_selector_match(t->annotations,
-					    cJSON_GetObjectItemCaseSensitive(meta, "annotations"), &ok,
-					    e)) < 0 || !ok)
+					    cJSON_GetObjectItemCaseSensitive(meta, "annotations"),
+					    &ok, e)) < 0 ||
+		    !ok)
 			return rc;
 	}
 	*match = true;
@@ -166,8 +169,7 @@ static int ks_apply_target(struct ks_set *ra, const struct ks_target *t, const c
 }
 
 /* A strategic merge patch without a target: applies to the object it names. */
-static int ks_apply_by_id(struct ks_ctx *c, struct ks_set *ra, const cJSON *patch,
-			  struct err *e)
+static int ks_apply_by_id(struct ks_ctx *c, struct ks_set *ra, const cJSON *patch, struct err *e)
 {
 	char g[256], v[64];
 	const char *kind = ks_kind(patch), *name = ks_name(patch), *ns = ks_ns(patch);
@@ -181,8 +183,8 @@ static int ks_apply_by_id(struct ks_ctx *c, struct ks_set *ra, const cJSON *patc
 			at = i;
 		}
 	if (hit != 1)
-		return err_set(e, TE_INPUT, "%s: patch for %s %s%s%s: %s", c->file, kind, ns ? ns : "",
-			       ns ? "/" : "", name,
+		return err_set(e, TE_INPUT, "%s: patch for %s %s%s%s: %s", c->file, kind,
+			       ns ? ns : "", ns ? "/" : "", name,
 			       hit ? "matches more than one object" : "no such object to patch");
 	/* Matched by any of its names: the patch must not rename it back. */
 	rc = ks_apply_smp(ra, at, patch, true, e);
@@ -276,8 +278,10 @@ static int ks_patches_entry(struct ks_ctx *c, struct ks_set *ra, const cJSON *it
 			       c->file);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opts, "allowNameChange")) ||
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opts, "allowKindChange")))
-		return err_set(e, TE_INPUT, "%s: patch options allowNameChange/allowKindChange are "
-			       "not supported by tether's kustomize", c->file);
+		return err_set(e, TE_INPUT,
+			       "%s: patch options allowNameChange/allowKindChange are "
+			       "not supported by tether's kustomize",
+			       c->file);
 	if (target && !cJSON_IsObject(target))
 		return err_set(e, TE_INPUT, "%s: patch target must be a mapping", c->file);
 	if (json && !target)

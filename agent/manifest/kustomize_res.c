@@ -63,8 +63,7 @@ static int ks_set_grow(struct ks_set *s, size_t more)
 	return 0;
 }
 
-int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int col,
-	       struct err *e)
+int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int col, struct err *e)
 {
 	struct ks_res *r;
 
@@ -141,17 +140,41 @@ void ks_group_version(const cJSON *body, char *group, size_t gsz, char *version,
 bool ks_cluster_scoped(const char *group, const char *kind)
 {
 	static const char *const kinds[] = {
-		"APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding",
-		"ComponentStatus", "CSIDriver", "CSINode", "CustomResourceDefinition",
-		"FlowSchema", "IngressClass", "MutatingWebhookConfiguration", "Namespace",
-		"Node", "PersistentVolume", "PodSecurityPolicy", "PriorityClass",
-		"PriorityLevelConfiguration", "RuntimeClass", "SelfSubjectAccessReview",
-		"SelfSubjectRulesReview", "SelfSubjectReview", "StorageClass",
-		"SubjectAccessReview", "TokenReview", "ValidatingAdmissionPolicy",
-		"ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration",
-		"VolumeAttachment", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
-		"ClusterTrustBundle", "IPAddress", "ServiceCIDR", "DeviceClass",
-		"VolumeAttributesClass",
+	    "APIService",
+	    "CertificateSigningRequest",
+	    "ClusterRole",
+	    "ClusterRoleBinding",
+	    "ComponentStatus",
+	    "CSIDriver",
+	    "CSINode",
+	    "CustomResourceDefinition",
+	    "FlowSchema",
+	    "IngressClass",
+	    "MutatingWebhookConfiguration",
+	    "Namespace",
+	    "Node",
+	    "PersistentVolume",
+	    "PodSecurityPolicy",
+	    "PriorityClass",
+	    "PriorityLevelConfiguration",
+	    "RuntimeClass",
+	    "SelfSubjectAccessReview",
+	    "SelfSubjectRulesReview",
+	    "SelfSubjectReview",
+	    "StorageClass",
+	    "SubjectAccessReview",
+	    "TokenReview",
+	    "ValidatingAdmissionPolicy",
+	    "ValidatingAdmissionPolicyBinding",
+	    "ValidatingWebhookConfiguration",
+	    "VolumeAttachment",
+	    "MutatingAdmissionPolicy",
+	    "MutatingAdmissionPolicyBinding",
+	    "ClusterTrustBundle",
+	    "IPAddress",
+	    "ServiceCIDR",
+	    "DeviceClass",
+	    "VolumeAttributesClass",
 	};
 	(void)group;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -237,14 +260,14 @@ static bool ks_id_match(const char *g, const char *k, const char *n, const char 
 	return !want_ns || ks_ns_equal(ns, want_ns);
 }
 
-bool ks_res_any_id(const struct ks_res *r, const char *group, const char *kind,
-		   const char *name, const char *ns)
+bool ks_res_any_id(const struct ks_res *r, const char *group, const char *kind, const char *name,
+		   const char *ns)
 {
 	char g[256], v[64];
 
 	ks_group_version(r->body, g, sizeof(g), v, sizeof(v));
-	if (ks_id_match(g, ks_kind(r->body), ks_name(r->body), ks_ns(r->body), group, kind,
-			name, ns))
+	if (ks_id_match(g, ks_kind(r->body), ks_name(r->body), ks_ns(r->body), group, kind, name,
+			ns))
 		return true;
 	for (size_t i = 0; i < r->nprev; i++) {
 		const struct ks_id *id = &r->prev[i];
@@ -291,8 +314,8 @@ static const char *ks_fs_segment(const char *p, char *seg, size_t sz, bool *seq)
 	return *p == '/' ? p + 1 : p;
 }
 
-static int ks_fs_walk_node(cJSON *node, const char *path, bool create, ks_fs_fn fn,
-			   void *ctx, int depth)
+static int ks_fs_walk_node(cJSON *node, const char *path, bool create, ks_fs_fn fn, void *ctx,
+			   int depth)
 {
 	char seg[256];
 	const char *rest;
@@ -305,9 +328,8 @@ static int ks_fs_walk_node(cJSON *node, const char *path, bool create, ks_fs_fn 
 	if (cJSON_IsArray(node)) {
 		cJSON *el;
 
-		cJSON_ArrayForEach(el, node)
-			if ((rc = ks_fs_walk_node(el, path, create, fn, ctx, depth + 1)) < 0)
-				return rc;
+		cJSON_ArrayForEach(el, node) if ((rc = ks_fs_walk_node(el, path, create, fn, ctx,
+								       depth + 1)) < 0) return rc;
 		return 0;
 	}
 	if (!cJSON_IsObject(node))
@@ -351,11 +373,28 @@ int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void
 static int ks_kind_rank(const char *kind)
 {
 	static const char *const first[] = {
-		"Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition",
-		"ServiceAccount", "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding",
-		"ClusterRoleBinding", "ConfigMap", "Secret", "Endpoints", "Service",
-		"LimitRange", "PriorityClass", "PersistentVolume", "PersistentVolumeClaim",
-		"Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget",
+	    "Namespace",
+	    "ResourceQuota",
+	    "StorageClass",
+	    "CustomResourceDefinition",
+	    "ServiceAccount",
+	    "PodSecurityPolicy",
+	    "Role",
+	    "ClusterRole",
+	    "RoleBinding",
+	    "ClusterRoleBinding",
+	    "ConfigMap",
+	    "Secret",
+	    "Endpoints",
+	    "Service",
+	    "LimitRange",
+	    "PriorityClass",
+	    "PersistentVolume",
+	    "PersistentVolumeClaim",
+	    "Deployment",
+	    "StatefulSet",
+	    "CronJob",
+	    "PodDisruptionBudget",
 	};
 	size_t nfirst = sizeof(first) / sizeof(first[0]);
 

@@ -2,8 +2,8 @@
  * kustomize_smp: strategic merge patches and JSON 6902 patches on cJSON objects.
  * Lists of built-in types merge by their Kubernetes merge key (containers by name,
  * volumeMounts by mountPath...); other lists, and every list of a custom resource
- * (kustomize has no schema for it), are replaced. Directives: null deletes a field, $patch: delete and
- * $patch: replace, $deleteFromPrimitiveList, $setElementOrder (ignored: order only).
+ * (kustomize has no schema for it), are replaced. Directives: null deletes a field, $patch: delete
+ * and $patch: replace, $deleteFromPrimitiveList, $setElementOrder (ignored: order only).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,24 +14,46 @@ static const struct {
 	const char *field;
 	const char *key;
 } ks_merge_keys[] = {
-	{ "containers", "name" },        { "initContainers", "name" },
-	{ "ephemeralContainers", "name" }, { "env", "name" },
-	{ "volumes", "name" },           { "volumeMounts", "mountPath" },
-	{ "volumeDevices", "devicePath" }, { "imagePullSecrets", "name" },
-	{ "hostAliases", "ip" },         { "topologySpreadConstraints", "topologyKey" },
-	{ "conditions", "type" },        { "ownerReferences", "uid" },
-	{ "resourceClaims", "name" },    { "schedulingGates", "name" },
-	{ "webhooks", "name" },          { "secrets", "name" },
+    {"containers", "name"},
+    {"initContainers", "name"},
+    {"ephemeralContainers", "name"},
+    {"env", "name"},
+    {"volumes", "name"},
+    {"volumeMounts", "mountPath"},
+    {"volumeDevices", "devicePath"},
+    {"imagePullSecrets", "name"},
+    {"hostAliases", "ip"},
+    {"topologySpreadConstraints", "topologyKey"},
+    {"conditions", "type"},
+    {"ownerReferences", "uid"},
+    {"resourceClaims", "name"},
+    {"schedulingGates", "name"},
+    {"webhooks", "name"},
+    {"secrets", "name"},
 };
 
 /* API groups of the built-in kinds kustomize has a schema for. Lists of other kinds
  * (custom resources) have no merge keys there and are replaced by a patch. */
 static const char *const ks_builtin_groups[] = {
-	"", "apps", "batch", "autoscaling", "policy", "networking.k8s.io",
-	"rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io",
-	"apiextensions.k8s.io", "admissionregistration.k8s.io", "apiregistration.k8s.io",
-	"coordination.k8s.io", "discovery.k8s.io", "node.k8s.io", "certificates.k8s.io",
-	"events.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io",
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "apiextensions.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiregistration.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "node.k8s.io",
+    "certificates.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "resource.k8s.io",
 };
 
 static bool ks_is_directive(const char *k)
@@ -83,12 +105,10 @@ static const char *ks_list_key(const char *field, const cJSON *dst, const cJSON 
 		if (strcmp(field, ks_merge_keys[i].field) == 0)
 			return ks_merge_keys[i].key;
 	if (strcmp(field, "ports") == 0) {
-		cJSON_ArrayForEach(el, patch)
-			if (cJSON_GetObjectItemCaseSensitive(el, "containerPort"))
-				return "containerPort";
-		cJSON_ArrayForEach(el, dst)
-			if (cJSON_GetObjectItemCaseSensitive(el, "containerPort"))
-				return "containerPort";
+		cJSON_ArrayForEach(el, patch) if (cJSON_GetObjectItemCaseSensitive(
+						      el, "containerPort")) return "containerPort";
+		cJSON_ArrayForEach(el, dst) if (cJSON_GetObjectItemCaseSensitive(
+						    el, "containerPort")) return "containerPort";
 		return "port";
 	}
 	return NULL;
@@ -130,8 +150,7 @@ static int ks_smp_set(cJSON *parent, const char *field, cJSON *dst, const cJSON 
 	{
 		bool seen = false;
 
-		cJSON_ArrayForEach(p, patch)
-			seen = seen || cJSON_Compare(p, d, true);
+		cJSON_ArrayForEach(p, patch) seen = seen || cJSON_Compare(p, d, true);
 		if (!seen)
 			cJSON_AddItemToArray(out, cJSON_Duplicate(d, true));
 	}
@@ -172,9 +191,9 @@ static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON
 
 		if (!cJSON_IsObject(pe))
 			continue;
-		cJSON_ArrayForEach(d, dst)
-			if (!match && ks_json_eq(cJSON_GetObjectItemCaseSensitive(d, key), kv))
-				match = d;
+		cJSON_ArrayForEach(
+		    d, dst) if (!match && ks_json_eq(cJSON_GetObjectItemCaseSensitive(d, key), kv))
+		    match = d;
 		if (match)
 			cJSON_DetachItemViaPointer(dst, match);
 		if (dir && strcmp(dir, "delete") == 0) {
@@ -211,11 +230,11 @@ static void ks_delete_primitives(cJSON *dst, const char *field, const cJSON *val
 		return;
 	for (el = list->child; el; el = next) {
 		next = el->next;
-		cJSON_ArrayForEach(v, values)
-			if (cJSON_Compare(el, v, true)) {
-				cJSON_Delete(cJSON_DetachItemViaPointer(list, el));
-				break;
-			}
+		cJSON_ArrayForEach(v, values) if (cJSON_Compare(el, v, true))
+		{
+			cJSON_Delete(cJSON_DetachItemViaPointer(list, el));
+			break;
+		}
 	}
 }
 
@@ -419,7 +438,8 @@ static int ks_ptr_put(cJSON **doc, const char *path, cJSON *value, bool replace,
 		if (cJSON_GetObjectItemCaseSensitive(parent, last))
 			cJSON_ReplaceItemInObjectCaseSensitive(parent, last, value);
 		else if (replace) {
-			rc = err_set(e, TE_INPUT, "JSON patch replace: path %s does not exist", path);
+			rc = err_set(e, TE_INPUT, "JSON patch replace: path %s does not exist",
+				     path);
 			goto fail;
 		} else
 			cJSON_AddItemToObject(parent, last, value);
@@ -484,8 +504,6 @@ int ks_json6902(cJSON **doc, const cJSON *ops, struct err *e)
 
 	if (!cJSON_IsArray(ops))
 		return err_set(e, TE_INPUT, "a JSON 6902 patch must be a list of operations");
-	cJSON_ArrayForEach(op, ops)
-		if ((rc = ks_json_op(doc, op, e)) < 0)
-			return rc;
+	cJSON_ArrayForEach(op, ops) if ((rc = ks_json_op(doc, op, e)) < 0) return rc;
 	return 0;
 }

@@ -11,92 +11,121 @@
 
 #include "kustomize_int.h"
 
-#define FS(g, v, k, p, c) { g, v, k, p, c }
-#define FS_END { NULL, NULL, NULL, NULL, false }
+#define FS(g, v, k, p, c)                                                                          \
+	{                                                                                          \
+		g, v, k, p, c                                                                      \
+	}
+#define FS_END                                                                                     \
+	{                                                                                          \
+		NULL, NULL, NULL, NULL, false                                                      \
+	}
 
 /* metadataLabelsFieldSpecs: metadata and pod templates. */
-#define KS_TEMPLATE_LABELS                                                                   \
-	FS("", "", "", "metadata/labels", true),                                             \
-	FS("", "v1", "ReplicationController", "spec/template/metadata/labels", true),        \
-	FS("", "", "Deployment", "spec/template/metadata/labels", true),                     \
-	FS("", "", "ReplicaSet", "spec/template/metadata/labels", true),                     \
-	FS("", "", "DaemonSet", "spec/template/metadata/labels", true),                      \
-	FS("apps", "", "StatefulSet", "spec/template/metadata/labels", true),                \
-	FS("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true),  \
-	FS("batch", "", "Job", "spec/template/metadata/labels", true),                       \
-	FS("batch", "", "CronJob", "spec/jobTemplate/metadata/labels", true),                \
-	FS("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata/labels", true)
+#define KS_TEMPLATE_LABELS                                                                         \
+	FS("", "", "", "metadata/labels", true),                                                   \
+	    FS("", "v1", "ReplicationController", "spec/template/metadata/labels", true),          \
+	    FS("", "", "Deployment", "spec/template/metadata/labels", true),                       \
+	    FS("", "", "ReplicaSet", "spec/template/metadata/labels", true),                       \
+	    FS("", "", "DaemonSet", "spec/template/metadata/labels", true),                        \
+	    FS("apps", "", "StatefulSet", "spec/template/metadata/labels", true),                  \
+	    FS("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true),    \
+	    FS("batch", "", "Job", "spec/template/metadata/labels", true),                         \
+	    FS("batch", "", "CronJob", "spec/jobTemplate/metadata/labels", true),                  \
+	    FS("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata/labels", true)
 
 #define AFF "spec/template/spec/affinity/"
 static const struct ks_fieldspec ks_fs_common_labels[] = {
-	FS("", "v1", "Service", "spec/selector", true),
-	FS("", "v1", "ReplicationController", "spec/selector", true),
-	FS("", "", "Deployment", "spec/selector/matchLabels", true),
-	FS("apps", "", "Deployment", AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", false),
-	FS("apps", "", "Deployment", AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", false),
-	FS("apps", "", "Deployment", AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", false),
-	FS("apps", "", "Deployment", AFF "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", false),
-	FS("apps", "", "Deployment", "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", false),
-	FS("", "", "ReplicaSet", "spec/selector/matchLabels", true),
-	FS("", "", "DaemonSet", "spec/selector/matchLabels", true),
-	FS("apps", "", "StatefulSet", "spec/selector/matchLabels", true),
-	FS("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true),
-	FS("apps", "", "StatefulSet", AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", false),
-	FS("apps", "", "StatefulSet", AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", false),
-	FS("apps", "", "StatefulSet", AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels", false),
-	FS("apps", "", "StatefulSet", AFF "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels", false),
-	FS("apps", "", "StatefulSet", "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", false),
-	FS("batch", "", "Job", "spec/selector/matchLabels", false),
-	FS("batch", "", "CronJob", "spec/jobTemplate/spec/selector/matchLabels", false),
-	FS("policy", "", "PodDisruptionBudget", "spec/selector/matchLabels", false),
-	FS("networking.k8s.io", "", "NetworkPolicy", "spec/podSelector/matchLabels", false),
-	FS("networking.k8s.io", "", "NetworkPolicy", "spec/ingress/from/podSelector/matchLabels", false),
-	FS("networking.k8s.io", "", "NetworkPolicy", "spec/egress/to/podSelector/matchLabels", false),
-	KS_TEMPLATE_LABELS,
-	FS_END,
+    FS("", "v1", "Service", "spec/selector", true),
+    FS("", "v1", "ReplicationController", "spec/selector", true),
+    FS("", "", "Deployment", "spec/selector/matchLabels", true),
+    FS("apps", "", "Deployment",
+       AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/"
+	   "labelSelector/matchLabels",
+       false),
+    FS("apps", "", "Deployment",
+       AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+       false),
+    FS("apps", "", "Deployment",
+       AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/"
+	   "labelSelector/matchLabels",
+       false),
+    FS("apps", "", "Deployment",
+       AFF
+       "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+       false),
+    FS("apps", "", "Deployment",
+       "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", false),
+    FS("", "", "ReplicaSet", "spec/selector/matchLabels", true),
+    FS("", "", "DaemonSet", "spec/selector/matchLabels", true),
+    FS("apps", "", "StatefulSet", "spec/selector/matchLabels", true),
+    FS("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true),
+    FS("apps", "", "StatefulSet",
+       AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/"
+	   "labelSelector/matchLabels",
+       false),
+    FS("apps", "", "StatefulSet",
+       AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+       false),
+    FS("apps", "", "StatefulSet",
+       AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/"
+	   "labelSelector/matchLabels",
+       false),
+    FS("apps", "", "StatefulSet",
+       AFF
+       "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+       false),
+    FS("apps", "", "StatefulSet",
+       "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", false),
+    FS("batch", "", "Job", "spec/selector/matchLabels", false),
+    FS("batch", "", "CronJob", "spec/jobTemplate/spec/selector/matchLabels", false),
+    FS("policy", "", "PodDisruptionBudget", "spec/selector/matchLabels", false),
+    FS("networking.k8s.io", "", "NetworkPolicy", "spec/podSelector/matchLabels", false),
+    FS("networking.k8s.io", "", "NetworkPolicy", "spec/ingress/from/podSelector/matchLabels",
+       false),
+    FS("networking.k8s.io", "", "NetworkPolicy", "spec/egress/to/podSelector/matchLabels", false),
+    KS_TEMPLATE_LABELS,
+    FS_END,
 };
 
-static const struct ks_fieldspec ks_fs_template_labels[] = { KS_TEMPLATE_LABELS, FS_END };
+static const struct ks_fieldspec ks_fs_template_labels[] = {KS_TEMPLATE_LABELS, FS_END};
 
 static const struct ks_fieldspec ks_fs_meta_labels[] = {
-	FS("", "", "", "metadata/labels", true),
-	FS_END,
+    FS("", "", "", "metadata/labels", true),
+    FS_END,
 };
 
 static const struct ks_fieldspec ks_fs_annotations[] = {
-	FS("", "", "", "metadata/annotations", true),
-	FS("", "v1", "ReplicationController", "spec/template/metadata/annotations", true),
-	FS("", "", "Deployment", "spec/template/metadata/annotations", true),
-	FS("", "", "ReplicaSet", "spec/template/metadata/annotations", true),
-	FS("", "", "DaemonSet", "spec/template/metadata/annotations", true),
-	FS("", "", "StatefulSet", "spec/template/metadata/annotations", true),
-	FS("batch", "", "Job", "spec/template/metadata/annotations", true),
-	FS("batch", "", "CronJob", "spec/jobTemplate/metadata/annotations", true),
-	FS("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata/annotations", true),
-	FS_END,
+    FS("", "", "", "metadata/annotations", true),
+    FS("", "v1", "ReplicationController", "spec/template/metadata/annotations", true),
+    FS("", "", "Deployment", "spec/template/metadata/annotations", true),
+    FS("", "", "ReplicaSet", "spec/template/metadata/annotations", true),
+    FS("", "", "DaemonSet", "spec/template/metadata/annotations", true),
+    FS("", "", "StatefulSet", "spec/template/metadata/annotations", true),
+    FS("batch", "", "Job", "spec/template/metadata/annotations", true),
+    FS("batch", "", "CronJob", "spec/jobTemplate/metadata/annotations", true),
+    FS("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata/annotations", true),
+    FS_END,
 };
 
 static const struct ks_fieldspec ks_fs_replicas[] = {
-	FS("", "", "Deployment", "spec/replicas", true),
-	FS("", "", "ReplicationController", "spec/replicas", true),
-	FS("", "", "ReplicaSet", "spec/replicas", true),
-	FS("", "", "StatefulSet", "spec/replicas", true),
-	FS_END,
+    FS("", "", "Deployment", "spec/replicas", true),
+    FS("", "", "ReplicationController", "spec/replicas", true),
+    FS("", "", "ReplicaSet", "spec/replicas", true),
+    FS("", "", "StatefulSet", "spec/replicas", true),
+    FS_END,
 };
 
 /*
  * kustomize decodes a kustomization strictly (YAML to JSON to Go structs): a label or
  * annotation value written as a number or a boolean is an error there, so here too.
  */
-static int ks_check_strings(struct ks_ctx *c, const cJSON *map, const char *field,
-			    struct err *e)
+static int ks_check_strings(struct ks_ctx *c, const cJSON *map, const char *field, struct err *e)
 {
 	const cJSON *p;
 
-	cJSON_ArrayForEach(p, map)
-		if (!cJSON_IsString(p))
-			return err_set(e, TE_INPUT, "%s: %s: the value of %s must be a string (quote it)",
-				       c->file, field, p->string);
+	cJSON_ArrayForEach(p, map) if (!cJSON_IsString(p)) return err_set(
+	    e, TE_INPUT, "%s: %s: the value of %s must be a string (quote it)", c->file, field,
+	    p->string);
 	return 0;
 }
 
@@ -108,9 +137,8 @@ static int ks_put_pairs(cJSON *parent, const char *key, void *ctx)
 
 	if (!m)
 		return 0; /* not a mapping: kustomize leaves it alone */
-	cJSON_ArrayForEach(p, pairs)
-		if (ks_set_str(m, p->string, p->valuestring) < 0)
-			return TE_NOMEM;
+	cJSON_ArrayForEach(p,
+			   pairs) if (ks_set_str(m, p->string, p->valuestring) < 0) return TE_NOMEM;
 	return 0;
 }
 
@@ -148,7 +176,8 @@ static int ks_user_fieldspecs(struct ks_ctx *c, const cJSON *fields, struct ks_f
 	{
 		if (!ks_str(f, "path")) {
 			free(t);
-			return err_set(e, TE_INPUT, "%s: labels: fields entries need a path", c->file);
+			return err_set(e, TE_INPUT, "%s: labels: fields entries need a path",
+				       c->file);
 		}
 		t[i].group = ks_str(f, "group");
 		t[i].version = ks_str(f, "version");
@@ -234,10 +263,10 @@ static int ks_namespace(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, 
 {
 	const char *ns = ks_str(kust, "namespace");
 	static const struct ks_fieldspec extra[] = {
-		FS("apiregistration.k8s.io", "", "APIService", "spec/service/namespace", true),
-		FS("apiextensions.k8s.io", "", "CustomResourceDefinition",
-		   "spec/conversion/webhook/clientConfig/service/namespace", false),
-		FS_END,
+	    FS("apiregistration.k8s.io", "", "APIService", "spec/service/namespace", true),
+	    FS("apiextensions.k8s.io", "", "CustomResourceDefinition",
+	       "spec/conversion/webhook/clientConfig/service/namespace", false),
+	    FS_END,
 	};
 
 	if (!ns || !*ns)
@@ -277,7 +306,8 @@ static int ks_affix(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, bool
 		int rc;
 
 		ks_group_version(r->body, g, sizeof(g), v, sizeof(v));
-		if (strcmp(kind, "CustomResourceDefinition") == 0 || strcmp(kind, "Namespace") == 0 ||
+		if (strcmp(kind, "CustomResourceDefinition") == 0 ||
+		    strcmp(kind, "Namespace") == 0 ||
 		    (strcmp(kind, "APIService") == 0 && strcmp(g, "apiregistration.k8s.io") == 0))
 			continue;
 		name = prefix ? xasprintf("%s%s", a, ks_name(r->body))
@@ -335,13 +365,16 @@ static int ks_replicas(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, s
 				    !ks_res_any_id(r, NULL, NULL, name, NULL))
 					continue;
 				found = true;
-				if (ks_fs_walk(r->body, fs->path, true, ks_set_count, (void *)count) < 0)
+				if (ks_fs_walk(r->body, fs->path, true, ks_set_count,
+					       (void *)count) < 0)
 					return err_set(e, TE_NOMEM, "out of memory");
 			}
 		}
 		if (!found)
-			return err_set(e, TE_INPUT, "%s: replicas: no Deployment, ReplicationController, "
-				       "ReplicaSet or StatefulSet named %s", c->file, name);
+			return err_set(e, TE_INPUT,
+				       "%s: replicas: no Deployment, ReplicationController, "
+				       "ReplicaSet or StatefulSet named %s",
+				       c->file, name);
 	}
 	return 0;
 }

@@ -30,7 +30,7 @@ struct ky_fix {
 struct ky_doc {
 	struct ky_fix *fixes;
 	size_t n, cap;
-	bool list;  /* kind: List, objects are items */
+	bool list; /* kind: List, objects are items */
 	int nitems;
 };
 
@@ -48,9 +48,8 @@ struct ky {
 
 static bool ky_old_bool(const char *s)
 {
-	static const char *const words[] = { "y",  "Y",  "yes", "Yes", "YES", "n",   "N",
-					     "no", "No", "NO",  "on",  "On",  "ON",  "off",
-					     "Off", "OFF" };
+	static const char *const words[] = {"y",  "Y",	"yes", "Yes", "YES", "n",   "N",   "no",
+					    "No", "NO", "on",  "On",  "ON",  "off", "Off", "OFF"};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcmp(s, words[i]) == 0)
@@ -122,7 +121,8 @@ static int ky_scalar(struct ky *y, const yaml_event_t *ev)
 	if (y->kind_next && strcmp(s, "List") == 0)
 		y->docs[y->ndocs - 1].list = true;
 	y->kind_next = false;
-	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag && ky_old_bool(s))
+	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag &&
+	    ky_old_bool(s))
 		rc = ky_add_fix(y, s);
 	ky_advance(y);
 	return rc;
@@ -184,8 +184,9 @@ static int ky_scan(struct ky *y)
 		} else if (t == YAML_DOCUMENT_END_EVENT && empty) {
 			ky_doc_dispose(&y->docs[--y->ndocs]); /* skipped, as manifest_parse does */
 		} else if (t == YAML_SCALAR_EVENT) {
-			if (y->depth == 0 && (!*ev.data.scalar.value || !strcmp((char *)ev.data.scalar.value, "~") ||
-					      !strcmp((char *)ev.data.scalar.value, "null")))
+			if (y->depth == 0 &&
+			    (!*ev.data.scalar.value || !strcmp((char *)ev.data.scalar.value, "~") ||
+			     !strcmp((char *)ev.data.scalar.value, "null")))
 				; /* an empty document */
 			else
 				empty = false;
@@ -258,8 +259,9 @@ int ks_yaml12_fix(struct ks_set *ra, size_t first, const char *data, size_t len)
 
 			if (!doc->list)
 				ky_apply(ra->items[r].body, f, 0);
-			else if (f->depth >= 2 && f->path[0].key && !strcmp(f->path[0].key, "items") &&
-				 !f->path[1].key && f->path[1].index < n && r + f->path[1].index < ra->n)
+			else if (f->depth >= 2 && f->path[0].key &&
+				 !strcmp(f->path[0].key, "items") && !f->path[1].key &&
+				 f->path[1].index < n && r + f->path[1].index < ra->n)
 				ky_apply(ra->items[r + f->path[1].index].body, f, 2);
 		}
 		r += (size_t)n;

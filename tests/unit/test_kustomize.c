@@ -41,7 +41,7 @@ static int kubectl_kustomize(const char *dir, struct buf *out)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		char *argv[] = { "kubectl", "kustomize", path, NULL };
+		char *argv[] = {"kubectl", "kustomize", path, NULL};
 
 		dup2(pfd[1], 1);
 		close(pfd[0]);
@@ -89,7 +89,9 @@ static int compare_sets(struct object_set *mine, struct object_set *ref)
 	qsort(mine->items, mine->n, sizeof(*mine->items), cmp_obj);
 	qsort(ref->items, ref->n, sizeof(*ref->items), cmp_obj);
 	while (i < mine->n || j < ref->n) {
-		int c = i >= mine->n ? 1 : j >= ref->n ? -1 : cmp_obj(&mine->items[i], &ref->items[j]);
+		int c = i >= mine->n  ? 1
+			: j >= ref->n ? -1
+				      : cmp_obj(&mine->items[i], &ref->items[j]);
 
 		if (c < 0) {
 			print_obj("only tether", &mine->items[i++]);
@@ -176,53 +178,53 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 }
 
 /* Fixture overlays compared with `kubectl kustomize`: X(test name, directory). */
-#define SAME_FIXTURES(X)                                                                     \
-	X(basic, "basic")                                                                    \
-	X(nameref, "nameref")                                                                \
-	X(generators, "generators/base")                                                     \
-	X(generators_overlay, "generators/overlay")                                          \
-	X(images, "images")                                                                  \
-	X(replicas, "replicas")                                                              \
-	X(labels, "labels")                                                                  \
-	X(patches, "patches")                                                                \
-	X(smp_lists, "smp/overlay")                                                          \
-	X(fifo, "fifo")                                                                      \
-	X(multins, "multins/overlay")                                                        \
-	X(yaml12, "yaml12")                                                                  \
-	X(components, "components/overlay")                                                  \
-	X(nested, "nested/top")                                                              \
-	X(app_base, "app/base")                                                              \
-	X(app_dev, "app/overlays/dev")                                                       \
+#define SAME_FIXTURES(X)                                                                           \
+	X(basic, "basic")                                                                          \
+	X(nameref, "nameref")                                                                      \
+	X(generators, "generators/base")                                                           \
+	X(generators_overlay, "generators/overlay")                                                \
+	X(images, "images")                                                                        \
+	X(replicas, "replicas")                                                                    \
+	X(labels, "labels")                                                                        \
+	X(patches, "patches")                                                                      \
+	X(smp_lists, "smp/overlay")                                                                \
+	X(fifo, "fifo")                                                                            \
+	X(multins, "multins/overlay")                                                              \
+	X(yaml12, "yaml12")                                                                        \
+	X(components, "components/overlay")                                                        \
+	X(nested, "nested/top")                                                                    \
+	X(app_base, "app/base")                                                                    \
+	X(app_dev, "app/overlays/dev")                                                             \
 	X(app_prod, "app/overlays/prod")
 
-#define SAME_TEST(name, dir)                                                                 \
-	static void test_same_##name(void **state)                                          \
-	{                                                                                    \
-		check_same(dir);                                                             \
+#define SAME_TEST(name, dir)                                                                       \
+	static void test_same_##name(void **state)                                                 \
+	{                                                                                          \
+		check_same(dir);                                                                   \
 	}
 SAME_FIXTURES(SAME_TEST)
 
 /* Error fixtures: X(test name, directory, fragment, fragment). */
-#define ERROR_FIXTURES(X)                                                                    \
-	X(remote, "errors/remote", "errors/remote/kustomization.yaml", "remote")             \
-	X(helm, "errors/helm", "errors/helm/kustomization.yaml", "helmCharts")               \
-	X(vars, "errors/vars", "errors/vars/kustomization.yaml", "vars")                     \
-	X(replacements, "errors/replacements", "kustomization.yaml", "replacements")         \
-	X(escape, "errors/escape", "errors/escape/kustomization.yaml", "leaves")             \
-	X(missing, "errors/missing", "errors/missing/kustomization.yaml", "nope.yaml")       \
-	X(component_as_resource, "errors/component-as-resource", "Component", NULL)          \
-	X(unknown_field, "errors/unknown", "errors/unknown/kustomization.yaml", "frobnicate") \
-	X(cycle, "errors/cycle/a", "cycle", NULL)                                            \
-	X(no_kustomization, "errors/nokust", "no kustomization.yaml", NULL)                  \
-	X(outside_file, "errors/outside-file/k", "errors/outside-file/k/kustomization.yaml", \
-	  "not in or below")                                                                 \
-	X(missing_genfile, "errors/missing-genfile", "configMapGenerator", "absent.properties") \
+#define ERROR_FIXTURES(X)                                                                          \
+	X(remote, "errors/remote", "errors/remote/kustomization.yaml", "remote")                   \
+	X(helm, "errors/helm", "errors/helm/kustomization.yaml", "helmCharts")                     \
+	X(vars, "errors/vars", "errors/vars/kustomization.yaml", "vars")                           \
+	X(replacements, "errors/replacements", "kustomization.yaml", "replacements")               \
+	X(escape, "errors/escape", "errors/escape/kustomization.yaml", "leaves")                   \
+	X(missing, "errors/missing", "errors/missing/kustomization.yaml", "nope.yaml")             \
+	X(component_as_resource, "errors/component-as-resource", "Component", NULL)                \
+	X(unknown_field, "errors/unknown", "errors/unknown/kustomization.yaml", "frobnicate")      \
+	X(cycle, "errors/cycle/a", "cycle", NULL)                                                  \
+	X(no_kustomization, "errors/nokust", "no kustomization.yaml", NULL)                        \
+	X(outside_file, "errors/outside-file/k", "errors/outside-file/k/kustomization.yaml",       \
+	  "not in or below")                                                                       \
+	X(missing_genfile, "errors/missing-genfile", "configMapGenerator", "absent.properties")    \
 	X(number_tag, "errors/number-tag", "newTag of nginx must be a string", NULL)
 
-#define ERROR_TEST(name, dir, f1, f2)                                                        \
-	static void test_error_##name(void **state)                                         \
-	{                                                                                    \
-		check_error(dir, f1, f2);                                                    \
+#define ERROR_TEST(name, dir, f1, f2)                                                              \
+	static void test_error_##name(void **state)                                                \
+	{                                                                                          \
+		check_error(dir, f1, f2);                                                          \
 	}
 ERROR_FIXTURES(ERROR_TEST)
 
@@ -254,11 +256,15 @@ static void test_selector(void **state)
 		const char *sel;
 		bool want;
 	} cases[] = {
-		{ "app=web", true },           { "app==web,tier=backend", true },
-		{ "app!=web", false },         { "tier in (backend, db)", true },
-		{ "tier notin (backend)", false }, { "app,!legacy", true },
-		{ "legacy", false },           { "!app", false },
-		{ "", true },
+	    {"app=web", true},
+	    {"app==web,tier=backend", true},
+	    {"app!=web", false},
+	    {"tier in (backend, db)", true},
+	    {"tier notin (backend)", false},
+	    {"app,!legacy", true},
+	    {"legacy", false},
+	    {"!app", false},
+	    {"", true},
 	};
 	struct err e;
 	bool m;
@@ -307,7 +313,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char *argv[] = { "rm", "-rf", home, NULL };
+	char *argv[] = {"rm", "-rf", home, NULL};
 	pid_t pid = fork();
 
 	if (pid == 0) {
@@ -323,12 +329,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define SAME_ENTRY(name, dir) cmocka_unit_test(test_same_##name),
-		SAME_FIXTURES(SAME_ENTRY)
+	    SAME_FIXTURES(SAME_ENTRY)
 #define ERROR_ENTRY(name, dir, f1, f2) cmocka_unit_test(test_error_##name),
-		ERROR_FIXTURES(ERROR_ENTRY)
-		cmocka_unit_test(test_content_hash),
-		cmocka_unit_test(test_selector),
-		cmocka_unit_test(test_json6902_errors),
+		ERROR_FIXTURES(ERROR_ENTRY) cmocka_unit_test(test_content_hash),
+	    cmocka_unit_test(test_selector),
+	    cmocka_unit_test(test_json6902_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
