@@ -121,6 +121,10 @@ int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 		it->dry = q->resp;
 		q->resp = NULL;
 		it->apply = !it->live || !sync_objects_equal(it->dry, it->live);
+		if (!r->diff_mode) { /* only diff shows it; a sync keeps memory small */
+			cJSON_Delete(it->dry);
+			it->dry = NULL;
+		}
 	}
 	rc = worst;
 out:
@@ -145,8 +149,12 @@ static void record_applied(struct sync_run *r, struct sync_item *it, struct kube
 	const char *rv_new = meta_str(q->resp, "resourceVersion");
 	const char *rv_old = it->live ? meta_str(it->live, "resourceVersion") : NULL;
 
-	it->applied = q->resp;
-	q->resp = NULL;
+	it->written = true;
+	inv_entry_observe(&it->seen, q->resp);
+	if (sync_is_crd(it->obj->group, it->obj->kind)) {
+		it->applied = q->resp;
+		q->resp = NULL;
+	}
 	if (q->status == 201 || !it->live)
 		it->created = true;
 	else

@@ -84,11 +84,11 @@ static int fetch_lists(struct sync_run *r, struct err *e)
 	return rc;
 }
 
-static const cJSON *find_live(struct sync_run *r, const struct kube_resource *res,
+static cJSON *find_live(struct sync_run *r, const struct kube_resource *res,
 			      const char *ns, const char *name)
 {
 	struct live_list *l = res ? list_of(r, res) : NULL;
-	const cJSON *it;
+	cJSON *it;
 
 	if (!l)
 		return NULL;
@@ -202,13 +202,16 @@ int live_load(struct sync_run *r, struct err *e)
 		return rc;
 	for (size_t i = 0; i < r->n_items; i++) {
 		struct sync_item *it = &r->items[i];
-		const cJSON *live = find_live(r, it->res, it->obj->ns, it->obj->name);
-		if (live && !(it->live = cJSON_Duplicate(live, 1)))
-			return err_set(e, TE_NOMEM, "out of memory");
+		cJSON *live = find_live(r, it->res, it->obj->ns, it->obj->name);
+		/* Moved out of the list, not copied: a big app's objects are held once. */
+		if (live)
+			it->live = cJSON_DetachItemViaPointer(
+				cJSON_GetObjectItemCaseSensitive(list_of(r, it->res)->list, "items"),
+				live);
 	}
 	for (size_t i = 0; i < r->n_prunes; i++) {
 		struct prune_item *p = &r->prunes[i];
-		p->live = (cJSON *)find_live(r, p->res, p->inv->ns, p->inv->name);
+		p->live = find_live(r, p->res, p->inv->ns, p->inv->name);
 	}
 	if ((rc = find_new_namespaces(r, e)) < 0)
 		return rc;

@@ -13,18 +13,17 @@
 static int entry_of_item(struct sync_run *r, struct sync_item *it, struct inventory *inv)
 {
 	const struct object *o = it->obj;
-	const cJSON *state = it->applied ? it->applied : it->live;
 	const char *slash = strchr(o->api_version, '/');
-	struct inv_entry x;
+	struct inv_entry x, *y;
 	int rc;
 
-	if (it->apply && !it->applied) /* not written: keep what we knew */
+	if (it->apply && !it->written) /* not written: keep what we knew */
 		return it->inv ? inventory_add(inv, it->inv) : 0;
 	/* Untouched: keep the entry as it was, or status writes (which move the
 	 * resourceVersion of kinds with a generation) would rewrite the inventory. */
-	if (!it->applied && it->plan == PLAN_UNCHANGED && it->inv)
+	if (!it->written && it->plan == PLAN_UNCHANGED && it->inv)
 		return inventory_add(inv, it->inv);
-	if (!state)
+	if (!it->written && !it->live)
 		return 0;
 	memset(&x, 0, sizeof(x));
 	x.group = o->group;
@@ -33,9 +32,16 @@ static int entry_of_item(struct sync_run *r, struct sync_item *it, struct invent
 	x.ns = o->ns;
 	x.name = o->name;
 	memcpy(x.hash, it->hash, sizeof(x.hash));
+	if (it->written) {
+		x.rv = it->seen.rv;
+		x.uid = it->seen.uid;
+		x.gen = it->seen.gen;
+		memcpy(x.mgr, it->seen.mgr, sizeof(x.mgr));
+	}
 	if ((rc = inventory_add(inv, &x)) < 0)
 		return rc;
-	return inv_entry_observe(&inv->items[inv->n - 1], state);
+	y = &inv->items[inv->n - 1];
+	return it->written ? 0 : inv_entry_observe(y, it->live);
 }
 
 static int build(struct sync_run *r, bool after_prune, struct inventory *inv)

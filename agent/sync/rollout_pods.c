@@ -61,7 +61,7 @@ static bool pod_reason(const cJSON *pod, char *out, size_t n)
 void rollout_explain(struct sync_run *r, const struct sync_item *it, char *msg, size_t n)
 {
 	const struct kube_resource *pods;
-	const cJSON *obj = it->applied ? it->applied : it->obj->body, *p;
+	const cJSON *obj = it->obj->body, *p;
 	char *sel = selector_of(obj);
 	cJSON *list = NULL;
 	struct err e;

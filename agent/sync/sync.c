@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "history.h"
 #include "sync_int.h"
 
 void sync_run_progress(struct sync_run *r, const char *phase, size_t done, size_t total)
@@ -29,6 +30,8 @@ static void run_dispose(struct sync_run *r)
 		cJSON_Delete(it->live);
 		cJSON_Delete(it->dry);
 		cJSON_Delete(it->applied);
+		free(it->seen.rv);
+		free(it->seen.uid);
 	}
 	free(r->items);
 	for (size_t i = 0; i < r->n_prunes; i++)
@@ -103,7 +106,9 @@ static int run_prepare(struct sync_run *r, struct err *e)
 	/* Defaulting namespaces can make two objects the same. */
 	if ((rc = object_set_check_unique(&r->objects, e)) < 0)
 		return rc;
-	return live_load(r, e);
+	if ((rc = live_load(r, e)) < 0)
+		return rc;
+	return revision_prepare(r, e); /* change-cause: history.h */
 }
 
 static int apply_all(struct sync_run *r, struct err *e)
@@ -134,11 +139,11 @@ static int run_sync(struct sync_run *r, struct err *e)
 {
 	int rc, rc2;
 
-	if ((rc = run_prepare(r, e)) < 0)
+	if ((rc = run_prepare(r, e)) < 0 || (rc = history_check_hold(r, e)) < 0)
 		return rc;
 	if (r->cfg->prune && (rc = prune_plan_check(r, e)) < 0)
 		return rc;
-	if ((rc = apply_dry_run(r, false, e)) < 0)
+	if ((rc = apply_dry_run(r, false, e)) < 0 || (rc = revision_after_dry_run(r, e)) < 0)
 		return rc;
 	for (size_t i = 0; i < r->n_items; i++) /* deferred items are applied as created */
 		if (r->items[i].deferred && r->items[i].plan != PLAN_UNCHANGED)
@@ -181,6 +186,7 @@ int sync_run(const struct app_config *c, const struct sync_env *env, struct sync
 	rc = run_sync(&r, e);
 	if (rc < 0 && e->code)
 		rc = e->code;
+	history_record(&r, rc, e); /* history.h; a failure is added to res->errors */
 	if (rc < 0 && res->errors.n == 0)
 		strlist_add(&res->errors, e->msg);
 	finish_result(&r, res, rc, start);
@@ -214,7 +220,8 @@ int sync_diff(const struct app_config *c, const struct sync_env *env, struct syn
 	run_init(&r, c, env, res);
 	r.diff_mode = true;
 	res->app = xstrdup(c->app);
-	if ((rc = run_prepare(&r, e)) == 0 && (rc = apply_dry_run(&r, false, e)) == 0)
+	if ((rc = run_prepare(&r, e)) == 0 && (rc = apply_dry_run(&r, false, e)) == 0 &&
+	    (rc = revision_after_dry_run(&r, e)) == 0)
 		rc = diff_items(&r, e);
 	if (rc < 0 && e->code)
 		rc = e->code;

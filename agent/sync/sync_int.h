@@ -22,7 +22,9 @@ struct sync_item {
 	bool apply;     /* needs a write */
 	bool created, changed;
 	cJSON *dry;     /* dry-run answer */
-	cJSON *applied; /* apply answer */
+	cJSON *applied; /* apply answer, kept for CRDs only (waiting for Established) */
+	bool written;   /* applied in this run */
+	struct inv_entry seen; /* what the cluster answered to the apply */
 };
 
 /* An object of the old inventory that is no longer rendered. */

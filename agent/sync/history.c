@@ -1,0 +1,358 @@
+/*
+ * history: one entry per sync that wrote to the cluster, kept in the ConfigMap
+ * tether-history-<app> next to the inventory: the commit, the commits it covered, the
+ * time, the result, and each Deployment's revision and pod-template-hash. Bounded in
+ * count and bytes (a ConfigMap holds 1 MiB). It is what lets `tether history` name the
+ * commit of a revision whose ReplicaSet was later reused (the controller overwrites
+ * that ReplicaSet's annotations), and what on-failure: hold reads.
+ * A sync that changed nothing writes nothing here either.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "history.h"
+#include "sync_int.h"
+
+#define COVERED_MAX 20
+
+int history_push(cJSON *entries, cJSON *entry, size_t max_entries, size_t max_bytes)
+{
+	if (!cJSON_IsArray(entries) || !entry) {
+		cJSON_Delete(entry);
+		return TE_INPUT;
+	}
+	if (!cJSON_InsertItemInArray(entries, 0, entry))
+		return TE_NOMEM;
+	while ((size_t)cJSON_GetArraySize(entries) > (max_entries ? max_entries : 1))
+		cJSON_DeleteItemFromArray(entries, cJSON_GetArraySize(entries) - 1);
+	for (;;) {
+		char *s = cJSON_PrintUnformatted(entries);
+		size_t n = s ? strlen(s) : 0;
+
+		free(s);
+		if (!s)
+			return TE_NOMEM;
+		if (n <= max_bytes || cJSON_GetArraySize(entries) <= 1)
+			return 0;
+		cJSON_DeleteItemFromArray(entries, cJSON_GetArraySize(entries) - 1);
+	}
+}
+
+cJSON *history_configmap(const char *app, const char *ns, const cJSON *entries)
+{
+	cJSON *cm = cJSON_CreateObject(), *meta, *labels, *data;
+	char *name = xasprintf(HISTORY_PREFIX "%s", app);
+	char *text = cJSON_PrintUnformatted(entries);
+
+	if (!cm || !name || !text)
+		goto fail;
+	cJSON_AddStringToObject(cm, "apiVersion", "v1");
+	cJSON_AddStringToObject(cm, "kind", "ConfigMap");
+	if (!(meta = cJSON_AddObjectToObject(cm, "metadata")) ||
+	    !cJSON_AddStringToObject(meta, "name", name) ||
+	    !cJSON_AddStringToObject(meta, "namespace", ns) ||
+	    !(labels = cJSON_AddObjectToObject(meta, "labels")) ||
+	    !cJSON_AddStringToObject(labels, SYNC_LABEL_MANAGED_BY, "tether") ||
+	    !cJSON_AddStringToObject(labels, "tether.dev/history", app) ||
+	    !(data = cJSON_AddObjectToObject(cm, "data")) ||
+	    !cJSON_AddStringToObject(data, HISTORY_KEY, text))
+		goto fail;
+	free(name);
+	free(text);
+	return cm;
+fail:
+	free(name);
+	free(text);
+	cJSON_Delete(cm);
+	return NULL;
+}
+
+int history_load(struct kube *k, const char *ns, const char *app, cJSON **entries,
+		 struct err *e)
+{
+	const struct kube_resource *cm;
+	char *name = xasprintf(HISTORY_PREFIX "%s", app);
+	cJSON *obj = NULL;
+	const cJSON *text;
+	struct err sub;
+	int rc;
+
+	*entries = NULL;
+	err_clear(&sub);
+	if (!name)
+		return err_set(e, TE_NOMEM, "out of memory");
+	if ((rc = kube_resolve(k, "v1", "ConfigMap", &cm, e)) < 0)
+		goto out;
+	rc = kube_get(k, cm, ns, name, &obj, &sub);
+	if (rc == TE_NOTFOUND) {
+		rc = 0;
+	} else if (rc < 0) {
+		err_set(e, rc, "read history %s/%s: %s", ns, name, sub.msg);
+		goto out;
+	}
+	text = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "data"),
+						HISTORY_KEY);
+	if (cJSON_IsString(text))
+		*entries = cJSON_Parse(text->valuestring);
+	if (*entries && !cJSON_IsArray(*entries)) {
+		cJSON_Delete(*entries);
+		*entries = NULL;
+	}
+	if (!*entries) /* none yet, or unreadable: start again rather than stop syncing */
+		*entries = cJSON_CreateArray();
+	if (!*entries)
+		rc = err_set(e, TE_NOMEM, "out of memory");
+out:
+	cJSON_Delete(obj);
+	free(name);
+	return rc;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const char *annotation(const cJSON *obj, const char *key)
+{
+	return jstr(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+						     "annotations"),
+		    key);
+}
+
+const char *history_commit_of_revision(const cJSON *entries, const char *deployment,
+				       int64_t rev)
+{
+	const cJSON *en, *d;
+
+	cJSON_ArrayForEach(en, entries)
+	{
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(en, "deployments"))
+		{
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "revision");
+			const char *n = jstr(d, "name");
+			if (n && !strcmp(n, deployment) && cJSON_IsNumber(r) &&
+			    (int64_t)r->valuedouble == rev && jstr(d, "commit"))
+				return jstr(d, "commit");
+		}
+	}
+	return NULL;
+}
+
+const cJSON *history_entry_of_commit(const cJSON *entries, const char *commit)
+{
+	const cJSON *en;
+
+	cJSON_ArrayForEach(en, entries)
+	{
+		const char *c = jstr(en, "commit");
+		if (c && !strcmp(c, commit))
+			return en;
+	}
+	return NULL;
+}
+
+/* ---- recording a sync ----------------------------------------------------------- */
+
+static void iso_time(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The commits since the last synced one, newest first (just this one when unknown). */
+static cJSON *covered_commits(struct sync_run *r)
+{
+	cJSON *a = cJSON_CreateArray();
+	struct gitsrc_commit *log = NULL;
+	size_t n = 0;
+	struct err e;
+	const char *stop = r->old_inv.commit;
+
+	err_clear(&e);
+	if (!a)
+		return NULL;
+	if (stop && *stop && strcmp(stop, r->commit) != 0 &&
+	    gitsrc_log(r->git, r->commit, stop, COVERED_MAX, &log, &n, &e) == 0) {
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(log[i].sha));
+	}
+	for (size_t i = 0; i < n; i++)
+		gitsrc_commit_dispose(&log[i]);
+	free(log);
+	if (cJSON_GetArraySize(a) == 0)
+		cJSON_AddItemToArray(a, cJSON_CreateString(r->commit));
+	return a;
+}
+
+static bool is_deployment(const struct sync_item *it)
+{
+	return it->res && !strcmp(it->obj->group, "apps") && !strcmp(it->obj->kind, "Deployment");
+}
+
+/* The ReplicaSet of deployment d at its current revision: its pod-template-hash. */
+static char *current_hash(struct kube *k, const cJSON *d, const char *ns)
+{
+	const struct kube_resource *rsr;
+	const char *uid = jstr(cJSON_GetObjectItemCaseSensitive(d, "metadata"), "uid");
+	const char *rev = annotation(d, HISTORY_ANN_REVISION);
+	cJSON *list = NULL;
+	const cJSON *rs;
+	char *out = NULL;
+	struct err e;
+
+	err_clear(&e);
+	if (!uid || !rev || kube_resolve(k, "apps/v1", "ReplicaSet", &rsr, &e) < 0 ||
+	    kube_list(k, rsr, ns, NULL, &list, &e) < 0)
+		return NULL;
+	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(list, "items"))
+	{
+		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(rs, "metadata"), *o;
+		const char *r2 = annotation(rs, HISTORY_ANN_REVISION);
+		bool owned = false;
+
+		cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(meta, "ownerReferences"))
+		{
+			const char *ou = jstr(o, "uid");
+			owned = owned || (ou && !strcmp(ou, uid));
+		}
+		if (owned && r2 && !strcmp(r2, rev)) {
+			out = xstrdup(jstr(cJSON_GetObjectItemCaseSensitive(meta, "labels"),
+					   "pod-template-hash"));
+			break;
+		}
+	}
+	cJSON_Delete(list);
+	return out;
+}
+
+static cJSON *deployment_record(struct sync_run *r, const struct sync_item *it)
+{
+	cJSON *d = NULL, *rec = cJSON_CreateObject();
+	char *name = xasprintf("%s/%s", it->obj->ns ? it->obj->ns : "", it->obj->name);
+	char *hash = NULL;
+	const char *rev, *commit;
+	struct err e;
+
+	err_clear(&e);
+	if (!rec || !name || kube_get(r->kube, it->res, it->obj->ns, it->obj->name, &d, &e) < 0) {
+		cJSON_Delete(rec);
+		free(name);
+		return NULL;
+	}
+	rev = annotation(d, HISTORY_ANN_REVISION);
+	commit = annotation(d, HISTORY_ANN_COMMIT);
+	hash = current_hash(r->kube, d, it->obj->ns);
+	cJSON_AddStringToObject(rec, "name", name);
+	cJSON_AddNumberToObject(rec, "revision", rev ? (double)strtoll(rev, NULL, 10) : 0);
+	cJSON_AddStringToObject(rec, "podTemplateHash", hash ? hash : "");
+	cJSON_AddStringToObject(rec, "commit", commit ? commit : "");
+	cJSON_AddBoolToObject(rec, "changed", it->created || it->changed);
+	free(hash);
+	free(name);
+	cJSON_Delete(d);
+	return rec;
+}
+
+static const char *result_name(int rc)
+{
+	return rc == 0 ? "ok" : rc == TE_ROLLOUT ? "rollout-failed" : "failed";
+}
+
+static cJSON *build_entry(struct sync_run *r, int rc, const struct err *e)
+{
+	cJSON *en = cJSON_CreateObject(), *deps;
+	char now[32];
+
+	if (!en)
+		return NULL;
+	iso_time(now);
+	cJSON_AddStringToObject(en, "commit", r->commit);
+	cJSON_AddItemToObject(en, "commits", covered_commits(r));
+	cJSON_AddStringToObject(en, "time", now);
+	cJSON_AddStringToObject(en, "result", result_name(rc));
+	cJSON_AddStringToObject(en, "message", rc < 0 && e ? e->msg : "");
+	if (r->cfg->on_failure)
+		cJSON_AddStringToObject(en, "onFailure", r->cfg->on_failure);
+	deps = cJSON_AddArrayToObject(en, "deployments");
+	for (size_t i = 0; deps && i < r->n_items; i++) {
+		const struct sync_item *it = &r->items[i];
+		cJSON *rec;
+		if (is_deployment(it) && (it->applied || it->live) &&
+		    (rec = deployment_record(r, it)) != NULL)
+			cJSON_AddItemToArray(deps, rec);
+	}
+	return en;
+}
+
+static int write_history(struct sync_run *r, cJSON *entries, struct err *e)
+{
+	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
+	const struct kube_resource *cm;
+	cJSON *obj = history_configmap(r->cfg->app, r->inv_ns, entries), *out = NULL;
+	int rc;
+
+	if (!obj)
+		return err_set(e, TE_NOMEM, "history: out of memory");
+	if ((rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) == 0)
+		rc = kube_apply(r->kube, cm, r->inv_ns, obj, &o, &out, e);
+	cJSON_Delete(out);
+	cJSON_Delete(obj);
+	return rc;
+}
+
+int history_record(struct sync_run *r, int rc, struct err *e)
+{
+	cJSON *entries = NULL, *en;
+	struct err sub;
+	int wrc;
+
+	if (!r->kube || r->diff_mode || !r->commit[0] || (!r->wrote && rc != TE_ROLLOUT))
+		return 0;
+	err_clear(&sub);
+	if ((wrc = history_load(r->kube, r->inv_ns, r->cfg->app, &entries, &sub)) == 0) {
+		en = build_entry(r, rc, e);
+		wrc = en ? history_push(entries, en, HISTORY_MAX_ENTRIES, HISTORY_MAX_BYTES)
+			 : TE_NOMEM;
+		if (wrc == 0)
+			wrc = write_history(r, entries, &sub);
+		else
+			err_set(&sub, wrc, "out of memory");
+	}
+	if (wrc < 0 && r->res)
+		strlist_add_owned(&r->res->errors,
+				  xasprintf("write history %s/" HISTORY_PREFIX "%s: %s", r->inv_ns,
+					    r->cfg->app, sub.msg));
+	cJSON_Delete(entries);
+	return wrc;
+}
+
+int history_check_hold(struct sync_run *r, struct err *e)
+{
+	cJSON *entries = NULL;
+	const cJSON *last;
+	const char *commit, *result;
+	int rc;
+
+	if (!r->cfg->on_failure || strcmp(r->cfg->on_failure, "hold") != 0)
+		return 0;
+	if ((rc = history_load(r->kube, r->inv_ns, r->cfg->app, &entries, e)) < 0)
+		return rc;
+	last = cJSON_GetArrayItem(entries, 0);
+	commit = jstr(last, "commit");
+	result = jstr(last, "result");
+	if (commit && result && !strcmp(commit, r->commit) && !strcmp(result, "rollout-failed"))
+		rc = err_set(e, TE_ROLLOUT,
+			     "on-failure: hold: the rollout of commit %.12s failed at %s (%s); "
+			     "nothing is applied until a newer commit arrives",
+			     commit, jstr(last, "time") ? jstr(last, "time") : "?",
+			     jstr(last, "message") ? jstr(last, "message") : "");
+	cJSON_Delete(entries);
+	return rc;
+}
