@@ -13,7 +13,7 @@
 struct batch {
 	struct sync_run *r;
 	const char *phase;
-	size_t done, total;
+	size_t base, done, total; /* progress shows base + done of total */
 };
 
 static void batch_done(struct kube_req *req, void *ctx)
@@ -21,7 +21,7 @@ static void batch_done(struct kube_req *req, void *ctx)
 	struct batch *b = ctx;
 
 	b->done++;
-	sync_run_progress(b->r, b->phase, b->r->apply_done + b->done, b->total);
+	sync_run_progress(b->r, b->phase, b->base + b->done, b->total);
 }
 
 /* Builds one apply request per selected item; n receives the count. */
@@ -98,7 +98,7 @@ static bool pick_dry_all(const struct sync_item *it, int deferred)
 int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 {
 	struct kube_req **reqs = NULL;
-	struct batch b = {r, "dry-run", 0, 0};
+	struct batch b = {r, "dry-run", 0, 0, 0};
 	size_t n = 0;
 	int rc, worst = 0;
 
@@ -168,7 +168,7 @@ static void record_applied(struct sync_run *r, struct sync_item *it, struct kube
 int apply_stage(struct sync_run *r, int stage, struct err *e)
 {
 	struct kube_req **reqs = NULL;
-	struct batch b = {r, "applying", 0, r->apply_total};
+	struct batch b = {r, "applying", r->apply_done, 0, r->apply_total};
 	size_t n = 0;
 	int rc, worst = 0;
 
