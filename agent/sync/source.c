@@ -3,6 +3,7 @@
  * cache and a vfs over the commit's tree; nothing is ever checked out, so a
  * repository's symlinks or hooks cannot reach outside it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sync_int.h"
@@ -30,14 +31,37 @@ int source_open(struct sync_run *r, struct err *e)
 	return 0;
 }
 
+/* "./deploy/", "/deploy" and "deploy" name the same directory; "." is the root. */
+static char *normalise_path(const char *p)
+{
+	char *s, *end;
+
+	for (;;) {
+		if (*p == '/')
+			p++;
+		else if (p[0] == '.' && (p[1] == '/' || p[1] == '\0'))
+			p += 1;
+		else
+			break;
+	}
+	s = xstrdup(p);
+	if (!s)
+		return NULL;
+	end = s + strlen(s);
+	while (end > s && end[-1] == '/')
+		*--end = '\0';
+	return s;
+}
+
 int source_render(struct sync_run *r, struct object_set *out, struct err *e)
 {
-	const char *path = r->cfg->path ? r->cfg->path : "";
+	char *path = normalise_path(r->cfg->path ? r->cfg->path : "");
 	int rc;
 
-	while (*path == '/')
-		path++;
+	if (!path)
+		return err_set(e, TE_NOMEM, "out of memory");
 	rc = manifest_render(r->vfs, path, out, e);
+	free(path);
 	if (rc < 0) {
 		if (e->code != TE_UNREACHABLE && e->code != TE_NOMEM)
 			e->code = TE_INPUT; /* anything the files did wrong is bad input */
