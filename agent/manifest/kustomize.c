@@ -150,7 +150,7 @@ int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **pat
 	return 0;
 }
 
-int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
+int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len, bool unique,
 		     struct err *e)
 {
 	struct object_set tmp;
@@ -163,7 +163,8 @@ int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size
 	for (size_t i = 0; i < tmp.n; i++) {
 		struct object *o = &tmp.items[i];
 
-		rc = ks_set_add(ra, o->body, o->file, o->line, o->col, e);
+		rc = unique ? ks_set_add(ra, o->body, o->file, o->line, o->col, e)
+			    : ks_set_append(ra, o->body, o->file, o->line, o->col, e);
 		o->body = NULL;
 		if (rc < 0)
 			goto out;
@@ -231,7 +232,7 @@ static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *r
 		path = NULL;
 		if ((rc = ks_read_rel(c, "resources", entry, &path, &data, e)) < 0)
 			goto out;
-		rc = ks_parse_objects(ra, path, data.data, data.len, e);
+		rc = ks_parse_objects(ra, path, data.data, data.len, true, e);
 	} else {
 		rc = err_set(e, TE_INPUT, "%s: resources: %s: no such file or directory", c->file,
 			     entry);
@@ -316,6 +317,9 @@ static int ks_push(struct ks_ctx *c, const char *dir, struct err *e)
 	if (c->nstack >= KS_MAX_DEPTH)
 		return err_set(e, TE_INPUT, "%s: kustomizations nested deeper than %d", dir,
 			       KS_MAX_DEPTH);
+	if (++c->nbuilds > KS_MAX_BUILDS)
+		return err_set(e, TE_INPUT, "%s: more than %d kustomizations to build", dir,
+			       KS_MAX_BUILDS);
 	c->stack[c->nstack++] = (char *)dir;
 	return 0;
 }

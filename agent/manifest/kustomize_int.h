@@ -17,6 +17,9 @@
 
 /* Nesting of kustomizations (bases, components) beyond which we stop: a cycle. */
 #define KS_MAX_DEPTH 32
+/* Bounds on untrusted input: bases shared many times over could otherwise blow up. */
+#define KS_MAX_OBJECTS 100000
+#define KS_MAX_BUILDS 10000
 
 /* One earlier identity of a resource, kept so references written against it can be
  * rewritten to the final name (kustomize's "previous ids"). */
@@ -52,7 +55,8 @@ struct ks_ctx {
 	int depth;
 	char *stack[KS_MAX_DEPTH + 1]; /* directories being built, to catch cycles */
 	int nstack;
-	bool fifo; /* top kustomization asks sortOptions.order: fifo */
+	bool fifo;   /* top kustomization asks sortOptions.order: fifo */
+	int nbuilds; /* kustomizations built so far */
 };
 
 /* A path into an object, kustomize style ("spec/template/metadata/labels"),
@@ -68,9 +72,14 @@ struct ks_fieldspec {
 /* kustomize_res.c */
 void ks_set_init(struct ks_set *s);
 void ks_set_dispose(struct ks_set *s);
-/* Takes ownership of body. */
+/* Takes ownership of body. TE_INPUT when an object with the same identity is
+ * already there (kustomize: "may not add resource with an already registered id"). */
 int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int col, struct err *e);
-/* Moves every resource of src to the end of dst; src is left empty. */
+/* Like ks_set_add without the identity check (patch documents). */
+int ks_set_append(struct ks_set *s, cJSON *body, const char *file, int line, int col,
+		  struct err *e);
+/* Moves every resource of src to the end of dst (identities must not clash); src is
+ * left empty. */
 int ks_set_move_all(struct ks_set *dst, struct ks_set *src, struct err *e);
 void ks_res_dispose(struct ks_res *r);
 
@@ -145,8 +154,9 @@ int ks_fix_name_refs(struct ks_set *ra, struct err *e);
  * directory, which it must be in or below; *path_out is its resolved path. */
 int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **path_out,
 		struct buf *out, struct err *e);
-/* Parses a YAML/JSON stream of objects into the accumulator. */
-int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
+/* Parses a YAML/JSON stream of objects into the accumulator; with unique, an
+ * identity already there is an error. */
+int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len, bool unique,
 		     struct err *e);
 
 #endif

@@ -215,7 +215,7 @@ static int ks_parse_patch(const char *origin, const struct buf *text, struct ks_
 		return 0;
 	}
 	cJSON_Delete(one);
-	return ks_parse_objects(smp, origin, text->data, text->len, e);
+	return ks_parse_objects(smp, origin, text->data, text->len, false, e);
 }
 
 static int ks_patch_entry(struct ks_ctx *c, struct ks_set *ra, const char *path,

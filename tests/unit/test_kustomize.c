@@ -219,7 +219,12 @@ SAME_FIXTURES(SAME_TEST)
 	X(outside_file, "errors/outside-file/k", "errors/outside-file/k/kustomization.yaml",       \
 	  "not in or below")                                                                       \
 	X(missing_genfile, "errors/missing-genfile", "configMapGenerator", "absent.properties")    \
-	X(number_tag, "errors/number-tag", "newTag of nginx must be a string", NULL)
+	X(number_tag, "errors/number-tag", "newTag of nginx must be a string", NULL)               \
+	X(duplicate, "errors/duplicate",                                                           \
+	  "errors/duplicate/b.yaml: ConfigMap same is already "                                    \
+	  "defined in errors/duplicate/a.yaml:1",                                                  \
+	  NULL)                                                                                    \
+	X(diamond, "errors/diamond/top", "ConfigMap same is already defined", NULL)
 
 #define ERROR_TEST(name, dir, f1, f2)                                                              \
 	static void test_error_##name(void **state)                                                \
