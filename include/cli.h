@@ -19,6 +19,8 @@ int cmd_diff(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_run(int argc, char **argv);    /* daemon.h */
+int cmd_status(int argc, char **argv);
 
 /* What a subcommand says about itself in --help. */
 struct cli_cmd {

@@ -26,6 +26,8 @@ enum {
 	CMD_SYNC = 1,
 	CMD_DIFF = 2,
 	CMD_RENDER = 4,
+	CMD_RUN = 8,    /* tether run: the agent */
+	CMD_STATUS = 16,
 };
 
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_ENUM };
@@ -54,6 +56,17 @@ struct app_config {
 	bool no_wait;
 	int64_t timeout_ms;
 	int64_t parallel;
+	char *on_failure;  /* "none", "hold" or "revert" (history.h) */
+	/* tether run (agent/daemon): per app, then agent-wide (top level or flags). */
+	int64_t interval_ms;
+	bool self_heal;
+	char *listen;
+	char *webhook_secret_file;
+	char *log_format;
+	bool leader_elect;
+	char *lease_name;
+	char *lease_namespace;
+	int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;
 	/* Position of the app entry in a configuration file (0 when from flags). */
 	int line, col;
 	/* Which options were given explicitly (bit i = config_options()[i]). */

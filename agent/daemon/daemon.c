@@ -1,0 +1,367 @@
+/*
+ * daemon: the agent's life. Starts the listener, the signal thread and (with
+ * --leader-elect) the election, then runs the scheduler on the calling thread: pick
+ * the app that is due (a webhook first), check it, repeat; sleep on a condition
+ * variable until the next one is due or something wakes it. SIGTERM lets the check in
+ * flight finish and exits; if that takes longer than the grace period the process
+ * exits anyway (applies are idempotent and the inventory is written after applying,
+ * so an interrupted sync loses nothing). SIGHUP reloads the configuration and swaps
+ * it in only when it loaded without error.
+ */
+#include <stdio.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon_int.h"
+#include "log.h"
+
+#define SHUTDOWN_GRACE_MS 5000
+#define SECRET_MAX 4096
+
+static int read_secret(const char *file, char **out, struct err *e)
+{
+	struct buf b;
+	int rc;
+
+	*out = NULL;
+	if (!file)
+		return 0;
+	buf_init(&b, SECRET_MAX);
+	if ((rc = file_read(file, &b, e)) < 0) {
+		buf_dispose(&b);
+		return err_prefix(e, "webhook secret");
+	}
+	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' ||
+			 b.data[b.len - 1] == ' '))
+		b.data[--b.len] = '\0';
+	if (!b.len) {
+		buf_dispose(&b);
+		return err_set(e, TE_INPUT, "webhook secret %s is empty", file);
+	}
+	*out = buf_detach(&b);
+	return 0;
+}
+
+static void set_log_format(const struct app_config *c)
+{
+	log_configure(c->log_format && !strcmp(c->log_format, "json") ? LOG_JSON : LOG_LOGFMT,
+		      LOG_INFO);
+}
+
+static void app_init_state(struct daemon_app *a)
+{
+	snprintf(a->st.app, sizeof(a->st.app), "%s", a->cfg.app);
+	snprintf(a->st.state, sizeof(a->st.state), "pending");
+	snprintf(a->st.health, sizeof(a->st.health), "unknown");
+	a->next_ms = now_ms();
+}
+
+/* New app states for cfgs; an app of the same name keeps its state and caches. */
+static struct daemon_app *carry_over(struct daemon *d, struct app_config *cfgs, size_t n)
+{
+	struct daemon_app *apps = calloc(n ? n : 1, sizeof(*apps));
+
+	for (size_t i = 0; apps && i < n; i++) {
+		struct daemon_app *a = &apps[i];
+
+		for (size_t j = 0; j < d->n_apps; j++) {
+			struct daemon_app *old = &d->apps[j];
+			if (!old->cfg.app || strcmp(old->cfg.app, cfgs[i].app) != 0)
+				continue;
+			*a = *old;
+			app_config_dispose(&a->cfg);
+			memset(old, 0, sizeof(*old));
+			if (!repo_url_equal(a->cfg.repo, cfgs[i].repo)) {
+				gitsrc_free(a->git);
+				a->git = NULL;
+			}
+			break;
+		}
+		a->cfg = cfgs[i];
+		memset(&cfgs[i], 0, sizeof(cfgs[i]));
+		if (!a->st.app[0])
+			app_init_state(a);
+		a->failed[0] = '\0';
+		a->next_ms = now_ms();
+	}
+	return apps;
+}
+
+static void apps_free(struct daemon_app *apps, size_t n)
+{
+	for (size_t i = 0; apps && i < n; i++)
+		daemon_app_dispose(&apps[i]);
+	free(apps);
+}
+
+static int load_apps(struct daemon *d, struct err *e)
+{
+	struct app_config *cfgs = NULL;
+	struct daemon_app *apps, *old;
+	size_t n = 0, n_old;
+	char *secret = NULL;
+	int rc;
+
+	if ((rc = d->opts->load(d->opts->load_ctx, &cfgs, &n, e)) < 0 ||
+	    (rc = read_secret(n ? cfgs[0].webhook_secret_file : NULL, &secret, e)) < 0)
+		goto fail;
+	pthread_mutex_lock(&d->mu);
+	if (!(apps = carry_over(d, cfgs, n))) {
+		pthread_mutex_unlock(&d->mu);
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto fail;
+	}
+	old = d->apps;
+	n_old = d->n_apps;
+	d->apps = apps;
+	d->n_apps = n;
+	free(d->secret);
+	d->secret = secret;
+	pthread_mutex_unlock(&d->mu);
+	apps_free(old, n_old);
+	if (n)
+		set_log_format(&apps[0].cfg);
+	for (size_t i = 0; i < n; i++)
+		app_config_dispose(&cfgs[i]);
+	free(cfgs);
+	return 0;
+fail:
+	for (size_t i = 0; i < n; i++)
+		app_config_dispose(&cfgs[i]);
+	free(cfgs);
+	free(secret);
+	return rc;
+}
+
+static bool may_sync(struct daemon *d)
+{
+	return !d->leader || leader_is_leader(d->leader);
+}
+
+/* The next app to check (mu held): a triggered one first, else the most overdue. */
+static struct daemon_app *next_due(struct daemon *d, int64_t now, int64_t *wait_ms)
+{
+	struct daemon_app *best = NULL;
+
+	*wait_ms = 1000;
+	if (!may_sync(d))
+		return NULL;
+	for (size_t i = 0; i < d->n_apps; i++) {
+		struct daemon_app *a = &d->apps[i];
+		if (a->triggered)
+			return a;
+		if (a->next_ms <= now && (!best || a->next_ms < best->next_ms))
+			best = a;
+		else if (a->next_ms - now < *wait_ms)
+			*wait_ms = a->next_ms - now;
+	}
+	return best;
+}
+
+static void wait_ms(struct daemon *d, int64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+}
+
+static void do_reload(struct daemon *d)
+{
+	struct err e;
+
+	err_clear(&e);
+	log_kv(LOG_INFO, "reloading configuration", NULL);
+	if (load_apps(d, &e) < 0)
+		log_kv(LOG_ERROR, "reload failed; keeping the running configuration", "error",
+		       e.msg, NULL);
+	else
+		log_kv(LOG_INFO, "configuration reloaded", NULL);
+}
+
+/* The scheduler. The app being checked stays in place: a reload waits for it. */
+static void run_loop(struct daemon *d)
+{
+	pthread_mutex_lock(&d->mu);
+	while (!d->stop) {
+		struct daemon_app *a;
+		int64_t wait;
+
+		if (d->reload) {
+			d->reload = false;
+			pthread_mutex_unlock(&d->mu);
+			do_reload(d);
+			pthread_mutex_lock(&d->mu);
+			continue;
+		}
+		if (!(a = next_due(d, now_ms(), &wait))) {
+			wait_ms(d, wait > 0 ? wait : 1);
+			continue;
+		}
+		a->triggered = false;
+		pthread_mutex_unlock(&d->mu);
+		loop_tick(d, a);
+		pthread_mutex_lock(&d->mu);
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void wake(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	pthread_mutex_lock(&d->mu);
+	/* A new leader checks every app now: pushes may have come while nobody led. */
+	for (size_t i = 0; i < d->n_apps; i++)
+		d->apps[i].next_ms = now_ms();
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* Waits for signals; after SIGTERM, gives the loop SHUTDOWN_GRACE_MS to finish. */
+static void *signal_thread(void *arg)
+{
+	struct daemon *d = arg;
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		pthread_mutex_lock(&d->mu);
+		if (d->done) {
+			pthread_mutex_unlock(&d->mu);
+			return NULL;
+		}
+		if (sig == SIGHUP) {
+			d->reload = true;
+			pthread_cond_broadcast(&d->cv);
+			pthread_mutex_unlock(&d->mu);
+			continue;
+		}
+		d->stop = true;
+		pthread_cond_broadcast(&d->cv);
+		break;
+	}
+	log_kv(LOG_INFO, "shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+	{
+		int64_t end = now_ms() + SHUTDOWN_GRACE_MS;
+		while (!d->done && now_ms() < end)
+			wait_ms(d, end - now_ms());
+	}
+	if (!d->done) {
+		log_kv(LOG_WARN, "sync still running after the grace period; exiting", NULL);
+		_exit(0);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+static int daemon_init(struct daemon *d, const struct daemon_opts *o)
+{
+	pthread_condattr_t ca;
+	char host[256] = "tether";
+
+	memset(d, 0, sizeof(*d));
+	d->opts = o;
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	gethostname(host, sizeof(host) - 1);
+	snprintf(d->identity, sizeof(d->identity), "%s_%d", host, (int)getpid());
+	d->rand = (uint64_t)now_ms() * 2654435761u ^ (uint64_t)getpid();
+	if (!d->rand)
+		d->rand = 1;
+	return 0;
+}
+
+static void daemon_dispose(struct daemon *d)
+{
+	http_stop(d);
+	leader_stop(d->leader);
+	apps_free(d->apps, d->n_apps);
+	free(d->secret);
+	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->mu);
+}
+
+static int start_services(struct daemon *d, struct err *e)
+{
+	const struct app_config *c = &d->apps[0].cfg;
+	char url[128];
+	int rc;
+
+	if ((rc = http_start(d, c->listen, url, sizeof(url), e)) < 0)
+		return rc;
+	{
+		char msg[160];
+		snprintf(msg, sizeof(msg), "listening on %s", url);
+		log_kv(LOG_INFO, msg, NULL);
+	}
+	if (d->opts->listening)
+		d->opts->listening(url, d->opts->load_ctx);
+	if (c->leader_elect &&
+	    (rc = leader_start(&d->leader, c, d->identity, wake, d, e)) < 0)
+		return err_prefix(e, "leader election");
+	return 0;
+}
+
+int daemon_run(const struct daemon_opts *o, struct err *e)
+{
+	struct daemon d;
+	pthread_t sig_thread;
+	sigset_t set;
+	int rc;
+
+	daemon_init(&d, o);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = load_apps(&d, e)) < 0)
+		goto out;
+	if (d.n_apps == 0) {
+		rc = err_set(e, TE_INPUT, "no apps to run");
+		goto out;
+	}
+	if ((rc = start_services(&d, e)) < 0)
+		goto out;
+	if (pthread_create(&sig_thread, NULL, signal_thread, &d) != 0) {
+		rc = err_set(e, TE_FAIL, "cannot start the signal thread");
+		goto out;
+	}
+	{
+		char n[24];
+		snprintf(n, sizeof(n), "%zu", d.n_apps);
+		log_kv(LOG_INFO, "agent started", "apps", n, "identity", d.identity, NULL);
+	}
+	run_loop(&d);
+	pthread_mutex_lock(&d.mu);
+	d.done = true;
+	pthread_cond_broadcast(&d.cv);
+	pthread_mutex_unlock(&d.mu);
+	pthread_kill(sig_thread, SIGTERM); /* wakes sigwait if no signal came */
+	pthread_join(sig_thread, NULL);
+	log_kv(LOG_INFO, "stopped", NULL);
+out:
+	daemon_dispose(&d);
+	return rc;
+}

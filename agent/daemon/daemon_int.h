@@ -1,0 +1,55 @@
+/*
+ * daemon_int: the state shared by the files of agent/daemon/ and nothing else.
+ * Everything the HTTP thread reads (apps' stats and configs, flags) is under mu; the
+ * loop thread alone touches gitsrc, kube clients and the sync engine.
+ */
+#ifndef TETHER_DAEMON_INT_H
+#define TETHER_DAEMON_INT_H
+
+#include <pthread.h>
+
+#include "daemon.h"
+#include "gitsrc.h"
+#include "kube.h"
+
+struct daemon_app {
+	struct app_config cfg;
+	struct app_stats st;   /* under mu */
+	struct gitsrc *git;    /* loop thread only: the cheap head check */
+	struct kube_config *kcfg; /* loop thread only: Events */
+	struct kube *kube;
+	char failed[41];       /* a commit that failed with bad input: not retried */
+	int failures;          /* consecutive, for the backoff */
+	int64_t next_ms;       /* monotonic time it is due */
+	bool triggered;        /* a webhook asked for it (under mu) */
+	int64_t triggered_ms;
+};
+
+struct daemon {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct daemon_app *apps; /* under mu; the loop thread swaps it on reload */
+	size_t n_apps;
+	bool stop, reload, done;
+	char *secret;            /* webhook secret, under mu */
+	struct leader *leader;
+	struct MHD_Daemon *http;
+	const struct daemon_opts *opts;
+	uint64_t rand;           /* jitter */
+	char identity[300];
+};
+
+/* http.c */
+int http_start(struct daemon *d, const char *listen, char *url, size_t n, struct err *e);
+void http_stop(struct daemon *d);
+
+/* loop.c: one check of one app (the loop thread, mu not held). */
+void loop_tick(struct daemon *d, struct daemon_app *a);
+void daemon_app_dispose(struct daemon_app *a);
+
+/* event.c: a Kubernetes Event for a sync result (best effort). */
+struct sync_result;
+void event_post(struct daemon *d, struct daemon_app *a, const struct sync_result *r,
+		const char *reason, const char *message, bool warning);
+
+#endif

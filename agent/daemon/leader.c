@@ -1,0 +1,296 @@
+/*
+ * leader: leader election on a coordination.k8s.io/v1 Lease, client-go's algorithm.
+ * A candidate reads the Lease every retry period; it takes the lease when nobody holds
+ * it or the record has not changed for the lease duration by the candidate's own clock
+ * (holders' clocks are never compared). The holder renews every retry period and steps
+ * down when it could not renew for the renew deadline. Writes carry the
+ * resourceVersion read, so two candidates cannot both win. Own thread and own kube
+ * client: a long sync on the loop thread never delays a renewal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "daemon_int.h"
+#include "log.h"
+
+struct leader {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop, leader, started;
+	int64_t last_renew;
+	struct lease_seen seen;
+	char *ns, *name, *me;
+	int64_t lease_ms, renew_ms, retry_ms;
+	struct kube_config *kcfg;
+	struct kube *kube;
+	const struct kube_resource *res;
+	void (*notify)(void *ctx);
+	void *ctx;
+};
+
+bool lease_can_acquire(const struct lease_seen *s, const char *me, int64_t now, int64_t lease_ms)
+{
+	if (!s->holder[0] || strcmp(s->holder, me) == 0)
+		return true;
+	return now - s->observed_ms > lease_ms;
+}
+
+void lease_observe(struct lease_seen *s, const char *holder, const char *renew, int64_t now)
+{
+	holder = holder ? holder : "";
+	renew = renew ? renew : "";
+	if (s->observed_ms && strcmp(s->holder, holder) == 0 && strcmp(s->renew, renew) == 0)
+		return;
+	snprintf(s->holder, sizeof(s->holder), "%s", holder);
+	snprintf(s->renew, sizeof(s->renew), "%s", renew);
+	s->observed_ms = now;
+}
+
+/* MicroTime: RFC 3339 with microseconds, UTC. */
+static void micro_time(char *out, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%06ldZ", base, ts.tv_nsec / 1000);
+}
+
+static const char *str_at(const cJSON *o, const char *a, const char *b)
+{
+	return cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, a), b));
+}
+
+/* The Lease to write: old (may be NULL) taken over or renewed by holder. */
+static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder, bool release)
+{
+	cJSON *o = cJSON_CreateObject(), *md, *spec;
+	const char *rv = str_at(old, "metadata", "resourceVersion");
+	const char *was = str_at(old, "spec", "holderIdentity");
+	const char *acquired = str_at(old, "spec", "acquireTime");
+	double transitions = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(old, "spec"), "leaseTransitions"));
+	bool change = !was || strcmp(was, holder) != 0;
+	char now[64];
+
+	micro_time(now, sizeof(now));
+	if (transitions != transitions) /* NaN: absent */
+		transitions = 0;
+	cJSON_AddStringToObject(o, "apiVersion", "coordination.k8s.io/v1");
+	cJSON_AddStringToObject(o, "kind", "Lease");
+	md = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddStringToObject(md, "name", l->name);
+	cJSON_AddStringToObject(md, "namespace", l->ns);
+	if (rv)
+		cJSON_AddStringToObject(md, "resourceVersion", rv);
+	spec = cJSON_AddObjectToObject(o, "spec");
+	cJSON_AddStringToObject(spec, "holderIdentity", holder);
+	cJSON_AddNumberToObject(spec, "leaseDurationSeconds",
+				release ? 1 : (double)((l->lease_ms + 999) / 1000));
+	cJSON_AddStringToObject(spec, "acquireTime", change || !acquired ? now : acquired);
+	cJSON_AddStringToObject(spec, "renewTime", now);
+	cJSON_AddNumberToObject(spec, "leaseTransitions",
+				transitions + (old && change && !release && was && *was ? 1 : 0));
+	return o;
+}
+
+/* POST (create) or PUT (update) the lease; 0 when the server took it. */
+static int lease_write(struct leader *l, const cJSON *old, const char *holder, bool release)
+{
+	struct kube_req req, *reqs[1] = {&req};
+	cJSON *body = lease_body(l, old, holder, release);
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.method = old ? "PUT" : "POST";
+	req.path = kube_path(l->res, l->ns, old ? l->name : NULL, NULL);
+	req.body = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	if (!req.path || !req.body)
+		rc = TE_NOMEM;
+	else if ((rc = kube_run(l->kube, reqs, 1, NULL, NULL)) == 0)
+		rc = req.status >= 200 && req.status < 300 ? 0 : TE_CONFLICT;
+	kube_req_dispose(&req);
+	return rc;
+}
+
+/* One round: read the lease, take or renew it when allowed. True when we hold it. */
+static bool try_acquire(struct leader *l)
+{
+	cJSON *lease = NULL;
+	struct err e;
+	bool held = false;
+	int rc;
+
+	err_clear(&e);
+	rc = kube_get(l->kube, l->res, l->ns, l->name, &lease, &e);
+	if (rc == TE_NOTFOUND)
+		held = lease_write(l, NULL, l->me, false) == 0;
+	else if (rc == 0) {
+		lease_observe(&l->seen, str_at(lease, "spec", "holderIdentity"),
+			      str_at(lease, "spec", "renewTime"), now_ms());
+		if (lease_can_acquire(&l->seen, l->me, now_ms(), l->lease_ms))
+			held = lease_write(l, lease, l->me, false) == 0;
+	}
+	cJSON_Delete(lease);
+	return held;
+}
+
+static void set_leader(struct leader *l, bool leader)
+{
+	pthread_mutex_lock(&l->mu);
+	bool changed = l->leader != leader;
+	l->leader = leader;
+	pthread_mutex_unlock(&l->mu);
+	if (!changed)
+		return;
+	log_kv(leader ? LOG_INFO : LOG_WARN, leader ? "became leader" : "lost leadership",
+	       "lease", l->name, "namespace", l->ns, "identity", l->me, NULL);
+	if (l->notify)
+		l->notify(l->ctx);
+}
+
+static void *leader_thread(void *arg)
+{
+	struct leader *l = arg;
+
+	for (;;) {
+		struct timespec ts;
+		int64_t wait;
+		bool held = try_acquire(l), was;
+
+		pthread_mutex_lock(&l->mu);
+		was = l->leader;
+		if (held)
+			l->last_renew = now_ms();
+		pthread_mutex_unlock(&l->mu);
+		if (held)
+			set_leader(l, true);
+		else if (was && now_ms() - l->last_renew > l->renew_ms)
+			set_leader(l, false);
+		pthread_mutex_lock(&l->mu);
+		wait = l->leader ? l->retry_ms : l->retry_ms + l->retry_ms / 5;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += wait / 1000;
+		ts.tv_nsec += (wait % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (!l->stop)
+			pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+		if (l->stop) {
+			pthread_mutex_unlock(&l->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&l->mu);
+	}
+}
+
+static int leader_connect(struct leader *l, const struct app_config *c, struct err *e)
+{
+	struct kube_opts o = {2, 5000, -1, NULL};
+	int rc;
+
+	if ((rc = kube_config_load(&l->kcfg, c->kubeconfig, c->context, e)) < 0 ||
+	    (rc = kube_new(&l->kube, l->kcfg, &o, e)) < 0)
+		return rc;
+	if (!(l->ns = xstrdup(c->lease_namespace ? c->lease_namespace
+				: l->kcfg->namespace ? l->kcfg->namespace
+						     : "default")))
+		return err_set(e, TE_NOMEM, "out of memory");
+	return kube_resolve(l->kube, "coordination.k8s.io/v1", "Lease", &l->res, e);
+}
+
+int leader_start(struct leader **out, const struct app_config *c, const char *identity,
+		 void (*notify)(void *ctx), void *ctx, struct err *e)
+{
+	struct leader *l = calloc(1, sizeof(*l));
+	pthread_condattr_t ca;
+	int rc;
+
+	*out = NULL;
+	if (!l)
+		return err_set(e, TE_NOMEM, "out of memory");
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	l->name = xstrdup(c->lease_name ? c->lease_name : "tether");
+	l->me = xstrdup(identity);
+	l->lease_ms = c->lease_duration_ms;
+	l->renew_ms = c->renew_deadline_ms;
+	l->retry_ms = c->retry_period_ms;
+	l->notify = notify;
+	l->ctx = ctx;
+	if ((rc = leader_connect(l, c, e)) < 0) {
+		leader_stop(l);
+		return rc;
+	}
+	if (pthread_create(&l->thread, NULL, leader_thread, l) != 0) {
+		leader_stop(l);
+		return err_set(e, TE_FAIL, "cannot start the election thread");
+	}
+	l->started = true;
+	*out = l;
+	return 0;
+}
+
+bool leader_is_leader(struct leader *l)
+{
+	bool v;
+
+	pthread_mutex_lock(&l->mu);
+	v = l->leader;
+	pthread_mutex_unlock(&l->mu);
+	return v;
+}
+
+/* Clears the holder so that a standby takes over at once. */
+static void leader_release(struct leader *l)
+{
+	cJSON *lease = NULL;
+	struct err e;
+
+	err_clear(&e);
+	if (kube_get(l->kube, l->res, l->ns, l->name, &lease, &e) == 0 &&
+	    !strcmp(str_at(lease, "spec", "holderIdentity") ? str_at(lease, "spec", "holderIdentity")
+							     : "",
+		    l->me))
+		if (lease_write(l, lease, "", true) == 0)
+			log_kv(LOG_INFO, "released lease", "lease", l->name, NULL);
+	cJSON_Delete(lease);
+}
+
+void leader_stop(struct leader *l)
+{
+	if (!l)
+		return;
+	if (l->started) {
+		pthread_mutex_lock(&l->mu);
+		l->stop = true;
+		pthread_cond_broadcast(&l->cv);
+		pthread_mutex_unlock(&l->mu);
+		pthread_join(l->thread, NULL);
+		if (l->leader)
+			leader_release(l);
+	}
+	kube_free(l->kube);
+	kube_config_free(l->kcfg);
+	free(l->ns);
+	free(l->name);
+	free(l->me);
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}

@@ -1,0 +1,292 @@
+/*
+ * loop: one check of one app. Ask the remote for its head (an ls-remote, a fetch only
+ * when it moved); a new commit is synced with the sync engine pinned to that SHA, an
+ * unchanged one gets a drift check (the engine's diff: one LIST per kind, a dry-run only
+ * for objects that moved). Failures are recorded and backed off; they never leave this
+ * file as anything but the app's state, so one app cannot stop the others.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon_int.h"
+#include "log.h"
+#include "sync.h"
+
+#define DIFF_MAX ((size_t)8 << 20)
+#define BACKOFF_MAX_MS (5LL * 60 * 1000)
+
+void daemon_app_dispose(struct daemon_app *a)
+{
+	if (!a)
+		return;
+	app_config_dispose(&a->cfg);
+	gitsrc_free(a->git);
+	kube_free(a->kube);
+	kube_config_free(a->kcfg);
+	memset(a, 0, sizeof(*a));
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* interval +-10 %, so that many apps (or replicas) do not hit Git in step. */
+static int64_t jitter(struct daemon *d, int64_t interval)
+{
+	int64_t span = interval / 5;
+
+	d->rand ^= d->rand << 13;
+	d->rand ^= d->rand >> 7;
+	d->rand ^= d->rand << 17;
+	return interval - span / 2 + (span ? (int64_t)(d->rand % (uint64_t)span) : 0);
+}
+
+/* interval, 2x, 4x ... 16x, at most five minutes (but never less than the interval). */
+static int64_t backoff(const struct daemon_app *a)
+{
+	int shift = a->failures > 5 ? 4 : a->failures - 1;
+	int64_t ms = a->cfg.interval_ms << (shift < 0 ? 0 : shift);
+
+	if (ms > BACKOFF_MAX_MS)
+		ms = BACKOFF_MAX_MS > a->cfg.interval_ms ? BACKOFF_MAX_MS : a->cfg.interval_ms;
+	return ms;
+}
+
+static void schedule(struct daemon *d, struct daemon_app *a, bool failed)
+{
+	a->failures = failed ? a->failures + 1 : 0;
+	a->next_ms = now_ms() + (failed ? backoff(a) : jitter(d, a->cfg.interval_ms));
+}
+
+static void set_error(struct daemon *d, struct daemon_app *a, const char *state, const char *msg)
+{
+	pthread_mutex_lock(&d->mu);
+	a->st.reported = true;
+	if (state)
+		snprintf(a->st.state, sizeof(a->st.state), "%s", state);
+	snprintf(a->st.last_error, sizeof(a->st.last_error), "%s", msg ? msg : "");
+	pthread_mutex_unlock(&d->mu);
+}
+
+static int open_git(struct daemon_app *a, struct err *e)
+{
+	struct gitsrc_opts o;
+
+	if (a->git)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.url = a->cfg.repo;
+	o.cache_dir = a->cfg.cache_dir;
+	o.username = a->cfg.git_username;
+	o.token_env = a->cfg.git_token_env;
+	o.token_file = a->cfg.git_token_file;
+	o.ssh_key = a->cfg.ssh_key;
+	o.known_hosts = a->cfg.known_hosts;
+	o.insecure_skip_tls_verify = a->cfg.git_insecure;
+	return gitsrc_open(&a->git, &o, e);
+}
+
+/* The cheap check: the remote's head for the app's ref. */
+static int check_head(struct daemon *d, struct daemon_app *a, char sha[41], struct err *e)
+{
+	int64_t t0 = now_ms();
+	int rc;
+
+	if ((rc = open_git(a, e)) == 0)
+		rc = gitsrc_resolve(a->git, a->cfg.ref, sha, NULL, e);
+	pthread_mutex_lock(&d->mu);
+	a->st.git_count++;
+	a->st.git_sum += (double)(now_ms() - t0) / 1000.0;
+	if (rc < 0)
+		a->st.git_errors++;
+	else
+		memcpy(a->st.head, sha, 41);
+	pthread_mutex_unlock(&d->mu);
+	if (rc < 0)
+		err_prefix(e, "fetch %s", a->cfg.repo);
+	return rc;
+}
+
+/* The app's settings with the ref pinned to the commit just resolved. */
+static int pinned(struct app_config *out, const struct daemon_app *a, const char *sha,
+		  struct err *e)
+{
+	int rc = app_config_copy(out, &a->cfg, e);
+
+	if (rc < 0)
+		return rc;
+	free(out->ref);
+	if (!(out->ref = strdup(sha))) {
+		app_config_dispose(out);
+		return err_set(e, TE_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static void log_sync(const struct sync_result *r, const char *result, const char *error)
+{
+	char created[24], changed[24], unchanged[24], pruned[24], dur[32];
+
+	snprintf(created, sizeof(created), "%zu", r->created.n);
+	snprintf(changed, sizeof(changed), "%zu", r->changed.n);
+	snprintf(unchanged, sizeof(unchanged), "%zu", r->unchanged.n);
+	snprintf(pruned, sizeof(pruned), "%zu", r->pruned.n);
+	snprintf(dur, sizeof(dur), "%.3fs", (double)r->duration_ms / 1000.0);
+	log_kv(error ? LOG_ERROR : LOG_INFO, "sync", "app", r->app ? r->app : "", "commit",
+	       r->commit, "result", result, "created", created, "changed", changed, "unchanged",
+	       unchanged, "pruned", pruned, "duration", dur, error ? "error" : NULL, error, NULL);
+}
+
+static long failed_rollouts(const struct sync_result *r)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < r->n_rollouts; i++)
+		n += strcmp(r->rollouts[i].status, "done") != 0;
+	return n;
+}
+
+/* Records a finished sync in the app's stats. */
+static void record_sync(struct daemon *d, struct daemon_app *a, const struct sync_result *r,
+			const char *sha, const char *error)
+{
+	bool applied = r->code == 0 || r->code == TE_ROLLOUT;
+
+	pthread_mutex_lock(&d->mu);
+	app_stats_observe(&a->st, (double)r->duration_ms / 1000.0);
+	if (r->code == 0)
+		a->st.sync_success++;
+	else
+		a->st.sync_error++;
+	a->st.rollout_failures += failed_rollouts(r);
+	a->st.last_sync_unix = wall_now();
+	a->st.reported = true;
+	if (r->namespace)
+		snprintf(a->st.namespace, sizeof(a->st.namespace), "%s", r->namespace);
+	if (applied) {
+		memcpy(a->st.commit, sha, 41);
+		a->st.drift_objects = 0;
+	}
+	snprintf(a->st.state, sizeof(a->st.state), "%s", applied ? "synced" : "failed");
+	if (r->code == TE_ROLLOUT)
+		snprintf(a->st.health, sizeof(a->st.health), "degraded");
+	else if (applied)
+		snprintf(a->st.health, sizeof(a->st.health), "healthy");
+	snprintf(a->st.last_error, sizeof(a->st.last_error), "%s", error ? error : "");
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* Syncs commit sha; returns true when it was applied. */
+static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
+{
+	struct sync_env env = {NULL, NULL, false, NULL};
+	struct sync_result res;
+	struct app_config c;
+	struct err e;
+	const char *error = NULL;
+	bool applied;
+
+	err_clear(&e);
+	sync_result_init(&res);
+	if (pinned(&c, a, sha, &e) < 0) {
+		set_error(d, a, "failed", e.msg);
+		return false;
+	}
+	sync_run(&c, &env, &res, &e);
+	app_config_dispose(&c);
+	if (!res.app)
+		res.app = xstrdup(a->cfg.app);
+	if (!res.commit[0])
+		memcpy(res.commit, sha, 41);
+	if (res.code < 0)
+		error = res.errors.n ? res.errors.items[0] : e.msg;
+	applied = res.code == 0 || res.code == TE_ROLLOUT;
+	log_sync(&res, res.code == 0 ? "success" : applied ? "degraded" : "error", error);
+	record_sync(d, a, &res, sha, error);
+	/* Bad input fails the same way every time: wait for a new commit. */
+	if (res.code == TE_INPUT || res.code == TE_REJECTED)
+		memcpy(a->failed, sha, 41);
+	event_post(d, a, &res, res.code == 0 ? "Synced" : applied ? "RolloutFailed" : "SyncFailed",
+		   error ? error : "synced", res.code != 0);
+	sync_result_dispose(&res);
+	return applied || res.code == TE_INPUT || res.code == TE_REJECTED;
+}
+
+static void record_drift(struct daemon *d, struct daemon_app *a, long n)
+{
+	pthread_mutex_lock(&d->mu);
+	a->st.drift_objects = n;
+	a->st.reported = true;
+	snprintf(a->st.state, sizeof(a->st.state), "%s", n ? "drifted" : "synced");
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* Compares the cluster with commit sha; self-heal re-applies it. False on failure. */
+static bool app_drift(struct daemon *d, struct daemon_app *a, const char *sha)
+{
+	struct sync_env env = {NULL, NULL, false, NULL};
+	struct sync_result res;
+	struct app_config c;
+	struct buf diff;
+	struct err e;
+	long n;
+	int rc;
+
+	err_clear(&e);
+	sync_result_init(&res);
+	buf_init(&diff, DIFF_MAX);
+	env.diff = &diff;
+	if ((rc = pinned(&c, a, sha, &e)) == 0) {
+		rc = sync_diff(&c, &env, &res, &e);
+		app_config_dispose(&c);
+	}
+	n = (long)(res.created.n + res.changed.n + res.pruned.n);
+	buf_dispose(&diff);
+	sync_result_dispose(&res);
+	if (rc < 0) {
+		log_kv(LOG_WARN, "drift check failed", "app", a->cfg.app, "error", e.msg, NULL);
+		set_error(d, a, NULL, e.msg);
+		return false;
+	}
+	record_drift(d, a, rc > 0 ? n : 0);
+	if (rc == 0)
+		return true;
+	{
+		char count[24];
+		snprintf(count, sizeof(count), "%ld", n);
+		log_kv(LOG_WARN, "drift", "app", a->cfg.app, "commit", sha, "objects", count,
+		       "action", a->cfg.self_heal ? "self-heal" : "report", NULL);
+	}
+	return a->cfg.self_heal ? app_sync(d, a, sha) : true;
+}
+
+void loop_tick(struct daemon *d, struct daemon_app *a)
+{
+	char sha[41] = "", synced[41];
+	struct err e;
+	bool ok;
+
+	err_clear(&e);
+	if (check_head(d, a, sha, &e) < 0) {
+		log_kv(LOG_ERROR, "check failed", "app", a->cfg.app, "error", e.msg, NULL);
+		set_error(d, a, NULL, e.msg);
+		schedule(d, a, true);
+		return;
+	}
+	pthread_mutex_lock(&d->mu);
+	memcpy(synced, a->st.commit, sizeof(synced));
+	pthread_mutex_unlock(&d->mu);
+	if (strcmp(sha, synced) != 0 && strcmp(sha, a->failed) != 0)
+		ok = app_sync(d, a, sha);
+	else if (*synced)
+		ok = app_drift(d, a, synced); /* a bad head keeps the last good commit */
+	else
+		ok = true;
+	schedule(d, a, !ok);
+}
