@@ -1,0 +1,105 @@
+/* Unit tests for /metrics and /status rendering: the exposition format parses, the
+ * histogram is cumulative, label values are escaped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "daemon.h"
+
+/* Every line is a comment or `name{labels} value` with a number for value. */
+static void assert_parses(const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp, *end;
+		if (line[0] == '#')
+			continue;
+		sp = strrchr(line, ' ');
+		assert_non_null(sp);
+		strtod(sp + 1, &end);
+		assert_true(*end == '\0');
+		assert_true(line[0] >= 'a' && line[0] <= 'z');
+	}
+	free(copy);
+}
+
+static double sample(const char *text, const char *prefix)
+{
+	const char *p = strstr(text, prefix);
+
+	assert_non_null(p);
+	return strtod(strchr(p + strlen(prefix), ' ') + 1, NULL);
+}
+
+static void test_metrics(void **state)
+{
+	struct app_stats s[2];
+	struct buf b;
+
+	memset(s, 0, sizeof(s));
+	strcpy(s[0].app, "web");
+	strcpy(s[0].commit, "0123456789abcdef0123456789abcdef01234567");
+	s[0].sync_success = 3;
+	s[0].sync_error = 1;
+	s[0].drift_objects = 2;
+	app_stats_observe(&s[0], 0.05);
+	app_stats_observe(&s[0], 0.3);
+	app_stats_observe(&s[0], 500);
+	strcpy(s[1].app, "we\"ird");
+	buf_init(&b, 1 << 20);
+	assert_int_equal(metrics_render(s, 2, true, &b), 0);
+	assert_parses(b.data);
+	assert_true(sample(b.data, "tether_sync_total{app=\"web\",result=\"success\"}") == 3);
+	assert_true(sample(b.data, "tether_sync_total{app=\"web\",result=\"error\"}") == 1);
+	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"0.1\"}") == 1);
+	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"0.5\"}") == 2);
+	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"300\"}") == 2);
+	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"+Inf\"}") == 3);
+	assert_true(sample(b.data, "tether_sync_duration_seconds_count{app=\"web\"}") == 3);
+	assert_true(sample(b.data, "tether_drift_objects{app=\"web\"}") == 2);
+	assert_non_null(strstr(b.data, "tether_app_info{app=\"web\",commit=\"0123456789abcdef"));
+	assert_non_null(strstr(b.data, "app=\"we\\\"ird\""));
+	assert_non_null(strstr(b.data, "# TYPE tether_sync_duration_seconds histogram"));
+	assert_true(sample(b.data, "tether_leader") == 1);
+	buf_dispose(&b);
+}
+
+static void test_status(void **state)
+{
+	struct app_stats s;
+	struct buf b;
+	cJSON *root, *a;
+
+	memset(&s, 0, sizeof(s));
+	strcpy(s.app, "web");
+	strcpy(s.state, "failed");
+	strcpy(s.last_error, "render: x.yaml:3:1: bad");
+	buf_init(&b, 1 << 20);
+	assert_int_equal(status_render(&s, 1, false, &b), 0);
+	root = cJSON_Parse(b.data);
+	assert_non_null(root);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(root, "leader")));
+	a = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "apps"), 0);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "state")), "failed");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "lastError")),
+			    "render: x.yaml:3:1: bad");
+	cJSON_Delete(root);
+	buf_dispose(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_status),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
