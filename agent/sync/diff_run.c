@@ -88,6 +88,13 @@ int diff_items(struct sync_run *r, struct err *e)
 			return rc;
 	if (r->cfg->prune && (rc = diff_prunes(r, e)) < 0)
 		return rc;
+	if (r->cfg->prune) {
+		struct err sub;
+		err_clear(&sub);
+		if (prune_plan_check(r, &sub) < 0)
+			buf_printf(r->env->diff, "warning: sync --prune would stop here: %s\n",
+				   sub.msg);
+	}
 	buf_printf(r->env->diff, "%zu to create, %zu to change, %zu to prune, %zu unchanged\n",
 		   res->created.n, res->changed.n, res->pruned.n, res->unchanged.n);
 	return res->created.n + res->changed.n + res->pruned.n ? 1 : 0;

@@ -184,7 +184,7 @@ int inventory_configmap(const struct inventory *inv, const char *app, const char
 	buf_init(&b, (size_t)1 << 20);
 	if (!cm || !name)
 		goto fail;
-	if ((rc = inventory_encode(inv, (size_t)1000 << 10, &b, e)) < 0)
+	if ((rc = inventory_encode(inv, INVENTORY_MAX_BYTES, &b, e)) < 0)
 		goto fail;
 	rc = TE_NOMEM;
 	cJSON_AddStringToObject(cm, "apiVersion", "v1");

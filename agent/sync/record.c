@@ -84,6 +84,25 @@ static bool same_entries(const struct inventory *a, const struct inventory *b)
 	return same;
 }
 
+/* The inventory of this commit must fit in one ConfigMap: checked before the first
+ * write, with the longest values the cluster could answer. */
+int inventory_check_size(struct sync_run *r, struct err *e)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < r->n_items; i++) {
+		const struct object *o = r->items[i].obj;
+		total += strlen(o->api_version) + strlen(o->kind) + (o->ns ? strlen(o->ns) : 0) +
+			 strlen(o->name) + 16 + 20 + 20 + 36 + 16 + 10;
+	}
+	if (total > INVENTORY_MAX_BYTES)
+		return err_set(e, TE_INPUT,
+			       "%zu objects need about %zu KiB of inventory, more than one "
+			       "ConfigMap holds (%d KiB); split the app",
+			       r->n_items, total >> 10, INVENTORY_MAX_BYTES >> 10);
+	return 0;
+}
+
 int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 {
 	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
