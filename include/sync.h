@@ -24,6 +24,8 @@
 #define SYNC_LABEL_APP "tether.dev/app"
 #define SYNC_ANNOTATION_PRUNE "tether.dev/prune"
 #define SYNC_INVENTORY_PREFIX "tether-inventory-"
+/* Objects are limited to 1 MiB; the rest is left for the ConfigMap's metadata. */
+#define INVENTORY_MAX_BYTES (1000 << 10)
 
 /* Progress callback: phase ("applying", "dry-run", "pruning"), done of total. */
 typedef void (*sync_progress_fn)(const char *phase, size_t done, size_t total, void *ctx);

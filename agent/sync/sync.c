@@ -143,6 +143,8 @@ static int run_sync(struct sync_run *r, struct err *e)
 		return rc;
 	if (r->cfg->prune && (rc = prune_plan_check(r, e)) < 0)
 		return rc;
+	if ((rc = inventory_check_size(r, e)) < 0)
+		return rc;
 	if ((rc = apply_dry_run(r, false, e)) < 0 || (rc = revision_after_dry_run(r, e)) < 0)
 		return rc;
 	for (size_t i = 0; i < r->n_items; i++) /* deferred items are applied as created */

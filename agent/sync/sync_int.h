@@ -87,6 +87,7 @@ int apply_dry_run(struct sync_run *r, bool deferred, struct err *e);
 int apply_stage(struct sync_run *r, int stage, struct err *e);
 int apply_wait_crds(struct sync_run *r, int64_t deadline, struct err *e);
 int apply_inventory(struct sync_run *r, bool after_prune, struct err *e);
+int inventory_check_size(struct sync_run *r, struct err *e);
 /* "file:line: kind/name: message" */
 int item_error(struct err *e, int code, const struct sync_item *it, const char *msg);
 
