@@ -21,6 +21,8 @@ int cmd_version(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_run(int argc, char **argv);    /* daemon.h */
 int cmd_status(int argc, char **argv);
+int cmd_history(int argc, char **argv);  /* history.h */
+int cmd_rollback(int argc, char **argv); /* history.h */
 
 /* What a subcommand says about itself in --help. */
 struct cli_cmd {

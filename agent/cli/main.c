@@ -16,6 +16,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{"sync", cmd_sync, "apply a Git commit's manifests to the cluster"},
 	{"diff", cmd_diff, "show what sync would change (exit 0 none, 1 changes)"},
+	{"history", cmd_history, "list the revisions of the app's Deployments and their commits"},
+	{"rollback", cmd_rollback, "push a commit that brings an earlier revision back, then sync"},
 	{"run", cmd_run, "run the agent: sync apps whenever Git moves, serve metrics and webhooks"},
 	{"status", cmd_status, "show the apps of a running agent"},
 	{"render", cmd_render, "print the rendered manifests of a commit"},

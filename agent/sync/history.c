@@ -313,7 +313,7 @@ int history_record(struct sync_run *r, int rc, struct err *e)
 	struct err sub;
 	int wrc;
 
-	if (!r->kube || r->diff_mode || !r->commit[0] || (!r->wrote && rc != TE_ROLLOUT))
+	if (!r->kube || r->diff_mode || !r->commit[0] || !r->wrote)
 		return 0;
 	err_clear(&sub);
 	if ((wrc = history_load(r->kube, r->inv_ns, r->cfg->app, &entries, &sub)) == 0) {

@@ -147,22 +147,16 @@ int revision_prepare(struct sync_run *r, struct err *e)
 	return rc;
 }
 
-int revision_after_dry_run(struct sync_run *r, struct err *e)
+int revision_dry_run_item(struct sync_run *r, struct sync_item *it, struct err *e)
 {
 	char *cause = NULL;
-	int rc = 0;
+	int rc;
 
-	for (size_t i = 0; i < r->n_items && rc == 0; i++) {
-		struct sync_item *it = &r->items[i];
-
-		if (!is_deployment(it) || !it->live || !it->dry ||
-		    !revision_template_changed(it->live, it->dry))
-			continue;
-		if (!cause && (rc = commit_cause(r, &cause, e)) < 0)
-			break;
-		if ((rc = set_new(r, it, cause, e)) == 0)
-			it->apply = true;
-	}
+	if (!is_deployment(it) || !it->live || !it->dry ||
+	    !revision_template_changed(it->live, it->dry))
+		return 0;
+	if ((rc = commit_cause(r, &cause, e)) == 0 && (rc = set_new(r, it, cause, e)) == 0)
+		it->apply = true;
 	free(cause);
 	return rc;
 }

@@ -145,7 +145,7 @@ static int run_sync(struct sync_run *r, struct err *e)
 		return rc;
 	if ((rc = inventory_check_size(r, e)) < 0)
 		return rc;
-	if ((rc = apply_dry_run(r, false, e)) < 0 || (rc = revision_after_dry_run(r, e)) < 0)
+	if ((rc = apply_dry_run(r, false, e)) < 0)
 		return rc;
 	for (size_t i = 0; i < r->n_items; i++) /* deferred items are applied as created */
 		if (r->items[i].deferred && r->items[i].plan != PLAN_UNCHANGED)
@@ -222,8 +222,7 @@ int sync_diff(const struct app_config *c, const struct sync_env *env, struct syn
 	run_init(&r, c, env, res);
 	r.diff_mode = true;
 	res->app = xstrdup(c->app);
-	if ((rc = run_prepare(&r, e)) == 0 && (rc = apply_dry_run(&r, false, e)) == 0 &&
-	    (rc = revision_after_dry_run(&r, e)) == 0)
+	if ((rc = run_prepare(&r, e)) == 0 && (rc = apply_dry_run(&r, false, e)) == 0)
 		rc = diff_items(&r, e);
 	if (rc < 0 && e->code)
 		rc = e->code;

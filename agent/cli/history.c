@@ -1,0 +1,109 @@
+/*
+ * history: `tether history [deployment/NAME]`, the revisions of an app's Deployments
+ * joined with the commits that produced them. Takes the source and cluster flags of
+ * `tether sync` (or --config with --app). Exit 0, 2 for bad input, 3 unreachable.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "history.h"
+
+static const struct cli_cmd cmd = {
+	"history", CMD_SYNC, "--repo URL [deployment/NAME] [-o json] | --config FILE [--app NAME]",
+	"List the revisions of the app's Deployments: REVISION, COMMIT, AUTHOR, DATE, STATUS\n"
+	"and MESSAGE, from the ReplicaSets, tether's sync history and the Git log."};
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static int width(const cJSON *revs, const char *key, int min)
+{
+	const cJSON *r;
+	int w = min;
+
+	cJSON_ArrayForEach(r, revs)
+	{
+		int n = (int)strlen(str(r, key));
+		w = n > w ? n : w;
+	}
+	return w > 40 ? 40 : w;
+}
+
+static void print_table(const cJSON *all)
+{
+	const cJSON *d, *r;
+	bool many = cJSON_GetArraySize(all) > 1;
+
+	cJSON_ArrayForEach(d, all)
+	{
+		const cJSON *revs = cJSON_GetObjectItemCaseSensitive(d, "revisions");
+		int wa = width(revs, "author", 6), wd = width(revs, "date", 4);
+		int ws = width(revs, "status", 6);
+
+		if (many)
+			printf("%s%s:\n", d == all->child ? "" : "\n", str(d, "deployment"));
+		printf("%-8s  %-7s  %-*s  %-*s  %-*s  %s\n", "REVISION", "COMMIT", wa, "AUTHOR", wd,
+		       "DATE", ws, "STATUS", "MESSAGE");
+		cJSON_ArrayForEach(r, revs)
+		{
+			const cJSON *rev = cJSON_GetObjectItemCaseSensitive(r, "revision");
+			printf("%-8lld  %-7.7s  %-*.*s  %-*s  %-*s  %s\n",
+			       cJSON_IsNumber(rev) ? (long long)rev->valuedouble : 0LL,
+			       *str(r, "commit") ? str(r, "commit") : "-", wa, wa, str(r, "author"), wd,
+			       str(r, "date"), ws, str(r, "status"), str(r, "message"));
+		}
+	}
+}
+
+int cmd_history(int argc, char **argv)
+{
+	struct app_config flags, *apps = NULL;
+	struct strlist args;
+	struct err e;
+	size_t n = 0;
+	int code = 0;
+	cJSON *out = NULL;
+
+	strlist_init(&args);
+	err_clear(&e);
+	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
+		goto out;
+	if (args.n > 1) {
+		cli_error(&cmd, "history takes at most one deployment/NAME", true);
+		code = 2;
+		goto out;
+	}
+	if (cli_apps(&cmd, argc, argv, &flags, &apps, &n, &e) < 0) {
+		cli_error(&cmd, e.msg, !flags.config_file && !flags.repo);
+		code = err_exit_code(e.code ? e.code : TE_INPUT);
+		goto out;
+	}
+	if (n != 1) {
+		cli_error(&cmd, "the configuration lists several apps; choose one with --app", true);
+		code = 2;
+		goto out;
+	}
+	if (history_query(&apps[0], args.n ? args.items[0] : NULL, &out, &e) < 0) {
+		cli_error(&cmd, e.msg, false);
+		code = err_exit_code(e.code ? e.code : TE_FAIL);
+		goto out;
+	}
+	if (flags.output && !strcmp(flags.output, "json")) {
+		char *s = cJSON_Print(out);
+		puts(s ? s : "[]");
+		free(s);
+	} else {
+		print_table(out);
+	}
+out:
+	cJSON_Delete(out);
+	cli_apps_free(apps, n);
+	app_config_dispose(&flags);
+	strlist_dispose(&args);
+	return code;
+}

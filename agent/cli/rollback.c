@@ -1,0 +1,164 @@
+/*
+ * rollback: `tether rollback deployment/NAME --to-revision N` or `tether rollback
+ * COMMIT`. Writes a commit on the tracked branch (--ref) that brings the manifests
+ * back to that revision's commit, pushes it, then syncs it like `tether sync`.
+ * --dry-run prints the commit and its diff and pushes nothing.
+ * Exit codes as sync; a push rejected twice is 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "history.h"
+
+static const struct cli_cmd cmd = {
+	"rollback",
+	CMD_SYNC,
+	"--repo URL --ref BRANCH (deployment/NAME --to-revision N | COMMIT) [--dry-run] [flags]",
+	"Bring an earlier revision back through Git: write a commit on the branch that restores\n"
+	"the manifests of that revision's commit, push it, then sync it.\n\n"
+	"Flags of rollback itself:\n"
+	"      --to-revision N  the revision of deployment/NAME (see tether history)\n"
+	"      --dry-run        show the commit and its diff; push and sync nothing"};
+
+/* Takes rollback's own flags out of argv; the rest goes to the option table. */
+static int take_flags(int argc, char **argv, char **rest, int *n, struct rollback_opts *o,
+		      struct err *e)
+{
+	*n = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *v = NULL;
+		char *end;
+
+		if (!strcmp(argv[i], "--dry-run")) {
+			o->dry_run = true;
+			continue;
+		}
+		if (!strncmp(argv[i], "--to-revision=", 14))
+			v = argv[i] + 14;
+		else if (!strcmp(argv[i], "--to-revision")) {
+			if (i + 1 >= argc)
+				return err_set(e, TE_INPUT, "--to-revision needs a number");
+			v = argv[++i];
+		}
+		if (!v) {
+			rest[(*n)++] = argv[i];
+			continue;
+		}
+		o->to_revision = strtoll(v, &end, 10);
+		if (!*v || *end || o->to_revision < 1)
+			return err_set(e, TE_INPUT, "--to-revision: \"%s\" is not a revision number",
+				       v);
+	}
+	return 0;
+}
+
+static int target_of(const struct strlist *args, struct rollback_opts *o, struct err *e)
+{
+	const char *a;
+
+	if (args->n != 1)
+		return err_set(e, TE_INPUT, "give deployment/NAME --to-revision N, or a commit");
+	a = args->items[0];
+	if (strchr(a, '/')) {
+		if (!o->to_revision)
+			return err_set(e, TE_INPUT, "%s: --to-revision N is required", a);
+		o->deployment = a;
+	} else {
+		if (o->to_revision)
+			return err_set(e, TE_INPUT, "--to-revision goes with deployment/NAME");
+		o->commit = a;
+	}
+	return 0;
+}
+
+static void print_sync(const struct sync_result *r)
+{
+	printf("%s: commit %.12s: %zu created, %zu changed, %zu unchanged, %zu pruned\n", r->app,
+	       r->commit, r->created.n, r->changed.n, r->unchanged.n, r->pruned.n);
+	for (size_t i = 0; i < r->n_rollouts; i++)
+		printf("  rollout %s: %s: %s\n", r->rollouts[i].object, r->rollouts[i].status,
+		       r->rollouts[i].message);
+	for (size_t i = 0; i < r->errors.n; i++)
+		fprintf(stderr, "error: %s\n", r->errors.items[i]);
+}
+
+static int run(const struct app_config *c, struct rollback_opts *o)
+{
+	struct rollback_result rr;
+	struct sync_env env = {NULL, NULL, false, NULL};
+	struct sync_result res;
+	struct buf out;
+	struct err e;
+	int code;
+
+	err_clear(&e);
+	buf_init(&out, 0);
+	o->out = o->dry_run ? &out : NULL;
+	if (rollback_commit(c, o, &rr, &e) < 0) {
+		cli_error(&cmd, e.msg, false);
+		rollback_result_dispose(&rr);
+		buf_dispose(&out);
+		return e.code == TE_CONFLICT ? 1 : err_exit_code(e.code ? e.code : TE_FAIL);
+	}
+	if (o->dry_run) {
+		fputs(out.data ? out.data : "", stdout);
+		rollback_result_dispose(&rr);
+		buf_dispose(&out);
+		return 0;
+	}
+	printf("pushed %.12s to %s%s: %.*s\n", rr.commit, c->ref,
+	       rr.retries ? " (after a rejected push, fetched and retried)" : "",
+	       (int)strcspn(rr.message, "\n"), rr.message);
+	fflush(stdout);
+	sync_result_init(&res);
+	sync_run(c, &env, &res, &e);
+	print_sync(&res);
+	code = res.exit_code;
+	sync_result_dispose(&res);
+	rollback_result_dispose(&rr);
+	buf_dispose(&out);
+	return code;
+}
+
+int cmd_rollback(int argc, char **argv)
+{
+	struct app_config flags, *apps = NULL;
+	struct rollback_opts o;
+	struct strlist args;
+	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+	struct err e;
+	size_t n = 0;
+	int code = 0, nrest = 0;
+
+	memset(&o, 0, sizeof(o));
+	strlist_init(&args);
+	err_clear(&e);
+	memset(&flags, 0, sizeof(flags));
+	if (!rest || take_flags(argc, argv, rest, &nrest, &o, &e) < 0) {
+		cli_error(&cmd, rest ? e.msg : "out of memory", true);
+		free(rest);
+		return 2;
+	}
+	if (cli_parse(&cmd, nrest, rest, &flags, &args, &code))
+		goto out;
+	if (target_of(&args, &o, &e) < 0 ||
+	    cli_apps(&cmd, nrest, rest, &flags, &apps, &n, &e) < 0) {
+		cli_error(&cmd, e.msg, true);
+		code = err_exit_code(e.code ? e.code : TE_INPUT);
+		goto out;
+	}
+	if (n != 1) {
+		cli_error(&cmd, "the configuration lists several apps; choose one with --app", true);
+		code = 2;
+		goto out;
+	}
+	code = run(&apps[0], &o);
+out:
+	cli_apps_free(apps, n);
+	app_config_dispose(&flags);
+	strlist_dispose(&args);
+	free(rest);
+	return code;
+}

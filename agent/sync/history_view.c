@@ -1,0 +1,325 @@
+/*
+ * history_view: what `tether history` shows. The ReplicaSets of each Deployment are the
+ * revisions (the controller's own numbering, as `kubectl rollout history`); each is
+ * joined with the commit it carries (tether.dev/commit, copied by the controller), the
+ * Git log (author, date, subject, "This reverts commit") and tether's history entries
+ * (status of the sync, and the commit of a revision whose ReplicaSet was reused).
+ * Read-only: nothing here writes to Git or the cluster.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gitsrc.h"
+#include "history.h"
+
+struct view {
+	const struct app_config *cfg;
+	struct kube_config *kcfg;
+	struct kube *kube;
+	struct gitsrc *git;
+	char *ns, *inv_ns;
+	cJSON *entries;
+};
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *meta(const cJSON *o)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, "metadata");
+}
+
+static const char *annotation(const cJSON *obj, const char *key)
+{
+	return jstr(cJSON_GetObjectItemCaseSensitive(meta(obj), "annotations"), key);
+}
+
+char *history_message(const char *subject, int64_t rollback_rev, const char *rollback_commit,
+		      const char *reverts)
+{
+	const char *s = subject ? subject : "";
+
+	if (rollback_rev > 0 && rollback_commit && *rollback_commit)
+		return xasprintf("rollback to revision %lld (commit %.7s)%s%s",
+				 (long long)rollback_rev, rollback_commit, *s ? ": " : "", s);
+	if (rollback_rev > 0)
+		return xasprintf("rollback to revision %lld%s%s", (long long)rollback_rev,
+				 *s ? ": " : "", s);
+	if (reverts && *reverts && strncmp(s, "Revert", 6) != 0)
+		return xasprintf("%s (reverts %.7s)", s, reverts);
+	return xstrdup(s);
+}
+
+static void view_dispose(struct view *v)
+{
+	cJSON_Delete(v->entries);
+	gitsrc_free(v->git);
+	kube_free(v->kube);
+	kube_config_free(v->kcfg);
+	free(v->ns);
+	free(v->inv_ns);
+}
+
+static int view_open(struct view *v, const struct app_config *c, struct err *e)
+{
+	struct kube_opts ko = {(int)c->parallel, 0, 0, NULL};
+	struct gitsrc_opts go = {c->repo,	   c->cache_dir, c->git_username, c->git_token_env,
+				 c->git_token_file, c->ssh_key,	  c->known_hosts,  c->git_insecure};
+	char sha[41];
+	struct err sub;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	v->cfg = c;
+	if ((rc = kube_config_load(&v->kcfg, c->kubeconfig, c->context, e)) < 0)
+		return rc;
+	v->ns = xstrdup(c->namespace ? c->namespace
+			: v->kcfg->namespace ? v->kcfg->namespace : "default");
+	v->inv_ns = xstrdup(c->inventory_namespace ? c->inventory_namespace : v->ns);
+	if (!v->ns || !v->inv_ns)
+		return err_set(e, TE_NOMEM, "out of memory");
+	if ((rc = kube_new(&v->kube, v->kcfg, &ko, e)) < 0 ||
+	    (rc = history_load(v->kube, v->inv_ns, c->app, &v->entries, e)) < 0)
+		return rc;
+	/* Git adds authors and subjects; without it the cluster's side is still shown. */
+	err_clear(&sub);
+	if (gitsrc_open(&v->git, &go, &sub) < 0 || gitsrc_resolve(v->git, c->ref, sha, NULL, &sub) < 0)
+		fprintf(stderr, "warning: %s\n", sub.msg);
+	return 0;
+}
+
+/* The Deployments of the app: from its inventory, or the one asked for. */
+static int deployments_of(struct view *v, const char *want, struct strlist *out, struct err *e)
+{
+	const struct kube_resource *cm;
+	struct inventory inv;
+	cJSON *obj = NULL;
+	char *name;
+	int rc;
+
+	if (want) {
+		const char *slash = strchr(want, '/');
+		if (slash && strncmp(want, "deployment/", 11) && strncmp(want, "deployments/", 12) &&
+		    strncmp(want, "deployment.apps/", 16))
+			return err_set(e, TE_INPUT, "%s: only deployment/NAME has revisions", want);
+		return strlist_add_owned(out, xasprintf("%s/%s", v->ns, slash ? slash + 1 : want));
+	}
+	inventory_init(&inv);
+	name = xasprintf(SYNC_INVENTORY_PREFIX "%s", v->cfg->app);
+	if ((rc = kube_resolve(v->kube, "v1", "ConfigMap", &cm, e)) == 0 &&
+	    (rc = kube_get(v->kube, cm, v->inv_ns, name, &obj, e)) == 0 &&
+	    (rc = inventory_from_configmap(&inv, obj, e)) == 0) {
+		for (size_t i = 0; i < inv.n; i++)
+			if (!strcmp(inv.items[i].group, "apps") &&
+			    !strcmp(inv.items[i].kind, "Deployment"))
+				strlist_add_owned(out, xasprintf("%s/%s", inv.items[i].ns,
+								 inv.items[i].name));
+	}
+	if (rc == TE_NOTFOUND)
+		err_prefix(e, "app %s has no inventory in namespace %s (never synced?)",
+			   v->cfg->app, v->inv_ns);
+	inventory_dispose(&inv);
+	cJSON_Delete(obj);
+	free(name);
+	return rc;
+}
+
+static int64_t rev_of(const cJSON *obj)
+{
+	const char *r = annotation(obj, HISTORY_ANN_REVISION);
+	return r ? strtoll(r, NULL, 10) : 0;
+}
+
+static int cmp_rev(const void *a, const void *b)
+{
+	int64_t x = rev_of(*(const cJSON *const *)a), y = rev_of(*(const cJSON *const *)b);
+	return x < y ? -1 : x > y;
+}
+
+static bool owned_by(const cJSON *rs, const char *uid)
+{
+	const cJSON *o;
+
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(meta(rs), "ownerReferences"))
+	{
+		const char *u = jstr(o, "uid");
+		if (u && uid && !strcmp(u, uid))
+			return true;
+	}
+	return false;
+}
+
+/* The last earlier revision of a reused ReplicaSet ("1,3" -> 3), 0 when none. */
+static int64_t earlier_revision(const cJSON *rs)
+{
+	const char *h = annotation(rs, HISTORY_ANN_REVISION_HISTORY);
+	const char *comma = h ? strrchr(h, ',') : NULL;
+
+	return h ? strtoll(comma ? comma + 1 : h, NULL, 10) : 0;
+}
+
+static bool revision_failed(const cJSON *entries, const char *dep, int64_t rev)
+{
+	const cJSON *en, *d;
+
+	cJSON_ArrayForEach(en, entries)
+	{
+		const char *res = jstr(en, "result");
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(en, "deployments"))
+		{
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "revision");
+			const char *n = jstr(d, "name");
+			if (n && !strcmp(n, dep) && cJSON_IsNumber(r) && (int64_t)r->valuedouble == rev)
+				return res && !strcmp(res, "rollout-failed");
+		}
+	}
+	return false;
+}
+
+static const char *status_of(struct view *v, const cJSON *d, const char *dep, int64_t rev)
+{
+	char msg[512];
+
+	if (rev == rev_of(d)) {
+		enum rollout_state s = rollout_status("Deployment", d, msg, sizeof(msg));
+		return s == ROLLOUT_DONE ? "active" : s == ROLLOUT_FAILED ? "failed" : "progressing";
+	}
+	return revision_failed(v->entries, dep, rev) ? "failed" : "superseded";
+}
+
+static void add_git(struct view *v, cJSON *row, const char *commit, int64_t rb_rev,
+		    const char *rb_commit)
+{
+	struct gitsrc_commit gc;
+	struct err e;
+	char date[32] = "";
+	char *msg, *lt;
+
+	memset(&gc, 0, sizeof(gc));
+	err_clear(&e);
+	if (v->git && commit && *commit && gitsrc_commit(v->git, commit, &gc, &e) == 0) {
+		time_t t = (time_t)gc.time;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
+	}
+	lt = gc.author ? strstr(gc.author, " <") : NULL;
+	if (lt)
+		*lt = '\0';
+	msg = history_message(gc.subject, rb_rev, rb_commit, gc.reverts);
+	cJSON_AddStringToObject(row, "author", gc.author ? gc.author : "");
+	cJSON_AddStringToObject(row, "date", date);
+	cJSON_AddNumberToObject(row, "time", (double)gc.time);
+	cJSON_AddStringToObject(row, "message", msg ? msg : "");
+	if (gc.reverts[0])
+		cJSON_AddStringToObject(row, "reverts", gc.reverts);
+	free(msg);
+	gitsrc_commit_dispose(&gc);
+}
+
+static cJSON *row_of(struct view *v, const cJSON *d, const cJSON *rs, const char *dep)
+{
+	cJSON *row = cJSON_CreateObject();
+	int64_t rev = rev_of(rs), rb = earlier_revision(rs);
+	const char *commit = annotation(rs, HISTORY_ANN_COMMIT);
+	const char *rb_commit = rb ? history_commit_of_revision(v->entries, dep, rb) : NULL;
+
+	if (!row)
+		return NULL;
+	if (!commit || !*commit)
+		commit = history_commit_of_revision(v->entries, dep, rev);
+	cJSON_AddNumberToObject(row, "revision", (double)rev);
+	cJSON_AddStringToObject(row, "commit", commit ? commit : "");
+	cJSON_AddStringToObject(row, "status", status_of(v, d, dep, rev));
+	cJSON_AddStringToObject(row, "podTemplateHash",
+				jstr(cJSON_GetObjectItemCaseSensitive(meta(rs), "labels"),
+				     "pod-template-hash")
+					? jstr(cJSON_GetObjectItemCaseSensitive(meta(rs), "labels"),
+					       "pod-template-hash")
+					: "");
+	if (rb) {
+		cJSON *o = cJSON_AddObjectToObject(row, "rollbackOf");
+		cJSON_AddNumberToObject(o, "revision", (double)rb);
+		cJSON_AddStringToObject(o, "commit", rb_commit ? rb_commit : "");
+	}
+	add_git(v, row, commit, rb, rb_commit);
+	return row;
+}
+
+static int query_one(struct view *v, const char *dep, cJSON *out, struct err *e)
+{
+	const struct kube_resource *dr, *rsr;
+	const char *slash = strchr(dep, '/');
+	char *ns = strndup(dep, (size_t)(slash - dep));
+	cJSON *d = NULL, *list = NULL, *entry = NULL, *revs;
+	const cJSON **rss = NULL, *rs;
+	size_t n = 0;
+	int rc;
+
+	if (!ns)
+		return err_set(e, TE_NOMEM, "out of memory");
+	if ((rc = kube_resolve(v->kube, "apps/v1", "Deployment", &dr, e)) < 0 ||
+	    (rc = kube_resolve(v->kube, "apps/v1", "ReplicaSet", &rsr, e)) < 0 ||
+	    (rc = kube_get(v->kube, dr, ns, slash + 1, &d, e)) < 0 ||
+	    (rc = kube_list(v->kube, rsr, ns, NULL, &list, e)) < 0) {
+		err_prefix(e, "deployment %s", dep);
+		goto out;
+	}
+	rss = calloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list, "items")) + 1,
+		     sizeof(*rss));
+	entry = cJSON_CreateObject();
+	if (!rss || !entry) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(list, "items"))
+	if (owned_by(rs, jstr(meta(d), "uid")) && rev_of(rs) > 0)
+		rss[n++] = rs;
+	qsort(rss, n, sizeof(*rss), cmp_rev);
+	cJSON_AddStringToObject(entry, "deployment", dep);
+	cJSON_AddNumberToObject(entry, "currentRevision", (double)rev_of(d));
+	revs = cJSON_AddArrayToObject(entry, "revisions");
+	for (size_t i = 0; revs && i < n; i++)
+		cJSON_AddItemToArray(revs, row_of(v, d, rss[i], dep));
+	cJSON_AddItemToArray(out, entry);
+	entry = NULL;
+out:
+	cJSON_Delete(entry);
+	free(rss);
+	cJSON_Delete(list);
+	cJSON_Delete(d);
+	free(ns);
+	return rc;
+}
+
+int history_query(const struct app_config *c, const char *deployment, cJSON **out,
+		  struct err *e)
+{
+	struct view v;
+	struct strlist deps;
+	int rc;
+
+	*out = NULL;
+	strlist_init(&deps);
+	if ((rc = view_open(&v, c, e)) < 0 || (rc = deployments_of(&v, deployment, &deps, e)) < 0)
+		goto out;
+	if (!(*out = cJSON_CreateArray())) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < deps.n && rc == 0; i++)
+		rc = query_one(&v, deps.items[i], *out, e);
+out:
+	if (rc < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+	}
+	strlist_dispose(&deps);
+	view_dispose(&v);
+	return rc;
+}
