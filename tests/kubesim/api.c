@@ -173,10 +173,9 @@ static enum MHD_Result do_get(struct req *r, struct route *ro)
 		abort();
 	memcpy(copy, en->so->json, len + 1);
 	store_unlock(r->st);
-	if (api_wants_table(r))
-		ret = api_table_reply(r, ro, copy, len);
-	else
-		ret = reply_raw(r, 200, "application/json", copy, len);
+	if (!api_wants_table(r))
+		return reply_take(r, 200, "application/json", copy, len);
+	ret = api_table_reply(r, ro, copy, len);
 	free(copy);
 	return ret;
 }
@@ -208,7 +207,7 @@ static enum MHD_Result do_list(struct req *r, struct route *ro)
 	struct sbuf b = {0};
 	uint64_t rv = 0;
 	long limit = lim ? strtol(lim, NULL, 10) : 0;
-	size_t i, n, sent = 0;
+	size_t i, n;
 	int has_cont;
 	enum MHD_Result ret;
 
@@ -237,37 +236,44 @@ static enum MHD_Result do_list(struct req *r, struct route *ro)
 		while (i < n && (strcmp(arr[i]->ns, cns) < 0 ||
 				 (strcmp(arr[i]->ns, cns) == 0 && strcmp(arr[i]->name, cname) <= 0)))
 			i++;
-	struct sbuf items = {0};
-	struct entry *last = NULL;
+	{
+		struct entry *last = NULL;
+		size_t k = 0, total = 0, j;
 
-	for (; i < n; i++) {
-		if (!selector_match(lsel, arr[i]->so->obj) || !selector_match(fsel, arr[i]->so->obj))
-			continue;
-		if (limit > 0 && sent == (size_t)limit) {
-			sbuf_printf(&b, ",\"continue\":\"%llu:%s:%s\"", (unsigned long long)rv,
-				    last->ns, last->name);
-			break;
+		/* Select first, then size the buffer once: lists of thousands of objects
+		 * must not pay for repeated reallocations. */
+		for (; i < n; i++) {
+			if (!selector_match(lsel, arr[i]->so->obj) ||
+			    !selector_match(fsel, arr[i]->so->obj))
+				continue;
+			if (limit > 0 && k == (size_t)limit) {
+				last = arr[k - 1];
+				sbuf_printf(&b, ",\"continue\":\"%llu:%s:%s\"",
+					    (unsigned long long)rv, last->ns, last->name);
+				break;
+			}
+			arr[k++] = arr[i];
+			total += arr[i]->so->len + 1;
 		}
-		if (sent++)
-			sbuf_add(&items, ",", 1);
-		last = arr[i];
-		sbuf_add(&items, arr[i]->so->json, arr[i]->so->len);
+		sbuf_puts(&b, "},\"items\":[");
+		sbuf_reserve(&b, total + 8);
+		for (j = 0; j < k; j++) {
+			if (j)
+				sbuf_add(&b, ",", 1);
+			sbuf_add(&b, arr[j]->so->json, arr[j]->so->len);
+		}
 	}
 	store_unlock(r->st);
-	sbuf_puts(&b, "},\"items\":[");
-	if (items.len)
-		sbuf_add(&b, items.data, items.len);
 	sbuf_puts(&b, "]}");
 	free(arr);
 	selector_free(lsel);
 	selector_free(fsel);
-	sbuf_dispose(&items);
-	if (api_wants_table(r))
+	if (api_wants_table(r)) {
 		ret = api_table_reply(r, ro, b.data, b.len);
-	else
-		ret = reply_raw(r, 200, "application/json", b.data, b.len);
-	sbuf_dispose(&b);
-	return ret;
+		sbuf_dispose(&b);
+		return ret;
+	}
+	return reply_take(r, 200, "application/json", b.data, b.len);
 }
 
 /* ---- POST ------------------------------------------------------------------------------ */

@@ -5,6 +5,7 @@
  * store.c and server.c.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -264,6 +265,10 @@ int main(int argc, char **argv)
 
 	if (parse_flags(argc, argv, &fl) < 0 || split_listen(fl.listen, host, sizeof(host), &port) < 0)
 		return 2;
+	/* Large list bodies come and go all the time: keep freed memory in the heap
+	 * instead of paying mmap/munmap and page faults for each response. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	fl.so.host = host;
 	fl.so.port = port;
 	/* Signals go to the main thread only; block them before any thread starts. */

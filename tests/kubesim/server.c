@@ -48,7 +48,7 @@ struct server {
 
 /* ---- sbuf ---------------------------------------------------------------------- */
 
-void sbuf_add(struct sbuf *b, const char *s, size_t n)
+void sbuf_reserve(struct sbuf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t c = b->cap ? b->cap : 256;
@@ -60,6 +60,11 @@ void sbuf_add(struct sbuf *b, const char *s, size_t n)
 			abort();
 		b->cap = c;
 	}
+}
+
+void sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+	sbuf_reserve(b, n);
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
@@ -138,8 +143,22 @@ static void sleep_ms(int ms)
 		;
 }
 
+static enum MHD_Result reply_mem(struct req *r, int code, const char *ctype, char *data,
+				 size_t len, enum MHD_ResponseMemoryMode mode);
+
 enum MHD_Result reply_raw(struct req *r, int code, const char *ctype, const char *data,
 			  size_t len)
+{
+	return reply_mem(r, code, ctype, (char *)data, len, MHD_RESPMEM_MUST_COPY);
+}
+
+enum MHD_Result reply_take(struct req *r, int code, const char *ctype, char *data, size_t len)
+{
+	return reply_mem(r, code, ctype, data, len, MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result reply_mem(struct req *r, int code, const char *ctype, char *data,
+				 size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -149,9 +168,12 @@ enum MHD_Result reply_raw(struct req *r, int code, const char *ctype, const char
 		sleep_ms(r->latency_ms);
 		r->latency_ms = 0;
 	}
-	resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-	if (!resp)
+	resp = MHD_create_response_from_buffer(len, (void *)data, mode);
+	if (!resp) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(data);
 		return MHD_NO;
+	}
 	MHD_add_response_header(resp, "Content-Type", ctype);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
 	for (i = 0; i < n_extra_hdr; i++)
@@ -168,14 +190,11 @@ enum MHD_Result reply_raw(struct req *r, int code, const char *ctype, const char
 enum MHD_Result reply_json(struct req *r, int code, cJSON *obj)
 {
 	char *s = cJSON_PrintUnformatted(obj);
-	enum MHD_Result ret;
 
 	cJSON_Delete(obj);
 	if (!s)
 		return MHD_NO;
-	ret = reply_raw(r, code, "application/json", s, strlen(s));
-	free(s);
-	return ret;
+	return reply_take(r, code, "application/json", s, strlen(s));
 }
 
 enum MHD_Result reply_status(struct req *r, const struct kstatus *e)
@@ -497,7 +516,7 @@ struct server *server_start(struct store *st, const struct server_opts *o,
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
-	struct MHD_OptionItem opts[8];
+	struct MHD_OptionItem opts[12];
 	int n = 0;
 
 	if (!srv)

@@ -51,6 +51,8 @@ struct sbuf {
 	size_t len, cap;
 };
 void sbuf_add(struct sbuf *b, const char *s, size_t n);
+/* Makes room for n more bytes. */
+void sbuf_reserve(struct sbuf *b, size_t n);
 void sbuf_puts(struct sbuf *b, const char *s);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_dispose(struct sbuf *b);
@@ -74,6 +76,8 @@ const char *req_header(struct req *r, const char *key);
 /* Queue responses (they set r->code). */
 enum MHD_Result reply_raw(struct req *r, int code, const char *ctype, const char *data,
 			  size_t len);
+/* Like reply_raw but takes data (malloc'd) instead of copying it. */
+enum MHD_Result reply_take(struct req *r, int code, const char *ctype, char *data, size_t len);
 enum MHD_Result reply_json(struct req *r, int code, cJSON *obj); /* takes obj */
 enum MHD_Result reply_status(struct req *r, const struct kstatus *e);
 enum MHD_Result reply_error(struct req *r, int code, const char *reason, const char *fmt, ...)
