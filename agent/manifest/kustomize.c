@@ -294,13 +294,17 @@ static int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
 	return 0;
 }
 
-static int ks_check_kind(const char *file, const cJSON *kust, bool component, struct err *e)
+/* A component is built only as a component, except at the top, where kustomize
+ * builds one like a kustomization. */
+static int ks_check_kind(const char *file, const cJSON *kust, bool component, bool top,
+			 struct err *e)
 {
 	const char *kind = ks_str(kust, "kind");
 
 	if (component && (!kind || strcmp(kind, "Component") != 0))
 		return err_set(e, TE_INPUT, "%s: a component must have kind: Component", file);
-	if (!component && kind && strcmp(kind, "Kustomization") != 0)
+	if (!component && kind && strcmp(kind, "Kustomization") != 0 &&
+	    !(top && strcmp(kind, "Component") == 0))
 		return err_set(e, TE_INPUT,
 			       "%s: kind %s cannot be used as a resource (want Kustomization)",
 			       file, kind);
@@ -389,7 +393,7 @@ static int ks_build_dir(struct ks_ctx *c, const char *dir, struct ks_set *ra, bo
 		kust = cJSON_CreateObject();
 	}
 	if ((rc = ks_check_fields(file, kust, e)) < 0 ||
-	    (rc = ks_check_kind(file, kust, component, e)) < 0)
+	    (rc = ks_check_kind(file, kust, component, c->nstack == 1, e)) < 0)
 		goto out;
 	c->dir = dir;
 	c->file = file;
