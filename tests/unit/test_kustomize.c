@@ -192,6 +192,7 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(multins, "multins/overlay")                                                              \
 	X(yaml12, "yaml12")                                                                        \
 	X(component_top, "component-top")                                                          \
+	X(variants, "variants/top")                                                                \
 	X(components, "components/overlay")                                                        \
 	X(nested, "nested/top")                                                                    \
 	X(app_base, "app/base")                                                                    \
