@@ -284,7 +284,7 @@ static cJSON *build_entry(struct sync_run *r, int rc, const struct err *e)
 	for (size_t i = 0; deps && i < r->n_items; i++) {
 		const struct sync_item *it = &r->items[i];
 		cJSON *rec;
-		if (is_deployment(it) && (it->applied || it->live) &&
+		if (is_deployment(it) &&
 		    (rec = deployment_record(r, it)) != NULL)
 			cJSON_AddItemToArray(deps, rec);
 	}
