@@ -463,6 +463,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	if (!r->body.data)
 		sbuf_add(&r->body, "", 0);
 	n_extra_hdr = 0;
+	/* The simulated round trip is spent before any handler takes the store lock, so
+	 * that the delay of one request never holds up another. */
+	if (r->latency_ms > 0) {
+		sleep_ms(r->latency_ms);
+		r->latency_ms = 0;
+	}
 	ret = dispatch(srv, r);
 	if (!r->code)
 		r->code = ret == MHD_YES ? 200 : 0;
