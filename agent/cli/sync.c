@@ -39,8 +39,13 @@ static void end_progress(struct progress *p)
 
 static void print_text(const struct sync_result *r)
 {
-	printf("%s: commit %.12s: %zu created, %zu changed, %zu unchanged, %zu pruned (%.1fs)\n",
-	       r->app, r->commit[0] ? r->commit : "(none)", r->created.n, r->changed.n,
+	static const char *verdict[] = {"synced", "rollout failed", "nothing applied: bad input",
+					"nothing applied: unreachable"};
+
+	printf("%s: commit %.12s: %s: %zu created, %zu changed, %zu unchanged, %zu pruned (%.1fs)\n",
+	       r->app, r->commit[0] ? r->commit : "(none)",
+	       r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code] : "failed",
+	       r->created.n, r->changed.n,
 	       r->unchanged.n, r->pruned.n, (double)r->duration_ms / 1000.0);
 	for (size_t i = 0; i < r->created.n; i++)
 		printf("  created %s\n", r->created.items[i]);
@@ -80,6 +85,9 @@ static int sync_one(const struct app_config *c, bool json, cJSON *all)
 	} else {
 		print_text(&res);
 	}
+	if (code == 1 && c->on_failure && !strcmp(c->on_failure, "revert")) /* history.h */
+		cli_on_failure_revert(c, &res, json ? cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1)
+						    : NULL);
 	sync_result_dispose(&res);
 	return code;
 }

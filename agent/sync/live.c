@@ -185,6 +185,28 @@ static void decide(struct sync_run *r)
 	}
 }
 
+/* Before the first write of a new app: the inventory must have somewhere to go. */
+static int check_inventory_namespace(struct sync_run *r, struct err *e)
+{
+	const struct kube_resource *nsr;
+	cJSON *obj = NULL;
+	struct err sub;
+	int rc;
+
+	if (r->have_inventory || strlist_contains(&r->new_namespaces, r->inv_ns))
+		return 0;
+	err_clear(&sub);
+	if ((rc = kube_resolve(r->kube, "v1", "Namespace", &nsr, &sub)) == 0)
+		rc = kube_get(r->kube, nsr, NULL, r->inv_ns, &obj, &sub);
+	cJSON_Delete(obj);
+	if (rc == TE_NOTFOUND)
+		return err_set(e, TE_INPUT,
+			       "namespace %s for the inventory does not exist: create it, add it "
+			       "to the repository or pass --inventory-namespace",
+			       r->inv_ns);
+	return rc < 0 ? err_set(e, rc, "get namespace %s: %s", r->inv_ns, sub.msg) : 0;
+}
+
 int live_load(struct sync_run *r, struct err *e)
 {
 	int rc;
@@ -213,7 +235,8 @@ int live_load(struct sync_run *r, struct err *e)
 		struct prune_item *p = &r->prunes[i];
 		p->live = find_live(r, p->res, p->inv->ns, p->inv->name);
 	}
-	if ((rc = find_new_namespaces(r, e)) < 0)
+	if ((rc = find_new_namespaces(r, e)) < 0 ||
+	    (!r->diff_mode && (rc = check_inventory_namespace(r, e)) < 0))
 		return rc;
 	decide(r);
 	return 0;

@@ -76,6 +76,14 @@ YAML
 commit_case clusterns
 run_case cluster-scoped-ns "clusterrole.rbac.authorization.k8s.io/reader: metadata.namespace is set but the kind is cluster-scoped"
 
+new_case inventory-namespace
+commit_case invns
+out=$("$TETHER" sync --repo "$C" --cache-dir "$T/cache" --app invns --inventory-namespace nowhere \
+  --no-wait 2>&1); rc=$?
+check_eq "missing inventory namespace: exit 2" "$rc" 2
+check_contains "missing inventory namespace: says so" "$out" "namespace nowhere for the inventory does not exist"
+check_fail "missing inventory namespace: nothing applied" kubectl get configmap good -n default
+
 # Rejected after the namespace of the commit exists: the documented exception. The
 # namespace is created (stage 0), nothing else.
 new_case new-namespace
