@@ -223,7 +223,9 @@ static void record_drift(struct daemon *d, struct daemon_app *a, long n)
 	pthread_mutex_lock(&d->mu);
 	a->st.drift_objects = n;
 	a->st.reported = true;
-	snprintf(a->st.state, sizeof(a->st.state), "%s", n ? "drifted" : "synced");
+	/* While the head is a commit that failed, the app stays "failed". */
+	if (strcmp(a->st.head, a->failed) != 0)
+		snprintf(a->st.state, sizeof(a->st.state), "%s", n ? "drifted" : "synced");
 	pthread_mutex_unlock(&d->mu);
 }
 
