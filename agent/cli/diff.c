@@ -38,6 +38,8 @@ static int diff_one(const struct app_config *c, bool json, cJSON *all)
 		if (sync_result_json(&res, &o) == 0) {
 			cJSON_ReplaceItemInObject(o, "result", cJSON_CreateString(
 				code == 0 ? "in-sync" : code == 1 ? "changes" : "error"));
+			/* The unified diffs, Secret values masked as in the text output. */
+			cJSON_AddStringToObject(o, "diff", out.data ? out.data : "");
 			cJSON_AddItemToArray(all, o);
 		}
 	} else if (out.data) {

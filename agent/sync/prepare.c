@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sync_int.h"
 
@@ -134,6 +135,31 @@ int prepare_items(struct sync_run *r, struct err *e)
 	return 0;
 }
 
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* A CRD can be Established a moment before discovery serves its kind: retry for a
+ * while with backoff before calling the kind unknown. */
+static int resolve_with_retry(struct sync_run *r, struct sync_item *it, struct err *sub)
+{
+	int64_t deadline = now_ms() + 10000, delay = 100;
+	int rc;
+
+	for (;;) {
+		err_clear(sub);
+		rc = kube_resolve(r->kube, it->obj->api_version, it->obj->kind, &it->res, sub);
+		if (rc != TE_NOTFOUND || now_ms() + delay > deadline)
+			return rc;
+		sleep_ms(delay);
+		delay = delay * 2 > 1000 ? 1000 : delay * 2;
+		kube_invalidate_discovery(r->kube);
+	}
+}
+
 int prepare_resolve_deferred(struct sync_run *r, struct err *e)
 {
 	struct err sub;
@@ -144,8 +170,7 @@ int prepare_resolve_deferred(struct sync_run *r, struct err *e)
 		struct sync_item *it = &r->items[i];
 		if (!it->deferred || it->res)
 			continue;
-		err_clear(&sub);
-		rc = kube_resolve(r->kube, it->obj->api_version, it->obj->kind, &it->res, &sub);
+		rc = resolve_with_retry(r, it, &sub);
 		if (rc == TE_NOTFOUND)
 			return item_error(e, TE_INPUT, it, sub.msg);
 		if (rc < 0)

@@ -50,6 +50,8 @@ check_eq "still blue in the cluster" "$(kubectl get configmap web -n default -o 
 check_exit "diff -o json: exit 1" 1 diff -o json
 check_eq "json lists the changes" "$(jq -c '.objects.changed' "$T/check.out")" \
   '["default/configmap/web","default/secret/db"]'
+check_contains "json carries the unified diff" "$(jq -r '.diff' "$T/check.out")" "+  color: green"
+case "$(cat "$T/check.out")" in *s3cr3t*) not_ok "no secret value in the json" ;; *) ok "no secret value in the json" ;; esac
 
 # Manual drift shows in the diff as Git's value coming back.
 git -C "$R" commit -q --allow-empty -m noop
