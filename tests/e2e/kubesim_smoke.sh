@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# kubesim smoke test: the emulated API server itself, driven by curl and the real kubectl:
+# discovery, CRUD of a ConfigMap, Status bodies, watch, --state, --token, --tls,
+# --client-ca, --latency and /metrics.
+. "$(dirname "$0")/lib.sh"
+
+kc() { kubectl --request-timeout=20s "$@"; }
+cm_yaml() { printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  k: "%s"\n' "$1" "$2"; }
+json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1].split("."): d=d[k] if not isinstance(d, list) else d[int(k)]
+print(d)' "$1"; }
+
+# ---- plain HTTP ---------------------------------------------------------------------
+kubesim_start || { not_ok "kubesim starts"; finish; }
+ok "kubesim starts and prints its URL"
+out=$(kc get namespaces 2>&1)
+check_contains "kubectl get namespaces lists default" "$out" "default"
+check_contains "kubectl get namespaces lists kube-system" "$out" "kube-system"
+check_eq "/version says minor 32" "$(curl -s "$KUBESIM_URL/version" | json_field minor)" "32"
+
+cm_yaml c1 one >"$T/c1.yaml"
+check "kubectl apply creates a configmap" kc apply -f "$T/c1.yaml"
+check_eq "kubectl get returns the data" "$(kc get configmap c1 -o jsonpath='{.data.k}')" "one"
+cm_yaml c2 two | kc apply -f - >/dev/null 2>&1
+out=$(kc get configmaps -o name)
+check_contains "list has c1" "$out" "configmap/c1"
+check_contains "list has c2" "$out" "configmap/c2"
+rv1=$(kc get configmap c1 -o jsonpath='{.metadata.resourceVersion}')
+cm_yaml s1 one >"$T/s1.yaml"
+check "server-side apply creates a configmap" kc apply --server-side -f "$T/s1.yaml"
+rv2=$(kc get configmap s1 -o jsonpath='{.metadata.resourceVersion}')
+check "server-side re-apply of the same manifest succeeds" kc apply --server-side -f "$T/s1.yaml"
+rv3=$(kc get configmap s1 -o jsonpath='{.metadata.resourceVersion}')
+check_eq "a no-op re-apply keeps the resourceVersion" "$rv3" "$rv2"
+[ -n "$rv1" ] && ok "resourceVersion set ($rv1)" || not_ok "resourceVersion set"
+
+body=$(curl -s "$KUBESIM_URL/api/v1/namespaces/default/configmaps/nope")
+check_eq "404 is a Status with reason NotFound" "$(echo "$body" | json_field reason)" "NotFound"
+check_eq "404 message names the object" "$(echo "$body" | json_field message)" 'configmaps "nope" not found'
+body=$(curl -s -XPOST -H 'Content-Type: application/json' \
+  "$KUBESIM_URL/api/v1/namespaces/default/configmaps" -d '{"metadata":{"name":"c1"}}')
+check_eq "409 AlreadyExists on a duplicate create" "$(echo "$body" | json_field reason)/$(echo "$body" | json_field code)" "AlreadyExists/409"
+body=$(curl -s -XPOST -H 'Content-Type: application/json' \
+  "$KUBESIM_URL/api/v1/namespaces/missing/configmaps" -d '{"metadata":{"name":"x"}}')
+check_eq "create in a missing namespace: 404 namespaces not found" "$(echo "$body" | json_field message)" 'namespaces "missing" not found'
+body=$(curl -s -XPUT -H 'Content-Type: application/json' \
+  "$KUBESIM_URL/api/v1/namespaces/default/configmaps/c1" -d '{"metadata":{"name":"c1","resourceVersion":"1"},"data":{}}')
+check_eq "stale resourceVersion on PUT: 409 Conflict" "$(echo "$body" | json_field reason)" "Conflict"
+rvb=$(curl -s "$KUBESIM_URL/api/v1/namespaces/default/configmaps" | json_field metadata.resourceVersion)
+curl -s -XPOST -H 'Content-Type: application/json' "$KUBESIM_URL/api/v1/namespaces/default/configmaps?dryRun=All" \
+  -d '{"metadata":{"name":"dry"}}' >/dev/null
+check_fail "dryRun=All stores nothing" kc get configmap dry
+check_eq "dryRun=All keeps the resourceVersion" "$(curl -s "$KUBESIM_URL/api/v1/namespaces/default/configmaps" | json_field metadata.resourceVersion)" "$rvb"
+
+# watch from the list's resourceVersion sees the next change only
+curl -sN "$KUBESIM_URL/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=$rvb&timeoutSeconds=5" >"$T/watch.out" &
+wpid=$!
+sleep 0.3
+cm_yaml c3 three | kc apply -f - >/dev/null 2>&1
+kc delete configmap c3 >/dev/null 2>&1
+wait_for "watch stream reports ADDED then DELETED" 5 grep -q '"type":"DELETED"' "$T/watch.out"
+check_eq "watch sent exactly the two events" "$(grep -c '"type"' "$T/watch.out")" "2"
+kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
+check "kubectl delete removes the configmap" kc delete configmap c2
+check_fail "deleted configmap is gone" kc get configmap c2
+n=$(kubesim_requests LIST)
+[ "$n" -gt 0 ] && ok "/metrics counts LIST requests ($n)" || not_ok "/metrics counts LIST requests"
+kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null
+check_eq "SIGTERM: clean exit" "$?" "0"
+
+# ---- --state ----------------------------------------------------------------------------
+kubesim_start st --state "$T/state.json" || not_ok "kubesim starts with --state"
+cm_yaml keep v | kc apply -f - >/dev/null 2>&1
+rv=$(kc get configmap keep -o jsonpath='{.metadata.resourceVersion}')
+uid=$(kc get configmap keep -o jsonpath='{.metadata.uid}')
+kill "$ST_PID"; wait "$ST_PID" 2>/dev/null
+kubesim_start st2 --state "$T/state.json" || not_ok "kubesim restarts with --state"
+check_eq "--state keeps the object's resourceVersion" "$(kc get configmap keep -o jsonpath='{.metadata.resourceVersion}')" "$rv"
+check_eq "--state keeps the uid" "$(kc get configmap keep -o jsonpath='{.metadata.uid}')" "$uid"
+cm_yaml after v | kc apply -f - >/dev/null 2>&1
+rv_after=$(kc get configmap after -o jsonpath='{.metadata.resourceVersion}')
+[ "$rv_after" -gt "$rv" ] && ok "resourceVersion counter continues after restart" ||
+  not_ok "resourceVersion counter continues after restart ($rv_after <= $rv)"
+kill "$ST2_PID"; wait "$ST2_PID" 2>/dev/null
+
+# ---- --token and --tls ------------------------------------------------------------------
+kubesim_start tok --tls --token s3cret || not_ok "kubesim starts with --tls --token"
+check_eq "no token: 401" "$(curl -sk -o /dev/null -w '%{http_code}' "$KUBESIM_URL/api/v1/namespaces")" "401"
+check_eq "wrong token: 401" "$(curl -sk -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer nope' "$KUBESIM_URL/api/v1/namespaces")" "401"
+check_contains "kubectl over TLS with the token works" "$(kc get ns 2>&1)" "kube-public"
+check_contains "kubeconfig carries the CA" "$(cat "$KUBECONFIG")" "certificate-authority-data"
+kill "$TOK_PID"; wait "$TOK_PID" 2>/dev/null
+
+kubesim_start cca --client-ca || not_ok "kubesim starts with --client-ca"
+check_eq "no client certificate: 401" "$(curl -sk -o /dev/null -w '%{http_code}' "$KUBESIM_URL/api/v1/namespaces")" "401"
+check_contains "kubectl with the generated client certificate works" "$(kc get ns 2>&1)" "kube-system"
+kill "$CCA_PID"; wait "$CCA_PID" 2>/dev/null
+
+# ---- --latency does not serialise ---------------------------------------------------------
+kubesim_start lat --latency 300 || not_ok "kubesim starts with --latency"
+# One curl process, 32 parallel connections: serialised they would take 9.6 s.
+urls=()
+for i in $(seq 1 32); do urls+=("$KUBESIM_URL/api/v1/namespaces/default?i=$i"); done
+start=$(date +%s%N)
+curl -s -Z --parallel-max 64 "${urls[@]}" >/dev/null 2>&1
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -ge 300 ] && ok "latency applied (${ms}ms >= 300ms)" || not_ok "latency applied (${ms}ms)"
+[ "$ms" -lt 2500 ] && ok "32 parallel requests at 300ms take ${ms}ms (not serialised)" ||
+  not_ok "32 parallel requests at 300ms took ${ms}ms"
+kill "$LAT_PID"; wait "$LAT_PID" 2>/dev/null
+
+finish
