@@ -133,8 +133,8 @@ check_eq "the deployment is at revision 2" \
   "$(K get deploy web -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" 2
 check_eq "revision 2's ReplicaSet runs nginx:1.26" \
   "$(K get rs "$RS2" -o jsonpath='{.spec.template.spec.containers[0].image}')" nginx:1.26
-wait_for "revision 1's ReplicaSet is scaled to 0" 10 \
-  test "$(K get rs "$RS1" -o jsonpath='{.spec.replicas}/{.status.replicas}')" = "0/0"
+wait_eq "revision 1's ReplicaSet is scaled to 0" 10 0/0 \
+  K get rs "$RS1" -o jsonpath='{.spec.replicas}/{.status.replicas}'
 check_eq "revision 1's ReplicaSet keeps its change-cause" \
   "$(K get rs "$RS1" -o jsonpath='{.metadata.annotations.kubernetes\.io/change-cause}')" first
 
@@ -150,8 +150,8 @@ check_eq "rollout undo exits 0" "$RC" 0
 check_contains "rollout undo says rolled back" "$OUT" "deployment.apps/web rolled back"
 run K rollout status deploy/web --timeout=30s
 check_eq "rollout status after undo exits 0" "$RC" 0
-wait_for "revision 1's ReplicaSet becomes revision 3" 10 \
-  test "$(K get rs "$RS1" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" = 3
+wait_eq "revision 1's ReplicaSet becomes revision 3" 10 3 \
+  K get rs "$RS1" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}'
 check_eq "its revision-history records 1" \
   "$(K get rs "$RS1" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision-history}')" 1
 check_eq "no new ReplicaSet was created (still 2)" \

@@ -73,6 +73,20 @@ wait_for() {
   return 1
 }
 
+# wait_eq "description" SECONDS EXPECTED command args...   (polls until the command's
+# output equals EXPECTED; the command runs again on every poll)
+wait_eq() {
+  local d=$1 secs=$2 want=$3 end got=""; shift 3
+  end=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
+  while [ $(( $(date +%s%N) / 1000000 )) -lt "$end" ]; do
+    got=$("$@" 2>/dev/null)
+    if [ "$got" = "$want" ]; then ok "$d"; return 0; fi
+    sleep 0.1
+  done
+  not_ok "$d (timed out after ${secs}s)"; echo "#   got:  $got"; echo "#   want: $want"
+  return 1
+}
+
 # kubesim_start [NAME] [kubesim flags...]: starts kubesim on a free loopback port and
 # exports KUBECONFIG and KUBESIM_URL. NAME (default "sim") names its files in $T.
 kubesim_start() {
