@@ -373,8 +373,10 @@ static void find_new_rs(struct dsync *ds, bool create)
 	int64_t new_rev = max_old_revision(ds) + 1;
 	if (ds->new_idx >= 0)
 		sync_existing_new_rs(ds, new_rev);
-	else if (create)
-		create_new_rs(ds, new_rev);
+	else if (create && ctrl_selector_matches(ctrl_path(ds->d, "spec", "selector", NULL),
+						 ctrl_path(ctrl_path(tmpl, "metadata", NULL, NULL),
+							   "labels", NULL, NULL)))
+		create_new_rs(ds, new_rev); /* (validation refuses a non-matching template) */
 }
 
 /* reconcileNewReplicaSet. */

@@ -151,7 +151,12 @@ void rs_sync(struct controllers *c, const char *ns, const char *name)
 	/* Status from the pods seen before this sync's own writes, as the real one does. */
 	st = rs_calc_status(c, rs, owned, k);
 	int diff = (int)k - (int)ctrl_int(rs, "spec", "replicas", NULL, 1);
-	if (!ctrl_path(rs, "metadata", "deletionTimestamp", NULL)) {
+	/* Validation rejects a template its selector does not match; should one get in,
+	 * creating pods it would release at once must not loop forever. */
+	bool valid = ctrl_selector_matches(ctrl_path(rs, "spec", "selector", NULL),
+					   ctrl_path(ctrl_path(rs, "spec", "template", "metadata"),
+						     "labels", NULL, NULL));
+	if (valid && !ctrl_path(rs, "metadata", "deletionTimestamp", NULL)) {
 		if (diff < 0)
 			rs_create_pods(c, rs, -diff);
 		else if (diff > 0)

@@ -459,6 +459,20 @@ static void test_min_ready_seconds(void **state)
 	cJSON_Delete(d);
 }
 
+/* A selector that does not match the template (validation would refuse it) must not
+ * make the controllers create objects they immediately disown, forever. */
+static void test_mismatched_selector_is_inert(void **state)
+{
+	struct fx *f = *state;
+	cJSON *d = deployment("web", "nginx:1", 2, "v1");
+	cJSON *ml = (cJSON *)ctrl_path(d, "spec", "selector", "matchLabels");
+	ctrl_set_str(ml, "app", "other");
+	fx_create(f, dep_t(f), d);
+	fx_settle(f);
+	assert_int_equal(fx_count(f, rs_t(f), "default"), 0);
+	assert_int_equal(fx_count(f, pod_t(f), "default"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +487,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proportional_scaling, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_restored_pending_pod, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_min_ready_seconds, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mismatched_selector_is_inert, fx_setup,
+						fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
