@@ -23,6 +23,12 @@ int cmd_run(int argc, char **argv);    /* daemon.h */
 int cmd_status(int argc, char **argv);
 int cmd_history(int argc, char **argv);  /* history.h */
 int cmd_rollback(int argc, char **argv); /* history.h */
+/* on-failure: revert, after a sync whose rollout failed: pushes the revert commit,
+ * syncs it and reports it (text, or a "revert" member of json). */
+struct sync_result;
+struct cJSON;
+void cli_on_failure_revert(const struct app_config *c, const struct sync_result *failed,
+			   struct cJSON *json);
 
 /* What a subcommand says about itself in --help. */
 struct cli_cmd {

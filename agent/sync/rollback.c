@@ -89,12 +89,12 @@ static int commit_of_revision(const struct app_config *c, const char *dep, int64
 	}
 	sha = row ? jstr(row, "commit") : NULL;
 	if (!row)
-		rc = err_set(e, TE_NOTFOUND,
+		rc = err_set(e, TE_INPUT,
 			     "%s has no revision %lld (see tether history; a reused ReplicaSet "
 			     "takes a new revision number)",
 			     dep, (long long)rev);
 	else if (!sha || strlen(sha) != 40)
-		rc = err_set(e, TE_NOTFOUND,
+		rc = err_set(e, TE_INPUT,
 			     "revision %lld of %s carries no tether.dev/commit annotation (it was "
 			     "not made by tether)",
 			     (long long)rev, dep);
