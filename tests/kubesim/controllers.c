@@ -68,13 +68,34 @@ int64_t ctrl_now(struct controllers *c)
 	return now;
 }
 
-void ctrl_now_str(struct controllers *c, char *out) { ctrl_time_format(ctrl_now(c), out); }
-int64_t controllers_now(struct controllers *c) { return ctrl_now(c); }
-const struct ctrl_types *ctrl_types(struct controllers *c) { return &c->types; }
-struct store *ctrl_store(struct controllers *c) { return c->st; }
-const struct sim_config *ctrl_config(struct controllers *c) { return store_config(c->st); }
-struct controllers *controllers_global(void) { return global_ctl; }
-struct ctrl_index *ctrl_index(struct controllers *c) { return c->index; }
+void ctrl_now_str(struct controllers *c, char *out)
+{
+	ctrl_time_format(ctrl_now(c), out);
+}
+int64_t controllers_now(struct controllers *c)
+{
+	return ctrl_now(c);
+}
+const struct ctrl_types *ctrl_types(struct controllers *c)
+{
+	return &c->types;
+}
+struct store *ctrl_store(struct controllers *c)
+{
+	return c->st;
+}
+const struct sim_config *ctrl_config(struct controllers *c)
+{
+	return store_config(c->st);
+}
+struct controllers *controllers_global(void)
+{
+	return global_ctl;
+}
+struct ctrl_index *ctrl_index(struct controllers *c)
+{
+	return c->index;
+}
 
 /* ---- the key set ---------------------------------------------------------------- */
 
@@ -281,8 +302,7 @@ void ctrl_enqueue(struct controllers *c, enum ctrl_kind kind, const struct resty
 }
 
 void ctrl_enqueue_at(struct controllers *c, int64_t due_ms, enum ctrl_kind kind,
-		     const struct restype *rt, const char *ns, const char *name,
-		     const char *tag)
+		     const struct restype *rt, const char *ns, const char *name, const char *tag)
 {
 	struct citem it;
 	item_fill(&it, kind, rt, ns, name, tag);
@@ -349,8 +369,9 @@ static void enqueue_gc(struct controllers *c, const struct store_event *ev)
 		return;
 	cJSON_ArrayForEach(ref, ctrl_path(obj, "metadata", "ownerReferences", NULL))
 	{
-		const struct restype *ort = store_type_by_kind(
-			c->st, ctrl_str(ref, "apiVersion", NULL, NULL), ctrl_str(ref, "kind", NULL, NULL));
+		const struct restype *ort =
+		    store_type_by_kind(c->st, ctrl_str(ref, "apiVersion", NULL, NULL),
+				       ctrl_str(ref, "kind", NULL, NULL));
 		if (ort)
 			ctrl_enqueue(c, CK_GC, ort, ort->namespaced ? ctrl_namespace(obj) : NULL,
 				     ctrl_str(ref, "name", NULL, NULL),
@@ -409,14 +430,30 @@ static void dispatch(struct controllers *c, const struct citem *it)
 {
 	store_lock(c->st);
 	switch (it->kind) {
-	case CK_DEPLOY: deploy_sync(c, it->ns, it->name); break;
-	case CK_RS: rs_sync(c, it->ns, it->name); break;
-	case CK_POD: kubelet_sync(c, it->ns, it->name, it->uid); break;
-	case CK_STS: sts_sync(c, it->ns, it->name, it->uid); break;
-	case CK_DS: ds_sync(c, it->ns, it->name, it->uid); break;
-	case CK_JOB: job_sync(c, it->ns, it->name, it->uid); break;
-	case CK_NS: ns_sync(c, it->name); break;
-	case CK_GC: gc_sync(c, it->rt, it->ns, it->name, it->uid); break;
+	case CK_DEPLOY:
+		deploy_sync(c, it->ns, it->name);
+		break;
+	case CK_RS:
+		rs_sync(c, it->ns, it->name);
+		break;
+	case CK_POD:
+		kubelet_sync(c, it->ns, it->name, it->uid);
+		break;
+	case CK_STS:
+		sts_sync(c, it->ns, it->name, it->uid);
+		break;
+	case CK_DS:
+		ds_sync(c, it->ns, it->name, it->uid);
+		break;
+	case CK_JOB:
+		job_sync(c, it->ns, it->name, it->uid);
+		break;
+	case CK_NS:
+		ns_sync(c, it->name);
+		break;
+	case CK_GC:
+		gc_sync(c, it->rt, it->ns, it->name, it->uid);
+		break;
 	}
 	store_unlock(c->st);
 }
@@ -514,8 +551,8 @@ static void index_existing(struct controllers *c)
 
 static void enqueue_existing(struct controllers *c)
 {
-	const struct restype *rts[] = {c->types.deploy, c->types.rs,  c->types.pod,
-				       c->types.sts,	c->types.ds,  c->types.job};
+	const struct restype *rts[] = {c->types.deploy, c->types.rs, c->types.pod,
+				       c->types.sts,	c->types.ds, c->types.job};
 	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB};
 	store_lock(c->st);
 	index_existing(c);
@@ -524,8 +561,8 @@ static void enqueue_existing(struct controllers *c)
 		size_t n = rts[i] ? store_list(c->st, rts[i], NULL, &objs) : 0;
 		/* Pods get the "restore" tag: their readiness timers were lost. */
 		for (size_t j = 0; j < n; j++)
-			ctrl_enqueue(c, kinds[i], rts[i], ctrl_namespace(objs[j]), ctrl_name(objs[j]),
-				     kinds[i] == CK_POD ? "restore" : NULL);
+			ctrl_enqueue(c, kinds[i], rts[i], ctrl_namespace(objs[j]),
+				     ctrl_name(objs[j]), kinds[i] == CK_POD ? "restore" : NULL);
 		free(objs);
 	}
 	const cJSON **nss = NULL;
@@ -636,8 +673,8 @@ int ctrl_create(struct controllers *c, const struct restype *rt, const cJSON *ob
 int ctrl_update(struct controllers *c, const struct restype *rt, const cJSON *obj,
 		const char *manager, bool status)
 {
-	struct store_wopts o = {.manager = manager, .subresource = status ? "status" : NULL,
-				.grace_seconds = -1};
+	struct store_wopts o = {
+	    .manager = manager, .subresource = status ? "status" : NULL, .grace_seconds = -1};
 	struct kstatus e = {0};
 	int rc = store_update(c->st, rt, ctrl_namespace(obj), obj, &o, NULL, &e);
 	if (rc < 0)
@@ -646,11 +683,11 @@ int ctrl_update(struct controllers *c, const struct restype *rt, const cJSON *ob
 	return rc;
 }
 
-int ctrl_delete(struct controllers *c, const struct restype *rt, const char *ns,
-		const char *name, const char *propagation, int64_t grace)
+int ctrl_delete(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
+		const char *propagation, int64_t grace)
 {
-	struct store_wopts o = {.manager = CTRL_MANAGER, .propagation = propagation,
-				.grace_seconds = grace};
+	struct store_wopts o = {
+	    .manager = CTRL_MANAGER, .propagation = propagation, .grace_seconds = grace};
 	struct kstatus e = {0};
 	int rc = store_delete(c->st, rt, ns, name, &o, NULL, &e);
 	if (rc < 0)

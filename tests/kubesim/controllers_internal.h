@@ -42,8 +42,7 @@ void ctrl_enqueue(struct controllers *c, enum ctrl_kind kind, const struct resty
 /* tag distinguishes a timer's key from the event key of the same object (the kubelet
  * passes the pod uid to mean "the readiness delay has passed"). */
 void ctrl_enqueue_at(struct controllers *c, int64_t due_ms, enum ctrl_kind kind,
-		     const struct restype *rt, const char *ns, const char *name,
-		     const char *tag);
+		     const struct restype *rt, const char *ns, const char *name, const char *tag);
 
 /* Write helpers with the controller's manager name; log failures (the loop goes on).
  * Return the store's result (<0 on error). */
@@ -51,8 +50,8 @@ int ctrl_create(struct controllers *c, const struct restype *rt, const cJSON *ob
 		const char *manager, cJSON **out);
 int ctrl_update(struct controllers *c, const struct restype *rt, const cJSON *obj,
 		const char *manager, bool status);
-int ctrl_delete(struct controllers *c, const struct restype *rt, const char *ns,
-		const char *name, const char *propagation, int64_t grace);
+int ctrl_delete(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
+		const char *propagation, int64_t grace);
 
 /* Owner uid -> dependents index (ctrl_index.c), maintained from store events. */
 struct ctrl_dep {

@@ -35,7 +35,10 @@ static bool template_fails(struct controllers *c, const cJSON *obj)
 	return false;
 }
 
-static bool is_ready_tag(const char *tag) { return tag && strcmp(tag, TAG_READY) == 0; }
+static bool is_ready_tag(const char *tag)
+{
+	return tag && strcmp(tag, TAG_READY) == 0;
+}
 
 /* Writes obj with status st (consumed) when it differs from the stored status. */
 static void put_status(struct controllers *c, const struct restype *rt, const cJSON *live,
@@ -119,7 +122,8 @@ void ds_sync(struct controllers *c, const char *ns, const char *name, const char
 	bool fails = template_fails(c, ds);
 	bool seen = ctrl_int(old, "observedGeneration", NULL, NULL, 0) == gen;
 	bool done = !fails && seen && is_ready_tag(tag);
-	int64_t updated = done ? 1 : (seen ? ctrl_int(old, "updatedNumberScheduled", NULL, NULL, 0) : 0);
+	int64_t updated =
+	    done ? 1 : (seen ? ctrl_int(old, "updatedNumberScheduled", NULL, NULL, 0) : 0);
 	int64_t ready = done ? 1 : ctrl_int(old, "numberReady", NULL, NULL, 0);
 	/* One simulated node: one pod is desired. */
 	cJSON *st = cJSON_CreateObject();

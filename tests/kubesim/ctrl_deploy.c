@@ -13,13 +13,13 @@
 
 /* sync.go annotationsToSkip. */
 static const char *const skip_annotations[] = {
-	"kubectl.kubernetes.io/last-applied-configuration",
-	ANN_REVISION,
-	ANN_REVISION_HISTORY,
-	ANN_DESIRED,
-	ANN_MAX,
-	"deprecated.deployment.rollback.to",
-	NULL,
+    "kubectl.kubernetes.io/last-applied-configuration",
+    ANN_REVISION,
+    ANN_REVISION_HISTORY,
+    ANN_DESIRED,
+    ANN_MAX,
+    "deprecated.deployment.rollback.to",
+    NULL,
 };
 
 #define MAX_REV_HISTORY_CHARS 2000
@@ -54,7 +54,8 @@ static bool dsync_load(struct dsync *ds, struct controllers *c, const char *ns, 
 	ds->new_idx = -1;
 	if (!live)
 		return false;
-	ctrl_claim(c, live, "apps/v1", "Deployment", t->rs, ctrl_path(live, "spec", "selector", NULL));
+	ctrl_claim(c, live, "apps/v1", "Deployment", t->rs,
+		   ctrl_path(live, "spec", "selector", NULL));
 	ds->d = cJSON_Duplicate(live, true);
 	ds->replicas = (int)ctrl_int(ds->d, "spec", "replicas", NULL, 1);
 	size_t n = ctrl_owned(c, ctrl_uid(ds->d), t->rs, &owned);
@@ -174,7 +175,8 @@ bool dsync_scale_rs(struct dsync *ds, size_t idx, int replicas)
 {
 	cJSON *rs = ds->rss[idx];
 	bool size = rs_replicas(rs) != replicas;
-	bool ann = set_replica_annotations(rs, ds->replicas, ds->replicas + deploy_max_surge(ds->d));
+	bool ann =
+	    set_replica_annotations(rs, ds->replicas, ds->replicas + deploy_max_surge(ds->d));
 	if (!size && !ann)
 		return false;
 	ctrl_set_int(ctrl_obj_child(rs, "spec"), "replicas", replicas);
@@ -283,8 +285,8 @@ static cJSON *build_new_rs(struct dsync *ds, const char *hash, int64_t new_rev)
 	cJSON_AddItemToObject(meta, "labels",
 			      cJSON_Duplicate(ctrl_path(tmpl, "metadata", "labels", NULL), true));
 	cJSON *refs = cJSON_AddArrayToObject(meta, "ownerReferences");
-	cJSON_AddItemToArray(refs, ctrl_owner_ref_new("apps/v1", "Deployment", ctrl_name(d),
-						      ctrl_uid(d)));
+	cJSON_AddItemToArray(
+	    refs, ctrl_owner_ref_new("apps/v1", "Deployment", ctrl_name(d), ctrl_uid(d)));
 	cJSON_AddNumberToObject(spec, "replicas", new_rs_new_replicas(ds, 0));
 	cJSON_AddNumberToObject(spec, "minReadySeconds",
 				(double)ctrl_int(d, "spec", "minReadySeconds", NULL, 0));
@@ -297,15 +299,16 @@ static cJSON *build_new_rs(struct dsync *ds, const char *hash, int64_t new_rev)
 /* AlreadyExists: ours with an equal template is the new RS; otherwise a hash collision. */
 static bool adopt_existing_or_collide(struct dsync *ds, const char *name)
 {
-	const cJSON *rs = store_get(ctrl_store(ds->c), ctrl_types(ds->c)->rs, ctrl_namespace(ds->d),
-				    name);
+	const cJSON *rs =
+	    store_get(ctrl_store(ds->c), ctrl_types(ds->c)->rs, ctrl_namespace(ds->d), name);
 	if (rs && ctrl_controlled_by(rs, ctrl_uid(ds->d)) &&
 	    ctrl_template_equal(ctrl_path(rs, "spec", "template", NULL),
 				ctrl_path(ds->d, "spec", "template", NULL)))
 		return true;
 	cJSON *before = cJSON_Duplicate(ds->d, true);
 	cJSON *status = ctrl_obj_child(ds->d, "status");
-	ctrl_set_int(status, "collisionCount", ctrl_int(status, "collisionCount", NULL, NULL, 0) + 1);
+	ctrl_set_int(status, "collisionCount",
+		     ctrl_int(status, "collisionCount", NULL, NULL, 0) + 1);
 	dsync_write_status(ds, ctrl_path(before, "status", NULL, NULL));
 	cJSON_Delete(before);
 	return false;
@@ -501,7 +504,8 @@ static void check_paused(struct dsync *ds)
 	cJSON *before;
 	const cJSON *cond = ctrl_condition(ctrl_path(ds->d, "status", NULL, NULL), "Progressing");
 	const char *reason = ctrl_str(cond, "reason", NULL, NULL);
-	if (!deploy_has_deadline(ds->d) || (reason && strcmp(reason, "ProgressDeadlineExceeded") == 0))
+	if (!deploy_has_deadline(ds->d) ||
+	    (reason && strcmp(reason, "ProgressDeadlineExceeded") == 0))
 		return;
 	bool paused = cJSON_IsTrue(ctrl_path(ds->d, "spec", "paused", NULL));
 	bool has_paused = reason && strcmp(reason, "DeploymentPaused") == 0;
@@ -546,8 +550,7 @@ void deploy_sync(struct controllers *c, const char *ns, const char *name)
 		goto out;
 	}
 	check_paused(&ds);
-	if (cJSON_IsTrue(ctrl_path(ds.d, "spec", "paused", NULL)) ||
-	    dsync_is_scaling_event(&ds)) {
+	if (cJSON_IsTrue(ctrl_path(ds.d, "spec", "paused", NULL)) || dsync_is_scaling_event(&ds)) {
 		sync_scale_only(&ds);
 		goto out;
 	}

@@ -17,11 +17,11 @@
 /* One sync of one Deployment: working copies of it and of its ReplicaSets. */
 struct dsync {
 	struct controllers *c;
-	cJSON *d;	/* copy of the Deployment; refreshed after each write */
-	cJSON **rss;	/* copies of the owned ReplicaSets, oldest first */
+	cJSON *d;    /* copy of the Deployment; refreshed after each write */
+	cJSON **rss; /* copies of the owned ReplicaSets, oldest first */
 	size_t n;
-	int new_idx;	/* index of the new RS in rss, -1 if none */
-	int replicas;	/* spec.replicas */
+	int new_idx;  /* index of the new RS in rss, -1 if none */
+	int replicas; /* spec.replicas */
 };
 
 /* Helpers on ReplicaSets and the Deployment (ctrl_deploy_status.c). */

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rs_replicas(const cJSON *rs) { return (int)ctrl_int(rs, "spec", "replicas", NULL, 1); }
+int rs_replicas(const cJSON *rs)
+{
+	return (int)ctrl_int(rs, "spec", "replicas", NULL, 1);
+}
 
 int rs_status(const cJSON *rs, const char *field)
 {
@@ -82,13 +85,14 @@ bool deploy_complete(const cJSON *d, const cJSON *status)
 	       ctrl_int(status, "replicas", NULL, NULL, 0) == r &&
 	       ctrl_int(status, "availableReplicas", NULL, NULL, 0) == r &&
 	       ctrl_int(status, "observedGeneration", NULL, NULL, 0) >=
-		       ctrl_int(d, "metadata", "generation", NULL, 0);
+		   ctrl_int(d, "metadata", "generation", NULL, 0);
 }
 
 void dsync_write_status(struct dsync *ds, const cJSON *old_status)
 {
 	const struct restype *rt = ctrl_types(ds->c)->deploy;
-	const cJSON *live = store_get(ctrl_store(ds->c), rt, ctrl_namespace(ds->d), ctrl_name(ds->d));
+	const cJSON *live =
+	    store_get(ctrl_store(ds->c), rt, ctrl_namespace(ds->d), ctrl_name(ds->d));
 	if (!live)
 		return;
 	/* Annotations travel with /status too (the revision annotation). */
@@ -131,12 +135,13 @@ cJSON *dsync_calc_status(struct dsync *ds)
 	add_nonzero(st, "availableReplicas", avail);
 	add_nonzero(st, "unavailableReplicas", total - avail > 0 ? total - avail : 0);
 	if (ctrl_path(old, "conditions", NULL, NULL))
-		cJSON_AddItemToObject(st, "conditions",
-				      cJSON_Duplicate(ctrl_path(old, "conditions", NULL, NULL), true));
+		cJSON_AddItemToObject(
+		    st, "conditions",
+		    cJSON_Duplicate(ctrl_path(old, "conditions", NULL, NULL), true));
 	if (ctrl_path(old, "collisionCount", NULL, NULL))
 		cJSON_AddItemToObject(
-			st, "collisionCount",
-			cJSON_Duplicate(ctrl_path(old, "collisionCount", NULL, NULL), true));
+		    st, "collisionCount",
+		    cJSON_Duplicate(ctrl_path(old, "collisionCount", NULL, NULL), true));
 	ctrl_now_str(ds->c, now);
 	if (avail >= ds->replicas - deploy_max_unavailable(ds->d))
 		ctrl_condition_set(st, "Available", "True", "MinimumReplicasAvailable",
@@ -155,7 +160,10 @@ static void replace_status(struct dsync *ds, cJSON *st)
 	cJSON_Delete(old);
 }
 
-void dsync_status_only(struct dsync *ds) { replace_status(ds, dsync_calc_status(ds)); }
+void dsync_status_only(struct dsync *ds)
+{
+	replace_status(ds, dsync_calc_status(ds));
+}
 
 /* DeploymentProgressing: any progress since the last recorded status. */
 static bool progressing(const cJSON *old, const cJSON *st)
@@ -166,9 +174,9 @@ static bool progressing(const cJSON *old, const cJSON *st)
 	int64_t nold = ctrl_int(st, "replicas", NULL, NULL, 0) - nu;
 	return nu > ou || nold < oold ||
 	       ctrl_int(st, "readyReplicas", NULL, NULL, 0) >
-		       ctrl_int(old, "readyReplicas", NULL, NULL, 0) ||
+		   ctrl_int(old, "readyReplicas", NULL, NULL, 0) ||
 	       ctrl_int(st, "availableReplicas", NULL, NULL, 0) >
-		       ctrl_int(old, "availableReplicas", NULL, NULL, 0);
+		   ctrl_int(old, "availableReplicas", NULL, NULL, 0);
 }
 
 static int64_t deadline_due(const cJSON *d, const cJSON *cond)
@@ -209,7 +217,8 @@ static void set_progress_conditions(struct dsync *ds, cJSON *st, const cJSON *ol
 		 * stays while the condition remains True. */
 		const cJSON *cur = ctrl_condition(st, "Progressing");
 		const char *cs = ctrl_str(cur, "status", NULL, NULL);
-		if (cs && strcmp(cs, "True") == 0 && ctrl_str(cur, "lastTransitionTime", NULL, NULL))
+		if (cs && strcmp(cs, "True") == 0 &&
+		    ctrl_str(cur, "lastTransitionTime", NULL, NULL))
 			snprintf(ltt, sizeof(ltt), "%s",
 				 ctrl_str(cur, "lastTransitionTime", NULL, NULL));
 		ctrl_condition_remove(st, "Progressing");
@@ -254,7 +263,7 @@ void dsync_rollout_status(struct dsync *ds)
 	const cJSON *cur = ctrl_condition(st, "Progressing");
 	const char *reason = ctrl_str(cur, "reason", NULL, NULL);
 	bool complete = ctrl_int(st, "replicas", NULL, NULL, 0) ==
-				ctrl_int(st, "updatedReplicas", NULL, NULL, 0) &&
+			    ctrl_int(st, "updatedReplicas", NULL, NULL, 0) &&
 			reason && strcmp(reason, "NewReplicaSetAvailable") == 0;
 	if (deploy_has_deadline(ds->d) && !complete)
 		set_progress_conditions(ds, st, old);
@@ -268,7 +277,10 @@ void dsync_rollout_status(struct dsync *ds)
 
 /* ---- scaling (sync.go scale) ---------------------------------------------------------- */
 
-static bool rs_active(const cJSON *rs) { return rs_replicas(rs) > 0; }
+static bool rs_active(const cJSON *rs)
+{
+	return rs_replicas(rs) > 0;
+}
 
 bool dsync_is_scaling_event(struct dsync *ds)
 {
@@ -343,8 +355,9 @@ static void scale_proportionally(struct dsync *ds)
 	for (size_t a = 1; a < k; a++) {
 		for (size_t b = a; b > 0; b--) {
 			int x = rs_replicas(ds->rss[idx[b - 1]]), y = rs_replicas(ds->rss[idx[b]]);
-			bool swap = y > x || (y == x && (to_add > 0 ? idx[b] > idx[b - 1]
-								    : idx[b] < idx[b - 1]));
+			bool swap =
+			    y > x ||
+			    (y == x && (to_add > 0 ? idx[b] > idx[b - 1] : idx[b] < idx[b - 1]));
 			if (!swap)
 				break;
 			int t = idx[b];
@@ -357,7 +370,8 @@ static void scale_proportionally(struct dsync *ds)
 		int prop = 0;
 		if (to_add != 0 && to_add != added && rs_replicas(rs) != 0) {
 			int frac = rs_fraction(ds, rs), left = to_add - added;
-			prop = to_add > 0 ? (frac < left ? frac : left) : (frac > left ? frac : left);
+			prop =
+			    to_add > 0 ? (frac < left ? frac : left) : (frac > left ? frac : left);
 		}
 		sizes[i] = rs_replicas(rs) + prop;
 		added += prop;
@@ -419,7 +433,7 @@ void dsync_cleanup(struct dsync *ds)
 		const cJSON *rs = old[i];
 		if (rs_status(rs, "replicas") != 0 || rs_replicas(rs) != 0 ||
 		    ctrl_int(rs, "metadata", "generation", NULL, 0) >
-			    rs_status(rs, "observedGeneration"))
+			rs_status(rs, "observedGeneration"))
 			continue;
 		ctrl_delete(ds->c, ctrl_types(ds->c)->rs, ctrl_namespace(rs), ctrl_name(rs),
 			    "Background", -1);

@@ -22,7 +22,10 @@ struct ctrl_index {
 	struct dep_entry *buckets[INDEX_BUCKETS];
 };
 
-struct ctrl_index *ctrl_index_new(void) { return calloc(1, sizeof(struct ctrl_index)); }
+struct ctrl_index *ctrl_index_new(void)
+{
+	return calloc(1, sizeof(struct ctrl_index));
+}
 
 void ctrl_index_free(struct ctrl_index *x)
 {
@@ -49,7 +52,10 @@ static size_t bucket_of(const char *uid)
 	return h % INDEX_BUCKETS;
 }
 
-static bool same(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
+static bool same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
 
 static struct dep_entry **find(struct ctrl_index *x, const char *uid, const struct restype *rt,
 			       const char *ns, const char *name)
@@ -230,8 +236,8 @@ static void claim_write(struct controllers *c, const struct restype *rt, const c
 			cJSON_DeleteItemFromObjectCaseSensitive(meta, "ownerReferences");
 			refs = cJSON_AddArrayToObject(meta, "ownerReferences");
 		}
-		cJSON_AddItemToArray(refs, ctrl_owner_ref_new(api_version, kind, ctrl_name(owner),
-							      ctrl_uid(owner)));
+		cJSON_AddItemToArray(
+		    refs, ctrl_owner_ref_new(api_version, kind, ctrl_name(owner), ctrl_uid(owner)));
 	} else {
 		cJSON *v = refs ? refs->child : NULL;
 		while (v) {
@@ -261,7 +267,8 @@ void ctrl_claim(struct controllers *c, const cJSON *owner, const char *api_versi
 	todo = calloc(n + 1, sizeof(*todo));
 	for (size_t i = 0; todo && i < n; i++) {
 		if (ctrl_controlled_by(objs[i], ctrl_uid(owner)) &&
-		    !ctrl_selector_matches(selector, ctrl_path(objs[i], "metadata", "labels", NULL))) {
+		    !ctrl_selector_matches(selector,
+					   ctrl_path(objs[i], "metadata", "labels", NULL))) {
 			snprintf(todo[k].name, sizeof(todo[k].name), "%s", ctrl_name(objs[i]));
 			todo[k++].adopt = false;
 		}
@@ -277,7 +284,8 @@ void ctrl_claim(struct controllers *c, const cJSON *owner, const char *api_versi
 	k = 0;
 	for (size_t i = 0; todo && i < n; i++) {
 		if (!ctrl_path(objs[i], "metadata", "deletionTimestamp", NULL) &&
-		    ctrl_selector_matches(selector, ctrl_path(objs[i], "metadata", "labels", NULL))) {
+		    ctrl_selector_matches(selector,
+					  ctrl_path(objs[i], "metadata", "labels", NULL))) {
 			snprintf(todo[k].name, sizeof(todo[k].name), "%s", ctrl_name(objs[i]));
 			todo[k++].adopt = true;
 		}

@@ -57,8 +57,7 @@ static bool labels_contain(const cJSON *labels, const cJSON *want)
 }
 
 /* calculateStatus; schedules a wake-up for pods that become available later. */
-static cJSON *rs_calc_status(struct controllers *c, const cJSON *rs, const cJSON **pods,
-			     size_t n)
+static cJSON *rs_calc_status(struct controllers *c, const cJSON *rs, const cJSON **pods, size_t n)
 {
 	int replicas = 0, labeled = 0, ready = 0, avail = 0;
 	int64_t min_ready = ctrl_int(rs, "spec", "minReadySeconds", NULL, 0), now = ctrl_now(c);
@@ -76,7 +75,8 @@ static cJSON *rs_calc_status(struct controllers *c, const cJSON *rs, const cJSON
 			avail++;
 			continue;
 		}
-		const cJSON *cond = ctrl_condition(ctrl_path(pods[i], "status", NULL, NULL), "Ready");
+		const cJSON *cond =
+		    ctrl_condition(ctrl_path(pods[i], "status", NULL, NULL), "Ready");
 		int64_t t = ctrl_time_parse(ctrl_str(cond, "lastTransitionTime", NULL, NULL));
 		int64_t due = t + min_ready * 1000 + 1000;
 		if (t >= 0 && (wake < 0 || due < wake))
@@ -141,7 +141,8 @@ void rs_sync(struct controllers *c, const char *ns, const char *name)
 	cJSON *rs = NULL, *st = NULL;
 	if (!live)
 		return;
-	ctrl_claim(c, live, "apps/v1", "ReplicaSet", t->pod, ctrl_path(live, "spec", "selector", NULL));
+	ctrl_claim(c, live, "apps/v1", "ReplicaSet", t->pod,
+		   ctrl_path(live, "spec", "selector", NULL));
 	rs = cJSON_Duplicate(live, true);
 	size_t n = ctrl_owned(c, ctrl_uid(rs), t->pod, &owned), k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -153,9 +154,9 @@ void rs_sync(struct controllers *c, const char *ns, const char *name)
 	int diff = (int)k - (int)ctrl_int(rs, "spec", "replicas", NULL, 1);
 	/* Validation rejects a template its selector does not match; should one get in,
 	 * creating pods it would release at once must not loop forever. */
-	bool valid = ctrl_selector_matches(ctrl_path(rs, "spec", "selector", NULL),
-					   ctrl_path(ctrl_path(rs, "spec", "template", "metadata"),
-						     "labels", NULL, NULL));
+	bool valid = ctrl_selector_matches(
+	    ctrl_path(rs, "spec", "selector", NULL),
+	    ctrl_path(ctrl_path(rs, "spec", "template", "metadata"), "labels", NULL, NULL));
 	if (valid && !ctrl_path(rs, "metadata", "deletionTimestamp", NULL)) {
 		if (diff < 0)
 			rs_create_pods(c, rs, -diff);

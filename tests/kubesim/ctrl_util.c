@@ -36,12 +36,18 @@ int64_t ctrl_int(const cJSON *obj, const char *a, const char *b, const char *c, 
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : def;
 }
 
-const char *ctrl_name(const cJSON *obj) { return ctrl_str(obj, "metadata", "name", NULL); }
+const char *ctrl_name(const cJSON *obj)
+{
+	return ctrl_str(obj, "metadata", "name", NULL);
+}
 const char *ctrl_namespace(const cJSON *obj)
 {
 	return ctrl_str(obj, "metadata", "namespace", NULL);
 }
-const char *ctrl_uid(const cJSON *obj) { return ctrl_str(obj, "metadata", "uid", NULL); }
+const char *ctrl_uid(const cJSON *obj)
+{
+	return ctrl_str(obj, "metadata", "uid", NULL);
+}
 
 const char *ctrl_annotation(const cJSON *obj, const char *key)
 {

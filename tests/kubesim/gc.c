@@ -69,13 +69,15 @@ static void remove_owner_ref(struct controllers *c, const struct restype *rt, co
 /* True when the owner a reference names exists with that uid. */
 static bool owner_alive(struct controllers *c, const cJSON *dep, const cJSON *ref)
 {
-	const struct restype *rt = store_type_by_kind(
-		ctrl_store(c), ctrl_str(ref, "apiVersion", NULL, NULL), ctrl_str(ref, "kind", NULL, NULL));
-	const char *name = ctrl_str(ref, "name", NULL, NULL), *uid = ctrl_str(ref, "uid", NULL, NULL);
+	const struct restype *rt =
+	    store_type_by_kind(ctrl_store(c), ctrl_str(ref, "apiVersion", NULL, NULL),
+			       ctrl_str(ref, "kind", NULL, NULL));
+	const char *name = ctrl_str(ref, "name", NULL, NULL),
+		   *uid = ctrl_str(ref, "uid", NULL, NULL);
 	if (!rt || !name || !uid)
 		return false;
-	const cJSON *o = store_get(ctrl_store(c), rt, rt->namespaced ? ctrl_namespace(dep) : NULL,
-				   name);
+	const cJSON *o =
+	    store_get(ctrl_store(c), rt, rt->namespaced ? ctrl_namespace(dep) : NULL, name);
 	return o && ctrl_uid(o) && strcmp(ctrl_uid(o), uid) == 0;
 }
 
@@ -86,7 +88,8 @@ static bool references(const cJSON *obj, const char *uid, bool blocking_only)
 	{
 		const char *u = ctrl_str(ref, "uid", NULL, NULL);
 		if (u && strcmp(u, uid) == 0 &&
-		    (!blocking_only || cJSON_IsTrue(cJSON_GetObjectItem(ref, "blockOwnerDeletion"))))
+		    (!blocking_only ||
+		     cJSON_IsTrue(cJSON_GetObjectItem(ref, "blockOwnerDeletion"))))
 			return true;
 	}
 	return false;
@@ -112,7 +115,8 @@ static int gc_dependents(struct controllers *c, const char *uid, enum gc_mode mo
 			if (references(dep, uid, true))
 				blocking++;
 			if (!ctrl_path(dep, "metadata", "deletionTimestamp", NULL))
-				ctrl_delete(c, deps[i].rt, deps[i].ns, deps[i].name, "Foreground", -1);
+				ctrl_delete(c, deps[i].rt, deps[i].ns, deps[i].name, "Foreground",
+					    -1);
 			continue;
 		}
 		bool alive = false;
@@ -135,7 +139,7 @@ static int gc_dependents(struct controllers *c, const char *uid, enum gc_mode mo
 		n = ctrl_index_dependents(ctrl_index(c), uid, NULL, &deps);
 		for (size_t i = 0; i < n; i++) {
 			const cJSON *dep =
-				store_get(ctrl_store(c), deps[i].rt, deps[i].ns, deps[i].name);
+			    store_get(ctrl_store(c), deps[i].rt, deps[i].ns, deps[i].name);
 			if (dep && references(dep, uid, true))
 				blocking++;
 		}
@@ -202,7 +206,8 @@ static size_t ns_empty(struct controllers *c, const char *ns)
 		for (size_t j = 0; todo && j < n; j++) {
 			todo[j].rt = types[i];
 			snprintf(todo[j].name, sizeof(todo[j].name), "%s", ctrl_name(objs[j]));
-			todo[j].deleting = ctrl_path(objs[j], "metadata", "deletionTimestamp", NULL);
+			todo[j].deleting =
+			    ctrl_path(objs[j], "metadata", "deletionTimestamp", NULL);
 		}
 		free(objs);
 		for (size_t j = 0; todo && j < n; j++)

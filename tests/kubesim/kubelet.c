@@ -62,8 +62,8 @@ int pod_create_from_template(struct controllers *c, const cJSON *owner, const ch
 			cJSON_AddItemToObject(meta, keys[i], cJSON_Duplicate(v, true));
 	}
 	cJSON *refs = cJSON_AddArrayToObject(meta, "ownerReferences");
-	cJSON_AddItemToArray(refs, ctrl_owner_ref_new(api_version, kind, ctrl_name(owner),
-						      ctrl_uid(owner)));
+	cJSON_AddItemToArray(
+	    refs, ctrl_owner_ref_new(api_version, kind, ctrl_name(owner), ctrl_uid(owner)));
 	cJSON_AddItemToObject(pod, "spec",
 			      cJSON_Duplicate(ctrl_path(tmpl, "spec", NULL, NULL), true));
 	if (!ctrl_path(pod, "spec", NULL, NULL))
@@ -165,8 +165,10 @@ static cJSON *container_statuses(const cJSON *pod, const char *state, const char
 			snprintf(full, sizeof(full), "containerd://kubesim-%s-%s", ctrl_uid(pod),
 				 name ? name : "");
 			cJSON_AddStringToObject(cs, "containerID", full);
-			snprintf(full, sizeof(full), "docker.io/library/%s@sha256:0", image ? image : "");
-			cJSON_ReplaceItemInObjectCaseSensitive(cs, "imageID", cJSON_CreateString(full));
+			snprintf(full, sizeof(full), "docker.io/library/%s@sha256:0",
+				 image ? image : "");
+			cJSON_ReplaceItemInObjectCaseSensitive(cs, "imageID",
+							       cJSON_CreateString(full));
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(st, "running"), "startedAt",
 						now);
 		} else {
@@ -189,8 +191,7 @@ static cJSON *container_statuses(const cJSON *pod, const char *state, const char
 }
 
 /* Pending (containers creating or image failing) or Running and Ready. */
-static cJSON *pod_status(const cJSON *pod, const char *stage, const char *now,
-			 const char *start)
+static cJSON *pod_status(const cJSON *pod, const char *stage, const char *now, const char *start)
 {
 	char msg[512], ip[32];
 	bool ready = strcmp(stage, "running") == 0;
@@ -221,15 +222,14 @@ static cJSON *pod_status(const cJSON *pod, const char *stage, const char *now,
 		cJSON_AddItemToObject(st, "containerStatuses",
 				      container_statuses(pod, "running", NULL, NULL, now));
 	else if (strcmp(stage, "creating") == 0)
-		cJSON_AddItemToObject(st, "containerStatuses",
-				      container_statuses(pod, "waiting", "ContainerCreating", NULL,
-							 now));
+		cJSON_AddItemToObject(
+		    st, "containerStatuses",
+		    container_statuses(pod, "waiting", "ContainerCreating", NULL, now));
 	else if (strcmp(stage, "errpull") == 0)
 		cJSON_AddItemToObject(
-			st, "containerStatuses",
-			container_statuses(pod, "waiting", "ErrImagePull",
-					   "failed to pull and unpack image \"%s\": not found",
-					   now));
+		    st, "containerStatuses",
+		    container_statuses(pod, "waiting", "ErrImagePull",
+				       "failed to pull and unpack image \"%s\": not found", now));
 	else
 		cJSON_AddItemToObject(st, "containerStatuses",
 				      container_statuses(pod, "waiting", "ImagePullBackOff",
@@ -258,7 +258,8 @@ static void bind_pod(struct controllers *c, const cJSON *pod)
 
 static const char *container_reason(const cJSON *pod)
 {
-	const cJSON *cs = cJSON_GetArrayItem(ctrl_path(pod, "status", "containerStatuses", NULL), 0);
+	const cJSON *cs =
+	    cJSON_GetArrayItem(ctrl_path(pod, "status", "containerStatuses", NULL), 0);
 	return ctrl_str(cs, "state", "waiting", "reason");
 }
 
@@ -297,7 +298,8 @@ void kubelet_sync(struct controllers *c, const char *ns, const char *name, const
 	bool due = (tag && ctrl_uid(pod) && strcmp(tag, ctrl_uid(pod)) == 0) || due_ms <= now_ms;
 	if (!due) {
 		if (tag && strcmp(tag, "restore") == 0)
-			ctrl_enqueue_at(c, due_ms, CK_POD, ctrl_types(c)->pod, ns, name, ctrl_uid(pod));
+			ctrl_enqueue_at(c, due_ms, CK_POD, ctrl_types(c)->pod, ns, name,
+					ctrl_uid(pod));
 		return;
 	}
 	const char *reason = container_reason(pod);

@@ -4,10 +4,22 @@
  */
 #include "test_ctrl_helpers.h"
 
-static const struct restype *dep_t(struct fx *f) { return fx_type(f, "apps", "deployments"); }
-static const struct restype *rs_t(struct fx *f) { return fx_type(f, "apps", "replicasets"); }
-static const struct restype *pod_t(struct fx *f) { return fx_type(f, "", "pods"); }
-static const struct restype *cm_t(struct fx *f) { return fx_type(f, "", "configmaps"); }
+static const struct restype *dep_t(struct fx *f)
+{
+	return fx_type(f, "apps", "deployments");
+}
+static const struct restype *rs_t(struct fx *f)
+{
+	return fx_type(f, "apps", "replicasets");
+}
+static const struct restype *pod_t(struct fx *f)
+{
+	return fx_type(f, "", "pods");
+}
+static const struct restype *cm_t(struct fx *f)
+{
+	return fx_type(f, "", "configmaps");
+}
 
 static cJSON *deployment(const char *ns, const char *name, int replicas)
 {
@@ -123,8 +135,10 @@ static void test_shared_owner_keeps_dependent(void **state)
 {
 	struct fx *f = *state;
 	char buf[1024];
-	fx_create(f, cm_t(f), fx_parse("{\"metadata\":{\"name\":\"a\",\"namespace\":\"default\"}}"));
-	fx_create(f, cm_t(f), fx_parse("{\"metadata\":{\"name\":\"b\",\"namespace\":\"default\"}}"));
+	fx_create(f, cm_t(f),
+		  fx_parse("{\"metadata\":{\"name\":\"a\",\"namespace\":\"default\"}}"));
+	fx_create(f, cm_t(f),
+		  fx_parse("{\"metadata\":{\"name\":\"b\",\"namespace\":\"default\"}}"));
 	cJSON *a = fx_get(f, cm_t(f), "default", "a"), *b = fx_get(f, cm_t(f), "default", "b");
 	snprintf(buf, sizeof(buf),
 		 "{\"metadata\":{\"name\":\"dep\",\"namespace\":\"default\",\"ownerReferences\":["
@@ -151,8 +165,9 @@ static void test_namespace_deletion(void **state)
 {
 	struct fx *f = *state;
 	const struct restype *ns_t = fx_type(f, "", "namespaces");
-	fx_create(f, ns_t, fx_parse("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
-				    "\"metadata\":{\"name\":\"team\"}}"));
+	fx_create(f, ns_t,
+		  fx_parse("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
+			   "\"metadata\":{\"name\":\"team\"}}"));
 	fx_create(f, dep_t(f), deployment("team", "api", 2));
 	fx_create(f, cm_t(f), fx_parse("{\"metadata\":{\"name\":\"cfg\",\"namespace\":\"team\"}}"));
 	fx_settle(f);
@@ -210,8 +225,8 @@ static void test_statefulset(void **state)
 	snprintf(r1, sizeof(r1), "%s", rev1);
 	/* A failing image: the new revision is observed but never completes. */
 	cJSON *ctr = cJSON_GetArrayItem(
-		(cJSON *)ctrl_path(ctrl_path(s, "spec", "template", "spec"), "containers", NULL, NULL),
-		0);
+	    (cJSON *)ctrl_path(ctrl_path(s, "spec", "template", "spec"), "containers", NULL, NULL),
+	    0);
 	ctrl_set_str(ctr, "image", "postgres:bad");
 	fx_update(f, t, s);
 	fx_settle(f);
@@ -256,16 +271,16 @@ static void test_daemonset_and_job(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_background, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_foreground, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_orphan, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_adopts_orphans, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rs_adopts_bare_pod, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_shared_owner_keeps_dependent, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(test_namespace_deletion, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_statefulset, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_daemonset_and_job, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_background, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_foreground, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_orphan, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_adopts_orphans, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rs_adopts_bare_pod, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_shared_owner_keeps_dependent, fx_setup,
+					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_namespace_deletion, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_statefulset, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_daemonset_and_job, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,7 +73,10 @@ static inline void fx_settle_for(struct fx *f, int64_t total, int64_t step)
 	controllers_run(f->c, 100000);
 }
 
-static inline void fx_settle(struct fx *f) { fx_settle_for(f, 2000, 100); }
+static inline void fx_settle(struct fx *f)
+{
+	fx_settle_for(f, 2000, 100);
+}
 
 /* Creates obj (defaulted as the server would). */
 static inline void fx_create(struct fx *f, const struct restype *rt, cJSON *obj)
@@ -82,8 +85,9 @@ static inline void fx_create(struct fx *f, const struct restype *rt, cJSON *obj)
 	struct kstatus e = {0};
 	struct merge_kind k = fx_kind(rt);
 	merge_defaults(obj, &k);
-	int rc = store_create(f->st, rt, cJSON_GetStringValue(cJSON_GetObjectItem(
-					     cJSON_GetObjectItem(obj, "metadata"), "namespace")),
+	int rc = store_create(f->st, rt,
+			      cJSON_GetStringValue(cJSON_GetObjectItem(
+				  cJSON_GetObjectItem(obj, "metadata"), "namespace")),
 			      obj, &o, NULL, &e);
 	if (rc < 0)
 		fprintf(stderr, "create: %s\n", e.message);
@@ -109,8 +113,8 @@ static inline void fx_update(struct fx *f, const struct restype *rt, cJSON *obj)
 static inline int fx_delete(struct fx *f, const struct restype *rt, const char *ns,
 			    const char *name, const char *propagation)
 {
-	struct store_wopts o = {.manager = "kubectl", .grace_seconds = -1,
-				.propagation = propagation};
+	struct store_wopts o = {
+	    .manager = "kubectl", .grace_seconds = -1, .propagation = propagation};
 	struct kstatus e = {0};
 	int rc = store_delete(f->st, rt, ns, name, &o, NULL, &e);
 	kstatus_dispose(&e);

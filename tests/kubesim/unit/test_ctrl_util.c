@@ -20,13 +20,13 @@ static cJSON *parse(const char *s)
 }
 
 static const char *tmpl_a =
-	"{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":"
-	"[{\"name\":\"web\",\"image\":\"nginx:1\",\"resources\":{}}],\"securityContext\":{}}}";
+    "{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":"
+    "[{\"name\":\"web\",\"image\":\"nginx:1\",\"resources\":{}}],\"securityContext\":{}}}";
 /* The same template as kubectl rollout undo sends it: null timestamp, hash label, keys
  * in another order, no empty structs. */
 static const char *tmpl_b =
-	"{\"spec\":{\"containers\":[{\"image\":\"nginx:1\",\"name\":\"web\"}]},\"metadata\":"
-	"{\"creationTimestamp\":null,\"labels\":{\"pod-template-hash\":\"abc\",\"app\":\"web\"}}}";
+    "{\"spec\":{\"containers\":[{\"image\":\"nginx:1\",\"name\":\"web\"}]},\"metadata\":"
+    "{\"creationTimestamp\":null,\"labels\":{\"pod-template-hash\":\"abc\",\"app\":\"web\"}}}";
 
 static void test_template_equal_and_hash(void **state)
 {
@@ -45,7 +45,7 @@ static void test_template_equal_and_hash(void **state)
 	cJSON_Delete(cc);
 	/* A different image is a different template. */
 	cJSON *img = cJSON_GetArrayItem(
-		(cJSON *)ctrl_path(ctrl_path(a, "spec", NULL, NULL), "containers", NULL, NULL), 0);
+	    (cJSON *)ctrl_path(ctrl_path(a, "spec", NULL, NULL), "containers", NULL, NULL), 0);
 	ctrl_set_str(img, "image", "nginx:2");
 	assert_false(ctrl_template_equal(a, b));
 	ctrl_template_hash(a, NULL, hc);
@@ -139,9 +139,11 @@ static void test_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_template_equal_and_hash), cmocka_unit_test(test_selector),
-		cmocka_unit_test(test_intstr),			cmocka_unit_test(test_conditions),
-		cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_template_equal_and_hash),
+	    cmocka_unit_test(test_selector),
+	    cmocka_unit_test(test_intstr),
+	    cmocka_unit_test(test_conditions),
+	    cmocka_unit_test(test_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

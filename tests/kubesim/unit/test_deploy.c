@@ -4,9 +4,18 @@
  */
 #include "test_ctrl_helpers.h"
 
-static const struct restype *dep_t(struct fx *f) { return fx_type(f, "apps", "deployments"); }
-static const struct restype *rs_t(struct fx *f) { return fx_type(f, "apps", "replicasets"); }
-static const struct restype *pod_t(struct fx *f) { return fx_type(f, "", "pods"); }
+static const struct restype *dep_t(struct fx *f)
+{
+	return fx_type(f, "apps", "deployments");
+}
+static const struct restype *rs_t(struct fx *f)
+{
+	return fx_type(f, "apps", "replicasets");
+}
+static const struct restype *pod_t(struct fx *f)
+{
+	return fx_type(f, "", "pods");
+}
 
 static cJSON *deployment(const char *name, const char *image, int replicas, const char *cause)
 {
@@ -27,9 +36,9 @@ static cJSON *deployment(const char *name, const char *image, int replicas, cons
 static void set_image(struct fx *f, const char *name, const char *image, const char *cause)
 {
 	cJSON *d = fx_get(f, dep_t(f), "default", name);
-	cJSON *ctr = cJSON_GetArrayItem((cJSON *)ctrl_path(ctrl_path(d, "spec", "template", "spec"),
-						     "containers", NULL, NULL),
-				 0);
+	cJSON *ctr = cJSON_GetArrayItem(
+	    (cJSON *)ctrl_path(ctrl_path(d, "spec", "template", "spec"), "containers", NULL, NULL),
+	    0);
 	ctrl_set_str(ctr, "image", image);
 	ctrl_set_annotation(d, "kubernetes.io/change-cause", cause);
 	fx_update(f, dep_t(f), d);
@@ -42,8 +51,8 @@ static cJSON *rs_with_image(struct fx *f, const char *image)
 	cJSON_ArrayForEach(rs, all)
 	{
 		const cJSON *ctr = cJSON_GetArrayItem(
-			ctrl_path(ctrl_path(rs, "spec", "template", "spec"), "containers", NULL, NULL),
-			0);
+		    ctrl_path(ctrl_path(rs, "spec", "template", "spec"), "containers", NULL, NULL),
+		    0);
 		if (strcmp(ctrl_str(ctr, "image", NULL, NULL), image) == 0)
 			found = cJSON_Duplicate(rs, 1);
 	}
@@ -116,7 +125,8 @@ static void test_create_rolls_out(void **state)
 
 	cJSON *d = fx_get(f, dep_t(f), "default", "web");
 	assert_string_equal(ctrl_annotation(d, "deployment.kubernetes.io/revision"), "1");
-	assert_int_equal(status_int(d, "observedGeneration"), ctrl_int(d, "metadata", "generation", NULL, 0));
+	assert_int_equal(status_int(d, "observedGeneration"),
+			 ctrl_int(d, "metadata", "generation", NULL, 0));
 	assert_int_equal(status_int(d, "replicas"), 2);
 	assert_int_equal(status_int(d, "updatedReplicas"), 2);
 	assert_int_equal(status_int(d, "readyReplicas"), 2);
@@ -127,9 +137,9 @@ static void test_create_rolls_out(void **state)
 	char msg[128];
 	snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" has successfully progressed.", want);
 	assert_string_equal(
-		ctrl_str(ctrl_condition(ctrl_path(d, "status", NULL, NULL), "Progressing"), "message",
-			 NULL, NULL),
-		msg);
+	    ctrl_str(ctrl_condition(ctrl_path(d, "status", NULL, NULL), "Progressing"), "message",
+		     NULL, NULL),
+	    msg);
 	cJSON_Delete(d);
 	cJSON_Delete(rs);
 }
@@ -177,8 +187,7 @@ static void test_rollback_reuses_rs(void **state)
 	cJSON *v1b = rs_with_image(f, "nginx:1.25");
 	assert_string_equal(ctrl_name(v1b), ctrl_name(v1));
 	assert_string_equal(ctrl_annotation(v1b, "deployment.kubernetes.io/revision"), "3");
-	assert_string_equal(ctrl_annotation(v1b, "deployment.kubernetes.io/revision-history"),
-			    "1");
+	assert_string_equal(ctrl_annotation(v1b, "deployment.kubernetes.io/revision-history"), "1");
 	assert_int_equal(ctrl_int(v1b, "spec", "replicas", NULL, -1), 2);
 	cJSON *v2b = rs_with_image(f, "nginx:1.26");
 	assert_int_equal(ctrl_int(v2b, "spec", "replicas", NULL, -1), 0);
@@ -280,8 +289,8 @@ static void test_failing_image_deadline(void **state)
 		if (!ctrl_controlled_by(pod, ctrl_uid(bad)))
 			continue;
 		assert_string_equal(ctrl_str(pod, "status", "phase", NULL), "Pending");
-		const cJSON *cs = cJSON_GetArrayItem(
-			ctrl_path(pod, "status", "containerStatuses", NULL), 0);
+		const cJSON *cs =
+		    cJSON_GetArrayItem(ctrl_path(pod, "status", "containerStatuses", NULL), 0);
 		assert_string_equal(ctrl_str(cs, "state", "waiting", "reason"), "ImagePullBackOff");
 		assert_condition(pod, "Ready", "False", "ContainersNotReady");
 		waiting++;
@@ -299,9 +308,9 @@ static void test_failing_image_deadline(void **state)
 	char msg[128];
 	snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" has timed out progressing.", ctrl_name(bad));
 	assert_string_equal(
-		ctrl_str(ctrl_condition(ctrl_path(d, "status", NULL, NULL), "Progressing"), "message",
-			 NULL, NULL),
-		msg);
+	    ctrl_str(ctrl_condition(ctrl_path(d, "status", NULL, NULL), "Progressing"), "message",
+		     NULL, NULL),
+	    msg);
 	assert_condition(d, "Available", "True", "MinimumReplicasAvailable");
 	cJSON_Delete(d);
 	cJSON_Delete(bad);
@@ -476,19 +485,19 @@ static void test_mismatched_selector_is_inert(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_rolls_out, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_stable_writes_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_reuses_rs, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_history_limit, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rolling_update_bounds, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_failing_image_deadline, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_scale_and_pause, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_recreate, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_proportional_scaling, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_restored_pending_pod, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_min_ready_seconds, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_mismatched_selector_is_inert, fx_setup,
-						fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_rolls_out, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_stable_writes_nothing, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_reuses_rs, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_history_limit, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rolling_update_bounds, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_failing_image_deadline, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_scale_and_pause, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_recreate, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_proportional_scaling, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_restored_pending_pod, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_min_ready_seconds, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_mismatched_selector_is_inert, fx_setup,
+					    fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
