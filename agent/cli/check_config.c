@@ -8,8 +8,8 @@
 #include "cli.h"
 
 static const struct cli_cmd cmd = {
-	"check-config", 0, "FILE",
-	"Validate an agent configuration file (see config/tether.yaml) and exit."};
+    "check-config", 0, "FILE",
+    "Validate an agent configuration file (see config/tether.yaml) and exit."};
 
 int cmd_check_config(int argc, char **argv)
 {

@@ -12,9 +12,9 @@
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
-	"diff", CMD_DIFF, "--repo URL [flags] | --config FILE [flags]",
-	"Show what sync would change: the server's dry-run of each object against the live "
-	"object.\nSecret values are masked. Exit 0: no changes, 1: changes, 2 or more: error."};
+    "diff", CMD_DIFF, "--repo URL [flags] | --config FILE [flags]",
+    "Show what sync would change: the server's dry-run of each object against the live "
+    "object.\nSecret values are masked. Exit 0: no changes, 1: changes, 2 or more: error."};
 
 static int diff_one(const struct app_config *c, bool json, cJSON *all)
 {
@@ -36,8 +36,10 @@ static int diff_one(const struct app_config *c, bool json, cJSON *all)
 	if (json) {
 		cJSON *o = NULL;
 		if (sync_result_json(&res, &o) == 0) {
-			cJSON_ReplaceItemInObject(o, "result", cJSON_CreateString(
-				code == 0 ? "in-sync" : code == 1 ? "changes" : "error"));
+			cJSON_ReplaceItemInObject(o, "result",
+						  cJSON_CreateString(code == 0	 ? "in-sync"
+								     : code == 1 ? "changes"
+										 : "error"));
 			/* The unified diffs, Secret values masked as in the text output. */
 			cJSON_AddStringToObject(o, "diff", out.data ? out.data : "");
 			cJSON_AddItemToArray(all, o);

@@ -10,8 +10,8 @@
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
-	"render", CMD_RENDER, "--repo URL [--ref REF] [--path DIR] [-o yaml|json]",
-	"Print the manifests of a commit as tether renders them (no cluster access)."};
+    "render", CMD_RENDER, "--repo URL [--ref REF] [--path DIR] [-o yaml|json]",
+    "Print the manifests of a commit as tether renders them (no cluster access)."};
 
 static int write_json(const struct object_set *s)
 {
@@ -62,7 +62,8 @@ int cmd_render(int argc, char **argv)
 	}
 	rc = sync_render(&c, &set, commit, &e);
 	if (rc == 0)
-		rc = c.output && !strcmp(c.output, "json") ? write_json(&set) : write_yaml(&set, &e);
+		rc =
+		    c.output && !strcmp(c.output, "json") ? write_json(&set) : write_yaml(&set, &e);
 	if (rc < 0) {
 		fprintf(stderr, "error: %s\n", e.msg[0] ? e.msg : "out of memory");
 		code = err_exit_code(e.code ? e.code : rc);

@@ -12,9 +12,9 @@
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
-	"sync", CMD_SYNC, "--repo URL [flags] | --config FILE [flags]",
-	"Apply a Git commit's manifests to the cluster: dry-run the whole commit, apply in "
-	"stages,\nrecord the inventory, prune (with --prune) and wait for rollouts."};
+    "sync", CMD_SYNC, "--repo URL [flags] | --config FILE [flags]",
+    "Apply a Git commit's manifests to the cluster: dry-run the whole commit, apply in "
+    "stages,\nrecord the inventory, prune (with --prune) and wait for rollouts."};
 
 struct progress {
 	bool active;
@@ -42,11 +42,11 @@ static void print_text(const struct sync_result *r)
 	static const char *verdict[] = {"synced", "rollout failed", "nothing applied: bad input",
 					"nothing applied: unreachable"};
 
-	printf("%s: commit %.12s: %s: %zu created, %zu changed, %zu unchanged, %zu pruned (%.1fs)\n",
-	       r->app, r->commit[0] ? r->commit : "(none)",
-	       r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code] : "failed",
-	       r->created.n, r->changed.n,
-	       r->unchanged.n, r->pruned.n, (double)r->duration_ms / 1000.0);
+	printf(
+	    "%s: commit %.12s: %s: %zu created, %zu changed, %zu unchanged, %zu pruned (%.1fs)\n",
+	    r->app, r->commit[0] ? r->commit : "(none)",
+	    r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code] : "failed", r->created.n,
+	    r->changed.n, r->unchanged.n, r->pruned.n, (double)r->duration_ms / 1000.0);
 	for (size_t i = 0; i < r->created.n; i++)
 		printf("  created %s\n", r->created.items[i]);
 	for (size_t i = 0; i < r->changed.n; i++)
@@ -86,8 +86,8 @@ static int sync_one(const struct app_config *c, bool json, cJSON *all)
 		print_text(&res);
 	}
 	if (code == 1 && c->on_failure && !strcmp(c->on_failure, "revert")) /* history.h */
-		cli_on_failure_revert(c, &res, json ? cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1)
-						    : NULL);
+		cli_on_failure_revert(
+		    c, &res, json ? cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1) : NULL);
 	sync_result_dispose(&res);
 	return code;
 }

@@ -87,7 +87,8 @@ int config_write_help(struct buf *out, unsigned cmds)
 		if (!(o->cmds & cmds))
 			continue;
 		if (o->short_flag)
-			n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_flag, flag_name(o));
+			n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_flag,
+				     flag_name(o));
 		else
 			n = snprintf(left, sizeof(left), "      --%s", flag_name(o));
 		if (o->metavar && n > 0 && (size_t)n < sizeof(left))

@@ -20,8 +20,7 @@ struct loader {
 	struct err *e;
 };
 
-static int at(struct loader *l, const yaml_node_t *n, const char *fmt, const char *a,
-	      const char *b)
+static int at(struct loader *l, const yaml_node_t *n, const char *fmt, const char *a, const char *b)
 {
 	char msg[1024];
 

@@ -143,7 +143,7 @@ static bool pick_stage(const struct sync_item *it, int stage)
 static const char *meta_str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
+	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
@@ -162,7 +162,7 @@ static void record_applied(struct sync_run *r, struct sync_item *it, struct kube
 		it->created = true;
 	else
 		it->changed = !rv_old || !rv_new || strcmp(rv_old, rv_new) != 0;
-	strlist_add(it->created   ? &r->res->created
+	strlist_add(it->created	  ? &r->res->created
 		    : it->changed ? &r->res->changed
 				  : &r->res->unchanged,
 		    it->display);
@@ -203,7 +203,7 @@ static bool crd_established(const cJSON *crd)
 	const cJSON *c;
 
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
-				      cJSON_GetObjectItemCaseSensitive(crd, "status"), "conditions"))
+				  cJSON_GetObjectItemCaseSensitive(crd, "status"), "conditions"))
 	{
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(c, "status");

@@ -50,8 +50,8 @@ static int to_yaml(const cJSON *v, struct buf *out, struct err *e)
 	return json_to_yaml(v, out, e);
 }
 
-int diff_object(const char *label, const cJSON *before, const cJSON *after, bool secret,
-		bool color, struct buf *out, struct err *e)
+int diff_object(const char *label, const cJSON *before, const cJSON *after, bool secret, bool color,
+		struct buf *out, struct err *e)
 {
 	cJSON *a = NULL, *b = NULL;
 	struct buf ya, yb;

@@ -50,7 +50,9 @@ static int diff_one(struct sync_run *r, struct sync_item *it, struct err *e)
 
 	if (rc < 0)
 		return rc;
-	strlist_add(!it->live ? &r->res->created : rc ? &r->res->changed : &r->res->unchanged,
+	strlist_add(!it->live ? &r->res->created
+		    : rc      ? &r->res->changed
+			      : &r->res->unchanged,
 		    it->display);
 	return 0;
 }
@@ -67,8 +69,9 @@ static int diff_prunes(struct sync_run *r, struct err *e)
 			strlist_add(&r->res->skipped, p->display);
 			continue;
 		}
-		rc = diff_object(p->display, p->live, NULL, sync_is_secret(p->inv->group, p->inv->kind),
-				 r->env->color, r->env->diff, e);
+		rc = diff_object(p->display, p->live, NULL,
+				 sync_is_secret(p->inv->group, p->inv->kind), r->env->color,
+				 r->env->diff, e);
 		if (rc < 0)
 			return rc;
 		strlist_add(&r->res->pruned, p->display);

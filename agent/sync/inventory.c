@@ -77,8 +77,8 @@ int inventory_add(struct inventory *inv, const struct inv_entry *x)
 	return 0;
 }
 
-struct inv_entry *inventory_find(const struct inventory *inv, const char *group,
-				 const char *kind, const char *ns, const char *name)
+struct inv_entry *inventory_find(const struct inventory *inv, const char *group, const char *kind,
+				 const char *ns, const char *name)
 {
 	for (size_t i = 0; i < inv->n; i++) {
 		struct inv_entry *x = &inv->items[i];
@@ -172,8 +172,8 @@ int inventory_decode(struct inventory *inv, const char *text, struct err *e)
 	return rc;
 }
 
-int inventory_configmap(const struct inventory *inv, const char *app, const char *ns,
-			cJSON **out, struct err *e)
+int inventory_configmap(const struct inventory *inv, const char *app, const char *ns, cJSON **out,
+			struct err *e)
 {
 	cJSON *cm = cJSON_CreateObject(), *meta, *labels, *data;
 	struct buf b;

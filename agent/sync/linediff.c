@@ -13,7 +13,7 @@
 
 struct lines {
 	const char **p; /* start of each line */
-	size_t *len;    /* length without the newline */
+	size_t *len;	/* length without the newline */
 	size_t n;
 };
 
@@ -96,7 +96,8 @@ static int edit_backtrack(struct edit *ed, int *const *vs, int d, const struct l
 		return TE_NOMEM;
 	for (int dd = d; dd > 0; dd--) {
 		int k = x - y, prev_k, px, py;
-		bool down = k == -dd || (k != dd && vget(vs, dd - 1, k - 1) < vget(vs, dd - 1, k + 1));
+		bool down =
+		    k == -dd || (k != dd && vget(vs, dd - 1, k - 1) < vget(vs, dd - 1, k + 1));
 
 		prev_k = down ? k + 1 : k - 1;
 		px = vget(vs, dd - 1, prev_k);

@@ -11,7 +11,7 @@
 static const char *meta_str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
+	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
@@ -84,8 +84,8 @@ static int fetch_lists(struct sync_run *r, struct err *e)
 	return rc;
 }
 
-static cJSON *find_live(struct sync_run *r, const struct kube_resource *res,
-			      const char *ns, const char *name)
+static cJSON *find_live(struct sync_run *r, const struct kube_resource *res, const char *ns,
+			const char *name)
 {
 	struct live_list *l = res ? list_of(r, res) : NULL;
 	cJSON *it;
@@ -228,8 +228,8 @@ int live_load(struct sync_run *r, struct err *e)
 		/* Moved out of the list, not copied: a big app's objects are held once. */
 		if (live)
 			it->live = cJSON_DetachItemViaPointer(
-				cJSON_GetObjectItemCaseSensitive(list_of(r, it->res)->list, "items"),
-				live);
+			    cJSON_GetObjectItemCaseSensitive(list_of(r, it->res)->list, "items"),
+			    live);
 	}
 	for (size_t i = 0; i < r->n_prunes; i++) {
 		struct prune_item *p = &r->prunes[i];

@@ -25,8 +25,8 @@ static void mask_map(cJSON *before, cJSON *after)
 	/* Replacing frees the item: take the next one first. */
 	if (after && cJSON_IsObject(after)) {
 		for (it = after->child; it; it = next) {
-			cJSON *old = before ? cJSON_GetObjectItemCaseSensitive(before, it->string)
-					    : NULL;
+			cJSON *old =
+			    before ? cJSON_GetObjectItemCaseSensitive(before, it->string) : NULL;
 			bool changed = before && (!old || !cJSON_Compare(old, it, 1));
 
 			next = it->next;
@@ -45,7 +45,7 @@ static void mask_map(cJSON *before, cJSON *after)
 static void mask_annotation(cJSON *obj)
 {
 	cJSON *ann = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "annotations");
+	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "annotations");
 	const char *key = "kubectl.kubernetes.io/last-applied-configuration";
 
 	if (cJSON_GetObjectItemCaseSensitive(ann, key))

@@ -67,7 +67,7 @@ void sync_hash_managers(const cJSON *live, char out[17])
 static const char *meta_string(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
+	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
@@ -137,8 +137,8 @@ int sync_label_object(cJSON *body, const char *app)
 
 void sync_strip_server_fields(cJSON *obj)
 {
-	static const char *meta_keys[] = {"managedFields",     "resourceVersion", "uid",
-					  "generation",        "creationTimestamp", "selfLink"};
+	static const char *meta_keys[] = {"managedFields", "resourceVersion",	"uid",
+					  "generation",	   "creationTimestamp", "selfLink"};
 	cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
 	cJSON *ann = cJSON_GetObjectItemCaseSensitive(meta, "annotations");
 

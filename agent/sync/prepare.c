@@ -43,7 +43,7 @@ static const char *commit_crd_scope(const struct sync_run *r, const char *group,
 		spec = cJSON_GetObjectItemCaseSensitive(o->body, "spec");
 		g = cJSON_GetObjectItemCaseSensitive(spec, "group");
 		k = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(spec, "names"), "kind");
+		    cJSON_GetObjectItemCaseSensitive(spec, "names"), "kind");
 		scope = cJSON_GetObjectItemCaseSensitive(spec, "scope");
 		if (cJSON_IsString(g) && cJSON_IsString(k) && !strcmp(g->valuestring, group) &&
 		    !strcmp(k->valuestring, kind))
@@ -52,16 +52,16 @@ static const char *commit_crd_scope(const struct sync_run *r, const char *group,
 	return NULL;
 }
 
-static int set_namespace(struct sync_run *r, struct sync_item *it, bool namespaced,
-			 struct err *e)
+static int set_namespace(struct sync_run *r, struct sync_item *it, bool namespaced, struct err *e)
 {
 	struct object *o = it->obj;
 	cJSON *meta;
 
 	if (!namespaced) {
 		if (o->ns && *o->ns)
-			return item_error(e, TE_INPUT, it,
-					  "metadata.namespace is set but the kind is cluster-scoped");
+			return item_error(
+			    e, TE_INPUT, it,
+			    "metadata.namespace is set but the kind is cluster-scoped");
 		return 0;
 	}
 	if (o->ns && *o->ns)
@@ -99,8 +99,7 @@ static int resolve_item(struct sync_run *r, struct sync_item *it, struct err *e)
 	return set_namespace(r, it, strcmp(scope, "Cluster") != 0, e);
 }
 
-static int prepare_item(struct sync_run *r, struct sync_item *it, struct object *o,
-			struct err *e)
+static int prepare_item(struct sync_run *r, struct sync_item *it, struct object *o, struct err *e)
 {
 	int rc;
 

@@ -10,8 +10,8 @@
 
 #include "sync_int.h"
 
-int prune_check(size_t n_inventory, size_t n_prune, size_t n_rendered, bool had_error,
-		bool force, struct err *e)
+int prune_check(size_t n_inventory, size_t n_prune, size_t n_rendered, bool had_error, bool force,
+		struct err *e)
 {
 	if (had_error)
 		return err_set(e, TE_FAIL, "not pruning: the sync had errors");
@@ -29,9 +29,9 @@ int prune_check(size_t n_inventory, size_t n_prune, size_t n_rendered, bool had_
 bool prune_disabled(const cJSON *live)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(live, "metadata"),
-						 "annotations"),
-		SYNC_ANNOTATION_PRUNE);
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(live, "metadata"),
+					     "annotations"),
+	    SYNC_ANNOTATION_PRUNE);
 
 	return cJSON_IsString(v) && strcmp(v->valuestring, "disabled") == 0;
 }
@@ -47,8 +47,7 @@ static size_t live_prunes(const struct sync_run *r)
 
 int prune_plan_check(struct sync_run *r, struct err *e)
 {
-	return prune_check(r->old_inv.n, live_prunes(r), r->n_items, false, r->cfg->force_prune,
-			   e);
+	return prune_check(r->old_inv.n, live_prunes(r), r->n_items, false, r->cfg->force_prune, e);
 }
 
 static int delete_stage(struct sync_run *r, int stage, struct err *e)
@@ -85,8 +84,8 @@ static int delete_stage(struct sync_run *r, int stage, struct err *e)
 			strlist_add(&r->res->pruned, p->display);
 			continue;
 		}
-		rc = err_set(e, st == 0 || st >= 500 ? TE_UNREACHABLE : TE_REJECTED,
-			     "prune %s: %s", p->display, reqs[i]->err.msg);
+		rc = err_set(e, st == 0 || st >= 500 ? TE_UNREACHABLE : TE_REJECTED, "prune %s: %s",
+			     p->display, reqs[i]->err.msg);
 		strlist_add_owned(&r->res->errors,
 				  xasprintf("prune %s: %s", p->display, reqs[i]->err.msg));
 	}

@@ -89,10 +89,11 @@ int sync_result_json(const struct sync_result *r, cJSON **out)
 	cJSON_AddStringToObject(root, "app", r->app ? r->app : "");
 	cJSON_AddStringToObject(root, "namespace", r->namespace ? r->namespace : "");
 	cJSON_AddStringToObject(root, "commit", r->commit);
-	cJSON_AddStringToObject(root, "result", r->exit_code == 0   ? "synced"
-						 : r->exit_code == 1 ? "rollout-failed"
-						 : r->exit_code == 2 ? "invalid"
-								     : "unreachable");
+	cJSON_AddStringToObject(root, "result",
+				r->exit_code == 0   ? "synced"
+				: r->exit_code == 1 ? "rollout-failed"
+				: r->exit_code == 2 ? "invalid"
+						    : "unreachable");
 	cJSON_AddNumberToObject(root, "exitCode", r->exit_code);
 	add_objects(root, r);
 	ro = cJSON_AddArrayToObject(root, "rollouts");

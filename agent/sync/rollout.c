@@ -125,7 +125,7 @@ static int record(struct sync_run *r, struct tracked *t, size_t n, struct err *e
 		return err_set(e, TE_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		struct sync_rollout *o = &r->res->rollouts[r->res->n_rollouts++];
-		const char *status = t[i].state == ROLLOUT_DONE	  ? "done"
+		const char *status = t[i].state == ROLLOUT_DONE	    ? "done"
 				     : t[i].state == ROLLOUT_FAILED ? "failed"
 								    : "timeout";
 
@@ -138,9 +138,9 @@ static int record(struct sync_run *r, struct tracked *t, size_t n, struct err *e
 			rc = err_set(e, TE_ROLLOUT, "rollout of %s %s: %s", t[i].it->display,
 				     t[i].state == ROLLOUT_FAILED ? "failed" : "timed out",
 				     t[i].msg);
-			strlist_add_owned(&r->res->errors,
-					  xasprintf("rollout of %s %s: %s", t[i].it->display, status,
-						    t[i].msg));
+			strlist_add_owned(
+			    &r->res->errors,
+			    xasprintf("rollout of %s %s: %s", t[i].it->display, status, t[i].msg));
 		}
 	}
 	return rc;
@@ -175,7 +175,8 @@ int rollout_wait(struct sync_run *r, struct err *e)
 	for (size_t i = 0; i < n; i++)
 		if (t[i].state == ROLLOUT_WAIT)
 			snprintf(t[i].msg + strlen(t[i].msg), sizeof(t[i].msg) - strlen(t[i].msg),
-				 " (timed out after %llds)", (long long)(r->cfg->timeout_ms / 1000));
+				 " (timed out after %llds)",
+				 (long long)(r->cfg->timeout_ms / 1000));
 	rc = n ? record(r, t, n, e) : 0;
 	free(t);
 	return rc;

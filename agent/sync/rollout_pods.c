@@ -12,9 +12,9 @@
 static char *selector_of(const cJSON *obj)
 {
 	const cJSON *ml = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"),
-						 "selector"),
-		"matchLabels");
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"),
+					     "selector"),
+	    "matchLabels");
 	const cJSON *l;
 	struct buf b;
 
@@ -36,23 +36,28 @@ static bool pod_reason(const cJSON *pod, char *out, size_t n)
 {
 	const cJSON *cs;
 	const char *pod_name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "name"));
+	    cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "name"));
 
-	cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(
-				       cJSON_GetObjectItemCaseSensitive(pod, "status"),
-				       "containerStatuses"))
+	cJSON_ArrayForEach(
+	    cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
+						 "containerStatuses"))
 	{
 		const cJSON *w = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(cs, "state"), "waiting");
-		const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "reason"));
-		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "message"));
+		    cJSON_GetObjectItemCaseSensitive(cs, "state"), "waiting");
+		const char *reason =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "reason"));
+		const char *msg =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "message"));
 		const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cs, "name"));
-		const char *image = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cs, "image"));
+		const char *image =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cs, "image"));
 
-		if (!reason || !strcmp(reason, "ContainerCreating") || !strcmp(reason, "PodInitializing"))
+		if (!reason || !strcmp(reason, "ContainerCreating") ||
+		    !strcmp(reason, "PodInitializing"))
 			continue;
-		snprintf(out, n, "pod %s container %s (image %s): %s%s%s", pod_name ? pod_name : "?",
-			 c ? c : "?", image ? image : "?", reason, msg ? ": " : "", msg ? msg : "");
+		snprintf(out, n, "pod %s container %s (image %s): %s%s%s",
+			 pod_name ? pod_name : "?", c ? c : "?", image ? image : "?", reason,
+			 msg ? ": " : "", msg ? msg : "");
 		return true;
 	}
 	return false;

@@ -14,28 +14,28 @@ struct stage_kind {
 };
 
 static const struct stage_kind stage_kinds[] = {
-	{"", "Namespace", STAGE_NAMESPACES},
-	{"apiextensions.k8s.io", "CustomResourceDefinition", STAGE_NAMESPACES},
-	{"rbac.authorization.k8s.io", "ClusterRole", STAGE_CLUSTER_RBAC},
-	{"rbac.authorization.k8s.io", "ClusterRoleBinding", STAGE_CLUSTER_RBAC},
-	{"", "ServiceAccount", STAGE_SERVICE_ACCOUNTS},
-	{"rbac.authorization.k8s.io", "Role", STAGE_RBAC},
-	{"rbac.authorization.k8s.io", "RoleBinding", STAGE_RBAC},
-	{"", "ConfigMap", STAGE_CONFIG},
-	{"", "Secret", STAGE_CONFIG},
-	{"", "Service", STAGE_SERVICES},
-	{"apps", "Deployment", STAGE_WORKLOADS},
-	{"apps", "StatefulSet", STAGE_WORKLOADS},
-	{"apps", "DaemonSet", STAGE_WORKLOADS},
-	{"apps", "ReplicaSet", STAGE_WORKLOADS},
-	{"batch", "Job", STAGE_WORKLOADS},
-	{"batch", "CronJob", STAGE_WORKLOADS},
-	{"", "Pod", STAGE_WORKLOADS},
+    {"", "Namespace", STAGE_NAMESPACES},
+    {"apiextensions.k8s.io", "CustomResourceDefinition", STAGE_NAMESPACES},
+    {"rbac.authorization.k8s.io", "ClusterRole", STAGE_CLUSTER_RBAC},
+    {"rbac.authorization.k8s.io", "ClusterRoleBinding", STAGE_CLUSTER_RBAC},
+    {"", "ServiceAccount", STAGE_SERVICE_ACCOUNTS},
+    {"rbac.authorization.k8s.io", "Role", STAGE_RBAC},
+    {"rbac.authorization.k8s.io", "RoleBinding", STAGE_RBAC},
+    {"", "ConfigMap", STAGE_CONFIG},
+    {"", "Secret", STAGE_CONFIG},
+    {"", "Service", STAGE_SERVICES},
+    {"apps", "Deployment", STAGE_WORKLOADS},
+    {"apps", "StatefulSet", STAGE_WORKLOADS},
+    {"apps", "DaemonSet", STAGE_WORKLOADS},
+    {"apps", "ReplicaSet", STAGE_WORKLOADS},
+    {"batch", "Job", STAGE_WORKLOADS},
+    {"batch", "CronJob", STAGE_WORKLOADS},
+    {"", "Pod", STAGE_WORKLOADS},
 };
 
 static const char *stage_names[STAGE_COUNT] = {
-	"namespaces", "cluster-rbac", "service-accounts", "rbac",
-	"config",     "services",     "workloads",        "rest",
+    "namespaces", "cluster-rbac", "service-accounts", "rbac",
+    "config",	  "services",	  "workloads",	      "rest",
 };
 
 int sync_stage_of(const char *group, const char *kind)
