@@ -176,28 +176,38 @@ out:
 	return rc;
 }
 
-/* Finds the kustomization file of dir; *file is NULL when there is none. */
+/* Finds the kustomization file of dir; *file is NULL when there is none. Two of
+ * them is an error, as in kustomize. */
 static int ks_find_kust(struct vfs *v, const char *dir, char **file, struct err *e)
 {
+	int rc;
+
 	*file = NULL;
 	for (size_t i = 0; i < sizeof(ks_kust_names) / sizeof(ks_kust_names[0]); i++) {
 		enum vfs_type t = VFS_NONE;
 		char *p = NULL;
-		int rc;
 
-		if ((rc = vfs_join(&p, dir, ks_kust_names[i], e)) < 0)
-			return rc;
-		if ((rc = vfs_stat(v, p, &t, e)) < 0) {
+		if ((rc = vfs_join(&p, dir, ks_kust_names[i], e)) < 0 ||
+		    (rc = vfs_stat(v, p, &t, e)) < 0) {
 			free(p);
-			return rc;
+			goto fail;
 		}
-		if (t == VFS_FILE) {
+		if (t == VFS_FILE && *file) {
+			rc = err_set(e, TE_INPUT, "%s: found both %s and %s", dir[0] ? dir : ".",
+				     *file, p);
+			free(p);
+			goto fail;
+		}
+		if (t == VFS_FILE)
 			*file = p;
-			return 0;
-		}
-		free(p);
+		else
+			free(p);
 	}
 	return 0;
+fail:
+	free(*file);
+	*file = NULL;
+	return rc;
 }
 
 static int ks_build_dir(struct ks_ctx *c, const char *dir, struct ks_set *ra, bool component,
@@ -232,7 +242,7 @@ static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *r
 		path = NULL;
 		if ((rc = ks_read_rel(c, "resources", entry, &path, &data, e)) < 0)
 			goto out;
-		rc = ks_parse_objects(ra, path, data.data, data.len, true, e);
+		rc = ks_parse_objects(ra, path, KS_TEXT(data), data.len, true, e);
 	} else {
 		rc = err_set(e, TE_INPUT, "%s: resources: %s: no such file or directory", c->file,
 			     entry);
@@ -386,11 +396,11 @@ static int ks_build_dir(struct ks_ctx *c, const char *dir, struct ks_set *ra, bo
 		goto out;
 	}
 	if ((rc = vfs_read(c->v, file, MANIFEST_MAX_FILE, &data, e)) < 0 ||
-	    (rc = yaml_to_json(file, data.data, data.len, &kust, e)) < 0)
+	    (rc = yaml_to_json(file, KS_TEXT(data), data.len, &kust, e)) < 0)
 		goto out;
-	if (cJSON_IsNull(kust) || !kust) {
-		cJSON_Delete(kust);
-		kust = cJSON_CreateObject();
+	if (cJSON_IsNull(kust)) {
+		rc = err_set(e, TE_INPUT, "%s: the kustomization is empty", file);
+		goto out;
 	}
 	if ((rc = ks_check_fields(file, kust, e)) < 0 ||
 	    (rc = ks_check_kind(file, kust, component, c->nstack == 1, e)) < 0)

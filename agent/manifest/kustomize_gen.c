@@ -225,7 +225,7 @@ int ks_content_hash(const cJSON *body, char out[11], struct err *e)
 		goto out;
 	if ((rc = ks_go_json(&b, m, 0)) < 0)
 		goto out;
-	sha256_hex(b.data, b.len, hex);
+	sha256_hex(KS_TEXT(b), b.len, hex);
 	for (int i = 0; i < 10; i++) {
 		switch (hex[i]) {
 		case '0':
@@ -397,7 +397,7 @@ static int ks_gen_envfile(struct ks_gen *g, const char *rel, struct err *e)
 	buf_init(&b, MANIFEST_MAX_FILE);
 	if ((rc = ks_read_rel(g->c, g->field, rel, &path, &b, e)) < 0)
 		goto out;
-	if (!ks_utf8_valid(b.data, b.len)) {
+	if (!ks_utf8_valid(KS_TEXT(b), b.len)) {
 		rc = err_set(e, TE_INPUT, "%s: not valid UTF-8", path);
 		goto out;
 	}
@@ -435,7 +435,7 @@ static int ks_gen_file(struct ks_gen *g, const char *spec, struct err *e)
 	}
 	if ((rc = ks_read_rel(g->c, g->field, rel, &path, &b, e)) < 0)
 		goto out;
-	rc = ks_gen_put(g, key, b.data, b.len, e);
+	rc = ks_gen_put(g, key, KS_TEXT(b), b.len, e);
 out:
 	free(key);
 	free(path);

@@ -21,6 +21,9 @@
 #define KS_MAX_OBJECTS 100000
 #define KS_MAX_BUILDS 10000
 
+/* The text of a buffer, "" when nothing was ever appended (data is NULL then). */
+#define KS_TEXT(b) ((b).data ? (b).data : "")
+
 /* One earlier identity of a resource, kept so references written against it can be
  * rewritten to the final name (kustomize's "previous ids"). */
 struct ks_id {

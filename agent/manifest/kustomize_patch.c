@@ -210,12 +210,12 @@ static int ks_parse_patch(const char *origin, const struct buf *text, struct ks_
 
 	*ops = NULL;
 	err_clear(&e2);
-	if (yaml_to_json(origin, text->data, text->len, &one, &e2) == 0 && cJSON_IsArray(one)) {
+	if (yaml_to_json(origin, KS_TEXT(*text), text->len, &one, &e2) == 0 && cJSON_IsArray(one)) {
 		*ops = one;
 		return 0;
 	}
 	cJSON_Delete(one);
-	return ks_parse_objects(smp, origin, text->data, text->len, false, e);
+	return ks_parse_objects(smp, origin, KS_TEXT(*text), text->len, false, e);
 }
 
 static int ks_patch_entry(struct ks_ctx *c, struct ks_set *ra, const char *path,

@@ -226,7 +226,13 @@ SAME_FIXTURES(SAME_TEST)
 	  "errors/duplicate/b.yaml: ConfigMap same is already "                                    \
 	  "defined in errors/duplicate/a.yaml:1",                                                  \
 	  NULL)                                                                                    \
-	X(diamond, "errors/diamond/top", "ConfigMap same is already defined", NULL)
+	X(diamond, "errors/diamond/top", "ConfigMap same is already defined", NULL)                \
+	X(empty, "errors/empty", "errors/empty/kustomization.yaml: the kustomization is empty",    \
+	  NULL)                                                                                    \
+	X(two_files, "errors/two-files",                                                           \
+	  "found both errors/two-files/kustomization.yaml and "                                    \
+	  "errors/two-files/kustomization.yml",                                                    \
+	  NULL)
 
 #define ERROR_TEST(name, dir, f1, f2)                                                              \
 	static void test_error_##name(void **state)                                                \
