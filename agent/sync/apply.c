@@ -91,11 +91,6 @@ static bool pick_dry(const struct sync_item *it, int deferred)
 	return it->res && it->deferred == (bool)deferred && it->plan != PLAN_UNCHANGED;
 }
 
-static bool pick_dry_all(const struct sync_item *it, int deferred)
-{
-	return it->res && it->deferred == (bool)deferred;
-}
-
 int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 {
 	struct kube_req **reqs = NULL;
@@ -103,7 +98,7 @@ int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 	size_t n = 0;
 	int rc, worst = 0;
 
-	rc = build_reqs(r, r->diff_mode ? pick_dry_all : pick_dry, deferred, true, &reqs, &n, e);
+	rc = build_reqs(r, pick_dry, deferred, true, &reqs, &n, e);
 	if (rc < 0 || n == 0)
 		goto out;
 	b.total = n;

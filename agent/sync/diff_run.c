@@ -1,7 +1,9 @@
 /*
- * diff_run: `tether diff`, the plan shown instead of applied. Every object is compared
- * as the server's dry-run says it would become against the live object; objects of
- * the inventory no longer rendered are shown as pruned when --prune is given.
+ * diff_run: `tether diff`, the plan shown instead of applied. Every candidate of the
+ * plan is compared as the server's dry-run says it would become against the live
+ * object (an object unchanged in Git and untouched in the cluster costs nothing, as
+ * in a sync); objects of the inventory no longer rendered are shown as pruned when
+ * --prune is given.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +48,12 @@ static int diff_one(struct sync_run *r, struct sync_item *it, struct err *e)
 {
 	const cJSON *after = it->dry ? it->dry : it->obj->body;
 	bool secret = sync_is_secret(it->obj->group, it->obj->kind);
-	int rc = diff_object(it->display, it->live, after, secret, r->env->color, r->env->diff, e);
+	int rc;
 
+	/* Same manifest as applied and untouched since: the sync would send nothing. */
+	if (it->plan == PLAN_UNCHANGED)
+		return strlist_add(&r->res->unchanged, it->display);
+	rc = diff_object(it->display, it->live, after, secret, r->env->color, r->env->diff, e);
 	if (rc < 0)
 		return rc;
 	strlist_add(!it->live ? &r->res->created
