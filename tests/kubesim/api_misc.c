@@ -1,6 +1,6 @@
 /*
  * api_misc: fieldValidation for unknown fields (§2.4), YAML request bodies
- * (application/apply-patch+yaml) and Table negotiation.
+ * (application/apply-patch+yaml).
  */
 #include <errno.h>
 #include <math.h>
@@ -209,18 +209,4 @@ cJSON *api_yaml_to_json(const char *data, size_t len)
 	}
 	yaml_parser_delete(&parser);
 	return out;
-}
-
-/* ---- Table ------------------------------------------------------------------------------- */
-
-bool api_wants_table(struct req *r)
-{
-	(void)r;
-	return false; /* plain lists: kubectl prints NAME and AGE (§5.1) */
-}
-
-enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *json, size_t len)
-{
-	(void)ro;
-	return reply_raw(r, 200, "application/json", json, len);
 }

@@ -21,6 +21,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "api.h"
 #include "server.h"
 
 #define MAX_BODY (8u << 20)
@@ -377,7 +378,7 @@ static int fault_pick(struct server *srv, const char *url)
 
 static enum MHD_Result fault_reply(struct req *r, int code)
 {
-	strcpy(r->verb, strcmp(r->method, "GET") == 0 ? "GET" : r->method);
+	strcpy(r->verb, r->method);
 	if (code == 500)
 		return reply_error(r, 500, "InternalError",
 				   "Internal error occurred: injected fault");
@@ -415,6 +416,11 @@ static enum MHD_Result dispatch(struct server *srv, struct req *r)
 		return reply_raw(r, 200, "text/plain", "ok", 2);
 	}
 	fault = fault_pick(srv, r->url);
+	if (fault) {
+		struct route ro;
+
+		api_route(r, &ro); /* names the resource for /metrics */
+	}
 	if (fault < 0)
 		return MHD_NO; /* closes the connection without an answer */
 	if (fault > 0)
