@@ -1,0 +1,189 @@
+/* Unit tests for the pure parts of commits-as-revisions: the change-cause text, the
+ * pod-template comparison, setting and removing the annotations, history entries
+ * (bounds, lookups) and the messages of history rows and rollback commits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "history.h"
+
+static const char SHA[] = "0123456789abcdef0123456789abcdef01234567";
+
+static void test_cause(void **state)
+{
+	char *c = revision_cause(SHA, "v2: nginx 1.26");
+	char long_subject[400];
+
+	assert_string_equal(c, "0123456 v2: nginx 1.26");
+	free(c);
+	c = revision_cause(SHA, "");
+	assert_string_equal(c, "0123456");
+	free(c);
+	memset(long_subject, 'x', sizeof(long_subject) - 1);
+	long_subject[sizeof(long_subject) - 1] = '\0';
+	c = revision_cause(SHA, long_subject);
+	assert_int_equal(strlen(c), 8 + 200); /* the subject is cut */
+	free(c);
+}
+
+static void test_template_changed(void **state)
+{
+	cJSON *a = cJSON_Parse("{\"metadata\":{\"annotations\":{\"x\":\"1\"}},\"spec\":{\"replicas\":1,"
+			       "\"template\":{\"spec\":{\"containers\":[{\"image\":\"a:1\"}]}}}}");
+	cJSON *b = cJSON_Parse("{\"metadata\":{\"annotations\":{\"x\":\"2\"}},\"spec\":{\"replicas\":3,"
+			       "\"template\":{\"spec\":{\"containers\":[{\"image\":\"a:1\"}]}}}}");
+	cJSON *c = cJSON_Parse("{\"spec\":{\"replicas\":1,"
+			       "\"template\":{\"spec\":{\"containers\":[{\"image\":\"a:2\"}]}}}}");
+	cJSON *none = cJSON_Parse("{\"spec\":{}}");
+
+	/* Scaling and metadata are not template changes; an image is. */
+	assert_false(revision_template_changed(a, b));
+	assert_true(revision_template_changed(a, c));
+	assert_true(revision_template_changed(none, a));
+	assert_false(revision_template_changed(none, none));
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	cJSON_Delete(c);
+	cJSON_Delete(none);
+}
+
+static const char *ann(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "metadata"),
+						 "annotations"),
+		k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void test_annotate(void **state)
+{
+	cJSON *o = cJSON_Parse("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"template\":{}}}");
+	cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+
+	assert_int_equal(revision_annotate(o, "0123456 v1", SHA), 0);
+	assert_string_equal(ann(o, HISTORY_ANN_CAUSE), "0123456 v1");
+	assert_string_equal(ann(o, HISTORY_ANN_COMMIT), SHA);
+	/* Never on the pod template. */
+	assert_null(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "spec"),
+						 "template"),
+		"metadata"));
+	/* Replacing keeps other annotations; NULL removes ours, and an empty map goes. */
+	cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(meta, "annotations"), "other", "y");
+	assert_int_equal(revision_annotate(o, "abc new", "abc"), 0);
+	assert_string_equal(ann(o, HISTORY_ANN_CAUSE), "abc new");
+	assert_string_equal(ann(o, "other"), "y");
+	assert_int_equal(revision_annotate(o, NULL, NULL), 0);
+	assert_null(ann(o, HISTORY_ANN_CAUSE));
+	assert_string_equal(ann(o, "other"), "y");
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "annotations"),
+					       "other");
+	assert_int_equal(revision_annotate(o, NULL, NULL), 0);
+	assert_null(cJSON_GetObjectItemCaseSensitive(meta, "annotations"));
+	cJSON_Delete(o);
+}
+
+static cJSON *entry(const char *commit, const char *result, int64_t rev, const char *dcommit)
+{
+	cJSON *e = cJSON_CreateObject(), *deps = cJSON_AddArrayToObject(e, "deployments");
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "commit", commit);
+	cJSON_AddStringToObject(e, "result", result);
+	cJSON_AddStringToObject(d, "name", "default/web");
+	cJSON_AddNumberToObject(d, "revision", (double)rev);
+	cJSON_AddStringToObject(d, "commit", dcommit);
+	cJSON_AddItemToArray(deps, d);
+	return e;
+}
+
+static void test_history_entries(void **state)
+{
+	cJSON *all = cJSON_CreateArray();
+
+	assert_int_equal(history_push(all, entry("c1", "ok", 1, "c1"), 3, 1 << 20), 0);
+	assert_int_equal(history_push(all, entry("c2", "ok", 2, "c2"), 3, 1 << 20), 0);
+	assert_int_equal(history_push(all, entry("c3", "ok", 2, "c2"), 3, 1 << 20), 0); /* scale */
+	assert_int_equal(history_push(all, entry("c4", "rollout-failed", 3, "c4"), 3, 1 << 20), 0);
+	/* Newest first, bounded in count. */
+	assert_int_equal(cJSON_GetArraySize(all), 3);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(all, 0), "commit")->valuestring,
+			    "c4");
+	assert_null(history_commit_of_revision(all, "default/web", 1)); /* dropped */
+	assert_string_equal(history_commit_of_revision(all, "default/web", 2), "c2");
+	assert_string_equal(history_commit_of_revision(all, "default/web", 3), "c4");
+	assert_null(history_commit_of_revision(all, "other/web", 3));
+	assert_non_null(history_entry_of_commit(all, "c3"));
+	assert_null(history_entry_of_commit(all, "c9"));
+	/* Bounded in bytes: old entries go, the newest always stays. */
+	assert_int_equal(history_push(all, entry("c5", "ok", 4, "c5"), 10, 200), 0);
+	assert_true(cJSON_GetArraySize(all) >= 1 && cJSON_GetArraySize(all) < 3);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(all, 0), "commit")->valuestring,
+			    "c5");
+	assert_int_equal(history_push(all, entry("c6", "ok", 5, "c6"), 10, 1), 0);
+	assert_int_equal(cJSON_GetArraySize(all), 1);
+	assert_int_equal(history_push(NULL, entry("c7", "ok", 6, "c7"), 10, 1), TE_INPUT);
+	cJSON_Delete(all);
+}
+
+static void test_configmap(void **state)
+{
+	cJSON *all = cJSON_CreateArray(), *cm;
+	const cJSON *data;
+
+	history_push(all, entry("c1", "ok", 1, "c1"), 10, 1 << 20);
+	cm = history_configmap("guestbook", "apps", all);
+	assert_non_null(cm);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "metadata"), "name")->valuestring,
+			    "tether-history-guestbook");
+	data = cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "data"), HISTORY_KEY);
+	assert_true(cJSON_IsString(data));
+	assert_non_null(strstr(data->valuestring, "\"commit\":\"c1\""));
+	cJSON_Delete(cm);
+	cJSON_Delete(all);
+}
+
+static void test_messages(void **state)
+{
+	char *m = history_message("Revert \"v2\"", 1, SHA, "fedcba9876543210");
+
+	assert_string_equal(m, "rollback to revision 1 (commit 0123456): Revert \"v2\"");
+	free(m);
+	m = history_message("Revert \"v2\"", 1, NULL, NULL);
+	assert_string_equal(m, "rollback to revision 1: Revert \"v2\"");
+	free(m);
+	m = history_message("undo the bad one", 0, NULL, "fedcba9876543210");
+	assert_string_equal(m, "undo the bad one (reverts fedcba9)");
+	free(m);
+	m = history_message("v2", 0, NULL, NULL);
+	assert_string_equal(m, "v2");
+	free(m);
+	m = rollback_message("deployment/web to revision 1 (commit 0123456)", SHA, "v1", "deploy");
+	assert_non_null(strstr(m, "Roll back deployment/web to revision 1 (commit 0123456)\n\n"));
+	assert_non_null(strstr(m, "in deploy as they were at commit " "0123456789abcdef"));
+	assert_non_null(strstr(m, "a restore of the files, not a revert"));
+	free(m);
+	m = rollback_message("to commit 0123456", SHA, "v1", "");
+	assert_non_null(strstr(m, "the repository root"));
+	free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cause),
+		cmocka_unit_test(test_template_changed),
+		cmocka_unit_test(test_annotate),
+		cmocka_unit_test(test_history_entries),
+		cmocka_unit_test(test_configmap),
+		cmocka_unit_test(test_messages),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
