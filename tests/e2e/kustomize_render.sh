@@ -6,7 +6,7 @@
 # the kustomization file and field, and render prints kustomize's legacy order.
 . "$(dirname "$0")/lib.sh"
 
-FIXTURES="basic nameref generators/base generators/overlay images replicas labels patches smp/overlay fifo multins/overlay yaml12 variants/top component-top
+FIXTURES="basic nameref generators/base generators/overlay images replicas labels patches smp/overlay fifo multins/overlay yaml12 variants/top component-top misc
 components/overlay nested/top app/base app/overlays/dev app/overlays/prod"
 
 repo=$T/repo

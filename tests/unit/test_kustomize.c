@@ -193,6 +193,7 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(yaml12, "yaml12")                                                                        \
 	X(component_top, "component-top")                                                          \
 	X(variants, "variants/top")                                                                \
+	X(misc, "misc")                                                                            \
 	X(components, "components/overlay")                                                        \
 	X(nested, "nested/top")                                                                    \
 	X(app_base, "app/base")                                                                    \
