@@ -268,6 +268,29 @@ static void test_daemonset_and_job(void **state)
 	cJSON_Delete(job);
 }
 
+/* The threaded controllers kubesim's main starts: a rollout completes in real time. */
+static void test_threaded_rollout(void **state)
+{
+	struct sim_config cfg = {.pod_ready_ms = 50};
+	struct store *st = store_new(&cfg);
+	struct fx f = {st, NULL};
+	struct controllers *c = controllers_new(st, true);
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	bool done = false;
+	assert_non_null(c);
+	fx_create(&f, fx_type(&f, "apps", "deployments"), deployment("default", "rt", 3));
+	for (int i = 0; i < 250 && !done; i++) {
+		nanosleep(&ts, NULL);
+		cJSON *d = fx_get(&f, fx_type(&f, "apps", "deployments"), "default", "rt");
+		done = ctrl_int(d, "status", "availableReplicas", NULL, 0) == 3 &&
+		       ctrl_int(d, "status", "updatedReplicas", NULL, 0) == 3;
+		cJSON_Delete(d);
+	}
+	assert_true(done);
+	controllers_free(c); /* stops the thread before the store goes */
+	store_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +304,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_namespace_deletion, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_statefulset, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_daemonset_and_job, fx_setup, fx_teardown),
+	    cmocka_unit_test(test_threaded_rollout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
