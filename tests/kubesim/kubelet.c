@@ -248,12 +248,13 @@ static void write_status(struct controllers *c, const cJSON *pod, cJSON *st)
 }
 
 /* The scheduler's part: bind to the only node. */
-static void bind_pod(struct controllers *c, const cJSON *pod)
+static int bind_pod(struct controllers *c, const cJSON *pod)
 {
 	cJSON *copy = cJSON_Duplicate(pod, true);
 	ctrl_set_str(ctrl_obj_child(copy, "spec"), "nodeName", NODE_NAME);
-	ctrl_update(c, ctrl_types(c)->pod, copy, CTRL_SCHEDULER, false);
+	int rc = ctrl_update(c, ctrl_types(c)->pod, copy, CTRL_SCHEDULER, false);
 	cJSON_Delete(copy);
+	return rc;
 }
 
 static const char *container_reason(const cJSON *pod)
@@ -274,9 +275,15 @@ void kubelet_sync(struct controllers *c, const char *ns, const char *name, const
 		ctrl_delete(c, ctrl_types(c)->pod, ns, name, NULL, 0);
 		return;
 	}
+	/* A refused binding (a server that forbids the spec write) must not strand the
+	 * pod: it then runs unbound. A conflict retries with the next event. */
 	if (!ctrl_str(pod, "spec", "nodeName", NULL)) {
-		bind_pod(c, pod);
-		return;
+		int rc = bind_pod(c, pod);
+		if (rc >= 0 || rc == -409)
+			return;
+		pod = store_get(ctrl_store(c), ctrl_types(c)->pod, ns, name);
+		if (!pod)
+			return;
 	}
 	const char *phase = ctrl_str(pod, "status", "phase", NULL);
 	const char *start = ctrl_str(pod, "status", "startTime", NULL);
