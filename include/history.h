@@ -108,6 +108,9 @@ int rollback_commit(const struct app_config *c, const struct rollback_opts *o,
 /* on-failure: revert: the revert commit of failed->commit, pushed. */
 int rollback_revert_failed(const struct app_config *c, const struct sync_result *failed,
 			   struct rollback_result *res, struct err *e);
+/* True when a Deployment's ProgressDeadlineExceeded condition predates tether's last
+ * apply of it (the failed rollout before a rollback), so it is no verdict on this one. */
+bool rollback_deadline_stale(const cJSON *deploy);
 /* The message of a rollback commit. */
 char *rollback_message(const char *what, const char *target, const char *subject,
 		       const char *path);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "history.h"
 #include "sync_int.h"
 
 static const cJSON *get(const cJSON *o, const char *k)
@@ -65,6 +66,10 @@ static int on_event(const char *type, const cJSON *obj, void *ctx)
 			snprintf(t->msg, sizeof(t->msg), "object has been deleted");
 		} else {
 			t->state = rollout_status(o->kind, obj, t->msg, sizeof(t->msg));
+			/* A rollback right after a failure: history.h */
+			if (t->state == ROLLOUT_FAILED && !strcmp(o->kind, "Deployment") &&
+			    rollback_deadline_stale(obj))
+				t->state = ROLLOUT_WAIT;
 		}
 	}
 	return all_settled(w) ? 1 : 0;

@@ -67,4 +67,5 @@ check_eq "json: the revert commit is the branch head" "$(jq -r '.[0].revert.comm
 check_eq "json: the revert's sync succeeded" "$(jq -r '.[0].revert.sync.exitCode' "$J")" 0
 check_eq "the image is back to v3's" \
   "$(kubectl get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}')" nginx:1.27
+jq -c ".[0].revert.sync | {rollouts, errors}" "$J" | sed "s/^/# /"
 finish

@@ -175,6 +175,43 @@ static void test_messages(void **state)
 	free(m);
 }
 
+static void test_deadline_stale(void **state)
+{
+	const char *fmt = "{\"metadata\":{\"managedFields\":[{\"manager\":\"kubectl\","
+			  "\"operation\":\"Update\",\"time\":\"2026-11-27T00:00:09Z\"},"
+			  "{\"manager\":\"tether\",\"operation\":\"Apply\",\"time\":\"%s\"}]},"
+			  "\"status\":{\"conditions\":[{\"type\":\"Available\"},"
+			  "{\"type\":\"Progressing\",\"reason\":\"%s\","
+			  "\"lastUpdateTime\":\"2026-11-27T00:00:05Z\"}]}}";
+	char text[1024];
+	cJSON *d;
+
+	/* Timed out before tether's apply: the earlier rollout's verdict. */
+	snprintf(text, sizeof(text), fmt, "2026-11-27T00:00:07Z", "ProgressDeadlineExceeded");
+	d = cJSON_Parse(text);
+	assert_true(rollback_deadline_stale(d));
+	cJSON_Delete(d);
+	/* Same second: still the earlier one (a deadline is at least a second). */
+	snprintf(text, sizeof(text), fmt, "2026-11-27T00:00:05Z", "ProgressDeadlineExceeded");
+	d = cJSON_Parse(text);
+	assert_true(rollback_deadline_stale(d));
+	cJSON_Delete(d);
+	/* Timed out after the apply: this rollout failed. */
+	snprintf(text, sizeof(text), fmt, "2026-11-27T00:00:01Z", "ProgressDeadlineExceeded");
+	d = cJSON_Parse(text);
+	assert_false(rollback_deadline_stale(d));
+	cJSON_Delete(d);
+	/* Not timed out at all, or no apply by tether. */
+	snprintf(text, sizeof(text), fmt, "2026-11-27T00:00:07Z", "ReplicaSetUpdated");
+	d = cJSON_Parse(text);
+	assert_false(rollback_deadline_stale(d));
+	cJSON_Delete(d);
+	d = cJSON_Parse("{\"status\":{\"conditions\":[{\"type\":\"Progressing\",\"reason\":"
+			"\"ProgressDeadlineExceeded\",\"lastUpdateTime\":\"2026-11-27T00:00:05Z\"}]}}");
+	assert_false(rollback_deadline_stale(d));
+	cJSON_Delete(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_history_entries),
 		cmocka_unit_test(test_configmap),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_deadline_stale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
