@@ -458,22 +458,29 @@ static int ks_kind_rank(const char *kind)
 	return 1000;
 }
 
+/* kustomize's ResId string: "group_version_kind|namespace|name", with "~G", "~V",
+ * "~X" standing for an empty group, version and namespace. */
+static void ks_legacy_key(const cJSON *body, char *out, size_t n)
+{
+	char g[256], v[64];
+	const char *ns = ks_ns(body);
+
+	ks_group_version(body, g, sizeof(g), v, sizeof(v));
+	snprintf(out, n, "%s_%s_%s|%s|%s", g[0] ? g : "~G", v[0] ? v : "~V", ks_kind(body),
+		 ns && *ns ? ns : "~X", ks_name(body));
+}
+
 static int ks_cmp_legacy(const void *pa, const void *pb)
 {
 	const struct ks_res *a = pa, *b = pb;
-	const char *ka = ks_kind(a->body), *kb = ks_kind(b->body);
-	int ra = ks_kind_rank(ka), rb = ks_kind_rank(kb), c;
-	const char *na, *nb;
+	int ra = ks_kind_rank(ks_kind(a->body)), rb = ks_kind_rank(ks_kind(b->body));
+	char ka[1024], kb[1024];
 
 	if (ra != rb)
 		return ra < rb ? -1 : 1;
-	if ((c = strcmp(ka, kb)) != 0)
-		return c;
-	na = ks_ns(a->body);
-	nb = ks_ns(b->body);
-	if ((c = strcmp(na ? na : "", nb ? nb : "")) != 0)
-		return c;
-	return strcmp(ks_name(a->body), ks_name(b->body));
+	ks_legacy_key(a->body, ka, sizeof(ka));
+	ks_legacy_key(b->body, kb, sizeof(kb));
+	return strcmp(ka, kb);
 }
 
 void ks_set_sort_legacy(struct ks_set *s)
