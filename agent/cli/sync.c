@@ -25,6 +25,11 @@ static void show_progress(const char *phase, size_t done, size_t total, void *ct
 {
 	struct progress *p = ctx;
 
+	if (total == 0) { /* a line of its own: a rollout's progress (history.h) */
+		fprintf(stderr, "\r\033[K%s\n", phase);
+		p->active = false;
+		return;
+	}
 	fprintf(stderr, "\r\033[K%s %zu/%zu", phase, done, total);
 	fflush(stderr);
 	p->active = true;

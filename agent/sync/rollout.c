@@ -5,6 +5,7 @@
  * selector; polling with backoff if the watch cannot be opened. A failure names the
  * object and the reason, down to the container that cannot pull its image.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct watch_ctx {
 	struct tracked *t;
 	size_t n;
 	const struct kube_resource *res;
+	struct sync_run *r; /* for progress lines */
 };
 
 static bool all_settled(const struct watch_ctx *w)
@@ -44,6 +46,20 @@ static bool all_settled(const struct watch_ctx *w)
 		if (w->t[i].it->res == w->res && w->t[i].state == ROLLOUT_WAIT)
 			return false;
 	return true;
+}
+
+/* One line per change of a rollout's state ("deployment/web: 1 of 3 updated replicas
+ * are available"): total 0 tells the progress callback it is a line, not a counter. */
+static void progress_line(struct watch_ctx *w, const struct tracked *t)
+{
+	char line[700], kind[64];
+	size_t i;
+
+	for (i = 0; t->it->obj->kind[i] && i < sizeof(kind) - 1; i++)
+		kind[i] = (char)tolower((unsigned char)t->it->obj->kind[i]);
+	kind[i] = '\0';
+	snprintf(line, sizeof(line), "%s/%s: %s", kind, t->it->obj->name, t->msg);
+	sync_run_progress(w->r, line, 0, 0);
 }
 
 static int on_event(const char *type, const cJSON *obj, void *ctx)
@@ -65,11 +81,15 @@ static int on_event(const char *type, const cJSON *obj, void *ctx)
 			t->state = ROLLOUT_FAILED;
 			snprintf(t->msg, sizeof(t->msg), "object has been deleted");
 		} else {
+			char before[sizeof(t->msg)];
+			memcpy(before, t->msg, sizeof(before));
 			t->state = rollout_status(o->kind, obj, t->msg, sizeof(t->msg));
 			/* A rollback right after a failure: history.h */
 			if (t->state == ROLLOUT_FAILED && !strcmp(o->kind, "Deployment") &&
 			    rollback_deadline_stale(obj))
 				t->state = ROLLOUT_WAIT;
+			if (t->state == ROLLOUT_WAIT && strcmp(before, t->msg) != 0)
+				progress_line(w, t);
 		}
 	}
 	return all_settled(w) ? 1 : 0;
@@ -167,7 +187,7 @@ int rollout_wait(struct sync_run *r, struct err *e)
 			t[n++].it = it;
 	}
 	for (size_t i = 0; i < n && rc >= 0; i++) {
-		struct watch_ctx w = {t, n, t[i].it->res};
+		struct watch_ctx w = {t, n, t[i].it->res, r};
 		if (t[i].state != ROLLOUT_WAIT || all_settled(&w))
 			continue;
 		sync_run_progress(r, "waiting for rollouts", i, n);

@@ -95,5 +95,11 @@ check_exit "tether diff shows the drift (exit 1)" 1 "$TETHER" diff --repo "$REPO
 check_contains "the diff names the image" "$(cat "$T/check.out")" "nginx:hand"
 check_exit "sync restores Git's image" 0 tsync
 check_eq "image is Git's again" "$(kubectl get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}')" "nginx:1.25"
+# On a terminal, one progress line per change of a rollout.
+deploy nginx:1.27 3
+git_commit "$W" "v4 on a terminal" >/dev/null
+tty_out=$(script -qec "$TETHER sync --repo $REPO --ref main --cache-dir $T/cache --timeout 30s" /dev/null)
+check_contains "a terminal shows the rollout's progress" "$tty_out" "deployment/web: "
+check_contains "in kubectl's words" "$tty_out" " replicas "
 kubectl get cm tether-history-app -o jsonpath="{.data.history\.json}" | jq -c ".[] | [.commit[0:7], .result, .deployments]" | sed "s/^/# /"
 finish
