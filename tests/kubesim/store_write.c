@@ -12,6 +12,7 @@
 
 #include "merge.h"
 #include "store_priv.h"
+#include "validate.h"
 
 static const char *meta_str(const cJSON *o, const char *key)
 {
@@ -419,6 +420,8 @@ int store_create(struct store *st, const struct restype *rt, const char *ns, con
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 	strategy_prepare(st, rt, obj, true);
 	store_defaults(rt, obj);
+	if ((rc = validate_object(rt, obj, NULL, e)) < 0)
+		goto out;
 	canonical_order(obj, rt);
 	if (!o || !o->managed_done) {
 		meta_del(meta, "managedFields");
@@ -524,6 +527,8 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 	if (!status) {
 		strategy_prepare(st, rt, obj, false);
 		store_defaults(rt, obj);
+		if ((rc = validate_object(rt, obj, old, e)) < 0)
+			goto out;
 	}
 	if (!o || !o->managed_done)
 		store_managed_update(rt, old, obj, o && o->manager ? o->manager : "unknown",
