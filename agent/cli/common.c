@@ -116,8 +116,10 @@ int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config
 	}
 	if (flags->repo)
 		return err_set(e, TE_INPUT, "give --repo or --config, not both");
-	if ((rc = config_load(&tc, flags->config_file, e)) < 0)
+	if ((rc = config_load(&tc, flags->config_file, e)) < 0) {
+		config_dispose(&tc); /* a file that fails half-way has allocated defaults */
 		return rc;
+	}
 	*apps = tc.apps;
 	*n = tc.n_apps;
 	tc.apps = NULL;
