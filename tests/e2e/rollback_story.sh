@@ -96,6 +96,14 @@ check_eq "a: rollout history after git revert" "$(rollout_hist a)" "3 ${V3:0:7} 
 agree a a "after git revert"
 check_contains "a: history row 5 is a rollback to v1" "$(thist a a | awk '$1==5')" "rollback to revision 1 (commit ${V1:0:7})"
 
+head=$(git -C "$T/git/a.git" rev-parse main)
+check_exit "a: rollback COMMIT --dry-run" 0 "$TETHER" rollback "${V2:0:10}" --dry-run \
+  --repo "$GIT_BASE_URL/a.git" --ref main -n a --cache-dir "$T/cache"
+out=$(cat "$T/check.out")
+check_contains "a: it names the commit" "$out" "Roll back to commit ${V2:0:7}"
+check_contains "a: and shows v2's image coming back" "$out" "+          image: nginx:1.26"
+check_eq "a: nothing pushed" "$(git -C "$T/git/a.git" rev-parse main)" "$head"
+
 # ---- app b: tether rollback --to-revision 1 ---------------------------------------------
 story b b
 RB=("$TETHER" rollback deployment/web --to-revision 1 --repo "$GIT_BASE_URL/b.git" --ref main -n b
