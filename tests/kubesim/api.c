@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "merge.h"
+#include "proto.h"
 #include "store_priv.h"
 
 /* ---- request parsing ---------------------------------------------------------------- */
@@ -102,6 +103,9 @@ cJSON *api_parse_body(struct req *r, struct kstatus *e)
 		return NULL;
 	}
 	if (ct && strstr(ct, "protobuf")) {
+		b = proto_decode(r->body.data, r->body.len);
+		if (b)
+			return b;
 		kstatus_set(e, 415, "UnsupportedMediaType",
 			    "the body of the request was in an unknown format - accepted media "
 			    "types include: application/json, application/yaml");

@@ -1,0 +1,255 @@
+/*
+ * proto: decodes the Kubernetes protobuf envelope ("k8s\0" + runtime.Unknown) for
+ * the few kinds kubectl's typed client creates with protobuf bodies (`kubectl create
+ * configmap|secret|namespace|serviceaccount`). Field numbers follow
+ * k8s.io/api/core/v1/generated.proto and apimachinery's meta/v1. Other kinds are
+ * refused with 415 by the caller. Bounded: input size is capped by the HTTP layer,
+ * nesting is two levels deep by construction.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "proto.h"
+
+struct pb {
+	const unsigned char *p, *end;
+};
+
+static int pb_varint(struct pb *b, uint64_t *v)
+{
+	int shift = 0;
+
+	*v = 0;
+	while (b->p < b->end && shift < 64) {
+		unsigned char c = *b->p++;
+
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+/* Next field: number, wire type, and for type 2 the bytes; for 0 the value. */
+static int pb_next(struct pb *b, int *num, int *wt, struct pb *sub, uint64_t *val)
+{
+	uint64_t key, len;
+
+	if (b->p >= b->end || pb_varint(b, &key) < 0)
+		return -1;
+	*num = (int)(key >> 3);
+	*wt = (int)(key & 7);
+	switch (*wt) {
+	case 0:
+		return pb_varint(b, val);
+	case 1:
+		if (b->end - b->p < 8)
+			return -1;
+		b->p += 8;
+		return 0;
+	case 5:
+		if (b->end - b->p < 4)
+			return -1;
+		b->p += 4;
+		return 0;
+	case 2:
+		if (pb_varint(b, &len) < 0 || len > (uint64_t)(b->end - b->p))
+			return -1;
+		sub->p = b->p;
+		sub->end = b->p + len;
+		b->p += len;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static cJSON *pb_string(const struct pb *s)
+{
+	char *t = strndup((const char *)s->p, (size_t)(s->end - s->p));
+	cJSON *v;
+
+	if (!t)
+		return NULL;
+	v = cJSON_CreateString(t);
+	free(t);
+	return v;
+}
+
+static cJSON *pb_base64(const struct pb *s)
+{
+	size_t n = (size_t)(s->end - s->p);
+	char *t = malloc(4 * ((n + 2) / 3) + 1);
+	cJSON *v;
+
+	if (!t)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)t, s->p, (int)n);
+	v = cJSON_CreateString(t);
+	free(t);
+	return v;
+}
+
+/* A map entry {1: key, 2: value} added to obj[field]; value as string or base64. */
+static int pb_map_entry(cJSON *obj, const char *field, struct pb *e, bool bytes)
+{
+	struct pb s, key = {NULL, NULL}, val = {NULL, NULL};
+	cJSON *m = cJSON_GetObjectItem(obj, field);
+	char *k;
+	int num, wt;
+	uint64_t v;
+
+	while (e->p < e->end) {
+		if (pb_next(e, &num, &wt, &s, &v) < 0)
+			return -1;
+		if (wt == 2 && num == 1)
+			key = s;
+		else if (wt == 2 && num == 2)
+			val = s;
+	}
+	if (!key.p)
+		return -1;
+	if (!m)
+		m = cJSON_AddObjectToObject(obj, field);
+	k = strndup((const char *)key.p, (size_t)(key.end - key.p));
+	if (!k)
+		return -1;
+	if (!val.p)
+		val.p = val.end = key.end;
+	cJSON_AddItemToObject(m, k, bytes ? pb_base64(&val) : pb_string(&val));
+	free(k);
+	return 0;
+}
+
+static void add_to_array(cJSON *obj, const char *field, cJSON *item)
+{
+	cJSON *a = cJSON_GetObjectItem(obj, field);
+
+	if (!a)
+		a = cJSON_AddArrayToObject(obj, field);
+	cJSON_AddItemToArray(a, item);
+}
+
+static int pb_meta(cJSON *meta, struct pb *b)
+{
+	static const char *strs[] = {NULL, "name", "generateName", "namespace", "selfLink", "uid",
+				     "resourceVersion"};
+	struct pb s;
+	int num, wt;
+	uint64_t v;
+
+	while (b->p < b->end) {
+		if (pb_next(b, &num, &wt, &s, &v) < 0)
+			return -1;
+		if (wt == 2 && num >= 1 && num <= 6 && s.p < s.end) /* "" means unset */
+			cJSON_AddItemToObject(meta, strs[num], pb_string(&s));
+		else if (wt == 2 && (num == 11 || num == 12))
+			pb_map_entry(meta, num == 11 ? "labels" : "annotations", &s, false);
+		else if (wt == 2 && num == 14)
+			add_to_array(meta, "finalizers", pb_string(&s));
+		/* timestamps, owner references, managedFields: the server sets or ignores them */
+	}
+	return 0;
+}
+
+/* Fields of the object message after metadata (1), per kind. */
+static int pb_body(cJSON *obj, const char *kind, struct pb *b)
+{
+	struct pb s;
+	int num, wt;
+	uint64_t v;
+
+	while (b->p < b->end) {
+		if (pb_next(b, &num, &wt, &s, &v) < 0)
+			return -1;
+		if (num == 1 && wt == 2) {
+			if (pb_meta(cJSON_AddObjectToObject(obj, "metadata"), &s) < 0)
+				return -1;
+		} else if (strcmp(kind, "ConfigMap") == 0) {
+			if (num == 2 && wt == 2)
+				pb_map_entry(obj, "data", &s, false);
+			else if (num == 3 && wt == 2)
+				pb_map_entry(obj, "binaryData", &s, true);
+			else if (num == 4 && wt == 0)
+				cJSON_AddBoolToObject(obj, "immutable", v != 0);
+		} else if (strcmp(kind, "Secret") == 0) {
+			if (num == 2 && wt == 2)
+				pb_map_entry(obj, "data", &s, true);
+			else if (num == 3 && wt == 2 && s.p < s.end)
+				cJSON_AddItemToObject(obj, "type", pb_string(&s));
+			else if (num == 4 && wt == 2)
+				pb_map_entry(obj, "stringData", &s, false);
+			else if (num == 5 && wt == 0)
+				cJSON_AddBoolToObject(obj, "immutable", v != 0);
+		} else if (strcmp(kind, "Namespace") == 0) {
+			if (num == 2 && wt == 2) {
+				cJSON *spec = cJSON_AddObjectToObject(obj, "spec");
+				struct pb f;
+
+				while (s.p < s.end) {
+					if (pb_next(&s, &num, &wt, &f, &v) < 0)
+						return -1;
+					if (num == 1 && wt == 2)
+						add_to_array(spec, "finalizers", pb_string(&f));
+				}
+			}
+		} else if (strcmp(kind, "ServiceAccount") == 0) {
+			if (num == 4 && wt == 0)
+				cJSON_AddBoolToObject(obj, "automountServiceAccountToken", v != 0);
+		}
+	}
+	return 0;
+}
+
+static bool supported(const char *api_version, const char *kind)
+{
+	return strcmp(api_version, "v1") == 0 &&
+	       (strcmp(kind, "ConfigMap") == 0 || strcmp(kind, "Secret") == 0 ||
+		strcmp(kind, "Namespace") == 0 || strcmp(kind, "ServiceAccount") == 0);
+}
+
+cJSON *proto_decode(const void *data, size_t len)
+{
+	struct pb b = {data, (const unsigned char *)data + len}, s, raw = {NULL, NULL};
+	char av[64] = "", kind[64] = "";
+	cJSON *obj;
+	int num, wt;
+	uint64_t v;
+
+	if (len < 4 || memcmp(data, "k8s\0", 4) != 0)
+		return NULL;
+	b.p += 4;
+	while (b.p < b.end) {
+		if (pb_next(&b, &num, &wt, &s, &v) < 0)
+			return NULL;
+		if (num == 1 && wt == 2) {
+			struct pb t;
+
+			while (s.p < s.end) {
+				if (pb_next(&s, &num, &wt, &t, &v) < 0)
+					return NULL;
+				if (wt == 2 && (num == 1 || num == 2))
+					snprintf(num == 1 ? av : kind, 64, "%.*s",
+						 (int)(t.end - t.p), (const char *)t.p);
+			}
+		} else if (num == 2 && wt == 2) {
+			raw = s;
+		}
+	}
+	if (!raw.p || !supported(av, kind))
+		return NULL;
+	obj = cJSON_CreateObject();
+	cJSON_AddStringToObject(obj, "kind", kind);
+	cJSON_AddStringToObject(obj, "apiVersion", av);
+	if (pb_body(obj, kind, &raw) < 0) {
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	return obj;
+}

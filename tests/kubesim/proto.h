@@ -1,0 +1,14 @@
+/*
+ * proto: the protobuf request bodies kubectl's typed client sends for core kinds.
+ */
+#ifndef KUBESIM_PROTO_H
+#define KUBESIM_PROTO_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+/* The object as JSON, or NULL when data is not a Kubernetes protobuf envelope of a
+ * supported kind (v1 ConfigMap, Secret, Namespace, ServiceAccount). */
+cJSON *proto_decode(const void *data, size_t len);
+
+#endif
