@@ -471,7 +471,7 @@ static int ks_gen_literal(struct ks_gen *g, const char *lit, struct err *e)
 	return rc;
 }
 
-/* Calls fn for each string of gen.field (a list, or a single string for "env"). */
+/* Calls fn for each string of gen.field (a list; "env" is a single string). */
 static int ks_gen_each(struct ks_gen *g, const cJSON *gen, const char *field,
 		       int (*fn)(struct ks_gen *, const char *, struct err *), struct err *e)
 {
@@ -480,7 +480,7 @@ static int ks_gen_each(struct ks_gen *g, const cJSON *gen, const char *field,
 
 	if (!v || cJSON_IsNull(v))
 		return 0;
-	if (cJSON_IsString(v))
+	if (cJSON_IsString(v) && strcmp(field, "env") == 0)
 		return fn(g, v->valuestring, e);
 	if (!cJSON_IsArray(v))
 		return err_set(e, TE_INPUT, "%s: %s: %s must be a list of strings", g->c->file,

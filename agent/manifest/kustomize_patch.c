@@ -197,7 +197,8 @@ static int ks_load_patch(struct ks_ctx *c, const char *path, const char *inline_
 {
 	if (path)
 		return ks_read_rel(c, "patches", path, origin, out, e);
-	*origin = xstrdup(c->file);
+	/* Positions in an inline patch count from the patch text, not the file. */
+	*origin = xasprintf("%s (inline patch)", c->file);
 	return buf_puts(out, inline_text) < 0 ? err_set(e, TE_NOMEM, "patch too large") : 0;
 }
 
@@ -246,7 +247,9 @@ static int ks_patch_entry(struct ks_ctx *c, struct ks_set *ra, const char *path,
 		rc = target ? ks_apply_target(ra, &t, smp.items[i].body, e)
 			    : ks_apply_by_id(c, ra, smp.items[i].body, e);
 out:
-	if (rc < 0)
+	/* Say where the patch came from, unless the message already does. */
+	if (rc < 0 && strncmp(e->msg, c->file, strlen(c->file)) != 0 &&
+	    (!origin || strncmp(e->msg, origin, strlen(origin)) != 0))
 		err_prefix(e, "%s", origin ? origin : c->file);
 	cJSON_Delete(ops);
 	ks_set_dispose(&smp);

@@ -320,6 +320,73 @@ static void test_json6902_errors(void **state)
 	cJSON_Delete(test);
 }
 
+/* Kustomizations with the wrong shapes: each must be TE_INPUT naming the field. */
+static void test_bad_shapes(void **state)
+{
+	static const struct {
+		const char *text, *frag;
+	} cases[] = {
+	    {"resources: just-a-string\n", "resources must be a list"},
+	    {"resources: [{a: b}]\n", "resources entries must be strings"},
+	    {"- a\n- b\n", "a kustomization must be a mapping"},
+	    {"images: 3\n", "images must be a list"},
+	    {"images: [{newTag: x}]\n", "images entries need a name"},
+	    {"replicas: [{name: x}]\n", "replicas entries need a name and a count"},
+	    {"replicas: [{name: x, count: 1}]\n", "replicas: no Deployment"},
+	    {"configMapGenerator: [{literals: [A=1]}]\n", "configMapGenerator entries need a name"},
+	    {"configMapGenerator: [{name: g, behavior: sideways}]\n", "unknown behavior sideways"},
+	    {"configMapGenerator: [{name: g, literals: [A=1, A=2]}]\n", "key A"},
+	    {"configMapGenerator: [{name: g, behavior: merge, literals: [A=1]}]\n",
+	     "behavior merge but no such object"},
+	    {"secretGenerator: [{name: g, literals: A=1}]\n", "literals must be a list"},
+	    {"patches: [{target: {kind: X}}]\n", "exactly one of path or patch"},
+	    {"patches: [{patch: '[{\"op\": \"add\", \"path\": \"/a\", \"value\": 1}]'}]\n",
+	     "a JSON 6902 patch needs a target"},
+	    {"patches: [{patch: 'apiVersion: v1\n\nkind: ConfigMap\n\nmetadata: {name: nope}'}]\n",
+	     "no such object to patch"},
+	    {"patchesJson6902: [{path: x.yaml}]\n", "patchesJson6902 entries need a target"},
+	    {"commonLabels: [a, b]\n", "commonLabels must be a mapping"},
+	    {"commonLabels: {version: 1.10}\n", "the value of version must be a string"},
+	    {"commonAnnotations: {enabled: true}\n", "the value of enabled must be a string"},
+	    {"sortOptions: {order: random}\n", "sortOptions.order must be legacy or fifo"},
+	    {"components: [../nowhere]\n", "components"},
+	    {"patches: [{target: {name: '(['}, patch: 'apiVersion: v1\n\nkind: ConfigMap\n\n"
+	     "metadata: {name: nn}'}]\nconfigMapGenerator: [{name: g}]\n",
+	     "invalid regular expression"},
+	};
+	char dir[] = "/tmp/tether-kustomize-shape.XXXXXX";
+
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[512];
+		FILE *f;
+		struct vfs *v = NULL;
+		struct object_set s;
+		struct err e;
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/kustomization.yaml", dir);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(cases[i].text, f);
+		fclose(f);
+		err_clear(&e);
+		object_set_init(&s);
+		assert_int_equal(vfs_open_dir(&v, dir, &e), 0);
+		rc = kustomize_build(v, "", &s, &e);
+		if (rc != TE_INPUT || !strstr(e.msg, cases[i].frag))
+			print_error("case %zu: rc=%d msg=\"%s\", want \"%s\"\n", i, rc, e.msg,
+				    cases[i].frag);
+		assert_int_equal(rc, TE_INPUT);
+		assert_non_null(strstr(e.msg, cases[i].frag));
+		assert_non_null(strstr(e.msg, "kustomization.yaml"));
+		object_set_dispose(&s);
+		vfs_free(v);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(home) ? 0 : -1;
@@ -348,6 +415,7 @@ int main(void)
 		ERROR_FIXTURES(ERROR_ENTRY) cmocka_unit_test(test_content_hash),
 	    cmocka_unit_test(test_selector),
 	    cmocka_unit_test(test_json6902_errors),
+	    cmocka_unit_test(test_bad_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
