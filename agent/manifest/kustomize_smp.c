@@ -307,6 +307,23 @@ int ks_smp(cJSON *target, const cJSON *patch, struct err *e)
 
 /* ---- JSON 6902 ---- */
 
+static bool ks_index(const cJSON *arr, const char *tok, bool allow_end, int *idx)
+{
+	char *end;
+	long v;
+	int n = cJSON_GetArraySize(arr);
+
+	if (allow_end && strcmp(tok, "-") == 0) {
+		*idx = n;
+		return true;
+	}
+	v = strtol(tok, &end, 10);
+	if (!*tok || *end || v < 0 || v > n || (!allow_end && v == n))
+		return false;
+	*idx = (int)v;
+	return true;
+}
+
 /* Resolves a JSON pointer to the parent container and the last token. */
 static int ks_ptr(cJSON *doc, const char *ptr, cJSON **parent, char **last, struct err *e)
 {
@@ -340,9 +357,11 @@ static int ks_ptr(cJSON *doc, const char *ptr, cJSON **parent, char **last, stru
 			*last = tok;
 			return 0;
 		}
-		if (cJSON_IsArray(cur))
-			cur = cJSON_GetArrayItem(cur, atoi(tok));
-		else
+		if (cJSON_IsArray(cur)) {
+			int idx;
+
+			cur = ks_index(cur, tok, false, &idx) ? cJSON_GetArrayItem(cur, idx) : NULL;
+		} else
 			cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
 		free(tok);
 		if (!cur)
@@ -350,23 +369,6 @@ static int ks_ptr(cJSON *doc, const char *ptr, cJSON **parent, char **last, stru
 		p = end;
 	}
 	return err_set(e, TE_INPUT, "JSON patch path %s is invalid", ptr);
-}
-
-static bool ks_index(const cJSON *arr, const char *tok, bool allow_end, int *idx)
-{
-	char *end;
-	long v;
-	int n = cJSON_GetArraySize(arr);
-
-	if (allow_end && strcmp(tok, "-") == 0) {
-		*idx = n;
-		return true;
-	}
-	v = strtol(tok, &end, 10);
-	if (!*tok || *end || v < 0 || v > n || (!allow_end && v == n))
-		return false;
-	*idx = (int)v;
-	return true;
 }
 
 /* Detaches the value at path (for remove and move); NULL if absent. */
