@@ -524,6 +524,8 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 	}
 	obj = status ? prepare_status(old, in) : prepare_main(rt, old, in);
 	meta = cJSON_GetObjectItem(obj, "metadata");
+	if (status && o->managed_done) /* server-side apply to /status computed them */
+		meta_copy(meta, cJSON_GetObjectItem(in, "metadata"), "managedFields");
 	if (!status) {
 		strategy_prepare(st, rt, obj, false);
 		store_defaults(rt, obj);

@@ -282,8 +282,12 @@ static void test_crd_serves_type(void **state)
 	(void)state;
 	assert_null(store_type(st, "example.com", "widgets"));
 	assert_int_equal(store_create(st, crd, NULL, in, &w, &out, NULL), 0);
-	assert_non_null(strstr(cJSON_PrintUnformatted(cJSON_GetObjectItem(out, "status")),
-			       "Established"));
+	{
+		char *status = cJSON_PrintUnformatted(cJSON_GetObjectItem(out, "status"));
+
+		assert_non_null(strstr(status, "\"Established\""));
+		free(status);
+	}
 	cJSON_Delete(out);
 	t = store_type(st, "example.com", "widgets");
 	assert_non_null(t);
