@@ -232,8 +232,9 @@ check_eq "the created configmap holds its data" \
   "$(K get cm imperative -o jsonpath='{.data.a}' 2>/dev/null)" 1
 run K create configmap imperative --from-literal=a=1
 check_eq "create configmap of the same name again exits 1" "$RC" 1
+# (create configmap wraps the server's error: "failed to create configmap: %v")
 check_contains "and prints AlreadyExists" "$OUT" \
-  'Error from server (AlreadyExists): configmaps "imperative" already exists'
+  'error: failed to create configmap: configmaps "imperative" already exists'
 cm_file() { # name key=value -> a ConfigMap manifest file (prints its path)
   printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  %s: "%s"\n' \
     "$1" "${2%%=*}" "${2#*=}" >"$T/m/cm-$1.yaml"
