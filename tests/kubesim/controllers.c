@@ -97,6 +97,13 @@ struct ctrl_index *ctrl_index(struct controllers *c)
 	return c->index;
 }
 
+const struct restype *ctrl_ref_type(struct controllers *c, const cJSON *ref)
+{
+	const char *av = ctrl_str(ref, "apiVersion", NULL, NULL);
+	const char *kind = ctrl_str(ref, "kind", NULL, NULL);
+	return av && kind ? store_type_by_kind(c->st, av, kind) : NULL;
+}
+
 /* ---- the key set ---------------------------------------------------------------- */
 
 static uint64_t str_hash(const char *s)
@@ -369,9 +376,7 @@ static void enqueue_gc(struct controllers *c, const struct store_event *ev)
 		return;
 	cJSON_ArrayForEach(ref, ctrl_path(obj, "metadata", "ownerReferences", NULL))
 	{
-		const struct restype *ort =
-		    store_type_by_kind(c->st, ctrl_str(ref, "apiVersion", NULL, NULL),
-				       ctrl_str(ref, "kind", NULL, NULL));
+		const struct restype *ort = ctrl_ref_type(c, ref);
 		if (ort)
 			ctrl_enqueue(c, CK_GC, ort, ort->namespaced ? ctrl_namespace(obj) : NULL,
 				     ctrl_str(ref, "name", NULL, NULL),

@@ -36,6 +36,9 @@ int64_t ctrl_now(struct controllers *c);
 /* ctrl_now as RFC 3339 (buffer >= 32). */
 void ctrl_now_str(struct controllers *c, char *out);
 
+/* The type an ownerReference names, or NULL (also when apiVersion or kind is missing). */
+const struct restype *ctrl_ref_type(struct controllers *c, const cJSON *ref);
+
 /* Queue a key now, or at due_ms (ctrl_now clock). Safe from the store callback. */
 void ctrl_enqueue(struct controllers *c, enum ctrl_kind kind, const struct restype *rt,
 		  const char *ns, const char *name, const char *uid);

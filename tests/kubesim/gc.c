@@ -69,9 +69,7 @@ static void remove_owner_ref(struct controllers *c, const struct restype *rt, co
 /* True when the owner a reference names exists with that uid. */
 static bool owner_alive(struct controllers *c, const cJSON *dep, const cJSON *ref)
 {
-	const struct restype *rt =
-	    store_type_by_kind(ctrl_store(c), ctrl_str(ref, "apiVersion", NULL, NULL),
-			       ctrl_str(ref, "kind", NULL, NULL));
+	const struct restype *rt = ctrl_ref_type(c, ref);
 	const char *name = ctrl_str(ref, "name", NULL, NULL),
 		   *uid = ctrl_str(ref, "uid", NULL, NULL);
 	if (!rt || !name || !uid)

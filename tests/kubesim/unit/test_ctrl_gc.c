@@ -161,6 +161,19 @@ static void test_shared_owner_keeps_dependent(void **state)
 	cJSON_Delete(b);
 }
 
+/* Owner references are user input: incomplete ones must not upset the collector. */
+static void test_incomplete_owner_ref(void **state)
+{
+	struct fx *f = *state;
+	fx_create(f, cm_t(f),
+		  fx_parse("{\"metadata\":{\"name\":\"odd\",\"namespace\":\"default\","
+			   "\"ownerReferences\":[{\"name\":\"x\",\"uid\":\"u-1\"}]}}"));
+	fx_settle(f);
+	fx_delete(f, cm_t(f), "default", "odd", "Background");
+	fx_settle(f);
+	assert_null(fx_get(f, cm_t(f), "default", "odd"));
+}
+
 static void test_namespace_deletion(void **state)
 {
 	struct fx *f = *state;
@@ -305,6 +318,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_statefulset, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_daemonset_and_job, fx_setup, fx_teardown),
 	    cmocka_unit_test(test_threaded_rollout),
+	    cmocka_unit_test_setup_teardown(test_incomplete_owner_ref, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
