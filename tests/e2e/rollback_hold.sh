@@ -55,6 +55,10 @@ check_eq "the newer commit's image runs" \
 check_eq "and it names the newer commit" \
   "$(kubectl get deployment web -o jsonpath='{.metadata.annotations.tether\.dev/commit}')" "$N"
 
+out=$("$TETHER" history --config "$T/tether.yaml" --app app)
+check_contains "history --config --app: the broken commit failed" "$(echo "$out" | awk '$1==2')" "failed"
+check_contains "history --config --app: the newer one is active" "$(echo "$out" | awk '$1==3')" "active"
+check_contains "history --config --app: with its subject" "$(echo "$out" | awk '$1==3')" "v3 fixed"
 # on-failure: revert with -o json: both syncs in one document.
 sed -i 's/on-failure: hold/on-failure: revert/' "$T/tether.yaml"
 deploy nginx:broken-4; B4=$(git_commit "$W" "v4 broken")
@@ -67,5 +71,4 @@ check_eq "json: the revert commit is the branch head" "$(jq -r '.[0].revert.comm
 check_eq "json: the revert's sync succeeded" "$(jq -r '.[0].revert.sync.exitCode' "$J")" 0
 check_eq "the image is back to v3's" \
   "$(kubectl get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}')" nginx:1.27
-jq -c ".[0].revert.sync | {rollouts, errors}" "$J" | sed "s/^/# /"
 finish

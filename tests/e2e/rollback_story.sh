@@ -59,9 +59,14 @@ story() { # ns repo: v1, v2, v3 failing with on-failure: revert
   deploy "$W" nginx:1.25; V1=$(git_commit "$W" "v1")
   check_exit "$repo: sync v1" 0 tsync "$ns" "$repo"
   H1=$(cur_hash "$ns")
+  check_eq "$repo: rollout history after v1" "$(rollout_hist "$ns")" "1 ${V1:0:7} v1"
+  agree "$ns" "$repo" "$repo after v1"
   deploy "$W" nginx:1.26; V2=$(git_commit "$W" "v2")
   check_exit "$repo: sync v2" 0 tsync "$ns" "$repo"
   H2=$(cur_hash "$ns")
+  check_eq "$repo: rollout history after v2" "$(rollout_hist "$ns")" "1 ${V1:0:7} v1
+2 ${V2:0:7} v2"
+  agree "$ns" "$repo" "$repo after v2"
   deploy "$W" nginx:broken-3; V3=$(git_commit "$W" "v3")
   check_exit "$repo: v3 fails: exit 1" 1 tsync "$ns" "$repo" --on-failure revert
   out=$(cat "$T/check.out")
@@ -134,6 +139,14 @@ check_eq "b: rollout history after tether rollback" "$(rollout_hist b)" "3 ${V3:
 5 ${TB:0:7} Roll back deployment/web to revision 1 (commit ${V1:0:7})"
 agree b b "after tether rollback"
 check_contains "b: history row 5 is a rollback to v1" "$(thist b b | awk '$1==5')" "rollback to revision 1 (commit ${V1:0:7})"
+# A branch that keeps moving: rejected, retried once, rejected again, reported.
+printf '#!/bin/sh\necho "busy, try again" >&2; exit 1\n' >"$T/git/b.git/hooks/pre-receive"
+head=$(git -C "$T/git/b.git" rev-parse main)
+check_exit "b: a push rejected twice: exit 1" 1 "$TETHER" rollback "$V2" \
+  --repo "$GIT_BASE_URL/b.git" --ref main -n b --cache-dir "$T/cache"
+check_contains "b: it says so" "$(cat "$T/check.out")" "rejected again after fetching and retrying once"
+check_eq "b: the branch is unchanged" "$(git -C "$T/git/b.git" rev-parse main)" "$head"
+check_eq "b: the cluster is unchanged" "$(cur_hash b)" "$H1"
 check_exit "b: an unknown revision is refused (exit 2)" 2 "$TETHER" rollback deployment/web --to-revision 9 \
   --repo "$GIT_BASE_URL/b.git" --ref main -n b --cache-dir "$T/cache"
 check_contains "b: it names the revision" "$(cat "$T/check.out")" "has no revision 9"
