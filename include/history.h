@@ -65,6 +65,9 @@ int history_record(struct sync_run *r, int rc, struct err *e);
 /* Sync hook for on-failure: hold: TE_ROLLOUT when the commit to sync is the one whose
  * rollout failed last; 0 otherwise. */
 int history_check_hold(struct sync_run *r, struct err *e);
+/* "k=v,k2=v2" from a Deployment's selector.matchLabels (owned), NULL when it has none
+ * or uses matchExpressions (then list everything and filter by owner). */
+char *history_rs_selector(const cJSON *deploy);
 /* The commit an entry recorded for revision rev of deployment ("ns/name"), or NULL. */
 const char *history_commit_of_revision(const cJSON *entries, const char *deployment,
 				       int64_t rev);

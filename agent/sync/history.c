@@ -196,6 +196,29 @@ static bool is_deployment(const struct sync_item *it)
 	return it->res && !strcmp(it->obj->group, "apps") && !strcmp(it->obj->kind, "Deployment");
 }
 
+char *history_rs_selector(const cJSON *deploy)
+{
+	const cJSON *sel = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(deploy, "spec"), "selector");
+	const cJSON *ml = cJSON_GetObjectItemCaseSensitive(sel, "matchLabels"), *l;
+	struct buf b;
+
+	/* matchExpressions are not rendered here: list all and filter by owner instead. */
+	if (!cJSON_IsObject(ml) || !ml->child ||
+	    cJSON_GetObjectItemCaseSensitive(sel, "matchExpressions"))
+		return NULL;
+	buf_init(&b, 8192);
+	cJSON_ArrayForEach(l, ml)
+	{
+		if (!cJSON_IsString(l) || buf_printf(&b, "%s%s=%s", b.len ? "," : "", l->string,
+						     l->valuestring) < 0) {
+			buf_dispose(&b);
+			return NULL;
+		}
+	}
+	return buf_detach(&b);
+}
+
 /* The ReplicaSet of deployment d at its current revision: its pod-template-hash. */
 static char *current_hash(struct kube *k, const cJSON *d, const char *ns)
 {
@@ -208,8 +231,13 @@ static char *current_hash(struct kube *k, const cJSON *d, const char *ns)
 	struct err e;
 
 	err_clear(&e);
-	if (!uid || !rev || kube_resolve(k, "apps/v1", "ReplicaSet", &rsr, &e) < 0 ||
-	    kube_list(k, rsr, ns, NULL, &list, &e) < 0)
+	char *sel = history_rs_selector(d);
+	int rc = -1;
+
+	if (uid && rev && kube_resolve(k, "apps/v1", "ReplicaSet", &rsr, &e) == 0)
+		rc = kube_list(k, rsr, ns, sel, &list, &e);
+	free(sel);
+	if (rc < 0)
 		return NULL;
 	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(list, "items"))
 	{

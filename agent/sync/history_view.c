@@ -228,6 +228,7 @@ static cJSON *row_of(struct view *v, const cJSON *d, const cJSON *rs, const char
 	int64_t rev = rev_of(rs), rb = earlier_revision(rs);
 	const char *commit = annotation(rs, HISTORY_ANN_COMMIT);
 	const char *rb_commit = rb ? history_commit_of_revision(v->entries, dep, rb) : NULL;
+	const char *hash;
 
 	if (!row)
 		return NULL;
@@ -236,12 +237,8 @@ static cJSON *row_of(struct view *v, const cJSON *d, const cJSON *rs, const char
 	cJSON_AddNumberToObject(row, "revision", (double)rev);
 	cJSON_AddStringToObject(row, "commit", commit ? commit : "");
 	cJSON_AddStringToObject(row, "status", status_of(v, d, dep, rev));
-	cJSON_AddStringToObject(row, "podTemplateHash",
-				jstr(cJSON_GetObjectItemCaseSensitive(meta(rs), "labels"),
-				     "pod-template-hash")
-					? jstr(cJSON_GetObjectItemCaseSensitive(meta(rs), "labels"),
-					       "pod-template-hash")
-					: "");
+	hash = jstr(cJSON_GetObjectItemCaseSensitive(meta(rs), "labels"), "pod-template-hash");
+	cJSON_AddStringToObject(row, "podTemplateHash", hash ? hash : "");
 	if (rb) {
 		cJSON *o = cJSON_AddObjectToObject(row, "rollbackOf");
 		cJSON_AddNumberToObject(o, "revision", (double)rb);
@@ -258,6 +255,7 @@ static int query_one(struct view *v, const char *dep, cJSON *out, struct err *e)
 	char *ns = strndup(dep, (size_t)(slash - dep));
 	cJSON *d = NULL, *list = NULL, *entry = NULL, *revs;
 	const cJSON **rss = NULL, *rs;
+	char *sel = NULL;
 	size_t n = 0;
 	int rc;
 
@@ -265,11 +263,11 @@ static int query_one(struct view *v, const char *dep, cJSON *out, struct err *e)
 		return err_set(e, TE_NOMEM, "out of memory");
 	if ((rc = kube_resolve(v->kube, "apps/v1", "Deployment", &dr, e)) < 0 ||
 	    (rc = kube_resolve(v->kube, "apps/v1", "ReplicaSet", &rsr, e)) < 0 ||
-	    (rc = kube_get(v->kube, dr, ns, slash + 1, &d, e)) < 0 ||
-	    (rc = kube_list(v->kube, rsr, ns, NULL, &list, e)) < 0) {
-		err_prefix(e, "deployment %s", dep);
+	    (rc = kube_get(v->kube, dr, ns, slash + 1, &d, e)) < 0)
 		goto out;
-	}
+	sel = history_rs_selector(d);
+	if ((rc = kube_list(v->kube, rsr, ns, sel, &list, e)) < 0)
+		goto out;
 	rss = calloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list, "items")) + 1,
 		     sizeof(*rss));
 	entry = cJSON_CreateObject();
@@ -278,8 +276,10 @@ static int query_one(struct view *v, const char *dep, cJSON *out, struct err *e)
 		goto out;
 	}
 	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(list, "items"))
-	if (owned_by(rs, jstr(meta(d), "uid")) && rev_of(rs) > 0)
-		rss[n++] = rs;
+	{
+		if (owned_by(rs, jstr(meta(d), "uid")) && rev_of(rs) > 0)
+			rss[n++] = rs;
+	}
 	qsort(rss, n, sizeof(*rss), cmp_rev);
 	cJSON_AddStringToObject(entry, "deployment", dep);
 	cJSON_AddNumberToObject(entry, "currentRevision", (double)rev_of(d));
@@ -289,10 +289,13 @@ static int query_one(struct view *v, const char *dep, cJSON *out, struct err *e)
 	cJSON_AddItemToArray(out, entry);
 	entry = NULL;
 out:
+	if (rc < 0)
+		err_prefix(e, "deployment %s", dep);
 	cJSON_Delete(entry);
 	free(rss);
 	cJSON_Delete(list);
 	cJSON_Delete(d);
+	free(sel);
 	free(ns);
 	return rc;
 }
