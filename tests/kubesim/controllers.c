@@ -537,6 +537,7 @@ static void resolve_types(struct controllers *c)
 	t->pod = store_type(c->st, "", "pods");
 	t->ns = store_type(c->st, "", "namespaces");
 	t->node = store_type(c->st, "", "nodes");
+	t->cr = store_type(c->st, "apps", "controllerrevisions");
 }
 
 /* Objects that existed before we subscribed (a restored store) get one look each. */

@@ -22,7 +22,7 @@ enum ctrl_kind {
 };
 
 struct ctrl_types {
-	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node;
+	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node, *cr;
 };
 
 #define CTRL_MANAGER "kube-controller-manager"
@@ -98,6 +98,11 @@ void job_sync(struct controllers *c, const char *ns, const char *name, const cha
 void ns_sync(struct controllers *c, const char *name);
 void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
 	     const char *uid);
+
+/* ControllerRevision "<owner>-<hash>" for owner's template (ctrl_history.c): created,
+ * or raised to the newest revision number when an old template returns. */
+int ctrl_revision_sync(struct controllers *c, const cJSON *owner, const char *kind,
+		       const char *hash);
 
 /* Pod helpers shared by the workload controllers (kubelet.c). */
 bool pod_is_active(const cJSON *pod);

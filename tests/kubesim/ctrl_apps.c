@@ -78,6 +78,7 @@ void sts_sync(struct controllers *c, const char *ns, const char *name, const cha
 	ctrl_template_hash(ctrl_path(sts, "spec", "template", NULL),
 			   ctrl_path(sts, "status", "collisionCount", NULL), hash);
 	snprintf(rev, sizeof(rev), "%s-%s", name, hash);
+	ctrl_revision_sync(c, sts, "StatefulSet", hash);
 	int64_t want = ctrl_int(sts, "spec", "replicas", NULL, 1);
 	const cJSON *old = ctrl_path(sts, "status", NULL, NULL);
 	const char *cur_rev = ctrl_str(old, "currentRevision", NULL, NULL);
@@ -117,6 +118,10 @@ void ds_sync(struct controllers *c, const char *ns, const char *name, const char
 	const cJSON *ds = store_get(ctrl_store(c), rt, ns, name);
 	if (!ds)
 		return;
+	char hash[16];
+	ctrl_template_hash(ctrl_path(ds, "spec", "template", NULL),
+			   ctrl_path(ds, "status", "collisionCount", NULL), hash);
+	ctrl_revision_sync(c, ds, "DaemonSet", hash);
 	const cJSON *old = ctrl_path(ds, "status", NULL, NULL);
 	int64_t gen = ctrl_int(ds, "metadata", "generation", NULL, 0);
 	bool fails = template_fails(c, ds);

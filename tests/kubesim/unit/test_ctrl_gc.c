@@ -248,7 +248,30 @@ static void test_statefulset(void **state)
 	assert_string_equal(ctrl_str(s, "status", "currentRevision", NULL), r1);
 	assert_string_not_equal(ctrl_str(s, "status", "updateRevision", NULL), r1);
 	assert_int_equal(ctrl_int(s, "status", "updatedReplicas", NULL, 0), 0);
+	/* One ControllerRevision per template; going back renumbers the old one. */
+	const struct restype *crt = fx_type(f, "apps", "controllerrevisions");
+	assert_int_equal(fx_count(f, crt, "default"), 2);
+	ctr = cJSON_GetArrayItem(
+	    (cJSON *)ctrl_path(ctrl_path(s, "spec", "template", "spec"), "containers", NULL, NULL),
+	    0);
+	ctrl_set_str(ctr, "image", "postgres:16");
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(s, "metadata"), "resourceVersion");
+	fx_update(f, t, s);
+	fx_settle(f);
+	assert_int_equal(fx_count(f, crt, "default"), 2);
+	cJSON *cr = fx_get(f, crt, "default", r1);
+	assert_non_null(cr);
+	assert_int_equal(ctrl_int(cr, "revision", NULL, NULL, 0), 3);
+	assert_non_null(ctrl_controller_ref(cr));
+	cJSON_Delete(cr);
+	s = fx_get(f, t, "default", "db");
+	assert_string_equal(ctrl_str(s, "status", "currentRevision", NULL), r1);
+	assert_string_equal(ctrl_str(s, "status", "updateRevision", NULL), r1);
 	cJSON_Delete(s);
+	/* Deleting the StatefulSet collects its revisions. */
+	fx_delete(f, t, "default", "db", "Background");
+	fx_settle(f);
+	assert_int_equal(fx_count(f, crt, "default"), 0);
 }
 
 static void test_daemonset_and_job(void **state)
