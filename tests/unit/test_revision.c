@@ -212,6 +212,25 @@ static void test_deadline_stale(void **state)
 	cJSON_Delete(d);
 }
 
+static void test_rs_selector(void **state)
+{
+	cJSON *d = cJSON_Parse("{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"web\","
+			       "\"tier\":\"front\"}}}}");
+	char *sel = history_rs_selector(d);
+
+	assert_string_equal(sel, "app=web,tier=front");
+	free(sel);
+	cJSON_Delete(d);
+	/* matchExpressions cannot be said as a plain selector here: list everything. */
+	d = cJSON_Parse("{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"web\"},"
+			"\"matchExpressions\":[{\"key\":\"x\",\"operator\":\"Exists\"}]}}}");
+	assert_null(history_rs_selector(d));
+	cJSON_Delete(d);
+	d = cJSON_Parse("{\"spec\":{}}");
+	assert_null(history_rs_selector(d));
+	cJSON_Delete(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_configmap),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_deadline_stale),
+		cmocka_unit_test(test_rs_selector),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
