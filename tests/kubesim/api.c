@@ -377,9 +377,9 @@ static enum MHD_Result do_update(struct req *r, struct route *ro)
 				   "(%s)",
 				   name, ro->name);
 	}
-	obj_set_str(obj_child(obj, "metadata"), "name", ro->name);
 	if (check_type_meta(ro->rt, obj, &e) < 0 || api_field_validation(r, ro->rt, obj, &e) < 0)
 		goto fail;
+	obj_set_str(obj_child(obj, "metadata"), "name", ro->name);
 	if (ro->rt->custom && (!rv || !*rv)) {
 		kstatus_set(&e, 422, "Invalid",
 			    "%s.%s \"%s\" is invalid: metadata.resourceVersion: Invalid value: 0x0: "

@@ -173,11 +173,11 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 	}
 	if (patch_compute(t, ro->rt, live, patch, &res, &me) < 0)
 		return api_reply_merge_err(r, &me);
-	obj_set_str(obj_child(res, "metadata"), "name", ro->name);
 	if (api_field_validation(r, ro->rt, res, &e) < 0) {
 		cJSON_Delete(res);
 		return reply_ks(r, &e);
 	}
+	obj_set_str(obj_child(res, "metadata"), "name", ro->name);
 	rc = store_update(r->st, ro->rt, ro->ns, res, w, &out, &e);
 	cJSON_Delete(res);
 	if (rc < 0)

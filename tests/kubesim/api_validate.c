@@ -212,12 +212,93 @@ static bool check_object(const struct restype *rt, cJSON *obj, struct unknowns *
 	return true;
 }
 
+static bool string_map(const cJSON *m)
+{
+	const cJSON *it;
+
+	if (!m || cJSON_IsNull(m))
+		return true;
+	if (!cJSON_IsObject(m))
+		return false;
+	cJSON_ArrayForEach(it, m)
+	{
+		if (!cJSON_IsString(it))
+			return false;
+	}
+	return true;
+}
+
+static bool array_of(const cJSON *a, int type)
+{
+	const cJSON *it;
+
+	if (!a || cJSON_IsNull(a))
+		return true;
+	if (!cJSON_IsArray(a))
+		return false;
+	cJSON_ArrayForEach(it, a)
+	{
+		if ((it->type & 0xff) != type)
+			return false;
+	}
+	return true;
+}
+
+/* The JSON types the Go structs insist on, for the fields every kind shares. */
+static const char *shape_error(const struct restype *rt, const cJSON *obj)
+{
+	static const char *strs[] = {"name", "generateName", "namespace", "uid", "resourceVersion"};
+	const cJSON *m = cJSON_GetObjectItem(obj, "metadata");
+
+	if (!cJSON_IsObject(obj))
+		return "the object";
+	if (m && !cJSON_IsObject(m))
+		return "metadata";
+	for (size_t i = 0; m && i < sizeof(strs) / sizeof(strs[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItem(m, strs[i]);
+
+		if (v && !cJSON_IsString(v) && !cJSON_IsNull(v))
+			return strs[i];
+	}
+	if (!string_map(cJSON_GetObjectItem(m, "labels")))
+		return "metadata.labels";
+	if (!string_map(cJSON_GetObjectItem(m, "annotations")))
+		return "metadata.annotations";
+	if (!array_of(cJSON_GetObjectItem(m, "finalizers"), cJSON_String))
+		return "metadata.finalizers";
+	if (!array_of(cJSON_GetObjectItem(m, "ownerReferences"), cJSON_Object))
+		return "metadata.ownerReferences";
+	if (!array_of(cJSON_GetObjectItem(m, "managedFields"), cJSON_Object))
+		return "metadata.managedFields";
+	if (cJSON_GetObjectItem(obj, "spec") && !cJSON_IsObject(cJSON_GetObjectItem(obj, "spec")) &&
+	    !cJSON_IsNull(cJSON_GetObjectItem(obj, "spec")))
+		return "spec";
+	if (!rt->custom && !*rt->group && strcmp(rt->resource, "configmaps") == 0 &&
+	    !string_map(cJSON_GetObjectItem(obj, "data")))
+		return "data";
+	return NULL;
+}
+
+static int check_shape(const struct restype *rt, const cJSON *obj, struct kstatus *e)
+{
+	const char *bad = shape_error(rt, obj);
+
+	if (!bad)
+		return 0;
+	return kstatus_set(e, 400, "BadRequest",
+			   "%s in version \"%s\" cannot be handled as a %s: json: cannot unmarshal "
+			   "%s: wrong type",
+			   rt->kind, rt->version, rt->kind, bad);
+}
+
 int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, struct kstatus *e)
 {
 	const char *mode = req_arg(r, "fieldValidation");
 	struct unknowns u = {0};
 	char hdr[1024];
 
+	if (check_shape(rt, obj, e) < 0)
+		return -400;
 	if (!check_object(rt, obj, &u) || !u.n || (mode && strcmp(mode, "Ignore") == 0))
 		return 0;
 	if (mode && strcmp(mode, "Strict") == 0)
@@ -235,6 +316,8 @@ int api_apply_schema_check(const struct restype *rt, const char *ns, const char 
 {
 	struct unknowns u = {0};
 
+	if (check_shape(rt, config, e) < 0)
+		return -400;
 	if (!check_object(rt, config, &u) || !u.n)
 		return 0;
 	return kstatus_set(e, 400, "BadRequest",
