@@ -154,10 +154,11 @@ static struct daemon_app *next_due(struct daemon *d, int64_t now, int64_t *wait_
 		struct daemon_app *a = &d->apps[i];
 		if (a->triggered)
 			return a;
-		if (a->next_ms <= now && (!best || a->next_ms < best->next_ms))
+		int64_t due = daemon_app_due(a);
+		if (due <= now && (!best || due < daemon_app_due(best)))
 			best = a;
-		else if (a->next_ms - now < *wait_ms)
-			*wait_ms = a->next_ms - now;
+		else if (due - now < *wait_ms)
+			*wait_ms = due - now;
 	}
 	return best;
 }
@@ -196,6 +197,7 @@ static void run_loop(struct daemon *d)
 	while (!d->stop) {
 		struct daemon_app *a;
 		int64_t wait;
+		bool full;
 
 		if (d->reload) {
 			d->reload = false;
@@ -208,9 +210,10 @@ static void run_loop(struct daemon *d)
 			wait_ms(d, wait > 0 ? wait : 1);
 			continue;
 		}
+		full = a->triggered || a->next_ms <= now_ms();
 		a->triggered = false;
 		pthread_mutex_unlock(&d->mu);
-		loop_tick(d, a);
+		loop_tick(d, a, full);
 		pthread_mutex_lock(&d->mu);
 	}
 	pthread_mutex_unlock(&d->mu);

@@ -23,6 +23,10 @@ struct daemon_app {
 	int64_t next_ms;       /* monotonic time it is due */
 	bool triggered;        /* a webhook asked for it (under mu) */
 	int64_t triggered_ms;
+	struct rollout_watch *watch; /* health.c: rollouts still in progress */
+	size_t n_watch;
+	struct strlist rollouts_failed; /* workloads whose last rollout failed */
+	int64_t health_next_ms;
 };
 
 struct daemon {
@@ -43,13 +47,23 @@ struct daemon {
 int http_start(struct daemon *d, const char *listen, char *url, size_t n, struct err *e);
 void http_stop(struct daemon *d);
 
-/* loop.c: one check of one app (the loop thread, mu not held). */
-void loop_tick(struct daemon *d, struct daemon_app *a);
+/* loop.c: one check of one app (the loop thread, mu not held). full: ask Git and look
+ * for drift; otherwise only follow the rollouts in progress. */
+void loop_tick(struct daemon *d, struct daemon_app *a, bool full);
 void daemon_app_dispose(struct daemon_app *a);
+/* The next time the app needs the loop (a check or a rollout poll). */
+int64_t daemon_app_due(const struct daemon_app *a);
 
-/* event.c: a Kubernetes Event for a sync result (best effort). */
-struct sync_result;
-void event_post(struct daemon *d, struct daemon_app *a, const struct sync_result *r,
+/* event.c: the app's own kube client (Events, rollouts), made on first use. */
+int daemon_kube(struct daemon_app *a, struct err *e);
+/* A Kubernetes Event about the app in namespace ns (best effort). */
+void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const char *commit,
 		const char *reason, const char *message, bool warning);
+
+/* health.c: rollouts of a no-wait sync, followed from the loop. */
+struct sync_result;
+bool health_track(struct daemon *d, struct daemon_app *a, const struct sync_result *r);
+void health_check(struct daemon *d, struct daemon_app *a);
+void health_clear(struct daemon_app *a);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * event: one Kubernetes Event per sync result, in the app's namespace, so that
- * `kubectl get events` tells what the agent did. Best effort: a failure to post is
+ * event: one Kubernetes Event per sync result (and per failed rollout), in the app's
+ * namespace, so that `kubectl get events` tells what the agent did. Best effort: a failure to post is
  * logged at debug level and never fails the sync. The message is the sync's summary
  * or its first error, which the sync engine already keeps free of secrets.
  */
@@ -15,7 +15,7 @@
 #include "log.h"
 #include "sync.h"
 
-static int connect_events(struct daemon_app *a, struct err *e)
+int daemon_kube(struct daemon_app *a, struct err *e)
 {
 	struct kube_opts o = {2, 10000, -1, NULL};
 	int rc;
@@ -27,9 +27,8 @@ static int connect_events(struct daemon_app *a, struct err *e)
 	return kube_new(&a->kube, a->kcfg, &o, e);
 }
 
-static cJSON *event_body(struct daemon *d, const struct daemon_app *a,
-			 const struct sync_result *r, const char *ns, const char *reason,
-			 const char *message, bool warning)
+static cJSON *event_body(struct daemon *d, const struct daemon_app *a, const char *ns,
+			 const char *commit, const char *reason, const char *message, bool warning)
 {
 	cJSON *ev = cJSON_CreateObject(), *md, *io, *src;
 	char stamp[32], name[128], inv[128];
@@ -54,7 +53,7 @@ static cJSON *event_body(struct daemon *d, const struct daemon_app *a,
 	cJSON_AddStringToObject(ev, "reason", reason);
 	{
 		char msg[1024];
-		snprintf(msg, sizeof(msg), "commit %.12s: %s", r->commit, message);
+		snprintf(msg, sizeof(msg), "commit %.12s: %s", commit, message);
 		cJSON_AddStringToObject(ev, "message", msg);
 	}
 	cJSON_AddStringToObject(ev, "type", warning ? "Warning" : "Normal");
@@ -68,7 +67,7 @@ static cJSON *event_body(struct daemon *d, const struct daemon_app *a,
 	return ev;
 }
 
-void event_post(struct daemon *d, struct daemon_app *a, const struct sync_result *r,
+void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const char *commit,
 		const char *reason, const char *message, bool warning)
 {
 	const struct kube_resource *res = NULL;
@@ -76,15 +75,15 @@ void event_post(struct daemon *d, struct daemon_app *a, const struct sync_result
 	cJSON *ev = NULL;
 	struct err e;
 
-	if (!r->namespace) /* the sync never reached the cluster */
+	if (!ns) /* the sync never reached the cluster */
 		return;
 	err_clear(&e);
 	memset(&req, 0, sizeof(req));
-	if (connect_events(a, &e) < 0 || kube_resolve(a->kube, "v1", "Event", &res, &e) < 0)
+	if (daemon_kube(a, &e) < 0 || kube_resolve(a->kube, "v1", "Event", &res, &e) < 0)
 		goto out;
-	ev = event_body(d, a, r, r->namespace, reason, message, warning);
+	ev = event_body(d, a, ns, commit, reason, message, warning);
 	req.method = "POST";
-	req.path = kube_path(res, r->namespace, NULL, NULL);
+	req.path = kube_path(res, ns, NULL, NULL);
 	req.body = cJSON_PrintUnformatted(ev);
 	if (!req.path || !req.body)
 		goto out;

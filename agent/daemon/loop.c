@@ -22,6 +22,7 @@ void daemon_app_dispose(struct daemon_app *a)
 	if (!a)
 		return;
 	app_config_dispose(&a->cfg);
+	health_clear(a);
 	gitsrc_free(a->git);
 	kube_free(a->kube);
 	kube_config_free(a->kcfg);
@@ -154,7 +155,7 @@ static long failed_rollouts(const struct sync_result *r)
 
 /* Records a finished sync in the app's stats. */
 static void record_sync(struct daemon *d, struct daemon_app *a, const struct sync_result *r,
-			const char *sha, const char *error)
+			const char *sha, const char *error, bool follow)
 {
 	bool applied = r->code == 0 || r->code == TE_ROLLOUT;
 
@@ -174,12 +175,25 @@ static void record_sync(struct daemon *d, struct daemon_app *a, const struct syn
 		a->st.drift_objects = 0;
 	}
 	snprintf(a->st.state, sizeof(a->st.state), "%s", applied ? "synced" : "failed");
-	if (r->code == TE_ROLLOUT)
+	if (r->code == TE_ROLLOUT) /* the engine waited: --on-failure */
 		snprintf(a->st.health, sizeof(a->st.health), "degraded");
-	else if (applied)
+	else if (applied && !follow)
 		snprintf(a->st.health, sizeof(a->st.health), "healthy");
 	snprintf(a->st.last_error, sizeof(a->st.last_error), "%s", error ? error : "");
 	pthread_mutex_unlock(&d->mu);
+}
+
+/*
+ * The engine's rollout wait would hold the loop (and every other app) for up to the
+ * app's timeout; the agent applies with no-wait and follows rollouts itself (health.c).
+ * Only --on-failure hold/revert needs the engine's own wait, which acts on its outcome.
+ */
+static bool follow_rollouts(struct app_config *c)
+{
+	if (c->no_wait || (c->on_failure && strcmp(c->on_failure, "none") != 0))
+		return false;
+	c->no_wait = true;
+	return true;
 }
 
 /* Syncs commit sha; returns true when it was applied. */
@@ -190,7 +204,7 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 	struct app_config c;
 	struct err e;
 	const char *error = NULL;
-	bool applied;
+	bool applied, follow;
 
 	err_clear(&e);
 	sync_result_init(&res);
@@ -198,6 +212,7 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 		set_error(d, a, "failed", e.msg);
 		return false;
 	}
+	follow = follow_rollouts(&c);
 	sync_run(&c, &env, &res, &e);
 	app_config_dispose(&c);
 	if (!res.app)
@@ -208,11 +223,14 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 		error = res.errors.n ? res.errors.items[0] : e.msg;
 	applied = res.code == 0 || res.code == TE_ROLLOUT;
 	log_sync(&res, res.code == 0 ? "success" : applied ? "degraded" : "error", error);
-	record_sync(d, a, &res, sha, error);
+	record_sync(d, a, &res, sha, error, follow);
+	if (follow && res.code == 0)
+		health_track(d, a, &res);
 	/* Bad input fails the same way every time: wait for a new commit. */
 	if (res.code == TE_INPUT || res.code == TE_REJECTED)
 		memcpy(a->failed, sha, 41);
-	event_post(d, a, &res, res.code == 0 ? "Synced" : applied ? "RolloutFailed" : "SyncFailed",
+	event_post(d, a, res.namespace, res.commit,
+		   res.code == 0 ? "Synced" : applied ? "RolloutFailed" : "SyncFailed",
 		   error ? error : "synced", res.code != 0);
 	sync_result_dispose(&res);
 	return applied || res.code == TE_INPUT || res.code == TE_REJECTED;
@@ -268,12 +286,23 @@ static bool app_drift(struct daemon *d, struct daemon_app *a, const char *sha)
 	return a->cfg.self_heal ? app_sync(d, a, sha) : true;
 }
 
-void loop_tick(struct daemon *d, struct daemon_app *a)
+int64_t daemon_app_due(const struct daemon_app *a)
+{
+	if (a->n_watch && a->health_next_ms < a->next_ms)
+		return a->health_next_ms;
+	return a->next_ms;
+}
+
+void loop_tick(struct daemon *d, struct daemon_app *a, bool full)
 {
 	char sha[41] = "", synced[41];
 	struct err e;
 	bool ok;
 
+	if (a->n_watch && now_ms() >= a->health_next_ms)
+		health_check(d, a);
+	if (!full)
+		return;
 	err_clear(&e);
 	if (check_head(d, a, sha, &e) < 0) {
 		log_kv(LOG_ERROR, "check failed", "app", a->cfg.app, "error", e.msg, NULL);
