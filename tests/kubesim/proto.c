@@ -1,8 +1,8 @@
 /*
  * proto: decodes the Kubernetes protobuf envelope ("k8s\0" + runtime.Unknown) for
  * the few kinds kubectl's typed client creates with protobuf bodies (`kubectl create
- * configmap|secret|namespace|serviceaccount`). Field numbers follow
- * k8s.io/api/core/v1/generated.proto and apimachinery's meta/v1. Other kinds are
+ * configmap|secret|namespace|serviceaccount|deployment`). Field numbers follow
+ * k8s.io/api/{core,apps}/v1/generated.proto and apimachinery's meta/v1. Other kinds are
  * refused with 415 by the caller. Bounded: input size is capped by the HTTP layer,
  * nesting is two levels deep by construction.
  */
@@ -158,6 +158,155 @@ static int pb_meta(cJSON *meta, struct pb *b)
 	return 0;
 }
 
+/* Appends the string s to obj[field] (array), skipping nothing: used for repeated. */
+static void add_str(cJSON *obj, const char *field, const struct pb *s)
+{
+	add_to_array(obj, field, pb_string(s));
+}
+
+/* Sets obj[field] to s unless empty (gogo emits "" for unset non-pointer strings). */
+static void set_str(cJSON *obj, const char *field, const struct pb *s)
+{
+	if (s->p < s->end)
+		cJSON_AddItemToObject(obj, field, pb_string(s));
+}
+
+static int pb_label_selector(cJSON *sel, struct pb *b)
+{
+	struct pb s, f;
+	int num, wt;
+	uint64_t v;
+
+	while (b->p < b->end) {
+		if (pb_next(b, &num, &wt, &s, &v) < 0)
+			return -1;
+		if (num == 1 && wt == 2)
+			pb_map_entry(sel, "matchLabels", &s, false);
+		else if (num == 2 && wt == 2) {
+			cJSON *req = cJSON_CreateObject();
+
+			add_to_array(sel, "matchExpressions", req);
+			while (s.p < s.end) {
+				if (pb_next(&s, &num, &wt, &f, &v) < 0)
+					return -1;
+				if (num == 1 && wt == 2)
+					set_str(req, "key", &f);
+				else if (num == 2 && wt == 2)
+					set_str(req, "operator", &f);
+				else if (num == 3 && wt == 2)
+					add_str(req, "values", &f);
+			}
+		}
+	}
+	return 0;
+}
+
+static int pb_container(cJSON *c, struct pb *b)
+{
+	struct pb s, f;
+	int num, wt;
+	uint64_t v;
+
+	while (b->p < b->end) {
+		if (pb_next(b, &num, &wt, &s, &v) < 0)
+			return -1;
+		if (wt != 2)
+			continue;
+		if (num == 1)
+			set_str(c, "name", &s);
+		else if (num == 2)
+			set_str(c, "image", &s);
+		else if (num == 3 || num == 4)
+			add_str(c, num == 3 ? "command" : "args", &s);
+		else if (num == 5)
+			set_str(c, "workingDir", &s);
+		else if (num == 14)
+			set_str(c, "imagePullPolicy", &s);
+		else if (num == 8)
+			cJSON_AddObjectToObject(c, "resources"); /* limits/requests not decoded */
+		else if (num == 6 || num == 7) {
+			cJSON *item = cJSON_CreateObject();
+
+			add_to_array(c, num == 6 ? "ports" : "env", item);
+			while (s.p < s.end) {
+				if (pb_next(&s, &num, &wt, &f, &v) < 0)
+					return -1;
+				if (num == 1 && wt == 2)
+					set_str(item, "name", &f);
+				else if (num == 2 && wt == 2)
+					set_str(item, "value", &f); /* EnvVar.value */
+				else if (num == 3 && wt == 0)
+					cJSON_AddNumberToObject(item, "containerPort", (double)v);
+				else if (num == 4 && wt == 2)
+					set_str(item, "protocol", &f);
+			}
+		}
+	}
+	return 0;
+}
+
+static int pb_pod_template(cJSON *t, struct pb *b)
+{
+	struct pb s, f;
+	int num, wt;
+	uint64_t v;
+
+	while (b->p < b->end) {
+		if (pb_next(b, &num, &wt, &s, &v) < 0)
+			return -1;
+		if (num == 1 && wt == 2) {
+			if (pb_meta(cJSON_AddObjectToObject(t, "metadata"), &s) < 0)
+				return -1;
+		} else if (num == 2 && wt == 2) {
+			cJSON *spec = cJSON_AddObjectToObject(t, "spec");
+
+			while (s.p < s.end) {
+				if (pb_next(&s, &num, &wt, &f, &v) < 0)
+					return -1;
+				if (num == 2 && wt == 2) {
+					cJSON *c = cJSON_CreateObject();
+
+					add_to_array(spec, "containers", c);
+					if (pb_container(c, &f) < 0)
+						return -1;
+				} else if (num == 3 && wt == 2)
+					set_str(spec, "restartPolicy", &f);
+			}
+		}
+	}
+	return 0;
+}
+
+/* apps/v1 DeploymentSpec: what `kubectl create deployment` sets. */
+static int pb_deployment_spec(cJSON *spec, struct pb *b)
+{
+	struct pb s;
+	int num, wt;
+	uint64_t v;
+
+	while (b->p < b->end) {
+		if (pb_next(b, &num, &wt, &s, &v) < 0)
+			return -1;
+		if (num == 1 && wt == 0)
+			cJSON_AddNumberToObject(spec, "replicas", (double)(int32_t)v);
+		else if (num == 2 && wt == 2) {
+			if (pb_label_selector(cJSON_AddObjectToObject(spec, "selector"), &s) < 0)
+				return -1;
+		} else if (num == 3 && wt == 2) {
+			if (pb_pod_template(cJSON_AddObjectToObject(spec, "template"), &s) < 0)
+				return -1;
+		} else if (num == 5 && wt == 0 && v)
+			cJSON_AddNumberToObject(spec, "minReadySeconds", (double)(int32_t)v);
+		else if (num == 6 && wt == 0)
+			cJSON_AddNumberToObject(spec, "revisionHistoryLimit", (double)(int32_t)v);
+		else if (num == 7 && wt == 0 && v)
+			cJSON_AddBoolToObject(spec, "paused", true);
+		else if (num == 9 && wt == 0)
+			cJSON_AddNumberToObject(spec, "progressDeadlineSeconds", (double)(int32_t)v);
+	}
+	return 0;
+}
+
 /* Fields of the object message after metadata (1), per kind. */
 static int pb_body(cJSON *obj, const char *kind, struct pb *b)
 {
@@ -199,6 +348,10 @@ static int pb_body(cJSON *obj, const char *kind, struct pb *b)
 						add_to_array(spec, "finalizers", pb_string(&f));
 				}
 			}
+		} else if (strcmp(kind, "Deployment") == 0) {
+			if (num == 2 && wt == 2 &&
+			    pb_deployment_spec(cJSON_AddObjectToObject(obj, "spec"), &s) < 0)
+				return -1;
 		} else if (strcmp(kind, "ServiceAccount") == 0) {
 			if (num == 4 && wt == 0)
 				cJSON_AddBoolToObject(obj, "automountServiceAccountToken", v != 0);
@@ -209,6 +362,8 @@ static int pb_body(cJSON *obj, const char *kind, struct pb *b)
 
 static bool supported(const char *api_version, const char *kind)
 {
+	if (strcmp(api_version, "apps/v1") == 0)
+		return strcmp(kind, "Deployment") == 0;
 	return strcmp(api_version, "v1") == 0 &&
 	       (strcmp(kind, "ConfigMap") == 0 || strcmp(kind, "Secret") == 0 ||
 		strcmp(kind, "Namespace") == 0 || strcmp(kind, "ServiceAccount") == 0);

@@ -8,7 +8,8 @@
 #include <cjson/cJSON.h>
 
 /* The object as JSON, or NULL when data is not a Kubernetes protobuf envelope of a
- * supported kind (v1 ConfigMap, Secret, Namespace, ServiceAccount). */
+ * supported kind (v1 ConfigMap, Secret, Namespace, ServiceAccount; apps/v1 Deployment
+ * with the fields kubectl create deployment sets). */
 cJSON *proto_decode(const void *data, size_t len);
 
 #endif

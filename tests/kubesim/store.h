@@ -16,8 +16,11 @@
  * or poll with store_wait (blocks until the resourceVersion moves past a value or a
  * timeout passes, which doubles as the periodic tick).
  *
- * What the store does NOT do: defaulting, validation, patching, server-side apply
- * (the HTTP layer does those with merge.h before calling store_create/update).
+ * Every main-resource create/update is defaulted (merge_defaults) and validated
+ * (validate.h: names, workload selectors/templates, containers; 422 Invalid) here, so
+ * controller writes obey the same rules as kubectl's. What the store does NOT do:
+ * patching, server-side apply, unknown-field checks (the HTTP layer does those with
+ * merge.h before calling store_create/update).
  */
 #ifndef KUBESIM_STORE_H
 #define KUBESIM_STORE_H
