@@ -102,6 +102,11 @@ say "The Deployment's first ReplicaSet is revision 1:"
 history
 RS_V1=$(rs_of_revision 1)
 [ -n "$RS_V1" ] || die "no ReplicaSet at revision 1"
+V1=$(git -C "$WORK" rev-parse --short HEAD)
+if kubectl get rs "$RS_V1" -o jsonpath='{.metadata.annotations.kubernetes\.io/change-cause}' | grep -q "$V1"; then
+  say "CHANGE-CAUSE names the commit: tether sets kubernetes.io/change-cause when a pod template"
+  say "changes, and the deployment controller copies it onto that revision's ReplicaSet."
+fi
 
 section "v2: a new image; the sync makes revision 2"
 manifests nginx:1.26 "hello from v2"
@@ -142,7 +147,13 @@ say "v1's ReplicaSet $RS_V1 is back in service as revision $NOW: no new ReplicaS
 
 if has_cmd history; then
   section "tether history: every revision joined with the commit that made it"
-  show "$TETHER" history --repo "$REPO_URL" --app shop
+  show "$TETHER" history --repo "$REPO_URL" --path deploy --app shop
+fi
+
+if has_cmd rollback; then
+  section "tether rollback: the same through a command (dry run: shows the commit it would push)"
+  show "$TETHER" rollback --repo "$REPO_URL" --ref main --path deploy --app shop \
+    deployment/web --to-revision 2 --dry-run
 fi
 
 section "Done"
