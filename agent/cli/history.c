@@ -84,7 +84,7 @@ int cmd_history(int argc, char **argv)
 		goto out;
 	}
 	if (n != 1) {
-		cli_error(&cmd, "the configuration lists several apps; choose one with --app", true);
+		cli_error(&cmd, "history shows one app at a time: choose it with --app NAME", true);
 		code = 2;
 		goto out;
 	}
