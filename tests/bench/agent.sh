@@ -14,8 +14,6 @@ cp "$TETHER" "$T/tether" && TETHER=$T/tether # others may relink build/tether me
 
 kubesim_start || { echo "bench: kubesim did not start"; exit 1; }
 gitd_start || { echo "bench: git daemon did not start"; exit 1; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-patches() { curl -s "$KUBESIM_URL/metrics" | awk '/^apiserver_request_total\{/ && /verb="(PATCH|APPLY)"/ && !/resource=""/ { s += $NF } END { print s + 0 }'; }
 
 # ---- (a) webhook latency -----------------------------------------------------------------
 W=$(git_repo hook)
@@ -25,22 +23,41 @@ printf 'bench-secret\n' >"$T/secret"
 agent_start hook --repo "$GIT_BASE_URL/hook.git" --path deploy --app hook --interval 1h --no-wait \
   --kubeconfig "$KUBECONFIG" --webhook-secret-file "$T/secret" || exit 1
 for i in $(seq 1 50); do curl -sf "$HOOK_URL/readyz" >/dev/null && break; sleep 0.1; done
+# One python process posts the webhook and polls kubesim's /metrics every few ms, so
+# no process start-up lands inside the measurement.
+measure() { # prints the ms from the webhook POST to the first apply request (PATCH)
+  python3 - "$HOOK_URL" "$KUBESIM_URL" "$GIT_BASE_URL/hook.git" bench-secret <<'PY'
+import hashlib, hmac, json, re, sys, time, urllib.request
+hook, sim, repo, secret = sys.argv[1:5]
+def patches():
+    text = urllib.request.urlopen(sim + "/metrics").read().decode()
+    return sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
+               if l.startswith("apiserver_request_total{") and 'resource=""' not in l
+               and re.search(r'verb="(PATCH|APPLY)"', l))
+body = json.dumps({"ref": "refs/heads/main", "repository": {"clone_url": repo}}).encode()
+sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+before = patches()
+req = urllib.request.Request(hook + "/webhook", data=body, method="POST", headers={
+    "X-GitHub-Event": "push", "X-Hub-Signature-256": sig, "Content-Type": "application/json"})
+t0 = time.monotonic()
+urllib.request.urlopen(req).read()
+while patches() == before and time.monotonic() - t0 < 10:
+    time.sleep(0.002)
+print(int((time.monotonic() - t0) * 1000))
+PY
+}
 lat=()
 for r in $(seq 1 "$ROUNDS"); do
   write_cm "$W/deploy" hook "$r"
   git_commit "$W" "hook $r" >/dev/null
-  before=$(patches)
-  t0=$(now_ms)
-  code=$(github_push "$HOOK_URL" bench-secret "$GIT_BASE_URL/hook.git")
-  while [ "$(patches)" = "$before" ] && [ $(( $(now_ms) - t0 )) -lt 10000 ]; do :; done
-  t1=$(now_ms)
-  lat+=($((t1 - t0)))
+  ms=$(measure)
+  lat+=("$ms")
   for i in $(seq 1 100); do cm_is hook "$r" && break; sleep 0.05; done
-  echo "  round $r: webhook $code, first apply request after $((t1 - t0)) ms"
+  echo "  round $r: first apply request ${ms} ms after the webhook"
 done
 median=$(printf '%s\n' "${lat[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-echo "(a) webhook -> first apply request: median ${median} ms over $ROUNDS pushes (includes the"
-echo "    ls-remote, fetch and render; polling adds a few ms)   goal < 500 ms: $(bench_verdict "$median" 500 le)"
+echo "(a) webhook -> first apply request: median ${median} ms over $ROUNDS pushes (ls-remote, fetch,"
+echo "    render, plan and the first dry-run; load average $(cut -d' ' -f1 /proc/loadavg))   goal < 500 ms: $(bench_verdict "$median" 500 le)"
 kill "$HOOK_PID"; wait "$HOOK_PID" 2>/dev/null
 
 # ---- (b) idle RSS with 20 apps ---------------------------------------------------------------
