@@ -116,32 +116,39 @@ int store_types_init(struct store *st)
 	return 0;
 }
 
+/* The type table grows when a CRD appears, so lookups take the (recursive) lock. */
 const struct restype *store_type(struct store *st, const char *group, const char *resource)
 {
+	const struct restype *found = NULL;
 	size_t i;
 
-	for (i = 0; i < st->ntypes; i++) {
+	store_lock(st);
+	for (i = 0; i < st->ntypes && !found; i++) {
 		const struct restype *t = &st->types[i]->pub;
 
 		if (t->served && strcmp(t->group, group) == 0 && strcmp(t->resource, resource) == 0)
-			return t;
+			found = t;
 	}
-	return NULL;
+	store_unlock(st);
+	return found;
 }
 
 const struct restype *store_type_by_kind(struct store *st, const char *api_version,
 					 const char *kind)
 {
+	const struct restype *found = NULL;
 	size_t i;
 
-	for (i = 0; i < st->ntypes; i++) {
+	store_lock(st);
+	for (i = 0; i < st->ntypes && !found; i++) {
 		const struct restype *t = &st->types[i]->pub;
 
 		if (t->served && strcmp(t->api_version, api_version) == 0 &&
 		    strcmp(t->kind, kind) == 0)
-			return t;
+			found = t;
 	}
-	return NULL;
+	store_unlock(st);
+	return found;
 }
 
 size_t store_types(struct store *st, const struct restype *const **out)
