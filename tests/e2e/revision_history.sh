@@ -95,6 +95,16 @@ check_exit "tether diff shows the drift (exit 1)" 1 "$TETHER" diff --repo "$REPO
 check_contains "the diff names the image" "$(cat "$T/check.out")" "nginx:hand"
 check_exit "sync restores Git's image" 0 tsync
 check_eq "image is Git's again" "$(kubectl get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}')" "nginx:1.25"
+# kubectl rollout undo is drift too (it also copies the old ReplicaSet's annotations
+# back onto the Deployment): diff shows it, sync applies Git's template and commit.
+kubectl rollout undo deployment/web >/dev/null 2>"$T/undo.err" || cat "$T/undo.err"
+wait_for "rollout undo took effect" 10 sh -c \
+  "kubectl get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}' | grep -qv '^nginx:1.25\$'"
+check_exit "tether diff shows the undo (exit 1)" 1 "$TETHER" diff --repo "$REPO" --ref main --cache-dir "$T/cache"
+check_exit "sync after the undo" 0 tsync
+check_eq "image is Git's after the undo" "$(kubectl get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}')" "nginx:1.25"
+check_eq "the Deployment names Git's commit again" "$(ann 'tether\.dev/commit')" "$R"
+
 # On a terminal, one progress line per change of a rollout.
 deploy nginx:1.27 3
 git_commit "$W" "v4 on a terminal" >/dev/null
