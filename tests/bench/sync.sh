@@ -97,6 +97,8 @@ run_one() { # tool label latency
   R[$label.objects]=$(counted)
   R[$label.req]=$(delta "$T/$label.v0" "$T/$label.v1" ALL)
   R[$label.writes]=$(delta "$T/$label.v0" "$T/$label.v1" $WRITES)
+  R[$label.verbs]=$(awk 'FILENAME == ARGV[1] { b[$1] = $2; next }
+    { d = $2 - b[$1]; if (d) printf "%s%s=%d", sep, $1, d; sep = " " }' "$T/$label.v0" "$T/$label.v1")
   if [ "$lat" -eq 0 ]; then # (c): the same command again, nothing changed in Git
     verbs "$T/$label.v1" # again: counted() above made requests too
     timed "$label-noop" "${CMD[@]}"
@@ -123,6 +125,8 @@ echo
 printf '%-44s %12s %12s\n' "" tether kubectl
 printf '%-44s %12s %12s\n' "(a) first sync wall s, ${LATENCY} ms latency" "${R[ta.wall]}" "${R[ka.wall]}"
 printf '%-44s %12s %12s\n' "    resource requests / objects after" "${R[ta.req]} / ${R[ta.objects]}" "${R[ka.req]} / ${R[ka.objects]}"
+echo "    tether requests by verb:  ${R[ta.verbs]}"
+echo "    kubectl requests by verb: ${R[ka.verbs]}"
 printf '%-44s %12s %12s\n' "(b) first sync CPU s (user+sys), no latency" "${R[tb.cpu]}" "${R[kb.cpu]}"
 printf '%-44s %12s %12s\n' "    wall s" "${R[tb.wall]}" "${R[kb.wall]}"
 printf '%-44s %12s %12s\n' "    requests / writes (dry-runs included)" "${R[tb.req]} / ${R[tb.writes]}" "${R[kb.req]} / ${R[kb.writes]}"
