@@ -58,6 +58,18 @@ check_eq "a webhook for another branch triggers nothing (202)" \
   "$(github_push "$AG_URL" s3cret "$GIT_BASE_URL/hooked.git" other)" 202
 check_eq "a signed GitHub push gets 200" "$(github_push "$AG_URL" s3cret "$GIT_BASE_URL/hooked.git")" 200
 wait_for "the webhook push reaches kubesim at once" 2 cm_is hooked 2
+gl='{"object_kind":"push","ref":"refs/heads/main","project":{"git_http_url":"'"$GIT_BASE_URL/hooked.git"'"}}'
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$AG_URL/webhook" -H 'X-Gitlab-Event: Push Hook' \
+  -H 'X-Gitlab-Token: nope' --data-binary "$gl")
+check_eq "a GitLab push with a wrong token gets 401" "$code" 401
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$AG_URL/webhook" -H 'X-Gitlab-Event: Push Hook' \
+  -H 'X-Gitlab-Token: s3cret' --data-binary "$gl")
+check_eq "a GitLab push with the token gets 200" "$code" 200
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$AG_URL/webhook" -H 'Authorization: Bearer s3cret' \
+  --data-binary '{"app":"fast"}')
+check_eq "the generic endpoint with the secret as bearer token gets 200" "$code" 200
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$AG_URL/webhook" --data-binary '{"app":"fast"}')
+check_eq "the generic endpoint without a secret gets 401" "$code" 401
 big=$(head -c 1100000 /dev/zero | tr '\0' 'a')
 code=$(printf '%s' "$big" | curl -s -o /dev/null -w '%{http_code}' -X POST "$AG_URL/webhook" \
   -H 'X-GitHub-Event: push' --data-binary @-)
