@@ -135,7 +135,8 @@ static size_t kset_find(const struct kset *k, const char *key, bool *found)
 
 static int kset_grow(struct kset *k)
 {
-	size_t ncap = k->cap ? k->cap * 2 : 256;
+	/* Mostly tombstones: rehash at the same size instead of growing forever. */
+	size_t ncap = !k->cap ? 256 : k->n * 4 < k->cap ? k->cap : k->cap * 2;
 	struct kset nk = {calloc(ncap, sizeof(char *)), ncap, 0, 0};
 	bool found;
 	if (!nk.slots)
