@@ -656,8 +656,9 @@ void controllers_stop(void)
 static void log_failure(const char *what, const struct restype *rt, const cJSON *obj,
 			const char *name, const struct kstatus *e)
 {
-	/* Conflicts are routine (a newer write raced us); the next event retries. */
-	if (e->code == 409 || e->code == 404)
+	/* Conflicts are routine (a newer write raced us; the next event retries), and so
+	 * is a create in a terminating namespace (403), which the real controllers ignore. */
+	if (e->code == 409 || e->code == 404 || e->code == 403)
 		return;
 	fprintf(stderr, "kubesim: controllers: %s %s %s/%s: %d %s\n", what, rt->resource,
 		obj ? (ctrl_namespace(obj) ? ctrl_namespace(obj) : "") : "",
