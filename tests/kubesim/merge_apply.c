@@ -216,20 +216,50 @@ static void state_dispose(struct apply_state *st)
 	cJSON_Delete(st->removed);
 }
 
+/*
+ * smd prunes by removing the whole old set and then adding back what is still owned
+ * (addBackOwnedItems): a node whose "." is no longer sent survives while anything below
+ * it is still owned. Without this, kubectl's CSA->SSA migration (an Update-style set
+ * with "f:data":{".":{},...} copied into the Apply entry) made the next apply drop data.
+ */
+static void spare_owned_parents(cJSON *gone, const cJSON *keep)
+{
+	const cJSON *k;
+	cJSON *c;
+
+	if (!gone || !keep)
+		return;
+	if (fs_is_member(gone))
+		for (k = keep->child; k; k = k->next)
+			if (strcmp(k->string, ".") != 0) {
+				cJSON_DeleteItemFromObjectCaseSensitive(gone, ".");
+				break;
+			}
+	for (c = gone->child; c; c = c->next)
+		if (strcmp(c->string, ".") != 0)
+			spare_owned_parents(c, cJSON_GetObjectItemCaseSensitive(keep, c->string));
+}
+
 /* Step 3 of spec 6.3: drop what this applier no longer sends, unless someone owns it. */
 static void prune(struct apply_state *st, const struct schema_node *root)
 {
-	cJSON *gone;
+	cJSON *gone, *keep;
 	size_t i;
 
 	if (st->self < 0)
 		return;
 	gone = cJSON_Duplicate(st->mf.v[st->self].set, true);
+	keep = cJSON_Duplicate(st->newset, true);
 	fs_sub(gone, st->newset);
 	for (i = 0; i < st->mf.n; i++)
-		if ((int)i != st->self)
+		if ((int)i != st->self) {
 			fs_sub(gone, st->mf.v[i].set);
+			fs_add(keep, st->mf.v[i].set);
+		}
+	spare_owned_parents(gone, keep);
+	fs_clean(gone);
 	fs_remove_from(st->merged, root, gone);
+	cJSON_Delete(keep);
 	cJSON_Delete(gone);
 }
 
