@@ -19,7 +19,7 @@ NS_URL=$SERVER/api/v1/namespaces/bench/configmaps
 declare -A RATE
 measure() {
   local name=$1 conc=$2 maxn=$3 out rps n; shift 3
-  out=$("$LOAD" -n $((conc * 20)) -c "$conc" "${AUTH[@]}" "$@")
+  out=$("$LOAD" -n $((conc * 60 < 1000 ? 1000 : conc * 60)) -c "$conc" "${AUTH[@]}" "$@")
   rps=$(bench_field "$out" rps)
   n=$(awk -v r="${rps:-0}" -v s="$SECONDS_PER_RUN" -v m="$maxn" -v c="$conc" \
     'BEGIN { n = int(r * s); if (n < c * 20) n = c * 20; if (n > m) n = m; print n }')
