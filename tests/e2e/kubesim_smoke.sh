@@ -26,6 +26,8 @@ out=$(kc get configmaps -o name)
 check_contains "list has c1" "$out" "configmap/c1"
 check_contains "list has c2" "$out" "configmap/c2"
 rv1=$(kc get configmap c1 -o jsonpath='{.metadata.resourceVersion}')
+check "server-side apply over a client-side applied object" kc apply --server-side -f "$T/c1.yaml"
+check_eq "the CSA->SSA migration keeps the data" "$(kc get configmap c1 -o jsonpath='{.data.k}')" "one"
 cm_yaml s1 one >"$T/s1.yaml"
 check "server-side apply creates a configmap" kc apply --server-side -f "$T/s1.yaml"
 rv2=$(kc get configmap s1 -o jsonpath='{.metadata.resourceVersion}')
