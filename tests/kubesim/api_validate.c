@@ -303,10 +303,17 @@ int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, st
 		return 0;
 	if (mode && strcmp(mode, "Strict") == 0)
 		return kstatus_set(e, 400, "BadRequest", "strict decoding error: %s", u.msg);
-	snprintf(hdr, sizeof(hdr), "299 - \"%s\"", u.msg);
-	for (char *q = hdr + 7; *q; q++)
-		if (*q == '"' && q[1])
-			*q = '\'';
+	{
+		/* RFC 7234 warn-text is a quoted-string: inner quotes are escaped. */
+		size_t n = (size_t)snprintf(hdr, sizeof(hdr), "299 - \"");
+
+		for (const char *q = u.msg; *q && n + 4 < sizeof(hdr); q++) {
+			if (*q == '"' || *q == '\\')
+				hdr[n++] = '\\';
+			hdr[n++] = *q;
+		}
+		snprintf(hdr + n, sizeof(hdr) - n, "\"");
+	}
 	reply_add_header(r, "Warning", hdr);
 	return 0;
 }
