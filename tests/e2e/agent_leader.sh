@@ -13,6 +13,8 @@ LE=(--leader-elect --leader-elect-lease-duration 2s --leader-elect-renew-deadlin
     --leader-elect-retry-period 300ms --leader-elect-namespace default)
 FLAGS=(--repo "$GIT_BASE_URL/app.git" --path deploy --app web --interval 1s --no-wait
        --kubeconfig "$KUBECONFIG")
+check_exit "lease duration <= renew deadline is bad input" 2 "$TETHER" run "${FLAGS[@]}" \
+  --listen 127.0.0.1:0 --leader-elect --leader-elect-lease-duration 2s --leader-elect-renew-deadline 3s
 agent_start a "${FLAGS[@]}" "${LE[@]}" || { not_ok "agent a starts"; finish; }
 agent_start b "${FLAGS[@]}" "${LE[@]}" || { not_ok "agent b starts"; finish; }
 wait_for "one agent becomes leader" 5 bash -c "grep -l 'became leader' '$T/a.log' '$T/b.log' | grep -q ."
