@@ -45,6 +45,8 @@ int api_apply_schema_check(const struct restype *rt, const char *ns, const char 
 
 /* Table responses (Accept: ...;as=Table;...). */
 bool api_wants_table(struct req *r);
+/* The Table for an object or a list (new). */
+cJSON *api_table_of(const struct restype *rt, const cJSON *in);
 enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *json, size_t len);
 
 /* YAML (apply-patch+yaml bodies) to cJSON; NULL when not parseable. */

@@ -382,28 +382,21 @@ static cJSON *row_of(const cJSON *o, enum kindcols k)
 	return row;
 }
 
-enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *json, size_t len)
+cJSON *api_table_of(const struct restype *rt, const cJSON *in)
 {
-	cJSON *in = cJSON_ParseWithLength(json, len), *t, *md, *rows;
 	const cJSON *items = cJSON_GetObjectItem(in, "items"), *it, *inmd;
-	enum kindcols k = kind_cols(ro->rt);
+	enum kindcols k = kind_cols(rt);
+	cJSON *t, *md, *rows;
 
-	if (!in)
-		return reply_raw(r, 200, "application/json", json, len);
 	t = cJSON_CreateObject();
 	cJSON_AddStringToObject(t, "kind", "Table");
 	cJSON_AddStringToObject(t, "apiVersion", "meta.k8s.io/v1");
 	md = cJSON_AddObjectToObject(t, "metadata");
 	inmd = cJSON_GetObjectItem(in, "metadata");
-	if (items) {
-		if (obj_str(inmd, "resourceVersion", NULL))
-			cJSON_AddStringToObject(md, "resourceVersion",
-						obj_str(inmd, "resourceVersion", NULL));
-		if (obj_str(inmd, "continue", NULL))
-			cJSON_AddStringToObject(md, "continue", obj_str(inmd, "continue", NULL));
-	} else if (obj_str(inmd, "resourceVersion", NULL)) {
+	if (obj_str(inmd, "resourceVersion", NULL))
 		cJSON_AddStringToObject(md, "resourceVersion", obj_str(inmd, "resourceVersion", NULL));
-	}
+	if (items && obj_str(inmd, "continue", NULL))
+		cJSON_AddStringToObject(md, "continue", obj_str(inmd, "continue", NULL));
 	columns(cJSON_AddArrayToObject(t, "columnDefinitions"), k);
 	rows = cJSON_AddArrayToObject(t, "rows");
 	if (items) {
@@ -414,6 +407,16 @@ enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *jso
 	} else {
 		cJSON_AddItemToArray(rows, row_of(in, k));
 	}
+	return t;
+}
+
+enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *json, size_t len)
+{
+	cJSON *in = cJSON_ParseWithLength(json, len), *t;
+
+	if (!in)
+		return reply_raw(r, 200, "application/json", json, len);
+	t = api_table_of(ro->rt, in);
 	cJSON_Delete(in);
 	return reply_json(r, 200, t);
 }

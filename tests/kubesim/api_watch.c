@@ -26,6 +26,7 @@ struct watch {
 	int fd;
 	volatile bool *stopping;
 	bool bookmarks;
+	bool table; /* kubectl get -w: each event carries a one-row Table */
 	bool done;
 };
 
@@ -54,7 +55,16 @@ static bool watch_matches(const struct watch *w, const cJSON *obj)
 static void emit(struct watch *w, const char *type, const struct sobj *so)
 {
 	sbuf_printf(&w->out, "{\"type\":\"%s\",\"object\":", type);
-	sbuf_add(&w->out, so->json, so->len);
+	if (w->table) {
+		cJSON *t = api_table_of(w->rt, so->obj);
+		char *s = cJSON_PrintUnformatted(t);
+
+		sbuf_puts(&w->out, s ? s : "{}");
+		free(s);
+		cJSON_Delete(t);
+	} else {
+		sbuf_add(&w->out, so->json, so->len);
+	}
 	sbuf_add(&w->out, "}\n", 2);
 }
 
@@ -205,6 +215,7 @@ enum MHD_Result api_watch_start(struct req *r, struct route *ro)
 	snprintf(w->ns, sizeof(w->ns), "%s", ro->ns);
 	w->stopping = r->stopping;
 	w->bookmarks = bm && strcmp(bm, "true") == 0;
+	w->table = api_wants_table(r);
 	w->lsel = selector_parse(req_arg(r, "labelSelector"), false, ro->rt, err, sizeof(err));
 	w->fsel = w->lsel ? selector_parse(req_arg(r, "fieldSelector"), true, ro->rt, err,
 					   sizeof(err))
