@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make demo` must keep working: runs examples/demo/demo.sh and checks that it told the
+# whole story, exited 0 and left nothing running.
+. "$(dirname "$0")/lib.sh"
+
+( cd "$T" && timeout 300 bash "$ROOT/examples/demo/demo.sh" ) >"$T/demo.out" 2>&1
+rc=$?
+OUT=$(cat "$T/demo.out")
+check_eq "the demo exits 0" "$rc" 0
+if [ "$rc" -ne 0 ]; then tail -n 30 "$T/demo.out" | sed 's/^/#   /'; fi
+check_contains "v1 rolls out" "$OUT" "rollout default/deployment.apps/web: done"
+check "kubectl rollout history names the commit of revision 2" \
+  grep -Eq '^2 +[0-9a-f]{7} v2: nginx 1.26' "$T/demo.out"
+check_contains "v3's failure names the image" "$OUT" 'registry.invalid/nginx:9.9'
+check_contains "v3's sync exits 1" "$OUT" "(exit status 1)"
+check "after the reverts v1's ReplicaSet serves again as revision 4" \
+  grep -Eq "^v1's ReplicaSet web-[a-z0-9]+ is back in service as revision 4" "$T/demo.out"
+check_contains "the story ends" "$OUT" "== Done"
+SIM_URL=$(sed -n 's/^cluster: *\(http[^ ]*\).*/\1/p' "$T/demo.out" | head -n1)
+check "the demo printed its cluster address" test -n "$SIM_URL"
+check_fail "its kubesim is stopped" curl -sk --max-time 2 "$SIM_URL/version"
+GIT_URL=$(sed -n 's/^git host: *git:\/\/\([^/]*\)\/.*/\1/p' "$T/demo.out" | head -n1)
+check_fail "its git daemon is stopped" git ls-remote "git://$GIT_URL/shop.git"
+check "its temporary directory is gone" \
+  bash -c '! test -d "$1"' _ "$(sed -n 's/^Everything ran on 127.0.0.1 in \([^ ]*\) .*/\1/p' "$T/demo.out")"
+
+finish
