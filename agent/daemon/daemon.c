@@ -304,24 +304,22 @@ static void daemon_dispose(struct daemon *d)
 	pthread_mutex_destroy(&d->mu);
 }
 
+/* The election first: the HTTP thread reads d->leader, which must not change under it. */
 static int start_services(struct daemon *d, struct err *e)
 {
 	const struct app_config *c = &d->apps[0].cfg;
-	char url[128];
+	char url[128], msg[160];
 	int rc;
 
-	if ((rc = http_start(d, c->listen, url, sizeof(url), e)) < 0)
-		return rc;
-	{
-		char msg[160];
-		snprintf(msg, sizeof(msg), "listening on %s", url);
-		log_kv(LOG_INFO, msg, NULL);
-	}
-	if (d->opts->listening)
-		d->opts->listening(url, d->opts->load_ctx);
 	if (c->leader_elect &&
 	    (rc = leader_start(&d->leader, c, d->identity, wake, d, e)) < 0)
 		return err_prefix(e, "leader election");
+	if ((rc = http_start(d, c->listen, url, sizeof(url), e)) < 0)
+		return rc;
+	snprintf(msg, sizeof(msg), "listening on %s", url);
+	log_kv(LOG_INFO, msg, NULL);
+	if (d->opts->listening)
+		d->opts->listening(url, d->opts->load_ctx);
 	return 0;
 }
 
