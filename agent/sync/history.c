@@ -219,73 +219,138 @@ char *history_rs_selector(const cJSON *deploy)
 	return buf_detach(&b);
 }
 
-/* The ReplicaSet of deployment d at its current revision: its pod-template-hash. */
-static char *current_hash(struct kube *k, const cJSON *d, const char *ns)
+/* What the cluster holds in one namespace, read once per recorded sync: the app's
+ * Deployments (by tether's label) and the namespace's ReplicaSets (they carry only the
+ * pod template's labels). Two requests per namespace, not two per Deployment. */
+struct ns_state {
+	char *ns;
+	cJSON *deps, *rss;
+};
+
+static void ns_state_dispose(struct ns_state *s, size_t n)
 {
-	const struct kube_resource *rsr;
-	const char *uid = jstr(cJSON_GetObjectItemCaseSensitive(d, "metadata"), "uid");
-	const char *rev = annotation(d, HISTORY_ANN_REVISION);
-	cJSON *list = NULL;
-	const cJSON *rs;
-	char *out = NULL;
-	struct err e;
-
-	err_clear(&e);
-	char *sel = history_rs_selector(d);
-	int rc = -1;
-
-	if (uid && rev && kube_resolve(k, "apps/v1", "ReplicaSet", &rsr, &e) == 0)
-		rc = kube_list(k, rsr, ns, sel, &list, &e);
-	free(sel);
-	if (rc < 0)
-		return NULL;
-	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(list, "items"))
-	{
-		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(rs, "metadata"), *o;
-		const char *r2 = annotation(rs, HISTORY_ANN_REVISION);
-		bool owned = false;
-
-		cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(meta, "ownerReferences"))
-		{
-			const char *ou = jstr(o, "uid");
-			owned = owned || (ou && !strcmp(ou, uid));
-		}
-		if (owned && r2 && !strcmp(r2, rev)) {
-			out = xstrdup(jstr(cJSON_GetObjectItemCaseSensitive(meta, "labels"),
-					   "pod-template-hash"));
-			break;
-		}
+	for (size_t i = 0; s && i < n; i++) {
+		free(s[i].ns);
+		cJSON_Delete(s[i].deps);
+		cJSON_Delete(s[i].rss);
 	}
-	cJSON_Delete(list);
-	return out;
+	free(s);
 }
 
-static cJSON *deployment_record(struct sync_run *r, const struct sync_item *it)
+static int ns_load(struct sync_run *r, const struct kube_resource *dres, struct ns_state *s)
 {
-	cJSON *d = NULL, *rec = cJSON_CreateObject();
-	char *name = xasprintf("%s/%s", it->obj->ns ? it->obj->ns : "", it->obj->name);
-	char *hash = NULL;
-	const char *rev, *commit;
+	const struct kube_resource *rsr;
+	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
 	struct err e;
+	int rc = TE_NOMEM;
 
 	err_clear(&e);
-	if (!rec || !name || kube_get(r->kube, it->res, it->obj->ns, it->obj->name, &d, &e) < 0) {
-		cJSON_Delete(rec);
-		free(name);
-		return NULL;
+	if (sel && (rc = kube_list(r->kube, dres, s->ns, sel, &s->deps, &e)) == 0 &&
+	    (rc = kube_resolve(r->kube, "apps/v1", "ReplicaSet", &rsr, &e)) == 0)
+		rc = kube_list(r->kube, rsr, s->ns, NULL, &s->rss, &e);
+	free(sel);
+	return rc;
+}
+
+static const cJSON *find_named(const cJSON *list, const char *name)
+{
+	const cJSON *o;
+
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(list, "items"))
+	{
+		const char *n = jstr(cJSON_GetObjectItemCaseSensitive(o, "metadata"), "name");
+		if (n && !strcmp(n, name))
+			return o;
 	}
+	return NULL;
+}
+
+static bool owned_by(const cJSON *rs, const char *uid)
+{
+	const cJSON *o;
+
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(
+				      cJSON_GetObjectItemCaseSensitive(rs, "metadata"), "ownerReferences"))
+	{
+		const char *u = jstr(o, "uid");
+		if (u && uid && !strcmp(u, uid))
+			return true;
+	}
+	return false;
+}
+
+/* The pod-template-hash of d's ReplicaSet at d's current revision (borrowed). */
+static const char *current_hash(const cJSON *rss, const cJSON *d)
+{
+	const char *uid = jstr(cJSON_GetObjectItemCaseSensitive(d, "metadata"), "uid");
+	const char *rev = annotation(d, HISTORY_ANN_REVISION);
+	const cJSON *rs;
+
+	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(rss, "items"))
+	{
+		const char *r2 = annotation(rs, HISTORY_ANN_REVISION);
+		if (rev && r2 && !strcmp(r2, rev) && owned_by(rs, uid))
+			return jstr(cJSON_GetObjectItemCaseSensitive(
+					    cJSON_GetObjectItemCaseSensitive(rs, "metadata"), "labels"),
+				    "pod-template-hash");
+	}
+	return NULL;
+}
+
+static cJSON *deployment_record(const struct sync_item *it, const struct ns_state *s,
+				const char *name)
+{
+	const cJSON *d = find_named(s->deps, it->obj->name);
+	cJSON *rec = d ? cJSON_CreateObject() : NULL;
+	const char *rev, *commit, *hash;
+
+	if (!rec)
+		return NULL;
 	rev = annotation(d, HISTORY_ANN_REVISION);
 	commit = annotation(d, HISTORY_ANN_COMMIT);
-	hash = current_hash(r->kube, d, it->obj->ns);
+	hash = current_hash(s->rss, d);
 	cJSON_AddStringToObject(rec, "name", name);
 	cJSON_AddNumberToObject(rec, "revision", rev ? (double)strtoll(rev, NULL, 10) : 0);
 	cJSON_AddStringToObject(rec, "podTemplateHash", hash ? hash : "");
 	cJSON_AddStringToObject(rec, "commit", commit ? commit : "");
 	cJSON_AddBoolToObject(rec, "changed", it->created || it->changed);
-	free(hash);
-	free(name);
-	cJSON_Delete(d);
 	return rec;
+}
+
+/* Each Deployment of the run with its revision, pod-template-hash and commit. */
+static cJSON *deployment_records(struct sync_run *r)
+{
+	cJSON *deps = cJSON_CreateArray();
+	struct ns_state *st = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; deps && i < r->n_items; i++) {
+		const struct sync_item *it = &r->items[i];
+		const char *ns = it->obj->ns ? it->obj->ns : "";
+		struct ns_state *s = NULL, *p;
+		cJSON *rec;
+		char *name;
+
+		if (!is_deployment(it))
+			continue;
+		for (size_t j = 0; j < n && !s; j++)
+			s = strcmp(st[j].ns, ns) ? NULL : &st[j];
+		if (!s) {
+			if (!(p = realloc(st, (n + 1) * sizeof(*st))))
+				break;
+			st = p;
+			s = &st[n++];
+			memset(s, 0, sizeof(*s));
+			if (!(s->ns = xstrdup(ns)) || ns_load(r, it->res, s) < 0)
+				continue; /* recorded without this namespace's Deployments */
+		}
+		name = xasprintf("%s/%s", ns, it->obj->name);
+		if (name && (rec = deployment_record(it, s, name)) != NULL)
+			cJSON_AddItemToArray(deps, rec);
+		free(name);
+	}
+	ns_state_dispose(st, n);
+	return deps;
 }
 
 static const char *result_name(int rc)
@@ -308,14 +373,8 @@ static cJSON *build_entry(struct sync_run *r, int rc, const struct err *e)
 	cJSON_AddStringToObject(en, "message", rc < 0 && e ? e->msg : "");
 	if (r->cfg->on_failure)
 		cJSON_AddStringToObject(en, "onFailure", r->cfg->on_failure);
-	deps = cJSON_AddArrayToObject(en, "deployments");
-	for (size_t i = 0; deps && i < r->n_items; i++) {
-		const struct sync_item *it = &r->items[i];
-		cJSON *rec;
-		if (is_deployment(it) &&
-		    (rec = deployment_record(r, it)) != NULL)
-			cJSON_AddItemToArray(deps, rec);
-	}
+	if ((deps = deployment_records(r)) != NULL)
+		cJSON_AddItemToObject(en, "deployments", deps);
 	return en;
 }
 
