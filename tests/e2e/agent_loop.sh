@@ -57,7 +57,7 @@ check_eq "a forged webhook changes nothing" "$(cm_value hooked)" 1
 check_eq "a webhook for another branch triggers nothing (202)" \
   "$(github_push "$AG_URL" s3cret "$GIT_BASE_URL/hooked.git" other)" 202
 check_eq "a signed GitHub push gets 200" "$(github_push "$AG_URL" s3cret "$GIT_BASE_URL/hooked.git")" 200
-wait_for "the webhook push reaches kubesim at once" 2 cm_is hooked 2
+wait_for "the webhook push reaches kubesim at once" 3 cm_is hooked 2
 gl='{"object_kind":"push","ref":"refs/heads/main","project":{"git_http_url":"'"$GIT_BASE_URL/hooked.git"'"}}'
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$AG_URL/webhook" -H 'X-Gitlab-Event: Push Hook' \
   -H 'X-Gitlab-Token: nope' --data-binary "$gl")

@@ -31,7 +31,7 @@ git_commit "$W" "web, api, other" >/dev/null
 cat >"$T/tether.yaml" <<Y
 kubeconfig: $KUBECONFIG
 interval: 1s
-timeout: 4s
+timeout: 6s
 apps:
   - {name: web, repo: $GIT_BASE_URL/app.git, path: web}
   - {name: api, repo: $GIT_BASE_URL/app.git, path: api}
@@ -44,7 +44,7 @@ write_cm "$W/other" other 2
 git_commit "$W" "other 2" >/dev/null
 wait_for "another app keeps syncing during the stuck rollout" 4 cm_is other 2
 wait_for "the good rollout turns healthy" 8 bash -c "curl -s '$AG_URL/status' | grep -q '\"app\":\"api\",[^}]*\"health\":\"healthy\"'"
-wait_for "the stuck rollout fails at the app's timeout" 10 bash -c "curl -s '$AG_URL/status' | grep -q '\"app\":\"web\",[^}]*\"health\":\"degraded\"'"
+wait_for "the stuck rollout fails at the app's timeout" 12 bash -c "curl -s '$AG_URL/status' | grep -q '\"app\":\"web\",[^}]*\"health\":\"degraded\"'"
 check_eq "tether_rollout_failures_total counts it" \
   "$(metric "$AG_URL" 'tether_rollout_failures_total{app="web"}')" 1
 check_eq "the good rollout counts no failure" \
