@@ -306,7 +306,8 @@ void loop_tick(struct daemon *d, struct daemon_app *a, bool full)
 	err_clear(&e);
 	if (check_head(d, a, sha, &e) < 0) {
 		log_kv(LOG_ERROR, "check failed", "app", a->cfg.app, "error", e.msg, NULL);
-		set_error(d, a, NULL, e.msg);
+		/* An app that never synced is failed; one that did stays on its commit. */
+		set_error(d, a, a->st.commit[0] ? NULL : "failed", e.msg);
 		schedule(d, a, true);
 		return;
 	}

@@ -25,9 +25,13 @@ parallel: 1
 apps:
   - {name: good, repo: $GIT_BASE_URL/good.git, path: deploy}
   - {name: bad, repo: $GIT_BASE_URL/bad.git, path: deploy}
+  - {name: gone, repo: git://127.0.0.1:1/gone.git, path: deploy}
 Y
 agent_start ag --config "$T/tether.yaml" || { not_ok "agent starts"; finish; }
-wait_for "both apps synced" 10 bash -c "[ \"\$(kubectl get cm good -o jsonpath='{.data.v}')\" = 1 ] && [ \"\$(kubectl get cm bad -o jsonpath='{.data.v}')\" = 1 ]"
+wait_for "/readyz: every app synced or reported an error" 10 curl -sf "$AG_URL/readyz"
+check "an unreachable repository is reported for its app" bash -c \
+  "curl -s '$AG_URL/status' | grep -q '\"app\":\"gone\",[^}]*\"state\":\"failed\",[^}]*\"lastError\":\"fetch git://127.0.0.1:1/gone.git'"
+wait_for "the other apps synced" 10 bash -c "[ \"\$(kubectl get cm good -o jsonpath='{.data.v}')\" = 1 ] && [ \"\$(kubectl get cm bad -o jsonpath='{.data.v}')\" = 1 ]"
 
 # A bad commit: one valid object changed and one broken file.
 write_cm "$WB/deploy" bad 2
