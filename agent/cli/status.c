@@ -90,8 +90,8 @@ int cmd_status(int argc, char **argv)
 	err_clear(&e);
 	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
 		goto out;
-	if (args.n) {
-		cli_error(&cmd, "status takes no arguments", true);
+	if (args.n || !strcmp(flags.output, "yaml")) {
+		cli_error(&cmd, args.n ? "status takes no arguments" : "-o: text or json", true);
 		code = 2;
 		goto out;
 	}
