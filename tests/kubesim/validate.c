@@ -162,6 +162,37 @@ static void check_workload(struct verrs *v, const struct restype *rt, const cJSO
 	}
 }
 
+static bool has_string(const cJSON *arr, const char *s)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (cJSON_IsString(it) && strcmp(it->valuestring, s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Once deletionTimestamp is set, no finalizer may be added (apimachinery objectmeta.go). */
+static void check_deleting(struct verrs *v, const cJSON *obj, const cJSON *old)
+{
+	const cJSON *om = cJSON_GetObjectItem(old, "metadata"), *nm = cJSON_GetObjectItem(obj, "metadata");
+	const cJSON *it;
+
+	if (!obj_str(om, "deletionTimestamp", NULL))
+		return;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(nm, "finalizers"))
+	{
+		if (cJSON_IsString(it) && !has_string(cJSON_GetObjectItem(om, "finalizers"), it->valuestring)) {
+			verr(v, "metadata.finalizers", "FieldValueForbidden",
+			     "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"%s\"}",
+			     it->valuestring);
+			return;
+		}
+	}
+}
+
 int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,
 		    struct kstatus *e)
 {
@@ -175,6 +206,8 @@ int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old
 		     "alphanumeric character (e.g. 'example.com', regex used for validation is "
 		     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
 		     name);
+	if (old)
+		check_deleting(&v, obj, old);
 	if (is_workload(rt))
 		check_workload(&v, rt, obj, old);
 	else if (!rt->custom && !*rt->group && strcmp(rt->resource, "pods") == 0)
