@@ -204,7 +204,8 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 	struct app_config c;
 	struct err e;
 	const char *error = NULL;
-	bool applied, follow;
+	char summary[160];
+	bool applied, follow, done;
 
 	err_clear(&e);
 	sync_result_init(&res);
@@ -229,11 +230,14 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 	/* Bad input fails the same way every time: wait for a new commit. */
 	if (res.code == TE_INPUT || res.code == TE_REJECTED)
 		memcpy(a->failed, sha, 41);
+	snprintf(summary, sizeof(summary), "synced: %zu created, %zu changed, %zu pruned",
+		 res.created.n, res.changed.n, res.pruned.n);
 	event_post(d, a, res.namespace, res.commit,
 		   res.code == 0 ? "Synced" : applied ? "RolloutFailed" : "SyncFailed",
-		   error ? error : "synced", res.code != 0);
+		   error ? error : summary, res.code != 0);
+	done = applied || res.code == TE_INPUT || res.code == TE_REJECTED;
 	sync_result_dispose(&res);
-	return applied || res.code == TE_INPUT || res.code == TE_REJECTED;
+	return done;
 }
 
 static void record_drift(struct daemon *d, struct daemon_app *a, long n)

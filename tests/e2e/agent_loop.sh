@@ -87,7 +87,7 @@ check_contains "git timings are exposed" "$(cat "$T/metrics.txt")" 'tether_git_f
 check_contains "one log line per sync with app, commit and counts" "$(cat "$T/ag.log")" \
   "msg=sync app=hooked commit=$SHA2 result=success created=0 changed=1"
 check "a Kubernetes Event records the sync" bash -c \
-  "kubectl get events -n default -o jsonpath='{range .items[*]}{.reason} {.message}{\"\\n\"}{end}' | grep -q 'Synced commit ${SHA2:0:12}'"
+  "kubectl get events -n default -o jsonpath='{range .items[*]}{.reason} {.message}{\"\\n\"}{end}' | grep -q 'Synced commit ${SHA2:0:12}: synced: 0 created, 1 changed, 0 pruned'"
 
 # /status and tether status.
 st=$(curl -s "$AG_URL/status")
