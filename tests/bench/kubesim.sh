@@ -2,6 +2,7 @@
 # kubesim's raw speed on loopback with no added latency: GET (parallel and one
 # sequential client), LIST of 100 objects and server-side apply that really writes.
 # Prints figures and PASS/MISS against the goals; exits 0 (a benchmark, not a test).
+# Knobs: BENCH_SECONDS (3 per figure), BENCH_PARALLEL (16 connections).
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/helpers.bash"
 

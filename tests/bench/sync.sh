@@ -6,6 +6,8 @@
 #   (c) a no-op sync right after (b): requests from /metrics   goal: tether 0 writes
 #   (d) peak RSS of the first sync                             goal: tether < 30 MB
 # Prints a table, ratios and PASS/MISS; exits 0 (a benchmark, not a test).
+# Knobs: BENCH_NAMESPACES (10), BENCH_PER_KIND (33 of each kind per namespace),
+# BENCH_LATENCY_MS (5). Takes about a minute on two busy cores.
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
