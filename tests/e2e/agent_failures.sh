@@ -59,7 +59,7 @@ wait_for "a fixed commit syncs again" 5 cm_is bad 3
 kill "$GITD_PID"; wait "$GITD_PID" 2>/dev/null
 write_cm "$WG/deploy" good 3
 git_commit "$WG" "good 3" >/dev/null
-wait_for "the unreachable remote is reported" 5 bash -c "curl -s '$AG_URL/status' | grep -q 'fetch git://'"
+wait_for "the unreachable remote is reported" 10 bash -c "curl -s '$AG_URL/status' | grep -q '\"app\":\"good\",[^}]*\"lastError\":\"fetch git://'"
 check "the agent runs on" kill -0 "$AG_PID"
 git daemon --reuseaddr --listen=127.0.0.1 --port="$GIT_PORT" --base-path="$T/git" \
   --export-all --enable=receive-pack "$T/git" >>"$T/gitd.log" 2>&1 &
