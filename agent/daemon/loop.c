@@ -246,8 +246,11 @@ static void record_drift(struct daemon *d, struct daemon_app *a, long n)
 	a->st.drift_objects = n;
 	a->st.reported = true;
 	/* While the head is a commit that failed, the app stays "failed". */
-	if (strcmp(a->st.head, a->failed) != 0)
+	if (strcmp(a->st.head, a->failed) != 0) {
 		snprintf(a->st.state, sizeof(a->st.state), "%s", n ? "drifted" : "synced");
+		if (!a->rollouts_failed.n) /* Git and the cluster answered again */
+			a->st.last_error[0] = '\0';
+	}
 	pthread_mutex_unlock(&d->mu);
 }
 
