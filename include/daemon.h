@@ -40,21 +40,21 @@ extern const double daemon_duration_buckets[DAEMON_BUCKETS]; /* seconds; +Inf im
 struct app_stats {
 	char app[64];
 	char namespace[64];
-	char commit[41];     /* last commit synced successfully */
-	char head[41];       /* last remote head seen */
-	char state[16];      /* pending, synced, failed, drifted */
-	char health[16];     /* unknown, healthy, degraded */
+	char commit[41]; /* last commit synced successfully */
+	char head[41];	 /* last remote head seen */
+	char state[16];	 /* pending, synced, failed, drifted */
+	char health[16]; /* unknown, healthy, degraded */
 	char last_error[512];
-	bool reported;       /* synced or reported an error once: counts for /readyz */
+	bool reported; /* synced or reported an error once: counts for /readyz */
 	long sync_success, sync_error;
 	long rollout_failures;
 	long drift_objects;
-	double last_sync_unix;   /* wall clock of the last finished sync */
+	double last_sync_unix;		      /* wall clock of the last finished sync */
 	uint64_t dur_buckets[DAEMON_BUCKETS]; /* per bucket, not cumulative */
 	uint64_t dur_count;
 	double dur_sum;
 	uint64_t git_count, git_errors;
-	double git_sum;          /* seconds spent checking/fetching the remote */
+	double git_sum; /* seconds spent checking/fetching the remote */
 };
 
 void app_stats_observe(struct app_stats *s, double seconds);
@@ -70,11 +70,11 @@ enum webhook_provider { WEBHOOK_GENERIC = 0, WEBHOOK_GITHUB, WEBHOOK_GITLAB };
 /* What a verified webhook asks for. An empty urls list with no app means every app. */
 struct webhook_push {
 	enum webhook_provider provider;
-	bool push;          /* false: a ping or another event; nothing to trigger */
+	bool push;	     /* false: a ping or another event; nothing to trigger */
 	struct strlist urls; /* the repository's URLs (clone, ssh, web) */
-	char *ref;          /* "refs/heads/main", NULL when not given */
+	char *ref;	     /* "refs/heads/main", NULL when not given */
 	char *default_branch;
-	char *app;          /* generic: one app by name */
+	char *app; /* generic: one app by name */
 };
 
 /* Returns the value of request header name (case-insensitive), or NULL. */
@@ -98,7 +98,7 @@ bool repo_url_equal(const char *a, const char *b);
 /* What a candidate saw of the Lease. */
 struct lease_seen {
 	char holder[256];
-	char renew[64];     /* spec.renewTime as the server has it */
+	char renew[64];	     /* spec.renewTime as the server has it */
 	int64_t observed_ms; /* monotonic time this holder/renew pair was first seen */
 };
 

@@ -11,10 +11,10 @@
 #include "daemon.h"
 
 static const struct cli_cmd cmd = {
-	"run", CMD_SYNC | CMD_RUN, "--repo URL [flags] | --config FILE [flags]",
-	"Run the agent: sync each app whenever its branch moves (checked every --interval,\n"
-	"or at once on a webhook), report drift or heal it, serve /metrics /healthz /readyz\n"
-	"/status and POST /webhook on --listen. SIGHUP reloads the configuration, SIGTERM stops."};
+    "run", CMD_SYNC | CMD_RUN, "--repo URL [flags] | --config FILE [flags]",
+    "Run the agent: sync each app whenever its branch moves (checked every --interval,\n"
+    "or at once on a webhook), report drift or heal it, serve /metrics /healthz /readyz\n"
+    "/status and POST /webhook on --listen. SIGHUP reloads the configuration, SIGTERM stops."};
 
 struct run_args {
 	int argc;

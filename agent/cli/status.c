@@ -64,10 +64,11 @@ static int print_table(const cJSON *root)
 	cJSON_ArrayForEach(a, apps)
 	{
 		const char *state = field(a, "state");
-		printf("%-24s %-12.12s %-9s %-9s %-6d %s\n", field(a, "app"), field(a, "commit"),
-		       state, field(a, "health"),
-		       (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "driftObjects")),
-		       field(a, "lastError"));
+		printf(
+		    "%-24s %-12.12s %-9s %-9s %-6d %s\n", field(a, "app"), field(a, "commit"),
+		    state, field(a, "health"),
+		    (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "driftObjects")),
+		    field(a, "lastError"));
 		if (strcmp(state, "synced") != 0)
 			worst = 1;
 	}

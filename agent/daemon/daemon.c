@@ -35,8 +35,8 @@ static int read_secret(const char *file, char **out, struct err *e)
 		buf_dispose(&b);
 		return err_prefix(e, "webhook secret");
 	}
-	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' ||
-			 b.data[b.len - 1] == ' '))
+	while (b.len &&
+	       (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' || b.data[b.len - 1] == ' '))
 		b.data[--b.len] = '\0';
 	if (!b.len) {
 		buf_dispose(&b);
@@ -311,8 +311,7 @@ static int start_services(struct daemon *d, struct err *e)
 	char url[128], msg[160];
 	int rc;
 
-	if (c->leader_elect &&
-	    (rc = leader_start(&d->leader, c, d->identity, wake, d, e)) < 0)
+	if (c->leader_elect && (rc = leader_start(&d->leader, c, d->identity, wake, d, e)) < 0)
 		return err_prefix(e, "leader election");
 	if ((rc = http_start(d, c->listen, url, sizeof(url), e)) < 0)
 		return rc;

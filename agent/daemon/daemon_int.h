@@ -14,14 +14,14 @@
 
 struct daemon_app {
 	struct app_config cfg;
-	struct app_stats st;   /* under mu */
-	struct gitsrc *git;    /* loop thread only: the cheap head check */
+	struct app_stats st;	  /* under mu */
+	struct gitsrc *git;	  /* loop thread only: the cheap head check */
 	struct kube_config *kcfg; /* loop thread only: Events */
 	struct kube *kube;
-	char failed[41];       /* a commit that failed with bad input: not retried */
-	int failures;          /* consecutive, for the backoff */
-	int64_t next_ms;       /* monotonic time it is due */
-	bool triggered;        /* a webhook asked for it (under mu) */
+	char failed[41]; /* a commit that failed with bad input: not retried */
+	int failures;	 /* consecutive, for the backoff */
+	int64_t next_ms; /* monotonic time it is due */
+	bool triggered;	 /* a webhook asked for it (under mu) */
 	int64_t triggered_ms;
 	struct rollout_watch *watch; /* health.c: rollouts still in progress */
 	size_t n_watch;
@@ -35,11 +35,11 @@ struct daemon {
 	struct daemon_app *apps; /* under mu; the loop thread swaps it on reload */
 	size_t n_apps;
 	bool stop, reload, done;
-	char *secret;            /* webhook secret, under mu */
+	char *secret; /* webhook secret, under mu */
 	struct leader *leader;
 	struct MHD_Daemon *http;
 	const struct daemon_opts *opts;
-	uint64_t rand;           /* jitter */
+	uint64_t rand; /* jitter */
 	char identity[300];
 };
 

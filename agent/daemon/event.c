@@ -1,8 +1,8 @@
 /*
  * event: one Kubernetes Event per sync result (and per failed rollout), in the app's
- * namespace, so that `kubectl get events` tells what the agent did. Best effort: a failure to post is
- * logged at debug level and never fails the sync. The message is the sync's summary
- * or its first error, which the sync engine already keeps free of secrets.
+ * namespace, so that `kubectl get events` tells what the agent did. Best effort: a failure to post
+ * is logged at debug level and never fails the sync. The message is the sync's summary or its first
+ * error, which the sync engine already keeps free of secrets.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -20,15 +20,15 @@ static const struct {
 	const char *display; /* as the sync engine names it: kind.group */
 	const char *api_version, *kind;
 } tracked[] = {
-	{"deployment.apps", "apps/v1", "Deployment"},
-	{"statefulset.apps", "apps/v1", "StatefulSet"},
-	{"daemonset.apps", "apps/v1", "DaemonSet"},
-	{"job.batch", "batch/v1", "Job"},
+    {"deployment.apps", "apps/v1", "Deployment"},
+    {"statefulset.apps", "apps/v1", "StatefulSet"},
+    {"daemonset.apps", "apps/v1", "DaemonSet"},
+    {"job.batch", "batch/v1", "Job"},
 };
 
 struct rollout_watch {
 	char *display, *ns, *name;
-	int kind;         /* index into tracked */
+	int kind;	  /* index into tracked */
 	int64_t deadline; /* the app's timeout after the sync that changed it */
 };
 
@@ -54,7 +54,9 @@ static void health_update(struct daemon *d, struct daemon_app *a)
 {
 	pthread_mutex_lock(&d->mu);
 	snprintf(a->st.health, sizeof(a->st.health), "%s",
-		 a->rollouts_failed.n ? "degraded" : a->n_watch ? "progressing" : "healthy");
+		 a->rollouts_failed.n ? "degraded"
+		 : a->n_watch	      ? "progressing"
+				      : "healthy");
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -122,8 +124,8 @@ bool health_track(struct daemon *d, struct daemon_app *a, const struct sync_resu
 }
 
 /* One workload: DONE, WAIT or FAILED (msg says why); unreachable counts as WAIT. */
-static enum rollout_state check_one(struct daemon_app *a, const struct rollout_watch *w,
-				    char *msg, size_t n)
+static enum rollout_state check_one(struct daemon_app *a, const struct rollout_watch *w, char *msg,
+				    size_t n)
 {
 	const struct kube_resource *res;
 	cJSON *obj = NULL;
@@ -132,7 +134,8 @@ static enum rollout_state check_one(struct daemon_app *a, const struct rollout_w
 
 	err_clear(&e);
 	if (daemon_kube(a, &e) < 0 ||
-	    kube_resolve(a->kube, tracked[w->kind].api_version, tracked[w->kind].kind, &res, &e) < 0 ||
+	    kube_resolve(a->kube, tracked[w->kind].api_version, tracked[w->kind].kind, &res, &e) <
+		0 ||
 	    kube_get(a->kube, res, w->ns, w->name, &obj, &e) < 0) {
 		snprintf(msg, n, "%s", e.msg);
 		return e.code == TE_NOTFOUND ? ROLLOUT_FAILED : ROLLOUT_WAIT;
@@ -149,8 +152,8 @@ static void rollout_failed(struct daemon *d, struct daemon_app *a, const struct 
 
 	snprintf(msg, sizeof(msg), "rollout of %s/%s %s failed: %s", w->ns,
 		 tracked[w->kind].display, w->name, why);
-	log_kv(LOG_ERROR, "rollout failed", "app", a->cfg.app, "commit", a->st.commit, "error",
-	       msg, NULL);
+	log_kv(LOG_ERROR, "rollout failed", "app", a->cfg.app, "commit", a->st.commit, "error", msg,
+	       NULL);
 	strlist_add(&a->rollouts_failed, w->display);
 	pthread_mutex_lock(&d->mu);
 	a->st.rollout_failures++;

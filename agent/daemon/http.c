@@ -26,8 +26,8 @@ struct upload {
 static enum MHD_Result reply(struct MHD_Connection *con, unsigned code, const char *ctype,
 			     const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-								MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -126,8 +126,7 @@ static size_t trigger(struct daemon *d, const struct webhook_push *p)
 	return n;
 }
 
-static enum MHD_Result serve_webhook(struct daemon *d, struct MHD_Connection *con,
-				     struct upload *u)
+static enum MHD_Result serve_webhook(struct daemon *d, struct MHD_Connection *con, struct upload *u)
 {
 	struct webhook_push p;
 	struct err e;
@@ -162,8 +161,8 @@ static enum MHD_Result serve_webhook(struct daemon *d, struct MHD_Connection *co
 }
 
 /* Accumulates the body (capped), then answers on the last call. */
-static enum MHD_Result on_webhook(struct daemon *d, struct MHD_Connection *con,
-				  const char *data, size_t *size, void **cls)
+static enum MHD_Result on_webhook(struct daemon *d, struct MHD_Connection *con, const char *data,
+				  size_t *size, void **cls)
 {
 	struct upload *u = *cls;
 

@@ -68,7 +68,7 @@ static void micro_time(char *out, size_t n)
 static const char *str_at(const cJSON *o, const char *a, const char *b)
 {
 	return cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, a), b));
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, a), b));
 }
 
 /* The Lease to write: old (may be NULL) taken over or renewed by holder. */
@@ -79,7 +79,7 @@ static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder,
 	const char *was = str_at(old, "spec", "holderIdentity");
 	const char *acquired = str_at(old, "spec", "acquireTime");
 	double transitions = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(old, "spec"), "leaseTransitions"));
+	    cJSON_GetObjectItemCaseSensitive(old, "spec"), "leaseTransitions"));
 	bool change = !was || strcmp(was, holder) != 0;
 	char now[64];
 
@@ -165,8 +165,8 @@ static void set_leader(struct leader *l, bool leader)
 	pthread_mutex_unlock(&l->mu);
 	if (!changed)
 		return;
-	log_kv(leader ? LOG_INFO : LOG_WARN, leader ? "became leader" : "lost leadership",
-	       "lease", l->name, "namespace", l->ns, "identity", l->me, NULL);
+	log_kv(leader ? LOG_INFO : LOG_WARN, leader ? "became leader" : "lost leadership", "lease",
+	       l->name, "namespace", l->ns, "identity", l->me, NULL);
 	if (l->notify)
 		l->notify(l->ctx);
 }
@@ -216,9 +216,9 @@ static int leader_connect(struct leader *l, const struct app_config *c, struct e
 	if ((rc = kube_config_load(&l->kcfg, c->kubeconfig, c->context, e)) < 0 ||
 	    (rc = kube_new(&l->kube, l->kcfg, &o, e)) < 0)
 		return rc;
-	if (!(l->ns = xstrdup(c->lease_namespace ? c->lease_namespace
-				: l->kcfg->namespace ? l->kcfg->namespace
-						     : "default")))
+	if (!(l->ns = xstrdup(c->lease_namespace   ? c->lease_namespace
+			      : l->kcfg->namespace ? l->kcfg->namespace
+						   : "default")))
 		return err_set(e, TE_NOMEM, "out of memory");
 	return kube_resolve(l->kube, "coordination.k8s.io/v1", "Lease", &l->res, e);
 }
@@ -283,8 +283,9 @@ static void leader_release(struct leader *l)
 
 	err_clear(&e);
 	if (kube_get(l->kube, l->res, l->ns, l->name, &lease, &e) == 0 &&
-	    !strcmp(str_at(lease, "spec", "holderIdentity") ? str_at(lease, "spec", "holderIdentity")
-							     : "",
+	    !strcmp(str_at(lease, "spec", "holderIdentity")
+			? str_at(lease, "spec", "holderIdentity")
+			: "",
 		    l->me))
 		if (lease_write(l, lease, "", true) == 0)
 			log_kv(LOG_INFO, "released lease", "lease", l->name, NULL);

@@ -233,7 +233,9 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 	snprintf(summary, sizeof(summary), "synced: %zu created, %zu changed, %zu pruned",
 		 res.created.n, res.changed.n, res.pruned.n);
 	event_post(d, a, res.namespace, res.commit,
-		   res.code == 0 ? "Synced" : applied ? "RolloutFailed" : "SyncFailed",
+		   res.code == 0 ? "Synced"
+		   : applied	 ? "RolloutFailed"
+				 : "SyncFailed",
 		   error ? error : summary, res.code != 0);
 	done = applied || res.code == TE_INPUT || res.code == TE_REJECTED;
 	sync_result_dispose(&res);

@@ -11,8 +11,8 @@
 
 #include "daemon.h"
 
-const double daemon_duration_buckets[DAEMON_BUCKETS] = {0.1, 0.25, 0.5, 1,  2.5, 5,
-							10,  30,   60,  120, 300};
+const double daemon_duration_buckets[DAEMON_BUCKETS] = {0.1, 0.25, 0.5, 1,   2.5, 5,
+							10,  30,   60,	120, 300};
 
 void app_stats_observe(struct app_stats *s, double seconds)
 {

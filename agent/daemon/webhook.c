@@ -26,8 +26,7 @@ void webhook_push_dispose(struct webhook_push *p)
 }
 
 /* "sha256=<hex>" over the body under secret. */
-static bool github_signature_ok(const char *sig, const char *secret, const char *body,
-				size_t len)
+static bool github_signature_ok(const char *sig, const char *secret, const char *body, size_t len)
 {
 	char want[65], got[65];
 	size_t i;
@@ -114,11 +113,11 @@ static int take_string(char **slot, const cJSON *obj, const char *key)
 /* GitHub's "repository" and GitLab's "project" name the repository several ways. */
 static int parse_repository(struct webhook_push *p, const cJSON *root, struct err *e)
 {
-	static const char *const keys[] = {"clone_url", "ssh_url", "git_url", "html_url",
-					   "url", "git_http_url", "git_ssh_url", "web_url",
-					   "http_url", "ssh_url"};
+	static const char *const keys[] = {"clone_url", "ssh_url",	"git_url",     "html_url",
+					   "url",	"git_http_url", "git_ssh_url", "web_url",
+					   "http_url",	"ssh_url"};
 	const cJSON *repo = cJSON_GetObjectItemCaseSensitive(
-		root, p->provider == WEBHOOK_GITLAB ? "project" : "repository");
+	    root, p->provider == WEBHOOK_GITLAB ? "project" : "repository");
 	int rc = 0;
 
 	if (!cJSON_IsObject(repo))
@@ -155,11 +154,11 @@ static int parse_generic(struct webhook_push *p, const cJSON *root, struct err *
 	return rc < 0 ? err_set(e, TE_NOMEM, "out of memory") : 0;
 }
 
-static int parse_body(struct webhook_push *p, webhook_header_fn header, void *ctx,
-		      const char *body, size_t len, struct err *e)
+static int parse_body(struct webhook_push *p, webhook_header_fn header, void *ctx, const char *body,
+		      size_t len, struct err *e)
 {
-	const char *event = header(ctx, p->provider == WEBHOOK_GITHUB ? "X-GitHub-Event"
-								     : "X-Gitlab-Event");
+	const char *event =
+	    header(ctx, p->provider == WEBHOOK_GITHUB ? "X-GitHub-Event" : "X-Gitlab-Event");
 	cJSON *root = NULL;
 	int rc = 0;
 

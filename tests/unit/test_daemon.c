@@ -42,13 +42,14 @@ static void test_file_scopes(void **state)
 	struct tether_config tc;
 	struct err e;
 
-	assert_int_equal(parse(&tc,
-			       "interval: 30s\nlisten: 0.0.0.0:9090\nleader-elect: true\n"
-			       "apps:\n"
-			       "  - {name: a, repo: https://h/a.git}\n"
-			       "  - {name: b, repo: https://h/b.git, interval: 5s, self-heal: true}\n",
-			       &e),
-			 0);
+	assert_int_equal(
+	    parse(&tc,
+		  "interval: 30s\nlisten: 0.0.0.0:9090\nleader-elect: true\n"
+		  "apps:\n"
+		  "  - {name: a, repo: https://h/a.git}\n"
+		  "  - {name: b, repo: https://h/b.git, interval: 5s, self-heal: true}\n",
+		  &e),
+	    0);
 	assert_int_equal(tc.n_apps, 2);
 	assert_int_equal(tc.apps[0].interval_ms, 30000);
 	assert_false(tc.apps[0].self_heal);
@@ -85,9 +86,10 @@ static void test_file_errors(void **state)
 
 static void test_run_flags(void **state)
 {
-	char *argv[] = {"--repo", "https://h/a.git", "--interval", "2s", "--listen",
-			"127.0.0.1:0", "--leader-elect", "--leader-elect-lease-duration", "3s",
-			"--self-heal"};
+	char *argv[] = {
+	    "--repo",	"https://h/a.git", "--interval",     "2s",
+	    "--listen", "127.0.0.1:0",	   "--leader-elect", "--leader-elect-lease-duration",
+	    "3s",	"--self-heal"};
 	struct app_config c;
 	struct strlist args;
 	struct err e;
@@ -113,10 +115,10 @@ static void test_run_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_file_scopes),
-		cmocka_unit_test(test_file_errors),
-		cmocka_unit_test(test_run_flags),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_file_scopes),
+	    cmocka_unit_test(test_file_errors),
+	    cmocka_unit_test(test_run_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,8 +44,8 @@ static void test_expiry(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_free_or_own),
-		cmocka_unit_test(test_expiry),
+	    cmocka_unit_test(test_free_or_own),
+	    cmocka_unit_test(test_expiry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,10 +59,14 @@ static void test_metrics(void **state)
 	assert_parses(b.data);
 	assert_true(sample(b.data, "tether_sync_total{app=\"web\",result=\"success\"}") == 3);
 	assert_true(sample(b.data, "tether_sync_total{app=\"web\",result=\"error\"}") == 1);
-	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"0.1\"}") == 1);
-	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"0.5\"}") == 2);
-	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"300\"}") == 2);
-	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"+Inf\"}") == 3);
+	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"0.1\"}") ==
+		    1);
+	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"0.5\"}") ==
+		    2);
+	assert_true(sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"300\"}") ==
+		    2);
+	assert_true(
+	    sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"+Inf\"}") == 3);
 	assert_true(sample(b.data, "tether_sync_duration_seconds_count{app=\"web\"}") == 3);
 	assert_true(sample(b.data, "tether_drift_objects{app=\"web\"}") == 2);
 	assert_non_null(strstr(b.data, "tether_app_info{app=\"web\",commit=\"0123456789abcdef"));
@@ -98,8 +102,8 @@ static void test_status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_metrics),
-		cmocka_unit_test(test_status),
+	    cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

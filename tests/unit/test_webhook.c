@@ -28,9 +28,9 @@ static const char *hdr(void *ctx, const char *name)
 }
 
 static const char *PUSH =
-	"{\"ref\":\"refs/heads/main\",\"after\":\"abc\",\"repository\":{"
-	"\"clone_url\":\"https://github.com/acme/deploy.git\","
-	"\"ssh_url\":\"git@github.com:acme/deploy.git\",\"default_branch\":\"main\"}}";
+    "{\"ref\":\"refs/heads/main\",\"after\":\"abc\",\"repository\":{"
+    "\"clone_url\":\"https://github.com/acme/deploy.git\","
+    "\"ssh_url\":\"git@github.com:acme/deploy.git\",\"default_branch\":\"main\"}}";
 
 static void sign(const char *secret, const char *body, char out[80])
 {
@@ -174,10 +174,14 @@ static void test_generic(void **state)
 
 static void test_url_equal(void **state)
 {
-	assert_true(repo_url_equal("https://GitHub.com/acme/deploy.git", "git@github.com:acme/deploy"));
-	assert_true(repo_url_equal("git://127.0.0.1:9418/app.git", "git://127.0.0.1:9418/app.git/"));
-	assert_true(repo_url_equal("https://u:p@h.example/x/y", "ssh://git@h.example:2222/x/y.git"));
-	assert_false(repo_url_equal("https://h/x/Y", "https://h/x/y")); /* paths are case-sensitive */
+	assert_true(
+	    repo_url_equal("https://GitHub.com/acme/deploy.git", "git@github.com:acme/deploy"));
+	assert_true(
+	    repo_url_equal("git://127.0.0.1:9418/app.git", "git://127.0.0.1:9418/app.git/"));
+	assert_true(
+	    repo_url_equal("https://u:p@h.example/x/y", "ssh://git@h.example:2222/x/y.git"));
+	assert_false(
+	    repo_url_equal("https://h/x/Y", "https://h/x/y")); /* paths are case-sensitive */
 	assert_false(repo_url_equal("https://h/x/y", "https://h/x/z"));
 	assert_true(repo_url_equal("/srv/git/app.git", "file:///srv/git/app"));
 	assert_false(repo_url_equal(NULL, "x"));
@@ -186,12 +190,12 @@ static void test_url_equal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_github_valid),
-		cmocka_unit_test(test_github_bad_signature),
-		cmocka_unit_test(test_github_ping_and_bad_json),
-		cmocka_unit_test(test_gitlab),
-		cmocka_unit_test(test_generic),
-		cmocka_unit_test(test_url_equal),
+	    cmocka_unit_test(test_github_valid),
+	    cmocka_unit_test(test_github_bad_signature),
+	    cmocka_unit_test(test_github_ping_and_bad_json),
+	    cmocka_unit_test(test_gitlab),
+	    cmocka_unit_test(test_generic),
+	    cmocka_unit_test(test_url_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
