@@ -150,7 +150,7 @@ int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **pat
 	return 0;
 }
 
-int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len, bool unique,
+int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
 		     struct err *e)
 {
 	struct object_set tmp;
@@ -163,8 +163,7 @@ int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size
 	for (size_t i = 0; i < tmp.n; i++) {
 		struct object *o = &tmp.items[i];
 
-		rc = unique ? ks_set_add(ra, o->body, o->file, o->line, o->col, e)
-			    : ks_set_append(ra, o->body, o->file, o->line, o->col, e);
+		rc = ks_set_add(ra, o->body, o->file, o->line, o->col, e);
 		o->body = NULL;
 		if (rc < 0)
 			goto out;
@@ -242,7 +241,7 @@ static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *r
 		path = NULL;
 		if ((rc = ks_read_rel(c, "resources", entry, &path, &data, e)) < 0)
 			goto out;
-		rc = ks_parse_objects(ra, path, KS_TEXT(data), data.len, true, e);
+		rc = ks_parse_objects(ra, path, KS_TEXT(data), data.len, e);
 	} else {
 		rc = err_set(e, TE_INPUT, "%s: resources: %s: no such file or directory", c->file,
 			     entry);
@@ -365,10 +364,14 @@ static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra,
 
 	if ((rc = ks_sort_options(c, kust, e)) < 0)
 		return rc;
+	/* Identities are checked once resources, components and generators are in. */
 	if ((rc = ks_each_entry(c, kust, "resources", ks_add_resource, ra, e)) < 0 ||
 	    (rc = ks_each_entry(c, kust, "bases", ks_add_resource, ra, e)) < 0 ||
+	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
 	    (rc = ks_each_entry(c, kust, "components", ks_add_component, ra, e)) < 0 ||
-	    (rc = ks_generate(c, kust, ra, e)) < 0 || (rc = ks_transform(c, kust, ra, e)) < 0)
+	    (rc = ks_generate(c, kust, ra, e)) < 0 ||
+	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
+	    (rc = ks_transform(c, kust, ra, e)) < 0)
 		return rc;
 	return 0;
 }

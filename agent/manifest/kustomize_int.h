@@ -75,14 +75,9 @@ struct ks_fieldspec {
 /* kustomize_res.c */
 void ks_set_init(struct ks_set *s);
 void ks_set_dispose(struct ks_set *s);
-/* Takes ownership of body. TE_INPUT when an object with the same identity is
- * already there (kustomize: "may not add resource with an already registered id"). */
+/* Takes ownership of body (identities are checked later, ks_set_check_unique). */
 int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int col, struct err *e);
-/* Like ks_set_add without the identity check (patch documents). */
-int ks_set_append(struct ks_set *s, cJSON *body, const char *file, int line, int col,
-		  struct err *e);
-/* Moves every resource of src to the end of dst (identities must not clash); src is
- * left empty. */
+/* Moves every resource of src to the end of dst; src is left empty. */
 int ks_set_move_all(struct ks_set *dst, struct ks_set *src, struct err *e);
 void ks_res_dispose(struct ks_res *r);
 
@@ -123,6 +118,29 @@ int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void
 /* Sorts in kustomize's legacy order (Namespace first, webhooks last). */
 void ks_set_sort_legacy(struct ks_set *s);
 
+/* kustomize_index.c: a string multimap to keep large builds linear. */
+struct ks_pair {
+	char *key;
+	size_t val;
+	size_t next; /* 1 + index of the next pair of the slot, 0 at the end */
+};
+
+struct ks_index {
+	size_t *heads; /* per slot, 1 + index of its first pair */
+	size_t cap;    /* slots, a power of two */
+	struct ks_pair *pairs;
+	size_t n, pcap;
+};
+
+int ks_index_init(struct ks_index *x, size_t expected);
+void ks_index_dispose(struct ks_index *x);
+int ks_index_add(struct ks_index *x, const char *key, size_t val);
+/* Up to max values stored under key, most recent first; returns how many. */
+size_t ks_index_get(const struct ks_index *x, const char *key, size_t *out, size_t max);
+/* TE_INPUT naming both origins when two objects share an identity (kustomize: "may
+ * not add resource with an already registered id"); file is the kustomization. */
+int ks_set_check_unique(const struct ks_set *s, const char *file, struct err *e);
+
 /* kustomize_gen.c: configMapGenerator and secretGenerator entries. */
 int ks_generate(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
 /* The 10-character content hash kustomize appends to generated names. */
@@ -157,9 +175,8 @@ int ks_fix_name_refs(struct ks_set *ra, struct err *e);
  * directory, which it must be in or below; *path_out is its resolved path. */
 int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **path_out,
 		struct buf *out, struct err *e);
-/* Parses a YAML/JSON stream of objects into the accumulator; with unique, an
- * identity already there is an error. */
-int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len, bool unique,
+/* Parses a YAML/JSON stream of objects into the accumulator. */
+int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
 		     struct err *e);
 
 #endif

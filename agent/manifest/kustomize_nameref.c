@@ -271,7 +271,9 @@ struct ks_ref_ctx {
 	struct ks_set *ra;
 	struct ks_res *referrer;
 	const struct ks_nameref *ref;
-	struct ks_res **cand; /* scratch, ra->n entries */
+	struct ks_res **cand;	/* scratch, ra->n entries */
+	size_t *hits;		/* scratch, ra->n entries */
+	struct ks_index byname; /* earlier name -> resource index */
 	struct err *e;
 };
 
@@ -396,15 +398,48 @@ static bool ks_was_named(const struct ks_ref_ctx *x, const struct ks_res *t, con
 }
 
 /* The candidates a referrer may point at at all. */
+static int ks_cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The resources once named old, in build order, through the index. */
 static size_t ks_candidates(struct ks_ref_ctx *x, const char *old)
 {
-	size_t n = 0;
+	size_t n = 0, nh = ks_index_get(&x->byname, old, x->hits, x->ra->n);
 
-	for (size_t i = 0; i < x->ra->n; i++)
-		if (ks_was_named(x, &x->ra->items[i], old) &&
-		    ks_could_refer(x->referrer, &x->ra->items[i]))
-			x->cand[n++] = &x->ra->items[i];
+	qsort(x->hits, nh, sizeof(*x->hits), ks_cmp_size);
+	for (size_t i = 0; i < nh; i++) {
+		struct ks_res *r = &x->ra->items[x->hits[i]];
+
+		if (ks_was_named(x, r, old) && ks_could_refer(x->referrer, r))
+			x->cand[n++] = r;
+	}
 	return n;
+}
+
+/* Indexes every earlier name of every resource (each name once per resource). */
+static int ks_index_names(struct ks_ref_ctx *x)
+{
+	int rc;
+
+	if ((rc = ks_index_init(&x->byname, x->ra->n * 2)) < 0)
+		return rc;
+	for (size_t i = 0; i < x->ra->n; i++) {
+		const struct ks_res *r = &x->ra->items[i];
+
+		for (size_t j = 0; j < r->nprev; j++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < j && !seen; k++)
+				seen = strcmp(r->prev[k].name, r->prev[j].name) == 0;
+			if (!seen && (rc = ks_index_add(&x->byname, r->prev[j].name, i)) < 0)
+				return rc;
+		}
+	}
+	return 0;
 }
 
 static int ks_ref_scalar(struct ks_ref_ctx *x, cJSON *parent, const char *key, cJSON *node)
@@ -521,8 +556,12 @@ int ks_fix_name_refs(struct ks_set *ra, struct err *e)
 
 	if (!ra->n)
 		return 0;
-	if (!(x.cand = calloc(ra->n, sizeof(*x.cand))))
-		return err_set(e, TE_NOMEM, "out of memory");
+	x.cand = calloc(ra->n, sizeof(*x.cand));
+	x.hits = calloc(ra->n, sizeof(*x.hits));
+	if (!x.cand || !x.hits || ks_index_names(&x) < 0) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < ra->n && rc == 0; i++) {
 		x.referrer = &ra->items[i];
 		for (size_t j = 0; j < sizeof(ks_namerefs) / sizeof(ks_namerefs[0]) && rc == 0;
@@ -537,6 +576,9 @@ int ks_fix_name_refs(struct ks_set *ra, struct err *e)
 					x.ref->path);
 		}
 	}
+out:
+	ks_index_dispose(&x.byname);
+	free(x.hits);
 	free(x.cand);
 	return rc;
 }

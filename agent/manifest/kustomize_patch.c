@@ -216,7 +216,7 @@ static int ks_parse_patch(const char *origin, const struct buf *text, struct ks_
 		return 0;
 	}
 	cJSON_Delete(one);
-	return ks_parse_objects(smp, origin, KS_TEXT(*text), text->len, false, e);
+	return ks_parse_objects(smp, origin, KS_TEXT(*text), text->len, e);
 }
 
 static int ks_patch_entry(struct ks_ctx *c, struct ks_set *ra, const char *path,

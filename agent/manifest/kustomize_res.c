@@ -63,48 +63,7 @@ static int ks_set_grow(struct ks_set *s, size_t more)
 	return 0;
 }
 
-static bool ks_same_id(const cJSON *a, const cJSON *b)
-{
-	char ga[256], gb[256], v[64];
-
-	if (strcmp(ks_name(a), ks_name(b)) != 0 || strcmp(ks_kind(a), ks_kind(b)) != 0 ||
-	    !ks_ns_equal(ks_ns(a), ks_ns(b)))
-		return false;
-	ks_group_version(a, ga, sizeof(ga), v, sizeof(v));
-	ks_group_version(b, gb, sizeof(gb), v, sizeof(v));
-	return strcmp(ga, gb) == 0;
-}
-
-static int ks_set_conflict(const struct ks_set *s, const cJSON *body, const char *file,
-			   struct err *e)
-{
-	const char *ns = ks_ns(body);
-
-	for (size_t i = 0; i < s->n; i++) {
-		const struct ks_res *o = &s->items[i];
-
-		if (ks_same_id(o->body, body))
-			return err_set(e, TE_INPUT, "%s: %s %s%s%s is already defined in %s:%d",
-				       file, ks_kind(body), ns ? ns : "", ns ? "/" : "",
-				       ks_name(body), o->file, o->line);
-	}
-	if (s->n >= KS_MAX_OBJECTS)
-		return err_set(e, TE_INPUT, "%s: more than %d objects", file, KS_MAX_OBJECTS);
-	return 0;
-}
-
 int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int col, struct err *e)
-{
-	int rc;
-
-	if ((rc = ks_set_conflict(s, body, file, e)) < 0) {
-		cJSON_Delete(body);
-		return rc;
-	}
-	return ks_set_append(s, body, file, line, col, e);
-}
-
-int ks_set_append(struct ks_set *s, cJSON *body, const char *file, int line, int col, struct err *e)
 {
 	struct ks_res *r;
 
@@ -129,11 +88,8 @@ int ks_set_append(struct ks_set *s, cJSON *body, const char *file, int line, int
 
 int ks_set_move_all(struct ks_set *dst, struct ks_set *src, struct err *e)
 {
-	int rc;
-
-	for (size_t i = 0; i < src->n; i++)
-		if ((rc = ks_set_conflict(dst, src->items[i].body, src->items[i].file, e)) < 0)
-			return rc;
+	if (dst->n + src->n > KS_MAX_OBJECTS)
+		return err_set(e, TE_INPUT, "more than %d objects", KS_MAX_OBJECTS);
 	if (ks_set_grow(dst, src->n) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
 	memcpy(dst->items + dst->n, src->items, src->n * sizeof(*src->items));

@@ -224,10 +224,10 @@ SAME_FIXTURES(SAME_TEST)
 	X(missing_genfile, "errors/missing-genfile", "configMapGenerator", "absent.properties")    \
 	X(number_tag, "errors/number-tag", "newTag of nginx must be a string", NULL)               \
 	X(duplicate, "errors/duplicate",                                                           \
-	  "errors/duplicate/b.yaml: ConfigMap same is already "                                    \
-	  "defined in errors/duplicate/a.yaml:1",                                                  \
-	  NULL)                                                                                    \
-	X(diamond, "errors/diamond/top", "ConfigMap same is already defined", NULL)                \
+	  "ConfigMap same from errors/duplicate/b.yaml:1 is already defined in "                   \
+	  "errors/duplicate/a.yaml:1",                                                             \
+	  "errors/duplicate/kustomization.yaml")                                                   \
+	X(diamond, "errors/diamond/top", "ConfigMap same from", "is already defined")              \
 	X(empty, "errors/empty", "errors/empty/kustomization.yaml: the kustomization is empty",    \
 	  NULL)                                                                                    \
 	X(two_files, "errors/two-files",                                                           \
