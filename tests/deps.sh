@@ -3,11 +3,15 @@
 set -euo pipefail
 need=()
 pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || need+=("$1"); }
-for p in build-essential pkg-config git jq curl openssl ca-certificates openssh-client \
-         libgit2-dev libyaml-dev libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev \
-         libssl-dev libcmocka-dev; do
+# Tools the tests and benchmarks call: git (git daemon, http-backend), jq and yq (JSON
+# and YAML in e2e checks), python3, time (/usr/bin/time for peak memory), curl, openssl.
+for p in build-essential pkg-config git jq yq python3 time curl openssl ca-certificates \
+         openssh-client libgit2-dev libyaml-dev libcurl4-openssl-dev libcjson-dev \
+         libmicrohttpd-dev libssl-dev libcmocka-dev; do
   pkg "$p"
 done
+# kubectl is the independent witness of every e2e test; it is not a Debian package.
+command -v kubectl >/dev/null || echo "warning: kubectl is not on PATH: the kubectl checks will fail" >&2
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing: ${need[*]}"
 sudo=""
