@@ -65,6 +65,22 @@ check_eq "watch sent exactly the two events" "$(grep -c '"type"' "$T/watch.out")
 kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
 check "kubectl delete removes the configmap" kc delete configmap c2
 check_fail "deleted configmap is gone" kc get configmap c2
+# namespace finalizers: kept by plain updates, changed only through /finalize
+kc create namespace fin >/dev/null 2>&1
+curl -s -XPUT -H 'Content-Type: application/json' "$KUBESIM_URL/api/v1/namespaces/fin" \
+  -d '{"metadata":{"name":"fin","labels":{"a":"b"}},"spec":{"finalizers":[]}}' >/dev/null
+check_eq "a namespace update keeps spec.finalizers" "$(kc get ns fin -o jsonpath='{.spec.finalizers}')" '["kubernetes"]'
+check_eq "GET on namespaces/finalize: 405" "$(curl -s -o /dev/null -w '%{http_code}' "$KUBESIM_URL/api/v1/namespaces/fin/finalize")" "405"
+curl -s -XPUT -H 'Content-Type: application/json' "$KUBESIM_URL/api/v1/namespaces/fin/finalize" \
+  -d '{"metadata":{"name":"fin"},"spec":{"finalizers":["kubernetes","example.com/hold"]}}' >/dev/null
+check_eq "PUT namespaces/finalize sets spec.finalizers" "$(kc get ns fin -o jsonpath='{.spec.finalizers}')" '["kubernetes","example.com/hold"]'
+kc delete namespace fin --wait=false >/dev/null 2>&1
+wait_for "the namespace controller removes only its own finalizer" 5 \
+  sh -c "kubectl --request-timeout=5s get ns fin -o jsonpath='{.spec.finalizers}' | grep -qx '\[\"example.com/hold\"\]'"
+check_eq "a namespace with a foreign finalizer stays Terminating" "$(kc get ns fin -o jsonpath='{.status.phase}')" "Terminating"
+curl -s -XPUT -H 'Content-Type: application/json' "$KUBESIM_URL/api/v1/namespaces/fin/finalize" \
+  -d '{"metadata":{"name":"fin"},"spec":{"finalizers":[]}}' >/dev/null
+check_fail "finalizing the last finalizer removes the namespace" kc get ns fin
 n=$(kubesim_requests LIST)
 [ "$n" -gt 0 ] && ok "/metrics counts LIST requests ($n)" || not_ok "/metrics counts LIST requests"
 kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null

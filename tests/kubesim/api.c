@@ -366,8 +366,6 @@ static enum MHD_Result do_update(struct req *r, struct route *ro)
 	w.manager = manager;
 	w.dry_run = api_dry_run(r);
 	w.subresource = ro->sub[0] ? ro->sub : NULL;
-	if (strcmp(ro->sub, "finalize") == 0)
-		w.subresource = NULL;
 	name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
 	rv = obj_str(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion", NULL);
 	if (name && *name && strcmp(name, ro->name) != 0) {
@@ -541,6 +539,12 @@ enum MHD_Result api_handle(struct req *r)
 		strcpy(r->verb, strcmp(r->method, "GET") == 0 ? "GET" : r->method);
 		return reply_error(r, 404, "NotFound",
 				   "the server could not find the requested resource");
+	}
+	/* namespaces/finalize serves only PUT (its REST storage is an Updater alone). */
+	if (strcmp(ro.sub, "finalize") == 0 && strcmp(r->method, "PUT") != 0) {
+		strcpy(r->verb, r->method);
+		return reply_error(r, 405, "MethodNotAllowed",
+				   "the server does not allow this method on the requested resource");
 	}
 	if (strcmp(r->method, "GET") == 0) {
 		const char *wt = req_arg(r, "watch");

@@ -678,17 +678,22 @@ int ctrl_create(struct controllers *c, const struct restype *rt, const cJSON *ob
 	return rc;
 }
 
-int ctrl_update(struct controllers *c, const struct restype *rt, const cJSON *obj,
-		const char *manager, bool status)
+int ctrl_update_sub(struct controllers *c, const struct restype *rt, const cJSON *obj,
+		    const char *manager, const char *subresource)
 {
-	struct store_wopts o = {
-	    .manager = manager, .subresource = status ? "status" : NULL, .grace_seconds = -1};
+	struct store_wopts o = {.manager = manager, .subresource = subresource, .grace_seconds = -1};
 	struct kstatus e = {0};
 	int rc = store_update(c->st, rt, ctrl_namespace(obj), obj, &o, NULL, &e);
 	if (rc < 0)
-		log_failure(status ? "update status" : "update", rt, obj, NULL, &e);
+		log_failure(subresource ? "update subresource" : "update", rt, obj, NULL, &e);
 	kstatus_dispose(&e);
 	return rc;
+}
+
+int ctrl_update(struct controllers *c, const struct restype *rt, const cJSON *obj,
+		const char *manager, bool status)
+{
+	return ctrl_update_sub(c, rt, obj, manager, status ? "status" : NULL);
 }
 
 int ctrl_delete(struct controllers *c, const struct restype *rt, const char *ns, const char *name,

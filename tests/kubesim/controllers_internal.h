@@ -53,6 +53,9 @@ int ctrl_create(struct controllers *c, const struct restype *rt, const cJSON *ob
 		const char *manager, cJSON **out);
 int ctrl_update(struct controllers *c, const struct restype *rt, const cJSON *obj,
 		const char *manager, bool status);
+/* subresource: NULL, "status" or "finalize" (a Namespace's spec.finalizers). */
+int ctrl_update_sub(struct controllers *c, const struct restype *rt, const cJSON *obj,
+		    const char *manager, const char *subresource);
 int ctrl_delete(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
 		const char *propagation, int64_t grace);
 

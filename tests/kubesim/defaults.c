@@ -375,15 +375,13 @@ static void defaults_service(cJSON *obj)
 
 static void defaults_namespace(cJSON *obj)
 {
-	cJSON *md = obj_ensure(obj, "metadata"), *name = obj_get(md, "name"), *spec, *fin;
+	cJSON *md = obj_ensure(obj, "metadata"), *name = obj_get(md, "name");
 
+	/* spec.finalizers is no default: the registry strategy sets it on create and keeps
+	 * it on update (store_write.c), so the finalize subresource can clear it. */
 	if (cJSON_IsString(name))
 		def_str(obj_ensure(md, "labels"), "kubernetes.io/metadata.name", name->valuestring);
-	spec = obj_ensure(obj, "spec");
-	if (missing(spec, "finalizers")) {
-		fin = cJSON_AddArrayToObject(spec, "finalizers");
-		cJSON_AddItemToArray(fin, cJSON_CreateString("kubernetes"));
-	}
+	obj_ensure(obj, "spec"); /* a struct: always serialised, "spec":{} at least */
 	def_str(obj_ensure(obj, "status"), "phase", "Active");
 }
 

@@ -246,11 +246,18 @@ void ns_sync(struct controllers *c, const char *name)
 	nsobj = store_get(ctrl_store(c), rt, NULL, name);
 	if (!nsobj)
 		return;
+	/* Like the real controller (namespaced_resources_deleter.go finalizeNamespace): drop
+	 * only our "kubernetes" token, keep others, and write through /finalize, the one
+	 * path that may change spec.finalizers. */
 	cJSON *copy = cJSON_Duplicate(nsobj, true);
-	cJSON *spec = ctrl_obj_child(copy, "spec");
-	/* An empty list, not an absent one: defaulting would put "kubernetes" back. */
-	cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
-	cJSON_AddArrayToObject(spec, "finalizers");
-	ctrl_update(c, rt, copy, GC_MANAGER, false);
+	cJSON *fins = cJSON_GetObjectItem(cJSON_GetObjectItem(copy, "spec"), "finalizers");
+	cJSON *v = fins ? fins->child : NULL;
+	while (v) {
+		cJSON *next = v->next;
+		if (cJSON_IsString(v) && strcmp(v->valuestring, "kubernetes") == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(fins, v));
+		v = next;
+	}
+	ctrl_update_sub(c, rt, copy, GC_MANAGER, "finalize");
 	cJSON_Delete(copy);
 }

@@ -125,7 +125,8 @@ size_t store_list(struct store *st, const struct restype *rt, const char *ns,
 struct store_wopts {
 	const char *manager;	 /* field manager ("kube-controller-manager", "kubelet");
 				    NULL = "unknown" */
-	const char *subresource; /* NULL, "status" (only status and annotations change) */
+	const char *subresource; /* NULL, "status" (only status and annotations change),
+				    "finalize" (a Namespace's spec.finalizers may change) */
 	bool dry_run;		 /* run everything, persist nothing, RV unchanged */
 	bool managed_done;	 /* the caller (server-side apply) already set managedFields */
 	/* delete only */
@@ -161,7 +162,8 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
  * the foregroundDeletion/orphan finalizer) only get deletionTimestamp (MODIFIED event,
  * returns 1); otherwise removed at once (DELETED event, returns 0). Namespaces become
  * Terminating (status.phase) and return 1; the namespace controller empties them and
- * calls store_update with spec.finalizers cleared, which removes them. The garbage
+ * removes "kubernetes" from spec.finalizers through store_update with subresource
+ * "finalize", which removes them once no finalizer is left. The garbage
  * collector reacts to the events (store_subscribe). *out gets the last state.
  */
 int store_delete(struct store *st, const struct restype *rt, const char *ns, const char *name,

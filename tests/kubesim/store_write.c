@@ -262,25 +262,44 @@ static void generate_name(const char *base, char *out, size_t outlen)
 	snprintf(out, outlen, "%.58s%s", base, sfx);
 }
 
-/* Per-kind strategy after the generic rules: Namespace and CRD status. */
-static void strategy_prepare(struct store *st, const struct restype *rt, cJSON *obj, bool create)
+/* spec.finalizers of a Namespace: ["kubernetes"] on create; an update keeps the old
+ * value, only the finalize subresource replaces it (k8s pkg/registry/core/namespace
+ * strategy.go PrepareForCreate, PrepareForUpdate and namespaceFinalizeStrategy). */
+static void namespace_finalizers(cJSON *obj, const cJSON *old, bool finalize)
+{
+	cJSON *spec = obj_child(obj, "spec");
+	const cJSON *of = cJSON_GetObjectItem(cJSON_GetObjectItem(old, "spec"), "finalizers");
+	cJSON *f;
+
+	if (finalize)
+		return;
+	if (!old) {
+		f = cJSON_CreateArray();
+		cJSON_AddItemToArray(f, cJSON_CreateString("kubernetes"));
+		set_item(spec, "finalizers", f);
+	} else if (of) {
+		set_item(spec, "finalizers", cJSON_Duplicate(of, 1));
+	} else {
+		cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
+	}
+}
+
+/* Per-kind strategy after the generic rules: Namespace and CRD status. old is NULL on
+ * create. */
+static void strategy_prepare(struct store *st, const struct restype *rt, cJSON *obj,
+			     const cJSON *old, bool finalize)
 {
 	cJSON *meta = cJSON_GetObjectItem(obj, "metadata");
 	const char *name = meta_str(obj, "name");
+	bool create = !old;
 
 	if (!rt->custom && strcmp(rt->resource, "namespaces") == 0 && !*rt->group) {
-		cJSON *labels = obj_child(meta, "labels"), *spec, *status;
+		cJSON *labels = obj_child(meta, "labels");
 
 		obj_set_str(labels, "kubernetes.io/metadata.name", name);
-		if (create) {
-			cJSON *f = cJSON_CreateArray();
-
-			spec = obj_child(obj, "spec");
-			cJSON_AddItemToArray(f, cJSON_CreateString("kubernetes"));
-			set_item(spec, "finalizers", f);
-			status = obj_child(obj, "status");
-			obj_set_str(status, "phase", "Active");
-		}
+		namespace_finalizers(obj, old, finalize);
+		if (create)
+			obj_set_str(obj_child(obj, "status"), "phase", "Active");
 	} else if (!rt->custom && strcmp(rt->resource, "customresourcedefinitions") == 0) {
 		cJSON *status = obj_child(obj, "status"), *conds = cJSON_CreateArray(), *c;
 		const char *types[2] = {"NamesAccepted", "Established"};
@@ -418,7 +437,7 @@ int store_create(struct store *st, const struct restype *rt, const char *ns, con
 		meta_del(meta, "generation");
 	if (rt->has_status)
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
-	strategy_prepare(st, rt, obj, true);
+	strategy_prepare(st, rt, obj, NULL, false);
 	store_defaults(rt, obj);
 	if ((rc = validate_object(rt, obj, NULL, e)) < 0)
 		goto out;
@@ -503,6 +522,7 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
 {
 	bool status = o && o->subresource && strcmp(o->subresource, "status") == 0;
+	bool finalize = o && o->subresource && strcmp(o->subresource, "finalize") == 0;
 	cJSON *obj = NULL, *meta;
 	const cJSON *old;
 	const char *name = meta_str(in, "name"), *rv = meta_str(in, "resourceVersion");
@@ -527,7 +547,7 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 	if (status && o->managed_done) /* server-side apply to /status computed them */
 		meta_copy(meta, cJSON_GetObjectItem(in, "metadata"), "managedFields");
 	if (!status) {
-		strategy_prepare(st, rt, obj, false);
+		strategy_prepare(st, rt, obj, old, finalize);
 		store_defaults(rt, obj);
 		if ((rc = validate_object(rt, obj, old, e)) < 0)
 			goto out;

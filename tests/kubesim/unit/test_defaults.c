@@ -113,7 +113,7 @@ static void test_namespace_and_pod(void **state)
 {
 	check("", "Namespace", "{\"metadata\":{\"name\":\"team\"}}",
 	      "{\"metadata\":{\"name\":\"team\",\"labels\":{\"kubernetes.io/metadata.name\":"
-	      "\"team\"}},\"spec\":{\"finalizers\":[\"kubernetes\"]},\"status\":{\"phase\":"
+	      "\"team\"}},\"spec\":{},\"status\":{\"phase\":"
 	      "\"Active\"}}");
 	check("", "Pod",
 	      "{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"resources\":"

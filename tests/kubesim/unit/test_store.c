@@ -232,6 +232,56 @@ static void test_delete_and_finalizers(void **state)
 	store_free(st);
 }
 
+/* spec.finalizers: set on create, kept by updates that omit or change it, replaced only
+ * through the finalize subresource (k8s pkg/registry/core/namespace/strategy.go). */
+static void test_namespace_finalize(void **state)
+{
+	struct store *st = setup(NULL);
+	const struct restype *ns = store_type(st, "", "namespaces");
+	struct store_wopts w = {.manager = "test", .grace_seconds = -1};
+	struct store_wopts fin = {.manager = "test", .grace_seconds = -1, .subresource = "finalize"};
+	cJSON *in = obj_parse("{\"metadata\":{\"name\":\"team\"}}");
+	cJSON *out = NULL, *mf;
+	char *s;
+
+	(void)state;
+	assert_int_equal(store_create(st, ns, NULL, in, &w, &out, NULL), 0);
+	s = cJSON_PrintUnformatted(cJSON_GetObjectItem(out, "spec"));
+	assert_string_equal(s, "{\"finalizers\":[\"kubernetes\"]}");
+	free(s);
+	cJSON_Delete(out);
+	/* a plain update without spec, or with another list, keeps the old value */
+	cJSON_AddItemToObject(cJSON_GetObjectItem(in, "metadata"), "labels",
+			      obj_parse("{\"a\":\"b\"}"));
+	assert_int_equal(store_update(st, ns, NULL, in, &w, &out, NULL), 0);
+	s = cJSON_PrintUnformatted(cJSON_GetObjectItem(out, "spec"));
+	assert_string_equal(s, "{\"finalizers\":[\"kubernetes\"]}");
+	free(s);
+	cJSON_Delete(out);
+	cJSON_AddItemToObject(in, "spec", obj_parse("{\"finalizers\":[]}"));
+	assert_int_equal(store_update(st, ns, NULL, in, &w, &out, NULL), 1);
+	cJSON_Delete(out);
+	/* the finalize subresource replaces it, and its managedFields entry says so */
+	assert_int_equal(store_update(st, ns, NULL, in, &fin, &out, NULL), 0);
+	s = cJSON_PrintUnformatted(cJSON_GetObjectItem(out, "spec"));
+	assert_string_equal(s, "{\"finalizers\":[]}");
+	free(s);
+	mf = cJSON_GetObjectItem(cJSON_GetObjectItem(out, "metadata"), "managedFields");
+	s = cJSON_PrintUnformatted(mf);
+	assert_non_null(strstr(s, "\"subresource\":\"finalize\""));
+	free(s);
+	cJSON_Delete(out);
+	/* omitting the list keeps it empty afterwards: no default brings "kubernetes" back */
+	cJSON_DeleteItemFromObject(in, "spec");
+	assert_int_equal(store_update(st, ns, NULL, in, &w, &out, NULL), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(
+			     cJSON_GetObjectItem(out, "spec"), "finalizers")),
+			 0);
+	cJSON_Delete(out);
+	cJSON_Delete(in);
+	store_free(st);
+}
+
 static void test_list_sorted_and_filtered(void **state)
 {
 	struct store *st = setup(NULL);
@@ -343,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_update_conflict_and_noop),
 		cmocka_unit_test(test_generation_rules),
 		cmocka_unit_test(test_delete_and_finalizers),
+		cmocka_unit_test(test_namespace_finalize),
 		cmocka_unit_test(test_list_sorted_and_filtered),
 		cmocka_unit_test(test_crd_serves_type),
 		cmocka_unit_test(test_persist_roundtrip),
