@@ -48,6 +48,9 @@ struct app_stats {
 	bool reported; /* synced or reported an error once: counts for /readyz */
 	long sync_success, sync_error;
 	long rollout_failures;
+	long reverts;		/* on-failure: revert commits pushed */
+	char revert_commit[41]; /* the last one, and the commit it reverted */
+	char reverted[41];
 	long drift_objects;
 	double last_sync_unix;		      /* wall clock of the last finished sync */
 	uint64_t dur_buckets[DAEMON_BUCKETS]; /* per bucket, not cumulative */

@@ -111,6 +111,16 @@ int rollback_commit(const struct app_config *c, const struct rollback_opts *o,
 /* on-failure: revert: the revert commit of failed->commit, pushed. */
 int rollback_revert_failed(const struct app_config *c, const struct sync_result *failed,
 			   struct rollback_result *res, struct err *e);
+/* on-failure: revert applies: the app asks for it and failed (TE_ROLLOUT) has a
+ * rollout that is not done (a commit refused by on-failure: hold has none). */
+bool rollback_should_revert(const struct app_config *c, const struct sync_result *failed);
+/* on-failure: revert after a sync of c's branch: pushes the revert of failed->commit
+ * and syncs it (pinned to the revert commit) into res, which the caller initialised
+ * and disposes. 1: nothing to revert; 0: pushed and synced (res->code says how the
+ * sync went); negative: no revert was written (TE_CONFLICT: the branch moved on). */
+int rollback_on_failure(const struct app_config *c, const struct sync_env *env,
+			const struct sync_result *failed, struct rollback_result *rr,
+			struct sync_result *res, struct err *e);
 /* True when a Deployment's ProgressDeadlineExceeded condition predates tether's last
  * apply of it (the failed rollout before a rollback), so it is no verdict on this one. */
 bool rollback_deadline_stale(const cJSON *deploy);

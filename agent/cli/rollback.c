@@ -122,14 +122,8 @@ static int run(const struct app_config *c, struct rollback_opts *o)
 	return code;
 }
 
-static bool rollout_failed(const struct sync_result *r)
-{
-	for (size_t i = 0; i < r->n_rollouts; i++)
-		if (strcmp(r->rollouts[i].status, "done") != 0)
-			return true;
-	return false;
-}
-
+/* The revert itself is the engine's (rollback_on_failure, shared with tether run);
+ * this only prints it. */
 void cli_on_failure_revert(const struct app_config *c, const struct sync_result *failed,
 			   cJSON *json)
 {
@@ -138,32 +132,27 @@ void cli_on_failure_revert(const struct app_config *c, const struct sync_result 
 	struct sync_result res;
 	cJSON *o = NULL, *rj = NULL;
 	struct err e;
+	int rc;
 
-	if (!rollout_failed(failed))
-		return;
 	err_clear(&e);
-	if (rollback_revert_failed(c, failed, &rr, &e) < 0) {
+	sync_result_init(&res);
+	rc = rollback_on_failure(c, &env, failed, &rr, &res, &e);
+	if (rc < 0) {
 		if (json)
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(json, "revert"), "error", e.msg);
 		else
 			fprintf(stderr, "error: %s\n", e.msg);
-		rollback_result_dispose(&rr);
-		return;
-	}
-	if (!json)
-		printf("on-failure: revert: pushed %.12s to %s: %.*s\n", rr.commit, c->ref,
-		       (int)strcspn(rr.message, "\n"), rr.message);
-	fflush(stdout);
-	sync_result_init(&res);
-	sync_run(c, &env, &res, &e);
-	if (json && (rj = cJSON_AddObjectToObject(json, "revert")) != NULL) {
+	} else if (rc == 0 && json && (rj = cJSON_AddObjectToObject(json, "revert")) != NULL) {
 		cJSON_AddStringToObject(rj, "commit", rr.commit);
 		cJSON_AddStringToObject(rj, "reverts", failed->commit);
 		if (sync_result_json(&res, &o) == 0)
 			cJSON_AddItemToObject(rj, "sync", o);
-	} else if (!json) {
+	} else if (rc == 0) {
+		printf("on-failure: revert: pushed %.12s to %s: %.*s\n", rr.commit, c->ref,
+		       (int)strcspn(rr.message, "\n"), rr.message);
 		print_sync(&res);
 	}
+	fflush(stdout);
 	sync_result_dispose(&res);
 	rollback_result_dispose(&rr);
 }

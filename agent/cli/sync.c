@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "history.h"
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
@@ -90,7 +91,7 @@ static int sync_one(const struct app_config *c, bool json, cJSON *all)
 	} else {
 		print_text(&res);
 	}
-	if (code == 1 && c->on_failure && !strcmp(c->on_failure, "revert")) /* history.h */
+	if (rollback_should_revert(c, &res))
 		cli_on_failure_revert(
 		    c, &res, json ? cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1) : NULL);
 	sync_result_dispose(&res);

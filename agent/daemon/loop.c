@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "daemon_int.h"
+#include "history.h"
 #include "log.h"
 #include "sync.h"
 
@@ -196,6 +197,68 @@ static bool follow_rollouts(struct app_config *c)
 	return true;
 }
 
+/* After a revert: the app's stats name it; its sync is recorded like any other. */
+static void record_revert(struct daemon *d, struct daemon_app *a, const struct sync_result *failed,
+			  const struct sync_result *res, const struct rollback_result *rr)
+{
+	pthread_mutex_lock(&d->mu);
+	a->st.reverts++;
+	memcpy(a->st.revert_commit, rr->commit, 41);
+	memcpy(a->st.reverted, failed->commit, 41);
+	memcpy(a->st.head, rr->commit, 41);
+	if (res->code == 0) /* the error that stays is why Git moved */
+		snprintf(a->st.last_error, sizeof(a->st.last_error),
+			 "on-failure: revert: the rollout of %.12s failed; pushed %.12s (%.*s)",
+			 failed->commit, rr->commit, (int)strcspn(rr->message, "\n"), rr->message);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/*
+ * on-failure: revert, the same engine code as `tether sync` (rollback_on_failure):
+ * push the revert of the commit whose rollout failed to the app's branch and sync it.
+ * The app then stands on the revert commit, which is also the branch's head, so the
+ * next check finds nothing new. When no revert could be written (the branch moved on,
+ * the push was refused), the app stays on the failed commit and says why.
+ */
+static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync_result *failed)
+{
+	struct sync_env env = {NULL, NULL, false, NULL};
+	struct rollback_result rr;
+	struct sync_result res;
+	const char *error = NULL;
+	char summary[300];
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	sync_result_init(&res);
+	rc = rollback_on_failure(&a->cfg, &env, failed, &rr, &res, &e);
+	if (rc < 0) {
+		log_kv(LOG_ERROR, "revert failed", "app", a->cfg.app, "reverts", failed->commit,
+		       "error", e.msg, NULL);
+		set_error(d, a, NULL, e.msg);
+	} else if (rc == 0) {
+		if (!res.app)
+			res.app = xstrdup(a->cfg.app);
+		if (!res.commit[0])
+			memcpy(res.commit, rr.commit, 41);
+		if (res.code < 0 && res.code != TE_ROLLOUT)
+			error = res.errors.n ? res.errors.items[0] : e.msg;
+		log_kv(LOG_WARN, "revert", "app", a->cfg.app, "reverts", failed->commit, "commit",
+		       rr.commit, NULL);
+		log_sync(&res, res.code == 0 ? "success" : error ? "error" : "degraded", error);
+		record_sync(d, a, &res, rr.commit, error, false);
+		record_revert(d, a, failed, &res, &rr);
+		snprintf(summary, sizeof(summary),
+			 "on-failure: revert: pushed %.12s reverting %.12s", rr.commit,
+			 failed->commit);
+		event_post(d, a, res.namespace, rr.commit, res.code == 0 ? "Synced" : "SyncFailed",
+			   error ? error : summary, res.code != 0);
+	}
+	sync_result_dispose(&res);
+	rollback_result_dispose(&rr);
+}
+
 /* Syncs commit sha; returns true when it was applied. */
 static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 {
@@ -238,6 +301,8 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 				 : "SyncFailed",
 		   error ? error : summary, res.code != 0);
 	done = applied || res.code == TE_INPUT || res.code == TE_REJECTED;
+	if (rollback_should_revert(&a->cfg, &res))
+		app_revert(d, a, &res);
 	sync_result_dispose(&res);
 	return done;
 }

@@ -119,6 +119,11 @@ int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct b
 	for (size_t i = 0; i < n; i++)
 		app_sample(out, "tether_rollout_failures_total", &apps[i], NULL, NULL,
 			   (double)apps[i].rollout_failures);
+	head(out, "tether_reverts_total", "counter",
+	     "Revert commits pushed by on-failure: revert.");
+	for (size_t i = 0; i < n; i++)
+		app_sample(out, "tether_reverts_total", &apps[i], NULL, NULL,
+			   (double)apps[i].reverts);
 	render_git(out, apps, n);
 	head(out, "tether_leader", "gauge", "1 when this agent may sync.");
 	if (buf_printf(out, "tether_leader %d\n", leader ? 1 : 0) < 0)
@@ -141,6 +146,11 @@ static cJSON *app_json(const struct app_stats *s)
 	cJSON_AddNumberToObject(o, "syncs", (double)(s->sync_success + s->sync_error));
 	cJSON_AddNumberToObject(o, "errors", (double)s->sync_error);
 	cJSON_AddStringToObject(o, "lastError", s->last_error);
+	if (s->revert_commit[0]) { /* on-failure: revert */
+		cJSON *r = cJSON_AddObjectToObject(o, "lastRevert");
+		cJSON_AddStringToObject(r, "commit", s->revert_commit);
+		cJSON_AddStringToObject(r, "reverts", s->reverted);
+	}
 	return o;
 }
 
