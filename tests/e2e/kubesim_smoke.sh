@@ -83,8 +83,15 @@ curl -s -XPUT -H 'Content-Type: application/json' "$KUBESIM_URL/api/v1/namespace
 check_fail "finalizing the last finalizer removes the namespace" kc get ns fin
 n=$(kubesim_requests LIST)
 [ "$n" -gt 0 ] && ok "/metrics counts LIST requests ($n)" || not_ok "/metrics counts LIST requests"
+# Stop with a watch stream open: server_stop and the stream's thread share the stopping
+# flag (run with KUBESIM=a -fsanitize=thread build to catch a race on it).
+curl -sN "$KUBESIM_URL/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=30" >/dev/null &
+wpid=$!
+wait_for "the watch stream is open" 5 sh -c "curl -s '$KUBESIM_URL/metrics' | grep -q 'verb=\"WATCH\"'"
 kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null
-check_eq "SIGTERM: clean exit" "$?" "0"
+check_eq "SIGTERM with an open watch: clean exit" "$?" "0"
+check_eq "no sanitizer report on stderr" "$(grep -c 'Sanitizer' "$T/sim.err")" "0"
+kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
 
 # ---- --state ----------------------------------------------------------------------------
 kubesim_start st --state "$T/state.json" || not_ok "kubesim starts with --state"

@@ -24,7 +24,7 @@ struct watch {
 	int64_t deadline;
 	int64_t last_send;
 	int fd;
-	volatile bool *stopping;
+	const atomic_bool *stopping;
 	bool bookmarks;
 	bool table; /* kubectl get -w: each event carries a one-row Table */
 	bool done;
@@ -154,7 +154,7 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
 			w->last_send = now;
 			return (ssize_t)n;
 		}
-		if (w->done || *w->stopping || now >= w->deadline || peer_gone(w->fd))
+		if (w->done || atomic_load(w->stopping) || now >= w->deadline || peer_gone(w->fd))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		watch_poll(w);
 		if (w->out.len)

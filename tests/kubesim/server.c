@@ -40,7 +40,7 @@ struct server {
 	struct server_opts o;
 	char *token;
 	int port;
-	volatile bool stopping;
+	atomic_bool stopping; /* read by watch streams on MHD threads */
 	pthread_mutex_t mu; /* metrics and the fault PRNG */
 	struct metric metrics[MAX_METRICS];
 	int nmetrics;
@@ -534,6 +534,7 @@ struct server *server_start(struct store *st, const struct server_opts *o,
 	if (!srv)
 		return NULL;
 	srv->st = st;
+	atomic_init(&srv->stopping, false);
 	srv->o = *o;
 	srv->token = o->token && *o->token ? strdup(o->token) : NULL;
 	srv->rng = o->seed ? o->seed * 0x9E3779B97F4A7C15ull : 0x2545F4914F6CDD1Dull;
@@ -583,7 +584,7 @@ void server_stop(struct server *srv)
 {
 	if (!srv)
 		return;
-	srv->stopping = true;
+	atomic_store(&srv->stopping, true);
 	/* Wake watch streams blocked in store_wait. */
 	store_lock(srv->st);
 	store_unlock(srv->st);

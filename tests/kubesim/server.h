@@ -6,6 +6,7 @@
 #ifndef KUBESIM_SERVER_H
 #define KUBESIM_SERVER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -67,7 +68,7 @@ struct req {
 	char resource[128];	/* for metrics */
 	int code;		/* response code, for metrics */
 	int latency_ms;
-	volatile bool *stopping;
+	const atomic_bool *stopping; /* set by server_stop from another thread */
 };
 
 const char *req_arg(struct req *r, const char *key);
