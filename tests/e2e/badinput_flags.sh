@@ -26,6 +26,18 @@ check_exit "version: exit 0" 0 "$TETHER" version
 check_contains "version text" "$(cat "$T/check.out")" "tether "
 
 check_exit "the documented example validates" 0 "$TETHER" check-config "$ROOT/config/tether.yaml"
+# Every option of the agent (sync's and run's) is documented there as "name:", and the
+# commented examples ("# name: value") validate once uncommented.
+missing=
+for f in $("$TETHER" run --help | grep -oE -- '--[a-z-]+' | sort -u); do
+  case ${f#--} in output|config|help|app) continue;; esac
+  grep -qE "^ *(# )?${f#--}:" "$ROOT/config/tether.yaml" || missing="$missing ${f#--}"
+done
+check_eq "config/tether.yaml documents every option of tether run --help" "$missing" ""
+sed -E 's/^( *)# ([a-z-]+): ([^ ]+)$/\1\2: \3/' "$ROOT/config/tether.yaml" >"$T/uncommented.yaml"
+check_fail "the uncommented examples differ from the file" cmp -s "$T/uncommented.yaml" "$ROOT/config/tether.yaml"
+check_exit "the documented example validates with every commented option set" 0 \
+  "$TETHER" check-config "$T/uncommented.yaml"
 cat >"$T/bad.yaml" <<'YAML'
 timeout: 5m
 apps:
