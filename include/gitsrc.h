@@ -42,6 +42,13 @@ const char *gitsrc_cache_path(const struct gitsrc *g);
  */
 int gitsrc_resolve(struct gitsrc *g, const char *ref, char sha[41], bool *fetched, struct err *e);
 
+/*
+ * The remote's default branch ("main"): the branch its HEAD points at, as the remote
+ * advertises it (one ls-remote). For writing to the branch a sync without a ref
+ * tracks. TE_UNREACHABLE, or TE_INPUT when HEAD names no branch.
+ */
+int gitsrc_default_branch(struct gitsrc *g, char *out, size_t n, struct err *e);
+
 /* A vfs over the tree of commit sha (valid while g lives). */
 int gitsrc_tree(struct gitsrc *g, const char *sha, struct vfs **out, struct err *e);
 

@@ -99,13 +99,15 @@ struct rollback_opts {
 struct rollback_result {
 	char target[41]; /* the commit whose manifests are brought back */
 	char commit[41]; /* the commit tether wrote */
+	char branch[256]; /* where: --ref, or the remote's default branch */
 	char *message;
 	bool pushed;
 	int retries;     /* pushes retried after a rejection */
 };
 void rollback_result_dispose(struct rollback_result *r);
 
-/* Writes and (unless dry_run) pushes the rollback commit. The caller syncs after. */
+/* Writes and (unless dry_run) pushes the rollback commit on c->ref, which must be a
+ * branch, or (no ref) on the remote's default branch. The caller syncs after. */
 int rollback_commit(const struct app_config *c, const struct rollback_opts *o,
 		    struct rollback_result *res, struct err *e);
 /* on-failure: revert: the revert commit of failed->commit, pushed. */

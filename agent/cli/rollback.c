@@ -1,6 +1,7 @@
 /*
  * rollback: `tether rollback deployment/NAME --to-revision N` or `tether rollback
- * COMMIT`. Writes a commit on the tracked branch (--ref) that brings the manifests
+ * COMMIT`. Writes a commit on the tracked branch (--ref, or the remote's default
+ * branch without it) that brings the manifests
  * back to that revision's commit, pushes it, then syncs it like `tether sync`.
  * --dry-run prints the commit and its diff and pushes nothing.
  * Exit codes as sync; a push rejected twice is 1.
@@ -15,7 +16,7 @@
 static const struct cli_cmd cmd = {
 	"rollback",
 	CMD_SYNC,
-	"--repo URL --ref BRANCH (deployment/NAME --to-revision N | COMMIT) [--dry-run] [flags]",
+	"--repo URL [--ref BRANCH] (deployment/NAME --to-revision N | COMMIT) [--dry-run] [flags]",
 	"Bring an earlier revision back through Git: write a commit on the branch that restores\n"
 	"the manifests of that revision's commit, push it, then sync it.\n\n"
 	"Flags of rollback itself:\n"
@@ -108,7 +109,7 @@ static int run(const struct app_config *c, struct rollback_opts *o)
 		buf_dispose(&out);
 		return 0;
 	}
-	printf("pushed %.12s to %s%s: %.*s\n", rr.commit, c->ref,
+	printf("pushed %.12s to %s%s: %.*s\n", rr.commit, rr.branch,
 	       rr.retries ? " (after a rejected push, fetched and retried)" : "",
 	       (int)strcspn(rr.message, "\n"), rr.message);
 	fflush(stdout);
@@ -148,7 +149,7 @@ void cli_on_failure_revert(const struct app_config *c, const struct sync_result 
 		if (sync_result_json(&res, &o) == 0)
 			cJSON_AddItemToObject(rj, "sync", o);
 	} else if (rc == 0) {
-		printf("on-failure: revert: pushed %.12s to %s: %.*s\n", rr.commit, c->ref,
+		printf("on-failure: revert: pushed %.12s to %s: %.*s\n", rr.commit, rr.branch,
 		       (int)strcspn(rr.message, "\n"), rr.message);
 		print_sync(&res);
 	}

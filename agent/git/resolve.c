@@ -206,3 +206,37 @@ out:
 	git_remote_free(remote);
 	return rc;
 }
+
+int gitsrc_default_branch(struct gitsrc *g, char *out, size_t n, struct err *e)
+{
+	git_remote *remote = NULL;
+	git_remote_callbacks cbs;
+	git_buf b = {0};
+	char what[1200];
+	int rc;
+
+	out[0] = '\0';
+	if ((rc = gitsrc_remote(g, &remote, e)) < 0)
+		return rc;
+	gitsrc_callbacks(g, &cbs);
+	snprintf(what, sizeof(what), "ls-remote %s", g->safe_url);
+	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0) {
+		rc = gitsrc_error(g, e, TE_UNREACHABLE, what);
+		goto out;
+	}
+	rc = git_remote_default_branch(&b, remote);
+	git_remote_disconnect(remote);
+	if (rc == GIT_ENOTFOUND)
+		rc = err_set(e, TE_INPUT, "%s has no default branch (no HEAD, or it names none)",
+			     g->safe_url);
+	else if (rc < 0)
+		rc = gitsrc_error(g, e, TE_UNREACHABLE, what);
+	else if (strncmp(b.ptr, "refs/heads/", 11) != 0 || strlen(b.ptr + 11) >= n)
+		rc = err_set(e, TE_INPUT, "%s: HEAD points at %s, not a branch", g->safe_url, b.ptr);
+	else
+		snprintf(out, n, "%s", b.ptr + 11);
+out:
+	git_buf_dispose(&b);
+	git_remote_free(remote);
+	return rc;
+}

@@ -31,13 +31,20 @@ static bool is_sha_like(const char *s)
 	return n >= 7 && !s[n];
 }
 
-/* The branch to push to: --ref, which must name one. */
-static int branch_of(const struct app_config *c, struct err *e)
+/* The branch to push to: --ref, which must name one, or without --ref the remote's
+ * default branch (the one a sync without --ref follows). */
+static int branch_of(struct gitsrc *g, const struct app_config *c, char *out, size_t n,
+		     struct err *e)
 {
-	if (!c->ref || !*c->ref || !strcmp(c->ref, "HEAD") || is_sha_like(c->ref))
+	if (!c->ref || !*c->ref || !strcmp(c->ref, "HEAD"))
+		return gitsrc_default_branch(g, out, n, e);
+	if (is_sha_like(c->ref))
 		return err_set(e, TE_INPUT,
-			       "a rollback is a commit pushed to the tracked branch: give the branch "
-			       "with --ref BRANCH (or ref: in the configuration)");
+			       "a rollback is a commit pushed to the tracked branch: --ref %s is a "
+			       "commit; give the branch with --ref BRANCH (or ref: in the "
+			       "configuration), or leave it out for the default branch",
+			       c->ref);
+	snprintf(out, n, "%s", c->ref);
 	return 0;
 }
 
@@ -197,10 +204,10 @@ static int write_commit(struct gitsrc *g, const struct app_config *c, const char
 	for (int attempt = 0;; attempt++) {
 		struct err sub;
 
-		if ((rc = gitsrc_resolve(g, c->ref, head, NULL, e)) < 0)
+		if ((rc = gitsrc_resolve(g, res->branch, head, NULL, e)) < 0)
 			return rc;
 		err_clear(&sub);
-		rc = gitsrc_commit_restore(g, c->ref, head, from, c->path, res->message, dry_run,
+		rc = gitsrc_commit_restore(g, res->branch, head, from, c->path, res->message, dry_run,
 					   res->commit, &sub);
 		if (rc == 0) {
 			res->pushed = !dry_run;
@@ -225,8 +232,9 @@ int rollback_commit(const struct app_config *c, const struct rollback_opts *o,
 
 	memset(res, 0, sizeof(*res));
 	memset(&tc, 0, sizeof(tc));
-	if ((rc = branch_of(c, e)) < 0 || (rc = git_open(c, &g, e)) < 0 ||
-	    (rc = gitsrc_resolve(g, c->ref, head, NULL, e)) < 0)
+	if ((rc = git_open(c, &g, e)) < 0 ||
+	    (rc = branch_of(g, c, res->branch, sizeof(res->branch), e)) < 0 ||
+	    (rc = gitsrc_resolve(g, res->branch, head, NULL, e)) < 0)
 		goto out;
 	if (o->deployment)
 		rc = commit_of_revision(c, o->deployment, o->to_revision, res->target, e);
@@ -268,8 +276,9 @@ int rollback_revert_failed(const struct app_config *c, const struct sync_result 
 	memset(res, 0, sizeof(*res));
 	memset(&fc, 0, sizeof(fc));
 	buf_init(&why, 64 << 10);
-	if ((rc = branch_of(c, e)) < 0 || (rc = git_open(c, &g, e)) < 0 ||
-	    (rc = gitsrc_resolve(g, c->ref, head, NULL, e)) < 0 ||
+	if ((rc = git_open(c, &g, e)) < 0 ||
+	    (rc = branch_of(g, c, res->branch, sizeof(res->branch), e)) < 0 ||
+	    (rc = gitsrc_resolve(g, res->branch, head, NULL, e)) < 0 ||
 	    (rc = gitsrc_commit(g, failed->commit, &fc, e)) < 0)
 		goto out;
 	memcpy(res->target, fc.parent, sizeof(res->target));
@@ -277,7 +286,7 @@ int rollback_revert_failed(const struct app_config *c, const struct sync_result 
 		rc = err_set(e, TE_CONFLICT,
 			     "on-failure: revert: %s moved to %.12s after %.12s; not reverting (the "
 			     "newer commit is synced next)",
-			     c->ref, head, failed->commit);
+			     res->branch, head, failed->commit);
 		goto out;
 	}
 	if (!fc.parent[0]) {
@@ -295,7 +304,7 @@ int rollback_revert_failed(const struct app_config *c, const struct sync_result 
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = gitsrc_commit_restore(g, c->ref, head, fc.parent, c->path, res->message, false,
+	rc = gitsrc_commit_restore(g, res->branch, head, fc.parent, c->path, res->message, false,
 				   res->commit, e);
 	res->pushed = rc == 0;
 	if (rc < 0)

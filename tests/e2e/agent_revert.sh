@@ -3,7 +3,8 @@
 # pulls, a short progressDeadlineSeconds) is reverted by the agent itself: it pushes
 # `Revert "<subject>"` to the branch, syncs it, and the Deployment ends on the previous
 # ReplicaSet (kubectl as witness). The log, /status and /metrics say so; the agent then
-# stays on the revert (no loop of reverts).
+# stays on the revert (no loop of reverts). The app names no ref: the revert goes to
+# the remote's default branch.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_common.bash"
 
@@ -37,7 +38,7 @@ kubeconfig: $KUBECONFIG
 interval: 1s
 timeout: 30s
 apps:
-  - {name: web, repo: $GIT_BASE_URL/app.git, ref: main, on-failure: revert}
+  - {name: web, repo: $GIT_BASE_URL/app.git, on-failure: revert} # no ref: the default branch
 Y
 agent_start ag --config "$T/tether.yaml" || { not_ok "agent starts"; finish; }
 wait_for "v1 is synced and healthy" 10 bash -c "curl -s '$AG_URL/status' | jq -e '.apps[0].commit == \"$V1\" and .apps[0].health == \"healthy\"' >/dev/null"

@@ -5,7 +5,7 @@
 # of v2 brings back v1's ReplicaSet; in a second app, `tether rollback --to-revision 1`
 # does the same through a commit tether wrote (after a push rejected once). After each
 # step kubectl rollout history and tether history agree, and no rollback creates a
-# ReplicaSet.
+# ReplicaSet. Without --ref, rollback writes on the remote's default branch.
 . "$(dirname "$0")/lib.sh"
 
 kubesim_start --pod-ready-ms 100 --fail-images 'nginx:broken*' || { not_ok "kubesim starts"; finish; }
@@ -150,7 +150,13 @@ check_eq "b: the cluster is unchanged" "$(cur_hash b)" "$H1"
 check_exit "b: an unknown revision is refused (exit 2)" 2 "$TETHER" rollback deployment/web --to-revision 9 \
   --repo "$GIT_BASE_URL/b.git" --ref main -n b --cache-dir "$T/cache"
 check_contains "b: it names the revision" "$(cat "$T/check.out")" "has no revision 9"
-check_exit "b: rollback without a branch is refused (exit 2)" 2 "$TETHER" rollback "$V1" \
-  --repo "$GIT_BASE_URL/b.git" -n b --cache-dir "$T/cache"
-check_contains "b: it asks for --ref" "$(cat "$T/check.out")" "--ref BRANCH"
+rm "$T/git/b.git/hooks/pre-receive"
+head=$(git -C "$T/git/b.git" rev-parse main)
+check_exit "b: rollback --dry-run without --ref: the remote's default branch" 0 "$TETHER" rollback \
+  "$V2" --dry-run --repo "$GIT_BASE_URL/b.git" -n b --cache-dir "$T/cache"
+check_contains "b: it writes on the default branch's head" "$(cat "$T/check.out")" "-          image: nginx:1.25"
+check_eq "b: dry run without --ref pushes nothing" "$(git -C "$T/git/b.git" rev-parse main)" "$head"
+check_exit "b: --ref naming a commit is refused (exit 2)" 2 "$TETHER" rollback "$V1" \
+  --repo "$GIT_BASE_URL/b.git" --ref "$V2" -n b --cache-dir "$T/cache"
+check_contains "b: it asks for a branch" "$(cat "$T/check.out")" "--ref BRANCH"
 finish

@@ -179,6 +179,47 @@ static void test_resolve_and_fetch(void **state)
 	git_repository_free(r);
 }
 
+/* The default branch is what the remote's HEAD names, not a guess from "main". */
+static void test_default_branch(void **state)
+{
+	git_repository_init_options o;
+	git_repository *r = NULL;
+	git_reference *ref = NULL;
+	git_oid oid;
+	struct gitsrc *g;
+	char a[41], branch[64], missing[400];
+	struct err e;
+
+	git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	o.flags = GIT_REPOSITORY_INIT_MKPATH;
+	o.initial_head = "trunk";
+	assert_int_equal(git_repository_init_ext(&r, remote_path, &o), 0);
+	write_file("cm.yaml", "kind: ConfigMap\n");
+	commit_all(r, "first", a);
+	/* a "main" at the same commit, which a guess by name or by commit could pick */
+	assert_int_equal(git_oid_fromstr(&oid, a), 0);
+	assert_int_equal(git_reference_create(&ref, r, "refs/heads/main", &oid, 0, NULL), 0);
+	git_reference_free(ref);
+	g = open_src(remote_path);
+	err_clear(&e);
+	assert_int_equal(gitsrc_default_branch(g, branch, sizeof(branch), &e), 0);
+	assert_string_equal(branch, "trunk");
+	/* HEAD moved to another branch: the answer follows it */
+	assert_int_equal(git_repository_set_head(r, "refs/heads/main"), 0);
+	assert_int_equal(gitsrc_default_branch(g, branch, sizeof(branch), &e), 0);
+	assert_string_equal(branch, "main");
+	/* too small a buffer is refused, never cut */
+	assert_int_equal(gitsrc_default_branch(g, branch, 4, &e), TE_INPUT);
+	gitsrc_free(g);
+	snprintf(missing, sizeof(missing), "%s/nothing-here", tmp);
+	g = open_src(missing);
+	err_clear(&e);
+	assert_int_equal(gitsrc_default_branch(g, branch, sizeof(branch), &e), TE_UNREACHABLE);
+	assert_string_equal(branch, "");
+	gitsrc_free(g);
+	git_repository_free(r);
+}
+
 static void test_tags_and_unknown_refs(void **state)
 {
 	git_repository *r = init_remote();
@@ -652,6 +693,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_resolve_and_fetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tags_and_unknown_refs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_branch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_vfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_and_revert, setup, teardown),
