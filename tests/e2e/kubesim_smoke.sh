@@ -81,6 +81,15 @@ check_eq "a namespace with a foreign finalizer stays Terminating" "$(kc get ns f
 curl -s -XPUT -H 'Content-Type: application/json' "$KUBESIM_URL/api/v1/namespaces/fin/finalize" \
   -d '{"metadata":{"name":"fin"},"spec":{"finalizers":[]}}' >/dev/null
 check_fail "finalizing the last finalizer removes the namespace" kc get ns fin
+# Secret stringData: merged into data as base64, never stored; dry-run shows the same
+printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: sd\ndata:\n  a: eA==\n  b: eQ==\nstringData:\n  b: hello\n' >"$T/sd.yaml"
+out=$(kc apply --server-side --dry-run=server -f "$T/sd.yaml" -o json 2>&1)
+has_sd() { python3 -c 'import json,sys; print("stringData" in json.load(sys.stdin))'; }
+check_eq "dry-run apply of stringData returns merged data" "$(echo "$out" | json_field data.b) $(echo "$out" | has_sd)" "aGVsbG8= False"
+check "server-side apply of a Secret with stringData" kc apply --server-side -f "$T/sd.yaml"
+body=$(curl -s "$KUBESIM_URL/api/v1/namespaces/default/secrets/sd")
+check_eq "stringData is merged over data as base64" "$(echo "$body" | json_field data.a) $(echo "$body" | json_field data.b)" "eA== aGVsbG8="
+check_eq "stringData is not stored" "$(echo "$body" | has_sd)" "False"
 n=$(kubesim_requests LIST)
 [ "$n" -gt 0 ] && ok "/metrics counts LIST requests ($n)" || not_ok "/metrics counts LIST requests"
 # Stop with a watch stream open: server_stop and the stream's thread share the stopping

@@ -276,6 +276,12 @@ static const char *shape_error(const struct restype *rt, const cJSON *obj)
 	if (!rt->custom && !*rt->group && strcmp(rt->resource, "configmaps") == 0 &&
 	    !string_map(cJSON_GetObjectItem(obj, "data")))
 		return "data";
+	if (!rt->custom && !*rt->group && strcmp(rt->resource, "secrets") == 0) {
+		if (!string_map(cJSON_GetObjectItem(obj, "data")))
+			return "data";
+		if (!string_map(cJSON_GetObjectItem(obj, "stringData")))
+			return "stringData";
+	}
 	return NULL;
 }
 

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <openssl/evp.h>
+
 #include "merge.h"
 #include "store_priv.h"
 #include "validate.h"
@@ -284,6 +286,34 @@ static void namespace_finalizers(cJSON *obj, const cJSON *old, bool finalize)
 	}
 }
 
+/* A Secret's stringData is write-only: decoding the v1 body merges it into data (base64),
+ * over existing keys, and drops it (k8s pkg/apis/core/v1/conversion.go
+ * Convert_v1_Secret_To_core_Secret). Runs before storage, so dry-run shows it too. */
+static void secret_convert(cJSON *obj)
+{
+	cJSON *sd = cJSON_DetachItemFromObjectCaseSensitive(obj, "stringData"), *it, *data;
+
+	if (cJSON_GetArraySize(sd) > 0) {
+		data = cJSON_GetObjectItem(obj, "data");
+		if (!cJSON_IsObject(data)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(obj, "data");
+			data = cJSON_AddObjectToObject(obj, "data");
+		}
+		cJSON_ArrayForEach(it, sd)
+		{
+			size_t n = cJSON_IsString(it) ? strlen(it->valuestring) : 0;
+			char *b = cJSON_IsString(it) && it->string ? malloc(4 * ((n + 2) / 3) + 1) : NULL;
+
+			if (!b)
+				continue; /* api_validate rejects non-string values first */
+			EVP_EncodeBlock((unsigned char *)b, (const unsigned char *)it->valuestring, (int)n);
+			set_item(data, it->string, cJSON_CreateString(b));
+			free(b);
+		}
+	}
+	cJSON_Delete(sd);
+}
+
 /* Per-kind strategy after the generic rules: Namespace and CRD status. old is NULL on
  * create. */
 static void strategy_prepare(struct store *st, const struct restype *rt, cJSON *obj,
@@ -300,6 +330,8 @@ static void strategy_prepare(struct store *st, const struct restype *rt, cJSON *
 		namespace_finalizers(obj, old, finalize);
 		if (create)
 			obj_set_str(obj_child(obj, "status"), "phase", "Active");
+	} else if (!rt->custom && strcmp(rt->resource, "secrets") == 0 && !*rt->group) {
+		secret_convert(obj);
 	} else if (!rt->custom && strcmp(rt->resource, "customresourcedefinitions") == 0) {
 		cJSON *status = obj_child(obj, "status"), *conds = cJSON_CreateArray(), *c;
 		const char *types[2] = {"NamesAccepted", "Established"};

@@ -282,6 +282,45 @@ static void test_namespace_finalize(void **state)
 	store_free(st);
 }
 
+/* stringData is merged into data as base64 and never stored, dry-run included. */
+static void test_secret_string_data(void **state)
+{
+	struct store *st = setup(NULL);
+	const struct restype *sec = store_type(st, "", "secrets");
+	struct store_wopts w = {.manager = "test", .grace_seconds = -1};
+	struct store_wopts dry = {.manager = "test", .grace_seconds = -1, .dry_run = true};
+	cJSON *in = obj_parse("{\"metadata\":{\"name\":\"s\"},\"data\":{\"a\":\"eA==\","
+			      "\"b\":\"eQ==\"},\"stringData\":{\"b\":\"hello\",\"c\":\"\"}}");
+	cJSON *out = NULL;
+	const cJSON *got;
+	char *s;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_create(st, sec, "default", in, i ? &w : &dry, &out, NULL), 0);
+		assert_null(cJSON_GetObjectItem(out, "stringData"));
+		s = cJSON_PrintUnformatted(cJSON_GetObjectItem(out, "data"));
+		assert_string_equal(s, "{\"a\":\"eA==\",\"b\":\"aGVsbG8=\",\"c\":\"\"}");
+		free(s);
+		cJSON_Delete(out);
+	}
+	store_lock(st);
+	got = store_get(st, sec, "default", "s");
+	assert_null(cJSON_GetObjectItem(got, "stringData"));
+	assert_string_equal(obj_str(got, "data", "b"), "aGVsbG8=");
+	store_unlock(st);
+	/* an update with stringData alone: data holds just those keys */
+	cJSON_DeleteItemFromObject(in, "data");
+	assert_int_equal(store_update(st, sec, "default", in, &w, &out, NULL), 0);
+	s = cJSON_PrintUnformatted(cJSON_GetObjectItem(out, "data"));
+	assert_string_equal(s, "{\"b\":\"aGVsbG8=\",\"c\":\"\"}");
+	free(s);
+	assert_null(cJSON_GetObjectItem(out, "stringData"));
+	cJSON_Delete(out);
+	cJSON_Delete(in);
+	store_free(st);
+}
+
 static void test_list_sorted_and_filtered(void **state)
 {
 	struct store *st = setup(NULL);
@@ -394,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_generation_rules),
 		cmocka_unit_test(test_delete_and_finalizers),
 		cmocka_unit_test(test_namespace_finalize),
+		cmocka_unit_test(test_secret_string_data),
 		cmocka_unit_test(test_list_sorted_and_filtered),
 		cmocka_unit_test(test_crd_serves_type),
 		cmocka_unit_test(test_persist_roundtrip),
