@@ -7,7 +7,7 @@
 #   (d) peak RSS of the first sync                             goal: tether < 30 MB
 # Prints a table, ratios and PASS/MISS; exits 0 (a benchmark, not a test).
 # Knobs: BENCH_NAMESPACES (10), BENCH_PER_KIND (33 of each kind per namespace),
-# BENCH_LATENCY_MS (5). Takes about a minute on two busy cores.
+# BENCH_LATENCY_MS (5), BENCH_TETHER_FLAGS (extra flags for tether sync, e.g. --parallel 32). Takes about a minute on two busy cores.
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
@@ -63,7 +63,7 @@ timed() {
 # the two commands measured (arrays: /usr/bin/time runs programs, not shell functions)
 tether_cmd() { # cache dir name
   CMD=("$TETHER" sync --repo "$REPO" --path apps --app "$APP" --no-wait
-       --kubeconfig "$KUBECONFIG" --cache-dir "$T/cache-$1")
+       --kubeconfig "$KUBECONFIG" --cache-dir "$T/cache-$1" ${BENCH_TETHER_FLAGS:-})
 }
 kubectl_cmd() { CMD=(kubectl apply --server-side -R -f "$REPO/apps"); }
 # counted: objects of the repository present in the cluster now.
