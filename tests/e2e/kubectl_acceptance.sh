@@ -357,7 +357,12 @@ check_eq "delete namespace exits 0" "$RC" 0
 ns_gone() { ! K get ns x >/dev/null 2>&1; }
 wait_for "the namespace disappears" 15 ns_gone
 run K -n x get configmap inside
-check_contains "its configmap is gone" "$OUT" 'configmaps "inside" not found'
+# The server answers 'configmaps "inside" not found'; kubectl 1.32 then looks the
+# namespace up itself and prints that error instead, so check both layers.
+check_eq "kubectl get of its configmap fails" "$RC" 1
+check_contains "kubectl says the namespace is gone" "$OUT" 'namespaces "x" not found'
+check_contains "the server says its configmap is gone" \
+  "$(curl -s "$KUBESIM_URL/api/v1/namespaces/x/configmaps/inside")" '"message":"configmaps \"inside\" not found"'
 check_eq "its deployment, ReplicaSets and pods are gone" \
   "$(K -n x get deploy,rs,pods -o name 2>/dev/null | wc -l)" 0
 
