@@ -90,6 +90,20 @@ check "server-side apply of a Secret with stringData" kc apply --server-side -f 
 body=$(curl -s "$KUBESIM_URL/api/v1/namespaces/default/secrets/sd")
 check_eq "stringData is merged over data as base64" "$(echo "$body" | json_field data.a) $(echo "$body" | json_field data.b)" "eA== aGVsbG8="
 check_eq "stringData is not stored" "$(echo "$body" | has_sd)" "False"
+# Apply patches go through the schema whatever fieldValidation says (structuredmerge.go:
+# a plain error, so 500 with no reason); the object is named from the patch body.
+for fv in Strict Ignore; do
+  code=$(curl -s -o "$T/apply.out" -w '%{http_code}' -XPATCH -H 'Content-Type: application/apply-patch+yaml' \
+    "$KUBESIM_URL/api/v1/namespaces/default/configmaps/unk?fieldManager=m&fieldValidation=$fv" \
+    -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"unk","namespace":"default"},"spec":{"foo":1}}')
+  check_eq "apply with an unknown field, fieldValidation=$fv: 500" "$code" "500"
+  check_eq "... names the field and the object" "$(json_field message <"$T/apply.out")" \
+    'failed to create typed patch object (default/unk; /v1, Kind=ConfigMap): .spec: field not declared in schema'
+done
+check_fail "... and stores nothing" kc get configmap unk
+out=$(printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: unk\nspec:\n  foo: bar\n' | kc apply --server-side --validate=false -f - 2>&1)
+check_contains "kubectl apply --server-side --validate=false still fails on .spec.foo" "$out" \
+  'Error from server: failed to create typed patch object (/unk; /v1, Kind=Namespace): .spec.foo: field not declared in schema'
 n=$(kubesim_requests LIST)
 [ "$n" -gt 0 ] && ok "/metrics counts LIST requests ($n)" || not_ok "/metrics counts LIST requests"
 # Stop with a watch stream open: server_stop and the stream's thread share the stopping

@@ -38,10 +38,10 @@ enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct st
  */
 int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, struct kstatus *e);
 
-/* Apply patches are always converted through the schema: 400 "field not declared in
- * schema" for an unknown field of a built-in kind. */
-int api_apply_schema_check(const struct restype *rt, const char *ns, const char *name,
-			   cJSON *config, struct kstatus *e);
+/* Apply patches are always converted through the schema, whatever fieldValidation says:
+ * an unknown field of a built-in kind fails with 500 "failed to create typed patch
+ * object (...): .spec.foo: field not declared in schema". */
+int api_apply_schema_check(const struct restype *rt, cJSON *config, struct kstatus *e);
 
 /* Table responses (Accept: ...;as=Table;...). */
 bool api_wants_table(struct req *r);

@@ -117,7 +117,7 @@ static enum MHD_Result do_apply(struct req *r, struct route *ro, const cJSON *li
 	char now[32];
 	int rc;
 
-	if (api_apply_schema_check(ro->rt, ro->ns, ro->name, config, &e) < 0)
+	if (api_apply_schema_check(ro->rt, config, &e) < 0)
 		return reply_ks(r, &e);
 	kind_of(ro->rt, &k);
 	store_time_now(now);

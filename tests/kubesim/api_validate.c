@@ -324,18 +324,21 @@ int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, st
 	return 0;
 }
 
-int api_apply_schema_check(const struct restype *rt, const char *ns, const char *name,
-			   cJSON *config, struct kstatus *e)
+int api_apply_schema_check(const struct restype *rt, cJSON *config, struct kstatus *e)
 {
+	const cJSON *m = cJSON_GetObjectItem(config, "metadata");
 	struct unknowns u = {0};
 
 	if (check_shape(rt, config, e) < 0)
 		return -400;
 	if (!check_object(rt, config, &u) || !u.n)
 		return 0;
-	return kstatus_set(e, 400, "BadRequest",
-			   "failed to create typed patch object (%s%s%s; %s, Kind=%s): .%s: field "
+	/* structuredmerge.go Apply returns a plain error (no API status), which the handler
+	 * turns into 500 with no reason; the object is named from the patch body
+	 * (objectGVKNN: "ns/name; group/version, Kind=K", "/v1" for the core group). */
+	return kstatus_set(e, 500, "",
+			   "failed to create typed patch object (%s/%s; %s/%s, Kind=%s): .%s: field "
 			   "not declared in schema",
-			   ns && *ns ? ns : "", ns && *ns ? "/" : "", name, rt->api_version,
-			   rt->kind, u.first);
+			   obj_str(m, "namespace", NULL) ?: "", obj_str(m, "name", NULL) ?: "",
+			   rt->group, rt->version, rt->kind, u.first);
 }

@@ -66,7 +66,8 @@ cJSON *kstatus_to_json(const struct kstatus *e)
 	cJSON_AddObjectToObject(s, "metadata");
 	cJSON_AddStringToObject(s, "status", "Failure");
 	cJSON_AddStringToObject(s, "message", e->message);
-	cJSON_AddStringToObject(s, "reason", e->reason);
+	if (e->reason[0]) /* omitempty: an unknown reason is left out */
+		cJSON_AddStringToObject(s, "reason", e->reason);
 	if (e->name[0] || e->kind[0] || e->causes) {
 		d = cJSON_AddObjectToObject(s, "details");
 		if (e->name[0])
