@@ -40,19 +40,25 @@ int err_prefix(struct err *e, const char *fmt, ...)
 	return e->code ? e->code : TE_FAIL;
 }
 
+/*
+ * The README's table: 1 is a verdict on the commit (sync: applied, but a rollout failed
+ * or timed out; diff: changes), so it is never the exit code of an error. Unreachable
+ * Git or cluster is 3; every other failure (bad input, an object the server refused, a
+ * ref, file, app or revision that does not exist, a local failure such as an unwritable
+ * cache or a size cap) is 2: the run stopped without a verdict, and a script that acts
+ * on 1 (a rollout to undo, changes to review) must not act on it. Commands with a
+ * documented exception (rollback: a push rejected twice is 1) map it themselves.
+ */
 int err_exit_code(int code)
 {
 	switch (code) {
 	case TE_OK:
 		return 0;
-	case TE_INPUT:
-	case TE_REJECTED:
-		return 2;
-	case TE_UNREACHABLE:
-		return 3;
 	case TE_ROLLOUT:
 		return 1;
-	default:
-		return 1;
+	case TE_UNREACHABLE:
+		return 3;
+	default: /* TE_INPUT, TE_REJECTED, TE_NOTFOUND, TE_CONFLICT, TE_NOMEM, TE_FAIL */
+		return 2;
 	}
 }

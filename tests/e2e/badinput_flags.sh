@@ -77,4 +77,17 @@ check_eq "only that app" "$(jq -r '[.[].app] | join(",")' "$T/check.out")" "seco
 check_exit "--config --app with an unknown app: exit 2" 2 "$TETHER" sync --config "$T/tether.yaml" --app three
 check_exit "--repo and --config together: exit 2" 2 "$TETHER" sync --config "$T/tether.yaml" --repo x
 check_exit "diff --config: no changes" 0 "$TETHER" diff --config "$T/tether.yaml"
+
+# An error is never exit 1, which means "a rollout failed" (sync) or "changes" (diff):
+# here a cache directory that cannot be created (a local failure, nothing applied).
+L=$T/local-repo
+mkdir -p "$L" && git -C "$L" init -q -b main
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' >"$L/a.yaml"
+git -C "$L" add -A && git -C "$L" -c user.name=t -c user.email=t@example.com commit -q -m a
+touch "$T/not-a-dir"
+check_exit "sync with an unusable cache directory: exit 2, not 1" 2 "$TETHER" sync --repo "$L" \
+  --cache-dir "$T/not-a-dir/cache"
+check_contains "it names the directory" "$(cat "$T/check.out")" "cache directory $T/not-a-dir/cache"
+check_exit "diff with an unusable cache directory: exit 2, not 1 (changes)" 2 "$TETHER" diff \
+  --repo "$L" --cache-dir "$T/not-a-dir/cache"
 finish

@@ -44,6 +44,14 @@ static void test_err_first_wins(void **state)
 	assert_int_equal(e.code, TE_INPUT);
 	assert_int_equal(err_exit_code(e.code), 2);
 	assert_int_equal(err_exit_code(TE_UNREACHABLE), 3);
+	/* 1 is kept for "applied, but a rollout failed" (sync) and "changes" (diff) */
+	assert_int_equal(err_exit_code(TE_OK), 0);
+	assert_int_equal(err_exit_code(TE_ROLLOUT), 1);
+	assert_int_equal(err_exit_code(TE_REJECTED), 2);
+	assert_int_equal(err_exit_code(TE_NOTFOUND), 2);
+	assert_int_equal(err_exit_code(TE_CONFLICT), 2);
+	assert_int_equal(err_exit_code(TE_NOMEM), 2);
+	assert_int_equal(err_exit_code(TE_FAIL), 2);
 }
 
 static void test_duration(void **state)
