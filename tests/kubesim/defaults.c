@@ -385,6 +385,16 @@ static void defaults_namespace(cJSON *obj)
 	def_str(obj_ensure(obj, "status"), "phase", "Active");
 }
 
+/* SetDefaults_Secret: an empty type is Opaque (Go cannot tell "" from absent). */
+static void defaults_secret(cJSON *obj)
+{
+	cJSON *t = obj_get(obj, "type");
+
+	if (cJSON_IsString(t) && !*t->valuestring)
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, "type");
+	def_str(obj, "type", "Opaque");
+}
+
 static bool is(const struct merge_kind *k, const char *group, const char *kind)
 {
 	return !strcmp(k->group ? k->group : "", group) && !strcmp(k->kind, kind);
@@ -419,6 +429,8 @@ void merge_defaults(cJSON *obj, const struct merge_kind *k)
 		defaults_service(obj);
 	else if (is(k, "", "Namespace"))
 		defaults_namespace(obj);
+	else if (is(k, "", "Secret"))
+		defaults_secret(obj);
 	else if (is(k, "", "PersistentVolumeClaim") && cJSON_IsObject(spec))
 		defaults_pvc_spec(spec);
 }

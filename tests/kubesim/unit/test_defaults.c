@@ -111,6 +111,10 @@ static void test_service(void **state)
 
 static void test_namespace_and_pod(void **state)
 {
+	check("", "Secret", "{\"data\":{\"a\":\"eA==\"}}",
+	      "{\"data\":{\"a\":\"eA==\"},\"type\":\"Opaque\"}");
+	check("", "Secret", "{\"type\":\"\"}", "{\"type\":\"Opaque\"}");
+	check("", "Secret", "{\"type\":\"kubernetes.io/tls\"}", "{\"type\":\"kubernetes.io/tls\"}");
 	check("", "Namespace", "{\"metadata\":{\"name\":\"team\"}}",
 	      "{\"metadata\":{\"name\":\"team\",\"labels\":{\"kubernetes.io/metadata.name\":"
 	      "\"team\"}},\"spec\":{},\"status\":{\"phase\":"
