@@ -242,17 +242,24 @@ static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync
 			res.app = xstrdup(a->cfg.app);
 		if (!res.commit[0])
 			memcpy(res.commit, rr.commit, 41);
-		if (res.code < 0 && res.code != TE_ROLLOUT)
+		if (res.code < 0) /* as app_sync: a failed rollout of the revert is an error too */
 			error = res.errors.n ? res.errors.items[0] : e.msg;
 		log_kv(LOG_WARN, "revert", "app", a->cfg.app, "reverts", failed->commit, "commit",
 		       rr.commit, NULL);
-		log_sync(&res, res.code == 0 ? "success" : error ? "error" : "degraded", error);
+		log_sync(&res,
+			 res.code == 0		  ? "success"
+			 : res.code == TE_ROLLOUT ? "degraded"
+						  : "error",
+			 error);
 		record_sync(d, a, &res, rr.commit, error, false);
 		record_revert(d, a, failed, &res, &rr);
 		snprintf(summary, sizeof(summary),
 			 "on-failure: revert: pushed %.12s reverting %.12s", rr.commit,
 			 failed->commit);
-		event_post(d, a, res.namespace, rr.commit, res.code == 0 ? "Synced" : "SyncFailed",
+		event_post(d, a, res.namespace, rr.commit,
+			   res.code == 0	    ? "Synced"
+			   : res.code == TE_ROLLOUT ? "RolloutFailed"
+						    : "SyncFailed",
 			   error ? error : summary, res.code != 0);
 	}
 	sync_result_dispose(&res);
