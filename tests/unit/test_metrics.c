@@ -50,6 +50,7 @@ static void test_metrics(void **state)
 	s[0].sync_success = 3;
 	s[0].sync_error = 1;
 	s[0].drift_objects = 2;
+	s[0].reverts = 1;
 	app_stats_observe(&s[0], 0.05);
 	app_stats_observe(&s[0], 0.3);
 	app_stats_observe(&s[0], 500);
@@ -69,6 +70,8 @@ static void test_metrics(void **state)
 	    sample(b.data, "tether_sync_duration_seconds_bucket{app=\"web\",le=\"+Inf\"}") == 3);
 	assert_true(sample(b.data, "tether_sync_duration_seconds_count{app=\"web\"}") == 3);
 	assert_true(sample(b.data, "tether_drift_objects{app=\"web\"}") == 2);
+	assert_true(sample(b.data, "tether_reverts_total{app=\"web\"}") == 1);
+	assert_non_null(strstr(b.data, "# TYPE tether_reverts_total counter"));
 	assert_non_null(strstr(b.data, "tether_app_info{app=\"web\",commit=\"0123456789abcdef"));
 	assert_non_null(strstr(b.data, "app=\"we\\\"ird\""));
 	assert_non_null(strstr(b.data, "# TYPE tether_sync_duration_seconds histogram"));
@@ -95,6 +98,20 @@ static void test_status(void **state)
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "state")), "failed");
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "lastError")),
 			    "render: x.yaml:3:1: bad");
+	assert_null(cJSON_GetObjectItem(a, "lastRevert")); /* only once there was one */
+	cJSON_Delete(root);
+	buf_reset(&b);
+	strcpy(s.revert_commit, "1111111111111111111111111111111111111111");
+	strcpy(s.reverted, "2222222222222222222222222222222222222222");
+	assert_int_equal(status_render(&s, 1, false, &b), 0);
+	root = cJSON_Parse(b.data);
+	a = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "apps"), 0);
+	assert_string_equal(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(a, "lastRevert"), "commit")),
+	    s.revert_commit);
+	assert_string_equal(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(a, "lastRevert"), "reverts")),
+	    s.reverted);
 	cJSON_Delete(root);
 	buf_dispose(&b);
 }
