@@ -70,5 +70,7 @@ check_eq "tether_rollout_failures_total counts the failed rollout" \
 sleep 3
 check_eq "no further commit on the branch" "$(git -C "$BARE" rev-parse main)" "$R"
 check_eq "one revert only" "$(metric "$AG_URL" 'tether_reverts_total{app="web"}')" 1
-kill -TERM "$AG_PID"; wait "$AG_PID"
+kill -TERM "$AG_PID"; wait "$AG_PID"; rc=$?
+check_eq "SIGTERM: exit 0 (under SANITIZE=1: no leak or error report)" "$rc" 0
+check "nothing in the log from the sanitizers" bash -c "! grep -qE 'Sanitizer|runtime error' '$T/ag.log'"
 finish
