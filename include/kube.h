@@ -130,7 +130,9 @@ int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
 	     void (*done)(struct kube_req *r, void *ctx), void *ctx);
 
 /* Convenience wrappers over kube_run for one request. Status >= 400 becomes an error:
- * 404 TE_NOTFOUND, 409 TE_CONFLICT, other 4xx TE_REJECTED, 5xx/transport TE_UNREACHABLE. */
+ * 404 TE_NOTFOUND, 409 TE_CONFLICT, other 4xx TE_REJECTED, 5xx/transport TE_UNREACHABLE;
+ * a 500 Status without a reason (the server failed on this very request, e.g. an applied
+ * field its schema does not declare) is not retried and is TE_REJECTED. */
 int kube_get(struct kube *k, const struct kube_resource *r, const char *ns, const char *name,
 	     cJSON **out, struct err *e);
 /* Lists all pages (limit/continue). ns NULL lists across namespaces; selector may be NULL.

@@ -246,6 +246,36 @@ static void err_append(struct err *e, const char *why)
 	snprintf(e->msg + n, sizeof(e->msg) - n, " (renewing credentials: %s)", why);
 }
 
+/*
+ * A 500 whose Status carries no reason is the API server's answer to an error it could
+ * not classify while handling this very request (ErrorToAPIStatus uses
+ * StatusReasonUnknown, e.g. "failed to create typed patch object" for an applied field
+ * the schema does not declare): the same request fails the same way, so it is final.
+ * Transient server failures say so (InternalError, ServiceUnavailable, Timeout, ...).
+ */
+bool kube_status_is_final_500(long status, const cJSON *resp)
+{
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(resp, "kind");
+	const cJSON *reason = cJSON_GetObjectItemCaseSensitive(resp, "reason");
+
+	if (status != 500 || !cJSON_IsString(kind) || strcmp(kind->valuestring, "Status") != 0)
+		return false;
+	return !cJSON_IsString(reason) || !*reason->valuestring;
+}
+
+static bool response_is_final_500(long status, const struct buf *body)
+{
+	cJSON *resp;
+	bool final;
+
+	if (status != 500 || !body->len || body->data[0] != '{')
+		return false;
+	resp = cJSON_ParseWithLength(body->data, body->len);
+	final = kube_status_is_final_500(status, resp);
+	cJSON_Delete(resp);
+	return final;
+}
+
 static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
 {
 	struct kube *k = run->k;
@@ -274,7 +304,8 @@ static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
 	}
 	if (!x->too_big && r->attempts <= k->opts.retries &&
 	    ((rc != CURLE_OK && transport_retryable(rc)) ||
-	     (rc == CURLE_OK && (status == 429 || (status >= 500 && status != 501))))) {
+	     (rc == CURLE_OK && (status == 429 || (status >= 500 && status != 501 &&
+						    !response_is_final_500(status, &x->body)))))) {
 		k->stats.retries++;
 		x->not_before = now_ms() + backoff_ms(k, r, retry_after);
 		goto again;
@@ -431,6 +462,8 @@ int kube_req_code(const struct kube_req *r)
 		return TE_NOTFOUND;
 	if (r->status == 409)
 		return TE_CONFLICT;
+	if (kube_status_is_final_500(r->status, r->resp))
+		return TE_REJECTED;
 	if (r->status >= 500)
 		return TE_UNREACHABLE;
 	if (r->status >= 400)

@@ -73,7 +73,7 @@ static void free_reqs(struct kube_req **reqs, size_t n)
 static int req_failure(struct sync_run *r, struct kube_req *q, const char *what, struct err *e)
 {
 	struct sync_item *it = q->user;
-	int code = q->status == 0 || q->status >= 500 ? TE_UNREACHABLE : TE_REJECTED;
+	int code = q->status == 0 || q->err.code == TE_UNREACHABLE ? TE_UNREACHABLE : TE_REJECTED;
 	char msg[2300];
 
 	snprintf(msg, sizeof(msg), "%s: %s", what,

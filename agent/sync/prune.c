@@ -79,12 +79,14 @@ static int delete_stage(struct sync_run *r, int stage, struct err *e)
 	for (size_t i = 0; i < n; i++) {
 		struct prune_item *p = reqs[i]->user;
 		long st = reqs[i]->status;
+		bool unreachable;
 
 		if ((st >= 200 && st < 300) || st == 404) {
 			strlist_add(&r->res->pruned, p->display);
 			continue;
 		}
-		rc = err_set(e, st == 0 || st >= 500 ? TE_UNREACHABLE : TE_REJECTED, "prune %s: %s",
+		unreachable = st == 0 || reqs[i]->err.code == TE_UNREACHABLE;
+		rc = err_set(e, unreachable ? TE_UNREACHABLE : TE_REJECTED, "prune %s: %s",
 			     p->display, reqs[i]->err.msg);
 		strlist_add_owned(&r->res->errors,
 				  xasprintf("prune %s: %s", p->display, reqs[i]->err.msg));

@@ -54,6 +54,37 @@ check_contains "rejected: the server's message" "$("$TETHER" sync --repo "$C" \
   --cache-dir "$T/cache" --app rejected --no-wait 2>&1)" "duplicate"
 check_fail "rejected: no deployment" kubectl get deployment twins -n default
 
+new_case unknown-field
+# A field the schema does not declare: the real API server answers the apply with a 500
+# Status without a reason ("failed to create typed patch object"), which is final, not
+# an outage: exit 2 naming the object, at once (no retries), not exit 3.
+cat >"$C/z-field.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: typo
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: typo}
+  template:
+    metadata:
+      labels: {app: typo}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25
+          imagePullPolicyy: Always
+YAML
+commit_case unknown-field
+start=$(date +%s%N)
+run_case unknown-field "z-field.yaml:1:1: default/deployment.apps/typo: dry-run:"
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check_contains "unknown-field: the server's message names the field" "$("$TETHER" sync \
+  --repo "$C" --cache-dir "$T/cache" --app unknown-field --no-wait 2>&1)" "imagePullPolicyy"
+check "unknown-field: rejected without retry backoff (${elapsed_ms} ms)" test "$elapsed_ms" -lt 3000
+check_fail "unknown-field: no deployment" kubectl get deployment typo -n default
+
 new_case unknown-kind
 cat >"$C/z-crd.yaml" <<'YAML'
 apiVersion: example.com/v1
@@ -120,5 +151,6 @@ commit_case fixed
 check_exit "new namespace and its objects in one sync" 0 "$TETHER" sync --repo "$C" \
   --cache-dir "$T/cache" --app new-namespace --no-wait
 check "object in the new namespace exists" kubectl get deployment inside -n fresh
+
 
 finish

@@ -236,6 +236,20 @@ static enum MHD_Result scripted(struct MHD_Connection *c, const char *url, const
 			     "{\"kind\":\"Status\",\"code\":422,\"reason\":\"Invalid\",\"message\":"
 			     "\"Deployment.apps \\\"web\\\" is invalid: spec.selector: Required value\"}", NULL);
 	}
+	if (!strcmp(url, "/typed500")) {
+		/* what the API server answers an apply with a field its schema lacks */
+		hit(12);
+		return reply(c, 500, NULL,
+			     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+			     "\"message\":\"failed to create typed patch object: .spec.foo: field not "
+			     "declared in schema\",\"code\":500}", NULL);
+	}
+	if (!strcmp(url, "/internal500")) {
+		hit(13);
+		return reply(c, 500, NULL,
+			     "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"InternalError\","
+			     "\"message\":\"Internal error occurred: etcd timeout\",\"code\":500}", NULL);
+	}
 	if (!strcmp(url, "/hang")) {
 		hit(5);
 		sleep_ms(1500);
@@ -417,6 +431,26 @@ static void test_retries(void **state)
 	assert_int_equal(st.requests, 3 + 1 + 6 + 1);
 	assert_int_equal(st.gets, 4);
 	for (int i = 0; i < 4; i++)
+		req_free(r[i]);
+	kube_free(k);
+}
+
+/* A 500 Status without a reason is the server failing on this request: final, rejected.
+ * One with a reason (InternalError) is the server's trouble: retried, unreachable. */
+static void test_final_500(void **state)
+{
+	struct kube *k = client(4, 2, 5000, NULL);
+	struct kube_req *r[2] = {req_new("PATCH", "/typed500"), req_new("GET", "/internal500")};
+
+	memset(S.hits, 0, sizeof(S.hits));
+	assert_int_equal(kube_run(k, r, 2, NULL, NULL), 0);
+	assert_int_equal(S.hits[12], 1);
+	assert_int_equal(r[0]->attempts, 1);
+	assert_int_equal(r[0]->err.code, TE_REJECTED);
+	assert_non_null(strstr(r[0]->err.msg, "field not declared in schema"));
+	assert_int_equal(S.hits[13], 3);
+	assert_int_equal(r[1]->err.code, TE_UNREACHABLE);
+	for (int i = 0; i < 2; i++)
 		req_free(r[i]);
 	kube_free(k);
 }
@@ -921,6 +955,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_final_500),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_timeout_and_unreachable),
 		cmocka_unit_test(test_parallel_bound_and_reuse),
