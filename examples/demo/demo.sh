@@ -4,7 +4,9 @@
 # and tether keeps the one in step with the other:
 #   v1 -> sync -> revision 1; v2 -> sync -> revision 2; v3 with an image that cannot be
 #   pulled -> sync fails and names the image; git revert v3 and v2 -> sync -> the cluster
-#   is back on v1's ReplicaSet (reused, not recreated).
+#   is back on v1's ReplicaSet (reused, not recreated); tether history; tether rollback
+#   to revision 2 (a commit tether pushes); then the agent, tether run, applying a push
+#   within seconds and reverting a commit whose rollout fails (--on-failure revert).
 # Everything it starts is stopped on exit. Exits 0 when the story went as told.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/tests/e2e/lib.sh" # fresh temp dir and HOME, kubesim_start, gitd_start, cleanup
@@ -154,6 +156,67 @@ if has_cmd rollback; then
   section "tether rollback: the same through a command (dry run: shows the commit it would push)"
   show "$TETHER" rollback --repo "$REPO_URL" --ref main --path deploy --app shop \
     deployment/web --to-revision 2 --dry-run
+
+  section "tether rollback for real: a commit on the branch, pushed, then synced"
+  say "Without --ref, tether commits to the remote's default branch."
+  RS_V2=$(rs_of_revision 2)
+  RS_COUNT=$(kubectl get rs -l app=web -o name | wc -l)
+  show "$TETHER" rollback --repo "$REPO_URL" --path deploy --app shop deployment/web \
+    --to-revision 2 --timeout 60s || die "tether rollback failed"
+  git -C "$WORK" pull -q --ff-only origin main
+  show git -C "$WORK" log --oneline -3
+  history
+  NOW=$(kubectl get deploy web -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')
+  [ "$(rs_of_revision "$NOW")" = "$RS_V2" ] || die "v2's ReplicaSet $RS_V2 should be the current revision"
+  [ "$(kubectl get rs -l app=web -o name | wc -l)" -eq "$RS_COUNT" ] || die "a rollback made a ReplicaSet"
+  show "$TETHER" history --repo "$REPO_URL" --path deploy --app shop
+  say "v2's ReplicaSet $RS_V2 is back as revision $NOW, and the branch says who did it and why."
+fi
+
+if has_cmd run; then
+  section "The agent: tether run picks up every push, and reverts a commit whose rollout fails"
+  say "tether run checks the branch every second here (60s by default, or at once on a"
+  say "webhook) and, with --on-failure revert, pushes the revert of a commit that fails."
+  AGENT_LOG=$T/agent.log
+  say "${D}\$ $TETHER run --repo $REPO_URL --path deploy --app shop --interval 1s --listen 127.0.0.1:0 --on-failure revert --timeout 30s &${N}"
+  "$TETHER" run --repo "$REPO_URL" --path deploy --app shop --interval 1s \
+    --listen 127.0.0.1:0 --on-failure revert --timeout 30s >"$AGENT_LOG" 2>&1 &
+  AGENT_PID=$!
+  _pids+=("$AGENT_PID")
+  agent_url() { sed -n 's/.*listening on \(http:[^ "]*\).*/\1/p' "$AGENT_LOG" | head -n1; }
+  image() { kubectl get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}'; }
+  wait_until() { # SECONDS CMD...: polls CMD until it succeeds
+    local end=$((SECONDS + $1)); shift
+    until "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || return 1; sleep 0.2; done
+  }
+  agent_up() { test -n "$(agent_url)"; }
+  runs() { test "$(image)" = "$1"; }
+  wait_until 15 agent_up || die "the agent did not start: $(tail -5 "$AGENT_LOG")"
+  say "agent listening on $(agent_url)"
+
+  manifests nginx:1.27 "hello from v4"
+  commit "v4: nginx 1.27"
+  V4=$(git -C "$WORK" rev-parse HEAD)
+  logged() { grep -q "msg=sync .*commit=$V4" "$AGENT_LOG"; }
+  wait_until 30 runs nginx:1.27 || die "the agent did not apply v4"
+  wait_until 10 logged || die "the agent did not log the sync of v4"
+  say "Within seconds of the push, the cluster runs nginx:1.27. What the agent logged:"
+  grep "msg=sync .*commit=$V4" "$AGENT_LOG" | tail -1 | sed 's/^/  /'
+  show "$TETHER" status --listen "$(agent_url | sed 's|http://||')"
+
+  manifests registry.invalid/nginx:9.9 "hello from v5"
+  commit "v5: a bad image again"
+  say "v5 cannot start; the agent waits for its rollout, sees it fail, and reverts it..."
+  remote_log() { git --git-dir="$T/git/shop.git" log --oneline -3 main; }
+  wait_until 60 grep -q 'msg=revert' "$AGENT_LOG" || die "the agent did not revert v5: $(tail -5 "$AGENT_LOG")"
+  wait_until 30 runs nginx:1.27 || die "the cluster should be back on nginx:1.27"
+  grep 'msg=revert' "$AGENT_LOG" | tail -1 | sed 's/^/  /'
+  say "The branch now holds the revert tether pushed (Git stays the truth):"
+  show remote_log
+  history
+  curl -s "$(agent_url)/metrics" | grep -E '^tether_(sync_total|reverts_total|rollout_failures_total)' | sed 's/^/  /'
+  kill -TERM "$AGENT_PID" && wait "$AGENT_PID" 2>/dev/null
+  say "SIGTERM: the agent finished what it was doing and exited."
 fi
 
 section "Done"
