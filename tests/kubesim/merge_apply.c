@@ -81,13 +81,63 @@ static cJSON *ssa_merge(const cJSON *l, const cJSON *c, const struct schema_node
 	return merge_list(l, c, n);
 }
 
+/* A copy of o without its first member named skip (NULL: a plain copy). */
+static cJSON *dup_except(const cJSON *o, const char *skip)
+{
+	const cJSON *drop = skip ? cJSON_GetObjectItemCaseSensitive(o, skip) : NULL, *c;
+	cJSON *out, *d;
+
+	if (!drop)
+		return cJSON_Duplicate(o, true);
+	if (!(out = cJSON_CreateObject()))
+		return NULL;
+	for (c = o->child; c; c = c->next) {
+		if (c == drop)
+			continue;
+		if (!(d = cJSON_Duplicate(c, true))) {
+			cJSON_Delete(out);
+			return NULL;
+		}
+		cJSON_AddItemToObject(out, c->string, d);
+	}
+	return out;
+}
+
+/* A copy of obj without metadata.managedFields, which is never copied: it is often the
+ * largest part of a stored object. Top-level members named skip (may be NULL) are left
+ * out too. */
+static cJSON *without_managed_root(const cJSON *obj, const char *skip)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata"), *c;
+	cJSON *out, *d;
+
+	if (!cJSON_IsObject(obj) || (!cJSON_IsObject(md) && !skip))
+		return dup_except(obj, NULL);
+	if (!(out = cJSON_CreateObject()))
+		return NULL;
+	for (c = obj->child; c; c = c->next) {
+		if (skip && c->string && !strcmp(c->string, skip))
+			continue;
+		if (!(d = c == md && cJSON_IsObject(md) ? dup_except(c, "managedFields")
+							: cJSON_Duplicate(c, true))) {
+			cJSON_Delete(out);
+			return NULL;
+		}
+		cJSON_AddItemToObject(out, c->string, d);
+	}
+	return out;
+}
+
 static cJSON *without_managed(const cJSON *obj)
 {
-	cJSON *c = cJSON_Duplicate(obj, true);
+	return without_managed_root(obj, NULL);
+}
 
-	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "metadata"),
-						"managedFields");
-	return c;
+/* Deletes every top-level member named name (NULL: none). */
+static void drop_all(cJSON *obj, const char *name)
+{
+	while (name && cJSON_GetObjectItemCaseSensitive(obj, name))
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, name);
 }
 
 /* IgnoreManagedFieldsTimestampsTransformer: a write that changes nothing but
@@ -527,16 +577,20 @@ int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old
 	struct apply_state st = {.self = -1};
 	char apiv[256];
 	cJSON *base = NULL;
+	const char *skip;
 	int rc = 0, self;
 
 	if (!cJSON_IsObject(obj))
 		return merge_fail(e, 400, "BadRequest", "object is not a JSON object");
 	mf_api_version(k, apiv, sizeof(apiv));
 	base_managed(&st.mf, obj, old, subresource);
-	base = old ? without_managed(old) : cJSON_CreateObject();
-	st.merged = without_managed(obj);
+	skip = mf_unrecorded_root(k, subresource);
+	base = old ? without_managed_root(old, skip) : cJSON_CreateObject();
+	st.merged = without_managed_root(obj, skip);
 	mf_fill_skeleton(base, k);
 	mf_fill_skeleton(st.merged, k);
+	drop_all(base, skip); /* the skeleton may have added it back */
+	drop_all(st.merged, skip);
 	st.changed = fs_new();
 	st.removed = fs_new();
 	if (!base || !st.merged || !st.changed || !st.removed) {

@@ -371,6 +371,15 @@ void fs_strip(cJSON *s, const struct merge_kind *k, const char *subresource)
 	}
 }
 
+const char *mf_unrecorded_root(const struct merge_kind *k, const char *subresource)
+{
+	if (subresource && !strcmp(subresource, "status"))
+		return "spec";
+	if ((!subresource || !subresource[0]) && has_status(k))
+		return "status";
+	return NULL;
+}
+
 #define TEMPLATE "\"template\":{\"metadata\":{},\"spec\":{\"containers\":[]}}"
 
 cJSON *mf_skeleton(const struct merge_kind *k)

@@ -106,6 +106,10 @@ char *mf_print_manager(const struct mf_entry *e);
 
 /* Removes the never-owned metadata paths and the reset fields of k for subresource. */
 void fs_strip(cJSON *s, const struct merge_kind *k, const char *subresource);
+/* The top-level field whose whole set fs_strip drops for this write ("spec" for /status,
+ * "status" for the main resource of a kind with a status), or NULL: comparing it is
+ * wasted work. */
+const char *mf_unrecorded_root(const struct merge_kind *k, const char *subresource);
 /* The zero-valued typed object of kind k as Go serialises it (old side of a create). */
 cJSON *mf_skeleton(const struct merge_kind *k);
 /* Adds the always-serialised empty structs of k that obj lacks (status: {}, ...), so
