@@ -53,5 +53,13 @@ bool cli_tty(void);
 int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *flags,
 	     struct app_config **apps, size_t *n, struct err *e);
 void cli_apps_free(struct app_config *apps, size_t n);
+/*
+ * The driver of the per-app commands (sync, diff): parses the flags (no positional
+ * arguments), loads the apps, runs one() on each (json: append its result to all),
+ * prints the JSON (an array with --config, else the one object) and returns the
+ * highest exit code of the apps.
+ */
+int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
+		 int (*one)(const struct app_config *c, bool json, struct cJSON *all));
 
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 
 bool cli_tty(void)
@@ -131,4 +133,52 @@ int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config
 		if ((rc = apply_flags(cmd, argc, argv, &(*apps)[i], e)) < 0)
 			return rc;
 	return 0;
+}
+
+int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
+		 int (*one)(const struct app_config *c, bool json, cJSON *all))
+{
+	struct app_config flags, *apps = NULL;
+	struct strlist args;
+	struct err e;
+	size_t n = 0;
+	int code = 0, worst = 0;
+	cJSON *all = NULL;
+	char *s;
+	bool json;
+
+	strlist_init(&args);
+	err_clear(&e);
+	if (cli_parse(cmd, argc, argv, &flags, &args, &code))
+		goto out;
+	if (args.n) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "%s takes no arguments", cmd->name);
+		cli_error(cmd, msg, true);
+		code = 2;
+		goto out;
+	}
+	if (cli_apps(cmd, argc, argv, &flags, &apps, &n, &e) < 0) {
+		cli_error(cmd, e.msg, !flags.config_file && !flags.repo);
+		code = err_exit_code(e.code ? e.code : TE_INPUT);
+		goto out;
+	}
+	json = flags.output && !strcmp(flags.output, "json");
+	all = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		int c = one(&apps[i], json, all);
+		worst = c > worst ? c : worst;
+	}
+	if (json && (s = cJSON_Print(flags.config_file ? all : cJSON_GetArrayItem(all, 0)))) {
+		puts(s);
+		free(s);
+	}
+	code = worst;
+out:
+	cJSON_Delete(all);
+	cli_apps_free(apps, n);
+	app_config_dispose(&flags);
+	strlist_dispose(&args);
+	return code;
 }

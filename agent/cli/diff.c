@@ -57,45 +57,5 @@ static int diff_one(const struct app_config *c, bool json, cJSON *all)
 
 int cmd_diff(int argc, char **argv)
 {
-	struct app_config flags, *apps = NULL;
-	struct strlist args;
-	struct err e;
-	size_t n = 0;
-	int code = 0, worst = 0;
-	cJSON *all = NULL;
-	bool json;
-
-	strlist_init(&args);
-	err_clear(&e);
-	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
-		goto out;
-	if (args.n) {
-		cli_error(&cmd, "diff takes no arguments", true);
-		code = 2;
-		goto out;
-	}
-	if (cli_apps(&cmd, argc, argv, &flags, &apps, &n, &e) < 0) {
-		cli_error(&cmd, e.msg, !flags.config_file && !flags.repo);
-		code = err_exit_code(e.code ? e.code : TE_INPUT);
-		goto out;
-	}
-	json = flags.output && !strcmp(flags.output, "json");
-	all = cJSON_CreateArray();
-	for (size_t i = 0; i < n; i++) {
-		int c = diff_one(&apps[i], json, all);
-		worst = c > worst ? c : worst;
-	}
-	if (json) {
-		char *s = cJSON_Print(flags.config_file ? all : cJSON_GetArrayItem(all, 0));
-		if (s)
-			puts(s);
-		free(s);
-	}
-	code = worst;
-out:
-	cJSON_Delete(all);
-	cli_apps_free(apps, n);
-	app_config_dispose(&flags);
-	strlist_dispose(&args);
-	return code;
+	return cli_each_app(&cmd, argc, argv, diff_one);
 }
