@@ -158,6 +158,7 @@ static enum MHD_Result do_get(struct req *r, struct route *ro)
 	struct kstatus e = {0};
 	struct entry *en;
 	enum MHD_Result ret;
+	const char *json;
 	char *copy;
 	size_t len;
 
@@ -171,11 +172,11 @@ static enum MHD_Result do_get(struct req *r, struct route *ro)
 		kstatus_not_found(&e, ro->rt, ro->name);
 		return reply_kstatus(r, &e);
 	}
-	len = en->so->len;
+	json = sobj_json(en->so, &len);
 	copy = malloc(len + 1);
 	if (!copy)
 		abort();
-	memcpy(copy, en->so->json, len + 1);
+	memcpy(copy, json, len + 1);
 	store_unlock(r->st);
 	if (!api_wants_table(r))
 		return reply_take(r, 200, "application/json", copy, len);
@@ -242,7 +243,8 @@ static enum MHD_Result do_list(struct req *r, struct route *ro)
 			i++;
 	{
 		struct entry *last = NULL;
-		size_t k = 0, total = 0, j;
+		size_t k = 0, total = 0, j, len;
+		const char *json;
 
 		/* Select first, then size the buffer once: lists of thousands of objects
 		 * must not pay for repeated reallocations. */
@@ -257,14 +259,16 @@ static enum MHD_Result do_list(struct req *r, struct route *ro)
 				break;
 			}
 			arr[k++] = arr[i];
-			total += arr[i]->so->len + 1;
+			sobj_json(arr[i]->so, &len);
+			total += len + 1;
 		}
 		sbuf_puts(&b, "},\"items\":[");
 		sbuf_reserve(&b, total + 8);
 		for (j = 0; j < k; j++) {
 			if (j)
 				sbuf_add(&b, ",", 1);
-			sbuf_add(&b, arr[j]->so->json, arr[j]->so->len);
+			json = sobj_json(arr[j]->so, &len);
+			sbuf_add(&b, json, len);
 		}
 	}
 	store_unlock(r->st);

@@ -52,7 +52,7 @@ static bool watch_matches(const struct watch *w, const cJSON *obj)
 	return selector_match(w->lsel, obj) && selector_match(w->fsel, obj);
 }
 
-static void emit(struct watch *w, const char *type, const struct sobj *so)
+static void emit(struct watch *w, const char *type, struct sobj *so)
 {
 	sbuf_printf(&w->out, "{\"type\":\"%s\",\"object\":", type);
 	if (w->table) {
@@ -63,7 +63,10 @@ static void emit(struct watch *w, const char *type, const struct sobj *so)
 		free(s);
 		cJSON_Delete(t);
 	} else {
-		sbuf_add(&w->out, so->json, so->len);
+		size_t len;
+		const char *json = sobj_json(so, &len);
+
+		sbuf_add(&w->out, json, len);
 	}
 	sbuf_add(&w->out, "}\n", 2);
 }

@@ -162,11 +162,19 @@ struct sobj *sobj_new(cJSON *obj)
 		abort();
 	so->refs = 1;
 	so->obj = obj;
-	so->json = cJSON_PrintUnformatted(obj);
-	if (!so->json)
-		abort();
-	so->len = strlen(so->json);
 	return so;
+}
+
+const char *sobj_json(struct sobj *so, size_t *len)
+{
+	if (!so->json) {
+		so->json = cJSON_PrintUnformatted(so->obj);
+		if (!so->json)
+			abort();
+		so->len = strlen(so->json);
+	}
+	*len = so->len;
+	return so->json;
 }
 
 void sobj_unref(struct sobj *so)

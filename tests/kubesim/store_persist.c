@@ -33,7 +33,10 @@ static char *snapshot(struct store *st, size_t *len)
 			     (unsigned long long)st->rv);
 	for (i = 0; i < st->ntypes; i++)
 		for (en = st->types[i]->head; en; en = en->tnext) {
-			while (n + en->so->len + 4 > cap) {
+			size_t len;
+			const char *json = sobj_json(en->so, &len);
+
+			while (n + len + 4 > cap) {
 				cap *= 2;
 				buf = realloc(buf, cap);
 				if (!buf)
@@ -41,8 +44,8 @@ static char *snapshot(struct store *st, size_t *len)
 			}
 			if (buf[n - 1] != '\n')
 				buf[n++] = ',', buf[n++] = '\n';
-			memcpy(buf + n, en->so->json, en->so->len);
-			n += en->so->len;
+			memcpy(buf + n, json, len);
+			n += len;
 		}
 	store_unlock(st);
 	if (n + 4 > cap) {

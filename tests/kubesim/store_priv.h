@@ -10,11 +10,13 @@
 #include "store.h"
 
 /* An immutable stored state: the tree plus its cached serialisation, shared by the
- * live entry and the watch-event ring (refcounted under the store lock). */
+ * live entry and the watch-event ring (refcounted under the store lock). The
+ * serialisation is made on first use (sobj_json): most states written by the
+ * controllers are replaced before anyone reads them over HTTP. */
 struct sobj {
 	int refs;
 	cJSON *obj;
-	char *json;
+	char *json; /* NULL until sobj_json */
 	size_t len;
 };
 
@@ -67,6 +69,8 @@ struct store {
 
 struct sobj *sobj_new(cJSON *obj);
 void sobj_unref(struct sobj *so);
+/* so's compact JSON (length in *len), serialised once and kept; store lock held. */
+const char *sobj_json(struct sobj *so, size_t *len);
 
 struct entry *store_find(struct store *st, const struct restype *rt, const char *ns,
 			 const char *name);
