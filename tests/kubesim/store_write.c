@@ -485,8 +485,10 @@ int store_create(struct store *st, const struct restype *rt, const char *ns, con
 	set_rv(meta, st->rv);
 	if (is_crd_type(rt))
 		store_crd_sync(st, obj, false);
-	store_commit(st, (struct rtype *)rt, NULL, ns, name, cJSON_Duplicate(obj, 1), STORE_ADDED,
-		     NULL);
+	store_commit(st, (struct rtype *)rt, NULL, ns, name, out ? cJSON_Duplicate(obj, 1) : obj,
+		     STORE_ADDED, NULL);
+	if (!out)
+		obj = NULL;
 out:
 	store_unlock(st);
 	if (rc == 0 && out)
@@ -521,13 +523,37 @@ static cJSON *prepare_main(const struct restype *rt, const cJSON *old, const cJS
 	return obj;
 }
 
-/* New state for a /status write: old object with the body's status and annotations. */
+/* A copy of o without its first member named key (and, below metadata, without the
+ * first member named meta_key when that is not NULL). */
+static cJSON *dup_without(const cJSON *o, const char *key, const char *meta_key)
+{
+	const cJSON *drop = cJSON_GetObjectItemCaseSensitive(o, key), *c;
+	const cJSON *md = meta_key ? cJSON_GetObjectItemCaseSensitive(o, "metadata") : NULL;
+	cJSON *out = cJSON_CreateObject(), *d;
+
+	if (!cJSON_IsObject(md))
+		md = NULL;
+	for (c = o->child; out && c; c = c->next) {
+		if (c == drop)
+			continue;
+		d = c == md ? dup_without(c, meta_key, NULL) : cJSON_Duplicate(c, 1);
+		if (!d)
+			abort();
+		cJSON_AddItemToObject(out, c->string, d);
+	}
+	if (!out)
+		abort();
+	return out;
+}
+
+/* New state for a /status write: old object with the body's status and annotations.
+ * old's status and managedFields are not copied: the first is replaced, the second is
+ * recomputed from old (store_managed_update) or taken from the body (managed_done). */
 static cJSON *prepare_status(const cJSON *old, const cJSON *in)
 {
-	cJSON *obj = cJSON_Duplicate(old, 1), *meta = obj_child(obj, "metadata");
+	cJSON *obj = dup_without(old, "status", "managedFields"), *meta = obj_child(obj, "metadata");
 	const cJSON *ann = cJSON_GetObjectItem(cJSON_GetObjectItem(in, "metadata"), "annotations");
 
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 	if (cJSON_GetObjectItem(in, "status"))
 		cJSON_AddItemToObject(obj, "status",
 				      cJSON_Duplicate(cJSON_GetObjectItem(in, "status"), 1));
@@ -576,8 +602,12 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 	}
 	obj = status ? prepare_status(old, in) : prepare_main(rt, old, in);
 	meta = cJSON_GetObjectItem(obj, "metadata");
-	if (status && o->managed_done) /* server-side apply to /status computed them */
-		meta_copy(meta, cJSON_GetObjectItem(in, "metadata"), "managedFields");
+	if (status && o->managed_done) { /* server-side apply to /status computed them */
+		const cJSON *im = cJSON_GetObjectItem(in, "metadata");
+
+		meta_copy(meta, cJSON_GetObjectItem(im, "managedFields") ? im
+				: cJSON_GetObjectItem(old, "metadata"), "managedFields");
+	}
 	if (!status) {
 		strategy_prepare(st, rt, obj, old, finalize);
 		store_defaults(rt, obj);
@@ -607,8 +637,11 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 	set_rv(meta, st->rv);
 	if (is_crd_type(rt))
 		store_crd_sync(st, obj, false);
-	store_commit(st, (struct rtype *)rt, en, ns, name, cJSON_Duplicate(obj, 1),
+	/* The caller's copy is made only when it wants one. */
+	store_commit(st, (struct rtype *)rt, en, ns, name, out ? cJSON_Duplicate(obj, 1) : obj,
 		     STORE_MODIFIED, old);
+	if (!out)
+		obj = NULL;
 out:
 	store_unlock(st);
 	if (rc >= 0 && out)
