@@ -413,18 +413,95 @@ static void all_walk(const cJSON *v, const struct schema_node *n, cJSON *s)
 	}
 }
 
-static const cJSON *find_item(const struct schema_node *n, const cJSON *list, const char *key)
+/* "f:name" in buf when it fits, else malloc'd (free it when it is not buf); NULL on
+ * ENOMEM. Saves fs_field_key's allocation for every field of every compared object. */
+static char *field_key_in(const char *name, char *buf, size_t cap)
+{
+	size_t len = strlen(name);
+
+	if (len + 3 > cap)
+		return fs_field_key(name);
+	buf[0] = 'f';
+	buf[1] = ':';
+	memcpy(buf + 2, name, len + 1);
+	return buf;
+}
+
+/* The fs_item_key of every item of list, in order (entries NULL where it has none);
+ * NULL on ENOMEM. */
+static char **item_keys(const struct schema_node *n, const cJSON *list, size_t *count)
 {
 	const cJSON *c;
+	size_t i = 0;
+	char **keys;
 
-	for (c = list ? list->child : NULL; c; c = c->next) {
-		char *k = fs_item_key(n, c);
-		bool same = k && !strcmp(k, key);
-		free(k);
-		if (same)
+	*count = (size_t)cJSON_GetArraySize(list);
+	keys = calloc(*count + 1, sizeof(*keys));
+	for (c = list ? list->child : NULL; keys && c; c = c->next)
+		keys[i++] = fs_item_key(n, c);
+	return keys;
+}
+
+static void free_keys(char **keys, size_t count)
+{
+	for (size_t i = 0; keys && i < count; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+/* The first item of list whose key (from item_keys) is key. */
+static const cJSON *find_key(const cJSON *list, char *const *keys, const char *key)
+{
+	const cJSON *c;
+	size_t i = 0;
+
+	for (c = list ? list->child : NULL; c; c = c->next, i++)
+		if (keys[i] && !strcmp(keys[i], key))
 			return c;
-	}
 	return NULL;
+}
+
+/* s's child k, or, when s has none yet, the empty stack node tmp standing in for it. */
+static cJSON *child_or_temp(cJSON *s, const char *k, cJSON *tmp)
+{
+	cJSON *c;
+
+	if (!s)
+		return NULL;
+	if ((c = cJSON_GetObjectItemCaseSensitive(s, k)))
+		return c;
+	memset(tmp, 0, sizeof(*tmp));
+	tmp->type = cJSON_Object;
+	return tmp;
+}
+
+/* Attaches what was recorded into the stack node tmp as s's child k. */
+static void keep_temp(cJSON *s, const char *k, cJSON *c, cJSON *tmp)
+{
+	cJSON *n;
+
+	if (c != tmp || !tmp->child)
+		return;
+	if (!(n = cJSON_CreateObject())) {
+		cJSON_Delete(tmp->child);
+		return;
+	}
+	n->child = tmp->child;
+	cJSON_AddItemToObject(s, k, n);
+}
+
+/* fs_compare below key k. The child sets are attached only when something was
+ * recorded: most fields of a write are unchanged, and building empty sets for them
+ * for fs_clean to drop again was most of the cost of every write. */
+static void compare_child(const cJSON *oc, const cJSON *c, const struct schema_node *cn,
+			  cJSON *changed, cJSON *removed, const char *k)
+{
+	cJSON tc, tr;
+	cJSON *pc = child_or_temp(changed, k, &tc), *pr = child_or_temp(removed, k, &tr);
+
+	fs_compare(oc, c, cn, pc, pr);
+	keep_temp(changed, k, pc, &tc);
+	keep_temp(removed, k, pr, &tr);
 }
 
 static void compare_map(const cJSON *o, const cJSON *nv, const struct schema_node *n,
@@ -432,26 +509,30 @@ static void compare_map(const cJSON *o, const cJSON *nv, const struct schema_nod
 {
 	const cJSON *c;
 
+	char buf[128];
+
 	for (c = nv->child; c; c = c->next) {
 		const struct schema_node *cn = schema_child(n, c->string);
 		const cJSON *oc = cJSON_GetObjectItemCaseSensitive(o, c->string);
-		char *k = fs_field_key(c->string);
+		char *k = field_key_in(c->string, buf, sizeof(buf));
 
 		if (k && !oc)
 			all_walk(c, cn, fs_child(changed, k));
 		else if (k)
-			fs_compare(oc, c, cn, fs_child(changed, k), fs_child(removed, k));
-		free(k);
+			compare_child(oc, c, cn, changed, removed, k);
+		if (k != buf)
+			free(k);
 	}
 	for (c = o->child; c; c = c->next) {
 		char *k;
 
 		if (cJSON_GetObjectItemCaseSensitive(nv, c->string))
 			continue;
-		k = fs_field_key(c->string);
+		k = field_key_in(c->string, buf, sizeof(buf));
 		if (k)
 			all_walk(c, schema_child(n, c->string), fs_child(removed, k));
-		free(k);
+		if (k != buf)
+			free(k);
 	}
 }
 
@@ -460,25 +541,27 @@ static void compare_list(const cJSON *o, const cJSON *nv, const struct schema_no
 {
 	const struct schema_node *it =
 	    n->kind == SCHEMA_MAP_LIST ? schema_item(n) : schema_deduced();
+	size_t no, nn, i;
+	char **ok = item_keys(n, o, &no), **nk = item_keys(n, nv, &nn);
 	const cJSON *c;
 
-	for (c = nv->child; c; c = c->next) {
-		char *k = fs_item_key(n, c);
-		const cJSON *oc = k ? find_item(n, o, k) : NULL;
+	for (c = nv->child, i = 0; ok && nk && c; c = c->next, i++) {
+		const char *k = nk[i];
+		const cJSON *oc = k ? find_key(o, ok, k) : NULL;
 
 		if (k && !oc)
 			all_walk(c, it, fs_child(changed, k));
 		else if (k)
-			fs_compare(oc, c, it, fs_child(changed, k), fs_child(removed, k));
-		free(k);
+			compare_child(oc, c, it, changed, removed, k);
 	}
-	for (c = o->child; c; c = c->next) {
-		char *k = fs_item_key(n, c);
+	for (c = o->child, i = 0; ok && nk && c; c = c->next, i++) {
+		const char *k = ok[i];
 
-		if (k && !find_item(n, nv, k))
+		if (k && !find_key(nv, nk, k))
 			all_walk(c, it, fs_child(removed, k));
-		free(k);
 	}
+	free_keys(ok, no);
+	free_keys(nk, nn);
 }
 
 void fs_compare(const cJSON *o, const cJSON *nv, const struct schema_node *n, cJSON *changed,
