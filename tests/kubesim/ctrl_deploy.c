@@ -226,7 +226,7 @@ static void progressing_if_missing(struct dsync *ds, const char *reason, const c
 static void sync_existing_new_rs(struct dsync *ds, int64_t new_rev)
 {
 	cJSON *rs = ds->rss[ds->new_idx];
-	cJSON *before = cJSON_Duplicate(ds->d, true);
+	cJSON *before = cJSON_Duplicate(ctrl_path(ds->d, "status", NULL, NULL), true);
 	int64_t mrs = ctrl_int(ds->d, "spec", "minReadySeconds", NULL, 0);
 	bool ann = set_new_rs_annotations(ds->d, rs, new_rev, true);
 	if (ann || ctrl_int(rs, "spec", "minReadySeconds", NULL, 0) != mrs) {
@@ -244,7 +244,7 @@ static void sync_existing_new_rs(struct dsync *ds, int64_t new_rev)
 		upd = true;
 	}
 	if (upd)
-		dsync_write_status(ds, ctrl_path(before, "status", NULL, NULL));
+		dsync_write_status(ds, before);
 	cJSON_Delete(before);
 }
 
@@ -305,11 +305,11 @@ static bool adopt_existing_or_collide(struct dsync *ds, const char *name)
 	    ctrl_template_equal(ctrl_path(rs, "spec", "template", NULL),
 				ctrl_path(ds->d, "spec", "template", NULL)))
 		return true;
-	cJSON *before = cJSON_Duplicate(ds->d, true);
+	cJSON *before = cJSON_Duplicate(ctrl_path(ds->d, "status", NULL, NULL), true);
 	cJSON *status = ctrl_obj_child(ds->d, "status");
 	ctrl_set_int(status, "collisionCount",
 		     ctrl_int(status, "collisionCount", NULL, NULL, 0) + 1);
-	dsync_write_status(ds, ctrl_path(before, "status", NULL, NULL));
+	dsync_write_status(ds, before);
 	cJSON_Delete(before);
 	return false;
 }
@@ -348,7 +348,7 @@ static void create_new_rs(struct dsync *ds, int64_t new_rev)
 	cJSON_Delete(rs);
 	if (!created)
 		return;
-	cJSON *before = cJSON_Duplicate(ds->d, true);
+	cJSON *before = cJSON_Duplicate(ctrl_path(ds->d, "status", NULL, NULL), true);
 	snprintf(rev, sizeof(rev), "%lld", (long long)new_rev);
 	bool upd = set_deploy_revision(ds, rev);
 	if (!exists && deploy_has_deadline(ds->d)) {
@@ -358,7 +358,7 @@ static void create_new_rs(struct dsync *ds, int64_t new_rev)
 	}
 	append_rs(ds, created);
 	if (upd)
-		dsync_write_status(ds, ctrl_path(before, "status", NULL, NULL));
+		dsync_write_status(ds, before);
 	cJSON_Delete(before);
 }
 
@@ -511,12 +511,12 @@ static void check_paused(struct dsync *ds)
 	bool has_paused = reason && strcmp(reason, "DeploymentPaused") == 0;
 	if (paused == has_paused)
 		return;
-	before = cJSON_Duplicate(ds->d, true);
+	before = cJSON_Duplicate(ctrl_path(ds->d, "status", NULL, NULL), true);
 	ctrl_now_str(ds->c, now);
 	ctrl_condition_set(ctrl_obj_child(ds->d, "status"), "Progressing", "Unknown",
 			   paused ? "DeploymentPaused" : "DeploymentResumed",
 			   paused ? "Deployment is paused" : "Deployment is resumed", now, true);
-	dsync_write_status(ds, ctrl_path(before, "status", NULL, NULL));
+	dsync_write_status(ds, before);
 	cJSON_Delete(before);
 }
 
