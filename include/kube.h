@@ -59,7 +59,7 @@ void kube_config_free(struct kube_config *c);
 struct kube;
 
 struct kube_opts {
-	int parallel;        /* concurrent transfers, default 16 */
+	int parallel;        /* concurrent transfers, default 32 */
 	int timeout_ms;      /* per request, default 30000 */
 	int retries;         /* 0: default 5; negative: no retries */
 	const char *user_agent; /* default "tether/VERSION" */

@@ -64,7 +64,7 @@ static const struct opt_def options[] = {
 	 "kubeconfig context (default: current-context)", OFF(context)},
 	{"cache-dir", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, SRC, "DIR",
 	 "Git cache (default: $XDG_CACHE_HOME/tether or ~/.cache/tether)", OFF(cache_dir)},
-	{"parallel", NULL, 0, OPT_INT, "16", 1, 64, NULL, G | F, ALL, "N",
+	{"parallel", NULL, 0, OPT_INT, "32", 1, 64, NULL, G | F, ALL, "N",
 	 "concurrent requests to the API server", OFF(parallel)},
 	{"output", NULL, 'o', OPT_ENUM, "text", 0, 0, "text|json|yaml", F, SRC | CMD_STATUS, "FORMAT",
 	 "output format: text, json (render: yaml or json)", OFF(output)},

@@ -83,7 +83,7 @@ int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube
 	if (opts)
 		k->opts = *opts;
 	if (k->opts.parallel <= 0)
-		k->opts.parallel = 16;
+		k->opts.parallel = 32;
 	if (k->opts.timeout_ms <= 0)
 		k->opts.timeout_ms = 30000;
 	/* zero means the default, like the other options; negative means none */

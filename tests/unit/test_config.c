@@ -19,7 +19,7 @@ static void test_defaults(void **state)
 	err_clear(&e);
 	assert_int_equal(app_config_init(&c, &e), 0);
 	assert_int_equal(c.timeout_ms, 300000);
-	assert_int_equal(c.parallel, 16);
+	assert_int_equal(c.parallel, 32);
 	assert_false(c.prune);
 	assert_string_equal(c.output, "text");
 	assert_null(c.repo);
