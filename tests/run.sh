@@ -56,5 +56,5 @@ done
 
 echo
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed" | tee "$BUILD/test-summary.txt"
 [ "$failed" -eq 0 ]
