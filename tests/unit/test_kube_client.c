@@ -740,114 +740,120 @@ static void write_text(const char *path, const char *text, int mode)
 	chmod(path, (mode_t)mode);
 }
 
+/*
+ * An exec credential plugin in a temporary directory and a client that uses it. The
+ * plugin script gets $COUNT, a file it appends a line to on each run. The client keeps
+ * a pointer to cfg, so the fixture lives as long as the client.
+ */
+struct plugin_fixture {
+	char dir[64], plugin[300], count[300], server[64];
+	struct kube_config cfg;
+	struct kube_exec x;
+	struct kube *k;
+};
+
+static void plugin_client(struct plugin_fixture *p, const char *script, const char *api_version)
+{
+	struct kube_opts o = {.parallel = 2, .retries = -1, .timeout_ms = 5000};
+	char env[400];
+	struct err e;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->dir, sizeof(p->dir), "/tmp/test_kube_exec.XXXXXX");
+	assert_non_null(mkdtemp(p->dir));
+	snprintf(p->plugin, sizeof(p->plugin), "%s/plugin.sh", p->dir);
+	snprintf(p->count, sizeof(p->count), "%s/count", p->dir);
+	write_text(p->plugin, script, 0755);
+	snprintf(p->server, sizeof(p->server), "http://127.0.0.1:%d", S.port);
+	snprintf(env, sizeof(env), "COUNT=%s", p->count);
+	p->cfg.server = p->server;
+	p->cfg.namespace = "default";
+	p->cfg.exec = &p->x;
+	p->x.command = p->plugin;
+	p->x.api_version = (char *)api_version;
+	strlist_init(&p->x.args);
+	strlist_init(&p->x.env);
+	strlist_add(&p->x.env, env);
+	err_clear(&e);
+	assert_int_equal(kube_new(&p->k, &p->cfg, &o, &e), 0);
+	strlist_dispose(&p->x.env);
+}
+
+/* How many times the plugin ran. */
+static int plugin_runs(const struct plugin_fixture *p)
+{
+	char line[64];
+	int runs = 0;
+	FILE *f = fopen(p->count, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		runs++;
+	fclose(f);
+	return runs;
+}
+
+static void plugin_dispose(struct plugin_fixture *p)
+{
+	char cmd[200];
+
+	S.token = NULL;
+	kube_free(p->k);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The plugin answers "stale" first, the right token afterwards: a 401 must re-run it. */
 static void test_exec_plugin_rerun_on_401(void **state)
 {
-	char dir[] = "/tmp/test_kube_exec.XXXXXX", plugin[300], count[300], cmd[400];
-	struct kube_config cfg = {0};
-	struct kube_exec x = {0};
-	struct kube_opts o = {.parallel = 2, .retries = -1, .timeout_ms = 5000};
-	struct kube *k = NULL;
+	struct plugin_fixture p;
 	struct kube_req *r[3];
-	struct err e;
-	char server[64], env[400];
-	FILE *f;
-	int runs = 0;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(plugin, sizeof(plugin), "%s/plugin.sh", dir);
-	snprintf(count, sizeof(count), "%s/count", dir);
-	write_text(plugin,
-		   "#!/bin/sh\n"
-		   "echo x >> \"$COUNT\"\n"
-		   "if [ $(wc -l < \"$COUNT\") -eq 1 ]; then t=stale; else t=secret-abc; fi\n"
-		   "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\","
-		   "\"status\":{\"token\":\"%s\"}}' $t\n",
-		   0755);
-	snprintf(server, sizeof(server), "http://127.0.0.1:%d", S.port);
-	snprintf(env, sizeof(env), "COUNT=%s", count);
-	cfg.server = server;
-	cfg.namespace = "default";
-	cfg.exec = &x;
-	x.command = plugin;
-	x.api_version = "client.authentication.k8s.io/v1beta1";
-	strlist_init(&x.args);
-	strlist_init(&x.env);
-	strlist_add(&x.env, env);
-	err_clear(&e);
-	assert_int_equal(kube_new(&k, &cfg, &o, &e), 0);
-	strlist_dispose(&x.env);
+	plugin_client(&p,
+		      "#!/bin/sh\n"
+		      "echo x >> \"$COUNT\"\n"
+		      "if [ $(wc -l < \"$COUNT\") -eq 1 ]; then t=stale; else t=secret-abc; fi\n"
+		      "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\","
+		      "\"status\":{\"token\":\"%s\"}}' $t\n",
+		      "client.authentication.k8s.io/v1beta1");
 	S.token = "secret-abc";
 	memset(S.hits, 0, sizeof(S.hits));
 	S.hits[0] = 10;
 	for (int i = 0; i < 3; i++)
 		r[i] = req_new("GET", "/flaky");
-	assert_int_equal(kube_run(k, r, 3, NULL, NULL), 0);
+	assert_int_equal(kube_run(p.k, r, 3, NULL, NULL), 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(r[i]->status, 200);
 		req_free(r[i]);
 	}
 	/* once at the start, once after the 401s (not once per request) */
-	f = fopen(count, "r");
-	assert_non_null(f);
-	while (fgets(cmd, sizeof(cmd), f))
-		runs++;
-	fclose(f);
-	assert_int_equal(runs, 2);
-	S.token = NULL;
-	kube_free(k);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(plugin_runs(&p), 2);
+	plugin_dispose(&p);
 }
 
 /* The plugin gives a stale token, then fails: the 401 error says why renewal failed. */
 static void test_exec_plugin_failure_after_401(void **state)
 {
-	char dir[] = "/tmp/test_kube_fail.XXXXXX", plugin[300], count[300], cmd[400], env[400];
-	struct kube_config cfg = {0};
-	struct kube_exec x = {0};
-	struct kube_opts o = {.parallel = 2, .retries = -1, .timeout_ms = 5000};
-	struct kube *k = NULL;
+	struct plugin_fixture p;
 	struct kube_req *r;
-	struct err e;
-	char server[64];
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(plugin, sizeof(plugin), "%s/plugin.sh", dir);
-	snprintf(count, sizeof(count), "%s/count", dir);
-	write_text(plugin,
-		   "#!/bin/sh\n"
-		   "echo x >> \"$COUNT\"\n"
-		   "if [ $(wc -l < \"$COUNT\") -gt 1 ]; then echo 'plugin: login expired' >&2; exit 1; fi\n"
-		   "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
-		   "\"status\":{\"token\":\"stale-secret\"}}'\n",
-		   0755);
-	snprintf(server, sizeof(server), "http://127.0.0.1:%d", S.port);
-	snprintf(env, sizeof(env), "COUNT=%s", count);
-	cfg.server = server;
-	cfg.namespace = "default";
-	cfg.exec = &x;
-	x.command = plugin;
-	x.api_version = "client.authentication.k8s.io/v1";
-	strlist_init(&x.args);
-	strlist_init(&x.env);
-	strlist_add(&x.env, env);
-	err_clear(&e);
-	assert_int_equal(kube_new(&k, &cfg, &o, &e), 0);
-	strlist_dispose(&x.env);
+	plugin_client(&p,
+		      "#!/bin/sh\n"
+		      "echo x >> \"$COUNT\"\n"
+		      "if [ $(wc -l < \"$COUNT\") -gt 1 ]; then echo 'plugin: login expired' >&2; exit 1; fi\n"
+		      "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+		      "\"status\":{\"token\":\"stale-secret\"}}'\n",
+		      "client.authentication.k8s.io/v1");
 	S.token = "secret-abc";
 	r = req_new("GET", "/flaky");
-	assert_int_equal(kube_run(k, &r, 1, NULL, NULL), 0);
+	assert_int_equal(kube_run(p.k, &r, 1, NULL, NULL), 0);
 	assert_int_equal(r->status, 401);
 	assert_int_equal(r->err.code, TE_REJECTED);
 	assert_non_null(strstr(r->err.msg, "Unauthorized (renewing credentials: exec plugin "));
 	assert_non_null(strstr(r->err.msg, "exited with status 1)"));
 	assert_null(strstr(r->err.msg, "secret"));
-	S.token = NULL;
 	req_free(r);
-	kube_free(k);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	plugin_dispose(&p);
 }
 
 /* An exec credential is cached until its expirationTimestamp, then the plugin runs again. */
@@ -857,58 +863,27 @@ static void test_exec_plugin_expiry(void **state)
 	const int want[] = {1, 3};
 
 	for (int t = 0; t < 2; t++) {
-		char dir[] = "/tmp/test_kube_exp.XXXXXX", plugin[300], count[300], cmd[600], env[400];
-		struct kube_config cfg = {0};
-		struct kube_exec x = {0};
-		struct kube_opts o = {.parallel = 2, .retries = -1, .timeout_ms = 5000};
-		struct kube *k = NULL;
+		struct plugin_fixture p;
 		struct kube_req *r;
-		struct err e;
-		char server[64];
-		FILE *f;
-		int runs = 0;
+		char script[600];
 
-		assert_non_null(mkdtemp(dir));
-		snprintf(plugin, sizeof(plugin), "%s/plugin.sh", dir);
-		snprintf(count, sizeof(count), "%s/count", dir);
-		snprintf(cmd, sizeof(cmd),
+		snprintf(script, sizeof(script),
 			 "#!/bin/sh\necho x >> \"$COUNT\"\n"
 			 "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
 			 "\"status\":{\"token\":\"secret-abc\",\"expirationTimestamp\":\"%s\"}}'\n",
 			 stamps[t]);
-		write_text(plugin, cmd, 0755);
-		snprintf(server, sizeof(server), "http://127.0.0.1:%d", S.port);
-		snprintf(env, sizeof(env), "COUNT=%s", count);
-		cfg.server = server;
-		cfg.namespace = "default";
-		cfg.exec = &x;
-		x.command = plugin;
-		x.api_version = "client.authentication.k8s.io/v1";
-		strlist_init(&x.args);
-		strlist_init(&x.env);
-		strlist_add(&x.env, env);
-		err_clear(&e);
-		assert_int_equal(kube_new(&k, &cfg, &o, &e), 0);
-		strlist_dispose(&x.env);
+		plugin_client(&p, script, "client.authentication.k8s.io/v1");
 		S.token = "secret-abc";
 		memset(S.hits, 0, sizeof(S.hits));
 		S.hits[0] = 10;
 		r = req_new("GET", "/flaky");
 		for (int i = 0; i < 3; i++) {
-			assert_int_equal(kube_run(k, &r, 1, NULL, NULL), 0);
+			assert_int_equal(kube_run(p.k, &r, 1, NULL, NULL), 0);
 			assert_int_equal(r->status, 200);
 		}
-		f = fopen(count, "r");
-		assert_non_null(f);
-		while (fgets(cmd, sizeof(cmd), f))
-			runs++;
-		fclose(f);
-		assert_int_equal(runs, want[t]);
-		S.token = NULL;
+		assert_int_equal(plugin_runs(&p), want[t]);
 		req_free(r);
-		kube_free(k);
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		assert_int_equal(system(cmd), 0);
+		plugin_dispose(&p);
 	}
 }
 
