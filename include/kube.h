@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 
+#include "jsonpick.h"
 #include "util.h"
 
 /* ---- kubeconfig -------------------------------------------------------- */
@@ -107,6 +108,8 @@ struct kube_req {
 	void *user;               /* caller's pointer */
 
 	const char *accept;       /* Accept header; NULL means application/json */
+	const struct json_pick *pick; /* parse only these parts of a 2xx answer (jsonpick.h);
+					 NULL parses all of it */
 
 	long status;              /* HTTP status, 0 when no response */
 	cJSON *resp;              /* owned: parsed JSON response (NULL if none or not JSON) */
@@ -118,6 +121,9 @@ struct kube_req {
 };
 
 void kube_req_dispose(struct kube_req *r);
+/* Maps a finished request's status >= 400 (or its transport failure) to an error code:
+ * 0, TE_NOTFOUND, TE_CONFLICT, TE_REJECTED or TE_UNREACHABLE (as kube_get does). */
+int kube_req_code(const struct kube_req *r);
 
 /*
  * Runs n requests with the client's bound on parallelism, retrying 429, 5xx and
@@ -139,6 +145,18 @@ int kube_get(struct kube *k, const struct kube_resource *r, const char *ns, cons
  * The result is the List object with every item. */
 int kube_list(struct kube *k, const struct kube_resource *r, const char *ns,
 	      const char *label_selector, cJSON **out, struct err *e);
+/* Several lists at once, their pages fetched in parallel rounds. Each query gets out
+ * (the List object, or NULL), rc (0 or TE_*) and err; returns the first failure's code
+ * or 0. */
+struct kube_list_q {
+	const struct kube_resource *res;
+	const char *ns;       /* NULL: across namespaces */
+	const char *selector; /* label selector, may be NULL */
+	cJSON *out;
+	int rc;
+	struct err err;
+};
+int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n);
 
 /* Server-side apply of obj (application/apply-patch+yaml, sent as JSON). */
 struct kube_apply_opts {

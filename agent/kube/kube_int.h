@@ -76,8 +76,6 @@ int kube_exec_run(const struct kube_config *cfg, struct kube_cred *out, struct e
 void kube_easy_setup(struct kube *k, CURL *h);
 struct curl_slist *kube_headers(struct kube *k, const char *accept, const char *content_type);
 char *kube_url(const struct kube *k, const char *path);
-/* Maps status >= 400 (or a transport failure) of a finished request to an error code. */
-int kube_req_code(const struct kube_req *r);
 /* True for a 500 Status without a reason: the server failed on this request itself. */
 bool kube_status_is_final_500(long status, const cJSON *resp);
 /* Sets r->err from a Status body or the bare HTTP code. */

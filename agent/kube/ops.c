@@ -138,67 +138,132 @@ static const char *list_continue(const cJSON *list)
 	return cJSON_IsString(c) && *c->valuestring ? c->valuestring : NULL;
 }
 
-static int list_pages(struct kube *k, const struct kube_resource *r, const char *ns,
-		      const char *selector, bool paged, cJSON **out, struct err *e)
+/* The state of one list of kube_list_many between rounds. */
+struct list_walk {
+	struct kube_list_q *q;
+	struct kube_req req;
+	cJSON *all;
+	char *cont;
+	bool paged, done;
+};
+
+/* Takes one page's response into w: 0 more to fetch or done, <0 failed. */
+static int list_take(struct kube *k, struct list_walk *w)
 {
-	cJSON *all = NULL;
-	char *cont = NULL;
-	int rc = 0;
+	struct kube_req *req = &w->req;
+	int rc = kube_req_code(req);
 
-	do {
-		struct kube_req req = {.method = "GET"};
-
-		req.path = list_path(r, ns, selector, cont, paged);
-		rc = run_one(k, &req, e);
-		k->stats.gets--;
-		k->stats.lists++;
-		free(cont);
-		cont = NULL;
-		if (rc == 0 && !cJSON_IsObject(req.resp))
-			rc = err_set(e, TE_UNREACHABLE, "GET %s: the response is not a JSON object",
-				     req.path);
-		if (rc == 0) {
-			cont = xstrdup(list_continue(req.resp));
-			if (!all) {
-				all = req.resp;
-				req.resp = NULL;
-			} else {
-				list_merge(all, req.resp);
-			}
-		} else if (req.status == 410 && all) {
-			rc = 1; /* the continue token expired: caller lists again in one go */
-		}
-		kube_req_dispose(&req);
-	} while (rc == 0 && cont);
-	free(cont);
+	k->stats.gets--;
+	k->stats.lists++;
+	free(w->cont);
+	w->cont = NULL;
+	if (rc == 0 && !cJSON_IsObject(req->resp))
+		rc = TE_UNREACHABLE;
 	if (rc != 0) {
-		cJSON_Delete(all);
-		return rc;
+		if (req->status == 410 && w->all && w->paged) {
+			/* as client-go's pager: the continue token expired mid-way, so list
+			 * again in one go */
+			cJSON_Delete(w->all);
+			w->all = NULL;
+			w->paged = false;
+			return 0;
+		}
+		if (req->err.msg[0])
+			return err_set(&w->q->err, rc, "%s", req->err.msg);
+		if (kube_req_code(req) != 0)
+			return err_set(&w->q->err, rc, "GET %s failed", req->path);
+		return err_set(&w->q->err, rc, "GET %s: the response is not a JSON object",
+			       req->path);
 	}
-	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(all, "metadata"),
-						"continue");
-	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(all, "metadata"),
-						"remainingItemCount");
-	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(all, "items"))) {
-		cJSON_DeleteItemFromObjectCaseSensitive(all, "items");
-		cJSON_AddArrayToObject(all, "items");
+	w->cont = xstrdup(list_continue(req->resp));
+	if (!w->all) {
+		w->all = req->resp;
+		req->resp = NULL;
+	} else {
+		list_merge(w->all, req->resp);
 	}
-	*out = all;
+	w->done = !w->cont;
 	return 0;
+}
+
+static void list_finish(struct list_walk *w)
+{
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(w->all, "metadata");
+
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "continue");
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "remainingItemCount");
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(w->all, "items"))) {
+		cJSON_DeleteItemFromObjectCaseSensitive(w->all, "items");
+		cJSON_AddArrayToObject(w->all, "items");
+	}
+	w->q->out = w->all;
+	w->all = NULL;
+}
+
+int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
+{
+	struct list_walk *w = calloc(n ? n : 1, sizeof(*w));
+	struct kube_req **reqs = calloc(n ? n : 1, sizeof(*reqs));
+	size_t left = n, m, i;
+	int worst = 0;
+
+	for (i = 0; i < n; i++) {
+		qs[i].out = NULL;
+		qs[i].rc = 0;
+		err_clear(&qs[i].err);
+	}
+	if (!w || !reqs) {
+		for (i = 0; i < n; i++)
+			qs[i].rc = err_set(&qs[i].err, TE_NOMEM, "out of memory");
+		left = 0;
+		worst = n ? TE_NOMEM : 0;
+	}
+	for (i = 0; i < left; i++)
+		w[i] = (struct list_walk){.q = &qs[i], .paged = true};
+	while (left > 0) { /* one round: the next page of every unfinished list */
+		for (i = 0, m = 0; i < n; i++) {
+			if (w[i].done || w[i].q->rc)
+				continue;
+			memset(&w[i].req, 0, sizeof(w[i].req));
+			w[i].req.method = "GET";
+			w[i].req.path = list_path(w[i].q->res, w[i].q->ns, w[i].q->selector,
+						  w[i].cont, w[i].paged);
+			reqs[m++] = &w[i].req;
+		}
+		kube_run(k, reqs, m, NULL, NULL);
+		for (i = 0; i < n; i++) {
+			if (w[i].done || w[i].q->rc)
+				continue;
+			w[i].q->rc = list_take(k, &w[i]);
+			kube_req_dispose(&w[i].req);
+			if (w[i].q->rc < 0) {
+				if (worst == 0)
+					worst = w[i].q->rc;
+				left--;
+			} else if (w[i].done) {
+				list_finish(&w[i]);
+				left--;
+			}
+		}
+	}
+	for (i = 0; w && i < n; i++) {
+		cJSON_Delete(w[i].all);
+		free(w[i].cont);
+	}
+	free(w);
+	free(reqs);
+	return worst;
 }
 
 int kube_list(struct kube *k, const struct kube_resource *r, const char *ns,
 	      const char *label_selector, cJSON **out, struct err *e)
 {
-	int rc;
+	struct kube_list_q q = {.res = r, .ns = ns, .selector = label_selector};
+	int rc = kube_list_many(k, &q, 1);
 
-	*out = NULL;
-	rc = list_pages(k, r, ns, label_selector, true, out, e);
-	if (rc == 1) {
-		/* as client-go's pager: on 410 Gone mid-way, one full list without paging */
-		err_clear(e);
-		rc = list_pages(k, r, ns, label_selector, false, out, e);
-	}
+	*out = q.out;
+	if (rc < 0)
+		err_set(e, rc, "%s", q.err.msg);
 	return rc;
 }
 

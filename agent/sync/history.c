@@ -237,19 +237,63 @@ static void ns_state_dispose(struct ns_state *s, size_t n)
 	free(s);
 }
 
-static int ns_load(struct sync_run *r, const struct kube_resource *dres, struct ns_state *s)
+/* Only the items' metadata is read here (names, uids, annotations, labels, owners):
+ * the rest goes as soon as a list arrives, so a big app's lists stay small. */
+static void keep_metadata(cJSON *list)
 {
-	const struct kube_resource *rsr;
+	cJSON *it, *c, *next;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(list, "items"))
+	{
+		for (c = it->child; c; c = next) {
+			next = c->next;
+			if (!c->string || strcmp(c->string, "metadata"))
+				cJSON_Delete(cJSON_DetachItemViaPointer(it, c));
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(it, "metadata"), "managedFields");
+	}
+}
+
+/* Namespaces whose lists are fetched together: few round trips, and not every list of
+ * a big app in memory as raw text at once. */
+#define NS_BATCH 4
+
+/* Loads the namespaces' two lists in parallel batches. A namespace whose lists fail
+ * keeps NULL lists: its Deployments are recorded without revisions. */
+static void ns_load_all(struct sync_run *r, const struct kube_resource *dres,
+			struct ns_state *st, size_t n)
+{
+	const struct kube_resource *rsr = NULL;
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
+	struct kube_list_q qs[2 * NS_BATCH];
 	struct err e;
-	int rc = TE_NOMEM;
 
 	err_clear(&e);
-	if (sel && (rc = kube_list(r->kube, dres, s->ns, sel, &s->deps, &e)) == 0 &&
-	    (rc = kube_resolve(r->kube, "apps/v1", "ReplicaSet", &rsr, &e)) == 0)
-		rc = kube_list(r->kube, rsr, s->ns, NULL, &s->rss, &e);
+	if (!sel || kube_resolve(r->kube, "apps/v1", "ReplicaSet", &rsr, &e) < 0) {
+		free(sel);
+		return;
+	}
+	for (size_t b = 0; b < n; b += NS_BATCH) {
+		size_t m = n - b < NS_BATCH ? n - b : NS_BATCH;
+
+		for (size_t i = 0; i < m; i++) {
+			qs[2 * i] =
+			    (struct kube_list_q){.res = dres, .ns = st[b + i].ns, .selector = sel};
+			qs[2 * i + 1] = (struct kube_list_q){.res = rsr, .ns = st[b + i].ns};
+		}
+		kube_list_many(r->kube, qs, 2 * m);
+		for (size_t i = 0; i < m; i++) {
+			if (qs[2 * i].rc == 0 && qs[2 * i + 1].rc == 0) {
+				keep_metadata(st[b + i].deps = qs[2 * i].out);
+				keep_metadata(st[b + i].rss = qs[2 * i + 1].out);
+			} else {
+				cJSON_Delete(qs[2 * i].out);
+				cJSON_Delete(qs[2 * i + 1].out);
+			}
+		}
+	}
 	free(sel);
-	return rc;
 }
 
 static const cJSON *find_named(const cJSON *list, const char *name)
@@ -317,34 +361,52 @@ static cJSON *deployment_record(const struct sync_item *it, const struct ns_stat
 	return rec;
 }
 
+static struct ns_state *ns_find(struct ns_state *st, size_t n, const char *ns)
+{
+	for (size_t j = 0; j < n; j++)
+		if (!strcmp(st[j].ns, ns))
+			return &st[j];
+	return NULL;
+}
+
+static const char *item_ns(const struct sync_item *it)
+{
+	return it->obj->ns ? it->obj->ns : "";
+}
+
 /* Each Deployment of the run with its revision, pod-template-hash and commit. */
 static cJSON *deployment_records(struct sync_run *r)
 {
 	cJSON *deps = cJSON_CreateArray();
-	struct ns_state *st = NULL;
+	const struct kube_resource *dres = NULL;
+	struct ns_state *st = NULL, *p;
 	size_t n = 0;
 
+	for (size_t i = 0; deps && i < r->n_items; i++) { /* the namespaces first */
+		const struct sync_item *it = &r->items[i];
+
+		if (!is_deployment(it) || ns_find(st, n, item_ns(it)))
+			continue;
+		if (!(p = realloc(st, (n + 1) * sizeof(*st))))
+			break;
+		st = p;
+		memset(&st[n], 0, sizeof(*st));
+		if (!(st[n].ns = xstrdup(item_ns(it))))
+			break;
+		n++;
+		dres = it->res;
+	}
+	if (n)
+		ns_load_all(r, dres, st, n);
 	for (size_t i = 0; deps && i < r->n_items; i++) {
 		const struct sync_item *it = &r->items[i];
-		const char *ns = it->obj->ns ? it->obj->ns : "";
-		struct ns_state *s = NULL, *p;
+		struct ns_state *s;
 		cJSON *rec;
 		char *name;
 
-		if (!is_deployment(it))
-			continue;
-		for (size_t j = 0; j < n && !s; j++)
-			s = strcmp(st[j].ns, ns) ? NULL : &st[j];
-		if (!s) {
-			if (!(p = realloc(st, (n + 1) * sizeof(*st))))
-				break;
-			st = p;
-			s = &st[n++];
-			memset(s, 0, sizeof(*s));
-			if (!(s->ns = xstrdup(ns)) || ns_load(r, it->res, s) < 0)
-				continue; /* recorded without this namespace's Deployments */
-		}
-		name = xasprintf("%s/%s", ns, it->obj->name);
+		if (!is_deployment(it) || !(s = ns_find(st, n, item_ns(it))) || !s->deps)
+			continue; /* recorded without this namespace's Deployments */
+		name = xasprintf("%s/%s", s->ns, it->obj->name);
 		if (name && (rec = deployment_record(it, s, name)) != NULL)
 			cJSON_AddItemToArray(deps, rec);
 		free(name);

@@ -70,16 +70,24 @@ static int add_list(struct sync_run *r, const struct kube_resource *res)
 static int fetch_lists(struct sync_run *r, struct err *e)
 {
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
+	struct kube_list_q *qs = calloc(r->n_lists ? r->n_lists : 1, sizeof(*qs));
 	int rc = 0;
 
-	if (!sel)
+	if (!sel || !qs) {
+		free(sel);
+		free(qs);
 		return err_set(e, TE_NOMEM, "out of memory");
-	for (size_t i = 0; i < r->n_lists && rc == 0; i++) {
-		struct live_list *l = &r->lists[i];
-		rc = kube_list(r->kube, l->res, NULL, sel, &l->list, e);
-		if (rc < 0)
-			err_prefix(e, "list %s", l->res->resource);
 	}
+	for (size_t i = 0; i < r->n_lists; i++)
+		qs[i] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
+	kube_list_many(r->kube, qs, r->n_lists); /* one round trip for every kind */
+	for (size_t i = 0; i < r->n_lists; i++) {
+		r->lists[i].list = qs[i].out;
+		if (qs[i].rc < 0 && rc == 0)
+			rc = err_set(e, qs[i].rc, "list %s: %s", r->lists[i].res->resource,
+				     qs[i].err.msg);
+	}
+	free(qs);
 	free(sel);
 	return rc;
 }
@@ -147,29 +155,56 @@ static int collect_prunes(struct sync_run *r, struct err *e)
 }
 
 /* A Namespace of the commit that does not exist yet: its objects cannot be dry-run
- * before it is created. A GET tells apart "absent" and "exists without our label". */
+ * before it is created. A GET tells apart "absent" and "exists without our label"; the
+ * GETs of all of them run in parallel. */
 static int find_new_namespaces(struct sync_run *r, struct err *e)
 {
+	struct kube_req *reqs = calloc(r->n_items ? r->n_items : 1, sizeof(*reqs));
+	struct kube_req **ptrs = calloc(r->n_items ? r->n_items : 1, sizeof(*ptrs));
+	size_t n = 0;
+	int rc = 0;
+
+	if (!reqs || !ptrs) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < r->n_items; i++) {
 		struct sync_item *it = &r->items[i];
-		struct err sub;
-		cJSON *obj = NULL;
-		int rc;
 
 		if (it->live || !it->res || strcmp(it->obj->kind, "Namespace") || *it->obj->group)
 			continue;
-		err_clear(&sub);
-		rc = kube_get(r->kube, it->res, NULL, it->obj->name, &obj, &sub);
-		if (rc == 0) {
-			it->live = obj;
-			continue;
+		reqs[n] = (struct kube_req){.method = "GET", .user = it};
+		reqs[n].path = kube_path(it->res, NULL, it->obj->name, NULL);
+		if (!reqs[n].path) {
+			rc = err_set(e, TE_NOMEM, "out of memory");
+			goto out;
 		}
-		if (rc != TE_NOTFOUND)
-			return err_set(e, rc, "get namespace %s: %s", it->obj->name, sub.msg);
-		if (strlist_add(&r->new_namespaces, it->obj->name) < 0)
-			return err_set(e, TE_NOMEM, "out of memory");
+		ptrs[n] = &reqs[n];
+		n++;
 	}
-	return 0;
+	kube_run(r->kube, ptrs, n, NULL, NULL);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct sync_item *it = reqs[i].user;
+		int code = kube_req_code(&reqs[i]);
+
+		if (code == 0 && cJSON_IsObject(reqs[i].resp)) {
+			it->live = reqs[i].resp;
+			reqs[i].resp = NULL;
+		} else if (code == TE_NOTFOUND) {
+			if (strlist_add(&r->new_namespaces, it->obj->name) < 0)
+				rc = err_set(e, TE_NOMEM, "out of memory");
+		} else {
+			rc = err_set(e, code ? code : TE_UNREACHABLE, "get namespace %s: %s",
+				     it->obj->name,
+				     reqs[i].err.msg[0] ? reqs[i].err.msg : "no response");
+		}
+	}
+out:
+	for (size_t i = 0; reqs && i < n; i++)
+		kube_req_dispose(&reqs[i]);
+	free(reqs);
+	free(ptrs);
+	return rc;
 }
 
 static void decide(struct sync_run *r)

@@ -664,6 +664,34 @@ static void test_list_pages(void **state)
 	kube_free(k);
 }
 
+/* Several lists in parallel rounds: each follows its own pages; one failing list does
+ * not take the others' results away. */
+static void test_list_many(void **state)
+{
+	struct kube *k = client(4, -1, 5000, NULL);
+	struct kube_list_q q[3] = {
+	    {.res = &cm_res, .ns = "default"},
+	    {.res = &cm_res, .ns = "missing"},
+	    {.res = &cm_res, .ns = "default", .selector = "app=web"},
+	};
+	struct kube_stats st;
+
+	assert_int_equal(kube_list_many(k, q, 3), TE_NOTFOUND);
+	for (int i = 0; i < 3; i += 2) {
+		assert_int_equal(q[i].rc, 0);
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(q[i].out, "items")), 4);
+		assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(q[i].out, "metadata"), "continue"));
+		cJSON_Delete(q[i].out);
+	}
+	assert_int_equal(q[1].rc, TE_NOTFOUND);
+	assert_null(q[1].out);
+	assert_string_equal(q[1].err.msg, "the server could not find the requested resource");
+	kube_get_stats(k, &st);
+	assert_int_equal(st.lists, 7); /* three pages each, and the failed one */
+	assert_int_equal(st.gets, 0);
+	kube_free(k);
+}
+
 static void test_apply_and_delete(void **state)
 {
 	struct kube *k = client(4, -1, 5000, NULL);
@@ -939,6 +967,7 @@ int main(void)
 		cmocka_unit_test(test_discovery_aggregated),
 		cmocka_unit_test(test_discovery_legacy),
 		cmocka_unit_test(test_list_pages),
+		cmocka_unit_test(test_list_many),
 		cmocka_unit_test(test_apply_and_delete),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_exec_plugin_rerun_on_401),
