@@ -225,8 +225,10 @@ static void xfer_parse(struct kube *k, struct xfer *x, CURL *h, CURLcode rc)
 	r->resp_type = xstrdup(ct);
 	cJSON_Delete(r->resp);
 	r->resp = NULL;
+	/* an error's Status is read whole: its message, reason and details */
 	if (x->body.len && (x->body.data[0] == '{' || x->body.data[0] == '['))
-		r->resp = cJSON_ParseWithLength(x->body.data, x->body.len);
+		r->resp = json_pick_parse(x->body.data, x->body.len,
+					  r->status >= 200 && r->status < 300 ? r->pick : NULL);
 	err_clear(&r->err);
 	if (x->too_big)
 		err_set(&r->err, TE_NOMEM, "%s %s: response larger than %zu bytes", r->method,
