@@ -15,14 +15,42 @@ struct batch {
 	struct sync_run *r;
 	const char *phase;
 	size_t base, done, total; /* progress shows base + done of total */
+	void (*each)(struct sync_run *r, struct kube_req *q); /* may be NULL */
 };
 
 static void batch_done(struct kube_req *req, void *ctx)
 {
 	struct batch *b = ctx;
 
+	if (b->each)
+		b->each(b->r, req);
 	b->done++;
 	sync_run_progress(b->r, b->phase, b->base + b->done, b->total);
+}
+
+/*
+ * What is read of an answer. A dry-run is compared with the live object (and shown
+ * by diff) only when there is one; an apply answer gives the inventory its metadata,
+ * except a CRD's, which is watched until Established. Parsing only that is most of
+ * the difference in CPU and memory for a large first sync.
+ */
+static const struct json_pick applied_meta[] = {
+    {"resourceVersion", NULL}, {"uid", NULL}, {"generation", NULL},
+    {"managedFields", NULL},   {NULL, NULL},
+};
+static const struct json_pick applied_pick[] = {{"metadata", applied_meta}, {NULL, NULL}};
+
+static const struct json_pick *answer_pick(const struct sync_run *r, const struct sync_item *it,
+					   bool dry_run)
+{
+	if (dry_run)
+		return it->live || r->diff_mode ? NULL : json_pick_nothing;
+	return sync_is_crd(it->obj->group, it->obj->kind) ? NULL : applied_pick;
+}
+
+static bool req_ok(const struct kube_req *q)
+{
+	return q->status >= 200 && q->status < 300 && q->resp;
 }
 
 /* Builds one apply request per selected item; n receives the count. */
@@ -50,6 +78,7 @@ static int build_reqs(struct sync_run *r, bool (*pick)(const struct sync_item *,
 		if (kube_req_apply(q, it->res, it->obj->ns, it->obj->body, &o) < 0)
 			return err_set(e, TE_NOMEM, "apply %s: out of memory", it->display);
 		q->user = it; /* kube_req_apply clears the request */
+		q->pick = answer_pick(r, it, dry_run);
 		/* A typo in a field name is an error, as with kubectl apply, not a warning. */
 		path = xasprintf("%s&fieldValidation=Strict", q->path);
 		if (!path)
@@ -94,7 +123,7 @@ static bool pick_dry(const struct sync_item *it, int deferred)
 int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 {
 	struct kube_req **reqs = NULL;
-	struct batch b = {r, "dry-run", 0, 0, 0};
+	struct batch b = {r, "dry-run", 0, 0, 0, NULL};
 	size_t n = 0;
 	int rc, worst = 0;
 
@@ -108,7 +137,7 @@ int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 		struct kube_req *q = reqs[i];
 		struct sync_item *it = q->user;
 
-		if (q->status < 200 || q->status >= 300 || !q->resp) {
+		if (!req_ok(q)) {
 			rc = req_failure(r, q, "dry-run", e);
 			if (worst == 0 || rc == TE_UNREACHABLE)
 				worst = rc;
@@ -142,21 +171,32 @@ static const char *meta_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static void record_applied(struct sync_run *r, struct sync_item *it, struct kube_req *q)
+/* As each apply answers: what the item needs of it, then the answer goes (a stage of a
+ * big app would otherwise hold every answer at once). */
+static void observe_applied(struct sync_run *r, struct kube_req *q)
 {
+	struct sync_item *it = q->user;
 	const char *rv_new = meta_str(q->resp, "resourceVersion");
 	const char *rv_old = it->live ? meta_str(it->live, "resourceVersion") : NULL;
 
+	if (!req_ok(q))
+		return; /* reported in item order once the stage is done */
 	it->written = true;
 	inv_entry_observe(&it->seen, q->resp);
-	if (sync_is_crd(it->obj->group, it->obj->kind)) {
-		it->applied = q->resp;
-		q->resp = NULL;
-	}
 	if (q->status == 201 || !it->live)
 		it->created = true;
 	else
 		it->changed = !rv_old || !rv_new || strcmp(rv_old, rv_new) != 0;
+	if (sync_is_crd(it->obj->group, it->obj->kind)) {
+		it->applied = q->resp;
+		q->resp = NULL;
+	}
+	cJSON_Delete(q->resp);
+	q->resp = NULL;
+}
+
+static void record_applied(struct sync_run *r, struct sync_item *it)
+{
 	strlist_add(it->created	  ? &r->res->created
 		    : it->changed ? &r->res->changed
 				  : &r->res->unchanged,
@@ -166,7 +206,7 @@ static void record_applied(struct sync_run *r, struct sync_item *it, struct kube
 int apply_stage(struct sync_run *r, int stage, struct err *e)
 {
 	struct kube_req **reqs = NULL;
-	struct batch b = {r, "applying", r->apply_done, 0, r->apply_total};
+	struct batch b = {r, "applying", r->apply_done, 0, r->apply_total, observe_applied};
 	size_t n = 0;
 	int rc, worst = 0;
 
@@ -178,14 +218,15 @@ int apply_stage(struct sync_run *r, int stage, struct err *e)
 	r->apply_done += n;
 	for (size_t i = 0; i < n; i++) {
 		struct kube_req *q = reqs[i];
+		struct sync_item *it = q->user;
 
-		if (q->status < 200 || q->status >= 300 || !q->resp) {
+		if (!it->written) {
 			rc = req_failure(r, q, "apply", e);
 			if (worst == 0 || rc == TE_UNREACHABLE)
 				worst = rc;
 			continue;
 		}
-		record_applied(r, q->user, q);
+		record_applied(r, it);
 	}
 	rc = worst;
 out:
