@@ -152,6 +152,7 @@ struct kube_list_q {
 	const struct kube_resource *res;
 	const char *ns;       /* NULL: across namespaces */
 	const char *selector; /* label selector, may be NULL */
+	const struct json_pick *pick; /* what to keep of each item (jsonpick.h); NULL: all */
 	cJSON *out;
 	int rc;
 	struct err err;

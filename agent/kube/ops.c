@@ -145,7 +145,18 @@ struct list_walk {
 	cJSON *all;
 	char *cont;
 	bool paged, done;
+	struct json_pick pick[5]; /* the list's own fields, and q->pick of each item */
 };
+
+static void list_walk_init(struct list_walk *w, struct kube_list_q *q)
+{
+	const struct json_pick pick[5] = {{"kind", NULL},	  {"apiVersion", NULL},
+					  {"metadata", NULL},	  {"items", q->pick},
+					  {NULL, NULL}};
+
+	*w = (struct list_walk){.q = q, .paged = true};
+	memcpy(w->pick, pick, sizeof(pick));
+}
 
 /* Takes one page's response into w: 0 more to fetch or done, <0 failed. */
 static int list_take(struct kube *k, struct list_walk *w)
@@ -219,13 +230,14 @@ int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
 		worst = n ? TE_NOMEM : 0;
 	}
 	for (i = 0; i < left; i++)
-		w[i] = (struct list_walk){.q = &qs[i], .paged = true};
+		list_walk_init(&w[i], &qs[i]);
 	while (left > 0) { /* one round: the next page of every unfinished list */
 		for (i = 0, m = 0; i < n; i++) {
 			if (w[i].done || w[i].q->rc)
 				continue;
 			memset(&w[i].req, 0, sizeof(w[i].req));
 			w[i].req.method = "GET";
+			w[i].req.pick = w[i].q->pick ? w[i].pick : NULL;
 			w[i].req.path = list_path(w[i].q->res, w[i].q->ns, w[i].q->selector,
 						  w[i].cont, w[i].paged);
 			reqs[m++] = &w[i].req;

@@ -238,22 +238,12 @@ static void ns_state_dispose(struct ns_state *s, size_t n)
 }
 
 /* Only the items' metadata is read here (names, uids, annotations, labels, owners):
- * the rest goes as soon as a list arrives, so a big app's lists stay small. */
-static void keep_metadata(cJSON *list)
-{
-	cJSON *it, *c, *next;
-
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(list, "items"))
-	{
-		for (c = it->child; c; c = next) {
-			next = c->next;
-			if (!c->string || strcmp(c->string, "metadata"))
-				cJSON_Delete(cJSON_DetachItemViaPointer(it, c));
-		}
-		cJSON_DeleteItemFromObjectCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(it, "metadata"), "managedFields");
-	}
-}
+ * the rest is skipped while parsing, so a big app's lists stay small and cheap. */
+static const struct json_pick record_meta[] = {
+    {"name", NULL},	       {"uid", NULL}, {"annotations", NULL}, {"labels", NULL},
+    {"ownerReferences", NULL}, {NULL, NULL},
+};
+static const struct json_pick record_pick[] = {{"metadata", record_meta}, {NULL, NULL}};
 
 /* Namespaces whose lists are fetched together: few round trips, and not every list of
  * a big app in memory as raw text at once. */
@@ -278,15 +268,16 @@ static void ns_load_all(struct sync_run *r, const struct kube_resource *dres,
 		size_t m = n - b < NS_BATCH ? n - b : NS_BATCH;
 
 		for (size_t i = 0; i < m; i++) {
-			qs[2 * i] =
-			    (struct kube_list_q){.res = dres, .ns = st[b + i].ns, .selector = sel};
-			qs[2 * i + 1] = (struct kube_list_q){.res = rsr, .ns = st[b + i].ns};
+			qs[2 * i] = (struct kube_list_q){
+			    .res = dres, .ns = st[b + i].ns, .selector = sel, .pick = record_pick};
+			qs[2 * i + 1] =
+			    (struct kube_list_q){.res = rsr, .ns = st[b + i].ns, .pick = record_pick};
 		}
 		kube_list_many(r->kube, qs, 2 * m);
 		for (size_t i = 0; i < m; i++) {
 			if (qs[2 * i].rc == 0 && qs[2 * i + 1].rc == 0) {
-				keep_metadata(st[b + i].deps = qs[2 * i].out);
-				keep_metadata(st[b + i].rss = qs[2 * i + 1].out);
+				st[b + i].deps = qs[2 * i].out;
+				st[b + i].rss = qs[2 * i + 1].out;
 			} else {
 				cJSON_Delete(qs[2 * i].out);
 				cJSON_Delete(qs[2 * i + 1].out);
