@@ -168,6 +168,10 @@ struct kube_apply_opts {
 /* Fills req to apply obj; the caller runs it with kube_run (for parallel batches). */
 int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const char *ns,
 		   const cJSON *obj, const struct kube_apply_opts *o);
+/* As kube_req_apply, sending body (obj already printed, owned from here on; NULL prints
+ * obj): an object applied twice (dry-run, then for real) is printed once. */
+int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, const char *ns,
+			const cJSON *obj, char *body, const struct kube_apply_opts *o);
 int kube_apply(struct kube *k, const struct kube_resource *r, const char *ns, const cJSON *obj,
 	       const struct kube_apply_opts *o, cJSON **out, struct err *e);
 /* DELETE with propagationPolicy (NULL = Background). */

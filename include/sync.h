@@ -130,6 +130,8 @@ void inv_entry_dispose(struct inv_entry *x);
 
 /* 16 hex digits of the SHA-256 of the object's canonical JSON. */
 void sync_hash_object(const cJSON *body, char out[17]);
+/* The same of JSON already printed (cJSON_PrintUnformatted of the object). */
+void sync_hash_text(const char *text, char out[17]);
 /* Hash of managedFields entries of managers other than tether, status excluded. */
 void sync_hash_managers(const cJSON *live, char out[17]);
 

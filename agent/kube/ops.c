@@ -287,8 +287,8 @@ static const char *meta_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
 }
 
-int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const char *ns,
-		   const cJSON *obj, const struct kube_apply_opts *o)
+int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, const char *ns,
+			const cJSON *obj, char *body, const struct kube_apply_opts *o)
 {
 	static const struct kube_apply_opts defaults = {.field_manager = "tether", .force = true};
 	const char *name = meta_str(obj, "name");
@@ -299,10 +299,13 @@ int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const ch
 		o = &defaults;
 	if (!ns || !*ns)
 		ns = meta_str(obj, "namespace");
-	if (!name)
-		return err_set(&req->err, TE_INPUT, "apply %s: metadata.name is not set", r->kind);
-	if (r->namespaced && !ns)
+	if (!name || (r->namespaced && !ns)) {
+		free(body);
+		if (!name)
+			return err_set(&req->err, TE_INPUT, "apply %s: metadata.name is not set",
+				       r->kind);
 		return err_set(&req->err, TE_INPUT, "apply %s %s: no namespace", r->kind, name);
+	}
 	req->method = "PATCH";
 	req->content_type = "application/apply-patch+yaml";
 	base = kube_path(r, ns, name, NULL);
@@ -312,12 +315,18 @@ int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const ch
 	free(base);
 	free(fm);
 	/* JSON is YAML: the server takes it under the apply-patch+yaml type */
-	req->body = cJSON_PrintUnformatted(obj);
+	req->body = body ? body : cJSON_PrintUnformatted(obj);
 	if (!req->path || !req->body) {
 		kube_req_dispose(req);
 		return err_set(&req->err, TE_NOMEM, "out of memory");
 	}
 	return 0;
+}
+
+int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const char *ns,
+		   const cJSON *obj, const struct kube_apply_opts *o)
+{
+	return kube_req_apply_body(req, r, ns, obj, NULL, o);
 }
 
 int kube_apply(struct kube *k, const struct kube_resource *r, const char *ns, const cJSON *obj,

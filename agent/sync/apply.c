@@ -53,6 +53,18 @@ static bool req_ok(const struct kube_req *q)
 	return q->status >= 200 && q->status < 300 && q->resp;
 }
 
+/* The printed body for a request: a copy for the dry-run, the text itself for the apply
+ * (its last use). NULL, and the request prints it, when there is none. */
+static char *item_body(struct sync_item *it, bool dry_run)
+{
+	char *text = it->text;
+
+	if (dry_run)
+		return xstrdup(text);
+	it->text = NULL;
+	return text;
+}
+
 /* Builds one apply request per selected item; n receives the count. */
 static int build_reqs(struct sync_run *r, bool (*pick)(const struct sync_item *, int), int arg,
 		      bool dry_run, struct kube_req ***out, size_t *n, struct err *e)
@@ -75,7 +87,8 @@ static int build_reqs(struct sync_run *r, bool (*pick)(const struct sync_item *,
 		if (!q)
 			return err_set(e, TE_NOMEM, "out of memory");
 		reqs[(*n)++] = q;
-		if (kube_req_apply(q, it->res, it->obj->ns, it->obj->body, &o) < 0)
+		if (kube_req_apply_body(q, it->res, it->obj->ns, it->obj->body, item_body(it, dry_run),
+					&o) < 0)
 			return err_set(e, TE_NOMEM, "apply %s: out of memory", it->display);
 		q->user = it; /* kube_req_apply clears the request */
 		q->pick = answer_pick(r, it, dry_run);

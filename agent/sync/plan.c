@@ -10,15 +10,21 @@
 
 #include "sync.h"
 
-void sync_hash_object(const cJSON *body, char out[17])
+void sync_hash_text(const char *text, char out[17])
 {
 	char full[65];
-	char *text = cJSON_PrintUnformatted(body);
 
 	sha256_hex(text ? text : "", text ? strlen(text) : 0, full);
-	free(text);
 	memcpy(out, full, 16);
 	out[16] = '\0';
+}
+
+void sync_hash_object(const cJSON *body, char out[17])
+{
+	char *text = cJSON_PrintUnformatted(body);
+
+	sync_hash_text(text, out);
+	free(text);
 }
 
 /* Status writes (controllers, kubelet) and tether's own entries do not count. */

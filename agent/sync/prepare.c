@@ -24,6 +24,16 @@ char *item_display(const char *group, const char *kind, const char *ns, const ch
 			 group && *group ? "." : "", group && *group ? group : "", name);
 }
 
+int item_hash(struct sync_item *it)
+{
+	char *text = cJSON_PrintUnformatted(it->obj->body);
+
+	free(it->text);
+	it->text = text;
+	sync_hash_text(text, it->hash);
+	return text ? 0 : TE_NOMEM;
+}
+
 int item_error(struct err *e, int code, const struct sync_item *it, const char *msg)
 {
 	const struct object *o = it->obj;
@@ -113,9 +123,8 @@ static int prepare_item(struct sync_run *r, struct sync_item *it, struct object 
 	/* The namespace may have been filled in. */
 	free(it->display);
 	it->display = item_display(o->group, o->kind, o->ns, o->name);
-	if (!it->display || sync_label_object(o->body, r->cfg->app) < 0)
+	if (!it->display || sync_label_object(o->body, r->cfg->app) < 0 || item_hash(it) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
-	sync_hash_object(o->body, it->hash);
 	return 0;
 }
 

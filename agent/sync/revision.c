@@ -114,9 +114,8 @@ static int commit_cause(struct sync_run *r, char **out, struct err *e)
 static int set_new(struct sync_run *r, struct sync_item *it, const char *cause, struct err *e)
 {
 	if (revision_annotate(it->obj->body, cause, r->commit) < 0 ||
-	    (it->dry && revision_annotate(it->dry, cause, r->commit) < 0))
+	    (it->dry && revision_annotate(it->dry, cause, r->commit) < 0) || item_hash(it) < 0)
 		return err_set(e, TE_NOMEM, "%s: out of memory", it->display);
-	sync_hash_object(it->obj->body, it->hash);
 	return 0;
 }
 
@@ -135,10 +134,9 @@ int revision_prepare(struct sync_run *r, struct err *e)
 				break;
 			rc = set_new(r, it, cause, e);
 		} else if (revision_annotate(it->obj->body, annotation(it->live, HISTORY_ANN_CAUSE),
-					     annotation(it->live, HISTORY_ANN_COMMIT)) < 0) {
+					     annotation(it->live, HISTORY_ANN_COMMIT)) < 0 ||
+			   item_hash(it) < 0) {
 			rc = err_set(e, TE_NOMEM, "%s: out of memory", it->display);
-		} else {
-			sync_hash_object(it->obj->body, it->hash);
 		}
 		if (rc == 0)
 			it->plan = plan_decide(it->hash, it->inv, it->live);

@@ -27,6 +27,7 @@ static void run_dispose(struct sync_run *r)
 	for (size_t i = 0; i < r->n_items; i++) {
 		struct sync_item *it = &r->items[i];
 		free(it->display);
+		free(it->text);
 		cJSON_Delete(it->live);
 		cJSON_Delete(it->dry);
 		cJSON_Delete(it->applied);

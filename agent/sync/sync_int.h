@@ -14,6 +14,7 @@ struct sync_item {
 	const struct kube_resource *res; /* NULL until served (a CRD of this commit) */
 	int stage;
 	char hash[17];
+	char *text;                      /* obj->body as hashed and sent; NULL once sent */
 	char *display;                   /* "deployment.apps/web" with "ns/" in front */
 	cJSON *live;                     /* owned copy; NULL when not found */
 	struct inv_entry *inv;           /* borrowed from run->old_inv */
@@ -78,6 +79,9 @@ int prepare_items(struct sync_run *r, struct err *e);
 /* Resolves deferred kinds after CRDs were applied. */
 int prepare_resolve_deferred(struct sync_run *r, struct err *e);
 char *item_display(const char *group, const char *kind, const char *ns, const char *name);
+/* Prints the item's body, keeps the text for the apply requests and hashes it; after
+ * every change to obj->body. */
+int item_hash(struct sync_item *it);
 
 /* live.c: inventory GET, one LIST per kind, plan decisions, prune set. */
 int live_load(struct sync_run *r, struct err *e);
