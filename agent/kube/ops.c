@@ -10,51 +10,66 @@
 
 #define LIST_PAGE 500
 
-char *kube_escape(const char *s)
+/* Appends s percent-encoded (all but RFC 3986's unreserved characters), in runs. */
+static void escape_into(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
+	for (; *p; p++) {
+		char enc[3];
+
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~')
+			continue;
+		buf_append(b, run, (size_t)(p - run));
+		enc[0] = '%';
+		enc[1] = hex[*p >> 4];
+		enc[2] = hex[*p & 15];
+		buf_append(b, enc, 3);
+		run = p + 1;
+	}
+	buf_append(b, run, (size_t)(p - run));
+}
+
+char *kube_escape(const char *s)
+{
 	struct buf b;
 
 	buf_init(&b, 0);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-			buf_append(&b, p, 1);
-		} else {
-			char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-
-			buf_append(&b, enc, 3);
-		}
-	}
+	escape_into(&b, s);
 	return buf_detach(&b);
 }
 
 static void put_segment(struct buf *b, const char *s)
 {
-	char *esc = kube_escape(s);
-
-	buf_printf(b, "/%s", esc);
-	free(esc);
+	buf_puts(b, "/");
+	escape_into(b, s);
 }
 
+/* A path is built for every request of a sync: plain appends, no printf. */
 char *kube_path(const struct kube_resource *r, const char *ns, const char *name, const char *sub)
 {
 	struct buf b;
 
 	buf_init(&b, 0);
+	buf_puts(&b, *r->group ? "/apis/" : "/api/");
+	buf_puts(&b, r->group);
 	if (*r->group)
-		buf_printf(&b, "/apis/%s/%s", r->group, r->version);
-	else
-		buf_printf(&b, "/api/%s", r->version);
+		buf_puts(&b, "/");
+	buf_puts(&b, r->version);
 	if (r->namespaced && ns && *ns) {
 		buf_puts(&b, "/namespaces");
 		put_segment(&b, ns);
 	}
-	buf_printf(&b, "/%s", r->resource);
+	buf_puts(&b, "/");
+	buf_puts(&b, r->resource);
 	if (name && *name) {
 		put_segment(&b, name);
-		if (sub && *sub)
-			buf_printf(&b, "/%s", sub);
+		if (sub && *sub) {
+			buf_puts(&b, "/");
+			buf_puts(&b, sub);
+		}
 	}
 	return buf_detach(&b);
 }
