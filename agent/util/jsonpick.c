@@ -8,6 +8,7 @@
  * takes "1." or "+1" (no API server writes those).
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "jsonpick.h"
@@ -59,33 +60,46 @@ static bool hex4(const char *p, unsigned *out)
 	return true;
 }
 
-/* Skips the string at s->p (on its '"'), checking its escapes. */
+/* True when one of the 8 bytes of v is '"' or a backslash (the classic zero-byte test). */
+static bool word_stops(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+
+	return (((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+}
+
+/* Skips the string at s->p (on its '"'), checking its escapes. Most of a skipped text
+ * is string bytes, so long runs without a quote or backslash go 8 bytes at a time. */
 static bool skip_string(struct scan *s)
 {
 	const char *p = s->p + 1;
 	unsigned cp;
+	uint64_t v;
 
-	while (p < s->end) {
-		char c = *p++;
-
-		if (c == '"') {
+	for (;;) {
+		while (s->end - p >= 8 && (memcpy(&v, p, 8), !word_stops(v)))
+			p += 8;
+		while (p < s->end && *p != '"' && *p != '\\')
+			p++;
+		if (p >= s->end)
+			return false;
+		if (*p++ == '"') {
 			s->p = p;
 			return true;
 		}
-		if (c != '\\')
-			continue;
 		if (p >= s->end)
 			return false;
-		c = *p++;
-		if (c == 'u') {
-			if (s->end - p < 4 || !hex4(p, &cp))
+		if (*p == 'u') {
+			if (s->end - p < 5 || !hex4(p + 1, &cp))
 				return false;
-			p += 4;
-		} else if (c == '\0' || !strchr("\"\\/bfnrt", c)) {
+			p += 5;
+		} else if (*p == '\0' || !strchr("\"\\/bfnrt", *p)) {
 			return false;
+		} else {
+			p++;
 		}
 	}
-	return false;
 }
 
 static bool skip_digits(struct scan *s)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,22 @@ static void test_nothing_and_everything(void **state)
 	assert_pick("42", meta_only, "42");
 }
 
+static void test_long_strings_are_skipped_exactly(void **state)
+{
+	/* escapes and the closing quote at every offset of the 8-byte runs */
+	for (int at = 0; at < 24; at++) {
+		const char *x = "xxxxxxxxxxxxxxxxxxxxxxxx";
+		char text[160];
+
+		snprintf(text, sizeof(text),
+			 "{\"spec\":\"%.*s\\\"%.*s\\\\yyyyyyyyyyyyyyyy\",\"metadata\":{\"name\":\"n\"}}",
+			 at, x, 24 - at, x);
+		assert_pick(text, meta_only, "{\"metadata\":{\"name\":\"n\"}}");
+		snprintf(text, sizeof(text), "{\"spec\":\"%.*syyyyyyyyyyyyyyyy\\\"}", at, x);
+		assert_refused(text, meta_only);
+	}
+}
+
 static void test_escaped_key_matches(void **state)
 {
 	assert_pick("{\"meta\\u0064ata\":{\"n\\u0061me\":\"x\"}}", meta_only,
@@ -139,6 +156,7 @@ int main(void)
 	    cmocka_unit_test(test_keeps_picked_members),
 	    cmocka_unit_test(test_arrays_pick_each_element),
 	    cmocka_unit_test(test_nothing_and_everything),
+	    cmocka_unit_test(test_long_strings_are_skipped_exactly),
 	    cmocka_unit_test(test_escaped_key_matches),
 	    cmocka_unit_test(test_refuses_what_is_not_json),
 	    cmocka_unit_test(test_depth_is_bounded),
