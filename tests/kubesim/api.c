@@ -124,10 +124,10 @@ cJSON *api_parse_body(struct req *r, struct kstatus *e)
 	return b;
 }
 
-enum MHD_Result api_reply_merge_err(struct req *r, const struct merge_err *me)
+cJSON *api_merge_err_status(const struct merge_err *me)
 {
 	struct kstatus e = {0};
-	enum MHD_Result ret;
+	cJSON *s;
 
 	kstatus_set(&e, me->status ? me->status : 500, me->reason[0] ? me->reason : "InternalError",
 		    "%s", me->msg);
@@ -138,9 +138,14 @@ enum MHD_Result api_reply_merge_err(struct req *r, const struct merge_err *me)
 		cJSON_AddStringToObject(c, "message", me->cause);
 		cJSON_AddItemToArray(e.causes, c);
 	}
-	ret = reply_status(r, &e);
+	s = kstatus_to_json(&e);
 	kstatus_dispose(&e);
-	return ret;
+	return s;
+}
+
+enum MHD_Result api_reply_merge_err(struct req *r, const struct merge_err *me)
+{
+	return reply_json(r, me->status ? me->status : 500, api_merge_err_status(me));
 }
 
 static enum MHD_Result reply_kstatus(struct req *r, struct kstatus *e)

@@ -93,57 +93,143 @@ static int patch_compute(enum ptype t, const struct restype *rt, const cJSON *li
 	}
 }
 
-static enum MHD_Result apply_conflict(struct req *r, struct merge_conflicts *c,
-				      struct merge_err *me)
-{
-	cJSON *s = merge_conflicts_status(c);
+/* The end of a server-side apply: the stored (or dry-run) object, or a Status. Made
+ * with the lock held, sent after it is released. */
+struct apply_end {
+	int code;
+	cJSON *body;
+};
 
-	merge_conflicts_dispose(c);
-	if (!s)
-		return api_reply_merge_err(r, me);
-	return reply_json(r, 409, s);
+static struct apply_end end_status(struct kstatus *e)
+{
+	struct apply_end end = {e->code ? e->code : 500, kstatus_to_json(e)};
+
+	kstatus_dispose(e);
+	return end;
 }
 
-/* Server-side apply; lock held by the caller. */
-static enum MHD_Result do_apply(struct req *r, struct route *ro, const cJSON *live,
-				cJSON *config, struct store_wopts *w)
+/* Stores merged, the result rc of merge_apply over live; lock held. */
+static struct apply_end apply_commit(struct req *r, struct route *ro, const cJSON *live, int rc,
+				     cJSON *merged, struct merge_conflicts *c,
+				     const struct merge_err *me, struct store_wopts *w)
 {
-	const char *force = req_arg(r, "force");
-	struct merge_conflicts c = {0};
-	struct merge_err me = {0};
 	struct kstatus e = {0};
-	struct merge_kind k;
-	cJSON *merged = NULL, *out = NULL;
-	char now[32];
-	int rc;
+	cJSON *out = NULL;
 
-	if (api_apply_schema_check(ro->rt, config, &e) < 0)
-		return reply_ks(r, &e);
-	kind_of(ro->rt, &k);
-	store_time_now(now);
-	rc = merge_apply(&merged, &c, &k, live, config, w->manager,
-			 force && strcmp(force, "true") == 0, w->subresource, now, &me);
-	if (rc == MERGE_ECONFLICT)
-		return apply_conflict(r, &c, &me);
-	merge_conflicts_dispose(&c);
+	if (rc == MERGE_ECONFLICT) {
+		cJSON *s = merge_conflicts_status(c);
+		return s ? (struct apply_end){409, s}
+			 : (struct apply_end){me->status ? me->status : 500,
+					      api_merge_err_status(me)};
+	}
 	if (rc < 0)
-		return api_reply_merge_err(r, &me);
+		return (struct apply_end){me->status ? me->status : 500, api_merge_err_status(me)};
 	w->managed_done = true;
 	if (!live) {
-		rc = store_create(r->st, ro->rt, ro->ns, merged, w, &out, &e);
-		cJSON_Delete(merged);
-		if (rc < 0)
-			return reply_ks(r, &e);
+		if (store_create(r->st, ro->rt, ro->ns, merged, w, &out, &e) < 0)
+			return end_status(&e);
 		if (w->dry_run)
 			cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(out, "metadata"),
 								"resourceVersion");
-		return reply_json(r, 201, out);
+		return (struct apply_end){201, out};
 	}
-	rc = store_update(r->st, ro->rt, ro->ns, merged, w, &out, &e);
-	cJSON_Delete(merged);
-	if (rc < 0)
-		return reply_ks(r, &e);
-	return reply_json(r, 200, out);
+	if (store_update(r->st, ro->rt, ro->ns, merged, w, &out, &e) < 0)
+		return end_status(&e);
+	return (struct apply_end){200, out};
+}
+
+struct apply_try {
+	struct merge_conflicts c;
+	struct merge_err me;
+	cJSON *merged;
+	int rc;
+};
+
+static void apply_merge(struct req *r, struct route *ro, const cJSON *live, cJSON *config,
+			const struct store_wopts *w, struct apply_try *t)
+{
+	const char *force = req_arg(r, "force");
+	struct merge_kind k;
+	char now[32];
+
+	memset(t, 0, sizeof(*t));
+	kind_of(ro->rt, &k);
+	store_time_now(now);
+	t->rc = merge_apply(&t->merged, &t->c, &k, live, config, w->manager,
+			    force && strcmp(force, "true") == 0, w->subresource, now, &t->me);
+}
+
+static void apply_try_dispose(struct apply_try *t)
+{
+	cJSON_Delete(t->merged);
+	merge_conflicts_dispose(&t->c);
+}
+
+/* Merges and stores with the lock held throughout. */
+static struct apply_end apply_locked(struct req *r, struct route *ro, const cJSON *live,
+				     cJSON *config, struct store_wopts *w)
+{
+	struct apply_try t;
+	struct apply_end end;
+
+	apply_merge(r, ro, live, config, w, &t);
+	end = apply_commit(r, ro, live, t.rc, t.merged, &t.c, &t.me, w);
+	apply_try_dispose(&t);
+	return end;
+}
+
+static struct sobj *live_state(struct req *r, struct route *ro)
+{
+	struct entry *en = store_find(r->st, ro->rt, ro->ns, ro->name);
+
+	return en ? en->so : NULL;
+}
+
+/*
+ * Server-side apply. The merge, its costliest part, runs without the store lock, as
+ * the apiserver's GuaranteedUpdate does: on the state read (held by a reference), then
+ * stored only if that is still the live state, else merged again. After two lost races,
+ * or for custom resources (whose schema may change under the merge), all under the lock.
+ */
+static enum MHD_Result do_apply(struct req *r, struct route *ro, cJSON *config,
+				struct store_wopts *w)
+{
+	struct kstatus e = {0};
+	struct apply_end end;
+
+	for (int attempt = 0;; attempt++) {
+		struct apply_try t;
+		struct sobj *so;
+
+		store_lock(r->st);
+		if (attempt == 0 && api_apply_schema_check(ro->rt, config, &e) < 0) {
+			end = end_status(&e);
+			store_unlock(r->st);
+			break;
+		}
+		so = live_state(r, ro);
+		if (ro->rt->custom || attempt == 2) {
+			end = apply_locked(r, ro, so ? so->obj : NULL, config, w);
+			store_unlock(r->st);
+			break;
+		}
+		if (so)
+			so->refs++;
+		store_unlock(r->st);
+		apply_merge(r, ro, so ? so->obj : NULL, config, w, &t);
+		store_lock(r->st);
+		/* our reference rules out a new state at a reused address */
+		bool current = live_state(r, ro) == so;
+		if (current)
+			end = apply_commit(r, ro, so ? so->obj : NULL, t.rc, t.merged, &t.c, &t.me,
+					   w);
+		sobj_unref(so);
+		store_unlock(r->st);
+		apply_try_dispose(&t);
+		if (current)
+			break;
+	}
+	return reply_json(r, end.code, end.body);
 }
 
 static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype t,
@@ -156,8 +242,6 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 	cJSON *res = NULL, *out = NULL;
 	int rc;
 
-	if (t == P_APPLY)
-		return do_apply(r, ro, live, patch, w);
 	if (!live) {
 		kstatus_not_found(&e, ro->rt, ro->name);
 		return reply_ks(r, &e);
@@ -218,9 +302,13 @@ enum MHD_Result api_patch(struct req *r, struct route *ro)
 	w.manager = manager;
 	w.dry_run = api_dry_run(r);
 	w.subresource = strcmp(ro->sub, "status") == 0 ? "status" : NULL;
-	store_lock(r->st);
-	ret = patch_locked(r, ro, t, patch, &w);
-	store_unlock(r->st);
+	if (t == P_APPLY) {
+		ret = do_apply(r, ro, patch, &w); /* takes the lock itself */
+	} else {
+		store_lock(r->st);
+		ret = patch_locked(r, ro, t, patch, &w);
+		store_unlock(r->st);
+	}
 	cJSON_Delete(patch);
 	return ret;
 }
