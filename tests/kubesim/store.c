@@ -422,7 +422,14 @@ const struct sim_config *store_config(const struct store *st)
 
 void store_lock(struct store *st)
 {
+	atomic_fetch_add(&st->waiting, 1);
 	pthread_mutex_lock(&st->mu);
+	atomic_fetch_sub(&st->waiting, 1);
+}
+
+int store_waiting(struct store *st)
+{
+	return atomic_load(&st->waiting);
 }
 
 void store_unlock(struct store *st)

@@ -98,6 +98,9 @@ const struct sim_config *store_config(const struct store *st);
 
 void store_lock(struct store *st);
 void store_unlock(struct store *st);
+/* How many threads are blocked in store_lock now (a hint, read without the lock):
+ * background work (the controllers) lets API requests go first. */
+int store_waiting(struct store *st);
 
 /* Current value of the global resourceVersion counter. */
 uint64_t store_rv(struct store *st);

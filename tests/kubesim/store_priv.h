@@ -6,6 +6,7 @@
 #define KUBESIM_STORE_PRIV_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "store.h"
 
@@ -65,6 +66,7 @@ struct store {
 		void *ud;
 	} subs[STORE_MAX_SUBS];
 	int nsubs;
+	atomic_int waiting; /* threads blocked in store_lock */
 };
 
 struct sobj *sobj_new(cJSON *obj);
