@@ -600,8 +600,8 @@ static void test_discovery_aggregated(void **state)
 	p = kube_path(ns, "ignored", "team a", NULL);
 	assert_string_equal(p, "/api/v1/namespaces/team%20a");
 	free(p);
-	p = kube_escape("/a b~\xc3\xa9");
-	assert_string_equal(p, "%2Fa%20b~%C3%A9");
+	p = kube_path(ns, NULL, "/a b~\xc3\xa9", NULL);
+	assert_string_equal(p, "/api/v1/namespaces/%2Fa%20b~%C3%A9");
 	free(p);
 
 	/* unknown kind: one refresh, then not found */
