@@ -290,6 +290,15 @@ static void spare_owned_parents(cJSON *gone, const cJSON *keep)
 			spare_owned_parents(c, cJSON_GetObjectItemCaseSensitive(keep, c->string));
 }
 
+/* Whether a manager other than self owns anything of the object. */
+static bool others_manage(const struct mf_list *l, int self)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if ((int)i != self)
+			return true;
+	return false;
+}
+
 /* Step 3 of spec 6.3: drop what this applier no longer sends, unless someone owns it. */
 static void prune(struct apply_state *st, const struct schema_node *root)
 {
@@ -494,8 +503,9 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 	}
 	fs_strip(st.newset, k, subresource);
 	prune(&st, root);
-	{
-		cJSON *base = live ? without_managed(live) : NULL;
+	changed_obj = !live;
+	if (live) {
+		cJSON *base = without_managed(live);
 		cJSON *now_obj = cJSON_Duplicate(st.merged, true);
 		merge_drop_nulls(now_obj);
 		changed_obj = !base || !merge_equal(base, now_obj);
@@ -503,8 +513,18 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 		cJSON_Delete(now_obj);
 	}
 	merge_defaults(st.merged, k);
-	/* explicit nulls still present: setting another manager's field to null conflicts */
-	if ((rc = diff_live(&st, k, live, subresource)) < 0) {
+	/* explicit nulls still present: setting another manager's field to null conflicts.
+	 * What changed matters only to other managers (conflicts, taking their fields): with
+	 * none (every create) there is nothing to compare. */
+	if (!others_manage(&st.mf, st.self)) {
+		st.changed = fs_new();
+		st.removed = fs_new();
+		if (!st.changed || !st.removed)
+			rc = MERGE_ENOMEM;
+	} else {
+		rc = diff_live(&st, k, live, subresource);
+	}
+	if (rc < 0) {
 		merge_fail(e, 500, "InternalError", "out of memory");
 		goto out;
 	}
