@@ -34,6 +34,76 @@ static char *fs_field_key(const char *name)
 	return s;
 }
 
+/* Appends v to buf (at *len, capacity cap) exactly as cJSON_PrintUnformatted prints it,
+ * for the values keys almost always are: strings needing no escapes and integers.
+ * false for anything else (or no room): the caller prints it the long way. */
+static bool put_plain(char *buf, size_t *len, size_t cap, const cJSON *v)
+{
+	size_t n;
+
+	if (cJSON_IsString(v)) {
+		const unsigned char *p = (const unsigned char *)v->valuestring;
+
+		for (n = 0; p[n]; n++)
+			if (p[n] < 0x20 || p[n] == '"' || p[n] == '\\')
+				return false;
+		if (*len + n + 3 > cap)
+			return false;
+		buf[(*len)++] = '"';
+		memcpy(buf + *len, p, n);
+		*len += n;
+		buf[(*len)++] = '"';
+		buf[*len] = 0;
+		return true;
+	}
+	if (cJSON_IsNumber(v) && v->valuedouble == (double)v->valueint) {
+		int w = snprintf(buf + *len, cap - *len, "%d", v->valueint);
+		if (w < 0 || (size_t)w >= cap - *len)
+			return false;
+		*len += (size_t)w;
+		return true;
+	}
+	return false;
+}
+
+/* fs_item_key of a map list's item without building and printing a cJSON object (it
+ * ran for every item of every list of every write); NULL when put_plain says no. */
+static char *plain_item_key(const char *const *names, const char *const *defs, int n,
+			    const cJSON *item)
+{
+	char buf[512];
+	size_t len = 3;
+
+	memcpy(buf, "k:{", 4);
+	for (int i = 0; i < n; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, names[i]);
+		cJSON def = {.type = cJSON_String, .valuestring = (char *)defs[i]};
+		size_t nl = strlen(names[i]);
+
+		if (!v && !defs[i])
+			continue;
+		if (len + nl + 5 > sizeof(buf))
+			return NULL;
+		if (buf[len - 1] != '{')
+			buf[len++] = ',';
+		buf[len++] = '"';
+		memcpy(buf + len, names[i], nl);
+		len += nl;
+		buf[len++] = '"';
+		buf[len++] = ':';
+		buf[len] = 0;
+		for (size_t j = 0; j < nl; j++)
+			if ((unsigned char)names[i][j] < 0x20 || names[i][j] == '"' ||
+			    names[i][j] == '\\')
+				return NULL;
+		if (!put_plain(buf, &len, sizeof(buf) - 1, v ? v : &def))
+			return NULL;
+	}
+	buf[len++] = '}';
+	buf[len] = 0;
+	return strdup(buf);
+}
+
 /* "k:{"a":1,"b":"x"}": key fields sorted by name, defaults filled in (smd keys). */
 char *fs_item_key(const struct schema_node *list, const cJSON *item)
 {
@@ -61,6 +131,8 @@ char *fs_item_key(const struct schema_node *list, const cJSON *item)
 			names[j] = names[j - 1], defs[j] = defs[j - 1];
 			names[j - 1] = t, defs[j - 1] = d;
 		}
+	if ((out = plain_item_key(names, defs, n, item)) != NULL)
+		return out;
 	obj = cJSON_CreateObject();
 	for (i = 0; obj && i < n; i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, names[i]);
@@ -243,65 +315,86 @@ static int value_cmp(const cJSON *a, const cJSON *b)
 	return (a ? a->type : 0) - (b ? b->type : 0);
 }
 
-static int elem_cmp(const void *pa, const void *pb)
-{
-	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
-	int ra = elem_rank(a->string), rb = elem_rank(b->string), r;
-	cJSON *va, *vb;
+/* A child of a set being sorted, with its key's value parsed once (not per compare). */
+struct kid {
+	const cJSON *node;
+	int rank;
+	cJSON *val; /* k: and v: keys */
+};
 
-	if (ra != rb)
-		return ra - rb;
-	if (ra == 1)
-		return strcmp(a->string, b->string);
-	if (ra == 4)
-		return atoi(a->string + 2) - atoi(b->string + 2);
-	va = cJSON_Parse(a->string + 2);
-	vb = cJSON_Parse(b->string + 2);
-	r = (va && vb) ? value_cmp(va, vb) : strcmp(a->string, b->string);
-	cJSON_Delete(va);
-	cJSON_Delete(vb);
-	return r;
+static int kid_cmp(const void *pa, const void *pb)
+{
+	const struct kid *a = pa, *b = pb;
+
+	if (a->rank != b->rank)
+		return a->rank - b->rank;
+	if (a->rank == 1)
+		return strcmp(a->node->string, b->node->string);
+	if (a->rank == 4)
+		return atoi(a->node->string + 2) - atoi(b->node->string + 2);
+	if (a->val && b->val)
+		return value_cmp(a->val, b->val);
+	return strcmp(a->node->string, b->node->string);
 }
 
-/* The children of s, sorted; *n gets the count. Caller frees the array. */
-static const cJSON **sorted_children(const cJSON *s, size_t *n)
+/* The children of s in smd's order into v (room for n = cJSON_GetArraySize(s)). */
+static void sort_kids(const cJSON *s, struct kid *v, size_t n)
 {
-	const cJSON **v;
 	const cJSON *c;
 	size_t i = 0;
 
-	*n = (size_t)cJSON_GetArraySize(s);
-	v = calloc(*n + 1, sizeof(*v));
-	if (!v) {
-		*n = 0;
-		return NULL;
+	for (c = s->child; c && i < n; c = c->next, i++) {
+		v[i] = (struct kid){.node = c, .rank = elem_rank(c->string)};
+		if (n > 1 && (v[i].rank == 2 || v[i].rank == 3))
+			v[i].val = cJSON_Parse(c->string + 2);
 	}
-	for (c = s->child; c; c = c->next)
-		v[i++] = c;
-	qsort(v, *n, sizeof(*v), elem_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), kid_cmp);
+}
+
+static void kids_dispose(struct kid *v, size_t n, struct kid *stack)
+{
+	for (size_t i = 0; i < n; i++)
+		cJSON_Delete(v[i].val);
+	if (v != stack)
+		free(v);
+}
+
+/* Room for s's children: stack when they fit (most sets have one or two), else heap. */
+static struct kid *kids_for(const cJSON *s, size_t *n, struct kid *stack, size_t cap)
+{
+	struct kid *v;
+
+	*n = (size_t)cJSON_GetArraySize(s);
+	v = *n <= cap ? stack : calloc(*n, sizeof(*v));
+	if (!v)
+		*n = 0;
+	else
+		sort_kids(s, v, *n);
 	return v;
 }
 
 cJSON *fs_to_v1(const cJSON *s)
 {
 	cJSON *out = cJSON_CreateObject();
-	const cJSON **kids;
+	struct kid stack[8], *kids;
 	size_t n, i;
 
 	if (!out || !s)
 		return out;
-	kids = sorted_children(s, &n);
-	if (n == 1 && !strcmp(kids[0]->string, ".")) {
-		free(kids);
+	kids = kids_for(s, &n, stack, 8);
+	if (n == 1 && !strcmp(kids[0].node->string, ".")) {
+		kids_dispose(kids, n, stack);
 		return out;
 	}
 	for (i = 0; i < n; i++) {
-		if (!strcmp(kids[i]->string, "."))
+		const cJSON *k = kids[i].node;
+		if (!strcmp(k->string, "."))
 			cJSON_AddItemToObject(out, ".", cJSON_CreateObject());
 		else
-			cJSON_AddItemToObject(out, kids[i]->string, fs_to_v1(kids[i]));
+			cJSON_AddItemToObject(out, k->string, fs_to_v1(k));
 	}
-	free(kids);
+	kids_dispose(kids, n, stack);
 	return out;
 }
 
@@ -656,25 +749,26 @@ static void render_elem(char *path, size_t cap, const char *key)
 static int each_path(const cJSON *s, char *path, size_t cap, fs_path_fn fn, void *ctx)
 {
 	size_t len = strlen(path), n, i;
-	const cJSON **kids = sorted_children(s, &n);
+	struct kid stack[8], *kids = kids_for(s, &n, stack, 8);
 	int rc = 0;
 
 	for (i = 0; i < n && !rc; i++) {
-		if (!strcmp(kids[i]->string, ".") || !fs_is_member(kids[i]))
+		const cJSON *k = kids[i].node;
+		if (!strcmp(k->string, ".") || !fs_is_member(k))
 			continue;
-		render_elem(path, cap, kids[i]->string);
+		render_elem(path, cap, k->string);
 		rc = fn(path, ctx);
 		path[len] = 0;
 	}
 	for (i = 0; i < n && !rc; i++) {
-		const cJSON *k = kids[i];
+		const cJSON *k = kids[i].node;
 		if (!strcmp(k->string, ".") || !k->child || (fs_is_member(k) && !k->child->next))
 			continue;
 		render_elem(path, cap, k->string);
 		rc = each_path(k, path, cap, fn, ctx);
 		path[len] = 0;
 	}
-	free(kids);
+	kids_dispose(kids, n, stack);
 	return rc;
 }
 

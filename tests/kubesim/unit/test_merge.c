@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include "merge.h"
+#include "schema.h"
+#include "schema_fieldset.h"
 
 static cJSON *J(const char *s)
 {
@@ -176,10 +178,51 @@ static void test_equal_and_differ(void **state)
 	cJSON_Delete(o3);
 }
 
+/* fs_item_key as smd writes keys: key fields sorted by name, defaults filled in, values
+ * printed as JSON. Plain values take a short path; the rest must print the same way. */
+static void check_key(const struct schema_node *list, const char *item, const char *want)
+{
+	cJSON *it = J(item);
+	char *k = fs_item_key(list, it);
+
+	assert_non_null(k);
+	assert_string_equal(k, want);
+	free(k);
+	cJSON_Delete(it);
+}
+
+static void test_item_keys(void **state)
+{
+	const struct schema_node ports = {.kind = SCHEMA_MAP_LIST,
+					  .keys = {"containerPort", "protocol"},
+					  .key_defaults = {NULL, "TCP"}};
+	const struct schema_node named = {.kind = SCHEMA_MAP_LIST, .keys = {"name"}};
+	const struct schema_node set = {.kind = SCHEMA_SET};
+
+	check_key(&ports, "{\"containerPort\":8080,\"name\":\"http\"}",
+		  "k:{\"containerPort\":8080,\"protocol\":\"TCP\"}");
+	check_key(&ports, "{\"protocol\":\"UDP\",\"containerPort\":-53}",
+		  "k:{\"containerPort\":-53,\"protocol\":\"UDP\"}");
+	check_key(&named, "{\"name\":\"app\",\"image\":\"x\"}", "k:{\"name\":\"app\"}");
+	check_key(&named, "{\"name\":\"\"}", "k:{\"name\":\"\"}");
+	check_key(&named, "{\"name\":\"caf\u00e9\"}", "k:{\"name\":\"caf\u00e9\"}");
+	/* the long way: escapes, fractions, big numbers, other types, missing keys */
+	check_key(&named, "{\"name\":\"a\\\"b\\\\c\\n\"}", "k:{\"name\":\"a\\\"b\\\\c\\n\"}");
+	check_key(&named, "{\"name\":1.5}", "k:{\"name\":1.5}");
+	check_key(&named, "{\"name\":1e20}", "k:{\"name\":1e+20}");
+	check_key(&named, "{\"name\":true}", "k:{\"name\":true}");
+	check_key(&named, "{\"other\":1}", "k:{}");
+	check_key(&ports, "{\"containerPort\":{\"a\":1}}",
+		  "k:{\"containerPort\":{\"a\":1},\"protocol\":\"TCP\"}");
+	check_key(&set, "\"x\"", "v:\"x\"");
+	check_key(&set, "7", "v:7");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_patch_rfc),
+		cmocka_unit_test(test_item_keys),
 		cmocka_unit_test(test_merge_patch_not_object),
 		cmocka_unit_test(test_json_patch_ops),
 		cmocka_unit_test(test_json_patch_errors),
