@@ -145,12 +145,13 @@ int kube_get(struct kube *k, const struct kube_resource *r, const char *ns, cons
  * The result is the List object with every item. */
 int kube_list(struct kube *k, const struct kube_resource *r, const char *ns,
 	      const char *label_selector, cJSON **out, struct err *e);
-/* Several lists at once, their pages fetched in parallel rounds. Each query gets out
+/* Several lists (or GETs, with name) at once, their pages fetched in parallel rounds. Each query gets out
  * (the List object, or NULL), rc (0 or TE_*) and err; returns the first failure's code
  * or 0. */
 struct kube_list_q {
 	const struct kube_resource *res;
 	const char *ns;       /* NULL: across namespaces */
+	const char *name;     /* set: a GET of this one object (out: the object) instead */
 	const char *selector; /* label selector, may be NULL */
 	const struct json_pick *pick; /* what to keep of each item (jsonpick.h); NULL: all */
 	cJSON *out;

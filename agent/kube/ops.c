@@ -173,12 +173,32 @@ static void list_walk_init(struct list_walk *w, struct kube_list_q *q)
 	memcpy(w->pick, pick, sizeof(pick));
 }
 
+/* Takes a GET's response (a query with a name) into w: 0 done, <0 failed. */
+static int get_take(struct list_walk *w)
+{
+	struct kube_req *req = &w->req;
+	int rc = kube_req_code(req);
+
+	if (rc == 0 && !cJSON_IsObject(req->resp))
+		return err_set(&w->q->err, TE_UNREACHABLE,
+			       "GET %s: the response is not a JSON object", req->path);
+	if (rc != 0)
+		return req->err.msg[0] ? err_set(&w->q->err, rc, "%s", req->err.msg)
+				       : err_set(&w->q->err, rc, "GET %s failed", req->path);
+	w->q->out = req->resp;
+	req->resp = NULL;
+	w->done = true;
+	return 0;
+}
+
 /* Takes one page's response into w: 0 more to fetch or done, <0 failed. */
 static int list_take(struct kube *k, struct list_walk *w)
 {
 	struct kube_req *req = &w->req;
 	int rc = kube_req_code(req);
 
+	if (w->q->name)
+		return get_take(w);
 	k->stats.gets--;
 	k->stats.lists++;
 	free(w->cont);
@@ -252,9 +272,12 @@ int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
 				continue;
 			memset(&w[i].req, 0, sizeof(w[i].req));
 			w[i].req.method = "GET";
-			w[i].req.pick = w[i].q->pick ? w[i].pick : NULL;
-			w[i].req.path = list_path(w[i].q->res, w[i].q->ns, w[i].q->selector,
-						  w[i].cont, w[i].paged);
+			w[i].req.pick = w[i].q->pick && !w[i].q->name ? w[i].pick : NULL;
+			w[i].req.path = w[i].q->name ? kube_path(w[i].q->res, w[i].q->ns,
+								  w[i].q->name, NULL)
+						     : list_path(w[i].q->res, w[i].q->ns,
+								 w[i].q->selector, w[i].cont,
+								 w[i].paged);
 			reqs[m++] = &w[i].req;
 		}
 		kube_run(k, reqs, m, NULL, NULL);
@@ -268,7 +291,8 @@ int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
 					worst = w[i].q->rc;
 				left--;
 			} else if (w[i].done) {
-				list_finish(&w[i]);
+				if (!w[i].q->name)
+					list_finish(&w[i]);
 				left--;
 			}
 		}

@@ -69,29 +69,18 @@ fail:
 	return NULL;
 }
 
-int history_load(struct kube *k, const char *ns, const char *app, cJSON **entries,
-		 struct err *e)
+/* The entries of the history ConfigMap obj as read by a GET that returned rc (sub its
+ * error); none yet or unreadable: an empty array, to start again rather than stop. */
+static int history_take(const cJSON *obj, int rc, const struct err *sub, const char *ns,
+			const char *name, cJSON **entries, struct err *e)
 {
-	const struct kube_resource *cm;
-	char *name = xasprintf(HISTORY_PREFIX "%s", app);
-	cJSON *obj = NULL;
 	const cJSON *text;
-	struct err sub;
-	int rc;
 
 	*entries = NULL;
-	err_clear(&sub);
-	if (!name)
-		return err_set(e, TE_NOMEM, "out of memory");
-	if ((rc = kube_resolve(k, "v1", "ConfigMap", &cm, e)) < 0)
-		goto out;
-	rc = kube_get(k, cm, ns, name, &obj, &sub);
-	if (rc == TE_NOTFOUND) {
+	if (rc == TE_NOTFOUND)
 		rc = 0;
-	} else if (rc < 0) {
-		err_set(e, rc, "read history %s/%s: %s", ns, name, sub.msg);
-		goto out;
-	}
+	else if (rc < 0)
+		return err_set(e, rc, "read history %s/%s: %s", ns, name, sub->msg);
 	text = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "data"),
 						HISTORY_KEY);
 	if (cJSON_IsString(text))
@@ -100,11 +89,28 @@ int history_load(struct kube *k, const char *ns, const char *app, cJSON **entrie
 		cJSON_Delete(*entries);
 		*entries = NULL;
 	}
-	if (!*entries) /* none yet, or unreadable: start again rather than stop syncing */
-		*entries = cJSON_CreateArray();
 	if (!*entries)
-		rc = err_set(e, TE_NOMEM, "out of memory");
-out:
+		*entries = cJSON_CreateArray();
+	return *entries ? 0 : err_set(e, TE_NOMEM, "out of memory");
+}
+
+int history_load(struct kube *k, const char *ns, const char *app, cJSON **entries,
+		 struct err *e)
+{
+	const struct kube_resource *cm;
+	char *name = xasprintf(HISTORY_PREFIX "%s", app);
+	cJSON *obj = NULL;
+	struct err sub;
+	int rc;
+
+	*entries = NULL;
+	err_clear(&sub);
+	if (!name)
+		return err_set(e, TE_NOMEM, "out of memory");
+	if ((rc = kube_resolve(k, "v1", "ConfigMap", &cm, e)) == 0) {
+		rc = kube_get(k, cm, ns, name, &obj, &sub);
+		rc = history_take(obj, rc, &sub, ns, name, entries, e);
+	}
 	cJSON_Delete(obj);
 	free(name);
 	return rc;
@@ -247,25 +253,24 @@ static const struct json_pick record_pick[] = {{"metadata", record_meta}, {NULL,
 
 /* Namespaces whose lists are fetched together: few round trips, and not every list of
  * a big app in memory as raw text at once. */
-#define NS_BATCH 4
+#define NS_BATCH 16
 
-/* Loads the namespaces' two lists in parallel batches. A namespace whose lists fail
- * keeps NULL lists: its Deployments are recorded without revisions. */
+/* Loads the namespaces' two lists in parallel batches, and extra (a read of the caller's,
+ * may be NULL) with the first. A namespace whose lists fail keeps NULL lists: its
+ * Deployments are recorded without revisions. */
 static void ns_load_all(struct sync_run *r, const struct kube_resource *dres,
-			struct ns_state *st, size_t n)
+			struct ns_state *st, size_t n, struct kube_list_q *extra)
 {
 	const struct kube_resource *rsr = NULL;
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
-	struct kube_list_q qs[2 * NS_BATCH];
+	struct kube_list_q qs[2 * NS_BATCH + 1];
 	struct err e;
 
 	err_clear(&e);
-	if (!sel || kube_resolve(r->kube, "apps/v1", "ReplicaSet", &rsr, &e) < 0) {
-		free(sel);
-		return;
-	}
-	for (size_t b = 0; b < n; b += NS_BATCH) {
-		size_t m = n - b < NS_BATCH ? n - b : NS_BATCH;
+	if (!sel || (n && kube_resolve(r->kube, "apps/v1", "ReplicaSet", &rsr, &e) < 0))
+		n = 0; /* no lists: recorded without revisions */
+	for (size_t b = 0; b < n || (b == 0 && extra); b += NS_BATCH) {
+		size_t m = n - b < NS_BATCH ? n - b : NS_BATCH, q = 2 * m;
 
 		for (size_t i = 0; i < m; i++) {
 			qs[2 * i] = (struct kube_list_q){
@@ -273,7 +278,11 @@ static void ns_load_all(struct sync_run *r, const struct kube_resource *dres,
 			qs[2 * i + 1] =
 			    (struct kube_list_q){.res = rsr, .ns = st[b + i].ns, .pick = record_pick};
 		}
-		kube_list_many(r->kube, qs, 2 * m);
+		if (b == 0 && extra)
+			qs[q++] = *extra;
+		kube_list_many(r->kube, qs, q);
+		if (b == 0 && extra)
+			*extra = qs[2 * m];
 		for (size_t i = 0; i < m; i++) {
 			if (qs[2 * i].rc == 0 && qs[2 * i + 1].rc == 0) {
 				st[b + i].deps = qs[2 * i].out;
@@ -365,8 +374,9 @@ static const char *item_ns(const struct sync_item *it)
 	return it->obj->ns ? it->obj->ns : "";
 }
 
-/* Each Deployment of the run with its revision, pod-template-hash and commit. */
-static cJSON *deployment_records(struct sync_run *r)
+/* Each Deployment of the run with its revision, pod-template-hash and commit; extra is
+ * read along with the first lists. */
+static cJSON *deployment_records(struct sync_run *r, struct kube_list_q *extra)
 {
 	cJSON *deps = cJSON_CreateArray();
 	const struct kube_resource *dres = NULL;
@@ -387,8 +397,7 @@ static cJSON *deployment_records(struct sync_run *r)
 		n++;
 		dres = it->res;
 	}
-	if (n)
-		ns_load_all(r, dres, st, n);
+	ns_load_all(r, dres, st, n, extra);
 	for (size_t i = 0; deps && i < r->n_items; i++) {
 		const struct sync_item *it = &r->items[i];
 		struct ns_state *s;
@@ -411,7 +420,8 @@ static const char *result_name(int rc)
 	return rc == 0 ? "ok" : rc == TE_ROLLOUT ? "rollout-failed" : "failed";
 }
 
-static cJSON *build_entry(struct sync_run *r, int rc, const struct err *e)
+static cJSON *build_entry(struct sync_run *r, int rc, const struct err *e,
+			  struct kube_list_q *extra)
 {
 	cJSON *en = cJSON_CreateObject(), *deps;
 	char now[32];
@@ -426,7 +436,7 @@ static cJSON *build_entry(struct sync_run *r, int rc, const struct err *e)
 	cJSON_AddStringToObject(en, "message", rc < 0 && e ? e->msg : "");
 	if (r->cfg->on_failure)
 		cJSON_AddStringToObject(en, "onFailure", r->cfg->on_failure);
-	if ((deps = deployment_records(r)) != NULL)
+	if ((deps = deployment_records(r, extra)) != NULL)
 		cJSON_AddItemToObject(en, "deployments", deps);
 	return en;
 }
@@ -449,27 +459,43 @@ static int write_history(struct sync_run *r, cJSON *entries, struct err *e)
 
 int history_record(struct sync_run *r, int rc, struct err *e)
 {
-	cJSON *entries = NULL, *en;
+	const struct kube_resource *cm = NULL;
+	char *name = xasprintf(HISTORY_PREFIX "%s", r->cfg->app);
+	struct kube_list_q hist = {0};
+	cJSON *entries = NULL, *en = NULL;
 	struct err sub;
 	int wrc;
 
-	if (!r->kube || r->diff_mode || !r->commit[0] || !r->wrote)
+	if (!r->kube || r->diff_mode || !r->commit[0] || !r->wrote) {
+		free(name);
 		return 0;
+	}
 	err_clear(&sub);
-	if ((wrc = history_load(r->kube, r->inv_ns, r->cfg->app, &entries, &sub)) == 0) {
-		en = build_entry(r, rc, e);
+	if (!name)
+		wrc = err_set(&sub, TE_NOMEM, "out of memory");
+	else if ((wrc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, &sub)) == 0) {
+		/* the history is read in the same round trip as the Deployments' lists */
+		hist = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = name};
+		en = build_entry(r, rc, e, &hist);
+		wrc = history_take(hist.out, hist.rc, &hist.err, r->inv_ns, name, &entries, &sub);
+	}
+	if (wrc == 0) {
 		wrc = en ? history_push(entries, en, HISTORY_MAX_ENTRIES, HISTORY_MAX_BYTES)
 			 : TE_NOMEM;
+		en = NULL; /* history_push took it */
 		if (wrc == 0)
 			wrc = write_history(r, entries, &sub);
 		else
 			err_set(&sub, wrc, "out of memory");
 	}
+	cJSON_Delete(en);
 	if (wrc < 0 && r->res)
 		strlist_add_owned(&r->res->errors,
 				  xasprintf("write history %s/" HISTORY_PREFIX "%s: %s", r->inv_ns,
 					    r->cfg->app, sub.msg));
+	cJSON_Delete(hist.out);
 	cJSON_Delete(entries);
+	free(name);
 	return wrc;
 }
 

@@ -15,32 +15,18 @@ static const char *meta_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int read_inventory(struct sync_run *r, struct err *e)
+/* The inventory ConfigMap as read (rc of its GET, obj or NULL, sub the GET's error). */
+static int take_inventory(struct sync_run *r, int rc, const cJSON *obj, const struct err *sub,
+			  struct err *e)
 {
-	const struct kube_resource *cm;
-	cJSON *obj = NULL;
-	char *name = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);
-	struct err sub;
-	int rc;
-
-	err_clear(&sub);
-	if (!name)
-		return err_set(e, TE_NOMEM, "out of memory");
-	rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e);
-	if (rc == 0)
-		rc = kube_get(r->kube, cm, r->inv_ns, name, &obj, &sub);
-	if (rc == TE_NOTFOUND) {
-		rc = 0; /* first sync of this app */
-	} else if (rc == 0) {
-		r->have_inventory = true;
-		rc = inventory_from_configmap(&r->old_inv, obj, e);
-		if (rc < 0)
-			err_prefix(e, "%s/%s", r->inv_ns, name);
-	} else if (sub.msg[0]) {
-		rc = err_set(e, rc, "read inventory %s/%s: %s", r->inv_ns, name, sub.msg);
-	}
-	cJSON_Delete(obj);
-	free(name);
+	if (rc == TE_NOTFOUND)
+		return 0; /* first sync of this app */
+	if (rc < 0)
+		return err_set(e, rc, "read inventory %s/" SYNC_INVENTORY_PREFIX "%s: %s", r->inv_ns,
+			       r->cfg->app, sub->msg);
+	r->have_inventory = true;
+	if ((rc = inventory_from_configmap(&r->old_inv, obj, e)) < 0)
+		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns, r->cfg->app);
 	return rc;
 }
 
@@ -67,27 +53,47 @@ static int add_list(struct sync_run *r, const struct kube_resource *res)
 	return 0;
 }
 
-static int fetch_lists(struct sync_run *r, struct err *e)
+/* One round trip: the LIST (by the app's label) of every kind not listed yet and, with
+ * inventory, the GET of the inventory ConfigMap. */
+static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 {
+	const struct kube_resource *cm = NULL;
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
-	struct kube_list_q *qs = calloc(r->n_lists ? r->n_lists : 1, sizeof(*qs));
+	char *inv = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);
+	struct kube_list_q *qs = calloc(r->n_lists + 1, sizeof(*qs));
+	size_t *of = calloc(r->n_lists + 1, sizeof(*of));
+	size_t n = 0;
 	int rc = 0;
 
-	if (!sel || !qs) {
-		free(sel);
-		free(qs);
-		return err_set(e, TE_NOMEM, "out of memory");
+	if (!sel || !inv || !qs || !of) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
 	}
+	if (inventory && (rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
+		goto out;
 	for (size_t i = 0; i < r->n_lists; i++)
-		qs[i] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
-	kube_list_many(r->kube, qs, r->n_lists); /* one round trip for every kind */
-	for (size_t i = 0; i < r->n_lists; i++) {
-		r->lists[i].list = qs[i].out;
-		if (qs[i].rc < 0 && rc == 0)
-			rc = err_set(e, qs[i].rc, "list %s: %s", r->lists[i].res->resource,
-				     qs[i].err.msg);
+		if (!r->lists[i].list) {
+			of[n] = i;
+			qs[n++] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
+		}
+	if (inventory)
+		qs[n++] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
+	kube_list_many(r->kube, qs, n);
+	if (inventory) {
+		n--;
+		rc = take_inventory(r, qs[n].rc, qs[n].out, &qs[n].err, e);
+		cJSON_Delete(qs[n].out);
 	}
+	for (size_t j = 0; j < n; j++) {
+		r->lists[of[j]].list = qs[j].out;
+		if (qs[j].rc < 0 && rc == 0)
+			rc = err_set(e, qs[j].rc, "list %s: %s", r->lists[of[j]].res->resource,
+				     qs[j].err.msg);
+	}
+out:
+	free(of);
 	free(qs);
+	free(inv);
 	free(sel);
 	return rc;
 }
@@ -154,15 +160,55 @@ static int collect_prunes(struct sync_run *r, struct err *e)
 	return 0;
 }
 
+static bool renders_namespace(const struct sync_run *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_items; i++) {
+		const struct object *o = r->items[i].obj;
+		if (!strcmp(o->kind, "Namespace") && !*o->group && !strcmp(o->name, name))
+			return true;
+	}
+	return false;
+}
+
+/* Before the first write of a new app the inventory must have somewhere to go: a GET
+ * of its namespace (unless the commit creates it), NULL when none is needed. */
+static int inventory_ns_req(struct sync_run *r, struct kube_req *req, struct err *e)
+{
+	const struct kube_resource *nsr;
+	int rc;
+
+	if (r->diff_mode || r->have_inventory || renders_namespace(r, r->inv_ns))
+		return 0;
+	if ((rc = kube_resolve(r->kube, "v1", "Namespace", &nsr, e)) < 0)
+		return rc;
+	*req = (struct kube_req){.method = "GET", .path = kube_path(nsr, NULL, r->inv_ns, NULL)};
+	return req->path ? 1 : err_set(e, TE_NOMEM, "out of memory");
+}
+
+static int take_inventory_ns(struct sync_run *r, struct kube_req *req, struct err *e)
+{
+	int code = kube_req_code(req);
+
+	if (code == TE_NOTFOUND)
+		return err_set(e, TE_INPUT,
+			       "namespace %s for the inventory does not exist: create it, add it "
+			       "to the repository or pass --inventory-namespace",
+			       r->inv_ns);
+	if (code < 0)
+		return err_set(e, code, "get namespace %s: %s", r->inv_ns,
+			       req->err.msg[0] ? req->err.msg : "no response");
+	return 0;
+}
+
 /* A Namespace of the commit that does not exist yet: its objects cannot be dry-run
  * before it is created. A GET tells apart "absent" and "exists without our label"; the
- * GETs of all of them run in parallel. */
+ * GETs of all of them (and of the inventory's namespace) run in parallel. */
 static int find_new_namespaces(struct sync_run *r, struct err *e)
 {
-	struct kube_req *reqs = calloc(r->n_items ? r->n_items : 1, sizeof(*reqs));
-	struct kube_req **ptrs = calloc(r->n_items ? r->n_items : 1, sizeof(*ptrs));
+	struct kube_req *reqs = calloc(r->n_items + 1, sizeof(*reqs));
+	struct kube_req **ptrs = calloc(r->n_items + 1, sizeof(*ptrs));
 	size_t n = 0;
-	int rc = 0;
+	int rc = 0, inv = 0;
 
 	if (!reqs || !ptrs) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
@@ -182,8 +228,14 @@ static int find_new_namespaces(struct sync_run *r, struct err *e)
 		ptrs[n] = &reqs[n];
 		n++;
 	}
+	if ((inv = inventory_ns_req(r, &reqs[n], e)) < 0) {
+		rc = inv;
+		goto out;
+	}
+	if (inv)
+		ptrs[n] = &reqs[n], n++;
 	kube_run(r->kube, ptrs, n, NULL, NULL);
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (size_t i = 0; i < n - (size_t)inv && rc == 0; i++) {
 		struct sync_item *it = reqs[i].user;
 		int code = kube_req_code(&reqs[i]);
 
@@ -199,6 +251,8 @@ static int find_new_namespaces(struct sync_run *r, struct err *e)
 				     reqs[i].err.msg[0] ? reqs[i].err.msg : "no response");
 		}
 	}
+	if (rc == 0 && inv)
+		rc = take_inventory_ns(r, &reqs[n - 1], e);
 out:
 	for (size_t i = 0; reqs && i < n; i++)
 		kube_req_dispose(&reqs[i]);
@@ -220,42 +274,22 @@ static void decide(struct sync_run *r)
 	}
 }
 
-/* Before the first write of a new app: the inventory must have somewhere to go. */
-static int check_inventory_namespace(struct sync_run *r, struct err *e)
-{
-	const struct kube_resource *nsr;
-	cJSON *obj = NULL;
-	struct err sub;
-	int rc;
-
-	if (r->have_inventory || strlist_contains(&r->new_namespaces, r->inv_ns))
-		return 0;
-	err_clear(&sub);
-	if ((rc = kube_resolve(r->kube, "v1", "Namespace", &nsr, &sub)) == 0)
-		rc = kube_get(r->kube, nsr, NULL, r->inv_ns, &obj, &sub);
-	cJSON_Delete(obj);
-	if (rc == TE_NOTFOUND)
-		return err_set(e, TE_INPUT,
-			       "namespace %s for the inventory does not exist: create it, add it "
-			       "to the repository or pass --inventory-namespace",
-			       r->inv_ns);
-	return rc < 0 ? err_set(e, rc, "get namespace %s: %s", r->inv_ns, sub.msg) : 0;
-}
-
 int live_load(struct sync_run *r, struct err *e)
 {
 	int rc;
 
-	if ((rc = read_inventory(r, e)) < 0)
+	for (size_t i = 0; i < r->n_items; i++)
+		if (add_list(r, r->items[i].res) < 0)
+			return err_set(e, TE_NOMEM, "out of memory");
+	if ((rc = fetch_lists(r, true, e)) < 0) /* the rendered kinds and the inventory */
 		return rc;
 	for (size_t i = 0; i < r->n_items; i++) {
 		struct sync_item *it = &r->items[i];
 		const struct object *o = it->obj;
 		it->inv = inventory_find(&r->old_inv, o->group, o->kind, o->ns, o->name);
-		if (add_list(r, it->res) < 0)
-			return err_set(e, TE_NOMEM, "out of memory");
 	}
-	if ((rc = collect_prunes(r, e)) < 0 || (rc = fetch_lists(r, e)) < 0)
+	/* kinds only the inventory has (all their objects are to be pruned) */
+	if ((rc = collect_prunes(r, e)) < 0 || (rc = fetch_lists(r, false, e)) < 0)
 		return rc;
 	for (size_t i = 0; i < r->n_items; i++) {
 		struct sync_item *it = &r->items[i];
@@ -270,8 +304,7 @@ int live_load(struct sync_run *r, struct err *e)
 		struct prune_item *p = &r->prunes[i];
 		p->live = find_live(r, p->res, p->inv->ns, p->inv->name);
 	}
-	if ((rc = find_new_namespaces(r, e)) < 0 ||
-	    (!r->diff_mode && (rc = check_inventory_namespace(r, e)) < 0))
+	if ((rc = find_new_namespaces(r, e)) < 0)
 		return rc;
 	decide(r);
 	return 0;

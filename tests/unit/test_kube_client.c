@@ -672,14 +672,22 @@ static void test_list_pages(void **state)
 static void test_list_many(void **state)
 {
 	struct kube *k = client(4, -1, 5000, NULL);
-	struct kube_list_q q[3] = {
+	struct kube_list_q q[5] = {
 	    {.res = &cm_res, .ns = "default"},
 	    {.res = &cm_res, .ns = "missing"},
 	    {.res = &cm_res, .ns = "default", .selector = "app=web"},
+	    {.res = &deploy_res, .ns = "default", .name = "web"}, /* a GET in the same rounds */
+	    {.res = &deploy_res, .ns = "default", .name = "nope"},
 	};
 	struct kube_stats st;
 
-	assert_int_equal(kube_list_many(k, q, 3), TE_NOTFOUND);
+	assert_int_equal(kube_list_many(k, q, 5), TE_NOTFOUND);
+	assert_int_equal(q[3].rc, 0);
+	assert_true(cJSON_IsObject(q[3].out));
+	assert_null(cJSON_GetObjectItem(q[3].out, "items"));
+	cJSON_Delete(q[3].out);
+	assert_int_equal(q[4].rc, TE_NOTFOUND);
+	assert_null(q[4].out);
 	for (int i = 0; i < 3; i += 2) {
 		assert_int_equal(q[i].rc, 0);
 		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(q[i].out, "items")), 4);
@@ -691,7 +699,7 @@ static void test_list_many(void **state)
 	assert_string_equal(q[1].err.msg, "the server could not find the requested resource");
 	kube_get_stats(k, &st);
 	assert_int_equal(st.lists, 7); /* three pages each, and the failed one */
-	assert_int_equal(st.gets, 0);
+	assert_int_equal(st.gets, 2);
 	kube_free(k);
 }
 
