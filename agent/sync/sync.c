@@ -10,6 +10,7 @@
  * applied; a rejection then stops the sync before any later stage, so at most the new
  * namespaces and CRDs of that commit were written.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,24 +84,69 @@ static int connect_cluster(struct sync_run *r, struct err *e)
 	return kube_new(&r->kube, r->kcfg, &o, e);
 }
 
-/* Fetch, render and look at the cluster: everything before the first write. */
-static int run_prepare(struct sync_run *r, struct err *e)
+/* The Git half of a sync (fetch and render), run on its own thread while the main one
+ * connects to the cluster: neither waits for the other's round trips. */
+struct source_job {
+	struct sync_run *r;
+	struct err e;
+	int rc;
+};
+
+static void *source_job_run(void *arg)
 {
+	struct source_job *j = arg;
+
+	if ((j->rc = source_open(j->r, &j->e)) == 0)
+		j->rc = source_render(j->r, &j->r->objects, &j->e);
+	return NULL;
+}
+
+/* Connects and loads discovery (read-only; its errors wait until Git has spoken). */
+static int connect_and_discover(struct sync_run *r, struct err *e)
+{
+	const struct kube_resource *ns;
 	int rc;
 
-	if ((rc = source_open(r, e)) < 0)
+	if ((rc = connect_cluster(r, e)) < 0)
 		return rc;
+	rc = kube_resolve(r->kube, "v1", "Namespace", &ns, e);
+	return rc == TE_NOTFOUND ? 0 : rc; /* only the load matters here */
+}
+
+/* Fetch, render and look at the cluster: everything before the first write. Git's
+ * errors come first (a bad commit is bad input whatever the cluster says), then an
+ * empty render, then the cluster's. */
+static int run_prepare(struct sync_run *r, struct err *e)
+{
+	struct source_job job = {.r = r};
+	struct err ce;
+	pthread_t t;
+	bool threaded;
+	int rc, crc;
+
+	err_clear(&job.e);
+	err_clear(&ce);
+	threaded = pthread_create(&t, NULL, source_job_run, &job) == 0;
+	if (!threaded)
+		source_job_run(&job);
+	crc = connect_and_discover(r, &ce);
+	if (threaded)
+		pthread_join(t, NULL);
+	if (job.rc < 0) {
+		*e = job.e;
+		return job.rc;
+	}
 	memcpy(r->res->commit, r->commit, sizeof(r->commit));
-	if ((rc = source_render(r, &r->objects, e)) < 0)
-		return rc;
 	if (r->objects.n == 0)
 		return err_set(e, TE_INPUT,
 			       "%s at %.12s rendered no objects; refusing to sync an empty app "
 			       "(check --path)",
 			       r->cfg->path && *r->cfg->path ? r->cfg->path : "the repository",
 			       r->commit);
-	if ((rc = connect_cluster(r, e)) < 0)
-		return rc;
+	if (crc < 0) {
+		*e = ce;
+		return crc;
+	}
 	r->res->namespace = xstrdup(r->ns);
 	if ((rc = prepare_items(r, e)) < 0)
 		return rc;
