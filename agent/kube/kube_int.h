@@ -42,6 +42,8 @@ struct kube {
 	struct curl_slist *connect_list;
 	char *base_url; /* server (or its tls-server-name form), no trailing '/' */
 	CURLM *multi;
+	int epfd;	   /* the multi handle's sockets (CURLMOPT_SOCKETFUNCTION), -1 if none */
+	int64_t timer_at;  /* when curl wants CURL_SOCKET_TIMEOUT (ms clock), -1 if never */
 	CURLSH *share;
 	CURL **pool; /* idle easy handles, kept for reuse */
 	size_t npool;

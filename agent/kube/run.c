@@ -5,6 +5,7 @@
  * response is parsed once, here, into req->resp.
  */
 #include <stdio.h>
+#include <sys/epoll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -413,6 +414,31 @@ static int run_fail_all(struct kube_req **reqs, size_t n, const struct err *e,
 	return e->code ? e->code : TE_FAIL;
 }
 
+/* One turn of the event loop: curl's due timeout, then the sockets that are ready (up to
+ * wait ms for one; a retry's backoff bounds the wait). */
+static void run_events(struct kube *k, long wait)
+{
+	struct epoll_event ev[64];
+	int running, nev, ms;
+
+	if (k->timer_at >= 0 && k->timer_at <= now_ms()) {
+		k->timer_at = -1;
+		curl_multi_socket_action(k->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		return; /* it may have finished transfers or started connections */
+	}
+	ms = (int)wait;
+	if (k->timer_at >= 0 && k->timer_at - now_ms() < ms)
+		ms = (int)(k->timer_at - now_ms());
+	nev = epoll_wait(k->epfd, ev, (int)(sizeof(ev) / sizeof(ev[0])), ms < 0 ? 0 : ms);
+	for (int i = 0; i < nev; i++) {
+		int what = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+			   (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+			   (ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+
+		curl_multi_socket_action(k->multi, ev[i].data.fd, what, &running);
+	}
+}
+
 int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
 	     void (*done)(struct kube_req *r, void *ctx), void *ctx)
 {
@@ -443,11 +469,16 @@ int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
 	while (run.finished < n) {
 		long wait = run_start_ready(&run);
 
-		curl_multi_perform(k->multi, &running);
-		if (run_collect(&run) > 0)
-			continue; /* slots freed or retries queued: start more first */
-		if (wait > 0)
-			curl_multi_poll(k->multi, NULL, 0, (int)wait, NULL);
+		if (k->epfd < 0) {
+			curl_multi_perform(k->multi, &running);
+			if (run_collect(&run) > 0)
+				continue; /* slots freed or retries queued: start more first */
+			if (wait > 0)
+				curl_multi_poll(k->multi, NULL, 0, (int)wait, NULL);
+			continue;
+		}
+		run_events(k, wait);
+		run_collect(&run);
 	}
 	free(run.x);
 	free(run.retry);
