@@ -107,8 +107,8 @@ static char *plain_item_key(const char *const *names, const char *const *defs, i
 /* "k:{"a":1,"b":"x"}": key fields sorted by name, defaults filled in (smd keys). */
 char *fs_item_key(const struct schema_node *list, const cJSON *item)
 {
-	const char *names[3];
-	const char *defs[3];
+	const char *names[3] = {NULL, NULL, NULL};
+	const char *defs[3] = {NULL, NULL, NULL};
 	cJSON *obj = NULL;
 	char *json = NULL, *out = NULL;
 	int i, j, n = 0;
