@@ -76,14 +76,16 @@ static int on_socket(CURL *h, curl_socket_t fd, int what, void *userp, void *soc
 	struct epoll_event ev = {.data.fd = fd};
 
 	(void)h;
-	(void)socketp;
-	if (what == CURL_POLL_REMOVE) {
+	if (what == CURL_POLL_REMOVE) { /* curl forgets socketp with it */
 		epoll_ctl(k->epfd, EPOLL_CTL_DEL, fd, NULL);
 		return 0;
 	}
 	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-	if (epoll_ctl(k->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
-		epoll_ctl(k->epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (socketp) /* registered before: socketp is our mark */
+		return epoll_ctl(k->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -1 : 0;
+	if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -1;
+	curl_multi_assign(k->multi, fd, k);
 	return 0;
 }
 
