@@ -94,6 +94,8 @@ bool str_equal_ct(const char *a, const char *b);
 char *xstrdup(const char *s);  /* strdup that accepts NULL */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool str_has_suffix(const char *s, const char *suffix);
+/* The value of a hexadecimal digit (either case), -1 for any other character. */
+int hex_value(char c);
 
 /* Reads a whole file into b (capped by b->max). */
 int file_read(const char *path, struct buf *b, struct err *e);

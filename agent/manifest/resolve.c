@@ -36,17 +36,6 @@ static const struct word words[] = {
     {"<<", YV_MERGE, false},
 };
 
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 /* strconv.ParseInt(s, 0, 64) / ParseUint: sign, 0x 0o 0b or leading-0 octal. */
 static bool parse_go_int(const char *s, double *out)
 {
@@ -68,7 +57,7 @@ static bool parse_go_int(const char *s, double *out)
 	if (!*p)
 		return false;
 	for (; *p; p++) {
-		unsigned d = (unsigned)digit_value(*p);
+		unsigned d = (unsigned)hex_value(*p); /* -1: too big for any base */
 		if (d >= base || v > (~0ULL - d) / base)
 			return false;
 		v = v * base + d;

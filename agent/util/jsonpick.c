@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "jsonpick.h"
+#include "util.h"
 
 #define PICK_DEPTH CJSON_NESTING_LIMIT
 #define PICK_KEY_MAX 256
@@ -34,23 +35,12 @@ static bool at(const struct scan *s, char c)
 	return s->p < s->end && *s->p == c;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool hex4(const char *p, unsigned *out)
 {
 	unsigned v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int d = hex_digit(p[i]);
+		int d = hex_value(p[i]);
 
 		if (d < 0)
 			return false;
@@ -253,7 +243,8 @@ static unsigned unescape(const char *k, size_t n, size_t *i)
 		const char *f = strchr(from, c);
 		return f ? (unsigned char)to[f - from] : (unsigned char)c;
 	}
-	hex4(k + *i, &cp);
+	if (!hex4(k + *i, &cp))
+		cp = 0xFFFD; /* skip_string let only four hex digits through */
 	*i += 4;
 	if (cp >= 0xD800 && cp < 0xDC00 && *i + 6 <= n && k[*i] == '\\' && k[*i + 1] == 'u' &&
 	    hex4(k + *i + 2, &lo) && lo >= 0xDC00 && lo < 0xE000) {
