@@ -124,6 +124,20 @@ cJSON *api_parse_body(struct req *r, struct kstatus *e)
 	return b;
 }
 
+void api_selector_string(const cJSON *sel, char *out, size_t n)
+{
+	const cJSON *it;
+	size_t k = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sel, "matchLabels"))
+	{
+		if (cJSON_IsString(it) && k < n)
+			k += snprintf(out + k, n - k, "%s%s=%s", k ? "," : "", it->string,
+				      it->valuestring);
+	}
+}
+
 cJSON *api_merge_err_status(const struct merge_err *me)
 {
 	struct kstatus e = {0};

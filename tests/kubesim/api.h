@@ -20,6 +20,8 @@ void api_manager(struct req *r, char *out, size_t outlen);
 bool api_dry_run(struct req *r);
 /* JSON (or YAML) body; NULL with e filled. */
 cJSON *api_parse_body(struct req *r, struct kstatus *e);
+/* A LabelSelector's matchLabels as a selector string ("app=web,tier=x"; "" for none). */
+void api_selector_string(const cJSON *sel, char *out, size_t n);
 /* The Status object of a merge failure (new cJSON). */
 cJSON *api_merge_err_status(const struct merge_err *me);
 enum MHD_Result api_reply_merge_err(struct req *r, const struct merge_err *me);

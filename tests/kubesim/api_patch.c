@@ -315,21 +315,6 @@ enum MHD_Result api_patch(struct req *r, struct route *ro)
 
 /* ---- Scale ------------------------------------------------------------------------- */
 
-/* Label selector string of a LabelSelector's matchLabels ("app=web,tier=x"). */
-static void selector_string(const cJSON *sel, char *out, size_t n)
-{
-	const cJSON *it;
-	size_t k = 0;
-
-	out[0] = '\0';
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sel, "matchLabels"))
-	{
-		if (cJSON_IsString(it) && k < n)
-			k += snprintf(out + k, n - k, "%s%s=%s", k ? "," : "", it->string,
-				      it->valuestring);
-	}
-}
-
 cJSON *api_scale_of(const struct restype *rt, const cJSON *obj)
 {
 	const cJSON *m = cJSON_GetObjectItem(obj, "metadata"), *spec = cJSON_GetObjectItem(obj, "spec");
@@ -354,7 +339,7 @@ cJSON *api_scale_of(const struct restype *rt, const cJSON *obj)
 					cJSON_GetObjectItem(spec, "replicas")->valuedouble);
 	ss = cJSON_AddObjectToObject(s, "status");
 	cJSON_AddNumberToObject(ss, "replicas", cJSON_IsNumber(rep) ? rep->valuedouble : 0);
-	selector_string(cJSON_GetObjectItem(spec, "selector"), sel, sizeof(sel));
+	api_selector_string(cJSON_GetObjectItem(spec, "selector"), sel, sizeof(sel));
 	if (sel[0])
 		cJSON_AddStringToObject(ss, "selector", sel);
 	return s;

@@ -96,17 +96,8 @@ static void containers(const cJSON *podspec, const char *field, char *out, size_
 
 static void selector_text(const cJSON *sel, char *out, size_t n)
 {
-	const cJSON *it;
-	size_t k = 0;
-
-	out[0] = '\0';
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sel, "matchLabels"))
-	{
-		if (cJSON_IsString(it) && k < n)
-			k += snprintf(out + k, n - k, "%s%s=%s", k ? "," : "", it->string,
-				      it->valuestring);
-	}
-	if (!k)
+	api_selector_string(sel, out, n);
+	if (!out[0])
 		snprintf(out, n, "<none>");
 }
 
