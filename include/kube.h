@@ -121,9 +121,6 @@ struct kube_req {
 };
 
 void kube_req_dispose(struct kube_req *r);
-/* Maps a finished request's status >= 400 (or its transport failure) to an error code:
- * 0, TE_NOTFOUND, TE_CONFLICT, TE_REJECTED or TE_UNREACHABLE (as kube_get does). */
-int kube_req_code(const struct kube_req *r);
 
 /*
  * Runs n requests with the client's bound on parallelism, retrying 429, 5xx and
@@ -145,9 +142,9 @@ int kube_get(struct kube *k, const struct kube_resource *r, const char *ns, cons
  * The result is the List object with every item. */
 int kube_list(struct kube *k, const struct kube_resource *r, const char *ns,
 	      const char *label_selector, cJSON **out, struct err *e);
-/* Several lists (or GETs, with name) at once, their pages fetched in parallel rounds. Each query gets out
- * (the List object, or NULL), rc (0 or TE_*) and err; returns the first failure's code
- * or 0. */
+/* Several lists (or GETs, with name) at once, their pages fetched in parallel rounds.
+ * Each query gets out (the List object or the object, or NULL), rc (0 or TE_*, as
+ * kube_get and kube_list return) and err; returns the first failure's code or 0. */
 struct kube_list_q {
 	const struct kube_resource *res;
 	const char *ns;       /* NULL: across namespaces */

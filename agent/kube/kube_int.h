@@ -75,6 +75,8 @@ void kube_cred_dispose(struct kube_cred *c);
 int kube_exec_run(const struct kube_config *cfg, struct kube_cred *out, struct err *e);
 
 /* client.c */
+/* Maps status >= 400 (or a transport failure) of a finished request to an error code. */
+int kube_req_code(const struct kube_req *r);
 void kube_easy_setup(struct kube *k, CURL *h);
 struct curl_slist *kube_headers(struct kube *k, const char *accept, const char *content_type);
 char *kube_url(const struct kube *k, const char *path);

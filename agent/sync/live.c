@@ -170,47 +170,42 @@ static bool renders_namespace(const struct sync_run *r, const char *name)
 	return false;
 }
 
-/* Before the first write of a new app the inventory must have somewhere to go: a GET
- * of its namespace (unless the commit creates it), NULL when none is needed. */
-static int inventory_ns_req(struct sync_run *r, struct kube_req *req, struct err *e)
+/* The verdict on the GET q of a namespace for item it (NULL: the inventory's
+ * namespace): a live object, a new namespace, or an error. */
+static int take_namespace(struct sync_run *r, struct sync_item *it, struct kube_list_q *q,
+			  struct err *e)
 {
-	const struct kube_resource *nsr;
-	int rc;
-
-	if (r->diff_mode || r->have_inventory || renders_namespace(r, r->inv_ns))
+	if (q->rc == 0 && it) {
+		it->live = q->out;
+		q->out = NULL;
+	}
+	if (q->rc == 0)
 		return 0;
-	if ((rc = kube_resolve(r->kube, "v1", "Namespace", &nsr, e)) < 0)
-		return rc;
-	*req = (struct kube_req){.method = "GET", .path = kube_path(nsr, NULL, r->inv_ns, NULL)};
-	return req->path ? 1 : err_set(e, TE_NOMEM, "out of memory");
-}
-
-static int take_inventory_ns(struct sync_run *r, struct kube_req *req, struct err *e)
-{
-	int code = kube_req_code(req);
-
-	if (code == TE_NOTFOUND)
+	if (q->rc == TE_NOTFOUND && !it)
 		return err_set(e, TE_INPUT,
 			       "namespace %s for the inventory does not exist: create it, add it "
 			       "to the repository or pass --inventory-namespace",
-			       r->inv_ns);
-	if (code < 0)
-		return err_set(e, code, "get namespace %s: %s", r->inv_ns,
-			       req->err.msg[0] ? req->err.msg : "no response");
-	return 0;
+			       q->name);
+	if (q->rc == TE_NOTFOUND)
+		return strlist_add(&r->new_namespaces, q->name) < 0
+			   ? err_set(e, TE_NOMEM, "out of memory")
+			   : 0;
+	return err_set(e, q->rc, "get namespace %s: %s", q->name, q->err.msg);
 }
 
 /* A Namespace of the commit that does not exist yet: its objects cannot be dry-run
- * before it is created. A GET tells apart "absent" and "exists without our label"; the
- * GETs of all of them (and of the inventory's namespace) run in parallel. */
+ * before it is created. A GET tells apart "absent" and "exists without our label".
+ * Before the first write of a new app the inventory must have somewhere to go too:
+ * its namespace is looked up unless the commit creates it. All GETs run at once. */
 static int find_new_namespaces(struct sync_run *r, struct err *e)
 {
-	struct kube_req *reqs = calloc(r->n_items + 1, sizeof(*reqs));
-	struct kube_req **ptrs = calloc(r->n_items + 1, sizeof(*ptrs));
+	struct sync_item **its = calloc(r->n_items + 1, sizeof(*its));
+	struct kube_list_q *qs = calloc(r->n_items + 1, sizeof(*qs));
+	const struct kube_resource *nsr = NULL;
 	size_t n = 0;
-	int rc = 0, inv = 0;
+	int rc = 0;
 
-	if (!reqs || !ptrs) {
+	if (!its || !qs) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
@@ -219,45 +214,23 @@ static int find_new_namespaces(struct sync_run *r, struct err *e)
 
 		if (it->live || !it->res || strcmp(it->obj->kind, "Namespace") || *it->obj->group)
 			continue;
-		reqs[n] = (struct kube_req){.method = "GET", .user = it};
-		reqs[n].path = kube_path(it->res, NULL, it->obj->name, NULL);
-		if (!reqs[n].path) {
-			rc = err_set(e, TE_NOMEM, "out of memory");
+		its[n] = it;
+		qs[n++] = (struct kube_list_q){.res = it->res, .name = it->obj->name};
+	}
+	if (!r->diff_mode && !r->have_inventory && !renders_namespace(r, r->inv_ns)) {
+		if ((rc = kube_resolve(r->kube, "v1", "Namespace", &nsr, e)) < 0)
 			goto out;
-		}
-		ptrs[n] = &reqs[n];
-		n++;
+		qs[n++] = (struct kube_list_q){.res = nsr, .name = r->inv_ns}; /* its[n]: NULL */
 	}
-	if ((inv = inventory_ns_req(r, &reqs[n], e)) < 0) {
-		rc = inv;
-		goto out;
+	kube_list_many(r->kube, qs, n);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = take_namespace(r, its[i], &qs[i], e);
+		cJSON_Delete(qs[i].out);
 	}
-	if (inv)
-		ptrs[n] = &reqs[n], n++;
-	kube_run(r->kube, ptrs, n, NULL, NULL);
-	for (size_t i = 0; i < n - (size_t)inv && rc == 0; i++) {
-		struct sync_item *it = reqs[i].user;
-		int code = kube_req_code(&reqs[i]);
-
-		if (code == 0 && cJSON_IsObject(reqs[i].resp)) {
-			it->live = reqs[i].resp;
-			reqs[i].resp = NULL;
-		} else if (code == TE_NOTFOUND) {
-			if (strlist_add(&r->new_namespaces, it->obj->name) < 0)
-				rc = err_set(e, TE_NOMEM, "out of memory");
-		} else {
-			rc = err_set(e, code ? code : TE_UNREACHABLE, "get namespace %s: %s",
-				     it->obj->name,
-				     reqs[i].err.msg[0] ? reqs[i].err.msg : "no response");
-		}
-	}
-	if (rc == 0 && inv)
-		rc = take_inventory_ns(r, &reqs[n - 1], e);
 out:
-	for (size_t i = 0; reqs && i < n; i++)
-		kube_req_dispose(&reqs[i]);
-	free(reqs);
-	free(ptrs);
+	free(qs);
+	free(its);
 	return rc;
 }
 
