@@ -6,6 +6,7 @@
  * 429, 5xx (but 501) and connection failures are retried with exponential backoff
  * and jitter, honouring a (capped) Retry-After. Nothing here logs a header.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <stdlib.h>
@@ -149,12 +150,14 @@ int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube
 	/* Event-driven: curl says which sockets to watch and we tell it which are ready.
 	 * (curl_multi_perform polls every busy socket on each call instead.) */
 	k->timer_at = -1;
-	if ((k->epfd = epoll_create1(EPOLL_CLOEXEC)) >= 0) {
-		curl_multi_setopt(k->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-		curl_multi_setopt(k->multi, CURLMOPT_SOCKETDATA, k);
-		curl_multi_setopt(k->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-		curl_multi_setopt(k->multi, CURLMOPT_TIMERDATA, k);
+	if ((k->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		rc = err_set(e, TE_FAIL, "epoll: %s", strerror(errno));
+		goto fail;
 	}
+	curl_multi_setopt(k->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(k->multi, CURLMOPT_SOCKETDATA, k);
+	curl_multi_setopt(k->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(k->multi, CURLMOPT_TIMERDATA, k);
 	*out = k;
 	return 0;
 fail:

@@ -444,7 +444,6 @@ int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
 {
 	struct run run = {.k = k, .n = n, .done = done, .ctx = ctx};
 	struct err e;
-	int running = 0;
 
 	if (n == 0)
 		return 0;
@@ -469,14 +468,6 @@ int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
 	while (run.finished < n) {
 		long wait = run_start_ready(&run);
 
-		if (k->epfd < 0) {
-			curl_multi_perform(k->multi, &running);
-			if (run_collect(&run) > 0)
-				continue; /* slots freed or retries queued: start more first */
-			if (wait > 0)
-				curl_multi_poll(k->multi, NULL, 0, (int)wait, NULL);
-			continue;
-		}
 		run_events(k, wait);
 		run_collect(&run);
 	}
