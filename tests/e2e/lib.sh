@@ -87,6 +87,29 @@ wait_eq() {
   return 1
 }
 
+# web_deployment IMAGE REPLICAS DEADLINE_S: the YAML of a Deployment "web" (label
+# app=web, one container "web") with that image, replica count and progress deadline.
+web_deployment() {
+  cat <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: $2
+  progressDeadlineSeconds: $3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: $1
+YAML
+}
+
 # kubesim_start [NAME] [kubesim flags...]: starts kubesim on a free loopback port and
 # exports KUBECONFIG and KUBESIM_URL. NAME (default "sim") names its files in $T.
 kubesim_start() {

@@ -12,24 +12,7 @@ gitd_start || { not_ok "git daemon starts"; finish; }
 W=$(git_repo app)
 REPO=$GIT_BASE_URL/app.git
 deploy() { # image replicas
-  cat >"$W/web.yaml" <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: $2
-  progressDeadlineSeconds: 3
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: $1
-YAML
+  web_deployment "$1" "$2" 3 >"$W/web.yaml"
 }
 tsync() { "$TETHER" sync --repo "$REPO" --ref main --cache-dir "$T/cache" --timeout 30s "$@"; }
 thist() { "$TETHER" history --repo "$REPO" --ref main --cache-dir "$T/cache" "$@"; }

@@ -8,24 +8,7 @@ kubesim_start --pod-ready-ms 100 --fail-images 'nginx:broken*' || { not_ok "kube
 gitd_start || { not_ok "git daemon starts"; finish; }
 W=$(git_repo app)
 deploy() {
-  cat >"$W/web.yaml" <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: $1
-YAML
+  web_deployment "$1" 1 2 >"$W/web.yaml"
 }
 cat >"$T/tether.yaml" <<YAML
 cache-dir: $T/cache

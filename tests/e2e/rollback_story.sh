@@ -13,24 +13,7 @@ gitd_start || { not_ok "git daemon starts"; finish; }
 for ns in a b; do printf '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"%s"}}' "$ns" | kubectl apply --server-side -f - >/dev/null; done
 
 deploy() { # dir image
-  cat >"$1/web.yaml" <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  progressDeadlineSeconds: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: $2
-YAML
+  web_deployment "$2" 2 2 >"$1/web.yaml"
 }
 # tsync NS REPO [flags]
 tsync() { local ns=$1 repo=$2; shift 2

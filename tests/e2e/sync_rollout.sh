@@ -9,24 +9,7 @@ kubesim_start --fail-images 'nginx:broken*' --pod-ready-ms 200 || { not_ok "kube
 R=$T/repo
 mkdir -p "$R" && git -C "$R" init -q -b main
 deploy() { # image deadline
-  cat >"$R/web.yaml" <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  progressDeadlineSeconds: $2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: $1
-YAML
+  web_deployment "$1" 2 "$2" >"$R/web.yaml"
   git -C "$R" add -A && git -C "$R" commit -q -m "$1"
 }
 sync() { "$TETHER" sync --repo "$R" --cache-dir "$T/cache" "$@"; }
