@@ -23,6 +23,8 @@
 #define SYNC_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
 #define SYNC_LABEL_APP "tether.dev/app"
 #define SYNC_ANNOTATION_PRUNE "tether.dev/prune"
+/* In a manifest: take the object from the app that owns it (value "true"). */
+#define SYNC_ANNOTATION_ADOPT "tether.dev/adopt"
 #define SYNC_INVENTORY_PREFIX "tether-inventory-"
 /* Objects are limited to 1 MiB; the rest is left for the ConfigMap's metadata. */
 #define INVENTORY_MAX_BYTES (1000 << 10)
@@ -41,6 +43,8 @@ struct sync_result {
 	char *app;
 	char *namespace;
 	struct strlist created, changed, unchanged, pruned, skipped;
+	struct strlist adopted;  /* existed without an owner, or taken with tether.dev/adopt */
+	struct strlist not_in_git; /* in the inventory, no longer rendered, kept (no --prune) */
 	struct strlist errors;
 	struct sync_rollout *rollouts;
 	size_t n_rollouts;
@@ -142,8 +146,14 @@ enum plan_decision {
 };
 enum plan_decision plan_decide(const char *hash, const struct inv_entry *inv, const cJSON *live);
 
-/* Adds the managed-by and app labels to body (metadata.labels). */
+/* Adds tether's app label to body (metadata.labels), and managed-by only when Git sets
+ * none: a label Git sets is never replaced. TE_INPUT when Git sets the app label to
+ * another app. */
 int sync_label_object(cJSON *body, const char *app);
+/* The app that owns a live object (its tether.dev/app label), or NULL. */
+const char *sync_owner_of(const cJSON *obj);
+/* True when the manifest asks to take the object from its owner (tether.dev/adopt). */
+bool sync_adopt_requested(const cJSON *body);
 /* Removes what the server owns (managedFields, resourceVersion, uid, generation,
  * creationTimestamp, status, the deployment revision annotation) before comparing. */
 void sync_strip_server_fields(cJSON *obj);

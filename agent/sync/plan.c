@@ -117,28 +117,60 @@ static cJSON *object_child(cJSON *parent, const char *key)
 	return cJSON_AddObjectToObject(parent, key);
 }
 
-static int set_string(cJSON *map, const char *key, const char *value)
+static int add_string(cJSON *map, const char *key, const char *value)
 {
 	cJSON *v = cJSON_CreateString(value);
 
 	if (!v)
 		return TE_NOMEM;
-	if (cJSON_GetObjectItemCaseSensitive(map, key))
-		return cJSON_ReplaceItemInObjectCaseSensitive(map, key, v) ? 0 : TE_NOMEM;
-	return cJSON_AddItemToObject(map, key, v) ? 0 : TE_NOMEM;
+	if (!cJSON_AddItemToObject(map, key, v)) {
+		cJSON_Delete(v);
+		return TE_NOMEM;
+	}
+	return 0;
 }
 
+static const char *map_string(const cJSON *obj, const char *map, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+					     map),
+	    key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Git's labels win: kubebuilder sets managed-by "kustomize", Helm "Helm", and a
+ * value replaced here would leave the cluster different from Git for good. Only
+ * tether's own key says who owns the object. */
 int sync_label_object(cJSON *body, const char *app)
 {
 	cJSON *meta = object_child(body, "metadata");
 	cJSON *labels = meta ? object_child(meta, "labels") : NULL;
+	const cJSON *own;
+	int rc;
 
 	if (!labels)
 		return TE_NOMEM;
-	if (set_string(labels, SYNC_LABEL_MANAGED_BY, "tether") < 0 ||
-	    set_string(labels, SYNC_LABEL_APP, app) < 0)
-		return TE_NOMEM;
+	own = cJSON_GetObjectItemCaseSensitive(labels, SYNC_LABEL_APP);
+	if (own && !(cJSON_IsString(own) && strcmp(own->valuestring, app) == 0))
+		return TE_INPUT;
+	if (!own && (rc = add_string(labels, SYNC_LABEL_APP, app)) < 0)
+		return rc;
+	if (!cJSON_GetObjectItemCaseSensitive(labels, SYNC_LABEL_MANAGED_BY))
+		return add_string(labels, SYNC_LABEL_MANAGED_BY, "tether");
 	return 0;
+}
+
+const char *sync_owner_of(const cJSON *obj)
+{
+	return map_string(obj, "labels", SYNC_LABEL_APP);
+}
+
+bool sync_adopt_requested(const cJSON *body)
+{
+	const char *v = map_string(body, "annotations", SYNC_ANNOTATION_ADOPT);
+
+	return v && strcmp(v, "true") == 0;
 }
 
 void sync_strip_server_fields(cJSON *obj)

@@ -3,7 +3,8 @@
  * served and namespaced; objects of namespaced kinds without a namespace get the app's,
  * a namespace on a cluster-scoped kind is an error naming the object. Kinds defined by
  * a CRD of the same commit are deferred until that CRD is established.
- * Every object gets tether's labels; the hash is taken after labelling.
+ * Every object gets tether's app label (and managed-by when Git sets none); the hash
+ * is taken after labelling.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -123,7 +124,16 @@ static int prepare_item(struct sync_run *r, struct sync_item *it, struct object 
 	/* The namespace may have been filled in. */
 	free(it->display);
 	it->display = item_display(o->group, o->kind, o->ns, o->name);
-	if (!it->display || sync_label_object(o->body, r->cfg->app) < 0 || item_hash(it) < 0)
+	if (!it->display)
+		return err_set(e, TE_NOMEM, "out of memory");
+	rc = sync_label_object(o->body, r->cfg->app);
+	if (rc == TE_INPUT)
+		return item_error(e, TE_INPUT, it,
+				  "label " SYNC_LABEL_APP " names another app; it is tether's "
+				  "own label, set from the app's name (to move the object, use "
+				  "annotation " SYNC_ANNOTATION_ADOPT ": \"true\" in the app that "
+				  "should own it)");
+	if (rc < 0 || item_hash(it) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
 	return 0;
 }

@@ -74,6 +74,41 @@ static void test_hash_and_labels(void **state)
 	cJSON_Delete(b);
 }
 
+/* A label Git sets is never replaced; tether's own key names the owner. */
+static void test_labels_keep_git_values(void **state)
+{
+	cJSON *b = parse("{\"metadata\":{\"name\":\"x\",\"labels\":{"
+			 "\"app.kubernetes.io/managed-by\":\"kustomize\"}}}");
+	cJSON *other = parse("{\"metadata\":{\"name\":\"x\",\"labels\":{"
+			     "\"tether.dev/app\":\"shop\"}}}");
+	const cJSON *labels;
+
+	(void)state;
+	assert_int_equal(sync_label_object(b, "web"), 0);
+	labels = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "metadata"), "labels");
+	assert_string_equal(cJSON_GetObjectItem(labels, "app.kubernetes.io/managed-by")->valuestring,
+			    "kustomize");
+	assert_string_equal(cJSON_GetObjectItem(labels, "tether.dev/app")->valuestring, "web");
+	assert_string_equal(sync_owner_of(b), "web");
+	assert_int_equal(sync_label_object(other, "web"), TE_INPUT);
+	assert_int_equal(sync_label_object(other, "shop"), 0);
+	cJSON_Delete(b);
+	cJSON_Delete(other);
+}
+
+static void test_adopt_annotation(void **state)
+{
+	cJSON *yes = parse("{\"metadata\":{\"annotations\":{\"tether.dev/adopt\":\"true\"}}}");
+	cJSON *no = parse("{\"metadata\":{\"annotations\":{\"tether.dev/adopt\":\"yes\"}}}");
+
+	(void)state;
+	assert_true(sync_adopt_requested(yes));
+	assert_false(sync_adopt_requested(no));
+	assert_null(sync_owner_of(no));
+	cJSON_Delete(yes);
+	cJSON_Delete(no);
+}
+
 static const char live_deploy[] =
 	"{\"metadata\":{\"name\":\"web\",\"namespace\":\"default\",\"uid\":\"u1\","
 	"\"resourceVersion\":\"17\",\"generation\":2,"
@@ -332,6 +367,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stages),
 		cmocka_unit_test(test_hash_and_labels),
+		cmocka_unit_test(test_labels_keep_git_values),
+		cmocka_unit_test(test_adopt_annotation),
 		cmocka_unit_test(test_plan_decide),
 		cmocka_unit_test(test_plan_resource_version),
 		cmocka_unit_test(test_strip_and_equal),
