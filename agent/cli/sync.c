@@ -48,11 +48,13 @@ static void print_text(const struct sync_result *r)
 	static const char *verdict[] = {"synced", "rollout failed", "nothing applied: bad input",
 					"nothing applied: unreachable"};
 
-	printf(
-	    "%s: commit %.12s: %s: %zu created, %zu changed, %zu unchanged, %zu pruned (%.1fs)\n",
-	    r->app, r->commit[0] ? r->commit : "(none)",
-	    r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code] : "failed", r->created.n,
-	    r->changed.n, r->unchanged.n, r->pruned.n, (double)r->duration_ms / 1000.0);
+	printf("%s: commit %.12s: %s: %zu created, %zu changed, %zu unchanged, %zu pruned", r->app,
+	       r->commit[0] ? r->commit : "(none)",
+	       r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code] : "failed",
+	       r->created.n, r->changed.n, r->unchanged.n, r->pruned.n);
+	printf(" (%.1fs)\n", (double)r->duration_ms / 1000.0);
+	for (size_t i = 0; i < r->adopted.n; i++)
+		printf("  adopted %s\n", r->adopted.items[i]);
 	for (size_t i = 0; i < r->created.n; i++)
 		printf("  created %s\n", r->created.items[i]);
 	for (size_t i = 0; i < r->changed.n; i++)

@@ -146,6 +146,7 @@ int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 	b.total = n;
 	r->res->dry_runs += (long)n;
 	kube_run(r->kube, reqs, n, batch_done, &b);
+	worst = owner_check(r, reqs, n, e); /* before the first write */
 	for (size_t i = 0; i < n; i++) {
 		struct kube_req *q = reqs[i];
 		struct sync_item *it = q->user;

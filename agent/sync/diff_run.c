@@ -85,6 +85,12 @@ static int diff_prunes(struct sync_run *r, struct err *e)
 	return 0;
 }
 
+static void diff_list(struct buf *out, const char *what, const struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		buf_printf(out, "%s: %s\n", what, l->items[i]);
+}
+
 int diff_items(struct sync_run *r, struct err *e)
 {
 	struct sync_result *res = r->res;
@@ -97,6 +103,9 @@ int diff_items(struct sync_run *r, struct err *e)
 			return rc;
 	if (r->cfg->prune && (rc = diff_prunes(r, e)) < 0)
 		return rc;
+	diff_list(r->env->diff, "adopt (no app owns it, or " SYNC_ANNOTATION_ADOPT ")",
+		  &res->adopted);
+	diff_list(r->env->diff, "not pruned (" SYNC_ANNOTATION_PRUNE ": disabled)", &res->skipped);
 	if (r->cfg->prune) {
 		struct err sub;
 		err_clear(&sub);
@@ -104,7 +113,8 @@ int diff_items(struct sync_run *r, struct err *e)
 			buf_printf(r->env->diff, "warning: sync --prune would stop here: %s\n",
 				   sub.msg);
 	}
-	buf_printf(r->env->diff, "%zu to create, %zu to change, %zu to prune, %zu unchanged\n",
+	buf_printf(r->env->diff, "%zu to create, %zu to change, %zu to prune, %zu unchanged",
 		   res->created.n, res->changed.n, res->pruned.n, res->unchanged.n);
+	buf_puts(r->env->diff, "\n");
 	return res->created.n + res->changed.n + res->pruned.n ? 1 : 0;
 }

@@ -15,6 +15,8 @@ void sync_result_init(struct sync_result *r)
 	strlist_init(&r->unchanged);
 	strlist_init(&r->pruned);
 	strlist_init(&r->skipped);
+	strlist_init(&r->adopted);
+	strlist_init(&r->not_in_git);
 	strlist_init(&r->errors);
 }
 
@@ -29,6 +31,8 @@ void sync_result_dispose(struct sync_result *r)
 	strlist_dispose(&r->unchanged);
 	strlist_dispose(&r->pruned);
 	strlist_dispose(&r->skipped);
+	strlist_dispose(&r->adopted);
+	strlist_dispose(&r->not_in_git);
 	strlist_dispose(&r->errors);
 	for (size_t i = 0; i < r->n_rollouts; i++) {
 		free(r->rollouts[i].object);
@@ -57,11 +61,15 @@ static void add_objects(cJSON *root, const struct sync_result *r)
 	cJSON_AddItemToObject(o, "unchanged", names(&r->unchanged));
 	cJSON_AddItemToObject(o, "pruned", names(&r->pruned));
 	cJSON_AddItemToObject(o, "pruneSkipped", names(&r->skipped));
+	cJSON_AddItemToObject(o, "adopted", names(&r->adopted));
+	cJSON_AddItemToObject(o, "notInGit", names(&r->not_in_git));
 	cJSON *c = cJSON_AddObjectToObject(root, "counts");
 	cJSON_AddNumberToObject(c, "created", (double)r->created.n);
 	cJSON_AddNumberToObject(c, "changed", (double)r->changed.n);
 	cJSON_AddNumberToObject(c, "unchanged", (double)r->unchanged.n);
 	cJSON_AddNumberToObject(c, "pruned", (double)r->pruned.n);
+	cJSON_AddNumberToObject(c, "adopted", (double)r->adopted.n);
+	cJSON_AddNumberToObject(c, "notInGit", (double)r->not_in_git.n);
 }
 
 static void add_requests(cJSON *root, const struct sync_result *r)

@@ -95,6 +95,10 @@ int inventory_check_size(struct sync_run *r, struct err *e);
 /* "file:line: kind/name: message" */
 int item_error(struct err *e, int code, const struct sync_item *it, const char *msg);
 
+/* owner.c: after a dry-run batch (dry: its requests, user = item), reads the objects
+ * that exist without the app's label and adopts them, or refuses another app's. */
+int owner_check(struct sync_run *r, struct kube_req **dry, size_t n, struct err *e);
+
 /* diff_run.c: the diff of every item and prune candidate into env->diff. */
 int diff_items(struct sync_run *r, struct err *e);
 
