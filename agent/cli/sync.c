@@ -52,6 +52,8 @@ static void print_text(const struct sync_result *r)
 	       r->commit[0] ? r->commit : "(none)",
 	       r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code] : "failed",
 	       r->created.n, r->changed.n, r->unchanged.n, r->pruned.n);
+	if (r->not_in_git.n)
+		printf(", %zu not in Git (--prune deletes them)", r->not_in_git.n);
 	printf(" (%.1fs)\n", (double)r->duration_ms / 1000.0);
 	for (size_t i = 0; i < r->adopted.n; i++)
 		printf("  adopted %s\n", r->adopted.items[i]);
@@ -61,6 +63,8 @@ static void print_text(const struct sync_result *r)
 		printf("  changed %s\n", r->changed.items[i]);
 	for (size_t i = 0; i < r->pruned.n; i++)
 		printf("  pruned %s\n", r->pruned.items[i]);
+	for (size_t i = 0; i < r->not_in_git.n; i++)
+		printf("  not in Git (--prune deletes it) %s\n", r->not_in_git.items[i]);
 	for (size_t i = 0; i < r->skipped.n; i++)
 		printf("  not pruned (tether.dev/prune: disabled) %s\n", r->skipped.items[i]);
 	for (size_t i = 0; i < r->n_rollouts; i++)

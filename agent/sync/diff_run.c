@@ -3,7 +3,8 @@
  * plan is compared as the server's dry-run says it would become against the live
  * object (an object unchanged in Git and untouched in the cluster costs nothing, as
  * in a sync); objects of the inventory no longer rendered are shown as pruned when
- * --prune is given.
+ * --prune is given, and named as not in Git otherwise (no change: exit 0 if that is
+ * all).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +104,11 @@ int diff_items(struct sync_run *r, struct err *e)
 			return rc;
 	if (r->cfg->prune && (rc = diff_prunes(r, e)) < 0)
 		return rc;
+	if (!r->cfg->prune)
+		prune_list_kept(r);
 	diff_list(r->env->diff, "adopt (no app owns it, or " SYNC_ANNOTATION_ADOPT ")",
 		  &res->adopted);
+	diff_list(r->env->diff, "not in Git (--prune deletes it)", &res->not_in_git);
 	diff_list(r->env->diff, "not pruned (" SYNC_ANNOTATION_PRUNE ": disabled)", &res->skipped);
 	if (r->cfg->prune) {
 		struct err sub;
@@ -115,6 +119,10 @@ int diff_items(struct sync_run *r, struct err *e)
 	}
 	buf_printf(r->env->diff, "%zu to create, %zu to change, %zu to prune, %zu unchanged",
 		   res->created.n, res->changed.n, res->pruned.n, res->unchanged.n);
+	if (res->not_in_git.n)
+		buf_printf(r->env->diff, ", %zu not in Git (--prune deletes them)",
+			   res->not_in_git.n);
 	buf_puts(r->env->diff, "\n");
+	/* Orphans kept without --prune are reported, but are no change of this diff. */
 	return res->created.n + res->changed.n + res->pruned.n ? 1 : 0;
 }

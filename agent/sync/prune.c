@@ -3,7 +3,8 @@
  * in reverse stage order. Guarded so that it cannot wipe a cluster: never after a
  * fetch, render or apply error; never for an empty render; never more than half of
  * the inventory without --force-prune; never an object outside the inventory or one
- * annotated tether.dev/prune: disabled.
+ * annotated tether.dev/prune: disabled. Without --prune, those objects are named
+ * (not in Git) and kept.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,19 @@ out:
 	}
 	free(reqs);
 	return rc;
+}
+
+/* Without --prune nothing is deleted, but nothing is kept silently either. */
+void prune_list_kept(struct sync_run *r)
+{
+	for (size_t i = 0; i < r->n_prunes; i++) {
+		const struct prune_item *p = &r->prunes[i];
+
+		if (!p->live)
+			continue;
+		strlist_add(prune_disabled(p->live) ? &r->res->skipped : &r->res->not_in_git,
+			    p->display);
+	}
 }
 
 int prune_run(struct sync_run *r, struct err *e)

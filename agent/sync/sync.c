@@ -190,6 +190,8 @@ static int run_sync(struct sync_run *r, struct err *e)
 		return rc;
 	if (r->cfg->prune && (rc = prune_plan_check(r, e)) < 0)
 		return rc;
+	if (!r->cfg->prune)
+		prune_list_kept(r);
 	if ((rc = inventory_check_size(r, e)) < 0)
 		return rc;
 	if ((rc = apply_dry_run(r, false, e)) < 0)

@@ -99,6 +99,10 @@ int item_error(struct err *e, int code, const struct sync_item *it, const char *
  * that exist without the app's label and adopts them, or refuses another app's. */
 int owner_check(struct sync_run *r, struct kube_req **dry, size_t n, struct err *e);
 
+/* prune.c: names what the inventory holds and Git no longer renders, kept without
+ * --prune (res->not_in_git; prune-disabled ones in res->skipped). */
+void prune_list_kept(struct sync_run *r);
+
 /* diff_run.c: the diff of every item and prune candidate into env->diff. */
 int diff_items(struct sync_run *r, struct err *e);
 
