@@ -13,7 +13,8 @@
  * next apply would remove them. Hence every apply carries them: first with the live
  * values (which also keeps the manifest hash, and so a no-op sync, unchanged), and
  * after the dry-run, where the server's defaulted template differs from the live one,
- * with the new commit's.
+ * with the new commit's. A change-cause that Git sets is Git's: it is kept as it is,
+ * and only tether.dev/commit is tether's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -111,10 +112,24 @@ static int commit_cause(struct sync_run *r, char **out, struct err *e)
 	return *out ? 0 : err_set(e, TE_NOMEM, "out of memory");
 }
 
+/* revision_annotate, with Git's change-cause in place of cause when Git sets one. */
+static int annotate(const struct sync_item *it, cJSON *obj, const char *cause,
+		    const char *commit)
+{
+	char *git = NULL;
+	int rc;
+
+	if (it->git_cause && !(git = xstrdup(annotation(it->obj->body, HISTORY_ANN_CAUSE))))
+		return TE_NOMEM;
+	rc = revision_annotate(obj, git ? git : cause, commit);
+	free(git);
+	return rc;
+}
+
 static int set_new(struct sync_run *r, struct sync_item *it, const char *cause, struct err *e)
 {
-	if (revision_annotate(it->obj->body, cause, r->commit) < 0 ||
-	    (it->dry && revision_annotate(it->dry, cause, r->commit) < 0) || item_hash(it) < 0)
+	if (annotate(it, it->obj->body, cause, r->commit) < 0 ||
+	    (it->dry && annotate(it, it->dry, cause, r->commit) < 0) || item_hash(it) < 0)
 		return err_set(e, TE_NOMEM, "%s: out of memory", it->display);
 	return 0;
 }
@@ -129,12 +144,13 @@ int revision_prepare(struct sync_run *r, struct err *e)
 
 		if (!is_deployment(it))
 			continue;
+		it->git_cause = annotation(it->obj->body, HISTORY_ANN_CAUSE) != NULL;
 		if (!it->live) { /* created by this commit */
 			if (!cause && (rc = commit_cause(r, &cause, e)) < 0)
 				break;
 			rc = set_new(r, it, cause, e);
-		} else if (revision_annotate(it->obj->body, annotation(it->live, HISTORY_ANN_CAUSE),
-					     annotation(it->live, HISTORY_ANN_COMMIT)) < 0 ||
+		} else if (annotate(it, it->obj->body, annotation(it->live, HISTORY_ANN_CAUSE),
+				    annotation(it->live, HISTORY_ANN_COMMIT)) < 0 ||
 			   item_hash(it) < 0) {
 			rc = err_set(e, TE_NOMEM, "%s: out of memory", it->display);
 		}

@@ -25,6 +25,7 @@ struct sync_item {
 	cJSON *dry;     /* dry-run answer */
 	cJSON *applied; /* apply answer, kept for CRDs only (waiting for Established) */
 	bool written;   /* applied in this run */
+	bool git_cause; /* Git sets kubernetes.io/change-cause: tether never replaces it */
 	struct inv_entry seen; /* what the cluster answered to the apply */
 };
 
