@@ -41,6 +41,7 @@ check_eq "the label did not flip" "$(owner shared)" alpha
 check_eq "the value was not taken" "$(value shared)" alpha
 check_fail "beta wrote none of its objects" kubectl get configmap only-beta -n default
 check_fail "beta wrote no inventory" kubectl get configmap tether-inventory-beta -n default
+check_eq "beta wrote nothing at all" "$(kubectl get configmaps -A -o name | grep -c beta)" 0
 check_exit "beta -o json: exit 2" 2 sync beta -o json
 check_contains "json errors name the owner" "$(jq -r '.errors[]' "$T/check.out")" 'owned by app "alpha"'
 check_exit "beta diff says the same (exit 2)" 2 "$TETHER" diff --repo "$GIT_BASE_URL/beta.git" \
