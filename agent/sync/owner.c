@@ -29,6 +29,16 @@ static void free_gets(struct kube_req **gets, size_t n)
 	free(gets);
 }
 
+/* The item's error, in the run's error record and in the result's list. */
+static int report(struct sync_run *r, const struct sync_item *it, int code, const char *msg,
+		  struct err *e)
+{
+	strlist_add_owned(&r->res->errors,
+			  xasprintf("%s:%d:%d: %s: %s", it->obj->file, it->obj->line, it->obj->col,
+				    it->display, msg));
+	return item_error(e, code, it, msg);
+}
+
 /* The GET answer for one item: its live object, gone (404), or an error. */
 static int take_get(struct sync_run *r, struct kube_req *q, struct err *e)
 {
@@ -44,10 +54,7 @@ static int take_get(struct sync_run *r, struct kube_req *q, struct err *e)
 		return 0; /* deleted since the dry-run: the apply creates it */
 	snprintf(msg, sizeof(msg), "read the existing object: %s",
 		 q->err.msg[0] ? q->err.msg : "no answer from the server");
-	strlist_add_owned(&r->res->errors, xasprintf("%s:%d:%d: %s: %s", it->obj->file,
-						     it->obj->line, it->obj->col, it->display,
-						     msg));
-	return item_error(e, q->status == 0 ? TE_UNREACHABLE : TE_REJECTED, it, msg);
+	return report(r, it, q->status == 0 ? TE_UNREACHABLE : TE_REJECTED, msg, e);
 }
 
 /* One GET, all in parallel, of each object the dry-run found but the LIST did not. */
@@ -87,8 +94,7 @@ out:
 }
 
 /* Another app's object without the adoption annotation: refused. */
-static int refuse(struct sync_run *r, const struct sync_item *it, const char *owner,
-		  struct err *e)
+static int refuse(struct sync_run *r, const struct sync_item *it, const char *owner, struct err *e)
 {
 	char msg[1024];
 
@@ -97,10 +103,7 @@ static int refuse(struct sync_run *r, const struct sync_item *it, const char *ow
 		 "render it in one app only, or annotate it " SYNC_ANNOTATION_ADOPT
 		 ": \"true\" in the manifest of the app that should own it",
 		 owner, r->cfg->app);
-	strlist_add_owned(&r->res->errors, xasprintf("%s:%d:%d: %s: %s", it->obj->file,
-						     it->obj->line, it->obj->col, it->display,
-						     msg));
-	return item_error(e, TE_INPUT, it, msg);
+	return report(r, it, TE_INPUT, msg, e);
 }
 
 /* Every existing object of the batch that is not the app's own: adopt or refuse. */

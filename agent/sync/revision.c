@@ -113,8 +113,7 @@ static int commit_cause(struct sync_run *r, char **out, struct err *e)
 }
 
 /* revision_annotate, with Git's change-cause in place of cause when Git sets one. */
-static int annotate(const struct sync_item *it, cJSON *obj, const char *cause,
-		    const char *commit)
+static int annotate(const struct sync_item *it, cJSON *obj, const char *cause, const char *commit)
 {
 	char *git = NULL;
 	int rc;
