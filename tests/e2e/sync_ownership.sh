@@ -19,6 +19,7 @@ shared_cm shared alpha >"$A/shared.yaml"
 shared_cm only-alpha 1 >"$A/own.yaml"
 shared_cm shared beta >"$B/shared.yaml"
 shared_cm only-beta 1 >"$B/own.yaml"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n' >"$A/ns.yaml"
 git_commit "$A" "alpha v1" >/dev/null
 git_commit "$B" "beta v1" >/dev/null
 sync() { local app=$1; shift
@@ -50,6 +51,15 @@ check_contains "diff names the owner" "$(cat "$T/check.out")" 'owned by app "alp
 check_exit "alpha still in sync" 0 "$TETHER" diff --repo "$GIT_BASE_URL/alpha.git" --cache-dir "$T/cache"
 check_exit "alpha syncs again, unchanged" 0 sync alpha
 check_eq "still alpha's" "$(owner shared)" alpha
+
+# A Namespace (read by its own GET, not the label LIST) is guarded the same way.
+G=$(git_repo gamma)
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n' >"$G/ns.yaml"
+git_commit "$G" "gamma v1" >/dev/null
+check_exit "gamma renders alpha's Namespace: refused" 2 sync gamma
+check_contains "the error names the Namespace" "$(cat "$T/check.out")" 'namespace/team: owned by app "alpha"'
+check_eq "the Namespace is still alpha's" \
+  "$(kubectl get namespace team -o jsonpath='{.metadata.labels.tether\.dev/app}')" alpha
 
 # Explicit adoption moves it, once; alpha is then the one refused.
 shared_cm shared beta 'tether.dev/adopt: "true"' >"$B/shared.yaml"
