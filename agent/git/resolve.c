@@ -123,7 +123,7 @@ static int fetch(struct gitsrc *g, git_remote *remote, const char **specs, size_
 	gitsrc_callbacks(g, &fo.callbacks);
 	if (git_remote_fetch(remote, &arr, &fo, "tether: fetch") < 0) {
 		snprintf(what, sizeof(what), "fetch %s", g->safe_url);
-		return gitsrc_error(g, e, TE_UNREACHABLE, what);
+		return gitsrc_remote_error(g, e, what);
 	}
 	g->fetches++;
 	if (fetched)
@@ -143,10 +143,10 @@ static int list_remote(struct gitsrc *g, git_remote *remote, const char *ref, st
 	gitsrc_callbacks(g, &cbs);
 	snprintf(what, sizeof(what), "fetch %s", g->safe_url);
 	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0)
-		return gitsrc_error(g, e, TE_UNREACHABLE, what);
+		return gitsrc_remote_error(g, e, what);
 	if (git_remote_ls(&heads, &n, remote) < 0) {
 		git_remote_disconnect(remote);
-		return gitsrc_error(g, e, TE_UNREACHABLE, what);
+		return gitsrc_remote_error(g, e, what);
 	}
 	*found = ref ? match_ref(heads, n, ref, w) : match_head(heads, n, w);
 	git_remote_disconnect(remote);
@@ -221,7 +221,7 @@ int gitsrc_default_branch(struct gitsrc *g, char *out, size_t n, struct err *e)
 	gitsrc_callbacks(g, &cbs);
 	snprintf(what, sizeof(what), "ls-remote %s", g->safe_url);
 	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0) {
-		rc = gitsrc_error(g, e, TE_UNREACHABLE, what);
+		rc = gitsrc_remote_error(g, e, what);
 		goto out;
 	}
 	rc = git_remote_default_branch(&b, remote);
@@ -230,7 +230,7 @@ int gitsrc_default_branch(struct gitsrc *g, char *out, size_t n, struct err *e)
 		rc = err_set(e, TE_INPUT, "%s has no default branch (no HEAD, or it names none)",
 			     g->safe_url);
 	else if (rc < 0)
-		rc = gitsrc_error(g, e, TE_UNREACHABLE, what);
+		rc = gitsrc_remote_error(g, e, what);
 	else if (strncmp(b.ptr, "refs/heads/", 11) != 0 || strlen(b.ptr + 11) >= n)
 		rc = err_set(e, TE_INPUT, "%s: HEAD points at %s, not a branch", g->safe_url, b.ptr);
 	else
