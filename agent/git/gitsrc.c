@@ -188,7 +188,7 @@ static int copy_opts(struct gitsrc *g, const struct gitsrc_opts *o)
  * works with anonymous remotes: git_remote_lookup leaks in libgit2 1.5 (the regex
  * match data of its config lookups), and the URL is ours anyway.
  */
-static int open_cache(struct gitsrc *g, struct err *e)
+int gitsrc_open_cache(struct gitsrc *g, struct err *e)
 {
 	git_config *cfg = NULL;
 	git_buf cur = {0};
@@ -257,7 +257,7 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o, struct err *e)
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = open_cache(g, e)) < 0)
+	if ((rc = gitsrc_open_cache(g, e)) < 0)
 		goto out;
 	*out = g;
 	g = NULL;

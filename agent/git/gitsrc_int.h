@@ -22,6 +22,7 @@ struct gitsrc {
 	int auth_attempts; /* credential callbacks in the current operation */
 	char cb_msg[512];  /* why a callback refused, kept for the error message */
 	bool corrupt;	   /* an operation failed on the cache's own object store */
+	char verified[41]; /* the last commit gitsrc_verify found whole */
 };
 
 /* Records "<what>: <libgit2's last error>" (or a callback's reason) with code. */
@@ -37,6 +38,17 @@ int gitsrc_remote_error(struct gitsrc *g, struct err *e, const char *what);
 
 /* libgit2's last message, never NULL. */
 const char *gitsrc_lasterr(void);
+
+/* Opens g->path as a bare repository, creating it when it is not one yet. */
+int gitsrc_open_cache(struct gitsrc *g, struct err *e);
+
+/*
+ * Self-repair (repair.c). gitsrc_verify reads the headers of every object of commit
+ * sha's tree, once per commit, and marks g corrupt when one is missing or unreadable.
+ * gitsrc_recreate removes the cache and opens an empty one in its place.
+ */
+int gitsrc_verify(struct gitsrc *g, const char *sha, struct err *e);
+int gitsrc_recreate(struct gitsrc *g, struct err *e);
 
 /* A remote for g's URL (owned by the caller). Over HTTP(S) the URL goes to libgit2
  * without its userinfo: the credential callback presents it, once. */
