@@ -99,6 +99,13 @@ check "/status does not hold the password" no_secret "$(curl -s "$AG_URL/status"
 check "the agent log does not hold the password" no_secret "$(cat "$T/ag.log")"
 check_contains "the agent log names the redacted URL" "$(cat "$T/ag.log")" "http://$HOSTPORT/app.git"
 
+# The password in the URL is rotated and the agent reloaded: the new one is used.
+kubectl delete configmap url-creds -n default >/dev/null
+sed -i "s|$BAD|$GOOD|" "$T/tether.yaml"
+kill -HUP "$AG_PID"
+wait_for "after a reload with the right password the agent syncs" 15 cm_is url-creds 1
+check "the agent log still does not hold the password" no_secret "$(cat "$T/ag.log")"
+
 check_exit "a repository the server says does not exist: exit 2" 2 "$TETHER" sync \
   --repo "http://alice:$ENC@$HOSTPORT/absent.git" --cache-dir "$T/cache3" --no-wait
 check_contains "it says the repository was not found" "$(cat "$T/check.out")" "repository not found"
