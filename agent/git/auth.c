@@ -63,13 +63,14 @@ static bool url_credential(struct gitsrc *g, git_credential **out, unsigned int 
 	if (!g->url_pass || !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
 		return false;
 	if (g->url_cred_used) {
-		*rc = refuse(g, GIT_EAUTH,
-			     "authentication failed (the server refused the credentials in the URL)");
+		*rc =
+		    refuse(g, GIT_EAUTH,
+			   "authentication failed (the server refused the credentials in the URL)");
 		return true;
 	}
 	g->url_cred_used = true;
-	*rc = git_credential_userpass_plaintext_new(out, g->url_user ? g->url_user : "",
-						    g->url_pass);
+	*rc =
+	    git_credential_userpass_plaintext_new(out, g->url_user ? g->url_user : "", g->url_pass);
 	return true;
 }
 
@@ -78,8 +79,8 @@ static int credentials(git_credential **out, const char *url, const char *user_f
 {
 	struct gitsrc *g = payload;
 	const char *user = user_from_url && *user_from_url ? user_from_url
-			   : g->url_user && *g->url_user ? g->url_user
-							 : "git";
+			   : g->url_user && *g->url_user   ? g->url_user
+							   : "git";
 	int rc;
 
 	if (url_credential(g, out, allowed, &rc))

@@ -91,9 +91,9 @@ static bool missing_local(const char *url)
 static bool says_no_repository(const char *msg)
 {
 	static const char *const phrases[] = {
-	    "status code: 404", "repository not found", "no such repository",
-	    "does not appear to be a git repository", "not a git repository",
-	    "could not find repository"};
+	    "status code: 404",	    "repository not found",
+	    "no such repository",   "does not appear to be a git repository",
+	    "not a git repository", "could not find repository"};
 
 	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
 		if (strcasestr(msg, phrases[i]))

@@ -74,7 +74,6 @@ int gitsrc_recreate(struct gitsrc *g, struct err *e)
 	g->verified[0] = '\0';
 	/* FTW_PHYS: a symlink inside the cache is removed, never followed. */
 	if (nftw(g->path, remove_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
-		return err_set(e, TE_FAIL, "remove damaged cache %s: %s", g->path,
-			       strerror(errno));
+		return err_set(e, TE_FAIL, "remove damaged cache %s: %s", g->path, strerror(errno));
 	return gitsrc_open_cache(g, e);
 }

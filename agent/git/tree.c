@@ -56,8 +56,7 @@ static int tree_lstat(void *ctx, const char *path, enum vfs_type *type, struct e
  * (the pack index or a loose object's first bytes): a 100 MB file is refused without
  * being read.
  */
-static int blob_of(struct tree_ctx *t, const char *path, size_t max, git_blob **blob,
-		   struct err *e)
+static int blob_of(struct tree_ctx *t, const char *path, size_t max, git_blob **blob, struct err *e)
 {
 	git_tree_entry *entry = NULL;
 	git_odb *odb = NULL;
