@@ -97,6 +97,18 @@ bool str_has_suffix(const char *s, const char *suffix);
 /* The value of a hexadecimal digit (either case), -1 for any other character. */
 int hex_value(char c);
 
+/*
+ * The one redaction of repository URLs: url_redact returns url (owned) without its
+ * userinfo ("https://user:token@host/x" -> "https://host/x"); a local path or an
+ * scp-like "git@host:path" is returned as it is. url_redact_text does the same to every
+ * "scheme://..." inside a message, in place. Every message, log line, JSON field and
+ * status that names a repository goes through one of them.
+ */
+char *url_redact(const char *url);
+void url_redact_text(char *msg, size_t size);
+/* The user and password of url's userinfo, percent-decoded (owned; NULL when absent). */
+int url_userinfo(const char *url, char **user, char **password);
+
 /* Reads a whole file into b (capped by b->max). */
 int file_read(const char *path, struct buf *b, struct err *e);
 

@@ -73,12 +73,13 @@ static struct daemon_app *carry_over(struct daemon *d, struct app_config *cfgs, 
 			if (!old->cfg.app || strcmp(old->cfg.app, cfgs[i].app) != 0)
 				continue;
 			*a = *old;
+			/* The Git side is opened again from the new settings: a token rotated
+			 * in the URL's userinfo (or a new key, user or token file) must reach
+			 * the credential callback. Opening a cache is cheap. */
+			gitsrc_free(a->git);
+			a->git = NULL;
 			app_config_dispose(&a->cfg);
 			memset(old, 0, sizeof(*old));
-			if (!repo_url_equal(a->cfg.repo, cfgs[i].repo)) {
-				gitsrc_free(a->git);
-				a->git = NULL;
-			}
 			break;
 		}
 		a->cfg = cfgs[i];

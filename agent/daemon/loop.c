@@ -110,9 +110,7 @@ static int check_head(struct daemon *d, struct daemon_app *a, char sha[41], stru
 	else
 		memcpy(a->st.head, sha, 41);
 	pthread_mutex_unlock(&d->mu);
-	if (rc < 0)
-		err_prefix(e, "fetch %s", a->cfg.repo);
-	return rc;
+	return rc; /* gitsrc's messages name the redacted URL already */
 }
 
 /* The app's settings with the ref pinned to the commit just resolved. */

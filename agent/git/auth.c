@@ -57,12 +57,34 @@ static int userpass(struct gitsrc *g, git_credential **out, const char *user_fro
 	return rc;
 }
 
+/* The password (or token) of the URL, as git uses it: first, and only once. */
+static bool url_credential(struct gitsrc *g, git_credential **out, unsigned int allowed, int *rc)
+{
+	if (!g->url_pass || !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
+		return false;
+	if (g->url_cred_used) {
+		*rc =
+		    refuse(g, GIT_EAUTH,
+			   "authentication failed (the server refused the credentials in the URL)");
+		return true;
+	}
+	g->url_cred_used = true;
+	*rc =
+	    git_credential_userpass_plaintext_new(out, g->url_user ? g->url_user : "", g->url_pass);
+	return true;
+}
+
 static int credentials(git_credential **out, const char *url, const char *user_from_url,
 		       unsigned int allowed, void *payload)
 {
 	struct gitsrc *g = payload;
-	const char *user = user_from_url && *user_from_url ? user_from_url : "git";
+	const char *user = user_from_url && *user_from_url ? user_from_url
+			   : g->url_user && *g->url_user   ? g->url_user
+							   : "git";
+	int rc;
 
+	if (url_credential(g, out, allowed, &rc))
+		return rc;
 	if (++g->auth_attempts > 2)
 		return refuse(g, GIT_EAUTH, "authentication failed");
 	if (allowed & GIT_CREDENTIAL_USERNAME)
@@ -72,7 +94,7 @@ static int credentials(git_credential **out, const char *url, const char *user_f
 	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && getenv("SSH_AUTH_SOCK"))
 		return git_credential_ssh_key_from_agent(out, user);
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT)
-		return userpass(g, out, user_from_url && *user_from_url ? user_from_url : NULL);
+		return userpass(g, out, strcmp(user, "git") ? user : NULL);
 	if (allowed & GIT_CREDENTIAL_SSH_KEY)
 		return refuse(g, GIT_EAUTH, "authentication required (set an SSH key)");
 	return refuse(g, GIT_EAUTH, "no supported authentication method");
@@ -126,5 +148,6 @@ void gitsrc_callbacks(struct gitsrc *g, git_remote_callbacks *cbs)
 	cbs->certificate_check = certificate_check;
 	cbs->payload = g;
 	g->auth_attempts = 0;
+	g->url_cred_used = false;
 	g->cb_msg[0] = '\0';
 }

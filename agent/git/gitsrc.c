@@ -13,20 +13,6 @@
 
 #include "gitsrc_int.h"
 
-char *url_strip_userinfo(const char *url)
-{
-	const char *scheme = strstr(url, "://"), *host, *at, *slash;
-
-	if (!scheme)
-		return strdup(url);
-	host = scheme + 3;
-	slash = host + strcspn(host, "/");
-	at = memchr(host, '@', (size_t)(slash - host));
-	if (!at)
-		return strdup(url);
-	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
-}
-
 /* "user@host:path" (scp-like ssh) rather than a local path? */
 static bool is_scp_like(const char *url)
 {
@@ -72,21 +58,6 @@ bool url_ssh_host(const char *url, char *host, size_t hostlen, int *port)
 	return true;
 }
 
-/* Removes "user:secret@" from every URL inside a libgit2 message. */
-static void scrub(char *msg)
-{
-	char *p = msg;
-
-	while ((p = strstr(p, "://")) != NULL) {
-		char *host = p + 3;
-		size_t span = strcspn(host, "/ \t'\"");
-		char *at = memchr(host, '@', span);
-		if (at)
-			memmove(host, at + 1, strlen(at + 1) + 1);
-		p = host;
-	}
-}
-
 const char *gitsrc_lasterr(void)
 {
 	const git_error *ge = git_error_last();
@@ -103,8 +74,56 @@ int gitsrc_error(struct gitsrc *g, struct err *e, int code, const char *what)
 		 g->cb_msg[0]	     ? g->cb_msg
 		 : ge && ge->message ? ge->message
 				     : "unknown error");
-	scrub(msg);
+	url_redact_text(msg, sizeof(msg));
 	return err_set(e, code, "%s: %s", what, msg);
+}
+
+/* A local path (not scheme://, not user@host:path) that does not exist? */
+static bool missing_local(const char *url)
+{
+	struct stat st;
+
+	return !strstr(url, "://") && !is_scp_like(url) && stat(url, &st) < 0;
+}
+
+/* What servers say for a repository that is not there (GitHub, GitLab, git-daemon with
+ * --informative-errors, git http-backend): a verdict on the URL, not an outage. */
+static bool says_no_repository(const char *msg)
+{
+	static const char *const phrases[] = {
+	    "status code: 404",	    "repository not found",
+	    "no such repository",   "does not appear to be a git repository",
+	    "not a git repository", "could not find repository"};
+
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (strcasestr(msg, phrases[i]))
+			return true;
+	return false;
+}
+
+/* An error in our own object store (a truncated pack, a missing object): the cache
+ * is broken, not the remote. */
+static bool local_store_error(const git_error *ge)
+{
+	return ge && (ge->klass == GIT_ERROR_ODB || ge->klass == GIT_ERROR_ZLIB);
+}
+
+int gitsrc_remote_error(struct gitsrc *g, struct err *e, const char *what)
+{
+	const git_error *ge = git_error_last();
+
+	if (missing_local(g->url))
+		return err_set(e, TE_UNREACHABLE, "%s: no such directory", what);
+	if (!g->cb_msg[0] && local_store_error(ge)) {
+		g->corrupt = true;
+		return gitsrc_error(g, e, TE_FAIL, what);
+	}
+	if (!g->cb_msg[0] && ge && ge->message && says_no_repository(ge->message)) {
+		err_set(e, TE_INPUT, "%s: repository not found (%s)", what, ge->message);
+		url_redact_text(e->msg, sizeof(e->msg));
+		return e->code;
+	}
+	return gitsrc_error(g, e, TE_UNREACHABLE, what);
 }
 
 static int mkdir_p(const char *dir)
@@ -154,7 +173,9 @@ static int copy_opts(struct gitsrc *g, const struct gitsrc_opts *o)
 	g->known_hosts = xstrdup(o->known_hosts);
 	g->insecure = o->insecure_skip_tls_verify;
 	g->url = normalise_url(o->url);
-	g->safe_url = g->url ? url_strip_userinfo(g->url) : NULL;
+	g->safe_url = g->url ? url_redact(g->url) : NULL;
+	if (g->url && url_userinfo(g->url, &g->url_user, &g->url_pass) < 0)
+		return TE_NOMEM;
 	if ((o->username && !g->username) || (o->token_env && !g->token_env) ||
 	    (o->token_file && !g->token_file) || (o->ssh_key && !g->ssh_key) ||
 	    (o->known_hosts && !g->known_hosts) || !g->url || !g->safe_url)
@@ -167,7 +188,7 @@ static int copy_opts(struct gitsrc *g, const struct gitsrc_opts *o)
  * works with anonymous remotes: git_remote_lookup leaks in libgit2 1.5 (the regex
  * match data of its config lookups), and the URL is ours anyway.
  */
-static int open_cache(struct gitsrc *g, struct err *e)
+int gitsrc_open_cache(struct gitsrc *g, struct err *e)
 {
 	git_config *cfg = NULL;
 	git_buf cur = {0};
@@ -178,13 +199,18 @@ static int open_cache(struct gitsrc *g, struct err *e)
 		return gitsrc_error(g, e, TE_FAIL, "open cache");
 	rc = git_repository_config(&cfg, g->repo);
 	if (rc == 0 && (git_config_get_string_buf(&cur, cfg, "remote.origin.url") < 0 ||
-			strcmp(cur.ptr, g->url) != 0))
-		rc = git_config_set_string(cfg, "remote.origin.url", g->url);
+			strcmp(cur.ptr, g->safe_url) != 0))
+		rc = git_config_set_string(cfg, "remote.origin.url", g->safe_url);
 	git_buf_dispose(&cur);
 	git_config_free(cfg);
 	if (rc < 0)
 		return gitsrc_error(g, e, TE_FAIL, "open cache");
 	return 0;
+}
+
+static bool is_http(const char *url)
+{
+	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
 }
 
 int gitsrc_remote(struct gitsrc *g, git_remote **out, struct err *e)
@@ -196,7 +222,7 @@ int gitsrc_remote(struct gitsrc *g, git_remote **out, struct err *e)
 	git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
 	o.repository = g->repo;
 	o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
-	if (git_remote_create_with_opts(out, g->url, &o) < 0)
+	if (git_remote_create_with_opts(out, is_http(g->url) ? g->safe_url : g->url, &o) < 0)
 		return gitsrc_error(g, e, TE_FAIL, "remote");
 	return 0;
 }
@@ -231,7 +257,7 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o, struct err *e)
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = open_cache(g, e)) < 0)
+	if ((rc = gitsrc_open_cache(g, e)) < 0)
 		goto out;
 	*out = g;
 	g = NULL;
@@ -248,6 +274,10 @@ void gitsrc_free(struct gitsrc *g)
 	git_repository_free(g->repo);
 	free(g->url);
 	free(g->safe_url);
+	free(g->url_user);
+	if (g->url_pass)
+		explicit_bzero(g->url_pass, strlen(g->url_pass));
+	free(g->url_pass);
 	free(g->path);
 	free(g->username);
 	free(g->token_env);

@@ -14,27 +14,48 @@ struct gitsrc {
 	char *url;	/* as configured; may hold userinfo, never printed */
 	char *safe_url; /* url without userinfo, for messages */
 	char *path;	/* the bare cache */
+	char *url_user, *url_pass; /* from the URL's userinfo (decoded), for the callback */
+	bool url_cred_used;	   /* url_pass presented in the current operation */
 	char *username, *token_env, *token_file, *ssh_key, *known_hosts;
 	bool insecure;
 	unsigned fetches;  /* fetches done by this gitsrc (tests look at it) */
 	int auth_attempts; /* credential callbacks in the current operation */
 	char cb_msg[512];  /* why a callback refused, kept for the error message */
+	bool corrupt;	   /* an operation failed on the cache's own object store */
+	char verified[41]; /* the last commit gitsrc_verify found whole */
 };
 
 /* Records "<what>: <libgit2's last error>" (or a callback's reason) with code. */
 int gitsrc_error(struct gitsrc *g, struct err *e, int code, const char *what);
 
+/*
+ * The same for a network operation (fetch, ls-remote, push), with its exit code: a
+ * repository the server says does not exist is TE_INPUT, a local path that does not
+ * exist says so, a failure of the cache's own object store is TE_FAIL and marks g
+ * corrupt; anything else is TE_UNREACHABLE.
+ */
+int gitsrc_remote_error(struct gitsrc *g, struct err *e, const char *what);
+
 /* libgit2's last message, never NULL. */
 const char *gitsrc_lasterr(void);
 
-/* A remote for g's URL (owned by the caller). */
+/* Opens g->path as a bare repository, creating it when it is not one yet. */
+int gitsrc_open_cache(struct gitsrc *g, struct err *e);
+
+/*
+ * Self-repair (repair.c). gitsrc_verify reads the headers of every object of commit
+ * sha's tree, once per commit, and marks g corrupt when one is missing or unreadable.
+ * gitsrc_recreate removes the cache and opens an empty one in its place.
+ */
+int gitsrc_verify(struct gitsrc *g, const char *sha, struct err *e);
+int gitsrc_recreate(struct gitsrc *g, struct err *e);
+
+/* A remote for g's URL (owned by the caller). Over HTTP(S) the URL goes to libgit2
+ * without its userinfo: the credential callback presents it, once. */
 int gitsrc_remote(struct gitsrc *g, git_remote **out, struct err *e);
 
 /* Fills callbacks for fetch and push with g as payload. */
 void gitsrc_callbacks(struct gitsrc *g, git_remote_callbacks *cbs);
-
-/* url without "user:password@" (owned). */
-char *url_strip_userinfo(const char *url);
 
 /* Host and port of an ssh URL (ssh://[user@]host[:port]/path or [user@]host:path). */
 bool url_ssh_host(const char *url, char *host, size_t hostlen, int *port);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gitsrc_int.h"
+#include "log.h"
 
 struct wanted {
 	git_oid oid;
@@ -123,7 +124,7 @@ static int fetch(struct gitsrc *g, git_remote *remote, const char **specs, size_
 	gitsrc_callbacks(g, &fo.callbacks);
 	if (git_remote_fetch(remote, &arr, &fo, "tether: fetch") < 0) {
 		snprintf(what, sizeof(what), "fetch %s", g->safe_url);
-		return gitsrc_error(g, e, TE_UNREACHABLE, what);
+		return gitsrc_remote_error(g, e, what);
 	}
 	g->fetches++;
 	if (fetched)
@@ -143,10 +144,10 @@ static int list_remote(struct gitsrc *g, git_remote *remote, const char *ref, st
 	gitsrc_callbacks(g, &cbs);
 	snprintf(what, sizeof(what), "fetch %s", g->safe_url);
 	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0)
-		return gitsrc_error(g, e, TE_UNREACHABLE, what);
+		return gitsrc_remote_error(g, e, what);
 	if (git_remote_ls(&heads, &n, remote) < 0) {
 		git_remote_disconnect(remote);
-		return gitsrc_error(g, e, TE_UNREACHABLE, what);
+		return gitsrc_remote_error(g, e, what);
 	}
 	*found = ref ? match_ref(heads, n, ref, w) : match_head(heads, n, w);
 	git_remote_disconnect(remote);
@@ -166,7 +167,26 @@ static int resolve_sha(struct gitsrc *g, git_remote *remote, const char *ref, ch
 	return err_set(e, TE_INPUT, "commit %s not found in %s", ref, g->safe_url);
 }
 
-int gitsrc_resolve(struct gitsrc *g, const char *ref, char sha[41], bool *fetched, struct err *e)
+/* After a fetch the commit must be there: an object the fetch did not bring because
+ * the cache claims it already has it, but cannot read, is a damaged cache. */
+static int fetched_commit(struct gitsrc *g, const git_oid *oid, const char *ref, char sha[41],
+			  struct err *e)
+{
+	git_object *obj = NULL;
+
+	if (cached_commit(g, oid, sha))
+		return 0;
+	if (git_object_lookup(&obj, g->repo, oid, GIT_OBJECT_ANY) < 0) {
+		g->corrupt = true;
+		return gitsrc_error(g, e, TE_FAIL, "read fetched commit");
+	}
+	git_object_free(obj);
+	return err_set(e, TE_INPUT, "%s in %s does not point to a commit", ref ? ref : "HEAD",
+		       g->safe_url);
+}
+
+static int resolve_once(struct gitsrc *g, const char *ref, char sha[41], bool *fetched,
+			struct err *e)
 {
 	git_remote *remote = NULL;
 	struct wanted w;
@@ -199,12 +219,43 @@ int gitsrc_resolve(struct gitsrc *g, const char *ref, char sha[41], bool *fetche
 		goto out;
 	if ((rc = fetch(g, remote, &spec, 1, fetched, e)) < 0)
 		goto out;
-	if (!cached_commit(g, &w.oid, sha))
-		rc = err_set(e, TE_INPUT, "%s in %s does not point to a commit", ref ? ref : "HEAD",
-			     g->safe_url);
+	rc = fetched_commit(g, &w.oid, ref, sha, e);
 out:
 	git_remote_free(remote);
 	return rc;
+}
+
+/* One resolve, and the commit's objects checked (once per commit) so that a damaged
+ * cache is found here, where it can still be repaired, and not halfway through a
+ * render. */
+static int resolve_whole(struct gitsrc *g, const char *ref, char sha[41], bool *fetched,
+			 struct err *e)
+{
+	int rc;
+
+	g->corrupt = false;
+	if ((rc = resolve_once(g, ref, sha, fetched, e)) < 0)
+		return rc;
+	return gitsrc_verify(g, sha, e);
+}
+
+int gitsrc_resolve(struct gitsrc *g, const char *ref, char sha[41], bool *fetched, struct err *e)
+{
+	struct err first;
+	int rc;
+
+	err_clear(&first);
+	if ((rc = resolve_whole(g, ref, sha, fetched, &first)) == 0)
+		return 0;
+	if (!g->corrupt)
+		return err_set(e, rc, "%s", first.msg);
+	/* The cache holds nothing the remote does not: clone again, once. */
+	log_kv(LOG_WARN, "Git cache damaged, cloning it again", "url", g->safe_url, "cache",
+	       g->path, "error", first.msg, NULL);
+	if ((rc = gitsrc_recreate(g, e)) < 0 || (rc = resolve_whole(g, ref, sha, fetched, e)) < 0)
+		return err_prefix(e, "Git cache damaged, and cloning it again failed too");
+	log_kv(LOG_WARN, "Git cache cloned again", "url", g->safe_url, "commit", sha, NULL);
+	return 0;
 }
 
 int gitsrc_default_branch(struct gitsrc *g, char *out, size_t n, struct err *e)
@@ -221,7 +272,7 @@ int gitsrc_default_branch(struct gitsrc *g, char *out, size_t n, struct err *e)
 	gitsrc_callbacks(g, &cbs);
 	snprintf(what, sizeof(what), "ls-remote %s", g->safe_url);
 	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0) {
-		rc = gitsrc_error(g, e, TE_UNREACHABLE, what);
+		rc = gitsrc_remote_error(g, e, what);
 		goto out;
 	}
 	rc = git_remote_default_branch(&b, remote);
@@ -230,7 +281,7 @@ int gitsrc_default_branch(struct gitsrc *g, char *out, size_t n, struct err *e)
 		rc = err_set(e, TE_INPUT, "%s has no default branch (no HEAD, or it names none)",
 			     g->safe_url);
 	else if (rc < 0)
-		rc = gitsrc_error(g, e, TE_UNREACHABLE, what);
+		rc = gitsrc_remote_error(g, e, what);
 	else if (strncmp(b.ptr, "refs/heads/", 11) != 0 || strlen(b.ptr + 11) >= n)
 		rc = err_set(e, TE_INPUT, "%s: HEAD points at %s, not a branch", g->safe_url, b.ptr);
 	else

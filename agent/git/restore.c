@@ -156,7 +156,7 @@ static int push(struct gitsrc *g, const char *branch, const git_oid *commit, str
 		goto out;
 	}
 	if (rc < 0) {
-		rc = gitsrc_error(g, e, TE_UNREACHABLE, what);
+		rc = gitsrc_remote_error(g, e, what);
 		goto out;
 	}
 	git_reference_free(ref);

@@ -51,9 +51,17 @@ static int tree_lstat(void *ctx, const char *path, enum vfs_type *type, struct e
 	return 0;
 }
 
-static int blob_of(struct tree_ctx *t, const char *path, git_blob **blob, struct err *e)
+/*
+ * The blob at path, after its size was checked against max from the object header
+ * (the pack index or a loose object's first bytes): a 100 MB file is refused without
+ * being read.
+ */
+static int blob_of(struct tree_ctx *t, const char *path, size_t max, git_blob **blob, struct err *e)
 {
 	git_tree_entry *entry = NULL;
+	git_odb *odb = NULL;
+	git_object_t type;
+	size_t size = 0;
 	int rc;
 
 	rc = git_tree_entry_bypath(&entry, t->tree, path);
@@ -63,12 +71,17 @@ static int blob_of(struct tree_ctx *t, const char *path, git_blob **blob, struct
 		git_tree_entry_free(entry);
 		return err_set(e, TE_INPUT, "%s: not a file", path);
 	}
-	if (rc == 0)
+	if (rc == 0 && (rc = git_repository_odb(&odb, t->repo)) == 0)
+		rc = git_odb_read_header(&size, &type, odb, git_tree_entry_id(entry));
+	if (rc == 0 && size > max)
+		rc = err_set(e, TE_INPUT, "%s: larger than %zu bytes", path, max);
+	else if (rc == 0)
 		rc = git_blob_lookup(blob, t->repo, git_tree_entry_id(entry));
+	git_odb_free(odb);
 	git_tree_entry_free(entry);
-	if (rc < 0)
+	if (rc < 0 && !e->msg[0])
 		return err_set(e, TE_FAIL, "%s: %s", path, gitsrc_lasterr());
-	return 0;
+	return rc;
 }
 
 static int tree_read(void *ctx, const char *path, size_t max, struct buf *out, struct err *e)
@@ -77,7 +90,7 @@ static int tree_read(void *ctx, const char *path, size_t max, struct buf *out, s
 	git_object_size_t size;
 	int rc;
 
-	if ((rc = blob_of(ctx, path, &blob, e)) < 0)
+	if ((rc = blob_of(ctx, path, max, &blob, e)) < 0)
 		return rc;
 	size = git_blob_rawsize(blob);
 	if (size > max)

@@ -8,6 +8,16 @@
 
 #include "sync_int.h"
 
+/* "repository <url>: ...", with the URL's credentials redacted. */
+static int source_error(struct err *e, const char *repo)
+{
+	char *safe = url_redact(repo);
+	int rc = err_prefix(e, "repository %s", safe ? safe : "(url)");
+
+	free(safe);
+	return rc;
+}
+
 int source_open(struct sync_run *r, struct err *e)
 {
 	struct gitsrc_opts o;
@@ -23,9 +33,10 @@ int source_open(struct sync_run *r, struct err *e)
 	o.known_hosts = r->cfg->known_hosts;
 	o.insecure_skip_tls_verify = r->cfg->git_insecure;
 	if ((rc = gitsrc_open(&r->git, &o, e)) < 0)
-		return err_prefix(e, "repository %s", r->cfg->repo);
+		return source_error(e, r->cfg->repo);
+	/* gitsrc's messages already name the (redacted) URL: no second prefix. */
 	if ((rc = gitsrc_resolve(r->git, r->cfg->ref, r->commit, NULL, e)) < 0)
-		return err_prefix(e, "fetch %s", r->cfg->repo);
+		return rc;
 	if ((rc = gitsrc_tree(r->git, r->commit, &r->vfs, e)) < 0)
 		return err_prefix(e, "commit %.12s", r->commit);
 	return 0;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -272,7 +273,8 @@ static void test_unreachable(void **state)
 	g = open_src("/nonexistent/tether/repo");
 	err_clear(&e);
 	assert_int_equal(gitsrc_resolve(g, NULL, sha, NULL, &e), TE_UNREACHABLE);
-	assert_int_equal(strncmp(e.msg, "fetch /nonexistent/tether/repo: ", 32), 0);
+	/* Said once, and as what it is (libgit2 alone says "unsupported URL protocol"). */
+	assert_string_equal(e.msg, "fetch /nonexistent/tether/repo: no such directory");
 	gitsrc_free(g);
 	/* Credentials in the URL never reach a message. */
 	g = open_src("http://user:s3cret@127.0.0.1:1/repo.git");
@@ -338,6 +340,97 @@ static void test_tree_vfs(void **state)
 	assert_int_equal(gitsrc_tree(g, "0123456789012345678901234567890123456789", &v, &e),
 			 TE_NOTFOUND);
 	gitsrc_free(g);
+	git_repository_free(r);
+}
+
+/* Truncates every pack of the cache g uses; returns how many. */
+static int truncate_packs(struct gitsrc *g)
+{
+	char dir[600], path[1200];
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/objects/pack", gitsrc_cache_path(g));
+	assert_non_null(dp = opendir(dir));
+	while ((d = readdir(dp)) != NULL) {
+		if (!strstr(d->d_name, ".pack"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		assert_int_equal(truncate(path, 64), 0);
+		n++;
+	}
+	closedir(dp);
+	return n;
+}
+
+/* Removes the loose object oid from the (non-bare) remote. */
+static void remove_loose(const char *hex)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/.git/objects/%.2s/%s", remote_path, hex, hex + 2);
+	assert_int_equal(unlink(path), 0);
+}
+
+/* A damaged cache (a truncated pack) is cloned again, once; only a second failure, here
+ * a remote that lacks an object itself, is an error. */
+static void test_damaged_cache(void **state)
+{
+	git_repository *r = init_remote();
+	git_tree_entry *entry = NULL;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	struct gitsrc *g;
+	struct vfs *v = NULL;
+	struct buf b;
+	char a[41], bsha[41], sha[41];
+	git_oid oid;
+	struct err e;
+
+	write_file("cm.yaml", "v: 1\n");
+	commit_all(r, "one", a);
+	g = open_src(remote_path);
+	err_clear(&e);
+	assert_int_equal(gitsrc_resolve(g, NULL, sha, NULL, &e), 0);
+	assert_true(truncate_packs(g) > 0);
+	gitsrc_free(g);
+	/* The same commit again, and a new one: both read from a clone made afresh. */
+	g = open_src(remote_path);
+	assert_int_equal(gitsrc_resolve(g, NULL, sha, NULL, &e), 0);
+	assert_string_equal(sha, a);
+	assert_int_equal(truncate_packs(g), 1);
+	write_file("cm.yaml", "v: 2\n");
+	commit_all(r, "two", bsha);
+	assert_int_equal(gitsrc_resolve(g, "main", sha, NULL, &e), 0);
+	assert_string_equal(sha, bsha);
+	assert_int_equal(gitsrc_tree(g, sha, &v, &e), 0);
+	buf_init(&b, 0);
+	assert_int_equal(vfs_read(v, "cm.yaml", 100, &b, &e), 0);
+	assert_string_equal(b.data, "v: 2\n");
+	buf_dispose(&b);
+	vfs_free(v);
+	gitsrc_free(g);
+	/* The remote itself lost the blob: the clone made afresh fails too, and says so. */
+	write_file("cm.yaml", "v: 3\n");
+	commit_all(r, "three", bsha);
+	assert_int_equal(git_oid_fromstr(&oid, bsha), 0);
+	assert_int_equal(git_commit_lookup(&c, r, &oid), 0);
+	assert_int_equal(git_commit_tree(&tree, c), 0);
+	assert_int_equal(git_tree_entry_bypath(&entry, tree, "cm.yaml"), 0);
+	remove_loose(git_oid_tostr_s(git_tree_entry_id(entry)));
+	g = open_src(remote_path);
+	assert_true(truncate_packs(g) > 0);
+	err_clear(&e);
+	assert_true(gitsrc_resolve(g, "main", sha, NULL, &e) < 0);
+	print_message("# %s\n", e.msg);
+	assert_int_equal(strncmp(e.msg, "Git cache damaged, and cloning it again failed too: fetch ",
+				 58),
+			 0);
+	gitsrc_free(g);
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(c);
 	git_repository_free(r);
 }
 
@@ -683,6 +776,29 @@ static void test_https_token(void **state)
 	assert_string_equal(sha, one);
 	unsetenv("TETHER_TEST_TOKEN");
 	gitsrc_free(g);
+	/* Credentials in the URL authenticate, as git uses them (percent-decoded)... */
+	snprintf(url, sizeof(url), "http://g%%69t:tok%%3123@127.0.0.1:%d/r.git", port);
+	g = open_src(url);
+	err_clear(&e);
+	assert_int_equal(gitsrc_resolve(g, "main", sha, NULL, &e), 0);
+	assert_string_equal(sha, one);
+	gitsrc_free(g);
+	/* ...a wrong one fails, named as such and never shown... */
+	snprintf(url, sizeof(url), "http://git:wrong-secret@127.0.0.1:%d/r.git", port);
+	g = open_src(url);
+	err_clear(&e);
+	assert_int_equal(gitsrc_resolve(g, "main", sha, NULL, &e), TE_UNREACHABLE);
+	assert_non_null(strstr(e.msg, "refused the credentials in the URL"));
+	assert_null(strstr(e.msg, "wrong-secret"));
+	gitsrc_free(g);
+	/* ...and a repository the server says is not there is bad input, not an outage. */
+	snprintf(url, sizeof(url), "http://git:tok123@127.0.0.1:%d/absent.git", port);
+	g = open_src(url);
+	err_clear(&e);
+	assert_int_equal(gitsrc_resolve(g, "main", sha, NULL, &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "repository not found"));
+	assert_null(strstr(e.msg, "tok123"));
+	gitsrc_free(g);
 	stop(pid);
 	git_repository_free(bare);
 	git_repository_free(r);
@@ -696,6 +812,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_branch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_vfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_and_revert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_git_daemon, setup, teardown),

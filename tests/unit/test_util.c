@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -82,6 +84,43 @@ static void test_hmac(void **state)
 	assert_false(str_equal_ct("abc", "abd"));
 }
 
+static void redacts(const char *url, const char *want)
+{
+	char *got = url_redact(url);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* The one redaction: userinfo goes (user too: tokens sit there), the rest stays. */
+static void test_url_redact(void **state)
+{
+	char msg[256];
+	char *user, *pass;
+
+	redacts("https://user:tok3n@example.com/x.git", "https://example.com/x.git");
+	redacts("https://ghp_abc@github.com/o/r.git", "https://github.com/o/r.git");
+	redacts("http://u:p%40ss@127.0.0.1:8080/r.git", "http://127.0.0.1:8080/r.git");
+	redacts("ssh://git:pw@host:2222/r.git", "ssh://host:2222/r.git");
+	redacts("https://example.com/x.git", "https://example.com/x.git");
+	redacts("/srv/git/app.git", "/srv/git/app.git");
+	redacts("git@github.com:o/r.git", "git@github.com:o/r.git");
+	/* not a URL curl accepts: the userinfo is still cut */
+	redacts("weird+://a:b@h o/x", "weird+://h o/x");
+	snprintf(msg, sizeof(msg), "fetch 'https://a:s3cret@h/x.git': 401 from http://b:c@h2/");
+	url_redact_text(msg, sizeof(msg));
+	assert_string_equal(msg, "fetch 'https://h/x.git': 401 from http://h2/");
+	assert_int_equal(url_userinfo("https://al%40ce:p%3Ass@h/x", &user, &pass), 0);
+	assert_string_equal(user, "al@ce");
+	assert_string_equal(pass, "p:ss");
+	free(user);
+	free(pass);
+	assert_int_equal(url_userinfo("https://h/x", &user, &pass), 0);
+	assert_null(user);
+	assert_null(pass);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -90,6 +129,7 @@ int main(void)
 		cmocka_unit_test(test_err_first_wins),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_hmac),
+		cmocka_unit_test(test_url_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
