@@ -12,6 +12,7 @@
 
 #include <yaml.h>
 
+#include "jsonedit.h"
 #include "keyset.h"
 #include "manifest.h"
 #include "manifest_int.h"
@@ -138,7 +139,8 @@ static int keep_orphan(struct builder *b, cJSON *node)
 		cJSON_Delete(node);
 		return err_set(b->e, TE_NOMEM, "out of memory");
 	}
-	cJSON_AddItemToArray(b->orphans, node);
+	if (json_array_append(b->orphans, node) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -234,7 +236,8 @@ static int merge_one(struct builder *b, struct frame *f, const cJSON *src)
 			cJSON_Delete(dup);
 			return err_set(b->e, TE_NOMEM, "out of memory");
 		}
-		cJSON_AddItemToObject(f->node, c->string, dup);
+		if (json_object_add(f->node, c->string, dup) < 0)
+			return err_set(b->e, TE_NOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -278,7 +281,8 @@ static int attach_key(struct builder *b, struct frame *f, cJSON *node)
 			       k->line);
 	}
 	if (k) {
-		cJSON_ReplaceItemInObjectCaseSensitive(f->node, f->key, node);
+		if (json_object_set(f->node, f->key, node) < 0)
+			return err_set(b->e, TE_NOMEM, "out of memory");
 		k->merged = false;
 		k->line = f->key_line;
 		return 0;
@@ -287,7 +291,8 @@ static int attach_key(struct builder *b, struct frame *f, cJSON *node)
 		cJSON_Delete(node);
 		return err_set(b->e, TE_NOMEM, "out of memory");
 	}
-	cJSON_AddItemToObject(f->node, f->key, node);
+	if (json_object_add(f->node, f->key, node) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -304,10 +309,9 @@ static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m)
 		return 0;
 	}
 	f = &b->stack[b->depth - 1];
-	if (cJSON_IsArray(f->node)) {
-		cJSON_AddItemToArray(f->node, node);
-		return 0;
-	}
+	if (cJSON_IsArray(f->node))
+		return json_array_append(f->node, node) < 0 ? err_set(b->e, TE_NOMEM, "out of memory")
+							    : 0;
 	rc = f->key_merge ? attach_merge(b, f, node) : attach_key(b, f, node);
 	free(f->key);
 	f->key = NULL;

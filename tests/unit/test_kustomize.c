@@ -187,6 +187,7 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(replicas, "replicas")                                                                    \
 	X(labels, "labels")                                                                        \
 	X(patches, "patches")                                                                      \
+	X(json6902_middle, "json6902-middle")                                                      \
 	X(smp_lists, "smp/overlay")                                                                \
 	X(fifo, "fifo")                                                                            \
 	X(multins, "multins/overlay")                                                              \
@@ -320,6 +321,37 @@ static void test_json6902_errors(void **state)
 	cJSON_Delete(test);
 }
 
+static void assert_json6902(const char *doc_text, const char *ops_text, const char *want)
+{
+	cJSON *doc = cJSON_Parse(doc_text), *ops = cJSON_Parse(ops_text);
+	struct err e;
+	char *s;
+
+	err_clear(&e);
+	assert_int_equal(ks_json6902(&doc, ops, &e), 0);
+	s = cJSON_PrintUnformatted(doc);
+	assert_string_equal(s, want);
+	free(s);
+	cJSON_Delete(doc);
+	cJSON_Delete(ops);
+}
+
+/* add, copy and move to an index inside a list insert there (RFC 6902 4.1). */
+static void test_json6902_middle(void **state)
+{
+	assert_json6902("{\"l\":[\"A\",\"C\"]}", "[{\"op\":\"add\",\"path\":\"/l/1\",\"value\":\"B\"}]",
+			"{\"l\":[\"A\",\"B\",\"C\"]}");
+	assert_json6902("{\"l\":[\"A\",\"B\",\"C\"]}",
+			"[{\"op\":\"copy\",\"from\":\"/l/0\",\"path\":\"/l/2\"}]",
+			"{\"l\":[\"A\",\"B\",\"A\",\"C\"]}");
+	assert_json6902("{\"l\":[\"A\",\"B\",\"C\",\"D\"]}",
+			"[{\"op\":\"move\",\"from\":\"/l/0\",\"path\":\"/l/2\"}]",
+			"{\"l\":[\"B\",\"C\",\"A\",\"D\"]}");
+	assert_json6902("{\"l\":[\"A\",\"B\"],\"m\":[\"X\",\"Z\"]}",
+			"[{\"op\":\"move\",\"from\":\"/l/1\",\"path\":\"/m/1\"}]",
+			"{\"l\":[\"A\"],\"m\":[\"X\",\"B\",\"Z\"]}");
+}
+
 /* Kustomizations with the wrong shapes: each must be TE_INPUT naming the field. */
 static void test_bad_shapes(void **state)
 {
@@ -415,6 +447,7 @@ int main(void)
 		ERROR_FIXTURES(ERROR_ENTRY) cmocka_unit_test(test_content_hash),
 	    cmocka_unit_test(test_selector),
 	    cmocka_unit_test(test_json6902_errors),
+	    cmocka_unit_test(test_json6902_middle),
 	    cmocka_unit_test(test_bad_shapes),
 	};
 
