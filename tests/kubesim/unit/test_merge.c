@@ -129,6 +129,11 @@ static void test_json_patch_ops(void **state)
 	check_jp("{\"spec\":{\"template\":{\"a\":1}}}",
 		 "[{\"op\":\"replace\",\"path\":\"/spec/template\",\"value\":{\"b\":2}}]",
 		 "{\"spec\":{\"template\":{\"b\":2}}}");
+	/* move and copy to an index inside a list insert there */
+	check_jp("{\"a\":[1,2,3,4]}", "[{\"op\":\"move\",\"from\":\"/a/0\",\"path\":\"/a/2\"}]",
+		 "{\"a\":[2,3,1,4]}");
+	check_jp("{\"a\":[1,2,3]}", "[{\"op\":\"copy\",\"from\":\"/a/2\",\"path\":\"/a/1\"}]",
+		 "{\"a\":[1,3,2,3]}");
 	check_jp("{\"a\":1}", "[]", "{\"a\":1}");
 }
 
