@@ -20,6 +20,11 @@ int json_array_replace(cJSON *arr, int at, cJSON *v);
 int json_object_set(cJSON *obj, const char *key, cJSON *v);
 /* Appends key without looking for an existing member (the caller knows there is none). */
 int json_object_add(cJSON *obj, const char *key, cJSON *v);
+/*
+ * Moves member key (if any) to the end of obj, keeping its name. Cannot fail: the
+ * member is relinked, not re-added under a copied key (which can fail and lose it).
+ */
+void json_object_move_last(cJSON *obj, const char *key);
 /* Adds a string member; TE_NOMEM when memory runs out. */
 int json_object_add_string(cJSON *obj, const char *key, const char *s);
 

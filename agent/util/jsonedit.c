@@ -87,6 +87,16 @@ int json_object_set(cJSON *obj, const char *key, cJSON *v)
 	return 0;
 }
 
+void json_object_move_last(cJSON *obj, const char *key)
+{
+	cJSON *c = cJSON_IsObject(obj) && key ? cJSON_DetachItemFromObjectCaseSensitive(obj, key)
+					      : NULL;
+
+	/* An object's members are a list like an array's: the append keeps c->string. */
+	if (c)
+		cJSON_AddItemToArray(obj, c);
+}
+
 int json_object_add_string(cJSON *obj, const char *key, const char *s)
 {
 	return json_object_add(obj, key, cJSON_CreateString(s));

@@ -68,12 +68,26 @@ static void test_object_set(void **state)
 	cJSON_Delete(o);
 }
 
+/* move_last relinks the member: its name stays, nothing is copied. */
+static void test_object_move_last(void **state)
+{
+	cJSON *o = cJSON_Parse("{\"status\":{},\"a\":1,\"b\":[2]}");
+
+	json_object_move_last(o, "status");
+	json_object_move_last(o, "missing");
+	json_object_move_last(NULL, "status");
+	assert_json(o, "{\"a\":1,\"b\":[2],\"status\":{}}");
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(o, "status"));
+	cJSON_Delete(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_array_insert),
 	    cmocka_unit_test(test_array_replace),
 	    cmocka_unit_test(test_object_set),
+	    cmocka_unit_test(test_object_move_last),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
