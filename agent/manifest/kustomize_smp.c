@@ -455,7 +455,7 @@ static int ks_json_op(cJSON **doc, const cJSON *op, struct err *e)
 		if (!value)
 			return err_set(e, TE_INPUT, "JSON patch %s %s needs a value", o, path);
 		if (!(v = cJSON_Duplicate(value, true)))
-			return TE_NOMEM;
+			return err_set(e, TE_NOMEM, "JSON patch %s: out of memory", o);
 		return ks_ptr_put(doc, path, v, strcmp(o, "replace") == 0, e);
 	}
 	if (strcmp(o, "remove") == 0) {
@@ -472,7 +472,7 @@ static int ks_json_op(cJSON **doc, const cJSON *op, struct err *e)
 		else
 			v = (src = ks_ptr_get(*doc, from, e)) ? cJSON_Duplicate(src, true) : NULL;
 		if (!v)
-			return TE_INPUT;
+			return e->code ? e->code : err_set(e, TE_NOMEM, "JSON patch copy: out of memory");
 		return ks_ptr_put(doc, path, v, false, e);
 	}
 	if (strcmp(o, "test") == 0) {
