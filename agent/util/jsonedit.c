@@ -3,6 +3,8 @@
  * settled (see jsonedit.h). Only cJSON's public API is used, so a fixed cJSON behaves
  * the same.
  */
+#include <string.h>
+
 #include "jsonedit.h"
 #include "util.h"
 
@@ -73,17 +75,31 @@ int json_object_add(cJSON *obj, const char *key, cJSON *v)
 	return 0;
 }
 
+/*
+ * Not cJSON_ReplaceItemInObject: 1.7.15 does not check its copy of the key, so out of
+ * memory leaves a member without a name. The key is copied (before old, which may
+ * own it, is freed) and the member swapped in place.
+ */
 int json_object_set(cJSON *obj, const char *key, cJSON *v)
 {
-	if (!cJSON_IsObject(obj) || !key || !cJSON_GetObjectItemCaseSensitive(obj, key))
+	cJSON *old = cJSON_IsObject(obj) && key ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	char *k;
+
+	if (!old)
 		return json_object_add(obj, key, v);
 	if (!v)
 		return TE_NOMEM;
-	/* With the member present, the only failure left is copying the key. */
-	if (!cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v)) {
+	if (!(k = cJSON_malloc(strlen(key) + 1))) {
 		cJSON_Delete(v);
 		return TE_NOMEM;
 	}
+	memcpy(k, key, strlen(key) + 1);
+	if (!(v->type & cJSON_StringIsConst))
+		cJSON_free(v->string);
+	v->string = k;
+	v->type &= ~cJSON_StringIsConst;
+	/* Cannot fail: obj, old (a member of obj) and v are all set. */
+	cJSON_ReplaceItemViaPointer(obj, old, v);
 	return 0;
 }
 
