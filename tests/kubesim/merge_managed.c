@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "merge.h"
 #include "schema_fieldset.h"
 
@@ -295,11 +296,7 @@ int mf_store(cJSON *obj, const struct mf_list *l)
 	arr = mf_encode(l);
 	if (!arr)
 		return MERGE_ENOMEM;
-	if (cJSON_GetObjectItemCaseSensitive(md, "managedFields"))
-		cJSON_ReplaceItemInObjectCaseSensitive(md, "managedFields", arr);
-	else
-		cJSON_AddItemToObject(md, "managedFields", arr);
-	return 0;
+	return json_object_set(md, "managedFields", arr) < 0 ? MERGE_ENOMEM : 0;
 }
 
 char *mf_print_manager(const struct mf_entry *e)

@@ -219,8 +219,7 @@ static int apply_op(cJSON **doc, const cJSON *op)
 		if (cJSON_IsArray(parent))
 			rc = cJSON_ReplaceItemViaPointer(parent, cur, v) ? 0 : -2;
 		else if (parent)
-			rc = cJSON_ReplaceItemInObjectCaseSensitive(parent, p.tok[p.n - 1], v) ? 0
-											       : -2;
+			rc = json_object_set(parent, p.tok[p.n - 1], v) < 0 ? -2 : 0, v = NULL;
 		else
 			rc = op_add(doc, &p, v), v = NULL;
 	} else if (!strcmp(kind, "test")) {
