@@ -138,6 +138,52 @@ static void test_json_numbers(void **state)
 		     "f.yaml:2:14: number -1e400 is out of range for a 64-bit float");
 }
 
+static long alloc_calls, fail_at;
+
+static void *failing_malloc(size_t n)
+{
+	if (fail_at && ++alloc_calls >= fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/* Each cJSON allocation of a parse fails in turn: an error, or every member there. */
+static void test_parse_alloc_failures(void **state)
+{
+	const char *text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+			   "data:\n  base: &b {a: 1, b: [x, z]}\n  m: {<<: *b, c: !!int \"3\"}\n";
+	const char *want = "{\"base\":{\"a\":1,\"b\":[\"x\",\"z\"]},"
+			   "\"m\":{\"a\":1,\"b\":[\"x\",\"z\"],\"c\":3}}";
+	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
+	long n, failures = 0;
+
+	for (n = 1; n < 10000; n++) {
+		struct object_set s;
+		struct err e;
+		char *js;
+		int rc;
+
+		alloc_calls = 0, fail_at = n;
+		cJSON_InitHooks(&hooks);
+		rc = parse(&s, "f.yaml", text, &e);
+		fail_at = 0;
+		cJSON_InitHooks(&plain);
+		if (rc < 0) {
+			assert_true(e.msg[0] != '\0');
+			failures++;
+		} else {
+			assert_int_equal(s.n, 1);
+			js = cJSON_PrintUnformatted(cJSON_GetObjectItem(s.items[0].body, "data"));
+			assert_string_equal(js, want);
+			free(js);
+		}
+		object_set_dispose(&s);
+		if (rc == 0 && alloc_calls < n)
+			break;
+	}
+	assert_true(failures > 0);
+}
+
 static void test_multi_doc_and_positions(void **state)
 {
 	struct object_set s;
@@ -491,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_file_too_large),
 		cmocka_unit_test(test_duplicate_identity),
 		cmocka_unit_test(test_tagged_scalars),
+		cmocka_unit_test(test_parse_alloc_failures),
 		cmocka_unit_test(test_tagged_errors),
 		cmocka_unit_test(test_json_numbers),
 		cmocka_unit_test(test_yaml_to_json),
