@@ -231,13 +231,14 @@ static int apply_op(cJSON **doc, const cJSON *op)
 		if (!from || ptr_parse(&f, from) < 0 || !(cur = resolve(*doc, &f, f.n)))
 			goto out;
 		if (!strcmp(kind, "move")) {
-			if (!strncmp(path, from, strlen(from)) && path[strlen(from)] == '/')
-				goto out; /* into its own child */
+			if (!f.n || (!strncmp(path, from, strlen(from)) && path[strlen(from)] == '/'))
+				goto out; /* the root, or into its own child */
 			v = op_detach(*doc, &f);
 		} else {
 			v = cJSON_Duplicate(cur, true);
 		}
-		rc = v ? op_add(doc, &p, v) : -1;
+		/* cur exists, so a NULL v is a copy that ran out of memory */
+		rc = op_add(doc, &p, v);
 		v = NULL; /* op_add took it */
 	}
 	if (rc < 0)
