@@ -87,7 +87,8 @@ static cJSON *ks_clean(const cJSON *v, int depth)
 				continue;
 		}
 		c = ks_clean(it, depth + 1);
-		if ((it->string ? json_object_add(out, it->string, c) : json_array_append(out, c)) < 0) {
+		if ((it->string ? json_object_add(out, it->string, c) : json_array_append(out, c)) <
+		    0) {
 			cJSON_Delete(out);
 			return NULL;
 		}
@@ -436,7 +437,8 @@ static int ks_ptr_put(cJSON **doc, const char *path, cJSON *value, bool replace,
 		goto fail;
 	}
 	if (rc < 0)
-		err_set(e, rc, "JSON patch %s %s: out of memory", replace ? "replace" : "add", path);
+		err_set(e, rc, "JSON patch %s %s: out of memory", replace ? "replace" : "add",
+			path);
 fail:
 	free(last);
 	cJSON_Delete(value);
@@ -472,7 +474,8 @@ static int ks_json_op(cJSON **doc, const cJSON *op, struct err *e)
 		else
 			v = (src = ks_ptr_get(*doc, from, e)) ? cJSON_Duplicate(src, true) : NULL;
 		if (!v)
-			return e->code ? e->code : err_set(e, TE_NOMEM, "JSON patch copy: out of memory");
+			return e->code ? e->code
+				       : err_set(e, TE_NOMEM, "JSON patch copy: out of memory");
 		return ks_ptr_put(doc, path, v, false, e);
 	}
 	if (strcmp(o, "test") == 0) {

@@ -301,10 +301,11 @@ static int b64_decode(const char *s, struct buf *out)
 /* Length of the valid UTF-8 sequence at p (as Go's utf8.DecodeRune), 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, size_t left)
 {
-	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-				 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-				 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
-								: 0;
+	size_t n = p[0] < 0x80			  ? 1
+		   : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+		   : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+		   : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+						  : 0;
 
 	if (!n || n > left)
 		return 0;

@@ -154,8 +154,8 @@ static void format_number(double d, char *out, size_t n)
 }
 
 /* Resolves a scalar's tag and text (resolve.c); *decoded holds a !!binary's text. */
-static int scalar_value(struct builder *b, const yaml_event_t *ev, const char *what,
-			struct yval *v, char **decoded)
+static int scalar_value(struct builder *b, const yaml_event_t *ev, const char *what, struct yval *v,
+			char **decoded)
 {
 	const char *s = (const char *)ev->data.scalar.value;
 	char msg[512];
@@ -323,8 +323,9 @@ static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m)
 	}
 	f = &b->stack[b->depth - 1];
 	if (cJSON_IsArray(f->node))
-		return json_array_append(f->node, node) < 0 ? err_set(b->e, TE_NOMEM, "out of memory")
-							    : 0;
+		return json_array_append(f->node, node) < 0
+			   ? err_set(b->e, TE_NOMEM, "out of memory")
+			   : 0;
 	rc = f->key_merge ? attach_merge(b, f, node) : attach_key(b, f, node);
 	free(f->key);
 	f->key = NULL;

@@ -105,8 +105,8 @@ int json_object_set(cJSON *obj, const char *key, cJSON *v)
 
 void json_object_move_last(cJSON *obj, const char *key)
 {
-	cJSON *c = cJSON_IsObject(obj) && key ? cJSON_DetachItemFromObjectCaseSensitive(obj, key)
-					      : NULL;
+	cJSON *c =
+	    cJSON_IsObject(obj) && key ? cJSON_DetachItemFromObjectCaseSensitive(obj, key) : NULL;
 
 	/* An object's members are a list like an array's: the append keeps c->string. */
 	if (c)

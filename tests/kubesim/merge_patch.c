@@ -231,7 +231,8 @@ static int apply_op(cJSON **doc, const cJSON *op)
 		if (!from || ptr_parse(&f, from) < 0 || !(cur = resolve(*doc, &f, f.n)))
 			goto out;
 		if (!strcmp(kind, "move")) {
-			if (!f.n || (!strncmp(path, from, strlen(from)) && path[strlen(from)] == '/'))
+			if (!f.n ||
+			    (!strncmp(path, from, strlen(from)) && path[strlen(from)] == '/'))
 				goto out; /* the root, or into its own child */
 			v = op_detach(*doc, &f);
 		} else {
