@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "kustomize_int.h"
 
 enum ks_behavior { KS_CREATE, KS_MERGE, KS_REPLACE };
@@ -200,10 +201,7 @@ static int ks_hash_field(cJSON *m, const cJSON *body, const char *key, bool alwa
 	} else {
 		copy = cJSON_Duplicate(v, true);
 	}
-	if (!copy)
-		return TE_NOMEM;
-	cJSON_AddItemToObject(m, key, copy);
-	return 0;
+	return json_object_add(m, key, copy);
 }
 
 int ks_content_hash(const cJSON *body, char out[11], struct err *e)
@@ -522,14 +520,10 @@ static int ks_merge_map(cJSON *dst_parent, const char *key, const cJSON *src)
 		return TE_NOMEM;
 	cJSON_ArrayForEach(it, src)
 	{
-		cJSON *copy = cJSON_Duplicate(it, true);
+		int rc = json_object_set(dst, it->string, cJSON_Duplicate(it, true));
 
-		if (!copy)
-			return TE_NOMEM;
-		if (cJSON_GetObjectItemCaseSensitive(dst, it->string))
-			cJSON_ReplaceItemInObjectCaseSensitive(dst, it->string, copy);
-		else
-			cJSON_AddItemToObject(dst, it->string, copy);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

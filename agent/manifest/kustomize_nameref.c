@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "kustomize_int.h"
 
 struct ks_nameref {
@@ -457,9 +458,11 @@ static int ks_ref_scalar(struct ks_ref_ctx *x, cJSON *parent, const char *key, c
 	if (!(s = cJSON_CreateString(ks_name(t->body))))
 		return TE_NOMEM;
 	if (key)
-		cJSON_ReplaceItemInObjectCaseSensitive(parent, key, s);
-	else
-		cJSON_ReplaceItemViaPointer(parent, node, s);
+		return json_object_set(parent, key, s);
+	if (!cJSON_ReplaceItemViaPointer(parent, node, s)) {
+		cJSON_Delete(s);
+		return TE_FAIL;
+	}
 	return 0;
 }
 

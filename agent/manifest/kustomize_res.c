@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "kustomize_int.h"
 
 void ks_set_init(struct ks_set *s)
@@ -213,15 +214,7 @@ cJSON *ks_obj_child(cJSON *obj, const char *key)
 
 int ks_set_str(cJSON *obj, const char *key, const char *val)
 {
-	cJSON *s = cJSON_CreateString(val);
-
-	if (!s)
-		return TE_NOMEM;
-	if (cJSON_GetObjectItemCaseSensitive(obj, key))
-		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, s);
-	else
-		cJSON_AddItemToObject(obj, key, s);
-	return 0;
+	return json_object_set(obj, key, cJSON_CreateString(val));
 }
 
 int ks_res_rename(struct ks_res *r, const char *name, const char *ns)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "kustomize_int.h"
 
 static const struct {
@@ -85,14 +86,12 @@ static cJSON *ks_clean(const cJSON *v, int depth)
 			if (p && (strcmp(p, "delete") == 0 || strcmp(p, "replace") == 0))
 				continue;
 		}
-		if (!(c = ks_clean(it, depth + 1))) {
+		c = ks_clean(it, depth + 1);
+		if ((it->string ? json_object_add(out, it->string, c) : json_array_append(out, c)) <
+		    0) {
 			cJSON_Delete(out);
 			return NULL;
 		}
-		if (it->string)
-			cJSON_AddItemToObject(out, it->string, c);
-		else
-			cJSON_AddItemToArray(out, c);
 	}
 	return out;
 }
@@ -151,11 +150,12 @@ static int ks_smp_set(cJSON *parent, const char *field, cJSON *dst, const cJSON 
 		bool seen = false;
 
 		cJSON_ArrayForEach(p, patch) seen = seen || cJSON_Compare(p, d, true);
-		if (!seen)
-			cJSON_AddItemToArray(out, cJSON_Duplicate(d, true));
+		if (!seen && json_array_append(out, cJSON_Duplicate(d, true)) < 0) {
+			cJSON_Delete(out);
+			return TE_NOMEM;
+		}
 	}
-	cJSON_ReplaceItemInObjectCaseSensitive(parent, field, out);
-	return 0;
+	return json_object_set(parent, field, out);
 }
 
 /*
@@ -174,12 +174,7 @@ static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON
 	if (schema && strcmp(field, "finalizers") == 0 && cJSON_IsArray(dst))
 		return ks_smp_set(parent, field, dst, patch);
 	if (!key || !cJSON_IsArray(dst) || ks_list_replaces(patch)) {
-		cJSON *c = ks_clean(patch, depth);
-
-		if (!c)
-			return TE_NOMEM;
-		cJSON_ReplaceItemInObjectCaseSensitive(parent, field, c);
-		return 0;
+		return json_object_set(parent, field, ks_clean(patch, depth));
 	}
 	if (!(out = cJSON_CreateArray()))
 		return TE_NOMEM;
@@ -201,23 +196,22 @@ static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON
 			continue;
 		}
 		if (match) {
-			cJSON_AddItemToArray(out, match);
-			if ((rc = ks_smp_map(match, pe, schema, depth + 1)) < 0) {
+			if ((rc = json_array_append(out, match)) < 0 ||
+			    (rc = ks_smp_map(match, pe, schema, depth + 1)) < 0) {
 				cJSON_Delete(out);
 				return rc;
 			}
 			continue;
 		}
-		if (!(d = ks_clean(pe, depth))) {
+		if ((rc = json_array_append(out, ks_clean(pe, depth))) < 0) {
 			cJSON_Delete(out);
-			return TE_NOMEM;
+			return rc;
 		}
-		cJSON_AddItemToArray(out, d);
 	}
+	/* Moving items already in a tree cannot fail. */
 	while (dst->child)
 		cJSON_AddItemToArray(out, cJSON_DetachItemViaPointer(dst, dst->child));
-	cJSON_ReplaceItemInObjectCaseSensitive(parent, field, out);
-	return 0;
+	return json_object_set(parent, field, out);
 }
 
 /* $deleteFromPrimitiveList/field: [values] removes those values from dst.field. */
@@ -253,7 +247,7 @@ static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth)
 	cJSON_ArrayForEach(pv, patch)
 	{
 		const char *k = pv->string;
-		cJSON *dv = cJSON_GetObjectItemCaseSensitive(dst, k), *c;
+		cJSON *dv = cJSON_GetObjectItemCaseSensitive(dst, k);
 
 		if (strncmp(k, "$deleteFromPrimitiveList/", 25) == 0) {
 			ks_delete_primitives(dst, k + 25, pv);
@@ -279,12 +273,8 @@ static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth)
 				return rc;
 			continue;
 		}
-		if (!(c = ks_clean(pv, depth)))
-			return TE_NOMEM;
-		if (dv)
-			cJSON_ReplaceItemInObjectCaseSensitive(dst, k, c);
-		else
-			cJSON_AddItemToObject(dst, k, c);
+		if ((rc = json_object_set(dst, k, ks_clean(pv, depth))) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -430,27 +420,25 @@ static int ks_ptr_put(cJSON **doc, const char *path, cJSON *value, bool replace,
 			rc = err_set(e, TE_INPUT, "JSON patch path %s: bad array index", path);
 			goto fail;
 		}
-		if (replace)
-			cJSON_ReplaceItemInArray(parent, idx, value);
-		else if (idx == cJSON_GetArraySize(parent))
-			cJSON_AddItemToArray(parent, value);
-		else
-			cJSON_InsertItemInArray(parent, idx, value);
+		/* value is owned by the helper from here on, whatever it returns. */
+		rc = replace ? json_array_replace(parent, idx, value)
+			     : json_array_insert(parent, idx, value);
+		value = NULL;
 	} else if (cJSON_IsObject(parent)) {
-		if (cJSON_GetObjectItemCaseSensitive(parent, last))
-			cJSON_ReplaceItemInObjectCaseSensitive(parent, last, value);
-		else if (replace) {
+		if (replace && !cJSON_GetObjectItemCaseSensitive(parent, last)) {
 			rc = err_set(e, TE_INPUT, "JSON patch replace: path %s does not exist",
 				     path);
 			goto fail;
-		} else
-			cJSON_AddItemToObject(parent, last, value);
+		}
+		rc = json_object_set(parent, last, value);
+		value = NULL;
 	} else {
 		rc = err_set(e, TE_INPUT, "JSON patch path %s: parent is not a container", path);
 		goto fail;
 	}
-	free(last);
-	return 0;
+	if (rc < 0)
+		err_set(e, rc, "JSON patch %s %s: out of memory", replace ? "replace" : "add",
+			path);
 fail:
 	free(last);
 	cJSON_Delete(value);
@@ -469,7 +457,7 @@ static int ks_json_op(cJSON **doc, const cJSON *op, struct err *e)
 		if (!value)
 			return err_set(e, TE_INPUT, "JSON patch %s %s needs a value", o, path);
 		if (!(v = cJSON_Duplicate(value, true)))
-			return TE_NOMEM;
+			return err_set(e, TE_NOMEM, "JSON patch %s: out of memory", o);
 		return ks_ptr_put(doc, path, v, strcmp(o, "replace") == 0, e);
 	}
 	if (strcmp(o, "remove") == 0) {
@@ -486,7 +474,8 @@ static int ks_json_op(cJSON **doc, const cJSON *op, struct err *e)
 		else
 			v = (src = ks_ptr_get(*doc, from, e)) ? cJSON_Duplicate(src, true) : NULL;
 		if (!v)
-			return TE_INPUT;
+			return e->code ? e->code
+				       : err_set(e, TE_NOMEM, "JSON patch copy: out of memory");
 		return ks_ptr_put(doc, path, v, false, e);
 	}
 	if (strcmp(o, "test") == 0) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "kustomize_int.h"
 
 #define FS(g, v, k, p, c)                                                                          \
@@ -329,15 +330,7 @@ struct ks_replica {
 static int ks_set_count(cJSON *parent, const char *key, void *ctx)
 {
 	const cJSON *count = ctx;
-	cJSON *n = cJSON_CreateNumber(count->valuedouble);
-
-	if (!n)
-		return TE_NOMEM;
-	if (cJSON_GetObjectItemCaseSensitive(parent, key))
-		cJSON_ReplaceItemInObjectCaseSensitive(parent, key, n);
-	else
-		cJSON_AddItemToObject(parent, key, n);
-	return 0;
+	return json_object_set(parent, key, cJSON_CreateNumber(count->valuedouble));
 }
 
 static int ks_replicas(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)

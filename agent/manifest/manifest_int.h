@@ -18,9 +18,20 @@ struct yval {
 	enum yval_type type;
 	bool b;
 	double d;
+	bool integer; /* YV_NUM: written as an integer (what !!int accepts) */
 };
 
 void scalar_resolve_plain(const char *s, struct yval *v);
+
+/*
+ * The value of a scalar as go-yaml v2 decodes it into an interface{}, with its tag
+ * (libyaml's, NULL when untagged) and whether it was plain. For a YV_STR the text is
+ * s itself, or for !!binary the decoded bytes in *decoded (owned by the caller).
+ * json: the file is JSON, where a number out of range is an error, not a string.
+ * Returns 0, TE_NOMEM, or TE_INPUT with the reason in msg.
+ */
+int scalar_resolve(const char *tag, const char *s, bool plain, bool json, struct yval *v,
+		   char **decoded, char *msg, size_t msgsz);
 
 /* Position of a container node of a document (only the top few levels are kept). */
 struct yaml_pos {

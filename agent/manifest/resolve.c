@@ -3,13 +3,20 @@
  * sigs.k8s.io/yaml, which is go-yaml v2 (YAML 1.1): yes/no/on/off/y/n are booleans,
  * 0x1F, 0o17, 012 and 0b101 are integers, underscores are ignored in numbers. The
  * same object must mean the same thing to tether as to kubectl, so the rules are
- * copied, not improved. Quoted scalars never come here: they are strings.
+ * copied, not improved. Quoted scalars are strings unless a tag says otherwise.
+ *
+ * Explicit tags resolve as go-yaml v2's decoder does for an interface{}: !!str and
+ * unknown tags give the text; !!int, !!float, !!bool, !!null and !!timestamp resolve
+ * the text (quoted or not) and refuse what does not fit; !!binary is base64-decoded
+ * into a string. JSON files go through the same reader, but kubectl reads them with
+ * a JSON decoder, which refuses a number out of float64 range.
  */
-#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "manifest.h"
 #include "manifest_int.h"
 
 struct word {
@@ -108,9 +115,9 @@ static bool parse_float(const char *s, double *out)
 	char *end;
 	double d;
 
-	errno = 0;
+	/* Go's ParseFloat fails on overflow only; an underflow is 0 or a denormal. */
 	d = strtod(s, &end);
-	if (*end || errno == ERANGE || !isfinite(d))
+	if (*end || !isfinite(d))
 		return false;
 	*out = d;
 	return true;
@@ -127,7 +134,9 @@ static void resolve_number(const char *s, struct yval *v)
 	if (strlen(s) >= sizeof(plain))
 		return; /* longer than any number go-yaml would parse: a string */
 	plain[n] = '\0';
-	if (parse_go_int(plain, &v->d) || (is_yaml_float(plain) && parse_float(plain, &v->d)))
+	if (parse_go_int(plain, &v->d))
+		v->type = YV_NUM, v->integer = true;
+	else if (is_yaml_float(plain) && parse_float(plain, &v->d))
 		v->type = YV_NUM;
 }
 
@@ -136,6 +145,7 @@ void scalar_resolve_plain(const char *s, struct yval *v)
 	v->type = YV_STR;
 	v->b = false;
 	v->d = 0;
+	v->integer = false;
 	/* Most scalars are names: look at the table only when the first letter fits. */
 	for (size_t i = 0;
 	     (!*s || strchr("yYnNtTfFoO~.+-<", *s)) && i < sizeof(words) / sizeof(words[0]); i++) {
@@ -149,4 +159,262 @@ void scalar_resolve_plain(const char *s, struct yval *v)
 		resolve_number(s, v);
 	else if (*s == '.' && is_yaml_float(s) && parse_float(s, &v->d))
 		v->type = YV_NUM;
+}
+
+#define TAG_PREFIX "tag:yaml.org,2002:"
+
+/* go-yaml's shortTag of what a plain reading of the text gives. */
+static const char *yval_tag(const struct yval *v)
+{
+	switch (v->type) {
+	case YV_NULL:
+		return "!!null";
+	case YV_BOOL:
+		return "!!bool";
+	case YV_NUM:
+		return v->integer ? "!!int" : "!!float";
+	case YV_INFNAN:
+		return "!!float";
+	case YV_MERGE:
+		return "!!merge";
+	default:
+		return "!!str";
+	}
+}
+
+/* 1 or 2 digits in [lo, hi]; advances *p. */
+static bool ts_num(const char **p, int lo, int hi, int *out)
+{
+	const char *s = *p;
+	int v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	v = s[0] - '0';
+	if (s[1] >= '0' && s[1] <= '9')
+		v = v * 10 + s[1] - '0', s++;
+	*p = s + 1;
+	*out = v;
+	return v >= lo && v <= hi;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* "Z" or "+hh:mm" / "-hh:mm", as Go's Z07:00 layout reads it. */
+static bool ts_zone(const char *p)
+{
+	if (p[0] == 'Z')
+		return p[1] == '\0';
+	if (p[0] != '+' && p[0] != '-')
+		return false;
+	for (int i = 1; i <= 5; i++)
+		if (i == 3 ? p[i] != ':' : (p[i] < '0' || p[i] > '9'))
+			return false;
+	return p[6] == '\0' && (p[1] - '0') * 10 + p[2] - '0' <= 24 &&
+	       (p[4] - '0') * 10 + p[5] - '0' <= 59;
+}
+
+/*
+ * go-yaml v2's parseTimestamp: YYYY-M-D, optionally followed by T or t, a time and a
+ * zone, or by a space and a time without a zone (Go's time.Parse layouts).
+ */
+static bool is_timestamp(const char *s)
+{
+	const char *p = s + 5;
+	int y, m, d, hh, mm, ss;
+	char sep;
+
+	if (strspn(s, "0123456789") != 4 || s[4] != '-')
+		return false;
+	y = atoi(s);
+	if (!ts_num(&p, 1, 12, &m) || *p++ != '-' || !ts_num(&p, 1, 31, &d) ||
+	    d > days_in_month(y, m))
+		return false;
+	if (!*p)
+		return true;
+	sep = *p++;
+	if (sep != 'T' && sep != 't' && sep != ' ')
+		return false;
+	if (!ts_num(&p, 0, 23, &hh) || *p++ != ':' || !ts_num(&p, 0, 59, &mm) || *p++ != ':' ||
+	    !ts_num(&p, 0, 59, &ss))
+		return false;
+	if ((*p == '.' || *p == ',') && p[1] >= '0' && p[1] <= '9')
+		p += 1 + strspn(p + 1, "0123456789");
+	return sep == ' ' ? *p == '\0' : ts_zone(p);
+}
+
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Go's base64.StdEncoding.DecodeString: padded, line breaks ignored. */
+static int b64_decode(const char *s, struct buf *out)
+{
+	unsigned q = 0, n = 0, pad = 0;
+
+	for (; *s; s++) {
+		int v;
+
+		if (*s == '\r' || *s == '\n')
+			continue;
+		if (*s == '=' && n >= 2 && n + pad < 4) {
+			pad++;
+			continue;
+		}
+		if (pad || (v = b64_value(*s)) < 0)
+			return TE_INPUT;
+		q = q << 6 | (unsigned)v;
+		if (++n == 4) {
+			unsigned char b[3] = {q >> 16, q >> 8, q};
+
+			if (buf_append(out, b, 3) < 0)
+				return TE_NOMEM;
+			n = 0, q = 0;
+		}
+	}
+	if (n && n + pad != 4)
+		return TE_INPUT;
+	if (n) {
+		unsigned char b[2];
+
+		q <<= 6 * (4 - n);
+		b[0] = q >> 16, b[1] = q >> 8;
+		if (buf_append(out, b, n - 1) < 0)
+			return TE_NOMEM;
+	}
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (as Go's utf8.DecodeRune), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n = p[0] < 0x80			  ? 1
+		   : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+		   : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+		   : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+						  : 0;
+
+	if (!n || n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0; /* overlong, surrogate or above U+10FFFF */
+	return n;
+}
+
+/*
+ * !!binary: go-yaml decodes to a Go string and encoding/json writes each byte that is
+ * not valid UTF-8 as U+FFFD. A NUL cannot be held in a C string: refused.
+ */
+static int binary_decode(const char *s, char **decoded, char *msg, size_t msgsz)
+{
+	struct buf raw, out;
+	int rc;
+
+	buf_init(&raw, MANIFEST_MAX_FILE);
+	buf_init(&out, MANIFEST_MAX_FILE * 3);
+	if ((rc = b64_decode(s, &raw)) == TE_INPUT)
+		snprintf(msg, msgsz, "!!binary value contains invalid base64 data");
+	else if (rc == 0 && memchr(raw.data ? raw.data : "", '\0', raw.len))
+		rc = TE_INPUT, snprintf(msg, msgsz, "NUL character in a !!binary value");
+	for (size_t i = 0; rc == 0 && i < raw.len;) {
+		size_t n = utf8_len((const unsigned char *)raw.data + i, raw.len - i);
+
+		rc = n ? buf_append(&out, raw.data + i, n) : buf_puts(&out, "\xef\xbf\xbd");
+		i += n ? n : 1;
+	}
+	buf_dispose(&raw);
+	if (rc == 0)
+		*decoded = buf_detach(&out);
+	buf_dispose(&out);
+	return rc;
+}
+
+static bool tag_is(const char *tag, const char *name)
+{
+	return strncmp(tag, TAG_PREFIX, sizeof(TAG_PREFIX) - 1) == 0 &&
+	       strcmp(tag + sizeof(TAG_PREFIX) - 1, name) == 0;
+}
+
+/* go-yaml's resolve() with an explicit tag: does the text's reading fit the tag? */
+static bool tag_fits(const char *tag, const char *s, struct yval *v)
+{
+	if (tag_is(tag, "timestamp") && is_timestamp(s)) {
+		v->type = YV_STR; /* an interface{} gets the text as written */
+		return true;
+	}
+	scalar_resolve_plain(s, v);
+	if (tag_is(tag, "int"))
+		return v->type == YV_NUM && v->integer;
+	if (tag_is(tag, "float"))
+		return v->type == YV_NUM || v->type == YV_INFNAN;
+	if (tag_is(tag, "bool"))
+		return v->type == YV_BOOL;
+	if (tag_is(tag, "null"))
+		return v->type == YV_NULL;
+	return false; /* timestamp that is not one */
+}
+
+/*
+ * A JSON number YAML's rules left a string (out of float64 range, or too long for
+ * resolve_number): kubectl's JSON decoder reads it as a number or refuses it.
+ */
+static int json_number(const char *s, struct yval *v, char *msg, size_t msgsz)
+{
+	const char *p = s + (*s == '-');
+	double d;
+
+	if (*p < '0' || *p > '9' || !is_yaml_float(s))
+		return 0;
+	d = strtod(s, NULL);
+	if (isinf(d)) {
+		snprintf(msg, msgsz, "number %s is out of range for a 64-bit float", s);
+		return TE_INPUT;
+	}
+	v->type = YV_NUM;
+	v->d = d;
+	return 0;
+}
+
+int scalar_resolve(const char *tag, const char *s, bool plain, bool json, struct yval *v,
+		   char **decoded, char *msg, size_t msgsz)
+{
+	static const char *const typed[] = {"int", "float", "bool", "null", "timestamp"};
+
+	*decoded = NULL;
+	v->type = YV_STR;
+	v->integer = false;
+	if (!tag) {
+		if (!plain)
+			return 0;
+		scalar_resolve_plain(s, v);
+		return json && v->type == YV_STR ? json_number(s, v, msg, msgsz) : 0;
+	}
+	if (tag_is(tag, "binary"))
+		return binary_decode(s, decoded, msg, msgsz);
+	for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
+		if (!tag_is(tag, typed[i]))
+			continue;
+		if (tag_fits(tag, s, v))
+			return 0;
+		snprintf(msg, msgsz, "cannot decode %s `%s` as a !!%s", yval_tag(v), s, typed[i]);
+		return TE_INPUT;
+	}
+	return 0; /* !!str, "!" and tags go-yaml does not know: the text */
 }

@@ -12,6 +12,7 @@
 
 #include <yaml.h>
 
+#include "jsonedit.h"
 #include "keyset.h"
 #include "manifest.h"
 #include "manifest_int.h"
@@ -44,6 +45,7 @@ struct builder {
 	struct yaml_doc doc;
 	size_t pos_cap;
 	struct err *e;
+	bool json; /* the file is JSON: kubectl reads its numbers with a JSON decoder */
 };
 
 /* Positions are kept for the root, a List's items array and the items. */
@@ -138,7 +140,8 @@ static int keep_orphan(struct builder *b, cJSON *node)
 		cJSON_Delete(node);
 		return err_set(b->e, TE_NOMEM, "out of memory");
 	}
-	cJSON_AddItemToArray(b->orphans, node);
+	if (json_array_append(b->orphans, node) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -150,27 +153,34 @@ static void format_number(double d, char *out, size_t n)
 		snprintf(out, n, "%.17g", d);
 }
 
-static bool scalar_is_plain(const yaml_event_t *ev)
+/* Resolves a scalar's tag and text (resolve.c); *decoded holds a !!binary's text. */
+static int scalar_value(struct builder *b, const yaml_event_t *ev, const char *what, struct yval *v,
+			char **decoded)
 {
-	const char *tag = (const char *)ev->data.scalar.tag;
+	const char *s = (const char *)ev->data.scalar.value;
+	char msg[512];
+	int rc;
 
-	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	return !tag || (strcmp(tag, "!") != 0 && strcmp(tag, YAML_STR_TAG) != 0 &&
-			strcmp(tag, "tag:yaml.org,2002:binary") != 0);
+	if (strlen(s) != ev->data.scalar.length)
+		return b_error(b, &ev->start_mark, TE_INPUT, "NUL character in a %s", what);
+	rc = scalar_resolve((const char *)ev->data.scalar.tag, s,
+			    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, b->json, v, decoded,
+			    msg, sizeof(msg));
+	if (rc == TE_NOMEM)
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	if (rc < 0)
+		return b_error(b, &ev->start_mark, rc, "%s", msg);
+	return 0;
 }
 
 static cJSON *scalar_node(struct builder *b, const yaml_event_t *ev)
 {
-	const char *s = (const char *)ev->data.scalar.value;
-	struct yval v = {YV_STR, false, 0};
+	char *decoded = NULL;
+	struct yval v;
+	cJSON *out;
 
-	if (strlen(s) != ev->data.scalar.length) {
-		b_error(b, &ev->start_mark, TE_INPUT, "NUL character in a string");
+	if (scalar_value(b, ev, "string", &v, &decoded) < 0)
 		return NULL;
-	}
-	if (scalar_is_plain(ev))
-		scalar_resolve_plain(s, &v);
 	switch (v.type) {
 	case YV_NULL:
 		return cJSON_CreateNull();
@@ -179,10 +189,13 @@ static cJSON *scalar_node(struct builder *b, const yaml_event_t *ev)
 	case YV_NUM:
 		return cJSON_CreateNumber(v.d);
 	case YV_INFNAN:
-		b_error(b, &ev->start_mark, TE_INPUT, "%s cannot be represented in JSON", s);
+		b_error(b, &ev->start_mark, TE_INPUT, "%s cannot be represented in JSON",
+			(const char *)ev->data.scalar.value);
 		return NULL;
 	default:
-		return cJSON_CreateString(s);
+		out = cJSON_CreateString(decoded ? decoded : (const char *)ev->data.scalar.value);
+		free(decoded);
+		return out;
 	}
 }
 
@@ -190,21 +203,23 @@ static cJSON *scalar_node(struct builder *b, const yaml_event_t *ev)
 static int scalar_key(struct builder *b, const yaml_event_t *ev, struct frame *f)
 {
 	const char *s = (const char *)ev->data.scalar.value;
-	struct yval v = {YV_STR, false, 0};
+	char *decoded = NULL;
+	struct yval v;
 	char num[64];
+	int rc;
 
-	if (strlen(s) != ev->data.scalar.length)
-		return b_error(b, &ev->start_mark, TE_INPUT, "NUL character in a key");
-	if (scalar_is_plain(ev))
-		scalar_resolve_plain(s, &v);
-	if (v.type == YV_NULL || v.type == YV_INFNAN)
+	if ((rc = scalar_value(b, ev, "key", &v, &decoded)) < 0)
+		return rc;
+	if (v.type == YV_NULL || v.type == YV_INFNAN) {
+		free(decoded);
 		return b_error(b, &ev->start_mark, TE_INPUT, "mapping key \"%s\" is not a string",
 			       s);
+	}
 	if (v.type == YV_BOOL)
 		s = v.b ? "true" : "false";
 	else if (v.type == YV_NUM)
 		format_number(v.d, num, sizeof(num)), s = num;
-	f->key = strdup(s);
+	f->key = decoded ? decoded : strdup(s);
 	if (!f->key)
 		return err_set(b->e, TE_NOMEM, "out of memory");
 	f->key_merge = v.type == YV_MERGE;
@@ -234,7 +249,8 @@ static int merge_one(struct builder *b, struct frame *f, const cJSON *src)
 			cJSON_Delete(dup);
 			return err_set(b->e, TE_NOMEM, "out of memory");
 		}
-		cJSON_AddItemToObject(f->node, c->string, dup);
+		if (json_object_add(f->node, c->string, dup) < 0)
+			return err_set(b->e, TE_NOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -278,7 +294,8 @@ static int attach_key(struct builder *b, struct frame *f, cJSON *node)
 			       k->line);
 	}
 	if (k) {
-		cJSON_ReplaceItemInObjectCaseSensitive(f->node, f->key, node);
+		if (json_object_set(f->node, f->key, node) < 0)
+			return err_set(b->e, TE_NOMEM, "out of memory");
 		k->merged = false;
 		k->line = f->key_line;
 		return 0;
@@ -287,7 +304,8 @@ static int attach_key(struct builder *b, struct frame *f, cJSON *node)
 		cJSON_Delete(node);
 		return err_set(b->e, TE_NOMEM, "out of memory");
 	}
-	cJSON_AddItemToObject(f->node, f->key, node);
+	if (json_object_add(f->node, f->key, node) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -304,10 +322,10 @@ static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m)
 		return 0;
 	}
 	f = &b->stack[b->depth - 1];
-	if (cJSON_IsArray(f->node)) {
-		cJSON_AddItemToArray(f->node, node);
-		return 0;
-	}
+	if (cJSON_IsArray(f->node))
+		return json_array_append(f->node, node) < 0
+			   ? err_set(b->e, TE_NOMEM, "out of memory")
+			   : 0;
 	rc = f->key_merge ? attach_merge(b, f, node) : attach_key(b, f, node);
 	free(f->key);
 	f->key = NULL;
@@ -597,6 +615,7 @@ int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_f
 	memset(&b, 0, sizeof(b));
 	b.file = file;
 	b.e = e;
+	b.json = looks_like_json(data, len);
 	fixed = json_join_surrogates(data, len, &flen);
 	rc = parse_events(&b, fixed ? fixed : data, fixed ? flen : len, fn, ctx);
 	free(fixed);

@@ -76,6 +76,31 @@ printf -- '- just\n- a list\n' >"$C/list.yaml"
 commit_case list
 run_case not-a-mapping "list.yaml:1:1"
 
+# Typed YAML as kubectl reads it: each file is one kubectl itself refuses.
+kubectl_refuses() {
+  local out
+  out=$(kubectl label --local -f "$C/$1" x=y -o json 2>&1)
+  check_contains "$2: kubectl refuses it too" "$out" "$3"
+}
+
+new_case tagged-int
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\ndata:\n  n: !!int "not a number"\n' >"$C/tag.yaml"
+commit_case tagged-int
+run_case tagged-int 'tag.yaml:6:6: cannot decode !!str `not a number` as a !!int'
+kubectl_refuses tag.yaml tagged-int 'cannot decode !!str `not a number` as a !!int'
+
+new_case json-overflow
+printf '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"},\n "data": {"r": 1e400}}\n' >"$C/huge.json"
+commit_case json-overflow
+run_case json-overflow "huge.json:2:16: number 1e400 is out of range"
+kubectl_refuses huge.json json-overflow "cannot unmarshal number 1e400"
+
+new_case bad-binary
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  b: !!binary "=="\n' >"$C/bin.yaml"
+commit_case bad-binary
+run_case bad-binary "bin.yaml:6:6: !!binary value contains invalid base64 data"
+kubectl_refuses bin.yaml bad-binary "!!binary value contains invalid base64 data"
+
 new_case empty-render
 rm "$C/a-good.yaml"
 printf 'not yaml, just text\n' >"$C/README.md"

@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "api.h"
+#include "jsonedit.h"
 #include "store_priv.h"
 
 /* ---- YAML -------------------------------------------------------------------------------- */
@@ -50,11 +51,11 @@ static cJSON *yaml_node(yaml_document_t *doc, yaml_node_t *node, int depth)
 		     it < node->data.sequence.items.top; it++) {
 			cJSON *v = yaml_node(doc, yaml_document_get_node(doc, *it), depth + 1);
 
-			if (!v) {
+			/* A NULL v (bad input or out of memory) fails the whole body. */
+			if (json_array_append(out, v) < 0) {
 				cJSON_Delete(out);
 				return NULL;
 			}
-			cJSON_AddItemToArray(out, v);
 		}
 		return out;
 	case YAML_MAPPING_NODE:
@@ -69,11 +70,10 @@ static cJSON *yaml_node(yaml_document_t *doc, yaml_node_t *node, int depth)
 				return NULL;
 			}
 			v = yaml_node(doc, yaml_document_get_node(doc, p->value), depth + 1);
-			if (!v) {
+			if (json_object_add(out, (const char *)k->data.scalar.value, v) < 0) {
 				cJSON_Delete(out);
 				return NULL;
 			}
-			cJSON_AddItemToObject(out, (const char *)k->data.scalar.value, v);
 		}
 		return out;
 	default:

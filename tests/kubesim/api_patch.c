@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "api.h"
 #include "store_priv.h"
 
@@ -395,9 +396,8 @@ enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale)
 		return reply_ks(r, &e);
 	}
 	obj = cJSON_Duplicate(en->so->obj, 1);
-	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItem(obj, "metadata"),
-					       "resourceVersion",
-					       cJSON_CreateString(rv && *rv ? rv : obj_str(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion", NULL)));
+	(void)json_object_set(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion",
+			      cJSON_CreateString(rv && *rv ? rv : obj_str(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion", NULL)));
 	cJSON_DeleteItemFromObjectCaseSensitive(obj_child(obj, "spec"), "replicas");
 	cJSON_AddNumberToObject(obj_child(obj, "spec"), "replicas", rep->valuedouble);
 	cJSON_Delete(scale);

@@ -5,6 +5,7 @@
  * availableReplicas / observedGeneration. Pods are found through the owner index,
  * never by listing the namespace.
  */
+#include "jsonedit.h"
 #include "controllers_internal.h"
 
 #include <stdio.h>
@@ -169,9 +170,8 @@ void rs_sync(struct controllers *c, const char *ns, const char *name)
 		if (live && ctrl_uid(live) && strcmp(ctrl_uid(live), ctrl_uid(rs)) == 0) {
 			cJSON_Delete(rs);
 			rs = cJSON_Duplicate(live, true);
-			cJSON_ReplaceItemInObjectCaseSensitive(rs, "status", st);
-			if (!ctrl_path(rs, "status", NULL, NULL))
-				cJSON_AddItemToObject(rs, "status", st);
+			/* takes st; out of memory leaves the old status for the next pass */
+			(void)json_object_set(rs, "status", st);
 			st = NULL;
 			ctrl_update(c, t->rs, rs, CTRL_MANAGER, true);
 		}

@@ -2,6 +2,7 @@
  * ctrl_util: small pure helpers for the simulated controllers (see controllers_util.h).
  * Must not touch the store: callers hold the lock and own the trees.
  */
+#include "jsonedit.h"
 #include "controllers_util.h"
 
 #include <limits.h>
@@ -69,10 +70,8 @@ void ctrl_set_str(cJSON *obj, const char *key, const char *val)
 	cJSON *old = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (cJSON_IsString(old) && strcmp(old->valuestring, val) == 0)
 		return;
-	if (old)
-		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, cJSON_CreateString(val));
-	else
-		cJSON_AddStringToObject(obj, key, val);
+	/* Out of memory leaves the old value: the controller writes it on its next pass. */
+	(void)json_object_set(obj, key, cJSON_CreateString(val));
 }
 
 void ctrl_set_int(cJSON *obj, const char *key, int64_t val)
@@ -80,10 +79,7 @@ void ctrl_set_int(cJSON *obj, const char *key, int64_t val)
 	cJSON *old = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (cJSON_IsNumber(old) && (int64_t)old->valuedouble == val)
 		return;
-	if (old)
-		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, cJSON_CreateNumber((double)val));
-	else
-		cJSON_AddNumberToObject(obj, key, (double)val);
+	(void)json_object_set(obj, key, cJSON_CreateNumber((double)val));
 }
 
 void ctrl_set_annotation(cJSON *obj, const char *key, const char *val)

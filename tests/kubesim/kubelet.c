@@ -9,6 +9,7 @@
  * The readiness delay is a timer tagged with the pod's uid; a store restored from
  * --state has no timers, so restored pods (tag "restore") get one from startTime.
  */
+#include "jsonedit.h"
 #include "controllers_internal.h"
 
 #include <fnmatch.h>
@@ -167,8 +168,7 @@ static cJSON *container_statuses(const cJSON *pod, const char *state, const char
 			cJSON_AddStringToObject(cs, "containerID", full);
 			snprintf(full, sizeof(full), "docker.io/library/%s@sha256:0",
 				 image ? image : "");
-			cJSON_ReplaceItemInObjectCaseSensitive(cs, "imageID",
-							       cJSON_CreateString(full));
+			(void)json_object_set(cs, "imageID", cJSON_CreateString(full));
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(st, "running"), "startedAt",
 						now);
 		} else {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "merge.h"
 #include "schema_fieldset.h"
 
@@ -29,12 +30,12 @@ static cJSON *merge_map(const cJSON *l, const cJSON *c, const struct schema_node
 		const cJSON *old = cJSON_GetObjectItemCaseSensitive(out, it->string);
 		cJSON *v = old ? ssa_merge(old, it, schema_child(n, it->string))
 			       : cJSON_Duplicate(it, true);
-		if (!v)
-			continue;
-		if (old)
-			cJSON_ReplaceItemInObjectCaseSensitive(out, it->string, v);
-		else
-			cJSON_AddItemToObject(out, it->string, v);
+
+		/* v NULL is out of memory: the merge fails rather than lose the member. */
+		if (json_object_set(out, it->string, v) < 0) {
+			cJSON_Delete(out);
+			return NULL;
+		}
 	}
 	return out;
 }
@@ -62,10 +63,11 @@ static cJSON *merge_list(const cJSON *l, const cJSON *c, const struct schema_nod
 		free(key);
 		if (old && n->kind == SCHEMA_SET)
 			continue;
-		if (old)
-			cJSON_ReplaceItemInArray(out, at, ssa_merge(old, it, schema_item(n)));
-		else
-			cJSON_AddItemToArray(out, cJSON_Duplicate(it, true));
+		if ((old ? json_array_replace(out, at, ssa_merge(old, it, schema_item(n)))
+			 : json_array_append(out, cJSON_Duplicate(it, true))) < 0) {
+			cJSON_Delete(out);
+			return NULL;
+		}
 	}
 	return out;
 }
@@ -85,7 +87,7 @@ static cJSON *ssa_merge(const cJSON *l, const cJSON *c, const struct schema_node
 static cJSON *dup_except(const cJSON *o, const char *skip)
 {
 	const cJSON *drop = skip ? cJSON_GetObjectItemCaseSensitive(o, skip) : NULL, *c;
-	cJSON *out, *d;
+	cJSON *out;
 
 	if (!drop)
 		return cJSON_Duplicate(o, true);
@@ -94,11 +96,10 @@ static cJSON *dup_except(const cJSON *o, const char *skip)
 	for (c = o->child; c; c = c->next) {
 		if (c == drop)
 			continue;
-		if (!(d = cJSON_Duplicate(c, true))) {
+		if (json_object_add(out, c->string, cJSON_Duplicate(c, true)) < 0) {
 			cJSON_Delete(out);
 			return NULL;
 		}
-		cJSON_AddItemToObject(out, c->string, d);
 	}
 	return out;
 }
@@ -118,12 +119,12 @@ static cJSON *without_managed_root(const cJSON *obj, const char *skip)
 	for (c = obj->child; c; c = c->next) {
 		if (skip && c->string && !strcmp(c->string, skip))
 			continue;
-		if (!(d = c == md && cJSON_IsObject(md) ? dup_except(c, "managedFields")
-							: cJSON_Duplicate(c, true))) {
+		d = c == md && cJSON_IsObject(md) ? dup_except(c, "managedFields")
+						  : cJSON_Duplicate(c, true);
+		if (json_object_add(out, c->string, d) < 0) {
 			cJSON_Delete(out);
 			return NULL;
 		}
-		cJSON_AddItemToObject(out, c->string, d);
 	}
 	return out;
 }
@@ -150,8 +151,8 @@ static void keep_old_timestamps(const cJSON *old, cJSON *obj)
 
 	if (!old || !om || !md || merge_objects_differ(old, obj))
 		return;
-	cJSON_DeleteItemFromObjectCaseSensitive(md, "managedFields");
-	cJSON_AddItemToObject(md, "managedFields", cJSON_Duplicate(om, true));
+	/* Out of memory keeps the new managedFields: a correct answer either way. */
+	(void)json_object_set(md, "managedFields", cJSON_Duplicate(om, true));
 }
 
 static int check_config(const struct merge_kind *k, const cJSON *config, struct merge_err *e)
@@ -416,12 +417,11 @@ static void sort_keys(cJSON *v)
 		for (c = v->child; c; c = c->next)
 			if (strcmp(c->string, min->string) < 0)
 				min = c;
-		cJSON_AddItemToObject(sorted, min->string, cJSON_DetachItemViaPointer(v, min));
+		/* Array-style moves keep each member's key and cannot fail. */
+		cJSON_AddItemToArray(sorted, cJSON_DetachItemViaPointer(v, min));
 	}
-	while (sorted->child) {
-		cJSON *first = cJSON_DetachItemViaPointer(sorted, sorted->child);
-		cJSON_AddItemToObject(v, first->string, first);
-	}
+	while (sorted->child)
+		cJSON_AddItemToArray(v, cJSON_DetachItemViaPointer(sorted, sorted->child));
 	cJSON_Delete(sorted);
 }
 
@@ -466,7 +466,8 @@ static void sync_last_applied(cJSON *obj, const cJSON *config)
 		return;
 	ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
 					       "annotations");
-	cJSON_ReplaceItemInObjectCaseSensitive(ann, LAST_APPLIED, cJSON_CreateString(s));
+	/* Out of memory keeps the old annotation: kubectl rewrites it on its next apply. */
+	(void)json_object_set(ann, LAST_APPLIED, cJSON_CreateString(s));
 	free(s);
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "merge.h"
 #include "schema_fieldset.h"
 
@@ -249,10 +250,11 @@ cJSON *fs_and(const cJSON *a, const cJSON *b)
 		bc = cJSON_GetObjectItemCaseSensitive(b, c->string);
 		if (!bc)
 			continue;
-		r = fs_and(c, bc);
-		if (r && r->child)
-			cJSON_AddItemToObject(out, c->string, r);
-		else
+		if (!(r = fs_and(c, bc)) || (r->child && json_object_add(out, c->string, r) < 0)) {
+			cJSON_Delete(out);
+			return NULL;
+		}
+		if (!r->child)
 			cJSON_Delete(r);
 	}
 	return out;
@@ -387,12 +389,15 @@ cJSON *fs_to_v1(const cJSON *s)
 		kids_dispose(kids, n, stack);
 		return out;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; out && i < n; i++) {
 		const cJSON *k = kids[i].node;
-		if (!strcmp(k->string, "."))
-			cJSON_AddItemToObject(out, ".", cJSON_CreateObject());
-		else
-			cJSON_AddItemToObject(out, k->string, fs_to_v1(k));
+		cJSON *v = !strcmp(k->string, ".") ? cJSON_CreateObject() : fs_to_v1(k);
+
+		/* A set missing a field would hand it to no manager: all or nothing. */
+		if (json_object_add(out, k->string, v) < 0) {
+			cJSON_Delete(out);
+			out = NULL;
+		}
 	}
 	kids_dispose(kids, n, stack);
 	return out;
@@ -412,12 +417,16 @@ cJSON *fs_from_v1(const cJSON *v1)
 			fs_mark(out);
 			continue;
 		}
-		sub = fs_from_v1(c);
-		if (!sub)
-			continue;
+		if (!(sub = fs_from_v1(c))) {
+			cJSON_Delete(out);
+			return NULL;
+		}
 		if (!c->child)
 			fs_mark(sub);
-		cJSON_AddItemToObject(out, c->string, sub);
+		if (json_object_add(out, c->string, sub) < 0) {
+			cJSON_Delete(out);
+			return NULL;
+		}
 	}
 	return out;
 }

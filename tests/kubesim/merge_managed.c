@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "merge.h"
 #include "schema_fieldset.h"
 
@@ -244,18 +245,17 @@ static cJSON *entry_encode(const struct mf_entry *e)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	if (!o)
+	/* An entry missing a member would misattribute fields: all or nothing. */
+	if (!o || json_object_add_string(o, "manager", e->manager) < 0 ||
+	    json_object_add_string(o, "operation", e->operation) < 0 ||
+	    (e->api_version && json_object_add_string(o, "apiVersion", e->api_version) < 0) ||
+	    (e->time && json_object_add_string(o, "time", e->time) < 0) ||
+	    json_object_add_string(o, "fieldsType", "FieldsV1") < 0 ||
+	    json_object_add(o, "fieldsV1", fs_to_v1(e->set)) < 0 ||
+	    (e->subresource && json_object_add_string(o, "subresource", e->subresource) < 0)) {
+		cJSON_Delete(o);
 		return NULL;
-	cJSON_AddStringToObject(o, "manager", e->manager);
-	cJSON_AddStringToObject(o, "operation", e->operation);
-	if (e->api_version)
-		cJSON_AddStringToObject(o, "apiVersion", e->api_version);
-	if (e->time)
-		cJSON_AddStringToObject(o, "time", e->time);
-	cJSON_AddStringToObject(o, "fieldsType", "FieldsV1");
-	cJSON_AddItemToObject(o, "fieldsV1", fs_to_v1(e->set));
-	if (e->subresource)
-		cJSON_AddStringToObject(o, "subresource", e->subresource);
+	}
 	return o;
 }
 
@@ -273,8 +273,12 @@ cJSON *mf_encode(const struct mf_list *l)
 	for (i = 0; i < l->n; i++)
 		v[i] = &l->v[i];
 	qsort(v, l->n, sizeof(*v), entry_cmp);
-	for (i = 0; i < l->n; i++)
-		cJSON_AddItemToArray(arr, entry_encode(v[i]));
+	for (i = 0; arr && i < l->n; i++) {
+		if (json_array_append(arr, entry_encode(v[i])) < 0) {
+			cJSON_Delete(arr);
+			arr = NULL;
+		}
+	}
 	free(v);
 	return arr;
 }
@@ -295,11 +299,7 @@ int mf_store(cJSON *obj, const struct mf_list *l)
 	arr = mf_encode(l);
 	if (!arr)
 		return MERGE_ENOMEM;
-	if (cJSON_GetObjectItemCaseSensitive(md, "managedFields"))
-		cJSON_ReplaceItemInObjectCaseSensitive(md, "managedFields", arr);
-	else
-		cJSON_AddItemToObject(md, "managedFields", arr);
-	return 0;
+	return json_object_set(md, "managedFields", arr) < 0 ? MERGE_ENOMEM : 0;
 }
 
 char *mf_print_manager(const struct mf_entry *e)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "merge.h"
 #include "schema_fieldset.h"
 
@@ -25,15 +26,16 @@ static cJSON *merge_rfc7386(cJSON *target, const cJSON *patch)
 	}
 	for (c = patch->child; target && c; c = c->next) {
 		cJSON *old = cJSON_DetachItemFromObjectCaseSensitive(target, c->string);
-		cJSON *v;
 
 		if (cJSON_IsNull(c)) {
 			cJSON_Delete(old);
 			continue;
 		}
-		v = merge_rfc7386(old, c);
-		if (v)
-			cJSON_AddItemToObject(target, c->string, v);
+		/* v NULL is out of memory: the whole result is, not just this member. */
+		if (json_object_add(target, c->string, merge_rfc7386(old, c)) < 0) {
+			cJSON_Delete(target);
+			return NULL;
+		}
 	}
 	return target;
 }
@@ -145,24 +147,15 @@ static cJSON *resolve(cJSON *doc, const struct ptr *p, size_t n)
 	return doc;
 }
 
-/* cJSON 1.7.15's cJSON_InsertItemInArray fails on parsed arrays; re-append instead. */
-static void array_insert(cJSON *arr, int at, cJSON *v)
-{
-	cJSON *tail = cJSON_CreateArray(), *c;
-
-	while (tail && cJSON_GetArraySize(arr) > at)
-		cJSON_AddItemToArray(tail, cJSON_DetachItemFromArray(arr, at));
-	cJSON_AddItemToArray(arr, v);
-	while (tail && (c = cJSON_DetachItemFromArray(tail, 0)))
-		cJSON_AddItemToArray(arr, c);
-	cJSON_Delete(tail);
-}
-
+/* Adds v at p; takes v whatever happens. -1: does not apply, -2: out of memory. */
 static int op_add(cJSON **doc, const struct ptr *p, cJSON *v)
 {
 	cJSON *parent;
 	const char *key;
+	int i;
 
+	if (!v)
+		return -2;
 	if (!p->n) {
 		cJSON_Delete(*doc);
 		*doc = v;
@@ -172,19 +165,11 @@ static int op_add(cJSON **doc, const struct ptr *p, cJSON *v)
 	key = p->tok[p->n - 1];
 	if (cJSON_IsObject(parent)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
-		cJSON_AddItemToObject(parent, key, v);
-		return 0;
+		return json_object_add(parent, key, v) < 0 ? -2 : 0;
 	}
-	if (cJSON_IsArray(parent)) {
-		int n = cJSON_GetArraySize(parent), i = index_of(key, n, true);
-		if (i < 0)
-			return -1;
-		if (i == n)
-			cJSON_AddItemToArray(parent, v);
-		else
-			array_insert(parent, i, v);
-		return 0;
-	}
+	if (cJSON_IsArray(parent) && (i = index_of(key, cJSON_GetArraySize(parent), true)) >= 0)
+		return json_array_insert(parent, i, v) < 0 ? -2 : 0;
+	cJSON_Delete(v);
 	return -1;
 }
 
@@ -207,7 +192,7 @@ static const char *op_str(const cJSON *op, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* One operation; returns 0 or -1 (does not apply). */
+/* One operation; returns 0, -1 (does not apply) or -2 (out of memory). */
 static int apply_op(cJSON **doc, const cJSON *op)
 {
 	const char *kind = op_str(op, "op"), *path = op_str(op, "path"), *from = op_str(op, "from");
@@ -219,8 +204,7 @@ static int apply_op(cJSON **doc, const cJSON *op)
 	if (!kind || !path || ptr_parse(&p, path) < 0)
 		goto out;
 	if (!strcmp(kind, "add")) {
-		v = val ? cJSON_Duplicate(val, true) : cJSON_CreateNull();
-		rc = op_add(doc, &p, v);
+		rc = op_add(doc, &p, val ? cJSON_Duplicate(val, true) : cJSON_CreateNull());
 	} else if (!strcmp(kind, "remove")) {
 		v = op_detach(*doc, &p);
 		rc = v ? 0 : -1;
@@ -233,12 +217,11 @@ static int apply_op(cJSON **doc, const cJSON *op)
 		v = val ? cJSON_Duplicate(val, true) : cJSON_CreateNull();
 		parent = p.n ? resolve(*doc, &p, p.n - 1) : NULL;
 		if (cJSON_IsArray(parent))
-			rc = cJSON_ReplaceItemViaPointer(parent, cur, v) ? 0 : -1;
+			rc = cJSON_ReplaceItemViaPointer(parent, cur, v) ? 0 : -2;
 		else if (parent)
-			rc = cJSON_ReplaceItemInObjectCaseSensitive(parent, p.tok[p.n - 1], v) ? 0
-											       : -1;
+			rc = json_object_set(parent, p.tok[p.n - 1], v) < 0 ? -2 : 0, v = NULL;
 		else
-			rc = op_add(doc, &p, v);
+			rc = op_add(doc, &p, v), v = NULL;
 	} else if (!strcmp(kind, "test")) {
 		cur = resolve(*doc, &p, p.n);
 		rc = (cur && merge_equal(cur, val)) || (!cur && (!val || cJSON_IsNull(val))) ? 0
@@ -248,13 +231,16 @@ static int apply_op(cJSON **doc, const cJSON *op)
 		if (!from || ptr_parse(&f, from) < 0 || !(cur = resolve(*doc, &f, f.n)))
 			goto out;
 		if (!strcmp(kind, "move")) {
-			if (!strncmp(path, from, strlen(from)) && path[strlen(from)] == '/')
-				goto out; /* into its own child */
+			if (!f.n ||
+			    (!strncmp(path, from, strlen(from)) && path[strlen(from)] == '/'))
+				goto out; /* the root, or into its own child */
 			v = op_detach(*doc, &f);
 		} else {
 			v = cJSON_Duplicate(cur, true);
 		}
-		rc = v ? op_add(doc, &p, v) : -1;
+		/* cur exists, so a NULL v is a copy that ran out of memory */
+		rc = op_add(doc, &p, v);
+		v = NULL; /* op_add took it */
 	}
 	if (rc < 0)
 		cJSON_Delete(v);
@@ -291,7 +277,13 @@ int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch, 
 		return merge_fail(e, 500, "InternalError", "out of memory");
 	cJSON_ArrayForEach(op, patch)
 	{
-		if (apply_op(&doc, op) < 0) {
+		int rc = apply_op(&doc, op);
+
+		if (rc == -2) {
+			cJSON_Delete(doc);
+			return merge_fail(e, 500, "InternalError", "out of memory");
+		}
+		if (rc < 0) {
 			cJSON_Delete(doc);
 			/* apiserver: NewGenericServerResponse(422, ...) drops the detail */
 			return merge_fail(e, 422, "Invalid",

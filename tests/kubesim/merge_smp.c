@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "merge.h"
 #include "schema_fieldset.h"
 
@@ -47,11 +48,19 @@ static cJSON *clean(const cJSON *v, const struct schema_node *n)
 			cJSON_Delete(cJSON_DetachItemViaPointer(out, c));
 			continue;
 		}
-		cc = clean(c, cn);
-		if (cc)
-			cJSON_ReplaceItemViaPointer(out, c, cc);
+		/* A copy that fails is out of memory: so is the whole result. */
+		if (!(cc = clean(c, cn)) || !cJSON_ReplaceItemViaPointer(out, c, cc)) {
+			cJSON_Delete(cc);
+			cJSON_Delete(out);
+			return NULL;
+		}
 	}
 	return out;
+}
+
+static int nomem(struct merge_err *e)
+{
+	return merge_fail(e, 500, "InternalError", "out of memory");
 }
 
 static void clear(cJSON *o)
@@ -92,7 +101,8 @@ static int smp_keyed_list(cJSON *orig, const cJSON *patch, const struct schema_n
 				return merge_fail(e, 400, "BadRequest",
 						  "map: %s does not contain declared merge key: %s",
 						  "item", mk);
-			cJSON_AddItemToArray(orig, clean(p, schema_item(n)));
+			if (json_array_append(orig, clean(p, schema_item(n))) < 0)
+				return nomem(e);
 			continue;
 		}
 		o = find_by(orig, mk, kv);
@@ -102,7 +112,8 @@ static int smp_keyed_list(cJSON *orig, const cJSON *patch, const struct schema_n
 			continue;
 		}
 		if (!o) {
-			cJSON_AddItemToArray(orig, clean(p, schema_item(n)));
+			if (json_array_append(orig, clean(p, schema_item(n))) < 0)
+				return nomem(e);
 			continue;
 		}
 		if ((rc = smp_map(o, p, schema_item(n), e)) < 0)
@@ -132,8 +143,12 @@ static int smp_list(cJSON *orig, const cJSON *patch, const struct schema_node *n
 
 	if (has_replace_marker(patch) || (n->kind != SCHEMA_MAP_LIST && n->kind != SCHEMA_SET)) {
 		cJSON *c = clean(patch, n);
+
+		if (!c)
+			return nomem(e);
 		clear(orig);
-		while (c && c->child)
+		/* Moving items already in a tree cannot fail. */
+		while (c->child)
 			cJSON_AddItemToArray(orig, cJSON_DetachItemViaPointer(c, c->child));
 		cJSON_Delete(c);
 		return 0;
@@ -145,8 +160,8 @@ static int smp_list(cJSON *orig, const cJSON *patch, const struct schema_node *n
 		const cJSON *c;
 		bool found = false;
 		cJSON_ArrayForEach(c, orig) found = found || merge_equal(c, p);
-		if (!found)
-			cJSON_AddItemToArray(orig, cJSON_Duplicate(p, true));
+		if (!found && json_array_append(orig, cJSON_Duplicate(p, true)) < 0)
+			return nomem(e);
 	}
 	return 0;
 }
@@ -245,20 +260,14 @@ static int smp_field(cJSON *orig, const cJSON *p, const struct schema_node *cn, 
 		return smp_list(o, p, cn, e);
 	if (cJSON_IsObject(p)) {
 		cJSON *fresh = cJSON_CreateObject();
-		int rc = fresh ? smp_map(fresh, p, cn, e) : MERGE_ENOMEM;
+		int rc = fresh ? smp_map(fresh, p, cn, e) : nomem(e);
 		if (rc < 0) {
 			cJSON_Delete(fresh);
 			return rc;
 		}
-		o ? (void)cJSON_ReplaceItemInObjectCaseSensitive(orig, p->string, fresh)
-		  : (void)cJSON_AddItemToObject(orig, p->string, fresh);
-		return 0;
+		return json_object_set(orig, p->string, fresh) < 0 ? nomem(e) : 0;
 	}
-	if (o)
-		cJSON_ReplaceItemInObjectCaseSensitive(orig, p->string, clean(p, cn));
-	else
-		cJSON_AddItemToObject(orig, p->string, clean(p, cn));
-	return 0;
+	return json_object_set(orig, p->string, clean(p, cn)) < 0 ? nomem(e) : 0;
 }
 
 static int smp_map(cJSON *orig, const cJSON *patch, const struct schema_node *n,

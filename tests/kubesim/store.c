@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonedit.h"
 #include "store_priv.h"
 
 /* ---- kstatus ------------------------------------------------------------------ */
@@ -96,12 +97,9 @@ const char *obj_str(const cJSON *o, const char *a, const char *b)
 
 void obj_set_str(cJSON *o, const char *key, const char *val)
 {
-	cJSON *n = cJSON_CreateString(val);
-
-	if (cJSON_GetObjectItemCaseSensitive(o, key))
-		cJSON_ReplaceItemInObjectCaseSensitive(o, key, n);
-	else
-		cJSON_AddItemToObject(o, key, n);
+	/* kubesim aborts on out of memory rather than store an object without the field. */
+	if (json_object_set(o, key, cJSON_CreateString(val)) < 0)
+		abort();
 }
 
 cJSON *obj_child(cJSON *o, const char *key)

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "jsonedit.h"
 #include "merge.h"
 #include "store_priv.h"
 #include "validate.h"
@@ -31,16 +32,15 @@ static void meta_copy(cJSON *dst, const cJSON *src, const char *key)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, key);
 
 	meta_del(dst, key);
-	if (v)
-		cJSON_AddItemToObject(dst, key, cJSON_Duplicate(v, 1));
+	/* Like the rest of this file: out of memory aborts, it never drops a field. */
+	if (v && json_object_add(dst, key, cJSON_Duplicate(v, 1)) < 0)
+		abort();
 }
 
 static void set_item(cJSON *o, const char *key, cJSON *v)
 {
-	if (cJSON_GetObjectItemCaseSensitive(o, key))
-		cJSON_ReplaceItemInObjectCaseSensitive(o, key, v);
-	else
-		cJSON_AddItemToObject(o, key, v);
+	if (json_object_set(o, key, v) < 0)
+		abort();
 }
 
 /* Structural equality; skip_mf_time ignores managedFields[].time (§3 no-op rule). */
@@ -98,33 +98,22 @@ static void put_first(cJSON *o, const char *key)
 /* kind, apiVersion, metadata first and status last, as the Go structs serialise. */
 static void canonical_order(cJSON *o, const struct restype *rt)
 {
-	cJSON *st;
-
 	set_item(o, "apiVersion", cJSON_CreateString(rt->api_version));
 	set_item(o, "kind", cJSON_CreateString(rt->kind));
 	put_first(o, "metadata");
 	put_first(o, "apiVersion");
 	put_first(o, "kind");
-	st = cJSON_DetachItemFromObjectCaseSensitive(o, "status");
-	if (st)
-		cJSON_AddItemToObject(o, "status", st);
-	st = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItem(o, "metadata"),
-						     "managedFields");
-	if (st)
-		cJSON_AddItemToObject(cJSON_GetObjectItem(o, "metadata"), "managedFields", st);
+	json_object_move_last(o, "status");
+	json_object_move_last(cJSON_GetObjectItem(o, "metadata"), "managedFields");
 }
 
 static void set_rv(cJSON *meta, uint64_t rv)
 {
 	char b[24];
 
-	cJSON *mf;
-
 	snprintf(b, sizeof(b), "%llu", (unsigned long long)rv);
 	set_item(meta, "resourceVersion", cJSON_CreateString(b));
-	mf = cJSON_DetachItemFromObjectCaseSensitive(meta, "managedFields");
-	if (mf)
-		cJSON_AddItemToObject(meta, "managedFields", mf);
+	json_object_move_last(meta, "managedFields");
 }
 
 static int64_t meta_generation(const cJSON *o)
@@ -537,9 +526,8 @@ static cJSON *dup_without(const cJSON *o, const char *key, const char *meta_key)
 		if (c == drop)
 			continue;
 		d = c == md ? dup_without(c, meta_key, NULL) : cJSON_Duplicate(c, 1);
-		if (!d)
+		if (json_object_add(out, c->string, d) < 0)
 			abort();
-		cJSON_AddItemToObject(out, c->string, d);
 	}
 	if (!out)
 		abort();

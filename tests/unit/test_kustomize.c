@@ -187,6 +187,7 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(replicas, "replicas")                                                                    \
 	X(labels, "labels")                                                                        \
 	X(patches, "patches")                                                                      \
+	X(json6902_middle, "json6902-middle")                                                      \
 	X(smp_lists, "smp/overlay")                                                                \
 	X(fifo, "fifo")                                                                            \
 	X(multins, "multins/overlay")                                                              \
@@ -320,6 +321,103 @@ static void test_json6902_errors(void **state)
 	cJSON_Delete(test);
 }
 
+static void assert_json6902(const char *doc_text, const char *ops_text, const char *want)
+{
+	cJSON *doc = cJSON_Parse(doc_text), *ops = cJSON_Parse(ops_text);
+	struct err e;
+	char *s;
+
+	err_clear(&e);
+	assert_int_equal(ks_json6902(&doc, ops, &e), 0);
+	s = cJSON_PrintUnformatted(doc);
+	assert_string_equal(s, want);
+	free(s);
+	cJSON_Delete(doc);
+	cJSON_Delete(ops);
+}
+
+/* add, copy and move to an index inside a list insert there (RFC 6902 4.1). */
+static void test_json6902_middle(void **state)
+{
+	assert_json6902("{\"l\":[\"A\",\"C\"]}", "[{\"op\":\"add\",\"path\":\"/l/1\",\"value\":\"B\"}]",
+			"{\"l\":[\"A\",\"B\",\"C\"]}");
+	assert_json6902("{\"l\":[\"A\",\"B\",\"C\"]}",
+			"[{\"op\":\"copy\",\"from\":\"/l/0\",\"path\":\"/l/2\"}]",
+			"{\"l\":[\"A\",\"B\",\"A\",\"C\"]}");
+	assert_json6902("{\"l\":[\"A\",\"B\",\"C\",\"D\"]}",
+			"[{\"op\":\"move\",\"from\":\"/l/0\",\"path\":\"/l/2\"}]",
+			"{\"l\":[\"B\",\"C\",\"A\",\"D\"]}");
+	assert_json6902("{\"l\":[\"A\",\"B\"],\"m\":[\"X\",\"Z\"]}",
+			"[{\"op\":\"move\",\"from\":\"/l/1\",\"path\":\"/m/1\"}]",
+			"{\"l\":[\"A\"],\"m\":[\"X\",\"B\",\"Z\"]}");
+}
+
+/* cJSON's allocator, failing from the fail_at-th call on (0: never). */
+static long alloc_calls, fail_at;
+
+static void *failing_malloc(size_t n)
+{
+	if (fail_at && ++alloc_calls >= fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/*
+ * Each cJSON allocation of a patch fails in turn: the patch must either fail with an
+ * error recorded, or give the full result. What it must never do is succeed with a
+ * member or an element missing.
+ */
+static void check_alloc_failures(const char *doc_text, const char *ops_text, bool smp,
+				 const char *want)
+{
+	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
+	long n, failures = 0;
+
+	for (n = 1; n < 10000; n++) {
+		cJSON *doc = cJSON_Parse(doc_text), *ops = cJSON_Parse(ops_text);
+		struct err e;
+		char *got;
+		int rc;
+
+		err_clear(&e);
+		alloc_calls = 0, fail_at = n;
+		cJSON_InitHooks(&hooks);
+		rc = smp ? ks_smp(doc, ops, &e) : ks_json6902(&doc, ops, &e);
+		fail_at = 0;
+		cJSON_InitHooks(&plain);
+		got = cJSON_PrintUnformatted(doc);
+		if (rc < 0) {
+			assert_true(e.msg[0] != '\0');
+			failures++;
+		} else {
+			assert_string_equal(got, want);
+		}
+		free(got);
+		cJSON_Delete(doc);
+		cJSON_Delete(ops);
+		if (rc == 0 && alloc_calls < n)
+			break; /* no allocation left to fail */
+	}
+	assert_true(failures > 0);
+}
+
+static void test_patch_alloc_failures(void **state)
+{
+	check_alloc_failures("{\"l\":[\"A\",\"C\"],\"m\":{\"x\":1}}",
+			     "[{\"op\":\"add\",\"path\":\"/l/1\",\"value\":{\"b\":[1,2]}},"
+			     "{\"op\":\"copy\",\"from\":\"/m\",\"path\":\"/l/0\"},"
+			     "{\"op\":\"replace\",\"path\":\"/m/x\",\"value\":\"y\"}]",
+			     false, "{\"l\":[{\"x\":1},\"A\",{\"b\":[1,2]},\"C\"],\"m\":{\"x\":\"y\"}}");
+	check_alloc_failures("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{\"template\":"
+			     "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}}}",
+			     "{\"spec\":{\"replicas\":2,\"template\":{\"spec\":{\"containers\":["
+			     "{\"name\":\"a\",\"image\":\"y\"},{\"name\":\"b\",\"image\":\"z\"}]}}}}",
+			     true,
+			     "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{\"template\":"
+			     "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"y\"},{\"name\":\"b\","
+			     "\"image\":\"z\"}]}},\"replicas\":2}}");
+}
+
 /* Kustomizations with the wrong shapes: each must be TE_INPUT naming the field. */
 static void test_bad_shapes(void **state)
 {
@@ -415,6 +513,8 @@ int main(void)
 		ERROR_FIXTURES(ERROR_ENTRY) cmocka_unit_test(test_content_hash),
 	    cmocka_unit_test(test_selector),
 	    cmocka_unit_test(test_json6902_errors),
+	    cmocka_unit_test(test_json6902_middle),
+	    cmocka_unit_test(test_patch_alloc_failures),
 	    cmocka_unit_test(test_bad_shapes),
 	};
 

@@ -69,6 +69,121 @@ static void test_scalar_typing(void **state)
 			    "{\"true\":\"x\",\"1\":true,\"false\":true,\"16\":\"z\"}");
 }
 
+/* Explicit tags, checked against `kubectl label --local -f f.yaml -o json` (v1.32). */
+static void test_tagged_scalars(void **state)
+{
+	assert_string_equal(data_json("  a: !!int \"42\"\n  b: !!float 1\n  c: !!bool \"yes\"\n"
+				      "  d: !!null \"\"\n  e: !!str 12\n  f: !foo 42\n  g: ! 42\n"),
+			    "{\"a\":42,\"b\":1,\"c\":true,\"d\":null,\"e\":\"12\",\"f\":\"42\",\"g\":\"42\"}");
+	assert_string_equal(data_json("  a: !!binary aGVsbG8=\n  b: !!binary |\n    aGVs\n    bG8=\n"
+				      "  c: !!binary /w==\n  d: !!binary \"\"\n"),
+			    "{\"a\":\"hello\",\"b\":\"hello\",\"c\":\"\xef\xbf\xbd\",\"d\":\"\"}");
+	assert_string_equal(data_json("  a: !!timestamp 2001-12-14\n"
+				      "  b: !!timestamp \"2001-12-14T21:59:43.10-05:00\"\n"
+				      "  c: !!timestamp 2001-1-2 3:4:5\n  d: 1e400\n  e: 1e-400\n"),
+			    "{\"a\":\"2001-12-14\",\"b\":\"2001-12-14T21:59:43.10-05:00\","
+			    "\"c\":\"2001-1-2 3:4:5\",\"d\":\"1e400\",\"e\":0}");
+	/* A tagged key resolves as a value does, then becomes a string. */
+	assert_string_equal(data_json("  !!int \"0x10\": a\n  !!binary aGk=: b\n"),
+			    "{\"16\":\"a\",\"hi\":\"b\"}");
+}
+
+static void expect_data_error(const char *yaml, const char *msg)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n%s",
+		 yaml);
+	expect_error(text, msg);
+}
+
+/* What kubectl refuses ("error converting YAML to JSON: yaml: ..."), with a position. */
+static void test_tagged_errors(void **state)
+{
+	expect_data_error("  a: !!int \"not a number\"\n",
+			  "f.yaml:6:6: cannot decode !!str `not a number` as a !!int");
+	expect_data_error("  a: !!int 1.5\n", "f.yaml:6:6: cannot decode !!float `1.5` as a !!int");
+	expect_data_error("  a: !!float 1e400\n",
+			  "f.yaml:6:6: cannot decode !!str `1e400` as a !!float");
+	expect_data_error("  a: !!bool 1\n", "f.yaml:6:6: cannot decode !!int `1` as a !!bool");
+	expect_data_error("  a: !!null x\n", "f.yaml:6:6: cannot decode !!str `x` as a !!null");
+	expect_data_error("  a: !!timestamp 12\n",
+			  "f.yaml:6:6: cannot decode !!int `12` as a !!timestamp");
+	expect_data_error("  a: !!timestamp 2001-02-30\n",
+			  "f.yaml:6:6: cannot decode !!str `2001-02-30` as a !!timestamp");
+	expect_data_error("  a: !!binary \"==\"\n",
+			  "f.yaml:6:6: !!binary value contains invalid base64 data");
+	expect_data_error("  a: !!binary aGVsbG8\n",
+			  "f.yaml:6:6: !!binary value contains invalid base64 data");
+	expect_data_error("  a: !!binary AA==\n", "f.yaml:6:6: NUL character in a !!binary value");
+	expect_data_error("  a: !!float .nan\n", "f.yaml:6:6: .nan cannot be represented in JSON");
+}
+
+/* kubectl reads a JSON file with a JSON decoder: 1e400 is refused, not a string. */
+static void test_json_numbers(void **state)
+{
+	struct object_set s;
+	struct err e;
+	const char *ok = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"},"
+			 "\"data\":{\"a\":1e-400,\"b\":123456789012345678901234567890}}";
+	char *js;
+
+	assert_int_equal(parse(&s, "f.json", ok, &e), 0);
+	js = cJSON_PrintUnformatted(cJSON_GetObjectItem(s.items[0].body, "data"));
+	assert_string_equal(js, "{\"a\":0,\"b\":1.2345678901234568e+29}");
+	free(js);
+	object_set_dispose(&s);
+	expect_error("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"},\n"
+		     " \"data\":{\"a\":-1e400}}",
+		     "f.yaml:2:14: number -1e400 is out of range for a 64-bit float");
+}
+
+static long alloc_calls, fail_at;
+
+static void *failing_malloc(size_t n)
+{
+	if (fail_at && ++alloc_calls >= fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/* Each cJSON allocation of a parse fails in turn: an error, or every member there. */
+static void test_parse_alloc_failures(void **state)
+{
+	const char *text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+			   "data:\n  base: &b {a: 1, b: [x, z]}\n  m: {<<: *b, c: !!int \"3\"}\n";
+	const char *want = "{\"base\":{\"a\":1,\"b\":[\"x\",\"z\"]},"
+			   "\"m\":{\"a\":1,\"b\":[\"x\",\"z\"],\"c\":3}}";
+	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
+	long n, failures = 0;
+
+	for (n = 1; n < 10000; n++) {
+		struct object_set s;
+		struct err e;
+		char *js;
+		int rc;
+
+		alloc_calls = 0, fail_at = n;
+		cJSON_InitHooks(&hooks);
+		rc = parse(&s, "f.yaml", text, &e);
+		fail_at = 0;
+		cJSON_InitHooks(&plain);
+		if (rc < 0) {
+			assert_true(e.msg[0] != '\0');
+			failures++;
+		} else {
+			assert_int_equal(s.n, 1);
+			js = cJSON_PrintUnformatted(cJSON_GetObjectItem(s.items[0].body, "data"));
+			assert_string_equal(js, want);
+			free(js);
+		}
+		object_set_dispose(&s);
+		if (rc == 0 && alloc_calls < n)
+			break;
+	}
+	assert_true(failures > 0);
+}
+
 static void test_multi_doc_and_positions(void **state)
 {
 	struct object_set s;
@@ -421,6 +536,10 @@ int main(void)
 		cmocka_unit_test(test_alias_limit_per_file),
 		cmocka_unit_test(test_file_too_large),
 		cmocka_unit_test(test_duplicate_identity),
+		cmocka_unit_test(test_tagged_scalars),
+		cmocka_unit_test(test_parse_alloc_failures),
+		cmocka_unit_test(test_tagged_errors),
+		cmocka_unit_test(test_json_numbers),
 		cmocka_unit_test(test_yaml_to_json),
 		cmocka_unit_test(test_json_to_yaml),
 		cmocka_unit_test(test_write_yaml),

@@ -37,6 +37,10 @@ static const struct bad_case cases[] = {
 	{"json-syntax", "json-syntax/cm.json:6:1: did not find expected ',' or '}' (while parsing "
 			"a flow mapping at line 1)"},
 	{"infinity", "infinity/cm.yaml:5:10: .inf cannot be represented in JSON"},
+	{"tagged-int", "tagged-int/cm.yaml:6:12: cannot decode !!str `not a number` as a !!int"},
+	{"json-overflow", "json-overflow/cm.json:5:21: number 1e400 is out of range for a 64-bit "
+			  "float"},
+	{"bad-binary", "bad-binary/cm.yaml:6:9: !!binary value contains invalid base64 data"},
 	{"list-item", "list-item/list.yaml:7:3: metadata.generateName is not supported, set "
 		      "metadata.name"},
 };

@@ -129,7 +129,67 @@ static void test_json_patch_ops(void **state)
 	check_jp("{\"spec\":{\"template\":{\"a\":1}}}",
 		 "[{\"op\":\"replace\",\"path\":\"/spec/template\",\"value\":{\"b\":2}}]",
 		 "{\"spec\":{\"template\":{\"b\":2}}}");
+	/* move and copy to an index inside a list insert there */
+	check_jp("{\"a\":[1,2,3,4]}", "[{\"op\":\"move\",\"from\":\"/a/0\",\"path\":\"/a/2\"}]",
+		 "{\"a\":[2,3,1,4]}");
+	check_jp("{\"a\":[1,2,3]}", "[{\"op\":\"copy\",\"from\":\"/a/2\",\"path\":\"/a/1\"}]",
+		 "{\"a\":[1,3,2,3]}");
 	check_jp("{\"a\":1}", "[]", "{\"a\":1}");
+}
+
+static long alloc_calls, fail_at;
+
+static void *failing_malloc(size_t n)
+{
+	if (fail_at && ++alloc_calls >= fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/* Each cJSON allocation fails in turn: a 500, or the whole result, never a partial one. */
+static void check_patch_alloc_failures(bool json_patch, const char *target, const char *patch,
+				       const char *want)
+{
+	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
+	long n, failures = 0;
+
+	for (n = 1; n < 10000; n++) {
+		cJSON *t = J(target), *p = J(patch), *out = NULL;
+		struct merge_err e;
+		int rc;
+
+		memset(&e, 0, sizeof(e));
+		alloc_calls = 0, fail_at = n;
+		cJSON_InitHooks(&hooks);
+		rc = json_patch ? merge_patch_jsonpatch(&out, t, p, &e) : merge_patch_json(&out, t, p, &e);
+		fail_at = 0;
+		cJSON_InitHooks(&plain);
+		if (rc < 0) {
+			assert_int_equal(e.status, 500);
+			assert_null(out);
+			failures++;
+		} else {
+			assert_json(out, want);
+		}
+		cJSON_Delete(out);
+		cJSON_Delete(t);
+		cJSON_Delete(p);
+		if (rc == 0 && alloc_calls < n)
+			break;
+	}
+	assert_true(failures > 0);
+}
+
+static void test_patch_alloc_failures(void **state)
+{
+	check_patch_alloc_failures(true, "{\"a\":[1,3],\"m\":{\"k\":\"v\"}}",
+				   "[{\"op\":\"add\",\"path\":\"/a/1\",\"value\":{\"x\":[2]}},"
+				   "{\"op\":\"replace\",\"path\":\"/m/k\",\"value\":\"w\"},"
+				   "{\"op\":\"copy\",\"from\":\"/m\",\"path\":\"/a/0\"}]",
+				   "{\"a\":[{\"k\":\"w\"},1,{\"x\":[2]},3],\"m\":{\"k\":\"w\"}}");
+	check_patch_alloc_failures(false, "{\"a\":{\"b\":1,\"c\":2},\"d\":[1]}",
+				   "{\"a\":{\"b\":null,\"e\":{\"f\":3}},\"g\":\"h\"}",
+				   "{\"a\":{\"c\":2,\"e\":{\"f\":3}},\"d\":[1],\"g\":\"h\"}");
 }
 
 static void test_json_patch_errors(void **state)
@@ -226,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_merge_patch_not_object),
 		cmocka_unit_test(test_json_patch_ops),
 		cmocka_unit_test(test_json_patch_errors),
+		cmocka_unit_test(test_patch_alloc_failures),
 		cmocka_unit_test(test_equal_and_differ),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
