@@ -47,6 +47,11 @@ for mode in idle slow; do
   kill "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null
 done
 
+# A connection that sends nothing is closed after the 10 s inactivity timeout.
+python3 "$CONNS" 127.0.0.1 "$PORT" 50 idle 13 >"$T/conns-timeout.out" 2>&1
+check_eq "idle connections are closed by the agent after 10 s" \
+  "$(sed -n 's/^closed-by-server //p' "$T/conns-timeout.out")" 50
+
 # A declared 10 GB body: 413 at once, without sending any of it.
 resp=$(exec 3<>"/dev/tcp/127.0.0.1/$PORT"
   printf 'POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n' >&3
