@@ -96,6 +96,20 @@ bool webhook_matches(const struct webhook_push *p, const struct app_config *c);
 /* Same repository whatever the transport: https://h/o/r.git, git@h:o/r, ssh://h:22/o/r. */
 bool repo_url_equal(const char *a, const char *b);
 
+/* ---- rate-limited log lines ---------------------------------------------------- */
+
+/*
+ * At most one line per interval per source (a client address), so a flood of forged
+ * webhooks cannot flood the log; the lines held back are counted and the next line
+ * carries the count. A bounded table: when it is full the oldest source is forgotten.
+ */
+struct ratelog;
+struct ratelog *ratelog_new(size_t max_sources, int64_t interval_ms);
+void ratelog_free(struct ratelog *rl);
+/* True when a line about source may be written at time now (ms); *suppressed is then
+ * how many lines about it were held back since its previous line. */
+bool ratelog_allow(struct ratelog *rl, const char *source, int64_t now, long *suppressed);
+
 /* ---- leader election --------------------------------------------------------- */
 
 /* What a candidate saw of the Lease. */

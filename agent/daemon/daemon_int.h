@@ -38,6 +38,7 @@ struct daemon {
 	char *secret; /* webhook secret, under mu */
 	struct leader *leader;
 	struct MHD_Daemon *http;
+	struct ratelog *refused; /* "webhook refused" lines, per client address */
 	const struct daemon_opts *opts;
 	uint64_t rand; /* jitter */
 	char identity[300];

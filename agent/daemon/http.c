@@ -3,12 +3,19 @@
  * /readyz, /status and POST /webhook. Handlers only read a snapshot of the stats or
  * mark apps due under the daemon's lock; they never call Git or the cluster, so a slow
  * sync cannot make a probe time out. Webhook bodies are capped.
+ *
+ * The listener must stay up for the liveness probe whatever clients do: one epoll
+ * thread serves thousands of connections (idle ones cost a file descriptor and a small
+ * buffer), one address may hold only part of them, a connection that sends nothing for
+ * a while is closed, a declared body over the cap is refused before it is read, and
+ * refused webhooks are logged at most once a second per address.
  */
 #include <stdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -17,10 +24,14 @@
 #include "log.h"
 
 #define WEBHOOK_MAX_BODY ((size_t)1 << 20)
+#define HTTP_MAX_CONNS 4096    /* at most, file descriptors permitting */
+#define HTTP_FD_RESERVE 256    /* descriptors left for Git, the cluster and logs */
+#define HTTP_IDLE_TIMEOUT_S 10 /* a connection silent this long is closed */
+#define HTTP_CONN_MEMORY 16384 /* per connection: headers and the read buffer */
+#define REFUSED_LOG_SOURCES 256
 
 struct upload {
 	struct buf body;
-	bool too_large;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *con, unsigned code, const char *ctype,
@@ -126,6 +137,35 @@ static size_t trigger(struct daemon *d, const struct webhook_push *p)
 	return n;
 }
 
+/* The client's address, for logs ("?" when unknown). */
+static void client_addr(struct MHD_Connection *con, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, n, "?");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)n);
+}
+
+/* One line per second per address: a flood of forged requests must not flood the log. */
+static void log_refused(struct daemon *d, struct MHD_Connection *con, const char *why)
+{
+	char source[64], count[24];
+	long suppressed;
+
+	client_addr(con, source, sizeof(source));
+	if (!ratelog_allow(d->refused, source, now_ms(), &suppressed))
+		return;
+	snprintf(count, sizeof(count), "%ld", suppressed);
+	log_kv(LOG_WARN, "webhook refused", "source", source, "error", why, "suppressed", count,
+	       NULL);
+}
+
 static enum MHD_Result serve_webhook(struct daemon *d, struct MHD_Connection *con, struct upload *u)
 {
 	struct webhook_push p;
@@ -134,8 +174,6 @@ static enum MHD_Result serve_webhook(struct daemon *d, struct MHD_Connection *co
 	size_t n;
 	int rc;
 
-	if (u->too_large)
-		return reply(con, 413, "text/plain", "body too large\n");
 	pthread_mutex_lock(&d->mu);
 	secret = xstrdup(d->secret);
 	pthread_mutex_unlock(&d->mu);
@@ -144,7 +182,7 @@ static enum MHD_Result serve_webhook(struct daemon *d, struct MHD_Connection *co
 			   &p, &e);
 	free(secret);
 	if (rc < 0) {
-		log_kv(LOG_WARN, "webhook refused", "error", e.msg, NULL);
+		log_refused(d, con, e.msg);
 		snprintf(msg, sizeof(msg), "%s\n", e.msg);
 		return reply(con, rc == TE_REJECTED ? 401 : 400, "text/plain", msg);
 	}
@@ -160,6 +198,19 @@ static enum MHD_Result serve_webhook(struct daemon *d, struct MHD_Connection *co
 	return reply(con, n ? 200 : 202, "application/json", msg);
 }
 
+/* A Content-Length over the cap is refused before a byte of the body is read. */
+static bool declared_too_large(struct MHD_Connection *con)
+{
+	const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
+	unsigned long long n;
+	char *end;
+
+	if (!cl)
+		return false;
+	n = strtoull(cl, &end, 10);
+	return end != cl && n > WEBHOOK_MAX_BODY;
+}
+
 /* Accumulates the body (capped), then answers on the last call. */
 static enum MHD_Result on_webhook(struct daemon *d, struct MHD_Connection *con, const char *data,
 				  size_t *size, void **cls)
@@ -167,6 +218,8 @@ static enum MHD_Result on_webhook(struct daemon *d, struct MHD_Connection *con, 
 	struct upload *u = *cls;
 
 	if (!u) {
+		if (declared_too_large(con))
+			return reply(con, 413, "text/plain", "body too large\n");
 		if (!(u = calloc(1, sizeof(*u))))
 			return MHD_NO;
 		buf_init(&u->body, WEBHOOK_MAX_BODY);
@@ -174,8 +227,10 @@ static enum MHD_Result on_webhook(struct daemon *d, struct MHD_Connection *con, 
 		return MHD_YES;
 	}
 	if (*size) {
-		if (!u->too_large && buf_append(&u->body, data, *size) < 0)
-			u->too_large = true;
+		/* a body without a length that passes the cap: the connection goes, rather
+		 * than reading the rest only to refuse it */
+		if (buf_append(&u->body, data, *size) < 0)
+			return MHD_NO;
 		*size = 0;
 		return MHD_YES;
 	}
@@ -244,20 +299,49 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa, struct err *
 	return 0;
 }
 
+/* Connections the listener accepts: raises the soft descriptor limit as far as the hard
+ * one allows (up to what we need) and keeps a reserve for the rest of the agent. */
+static unsigned conn_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = HTTP_MAX_CONNS + HTTP_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 64;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur <= HTTP_FD_RESERVE + 64)
+		return 64;
+	return rl.rlim_cur - HTTP_FD_RESERVE > HTTP_MAX_CONNS
+		   ? HTTP_MAX_CONNS
+		   : (unsigned)(rl.rlim_cur - HTTP_FD_RESERVE);
+}
+
 int http_start(struct daemon *d, const char *listen, char *url, size_t n, struct err *e)
 {
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
 	char host[64];
+	unsigned limit;
 	int rc;
 
 	if ((rc = parse_listen(listen, &sa, e)) < 0)
 		return rc;
-	d->http = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL,
-				   on_request, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				   MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
-				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+	if (!(d->refused = ratelog_new(REFUSED_LOG_SOURCES, 1000)))
+		return err_set(e, TE_NOMEM, "out of memory");
+	limit = conn_limit();
+	/* Half the connections per address: one client cannot take the probe's place,
+	 * and a node-local prober sharing an address with busy clients still gets in. */
+	d->http = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL, on_request, d,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, limit / 2 + 1,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
 	if (!d->http)
 		return err_set(e, TE_FAIL, "cannot listen on %s", listen);
 	info = MHD_get_daemon_info(d->http, MHD_DAEMON_INFO_BIND_PORT);
@@ -271,4 +355,6 @@ void http_stop(struct daemon *d)
 	if (d->http)
 		MHD_stop_daemon(d->http);
 	d->http = NULL;
+	ratelog_free(d->refused);
+	d->refused = NULL;
 }

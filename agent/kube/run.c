@@ -279,6 +279,13 @@ static bool response_is_final_500(long status, const struct buf *body)
 	return final;
 }
 
+/* 429 (priority and fairness) and 408: the server did not get to the request at all,
+ * so they say nothing about its content. */
+static bool server_busy(long status)
+{
+	return status == 429 || status == 408;
+}
+
 static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
 {
 	struct kube *k = run->k;
@@ -307,8 +314,9 @@ static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
 	}
 	if (!x->too_big && r->attempts <= k->opts.retries &&
 	    ((rc != CURLE_OK && transport_retryable(rc)) ||
-	     (rc == CURLE_OK && (status == 429 || (status >= 500 && status != 501 &&
-						    !response_is_final_500(status, &x->body)))))) {
+	     (rc == CURLE_OK && (server_busy(status) ||
+				 (status >= 500 && status != 501 &&
+				  !response_is_final_500(status, &x->body)))))) {
 		k->stats.retries++;
 		x->not_before = now_ms() + backoff_ms(k, r, retry_after);
 		goto again;
@@ -486,6 +494,10 @@ int kube_req_code(const struct kube_req *r)
 		return TE_NOTFOUND;
 	if (r->status == 409)
 		return TE_CONFLICT;
+	/* throttled or timed out past the retries: try again later (exit 3), never bad
+	 * input that would hold the commit */
+	if (server_busy(r->status))
+		return TE_UNREACHABLE;
 	if (kube_status_is_final_500(r->status, r->resp))
 		return TE_REJECTED;
 	if (r->status >= 500)

@@ -111,19 +111,25 @@ static void free_reqs(struct kube_req **reqs, size_t n)
 	free(reqs);
 }
 
-/* Records a failed request on its item; the first becomes the run's error. */
+/* Records a failed request on its item; the first becomes the run's error. Only a
+ * rejection names the manifest's file: a server that could not be reached, throttled
+ * (429) or failed (5xx) said nothing about the file. */
 static int req_failure(struct sync_run *r, struct kube_req *q, const char *what, struct err *e)
 {
 	struct sync_item *it = q->user;
 	int code = q->status == 0 || q->err.code == TE_UNREACHABLE ? TE_UNREACHABLE : TE_REJECTED;
+	const char *why = q->err.msg[0] ? q->err.msg : "no answer from the server";
 	char msg[2300];
 
-	snprintf(msg, sizeof(msg), "%s: %s", what,
-		 q->err.msg[0] ? q->err.msg : "no answer from the server");
-	item_error(e, code, it, msg);
-	snprintf(msg, sizeof(msg), "%s:%d:%d: %s: %s: %s", it->obj->file, it->obj->line,
-		 it->obj->col, it->display, what,
-		 q->err.msg[0] ? q->err.msg : "no answer from the server");
+	if (code == TE_UNREACHABLE) {
+		snprintf(msg, sizeof(msg), "%s: %s: %s", it->display, what, why);
+		err_set(e, code, "%s", msg);
+	} else {
+		snprintf(msg, sizeof(msg), "%s: %s", what, why);
+		item_error(e, code, it, msg);
+		snprintf(msg, sizeof(msg), "%s:%d:%d: %s: %s: %s", it->obj->file, it->obj->line,
+			 it->obj->col, it->display, what, why);
+	}
 	strlist_add(&r->res->errors, msg);
 	return code;
 }

@@ -42,6 +42,8 @@ static const char usage[] =
 	"  --latency MS            delay every response by MS milliseconds\n"
 	"  --faults SPEC           e.g. 500=0.05,503=0.05,429=0.05,reset=0.02\n"
 	"                          (resource requests only; never /version, discovery, /metrics)\n"
+	"  --faults-while FILE     inject the faults only while FILE exists\n"
+	"  --faults-methods LIST   inject the faults only on these methods (PATCH,POST)\n"
 	"  --seed N                seed for faults and controllers\n"
 	"  --pod-ready-ms N        delay before simulated pods become ready (default 200)\n"
 	"  --fail-images GLOB      images matching GLOB never pull\n";
@@ -128,7 +130,11 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 		else if (strcmp(a, "--faults") == 0) {
 			if (parse_faults(val, &f->so) < 0)
 				return -1;
-		} else if (strcmp(a, "--latency") == 0) {
+		} else if (strcmp(a, "--faults-while") == 0)
+			f->so.faults_while = val;
+		else if (strcmp(a, "--faults-methods") == 0)
+			f->so.faults_methods = val;
+		else if (strcmp(a, "--latency") == 0) {
 			if (parse_int(a, val, 0, 60000, &v) < 0)
 				return -1;
 			f->so.latency_ms = (int)v;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -353,13 +354,34 @@ static bool is_resource_path(const char *url)
 	return false;
 }
 
+/* Whether method is in the comma-separated list (NULL: every method). */
+static bool method_listed(const char *list, const char *method)
+{
+	size_t n = strlen(method);
+	const char *p = list;
+
+	if (!list)
+		return true;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && strncasecmp(p, method, n) == 0)
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
 /* Returns 0 for no fault, an HTTP code, or -1 for a connection reset. */
-static int fault_pick(struct server *srv, const char *url)
+static int fault_pick(struct server *srv, const char *url, const char *method)
 {
 	const struct server_opts *o = &srv->o;
 	double x;
 
 	if (o->p500 + o->p503 + o->p429 + o->preset <= 0 || !is_resource_path(url))
+		return 0;
+	if (!method_listed(o->faults_methods, method) ||
+	    (o->faults_while && access(o->faults_while, F_OK) != 0))
 		return 0;
 	x = (double)(rng_next(srv) >> 11) / (double)(1ull << 53);
 	if (x < o->p500)
@@ -415,7 +437,7 @@ static enum MHD_Result dispatch(struct server *srv, struct req *r)
 		strcpy(r->verb, "GET");
 		return reply_raw(r, 200, "text/plain", "ok", 2);
 	}
-	fault = fault_pick(srv, r->url);
+	fault = fault_pick(srv, r->url, r->method);
 	if (fault) {
 		struct route ro;
 

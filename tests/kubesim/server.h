@@ -24,6 +24,11 @@ struct server_opts {
 	int latency_ms;
 	/* faults: probabilities per request (resource requests only) */
 	double p500, p503, p429, preset;
+	/* injected only while this file exists (a test turns an outage on and off) */
+	const char *faults_while;
+	/* injected only on these methods ("PATCH,POST"); NULL: every method. An API
+	 * server's priority and fairness can throttle one flow (writes) and not others. */
+	const char *faults_methods;
 	uint64_t seed;
 };
 

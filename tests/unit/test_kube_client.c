@@ -222,6 +222,10 @@ static enum MHD_Result scripted(struct MHD_Connection *c, const char *url, const
 		return reply(c, 429, NULL, "{\"kind\":\"Status\",\"code\":429,\"message\":\"slow down\"}", "1");
 	if (!strcmp(url, "/r429"))
 		return reply(c, 200, NULL, "{\"ok\":true}", NULL);
+	if (!strcmp(url, "/always429")) {
+		hit(6);
+		return reply(c, 429, NULL, "{\"kind\":\"Status\",\"code\":429,\"reason\":\"TooManyRequests\",\"message\":\"slow down\"}", NULL);
+	}
 	if (!strcmp(url, "/bad400")) {
 		hit(2);
 		return reply(c, 400, NULL, "{\"kind\":\"Status\",\"code\":400,\"message\":\"bad request here\"}", NULL);
@@ -466,6 +470,24 @@ static void test_retry_after(void **state)
 	assert_int_equal(r->status, 200);
 	assert_int_equal(r->attempts, 2);
 	assert_true(now_ms() - t0 >= 950); /* Retry-After: 1 */
+	req_free(r);
+	kube_free(k);
+}
+
+/* 429 past the retries: the server never looked at the request, so it is unreachable
+ * (exit 3, the commit is tried again later), never a rejection of its content. */
+static void test_429_past_retries(void **state)
+{
+	struct kube *k = client(2, 2, 5000, NULL);
+	struct kube_req *r = req_new("PATCH", "/always429");
+
+	memset(S.hits, 0, sizeof(S.hits));
+	kube_run(k, &r, 1, NULL, NULL);
+	assert_int_equal(S.hits[6], 3);
+	assert_int_equal(r->status, 429);
+	assert_int_equal(r->err.code, TE_UNREACHABLE);
+	assert_int_equal(err_exit_code(r->err.code), 3);
+	assert_string_equal(r->err.msg, "slow down");
 	req_free(r);
 	kube_free(k);
 }
@@ -971,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_retries),
 		cmocka_unit_test(test_final_500),
 		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_429_past_retries),
 		cmocka_unit_test(test_timeout_and_unreachable),
 		cmocka_unit_test(test_parallel_bound_and_reuse),
 		cmocka_unit_test(test_gzip),
