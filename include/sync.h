@@ -161,6 +161,10 @@ int linediff_unified(const char *a_label, const char *a, const char *b_label, co
  * annotation) with "***", or "*** (changed)" in `after` where they differ. Either
  * may be NULL. */
 void secret_mask(cJSON *before, cJSON *after);
+/* The inventory digest of a Secret: sync_hash_object of the manifest without data,
+ * stringData and the last-applied annotation, so that it tells nothing about the
+ * values. plan_decide never trusts it: a Secret is always compared on the server. */
+void secret_hash(const cJSON *body, char out[17]);
 
 /* Writes the diff of one object (before NULL: create; after NULL: prune).
  * Copies are stripped and masked. Returns 1 when it differs. */
