@@ -29,15 +29,15 @@ const char *sync_inventory_legacy_namespace(const struct app_config *c, const ch
 	return strcmp(context_ns, sync_inventory_namespace(c)) ? context_ns : NULL;
 }
 
-int inventory_pick(const char *app, const struct inventory_get *at, const struct inventory_get *legacy,
-		   bool *from_legacy, struct err *e)
+int inventory_pick(const char *app, const struct inventory_get *at,
+		   const struct inventory_get *legacy, bool *from_legacy, struct err *e)
 {
 	bool here = at->rc == 0, there = legacy && legacy->ns && legacy->rc == 0;
 
 	*from_legacy = false;
 	if (at->rc < 0 && at->rc != TE_NOTFOUND)
-		return err_set(e, at->rc, "read inventory %s/" SYNC_INVENTORY_PREFIX "%s: %s", at->ns,
-			       app, at->err->msg);
+		return err_set(e, at->rc, "read inventory %s/" SYNC_INVENTORY_PREFIX "%s: %s",
+			       at->ns, app, at->err->msg);
 	if (legacy && legacy->ns && legacy->rc < 0 && legacy->rc != TE_NOTFOUND)
 		return err_set(e, legacy->rc, "read inventory %s/" SYNC_INVENTORY_PREFIX "%s: %s",
 			       legacy->ns, app, legacy->err->msg);
@@ -52,8 +52,8 @@ int inventory_pick(const char *app, const struct inventory_get *at, const struct
 	return 0;
 }
 
-int inventory_locate(struct kube *k, const struct app_config *c, const char *context_ns,
-		     cJSON **cm, const char **ns_out, struct err *e)
+int inventory_locate(struct kube *k, const struct app_config *c, const char *context_ns, cJSON **cm,
+		     const char **ns_out, struct err *e)
 {
 	const struct kube_resource *res;
 	char *name = xasprintf(SYNC_INVENTORY_PREFIX "%s", c->app);
@@ -84,8 +84,9 @@ int inventory_locate(struct kube *k, const struct app_config *c, const char *con
 	*cm = q[from_legacy].out;
 	q[from_legacy].out = NULL;
 	if (!*cm)
-		rc = err_set(e, TE_NOTFOUND, "app %s has no inventory in namespace %s (never synced?)",
-			     c->app, *ns_out);
+		rc = err_set(e, TE_NOTFOUND,
+			     "app %s has no inventory in namespace %s (never synced?)", c->app,
+			     *ns_out);
 out:
 	cJSON_Delete(q[0].out);
 	cJSON_Delete(q[1].out);

@@ -50,7 +50,8 @@ static void test_pick(void **state)
 	assert_true(legacy); /* moved by the next sync */
 	at.rc = 0;
 	assert_int_equal(inventory_pick("shop", &at, &old, &legacy, &e), TE_INPUT);
-	assert_non_null(strstr(e.msg, "default/tether-inventory-shop and alpha/tether-inventory-shop"));
+	assert_non_null(
+	    strstr(e.msg, "default/tether-inventory-shop and alpha/tether-inventory-shop"));
 	old.rc = TE_NOTFOUND;
 	err_clear(&e);
 	assert_int_equal(inventory_pick("shop", &at, &old, &legacy, &e), 0);
@@ -64,8 +65,8 @@ static void test_pick(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rule),
-		cmocka_unit_test(test_pick),
+	    cmocka_unit_test(test_rule),
+	    cmocka_unit_test(test_pick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,8 +13,7 @@
 
 #include "../../agent/sync/sync_int.h"
 
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Base64 of 4 bytes (a PIN): 8 characters with "==". */
 static void b64_4(const char *in, char out[9])
@@ -38,11 +37,12 @@ static cJSON *pin_secret(const char *pin, bool string_data)
 	cJSON *s;
 
 	b64_4(pin, b64);
-	text = xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"pin\","
-			 "\"namespace\":\"default\",\"labels\":{\"app.kubernetes.io/managed-by\":"
-			 "\"tether\",\"tether.dev/app\":\"bank\"}},\"type\":\"Opaque\","
-			 "\"%s\":{\"pin\":\"%s\"}}",
-			 string_data ? "stringData" : "data", string_data ? pin : b64);
+	text =
+	    xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"pin\","
+		      "\"namespace\":\"default\",\"labels\":{\"app.kubernetes.io/managed-by\":"
+		      "\"tether\",\"tether.dev/app\":\"bank\"}},\"type\":\"Opaque\","
+		      "\"%s\":{\"pin\":\"%s\"}}",
+		      string_data ? "stringData" : "data", string_data ? pin : b64);
 	assert_non_null(text);
 	s = cJSON_Parse(text);
 	free(text);
@@ -53,8 +53,12 @@ static cJSON *pin_secret(const char *pin, bool string_data)
 /* The inventory row's digest, computed as a sync computes it. */
 static void stored_digest(cJSON *body, char out[17])
 {
-	struct object o = {.body = body, .api_version = "v1", .group = "", .kind = "Secret",
-			   .ns = "default", .name = "pin"};
+	struct object o = {.body = body,
+			   .api_version = "v1",
+			   .group = "",
+			   .kind = "Secret",
+			   .ns = "default",
+			   .name = "pin"};
 	struct sync_item it;
 
 	memset(&it, 0, sizeof(it));
@@ -94,12 +98,12 @@ static void test_last_applied_left_out(void **state)
 	char ha[17], hb[17];
 
 	(void)state;
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_GetObjectItem(a, "metadata"),
-							"annotations"),
-				key, "{\"data\":{\"pin\":\"MTExMQ==\"}}");
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_GetObjectItem(b, "metadata"),
-							"annotations"),
-				key, "{\"data\":{\"pin\":\"MjIyMg==\"}}");
+	cJSON_AddStringToObject(
+	    cJSON_AddObjectToObject(cJSON_GetObjectItem(a, "metadata"), "annotations"), key,
+	    "{\"data\":{\"pin\":\"MTExMQ==\"}}");
+	cJSON_AddStringToObject(
+	    cJSON_AddObjectToObject(cJSON_GetObjectItem(b, "metadata"), "annotations"), key,
+	    "{\"data\":{\"pin\":\"MjIyMg==\"}}");
 	stored_digest(a, ha);
 	stored_digest(b, hb);
 	assert_string_equal(ha, hb);
@@ -140,9 +144,9 @@ static void test_secret_always_checked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pin_not_recoverable),
-		cmocka_unit_test(test_last_applied_left_out),
-		cmocka_unit_test(test_secret_always_checked),
+	    cmocka_unit_test(test_pin_not_recoverable),
+	    cmocka_unit_test(test_last_applied_left_out),
+	    cmocka_unit_test(test_secret_always_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
