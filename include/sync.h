@@ -51,6 +51,7 @@ struct sync_result {
 	int64_t duration_ms;
 	struct kube_stats stats;
 	long dry_runs;
+	char *inventory_moved; /* "inventory moved from a/x to b/x" (inventory_ns.c), or NULL */
 	int code;      /* TE_* of the whole run */
 	int exit_code; /* what the process exits with */
 };
@@ -128,6 +129,29 @@ int inventory_configmap(const struct inventory *inv, const char *app, const char
 			cJSON **out, struct err *e);
 /* Reads the inventory out of a ConfigMap. */
 int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err *e);
+/* Where the inventory and history of app c live, from c alone (never the kubeconfig
+ * context, so every machine agrees): --inventory-namespace, else --namespace, else
+ * "default". */
+const char *sync_inventory_namespace(const struct app_config *c);
+/* Where an older tether put them when that differs (the context's namespace, used
+ * when neither option was given), or NULL: looked up to move them once. */
+const char *sync_inventory_legacy_namespace(const struct app_config *c,
+					    const char *context_ns);
+/* The GET of an inventory ConfigMap in ns: its rc and error. */
+struct inventory_get {
+	const char *ns; /* NULL: not looked up */
+	int rc;
+	const struct err *err;
+};
+/* The verdict on the GETs at the rule's namespace and at the legacy one (may be NULL):
+ * read errors, TE_INPUT naming both when both exist; *from_legacy when only the
+ * legacy one does. Neither found is 0 (a first sync). */
+int inventory_pick(const char *app, const struct inventory_get *at,
+		   const struct inventory_get *legacy, bool *from_legacy, struct err *e);
+/* The app's inventory ConfigMap, wherever inventory_pick finds it: *ns_out is the
+ * namespace it was found in (borrowed); TE_NOTFOUND when there is none. */
+int inventory_locate(struct kube *k, const struct app_config *c, const char *context_ns,
+		     cJSON **cm, const char **ns_out, struct err *e);
 /* Fills e's cluster fields (rv, gen, uid, mgr) from a live or applied object. */
 int inv_entry_observe(struct inv_entry *x, const cJSON *obj);
 void inv_entry_dispose(struct inv_entry *x);
@@ -171,6 +195,10 @@ int linediff_unified(const char *a_label, const char *a, const char *b_label, co
  * annotation) with "***", or "*** (changed)" in `after` where they differ. Either
  * may be NULL. */
 void secret_mask(cJSON *before, cJSON *after);
+/* The inventory digest of a Secret: sync_hash_object of the manifest without data,
+ * stringData and the last-applied annotation, so that it tells nothing about the
+ * values. plan_decide never trusts it: a Secret is always compared on the server. */
+void secret_hash(const cJSON *body, char out[17]);
 
 /* Writes the diff of one object (before NULL: create; after NULL: prune).
  * Copies are stripped and masked. Returns 1 when it differs. */

@@ -70,6 +70,8 @@ static void print_text(const struct sync_result *r)
 	for (size_t i = 0; i < r->n_rollouts; i++)
 		printf("  rollout %s: %s: %s\n", r->rollouts[i].object, r->rollouts[i].status,
 		       r->rollouts[i].message);
+	if (r->inventory_moved)
+		printf("  %s\n", r->inventory_moved);
 	for (size_t i = 0; i < r->errors.n; i++)
 		fprintf(stderr, "error: %s\n", r->errors.items[i]);
 	fflush(stdout);

@@ -45,7 +45,7 @@ static const struct opt_def options[] = {
 	 "namespace of namespaced objects that name none (default: the context's)",
 	 OFF(namespace)},
 	{"inventory-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL, "NS",
-	 "namespace of the inventory ConfigMap (default: the app namespace)",
+	 "namespace of the inventory and history (default: --namespace, else \"default\"; never the context's)",
 	 OFF(inventory_namespace)},
 	{"prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, ALL, NULL,
 	 "delete objects of the inventory that are no longer rendered", OFF(prune)},

@@ -47,8 +47,7 @@ static cJSON *event_body(struct daemon *d, const struct daemon_app *a, const cha
 	io = cJSON_AddObjectToObject(ev, "involvedObject");
 	cJSON_AddStringToObject(io, "apiVersion", "v1");
 	cJSON_AddStringToObject(io, "kind", "ConfigMap");
-	cJSON_AddStringToObject(io, "namespace",
-				a->cfg.inventory_namespace ? a->cfg.inventory_namespace : ns);
+	cJSON_AddStringToObject(io, "namespace", sync_inventory_namespace(&a->cfg));
 	cJSON_AddStringToObject(io, "name", inv);
 	cJSON_AddStringToObject(ev, "reason", reason);
 	{

@@ -441,17 +441,38 @@ static cJSON *build_entry(struct sync_run *r, int rc, const struct err *e,
 	return en;
 }
 
+/* The history sits next to the inventory: where an older tether put both until this
+ * sync has moved the inventory (inventory_ns.c), then with it. */
+static const char *history_read_ns(const struct sync_run *r)
+{
+	return r->inv_moving ? r->inv_legacy : r->inv_ns;
+}
+
+static const char *history_write_ns(const struct sync_run *r)
+{
+	return r->inv_moving && !r->inv_moved ? r->inv_legacy : r->inv_ns;
+}
+
 static int write_history(struct sync_run *r, cJSON *entries, struct err *e)
 {
 	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
 	const struct kube_resource *cm;
-	cJSON *obj = history_configmap(r->cfg->app, r->inv_ns, entries), *out = NULL;
+	const char *ns = history_write_ns(r);
+	cJSON *obj = history_configmap(r->cfg->app, ns, entries), *out = NULL;
+	char *name = NULL;
 	int rc;
 
 	if (!obj)
 		return err_set(e, TE_NOMEM, "history: out of memory");
 	if ((rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) == 0)
-		rc = kube_apply(r->kube, cm, r->inv_ns, obj, &o, &out, e);
+		rc = kube_apply(r->kube, cm, ns, obj, &o, &out, e);
+	if (rc == 0 && strcmp(ns, history_read_ns(r)) != 0) { /* moved: the old one goes */
+		if (!(name = xasprintf(HISTORY_PREFIX "%s", r->cfg->app)))
+			rc = err_set(e, TE_NOMEM, "out of memory");
+		else if ((rc = kube_delete(r->kube, cm, history_read_ns(r), name, e)) == TE_NOTFOUND)
+			rc = 0;
+	}
+	free(name);
 	cJSON_Delete(out);
 	cJSON_Delete(obj);
 	return rc;
@@ -475,9 +496,9 @@ int history_record(struct sync_run *r, int rc, struct err *e)
 		wrc = err_set(&sub, TE_NOMEM, "out of memory");
 	else if ((wrc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, &sub)) == 0) {
 		/* the history is read in the same round trip as the Deployments' lists */
-		hist = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = name};
+		hist = (struct kube_list_q){.res = cm, .ns = history_read_ns(r), .name = name};
 		en = build_entry(r, rc, e, &hist);
-		wrc = history_take(hist.out, hist.rc, &hist.err, r->inv_ns, name, &entries, &sub);
+		wrc = history_take(hist.out, hist.rc, &hist.err, hist.ns, name, &entries, &sub);
 	}
 	if (wrc == 0) {
 		wrc = en ? history_push(entries, en, HISTORY_MAX_ENTRIES, HISTORY_MAX_BYTES)
@@ -491,7 +512,8 @@ int history_record(struct sync_run *r, int rc, struct err *e)
 	cJSON_Delete(en);
 	if (wrc < 0 && r->res)
 		strlist_add_owned(&r->res->errors,
-				  xasprintf("write history %s/" HISTORY_PREFIX "%s: %s", r->inv_ns,
+				  xasprintf("write history %s/" HISTORY_PREFIX "%s: %s",
+					    history_write_ns(r),
 					    r->cfg->app, sub.msg));
 	cJSON_Delete(hist.out);
 	cJSON_Delete(entries);
@@ -508,7 +530,7 @@ int history_check_hold(struct sync_run *r, struct err *e)
 
 	if (!r->cfg->on_failure || strcmp(r->cfg->on_failure, "hold") != 0)
 		return 0;
-	if ((rc = history_load(r->kube, r->inv_ns, r->cfg->app, &entries, e)) < 0)
+	if ((rc = history_load(r->kube, history_read_ns(r), r->cfg->app, &entries, e)) < 0)
 		return rc;
 	last = cJSON_GetArrayItem(entries, 0);
 	commit = jstr(last, "commit");

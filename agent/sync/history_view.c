@@ -19,7 +19,10 @@ struct view {
 	struct kube_config *kcfg;
 	struct kube *kube;
 	struct gitsrc *git;
-	char *ns, *inv_ns;
+	char *ns;
+	const char *inv_ns; /* where inventory_locate found the inventory (borrowed) */
+	cJSON *inv;         /* the inventory ConfigMap, NULL when there is none */
+	struct err inv_err; /* why there is none */
 	cJSON *entries;
 };
 
@@ -58,11 +61,11 @@ char *history_message(const char *subject, int64_t rollback_rev, const char *rol
 static void view_dispose(struct view *v)
 {
 	cJSON_Delete(v->entries);
+	cJSON_Delete(v->inv);
 	gitsrc_free(v->git);
 	kube_free(v->kube);
 	kube_config_free(v->kcfg);
 	free(v->ns);
-	free(v->inv_ns);
 }
 
 static int view_open(struct view *v, const struct app_config *c, struct err *e)
@@ -80,11 +83,22 @@ static int view_open(struct view *v, const struct app_config *c, struct err *e)
 		return rc;
 	v->ns = xstrdup(c->namespace ? c->namespace
 			: v->kcfg->namespace ? v->kcfg->namespace : "default");
-	v->inv_ns = xstrdup(c->inventory_namespace ? c->inventory_namespace : v->ns);
-	if (!v->ns || !v->inv_ns)
+	if (!v->ns)
 		return err_set(e, TE_NOMEM, "out of memory");
-	if ((rc = kube_new(&v->kube, v->kcfg, &ko, e)) < 0 ||
-	    (rc = history_load(v->kube, v->inv_ns, c->app, &v->entries, e)) < 0)
+	if ((rc = kube_new(&v->kube, v->kcfg, &ko, e)) < 0)
+		return rc;
+	err_clear(&v->inv_err);
+	/* The history is next to the inventory, wherever an older tether left it. */
+	rc = inventory_locate(v->kube, c, v->kcfg->namespace, &v->inv, &v->inv_ns, &v->inv_err);
+	if (rc < 0 && rc != TE_NOTFOUND) {
+		*e = v->inv_err;
+		return rc;
+	}
+	if (strcmp(v->inv_ns, sync_inventory_namespace(c)) != 0)
+		fprintf(stderr, "warning: the inventory of %s is in namespace %s, where an older tether "
+				"put it; the next sync moves it to %s\n",
+			c->app, v->inv_ns, sync_inventory_namespace(c));
+	if ((rc = history_load(v->kube, v->inv_ns, c->app, &v->entries, e)) < 0)
 		return rc;
 	/* Git adds authors and subjects; without it the cluster's side is still shown. */
 	err_clear(&sub);
@@ -96,10 +110,7 @@ static int view_open(struct view *v, const struct app_config *c, struct err *e)
 /* The Deployments of the app: from its inventory, or the one asked for. */
 static int deployments_of(struct view *v, const char *want, struct strlist *out, struct err *e)
 {
-	const struct kube_resource *cm;
 	struct inventory inv;
-	cJSON *obj = NULL;
-	char *name;
 	int rc;
 
 	if (want) {
@@ -109,23 +120,19 @@ static int deployments_of(struct view *v, const char *want, struct strlist *out,
 			return err_set(e, TE_INPUT, "%s: only deployment/NAME has revisions", want);
 		return strlist_add_owned(out, xasprintf("%s/%s", v->ns, slash ? slash + 1 : want));
 	}
+	if (!v->inv) {
+		*e = v->inv_err;
+		return e->code ? e->code : TE_NOTFOUND;
+	}
 	inventory_init(&inv);
-	name = xasprintf(SYNC_INVENTORY_PREFIX "%s", v->cfg->app);
-	if ((rc = kube_resolve(v->kube, "v1", "ConfigMap", &cm, e)) == 0 &&
-	    (rc = kube_get(v->kube, cm, v->inv_ns, name, &obj, e)) == 0 &&
-	    (rc = inventory_from_configmap(&inv, obj, e)) == 0) {
+	if ((rc = inventory_from_configmap(&inv, v->inv, e)) == 0) {
 		for (size_t i = 0; i < inv.n; i++)
 			if (!strcmp(inv.items[i].group, "apps") &&
 			    !strcmp(inv.items[i].kind, "Deployment"))
 				strlist_add_owned(out, xasprintf("%s/%s", inv.items[i].ns,
 								 inv.items[i].name));
 	}
-	if (rc == TE_NOTFOUND)
-		err_prefix(e, "app %s has no inventory in namespace %s (never synced?)",
-			   v->cfg->app, v->inv_ns);
 	inventory_dispose(&inv);
-	cJSON_Delete(obj);
-	free(name);
 	return rc;
 }
 

@@ -15,18 +15,24 @@ static const char *meta_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* The inventory ConfigMap as read (rc of its GET, obj or NULL, sub the GET's error). */
-static int take_inventory(struct sync_run *r, int rc, const cJSON *obj, const struct err *sub,
-			  struct err *e)
+/* The inventory ConfigMap as read: q[0] at the rule's namespace, q[1] at the legacy
+ * one (when r->inv_legacy). */
+static int take_inventory(struct sync_run *r, struct kube_list_q *q, struct err *e)
 {
-	if (rc == TE_NOTFOUND)
+	struct inventory_get at = {r->inv_ns, q[0].rc, &q[0].err};
+	struct inventory_get old = {r->inv_legacy, q[1].rc, &q[1].err};
+	const cJSON *obj;
+	int rc;
+
+	if ((rc = inventory_pick(r->cfg->app, &at, &old, &r->inv_moving, e)) < 0)
+		return rc;
+	obj = r->inv_moving ? q[1].out : q[0].out;
+	if (!obj)
 		return 0; /* first sync of this app */
-	if (rc < 0)
-		return err_set(e, rc, "read inventory %s/" SYNC_INVENTORY_PREFIX "%s: %s", r->inv_ns,
-			       r->cfg->app, sub->msg);
 	r->have_inventory = true;
 	if ((rc = inventory_from_configmap(&r->old_inv, obj, e)) < 0)
-		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns, r->cfg->app);
+		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s", r->inv_moving ? r->inv_legacy : r->inv_ns,
+			   r->cfg->app);
 	return rc;
 }
 
@@ -60,7 +66,7 @@ static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 	const struct kube_resource *cm = NULL;
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
 	char *inv = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);
-	struct kube_list_q *qs = calloc(r->n_lists + 1, sizeof(*qs));
+	struct kube_list_q *qs = calloc(r->n_lists + 2, sizeof(*qs));
 	size_t *of = calloc(r->n_lists + 1, sizeof(*of));
 	size_t n = 0;
 	int rc = 0;
@@ -76,13 +82,15 @@ static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 			of[n] = i;
 			qs[n++] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
 		}
-	if (inventory)
-		qs[n++] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
-	kube_list_many(r->kube, qs, n);
+	if (inventory) { /* the last two: where the rule says, where an older tether put it */
+		qs[n] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
+		qs[n + 1] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
+	}
+	kube_list_many(r->kube, qs, n + (inventory ? 1 + (r->inv_legacy != NULL) : 0));
 	if (inventory) {
-		n--;
-		rc = take_inventory(r, qs[n].rc, qs[n].out, &qs[n].err, e);
+		rc = take_inventory(r, &qs[n], e);
 		cJSON_Delete(qs[n].out);
+		cJSON_Delete(qs[n + 1].out);
 	}
 	for (size_t j = 0; j < n; j++) {
 		r->lists[of[j]].list = qs[j].out;
@@ -217,7 +225,8 @@ static int find_new_namespaces(struct sync_run *r, struct err *e)
 		its[n] = it;
 		qs[n++] = (struct kube_list_q){.res = it->res, .name = it->obj->name};
 	}
-	if (!r->diff_mode && !r->have_inventory && !renders_namespace(r, r->inv_ns)) {
+	if (!r->diff_mode && (!r->have_inventory || r->inv_moving) &&
+	    !renders_namespace(r, r->inv_ns)) {
 		if ((rc = kube_resolve(r->kube, "v1", "Namespace", &nsr, e)) < 0)
 			goto out;
 		qs[n++] = (struct kube_list_q){.res = nsr, .name = r->inv_ns}; /* its[n]: NULL */

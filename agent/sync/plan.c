@@ -2,6 +2,8 @@
  * plan: decides, per object, whether a request is needed at all. A sync where nothing
  * changed in Git or in the cluster must cost no write and no dry-run: the manifest
  * hash matches the inventory and the live object is untouched since tether applied it.
+ * Secrets are the exception: their digest leaves the data out (secret_hash), so each
+ * costs one dry-run, never a write when nothing changed.
  * "Untouched" looks past status: generation for kinds that have one (status writes do
  * not move it), resourceVersion otherwise, and the managedFields of other managers.
  */
@@ -85,7 +87,9 @@ enum plan_decision plan_decide(const char *hash, const struct inv_entry *inv, co
 
 	if (!live)
 		return PLAN_CREATE;
-	if (!inv || strcmp(inv->hash, hash) != 0)
+	/* The inventory holds no digest of a Secret's data (secret_hash): only a
+	 * dry-run tells whether Git's values differ from the cluster's. */
+	if (!inv || strcmp(inv->hash, hash) != 0 || sync_is_secret(inv->group, inv->kind))
 		return PLAN_CHECK;
 	uid = meta_string(live, "uid");
 	if (!uid || !inv->uid || strcmp(uid, inv->uid) != 0)

@@ -31,7 +31,10 @@ int item_hash(struct sync_item *it)
 
 	free(it->text);
 	it->text = text;
-	sync_hash_text(text, it->hash);
+	if (sync_is_secret(it->obj->group, it->obj->kind))
+		secret_hash(it->obj->body, it->hash);
+	else
+		sync_hash_text(text, it->hash);
 	return text ? 0 : TE_NOMEM;
 }
 

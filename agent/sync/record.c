@@ -103,6 +103,29 @@ int inventory_check_size(struct sync_run *r, struct err *e)
 	return 0;
 }
 
+/* The inventory an older tether left in the kubeconfig context's namespace goes once
+ * the new one is written (inventory_ns.c); the history follows in history_record. */
+static int remove_legacy(struct sync_run *r, const struct kube_resource *cm, struct err *e)
+{
+	char *name = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);
+	int rc;
+
+	if (!name)
+		return err_set(e, TE_NOMEM, "out of memory");
+	rc = kube_delete(r->kube, cm, r->inv_legacy, name, e);
+	if (rc == TE_NOTFOUND)
+		rc = 0;
+	if (rc < 0)
+		err_prefix(e, "move inventory: delete %s/%s", r->inv_legacy, name);
+	if (rc == 0)
+		r->inv_moved = true;
+	if (rc == 0 && r->res && !r->res->inventory_moved)
+		r->res->inventory_moved = xasprintf("inventory moved from %s/%s to %s/%s",
+						    r->inv_legacy, name, r->inv_ns, name);
+	free(name);
+	return rc;
+}
+
 int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 {
 	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
@@ -117,7 +140,7 @@ int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 		goto out;
 	}
 	if (r->have_written ? same_entries(&inv, &r->written)
-			    : r->have_inventory && same_entries(&inv, &r->old_inv))
+			    : r->have_inventory && !r->inv_moving && same_entries(&inv, &r->old_inv))
 		goto out;
 	if ((rc = inventory_configmap(&inv, r->cfg->app, r->inv_ns, &obj, e)) < 0 ||
 	    (rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
@@ -128,6 +151,8 @@ int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 			   r->cfg->app);
 		goto out;
 	}
+	if (r->inv_moving && (rc = remove_legacy(r, cm, e)) < 0)
+		goto out;
 	/* The new inventory is the reference for the second write after pruning. */
 	inventory_dispose(&r->written);
 	r->written = inv;

@@ -26,6 +26,7 @@ void sync_result_dispose(struct sync_result *r)
 		return;
 	free(r->app);
 	free(r->namespace);
+	free(r->inventory_moved);
 	strlist_dispose(&r->created);
 	strlist_dispose(&r->changed);
 	strlist_dispose(&r->unchanged);
@@ -112,6 +113,8 @@ int sync_result_json(const struct sync_result *r, cJSON **out)
 		cJSON_AddStringToObject(x, "message", r->rollouts[i].message);
 		cJSON_AddItemToArray(ro, x);
 	}
+	if (r->inventory_moved)
+		cJSON_AddStringToObject(root, "inventoryMoved", r->inventory_moved);
 	cJSON_AddItemToObject(root, "errors", names(&r->errors));
 	cJSON_AddNumberToObject(root, "durationMs", (double)r->duration_ms);
 	add_requests(root, r);

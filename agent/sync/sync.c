@@ -78,7 +78,8 @@ static int connect_cluster(struct sync_run *r, struct err *e)
 	r->ns = xstrdup(r->cfg->namespace       ? r->cfg->namespace
 			: r->kcfg->namespace ? r->kcfg->namespace
 					     : "default");
-	r->inv_ns = xstrdup(r->cfg->inventory_namespace ? r->cfg->inventory_namespace : r->ns);
+	r->inv_ns = xstrdup(sync_inventory_namespace(r->cfg));
+	r->inv_legacy = sync_inventory_legacy_namespace(r->cfg, r->kcfg->namespace);
 	if (!r->ns || !r->inv_ns)
 		return err_set(e, TE_NOMEM, "out of memory");
 	return kube_new(&r->kube, r->kcfg, &o, e);

@@ -54,7 +54,10 @@ struct sync_run {
 	struct vfs *vfs;
 	char commit[41];
 	char *ns;     /* app namespace */
-	char *inv_ns; /* inventory namespace */
+	char *inv_ns; /* inventory namespace (sync_inventory_namespace) */
+	const char *inv_legacy; /* where an older tether put it, or NULL (borrowed) */
+	bool inv_moving; /* found only at inv_legacy: this sync moves it to inv_ns */
+	bool inv_moved;  /* ... and has: the new one written, the legacy one deleted */
 	struct object_set objects;
 	struct sync_item *items;
 	size_t n_items;

@@ -38,7 +38,7 @@ check_exit "sync" 0 "$TETHER" sync --repo "$R" --cache-dir "$T/cache" --no-wait
 check_exit "diff after sync: no changes (exit 0)" 0 diff
 check_contains "in sync summary" "$(cat "$T/check.out")" "0 to create, 0 to change, 0 to prune, 2 unchanged"
 check_exit "diff -o json in sync: exit 0" 0 diff -o json
-check_eq "an in-sync diff sends no dry-run" "$(jq -r '.requests.dryRun' "$T/check.out")" 0
+check_eq "an in-sync diff dry-runs only the Secret (its inventory row holds no digest of its data)" "$(jq -r '.requests.dryRun' "$T/check.out")" 1
 
 sed -i 's/blue/green/; s/s3cr3t-one/s3cr3t-two/' "$R/app.yaml"
 git -C "$R" commit -q -am two

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Inventory location: from the app's configuration alone (--inventory-namespace, else
+# --namespace, else "default"), never the kubeconfig context. Two kubeconfigs whose
+# contexts name different namespaces share one inventory; an inventory an older tether
+# left in the context's namespace is moved once; two inventories are an error.
+. "$(dirname "$0")/lib.sh"
+
+kubesim_start || { not_ok "kubesim starts"; finish; }
+gitd_start || { not_ok "git daemon starts"; finish; }
+for ns in alpha beta shop; do kubectl create namespace $ns >/dev/null; done
+for ns in alpha beta; do
+  cp "$KUBECONFIG" "$T/$ns.kubeconfig"
+  kubectl --kubeconfig "$T/$ns.kubeconfig" config set-context --current --namespace=$ns >/dev/null
+done
+
+W=$(git_repo shop)
+for n in a b c; do
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%s\n  namespace: shop\ndata:\n  k: "%s"\n' \
+    $n $n >"$W/cm-$n.yaml"
+done
+git_commit "$W" "v1" >/dev/null
+sync() { # $1 = kubeconfig
+  local kc=$1; shift
+  "$TETHER" sync --repo "$GIT_BASE_URL/shop.git" --cache-dir "$T/cache" --no-wait \
+    --kubeconfig "$kc" "$@"
+}
+inventories() {
+  kubectl get configmap -A -l tether.dev/inventory=shop \
+    -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{" "}{end}'
+}
+check_exit "sync from the alpha context" 0 sync "$T/alpha.kubeconfig"
+check_exit "sync from the beta context" 0 sync "$T/beta.kubeconfig"
+check_eq "one inventory, in the namespace default" "$(inventories)" \
+  "default/tether-inventory-shop "
+
+git -C "$W" rm -q cm-a.yaml
+git_commit "$W" "drop a" >/dev/null
+check_exit "prune from the other context" 0 sync "$T/alpha.kubeconfig" --prune
+check_fail "cm-a is pruned" kubectl get configmap cm-a -n shop
+check "cm-b stays" kubectl get configmap cm-b -n shop
+hist=$(kubectl get configmap tether-history-shop -n default -o jsonpath='{.data.history\.json}')
+check_eq "history: both syncs that wrote, newest first, all ok" \
+  "$(printf '%s' "$hist" | jq -c '[.[].result]')" '["ok","ok"]'
+check_fail "no history in the contexts' namespaces" \
+  kubectl get configmap tether-history-shop -n alpha
+check_exit "-n names the inventory's namespace too" 0 sync "$T/beta.kubeconfig" -n shop \
+  --app shop2
+check "the inventory of shop2 is in shop" kubectl get configmap tether-inventory-shop2 -n shop
+
+# An inventory where an older tether put it (the context's namespace): moved once.
+kubectl get configmap tether-inventory-shop -n default -o json |
+  jq '.metadata |= {name, namespace: "alpha", labels}' | kubectl create -f - >/dev/null
+kubectl get configmap tether-history-shop -n default -o json |
+  jq '.metadata |= {name, namespace: "alpha", labels}' | kubectl create -f - >/dev/null
+kubectl delete configmap tether-inventory-shop tether-history-shop -n default >/dev/null
+check_exit "sync finds the legacy inventory" 0 sync "$T/alpha.kubeconfig" -o json
+cp "$T/check.out" "$T/move.json"
+check_eq "the move is said" "$(jq -r '.inventoryMoved' "$T/move.json")" \
+  "inventory moved from alpha/tether-inventory-shop to default/tether-inventory-shop"
+check_eq "one inventory after the move" "$(inventories)" "default/tether-inventory-shop "
+check_fail "the legacy history is gone" kubectl get configmap tether-history-shop -n alpha
+check_eq "the history moved with it" \
+  "$(kubectl get configmap tether-history-shop -n default -o jsonpath='{.data.history\.json}' |
+    jq 'length')" 3
+check_exit "a second sync moves nothing" 0 sync "$T/alpha.kubeconfig"
+check_eq "nothing said" "$(grep -c 'inventory moved' "$T/check.out")" 0
+
+# Two inventories for one app: an error naming both, nothing applied.
+kubectl get configmap tether-inventory-shop -n default -o json |
+  jq '.metadata |= {name, namespace: "beta", labels}' | kubectl create -f - >/dev/null
+sed -i 's/k: "b"/k: "B"/' "$W/cm-b.yaml"
+git_commit "$W" "b" >/dev/null
+check_exit "two inventories: exit 2" 2 sync "$T/beta.kubeconfig"
+check_contains "the error names both" "$(cat "$T/check.out")" \
+  "default/tether-inventory-shop and beta/tether-inventory-shop"
+check_eq "nothing applied" "$(kubectl get configmap cm-b -n shop -o jsonpath='{.data.k}')" b
+check_exit "history refuses too" 2 "$TETHER" history --repo "$GIT_BASE_URL/shop.git" \
+  --cache-dir "$T/cache" --kubeconfig "$T/beta.kubeconfig"
+finish
