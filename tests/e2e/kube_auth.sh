@@ -137,14 +137,14 @@ printf 'team-a' >"$T/sa/namespace"
 port=${KUBESIM_URL##*:}
 run env -u KUBECONFIG HOME="$T/empty-home" TETHER_SA_DIR="$T/sa" \
   KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$port" \
-  "$TETHER" sync --repo "$T/git/app.git" --ref main --app app-incluster --no-wait -o json
-check_eq "in-cluster sync succeeds" "$RC" 0 || echo "$OUT" | tail -n 5 | sed 's/^/#   /'
+  "$TETHER" sync --repo "$T/git/app.git" --ref main --app app-team --no-wait -o json
+check_eq "in-cluster sync succeeds" "$RC" 0; [ "$RC" = 0 ] || echo "$OUT" | jq -c .errors | sed "s/^/#   /"
 check_eq "in-cluster uses the service account's namespace" \
   "$(printf '%s' "$OUT" | jq -r .namespace 2>&1)" "team-a"
 printf 'rotated-away\n' >"$T/sa/token"
 run env -u KUBECONFIG HOME="$T/empty-home" TETHER_SA_DIR="$T/sa" \
   KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$port" \
-  "$TETHER" sync --repo "$T/git/app.git" --ref main --app app-incluster --no-wait
+  "$TETHER" sync --repo "$T/git/app.git" --ref main --app app-team --no-wait
 check "in-cluster with a token the server does not know fails" test "$RC" -ne 0
 
 # --- client certificates ----------------------------------------------------------------
