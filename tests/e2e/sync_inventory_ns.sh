@@ -43,8 +43,14 @@ check_eq "history: both syncs that wrote, newest first, all ok" \
   "$(printf '%s' "$hist" | jq -c '[.[].result]')" '["ok","ok"]'
 check_fail "no history in the contexts' namespaces" \
   kubectl get configmap tether-history-shop -n alpha
-check_exit "-n names the inventory's namespace too" 0 sync "$T/beta.kubeconfig" -n shop \
-  --app shop2
+# A second app, whose object names no namespace: -n places it and the inventory.
+W2=$(git_repo shop2)
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-two\ndata:\n  k: "2"\n' >"$W2/cm.yaml"
+git_commit "$W2" "v1" >/dev/null
+check_exit "-n names the inventory's namespace too" 0 "$TETHER" sync \
+  --repo "$GIT_BASE_URL/shop2.git" --cache-dir "$T/cache" --no-wait \
+  --kubeconfig "$T/beta.kubeconfig" -n shop
+check "cm-two is in shop" kubectl get configmap cm-two -n shop
 check "the inventory of shop2 is in shop" kubectl get configmap tether-inventory-shop2 -n shop
 
 # An inventory where an older tether put it (the context's namespace): moved once.
