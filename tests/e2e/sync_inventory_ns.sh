@@ -43,8 +43,19 @@ check_eq "history: both syncs that wrote, newest first, all ok" \
   "$(printf '%s' "$hist" | jq -c '[.[].result]')" '["ok","ok"]'
 check_fail "no history in the contexts' namespaces" \
   kubectl get configmap tether-history-shop -n alpha
-check_exit "-n names the inventory's namespace too" 0 sync "$T/beta.kubeconfig" -n shop \
+# Another app may not take shop's objects: had it relabelled them, shop's LIST (by its
+# label) would miss them and the next sync would call them created.
+check_exit "another app may not take shop's objects" 2 sync "$T/beta.kubeconfig" -n shop \
   --app shop2
+check_eq "cm-b is still shop's" \
+  "$(kubectl get configmap cm-b -n shop -o jsonpath='{.metadata.labels.tether\.dev/app}')" shop
+# Another app with its own objects, with -n.
+W2=$(git_repo shop2)
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-two\n' >"$W2/cm-two.yaml"
+git_commit "$W2" "v1" >/dev/null
+check_exit "-n names the inventory's namespace too" 0 "$TETHER" sync --no-wait \
+  --repo "$GIT_BASE_URL/shop2.git" --cache-dir "$T/cache" --kubeconfig "$T/beta.kubeconfig" \
+  -n shop --app shop2
 check "the inventory of shop2 is in shop" kubectl get configmap tether-inventory-shop2 -n shop
 
 # An inventory where an older tether put it (the context's namespace): moved once.
@@ -62,8 +73,14 @@ check_fail "the legacy history is gone" kubectl get configmap tether-history-sho
 check_eq "the history moved with it" \
   "$(kubectl get configmap tether-history-shop -n default -o jsonpath='{.data.history\.json}' |
     jq 'length')" 3
-check_exit "a second sync moves nothing" 0 sync "$T/alpha.kubeconfig"
+check_eq "the move creates nothing that exists" "$(jq -c '.objects.created' "$T/move.json")" '[]'
+check_eq "the move: existing objects unchanged" "$(jq -c '.objects.unchanged' "$T/move.json")" \
+  '["shop/configmap/cm-b","shop/configmap/cm-c"]'
+check_exit "a second sync moves nothing" 0 sync "$T/alpha.kubeconfig" -o json
 check_eq "nothing said" "$(grep -c 'inventory moved' "$T/check.out")" 0
+check_eq "after the move: nothing created" "$(jq -c '.objects.created' "$T/check.out")" '[]'
+check_eq "after the move: a no-op sync writes nothing" \
+  "$(jq -c '.requests | [.patch, .post, .put, .delete]' "$T/check.out")" '[0,0,0,0]'
 
 # Two inventories for one app: an error naming both, nothing applied.
 kubectl get configmap tether-inventory-shop -n default -o json |
