@@ -64,6 +64,17 @@ kubectl get configmap tether-inventory-shop -n default -o json |
 kubectl get configmap tether-history-shop -n default -o json |
   jq '.metadata |= {name, namespace: "alpha", labels}' | kubectl create -f - >/dev/null
 kubectl delete configmap tether-inventory-shop tether-history-shop -n default >/dev/null
+diff_shop() { # $1 = kubeconfig
+  local kc=$1; shift
+  "$TETHER" diff --repo "$GIT_BASE_URL/shop.git" --cache-dir "$T/cache" --kubeconfig "$kc" "$@"
+}
+check_exit "diff reads the legacy inventory: in sync" 0 diff_shop "$T/alpha.kubeconfig"
+check_contains "diff says the inventory will move" "$(cat "$T/check.out")" \
+  "inventory at alpha/tether-inventory-shop will be moved to default/tether-inventory-shop by the next sync"
+check_exit "diff -o json" 0 diff_shop "$T/alpha.kubeconfig" -o json
+check_eq "diff -o json: inventoryMoved" "$(jq -r '.inventoryMoved' "$T/check.out")" \
+  "inventory at alpha/tether-inventory-shop will be moved to default/tether-inventory-shop by the next sync"
+check_eq "diff moves nothing" "$(inventories)" "alpha/tether-inventory-shop "
 check_exit "sync finds the legacy inventory" 0 sync "$T/alpha.kubeconfig" -o json
 cp "$T/check.out" "$T/move.json"
 check_eq "the move is said" "$(jq -r '.inventoryMoved' "$T/move.json")" \
@@ -78,6 +89,8 @@ check_eq "the move: existing objects unchanged" "$(jq -c '.objects.unchanged' "$
   '["shop/configmap/cm-b","shop/configmap/cm-c"]'
 check_exit "a second sync moves nothing" 0 sync "$T/alpha.kubeconfig" -o json
 check_eq "nothing said" "$(grep -c 'inventory moved' "$T/check.out")" 0
+check_exit "diff after the move" 0 diff_shop "$T/alpha.kubeconfig" -o json
+check_eq "diff after the move: no inventoryMoved" "$(jq -r '.inventoryMoved' "$T/check.out")" null
 check_eq "after the move: nothing created" "$(jq -c '.objects.created' "$T/check.out")" '[]'
 check_eq "after the move: a no-op sync writes nothing" \
   "$(jq -c '.requests | [.patch, .post, .put, .delete]' "$T/check.out")" '[0,0,0,0]'
