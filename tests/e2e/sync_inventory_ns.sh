@@ -85,6 +85,8 @@ check_eq "the history moved with it" \
   "$(kubectl get configmap tether-history-shop -n default -o jsonpath='{.data.history\.json}' |
     jq 'length')" 3
 check_eq "the move creates nothing that exists" "$(jq -c '.objects.created' "$T/move.json")" '[]'
+check_eq "the move writes the inventory and history, deletes their old copies, no object" \
+  "$(jq -c '.requests | [.patch, .post, .put, .delete, .dryRun]' "$T/move.json")" '[2,0,0,2,0]'
 check_eq "the move: existing objects unchanged" "$(jq -c '.objects.unchanged' "$T/move.json")" \
   '["shop/configmap/cm-b","shop/configmap/cm-c"]'
 check_exit "a second sync moves nothing" 0 sync "$T/alpha.kubeconfig" -o json
