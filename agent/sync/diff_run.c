@@ -92,6 +92,23 @@ static void diff_list(struct buf *out, const char *what, const struct strlist *l
 		buf_printf(out, "%s: %s\n", what, l->items[i]);
 }
 
+/* An inventory found where an older tether put it (inventory_ns.c) is read from there;
+ * the next sync moves it. Said in text and JSON (inventoryMoved); it is no difference
+ * between Git and the cluster, so it does not change the exit code. */
+static void diff_inventory_move(struct sync_run *r)
+{
+	const char *app = r->cfg->app;
+
+	if (!r->inv_moving || r->res->inventory_moved)
+		return;
+	r->res->inventory_moved =
+	    xasprintf("inventory at %s/" SYNC_INVENTORY_PREFIX
+		      "%s will be moved to %s/" SYNC_INVENTORY_PREFIX "%s by the next sync",
+		      r->inv_legacy, app, r->inv_ns, app);
+	if (r->res->inventory_moved)
+		buf_printf(r->env->diff, "%s\n", r->res->inventory_moved);
+}
+
 int diff_items(struct sync_run *r, struct err *e)
 {
 	struct sync_result *res = r->res;
@@ -106,6 +123,7 @@ int diff_items(struct sync_run *r, struct err *e)
 		return rc;
 	if (!r->cfg->prune)
 		prune_list_kept(r);
+	diff_inventory_move(r);
 	diff_list(r->env->diff, "adopt (no app owns it, or " SYNC_ANNOTATION_ADOPT ")",
 		  &res->adopted);
 	diff_list(r->env->diff, "not in Git (--prune deletes it)", &res->not_in_git);

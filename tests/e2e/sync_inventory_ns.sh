@@ -43,14 +43,19 @@ check_eq "history: both syncs that wrote, newest first, all ok" \
   "$(printf '%s' "$hist" | jq -c '[.[].result]')" '["ok","ok"]'
 check_fail "no history in the contexts' namespaces" \
   kubectl get configmap tether-history-shop -n alpha
-# A second app, whose object names no namespace: -n places it and the inventory.
+# Another app may not take shop's objects: had it relabelled them, shop's LIST (by its
+# label) would miss them and the next sync would call them created.
+check_exit "another app may not take shop's objects" 2 sync "$T/beta.kubeconfig" -n shop \
+  --app shop2
+check_eq "cm-b is still shop's" \
+  "$(kubectl get configmap cm-b -n shop -o jsonpath='{.metadata.labels.tether\.dev/app}')" shop
+# Another app with its own objects, with -n.
 W2=$(git_repo shop2)
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-two\ndata:\n  k: "2"\n' >"$W2/cm.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-two\n' >"$W2/cm-two.yaml"
 git_commit "$W2" "v1" >/dev/null
-check_exit "-n names the inventory's namespace too" 0 "$TETHER" sync \
-  --repo "$GIT_BASE_URL/shop2.git" --cache-dir "$T/cache" --no-wait \
-  --kubeconfig "$T/beta.kubeconfig" -n shop
-check "cm-two is in shop" kubectl get configmap cm-two -n shop
+check_exit "-n names the inventory's namespace too" 0 "$TETHER" sync --no-wait \
+  --repo "$GIT_BASE_URL/shop2.git" --cache-dir "$T/cache" --kubeconfig "$T/beta.kubeconfig" \
+  -n shop --app shop2
 check "the inventory of shop2 is in shop" kubectl get configmap tether-inventory-shop2 -n shop
 
 # An inventory where an older tether put it (the context's namespace): moved once.
@@ -59,6 +64,17 @@ kubectl get configmap tether-inventory-shop -n default -o json |
 kubectl get configmap tether-history-shop -n default -o json |
   jq '.metadata |= {name, namespace: "alpha", labels}' | kubectl create -f - >/dev/null
 kubectl delete configmap tether-inventory-shop tether-history-shop -n default >/dev/null
+diff_shop() { # $1 = kubeconfig
+  local kc=$1; shift
+  "$TETHER" diff --repo "$GIT_BASE_URL/shop.git" --cache-dir "$T/cache" --kubeconfig "$kc" "$@"
+}
+check_exit "diff reads the legacy inventory: in sync" 0 diff_shop "$T/alpha.kubeconfig"
+check_contains "diff says the inventory will move" "$(cat "$T/check.out")" \
+  "inventory at alpha/tether-inventory-shop will be moved to default/tether-inventory-shop by the next sync"
+check_exit "diff -o json" 0 diff_shop "$T/alpha.kubeconfig" -o json
+check_eq "diff -o json: inventoryMoved" "$(jq -r '.inventoryMoved' "$T/check.out")" \
+  "inventory at alpha/tether-inventory-shop will be moved to default/tether-inventory-shop by the next sync"
+check_eq "diff moves nothing" "$(inventories)" "alpha/tether-inventory-shop "
 check_exit "sync finds the legacy inventory" 0 sync "$T/alpha.kubeconfig" -o json
 cp "$T/check.out" "$T/move.json"
 check_eq "the move is said" "$(jq -r '.inventoryMoved' "$T/move.json")" \
@@ -68,8 +84,18 @@ check_fail "the legacy history is gone" kubectl get configmap tether-history-sho
 check_eq "the history moved with it" \
   "$(kubectl get configmap tether-history-shop -n default -o jsonpath='{.data.history\.json}' |
     jq 'length')" 3
-check_exit "a second sync moves nothing" 0 sync "$T/alpha.kubeconfig"
+check_eq "the move creates nothing that exists" "$(jq -c '.objects.created' "$T/move.json")" '[]'
+check_eq "the move writes the inventory and history, deletes their old copies, no object" \
+  "$(jq -c '.requests | [.patch, .post, .put, .delete, .dryRun]' "$T/move.json")" '[2,0,0,2,0]'
+check_eq "the move: existing objects unchanged" "$(jq -c '.objects.unchanged' "$T/move.json")" \
+  '["shop/configmap/cm-b","shop/configmap/cm-c"]'
+check_exit "a second sync moves nothing" 0 sync "$T/alpha.kubeconfig" -o json
 check_eq "nothing said" "$(grep -c 'inventory moved' "$T/check.out")" 0
+check_exit "diff after the move" 0 diff_shop "$T/alpha.kubeconfig" -o json
+check_eq "diff after the move: no inventoryMoved" "$(jq -r '.inventoryMoved' "$T/check.out")" null
+check_eq "after the move: nothing created" "$(jq -c '.objects.created' "$T/check.out")" '[]'
+check_eq "after the move: a no-op sync writes nothing" \
+  "$(jq -c '.requests | [.patch, .post, .put, .delete]' "$T/check.out")" '[0,0,0,0]'
 
 # Two inventories for one app: an error naming both, nothing applied.
 kubectl get configmap tether-inventory-shop -n default -o json |
