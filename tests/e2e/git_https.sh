@@ -23,54 +23,8 @@ git_commit "$WORK" "one configmap" >/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
 
-cat >"$T/server.py" <<'PY'
-import base64, os, ssl, subprocess, sys
-from http.server import HTTPServer, BaseHTTPRequestHandler
-root, token, cert, key = sys.argv[1:5]
-want = 'Basic ' + base64.b64encode(('git:' + token).encode()).decode()
-class H(BaseHTTPRequestHandler):
-    def go(self):
-        if self.headers.get('Authorization', '') != want:
-            self.send_response(401)
-            self.send_header('WWW-Authenticate', 'Basic realm="git"')
-            self.send_header('Content-Length', '0')
-            self.end_headers()
-            return
-        p, _, q = self.path.partition('?')
-        env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL='1', PATH_INFO=p,
-                   QUERY_STRING=q, REQUEST_METHOD=self.command,
-                   CONTENT_TYPE=self.headers.get('Content-Type', ''), REMOTE_USER='git',
-                   REMOTE_ADDR='127.0.0.1')
-        n = int(self.headers.get('Content-Length') or 0)
-        out = subprocess.run(['git', 'http-backend'], input=self.rfile.read(n), env=env,
-                             capture_output=True).stdout
-        head, _, body = out.partition(b'\r\n\r\n')
-        status, headers = 200, []
-        for line in head.split(b'\r\n'):
-            k, _, v = line.decode().partition(': ')
-            if k.lower() == 'status':
-                status = int(v.split()[0])
-            elif k:
-                headers.append((k, v))
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    do_GET = go
-    do_POST = go
-    def log_message(self, *a):
-        pass
-srv = HTTPServer(('127.0.0.1', 0), H)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-print(srv.server_address[1], flush=True)
-srv.serve_forever()
-PY
 SECRET=s3cr3t-git-token-42
-python3 "$T/server.py" "$T/git" "$SECRET" "$T/cert.pem" "$T/key.pem" >"$T/https.port" 2>"$T/https.err" &
+python3 "$(dirname "$0")/git_http_server.py" "$T/git" git "$SECRET" "$T/cert.pem" "$T/key.pem" >"$T/https.port" 2>"$T/https.err" &
 _pids+=($!)
 wait_port() { [ -s "$T/https.port" ]; }
 wait_for "the HTTPS Git server starts" 10 wait_port || finish
