@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "sync.h"
 
 #define INV_FIELDS 10
@@ -187,21 +188,17 @@ int inventory_configmap(const struct inventory *inv, const char *app, const char
 	if ((rc = inventory_encode(inv, INVENTORY_MAX_BYTES, &b, e)) < 0)
 		goto fail;
 	rc = TE_NOMEM;
-	cJSON_AddStringToObject(cm, "apiVersion", "v1");
-	cJSON_AddStringToObject(cm, "kind", "ConfigMap");
-	meta = cJSON_AddObjectToObject(cm, "metadata");
-	if (!meta)
-		goto fail;
-	cJSON_AddStringToObject(meta, "name", name);
-	cJSON_AddStringToObject(meta, "namespace", ns);
-	labels = cJSON_AddObjectToObject(meta, "labels");
-	if (!labels)
-		goto fail;
-	cJSON_AddStringToObject(labels, SYNC_LABEL_MANAGED_BY, "tether");
-	cJSON_AddStringToObject(labels, "tether.dev/inventory", app);
-	data = cJSON_AddObjectToObject(cm, "data");
-	if (!data || !cJSON_AddStringToObject(data, INV_KEY, b.data ? b.data : "") ||
-	    !cJSON_AddStringToObject(data, "commit", inv->commit ? inv->commit : ""))
+	if (json_object_add_string(cm, "apiVersion", "v1") < 0 ||
+	    json_object_add_string(cm, "kind", "ConfigMap") < 0 ||
+	    !(meta = cJSON_AddObjectToObject(cm, "metadata")) ||
+	    json_object_add_string(meta, "name", name) < 0 ||
+	    json_object_add_string(meta, "namespace", ns) < 0 ||
+	    !(labels = cJSON_AddObjectToObject(meta, "labels")) ||
+	    json_object_add_string(labels, SYNC_LABEL_MANAGED_BY, "tether") < 0 ||
+	    json_object_add_string(labels, "tether.dev/inventory", app) < 0 ||
+	    !(data = cJSON_AddObjectToObject(cm, "data")) ||
+	    json_object_add_string(data, INV_KEY, b.data ? b.data : "") < 0 ||
+	    json_object_add_string(data, "commit", inv->commit ? inv->commit : "") < 0)
 		goto fail;
 	free(name);
 	buf_dispose(&b);

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "jsonedit.h"
 #include "sync.h"
 
 #define MASK "***"
@@ -17,8 +18,9 @@ static void mask_value(cJSON *map, const char *key, const char *text)
 {
 	cJSON *v = cJSON_CreateString(text);
 
-	if (v && !cJSON_ReplaceItemInObjectCaseSensitive(map, key, v))
-		cJSON_Delete(v);
+	/* Out of memory: drop the member rather than leave the value in view. */
+	if (json_object_set(map, key, v) < 0)
+		cJSON_DeleteItemFromObjectCaseSensitive(map, key);
 }
 
 static void mask_map(cJSON *before, cJSON *after)

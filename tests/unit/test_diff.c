@@ -133,6 +133,47 @@ static cJSON *parse(const char *s)
 	return j;
 }
 
+/* cJSON's allocator, failing from the fail_at-th call on (0: never). */
+static long alloc_calls, fail_at;
+
+static void *failing_malloc(size_t n)
+{
+	if (fail_at && ++alloc_calls >= fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/* Whatever allocation fails while masking, no Secret value is left in view. */
+static void test_secret_mask_out_of_memory(void **state)
+{
+	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
+
+	for (long n = 1; n < 1000; n++) {
+		cJSON *live = parse("{\"data\":{\"a\":\"UElOMTIzNA==\",\"b\":\"b2xk\"}}");
+		cJSON *want = parse("{\"data\":{\"a\":\"UElOMTIzNQ==\"},"
+				    "\"stringData\":{\"pw\":\"hunter2\"}}");
+		char *a, *b;
+
+		alloc_calls = 0, fail_at = n;
+		cJSON_InitHooks(&hooks);
+		secret_mask(live, want);
+		fail_at = 0;
+		cJSON_InitHooks(&plain);
+		a = cJSON_PrintUnformatted(live);
+		b = cJSON_PrintUnformatted(want);
+		assert_null(strstr(a, "UElO"));
+		assert_null(strstr(a, "b2xk"));
+		assert_null(strstr(b, "UElO"));
+		assert_null(strstr(b, "hunter2"));
+		free(a);
+		free(b);
+		cJSON_Delete(live);
+		cJSON_Delete(want);
+		if (alloc_calls < n)
+			break; /* no allocation left to fail */
+	}
+}
+
 static void test_secret_mask(void **state)
 {
 	cJSON *live = parse("{\"data\":{\"same\":\"c2FtZQ==\",\"old\":\"b2xk\",\"gone\":\"eA==\"},"
@@ -211,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_random_consistency),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_secret_mask),
+		cmocka_unit_test(test_secret_mask_out_of_memory),
 		cmocka_unit_test(test_diff_object_secret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -257,6 +257,61 @@ static void test_inventory_roundtrip(void **state)
 	inventory_dispose(&b);
 }
 
+/* cJSON's allocator, failing from the fail_at-th call on (0: never). */
+static long alloc_calls, fail_at;
+
+static void *failing_malloc(size_t n)
+{
+	if (fail_at && ++alloc_calls >= fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/* Each allocation of the inventory ConfigMap fails in turn: an error, or every row. */
+static void test_inventory_configmap_out_of_memory(void **state)
+{
+	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
+	struct inventory a;
+	struct inv_entry x = {.group = "", .version = "v1", .kind = "ConfigMap",
+			      .ns = "default", .name = "one", .rv = "1", .uid = "u"};
+
+	inventory_init(&a);
+	strcpy(x.hash, "0123456789abcdef");
+	strcpy(x.mgr, "fedcba9876543210");
+	assert_int_equal(inventory_add(&a, &x), 0);
+	a.commit = strdup("abc");
+	for (long n = 1; n < 1000; n++) {
+		struct inventory b;
+		struct err e;
+		cJSON *cm = NULL;
+		int rc;
+
+		inventory_init(&b);
+		err_clear(&e);
+		alloc_calls = 0, fail_at = n;
+		cJSON_InitHooks(&hooks);
+		rc = inventory_configmap(&a, "web", "default", &cm, &e);
+		fail_at = 0;
+		cJSON_InitHooks(&plain);
+		if (rc < 0) {
+			assert_null(cm);
+			assert_true(e.msg[0] != '\0');
+			inventory_dispose(&b);
+			continue;
+		}
+		assert_int_equal(inventory_from_configmap(&b, cm, &e), 0);
+		assert_int_equal(b.n, 1);
+		assert_string_equal(b.commit, "abc");
+		assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "metadata"),
+							"name")->valuestring, "tether-inventory-web");
+		inventory_dispose(&b);
+		cJSON_Delete(cm);
+		if (alloc_calls < n)
+			break; /* no allocation left to fail */
+	}
+	inventory_dispose(&a);
+}
+
 static void test_inventory_malformed(void **state)
 {
 	struct inventory inv;
@@ -374,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_strip_and_equal),
 		cmocka_unit_test(test_inventory_roundtrip),
 		cmocka_unit_test(test_inventory_malformed),
+		cmocka_unit_test(test_inventory_configmap_out_of_memory),
 		cmocka_unit_test(test_prune_guards),
 		cmocka_unit_test(test_rollout_rules),
 	};
