@@ -15,6 +15,8 @@
 #define MANIFEST_MAX_FILE ((size_t)4 << 20)  /* one file */
 #define MANIFEST_MAX_DEPTH 100               /* nesting */
 #define MANIFEST_MAX_ALIAS_NODES 100000      /* nodes produced through aliases, per file */
+#define MANIFEST_MAX_DOCS 10000              /* documents, empty ones included, per file */
+#define MANIFEST_MAX_NODES 1000000           /* nodes, aliases expanded, per file */
 
 /* One rendered object. Identity is group, kind, namespace, name (not version). */
 struct object {
@@ -49,7 +51,9 @@ char *object_display(const struct object *o);
  * objects. Scalars are typed as kubectl types them (go-yaml v2, YAML 1.1: `yes`, `on`
  * and `y` are true, 0x1F and 012 are numbers; quoted scalars are strings), merge keys
  * (<<) are applied and duplicate keys are errors. Errors name file:line:col: syntax errors, invalid UTF-8, nesting deeper
- * than MANIFEST_MAX_DEPTH, alias expansion beyond MANIFEST_MAX_ALIAS_NODES, a
+ * than MANIFEST_MAX_DEPTH, alias expansion beyond MANIFEST_MAX_ALIAS_NODES, more than
+ * MANIFEST_MAX_DOCS documents or MANIFEST_MAX_NODES nodes (counted as they stream, so
+ * the parse stops at the first one over the bound), a
  * document that is not a mapping or lacks apiVersion, kind or metadata.name.
  * A "kind: List" document contributes its items.
  */

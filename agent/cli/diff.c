@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jsonedit.h"
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
@@ -35,14 +36,19 @@ static int diff_one(const struct app_config *c, bool json, cJSON *all)
 	res.exit_code = code;
 	if (json) {
 		cJSON *o = NULL;
-		if (sync_result_json(&res, &o) == 0) {
-			cJSON_ReplaceItemInObject(o, "result",
-						  cJSON_CreateString(code == 0	 ? "in-sync"
-								     : code == 1 ? "changes"
-										 : "error"));
-			/* The unified diffs, Secret values masked as in the text output. */
-			cJSON_AddStringToObject(o, "diff", out.data ? out.data : "");
-			cJSON_AddItemToArray(all, o);
+		const char *result = code == 0 ? "in-sync" : code == 1 ? "changes" : "error";
+
+		/* The unified diffs, Secret values masked as in the text output. */
+		if (sync_result_json(&res, &o) == 0 &&
+		    (json_object_set(o, "result", cJSON_CreateString(result)) < 0 ||
+		     json_object_add_string(o, "diff", out.data ? out.data : "") < 0)) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+		if (!o || json_array_append(all, o) < 0) { /* append frees o on failure */
+			if (rc >= 0) /* else the error below says why */
+				rc = err_set(&e, TE_NOMEM, "-o json: out of memory");
+			code = err_exit_code(TE_NOMEM);
 		}
 	} else if (out.data) {
 		fputs(out.data, stdout);

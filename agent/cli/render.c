@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jsonedit.h"
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
@@ -19,7 +20,10 @@ static int write_json(const struct object_set *s)
 	char *text;
 
 	for (size_t i = 0; a && i < s->n; i++)
-		cJSON_AddItemToArray(a, cJSON_Duplicate(s->items[i].body, 1));
+		if (json_array_append(a, cJSON_Duplicate(s->items[i].body, 1)) < 0) {
+			cJSON_Delete(a);
+			a = NULL; /* out of memory, not an object fewer */
+		}
 	text = a ? cJSON_Print(a) : NULL;
 	cJSON_Delete(a);
 	if (!text)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jsonedit.h"
 #include "history.h"
 #include "sync.h"
 
@@ -82,6 +83,7 @@ static int sync_one(const struct app_config *c, bool json, cJSON *all)
 	struct progress p = {false};
 	struct sync_env env = {NULL, &p, false, NULL};
 	struct sync_result res;
+	cJSON *mine = NULL; /* this app's entry of all (-o json) */
 	struct err e;
 	int code;
 
@@ -94,14 +96,20 @@ static int sync_one(const struct app_config *c, bool json, cJSON *all)
 	code = res.exit_code;
 	if (json) {
 		cJSON *o = NULL;
-		if (sync_result_json(&res, &o) == 0)
-			cJSON_AddItemToArray(all, o);
+
+		if (sync_result_json(&res, &o) < 0 || json_array_append(all, o) < 0) {
+			/* what was applied is recorded; only the report is lost */
+			fprintf(stderr, "error: -o json: out of memory\n");
+			if (code == 0)
+				code = err_exit_code(TE_NOMEM);
+		} else {
+			mine = o;
+		}
 	} else {
 		print_text(&res);
 	}
 	if (rollback_should_revert(c, &res))
-		cli_on_failure_revert(
-		    c, &res, json ? cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1) : NULL);
+		cli_on_failure_revert(c, &res, mine);
 	sync_result_dispose(&res);
 	return code;
 }

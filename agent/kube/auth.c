@@ -35,34 +35,41 @@ void kube_cred_dispose(struct kube_cred *c)
 	c->token = c->cert = c->key = NULL;
 }
 
+/* spec.cluster of the ExecCredential input; false when memory runs out. */
+static bool add_cluster_info(cJSON *spec, const struct kube_config *cfg)
+{
+	cJSON *cl = cJSON_AddObjectToObject(spec, "cluster");
+	bool ok = cl && cJSON_AddStringToObject(cl, "server", cfg->server);
+
+	if (ok && cfg->tls_server_name)
+		ok = cJSON_AddStringToObject(cl, "tls-server-name", cfg->tls_server_name);
+	if (ok && cfg->insecure)
+		ok = cJSON_AddBoolToObject(cl, "insecure-skip-tls-verify", true);
+	if (ok && cfg->ca_data) {
+		char *b = kube_b64_encode(cfg->ca_data, strlen(cfg->ca_data));
+
+		ok = b && cJSON_AddStringToObject(cl, "certificate-authority-data", b);
+		free(b);
+	}
+	if (ok && cfg->proxy_url)
+		ok = cJSON_AddStringToObject(cl, "proxy-url", cfg->proxy_url);
+	return ok;
+}
+
+/* KUBERNETES_EXEC_INFO, whole or NULL (out of memory). */
 static char *exec_info(const struct kube_config *cfg)
 {
-	cJSON *root = cJSON_CreateObject(), *spec, *cl;
+	cJSON *root = cJSON_CreateObject(), *spec;
 	char *s = NULL;
 
 	if (!root)
 		return NULL;
-	cJSON_AddStringToObject(root, "apiVersion", cfg->exec->api_version);
-	cJSON_AddStringToObject(root, "kind", "ExecCredential");
-	spec = cJSON_AddObjectToObject(root, "spec");
-	cJSON_AddBoolToObject(spec, "interactive", false);
-	if (cfg->exec->provide_cluster_info && (cl = cJSON_AddObjectToObject(spec, "cluster"))) {
-		cJSON_AddStringToObject(cl, "server", cfg->server);
-		if (cfg->tls_server_name)
-			cJSON_AddStringToObject(cl, "tls-server-name", cfg->tls_server_name);
-		if (cfg->insecure)
-			cJSON_AddBoolToObject(cl, "insecure-skip-tls-verify", true);
-		if (cfg->ca_data) {
-			char *b = kube_b64_encode(cfg->ca_data, strlen(cfg->ca_data));
-
-			if (b)
-				cJSON_AddStringToObject(cl, "certificate-authority-data", b);
-			free(b);
-		}
-		if (cfg->proxy_url)
-			cJSON_AddStringToObject(cl, "proxy-url", cfg->proxy_url);
-	}
-	s = cJSON_PrintUnformatted(root);
+	if (cJSON_AddStringToObject(root, "apiVersion", cfg->exec->api_version) &&
+	    cJSON_AddStringToObject(root, "kind", "ExecCredential") &&
+	    (spec = cJSON_AddObjectToObject(root, "spec")) &&
+	    cJSON_AddBoolToObject(spec, "interactive", false) &&
+	    (!cfg->exec->provide_cluster_info || add_cluster_info(spec, cfg)))
+		s = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return s;
 }

@@ -2,7 +2,9 @@
  * yaml: libyaml's event stream to cJSON, one document at a time, keeping where each
  * container started so errors can name file:line:col. The input is untrusted, so this
  * bounds nesting depth and the nodes produced through aliases (a "billion laughs"
- * file fails after MANIFEST_MAX_ALIAS_NODES copies instead of eating memory), and
+ * file fails after MANIFEST_MAX_ALIAS_NODES copies instead of eating memory), counts
+ * documents and nodes per file as they stream (stopping at the first one over
+ * MANIFEST_MAX_DOCS or MANIFEST_MAX_NODES, before it is built), and
  * rejects duplicate keys as go-yaml does. It must not know about Kubernetes.
  */
 #include <stdarg.h>
@@ -42,6 +44,7 @@ struct builder {
 	size_t nanchors, anchors_cap;
 	cJSON *orphans; /* anchored nodes the tree does not hold (merge sources, keys) */
 	size_t count, alias_count;
+	size_t ndocs, nodes; /* per file, never reset */
 	struct yaml_doc doc;
 	size_t pos_cap;
 	struct err *e;
@@ -63,6 +66,17 @@ static int b_error(struct builder *b, const yaml_mark_t *m, int code, const char
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return err_set(b->e, code, "%s:%zu:%zu: %s", b->file, m->line + 1, m->column + 1, msg);
+}
+
+/* Counts n more nodes (aliases expanded) against the per-file bound. */
+static int count_nodes(struct builder *b, const yaml_mark_t *m, size_t n)
+{
+	b->count += n;
+	b->nodes += n;
+	if (b->nodes > MANIFEST_MAX_NODES)
+		return b_error(b, m, TE_INPUT, "more than %d nodes in one file",
+			       MANIFEST_MAX_NODES);
+	return 0;
 }
 
 static void doc_reset(struct builder *b)
@@ -87,6 +101,15 @@ static void doc_reset(struct builder *b)
 	/* alias_count is not reset: the limit is per file, or a stream of small bombs
 	 * would add up to a big one. */
 	b->count = 0;
+}
+
+static int document_start(struct builder *b, const yaml_event_t *ev)
+{
+	doc_reset(b);
+	if (++b->ndocs > MANIFEST_MAX_DOCS)
+		return b_error(b, &ev->start_mark, TE_INPUT, "more than %d documents in one file",
+			       MANIFEST_MAX_DOCS);
+	return 0;
 }
 
 static int remember_pos(struct builder *b, const cJSON *node, const yaml_mark_t *m)
@@ -359,12 +382,14 @@ static int container_start(struct builder *b, const yaml_event_t *ev, bool mappi
 		b->stack = p;
 		b->stack_cap = cap;
 	}
+	if (count_nodes(b, &ev->start_mark, 1) < 0)
+		return TE_INPUT;
 	f = &b->stack[b->depth];
 	memset(f, 0, sizeof(*f));
 	f->node = mapping ? cJSON_CreateObject() : cJSON_CreateArray();
 	if (!f->node)
 		return err_set(b->e, TE_NOMEM, "out of memory");
-	f->count_start = b->count++;
+	f->count_start = b->count - 1;
 	f->start = ev->start_mark;
 	keyset_init(&f->keys);
 	b->depth++;
@@ -396,7 +421,8 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 {
 	cJSON *node;
 
-	b->count++;
+	if (count_nodes(b, &ev->start_mark, 1) < 0)
+		return TE_INPUT;
 	if (expecting_key(b))
 		return scalar_key(b, ev, &b->stack[b->depth - 1]);
 	if (!(node = scalar_node(b, ev)))
@@ -436,10 +462,11 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 	if (expecting_key(b))
 		return b_error(b, &ev->start_mark, TE_INPUT, "aliases cannot be mapping keys");
 	b->alias_count += a->count;
-	b->count += a->count;
 	if (b->alias_count > MANIFEST_MAX_ALIAS_NODES)
 		return b_error(b, &ev->start_mark, TE_INPUT, "aliases expand to more than %d nodes",
 			       MANIFEST_MAX_ALIAS_NODES);
+	if (count_nodes(b, &ev->start_mark, a->count) < 0)
+		return TE_INPUT;
 	if (b->depth + (size_t)tree_depth(a->node) > MANIFEST_MAX_DEPTH)
 		return b_error(b, &ev->start_mark, TE_INPUT, "nesting deeper than %d levels",
 			       MANIFEST_MAX_DEPTH);
@@ -454,7 +481,7 @@ static int on_event(struct builder *b, const yaml_event_t *ev, yaml_doc_fn fn, v
 
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
-		doc_reset(b);
+		rc = document_start(b, ev);
 		break;
 	case YAML_DOCUMENT_END_EVENT:
 		if (b->doc.root && !cJSON_IsNull(b->doc.root))

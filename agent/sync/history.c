@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "history.h"
+#include "jsonedit.h"
 #include "sync_int.h"
 
 #define COVERED_MAX 20
@@ -23,7 +24,7 @@ int history_push(cJSON *entries, cJSON *entry, size_t max_entries, size_t max_by
 		cJSON_Delete(entry);
 		return TE_INPUT;
 	}
-	if (!cJSON_InsertItemInArray(entries, 0, entry))
+	if (json_array_insert(entries, 0, entry) < 0)
 		return TE_NOMEM;
 	while ((size_t)cJSON_GetArraySize(entries) > (max_entries ? max_entries : 1))
 		cJSON_DeleteItemFromArray(entries, cJSON_GetArraySize(entries) - 1);
@@ -48,9 +49,8 @@ cJSON *history_configmap(const char *app, const char *ns, const cJSON *entries)
 
 	if (!cm || !name || !text)
 		goto fail;
-	cJSON_AddStringToObject(cm, "apiVersion", "v1");
-	cJSON_AddStringToObject(cm, "kind", "ConfigMap");
-	if (!(meta = cJSON_AddObjectToObject(cm, "metadata")) ||
+	if (!cJSON_AddStringToObject(cm, "apiVersion", "v1") ||
+	    !cJSON_AddStringToObject(cm, "kind", "ConfigMap") || !(meta = cJSON_AddObjectToObject(cm, "metadata")) ||
 	    !cJSON_AddStringToObject(meta, "name", name) ||
 	    !cJSON_AddStringToObject(meta, "namespace", ns) ||
 	    !(labels = cJSON_AddObjectToObject(meta, "labels")) ||
@@ -186,15 +186,21 @@ static cJSON *covered_commits(struct sync_run *r)
 		return NULL;
 	if (stop && *stop && strcmp(stop, r->commit) != 0 &&
 	    gitsrc_log(r->git, r->commit, stop, COVERED_MAX, &log, &n, &e) == 0) {
-		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(a, cJSON_CreateString(log[i].sha));
+		for (size_t i = 0; a && i < n; i++)
+			if (json_array_append(a, cJSON_CreateString(log[i].sha)) < 0) {
+				cJSON_Delete(a);
+				a = NULL;
+			}
 	}
 	for (size_t i = 0; i < n; i++)
 		gitsrc_commit_dispose(&log[i]);
 	free(log);
-	if (cJSON_GetArraySize(a) == 0)
-		cJSON_AddItemToArray(a, cJSON_CreateString(r->commit));
-	return a;
+	if (a && cJSON_GetArraySize(a) == 0 &&
+	    json_array_append(a, cJSON_CreateString(r->commit)) < 0) {
+		cJSON_Delete(a);
+		a = NULL;
+	}
+	return a; /* NULL: out of memory */
 }
 
 static bool is_deployment(const struct sync_item *it)
@@ -341,24 +347,30 @@ static const char *current_hash(const cJSON *rss, const cJSON *d)
 	return NULL;
 }
 
-static cJSON *deployment_record(const struct sync_item *it, const struct ns_state *s,
-				const char *name)
+/* Appends the record of it's Deployment (when the cluster has it) to deps; TE_NOMEM. */
+static int deployment_record(const struct sync_item *it, const struct ns_state *s,
+			     const char *name, cJSON *deps)
 {
 	const cJSON *d = find_named(s->deps, it->obj->name);
-	cJSON *rec = d ? cJSON_CreateObject() : NULL;
 	const char *rev, *commit, *hash;
+	cJSON *rec;
 
-	if (!rec)
-		return NULL;
+	if (!d)
+		return 0;
+	if (!(rec = cJSON_CreateObject()))
+		return TE_NOMEM;
 	rev = annotation(d, HISTORY_ANN_REVISION);
 	commit = annotation(d, HISTORY_ANN_COMMIT);
 	hash = current_hash(s->rss, d);
-	cJSON_AddStringToObject(rec, "name", name);
-	cJSON_AddNumberToObject(rec, "revision", rev ? (double)strtoll(rev, NULL, 10) : 0);
-	cJSON_AddStringToObject(rec, "podTemplateHash", hash ? hash : "");
-	cJSON_AddStringToObject(rec, "commit", commit ? commit : "");
-	cJSON_AddBoolToObject(rec, "changed", it->created || it->changed);
-	return rec;
+	if (!cJSON_AddStringToObject(rec, "name", name) ||
+	    !cJSON_AddNumberToObject(rec, "revision", rev ? (double)strtoll(rev, NULL, 10) : 0) ||
+	    !cJSON_AddStringToObject(rec, "podTemplateHash", hash ? hash : "") ||
+	    !cJSON_AddStringToObject(rec, "commit", commit ? commit : "") ||
+	    !cJSON_AddBoolToObject(rec, "changed", it->created || it->changed)) {
+		cJSON_Delete(rec);
+		return TE_NOMEM;
+	}
+	return json_array_append(deps, rec);
 }
 
 static struct ns_state *ns_find(struct ns_state *st, size_t n, const char *ns)
@@ -388,12 +400,18 @@ static cJSON *deployment_records(struct sync_run *r, struct kube_list_q *extra)
 
 		if (!is_deployment(it) || ns_find(st, n, item_ns(it)))
 			continue;
-		if (!(p = realloc(st, (n + 1) * sizeof(*st))))
+		if (!(p = realloc(st, (n + 1) * sizeof(*st)))) {
+			cJSON_Delete(deps);
+			deps = NULL;
 			break;
+		}
 		st = p;
 		memset(&st[n], 0, sizeof(*st));
-		if (!(st[n].ns = xstrdup(item_ns(it))))
+		if (!(st[n].ns = xstrdup(item_ns(it)))) {
+			cJSON_Delete(deps);
+			deps = NULL;
 			break;
+		}
 		n++;
 		dres = it->res;
 	}
@@ -401,18 +419,19 @@ static cJSON *deployment_records(struct sync_run *r, struct kube_list_q *extra)
 	for (size_t i = 0; deps && i < r->n_items; i++) {
 		const struct sync_item *it = &r->items[i];
 		struct ns_state *s;
-		cJSON *rec;
 		char *name;
 
 		if (!is_deployment(it) || !(s = ns_find(st, n, item_ns(it))) || !s->deps)
 			continue; /* recorded without this namespace's Deployments */
 		name = xasprintf("%s/%s", s->ns, it->obj->name);
-		if (name && (rec = deployment_record(it, s, name)) != NULL)
-			cJSON_AddItemToArray(deps, rec);
+		if (!name || deployment_record(it, s, name, deps) < 0) {
+			cJSON_Delete(deps);
+			deps = NULL;
+		}
 		free(name);
 	}
 	ns_state_dispose(st, n);
-	return deps;
+	return deps; /* NULL: out of memory */
 }
 
 static const char *result_name(int rc)
@@ -429,16 +448,20 @@ static cJSON *build_entry(struct sync_run *r, int rc, const struct err *e,
 	if (!en)
 		return NULL;
 	iso_time(now);
-	cJSON_AddStringToObject(en, "commit", r->commit);
-	cJSON_AddItemToObject(en, "commits", covered_commits(r));
-	cJSON_AddStringToObject(en, "time", now);
-	cJSON_AddStringToObject(en, "result", result_name(rc));
-	cJSON_AddStringToObject(en, "message", rc < 0 && e ? e->msg : "");
-	if (r->cfg->on_failure)
-		cJSON_AddStringToObject(en, "onFailure", r->cfg->on_failure);
-	if ((deps = deployment_records(r, extra)) != NULL)
-		cJSON_AddItemToObject(en, "deployments", deps);
+	if (!cJSON_AddStringToObject(en, "commit", r->commit) ||
+	    json_object_add(en, "commits", covered_commits(r)) < 0 ||
+	    !cJSON_AddStringToObject(en, "time", now) ||
+	    !cJSON_AddStringToObject(en, "result", result_name(rc)) ||
+	    !cJSON_AddStringToObject(en, "message", rc < 0 && e ? e->msg : "") ||
+	    (r->cfg->on_failure && !cJSON_AddStringToObject(en, "onFailure", r->cfg->on_failure)))
+		goto fail;
+	deps = deployment_records(r, extra);
+	if (json_object_add(en, "deployments", deps) < 0)
+		goto fail;
 	return en;
+fail:
+	cJSON_Delete(en); /* the caller reports out of memory */
+	return NULL;
 }
 
 /* The history sits next to the inventory: where an older tether put both until this

@@ -196,43 +196,64 @@ static int add_conflict(const char *path, void *vctx)
 	struct conflict_ctx *ctx = vctx;
 	struct merge_conflicts *c = ctx->out;
 	struct merge_conflict *v = realloc(c->items, (c->n + 1) * sizeof(*v));
+	char *m, *p;
 
 	if (!v)
 		return ctx->rc = MERGE_ENOMEM;
 	c->items = v;
-	v[c->n].manager = strdup(ctx->manager);
-	v[c->n].path = strdup(path);
+	m = strdup(ctx->manager);
+	p = strdup(path);
+	if (!m || !p) {
+		free(m);
+		free(p);
+		return ctx->rc = MERGE_ENOMEM;
+	}
+	v[c->n].manager = m;
+	v[c->n].path = p;
 	c->n++;
 	return 0;
 }
 
-/* Collects (others' sets) & changed, minus allowed, into conflicts; returns the number of
- * managers in conflict. */
-static size_t find_conflicts(const struct mf_list *l, int self, const cJSON *changed,
-			     const cJSON *allowed, struct merge_conflicts *out)
+/* Lists the paths of both (manager i's conflicts) into out; MERGE_ENOMEM on failure. */
+static int list_conflicts(const struct mf_entry *m, const cJSON *both, struct merge_conflicts *out)
 {
-	size_t i, found = 0;
+	struct conflict_ctx ctx = {out, NULL, 0};
+	char *who = mf_print_manager(m);
 
-	for (i = 0; i < l->n; i++) {
-		struct conflict_ctx ctx = {out, NULL, 0};
+	if (!who)
+		return MERGE_ENOMEM;
+	ctx.manager = who;
+	fs_each_path(both, add_conflict, &ctx);
+	free(who);
+	return ctx.rc;
+}
+
+/* Collects (others' sets) & changed, minus allowed, into conflicts (when out is not NULL);
+ * sets *found to the number of managers in conflict. A field set that cannot be built is
+ * MERGE_ENOMEM, never "no conflict". */
+static int find_conflicts(const struct mf_list *l, int self, const cJSON *changed,
+			  const cJSON *allowed, struct merge_conflicts *out, size_t *found)
+{
+	*found = 0;
+	for (size_t i = 0; i < l->n; i++) {
 		cJSON *both;
-		char *who;
+		int rc = 0;
 
 		if ((int)i == self)
 			continue;
-		both = fs_and(l->v[i].set, changed);
+		if (!(both = fs_and(l->v[i].set, changed)))
+			return MERGE_ENOMEM;
 		fs_sub(both, allowed);
-		if (!fs_empty(both) && out) {
-			who = mf_print_manager(&l->v[i]);
-			ctx.manager = who ? who : "";
-			fs_each_path(both, add_conflict, &ctx);
-			free(who);
+		if (!fs_empty(both)) {
+			(*found)++;
+			if (out)
+				rc = list_conflicts(&l->v[i], both, out);
 		}
-		if (!fs_empty(both))
-			found++;
 		cJSON_Delete(both);
+		if (rc < 0)
+			return rc;
 	}
-	return found;
+	return 0;
 }
 
 /* Others lose what changed (the write is forced or had no conflicts) and what vanished. */
@@ -481,6 +502,8 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 	cJSON *allowed = NULL;
 	char apiv[256];
 	bool changed_obj;
+	size_t found;
+	unsigned long failures = fs_failures();
 	int rc;
 
 	*out = NULL;
@@ -490,7 +513,8 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 	if ((rc = check_config(k, config, e)) < 0)
 		return rc;
 	mf_api_version(k, apiv, sizeof(apiv));
-	mf_decode(&st.mf, live);
+	if (mf_decode(&st.mf, live) < 0)
+		return merge_fail(e, 500, "InternalError", "out of memory");
 	st.self = mf_find(&st.mf, manager, "Apply", NULL, subresource);
 	{
 		cJSON *base = live ? without_managed(live) : cJSON_CreateObject();
@@ -532,8 +556,12 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 	merge_drop_nulls(st.merged);
 	if (!force && !strcmp(manager, "kubectl"))
 		allowed = last_applied_set(live, k, subresource);
-	if (find_conflicts(&st.mf, st.self, st.changed, allowed, force ? NULL : conflicts) &&
-	    !force) {
+	rc = find_conflicts(&st.mf, st.self, st.changed, allowed, force ? NULL : conflicts, &found);
+	if (rc < 0 || fs_failures() != failures) {
+		rc = merge_fail(e, 500, "InternalError", "out of memory");
+		goto out;
+	}
+	if (found && !force) {
 		rc = set_conflict(conflicts, e);
 		goto out;
 	}
@@ -559,6 +587,10 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 		merge_fail(e, 500, "InternalError", "out of memory");
 		goto out;
 	}
+	if (fs_failures() != failures) {
+		rc = merge_fail(e, 500, "InternalError", "out of memory");
+		goto out;
+	}
 	if (!strcmp(manager, "kubectl"))
 		sync_last_applied(st.merged, config);
 	keep_old_timestamps(live, st.merged);
@@ -572,23 +604,22 @@ out:
 }
 
 /* decodeLiveOrNew: which managedFields a non-apply write starts from. */
-static void base_managed(struct mf_list *l, const cJSON *obj, const cJSON *old,
-			 const char *subresource)
+static int base_managed(struct mf_list *l, const cJSON *obj, const cJSON *old,
+			const char *subresource)
 {
 	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "managedFields");
+	int rc;
 
-	if (subresource && subresource[0]) {
-		mf_decode(l, old);
-		return;
-	}
+	if (subresource && subresource[0])
+		return mf_decode(l, old);
 	if (cJSON_GetArraySize(mf) == 1 && cJSON_IsObject(mf->child) && !mf->child->child) {
 		memset(l, 0, sizeof(*l)); /* [{}] resets */
-		return;
+		return 0;
 	}
-	mf_decode(l, obj);
-	if (!l->n)
-		mf_decode(l, old);
+	if ((rc = mf_decode(l, obj)) < 0 || l->n)
+		return rc;
+	return mf_decode(l, old);
 }
 
 int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old,
@@ -599,12 +630,14 @@ int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old
 	char apiv[256];
 	cJSON *base = NULL;
 	const char *skip;
+	unsigned long failures = fs_failures();
 	int rc = 0, self;
 
 	if (!cJSON_IsObject(obj))
 		return merge_fail(e, 400, "BadRequest", "object is not a JSON object");
 	mf_api_version(k, apiv, sizeof(apiv));
-	base_managed(&st.mf, obj, old, subresource);
+	if (base_managed(&st.mf, obj, old, subresource) < 0)
+		return merge_fail(e, 500, "InternalError", "out of memory");
 	skip = mf_unrecorded_root(k, subresource);
 	base = old ? without_managed_root(old, skip) : cJSON_CreateObject();
 	st.merged = without_managed_root(obj, skip);
@@ -629,11 +662,19 @@ int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old
 		fs_sub(st.mf.v[self].set, st.removed);
 	} else if (!fs_empty(st.changed)) {
 		self = mf_add(&st.mf, manager, "Update", apiv, subresource);
+		if (self < 0) {
+			rc = merge_fail(e, 500, "InternalError", "out of memory");
+			goto out;
+		}
 	}
 	if (self >= 0 && !fs_empty(st.changed)) {
 		/* managedFieldsUpdater: the time moves only when the write took fields */
 		fs_add(st.mf.v[self].set, st.changed);
 		mf_set_time(&st.mf.v[self], now);
+	}
+	if (fs_failures() != failures) {
+		rc = merge_fail(e, 500, "InternalError", "out of memory");
+		goto out;
 	}
 	mf_drop_empty(&st.mf);
 	mf_cap_updates(&st.mf);

@@ -11,6 +11,11 @@
 #include "merge.h"
 #include "schema_fieldset.h"
 
+/* Allocation failures inside the void field-set builders (fs_mark, fs_child, fs_add,
+ * fs_compare), per thread: a write compares the count before and after, and answers
+ * 500 instead of acting on a set that lost a member. */
+static __thread unsigned long failures;
+
 enum fs_shape fs_shape_of(const struct schema_node *n, const cJSON *v)
 {
 	switch (n ? n->kind : SCHEMA_DEDUCED) {
@@ -119,6 +124,8 @@ char *fs_item_key(const struct schema_node *list, const cJSON *item)
 		out = json ? malloc(strlen(json) + 3) : NULL;
 		if (out)
 			sprintf(out, "v:%s", json);
+		else
+			failures++;
 		free(json);
 		return out;
 	}
@@ -137,10 +144,16 @@ char *fs_item_key(const struct schema_node *list, const cJSON *item)
 	obj = cJSON_CreateObject();
 	for (i = 0; obj && i < n; i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, names[i]);
+		int rc = 0;
+
 		if (v)
-			cJSON_AddItemToObject(obj, names[i], cJSON_Duplicate(v, true));
+			rc = json_object_add(obj, names[i], cJSON_Duplicate(v, true));
 		else if (defs[i])
-			cJSON_AddStringToObject(obj, names[i], defs[i]);
+			rc = json_object_add_string(obj, names[i], defs[i]);
+		if (rc < 0) {
+			cJSON_Delete(obj);
+			obj = NULL;
+		}
 	}
 	json = obj ? cJSON_PrintUnformatted(obj) : NULL;
 	out = json ? malloc(strlen(json) + 3) : NULL;
@@ -148,7 +161,14 @@ char *fs_item_key(const struct schema_node *list, const cJSON *item)
 		sprintf(out, "k:%s", json);
 	free(json);
 	cJSON_Delete(obj);
+	if (!out)
+		failures++;
 	return out;
+}
+
+unsigned long fs_failures(void)
+{
+	return failures;
 }
 
 cJSON *fs_new(void)
@@ -168,8 +188,8 @@ bool fs_empty(const cJSON *s)
 
 void fs_mark(cJSON *s)
 {
-	if (s && !fs_is_member(s))
-		cJSON_AddItemToObject(s, ".", cJSON_CreateObject());
+	if (s && !fs_is_member(s) && json_object_add(s, ".", cJSON_CreateObject()) < 0)
+		failures++;
 }
 
 cJSON *fs_child(cJSON *s, const char *key)
@@ -181,8 +201,10 @@ cJSON *fs_child(cJSON *s, const char *key)
 	c = cJSON_GetObjectItemCaseSensitive(s, key);
 	if (!c) {
 		c = cJSON_CreateObject();
-		if (c)
-			cJSON_AddItemToObject(s, key, c);
+		if (json_object_add(s, key, c) < 0) {
+			failures++;
+			return NULL;
+		}
 	}
 	return c;
 }
@@ -586,10 +608,12 @@ static void keep_temp(cJSON *s, const char *k, cJSON *c, cJSON *tmp)
 		return;
 	if (!(n = cJSON_CreateObject())) {
 		cJSON_Delete(tmp->child);
+		failures++;
 		return;
 	}
 	n->child = tmp->child;
-	cJSON_AddItemToObject(s, k, n);
+	if (json_object_add(s, k, n) < 0)
+		failures++; /* json_object_add freed n, and with it what was recorded */
 }
 
 /* fs_compare below key k. The child sets are attached only when something was

@@ -52,38 +52,64 @@ static struct mf_entry *grow(struct mf_list *l)
 	return &l->v[l->n++];
 }
 
+/* A copy of v that failed for want of memory (dup_str of a non-empty string gave NULL). */
+static bool lost(const char *copy, const cJSON *v)
+{
+	return !copy && cJSON_IsString(v) && v->valuestring[0];
+}
+
+/* Decodes one entry; MERGE_EINVAL when it is malformed, MERGE_ENOMEM when memory ran out. */
+static int decode_entry(struct mf_entry *e, const cJSON *it)
+{
+	const cJSON *op = cJSON_GetObjectItemCaseSensitive(it, "operation");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(it, "manager");
+	const cJSON *av = cJSON_GetObjectItemCaseSensitive(it, "apiVersion");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "time");
+	const cJSON *sub = cJSON_GetObjectItemCaseSensitive(it, "subresource");
+
+	if (!cJSON_IsString(op) || !op->valuestring[0])
+		return MERGE_EINVAL;
+	e->manager = dup_str(m);
+	e->operation = dup_str(op);
+	e->api_version = dup_str(av);
+	e->time = dup_str(t);
+	e->subresource = dup_str(sub);
+	e->set = fs_from_v1(cJSON_GetObjectItemCaseSensitive(it, "fieldsV1"));
+	if (!e->manager && !lost(e->manager, m))
+		e->manager = strdup("");
+	if (!e->manager || !e->operation || !e->set || lost(e->api_version, av) ||
+	    lost(e->time, t) || lost(e->subresource, sub))
+		return MERGE_ENOMEM;
+	return 0;
+}
+
 int mf_decode(struct mf_list *l, const cJSON *obj)
 {
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
 	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(md, "managedFields"), *it;
+	int rc = 0;
 
 	memset(l, 0, sizeof(*l));
 	cJSON_ArrayForEach(it, mf)
 	{
 		struct mf_entry *e;
-		const cJSON *op = cJSON_GetObjectItemCaseSensitive(it, "operation");
 
-		if (!cJSON_IsObject(it) || !cJSON_IsString(op))
-			goto bad;
-		e = grow(l);
-		if (!e)
-			goto bad;
-		e->manager = dup_str(cJSON_GetObjectItemCaseSensitive(it, "manager"));
-		e->operation = dup_str(op);
-		e->api_version = dup_str(cJSON_GetObjectItemCaseSensitive(it, "apiVersion"));
-		e->time = dup_str(cJSON_GetObjectItemCaseSensitive(it, "time"));
-		e->subresource = dup_str(cJSON_GetObjectItemCaseSensitive(it, "subresource"));
-		e->set = fs_from_v1(cJSON_GetObjectItemCaseSensitive(it, "fieldsV1"));
-		if (!e->manager)
-			e->manager = strdup("");
-		if (!e->manager || !e->operation || !e->set)
-			goto bad;
+		if (!cJSON_IsObject(it)) {
+			rc = MERGE_EINVAL;
+			break;
+		}
+		if (!(e = grow(l))) {
+			rc = MERGE_ENOMEM;
+			break;
+		}
+		if ((rc = decode_entry(e, it)) < 0)
+			break;
 	}
-	return 0;
-bad:
-	/* apiserver: undecodable managedFields are treated as empty (emptyManagedFieldsOnErr) */
-	mf_dispose(l);
-	return 0;
+	if (rc < 0)
+		mf_dispose(l);
+	/* apiserver: undecodable managedFields are treated as empty (emptyManagedFieldsOnErr);
+	 * running out of memory is not "undecodable". */
+	return rc == MERGE_ENOMEM ? rc : 0;
 }
 
 static bool str_eq(const char *a, const char *b)

@@ -24,6 +24,9 @@ enum fs_shape fs_shape_of(const struct schema_node *n, const cJSON *v);
 char *fs_item_key(const struct schema_node *list, const cJSON *item);
 
 cJSON *fs_new(void);
+/* Allocation failures so far in this thread's void builders below (fs_mark, fs_child,
+ * fs_add, fs_compare ...): compare before and after a write, a change is a 500. */
+unsigned long fs_failures(void);
 bool fs_is_member(const cJSON *s);
 bool fs_empty(const cJSON *s);
 void fs_mark(cJSON *s);
@@ -83,7 +86,8 @@ struct mf_list {
 	size_t cap;
 };
 
-/* Decodes obj's metadata.managedFields (malformed entries make the list empty). */
+/* Decodes obj's metadata.managedFields (malformed entries make the list empty);
+ * MERGE_ENOMEM (and an empty list) when memory runs out. */
 int mf_decode(struct mf_list *l, const cJSON *obj);
 void mf_dispose(struct mf_list *l);
 /* Index of the entry with this identity, or -1. api_version only matters for Update. */

@@ -414,6 +414,79 @@ static void test_alias_limit_per_file(void **state)
 	buf_dispose(&b);
 }
 
+static void test_document_limit(void **state)
+{
+	struct buf b;
+	struct object_set s;
+	struct err e;
+	char want[128];
+
+	/* Twice the bound, four lines each: the parse stops at the first one over it. */
+	buf_init(&b, 0);
+	for (int d = 0; d < 2 * MANIFEST_MAX_DOCS; d++)
+		buf_printf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d}\n", d);
+	err_clear(&e);
+	object_set_init(&s);
+	assert_int_equal(manifest_parse(&s, "many.yaml", b.data, b.len, &e), TE_INPUT);
+	snprintf(want, sizeof(want), "many.yaml:%d:1: more than %d documents in one file",
+		 4 * MANIFEST_MAX_DOCS + 1, MANIFEST_MAX_DOCS);
+	assert_string_equal(e.msg, want);
+	/* Documents past the bound were never built. */
+	assert_int_equal(s.n, MANIFEST_MAX_DOCS);
+	object_set_dispose(&s);
+	buf_dispose(&b);
+
+	/* Empty documents count too: they cost the parser as much. */
+	buf_init(&b, 0);
+	for (int d = 0; d <= MANIFEST_MAX_DOCS; d++)
+		buf_puts(&b, "---\n");
+	err_clear(&e);
+	object_set_init(&s);
+	assert_int_equal(manifest_parse(&s, "empty.yaml", b.data, b.len, &e), TE_INPUT);
+	snprintf(want, sizeof(want), "empty.yaml:%d:1: more than %d documents in one file",
+		 MANIFEST_MAX_DOCS + 1, MANIFEST_MAX_DOCS);
+	assert_string_equal(e.msg, want);
+	object_set_dispose(&s);
+	buf_dispose(&b);
+
+	/* At the bound, every document is read. */
+	buf_init(&b, 0);
+	for (int d = 0; d < MANIFEST_MAX_DOCS; d++)
+		buf_printf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d}\n", d);
+	err_clear(&e);
+	object_set_init(&s);
+	assert_int_equal(manifest_parse(&s, "ok.yaml", b.data, b.len, &e), 0);
+	assert_int_equal(s.n, MANIFEST_MAX_DOCS);
+	object_set_dispose(&s);
+	buf_dispose(&b);
+}
+
+static void test_node_limit(void **state)
+{
+	struct buf b;
+	struct object_set s;
+	struct err e;
+	char want[128];
+	/* Nodes before the list: the root, 5 keys and values, metadata, name, a, x, the list. */
+	const int before = 11, over = MANIFEST_MAX_NODES - before + 1;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nx: [0");
+	for (int i = 1; i < MANIFEST_MAX_NODES; i++)
+		buf_puts(&b, ",0");
+	buf_puts(&b, "]\n");
+	err_clear(&e);
+	object_set_init(&s);
+	assert_int_equal(manifest_parse(&s, "f.yaml", b.data, b.len, &e), TE_INPUT);
+	/* Element k of "x: [0,0,..." is at column 2k + 3. */
+	snprintf(want, sizeof(want), "f.yaml:4:%d: more than %d nodes in one file", 2 * over + 3,
+		 MANIFEST_MAX_NODES);
+	assert_string_equal(e.msg, want);
+	assert_int_equal(s.n, 0);
+	object_set_dispose(&s);
+	buf_dispose(&b);
+}
+
 static void test_file_too_large(void **state)
 {
 	struct object_set s;
@@ -540,6 +613,8 @@ int main(void)
 		cmocka_unit_test(test_parse_alloc_failures),
 		cmocka_unit_test(test_tagged_errors),
 		cmocka_unit_test(test_json_numbers),
+		cmocka_unit_test(test_document_limit),
+		cmocka_unit_test(test_node_limit),
 		cmocka_unit_test(test_yaml_to_json),
 		cmocka_unit_test(test_json_to_yaml),
 		cmocka_unit_test(test_write_yaml),

@@ -150,6 +150,54 @@ static void test_configmap(void **state)
 	cJSON_Delete(all);
 }
 
+static long alloc_calls, fail_at;
+
+/* Only allocation fail_at fails, so an ignored failure shows as a missing member. */
+static void *failing_malloc(size_t n)
+{
+	if (fail_at && ++alloc_calls == fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/* Each cJSON allocation of the history ConfigMap fails in turn: NULL, or every member. */
+static void test_configmap_alloc_failures(void **state)
+{
+	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
+	cJSON *all = cJSON_CreateArray();
+	long n, failures = 0;
+
+	history_push(all, entry("c1", "ok", 1, "c1"), 10, 1 << 20);
+	for (n = 1; n < 1000; n++) {
+		const cJSON *meta, *labels;
+		cJSON *cm;
+
+		alloc_calls = 0, fail_at = n;
+		cJSON_InitHooks(&hooks);
+		cm = history_configmap("guestbook", "apps", all);
+		fail_at = 0;
+		cJSON_InitHooks(&plain);
+		if (!cm) {
+			failures++;
+			continue;
+		}
+		meta = cJSON_GetObjectItem(cm, "metadata");
+		labels = cJSON_GetObjectItem(meta, "labels");
+		assert_true(cJSON_IsString(cJSON_GetObjectItem(cm, "apiVersion")));
+		assert_true(cJSON_IsString(cJSON_GetObjectItem(cm, "kind")));
+		assert_true(cJSON_IsString(cJSON_GetObjectItem(meta, "name")));
+		assert_true(cJSON_IsString(cJSON_GetObjectItem(meta, "namespace")));
+		assert_true(cJSON_IsString(cJSON_GetObjectItem(labels, "tether.dev/history")));
+		assert_true(cJSON_IsString(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "data"), HISTORY_KEY)));
+		cJSON_Delete(cm);
+		if (alloc_calls < n)
+			break;
+	}
+	assert_true(failures > 0);
+	cJSON_Delete(all);
+}
+
 static void test_messages(void **state)
 {
 	char *m = history_message("Revert \"v2\"", 1, SHA, "fedcba9876543210");
@@ -239,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_annotate),
 		cmocka_unit_test(test_history_entries),
 		cmocka_unit_test(test_configmap),
+		cmocka_unit_test(test_configmap_alloc_failures),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_deadline_stale),
 		cmocka_unit_test(test_rs_selector),

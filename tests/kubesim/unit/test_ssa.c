@@ -117,6 +117,64 @@ static const cJSON *path(const cJSON *v, const char *p)
 	return v;
 }
 
+static long alloc_calls, fail_at;
+
+/* Only allocation fail_at fails: the ones after it succeed, so a failure that is
+ * ignored shows as a wrong answer rather than as a later 500. */
+static void *failing_malloc(size_t n)
+{
+	if (fail_at && ++alloc_calls == fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/* Each cJSON allocation of a conflicting apply fails in turn: a 409 or a 500, never a
+ * write that takes another manager's field. */
+static void test_conflict_alloc_failures(void **state)
+{
+	static const char *cm_a =
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\","
+		"\"namespace\":\"default\"},\"data\":{\"k\":\"a\"}}";
+	static const char *cm_b =
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\","
+		"\"namespace\":\"default\"},\"data\":{\"k\":\"b\"}}";
+	cJSON_Hooks hooks = { failing_malloc, free }, plain = { NULL, NULL };
+	struct merge_conflicts c = { 0 };
+	struct merge_err e = { 0 };
+	cJSON *cfg = J(cm_a), *live = NULL;
+	long n, enomem = 0, wrong = 0;
+
+	assert_int_equal(merge_apply(&live, &c, &cm_k, NULL, cfg, "a", false, NULL, T0, &e), 0);
+	cJSON_Delete(cfg);
+	merge_conflicts_dispose(&c);
+	for (n = 1; n < 100000; n++) {
+		cJSON *out = NULL, *b = J(cm_b);
+		int rc;
+
+		memset(&c, 0, sizeof(c));
+		memset(&e, 0, sizeof(e));
+		alloc_calls = 0, fail_at = n;
+		cJSON_InitHooks(&hooks);
+		rc = merge_apply(&out, &c, &cm_k, live, b, "b", false, NULL, T1, &e);
+		fail_at = 0;
+		cJSON_InitHooks(&plain);
+		if (rc == MERGE_ENOMEM && e.status == 500 && !out) {
+			enomem++;
+		} else if (rc != MERGE_ECONFLICT || e.status != 409 || out) {
+			print_message("allocation %ld failing: rc %d, status %d\n", n, rc, e.status);
+			wrong++;
+		}
+		cJSON_Delete(out);
+		merge_conflicts_dispose(&c);
+		cJSON_Delete(b);
+		if (rc == MERGE_ECONFLICT && alloc_calls < n)
+			break;
+	}
+	assert_int_equal(wrong, 0);
+	assert_true(enomem > 0);
+	cJSON_Delete(live);
+}
+
 static void test_first_apply_fields(void **state)
 {
 	cJSON *obj = apply_ok(NULL, S1, "kubectl", false, T0);
@@ -455,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_bad_apply_bodies),
 		cmocka_unit_test(test_create_update_fields),
 		cmocka_unit_test(test_noop_update),
+		cmocka_unit_test(test_conflict_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
