@@ -173,6 +173,17 @@ if has_cmd rollback; then
   say "v2's ReplicaSet $RS_V2 is back as revision $NOW, and the branch says who did it and why."
 fi
 
+section "One owner per object: another app that renders the same objects is refused"
+say "A second app, 'shop-copy', pointed at the same manifests: tether stops before the"
+say "first write (exit 2) and names the object and both apps, instead of taking it over."
+rc=0
+show "$TETHER" sync --repo "$REPO_URL" --path deploy --app shop-copy --no-wait || rc=$?
+say "${D}(exit status $rc)${N}"
+[ "$rc" -eq 2 ] || die "the second app should have been refused with exit 2"
+show kubectl get deploy web -o 'jsonpath={.metadata.labels.tether\.dev/app}{"\n"}'
+[ "$(kubectl get deploy web -o 'jsonpath={.metadata.labels.tether\.dev/app}')" = shop ] ||
+  die "the Deployment should still belong to shop"
+
 if has_cmd run; then
   section "The agent: tether run picks up every push, and reverts a commit whose rollout fails"
   say "tether run checks the branch every second here (60s by default, or at once on a"
