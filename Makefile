@@ -57,10 +57,10 @@ $(BUILD)/kubesim: $(call obj,$(SIM_MAIN)) $(BUILD)/libkubesim.a
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libtether.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $^ $(LIBS) -lcmocka
 $(BUILD)/tests/kubesim_test_%: tests/kubesim/unit/test_%.c $(BUILD)/libkubesim.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SIM_CFLAGS) -Itests/kubesim -o $@ $^ $(SIM_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(SIM_CFLAGS) -Itests/kubesim -Itests -o $@ $^ $(SIM_LIBS) -lcmocka
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "sync.h"
+#include "alloc_fail.h"
 
 static char *udiff(const char *a, const char *b, int context, int *rc)
 {
@@ -133,20 +134,9 @@ static cJSON *parse(const char *s)
 	return j;
 }
 
-/* cJSON's allocator, failing from the fail_at-th call on (0: never). */
-static long alloc_calls, fail_at;
-
-static void *failing_malloc(size_t n)
-{
-	if (fail_at && ++alloc_calls >= fail_at)
-		return NULL;
-	return malloc(n);
-}
-
 /* Whatever allocation fails while masking, no Secret value is left in view. */
 static void test_secret_mask_out_of_memory(void **state)
 {
-	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
 
 	for (long n = 1; n < 1000; n++) {
 		cJSON *live = parse("{\"data\":{\"a\":\"UElOMTIzNA==\",\"b\":\"b2xk\"}}");
@@ -154,11 +144,9 @@ static void test_secret_mask_out_of_memory(void **state)
 				    "\"stringData\":{\"pw\":\"hunter2\"}}");
 		char *a, *b;
 
-		alloc_calls = 0, fail_at = n;
-		cJSON_InitHooks(&hooks);
+		alloc_fail_start(n, ALLOC_FAIL_FROM);
 		secret_mask(live, want);
-		fail_at = 0;
-		cJSON_InitHooks(&plain);
+		alloc_fail_stop();
 		a = cJSON_PrintUnformatted(live);
 		b = cJSON_PrintUnformatted(want);
 		assert_null(strstr(a, "UElO"));
@@ -169,7 +157,7 @@ static void test_secret_mask_out_of_memory(void **state)
 		free(b);
 		cJSON_Delete(live);
 		cJSON_Delete(want);
-		if (alloc_calls < n)
+		if (alloc_fail_count() < n)
 			break; /* no allocation left to fail */
 	}
 }

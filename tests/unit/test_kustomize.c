@@ -20,6 +20,7 @@
 
 #include "manifest.h"
 #include "../../agent/manifest/kustomize_int.h"
+#include "alloc_fail.h"
 
 #define FIXTURES "tests/fixtures/kustomize"
 
@@ -352,16 +353,6 @@ static void test_json6902_middle(void **state)
 			"{\"l\":[\"A\"],\"m\":[\"X\",\"B\",\"Z\"]}");
 }
 
-/* cJSON's allocator, failing from the fail_at-th call on (0: never). */
-static long alloc_calls, fail_at;
-
-static void *failing_malloc(size_t n)
-{
-	if (fail_at && ++alloc_calls >= fail_at)
-		return NULL;
-	return malloc(n);
-}
-
 /*
  * Each cJSON allocation of a patch fails in turn: the patch must either fail with an
  * error recorded, or give the full result. What it must never do is succeed with a
@@ -370,7 +361,6 @@ static void *failing_malloc(size_t n)
 static void check_alloc_failures(const char *doc_text, const char *ops_text, bool smp,
 				 const char *want)
 {
-	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
 	long n, failures = 0;
 
 	for (n = 1; n < 10000; n++) {
@@ -380,11 +370,9 @@ static void check_alloc_failures(const char *doc_text, const char *ops_text, boo
 		int rc;
 
 		err_clear(&e);
-		alloc_calls = 0, fail_at = n;
-		cJSON_InitHooks(&hooks);
+		alloc_fail_start(n, ALLOC_FAIL_FROM);
 		rc = smp ? ks_smp(doc, ops, &e) : ks_json6902(&doc, ops, &e);
-		fail_at = 0;
-		cJSON_InitHooks(&plain);
+		alloc_fail_stop();
 		got = cJSON_PrintUnformatted(doc);
 		if (rc < 0) {
 			assert_true(e.msg[0] != '\0');
@@ -395,7 +383,7 @@ static void check_alloc_failures(const char *doc_text, const char *ops_text, boo
 		free(got);
 		cJSON_Delete(doc);
 		cJSON_Delete(ops);
-		if (rc == 0 && alloc_calls < n)
+		if (rc == 0 && alloc_fail_count() < n)
 			break; /* no allocation left to fail */
 	}
 	assert_true(failures > 0);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "manifest.h"
+#include "alloc_fail.h"
 
 static int parse(struct object_set *s, const char *file, const char *text, struct err *e)
 {
@@ -138,15 +139,6 @@ static void test_json_numbers(void **state)
 		     "f.yaml:2:14: number -1e400 is out of range for a 64-bit float");
 }
 
-static long alloc_calls, fail_at;
-
-static void *failing_malloc(size_t n)
-{
-	if (fail_at && ++alloc_calls >= fail_at)
-		return NULL;
-	return malloc(n);
-}
-
 /* Each cJSON allocation of a parse fails in turn: an error, or every member there. */
 static void test_parse_alloc_failures(void **state)
 {
@@ -154,7 +146,6 @@ static void test_parse_alloc_failures(void **state)
 			   "data:\n  base: &b {a: 1, b: [x, z]}\n  m: {<<: *b, c: !!int \"3\"}\n";
 	const char *want = "{\"base\":{\"a\":1,\"b\":[\"x\",\"z\"]},"
 			   "\"m\":{\"a\":1,\"b\":[\"x\",\"z\"],\"c\":3}}";
-	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
 	long n, failures = 0;
 
 	for (n = 1; n < 10000; n++) {
@@ -163,11 +154,9 @@ static void test_parse_alloc_failures(void **state)
 		char *js;
 		int rc;
 
-		alloc_calls = 0, fail_at = n;
-		cJSON_InitHooks(&hooks);
+		alloc_fail_start(n, ALLOC_FAIL_FROM);
 		rc = parse(&s, "f.yaml", text, &e);
-		fail_at = 0;
-		cJSON_InitHooks(&plain);
+		alloc_fail_stop();
 		if (rc < 0) {
 			assert_true(e.msg[0] != '\0');
 			failures++;
@@ -178,7 +167,7 @@ static void test_parse_alloc_failures(void **state)
 			free(js);
 		}
 		object_set_dispose(&s);
-		if (rc == 0 && alloc_calls < n)
+		if (rc == 0 && alloc_fail_count() < n)
 			break;
 	}
 	assert_true(failures > 0);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "history.h"
+#include "alloc_fail.h"
 
 static const char SHA[] = "0123456789abcdef0123456789abcdef01234567";
 
@@ -150,20 +151,9 @@ static void test_configmap(void **state)
 	cJSON_Delete(all);
 }
 
-static long alloc_calls, fail_at;
-
-/* Only allocation fail_at fails, so an ignored failure shows as a missing member. */
-static void *failing_malloc(size_t n)
-{
-	if (fail_at && ++alloc_calls == fail_at)
-		return NULL;
-	return malloc(n);
-}
-
 /* Each cJSON allocation of the history ConfigMap fails in turn: NULL, or every member. */
 static void test_configmap_alloc_failures(void **state)
 {
-	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
 	cJSON *all = cJSON_CreateArray();
 	long n, failures = 0;
 
@@ -172,11 +162,9 @@ static void test_configmap_alloc_failures(void **state)
 		const cJSON *meta, *labels;
 		cJSON *cm;
 
-		alloc_calls = 0, fail_at = n;
-		cJSON_InitHooks(&hooks);
+		alloc_fail_start(n, ALLOC_FAIL_ONLY);
 		cm = history_configmap("guestbook", "apps", all);
-		fail_at = 0;
-		cJSON_InitHooks(&plain);
+		alloc_fail_stop();
 		if (!cm) {
 			failures++;
 			continue;
@@ -191,7 +179,7 @@ static void test_configmap_alloc_failures(void **state)
 		assert_true(cJSON_IsString(
 		    cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "data"), HISTORY_KEY)));
 		cJSON_Delete(cm);
-		if (alloc_calls < n)
+		if (alloc_fail_count() < n)
 			break;
 	}
 	assert_true(failures > 0);

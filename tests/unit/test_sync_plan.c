@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "sync.h"
+#include "alloc_fail.h"
 
 static void test_stages(void **state)
 {
@@ -257,20 +258,9 @@ static void test_inventory_roundtrip(void **state)
 	inventory_dispose(&b);
 }
 
-/* cJSON's allocator, failing from the fail_at-th call on (0: never). */
-static long alloc_calls, fail_at;
-
-static void *failing_malloc(size_t n)
-{
-	if (fail_at && ++alloc_calls >= fail_at)
-		return NULL;
-	return malloc(n);
-}
-
 /* Each allocation of the inventory ConfigMap fails in turn: an error, or every row. */
 static void test_inventory_configmap_out_of_memory(void **state)
 {
-	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
 	struct inventory a;
 	struct inv_entry x = {.group = "", .version = "v1", .kind = "ConfigMap",
 			      .ns = "default", .name = "one", .rv = "1", .uid = "u"};
@@ -288,11 +278,9 @@ static void test_inventory_configmap_out_of_memory(void **state)
 
 		inventory_init(&b);
 		err_clear(&e);
-		alloc_calls = 0, fail_at = n;
-		cJSON_InitHooks(&hooks);
+		alloc_fail_start(n, ALLOC_FAIL_FROM);
 		rc = inventory_configmap(&a, "web", "default", &cm, &e);
-		fail_at = 0;
-		cJSON_InitHooks(&plain);
+		alloc_fail_stop();
 		if (rc < 0) {
 			assert_null(cm);
 			assert_true(e.msg[0] != '\0');
@@ -306,7 +294,7 @@ static void test_inventory_configmap_out_of_memory(void **state)
 							"name")->valuestring, "tether-inventory-web");
 		inventory_dispose(&b);
 		cJSON_Delete(cm);
-		if (alloc_calls < n)
+		if (alloc_fail_count() < n)
 			break; /* no allocation left to fail */
 	}
 	inventory_dispose(&a);

@@ -11,6 +11,7 @@
 #include "merge.h"
 #include "schema.h"
 #include "schema_fieldset.h"
+#include "alloc_fail.h"
 
 static cJSON *J(const char *s)
 {
@@ -137,20 +138,10 @@ static void test_json_patch_ops(void **state)
 	check_jp("{\"a\":1}", "[]", "{\"a\":1}");
 }
 
-static long alloc_calls, fail_at;
-
-static void *failing_malloc(size_t n)
-{
-	if (fail_at && ++alloc_calls >= fail_at)
-		return NULL;
-	return malloc(n);
-}
-
 /* Each cJSON allocation fails in turn: a 500, or the whole result, never a partial one. */
 static void check_patch_alloc_failures(bool json_patch, const char *target, const char *patch,
 				       const char *want)
 {
-	cJSON_Hooks hooks = {failing_malloc, free}, plain = {NULL, NULL};
 	long n, failures = 0;
 
 	for (n = 1; n < 10000; n++) {
@@ -159,11 +150,9 @@ static void check_patch_alloc_failures(bool json_patch, const char *target, cons
 		int rc;
 
 		memset(&e, 0, sizeof(e));
-		alloc_calls = 0, fail_at = n;
-		cJSON_InitHooks(&hooks);
+		alloc_fail_start(n, ALLOC_FAIL_FROM);
 		rc = json_patch ? merge_patch_jsonpatch(&out, t, p, &e) : merge_patch_json(&out, t, p, &e);
-		fail_at = 0;
-		cJSON_InitHooks(&plain);
+		alloc_fail_stop();
 		if (rc < 0) {
 			assert_int_equal(e.status, 500);
 			assert_null(out);
@@ -174,7 +163,7 @@ static void check_patch_alloc_failures(bool json_patch, const char *target, cons
 		cJSON_Delete(out);
 		cJSON_Delete(t);
 		cJSON_Delete(p);
-		if (rc == 0 && alloc_calls < n)
+		if (rc == 0 && alloc_fail_count() < n)
 			break;
 	}
 	assert_true(failures > 0);

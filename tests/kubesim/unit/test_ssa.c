@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "merge.h"
+#include "alloc_fail.h"
 
 static const struct merge_kind deploy_k = { "apps", "v1", "Deployment" };
 static const struct merge_kind cm_k = { "", "v1", "ConfigMap" };
@@ -117,17 +118,6 @@ static const cJSON *path(const cJSON *v, const char *p)
 	return v;
 }
 
-static long alloc_calls, fail_at;
-
-/* Only allocation fail_at fails: the ones after it succeed, so a failure that is
- * ignored shows as a wrong answer rather than as a later 500. */
-static void *failing_malloc(size_t n)
-{
-	if (fail_at && ++alloc_calls == fail_at)
-		return NULL;
-	return malloc(n);
-}
-
 /* Each cJSON allocation of a conflicting apply fails in turn: a 409 or a 500, never a
  * write that takes another manager's field. */
 static void test_conflict_alloc_failures(void **state)
@@ -138,7 +128,6 @@ static void test_conflict_alloc_failures(void **state)
 	static const char *cm_b =
 		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\","
 		"\"namespace\":\"default\"},\"data\":{\"k\":\"b\"}}";
-	cJSON_Hooks hooks = { failing_malloc, free }, plain = { NULL, NULL };
 	struct merge_conflicts c = { 0 };
 	struct merge_err e = { 0 };
 	cJSON *cfg = J(cm_a), *live = NULL;
@@ -153,11 +142,9 @@ static void test_conflict_alloc_failures(void **state)
 
 		memset(&c, 0, sizeof(c));
 		memset(&e, 0, sizeof(e));
-		alloc_calls = 0, fail_at = n;
-		cJSON_InitHooks(&hooks);
+		alloc_fail_start(n, ALLOC_FAIL_ONLY);
 		rc = merge_apply(&out, &c, &cm_k, live, b, "b", false, NULL, T1, &e);
-		fail_at = 0;
-		cJSON_InitHooks(&plain);
+		alloc_fail_stop();
 		if (rc == MERGE_ENOMEM && e.status == 500 && !out) {
 			enomem++;
 		} else if (rc != MERGE_ECONFLICT || e.status != 409 || out) {
@@ -167,7 +154,7 @@ static void test_conflict_alloc_failures(void **state)
 		cJSON_Delete(out);
 		merge_conflicts_dispose(&c);
 		cJSON_Delete(b);
-		if (rc == MERGE_ECONFLICT && alloc_calls < n)
+		if (rc == MERGE_ECONFLICT && alloc_fail_count() < n)
 			break;
 	}
 	assert_int_equal(wrong, 0);
