@@ -7,7 +7,11 @@ BUILD     ?= build
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Iinclude -pthread
+# A warning flag is used only when the compiler knows it (gcc and clang both build).
+cc_flag  = $(shell $(CC) -Werror $(1) -x c -c /dev/null -o /dev/null 2>/dev/null && echo $(1))
+CC_NOFMT := $(call cc_flag,-Wno-format-truncation)
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes
+CFLAGS  += -Wno-unused-parameter $(CC_NOFMT) -Iinclude -pthread
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -35,7 +39,7 @@ SIM_LIB_OBJ   := $(call obj,$(SIM_LIB))
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SIMUNIT_BIN   := $(patsubst tests/kubesim/unit/%.c,$(BUILD)/tests/kubesim_%,$(SIMUNIT_SRC))
 
-.PHONY: all deps test unit e2e demo bench clean format
+.PHONY: all deps test unit unit-bins e2e demo bench clean format
 all: $(BUILD)/tether $(BUILD)/kubesim
 
 $(BUILD)/obj/agent/%.o: agent/%.c
@@ -70,9 +74,14 @@ deps:
 
 unit: all $(UNIT_BIN) $(SIMUNIT_BIN)
 
+# Every test, then the unit tests and a few end-to-end scripts again under
+# AddressSanitizer and UndefinedBehaviorSanitizer (tests/run.sh, SAN_BUILD).
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(SIMUNIT_BIN)
-	@tests/run.sh
+	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
+	@SAN_BUILD=build/san tests/run.sh
+
+unit-bins: $(UNIT_BIN) $(SIMUNIT_BIN)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

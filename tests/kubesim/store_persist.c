@@ -33,10 +33,10 @@ static char *snapshot(struct store *st, size_t *len)
 			     (unsigned long long)st->rv);
 	for (i = 0; i < st->ntypes; i++)
 		for (en = st->types[i]->head; en; en = en->tnext) {
-			size_t len;
-			const char *json = sobj_json(en->so, &len);
+			size_t jlen;
+			const char *json = sobj_json(en->so, &jlen);
 
-			while (n + len + 4 > cap) {
+			while (n + jlen + 4 > cap) {
 				cap *= 2;
 				buf = realloc(buf, cap);
 				if (!buf)
@@ -44,8 +44,8 @@ static char *snapshot(struct store *st, size_t *len)
 			}
 			if (buf[n - 1] != '\n')
 				buf[n++] = ',', buf[n++] = '\n';
-			memcpy(buf + n, json, len);
-			n += len;
+			memcpy(buf + n, json, jlen);
+			n += jlen;
 		}
 	store_unlock(st);
 	if (n + 4 > cap) {
