@@ -153,6 +153,7 @@ struct kube_list_q {
 	const struct json_pick *pick; /* what to keep of each item (jsonpick.h); NULL: all */
 	cJSON *out;
 	int rc;
+	long status; /* out: HTTP status of the last answer, 0 when none */
 	struct err err;
 };
 int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n);

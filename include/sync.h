@@ -148,6 +148,16 @@ struct inventory_get {
  * legacy one does. Neither found is 0 (a first sync). */
 int inventory_pick(const char *app, const struct inventory_get *at,
 		   const struct inventory_get *legacy, bool *from_legacy, struct err *e);
+/* The query that finds the app's inventories in every namespace (one LIST by the
+ * label tether.dev/inventory=<app>, metadata only); *sel is allocated, free it. */
+int inventory_elsewhere_query(struct kube_list_q *q, const struct kube_resource *cm,
+			      const char *app, char **sel);
+/* The verdict on that LIST: TE_INPUT naming both namespaces when the app has an
+ * inventory in a namespace other than ns and legacy (a run with another -n or
+ * --inventory-namespace wrote it); 0 when there is none, or when the identity may not
+ * list ConfigMaps across namespaces (403: the GETs at ns and legacy decide alone). */
+int inventory_elsewhere(const char *app, const struct kube_list_q *q, const char *ns,
+			const char *legacy, bool have_here, struct err *e);
 /* The app's inventory ConfigMap, wherever inventory_pick finds it: *ns_out is the
  * namespace it was found in (borrowed); TE_NOTFOUND when there is none. */
 int inventory_locate(struct kube *k, const struct app_config *c, const char *context_ns,

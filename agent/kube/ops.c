@@ -179,6 +179,7 @@ static int get_take(struct list_walk *w)
 	struct kube_req *req = &w->req;
 	int rc = kube_req_code(req);
 
+	w->q->status = req->status;
 	if (rc == 0 && !cJSON_IsObject(req->resp))
 		return err_set(&w->q->err, TE_UNREACHABLE,
 			       "GET %s: the response is not a JSON object", req->path);
@@ -199,6 +200,7 @@ static int list_take(struct kube *k, struct list_walk *w)
 
 	if (w->q->name)
 		return get_take(w);
+	w->q->status = req->status;
 	k->stats.gets--;
 	k->stats.lists++;
 	free(w->cont);
@@ -256,6 +258,7 @@ int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
 	for (i = 0; i < n; i++) {
 		qs[i].out = NULL;
 		qs[i].rc = 0;
+		qs[i].status = 0;
 		err_clear(&qs[i].err);
 	}
 	if (!w || !reqs) {

@@ -11,9 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonpick.h"
 #include "sync.h"
 
 #define INVENTORY_DEFAULT_NS "default"
+
+static const struct json_pick elsewhere_meta[] = {{"name", NULL}, {"namespace", NULL}, {NULL, NULL}};
+/* of each item (kube_list_many picks the list's own fields) */
+static const struct json_pick elsewhere_pick[] = {{"metadata", elsewhere_meta}, {NULL, NULL}};
 
 const char *sync_inventory_namespace(const struct app_config *c)
 {
@@ -52,15 +57,61 @@ int inventory_pick(const char *app, const struct inventory_get *at,
 	return 0;
 }
 
+int inventory_elsewhere_query(struct kube_list_q *q, const struct kube_resource *cm,
+			      const char *app, char **sel)
+{
+	*sel = xasprintf("tether.dev/inventory=%s", app);
+	*q = (struct kube_list_q){.res = cm, .selector = *sel, .pick = elsewhere_pick};
+	return *sel ? 0 : TE_NOMEM;
+}
+
+static const char *meta_field(const cJSON *it, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(it, "metadata"), key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+int inventory_elsewhere(const char *app, const struct kube_list_q *q, const char *ns,
+			const char *legacy, bool have_here, struct err *e)
+{
+	const cJSON *it;
+
+	if (q->rc < 0 && q->status == 403)
+		return 0; /* may not list across namespaces: the GETs decide */
+	if (q->rc < 0)
+		return err_set(e, q->rc, "look for app %s's inventories: %s", app, q->err.msg);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(q->out, "items"))
+	{
+		const char *at = meta_field(it, "namespace"), *name = meta_field(it, "name");
+
+		if (!strcmp(at, ns) || (legacy && !strcmp(at, legacy)))
+			continue;
+		if (have_here)
+			return err_set(e, TE_INPUT,
+				       "app %s has two inventories, %s/" SYNC_INVENTORY_PREFIX
+				       "%s and %s/%s (written by a run with another --namespace or "
+				       "--inventory-namespace): delete the stale one",
+				       app, ns, app, at, name);
+		return err_set(e, TE_INPUT,
+			       "app %s has its inventory in %s/%s, not in namespace %s where this "
+			       "run keeps it: pass --inventory-namespace %s (or the -n of the run "
+			       "that wrote it), or delete %s/%s to start again",
+			       app, at, name, ns, at, at, name);
+	}
+	return 0;
+}
+
 int inventory_locate(struct kube *k, const struct app_config *c, const char *context_ns, cJSON **cm,
 		     const char **ns_out, struct err *e)
 {
 	const struct kube_resource *res;
 	char *name = xasprintf(SYNC_INVENTORY_PREFIX "%s", c->app);
 	const char *legacy = sync_inventory_legacy_namespace(c, context_ns);
-	struct kube_list_q q[2];
+	struct kube_list_q q[3];
 	struct inventory_get at, old;
 	bool from_legacy = false;
+	char *sel = NULL;
 	int rc;
 
 	memset(q, 0, sizeof(q));
@@ -72,24 +123,32 @@ int inventory_locate(struct kube *k, const struct app_config *c, const char *con
 	}
 	if ((rc = kube_resolve(k, "v1", "ConfigMap", &res, e)) < 0)
 		goto out;
-	q[0] = (struct kube_list_q){.res = res, .ns = *ns_out, .name = name};
-	q[1] = (struct kube_list_q){.res = res, .ns = legacy, .name = name};
-	kube_list_many(k, q, legacy ? 2 : 1);
-	at = (struct inventory_get){*ns_out, q[0].rc, &q[0].err};
-	old = (struct inventory_get){legacy, q[1].rc, &q[1].err};
+	if ((rc = inventory_elsewhere_query(&q[0], res, c->app, &sel)) < 0) {
+		err_set(e, rc, "out of memory");
+		goto out;
+	}
+	q[1] = (struct kube_list_q){.res = res, .ns = *ns_out, .name = name};
+	q[2] = (struct kube_list_q){.res = res, .ns = legacy, .name = name};
+	kube_list_many(k, q, legacy ? 3 : 2);
+	at = (struct inventory_get){*ns_out, q[1].rc, &q[1].err};
+	old = (struct inventory_get){legacy, q[2].rc, &q[2].err};
 	if ((rc = inventory_pick(c->app, &at, &old, &from_legacy, e)) < 0)
+		goto out;
+	if ((rc = inventory_elsewhere(c->app, &q[0], *ns_out, legacy, at.rc == 0 || from_legacy,
+				      e)) < 0)
 		goto out;
 	if (from_legacy)
 		*ns_out = legacy;
-	*cm = q[from_legacy].out;
-	q[from_legacy].out = NULL;
+	*cm = q[1 + from_legacy].out;
+	q[1 + from_legacy].out = NULL;
 	if (!*cm)
 		rc = err_set(e, TE_NOTFOUND,
 			     "app %s has no inventory in namespace %s (never synced?)", c->app,
 			     *ns_out);
 out:
-	cJSON_Delete(q[0].out);
-	cJSON_Delete(q[1].out);
+	for (size_t i = 0; i < 3; i++)
+		cJSON_Delete(q[i].out);
+	free(sel);
 	free(name);
 	return rc;
 }

@@ -60,15 +60,17 @@ static int add_list(struct sync_run *r, const struct kube_resource *res)
 }
 
 /* One round trip: the LIST (by the app's label) of every kind not listed yet and, with
- * inventory, the GET of the inventory ConfigMap. */
+ * inventory, the GET of the inventory ConfigMap (where the rule says, where an older
+ * tether put it) and the LIST that finds the app's inventories in other namespaces. */
 static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 {
 	const struct kube_resource *cm = NULL;
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
 	char *inv = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);
-	struct kube_list_q *qs = calloc(r->n_lists + 2, sizeof(*qs));
+	char *inv_sel = NULL;
+	struct kube_list_q *qs = calloc(r->n_lists + 3, sizeof(*qs));
 	size_t *of = calloc(r->n_lists + 1, sizeof(*of));
-	size_t n = 0;
+	size_t n = 0, m = 0;
 	int rc = 0;
 
 	if (!sel || !inv || !qs || !of) {
@@ -82,15 +84,23 @@ static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 			of[n] = i;
 			qs[n++] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
 		}
-	if (inventory) { /* the last two: where the rule says, where an older tether put it */
-		qs[n] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
-		qs[n + 1] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
-	}
-	kube_list_many(r->kube, qs, n + (inventory ? 1 + (r->inv_legacy != NULL) : 0));
 	if (inventory) {
-		rc = take_inventory(r, &qs[n], e);
-		cJSON_Delete(qs[n].out);
-		cJSON_Delete(qs[n + 1].out);
+		if (inventory_elsewhere_query(&qs[n], cm, r->cfg->app, &inv_sel) < 0) {
+			rc = err_set(e, TE_NOMEM, "out of memory");
+			goto out;
+		}
+		qs[n + 1] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
+		qs[n + 2] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
+		m = 2 + (r->inv_legacy != NULL);
+	}
+	kube_list_many(r->kube, qs, n + m);
+	if (inventory) {
+		rc = take_inventory(r, &qs[n + 1], e);
+		if (rc == 0)
+			rc = inventory_elsewhere(r->cfg->app, &qs[n], r->inv_ns, r->inv_legacy,
+						 r->have_inventory, e);
+		for (size_t j = n; j < n + 3; j++)
+			cJSON_Delete(qs[j].out);
 	}
 	for (size_t j = 0; j < n; j++) {
 		r->lists[of[j]].list = qs[j].out;
@@ -101,6 +111,7 @@ static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 out:
 	free(of);
 	free(qs);
+	free(inv_sel);
 	free(inv);
 	free(sel);
 	return rc;

@@ -43,7 +43,8 @@ check "apply requests are counted at all" test "$p0" -ge 8
 check_eq "no-op sync sends no apply and no dry-run" "$p1" "$p0"
 check_eq "no-op sync sends no other write" "$w1" "$w0"
 check_eq "no-op reports four unchanged" "$(jq -r '.counts.unchanged' "$T/noop.json")" 4
-check_eq "no-op: one LIST per kind" "$(jq -r '.requests.list' "$T/noop.json")" 4
+check_eq "no-op: one LIST per kind, one for the app's inventories in every namespace" \
+  "$(jq -r '.requests.list' "$T/noop.json")" 5
 
 # A commit changing one object: one dry-run, one apply, one inventory write.
 # "The others were not written" is judged by what tether sent, not by resourceVersion,

@@ -108,4 +108,26 @@ check_contains "the error names both" "$(cat "$T/check.out")" \
 check_eq "nothing applied" "$(kubectl get configmap cm-b -n shop -o jsonpath='{.data.k}')" b
 check_exit "history refuses too" 2 "$TETHER" history --repo "$GIT_BASE_URL/shop.git" \
   --cache-dir "$T/cache" --kubeconfig "$T/beta.kubeconfig"
+kubectl delete configmap tether-inventory-shop -n beta >/dev/null
+
+# Two configurations of one app (with -n, without): the inventory is found in any
+# namespace (one LIST by its label), so the second run refuses instead of starting a
+# second inventory that would prune nothing.
+check_exit "-n shop while the inventory is in default: exit 2" 2 sync "$T/alpha.kubeconfig" -n shop
+check_contains "the error names where it is and where this run keeps it" "$(cat "$T/check.out")" \
+  "app shop has its inventory in default/tether-inventory-shop, not in namespace shop"
+check_contains "and how to resolve it" "$(cat "$T/check.out")" "pass --inventory-namespace default"
+check_eq "nothing applied" "$(kubectl get configmap cm-b -n shop -o jsonpath='{.data.k}')" b
+check_eq "no second inventory" "$(inventories)" "default/tether-inventory-shop "
+check_exit "diff refuses too" 2 diff_shop "$T/alpha.kubeconfig" -n shop
+check_exit "history refuses too" 2 "$TETHER" history --repo "$GIT_BASE_URL/shop.git" \
+  --cache-dir "$T/cache" --kubeconfig "$T/alpha.kubeconfig" -n shop
+check_exit "with --inventory-namespace default it syncs" 0 sync "$T/alpha.kubeconfig" -n shop \
+  --inventory-namespace default
+check_eq "applied" "$(kubectl get configmap cm-b -n shop -o jsonpath='{.data.k}')" B
+kubectl get configmap tether-inventory-shop -n default -o json |
+  jq '.metadata |= {name, namespace: "alpha", labels}' | kubectl create -f - >/dev/null
+check_exit "a copy in a third namespace: exit 2" 2 sync "$T/beta.kubeconfig"
+check_contains "the error names both" "$(cat "$T/check.out")" \
+  "app shop has two inventories, default/tether-inventory-shop and alpha/tether-inventory-shop"
 finish

@@ -62,11 +62,46 @@ static void test_pick(void **state)
 	assert_non_null(strstr(e.msg, "default/tether-inventory-shop: forbidden"));
 }
 
+/* The LIST across namespaces: another namespace's inventory is an error, the rule's and
+ * the legacy one are not, a 403 leaves the verdict to the GETs, other errors stop. */
+static void test_elsewhere(void **state)
+{
+	struct kube_list_q q = {0};
+	struct err e;
+
+	(void)state;
+	q.out = cJSON_Parse("{\"items\":[{\"metadata\":{\"name\":\"tether-inventory-shop\","
+			    "\"namespace\":\"default\"}},{\"metadata\":{\"name\":"
+			    "\"tether-inventory-shop\",\"namespace\":\"alpha\"}}]}");
+	assert_non_null(q.out);
+	err_clear(&e);
+	assert_int_equal(inventory_elsewhere("shop", &q, "default", "alpha", true, &e), 0);
+	assert_int_equal(inventory_elsewhere("shop", &q, "default", NULL, true, &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "two inventories, default/tether-inventory-shop and "
+				      "alpha/tether-inventory-shop"));
+	err_clear(&e);
+	assert_int_equal(inventory_elsewhere("shop", &q, "shop", "default", false, &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "its inventory in alpha/tether-inventory-shop, not in "
+				      "namespace shop"));
+	cJSON_Delete(q.out);
+	q.out = NULL;
+	q.rc = TE_REJECTED;
+	q.status = 403;
+	err_clear(&e);
+	assert_int_equal(inventory_elsewhere("shop", &q, "shop", NULL, false, &e), 0);
+	q.status = 500;
+	q.rc = TE_UNREACHABLE;
+	err_set(&q.err, TE_UNREACHABLE, "server down");
+	assert_int_equal(inventory_elsewhere("shop", &q, "shop", NULL, false, &e), TE_UNREACHABLE);
+	assert_non_null(strstr(e.msg, "server down"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rule),
 	    cmocka_unit_test(test_pick),
+	    cmocka_unit_test(test_elsewhere),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
