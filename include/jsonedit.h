@@ -9,6 +9,7 @@
 #ifndef TETHER_JSONEDIT_H
 #define TETHER_JSONEDIT_H
 
+#include <stdbool.h>
 #include <cjson/cJSON.h>
 
 /* Inserts v before the element at index at (0 <= at <= size; size appends). */
@@ -27,5 +28,25 @@ int json_object_add(cJSON *obj, const char *key, cJSON *v);
 void json_object_move_last(cJSON *obj, const char *key);
 /* Adds a string member; TE_NOMEM when memory runs out. */
 int json_object_add_string(cJSON *obj, const char *key, const char *s);
+
+/*
+ * A builder that remembers the first failure, for bodies and reports built member by
+ * member: once a call failed every later one does nothing (and frees what it was
+ * given), and the caller checks b.failed once at the end, deleting the partial tree.
+ * Start with {.failed = !root} so a failed root Create counts.
+ */
+struct json_build {
+	bool failed;
+};
+/* A new object or array member (NULL once failed). */
+cJSON *jb_object(struct json_build *b, cJSON *obj, const char *key);
+cJSON *jb_array(struct json_build *b, cJSON *obj, const char *key);
+/* s NULL: no member (not a failure). */
+void jb_str(struct json_build *b, cJSON *obj, const char *key, const char *s);
+void jb_num(struct json_build *b, cJSON *obj, const char *key, double n);
+void jb_bool(struct json_build *b, cJSON *obj, const char *key, bool v);
+/* Takes v (into obj under key, or appended to the array arr). */
+void jb_item(struct json_build *b, cJSON *obj, const char *key, cJSON *v);
+void jb_append(struct json_build *b, cJSON *arr, cJSON *v);
 
 #endif

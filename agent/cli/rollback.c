@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jsonedit.h"
 #include "history.h"
 
 static const struct cli_cmd cmd = {
@@ -132,6 +133,7 @@ void cli_on_failure_revert(const struct app_config *c, const struct sync_result 
 	struct sync_env env = {NULL, NULL, false, NULL};
 	struct sync_result res;
 	cJSON *o = NULL, *rj = NULL;
+	struct json_build b = {.failed = false};
 	struct err e;
 	int rc;
 
@@ -140,14 +142,19 @@ void cli_on_failure_revert(const struct app_config *c, const struct sync_result 
 	rc = rollback_on_failure(c, &env, failed, &rr, &res, &e);
 	if (rc < 0) {
 		if (json)
-			cJSON_AddStringToObject(cJSON_AddObjectToObject(json, "revert"), "error", e.msg);
-		else
+			jb_str(&b, jb_object(&b, json, "revert"), "error", e.msg);
+		if (!json || b.failed)
 			fprintf(stderr, "error: %s\n", e.msg);
-	} else if (rc == 0 && json && (rj = cJSON_AddObjectToObject(json, "revert")) != NULL) {
-		cJSON_AddStringToObject(rj, "commit", rr.commit);
-		cJSON_AddStringToObject(rj, "reverts", failed->commit);
-		if (sync_result_json(&res, &o) == 0)
-			cJSON_AddItemToObject(rj, "sync", o);
+	} else if (rc == 0 && json) {
+		rj = jb_object(&b, json, "revert");
+		jb_str(&b, rj, "commit", rr.commit);
+		jb_str(&b, rj, "reverts", failed->commit);
+		if (!b.failed && sync_result_json(&res, &o) < 0)
+			b.failed = true;
+		jb_item(&b, rj, "sync", o);
+		if (b.failed) /* the revert was pushed: never unsaid */
+			fprintf(stderr, "error: -o json: out of memory; on-failure: revert: pushed "
+					"%.12s\n", rr.commit);
 	} else if (rc == 0) {
 		printf("on-failure: revert: pushed %.12s to %s: %.*s\n", rr.commit, rr.branch,
 		       (int)strcspn(rr.message, "\n"), rr.message);

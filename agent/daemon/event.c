@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "daemon_int.h"
+#include "jsonedit.h"
 #include "log.h"
 #include "sync.h"
 
@@ -31,6 +32,7 @@ static cJSON *event_body(struct daemon *d, const struct daemon_app *a, const cha
 			 const char *commit, const char *reason, const char *message, bool warning)
 {
 	cJSON *ev = cJSON_CreateObject(), *md, *io, *src;
+	struct json_build b = {.failed = !ev};
 	char stamp[32], name[128], inv[128];
 	time_t t = time(NULL);
 	struct tm tm;
@@ -39,30 +41,34 @@ static cJSON *event_body(struct daemon *d, const struct daemon_app *a, const cha
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(name, sizeof(name), "tether-%s.", a->cfg.app);
 	snprintf(inv, sizeof(inv), "%s%s", SYNC_INVENTORY_PREFIX, a->cfg.app);
-	cJSON_AddStringToObject(ev, "apiVersion", "v1");
-	cJSON_AddStringToObject(ev, "kind", "Event");
-	md = cJSON_AddObjectToObject(ev, "metadata");
-	cJSON_AddStringToObject(md, "generateName", name);
-	cJSON_AddStringToObject(md, "namespace", ns);
-	io = cJSON_AddObjectToObject(ev, "involvedObject");
-	cJSON_AddStringToObject(io, "apiVersion", "v1");
-	cJSON_AddStringToObject(io, "kind", "ConfigMap");
-	cJSON_AddStringToObject(io, "namespace", sync_inventory_namespace(&a->cfg));
-	cJSON_AddStringToObject(io, "name", inv);
-	cJSON_AddStringToObject(ev, "reason", reason);
+	jb_str(&b, ev, "apiVersion", "v1");
+	jb_str(&b, ev, "kind", "Event");
+	md = jb_object(&b, ev, "metadata");
+	jb_str(&b, md, "generateName", name);
+	jb_str(&b, md, "namespace", ns);
+	io = jb_object(&b, ev, "involvedObject");
+	jb_str(&b, io, "apiVersion", "v1");
+	jb_str(&b, io, "kind", "ConfigMap");
+	jb_str(&b, io, "namespace", sync_inventory_namespace(&a->cfg));
+	jb_str(&b, io, "name", inv);
+	jb_str(&b, ev, "reason", reason);
 	{
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "commit %.12s: %s", commit, message);
-		cJSON_AddStringToObject(ev, "message", msg);
+		jb_str(&b, ev, "message", msg);
 	}
-	cJSON_AddStringToObject(ev, "type", warning ? "Warning" : "Normal");
-	src = cJSON_AddObjectToObject(ev, "source");
-	cJSON_AddStringToObject(src, "component", "tether");
-	cJSON_AddStringToObject(ev, "firstTimestamp", stamp);
-	cJSON_AddStringToObject(ev, "lastTimestamp", stamp);
-	cJSON_AddNumberToObject(ev, "count", 1);
-	cJSON_AddStringToObject(ev, "reportingComponent", "tether");
-	cJSON_AddStringToObject(ev, "reportingInstance", d->identity);
+	jb_str(&b, ev, "type", warning ? "Warning" : "Normal");
+	src = jb_object(&b, ev, "source");
+	jb_str(&b, src, "component", "tether");
+	jb_str(&b, ev, "firstTimestamp", stamp);
+	jb_str(&b, ev, "lastTimestamp", stamp);
+	jb_num(&b, ev, "count", 1);
+	jb_str(&b, ev, "reportingComponent", "tether");
+	jb_str(&b, ev, "reportingInstance", d->identity);
+	if (b.failed) {
+		cJSON_Delete(ev);
+		return NULL; /* never a partial Event */
+	}
 	return ev;
 }
 
@@ -84,8 +90,10 @@ void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const ch
 	req.method = "POST";
 	req.path = kube_path(res, ns, NULL, NULL);
 	req.body = cJSON_PrintUnformatted(ev);
-	if (!req.path || !req.body)
+	if (!req.path || !req.body) {
+		err_set(&e, TE_NOMEM, "out of memory");
 		goto out;
+	}
 	kube_run(a->kube, reqs, 1, NULL, NULL);
 	if (req.status >= 300 || req.status == 0)
 		err_set(&e, TE_FAIL, "%s", req.err.msg);

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "daemon_int.h"
+#include "jsonedit.h"
 #include "log.h"
 
 struct leader {
@@ -75,6 +76,7 @@ static const char *str_at(const cJSON *o, const char *a, const char *b)
 static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder, bool release)
 {
 	cJSON *o = cJSON_CreateObject(), *md, *spec;
+	struct json_build b = {.failed = !o};
 	const char *rv = str_at(old, "metadata", "resourceVersion");
 	const char *was = str_at(old, "spec", "holderIdentity");
 	const char *acquired = str_at(old, "spec", "acquireTime");
@@ -86,22 +88,26 @@ static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder,
 	micro_time(now, sizeof(now));
 	if (transitions != transitions) /* NaN: absent */
 		transitions = 0;
-	cJSON_AddStringToObject(o, "apiVersion", "coordination.k8s.io/v1");
-	cJSON_AddStringToObject(o, "kind", "Lease");
-	md = cJSON_AddObjectToObject(o, "metadata");
-	cJSON_AddStringToObject(md, "name", l->name);
-	cJSON_AddStringToObject(md, "namespace", l->ns);
+	jb_str(&b, o, "apiVersion", "coordination.k8s.io/v1");
+	jb_str(&b, o, "kind", "Lease");
+	md = jb_object(&b, o, "metadata");
+	jb_str(&b, md, "name", l->name);
+	jb_str(&b, md, "namespace", l->ns);
 	if (rv)
-		cJSON_AddStringToObject(md, "resourceVersion", rv);
-	spec = cJSON_AddObjectToObject(o, "spec");
-	cJSON_AddStringToObject(spec, "holderIdentity", holder);
-	cJSON_AddNumberToObject(spec, "leaseDurationSeconds",
+		jb_str(&b, md, "resourceVersion", rv);
+	spec = jb_object(&b, o, "spec");
+	jb_str(&b, spec, "holderIdentity", holder);
+	jb_num(&b, spec, "leaseDurationSeconds",
 				release ? 1 : (double)((l->lease_ms + 999) / 1000));
-	cJSON_AddStringToObject(spec, "acquireTime", change || !acquired ? now : acquired);
-	cJSON_AddStringToObject(spec, "renewTime", now);
+	jb_str(&b, spec, "acquireTime", change || !acquired ? now : acquired);
+	jb_str(&b, spec, "renewTime", now);
 	/* client-go counts every change of holder, from a released lease too */
-	cJSON_AddNumberToObject(spec, "leaseTransitions",
+	jb_num(&b, spec, "leaseTransitions",
 				transitions + (old && change && !release ? 1 : 0));
+	if (b.failed) {
+		cJSON_Delete(o);
+		return NULL; /* never a partial Lease */
+	}
 	return o;
 }
 

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "daemon.h"
+#include "jsonedit.h"
 
 const double daemon_duration_buckets[DAEMON_BUCKETS] = {0.1, 0.25, 0.5, 1,   2.5, 5,
 							10,  30,   60,	120, 300};
@@ -131,25 +132,25 @@ int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct b
 	return 0;
 }
 
-static cJSON *app_json(const struct app_stats *s)
+static cJSON *app_json(struct json_build *b, const struct app_stats *s)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "app", s->app);
-	cJSON_AddStringToObject(o, "namespace", s->namespace);
-	cJSON_AddStringToObject(o, "commit", s->commit);
-	cJSON_AddStringToObject(o, "head", s->head);
-	cJSON_AddStringToObject(o, "state", s->state);
-	cJSON_AddStringToObject(o, "health", s->health);
-	cJSON_AddNumberToObject(o, "driftObjects", (double)s->drift_objects);
-	cJSON_AddNumberToObject(o, "lastSync", s->last_sync_unix);
-	cJSON_AddNumberToObject(o, "syncs", (double)(s->sync_success + s->sync_error));
-	cJSON_AddNumberToObject(o, "errors", (double)s->sync_error);
-	cJSON_AddStringToObject(o, "lastError", s->last_error);
+	jb_str(b, o, "app", s->app);
+	jb_str(b, o, "namespace", s->namespace);
+	jb_str(b, o, "commit", s->commit);
+	jb_str(b, o, "head", s->head);
+	jb_str(b, o, "state", s->state);
+	jb_str(b, o, "health", s->health);
+	jb_num(b, o, "driftObjects", (double)s->drift_objects);
+	jb_num(b, o, "lastSync", s->last_sync_unix);
+	jb_num(b, o, "syncs", (double)(s->sync_success + s->sync_error));
+	jb_num(b, o, "errors", (double)s->sync_error);
+	jb_str(b, o, "lastError", s->last_error);
 	if (s->revert_commit[0]) { /* on-failure: revert */
-		cJSON *r = cJSON_AddObjectToObject(o, "lastRevert");
-		cJSON_AddStringToObject(r, "commit", s->revert_commit);
-		cJSON_AddStringToObject(r, "reverts", s->reverted);
+		cJSON *r = jb_object(b, o, "lastRevert");
+		jb_str(b, r, "commit", s->revert_commit);
+		jb_str(b, r, "reverts", s->reverted);
 	}
 	return o;
 }
@@ -157,16 +158,15 @@ static cJSON *app_json(const struct app_stats *s)
 int status_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out)
 {
 	cJSON *root = cJSON_CreateObject(), *arr;
+	struct json_build build = {.failed = !root}, *b = &build;
 	char *s;
 	int rc;
 
-	if (!root)
-		return TE_NOMEM;
-	cJSON_AddBoolToObject(root, "leader", leader);
-	arr = cJSON_AddArrayToObject(root, "apps");
-	for (size_t i = 0; arr && i < n; i++)
-		cJSON_AddItemToArray(arr, app_json(&apps[i]));
-	s = cJSON_PrintUnformatted(root);
+	jb_bool(b, root, "leader", leader);
+	arr = jb_array(b, root, "apps");
+	for (size_t i = 0; !build.failed && i < n; i++)
+		jb_append(b, arr, app_json(b, &apps[i]));
+	s = build.failed ? NULL : cJSON_PrintUnformatted(root); /* never a partial status */
 	cJSON_Delete(root);
 	if (!s)
 		return TE_NOMEM;

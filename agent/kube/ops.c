@@ -131,18 +131,21 @@ static char *list_path(const struct kube_resource *r, const char *ns, const char
 	return buf_detach(&b);
 }
 
-/* Moves the items of page into all. */
-static void list_merge(cJSON *all, cJSON *page)
+/* Moves the items of page into all; TE_NOMEM when all's items cannot be made. */
+static int list_merge(cJSON *all, cJSON *page)
 {
 	cJSON *dst = cJSON_GetObjectItemCaseSensitive(all, "items");
 	cJSON *src = cJSON_GetObjectItemCaseSensitive(page, "items"), *it;
 
 	if (!cJSON_IsArray(dst)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(all, "items");
-		dst = cJSON_AddArrayToObject(all, "items");
+		if (!(dst = cJSON_AddArrayToObject(all, "items")))
+			return TE_NOMEM;
 	}
+	/* appending to an array allocates nothing: it cannot fail */
 	while (cJSON_IsArray(src) && (it = cJSON_DetachItemFromArray(src, 0)) != NULL)
 		cJSON_AddItemToArray(dst, it);
+	return 0;
 }
 
 static const char *list_continue(const cJSON *list)
@@ -227,14 +230,15 @@ static int list_take(struct kube *k, struct list_walk *w)
 	if (!w->all) {
 		w->all = req->resp;
 		req->resp = NULL;
-	} else {
-		list_merge(w->all, req->resp);
+	} else if (list_merge(w->all, req->resp) < 0) {
+		return err_set(&w->q->err, TE_NOMEM, "GET %s: out of memory", req->path);
 	}
 	w->done = !w->cont;
 	return 0;
 }
 
-static void list_finish(struct list_walk *w)
+/* The list as the caller sees it; TE_NOMEM rather than a list without its items. */
+static int list_finish(struct list_walk *w)
 {
 	cJSON *md = cJSON_GetObjectItemCaseSensitive(w->all, "metadata");
 
@@ -242,10 +246,12 @@ static void list_finish(struct list_walk *w)
 	cJSON_DeleteItemFromObjectCaseSensitive(md, "remainingItemCount");
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(w->all, "items"))) {
 		cJSON_DeleteItemFromObjectCaseSensitive(w->all, "items");
-		cJSON_AddArrayToObject(w->all, "items");
+		if (!cJSON_AddArrayToObject(w->all, "items"))
+			return err_set(&w->q->err, TE_NOMEM, "list: out of memory");
 	}
 	w->q->out = w->all;
 	w->all = NULL;
+	return 0;
 }
 
 int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
@@ -289,13 +295,13 @@ int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
 				continue;
 			w[i].q->rc = list_take(k, &w[i]);
 			kube_req_dispose(&w[i].req);
+			if (w[i].q->rc == 0 && w[i].done && !w[i].q->name)
+				w[i].q->rc = list_finish(&w[i]);
 			if (w[i].q->rc < 0) {
 				if (worst == 0)
 					worst = w[i].q->rc;
 				left--;
 			} else if (w[i].done) {
-				if (!w[i].q->name)
-					list_finish(&w[i]);
 				left--;
 			}
 		}

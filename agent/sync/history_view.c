@@ -13,6 +13,7 @@
 
 #include "gitsrc.h"
 #include "history.h"
+#include "jsonedit.h"
 
 struct view {
 	const struct app_config *cfg;
@@ -199,7 +200,7 @@ static const char *status_of(struct view *v, const cJSON *d, const char *dep, in
 	return revision_failed(v->entries, dep, rev) ? "failed" : "superseded";
 }
 
-static void add_git(struct view *v, cJSON *row, const char *commit, int64_t rb_rev,
+static void add_git(struct json_build *b, struct view *v, cJSON *row, const char *commit, int64_t rb_rev,
 		    const char *rb_commit)
 {
 	struct gitsrc_commit gc;
@@ -219,17 +220,17 @@ static void add_git(struct view *v, cJSON *row, const char *commit, int64_t rb_r
 	if (lt)
 		*lt = '\0';
 	msg = history_message(gc.subject, rb_rev, rb_commit, gc.reverts);
-	cJSON_AddStringToObject(row, "author", gc.author ? gc.author : "");
-	cJSON_AddStringToObject(row, "date", date);
-	cJSON_AddNumberToObject(row, "time", (double)gc.time);
-	cJSON_AddStringToObject(row, "message", msg ? msg : "");
+	jb_str(b, row, "author", gc.author ? gc.author : "");
+	jb_str(b, row, "date", date);
+	jb_num(b, row, "time", (double)gc.time);
+	jb_str(b, row, "message", msg ? msg : "");
 	if (gc.reverts[0])
-		cJSON_AddStringToObject(row, "reverts", gc.reverts);
+		jb_str(b, row, "reverts", gc.reverts);
 	free(msg);
 	gitsrc_commit_dispose(&gc);
 }
 
-static cJSON *row_of(struct view *v, const cJSON *d, const cJSON *rs, const char *dep)
+static cJSON *row_of(struct json_build *b, struct view *v, const cJSON *d, const cJSON *rs, const char *dep)
 {
 	cJSON *row = cJSON_CreateObject();
 	int64_t rev = rev_of(rs), rb = earlier_revision(rs);
@@ -241,17 +242,17 @@ static cJSON *row_of(struct view *v, const cJSON *d, const cJSON *rs, const char
 		return NULL;
 	if (!commit || !*commit)
 		commit = history_commit_of_revision(v->entries, dep, rev);
-	cJSON_AddNumberToObject(row, "revision", (double)rev);
-	cJSON_AddStringToObject(row, "commit", commit ? commit : "");
-	cJSON_AddStringToObject(row, "status", status_of(v, d, dep, rev));
+	jb_num(b, row, "revision", (double)rev);
+	jb_str(b, row, "commit", commit ? commit : "");
+	jb_str(b, row, "status", status_of(v, d, dep, rev));
 	hash = jstr(cJSON_GetObjectItemCaseSensitive(meta(rs), "labels"), "pod-template-hash");
-	cJSON_AddStringToObject(row, "podTemplateHash", hash ? hash : "");
+	jb_str(b, row, "podTemplateHash", hash ? hash : "");
 	if (rb) {
-		cJSON *o = cJSON_AddObjectToObject(row, "rollbackOf");
-		cJSON_AddNumberToObject(o, "revision", (double)rb);
-		cJSON_AddStringToObject(o, "commit", rb_commit ? rb_commit : "");
+		cJSON *o = jb_object(b, row, "rollbackOf");
+		jb_num(b, o, "revision", (double)rb);
+		jb_str(b, o, "commit", rb_commit ? rb_commit : "");
 	}
-	add_git(v, row, commit, rb, rb_commit);
+	add_git(b, v, row, commit, rb, rb_commit);
 	return row;
 }
 
@@ -262,6 +263,7 @@ static int query_one(struct view *v, const char *dep, cJSON *out, struct err *e)
 	char *ns = strndup(dep, (size_t)(slash - dep));
 	cJSON *d = NULL, *list = NULL, *entry = NULL, *revs;
 	const cJSON **rss = NULL, *rs;
+	struct json_build build = {.failed = false};
 	char *sel = NULL;
 	size_t n = 0;
 	int rc;
@@ -288,12 +290,20 @@ static int query_one(struct view *v, const char *dep, cJSON *out, struct err *e)
 			rss[n++] = rs;
 	}
 	qsort(rss, n, sizeof(*rss), cmp_rev);
-	cJSON_AddStringToObject(entry, "deployment", dep);
-	cJSON_AddNumberToObject(entry, "currentRevision", (double)rev_of(d));
-	revs = cJSON_AddArrayToObject(entry, "revisions");
-	for (size_t i = 0; revs && i < n; i++)
-		cJSON_AddItemToArray(revs, row_of(v, d, rss[i], dep));
-	cJSON_AddItemToArray(out, entry);
+	jb_str(&build, entry, "deployment", dep);
+	jb_num(&build, entry, "currentRevision", (double)rev_of(d));
+	revs = jb_array(&build, entry, "revisions");
+	for (size_t i = 0; !build.failed && i < n; i++)
+		jb_append(&build, revs, row_of(&build, v, d, rss[i], dep));
+	if (build.failed) { /* never a history with rows missing */
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = json_array_append(out, entry)) < 0) {
+		entry = NULL; /* freed by the append */
+		err_set(e, rc, "out of memory");
+		goto out;
+	}
 	entry = NULL;
 out:
 	if (rc < 0)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonedit.h"
 #include "sync.h"
 
 void sync_result_init(struct sync_result *r)
@@ -44,80 +45,83 @@ void sync_result_dispose(struct sync_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static cJSON *names(const struct strlist *l)
+static cJSON *names(struct json_build *b, const struct strlist *l)
 {
 	cJSON *a = cJSON_CreateArray();
 
 	for (size_t i = 0; a && i < l->n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(l->items[i]));
+		jb_append(b, a, cJSON_CreateString(l->items[i]));
 	return a;
 }
 
-static void add_objects(cJSON *root, const struct sync_result *r)
+static void add_objects(struct json_build *b, cJSON *root, const struct sync_result *r)
 {
-	cJSON *o = cJSON_AddObjectToObject(root, "objects");
+	cJSON *o = jb_object(b, root, "objects");
 
-	cJSON_AddItemToObject(o, "created", names(&r->created));
-	cJSON_AddItemToObject(o, "changed", names(&r->changed));
-	cJSON_AddItemToObject(o, "unchanged", names(&r->unchanged));
-	cJSON_AddItemToObject(o, "pruned", names(&r->pruned));
-	cJSON_AddItemToObject(o, "pruneSkipped", names(&r->skipped));
-	cJSON_AddItemToObject(o, "adopted", names(&r->adopted));
-	cJSON_AddItemToObject(o, "notInGit", names(&r->not_in_git));
-	cJSON *c = cJSON_AddObjectToObject(root, "counts");
-	cJSON_AddNumberToObject(c, "created", (double)r->created.n);
-	cJSON_AddNumberToObject(c, "changed", (double)r->changed.n);
-	cJSON_AddNumberToObject(c, "unchanged", (double)r->unchanged.n);
-	cJSON_AddNumberToObject(c, "pruned", (double)r->pruned.n);
-	cJSON_AddNumberToObject(c, "adopted", (double)r->adopted.n);
-	cJSON_AddNumberToObject(c, "notInGit", (double)r->not_in_git.n);
+	jb_item(b, o, "created", names(b, &r->created));
+	jb_item(b, o, "changed", names(b, &r->changed));
+	jb_item(b, o, "unchanged", names(b, &r->unchanged));
+	jb_item(b, o, "pruned", names(b, &r->pruned));
+	jb_item(b, o, "pruneSkipped", names(b, &r->skipped));
+	jb_item(b, o, "adopted", names(b, &r->adopted));
+	jb_item(b, o, "notInGit", names(b, &r->not_in_git));
+	cJSON *c = jb_object(b, root, "counts");
+	jb_num(b, c, "created", (double)r->created.n);
+	jb_num(b, c, "changed", (double)r->changed.n);
+	jb_num(b, c, "unchanged", (double)r->unchanged.n);
+	jb_num(b, c, "pruned", (double)r->pruned.n);
+	jb_num(b, c, "adopted", (double)r->adopted.n);
+	jb_num(b, c, "notInGit", (double)r->not_in_git.n);
 }
 
-static void add_requests(cJSON *root, const struct sync_result *r)
+static void add_requests(struct json_build *b, cJSON *root, const struct sync_result *r)
 {
-	cJSON *q = cJSON_AddObjectToObject(root, "requests");
+	cJSON *q = jb_object(b, root, "requests");
 
-	cJSON_AddNumberToObject(q, "total", (double)r->stats.requests);
-	cJSON_AddNumberToObject(q, "retries", (double)r->stats.retries);
-	cJSON_AddNumberToObject(q, "get", (double)r->stats.gets);
-	cJSON_AddNumberToObject(q, "list", (double)r->stats.lists);
-	cJSON_AddNumberToObject(q, "patch", (double)r->stats.patches);
-	cJSON_AddNumberToObject(q, "post", (double)r->stats.posts);
-	cJSON_AddNumberToObject(q, "put", (double)r->stats.puts);
-	cJSON_AddNumberToObject(q, "delete", (double)r->stats.deletes);
-	cJSON_AddNumberToObject(q, "watch", (double)r->stats.watches);
-	cJSON_AddNumberToObject(q, "dryRun", (double)r->dry_runs);
+	jb_num(b, q, "total", (double)r->stats.requests);
+	jb_num(b, q, "retries", (double)r->stats.retries);
+	jb_num(b, q, "get", (double)r->stats.gets);
+	jb_num(b, q, "list", (double)r->stats.lists);
+	jb_num(b, q, "patch", (double)r->stats.patches);
+	jb_num(b, q, "post", (double)r->stats.posts);
+	jb_num(b, q, "put", (double)r->stats.puts);
+	jb_num(b, q, "delete", (double)r->stats.deletes);
+	jb_num(b, q, "watch", (double)r->stats.watches);
+	jb_num(b, q, "dryRun", (double)r->dry_runs);
 }
 
 int sync_result_json(const struct sync_result *r, cJSON **out)
 {
 	cJSON *root = cJSON_CreateObject(), *ro;
+	struct json_build build = {.failed = !root}, *b = &build;
 
-	if (!root)
-		return TE_NOMEM;
-	cJSON_AddStringToObject(root, "app", r->app ? r->app : "");
-	cJSON_AddStringToObject(root, "namespace", r->namespace ? r->namespace : "");
-	cJSON_AddStringToObject(root, "commit", r->commit);
-	cJSON_AddStringToObject(root, "result",
+	jb_str(b, root, "app", r->app ? r->app : "");
+	jb_str(b, root, "namespace", r->namespace ? r->namespace : "");
+	jb_str(b, root, "commit", r->commit);
+	jb_str(b, root, "result",
 				r->exit_code == 0   ? "synced"
 				: r->exit_code == 1 ? "rollout-failed"
 				: r->exit_code == 2 ? "invalid"
 						    : "unreachable");
-	cJSON_AddNumberToObject(root, "exitCode", r->exit_code);
-	add_objects(root, r);
-	ro = cJSON_AddArrayToObject(root, "rollouts");
+	jb_num(b, root, "exitCode", r->exit_code);
+	add_objects(b, root, r);
+	ro = jb_array(b, root, "rollouts");
 	for (size_t i = 0; ro && i < r->n_rollouts; i++) {
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "object", r->rollouts[i].object);
-		cJSON_AddStringToObject(x, "status", r->rollouts[i].status);
-		cJSON_AddStringToObject(x, "message", r->rollouts[i].message);
-		cJSON_AddItemToArray(ro, x);
+		jb_str(b, x, "object", r->rollouts[i].object);
+		jb_str(b, x, "status", r->rollouts[i].status);
+		jb_str(b, x, "message", r->rollouts[i].message);
+		jb_append(b, ro, x);
 	}
 	if (r->inventory_moved)
-		cJSON_AddStringToObject(root, "inventoryMoved", r->inventory_moved);
-	cJSON_AddItemToObject(root, "errors", names(&r->errors));
-	cJSON_AddNumberToObject(root, "durationMs", (double)r->duration_ms);
-	add_requests(root, r);
+		jb_str(b, root, "inventoryMoved", r->inventory_moved);
+	jb_item(b, root, "errors", names(b, &r->errors));
+	jb_num(b, root, "durationMs", (double)r->duration_ms);
+	add_requests(b, root, r);
+	if (build.failed) { /* never a report with members missing */
+		cJSON_Delete(root);
+		return TE_NOMEM;
+	}
 	*out = root;
 	return 0;
 }

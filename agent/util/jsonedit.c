@@ -117,3 +117,51 @@ int json_object_add_string(cJSON *obj, const char *key, const char *s)
 {
 	return json_object_add(obj, key, cJSON_CreateString(s));
 }
+
+void jb_item(struct json_build *b, cJSON *obj, const char *key, cJSON *v)
+{
+	if (b->failed)
+		cJSON_Delete(v);
+	else if (json_object_add(obj, key, v) < 0)
+		b->failed = true;
+}
+
+void jb_append(struct json_build *b, cJSON *arr, cJSON *v)
+{
+	if (b->failed)
+		cJSON_Delete(v);
+	else if (json_array_append(arr, v) < 0)
+		b->failed = true;
+}
+
+static cJSON *jb_member(struct json_build *b, cJSON *obj, const char *key, cJSON *v)
+{
+	jb_item(b, obj, key, v);
+	return b->failed ? NULL : v;
+}
+
+cJSON *jb_object(struct json_build *b, cJSON *obj, const char *key)
+{
+	return jb_member(b, obj, key, b->failed ? NULL : cJSON_CreateObject());
+}
+
+cJSON *jb_array(struct json_build *b, cJSON *obj, const char *key)
+{
+	return jb_member(b, obj, key, b->failed ? NULL : cJSON_CreateArray());
+}
+
+void jb_str(struct json_build *b, cJSON *obj, const char *key, const char *s)
+{
+	if (s)
+		jb_item(b, obj, key, b->failed ? NULL : cJSON_CreateString(s));
+}
+
+void jb_num(struct json_build *b, cJSON *obj, const char *key, double n)
+{
+	jb_item(b, obj, key, b->failed ? NULL : cJSON_CreateNumber(n));
+}
+
+void jb_bool(struct json_build *b, cJSON *obj, const char *key, bool v)
+{
+	jb_item(b, obj, key, b->failed ? NULL : cJSON_CreateBool(v));
+}
