@@ -7,6 +7,7 @@
  * never sleeps with the store lock held.
  */
 #include "controllers_internal.h"
+#include "oom.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -434,6 +435,7 @@ static void on_event(void *ud, const struct store_event *ev)
 
 static void dispatch(struct controllers *c, const struct citem *it)
 {
+	oom_clear();
 	store_lock(c->st);
 	switch (it->kind) {
 	case CK_DEPLOY:
@@ -461,6 +463,8 @@ static void dispatch(struct controllers *c, const struct citem *it)
 		gc_sync(c, it->rt, it->ns, it->name, it->uid);
 		break;
 	}
+	if (oom_seen()) /* a step that met out of memory wrote nothing partial: again */
+		ctrl_enqueue_at(c, ctrl_now(c) + 100, it->kind, it->rt, it->ns, it->name, it->uid);
 	store_unlock(c->st);
 }
 

@@ -16,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include "oom.h"
 #include "server.h"
 #include "store_priv.h"
 
@@ -283,6 +284,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	oom_install();
 	st = store_new(&fl.cfg);
 	if (!st) {
 		fprintf(stderr, "kubesim: out of memory\n");

@@ -23,6 +23,7 @@
 #include <gnutls/gnutls.h>
 
 #include "api.h"
+#include "oom.h"
 #include "server.h"
 
 #define MAX_BODY (8u << 20)
@@ -169,6 +170,12 @@ static enum MHD_Result reply_mem(struct req *r, int code, const char *ctype, cha
 	if (r->latency_ms > 0) {
 		sleep_ms(r->latency_ms);
 		r->latency_ms = 0;
+	}
+	if (oom_seen() && code < 500) { /* built after an allocation failed: never sent */
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(data);
+		code = 500, ctype = "application/json", data = (char *)OOM_STATUS_BODY;
+		len = sizeof(OOM_STATUS_BODY) - 1, mode = MHD_RESPMEM_PERSISTENT;
 	}
 	resp = MHD_create_response_from_buffer(len, (void *)data, mode);
 	if (!resp) {
@@ -491,6 +498,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	if (!r->body.data)
 		sbuf_add(&r->body, "", 0);
 	n_extra_hdr = 0;
+	oom_clear();
 	/* The simulated round trip is spent before any handler takes the store lock, so
 	 * that the delay of one request never holds up another. */
 	if (r->latency_ms > 0) {

@@ -14,6 +14,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
+#include "oom.h"
 #include "store_priv.h"
 #include "validate.h"
 
@@ -32,14 +33,15 @@ static void meta_copy(cJSON *dst, const cJSON *src, const char *key)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, key);
 
 	meta_del(dst, key);
-	/* Like the rest of this file: out of memory aborts, it never drops a field. */
-	if (v && json_object_add(dst, key, cJSON_Duplicate(v, 1)) < 0)
+	/* Out of memory refuses the write (oom.h); it never stores an object without the
+	 * field. Anything else is a bug: kubesim stops. */
+	if (v && json_object_add(dst, key, cJSON_Duplicate(v, 1)) < 0 && !oom_seen())
 		abort();
 }
 
 static void set_item(cJSON *o, const char *key, cJSON *v)
 {
-	if (json_object_set(o, key, v) < 0)
+	if (json_object_set(o, key, v) < 0 && !oom_seen())
 		abort();
 }
 
@@ -385,6 +387,19 @@ void store_managed_update(const struct restype *rt, const cJSON *old, cJSON *obj
 	merge_record_update(obj, &k, old, manager, subresource, now, &e);
 }
 
+/* The object about to be stored was built after an allocation failed: it may lack
+ * members, so it is not stored (a real server's storage error). */
+static int oom_refuse(struct kstatus *e)
+{
+	if (!oom_seen())
+		return 0;
+	if (e) { /* whatever the partial object made a check say, the cause is this */
+		kstatus_dispose(e);
+		memset(e, 0, sizeof(*e));
+	}
+	return kstatus_set(e, 500, "InternalError", "Internal error occurred: out of memory");
+}
+
 static bool is_crd_type(const struct restype *rt)
 {
 	return !rt->custom && strcmp(rt->resource, "customresourcedefinitions") == 0;
@@ -468,10 +483,14 @@ int store_create(struct store *st, const struct restype *rt, const char *ns, con
 		store_managed_update(rt, NULL, obj, o && o->manager ? o->manager : "unknown", NULL);
 	}
 	canonical_order(obj, rt);
-	if (o && o->dry_run)
+	if ((rc = oom_refuse(e)) < 0 || (o && o->dry_run))
 		goto out;
 	st->rv++;
 	set_rv(meta, st->rv);
+	if ((rc = oom_refuse(e)) < 0) { /* no object without its resourceVersion */
+		st->rv--;
+		goto out;
+	}
 	if (is_crd_type(rt))
 		store_crd_sync(st, obj, false);
 	store_commit(st, (struct rtype *)rt, NULL, ns, name, out ? cJSON_Duplicate(obj, 1) : obj,
@@ -480,6 +499,8 @@ int store_create(struct store *st, const struct restype *rt, const char *ns, con
 		obj = NULL;
 out:
 	store_unlock(st);
+	if (rc < 0 && oom_seen())
+		rc = oom_refuse(e);
 	if (rc == 0 && out)
 		*out = obj;
 	else
@@ -526,7 +547,7 @@ static cJSON *dup_without(const cJSON *o, const char *key, const char *meta_key)
 		if (c == drop)
 			continue;
 		d = c == md ? dup_without(c, meta_key, NULL) : cJSON_Duplicate(c, 1);
-		if (json_object_add(out, c->string, d) < 0)
+		if (json_object_add(out, c->string, d) < 0 && !oom_seen())
 			abort();
 	}
 	if (!out)
@@ -609,6 +630,8 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 		bump_generation(rt, old, obj);
 	set_item(meta, "resourceVersion", cJSON_CreateString(meta_str(old, "resourceVersion")));
 	canonical_order(obj, rt);
+	if ((rc = oom_refuse(e)) < 0)
+		goto out;
 	if (jeq(old, obj, true, false)) {
 		cJSON_Delete(obj);
 		obj = cJSON_Duplicate(old, 1);
@@ -623,6 +646,10 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 	}
 	st->rv++;
 	set_rv(meta, st->rv);
+	if ((rc = oom_refuse(e)) < 0) { /* no object without its resourceVersion */
+		st->rv--;
+		goto out;
+	}
 	if (is_crd_type(rt))
 		store_crd_sync(st, obj, false);
 	/* The caller's copy is made only when it wants one. */
@@ -632,6 +659,8 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 		obj = NULL;
 out:
 	store_unlock(st);
+	if (rc < 0 && oom_seen())
+		rc = oom_refuse(e);
 	if (rc >= 0 && out)
 		*out = obj;
 	else
@@ -784,6 +813,10 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 		if (is_namespace_type(rt))
 			obj_set_str(obj_child(obj, "status"), "phase", "Terminating");
 		rc = 1;
+		if (oom_seen()) {
+			rc = oom_refuse(e);
+			goto out;
+		}
 		if (o && o->dry_run)
 			goto out;
 		if (is_namespace_type(rt) && !controllers_start) {
@@ -794,6 +827,11 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 		}
 		st->rv++;
 		set_rv(meta, st->rv);
+		if (oom_seen()) { /* rc stays 1 otherwise: the object is still there */
+			st->rv--;
+			rc = oom_refuse(e);
+			goto out;
+		}
 		store_commit(st, (struct rtype *)rt, en, ns, name, cJSON_Duplicate(obj, 1),
 			     STORE_MODIFIED, en->so->obj);
 		goto out;
@@ -804,6 +842,8 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 	set_rv(meta, st->rv);
 out:
 	store_unlock(st);
+	if (rc < 0 && oom_seen())
+		rc = oom_refuse(e);
 	if (rc >= 0 && out)
 		*out = obj;
 	else
