@@ -27,7 +27,8 @@ int cmd_rollback(int argc, char **argv); /* history.h */
  * syncs it and reports it (text, or a "revert" member of json). */
 struct sync_result;
 struct cJSON;
-void cli_on_failure_revert(const struct app_config *c, const struct sync_result *failed,
+struct session;
+void cli_on_failure_revert(struct session *s, const struct sync_result *failed,
 			   struct cJSON *json);
 
 /* What a subcommand says about itself in --help. */
@@ -55,11 +56,13 @@ int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config
 void cli_apps_free(struct app_config *apps, size_t n);
 /*
  * The driver of the per-app commands (sync, diff): parses the flags (no positional
- * arguments), loads the apps, runs one() on each (json: append its result to all),
+ * arguments), loads the apps, runs one() on a session for each (session.h; s->cfg is
+ * the app's settings; json: append its result to all),
  * prints the JSON (an array with --config, else the one object) and returns the
  * highest exit code of the apps.
  */
+struct session;
 int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
-		 int (*one)(const struct app_config *c, bool json, struct cJSON *all));
+		 int (*one)(struct session *s, bool json, struct cJSON *all));
 
 #endif

@@ -33,6 +33,7 @@
 #define HISTORY_MAX_ENTRIES 100
 #define HISTORY_MAX_BYTES ((size_t)512 << 10)
 
+struct session;
 struct sync_run;
 struct sync_item;
 
@@ -80,8 +81,7 @@ const cJSON *history_entry_of_commit(const cJSON *entries, const char *commit);
  * [{"deployment": "ns/name", "revisions": [{"revision", "commit", "author", "date",
  * "time", "status", "message", "podTemplateHash", "rollbackOf"?: {revision, commit}},
  * ...]}], oldest revision first. */
-int history_query(const struct app_config *c, const char *deployment, cJSON **out,
-		  struct err *e);
+int history_query(struct session *s, const char *deployment, cJSON **out, struct err *e);
 /* Message of a revision row: "rollback to revision 1 (commit abc1234): Revert "v2"". */
 char *history_message(const char *subject, int64_t rollback_rev, const char *rollback_commit,
 		      const char *reverts);
@@ -108,10 +108,10 @@ void rollback_result_dispose(struct rollback_result *r);
 
 /* Writes and (unless dry_run) pushes the rollback commit on c->ref, which must be a
  * branch, or (no ref) on the remote's default branch. The caller syncs after. */
-int rollback_commit(const struct app_config *c, const struct rollback_opts *o,
+int rollback_commit(struct session *s, const struct rollback_opts *o,
 		    struct rollback_result *res, struct err *e);
 /* on-failure: revert: the revert commit of failed->commit, pushed. */
-int rollback_revert_failed(const struct app_config *c, const struct sync_result *failed,
+int rollback_revert_failed(struct session *s, const struct sync_result *failed,
 			   struct rollback_result *res, struct err *e);
 /* on-failure: revert applies: the app asks for it and failed (TE_ROLLOUT) has a
  * rollout that is not done (a commit refused by on-failure: hold has none). */
@@ -120,7 +120,7 @@ bool rollback_should_revert(const struct app_config *c, const struct sync_result
  * and syncs it (pinned to the revert commit) into res, which the caller initialised
  * and disposes. 1: nothing to revert; 0: pushed and synced (res->code says how the
  * sync went); negative: no revert was written (TE_CONFLICT: the branch moved on). */
-int rollback_on_failure(const struct app_config *c, const struct sync_env *env,
+int rollback_on_failure(struct session *s, const struct sync_env *env,
 			const struct sync_result *failed, struct rollback_result *rr,
 			struct sync_result *res, struct err *e);
 /* True when a Deployment's ProgressDeadlineExceeded condition predates tether's last

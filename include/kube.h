@@ -93,6 +93,10 @@ int kube_resolve(struct kube *k, const char *api_version, const char *kind,
 		 const struct kube_resource **out, struct err *e);
 /* Forgets discovery (after creating CRDs). */
 void kube_invalidate_discovery(struct kube *k);
+/* A client kept between runs (session.h): forgets the kinds that missed, so each run
+ * refreshes once for a CRD installed meanwhile, and the whole table when it is older
+ * than max_age_ms (a kind no longer served, a version added). */
+void kube_discovery_expire(struct kube *k, int64_t max_age_ms);
 
 /* Builds "/apis/apps/v1/namespaces/ns/deployments/name[/sub]" (name, ns, sub may be NULL). */
 char *kube_path(const struct kube_resource *r, const char *ns, const char *name, const char *sub);

@@ -68,15 +68,18 @@ struct sync_env {
 	struct buf *diff;   /* diff: receives the unified diffs and the summary */
 };
 
+/* The engine runs on a session (session.h) opened for the app: c is this run's
+ * settings for that app (the agent pins c->ref to the commit it resolved). */
+struct session;
 /* tether sync: the result is filled even on failure; returns TE_* (0 in sync). */
-int sync_run(const struct app_config *c, const struct sync_env *env, struct sync_result *res,
-	     struct err *e);
+int sync_run(struct session *s, const struct app_config *c, const struct sync_env *env,
+	     struct sync_result *res, struct err *e);
 /* tether diff: returns 0 (no changes), 1 (changes) or a negative TE_* code. */
-int sync_diff(const struct app_config *c, const struct sync_env *env, struct sync_result *res,
-	      struct err *e);
+int sync_diff(struct session *s, const struct app_config *c, const struct sync_env *env,
+	      struct sync_result *res, struct err *e);
 /* tether render: fetches and renders; commit receives the SHA. */
-int sync_render(const struct app_config *c, struct object_set *out, char commit[41],
-		struct err *e);
+int sync_render(struct session *s, const struct app_config *c, struct object_set *out,
+		char commit[41], struct err *e);
 
 /* ---- stages ---------------------------------------------------------------- */
 

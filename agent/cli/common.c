@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "session.h"
 
 bool cli_tty(void)
 {
@@ -136,7 +137,7 @@ int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config
 }
 
 int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
-		 int (*one)(const struct app_config *c, bool json, cJSON *all))
+		 int (*one)(struct session *s, bool json, cJSON *all))
 {
 	struct app_config flags, *apps = NULL;
 	struct strlist args;
@@ -167,7 +168,16 @@ int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
 	json = flags.output && !strcmp(flags.output, "json");
 	all = cJSON_CreateArray();
 	for (size_t i = 0; i < n; i++) {
-		int c = one(&apps[i], json, all);
+		struct session *sess;
+		int c;
+
+		if (session_new(&sess, &apps[i], &e) < 0) {
+			fprintf(stderr, "error: %s\n", e.msg);
+			c = err_exit_code(TE_NOMEM);
+		} else {
+			c = one(sess, json, all);
+		}
+		session_free(sess);
 		worst = c > worst ? c : worst;
 	}
 	if (json && (s = cJSON_Print(flags.config_file ? all : cJSON_GetArrayItem(all, 0)))) {

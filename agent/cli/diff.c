@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "jsonedit.h"
+#include "session.h"
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
@@ -17,10 +18,10 @@ static const struct cli_cmd cmd = {
     "Show what sync would change: the server's dry-run of each object against the live "
     "object.\nSecret values are masked. Exit 0: no changes, 1: changes, 2 or more: error."};
 
-static int diff_one(const struct app_config *c, bool json, cJSON *all)
+static int diff_one(struct session *s, bool json, cJSON *all)
 {
 	struct buf out;
-	struct sync_env env = {NULL, NULL, false, &out};
+	struct sync_env env = {.diff = &out};
 	struct sync_result res;
 	struct err e;
 	int rc, code;
@@ -29,7 +30,7 @@ static int diff_one(const struct app_config *c, bool json, cJSON *all)
 	env.color = !json && isatty(STDOUT_FILENO) == 1;
 	sync_result_init(&res);
 	err_clear(&e);
-	rc = sync_diff(c, &env, &res, &e);
+	rc = sync_diff(s, s->cfg, &env, &res, &e);
 	code = rc < 0 ? err_exit_code(rc) : rc;
 	if (rc < 0 && code < 2)
 		code = 2; /* 1 means "changes" here */

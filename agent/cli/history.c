@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "history.h"
+#include "session.h"
 
 static const struct cli_cmd cmd = {
 	"history", CMD_SYNC, "--repo URL [deployment/NAME] [-o json] | --config FILE [--app NAME]",
@@ -68,6 +69,7 @@ int cmd_history(int argc, char **argv)
 	size_t n = 0;
 	int code = 0;
 	cJSON *out = NULL;
+	struct session *sess = NULL;
 
 	strlist_init(&args);
 	err_clear(&e);
@@ -88,7 +90,8 @@ int cmd_history(int argc, char **argv)
 		code = 2;
 		goto out;
 	}
-	if (history_query(&apps[0], args.n ? args.items[0] : NULL, &out, &e) < 0) {
+	if (session_new(&sess, &apps[0], &e) < 0 ||
+	    history_query(sess, args.n ? args.items[0] : NULL, &out, &e) < 0) {
 		cli_error(&cmd, e.msg, false);
 		code = err_exit_code(e.code ? e.code : TE_FAIL);
 		goto out;
@@ -102,6 +105,7 @@ int cmd_history(int argc, char **argv)
 	}
 out:
 	cJSON_Delete(out);
+	session_free(sess);
 	cli_apps_free(apps, n);
 	app_config_dispose(&flags);
 	strlist_dispose(&args);

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "jsonedit.h"
+#include "session.h"
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
@@ -52,6 +53,7 @@ int cmd_render(int argc, char **argv)
 	struct strlist args;
 	struct err e;
 	char commit[41] = "";
+	struct session *sess = NULL;
 	int code = 0, rc;
 
 	strlist_init(&args);
@@ -64,7 +66,8 @@ int cmd_render(int argc, char **argv)
 		code = 2;
 		goto out;
 	}
-	rc = sync_render(&c, &set, commit, &e);
+	if ((rc = session_new(&sess, &c, &e)) == 0)
+		rc = sync_render(sess, &c, &set, commit, &e);
 	if (rc == 0)
 		rc =
 		    c.output && !strcmp(c.output, "json") ? write_json(&set) : write_yaml(&set, &e);
@@ -73,6 +76,7 @@ int cmd_render(int argc, char **argv)
 		code = err_exit_code(e.code ? e.code : rc);
 	}
 out:
+	session_free(sess);
 	object_set_dispose(&set);
 	app_config_dispose(&c);
 	strlist_dispose(&args);

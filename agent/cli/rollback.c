@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "jsonedit.h"
 #include "history.h"
+#include "session.h"
 
 static const struct cli_cmd cmd = {
 	"rollback",
@@ -86,10 +87,10 @@ static void print_sync(const struct sync_result *r)
 		fprintf(stderr, "error: %s\n", r->errors.items[i]);
 }
 
-static int run(const struct app_config *c, struct rollback_opts *o)
+static int run(struct session *s, struct rollback_opts *o)
 {
 	struct rollback_result rr;
-	struct sync_env env = {NULL, NULL, false, NULL};
+	struct sync_env env = {0};
 	struct sync_result res;
 	struct buf out;
 	struct err e;
@@ -98,7 +99,7 @@ static int run(const struct app_config *c, struct rollback_opts *o)
 	err_clear(&e);
 	buf_init(&out, 0);
 	o->out = o->dry_run ? &out : NULL;
-	if (rollback_commit(c, o, &rr, &e) < 0) {
+	if (rollback_commit(s, o, &rr, &e) < 0) {
 		cli_error(&cmd, e.msg, false);
 		rollback_result_dispose(&rr);
 		buf_dispose(&out);
@@ -115,7 +116,7 @@ static int run(const struct app_config *c, struct rollback_opts *o)
 	       (int)strcspn(rr.message, "\n"), rr.message);
 	fflush(stdout);
 	sync_result_init(&res);
-	sync_run(c, &env, &res, &e);
+	sync_run(s, s->cfg, &env, &res, &e);
 	print_sync(&res);
 	code = res.exit_code;
 	sync_result_dispose(&res);
@@ -126,11 +127,10 @@ static int run(const struct app_config *c, struct rollback_opts *o)
 
 /* The revert itself is the engine's (rollback_on_failure, shared with tether run);
  * this only prints it. */
-void cli_on_failure_revert(const struct app_config *c, const struct sync_result *failed,
-			   cJSON *json)
+void cli_on_failure_revert(struct session *s, const struct sync_result *failed, cJSON *json)
 {
 	struct rollback_result rr;
-	struct sync_env env = {NULL, NULL, false, NULL};
+	struct sync_env env = {0};
 	struct sync_result res;
 	cJSON *o = NULL, *rj = NULL;
 	struct json_build b = {.failed = false};
@@ -139,7 +139,7 @@ void cli_on_failure_revert(const struct app_config *c, const struct sync_result 
 
 	err_clear(&e);
 	sync_result_init(&res);
-	rc = rollback_on_failure(c, &env, failed, &rr, &res, &e);
+	rc = rollback_on_failure(s, &env, failed, &rr, &res, &e);
 	if (rc < 0) {
 		if (json)
 			jb_str(&b, jb_object(&b, json, "revert"), "error", e.msg);
@@ -174,6 +174,7 @@ int cmd_rollback(int argc, char **argv)
 	struct err e;
 	size_t n = 0;
 	int code = 0, nrest = 0;
+	struct session *sess = NULL;
 
 	memset(&o, 0, sizeof(o));
 	strlist_init(&args);
@@ -197,8 +198,14 @@ int cmd_rollback(int argc, char **argv)
 		code = 2;
 		goto out;
 	}
-	code = run(&apps[0], &o);
+	if (session_new(&sess, &apps[0], &e) < 0) {
+		cli_error(&cmd, e.msg, false);
+		code = err_exit_code(TE_NOMEM);
+		goto out;
+	}
+	code = run(sess, &o);
 out:
+	session_free(sess);
 	cli_apps_free(apps, n);
 	app_config_dispose(&flags);
 	strlist_dispose(&args);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "jsonedit.h"
 #include "history.h"
+#include "session.h"
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
@@ -78,10 +79,11 @@ static void print_text(const struct sync_result *r)
 	fflush(stdout);
 }
 
-static int sync_one(const struct app_config *c, bool json, cJSON *all)
+static int sync_one(struct session *s, bool json, cJSON *all)
 {
+	const struct app_config *c = s->cfg;
 	struct progress p = {false};
-	struct sync_env env = {NULL, &p, false, NULL};
+	struct sync_env env = {.progress_ctx = &p};
 	struct sync_result res;
 	cJSON *mine = NULL; /* this app's entry of all (-o json) */
 	struct err e;
@@ -91,7 +93,7 @@ static int sync_one(const struct app_config *c, bool json, cJSON *all)
 		env.progress = show_progress;
 	sync_result_init(&res);
 	err_clear(&e);
-	sync_run(c, &env, &res, &e);
+	sync_run(s, c, &env, &res, &e);
 	end_progress(&p);
 	code = res.exit_code;
 	if (json) {
@@ -109,7 +111,7 @@ static int sync_one(const struct app_config *c, bool json, cJSON *all)
 		print_text(&res);
 	}
 	if (rollback_should_revert(c, &res))
-		cli_on_failure_revert(c, &res, mine);
+		cli_on_failure_revert(s, &res, mine);
 	sync_result_dispose(&res);
 	return code;
 }

@@ -73,11 +73,12 @@ static struct daemon_app *carry_over(struct daemon *d, struct app_config *cfgs, 
 			if (!old->cfg.app || strcmp(old->cfg.app, cfgs[i].app) != 0)
 				continue;
 			*a = *old;
-			/* The Git side is opened again from the new settings: a token rotated
+			/* The session is opened again from the new settings: a token rotated
 			 * in the URL's userinfo (or a new key, user or token file) must reach
-			 * the credential callback. Opening a cache is cheap. */
-			gitsrc_free(a->git);
-			a->git = NULL;
+			 * the credential callback, a changed kubeconfig must be read. Opening a
+			 * cache is cheap; the cluster's client is made again once. */
+			session_free(a->sess);
+			a->sess = NULL;
 			app_config_dispose(&a->cfg);
 			memset(old, 0, sizeof(*old));
 			break;
@@ -124,6 +125,7 @@ static int load_apps(struct daemon *d, struct err *e)
 	d->secret = secret;
 	pthread_mutex_unlock(&d->mu);
 	apps_free(old, n_old);
+	daemon_clusters_free(d); /* no session borrows a client now */
 	if (n)
 		set_log_format(&apps[0].cfg);
 	for (size_t i = 0; i < n; i++)
@@ -300,6 +302,7 @@ static void daemon_dispose(struct daemon *d)
 	http_stop(d);
 	leader_stop(d->leader);
 	apps_free(d->apps, d->n_apps);
+	daemon_clusters_free(d);
 	free(d->secret);
 	pthread_cond_destroy(&d->cv);
 	pthread_mutex_destroy(&d->mu);

@@ -1,7 +1,7 @@
 /*
  * daemon_int: the state shared by the files of agent/daemon/ and nothing else.
  * Everything the HTTP thread reads (apps' stats and configs, flags) is under mu; the
- * loop thread alone touches gitsrc, kube clients and the sync engine.
+ * loop thread alone touches sessions, kube clients and the sync engine.
  */
 #ifndef TETHER_DAEMON_INT_H
 #define TETHER_DAEMON_INT_H
@@ -11,13 +11,12 @@
 #include "daemon.h"
 #include "gitsrc.h"
 #include "kube.h"
+#include "session.h"
 
 struct daemon_app {
 	struct app_config cfg;
 	struct app_stats st;	  /* under mu */
-	struct gitsrc *git;	  /* loop thread only: the cheap head check */
-	struct kube_config *kcfg; /* loop thread only: Events */
-	struct kube *kube;
+	struct session *sess; /* loop thread only: Git, and the cluster's client (cluster.c) */
 	char failed[41]; /* a commit that failed with bad input: not retried */
 	int failures;	 /* consecutive, for the backoff */
 	int64_t next_ms; /* monotonic time it is due */
@@ -36,6 +35,8 @@ struct daemon {
 	size_t n_apps;
 	bool stop, reload, done;
 	char *secret; /* webhook secret, under mu */
+	struct daemon_cluster *clusters; /* loop thread only (cluster.c) */
+	size_t n_clusters;
 	struct leader *leader;
 	struct MHD_Daemon *http;
 	struct ratelog *refused; /* "webhook refused" lines, per client address */
@@ -55,8 +56,11 @@ void daemon_app_dispose(struct daemon_app *a);
 /* The next time the app needs the loop (a check or a rollout poll). */
 int64_t daemon_app_due(const struct daemon_app *a);
 
-/* event.c: the app's own kube client (Events, rollouts), made on first use. */
-int daemon_kube(struct daemon_app *a, struct err *e);
+/* cluster.c: the app's session, made on first use; with kube, its cluster half too,
+ * borrowing the client the agent keeps for the app's cluster. */
+int daemon_session(struct daemon *d, struct daemon_app *a, bool kube, struct err *e);
+/* Drops every cluster's client (the sessions borrowing them must be gone first). */
+void daemon_clusters_free(struct daemon *d);
 /* A Kubernetes Event about the app in namespace ns (best effort). */
 void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const char *commit,
 		const char *reason, const char *message, bool warning);

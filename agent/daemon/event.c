@@ -16,18 +16,6 @@
 #include "log.h"
 #include "sync.h"
 
-int daemon_kube(struct daemon_app *a, struct err *e)
-{
-	struct kube_opts o = {2, 10000, -1, NULL};
-	int rc;
-
-	if (a->kube)
-		return 0;
-	if ((rc = kube_config_load(&a->kcfg, a->cfg.kubeconfig, a->cfg.context, e)) < 0)
-		return rc;
-	return kube_new(&a->kube, a->kcfg, &o, e);
-}
-
 static cJSON *event_body(struct daemon *d, const struct daemon_app *a, const char *ns,
 			 const char *commit, const char *reason, const char *message, bool warning)
 {
@@ -84,7 +72,8 @@ void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const ch
 		return;
 	err_clear(&e);
 	memset(&req, 0, sizeof(req));
-	if (daemon_kube(a, &e) < 0 || kube_resolve(a->kube, "v1", "Event", &res, &e) < 0)
+	if (daemon_session(d, a, true, &e) < 0 ||
+	    kube_resolve(a->sess->kube, "v1", "Event", &res, &e) < 0)
 		goto out;
 	ev = event_body(d, a, ns, commit, reason, message, warning);
 	req.method = "POST";
@@ -94,7 +83,7 @@ void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const ch
 		err_set(&e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	kube_run(a->kube, reqs, 1, NULL, NULL);
+	kube_run(a->sess->kube, reqs, 1, NULL, NULL);
 	if (req.status >= 300 || req.status == 0)
 		err_set(&e, TE_FAIL, "%s", req.err.msg);
 out:

@@ -124,8 +124,8 @@ bool health_track(struct daemon *d, struct daemon_app *a, const struct sync_resu
 }
 
 /* One workload: DONE, WAIT or FAILED (msg says why); unreachable counts as WAIT. */
-static enum rollout_state check_one(struct daemon_app *a, const struct rollout_watch *w, char *msg,
-				    size_t n)
+static enum rollout_state check_one(struct daemon *d, struct daemon_app *a,
+				    const struct rollout_watch *w, char *msg, size_t n)
 {
 	const struct kube_resource *res;
 	cJSON *obj = NULL;
@@ -133,10 +133,10 @@ static enum rollout_state check_one(struct daemon_app *a, const struct rollout_w
 	struct err e;
 
 	err_clear(&e);
-	if (daemon_kube(a, &e) < 0 ||
-	    kube_resolve(a->kube, tracked[w->kind].api_version, tracked[w->kind].kind, &res, &e) <
-		0 ||
-	    kube_get(a->kube, res, w->ns, w->name, &obj, &e) < 0) {
+	if (daemon_session(d, a, true, &e) < 0 ||
+	    kube_resolve(a->sess->kube, tracked[w->kind].api_version, tracked[w->kind].kind, &res,
+			 &e) < 0 ||
+	    kube_get(a->sess->kube, res, w->ns, w->name, &obj, &e) < 0) {
 		snprintf(msg, n, "%s", e.msg);
 		return e.code == TE_NOTFOUND ? ROLLOUT_FAILED : ROLLOUT_WAIT;
 	}
@@ -169,7 +169,7 @@ void health_check(struct daemon *d, struct daemon_app *a)
 	for (size_t i = 0; i < a->n_watch; i++) {
 		struct rollout_watch *w = &a->watch[i];
 		char msg[512] = "";
-		enum rollout_state s = check_one(a, w, msg, sizeof(msg));
+		enum rollout_state s = check_one(d, a, w, msg, sizeof(msg));
 		bool timeout = now_ms() > w->deadline;
 
 		if (s == ROLLOUT_WAIT && timeout) {

@@ -216,11 +216,12 @@ static void *leader_thread(void *arg)
 
 static int leader_connect(struct leader *l, const struct app_config *c, struct err *e)
 {
-	struct kube_opts o = {2, 5000, -1, NULL};
+	/* Its own client: the election runs on its own thread, and a renewal must not
+	 * wait behind retries (one attempt, 5 s). */
+	const struct kube_opts o = {.parallel = 2, .timeout_ms = 5000, .retries = -1};
 	int rc;
 
-	if ((rc = kube_config_load(&l->kcfg, c->kubeconfig, c->context, e)) < 0 ||
-	    (rc = kube_new(&l->kube, l->kcfg, &o, e)) < 0)
+	if ((rc = session_connect(c, &o, &l->kcfg, &l->kube, e)) < 0)
 		return rc;
 	if (!(l->ns = xstrdup(c->lease_namespace   ? c->lease_namespace
 			      : l->kcfg->namespace ? l->kcfg->namespace

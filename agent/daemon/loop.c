@@ -24,9 +24,7 @@ void daemon_app_dispose(struct daemon_app *a)
 		return;
 	app_config_dispose(&a->cfg);
 	health_clear(a);
-	gitsrc_free(a->git);
-	kube_free(a->kube);
-	kube_config_free(a->kcfg);
+	session_free(a->sess);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -76,32 +74,14 @@ static void set_error(struct daemon *d, struct daemon_app *a, const char *state,
 	pthread_mutex_unlock(&d->mu);
 }
 
-static int open_git(struct daemon_app *a, struct err *e)
-{
-	struct gitsrc_opts o;
-
-	if (a->git)
-		return 0;
-	memset(&o, 0, sizeof(o));
-	o.url = a->cfg.repo;
-	o.cache_dir = a->cfg.cache_dir;
-	o.username = a->cfg.git_username;
-	o.token_env = a->cfg.git_token_env;
-	o.token_file = a->cfg.git_token_file;
-	o.ssh_key = a->cfg.ssh_key;
-	o.known_hosts = a->cfg.known_hosts;
-	o.insecure_skip_tls_verify = a->cfg.git_insecure;
-	return gitsrc_open(&a->git, &o, e);
-}
-
 /* The cheap check: the remote's head for the app's ref. */
 static int check_head(struct daemon *d, struct daemon_app *a, char sha[41], struct err *e)
 {
 	int64_t t0 = now_ms();
 	int rc;
 
-	if ((rc = open_git(a, e)) == 0)
-		rc = gitsrc_resolve(a->git, a->cfg.ref, sha, NULL, e);
+	if ((rc = daemon_session(d, a, false, e)) == 0 && (rc = session_git(a->sess, e)) == 0)
+		rc = gitsrc_resolve(a->sess->git, a->cfg.ref, sha, NULL, e);
 	pthread_mutex_lock(&d->mu);
 	a->st.git_count++;
 	a->st.git_sum += (double)(now_ms() - t0) / 1000.0;
@@ -220,7 +200,7 @@ static void record_revert(struct daemon *d, struct daemon_app *a, const struct s
  */
 static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync_result *failed)
 {
-	struct sync_env env = {NULL, NULL, false, NULL};
+	struct sync_env env = {0};
 	struct rollback_result rr;
 	struct sync_result res;
 	const char *error = NULL;
@@ -230,7 +210,7 @@ static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync
 
 	err_clear(&e);
 	sync_result_init(&res);
-	rc = rollback_on_failure(&a->cfg, &env, failed, &rr, &res, &e);
+	rc = rollback_on_failure(a->sess, &env, failed, &rr, &res, &e);
 	if (rc < 0) {
 		log_kv(LOG_ERROR, "revert failed", "app", a->cfg.app, "reverts", failed->commit,
 		       "error", e.msg, NULL);
@@ -265,9 +245,20 @@ static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync
 }
 
 /* Syncs commit sha; returns true when it was applied. */
+/* The app's session with the cluster's shared client. A cluster it cannot connect to
+ * is left to the engine, whose own connect reports why as any sync error. */
+static int warm_session(struct daemon *d, struct daemon_app *a, struct err *e)
+{
+	struct err ignored;
+
+	err_clear(&ignored);
+	daemon_session(d, a, true, &ignored);
+	return a->sess ? 0 : err_set(e, TE_NOMEM, "out of memory");
+}
+
 static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 {
-	struct sync_env env = {NULL, NULL, false, NULL};
+	struct sync_env env = {0};
 	struct sync_result res;
 	struct app_config c;
 	struct err e;
@@ -277,12 +268,12 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 
 	err_clear(&e);
 	sync_result_init(&res);
-	if (pinned(&c, a, sha, &e) < 0) {
+	if (warm_session(d, a, &e) < 0 || pinned(&c, a, sha, &e) < 0) {
 		set_error(d, a, "failed", e.msg);
 		return false;
 	}
 	follow = follow_rollouts(&c);
-	sync_run(&c, &env, &res, &e);
+	sync_run(a->sess, &c, &env, &res, &e);
 	app_config_dispose(&c);
 	if (!res.app)
 		res.app = xstrdup(a->cfg.app);
@@ -329,7 +320,7 @@ static void record_drift(struct daemon *d, struct daemon_app *a, long n)
 /* Compares the cluster with commit sha; self-heal re-applies it. False on failure. */
 static bool app_drift(struct daemon *d, struct daemon_app *a, const char *sha)
 {
-	struct sync_env env = {NULL, NULL, false, NULL};
+	struct sync_env env = {0};
 	struct sync_result res;
 	struct app_config c;
 	struct buf diff;
@@ -341,8 +332,8 @@ static bool app_drift(struct daemon *d, struct daemon_app *a, const char *sha)
 	sync_result_init(&res);
 	buf_init(&diff, DIFF_MAX);
 	env.diff = &diff;
-	if ((rc = pinned(&c, a, sha, &e)) == 0) {
-		rc = sync_diff(&c, &env, &res, &e);
+	if ((rc = warm_session(d, a, &e)) == 0 && (rc = pinned(&c, a, sha, &e)) == 0) {
+		rc = sync_diff(a->sess, &c, &env, &res, &e);
 		app_config_dispose(&c);
 	}
 	n = (long)(res.created.n + res.changed.n + res.pruned.n);

@@ -89,6 +89,13 @@ void kube_invalidate_discovery(struct kube *k)
 	strlist_dispose(&k->misses);
 }
 
+void kube_discovery_expire(struct kube *k, int64_t max_age_ms)
+{
+	if (k->disc_loaded && now_ms() - k->disc_at > max_age_ms)
+		disc_retire(k);
+	strlist_dispose(&k->misses);
+}
+
 /* Content-Type "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
  * parameters in any order, spaces allowed. */
 static bool is_aggregated(const char *ct)
@@ -205,6 +212,7 @@ static int disc_load(struct kube *k, struct err *e)
 		goto out;
 	}
 	k->disc_loaded = true;
+	k->disc_at = now_ms();
 out:
 	kube_req_dispose(&api);
 	kube_req_dispose(&apis);

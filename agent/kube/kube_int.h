@@ -54,6 +54,7 @@ struct kube {
 	uint64_t rng; /* backoff jitter */
 	/* discovery */
 	bool disc_loaded, disc_aggregated;
+	int64_t disc_at;	   /* when it was loaded (now_ms) */
 	struct kube_rtab res;	   /* current generation */
 	struct kube_rtab retired;  /* earlier generations: callers may still hold pointers */
 	struct strlist legacy_gvs; /* group versions fetched in legacy mode */

@@ -13,14 +13,14 @@
 
 #include "gitsrc.h"
 #include "history.h"
+#include "session.h"
 #include "jsonedit.h"
 
 struct view {
 	const struct app_config *cfg;
-	struct kube_config *kcfg;
-	struct kube *kube;
-	struct gitsrc *git;
-	char *ns;
+	struct kube *kube;   /* the session's */
+	struct gitsrc *git;  /* the session's, NULL when Git could not be read */
+	const char *ns;
 	const char *inv_ns; /* where inventory_locate found the inventory (borrowed) */
 	cJSON *inv;         /* the inventory ConfigMap, NULL when there is none */
 	struct err inv_err; /* why there is none */
@@ -63,34 +63,24 @@ static void view_dispose(struct view *v)
 {
 	cJSON_Delete(v->entries);
 	cJSON_Delete(v->inv);
-	gitsrc_free(v->git);
-	kube_free(v->kube);
-	kube_config_free(v->kcfg);
-	free(v->ns);
 }
 
-static int view_open(struct view *v, const struct app_config *c, struct err *e)
+static int view_open(struct view *v, struct session *s, struct err *e)
 {
-	struct kube_opts ko = {(int)c->parallel, 0, 0, NULL};
-	struct gitsrc_opts go = {c->repo,	   c->cache_dir, c->git_username, c->git_token_env,
-				 c->git_token_file, c->ssh_key,	  c->known_hosts,  c->git_insecure};
+	const struct app_config *c = s->cfg;
 	char sha[41];
 	struct err sub;
 	int rc;
 
 	memset(v, 0, sizeof(*v));
 	v->cfg = c;
-	if ((rc = kube_config_load(&v->kcfg, c->kubeconfig, c->context, e)) < 0)
+	if ((rc = session_kube(s, e)) < 0)
 		return rc;
-	v->ns = xstrdup(c->namespace ? c->namespace
-			: v->kcfg->namespace ? v->kcfg->namespace : "default");
-	if (!v->ns)
-		return err_set(e, TE_NOMEM, "out of memory");
-	if ((rc = kube_new(&v->kube, v->kcfg, &ko, e)) < 0)
-		return rc;
+	v->kube = s->kube;
+	v->ns = s->ns;
 	err_clear(&v->inv_err);
 	/* The history is next to the inventory, wherever an older tether left it. */
-	rc = inventory_locate(v->kube, c, v->kcfg->namespace, &v->inv, &v->inv_ns, &v->inv_err);
+	rc = inventory_locate(v->kube, c, s->context_ns, &v->inv, &v->inv_ns, &v->inv_err);
 	if (rc < 0 && rc != TE_NOTFOUND) {
 		*e = v->inv_err;
 		return rc;
@@ -103,8 +93,9 @@ static int view_open(struct view *v, const struct app_config *c, struct err *e)
 		return rc;
 	/* Git adds authors and subjects; without it the cluster's side is still shown. */
 	err_clear(&sub);
-	if (gitsrc_open(&v->git, &go, &sub) < 0 || gitsrc_resolve(v->git, c->ref, sha, NULL, &sub) < 0)
+	if (session_git(s, &sub) < 0 || gitsrc_resolve(s->git, c->ref, sha, NULL, &sub) < 0)
 		fprintf(stderr, "warning: %s\n", sub.msg);
+	v->git = s->git;
 	return 0;
 }
 
@@ -317,8 +308,7 @@ out:
 	return rc;
 }
 
-int history_query(const struct app_config *c, const char *deployment, cJSON **out,
-		  struct err *e)
+int history_query(struct session *s, const char *deployment, cJSON **out, struct err *e)
 {
 	struct view v;
 	struct strlist deps;
@@ -326,7 +316,7 @@ int history_query(const struct app_config *c, const char *deployment, cJSON **ou
 
 	*out = NULL;
 	strlist_init(&deps);
-	if ((rc = view_open(&v, c, e)) < 0 || (rc = deployments_of(&v, deployment, &deps, e)) < 0)
+	if ((rc = view_open(&v, s, e)) < 0 || (rc = deployments_of(&v, deployment, &deps, e)) < 0)
 		goto out;
 	if (!(*out = cJSON_CreateArray())) {
 		rc = err_set(e, TE_NOMEM, "out of memory");

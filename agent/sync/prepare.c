@@ -186,7 +186,12 @@ int prepare_resolve_deferred(struct sync_run *r, struct err *e)
 	struct err sub;
 	int rc;
 
-	kube_invalidate_discovery(r->kube);
+	bool unknown = false;
+
+	for (size_t i = 0; i < r->n_items; i++)
+		unknown = unknown || (r->items[i].deferred && !r->items[i].res);
+	if (unknown) /* kinds of the CRDs just applied: discovery again, once */
+		kube_invalidate_discovery(r->kube);
 	for (size_t i = 0; i < r->n_items; i++) {
 		struct sync_item *it = &r->items[i];
 		if (!it->deferred || it->res)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "session.h"
 
 bool rollback_should_revert(const struct app_config *c, const struct sync_result *failed)
 {
@@ -20,17 +21,18 @@ bool rollback_should_revert(const struct app_config *c, const struct sync_result
 	return false;
 }
 
-int rollback_on_failure(const struct app_config *c, const struct sync_env *env,
+int rollback_on_failure(struct session *s, const struct sync_env *env,
 			const struct sync_result *failed, struct rollback_result *rr,
 			struct sync_result *res, struct err *e)
 {
+	const struct app_config *c = s->cfg;
 	struct app_config pin;
 	int rc;
 
 	memset(rr, 0, sizeof(*rr));
 	if (!rollback_should_revert(c, failed))
 		return 1;
-	if ((rc = rollback_revert_failed(c, failed, rr, e)) < 0)
+	if ((rc = rollback_revert_failed(s, failed, rr, e)) < 0)
 		return rc;
 	if ((rc = app_config_copy(&pin, c, e)) < 0)
 		return rc;
@@ -39,7 +41,7 @@ int rollback_on_failure(const struct app_config *c, const struct sync_env *env,
 		app_config_dispose(&pin);
 		return err_set(e, TE_NOMEM, "out of memory");
 	}
-	sync_run(&pin, env, res, e);
+	sync_run(s, &pin, env, res, e);
 	app_config_dispose(&pin);
 	return 0;
 }

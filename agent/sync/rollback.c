@@ -13,6 +13,7 @@
 
 #include "gitsrc.h"
 #include "history.h"
+#include "session.h"
 
 void rollback_result_dispose(struct rollback_result *r)
 {
@@ -48,11 +49,12 @@ static int branch_of(struct gitsrc *g, const struct app_config *c, char *out, si
 	return 0;
 }
 
-static int git_open(const struct app_config *c, struct gitsrc **g, struct err *e)
+static int git_open(struct session *s, struct gitsrc **g, struct err *e)
 {
-	struct gitsrc_opts go = {c->repo,	   c->cache_dir, c->git_username, c->git_token_env,
-				 c->git_token_file, c->ssh_key,	  c->known_hosts,  c->git_insecure};
-	return gitsrc_open(g, &go, e);
+	int rc = session_git(s, e);
+
+	*g = s->git;
+	return rc;
 }
 
 char *rollback_message(const char *what, const char *target, const char *subject,
@@ -75,7 +77,7 @@ static const char *jstr(const cJSON *o, const char *key)
 }
 
 /* From `tether history`'s view: the row of revision rev of the deployment. */
-static int commit_of_revision(const struct app_config *c, const char *dep, int64_t rev,
+static int commit_of_revision(struct session *s, const char *dep, int64_t rev,
 			      char out[41], struct err *e)
 {
 	cJSON *all = NULL;
@@ -83,7 +85,7 @@ static int commit_of_revision(const struct app_config *c, const char *dep, int64
 	const char *sha;
 	int rc;
 
-	if ((rc = history_query(c, dep, &all, e)) < 0)
+	if ((rc = history_query(s, dep, &all, e)) < 0)
 		return rc;
 	cJSON_ArrayForEach(d, all)
 	{
@@ -222,9 +224,10 @@ static int write_commit(struct gitsrc *g, const struct app_config *c, const char
 	}
 }
 
-int rollback_commit(const struct app_config *c, const struct rollback_opts *o,
+int rollback_commit(struct session *s, const struct rollback_opts *o,
 		    struct rollback_result *res, struct err *e)
 {
+	const struct app_config *c = s->cfg;
 	struct gitsrc *g = NULL;
 	struct gitsrc_commit tc;
 	char head[41], what[300];
@@ -232,12 +235,12 @@ int rollback_commit(const struct app_config *c, const struct rollback_opts *o,
 
 	memset(res, 0, sizeof(*res));
 	memset(&tc, 0, sizeof(tc));
-	if ((rc = git_open(c, &g, e)) < 0 ||
+	if ((rc = git_open(s, &g, e)) < 0 ||
 	    (rc = branch_of(g, c, res->branch, sizeof(res->branch), e)) < 0 ||
 	    (rc = gitsrc_resolve(g, res->branch, head, NULL, e)) < 0)
 		goto out;
 	if (o->deployment)
-		rc = commit_of_revision(c, o->deployment, o->to_revision, res->target, e);
+		rc = commit_of_revision(s, o->deployment, o->to_revision, res->target, e);
 	else
 		rc = gitsrc_resolve(g, o->commit, res->target, NULL, e);
 	if (rc < 0 || (rc = gitsrc_commit(g, res->target, &tc, e)) < 0)
@@ -260,13 +263,13 @@ int rollback_commit(const struct app_config *c, const struct rollback_opts *o,
 	}
 out:
 	gitsrc_commit_dispose(&tc);
-	gitsrc_free(g);
 	return rc;
 }
 
-int rollback_revert_failed(const struct app_config *c, const struct sync_result *failed,
+int rollback_revert_failed(struct session *s, const struct sync_result *failed,
 			   struct rollback_result *res, struct err *e)
 {
+	const struct app_config *c = s->cfg;
 	struct gitsrc *g = NULL;
 	struct gitsrc_commit fc;
 	char head[41];
@@ -276,7 +279,7 @@ int rollback_revert_failed(const struct app_config *c, const struct sync_result 
 	memset(res, 0, sizeof(*res));
 	memset(&fc, 0, sizeof(fc));
 	buf_init(&why, 64 << 10);
-	if ((rc = git_open(c, &g, e)) < 0 ||
+	if ((rc = git_open(s, &g, e)) < 0 ||
 	    (rc = branch_of(g, c, res->branch, sizeof(res->branch), e)) < 0 ||
 	    (rc = gitsrc_resolve(g, res->branch, head, NULL, e)) < 0 ||
 	    (rc = gitsrc_commit(g, failed->commit, &fc, e)) < 0)
@@ -312,6 +315,5 @@ int rollback_revert_failed(const struct app_config *c, const struct sync_result 
 out:
 	buf_dispose(&why);
 	gitsrc_commit_dispose(&fc);
-	gitsrc_free(g);
 	return rc;
 }

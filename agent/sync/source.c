@@ -20,20 +20,11 @@ static int source_error(struct err *e, const char *repo)
 
 int source_open(struct sync_run *r, struct err *e)
 {
-	struct gitsrc_opts o;
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.url = r->cfg->repo;
-	o.cache_dir = r->cfg->cache_dir;
-	o.username = r->cfg->git_username;
-	o.token_env = r->cfg->git_token_env;
-	o.token_file = r->cfg->git_token_file;
-	o.ssh_key = r->cfg->ssh_key;
-	o.known_hosts = r->cfg->known_hosts;
-	o.insecure_skip_tls_verify = r->cfg->git_insecure;
-	if ((rc = gitsrc_open(&r->git, &o, e)) < 0)
+	if ((rc = session_git(r->sess, e)) < 0)
 		return source_error(e, r->cfg->repo);
+	r->git = r->sess->git;
 	/* gitsrc's messages already name the (redacted) URL: no second prefix. */
 	if ((rc = gitsrc_resolve(r->git, r->cfg->ref, r->commit, NULL, e)) < 0)
 		return rc;

@@ -47,17 +47,14 @@ static void run_dispose(struct sync_run *r)
 	inventory_dispose(&r->written);
 	object_set_dispose(&r->objects);
 	vfs_free(r->vfs);
-	gitsrc_free(r->git);
-	kube_free(r->kube);
-	kube_config_free(r->kcfg);
-	free(r->ns);
 	free(r->inv_ns);
 }
 
-static int run_init(struct sync_run *r, const struct app_config *c, const struct sync_env *env,
-		    struct sync_result *res)
+static int run_init(struct sync_run *r, struct session *sess, const struct app_config *c,
+		    const struct sync_env *env, struct sync_result *res)
 {
 	memset(r, 0, sizeof(*r));
+	r->sess = sess;
 	r->cfg = c;
 	r->env = env;
 	r->res = res;
@@ -70,19 +67,17 @@ static int run_init(struct sync_run *r, const struct app_config *c, const struct
 
 static int connect_cluster(struct sync_run *r, struct err *e)
 {
-	struct kube_opts o = {(int)r->cfg->parallel, 0, 0, NULL};
 	int rc;
 
-	if ((rc = kube_config_load(&r->kcfg, r->cfg->kubeconfig, r->cfg->context, e)) < 0)
+	if ((rc = session_kube(r->sess, e)) < 0)
 		return rc;
-	r->ns = xstrdup(r->cfg->namespace       ? r->cfg->namespace
-			: r->kcfg->namespace ? r->kcfg->namespace
-					     : "default");
+	r->kube = r->sess->kube;
+	kube_discovery_expire(r->kube, SESSION_DISCOVERY_MAX_AGE_MS);
+	kube_get_stats(r->kube, &r->stats0);
+	r->ns = r->sess->ns;
 	r->inv_ns = xstrdup(sync_inventory_namespace(r->cfg));
-	r->inv_legacy = sync_inventory_legacy_namespace(r->cfg, r->kcfg->namespace);
-	if (!r->ns || !r->inv_ns)
-		return err_set(e, TE_NOMEM, "out of memory");
-	return kube_new(&r->kube, r->kcfg, &o, e);
+	r->inv_legacy = sync_inventory_legacy_namespace(r->cfg, r->sess->context_ns);
+	return r->inv_ns ? 0 : err_set(e, TE_NOMEM, "out of memory");
 }
 
 /* The Git half of a sync (fetch and render), run on its own thread while the main one
@@ -217,23 +212,43 @@ static int run_sync(struct sync_run *r, struct err *e)
 	return 0;
 }
 
+/* This run's requests: a session's client may have served earlier ones. */
+static void run_stats(const struct sync_run *r, struct kube_stats *out)
+{
+	const struct kube_stats *a = &r->stats0;
+	struct kube_stats b;
+
+	kube_get_stats(r->kube, &b);
+	*out = (struct kube_stats){
+		.requests = b.requests - a->requests,
+		.retries = b.retries - a->retries,
+		.gets = b.gets - a->gets,
+		.lists = b.lists - a->lists,
+		.patches = b.patches - a->patches,
+		.posts = b.posts - a->posts,
+		.puts = b.puts - a->puts,
+		.deletes = b.deletes - a->deletes,
+		.watches = b.watches - a->watches,
+	};
+}
+
 static void finish_result(struct sync_run *r, struct sync_result *res, int rc, int64_t start)
 {
 	if (r->kube)
-		kube_get_stats(r->kube, &res->stats);
+		run_stats(r, &res->stats);
 	res->duration_ms = now_ms() - start;
 	res->code = rc;
 	res->exit_code = rc < 0 ? err_exit_code(rc) : 0;
 }
 
-int sync_run(const struct app_config *c, const struct sync_env *env, struct sync_result *res,
-	     struct err *e)
+int sync_run(struct session *s, const struct app_config *c, const struct sync_env *env,
+	     struct sync_result *res, struct err *e)
 {
 	struct sync_run r;
 	int64_t start = now_ms();
 	int rc;
 
-	run_init(&r, c, env, res);
+	run_init(&r, s, c, env, res);
 	res->app = xstrdup(c->app);
 	rc = run_sync(&r, e);
 	if (rc < 0 && e->code)
@@ -246,13 +261,13 @@ int sync_run(const struct app_config *c, const struct sync_env *env, struct sync
 	return rc;
 }
 
-int sync_render(const struct app_config *c, struct object_set *out, char commit[41],
-		struct err *e)
+int sync_render(struct session *s, const struct app_config *c, struct object_set *out,
+		char commit[41], struct err *e)
 {
 	struct sync_run r;
 	int rc;
 
-	run_init(&r, c, NULL, NULL);
+	run_init(&r, s, c, NULL, NULL);
 	if ((rc = source_open(&r, e)) == 0)
 		rc = source_render(&r, out, e);
 	memcpy(commit, r.commit, 41);
@@ -262,14 +277,14 @@ int sync_render(const struct app_config *c, struct object_set *out, char commit[
 
 /* ---- diff ---------------------------------------------------------------------- */
 
-int sync_diff(const struct app_config *c, const struct sync_env *env, struct sync_result *res,
-	      struct err *e)
+int sync_diff(struct session *s, const struct app_config *c, const struct sync_env *env,
+	      struct sync_result *res, struct err *e)
 {
 	struct sync_run r;
 	int64_t start = now_ms();
 	int rc;
 
-	run_init(&r, c, env, res);
+	run_init(&r, s, c, env, res);
 	r.diff_mode = true;
 	res->app = xstrdup(c->app);
 	if ((rc = run_prepare(&r, e)) == 0 && (rc = apply_dry_run(&r, false, e)) == 0)

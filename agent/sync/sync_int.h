@@ -7,6 +7,7 @@
 #define TETHER_SYNC_INT_H
 
 #include "gitsrc.h"
+#include "session.h"
 #include "sync.h"
 
 struct sync_item {
@@ -48,12 +49,13 @@ struct sync_run {
 	const struct sync_env *env;
 	struct sync_result *res;
 	bool diff_mode;
-	struct kube_config *kcfg;
-	struct kube *kube;
-	struct gitsrc *git;
+	struct session *sess; /* the caller's: connections, namespaces */
+	struct kube *kube;    /* sess->kube, once connected */
+	struct gitsrc *git;   /* sess->git, once opened */
+	struct kube_stats stats0; /* the client's counters when the run began */
 	struct vfs *vfs;
 	char commit[41];
-	char *ns;     /* app namespace */
+	const char *ns; /* app namespace (sess->ns) */
 	char *inv_ns; /* inventory namespace (sync_inventory_namespace) */
 	const char *inv_legacy; /* where an older tether put it, or NULL (borrowed) */
 	bool inv_moving; /* found only at inv_legacy: this sync moves it to inv_ns */

@@ -1,7 +1,7 @@
 /*
  * merge: the pure object-algebra of kubesim: server-side apply and field ownership
  * (managedFields), strategic merge patch, JSON merge patch, JSON patch, defaulting and
- * equality helpers. Spec: /work/shared/docs/kubernetes-semantics.md sections 5.5-5.7, 6,
+ * equality helpers. Spec: tests/kubesim/docs/kubernetes-semantics.md sections 5.5-5.7, 6,
  * 7 and 8.7.
  *
  * Every function here is pure: cJSON in, new cJSON out (or an in-place edit of an object

@@ -1,0 +1,126 @@
+/*
+ * session: the connections of one command (include/session.h). The two halves are
+ * opened lazily and independently: the engine opens Git on its source thread while
+ * the main thread connects to the cluster.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+int session_new(struct session **out, const struct app_config *c, struct err *e)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return err_set(e, TE_NOMEM, "out of memory");
+	s->cfg = c;
+	*out = s;
+	return 0;
+}
+
+static void drop_kube(struct session *s)
+{
+	if (!s->borrowed_kube) {
+		kube_free(s->kube);
+		kube_config_free(s->kcfg);
+	}
+	s->kube = NULL;
+	s->kcfg = NULL;
+	s->borrowed_kube = false;
+	s->context_ns = NULL;
+	free(s->ns);
+	s->ns = NULL;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	gitsrc_free(s->git);
+	drop_kube(s);
+	free(s);
+}
+
+void session_git_opts(const struct app_config *c, struct gitsrc_opts *o)
+{
+	*o = (struct gitsrc_opts){
+		.url = c->repo,
+		.cache_dir = c->cache_dir,
+		.username = c->git_username,
+		.token_env = c->git_token_env,
+		.token_file = c->git_token_file,
+		.ssh_key = c->ssh_key,
+		.known_hosts = c->known_hosts,
+		.insecure_skip_tls_verify = c->git_insecure,
+	};
+}
+
+int session_git(struct session *s, struct err *e)
+{
+	struct gitsrc_opts o;
+
+	if (s->git)
+		return 0;
+	session_git_opts(s->cfg, &o);
+	return gitsrc_open(&s->git, &o, e);
+}
+
+void session_drop_git(struct session *s)
+{
+	gitsrc_free(s->git);
+	s->git = NULL;
+}
+
+int session_connect(const struct app_config *c, const struct kube_opts *o,
+		    struct kube_config **kcfg, struct kube **k, struct err *e)
+{
+	const struct kube_opts sync_opts = {.parallel = (int)c->parallel};
+	int rc;
+
+	*k = NULL;
+	if ((rc = kube_config_load(kcfg, c->kubeconfig, c->context, e)) < 0)
+		return rc;
+	if ((rc = kube_new(k, *kcfg, o ? o : &sync_opts, e)) < 0) {
+		kube_config_free(*kcfg);
+		*kcfg = NULL;
+	}
+	return rc;
+}
+
+static int resolve_namespaces(struct session *s, struct err *e)
+{
+	const char *ctx = s->kcfg->namespace;
+
+	s->context_ns = ctx;
+	s->ns = xstrdup(s->cfg->namespace ? s->cfg->namespace : ctx ? ctx : "default");
+	return s->ns ? 0 : err_set(e, TE_NOMEM, "out of memory");
+}
+
+int session_kube(struct session *s, struct err *e)
+{
+	int rc;
+
+	if (s->kube)
+		return 0;
+	if ((rc = session_connect(s->cfg, NULL, &s->kcfg, &s->kube, e)) < 0)
+		return rc;
+	if ((rc = resolve_namespaces(s, e)) < 0)
+		drop_kube(s);
+	return rc;
+}
+
+int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k,
+		     struct err *e)
+{
+	int rc;
+
+	drop_kube(s);
+	s->kcfg = kcfg;
+	s->kube = k;
+	s->borrowed_kube = true;
+	if ((rc = resolve_namespaces(s, e)) < 0)
+		drop_kube(s);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * session: the connections one command needs, opened once: the app's Git source (its
+ * bare cache), the kube client with its discovery cache, and the namespaces resolved
+ * from the app's settings and the kubeconfig context. A command opens one and passes
+ * it to the engine (sync, diff, render, history, rollback); the agent keeps one per app
+ * for as long as the app's settings are unchanged, its kube client shared by every app
+ * on the same cluster, so a drift check reuses TLS connections and discovery.
+ *
+ * Nothing is opened until it is asked for: session_git and session_kube are separate
+ * so that the engine fetches Git on one thread while it connects on another (each
+ * touches its own half only).
+ */
+#ifndef TETHER_SESSION_H
+#define TETHER_SESSION_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "gitsrc.h"
+#include "kube.h"
+#include "util.h"
+
+/* How long a kept client trusts its discovery: a run after that loads it again. */
+#define SESSION_DISCOVERY_MAX_AGE_MS (5 * 60 * 1000)
+
+struct session {
+	const struct app_config *cfg; /* borrowed: outlives the session */
+	/* Git half */
+	struct gitsrc *git;
+	/* cluster half */
+	struct kube_config *kcfg;
+	struct kube *kube;
+	bool borrowed_kube; /* kcfg and kube belong to the agent's cluster table */
+	char *ns;           /* the app's namespace: --namespace, the context's, "default" */
+	const char *context_ns; /* the kubeconfig context's namespace, or NULL (in kcfg) */
+};
+
+/* A session for app c; opens nothing. */
+int session_new(struct session **out, const struct app_config *c, struct err *e);
+void session_free(struct session *s);
+
+/* The Git source, opened on first use (no network access: gitsrc_open). */
+int session_git(struct session *s, struct err *e);
+/* Forgets the Git source: the next use opens it again from the settings (rotated
+ * credentials reach the credential callback). */
+void session_drop_git(struct session *s);
+/* The kube client, connected on first use, and the namespaces. */
+int session_kube(struct session *s, struct err *e);
+/* Uses a client that the caller owns and keeps (the agent's, per cluster) instead of
+ * connecting; the namespaces are resolved from its kubeconfig. */
+int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k,
+		     struct err *e);
+
+/* The one recipe for "settings -> Git options" (pointers into c). */
+void session_git_opts(const struct app_config *c, struct gitsrc_opts *o);
+/* The one recipe for "settings -> kube client": loads c's kubeconfig and context and
+ * makes a client with o (NULL: the sync's settings, c->parallel transfers). */
+int session_connect(const struct app_config *c, const struct kube_opts *o,
+		    struct kube_config **kcfg, struct kube **k, struct err *e);
+
+#endif
