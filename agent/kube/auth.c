@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "kube_int.h"
 
 extern char **environ;
@@ -46,10 +47,12 @@ static bool add_cluster_info(cJSON *spec, const struct kube_config *cfg)
 	if (ok && cfg->insecure)
 		ok = cJSON_AddBoolToObject(cl, "insecure-skip-tls-verify", true);
 	if (ok && cfg->ca_data) {
-		char *b = kube_b64_encode(cfg->ca_data, strlen(cfg->ca_data));
+		struct buf b;
 
-		ok = b && cJSON_AddStringToObject(cl, "certificate-authority-data", b);
-		free(b);
+		buf_init(&b, 0);
+		ok = base64_encode(cfg->ca_data, strlen(cfg->ca_data), &b) == 0 &&
+		     cJSON_AddStringToObject(cl, "certificate-authority-data", b.data);
+		buf_dispose(&b);
 	}
 	if (ok && cfg->proxy_url)
 		ok = cJSON_AddStringToObject(cl, "proxy-url", cfg->proxy_url);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "kube_int.h"
 #include "manifest.h"
 
@@ -231,11 +232,18 @@ static char *kc_path(const struct kc_file *f, const char *p)
 static int kc_data(const char *v, char **out, const char *file, const char *where, const char *key,
 		   struct err *e)
 {
+	struct buf b;
+	int rc;
+
 	if (!v)
 		return 0;
-	*out = kube_b64_decode(v, NULL);
-	if (!*out)
-		return err_set(e, TE_INPUT, "%s: %s.%s: invalid base64", file, where, key);
+	buf_init(&b, 0);
+	if ((rc = base64_decode(v, strlen(v), BASE64_LENIENT, &b)) < 0) {
+		buf_dispose(&b);
+		return rc == TE_NOMEM ? err_set(e, rc, "%s: out of memory", file)
+				      : err_set(e, rc, "%s: %s.%s: invalid base64", file, where, key);
+	}
+	*out = buf_detach(&b);
 	return 0;
 }
 
