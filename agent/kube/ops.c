@@ -254,62 +254,91 @@ static int list_finish(struct list_walk *w)
 	return 0;
 }
 
-int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
+static bool list_walk_active(const struct list_walk *w)
 {
-	struct list_walk *w = calloc(n ? n : 1, sizeof(*w));
-	struct kube_req **reqs = calloc(n ? n : 1, sizeof(*reqs));
-	size_t left = n, m, i;
-	int worst = 0;
+	return !w->done && !w->q->rc;
+}
 
-	for (i = 0; i < n; i++) {
+/* The request for w's next page (or its one object, when the query names it). */
+static void list_walk_request(struct list_walk *w)
+{
+	const struct kube_list_q *q = w->q;
+
+	memset(&w->req, 0, sizeof(w->req));
+	w->req.method = "GET";
+	w->req.pick = q->pick && !q->name ? w->pick : NULL;
+	w->req.path = q->name ? kube_path(q->res, q->ns, q->name, NULL)
+			      : list_path(q->res, q->ns, q->selector, w->cont, w->paged);
+}
+
+/* Takes the answer to w's request; true when w is over (finished or failed). */
+static bool list_walk_take(struct kube *k, struct list_walk *w)
+{
+	struct kube_list_q *q = w->q;
+
+	q->rc = list_take(k, w);
+	kube_req_dispose(&w->req);
+	if (q->rc == 0 && w->done && !q->name)
+		q->rc = list_finish(w);
+	return q->rc < 0 || w->done;
+}
+
+static void list_queries_reset(struct kube_list_q *qs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		qs[i].out = NULL;
 		qs[i].rc = 0;
 		qs[i].status = 0;
 		err_clear(&qs[i].err);
 	}
-	if (!w || !reqs) {
-		for (i = 0; i < n; i++)
-			qs[i].rc = err_set(&qs[i].err, TE_NOMEM, "out of memory");
-		left = 0;
-		worst = n ? TE_NOMEM : 0;
-	}
-	for (i = 0; i < left; i++)
-		list_walk_init(&w[i], &qs[i]);
-	while (left > 0) { /* one round: the next page of every unfinished list */
+}
+
+/* One round per page: the next page of every unfinished list, all in one kube_run. */
+static int list_walks_run(struct kube *k, struct list_walk *w, struct kube_req **reqs, size_t n)
+{
+	size_t left = n, m, i;
+	int worst = 0;
+
+	while (left > 0) {
 		for (i = 0, m = 0; i < n; i++) {
-			if (w[i].done || w[i].q->rc)
-				continue;
-			memset(&w[i].req, 0, sizeof(w[i].req));
-			w[i].req.method = "GET";
-			w[i].req.pick = w[i].q->pick && !w[i].q->name ? w[i].pick : NULL;
-			w[i].req.path = w[i].q->name ? kube_path(w[i].q->res, w[i].q->ns,
-								  w[i].q->name, NULL)
-						     : list_path(w[i].q->res, w[i].q->ns,
-								 w[i].q->selector, w[i].cont,
-								 w[i].paged);
-			reqs[m++] = &w[i].req;
+			if (list_walk_active(&w[i])) {
+				list_walk_request(&w[i]);
+				reqs[m++] = &w[i].req;
+			}
 		}
 		kube_run(k, reqs, m, NULL, NULL);
 		for (i = 0; i < n; i++) {
-			if (w[i].done || w[i].q->rc)
+			if (!list_walk_active(&w[i]) || !list_walk_take(k, &w[i]))
 				continue;
-			w[i].q->rc = list_take(k, &w[i]);
-			kube_req_dispose(&w[i].req);
-			if (w[i].q->rc == 0 && w[i].done && !w[i].q->name)
-				w[i].q->rc = list_finish(&w[i]);
-			if (w[i].q->rc < 0) {
-				if (worst == 0)
-					worst = w[i].q->rc;
-				left--;
-			} else if (w[i].done) {
-				left--;
-			}
+			left--;
+			if (w[i].q->rc < 0 && worst == 0)
+				worst = w[i].q->rc;
 		}
 	}
-	for (i = 0; w && i < n; i++) {
+	return worst;
+}
+
+int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
+{
+	struct list_walk *w = calloc(n ? n : 1, sizeof(*w));
+	struct kube_req **reqs = calloc(n ? n : 1, sizeof(*reqs));
+	int worst = 0;
+
+	list_queries_reset(qs, n);
+	if (!w || !reqs) {
+		for (size_t i = 0; i < n; i++)
+			qs[i].rc = err_set(&qs[i].err, TE_NOMEM, "out of memory");
+		worst = n ? TE_NOMEM : 0;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		list_walk_init(&w[i], &qs[i]);
+	worst = list_walks_run(k, w, reqs, n);
+	for (size_t i = 0; i < n; i++) {
 		cJSON_Delete(w[i].all);
 		free(w[i].cont);
 	}
+out:
 	free(w);
 	free(reqs);
 	return worst;
