@@ -219,6 +219,42 @@ static int watch_judge(struct watch *w, long status, CURLcode res, int *failures
 	return 1;
 }
 
+/* After failures in a row: an exponential pause, never past the deadline. */
+static void watch_pause(struct kube *k, int failures, int64_t deadline_ms)
+{
+	int64_t pause = KUBE_BACKOFF_BASE_MS << (failures > 5 ? 5 : failures);
+
+	if (pause > deadline_ms - now_ms())
+		pause = deadline_ms - now_ms();
+	if (pause > 0)
+		curl_multi_poll(k->multi, NULL, 0, (int)pause, NULL);
+}
+
+/* One connection: <0 error, 1 the deadline passed, 0 go on (w->stopped ends the watch). */
+static int watch_round(struct watch *w, int64_t deadline_ms, int *failures)
+{
+	CURLcode res;
+	long status;
+	int rc;
+
+	if (now_ms() >= deadline_ms)
+		return 1;
+	if ((rc = kube_cred_refresh(w->k, false, w->e)) < 0)
+		return rc;
+	status = watch_once(w, deadline_ms, &res);
+	if (w->stopped)
+		return 0;
+	if (w->failed)
+		return w->e->code ? w->e->code : TE_UNREACHABLE;
+	if (res == CURLE_OPERATION_TIMEDOUT && now_ms() >= deadline_ms)
+		return 1;
+	if ((rc = watch_judge(w, status, res, failures)) < 0)
+		return rc;
+	if (rc == 1)
+		watch_pause(w->k, *failures, deadline_ms);
+	return 0;
+}
+
 int kube_watch(struct kube *k, const struct kube_resource *r, const char *ns,
 	       const char *label_selector, const char *resource_version, int64_t deadline_ms,
 	       int (*cb)(const char *type, const cJSON *obj, void *ctx), void *ctx, struct err *e)
@@ -234,46 +270,12 @@ int kube_watch(struct kube *k, const struct kube_resource *r, const char *ns,
 	int rc = 0, failures = 0;
 
 	buf_init(&w.in, WATCH_MAX_EVENT);
-	if (!(w.h = curl_easy_init())) {
+	if (!(w.h = curl_easy_init()))
 		rc = err_set(e, TE_NOMEM, "out of memory");
-		goto out;
-	}
-	if (!w.rv && (rc = watch_relist(&w)) < 0)
-		goto out;
-	while (!w.stopped) {
-		CURLcode res;
-		long status;
-
-		if (now_ms() >= deadline_ms) {
-			rc = 1;
-			goto out;
-		}
-		if ((rc = kube_cred_refresh(k, false, e)) < 0)
-			goto out;
-		status = watch_once(&w, deadline_ms, &res);
-		if (w.stopped)
-			break;
-		if (w.failed) {
-			rc = e->code ? e->code : TE_UNREACHABLE;
-			goto out;
-		}
-		if (res == CURLE_OPERATION_TIMEDOUT && now_ms() >= deadline_ms) {
-			rc = 1;
-			goto out;
-		}
-		if ((rc = watch_judge(&w, status, res, &failures)) < 0)
-			goto out;
-		if (rc == 1) {
-			int64_t pause = KUBE_BACKOFF_BASE_MS << (failures > 5 ? 5 : failures);
-
-			if (pause > deadline_ms - now_ms())
-				pause = deadline_ms - now_ms();
-			if (pause > 0)
-				curl_multi_poll(k->multi, NULL, 0, (int)pause, NULL);
-		}
-	}
-	rc = 0;
-out:
+	else if (!w.rv)
+		rc = watch_relist(&w);
+	while (rc >= 0 && !w.stopped && (rc = watch_round(&w, deadline_ms, &failures)) == 0)
+		;
 	if (w.h)
 		curl_easy_cleanup(w.h);
 	buf_dispose(&w.in);
