@@ -23,6 +23,15 @@ static char *udiff(const char *a, const char *b, int context, int *rc)
 	return buf_detach(&out);
 }
 
+/* Counts the removed and added lines of a diff (not its ---/+++ header). */
+static void count_changes(const char *d, int *minus, int *plus)
+{
+	for (const char *p = d; (p = strchr(p, '\n')); p++) {
+		*minus += p[1] == '-' && p[2] != '-';
+		*plus += p[1] == '+' && p[2] != '+';
+	}
+}
+
 static void test_equal(void **state)
 {
 	int rc;
@@ -119,10 +128,7 @@ static void test_minimal(void **state)
 	char *d = udiff("a\nb\nc\na\nb\nb\na\n", "c\nb\na\nb\na\nc\n", 100, &rc);
 
 	/* Myers' classic example: the shortest edit script has 5 edits. */
-	for (char *p = d; (p = strchr(p, '\n')); p++) {
-		minus += p[1] == '-' && p[2] != '-';
-		plus += p[1] == '+' && p[2] != '+';
-	}
+	count_changes(d, &minus, &plus);
 	assert_int_equal(minus + plus, 5);
 	free(d);
 }
@@ -160,10 +166,7 @@ static void test_many_changes(void **state)
 	assert_int_equal(rc, 1);
 	assert_non_null(strstr(d, "\n line 0\n-line 1\n+line 1 changed\n line 2\n"));
 	assert_non_null(strstr(d, "\n line 5998\n-line 5999\n+line 5999 changed\n"));
-	for (char *p = d; (p = strchr(p, '\n')); p++) {
-		minus += p[1] == '-' && p[2] != '-';
-		plus += p[1] == '+' && p[2] != '+';
-	}
+	count_changes(d, &minus, &plus);
 	assert_int_equal(minus, 3000);
 	assert_int_equal(plus, 3000);
 	free(d);
