@@ -115,25 +115,26 @@ static void count_request(struct kube *k, struct xfer *x)
 		k->stats.deletes++;
 }
 
-static int xfer_start(struct run *run, struct xfer *x)
+/* The pooled handle, the URL and the headers of x's request. */
+static int xfer_prepare(struct kube *k, struct xfer *x)
 {
-	struct kube *k = run->k;
-	struct kube_req *r = x->r;
-	const char *m = r->method ? r->method : "GET";
+	const struct kube_req *r = x->r;
+	const char *type = r->content_type ? r->content_type : "application/json";
 
 	if (!x->h && !(x->h = pool_get(k)))
 		return TE_NOMEM;
 	if (!x->url && !(x->url = kube_url(k, r->path)))
 		return TE_NOMEM;
 	curl_slist_free_all(x->hdrs);
-	x->hdrs =
-	    kube_headers(k, r->accept,
-			 r->body ? (r->content_type ? r->content_type : "application/json") : NULL);
-	if (!x->hdrs)
-		return TE_NOMEM;
-	buf_get(k, &x->body);
-	x->too_big = false;
-	x->errbuf[0] = '\0';
+	x->hdrs = kube_headers(k, r->accept, r->body ? type : NULL);
+	return x->hdrs ? 0 : TE_NOMEM;
+}
+
+static void xfer_setopts(struct kube *k, struct xfer *x)
+{
+	const struct kube_req *r = x->r;
+	const char *m = r->method ? r->method : "GET";
+
 	kube_easy_setup(k, x->h);
 	curl_easy_setopt(x->h, CURLOPT_URL, x->url);
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
@@ -148,9 +149,22 @@ static int xfer_start(struct run *run, struct xfer *x)
 	}
 	if (strcmp(m, "GET") != 0 && (strcmp(m, "POST") != 0 || !r->body))
 		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, m);
+}
+
+static int xfer_start(struct run *run, struct xfer *x)
+{
+	struct kube *k = run->k;
+	int rc;
+
+	if ((rc = xfer_prepare(k, x)) < 0)
+		return rc;
+	buf_get(k, &x->body);
+	x->too_big = false;
+	x->errbuf[0] = '\0';
+	xfer_setopts(k, x);
 	count_request(k, x);
 	x->gen = k->cred.generation;
-	r->attempts++;
+	x->r->attempts++;
 	if (curl_multi_add_handle(k->multi, x->h) != CURLM_OK)
 		return TE_FAIL;
 	x->active = true;
