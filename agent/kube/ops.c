@@ -195,6 +195,26 @@ static int get_take(struct list_walk *w)
 	return 0;
 }
 
+/* A page that failed: 0 when listing again in one go is worth it, else the error. */
+static int list_fail(struct list_walk *w, int rc)
+{
+	struct kube_req *req = &w->req;
+
+	if (req->status == 410 && w->all && w->paged) {
+		/* as client-go's pager: the continue token expired mid-way, so list
+		 * again in one go */
+		cJSON_Delete(w->all);
+		w->all = NULL;
+		w->paged = false;
+		return 0;
+	}
+	if (req->err.msg[0])
+		return err_set(&w->q->err, rc, "%s", req->err.msg);
+	if (kube_req_code(req) != 0)
+		return err_set(&w->q->err, rc, "GET %s failed", req->path);
+	return err_set(&w->q->err, rc, "GET %s: the response is not a JSON object", req->path);
+}
+
 /* Takes one page's response into w: 0 more to fetch or done, <0 failed. */
 static int list_take(struct kube *k, struct list_walk *w)
 {
@@ -210,22 +230,8 @@ static int list_take(struct kube *k, struct list_walk *w)
 	w->cont = NULL;
 	if (rc == 0 && !cJSON_IsObject(req->resp))
 		rc = TE_UNREACHABLE;
-	if (rc != 0) {
-		if (req->status == 410 && w->all && w->paged) {
-			/* as client-go's pager: the continue token expired mid-way, so list
-			 * again in one go */
-			cJSON_Delete(w->all);
-			w->all = NULL;
-			w->paged = false;
-			return 0;
-		}
-		if (req->err.msg[0])
-			return err_set(&w->q->err, rc, "%s", req->err.msg);
-		if (kube_req_code(req) != 0)
-			return err_set(&w->q->err, rc, "GET %s failed", req->path);
-		return err_set(&w->q->err, rc, "GET %s: the response is not a JSON object",
-			       req->path);
-	}
+	if (rc != 0)
+		return list_fail(w, rc);
 	w->cont = xstrdup(list_continue(req->resp));
 	if (!w->all) {
 		w->all = req->resp;
@@ -364,12 +370,25 @@ static const char *meta_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
 }
 
+/* The object's path with the field manager, force and dry-run parameters. */
+static char *apply_path(const struct kube_resource *r, const char *ns, const char *name,
+			const struct kube_apply_opts *o)
+{
+	char *base = kube_path(r, ns, name, NULL);
+	char *fm = kube_escape(o->field_manager ? o->field_manager : "tether");
+	char *path = xasprintf("%s?fieldManager=%s%s%s", base, fm, o->force ? "&force=true" : "",
+			       o->dry_run ? "&dryRun=All" : "");
+
+	free(base);
+	free(fm);
+	return path;
+}
+
 int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, const char *ns,
 			const cJSON *obj, char *body, const struct kube_apply_opts *o)
 {
 	static const struct kube_apply_opts defaults = {.field_manager = "tether", .force = true};
 	const char *name = meta_str(obj, "name");
-	char *base = NULL, *fm = NULL;
 
 	memset(req, 0, sizeof(*req));
 	if (!o)
@@ -385,12 +404,7 @@ int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, con
 	}
 	req->method = "PATCH";
 	req->content_type = "application/apply-patch+yaml";
-	base = kube_path(r, ns, name, NULL);
-	fm = kube_escape(o->field_manager ? o->field_manager : "tether");
-	req->path = xasprintf("%s?fieldManager=%s%s%s", base, fm, o->force ? "&force=true" : "",
-			      o->dry_run ? "&dryRun=All" : "");
-	free(base);
-	free(fm);
+	req->path = apply_path(r, ns, name, o);
 	/* JSON is YAML: the server takes it under the apply-patch+yaml type */
 	req->body = body ? body : cJSON_PrintUnformatted(obj);
 	if (!req->path || !req->body) {
