@@ -304,13 +304,37 @@ static int exec_parse(const struct kube_exec *x, const struct buf *b, struct kub
 	return rc;
 }
 
+/* Runs the plugin with argv and envp, its standard output collected in b. */
+static int exec_spawn(const struct kube_exec *x, const struct strlist *argv,
+		      const struct strlist *envp, struct buf *b, struct err *e)
+{
+	int fds[2] = {-1, -1}, rc;
+	pid_t pid = -1;
+
+	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		rc = err_set(e, TE_FAIL, "exec plugin %s: %s", x->command, strerror(errno));
+		if (fds[0] >= 0) {
+			close(fds[0]);
+			close(fds[1]);
+		}
+		return rc;
+	}
+	if (pid == 0)
+		exec_child(fds[1], argv->items, envp->items);
+	close(fds[1]);
+	rc = exec_collect(fds[0], pid, b, x->command, e);
+	if (exec_wait(pid, x, e) < 0 && rc == 0)
+		rc = e->code;
+	close(fds[0]);
+	return rc;
+}
+
 int kube_exec_run(const struct kube_config *cfg, struct kube_cred *out, struct err *e)
 {
 	const struct kube_exec *x = cfg->exec;
 	struct strlist argv, envp;
 	struct buf b;
-	int fds[2] = {-1, -1}, rc;
-	pid_t pid = -1;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&b, EXEC_MAX_OUTPUT);
@@ -320,24 +344,9 @@ int kube_exec_run(const struct kube_config *cfg, struct kube_cred *out, struct e
 		rc = err_set(e, TE_NOMEM, "exec plugin: out of memory");
 		goto out;
 	}
-	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		rc = err_set(e, TE_FAIL, "exec plugin %s: %s", x->command, strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		exec_child(fds[1], argv.items, envp.items);
-	close(fds[1]);
-	fds[1] = -1;
-	rc = exec_collect(fds[0], pid, &b, x->command, e);
-	if (exec_wait(pid, x, e) < 0 && rc == 0)
-		rc = e->code;
-	if (rc == 0)
+	if ((rc = exec_spawn(x, &argv, &envp, &b, e)) == 0)
 		rc = exec_parse(x, &b, out, e);
 out:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
 	/* the output may hold a token: wipe it before freeing */
 	if (b.data)
 		memset(b.data, 0, b.cap);
