@@ -281,41 +281,36 @@ void kube_easy_setup(struct kube *k, CURL *h)
 	}
 }
 
+/* Appends fmt with v (one %s) to *l; a secret is wiped from our copy. */
+static bool header_add(struct curl_slist **l, const char *fmt, const char *v, bool secret)
+{
+	char *s = xasprintf(fmt, v);
+	struct curl_slist *t = s ? curl_slist_append(*l, s) : NULL;
+
+	if (s && secret)
+		memset(s, 0, strlen(s));
+	free(s);
+	if (t)
+		*l = t;
+	return t != NULL;
+}
+
 struct curl_slist *kube_headers(struct kube *k, const char *accept, const char *content_type)
 {
-	struct curl_slist *l = NULL, *t;
-	char *s;
+	struct curl_slist *l = NULL;
+	bool ok = header_add(&l, "Accept: %s", accept ? accept : "application/json", false) &&
+		  (!content_type || header_add(&l, "Content-Type: %s", content_type, false)) &&
+		  (!k->cred.token ||
+		   header_add(&l, "Authorization: Bearer %s", k->cred.token, true)) &&
+		  (!k->host_header || header_add(&l, "%s", k->host_header, false)) &&
+		  /* no "Expect: 100-continue" round trip for bodies */
+		  header_add(&l, "%s", "Expect:", false);
 
-	s = xasprintf("Accept: %s", accept ? accept : "application/json");
-	if (!s || !(l = curl_slist_append(l, s)))
-		goto fail;
-	free(s);
-	s = NULL;
-	if (content_type) {
-		s = xasprintf("Content-Type: %s", content_type);
-		if (!s || !(t = curl_slist_append(l, s)))
-			goto fail;
-		free(s);
-		s = NULL;
+	if (!ok) {
+		curl_slist_free_all(l);
+		return NULL;
 	}
-	if (k->cred.token) {
-		s = xasprintf("Authorization: Bearer %s", k->cred.token);
-		if (!s || !(t = curl_slist_append(l, s)))
-			goto fail;
-		memset(s, 0, strlen(s));
-		free(s);
-		s = NULL;
-	}
-	if (k->host_header && !(t = curl_slist_append(l, k->host_header)))
-		goto fail;
-	/* no "Expect: 100-continue" round trip for bodies */
-	if (!(t = curl_slist_append(l, "Expect:")))
-		goto fail;
 	return l;
-fail:
-	free(s);
-	curl_slist_free_all(l);
-	return NULL;
 }
 
 char *kube_url(const struct kube *k, const char *path)
