@@ -183,11 +183,22 @@ out:
 	return status;
 }
 
-/* Judges a connection that ended; <0 error, 0 go on (maybe after a pause). */
-static int watch_judge(struct watch *w, long status, CURLcode res, int *failures)
+/* A 4xx other than 429: the error the server's Status gives, as a request would. */
+static int watch_refused(struct watch *w, long status)
 {
 	struct kube_req fake = {.method = "GET", .path = "watch", .status = status};
 	int rc;
+
+	fake.resp = cJSON_ParseWithLength(w->in.data ? w->in.data : "", w->in.len);
+	kube_req_set_err(&fake, w->in.data);
+	rc = err_set(w->e, kube_req_code(&fake), "watch %s: %s", w->r->resource, fake.err.msg);
+	cJSON_Delete(fake.resp);
+	return rc;
+}
+
+/* Judges a connection that ended; <0 error, 0 go on, 1 go on after a pause. */
+static int watch_judge(struct watch *w, long status, CURLcode res, int *failures)
+{
 
 	if (status == 410 || w->gone) {
 		w->gone = false;
@@ -204,14 +215,8 @@ static int watch_judge(struct watch *w, long status, CURLcode res, int *failures
 		(*failures)++;
 		return 0;
 	}
-	if (res == CURLE_OK && status != 429 && status < 500) {
-		fake.resp = cJSON_ParseWithLength(w->in.data ? w->in.data : "", w->in.len);
-		kube_req_set_err(&fake, w->in.data);
-		rc = err_set(w->e, kube_req_code(&fake), "watch %s: %s", w->r->resource,
-			     fake.err.msg);
-		cJSON_Delete(fake.resp);
-		return rc;
-	}
+	if (res == CURLE_OK && status != 429 && status < 500)
+		return watch_refused(w, status);
 	if (++*failures > WATCH_MAX_FAILURES)
 		return err_set(w->e, TE_UNREACHABLE, "watch %s: cannot reach %s: %s",
 			       w->r->resource, w->k->cfg->server,
