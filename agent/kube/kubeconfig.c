@@ -332,6 +332,14 @@ static int kc_cluster(struct kube_config *c, const cJSON *cl, const struct kc_fi
 	return 0;
 }
 
+/* An exec env entry: a name without '=', and a string value (or none). */
+static bool kc_env_entry_ok(const cJSON *n, const cJSON *v)
+{
+	if (!cJSON_IsString(n) || !*n->valuestring || strchr(n->valuestring, '='))
+		return false;
+	return !v || cJSON_IsString(v) || cJSON_IsNull(v);
+}
+
 static int kc_exec_env(struct kube_exec *x, const cJSON *env, const char *file, const char *where,
 		       struct err *e)
 {
@@ -346,8 +354,7 @@ static int kc_exec_env(struct kube_exec *x, const cJSON *env, const char *file, 
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
 
-		if (!cJSON_IsString(n) || !*n->valuestring || strchr(n->valuestring, '=') ||
-		    (v && !cJSON_IsString(v) && !cJSON_IsNull(v)))
+		if (!kc_env_entry_ok(n, v))
 			return err_set(
 			    e, TE_INPUT,
 			    "%s: %s.exec.env: each entry needs a name and a string value", file,
@@ -517,10 +524,24 @@ static bool kc_in_cluster_possible(void)
 	return h && *h && p && *p;
 }
 
+/* $POD_NAMESPACE, else the service account's namespace file; NULL if neither. */
+static char *kc_pod_namespace(const char *dir)
+{
+	const char *pod_ns = getenv("POD_NAMESPACE");
+	char *p, *ns;
+
+	if (pod_ns && *pod_ns)
+		return strdup(pod_ns);
+	p = xasprintf("%s/namespace", dir);
+	ns = p ? kc_read_small(p) : NULL;
+	free(p);
+	return ns;
+}
+
 static int kc_in_cluster(struct kube_config *c, struct err *e)
 {
 	const char *dir = getenv("TETHER_SA_DIR"), *host = getenv("KUBERNETES_SERVICE_HOST");
-	const char *port = getenv("KUBERNETES_SERVICE_PORT"), *pod_ns = getenv("POD_NAMESPACE");
+	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	struct stat st;
 
 	if (!dir || !*dir)
@@ -537,14 +558,7 @@ static int kc_in_cluster(struct kube_config *c, struct err *e)
 		free(c->ca_file);
 		c->ca_file = NULL;
 	}
-	if (pod_ns && *pod_ns)
-		c->namespace = strdup(pod_ns);
-	else {
-		char *p = xasprintf("%s/namespace", dir);
-
-		c->namespace = p ? kc_read_small(p) : NULL;
-		free(p);
-	}
+	c->namespace = kc_pod_namespace(dir);
 	return 0;
 }
 
@@ -678,6 +692,19 @@ static int kc_collect(struct kc_set *s, const char *path, struct err *e)
 	return rc;
 }
 
+/* The files' context, or (no file, or no context in any) the in-cluster configuration. */
+static int kc_choose(struct kube_config *c, const struct kc_set *s, const char *context,
+		     struct err *e)
+{
+	if (s->n > 0 && !(kc_is_empty(s) && !context && kc_in_cluster_possible()))
+		return kc_resolve(c, s, context, e);
+	if (!kc_in_cluster_possible())
+		return err_set(e, TE_INPUT,
+			       "no kubeconfig found (set --kubeconfig or KUBECONFIG, or create "
+			       "~/.kube/config) and not running in a cluster");
+	return kc_in_cluster(c, e);
+}
+
 int kube_config_load(struct kube_config **out, const char *path, const char *context, struct err *e)
 {
 	struct kc_set s = {0};
@@ -687,21 +714,7 @@ int kube_config_load(struct kube_config **out, const char *path, const char *con
 	*out = NULL;
 	if (!c)
 		return err_set(e, TE_NOMEM, "out of memory");
-	if ((rc = kc_collect(&s, path, e)) < 0)
-		goto out;
-	if (s.n == 0 || (kc_is_empty(&s) && !context && kc_in_cluster_possible())) {
-		if (!kc_in_cluster_possible()) {
-			rc = err_set(
-			    e, TE_INPUT,
-			    "no kubeconfig found (set --kubeconfig or KUBECONFIG, or create "
-			    "~/.kube/config) and not running in a cluster");
-			goto out;
-		}
-		rc = kc_in_cluster(c, e);
-	} else {
-		rc = kc_resolve(c, &s, context, e);
-	}
-	if (rc < 0)
+	if ((rc = kc_collect(&s, path, e)) < 0 || (rc = kc_choose(c, &s, context, e)) < 0)
 		goto out;
 	if (!c->namespace && !(c->namespace = strdup("default"))) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
