@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include "daemon.h"
 
@@ -194,42 +195,58 @@ int webhook_parse(webhook_header_fn header, void *ctx, const char *body, size_t 
 	return rc;
 }
 
-/* host/path of a repository URL: no scheme, user, port, trailing slash or ".git". */
-static void url_key(const char *url, char *out, size_t n)
+/* out = lower(host) + path, without trailing slashes or ".git": the key URLs compare by. */
+static void key_put(char *out, size_t n, const char *host, size_t hostlen, const char *path)
 {
-	const char *p = url, *at, *colon, *slash;
-	size_t len = 0;
-	bool scp = false;
+	size_t len;
 
-	if (strstr(p, "://"))
-		p = strstr(p, "://") + 3;
-	else if (strncmp(p, "file:", 5) == 0)
-		p += 5;
-	else if ((colon = strchr(p, ':')) && (!(slash = strchr(p, '/')) || colon < slash))
-		scp = true; /* user@host:path */
-	slash = strchr(p, '/');
-	at = strchr(p, '@');
-	if (at && (!slash || at < slash))
-		p = at + 1;
-	for (; *p && len + 1 < n; p++) {
-		if (*p == ':' && (scp || !memchr(out, '/', len))) {
-			if (!scp) /* a port: skip its digits */
-				while (p[1] && p[1] != '/')
-					p++;
-			if (scp && p[1] != '/')
-				out[len++] = '/';
-			scp = false;
-			continue;
-		}
-		/* the host is case-insensitive, the path is not */
-		char ch = memchr(out, '/', len) ? *p : (char)tolower((unsigned char)*p);
-		out[len++] = ch;
-	}
+	snprintf(out, n, "%.*s%s%s", (int)hostlen, host,
+		 hostlen && *path && *path != '/' ? "/" : "", path);
+	for (size_t i = 0; i < hostlen && out[i]; i++) /* the host is case-insensitive */
+		out[i] = (char)tolower((unsigned char)out[i]);
+	len = strlen(out);
 	while (len > 0 && out[len - 1] == '/')
 		len--;
 	if (len >= 4 && strncmp(out + len - 4, ".git", 4) == 0)
 		len -= 4;
 	out[len] = '\0';
+}
+
+/* "scheme://user@host:port/path": the parsing is libcurl's; what it refuses has no key. */
+static void url_key_parsed(const char *url, char *out, size_t n)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *path = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS) ==
+		     CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+			host = NULL; /* file:///path has none */
+		if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK)
+			key_put(out, n, host ? host : "", host ? strlen(host) : 0, path);
+	}
+	curl_free(host);
+	curl_free(path);
+	curl_url_cleanup(u);
+}
+
+/* host/path of a repository URL: no scheme, user, port, trailing slash or ".git". */
+static void url_key(const char *url, char *out, size_t n)
+{
+	const char *colon = strchr(url, ':'), *slash = strchr(url, '/'), *at;
+
+	*out = '\0';
+	if (strstr(url, "://")) {
+		url_key_parsed(url, out, n);
+	} else if (strncmp(url, "file:", 5) == 0) {
+		key_put(out, n, "", 0, url + 5);
+	} else if (colon && (!slash || colon < slash)) { /* scp-like [user@]host:path */
+		at = memchr(url, '@', (size_t)(colon - url));
+		url = at ? at + 1 : url;
+		key_put(out, n, url, (size_t)(colon - url), colon + 1);
+	} else { /* a local path */
+		key_put(out, n, "", 0, url);
+	}
 }
 
 bool repo_url_equal(const char *a, const char *b)
@@ -238,8 +255,6 @@ bool repo_url_equal(const char *a, const char *b)
 
 	if (!a || !b)
 		return false;
-	memset(ka, 0, sizeof(ka));
-	memset(kb, 0, sizeof(kb));
 	url_key(a, ka, sizeof(ka));
 	url_key(b, kb, sizeof(kb));
 	return *ka && strcmp(ka, kb) == 0;

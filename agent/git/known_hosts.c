@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base64.h"
 #include "known_hosts.h"
 
 #define KNOWN_HOSTS_MAX ((size_t)4 << 20)
@@ -23,21 +24,19 @@ struct kh_state {
 	bool seen, ok, revoked;
 };
 
-/* Base64 to bytes; returns the length or -1. */
+/* Base64 to at most outmax bytes; returns the length or -1. */
 static int b64_decode(const char *in, size_t inlen, unsigned char *out, size_t outmax)
 {
-	int n, pad = 0;
+	struct buf b;
+	int n = -1;
 
-	if (inlen == 0 || inlen % 4 || inlen / 4 * 3 > outmax || inlen > 1 << 20)
-		return -1;
-	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)inlen);
-	if (n < 0)
-		return -1;
-	if (in[inlen - 1] == '=')
-		pad++;
-	if (inlen > 1 && in[inlen - 2] == '=')
-		pad++;
-	return n - pad;
+	buf_init(&b, outmax);
+	if (inlen > 0 && base64_decode(in, inlen, BASE64_STRICT, &b) == 0) {
+		memcpy(out, b.data, b.len);
+		n = (int)b.len;
+	}
+	buf_dispose(&b);
+	return n;
 }
 
 static bool hashed_match(const char *pattern, const char *name)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "kube_int.h"
 
 extern char **environ;
@@ -46,10 +47,12 @@ static bool add_cluster_info(cJSON *spec, const struct kube_config *cfg)
 	if (ok && cfg->insecure)
 		ok = cJSON_AddBoolToObject(cl, "insecure-skip-tls-verify", true);
 	if (ok && cfg->ca_data) {
-		char *b = kube_b64_encode(cfg->ca_data, strlen(cfg->ca_data));
+		struct buf b;
 
-		ok = b && cJSON_AddStringToObject(cl, "certificate-authority-data", b);
-		free(b);
+		buf_init(&b, 0);
+		ok = base64_encode(cfg->ca_data, strlen(cfg->ca_data), &b) == 0 &&
+		     cJSON_AddStringToObject(cl, "certificate-authority-data", b.data);
+		buf_dispose(&b);
 	}
 	if (ok && cfg->proxy_url)
 		ok = cJSON_AddStringToObject(cl, "proxy-url", cfg->proxy_url);
@@ -219,66 +222,110 @@ static int parse_rfc3339(const char *s, time_t *out)
 	return 0;
 }
 
+static bool json_str_is(const cJSON *obj, const char *key, const char *want)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) && strcmp(v->valuestring, want) == 0;
+}
+
+/* A non-empty string member, or NULL. */
+static const char *json_nonempty(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
+}
+
+/* status.token, or status.clientCertificateData with clientKeyData. */
+static int exec_take_cred(const struct kube_exec *x, const cJSON *st, struct kube_cred *out,
+			  struct err *e)
+{
+	const char *tok = json_nonempty(st, "token");
+	const char *cert = json_nonempty(st, "clientCertificateData");
+	const char *key = json_nonempty(st, "clientKeyData");
+
+	if (tok)
+		out->token = strdup(tok);
+	if (cert && key) {
+		out->cert = strdup(cert);
+		out->key = strdup(key);
+	} else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(st, "clientCertificateData")) !=
+		   cJSON_IsString(cJSON_GetObjectItemCaseSensitive(st, "clientKeyData"))) {
+		return err_set(
+		    e, TE_INPUT,
+		    "exec plugin %s: clientCertificateData and clientKeyData must be set together",
+		    x->command);
+	}
+	if (!out->token && !out->cert)
+		return err_set(e, TE_INPUT,
+			       "exec plugin %s: status has neither token nor client certificate",
+			       x->command);
+	return 0;
+}
+
+/* status.expirationTimestamp, when set, as a time on our monotonic clock. */
+static int exec_take_expiry(const struct kube_exec *x, const cJSON *st, struct kube_cred *out,
+			    struct err *e)
+{
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(st, "expirationTimestamp");
+	time_t t;
+
+	if (!cJSON_IsString(exp))
+		return 0;
+	if (parse_rfc3339(exp->valuestring, &t) < 0)
+		return err_set(e, TE_INPUT, "exec plugin %s: invalid expirationTimestamp \"%s\"",
+			       x->command, exp->valuestring);
+	out->expires_ms = now_ms() + ((int64_t)t - (int64_t)time(NULL)) * 1000;
+	if (out->expires_ms == 0)
+		out->expires_ms = -1;
+	return 0;
+}
+
 static int exec_parse(const struct kube_exec *x, const struct buf *b, struct kube_cred *out,
 		      struct err *e)
 {
 	cJSON *doc = cJSON_ParseWithLength(b->data, b->len);
-	const cJSON *st, *kind, *api, *tok, *cert, *key, *exp;
-	time_t t;
-	int rc = 0;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "status");
+	int rc;
 
-	if (!doc || !cJSON_IsObject(doc)) {
+	if (!doc || !cJSON_IsObject(doc))
 		rc = err_set(e, TE_INPUT,
 			     "exec plugin %s: output is not an ExecCredential JSON object",
 			     x->command);
-		goto out;
-	}
-	kind = cJSON_GetObjectItemCaseSensitive(doc, "kind");
-	api = cJSON_GetObjectItemCaseSensitive(doc, "apiVersion");
-	st = cJSON_GetObjectItemCaseSensitive(doc, "status");
-	if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "ExecCredential") != 0 ||
-	    !cJSON_IsString(api) || strcmp(api->valuestring, x->api_version) != 0) {
+	else if (!json_str_is(doc, "kind", "ExecCredential") ||
+		 !json_str_is(doc, "apiVersion", x->api_version))
 		rc = err_set(e, TE_INPUT,
 			     "exec plugin %s: expected kind ExecCredential, apiVersion %s",
 			     x->command, x->api_version);
-		goto out;
-	}
-	tok = cJSON_GetObjectItemCaseSensitive(st, "token");
-	cert = cJSON_GetObjectItemCaseSensitive(st, "clientCertificateData");
-	key = cJSON_GetObjectItemCaseSensitive(st, "clientKeyData");
-	if (cJSON_IsString(tok) && *tok->valuestring)
-		out->token = strdup(tok->valuestring);
-	if (cJSON_IsString(cert) && cJSON_IsString(key) && *cert->valuestring &&
-	    *key->valuestring) {
-		out->cert = strdup(cert->valuestring);
-		out->key = strdup(key->valuestring);
-	} else if (cJSON_IsString(cert) != cJSON_IsString(key)) {
-		rc = err_set(
-		    e, TE_INPUT,
-		    "exec plugin %s: clientCertificateData and clientKeyData must be set together",
-		    x->command);
-		goto out;
-	}
-	if (!out->token && !out->cert) {
-		rc = err_set(e, TE_INPUT,
-			     "exec plugin %s: status has neither token nor client certificate",
-			     x->command);
-		goto out;
-	}
-	exp = cJSON_GetObjectItemCaseSensitive(st, "expirationTimestamp");
-	if (cJSON_IsString(exp)) {
-		if (parse_rfc3339(exp->valuestring, &t) < 0) {
-			rc = err_set(e, TE_INPUT,
-				     "exec plugin %s: invalid expirationTimestamp \"%s\"",
-				     x->command, exp->valuestring);
-			goto out;
-		}
-		out->expires_ms = now_ms() + ((int64_t)t - (int64_t)time(NULL)) * 1000;
-		if (out->expires_ms == 0)
-			out->expires_ms = -1;
-	}
-out:
+	else if ((rc = exec_take_cred(x, st, out, e)) == 0)
+		rc = exec_take_expiry(x, st, out, e);
 	cJSON_Delete(doc);
+	return rc;
+}
+
+/* Runs the plugin with argv and envp, its standard output collected in b. */
+static int exec_spawn(const struct kube_exec *x, const struct strlist *argv,
+		      const struct strlist *envp, struct buf *b, struct err *e)
+{
+	int fds[2] = {-1, -1}, rc;
+	pid_t pid = -1;
+
+	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		rc = err_set(e, TE_FAIL, "exec plugin %s: %s", x->command, strerror(errno));
+		if (fds[0] >= 0) {
+			close(fds[0]);
+			close(fds[1]);
+		}
+		return rc;
+	}
+	if (pid == 0)
+		exec_child(fds[1], argv->items, envp->items);
+	close(fds[1]);
+	rc = exec_collect(fds[0], pid, b, x->command, e);
+	if (exec_wait(pid, x, e) < 0 && rc == 0)
+		rc = e->code;
+	close(fds[0]);
 	return rc;
 }
 
@@ -287,8 +334,7 @@ int kube_exec_run(const struct kube_config *cfg, struct kube_cred *out, struct e
 	const struct kube_exec *x = cfg->exec;
 	struct strlist argv, envp;
 	struct buf b;
-	int fds[2] = {-1, -1}, rc;
-	pid_t pid = -1;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&b, EXEC_MAX_OUTPUT);
@@ -298,24 +344,9 @@ int kube_exec_run(const struct kube_config *cfg, struct kube_cred *out, struct e
 		rc = err_set(e, TE_NOMEM, "exec plugin: out of memory");
 		goto out;
 	}
-	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		rc = err_set(e, TE_FAIL, "exec plugin %s: %s", x->command, strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		exec_child(fds[1], argv.items, envp.items);
-	close(fds[1]);
-	fds[1] = -1;
-	rc = exec_collect(fds[0], pid, &b, x->command, e);
-	if (exec_wait(pid, x, e) < 0 && rc == 0)
-		rc = e->code;
-	if (rc == 0)
+	if ((rc = exec_spawn(x, &argv, &envp, &b, e)) == 0)
 		rc = exec_parse(x, &b, out, e);
 out:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
 	/* the output may hold a token: wipe it before freeing */
 	if (b.data)
 		memset(b.data, 0, b.cap);

@@ -22,50 +22,63 @@ static void curl_init_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+struct endpoint_parts {
+	char *scheme, *host, *port, *path; /* curl's, freed with curl_free */
+};
+
+static int endpoint_parse(CURLU *u, const char *server, struct endpoint_parts *p)
+{
+	if (curl_url_set(u, CURLUPART_URL, server, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &p->scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &p->host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &p->port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &p->path, 0) != CURLUE_OK)
+		return TE_INPUT;
+	while (*p->path && str_has_suffix(p->path, "/"))
+		p->path[strlen(p->path) - 1] = '\0';
+	return 0;
+}
+
+static int endpoint_set(struct kube *k, const struct endpoint_parts *p)
+{
+	const char *sni = k->cfg->tls_server_name;
+
+	if (sni && strcmp(p->scheme, "https") == 0) {
+		/* SNI and verification use the name, the socket goes to the real host and
+		 * the Host header stays what the server expects */
+		k->base_url = xasprintf("https://%s:%s%s", sni, p->port, p->path);
+		k->connect_to = xasprintf("%s:%s:%s:%s", sni, p->port, p->host, p->port);
+		k->host_header = xasprintf("Host: %s:%s", p->host, p->port);
+		if (!k->connect_to || !(k->connect_list = curl_slist_append(NULL, k->connect_to)))
+			return TE_NOMEM;
+	} else {
+		k->base_url = xasprintf("%s://%s:%s%s", p->scheme, p->host, p->port, p->path);
+	}
+	return k->base_url ? 0 : TE_NOMEM;
+}
+
 /* Splits server into the URL we use and, with tls-server-name, how to reach it. */
 static int client_endpoint(struct kube *k, struct err *e)
 {
 	const struct kube_config *c = k->cfg;
+	struct endpoint_parts p = {0};
 	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-	int rc = 0;
+	int rc;
 
 	if (!u)
 		return TE_NOMEM;
-	if (curl_url_set(u, CURLUPART_URL, c->server, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
+	if (endpoint_parse(u, c->server, &p) < 0)
 		rc = err_set(e, TE_INPUT, "server \"%s\" (context %s) is not a valid URL",
 			     c->server, c->context ? c->context : "in-cluster");
-		goto out;
-	}
-	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+	else if (strcmp(p.scheme, "https") != 0 && strcmp(p.scheme, "http") != 0)
 		rc = err_set(e, TE_INPUT, "server \"%s\": only http and https are supported",
 			     c->server);
-		goto out;
-	}
-	while (*path && str_has_suffix(path, "/"))
-		path[strlen(path) - 1] = '\0';
-	if (c->tls_server_name && strcmp(scheme, "https") == 0) {
-		/* SNI and verification use the name, the socket goes to the real host and
-		 * the Host header stays what the server expects */
-		k->base_url = xasprintf("https://%s:%s%s", c->tls_server_name, port, path);
-		k->connect_to = xasprintf("%s:%s:%s:%s", c->tls_server_name, port, host, port);
-		k->host_header = xasprintf("Host: %s:%s", host, port);
-		if (!k->connect_to || !(k->connect_list = curl_slist_append(NULL, k->connect_to)))
-			rc = TE_NOMEM;
-	} else {
-		k->base_url = xasprintf("%s://%s:%s%s", scheme, host, port, path);
-	}
-	if (!k->base_url)
-		rc = TE_NOMEM;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
+	else
+		rc = endpoint_set(k, &p);
+	curl_free(p.scheme);
+	curl_free(p.host);
+	curl_free(p.port);
+	curl_free(p.path);
 	curl_url_cleanup(u);
 	return rc;
 }
@@ -100,6 +113,50 @@ static int on_timer(CURLM *m, long timeout_ms, void *userp)
 	return 0;
 }
 
+/* Zero means the default, like the other options; negative retries means none. */
+static void kube_opts_defaults(struct kube *k, const struct kube_opts *opts)
+{
+	if (opts)
+		k->opts = *opts;
+	if (k->opts.parallel <= 0)
+		k->opts.parallel = 32;
+	if (k->opts.timeout_ms <= 0)
+		k->opts.timeout_ms = 30000;
+	if (k->opts.retries == 0)
+		k->opts.retries = 5;
+	else if (k->opts.retries < 0)
+		k->opts.retries = 0;
+	k->user_agent =
+	    xasprintf("%s", k->opts.user_agent ? k->opts.user_agent : "tether/" KUBE_VERSION);
+	k->opts.user_agent = k->user_agent;
+}
+
+/* The multi handle, its shared caches and the epoll set it is driven by. */
+static int kube_multi_setup(struct kube *k, struct err *e)
+{
+	k->multi = curl_multi_init();
+	k->share = curl_share_init();
+	k->pool = calloc((size_t)k->opts.parallel, sizeof(*k->pool));
+	k->bufs = calloc((size_t)k->opts.parallel, sizeof(*k->bufs));
+	if (!k->multi || !k->share || !k->pool || !k->bufs || !k->user_agent)
+		return err_set(e, TE_NOMEM, "out of memory");
+	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_multi_setopt(k->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(k->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)k->opts.parallel);
+	curl_multi_setopt(k->multi, CURLMOPT_MAXCONNECTS, (long)k->opts.parallel + 4);
+	/* Event-driven: curl says which sockets to watch and we tell it which are ready.
+	 * (curl_multi_perform polls every busy socket on each call instead.) */
+	k->timer_at = -1;
+	if ((k->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return err_set(e, TE_FAIL, "epoll: %s", strerror(errno));
+	curl_multi_setopt(k->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(k->multi, CURLMOPT_SOCKETDATA, k);
+	curl_multi_setopt(k->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(k->multi, CURLMOPT_TIMERDATA, k);
+	return 0;
+}
+
 int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube_opts *opts,
 	     struct err *e)
 {
@@ -114,55 +171,17 @@ int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube
 		free(k);
 		return err_set(e, TE_NOMEM, "out of memory");
 	}
-	if (opts)
-		k->opts = *opts;
-	if (k->opts.parallel <= 0)
-		k->opts.parallel = 32;
-	if (k->opts.timeout_ms <= 0)
-		k->opts.timeout_ms = 30000;
-	/* zero means the default, like the other options; negative means none */
-	if (k->opts.retries == 0)
-		k->opts.retries = 5;
-	else if (k->opts.retries < 0)
-		k->opts.retries = 0;
-	k->user_agent =
-	    xasprintf("%s", k->opts.user_agent ? k->opts.user_agent : "tether/" KUBE_VERSION);
-	k->opts.user_agent = k->user_agent;
+	kube_opts_defaults(k, opts);
 	k->rng = ((uint64_t)now_ms() << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)k;
 	k->rng = k->rng ? k->rng : 0x9E3779B97F4A7C15ull;
 	strlist_init(&k->legacy_gvs);
 	strlist_init(&k->misses);
-	if ((rc = client_endpoint(k, e)) < 0)
-		goto fail;
-	k->multi = curl_multi_init();
-	k->share = curl_share_init();
-	k->pool = calloc((size_t)k->opts.parallel, sizeof(*k->pool));
-	k->bufs = calloc((size_t)k->opts.parallel, sizeof(*k->bufs));
-	if (!k->multi || !k->share || !k->pool || !k->bufs || !k->user_agent) {
-		rc = err_set(e, TE_NOMEM, "out of memory");
-		goto fail;
+	if ((rc = client_endpoint(k, e)) < 0 || (rc = kube_multi_setup(k, e)) < 0) {
+		kube_free(k);
+		return rc;
 	}
-	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_multi_setopt(k->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-	curl_multi_setopt(k->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)k->opts.parallel);
-	curl_multi_setopt(k->multi, CURLMOPT_MAXCONNECTS, (long)k->opts.parallel + 4);
-	/* Event-driven: curl says which sockets to watch and we tell it which are ready.
-	 * (curl_multi_perform polls every busy socket on each call instead.) */
-	k->timer_at = -1;
-	if ((k->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
-		rc = err_set(e, TE_FAIL, "epoll: %s", strerror(errno));
-		goto fail;
-	}
-	curl_multi_setopt(k->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(k->multi, CURLMOPT_SOCKETDATA, k);
-	curl_multi_setopt(k->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(k->multi, CURLMOPT_TIMERDATA, k);
 	*out = k;
 	return 0;
-fail:
-	kube_free(k);
-	return rc;
 }
 
 void kube_free(struct kube *k)
@@ -262,41 +281,36 @@ void kube_easy_setup(struct kube *k, CURL *h)
 	}
 }
 
+/* Appends fmt with v (one %s) to *l; a secret is wiped from our copy. */
+static bool header_add(struct curl_slist **l, const char *fmt, const char *v, bool secret)
+{
+	char *s = xasprintf(fmt, v);
+	struct curl_slist *t = s ? curl_slist_append(*l, s) : NULL;
+
+	if (s && secret)
+		memset(s, 0, strlen(s));
+	free(s);
+	if (t)
+		*l = t;
+	return t != NULL;
+}
+
 struct curl_slist *kube_headers(struct kube *k, const char *accept, const char *content_type)
 {
-	struct curl_slist *l = NULL, *t;
-	char *s;
+	struct curl_slist *l = NULL;
+	bool ok = header_add(&l, "Accept: %s", accept ? accept : "application/json", false) &&
+		  (!content_type || header_add(&l, "Content-Type: %s", content_type, false)) &&
+		  (!k->cred.token ||
+		   header_add(&l, "Authorization: Bearer %s", k->cred.token, true)) &&
+		  (!k->host_header || header_add(&l, "%s", k->host_header, false)) &&
+		  /* no "Expect: 100-continue" round trip for bodies */
+		  header_add(&l, "%s", "Expect:", false);
 
-	s = xasprintf("Accept: %s", accept ? accept : "application/json");
-	if (!s || !(l = curl_slist_append(l, s)))
-		goto fail;
-	free(s);
-	s = NULL;
-	if (content_type) {
-		s = xasprintf("Content-Type: %s", content_type);
-		if (!s || !(t = curl_slist_append(l, s)))
-			goto fail;
-		free(s);
-		s = NULL;
+	if (!ok) {
+		curl_slist_free_all(l);
+		return NULL;
 	}
-	if (k->cred.token) {
-		s = xasprintf("Authorization: Bearer %s", k->cred.token);
-		if (!s || !(t = curl_slist_append(l, s)))
-			goto fail;
-		memset(s, 0, strlen(s));
-		free(s);
-		s = NULL;
-	}
-	if (k->host_header && !(t = curl_slist_append(l, k->host_header)))
-		goto fail;
-	/* no "Expect: 100-continue" round trip for bodies */
-	if (!(t = curl_slist_append(l, "Expect:")))
-		goto fail;
 	return l;
-fail:
-	free(s);
-	curl_slist_free_all(l);
-	return NULL;
 }
 
 char *kube_url(const struct kube *k, const char *path)

@@ -185,6 +185,20 @@ static int req_error(const struct kube_req *r, struct err *e)
 	return err_set(e, code, "discovery: GET %s failed (%ld)", r->path, r->status);
 }
 
+/* The resources of /api (absent: 404) and /apis, when both are aggregated. */
+static int disc_take(struct kube *k, const struct kube_req *api, const struct kube_req *apis)
+{
+	int rc = 0;
+
+	k->disc_aggregated = is_aggregated(apis->resp_type) &&
+			     (api->status == 404 || is_aggregated(api->resp_type));
+	if (!k->disc_aggregated)
+		return 0;
+	if (api->status == 200)
+		rc = agg_parse(k, api->resp);
+	return rc < 0 ? rc : agg_parse(k, apis->resp);
+}
+
 /* GET /api and /apis; uses their resources only when both came back aggregated. */
 static int disc_load(struct kube *k, struct err *e)
 {
@@ -204,10 +218,7 @@ static int disc_load(struct kube *k, struct err *e)
 		rc = req_error(apis.status != 200 ? &apis : &api, e);
 		goto out;
 	}
-	k->disc_aggregated =
-	    is_aggregated(apis.resp_type) && (api.status == 404 || is_aggregated(api.resp_type));
-	if (k->disc_aggregated && ((api.status == 200 && (rc = agg_parse(k, api.resp)) < 0) ||
-				   (rc = agg_parse(k, apis.resp)) < 0)) {
+	if ((rc = disc_take(k, &api, &apis)) < 0) {
 		rc = err_set(e, rc, "discovery: out of memory");
 		goto out;
 	}

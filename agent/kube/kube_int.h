@@ -1,6 +1,6 @@
 /*
  * kube_int: what the files of agent/kube/ share and nobody else sees: the client
- * struct, the credential state and base64.
+ * struct and the credential state.
  */
 #ifndef TETHER_KUBE_INT_H
 #define TETHER_KUBE_INT_H
@@ -60,10 +60,6 @@ struct kube {
 	struct strlist legacy_gvs; /* group versions fetched in legacy mode */
 	struct strlist misses;	   /* "gv kind" that missed after a refresh */
 };
-
-/* Standard base64 decode into a NUL-terminated owned string; NULL if invalid. */
-char *kube_b64_decode(const char *in, size_t *outlen);
-char *kube_b64_encode(const void *in, size_t len);
 
 /* kubeconfig.c */
 struct kube_config *kube_config_dup(const struct kube_config *c);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "kube_int.h"
 #include "manifest.h"
 
@@ -73,42 +74,46 @@ static void kc_scalars_to_strings(cJSON *node)
 	}
 }
 
-/* Loads one file; a missing file is skipped when optional (KUBECONFIG entries). */
-static int kc_load_file(struct kc_set *s, const char *path, bool optional, struct err *e)
+/* Reads and parses one file into *doc (NULL when empty); 1 when it is optional and missing. */
+static int kc_parse_file(const char *path, bool optional, cJSON **doc, struct err *e)
 {
 	struct buf b;
-	struct kc_file *f;
-	cJSON *doc = NULL;
-	char *copy;
 	int rc;
 
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->f[i].path, path) == 0)
-			return 0; /* listed twice: the first occurrence already counts */
+	*doc = NULL;
 	buf_init(&b, KC_MAX_FILE);
 	if ((rc = file_read(path, &b, e)) < 0) {
 		buf_dispose(&b);
 		if (rc == TE_NOTFOUND && optional) {
 			err_clear(e);
-			return 0;
+			return 1;
 		}
 		e->code = TE_INPUT;
 		return err_prefix(e, "kubeconfig");
 	}
-	rc = yaml_to_json(path, b.data, b.len, &doc, e);
+	rc = yaml_to_json(path, b.data, b.len, doc, e);
 	buf_dispose(&b);
 	if (rc < 0)
 		return rc;
-	if (cJSON_IsNull(doc)) {
-		cJSON_Delete(doc);
-		doc = NULL; /* an empty file */
+	if (cJSON_IsNull(*doc)) {
+		cJSON_Delete(*doc);
+		*doc = NULL; /* an empty file */
 	}
-	kc_scalars_to_strings(doc);
-	if (doc && !cJSON_IsObject(doc)) {
-		cJSON_Delete(doc);
+	kc_scalars_to_strings(*doc);
+	if (*doc && !cJSON_IsObject(*doc)) {
+		cJSON_Delete(*doc);
+		*doc = NULL;
 		return err_set(e, TE_INPUT, "%s: a kubeconfig must be a mapping", path);
 	}
-	f = realloc(s->f, (s->n + 1) * sizeof(*f));
+	return 0;
+}
+
+/* Appends the file to the set, taking doc (NULL: an empty mapping). */
+static int kc_add_file(struct kc_set *s, const char *path, cJSON *doc)
+{
+	struct kc_file *f = realloc(s->f, (s->n + 1) * sizeof(*f));
+	char *copy;
+
 	if (!f) {
 		cJSON_Delete(doc);
 		return TE_NOMEM;
@@ -121,6 +126,20 @@ static int kc_load_file(struct kc_set *s, const char *path, bool optional, struc
 	free(copy);
 	f->doc = doc ? doc : cJSON_CreateObject();
 	return f->path && f->dir && f->doc ? 0 : TE_NOMEM;
+}
+
+/* Loads one file; a missing file is skipped when optional (KUBECONFIG entries). */
+static int kc_load_file(struct kc_set *s, const char *path, bool optional, struct err *e)
+{
+	cJSON *doc;
+	int rc;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->f[i].path, path) == 0)
+			return 0; /* listed twice: the first occurrence already counts */
+	if ((rc = kc_parse_file(path, optional, &doc, e)) != 0)
+		return rc < 0 ? rc : 0;
+	return kc_add_file(s, path, doc);
 }
 
 static int kc_load_list(struct kc_set *s, const char *list, struct err *e)
@@ -150,6 +169,22 @@ static int kc_str(const cJSON *obj, const char *key, const char **out, const cha
 		return err_set(e, TE_INPUT, "%s: %s.%s: must be a string", file, where, key);
 	*out = *v->valuestring ? v->valuestring : NULL;
 	return 0;
+}
+
+struct kc_key {
+	const char *key;
+	const char **out;
+};
+
+/* kc_str for each key of a table ending in {NULL}, in order: the first error wins. */
+static int kc_strs(const cJSON *obj, const struct kc_key *keys, const char *file,
+		   const char *where, struct err *e)
+{
+	int rc = 0;
+
+	for (; keys->key && rc == 0; keys++)
+		rc = kc_str(obj, keys->key, keys->out, file, where, e);
+	return rc;
 }
 
 static int kc_bool(const cJSON *obj, const char *key, bool *out, const char *file,
@@ -231,36 +266,27 @@ static char *kc_path(const struct kc_file *f, const char *p)
 static int kc_data(const char *v, char **out, const char *file, const char *where, const char *key,
 		   struct err *e)
 {
+	struct buf b;
+	int rc;
+
 	if (!v)
 		return 0;
-	*out = kube_b64_decode(v, NULL);
-	if (!*out)
-		return err_set(e, TE_INPUT, "%s: %s.%s: invalid base64", file, where, key);
+	buf_init(&b, 0);
+	if ((rc = base64_decode(v, strlen(v), BASE64_LENIENT, &b)) < 0) {
+		buf_dispose(&b);
+		return rc == TE_NOMEM ? err_set(e, rc, "%s: out of memory", file)
+				      : err_set(e, rc, "%s: %s.%s: invalid base64", file, where, key);
+	}
+	*out = buf_detach(&b);
 	return 0;
 }
 
-static int kc_cluster(struct kube_config *c, const cJSON *cl, const struct kc_file *f,
-		      const char *name, struct err *e)
+/* Where the cluster's CA comes from: inline data wins over a file, as in client-go. */
+static int kc_cluster_ca(struct kube_config *c, const struct kc_file *f, const char *where,
+			 const char *ca, const char *ca_data, struct err *e)
 {
-	char where[300];
-	const char *server, *ca, *ca_data, *sni, *proxy;
-	int rc;
+	int rc = 0;
 
-	snprintf(where, sizeof(where), "clusters[%s].cluster", name);
-	if ((rc = kc_str(cl, "server", &server, f->path, where, e)) < 0 ||
-	    (rc = kc_str(cl, "certificate-authority", &ca, f->path, where, e)) < 0 ||
-	    (rc = kc_str(cl, "certificate-authority-data", &ca_data, f->path, where, e)) < 0 ||
-	    (rc = kc_str(cl, "tls-server-name", &sni, f->path, where, e)) < 0 ||
-	    (rc = kc_str(cl, "proxy-url", &proxy, f->path, where, e)) < 0 ||
-	    (rc = kc_bool(cl, "insecure-skip-tls-verify", &c->insecure, f->path, where, e)) < 0 ||
-	    (rc = kc_bool(cl, "disable-compression", &c->disable_compression, f->path, where, e)) <
-		0)
-		return rc;
-	if (!server)
-		return err_set(e, TE_INPUT, "%s: %s.server: not set", f->path, where);
-	c->server = strdup(server);
-	while (c->server && *c->server && str_has_suffix(c->server, "/"))
-		c->server[strlen(c->server) - 1] = '\0';
 	if (ca_data)
 		rc = kc_data(ca_data, &c->ca_data, f->path, where, "certificate-authority-data", e);
 	else
@@ -272,9 +298,46 @@ static int kc_cluster(struct kube_config *c, const cJSON *cl, const struct kc_fi
 		    e, TE_INPUT,
 		    "%s: %s: certificate-authority with insecure-skip-tls-verify is not allowed",
 		    f->path, where);
+	return 0;
+}
+
+static int kc_cluster(struct kube_config *c, const cJSON *cl, const struct kc_file *f,
+		      const char *name, struct err *e)
+{
+	char where[300];
+	const char *server, *ca, *ca_data, *sni, *proxy;
+	const struct kc_key keys[] = {{"server", &server},
+				      {"certificate-authority", &ca},
+				      {"certificate-authority-data", &ca_data},
+				      {"tls-server-name", &sni},
+				      {"proxy-url", &proxy},
+				      {NULL, NULL}};
+	int rc;
+
+	snprintf(where, sizeof(where), "clusters[%s].cluster", name);
+	if ((rc = kc_strs(cl, keys, f->path, where, e)) < 0 ||
+	    (rc = kc_bool(cl, "insecure-skip-tls-verify", &c->insecure, f->path, where, e)) < 0 ||
+	    (rc = kc_bool(cl, "disable-compression", &c->disable_compression, f->path, where, e)) <
+		0)
+		return rc;
+	if (!server)
+		return err_set(e, TE_INPUT, "%s: %s.server: not set", f->path, where);
+	c->server = strdup(server);
+	while (c->server && *c->server && str_has_suffix(c->server, "/"))
+		c->server[strlen(c->server) - 1] = '\0';
+	if ((rc = kc_cluster_ca(c, f, where, ca, ca_data, e)) < 0)
+		return rc;
 	c->tls_server_name = xstrdup(sni);
 	c->proxy_url = xstrdup(proxy);
 	return 0;
+}
+
+/* An exec env entry: a name without '=', and a string value (or none). */
+static bool kc_env_entry_ok(const cJSON *n, const cJSON *v)
+{
+	if (!cJSON_IsString(n) || !*n->valuestring || strchr(n->valuestring, '='))
+		return false;
+	return !v || cJSON_IsString(v) || cJSON_IsNull(v);
 }
 
 static int kc_exec_env(struct kube_exec *x, const cJSON *env, const char *file, const char *where,
@@ -291,8 +354,7 @@ static int kc_exec_env(struct kube_exec *x, const cJSON *env, const char *file, 
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
 
-		if (!cJSON_IsString(n) || !*n->valuestring || strchr(n->valuestring, '=') ||
-		    (v && !cJSON_IsString(v) && !cJSON_IsNull(v)))
+		if (!kc_env_entry_ok(n, v))
 			return err_set(
 			    e, TE_INPUT,
 			    "%s: %s.exec.env: each entry needs a name and a string value", file,
@@ -305,22 +367,44 @@ static int kc_exec_env(struct kube_exec *x, const cJSON *env, const char *file, 
 	return 0;
 }
 
+static int kc_exec_args(struct kube_exec *x, const cJSON *args, const char *file,
+			const char *where, struct err *e)
+{
+	const cJSON *it;
+
+	if (args && !cJSON_IsNull(args) && !cJSON_IsArray(args))
+		return err_set(e, TE_INPUT, "%s: %s.exec.args: must be a list", file, where);
+	cJSON_ArrayForEach(it, args)
+	{
+		if (!cJSON_IsString(it))
+			return err_set(e, TE_INPUT, "%s: %s.exec.args: must be strings", file,
+				       where);
+		if (strlist_add(&x->args, it->valuestring) < 0)
+			return TE_NOMEM;
+	}
+	return 0;
+}
+
+static bool kc_exec_api_known(const char *api)
+{
+	return api && (strcmp(api, "client.authentication.k8s.io/v1") == 0 ||
+		       strcmp(api, "client.authentication.k8s.io/v1beta1") == 0);
+}
+
 static int kc_exec(struct kube_config *c, const cJSON *ex, const struct kc_file *f,
 		   const char *where, struct err *e)
 {
 	struct kube_exec *x;
 	const char *cmd, *api, *hint;
-	const cJSON *args, *it;
+	const struct kc_key keys[] = {
+	    {"command", &cmd}, {"apiVersion", &api}, {"installHint", &hint}, {NULL, NULL}};
 	int rc;
 
-	if ((rc = kc_str(ex, "command", &cmd, f->path, where, e)) < 0 ||
-	    (rc = kc_str(ex, "apiVersion", &api, f->path, where, e)) < 0 ||
-	    (rc = kc_str(ex, "installHint", &hint, f->path, where, e)) < 0)
+	if ((rc = kc_strs(ex, keys, f->path, where, e)) < 0)
 		return rc;
 	if (!cmd)
 		return err_set(e, TE_INPUT, "%s: %s.exec.command: not set", f->path, where);
-	if (!api || (strcmp(api, "client.authentication.k8s.io/v1") != 0 &&
-		     strcmp(api, "client.authentication.k8s.io/v1beta1") != 0))
+	if (!kc_exec_api_known(api))
 		return err_set(
 		    e, TE_INPUT,
 		    "%s: %s.exec.apiVersion: must be client.authentication.k8s.io/v1 or v1beta1",
@@ -334,74 +418,85 @@ static int kc_exec(struct kube_config *c, const cJSON *ex, const struct kc_file 
 	x->api_version = strdup(api);
 	x->install_hint = xstrdup(hint);
 	if ((rc = kc_bool(ex, "provideClusterInfo", &x->provide_cluster_info, f->path, where, e)) <
-	    0)
+		0 ||
+	    (rc = kc_exec_args(x, cJSON_GetObjectItemCaseSensitive(ex, "args"), f->path, where,
+			       e)) < 0)
 		return rc;
-	args = cJSON_GetObjectItemCaseSensitive(ex, "args");
-	if (args && !cJSON_IsNull(args) && !cJSON_IsArray(args))
-		return err_set(e, TE_INPUT, "%s: %s.exec.args: must be a list", f->path, where);
-	cJSON_ArrayForEach(it, args)
-	{
-		if (!cJSON_IsString(it))
-			return err_set(e, TE_INPUT, "%s: %s.exec.args: must be strings", f->path,
-				       where);
-		if (strlist_add(&x->args, it->valuestring) < 0)
-			return TE_NOMEM;
-	}
 	return kc_exec_env(x, cJSON_GetObjectItemCaseSensitive(ex, "env"), f->path, where, e);
+}
+
+struct kc_user_keys {
+	const char *token, *token_file, *cert, *cert_data, *key, *key_data, *user, *pass;
+};
+
+/* The client certificate and key: inline data wins over a file, as in client-go. */
+static int kc_user_tls(struct kube_config *c, const struct kc_user_keys *k,
+		       const struct kc_file *f, const char *where, struct err *e)
+{
+	int rc;
+
+	if ((rc = kc_data(k->cert_data, &c->cert_data, f->path, where, "client-certificate-data",
+			  e)) < 0 ||
+	    (rc = kc_data(k->key_data, &c->key_data, f->path, where, "client-key-data", e)) < 0)
+		return rc;
+	if (!c->cert_data)
+		c->cert_file = kc_path(f, k->cert);
+	if (!c->key_data)
+		c->key_file = kc_path(f, k->key);
+	if (!!(c->cert_data || c->cert_file) != !!(c->key_data || c->key_file))
+		return err_set(e, TE_INPUT,
+			       "%s: %s: client certificate and key must be set together", f->path,
+			       where);
+	return 0;
+}
+
+static int kc_user_exec(struct kube_config *c, const cJSON *u, const struct kc_file *f,
+			const char *where, struct err *e)
+{
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(u, "exec");
+
+	if (!ex || cJSON_IsNull(ex))
+		return 0;
+	if (!cJSON_IsObject(ex))
+		return err_set(e, TE_INPUT, "%s: %s.exec: must be a mapping", f->path, where);
+	return kc_exec(c, ex, f, where, e);
 }
 
 static int kc_user(struct kube_config *c, const cJSON *u, const struct kc_file *f, const char *name,
 		   struct err *e)
 {
 	char where[300];
-	const char *token, *token_file, *cert, *cert_data, *key, *key_data, *user, *pass;
-	const cJSON *ex;
+	struct kc_user_keys k;
+	const struct kc_key keys[] = {{"token", &k.token},
+				      {"tokenFile", &k.token_file},
+				      {"client-certificate", &k.cert},
+				      {"client-certificate-data", &k.cert_data},
+				      {"client-key", &k.key},
+				      {"client-key-data", &k.key_data},
+				      {"username", &k.user},
+				      {"password", &k.pass},
+				      {NULL, NULL}};
 	int rc;
 
 	snprintf(where, sizeof(where), "users[%s].user", name);
-	if ((rc = kc_str(u, "token", &token, f->path, where, e)) < 0 ||
-	    (rc = kc_str(u, "tokenFile", &token_file, f->path, where, e)) < 0 ||
-	    (rc = kc_str(u, "client-certificate", &cert, f->path, where, e)) < 0 ||
-	    (rc = kc_str(u, "client-certificate-data", &cert_data, f->path, where, e)) < 0 ||
-	    (rc = kc_str(u, "client-key", &key, f->path, where, e)) < 0 ||
-	    (rc = kc_str(u, "client-key-data", &key_data, f->path, where, e)) < 0 ||
-	    (rc = kc_str(u, "username", &user, f->path, where, e)) < 0 ||
-	    (rc = kc_str(u, "password", &pass, f->path, where, e)) < 0)
+	if ((rc = kc_strs(u, keys, f->path, where, e)) < 0)
 		return rc;
 	if (cJSON_GetObjectItemCaseSensitive(u, "auth-provider"))
 		return err_set(e, TE_INPUT,
 			       "%s: %s.auth-provider: not supported, use an exec plugin", f->path,
 			       where);
-	if ((token || token_file) && (user || pass))
+	if ((k.token || k.token_file) && (k.user || k.pass))
 		return err_set(e, TE_INPUT,
 			       "%s: %s: username/password or bearer token may be set, but not both",
 			       f->path, where);
-	c->token = xstrdup(token);
-	if (!token)
-		c->token_file = kc_path(f, token_file);
-	c->username = xstrdup(user);
-	c->password = xstrdup(pass);
-	/* as in client-go, inline data wins over a file */
-	if ((rc = kc_data(cert_data, &c->cert_data, f->path, where, "client-certificate-data", e)) <
-		0 ||
-	    (rc = kc_data(key_data, &c->key_data, f->path, where, "client-key-data", e)) < 0)
+	c->token = xstrdup(k.token);
+	if (!k.token)
+		c->token_file = kc_path(f, k.token_file);
+	c->username = xstrdup(k.user);
+	c->password = xstrdup(k.pass);
+	if ((rc = kc_user_tls(c, &k, f, where, e)) < 0)
 		return rc;
-	if (!c->cert_data)
-		c->cert_file = kc_path(f, cert);
-	if (!c->key_data)
-		c->key_file = kc_path(f, key);
-	if (!!(c->cert_data || c->cert_file) != !!(c->key_data || c->key_file))
-		return err_set(e, TE_INPUT,
-			       "%s: %s: client certificate and key must be set together", f->path,
-			       where);
-	ex = cJSON_GetObjectItemCaseSensitive(u, "exec");
-	if (ex && !cJSON_IsNull(ex)) {
-		if (!cJSON_IsObject(ex))
-			return err_set(e, TE_INPUT, "%s: %s.exec: must be a mapping", f->path,
-				       where);
-		return kc_exec(c, ex, f, where, e);
-	}
-	return 0;
+	return kc_user_exec(c, u, f, where, e);
 }
 
 /* Reads one line of a small file (namespace), trimmed; NULL if unreadable. */
@@ -429,10 +524,24 @@ static bool kc_in_cluster_possible(void)
 	return h && *h && p && *p;
 }
 
+/* $POD_NAMESPACE, else the service account's namespace file; NULL if neither. */
+static char *kc_pod_namespace(const char *dir)
+{
+	const char *pod_ns = getenv("POD_NAMESPACE");
+	char *p, *ns;
+
+	if (pod_ns && *pod_ns)
+		return strdup(pod_ns);
+	p = xasprintf("%s/namespace", dir);
+	ns = p ? kc_read_small(p) : NULL;
+	free(p);
+	return ns;
+}
+
 static int kc_in_cluster(struct kube_config *c, struct err *e)
 {
 	const char *dir = getenv("TETHER_SA_DIR"), *host = getenv("KUBERNETES_SERVICE_HOST");
-	const char *port = getenv("KUBERNETES_SERVICE_PORT"), *pod_ns = getenv("POD_NAMESPACE");
+	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	struct stat st;
 
 	if (!dir || !*dir)
@@ -449,69 +558,104 @@ static int kc_in_cluster(struct kube_config *c, struct err *e)
 		free(c->ca_file);
 		c->ca_file = NULL;
 	}
-	if (pod_ns && *pod_ns)
-		c->namespace = strdup(pod_ns);
-	else {
-		char *p = xasprintf("%s/namespace", dir);
-
-		c->namespace = p ? kc_read_small(p) : NULL;
-		free(p);
-	}
+	c->namespace = kc_pod_namespace(dir);
 	return 0;
+}
+
+/* --context, else the first current-context of the files. */
+static int kc_current_context(const struct kc_set *s, const char **context, const char *files,
+			      struct err *e)
+{
+	int rc;
+
+	for (size_t i = 0; i < s->n && !*context; i++)
+		if ((rc = kc_str(s->f[i].doc, "current-context", context, s->f[i].path,
+				 "kubeconfig", e)) < 0)
+			return rc;
+	if (!*context)
+		return err_set(e, TE_INPUT,
+			       "%s: current-context is not set (choose one with --context)", files);
+	return 0;
+}
+
+/* What a context names. */
+struct kc_ctx {
+	const char *cluster, *user;
+	const struct kc_file *f; /* the file the context is in */
+};
+
+/* Finds the context and reads what it names; sets the context and namespace of c. */
+static int kc_context(struct kube_config *c, const struct kc_set *s, const char *context,
+		      struct kc_ctx *out, const char *files, struct err *e)
+{
+	const cJSON *ctx = NULL;
+	const char *ns = NULL;
+	char where[300];
+	int rc;
+
+	if ((rc = kc_find(s, "contexts", "context", context, &ctx, &out->f, e)) < 0)
+		return rc == TE_NOTFOUND
+			   ? err_set(e, TE_INPUT, "%s: context \"%s\" not found", files, context)
+			   : rc;
+	snprintf(where, sizeof(where), "contexts[%s].context", context);
+	if ((rc = kc_str(ctx, "cluster", &out->cluster, out->f->path, where, e)) < 0 ||
+	    (rc = kc_str(ctx, "user", &out->user, out->f->path, where, e)) < 0 ||
+	    (rc = kc_str(ctx, "namespace", &ns, out->f->path, where, e)) < 0)
+		return rc;
+	if (!out->cluster)
+		return err_set(e, TE_INPUT, "%s: %s.cluster: not set", out->f->path, where);
+	c->context = strdup(context);
+	c->namespace = xstrdup(ns);
+	return 0;
+}
+
+static int kc_resolve_cluster(struct kube_config *c, const struct kc_set *s, const char *context,
+			      const struct kc_ctx *x, const char *files, struct err *e)
+{
+	const cJSON *cl = NULL;
+	const struct kc_file *clf = NULL;
+	int rc;
+
+	if ((rc = kc_find(s, "clusters", "cluster", x->cluster, &cl, &clf, e)) < 0 || !cl) {
+		if (rc == TE_NOTFOUND || !cl)
+			rc = err_set(e, TE_INPUT,
+				     "%s: cluster \"%s\" (of context \"%s\" in %s) not found",
+				     files, x->cluster, context, x->f->path);
+		return rc;
+	}
+	return kc_cluster(c, cl, clf, x->cluster, e);
+}
+
+static int kc_resolve_user(struct kube_config *c, const struct kc_set *s, const char *context,
+			   const struct kc_ctx *x, const char *files, struct err *e)
+{
+	const cJSON *u = NULL;
+	const struct kc_file *uf = NULL;
+	int rc;
+
+	if (!x->user)
+		return 0;
+	rc = kc_find(s, "users", "user", x->user, &u, &uf, e);
+	if (rc == TE_NOTFOUND)
+		rc = err_set(e, TE_INPUT, "%s: user \"%s\" (of context \"%s\" in %s) not found",
+			     files, x->user, context, x->f->path);
+	if (rc < 0 || !u)
+		return rc < 0 ? rc : 0;
+	return kc_user(c, u, uf, x->user, e);
 }
 
 static int kc_resolve(struct kube_config *c, const struct kc_set *s, const char *context,
 		      struct err *e)
 {
-	const cJSON *ctx = NULL, *cl = NULL, *u = NULL;
-	const struct kc_file *cf = NULL, *clf = NULL, *uf = NULL;
-	const char *cluster = NULL, *user = NULL, *ns = NULL;
-	char *files = kc_files_desc(s), where[300];
+	struct kc_ctx x = {0};
+	char *files = kc_files_desc(s);
 	int rc;
 
-	for (size_t i = 0; i < s->n && !context; i++)
-		if ((rc = kc_str(s->f[i].doc, "current-context", &context, s->f[i].path,
-				 "kubeconfig", e)) < 0)
-			goto out;
-	if (!context) {
-		rc = err_set(e, TE_INPUT,
-			     "%s: current-context is not set (choose one with --context)", files);
+	if ((rc = kc_current_context(s, &context, files, e)) < 0 ||
+	    (rc = kc_context(c, s, context, &x, files, e)) < 0 ||
+	    (rc = kc_resolve_cluster(c, s, context, &x, files, e)) < 0 ||
+	    (rc = kc_resolve_user(c, s, context, &x, files, e)) < 0)
 		goto out;
-	}
-	if ((rc = kc_find(s, "contexts", "context", context, &ctx, &cf, e)) < 0) {
-		if (rc == TE_NOTFOUND)
-			rc = err_set(e, TE_INPUT, "%s: context \"%s\" not found", files, context);
-		goto out;
-	}
-	snprintf(where, sizeof(where), "contexts[%s].context", context);
-	if ((rc = kc_str(ctx, "cluster", &cluster, cf->path, where, e)) < 0 ||
-	    (rc = kc_str(ctx, "user", &user, cf->path, where, e)) < 0 ||
-	    (rc = kc_str(ctx, "namespace", &ns, cf->path, where, e)) < 0)
-		goto out;
-	if (!cluster) {
-		rc = err_set(e, TE_INPUT, "%s: %s.cluster: not set", cf->path, where);
-		goto out;
-	}
-	c->context = strdup(context);
-	c->namespace = xstrdup(ns);
-	if ((rc = kc_find(s, "clusters", "cluster", cluster, &cl, &clf, e)) < 0 || !cl) {
-		if (rc == TE_NOTFOUND || !cl)
-			rc = err_set(e, TE_INPUT,
-				     "%s: cluster \"%s\" (of context \"%s\" in %s) not found",
-				     files, cluster, context, cf->path);
-		goto out;
-	}
-	if ((rc = kc_cluster(c, cl, clf, cluster, e)) < 0)
-		goto out;
-	if (user) {
-		rc = kc_find(s, "users", "user", user, &u, &uf, e);
-		if (rc == TE_NOTFOUND)
-			rc = err_set(e, TE_INPUT,
-				     "%s: user \"%s\" (of context \"%s\" in %s) not found", files,
-				     user, context, cf->path);
-		if (rc < 0 || (u && (rc = kc_user(c, u, uf, user, e)) < 0))
-			goto out;
-	}
 	rc = 0;
 out:
 	free(files);
@@ -548,6 +692,19 @@ static int kc_collect(struct kc_set *s, const char *path, struct err *e)
 	return rc;
 }
 
+/* The files' context, or (no file, or no context in any) the in-cluster configuration. */
+static int kc_choose(struct kube_config *c, const struct kc_set *s, const char *context,
+		     struct err *e)
+{
+	if (s->n > 0 && !(kc_is_empty(s) && !context && kc_in_cluster_possible()))
+		return kc_resolve(c, s, context, e);
+	if (!kc_in_cluster_possible())
+		return err_set(e, TE_INPUT,
+			       "no kubeconfig found (set --kubeconfig or KUBECONFIG, or create "
+			       "~/.kube/config) and not running in a cluster");
+	return kc_in_cluster(c, e);
+}
+
 int kube_config_load(struct kube_config **out, const char *path, const char *context, struct err *e)
 {
 	struct kc_set s = {0};
@@ -557,21 +714,7 @@ int kube_config_load(struct kube_config **out, const char *path, const char *con
 	*out = NULL;
 	if (!c)
 		return err_set(e, TE_NOMEM, "out of memory");
-	if ((rc = kc_collect(&s, path, e)) < 0)
-		goto out;
-	if (s.n == 0 || (kc_is_empty(&s) && !context && kc_in_cluster_possible())) {
-		if (!kc_in_cluster_possible()) {
-			rc = err_set(
-			    e, TE_INPUT,
-			    "no kubeconfig found (set --kubeconfig or KUBECONFIG, or create "
-			    "~/.kube/config) and not running in a cluster");
-			goto out;
-		}
-		rc = kc_in_cluster(c, e);
-	} else {
-		rc = kc_resolve(c, &s, context, e);
-	}
-	if (rc < 0)
+	if ((rc = kc_collect(&s, path, e)) < 0 || (rc = kc_choose(c, &s, context, e)) < 0)
 		goto out;
 	if (!c->namespace && !(c->namespace = strdup("default"))) {
 		rc = err_set(e, TE_NOMEM, "out of memory");

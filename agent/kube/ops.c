@@ -195,6 +195,26 @@ static int get_take(struct list_walk *w)
 	return 0;
 }
 
+/* A page that failed: 0 when listing again in one go is worth it, else the error. */
+static int list_fail(struct list_walk *w, int rc)
+{
+	struct kube_req *req = &w->req;
+
+	if (req->status == 410 && w->all && w->paged) {
+		/* as client-go's pager: the continue token expired mid-way, so list
+		 * again in one go */
+		cJSON_Delete(w->all);
+		w->all = NULL;
+		w->paged = false;
+		return 0;
+	}
+	if (req->err.msg[0])
+		return err_set(&w->q->err, rc, "%s", req->err.msg);
+	if (kube_req_code(req) != 0)
+		return err_set(&w->q->err, rc, "GET %s failed", req->path);
+	return err_set(&w->q->err, rc, "GET %s: the response is not a JSON object", req->path);
+}
+
 /* Takes one page's response into w: 0 more to fetch or done, <0 failed. */
 static int list_take(struct kube *k, struct list_walk *w)
 {
@@ -210,22 +230,8 @@ static int list_take(struct kube *k, struct list_walk *w)
 	w->cont = NULL;
 	if (rc == 0 && !cJSON_IsObject(req->resp))
 		rc = TE_UNREACHABLE;
-	if (rc != 0) {
-		if (req->status == 410 && w->all && w->paged) {
-			/* as client-go's pager: the continue token expired mid-way, so list
-			 * again in one go */
-			cJSON_Delete(w->all);
-			w->all = NULL;
-			w->paged = false;
-			return 0;
-		}
-		if (req->err.msg[0])
-			return err_set(&w->q->err, rc, "%s", req->err.msg);
-		if (kube_req_code(req) != 0)
-			return err_set(&w->q->err, rc, "GET %s failed", req->path);
-		return err_set(&w->q->err, rc, "GET %s: the response is not a JSON object",
-			       req->path);
-	}
+	if (rc != 0)
+		return list_fail(w, rc);
 	w->cont = xstrdup(list_continue(req->resp));
 	if (!w->all) {
 		w->all = req->resp;
@@ -254,62 +260,91 @@ static int list_finish(struct list_walk *w)
 	return 0;
 }
 
-int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
+static bool list_walk_active(const struct list_walk *w)
 {
-	struct list_walk *w = calloc(n ? n : 1, sizeof(*w));
-	struct kube_req **reqs = calloc(n ? n : 1, sizeof(*reqs));
-	size_t left = n, m, i;
-	int worst = 0;
+	return !w->done && !w->q->rc;
+}
 
-	for (i = 0; i < n; i++) {
+/* The request for w's next page (or its one object, when the query names it). */
+static void list_walk_request(struct list_walk *w)
+{
+	const struct kube_list_q *q = w->q;
+
+	memset(&w->req, 0, sizeof(w->req));
+	w->req.method = "GET";
+	w->req.pick = q->pick && !q->name ? w->pick : NULL;
+	w->req.path = q->name ? kube_path(q->res, q->ns, q->name, NULL)
+			      : list_path(q->res, q->ns, q->selector, w->cont, w->paged);
+}
+
+/* Takes the answer to w's request; true when w is over (finished or failed). */
+static bool list_walk_take(struct kube *k, struct list_walk *w)
+{
+	struct kube_list_q *q = w->q;
+
+	q->rc = list_take(k, w);
+	kube_req_dispose(&w->req);
+	if (q->rc == 0 && w->done && !q->name)
+		q->rc = list_finish(w);
+	return q->rc < 0 || w->done;
+}
+
+static void list_queries_reset(struct kube_list_q *qs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		qs[i].out = NULL;
 		qs[i].rc = 0;
 		qs[i].status = 0;
 		err_clear(&qs[i].err);
 	}
-	if (!w || !reqs) {
-		for (i = 0; i < n; i++)
-			qs[i].rc = err_set(&qs[i].err, TE_NOMEM, "out of memory");
-		left = 0;
-		worst = n ? TE_NOMEM : 0;
-	}
-	for (i = 0; i < left; i++)
-		list_walk_init(&w[i], &qs[i]);
-	while (left > 0) { /* one round: the next page of every unfinished list */
+}
+
+/* One round per page: the next page of every unfinished list, all in one kube_run. */
+static int list_walks_run(struct kube *k, struct list_walk *w, struct kube_req **reqs, size_t n)
+{
+	size_t left = n, m, i;
+	int worst = 0;
+
+	while (left > 0) {
 		for (i = 0, m = 0; i < n; i++) {
-			if (w[i].done || w[i].q->rc)
-				continue;
-			memset(&w[i].req, 0, sizeof(w[i].req));
-			w[i].req.method = "GET";
-			w[i].req.pick = w[i].q->pick && !w[i].q->name ? w[i].pick : NULL;
-			w[i].req.path = w[i].q->name ? kube_path(w[i].q->res, w[i].q->ns,
-								  w[i].q->name, NULL)
-						     : list_path(w[i].q->res, w[i].q->ns,
-								 w[i].q->selector, w[i].cont,
-								 w[i].paged);
-			reqs[m++] = &w[i].req;
+			if (list_walk_active(&w[i])) {
+				list_walk_request(&w[i]);
+				reqs[m++] = &w[i].req;
+			}
 		}
 		kube_run(k, reqs, m, NULL, NULL);
 		for (i = 0; i < n; i++) {
-			if (w[i].done || w[i].q->rc)
+			if (!list_walk_active(&w[i]) || !list_walk_take(k, &w[i]))
 				continue;
-			w[i].q->rc = list_take(k, &w[i]);
-			kube_req_dispose(&w[i].req);
-			if (w[i].q->rc == 0 && w[i].done && !w[i].q->name)
-				w[i].q->rc = list_finish(&w[i]);
-			if (w[i].q->rc < 0) {
-				if (worst == 0)
-					worst = w[i].q->rc;
-				left--;
-			} else if (w[i].done) {
-				left--;
-			}
+			left--;
+			if (w[i].q->rc < 0 && worst == 0)
+				worst = w[i].q->rc;
 		}
 	}
-	for (i = 0; w && i < n; i++) {
+	return worst;
+}
+
+int kube_list_many(struct kube *k, struct kube_list_q *qs, size_t n)
+{
+	struct list_walk *w = calloc(n ? n : 1, sizeof(*w));
+	struct kube_req **reqs = calloc(n ? n : 1, sizeof(*reqs));
+	int worst = 0;
+
+	list_queries_reset(qs, n);
+	if (!w || !reqs) {
+		for (size_t i = 0; i < n; i++)
+			qs[i].rc = err_set(&qs[i].err, TE_NOMEM, "out of memory");
+		worst = n ? TE_NOMEM : 0;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		list_walk_init(&w[i], &qs[i]);
+	worst = list_walks_run(k, w, reqs, n);
+	for (size_t i = 0; i < n; i++) {
 		cJSON_Delete(w[i].all);
 		free(w[i].cont);
 	}
+out:
 	free(w);
 	free(reqs);
 	return worst;
@@ -335,12 +370,25 @@ static const char *meta_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
 }
 
+/* The object's path with the field manager, force and dry-run parameters. */
+static char *apply_path(const struct kube_resource *r, const char *ns, const char *name,
+			const struct kube_apply_opts *o)
+{
+	char *base = kube_path(r, ns, name, NULL);
+	char *fm = kube_escape(o->field_manager ? o->field_manager : "tether");
+	char *path = xasprintf("%s?fieldManager=%s%s%s", base, fm, o->force ? "&force=true" : "",
+			       o->dry_run ? "&dryRun=All" : "");
+
+	free(base);
+	free(fm);
+	return path;
+}
+
 int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, const char *ns,
 			const cJSON *obj, char *body, const struct kube_apply_opts *o)
 {
 	static const struct kube_apply_opts defaults = {.field_manager = "tether", .force = true};
 	const char *name = meta_str(obj, "name");
-	char *base = NULL, *fm = NULL;
 
 	memset(req, 0, sizeof(*req));
 	if (!o)
@@ -356,12 +404,7 @@ int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, con
 	}
 	req->method = "PATCH";
 	req->content_type = "application/apply-patch+yaml";
-	base = kube_path(r, ns, name, NULL);
-	fm = kube_escape(o->field_manager ? o->field_manager : "tether");
-	req->path = xasprintf("%s?fieldManager=%s%s%s", base, fm, o->force ? "&force=true" : "",
-			      o->dry_run ? "&dryRun=All" : "");
-	free(base);
-	free(fm);
+	req->path = apply_path(r, ns, name, o);
 	/* JSON is YAML: the server takes it under the apply-patch+yaml type */
 	req->body = body ? body : cJSON_PrintUnformatted(obj);
 	if (!req->path || !req->body) {

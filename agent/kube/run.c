@@ -115,25 +115,26 @@ static void count_request(struct kube *k, struct xfer *x)
 		k->stats.deletes++;
 }
 
-static int xfer_start(struct run *run, struct xfer *x)
+/* The pooled handle, the URL and the headers of x's request. */
+static int xfer_prepare(struct kube *k, struct xfer *x)
 {
-	struct kube *k = run->k;
-	struct kube_req *r = x->r;
-	const char *m = r->method ? r->method : "GET";
+	const struct kube_req *r = x->r;
+	const char *type = r->content_type ? r->content_type : "application/json";
 
 	if (!x->h && !(x->h = pool_get(k)))
 		return TE_NOMEM;
 	if (!x->url && !(x->url = kube_url(k, r->path)))
 		return TE_NOMEM;
 	curl_slist_free_all(x->hdrs);
-	x->hdrs =
-	    kube_headers(k, r->accept,
-			 r->body ? (r->content_type ? r->content_type : "application/json") : NULL);
-	if (!x->hdrs)
-		return TE_NOMEM;
-	buf_get(k, &x->body);
-	x->too_big = false;
-	x->errbuf[0] = '\0';
+	x->hdrs = kube_headers(k, r->accept, r->body ? type : NULL);
+	return x->hdrs ? 0 : TE_NOMEM;
+}
+
+static void xfer_setopts(struct kube *k, struct xfer *x)
+{
+	const struct kube_req *r = x->r;
+	const char *m = r->method ? r->method : "GET";
+
 	kube_easy_setup(k, x->h);
 	curl_easy_setopt(x->h, CURLOPT_URL, x->url);
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
@@ -148,9 +149,22 @@ static int xfer_start(struct run *run, struct xfer *x)
 	}
 	if (strcmp(m, "GET") != 0 && (strcmp(m, "POST") != 0 || !r->body))
 		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, m);
+}
+
+static int xfer_start(struct run *run, struct xfer *x)
+{
+	struct kube *k = run->k;
+	int rc;
+
+	if ((rc = xfer_prepare(k, x)) < 0)
+		return rc;
+	buf_get(k, &x->body);
+	x->too_big = false;
+	x->errbuf[0] = '\0';
+	xfer_setopts(k, x);
 	count_request(k, x);
 	x->gen = k->cred.generation;
-	r->attempts++;
+	x->r->attempts++;
 	if (curl_multi_add_handle(k->multi, x->h) != CURLM_OK)
 		return TE_FAIL;
 	x->active = true;
@@ -286,59 +300,83 @@ static bool server_busy(long status)
 	return status == 429 || status == 408;
 }
 
-static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
+/*
+ * A 401 with rotating credentials (exec plugin, token file): true when one more try
+ * with fresh ones is due (refreshed once for all the requests that started with the
+ * old ones); otherwise why the refresh failed is left in *auth.
+ */
+static bool auth_retry(struct kube *k, struct xfer *x, struct err *auth)
 {
-	struct kube *k = run->k;
+	if (x->r->status != 401 || x->auth_retried || !(k->cfg->exec || k->cfg->token_file))
+		return false;
+	if (x->gen != k->cred.generation || kube_cred_refresh(k, true, auth) == 0) {
+		err_clear(auth);
+		x->auth_retried = true;
+		x->not_before = 0;
+		x->r->attempts--;
+		return true;
+	}
+	return false;
+}
+
+/* Worth another attempt: a transport failure that may pass, a busy server, or a 5xx
+ * that is not final (501 and reasonless 500s are). */
+static bool retryable(const struct kube *k, const struct xfer *x, CURLcode rc, long status)
+{
+	if (x->too_big || x->r->attempts > k->opts.retries)
+		return false;
+	if (rc != CURLE_OK)
+		return transport_retryable(rc);
+	if (server_busy(status))
+		return true;
+	return status >= 500 && status != 501 && !response_is_final_500(status, &x->body);
+}
+
+static void xfer_requeue(struct run *run, struct xfer *x)
+{
+	xfer_release(run, x);
+	buf_put(run->k, &x->body);
+	run->retry[run->nretry++] = (size_t)(x - run->x);
+}
+
+static void xfer_complete(struct run *run, struct xfer *x, CURLcode rc, const struct err *auth)
+{
 	struct kube_req *r = x->r;
-	long status = 0, retry_after = 0;
-	struct err auth;
-	CURL *h = x->h;
 
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after);
-	r->status = rc == CURLE_OK ? status : 0;
-	err_clear(&auth);
-	if (r->status == 401 && !x->auth_retried && (k->cfg->exec || k->cfg->token_file)) {
-		struct err e;
-
-		/* credentials may have rotated: one more try with fresh ones (refreshed
-		 * once for all the requests that started with the old ones) */
-		err_clear(&e);
-		if (x->gen != k->cred.generation || kube_cred_refresh(k, true, &e) == 0) {
-			x->auth_retried = true;
-			x->not_before = 0;
-			r->attempts--;
-			goto again;
-		}
-		auth = e;
-	}
-	if (!x->too_big && r->attempts <= k->opts.retries &&
-	    ((rc != CURLE_OK && transport_retryable(rc)) ||
-	     (rc == CURLE_OK && (server_busy(status) ||
-				 (status >= 500 && status != 501 &&
-				  !response_is_final_500(status, &x->body)))))) {
-		k->stats.retries++;
-		x->not_before = now_ms() + backoff_ms(k, r, retry_after);
-		goto again;
-	}
-	xfer_parse(k, x, h, rc);
-	if (auth.msg[0])
-		err_append(&r->err, auth.msg);
+	xfer_parse(run->k, x, x->h, rc);
+	if (auth->msg[0])
+		err_append(&r->err, auth->msg);
 	if (rc != CURLE_OK || x->too_big)
 		run->unreachable = run->unreachable || rc != CURLE_OK;
 	xfer_release(run, x);
-	buf_put(k, &x->body);
+	buf_put(run->k, &x->body);
 	free(x->url);
 	x->url = NULL;
 	x->finished = true;
 	run->finished++;
 	if (run->done)
 		run->done(r, run->ctx);
-	return;
-again:
-	xfer_release(run, x);
-	buf_put(k, &x->body);
-	run->retry[run->nretry++] = (size_t)(x - run->x);
+}
+
+static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
+{
+	struct kube *k = run->k;
+	long status = 0, retry_after = 0;
+	struct err auth;
+
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &retry_after);
+	x->r->status = rc == CURLE_OK ? status : 0;
+	err_clear(&auth);
+	if (auth_retry(k, x, &auth)) {
+		xfer_requeue(run, x);
+	} else if (retryable(k, x, rc, status)) {
+		k->stats.retries++;
+		x->not_before = now_ms() + backoff_ms(k, x->r, retry_after);
+		xfer_requeue(run, x);
+	} else {
+		xfer_complete(run, x, rc, &auth);
+	}
 }
 
 /* A request that could not even be started (out of memory). */

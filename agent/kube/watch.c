@@ -183,11 +183,22 @@ out:
 	return status;
 }
 
-/* Judges a connection that ended; <0 error, 0 go on (maybe after a pause). */
-static int watch_judge(struct watch *w, long status, CURLcode res, int *failures)
+/* A 4xx other than 429: the error the server's Status gives, as a request would. */
+static int watch_refused(struct watch *w, long status)
 {
 	struct kube_req fake = {.method = "GET", .path = "watch", .status = status};
 	int rc;
+
+	fake.resp = cJSON_ParseWithLength(w->in.data ? w->in.data : "", w->in.len);
+	kube_req_set_err(&fake, w->in.data);
+	rc = err_set(w->e, kube_req_code(&fake), "watch %s: %s", w->r->resource, fake.err.msg);
+	cJSON_Delete(fake.resp);
+	return rc;
+}
+
+/* Judges a connection that ended; <0 error, 0 go on, 1 go on after a pause. */
+static int watch_judge(struct watch *w, long status, CURLcode res, int *failures)
+{
 
 	if (status == 410 || w->gone) {
 		w->gone = false;
@@ -204,19 +215,49 @@ static int watch_judge(struct watch *w, long status, CURLcode res, int *failures
 		(*failures)++;
 		return 0;
 	}
-	if (res == CURLE_OK && status != 429 && status < 500) {
-		fake.resp = cJSON_ParseWithLength(w->in.data ? w->in.data : "", w->in.len);
-		kube_req_set_err(&fake, w->in.data);
-		rc = err_set(w->e, kube_req_code(&fake), "watch %s: %s", w->r->resource,
-			     fake.err.msg);
-		cJSON_Delete(fake.resp);
-		return rc;
-	}
+	if (res == CURLE_OK && status != 429 && status < 500)
+		return watch_refused(w, status);
 	if (++*failures > WATCH_MAX_FAILURES)
 		return err_set(w->e, TE_UNREACHABLE, "watch %s: cannot reach %s: %s",
 			       w->r->resource, w->k->cfg->server,
 			       res != CURLE_OK ? curl_easy_strerror(res) : "server errors");
 	return 1;
+}
+
+/* After failures in a row: an exponential pause, never past the deadline. */
+static void watch_pause(struct kube *k, int failures, int64_t deadline_ms)
+{
+	int64_t pause = KUBE_BACKOFF_BASE_MS << (failures > 5 ? 5 : failures);
+
+	if (pause > deadline_ms - now_ms())
+		pause = deadline_ms - now_ms();
+	if (pause > 0)
+		curl_multi_poll(k->multi, NULL, 0, (int)pause, NULL);
+}
+
+/* One connection: <0 error, 1 the deadline passed, 0 go on (w->stopped ends the watch). */
+static int watch_round(struct watch *w, int64_t deadline_ms, int *failures)
+{
+	CURLcode res;
+	long status;
+	int rc;
+
+	if (now_ms() >= deadline_ms)
+		return 1;
+	if ((rc = kube_cred_refresh(w->k, false, w->e)) < 0)
+		return rc;
+	status = watch_once(w, deadline_ms, &res);
+	if (w->stopped)
+		return 0;
+	if (w->failed)
+		return w->e->code ? w->e->code : TE_UNREACHABLE;
+	if (res == CURLE_OPERATION_TIMEDOUT && now_ms() >= deadline_ms)
+		return 1;
+	if ((rc = watch_judge(w, status, res, failures)) < 0)
+		return rc;
+	if (rc == 1)
+		watch_pause(w->k, *failures, deadline_ms);
+	return 0;
 }
 
 int kube_watch(struct kube *k, const struct kube_resource *r, const char *ns,
@@ -234,46 +275,12 @@ int kube_watch(struct kube *k, const struct kube_resource *r, const char *ns,
 	int rc = 0, failures = 0;
 
 	buf_init(&w.in, WATCH_MAX_EVENT);
-	if (!(w.h = curl_easy_init())) {
+	if (!(w.h = curl_easy_init()))
 		rc = err_set(e, TE_NOMEM, "out of memory");
-		goto out;
-	}
-	if (!w.rv && (rc = watch_relist(&w)) < 0)
-		goto out;
-	while (!w.stopped) {
-		CURLcode res;
-		long status;
-
-		if (now_ms() >= deadline_ms) {
-			rc = 1;
-			goto out;
-		}
-		if ((rc = kube_cred_refresh(k, false, e)) < 0)
-			goto out;
-		status = watch_once(&w, deadline_ms, &res);
-		if (w.stopped)
-			break;
-		if (w.failed) {
-			rc = e->code ? e->code : TE_UNREACHABLE;
-			goto out;
-		}
-		if (res == CURLE_OPERATION_TIMEDOUT && now_ms() >= deadline_ms) {
-			rc = 1;
-			goto out;
-		}
-		if ((rc = watch_judge(&w, status, res, &failures)) < 0)
-			goto out;
-		if (rc == 1) {
-			int64_t pause = KUBE_BACKOFF_BASE_MS << (failures > 5 ? 5 : failures);
-
-			if (pause > deadline_ms - now_ms())
-				pause = deadline_ms - now_ms();
-			if (pause > 0)
-				curl_multi_poll(k->multi, NULL, 0, (int)pause, NULL);
-		}
-	}
-	rc = 0;
-out:
+	else if (!w.rv)
+		rc = watch_relist(&w);
+	while (rc >= 0 && !w.stopped && (rc = watch_round(&w, deadline_ms, &failures)) == 0)
+		;
 	if (w.h)
 		curl_easy_cleanup(w.h);
 	buf_dispose(&w.in);

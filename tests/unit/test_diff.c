@@ -23,6 +23,15 @@ static char *udiff(const char *a, const char *b, int context, int *rc)
 	return buf_detach(&out);
 }
 
+/* Counts the removed and added lines of a diff (not its ---/+++ header). */
+static void count_changes(const char *d, int *minus, int *plus)
+{
+	for (const char *p = d; (p = strchr(p, '\n')); p++) {
+		*minus += p[1] == '-' && p[2] != '-';
+		*plus += p[1] == '+' && p[2] != '+';
+	}
+}
+
 static void test_equal(void **state)
 {
 	int rc;
@@ -119,12 +128,50 @@ static void test_minimal(void **state)
 	char *d = udiff("a\nb\nc\na\nb\nb\na\n", "c\nb\na\nb\na\nc\n", 100, &rc);
 
 	/* Myers' classic example: the shortest edit script has 5 edits. */
-	for (char *p = d; (p = strchr(p, '\n')); p++) {
-		minus += p[1] == '-' && p[2] != '-';
-		plus += p[1] == '+' && p[2] != '+';
-	}
+	count_changes(d, &minus, &plus);
 	assert_int_equal(minus + plus, 5);
 	free(d);
+}
+
+/* A last line without its newline is a line like any other, shown without a marker. */
+static void test_no_final_newline(void **state)
+{
+	int rc;
+	char *d = udiff("a\nb", "a\nc", 3, &rc);
+
+	assert_int_equal(rc, 1);
+	assert_string_equal(d, "--- a\n+++ b\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n");
+	free(d);
+	d = udiff("a\nb", "a\nb\n", 3, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(d, "");
+	free(d);
+}
+
+/* Thousands of scattered changes still make a line-by-line diff, not one big
+ * replacement: unchanged lines stay in view as context. */
+static void test_many_changes(void **state)
+{
+	struct buf a, b;
+	int rc, minus = 0, plus = 0;
+	char *d;
+
+	buf_init(&a, 0);
+	buf_init(&b, 0);
+	for (int i = 0; i < 6000; i++) {
+		buf_printf(&a, "line %d\n", i);
+		buf_printf(&b, i % 2 ? "line %d changed\n" : "line %d\n", i);
+	}
+	d = udiff(a.data, b.data, 3, &rc);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(d, "\n line 0\n-line 1\n+line 1 changed\n line 2\n"));
+	assert_non_null(strstr(d, "\n line 5998\n-line 5999\n+line 5999 changed\n"));
+	count_changes(d, &minus, &plus);
+	assert_int_equal(minus, 3000);
+	assert_int_equal(plus, 3000);
+	free(d);
+	buf_dispose(&a);
+	buf_dispose(&b);
 }
 
 static cJSON *parse(const char *s)
@@ -239,6 +286,8 @@ int main(void)
 		cmocka_unit_test(test_two_hunks),
 		cmocka_unit_test(test_random_consistency),
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_no_final_newline),
+		cmocka_unit_test(test_many_changes),
 		cmocka_unit_test(test_secret_mask),
 		cmocka_unit_test(test_secret_mask_out_of_memory),
 		cmocka_unit_test(test_diff_object_secret),

@@ -411,21 +411,6 @@ static void test_exec_plugin_cert_and_failure(void **state)
 	kube_config_free(c);
 }
 
-static void test_base64(void **state)
-{
-	size_t n;
-	char *s = kube_b64_decode("aGVsbG8gd29ybGQ=", &n), *t;
-
-	assert_string_equal(s, "hello world");
-	assert_int_equal(n, 11);
-	t = kube_b64_encode(s, n);
-	assert_string_equal(t, "aGVsbG8gd29ybGQ=");
-	free(s);
-	free(t);
-	assert_null(kube_b64_decode("a$b=", NULL));
-	assert_null(kube_b64_decode("aGVsbG8=x", NULL));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,7 +423,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_insecure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_plugin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_plugin_cert_and_failure, setup, teardown),
-		cmocka_unit_test(test_base64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,6 +185,11 @@ static void test_url_equal(void **state)
 	assert_false(repo_url_equal("https://h/x/y", "https://h/x/z"));
 	assert_true(repo_url_equal("/srv/git/app.git", "file:///srv/git/app"));
 	assert_false(repo_url_equal(NULL, "x"));
+	/* parsed as URLs (curl_url): a query or fragment is not part of the repository */
+	assert_true(repo_url_equal("https://h.example/x/y.git?ref=main", "git@H.example:x/y"));
+	assert_true(repo_url_equal("https://h.example/x/y#readme", "https://h.example:443/x/y"));
+	assert_true(repo_url_equal("ssh://git@[::1]:2222/x/y", "https://[::1]/x/y.git"));
+	assert_false(repo_url_equal("https://[::1]/x/y", "https://[::2]/x/y"));
 }
 
 int main(void)
