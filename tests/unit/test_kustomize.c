@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "manifest.h"
-#include "../../agent/manifest/kustomize_int.h"
+#include "kustomize_int.h"
 #include "alloc_fail.h"
 
 #define FIXTURES "tests/fixtures/kustomize"
