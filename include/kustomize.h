@@ -1,14 +1,15 @@
 /*
  * kustomize: builds a kustomization directory of a vfs into an object set, as
  * `kustomize build` does (bases, components, generators, transformers, patches,
- * name references). The implementation lives in agent/kustomize/.
+ * name references). Only the build entry point is public; the implementation and
+ * its internal header (kustomize_int.h) live in agent/kustomize/.
  */
 #ifndef TETHER_KUSTOMIZE_H
 #define TETHER_KUSTOMIZE_H
 
-#include "manifest.h"
-#include "util.h"
-#include "vfs.h"
+struct err;
+struct object_set;
+struct vfs;
 
 /* Kustomize build of the directory dir of v into out. Errors on the input are
  * TE_INPUT naming the file. */
