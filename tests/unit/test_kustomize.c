@@ -200,7 +200,8 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(nested, "nested/top")                                                                    \
 	X(app_base, "app/base")                                                                    \
 	X(app_dev, "app/overlays/dev")                                                             \
-	X(app_prod, "app/overlays/prod")
+	X(app_prod, "app/overlays/prod")                                                           \
+	X(targets, "targets/overlay")
 
 #define SAME_TEST(name, dir)                                                                       \
 	static void test_same_##name(void **state)                                                 \
