@@ -266,6 +266,37 @@ static void test_content_hash(void **state)
 	cJSON_Delete(cm);
 }
 
+/* kubectl kustomize v5.5 gave a generator with the literal A=café U+2029 U+2028 U+1F600
+ * the hash 77h5fc7947: multibyte UTF-8 is hashed as is, U+2028 and U+2029 escaped. */
+static void test_content_hash_utf8(void **state)
+{
+	cJSON *cm = cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+				"\"metadata\":{\"name\":\"whatever\"},\"data\":{\"A\":\"\"}}");
+	cJSON *data = cJSON_GetObjectItem(cm, "data");
+	struct err e;
+	char h[11], bad1[11], bad2[11], plain[11];
+
+	err_clear(&e);
+	cJSON_ReplaceItemInObject(data, "A",
+				  cJSON_CreateString("caf\xc3\xa9 \xe2\x80\xa9 "
+						     "\xe2\x80\xa8 \xf0\x9f\x98\x80"));
+	assert_int_equal(ks_content_hash(cm, h, &e), 0);
+	assert_string_equal(h, "77h5fc7947");
+	/* Go writes every invalid byte as the escape \ufffd, not as the byte or a "?". */
+	cJSON_ReplaceItemInObject(data, "A", cJSON_CreateString("\xff"));
+	assert_int_equal(ks_content_hash(cm, bad1, &e), 0);
+	cJSON_ReplaceItemInObject(data, "A", cJSON_CreateString("\xc3"));
+	assert_int_equal(ks_content_hash(cm, bad2, &e), 0);
+	cJSON_ReplaceItemInObject(data, "A", cJSON_CreateString("\xc3!"));
+	assert_int_equal(ks_content_hash(cm, h, &e), 0);
+	assert_string_not_equal(h, bad2); /* one byte replaced, the next one kept */
+	cJSON_ReplaceItemInObject(data, "A", cJSON_CreateString("?"));
+	assert_int_equal(ks_content_hash(cm, plain, &e), 0);
+	assert_string_equal(bad1, bad2);
+	assert_string_not_equal(bad1, plain);
+	cJSON_Delete(cm);
+}
+
 static void test_selector(void **state)
 {
 	cJSON *labels = cJSON_Parse("{\"app\":\"web\",\"tier\":\"backend\"}");
@@ -537,6 +568,7 @@ int main(void)
 	    SAME_FIXTURES(SAME_ENTRY)
 #define ERROR_ENTRY(name, dir, f1, f2) cmocka_unit_test(test_error_##name),
 		ERROR_FIXTURES(ERROR_ENTRY) cmocka_unit_test(test_content_hash),
+	    cmocka_unit_test(test_content_hash_utf8),
 	    cmocka_unit_test(test_selector),
 	    cmocka_unit_test(test_yaml12_anchors),
 	    cmocka_unit_test(test_json6902_errors),
