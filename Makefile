@@ -59,9 +59,11 @@ $(BUILD)/tether: $(call obj,$(AGENT_MAIN)) $(BUILD)/libtether.a
 $(BUILD)/kubesim: $(call obj,$(SIM_MAIN)) $(BUILD)/libkubesim.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(SIM_LIBS)
 
+# Unit tests reach a module's internal header by name (-Iagent/kustomize).
+UNIT_INC := -Itests -Iagent/kustomize
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libtether.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(UNIT_INC) -o $@ $^ $(LIBS) -lcmocka
 $(BUILD)/tests/kubesim_test_%: tests/kubesim/unit/test_%.c $(BUILD)/libkubesim.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SIM_CFLAGS) -Itests/kubesim -Itests -o $@ $^ $(SIM_LIBS) -lcmocka

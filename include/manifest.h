@@ -70,14 +70,11 @@ int yaml_to_json(const char *file, const char *data, size_t len, cJSON **out, st
  * identity twice is TE_INPUT naming both origins.
  * In the recursive walk: names starting with '.' are skipped (.git, .github,
  * .pre-commit-config.yaml); a subdirectory with a kustomization is built with
- * kustomize_build; symlinks are followed inside the repository only, and one that
+ * kustomize_build (kustomize.h); symlinks are followed inside the repository only, and one that
  * points at an enclosing directory is a "symlink cycle" error. An object's file is
  * the path as walked (the symlink's, not its target's).
  */
 int manifest_render(struct vfs *v, const char *path, struct object_set *out, struct err *e);
-
-/* Kustomize build of the directory dir (see agent/manifest/kustomize.c). */
-int kustomize_build(struct vfs *v, const char *dir, struct object_set *out, struct err *e);
 
 /* Fails with TE_INPUT naming both origins when two objects share an identity. */
 int object_set_check_unique(const struct object_set *s, struct err *e);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kustomize.h"
 #include "manifest.h"
 
 #define RENDER_MAX_DEPTH 64

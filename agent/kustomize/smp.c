@@ -158,6 +158,43 @@ static int ks_smp_set(cJSON *parent, const char *field, cJSON *dst, const cJSON 
 	return json_object_set(parent, field, out);
 }
 
+/* The element of dst with the same key value as pe, detached from dst; NULL if none. */
+static cJSON *ks_take_match(cJSON *dst, const char *key, const cJSON *pe)
+{
+	const cJSON *kv = cJSON_GetObjectItemCaseSensitive(pe, key);
+	cJSON *d;
+
+	cJSON_ArrayForEach(d, dst)
+	{
+		if (ks_json_eq(cJSON_GetObjectItemCaseSensitive(d, key), kv))
+			return cJSON_DetachItemViaPointer(dst, d);
+	}
+	return NULL;
+}
+
+/* One element of a patch list: deletes the original element with its key, or merges
+ * into it, or adds it; what is kept is appended to out. */
+static int ks_smp_list_elem(cJSON *out, cJSON *dst, const cJSON *pe, const char *key, bool schema,
+			    int depth)
+{
+	const char *dir = ks_str(pe, "$patch");
+	cJSON *match;
+	int rc;
+
+	if (!cJSON_IsObject(pe))
+		return 0;
+	match = ks_take_match(dst, key, pe);
+	if (dir && strcmp(dir, "delete") == 0) {
+		cJSON_Delete(match);
+		return 0;
+	}
+	if (!match)
+		return json_array_append(out, ks_clean(pe, depth));
+	if ((rc = json_array_append(out, match)) < 0)
+		return rc;
+	return ks_smp_map(match, pe, schema, depth + 1);
+}
+
 /*
  * Merges two lists by key. The result holds the patch's elements first, in the
  * patch's order (merged into the original element with the same key), then the
@@ -168,7 +205,7 @@ static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON
 {
 	const char *key = schema ? ks_list_key(field, dst, patch) : NULL;
 	const cJSON *pe;
-	cJSON *out, *d;
+	cJSON *out;
 	int rc;
 
 	if (schema && strcmp(field, "finalizers") == 0 && cJSON_IsArray(dst))
@@ -180,30 +217,7 @@ static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON
 		return TE_NOMEM;
 	cJSON_ArrayForEach(pe, patch)
 	{
-		const cJSON *kv = cJSON_GetObjectItemCaseSensitive(pe, key);
-		const char *dir = ks_str(pe, "$patch");
-		cJSON *match = NULL;
-
-		if (!cJSON_IsObject(pe))
-			continue;
-		cJSON_ArrayForEach(
-		    d, dst) if (!match && ks_json_eq(cJSON_GetObjectItemCaseSensitive(d, key), kv))
-		    match = d;
-		if (match)
-			cJSON_DetachItemViaPointer(dst, match);
-		if (dir && strcmp(dir, "delete") == 0) {
-			cJSON_Delete(match);
-			continue;
-		}
-		if (match) {
-			if ((rc = json_array_append(out, match)) < 0 ||
-			    (rc = ks_smp_map(match, pe, schema, depth + 1)) < 0) {
-				cJSON_Delete(out);
-				return rc;
-			}
-			continue;
-		}
-		if ((rc = json_array_append(out, ks_clean(pe, depth))) < 0) {
+		if ((rc = ks_smp_list_elem(out, dst, pe, key, schema, depth)) < 0) {
 			cJSON_Delete(out);
 			return rc;
 		}

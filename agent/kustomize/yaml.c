@@ -167,47 +167,73 @@ static int ky_new_doc(struct ky *y)
 	return 0;
 }
 
+/* A top-level scalar that makes the document empty: "", "~" or "null". */
+static bool ky_null_scalar(const yaml_event_t *ev)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+
+	return !*v || !strcmp(v, "~") || !strcmp(v, "null");
+}
+
+static bool ky_has_anchor(const yaml_event_t *ev)
+{
+	if (ev->type == YAML_SCALAR_EVENT)
+		return ev->data.scalar.anchor != NULL;
+	if (ev->type == YAML_MAPPING_START_EVENT)
+		return ev->data.mapping_start.anchor != NULL;
+	if (ev->type == YAML_SEQUENCE_START_EVENT)
+		return ev->data.sequence_start.anchor != NULL;
+	return false;
+}
+
+/* One event of the scan; *empty: the current document has held nothing yet. */
+static int ky_event(struct ky *y, yaml_event_t *ev, bool *empty)
+{
+	yaml_event_type_t t = ev->type;
+
+	/* Anchors and aliases share nodes: the positions no longer say which object. */
+	if (ky_has_anchor(ev) || t == YAML_ALIAS_EVENT)
+		y->skip = true;
+	switch (t) {
+	case YAML_DOCUMENT_START_EVENT:
+		*empty = true;
+		return ky_new_doc(y);
+	case YAML_DOCUMENT_END_EVENT:
+		if (*empty)
+			ky_doc_dispose(&y->docs[--y->ndocs]); /* skipped, as manifest_parse does */
+		return 0;
+	case YAML_SCALAR_EVENT:
+		if (y->depth != 0 || !ky_null_scalar(ev))
+			*empty = false;
+		return ky_scalar(y, ev);
+	case YAML_MAPPING_START_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+		*empty = false;
+		return ky_open(y, t == YAML_MAPPING_START_EVENT);
+	case YAML_MAPPING_END_EVENT:
+	case YAML_SEQUENCE_END_EVENT:
+		ky_close(y);
+		return 0;
+	case YAML_ALIAS_EVENT:
+		ky_advance(y);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 /* Collects the fixes of every document; a libyaml error just stops the pass (the
  * real parser has reported it already). */
 static int ky_scan(struct ky *y)
 {
 	yaml_event_t ev;
 	int rc = 0;
-	bool empty = true;
+	bool empty = true, end = false;
 
-	while (rc == 0 && yaml_parser_parse(&y->parser, &ev)) {
-		yaml_event_type_t t = ev.type;
-
-		if (t == YAML_DOCUMENT_START_EVENT) {
-			rc = ky_new_doc(y);
-			empty = true;
-		} else if (t == YAML_DOCUMENT_END_EVENT && empty) {
-			ky_doc_dispose(&y->docs[--y->ndocs]); /* skipped, as manifest_parse does */
-		} else if (t == YAML_SCALAR_EVENT) {
-			if (y->depth == 0 &&
-			    (!*ev.data.scalar.value || !strcmp((char *)ev.data.scalar.value, "~") ||
-			     !strcmp((char *)ev.data.scalar.value, "null")))
-				; /* an empty document */
-			else
-				empty = false;
-			if (ev.data.scalar.anchor)
-				y->skip = true;
-			rc = ky_scalar(y, &ev);
-		} else if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT) {
-			empty = false;
-			if (t == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor != NULL
-							  : ev.data.sequence_start.anchor != NULL)
-				y->skip = true;
-			rc = ky_open(y, t == YAML_MAPPING_START_EVENT);
-		} else if (t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT) {
-			ky_close(y);
-		} else if (t == YAML_ALIAS_EVENT) {
-			y->skip = true;
-			ky_advance(y);
-		}
+	while (rc == 0 && !end && yaml_parser_parse(&y->parser, &ev)) {
+		rc = ky_event(y, &ev, &empty);
+		end = ev.type == YAML_STREAM_END_EVENT;
 		yaml_event_delete(&ev);
-		if (t == YAML_STREAM_END_EVENT)
-			break;
 	}
 	return rc;
 }
@@ -233,6 +259,44 @@ static void ky_apply(cJSON *obj, const struct ky_fix *f, int from)
 		cJSON_Delete(s);
 }
 
+/* How many objects manifest_parse made of the document. */
+static size_t ky_doc_objects(const struct ky_doc *doc)
+{
+	return doc->list ? (size_t)doc->nitems : 1;
+}
+
+/* A fix inside items[k] of a List of n items: path items/k/... */
+static bool ky_in_item(const struct ky_fix *f, size_t n)
+{
+	return f->depth >= 2 && f->path[0].key && !strcmp(f->path[0].key, "items") &&
+	       !f->path[1].key && (size_t)f->path[1].index < n;
+}
+
+/* Applies the fixes of one document to its objects, ra->items[r..]. */
+static void ky_apply_doc(const struct ky_doc *doc, struct ks_set *ra, size_t r)
+{
+	size_t n = ky_doc_objects(doc);
+
+	for (size_t i = 0; i < doc->n && r < ra->n; i++) {
+		const struct ky_fix *f = &doc->fixes[i];
+
+		if (!doc->list)
+			ky_apply(ra->items[r].body, f, 0);
+		else if (ky_in_item(f, n) && r + f->path[1].index < ra->n)
+			ky_apply(ra->items[r + f->path[1].index].body, f, 2);
+	}
+}
+
+static void ky_dispose(struct ky *y)
+{
+	for (size_t d = 0; d < y->ndocs; d++)
+		ky_doc_dispose(&y->docs[d]);
+	free(y->docs);
+	for (int i = 0; i <= KY_MAX_PATH; i++)
+		free(y->path[i].key);
+	yaml_parser_delete(&y->parser);
+}
+
 int ks_yaml12_fix(struct ks_set *ra, size_t first, const char *data, size_t len)
 {
 	struct ky y;
@@ -246,31 +310,14 @@ int ks_yaml12_fix(struct ks_set *ra, size_t first, const char *data, size_t len)
 	rc = ky_scan(&y);
 	/* Only when the documents line up with the objects manifest_parse made. */
 	for (size_t d = 0; d < y.ndocs; d++)
-		r += y.docs[d].list ? (size_t)y.docs[d].nitems : 1;
+		r += ky_doc_objects(&y.docs[d]);
 	if (r != ra->n)
 		y.skip = true;
 	r = first;
 	for (size_t d = 0; d < y.ndocs && rc == 0 && !y.skip; d++) {
-		struct ky_doc *doc = &y.docs[d];
-		int n = doc->list ? doc->nitems : 1;
-
-		for (size_t i = 0; i < doc->n && r < ra->n; i++) {
-			const struct ky_fix *f = &doc->fixes[i];
-
-			if (!doc->list)
-				ky_apply(ra->items[r].body, f, 0);
-			else if (f->depth >= 2 && f->path[0].key &&
-				 !strcmp(f->path[0].key, "items") && !f->path[1].key &&
-				 f->path[1].index < n && r + f->path[1].index < ra->n)
-				ky_apply(ra->items[r + f->path[1].index].body, f, 2);
-		}
-		r += (size_t)n;
+		ky_apply_doc(&y.docs[d], ra, r);
+		r += ky_doc_objects(&y.docs[d]);
 	}
-	for (size_t d = 0; d < y.ndocs; d++)
-		ky_doc_dispose(&y.docs[d]);
-	free(y.docs);
-	for (int i = 0; i <= KY_MAX_PATH; i++)
-		free(y.path[i].key);
-	yaml_parser_delete(&y.parser);
+	ky_dispose(&y);
 	return rc;
 }

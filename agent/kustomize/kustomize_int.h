@@ -1,5 +1,5 @@
 /*
- * kustomize_int.h: private to agent/manifest/kustomize*.c. The accumulator of
+ * kustomize_int.h: private to agent/kustomize/. The accumulator of
  * resources a kustomization build works on, kustomize's "field specs" (paths into
  * objects, filtered by kind), and the steps of a build (generators, transformers,
  * patches, name references). Nothing here reads files except through the vfs.
@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "kustomize.h"
 #include "manifest.h"
 #include "util.h"
 #include "vfs.h"
@@ -72,7 +73,7 @@ struct ks_fieldspec {
 	bool create;
 };
 
-/* kustomize_res.c */
+/* res.c */
 void ks_set_init(struct ks_set *s);
 void ks_set_dispose(struct ks_set *s);
 /* Takes ownership of body (identities are checked later, ks_set_check_unique). */
@@ -118,7 +119,7 @@ int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void
 /* Sorts in kustomize's legacy order (Namespace first, webhooks last). */
 void ks_set_sort_legacy(struct ks_set *s);
 
-/* kustomize_index.c: a string multimap to keep large builds linear. */
+/* index.c: a string multimap to keep large builds linear. */
 struct ks_pair {
 	char *key;
 	size_t val;
@@ -141,24 +142,24 @@ size_t ks_index_get(const struct ks_index *x, const char *key, size_t *out, size
  * not add resource with an already registered id"); file is the kustomization. */
 int ks_set_check_unique(const struct ks_set *s, const char *file, struct err *e);
 
-/* kustomize_gen.c: configMapGenerator and secretGenerator entries. */
+/* gen.c: configMapGenerator and secretGenerator entries. */
 int ks_generate(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
 /* The 10-character content hash kustomize appends to generated names. */
 int ks_content_hash(const cJSON *body, char out[11], struct err *e);
 /* Appends the hash suffix to every resource marked for it. */
 int ks_add_hashes(struct ks_set *ra, struct err *e);
 
-/* kustomize_xform.c: the builtin transformers, in kustomize's order. */
+/* xform.c: the builtin transformers, in kustomize's order. */
 int ks_transform(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
 
-/* kustomize_images.c: the images field (newName, newTag, digest). */
+/* images.c: the images field (newName, newTag, digest). */
 int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
 
-/* kustomize_yaml.c: turns the booleans manifest_parse made of yes/no/on/off/y/n in
+/* yaml.c: turns the booleans manifest_parse made of yes/no/on/off/y/n in
  * ra->items[first..] back into strings, as kustomize's YAML 1.2 reading has them. */
 int ks_yaml12_fix(struct ks_set *ra, size_t first, const char *data, size_t len);
 
-/* kustomize_patch.c */
+/* patch.c */
 int ks_patches(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
 	       struct err *e);
 /* Strategic merge of patch into target (both objects); patch is not modified. */
@@ -168,10 +169,10 @@ int ks_json6902(cJSON **doc, const cJSON *ops, struct err *e);
 /* Label selector ("a=b,c in (x,y),!d") against a labels object. */
 int ks_selector_match(const char *sel, const cJSON *labels, bool *match, struct err *e);
 
-/* kustomize_nameref.c: rewrites references to renamed objects. */
+/* nameref.c: rewrites references to renamed objects. */
 int ks_fix_name_refs(struct ks_set *ra, struct err *e);
 
-/* kustomize.c: reads a file named in kust.field, relative to the kustomization
+/* build.c: reads a file named in kust.field, relative to the kustomization
  * directory, which it must be in or below; *path_out is its resolved path. */
 int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **path_out,
 		struct buf *out, struct err *e);

@@ -71,48 +71,59 @@ static bool ks_utf8_valid(const char *s, size_t n)
 	return true;
 }
 
+/* One ASCII byte as Go escapes it: short escapes, \u00XX for controls and <, >, &. */
+static int ks_go_ascii(struct buf *b, unsigned char c)
+{
+	switch (c) {
+	case '"':
+	case '\\':
+		return buf_printf(b, "\\%c", c);
+	case '\n':
+		return buf_puts(b, "\\n");
+	case '\r':
+		return buf_puts(b, "\\r");
+	case '\t':
+		return buf_puts(b, "\\t");
+	case '\b':
+		return buf_puts(b, "\\b");
+	case '\f':
+		return buf_puts(b, "\\f");
+	default:
+		if (c < 0x20 || c == '<' || c == '>' || c == '&')
+			return buf_printf(b, "\\u%04x", c);
+		return buf_append(b, &c, 1);
+	}
+}
+
+/* The multibyte sequence at s (n bytes left), *used its length: an invalid byte is
+ * U+FFFD, and U+2028 and U+2029 are escaped (JavaScript line terminators). */
+static int ks_go_utf8(struct buf *b, const char *s, size_t n, size_t *used)
+{
+	unsigned cp;
+	int l = ks_utf8_len((const unsigned char *)s, n, &cp);
+
+	if (l < 0) {
+		*used = 1;
+		return buf_puts(b, "\\ufffd");
+	}
+	*used = (size_t)l;
+	if (cp == 0x2028 || cp == 0x2029)
+		return buf_printf(b, "\\u%04x", cp);
+	return buf_append(b, s, (size_t)l);
+}
+
 /* Go's encoding/json string escaping (HTML-safe, invalid UTF-8 as U+FFFD). */
 static int ks_go_string(struct buf *b, const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), used;
 	int rc = buf_puts(b, "\"");
 
-	for (size_t i = 0; i < n && rc == 0;) {
-		unsigned char c = (unsigned char)s[i];
-		unsigned cp;
-		int l;
-
-		if (c == '"' || c == '\\') {
-			rc = buf_printf(b, "\\%c", c);
-		} else if (c == '\n') {
-			rc = buf_puts(b, "\\n");
-		} else if (c == '\r') {
-			rc = buf_puts(b, "\\r");
-		} else if (c == '\t') {
-			rc = buf_puts(b, "\\t");
-		} else if (c == '\b') {
-			rc = buf_puts(b, "\\b");
-		} else if (c == '\f') {
-			rc = buf_puts(b, "\\f");
-		} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-			rc = buf_printf(b, "\\u%04x", c);
-		} else if (c < 0x80) {
-			rc = buf_append(b, &s[i], 1);
-		} else {
-			l = ks_utf8_len((const unsigned char *)s + i, n - i, &cp);
-			if (l < 0) {
-				rc = buf_puts(b, "\\ufffd");
-				i++;
-				continue;
-			}
-			if (cp == 0x2028 || cp == 0x2029)
-				rc = buf_printf(b, "\\u%04x", cp);
-			else
-				rc = buf_append(b, &s[i], (size_t)l);
-			i += (size_t)l;
-			continue;
-		}
-		i++;
+	for (size_t i = 0; i < n && rc == 0; i += used) {
+		used = 1;
+		if ((unsigned char)s[i] < 0x80)
+			rc = ks_go_ascii(b, (unsigned char)s[i]);
+		else
+			rc = ks_go_utf8(b, s + i, n - i, &used);
 	}
 	return rc ? rc : buf_puts(b, "\"");
 }
@@ -563,29 +574,43 @@ static int ks_behavior(struct ks_ctx *c, const cJSON *gen, const char *name, int
 	return 0;
 }
 
-/* Builds the object of one generator entry into *out. */
-static int ks_gen_build(struct ks_gen *g, const cJSON *gen, const struct ks_genopts *opts,
-			struct err *e)
+/* metadata: name, namespace, and the labels and annotations of the options. */
+static int ks_gen_meta(struct ks_gen *g, const char *ns, const struct ks_genopts *opts)
+{
+	cJSON *meta = cJSON_AddObjectToObject(g->body, "metadata");
+
+	if (!meta || !cJSON_AddStringToObject(meta, "name", g->name) ||
+	    (ns && *ns && !cJSON_AddStringToObject(meta, "namespace", ns)) ||
+	    ks_merge_map(meta, "labels", opts->labels) < 0 ||
+	    ks_merge_map(meta, "annotations", opts->annotations) < 0)
+		return TE_NOMEM;
+	return 0;
+}
+
+/* The object without its data: apiVersion, kind, metadata, a Secret's type, immutable. */
+static int ks_gen_head(struct ks_gen *g, const cJSON *gen, const struct ks_genopts *opts)
 {
 	const char *ns = ks_str(gen, "namespace"), *type = ks_str(gen, "type");
-	cJSON *meta;
-	int rc;
 
 	if (!(g->body = cJSON_CreateObject()) ||
 	    !cJSON_AddStringToObject(g->body, "apiVersion", "v1") ||
 	    !cJSON_AddStringToObject(g->body, "kind", g->secret ? "Secret" : "ConfigMap") ||
-	    !(meta = cJSON_AddObjectToObject(g->body, "metadata")) ||
-	    !cJSON_AddStringToObject(meta, "name", g->name) ||
-	    (ns && *ns && !cJSON_AddStringToObject(meta, "namespace", ns)))
-		return err_set(e, TE_NOMEM, "out of memory");
-	if (ks_merge_map(meta, "labels", opts->labels) < 0 ||
-	    ks_merge_map(meta, "annotations", opts->annotations) < 0)
-		return err_set(e, TE_NOMEM, "out of memory");
+	    ks_gen_meta(g, ns, opts) < 0)
+		return TE_NOMEM;
 	if (g->secret && !cJSON_AddStringToObject(g->body, "type", type && *type ? type : "Opaque"))
-		return err_set(e, TE_NOMEM, "out of memory");
+		return TE_NOMEM;
 	if (opts->immutable == 1 && !cJSON_AddTrueToObject(g->body, "immutable"))
-		return err_set(e, TE_NOMEM, "out of memory");
-	if (!(g->data = cJSON_AddObjectToObject(g->body, "data")))
+		return TE_NOMEM;
+	return 0;
+}
+
+/* Builds the object of one generator entry into g->body. */
+static int ks_gen_build(struct ks_gen *g, const cJSON *gen, const struct ks_genopts *opts,
+			struct err *e)
+{
+	int rc;
+
+	if (ks_gen_head(g, gen, opts) < 0 || !(g->data = cJSON_AddObjectToObject(g->body, "data")))
 		return err_set(e, TE_NOMEM, "out of memory");
 	/* kustomize's order: env files, literals, files. */
 	if ((rc = ks_gen_each(g, gen, "envs", ks_gen_envfile, e)) < 0 ||

@@ -43,48 +43,74 @@ static const char *ks_eff_ns(const char *ns)
 	return ns && *ns ? ns : "default";
 }
 
+/* A field of a target: absent or empty matches anything, else the exact value. */
+static bool ks_field_match(const char *want, const char *have)
+{
+	return !want || !*want || strcmp(want, have) == 0;
+}
+
+static bool ks_gvk_match(const struct ks_target *t, const cJSON *body)
+{
+	char g[256], v[64];
+
+	ks_group_version(body, g, sizeof(g), v, sizeof(v));
+	return ks_field_match(t->group, g) && ks_field_match(t->version, v) &&
+	       ks_field_match(t->kind, ks_kind(body));
+}
+
+/* A name or namespace pattern matches the resource's original value or its current one. */
+static int ks_regex_either(const char *pat, const char *orig, const char *cur, bool *match,
+			   struct err *e)
+{
+	int rc = 0;
+
+	*match = ks_regex_full(pat, orig, e, &rc) || ks_regex_full(pat, cur, e, &rc);
+	return rc;
+}
+
+/* A label or annotation selector against metadata.key; an empty one matches anything. */
+static int ks_meta_select(const char *sel, const cJSON *body, const char *key, bool *match,
+			  struct err *e)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(body, "metadata");
+
+	*match = true;
+	if (!sel || !*sel)
+		return 0;
+	return ks_selector_match(sel, cJSON_GetObjectItemCaseSensitive(meta, key), match, e);
+}
+
+/* The target's namespace and name patterns, against the resource's original id or its
+ * current one (a patch written against a base still finds the renamed object). */
+static int ks_id_match(const struct ks_target *t, const struct ks_res *r, bool *match,
+		       struct err *e)
+{
+	const char *name = ks_name(r->body), *ns = ks_eff_ns(ks_ns(r->body));
+	const char *org_name = r->nprev ? r->prev[0].name : name;
+	const char *org_ns = r->nprev ? ks_eff_ns(r->prev[0].ns) : ns;
+	int rc;
+
+	if ((rc = ks_regex_either(t->ns, org_ns, ns, match, e)) < 0 || !*match)
+		return rc;
+	return ks_regex_either(t->name, org_name ? org_name : "", name, match, e);
+}
+
 /* kustomize's resWrangler.Select for one resource. */
 static int ks_target_match(const struct ks_target *t, const struct ks_res *r, bool *match,
 			   struct err *e)
 {
-	const char *org_name = r->nprev ? r->prev[0].name : ks_name(r->body);
-	const char *org_ns = r->nprev ? r->prev[0].ns : ks_ns(r->body);
-	char g[256], v[64];
-	int rc = 0;
-	bool ok;
+	bool ok = false;
+	int rc;
 
 	*match = false;
-	ks_group_version(r->body, g, sizeof(g), v, sizeof(v));
-	if ((t->group && *t->group && strcmp(t->group, g) != 0) ||
-	    (t->version && *t->version && strcmp(t->version, v) != 0) ||
-	    (t->kind && *t->kind && strcmp(t->kind, ks_kind(r->body)) != 0))
+	if (!ks_gvk_match(t, r->body))
 		return 0;
-	ok = ks_regex_full(t->ns, ks_eff_ns(org_ns), e, &rc) ||
-	     ks_regex_full(t->ns, ks_eff_ns(ks_ns(r->body)), e, &rc);
-	if (rc < 0 || !ok)
+	if ((rc = ks_id_match(t, r, &ok, e)) < 0 || !ok)
 		return rc;
-	ok = ks_regex_full(t->name, org_name ? org_name : "", e, &rc) ||
-	     ks_regex_full(t->name, ks_name(r->body), e, &rc);
-	if (rc < 0 || !ok)
+	if ((rc = ks_meta_select(t->labels, r->body, "labels", &ok, e)) < 0 || !ok)
 		return rc;
-	if (t->labels && *t->labels) {
-		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(r->body, "metadata");
-
-		if ((rc = ks_selector_match(t->labels,
-					    cJSON_GetObjectItemCaseSensitive(meta, "labels"), &ok,
-					    e)) < 0 ||
-		    !ok)
-			return rc;
-	}
-	if (t->annotations && *t->annotations) {
-		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(r->body, "metadata");
-
-		if ((rc = ks_selector_match(t->annotations,
-					    cJSON_GetObjectItemCaseSensitive(meta, "annotations"),
-					    &ok, e)) < 0 ||
-		    !ok)
-			return rc;
-	}
+	if ((rc = ks_meta_select(t->annotations, r->body, "annotations", &ok, e)) < 0 || !ok)
+		return rc;
 	*match = true;
 	return 0;
 }

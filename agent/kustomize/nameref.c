@@ -474,49 +474,61 @@ static const char *ks_org_ns(const struct ks_res *r)
 	return ns && *ns ? ns : "default";
 }
 
+/* The candidates once named name in namespace want. kustomize groups all candidates by
+ * original namespace and uses the group of this namespace when there is one, else the
+ * current namespace. */
+static size_t ks_candidates_in_ns(struct ks_ref_ctx *x, const char *name, const char *want)
+{
+	bool by_org = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < x->ra->n && !by_org; i++) {
+		struct ks_res *r = &x->ra->items[i];
+
+		by_org = !ks_res_cluster(r) && strcmp(ks_org_ns(r), want) == 0 &&
+			 ks_could_refer(x->referrer, r);
+	}
+	for (size_t i = 0; i < x->ra->n; i++) {
+		struct ks_res *r = &x->ra->items[i];
+		const char *cur = ks_ns(r->body);
+		const char *ns = by_org ? ks_org_ns(r) : cur && *cur ? cur : "default";
+
+		if (ks_was_named(x, r, name) && !ks_res_cluster(r) && strcmp(ns, want) == 0 &&
+		    ks_could_refer(x->referrer, r))
+			x->cand[n++] = r;
+	}
+	return n;
+}
+
+/* Points a {name, namespace} reference at t. */
+static int ks_ref_rewrite(cJSON *node, const char *name, const struct ks_res *t)
+{
+	const char *ns = ks_ns(t->body);
+
+	if (strcmp(ks_name(t->body), name) == 0 && !ns)
+		return 0;
+	if (ks_set_str(node, "name", ks_name(t->body)) < 0)
+		return TE_NOMEM;
+	if (ns && *ns && ks_set_str(node, "namespace", ns) < 0)
+		return TE_NOMEM;
+	return 0;
+}
+
 static int ks_ref_mapping(struct ks_ref_ctx *x, cJSON *node)
 {
 	const char *name = ks_str(node, "name");
 	const cJSON *nsv = cJSON_GetObjectItemCaseSensitive(node, "namespace");
-	size_t n = 0;
 	struct ks_res *t;
+	size_t n;
 	int rc;
 
 	if (!name)
 		return 0;
-	if (cJSON_IsString(nsv)) {
-		const char *want = nsv->valuestring;
-		bool by_org = false;
-
-		/* kustomize groups all candidates by original namespace and uses the
-		 * group of this namespace when there is one, else the current namespace. */
-		for (size_t i = 0; i < x->ra->n && !by_org; i++) {
-			struct ks_res *r = &x->ra->items[i];
-
-			by_org = !ks_res_cluster(r) && strcmp(ks_org_ns(r), want) == 0 &&
-				 ks_could_refer(x->referrer, r);
-		}
-		for (size_t i = 0; i < x->ra->n; i++) {
-			struct ks_res *r = &x->ra->items[i];
-			const char *cur = ks_ns(r->body);
-			const char *ns = by_org ? ks_org_ns(r) : cur && *cur ? cur : "default";
-
-			if (ks_was_named(x, r, name) && !ks_res_cluster(r) &&
-			    strcmp(ns, want) == 0 && ks_could_refer(x->referrer, r))
-				x->cand[n++] = r;
-		}
-	} else {
-		n = ks_candidates(x, name);
-	}
+	n = cJSON_IsString(nsv) ? ks_candidates_in_ns(x, name, nsv->valuestring)
+				: ks_candidates(x, name);
 	if ((rc = ks_select(x, n, name, true, &t)) < 0 || !t)
 		return rc;
-	if (strcmp(ks_name(t->body), name) == 0 && !ks_ns(t->body))
-		return 0;
-	if (ks_set_str(node, "name", ks_name(t->body)) < 0)
-		return TE_NOMEM;
-	if (ks_ns(t->body) && *ks_ns(t->body) && ks_set_str(node, "namespace", ks_ns(t->body)) < 0)
-		return TE_NOMEM;
-	return 0;
+	return ks_ref_rewrite(node, name, t);
 }
 
 static int ks_ref_leaf(cJSON *parent, const char *key, void *ctx)
