@@ -614,6 +614,7 @@ struct controllers *controllers_new(struct store *st, bool threaded)
 	store_lock(st);
 	resolve_types(c);
 	store_subscribe(st, on_event, c);
+	store_set_namespace_controller(st, true); /* gc.c empties and finalizes them */
 	enqueue_existing(c);
 	store_unlock(st);
 	c->threaded = threaded;

@@ -420,6 +420,13 @@ const struct sim_config *store_config(const struct store *st)
 	return &st->cfg;
 }
 
+void store_set_namespace_controller(struct store *st, bool on)
+{
+	store_lock(st);
+	st->ns_controller = on;
+	store_unlock(st);
+}
+
 void store_lock(struct store *st)
 {
 	atomic_fetch_add(&st->waiting, 1);

@@ -67,6 +67,7 @@ struct store {
 	} subs[STORE_MAX_SUBS];
 	int nsubs;
 	atomic_int waiting; /* threads blocked in store_lock */
+	bool ns_controller; /* store_set_namespace_controller */
 };
 
 struct sobj *sobj_new(cJSON *obj);

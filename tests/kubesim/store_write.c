@@ -764,8 +764,6 @@ static void namespace_purge(struct store *st, const char *ns)
 	}
 }
 
-extern int controllers_start(struct store *st) __attribute__((weak));
-
 int store_delete(struct store *st, const struct restype *rt, const char *ns, const char *name,
 		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
 {
@@ -819,7 +817,7 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 		}
 		if (o && o->dry_run)
 			goto out;
-		if (is_namespace_type(rt) && !controllers_start) {
+		if (is_namespace_type(rt) && !st->ns_controller) {
 			namespace_purge(st, name);
 			remove_entry(st, (struct rtype *)rt, en, cJSON_Duplicate(obj, 1));
 			rc = 0;
