@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "api_int.h"
 #include "merge.h"
 #include "proto.h"
-#include "store_priv.h"
+#include "store_int.h"
 
 /* ---- request parsing ---------------------------------------------------------------- */
 

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "jsonedit.h"
-#include "api.h"
-#include "store_priv.h"
+#include "api_int.h"
+#include "store_int.h"
 
 enum ptype { P_NONE, P_JSON, P_MERGE, P_STRATEGIC, P_APPLY };
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "store_priv.h"
+#include "api_int.h"
+#include "store_int.h"
 
 /* Field lists are space-separated words: " name image ports ". */
 

@@ -6,7 +6,7 @@
  * key at a time under the store lock. It never rescans the whole store on a write and
  * never sleeps with the store lock held.
  */
-#include "controllers_internal.h"
+#include "controllers_int.h"
 #include "oom.h"
 
 #include <pthread.h>

@@ -19,7 +19,7 @@
 #include "controllers.h"
 #include "oom.h"
 #include "server.h"
-#include "store_priv.h"
+#include "store_int.h"
 
 struct flags {
 	const char *listen;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "merge.h"
-#include "schema_fieldset.h"
+#include "schema_fieldset_int.h"
 
 int merge_fail(struct merge_err *e, int status, const char *reason, const char *fmt, ...)
 {

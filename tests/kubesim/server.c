@@ -22,7 +22,7 @@
 
 #include <gnutls/gnutls.h>
 
-#include "api.h"
+#include "api_int.h"
 #include "oom.h"
 #include "server.h"
 

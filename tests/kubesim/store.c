@@ -14,7 +14,7 @@
 
 #include "jsonedit.h"
 #include "oom.h"
-#include "store_priv.h"
+#include "store_int.h"
 
 /* ---- kstatus ------------------------------------------------------------------ */
 

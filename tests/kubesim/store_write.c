@@ -15,7 +15,7 @@
 #include "jsonedit.h"
 #include "merge.h"
 #include "oom.h"
-#include "store_priv.h"
+#include "store_int.h"
 #include "validate.h"
 
 static const char *meta_str(const cJSON *o, const char *key)

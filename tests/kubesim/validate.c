@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "controllers_util.h"
-#include "store_priv.h"
+#include "store_int.h"
 #include "validate.h"
 
 struct verrs {

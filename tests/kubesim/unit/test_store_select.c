@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "server.h"
-#include "store_priv.h"
+#include "store_int.h"
 
 static cJSON *labelled(const char *labels_json)
 {

@@ -1,8 +1,8 @@
 /*
- * api: shared pieces of the resource handlers (api*.c). Internal to kubesim's HTTP layer.
+ * api_int: shared pieces of the resource handlers (api*.c). Internal to kubesim's HTTP layer.
  */
-#ifndef KUBESIM_API_H
-#define KUBESIM_API_H
+#ifndef KUBESIM_API_INT_H
+#define KUBESIM_API_INT_H
 
 #include "merge.h"
 #include "server.h"

@@ -1,9 +1,9 @@
 /*
- * store_priv: the store's insides, shared by store*.c and the HTTP layer (watch
+ * store_int: the store's insides, shared by store*.c and the HTTP layer (watch
  * streams, persistence). Controllers use store.h only.
  */
-#ifndef KUBESIM_STORE_PRIV_H
-#define KUBESIM_STORE_PRIV_H
+#ifndef KUBESIM_STORE_INT_H
+#define KUBESIM_STORE_INT_H
 
 #include <pthread.h>
 #include <stdatomic.h>

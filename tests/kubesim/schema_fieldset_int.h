@@ -1,5 +1,5 @@
 /*
- * schema_fieldset: sets of field paths, as used by managedFields, and the walks that
+ * schema_fieldset_int: sets of field paths, as used by managedFields, and the walks that
  * produce them from objects (structured-merge-diff's ToFieldSet and Compare).
  *
  * A set is a cJSON object trie keyed by path elements ("f:name", "k:{...}", "v:...",
@@ -7,8 +7,8 @@
  * to and from the fieldsV1 wire form (where a childless member is written as {}).
  * Internal to the merge library.
  */
-#ifndef KUBESIM_SCHEMA_FIELDSET_H
-#define KUBESIM_SCHEMA_FIELDSET_H
+#ifndef KUBESIM_SCHEMA_FIELDSET_INT_H
+#define KUBESIM_SCHEMA_FIELDSET_INT_H
 
 #include <stdbool.h>
 #include <cjson/cJSON.h>
