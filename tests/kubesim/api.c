@@ -554,6 +554,13 @@ enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct st
 
 /* ---- dispatch ----------------------------------------------------------------------- */
 
+void api_name_resource(struct req *r)
+{
+	struct route ro;
+
+	api_route(r, &ro);
+}
+
 enum MHD_Result api_handle(struct req *r)
 {
 	struct route ro;

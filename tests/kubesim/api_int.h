@@ -5,7 +5,7 @@
 #define KUBESIM_API_INT_H
 
 #include "merge.h"
-#include "server.h"
+#include "reply.h"
 
 /* A parsed resource URL. */
 struct route {
@@ -55,5 +55,16 @@ enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *jso
 
 /* YAML (apply-patch+yaml bodies) to cJSON; NULL when not parseable. */
 cJSON *api_yaml_to_json(const char *data, size_t len);
+
+/* api_watch.c */
+struct selector;
+enum MHD_Result api_watch(struct req *r, const struct restype *rt, const char *ns,
+			  struct selector *lsel, struct selector *fsel);
+
+/* api_select.c: label and field selectors. */
+struct selector *selector_parse(const char *s, bool field, const struct restype *rt,
+				char *errbuf, size_t errlen);
+bool selector_match(const struct selector *sel, const cJSON *obj);
+void selector_free(struct selector *sel);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "server.h"
+#include "api_int.h"
 #include "store_int.h"
 
 static cJSON *labelled(const char *labels_json)
