@@ -2,7 +2,8 @@
 # kubesim's source layout keeps the promises of its headers: the resource handlers
 # and the HTTP front meet only in reply.h (no include cycle between api*.c and
 # server.c), behaviour never hangs on what the linker pulled in (no weak symbols),
-# and internal headers carry the agent's _int.h suffix.
+# internal headers carry the agent's _int.h suffix, and failures are told one way
+# (struct kstatus, store.h).
 . "$(dirname "$0")/lib.sh"
 
 SIM=$(cd "$(dirname "$0")/../kubesim" && pwd)
@@ -25,4 +26,8 @@ check_eq "no weak symbols in kubesim" \
   "$(grep -l '__attribute__((weak))\|#pragma weak' "$SIM"/*.c "$SIM"/*.h)" ""
 check_eq "internal headers end in _int.h (none named *_internal.h or *_priv.h)" \
   "$(cd "$SIM" && ls ./*_internal.h ./*_priv.h 2>/dev/null)" ""
+check_eq "one error record: no struct merge_err next to struct kstatus" \
+  "$(grep -l 'struct merge_err' "$SIM"/*.[ch] "$SIM"/unit/*.[ch])" ""
+check_eq "failures return what kstatus_set returned, never a hard-coded -4xx" \
+  "$(grep -n 'return -[1-5][0-9][0-9];' "$SIM"/*.c)" ""
 finish

@@ -22,9 +22,9 @@ bool api_dry_run(struct req *r);
 cJSON *api_parse_body(struct req *r, struct kstatus *e);
 /* A LabelSelector's matchLabels as a selector string ("app=web,tier=x"; "" for none). */
 void api_selector_string(const cJSON *sel, char *out, size_t n);
-/* The Status object of a merge failure (new cJSON). */
-cJSON *api_merge_err_status(const struct merge_err *me);
-enum MHD_Result api_reply_merge_err(struct req *r, const struct merge_err *me);
+/* The Status object of a merge failure (new cJSON); one that named no code is a 500. */
+cJSON *api_merge_status(const struct kstatus *me);
+enum MHD_Result api_reply_merge(struct req *r, const struct kstatus *me);
 
 enum MHD_Result api_patch(struct req *r, struct route *ro);
 /* The autoscaling/v1 Scale view of obj (new). */

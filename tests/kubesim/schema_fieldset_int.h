@@ -62,9 +62,9 @@ void fs_remove_from(cJSON *obj, const struct schema_node *n, const cJSON *s);
 typedef int (*fs_path_fn)(const char *path, void *ctx);
 int fs_each_path(const cJSON *s, fs_path_fn fn, void *ctx);
 
-/* Fills e (first error wins) and returns MERGE_EINVAL, or MERGE_ENOMEM for status 500. */
-struct merge_err;
-int merge_fail(struct merge_err *e, int status, const char *reason, const char *fmt, ...)
+/* Fills e (first error wins) and returns MERGE_EINVAL, or MERGE_ENOMEM for code 500. */
+struct kstatus;
+int merge_fail(struct kstatus *e, int code, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Drops object members whose value is null, recursively (Go decoding drops them). */
