@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "api_int.h"
 #include "merge.h"
 #include "proto.h"
-#include "store_priv.h"
+#include "store_int.h"
 
 /* ---- request parsing ---------------------------------------------------------------- */
 
@@ -138,28 +138,19 @@ void api_selector_string(const cJSON *sel, char *out, size_t n)
 	}
 }
 
-cJSON *api_merge_err_status(const struct merge_err *me)
+cJSON *api_merge_status(const struct kstatus *me)
 {
 	struct kstatus e = {0};
-	cJSON *s;
 
-	kstatus_set(&e, me->status ? me->status : 500, me->reason[0] ? me->reason : "InternalError",
-		    "%s", me->msg);
-	if (me->cause[0]) {
-		cJSON *c = cJSON_CreateObject();
-
-		e.causes = cJSON_CreateArray();
-		cJSON_AddStringToObject(c, "message", me->cause);
-		cJSON_AddItemToArray(e.causes, c);
-	}
-	s = kstatus_to_json(&e);
-	kstatus_dispose(&e);
-	return s;
+	if (me->code)
+		return kstatus_to_json(me);
+	kstatus_set(&e, 500, "InternalError", "%s", me->message);
+	return kstatus_to_json(&e);
 }
 
-enum MHD_Result api_reply_merge_err(struct req *r, const struct merge_err *me)
+enum MHD_Result api_reply_merge(struct req *r, const struct kstatus *me)
 {
-	return reply_json(r, me->status ? me->status : 500, api_merge_err_status(me));
+	return reply_json(r, me->code ? me->code : 500, api_merge_status(me));
 }
 
 static enum MHD_Result reply_kstatus(struct req *r, struct kstatus *e)
@@ -553,6 +544,13 @@ enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct st
 }
 
 /* ---- dispatch ----------------------------------------------------------------------- */
+
+void api_name_resource(struct req *r)
+{
+	struct route ro;
+
+	api_route(r, &ro);
+}
 
 enum MHD_Result api_handle(struct req *r)
 {

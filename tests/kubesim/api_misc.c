@@ -9,9 +9,9 @@
 
 #include <yaml.h>
 
-#include "api.h"
+#include "api_int.h"
 #include "jsonedit.h"
-#include "store_priv.h"
+#include "store_int.h"
 
 /* ---- YAML -------------------------------------------------------------------------------- */
 

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "jsonedit.h"
-#include "api.h"
-#include "store_priv.h"
+#include "api_int.h"
+#include "store_int.h"
 
 enum ptype { P_NONE, P_JSON, P_MERGE, P_STRATEGIC, P_APPLY };
 
@@ -68,7 +68,7 @@ static enum MHD_Result patch_options_invalid(struct req *r, const char *field, c
 
 /* The non-apply patches: a new object from live. */
 static int patch_compute(enum ptype t, const struct restype *rt, const cJSON *live,
-			 const cJSON *patch, cJSON **out, struct merge_err *me)
+			 const cJSON *patch, cJSON **out, struct kstatus *me)
 {
 	struct merge_kind k;
 
@@ -80,12 +80,10 @@ static int patch_compute(enum ptype t, const struct restype *rt, const cJSON *li
 		return merge_patch_json(out, live, patch, me);
 	case P_STRATEGIC:
 		if (rt->custom) {
-			me->status = 415;
-			snprintf(me->reason, sizeof(me->reason), "UnsupportedMediaType");
-			snprintf(me->msg, sizeof(me->msg),
-				 "the body of the request was in an unknown format - accepted "
-				 "media types include: application/json-patch+json, "
-				 "application/merge-patch+json, application/apply-patch+yaml");
+			kstatus_set(me, 415, "UnsupportedMediaType",
+				    "the body of the request was in an unknown format - accepted "
+				    "media types include: application/json-patch+json, "
+				    "application/merge-patch+json, application/apply-patch+yaml");
 			return MERGE_EINVAL;
 		}
 		return merge_patch_strategic(out, &k, live, patch, me);
@@ -112,7 +110,7 @@ static struct apply_end end_status(struct kstatus *e)
 /* Stores merged, the result rc of merge_apply over live; lock held. */
 static struct apply_end apply_commit(struct req *r, struct route *ro, const cJSON *live, int rc,
 				     cJSON *merged, struct merge_conflicts *c,
-				     const struct merge_err *me, struct store_wopts *w)
+				     const struct kstatus *me, struct store_wopts *w)
 {
 	struct kstatus e = {0};
 	cJSON *out = NULL;
@@ -120,11 +118,10 @@ static struct apply_end apply_commit(struct req *r, struct route *ro, const cJSO
 	if (rc == MERGE_ECONFLICT) {
 		cJSON *s = merge_conflicts_status(c);
 		return s ? (struct apply_end){409, s}
-			 : (struct apply_end){me->status ? me->status : 500,
-					      api_merge_err_status(me)};
+			 : (struct apply_end){me->code ? me->code : 500, api_merge_status(me)};
 	}
 	if (rc < 0)
-		return (struct apply_end){me->status ? me->status : 500, api_merge_err_status(me)};
+		return (struct apply_end){me->code ? me->code : 500, api_merge_status(me)};
 	w->managed_done = true;
 	if (!live) {
 		if (store_create(r->st, ro->rt, ro->ns, merged, w, &out, &e) < 0)
@@ -141,7 +138,7 @@ static struct apply_end apply_commit(struct req *r, struct route *ro, const cJSO
 
 struct apply_try {
 	struct merge_conflicts c;
-	struct merge_err me;
+	struct kstatus me;
 	cJSON *merged;
 	int rc;
 };
@@ -164,6 +161,7 @@ static void apply_try_dispose(struct apply_try *t)
 {
 	cJSON_Delete(t->merged);
 	merge_conflicts_dispose(&t->c);
+	kstatus_dispose(&t->me);
 }
 
 /* Merges and stores with the lock held throughout. */
@@ -236,7 +234,7 @@ static enum MHD_Result do_apply(struct req *r, struct route *ro, cJSON *config,
 static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype t,
 				    cJSON *patch, struct store_wopts *w)
 {
-	struct merge_err me = {0};
+	struct kstatus me = {0};
 	struct kstatus e = {0};
 	struct entry *en = store_find(r->st, ro->rt, ro->ns, ro->name);
 	const cJSON *live = en ? en->so->obj : NULL;
@@ -253,11 +251,11 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 		rc = patch_compute(t, ro->rt, scale, patch, &ns, &me);
 		cJSON_Delete(scale);
 		if (rc < 0)
-			return api_reply_merge_err(r, &me);
+			return api_reply_merge(r, &me);
 		return api_scale_update(r, ro, ns);
 	}
 	if (patch_compute(t, ro->rt, live, patch, &res, &me) < 0)
-		return api_reply_merge_err(r, &me);
+		return api_reply_merge(r, &me);
 	if (api_field_validation(r, ro->rt, res, &e) < 0) {
 		cJSON_Delete(res);
 		return reply_ks(r, &e);

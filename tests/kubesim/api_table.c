@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "api.h"
-#include "store_priv.h"
+#include "api_int.h"
+#include "store_int.h"
 
 bool api_wants_table(struct req *r)
 {

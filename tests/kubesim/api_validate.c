@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "store_priv.h"
+#include "api_int.h"
+#include "store_int.h"
 
 /* Field lists are space-separated words: " name image ports ". */
 
@@ -302,9 +302,10 @@ int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, st
 	const char *mode = req_arg(r, "fieldValidation");
 	struct unknowns u = {0};
 	char hdr[1024];
+	int rc;
 
-	if (check_shape(rt, obj, e) < 0)
-		return -400;
+	if ((rc = check_shape(rt, obj, e)) < 0)
+		return rc;
 	if (!check_object(rt, obj, &u) || !u.n || (mode && strcmp(mode, "Ignore") == 0))
 		return 0;
 	if (mode && strcmp(mode, "Strict") == 0)
@@ -328,9 +329,10 @@ int api_apply_schema_check(const struct restype *rt, cJSON *config, struct kstat
 {
 	const cJSON *m = cJSON_GetObjectItem(config, "metadata");
 	struct unknowns u = {0};
+	int rc;
 
-	if (check_shape(rt, config, e) < 0)
-		return -400;
+	if ((rc = check_shape(rt, config, e)) < 0)
+		return rc;
 	if (!check_object(rt, config, &u) || !u.n)
 		return 0;
 	/* structuredmerge.go Apply returns a plain error (no API status), which the handler

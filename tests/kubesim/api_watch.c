@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "api.h"
-#include "store_priv.h"
+#include "api_int.h"
+#include "store_int.h"
 
 struct watch {
 	struct store *st;

@@ -6,7 +6,7 @@
  * key at a time under the store lock. It never rescans the whole store on a write and
  * never sleeps with the store lock held.
  */
-#include "controllers_internal.h"
+#include "controllers_int.h"
 #include "oom.h"
 
 #include <pthread.h>
@@ -614,6 +614,7 @@ struct controllers *controllers_new(struct store *st, bool threaded)
 	store_lock(st);
 	resolve_types(c);
 	store_subscribe(st, on_event, c);
+	store_set_namespace_controller(st, true); /* gc.c empties and finalizes them */
 	enqueue_existing(c);
 	store_unlock(st);
 	c->threaded = threaded;

@@ -4,8 +4,8 @@
  * readiness, progress deadlines), reconcile one key at a time under the store lock and
  * write only through the store's write path, so every change is a normal API write.
  *
- * kubesim's main calls controllers_start/controllers_stop (declared in store.h), which
- * run one background thread. Unit tests use controllers_new without a thread, drive a
+ * kubesim's main calls controllers_start/controllers_stop, which run one background
+ * thread. Unit tests use controllers_new without a thread, drive a
  * fake clock and call controllers_run until the cluster is stable.
  */
 #ifndef KUBESIM_CONTROLLERS_H
@@ -18,7 +18,8 @@
 
 struct controllers;
 
-/* Subscribes to st and queues every existing workload object. threaded starts the
+/* Subscribes to st, queues every existing workload object and tells the store a
+ * namespace controller runs (store_set_namespace_controller). threaded starts the
  * worker thread (real clock); otherwise the caller drives controllers_run. */
 struct controllers *controllers_new(struct store *st, bool threaded);
 /* Stops the thread. Free the store after this; the subscription cannot be removed, so
@@ -34,6 +35,10 @@ int64_t controllers_now(struct controllers *c);
  * reconciles); returns how many reconciles ran. Not for threaded instances. */
 int controllers_run(struct controllers *c, int max_steps);
 
+/* kubesim's main: one threaded instance for the process (0, or -1 when it cannot be
+ * made); controllers_stop stops its thread before the store is freed. */
+int controllers_start(struct store *st);
+void controllers_stop(void);
 /* The instance controllers_start made, or NULL. */
 struct controllers *controllers_global(void);
 

@@ -5,7 +5,7 @@
  * fields are the ones kubectl's rollout status and wait read, kept consistent with
  * each other (observedGeneration, revisions, ready/updated/available counts).
  */
-#include "controllers_internal.h"
+#include "controllers_int.h"
 
 #include <fnmatch.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * recreate.go). One sync makes at most one step and writes nothing when nothing
  * changed; the write events it causes queue the next step.
  */
-#include "ctrl_deploy.h"
+#include "ctrl_deploy_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * syncRolloutStatus), the progress-deadline timer and history cleanup. k8s 1.28
  * pkg/controller/deployment/{sync.go,progress.go,util/deployment_util.go}.
  */
-#include "ctrl_deploy.h"
+#include "ctrl_deploy_int.h"
 
 #include <limits.h>
 #include <math.h>

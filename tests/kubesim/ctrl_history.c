@@ -7,7 +7,7 @@
  * revisionHistoryLimit are deleted oldest first. kubectl's rollout history and undo
  * for these kinds read them.
  */
-#include "controllers_internal.h"
+#include "controllers_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

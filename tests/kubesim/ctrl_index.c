@@ -4,7 +4,7 @@
  * here instead of listing a whole namespace on every reconcile, which would make 1,000
  * Deployments quadratic. Protected by the store lock (events arrive with it held).
  */
-#include "controllers_internal.h"
+#include "controllers_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

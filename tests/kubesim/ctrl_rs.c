@@ -6,7 +6,7 @@
  * never by listing the namespace.
  */
 #include "jsonedit.h"
-#include "controllers_internal.h"
+#include "controllers_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "reply.h"
 
 static const char version_json[] =
 	"{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.4\","

@@ -8,7 +8,7 @@
  * dependent, then the orphan finalizer. A Terminating namespace is emptied, then its
  * "kubernetes" finalizer is removed, which lets the store drop it.
  */
-#include "controllers_internal.h"
+#include "controllers_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

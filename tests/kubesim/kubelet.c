@@ -10,7 +10,7 @@
  * --state has no timers, so restored pods (tag "restore") get one from startTime.
  */
 #include "jsonedit.h"
-#include "controllers_internal.h"
+#include "controllers_int.h"
 
 #include <fnmatch.h>
 #include <stdio.h>

@@ -16,12 +16,10 @@
 
 #include <openssl/evp.h>
 
+#include "controllers.h"
 #include "oom.h"
 #include "server.h"
-#include "store_priv.h"
-
-/* Strong references: a weak one would not pull controllers.o out of libkubesim.a. */
-#include "controllers.h"
+#include "store_int.h"
 
 struct flags {
 	const char *listen;

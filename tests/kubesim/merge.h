@@ -7,7 +7,7 @@
  * Every function here is pure: cJSON in, new cJSON out (or an in-place edit of an object
  * the caller owns and passes as non-const). No globals, no locks, no I/O: safe to call
  * from any thread. Nothing here knows about the store, resourceVersions or HTTP; the
- * server turns a struct merge_err into a Status body.
+ * server turns the struct kstatus it fills into a Status body.
  *
  * Typical use by the server:
  *   create (POST):   obj = body; merge_defaults(obj, k);
@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "store.h"
+
 /* Which type an object is. group is "" for the core group ("v1" objects). */
 struct merge_kind {
 	const char *group;
@@ -35,19 +37,12 @@ struct merge_kind {
 };
 
 /*
- * A failure, shaped so the server can build the Status body directly:
- * {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":msg,
- *  "reason":reason,"code":status} plus, when cause[0] is set,
- * "details":{"causes":[{"message":cause}]}.
+ * Failures fill a struct kstatus (store.h; first message wins, like kstatus_set): code
+ * 400, 409, 415, 422 or 500, reason and message as the server's Status body says them.
+ * That is all the merge library takes from the store.
  */
-struct merge_err {
-	int status;	  /* HTTP status: 400, 409, 415, 422 or 500 */
-	char reason[32];  /* "BadRequest", "Conflict", "Invalid", "UnsupportedMediaType", ... */
-	char msg[1024];	  /* Status.message */
-	char cause[1024]; /* optional details.causes[0].message ("" when none) */
-};
 
-/* Return codes (negative on failure; merge_err filled in). */
+/* Return codes (negative on failure; the struct kstatus filled in). */
 enum {
 	MERGE_OK = 0,
 	MERGE_EINVAL = -1,    /* bad request body / patch (status 400, 415 or 422) */
@@ -103,11 +98,11 @@ cJSON *merge_conflicts_status(const struct merge_conflicts *c);
  * Errors: 400 when config is not an object, carries metadata.managedFields, or its
  * apiVersion/kind do not match k ("Incorrect version specified in apply patch..."); 409
  * (MERGE_ECONFLICT) when force is false and other managers own fields whose values change:
- * *conflicts is filled (caller disposes it) and e->msg holds the message.
+ * *conflicts is filled (caller disposes it) and e->message holds the message.
  */
 int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct merge_kind *k,
 		const cJSON *live, const cJSON *config, const char *manager, bool force,
-		const char *subresource, const char *now, struct merge_err *e);
+		const char *subresource, const char *now, struct kstatus *e);
 
 /*
  * Records the ownership of a non-apply write (POST, PUT, merge/strategic/JSON patch;
@@ -125,10 +120,10 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
  */
 int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old,
 			const char *manager, const char *subresource, const char *now,
-			struct merge_err *e);
+			struct kstatus *e);
 
 /* RFC 7386 JSON merge patch: a new object (target is not modified). */
-int merge_patch_json(cJSON **out, const cJSON *target, const cJSON *patch, struct merge_err *e);
+int merge_patch_json(cJSON **out, const cJSON *target, const cJSON *patch, struct kstatus *e);
 
 /*
  * RFC 6902 JSON patch (add, remove, replace, move, copy, test; RFC 6901 pointers with
@@ -136,7 +131,7 @@ int merge_patch_json(cJSON **out, const cJSON *target, const cJSON *patch, struc
  * that does not apply (missing path, failed test) -> 422, message as the server's.
  */
 int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch,
-			  struct merge_err *e);
+			  struct kstatus *e);
 
 /*
  * Strategic merge patch for built-in kinds (spec 5.6, 5.7): merge keys per list,
@@ -146,7 +141,7 @@ int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch,
  * 415 is the server's job (see merge_kind_is_builtin).
  */
 int merge_patch_strategic(cJSON **out, const struct merge_kind *k, const cJSON *target,
-			  const cJSON *patch, struct merge_err *e);
+			  const cJSON *patch, struct kstatus *e);
 
 /* True when k is a built-in kind with a schema (strategic merge patch allowed). */
 bool merge_kind_is_builtin(const struct merge_kind *k);

@@ -9,7 +9,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset.h"
+#include "schema_fieldset_int.h"
 
 static const struct schema_node *root_of(const struct merge_kind *k)
 {
@@ -155,7 +155,7 @@ static void keep_old_timestamps(const cJSON *old, cJSON *obj)
 	(void)json_object_set(md, "managedFields", cJSON_Duplicate(om, true));
 }
 
-static int check_config(const struct merge_kind *k, const cJSON *config, struct merge_err *e)
+static int check_config(const struct merge_kind *k, const cJSON *config, struct kstatus *e)
 {
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(config, "metadata");
 	const cJSON *av = cJSON_GetObjectItemCaseSensitive(config, "apiVersion");
@@ -384,7 +384,7 @@ static void sort_conflicts(struct merge_conflicts *c)
 		}
 }
 
-static int set_conflict(struct merge_conflicts *conflicts, struct merge_err *e)
+static int set_conflict(struct merge_conflicts *conflicts, struct kstatus *e)
 {
 	char *msg;
 
@@ -494,7 +494,7 @@ static void sync_last_applied(cJSON *obj, const cJSON *config)
 
 int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct merge_kind *k,
 		const cJSON *live, const cJSON *config, const char *manager, bool force,
-		const char *subresource, const char *now, struct merge_err *e)
+		const char *subresource, const char *now, struct kstatus *e)
 {
 	const struct schema_node *root = root_of(k);
 	struct apply_state st = {.self = -1};
@@ -624,7 +624,7 @@ static int base_managed(struct mf_list *l, const cJSON *obj, const cJSON *old,
 
 int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old,
 			const char *manager, const char *subresource, const char *now,
-			struct merge_err *e)
+			struct kstatus *e)
 {
 	struct apply_state st = {.self = -1};
 	char apiv[256];

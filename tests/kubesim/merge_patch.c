@@ -10,7 +10,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset.h"
+#include "schema_fieldset_int.h"
 
 static cJSON *merge_rfc7386(cJSON *target, const cJSON *patch)
 {
@@ -40,7 +40,7 @@ static cJSON *merge_rfc7386(cJSON *target, const cJSON *patch)
 	return target;
 }
 
-int merge_patch_json(cJSON **out, const cJSON *target, const cJSON *patch, struct merge_err *e)
+int merge_patch_json(cJSON **out, const cJSON *target, const cJSON *patch, struct kstatus *e)
 {
 	*out = NULL;
 	if (!cJSON_IsObject(patch))
@@ -250,7 +250,7 @@ out:
 	return rc;
 }
 
-int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch, struct merge_err *e)
+int merge_patch_jsonpatch(cJSON **out, const cJSON *target, const cJSON *patch, struct kstatus *e)
 {
 	const cJSON *op;
 	cJSON *doc;

@@ -11,13 +11,13 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset.h"
+#include "schema_fieldset_int.h"
 
 #define DEL_PRIM "$deleteFromPrimitiveList/"
 #define SET_ORDER "$setElementOrder/"
 
 static int smp_map(cJSON *orig, const cJSON *patch, const struct schema_node *n,
-		   struct merge_err *e);
+		   struct kstatus *e);
 
 static const char *directive(const cJSON *o)
 {
@@ -58,7 +58,7 @@ static cJSON *clean(const cJSON *v, const struct schema_node *n)
 	return out;
 }
 
-static int nomem(struct merge_err *e)
+static int nomem(struct kstatus *e)
 {
 	return merge_fail(e, 500, "InternalError", "out of memory");
 }
@@ -82,7 +82,7 @@ static cJSON *find_by(cJSON *list, const char *key, const cJSON *val)
 }
 
 static int smp_keyed_list(cJSON *orig, const cJSON *patch, const struct schema_node *n,
-			  struct merge_err *e)
+			  struct kstatus *e)
 {
 	const char *mk = n->keys[0];
 	const cJSON *p;
@@ -137,7 +137,7 @@ static bool has_replace_marker(const cJSON *patch)
 
 /* Merges list patch into orig (in place). */
 static int smp_list(cJSON *orig, const cJSON *patch, const struct schema_node *n,
-		    struct merge_err *e)
+		    struct kstatus *e)
 {
 	const cJSON *p;
 
@@ -228,7 +228,7 @@ static void set_order(cJSON *orig, const char *field, const cJSON *order,
 	cJSON_Delete(sorted);
 }
 
-static int map_directives(cJSON *orig, const cJSON *patch, struct merge_err *e)
+static int map_directives(cJSON *orig, const cJSON *patch, struct kstatus *e)
 {
 	const char *d = directive(patch);
 	const cJSON *rk = cJSON_GetObjectItemCaseSensitive(patch, "$retainKeys"), *c;
@@ -246,7 +246,7 @@ static int map_directives(cJSON *orig, const cJSON *patch, struct merge_err *e)
 	return 0;
 }
 
-static int smp_field(cJSON *orig, const cJSON *p, const struct schema_node *cn, struct merge_err *e)
+static int smp_field(cJSON *orig, const cJSON *p, const struct schema_node *cn, struct kstatus *e)
 {
 	cJSON *o = cJSON_GetObjectItemCaseSensitive(orig, p->string);
 
@@ -271,7 +271,7 @@ static int smp_field(cJSON *orig, const cJSON *p, const struct schema_node *cn, 
 }
 
 static int smp_map(cJSON *orig, const cJSON *patch, const struct schema_node *n,
-		   struct merge_err *e)
+		   struct kstatus *e)
 {
 	const char *d = directive(patch);
 	const cJSON *p;
@@ -300,7 +300,7 @@ bool merge_kind_is_builtin(const struct merge_kind *k)
 }
 
 int merge_patch_strategic(cJSON **out, const struct merge_kind *k, const cJSON *target,
-			  const cJSON *patch, struct merge_err *e)
+			  const cJSON *patch, struct kstatus *e)
 {
 	const struct schema_node *root = k ? schema_root(k->group, k->kind) : NULL;
 	cJSON *doc;

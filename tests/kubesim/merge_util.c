@@ -8,20 +8,20 @@
 #include <string.h>
 
 #include "merge.h"
-#include "schema_fieldset.h"
+#include "schema_fieldset_int.h"
 
-int merge_fail(struct merge_err *e, int status, const char *reason, const char *fmt, ...)
+int merge_fail(struct kstatus *e, int code, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (e && !e->msg[0]) {
-		e->status = status;
+	if (e && !e->code) {
+		e->code = code;
 		snprintf(e->reason, sizeof(e->reason), "%s", reason);
 		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		vsnprintf(e->message, sizeof(e->message), fmt, ap);
 		va_end(ap);
 	}
-	return status >= 500 ? MERGE_ENOMEM : MERGE_EINVAL;
+	return code >= 500 ? MERGE_ENOMEM : MERGE_EINVAL;
 }
 
 bool merge_equal(const cJSON *a, const cJSON *b)

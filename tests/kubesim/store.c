@@ -14,7 +14,7 @@
 
 #include "jsonedit.h"
 #include "oom.h"
-#include "store_priv.h"
+#include "store_int.h"
 
 /* ---- kstatus ------------------------------------------------------------------ */
 
@@ -418,6 +418,13 @@ void store_free(struct store *st)
 const struct sim_config *store_config(const struct store *st)
 {
 	return &st->cfg;
+}
+
+void store_set_namespace_controller(struct store *st, bool on)
+{
+	store_lock(st);
+	st->ns_controller = on;
+	store_unlock(st);
 }
 
 void store_lock(struct store *st)

@@ -10,9 +10,10 @@
  * unlock). Stored objects are immutable: a write replaces the tree, it never edits it,
  * so never modify a borrowed object; cJSON_Duplicate it first.
  *
- * Controllers: kubesim's main calls controllers_start(st) after the store is ready
- * and controllers_stop() before it is freed (both optional, weak symbols). Run your
- * own thread(s); react to writes with store_subscribe (a callback that only enqueues)
+ * Controllers: kubesim's main calls controllers_start(st) (controllers.h) after the
+ * store is ready and controllers_stop() before it is freed. Whoever runs a namespace
+ * controller says so with store_set_namespace_controller (controllers_new does); it
+ * decides what deleting a Namespace does (store_delete). Run your own thread(s); react to writes with store_subscribe (a callback that only enqueues)
  * or poll with store_wait (blocks until the resourceVersion moves past a value or a
  * timeout passes, which doubles as the periodic tick).
  *
@@ -95,6 +96,10 @@ struct store;
 struct store *store_new(const struct sim_config *cfg);
 void store_free(struct store *st);
 const struct sim_config *store_config(const struct store *st);
+/* A namespace controller runs (off by default): deleting a Namespace then only marks
+ * it Terminating and the controller empties and finalizes it. Without one the store
+ * removes the Namespace and everything in it at once, so nothing waits forever. */
+void store_set_namespace_controller(struct store *st, bool on);
 
 void store_lock(struct store *st);
 void store_unlock(struct store *st);
@@ -166,7 +171,9 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
  * returns 1); otherwise removed at once (DELETED event, returns 0). Namespaces become
  * Terminating (status.phase) and return 1; the namespace controller empties them and
  * removes "kubernetes" from spec.finalizers through store_update with subresource
- * "finalize", which removes them once no finalizer is left. The garbage
+ * "finalize", which removes them once no finalizer is left. Without a namespace
+ * controller (store_set_namespace_controller) a Namespace and its content are removed
+ * at once (returns 0). The garbage
  * collector reacts to the events (store_subscribe). *out gets the last state.
  */
 int store_delete(struct store *st, const struct restype *rt, const char *ns, const char *name,
@@ -203,9 +210,5 @@ uint64_t store_wait(struct store *st, uint64_t after, int timeout_ms);
 void store_time_now(char *out);
 /* MicroTime "2025-01-02T03:04:05.123456Z" for now (buffer >= 32). */
 void store_time_now_micro(char *out);
-
-/* Provided by the controllers (weak; optional). */
-int controllers_start(struct store *st);
-void controllers_stop(void);
 
 #endif

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store_priv.h"
+#include "store_int.h"
 
 void store_set_rv(struct store *st, uint64_t rv)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_priv.h"
+#include "store_int.h"
 
 #define T(g, v, res, sing, kind, sn, cat, ns, status, scale, gen)                                 \
 	{ g, v, res, sing, kind, kind "List", sn, cat, NULL, ns, status, scale, gen, false, true }

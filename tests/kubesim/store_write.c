@@ -15,7 +15,7 @@
 #include "jsonedit.h"
 #include "merge.h"
 #include "oom.h"
-#include "store_priv.h"
+#include "store_int.h"
 #include "validate.h"
 
 static const char *meta_str(const cJSON *o, const char *key)
@@ -180,6 +180,7 @@ static int check_namespace(struct store *st, const struct restype *rt, const cha
 {
 	const struct restype *nst = store_type(st, "", "namespaces");
 	struct entry *en;
+	int rc;
 
 	if (!rt->namespaced)
 		return 0;
@@ -188,18 +189,18 @@ static int check_namespace(struct store *st, const struct restype *rt, const cha
 							  "was not specified");
 	en = store_find(st, nst, NULL, ns);
 	if (!en) {
-		kstatus_set(e, 404, "NotFound", "namespaces \"%s\" not found", ns);
+		rc = kstatus_set(e, 404, "NotFound", "namespaces \"%s\" not found", ns);
 		if (e && e->code == 404 && !e->kind[0]) {
 			snprintf(e->name, sizeof(e->name), "%s", ns);
 			snprintf(e->kind, sizeof(e->kind), "namespaces");
 		}
-		return -404;
+		return rc;
 	}
 	if (creating && meta_str(en->so->obj, "deletionTimestamp")) {
-		kstatus_set(e, 403, "Forbidden",
-			    "%s \"%s\" is forbidden: unable to create new content in namespace %s "
-			    "because it is being terminated",
-			    rt->resource, "", ns);
+		rc = kstatus_set(e, 403, "Forbidden",
+				 "%s \"%s\" is forbidden: unable to create new content in "
+				 "namespace %s because it is being terminated",
+				 rt->resource, "", ns);
 		if (e && e->code == 403 && !e->causes) {
 			cJSON *c = cJSON_CreateObject();
 
@@ -211,7 +212,7 @@ static int check_namespace(struct store *st, const struct restype *rt, const cha
 			snprintf(e->kind, sizeof(e->kind), "%s", rt->resource);
 			snprintf(e->group, sizeof(e->group), "%s", rt->group);
 		}
-		return -403;
+		return rc;
 	}
 	return 0;
 }
@@ -378,7 +379,7 @@ void store_managed_update(const struct restype *rt, const cJSON *old, cJSON *obj
 			  const char *manager, const char *subresource)
 {
 	struct merge_kind k;
-	struct merge_err e = {0};
+	struct kstatus e = {0};
 	char now[32];
 
 	merge_kind_of(rt, &k);
@@ -764,8 +765,6 @@ static void namespace_purge(struct store *st, const char *ns)
 	}
 }
 
-extern int controllers_start(struct store *st) __attribute__((weak));
-
 int store_delete(struct store *st, const struct restype *rt, const char *ns, const char *name,
 		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
 {
@@ -819,7 +818,7 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 		}
 		if (o && o->dry_run)
 			goto out;
-		if (is_namespace_type(rt) && !controllers_start) {
+		if (is_namespace_type(rt) && !st->ns_controller) {
 			namespace_purge(st, name);
 			remove_entry(st, (struct rtype *)rt, en, cJSON_Duplicate(obj, 1));
 			rc = 0;

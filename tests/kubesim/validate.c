@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "controllers_util.h"
-#include "store_priv.h"
+#include "store_int.h"
 #include "validate.h"
 
 struct verrs {
@@ -198,6 +198,7 @@ int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old
 {
 	const char *name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
 	struct verrs v = {.causes = cJSON_CreateArray()};
+	int rc;
 
 	if (name && !old && !dns_subdomain(name))
 		verr(&v, "metadata.name", "FieldValueInvalid",
@@ -216,9 +217,9 @@ int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old
 		cJSON_Delete(v.causes);
 		return 0;
 	}
-	kstatus_set(e, 422, "Invalid", "%s%s%s \"%s\" is invalid: %s%s%s", rt->kind,
-		    *rt->group ? "." : "", rt->group, name ? name : "", v.n > 1 ? "[" : "", v.text,
-		    v.n > 1 ? "]" : "");
+	rc = kstatus_set(e, 422, "Invalid", "%s%s%s \"%s\" is invalid: %s%s%s", rt->kind,
+			 *rt->group ? "." : "", rt->group, name ? name : "", v.n > 1 ? "[" : "",
+			 v.text, v.n > 1 ? "]" : "");
 	if (e && e->code == 422 && !e->causes) {
 		e->causes = v.causes;
 		snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
@@ -227,5 +228,5 @@ int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old
 	} else {
 		cJSON_Delete(v.causes);
 	}
-	return -422;
+	return rc;
 }

@@ -202,6 +202,41 @@ static void test_namespace_deletion(void **state)
 	cJSON_Delete(ns);
 }
 
+/* Which delete a Namespace gets follows the store's flag, not what the binary links:
+ * this binary has the controllers, yet a store nobody runs a namespace controller for
+ * removes the Namespace and its content at once instead of leaving it Terminating. */
+static void test_namespace_deletion_without_controller(void **state)
+{
+	struct sim_config cfg = {0};
+	struct store *st = store_new(&cfg);
+	struct store_wopts w = {.manager = "test", .grace_seconds = -1};
+	const struct restype *ns_t, *cm;
+	cJSON *ns = fx_parse("{\"metadata\":{\"name\":\"team\"}}");
+	cJSON *obj = fx_parse("{\"metadata\":{\"name\":\"cfg\",\"namespace\":\"team\"}}");
+
+	(void)state;
+	assert_non_null(st);
+	ns_t = store_type(st, "", "namespaces");
+	cm = store_type(st, "", "configmaps");
+	assert_int_equal(store_create(st, ns_t, NULL, ns, &w, NULL, NULL), 0);
+	assert_int_equal(store_create(st, cm, "team", obj, &w, NULL, NULL), 0);
+	assert_int_equal(store_delete(st, ns_t, NULL, "team", &w, NULL, NULL), 0);
+	store_lock(st);
+	assert_null(store_get(st, ns_t, NULL, "team"));
+	assert_null(store_get(st, cm, "team", "cfg"));
+	store_unlock(st);
+	/* with the flag set the same delete only marks it Terminating */
+	store_set_namespace_controller(st, true);
+	assert_int_equal(store_create(st, ns_t, NULL, ns, &w, NULL, NULL), 0);
+	assert_int_equal(store_delete(st, ns_t, NULL, "team", &w, NULL, NULL), 1);
+	store_lock(st);
+	assert_non_null(store_get(st, ns_t, NULL, "team"));
+	store_unlock(st);
+	cJSON_Delete(ns);
+	cJSON_Delete(obj);
+	store_free(st);
+}
+
 static cJSON *workload(const char *kind, const char *name, const char *image)
 {
 	char buf[1024];
@@ -338,6 +373,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shared_owner_keeps_dependent, fx_setup,
 					    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_namespace_deletion, fx_setup, fx_teardown),
+	    cmocka_unit_test(test_namespace_deletion_without_controller),
 	    cmocka_unit_test_setup_teardown(test_statefulset, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_daemonset_and_job, fx_setup, fx_teardown),
 	    cmocka_unit_test(test_threaded_rollout),

@@ -10,7 +10,7 @@
 
 #include "merge.h"
 #include "schema.h"
-#include "schema_fieldset.h"
+#include "schema_fieldset_int.h"
 #include "alloc_fail.h"
 
 static cJSON *J(const char *s)
@@ -33,7 +33,7 @@ static void assert_json(const cJSON *got, const char *want)
 static void check_merge(const char *target, const char *patch, const char *want)
 {
 	cJSON *t = J(target), *p = J(patch), *out = NULL;
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 
 	assert_int_equal(merge_patch_json(&out, t, p, &e), 0);
 	assert_json(out, want);
@@ -61,15 +61,15 @@ static void test_merge_patch_rfc(void **state)
 static void test_merge_patch_not_object(void **state)
 {
 	cJSON *t = J("{}"), *p = J("[1]"), *out = NULL;
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 
 	assert_int_equal(merge_patch_json(&out, t, p, &e), MERGE_EINVAL);
-	assert_int_equal(e.status, 400);
+	assert_int_equal(e.code, 400);
 	cJSON_Delete(t);
 	cJSON_Delete(p);
 }
 
-static int jp(const char *target, const char *patch, cJSON **out, struct merge_err *e)
+static int jp(const char *target, const char *patch, cJSON **out, struct kstatus *e)
 {
 	cJSON *t = J(target), *p = J(patch);
 	int rc;
@@ -83,23 +83,23 @@ static int jp(const char *target, const char *patch, cJSON **out, struct merge_e
 
 static void check_jp(const char *target, const char *patch, const char *want)
 {
-	struct merge_err e;
+	struct kstatus e;
 	cJSON *out = NULL;
 
 	if (jp(target, patch, &out, &e))
-		fail_msg("patch %s failed: %s", patch, e.msg);
+		fail_msg("patch %s failed: %s", patch, e.message);
 	assert_json(out, want);
 	cJSON_Delete(out);
 }
 
 static void check_jp_fails(const char *target, const char *patch, int status)
 {
-	struct merge_err e;
+	struct kstatus e;
 	cJSON *out = NULL;
 
 	assert_int_not_equal(jp(target, patch, &out, &e), 0);
 	assert_null(out);
-	assert_int_equal(e.status, status);
+	assert_int_equal(e.code, status);
 }
 
 static void test_json_patch_ops(void **state)
@@ -146,7 +146,7 @@ static void check_patch_alloc_failures(bool json_patch, const char *target, cons
 
 	for (n = 1; n < 10000; n++) {
 		cJSON *t = J(target), *p = J(patch), *out = NULL;
-		struct merge_err e;
+		struct kstatus e;
 		int rc;
 
 		memset(&e, 0, sizeof(e));
@@ -154,7 +154,7 @@ static void check_patch_alloc_failures(bool json_patch, const char *target, cons
 		rc = json_patch ? merge_patch_jsonpatch(&out, t, p, &e) : merge_patch_json(&out, t, p, &e);
 		alloc_fail_stop();
 		if (rc < 0) {
-			assert_int_equal(e.status, 500);
+			assert_int_equal(e.code, 500);
 			assert_null(out);
 			failures++;
 		} else {
@@ -183,7 +183,7 @@ static void test_patch_alloc_failures(void **state)
 
 static void test_json_patch_errors(void **state)
 {
-	struct merge_err e;
+	struct kstatus e;
 	cJSON *out = NULL;
 
 	check_jp_fails("{}", "{\"op\":\"add\"}", 400);
@@ -201,7 +201,7 @@ static void test_json_patch_errors(void **state)
 				&out, &e),
 			     0);
 	assert_string_equal(e.reason, "Invalid");
-	assert_string_equal(e.msg,
+	assert_string_equal(e.message,
 			    "the server rejected our request due to an error in our request");
 }
 

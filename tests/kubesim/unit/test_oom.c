@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "oom.h"
-#include "store_priv.h"
+#include "store_int.h"
 
 #define DEPLOY                                                                               \
 	"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"," \

@@ -26,10 +26,10 @@ static void check(const struct merge_kind *k, const char *target, const char *pa
 		  const char *want)
 {
 	cJSON *t = J(target), *p = J(patch), *w = J(want), *out = NULL;
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 
 	if (merge_patch_strategic(&out, k, t, p, &e))
-		fail_msg("patch failed: %s", e.msg);
+		fail_msg("patch failed: %s", e.message);
 	if (!merge_equal(out, w)) {
 		char *g = cJSON_PrintUnformatted(out);
 		fprintf(stderr, "got  %s\nwant %s\n", g, want);
@@ -111,10 +111,10 @@ static void test_service_ports_and_maps(void **state)
 static void test_bad_directive(void **state)
 {
 	cJSON *t = J("{}"), *p = J("{\"$patch\":\"frob\"}"), *out = NULL;
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 
 	assert_int_not_equal(merge_patch_strategic(&out, &deploy_k, t, p, &e), 0);
-	assert_int_equal(e.status, 400);
+	assert_int_equal(e.code, 400);
 	assert_null(out);
 	assert_true(merge_kind_is_builtin(&deploy_k));
 	cJSON_Delete(t);

@@ -93,12 +93,12 @@ static cJSON *apply_ok(const cJSON *live, const char *cfg, const char *mgr, bool
 		       const char *now)
 {
 	struct merge_conflicts c = { 0 };
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 	cJSON *config = J(cfg), *out = NULL;
 	int rc = merge_apply(&out, &c, &deploy_k, live, config, mgr, force, NULL, now, &e);
 
 	if (rc)
-		fail_msg("apply failed: %s", e.msg);
+		fail_msg("apply failed: %s", e.message);
 	cJSON_Delete(config);
 	merge_conflicts_dispose(&c);
 	return out;
@@ -129,7 +129,7 @@ static void test_conflict_alloc_failures(void **state)
 		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\","
 		"\"namespace\":\"default\"},\"data\":{\"k\":\"b\"}}";
 	struct merge_conflicts c = { 0 };
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 	cJSON *cfg = J(cm_a), *live = NULL;
 	long n, enomem = 0, wrong = 0;
 
@@ -145,10 +145,10 @@ static void test_conflict_alloc_failures(void **state)
 		alloc_fail_start(n, ALLOC_FAIL_ONLY);
 		rc = merge_apply(&out, &c, &cm_k, live, b, "b", false, NULL, T1, &e);
 		alloc_fail_stop();
-		if (rc == MERGE_ENOMEM && e.status == 500 && !out) {
+		if (rc == MERGE_ENOMEM && e.code == 500 && !out) {
 			enomem++;
-		} else if (rc != MERGE_ECONFLICT || e.status != 409 || out) {
-			print_message("allocation %ld failing: rc %d, status %d\n", n, rc, e.status);
+		} else if (rc != MERGE_ECONFLICT || e.code != 409 || out) {
+			print_message("allocation %ld failing: rc %d, status %d\n", n, rc, e.code);
 			wrong++;
 		}
 		cJSON_Delete(out);
@@ -232,7 +232,7 @@ static void test_update_then_conflict_then_force(void **state)
 	cJSON *obj = apply_ok(NULL, S1, "kubectl", false, T0);
 	cJSON *edited = cJSON_Duplicate(obj, true), *c0, *env, *cfg, *out = NULL;
 	struct merge_conflicts c = { 0 };
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 	char *s;
 
 	c0 = (cJSON *)path(edited, "spec.template.spec.containers.0");
@@ -263,8 +263,8 @@ static void test_update_then_conflict_then_force(void **state)
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.items[0].manager, "\"kubectl-edit\" using apps/v1");
 	assert_string_equal(c.items[0].path, ".spec.template.spec.containers[name=\"web\"].image");
-	assert_int_equal(e.status, 409);
-	assert_string_equal(e.msg, "Apply failed with 1 conflict: conflict with \"kubectl-edit\" "
+	assert_int_equal(e.code, 409);
+	assert_string_equal(e.message, "Apply failed with 1 conflict: conflict with \"kubectl-edit\" "
 				   "using apps/v1: .spec.template.spec.containers[name=\"web\"].image");
 	{
 		cJSON *st = merge_conflicts_status(&c);
@@ -343,7 +343,7 @@ static void test_configmap_create_then_apply(void **state)
 	cJSON *cfg0 = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
 			"\"c\"},\"data\":{\"b\":\"2\"}}");
 	struct merge_conflicts c = { 0 };
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 	cJSON *out = NULL, *o2 = NULL;
 
 	assert_int_equal(merge_record_update(post, &cm_k, NULL, "kubectl-create", NULL, T0, &e), 0);
@@ -376,7 +376,7 @@ static void test_atomic_args(void **state)
 	char ca[512], cb[512];
 	cJSON *o1, *o2 = NULL, *cfg;
 	struct merge_conflicts c = { 0 };
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 
 	snprintf(ca, sizeof(ca), a, "x");
 	snprintf(cb, sizeof(cb), a, "y");
@@ -402,7 +402,7 @@ static void test_two_conflicts_message(void **state)
 {
 	cJSON *obj = apply_ok(NULL, S1, "tether", false, T0), *undo, *out = NULL, *cfg;
 	struct merge_conflicts c = { 0 };
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 
 	undo = cJSON_Duplicate(obj, true);
 	cJSON_AddStringToObject((cJSON *)path(undo, "metadata.annotations"),
@@ -418,7 +418,7 @@ static void test_two_conflicts_message(void **state)
 			 MERGE_ECONFLICT);
 	assert_int_equal(c.n, 2);
 	assert_string_equal(
-		e.msg, "Apply failed with 2 conflicts: conflicts with \"kubectl\" using apps/v1:\n"
+		e.message, "Apply failed with 2 conflicts: conflicts with \"kubectl\" using apps/v1:\n"
 		       "- .metadata.annotations.kubernetes.io/change-cause\n"
 		       "- .spec.template.spec.containers[name=\"web\"].image");
 	merge_conflicts_dispose(&c);
@@ -429,13 +429,13 @@ static void test_two_conflicts_message(void **state)
 
 static void test_bad_apply_bodies(void **state)
 {
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 	cJSON *out = NULL, *cfg = J("{\"apiVersion\":\"apps/v1beta1\",\"kind\":\"Deployment\"}");
 
 	assert_int_equal(merge_apply(&out, NULL, &deploy_k, NULL, cfg, "m", false, NULL, T0, &e),
 			 MERGE_EINVAL);
-	assert_int_equal(e.status, 400);
-	assert_string_equal(e.msg, "Incorrect version specified in apply patch. Specified patch "
+	assert_int_equal(e.code, 400);
+	assert_string_equal(e.message, "Incorrect version specified in apply patch. Specified patch "
 				   "version: apps/v1beta1, expected: apps/v1");
 	cJSON_Delete(cfg);
 	memset(&e, 0, sizeof(e));
@@ -443,7 +443,7 @@ static void test_bad_apply_bodies(void **state)
 		"{\"managedFields\":[{\"manager\":\"x\"}]}}");
 	assert_int_equal(merge_apply(&out, NULL, &deploy_k, NULL, cfg, "m", false, NULL, T0, &e),
 			 MERGE_EINVAL);
-	assert_string_equal(e.msg, "metadata.managedFields must be nil");
+	assert_string_equal(e.message, "metadata.managedFields must be nil");
 	cJSON_Delete(cfg);
 }
 
@@ -452,7 +452,7 @@ static void test_bad_apply_bodies(void **state)
 static void test_create_update_fields(void **state)
 {
 	cJSON *obj = J(S1);
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 	char *f;
 
 	merge_defaults(obj, &deploy_k);
@@ -476,7 +476,7 @@ static void test_noop_update(void **state)
 {
 	cJSON *obj = apply_ok(NULL, S1, "kubectl", false, T0);
 	cJSON *same = cJSON_Duplicate(obj, true);
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 
 	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(same, "metadata"), "managedFields");
 	assert_int_equal(merge_record_update(same, &deploy_k, obj, "kubectl-edit", NULL, T1, &e), 0);

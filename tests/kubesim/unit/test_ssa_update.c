@@ -65,10 +65,10 @@ static void assert_entry(const cJSON *obj, size_t i, const char *manager, const 
 static void update(cJSON *obj, const struct merge_kind *k, const cJSON *old, const char *m,
 		   const char *sub, const char *now)
 {
-	struct merge_err e = {0};
+	struct kstatus e = {0};
 
 	if (merge_record_update(obj, k, old, m, sub, now, &e))
-		fail_msg("update failed: %s", e.msg);
+		fail_msg("update failed: %s", e.message);
 }
 
 /* The controller's status write: own entry with subresource, conditions keyed by type,
@@ -167,7 +167,7 @@ static void test_service_port_key_default(void **state)
 	cJSON *cfg = J("{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
 		       "\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":8080}]}}");
 	cJSON *live = NULL, *again = NULL;
-	struct merge_err e = {0};
+	struct kstatus e = {0};
 	struct merge_conflicts c = {0};
 
 	assert_int_equal(merge_apply(&live, &c, &svc_k, NULL, cfg, "tether", false, NULL, T0, &e),
@@ -198,7 +198,7 @@ static void test_deduced_schema(void **state)
 	    J("{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":"
 	      "{\"name\":\"w\"},\"spec\":{\"size\":{\"x\":1},\"items\":[{\"name\":\"a\"}]}}");
 	cJSON *out = NULL;
-	struct merge_err e = {0};
+	struct kstatus e = {0};
 
 	assert_int_equal(merge_apply(&out, NULL, &crd_k, NULL, cfg, "m", false, NULL, T0, &e), 0);
 	assert_entry(out, 0, "m", NULL, "{\"f:spec\":{\"f:items\":{},\"f:size\":{\"f:x\":{}}}}");
@@ -215,20 +215,20 @@ static void test_apply_bad_keys(void **state)
 	cJSON *dup = J("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
 		       "{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":{\"containers\":"
 		       "[{\"name\":\"a\"},{\"name\":\"a\"}]}}}}");
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 	cJSON *out = NULL;
 
 	assert_int_equal(merge_apply(&out, NULL, &deploy_k, NULL, nokey, "m", false, NULL, T0, &e),
 			 MERGE_EINVAL);
-	assert_int_equal(e.status, 400);
-	assert_string_equal(e.msg, "failed to create typed patch object (apps/v1, Kind=Deployment): "
+	assert_int_equal(e.code, 400);
+	assert_string_equal(e.message, "failed to create typed patch object (apps/v1, Kind=Deployment): "
 				   ".spec.template.spec.containers: element 0: associative list "
 				   "with keys has an element that omits key field \"name\" (and "
 				   "doesn't have default value)");
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(merge_apply(&out, NULL, &deploy_k, NULL, dup, "m", false, NULL, T0, &e),
 			 MERGE_EINVAL);
-	assert_non_null(strstr(e.msg, ".spec.template.spec.containers: duplicate entries for key "
+	assert_non_null(strstr(e.message, ".spec.template.spec.containers: duplicate entries for key "
 				      "[name=\"a\"]"));
 	cJSON_Delete(nokey);
 	cJSON_Delete(dup);
@@ -247,7 +247,7 @@ static void test_kubectl_last_applied_upgrade(void **state)
 	cJSON *cfg_b = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
 			 "\"c\"},\"data\":{\"b\":\"y\"}}");
 	struct merge_conflicts c = { 0 };
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 	cJSON *out = NULL;
 	const cJSON *got;
 
@@ -317,7 +317,7 @@ static void test_null_conflicts(void **state)
 	cJSON *cfg = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
 		       "\"c\"},\"data\":{\"a\":null}}");
 	struct merge_conflicts c = { 0 };
-	struct merge_err e = { 0 };
+	struct kstatus e = { 0 };
 	cJSON *out = NULL;
 
 	update(cm, &cm_k, NULL, "creator", NULL, T0);

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "store_priv.h"
+#include "store_int.h"
 
 struct seen {
 	int n;

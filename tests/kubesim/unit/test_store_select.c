@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "server.h"
-#include "store_priv.h"
+#include "api_int.h"
+#include "store_int.h"
 
 static cJSON *labelled(const char *labels_json)
 {

@@ -1,11 +1,11 @@
 /*
- * api: shared pieces of the resource handlers (api*.c). Internal to kubesim's HTTP layer.
+ * api_int: shared pieces of the resource handlers (api*.c). Internal to kubesim's HTTP layer.
  */
-#ifndef KUBESIM_API_H
-#define KUBESIM_API_H
+#ifndef KUBESIM_API_INT_H
+#define KUBESIM_API_INT_H
 
 #include "merge.h"
-#include "server.h"
+#include "reply.h"
 
 /* A parsed resource URL. */
 struct route {
@@ -22,9 +22,9 @@ bool api_dry_run(struct req *r);
 cJSON *api_parse_body(struct req *r, struct kstatus *e);
 /* A LabelSelector's matchLabels as a selector string ("app=web,tier=x"; "" for none). */
 void api_selector_string(const cJSON *sel, char *out, size_t n);
-/* The Status object of a merge failure (new cJSON). */
-cJSON *api_merge_err_status(const struct merge_err *me);
-enum MHD_Result api_reply_merge_err(struct req *r, const struct merge_err *me);
+/* The Status object of a merge failure (new cJSON); one that named no code is a 500. */
+cJSON *api_merge_status(const struct kstatus *me);
+enum MHD_Result api_reply_merge(struct req *r, const struct kstatus *me);
 
 enum MHD_Result api_patch(struct req *r, struct route *ro);
 /* The autoscaling/v1 Scale view of obj (new). */
@@ -55,5 +55,16 @@ enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *jso
 
 /* YAML (apply-patch+yaml bodies) to cJSON; NULL when not parseable. */
 cJSON *api_yaml_to_json(const char *data, size_t len);
+
+/* api_watch.c */
+struct selector;
+enum MHD_Result api_watch(struct req *r, const struct restype *rt, const char *ns,
+			  struct selector *lsel, struct selector *fsel);
+
+/* api_select.c: label and field selectors. */
+struct selector *selector_parse(const char *s, bool field, const struct restype *rt,
+				char *errbuf, size_t errlen);
+bool selector_match(const struct selector *sel, const cJSON *obj);
+void selector_free(struct selector *sel);
 
 #endif

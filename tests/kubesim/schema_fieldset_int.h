@@ -1,5 +1,5 @@
 /*
- * schema_fieldset: sets of field paths, as used by managedFields, and the walks that
+ * schema_fieldset_int: sets of field paths, as used by managedFields, and the walks that
  * produce them from objects (structured-merge-diff's ToFieldSet and Compare).
  *
  * A set is a cJSON object trie keyed by path elements ("f:name", "k:{...}", "v:...",
@@ -7,8 +7,8 @@
  * to and from the fieldsV1 wire form (where a childless member is written as {}).
  * Internal to the merge library.
  */
-#ifndef KUBESIM_SCHEMA_FIELDSET_H
-#define KUBESIM_SCHEMA_FIELDSET_H
+#ifndef KUBESIM_SCHEMA_FIELDSET_INT_H
+#define KUBESIM_SCHEMA_FIELDSET_INT_H
 
 #include <stdbool.h>
 #include <cjson/cJSON.h>
@@ -62,9 +62,9 @@ void fs_remove_from(cJSON *obj, const struct schema_node *n, const cJSON *s);
 typedef int (*fs_path_fn)(const char *path, void *ctx);
 int fs_each_path(const cJSON *s, fs_path_fn fn, void *ctx);
 
-/* Fills e (first error wins) and returns MERGE_EINVAL, or MERGE_ENOMEM for status 500. */
-struct merge_err;
-int merge_fail(struct merge_err *e, int status, const char *reason, const char *fmt, ...)
+/* Fills e (first error wins) and returns MERGE_EINVAL, or MERGE_ENOMEM for code 500. */
+struct kstatus;
+int merge_fail(struct kstatus *e, int code, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Drops object members whose value is null, recursively (Go decoding drops them). */

@@ -1,9 +1,9 @@
 /*
- * store_priv: the store's insides, shared by store*.c and the HTTP layer (watch
+ * store_int: the store's insides, shared by store*.c and the HTTP layer (watch
  * streams, persistence). Controllers use store.h only.
  */
-#ifndef KUBESIM_STORE_PRIV_H
-#define KUBESIM_STORE_PRIV_H
+#ifndef KUBESIM_STORE_INT_H
+#define KUBESIM_STORE_INT_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -67,6 +67,7 @@ struct store {
 	} subs[STORE_MAX_SUBS];
 	int nsubs;
 	atomic_int waiting; /* threads blocked in store_lock */
+	bool ns_controller; /* store_set_namespace_controller */
 };
 
 struct sobj *sobj_new(cJSON *obj);

@@ -1,12 +1,12 @@
 /*
- * ctrl_deploy: state shared by the Deployment controller's files (ctrl_deploy.c:
+ * ctrl_deploy_int: state shared by the Deployment controller's files (ctrl_deploy.c:
  * sync, new ReplicaSet, rollouts; ctrl_deploy_status.c: scaling, status, conditions,
  * history cleanup). Mirrors k8s 1.28 pkg/controller/deployment.
  */
-#ifndef KUBESIM_CTRL_DEPLOY_H
-#define KUBESIM_CTRL_DEPLOY_H
+#ifndef KUBESIM_CTRL_DEPLOY_INT_H
+#define KUBESIM_CTRL_DEPLOY_INT_H
 
-#include "controllers_internal.h"
+#include "controllers_int.h"
 
 #define ANN_REVISION "deployment.kubernetes.io/revision"
 #define ANN_REVISION_HISTORY "deployment.kubernetes.io/revision-history"

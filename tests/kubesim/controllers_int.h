@@ -1,10 +1,10 @@
 /*
- * controllers_internal: what the individual controllers (ctrl_*.c, gc.c, kubelet.c)
+ * controllers_int: what the individual controllers (ctrl_*.c, gc.c, kubelet.c)
  * share with the manager in controllers.c. Every sync function is called with the
  * store lock held and must write only through store_* calls.
  */
-#ifndef KUBESIM_CONTROLLERS_INTERNAL_H
-#define KUBESIM_CONTROLLERS_INTERNAL_H
+#ifndef KUBESIM_CONTROLLERS_INT_H
+#define KUBESIM_CONTROLLERS_INT_H
 
 #include "controllers.h"
 #include "controllers_util.h"
