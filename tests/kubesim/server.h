@@ -13,6 +13,7 @@
 
 #include <microhttpd.h>
 
+#include "auth.h"
 #include "store.h"
 
 struct server_opts {
@@ -21,6 +22,7 @@ struct server_opts {
 	bool tls;
 	bool client_ca;		/* require client certificates signed by our CA */
 	const char *token;	/* bearer token required when set */
+	struct auth *auth;	/* authentication and authorization (auth.h), required */
 	int latency_ms;
 	/* faults: probabilities per request (resource requests only) */
 	double p500, p503, p429, preset;
@@ -74,6 +76,7 @@ struct req {
 	int code;		/* response code, for metrics */
 	int latency_ms;
 	const atomic_bool *stopping; /* set by server_stop from another thread */
+	struct auth_user user;	/* who is asking, once authenticated */
 };
 
 const char *req_arg(struct req *r, const char *key);
