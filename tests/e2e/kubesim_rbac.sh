@@ -58,6 +58,9 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: cm-reader}
 subjects:
 - {kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}
 YAML
+check_eq "can-i: alice may list configmaps in a" "$(alice auth can-i list configmaps -n a 2>&1)" yes
+check_exit "can-i: but not create them (exit 1)" 1 alice auth can-i create configmaps -n a
+check_eq "can-i: nor list them in b" "$(alice auth can-i list configmaps -n b 2>&1)" no
 check_contains "Role: alice lists configmaps in a" "$(alice get cm -n a 2>&1)" "one"
 check_eq "Role: alice gets one configmap in a" "$(alice get cm one -n a -o jsonpath='{.data.k}' 2>&1)" 1
 check_eq "Role: a watch is allowed by the watch verb" \
@@ -94,6 +97,8 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cm-write
 subjects:
 - {kind: Group, apiGroup: rbac.authorization.k8s.io, name: dev}
 YAML
+check_eq "can-i: ClusterRole via RoleBinding in b" "$(alice auth can-i create configmaps -n b 2>&1)" yes
+check_eq "can-i: ClusterRole via RoleBinding, not cluster-wide" "$(alice auth can-i list configmaps -A 2>&1)" no
 check "ClusterRole via RoleBinding: create in b" alice create cm made -n b --from-literal=k=1
 check "ClusterRole via RoleBinding: server-side dry-run create in b" \
   alice create cm dry -n b --from-literal=k=1 --dry-run=server
@@ -123,12 +128,14 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ns-reade
 subjects:
 - {kind: User, apiGroup: rbac.authorization.k8s.io, name: bob}
 YAML
+check_eq "can-i: ClusterRoleBinding" "$(bob auth can-i list namespaces 2>/dev/null)" yes
 check_contains "ClusterRoleBinding: bob lists namespaces at once" "$(bob get ns 2>&1)" "kube-system"
 # /api/v1/namespaces/c carries namespace c itself (requestinfo.go)
 check_eq "ClusterRoleBinding: but may not delete one" "$(bob delete ns c 2>&1)" \
   "$(forbidden 'namespaces "c" is forbidden: User "bob" cannot delete resource "namespaces" in API group "" in the namespace "c"')"
 
 # ---- a non-resource URL ----------------------------------------------------------------------
+check_eq "can-i: a non-resource URL" "$(bob auth can-i get /logs/x 2>&1) $(alice auth can-i get /logs/x 2>&1)" "yes no"
 check_eq "non-resource URL: bob passes authorization (then 404)" \
   "$(raw bob-token -o /dev/null -w '%{http_code}' "$U/logs/x")" 404
 check_eq "non-resource URL: alice is forbidden" "$(alice get --raw /logs/x 2>&1)" \
@@ -151,6 +158,8 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: named}
 subjects:
 - {kind: User, apiGroup: rbac.authorization.k8s.io, name: bob}
 YAML
+check_eq "can-i: resourceNames" "$(bob auth can-i get secrets/s1 -n c 2>&1) $(bob auth can-i get secrets/s2 -n c 2>&1) $(bob auth can-i list secrets -n c 2>&1)" "yes no no"
+check_eq "can-i: a subresource" "$(bob auth can-i patch deployments --subresource=scale -n c 2>&1) $(bob auth can-i patch deployments -n c 2>&1)" "yes no"
 check_eq "resourceNames: bob gets s1" "$(bob get secret s1 -n c -o name 2>&1)" "secret/s1"
 check_eq "resourceNames: a list with metadata.name=s1 is allowed" \
   "$(raw bob-token -o /dev/null -w '%{http_code}' "$U/api/v1/namespaces/c/secrets?fieldSelector=metadata.name%3Ds1")" 200
@@ -191,6 +200,7 @@ metadata:
 rules:
 - {apiGroups: [""], resources: [secrets], verbs: [list]}
 YAML
+check_eq "can-i: the aggregated rule" "$(alice auth can-i list secrets -n c 2>&1)" yes
 check_contains "aggregated view: a labelled ClusterRole's rules join view at once" \
   "$(alice get secrets -n c 2>&1)" "s1"
 check_contains "aggregated: the rule is written into view, edit and admin" \
@@ -198,6 +208,42 @@ check_contains "aggregated: the rule is written into view, edit and admin" \
 kc delete clusterrole secret-viewer >/dev/null
 check_eq "aggregated view: deleting it takes the rule away" "$(alice get secrets -n c 2>&1)" \
   "$(forbidden 'secrets is forbidden: User "alice" cannot list resource "secrets" in API group "" in the namespace "c"')"
+
+# ---- access reviews, whoami, typed (protobuf) creates -------------------------------------------
+check_eq "whoami: a static token" "$(alice auth whoami 2>&1)" "ATTRIBUTE   VALUE
+Username    alice
+UID         1001
+Groups      [dev ops system:authenticated]"
+check_eq "whoami: the administrator token" "$(kc auth whoami 2>&1)" "ATTRIBUTE   VALUE
+Username    kubesim-admin
+Groups      [system:masters system:authenticated]"
+check_contains "can-i --list: the basic-user rules" "$(alice auth can-i --list -n a 2>&1)" \
+  "selfsubjectreviews.authentication.k8s.io        []                  []               [create]"
+check_contains "can-i --list: the namespace's rules" "$(bob auth can-i --list -n c 2>&1)" "[s1]"
+check_contains "the SelfSubjectAccessReview gives the RBAC reason" \
+  "$(raw "$(awk '/token:/ {print $2}' "$KUBECONFIG")" -X POST -H 'Content-Type: application/json' \
+     -d '{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"verb":"list","resource":"pods"}}}' \
+     "$U/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")" \
+  '"status":{"allowed":true,"reason":"RBAC: allowed by ClusterRoleBinding \"cluster-admin\" of ClusterRole \"cluster-admin\" to Group \"system:masters\""}'
+sar() { kc create --raw "$1" -f - 2>&1; }
+check_contains "a SubjectAccessReview evaluates the user as given" \
+  "$(echo '{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":"bob","resourceAttributes":{"namespace":"c","verb":"get","resource":"secrets","name":"s1"}}}' |
+     sar /apis/authorization.k8s.io/v1/subjectaccessreviews)" '"allowed":true'
+check_contains "a SubjectAccessReview without user or groups is invalid" \
+  "$(echo '{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"resourceAttributes":{"verb":"get","resource":"pods"}}}' |
+     sar /apis/authorization.k8s.io/v1/subjectaccessreviews)" \
+  'The SubjectAccessReview "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified'
+check_contains "a LocalSubjectAccessReview must match its namespace" \
+  "$(echo '{"apiVersion":"authorization.k8s.io/v1","kind":"LocalSubjectAccessReview","metadata":{"namespace":"c"},"spec":{"user":"bob","resourceAttributes":{"namespace":"a","verb":"get","resource":"pods"}}}' |
+     sar /apis/authorization.k8s.io/v1/namespaces/c/localsubjectaccessreviews)" 'must match metadata.namespace'
+check_contains "discovery lists the review kinds" "$(kc api-resources --api-group=authorization.k8s.io 2>&1)" "selfsubjectaccessreviews"
+check "kubectl create clusterrole (protobuf)" kc create clusterrole pb-role --verb=get --resource=pods
+check "kubectl create clusterrolebinding (protobuf)" kc create clusterrolebinding pb-bind --clusterrole=pb-role --user=dave
+check "kubectl create role (protobuf)" kc create role pb-role -n a --verb=list --resource=deployments.apps --resource-name=x
+check "kubectl create rolebinding (protobuf)" kc create rolebinding pb-bind -n a --role=pb-role --serviceaccount=a:bot
+check_eq "the protobuf bodies were decoded whole" \
+  "$(kc get clusterrolebinding pb-bind -o jsonpath='{.roleRef.name}/{.subjects[0].name}') $(kc get role pb-role -n a -o jsonpath='{.rules[0].apiGroups[0]}/{.rules[0].resources[0]}/{.rules[0].resourceNames[0]}') $(kc get rolebinding pb-bind -n a -o jsonpath='{.subjects[0].kind}:{.subjects[0].namespace}')" \
+  "pb-role/dave apps/deployments/x ServiceAccount:a"
 
 # ---- changes take effect on the next request; resolution errors are the reason --------------
 kc delete rolebinding alice-reads -n a >/dev/null

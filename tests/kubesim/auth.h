@@ -112,6 +112,18 @@ bool auth_allowed(struct auth *a, const struct auth_user *u, const struct auth_r
 int auth_forbidden(struct kstatus *e, const struct auth_user *u, const struct auth_reqinfo *ri,
 		   const char *reason);
 
+/* Every rule that applies to u in ns, split as SelfSubjectRulesReview does (§3.3);
+ * err gets resolution errors ("" when none). */
+void auth_rules(struct auth *a, const struct auth_user *u, const char *ns, cJSON *resource_rules,
+		cJSON *non_resource_rules, char *err, size_t errlen);
+
+/* review.c: the review kinds, for discovery (create only, never stored). */
+struct review_type {
+	const char *group, *resource, *kind;
+	bool namespaced;
+};
+size_t review_types(const struct review_type **out);
+
 /* rbac_bootstrap.c */
 int rbac_bootstrap(struct store *st, char *errbuf, size_t errlen);
 /* Recomputes the rules of aggregated ClusterRoles; writes only the ones that changed. */

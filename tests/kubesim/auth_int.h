@@ -11,4 +11,8 @@ const cJSON *rbac_role_of(struct store *st, const struct rbac_bref *b, char *err
 bool rbac_decide(struct store *st, const struct rbac_index *ix, const struct auth_user *u,
 		 const struct auth_reqinfo *ri, char *reason, size_t reasonlen);
 
+void rbac_rules(struct store *st, const struct rbac_index *ix, const struct auth_user *u,
+		const char *ns, cJSON *resource_rules, cJSON *non_resource_rules, char *err,
+		size_t errlen);
+
 #endif

@@ -408,3 +408,27 @@ void auth_creds_set_cert(struct auth_creds *c, const unsigned char *der, size_t 
 	X509_free(x);
 }
 
+/* AlwaysAllow lists everything (authorizerfactory alwaysAllowAuthorizer.RulesFor). */
+static void all_rules(cJSON *res, cJSON *nonres)
+{
+	cJSON *r = cJSON_Parse("{\"verbs\":[\"*\"],\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}");
+	cJSON *n = cJSON_Parse("{\"verbs\":[\"*\"],\"nonResourceURLs\":[\"*\"]}");
+
+	if (r)
+		cJSON_AddItemToArray(res, r);
+	if (n)
+		cJSON_AddItemToArray(nonres, n);
+}
+
+void auth_rules(struct auth *a, const struct auth_user *u, const char *ns, cJSON *resource_rules,
+		cJSON *non_resource_rules, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	if (!a->o.rbac) {
+		all_rules(resource_rules, non_resource_rules);
+		return;
+	}
+	if (atomic_exchange(&a->aggregate, false))
+		rbac_aggregate(a->st);
+	rbac_rules(a->st, a->ix, u, ns, resource_rules, non_resource_rules, err, errlen);
+}

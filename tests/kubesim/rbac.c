@@ -267,6 +267,65 @@ bool rbac_decide(struct store *st, const struct rbac_index *ix, const struct aut
 	return ok;
 }
 
+/* ---- rules review ------------------------------------------------------------------------- */
+
+static void add_fields(cJSON *to, const cJSON *rule, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(rule, *keys);
+
+		if (strcmp(*keys, "verbs") == 0 || cJSON_GetArraySize(v) > 0)
+			cJSON_AddItemToObject(to, *keys, v ? cJSON_Duplicate(v, true)
+							   : cJSON_CreateArray());
+	}
+}
+
+static void split_rules(const cJSON *role, cJSON *res, cJSON *nonres)
+{
+	static const char *const rkeys[] = {"verbs", "apiGroups", "resources", "resourceNames",
+					    NULL};
+	static const char *const nkeys[] = {"verbs", "nonResourceURLs", NULL};
+	const cJSON *rule;
+
+	cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(role, "rules")) {
+		cJSON *o;
+
+		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rule, "resources")) > 0) {
+			o = cJSON_CreateObject();
+			add_fields(o, rule, rkeys);
+			cJSON_AddItemToArray(res, o);
+		}
+		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rule, "nonResourceURLs")) > 0) {
+			o = cJSON_CreateObject();
+			add_fields(o, rule, nkeys);
+			cJSON_AddItemToArray(nonres, o);
+		}
+	}
+}
+
+void rbac_rules(struct store *st, const struct rbac_index *ix, const struct auth_user *u,
+		const char *ns, cJSON *resource_rules, cJSON *non_resource_rules, char *err,
+		size_t errlen)
+{
+	struct rbac_bref *bs = NULL;
+	char e1[300];
+	int nerr = 0;
+	size_t n;
+
+	store_lock(st);
+	n = rbac_index_lookup(ix, u, ns, &bs);
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *role = rbac_role_of(st, &bs[i], e1, sizeof(e1));
+
+		if (role)
+			split_rules(role, resource_rules, non_resource_rules);
+		else
+			add_error(err, errlen, &nerr, e1);
+	}
+	store_unlock(st);
+	free(bs);
+}
+
 /* ---- 403 ------------------------------------------------------------------------------- */
 
 /* strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;") */

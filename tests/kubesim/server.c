@@ -488,6 +488,9 @@ static enum MHD_Result dispatch(struct server *srv, struct req *r)
 	ret = discovery_handle(r, &handled);
 	if (handled)
 		return ret;
+	ret = review_handle(r, &handled);
+	if (handled)
+		return ret;
 	if (is_resource_path(r->url))
 		return api_handle(r);
 	strcpy(r->verb, strcmp(r->method, "GET") == 0 ? "GET" : r->method);
@@ -514,6 +517,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		r->url = url;
 		r->latency_ms = srv->o.latency_ms;
 		r->stopping = &srv->stopping;
+		r->auth = srv->o.auth;
 		*con_cls = r;
 		return MHD_YES;
 	}
