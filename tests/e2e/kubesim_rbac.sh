@@ -245,6 +245,30 @@ check_eq "the protobuf bodies were decoded whole" \
   "$(kc get clusterrolebinding pb-bind -o jsonpath='{.roleRef.name}/{.subjects[0].name}') $(kc get role pb-role -n a -o jsonpath='{.rules[0].apiGroups[0]}/{.rules[0].resources[0]}/{.rules[0].resourceNames[0]}') $(kc get rolebinding pb-bind -n a -o jsonpath='{.subjects[0].kind}:{.subjects[0].namespace}')" \
   "pb-role/dave apps/deployments/x ServiceAccount:a"
 
+# ---- impersonation ----------------------------------------------------------------------------
+kc create namespace ci >/dev/null; kc create serviceaccount bot -n ci >/dev/null
+check_eq "--as a ServiceAccount, for an administrator" \
+  "$(kc auth whoami --as system:serviceaccount:ci:bot 2>&1)" "ATTRIBUTE   VALUE
+Username    system:serviceaccount:ci:bot
+Groups      [system:serviceaccounts system:serviceaccounts:ci system:authenticated]"
+check_eq "--as-group replaces the groups, nothing of the real user's is kept" \
+  "$(kc auth whoami --as bob --as-group g1 2>&1 | grep Groups)" "Groups      [g1 system:authenticated]"
+check_eq "the impersonated ServiceAccount has only its own grants" \
+  "$(kc get pods -n ci --as system:serviceaccount:ci:bot 2>&1)" \
+  "$(forbidden 'pods is forbidden: User "system:serviceaccount:ci:bot" cannot list resource "pods" in API group "" in the namespace "ci"')"
+check_eq "--as is refused, naming impersonate, without the verb" \
+  "$(alice get pods -n ci --as system:serviceaccount:ci:bot 2>&1)" \
+  "$(forbidden 'serviceaccounts "bot" is forbidden: User "alice" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "ci"')"
+check_eq "--as a user is checked on users" "$(alice get pods -n ci --as carl 2>&1)" \
+  "$(forbidden 'users "carl" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope')"
+kc create rolebinding alice-edit -n ci --clusterrole=edit --user=alice >/dev/null
+check_eq "edit grants impersonate on the namespace's ServiceAccounts" \
+  "$(alice auth whoami --as system:serviceaccount:ci:bot 2>&1 | grep Username)" \
+  "Username    system:serviceaccount:ci:bot"
+check_eq "a group without a user is a plain-text 500" \
+  "$(raw alice-token -H 'Impersonate-Group: x' -w ' %{http_code}' "$U/api")" \
+  'Internal Server Error: "/api": requested impersonation without impersonating a user 500'
+
 # ---- changes take effect on the next request; resolution errors are the reason --------------
 kc delete rolebinding alice-reads -n a >/dev/null
 check_eq "deleting the RoleBinding revokes at once" "$(alice get cm -n a 2>&1)" \

@@ -112,6 +112,23 @@ bool auth_allowed(struct auth *a, const struct auth_user *u, const struct auth_r
 int auth_forbidden(struct kstatus *e, const struct auth_user *u, const struct auth_reqinfo *ri,
 		   const char *reason);
 
+/* impersonate.c: the Impersonate-* headers of one request (borrowed strings). */
+#define AUTH_MAX_EXTRAS 8
+struct auth_impersonation {
+	const char *user, *uid;
+	const char *groups[AUTH_MAX_GROUPS];
+	int ngroups;
+	char extra_keys[AUTH_MAX_EXTRAS][128]; /* lowercased */
+	const char *extra_values[AUTH_MAX_EXTRAS];
+	int nextras;
+};
+
+/* Authorizes each requested item for the real user *u (verb impersonate) and replaces
+ * *u by the impersonated identity: 0, -403 with e, or -500 (a group, uid or extra
+ * without a user). */
+int auth_impersonate(struct auth *a, struct auth_user *u, const struct auth_impersonation *im,
+		     struct kstatus *e);
+
 /* Every rule that applies to u in ns, split as SelfSubjectRulesReview does (§3.3);
  * err gets resolution errors ("" when none). */
 void auth_rules(struct auth *a, const struct auth_user *u, const char *ns, cJSON *resource_rules,

@@ -7,6 +7,7 @@
  * fails whole commands instead of retrying, which makes tests flaky for no insight.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dlfcn.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -325,10 +326,36 @@ static void client_cert(struct req *r, struct auth_creds *c, struct cert_bufs *c
 			    cb->orgs);
 }
 
-/* Authentication, then authorization of the request's attributes (§1-§2). */
+static enum MHD_Result impersonation_header(void *cls, enum MHD_ValueKind kind, const char *key,
+					    const char *value)
+{
+	struct auth_impersonation *im = cls;
+
+	(void)kind;
+	if (!value)
+		return MHD_YES;
+	if (strcasecmp(key, "Impersonate-User") == 0)
+		im->user = value;
+	else if (strcasecmp(key, "Impersonate-Uid") == 0)
+		im->uid = value;
+	else if (strcasecmp(key, "Impersonate-Group") == 0 && im->ngroups < AUTH_MAX_GROUPS)
+		im->groups[im->ngroups++] = value;
+	else if (strncasecmp(key, "Impersonate-Extra-", 18) == 0 && im->nextras < AUTH_MAX_EXTRAS) {
+		size_t i;
+
+		for (i = 0; key[18 + i] && i + 1 < sizeof(im->extra_keys[0]); i++)
+			im->extra_keys[im->nextras][i] = (char)tolower((unsigned char)key[18 + i]);
+		im->extra_keys[im->nextras][i] = '\0';
+		im->extra_values[im->nextras++] = value;
+	}
+	return MHD_YES;
+}
+
+/* Authentication, impersonation, then authorization of the request's attributes (§1-§2). */
 static int auth_gate(struct req *r, struct kstatus *e)
 {
 	struct auth_creds c = {0};
+	struct auth_impersonation im = {0};
 	struct cert_bufs cb;
 	struct auth_reqinfo ri;
 	char reason[1024];
@@ -337,6 +364,9 @@ static int auth_gate(struct req *r, struct kstatus *e)
 	if (r->srv->o.client_ca)
 		client_cert(r, &c, &cb);
 	if (auth_authenticate(r->srv->o.auth, &c, &r->user, e) < 0)
+		return -1;
+	MHD_get_connection_values(r->con, MHD_HEADER_KIND, impersonation_header, &im);
+	if (auth_impersonate(r->srv->o.auth, &r->user, &im, e) < 0)
 		return -1;
 	auth_reqinfo_parse(&ri, r->method, r->url, req_arg(r, "watch"), req_arg(r, "fieldSelector"));
 	if (!auth_allowed(r->srv->o.auth, &r->user, &ri, reason, sizeof(reason)))
@@ -347,10 +377,18 @@ static int auth_gate(struct req *r, struct kstatus *e)
 /* 401 and 403; a Forbidden Status always carries details, empty for a path. */
 static enum MHD_Result auth_reply(struct req *r, struct kstatus *e)
 {
-	cJSON *s = kstatus_to_json(e);
+	cJSON *s;
 	int code = e->code;
 
 	strcpy(r->verb, r->method);
+	if (code == 500) { /* impersonation.go answers with responsewriters.InternalError */
+		char *text = NULL;
+		int n = asprintf(&text, "Internal Server Error: \"%s\": %s", r->url, e->message);
+
+		kstatus_dispose(e);
+		return n < 0 ? MHD_NO : reply_take(r, 500, "text/plain; charset=utf-8", text, (size_t)n);
+	}
+	s = kstatus_to_json(e);
 	if (is_resource_path(r->url)) {
 		struct route ro;
 
