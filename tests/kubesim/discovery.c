@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "reply.h"
 
 static const char version_json[] =
@@ -35,7 +36,67 @@ static cJSON *split_list(const char *csv)
 	return a;
 }
 
-/* Distinct group names in table order ("" first when present). */
+/* The review kinds (review.c) are served but never stored, so they are not in the
+ * store's type table: their groups and resources are added here. */
+static int review_groups(const char **out, int k, int max)
+{
+	const struct review_type *rv;
+	size_t n = review_types(&rv);
+	int j;
+
+	for (size_t i = 0; i < n; i++) {
+		for (j = 0; j < k; j++)
+			if (strcmp(out[j], rv[i].group) == 0)
+				break;
+		if (j == k && k < max)
+			out[k++] = rv[i].group;
+	}
+	return k;
+}
+
+static cJSON *review_resource(const struct review_type *rv, bool aggregated)
+{
+	static const char *create[] = {"create"};
+	cJSON *r = cJSON_CreateObject();
+	char singular[64];
+	size_t i;
+
+	for (i = 0; rv->kind[i] && i + 1 < sizeof(singular); i++)
+		singular[i] = (char)(rv->kind[i] >= 'A' && rv->kind[i] <= 'Z' ? rv->kind[i] + 32
+									   : rv->kind[i]);
+	singular[i] = '\0';
+	cJSON_AddStringToObject(r, aggregated ? "resource" : "name", rv->resource);
+	if (aggregated) {
+		cJSON *rk = cJSON_AddObjectToObject(r, "responseKind");
+
+		cJSON_AddStringToObject(rk, "group", "");
+		cJSON_AddStringToObject(rk, "version", "");
+		cJSON_AddStringToObject(rk, "kind", rv->kind);
+		cJSON_AddStringToObject(r, "scope", rv->namespaced ? "Namespaced" : "Cluster");
+		cJSON_AddStringToObject(r, "singularResource", singular);
+	} else {
+		cJSON_AddStringToObject(r, "singularName", singular);
+		cJSON_AddBoolToObject(r, "namespaced", rv->namespaced);
+		cJSON_AddStringToObject(r, "kind", rv->kind);
+	}
+	cJSON_AddItemToObject(r, "verbs", strings(create, 1));
+	return r;
+}
+
+static void add_review_resources(cJSON *arr, const char *group, const char *version,
+				 bool aggregated)
+{
+	const struct review_type *rv;
+	size_t n = review_types(&rv);
+
+	if (strcmp(version, "v1") != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rv[i].group, group) == 0)
+			cJSON_AddItemToArray(arr, review_resource(&rv[i], aggregated));
+}
+
+/* Distinct group names in table order ("" first when present), then the review groups. */
 static int groups_of(const struct restype *const *t, size_t n, const char **out, int max)
 {
 	int k = 0, j;
@@ -48,7 +109,7 @@ static int groups_of(const struct restype *const *t, size_t n, const char **out,
 		if (j == k && k < max)
 			out[k++] = t[i]->group;
 	}
-	return k;
+	return review_groups(out, k, max);
 }
 
 /* First served version of group (one version per group here). */
@@ -57,7 +118,7 @@ static const char *group_version(const struct restype *const *t, size_t n, const
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(t[i]->group, g) == 0)
 			return t[i]->version;
-	return NULL;
+	return "v1"; /* a review group (groups_of) */
 }
 
 static void add_legacy_resource(cJSON *arr, const struct restype *t)
@@ -121,6 +182,7 @@ static cJSON *resource_list(struct store *st, const char *group, const char *ver
 		if (strcmp(t[i]->group, group) == 0 && strcmp(t[i]->version, version) == 0)
 			add_legacy_resource(arr, t[i]);
 	store_unlock(st);
+	add_review_resources(arr, group, version, false);
 	if (cJSON_GetArraySize(arr) == 0) {
 		cJSON_Delete(doc);
 		return NULL;
@@ -252,6 +314,7 @@ static cJSON *aggregated(struct store *st, bool core)
 		for (j = 0; j < n; j++)
 			if (strcmp(t[j]->group, groups[i]) == 0)
 				cJSON_AddItemToArray(res, aggregated_resource(t[j]));
+		add_review_resources(res, groups[i], "v1", true);
 		cJSON_AddStringToObject(ver, "freshness", "Current");
 		cJSON_AddItemToArray(vers, ver);
 		cJSON_AddItemToArray(items, item);

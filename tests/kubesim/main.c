@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "controllers.h"
 #include "oom.h"
+#include "auth.h"
 #include "server.h"
 #include "store_int.h"
 
@@ -28,6 +30,9 @@ struct flags {
 	const char *faults;
 	struct server_opts so;
 	struct sim_config cfg;
+	struct auth_opts ao;
+	bool anonymous_set;
+	char admin_token[65]; /* generated for the kubeconfig under RBAC */
 };
 
 static const char usage[] =
@@ -36,7 +41,12 @@ static const char usage[] =
 	"  --kubeconfig-out FILE   write a kubeconfig for kubectl and tether\n"
 	"  --tls                   serve HTTPS with a CA generated at start\n"
 	"  --client-ca             require client certificates (implies --tls)\n"
-	"  --token T               require bearer token T\n"
+	"  --token T               require bearer token T (an administrator, system:masters)\n"
+	"  --users FILE            static tokens: token,user,uid,\"group1,group2\" (re-read on SIGHUP)\n"
+	"  --authorization-mode M  AlwaysAllow (default) or RBAC (bootstrap roles, 403s;\n"
+	"                          implies --tls)\n"
+	"  --anonymous-auth BOOL   requests without credentials are system:anonymous (default\n"
+	"                          true; false when --token or --client-ca is given)\n"
 	"  --state FILE            persist objects and the resourceVersion in FILE\n"
 	"  --latency MS            delay every response by MS milliseconds\n"
 	"  --faults SPEC           e.g. 500=0.05,503=0.05,429=0.05,reset=0.02\n"
@@ -124,6 +134,24 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 			f->kubeconfig_out = val;
 		else if (strcmp(a, "--token") == 0)
 			f->so.token = val;
+		else if (strcmp(a, "--users") == 0)
+			f->ao.users_file = val;
+		else if (strcmp(a, "--authorization-mode") == 0) {
+			if (strcmp(val, "RBAC") != 0 && strcmp(val, "AlwaysAllow") != 0) {
+				fprintf(stderr, "kubesim: --authorization-mode: want AlwaysAllow or RBAC\n");
+				return -1;
+			}
+			f->ao.rbac = strcmp(val, "RBAC") == 0;
+			/* client-go sends bearer tokens only over TLS, as a real secure port */
+			f->so.tls = f->so.tls || f->ao.rbac;
+		} else if (strcmp(a, "--anonymous-auth") == 0) {
+			if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0) {
+				fprintf(stderr, "kubesim: --anonymous-auth: want true or false\n");
+				return -1;
+			}
+			f->ao.anonymous = strcmp(val, "true") == 0;
+			f->anonymous_set = true;
+		}
 		else if (strcmp(a, "--state") == 0)
 			f->state = val;
 		else if (strcmp(a, "--faults") == 0) {
@@ -230,9 +258,31 @@ static int write_kubeconfig(const char *path, const char *url, const struct flag
 	return 0;
 }
 
+/* The auth flags: --token and --client-ca lock anonymous out unless told otherwise (as
+ * kubesim always did); under RBAC without either, the kubeconfig gets a generated
+ * administrator token, since an empty user would be anonymous. */
+static struct auth *auth_setup(struct store *st, struct flags *fl, char *err, size_t errlen)
+{
+	unsigned char rnd[32];
+
+	if (!fl->anonymous_set)
+		fl->ao.anonymous = !fl->so.token && !fl->so.client_ca;
+	if (fl->ao.rbac && !fl->so.token && !fl->so.client_ca) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			snprintf(err, errlen, "cannot generate the administrator token");
+			return NULL;
+		}
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(fl->admin_token + 2 * i, 3, "%02x", rnd[i]);
+		fl->so.token = fl->admin_token;
+	}
+	fl->ao.admin_token = fl->so.token;
+	return auth_new(st, &fl->ao, err, errlen);
+}
+
 /* Waits for SIGTERM/SIGINT; meanwhile saves the state at most every 100 ms after a
  * write (debounced: a burst of writes costs one save). */
-static void run_until_signal(struct store *st, const char *state)
+static void run_until_signal(struct store *st, const char *state, struct auth *auth)
 {
 	uint64_t saved = store_rv(st);
 	struct timespec ts = {0, 100 * 1000000L};
@@ -242,8 +292,12 @@ static void run_until_signal(struct store *st, const char *state)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	for (;;) {
 		int sig = sigtimedwait(&set, NULL, &ts);
+
+		if (sig == SIGHUP)
+			auth_request_reload(auth); /* the next request re-reads --users */
 
 		if (state && store_rv(st) != saved) {
 			uint64_t rv = store_rv(st);
@@ -264,6 +318,7 @@ int main(int argc, char **argv)
 	struct tls_material tls = {0};
 	struct store *st = NULL;
 	struct server *srv = NULL;
+	struct auth *auth = NULL;
 	char host[256], url[300], err[512];
 	sigset_t set;
 	int port, rc = 1;
@@ -280,6 +335,7 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	oom_install();
@@ -296,6 +352,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kubesim: %s\n", err);
 		goto out;
 	}
+	auth = auth_setup(st, &fl, err, sizeof(err));
+	if (!auth) {
+		fprintf(stderr, "kubesim: %s\n", err);
+		goto out;
+	}
+	fl.so.auth = auth;
 	if (controllers_start(st) < 0) {
 		fprintf(stderr, "kubesim: controllers failed to start\n");
 		goto out;
@@ -311,7 +373,7 @@ int main(int argc, char **argv)
 		goto out;
 	printf("kubesim listening on %s\n", url);
 	fflush(stdout);
-	run_until_signal(st, fl.state);
+	run_until_signal(st, fl.state, auth);
 	rc = 0;
 out:
 	server_stop(srv);
@@ -321,6 +383,7 @@ out:
 		rc = 1;
 	}
 	store_free(st);
+	auth_free(auth);
 	tls_material_dispose(&tls);
 	return rc;
 }

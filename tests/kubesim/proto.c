@@ -1,7 +1,8 @@
 /*
  * proto: decodes the Kubernetes protobuf envelope ("k8s\0" + runtime.Unknown) for
- * the few kinds kubectl's typed client creates with protobuf bodies (`kubectl create
- * configmap|secret|namespace|serviceaccount|deployment`). Field numbers follow
+ * the kinds kubectl's typed client creates with protobuf bodies (`kubectl create
+ * configmap|secret|namespace|serviceaccount|deployment|role|rolebinding|clusterrole|
+ * clusterrolebinding|token`, `kubectl auth can-i|whoami`). Field numbers follow
  * k8s.io/api/{core,apps}/v1/generated.proto and apimachinery's meta/v1. Other kinds are
  * refused with 415 by the caller. Bounded: input size is capped by the HTTP layer,
  * nesting is two levels deep by construction.
@@ -307,6 +308,143 @@ static int pb_deployment_spec(cJSON *spec, struct pb *b)
 	return 0;
 }
 
+/* ---- the RBAC, review and TokenRequest kinds, table-driven -------------------------------
+ * k8s.io/api/rbac/v1, authorization/v1 and authentication/v1 generated.proto. */
+
+enum pf_type { PF_STR, PF_STRS, PF_INT, PF_MSG, PF_MSGS, PF_SEL, PF_SELS };
+
+struct pfield {
+	int num;
+	const char *name;
+	enum pf_type type;
+	const struct pfield *sub; /* PF_MSG, PF_MSGS: terminated by num 0 */
+};
+
+static const struct pfield f_rule[] = {
+	{1, "verbs", PF_STRS, NULL}, {2, "apiGroups", PF_STRS, NULL},
+	{3, "resources", PF_STRS, NULL}, {4, "resourceNames", PF_STRS, NULL},
+	{5, "nonResourceURLs", PF_STRS, NULL}, {0, NULL, 0, NULL}};
+static const struct pfield f_agg[] = {{1, "clusterRoleSelectors", PF_SELS, NULL}, {0, NULL, 0, NULL}};
+static const struct pfield f_subject[] = {
+	{1, "kind", PF_STR, NULL}, {2, "apiGroup", PF_STR, NULL}, {3, "name", PF_STR, NULL},
+	{4, "namespace", PF_STR, NULL}, {0, NULL, 0, NULL}};
+static const struct pfield f_roleref[] = {
+	{1, "apiGroup", PF_STR, NULL}, {2, "kind", PF_STR, NULL}, {3, "name", PF_STR, NULL},
+	{0, NULL, 0, NULL}};
+static const struct pfield f_resattr[] = {
+	{1, "namespace", PF_STR, NULL}, {2, "verb", PF_STR, NULL}, {3, "group", PF_STR, NULL},
+	{4, "version", PF_STR, NULL}, {5, "resource", PF_STR, NULL},
+	{6, "subresource", PF_STR, NULL}, {7, "name", PF_STR, NULL}, {0, NULL, 0, NULL}};
+static const struct pfield f_nonresattr[] = {
+	{1, "path", PF_STR, NULL}, {2, "verb", PF_STR, NULL}, {0, NULL, 0, NULL}};
+static const struct pfield f_sar_spec[] = {
+	{1, "resourceAttributes", PF_MSG, f_resattr},
+	{2, "nonResourceAttributes", PF_MSG, f_nonresattr},
+	{3, "user", PF_STR, NULL}, {4, "groups", PF_STRS, NULL}, {6, "uid", PF_STR, NULL},
+	{0, NULL, 0, NULL}};
+static const struct pfield f_ssrr_spec[] = {{1, "namespace", PF_STR, NULL}, {0, NULL, 0, NULL}};
+static const struct pfield f_boundref[] = {
+	{1, "kind", PF_STR, NULL}, {2, "apiVersion", PF_STR, NULL}, {3, "name", PF_STR, NULL},
+	{4, "uid", PF_STR, NULL}, {0, NULL, 0, NULL}};
+static const struct pfield f_token_spec[] = {
+	{1, "audiences", PF_STRS, NULL}, {3, "boundObjectRef", PF_MSG, f_boundref},
+	{4, "expirationSeconds", PF_INT, NULL}, {0, NULL, 0, NULL}};
+
+/* The fields after metadata (1) of each table-driven kind. */
+static const struct pfield f_role[] = {{2, "rules", PF_MSGS, f_rule}, {0, NULL, 0, NULL}};
+static const struct pfield f_clusterrole[] = {
+	{2, "rules", PF_MSGS, f_rule}, {3, "aggregationRule", PF_MSG, f_agg}, {0, NULL, 0, NULL}};
+static const struct pfield f_binding[] = {
+	{2, "subjects", PF_MSGS, f_subject}, {3, "roleRef", PF_MSG, f_roleref}, {0, NULL, 0, NULL}};
+static const struct pfield f_ssar[] = {{2, "spec", PF_MSG, f_sar_spec}, {0, NULL, 0, NULL}};
+static const struct pfield f_ssrr[] = {{2, "spec", PF_MSG, f_ssrr_spec}, {0, NULL, 0, NULL}};
+static const struct pfield f_none[] = {{0, NULL, 0, NULL}};
+static const struct pfield f_token[] = {{2, "spec", PF_MSG, f_token_spec}, {0, NULL, 0, NULL}};
+
+static const struct {
+	const char *api_version, *kind;
+	const struct pfield *fields;
+} table_kinds[] = {
+	{"rbac.authorization.k8s.io/v1", "Role", f_role},
+	{"rbac.authorization.k8s.io/v1", "ClusterRole", f_clusterrole},
+	{"rbac.authorization.k8s.io/v1", "RoleBinding", f_binding},
+	{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", f_binding},
+	{"authorization.k8s.io/v1", "SelfSubjectAccessReview", f_ssar},
+	{"authorization.k8s.io/v1", "SubjectAccessReview", f_ssar},
+	{"authorization.k8s.io/v1", "LocalSubjectAccessReview", f_ssar},
+	{"authorization.k8s.io/v1", "SelfSubjectRulesReview", f_ssrr},
+	{"authentication.k8s.io/v1", "SelfSubjectReview", f_none},
+	{"authentication.k8s.io/v1", "TokenRequest", f_token},
+};
+
+static const struct pfield *table_of(const char *api_version, const char *kind)
+{
+	for (size_t i = 0; i < sizeof(table_kinds) / sizeof(table_kinds[0]); i++)
+		if (strcmp(table_kinds[i].api_version, api_version) == 0 &&
+		    strcmp(table_kinds[i].kind, kind) == 0)
+			return table_kinds[i].fields;
+	return NULL;
+}
+
+static int pb_table(cJSON *obj, const struct pfield *fields, struct pb *b, int depth);
+
+static int pb_table_field(cJSON *obj, const struct pfield *f, int wt, struct pb *s, uint64_t v,
+			  int depth)
+{
+	cJSON *sub;
+
+	if (f->type == PF_INT)
+		return wt == 0 ? (cJSON_AddNumberToObject(obj, f->name, (double)(int64_t)v), 0) : -1;
+	if (wt != 2)
+		return -1;
+	switch (f->type) {
+	case PF_STR:
+		set_str(obj, f->name, s);
+		return 0;
+	case PF_STRS:
+		add_str(obj, f->name, s);
+		return 0;
+	case PF_SEL:
+	case PF_SELS:
+		sub = cJSON_CreateObject();
+		if (f->type == PF_SEL)
+			cJSON_AddItemToObject(obj, f->name, sub);
+		else
+			add_to_array(obj, f->name, sub);
+		return pb_label_selector(sub, s);
+	default:
+		sub = cJSON_CreateObject();
+		if (f->type == PF_MSG)
+			cJSON_AddItemToObject(obj, f->name, sub);
+		else
+			add_to_array(obj, f->name, sub);
+		return pb_table(sub, f->sub, s, depth + 1);
+	}
+}
+
+static int pb_table(cJSON *obj, const struct pfield *fields, struct pb *b, int depth)
+{
+	struct pb s;
+	int num, wt;
+	uint64_t v;
+
+	if (depth > 4)
+		return -1;
+	while (b->p < b->end) {
+		if (pb_next(b, &num, &wt, &s, &v) < 0)
+			return -1;
+		if (depth == 0 && num == 1 && wt == 2) {
+			if (pb_meta(cJSON_AddObjectToObject(obj, "metadata"), &s) < 0)
+				return -1;
+			continue;
+		}
+		for (const struct pfield *f = fields; f->num; f++)
+			if (f->num == num && pb_table_field(obj, f, wt, &s, v, depth) < 0)
+				return -1;
+	}
+	return 0;
+}
+
 /* Fields of the object message after metadata (1), per kind. */
 static int pb_body(cJSON *obj, const char *kind, struct pb *b)
 {
@@ -362,6 +500,8 @@ static int pb_body(cJSON *obj, const char *kind, struct pb *b)
 
 static bool supported(const char *api_version, const char *kind)
 {
+	if (table_of(api_version, kind))
+		return true;
 	if (strcmp(api_version, "apps/v1") == 0)
 		return strcmp(kind, "Deployment") == 0;
 	return strcmp(api_version, "v1") == 0 &&
@@ -402,7 +542,8 @@ cJSON *proto_decode(const void *data, size_t len)
 	obj = cJSON_CreateObject();
 	cJSON_AddStringToObject(obj, "kind", kind);
 	cJSON_AddStringToObject(obj, "apiVersion", av);
-	if (pb_body(obj, kind, &raw) < 0) {
+	if (table_of(av, kind) ? pb_table(obj, table_of(av, kind), &raw, 0) < 0
+			       : pb_body(obj, kind, &raw) < 0) {
 		cJSON_Delete(obj);
 		return NULL;
 	}

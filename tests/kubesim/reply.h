@@ -12,6 +12,7 @@
 
 #include <microhttpd.h>
 
+#include "auth.h"
 #include "store.h"
 
 /* A growable byte string for response bodies. */
@@ -39,6 +40,8 @@ struct req {
 	int code;		/* response code, for metrics */
 	int latency_ms;
 	const atomic_bool *stopping; /* set by server_stop from another thread */
+	struct auth *auth;
+	struct auth_user user;	/* who is asking, once authenticated */
 };
 
 const char *req_arg(struct req *r, const char *key);
@@ -64,6 +67,9 @@ void req_start(struct req *r);
 /* discovery.c: /version, /api, /apis..., /openapi/...; returns MHD_NO if not handled
  * (sets *handled false). */
 enum MHD_Result discovery_handle(struct req *r, bool *handled);
+
+/* review.c: POST of the access and self-subject review kinds (auth.h). */
+enum MHD_Result review_handle(struct req *r, bool *handled);
 
 /* api.c: /api/v1/... and /apis/G/V/... resource requests. */
 enum MHD_Result api_handle(struct req *r);

@@ -18,6 +18,7 @@ struct server_opts {
 	bool tls;
 	bool client_ca;		/* require client certificates signed by our CA */
 	const char *token;	/* bearer token required when set */
+	struct auth *auth;	/* authentication and authorization (auth.h), required */
 	int latency_ms;
 	/* faults: probabilities per request (resource requests only) */
 	double p500, p503, p429, preset;

@@ -193,6 +193,21 @@ static void check_deleting(struct verrs *v, const cJSON *obj, const cJSON *old)
 	}
 }
 
+/* RBAC objects are named by path.IsValidPathSegmentName (pkg/apis/rbac/validation),
+ * so "system:discovery" is valid. */
+static void check_rbac_name(struct verrs *v, const char *name)
+{
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		verr(v, "metadata.name", "FieldValueInvalid", "Invalid value: \"%s\": may not be '%s'",
+		     name, name);
+	else if (strchr(name, '/'))
+		verr(v, "metadata.name", "FieldValueInvalid",
+		     "Invalid value: \"%s\": may not contain '/'", name);
+	else if (strchr(name, '%'))
+		verr(v, "metadata.name", "FieldValueInvalid",
+		     "Invalid value: \"%s\": may not contain '%%'", name);
+}
+
 int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,
 		    struct kstatus *e)
 {
@@ -200,7 +215,9 @@ int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old
 	struct verrs v = {.causes = cJSON_CreateArray()};
 	int rc;
 
-	if (name && !old && !dns_subdomain(name))
+	if (name && !old && strcmp(rt->group, "rbac.authorization.k8s.io") == 0)
+		check_rbac_name(&v, name);
+	else if (name && !old && !dns_subdomain(name))
 		verr(&v, "metadata.name", "FieldValueInvalid",
 		     "Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower "
 		     "case alphanumeric characters, '-' or '.', and must start and end with an "
