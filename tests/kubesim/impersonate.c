@@ -77,23 +77,23 @@ int auth_impersonate(struct auth *a, struct auth_user *u, const struct auth_impe
 		return kstatus_set(e, 500, "InternalError",
 				   "requested impersonation without impersonating a user");
 	if (check_user(a, u, im->user, &is_sa, ns, sizeof(ns), e) < 0)
-		return -403;
+		return -e->code; /* what kstatus_set returned */
 	for (i = 0; i < im->ngroups; i++) {
 		attrs(&ri, "", "groups", "", "", im->groups[i]);
 		if (check(a, u, &ri, e) < 0)
-			return -403;
+			return -e->code; /* what kstatus_set returned */
 		auth_user_add_group(&out, im->groups[i]);
 	}
 	for (i = 0; i < im->nextras; i++) {
 		attrs(&ri, "authentication.k8s.io", "userextras", im->extra_keys[i], "",
 		      im->extra_values[i]);
 		if (check(a, u, &ri, e) < 0)
-			return -403;
+			return -e->code; /* what kstatus_set returned */
 	}
 	if (im->uid) {
 		attrs(&ri, "authentication.k8s.io", "uids", "", "", im->uid);
 		if (check(a, u, &ri, e) < 0)
-			return -403;
+			return -e->code; /* what kstatus_set returned */
 		snprintf(out.uid, sizeof(out.uid), "%s", im->uid);
 	}
 	snprintf(out.name, sizeof(out.name), "%s", im->user);

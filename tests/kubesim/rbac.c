@@ -387,5 +387,5 @@ int auth_forbidden(struct kstatus *e, const struct auth_user *u, const struct au
 		snprintf(e->group, sizeof(e->group), "%s", ri->group);
 		snprintf(e->kind, sizeof(e->kind), "%s", ri->resource);
 	}
-	return -403;
+	return -e->code; /* what kstatus_set returned */
 }

@@ -77,7 +77,7 @@ static int invalid(struct kstatus *e, enum review k, const char *field, const ch
 		cJSON_AddStringToObject(c, "field", field);
 		cJSON_AddItemToArray(e->causes, c);
 	}
-	return -422;
+	return -e->code; /* what kstatus_set returned */
 }
 
 static int check_spec(enum review k, const cJSON *spec, const char *url_ns, struct kstatus *e)
