@@ -22,8 +22,6 @@
 #include "sync.h"
 #include "util.h"
 
-#define HISTORY_ANN_CAUSE "kubernetes.io/change-cause"
-#define HISTORY_ANN_COMMIT "tether.dev/commit"
 #define HISTORY_ANN_REVISION "deployment.kubernetes.io/revision"
 #define HISTORY_ANN_REVISION_HISTORY "deployment.kubernetes.io/revision-history"
 #define HISTORY_PREFIX "tether-history-"
@@ -35,21 +33,6 @@
 
 struct session;
 struct sync_run;
-struct sync_item;
-
-/* ---- revision: commit -> annotations ---------------------------------------- */
-
-/* "<7-hex sha> <subject>", the subject cut to 200 bytes. */
-char *revision_cause(const char *sha, const char *subject);
-/* True when the pod templates (spec.template) of two Deployments differ. */
-bool revision_template_changed(const cJSON *live, const cJSON *next);
-/* Sets (or, for NULL values, removes) the two annotations on obj's metadata. */
-int revision_annotate(cJSON *obj, const char *cause, const char *commit);
-/* Sync hooks: after the live state is loaded (live values, or new ones for objects
- * not in the cluster), and on each dry-run answer (new values where the server's
- * template differs from the live one). */
-int revision_prepare(struct sync_run *r, struct err *e);
-int revision_dry_run_item(struct sync_run *r, struct sync_item *it, struct err *e);
 
 /* ---- history entries ----------------------------------------------------------- */
 
@@ -123,9 +106,6 @@ bool rollback_should_revert(const struct app_config *c, const struct sync_result
 int rollback_on_failure(struct session *s, const struct sync_env *env,
 			const struct sync_result *failed, struct rollback_result *rr,
 			struct sync_result *res, struct err *e);
-/* True when a Deployment's ProgressDeadlineExceeded condition predates tether's last
- * apply of it (the failed rollout before a rollback), so it is no verdict on this one. */
-bool rollback_deadline_stale(const cJSON *deploy);
 /* The message of a rollback commit. */
 char *rollback_message(const char *what, const char *target, const char *subject,
 		       const char *path);

@@ -25,6 +25,10 @@
 #define SYNC_ANNOTATION_PRUNE "tether.dev/prune"
 /* In a manifest: take the object from the app that owns it (value "true"). */
 #define SYNC_ANNOTATION_ADOPT "tether.dev/adopt"
+/* On a Deployment's metadata (revision.c): the commit that last changed its pod
+ * template; the deployment controller copies them onto that template's ReplicaSet. */
+#define SYNC_ANNOTATION_CAUSE "kubernetes.io/change-cause"
+#define SYNC_ANNOTATION_COMMIT "tether.dev/commit"
 #define SYNC_INVENTORY_PREFIX "tether-inventory-"
 /* Objects are limited to 1 MiB; the rest is left for the ConfigMap's metadata. */
 #define INVENTORY_MAX_BYTES (1000 << 10)

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "history.h"
 #include "sync_int.h"
 
 struct batch {
@@ -166,7 +165,7 @@ int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 		it->dry = q->resp;
 		q->resp = NULL;
 		it->apply = !it->live || !sync_objects_equal(it->dry, it->live);
-		if ((rc = revision_dry_run_item(r, it, e)) < 0 && worst == 0) /* history.h */
+		if ((rc = revision_dry_run_item(r, it, e)) < 0 && worst == 0) /* revision.c */
 			worst = rc;
 		if (!r->diff_mode) { /* only diff shows it; a sync keeps memory small */
 			cJSON_Delete(it->dry);

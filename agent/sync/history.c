@@ -360,7 +360,7 @@ static int deployment_record(const struct sync_item *it, const struct ns_state *
 	if (!(rec = cJSON_CreateObject()))
 		return TE_NOMEM;
 	rev = annotation(d, HISTORY_ANN_REVISION);
-	commit = annotation(d, HISTORY_ANN_COMMIT);
+	commit = annotation(d, SYNC_ANNOTATION_COMMIT);
 	hash = current_hash(s->rss, d);
 	if (!cJSON_AddStringToObject(rec, "name", name) ||
 	    !cJSON_AddNumberToObject(rec, "revision", rev ? (double)strtoll(rev, NULL, 10) : 0) ||

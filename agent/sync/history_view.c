@@ -225,7 +225,7 @@ static cJSON *row_of(struct json_build *b, struct view *v, const cJSON *d, const
 {
 	cJSON *row = cJSON_CreateObject();
 	int64_t rev = rev_of(rs), rb = earlier_revision(rs);
-	const char *commit = annotation(rs, HISTORY_ANN_COMMIT);
+	const char *commit = annotation(rs, SYNC_ANNOTATION_COMMIT);
 	const char *rb_commit = rb ? history_commit_of_revision(v->entries, dep, rb) : NULL;
 	const char *hash;
 

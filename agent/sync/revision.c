@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "history.h"
 #include "sync_int.h"
 
 #define CAUSE_SUBJECT_MAX 200
@@ -76,8 +75,8 @@ int revision_annotate(cJSON *obj, const char *cause, const char *commit)
 		if (!(ann = cJSON_AddObjectToObject(meta, "annotations")))
 			return TE_NOMEM;
 	}
-	if (set_or_remove(ann, HISTORY_ANN_CAUSE, cause) < 0 ||
-	    set_or_remove(ann, HISTORY_ANN_COMMIT, commit) < 0)
+	if (set_or_remove(ann, SYNC_ANNOTATION_CAUSE, cause) < 0 ||
+	    set_or_remove(ann, SYNC_ANNOTATION_COMMIT, commit) < 0)
 		return TE_NOMEM;
 	if (!ann->child)
 		cJSON_DeleteItemFromObjectCaseSensitive(meta, "annotations");
@@ -118,7 +117,7 @@ static int annotate(const struct sync_item *it, cJSON *obj, const char *cause, c
 	char *git = NULL;
 	int rc;
 
-	if (it->git_cause && !(git = xstrdup(annotation(it->obj->body, HISTORY_ANN_CAUSE))))
+	if (it->git_cause && !(git = xstrdup(annotation(it->obj->body, SYNC_ANNOTATION_CAUSE))))
 		return TE_NOMEM;
 	rc = revision_annotate(obj, git ? git : cause, commit);
 	free(git);
@@ -133,7 +132,7 @@ static int set_new(struct sync_run *r, struct sync_item *it, const char *cause, 
 	return 0;
 }
 
-int revision_prepare(struct sync_run *r, struct err *e)
+int revision_stage(struct sync_run *r, struct err *e)
 {
 	char *cause = NULL;
 	int rc = 0;
@@ -143,13 +142,13 @@ int revision_prepare(struct sync_run *r, struct err *e)
 
 		if (!is_deployment(it))
 			continue;
-		it->git_cause = annotation(it->obj->body, HISTORY_ANN_CAUSE) != NULL;
+		it->git_cause = annotation(it->obj->body, SYNC_ANNOTATION_CAUSE) != NULL;
 		if (!it->live) { /* created by this commit */
 			if (!cause && (rc = commit_cause(r, &cause, e)) < 0)
 				break;
 			rc = set_new(r, it, cause, e);
-		} else if (annotate(it, it->obj->body, annotation(it->live, HISTORY_ANN_CAUSE),
-				    annotation(it->live, HISTORY_ANN_COMMIT)) < 0 ||
+		} else if (annotate(it, it->obj->body, annotation(it->live, SYNC_ANNOTATION_CAUSE),
+				    annotation(it->live, SYNC_ANNOTATION_COMMIT)) < 0 ||
 			   item_hash(it) < 0) {
 			rc = err_set(e, TE_NOMEM, "%s: out of memory", it->display);
 		}

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "history.h"
 #include "sync_int.h"
 
 static const cJSON *get(const cJSON *o, const char *k)
@@ -84,9 +83,9 @@ static int on_event(const char *type, const cJSON *obj, void *ctx)
 			char before[sizeof(t->msg)];
 			memcpy(before, t->msg, sizeof(before));
 			t->state = rollout_status(o->kind, obj, t->msg, sizeof(t->msg));
-			/* A rollback right after a failure: history.h */
+			/* A rollback right after a failure (rollout_status.c) */
 			if (t->state == ROLLOUT_FAILED && !strcmp(o->kind, "Deployment") &&
-			    rollback_deadline_stale(obj))
+			    rollout_deadline_stale(obj))
 				t->state = ROLLOUT_WAIT;
 			if (t->state == ROLLOUT_WAIT && strcmp(before, t->msg) != 0)
 				progress_line(w, t);

@@ -2,11 +2,20 @@
  * rollout_status: kubectl's rollout-status rules (pkg/polymorphichelpers/
  * rollout_status.go) for Deployment, StatefulSet, DaemonSet, and the Complete/Failed
  * conditions of a Job. Pure: an object in, a state and a message out.
+ *
+ * A Deployment rolled back (by a revert commit, on-failure: revert or tether rollback)
+ * right after a failed rollout still carries the failed rollout's Progressing
+ * condition, reason ProgressDeadlineExceeded: the controller keeps a timed-out
+ * condition until it sees progress, and writes the new observedGeneration with it.
+ * kubectl's rule would call the rollback failed at once. A condition last updated no
+ * later than tether's own apply (both times from the server's clock, in seconds; a
+ * deadline is at least one second) belongs to the earlier rollout, so the rollout is
+ * still waiting (rollout_deadline_stale); tether's --timeout bounds the wait.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "sync.h"
+#include "sync_int.h"
 
 static const cJSON *get(const cJSON *o, const char *k)
 {
@@ -162,4 +171,39 @@ enum rollout_state rollout_status(const char *kind, const cJSON *obj, char *msg,
 		return job_status(obj, msg, n);
 	snprintf(msg, n, "not tracked");
 	return ROLLOUT_DONE;
+}
+
+/* Time of tether's last server-side apply of the object, or NULL. */
+static const char *apply_time(const cJSON *obj)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, get(get(obj, "metadata"), "managedFields"))
+	{
+		const char *mgr = str(m, "manager"), *op = str(m, "operation");
+		if (mgr && op && !strcmp(mgr, SYNC_FIELD_MANAGER) && !strcmp(op, "Apply") &&
+		    !str(m, "subresource"))
+			return str(m, "time");
+	}
+	return NULL;
+}
+
+bool rollout_deadline_stale(const cJSON *deploy)
+{
+	const cJSON *c;
+	const char *applied = apply_time(deploy);
+
+	if (!applied || strlen(applied) != 20) /* RFC 3339 in UTC, "2026-11-27T00:19:00Z" */
+		return false;
+	cJSON_ArrayForEach(c, get(get(deploy, "status"), "conditions"))
+	{
+		const char *type = str(c, "type"), *reason = str(c, "reason");
+		const char *updated = str(c, "lastUpdateTime");
+
+		if (!type || strcmp(type, "Progressing") || !reason ||
+		    strcmp(reason, "ProgressDeadlineExceeded"))
+			continue;
+		return updated && strlen(updated) == 20 && strcmp(updated, applied) <= 0;
+	}
+	return false;
 }

@@ -151,7 +151,7 @@ static int run_prepare(struct sync_run *r, struct err *e)
 		return rc;
 	if ((rc = live_load(r, e)) < 0)
 		return rc;
-	return revision_prepare(r, e); /* change-cause: history.h */
+	return revision_stage(r, e); /* change-cause and commit annotations */
 }
 
 static int apply_all(struct sync_run *r, struct err *e)

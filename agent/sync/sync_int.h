@@ -92,6 +92,20 @@ int item_hash(struct sync_item *it);
 /* live.c: inventory GET, one LIST per kind, plan decisions, prune set. */
 int live_load(struct sync_run *r, struct err *e);
 
+/* revision.c: the revision stage, after live_load. Each Deployment's apply carries the
+ * change-cause and commit annotations: the live values (a new Deployment: the
+ * commit's), its plan decided again on the annotated body. revision_dry_run_item, on
+ * each dry-run answer: the commit's values where the server's pod template differs
+ * from the live one. */
+int revision_stage(struct sync_run *r, struct err *e);
+int revision_dry_run_item(struct sync_run *r, struct sync_item *it, struct err *e);
+/* "<7-hex sha> <subject>", the subject cut to 200 bytes. */
+char *revision_cause(const char *sha, const char *subject);
+/* True when the pod templates (spec.template) of two Deployments differ. */
+bool revision_template_changed(const cJSON *live, const cJSON *next);
+/* Sets (or, for NULL values, removes) the two annotations on obj's metadata. */
+int revision_annotate(cJSON *obj, const char *cause, const char *commit);
+
 /* apply.c: dry-run and apply in stages. */
 int apply_dry_run(struct sync_run *r, bool deferred, struct err *e);
 int apply_stage(struct sync_run *r, int stage, struct err *e);
@@ -115,6 +129,11 @@ int diff_items(struct sync_run *r, struct err *e);
 /* prune.c */
 int prune_plan_check(struct sync_run *r, struct err *e);
 int prune_run(struct sync_run *r, struct err *e);
+
+/* rollout_status.c: true when a Deployment's ProgressDeadlineExceeded condition
+ * predates tether's last apply of it (the failed rollout before a rollback), so it is
+ * no verdict on this one. */
+bool rollout_deadline_stale(const cJSON *deploy);
 
 /* rollout.c */
 int rollout_wait(struct sync_run *r, struct err *e);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "history.h"
+#include "sync_int.h"
 #include "alloc_fail.h"
 
 static const char SHA[] = "0123456789abcdef0123456789abcdef01234567";
@@ -69,8 +70,8 @@ static void test_annotate(void **state)
 	cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
 
 	assert_int_equal(revision_annotate(o, "0123456 v1", SHA), 0);
-	assert_string_equal(ann(o, HISTORY_ANN_CAUSE), "0123456 v1");
-	assert_string_equal(ann(o, HISTORY_ANN_COMMIT), SHA);
+	assert_string_equal(ann(o, SYNC_ANNOTATION_CAUSE), "0123456 v1");
+	assert_string_equal(ann(o, SYNC_ANNOTATION_COMMIT), SHA);
 	/* Never on the pod template. */
 	assert_null(cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "spec"),
@@ -79,10 +80,10 @@ static void test_annotate(void **state)
 	/* Replacing keeps other annotations; NULL removes ours, and an empty map goes. */
 	cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(meta, "annotations"), "other", "y");
 	assert_int_equal(revision_annotate(o, "abc new", "abc"), 0);
-	assert_string_equal(ann(o, HISTORY_ANN_CAUSE), "abc new");
+	assert_string_equal(ann(o, SYNC_ANNOTATION_CAUSE), "abc new");
 	assert_string_equal(ann(o, "other"), "y");
 	assert_int_equal(revision_annotate(o, NULL, NULL), 0);
-	assert_null(ann(o, HISTORY_ANN_CAUSE));
+	assert_null(ann(o, SYNC_ANNOTATION_CAUSE));
 	assert_string_equal(ann(o, "other"), "y");
 	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "annotations"),
 					       "other");
@@ -225,26 +226,26 @@ static void test_deadline_stale(void **state)
 	/* Timed out before tether's apply: the earlier rollout's verdict. */
 	snprintf(text, sizeof(text), fmt, "2026-11-27T00:00:07Z", "ProgressDeadlineExceeded");
 	d = cJSON_Parse(text);
-	assert_true(rollback_deadline_stale(d));
+	assert_true(rollout_deadline_stale(d));
 	cJSON_Delete(d);
 	/* Same second: still the earlier one (a deadline is at least a second). */
 	snprintf(text, sizeof(text), fmt, "2026-11-27T00:00:05Z", "ProgressDeadlineExceeded");
 	d = cJSON_Parse(text);
-	assert_true(rollback_deadline_stale(d));
+	assert_true(rollout_deadline_stale(d));
 	cJSON_Delete(d);
 	/* Timed out after the apply: this rollout failed. */
 	snprintf(text, sizeof(text), fmt, "2026-11-27T00:00:01Z", "ProgressDeadlineExceeded");
 	d = cJSON_Parse(text);
-	assert_false(rollback_deadline_stale(d));
+	assert_false(rollout_deadline_stale(d));
 	cJSON_Delete(d);
 	/* Not timed out at all, or no apply by tether. */
 	snprintf(text, sizeof(text), fmt, "2026-11-27T00:00:07Z", "ReplicaSetUpdated");
 	d = cJSON_Parse(text);
-	assert_false(rollback_deadline_stale(d));
+	assert_false(rollout_deadline_stale(d));
 	cJSON_Delete(d);
 	d = cJSON_Parse("{\"status\":{\"conditions\":[{\"type\":\"Progressing\",\"reason\":"
 			"\"ProgressDeadlineExceeded\",\"lastUpdateTime\":\"2026-11-27T00:00:05Z\"}]}}");
-	assert_false(rollback_deadline_stale(d));
+	assert_false(rollout_deadline_stale(d));
 	cJSON_Delete(d);
 }
 
