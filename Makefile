@@ -60,7 +60,7 @@ $(BUILD)/kubesim: $(call obj,$(SIM_MAIN)) $(BUILD)/libkubesim.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(SIM_LIBS)
 
 # Unit tests reach a module's internal header by name (-Iagent/kustomize).
-UNIT_INC := -Itests -Iagent/kustomize -Iagent/sync
+UNIT_INC := -Itests -Iagent/kustomize -Iagent/sync -Iagent/history
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libtether.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(UNIT_INC) -o $@ $^ $(LIBS) -lcmocka

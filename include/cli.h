@@ -27,8 +27,8 @@ int cmd_rollback(int argc, char **argv); /* history.h */
  * syncs it and reports it (text, or a "revert" member of json). */
 struct sync_result;
 struct cJSON;
-struct session;
-void cli_on_failure_revert(struct session *s, const struct sync_result *failed,
+struct history_revert;
+void cli_on_failure_revert(const struct history_revert *rv, const struct sync_result *failed,
 			   struct cJSON *json);
 
 /* What a subcommand says about itself in --help. */

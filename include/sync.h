@@ -64,12 +64,48 @@ void sync_result_init(struct sync_result *r);
 void sync_result_dispose(struct sync_result *r);
 int sync_result_json(const struct sync_result *r, cJSON **out);
 
+/* A Deployment of the run, as the hooks see it. */
+struct sync_deployment {
+	const char *ns; /* "" for none */
+	const char *name;
+	const struct kube_resource *res;
+	bool changed; /* created or changed by this run */
+};
+
+struct gitsrc;
+/* What a run shows the layer above it (agent/history/) at its hooks: borrowed from the
+ * run, valid during the call. */
+struct sync_view {
+	const struct app_config *cfg;
+	struct kube *kube;   /* NULL: the run did not connect */
+	struct gitsrc *git;  /* NULL: the source was not opened */
+	const char *commit;  /* "" until fetched */
+	const char *base;    /* the commit the inventory recorded before this run, or NULL */
+	const char *read_ns; /* where the inventory (and what lives next to it) was read */
+	const char *write_ns; /* where it is now (an older tether's namespace until moved) */
+	bool wrote;          /* something was written to the cluster */
+	const struct sync_deployment *deployments; /* after_run only */
+	size_t n_deployments;
+};
+
+/* Optional steps of sync_run that belong to a layer above it (history.h). */
+struct sync_hooks {
+	/* Once the commit and the live state are known, before the first write: a negative
+	 * TE_* stops the run with e (on-failure: hold). */
+	int (*before_apply)(void *ctx, const struct sync_view *v, struct err *e);
+	/* At the end of the run, rc and e its outcome: may add to res->errors. */
+	void (*after_run)(void *ctx, const struct sync_view *v, int rc, const struct err *e,
+			  struct sync_result *res);
+	void *ctx;
+};
+
 /* Everything a run needs besides the app's settings. */
 struct sync_env {
 	sync_progress_fn progress;
 	void *progress_ctx;
 	bool color;         /* diff: ANSI colours */
 	struct buf *diff;   /* diff: receives the unified diffs and the summary */
+	const struct sync_hooks *hooks; /* sync_run only; NULL: none */
 };
 
 /* The engine runs on a session (session.h) opened for the app: c is this run's

@@ -116,7 +116,7 @@ static int run(struct session *s, struct rollback_opts *o)
 	       (int)strcspn(rr.message, "\n"), rr.message);
 	fflush(stdout);
 	sync_result_init(&res);
-	sync_run(s, s->cfg, &env, &res, &e);
+	history_sync_run(s, s->cfg, &env, &res, &e);
 	print_sync(&res);
 	code = res.exit_code;
 	sync_result_dispose(&res);
@@ -125,44 +125,38 @@ static int run(struct session *s, struct rollback_opts *o)
 	return code;
 }
 
-/* The revert itself is the engine's (rollback_on_failure, shared with tether run);
- * this only prints it. */
-void cli_on_failure_revert(struct session *s, const struct sync_result *failed, cJSON *json)
+/* The revert itself is history_sync's (shared with tether run); this only prints it. */
+void cli_on_failure_revert(const struct history_revert *rv, const struct sync_result *failed,
+			   cJSON *json)
 {
-	struct rollback_result rr;
-	struct sync_env env = {0};
-	struct sync_result res;
+	const struct rollback_result *rr = &rv->commit;
+	const struct sync_result *res = &rv->sync;
+	const struct err *e = &rv->err;
 	cJSON *o = NULL, *rj = NULL;
 	struct json_build b = {.failed = false};
-	struct err e;
-	int rc;
+	int rc = rv->rc;
 
-	err_clear(&e);
-	sync_result_init(&res);
-	rc = rollback_on_failure(s, &env, failed, &rr, &res, &e);
 	if (rc < 0) {
 		if (json)
-			jb_str(&b, jb_object(&b, json, "revert"), "error", e.msg);
+			jb_str(&b, jb_object(&b, json, "revert"), "error", e->msg);
 		if (!json || b.failed)
-			fprintf(stderr, "error: %s\n", e.msg);
+			fprintf(stderr, "error: %s\n", e->msg);
 	} else if (rc == 0 && json) {
 		rj = jb_object(&b, json, "revert");
-		jb_str(&b, rj, "commit", rr.commit);
+		jb_str(&b, rj, "commit", rr->commit);
 		jb_str(&b, rj, "reverts", failed->commit);
-		if (!b.failed && sync_result_json(&res, &o) < 0)
+		if (!b.failed && sync_result_json(res, &o) < 0)
 			b.failed = true;
 		jb_item(&b, rj, "sync", o);
 		if (b.failed) /* the revert was pushed: never unsaid */
 			fprintf(stderr, "error: -o json: out of memory; on-failure: revert: pushed "
-					"%.12s\n", rr.commit);
+					"%.12s\n", rr->commit);
 	} else if (rc == 0) {
-		printf("on-failure: revert: pushed %.12s to %s: %.*s\n", rr.commit, rr.branch,
-		       (int)strcspn(rr.message, "\n"), rr.message);
-		print_sync(&res);
+		printf("on-failure: revert: pushed %.12s to %s: %.*s\n", rr->commit, rr->branch,
+		       (int)strcspn(rr->message, "\n"), rr->message);
+		print_sync(res);
 	}
 	fflush(stdout);
-	sync_result_dispose(&res);
-	rollback_result_dispose(&rr);
 }
 
 int cmd_rollback(int argc, char **argv)

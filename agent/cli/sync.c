@@ -85,6 +85,7 @@ static int sync_one(struct session *s, bool json, cJSON *all)
 	struct progress p = {false};
 	struct sync_env env = {.progress_ctx = &p};
 	struct sync_result res;
+	struct history_revert rv;
 	cJSON *mine = NULL; /* this app's entry of all (-o json) */
 	struct err e;
 	int code;
@@ -93,7 +94,7 @@ static int sync_one(struct session *s, bool json, cJSON *all)
 		env.progress = show_progress;
 	sync_result_init(&res);
 	err_clear(&e);
-	sync_run(s, c, &env, &res, &e);
+	history_sync(s, c, &env, &res, &rv, &e);
 	end_progress(&p);
 	code = res.exit_code;
 	if (json) {
@@ -110,8 +111,9 @@ static int sync_one(struct session *s, bool json, cJSON *all)
 	} else {
 		print_text(&res);
 	}
-	if (rollback_should_revert(c, &res))
-		cli_on_failure_revert(s, &res, mine);
+	if (rv.tried)
+		cli_on_failure_revert(&rv, &res, mine);
+	history_revert_dispose(&rv);
 	sync_result_dispose(&res);
 	return code;
 }

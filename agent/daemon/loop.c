@@ -192,56 +192,50 @@ static void record_revert(struct daemon *d, struct daemon_app *a, const struct s
 }
 
 /*
- * on-failure: revert, the same engine code as `tether sync` (rollback_on_failure):
- * push the revert of the commit whose rollout failed to the app's branch and sync it.
- * The app then stands on the revert commit, which is also the branch's head, so the
- * next check finds nothing new. When no revert could be written (the branch moved on,
- * the push was refused), the app stays on the failed commit and says why.
+ * on-failure: revert, the same engine code as `tether sync` (history_sync): the revert
+ * of the commit whose rollout failed was pushed to the app's branch and synced; this
+ * reports it. The app then stands on the revert commit, which is also the branch's
+ * head, so the next check finds nothing new. When no revert could be written (the
+ * branch moved on, the push was refused), the app stays on the failed commit and says
+ * why.
  */
-static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync_result *failed)
+static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync_result *failed,
+		       struct history_revert *rv)
 {
-	struct sync_env env = {0};
-	struct rollback_result rr;
-	struct sync_result res;
+	const struct rollback_result *rr = &rv->commit;
+	struct sync_result *res = &rv->sync;
 	const char *error = NULL;
 	char summary[300];
-	struct err e;
-	int rc;
 
-	err_clear(&e);
-	sync_result_init(&res);
-	rc = rollback_on_failure(a->sess, &env, failed, &rr, &res, &e);
-	if (rc < 0) {
+	if (rv->rc < 0) {
 		log_kv(LOG_ERROR, "revert failed", "app", a->cfg.app, "reverts", failed->commit,
-		       "error", e.msg, NULL);
-		set_error(d, a, NULL, e.msg);
-	} else if (rc == 0) {
-		if (!res.app)
-			res.app = xstrdup(a->cfg.app);
-		if (!res.commit[0])
-			memcpy(res.commit, rr.commit, 41);
-		if (res.code < 0) /* as app_sync: a failed rollout of the revert is an error too */
-			error = res.errors.n ? res.errors.items[0] : e.msg;
+		       "error", rv->err.msg, NULL);
+		set_error(d, a, NULL, rv->err.msg);
+	} else {
+		if (!res->app)
+			res->app = xstrdup(a->cfg.app);
+		if (!res->commit[0])
+			memcpy(res->commit, rr->commit, 41);
+		if (res->code < 0) /* as app_sync: a failed rollout of the revert is an error too */
+			error = res->errors.n ? res->errors.items[0] : rv->err.msg;
 		log_kv(LOG_WARN, "revert", "app", a->cfg.app, "reverts", failed->commit, "commit",
-		       rr.commit, NULL);
-		log_sync(&res,
-			 res.code == 0		  ? "success"
-			 : res.code == TE_ROLLOUT ? "degraded"
-						  : "error",
+		       rr->commit, NULL);
+		log_sync(res,
+			 res->code == 0		   ? "success"
+			 : res->code == TE_ROLLOUT ? "degraded"
+						   : "error",
 			 error);
-		record_sync(d, a, &res, rr.commit, error, false);
-		record_revert(d, a, failed, &res, &rr);
+		record_sync(d, a, res, rr->commit, error, false);
+		record_revert(d, a, failed, res, rr);
 		snprintf(summary, sizeof(summary),
-			 "on-failure: revert: pushed %.12s reverting %.12s", rr.commit,
+			 "on-failure: revert: pushed %.12s reverting %.12s", rr->commit,
 			 failed->commit);
-		event_post(d, a, res.namespace, rr.commit,
-			   res.code == 0	    ? "Synced"
-			   : res.code == TE_ROLLOUT ? "RolloutFailed"
-						    : "SyncFailed",
-			   error ? error : summary, res.code != 0);
+		event_post(d, a, res->namespace, rr->commit,
+			   res->code == 0	     ? "Synced"
+			   : res->code == TE_ROLLOUT ? "RolloutFailed"
+						     : "SyncFailed",
+			   error ? error : summary, res->code != 0);
 	}
-	sync_result_dispose(&res);
-	rollback_result_dispose(&rr);
 }
 
 /* Syncs commit sha; returns true when it was applied. */
@@ -260,6 +254,7 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 {
 	struct sync_env env = {0};
 	struct sync_result res;
+	struct history_revert rv;
 	struct app_config c;
 	struct err e;
 	const char *error = NULL;
@@ -273,7 +268,7 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 		return false;
 	}
 	follow = follow_rollouts(&c);
-	sync_run(a->sess, &c, &env, &res, &e);
+	history_sync(a->sess, &c, &env, &res, &rv, &e);
 	app_config_dispose(&c);
 	if (!res.app)
 		res.app = xstrdup(a->cfg.app);
@@ -297,8 +292,9 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 				 : "SyncFailed",
 		   error ? error : summary, res.code != 0);
 	done = applied || res.code == TE_INPUT || res.code == TE_REJECTED;
-	if (rollback_should_revert(&a->cfg, &res))
-		app_revert(d, a, &res);
+	if (rv.tried)
+		app_revert(d, a, &res, &rv);
+	history_revert_dispose(&rv);
 	sync_result_dispose(&res);
 	return done;
 }

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "history.h"
 #include "sync_int.h"
 
 void sync_run_progress(struct sync_run *r, const char *phase, size_t done, size_t total)
@@ -171,6 +170,80 @@ static int apply_all(struct sync_run *r, struct err *e)
 	return 0;
 }
 
+static bool is_deployment(const struct sync_item *it)
+{
+	return it->res && !strcmp(it->obj->group, "apps") && !strcmp(it->obj->kind, "Deployment");
+}
+
+/* The run as the hooks see it; with deps, its Deployments too (*deps owned, may stay
+ * NULL when there are none). */
+static int run_view(const struct sync_run *r, struct sync_view *v, struct sync_deployment **deps)
+{
+	size_t n = 0;
+
+	*v = (struct sync_view){
+	    .cfg = r->cfg,
+	    .kube = r->kube,
+	    .git = r->git,
+	    .commit = r->commit,
+	    .base = r->old_inv.commit,
+	    .read_ns = r->inv_moving ? r->inv_legacy : r->inv_ns,
+	    .write_ns = r->inv_moving && !r->inv_moved ? r->inv_legacy : r->inv_ns,
+	    .wrote = r->wrote,
+	};
+	if (!deps)
+		return 0;
+	*deps = NULL;
+	for (size_t i = 0; i < r->n_items; i++)
+		n += is_deployment(&r->items[i]);
+	if (n && !(*deps = calloc(n, sizeof(**deps))))
+		return TE_NOMEM;
+	for (size_t i = 0; i < r->n_items; i++) {
+		const struct sync_item *it = &r->items[i];
+
+		if (is_deployment(it))
+			(*deps)[v->n_deployments++] = (struct sync_deployment){
+			    .ns = it->obj->ns ? it->obj->ns : "",
+			    .name = it->obj->name,
+			    .res = it->res,
+			    .changed = it->created || it->changed,
+			};
+	}
+	v->deployments = *deps;
+	return 0;
+}
+
+static const struct sync_hooks *run_hooks(const struct sync_run *r)
+{
+	return r->env ? r->env->hooks : NULL;
+}
+
+static int hook_before_apply(struct sync_run *r, struct err *e)
+{
+	const struct sync_hooks *h = run_hooks(r);
+	struct sync_view v;
+
+	if (!h || !h->before_apply)
+		return 0;
+	run_view(r, &v, NULL);
+	return h->before_apply(h->ctx, &v, e);
+}
+
+static void hook_after_run(struct sync_run *r, int rc, const struct err *e)
+{
+	const struct sync_hooks *h = run_hooks(r);
+	struct sync_deployment *deps = NULL;
+	struct sync_view v;
+
+	if (!h || !h->after_run)
+		return;
+	if (run_view(r, &v, &deps) < 0)
+		strlist_add(&r->res->errors, "after the run: out of memory");
+	else
+		h->after_run(h->ctx, &v, rc, e, r->res);
+	free(deps);
+}
+
 static void collect_unchanged(struct sync_run *r)
 {
 	for (size_t i = 0; i < r->n_items; i++)
@@ -182,7 +255,7 @@ static int run_sync(struct sync_run *r, struct err *e)
 {
 	int rc, rc2;
 
-	if ((rc = run_prepare(r, e)) < 0 || (rc = history_check_hold(r, e)) < 0)
+	if ((rc = run_prepare(r, e)) < 0 || (rc = hook_before_apply(r, e)) < 0)
 		return rc;
 	if (r->cfg->prune && (rc = prune_plan_check(r, e)) < 0)
 		return rc;
@@ -253,7 +326,7 @@ int sync_run(struct session *s, const struct app_config *c, const struct sync_en
 	rc = run_sync(&r, e);
 	if (rc < 0 && e->code)
 		rc = e->code;
-	history_record(&r, rc, e); /* history.h; a failure is added to res->errors */
+	hook_after_run(&r, rc, e); /* the history (history.h); adds its failures to res->errors */
 	if (rc < 0 && res->errors.n == 0)
 		strlist_add(&res->errors, e->msg);
 	finish_result(&r, res, rc, start);

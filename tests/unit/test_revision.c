@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "history.h"
+#include "history_int.h"
 #include "sync_int.h"
 #include "alloc_fail.h"
 

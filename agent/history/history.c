@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "history.h"
+#include "gitsrc.h"
+#include "history_int.h"
 #include "jsonedit.h"
-#include "sync_int.h"
 
 #define COVERED_MAX 20
 
@@ -173,13 +173,13 @@ static void iso_time(char out[32])
 }
 
 /* The commits since the last synced one, newest first (just this one when unknown). */
-static cJSON *covered_commits(struct sync_run *r)
+static cJSON *covered_commits(const struct sync_view *r)
 {
 	cJSON *a = cJSON_CreateArray();
 	struct gitsrc_commit *log = NULL;
 	size_t n = 0;
 	struct err e;
-	const char *stop = r->old_inv.commit;
+	const char *stop = r->base;
 
 	err_clear(&e);
 	if (!a)
@@ -201,11 +201,6 @@ static cJSON *covered_commits(struct sync_run *r)
 		a = NULL;
 	}
 	return a; /* NULL: out of memory */
-}
-
-static bool is_deployment(const struct sync_item *it)
-{
-	return it->res && !strcmp(it->obj->group, "apps") && !strcmp(it->obj->kind, "Deployment");
 }
 
 char *history_rs_selector(const cJSON *deploy)
@@ -264,7 +259,7 @@ static const struct json_pick record_pick[] = {{"metadata", record_meta}, {NULL,
 /* Loads the namespaces' two lists in parallel batches, and extra (a read of the caller's,
  * may be NULL) with the first. A namespace whose lists fail keeps NULL lists: its
  * Deployments are recorded without revisions. */
-static void ns_load_all(struct sync_run *r, const struct kube_resource *dres,
+static void ns_load_all(const struct sync_view *r, const struct kube_resource *dres,
 			struct ns_state *st, size_t n, struct kube_list_q *extra)
 {
 	const struct kube_resource *rsr = NULL;
@@ -348,10 +343,10 @@ static const char *current_hash(const cJSON *rss, const cJSON *d)
 }
 
 /* Appends the record of it's Deployment (when the cluster has it) to deps; TE_NOMEM. */
-static int deployment_record(const struct sync_item *it, const struct ns_state *s,
+static int deployment_record(const struct sync_deployment *it, const struct ns_state *s,
 			     const char *name, cJSON *deps)
 {
-	const cJSON *d = find_named(s->deps, it->obj->name);
+	const cJSON *d = find_named(s->deps, it->name);
 	const char *rev, *commit, *hash;
 	cJSON *rec;
 
@@ -366,7 +361,7 @@ static int deployment_record(const struct sync_item *it, const struct ns_state *
 	    !cJSON_AddNumberToObject(rec, "revision", rev ? (double)strtoll(rev, NULL, 10) : 0) ||
 	    !cJSON_AddStringToObject(rec, "podTemplateHash", hash ? hash : "") ||
 	    !cJSON_AddStringToObject(rec, "commit", commit ? commit : "") ||
-	    !cJSON_AddBoolToObject(rec, "changed", it->created || it->changed)) {
+	    !cJSON_AddBoolToObject(rec, "changed", it->changed)) {
 		cJSON_Delete(rec);
 		return TE_NOMEM;
 	}
@@ -381,24 +376,19 @@ static struct ns_state *ns_find(struct ns_state *st, size_t n, const char *ns)
 	return NULL;
 }
 
-static const char *item_ns(const struct sync_item *it)
-{
-	return it->obj->ns ? it->obj->ns : "";
-}
-
 /* Each Deployment of the run with its revision, pod-template-hash and commit; extra is
  * read along with the first lists. */
-static cJSON *deployment_records(struct sync_run *r, struct kube_list_q *extra)
+static cJSON *deployment_records(const struct sync_view *r, struct kube_list_q *extra)
 {
 	cJSON *deps = cJSON_CreateArray();
 	const struct kube_resource *dres = NULL;
 	struct ns_state *st = NULL, *p;
 	size_t n = 0;
 
-	for (size_t i = 0; deps && i < r->n_items; i++) { /* the namespaces first */
-		const struct sync_item *it = &r->items[i];
+	for (size_t i = 0; deps && i < r->n_deployments; i++) { /* the namespaces first */
+		const struct sync_deployment *it = &r->deployments[i];
 
-		if (!is_deployment(it) || ns_find(st, n, item_ns(it)))
+		if (ns_find(st, n, it->ns))
 			continue;
 		if (!(p = realloc(st, (n + 1) * sizeof(*st)))) {
 			cJSON_Delete(deps);
@@ -407,7 +397,7 @@ static cJSON *deployment_records(struct sync_run *r, struct kube_list_q *extra)
 		}
 		st = p;
 		memset(&st[n], 0, sizeof(*st));
-		if (!(st[n].ns = xstrdup(item_ns(it)))) {
+		if (!(st[n].ns = xstrdup(it->ns))) {
 			cJSON_Delete(deps);
 			deps = NULL;
 			break;
@@ -416,14 +406,14 @@ static cJSON *deployment_records(struct sync_run *r, struct kube_list_q *extra)
 		dres = it->res;
 	}
 	ns_load_all(r, dres, st, n, extra);
-	for (size_t i = 0; deps && i < r->n_items; i++) {
-		const struct sync_item *it = &r->items[i];
+	for (size_t i = 0; deps && i < r->n_deployments; i++) {
+		const struct sync_deployment *it = &r->deployments[i];
 		struct ns_state *s;
 		char *name;
 
-		if (!is_deployment(it) || !(s = ns_find(st, n, item_ns(it))) || !s->deps)
+		if (!(s = ns_find(st, n, it->ns)) || !s->deps)
 			continue; /* recorded without this namespace's Deployments */
-		name = xasprintf("%s/%s", s->ns, it->obj->name);
+		name = xasprintf("%s/%s", s->ns, it->name);
 		if (!name || deployment_record(it, s, name, deps) < 0) {
 			cJSON_Delete(deps);
 			deps = NULL;
@@ -439,7 +429,7 @@ static const char *result_name(int rc)
 	return rc == 0 ? "ok" : rc == TE_ROLLOUT ? "rollout-failed" : "failed";
 }
 
-static cJSON *build_entry(struct sync_run *r, int rc, const struct err *e,
+static cJSON *build_entry(const struct sync_view *r, int rc, const struct err *e,
 			  struct kube_list_q *extra)
 {
 	cJSON *en = cJSON_CreateObject(), *deps;
@@ -465,22 +455,12 @@ fail:
 }
 
 /* The history sits next to the inventory: where an older tether put both until this
- * sync has moved the inventory (inventory_ns.c), then with it. */
-static const char *history_read_ns(const struct sync_run *r)
-{
-	return r->inv_moving ? r->inv_legacy : r->inv_ns;
-}
-
-static const char *history_write_ns(const struct sync_run *r)
-{
-	return r->inv_moving && !r->inv_moved ? r->inv_legacy : r->inv_ns;
-}
-
-static int write_history(struct sync_run *r, cJSON *entries, struct err *e)
+ * sync has moved the inventory, then with it (the view's read_ns and write_ns). */
+static int write_history(const struct sync_view *r, cJSON *entries, struct err *e)
 {
 	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
 	const struct kube_resource *cm;
-	const char *ns = history_write_ns(r);
+	const char *ns = r->write_ns;
 	cJSON *obj = history_configmap(r->cfg->app, ns, entries), *out = NULL;
 	char *name = NULL;
 	int rc;
@@ -489,10 +469,10 @@ static int write_history(struct sync_run *r, cJSON *entries, struct err *e)
 		return err_set(e, TE_NOMEM, "history: out of memory");
 	if ((rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) == 0)
 		rc = kube_apply(r->kube, cm, ns, obj, &o, &out, e);
-	if (rc == 0 && strcmp(ns, history_read_ns(r)) != 0) { /* moved: the old one goes */
+	if (rc == 0 && strcmp(ns, r->read_ns) != 0) { /* moved: the old one goes */
 		if (!(name = xasprintf(HISTORY_PREFIX "%s", r->cfg->app)))
 			rc = err_set(e, TE_NOMEM, "out of memory");
-		else if ((rc = kube_delete(r->kube, cm, history_read_ns(r), name, e)) == TE_NOTFOUND)
+		else if ((rc = kube_delete(r->kube, cm, r->read_ns, name, e)) == TE_NOTFOUND)
 			rc = 0;
 	}
 	free(name);
@@ -501,7 +481,8 @@ static int write_history(struct sync_run *r, cJSON *entries, struct err *e)
 	return rc;
 }
 
-int history_record(struct sync_run *r, int rc, struct err *e)
+void history_record(const struct sync_view *r, int rc, const struct err *e,
+		    struct sync_result *res)
 {
 	const struct kube_resource *cm = NULL;
 	char *name = xasprintf(HISTORY_PREFIX "%s", r->cfg->app);
@@ -510,16 +491,16 @@ int history_record(struct sync_run *r, int rc, struct err *e)
 	struct err sub;
 	int wrc;
 
-	if (!r->kube || r->diff_mode || !r->commit[0] || !r->wrote) {
+	if (!r->kube || !r->commit[0] || !r->wrote) {
 		free(name);
-		return 0;
+		return;
 	}
 	err_clear(&sub);
 	if (!name)
 		wrc = err_set(&sub, TE_NOMEM, "out of memory");
 	else if ((wrc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, &sub)) == 0) {
 		/* the history is read in the same round trip as the Deployments' lists */
-		hist = (struct kube_list_q){.res = cm, .ns = history_read_ns(r), .name = name};
+		hist = (struct kube_list_q){.res = cm, .ns = r->read_ns, .name = name};
 		en = build_entry(r, rc, e, &hist);
 		wrc = history_take(hist.out, hist.rc, &hist.err, hist.ns, name, &entries, &sub);
 	}
@@ -533,18 +514,15 @@ int history_record(struct sync_run *r, int rc, struct err *e)
 			err_set(&sub, wrc, "out of memory");
 	}
 	cJSON_Delete(en);
-	if (wrc < 0 && r->res)
-		strlist_add_owned(&r->res->errors,
-				  xasprintf("write history %s/" HISTORY_PREFIX "%s: %s",
-					    history_write_ns(r),
-					    r->cfg->app, sub.msg));
+	if (wrc < 0)
+		strlist_add_owned(&res->errors, xasprintf("write history %s/" HISTORY_PREFIX "%s: %s",
+							  r->write_ns, r->cfg->app, sub.msg));
 	cJSON_Delete(hist.out);
 	cJSON_Delete(entries);
 	free(name);
-	return wrc;
 }
 
-int history_check_hold(struct sync_run *r, struct err *e)
+int history_check_hold(const struct sync_view *r, struct err *e)
 {
 	cJSON *entries = NULL;
 	const cJSON *last;
@@ -553,7 +531,7 @@ int history_check_hold(struct sync_run *r, struct err *e)
 
 	if (!r->cfg->on_failure || strcmp(r->cfg->on_failure, "hold") != 0)
 		return 0;
-	if ((rc = history_load(r->kube, history_read_ns(r), r->cfg->app, &entries, e)) < 0)
+	if ((rc = history_load(r->kube, r->read_ns, r->cfg->app, &entries, e)) < 0)
 		return rc;
 	last = cJSON_GetArrayItem(entries, 0);
 	commit = jstr(last, "commit");

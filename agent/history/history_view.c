@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "gitsrc.h"
-#include "history.h"
+#include "history_int.h"
 #include "session.h"
 #include "jsonedit.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "gitsrc.h"
-#include "history.h"
+#include "history_int.h"
 #include "session.h"
 
 void rollback_result_dispose(struct rollback_result *r)

@@ -1,0 +1,59 @@
+/*
+ * history_int: what the files of agent/history/ share with each other and with the
+ * unit tests, and nothing else: the history ConfigMap and its entries, the hooks of a
+ * recorded run, the revert commit, the messages of history rows and rollback commits.
+ */
+#ifndef TETHER_HISTORY_INT_H
+#define TETHER_HISTORY_INT_H
+
+#include "history.h"
+#include "kube.h"
+
+#define HISTORY_ANN_REVISION "deployment.kubernetes.io/revision"
+#define HISTORY_ANN_REVISION_HISTORY "deployment.kubernetes.io/revision-history"
+#define HISTORY_PREFIX "tether-history-"
+#define HISTORY_KEY "history.json"
+/* Entries kept, newest first; older ones are dropped, and more while the encoded
+ * list exceeds the byte bound (a ConfigMap holds at most 1 MiB). */
+#define HISTORY_MAX_ENTRIES 100
+#define HISTORY_MAX_BYTES ((size_t)512 << 10)
+
+/* history.c: the entries. */
+/* Inserts entry (owned) at the front of the array and trims it to max_entries and
+ * max_bytes of encoded JSON (the newest entry is always kept). */
+int history_push(cJSON *entries, cJSON *entry, size_t max_entries, size_t max_bytes);
+/* The entries of an app's history ConfigMap (an empty array when there is none). */
+int history_load(struct kube *k, const char *ns, const char *app, cJSON **entries,
+		 struct err *e);
+/* The ConfigMap holding entries. */
+cJSON *history_configmap(const char *app, const char *ns, const cJSON *entries);
+/* The after_run hook: records the run (when it wrote something or a rollout failed);
+ * a failure is added to res->errors. */
+void history_record(const struct sync_view *v, int rc, const struct err *e,
+		    struct sync_result *res);
+/* The before_apply hook for on-failure: hold: TE_ROLLOUT when the commit to sync is
+ * the one whose rollout failed last; 0 otherwise. */
+int history_check_hold(const struct sync_view *v, struct err *e);
+/* "k=v,k2=v2" from a Deployment's selector.matchLabels (owned), NULL when it has none
+ * or uses matchExpressions (then list everything and filter by owner). */
+char *history_rs_selector(const cJSON *deploy);
+/* The commit an entry recorded for revision rev of deployment ("ns/name"), or NULL. */
+const char *history_commit_of_revision(const cJSON *entries, const char *deployment,
+				       int64_t rev);
+/* The latest entry for commit, or NULL. */
+const cJSON *history_entry_of_commit(const cJSON *entries, const char *commit);
+
+/* history_view.c: message of a revision row: "rollback to revision 1 (commit
+ * abc1234): Revert "v2"". */
+char *history_message(const char *subject, int64_t rollback_rev, const char *rollback_commit,
+		      const char *reverts);
+
+/* rollback.c */
+/* on-failure: revert: the revert commit of failed->commit, pushed. */
+int rollback_revert_failed(struct session *s, const struct sync_result *failed,
+			   struct rollback_result *res, struct err *e);
+/* The message of a rollback commit. */
+char *rollback_message(const char *what, const char *target, const char *subject,
+		       const char *path);
+
+#endif
