@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync.h"
+#include "sync_int.h"
 
 static int cmp_key(const void *a, const void *b)
 {

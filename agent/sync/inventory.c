@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "jsonedit.h"
-#include "sync.h"
+#include "sync_int.h"
 
 #define INV_FIELDS 10
 #define INV_KEY "objects"

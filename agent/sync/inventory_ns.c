@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "jsonpick.h"
-#include "sync.h"
+#include "sync_int.h"
 
 #define INVENTORY_DEFAULT_NS "default"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "jsonedit.h"
-#include "sync.h"
+#include "sync_int.h"
 
 #define MASK "***"
 #define MASK_CHANGED "*** (changed)"

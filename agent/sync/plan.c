@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync.h"
+#include "sync_int.h"
 
 void sync_hash_text(const char *text, char out[17])
 {

@@ -1,12 +1,19 @@
 /*
- * result: what a sync did, for the summary line and `-o json`. Names only: no object
- * content, so no Secret value can leak through it.
+ * result: what a sync tells its caller: progress as it goes (sync_run_progress, used by
+ * every stage), and what it did, for the summary line and `-o json`. Names only: no
+ * object content, so no Secret value can leak through it.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "jsonedit.h"
-#include "sync.h"
+#include "sync_int.h"
+
+void sync_run_progress(struct sync_run *r, const char *phase, size_t done, size_t total)
+{
+	if (r->env && r->env->progress)
+		r->env->progress(phase, done, total, r->env->progress_ctx);
+}
 
 void sync_result_init(struct sync_result *r)
 {

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "sync.h"
+#include "sync_int.h"
 
 struct stage_kind {
 	const char *group;

@@ -16,12 +16,6 @@
 
 #include "sync_int.h"
 
-void sync_run_progress(struct sync_run *r, const char *phase, size_t done, size_t total)
-{
-	if (r->env && r->env->progress)
-		r->env->progress(phase, done, total, r->env->progress_ctx);
-}
-
 static void run_dispose(struct sync_run *r)
 {
 	for (size_t i = 0; i < r->n_items; i++) {

@@ -1,7 +1,10 @@
 /*
- * sync_int: the state of one sync run, shared by the files of agent/sync/ and by
- * nothing else. Each stage of the pipeline (source, prepare, live, apply, prune,
- * rollout) reads what earlier stages filled in and never reaches back.
+ * sync_int: what the files of agent/sync/ share with each other and with the unit
+ * tests, and nothing else: the pure pieces (stages, hashing and the plan, the
+ * inventory's encoding, secret masking, prune guards), the state of one sync run, and
+ * the stages of the pipeline in order (source, prepare, live, revision, dry-run and
+ * apply, record, prune, rollout). Each stage reads what earlier stages filled in and
+ * never reaches back. Grouped by the file that defines them.
  */
 #ifndef TETHER_SYNC_INT_H
 #define TETHER_SYNC_INT_H
@@ -9,6 +12,132 @@
 #include "gitsrc.h"
 #include "session.h"
 #include "sync.h"
+
+/* Objects are limited to 1 MiB; the rest is left for the ConfigMap's metadata. */
+#define INVENTORY_MAX_BYTES (1000 << 10)
+
+/* ---- the pure pieces ----------------------------------------------------------- */
+
+/* stages.c: the apply stage of a kind, and what kinds are. */
+enum sync_stage {
+	STAGE_NAMESPACES = 0, /* Namespaces and CustomResourceDefinitions */
+	STAGE_CLUSTER_RBAC,   /* ClusterRole, ClusterRoleBinding */
+	STAGE_SERVICE_ACCOUNTS,
+	STAGE_RBAC,           /* Role, RoleBinding */
+	STAGE_CONFIG,         /* ConfigMap, Secret */
+	STAGE_SERVICES,
+	STAGE_WORKLOADS,      /* Deployment, StatefulSet, DaemonSet, Job, CronJob, ReplicaSet, Pod */
+	STAGE_REST,
+	STAGE_COUNT
+};
+
+int sync_stage_of(const char *group, const char *kind);
+const char *sync_stage_name(int stage);
+bool sync_is_crd(const char *group, const char *kind);
+bool sync_is_secret(const char *group, const char *kind);
+bool rollout_tracked_kind(const char *group, const char *kind);
+
+/* plan.c: hashing and the plan. */
+/* 16 hex digits of the SHA-256 of the object's canonical JSON. */
+void sync_hash_object(const cJSON *body, char out[17]);
+/* The same of JSON already printed (cJSON_PrintUnformatted of the object). */
+void sync_hash_text(const char *text, char out[17]);
+/* Hash of managedFields entries of managers other than tether, status excluded. */
+void sync_hash_managers(const cJSON *live, char out[17]);
+
+enum plan_decision {
+	PLAN_UNCHANGED = 0, /* no request at all */
+	PLAN_CREATE,        /* not live: dry-run, then apply */
+	PLAN_CHECK,         /* may differ: dry-run, apply if the result differs from live */
+};
+enum plan_decision plan_decide(const char *hash, const struct inv_entry *inv, const cJSON *live);
+
+/* Adds tether's app label to body (metadata.labels), and managed-by only when Git sets
+ * none: a label Git sets is never replaced. TE_INPUT when Git sets the app label to
+ * another app. */
+int sync_label_object(cJSON *body, const char *app);
+/* The app that owns a live object (its tether.dev/app label), or NULL. */
+const char *sync_owner_of(const cJSON *obj);
+/* True when the manifest asks to take the object from its owner (tether.dev/adopt). */
+bool sync_adopt_requested(const cJSON *body);
+/* Removes what the server owns (managedFields, resourceVersion, uid, generation,
+ * creationTimestamp, status, the deployment revision annotation) before comparing. */
+void sync_strip_server_fields(cJSON *obj);
+/* True when a and b are equal once stripped (copies are stripped, not a and b). */
+bool sync_objects_equal(const cJSON *a, const cJSON *b);
+
+/* inventory.c: the inventory's entries and its ConfigMap. */
+/* Copies the strings of x. */
+int inventory_add(struct inventory *inv, const struct inv_entry *x);
+struct inv_entry *inventory_find(const struct inventory *inv, const char *group,
+				 const char *kind, const char *ns, const char *name);
+/* Compact text, one object a line; TE_NOMEM past max bytes (the 1 MiB object limit). */
+int inventory_encode(const struct inventory *inv, size_t max, struct buf *out, struct err *e);
+int inventory_decode(struct inventory *inv, const char *text, struct err *e);
+/* The inventory ConfigMap for app in ns (a new cJSON object). */
+int inventory_configmap(const struct inventory *inv, const char *app, const char *ns,
+			cJSON **out, struct err *e);
+/* Fills e's cluster fields (rv, gen, uid, mgr) from a live or applied object. */
+int inv_entry_observe(struct inv_entry *x, const cJSON *obj);
+void inv_entry_dispose(struct inv_entry *x);
+
+/* inventory_ns.c: where the inventory lives. */
+/* Where an older tether put them when that differs (the context's namespace, used
+ * when neither option was given), or NULL: looked up to move them once. */
+const char *sync_inventory_legacy_namespace(const struct app_config *c,
+					    const char *context_ns);
+/* The GET of an inventory ConfigMap in ns: its rc and error. */
+struct inventory_get {
+	const char *ns; /* NULL: not looked up */
+	int rc;
+	const struct err *err;
+};
+/* The verdict on the GETs at the rule's namespace and at the legacy one (may be NULL):
+ * read errors, TE_INPUT naming both when both exist; *from_legacy when only the
+ * legacy one does. Neither found is 0 (a first sync). */
+int inventory_pick(const char *app, const struct inventory_get *at,
+		   const struct inventory_get *legacy, bool *from_legacy, struct err *e);
+/* The query that finds the app's inventories in every namespace (one LIST by the
+ * label tether.dev/inventory=<app>, metadata only); *sel is allocated, free it. */
+int inventory_elsewhere_query(struct kube_list_q *q, const struct kube_resource *cm,
+			      const char *app, char **sel);
+/* The verdict on that LIST: TE_INPUT naming both namespaces when the app has an
+ * inventory in a namespace other than ns and legacy (a run with another -n or
+ * --inventory-namespace wrote it); 0 when there is none, or when the identity may not
+ * list ConfigMaps across namespaces (403: the GETs at ns and legacy decide alone). */
+int inventory_elsewhere(const char *app, const struct kube_list_q *q, const char *ns,
+			const char *legacy, bool have_here, struct err *e);
+
+/* mask.c */
+/* Replaces the values of a Secret's data and stringData (and a last-applied
+ * annotation) with "***", or "*** (changed)" in `after` where they differ. Either
+ * may be NULL. */
+void secret_mask(cJSON *before, cJSON *after);
+/* The inventory digest of a Secret: sync_hash_object of the manifest without data,
+ * stringData and the last-applied annotation, so that it tells nothing about the
+ * values. plan_decide never trusts it: a Secret is always compared on the server. */
+void secret_hash(const cJSON *body, char out[17]);
+
+/* diff.c */
+/* Writes the diff of one object (before NULL: create; after NULL: prune).
+ * Copies are stripped and masked. Returns 1 when it differs. */
+int diff_object(const char *label, const cJSON *before, const cJSON *after, bool secret,
+		bool color, struct buf *out, struct err *e);
+
+/* prune.c: the guards. */
+/* The guards: no prune after an error; an empty render is refused; more than half of
+ * the inventory needs force. */
+int prune_check(size_t n_inventory, size_t n_prune, size_t n_rendered, bool had_error,
+		bool force, struct err *e);
+/* True when the live object opts out (annotation tether.dev/prune: disabled). */
+bool prune_disabled(const cJSON *live);
+
+/* rollout_status.c: true when a Deployment's ProgressDeadlineExceeded condition
+ * predates tether's last apply of it (the failed rollout before a rollback), so it is
+ * no verdict on this one. */
+bool rollout_deadline_stale(const cJSON *deploy);
+
+/* ---- the run ------------------------------------------------------------------- */
 
 struct sync_item {
 	struct object *obj;              /* borrowed from run->objects */
@@ -29,8 +158,6 @@ struct sync_item {
 	bool git_cause; /* Git sets kubernetes.io/change-cause: tether never replaces it */
 	struct inv_entry seen; /* what the cluster answered to the apply */
 };
-
-/* An object of the old inventory that is no longer rendered. */
 struct prune_item {
 	struct inv_entry *inv;
 	const struct kube_resource *res;
@@ -38,12 +165,10 @@ struct prune_item {
 	int stage;
 	char *display;
 };
-
 struct live_list {
 	const struct kube_resource *res;
 	cJSON *list;
 };
-
 struct sync_run {
 	const struct app_config *cfg;
 	const struct sync_env *env;
@@ -76,6 +201,8 @@ struct sync_run {
 	bool wrote; /* something was written to the cluster */
 };
 
+/* ---- the stages, in order ------------------------------------------------------ */
+
 /* source.c: fetch the commit and render it. */
 int source_open(struct sync_run *r, struct err *e);
 int source_render(struct sync_run *r, struct object_set *out, struct err *e);
@@ -88,6 +215,8 @@ char *item_display(const char *group, const char *kind, const char *ns, const ch
 /* Prints the item's body, keeps the text for the apply requests and hashes it; after
  * every change to obj->body. */
 int item_hash(struct sync_item *it);
+/* "file:line: kind/name: message" */
+int item_error(struct err *e, int code, const struct sync_item *it, const char *msg);
 
 /* live.c: inventory GET, one LIST per kind, plan decisions, prune set. */
 int live_load(struct sync_run *r, struct err *e);
@@ -110,36 +239,34 @@ int revision_annotate(cJSON *obj, const char *cause, const char *commit);
 int apply_dry_run(struct sync_run *r, bool deferred, struct err *e);
 int apply_stage(struct sync_run *r, int stage, struct err *e);
 int apply_wait_crds(struct sync_run *r, int64_t deadline, struct err *e);
-int apply_inventory(struct sync_run *r, bool after_prune, struct err *e);
-int inventory_check_size(struct sync_run *r, struct err *e);
-/* "file:line: kind/name: message" */
-int item_error(struct err *e, int code, const struct sync_item *it, const char *msg);
 
 /* owner.c: after a dry-run batch (dry: its requests, user = item), reads the objects
  * that exist without the app's label and adopts them, or refuses another app's. */
 int owner_check(struct sync_run *r, struct kube_req **dry, size_t n, struct err *e);
 
-/* prune.c: names what the inventory holds and Git no longer renders, kept without
- * --prune (res->not_in_git; prune-disabled ones in res->skipped). */
-void prune_list_kept(struct sync_run *r);
+/* record.c: the inventory ConfigMap. */
+int apply_inventory(struct sync_run *r, bool after_prune, struct err *e);
+int inventory_check_size(struct sync_run *r, struct err *e);
 
-/* diff_run.c: the diff of every item and prune candidate into env->diff. */
-int diff_items(struct sync_run *r, struct err *e);
-
-/* prune.c */
+/* prune.c: the prune set checked before the first write, and deleted last. Without
+ * --prune, prune_list_kept names what the inventory holds and Git no longer renders
+ * (res->not_in_git; prune-disabled ones in res->skipped). */
 int prune_plan_check(struct sync_run *r, struct err *e);
 int prune_run(struct sync_run *r, struct err *e);
+void prune_list_kept(struct sync_run *r);
 
-/* rollout_status.c: true when a Deployment's ProgressDeadlineExceeded condition
- * predates tether's last apply of it (the failed rollout before a rollback), so it is
- * no verdict on this one. */
-bool rollout_deadline_stale(const cJSON *deploy);
-
-/* rollout.c */
+/* rollout.c: wait for the rollouts this run started. */
 int rollout_wait(struct sync_run *r, struct err *e);
-/* Appends why the pods of a failed workload are stuck (image pull, crash loop). */
+
+/* rollout_pods.c: appends why the pods of a failed workload are stuck (image pull,
+ * crash loop). */
 void rollout_explain(struct sync_run *r, const struct sync_item *it, char *msg, size_t n);
 
+/* diff_run.c: tether diff, in place of the apply: the diff of every item and prune
+ * candidate into env->diff. */
+int diff_items(struct sync_run *r, struct err *e);
+
+/* result.c: progress to env->progress, from any stage. */
 void sync_run_progress(struct sync_run *r, const char *phase, size_t done, size_t total);
 
 #endif

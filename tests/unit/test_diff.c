@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sync.h"
+#include "sync_int.h"
 #include "alloc_fail.h"
 
 static char *udiff(const char *a, const char *b, int context, int *rc)

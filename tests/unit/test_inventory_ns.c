@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sync.h"
+#include "sync_int.h"
 
 static void test_rule(void **state)
 {

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "sync.h"
+#include "sync_int.h"
 #include "alloc_fail.h"
 
 static void test_stages(void **state)
