@@ -28,7 +28,7 @@ static void show_progress(const char *phase, size_t done, size_t total, void *ct
 {
 	struct progress *p = ctx;
 
-	if (total == 0) { /* a line of its own: a rollout's progress (history.h) */
+	if (total == 0) { /* a line of its own: a rollout's progress (rollout.c) */
 		fprintf(stderr, "\r\033[K%s\n", phase);
 		p->active = false;
 		return;

@@ -104,7 +104,8 @@ int inventory_check_size(struct sync_run *r, struct err *e)
 }
 
 /* The inventory an older tether left in the kubeconfig context's namespace goes once
- * the new one is written (inventory_ns.c); the history follows in history_record. */
+ * the new one is written (inventory_ns.c); the history follows (agent/history/, at
+ * the after_run hook). */
 static int remove_legacy(struct sync_run *r, const struct kube_resource *cm, struct err *e)
 {
 	char *name = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);

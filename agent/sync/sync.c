@@ -1,8 +1,10 @@
 /*
  * sync: the pipeline of one sync, in order: fetch, render, prepare (discovery), live
- * state, guards, dry-run of the whole commit, staged apply, inventory, prune,
- * inventory again, rollouts. Each step only reads what earlier steps produced; the
- * first error stops the pipeline, and nothing after an error deletes anything.
+ * state, revision annotations, the before_apply hook, guards, dry-run of the whole
+ * commit, staged apply, inventory, prune, inventory again, rollouts, the after_run
+ * hook. Each step only reads what earlier steps produced; the first error stops the
+ * pipeline, and nothing after an error deletes anything. The hooks (sync_env) are the
+ * layer above's (history.h), which sees the run only through struct sync_view.
  *
  * Objects in a namespace that this commit creates cannot be dry-run before the
  * namespace exists (the server answers 404 for the namespace). They, and objects of
@@ -320,7 +322,7 @@ int sync_run(struct session *s, const struct app_config *c, const struct sync_en
 	rc = run_sync(&r, e);
 	if (rc < 0 && e->code)
 		rc = e->code;
-	hook_after_run(&r, rc, e); /* the history (history.h); adds its failures to res->errors */
+	hook_after_run(&r, rc, e); /* records the run (history.h); its failures go to res->errors */
 	if (rc < 0 && res->errors.n == 0)
 		strlist_add(&res->errors, e->msg);
 	finish_result(&r, res, rc, start);
