@@ -173,19 +173,19 @@ static void iso_time(char out[32])
 }
 
 /* The commits since the last synced one, newest first (just this one when unknown). */
-static cJSON *covered_commits(const struct sync_view *r)
+static cJSON *covered_commits(const struct sync_view *v)
 {
 	cJSON *a = cJSON_CreateArray();
 	struct gitsrc_commit *log = NULL;
 	size_t n = 0;
 	struct err e;
-	const char *stop = r->base;
+	const char *stop = v->base;
 
 	err_clear(&e);
 	if (!a)
 		return NULL;
-	if (stop && *stop && strcmp(stop, r->commit) != 0 &&
-	    gitsrc_log(r->git, r->commit, stop, COVERED_MAX, &log, &n, &e) == 0) {
+	if (stop && *stop && strcmp(stop, v->commit) != 0 &&
+	    gitsrc_log(v->git, v->commit, stop, COVERED_MAX, &log, &n, &e) == 0) {
 		for (size_t i = 0; a && i < n; i++)
 			if (json_array_append(a, cJSON_CreateString(log[i].sha)) < 0) {
 				cJSON_Delete(a);
@@ -196,7 +196,7 @@ static cJSON *covered_commits(const struct sync_view *r)
 		gitsrc_commit_dispose(&log[i]);
 	free(log);
 	if (a && cJSON_GetArraySize(a) == 0 &&
-	    json_array_append(a, cJSON_CreateString(r->commit)) < 0) {
+	    json_array_append(a, cJSON_CreateString(v->commit)) < 0) {
 		cJSON_Delete(a);
 		a = NULL;
 	}
@@ -259,16 +259,16 @@ static const struct json_pick record_pick[] = {{"metadata", record_meta}, {NULL,
 /* Loads the namespaces' two lists in parallel batches, and extra (a read of the caller's,
  * may be NULL) with the first. A namespace whose lists fail keeps NULL lists: its
  * Deployments are recorded without revisions. */
-static void ns_load_all(const struct sync_view *r, const struct kube_resource *dres,
+static void ns_load_all(const struct sync_view *v, const struct kube_resource *dres,
 			struct ns_state *st, size_t n, struct kube_list_q *extra)
 {
 	const struct kube_resource *rsr = NULL;
-	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
+	char *sel = xasprintf(SYNC_LABEL_APP "=%s", v->cfg->app);
 	struct kube_list_q qs[2 * NS_BATCH + 1];
 	struct err e;
 
 	err_clear(&e);
-	if (!sel || (n && kube_resolve(r->kube, "apps/v1", "ReplicaSet", &rsr, &e) < 0))
+	if (!sel || (n && kube_resolve(v->kube, "apps/v1", "ReplicaSet", &rsr, &e) < 0))
 		n = 0; /* no lists: recorded without revisions */
 	for (size_t b = 0; b < n || (b == 0 && extra); b += NS_BATCH) {
 		size_t m = n - b < NS_BATCH ? n - b : NS_BATCH, q = 2 * m;
@@ -281,7 +281,7 @@ static void ns_load_all(const struct sync_view *r, const struct kube_resource *d
 		}
 		if (b == 0 && extra)
 			qs[q++] = *extra;
-		kube_list_many(r->kube, qs, q);
+		kube_list_many(v->kube, qs, q);
 		if (b == 0 && extra)
 			*extra = qs[2 * m];
 		for (size_t i = 0; i < m; i++) {
@@ -378,15 +378,15 @@ static struct ns_state *ns_find(struct ns_state *st, size_t n, const char *ns)
 
 /* Each Deployment of the run with its revision, pod-template-hash and commit; extra is
  * read along with the first lists. */
-static cJSON *deployment_records(const struct sync_view *r, struct kube_list_q *extra)
+static cJSON *deployment_records(const struct sync_view *v, struct kube_list_q *extra)
 {
 	cJSON *deps = cJSON_CreateArray();
 	const struct kube_resource *dres = NULL;
 	struct ns_state *st = NULL, *p;
 	size_t n = 0;
 
-	for (size_t i = 0; deps && i < r->n_deployments; i++) { /* the namespaces first */
-		const struct sync_deployment *it = &r->deployments[i];
+	for (size_t i = 0; deps && i < v->n_deployments; i++) { /* the namespaces first */
+		const struct sync_deployment *it = &v->deployments[i];
 
 		if (ns_find(st, n, it->ns))
 			continue;
@@ -405,9 +405,9 @@ static cJSON *deployment_records(const struct sync_view *r, struct kube_list_q *
 		n++;
 		dres = it->res;
 	}
-	ns_load_all(r, dres, st, n, extra);
-	for (size_t i = 0; deps && i < r->n_deployments; i++) {
-		const struct sync_deployment *it = &r->deployments[i];
+	ns_load_all(v, dres, st, n, extra);
+	for (size_t i = 0; deps && i < v->n_deployments; i++) {
+		const struct sync_deployment *it = &v->deployments[i];
 		struct ns_state *s;
 		char *name;
 
@@ -429,7 +429,7 @@ static const char *result_name(int rc)
 	return rc == 0 ? "ok" : rc == TE_ROLLOUT ? "rollout-failed" : "failed";
 }
 
-static cJSON *build_entry(const struct sync_view *r, int rc, const struct err *e,
+static cJSON *build_entry(const struct sync_view *v, int rc, const struct err *e,
 			  struct kube_list_q *extra)
 {
 	cJSON *en = cJSON_CreateObject(), *deps;
@@ -438,14 +438,14 @@ static cJSON *build_entry(const struct sync_view *r, int rc, const struct err *e
 	if (!en)
 		return NULL;
 	iso_time(now);
-	if (!cJSON_AddStringToObject(en, "commit", r->commit) ||
-	    json_object_add(en, "commits", covered_commits(r)) < 0 ||
+	if (!cJSON_AddStringToObject(en, "commit", v->commit) ||
+	    json_object_add(en, "commits", covered_commits(v)) < 0 ||
 	    !cJSON_AddStringToObject(en, "time", now) ||
 	    !cJSON_AddStringToObject(en, "result", result_name(rc)) ||
 	    !cJSON_AddStringToObject(en, "message", rc < 0 && e ? e->msg : "") ||
-	    (r->cfg->on_failure && !cJSON_AddStringToObject(en, "onFailure", r->cfg->on_failure)))
+	    (v->cfg->on_failure && !cJSON_AddStringToObject(en, "onFailure", v->cfg->on_failure)))
 		goto fail;
-	deps = deployment_records(r, extra);
+	deps = deployment_records(v, extra);
 	if (json_object_add(en, "deployments", deps) < 0)
 		goto fail;
 	return en;
@@ -456,23 +456,23 @@ fail:
 
 /* The history sits next to the inventory: where an older tether put both until this
  * sync has moved the inventory, then with it (the view's read_ns and write_ns). */
-static int write_history(const struct sync_view *r, cJSON *entries, struct err *e)
+static int write_history(const struct sync_view *v, cJSON *entries, struct err *e)
 {
 	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
 	const struct kube_resource *cm;
-	const char *ns = r->write_ns;
-	cJSON *obj = history_configmap(r->cfg->app, ns, entries), *out = NULL;
+	const char *ns = v->write_ns;
+	cJSON *obj = history_configmap(v->cfg->app, ns, entries), *out = NULL;
 	char *name = NULL;
 	int rc;
 
 	if (!obj)
 		return err_set(e, TE_NOMEM, "history: out of memory");
-	if ((rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) == 0)
-		rc = kube_apply(r->kube, cm, ns, obj, &o, &out, e);
-	if (rc == 0 && strcmp(ns, r->read_ns) != 0) { /* moved: the old one goes */
-		if (!(name = xasprintf(HISTORY_PREFIX "%s", r->cfg->app)))
+	if ((rc = kube_resolve(v->kube, "v1", "ConfigMap", &cm, e)) == 0)
+		rc = kube_apply(v->kube, cm, ns, obj, &o, &out, e);
+	if (rc == 0 && strcmp(ns, v->read_ns) != 0) { /* moved: the old one goes */
+		if (!(name = xasprintf(HISTORY_PREFIX "%s", v->cfg->app)))
 			rc = err_set(e, TE_NOMEM, "out of memory");
-		else if ((rc = kube_delete(r->kube, cm, r->read_ns, name, e)) == TE_NOTFOUND)
+		else if ((rc = kube_delete(v->kube, cm, v->read_ns, name, e)) == TE_NOTFOUND)
 			rc = 0;
 	}
 	free(name);
@@ -481,27 +481,27 @@ static int write_history(const struct sync_view *r, cJSON *entries, struct err *
 	return rc;
 }
 
-void history_record(const struct sync_view *r, int rc, const struct err *e,
+void history_record(const struct sync_view *v, int rc, const struct err *e,
 		    struct sync_result *res)
 {
 	const struct kube_resource *cm = NULL;
-	char *name = xasprintf(HISTORY_PREFIX "%s", r->cfg->app);
+	char *name = xasprintf(HISTORY_PREFIX "%s", v->cfg->app);
 	struct kube_list_q hist = {0};
 	cJSON *entries = NULL, *en = NULL;
 	struct err sub;
 	int wrc;
 
-	if (!r->kube || !r->commit[0] || !r->wrote) {
+	if (!v->kube || !v->commit[0] || !v->wrote) {
 		free(name);
 		return;
 	}
 	err_clear(&sub);
 	if (!name)
 		wrc = err_set(&sub, TE_NOMEM, "out of memory");
-	else if ((wrc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, &sub)) == 0) {
+	else if ((wrc = kube_resolve(v->kube, "v1", "ConfigMap", &cm, &sub)) == 0) {
 		/* the history is read in the same round trip as the Deployments' lists */
-		hist = (struct kube_list_q){.res = cm, .ns = r->read_ns, .name = name};
-		en = build_entry(r, rc, e, &hist);
+		hist = (struct kube_list_q){.res = cm, .ns = v->read_ns, .name = name};
+		en = build_entry(v, rc, e, &hist);
 		wrc = history_take(hist.out, hist.rc, &hist.err, hist.ns, name, &entries, &sub);
 	}
 	if (wrc == 0) {
@@ -509,34 +509,34 @@ void history_record(const struct sync_view *r, int rc, const struct err *e,
 			 : TE_NOMEM;
 		en = NULL; /* history_push took it */
 		if (wrc == 0)
-			wrc = write_history(r, entries, &sub);
+			wrc = write_history(v, entries, &sub);
 		else
 			err_set(&sub, wrc, "out of memory");
 	}
 	cJSON_Delete(en);
 	if (wrc < 0)
 		strlist_add_owned(&res->errors, xasprintf("write history %s/" HISTORY_PREFIX "%s: %s",
-							  r->write_ns, r->cfg->app, sub.msg));
+							  v->write_ns, v->cfg->app, sub.msg));
 	cJSON_Delete(hist.out);
 	cJSON_Delete(entries);
 	free(name);
 }
 
-int history_check_hold(const struct sync_view *r, struct err *e)
+int history_check_hold(const struct sync_view *v, struct err *e)
 {
 	cJSON *entries = NULL;
 	const cJSON *last;
 	const char *commit, *result;
 	int rc;
 
-	if (!r->cfg->on_failure || strcmp(r->cfg->on_failure, "hold") != 0)
+	if (!v->cfg->on_failure || strcmp(v->cfg->on_failure, "hold") != 0)
 		return 0;
-	if ((rc = history_load(r->kube, r->read_ns, r->cfg->app, &entries, e)) < 0)
+	if ((rc = history_load(v->kube, v->read_ns, v->cfg->app, &entries, e)) < 0)
 		return rc;
 	last = cJSON_GetArrayItem(entries, 0);
 	commit = jstr(last, "commit");
 	result = jstr(last, "result");
-	if (commit && result && !strcmp(commit, r->commit) && !strcmp(result, "rollout-failed"))
+	if (commit && result && !strcmp(commit, v->commit) && !strcmp(result, "rollout-failed"))
 		rc = err_set(e, TE_ROLLOUT,
 			     "on-failure: hold: the rollout of commit %.12s failed at %s (%s); "
 			     "nothing is applied until a newer commit arrives",
