@@ -1,7 +1,7 @@
 /*
  * manifest: YAML and JSON documents to cJSON objects with their origin (file, line,
- * column), object identity, and the rendering of a directory tree into an object set.
- * Everything here is local: nothing talks to a cluster.
+ * column) and object identity. Everything here is local: nothing talks to a cluster.
+ * Rendering a directory tree into an object set is render.h's.
  */
 #ifndef TETHER_MANIFEST_H
 #define TETHER_MANIFEST_H
@@ -62,19 +62,6 @@ int manifest_parse(struct object_set *s, const char *file, const char *data, siz
 
 /* YAML (one document) to cJSON, for configuration files and kustomize inputs. */
 int yaml_to_json(const char *file, const char *data, size_t len, cJSON **out, struct err *e);
-
-/*
- * Renders path (a directory or file) of a vfs: a kustomization when the directory
- * holds kustomization.yaml/.yml/Kustomization, otherwise every .yaml, .yml and .json
- * below it, recursively, in sorted path order. Then checks the whole set: the same
- * identity twice is TE_INPUT naming both origins.
- * In the recursive walk: names starting with '.' are skipped (.git, .github,
- * .pre-commit-config.yaml); a subdirectory with a kustomization is built with
- * kustomize_build (kustomize.h); symlinks are followed inside the repository only, and one that
- * points at an enclosing directory is a "symlink cycle" error. An object's file is
- * the path as walked (the symlink's, not its target's).
- */
-int manifest_render(struct vfs *v, const char *path, struct object_set *out, struct err *e);
 
 /* Fails with TE_INPUT naming both origins when two objects share an identity. */
 int object_set_check_unique(const struct object_set *s, struct err *e);
