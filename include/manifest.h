@@ -10,13 +10,14 @@
 
 #include "util.h"
 #include "vfs.h"
+#include "yamlread.h"
 
-/* Limits on untrusted input. */
-#define MANIFEST_MAX_FILE ((size_t)4 << 20)  /* one file */
-#define MANIFEST_MAX_DEPTH 100               /* nesting */
-#define MANIFEST_MAX_ALIAS_NODES 100000      /* nodes produced through aliases, per file */
-#define MANIFEST_MAX_DOCS 10000              /* documents, empty ones included, per file */
-#define MANIFEST_MAX_NODES 1000000           /* nodes, aliases expanded, per file */
+/* Limits on untrusted input: the YAML reader's (yamlread.h). */
+#define MANIFEST_MAX_FILE YAML_MAX_FILE
+#define MANIFEST_MAX_DEPTH YAML_MAX_DEPTH
+#define MANIFEST_MAX_ALIAS_NODES YAML_MAX_ALIAS_NODES
+#define MANIFEST_MAX_DOCS YAML_MAX_DOCS
+#define MANIFEST_MAX_NODES YAML_MAX_NODES
 
 /* One rendered object. Identity is group, kind, namespace, name (not version). */
 struct object {
@@ -59,9 +60,6 @@ char *object_display(const struct object *o);
  */
 int manifest_parse(struct object_set *s, const char *file, const char *data, size_t len,
 		   struct err *e);
-
-/* YAML (one document) to cJSON, for configuration files and kustomize inputs. */
-int yaml_to_json(const char *file, const char *data, size_t len, cJSON **out, struct err *e);
 
 /* Fails with TE_INPUT naming both origins when two objects share an identity. */
 int object_set_check_unique(const struct object_set *s, struct err *e);

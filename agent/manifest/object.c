@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "manifest.h"
-#include "manifest_int.h"
 
 void object_set_init(struct object_set *s)
 {
@@ -256,5 +255,5 @@ int manifest_parse(struct object_set *s, const char *file, const char *data, siz
 {
 	struct parse_ctx c = {s, file};
 
-	return yaml_parse_stream(file, data, len, add_doc, &c, e);
+	return yaml_parse_stream(file, data, len, YAML_TYPED, add_doc, &c, e);
 }
