@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "manifest.h"
 
 void object_set_init(struct object_set *s)
@@ -37,13 +38,6 @@ void object_set_dispose(struct object_set *s)
 	object_set_init(s);
 }
 
-static const char *str_field(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
 /* A field that must be a non-empty string: missing and mistyped read differently
  * (`name: 123` or `name: yes` are a number and a boolean to kubectl). */
 static int check_string(const cJSON *obj, const char *field, const char *shown, const char *where,
@@ -71,7 +65,7 @@ static int check_body(const cJSON *body, const char *where, struct err *e)
 		return rc;
 	if (meta && !cJSON_IsNull(meta) && !cJSON_IsObject(meta))
 		return err_set(e, TE_INPUT, "%s: metadata is not a mapping", where);
-	if (!str_field(meta, "name") && str_field(meta, "generateName"))
+	if (!json_nonempty(meta, "name", NULL) && json_nonempty(meta, "generateName", NULL))
 		return err_set(e, TE_INPUT,
 			       "%s: metadata.generateName is not supported, set metadata.name",
 			       where);
@@ -116,14 +110,14 @@ int object_set_add(struct object_set *s, cJSON *body, const char *file, int line
 	}
 	o = &s->items[s->n];
 	memset(o, 0, sizeof(*o));
-	av = str_field(body, "apiVersion");
+	av = json_nonempty(body, "apiVersion", NULL);
 	slash = strchr(av, '/');
-	ns = str_field(meta, "namespace");
+	ns = json_nonempty(meta, "namespace", NULL);
 	o->body = body;
 	o->api_version = strdup(av);
 	o->group = slash ? strndup(av, (size_t)(slash - av)) : strdup("");
-	o->kind = strdup(str_field(body, "kind"));
-	o->name = strdup(str_field(meta, "name"));
+	o->kind = strdup(json_nonempty(body, "kind", NULL));
+	o->name = strdup(json_nonempty(meta, "name", NULL));
 	o->ns = ns ? strdup(ns) : NULL;
 	o->file = strdup(file);
 	o->line = line;
@@ -215,7 +209,7 @@ struct parse_ctx {
 
 static bool is_list(const cJSON *root)
 {
-	const char *kind = str_field(root, "kind");
+	const char *kind = json_nonempty(root, "kind", NULL);
 
 	return kind && str_has_suffix(kind, "List") &&
 	       cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "items"));

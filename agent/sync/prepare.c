@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
 
 char *item_display(const char *group, const char *kind, const char *ns, const char *name)
@@ -56,8 +57,7 @@ static const char *commit_crd_scope(const struct sync_run *r, const char *group,
 			continue;
 		spec = cJSON_GetObjectItemCaseSensitive(o->body, "spec");
 		g = cJSON_GetObjectItemCaseSensitive(spec, "group");
-		k = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(spec, "names"), "kind");
+		k = json_get(spec, "names", "kind", NULL);
 		scope = cJSON_GetObjectItemCaseSensitive(spec, "scope");
 		if (cJSON_IsString(g) && cJSON_IsString(k) && !strcmp(g->valuestring, group) &&
 		    !strcmp(k->valuestring, kind))
