@@ -78,22 +78,6 @@ static int check_body(const cJSON *body, const char *where, struct err *e)
 	return 0;
 }
 
-static int grow(struct object_set *s)
-{
-	size_t cap;
-	struct object *p;
-
-	if (s->n < s->cap)
-		return 0;
-	cap = s->cap ? s->cap * 2 : 16;
-	p = realloc(s->items, cap * sizeof(*p));
-	if (!p)
-		return TE_NOMEM;
-	s->items = p;
-	s->cap = cap;
-	return 0;
-}
-
 int object_set_add(struct object_set *s, cJSON *body, const char *file, int line, int col,
 		   struct err *e)
 {
@@ -104,7 +88,8 @@ int object_set_add(struct object_set *s, cJSON *body, const char *file, int line
 	int rc;
 
 	snprintf(where, sizeof(where), "%s:%d:%d", file, line, col);
-	if ((rc = check_body(body, where, e)) < 0 || (rc = grow(s)) < 0) {
+	if ((rc = check_body(body, where, e)) < 0 ||
+	    (rc = array_reserve(&s->items, &s->cap, s->n + 1, sizeof(*s->items))) < 0) {
 		cJSON_Delete(body);
 		return rc == TE_NOMEM ? err_set(e, rc, "out of memory") : rc;
 	}

@@ -156,13 +156,6 @@ int prepare_items(struct sync_run *r, struct err *e)
 	return 0;
 }
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /* A CRD can be Established a moment before discovery serves its kind: retry for a
  * while with backoff before calling the kind unknown. */
 static int resolve_with_retry(struct sync_run *r, struct sync_item *it, struct err *sub)
@@ -175,7 +168,7 @@ static int resolve_with_retry(struct sync_run *r, struct sync_item *it, struct e
 		rc = kube_resolve(r->kube, it->obj->api_version, it->obj->kind, &it->res, sub);
 		if (rc != TE_NOTFOUND || now_ms() + delay > deadline)
 			return rc;
-		sleep_ms(delay);
+		sleep_for_ms(delay);
 		delay = delay * 2 > 1000 ? 1000 : delay * 2;
 		kube_invalidate_discovery(r->kube);
 	}

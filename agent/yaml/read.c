@@ -117,14 +117,8 @@ static int remember_pos(struct builder *b, const cJSON *node, const yaml_mark_t 
 {
 	struct yaml_pos *p;
 
-	if (b->doc.npos == b->doc.cap) {
-		size_t cap = b->doc.cap ? b->doc.cap * 2 : 16;
-		p = realloc(b->doc.pos, cap * sizeof(*p));
-		if (!p)
-			return err_set(b->e, TE_NOMEM, "out of memory");
-		b->doc.pos = p;
-		b->doc.cap = cap;
-	}
+	if (array_reserve(&b->doc.pos, &b->doc.cap, b->doc.npos + 1, sizeof(*p)) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
 	p = &b->doc.pos[b->doc.npos++];
 	*p = (struct yaml_pos){
 	    .node = node,
@@ -138,14 +132,8 @@ static int remember_pos(struct builder *b, const cJSON *node, const yaml_mark_t 
 
 static int add_anchor(struct builder *b, const char *name, const cJSON *node, size_t count)
 {
-	if (b->nanchors == b->anchors_cap) {
-		size_t cap = b->anchors_cap ? b->anchors_cap * 2 : 8;
-		struct anchor *p = realloc(b->anchors, cap * sizeof(*p));
-		if (!p)
-			return err_set(b->e, TE_NOMEM, "out of memory");
-		b->anchors = p;
-		b->anchors_cap = cap;
-	}
+	if (array_reserve(&b->anchors, &b->anchors_cap, b->nanchors + 1, sizeof(*b->anchors)) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
 	b->anchors[b->nanchors].name = strdup(name);
 	if (!b->anchors[b->nanchors].name)
 		return err_set(b->e, TE_NOMEM, "out of memory");
@@ -393,14 +381,8 @@ static int container_start(struct builder *b, const yaml_event_t *ev, bool mappi
 	if (b->depth >= YAML_MAX_DEPTH)
 		return b_error(b, &ev->start_mark, TE_INPUT, "nesting deeper than %d levels",
 			       YAML_MAX_DEPTH);
-	if (b->depth == b->stack_cap) {
-		size_t cap = b->stack_cap ? b->stack_cap * 2 : 16;
-		struct frame *p = realloc(b->stack, cap * sizeof(*p));
-		if (!p)
-			return err_set(b->e, TE_NOMEM, "out of memory");
-		b->stack = p;
-		b->stack_cap = cap;
-	}
+	if (array_reserve(&b->stack, &b->stack_cap, b->depth + 1, sizeof(*b->stack)) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
 	if (count_nodes(b, &ev->start_mark, 1) < 0)
 		return TE_INPUT;
 	f = &b->stack[b->depth];
