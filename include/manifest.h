@@ -46,6 +46,9 @@ int object_set_add(struct object_set *s, cJSON *body, const char *file, int line
 char *object_key(const struct object *o);
 /* "deployment.apps/web" or "configmap/settings", as kubectl prints it; owned. */
 char *object_display(const struct object *o);
+/* The same with the namespace first when there is one ("web/deployment.apps/api");
+ * group and ns may be NULL or "". Owned; NULL when out of memory. */
+char *object_display_name(const char *group, const char *kind, const char *ns, const char *name);
 
 /*
  * Parses one file's YAML (multi-document; empty documents skipped) or JSON into

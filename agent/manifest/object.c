@@ -120,13 +120,21 @@ char *object_key(const struct object *o)
 	return xasprintf("%s/%s/%s/%s", o->group, o->kind, o->ns ? o->ns : "", o->name);
 }
 
+char *object_display_name(const char *group, const char *kind, const char *ns, const char *name)
+{
+	bool has_ns = ns && *ns, has_group = group && *group;
+	size_t at = has_ns ? strlen(ns) + 1 : 0;
+	char *s = xasprintf("%s%s%s%s%s/%s", has_ns ? ns : "", has_ns ? "/" : "", kind,
+			    has_group ? "." : "", has_group ? group : "", name);
+
+	for (size_t i = 0; s && kind[i]; i++)
+		s[at + i] = (char)tolower((unsigned char)s[at + i]);
+	return s;
+}
+
 char *object_display(const struct object *o)
 {
-	char *s = xasprintf("%s%s%s/%s", o->kind, o->group[0] ? "." : "", o->group, o->name);
-
-	for (char *p = s; p && *p && *p != '.' && *p != '/'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return s;
+	return object_display_name(o->group, o->kind, NULL, o->name);
 }
 
 struct keyed {

@@ -155,7 +155,7 @@ static int collect_prunes(struct sync_run *r, struct err *e)
 		p = &r->prunes[r->n_prunes++];
 		p->inv = x;
 		p->stage = sync_stage_of(x->group, x->kind);
-		p->display = item_display(x->group, x->kind, x->ns, x->name);
+		p->display = object_display_name(x->group, x->kind, x->ns, x->name);
 		av = api_version_of(x->group, x->version);
 		if (!p->display || !av) {
 			free(av);

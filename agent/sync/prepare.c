@@ -6,25 +6,12 @@
  * Every object gets tether's app label (and managed-by when Git sets none); the hash
  * is taken after labelling.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "jsonget.h"
 #include "sync_int.h"
-
-char *item_display(const char *group, const char *kind, const char *ns, const char *name)
-{
-	char lower[128];
-	size_t i;
-
-	for (i = 0; kind[i] && i < sizeof(lower) - 1; i++)
-		lower[i] = (char)tolower((unsigned char)kind[i]);
-	lower[i] = '\0';
-	return xasprintf("%s%s%s%s%s/%s", ns && *ns ? ns : "", ns && *ns ? "/" : "", lower,
-			 group && *group ? "." : "", group && *group ? group : "", name);
-}
 
 int item_hash(struct sync_item *it)
 {
@@ -119,14 +106,14 @@ static int prepare_item(struct sync_run *r, struct sync_item *it, struct object 
 
 	it->obj = o;
 	it->stage = sync_stage_of(o->group, o->kind);
-	it->display = item_display(o->group, o->kind, o->ns, o->name);
+	it->display = object_display_name(o->group, o->kind, o->ns, o->name);
 	if (!it->display)
 		return err_set(e, TE_NOMEM, "out of memory");
 	if ((rc = resolve_item(r, it, e)) < 0)
 		return rc;
 	/* The namespace may have been filled in. */
 	free(it->display);
-	it->display = item_display(o->group, o->kind, o->ns, o->name);
+	it->display = object_display_name(o->group, o->kind, o->ns, o->name);
 	if (!it->display)
 		return err_set(e, TE_NOMEM, "out of memory");
 	rc = sync_label_object(o->body, r->cfg->app);
