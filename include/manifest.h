@@ -1,7 +1,7 @@
 /*
  * manifest: YAML and JSON documents to cJSON objects with their origin (file, line,
- * column), object identity, and the rendering of a directory tree into an object set.
- * Everything here is local: nothing talks to a cluster.
+ * column) and object identity. Everything here is local: nothing talks to a cluster.
+ * Rendering a directory tree into an object set is render.h's.
  */
 #ifndef TETHER_MANIFEST_H
 #define TETHER_MANIFEST_H
@@ -10,13 +10,14 @@
 
 #include "util.h"
 #include "vfs.h"
+#include "yamlread.h"
 
-/* Limits on untrusted input. */
-#define MANIFEST_MAX_FILE ((size_t)4 << 20)  /* one file */
-#define MANIFEST_MAX_DEPTH 100               /* nesting */
-#define MANIFEST_MAX_ALIAS_NODES 100000      /* nodes produced through aliases, per file */
-#define MANIFEST_MAX_DOCS 10000              /* documents, empty ones included, per file */
-#define MANIFEST_MAX_NODES 1000000           /* nodes, aliases expanded, per file */
+/* Limits on untrusted input: the YAML reader's (yamlread.h). */
+#define MANIFEST_MAX_FILE YAML_MAX_FILE
+#define MANIFEST_MAX_DEPTH YAML_MAX_DEPTH
+#define MANIFEST_MAX_ALIAS_NODES YAML_MAX_ALIAS_NODES
+#define MANIFEST_MAX_DOCS YAML_MAX_DOCS
+#define MANIFEST_MAX_NODES YAML_MAX_NODES
 
 /* One rendered object. Identity is group, kind, namespace, name (not version). */
 struct object {
@@ -45,6 +46,9 @@ int object_set_add(struct object_set *s, cJSON *body, const char *file, int line
 char *object_key(const struct object *o);
 /* "deployment.apps/web" or "configmap/settings", as kubectl prints it; owned. */
 char *object_display(const struct object *o);
+/* The same with the namespace first when there is one ("web/deployment.apps/api");
+ * group and ns may be NULL or "". Owned; NULL when out of memory. */
+char *object_display_name(const char *group, const char *kind, const char *ns, const char *name);
 
 /*
  * Parses one file's YAML (multi-document; empty documents skipped) or JSON into
@@ -59,22 +63,6 @@ char *object_display(const struct object *o);
  */
 int manifest_parse(struct object_set *s, const char *file, const char *data, size_t len,
 		   struct err *e);
-
-/* YAML (one document) to cJSON, for configuration files and kustomize inputs. */
-int yaml_to_json(const char *file, const char *data, size_t len, cJSON **out, struct err *e);
-
-/*
- * Renders path (a directory or file) of a vfs: a kustomization when the directory
- * holds kustomization.yaml/.yml/Kustomization, otherwise every .yaml, .yml and .json
- * below it, recursively, in sorted path order. Then checks the whole set: the same
- * identity twice is TE_INPUT naming both origins.
- * In the recursive walk: names starting with '.' are skipped (.git, .github,
- * .pre-commit-config.yaml); a subdirectory with a kustomization is built with
- * kustomize_build (kustomize.h); symlinks are followed inside the repository only, and one that
- * points at an enclosing directory is a "symlink cycle" error. An object's file is
- * the path as walked (the symlink's, not its target's).
- */
-int manifest_render(struct vfs *v, const char *path, struct object_set *out, struct err *e);
 
 /* Fails with TE_INPUT naming both origins when two objects share an identity. */
 int object_set_check_unique(const struct object_set *s, struct err *e);

@@ -79,10 +79,19 @@ int strlist_add_owned(struct strlist *l, char *s);
 void strlist_sort(struct strlist *l);
 bool strlist_contains(const struct strlist *l, const char *s);
 
+/*
+ * Makes room for want elements of size bytes in the array *items (a pointer to the
+ * array's pointer) of capacity *cap, doubling it (from 8). TE_NOMEM, with the array
+ * and *cap unchanged, when memory runs out. Use: array_reserve(&v, &cap, n + 1, sizeof(*v)).
+ */
+int array_reserve(void *items, size_t *cap, size_t want, size_t size);
+
 /* Durations: "90s", "5m", "1h30m", "250ms", plain seconds "30". */
 int duration_parse(const char *s, int64_t *out_ms, struct err *e);
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
+/* Sleeps ms milliseconds (less when a signal arrives). */
+void sleep_for_ms(int64_t ms);
 
 /* Hex SHA-256 of data (65 bytes with the NUL). */
 void sha256_hex(const void *data, size_t len, char out[65]);

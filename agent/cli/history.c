@@ -9,18 +9,13 @@
 
 #include "cli.h"
 #include "history.h"
+#include "jsonget.h"
 #include "session.h"
 
 static const struct cli_cmd cmd = {
 	"history", CMD_SYNC, "--repo URL [deployment/NAME] [-o json] | --config FILE [--app NAME]",
 	"List the revisions of the app's Deployments: REVISION, COMMIT, AUTHOR, DATE, STATUS\n"
 	"and MESSAGE, from the ReplicaSets, tether's sync history and the Git log."};
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
 
 static int width(const cJSON *revs, const char *key, int min)
 {
@@ -29,7 +24,7 @@ static int width(const cJSON *revs, const char *key, int min)
 
 	cJSON_ArrayForEach(r, revs)
 	{
-		int n = (int)strlen(str(r, key));
+		int n = (int)strlen(json_str_or(r, "", key, NULL));
 		w = n > w ? n : w;
 	}
 	return w > 40 ? 40 : w;
@@ -47,16 +42,20 @@ static void print_table(const cJSON *all)
 		int ws = width(revs, "status", 6);
 
 		if (many)
-			printf("%s%s:\n", d == all->child ? "" : "\n", str(d, "deployment"));
+			printf("%s%s:\n", d == all->child ? "" : "\n",
+			       json_str_or(d, "", "deployment", NULL));
 		printf("%-8s  %-7s  %-*s  %-*s  %-*s  %s\n", "REVISION", "COMMIT", wa, "AUTHOR", wd,
 		       "DATE", ws, "STATUS", "MESSAGE");
 		cJSON_ArrayForEach(r, revs)
 		{
-			const cJSON *rev = cJSON_GetObjectItemCaseSensitive(r, "revision");
+			const char *commit = json_str_or(r, "", "commit", NULL);
+
 			printf("%-8lld  %-7.7s  %-*.*s  %-*s  %-*s  %s\n",
-			       cJSON_IsNumber(rev) ? (long long)rev->valuedouble : 0LL,
-			       *str(r, "commit") ? str(r, "commit") : "-", wa, wa, str(r, "author"), wd,
-			       str(r, "date"), ws, str(r, "status"), str(r, "message"));
+			       (long long)json_int(r, 0, "revision", NULL), *commit ? commit : "-",
+			       wa, wa, json_str_or(r, "", "author", NULL), wd,
+			       json_str_or(r, "", "date", NULL), ws,
+			       json_str_or(r, "", "status", NULL),
+			       json_str_or(r, "", "message", NULL));
 		}
 	}
 }

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "cli.h"
+#include "jsonget.h"
 
 #define STATUS_MAX ((size_t)16 << 20)
 
@@ -50,7 +51,7 @@ static int fetch_status(const char *listen, struct buf *out, struct err *e)
 
 static const char *field(const cJSON *o, const char *k)
 {
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+	const char *s = json_str(o, k, NULL);
 	return s && *s ? s : "-";
 }
 

@@ -16,6 +16,7 @@
 
 #include "daemon_int.h"
 #include "jsonedit.h"
+#include "jsonget.h"
 #include "log.h"
 
 struct leader {
@@ -66,22 +67,15 @@ static void micro_time(char *out, size_t n)
 	snprintf(out, n, "%s.%06ldZ", base, ts.tv_nsec / 1000);
 }
 
-static const char *str_at(const cJSON *o, const char *a, const char *b)
-{
-	return cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, a), b));
-}
-
 /* The Lease to write: old (may be NULL) taken over or renewed by holder. */
 static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder, bool release)
 {
 	cJSON *o = cJSON_CreateObject(), *md, *spec;
 	struct json_build b = {.failed = !o};
-	const char *rv = str_at(old, "metadata", "resourceVersion");
-	const char *was = str_at(old, "spec", "holderIdentity");
-	const char *acquired = str_at(old, "spec", "acquireTime");
-	double transitions = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(old, "spec"), "leaseTransitions"));
+	const char *rv = json_str(old, "metadata", "resourceVersion", NULL);
+	const char *was = json_str(old, "spec", "holderIdentity", NULL);
+	const char *acquired = json_str(old, "spec", "acquireTime", NULL);
+	double transitions = cJSON_GetNumberValue(json_get(old, "spec", "leaseTransitions", NULL));
 	bool change = !was || strcmp(was, holder) != 0;
 	char now[64];
 
@@ -154,8 +148,8 @@ static bool try_acquire(struct leader *l)
 	if (rc == TE_NOTFOUND)
 		held = lease_write(l, NULL, l->me, false) == 0;
 	else if (rc == 0) {
-		lease_observe(&l->seen, str_at(lease, "spec", "holderIdentity"),
-			      str_at(lease, "spec", "renewTime"), now_ms());
+		lease_observe(&l->seen, json_str(lease, "spec", "holderIdentity", NULL),
+			      json_str(lease, "spec", "renewTime", NULL), now_ms());
 		if (lease_can_acquire(&l->seen, l->me, now_ms(), l->lease_ms))
 			held = lease_write(l, lease, l->me, false) == 0;
 	}
@@ -290,8 +284,8 @@ static void leader_release(struct leader *l)
 
 	err_clear(&e);
 	if (kube_get(l->kube, l->res, l->ns, l->name, &lease, &e) == 0 &&
-	    !strcmp(str_at(lease, "spec", "holderIdentity")
-			? str_at(lease, "spec", "holderIdentity")
+	    !strcmp(json_str(lease, "spec", "holderIdentity", NULL)
+			? json_str(lease, "spec", "holderIdentity", NULL)
 			: "",
 		    l->me))
 		if (lease_write(l, lease, "", true) == 0)

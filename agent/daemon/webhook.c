@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "daemon.h"
+#include "jsonget.h"
 
 void webhook_push_dispose(struct webhook_push *p)
 {
@@ -94,7 +95,7 @@ static int authenticate(enum webhook_provider p, webhook_header_fn header, void 
 
 static int add_url(struct webhook_push *p, const cJSON *obj, const char *key)
 {
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+	const char *s = json_str(obj, key, NULL);
 
 	if (!s || !*s)
 		return 0;
@@ -103,7 +104,7 @@ static int add_url(struct webhook_push *p, const cJSON *obj, const char *key)
 
 static int take_string(char **slot, const cJSON *obj, const char *key)
 {
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+	const char *s = json_str(obj, key, NULL);
 
 	if (!s)
 		return 0;

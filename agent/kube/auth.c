@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "jsonget.h"
 #include "kube_int.h"
 
 extern char **environ;
@@ -230,20 +231,13 @@ static bool json_str_is(const cJSON *obj, const char *key, const char *want)
 }
 
 /* A non-empty string member, or NULL. */
-static const char *json_nonempty(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
-}
-
 /* status.token, or status.clientCertificateData with clientKeyData. */
 static int exec_take_cred(const struct kube_exec *x, const cJSON *st, struct kube_cred *out,
 			  struct err *e)
 {
-	const char *tok = json_nonempty(st, "token");
-	const char *cert = json_nonempty(st, "clientCertificateData");
-	const char *key = json_nonempty(st, "clientKeyData");
+	const char *tok = json_nonempty(st, "token", NULL);
+	const char *cert = json_nonempty(st, "clientCertificateData", NULL);
+	const char *key = json_nonempty(st, "clientKeyData", NULL);
 
 	if (tok)
 		out->token = strdup(tok);

@@ -30,15 +30,8 @@ static void rtab_dispose(struct kube_rtab *t)
 
 static int rtab_push(struct kube_rtab *t, struct kube_resource *r)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct kube_resource **p = realloc(t->items, cap * sizeof(*p));
-
-		if (!p)
-			return TE_NOMEM;
-		t->items = p;
-		t->cap = cap;
-	}
+	if (array_reserve(&t->items, &t->cap, t->n + 1, sizeof(*t->items)) < 0)
+		return TE_NOMEM;
 	t->items[t->n++] = r;
 	return 0;
 }

@@ -16,7 +16,7 @@
 
 #include "base64.h"
 #include "kube_int.h"
-#include "manifest.h"
+#include "yamlread.h"
 
 #define KC_MAX_FILE ((size_t)4 << 20)
 #define KC_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"

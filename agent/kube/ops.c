@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "kube_int.h"
 
 #define LIST_PAGE 500
@@ -148,14 +149,6 @@ static int list_merge(cJSON *all, cJSON *page)
 	return 0;
 }
 
-static const char *list_continue(const cJSON *list)
-{
-	const cJSON *md = cJSON_GetObjectItemCaseSensitive(list, "metadata");
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(md, "continue");
-
-	return cJSON_IsString(c) && *c->valuestring ? c->valuestring : NULL;
-}
-
 /* The state of one list of kube_list_many between rounds. */
 struct list_walk {
 	struct kube_list_q *q;
@@ -232,7 +225,7 @@ static int list_take(struct kube *k, struct list_walk *w)
 		rc = TE_UNREACHABLE;
 	if (rc != 0)
 		return list_fail(w, rc);
-	w->cont = xstrdup(list_continue(req->resp));
+	w->cont = xstrdup(json_nonempty(req->resp, "metadata", "continue", NULL));
 	if (!w->all) {
 		w->all = req->resp;
 		req->resp = NULL;
@@ -362,14 +355,6 @@ int kube_list(struct kube *k, const struct kube_resource *r, const char *ns,
 	return rc;
 }
 
-static const char *meta_str(const cJSON *obj, const char *key)
-{
-	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(md, key);
-
-	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
-}
-
 /* The object's path with the field manager, force and dry-run parameters. */
 static char *apply_path(const struct kube_resource *r, const char *ns, const char *name,
 			const struct kube_apply_opts *o)
@@ -388,13 +373,13 @@ int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, con
 			const cJSON *obj, char *body, const struct kube_apply_opts *o)
 {
 	static const struct kube_apply_opts defaults = {.field_manager = "tether", .force = true};
-	const char *name = meta_str(obj, "name");
+	const char *name = json_nonempty(obj, "metadata", "name", NULL);
 
 	memset(req, 0, sizeof(*req));
 	if (!o)
 		o = &defaults;
 	if (!ns || !*ns)
-		ns = meta_str(obj, "namespace");
+		ns = json_nonempty(obj, "metadata", "namespace", NULL);
 	if (!name || (r->namespaced && !ns)) {
 		free(body);
 		if (!name)

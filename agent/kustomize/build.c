@@ -308,7 +308,7 @@ static int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
 static int ks_check_kind(const char *file, const cJSON *kust, bool component, bool top,
 			 struct err *e)
 {
-	const char *kind = ks_str(kust, "kind");
+	const char *kind = json_str(kust, "kind", NULL);
 
 	if (component && (!kind || strcmp(kind, "Component") != 0))
 		return err_set(e, TE_INPUT, "%s: a component must have kind: Component", file);
@@ -341,7 +341,7 @@ static int ks_push(struct ks_ctx *c, const char *dir, struct err *e)
 static int ks_sort_options(struct ks_ctx *c, const cJSON *kust, struct err *e)
 {
 	const cJSON *so = cJSON_GetObjectItemCaseSensitive(kust, "sortOptions");
-	const char *order = ks_str(so, "order");
+	const char *order = json_str(so, "order", NULL);
 
 	if (!so || cJSON_IsNull(so))
 		return 0;

@@ -558,7 +558,7 @@ static void ks_opts_read(const cJSON *o, struct ks_genopts *opts)
 static int ks_behavior(struct ks_ctx *c, const cJSON *gen, const char *name, int *out,
 		       struct err *e)
 {
-	const char *b = ks_str(gen, "behavior");
+	const char *b = json_str(gen, "behavior", NULL);
 
 	*out = KS_CREATE;
 	if (!b || !*b || strcmp(b, "create") == 0)
@@ -590,7 +590,7 @@ static int ks_gen_meta(struct ks_gen *g, const char *ns, const struct ks_genopts
 /* The object without its data: apiVersion, kind, metadata, a Secret's type, immutable. */
 static int ks_gen_head(struct ks_gen *g, const cJSON *gen, const struct ks_genopts *opts)
 {
-	const char *ns = ks_str(gen, "namespace"), *type = ks_str(gen, "type");
+	const char *ns = json_str(gen, "namespace", NULL), *type = json_str(gen, "type", NULL);
 
 	if (!(g->body = cJSON_CreateObject()) ||
 	    !cJSON_AddStringToObject(g->body, "apiVersion", "v1") ||
@@ -670,7 +670,7 @@ static int ks_gen_one(struct ks_ctx *c, struct ks_set *ra, const cJSON *gen, boo
 	int behavior, rc;
 	bool hash;
 
-	if (!cJSON_IsObject(gen) || !(g.name = ks_str(gen, "name")) || !*g.name)
+	if (!cJSON_IsObject(gen) || !(g.name = json_str(gen, "name", NULL)) || !*g.name)
 		return err_set(e, TE_INPUT, "%s: %s entries need a name", c->file,
 			       secret ? "secretGenerator" : "configMapGenerator");
 	if ((rc = ks_behavior(c, gen, g.name, &behavior, e)) < 0)

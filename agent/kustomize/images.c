@@ -66,7 +66,7 @@ static void ks_image_split(const char *image, char **name, char **tag, char **di
 
 static int ks_image_update(cJSON *container, const struct ks_image *im)
 {
-	const char *cur = ks_str(container, "image");
+	const char *cur = json_str(container, "image", NULL);
 	char *name, *tag, *digest, *out;
 	int rc;
 
@@ -129,7 +129,7 @@ static int ks_text(struct ks_ctx *c, const cJSON *it, const char *field, char **
 		return 0;
 	if (!cJSON_IsString(v))
 		return err_set(e, TE_INPUT, "%s: images: %s of %s must be a string (quote it)",
-			       c->file, field, ks_str(it, "name"));
+			       c->file, field, json_str(it, "name", NULL));
 	if (*v->valuestring && !(*out = xstrdup(v->valuestring)))
 		return err_set(e, TE_NOMEM, "out of memory");
 	return 0;
@@ -146,7 +146,7 @@ int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err
 		return err_set(e, TE_INPUT, "%s: images must be a list", c->file);
 	cJSON_ArrayForEach(it, list)
 	{
-		struct ks_image im = {.name = ks_str(it, "name")};
+		struct ks_image im = {.name = json_str(it, "name", NULL)};
 
 		if (!im.name || !*im.name)
 			return err_set(e, TE_INPUT, "%s: images entries need a name", c->file);

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsonget.h"
 #include "kustomize.h"
 #include "manifest.h"
 #include "util.h"
@@ -82,7 +83,6 @@ int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int co
 int ks_set_move_all(struct ks_set *dst, struct ks_set *src, struct err *e);
 void ks_res_dispose(struct ks_res *r);
 
-const char *ks_str(const cJSON *obj, const char *key); /* string member or NULL */
 const char *ks_kind(const cJSON *body);
 const char *ks_name(const cJSON *body);
 const char *ks_ns(const cJSON *body); /* NULL when absent */

@@ -320,7 +320,7 @@ static bool ks_could_refer(const struct ks_res *referrer, const struct ks_res *t
 		return false;
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(referrer->body, "subjects"))
 	{
-		const char *k = ks_str(s, "kind"), *ns = ks_str(s, "namespace");
+		const char *k = json_str(s, "kind", NULL), *ns = json_str(s, "namespace", NULL);
 		const char *tns = ks_ns(target->body);
 
 		if (k && strcmp(k, "ServiceAccount") == 0 && ns && strcmp(ns, tns ? tns : "") == 0)
@@ -346,7 +346,7 @@ static bool ks_ref_sieve(struct ks_ref_ctx *x, struct ks_res *t, const char *old
 
 	if (str_has_suffix(path, "roleRef/name")) {
 		const cJSON *rr = cJSON_GetObjectItemCaseSensitive(ref->body, "roleRef");
-		const char *g = ks_str(rr, "apiGroup"), *k = ks_str(rr, "kind");
+		const char *g = json_str(rr, "apiGroup", NULL), *k = json_str(rr, "kind", NULL);
 
 		if (g && k && !ks_prev_gk(t, g, k))
 			return false;
@@ -516,7 +516,7 @@ static int ks_ref_rewrite(cJSON *node, const char *name, const struct ks_res *t)
 
 static int ks_ref_mapping(struct ks_ref_ctx *x, cJSON *node)
 {
-	const char *name = ks_str(node, "name");
+	const char *name = json_str(node, "name", NULL);
 	const cJSON *nsv = cJSON_GetObjectItemCaseSensitive(node, "namespace");
 	struct ks_res *t;
 	size_t n;

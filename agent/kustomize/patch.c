@@ -118,13 +118,13 @@ static int ks_target_match(const struct ks_target *t, const struct ks_res *r, bo
 static void ks_target_read(const cJSON *j, struct ks_target *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->group = ks_str(j, "group");
-	t->version = ks_str(j, "version");
-	t->kind = ks_str(j, "kind");
-	t->name = ks_str(j, "name");
-	t->ns = ks_str(j, "namespace");
-	t->labels = ks_str(j, "labelSelector");
-	t->annotations = ks_str(j, "annotationSelector");
+	t->group = json_str(j, "group", NULL);
+	t->version = json_str(j, "version", NULL);
+	t->kind = json_str(j, "kind", NULL);
+	t->name = json_str(j, "name", NULL);
+	t->ns = json_str(j, "namespace", NULL);
+	t->labels = json_str(j, "labelSelector", NULL);
+	t->annotations = json_str(j, "annotationSelector", NULL);
 }
 
 /* Applies a strategic merge patch; a top-level $patch: delete removes the object. */
@@ -132,7 +132,7 @@ static int ks_apply_smp(struct ks_set *ra, size_t i, const cJSON *patch, bool re
 			struct err *e)
 {
 	struct ks_res *r = &ra->items[i];
-	const char *dir = ks_str(patch, "$patch");
+	const char *dir = json_str(patch, "$patch", NULL);
 	cJSON *copy = NULL;
 	int rc;
 
@@ -298,7 +298,7 @@ static int ks_psm_entry(struct ks_ctx *c, struct ks_set *ra, const cJSON *it, st
 static int ks_patches_entry(struct ks_ctx *c, struct ks_set *ra, const cJSON *it, bool json,
 			    struct err *e)
 {
-	const char *path = ks_str(it, "path"), *patch = ks_str(it, "patch");
+	const char *path = json_str(it, "path", NULL), *patch = json_str(it, "patch", NULL);
 	const cJSON *target = cJSON_GetObjectItemCaseSensitive(it, "target");
 	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(it, "options");
 

@@ -99,35 +99,28 @@ int ks_set_move_all(struct ks_set *dst, struct ks_set *src, struct err *e)
 	return 0;
 }
 
-const char *ks_str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 const char *ks_kind(const cJSON *body)
 {
-	const char *k = ks_str(body, "kind");
+	const char *k = json_str(body, "kind", NULL);
 
 	return k ? k : "";
 }
 
 const char *ks_name(const cJSON *body)
 {
-	const char *n = ks_str(cJSON_GetObjectItemCaseSensitive(body, "metadata"), "name");
+	const char *n = json_str(body, "metadata", "name", NULL);
 
 	return n ? n : "";
 }
 
 const char *ks_ns(const cJSON *body)
 {
-	return ks_str(cJSON_GetObjectItemCaseSensitive(body, "metadata"), "namespace");
+	return json_str(body, "metadata", "namespace", NULL);
 }
 
 void ks_group_version(const cJSON *body, char *group, size_t gsz, char *version, size_t vsz)
 {
-	const char *av = ks_str(body, "apiVersion");
+	const char *av = json_str(body, "apiVersion", NULL);
 	const char *slash;
 
 	if (!av)

@@ -72,7 +72,7 @@ static const char *ks_requirement(const char *p, const cJSON *labels, bool *matc
 	p = ks_token(p, key, sizeof(key));
 	if (!*key)
 		return NULL;
-	val = ks_str(labels, key);
+	val = json_str(labels, key, NULL);
 	if (neg) {
 		*match = !cJSON_GetObjectItemCaseSensitive(labels, key);
 		return p;

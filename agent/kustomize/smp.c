@@ -81,7 +81,7 @@ static cJSON *ks_clean(const cJSON *v, int depth)
 		if (it->string && ks_is_directive(it->string))
 			continue;
 		if (cJSON_IsObject(it) && cJSON_IsArray(v)) {
-			const char *p = ks_str(it, "$patch");
+			const char *p = json_str(it, "$patch", NULL);
 
 			if (p && (strcmp(p, "delete") == 0 || strcmp(p, "replace") == 0))
 				continue;
@@ -128,7 +128,7 @@ static bool ks_list_replaces(const cJSON *patch)
 
 	cJSON_ArrayForEach(pe, patch)
 	{
-		const char *d = ks_str(pe, "$patch");
+		const char *d = json_str(pe, "$patch", NULL);
 
 		if (d && strcmp(d, "replace") == 0)
 			return true;
@@ -177,7 +177,7 @@ static cJSON *ks_take_match(cJSON *dst, const char *key, const cJSON *pe)
 static int ks_smp_list_elem(cJSON *out, cJSON *dst, const cJSON *pe, const char *key, bool schema,
 			    int depth)
 {
-	const char *dir = ks_str(pe, "$patch");
+	const char *dir = json_str(pe, "$patch", NULL);
 	cJSON *match;
 	int rc;
 
@@ -248,7 +248,7 @@ static void ks_delete_primitives(cJSON *dst, const char *field, const cJSON *val
 
 static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth)
 {
-	const char *dir = ks_str(patch, "$patch");
+	const char *dir = json_str(patch, "$patch", NULL);
 	const cJSON *pv;
 	int rc;
 
@@ -274,7 +274,7 @@ static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth)
 			continue;
 		}
 		if (cJSON_IsObject(pv) && cJSON_IsObject(dv)) {
-			const char *d2 = ks_str(pv, "$patch");
+			const char *d2 = json_str(pv, "$patch", NULL);
 
 			if (d2 && strcmp(d2, "delete") == 0)
 				cJSON_DeleteItemFromObjectCaseSensitive(dst, k);
@@ -461,7 +461,8 @@ fail:
 
 static int ks_json_op(cJSON **doc, const cJSON *op, struct err *e)
 {
-	const char *o = ks_str(op, "op"), *path = ks_str(op, "path"), *from = ks_str(op, "from");
+	const char *o = json_str(op, "op", NULL), *path = json_str(op, "path", NULL),
+		   *from = json_str(op, "from", NULL);
 	const cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value"), *src;
 	cJSON *v;
 

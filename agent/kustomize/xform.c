@@ -175,15 +175,15 @@ static int ks_user_fieldspecs(struct ks_ctx *c, const cJSON *fields, struct ks_f
 	i = base_n;
 	cJSON_ArrayForEach(f, fields)
 	{
-		if (!ks_str(f, "path")) {
+		if (!json_str(f, "path", NULL)) {
 			free(t);
 			return err_set(e, TE_INPUT, "%s: labels: fields entries need a path",
 				       c->file);
 		}
-		t[i].group = ks_str(f, "group");
-		t[i].version = ks_str(f, "version");
-		t[i].kind = ks_str(f, "kind");
-		t[i].path = ks_str(f, "path");
+		t[i].group = json_str(f, "group", NULL);
+		t[i].version = json_str(f, "version", NULL);
+		t[i].kind = json_str(f, "kind", NULL);
+		t[i].path = json_str(f, "path", NULL);
 		t[i].create = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "create"));
 		i++;
 	}
@@ -246,7 +246,7 @@ static int ks_namespace_subjects(cJSON *body, const char *ns)
 		return 0;
 	cJSON_ArrayForEach(s, subjects)
 	{
-		const char *name = ks_str(s, "name");
+		const char *name = json_str(s, "name", NULL);
 
 		if (cJSON_IsObject(s) && name && strcmp(name, "default") == 0 &&
 		    ks_set_str(s, "namespace", ns) < 0)
@@ -262,7 +262,7 @@ static int ks_set_leaf(cJSON *parent, const char *key, void *ctx)
 
 static int ks_namespace(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
-	const char *ns = ks_str(kust, "namespace");
+	const char *ns = json_str(kust, "namespace", NULL);
 	static const struct ks_fieldspec extra[] = {
 	    FS("apiregistration.k8s.io", "", "APIService", "spec/service/namespace", true),
 	    FS("apiextensions.k8s.io", "", "CustomResourceDefinition",
@@ -296,7 +296,7 @@ static int ks_namespace(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, 
 static int ks_affix(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, bool prefix,
 		    struct err *e)
 {
-	const char *a = ks_str(kust, prefix ? "namePrefix" : "nameSuffix");
+	const char *a = json_str(kust, prefix ? "namePrefix" : "nameSuffix", NULL);
 
 	if (!a || !*a)
 		return 0;
@@ -343,7 +343,7 @@ static int ks_replicas(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, s
 		return err_set(e, TE_INPUT, "%s: replicas must be a list", c->file);
 	cJSON_ArrayForEach(it, list)
 	{
-		const char *name = ks_str(it, "name");
+		const char *name = json_str(it, "name", NULL);
 		const cJSON *count = cJSON_GetObjectItemCaseSensitive(it, "count");
 		bool found = false;
 

@@ -10,7 +10,6 @@
 #include <yaml.h>
 
 #include "manifest.h"
-#include "manifest_int.h"
 
 struct emit_ctx {
 	struct buf *out;

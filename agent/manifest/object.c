@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "manifest.h"
-#include "manifest_int.h"
 
 void object_set_init(struct object_set *s)
 {
@@ -36,13 +36,6 @@ void object_set_dispose(struct object_set *s)
 		object_dispose(&s->items[i]);
 	free(s->items);
 	object_set_init(s);
-}
-
-static const char *str_field(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
 }
 
 /* A field that must be a non-empty string: missing and mistyped read differently
@@ -72,7 +65,7 @@ static int check_body(const cJSON *body, const char *where, struct err *e)
 		return rc;
 	if (meta && !cJSON_IsNull(meta) && !cJSON_IsObject(meta))
 		return err_set(e, TE_INPUT, "%s: metadata is not a mapping", where);
-	if (!str_field(meta, "name") && str_field(meta, "generateName"))
+	if (!json_nonempty(meta, "name", NULL) && json_nonempty(meta, "generateName", NULL))
 		return err_set(e, TE_INPUT,
 			       "%s: metadata.generateName is not supported, set metadata.name",
 			       where);
@@ -82,22 +75,6 @@ static int check_body(const cJSON *body, const char *where, struct err *e)
 	if (ns && !cJSON_IsNull(ns) && !cJSON_IsString(ns))
 		return err_set(e, TE_INPUT, "%s: metadata.namespace must be a string (quote it)",
 			       where);
-	return 0;
-}
-
-static int grow(struct object_set *s)
-{
-	size_t cap;
-	struct object *p;
-
-	if (s->n < s->cap)
-		return 0;
-	cap = s->cap ? s->cap * 2 : 16;
-	p = realloc(s->items, cap * sizeof(*p));
-	if (!p)
-		return TE_NOMEM;
-	s->items = p;
-	s->cap = cap;
 	return 0;
 }
 
@@ -111,20 +88,21 @@ int object_set_add(struct object_set *s, cJSON *body, const char *file, int line
 	int rc;
 
 	snprintf(where, sizeof(where), "%s:%d:%d", file, line, col);
-	if ((rc = check_body(body, where, e)) < 0 || (rc = grow(s)) < 0) {
+	if ((rc = check_body(body, where, e)) < 0 ||
+	    (rc = array_reserve(&s->items, &s->cap, s->n + 1, sizeof(*s->items))) < 0) {
 		cJSON_Delete(body);
 		return rc == TE_NOMEM ? err_set(e, rc, "out of memory") : rc;
 	}
 	o = &s->items[s->n];
 	memset(o, 0, sizeof(*o));
-	av = str_field(body, "apiVersion");
+	av = json_nonempty(body, "apiVersion", NULL);
 	slash = strchr(av, '/');
-	ns = str_field(meta, "namespace");
+	ns = json_nonempty(meta, "namespace", NULL);
 	o->body = body;
 	o->api_version = strdup(av);
 	o->group = slash ? strndup(av, (size_t)(slash - av)) : strdup("");
-	o->kind = strdup(str_field(body, "kind"));
-	o->name = strdup(str_field(meta, "name"));
+	o->kind = strdup(json_nonempty(body, "kind", NULL));
+	o->name = strdup(json_nonempty(meta, "name", NULL));
 	o->ns = ns ? strdup(ns) : NULL;
 	o->file = strdup(file);
 	o->line = line;
@@ -142,13 +120,21 @@ char *object_key(const struct object *o)
 	return xasprintf("%s/%s/%s/%s", o->group, o->kind, o->ns ? o->ns : "", o->name);
 }
 
+char *object_display_name(const char *group, const char *kind, const char *ns, const char *name)
+{
+	bool has_ns = ns && *ns, has_group = group && *group;
+	size_t at = has_ns ? strlen(ns) + 1 : 0;
+	char *s = xasprintf("%s%s%s%s%s/%s", has_ns ? ns : "", has_ns ? "/" : "", kind,
+			    has_group ? "." : "", has_group ? group : "", name);
+
+	for (size_t i = 0; s && kind[i]; i++)
+		s[at + i] = (char)tolower((unsigned char)s[at + i]);
+	return s;
+}
+
 char *object_display(const struct object *o)
 {
-	char *s = xasprintf("%s%s%s/%s", o->kind, o->group[0] ? "." : "", o->group, o->name);
-
-	for (char *p = s; p && *p && *p != '.' && *p != '/'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return s;
+	return object_display_name(o->group, o->kind, NULL, o->name);
 }
 
 struct keyed {
@@ -216,7 +202,7 @@ struct parse_ctx {
 
 static bool is_list(const cJSON *root)
 {
-	const char *kind = str_field(root, "kind");
+	const char *kind = json_nonempty(root, "kind", NULL);
 
 	return kind && str_has_suffix(kind, "List") &&
 	       cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "items"));
@@ -256,5 +242,5 @@ int manifest_parse(struct object_set *s, const char *file, const char *data, siz
 {
 	struct parse_ctx c = {s, file};
 
-	return yaml_parse_stream(file, data, len, add_doc, &c, e);
+	return yaml_parse_stream(file, data, len, YAML_TYPED, add_doc, &c, e);
 }

@@ -50,14 +50,8 @@ int inventory_add(struct inventory *inv, const struct inv_entry *x)
 {
 	struct inv_entry *y;
 
-	if (inv->n == inv->cap) {
-		size_t cap = inv->cap ? inv->cap * 2 : 32;
-		struct inv_entry *p = realloc(inv->items, cap * sizeof(*p));
-		if (!p)
-			return TE_NOMEM;
-		inv->items = p;
-		inv->cap = cap;
-	}
+	if (array_reserve(&inv->items, &inv->cap, inv->n + 1, sizeof(*inv->items)) < 0)
+		return TE_NOMEM;
 	y = &inv->items[inv->n];
 	memset(y, 0, sizeof(*y));
 	y->group = xstrdup(x->group ? x->group : "");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "jsonpick.h"
 #include "sync_int.h"
 
@@ -65,13 +66,6 @@ int inventory_elsewhere_query(struct kube_list_q *q, const struct kube_resource 
 	return *sel ? 0 : TE_NOMEM;
 }
 
-static const char *meta_field(const cJSON *it, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(it, "metadata"), key);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 int inventory_elsewhere(const char *app, const struct kube_list_q *q, const char *ns,
 			const char *legacy, bool have_here, struct err *e)
 {
@@ -83,7 +77,8 @@ int inventory_elsewhere(const char *app, const struct kube_list_q *q, const char
 		return err_set(e, q->rc, "look for app %s's inventories: %s", app, q->err.msg);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(q->out, "items"))
 	{
-		const char *at = meta_field(it, "namespace"), *name = meta_field(it, "name");
+		const char *at = json_str_or(it, "", "metadata", "namespace", NULL),
+			   *name = json_str_or(it, "", "metadata", "name", NULL);
 
 		if (!strcmp(at, ns) || (legacy && !strcmp(at, legacy)))
 			continue;

@@ -6,14 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
-
-static const char *meta_str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* The inventory ConfigMap as read: q[0] at the rule's namespace, q[1] at the legacy
  * one (when r->inv_legacy). */
@@ -127,7 +121,8 @@ static cJSON *find_live(struct sync_run *r, const struct kube_resource *res, con
 		return NULL;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(l->list, "items"))
 	{
-		const char *n = meta_str(it, "name"), *s = meta_str(it, "namespace");
+		const char *n = json_str(it, "metadata", "name", NULL),
+			   *s = json_str(it, "metadata", "namespace", NULL);
 		if (n && !strcmp(n, name) && !strcmp(s ? s : "", ns ? ns : ""))
 			return it;
 	}
@@ -160,7 +155,7 @@ static int collect_prunes(struct sync_run *r, struct err *e)
 		p = &r->prunes[r->n_prunes++];
 		p->inv = x;
 		p->stage = sync_stage_of(x->group, x->kind);
-		p->display = item_display(x->group, x->kind, x->ns, x->name);
+		p->display = object_display_name(x->group, x->kind, x->ns, x->name);
 		av = api_version_of(x->group, x->version);
 		if (!p->display || !av) {
 			free(av);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
 
 void sync_hash_text(const char *text, char out[17])
@@ -72,13 +73,6 @@ void sync_hash_managers(const cJSON *live, char out[17])
 	out[16] = '\0';
 }
 
-static const char *meta_string(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 enum plan_decision plan_decide(const char *hash, const struct inv_entry *inv, const cJSON *live)
 {
 	const cJSON *gen;
@@ -91,16 +85,15 @@ enum plan_decision plan_decide(const char *hash, const struct inv_entry *inv, co
 	 * dry-run tells whether Git's values differ from the cluster's. */
 	if (!inv || strcmp(inv->hash, hash) != 0 || sync_is_secret(inv->group, inv->kind))
 		return PLAN_CHECK;
-	uid = meta_string(live, "uid");
+	uid = json_str(live, "metadata", "uid", NULL);
 	if (!uid || !inv->uid || strcmp(uid, inv->uid) != 0)
 		return PLAN_CHECK; /* deleted and created again by someone */
-	gen = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(live, "metadata"),
-					       "generation");
+	gen = json_get(live, "metadata", "generation", NULL);
 	if (cJSON_IsNumber(gen)) {
 		if ((int64_t)gen->valuedouble != inv->gen)
 			return PLAN_CHECK;
 	} else {
-		rv = meta_string(live, "resourceVersion");
+		rv = json_str(live, "metadata", "resourceVersion", NULL);
 		if (!rv || !inv->rv || strcmp(rv, inv->rv) != 0)
 			return PLAN_CHECK;
 	}
@@ -134,15 +127,6 @@ static int add_string(cJSON *map, const char *key, const char *value)
 	return 0;
 }
 
-static const char *map_string(const cJSON *obj, const char *map, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
-					     map),
-	    key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* Git's labels win: kubebuilder sets managed-by "kustomize", Helm "Helm", and a
  * value replaced here would leave the cluster different from Git for good. Only
  * tether's own key says who owns the object. */
@@ -167,12 +151,12 @@ int sync_label_object(cJSON *body, const char *app)
 
 const char *sync_owner_of(const cJSON *obj)
 {
-	return map_string(obj, "labels", SYNC_LABEL_APP);
+	return json_str(obj, "metadata", "labels", SYNC_LABEL_APP, NULL);
 }
 
 bool sync_adopt_requested(const cJSON *body)
 {
-	const char *v = map_string(body, "annotations", SYNC_ANNOTATION_ADOPT);
+	const char *v = json_str(body, "metadata", "annotations", SYNC_ANNOTATION_ADOPT, NULL);
 
 	return v && strcmp(v, "true") == 0;
 }

@@ -6,24 +6,12 @@
  * Every object gets tether's app label (and managed-by when Git sets none); the hash
  * is taken after labelling.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
-
-char *item_display(const char *group, const char *kind, const char *ns, const char *name)
-{
-	char lower[128];
-	size_t i;
-
-	for (i = 0; kind[i] && i < sizeof(lower) - 1; i++)
-		lower[i] = (char)tolower((unsigned char)kind[i]);
-	lower[i] = '\0';
-	return xasprintf("%s%s%s%s%s/%s", ns && *ns ? ns : "", ns && *ns ? "/" : "", lower,
-			 group && *group ? "." : "", group && *group ? group : "", name);
-}
 
 int item_hash(struct sync_item *it)
 {
@@ -56,8 +44,7 @@ static const char *commit_crd_scope(const struct sync_run *r, const char *group,
 			continue;
 		spec = cJSON_GetObjectItemCaseSensitive(o->body, "spec");
 		g = cJSON_GetObjectItemCaseSensitive(spec, "group");
-		k = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(spec, "names"), "kind");
+		k = json_get(spec, "names", "kind", NULL);
 		scope = cJSON_GetObjectItemCaseSensitive(spec, "scope");
 		if (cJSON_IsString(g) && cJSON_IsString(k) && !strcmp(g->valuestring, group) &&
 		    !strcmp(k->valuestring, kind))
@@ -119,14 +106,14 @@ static int prepare_item(struct sync_run *r, struct sync_item *it, struct object 
 
 	it->obj = o;
 	it->stage = sync_stage_of(o->group, o->kind);
-	it->display = item_display(o->group, o->kind, o->ns, o->name);
+	it->display = object_display_name(o->group, o->kind, o->ns, o->name);
 	if (!it->display)
 		return err_set(e, TE_NOMEM, "out of memory");
 	if ((rc = resolve_item(r, it, e)) < 0)
 		return rc;
 	/* The namespace may have been filled in. */
 	free(it->display);
-	it->display = item_display(o->group, o->kind, o->ns, o->name);
+	it->display = object_display_name(o->group, o->kind, o->ns, o->name);
 	if (!it->display)
 		return err_set(e, TE_NOMEM, "out of memory");
 	rc = sync_label_object(o->body, r->cfg->app);
@@ -156,13 +143,6 @@ int prepare_items(struct sync_run *r, struct err *e)
 	return 0;
 }
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /* A CRD can be Established a moment before discovery serves its kind: retry for a
  * while with backoff before calling the kind unknown. */
 static int resolve_with_retry(struct sync_run *r, struct sync_item *it, struct err *sub)
@@ -175,7 +155,7 @@ static int resolve_with_retry(struct sync_run *r, struct sync_item *it, struct e
 		rc = kube_resolve(r->kube, it->obj->api_version, it->obj->kind, &it->res, sub);
 		if (rc != TE_NOTFOUND || now_ms() + delay > deadline)
 			return rc;
-		sleep_ms(delay);
+		sleep_for_ms(delay);
 		delay = delay * 2 > 1000 ? 1000 : delay * 2;
 		kube_invalidate_discovery(r->kube);
 	}

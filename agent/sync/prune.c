@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
 
 int prune_check(size_t n_inventory, size_t n_prune, size_t n_rendered, bool had_error, bool force,
@@ -29,10 +30,7 @@ int prune_check(size_t n_inventory, size_t n_prune, size_t n_rendered, bool had_
 
 bool prune_disabled(const cJSON *live)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(live, "metadata"),
-					     "annotations"),
-	    SYNC_ANNOTATION_PRUNE);
+	const cJSON *v = json_get(live, "metadata", "annotations", SYNC_ANNOTATION_PRUNE, NULL);
 
 	return cJSON_IsString(v) && strcmp(v->valuestring, "disabled") == 0;
 }

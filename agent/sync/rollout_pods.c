@@ -7,14 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
 
 static char *selector_of(const cJSON *obj)
 {
-	const cJSON *ml = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"),
-					     "selector"),
-	    "matchLabels");
+	const cJSON *ml = json_get(obj, "spec", "selector", "matchLabels", NULL);
 	const cJSON *l;
 	struct buf b;
 
@@ -35,22 +33,15 @@ static char *selector_of(const cJSON *obj)
 static bool pod_reason(const cJSON *pod, char *out, size_t n)
 {
 	const cJSON *cs;
-	const char *pod_name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "name"));
+	const char *pod_name = json_str(pod, "metadata", "name", NULL);
 
-	cJSON_ArrayForEach(
-	    cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
-						 "containerStatuses"))
+	cJSON_ArrayForEach(cs, json_get(pod, "status", "containerStatuses", NULL))
 	{
-		const cJSON *w = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(cs, "state"), "waiting");
-		const char *reason =
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "reason"));
-		const char *msg =
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "message"));
-		const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cs, "name"));
-		const char *image =
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cs, "image"));
+		const cJSON *w = json_get(cs, "state", "waiting", NULL);
+		const char *reason = json_str(w, "reason", NULL);
+		const char *msg = json_str(w, "message", NULL);
+		const char *c = json_str(cs, "name", NULL);
+		const char *image = json_str(cs, "image", NULL);
 
 		if (!reason || !strcmp(reason, "ContainerCreating") ||
 		    !strcmp(reason, "PodInitializing"))

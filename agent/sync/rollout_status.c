@@ -15,33 +15,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static int64_t num(const cJSON *o, const char *k, int64_t def)
-{
-	const cJSON *v = get(o, k);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : def;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = get(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* The condition of the given type, or NULL. */
 static const cJSON *condition(const cJSON *status, const char *type)
 {
 	const cJSON *c;
 
-	cJSON_ArrayForEach(c, get(status, "conditions"))
+	cJSON_ArrayForEach(c, json_get(status, "conditions", NULL))
 	{
-		const char *t = str(c, "type");
+		const char *t = json_str(c, "type", NULL);
 		if (t && !strcmp(t, type))
 			return c;
 	}
@@ -50,18 +34,19 @@ static const cJSON *condition(const cJSON *status, const char *type)
 
 static bool observed(const cJSON *obj)
 {
-	int64_t og = num(get(obj, "status"), "observedGeneration", -1);
-	return og >= 0 && num(get(obj, "metadata"), "generation", 0) <= og;
+	int64_t og = json_int(obj, -1, "status", "observedGeneration", NULL);
+	return og >= 0 && json_int(obj, 0, "metadata", "generation", NULL) <= og;
 }
 
 static enum rollout_state deployment_status(const cJSON *d, char *msg, size_t n)
 {
-	const cJSON *st = get(d, "status");
+	const cJSON *st = json_get(d, "status", NULL);
 	const cJSON *prog = condition(st, "Progressing");
-	int64_t want = num(get(d, "spec"), "replicas", 1);
-	int64_t upd = num(st, "updatedReplicas", 0), rep = num(st, "replicas", 0);
-	int64_t avail = num(st, "availableReplicas", 0);
-	const char *reason = prog ? str(prog, "reason") : NULL;
+	int64_t want = json_int(d, 1, "spec", "replicas", NULL);
+	int64_t upd = json_int(st, 0, "updatedReplicas", NULL),
+		rep = json_int(st, 0, "replicas", NULL);
+	int64_t avail = json_int(st, 0, "availableReplicas", NULL);
+	const char *reason = prog ? json_str(prog, "reason", NULL) : NULL;
 
 	if (!observed(d))
 		return snprintf(msg, n, "waiting for the spec update to be observed"), ROLLOUT_WAIT;
@@ -85,16 +70,18 @@ static enum rollout_state deployment_status(const cJSON *d, char *msg, size_t n)
 
 static bool rolling(const cJSON *obj)
 {
-	const char *t = str(get(get(obj, "spec"), "updateStrategy"), "type");
+	const char *t = json_str(obj, "spec", "updateStrategy", "type", NULL);
 	return !t || !strcmp(t, "RollingUpdate");
 }
 
 static enum rollout_state statefulset_status(const cJSON *s, char *msg, size_t n)
 {
-	const cJSON *st = get(s, "status"), *spec = get(s, "spec");
-	int64_t want = num(spec, "replicas", 1), ready = num(st, "readyReplicas", 0);
-	int64_t part = num(get(get(spec, "updateStrategy"), "rollingUpdate"), "partition", 0);
-	const char *cur = str(st, "currentRevision"), *upd = str(st, "updateRevision");
+	const cJSON *st = json_get(s, "status", NULL), *spec = json_get(s, "spec", NULL);
+	int64_t want = json_int(spec, 1, "replicas", NULL),
+		ready = json_int(st, 0, "readyReplicas", NULL);
+	int64_t part = json_int(spec, 0, "updateStrategy", "rollingUpdate", "partition", NULL);
+	const char *cur = json_str(st, "currentRevision", NULL),
+		   *upd = json_str(st, "updateRevision", NULL);
 
 	snprintf(msg, n, "successfully rolled out");
 	if (!rolling(s))
@@ -106,7 +93,7 @@ static enum rollout_state statefulset_status(const cJSON *s, char *msg, size_t n
 				(long long)want),
 		       ROLLOUT_WAIT;
 	if (part > 0) {
-		if (num(st, "updatedReplicas", 0) < want - part)
+		if (json_int(st, 0, "updatedReplicas", NULL) < want - part)
 			return snprintf(msg, n, "waiting for partitioned roll out"), ROLLOUT_WAIT;
 		return ROLLOUT_DONE;
 	}
@@ -117,45 +104,51 @@ static enum rollout_state statefulset_status(const cJSON *s, char *msg, size_t n
 
 static enum rollout_state daemonset_status(const cJSON *d, char *msg, size_t n)
 {
-	const cJSON *st = get(d, "status");
-	int64_t want = num(st, "desiredNumberScheduled", 0);
+	const cJSON *st = json_get(d, "status", NULL);
+	int64_t want = json_int(st, 0, "desiredNumberScheduled", NULL);
 
 	snprintf(msg, n, "successfully rolled out");
 	if (!rolling(d))
 		return ROLLOUT_DONE;
 	if (!observed(d))
 		return snprintf(msg, n, "waiting for the spec update to be observed"), ROLLOUT_WAIT;
-	if (num(st, "updatedNumberScheduled", 0) < want)
+	if (json_int(st, 0, "updatedNumberScheduled", NULL) < want)
 		return snprintf(msg, n, "%lld out of %lld new pods have been updated",
-				(long long)num(st, "updatedNumberScheduled", 0), (long long)want),
+				(long long)json_int(st, 0, "updatedNumberScheduled", NULL),
+				(long long)want),
 		       ROLLOUT_WAIT;
-	if (num(st, "numberAvailable", 0) < want)
+	if (json_int(st, 0, "numberAvailable", NULL) < want)
 		return snprintf(msg, n, "%lld of %lld updated pods are available",
-				(long long)num(st, "numberAvailable", 0), (long long)want),
+				(long long)json_int(st, 0, "numberAvailable", NULL),
+				(long long)want),
 		       ROLLOUT_WAIT;
 	return ROLLOUT_DONE;
 }
 
 static bool cond_true(const cJSON *c)
 {
-	const char *s = c ? str(c, "status") : NULL;
+	const char *s = c ? json_str(c, "status", NULL) : NULL;
 	return s && !strcmp(s, "True");
 }
 
 static enum rollout_state job_status(const cJSON *j, char *msg, size_t n)
 {
-	const cJSON *st = get(j, "status");
+	const cJSON *st = json_get(j, "status", NULL);
 	const cJSON *failed = condition(st, "Failed");
 
 	if (cond_true(condition(st, "Complete")))
 		return snprintf(msg, n, "complete"), ROLLOUT_DONE;
 	if (cond_true(failed))
 		return snprintf(msg, n, "failed: %s: %s",
-				str(failed, "reason") ? str(failed, "reason") : "?",
-				str(failed, "message") ? str(failed, "message") : ""),
+				json_str(failed, "reason", NULL) ? json_str(failed, "reason", NULL)
+								 : "?",
+				json_str(failed, "message", NULL)
+				    ? json_str(failed, "message", NULL)
+				    : ""),
 		       ROLLOUT_FAILED;
-	snprintf(msg, n, "%lld succeeded, %lld active", (long long)num(st, "succeeded", 0),
-		 (long long)num(st, "active", 0));
+	snprintf(msg, n, "%lld succeeded, %lld active",
+		 (long long)json_int(st, 0, "succeeded", NULL),
+		 (long long)json_int(st, 0, "active", NULL));
 	return ROLLOUT_WAIT;
 }
 
@@ -178,12 +171,12 @@ static const char *apply_time(const cJSON *obj)
 {
 	const cJSON *m;
 
-	cJSON_ArrayForEach(m, get(get(obj, "metadata"), "managedFields"))
+	cJSON_ArrayForEach(m, json_get(obj, "metadata", "managedFields", NULL))
 	{
-		const char *mgr = str(m, "manager"), *op = str(m, "operation");
+		const char *mgr = json_str(m, "manager", NULL), *op = json_str(m, "operation", NULL);
 		if (mgr && op && !strcmp(mgr, SYNC_FIELD_MANAGER) && !strcmp(op, "Apply") &&
-		    !str(m, "subresource"))
-			return str(m, "time");
+		    !json_str(m, "subresource", NULL))
+			return json_str(m, "time", NULL);
 	}
 	return NULL;
 }
@@ -195,10 +188,10 @@ bool rollout_deadline_stale(const cJSON *deploy)
 
 	if (!applied || strlen(applied) != 20) /* RFC 3339 in UTC, "2026-11-27T00:19:00Z" */
 		return false;
-	cJSON_ArrayForEach(c, get(get(deploy, "status"), "conditions"))
+	cJSON_ArrayForEach(c, json_get(deploy, "status", "conditions", NULL))
 	{
-		const char *type = str(c, "type"), *reason = str(c, "reason");
-		const char *updated = str(c, "lastUpdateTime");
+		const char *type = json_str(c, "type", NULL), *reason = json_str(c, "reason", NULL);
+		const char *updated = json_str(c, "lastUpdateTime", NULL);
 
 		if (!type || strcmp(type, "Progressing") || !reason ||
 		    strcmp(reason, "ProgressDeadlineExceeded"))

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render.h"
 #include "sync_int.h"
 
 /* "repository <url>: ...", with the URL's credentials redacted. */

@@ -211,7 +211,6 @@ int source_render(struct sync_run *r, struct object_set *out, struct err *e);
 int prepare_items(struct sync_run *r, struct err *e);
 /* Resolves deferred kinds after CRDs were applied. */
 int prepare_resolve_deferred(struct sync_run *r, struct err *e);
-char *item_display(const char *group, const char *kind, const char *ns, const char *name);
 /* Prints the item's body, keeps the text for the apply requests and hashes it; after
  * every change to obj->body. */
 int item_hash(struct sync_item *it);

@@ -1,7 +1,9 @@
 /*
  * buf: the one growable buffer, with a hard cap so that a misbehaving server or a
- * huge file cannot exhaust memory. strlist: a list of owned strings.
+ * huge file cannot exhaust memory. strlist: a list of owned strings. array_reserve:
+ * the one way an array of structs grows.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,15 +130,9 @@ int strlist_add_owned(struct strlist *l, char *s)
 {
 	if (!s)
 		return TE_NOMEM;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		char **p = realloc(l->items, cap * sizeof(*p));
-		if (!p) {
-			free(s);
-			return TE_NOMEM;
-		}
-		l->items = p;
-		l->cap = cap;
+	if (array_reserve(&l->items, &l->cap, l->n + 1, sizeof(*l->items)) < 0) {
+		free(s);
+		return TE_NOMEM;
 	}
 	l->items[l->n++] = s;
 	return 0;
@@ -164,4 +160,24 @@ bool strlist_contains(const struct strlist *l, const char *s)
 		if (strcmp(l->items[i], s) == 0)
 			return true;
 	return false;
+}
+
+int array_reserve(void *items, size_t *cap, size_t want, size_t size)
+{
+	size_t ncap = *cap ? *cap : 8;
+	void *p;
+
+	if (want <= *cap)
+		return 0;
+	while (ncap < want) {
+		if (ncap > SIZE_MAX / 2 / size)
+			return TE_NOMEM;
+		ncap *= 2;
+	}
+	memcpy(&p, items, sizeof(p)); /* items points at any type's array pointer */
+	if (!(p = realloc(p, ncap * size)))
+		return TE_NOMEM;
+	memcpy(items, &p, sizeof(p));
+	*cap = ncap;
+	return 0;
 }

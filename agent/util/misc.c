@@ -1,4 +1,4 @@
-/* misc: durations, clocks, hashing, small string helpers. */
+/* misc: durations, clocks and sleeping, hashing, small string helpers. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +62,13 @@ int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sleep_for_ms(int64_t ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
 }
 
 static void to_hex(const unsigned char *d, unsigned n, char *out)

@@ -172,6 +172,37 @@ static void test_file_errors(void **state)
 		     "most 63, starting and ending alphanumeric)");
 }
 
+/* The file is read as written: values are text for the option table (010 is ten, not
+ * YAML 1.1's octal eight), aliases give the anchored text, a key given twice is the
+ * configuration's error, and only the first document counts. */
+static void test_file_as_written(void **state)
+{
+	static const char text[] = "parallel: 010\n"
+				   "apps:\n"
+				   "  - repo: &r https://example.com/web.git\n"
+				   "  - repo: *r\n"
+				   "    name: other\n"
+				   "---\n"
+				   "apps: [\n";
+	struct tether_config tc;
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(config_parse(&tc, "t.yaml", text, strlen(text), &e), 0);
+	assert_int_equal(tc.defaults.parallel, 10);
+	assert_int_equal(tc.n_apps, 2);
+	assert_string_equal(tc.apps[1].repo, "https://example.com/web.git");
+	assert_int_equal(tc.apps[1].line, 4);
+	assert_int_equal(tc.apps[1].col, 5);
+	config_dispose(&tc);
+	expect_error("prune: true\nprune: false\napps:\n  - repo: x\n",
+		     "t.yaml:2:1: option \"prune\" given twice");
+	expect_error("apps:\n  - repo: x\napps: []\n", "t.yaml:3:1: option \"apps\" given twice");
+	expect_error("", "t.yaml: empty configuration");
+	expect_error("# nothing\n", "t.yaml: empty configuration");
+	expect_error("---\n", "t.yaml:2:1: the configuration must be a mapping");
+}
+
 static void test_help(void **state)
 {
 	struct buf b;
@@ -194,7 +225,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_flag_errors), cmocka_unit_test(test_app_name),
 		cmocka_unit_test(test_file_good),  cmocka_unit_test(test_file_errors),
-		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_file_as_written), cmocka_unit_test(test_help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

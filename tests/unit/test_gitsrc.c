@@ -27,6 +27,7 @@
 
 #include "gitsrc.h"
 #include "manifest.h"
+#include "render.h"
 
 static char tmp[256];
 static char remote_path[300];

@@ -211,6 +211,12 @@ static void test_multi_doc_and_positions(void **state)
 	d = object_display(&s.items[1]);
 	assert_string_equal(d, "service/web");
 	free(d);
+	d = object_display_name("apps", "StatefulSet", "prod", "db");
+	assert_string_equal(d, "prod/statefulset.apps/db");
+	free(d);
+	d = object_display_name(NULL, "ConfigMap", "", "settings");
+	assert_string_equal(d, "configmap/settings");
+	free(d);
 	d = object_key(&s.items[0]);
 	assert_string_equal(d, "apps/Deployment/prod/web");
 	free(d);

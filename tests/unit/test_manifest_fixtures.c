@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "manifest.h"
+#include "render.h"
 
 #define FIXTURES "tests/fixtures/manifests"
 

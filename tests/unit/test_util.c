@@ -121,6 +121,38 @@ static void test_url_redact(void **state)
 	assert_null(pass);
 }
 
+/* array_reserve grows by doubling, keeps what is there, and refuses an overflowing size. */
+static void test_array_reserve(void **state)
+{
+	struct pair {
+		int a, b;
+	} *v = NULL;
+	size_t cap = 0;
+
+	assert_int_equal(array_reserve(&v, &cap, 1, sizeof(*v)), 0);
+	assert_int_equal(cap, 8);
+	v[0] = (struct pair){1, 2};
+	assert_int_equal(array_reserve(&v, &cap, 8, sizeof(*v)), 0);
+	assert_int_equal(cap, 8);
+	assert_int_equal(array_reserve(&v, &cap, 9, sizeof(*v)), 0);
+	assert_int_equal(cap, 16);
+	assert_int_equal(array_reserve(&v, &cap, 100, sizeof(*v)), 0);
+	assert_int_equal(cap, 128);
+	assert_int_equal(v[0].b, 2);
+	assert_int_equal(array_reserve(&v, &cap, SIZE_MAX / 4, sizeof(*v)), TE_NOMEM);
+	assert_int_equal(cap, 128);
+	assert_int_equal(v[0].a, 1);
+	free(v);
+}
+
+static void test_sleep_for_ms(void **state)
+{
+	int64_t t0 = now_ms();
+
+	sleep_for_ms(30);
+	assert_true(now_ms() - t0 >= 30);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +162,8 @@ int main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_hmac),
 		cmocka_unit_test(test_url_redact),
+		cmocka_unit_test(test_array_reserve),
+		cmocka_unit_test(test_sleep_for_ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

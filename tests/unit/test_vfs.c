@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "manifest.h"
+#include "render.h"
 #include "vfs.h"
 
 static char root[256];

@@ -1,5 +1,5 @@
 /*
- * resolve: the type of a plain YAML scalar. kubectl reads manifests through
+ * scalar: the type of a plain YAML scalar. kubectl reads manifests through
  * sigs.k8s.io/yaml, which is go-yaml v2 (YAML 1.1): yes/no/on/off/y/n are booleans,
  * 0x1F, 0o17, 012 and 0b101 are integers, underscores are ignored in numbers. The
  * same object must mean the same thing to tether as to kubectl, so the rules are
@@ -16,8 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifest.h"
-#include "manifest_int.h"
+#include "yamlread.h"
 
 struct word {
 	const char *s;
@@ -327,8 +326,8 @@ static int binary_decode(const char *s, char **decoded, char *msg, size_t msgsz)
 	struct buf raw, out;
 	int rc;
 
-	buf_init(&raw, MANIFEST_MAX_FILE);
-	buf_init(&out, MANIFEST_MAX_FILE * 3);
+	buf_init(&raw, YAML_MAX_FILE);
+	buf_init(&out, YAML_MAX_FILE * 3);
 	if ((rc = b64_decode(s, &raw)) == TE_INPUT)
 		snprintf(msg, msgsz, "!!binary value contains invalid base64 data");
 	else if (rc == 0 && memchr(raw.data ? raw.data : "", '\0', raw.len))

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "kustomize.h"
-#include "manifest.h"
+#include "render.h"
 
 #define RENDER_MAX_DEPTH 64
 #define RENDER_MAX_ENTRIES 100000

@@ -1,11 +1,11 @@
 /*
- * yaml: libyaml's event stream to cJSON, one document at a time, keeping where each
- * container started so errors can name file:line:col. The input is untrusted, so this
- * bounds nesting depth and the nodes produced through aliases (a "billion laughs"
- * file fails after MANIFEST_MAX_ALIAS_NODES copies instead of eating memory), counts
- * documents and nodes per file as they stream (stopping at the first one over
- * MANIFEST_MAX_DOCS or MANIFEST_MAX_NODES, before it is built), and
- * rejects duplicate keys as go-yaml does. It must not know about Kubernetes.
+ * read: libyaml's event stream to cJSON, one document at a time, keeping where each
+ * container started (every node, in YAML_TEXT mode) so errors can name file:line:col.
+ * The input is untrusted, so this bounds nesting depth and the nodes produced through
+ * aliases (a "billion laughs" file fails after YAML_MAX_ALIAS_NODES copies instead of
+ * eating memory), counts documents and nodes per file as they stream (stopping at the
+ * first one over YAML_MAX_DOCS or YAML_MAX_NODES, before it is built), and rejects
+ * duplicate keys as go-yaml does. It must not know about Kubernetes.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,8 +16,7 @@
 
 #include "jsonedit.h"
 #include "keyset.h"
-#include "manifest.h"
-#include "manifest_int.h"
+#include "yamlread.h"
 
 struct frame {
 	cJSON *node;
@@ -46,9 +45,9 @@ struct builder {
 	size_t count, alias_count;
 	size_t ndocs, nodes; /* per file, never reset */
 	struct yaml_doc doc;
-	size_t pos_cap;
 	struct err *e;
 	bool json; /* the file is JSON: kubectl reads its numbers with a JSON decoder */
+	bool text; /* YAML_TEXT */
 };
 
 /* Positions are kept for the root, a List's items array and the items. */
@@ -73,9 +72,9 @@ static int count_nodes(struct builder *b, const yaml_mark_t *m, size_t n)
 {
 	b->count += n;
 	b->nodes += n;
-	if (b->nodes > MANIFEST_MAX_NODES)
+	if (b->nodes > YAML_MAX_NODES)
 		return b_error(b, m, TE_INPUT, "more than %d nodes in one file",
-			       MANIFEST_MAX_NODES);
+			       YAML_MAX_NODES);
 	return 0;
 }
 
@@ -106,39 +105,35 @@ static void doc_reset(struct builder *b)
 static int document_start(struct builder *b, const yaml_event_t *ev)
 {
 	doc_reset(b);
-	if (++b->ndocs > MANIFEST_MAX_DOCS)
+	if (++b->ndocs > YAML_MAX_DOCS)
 		return b_error(b, &ev->start_mark, TE_INPUT, "more than %d documents in one file",
-			       MANIFEST_MAX_DOCS);
+			       YAML_MAX_DOCS);
 	return 0;
 }
 
-static int remember_pos(struct builder *b, const cJSON *node, const yaml_mark_t *m)
+/* Keeps where node starts and, for a mapping's value, where its key does (f). */
+static int remember_pos(struct builder *b, const cJSON *node, const yaml_mark_t *m,
+			const struct frame *f)
 {
-	if (b->doc.npos == b->pos_cap) {
-		size_t cap = b->pos_cap ? b->pos_cap * 2 : 16;
-		struct yaml_pos *p = realloc(b->doc.pos, cap * sizeof(*p));
-		if (!p)
-			return err_set(b->e, TE_NOMEM, "out of memory");
-		b->doc.pos = p;
-		b->pos_cap = cap;
-	}
-	b->doc.pos[b->doc.npos].node = node;
-	b->doc.pos[b->doc.npos].line = (int)m->line + 1;
-	b->doc.pos[b->doc.npos].col = (int)m->column + 1;
-	b->doc.npos++;
+	struct yaml_pos *p;
+
+	if (array_reserve(&b->doc.pos, &b->doc.cap, b->doc.npos + 1, sizeof(*p)) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
+	p = &b->doc.pos[b->doc.npos++];
+	*p = (struct yaml_pos){
+	    .node = node,
+	    .line = (int)m->line + 1,
+	    .col = (int)m->column + 1,
+	    .key_line = f ? f->key_line : 0,
+	    .key_col = f ? f->key_col : 0,
+	};
 	return 0;
 }
 
 static int add_anchor(struct builder *b, const char *name, const cJSON *node, size_t count)
 {
-	if (b->nanchors == b->anchors_cap) {
-		size_t cap = b->anchors_cap ? b->anchors_cap * 2 : 8;
-		struct anchor *p = realloc(b->anchors, cap * sizeof(*p));
-		if (!p)
-			return err_set(b->e, TE_NOMEM, "out of memory");
-		b->anchors = p;
-		b->anchors_cap = cap;
-	}
+	if (array_reserve(&b->anchors, &b->anchors_cap, b->nanchors + 1, sizeof(*b->anchors)) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
 	b->anchors[b->nanchors].name = strdup(name);
 	if (!b->anchors[b->nanchors].name)
 		return err_set(b->e, TE_NOMEM, "out of memory");
@@ -176,7 +171,7 @@ static void format_number(double d, char *out, size_t n)
 		snprintf(out, n, "%.17g", d);
 }
 
-/* Resolves a scalar's tag and text (resolve.c); *decoded holds a !!binary's text. */
+/* Resolves a scalar's tag and text (scalar.c); *decoded holds a !!binary's text. */
 static int scalar_value(struct builder *b, const yaml_event_t *ev, const char *what, struct yval *v,
 			char **decoded)
 {
@@ -202,6 +197,8 @@ static cJSON *scalar_node(struct builder *b, const yaml_event_t *ev)
 	struct yval v;
 	cJSON *out;
 
+	if (b->text)
+		return cJSON_CreateString((const char *)ev->data.scalar.value);
 	if (scalar_value(b, ev, "string", &v, &decoded) < 0)
 		return NULL;
 	switch (v.type) {
@@ -231,7 +228,9 @@ static int scalar_key(struct builder *b, const yaml_event_t *ev, struct frame *f
 	char num[64];
 	int rc;
 
-	if ((rc = scalar_value(b, ev, "key", &v, &decoded)) < 0)
+	if (b->text)
+		v = (struct yval){.type = YV_STR};
+	else if ((rc = scalar_value(b, ev, "key", &v, &decoded)) < 0)
 		return rc;
 	if (v.type == YV_NULL || v.type == YV_INFNAN) {
 		free(decoded);
@@ -308,9 +307,13 @@ static int attach_merge(struct builder *b, struct frame *f, cJSON *src)
 
 static int attach_key(struct builder *b, struct frame *f, cJSON *node)
 {
-	struct keyset_entry *k = keyset_find(&f->keys, f->key);
+	struct keyset_entry *k = b->text ? NULL : keyset_find(&f->keys, f->key);
 	yaml_mark_t m = {0, (size_t)f->key_line - 1, (size_t)f->key_col - 1};
 
+	if (b->text) /* duplicates are the caller's to judge */
+		return json_object_add(f->node, f->key, node) < 0
+			   ? err_set(b->e, TE_NOMEM, "out of memory")
+			   : 0;
 	if (k && !k->merged) {
 		cJSON_Delete(node);
 		return b_error(b, &m, TE_INPUT, "duplicate key \"%s\" (first at line %d)", f->key,
@@ -345,6 +348,10 @@ static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m)
 		return 0;
 	}
 	f = &b->stack[b->depth - 1];
+	if (b->text && remember_pos(b, node, m, cJSON_IsArray(f->node) ? NULL : f) < 0) {
+		cJSON_Delete(node);
+		return TE_NOMEM;
+	}
 	if (cJSON_IsArray(f->node))
 		return json_array_append(f->node, node) < 0
 			   ? err_set(b->e, TE_NOMEM, "out of memory")
@@ -371,17 +378,11 @@ static int container_start(struct builder *b, const yaml_event_t *ev, bool mappi
 
 	if (expecting_key(b))
 		return b_error(b, &ev->start_mark, TE_INPUT, "mapping keys must be strings");
-	if (b->depth >= MANIFEST_MAX_DEPTH)
+	if (b->depth >= YAML_MAX_DEPTH)
 		return b_error(b, &ev->start_mark, TE_INPUT, "nesting deeper than %d levels",
-			       MANIFEST_MAX_DEPTH);
-	if (b->depth == b->stack_cap) {
-		size_t cap = b->stack_cap ? b->stack_cap * 2 : 16;
-		struct frame *p = realloc(b->stack, cap * sizeof(*p));
-		if (!p)
-			return err_set(b->e, TE_NOMEM, "out of memory");
-		b->stack = p;
-		b->stack_cap = cap;
-	}
+			       YAML_MAX_DEPTH);
+	if (array_reserve(&b->stack, &b->stack_cap, b->depth + 1, sizeof(*b->stack)) < 0)
+		return err_set(b->e, TE_NOMEM, "out of memory");
 	if (count_nodes(b, &ev->start_mark, 1) < 0)
 		return TE_INPUT;
 	f = &b->stack[b->depth];
@@ -395,8 +396,8 @@ static int container_start(struct builder *b, const yaml_event_t *ev, bool mappi
 	b->depth++;
 	if (anchor && !(f->anchor = strdup((const char *)anchor)))
 		return err_set(b->e, TE_NOMEM, "out of memory");
-	if (b->depth <= POS_DEPTH)
-		return remember_pos(b, f->node, &ev->start_mark);
+	if (!b->text && b->depth <= POS_DEPTH)
+		return remember_pos(b, f->node, &ev->start_mark, NULL);
 	return 0;
 }
 
@@ -462,14 +463,14 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 	if (expecting_key(b))
 		return b_error(b, &ev->start_mark, TE_INPUT, "aliases cannot be mapping keys");
 	b->alias_count += a->count;
-	if (b->alias_count > MANIFEST_MAX_ALIAS_NODES)
+	if (b->alias_count > YAML_MAX_ALIAS_NODES)
 		return b_error(b, &ev->start_mark, TE_INPUT, "aliases expand to more than %d nodes",
-			       MANIFEST_MAX_ALIAS_NODES);
+			       YAML_MAX_ALIAS_NODES);
 	if (count_nodes(b, &ev->start_mark, a->count) < 0)
 		return TE_INPUT;
-	if (b->depth + (size_t)tree_depth(a->node) > MANIFEST_MAX_DEPTH)
+	if (b->depth + (size_t)tree_depth(a->node) > YAML_MAX_DEPTH)
 		return b_error(b, &ev->start_mark, TE_INPUT, "nesting deeper than %d levels",
-			       MANIFEST_MAX_DEPTH);
+			       YAML_MAX_DEPTH);
 	if (!(copy = cJSON_Duplicate(a->node, 1)))
 		return err_set(b->e, TE_NOMEM, "out of memory");
 	return attach(b, copy, &ev->start_mark);
@@ -530,7 +531,7 @@ static int parser_error(struct builder *b, const yaml_parser_t *p, const char *d
 				       off < len ? (unsigned char)data[off] : 0);
 		return b_error(b, &m, TE_INPUT, "%s", problem);
 	}
-	if (p->context)
+	if (p->context && !b->text)
 		return b_error(b, &m, TE_INPUT, "%s (%s at line %zu)", problem, p->context,
 			       p->context_mark.line + 1);
 	return b_error(b, &m, TE_INPUT, "%s", problem);
@@ -628,21 +629,22 @@ static int parse_events(struct builder *b, const char *data, size_t len, yaml_do
 	return rc;
 }
 
-int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_fn fn, void *ctx,
-		      struct err *e)
+int yaml_parse_stream(const char *file, const char *data, size_t len, enum yaml_mode mode,
+		      yaml_doc_fn fn, void *ctx, struct err *e)
 {
 	struct builder b;
 	char *fixed;
 	size_t flen = 0;
 	int rc;
 
-	if (len > MANIFEST_MAX_FILE)
+	if (len > YAML_MAX_FILE)
 		return err_set(e, TE_INPUT, "%s: %zu bytes, more than the %zu-byte limit", file,
-			       len, MANIFEST_MAX_FILE);
+			       len, YAML_MAX_FILE);
 	memset(&b, 0, sizeof(b));
 	b.file = file;
 	b.e = e;
 	b.json = looks_like_json(data, len);
+	b.text = mode == YAML_TEXT;
 	fixed = json_join_surrogates(data, len, &flen);
 	rc = parse_events(&b, fixed ? fixed : data, fixed ? flen : len, fn, ctx);
 	free(fixed);
@@ -653,19 +655,36 @@ int yaml_parse_stream(const char *file, const char *data, size_t len, yaml_doc_f
 	return rc;
 }
 
-void yaml_doc_pos(struct yaml_doc *doc, const cJSON *node, int *line, int *col)
+static const struct yaml_pos *find_pos(struct yaml_doc *doc, const cJSON *node)
 {
-	*line = doc->line;
-	*col = doc->col;
 	/* Callers ask in document order: start where the last answer was found. */
 	for (size_t k = 0; k < doc->npos; k++) {
 		size_t i = (doc->cursor + k) % doc->npos;
 		if (doc->pos[i].node == node) {
-			*line = doc->pos[i].line;
-			*col = doc->pos[i].col;
 			doc->cursor = i;
-			return;
+			return &doc->pos[i];
 		}
+	}
+	return NULL;
+}
+
+void yaml_doc_pos(struct yaml_doc *doc, const cJSON *node, int *line, int *col)
+{
+	const struct yaml_pos *p = find_pos(doc, node);
+
+	*line = p ? p->line : doc->line;
+	*col = p ? p->col : doc->col;
+}
+
+void yaml_doc_key_pos(struct yaml_doc *doc, const cJSON *node, int *line, int *col)
+{
+	const struct yaml_pos *p = find_pos(doc, node);
+
+	if (p && p->key_line) {
+		*line = p->key_line;
+		*col = p->key_col;
+	} else {
+		yaml_doc_pos(doc, node, line, col);
 	}
 }
 
@@ -692,7 +711,7 @@ int yaml_to_json(const char *file, const char *data, size_t len, cJSON **out, st
 	int rc;
 
 	*out = NULL;
-	rc = yaml_parse_stream(file, data, len, take_one, &o, e);
+	rc = yaml_parse_stream(file, data, len, YAML_TYPED, take_one, &o, e);
 	if (rc < 0) {
 		cJSON_Delete(o.root);
 		return rc;
