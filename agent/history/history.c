@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonget.h"
 #include "gitsrc.h"
 #include "history_int.h"
 #include "jsonedit.h"
@@ -116,19 +117,6 @@ int history_load(struct kube *k, const char *ns, const char *app, cJSON **entrie
 	return rc;
 }
 
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static const char *annotation(const cJSON *obj, const char *key)
-{
-	return jstr(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
-						     "annotations"),
-		    key);
-}
-
 const char *history_commit_of_revision(const cJSON *entries, const char *deployment,
 				       int64_t rev)
 {
@@ -139,10 +127,10 @@ const char *history_commit_of_revision(const cJSON *entries, const char *deploym
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(en, "deployments"))
 		{
 			const cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "revision");
-			const char *n = jstr(d, "name");
+			const char *n = json_str(d, "name", NULL);
 			if (n && !strcmp(n, deployment) && cJSON_IsNumber(r) &&
-			    (int64_t)r->valuedouble == rev && jstr(d, "commit"))
-				return jstr(d, "commit");
+			    (int64_t)r->valuedouble == rev && json_str(d, "commit", NULL))
+				return json_str(d, "commit", NULL);
 		}
 	}
 	return NULL;
@@ -154,7 +142,7 @@ const cJSON *history_entry_of_commit(const cJSON *entries, const char *commit)
 
 	cJSON_ArrayForEach(en, entries)
 	{
-		const char *c = jstr(en, "commit");
+		const char *c = json_str(en, "commit", NULL);
 		if (c && !strcmp(c, commit))
 			return en;
 	}
@@ -303,7 +291,7 @@ static const cJSON *find_named(const cJSON *list, const char *name)
 
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(list, "items"))
 	{
-		const char *n = jstr(cJSON_GetObjectItemCaseSensitive(o, "metadata"), "name");
+		const char *n = json_str(cJSON_GetObjectItemCaseSensitive(o, "metadata"), "name", NULL);
 		if (n && !strcmp(n, name))
 			return o;
 	}
@@ -317,7 +305,7 @@ static bool owned_by(const cJSON *rs, const char *uid)
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(
 				      cJSON_GetObjectItemCaseSensitive(rs, "metadata"), "ownerReferences"))
 	{
-		const char *u = jstr(o, "uid");
+		const char *u = json_str(o, "uid", NULL);
 		if (u && uid && !strcmp(u, uid))
 			return true;
 	}
@@ -327,17 +315,16 @@ static bool owned_by(const cJSON *rs, const char *uid)
 /* The pod-template-hash of d's ReplicaSet at d's current revision (borrowed). */
 static const char *current_hash(const cJSON *rss, const cJSON *d)
 {
-	const char *uid = jstr(cJSON_GetObjectItemCaseSensitive(d, "metadata"), "uid");
-	const char *rev = annotation(d, HISTORY_ANN_REVISION);
+	const char *uid = json_str(cJSON_GetObjectItemCaseSensitive(d, "metadata"), "uid", NULL);
+	const char *rev = json_str(d, "metadata", "annotations", HISTORY_ANN_REVISION, NULL);
 	const cJSON *rs;
 
 	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(rss, "items"))
 	{
-		const char *r2 = annotation(rs, HISTORY_ANN_REVISION);
+		const char *r2 = json_str(rs, "metadata", "annotations", HISTORY_ANN_REVISION, NULL);
 		if (rev && r2 && !strcmp(r2, rev) && owned_by(rs, uid))
-			return jstr(cJSON_GetObjectItemCaseSensitive(
-					    cJSON_GetObjectItemCaseSensitive(rs, "metadata"), "labels"),
-				    "pod-template-hash");
+			return json_str(cJSON_GetObjectItemCaseSensitive(
+					    cJSON_GetObjectItemCaseSensitive(rs, "metadata"), "labels"), "pod-template-hash", NULL);
 	}
 	return NULL;
 }
@@ -354,8 +341,8 @@ static int deployment_record(const struct sync_deployment *it, const struct ns_s
 		return 0;
 	if (!(rec = cJSON_CreateObject()))
 		return TE_NOMEM;
-	rev = annotation(d, HISTORY_ANN_REVISION);
-	commit = annotation(d, SYNC_ANNOTATION_COMMIT);
+	rev = json_str(d, "metadata", "annotations", HISTORY_ANN_REVISION, NULL);
+	commit = json_str(d, "metadata", "annotations", SYNC_ANNOTATION_COMMIT, NULL);
 	hash = current_hash(s->rss, d);
 	if (!cJSON_AddStringToObject(rec, "name", name) ||
 	    !cJSON_AddNumberToObject(rec, "revision", rev ? (double)strtoll(rev, NULL, 10) : 0) ||
@@ -534,14 +521,14 @@ int history_check_hold(const struct sync_view *v, struct err *e)
 	if ((rc = history_load(v->kube, v->read_ns, v->cfg->app, &entries, e)) < 0)
 		return rc;
 	last = cJSON_GetArrayItem(entries, 0);
-	commit = jstr(last, "commit");
-	result = jstr(last, "result");
+	commit = json_str(last, "commit", NULL);
+	result = json_str(last, "result", NULL);
 	if (commit && result && !strcmp(commit, v->commit) && !strcmp(result, "rollout-failed"))
 		rc = err_set(e, TE_ROLLOUT,
 			     "on-failure: hold: the rollout of commit %.12s failed at %s (%s); "
 			     "nothing is applied until a newer commit arrives",
-			     commit, jstr(last, "time") ? jstr(last, "time") : "?",
-			     jstr(last, "message") ? jstr(last, "message") : "");
+			     commit, json_str(last, "time", NULL) ? json_str(last, "time", NULL) : "?",
+			     json_str(last, "message", NULL) ? json_str(last, "message", NULL) : "");
 	cJSON_Delete(entries);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonget.h"
 #include "gitsrc.h"
 #include "history_int.h"
 #include "session.h"
@@ -26,22 +27,6 @@ struct view {
 	struct err inv_err; /* why there is none */
 	cJSON *entries;
 };
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static const cJSON *meta(const cJSON *o)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, "metadata");
-}
-
-static const char *annotation(const cJSON *obj, const char *key)
-{
-	return jstr(cJSON_GetObjectItemCaseSensitive(meta(obj), "annotations"), key);
-}
 
 char *history_message(const char *subject, int64_t rollback_rev, const char *rollback_commit,
 		      const char *reverts)
@@ -130,7 +115,7 @@ static int deployments_of(struct view *v, const char *want, struct strlist *out,
 
 static int64_t rev_of(const cJSON *obj)
 {
-	const char *r = annotation(obj, HISTORY_ANN_REVISION);
+	const char *r = json_str(obj, "metadata", "annotations", HISTORY_ANN_REVISION, NULL);
 	return r ? strtoll(r, NULL, 10) : 0;
 }
 
@@ -144,9 +129,9 @@ static bool owned_by(const cJSON *rs, const char *uid)
 {
 	const cJSON *o;
 
-	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(meta(rs), "ownerReferences"))
+	cJSON_ArrayForEach(o, json_get(rs, "metadata", "ownerReferences", NULL))
 	{
-		const char *u = jstr(o, "uid");
+		const char *u = json_str(o, "uid", NULL);
 		if (u && uid && !strcmp(u, uid))
 			return true;
 	}
@@ -156,7 +141,7 @@ static bool owned_by(const cJSON *rs, const char *uid)
 /* The last earlier revision of a reused ReplicaSet ("1,3" -> 3), 0 when none. */
 static int64_t earlier_revision(const cJSON *rs)
 {
-	const char *h = annotation(rs, HISTORY_ANN_REVISION_HISTORY);
+	const char *h = json_str(rs, "metadata", "annotations", HISTORY_ANN_REVISION_HISTORY, NULL);
 	const char *comma = h ? strrchr(h, ',') : NULL;
 
 	return h ? strtoll(comma ? comma + 1 : h, NULL, 10) : 0;
@@ -168,11 +153,11 @@ static bool revision_failed(const cJSON *entries, const char *dep, int64_t rev)
 
 	cJSON_ArrayForEach(en, entries)
 	{
-		const char *res = jstr(en, "result");
+		const char *res = json_str(en, "result", NULL);
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(en, "deployments"))
 		{
 			const cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "revision");
-			const char *n = jstr(d, "name");
+			const char *n = json_str(d, "name", NULL);
 			if (n && !strcmp(n, dep) && cJSON_IsNumber(r) && (int64_t)r->valuedouble == rev)
 				return res && !strcmp(res, "rollout-failed");
 		}
@@ -225,7 +210,7 @@ static cJSON *row_of(struct json_build *b, struct view *v, const cJSON *d, const
 {
 	cJSON *row = cJSON_CreateObject();
 	int64_t rev = rev_of(rs), rb = earlier_revision(rs);
-	const char *commit = annotation(rs, SYNC_ANNOTATION_COMMIT);
+	const char *commit = json_str(rs, "metadata", "annotations", SYNC_ANNOTATION_COMMIT, NULL);
 	const char *rb_commit = rb ? history_commit_of_revision(v->entries, dep, rb) : NULL;
 	const char *hash;
 
@@ -236,7 +221,7 @@ static cJSON *row_of(struct json_build *b, struct view *v, const cJSON *d, const
 	jb_num(b, row, "revision", (double)rev);
 	jb_str(b, row, "commit", commit ? commit : "");
 	jb_str(b, row, "status", status_of(v, d, dep, rev));
-	hash = jstr(cJSON_GetObjectItemCaseSensitive(meta(rs), "labels"), "pod-template-hash");
+	hash = json_str(rs, "metadata", "labels", "pod-template-hash", NULL);
 	jb_str(b, row, "podTemplateHash", hash ? hash : "");
 	if (rb) {
 		cJSON *o = jb_object(b, row, "rollbackOf");
@@ -277,7 +262,7 @@ static int query_one(struct view *v, const char *dep, cJSON *out, struct err *e)
 	}
 	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(list, "items"))
 	{
-		if (owned_by(rs, jstr(meta(d), "uid")) && rev_of(rs) > 0)
+		if (owned_by(rs, json_str(d, "metadata", "uid", NULL)) && rev_of(rs) > 0)
 			rss[n++] = rs;
 	}
 	qsort(rss, n, sizeof(*rss), cmp_rev);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "gitsrc.h"
 #include "history_int.h"
 #include "session.h"
@@ -70,12 +71,6 @@ char *rollback_message(const char *what, const char *target, const char *subject
 
 /* ---- which commit a revision was -------------------------------------------------- */
 
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* From `tether history`'s view: the row of revision rev of the deployment. */
 static int commit_of_revision(struct session *s, const char *dep, int64_t rev,
 			      char out[41], struct err *e)
@@ -96,7 +91,7 @@ static int commit_of_revision(struct session *s, const char *dep, int64_t rev,
 				row = r;
 		}
 	}
-	sha = row ? jstr(row, "commit") : NULL;
+	sha = row ? json_str(row, "commit", NULL) : NULL;
 	if (!row)
 		rc = err_set(e, TE_INPUT,
 			     "%s has no revision %lld (see tether history; a reused ReplicaSet "

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
 
 struct batch {
@@ -183,20 +184,13 @@ static bool pick_stage(const struct sync_item *it, int stage)
 	return it->apply && it->res && it->stage == stage;
 }
 
-static const char *meta_str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* As each apply answers: what the item needs of it, then the answer goes (a stage of a
  * big app would otherwise hold every answer at once). */
 static void observe_applied(struct sync_run *r, struct kube_req *q)
 {
 	struct sync_item *it = q->user;
-	const char *rv_new = meta_str(q->resp, "resourceVersion");
-	const char *rv_old = it->live ? meta_str(it->live, "resourceVersion") : NULL;
+	const char *rv_new = json_str(q->resp, "metadata", "resourceVersion", NULL);
+	const char *rv_old = it->live ? json_str(it->live, "metadata", "resourceVersion", NULL) : NULL;
 
 	if (!req_ok(q))
 		return; /* reported in item order once the stage is done */
@@ -269,13 +263,6 @@ static bool crd_established(const cJSON *crd)
 	return false;
 }
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /* Polls each CRD applied by this commit until it is Established. */
 int apply_wait_crds(struct sync_run *r, int64_t deadline, struct err *e)
 {
@@ -291,7 +278,7 @@ int apply_wait_crds(struct sync_run *r, int64_t deadline, struct err *e)
 
 			if (now_ms() > deadline)
 				return item_error(e, TE_ROLLOUT, it, "not Established in time");
-			sleep_ms(delay);
+			sleep_for_ms(delay);
 			delay = delay * 2 > 1000 ? 1000 : delay * 2;
 			if ((rc = kube_get(r->kube, it->res, NULL, it->obj->name, &obj, e)) < 0)
 				return rc;

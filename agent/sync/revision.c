@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
 
 #define CAUSE_SUBJECT_MAX 200
@@ -83,15 +84,6 @@ int revision_annotate(cJSON *obj, const char *cause, const char *commit)
 	return 0;
 }
 
-static const char *annotation(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
-						 "annotations"),
-		key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static bool is_deployment(const struct sync_item *it)
 {
 	return it->res && !strcmp(it->obj->group, "apps") && !strcmp(it->obj->kind, "Deployment");
@@ -117,7 +109,9 @@ static int annotate(const struct sync_item *it, cJSON *obj, const char *cause, c
 	char *git = NULL;
 	int rc;
 
-	if (it->git_cause && !(git = xstrdup(annotation(it->obj->body, SYNC_ANNOTATION_CAUSE))))
+	if (it->git_cause &&
+	    !(git = xstrdup(json_str(it->obj->body, "metadata", "annotations", SYNC_ANNOTATION_CAUSE,
+				     NULL))))
 		return TE_NOMEM;
 	rc = revision_annotate(obj, git ? git : cause, commit);
 	free(git);
@@ -142,13 +136,17 @@ int revision_stage(struct sync_run *r, struct err *e)
 
 		if (!is_deployment(it))
 			continue;
-		it->git_cause = annotation(it->obj->body, SYNC_ANNOTATION_CAUSE) != NULL;
+		it->git_cause = json_str(it->obj->body, "metadata", "annotations",
+					 SYNC_ANNOTATION_CAUSE, NULL) != NULL;
 		if (!it->live) { /* created by this commit */
 			if (!cause && (rc = commit_cause(r, &cause, e)) < 0)
 				break;
 			rc = set_new(r, it, cause, e);
-		} else if (annotate(it, it->obj->body, annotation(it->live, SYNC_ANNOTATION_CAUSE),
-				    annotation(it->live, SYNC_ANNOTATION_COMMIT)) < 0 ||
+		} else if (annotate(it, it->obj->body,
+				    json_str(it->live, "metadata", "annotations",
+					     SYNC_ANNOTATION_CAUSE, NULL),
+				    json_str(it->live, "metadata", "annotations",
+					     SYNC_ANNOTATION_COMMIT, NULL)) < 0 ||
 			   item_hash(it) < 0) {
 			rc = err_set(e, TE_NOMEM, "%s: out of memory", it->display);
 		}

@@ -11,18 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonget.h"
 #include "sync_int.h"
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = get(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* ---- waiting ------------------------------------------------------------------ */
 
@@ -64,8 +54,8 @@ static void progress_line(struct watch_ctx *w, const struct tracked *t)
 static int on_event(const char *type, const cJSON *obj, void *ctx)
 {
 	struct watch_ctx *w = ctx;
-	const cJSON *meta = get(obj, "metadata");
-	const char *name = str(meta, "name"), *ns = str(meta, "namespace");
+	const cJSON *meta = json_get(obj, "metadata", NULL);
+	const char *name = json_str(meta, "name", NULL), *ns = json_str(meta, "namespace", NULL);
 
 	if (!name || !strcmp(type, "BOOKMARK"))
 		return 0;
@@ -94,12 +84,6 @@ static int on_event(const char *type, const cJSON *obj, void *ctx)
 	return all_settled(w) ? 1 : 0;
 }
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* Fallback when a watch cannot be opened: LIST with backoff until the deadline. */
 static int poll_kind(struct sync_run *r, struct watch_ctx *w, const char *sel, int64_t deadline,
 		     struct err *e)
@@ -112,11 +96,11 @@ static int poll_kind(struct sync_run *r, struct watch_ctx *w, const char *sel, i
 
 		if (rc < 0)
 			return rc;
-		cJSON_ArrayForEach(it, get(list, "items")) on_event("MODIFIED", it, w);
+		cJSON_ArrayForEach(it, json_get(list, "items", NULL)) on_event("MODIFIED", it, w);
 		cJSON_Delete(list);
 		if (all_settled(w))
 			return 0;
-		sleep_ms(delay);
+		sleep_for_ms(delay);
 		delay = delay * 2 > 2000 ? 2000 : delay * 2;
 	}
 	return 1;
