@@ -1,6 +1,7 @@
 /*
- * kubelet: the simulated scheduler and kubelet of kubesim's single node. A new pod is
- * bound to the node, reported Pending with its containers ContainerCreating, and
+ * kubelet: the simulated nodes, scheduler and kubelet. --nodes N Node objects are made at
+ * start; a new pod is bound to the node its affinity names (DaemonSet pods) or to one
+ * chosen by its name, reported Pending with its containers ContainerCreating, and
  * --pod-ready-ms later Running and Ready; a pod whose image matches --fail-images
  * stays Pending with ErrImagePull, then ImagePullBackOff (k8s 1.28
  * pkg/kubelet/images/types.go strings). A pod with a deletionTimestamp is finished

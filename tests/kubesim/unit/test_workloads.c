@@ -267,6 +267,25 @@ static void test_sts_failing_image(void **state)
 	cJSON_Delete(p);
 }
 
+/* The MaxUnavailableStatefulSet gate is off in 1.32: the server drops the field. */
+static void test_sts_max_unavailable_dropped(void **state)
+{
+	struct fx *f = *state;
+	fx_create(f, sts_t(f),
+		  sts_obj("postgres:16", ",\"updateStrategy\":{\"type\":\"RollingUpdate\","
+					 "\"rollingUpdate\":{\"partition\":1,\"maxUnavailable\":2}}"));
+	cJSON *s = fx_get(f, sts_t(f), "default", "db");
+	const cJSON *ru = ctrl_path(s, "spec", "updateStrategy", "rollingUpdate");
+	assert_int_equal(ctrl_int(ru, "partition", NULL, NULL, -1), 1);
+	assert_null(ctrl_path(ru, "maxUnavailable", NULL, NULL));
+	ctrl_set_int((cJSON *)ru, "maxUnavailable", 2);
+	fx_update(f, sts_t(f), s);
+	s = fx_get(f, sts_t(f), "default", "db");
+	ru = ctrl_path(s, "spec", "updateStrategy", "rollingUpdate");
+	assert_null(ctrl_path(ru, "maxUnavailable", NULL, NULL));
+	cJSON_Delete(s);
+}
+
 static int64_t ds_status(struct fx *f, const char *field)
 {
 	cJSON *d = fx_get(f, ds_t(f), "default", "agent");
@@ -365,6 +384,8 @@ int main(void)
 					    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_sts_parallel_and_ondelete, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_sts_failing_image, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_sts_max_unavailable_dropped, fx_setup,
+					    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_ds_nodes, fx_setup_nodes, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_ds_no_nodes, fx_setup, fx_teardown),
 	};
