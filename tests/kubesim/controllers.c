@@ -407,6 +407,16 @@ static void enqueue_adopters(struct controllers *c, const struct store_event *ev
 	free(owners);
 }
 
+/* A Node came, went or changed: every DaemonSet looks again (nodes are few). */
+static void enqueue_daemonsets(struct controllers *c)
+{
+	const cJSON **all = NULL;
+	size_t n = c->types.ds ? store_list(c->st, c->types.ds, NULL, &all) : 0;
+	for (size_t i = 0; i < n; i++)
+		ctrl_enqueue(c, CK_DS, c->types.ds, ctrl_namespace(all[i]), ctrl_name(all[i]), NULL);
+	free(all);
+}
+
 static void on_event(void *ud, const struct store_event *ev)
 {
 	struct controllers *c = ud;
@@ -429,6 +439,8 @@ static void on_event(void *ud, const struct store_event *ev)
 	}
 	enqueue_gc(c, ev);
 	enqueue_adopters(c, ev);
+	if (ev->rt == c->types.node)
+		enqueue_daemonsets(c);
 }
 
 /* ---- the worker -------------------------------------------------------------------- */
@@ -615,6 +627,7 @@ struct controllers *controllers_new(struct store *st, bool threaded)
 	resolve_types(c);
 	store_subscribe(st, on_event, c);
 	store_set_namespace_controller(st, true); /* gc.c empties and finalizes them */
+	kubelet_nodes_ensure(c, store_config(st)->nodes);
 	enqueue_existing(c);
 	store_unlock(st);
 	c->threaded = threaded;

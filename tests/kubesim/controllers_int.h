@@ -102,18 +102,49 @@ void ns_sync(struct controllers *c, const char *name);
 void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
 	     const char *uid);
 
-/* ControllerRevision "<owner>-<hash>" for owner's template (ctrl_history.c): created,
- * or raised to the newest revision number when an old template returns. */
-int ctrl_revision_sync(struct controllers *c, const cJSON *owner, const char *kind,
-		       const char *hash);
+/* ControllerRevisions (ctrl_history.c). The data bytes for owner's spec.template as
+ * getPatch makes them (Go encoding: keys sorted, creationTimestamp null, resources {});
+ * malloc'd, NULL when out of memory. */
+char *ctrl_revision_patch(const cJSON *owner);
+/* HashControllerRevision: FNV-1 32 over data, then the collision count in decimal
+ * (none when collision < 0), safe-encoded. out >= 16 bytes. */
+void ctrl_revision_hash(const char *data, int64_t collision, char *out);
+struct ctrl_history {
+	char update[300];  /* the revision of the current template (updateRevision) */
+	char hash[16];	   /* its hash label */
+	int64_t number;	   /* its revision number */
+	int64_t collision; /* status.collisionCount after the sync, -1 = unset */
+};
+/* Finds, renumbers (an earlier template came back) or creates owner's revision for
+ * its template; sts chooses the StatefulSet's hash and label, else the DaemonSet's.
+ * Returns 0, or <0 when no revision could be written. */
+int ctrl_history_sync(struct controllers *c, const cJSON *owner, bool sts,
+		      struct ctrl_history *out);
+/* A copy of revision name's template (without "$patch"), or NULL. */
+cJSON *ctrl_revision_template(struct controllers *c, const char *ns, const char *name);
+/* Deletes, oldest first, revisions beyond spec.revisionHistoryLimit whose names are
+ * not in live (the current and update revisions, those pods use). */
+void ctrl_history_truncate(struct controllers *c, const cJSON *owner, const char *const *live,
+			   size_t nlive);
+/* Writes status st (consumed) on live when it differs from the stored one (ctrl_apps.c). */
+void ctrl_put_status(struct controllers *c, const struct restype *rt, const cJSON *live,
+		     cJSON *st);
 
 /* Pod helpers shared by the workload controllers (kubelet.c). */
 bool pod_is_active(const cJSON *pod);
 bool pod_is_ready(const cJSON *pod);
 /* Ready for at least min_ready_s seconds at now_ms (IsPodAvailable). */
 bool pod_is_available(const cJSON *pod, int64_t min_ready_s, int64_t now_ms);
-/* Creates a pod from a template owned by owner (kind/apiVersion given); name is
- * "<prefix>-<5 random chars>" unless fixed_name is set. Returns <0 on failure. */
+/* Creates the Node objects --nodes asks for that are missing: "kubesim-node", then
+ * "kubesim-node-2", ..., Ready, with the well-known labels (kubelet.c). */
+void kubelet_nodes_ensure(struct controllers *c, int n);
+/* The node a pod's required node affinity names by metadata.name (DaemonSet pods). */
+const char *pod_affinity_node(const cJSON *pod);
+/* A pod for tmpl owned by owner (GetPodFromTemplate): the template's labels,
+ * annotations, finalizers and spec, generateName "<owner>-", a controller reference. */
+cJSON *pod_from_template(const cJSON *owner, const char *api_version, const char *kind,
+			 const cJSON *tmpl);
+/* Creates that pod, named fixed_name or by the server from generateName. <0 on failure. */
 int pod_create_from_template(struct controllers *c, const cJSON *owner, const char *api_version,
 			     const char *kind, const cJSON *tmpl, const char *fixed_name);
 

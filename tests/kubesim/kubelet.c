@@ -1,6 +1,7 @@
 /*
- * kubelet: the simulated scheduler and kubelet of kubesim's single node. A new pod is
- * bound to the node, reported Pending with its containers ContainerCreating, and
+ * kubelet: the simulated nodes, scheduler and kubelet. --nodes N Node objects are made at
+ * start; a new pod is bound to the node its affinity names (DaemonSet pods) or to one
+ * chosen by its name, reported Pending with its containers ContainerCreating, and
  * --pod-ready-ms later Running and Ready; a pod whose image matches --fail-images
  * stays Pending with ErrImagePull, then ImagePullBackOff (k8s 1.28
  * pkg/kubelet/images/types.go strings). A pod with a deletionTimestamp is finished
@@ -46,17 +47,18 @@ bool pod_is_available(const cJSON *pod, int64_t min_ready_s, int64_t now_ms)
 	return t >= 0 && t + min_ready_s * 1000 <= now_ms;
 }
 
-int pod_create_from_template(struct controllers *c, const cJSON *owner, const char *api_version,
-			     const char *kind, const cJSON *tmpl, const char *fixed_name)
+cJSON *pod_from_template(const cJSON *owner, const char *api_version, const char *kind,
+			 const cJSON *tmpl)
 {
-	char name[300], suffix[6];
+	char prefix[300];
 	cJSON *pod = cJSON_CreateObject();
 	cJSON *meta = cJSON_AddObjectToObject(pod, "metadata");
 	const char *keys[] = {"labels", "annotations", "finalizers"};
-	int rc = -1;
 	cJSON_AddStringToObject(pod, "apiVersion", "v1");
 	cJSON_AddStringToObject(pod, "kind", "Pod");
 	cJSON_AddStringToObject(meta, "namespace", ctrl_namespace(owner));
+	snprintf(prefix, sizeof(prefix), "%s-", ctrl_name(owner));
+	cJSON_AddStringToObject(meta, "generateName", prefix);
 	for (size_t i = 0; i < 3; i++) {
 		const cJSON *v = ctrl_path(tmpl, "metadata", keys[i], NULL);
 		if (v)
@@ -65,24 +67,20 @@ int pod_create_from_template(struct controllers *c, const cJSON *owner, const ch
 	cJSON *refs = cJSON_AddArrayToObject(meta, "ownerReferences");
 	cJSON_AddItemToArray(
 	    refs, ctrl_owner_ref_new(api_version, kind, ctrl_name(owner), ctrl_uid(owner)));
+	const cJSON *spec = ctrl_path(tmpl, "spec", NULL, NULL);
 	cJSON_AddItemToObject(pod, "spec",
-			      cJSON_Duplicate(ctrl_path(tmpl, "spec", NULL, NULL), true));
-	if (!ctrl_path(pod, "spec", NULL, NULL))
-		cJSON_AddObjectToObject(pod, "spec");
-	cJSON_AddStringToObject(meta, "name", "");
-	/* Names are "<owner>-<5 chars>"; a clash with a live pod just draws again. */
-	for (int attempt = 0; attempt < 5; attempt++) {
-		if (fixed_name)
-			snprintf(name, sizeof(name), "%s", fixed_name);
-		else {
-			ctrl_rand_suffix(suffix);
-			snprintf(name, sizeof(name), "%.57s-%s", ctrl_name(owner), suffix);
-		}
-		ctrl_set_str(meta, "name", name);
-		rc = ctrl_create(c, ctrl_types(c)->pod, pod, CTRL_MANAGER, NULL);
-		if (rc != -409 || fixed_name)
-			break;
-	}
+			      spec ? cJSON_Duplicate(spec, true) : cJSON_CreateObject());
+	return pod;
+}
+
+int pod_create_from_template(struct controllers *c, const cJSON *owner, const char *api_version,
+			     const char *kind, const cJSON *tmpl, const char *fixed_name)
+{
+	cJSON *pod = pod_from_template(owner, api_version, kind, tmpl);
+	/* Without a name the server's generateName draws "<owner>-<5 chars>". */
+	if (fixed_name)
+		ctrl_set_str(ctrl_obj_child(pod, "metadata"), "name", fixed_name);
+	int rc = ctrl_create(c, ctrl_types(c)->pod, pod, CTRL_MANAGER, NULL);
 	cJSON_Delete(pod);
 	return rc;
 }
@@ -191,7 +189,8 @@ static cJSON *container_statuses(const cJSON *pod, const char *state, const char
 }
 
 /* Pending (containers creating or image failing) or Running and Ready. */
-static cJSON *pod_status(const cJSON *pod, const char *stage, const char *now, const char *start)
+static cJSON *pod_status(const cJSON *pod, const char *stage, const char *now, const char *start,
+			 const char *host_ip)
 {
 	char msg[512], ip[32];
 	bool ready = strcmp(stage, "running") == 0;
@@ -206,10 +205,10 @@ static cJSON *pod_status(const cJSON *pod, const char *stage, const char *now, c
 	add_condition(conds, "ContainersReady", ready, ready ? NULL : "ContainersNotReady",
 		      ready ? NULL : msg, ready ? now : start);
 	add_condition(conds, "PodScheduled", true, NULL, NULL, start);
-	cJSON_AddStringToObject(st, "hostIP", HOST_IP);
+	cJSON_AddStringToObject(st, "hostIP", host_ip);
 	cJSON *hips = cJSON_AddArrayToObject(st, "hostIPs");
 	cJSON_AddItemToArray(hips, cJSON_CreateObject());
-	cJSON_AddStringToObject(hips->child, "ip", HOST_IP);
+	cJSON_AddStringToObject(hips->child, "ip", host_ip);
 	if (ready) {
 		pod_ip(pod, ip, sizeof(ip));
 		cJSON_AddStringToObject(st, "podIP", ip);
@@ -247,14 +246,128 @@ static void write_status(struct controllers *c, const cJSON *pod, cJSON *st)
 	cJSON_Delete(copy);
 }
 
-/* The scheduler's part: bind to the only node. */
+/* ---- nodes and the scheduler ------------------------------------------------------ */
+
+static void node_name(int i, char *out, size_t n)
+{
+	if (i == 1)
+		snprintf(out, n, "%s", NODE_NAME);
+	else
+		snprintf(out, n, "%s-%d", NODE_NAME, i);
+}
+
+static cJSON *node_new(int i, const char *name, const char *now)
+{
+	char buf[2048];
+	snprintf(buf, sizeof(buf),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\","
+		 "\"labels\":{\"beta.kubernetes.io/arch\":\"amd64\",\"beta.kubernetes.io/os\":"
+		 "\"linux\",\"kubernetes.io/arch\":\"amd64\",\"kubernetes.io/hostname\":\"%s\","
+		 "\"kubernetes.io/os\":\"linux\"}},\"spec\":{\"podCIDR\":\"10.244.%d.0/24\","
+		 "\"podCIDRs\":[\"10.244.%d.0/24\"]},\"status\":{\"addresses\":[{\"address\":"
+		 "\"10.0.0.%d\",\"type\":\"InternalIP\"},{\"address\":\"%s\",\"type\":"
+		 "\"Hostname\"}],\"allocatable\":{\"cpu\":\"8\",\"ephemeral-storage\":\"100Gi\","
+		 "\"memory\":\"16Gi\",\"pods\":\"110\"},\"capacity\":{\"cpu\":\"8\","
+		 "\"ephemeral-storage\":\"100Gi\",\"memory\":\"16Gi\",\"pods\":\"110\"},"
+		 "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":"
+		 "\"KubeletReady\",\"message\":\"kubelet is posting ready status\","
+		 "\"lastHeartbeatTime\":\"%s\",\"lastTransitionTime\":\"%s\"}],\"nodeInfo\":"
+		 "{\"architecture\":\"amd64\",\"bootID\":\"\",\"containerRuntimeVersion\":"
+		 "\"containerd://1.7.24\",\"kernelVersion\":\"6.1.0\",\"kubeProxyVersion\":"
+		 "\"v1.32.0\",\"kubeletVersion\":\"v1.32.0\",\"machineID\":\"\","
+		 "\"operatingSystem\":\"linux\",\"osImage\":\"kubesim\",\"systemUUID\":\"\"}}}",
+		 name, name, i % 250, i % 250, i % 250, name, now, now);
+	return cJSON_Parse(buf);
+}
+
+void kubelet_nodes_ensure(struct controllers *c, int n)
+{
+	const struct restype *rt = ctrl_types(c)->node;
+	char name[64], now[32];
+	ctrl_now_str(c, now);
+	for (int i = 1; rt && i <= n; i++) {
+		node_name(i, name, sizeof(name));
+		if (store_get(ctrl_store(c), rt, NULL, name))
+			continue;
+		cJSON *node = node_new(i, name, now);
+		cJSON *made = NULL;
+		/* a create drops the status: write it through the status subresource */
+		if (node && ctrl_create(c, rt, node, CTRL_KUBELET, &made) >= 0 && made) {
+			cJSON_DeleteItemFromObjectCaseSensitive(made, "status");
+			cJSON_AddItemToObject(made, "status",
+					      cJSON_DetachItemFromObject(node, "status"));
+			ctrl_update(c, rt, made, CTRL_KUBELET, true);
+		}
+		cJSON_Delete(made);
+		cJSON_Delete(node);
+	}
+}
+
+/* The node a DaemonSet pod's affinity names (matchFields metadata.name In [node]). */
+const char *pod_affinity_node(const cJSON *pod)
+{
+	const cJSON *req = ctrl_path(ctrl_path(pod, "spec", "affinity", "nodeAffinity"),
+				     "requiredDuringSchedulingIgnoredDuringExecution",
+				     "nodeSelectorTerms", NULL);
+	const cJSON *term, *f;
+	cJSON_ArrayForEach(term, req)
+	{
+		cJSON_ArrayForEach(f, ctrl_path(term, "matchFields", NULL, NULL))
+		{
+			const char *key = ctrl_str(f, "key", NULL, NULL);
+			const cJSON *v = cJSON_GetArrayItem(ctrl_path(f, "values", NULL, NULL), 0);
+			if (key && strcmp(key, "metadata.name") == 0 && cJSON_IsString(v))
+				return v->valuestring;
+		}
+	}
+	return NULL;
+}
+
+/* The scheduler's part: the affinity's node, else one of the nodes by the pod's name
+ * (the only one by default), else the default node's name. */
+static void pick_node(struct controllers *c, const cJSON *pod, char *out, size_t n)
+{
+	const cJSON **nodes = NULL;
+	const char *want = pod_affinity_node(pod);
+	size_t k = want ? 0 : store_list(ctrl_store(c), ctrl_types(c)->node, NULL, &nodes);
+	uint32_t h = 2166136261u;
+	for (const char *p = ctrl_name(pod); p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	if (!want)
+		want = k ? ctrl_name(nodes[h % k]) : NODE_NAME;
+	snprintf(out, n, "%s", want);
+	free(nodes);
+}
+
 static int bind_pod(struct controllers *c, const cJSON *pod)
 {
+	char node[254];
 	cJSON *copy = cJSON_Duplicate(pod, true);
-	ctrl_set_str(ctrl_obj_child(copy, "spec"), "nodeName", NODE_NAME);
+	pick_node(c, pod, node, sizeof(node));
+	ctrl_set_str(ctrl_obj_child(copy, "spec"), "nodeName", node);
 	int rc = ctrl_update(c, ctrl_types(c)->pod, copy, CTRL_SCHEDULER, false);
 	cJSON_Delete(copy);
 	return rc;
+}
+
+/* The InternalIP of the pod's node, or the default node's. */
+static void host_ip(struct controllers *c, const cJSON *pod, char *out, size_t n)
+{
+	const char *node = ctrl_str(pod, "spec", "nodeName", NULL);
+	const cJSON *obj = node && ctrl_types(c)->node
+			       ? store_get(ctrl_store(c), ctrl_types(c)->node, NULL, node)
+			       : NULL;
+	const cJSON *a;
+	snprintf(out, n, "%s", HOST_IP);
+	cJSON_ArrayForEach(a, ctrl_path(obj, "status", "addresses", NULL))
+	{
+		const char *type = ctrl_str(a, "type", NULL, NULL);
+		const char *ip = ctrl_str(a, "address", NULL, NULL);
+		if (type && ip && strcmp(type, "InternalIP") == 0) {
+			snprintf(out, n, "%s", ip);
+			return;
+		}
+	}
 }
 
 static const char *container_reason(const cJSON *pod)
@@ -289,10 +402,12 @@ void kubelet_sync(struct controllers *c, const char *ns, const char *name, const
 	const char *start = ctrl_str(pod, "status", "startTime", NULL);
 	int delay = ctrl_config(c)->pod_ready_ms;
 	int64_t now_ms = ctrl_now(c);
+	char hip[64];
 	ctrl_time_format(now_ms, now);
+	host_ip(c, pod, hip, sizeof(hip));
 	if (!phase || !start) {
 		const char *bad = failing_image(c, pod);
-		write_status(c, pod, pod_status(pod, bad ? "errpull" : "creating", now, now));
+		write_status(c, pod, pod_status(pod, bad ? "errpull" : "creating", now, now, hip));
 		ctrl_enqueue_at(c, now_ms + (delay > 0 ? delay : 0), CK_POD, ctrl_types(c)->pod, ns,
 				name, ctrl_uid(pod));
 		return;
@@ -312,8 +427,8 @@ void kubelet_sync(struct controllers *c, const char *ns, const char *name, const
 	const char *reason = container_reason(pod);
 	if (failing_image(c, pod)) {
 		if (!reason || strcmp(reason, "ImagePullBackOff") != 0)
-			write_status(c, pod, pod_status(pod, "backoff", now, start));
+			write_status(c, pod, pod_status(pod, "backoff", now, start, hip));
 		return;
 	}
-	write_status(c, pod, pod_status(pod, "running", now, start));
+	write_status(c, pod, pod_status(pod, "running", now, start, hip));
 }

@@ -55,6 +55,7 @@ static const char usage[] =
 	"  --faults-methods LIST   inject the faults only on these methods (PATCH,POST)\n"
 	"  --seed N                seed for faults and controllers\n"
 	"  --pod-ready-ms N        delay before simulated pods become ready (default 200)\n"
+	"  --nodes N               simulated Node objects pods run on (default 1)\n"
 	"  --fail-images GLOB      images matching GLOB never pull\n";
 
 static int parse_int(const char *flag, const char *v, long lo, long hi, long *out)
@@ -112,6 +113,7 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 
 	f->listen = "127.0.0.1:0";
 	f->cfg.pod_ready_ms = 200;
+	f->cfg.nodes = 1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = true;
@@ -173,6 +175,10 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 			if (parse_int(a, val, 0, 3600000, &v) < 0)
 				return -1;
 			f->cfg.pod_ready_ms = (int)v;
+		} else if (strcmp(a, "--nodes") == 0) {
+			if (parse_int(a, val, 0, 1000, &v) < 0)
+				return -1;
+			f->cfg.nodes = (int)v;
 		} else if (strcmp(a, "--fail-images") == 0)
 			snprintf(f->cfg.fail_images, sizeof(f->cfg.fail_images), "%s", val);
 		else {

@@ -38,6 +38,7 @@ struct sim_config {
 	int pod_ready_ms;	/* --pod-ready-ms: delay before a new pod is Running/Ready */
 	char fail_images[256];	/* --fail-images: fnmatch(3) glob; "" = none. Matching images never pull */
 	uint64_t seed;		/* --seed: for anything random that must be reproducible */
+	int nodes;		/* --nodes: Node objects the kubelet simulates (0 = none) */
 };
 
 /* ---- resource types ----------------------------------------------------------- */

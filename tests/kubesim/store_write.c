@@ -308,6 +308,19 @@ static void secret_convert(cJSON *obj)
 
 /* Per-kind strategy after the generic rules: Namespace and CRD status. old is NULL on
  * create. */
+/* dropStatefulSetDisabledFields: the MaxUnavailableStatefulSet gate is off in 1.32, so
+ * rollingUpdate.maxUnavailable is dropped unless the stored object already has it. */
+static void sts_drop_disabled(cJSON *obj, const cJSON *old)
+{
+	const cJSON *ous = cJSON_GetObjectItem(cJSON_GetObjectItem(old, "spec"), "updateStrategy");
+	cJSON *us = cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "spec"), "updateStrategy");
+
+	if (cJSON_GetObjectItem(cJSON_GetObjectItem(ous, "rollingUpdate"), "maxUnavailable"))
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(us, "rollingUpdate"),
+						"maxUnavailable");
+}
+
 static void strategy_prepare(struct store *st, const struct restype *rt, cJSON *obj,
 			     const cJSON *old, bool finalize)
 {
@@ -355,6 +368,9 @@ static void strategy_prepare(struct store *st, const struct restype *rt, cJSON *
 				cJSON_AddItemToArray(stored, cJSON_CreateString(obj_str(v, "name", NULL)));
 		}
 		set_item(status, "storedVersions", stored);
+	} else if (!rt->custom && strcmp(rt->resource, "statefulsets") == 0 &&
+		   strcmp(rt->group, "apps") == 0) {
+		sts_drop_disabled(obj, old);
 	}
 	(void)st;
 }

@@ -1,6 +1,7 @@
 /*
  * Garbage collection (background, foreground, orphan, shared owners), namespace
- * deletion, and the status-level StatefulSet, DaemonSet and Job controllers.
+ * deletion, and the status-level Job controller (StatefulSets and DaemonSets:
+ * test_workloads.c).
  */
 #include "test_ctrl_helpers.h"
 
@@ -237,99 +238,16 @@ static void test_namespace_deletion_without_controller(void **state)
 	store_free(st);
 }
 
-static cJSON *workload(const char *kind, const char *name, const char *image)
-{
-	char buf[1024];
-	snprintf(buf, sizeof(buf),
-		 "{\"apiVersion\":\"apps/v1\",\"kind\":\"%s\","
-		 "\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\"},"
-		 "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"%s\"}},"
-		 "\"template\":{\"metadata\":{\"labels\":{\"app\":\"%s\"}},"
-		 "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"%s\"}]}}}}",
-		 kind, name, name, name, image);
-	return fx_parse(buf);
-}
-
-static void test_statefulset(void **state)
+static void test_job(void **state)
 {
 	struct fx *f = *state;
-	const struct restype *t = fx_type(f, "apps", "statefulsets");
-	fx_create(f, t, workload("StatefulSet", "db", "postgres:16"));
-	controllers_run(f->c, 100);
-	cJSON *s = fx_get(f, t, "default", "db");
-	assert_int_equal(ctrl_int(s, "status", "observedGeneration", NULL, 0), 1);
-	assert_int_equal(ctrl_int(s, "status", "readyReplicas", NULL, 0), 0);
-	cJSON_Delete(s);
-	fx_settle(f);
-	s = fx_get(f, t, "default", "db");
-	assert_int_equal(ctrl_int(s, "status", "replicas", NULL, 0), 3);
-	assert_int_equal(ctrl_int(s, "status", "readyReplicas", NULL, 0), 3);
-	assert_int_equal(ctrl_int(s, "status", "updatedReplicas", NULL, 0), 3);
-	assert_int_equal(ctrl_int(s, "status", "currentReplicas", NULL, 0), 3);
-	const char *rev1 = ctrl_str(s, "status", "updateRevision", NULL);
-	assert_non_null(rev1);
-	assert_string_equal(ctrl_str(s, "status", "currentRevision", NULL), rev1);
-	char r1[128];
-	snprintf(r1, sizeof(r1), "%s", rev1);
-	/* A failing image: the new revision is observed but never completes. */
-	cJSON *ctr = cJSON_GetArrayItem(
-	    (cJSON *)ctrl_path(ctrl_path(s, "spec", "template", "spec"), "containers", NULL, NULL),
-	    0);
-	ctrl_set_str(ctr, "image", "postgres:bad");
-	fx_update(f, t, s);
-	fx_settle(f);
-	s = fx_get(f, t, "default", "db");
-	assert_int_equal(ctrl_int(s, "status", "observedGeneration", NULL, 0), 2);
-	assert_string_equal(ctrl_str(s, "status", "currentRevision", NULL), r1);
-	assert_string_not_equal(ctrl_str(s, "status", "updateRevision", NULL), r1);
-	assert_int_equal(ctrl_int(s, "status", "updatedReplicas", NULL, 0), 0);
-	/* One ControllerRevision per template; going back renumbers the old one. */
-	const struct restype *crt = fx_type(f, "apps", "controllerrevisions");
-	assert_int_equal(fx_count(f, crt, "default"), 2);
-	ctr = cJSON_GetArrayItem(
-	    (cJSON *)ctrl_path(ctrl_path(s, "spec", "template", "spec"), "containers", NULL, NULL),
-	    0);
-	ctrl_set_str(ctr, "image", "postgres:16");
-	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(s, "metadata"), "resourceVersion");
-	fx_update(f, t, s);
-	fx_settle(f);
-	assert_int_equal(fx_count(f, crt, "default"), 2);
-	cJSON *cr = fx_get(f, crt, "default", r1);
-	assert_non_null(cr);
-	assert_int_equal(ctrl_int(cr, "revision", NULL, NULL, 0), 3);
-	assert_non_null(ctrl_controller_ref(cr));
-	cJSON_Delete(cr);
-	s = fx_get(f, t, "default", "db");
-	assert_string_equal(ctrl_str(s, "status", "currentRevision", NULL), r1);
-	assert_string_equal(ctrl_str(s, "status", "updateRevision", NULL), r1);
-	cJSON_Delete(s);
-	/* Deleting the StatefulSet collects its revisions. */
-	fx_delete(f, t, "default", "db", "Background");
-	fx_settle(f);
-	assert_int_equal(fx_count(f, crt, "default"), 0);
-}
-
-static void test_daemonset_and_job(void **state)
-{
-	struct fx *f = *state;
-	const struct restype *dst = fx_type(f, "apps", "daemonsets");
 	const struct restype *jt = fx_type(f, "batch", "jobs");
-	cJSON *ds = workload("DaemonSet", "agent", "fluentd:1");
-	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(ds, "spec"), "replicas");
-	fx_create(f, dst, ds);
 	fx_create(f, jt,
 		  fx_parse("{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":"
 			   "{\"name\":\"once\",\"namespace\":\"default\"},\"spec\":{\"template\":"
 			   "{\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"c\","
 			   "\"image\":\"busybox:1\"}]}}}}"));
 	fx_settle(f);
-	ds = fx_get(f, dst, "default", "agent");
-	assert_int_equal(ctrl_int(ds, "status", "desiredNumberScheduled", NULL, 0), 1);
-	assert_int_equal(ctrl_int(ds, "status", "numberReady", NULL, 0), 1);
-	assert_int_equal(ctrl_int(ds, "status", "updatedNumberScheduled", NULL, 0), 1);
-	assert_int_equal(ctrl_int(ds, "status", "numberAvailable", NULL, 0), 1);
-	assert_int_equal(ctrl_int(ds, "status", "observedGeneration", NULL, 0), 1);
-	cJSON_Delete(ds);
 	cJSON *job = fx_get(f, jt, "default", "once");
 	assert_int_equal(ctrl_int(job, "status", "succeeded", NULL, 0), 1);
 	assert_non_null(ctrl_str(job, "status", "completionTime", NULL));
@@ -374,8 +292,7 @@ int main(void)
 					    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_namespace_deletion, fx_setup, fx_teardown),
 	    cmocka_unit_test(test_namespace_deletion_without_controller),
-	    cmocka_unit_test_setup_teardown(test_statefulset, fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_daemonset_and_job, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_job, fx_setup, fx_teardown),
 	    cmocka_unit_test(test_threaded_rollout),
 	    cmocka_unit_test_setup_teardown(test_incomplete_owner_ref, fx_setup, fx_teardown),
 	};
