@@ -269,6 +269,21 @@ fail:
 	return NULL;
 }
 
+int api_selectors(struct req *r, const struct restype *rt, struct selector **lsel,
+		  struct selector **fsel, char *err, size_t errlen)
+{
+	*fsel = NULL;
+	*lsel = selector_parse(req_arg(r, "labelSelector"), false, rt, err, errlen);
+	if (!*lsel)
+		return -1;
+	*fsel = selector_parse(req_arg(r, "fieldSelector"), true, rt, err, errlen);
+	if (*fsel)
+		return 0;
+	selector_free(*lsel);
+	*lsel = NULL;
+	return -1;
+}
+
 /* String value at a dotted path ("status.phase"); booleans as "true"/"false". */
 static const char *field_value(const cJSON *obj, const char *path, char *tmp, size_t tmplen)
 {

@@ -208,42 +208,55 @@ static void check_rbac_name(struct verrs *v, const char *name)
 		     "Invalid value: \"%s\": may not contain '%%'", name);
 }
 
-int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,
-		    struct kstatus *e)
+/* metadata.name on create: RBAC kinds are path segments, others DNS subdomains. */
+static void check_name(struct verrs *v, const struct restype *rt, const char *name)
 {
-	const char *name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
-	struct verrs v = {.causes = cJSON_CreateArray()};
-	int rc;
-
-	if (name && !old && strcmp(rt->group, "rbac.authorization.k8s.io") == 0)
-		check_rbac_name(&v, name);
-	else if (name && !old && !dns_subdomain(name))
-		verr(&v, "metadata.name", "FieldValueInvalid",
+	if (strcmp(rt->group, "rbac.authorization.k8s.io") == 0)
+		check_rbac_name(v, name);
+	else if (!dns_subdomain(name))
+		verr(v, "metadata.name", "FieldValueInvalid",
 		     "Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower "
 		     "case alphanumeric characters, '-' or '.', and must start and end with an "
 		     "alphanumeric character (e.g. 'example.com', regex used for validation is "
 		     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
 		     name);
+}
+
+/* The 422 with every cause, as the API server's errors.NewInvalid reports them. */
+static int invalid(const struct restype *rt, const char *name, struct verrs *v,
+		   struct kstatus *e)
+{
+	int rc = kstatus_set(e, 422, "Invalid", "%s%s%s \"%s\" is invalid: %s%s%s", rt->kind,
+			     *rt->group ? "." : "", rt->group, name ? name : "",
+			     v->n > 1 ? "[" : "", v->text, v->n > 1 ? "]" : "");
+
+	if (e && e->code == 422 && !e->causes) {
+		e->causes = v->causes;
+		snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
+		snprintf(e->group, sizeof(e->group), "%s", rt->group);
+		snprintf(e->kind, sizeof(e->kind), "%s", rt->kind);
+	} else {
+		cJSON_Delete(v->causes);
+	}
+	return rc;
+}
+
+int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,
+		    struct kstatus *e)
+{
+	const char *name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
+	struct verrs v = {.causes = cJSON_CreateArray()};
+
+	if (name && !old)
+		check_name(&v, rt, name);
 	if (old)
 		check_deleting(&v, obj, old);
 	if (is_workload(rt))
 		check_workload(&v, rt, obj, old);
 	else if (!rt->custom && !*rt->group && strcmp(rt->resource, "pods") == 0)
 		check_containers(&v, cJSON_GetObjectItem(obj, "spec"), "spec.");
-	if (!v.n) {
-		cJSON_Delete(v.causes);
-		return 0;
-	}
-	rc = kstatus_set(e, 422, "Invalid", "%s%s%s \"%s\" is invalid: %s%s%s", rt->kind,
-			 *rt->group ? "." : "", rt->group, name ? name : "", v.n > 1 ? "[" : "",
-			 v.text, v.n > 1 ? "]" : "");
-	if (e && e->code == 422 && !e->causes) {
-		e->causes = v.causes;
-		snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
-		snprintf(e->group, sizeof(e->group), "%s", rt->group);
-		snprintf(e->kind, sizeof(e->kind), "%s", rt->kind);
-	} else {
-		cJSON_Delete(v.causes);
-	}
-	return rc;
+	if (v.n)
+		return invalid(rt, name, &v, e);
+	cJSON_Delete(v.causes);
+	return 0;
 }
