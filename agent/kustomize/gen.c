@@ -22,36 +22,37 @@ struct ks_genopts {
 
 /* ---- Go-compatible JSON for the hash ---- */
 
+/* The multi-byte forms of UTF-8: lead byte under mask, and the least code point each
+ * may encode (a smaller one is overlong). */
+static const struct {
+	unsigned char mask, lead;
+	int len;
+	unsigned min;
+} ks_utf8_forms[] = {{0xe0, 0xc0, 2, 0x80}, {0xf0, 0xe0, 3, 0x800}, {0xf8, 0xf0, 4, 0x10000}};
+
+/* The length of the UTF-8 sequence at s (n bytes left) and its code point; -1 when
+ * it is invalid, overlong, a surrogate or beyond U+10FFFF. */
 static int ks_utf8_len(const unsigned char *s, size_t n, unsigned *cp)
 {
-	unsigned c = s[0];
+	size_t f = 0, nf = sizeof(ks_utf8_forms) / sizeof(ks_utf8_forms[0]);
+	unsigned c;
 	int len;
 
-	if (c < 0x80) {
-		*cp = c;
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return 1;
 	}
-	if ((c & 0xe0) == 0xc0) {
-		len = 2;
-		c &= 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3;
-		c &= 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4;
-		c &= 0x07;
-	} else {
+	while (f < nf && (s[0] & ks_utf8_forms[f].mask) != ks_utf8_forms[f].lead)
+		f++;
+	if (f == nf || (size_t)(len = ks_utf8_forms[f].len) > n)
 		return -1;
-	}
-	if ((size_t)len > n)
-		return -1;
+	c = s[0] & (unsigned char)~ks_utf8_forms[f].mask;
 	for (int i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return -1;
 		c = (c << 6) | (s[i] & 0x3f);
 	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+	if (c < ks_utf8_forms[f].min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		return -1;
 	*cp = c;
 	return len;
