@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config_int.h"
 
 #define OFF(f) offsetof(struct app_config, f)
 #define ALL (CMD_SYNC | CMD_DIFF)

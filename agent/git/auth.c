@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "gitsrc_int.h"
-#include "known_hosts.h"
 
 #define TOKEN_MAX 8192
 

@@ -12,7 +12,7 @@
 #include <openssl/hmac.h>
 
 #include "base64.h"
-#include "known_hosts.h"
+#include "gitsrc_int.h"
 
 #define KNOWN_HOSTS_MAX ((size_t)4 << 20)
 

@@ -1,9 +1,9 @@
 /*
- * ctrl_util: small pure helpers for the simulated controllers (see controllers_util.h).
+ * ctrl_util: small pure helpers for the simulated controllers (see ctrl_util.h).
  * Must not touch the store: callers hold the lock and own the trees.
  */
 #include "jsonedit.h"
-#include "controllers_util.h"
+#include "ctrl_util.h"
 
 #include <limits.h>
 #include <math.h>

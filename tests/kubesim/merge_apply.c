@@ -9,7 +9,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 static const struct schema_node *root_of(const struct merge_kind *k)
 {

@@ -1,7 +1,7 @@
 /*
  * merge_fields: field-path sets and the schema-aware walks over objects that build them
  * (structured-merge-diff's ToFieldSet, Compare and RemoveItems). Pure functions over
- * cJSON; see schema_fieldset_int.h for the set representation.
+ * cJSON; see merge_int.h for the set representation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 /* Allocation failures inside the void field-set builders (fs_mark, fs_child, fs_add,
  * fs_compare), per thread: a write compares the count before and after, and answers

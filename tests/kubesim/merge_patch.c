@@ -10,7 +10,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 static cJSON *merge_rfc7386(cJSON *target, const cJSON *patch)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 int merge_fail(struct kstatus *e, int code, const char *reason, const char *fmt, ...)
 {

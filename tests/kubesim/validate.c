@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers_util.h"
+#include "ctrl_util.h"
 #include "store_int.h"
 #include "validate.h"
 

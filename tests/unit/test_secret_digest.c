@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "../../agent/sync/sync_int.h"
+#include "sync_int.h"
 
 static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
