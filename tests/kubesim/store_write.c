@@ -45,6 +45,37 @@ static void set_item(cJSON *o, const char *key, cJSON *v)
 		abort();
 }
 
+static bool jeq(const cJSON *a, const cJSON *b, bool skip_mf_time, bool in_mf);
+
+/* Below managedFields (in_mf), an entry's "time" does not count. */
+static bool counted(const cJSON *x, bool in_mf)
+{
+	return !(in_mf && strcmp(x->string, "time") == 0);
+}
+
+static bool jeq_object(const cJSON *a, const cJSON *b, bool skip_mf_time, bool in_mf)
+{
+	const cJSON *x, *y;
+	int na = 0, nb = 0;
+
+	cJSON_ArrayForEach(x, a)
+	{
+		if (!counted(x, in_mf))
+			continue;
+		na++;
+		y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+		if (!y || !jeq(x, y, skip_mf_time,
+			       in_mf || (skip_mf_time && strcmp(x->string, "managedFields") == 0)))
+			return false;
+	}
+	cJSON_ArrayForEach(y, b)
+	{
+		if (counted(y, in_mf))
+			nb++;
+	}
+	return na == nb;
+}
+
 /* Structural equality; skip_mf_time ignores managedFields[].time (§3 no-op rule). */
 static bool jeq(const cJSON *a, const cJSON *b, bool skip_mf_time, bool in_mf)
 {
@@ -54,27 +85,8 @@ static bool jeq(const cJSON *a, const cJSON *b, bool skip_mf_time, bool in_mf)
 		return a == b;
 	if ((a->type & 0xff) != (b->type & 0xff))
 		return false;
-	if (cJSON_IsObject(a)) {
-		int na = 0, nb = 0;
-
-		cJSON_ArrayForEach(x, a)
-		{
-			if (in_mf && strcmp(x->string, "time") == 0)
-				continue;
-			na++;
-			y = cJSON_GetObjectItemCaseSensitive(b, x->string);
-			if (!y || !jeq(x, y, skip_mf_time,
-				       in_mf || (skip_mf_time &&
-						 strcmp(x->string, "managedFields") == 0)))
-				return false;
-		}
-		cJSON_ArrayForEach(y, b)
-		{
-			if (!(in_mf && strcmp(y->string, "time") == 0))
-				nb++;
-		}
-		return na == nb;
-	}
+	if (cJSON_IsObject(a))
+		return jeq_object(a, b, skip_mf_time, in_mf);
 	if (cJSON_IsArray(a)) {
 		for (x = a->child, y = b->child; x && y; x = x->next, y = y->next)
 			if (!jeq(x, y, skip_mf_time, in_mf))
