@@ -118,15 +118,13 @@ static bool is_workload(const struct restype *rt)
 		strcmp(rt->resource, "statefulsets") == 0 || strcmp(rt->resource, "daemonsets") == 0);
 }
 
-static void check_workload(struct verrs *v, const struct restype *rt, const cJSON *obj,
-			   const cJSON *old)
+/* spec.selector: required, not empty, matching the template's labels, immutable. */
+static void check_selector(struct verrs *v, const cJSON *spec, const cJSON *old)
 {
-	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
 	const cJSON *sel = cJSON_GetObjectItem(spec, "selector");
 	const cJSON *tmpl = cJSON_GetObjectItem(spec, "template");
 	const cJSON *labels = cJSON_GetObjectItem(cJSON_GetObjectItem(tmpl, "metadata"), "labels");
-	const cJSON *rep = cJSON_GetObjectItem(spec, "replicas");
-	const char *rp = obj_str(cJSON_GetObjectItem(tmpl, "spec"), "restartPolicy", NULL);
+	const cJSON *old_sel = cJSON_GetObjectItem(cJSON_GetObjectItem(old, "spec"), "selector");
 	char buf[600];
 
 	if (!sel)
@@ -139,11 +137,31 @@ static void check_workload(struct verrs *v, const struct restype *rt, const cJSO
 		verr(v, "spec.template.metadata.labels", "FieldValueInvalid",
 		     "Invalid value: %s: `selector` does not match template `labels`", buf);
 	}
-	if (old && sel &&
-	    !cJSON_Compare(sel, cJSON_GetObjectItem(cJSON_GetObjectItem(old, "spec"), "selector"),
-			   true))
+	if (old && sel && !cJSON_Compare(sel, old_sel, true))
 		verr(v, "spec.selector", "FieldValueInvalid",
 		     "Invalid value: v1.LabelSelector{...}: field is immutable");
+}
+
+/* A Deployment's progress deadline must be longer than minReadySeconds. */
+static void check_deadline(struct verrs *v, const cJSON *spec)
+{
+	const cJSON *pd = cJSON_GetObjectItem(spec, "progressDeadlineSeconds");
+	const cJSON *mr = cJSON_GetObjectItem(spec, "minReadySeconds");
+
+	if (cJSON_IsNumber(pd) && cJSON_IsNumber(mr) && pd->valuedouble <= mr->valuedouble)
+		verr(v, "spec.progressDeadlineSeconds", "FieldValueInvalid",
+		     "Invalid value: %d: must be greater than minReadySeconds", pd->valueint);
+}
+
+static void check_workload(struct verrs *v, const struct restype *rt, const cJSON *obj,
+			   const cJSON *old)
+{
+	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
+	const cJSON *tmpl = cJSON_GetObjectItem(spec, "template");
+	const cJSON *rep = cJSON_GetObjectItem(spec, "replicas");
+	const char *rp = obj_str(cJSON_GetObjectItem(tmpl, "spec"), "restartPolicy", NULL);
+
+	check_selector(v, spec, old);
 	if (cJSON_IsNumber(rep) && rep->valuedouble < 0)
 		verr(v, "spec.replicas", "FieldValueInvalid",
 		     "Invalid value: %d: must be greater than or equal to 0", rep->valueint);
@@ -151,15 +169,8 @@ static void check_workload(struct verrs *v, const struct restype *rt, const cJSO
 		verr(v, "spec.template.spec.restartPolicy", "FieldValueNotSupported",
 		     "Unsupported value: \"%s\": supported values: \"Always\"", rp);
 	check_containers(v, cJSON_GetObjectItem(tmpl, "spec"), "spec.template.spec.");
-	if (strcmp(rt->resource, "deployments") == 0) {
-		const cJSON *pd = cJSON_GetObjectItem(spec, "progressDeadlineSeconds");
-		const cJSON *mr = cJSON_GetObjectItem(spec, "minReadySeconds");
-
-		if (cJSON_IsNumber(pd) && cJSON_IsNumber(mr) && pd->valuedouble <= mr->valuedouble)
-			verr(v, "spec.progressDeadlineSeconds", "FieldValueInvalid",
-			     "Invalid value: %d: must be greater than minReadySeconds",
-			     pd->valueint);
-	}
+	if (strcmp(rt->resource, "deployments") == 0)
+		check_deadline(v, spec);
 }
 
 static bool has_string(const cJSON *arr, const char *s)
