@@ -59,8 +59,8 @@ $(BUILD)/tether: $(call obj,$(AGENT_MAIN)) $(BUILD)/libtether.a
 $(BUILD)/kubesim: $(call obj,$(SIM_MAIN)) $(BUILD)/libkubesim.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(SIM_LIBS)
 
-# Unit tests reach a module's internal header by name (-Iagent/kustomize).
-UNIT_INC := -Itests -Iagent/kustomize -Iagent/sync -Iagent/history
+# Unit tests reach a module's internal header (agent/MODULE/*_int.h) by name.
+UNIT_INC := -Itests $(addprefix -I,$(sort $(patsubst %/,%,$(dir $(AGENT_LIB)))))
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libtether.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(UNIT_INC) -o $@ $^ $(LIBS) -lcmocka

@@ -54,6 +54,10 @@ bool cli_tty(void);
 int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *flags,
 	     struct app_config **apps, size_t *n, struct err *e);
 void cli_apps_free(struct app_config *apps, size_t n);
+/* cli_apps for a command: 0, or the exit code after printing why (with the usage hint
+ * when no --config or --repo was given). */
+int cli_load_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *flags,
+		  struct app_config **apps, size_t *n);
 /*
  * The driver of the per-app commands (sync, diff): parses the flags (no positional
  * arguments), loads the apps, runs one() on a session for each (session.h; s->cfg is

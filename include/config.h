@@ -127,7 +127,5 @@ int config_parse_args(struct app_config *c, unsigned cmds, int argc, char **argv
 /* Fills derived defaults: the app name from the repo ("https://h/x/guestbook.git" ->
  * "guestbook"), normalised to a label value; TE_INPUT when repo is missing. */
 int app_config_finish(struct app_config *c, struct err *e);
-/* A valid label value / DNS label derived from s (lowercase, [a-z0-9-], <= 63). */
-char *config_app_name(const char *repo);
 
 #endif

@@ -29,10 +29,6 @@ struct gitsrc;
 /* Opens (or creates) the bare cache for url. No network access. */
 int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o, struct err *e);
 void gitsrc_free(struct gitsrc *g);
-/* Fetches done through g so far (a resolve with an unchanged remote adds none). */
-unsigned gitsrc_fetch_count(const struct gitsrc *g);
-/* Path of the bare cache repository (borrowed). */
-const char *gitsrc_cache_path(const struct gitsrc *g);
 
 /*
  * Resolves ref (branch, tag or full/short SHA; NULL = the remote's default branch) to

@@ -17,14 +17,7 @@
 
 /* ---- kubeconfig -------------------------------------------------------- */
 
-struct kube_exec {
-	char *command;
-	struct strlist args;
-	struct strlist env; /* "NAME=value" */
-	char *api_version;  /* client.authentication.k8s.io/v1 or v1beta1 */
-	char *install_hint; /* shown when the command cannot be run */
-	bool provide_cluster_info; /* pass the cluster in KUBERNETES_EXEC_INFO */
-};
+struct kube_exec; /* an exec credential plugin (kube_int.h) */
 
 /* Resolved connection settings for one context. */
 struct kube_config {

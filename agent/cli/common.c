@@ -136,37 +136,26 @@ int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config
 	return 0;
 }
 
-int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
-		 int (*one)(struct session *s, bool json, cJSON *all))
+int cli_load_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *flags,
+		  struct app_config **apps, size_t *n)
 {
-	struct app_config flags, *apps = NULL;
-	struct strlist args;
 	struct err e;
-	size_t n = 0;
-	int code = 0, worst = 0;
-	cJSON *all = NULL;
-	char *s;
-	bool json;
 
-	strlist_init(&args);
 	err_clear(&e);
-	if (cli_parse(cmd, argc, argv, &flags, &args, &code))
-		goto out;
-	if (args.n) {
-		char msg[64];
+	if (cli_apps(cmd, argc, argv, flags, apps, n, &e) == 0)
+		return 0;
+	cli_error(cmd, e.msg, !flags->config_file && !flags->repo);
+	return err_exit_code(e.code ? e.code : TE_INPUT);
+}
 
-		snprintf(msg, sizeof(msg), "%s takes no arguments", cmd->name);
-		cli_error(cmd, msg, true);
-		code = 2;
-		goto out;
-	}
-	if (cli_apps(cmd, argc, argv, &flags, &apps, &n, &e) < 0) {
-		cli_error(cmd, e.msg, !flags.config_file && !flags.repo);
-		code = err_exit_code(e.code ? e.code : TE_INPUT);
-		goto out;
-	}
-	json = flags.output && !strcmp(flags.output, "json");
-	all = cJSON_CreateArray();
+/* one() on a session for each app; returns the worst exit code. */
+static int each_app(struct app_config *apps, size_t n, bool json, cJSON *all,
+		    int (*one)(struct session *s, bool json, cJSON *all))
+{
+	struct err e;
+	int worst = 0;
+
+	err_clear(&e);
 	for (size_t i = 0; i < n; i++) {
 		struct session *sess;
 		int c;
@@ -180,11 +169,40 @@ int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
 		session_free(sess);
 		worst = c > worst ? c : worst;
 	}
+	return worst;
+}
+
+int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
+		 int (*one)(struct session *s, bool json, cJSON *all))
+{
+	struct app_config flags, *apps = NULL;
+	struct strlist args;
+	size_t n = 0;
+	int code = 0;
+	cJSON *all = NULL;
+	char *s;
+	bool json;
+
+	strlist_init(&args);
+	if (cli_parse(cmd, argc, argv, &flags, &args, &code))
+		goto out;
+	if (args.n) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "%s takes no arguments", cmd->name);
+		cli_error(cmd, msg, true);
+		code = 2;
+		goto out;
+	}
+	if ((code = cli_load_apps(cmd, argc, argv, &flags, &apps, &n)) != 0)
+		goto out;
+	json = flags.output && !strcmp(flags.output, "json");
+	all = cJSON_CreateArray();
+	code = each_app(apps, n, json, all, one);
 	if (json && (s = cJSON_Print(flags.config_file ? all : cJSON_GetArrayItem(all, 0)))) {
 		puts(s);
 		free(s);
 	}
-	code = worst;
 out:
 	cJSON_Delete(all);
 	cli_apps_free(apps, n);

@@ -18,6 +18,22 @@ static const struct cli_cmd cmd = {
     "Show what sync would change: the server's dry-run of each object against the live "
     "object.\nSecret values are masked. Exit 0: no changes, 1: changes, 2 or more: error."};
 
+/* The app's result with "result" and its unified diffs, Secret values masked as in the
+ * text output; NULL when out of memory. */
+static cJSON *diff_json(const struct sync_result *res, int code, const struct buf *out)
+{
+	const char *result = code == 0 ? "in-sync" : code == 1 ? "changes" : "error";
+	cJSON *o = NULL;
+
+	if (sync_result_json(res, &o) == 0 &&
+	    (json_object_set(o, "result", cJSON_CreateString(result)) < 0 ||
+	     json_object_add_string(o, "diff", out->data ? out->data : "") < 0)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return o;
+}
+
 static int diff_one(struct session *s, bool json, cJSON *all)
 {
 	struct buf out;
@@ -35,23 +51,12 @@ static int diff_one(struct session *s, bool json, cJSON *all)
 	if (rc < 0 && code < 2)
 		code = 2; /* 1 means "changes" here */
 	res.exit_code = code;
-	if (json) {
-		cJSON *o = NULL;
-		const char *result = code == 0 ? "in-sync" : code == 1 ? "changes" : "error";
-
-		/* The unified diffs, Secret values masked as in the text output. */
-		if (sync_result_json(&res, &o) == 0 &&
-		    (json_object_set(o, "result", cJSON_CreateString(result)) < 0 ||
-		     json_object_add_string(o, "diff", out.data ? out.data : "") < 0)) {
-			cJSON_Delete(o);
-			o = NULL;
-		}
-		if (!o || json_array_append(all, o) < 0) { /* append frees o on failure */
-			if (rc >= 0) /* else the error below says why */
-				rc = err_set(&e, TE_NOMEM, "-o json: out of memory");
-			code = err_exit_code(TE_NOMEM);
-		}
-	} else if (out.data) {
+	if (json && json_array_append(all, diff_json(&res, code, &out)) < 0) {
+		/* append refuses a NULL item and frees one it cannot add */
+		if (rc >= 0) /* else the error below says why */
+			rc = err_set(&e, TE_NOMEM, "-o json: out of memory");
+		code = err_exit_code(TE_NOMEM);
+	} else if (!json && out.data) {
 		fputs(out.data, stdout);
 	}
 	if (rc < 0)

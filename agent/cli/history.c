@@ -60,6 +60,35 @@ static void print_table(const cJSON *all)
 	}
 }
 
+/* The one app history looks at; an exit code (2 for a usage error) when there is not
+ * exactly one. */
+static int history_app(int argc, char **argv, struct app_config *flags,
+		       struct app_config **apps, size_t *n)
+{
+	int code = cli_load_apps(&cmd, argc, argv, flags, apps, n);
+
+	if (code)
+		return code;
+	if (*n != 1) {
+		cli_error(&cmd, "history shows one app at a time: choose it with --app NAME", true);
+		return 2;
+	}
+	return 0;
+}
+
+static void history_print(const cJSON *out, const char *output)
+{
+	char *s;
+
+	if (!output || strcmp(output, "json") != 0) {
+		print_table(out);
+		return;
+	}
+	s = cJSON_Print(out);
+	puts(s ? s : "[]");
+	free(s);
+}
+
 int cmd_history(int argc, char **argv)
 {
 	struct app_config flags, *apps = NULL;
@@ -79,29 +108,15 @@ int cmd_history(int argc, char **argv)
 		code = 2;
 		goto out;
 	}
-	if (cli_apps(&cmd, argc, argv, &flags, &apps, &n, &e) < 0) {
-		cli_error(&cmd, e.msg, !flags.config_file && !flags.repo);
-		code = err_exit_code(e.code ? e.code : TE_INPUT);
+	if ((code = history_app(argc, argv, &flags, &apps, &n)) != 0)
 		goto out;
-	}
-	if (n != 1) {
-		cli_error(&cmd, "history shows one app at a time: choose it with --app NAME", true);
-		code = 2;
-		goto out;
-	}
 	if (session_new(&sess, &apps[0], &e) < 0 ||
 	    history_query(sess, args.n ? args.items[0] : NULL, &out, &e) < 0) {
 		cli_error(&cmd, e.msg, false);
 		code = err_exit_code(e.code ? e.code : TE_FAIL);
 		goto out;
 	}
-	if (flags.output && !strcmp(flags.output, "json")) {
-		char *s = cJSON_Print(out);
-		puts(s ? s : "[]");
-		free(s);
-	} else {
-		print_table(out);
-	}
+	history_print(out, flags.output);
 out:
 	cJSON_Delete(out);
 	session_free(sess);

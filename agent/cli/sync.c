@@ -45,6 +45,24 @@ static void end_progress(struct progress *p)
 	p->active = false;
 }
 
+/* One line per object, grouped by what happened to it. */
+static void print_objects(const struct sync_result *r)
+{
+	const struct {
+		const char *what;
+		const struct strlist *objects;
+	} groups[] = {{"adopted", &r->adopted},
+		      {"created", &r->created},
+		      {"changed", &r->changed},
+		      {"pruned", &r->pruned},
+		      {"not in Git (--prune deletes it)", &r->not_in_git},
+		      {"not pruned (tether.dev/prune: disabled)", &r->skipped}};
+
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (size_t i = 0; i < groups[g].objects->n; i++)
+			printf("  %s %s\n", groups[g].what, groups[g].objects->items[i]);
+}
+
 static void print_text(const struct sync_result *r)
 {
 	static const char *verdict[] = {"synced", "rollout failed", "nothing applied: bad input",
@@ -57,18 +75,7 @@ static void print_text(const struct sync_result *r)
 	if (r->not_in_git.n)
 		printf(", %zu not in Git (--prune deletes them)", r->not_in_git.n);
 	printf(" (%.1fs)\n", (double)r->duration_ms / 1000.0);
-	for (size_t i = 0; i < r->adopted.n; i++)
-		printf("  adopted %s\n", r->adopted.items[i]);
-	for (size_t i = 0; i < r->created.n; i++)
-		printf("  created %s\n", r->created.items[i]);
-	for (size_t i = 0; i < r->changed.n; i++)
-		printf("  changed %s\n", r->changed.items[i]);
-	for (size_t i = 0; i < r->pruned.n; i++)
-		printf("  pruned %s\n", r->pruned.items[i]);
-	for (size_t i = 0; i < r->not_in_git.n; i++)
-		printf("  not in Git (--prune deletes it) %s\n", r->not_in_git.items[i]);
-	for (size_t i = 0; i < r->skipped.n; i++)
-		printf("  not pruned (tether.dev/prune: disabled) %s\n", r->skipped.items[i]);
+	print_objects(r);
 	for (size_t i = 0; i < r->n_rollouts; i++)
 		printf("  rollout %s: %s: %s\n", r->rollouts[i].object, r->rollouts[i].status,
 		       r->rollouts[i].message);

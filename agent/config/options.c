@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config_int.h"
 
 #define OFF(f) offsetof(struct app_config, f)
 #define ALL (CMD_SYNC | CMD_DIFF)
@@ -262,15 +262,12 @@ int app_config_copy(struct app_config *dst, const struct app_config *src, struct
 	return 0;
 }
 
-char *config_app_name(const char *repo)
+/* The last path segment of a repository URL, without ".git" and trailing slashes;
+ * *endp is set past it. */
+static const char *repo_basename(const char *repo, const char **endp)
 {
-	const char *end, *start;
-	char name[64];
-	size_t n = 0;
+	const char *end = repo + strlen(repo), *start;
 
-	if (!repo)
-		return NULL;
-	end = repo + strlen(repo);
 	while (end > repo && end[-1] == '/')
 		end--;
 	if (end - repo >= 4 && strncmp(end - 4, ".git", 4) == 0)
@@ -280,18 +277,40 @@ char *config_app_name(const char *repo)
 	start = end;
 	while (start > repo && start[-1] != '/' && start[-1] != ':')
 		start--;
-	for (const char *p = start; p < end && n < sizeof(name) - 1; p++) {
-		char ch = (char)tolower((unsigned char)*p);
+	*endp = end;
+	return start;
+}
+
+/* s..end as a DNS label: lower case, a run of anything else one '-', none at the
+ * ends; at most n - 1 characters. */
+static size_t dns_label(const char *s, const char *end, char *out, size_t n)
+{
+	size_t k = 0;
+
+	for (; s < end && k < n - 1; s++) {
+		char ch = (char)tolower((unsigned char)*s);
+
 		if (!isalnum((unsigned char)ch))
 			ch = '-';
-		if (ch == '-' && (n == 0 || name[n - 1] == '-'))
+		if (ch == '-' && (k == 0 || out[k - 1] == '-'))
 			continue;
-		name[n++] = ch;
+		out[k++] = ch;
 	}
-	while (n > 0 && name[n - 1] == '-')
-		n--;
-	name[n] = '\0';
-	return n ? strdup(name) : strdup("app");
+	while (k > 0 && out[k - 1] == '-')
+		k--;
+	out[k] = '\0';
+	return k;
+}
+
+char *config_app_name(const char *repo)
+{
+	const char *start, *end;
+	char name[64];
+
+	if (!repo)
+		return NULL;
+	start = repo_basename(repo, &end);
+	return dns_label(start, end, name, sizeof(name)) ? strdup(name) : strdup("app");
 }
 
 static bool valid_label_value(const char *s)

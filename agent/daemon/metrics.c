@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "daemon.h"
+#include "daemon_int.h"
 #include "jsonedit.h"
 
 const double daemon_duration_buckets[DAEMON_BUCKETS] = {0.1, 0.25, 0.5, 1,   2.5, 5,

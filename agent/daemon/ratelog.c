@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "daemon_int.h"
 
 struct ratelog_entry {
 	char source[64];

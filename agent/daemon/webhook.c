@@ -13,7 +13,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "daemon.h"
+#include "daemon_int.h"
 #include "jsonget.h"
 
 void webhook_push_dispose(struct webhook_push *p)

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "gitsrc_int.h"
-#include "known_hosts.h"
 
 #define TOKEN_MAX 8192
 
@@ -74,13 +73,28 @@ static bool url_credential(struct gitsrc *g, git_credential **out, unsigned int 
 	return true;
 }
 
+/* The user credentials are for: the URL's, else the one in the configured URL, else
+ * "git" (what SSH remotes expect). */
+static const char *cred_user(const struct gitsrc *g, const char *user_from_url)
+{
+	if (user_from_url && *user_from_url)
+		return user_from_url;
+	return g->url_user && *g->url_user ? g->url_user : "git";
+}
+
+/* The configured SSH key, else the agent's keys. */
+static int ssh_credential(const struct gitsrc *g, git_credential **out, const char *user)
+{
+	if (g->ssh_key)
+		return git_credential_ssh_key_new(out, user, NULL, g->ssh_key, NULL);
+	return git_credential_ssh_key_from_agent(out, user);
+}
+
 static int credentials(git_credential **out, const char *url, const char *user_from_url,
 		       unsigned int allowed, void *payload)
 {
 	struct gitsrc *g = payload;
-	const char *user = user_from_url && *user_from_url ? user_from_url
-			   : g->url_user && *g->url_user   ? g->url_user
-							   : "git";
+	const char *user = cred_user(g, user_from_url);
 	int rc;
 
 	if (url_credential(g, out, allowed, &rc))
@@ -89,10 +103,8 @@ static int credentials(git_credential **out, const char *url, const char *user_f
 		return refuse(g, GIT_EAUTH, "authentication failed");
 	if (allowed & GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user);
-	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && g->ssh_key)
-		return git_credential_ssh_key_new(out, user, NULL, g->ssh_key, NULL);
-	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && getenv("SSH_AUTH_SOCK"))
-		return git_credential_ssh_key_from_agent(out, user);
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && (g->ssh_key || getenv("SSH_AUTH_SOCK")))
+		return ssh_credential(g, out, user);
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT)
 		return userpass(g, out, strcmp(user, "git") ? user : NULL);
 	if (allowed & GIT_CREDENTIAL_SSH_KEY)

@@ -164,23 +164,31 @@ static char *normalise_url(const char *url)
 	return strdup(url);
 }
 
+/* A copy of s (NULL stays NULL); *failed is set when memory runs out. */
+static char *dup_opt(const char *s, bool *failed)
+{
+	char *d = xstrdup(s);
+
+	if (s && !d)
+		*failed = true;
+	return d;
+}
+
 static int copy_opts(struct gitsrc *g, const struct gitsrc_opts *o)
 {
-	g->username = xstrdup(o->username);
-	g->token_env = xstrdup(o->token_env);
-	g->token_file = xstrdup(o->token_file);
-	g->ssh_key = xstrdup(o->ssh_key);
-	g->known_hosts = xstrdup(o->known_hosts);
+	bool failed = false;
+
+	g->username = dup_opt(o->username, &failed);
+	g->token_env = dup_opt(o->token_env, &failed);
+	g->token_file = dup_opt(o->token_file, &failed);
+	g->ssh_key = dup_opt(o->ssh_key, &failed);
+	g->known_hosts = dup_opt(o->known_hosts, &failed);
 	g->insecure = o->insecure_skip_tls_verify;
 	g->url = normalise_url(o->url);
 	g->safe_url = g->url ? url_redact(g->url) : NULL;
 	if (g->url && url_userinfo(g->url, &g->url_user, &g->url_pass) < 0)
 		return TE_NOMEM;
-	if ((o->username && !g->username) || (o->token_env && !g->token_env) ||
-	    (o->token_file && !g->token_file) || (o->ssh_key && !g->ssh_key) ||
-	    (o->known_hosts && !g->known_hosts) || !g->url || !g->safe_url)
-		return TE_NOMEM;
-	return 0;
+	return failed || !g->url || !g->safe_url ? TE_NOMEM : 0;
 }
 
 /*

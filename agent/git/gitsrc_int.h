@@ -60,4 +60,21 @@ void gitsrc_callbacks(struct gitsrc *g, git_remote_callbacks *cbs);
 /* Host and port of an ssh URL (ssh://[user@]host[:port]/path or [user@]host:path). */
 bool url_ssh_host(const char *url, char *host, size_t hostlen, int *port);
 
+/* For tests: fetches done through g so far (a resolve with an unchanged remote adds
+ * none), and the path of the bare cache repository (borrowed). */
+unsigned gitsrc_fetch_count(const struct gitsrc *g);
+const char *gitsrc_cache_path(const struct gitsrc *g);
+
+/*
+ * known_hosts.c: OpenSSH's known_hosts format, enough to pin a Git server's host key:
+ * plain and hashed (|1|salt|hash) host patterns, [host]:port, wildcards, negation,
+ * @revoked. @cert-authority lines are ignored (no certificate support).
+ * Checks that key (the SSH wire-format public key blob) is listed for host:port in
+ * file. 0 when it is; TE_UNREACHABLE with "host key for X not in known_hosts" (or
+ * "... does not match" / "... is revoked") otherwise.
+ * When key is NULL, sha256 (32 bytes) of the blob is compared instead.
+ */
+int known_hosts_check(const char *file, const char *host, int port, const unsigned char *key,
+		      size_t keylen, const unsigned char *sha256, struct err *e);
+
 #endif

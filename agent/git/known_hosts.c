@@ -12,7 +12,7 @@
 #include <openssl/hmac.h>
 
 #include "base64.h"
-#include "known_hosts.h"
+#include "gitsrc_int.h"
 
 #define KNOWN_HOSTS_MAX ((size_t)4 << 20)
 
@@ -116,25 +116,37 @@ static bool key_match(struct kh_state *s, const char *b64)
 	return s->sha256 && mdlen == 32 && memcmp(md, s->sha256, 32) == 0;
 }
 
-static void check_line(struct kh_state *s, char *line)
+/* Splits a known_hosts line: an optional marker (@revoked, @cert-authority), the host
+ * patterns, the key type and the key. False for a comment or a short line. */
+static bool kh_split(char *line, const char **marker, char **hosts, const char **key)
 {
 	char *tok[5], *save = NULL;
 	int n = 0, i = 0;
-	const char *marker = NULL;
 
 	for (char *t = strtok_r(line, " \t", &save); t && n < 5; t = strtok_r(NULL, " \t", &save))
 		tok[n++] = t;
 	if (n && tok[0][0] == '#')
-		return;
-	if (n && tok[0][0] == '@')
-		marker = tok[i++];
+		return false;
+	*marker = n && tok[0][0] == '@' ? tok[i++] : NULL;
 	if (n - i < 3)
+		return false;
+	*hosts = tok[i];
+	*key = tok[i + 2];
+	return true;
+}
+
+static void check_line(struct kh_state *s, char *line)
+{
+	const char *marker, *key;
+	char *hosts;
+
+	if (!kh_split(line, &marker, &hosts, &key))
 		return;
 	if (marker && strcmp(marker, "@cert-authority") == 0)
 		return;
-	if (!hosts_match(tok[i], s->name))
+	if (!hosts_match(hosts, s->name))
 		return;
-	if (!key_match(s, tok[i + 2])) {
+	if (!key_match(s, key)) {
 		if (!marker)
 			s->seen = true;
 		return;

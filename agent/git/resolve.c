@@ -185,6 +185,24 @@ static int fetched_commit(struct gitsrc *g, const git_oid *oid, const char *ref,
 		       g->safe_url);
 }
 
+/* NULL for the remote's HEAD ("", "HEAD" or none), else ref. */
+static const char *ref_or_head(const char *ref)
+{
+	return ref && *ref && strcmp(ref, "HEAD") != 0 ? ref : NULL;
+}
+
+/* A ref the remote does not advertise: a commit id is fetched by id, anything else is
+ * not there. */
+static int resolve_unlisted(struct gitsrc *g, git_remote *remote, const char *ref, char sha[41],
+			    bool *fetched, struct err *e)
+{
+	if (ref && is_hex(ref))
+		return resolve_sha(g, remote, ref, sha, fetched, e);
+	if (ref)
+		return err_set(e, TE_INPUT, "ref \"%s\" not found in %s", ref, g->safe_url);
+	return err_set(e, TE_INPUT, "%s has no HEAD (is it empty?)", g->safe_url);
+}
+
 static int resolve_once(struct gitsrc *g, const char *ref, char sha[41], bool *fetched,
 			struct err *e)
 {
@@ -197,8 +215,7 @@ static int resolve_once(struct gitsrc *g, const char *ref, char sha[41], bool *f
 	if (fetched)
 		*fetched = false;
 	sha[0] = '\0';
-	if (ref && (!*ref || strcmp(ref, "HEAD") == 0))
-		ref = NULL;
+	ref = ref_or_head(ref);
 	if (ref && is_hex(ref) && cached_prefix(g, ref, sha))
 		return 0;
 	memset(&w, 0, sizeof(w));
@@ -207,12 +224,7 @@ static int resolve_once(struct gitsrc *g, const char *ref, char sha[41], bool *f
 	if ((rc = list_remote(g, remote, ref, &w, &found, e)) < 0)
 		goto out;
 	if (!found) {
-		if (ref && is_hex(ref))
-			rc = resolve_sha(g, remote, ref, sha, fetched, e);
-		else if (ref)
-			rc = err_set(e, TE_INPUT, "ref \"%s\" not found in %s", ref, g->safe_url);
-		else
-			rc = err_set(e, TE_INPUT, "%s has no HEAD (is it empty?)", g->safe_url);
+		rc = resolve_unlisted(g, remote, ref, sha, fetched, e);
 		goto out;
 	}
 	if (cached_commit(g, &w.oid, sha))

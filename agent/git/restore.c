@@ -22,6 +22,41 @@ static int lookup_tree(struct gitsrc *g, const char *sha, git_commit **commit, g
 	return 0;
 }
 
+static int tree_replace(git_repository *repo, const git_tree *base, const char *path,
+			const git_tree_entry *repl, git_oid *out, size_t *count);
+
+/* The last component: comp becomes repl, or goes when repl is NULL. */
+static int tree_set_leaf(git_treebuilder *bld, const char *comp, const git_tree_entry *repl)
+{
+	if (repl)
+		return git_treebuilder_insert(NULL, bld, comp, git_tree_entry_id(repl),
+					      git_tree_entry_filemode(repl));
+	return git_treebuilder_get(bld, comp) ? git_treebuilder_remove(bld, comp) : 0;
+}
+
+/* A directory on the way: its subtree rebuilt with rest replaced, dropped when it ends
+ * up empty (git has no empty directories). */
+static int tree_set_dir(git_repository *repo, const git_tree *base, git_treebuilder *bld,
+			const char *comp, const char *rest, const git_tree_entry *repl)
+{
+	const git_tree_entry *cur = base ? git_tree_entry_byname(base, comp) : NULL;
+	git_tree *sub = NULL;
+	size_t subcount = 0;
+	git_oid subid;
+	int rc = 0;
+
+	if (cur && git_tree_entry_type(cur) == GIT_OBJECT_TREE)
+		rc = git_tree_lookup(&sub, repo, git_tree_entry_id(cur));
+	if (rc == 0)
+		rc = tree_replace(repo, sub, rest, repl, &subid, &subcount);
+	if (rc == 0 && subcount)
+		rc = git_treebuilder_insert(NULL, bld, comp, &subid, GIT_FILEMODE_TREE);
+	else if (rc == 0 && git_treebuilder_get(bld, comp))
+		rc = git_treebuilder_remove(bld, comp);
+	git_tree_free(sub);
+	return rc;
+}
+
 /*
  * Writes base with the entry at path replaced by repl (removed when repl is NULL),
  * rebuilding every tree up the path. *count receives the entries of the new tree.
@@ -30,12 +65,9 @@ static int tree_replace(git_repository *repo, const git_tree *base, const char *
 			const git_tree_entry *repl, git_oid *out, size_t *count)
 {
 	git_treebuilder *bld = NULL;
-	git_tree *sub = NULL;
-	const git_tree_entry *cur;
 	char comp[256];
 	const char *slash = strchr(path, '/');
-	size_t len = slash ? (size_t)(slash - path) : strlen(path), subcount = 0;
-	git_oid subid;
+	size_t len = slash ? (size_t)(slash - path) : strlen(path);
 	int rc;
 
 	if (len == 0 || len >= sizeof(comp))
@@ -44,28 +76,14 @@ static int tree_replace(git_repository *repo, const git_tree *base, const char *
 	comp[len] = '\0';
 	if ((rc = git_treebuilder_new(&bld, repo, base)) < 0)
 		return rc;
-	if (!slash || !slash[1]) {
-		if (repl)
-			rc = git_treebuilder_insert(NULL, bld, comp, git_tree_entry_id(repl),
-						    git_tree_entry_filemode(repl));
-		else if (git_treebuilder_get(bld, comp))
-			rc = git_treebuilder_remove(bld, comp);
-	} else {
-		cur = base ? git_tree_entry_byname(base, comp) : NULL;
-		if (cur && git_tree_entry_type(cur) == GIT_OBJECT_TREE)
-			rc = git_tree_lookup(&sub, repo, git_tree_entry_id(cur));
-		if (rc == 0)
-			rc = tree_replace(repo, sub, slash + 1, repl, &subid, &subcount);
-		if (rc == 0 && subcount)
-			rc = git_treebuilder_insert(NULL, bld, comp, &subid, GIT_FILEMODE_TREE);
-		else if (rc == 0 && git_treebuilder_get(bld, comp))
-			rc = git_treebuilder_remove(bld, comp); /* git has no empty directories */
-	}
+	if (!slash || !slash[1])
+		rc = tree_set_leaf(bld, comp, repl);
+	else
+		rc = tree_set_dir(repo, base, bld, comp, slash + 1, repl);
 	if (rc == 0) {
 		*count = git_treebuilder_entrycount(bld);
 		rc = git_treebuilder_write(out, bld);
 	}
-	git_tree_free(sub);
 	git_treebuilder_free(bld);
 	return rc;
 }

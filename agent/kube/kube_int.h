@@ -17,6 +17,16 @@
 #define KUBE_BACKOFF_MAX_MS 5000
 #define POOL_BUF_KEEP_SIZE ((size_t)256 << 10) /* bigger buffers are freed, not pooled */
 
+/* A kubeconfig user's exec credential plugin. */
+struct kube_exec {
+	char *command;
+	struct strlist args;
+	struct strlist env; /* "NAME=value" */
+	char *api_version;  /* client.authentication.k8s.io/v1 or v1beta1 */
+	char *install_hint; /* shown when the command cannot be run */
+	bool provide_cluster_info; /* pass the cluster in KUBERNETES_EXEC_INFO */
+};
+
 /* Credentials that change while the client lives (token files, exec plugins). */
 struct kube_cred {
 	char *token;	       /* current bearer token (owned) */

@@ -196,10 +196,20 @@ static int watch_refused(struct watch *w, long status)
 	return rc;
 }
 
+/* A transient failure (connection, 429, 5xx): 1 (go on after a pause), up to
+ * WATCH_MAX_FAILURES in a row. */
+static int watch_retry(struct watch *w, CURLcode res, int *failures)
+{
+	if (++*failures <= WATCH_MAX_FAILURES)
+		return 1;
+	return err_set(w->e, TE_UNREACHABLE, "watch %s: cannot reach %s: %s", w->r->resource,
+		       w->k->cfg->server,
+		       res != CURLE_OK ? curl_easy_strerror(res) : "server errors");
+}
+
 /* Judges a connection that ended; <0 error, 0 go on, 1 go on after a pause. */
 static int watch_judge(struct watch *w, long status, CURLcode res, int *failures)
 {
-
 	if (status == 410 || w->gone) {
 		w->gone = false;
 		return watch_relist(w);
@@ -217,11 +227,7 @@ static int watch_judge(struct watch *w, long status, CURLcode res, int *failures
 	}
 	if (res == CURLE_OK && status != 429 && status < 500)
 		return watch_refused(w, status);
-	if (++*failures > WATCH_MAX_FAILURES)
-		return err_set(w->e, TE_UNREACHABLE, "watch %s: cannot reach %s: %s",
-			       w->r->resource, w->k->cfg->server,
-			       res != CURLE_OK ? curl_easy_strerror(res) : "server errors");
-	return 1;
+	return watch_retry(w, res, failures);
 }
 
 /* After failures in a row: an exponential pause, never past the deadline. */

@@ -22,36 +22,37 @@ struct ks_genopts {
 
 /* ---- Go-compatible JSON for the hash ---- */
 
+/* The multi-byte forms of UTF-8: lead byte under mask, and the least code point each
+ * may encode (a smaller one is overlong). */
+static const struct {
+	unsigned char mask, lead;
+	int len;
+	unsigned min;
+} ks_utf8_forms[] = {{0xe0, 0xc0, 2, 0x80}, {0xf0, 0xe0, 3, 0x800}, {0xf8, 0xf0, 4, 0x10000}};
+
+/* The length of the UTF-8 sequence at s (n bytes left) and its code point; -1 when
+ * it is invalid, overlong, a surrogate or beyond U+10FFFF. */
 static int ks_utf8_len(const unsigned char *s, size_t n, unsigned *cp)
 {
-	unsigned c = s[0];
+	size_t f = 0, nf = sizeof(ks_utf8_forms) / sizeof(ks_utf8_forms[0]);
+	unsigned c;
 	int len;
 
-	if (c < 0x80) {
-		*cp = c;
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return 1;
 	}
-	if ((c & 0xe0) == 0xc0) {
-		len = 2;
-		c &= 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3;
-		c &= 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4;
-		c &= 0x07;
-	} else {
+	while (f < nf && (s[0] & ks_utf8_forms[f].mask) != ks_utf8_forms[f].lead)
+		f++;
+	if (f == nf || (size_t)(len = ks_utf8_forms[f].len) > n)
 		return -1;
-	}
-	if ((size_t)len > n)
-		return -1;
+	c = s[0] & (unsigned char)~ks_utf8_forms[f].mask;
 	for (int i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return -1;
 		c = (c << 6) | (s[i] & 0x3f);
 	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+	if (c < ks_utf8_forms[f].min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		return -1;
 	*cp = c;
 	return len;
@@ -161,10 +162,26 @@ static int ks_go_object(struct buf *b, const cJSON *v, int depth)
 	return rc ? rc : buf_puts(b, "}");
 }
 
-static int ks_go_json(struct buf *b, const cJSON *v, int depth)
+static int ks_go_json(struct buf *b, const cJSON *v, int depth);
+
+static int ks_go_array(struct buf *b, const cJSON *v, int depth)
 {
 	const cJSON *c;
-	int rc = 0;
+	int rc = buf_puts(b, "[");
+
+	cJSON_ArrayForEach(c, v)
+	{
+		if (!rc && c != v->child)
+			rc = buf_puts(b, ",");
+		if (!rc)
+			rc = ks_go_json(b, c, depth + 1);
+	}
+	return rc ? rc : buf_puts(b, "]");
+}
+
+static int ks_go_json(struct buf *b, const cJSON *v, int depth)
+{
+	int rc;
 
 	if (depth > MANIFEST_MAX_DEPTH)
 		return TE_INPUT;
@@ -172,17 +189,8 @@ static int ks_go_json(struct buf *b, const cJSON *v, int depth)
 		return ks_go_string(b, v->valuestring);
 	if (cJSON_IsObject(v))
 		return ks_go_object(b, v, depth);
-	if (cJSON_IsArray(v)) {
-		rc = buf_puts(b, "[");
-		cJSON_ArrayForEach(c, v)
-		{
-			if (!rc && c != v->child)
-				rc = buf_puts(b, ",");
-			if (!rc)
-				rc = ks_go_json(b, c, depth + 1);
-		}
-		return rc ? rc : buf_puts(b, "]");
-	}
+	if (cJSON_IsArray(v))
+		return ks_go_array(b, v, depth);
 	if (cJSON_IsTrue(v))
 		return buf_puts(b, "true");
 	if (cJSON_IsFalse(v))
@@ -215,6 +223,20 @@ static int ks_hash_field(cJSON *m, const cJSON *body, const char *key, bool alwa
 	return json_object_add(m, key, copy);
 }
 
+/* kustomize's encodeHash: the first 10 hex digits, with 0, 1, 3, a and e replaced by
+ * g, h, k, m and t (no vowels, so no words in names). */
+static void ks_hash_encode(const char *hex, char out[11])
+{
+	static const char from[] = "013ae", to[] = "ghkmt";
+
+	for (int i = 0; i < 10; i++) {
+		const char *p = strchr(from, hex[i]);
+
+		out[i] = p ? to[p - from] : hex[i];
+	}
+	out[10] = '\0';
+}
+
 int ks_content_hash(const cJSON *body, char out[11], struct err *e)
 {
 	bool secret = strcmp(ks_kind(body), "Secret") == 0;
@@ -235,28 +257,7 @@ int ks_content_hash(const cJSON *body, char out[11], struct err *e)
 	if ((rc = ks_go_json(&b, m, 0)) < 0)
 		goto out;
 	sha256_hex(KS_TEXT(b), b.len, hex);
-	for (int i = 0; i < 10; i++) {
-		switch (hex[i]) {
-		case '0':
-			out[i] = 'g';
-			break;
-		case '1':
-			out[i] = 'h';
-			break;
-		case '3':
-			out[i] = 'k';
-			break;
-		case 'a':
-			out[i] = 'm';
-			break;
-		case 'e':
-			out[i] = 't';
-			break;
-		default:
-			out[i] = hex[i];
-		}
-	}
-	out[10] = '\0';
+	ks_hash_encode(hex, out);
 out:
 	if (rc < 0)
 		err_set(e, rc, "%s: cannot compute the content hash", ks_name(body));
@@ -344,12 +345,9 @@ struct ks_gen {
 	cJSON *body;
 };
 
-static int ks_gen_put(struct ks_gen *g, const char *key, const char *val, size_t len, struct err *e)
+/* A key must be given once, across data and binaryData. */
+static int ks_gen_key_check(const struct ks_gen *g, const char *key, struct err *e)
 {
-	bool text = ks_utf8_valid(val, len) && strlen(val) == len;
-	cJSON *target = g->data;
-	char *enc = NULL;
-
 	if (!*key)
 		return err_set(e, TE_INPUT, "%s: %s: empty key", g->c->file, g->name);
 	if (cJSON_GetObjectItemCaseSensitive(g->data, key) ||
@@ -357,6 +355,18 @@ static int ks_gen_put(struct ks_gen *g, const char *key, const char *val, size_t
 		return err_set(e, TE_INPUT,
 			       "%s: %s: cannot add key %s, another key by that name already exists",
 			       g->c->file, g->name, key);
+	return 0;
+}
+
+static int ks_gen_put(struct ks_gen *g, const char *key, const char *val, size_t len, struct err *e)
+{
+	bool text = ks_utf8_valid(val, len) && strlen(val) == len;
+	cJSON *target = g->data;
+	char *enc = NULL;
+	int rc;
+
+	if ((rc = ks_gen_key_check(g, key, e)) < 0)
+		return rc;
 	if (g->secret || !text) {
 		if (ks_b64(val, len, &enc) < 0)
 			return err_set(e, TE_NOMEM, "out of memory");

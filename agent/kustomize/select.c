@@ -57,42 +57,28 @@ static const char *ks_set_has(const char *p, const char *val, bool *has, bool *o
 	}
 }
 
-/* One requirement starting at p; returns the position after it or NULL on error. */
-static const char *ks_requirement(const char *p, const cJSON *labels, bool *match)
+/* "=v", "==v" or "!=v" at p against the label's value (NULL: absent). */
+static const char *ks_equality(const char *p, const char *val, bool *match)
 {
-	char key[256], word[256];
-	const char *val;
-	bool neg = false, has, ok;
+	char word[256];
+	bool ne = *p == '!';
 
-	p = ks_skip_ws(p);
-	if (*p == '!') {
-		neg = true;
+	p++;
+	if (*p == '=')
 		p++;
-	}
-	p = ks_token(p, key, sizeof(key));
-	if (!*key)
+	else if (ne)
 		return NULL;
-	val = json_str(labels, key, NULL);
-	if (neg) {
-		*match = !cJSON_GetObjectItemCaseSensitive(labels, key);
-		return p;
-	}
-	if (*p == ',' || !*p) {
-		*match = cJSON_GetObjectItemCaseSensitive(labels, key) != NULL;
-		return p;
-	}
-	if (*p == '=' || *p == '!') {
-		bool ne = *p == '!';
+	p = ks_token(p, word, sizeof(word));
+	*match = (val && strcmp(val, word) == 0) != ne;
+	return p;
+}
 
-		p++;
-		if (*p == '=')
-			p++;
-		else if (ne)
-			return NULL;
-		p = ks_token(p, word, sizeof(word));
-		*match = ne ? !(val && strcmp(val, word) == 0) : (val && strcmp(val, word) == 0);
-		return p;
-	}
+/* "in (a,b)" or "notin (a,b)" at p against the label's value. */
+static const char *ks_set_op(const char *p, const char *val, bool *match)
+{
+	char word[256];
+	bool has, ok;
+
 	p = ks_token(p, word, sizeof(word));
 	if (strcmp(word, "in") != 0 && strcmp(word, "notin") != 0)
 		return NULL;
@@ -101,6 +87,27 @@ static const char *ks_requirement(const char *p, const cJSON *labels, bool *matc
 		return NULL;
 	*match = strcmp(word, "in") == 0 ? has : !has;
 	return p;
+}
+
+/* One requirement starting at p; returns the position after it or NULL on error. */
+static const char *ks_requirement(const char *p, const cJSON *labels, bool *match)
+{
+	char key[256];
+	bool neg;
+
+	p = ks_skip_ws(p);
+	if ((neg = *p == '!'))
+		p++;
+	p = ks_token(p, key, sizeof(key));
+	if (!*key)
+		return NULL;
+	if (neg || *p == ',' || !*p) { /* "!key" or "key" */
+		*match = (cJSON_GetObjectItemCaseSensitive(labels, key) != NULL) != neg;
+		return p;
+	}
+	if (*p == '=' || *p == '!')
+		return ks_equality(p, json_str(labels, key, NULL), match);
+	return ks_set_op(p, json_str(labels, key, NULL), match);
 }
 
 int ks_selector_match(const char *sel, const cJSON *labels, bool *match, struct err *e)

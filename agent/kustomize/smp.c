@@ -63,6 +63,20 @@ static bool ks_is_directive(const char *k)
 	       strcmp(k, "$retainKeys") == 0 || strncmp(k, "$deleteFromPrimitiveList/", 25) == 0;
 }
 
+/* Whether member it of v is no content: a directive, or a list item that deletes or
+ * replaces. */
+static bool ks_clean_drops(const cJSON *v, const cJSON *it)
+{
+	const char *p;
+
+	if (it->string && ks_is_directive(it->string))
+		return true;
+	if (!cJSON_IsObject(it) || !cJSON_IsArray(v))
+		return false;
+	p = json_str(it, "$patch", NULL);
+	return p && (strcmp(p, "delete") == 0 || strcmp(p, "replace") == 0);
+}
+
 /* A copy of a patch value without directives. */
 static cJSON *ks_clean(const cJSON *v, int depth)
 {
@@ -78,14 +92,8 @@ static cJSON *ks_clean(const cJSON *v, int depth)
 		return NULL;
 	cJSON_ArrayForEach(it, v)
 	{
-		if (it->string && ks_is_directive(it->string))
+		if (ks_clean_drops(v, it))
 			continue;
-		if (cJSON_IsObject(it) && cJSON_IsArray(v)) {
-			const char *p = json_str(it, "$patch", NULL);
-
-			if (p && (strcmp(p, "delete") == 0 || strcmp(p, "replace") == 0))
-				continue;
-		}
 		c = ks_clean(it, depth + 1);
 		if ((it->string ? json_object_add(out, it->string, c) : json_array_append(out, c)) <
 		    0) {
@@ -246,6 +254,35 @@ static void ks_delete_primitives(cJSON *dst, const char *field, const cJSON *val
 	}
 }
 
+/* One member pv of a map patch into dst: a directive, null (delete), a nested map or
+ * list (merged), or a value (replaces). */
+static int ks_smp_member(cJSON *dst, const cJSON *pv, bool schema, int depth)
+{
+	const char *k = pv->string, *d2;
+	cJSON *dv = cJSON_GetObjectItemCaseSensitive(dst, k);
+
+	if (strncmp(k, "$deleteFromPrimitiveList/", 25) == 0) {
+		ks_delete_primitives(dst, k + 25, pv);
+		return 0;
+	}
+	if (ks_is_directive(k))
+		return 0;
+	if (cJSON_IsNull(pv)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(dst, k);
+		return 0;
+	}
+	if (cJSON_IsObject(pv) && cJSON_IsObject(dv)) {
+		d2 = json_str(pv, "$patch", NULL);
+		if (!d2 || strcmp(d2, "delete") != 0)
+			return ks_smp_map(dv, pv, schema, depth + 1);
+		cJSON_DeleteItemFromObjectCaseSensitive(dst, k);
+		return 0;
+	}
+	if (cJSON_IsArray(pv) && cJSON_IsArray(dv))
+		return ks_smp_list(dst, k, dv, pv, schema, depth + 1);
+	return json_object_set(dst, k, ks_clean(pv, depth));
+}
+
 static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth)
 {
 	const char *dir = json_str(patch, "$patch", NULL);
@@ -260,34 +297,7 @@ static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth)
 	}
 	cJSON_ArrayForEach(pv, patch)
 	{
-		const char *k = pv->string;
-		cJSON *dv = cJSON_GetObjectItemCaseSensitive(dst, k);
-
-		if (strncmp(k, "$deleteFromPrimitiveList/", 25) == 0) {
-			ks_delete_primitives(dst, k + 25, pv);
-			continue;
-		}
-		if (ks_is_directive(k))
-			continue;
-		if (cJSON_IsNull(pv)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(dst, k);
-			continue;
-		}
-		if (cJSON_IsObject(pv) && cJSON_IsObject(dv)) {
-			const char *d2 = json_str(pv, "$patch", NULL);
-
-			if (d2 && strcmp(d2, "delete") == 0)
-				cJSON_DeleteItemFromObjectCaseSensitive(dst, k);
-			else if ((rc = ks_smp_map(dv, pv, schema, depth + 1)) < 0)
-				return rc;
-			continue;
-		}
-		if (cJSON_IsArray(pv) && cJSON_IsArray(dv)) {
-			if ((rc = ks_smp_list(dst, k, dv, pv, schema, depth + 1)) < 0)
-				return rc;
-			continue;
-		}
-		if ((rc = json_object_set(dst, k, ks_clean(pv, depth))) < 0)
+		if ((rc = ks_smp_member(dst, pv, schema, depth)) < 0)
 			return rc;
 	}
 	return 0;
@@ -328,6 +338,33 @@ static bool ks_index(const cJSON *arr, const char *tok, bool allow_end, int *idx
 	return true;
 }
 
+/* One reference token of n bytes at s, unescaped ("~0" is '~', "~1" is '/'); the
+ * caller frees it. */
+static char *ks_ptr_token(const char *s, size_t n)
+{
+	char *tok = malloc(n + 1), *w = tok;
+
+	for (size_t i = 0; tok && i < n; i++) {
+		if (s[i] == '~' && i + 1 < n && (s[i + 1] == '0' || s[i + 1] == '1'))
+			*w++ = s[++i] == '0' ? '~' : '/';
+		else
+			*w++ = s[i];
+	}
+	if (tok)
+		*w = '\0';
+	return tok;
+}
+
+/* The member or item tok of cur; NULL when there is none. */
+static cJSON *ks_ptr_child(cJSON *cur, const char *tok)
+{
+	int idx;
+
+	if (!cJSON_IsArray(cur))
+		return cJSON_GetObjectItemCaseSensitive(cur, tok);
+	return ks_index(cur, tok, false, &idx) ? cJSON_GetArrayItem(cur, idx) : NULL;
+}
+
 /* Resolves a JSON pointer to the parent container and the last token. */
 static int ks_ptr(cJSON *doc, const char *ptr, cJSON **parent, char **last, struct err *e)
 {
@@ -341,32 +378,16 @@ static int ks_ptr(cJSON *doc, const char *ptr, cJSON **parent, char **last, stru
 	while (*p == '/') {
 		const char *end = strchr(p + 1, '/');
 		size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1);
-		char *tok = malloc(n + 1), *w = tok;
+		char *tok = ks_ptr_token(p + 1, n);
 
 		if (!tok)
 			return TE_NOMEM;
-		for (size_t i = 0; i < n; i++) {
-			char ch = p[1 + i];
-
-			if (ch == '~' && i + 1 < n && (p[2 + i] == '0' || p[2 + i] == '1')) {
-				*w++ = p[2 + i] == '0' ? '~' : '/';
-				i++;
-			} else {
-				*w++ = ch;
-			}
-		}
-		*w = '\0';
 		if (!end) {
 			*parent = cur;
 			*last = tok;
 			return 0;
 		}
-		if (cJSON_IsArray(cur)) {
-			int idx;
-
-			cur = ks_index(cur, tok, false, &idx) ? cJSON_GetArrayItem(cur, idx) : NULL;
-		} else
-			cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+		cur = ks_ptr_child(cur, tok);
 		free(tok);
 		if (!cur)
 			return err_set(e, TE_INPUT, "JSON patch path %s does not exist", ptr);
@@ -459,47 +480,79 @@ fail:
 	return rc;
 }
 
+/* The RFC 6902 operations; o is the operation's name, for messages. */
+static int ks_op_put(cJSON **doc, const char *o, const char *path, const cJSON *op,
+		     struct err *e)
+{
+	const cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value");
+	cJSON *v;
+
+	if (!value)
+		return err_set(e, TE_INPUT, "JSON patch %s %s needs a value", o, path);
+	if (!(v = cJSON_Duplicate(value, true)))
+		return err_set(e, TE_NOMEM, "JSON patch %s: out of memory", o);
+	return ks_ptr_put(doc, path, v, strcmp(o, "replace") == 0, e);
+}
+
+static int ks_op_remove(cJSON **doc, const char *o, const char *path, const cJSON *op,
+			struct err *e)
+{
+	cJSON *v = ks_ptr_detach(*doc, path, e);
+
+	if (!v)
+		return TE_INPUT;
+	cJSON_Delete(v);
+	return 0;
+}
+
+/* move and copy: the value at from, detached or copied, added at path. */
+static int ks_op_relocate(cJSON **doc, const char *o, const char *path, const cJSON *op,
+			  struct err *e)
+{
+	const char *from = json_str(op, "from", NULL);
+	const cJSON *src;
+	cJSON *v;
+
+	if (!from)
+		return err_set(e, TE_INPUT, "JSON patch %s %s needs from", o, path);
+	if (strcmp(o, "move") == 0)
+		v = ks_ptr_detach(*doc, from, e);
+	else
+		v = (src = ks_ptr_get(*doc, from, e)) ? cJSON_Duplicate(src, true) : NULL;
+	if (!v)
+		return e->code ? e->code : err_set(e, TE_NOMEM, "JSON patch copy: out of memory");
+	return ks_ptr_put(doc, path, v, false, e);
+}
+
+static int ks_op_test(cJSON **doc, const char *o, const char *path, const cJSON *op,
+		      struct err *e)
+{
+	const cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value");
+	const cJSON *src = ks_ptr_get(*doc, path, e);
+
+	if (!src)
+		return TE_INPUT;
+	if (!value || !cJSON_Compare(src, value, true))
+		return err_set(e, TE_INPUT, "JSON patch test at %s failed", path);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*apply)(cJSON **doc, const char *o, const char *path, const cJSON *op,
+		     struct err *e);
+} ks_ops[] = {{"add", ks_op_put},	     {"replace", ks_op_put}, {"remove", ks_op_remove},
+	      {"move", ks_op_relocate}, {"copy", ks_op_relocate}, {"test", ks_op_test}};
+
 static int ks_json_op(cJSON **doc, const cJSON *op, struct err *e)
 {
-	const char *o = json_str(op, "op", NULL), *path = json_str(op, "path", NULL),
-		   *from = json_str(op, "from", NULL);
-	const cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value"), *src;
-	cJSON *v;
+	const char *o = json_str(op, "op", NULL), *path = json_str(op, "path", NULL);
 
 	if (!o || !path)
 		return err_set(e, TE_INPUT, "JSON patch operation needs op and path");
-	if (strcmp(o, "add") == 0 || strcmp(o, "replace") == 0) {
-		if (!value)
-			return err_set(e, TE_INPUT, "JSON patch %s %s needs a value", o, path);
-		if (!(v = cJSON_Duplicate(value, true)))
-			return err_set(e, TE_NOMEM, "JSON patch %s: out of memory", o);
-		return ks_ptr_put(doc, path, v, strcmp(o, "replace") == 0, e);
-	}
-	if (strcmp(o, "remove") == 0) {
-		if (!(v = ks_ptr_detach(*doc, path, e)))
-			return TE_INPUT;
-		cJSON_Delete(v);
-		return 0;
-	}
-	if (strcmp(o, "move") == 0 || strcmp(o, "copy") == 0) {
-		if (!from)
-			return err_set(e, TE_INPUT, "JSON patch %s %s needs from", o, path);
-		if (strcmp(o, "move") == 0)
-			v = ks_ptr_detach(*doc, from, e);
-		else
-			v = (src = ks_ptr_get(*doc, from, e)) ? cJSON_Duplicate(src, true) : NULL;
-		if (!v)
-			return e->code ? e->code
-				       : err_set(e, TE_NOMEM, "JSON patch copy: out of memory");
-		return ks_ptr_put(doc, path, v, false, e);
-	}
-	if (strcmp(o, "test") == 0) {
-		if (!(src = ks_ptr_get(*doc, path, e)))
-			return TE_INPUT;
-		if (!value || !cJSON_Compare(src, value, true))
-			return err_set(e, TE_INPUT, "JSON patch test at %s failed", path);
-		return 0;
-	}
+	for (size_t i = 0; i < sizeof(ks_ops) / sizeof(ks_ops[0]); i++)
+		if (strcmp(o, ks_ops[i].name) == 0)
+			return ks_ops[i].apply(doc, o, path, op, e);
 	return err_set(e, TE_INPUT, "JSON patch: unknown op %s", o);
 }
 

@@ -16,36 +16,40 @@
 
 /* ---- request parsing ---------------------------------------------------------------- */
 
-int api_route(struct req *r, struct route *rt_out)
+/* Whether the type serves subresource sub ("" is the object itself). */
+static bool route_subresource_ok(const struct restype *rt, const char *sub)
 {
-	char buf[1024], *seg[10], *save = NULL, *tok;
-	const char *group = "", *version;
-	int n = 0, i = 0;
+	if (!*sub)
+		return true;
+	if (strcmp(sub, "status") == 0)
+		return rt->has_status;
+	if (strcmp(sub, "scale") == 0)
+		return rt->has_scale;
+	return strcmp(sub, "finalize") == 0 && strcmp(rt->resource, "namespaces") == 0;
+}
 
-	memset(rt_out, 0, sizeof(*rt_out));
-	snprintf(buf, sizeof(buf), "%s", r->url);
-	for (tok = strtok_r(buf, "/", &save); tok && n < 10; tok = strtok_r(NULL, "/", &save))
-		seg[n++] = tok;
-	if (n < 3 || tok)
-		return -1;
-	if (strcmp(seg[0], "api") == 0) {
-		version = seg[1];
-		i = 2;
-	} else {
-		group = seg[1];
-		version = seg[2];
-		i = 3;
-	}
-	(void)version;
-	if (i < n && strcmp(seg[i], "namespaces") == 0 && n - i >= 3) {
-		const struct restype *t = store_type(r->st, group, seg[i + 2]);
+/* After the group and version: [namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]]. seg[i]
+ * is the first of n segments. */
+/* "namespaces/NS/" before a namespaced resource; returns the index after it. */
+static int route_namespace(struct req *r, char **seg, int i, int n, const char *group,
+			   struct route *rt_out)
+{
+	const struct restype *t;
 
-		/* /api/v1/namespaces/x/status is the namespace's own subresource. */
-		if (t && t->namespaced) {
-			snprintf(rt_out->ns, sizeof(rt_out->ns), "%s", seg[i + 1]);
-			i += 2;
-		}
-	}
+	if (i >= n || strcmp(seg[i], "namespaces") != 0 || n - i < 3)
+		return i;
+	t = store_type(r->st, group, seg[i + 2]);
+	/* /api/v1/namespaces/x/status is the namespace's own subresource. */
+	if (!t || !t->namespaced)
+		return i;
+	snprintf(rt_out->ns, sizeof(rt_out->ns), "%s", seg[i + 1]);
+	return i + 2;
+}
+
+static int route_resource(struct req *r, char **seg, int i, int n, const char *group,
+			  const char *version, struct route *rt_out)
+{
+	i = route_namespace(r, seg, i, n, group, rt_out);
 	if (i >= n)
 		return -1;
 	rt_out->rt = store_type(r->st, group, seg[i]);
@@ -56,14 +60,25 @@ int api_route(struct req *r, struct route *rt_out)
 		snprintf(rt_out->name, sizeof(rt_out->name), "%s", seg[i + 1]);
 	if (i + 2 < n)
 		snprintf(rt_out->sub, sizeof(rt_out->sub), "%s", seg[i + 2]);
-	if (i + 3 < n)
+	return i + 3 >= n && route_subresource_ok(rt_out->rt, rt_out->sub) ? 0 : -1;
+}
+
+int api_route(struct req *r, struct route *rt_out)
+{
+	char buf[1024], *seg[10], *save = NULL, *tok;
+	int n = 0;
+	bool core;
+
+	memset(rt_out, 0, sizeof(*rt_out));
+	snprintf(buf, sizeof(buf), "%s", r->url);
+	for (tok = strtok_r(buf, "/", &save); tok && n < 10; tok = strtok_r(NULL, "/", &save))
+		seg[n++] = tok;
+	if (n < 3 || tok)
 		return -1;
-	if (rt_out->sub[0] && !((strcmp(rt_out->sub, "status") == 0 && rt_out->rt->has_status) ||
-				(strcmp(rt_out->sub, "scale") == 0 && rt_out->rt->has_scale) ||
-				(strcmp(rt_out->sub, "finalize") == 0 &&
-				 strcmp(rt_out->rt->resource, "namespaces") == 0)))
-		return -1;
-	return 0;
+	/* /api/VERSION/... or /apis/GROUP/VERSION/... */
+	core = strcmp(seg[0], "api") == 0;
+	return route_resource(r, seg, core ? 2 : 3, n, core ? "" : seg[1], seg[core ? 1 : 2],
+			      rt_out);
 }
 
 /* fieldManager, else the User-Agent up to the first '/', else "unknown" (§6.7). */
@@ -212,75 +227,84 @@ static int parse_continue(const char *c, uint64_t *rv, char *ns, char *name, siz
 	return 1;
 }
 
+/* The first entry after a continue token's namespace and name (entries are sorted). */
+static size_t list_after(struct entry **arr, size_t n, const char *cns, const char *cname)
+{
+	size_t i = 0;
+
+	while (i < n && (strcmp(arr[i]->ns, cns) < 0 ||
+			 (strcmp(arr[i]->ns, cns) == 0 && strcmp(arr[i]->name, cname) <= 0)))
+		i++;
+	return i;
+}
+
+struct list_page {
+	const struct selector *lsel, *fsel;
+	long limit; /* 0: no limit */
+	uint64_t rv;
+};
+
+/* Entries i..n that match, at most limit of them (then the continue token, still in
+ * the list's metadata), then "items". Selects first and sizes the buffer once: lists of
+ * thousands of objects must not pay for repeated reallocations. Lock held. */
+static void list_items(struct sbuf *b, struct entry **arr, size_t i, size_t n,
+		       const struct list_page *pg)
+{
+	size_t k = 0, total = 0, len;
+
+	for (; i < n; i++) {
+		if (!selector_match(pg->lsel, arr[i]->so->obj) ||
+		    !selector_match(pg->fsel, arr[i]->so->obj))
+			continue;
+		if (pg->limit > 0 && k == (size_t)pg->limit) {
+			sbuf_printf(b, ",\"continue\":\"%llu:%s:%s\"", (unsigned long long)pg->rv,
+				    arr[k - 1]->ns, arr[k - 1]->name);
+			break;
+		}
+		arr[k++] = arr[i];
+		sobj_json(arr[i]->so, &len);
+		total += len + 1;
+	}
+	sbuf_puts(b, "},\"items\":[");
+	sbuf_reserve(b, total + 8);
+	for (size_t j = 0; j < k; j++) {
+		const char *json = sobj_json(arr[j]->so, &len);
+
+		if (j)
+			sbuf_add(b, ",", 1);
+		sbuf_add(b, json, len);
+	}
+}
+
 static enum MHD_Result do_list(struct req *r, struct route *ro)
 {
-	const char *ls = req_arg(r, "labelSelector"), *fs = req_arg(r, "fieldSelector");
 	const char *lim = req_arg(r, "limit"), *cont = req_arg(r, "continue");
 	struct selector *lsel = NULL, *fsel = NULL;
 	char err[512], cns[256] = "", cname[256] = "";
 	struct entry **arr = NULL;
 	struct sbuf b = {0};
-	uint64_t rv = 0;
-	long limit = lim ? strtol(lim, NULL, 10) : 0;
-	size_t i, n;
+	struct list_page pg = {.limit = lim ? strtol(lim, NULL, 10) : 0};
+	size_t n;
 	int has_cont;
 	enum MHD_Result ret;
 
 	strcpy(r->verb, "LIST");
-	lsel = selector_parse(ls, false, ro->rt, err, sizeof(err));
-	if (!lsel)
+	if (api_selectors(r, ro->rt, &lsel, &fsel, err, sizeof(err)) < 0)
 		return reply_error(r, 400, "BadRequest", "%s", err);
-	fsel = selector_parse(fs, true, ro->rt, err, sizeof(err));
-	if (!fsel) {
-		selector_free(lsel);
-		return reply_error(r, 400, "BadRequest", "%s", err);
-	}
-	if ((has_cont = parse_continue(cont, &rv, cns, cname, sizeof(cname))) < 0) {
+	if ((has_cont = parse_continue(cont, &pg.rv, cns, cname, sizeof(cname))) < 0) {
 		selector_free(lsel);
 		selector_free(fsel);
 		return reply_error(r, 400, "BadRequest", "continue key is not valid");
 	}
+	pg.lsel = lsel;
+	pg.fsel = fsel;
 	store_lock(r->st);
 	if (!has_cont)
-		rv = r->st->rv;
+		pg.rv = r->st->rv;
 	sbuf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%llu\"",
-		    ro->rt->list_kind, ro->rt->api_version, (unsigned long long)rv);
+		    ro->rt->list_kind, ro->rt->api_version, (unsigned long long)pg.rv);
 	n = store_entries(r->st, ro->rt, ro->ns[0] ? ro->ns : NULL, &arr);
-	i = 0;
-	if (has_cont)
-		while (i < n && (strcmp(arr[i]->ns, cns) < 0 ||
-				 (strcmp(arr[i]->ns, cns) == 0 && strcmp(arr[i]->name, cname) <= 0)))
-			i++;
-	{
-		struct entry *last = NULL;
-		size_t k = 0, total = 0, j, len;
-		const char *json;
-
-		/* Select first, then size the buffer once: lists of thousands of objects
-		 * must not pay for repeated reallocations. */
-		for (; i < n; i++) {
-			if (!selector_match(lsel, arr[i]->so->obj) ||
-			    !selector_match(fsel, arr[i]->so->obj))
-				continue;
-			if (limit > 0 && k == (size_t)limit) {
-				last = arr[k - 1];
-				sbuf_printf(&b, ",\"continue\":\"%llu:%s:%s\"",
-					    (unsigned long long)rv, last->ns, last->name);
-				break;
-			}
-			arr[k++] = arr[i];
-			sobj_json(arr[i]->so, &len);
-			total += len + 1;
-		}
-		sbuf_puts(&b, "},\"items\":[");
-		sbuf_reserve(&b, total + 8);
-		for (j = 0; j < k; j++) {
-			if (j)
-				sbuf_add(&b, ",", 1);
-			json = sobj_json(arr[j]->so, &len);
-			sbuf_add(&b, json, len);
-		}
-	}
+	list_items(&b, arr, has_cont ? list_after(arr, n, cns, cname) : 0, n, &pg);
 	store_unlock(r->st);
 	sbuf_puts(&b, "]}");
 	free(arr);
@@ -358,60 +382,83 @@ static bool creates_on_update(const struct restype *rt)
 	return !rt->custom && strcmp(rt->group, "rbac.authorization.k8s.io") == 0;
 }
 
+/* The body's metadata.name when it is not the URL's (an empty one is the URL's). */
+static const char *other_name(const cJSON *obj, const char *url_name)
+{
+	const char *name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
+
+	return name && *name && strcmp(name, url_name) != 0 ? name : NULL;
+}
+
+/* A custom resource is updated only at a resourceVersion (CRD update strategy). */
+static int check_update_rv(const struct route *ro, const cJSON *obj, struct kstatus *e)
+{
+	const char *rv = obj_str(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion", NULL);
+
+	if (!ro->rt->custom || (rv && *rv))
+		return 0;
+	return kstatus_set(e, 422, "Invalid",
+			   "%s.%s \"%s\" is invalid: metadata.resourceVersion: Invalid value: 0x0: "
+			   "must be specified for an update",
+			   ro->rt->kind, ro->rt->group, ro->name);
+}
+
+/* A PUT stores an update, or a create for the kinds whose PUT creates (RBAC's).
+ * Returns the HTTP status, or < 0 with e. */
+static int update_or_create(struct req *r, struct route *ro, const cJSON *obj,
+			    const struct store_wopts *w, cJSON **out, struct kstatus *e)
+{
+	int rc;
+
+	store_lock(r->st);
+	if (creates_on_update(ro->rt) && !store_find(r->st, ro->rt, ro->ns, ro->name)) {
+		rc = store_create(r->st, ro->rt, ro->ns, obj, w, out, e);
+		store_unlock(r->st);
+		return rc < 0 ? rc : 201;
+	}
+	rc = store_update(r->st, ro->rt, ro->ns, obj, w, out, e);
+	store_unlock(r->st);
+	return rc < 0 ? rc : 200;
+}
+
 static enum MHD_Result do_update(struct req *r, struct route *ro)
 {
 	struct kstatus e = {0};
 	struct store_wopts w = {.grace_seconds = -1};
 	char manager[160];
-	const char *name, *rv;
+	const char *name;
 	cJSON *obj, *out = NULL;
-	int rc;
+	int code;
 
 	strcpy(r->verb, "PUT");
 	if (!ro->name[0])
 		return reply_error(r, 405, "MethodNotAllowed",
 				   "the server does not allow this method on the requested resource");
-	obj = api_parse_body(r, &e);
-	if (!obj)
+	if (!(obj = api_parse_body(r, &e)))
 		return reply_kstatus(r, &e);
 	if (strcmp(ro->sub, "scale") == 0)
 		return api_scale_update(r, ro, obj);
-	api_manager(r, manager, sizeof(manager));
-	w.manager = manager;
-	w.dry_run = api_dry_run(r);
-	w.subresource = ro->sub[0] ? ro->sub : NULL;
-	name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
-	rv = obj_str(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion", NULL);
-	if (name && *name && strcmp(name, ro->name) != 0) {
+	if ((name = other_name(obj, ro->name))) {
+		enum MHD_Result ret = reply_error(r, 400, "BadRequest",
+						  "the name of the object (%s) does not match the "
+						  "name on the URL (%s)",
+						  name, ro->name);
 		cJSON_Delete(obj);
-		return reply_error(r, 400, "BadRequest",
-				   "the name of the object (%s) does not match the name on the URL "
-				   "(%s)",
-				   name, ro->name);
+		return ret;
 	}
 	if (check_type_meta(ro->rt, obj, &e) < 0 || api_field_validation(r, ro->rt, obj, &e) < 0)
 		goto fail;
 	obj_set_str(obj_child(obj, "metadata"), "name", ro->name);
-	if (ro->rt->custom && (!rv || !*rv)) {
-		kstatus_set(&e, 422, "Invalid",
-			    "%s.%s \"%s\" is invalid: metadata.resourceVersion: Invalid value: 0x0: "
-			    "must be specified for an update",
-			    ro->rt->kind, ro->rt->group, ro->name);
+	if (check_update_rv(ro, obj, &e) < 0)
 		goto fail;
-	}
-	store_lock(r->st);
-	if (creates_on_update(ro->rt) && !store_find(r->st, ro->rt, ro->ns, ro->name)) {
-		rc = store_create(r->st, ro->rt, ro->ns, obj, &w, &out, &e);
-		store_unlock(r->st);
-		cJSON_Delete(obj);
-		return rc < 0 ? reply_kstatus(r, &e) : reply_written(r, 201, out);
-	}
-	rc = store_update(r->st, ro->rt, ro->ns, obj, &w, &out, &e);
-	store_unlock(r->st);
-	if (rc < 0)
+	api_manager(r, manager, sizeof(manager));
+	w.manager = manager;
+	w.dry_run = api_dry_run(r);
+	w.subresource = ro->sub[0] ? ro->sub : NULL;
+	if ((code = update_or_create(r, ro, obj, &w, &out, &e)) < 0)
 		goto fail;
 	cJSON_Delete(obj);
-	return reply_written(r, 200, out);
+	return reply_written(r, code, out);
 fail:
 	cJSON_Delete(obj);
 	return reply_kstatus(r, &e);
@@ -486,58 +533,76 @@ static enum MHD_Result do_delete(struct req *r, struct route *ro)
 	return ret;
 }
 
-enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct store_wopts *w)
+/* Namespace and name of each object the selectors pick, copied: deleting them one by
+ * one changes the store under the list. Lock held. */
+struct targets {
+	char (*names)[256], (*nss)[256];
+	size_t n;
+};
+
+static void collection_targets(struct req *r, struct route *ro, const struct selector *lsel,
+			       const struct selector *fsel, struct targets *t)
 {
-	struct selector *lsel, *fsel;
 	const cJSON **objs = NULL;
-	char err[512], (*names)[256] = NULL, (*nss)[256] = NULL;
-	struct sbuf b = {0};
-	size_t i, n, k = 0;
-	enum MHD_Result ret;
+	size_t n = store_list(r->st, ro->rt, ro->ns[0] ? ro->ns : NULL, &objs);
 
-	strcpy(r->verb, "DELETECOLLECTION");
-	lsel = selector_parse(req_arg(r, "labelSelector"), false, ro->rt, err, sizeof(err));
-	fsel = lsel ? selector_parse(req_arg(r, "fieldSelector"), true, ro->rt, err, sizeof(err))
-		    : NULL;
-	if (!lsel || !fsel) {
-		selector_free(lsel);
-		return reply_error(r, 400, "BadRequest", "%s", err);
-	}
-	store_lock(r->st);
-	n = store_list(r->st, ro->rt, ro->ns[0] ? ro->ns : NULL, &objs);
-	names = calloc(n + 1, sizeof(*names));
-	nss = calloc(n + 1, sizeof(*nss));
-	if (!names || !nss)
+	t->names = calloc(n + 1, sizeof(*t->names));
+	t->nss = calloc(n + 1, sizeof(*t->nss));
+	if (!t->names || !t->nss)
 		abort();
-	for (i = 0; i < n; i++)
-		if (selector_match(lsel, objs[i]) && selector_match(fsel, objs[i])) {
-			const cJSON *m = cJSON_GetObjectItem(objs[i], "metadata");
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *m = cJSON_GetObjectItem(objs[i], "metadata");
 
-			snprintf(names[k], 256, "%s", obj_str(m, "name", NULL));
-			snprintf(nss[k++], 256, "%s", obj_str(m, "namespace", NULL) ?: "");
-		}
+		if (!selector_match(lsel, objs[i]) || !selector_match(fsel, objs[i]))
+			continue;
+		snprintf(t->names[t->n], 256, "%s", obj_str(m, "name", NULL));
+		snprintf(t->nss[t->n++], 256, "%s", obj_str(m, "namespace", NULL) ?: "");
+	}
 	free(objs);
-	sbuf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{},\"items\":[",
-		    ro->rt->list_kind, ro->rt->api_version);
-	for (i = 0; i < k; i++) {
+}
+
+/* Deletes each target, listing what each delete answered; a failed one is left out.
+ * Lock held. */
+static void collection_delete(struct req *r, struct route *ro, struct store_wopts *w,
+			      const struct targets *t, struct sbuf *b)
+{
+	for (size_t i = 0; i < t->n; i++) {
 		cJSON *out = NULL;
 		char *s;
 
-		if (store_delete(r->st, ro->rt, nss[i], names[i], w, &out, NULL) < 0)
+		if (store_delete(r->st, ro->rt, t->nss[i], t->names[i], w, &out, NULL) < 0)
 			continue;
 		s = cJSON_PrintUnformatted(out);
-		if (b.data[b.len - 1] != '[')
-			sbuf_add(&b, ",", 1);
-		sbuf_puts(&b, s);
+		if (b->data[b->len - 1] != '[')
+			sbuf_add(b, ",", 1);
+		sbuf_puts(b, s);
 		free(s);
 		cJSON_Delete(out);
 	}
+}
+
+enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct store_wopts *w)
+{
+	struct selector *lsel, *fsel;
+	struct targets t = {0};
+	struct sbuf b = {0};
+	char err[512];
+	enum MHD_Result ret;
+
+	strcpy(r->verb, "DELETECOLLECTION");
+	if (api_selectors(r, ro->rt, &lsel, &fsel, err, sizeof(err)) < 0)
+		return reply_error(r, 400, "BadRequest", "%s", err);
+	store_lock(r->st);
+	collection_targets(r, ro, lsel, fsel, &t);
+	sbuf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{},\"items\":[",
+		    ro->rt->list_kind, ro->rt->api_version);
+	collection_delete(r, ro, w, &t, &b);
 	store_unlock(r->st);
 	sbuf_puts(&b, "]}");
 	ret = reply_raw(r, 200, "application/json", b.data, b.len);
 	sbuf_dispose(&b);
-	free(names);
-	free(nss);
+	free(t.names);
+	free(t.nss);
 	selector_free(lsel);
 	selector_free(fsel);
 	return ret;
@@ -552,6 +617,29 @@ void api_name_resource(struct req *r)
 	api_route(r, &ro);
 }
 
+/* GET: a watch, one object or a list. */
+static enum MHD_Result do_read(struct req *r, struct route *ro)
+{
+	const char *wt = req_arg(r, "watch");
+
+	if (wt && (strcmp(wt, "true") == 0 || strcmp(wt, "1") == 0))
+		return api_watch_start(r, ro);
+	return ro->name[0] ? do_get(r, ro) : do_list(r, ro);
+}
+
+static const struct {
+	const char *method;
+	enum MHD_Result (*handle)(struct req *r, struct route *ro);
+} verbs[] = {{"GET", do_read},	     {"POST", do_create},  {"PUT", do_update},
+	     {"PATCH", api_patch},   {"DELETE", do_delete}};
+
+static enum MHD_Result not_allowed(struct req *r)
+{
+	strcpy(r->verb, r->method);
+	return reply_error(r, 405, "MethodNotAllowed",
+			   "the server does not allow this method on the requested resource");
+}
+
 enum MHD_Result api_handle(struct req *r)
 {
 	struct route ro;
@@ -562,27 +650,10 @@ enum MHD_Result api_handle(struct req *r)
 				   "the server could not find the requested resource");
 	}
 	/* namespaces/finalize serves only PUT (its REST storage is an Updater alone). */
-	if (strcmp(ro.sub, "finalize") == 0 && strcmp(r->method, "PUT") != 0) {
-		strcpy(r->verb, r->method);
-		return reply_error(r, 405, "MethodNotAllowed",
-				   "the server does not allow this method on the requested resource");
-	}
-	if (strcmp(r->method, "GET") == 0) {
-		const char *wt = req_arg(r, "watch");
-
-		if (wt && (strcmp(wt, "true") == 0 || strcmp(wt, "1") == 0))
-			return api_watch_start(r, &ro);
-		return ro.name[0] ? do_get(r, &ro) : do_list(r, &ro);
-	}
-	if (strcmp(r->method, "POST") == 0)
-		return do_create(r, &ro);
-	if (strcmp(r->method, "PUT") == 0)
-		return do_update(r, &ro);
-	if (strcmp(r->method, "PATCH") == 0)
-		return api_patch(r, &ro);
-	if (strcmp(r->method, "DELETE") == 0)
-		return do_delete(r, &ro);
-	strcpy(r->verb, r->method);
-	return reply_error(r, 405, "MethodNotAllowed",
-			   "the server does not allow this method on the requested resource");
+	if (strcmp(ro.sub, "finalize") == 0 && strcmp(r->method, "PUT") != 0)
+		return not_allowed(r);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(r->method, verbs[i].method) == 0)
+			return verbs[i].handle(r, &ro);
+	return not_allowed(r);
 }

@@ -66,5 +66,8 @@ struct selector *selector_parse(const char *s, bool field, const struct restype 
 				char *errbuf, size_t errlen);
 bool selector_match(const struct selector *sel, const cJSON *obj);
 void selector_free(struct selector *sel);
+/* The request's labelSelector and fieldSelector (both or neither); -1 with err set. */
+int api_selectors(struct req *r, const struct restype *rt, struct selector **lsel,
+		  struct selector **fsel, char *err, size_t errlen);
 
 #endif

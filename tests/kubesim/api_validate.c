@@ -244,17 +244,21 @@ static bool array_of(const cJSON *a, int type)
 	return true;
 }
 
-/* The JSON types the Go structs insist on, for the fields every kind shares. */
-static const char *shape_error(const struct restype *rt, const cJSON *obj)
+/* ObjectMeta's fields that are not plain objects: strings, string maps, arrays. */
+static const char *meta_shape_error(const cJSON *m)
 {
-	static const char *strs[] = {"name", "generateName", "namespace", "uid", "resourceVersion"};
-	const cJSON *m = cJSON_GetObjectItem(obj, "metadata");
+	static const char *const strs[] = {"name", "generateName", "namespace", "uid",
+					   "resourceVersion"};
+	static const struct {
+		const char *key, *path;
+		int type; /* of the items */
+	} arrays[] = {{"finalizers", "metadata.finalizers", cJSON_String},
+		      {"ownerReferences", "metadata.ownerReferences", cJSON_Object},
+		      {"managedFields", "metadata.managedFields", cJSON_Object}};
 
-	if (!cJSON_IsObject(obj))
-		return "the object";
-	if (m && !cJSON_IsObject(m))
+	if (!cJSON_IsObject(m))
 		return "metadata";
-	for (size_t i = 0; m && i < sizeof(strs) / sizeof(strs[0]); i++) {
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		const cJSON *v = cJSON_GetObjectItem(m, strs[i]);
 
 		if (v && !cJSON_IsString(v) && !cJSON_IsNull(v))
@@ -264,25 +268,42 @@ static const char *shape_error(const struct restype *rt, const cJSON *obj)
 		return "metadata.labels";
 	if (!string_map(cJSON_GetObjectItem(m, "annotations")))
 		return "metadata.annotations";
-	if (!array_of(cJSON_GetObjectItem(m, "finalizers"), cJSON_String))
-		return "metadata.finalizers";
-	if (!array_of(cJSON_GetObjectItem(m, "ownerReferences"), cJSON_Object))
-		return "metadata.ownerReferences";
-	if (!array_of(cJSON_GetObjectItem(m, "managedFields"), cJSON_Object))
-		return "metadata.managedFields";
-	if (cJSON_GetObjectItem(obj, "spec") && !cJSON_IsObject(cJSON_GetObjectItem(obj, "spec")) &&
-	    !cJSON_IsNull(cJSON_GetObjectItem(obj, "spec")))
-		return "spec";
-	if (!rt->custom && !*rt->group && strcmp(rt->resource, "configmaps") == 0 &&
-	    !string_map(cJSON_GetObjectItem(obj, "data")))
-		return "data";
-	if (!rt->custom && !*rt->group && strcmp(rt->resource, "secrets") == 0) {
-		if (!string_map(cJSON_GetObjectItem(obj, "data")))
-			return "data";
-		if (!string_map(cJSON_GetObjectItem(obj, "stringData")))
-			return "stringData";
-	}
+	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
+		if (!array_of(cJSON_GetObjectItem(m, arrays[i].key), arrays[i].type))
+			return arrays[i].path;
 	return NULL;
+}
+
+/* The string maps of the built-in kinds that have them at the top. */
+static const char *kind_shape_error(const struct restype *rt, const cJSON *obj)
+{
+	static const struct {
+		const char *resource, *field;
+	} maps[] = {{"configmaps", "data"}, {"secrets", "data"}, {"secrets", "stringData"}};
+
+	if (rt->custom || *rt->group)
+		return NULL;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (strcmp(rt->resource, maps[i].resource) == 0 &&
+		    !string_map(cJSON_GetObjectItem(obj, maps[i].field)))
+			return maps[i].field;
+	return NULL;
+}
+
+/* The JSON types the Go structs insist on, for the fields every kind shares. */
+static const char *shape_error(const struct restype *rt, const cJSON *obj)
+{
+	const cJSON *m = cJSON_GetObjectItem(obj, "metadata");
+	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
+	const char *bad;
+
+	if (!cJSON_IsObject(obj))
+		return "the object";
+	if (m && (bad = meta_shape_error(m)))
+		return bad;
+	if (spec && !cJSON_IsObject(spec) && !cJSON_IsNull(spec))
+		return "spec";
+	return kind_shape_error(rt, obj);
 }
 
 static int check_shape(const struct restype *rt, const cJSON *obj, struct kstatus *e)

@@ -137,6 +137,27 @@ static void watch_poll(struct watch *w)
 	store_unlock(w->st);
 }
 
+/* Up to max bytes of what is pending; the buffer is reused once drained. */
+static ssize_t watch_send(struct watch *w, char *buf, size_t max, int64_t now)
+{
+	size_t n = w->out.len - w->off;
+
+	if (n > max)
+		n = max;
+	memcpy(buf, w->out.data + w->off, n);
+	w->off += n;
+	if (w->off == w->out.len)
+		w->off = w->out.len = 0;
+	w->last_send = now;
+	return (ssize_t)n;
+}
+
+/* Done, the server stopping, the timeout reached or the client gone. */
+static bool watch_over(struct watch *w, int64_t now)
+{
+	return w->done || atomic_load(w->stopping) || now >= w->deadline || peer_gone(w->fd);
+}
+
 static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct watch *w = cls;
@@ -145,19 +166,9 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
 	for (;;) {
 		int64_t now = mono_ms(), wait;
 
-		if (w->off < w->out.len) {
-			size_t n = w->out.len - w->off;
-
-			if (n > max)
-				n = max;
-			memcpy(buf, w->out.data + w->off, n);
-			w->off += n;
-			if (w->off == w->out.len)
-				w->off = w->out.len = 0;
-			w->last_send = now;
-			return (ssize_t)n;
-		}
-		if (w->done || atomic_load(w->stopping) || now >= w->deadline || peer_gone(w->fd))
+		if (w->off < w->out.len)
+			return watch_send(w, buf, max, now);
+		if (watch_over(w, now))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		watch_poll(w);
 		if (w->out.len)
@@ -195,57 +206,29 @@ static void initial_events(struct watch *w)
 	w->cursor = w->st->rv;
 }
 
-enum MHD_Result api_watch_start(struct req *r, struct route *ro)
+/* Where the watch starts: every object as ADDED (no resourceVersion, or "0"), else
+ * the events after rv, or 410 Expired when they are gone. Lock held. */
+static void watch_begin(struct watch *w, const char *rv)
 {
-	const char *rv = req_arg(r, "resourceVersion"), *to = req_arg(r, "timeoutSeconds");
-	const char *bm = req_arg(r, "allowWatchBookmarks");
-	const union MHD_ConnectionInfo *ci;
+	if (!rv || !*rv || strcmp(rv, "0") == 0) {
+		initial_events(w);
+		return;
+	}
+	w->cursor = strtoull(rv, NULL, 10);
+	if (store_events_after(w->st, w->cursor, w->rt, on_event, w) < 0) {
+		w->out.len = 0;
+		emit_expired(w, store_oldest_rv(w->st));
+	} else {
+		w->cursor = w->st->rv;
+	}
+}
+
+/* The chunked response that streams the watch; it owns w, even when it fails. */
+static enum MHD_Result watch_reply(struct req *r, struct watch *w)
+{
 	struct MHD_Response *resp;
-	struct watch *w;
-	char err[512];
-	long secs = to ? strtol(to, NULL, 10) : 0;
 	enum MHD_Result ret;
 
-	strcpy(r->verb, "WATCH");
-	if (ro->name[0])
-		return reply_error(r, 405, "MethodNotAllowed",
-				   "watch of a single object: use a fieldSelector on the list");
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		abort();
-	w->st = r->st;
-	w->rt = ro->rt;
-	snprintf(w->ns, sizeof(w->ns), "%s", ro->ns);
-	w->stopping = r->stopping;
-	w->bookmarks = bm && strcmp(bm, "true") == 0;
-	w->table = api_wants_table(r);
-	w->lsel = selector_parse(req_arg(r, "labelSelector"), false, ro->rt, err, sizeof(err));
-	w->fsel = w->lsel ? selector_parse(req_arg(r, "fieldSelector"), true, ro->rt, err,
-					   sizeof(err))
-			  : NULL;
-	if (!w->lsel || !w->fsel) {
-		watch_free(w);
-		return reply_error(r, 400, "BadRequest", "%s", err);
-	}
-	if (secs <= 0)
-		secs = 1800;
-	w->deadline = mono_ms() + secs * 1000;
-	w->last_send = mono_ms();
-	ci = MHD_get_connection_info(r->con, MHD_CONNECTION_INFO_CONNECTION_FD);
-	w->fd = ci ? ci->connect_fd : -1;
-	store_lock(r->st);
-	if (!rv || !*rv || strcmp(rv, "0") == 0)
-		initial_events(w);
-	else {
-		w->cursor = strtoull(rv, NULL, 10);
-		if (store_events_after(r->st, w->cursor, w->rt, on_event, w) < 0) {
-			w->out.len = 0;
-			emit_expired(w, store_oldest_rv(r->st));
-		} else {
-			w->cursor = r->st->rv;
-		}
-	}
-	store_unlock(r->st);
 	if (r->latency_ms > 0) {
 		struct timespec ts = {r->latency_ms / 1000, (long)(r->latency_ms % 1000) * 1000000L};
 
@@ -263,4 +246,39 @@ enum MHD_Result api_watch_start(struct req *r, struct route *ro)
 	MHD_destroy_response(resp);
 	r->code = 200;
 	return ret;
+}
+
+enum MHD_Result api_watch_start(struct req *r, struct route *ro)
+{
+	const char *to = req_arg(r, "timeoutSeconds"), *bm = req_arg(r, "allowWatchBookmarks");
+	const union MHD_ConnectionInfo *ci;
+	struct watch *w;
+	char err[512];
+	long secs = to ? strtol(to, NULL, 10) : 0;
+
+	strcpy(r->verb, "WATCH");
+	if (ro->name[0])
+		return reply_error(r, 405, "MethodNotAllowed",
+				   "watch of a single object: use a fieldSelector on the list");
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		abort();
+	w->st = r->st;
+	w->rt = ro->rt;
+	snprintf(w->ns, sizeof(w->ns), "%s", ro->ns);
+	w->stopping = r->stopping;
+	w->bookmarks = bm && strcmp(bm, "true") == 0;
+	w->table = api_wants_table(r);
+	if (api_selectors(r, ro->rt, &w->lsel, &w->fsel, err, sizeof(err)) < 0) {
+		watch_free(w);
+		return reply_error(r, 400, "BadRequest", "%s", err);
+	}
+	w->deadline = mono_ms() + (secs > 0 ? secs : 1800) * 1000;
+	w->last_send = mono_ms();
+	ci = MHD_get_connection_info(r->con, MHD_CONNECTION_INFO_CONNECTION_FD);
+	w->fd = ci ? ci->connect_fd : -1;
+	store_lock(r->st);
+	watch_begin(w, req_arg(r, "resourceVersion"));
+	store_unlock(r->st);
+	return watch_reply(r, w);
 }

@@ -7,7 +7,7 @@
 #define KUBESIM_CONTROLLERS_INT_H
 
 #include "controllers.h"
-#include "controllers_util.h"
+#include "ctrl_util.h"
 #include "store.h"
 
 enum ctrl_kind {

@@ -339,32 +339,49 @@ static int rs_fraction(struct dsync *ds, const cJSON *rs)
 	return (int)lround(size) - rs_replicas(rs);
 }
 
-static void scale_proportionally(struct dsync *ds)
+/* The active ReplicaSets as indices into ds->rss; *total gets their replicas. */
+static size_t active_sets(const struct dsync *ds, int *idx, int *total)
 {
-	int total = 0, added = 0, idx[ds->n ? ds->n : 1], sizes[ds->n ? ds->n : 1];
 	size_t k = 0;
+
 	for (size_t i = 0; i < ds->n; i++) {
 		if (rs_active(ds->rss[i])) {
 			idx[k++] = (int)i;
-			total += rs_replicas(ds->rss[i]);
+			*total += rs_replicas(ds->rss[i]);
 		}
 	}
-	int allowed = ds->replicas > 0 ? ds->replicas + deploy_max_surge(ds->d) : 0;
-	int to_add = allowed - total;
-	/* Larger first; on ties newer first when growing, older first when shrinking. */
+	return k;
+}
+
+/* Whether the ReplicaSet at a is scaled before the one at b: larger first; on ties
+ * newer first when growing, older first when shrinking (ReplicaSetsBySizeNewer,
+ * ReplicaSetsBySizeOlder). */
+static bool scaled_before(const struct dsync *ds, int a, int b, bool growing)
+{
+	int x = rs_replicas(ds->rss[a]), y = rs_replicas(ds->rss[b]);
+
+	return x > y || (x == y && (growing ? a > b : a < b));
+}
+
+/* Insertion sort: stable, and k is a handful. */
+static void sort_for_scaling(const struct dsync *ds, int *idx, size_t k, bool growing)
+{
 	for (size_t a = 1; a < k; a++) {
-		for (size_t b = a; b > 0; b--) {
-			int x = rs_replicas(ds->rss[idx[b - 1]]), y = rs_replicas(ds->rss[idx[b]]);
-			bool swap =
-			    y > x ||
-			    (y == x && (to_add > 0 ? idx[b] > idx[b - 1] : idx[b] < idx[b - 1]));
-			if (!swap)
-				break;
+		for (size_t b = a; b > 0 && scaled_before(ds, idx[b], idx[b - 1], growing); b--) {
 			int t = idx[b];
 			idx[b] = idx[b - 1];
 			idx[b - 1] = t;
 		}
 	}
+}
+
+/* Each set's share of to_add, capped by what is left; the rounding rest goes to the
+ * first (the largest), never below zero. */
+static void proportional_sizes(struct dsync *ds, const int *idx, size_t k, int to_add,
+			       int *sizes)
+{
+	int added = 0;
+
 	for (size_t i = 0; i < k; i++) {
 		const cJSON *rs = ds->rss[idx[i]];
 		int prop = 0;
@@ -381,6 +398,17 @@ static void scale_proportionally(struct dsync *ds)
 		if (sizes[0] < 0)
 			sizes[0] = 0;
 	}
+}
+
+static void scale_proportionally(struct dsync *ds)
+{
+	int total = 0, idx[ds->n ? ds->n : 1], sizes[ds->n ? ds->n : 1];
+	size_t k = active_sets(ds, idx, &total);
+	int allowed = ds->replicas > 0 ? ds->replicas + deploy_max_surge(ds->d) : 0;
+	int to_add = allowed - total;
+
+	sort_for_scaling(ds, idx, k, to_add > 0);
+	proportional_sizes(ds, idx, k, to_add, sizes);
 	for (size_t i = 0; i < k; i++)
 		dsync_scale_rs(ds, (size_t)idx[i], sizes[i]);
 }

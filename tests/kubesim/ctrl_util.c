@@ -1,9 +1,9 @@
 /*
- * ctrl_util: small pure helpers for the simulated controllers (see controllers_util.h).
+ * ctrl_util: small pure helpers for the simulated controllers (see ctrl_util.h).
  * Must not touch the store: callers hold the lock and own the trees.
  */
 #include "jsonedit.h"
-#include "controllers_util.h"
+#include "ctrl_util.h"
 
 #include <limits.h>
 #include <math.h>
@@ -355,11 +355,12 @@ static bool same_key(const cJSON *a, const cJSON *b)
 	       (a->string && b->string && strcmp(a->string, b->string) == 0);
 }
 
+/* The first member of o named name; NULL when there is none, or no name. */
 static const cJSON *first_named(const cJSON *o, const char *name)
 {
 	const cJSON *c;
 
-	for (c = o ? o->child : NULL; c; c = c->next)
+	for (c = o && name ? o->child : NULL; c; c = c->next)
 		if (c->string && strcmp(c->string, name) == 0)
 			return c;
 	return NULL;
@@ -371,8 +372,8 @@ static const cJSON *first_named(const cJSON *o, const char *name)
 static bool same_members(const cJSON *a, const cJSON *b, const char *skip, const char *down,
 			 bool (*down_fn)(const cJSON *, const cJSON *))
 {
-	const cJSON *sa = skip ? first_named(a, skip) : NULL, *sb = skip ? first_named(b, skip) : NULL;
-	const cJSON *da = down ? first_named(a, down) : NULL, *db = down ? first_named(b, down) : NULL;
+	const cJSON *sa = first_named(a, skip), *sb = first_named(b, skip);
+	const cJSON *da = first_named(a, down), *db = first_named(b, down);
 	const cJSON *c = a->child, *d = b->child;
 
 	for (;; c = c->next, d = d->next) {
@@ -382,9 +383,7 @@ static bool same_members(const cJSON *a, const cJSON *b, const char *skip, const
 			d = d->next;
 		if (!c || !d)
 			return !c && !d;
-		if (!same_key(c, d))
-			return false;
-		if ((c == da) != (d == db))
+		if (!same_key(c, d) || (c == da) != (d == db))
 			return false;
 		if (c == da ? !down_fn(c, d) : !same_tree(c, d))
 			return false;

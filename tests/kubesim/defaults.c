@@ -336,15 +336,10 @@ static void defaults_pod(cJSON *obj)
 	}
 }
 
-static void defaults_service(cJSON *obj)
+static void defaults_service_ports(cJSON *spec)
 {
-	cJSON *spec = obj_get(obj, "spec"), *p, *type;
+	cJSON *p;
 
-	if (!cJSON_IsObject(spec))
-		return;
-	def_str(spec, "type", "ClusterIP");
-	type = obj_get(spec, "type");
-	def_str(spec, "sessionAffinity", "None");
 	cJSON_ArrayForEach(p, obj_get(spec, "ports"))
 	{
 		cJSON *port = obj_get(p, "port");
@@ -352,24 +347,42 @@ static void defaults_service(cJSON *obj)
 		if (cJSON_IsNumber(port) && missing(p, "targetPort"))
 			def_num(p, "targetPort", port->valuedouble);
 	}
-	if (cJSON_IsString(obj_get(spec, "sessionAffinity")) &&
-	    !strcmp(obj_get(spec, "sessionAffinity")->valuestring, "ClientIP"))
+}
+
+/* What depends on spec.type: node ports, traffic policies, IP families. */
+static void defaults_service_type(cJSON *spec, const char *type)
+{
+	if (!strcmp(type, "LoadBalancer"))
+		def_bool(spec, "allocateLoadBalancerNodePorts", true);
+	if (!strcmp(type, "ExternalName"))
+		return;
+	def_str(spec, "internalTrafficPolicy", "Cluster");
+	if (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer"))
+		def_str(spec, "externalTrafficPolicy", "Cluster");
+	/* set by the registry at allocation time; single-stack IPv4 cluster */
+	def_str(spec, "ipFamilyPolicy", "SingleStack");
+	if (missing(spec, "ipFamilies")) {
+		cJSON *fam = cJSON_AddArrayToObject(spec, "ipFamilies");
+		cJSON_AddItemToArray(fam, cJSON_CreateString("IPv4"));
+	}
+}
+
+static void defaults_service(cJSON *obj)
+{
+	cJSON *spec = obj_get(obj, "spec"), *type, *aff;
+
+	if (!cJSON_IsObject(spec))
+		return;
+	def_str(spec, "type", "ClusterIP");
+	type = obj_get(spec, "type");
+	def_str(spec, "sessionAffinity", "None");
+	defaults_service_ports(spec);
+	aff = obj_get(spec, "sessionAffinity");
+	if (cJSON_IsString(aff) && !strcmp(aff->valuestring, "ClientIP"))
 		def_num(obj_ensure(obj_ensure(spec, "sessionAffinityConfig"), "clientIP"),
 			"timeoutSeconds", 10800);
-	if (cJSON_IsString(type) && !strcmp(type->valuestring, "LoadBalancer"))
-		def_bool(spec, "allocateLoadBalancerNodePorts", true);
-	if (cJSON_IsString(type) && strcmp(type->valuestring, "ExternalName")) {
-		def_str(spec, "internalTrafficPolicy", "Cluster");
-		if (!strcmp(type->valuestring, "NodePort") ||
-		    !strcmp(type->valuestring, "LoadBalancer"))
-			def_str(spec, "externalTrafficPolicy", "Cluster");
-		/* set by the registry at allocation time; single-stack IPv4 cluster */
-		def_str(spec, "ipFamilyPolicy", "SingleStack");
-		if (missing(spec, "ipFamilies")) {
-			cJSON *fam = cJSON_AddArrayToObject(spec, "ipFamilies");
-			cJSON_AddItemToArray(fam, cJSON_CreateString("IPv4"));
-		}
-	}
+	if (cJSON_IsString(type))
+		defaults_service_type(spec, type->valuestring);
 	obj_ensure(obj_ensure(obj, "status"), "loadBalancer");
 }
 
@@ -395,42 +408,48 @@ static void defaults_secret(cJSON *obj)
 	def_str(obj, "type", "Opaque");
 }
 
-static bool is(const struct merge_kind *k, const char *group, const char *kind)
+static void defaults_replicaset(cJSON *spec)
 {
-	return !strcmp(k->group ? k->group : "", group) && !strcmp(k->kind, kind);
+	def_num(spec, "replicas", 1);
+	defaults_template(spec);
 }
+
+/* Per kind, the defaulting function and whether it takes the spec (only when it is an
+ * object) or the whole object. */
+static const struct {
+	const char *group, *kind;
+	bool on_spec;
+	void (*apply)(cJSON *v);
+} kind_defaults[] = {
+	{"apps", "Deployment", true, defaults_deployment},
+	{"apps", "ReplicaSet", true, defaults_replicaset},
+	{"", "ReplicationController", true, defaults_replicaset},
+	{"apps", "StatefulSet", true, defaults_statefulset},
+	{"apps", "DaemonSet", true, defaults_daemonset},
+	{"batch", "Job", true, defaults_job},
+	{"batch", "CronJob", true, defaults_cronjob},
+	{"", "Pod", false, defaults_pod},
+	{"", "PodTemplate", false, defaults_template},
+	{"", "Service", false, defaults_service},
+	{"", "Namespace", false, defaults_namespace},
+	{"", "Secret", false, defaults_secret},
+	{"", "PersistentVolumeClaim", true, defaults_pvc_spec},
+};
 
 void merge_defaults(cJSON *obj, const struct merge_kind *k)
 {
-	cJSON *spec;
+	cJSON *spec = obj_get(obj, "spec");
 
 	if (!cJSON_IsObject(obj) || !k || !k->kind)
 		return;
-	spec = obj_get(obj, "spec");
-	if (is(k, "apps", "Deployment") && cJSON_IsObject(spec))
-		defaults_deployment(spec);
-	else if ((is(k, "apps", "ReplicaSet") || is(k, "", "ReplicationController")) &&
-		 cJSON_IsObject(spec)) {
-		def_num(spec, "replicas", 1);
-		defaults_template(spec);
-	} else if (is(k, "apps", "StatefulSet") && cJSON_IsObject(spec))
-		defaults_statefulset(spec);
-	else if (is(k, "apps", "DaemonSet") && cJSON_IsObject(spec))
-		defaults_daemonset(spec);
-	else if (is(k, "batch", "Job") && cJSON_IsObject(spec))
-		defaults_job(spec);
-	else if (is(k, "batch", "CronJob") && cJSON_IsObject(spec))
-		defaults_cronjob(spec);
-	else if (is(k, "", "Pod"))
-		defaults_pod(obj);
-	else if (is(k, "", "PodTemplate"))
-		defaults_template(obj);
-	else if (is(k, "", "Service"))
-		defaults_service(obj);
-	else if (is(k, "", "Namespace"))
-		defaults_namespace(obj);
-	else if (is(k, "", "Secret"))
-		defaults_secret(obj);
-	else if (is(k, "", "PersistentVolumeClaim") && cJSON_IsObject(spec))
-		defaults_pvc_spec(spec);
+	for (size_t i = 0; i < sizeof(kind_defaults) / sizeof(kind_defaults[0]); i++) {
+		if (strcmp(k->group ? k->group : "", kind_defaults[i].group) != 0 ||
+		    strcmp(k->kind, kind_defaults[i].kind) != 0)
+			continue;
+		if (!kind_defaults[i].on_spec)
+			kind_defaults[i].apply(obj);
+		else if (cJSON_IsObject(spec))
+			kind_defaults[i].apply(spec);
+		return;
+	}
 }

@@ -95,55 +95,92 @@ static bool references(const cJSON *obj, const char *uid, bool blocking_only)
 
 enum gc_mode { GC_DANGLING, GC_FOREGROUND, GC_ORPHAN };
 
+/* Dependents of uid that still block its foreground deletion. */
+static int blocking_dependents(struct controllers *c, const char *uid)
+{
+	struct ctrl_dep *deps = NULL;
+	size_t n = ctrl_index_dependents(ctrl_index(c), uid, NULL, &deps);
+	int blocking = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *dep = store_get(ctrl_store(c), deps[i].rt, deps[i].ns, deps[i].name);
+		if (dep && references(dep, uid, true))
+			blocking++;
+	}
+	ctrl_deps_free(deps, n);
+	return blocking;
+}
+
+/* Foreground: the dependent is deleted in the foreground too. */
+static void dep_foreground(struct controllers *c, const struct ctrl_dep *d, const cJSON *dep)
+{
+	if (!ctrl_path(dep, "metadata", "deletionTimestamp", NULL))
+		ctrl_delete(c, d->rt, d->ns, d->name, "Foreground", -1);
+}
+
+/* The owner uid is gone: a dependent with another live owner only loses the
+ * reference, any other is deleted in the background. */
+static void dep_dangling(struct controllers *c, const struct ctrl_dep *d, const cJSON *dep,
+			 const char *uid)
+{
+	bool alive = false;
+	const cJSON *ref;
+
+	cJSON_ArrayForEach(ref, ctrl_path(dep, "metadata", "ownerReferences", NULL))
+	{
+		const char *u = ctrl_str(ref, "uid", NULL, NULL);
+		if (u && strcmp(u, uid) != 0 && owner_alive(c, dep, ref))
+			alive = true;
+	}
+	if (alive)
+		remove_owner_ref(c, d->rt, dep, uid);
+	else if (!ctrl_path(dep, "metadata", "deletionTimestamp", NULL))
+		ctrl_delete(c, d->rt, d->ns, d->name, "Background", -1);
+}
+
 /* Applies mode to every dependent of uid; returns how many blocking dependents remain. */
 static int gc_dependents(struct controllers *c, const char *uid, enum gc_mode mode)
 {
 	struct ctrl_dep *deps = NULL;
 	size_t n = ctrl_index_dependents(ctrl_index(c), uid, NULL, &deps);
-	int blocking = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		const cJSON *dep = store_get(ctrl_store(c), deps[i].rt, deps[i].ns, deps[i].name);
 		if (!dep || !references(dep, uid, false))
 			continue;
-		if (mode == GC_ORPHAN) {
+		if (mode == GC_ORPHAN)
 			remove_owner_ref(c, deps[i].rt, dep, uid);
-			continue;
-		}
-		if (mode == GC_FOREGROUND) {
-			if (references(dep, uid, true))
-				blocking++;
-			if (!ctrl_path(dep, "metadata", "deletionTimestamp", NULL))
-				ctrl_delete(c, deps[i].rt, deps[i].ns, deps[i].name, "Foreground",
-					    -1);
-			continue;
-		}
-		bool alive = false;
-		const cJSON *ref;
-		cJSON_ArrayForEach(ref, ctrl_path(dep, "metadata", "ownerReferences", NULL))
-		{
-			const char *u = ctrl_str(ref, "uid", NULL, NULL);
-			if (u && strcmp(u, uid) != 0 && owner_alive(c, dep, ref))
-				alive = true;
-		}
-		if (alive)
-			remove_owner_ref(c, deps[i].rt, dep, uid);
-		else if (!ctrl_path(dep, "metadata", "deletionTimestamp", NULL))
-			ctrl_delete(c, deps[i].rt, deps[i].ns, deps[i].name, "Background", -1);
+		else if (mode == GC_FOREGROUND)
+			dep_foreground(c, &deps[i], dep);
+		else
+			dep_dangling(c, &deps[i], dep, uid);
 	}
 	ctrl_deps_free(deps, n);
 	/* Deletes above may have removed some at once: count what is really left. */
-	if (mode == GC_FOREGROUND) {
-		blocking = 0;
-		n = ctrl_index_dependents(ctrl_index(c), uid, NULL, &deps);
-		for (size_t i = 0; i < n; i++) {
-			const cJSON *dep =
-			    store_get(ctrl_store(c), deps[i].rt, deps[i].ns, deps[i].name);
-			if (dep && references(dep, uid, true))
-				blocking++;
-		}
-		ctrl_deps_free(deps, n);
+	return mode == GC_FOREGROUND ? blocking_dependents(c, uid) : 0;
+}
+
+/* An owner being deleted: its orphan or foregroundDeletion finalizer goes once the
+ * dependents are orphaned, or gone. */
+static void gc_finalize(struct controllers *c, const struct restype *rt, const char *ns,
+			const char *name, const cJSON *obj, const char *uid)
+{
+	char owner_uid[64];
+	const char *fin;
+
+	snprintf(owner_uid, sizeof(owner_uid), "%s", uid);
+	if (has_finalizer(obj, "orphan")) {
+		fin = "orphan";
+		gc_dependents(c, owner_uid, GC_ORPHAN);
+	} else if (has_finalizer(obj, "foregroundDeletion")) {
+		fin = "foregroundDeletion";
+		if (gc_dependents(c, owner_uid, GC_FOREGROUND) > 0)
+			return;
+	} else {
+		return;
 	}
-	return blocking;
+	if ((obj = store_get(ctrl_store(c), rt, ns, name)))
+		remove_finalizer(c, rt, obj, fin);
 }
 
 void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
@@ -156,26 +193,10 @@ void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, co
 		uid = ctrl_uid(obj);
 	if (!uid)
 		return;
-	if (!obj) {
+	if (!obj)
 		gc_dependents(c, uid, GC_DANGLING);
-		return;
-	}
-	if (!ctrl_path(obj, "metadata", "deletionTimestamp", NULL))
-		return;
-	char owner_uid[64];
-	snprintf(owner_uid, sizeof(owner_uid), "%s", uid);
-	if (has_finalizer(obj, "orphan")) {
-		gc_dependents(c, owner_uid, GC_ORPHAN);
-		obj = store_get(ctrl_store(c), rt, ns, name);
-		if (obj)
-			remove_finalizer(c, rt, obj, "orphan");
-	} else if (has_finalizer(obj, "foregroundDeletion")) {
-		if (gc_dependents(c, owner_uid, GC_FOREGROUND) > 0)
-			return;
-		obj = store_get(ctrl_store(c), rt, ns, name);
-		if (obj)
-			remove_finalizer(c, rt, obj, "foregroundDeletion");
-	}
+	else if (ctrl_path(obj, "metadata", "deletionTimestamp", NULL))
+		gc_finalize(c, rt, ns, name, obj, uid);
 }
 
 /* ---- namespaces ------------------------------------------------------------------------- */

@@ -71,122 +71,231 @@ static int parse_int(const char *flag, const char *v, long lo, long hi, long *ou
 	return 0;
 }
 
+/* "500=0.05,503=0.05,429=0.05,reset=0.02": each a probability, together at most 1. */
 static int parse_faults(const char *spec, struct server_opts *o)
 {
-	char buf[512], *save = NULL, *tok;
+	const struct {
+		const char *name;
+		double *p;
+	} kinds[] = {{"500", &o->p500}, {"503", &o->p503}, {"429", &o->p429}, {"reset", &o->preset}};
+	char buf[512], *save = NULL, *tok, *eq, *end;
+	size_t i, n = sizeof(kinds) / sizeof(kinds[0]);
+	double p;
 
 	snprintf(buf, sizeof(buf), "%s", spec);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '='), *end;
-		double p;
-
-		if (!eq)
+		if (!(eq = strchr(tok, '=')))
 			goto bad;
 		*eq = '\0';
 		p = strtod(eq + 1, &end);
-		if (*end || p < 0 || p > 1)
+		for (i = 0; i < n && strcmp(tok, kinds[i].name) != 0; i++)
+			;
+		if (*end || p < 0 || p > 1 || i == n)
 			goto bad;
-		if (strcmp(tok, "500") == 0)
-			o->p500 = p;
-		else if (strcmp(tok, "503") == 0)
-			o->p503 = p;
-		else if (strcmp(tok, "429") == 0)
-			o->p429 = p;
-		else if (strcmp(tok, "reset") == 0)
-			o->preset = p;
-		else
-			goto bad;
+		*kinds[i].p = p;
 	}
-	if (o->p500 + o->p503 + o->p429 + o->preset > 1)
-		goto bad;
-	return 0;
+	if (o->p500 + o->p503 + o->p429 + o->preset <= 1)
+		return 0;
 bad:
 	fprintf(stderr, "kubesim: --faults: invalid spec \"%s\" (want e.g. 500=0.05,reset=0.02)\n",
 		spec);
 	return -1;
 }
 
+/* ---- the flags, one setter each ---------------------------------------------------- */
+
+static int set_tls(struct flags *f, const char *a, const char *v)
+{
+	f->so.tls = true;
+	return 0;
+}
+
+static int set_client_ca(struct flags *f, const char *a, const char *v)
+{
+	f->so.tls = f->so.client_ca = true;
+	return 0;
+}
+
+static int set_help(struct flags *f, const char *a, const char *v)
+{
+	fputs(usage, stdout);
+	exit(0);
+}
+
+static int set_listen(struct flags *f, const char *a, const char *v)
+{
+	f->listen = v;
+	return 0;
+}
+
+static int set_kubeconfig_out(struct flags *f, const char *a, const char *v)
+{
+	f->kubeconfig_out = v;
+	return 0;
+}
+
+static int set_token(struct flags *f, const char *a, const char *v)
+{
+	f->so.token = v;
+	return 0;
+}
+
+static int set_users(struct flags *f, const char *a, const char *v)
+{
+	f->ao.users_file = v;
+	return 0;
+}
+
+static int set_authorization_mode(struct flags *f, const char *a, const char *v)
+{
+	if (strcmp(v, "RBAC") != 0 && strcmp(v, "AlwaysAllow") != 0) {
+		fprintf(stderr, "kubesim: --authorization-mode: want AlwaysAllow or RBAC\n");
+		return -1;
+	}
+	f->ao.rbac = strcmp(v, "RBAC") == 0;
+	/* client-go sends bearer tokens only over TLS, as a real secure port */
+	f->so.tls = f->so.tls || f->ao.rbac;
+	return 0;
+}
+
+static int set_anonymous_auth(struct flags *f, const char *a, const char *v)
+{
+	if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+		fprintf(stderr, "kubesim: --anonymous-auth: want true or false\n");
+		return -1;
+	}
+	f->ao.anonymous = strcmp(v, "true") == 0;
+	f->anonymous_set = true;
+	return 0;
+}
+
+static int set_state(struct flags *f, const char *a, const char *v)
+{
+	f->state = v;
+	return 0;
+}
+
+static int set_faults(struct flags *f, const char *a, const char *v)
+{
+	return parse_faults(v, &f->so);
+}
+
+static int set_faults_while(struct flags *f, const char *a, const char *v)
+{
+	f->so.faults_while = v;
+	return 0;
+}
+
+static int set_faults_methods(struct flags *f, const char *a, const char *v)
+{
+	f->so.faults_methods = v;
+	return 0;
+}
+
+static int set_latency(struct flags *f, const char *a, const char *v)
+{
+	long n;
+
+	if (parse_int(a, v, 0, 60000, &n) < 0)
+		return -1;
+	f->so.latency_ms = (int)n;
+	return 0;
+}
+
+static int set_seed(struct flags *f, const char *a, const char *v)
+{
+	long n;
+
+	if (parse_int(a, v, 0, 0x7fffffffL, &n) < 0)
+		return -1;
+	f->so.seed = f->cfg.seed = (uint64_t)n;
+	return 0;
+}
+
+static int set_pod_ready_ms(struct flags *f, const char *a, const char *v)
+{
+	long n;
+
+	if (parse_int(a, v, 0, 3600000, &n) < 0)
+		return -1;
+	f->cfg.pod_ready_ms = (int)n;
+	return 0;
+}
+
+static int set_nodes(struct flags *f, const char *a, const char *v)
+{
+	long n;
+
+	if (parse_int(a, v, 0, 1000, &n) < 0)
+		return -1;
+	f->cfg.nodes = (int)n;
+	return 0;
+}
+
+static int set_fail_images(struct flags *f, const char *a, const char *v)
+{
+	snprintf(f->cfg.fail_images, sizeof(f->cfg.fail_images), "%s", v);
+	return 0;
+}
+
+static const struct flag_def {
+	const char *name;
+	bool takes; /* a value, the next argument */
+	int (*set)(struct flags *f, const char *flag, const char *val);
+} flag_defs[] = {
+	{"--tls", false, set_tls},
+	{"--client-ca", false, set_client_ca},
+	{"-h", false, set_help},
+	{"--help", false, set_help},
+	{"--listen", true, set_listen},
+	{"--kubeconfig-out", true, set_kubeconfig_out},
+	{"--token", true, set_token},
+	{"--users", true, set_users},
+	{"--authorization-mode", true, set_authorization_mode},
+	{"--anonymous-auth", true, set_anonymous_auth},
+	{"--state", true, set_state},
+	{"--faults", true, set_faults},
+	{"--faults-while", true, set_faults_while},
+	{"--faults-methods", true, set_faults_methods},
+	{"--latency", true, set_latency},
+	{"--seed", true, set_seed},
+	{"--pod-ready-ms", true, set_pod_ready_ms},
+	{"--nodes", true, set_nodes},
+	{"--fail-images", true, set_fail_images},
+};
+
+static const struct flag_def *flag_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(flag_defs) / sizeof(flag_defs[0]); i++)
+		if (strcmp(flag_defs[i].name, name) == 0)
+			return &flag_defs[i];
+	return NULL;
+}
+
 static int parse_flags(int argc, char **argv, struct flags *f)
 {
-	long v;
-	int i;
-
 	f->listen = "127.0.0.1:0";
 	f->cfg.pod_ready_ms = 200;
 	f->cfg.nodes = 1;
-	for (i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = true;
+		const struct flag_def *d = flag_find(a);
 
-		if (strcmp(a, "--tls") == 0) {
-			f->so.tls = true;
-			takes = false;
-		} else if (strcmp(a, "--client-ca") == 0) {
-			f->so.tls = f->so.client_ca = true;
-			takes = false;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(usage, stdout);
-			exit(0);
-		} else if (!val) {
+		if (d && !d->takes) {
+			d->set(f, a, NULL);
+			continue;
+		}
+		if (!val) {
 			fprintf(stderr, "kubesim: %s: missing value or unknown flag\n%s", a, usage);
 			return -1;
-		} else if (strcmp(a, "--listen") == 0)
-			f->listen = val;
-		else if (strcmp(a, "--kubeconfig-out") == 0)
-			f->kubeconfig_out = val;
-		else if (strcmp(a, "--token") == 0)
-			f->so.token = val;
-		else if (strcmp(a, "--users") == 0)
-			f->ao.users_file = val;
-		else if (strcmp(a, "--authorization-mode") == 0) {
-			if (strcmp(val, "RBAC") != 0 && strcmp(val, "AlwaysAllow") != 0) {
-				fprintf(stderr, "kubesim: --authorization-mode: want AlwaysAllow or RBAC\n");
-				return -1;
-			}
-			f->ao.rbac = strcmp(val, "RBAC") == 0;
-			/* client-go sends bearer tokens only over TLS, as a real secure port */
-			f->so.tls = f->so.tls || f->ao.rbac;
-		} else if (strcmp(a, "--anonymous-auth") == 0) {
-			if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0) {
-				fprintf(stderr, "kubesim: --anonymous-auth: want true or false\n");
-				return -1;
-			}
-			f->ao.anonymous = strcmp(val, "true") == 0;
-			f->anonymous_set = true;
 		}
-		else if (strcmp(a, "--state") == 0)
-			f->state = val;
-		else if (strcmp(a, "--faults") == 0) {
-			if (parse_faults(val, &f->so) < 0)
-				return -1;
-		} else if (strcmp(a, "--faults-while") == 0)
-			f->so.faults_while = val;
-		else if (strcmp(a, "--faults-methods") == 0)
-			f->so.faults_methods = val;
-		else if (strcmp(a, "--latency") == 0) {
-			if (parse_int(a, val, 0, 60000, &v) < 0)
-				return -1;
-			f->so.latency_ms = (int)v;
-		} else if (strcmp(a, "--seed") == 0) {
-			if (parse_int(a, val, 0, 0x7fffffffL, &v) < 0)
-				return -1;
-			f->so.seed = f->cfg.seed = (uint64_t)v;
-		} else if (strcmp(a, "--pod-ready-ms") == 0) {
-			if (parse_int(a, val, 0, 3600000, &v) < 0)
-				return -1;
-			f->cfg.pod_ready_ms = (int)v;
-		} else if (strcmp(a, "--nodes") == 0) {
-			if (parse_int(a, val, 0, 1000, &v) < 0)
-				return -1;
-			f->cfg.nodes = (int)v;
-		} else if (strcmp(a, "--fail-images") == 0)
-			snprintf(f->cfg.fail_images, sizeof(f->cfg.fail_images), "%s", val);
-		else {
+		if (!d) {
 			fprintf(stderr, "kubesim: unknown flag %s\n%s", a, usage);
 			return -1;
 		}
-		if (takes)
-			i++;
+		if (d->set(f, a, val) < 0)
+			return -1;
+		i++;
 	}
 	return 0;
 }
@@ -318,15 +427,78 @@ static void run_until_signal(struct store *st, const char *state, struct auth *a
 	}
 }
 
+/* Signals go to the main thread only; block them before any thread starts. */
+static void signals_block(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+struct sim {
+	struct tls_material tls;
+	struct store *st;
+	struct auth *auth;
+	struct server *srv;
+	char url[300];
+};
+
+/* A new store, with the objects of --state when given. */
+static struct store *store_open(const struct flags *fl)
+{
+	struct store *st = store_new(&fl->cfg);
+	char err[512];
+
+	if (!st) {
+		fprintf(stderr, "kubesim: out of memory\n");
+		return NULL;
+	}
+	if (fl->state && store_load(st, fl->state, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kubesim: --state: %s\n", err);
+		store_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* The store (loaded from --state), TLS material, authentication, the controllers and
+ * the listener, in that order; then the kubeconfig for them. */
+static int sim_start(struct sim *s, struct flags *fl, const char *host)
+{
+	char err[512];
+
+	if (!(s->st = store_open(fl)))
+		return -1;
+	if ((fl->so.tls && tls_generate(&s->tls, fl->so.client_ca, err, sizeof(err)) < 0) ||
+	    !(s->auth = fl->so.auth = auth_setup(s->st, fl, err, sizeof(err)))) {
+		fprintf(stderr, "kubesim: %s\n", err);
+		return -1;
+	}
+	if (controllers_start(s->st) < 0) {
+		fprintf(stderr, "kubesim: controllers failed to start\n");
+		return -1;
+	}
+	if (!(s->srv = server_start(s->st, &fl->so, &s->tls, err, sizeof(err)))) {
+		fprintf(stderr, "kubesim: %s\n", err);
+		return -1;
+	}
+	snprintf(s->url, sizeof(s->url), "%s://%s:%d", fl->so.tls ? "https" : "http",
+		 strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, server_port(s->srv));
+	if (fl->kubeconfig_out && write_kubeconfig(fl->kubeconfig_out, s->url, fl, &s->tls) < 0)
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct flags fl = {0};
-	struct tls_material tls = {0};
-	struct store *st = NULL;
-	struct server *srv = NULL;
-	struct auth *auth = NULL;
-	char host[256], url[300], err[512];
-	sigset_t set;
+	struct sim s = {0};
+	char host[256], err[512];
 	int port, rc = 1;
 
 	if (parse_flags(argc, argv, &fl) < 0 || split_listen(fl.listen, host, sizeof(host), &port) < 0)
@@ -337,59 +509,23 @@ int main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	fl.so.host = host;
 	fl.so.port = port;
-	/* Signals go to the main thread only; block them before any thread starts. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals_block();
 	oom_install();
-	st = store_new(&fl.cfg);
-	if (!st) {
-		fprintf(stderr, "kubesim: out of memory\n");
+	if (sim_start(&s, &fl, host) < 0)
 		goto out;
-	}
-	if (fl.state && store_load(st, fl.state, err, sizeof(err)) < 0) {
-		fprintf(stderr, "kubesim: --state: %s\n", err);
-		goto out;
-	}
-	if (fl.so.tls && tls_generate(&tls, fl.so.client_ca, err, sizeof(err)) < 0) {
-		fprintf(stderr, "kubesim: %s\n", err);
-		goto out;
-	}
-	auth = auth_setup(st, &fl, err, sizeof(err));
-	if (!auth) {
-		fprintf(stderr, "kubesim: %s\n", err);
-		goto out;
-	}
-	fl.so.auth = auth;
-	if (controllers_start(st) < 0) {
-		fprintf(stderr, "kubesim: controllers failed to start\n");
-		goto out;
-	}
-	srv = server_start(st, &fl.so, &tls, err, sizeof(err));
-	if (!srv) {
-		fprintf(stderr, "kubesim: %s\n", err);
-		goto out;
-	}
-	snprintf(url, sizeof(url), "%s://%s:%d", fl.so.tls ? "https" : "http",
-		 strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, server_port(srv));
-	if (fl.kubeconfig_out && write_kubeconfig(fl.kubeconfig_out, url, &fl, &tls) < 0)
-		goto out;
-	printf("kubesim listening on %s\n", url);
+	printf("kubesim listening on %s\n", s.url);
 	fflush(stdout);
-	run_until_signal(st, fl.state, auth);
+	run_until_signal(s.st, fl.state, s.auth);
 	rc = 0;
 out:
-	server_stop(srv);
+	server_stop(s.srv);
 	controllers_stop();
-	if (fl.state && st && rc == 0 && store_save(st, fl.state, err, sizeof(err)) < 0) {
+	if (fl.state && s.st && rc == 0 && store_save(s.st, fl.state, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kubesim: save state: %s\n", err);
 		rc = 1;
 	}
-	store_free(st);
-	auth_free(auth);
-	tls_material_dispose(&tls);
+	store_free(s.st);
+	auth_free(s.auth);
+	tls_material_dispose(&s.tls);
 	return rc;
 }

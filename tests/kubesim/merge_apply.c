@@ -9,7 +9,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 static const struct schema_node *root_of(const struct merge_kind *k)
 {
@@ -155,17 +155,13 @@ static void keep_old_timestamps(const cJSON *old, cJSON *obj)
 	(void)json_object_set(md, "managedFields", cJSON_Duplicate(om, true));
 }
 
-static int check_config(const struct merge_kind *k, const cJSON *config, struct kstatus *e)
+/* apiVersion and kind of an apply body must be the endpoint's (want: its apiVersion). */
+static int check_type(const struct merge_kind *k, const cJSON *config, const char *want,
+		      struct kstatus *e)
 {
-	const cJSON *md = cJSON_GetObjectItemCaseSensitive(config, "metadata");
 	const cJSON *av = cJSON_GetObjectItemCaseSensitive(config, "apiVersion");
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(config, "kind");
-	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(md, "managedFields");
-	char want[256], why[768];
 
-	if (!cJSON_IsObject(config))
-		return merge_fail(e, 400, "BadRequest", "error decoding YAML: not an object");
-	mf_api_version(k, want, sizeof(want));
 	if (!cJSON_IsString(av) || strcmp(av->valuestring, want))
 		return merge_fail(e, 400, "BadRequest",
 				  "Incorrect version specified in apply patch. Specified patch "
@@ -175,13 +171,32 @@ static int check_config(const struct merge_kind *k, const cJSON *config, struct 
 		return merge_fail(e, 400, "BadRequest", "invalid object type: %s%s, Kind=%s",
 				  k->group && k->group[0] ? "" : "/", want,
 				  cJSON_IsString(kind) ? kind->valuestring : "");
+	return 0;
+}
+
+static bool is_core(const struct merge_kind *k)
+{
+	return !(k && k->group && k->group[0]);
+}
+
+static int check_config(const struct merge_kind *k, const cJSON *config, struct kstatus *e)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(config, "metadata");
+	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(md, "managedFields");
+	char want[256], why[768];
+	int rc;
+
+	if (!cJSON_IsObject(config))
+		return merge_fail(e, 400, "BadRequest", "error decoding YAML: not an object");
+	mf_api_version(k, want, sizeof(want));
+	if ((rc = check_type(k, config, want, e)) < 0)
+		return rc;
 	if (mf && !cJSON_IsNull(mf))
 		return merge_fail(e, 400, "BadRequest", "metadata.managedFields must be nil");
 	if (fs_validate(config, root_of(k), why, sizeof(why)) < 0)
 		return merge_fail(e, 400, "BadRequest",
 				  "failed to create typed patch object (%s%s, Kind=%s): %s",
-				  k && k->group && k->group[0] ? "" : "/", want,
-				  k && k->kind ? k->kind : "", why);
+				  is_core(k) ? "/" : "", want, k && k->kind ? k->kind : "", why);
 	return 0;
 }
 
@@ -271,6 +286,7 @@ static void take_from_others(struct mf_list *l, int self, const cJSON *changed,
 }
 
 struct apply_state {
+	unsigned long failures; /* fs_failures() at the start: more is out of memory */
 	struct mf_list mf;
 	cJSON *merged;
 	cJSON *newset;
@@ -492,18 +508,121 @@ static void sync_last_applied(cJSON *obj, const cJSON *config)
 	free(s);
 }
 
+static int merge_oom(struct kstatus *e)
+{
+	return merge_fail(e, 500, "InternalError", "out of memory");
+}
+
+/* Steps 1-3 of spec 6.3: live (without managedFields) merged with config, the
+ * applier's new field set, and what it no longer sends pruned. */
+static int apply_merge(struct apply_state *st, const struct merge_kind *k, const cJSON *live,
+		       const cJSON *config, const char *manager, const char *subresource)
+{
+	const struct schema_node *root = root_of(k);
+	cJSON *base;
+
+	if (mf_decode(&st->mf, live) < 0)
+		return MERGE_ENOMEM;
+	st->self = mf_find(&st->mf, manager, "Apply", NULL, subresource);
+	base = live ? without_managed(live) : cJSON_CreateObject();
+	st->merged = base ? ssa_merge(base, config, root) : NULL;
+	cJSON_Delete(base);
+	st->newset = fs_from_apply(config, root);
+	if (!st->merged || !st->newset)
+		return MERGE_ENOMEM;
+	fs_strip(st->newset, k, subresource);
+	prune(st, root);
+	return 0;
+}
+
+/* Whether the merge changed the object (explicit nulls dropped): a create always does. */
+static bool apply_changes_object(const cJSON *live, const cJSON *merged)
+{
+	cJSON *base, *now_obj;
+	bool changed;
+
+	if (!live)
+		return true;
+	base = without_managed(live);
+	now_obj = cJSON_Duplicate(merged, true);
+	merge_drop_nulls(now_obj);
+	changed = !base || !merge_equal(base, now_obj);
+	cJSON_Delete(base);
+	cJSON_Delete(now_obj);
+	return changed;
+}
+
+/* The fields the write changed and removed. They matter only to other managers
+ * (conflicts, taking their fields): with none (every create) nothing is compared. */
+static int apply_diff(struct apply_state *st, const struct merge_kind *k, const cJSON *live,
+		      const char *subresource)
+{
+	if (others_manage(&st->mf, st->self))
+		return diff_live(st, k, live, subresource);
+	st->changed = fs_new();
+	st->removed = fs_new();
+	return st->changed && st->removed ? 0 : MERGE_ENOMEM;
+}
+
+/* The applier's entry: its new set and version, a new time when the object changed. */
+static int apply_own(struct apply_state *st, const char *manager, const char *apiv,
+		     const char *subresource, bool changed_obj, const char *now)
+{
+	struct mf_entry *m;
+
+	if (st->self < 0) {
+		if ((st->self = mf_add(&st->mf, manager, "Apply", apiv, subresource)) < 0)
+			return MERGE_ENOMEM;
+		changed_obj = true;
+	}
+	m = &st->mf.v[st->self];
+	cJSON_Delete(m->set);
+	m->set = st->newset;
+	st->newset = NULL;
+	free(m->api_version);
+	m->api_version = strdup(apiv);
+	if (changed_obj)
+		mf_set_time(m, now);
+	mf_drop_empty(&st->mf);
+	return mf_store(st->merged, &st->mf);
+}
+
+/* Step 4: others' fields the write changes conflict, except the allowed ones; a
+ * forced write, or one with none left, takes them over. */
+static int apply_conflicts(struct apply_state *st, const cJSON *allowed, bool force,
+			   struct merge_conflicts *conflicts, struct kstatus *e)
+{
+	size_t found;
+	int rc;
+
+	rc = find_conflicts(&st->mf, st->self, st->changed, allowed, force ? NULL : conflicts,
+			    &found);
+	if (rc < 0 || fs_failures() != st->failures)
+		return merge_oom(e);
+	if (found && !force)
+		return set_conflict(conflicts, e);
+	take_from_others(&st->mf, st->self, st->changed, st->removed);
+	return 0;
+}
+
+/* What kubectl's and the timestamps' transformers do to the result. */
+static void apply_finish(cJSON *merged, const cJSON *live, const cJSON *config,
+			 const char *manager)
+{
+	if (!strcmp(manager, "kubectl"))
+		sync_last_applied(merged, config);
+	keep_old_timestamps(live, merged);
+}
+
 int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct merge_kind *k,
 		const cJSON *live, const cJSON *config, const char *manager, bool force,
 		const char *subresource, const char *now, struct kstatus *e)
 {
-	const struct schema_node *root = root_of(k);
-	struct apply_state st = {.self = -1};
+	struct apply_state st = {.self = -1, .failures = fs_failures()};
 	struct merge_conflicts spare = {0};
 	cJSON *allowed = NULL;
 	char apiv[256];
 	bool changed_obj;
-	size_t found;
-	unsigned long failures = fs_failures();
 	int rc;
 
 	*out = NULL;
@@ -513,89 +632,27 @@ int merge_apply(cJSON **out, struct merge_conflicts *conflicts, const struct mer
 	if ((rc = check_config(k, config, e)) < 0)
 		return rc;
 	mf_api_version(k, apiv, sizeof(apiv));
-	if (mf_decode(&st.mf, live) < 0)
-		return merge_fail(e, 500, "InternalError", "out of memory");
-	st.self = mf_find(&st.mf, manager, "Apply", NULL, subresource);
-	{
-		cJSON *base = live ? without_managed(live) : cJSON_CreateObject();
-		st.merged = base ? ssa_merge(base, config, root) : NULL;
-		cJSON_Delete(base);
-	}
-	st.newset = fs_from_apply(config, root);
-	if (!st.merged || !st.newset) {
-		rc = merge_fail(e, 500, "InternalError", "out of memory");
-		goto out;
-	}
-	fs_strip(st.newset, k, subresource);
-	prune(&st, root);
-	changed_obj = !live;
-	if (live) {
-		cJSON *base = without_managed(live);
-		cJSON *now_obj = cJSON_Duplicate(st.merged, true);
-		merge_drop_nulls(now_obj);
-		changed_obj = !base || !merge_equal(base, now_obj);
-		cJSON_Delete(base);
-		cJSON_Delete(now_obj);
-	}
+	if (apply_merge(&st, k, live, config, manager, subresource) < 0)
+		goto oom;
+	changed_obj = apply_changes_object(live, st.merged);
 	merge_defaults(st.merged, k);
-	/* explicit nulls still present: setting another manager's field to null conflicts.
-	 * What changed matters only to other managers (conflicts, taking their fields): with
-	 * none (every create) there is nothing to compare. */
-	if (!others_manage(&st.mf, st.self)) {
-		st.changed = fs_new();
-		st.removed = fs_new();
-		if (!st.changed || !st.removed)
-			rc = MERGE_ENOMEM;
-	} else {
-		rc = diff_live(&st, k, live, subresource);
-	}
-	if (rc < 0) {
-		merge_fail(e, 500, "InternalError", "out of memory");
-		goto out;
-	}
+	/* explicit nulls still present: setting another manager's field to null conflicts */
+	if (apply_diff(&st, k, live, subresource) < 0)
+		goto oom;
 	merge_drop_nulls(st.merged);
 	if (!force && !strcmp(manager, "kubectl"))
 		allowed = last_applied_set(live, k, subresource);
-	rc = find_conflicts(&st.mf, st.self, st.changed, allowed, force ? NULL : conflicts, &found);
-	if (rc < 0 || fs_failures() != failures) {
-		rc = merge_fail(e, 500, "InternalError", "out of memory");
+	if ((rc = apply_conflicts(&st, allowed, force, conflicts, e)) < 0)
 		goto out;
-	}
-	if (found && !force) {
-		rc = set_conflict(conflicts, e);
-		goto out;
-	}
-	/* conflicts left (none, or all allowed) are taken over as with force */
-	take_from_others(&st.mf, st.self, st.changed, st.removed);
-	if (st.self < 0) {
-		st.self = mf_add(&st.mf, manager, "Apply", apiv, subresource);
-		changed_obj = true;
-		if (st.self < 0) {
-			rc = merge_fail(e, 500, "InternalError", "out of memory");
-			goto out;
-		}
-	}
-	cJSON_Delete(st.mf.v[st.self].set);
-	st.mf.v[st.self].set = st.newset;
-	st.newset = NULL;
-	free(st.mf.v[st.self].api_version);
-	st.mf.v[st.self].api_version = strdup(apiv);
-	if (changed_obj)
-		mf_set_time(&st.mf.v[st.self], now);
-	mf_drop_empty(&st.mf);
-	if ((rc = mf_store(st.merged, &st.mf)) < 0) {
-		merge_fail(e, 500, "InternalError", "out of memory");
-		goto out;
-	}
-	if (fs_failures() != failures) {
-		rc = merge_fail(e, 500, "InternalError", "out of memory");
-		goto out;
-	}
-	if (!strcmp(manager, "kubectl"))
-		sync_last_applied(st.merged, config);
-	keep_old_timestamps(live, st.merged);
+	if (apply_own(&st, manager, apiv, subresource, changed_obj, now) < 0 ||
+	    fs_failures() != st.failures)
+		goto oom;
+	apply_finish(st.merged, live, config, manager);
 	*out = st.merged;
 	st.merged = NULL;
+	goto out;
+oom:
+	rc = merge_oom(e);
 out:
 	merge_conflicts_dispose(&spare);
 	cJSON_Delete(allowed);
@@ -622,69 +679,83 @@ static int base_managed(struct mf_list *l, const cJSON *obj, const cJSON *old,
 	return mf_decode(l, old);
 }
 
+/* The fields a non-apply write changed and removed, comparing old with obj (without
+ * managedFields and what the subresource does not record). */
+static int update_diff(struct apply_state *st, const struct merge_kind *k, const cJSON *old,
+		       const cJSON *obj, const char *subresource)
+{
+	const char *skip = mf_unrecorded_root(k, subresource);
+	cJSON *base = old ? without_managed_root(old, skip) : cJSON_CreateObject();
+	int rc = 0;
+
+	st->merged = without_managed_root(obj, skip);
+	mf_fill_skeleton(base, k);
+	mf_fill_skeleton(st->merged, k);
+	drop_all(base, skip); /* the skeleton may have added it back */
+	drop_all(st->merged, skip);
+	st->changed = fs_new();
+	st->removed = fs_new();
+	if (!base || !st->merged || !st->changed || !st->removed) {
+		rc = MERGE_ENOMEM;
+		goto out;
+	}
+	fs_compare(base, st->merged, root_of(k), st->changed, st->removed);
+	fs_clean(st->changed);
+	fs_clean(st->removed);
+	fs_strip(st->changed, k, subresource);
+	fs_strip(st->removed, k, subresource);
+out:
+	cJSON_Delete(base);
+	return rc;
+}
+
+/* The writer's Update entry loses what it removed and gains what it changed (a new
+ * entry only when it changed something); its time moves only when it took fields
+ * (managedFieldsUpdater). */
+static int update_own(struct apply_state *st, const char *manager, const char *apiv,
+		      const char *subresource, const char *now)
+{
+	int self = mf_find(&st->mf, manager, "Update", apiv, subresource);
+
+	take_from_others(&st->mf, self, st->changed, st->removed);
+	if (self >= 0)
+		fs_sub(st->mf.v[self].set, st->removed);
+	else if (!fs_empty(st->changed) &&
+		 (self = mf_add(&st->mf, manager, "Update", apiv, subresource)) < 0)
+		return MERGE_ENOMEM;
+	if (self >= 0 && !fs_empty(st->changed)) {
+		fs_add(st->mf.v[self].set, st->changed);
+		mf_set_time(&st->mf.v[self], now);
+	}
+	return 0;
+}
+
 int merge_record_update(cJSON *obj, const struct merge_kind *k, const cJSON *old,
 			const char *manager, const char *subresource, const char *now,
 			struct kstatus *e)
 {
-	struct apply_state st = {.self = -1};
+	struct apply_state st = {.self = -1, .failures = fs_failures()};
 	char apiv[256];
-	cJSON *base = NULL;
-	const char *skip;
-	unsigned long failures = fs_failures();
-	int rc = 0, self;
+	int rc = 0;
 
 	if (!cJSON_IsObject(obj))
 		return merge_fail(e, 400, "BadRequest", "object is not a JSON object");
 	mf_api_version(k, apiv, sizeof(apiv));
 	if (base_managed(&st.mf, obj, old, subresource) < 0)
-		return merge_fail(e, 500, "InternalError", "out of memory");
-	skip = mf_unrecorded_root(k, subresource);
-	base = old ? without_managed_root(old, skip) : cJSON_CreateObject();
-	st.merged = without_managed_root(obj, skip);
-	mf_fill_skeleton(base, k);
-	mf_fill_skeleton(st.merged, k);
-	drop_all(base, skip); /* the skeleton may have added it back */
-	drop_all(st.merged, skip);
-	st.changed = fs_new();
-	st.removed = fs_new();
-	if (!base || !st.merged || !st.changed || !st.removed) {
-		rc = merge_fail(e, 500, "InternalError", "out of memory");
-		goto out;
-	}
-	fs_compare(base, st.merged, root_of(k), st.changed, st.removed);
-	fs_clean(st.changed);
-	fs_clean(st.removed);
-	fs_strip(st.changed, k, subresource);
-	fs_strip(st.removed, k, subresource);
-	self = mf_find(&st.mf, manager, "Update", apiv, subresource);
-	take_from_others(&st.mf, self, st.changed, st.removed);
-	if (self >= 0) {
-		fs_sub(st.mf.v[self].set, st.removed);
-	} else if (!fs_empty(st.changed)) {
-		self = mf_add(&st.mf, manager, "Update", apiv, subresource);
-		if (self < 0) {
-			rc = merge_fail(e, 500, "InternalError", "out of memory");
-			goto out;
-		}
-	}
-	if (self >= 0 && !fs_empty(st.changed)) {
-		/* managedFieldsUpdater: the time moves only when the write took fields */
-		fs_add(st.mf.v[self].set, st.changed);
-		mf_set_time(&st.mf.v[self], now);
-	}
-	if (fs_failures() != failures) {
-		rc = merge_fail(e, 500, "InternalError", "out of memory");
+		return merge_oom(e);
+	if (update_diff(&st, k, old, obj, subresource) < 0 ||
+	    update_own(&st, manager, apiv, subresource, now) < 0 || fs_failures() != st.failures) {
+		rc = merge_oom(e);
 		goto out;
 	}
 	mf_drop_empty(&st.mf);
 	mf_cap_updates(&st.mf);
 	if ((rc = mf_store(obj, &st.mf)) < 0) {
-		merge_fail(e, 500, "InternalError", "out of memory");
+		merge_oom(e);
 		goto out;
 	}
 	keep_old_timestamps(old, obj);
 out:
-	cJSON_Delete(base);
 	state_dispose(&st);
 	return rc;
 }

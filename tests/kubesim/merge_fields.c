@@ -1,7 +1,7 @@
 /*
  * merge_fields: field-path sets and the schema-aware walks over objects that build them
  * (structured-merge-diff's ToFieldSet, Compare and RemoveItems). Pure functions over
- * cJSON; see schema_fieldset_int.h for the set representation.
+ * cJSON; see merge_int.h for the set representation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 /* Allocation failures inside the void field-set builders (fs_mark, fs_child, fs_add,
  * fs_compare), per thread: a write compares the count before and after, and answers
@@ -110,25 +110,26 @@ static char *plain_item_key(const char *const *names, const char *const *defs, i
 	return strdup(buf);
 }
 
-/* "k:{"a":1,"b":"x"}": key fields sorted by name, defaults filled in (smd keys). */
-char *fs_item_key(const struct schema_node *list, const cJSON *item)
+/* prefix + the JSON of v ("v:..." or "k:..."); NULL (a failure counted) when memory
+ * runs out. */
+static char *prefixed_json(const char *prefix, const cJSON *v)
 {
-	const char *names[3] = {NULL, NULL, NULL};
-	const char *defs[3] = {NULL, NULL, NULL};
-	cJSON *obj = NULL;
-	char *json = NULL, *out = NULL;
+	char *json = v ? cJSON_PrintUnformatted(v) : NULL;
+	char *out = json ? malloc(strlen(json) + 3) : NULL;
+
+	if (out)
+		sprintf(out, "%s%s", prefix, json);
+	else
+		failures++;
+	free(json);
+	return out;
+}
+
+/* The key fields of a map list and their defaults, sorted by name; returns how many. */
+static int key_fields(const struct schema_node *list, const char **names, const char **defs)
+{
 	int i, j, n = 0;
 
-	if (list->kind == SCHEMA_SET) {
-		json = cJSON_PrintUnformatted(item);
-		out = json ? malloc(strlen(json) + 3) : NULL;
-		if (out)
-			sprintf(out, "v:%s", json);
-		else
-			failures++;
-		free(json);
-		return out;
-	}
 	for (i = 0; i < 3 && list->keys[i]; i++) {
 		names[n] = list->keys[i];
 		defs[n++] = list->key_defaults[i];
@@ -139,10 +140,16 @@ char *fs_item_key(const struct schema_node *list, const cJSON *item)
 			names[j] = names[j - 1], defs[j] = defs[j - 1];
 			names[j - 1] = t, defs[j - 1] = d;
 		}
-	if ((out = plain_item_key(names, defs, n, item)) != NULL)
-		return out;
-	obj = cJSON_CreateObject();
-	for (i = 0; obj && i < n; i++) {
+	return n;
+}
+
+/* The item's key fields (or their defaults) as an object, for the general case. */
+static cJSON *key_object(const char *const *names, const char *const *defs, int n,
+			 const cJSON *item)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	for (int i = 0; obj && i < n; i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, names[i]);
 		int rc = 0;
 
@@ -155,14 +162,26 @@ char *fs_item_key(const struct schema_node *list, const cJSON *item)
 			obj = NULL;
 		}
 	}
-	json = obj ? cJSON_PrintUnformatted(obj) : NULL;
-	out = json ? malloc(strlen(json) + 3) : NULL;
-	if (out)
-		sprintf(out, "k:%s", json);
-	free(json);
+	return obj;
+}
+
+/* "k:{"a":1,"b":"x"}": key fields sorted by name, defaults filled in (smd keys). */
+char *fs_item_key(const struct schema_node *list, const cJSON *item)
+{
+	const char *names[3] = {NULL, NULL, NULL};
+	const char *defs[3] = {NULL, NULL, NULL};
+	cJSON *obj;
+	char *out;
+	int n;
+
+	if (list->kind == SCHEMA_SET)
+		return prefixed_json("v:", item);
+	n = key_fields(list, names, defs);
+	if ((out = plain_item_key(names, defs, n, item)) != NULL)
+		return out;
+	obj = key_object(names, defs, n, item);
+	out = prefixed_json("k:", obj);
 	cJSON_Delete(obj);
-	if (!out)
-		failures++;
 	return out;
 }
 
@@ -319,23 +338,31 @@ static int elem_rank(const char *k)
 	}
 }
 
+static int value_cmp(const cJSON *a, const cJSON *b);
+
+/* Member by member, names first; the shorter object first when one is a prefix. */
+static int object_cmp(const cJSON *a, const cJSON *b)
+{
+	const cJSON *x = a->child, *y = b->child;
+
+	for (; x && y; x = x->next, y = y->next) {
+		int r = strcmp(x->string, y->string);
+		if (!r)
+			r = value_cmp(x, y);
+		if (r)
+			return r;
+	}
+	return x ? 1 : y ? -1 : 0;
+}
+
 static int value_cmp(const cJSON *a, const cJSON *b)
 {
 	if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
 		return a->valuedouble < b->valuedouble ? -1 : a->valuedouble > b->valuedouble;
 	if (cJSON_IsString(a) && cJSON_IsString(b))
 		return strcmp(a->valuestring, b->valuestring);
-	if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
-		const cJSON *x = a->child, *y = b->child;
-		for (; x && y; x = x->next, y = y->next) {
-			int r = strcmp(x->string, y->string);
-			if (!r)
-				r = value_cmp(x, y);
-			if (r)
-				return r;
-		}
-		return x ? 1 : y ? -1 : 0;
-	}
+	if (cJSON_IsObject(a) && cJSON_IsObject(b))
+		return object_cmp(a, b);
 	return (a ? a->type : 0) - (b ? b->type : 0);
 }
 

@@ -8,7 +8,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 static char *dup_str(const cJSON *v)
 {

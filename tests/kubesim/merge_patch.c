@@ -10,7 +10,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 static cJSON *merge_rfc7386(cJSON *target, const cJSON *patch)
 {
@@ -68,6 +68,20 @@ static void ptr_dispose(struct ptr *p)
 	p->n = 0;
 }
 
+/* One reference token of len bytes at s into t: "~0" is '~', "~1" is '/'. */
+static void ptr_unescape(char *t, const char *s, size_t len)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '~' && i + 1 < len && (s[i + 1] == '0' || s[i + 1] == '1'))
+			t[j++] = s[++i] == '0' ? '~' : '/';
+		else
+			t[j++] = s[i];
+	}
+	t[j] = 0;
+}
+
 static int ptr_parse(struct ptr *p, const char *s)
 {
 	const char *c = s;
@@ -79,7 +93,7 @@ static int ptr_parse(struct ptr *p, const char *s)
 		return -1;
 	while (*c == '/') {
 		const char *end = strchr(c + 1, '/');
-		size_t len = end ? (size_t)(end - c - 1) : strlen(c + 1), i, j = 0;
+		size_t len = end ? (size_t)(end - c - 1) : strlen(c + 1);
 		char *t = malloc(len + 1), **v = realloc(p->tok, (p->n + 1) * sizeof(*v));
 
 		if (!t || !v) {
@@ -90,16 +104,7 @@ static int ptr_parse(struct ptr *p, const char *s)
 			return -1;
 		}
 		p->tok = v;
-		for (i = 0; i < len; i++) {
-			if (c[1 + i] == '~' && i + 1 < len &&
-			    (c[2 + i] == '0' || c[2 + i] == '1')) {
-				t[j++] = c[2 + i] == '0' ? '~' : '/';
-				i++;
-			} else {
-				t[j++] = c[1 + i];
-			}
-		}
-		t[j] = 0;
+		ptr_unescape(t, c + 1, len);
 		p->tok[p->n++] = t;
 		c = end ? end : c + 1 + len;
 	}
@@ -192,61 +197,125 @@ static const char *op_str(const cJSON *op, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* One operation; returns 0, -1 (does not apply) or -2 (out of memory). */
+/* ---- the six operations of RFC 6902; each returns 0, -1 (does not apply) or -2 (out
+ * of memory) ---------------------------------------------------------------------- */
+
+/* A copy of the operation's value; a missing one is null, as json-patch reads it. */
+static cJSON *op_value(const cJSON *op)
+{
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(op, "value");
+
+	return val ? cJSON_Duplicate(val, true) : cJSON_CreateNull();
+}
+
+static int jp_add(cJSON **doc, const struct ptr *p, const cJSON *op)
+{
+	return op_add(doc, p, op_value(op));
+}
+
+static int jp_remove(cJSON **doc, const struct ptr *p, const cJSON *op)
+{
+	cJSON *v = op_detach(*doc, p);
+
+	if (!v)
+		return -1;
+	cJSON_Delete(v);
+	return 0;
+}
+
+static int jp_replace(cJSON **doc, const struct ptr *p, const cJSON *op)
+{
+	cJSON *cur = resolve(*doc, p, p->n), *parent, *v;
+
+	if (!cur)
+		return -1;
+	v = op_value(op);
+	parent = p->n ? resolve(*doc, p, p->n - 1) : NULL;
+	if (cJSON_IsArray(parent)) {
+		if (cJSON_ReplaceItemViaPointer(parent, cur, v))
+			return 0;
+		cJSON_Delete(v);
+		return -2;
+	}
+	if (parent)
+		return json_object_set(parent, p->tok[p->n - 1], v) < 0 ? -2 : 0;
+	return op_add(doc, p, v);
+}
+
+static int jp_test(cJSON **doc, const struct ptr *p, const cJSON *op)
+{
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(op, "value");
+	const cJSON *cur = resolve(*doc, p, p->n);
+
+	if (cur)
+		return merge_equal(cur, val) ? 0 : -1;
+	return !val || cJSON_IsNull(val) ? 0 : -1;
+}
+
+/* The node at the operation's "from" (move, copy); f is disposed by the caller. */
+static cJSON *op_from(cJSON *doc, const cJSON *op, struct ptr *f)
+{
+	const char *from = op_str(op, "from");
+
+	if (!from || ptr_parse(f, from) < 0)
+		return NULL;
+	return resolve(doc, f, f->n);
+}
+
+/* Whether path lies below from: a move into its own child. */
+static bool path_below(const char *path, const char *from)
+{
+	size_t n = strlen(from);
+
+	return strncmp(path, from, n) == 0 && path[n] == '/';
+}
+
+static int jp_move(cJSON **doc, const struct ptr *p, const cJSON *op)
+{
+	struct ptr f = {0};
+	int rc = -1;
+
+	/* not the root, nor into its own child */
+	if (op_from(*doc, op, &f) && f.n && !path_below(op_str(op, "path"), op_str(op, "from")))
+		rc = op_add(doc, p, op_detach(*doc, &f));
+	ptr_dispose(&f);
+	return rc;
+}
+
+static int jp_copy(cJSON **doc, const struct ptr *p, const cJSON *op)
+{
+	struct ptr f = {0};
+	cJSON *cur = op_from(*doc, op, &f);
+	int rc = -1;
+
+	if (cur) /* cur exists, so a NULL copy ran out of memory: op_add says -2 */
+		rc = op_add(doc, p, cJSON_Duplicate(cur, true));
+	ptr_dispose(&f);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*apply)(cJSON **doc, const struct ptr *p, const cJSON *op);
+} jp_ops[] = {{"add", jp_add},	 {"remove", jp_remove}, {"replace", jp_replace},
+	      {"test", jp_test}, {"move", jp_move},	{"copy", jp_copy}};
+
+/* One operation; an unknown one does not apply. */
 static int apply_op(cJSON **doc, const cJSON *op)
 {
-	const char *kind = op_str(op, "op"), *path = op_str(op, "path"), *from = op_str(op, "from");
-	const cJSON *val = cJSON_GetObjectItemCaseSensitive(op, "value");
-	struct ptr p = {0}, f = {0};
-	cJSON *v = NULL, *cur, *parent;
+	const char *kind = op_str(op, "op"), *path = op_str(op, "path");
+	struct ptr p;
 	int rc = -1;
 
 	if (!kind || !path || ptr_parse(&p, path) < 0)
-		goto out;
-	if (!strcmp(kind, "add")) {
-		rc = op_add(doc, &p, val ? cJSON_Duplicate(val, true) : cJSON_CreateNull());
-	} else if (!strcmp(kind, "remove")) {
-		v = op_detach(*doc, &p);
-		rc = v ? 0 : -1;
-		cJSON_Delete(v);
-		v = NULL;
-		goto out;
-	} else if (!strcmp(kind, "replace")) {
-		if (!(cur = resolve(*doc, &p, p.n)))
-			goto out;
-		v = val ? cJSON_Duplicate(val, true) : cJSON_CreateNull();
-		parent = p.n ? resolve(*doc, &p, p.n - 1) : NULL;
-		if (cJSON_IsArray(parent))
-			rc = cJSON_ReplaceItemViaPointer(parent, cur, v) ? 0 : -2;
-		else if (parent)
-			rc = json_object_set(parent, p.tok[p.n - 1], v) < 0 ? -2 : 0, v = NULL;
-		else
-			rc = op_add(doc, &p, v), v = NULL;
-	} else if (!strcmp(kind, "test")) {
-		cur = resolve(*doc, &p, p.n);
-		rc = (cur && merge_equal(cur, val)) || (!cur && (!val || cJSON_IsNull(val))) ? 0
-											     : -1;
-		goto out;
-	} else if (!strcmp(kind, "move") || !strcmp(kind, "copy")) {
-		if (!from || ptr_parse(&f, from) < 0 || !(cur = resolve(*doc, &f, f.n)))
-			goto out;
-		if (!strcmp(kind, "move")) {
-			if (!f.n ||
-			    (!strncmp(path, from, strlen(from)) && path[strlen(from)] == '/'))
-				goto out; /* the root, or into its own child */
-			v = op_detach(*doc, &f);
-		} else {
-			v = cJSON_Duplicate(cur, true);
+		return -1;
+	for (size_t i = 0; i < sizeof(jp_ops) / sizeof(jp_ops[0]); i++) {
+		if (strcmp(kind, jp_ops[i].name) == 0) {
+			rc = jp_ops[i].apply(doc, &p, op);
+			break;
 		}
-		/* cur exists, so a NULL v is a copy that ran out of memory */
-		rc = op_add(doc, &p, v);
-		v = NULL; /* op_add took it */
 	}
-	if (rc < 0)
-		cJSON_Delete(v);
-out:
 	ptr_dispose(&p);
-	ptr_dispose(&f);
 	return rc;
 }
 

@@ -11,7 +11,7 @@
 
 #include "jsonedit.h"
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 #define DEL_PRIM "$deleteFromPrimitiveList/"
 #define SET_ORDER "$setElementOrder/"

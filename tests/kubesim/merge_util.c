@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "merge.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 
 int merge_fail(struct kstatus *e, int code, const char *reason, const char *fmt, ...)
 {
@@ -24,9 +24,32 @@ int merge_fail(struct kstatus *e, int code, const char *reason, const char *fmt,
 	return code >= 500 ? MERGE_ENOMEM : MERGE_EINVAL;
 }
 
-bool merge_equal(const cJSON *a, const cJSON *b)
+/* Same items in the same order. */
+static bool items_equal(const cJSON *a, const cJSON *b)
+{
+	const cJSON *c, *d = b->child;
+
+	for (c = a->child; c && d; c = c->next, d = d->next)
+		if (!merge_equal(c, d))
+			return false;
+	return !c && !d;
+}
+
+/* Same members, in any order. */
+static bool members_equal(const cJSON *a, const cJSON *b)
 {
 	const cJSON *c;
+
+	if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+		return false;
+	for (c = a->child; c; c = c->next)
+		if (!merge_equal(c, cJSON_GetObjectItemCaseSensitive(b, c->string)))
+			return false;
+	return true;
+}
+
+bool merge_equal(const cJSON *a, const cJSON *b)
+{
 
 	if (!a || !b)
 		return a == b;
@@ -37,21 +60,10 @@ bool merge_equal(const cJSON *a, const cJSON *b)
 		       fabs(a->valuedouble - b->valuedouble) < 1e-9;
 	if (cJSON_IsString(a))
 		return !strcmp(a->valuestring, b->valuestring);
-	if (cJSON_IsArray(a)) {
-		const cJSON *d = b->child;
-		for (c = a->child; c && d; c = c->next, d = d->next)
-			if (!merge_equal(c, d))
-				return false;
-		return !c && !d;
-	}
-	if (cJSON_IsObject(a)) {
-		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
-			return false;
-		for (c = a->child; c; c = c->next)
-			if (!merge_equal(c, cJSON_GetObjectItemCaseSensitive(b, c->string)))
-				return false;
-		return true;
-	}
+	if (cJSON_IsArray(a))
+		return items_equal(a, b);
+	if (cJSON_IsObject(a))
+		return members_equal(a, b);
 	return true; /* null, true, false */
 }
 

@@ -5,7 +5,7 @@
  * clusterrolebinding|token`, `kubectl auth can-i|whoami`). Field numbers follow
  * k8s.io/api/{core,apps}/v1/generated.proto and apimachinery's meta/v1. Other kinds are
  * refused with 415 by the caller. Bounded: input size is capped by the HTTP layer,
- * nesting is two levels deep by construction.
+ * nesting by the static field tables (six deep at most).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -137,28 +137,6 @@ static void add_to_array(cJSON *obj, const char *field, cJSON *item)
 	cJSON_AddItemToArray(a, item);
 }
 
-static int pb_meta(cJSON *meta, struct pb *b)
-{
-	static const char *strs[] = {NULL, "name", "generateName", "namespace", "selfLink", "uid",
-				     "resourceVersion"};
-	struct pb s;
-	int num, wt;
-	uint64_t v;
-
-	while (b->p < b->end) {
-		if (pb_next(b, &num, &wt, &s, &v) < 0)
-			return -1;
-		if (wt == 2 && num >= 1 && num <= 6 && s.p < s.end) /* "" means unset */
-			cJSON_AddItemToObject(meta, strs[num], pb_string(&s));
-		else if (wt == 2 && (num == 11 || num == 12))
-			pb_map_entry(meta, num == 11 ? "labels" : "annotations", &s, false);
-		else if (wt == 2 && num == 14)
-			add_to_array(meta, "finalizers", pb_string(&s));
-		/* timestamps, owner references, managedFields: the server sets or ignores them */
-	}
-	return 0;
-}
-
 /* Appends the string s to obj[field] (array), skipping nothing: used for repeated. */
 static void add_str(cJSON *obj, const char *field, const struct pb *s)
 {
@@ -172,199 +150,139 @@ static void set_str(cJSON *obj, const char *field, const struct pb *s)
 		cJSON_AddItemToObject(obj, field, pb_string(s));
 }
 
-static int pb_label_selector(cJSON *sel, struct pb *b)
-{
-	struct pb s, f;
-	int num, wt;
-	uint64_t v;
+/* ---- every kind, table-driven ------------------------------------------------------------
+ * Each message is a table of the fields kubectl sets: number, JSON name, how to decode.
+ * Unknown fields are skipped, as the server's decoder does for newer clients. */
 
-	while (b->p < b->end) {
-		if (pb_next(b, &num, &wt, &s, &v) < 0)
-			return -1;
-		if (num == 1 && wt == 2)
-			pb_map_entry(sel, "matchLabels", &s, false);
-		else if (num == 2 && wt == 2) {
-			cJSON *req = cJSON_CreateObject();
-
-			add_to_array(sel, "matchExpressions", req);
-			while (s.p < s.end) {
-				if (pb_next(&s, &num, &wt, &f, &v) < 0)
-					return -1;
-				if (num == 1 && wt == 2)
-					set_str(req, "key", &f);
-				else if (num == 2 && wt == 2)
-					set_str(req, "operator", &f);
-				else if (num == 3 && wt == 2)
-					add_str(req, "values", &f);
-			}
-		}
-	}
-	return 0;
-}
-
-static int pb_container(cJSON *c, struct pb *b)
-{
-	struct pb s, f;
-	int num, wt;
-	uint64_t v;
-
-	while (b->p < b->end) {
-		if (pb_next(b, &num, &wt, &s, &v) < 0)
-			return -1;
-		if (wt != 2)
-			continue;
-		if (num == 1)
-			set_str(c, "name", &s);
-		else if (num == 2)
-			set_str(c, "image", &s);
-		else if (num == 3 || num == 4)
-			add_str(c, num == 3 ? "command" : "args", &s);
-		else if (num == 5)
-			set_str(c, "workingDir", &s);
-		else if (num == 14)
-			set_str(c, "imagePullPolicy", &s);
-		else if (num == 8)
-			cJSON_AddObjectToObject(c, "resources"); /* limits/requests not decoded */
-		else if (num == 6 || num == 7) {
-			cJSON *item = cJSON_CreateObject();
-
-			add_to_array(c, num == 6 ? "ports" : "env", item);
-			while (s.p < s.end) {
-				if (pb_next(&s, &num, &wt, &f, &v) < 0)
-					return -1;
-				if (num == 1 && wt == 2)
-					set_str(item, "name", &f);
-				else if (num == 2 && wt == 2)
-					set_str(item, "value", &f); /* EnvVar.value */
-				else if (num == 3 && wt == 0)
-					cJSON_AddNumberToObject(item, "containerPort", (double)v);
-				else if (num == 4 && wt == 2)
-					set_str(item, "protocol", &f);
-			}
-		}
-	}
-	return 0;
-}
-
-static int pb_pod_template(cJSON *t, struct pb *b)
-{
-	struct pb s, f;
-	int num, wt;
-	uint64_t v;
-
-	while (b->p < b->end) {
-		if (pb_next(b, &num, &wt, &s, &v) < 0)
-			return -1;
-		if (num == 1 && wt == 2) {
-			if (pb_meta(cJSON_AddObjectToObject(t, "metadata"), &s) < 0)
-				return -1;
-		} else if (num == 2 && wt == 2) {
-			cJSON *spec = cJSON_AddObjectToObject(t, "spec");
-
-			while (s.p < s.end) {
-				if (pb_next(&s, &num, &wt, &f, &v) < 0)
-					return -1;
-				if (num == 2 && wt == 2) {
-					cJSON *c = cJSON_CreateObject();
-
-					add_to_array(spec, "containers", c);
-					if (pb_container(c, &f) < 0)
-						return -1;
-				} else if (num == 3 && wt == 2)
-					set_str(spec, "restartPolicy", &f);
-			}
-		}
-	}
-	return 0;
-}
-
-/* apps/v1 DeploymentSpec: what `kubectl create deployment` sets. */
-static int pb_deployment_spec(cJSON *spec, struct pb *b)
-{
-	struct pb s;
-	int num, wt;
-	uint64_t v;
-
-	while (b->p < b->end) {
-		if (pb_next(b, &num, &wt, &s, &v) < 0)
-			return -1;
-		if (num == 1 && wt == 0)
-			cJSON_AddNumberToObject(spec, "replicas", (double)(int32_t)v);
-		else if (num == 2 && wt == 2) {
-			if (pb_label_selector(cJSON_AddObjectToObject(spec, "selector"), &s) < 0)
-				return -1;
-		} else if (num == 3 && wt == 2) {
-			if (pb_pod_template(cJSON_AddObjectToObject(spec, "template"), &s) < 0)
-				return -1;
-		} else if (num == 5 && wt == 0 && v)
-			cJSON_AddNumberToObject(spec, "minReadySeconds", (double)(int32_t)v);
-		else if (num == 6 && wt == 0)
-			cJSON_AddNumberToObject(spec, "revisionHistoryLimit", (double)(int32_t)v);
-		else if (num == 7 && wt == 0 && v)
-			cJSON_AddBoolToObject(spec, "paused", true);
-		else if (num == 9 && wt == 0)
-			cJSON_AddNumberToObject(spec, "progressDeadlineSeconds", (double)(int32_t)v);
-	}
-	return 0;
-}
-
-/* ---- the RBAC, review and TokenRequest kinds, table-driven -------------------------------
- * k8s.io/api/rbac/v1, authorization/v1 and authentication/v1 generated.proto. */
-
-enum pf_type { PF_STR, PF_STRS, PF_INT, PF_MSG, PF_MSGS, PF_SEL, PF_SELS };
+enum pf_type {
+	PF_STR,	  /* string, omitted when "" */
+	PF_STRS,  /* repeated string */
+	PF_INT,	  /* int64 */
+	PF_INT32, /* int32 */
+	PF_BOOL,
+	PF_MAP,	 /* map<string, string> */
+	PF_BMAP, /* map<string, bytes>, as base64 */
+	PF_MSG,
+	PF_MSGS, /* repeated message */
+};
 
 struct pfield {
 	int num;
 	const char *name;
 	enum pf_type type;
 	const struct pfield *sub; /* PF_MSG, PF_MSGS: terminated by num 0 */
+	bool omit_zero;		  /* PF_INT32, PF_BOOL: a zero value is left out */
 };
 
-static const struct pfield f_rule[] = {
-	{1, "verbs", PF_STRS, NULL}, {2, "apiGroups", PF_STRS, NULL},
-	{3, "resources", PF_STRS, NULL}, {4, "resourceNames", PF_STRS, NULL},
-	{5, "nonResourceURLs", PF_STRS, NULL}, {0, NULL, 0, NULL}};
-static const struct pfield f_agg[] = {{1, "clusterRoleSelectors", PF_SELS, NULL}, {0, NULL, 0, NULL}};
-static const struct pfield f_subject[] = {
-	{1, "kind", PF_STR, NULL}, {2, "apiGroup", PF_STR, NULL}, {3, "name", PF_STR, NULL},
-	{4, "namespace", PF_STR, NULL}, {0, NULL, 0, NULL}};
-static const struct pfield f_roleref[] = {
-	{1, "apiGroup", PF_STR, NULL}, {2, "kind", PF_STR, NULL}, {3, "name", PF_STR, NULL},
-	{0, NULL, 0, NULL}};
-static const struct pfield f_resattr[] = {
-	{1, "namespace", PF_STR, NULL}, {2, "verb", PF_STR, NULL}, {3, "group", PF_STR, NULL},
-	{4, "version", PF_STR, NULL}, {5, "resource", PF_STR, NULL},
-	{6, "subresource", PF_STR, NULL}, {7, "name", PF_STR, NULL}, {0, NULL, 0, NULL}};
-static const struct pfield f_nonresattr[] = {
-	{1, "path", PF_STR, NULL}, {2, "verb", PF_STR, NULL}, {0, NULL, 0, NULL}};
-static const struct pfield f_sar_spec[] = {
-	{1, "resourceAttributes", PF_MSG, f_resattr},
-	{2, "nonResourceAttributes", PF_MSG, f_nonresattr},
-	{3, "user", PF_STR, NULL}, {4, "groups", PF_STRS, NULL}, {6, "uid", PF_STR, NULL},
-	{0, NULL, 0, NULL}};
-static const struct pfield f_ssrr_spec[] = {{1, "namespace", PF_STR, NULL}, {0, NULL, 0, NULL}};
-static const struct pfield f_boundref[] = {
-	{1, "kind", PF_STR, NULL}, {2, "apiVersion", PF_STR, NULL}, {3, "name", PF_STR, NULL},
-	{4, "uid", PF_STR, NULL}, {0, NULL, 0, NULL}};
-static const struct pfield f_token_spec[] = {
-	{1, "audiences", PF_STRS, NULL}, {3, "boundObjectRef", PF_MSG, f_boundref},
-	{4, "expirationSeconds", PF_INT, NULL}, {0, NULL, 0, NULL}};
+#define F_END {0, NULL, 0, NULL, false}
 
-/* The fields after metadata (1) of each table-driven kind. */
-static const struct pfield f_role[] = {{2, "rules", PF_MSGS, f_rule}, {0, NULL, 0, NULL}};
-static const struct pfield f_clusterrole[] = {
-	{2, "rules", PF_MSGS, f_rule}, {3, "aggregationRule", PF_MSG, f_agg}, {0, NULL, 0, NULL}};
-static const struct pfield f_binding[] = {
-	{2, "subjects", PF_MSGS, f_subject}, {3, "roleRef", PF_MSG, f_roleref}, {0, NULL, 0, NULL}};
-static const struct pfield f_ssar[] = {{2, "spec", PF_MSG, f_sar_spec}, {0, NULL, 0, NULL}};
-static const struct pfield f_ssrr[] = {{2, "spec", PF_MSG, f_ssrr_spec}, {0, NULL, 0, NULL}};
-static const struct pfield f_none[] = {{0, NULL, 0, NULL}};
-static const struct pfield f_token[] = {{2, "spec", PF_MSG, f_token_spec}, {0, NULL, 0, NULL}};
+/* apimachinery meta/v1: ObjectMeta and LabelSelector. Timestamps, owner references and
+ * managedFields are not decoded: the server sets or ignores them. */
+static const struct pfield f_meta[] = {
+	{1, "name", PF_STR, NULL, false}, {2, "generateName", PF_STR, NULL, false},
+	{3, "namespace", PF_STR, NULL, false}, {4, "selfLink", PF_STR, NULL, false},
+	{5, "uid", PF_STR, NULL, false}, {6, "resourceVersion", PF_STR, NULL, false},
+	{11, "labels", PF_MAP, NULL, false}, {12, "annotations", PF_MAP, NULL, false},
+	{14, "finalizers", PF_STRS, NULL, false}, F_END};
+static const struct pfield f_requirement[] = {
+	{1, "key", PF_STR, NULL, false}, {2, "operator", PF_STR, NULL, false},
+	{3, "values", PF_STRS, NULL, false}, F_END};
+static const struct pfield f_selector[] = {
+	{1, "matchLabels", PF_MAP, NULL, false},
+	{2, "matchExpressions", PF_MSGS, f_requirement, false}, F_END};
+#define F_META {1, "metadata", PF_MSG, f_meta, false}
+
+/* core/v1 and apps/v1: what `kubectl create deployment` sets. */
+static const struct pfield f_none[] = {F_END};
+static const struct pfield f_port[] = {
+	{1, "name", PF_STR, NULL, false}, {3, "containerPort", PF_INT32, NULL, false},
+	{4, "protocol", PF_STR, NULL, false}, F_END};
+static const struct pfield f_env[] = {
+	{1, "name", PF_STR, NULL, false}, {2, "value", PF_STR, NULL, false}, F_END};
+static const struct pfield f_container[] = {
+	{1, "name", PF_STR, NULL, false}, {2, "image", PF_STR, NULL, false},
+	{3, "command", PF_STRS, NULL, false}, {4, "args", PF_STRS, NULL, false},
+	{5, "workingDir", PF_STR, NULL, false}, {6, "ports", PF_MSGS, f_port, false},
+	{7, "env", PF_MSGS, f_env, false},
+	{8, "resources", PF_MSG, f_none, false}, /* limits/requests not decoded */
+	{14, "imagePullPolicy", PF_STR, NULL, false}, F_END};
+static const struct pfield f_pod_spec[] = {
+	{2, "containers", PF_MSGS, f_container, false},
+	{3, "restartPolicy", PF_STR, NULL, false}, F_END};
+static const struct pfield f_template[] = {F_META, {2, "spec", PF_MSG, f_pod_spec, false},
+					    F_END};
+static const struct pfield f_deploy_spec[] = {
+	{1, "replicas", PF_INT32, NULL, false}, {2, "selector", PF_MSG, f_selector, false},
+	{3, "template", PF_MSG, f_template, false}, {5, "minReadySeconds", PF_INT32, NULL, true},
+	{6, "revisionHistoryLimit", PF_INT32, NULL, false}, {7, "paused", PF_BOOL, NULL, true},
+	{9, "progressDeadlineSeconds", PF_INT32, NULL, false}, F_END};
+static const struct pfield f_ns_spec[] = {{1, "finalizers", PF_STRS, NULL, false}, F_END};
+
+/* k8s.io/api/rbac/v1, authorization/v1 and authentication/v1 generated.proto. */
+static const struct pfield f_rule[] = {
+	{1, "verbs", PF_STRS, NULL, false}, {2, "apiGroups", PF_STRS, NULL, false},
+	{3, "resources", PF_STRS, NULL, false}, {4, "resourceNames", PF_STRS, NULL, false},
+	{5, "nonResourceURLs", PF_STRS, NULL, false}, F_END};
+static const struct pfield f_agg[] = {{1, "clusterRoleSelectors", PF_MSGS, f_selector, false},
+				      F_END};
+static const struct pfield f_subject[] = {
+	{1, "kind", PF_STR, NULL, false}, {2, "apiGroup", PF_STR, NULL, false},
+	{3, "name", PF_STR, NULL, false}, {4, "namespace", PF_STR, NULL, false}, F_END};
+static const struct pfield f_roleref[] = {
+	{1, "apiGroup", PF_STR, NULL, false}, {2, "kind", PF_STR, NULL, false},
+	{3, "name", PF_STR, NULL, false}, F_END};
+static const struct pfield f_resattr[] = {
+	{1, "namespace", PF_STR, NULL, false}, {2, "verb", PF_STR, NULL, false},
+	{3, "group", PF_STR, NULL, false}, {4, "version", PF_STR, NULL, false},
+	{5, "resource", PF_STR, NULL, false}, {6, "subresource", PF_STR, NULL, false},
+	{7, "name", PF_STR, NULL, false}, F_END};
+static const struct pfield f_nonresattr[] = {
+	{1, "path", PF_STR, NULL, false}, {2, "verb", PF_STR, NULL, false}, F_END};
+static const struct pfield f_sar_spec[] = {
+	{1, "resourceAttributes", PF_MSG, f_resattr, false},
+	{2, "nonResourceAttributes", PF_MSG, f_nonresattr, false},
+	{3, "user", PF_STR, NULL, false}, {4, "groups", PF_STRS, NULL, false},
+	{6, "uid", PF_STR, NULL, false}, F_END};
+static const struct pfield f_ssrr_spec[] = {{1, "namespace", PF_STR, NULL, false}, F_END};
+static const struct pfield f_boundref[] = {
+	{1, "kind", PF_STR, NULL, false}, {2, "apiVersion", PF_STR, NULL, false},
+	{3, "name", PF_STR, NULL, false}, {4, "uid", PF_STR, NULL, false}, F_END};
+static const struct pfield f_token_spec[] = {
+	{1, "audiences", PF_STRS, NULL, false}, {3, "boundObjectRef", PF_MSG, f_boundref, false},
+	{4, "expirationSeconds", PF_INT, NULL, false}, F_END};
+
+/* The object message of each kind. */
+static const struct pfield f_configmap[] = {
+	F_META, {2, "data", PF_MAP, NULL, false}, {3, "binaryData", PF_BMAP, NULL, false},
+	{4, "immutable", PF_BOOL, NULL, false}, F_END};
+static const struct pfield f_secret[] = {
+	F_META, {2, "data", PF_BMAP, NULL, false}, {3, "type", PF_STR, NULL, false},
+	{4, "stringData", PF_MAP, NULL, false}, {5, "immutable", PF_BOOL, NULL, false}, F_END};
+static const struct pfield f_namespace[] = {F_META, {2, "spec", PF_MSG, f_ns_spec, false},
+					     F_END};
+static const struct pfield f_serviceaccount[] = {
+	F_META, {4, "automountServiceAccountToken", PF_BOOL, NULL, false}, F_END};
+static const struct pfield f_deployment[] = {F_META, {2, "spec", PF_MSG, f_deploy_spec, false},
+					      F_END};
+static const struct pfield f_role[] = {F_META, {2, "rules", PF_MSGS, f_rule, false}, F_END};
+static const struct pfield f_clusterrole[] = {F_META, {2, "rules", PF_MSGS, f_rule, false},
+					       {3, "aggregationRule", PF_MSG, f_agg, false}, F_END};
+static const struct pfield f_binding[] = {F_META, {2, "subjects", PF_MSGS, f_subject, false},
+					   {3, "roleRef", PF_MSG, f_roleref, false}, F_END};
+static const struct pfield f_ssar[] = {F_META, {2, "spec", PF_MSG, f_sar_spec, false}, F_END};
+static const struct pfield f_ssrr[] = {F_META, {2, "spec", PF_MSG, f_ssrr_spec, false}, F_END};
+static const struct pfield f_ssr[] = {F_META, F_END};
+static const struct pfield f_token[] = {F_META, {2, "spec", PF_MSG, f_token_spec, false}, F_END};
 
 static const struct {
 	const char *api_version, *kind;
 	const struct pfield *fields;
 } table_kinds[] = {
+	{"v1", "ConfigMap", f_configmap},
+	{"v1", "Secret", f_secret},
+	{"v1", "Namespace", f_namespace},
+	{"v1", "ServiceAccount", f_serviceaccount},
+	{"apps/v1", "Deployment", f_deployment},
 	{"rbac.authorization.k8s.io/v1", "Role", f_role},
 	{"rbac.authorization.k8s.io/v1", "ClusterRole", f_clusterrole},
 	{"rbac.authorization.k8s.io/v1", "RoleBinding", f_binding},
@@ -373,7 +291,7 @@ static const struct {
 	{"authorization.k8s.io/v1", "SubjectAccessReview", f_ssar},
 	{"authorization.k8s.io/v1", "LocalSubjectAccessReview", f_ssar},
 	{"authorization.k8s.io/v1", "SelfSubjectRulesReview", f_ssrr},
-	{"authentication.k8s.io/v1", "SelfSubjectReview", f_none},
+	{"authentication.k8s.io/v1", "SelfSubjectReview", f_ssr},
 	{"authentication.k8s.io/v1", "TokenRequest", f_token},
 };
 
@@ -388,15 +306,23 @@ static const struct pfield *table_of(const char *api_version, const char *kind)
 
 static int pb_table(cJSON *obj, const struct pfield *fields, struct pb *b, int depth);
 
-static int pb_table_field(cJSON *obj, const struct pfield *f, int wt, struct pb *s, uint64_t v,
-			  int depth)
+/* A varint field (wire type 0). */
+static void pb_table_varint(cJSON *obj, const struct pfield *f, uint64_t v)
+{
+	if (f->omit_zero && !v)
+		return;
+	if (f->type == PF_BOOL)
+		cJSON_AddBoolToObject(obj, f->name, v != 0);
+	else if (f->type == PF_INT32)
+		cJSON_AddNumberToObject(obj, f->name, (double)(int32_t)v);
+	else
+		cJSON_AddNumberToObject(obj, f->name, (double)(int64_t)v);
+}
+
+static int pb_table_field(cJSON *obj, const struct pfield *f, struct pb *s, int depth)
 {
 	cJSON *sub;
 
-	if (f->type == PF_INT)
-		return wt == 0 ? (cJSON_AddNumberToObject(obj, f->name, (double)(int64_t)v), 0) : -1;
-	if (wt != 2)
-		return -1;
 	switch (f->type) {
 	case PF_STR:
 		set_str(obj, f->name, s);
@@ -404,22 +330,26 @@ static int pb_table_field(cJSON *obj, const struct pfield *f, int wt, struct pb 
 	case PF_STRS:
 		add_str(obj, f->name, s);
 		return 0;
-	case PF_SEL:
-	case PF_SELS:
-		sub = cJSON_CreateObject();
-		if (f->type == PF_SEL)
-			cJSON_AddItemToObject(obj, f->name, sub);
-		else
-			add_to_array(obj, f->name, sub);
-		return pb_label_selector(sub, s);
-	default:
+	case PF_MAP:
+	case PF_BMAP: /* an entry without a key is dropped */
+		pb_map_entry(obj, f->name, s, f->type == PF_BMAP);
+		return 0;
+	case PF_MSG:
+	case PF_MSGS:
 		sub = cJSON_CreateObject();
 		if (f->type == PF_MSG)
 			cJSON_AddItemToObject(obj, f->name, sub);
 		else
 			add_to_array(obj, f->name, sub);
 		return pb_table(sub, f->sub, s, depth + 1);
+	default:
+		return 0;
 	}
+}
+
+static bool is_varint_type(enum pf_type t)
+{
+	return t == PF_INT || t == PF_INT32 || t == PF_BOOL;
 }
 
 static int pb_table(cJSON *obj, const struct pfield *fields, struct pb *b, int depth)
@@ -428,25 +358,44 @@ static int pb_table(cJSON *obj, const struct pfield *fields, struct pb *b, int d
 	int num, wt;
 	uint64_t v;
 
-	if (depth > 4)
+	if (depth > 8) /* the tables nest six deep at most */
 		return -1;
 	while (b->p < b->end) {
 		if (pb_next(b, &num, &wt, &s, &v) < 0)
 			return -1;
-		if (depth == 0 && num == 1 && wt == 2) {
-			if (pb_meta(cJSON_AddObjectToObject(obj, "metadata"), &s) < 0)
+		for (const struct pfield *f = fields; f->num; f++) {
+			if (f->num != num)
+				continue;
+			if (wt != (is_varint_type(f->type) ? 0 : 2))
+				return -1; /* gogo's "proto: wrong wireType" */
+			if (wt == 0)
+				pb_table_varint(obj, f, v);
+			else if (pb_table_field(obj, f, &s, depth) < 0)
 				return -1;
-			continue;
 		}
-		for (const struct pfield *f = fields; f->num; f++)
-			if (f->num == num && pb_table_field(obj, f, wt, &s, v, depth) < 0)
-				return -1;
 	}
 	return 0;
 }
 
-/* Fields of the object message after metadata (1), per kind. */
-static int pb_body(cJSON *obj, const char *kind, struct pb *b)
+/* runtime.Unknown's TypeMeta {1: apiVersion, 2: kind}. */
+static int pb_type_meta(struct pb *s, char *av, char *kind, size_t n)
+{
+	struct pb t;
+	int num, wt;
+	uint64_t v;
+
+	while (s->p < s->end) {
+		if (pb_next(s, &num, &wt, &t, &v) < 0)
+			return -1;
+		if (wt == 2 && (num == 1 || num == 2))
+			snprintf(num == 1 ? av : kind, n, "%.*s", (int)(t.end - t.p),
+				 (const char *)t.p);
+	}
+	return 0;
+}
+
+/* runtime.Unknown after the "k8s\0" magic: {1: TypeMeta, 2: raw object}. */
+static int pb_envelope(struct pb *b, char *av, char *kind, size_t n, struct pb *raw)
 {
 	struct pb s;
 	int num, wt;
@@ -455,95 +404,30 @@ static int pb_body(cJSON *obj, const char *kind, struct pb *b)
 	while (b->p < b->end) {
 		if (pb_next(b, &num, &wt, &s, &v) < 0)
 			return -1;
-		if (num == 1 && wt == 2) {
-			if (pb_meta(cJSON_AddObjectToObject(obj, "metadata"), &s) < 0)
-				return -1;
-		} else if (strcmp(kind, "ConfigMap") == 0) {
-			if (num == 2 && wt == 2)
-				pb_map_entry(obj, "data", &s, false);
-			else if (num == 3 && wt == 2)
-				pb_map_entry(obj, "binaryData", &s, true);
-			else if (num == 4 && wt == 0)
-				cJSON_AddBoolToObject(obj, "immutable", v != 0);
-		} else if (strcmp(kind, "Secret") == 0) {
-			if (num == 2 && wt == 2)
-				pb_map_entry(obj, "data", &s, true);
-			else if (num == 3 && wt == 2 && s.p < s.end)
-				cJSON_AddItemToObject(obj, "type", pb_string(&s));
-			else if (num == 4 && wt == 2)
-				pb_map_entry(obj, "stringData", &s, false);
-			else if (num == 5 && wt == 0)
-				cJSON_AddBoolToObject(obj, "immutable", v != 0);
-		} else if (strcmp(kind, "Namespace") == 0) {
-			if (num == 2 && wt == 2) {
-				cJSON *spec = cJSON_AddObjectToObject(obj, "spec");
-				struct pb f;
-
-				while (s.p < s.end) {
-					if (pb_next(&s, &num, &wt, &f, &v) < 0)
-						return -1;
-					if (num == 1 && wt == 2)
-						add_to_array(spec, "finalizers", pb_string(&f));
-				}
-			}
-		} else if (strcmp(kind, "Deployment") == 0) {
-			if (num == 2 && wt == 2 &&
-			    pb_deployment_spec(cJSON_AddObjectToObject(obj, "spec"), &s) < 0)
-				return -1;
-		} else if (strcmp(kind, "ServiceAccount") == 0) {
-			if (num == 4 && wt == 0)
-				cJSON_AddBoolToObject(obj, "automountServiceAccountToken", v != 0);
-		}
+		if (num == 1 && wt == 2 && pb_type_meta(&s, av, kind, n) < 0)
+			return -1;
+		if (num == 2 && wt == 2)
+			*raw = s;
 	}
-	return 0;
-}
-
-static bool supported(const char *api_version, const char *kind)
-{
-	if (table_of(api_version, kind))
-		return true;
-	if (strcmp(api_version, "apps/v1") == 0)
-		return strcmp(kind, "Deployment") == 0;
-	return strcmp(api_version, "v1") == 0 &&
-	       (strcmp(kind, "ConfigMap") == 0 || strcmp(kind, "Secret") == 0 ||
-		strcmp(kind, "Namespace") == 0 || strcmp(kind, "ServiceAccount") == 0);
+	return raw->p ? 0 : -1;
 }
 
 cJSON *proto_decode(const void *data, size_t len)
 {
-	struct pb b = {data, (const unsigned char *)data + len}, s, raw = {NULL, NULL};
+	struct pb b = {data, (const unsigned char *)data + len}, raw = {NULL, NULL};
 	char av[64] = "", kind[64] = "";
+	const struct pfield *fields;
 	cJSON *obj;
-	int num, wt;
-	uint64_t v;
 
 	if (len < 4 || memcmp(data, "k8s\0", 4) != 0)
 		return NULL;
 	b.p += 4;
-	while (b.p < b.end) {
-		if (pb_next(&b, &num, &wt, &s, &v) < 0)
-			return NULL;
-		if (num == 1 && wt == 2) {
-			struct pb t;
-
-			while (s.p < s.end) {
-				if (pb_next(&s, &num, &wt, &t, &v) < 0)
-					return NULL;
-				if (wt == 2 && (num == 1 || num == 2))
-					snprintf(num == 1 ? av : kind, 64, "%.*s",
-						 (int)(t.end - t.p), (const char *)t.p);
-			}
-		} else if (num == 2 && wt == 2) {
-			raw = s;
-		}
-	}
-	if (!raw.p || !supported(av, kind))
+	if (pb_envelope(&b, av, kind, sizeof(av), &raw) < 0 || !(fields = table_of(av, kind)))
 		return NULL;
 	obj = cJSON_CreateObject();
 	cJSON_AddStringToObject(obj, "kind", kind);
 	cJSON_AddStringToObject(obj, "apiVersion", av);
-	if (table_of(av, kind) ? pb_table(obj, table_of(av, kind), &raw, 0) < 0
-			       : pb_body(obj, kind, &raw) < 0) {
+	if (pb_table(obj, fields, &raw, 0) < 0) {
 		cJSON_Delete(obj);
 		return NULL;
 	}

@@ -311,6 +311,19 @@ static enum MHD_Result fault_reply(struct req *r, int code)
 
 /* ---- the request handler --------------------------------------------------------------- */
 
+static bool is_health_path(const char *url)
+{
+	return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
+	       strcmp(url, "/livez") == 0;
+}
+
+/* An injected fault: an error status, or (< 0) a connection closed without an answer. */
+static enum MHD_Result fault_answer(struct req *r, int fault)
+{
+	api_name_resource(r); /* for /metrics */
+	return fault < 0 ? MHD_NO : fault_reply(r, fault);
+}
+
 static enum MHD_Result dispatch(struct server *srv, struct req *r)
 {
 	bool handled = false;
@@ -327,18 +340,12 @@ static enum MHD_Result dispatch(struct server *srv, struct req *r)
 		strcpy(r->verb, "GET");
 		return metrics_reply(r);
 	}
-	if (strcmp(r->url, "/healthz") == 0 || strcmp(r->url, "/readyz") == 0 ||
-	    strcmp(r->url, "/livez") == 0) {
+	if (is_health_path(r->url)) {
 		strcpy(r->verb, "GET");
 		return reply_raw(r, 200, "text/plain", "ok", 2);
 	}
-	fault = fault_pick(srv, r->url, r->method);
-	if (fault)
-		api_name_resource(r); /* for /metrics */
-	if (fault < 0)
-		return MHD_NO; /* closes the connection without an answer */
-	if (fault > 0)
-		return fault_reply(r, fault);
+	if ((fault = fault_pick(srv, r->url, r->method)) != 0)
+		return fault_answer(r, fault);
 	ret = discovery_handle(r, &handled);
 	if (handled)
 		return ret;

@@ -45,6 +45,37 @@ static void set_item(cJSON *o, const char *key, cJSON *v)
 		abort();
 }
 
+static bool jeq(const cJSON *a, const cJSON *b, bool skip_mf_time, bool in_mf);
+
+/* Below managedFields (in_mf), an entry's "time" does not count. */
+static bool counted(const cJSON *x, bool in_mf)
+{
+	return !(in_mf && strcmp(x->string, "time") == 0);
+}
+
+static bool jeq_object(const cJSON *a, const cJSON *b, bool skip_mf_time, bool in_mf)
+{
+	const cJSON *x, *y;
+	int na = 0, nb = 0;
+
+	cJSON_ArrayForEach(x, a)
+	{
+		if (!counted(x, in_mf))
+			continue;
+		na++;
+		y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+		if (!y || !jeq(x, y, skip_mf_time,
+			       in_mf || (skip_mf_time && strcmp(x->string, "managedFields") == 0)))
+			return false;
+	}
+	cJSON_ArrayForEach(y, b)
+	{
+		if (counted(y, in_mf))
+			nb++;
+	}
+	return na == nb;
+}
+
 /* Structural equality; skip_mf_time ignores managedFields[].time (§3 no-op rule). */
 static bool jeq(const cJSON *a, const cJSON *b, bool skip_mf_time, bool in_mf)
 {
@@ -54,27 +85,8 @@ static bool jeq(const cJSON *a, const cJSON *b, bool skip_mf_time, bool in_mf)
 		return a == b;
 	if ((a->type & 0xff) != (b->type & 0xff))
 		return false;
-	if (cJSON_IsObject(a)) {
-		int na = 0, nb = 0;
-
-		cJSON_ArrayForEach(x, a)
-		{
-			if (in_mf && strcmp(x->string, "time") == 0)
-				continue;
-			na++;
-			y = cJSON_GetObjectItemCaseSensitive(b, x->string);
-			if (!y || !jeq(x, y, skip_mf_time,
-				       in_mf || (skip_mf_time &&
-						 strcmp(x->string, "managedFields") == 0)))
-				return false;
-		}
-		cJSON_ArrayForEach(y, b)
-		{
-			if (!(in_mf && strcmp(y->string, "time") == 0))
-				nb++;
-		}
-		return na == nb;
-	}
+	if (cJSON_IsObject(a))
+		return jeq_object(a, b, skip_mf_time, in_mf);
 	if (cJSON_IsArray(a)) {
 		for (x = a->child, y = b->child; x && y; x = x->next, y = y->next)
 			if (!jeq(x, y, skip_mf_time, in_mf))
@@ -306,8 +318,6 @@ static void secret_convert(cJSON *obj)
 	cJSON_Delete(sd);
 }
 
-/* Per-kind strategy after the generic rules: Namespace and CRD status. old is NULL on
- * create. */
 /* dropStatefulSetDisabledFields: the MaxUnavailableStatefulSet gate is off in 1.32, so
  * rollingUpdate.maxUnavailable is dropped unless the stored object already has it. */
 static void sts_drop_disabled(cJSON *obj, const cJSON *old)
@@ -321,58 +331,70 @@ static void sts_drop_disabled(cJSON *obj, const cJSON *old)
 						"maxUnavailable");
 }
 
-static void strategy_prepare(struct store *st, const struct restype *rt, cJSON *obj,
-			     const cJSON *old, bool finalize)
+/* A new CRD's status: its names accepted and established at once (kubesim has no
+ * naming controller to wait for), the storage version recorded. */
+static void crd_status(cJSON *obj)
+{
+	static const char *const types[2] = {"NamesAccepted", "Established"};
+	static const char *const reasons[2] = {"NoConflicts", "InitialNamesAccepted"};
+	static const char *const msgs[2] = {"no conflicts found",
+					    "the initial names have been accepted"};
+	cJSON *status = obj_child(obj, "status"), *conds = cJSON_CreateArray(), *c;
+	cJSON *stored = cJSON_CreateArray();
+	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
+	const cJSON *v;
+	char now[32];
+
+	store_time_now(now);
+	for (int i = 0; i < 2; i++) {
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "type", types[i]);
+		cJSON_AddStringToObject(c, "status", "True");
+		cJSON_AddStringToObject(c, "lastTransitionTime", now);
+		cJSON_AddStringToObject(c, "reason", reasons[i]);
+		cJSON_AddStringToObject(c, "message", msgs[i]);
+		cJSON_AddItemToArray(conds, c);
+	}
+	set_item(status, "conditions", conds);
+	set_item(status, "acceptedNames",
+		 cJSON_Duplicate(cJSON_GetObjectItem(spec, "names"), 1) ?: cJSON_CreateObject());
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(spec, "versions"))
+	{
+		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "storage")) && obj_str(v, "name", NULL))
+			cJSON_AddItemToArray(stored, cJSON_CreateString(obj_str(v, "name", NULL)));
+	}
+	set_item(status, "storedVersions", stored);
+}
+
+static void namespace_strategy(cJSON *obj, const cJSON *old, bool finalize)
 {
 	cJSON *meta = cJSON_GetObjectItem(obj, "metadata");
-	const char *name = meta_str(obj, "name");
-	bool create = !old;
 
-	if (!rt->custom && strcmp(rt->resource, "namespaces") == 0 && !*rt->group) {
-		cJSON *labels = obj_child(meta, "labels");
+	obj_set_str(obj_child(meta, "labels"), "kubernetes.io/metadata.name",
+		    meta_str(obj, "name"));
+	namespace_finalizers(obj, old, finalize);
+	if (!old)
+		obj_set_str(obj_child(obj, "status"), "phase", "Active");
+}
 
-		obj_set_str(labels, "kubernetes.io/metadata.name", name);
-		namespace_finalizers(obj, old, finalize);
-		if (create)
-			obj_set_str(obj_child(obj, "status"), "phase", "Active");
-	} else if (!rt->custom && strcmp(rt->resource, "secrets") == 0 && !*rt->group) {
+static bool is_builtin(const struct restype *rt, const char *group, const char *resource)
+{
+	return !rt->custom && strcmp(rt->group, group) == 0 && strcmp(rt->resource, resource) == 0;
+}
+
+/* Per-kind strategy after the generic rules: Namespace, Secret and CRD status. old is
+ * NULL on create. */
+static void strategy_prepare(const struct restype *rt, cJSON *obj, const cJSON *old,
+			     bool finalize)
+{
+	if (is_builtin(rt, "", "namespaces"))
+		namespace_strategy(obj, old, finalize);
+	else if (is_builtin(rt, "", "secrets"))
 		secret_convert(obj);
-	} else if (!rt->custom && strcmp(rt->resource, "customresourcedefinitions") == 0) {
-		cJSON *status = obj_child(obj, "status"), *conds = cJSON_CreateArray(), *c;
-		const char *types[2] = {"NamesAccepted", "Established"};
-		const char *reasons[2] = {"NoConflicts", "InitialNamesAccepted"};
-		const char *msgs[2] = {"no conflicts found",
-				       "the initial names have been accepted"};
-		char now[32];
-		const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
-		const cJSON *v;
-		cJSON *stored = cJSON_CreateArray();
-
-		store_time_now(now);
-		for (int i = 0; i < 2; i++) {
-			c = cJSON_CreateObject();
-			cJSON_AddStringToObject(c, "type", types[i]);
-			cJSON_AddStringToObject(c, "status", "True");
-			cJSON_AddStringToObject(c, "lastTransitionTime", now);
-			cJSON_AddStringToObject(c, "reason", reasons[i]);
-			cJSON_AddStringToObject(c, "message", msgs[i]);
-			cJSON_AddItemToArray(conds, c);
-		}
-		set_item(status, "conditions", conds);
-		set_item(status, "acceptedNames",
-			 cJSON_Duplicate(cJSON_GetObjectItem(spec, "names"), 1)
-				 ?: cJSON_CreateObject());
-		cJSON_ArrayForEach(v, cJSON_GetObjectItem(spec, "versions"))
-		{
-			if (cJSON_IsTrue(cJSON_GetObjectItem(v, "storage")) && obj_str(v, "name", NULL))
-				cJSON_AddItemToArray(stored, cJSON_CreateString(obj_str(v, "name", NULL)));
-		}
-		set_item(status, "storedVersions", stored);
-	} else if (!rt->custom && strcmp(rt->resource, "statefulsets") == 0 &&
-		   strcmp(rt->group, "apps") == 0) {
+	else if (!rt->custom && strcmp(rt->resource, "customresourcedefinitions") == 0)
+		crd_status(obj);
+	else if (is_builtin(rt, "apps", "statefulsets"))
 		sts_drop_disabled(obj, old);
-	}
-	(void)st;
 }
 
 static void merge_kind_of(const struct restype *rt, struct merge_kind *k)
@@ -422,60 +444,65 @@ static bool is_crd_type(const struct restype *rt)
 	return !rt->custom && strcmp(rt->resource, "customresourcedefinitions") == 0;
 }
 
-int store_create(struct store *st, const struct restype *rt, const char *ns, const cJSON *in,
-		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
+static const char *manager_of(const struct store_wopts *o)
 {
-	cJSON *obj = NULL, *meta;
-	const char *name, *gen;
-	char namebuf[256], uid[37], now[32];
-	int rc = 0, tries;
+	return o && o->manager ? o->manager : "unknown";
+}
 
-	store_lock(st);
-	if (!cJSON_IsObject(in)) {
-		rc = kstatus_set(e, 400, "BadRequest", "the body of the request is not an object");
-		goto out;
-	}
-	obj = cJSON_Duplicate(in, 1);
-	meta = obj_child(obj, "metadata");
-	if (rt->namespaced) {
-		const char *mns = obj_str(meta, "namespace", NULL);
+/* The namespace a create writes to: the request's, else the body's; both given must
+ * agree. */
+static int create_namespace(const struct restype *rt, const cJSON *meta, const char **ns,
+			    struct kstatus *e)
+{
+	const char *mns = obj_str(meta, "namespace", NULL);
 
-		if (!ns || !*ns)
-			ns = mns;
-		else if (mns && *mns && strcmp(mns, ns) != 0) {
-			rc = kstatus_set(e, 400, "BadRequest",
-					 "the namespace of the provided object does not match the "
-					 "namespace sent on the request");
-			goto out;
-		}
-	}
-	if ((rc = check_namespace(st, rt, ns, true, e)) < 0)
-		goto out;
-	name = obj_str(meta, "name", NULL);
-	gen = obj_str(meta, "generateName", NULL);
+	if (!rt->namespaced)
+		return 0;
+	if (!*ns || !**ns)
+		*ns = mns;
+	else if (mns && *mns && strcmp(mns, *ns) != 0)
+		return kstatus_set(e, 400, "BadRequest",
+				   "the namespace of the provided object does not match the "
+				   "namespace sent on the request");
+	return 0;
+}
+
+/* metadata.name, generated from generateName when missing; a taken name is refused. */
+static int create_name(struct store *st, const struct restype *rt, const char *ns,
+		       cJSON *meta, struct kstatus *e)
+{
+	const char *name = obj_str(meta, "name", NULL), *gen = obj_str(meta, "generateName", NULL);
+	char namebuf[256];
+
 	if ((!name || !*name) && gen && *gen) {
-		for (tries = 0; tries < 8; tries++) {
+		for (int tries = 0; tries < 8; tries++) {
 			generate_name(gen, namebuf, sizeof(namebuf));
 			if (!store_find(st, rt, ns, namebuf))
 				break;
 		}
 		obj_set_str(meta, "name", namebuf);
 	} else if (!name || !*name) {
-		rc = kstatus_set(e, 422, "Invalid",
-				 "%s.%s \"\" is invalid: metadata.name: Required value: name or "
-				 "generateName is required",
-				 rt->kind, *rt->group ? rt->group : "core");
-		goto out;
+		return kstatus_set(e, 422, "Invalid",
+				   "%s.%s \"\" is invalid: metadata.name: Required value: name or "
+				   "generateName is required",
+				   rt->kind, *rt->group ? rt->group : "core");
 	}
 	name = obj_str(meta, "name", NULL);
-	if (store_find(st, rt, ns, name)) {
-		rc = kstatus_with(e, rt, name, 409, "AlreadyExists", " already exists");
-		goto out;
-	}
-	meta_del(meta, "resourceVersion");
-	meta_del(meta, "deletionTimestamp");
-	meta_del(meta, "deletionGracePeriodSeconds");
-	meta_del(meta, "selfLink");
+	if (store_find(st, rt, ns, name))
+		return kstatus_with(e, rt, name, 409, "AlreadyExists", " already exists");
+	return 0;
+}
+
+/* What the server sets on create whatever the body says (§3). */
+static void create_server_fields(const struct restype *rt, cJSON *obj, cJSON *meta,
+				 const char *ns)
+{
+	static const char *const dropped[] = {"resourceVersion", "deletionTimestamp",
+					      "deletionGracePeriodSeconds", "selfLink"};
+	char uid[37], now[32];
+
+	for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
+		meta_del(meta, dropped[i]);
 	if (rt->namespaced)
 		obj_set_str(meta, "namespace", ns);
 	else
@@ -490,39 +517,89 @@ int store_create(struct store *st, const struct restype *rt, const char *ns, con
 		meta_del(meta, "generation");
 	if (rt->has_status)
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
-	strategy_prepare(st, rt, obj, NULL, false);
+}
+
+/* obj as a create stores it: placed, named, stamped, defaulted, validated and its
+ * managedFields recorded. *ns becomes the namespace it goes to. Lock held. */
+static int create_prepare(struct store *st, const struct restype *rt, const char **ns,
+			  cJSON *obj, const struct store_wopts *o, struct kstatus *e)
+{
+	cJSON *meta = obj_child(obj, "metadata");
+	int rc;
+
+	if ((rc = create_namespace(rt, meta, ns, e)) < 0 ||
+	    (rc = check_namespace(st, rt, *ns, true, e)) < 0 ||
+	    (rc = create_name(st, rt, *ns, meta, e)) < 0)
+		return rc;
+	create_server_fields(rt, obj, meta, *ns);
+	strategy_prepare(rt, obj, NULL, false);
 	store_defaults(rt, obj);
 	if ((rc = validate_object(rt, obj, NULL, e)) < 0)
-		goto out;
+		return rc;
 	canonical_order(obj, rt);
 	if (!o || !o->managed_done) {
 		meta_del(meta, "managedFields");
-		store_managed_update(rt, NULL, obj, o && o->manager ? o->manager : "unknown", NULL);
+		store_managed_update(rt, NULL, obj, manager_of(o), NULL);
 	}
 	canonical_order(obj, rt);
-	if ((rc = oom_refuse(e)) < 0 || (o && o->dry_run))
-		goto out;
+	return oom_refuse(e);
+}
+
+/* Stores *objp under the next resourceVersion and publishes the event. The store keeps
+ * *objp, or a copy when the caller wants the object back (want). Lock held. */
+static int write_commit(struct store *st, const struct restype *rt, struct entry *en,
+			const char *ns, cJSON **objp, bool want, enum store_ev type,
+			const cJSON *old, struct kstatus *e)
+{
+	cJSON *obj = *objp;
+	int rc;
+
 	st->rv++;
-	set_rv(meta, st->rv);
+	set_rv(cJSON_GetObjectItem(obj, "metadata"), st->rv);
 	if ((rc = oom_refuse(e)) < 0) { /* no object without its resourceVersion */
 		st->rv--;
-		goto out;
+		return rc;
 	}
 	if (is_crd_type(rt))
 		store_crd_sync(st, obj, false);
-	store_commit(st, (struct rtype *)rt, NULL, ns, name, out ? cJSON_Duplicate(obj, 1) : obj,
-		     STORE_ADDED, NULL);
-	if (!out)
-		obj = NULL;
-out:
-	store_unlock(st);
+	store_commit(st, (struct rtype *)rt, en, ns, meta_str(obj, "name"),
+		     want ? cJSON_Duplicate(obj, 1) : obj, type, old);
+	if (!want)
+		*objp = NULL;
+	return 0;
+}
+
+/* The end of every write, after the lock is released: an allocation failure is
+ * reported as one, and the caller gets obj or it is freed. */
+static int write_finish(int rc, cJSON *obj, cJSON **out, struct kstatus *e)
+{
 	if (rc < 0 && oom_seen())
 		rc = oom_refuse(e);
-	if (rc == 0 && out)
+	if (rc >= 0 && out)
 		*out = obj;
 	else
 		cJSON_Delete(obj);
 	return rc;
+}
+
+int store_create(struct store *st, const struct restype *rt, const char *ns, const cJSON *in,
+		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
+{
+	cJSON *obj = NULL;
+	int rc = 0;
+
+	store_lock(st);
+	if (!cJSON_IsObject(in)) {
+		rc = kstatus_set(e, 400, "BadRequest", "the body of the request is not an object");
+		goto out;
+	}
+	obj = cJSON_Duplicate(in, 1);
+	if ((rc = create_prepare(st, rt, &ns, obj, o, e)) < 0 || (o && o->dry_run))
+		goto out;
+	rc = write_commit(st, rt, NULL, ns, &obj, out != NULL, STORE_ADDED, NULL, e);
+out:
+	store_unlock(st);
+	return write_finish(rc, obj, out, e);
 }
 
 /* New state for a main-resource write: body plus what the server keeps. */
@@ -602,32 +679,41 @@ static bool finalizers_empty(const struct restype *rt, const cJSON *obj)
 
 static void remove_entry(struct store *st, struct rtype *rt, struct entry *en, cJSON *last);
 
-int store_update(struct store *st, const struct restype *rt, const char *ns, const cJSON *in,
-		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
+static bool is_subresource(const struct store_wopts *o, const char *sub)
 {
-	bool status = o && o->subresource && strcmp(o->subresource, "status") == 0;
-	bool finalize = o && o->subresource && strcmp(o->subresource, "finalize") == 0;
-	cJSON *obj = NULL, *meta;
-	const cJSON *old;
-	const char *name = meta_str(in, "name"), *rv = meta_str(in, "resourceVersion");
-	struct entry *en;
-	int rc = 0;
+	return o && o->subresource && strcmp(o->subresource, sub) == 0;
+}
 
-	store_lock(st);
-	en = name ? store_find(st, rt, ns, name) : NULL;
-	if (!en) {
-		rc = kstatus_not_found(e, rt, name ? name : "");
-		goto out;
-	}
-	old = en->so->obj;
-	if (rv && *rv && strcmp(rv, meta_str(old, "resourceVersion")) != 0) {
-		rc = kstatus_with(e, rt, name, 409, "Conflict",
-				  ": the object has been modified; please apply your changes to "
-				  "the latest version and try again");
-		goto out;
-	}
-	obj = status ? prepare_status(old, in) : prepare_main(rt, old, in);
-	meta = cJSON_GetObjectItem(obj, "metadata");
+/* The entry an update replaces: it exists and, when the body names a resourceVersion,
+ * is still at it. Lock held. */
+static int update_target(struct store *st, const struct restype *rt, const char *ns,
+			 const cJSON *in, struct entry **out, struct kstatus *e)
+{
+	const char *name = meta_str(in, "name"), *rv = meta_str(in, "resourceVersion");
+
+	*out = name ? store_find(st, rt, ns, name) : NULL;
+	if (!*out)
+		return kstatus_not_found(e, rt, name ? name : "");
+	if (rv && *rv && strcmp(rv, meta_str((*out)->so->obj, "resourceVersion")) != 0)
+		return kstatus_with(e, rt, name, 409, "Conflict",
+				    ": the object has been modified; please apply your changes to "
+				    "the latest version and try again");
+	return 0;
+}
+
+/* *objp, the new state of an update, from old and the body: the main resource goes
+ * through the strategy, defaulting and validation; /status takes only status (and what
+ * a server-side apply computed). The caller frees *objp whatever this returns. */
+static int update_prepare(const struct restype *rt, const cJSON *old, const cJSON *in,
+			  const struct store_wopts *o, cJSON **objp, struct kstatus *e)
+{
+	bool status = is_subresource(o, "status");
+	cJSON *obj = status ? prepare_status(old, in) : prepare_main(rt, old, in);
+	cJSON *meta = cJSON_GetObjectItem(obj, "metadata");
+	int rc;
+
+	*objp = obj;
+
 	if (status && o->managed_done) { /* server-side apply to /status computed them */
 		const cJSON *im = cJSON_GetObjectItem(in, "metadata");
 
@@ -635,21 +721,35 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 				: cJSON_GetObjectItem(old, "metadata"), "managedFields");
 	}
 	if (!status) {
-		strategy_prepare(st, rt, obj, old, finalize);
+		strategy_prepare(rt, obj, old, is_subresource(o, "finalize"));
 		store_defaults(rt, obj);
 		if ((rc = validate_object(rt, obj, old, e)) < 0)
-			goto out;
+			return rc;
 	}
 	if (!o || !o->managed_done)
-		store_managed_update(rt, old, obj, o && o->manager ? o->manager : "unknown",
-				     o ? o->subresource : NULL);
+		store_managed_update(rt, old, obj, manager_of(o), o ? o->subresource : NULL);
 	if (!status)
 		bump_generation(rt, old, obj);
 	set_item(meta, "resourceVersion", cJSON_CreateString(meta_str(old, "resourceVersion")));
 	canonical_order(obj, rt);
-	if ((rc = oom_refuse(e)) < 0)
+	return oom_refuse(e);
+}
+
+int store_update(struct store *st, const struct restype *rt, const char *ns, const cJSON *in,
+		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
+{
+	cJSON *obj = NULL;
+	const cJSON *old;
+	struct entry *en;
+	int rc;
+
+	store_lock(st);
+	if ((rc = update_target(st, rt, ns, in, &en, e)) < 0)
 		goto out;
-	if (jeq(old, obj, true, false)) {
+	old = en->so->obj;
+	if ((rc = update_prepare(rt, old, in, o, &obj, e)) < 0)
+		goto out;
+	if (jeq(old, obj, true, false)) { /* a no-op write keeps the object as it was */
 		cJSON_Delete(obj);
 		obj = cJSON_Duplicate(old, 1);
 		rc = 1;
@@ -661,28 +761,10 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 		remove_entry(st, (struct rtype *)rt, en, cJSON_Duplicate(obj, 1));
 		goto out;
 	}
-	st->rv++;
-	set_rv(meta, st->rv);
-	if ((rc = oom_refuse(e)) < 0) { /* no object without its resourceVersion */
-		st->rv--;
-		goto out;
-	}
-	if (is_crd_type(rt))
-		store_crd_sync(st, obj, false);
-	/* The caller's copy is made only when it wants one. */
-	store_commit(st, (struct rtype *)rt, en, ns, name, out ? cJSON_Duplicate(obj, 1) : obj,
-		     STORE_MODIFIED, old);
-	if (!out)
-		obj = NULL;
+	rc = write_commit(st, rt, en, ns, &obj, out != NULL, STORE_MODIFIED, old, e);
 out:
 	store_unlock(st);
-	if (rc < 0 && oom_seen())
-		rc = oom_refuse(e);
-	if (rc >= 0 && out)
-		*out = obj;
-	else
-		cJSON_Delete(obj);
-	return rc;
+	return write_finish(rc, obj, out, e);
 }
 
 /* Removes en with a DELETED event carrying last (owned) under a new RV; for a CRD, its
@@ -781,13 +863,79 @@ static void namespace_purge(struct store *st, const char *ns)
 	}
 }
 
+/* default, kube-system and kube-public may not be deleted (the NamespaceLifecycle
+ * admission plugin). */
+static int check_deletable(const struct restype *rt, const char *name, struct kstatus *e)
+{
+	static const char *const kept[] = {"default", "kube-system", "kube-public"};
+	int rc;
+
+	if (!is_namespace_type(rt))
+		return 0;
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (strcmp(name, kept[i]) != 0)
+			continue;
+		rc = kstatus_set(e, 403, "Forbidden",
+				 "namespaces \"%s\" is forbidden: this namespace may not be deleted",
+				 name);
+		if (e) {
+			snprintf(e->name, sizeof(e->name), "%s", name);
+			snprintf(e->kind, sizeof(e->kind), "namespaces");
+		}
+		return rc;
+	}
+	return 0;
+}
+
+/* The marks of an object that waits for its finalizers (§11). */
+static void mark_deleting(const struct restype *rt, cJSON *obj)
+{
+	cJSON *meta = cJSON_GetObjectItem(obj, "metadata");
+	char now[32];
+
+	store_time_now(now);
+	obj_set_str(meta, "deletionTimestamp", now);
+	set_item(meta, "deletionGracePeriodSeconds", cJSON_CreateNumber(0));
+	if (rt->generation != GEN_NONE)
+		set_item(meta, "generation", cJSON_CreateNumber((double)meta_generation(obj) + 1));
+	if (is_namespace_type(rt))
+		obj_set_str(obj_child(obj, "status"), "phase", "Terminating");
+}
+
+/* A deletion that waits for finalizers (a namespace always does): obj is stored with
+ * its deletionTimestamp. Returns 1 (still there), or 0 when a namespace nobody
+ * finalizes went at once with its content. Lock held. */
+static int delete_graceful(struct store *st, const struct restype *rt, struct entry *en,
+			   const char *ns, const char *name, cJSON *obj,
+			   const struct store_wopts *o, struct kstatus *e)
+{
+	mark_deleting(rt, obj);
+	if (oom_seen())
+		return oom_refuse(e);
+	if (o && o->dry_run)
+		return 1;
+	if (is_namespace_type(rt) && !st->ns_controller) {
+		namespace_purge(st, name);
+		remove_entry(st, (struct rtype *)rt, en, cJSON_Duplicate(obj, 1));
+		return 0;
+	}
+	st->rv++;
+	set_rv(cJSON_GetObjectItem(obj, "metadata"), st->rv);
+	if (oom_seen()) { /* the object is still there as it was */
+		st->rv--;
+		return oom_refuse(e);
+	}
+	store_commit(st, (struct rtype *)rt, en, ns, name, cJSON_Duplicate(obj, 1), STORE_MODIFIED,
+		     en->so->obj);
+	return 1;
+}
+
 int store_delete(struct store *st, const struct restype *rt, const char *ns, const char *name,
 		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
 {
 	const char *prop = o && o->propagation ? o->propagation : default_propagation(rt);
 	cJSON *obj = NULL, *meta;
 	struct entry *en;
-	char now[32];
 	int rc = 0;
 
 	store_lock(st);
@@ -796,18 +944,9 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 		rc = kstatus_not_found(e, rt, name);
 		goto out;
 	}
-	if ((rc = check_preconditions(rt, en->so->obj, o, e)) < 0)
+	if ((rc = check_preconditions(rt, en->so->obj, o, e)) < 0 ||
+	    (rc = check_deletable(rt, name, e)) < 0)
 		goto out;
-	if (is_namespace_type(rt) && (!strcmp(name, "default") || !strcmp(name, "kube-system") ||
-				      !strcmp(name, "kube-public"))) {
-		rc = kstatus_set(e, 403, "Forbidden",
-				 "namespaces \"%s\" is forbidden: this namespace may not be deleted",
-				 name);
-		snprintf(e ? e->name : now, sizeof(now), "%s", name);
-		if (e)
-			snprintf(e->kind, sizeof(e->kind), "namespaces");
-		goto out;
-	}
 	obj = cJSON_Duplicate(en->so->obj, 1);
 	meta = cJSON_GetObjectItem(obj, "metadata");
 	if (meta_str(obj, "deletionTimestamp")) {
@@ -819,36 +958,7 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 	else if (strcmp(prop, "Orphan") == 0)
 		add_finalizer(meta, "orphan");
 	if (is_namespace_type(rt) || !finalizers_empty(rt, obj)) {
-		store_time_now(now);
-		obj_set_str(meta, "deletionTimestamp", now);
-		set_item(meta, "deletionGracePeriodSeconds", cJSON_CreateNumber(0));
-		if (rt->generation != GEN_NONE)
-			set_item(meta, "generation",
-				 cJSON_CreateNumber((double)meta_generation(obj) + 1));
-		if (is_namespace_type(rt))
-			obj_set_str(obj_child(obj, "status"), "phase", "Terminating");
-		rc = 1;
-		if (oom_seen()) {
-			rc = oom_refuse(e);
-			goto out;
-		}
-		if (o && o->dry_run)
-			goto out;
-		if (is_namespace_type(rt) && !st->ns_controller) {
-			namespace_purge(st, name);
-			remove_entry(st, (struct rtype *)rt, en, cJSON_Duplicate(obj, 1));
-			rc = 0;
-			goto out;
-		}
-		st->rv++;
-		set_rv(meta, st->rv);
-		if (oom_seen()) { /* rc stays 1 otherwise: the object is still there */
-			st->rv--;
-			rc = oom_refuse(e);
-			goto out;
-		}
-		store_commit(st, (struct rtype *)rt, en, ns, name, cJSON_Duplicate(obj, 1),
-			     STORE_MODIFIED, en->so->obj);
+		rc = delete_graceful(st, rt, en, ns, name, obj, o, e);
 		goto out;
 	}
 	if (o && o->dry_run)
@@ -857,11 +967,5 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 	set_rv(meta, st->rv);
 out:
 	store_unlock(st);
-	if (rc < 0 && oom_seen())
-		rc = oom_refuse(e);
-	if (rc >= 0 && out)
-		*out = obj;
-	else
-		cJSON_Delete(obj);
-	return rc;
+	return write_finish(rc, obj, out, e);
 }

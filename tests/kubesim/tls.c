@@ -108,40 +108,62 @@ static X509 *cert_new(EVP_PKEY *key, const char *cn, const char *org, X509 *ca, 
 	return c;
 }
 
+/* The keys and certificates of one start; ck and cc only with client certificates. */
+struct tls_parts {
+	EVP_PKEY *cak, *sk, *ck;
+	X509 *ca, *sc, *cc;
+};
+
+/* The CA, the server's certificate and, with a client key, an administrator's
+ * (system:masters). */
+static int tls_certs(struct tls_parts *t, bool with_client)
+{
+	t->cak = key_new();
+	t->sk = key_new();
+	t->ck = with_client ? key_new() : NULL;
+	if (!t->cak || !t->sk || (with_client && !t->ck))
+		return -1;
+	t->ca = cert_new(t->cak, "kubesim-ca", NULL, NULL, NULL, 0);
+	t->sc = t->ca ? cert_new(t->sk, "kubesim", NULL, t->ca, t->cak, 1) : NULL;
+	if (!t->sc)
+		return -1;
+	if (with_client &&
+	    !(t->cc = cert_new(t->ck, "kubesim-admin", "system:masters", t->ca, t->cak, 2)))
+		return -1;
+	return 0;
+}
+
+/* All of them as PEM into m. */
+static int tls_export(const struct tls_parts *t, struct tls_material *m)
+{
+	m->ca_cert = pem_of_cert(t->ca);
+	m->ca_key = pem_of_key(t->cak);
+	m->server_cert = pem_of_cert(t->sc);
+	m->server_key = pem_of_key(t->sk);
+	if (t->cc) {
+		m->client_cert = pem_of_cert(t->cc);
+		m->client_key = pem_of_key(t->ck);
+	}
+	if (!m->ca_cert || !m->server_cert || !m->server_key || (t->cc && !m->client_key))
+		return -1;
+	return 0;
+}
+
 int tls_generate(struct tls_material *m, bool with_client, char *errbuf, size_t errlen)
 {
-	EVP_PKEY *cak = key_new(), *sk = key_new(), *ck = with_client ? key_new() : NULL;
-	X509 *ca = NULL, *sc = NULL, *cc = NULL;
-	int rc = -1;
+	struct tls_parts t = {0};
+	int rc;
 
 	memset(m, 0, sizeof(*m));
-	if (!cak || !sk || (with_client && !ck))
-		goto out;
-	ca = cert_new(cak, "kubesim-ca", NULL, NULL, NULL, 0);
-	sc = ca ? cert_new(sk, "kubesim", NULL, ca, cak, 1) : NULL;
-	if (!sc)
-		goto out;
-	if (with_client && !(cc = cert_new(ck, "kubesim-admin", "system:masters", ca, cak, 2)))
-		goto out;
-	m->ca_cert = pem_of_cert(ca);
-	m->ca_key = pem_of_key(cak);
-	m->server_cert = pem_of_cert(sc);
-	m->server_key = pem_of_key(sk);
-	if (with_client) {
-		m->client_cert = pem_of_cert(cc);
-		m->client_key = pem_of_key(ck);
-	}
-	if (m->ca_cert && m->server_cert && m->server_key && (!with_client || m->client_key))
-		rc = 0;
-out:
+	rc = tls_certs(&t, with_client) < 0 ? -1 : tls_export(&t, m);
 	if (rc < 0)
 		snprintf(errbuf, errlen, "cannot generate TLS certificates");
-	X509_free(ca);
-	X509_free(sc);
-	X509_free(cc);
-	EVP_PKEY_free(cak);
-	EVP_PKEY_free(sk);
-	EVP_PKEY_free(ck);
+	X509_free(t.ca);
+	X509_free(t.sc);
+	X509_free(t.cc);
+	EVP_PKEY_free(t.cak);
+	EVP_PKEY_free(t.sk);
+	EVP_PKEY_free(t.ck);
 	return rc;
 }
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers_util.h"
+#include "ctrl_util.h"
 #include "store_int.h"
 #include "validate.h"
 
@@ -118,15 +118,13 @@ static bool is_workload(const struct restype *rt)
 		strcmp(rt->resource, "statefulsets") == 0 || strcmp(rt->resource, "daemonsets") == 0);
 }
 
-static void check_workload(struct verrs *v, const struct restype *rt, const cJSON *obj,
-			   const cJSON *old)
+/* spec.selector: required, not empty, matching the template's labels, immutable. */
+static void check_selector(struct verrs *v, const cJSON *spec, const cJSON *old)
 {
-	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
 	const cJSON *sel = cJSON_GetObjectItem(spec, "selector");
 	const cJSON *tmpl = cJSON_GetObjectItem(spec, "template");
 	const cJSON *labels = cJSON_GetObjectItem(cJSON_GetObjectItem(tmpl, "metadata"), "labels");
-	const cJSON *rep = cJSON_GetObjectItem(spec, "replicas");
-	const char *rp = obj_str(cJSON_GetObjectItem(tmpl, "spec"), "restartPolicy", NULL);
+	const cJSON *old_sel = cJSON_GetObjectItem(cJSON_GetObjectItem(old, "spec"), "selector");
 	char buf[600];
 
 	if (!sel)
@@ -139,11 +137,31 @@ static void check_workload(struct verrs *v, const struct restype *rt, const cJSO
 		verr(v, "spec.template.metadata.labels", "FieldValueInvalid",
 		     "Invalid value: %s: `selector` does not match template `labels`", buf);
 	}
-	if (old && sel &&
-	    !cJSON_Compare(sel, cJSON_GetObjectItem(cJSON_GetObjectItem(old, "spec"), "selector"),
-			   true))
+	if (old && sel && !cJSON_Compare(sel, old_sel, true))
 		verr(v, "spec.selector", "FieldValueInvalid",
 		     "Invalid value: v1.LabelSelector{...}: field is immutable");
+}
+
+/* A Deployment's progress deadline must be longer than minReadySeconds. */
+static void check_deadline(struct verrs *v, const cJSON *spec)
+{
+	const cJSON *pd = cJSON_GetObjectItem(spec, "progressDeadlineSeconds");
+	const cJSON *mr = cJSON_GetObjectItem(spec, "minReadySeconds");
+
+	if (cJSON_IsNumber(pd) && cJSON_IsNumber(mr) && pd->valuedouble <= mr->valuedouble)
+		verr(v, "spec.progressDeadlineSeconds", "FieldValueInvalid",
+		     "Invalid value: %d: must be greater than minReadySeconds", pd->valueint);
+}
+
+static void check_workload(struct verrs *v, const struct restype *rt, const cJSON *obj,
+			   const cJSON *old)
+{
+	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
+	const cJSON *tmpl = cJSON_GetObjectItem(spec, "template");
+	const cJSON *rep = cJSON_GetObjectItem(spec, "replicas");
+	const char *rp = obj_str(cJSON_GetObjectItem(tmpl, "spec"), "restartPolicy", NULL);
+
+	check_selector(v, spec, old);
 	if (cJSON_IsNumber(rep) && rep->valuedouble < 0)
 		verr(v, "spec.replicas", "FieldValueInvalid",
 		     "Invalid value: %d: must be greater than or equal to 0", rep->valueint);
@@ -151,15 +169,8 @@ static void check_workload(struct verrs *v, const struct restype *rt, const cJSO
 		verr(v, "spec.template.spec.restartPolicy", "FieldValueNotSupported",
 		     "Unsupported value: \"%s\": supported values: \"Always\"", rp);
 	check_containers(v, cJSON_GetObjectItem(tmpl, "spec"), "spec.template.spec.");
-	if (strcmp(rt->resource, "deployments") == 0) {
-		const cJSON *pd = cJSON_GetObjectItem(spec, "progressDeadlineSeconds");
-		const cJSON *mr = cJSON_GetObjectItem(spec, "minReadySeconds");
-
-		if (cJSON_IsNumber(pd) && cJSON_IsNumber(mr) && pd->valuedouble <= mr->valuedouble)
-			verr(v, "spec.progressDeadlineSeconds", "FieldValueInvalid",
-			     "Invalid value: %d: must be greater than minReadySeconds",
-			     pd->valueint);
-	}
+	if (strcmp(rt->resource, "deployments") == 0)
+		check_deadline(v, spec);
 }
 
 static bool has_string(const cJSON *arr, const char *s)
@@ -208,42 +219,55 @@ static void check_rbac_name(struct verrs *v, const char *name)
 		     "Invalid value: \"%s\": may not contain '%%'", name);
 }
 
-int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,
-		    struct kstatus *e)
+/* metadata.name on create: RBAC kinds are path segments, others DNS subdomains. */
+static void check_name(struct verrs *v, const struct restype *rt, const char *name)
 {
-	const char *name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
-	struct verrs v = {.causes = cJSON_CreateArray()};
-	int rc;
-
-	if (name && !old && strcmp(rt->group, "rbac.authorization.k8s.io") == 0)
-		check_rbac_name(&v, name);
-	else if (name && !old && !dns_subdomain(name))
-		verr(&v, "metadata.name", "FieldValueInvalid",
+	if (strcmp(rt->group, "rbac.authorization.k8s.io") == 0)
+		check_rbac_name(v, name);
+	else if (!dns_subdomain(name))
+		verr(v, "metadata.name", "FieldValueInvalid",
 		     "Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower "
 		     "case alphanumeric characters, '-' or '.', and must start and end with an "
 		     "alphanumeric character (e.g. 'example.com', regex used for validation is "
 		     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
 		     name);
+}
+
+/* The 422 with every cause, as the API server's errors.NewInvalid reports them. */
+static int invalid(const struct restype *rt, const char *name, struct verrs *v,
+		   struct kstatus *e)
+{
+	int rc = kstatus_set(e, 422, "Invalid", "%s%s%s \"%s\" is invalid: %s%s%s", rt->kind,
+			     *rt->group ? "." : "", rt->group, name ? name : "",
+			     v->n > 1 ? "[" : "", v->text, v->n > 1 ? "]" : "");
+
+	if (e && e->code == 422 && !e->causes) {
+		e->causes = v->causes;
+		snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
+		snprintf(e->group, sizeof(e->group), "%s", rt->group);
+		snprintf(e->kind, sizeof(e->kind), "%s", rt->kind);
+	} else {
+		cJSON_Delete(v->causes);
+	}
+	return rc;
+}
+
+int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,
+		    struct kstatus *e)
+{
+	const char *name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
+	struct verrs v = {.causes = cJSON_CreateArray()};
+
+	if (name && !old)
+		check_name(&v, rt, name);
 	if (old)
 		check_deleting(&v, obj, old);
 	if (is_workload(rt))
 		check_workload(&v, rt, obj, old);
 	else if (!rt->custom && !*rt->group && strcmp(rt->resource, "pods") == 0)
 		check_containers(&v, cJSON_GetObjectItem(obj, "spec"), "spec.");
-	if (!v.n) {
-		cJSON_Delete(v.causes);
-		return 0;
-	}
-	rc = kstatus_set(e, 422, "Invalid", "%s%s%s \"%s\" is invalid: %s%s%s", rt->kind,
-			 *rt->group ? "." : "", rt->group, name ? name : "", v.n > 1 ? "[" : "",
-			 v.text, v.n > 1 ? "]" : "");
-	if (e && e->code == 422 && !e->causes) {
-		e->causes = v.causes;
-		snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
-		snprintf(e->group, sizeof(e->group), "%s", rt->group);
-		snprintf(e->kind, sizeof(e->kind), "%s", rt->kind);
-	} else {
-		cJSON_Delete(v.causes);
-	}
-	return rc;
+	if (v.n)
+		return invalid(rt, name, &v, e);
+	cJSON_Delete(v.causes);
+	return 0;
 }

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "config_int.h"
 
 static void test_defaults(void **state)
 {

@@ -25,7 +25,7 @@
 #include <cmocka.h>
 #include <git2.h>
 
-#include "gitsrc.h"
+#include "gitsrc_int.h"
 #include "manifest.h"
 #include "render.h"
 

@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "../../agent/git/known_hosts.h"
+#include "gitsrc_int.h"
 
 static char path[64];
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "alloc_fail.h"
-#include "daemon.h"
+#include "daemon_int.h"
 #include "jsonedit.h"
 #include "sync.h"
 

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <microhttpd.h>
 
-#include "kube.h"
+#include "kube_int.h"
 
 #define AGG_CT "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 

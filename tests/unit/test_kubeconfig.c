@@ -15,8 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../../agent/kube/kube_int.h"
-#include "kube.h"
+#include "kube_int.h"
 
 static char dir[256];
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "daemon.h"
+#include "daemon_int.h"
 
 static void test_free_or_own(void **state)
 {

@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "daemon.h"
+#include "daemon_int.h"
 
 /* Every line is a comment or `name{labels} value` with a number for value. */
 static void assert_parses(const char *text)

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "daemon.h"
+#include "daemon_int.h"
 
 static void test_once_per_interval(void **state)
 {

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "daemon.h"
+#include "daemon_int.h"
 
 struct hdrs {
 	const char *names[4], *values[4];

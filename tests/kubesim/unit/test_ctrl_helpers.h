@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "controllers.h"
-#include "controllers_util.h"
+#include "ctrl_util.h"
 #include "merge.h"
 #include "store.h"
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "controllers_util.h"
+#include "ctrl_util.h"
 
 static cJSON *parse(const char *s)
 {

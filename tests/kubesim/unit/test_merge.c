@@ -10,7 +10,7 @@
 
 #include "merge.h"
 #include "schema.h"
-#include "schema_fieldset_int.h"
+#include "merge_int.h"
 #include "alloc_fail.h"
 
 static cJSON *J(const char *s)

@@ -1,14 +1,15 @@
 /*
- * schema_fieldset_int: sets of field paths, as used by managedFields, and the walks that
- * produce them from objects (structured-merge-diff's ToFieldSet and Compare).
+ * merge_int: what the merge library's files (merge_*.c) share: sets of field paths,
+ * as used by managedFields, and the walks that produce them from objects
+ * (structured-merge-diff's ToFieldSet and Compare).
  *
  * A set is a cJSON object trie keyed by path elements ("f:name", "k:{...}", "v:...",
  * "i:n"); a node is a member when it carries a "." child. fs_to_v1/fs_from_v1 convert
  * to and from the fieldsV1 wire form (where a childless member is written as {}).
  * Internal to the merge library.
  */
-#ifndef KUBESIM_SCHEMA_FIELDSET_INT_H
-#define KUBESIM_SCHEMA_FIELDSET_INT_H
+#ifndef KUBESIM_MERGE_INT_H
+#define KUBESIM_MERGE_INT_H
 
 #include <stdbool.h>
 #include <cjson/cJSON.h>

@@ -1,11 +1,11 @@
 /*
- * controllers_util (ctrl_util.c): helpers the simulated controllers share: label selectors, owner
+ * ctrl_util: helpers the simulated controllers share: label selectors, owner
  * references, conditions, int-or-percent values, timestamps, the pod-template hash
  * and template normalisation. Pure functions on cJSON trees; nothing here touches
  * the store or takes a lock.
  */
-#ifndef KUBESIM_CONTROLLERS_UTIL_H
-#define KUBESIM_CONTROLLERS_UTIL_H
+#ifndef KUBESIM_CTRL_UTIL_H
+#define KUBESIM_CTRL_UTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>
