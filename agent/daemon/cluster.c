@@ -32,13 +32,13 @@ static bool serves(const struct daemon_cluster *k, const struct app_config *c)
 static int cluster_add(struct daemon *d, const struct app_config *c, struct daemon_cluster **out,
 		       struct err *e)
 {
-	struct daemon_cluster *t, *k;
+	struct daemon_cluster *k;
 	int rc;
 
-	if (!(t = realloc(d->clusters, (d->n_clusters + 1) * sizeof(*t))))
+	if (array_reserve(&d->clusters, &d->cap_clusters, d->n_clusters + 1,
+			  sizeof(*d->clusters)) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
-	d->clusters = t;
-	k = &t[d->n_clusters];
+	k = &d->clusters[d->n_clusters];
 	*k = (struct daemon_cluster){.parallel = c->parallel};
 	if ((c->kubeconfig && !(k->kubeconfig = strdup(c->kubeconfig))) ||
 	    (c->context && !(k->context = strdup(c->context)))) {
@@ -83,5 +83,5 @@ void daemon_clusters_free(struct daemon *d)
 	}
 	free(d->clusters);
 	d->clusters = NULL;
-	d->n_clusters = 0;
+	d->n_clusters = d->cap_clusters = 0;
 }

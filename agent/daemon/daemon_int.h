@@ -131,7 +131,7 @@ struct daemon_app {
 	bool triggered;	 /* a webhook asked for it (under mu) */
 	int64_t triggered_ms;
 	struct rollout_watch *watch; /* health.c: rollouts still in progress */
-	size_t n_watch;
+	size_t n_watch, cap_watch;
 	struct strlist rollouts_failed; /* workloads whose last rollout failed */
 	int64_t health_next_ms;
 };
@@ -144,7 +144,7 @@ struct daemon {
 	bool stop, reload, done;
 	char *secret; /* webhook secret, under mu */
 	struct daemon_cluster *clusters; /* loop thread only (cluster.c) */
-	size_t n_clusters;
+	size_t n_clusters, cap_clusters;
 	struct leader *leader;
 	struct MHD_Daemon *http;
 	struct ratelog *refused; /* "webhook refused" lines, per client address */

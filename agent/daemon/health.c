@@ -45,7 +45,7 @@ void health_clear(struct daemon_app *a)
 		watch_dispose(&a->watch[i]);
 	free(a->watch);
 	a->watch = NULL;
-	a->n_watch = 0;
+	a->n_watch = a->cap_watch = 0;
 	strlist_dispose(&a->rollouts_failed);
 }
 
@@ -95,10 +95,8 @@ static int add_watch(struct daemon_app *a, const char *display)
 		if ((size_t)(s2 - s1 - 1) != len || strncmp(s1 + 1, tracked[k].display, len) != 0)
 			continue;
 		forget(a, display);
-		w = realloc(a->watch, (a->n_watch + 1) * sizeof(*w));
-		if (!w)
+		if (array_reserve(&a->watch, &a->cap_watch, a->n_watch + 1, sizeof(*a->watch)) < 0)
 			return TE_NOMEM;
-		a->watch = w;
 		w = &a->watch[a->n_watch++];
 		w->display = strdup(display);
 		w->ns = strndup(display, (size_t)(s1 - display));

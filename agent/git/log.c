@@ -81,21 +81,6 @@ int gitsrc_commit(struct gitsrc *g, const char *sha, struct gitsrc_commit *out, 
 	return rc;
 }
 
-static int grow(struct gitsrc_commit **list, size_t *cap, size_t n)
-{
-	struct gitsrc_commit *p;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 32;
-	if (!(p = realloc(*list, c * sizeof(*p))))
-		return TE_NOMEM;
-	*list = p;
-	*cap = c;
-	return 0;
-}
-
 static int walk_start(struct gitsrc *g, git_revwalk **walk, const char *head, const char *stop,
 		      struct err *e)
 {
@@ -132,7 +117,7 @@ int gitsrc_log(struct gitsrc *g, const char *head, const char *stop, size_t max,
 		goto out;
 	while (count < max && git_revwalk_next(&oid, walk) == 0) {
 		git_commit *c = NULL;
-		if (grow(&list, &cap, count) < 0) {
+		if (array_reserve(&list, &cap, count + 1, sizeof(*list)) < 0) {
 			rc = err_set(e, TE_NOMEM, "out of memory");
 			goto out;
 		}

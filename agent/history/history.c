@@ -369,20 +369,19 @@ static cJSON *deployment_records(const struct sync_view *v, struct kube_list_q *
 {
 	cJSON *deps = cJSON_CreateArray();
 	const struct kube_resource *dres = NULL;
-	struct ns_state *st = NULL, *p;
-	size_t n = 0;
+	struct ns_state *st = NULL;
+	size_t n = 0, cap = 0;
 
 	for (size_t i = 0; deps && i < v->n_deployments; i++) { /* the namespaces first */
 		const struct sync_deployment *it = &v->deployments[i];
 
 		if (ns_find(st, n, it->ns))
 			continue;
-		if (!(p = realloc(st, (n + 1) * sizeof(*st)))) {
+		if (array_reserve(&st, &cap, n + 1, sizeof(*st)) < 0) {
 			cJSON_Delete(deps);
 			deps = NULL;
 			break;
 		}
-		st = p;
 		memset(&st[n], 0, sizeof(*st));
 		if (!(st[n].ns = xstrdup(it->ns))) {
 			cJSON_Delete(deps);

@@ -29,7 +29,7 @@ struct kc_file {
 
 struct kc_set {
 	struct kc_file *f;
-	size_t n;
+	size_t n, cap;
 };
 
 static void kc_set_dispose(struct kc_set *s)
@@ -41,7 +41,7 @@ static void kc_set_dispose(struct kc_set *s)
 	}
 	free(s->f);
 	s->f = NULL;
-	s->n = 0;
+	s->n = s->cap = 0;
 }
 
 /* Kubeconfig fields are strings: a token or a name that YAML read as a number
@@ -111,14 +111,13 @@ static int kc_parse_file(const char *path, bool optional, cJSON **doc, struct er
 /* Appends the file to the set, taking doc (NULL: an empty mapping). */
 static int kc_add_file(struct kc_set *s, const char *path, cJSON *doc)
 {
-	struct kc_file *f = realloc(s->f, (s->n + 1) * sizeof(*f));
+	struct kc_file *f;
 	char *copy;
 
-	if (!f) {
+	if (array_reserve(&s->f, &s->cap, s->n + 1, sizeof(*s->f)) < 0) {
 		cJSON_Delete(doc);
 		return TE_NOMEM;
 	}
-	s->f = f;
 	f = &s->f[s->n++];
 	f->path = strdup(path);
 	copy = strdup(path);

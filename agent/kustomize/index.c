@@ -43,15 +43,8 @@ int ks_index_add(struct ks_index *x, const char *key, size_t val)
 	size_t slot = ks_hash(key) & (x->cap - 1);
 	struct ks_pair *p;
 
-	if (x->n == x->pcap) {
-		size_t cap = x->pcap ? x->pcap * 2 : 64;
-		struct ks_pair *np = realloc(x->pairs, cap * sizeof(*np));
-
-		if (!np)
-			return TE_NOMEM;
-		x->pairs = np;
-		x->pcap = cap;
-	}
+	if (array_reserve(&x->pairs, &x->pcap, x->n + 1, sizeof(*x->pairs)) < 0)
+		return TE_NOMEM;
 	p = &x->pairs[x->n];
 	if (!(p->key = xstrdup(key)))
 		return TE_NOMEM;

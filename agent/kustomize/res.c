@@ -49,18 +49,8 @@ void ks_set_dispose(struct ks_set *s)
 
 static int ks_set_grow(struct ks_set *s, size_t more)
 {
-	size_t cap = s->cap ? s->cap : 16;
-	struct ks_res *n;
-
-	while (cap < s->n + more)
-		cap *= 2;
-	if (cap == s->cap)
-		return 0;
-	n = realloc(s->items, cap * sizeof(*n));
-	if (!n)
+	if (array_reserve(&s->items, &s->cap, s->n + more, sizeof(*s->items)) < 0)
 		return TE_NOMEM;
-	s->items = n;
-	s->cap = cap;
 	return 0;
 }
 
@@ -218,15 +208,8 @@ int ks_res_rename(struct ks_res *r, const char *name, const char *ns)
 
 	if (!meta)
 		return TE_NOMEM;
-	if (r->nprev == r->capprev) {
-		size_t cap = r->capprev ? r->capprev * 2 : 4;
-		struct ks_id *n = realloc(r->prev, cap * sizeof(*n));
-
-		if (!n)
-			return TE_NOMEM;
-		r->prev = n;
-		r->capprev = cap;
-	}
+	if (array_reserve(&r->prev, &r->capprev, r->nprev + 1, sizeof(*r->prev)) < 0)
+		return TE_NOMEM;
 	ks_group_version(r->body, group, sizeof(group), version, sizeof(version));
 	id = &r->prev[r->nprev++];
 	id->group = xstrdup(group);

@@ -74,15 +74,8 @@ static int ky_add_fix(struct ky *y, const char *text)
 
 	if (y->depth > KY_MAX_PATH)
 		return 0;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		struct ky_fix *nf = realloc(d->fixes, cap * sizeof(*nf));
-
-		if (!nf)
-			return TE_NOMEM;
-		d->fixes = nf;
-		d->cap = cap;
-	}
+	if (array_reserve(&d->fixes, &d->cap, d->n + 1, sizeof(*d->fixes)) < 0)
+		return TE_NOMEM;
 	f = &d->fixes[d->n++];
 	f->depth = y->depth;
 	f->text = xstrdup(text);
@@ -154,15 +147,8 @@ static void ky_close(struct ky *y)
 
 static int ky_new_doc(struct ky *y)
 {
-	if (y->ndocs == y->capdocs) {
-		size_t cap = y->capdocs ? y->capdocs * 2 : 4;
-		struct ky_doc *nd = realloc(y->docs, cap * sizeof(*nd));
-
-		if (!nd)
-			return TE_NOMEM;
-		y->docs = nd;
-		y->capdocs = cap;
-	}
+	if (array_reserve(&y->docs, &y->capdocs, y->ndocs + 1, sizeof(*y->docs)) < 0)
+		return TE_NOMEM;
 	memset(&y->docs[y->ndocs++], 0, sizeof(*y->docs));
 	return 0;
 }

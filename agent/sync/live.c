@@ -40,16 +40,12 @@ static struct live_list *list_of(struct sync_run *r, const struct kube_resource 
 
 static int add_list(struct sync_run *r, const struct kube_resource *res)
 {
-	struct live_list *p;
-
 	if (!res || list_of(r, res))
 		return 0;
-	p = realloc(r->lists, (r->n_lists + 1) * sizeof(*p));
-	if (!p)
+	if (array_reserve(&r->lists, &r->cap_lists, r->n_lists + 1, sizeof(*r->lists)) < 0)
 		return TE_NOMEM;
-	r->lists = p;
-	p[r->n_lists].res = res;
-	p[r->n_lists++].list = NULL;
+	r->lists[r->n_lists].res = res;
+	r->lists[r->n_lists++].list = NULL;
 	return 0;
 }
 

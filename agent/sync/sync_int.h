@@ -193,7 +193,7 @@ struct sync_run {
 	struct inventory written; /* what this run wrote last */
 	bool have_written;
 	struct live_list *lists;
-	size_t n_lists;
+	size_t n_lists, cap_lists;
 	struct strlist new_namespaces;
 	struct prune_item *prunes;
 	size_t n_prunes;
