@@ -124,6 +124,11 @@ int auth_authenticate(struct auth *a, const struct auth_creds *c, struct auth_us
 bool auth_allowed(struct auth *a, const struct auth_user *u, const struct auth_reqinfo *ri,
 		  char *reason, size_t reasonlen);
 
+/* Escalation prevention (§2.7) for a write of obj (old: NULL on create) that ri asked
+ * for: 0, or -403 with e. Under AlwaysAllow always 0. */
+int auth_admit(struct auth *a, const struct auth_user *u, const struct auth_reqinfo *ri,
+	       const struct restype *rt, const cJSON *old, const cJSON *obj, struct kstatus *e);
+
 /* The 403 Forbidden Status for ri (§2.6); reason may be "". Returns -403. */
 int auth_forbidden(struct kstatus *e, const struct auth_user *u, const struct auth_reqinfo *ri,
 		   const char *reason);

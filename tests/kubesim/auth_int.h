@@ -15,4 +15,10 @@ void rbac_rules(struct store *st, const struct rbac_index *ix, const struct auth
 		const char *ns, cJSON *resource_rules, cJSON *non_resource_rules, char *err,
 		size_t errlen);
 
+/* rbac_escalate.c: 0, or -403 with e when u may not write obj (old: NULL on create). */
+int rbac_escalation_check(struct store *st, const struct rbac_index *ix,
+			  const struct auth_user *u, const struct auth_reqinfo *ri,
+			  const struct restype *rt, const cJSON *old, const cJSON *obj,
+			  struct kstatus *e);
+
 #endif

@@ -454,6 +454,14 @@ bool auth_allowed(struct auth *a, const struct auth_user *u, const struct auth_r
 	return rbac_decide(a->st, a->ix, u, ri, reason, reasonlen);
 }
 
+int auth_admit(struct auth *a, const struct auth_user *u, const struct auth_reqinfo *ri,
+	       const struct restype *rt, const cJSON *old, const cJSON *obj, struct kstatus *e)
+{
+	if (!a || !a->o.rbac)
+		return 0;
+	return rbac_escalation_check(a->st, a->ix, u, ri, rt, old, obj, e);
+}
+
 /* ---- client certificates ------------------------------------------------------------------ */
 
 void auth_creds_set_cert(struct auth_creds *c, const unsigned char *der, size_t len, bool valid,

@@ -476,6 +476,8 @@ int store_create(struct store *st, const struct restype *rt, const char *ns, con
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 	strategy_prepare(st, rt, obj, NULL, false);
 	store_defaults(rt, obj);
+	if (o && o->admit && (rc = o->admit(o->admit_ud, rt, NULL, obj, e)) < 0)
+		goto out;
 	if ((rc = validate_object(rt, obj, NULL, e)) < 0)
 		goto out;
 	canonical_order(obj, rt);
@@ -621,6 +623,8 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 	if (!status) {
 		strategy_prepare(st, rt, obj, old, finalize);
 		store_defaults(rt, obj);
+		if (o && o->admit && (rc = o->admit(o->admit_ud, rt, old, obj, e)) < 0)
+			goto out;
 		if ((rc = validate_object(rt, obj, old, e)) < 0)
 			goto out;
 	}
