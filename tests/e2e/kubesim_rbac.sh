@@ -379,6 +379,12 @@ check "system:masters bypasses the checks" kc create clusterrolebinding dave-adm
 m=$(curl -sk "$U/metrics")
 check_contains "/metrics counts 401s" "$m" 'code="401"'
 check_contains "/metrics counts 403s" "$m" 'code="403",resource="configmaps"'
+count_code() { curl -sk "$U/metrics" | awk -v c="code=\"$1\"" 'index($0, "apiserver_request_total{" c) == 1 {s += $NF} END {print s + 0}'; }
+c0=$(count_code 401); raw wrong-token "$U/api/v1/namespaces" >/dev/null; c1=$(count_code 401)
+check_eq "each 401 is counted once" "$((c1 - c0))" 1
+c0=$(count_code 403); raw "" "$U/api/v1/namespaces" >/dev/null; raw bob-token "$U/api/v1/secrets" >/dev/null
+c1=$(count_code 403)
+check_eq "each 403 is counted once (anonymous and a token user)" "$((c1 - c0))" 2
 
 # ---- kubectl auth whoami: a client certificate ---------------------------------------------------
 if kubesim_start certsim --client-ca; then
