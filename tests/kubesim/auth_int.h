@@ -4,6 +4,8 @@
 
 #include "auth.h"
 
+/* Whether the array of strings values holds v (rbac_bootstrap.c). */
+bool rbac_list_has(const cJSON *values, const char *v);
 bool rbac_rule_json_allows(const cJSON *rule, const struct rbac_attrs *a);
 /* The role a binding refers to (borrowed; hold the store lock), or NULL with err filled. */
 const cJSON *rbac_role_of(struct store *st, const struct rbac_bref *b, char *err, size_t errlen);

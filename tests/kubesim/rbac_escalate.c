@@ -33,16 +33,6 @@ static const cJSON *field(const cJSON *o, const char *k)
 	return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-static bool list_has(const cJSON *arr, const char *s)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, arr)
-		if (cJSON_IsString(it) && strcmp(it->valuestring, s) == 0)
-			return true;
-	return false;
-}
-
 /* ---- Covers -------------------------------------------------------------------------- */
 
 static void add_sub(struct subs *s, struct sub x)
@@ -89,12 +79,12 @@ static bool resource_covers(const cJSON *owner, const char *res)
 	const char *slash = strchr(res, '/');
 	char star[160];
 
-	if (list_has(owner, "*") || list_has(owner, res))
+	if (rbac_list_has(owner, "*") || rbac_list_has(owner, res))
 		return true;
 	if (!slash)
 		return false;
 	snprintf(star, sizeof(star), "*%s", slash);
-	return list_has(owner, star);
+	return rbac_list_has(owner, star);
 }
 
 static bool url_covers(const cJSON *owner, const char *url)
@@ -122,15 +112,15 @@ static bool covers(const cJSON *owner, const struct sub *s)
 {
 	const cJSON *verbs = field(owner, "verbs"), *names = field(owner, "resourceNames");
 
-	if (!list_has(verbs, "*") && !list_has(verbs, s->verb))
+	if (!rbac_list_has(verbs, "*") && !rbac_list_has(verbs, s->verb))
 		return false;
 	if (s->url)
 		return cJSON_GetArraySize(names) == 0 && url_covers(field(owner, "nonResourceURLs"), s->url);
-	if (!list_has(field(owner, "apiGroups"), "*") && !list_has(field(owner, "apiGroups"), s->group))
+	if (!rbac_list_has(field(owner, "apiGroups"), "*") && !rbac_list_has(field(owner, "apiGroups"), s->group))
 		return false;
 	if (!resource_covers(field(owner, "resources"), s->resource))
 		return false;
-	return cJSON_GetArraySize(names) == 0 || (s->rname && list_has(names, s->rname));
+	return cJSON_GetArraySize(names) == 0 || (s->rname && rbac_list_has(names, s->rname));
 }
 
 /* ---- the message --------------------------------------------------------------------- */
