@@ -222,11 +222,14 @@ Groups      [system:masters system:authenticated]"
 check_contains "can-i --list: the basic-user rules" "$(alice auth can-i --list -n a 2>&1)" \
   "selfsubjectreviews.authentication.k8s.io        []                  []               [create]"
 check_contains "can-i --list: the namespace's rules" "$(bob auth can-i --list -n c 2>&1)" "[s1]"
+ssar='{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"namespace":"a","verb":"list","resource":"configmaps"}}}'
+check_contains "system:masters is allowed by the privileged-group authorizer: no RBAC reason" \
+  "$(raw "$KUBESIM_TOKEN" -X POST -H 'Content-Type: application/json' -d "$ssar" \
+     "$U/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")" '"status":{"allowed":true}}'
 check_contains "the SelfSubjectAccessReview gives the RBAC reason" \
-  "$(raw "$(awk '/token:/ {print $2}' "$KUBECONFIG")" -X POST -H 'Content-Type: application/json' \
-     -d '{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"verb":"list","resource":"pods"}}}' \
+  "$(raw alice-token -X POST -H 'Content-Type: application/json' -d "$ssar" \
      "$U/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")" \
-  '"status":{"allowed":true,"reason":"RBAC: allowed by ClusterRoleBinding \"cluster-admin\" of ClusterRole \"cluster-admin\" to Group \"system:masters\""}'
+  '"status":{"allowed":true,"reason":"RBAC: allowed by RoleBinding \"alice-reads/a\" of Role \"cm-reader\" to User \"alice\""}'
 sar() { kc create --raw "$1" -f - 2>&1; }
 check_contains "a SubjectAccessReview evaluates the user as given" \
   "$(echo '{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":"bob","resourceAttributes":{"namespace":"c","verb":"get","resource":"secrets","name":"s1"}}}' |
