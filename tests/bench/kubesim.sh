@@ -2,7 +2,8 @@
 # kubesim's raw speed on loopback with no added latency: GET (parallel and one
 # sequential client), LIST of 100 objects and server-side apply that really writes.
 # Prints figures and PASS/MISS against the goals; exits 0 (a benchmark, not a test).
-# Knobs: BENCH_SECONDS (3 per figure), BENCH_PARALLEL (16 connections).
+# Knobs: BENCH_SECONDS (3 per figure), BENCH_PARALLEL (16 connections), BENCH_KUBESIM_FLAGS
+# (extra kubesim flags, e.g. --http to leave TLS out of the figures).
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
@@ -10,9 +11,12 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-3}
 PAR=${BENCH_PARALLEL:-16}
 
 bench_build_load || { echo "bench: cannot build the load generator"; exit 1; }
-kubesim_start --pod-ready-ms 100 || { echo "bench: kubesim did not start"; exit 1; }
+# shellcheck disable=SC2086
+kubesim_start --pod-ready-ms 100 ${BENCH_KUBESIM_FLAGS:-} || { echo "bench: kubesim did not start"; exit 1; }
 bench_auth || { echo "bench: cannot read the kubeconfig"; exit 1; }
-printf "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench\n" | kubectl create -f - >/dev/null || { echo "bench: cannot create a namespace"; exit 1; }
+# kcurl, not kubectl: with --http kubectl would send no credentials
+kcurl -sf -X POST -H 'Content-Type: application/json' -d '{"metadata":{"name":"bench"}}' \
+  "$SERVER/api/v1/namespaces" >/dev/null || { echo "bench: cannot create a namespace"; exit 1; }
 NS_URL=$SERVER/api/v1/namespaces/bench/configmaps
 
 # measure NAME CONC MAXN LOAD-ARGS...: a short probe sizes the run to about
@@ -39,11 +43,11 @@ APPLY_CT='Content-Type: application/apply-patch+yaml'
 CM='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-{n}"},"data":{"key":"value-{n}","other":"0123456789abcdef"}}'
 out=$("$LOAD" -X POST -H "$JSON_CT" -d "$CM" -n 100 -c 8 "${AUTH[@]}" "$NS_URL")
 echo "setup: created 100 configmaps: $out"
-LISTED=$(kubectl -n bench get configmaps -o name | wc -l)
+LISTED=$(kcurl -s "$NS_URL" | jq '.items | length')
 [ "$LISTED" -ge 100 ] || echo "# warning: only $LISTED configmaps exist; figures below are suspect"
 
 echo
-echo "kubesim on loopback, no added latency, $(nproc) cores shared with everything else"
+echo "kubesim on loopback ($SERVER), no added latency, $(nproc) cores shared with everything else"
 echo "--------------------------------------------------------------------------------"
 measure "GET (parallel, $PAR connections)" "$PAR" 200000 -m 100 "$NS_URL/cm-{i}"
 measure "GET (one sequential client)" 1 50000 -m 100 "$NS_URL/cm-{i}"
@@ -56,10 +60,10 @@ measure "apply, real writes (sequential)" 1 50000 -X PATCH -H "$APPLY_CT" -d "$A
 NOOP='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-{i}"},"data":{"key":"steady"}}'
 "$LOAD" -X PATCH -H "$APPLY_CT" -d "$NOOP" -m 100 -n 100 -c 8 "${AUTH[@]}" \
   "$NS_URL/cm-{i}?fieldManager=bench&force=true" >/dev/null
-RV1=$(kubectl -n bench get cm cm-7 -o jsonpath='{.metadata.resourceVersion}')
+RV1=$(kcurl -s "$NS_URL/cm-7" | jq -r .metadata.resourceVersion)
 measure "apply, no-op (parallel)" "$PAR" 100000 -X PATCH -H "$APPLY_CT" -d "$NOOP" -m 100 \
   "$NS_URL/cm-{i}?fieldManager=bench&force=true"
-RV2=$(kubectl -n bench get cm cm-7 -o jsonpath='{.metadata.resourceVersion}')
+RV2=$(kcurl -s "$NS_URL/cm-7" | jq -r .metadata.resourceVersion)
 [ "$RV1" = "$RV2" ] || echo "# note: a no-op apply changed resourceVersion ($RV1 -> $RV2); it must not"
 measure "dry-run apply (parallel)" "$PAR" 100000 -X PATCH -H "$APPLY_CT" -d "$APPLY" -m 100 \
   "$NS_URL/cm-{i}?fieldManager=bench&force=true&dryRun=All"

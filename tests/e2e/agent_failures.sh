@@ -76,7 +76,7 @@ n=$(kubectl get cm -o name | grep -c many-)
 kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null
 check "kubesim is stopped mid-sync ($n of 40 applied)" test "$n" -lt 40
 sleep 1.5
-kubesim_start sim2 --state "$T/state.json" --latency 30 --listen "${SIM_URL#http://}" || { not_ok "kubesim restarts on the same port"; finish; }
+kubesim_start sim2 --state "$T/state.json" --latency 30 --listen "${SIM_URL#*://}" || { not_ok "kubesim restarts on the same port"; finish; }
 export KUBECONFIG=$KC
 wait_for "after the restart every object converges" 30 bash -c "[ \"\$(kubectl get cm -o name | grep -c many-)\" = 40 ] && [ \"\$(kubectl get cm good -o jsonpath='{.data.v}')\" = 4 ]"
 wait_for "/status shows the app synced" 10 bash -c "curl -s '$AG_URL/status' | grep -q '\"app\":\"good\",[^}]*\"state\":\"synced\"'"

@@ -13,12 +13,12 @@ gitd_start || { not_ok "git daemon starts"; finish; }
 echo 0 >"$T/scrapes"
 discovery() {
   local n raw; n=$(cat "$T/scrapes"); echo $((n + 1)) >"$T/scrapes"
-  raw=$(curl -s "$KUBESIM_URL/metrics" | awk '/^apiserver_request_total\{code="200",resource="",verb="GET"\}/ {print $NF}')
+  raw=$(kcurl -s "$KUBESIM_URL/metrics" | awk '/^apiserver_request_total\{code="200",resource="",verb="GET"\}/ {print $NF}')
   echo $(( ${raw:-0} - n ))
 }
 lists() {
   local n; n=$(cat "$T/scrapes"); echo $((n + 1)) >"$T/scrapes"
-  curl -s "$KUBESIM_URL/metrics" | awk '/^apiserver_request_total\{code="200",resource="configmaps",verb="LIST"\}/ {print $NF}'
+  kcurl -s "$KUBESIM_URL/metrics" | awk '/^apiserver_request_total\{code="200",resource="configmaps",verb="LIST"\}/ {print $NF}'
 }
 W=$(git_repo app)
 write_cm "$W/one" one 1

@@ -362,7 +362,7 @@ run K -n x get configmap inside
 check_eq "kubectl get of its configmap fails" "$RC" 1
 check_contains "kubectl says the namespace is gone" "$OUT" 'namespaces "x" not found'
 check_contains "the server says its configmap is gone" \
-  "$(curl -s "$KUBESIM_URL/api/v1/namespaces/x/configmaps/inside")" '"message":"configmaps \"inside\" not found"'
+  "$(kcurl -s "$KUBESIM_URL/api/v1/namespaces/x/configmaps/inside")" '"message":"configmaps \"inside\" not found"'
 check_eq "its deployment, ReplicaSets and pods are gone" \
   "$(K -n x get deploy,rs,pods -o name 2>/dev/null | wc -l)" 0
 

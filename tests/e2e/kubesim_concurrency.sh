@@ -19,7 +19,8 @@ for i in $(seq 1 $N); do
     metadata: {name: "shared", labels: {("l\($i)"): "v\($i)"}},
     data: ([range($k)] | map({key: "k\($i)-\(.)", value: "value-\(.)"}) | from_entries)}' \
     >"$T/apply-$i.json"
-  args+=(--next -s -o /dev/null -w '%{http_code}\n' -X PATCH
+  # --next resets the options: each transfer carries kcurl's -k and token itself
+  args+=(--next -k -H "Authorization: Bearer $KUBESIM_TOKEN" -s -o /dev/null -w '%{http_code}\n' -X PATCH
          -H 'Content-Type: application/apply-patch+yaml' --data-binary "@$T/apply-$i.json"
          "$KUBESIM_URL/api/v1/namespaces/default/configmaps/shared?fieldManager=m$i")
 done
@@ -36,13 +37,13 @@ check_eq "m7 owns exactly its label and its $K keys" \
             [(."f:data" | keys | length), (."f:data" | keys | map(select(startswith("f:k7-"))) | length), ."f:metadata"]' <<<"$obj")" \
   "[$K,$K,{\"f:labels\":{\"f:l7\":{}}}]"
 rv=$(jq -r .metadata.resourceVersion <<<"$obj")
-again=$(curl -s -X PATCH -H 'Content-Type: application/apply-patch+yaml' \
+again=$(kcurl -s -X PATCH -H 'Content-Type: application/apply-patch+yaml' \
   --data-binary "@$T/apply-7.json" \
   "$KUBESIM_URL/api/v1/namespaces/default/configmaps/shared?fieldManager=m7" | jq -r .metadata.resourceVersion)
 check_eq "re-applying the same fields is a no-op (same resourceVersion)" "$again" "$rv"
 
 # A conflict found on the state the merge read is still a conflict.
-code=$(curl -s -o "$T/conflict.out" -w '%{http_code}\n' -X PATCH \
+code=$(kcurl -s -o "$T/conflict.out" -w '%{http_code}\n' -X PATCH \
   -H 'Content-Type: application/apply-patch+yaml' \
   --data-binary '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"shared"},"data":{"k7-3":"other"}}' \
   "$KUBESIM_URL/api/v1/namespaces/default/configmaps/shared?fieldManager=intruder")
@@ -53,7 +54,7 @@ check_contains "the conflict names the owner" "$(cat "$T/conflict.out")" 'confli
 pids=()
 for i in $(seq 1 12); do
   kubectl create deployment "web-$i" --image=nginx:1.25 --dry-run=client -o json |
-    curl -s -o /dev/null -X PATCH -H 'Content-Type: application/apply-patch+yaml' --data-binary @- \
+    kcurl -s -o /dev/null -X PATCH -H 'Content-Type: application/apply-patch+yaml' --data-binary @- \
       "$KUBESIM_URL/apis/apps/v1/namespaces/default/deployments/web-$i?fieldManager=bench" &
   pids+=($!)
 done

@@ -3,7 +3,9 @@
 # tokens (--users, SIGHUP), 401 and anonymous, and a matrix of grants (Role in one
 # namespace, ClusterRole through a RoleBinding, ClusterRoleBinding, resourceNames, a
 # subresource, a non-resource URL, an aggregated ClusterRole) where each allowed request
-# succeeds and each other fails with the exact 403 message of kube-apiserver 1.32.
+# succeeds and each other fails with the exact 403 message of kube-apiserver 1.32;
+# ServiceAccount tokens from `kubectl create token`, `kubectl auth whoami` for a static
+# token, an SA token and a client certificate, and escalation prevention (escalate, bind).
 . "$(dirname "$0")/lib.sh"
 
 USERS=$T/users.csv
@@ -220,11 +222,14 @@ Groups      [system:masters system:authenticated]"
 check_contains "can-i --list: the basic-user rules" "$(alice auth can-i --list -n a 2>&1)" \
   "selfsubjectreviews.authentication.k8s.io        []                  []               [create]"
 check_contains "can-i --list: the namespace's rules" "$(bob auth can-i --list -n c 2>&1)" "[s1]"
+ssar='{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"namespace":"a","verb":"list","resource":"configmaps"}}}'
+check_contains "system:masters is allowed by the privileged-group authorizer: no RBAC reason" \
+  "$(raw "$KUBESIM_TOKEN" -X POST -H 'Content-Type: application/json' -d "$ssar" \
+     "$U/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")" '"status":{"allowed":true}}'
 check_contains "the SelfSubjectAccessReview gives the RBAC reason" \
-  "$(raw "$(awk '/token:/ {print $2}' "$KUBECONFIG")" -X POST -H 'Content-Type: application/json' \
-     -d '{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"verb":"list","resource":"pods"}}}' \
+  "$(raw alice-token -X POST -H 'Content-Type: application/json' -d "$ssar" \
      "$U/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")" \
-  '"status":{"allowed":true,"reason":"RBAC: allowed by ClusterRoleBinding \"cluster-admin\" of ClusterRole \"cluster-admin\" to Group \"system:masters\""}'
+  '"status":{"allowed":true,"reason":"RBAC: allowed by RoleBinding \"alice-reads/a\" of Role \"cm-reader\" to User \"alice\""}'
 sar() { kc create --raw "$1" -f - 2>&1; }
 check_contains "a SubjectAccessReview evaluates the user as given" \
   "$(echo '{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":"bob","resourceAttributes":{"namespace":"c","verb":"get","resource":"secrets","name":"s1"}}}' |
@@ -293,9 +298,105 @@ kill -HUP "$SIM_PID"
 wait_eq "after SIGHUP carol is known, in group dev" 5 200 \
   raw carol-token -o /dev/null -w '%{http_code}' "$U/api/v1/namespaces/b/configmaps"
 
+# ---- ServiceAccount tokens (kubectl create token) in a kubeconfig ------------------------------
+kc create namespace sa >/dev/null
+kc create serviceaccount bot -n sa >/dev/null
+kc create role cm-lister -n sa --verb=get,list --resource=configmaps >/dev/null
+kc create rolebinding bot-lists -n sa --role=cm-lister --serviceaccount=sa:bot >/dev/null
+kc create configmap one -n sa --from-literal=k=1 >/dev/null
+check_eq "create token: under 10 minutes is the real 422" \
+  "$(kc create token bot -n sa --duration 5m 2>&1)" \
+  'error: failed to create token: TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes'
+check_eq "create token: a missing ServiceAccount is 404" "$(kc create token nobody -n sa 2>&1)" \
+  'error: failed to create token: serviceaccounts "nobody" not found'
+SA_TOKEN=$(kc create token bot -n sa --duration 10m 2>&1)
+check "create token prints a JWT" grep -Eq '^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' <<<"$SA_TOKEN"
+claims=$(cut -d. -f2 <<<"$SA_TOKEN" | tr '_-' '/+' | base64 -d 2>/dev/null)
+check_contains "its claims name the ServiceAccount" "$claims" '"sub":"system:serviceaccount:sa:bot"'
+check_contains "its claims carry kubernetes.io" "$claims" '"kubernetes.io":{"namespace":"sa","serviceaccount":{"name":"bot","uid":"'"$(kc get sa bot -n sa -o jsonpath='{.metadata.uid}')"'"}}'
+cp "$KUBECONFIG" "$T/sa.kubeconfig"
+KUBECONFIG=$T/sa.kubeconfig kubectl config set-credentials bot --token="$SA_TOKEN" >/dev/null
+KUBECONFIG=$T/sa.kubeconfig kubectl config set-context --current --user=bot >/dev/null
+sak() { KUBECONFIG=$T/sa.kubeconfig kubectl --request-timeout=20s "$@"; }
+check_eq "the SA token may list configmaps in its namespace" "$(sak get cm -n sa -o name 2>&1)" "configmap/one"
+check_eq "the SA token may not list secrets" "$(sak get secrets -n sa 2>&1)" \
+  "$(forbidden 'secrets is forbidden: User "system:serviceaccount:sa:bot" cannot list resource "secrets" in API group "" in the namespace "sa"')"
+check_eq "nor create a token for itself (serviceaccounts/token)" "$(sak create token bot -n sa 2>&1)" \
+  'error: failed to create token: serviceaccounts "bot" is forbidden: User "system:serviceaccount:sa:bot" cannot create resource "serviceaccounts/token" in API group "" in the namespace "sa"'
+whoami_sa=$(sak auth whoami 2>&1)
+check_contains "whoami: SA token username" "$whoami_sa" "Username                                            system:serviceaccount:sa:bot"
+check_contains "whoami: SA token groups" "$whoami_sa" "[system:serviceaccounts system:serviceaccounts:sa system:authenticated]"
+check_contains "whoami: SA token credential-id" "$whoami_sa" "Extra: authentication.kubernetes.io/credential-id   [JTI="
+kc create role tokener -n sa --verb=create --resource=serviceaccounts/token >/dev/null
+kc create rolebinding alice-tokens -n sa --role=tokener --user=alice >/dev/null
+check "create on serviceaccounts/token lets alice mint one" alice create token bot -n sa --duration 1h
+kc delete serviceaccount bot -n sa >/dev/null
+check_eq "once the ServiceAccount is deleted the token is 401" "$(sak get cm -n sa 2>&1)" \
+  "error: You must be logged in to the server (Unauthorized)"
+kc create serviceaccount bot -n sa >/dev/null
+check_eq "recreated with a new uid: still 401" "$(raw "$SA_TOKEN" "$U/api/v1/namespaces/sa/configmaps")" \
+  '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}'
+
+# ---- kubectl auth whoami: static token ----------------------------------------------------------
+check_eq "whoami: a static token" "$(alice auth whoami 2>&1)" "ATTRIBUTE   VALUE
+Username    alice
+UID         1001
+Groups      [dev ops system:authenticated]"
+
+# ---- escalation prevention -----------------------------------------------------------------------
+kc create namespace esc >/dev/null
+kc create role role-writer -n esc --verb=get,list,create,update,patch \
+  --resource=roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,configmaps >/dev/null
+kc create rolebinding bob-writes -n esc --role=role-writer --user=bob >/dev/null
+check "bob may create a Role granting what he holds" bob create role cm-get -n esc --verb=get --resource=configmaps
+check_eq "but not one that reads Secrets" "$(bob create role secrets -n esc --verb=get,list --resource=secrets 2>&1)" \
+  "$(forbidden 'roles.rbac.authorization.k8s.io "secrets" is forbidden: user "bob" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:
+{APIGroups:[""], Resources:["secrets"], Verbs:["get" "list"]}')"
+check_eq "nor patch a Role to read Secrets" \
+  "$(bob patch role cm-get -n esc --type=json -p '[{"op":"add","path":"/rules/-","value":{"apiGroups":[""],"resources":["secrets"],"verbs":["get"]}}]' 2>&1)" \
+  "$(forbidden 'roles.rbac.authorization.k8s.io "cm-get" is forbidden: user "bob" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:
+{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}')"
+printf 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: applied, namespace: esc}\nrules:\n- {apiGroups: [""], resources: [secrets], verbs: [get]}\n' >"$T/applied-role.yaml"
+check_contains "nor server-side apply one" "$(bob apply --server-side -f "$T/applied-role.yaml" 2>&1)" \
+  'roles.rbac.authorization.k8s.io "applied" is forbidden: user "bob"'
+check_eq "bob may not bind view (he lacks its rules)" \
+  "$(bob create rolebinding v -n esc --clusterrole=view --user=dave 2>&1 | head -n 1)" \
+  'error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io "v" is forbidden: user "bob" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:'
+check "bob may bind a Role whose rules he holds" bob create rolebinding cm -n esc --role=cm-get --user=dave
+check_eq "a binding to a missing role: the lookup error" \
+  "$(bob create rolebinding m -n esc --role=missing --user=dave 2>&1)" \
+  'error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io "m" is forbidden: role.rbac.authorization.k8s.io "missing" not found'
+kc create role escalator -n esc --verb=escalate --resource=roles.rbac.authorization.k8s.io >/dev/null
+kc create role binder -n esc --verb=bind --resource=clusterroles.rbac.authorization.k8s.io --resource-name=view >/dev/null
+kc create rolebinding bob-escalates -n esc --role=escalator --user=bob >/dev/null
+kc create rolebinding bob-binds -n esc --role=binder --user=bob >/dev/null
+check "with escalate bob may create a Role that reads Secrets" \
+  bob create role secrets -n esc --verb=get,list --resource=secrets
+check "with bind on view bob may bind it" bob create rolebinding v -n esc --clusterrole=view --user=dave
+check_eq "bind is per role name: edit is still refused" \
+  "$(bob create rolebinding e -n esc --clusterrole=edit --user=dave 2>&1 | head -n 1)" \
+  'error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io "e" is forbidden: user "bob" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:'
+check "system:masters bypasses the checks" kc create clusterrolebinding dave-admin --clusterrole=cluster-admin --user=dave
+
 # ---- /metrics counts 401 and 403 ---------------------------------------------------------------
 m=$(curl -sk "$U/metrics")
 check_contains "/metrics counts 401s" "$m" 'code="401"'
 check_contains "/metrics counts 403s" "$m" 'code="403",resource="configmaps"'
+count_code() { curl -sk "$U/metrics" | awk -v c="code=\"$1\"" 'index($0, "apiserver_request_total{" c) == 1 {s += $NF} END {print s + 0}'; }
+c0=$(count_code 401); raw wrong-token "$U/api/v1/namespaces" >/dev/null; c1=$(count_code 401)
+check_eq "each 401 is counted once" "$((c1 - c0))" 1
+c0=$(count_code 403); raw "" "$U/api/v1/namespaces" >/dev/null; raw bob-token "$U/api/v1/secrets" >/dev/null
+c1=$(count_code 403)
+check_eq "each 403 is counted once (anonymous and a token user)" "$((c1 - c0))" 2
+
+# ---- kubectl auth whoami: a client certificate ---------------------------------------------------
+if kubesim_start certsim --client-ca; then
+  w=$(kubectl --request-timeout=20s auth whoami 2>&1)
+  check_contains "whoami: a client certificate's CN" "$w" "Username                                            kubesim-admin"
+  check_contains "whoami: its O as groups" "$w" "Groups                                              [system:masters system:authenticated]"
+  check_contains "whoami: its credential-id" "$w" "Extra: authentication.kubernetes.io/credential-id   [X509SHA256="
+else
+  not_ok "kubesim starts with --client-ca"
+fi
 
 finish

@@ -111,7 +111,9 @@ YAML
 }
 
 # kubesim_start [NAME] [kubesim flags...]: starts kubesim on a free loopback port and
-# exports KUBECONFIG and KUBESIM_URL. NAME (default "sim") names its files in $T.
+# exports KUBECONFIG, KUBESIM_URL and KUBESIM_TOKEN (the kubeconfig's administrator
+# token; empty with --client-ca). NAME (default "sim") names its files in $T. kubesim
+# serves HTTPS with RBAC, as kube-apiserver: talk to it with kcurl, not plain curl.
 kubesim_start() {
   local name=sim
   if [ $# -gt 0 ] && [[ $1 != -* ]]; then name=$1; shift; fi
@@ -123,7 +125,8 @@ kubesim_start() {
   for i in $(seq 1 100); do
     if grep -q '^kubesim listening on ' "$T/$name.out" 2>/dev/null; then
       KUBESIM_URL=$(sed -n 's/^kubesim listening on //p' "$T/$name.out" | head -n1)
-      export KUBECONFIG=$T/$name.kubeconfig KUBESIM_URL
+      KUBESIM_TOKEN=$(sed -n 's/^    token: //p' "$T/$name.kubeconfig" | head -n1)
+      export KUBECONFIG=$T/$name.kubeconfig KUBESIM_URL KUBESIM_TOKEN
       return 0
     fi
     sleep 0.05
@@ -132,9 +135,17 @@ kubesim_start() {
   return 1
 }
 
+# kcurl ARGS...: curl as the kubeconfig's administrator (the last kubesim_start's bearer
+# token; -k for kubesim's generated CA). Without it a request is system:anonymous.
+kcurl() {
+  local auth=()
+  [ -n "${KUBESIM_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $KUBESIM_TOKEN")
+  curl -k "${auth[@]}" "$@"
+}
+
 # Count of requests kubesim served, from /metrics, optionally for one verb.
 kubesim_requests() {
-  curl -sk "$KUBESIM_URL/metrics" | awk -v verb="${1:-}" '
+  kcurl -s "$KUBESIM_URL/metrics" | awk -v verb="${1:-}" '
     /^apiserver_request_total\{/ { if (verb == "" || index($0, "verb=\"" verb "\"")) s += $NF }
     END { print s + 0 }'
 }

@@ -53,7 +53,7 @@ check_eq "no-op: one LIST per kind, one for the app's inventories in every names
 # kubesim counts them, and as kubectl sees them, the generation and the time of
 # manager tether's managedFields entry.
 writes_of() { # RESOURCE: apply, patch, put, post and delete requests for it
-  curl -sk "$KUBESIM_URL/metrics" | awk -v res="$1" '
+  kcurl -s "$KUBESIM_URL/metrics" | awk -v res="$1" '
     /^apiserver_request_total\{/ && index($0, "resource=\"" res "\"") &&
       $0 ~ /verb="(APPLY|PATCH|PUT|POST|DELETE)"/ { s += $NF }
     END { print s + 0 }'

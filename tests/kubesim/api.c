@@ -367,6 +367,7 @@ static enum MHD_Result do_create(struct req *r, struct route *ro)
 	api_manager(r, manager, sizeof(manager));
 	w.manager = manager;
 	w.dry_run = api_dry_run(r);
+	auth_admit_wopts(r, &w);
 	if (store_create(r->st, ro->rt, ro->ns, obj, &w, &out, &e) < 0) {
 		cJSON_Delete(obj);
 		return reply_kstatus(r, &e);
@@ -455,6 +456,7 @@ static enum MHD_Result do_update(struct req *r, struct route *ro)
 	w.manager = manager;
 	w.dry_run = api_dry_run(r);
 	w.subresource = ro->sub[0] ? ro->sub : NULL;
+	auth_admit_wopts(r, &w);
 	if ((code = update_or_create(r, ro, obj, &w, &out, &e)) < 0)
 		goto fail;
 	cJSON_Delete(obj);

@@ -301,6 +301,7 @@ enum MHD_Result api_patch(struct req *r, struct route *ro)
 	w.manager = manager;
 	w.dry_run = api_dry_run(r);
 	w.subresource = strcmp(ro->sub, "status") == 0 ? "status" : NULL;
+	auth_admit_wopts(r, &w);
 	if (t == P_APPLY) {
 		ret = do_apply(r, ro, patch, &w); /* takes the lock itself */
 	} else {

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -18,16 +19,23 @@
 #include "store.h"
 
 #define AUTH_MAX_GROUPS 16
+#define AUTH_MAX_USER_EXTRAS 8
 
 struct auth_user {
 	char name[256];
 	char uid[128];
 	int ngroups;
 	char groups[AUTH_MAX_GROUPS][128];
+	int nextras; /* extra: key/value pairs, a key may repeat */
+	char extra_keys[AUTH_MAX_USER_EXTRAS][128];
+	char extra_values[AUTH_MAX_USER_EXTRAS][128];
 };
 
 void auth_user_add_group(struct auth_user *u, const char *g);
 bool auth_user_in_group(const struct auth_user *u, const char *g);
+void auth_user_add_extra(struct auth_user *u, const char *key, const char *value);
+/* u's extra as the JSON of user.Info's Extra (keys sorted, each a list); NULL when none. */
+cJSON *auth_user_extra_json(const struct auth_user *u);
 
 /* The attributes of a request as requestinfo.go derives them (§2.1). */
 struct auth_reqinfo {
@@ -86,6 +94,13 @@ void auth_free(struct auth *a);
 /* Asks for a re-read of --users (async-signal-safe: sets a flag). */
 void auth_request_reload(struct auth *a);
 
+/* A ServiceAccount token (sa_token.h) for the ServiceAccount sa (its metadata gives
+ * namespace, name, uid), bound to bound_kind/name/uid when bound_kind is not NULL,
+ * valid for seconds from iat; malloc'd. */
+char *auth_issue_token(struct auth *a, const cJSON *sa, const cJSON *audiences, int64_t iat,
+		       int64_t seconds, const char *bound_kind, const char *bound_name,
+		       const char *bound_uid);
+
 /* Credentials of one request, as the server found them. */
 struct auth_creds {
 	const char *authorization;	/* the Authorization header or NULL */
@@ -93,6 +108,7 @@ struct auth_creds {
 	const char *cert_cn;		/* subject CN (NULL if none) */
 	const char *cert_orgs[AUTH_MAX_GROUPS];
 	int ncert_orgs;
+	char cert_id[80];		/* "X509SHA256=<hex>" of the DER */
 };
 
 /* Fills the certificate part of c from a DER client certificate; cn and orgs are the
@@ -107,6 +123,11 @@ int auth_authenticate(struct auth *a, const struct auth_creds *c, struct auth_us
 /* Whether u may do ri; reason (optional) gets the RBAC reason ("" when none). */
 bool auth_allowed(struct auth *a, const struct auth_user *u, const struct auth_reqinfo *ri,
 		  char *reason, size_t reasonlen);
+
+/* Escalation prevention (§2.7) for a write of obj (old: NULL on create) that ri asked
+ * for: 0, or -403 with e. Under AlwaysAllow always 0. */
+int auth_admit(struct auth *a, const struct auth_user *u, const struct auth_reqinfo *ri,
+	       const struct restype *rt, const cJSON *old, const cJSON *obj, struct kstatus *e);
 
 /* The 403 Forbidden Status for ri (§2.6); reason may be "". Returns -403. */
 int auth_forbidden(struct kstatus *e, const struct auth_user *u, const struct auth_reqinfo *ri,
@@ -140,6 +161,9 @@ struct review_type {
 	bool namespaced;
 };
 size_t review_types(const struct review_type **out);
+/* The 422 Invalid Status of kind.group "name" with one FieldValueInvalid cause. */
+int auth_invalid(struct kstatus *e, const char *group, const char *kind, const char *name,
+		 const char *field, const char *msg);
 
 /* rbac_bootstrap.c */
 int rbac_bootstrap(struct store *st, char *errbuf, size_t errlen);

@@ -89,6 +89,7 @@ int auth_impersonate(struct auth *a, struct auth_user *u, const struct auth_impe
 		      im->extra_values[i]);
 		if (check(a, u, &ri, e) < 0)
 			return -e->code; /* what kstatus_set returned */
+		auth_user_add_extra(&out, im->extra_keys[i], im->extra_values[i]);
 	}
 	if (im->uid) {
 		attrs(&ri, "authentication.k8s.io", "uids", "", "", im->uid);

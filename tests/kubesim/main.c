@@ -19,6 +19,7 @@
 
 #include "controllers.h"
 #include "oom.h"
+#include "pki_state.h"
 #include "auth.h"
 #include "server.h"
 #include "store_int.h"
@@ -39,12 +40,14 @@ static const char usage[] =
 	"usage: kubesim [options]\n"
 	"  --listen HOST:PORT      listen address (default 127.0.0.1:0 = a free port)\n"
 	"  --kubeconfig-out FILE   write a kubeconfig for kubectl and tether\n"
-	"  --tls                   serve HTTPS with a CA generated at start\n"
-	"  --client-ca             require client certificates (implies --tls)\n"
+	"  --tls                   serve HTTPS with a CA generated at start (the default)\n"
+	"  --http                  serve plain HTTP instead (kubectl then sends no credentials,\n"
+	"                          so its requests are anonymous; curl and tether send tokens)\n"
+	"  --client-ca             require client certificates (not with --http)\n"
 	"  --token T               require bearer token T (an administrator, system:masters)\n"
 	"  --users FILE            static tokens: token,user,uid,\"group1,group2\" (re-read on SIGHUP)\n"
-	"  --authorization-mode M  AlwaysAllow (default) or RBAC (bootstrap roles, 403s;\n"
-	"                          implies --tls)\n"
+	"  --authorization-mode M  RBAC (default: bootstrap roles, 403s, escalation checks) or\n"
+	"                          AlwaysAllow\n"
 	"  --anonymous-auth BOOL   requests without credentials are system:anonymous (default\n"
 	"                          true; false when --token or --client-ca is given)\n"
 	"  --state FILE            persist objects and the resourceVersion in FILE\n"
@@ -110,9 +113,15 @@ static int set_tls(struct flags *f, const char *a, const char *v)
 	return 0;
 }
 
+static int set_http(struct flags *f, const char *a, const char *v)
+{
+	f->so.tls = false;
+	return 0;
+}
+
 static int set_client_ca(struct flags *f, const char *a, const char *v)
 {
-	f->so.tls = f->so.client_ca = true;
+	f->so.client_ca = true;
 	return 0;
 }
 
@@ -153,8 +162,6 @@ static int set_authorization_mode(struct flags *f, const char *a, const char *v)
 		return -1;
 	}
 	f->ao.rbac = strcmp(v, "RBAC") == 0;
-	/* client-go sends bearer tokens only over TLS, as a real secure port */
-	f->so.tls = f->so.tls || f->ao.rbac;
 	return 0;
 }
 
@@ -244,6 +251,7 @@ static const struct flag_def {
 	int (*set)(struct flags *f, const char *flag, const char *val);
 } flag_defs[] = {
 	{"--tls", false, set_tls},
+	{"--http", false, set_http},
 	{"--client-ca", false, set_client_ca},
 	{"-h", false, set_help},
 	{"--help", false, set_help},
@@ -277,6 +285,10 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 	f->listen = "127.0.0.1:0";
 	f->cfg.pod_ready_ms = 200;
 	f->cfg.nodes = 1;
+	/* As kube-apiserver's secure port: HTTPS and RBAC. kubectl (client-go) reads a
+	 * kubeconfig's credentials only for an https server, so plain HTTP is opt-in. */
+	f->so.tls = true;
+	f->ao.rbac = true;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		const struct flag_def *d = flag_find(a);
@@ -296,6 +308,10 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 		if (d->set(f, a, val) < 0)
 			return -1;
 		i++;
+	}
+	if (f->so.client_ca && !f->so.tls) {
+		fprintf(stderr, "kubesim: --client-ca needs TLS (drop --http)\n");
+		return -1;
 	}
 	return 0;
 }
@@ -383,16 +399,53 @@ static struct auth *auth_setup(struct store *st, struct flags *fl, char *err, si
 	if (!fl->anonymous_set)
 		fl->ao.anonymous = !fl->so.token && !fl->so.client_ca;
 	if (fl->ao.rbac && !fl->so.token && !fl->so.client_ca) {
+		if (fl->admin_token[0]) /* kept by --state */
+			goto have;
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 			snprintf(err, errlen, "cannot generate the administrator token");
 			return NULL;
 		}
 		for (size_t i = 0; i < sizeof(rnd); i++)
 			snprintf(fl->admin_token + 2 * i, 3, "%02x", rnd[i]);
+have:
 		fl->so.token = fl->admin_token;
 	}
 	fl->ao.admin_token = fl->so.token;
 	return auth_new(st, &fl->ao, err, errlen);
+}
+
+/* The certificates (made at start, or kept beside --state) and, with --state, the
+ * administrator token kept from the last run. */
+static int pki_setup(struct flags *fl, struct tls_material *tls, char *err, size_t errlen)
+{
+	char path[4096];
+	int got = 0;
+
+	if (fl->state) {
+		snprintf(path, sizeof(path), "%s.pki", fl->state);
+		got = pki_load(path, tls, fl->admin_token, sizeof(fl->admin_token), err, errlen);
+		if (got < 0)
+			return -1;
+	}
+	if (got && (!tls->ca_cert || (fl->so.client_ca && !tls->client_cert))) {
+		tls_material_dispose(tls); /* made without them: make new ones */
+		got = 0;
+	}
+	if (!got && fl->so.tls && tls_generate(tls, fl->so.client_ca, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static int pki_keep(const struct flags *fl, const struct tls_material *tls, char *err,
+		    size_t errlen)
+{
+	char path[4096];
+
+	if (!fl->state)
+		return 0;
+	snprintf(path, sizeof(path), "%s.pki", fl->state);
+	return pki_save(path, tls, fl->so.token == fl->admin_token ? fl->admin_token : "", err,
+			errlen);
 }
 
 /* Waits for SIGTERM/SIGINT; meanwhile saves the state at most every 100 ms after a
@@ -474,8 +527,9 @@ static int sim_start(struct sim *s, struct flags *fl, const char *host)
 
 	if (!(s->st = store_open(fl)))
 		return -1;
-	if ((fl->so.tls && tls_generate(&s->tls, fl->so.client_ca, err, sizeof(err)) < 0) ||
-	    !(s->auth = fl->so.auth = auth_setup(s->st, fl, err, sizeof(err)))) {
+	if (pki_setup(fl, &s->tls, err, sizeof(err)) < 0 ||
+	    !(s->auth = fl->so.auth = auth_setup(s->st, fl, err, sizeof(err))) ||
+	    pki_keep(fl, &s->tls, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kubesim: %s\n", err);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "auth_int.h"
 
 #define G "rbac.authorization.k8s.io"
 #define LBL "\"labels\":{\"kubernetes.io/bootstrapping\":\"rbac-defaults\""
@@ -150,7 +151,7 @@ bool rbac_aggregation_relevant(const cJSON *obj)
 	       cJSON_GetObjectItemCaseSensitive(obj, "aggregationRule");
 }
 
-static bool has_value(const cJSON *values, const char *v)
+bool rbac_list_has(const cJSON *values, const char *v)
 {
 	const cJSON *it;
 
@@ -175,9 +176,9 @@ static bool expr_matches(const cJSON *ex, const cJSON *labels)
 	if (strcmp(op->valuestring, "DoesNotExist") == 0)
 		return l == NULL;
 	if (strcmp(op->valuestring, "In") == 0)
-		return cJSON_IsString(l) && has_value(vals, l->valuestring);
+		return cJSON_IsString(l) && rbac_list_has(vals, l->valuestring);
 	if (strcmp(op->valuestring, "NotIn") == 0)
-		return !cJSON_IsString(l) || !has_value(vals, l->valuestring);
+		return !cJSON_IsString(l) || !rbac_list_has(vals, l->valuestring);
 	return false;
 }
 

@@ -70,6 +70,10 @@ enum MHD_Result discovery_handle(struct req *r, bool *handled);
 
 /* review.c: POST of the access and self-subject review kinds (auth.h). */
 enum MHD_Result review_handle(struct req *r, bool *handled);
+/* rbac_escalate.c: RBAC writes of r through w are checked for escalation (§2.7). */
+void auth_admit_wopts(struct req *r, struct store_wopts *w);
+/* token.c: POST .../serviceaccounts/NAME/token (TokenRequest). */
+enum MHD_Result token_handle(struct req *r, bool *handled);
 
 /* api.c: /api/v1/... and /apis/G/V/... resource requests. */
 enum MHD_Result api_handle(struct req *r);

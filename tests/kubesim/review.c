@@ -62,12 +62,14 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static int invalid(struct kstatus *e, enum review k, const char *field, const char *msg)
+int auth_invalid(struct kstatus *e, const char *group, const char *kind, const char *name,
+		 const char *field, const char *msg)
 {
-	kstatus_set(e, 422, "Invalid", "%s.%s \"\" is invalid: %s: %s", types[k].kind,
-		    types[k].group, field, msg);
-	snprintf(e->group, sizeof(e->group), "%s", types[k].group);
-	snprintf(e->kind, sizeof(e->kind), "%s", types[k].kind);
+	kstatus_set(e, 422, "Invalid", "%s.%s \"%s\" is invalid: %s: %s", kind, group, name, field,
+		    msg);
+	snprintf(e->group, sizeof(e->group), "%s", group);
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	snprintf(e->name, sizeof(e->name), "%s", name);
 	e->causes = cJSON_CreateArray();
 	if (e->causes) {
 		cJSON *c = cJSON_CreateObject();
@@ -78,6 +80,11 @@ static int invalid(struct kstatus *e, enum review k, const char *field, const ch
 		cJSON_AddItemToArray(e->causes, c);
 	}
 	return -e->code; /* what kstatus_set returned */
+}
+
+static int invalid(struct kstatus *e, enum review k, const char *field, const char *msg)
+{
+	return auth_invalid(e, types[k].group, types[k].kind, "", field, msg);
 }
 
 static int check_spec(enum review k, const cJSON *spec, const char *url_ns, struct kstatus *e)
@@ -210,7 +217,7 @@ static cJSON *rules_review(struct req *r, const cJSON *body, struct kstatus *e)
 
 static cJSON *self_review(struct req *r, const cJSON *body)
 {
-	cJSON *o = reply_obj(SSR, body, false), *ui, *g;
+	cJSON *o = reply_obj(SSR, body, false), *ui, *g, *extra = auth_user_extra_json(&r->user);
 
 	ui = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "userInfo");
 	if (r->user.name[0])
@@ -222,6 +229,8 @@ static cJSON *self_review(struct req *r, const cJSON *body)
 		for (int i = 0; i < r->user.ngroups; i++)
 			cJSON_AddItemToArray(g, cJSON_CreateString(r->user.groups[i]));
 	}
+	if (extra)
+		cJSON_AddItemToObject(ui, "extra", extra);
 	return o;
 }
 

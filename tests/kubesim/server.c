@@ -352,6 +352,9 @@ static enum MHD_Result dispatch(struct server *srv, struct req *r)
 	ret = review_handle(r, &handled);
 	if (handled)
 		return ret;
+	ret = token_handle(r, &handled);
+	if (handled)
+		return ret;
 	if (is_resource_path(r->url))
 		return api_handle(r);
 	strcpy(r->verb, strcmp(r->method, "GET") == 0 ? "GET" : r->method);

@@ -138,6 +138,11 @@ struct store_wopts {
 				    "finalize" (a Namespace's spec.finalizers may change) */
 	bool dry_run;		 /* run everything, persist nothing, RV unchanged */
 	bool managed_done;	 /* the caller (server-side apply) already set managedFields */
+	/* create and update: called with the new object (old NULL on create) before it is
+	 * validated; a negative return refuses the write with e filled (RBAC escalation) */
+	int (*admit)(void *ud, const struct restype *rt, const cJSON *old, const cJSON *obj,
+		     struct kstatus *e);
+	void *admit_ud;
 	/* delete only */
 	const char *propagation; /* "Background", "Foreground", "Orphan"; NULL = type default */
 	int64_t grace_seconds;	 /* -1 = default */

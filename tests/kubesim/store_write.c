@@ -534,6 +534,8 @@ static int create_prepare(struct store *st, const struct restype *rt, const char
 	create_server_fields(rt, obj, meta, *ns);
 	strategy_prepare(rt, obj, NULL, false);
 	store_defaults(rt, obj);
+	if (o && o->admit && (rc = o->admit(o->admit_ud, rt, NULL, obj, e)) < 0)
+		return rc;
 	if ((rc = validate_object(rt, obj, NULL, e)) < 0)
 		return rc;
 	canonical_order(obj, rt);
@@ -723,6 +725,8 @@ static int update_prepare(const struct restype *rt, const cJSON *old, const cJSO
 	if (!status) {
 		strategy_prepare(rt, obj, old, is_subresource(o, "finalize"));
 		store_defaults(rt, obj);
+		if (o && o->admit && (rc = o->admit(o->admit_ud, rt, old, obj, e)) < 0)
+			return rc;
 		if ((rc = validate_object(rt, obj, old, e)) < 0)
 			return rc;
 	}
