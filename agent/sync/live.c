@@ -25,8 +25,8 @@ static int take_inventory(struct sync_run *r, struct kube_list_q *q, struct err 
 		return 0; /* first sync of this app */
 	r->have_inventory = true;
 	if ((rc = inventory_from_configmap(&r->old_inv, obj, e)) < 0)
-		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s", r->inv_moving ? r->inv_legacy : r->inv_ns,
-			   r->cfg->app);
+		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s",
+			   r->inv_moving ? r->inv_legacy : r->inv_ns, r->cfg->app);
 	return rc;
 }
 
@@ -238,28 +238,49 @@ static int take_namespace(struct sync_run *r, struct sync_item *it, struct kube_
  * before it is created. A GET tells apart "absent" and "exists without our label".
  * Before the first write of a new app the inventory must have somewhere to go too:
  * its namespace is looked up unless the commit creates it. All GETs run at once. */
+/* A Namespace the commit renders and the cluster lacks (a core kind of that name). */
+static bool is_new_namespace(const struct sync_item *it)
+{
+	return !it->live && it->res && !strcmp(it->obj->kind, "Namespace") && !*it->obj->group;
+}
+
+/* Whether the inventory's namespace must be read: a run that will write it there. */
+static bool inventory_ns_unknown(struct sync_run *r)
+{
+	return !r->diff_mode && (!r->have_inventory || r->inv_moving) &&
+	       !renders_namespace(r, r->inv_ns);
+}
+
+/* The GET of every new Namespace; query j is its[j]. */
+static size_t queue_namespaces(struct sync_run *r, struct sync_item **its, struct kube_list_q *qs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_items; i++) {
+		struct sync_item *it = &r->items[i];
+
+		if (!is_new_namespace(it))
+			continue;
+		its[n] = it;
+		qs[n++] = (struct kube_list_q){.res = it->res, .name = it->obj->name};
+	}
+	return n;
+}
+
 static int find_new_namespaces(struct sync_run *r, struct err *e)
 {
 	struct sync_item **its = calloc(r->n_items + 1, sizeof(*its));
 	struct kube_list_q *qs = calloc(r->n_items + 1, sizeof(*qs));
 	const struct kube_resource *nsr = NULL;
-	size_t n = 0;
+	size_t n;
 	int rc = 0;
 
 	if (!its || !qs) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < r->n_items; i++) {
-		struct sync_item *it = &r->items[i];
-
-		if (it->live || !it->res || strcmp(it->obj->kind, "Namespace") || *it->obj->group)
-			continue;
-		its[n] = it;
-		qs[n++] = (struct kube_list_q){.res = it->res, .name = it->obj->name};
-	}
-	if (!r->diff_mode && (!r->have_inventory || r->inv_moving) &&
-	    !renders_namespace(r, r->inv_ns)) {
+	n = queue_namespaces(r, its, qs);
+	if (inventory_ns_unknown(r)) {
 		if ((rc = kube_resolve(r->kube, "v1", "Namespace", &nsr, e)) < 0)
 			goto out;
 		qs[n++] = (struct kube_list_q){.res = nsr, .name = r->inv_ns}; /* its[n]: NULL */
