@@ -289,6 +289,20 @@ static int b64_value(char c)
 	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
+/* Appends the first n of the 3 bytes of the group q. */
+static int b64_put(struct buf *out, unsigned q, unsigned n)
+{
+	unsigned char b[3] = {q >> 16, q >> 8, q};
+
+	return buf_append(out, b, n) < 0 ? TE_NOMEM : 0;
+}
+
+/* Whether c is padding here: after 2 or 3 characters of a group, up to its end. */
+static bool b64_pad(char c, unsigned n, unsigned pad)
+{
+	return c == '=' && n >= 2 && n + pad < 4;
+}
+
 /* Go's base64.StdEncoding.DecodeString: padded, line breaks ignored. */
 static int b64_decode(const char *s, struct buf *out)
 {
@@ -297,9 +311,9 @@ static int b64_decode(const char *s, struct buf *out)
 	for (; *s; s++) {
 		int v;
 
-		if (*s == '\r' || *s == '\n')
+		if (strchr("\r\n", *s))
 			continue;
-		if (*s == '=' && n >= 2 && n + pad < 4) {
+		if (b64_pad(*s, n, pad)) {
 			pad++;
 			continue;
 		}
@@ -307,24 +321,14 @@ static int b64_decode(const char *s, struct buf *out)
 			return TE_INPUT;
 		q = q << 6 | (unsigned)v;
 		if (++n == 4) {
-			unsigned char b[3] = {q >> 16, q >> 8, q};
-
-			if (buf_append(out, b, 3) < 0)
+			if (b64_put(out, q, 3) < 0)
 				return TE_NOMEM;
 			n = 0, q = 0;
 		}
 	}
 	if (n && n + pad != 4)
 		return TE_INPUT;
-	if (n) {
-		unsigned char b[2];
-
-		q <<= 6 * (4 - n);
-		b[0] = q >> 16, b[1] = q >> 8;
-		if (buf_append(out, b, n - 1) < 0)
-			return TE_NOMEM;
-	}
-	return 0;
+	return n ? b64_put(out, q << 6 * (4 - n), n - 1) : 0;
 }
 
 /* A lead byte of Go's utf8 tables: its sequence length and the second byte's range. */
