@@ -53,8 +53,12 @@ static unsigned go_int_base(const char **p)
 	if (s[0] != '0' || !s[1])
 		return 10;
 	at = strchr(prefixes, s[1]);
-	*p = s + (at ? 2 : 1);
-	return at ? bases[at - prefixes] : 8;
+	if (!at) {
+		*p = s + 1;
+		return 8;
+	}
+	*p = s + 2;
+	return bases[at - prefixes];
 }
 
 /* The digits of p in base into *v: false if one is not a digit of base or v overflows. */
