@@ -90,6 +90,12 @@ static int stage_requests(struct sync_run *r, int stage, struct kube_req **reqs,
 	return 0;
 }
 
+/* A DELETE's status that means the object is gone (or was already). */
+static bool deleted(long st)
+{
+	return (st >= 200 && st < 300) || st == 404;
+}
+
 /* One DELETE's answer: gone (or already gone) is pruned, anything else an error. */
 static int prune_outcome(struct sync_run *r, const struct kube_req *q, struct err *e)
 {
@@ -98,7 +104,7 @@ static int prune_outcome(struct sync_run *r, const struct kube_req *q, struct er
 	bool unreachable = st == 0 || q->err.code == TE_UNREACHABLE;
 	int rc;
 
-	if ((st >= 200 && st < 300) || st == 404) {
+	if (deleted(st)) {
 		strlist_add(&r->res->pruned, p->display);
 		return 0;
 	}

@@ -61,6 +61,13 @@ static bool waits_for(const struct watch_ctx *w, const struct tracked *t, const 
 	       !strcmp(o->ns ? o->ns : "", ns ? ns : "");
 }
 
+/* A failed Deployment that is rolling back right after the failure (rollout_status.c). */
+static bool rolling_back(const struct tracked *t, const cJSON *obj)
+{
+	return t->state == ROLLOUT_FAILED && !strcmp(t->it->obj->kind, "Deployment") &&
+	       rollout_deadline_stale(obj);
+}
+
 /* A new version of t's object: its rollout state, and a line when its progress moved. */
 static void track_update(struct watch_ctx *w, struct tracked *t, const cJSON *obj)
 {
@@ -69,9 +76,7 @@ static void track_update(struct watch_ctx *w, struct tracked *t, const cJSON *ob
 
 	memcpy(before, t->msg, sizeof(before));
 	t->state = rollout_status(o->kind, obj, t->msg, sizeof(t->msg));
-	/* A rollback right after a failure (rollout_status.c) */
-	if (t->state == ROLLOUT_FAILED && !strcmp(o->kind, "Deployment") &&
-	    rollout_deadline_stale(obj))
+	if (rolling_back(t, obj))
 		t->state = ROLLOUT_WAIT;
 	if (t->state == ROLLOUT_WAIT && strcmp(before, t->msg) != 0)
 		progress_line(w, t);
@@ -185,6 +190,12 @@ static size_t track_changed(struct sync_run *r, struct tracked *t)
 	return n;
 }
 
+/* Whether t's kind is still to be watched: t waits, and so does its kind. */
+static bool kind_pending(const struct watch_ctx *w, const struct tracked *t)
+{
+	return t->state == ROLLOUT_WAIT && !all_settled(w);
+}
+
 /* One watch per kind of the n tracked, in turn, until each settles or the deadline. */
 static int wait_all(struct sync_run *r, struct tracked *t, size_t n, int64_t deadline,
 		    struct err *e)
@@ -194,7 +205,7 @@ static int wait_all(struct sync_run *r, struct tracked *t, size_t n, int64_t dea
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		struct watch_ctx w = {t, n, t[i].it->res, r};
 
-		if (t[i].state != ROLLOUT_WAIT || all_settled(&w))
+		if (!kind_pending(&w, &t[i]))
 			continue;
 		sync_run_progress(r, "waiting for rollouts", i, n);
 		rc = wait_kind(r, &w, deadline, e);
