@@ -238,7 +238,6 @@ static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync
 	}
 }
 
-/* Syncs commit sha; returns true when it was applied. */
 /* The app's session with the cluster's shared client. A cluster it cannot connect to
  * is left to the engine, whose own connect reports why as any sync error. */
 static int warm_session(struct daemon *d, struct daemon_app *a, struct err *e)
@@ -250,6 +249,60 @@ static int warm_session(struct daemon *d, struct daemon_app *a, struct err *e)
 	return a->sess ? 0 : err_set(e, TE_NOMEM, "out of memory");
 }
 
+/* Bad input fails the same way every time: wait for a new commit. */
+static bool bad_input(int code)
+{
+	return code == TE_INPUT || code == TE_REJECTED;
+}
+
+/* What the engine left empty: the app's name and the commit asked for. */
+static void result_defaults(struct sync_result *res, const struct daemon_app *a, const char *sha)
+{
+	if (!res->app)
+		res->app = xstrdup(a->cfg.app);
+	if (!res->commit[0])
+		memcpy(res->commit, sha, 41);
+}
+
+/* The error a failed sync reports: the first the engine listed, else its own. */
+static const char *sync_error(const struct sync_result *res, const struct err *e)
+{
+	if (res->code >= 0)
+		return NULL;
+	return res->errors.n ? res->errors.items[0] : e->msg;
+}
+
+/* The sync's Event: its reason, and the error or a count of what changed. */
+static void sync_event(struct daemon *d, struct daemon_app *a, const struct sync_result *res,
+		       bool applied, const char *error)
+{
+	const char *reason = res->code == 0 ? "Synced" : applied ? "RolloutFailed" : "SyncFailed";
+	char summary[160];
+
+	snprintf(summary, sizeof(summary), "synced: %zu created, %zu changed, %zu pruned",
+		 res->created.n, res->changed.n, res->pruned.n);
+	event_post(d, a, res->namespace, res->commit, reason, error ? error : summary,
+		   res->code != 0);
+}
+
+/* Logs, records and announces a sync's result; true when it needs no retry. */
+static bool sync_report(struct daemon *d, struct daemon_app *a, struct sync_result *res,
+			const char *sha, bool follow, const struct err *e)
+{
+	const char *error = sync_error(res, e);
+	bool applied = res->code == 0 || res->code == TE_ROLLOUT;
+
+	log_sync(res, res->code == 0 ? "success" : applied ? "degraded" : "error", error);
+	record_sync(d, a, res, sha, error, follow);
+	if (follow && res->code == 0)
+		health_track(d, a, res);
+	if (bad_input(res->code))
+		memcpy(a->failed, sha, 41);
+	sync_event(d, a, res, applied, error);
+	return applied || bad_input(res->code);
+}
+
+/* Syncs commit sha; returns true when it was applied. */
 static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 {
 	struct sync_env env = {0};
@@ -257,9 +310,7 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 	struct history_revert rv;
 	struct app_config c;
 	struct err e;
-	const char *error = NULL;
-	char summary[160];
-	bool applied, follow, done;
+	bool follow, done;
 
 	err_clear(&e);
 	sync_result_init(&res);
@@ -270,28 +321,8 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 	follow = follow_rollouts(&c);
 	history_sync(a->sess, &c, &env, &res, &rv, &e);
 	app_config_dispose(&c);
-	if (!res.app)
-		res.app = xstrdup(a->cfg.app);
-	if (!res.commit[0])
-		memcpy(res.commit, sha, 41);
-	if (res.code < 0)
-		error = res.errors.n ? res.errors.items[0] : e.msg;
-	applied = res.code == 0 || res.code == TE_ROLLOUT;
-	log_sync(&res, res.code == 0 ? "success" : applied ? "degraded" : "error", error);
-	record_sync(d, a, &res, sha, error, follow);
-	if (follow && res.code == 0)
-		health_track(d, a, &res);
-	/* Bad input fails the same way every time: wait for a new commit. */
-	if (res.code == TE_INPUT || res.code == TE_REJECTED)
-		memcpy(a->failed, sha, 41);
-	snprintf(summary, sizeof(summary), "synced: %zu created, %zu changed, %zu pruned",
-		 res.created.n, res.changed.n, res.pruned.n);
-	event_post(d, a, res.namespace, res.commit,
-		   res.code == 0 ? "Synced"
-		   : applied	 ? "RolloutFailed"
-				 : "SyncFailed",
-		   error ? error : summary, res.code != 0);
-	done = applied || res.code == TE_INPUT || res.code == TE_REJECTED;
+	result_defaults(&res, a, sha);
+	done = sync_report(d, a, &res, sha, follow, &e);
 	if (rv.tried)
 		app_revert(d, a, &res, &rv);
 	history_revert_dispose(&rv);

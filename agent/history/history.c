@@ -244,6 +244,33 @@ static const struct json_pick record_pick[] = {{"metadata", record_meta}, {NULL,
  * a big app in memory as raw text at once. */
 #define NS_BATCH 16
 
+/* The two LISTs of each of the m namespaces at st: the app's Deployments, the
+ * ReplicaSets (rsr). */
+static void queue_batch(struct kube_list_q *qs, const struct kube_resource *dres,
+			const struct kube_resource *rsr, const struct ns_state *st, size_t m,
+			const char *sel)
+{
+	for (size_t i = 0; i < m; i++) {
+		qs[2 * i] = (struct kube_list_q){
+		    .res = dres, .ns = st[i].ns, .selector = sel, .pick = record_pick};
+		qs[2 * i + 1] = (struct kube_list_q){.res = rsr, .ns = st[i].ns, .pick = record_pick};
+	}
+}
+
+/* A namespace keeps its lists when both were read; otherwise neither. */
+static void take_batch(struct kube_list_q *qs, struct ns_state *st, size_t m)
+{
+	for (size_t i = 0; i < m; i++) {
+		if (qs[2 * i].rc == 0 && qs[2 * i + 1].rc == 0) {
+			st[i].deps = qs[2 * i].out;
+			st[i].rss = qs[2 * i + 1].out;
+		} else {
+			cJSON_Delete(qs[2 * i].out);
+			cJSON_Delete(qs[2 * i + 1].out);
+		}
+	}
+}
+
 /* Loads the namespaces' two lists in parallel batches, and extra (a read of the caller's,
  * may be NULL) with the first. A namespace whose lists fail keeps NULL lists: its
  * Deployments are recorded without revisions. */
@@ -260,27 +287,15 @@ static void ns_load_all(const struct sync_view *v, const struct kube_resource *d
 		n = 0; /* no lists: recorded without revisions */
 	for (size_t b = 0; b < n || (b == 0 && extra); b += NS_BATCH) {
 		size_t m = n - b < NS_BATCH ? n - b : NS_BATCH, q = 2 * m;
+		bool first = b == 0 && extra;
 
-		for (size_t i = 0; i < m; i++) {
-			qs[2 * i] = (struct kube_list_q){
-			    .res = dres, .ns = st[b + i].ns, .selector = sel, .pick = record_pick};
-			qs[2 * i + 1] =
-			    (struct kube_list_q){.res = rsr, .ns = st[b + i].ns, .pick = record_pick};
-		}
-		if (b == 0 && extra)
+		queue_batch(qs, dres, rsr, st + b, m, sel);
+		if (first)
 			qs[q++] = *extra;
 		kube_list_many(v->kube, qs, q);
-		if (b == 0 && extra)
+		if (first)
 			*extra = qs[2 * m];
-		for (size_t i = 0; i < m; i++) {
-			if (qs[2 * i].rc == 0 && qs[2 * i + 1].rc == 0) {
-				st[b + i].deps = qs[2 * i].out;
-				st[b + i].rss = qs[2 * i + 1].out;
-			} else {
-				cJSON_Delete(qs[2 * i].out);
-				cJSON_Delete(qs[2 * i + 1].out);
-			}
-		}
+		take_batch(qs, st + b, m);
 	}
 	free(sel);
 }

@@ -102,7 +102,7 @@ static int build_reqs(struct sync_run *r, bool (*pick)(const struct sync_item *,
 	return 0;
 }
 
-static void free_reqs(struct kube_req **reqs, size_t n)
+void sync_reqs_free(struct kube_req **reqs, size_t n)
 {
 	for (size_t i = 0; reqs && i < n; i++) {
 		kube_req_dispose(reqs[i]);
@@ -175,7 +175,7 @@ int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 	}
 	rc = worst;
 out:
-	free_reqs(reqs, n);
+	sync_reqs_free(reqs, n);
 	return rc;
 }
 
@@ -243,7 +243,7 @@ int apply_stage(struct sync_run *r, int stage, struct err *e)
 	}
 	rc = worst;
 out:
-	free_reqs(reqs, n);
+	sync_reqs_free(reqs, n);
 	return rc;
 }
 

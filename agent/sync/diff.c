@@ -50,46 +50,75 @@ static int to_yaml(const cJSON *v, struct buf *out, struct err *e)
 	return json_to_yaml(v, out, e);
 }
 
+/* A copy of one side without the server's fields; NULL for an absent side. */
+static int diff_side(const cJSON *v, cJSON **out)
+{
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!(*out = cJSON_Duplicate(v, 1)))
+		return TE_NOMEM;
+	sync_strip_server_fields(*out);
+	return 0;
+}
+
+/* A LIST leaves kind and apiVersion out of its items: the dry-run side drops them too. */
+static void diff_align_list_item(const cJSON *a, cJSON *b)
+{
+	static const char *const fields[] = {"kind", "apiVersion"};
+
+	if (!a || !b)
+		return;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!cJSON_GetObjectItemCaseSensitive(a, fields[i]))
+			cJSON_DeleteItemFromObjectCaseSensitive(b, fields[i]);
+}
+
+/* Both sides as they are compared: copied, stripped, aligned, masked and sorted. */
+static int diff_prepare(const cJSON *before, const cJSON *after, bool secret, cJSON **a, cJSON **b,
+			struct err *e)
+{
+	*b = NULL;
+	if (diff_side(before, a) < 0 || diff_side(after, b) < 0)
+		return err_set(e, TE_NOMEM, "diff: out of memory");
+	diff_align_list_item(*a, *b);
+	if (secret)
+		secret_mask(*a, *b);
+	if (sort_keys(*a) < 0 || sort_keys(*b) < 0)
+		return err_set(e, TE_NOMEM, "diff: out of memory");
+	return 0;
+}
+
+/* The unified diff of the two YAML texts, each side labelled with what it is. */
+static int diff_text(const char *label, bool live, bool kept, const struct buf *ya,
+		     const struct buf *yb, bool color, struct buf *out, struct err *e)
+{
+	char *la = xasprintf("%s (%s)", label, live ? "live" : "absent");
+	char *lb = xasprintf("%s (%s)", label, kept ? "tether" : "pruned");
+	int rc;
+
+	rc = linediff_unified(la ? la : label, ya->data ? ya->data : "", lb ? lb : label,
+			      yb->data ? yb->data : "", 3, color, out, e);
+	free(la);
+	free(lb);
+	return rc;
+}
+
 int diff_object(const char *label, const cJSON *before, const cJSON *after, bool secret, bool color,
 		struct buf *out, struct err *e)
 {
 	cJSON *a = NULL, *b = NULL;
 	struct buf ya, yb;
-	char *la = NULL, *lb = NULL;
-	int rc = TE_NOMEM;
+	int rc;
 
 	buf_init(&ya, 0);
 	buf_init(&yb, 0);
-	if ((before && !(a = cJSON_Duplicate(before, 1))) ||
-	    (after && !(b = cJSON_Duplicate(after, 1)))) {
-		err_set(e, TE_NOMEM, "diff: out of memory");
+	if ((rc = diff_prepare(before, after, secret, &a, &b, e)) < 0)
 		goto out;
-	}
-	if (a)
-		sync_strip_server_fields(a);
-	if (b)
-		sync_strip_server_fields(b);
-	if (a && b) { /* a LIST leaves these out of items */
-		if (!cJSON_GetObjectItemCaseSensitive(a, "kind"))
-			cJSON_DeleteItemFromObjectCaseSensitive(b, "kind");
-		if (!cJSON_GetObjectItemCaseSensitive(a, "apiVersion"))
-			cJSON_DeleteItemFromObjectCaseSensitive(b, "apiVersion");
-	}
-	if (secret)
-		secret_mask(a, b);
-	if (sort_keys(a) < 0 || sort_keys(b) < 0) {
-		rc = err_set(e, TE_NOMEM, "diff: out of memory");
-		goto out;
-	}
 	if ((rc = to_yaml(a, &ya, e)) < 0 || (rc = to_yaml(b, &yb, e)) < 0)
 		goto out;
-	la = xasprintf("%s (%s)", label, a ? "live" : "absent");
-	lb = xasprintf("%s (%s)", label, b ? "tether" : "pruned");
-	rc = linediff_unified(la ? la : label, ya.data ? ya.data : "", lb ? lb : label,
-			      yb.data ? yb.data : "", 3, color, out, e);
+	rc = diff_text(label, a != NULL, b != NULL, &ya, &yb, color, out, e);
 out:
-	free(la);
-	free(lb);
 	buf_dispose(&ya);
 	buf_dispose(&yb);
 	cJSON_Delete(a);

@@ -167,10 +167,43 @@ int inventory_decode(struct inventory *inv, const char *text, struct err *e)
 	return rc;
 }
 
+struct kv {
+	const char *key, *value;
+};
+
+/* Adds n string members to o; o NULL (an object not made) fails too. */
+static int add_strings(cJSON *o, const struct kv *kv, size_t n)
+{
+	if (!o)
+		return TE_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (json_object_add_string(o, kv[i].key, kv[i].value) < 0)
+			return TE_NOMEM;
+	return 0;
+}
+
+/* The ConfigMap's members: its name, namespace and labels, the text and the commit. */
+static int configmap_fill(cJSON *cm, const char *name, const char *ns, const char *app,
+			  const char *text, const char *commit)
+{
+	const struct kv top[] = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}};
+	const struct kv meta[] = {{"name", name}, {"namespace", ns}};
+	const struct kv labels[] = {{SYNC_LABEL_MANAGED_BY, "tether"},
+				    {"tether.dev/inventory", app}};
+	const struct kv data[] = {{INV_KEY, text}, {"commit", commit}};
+	cJSON *m;
+
+	if (add_strings(cm, top, 2) < 0 ||
+	    add_strings(m = cJSON_AddObjectToObject(cm, "metadata"), meta, 2) < 0 ||
+	    add_strings(cJSON_AddObjectToObject(m, "labels"), labels, 2) < 0)
+		return TE_NOMEM;
+	return add_strings(cJSON_AddObjectToObject(cm, "data"), data, 2);
+}
+
 int inventory_configmap(const struct inventory *inv, const char *app, const char *ns, cJSON **out,
 			struct err *e)
 {
-	cJSON *cm = cJSON_CreateObject(), *meta, *labels, *data;
+	cJSON *cm = cJSON_CreateObject();
 	struct buf b;
 	char *name = xasprintf(SYNC_INVENTORY_PREFIX "%s", app);
 	int rc = TE_NOMEM;
@@ -181,18 +214,8 @@ int inventory_configmap(const struct inventory *inv, const char *app, const char
 		goto fail;
 	if ((rc = inventory_encode(inv, INVENTORY_MAX_BYTES, &b, e)) < 0)
 		goto fail;
-	rc = TE_NOMEM;
-	if (json_object_add_string(cm, "apiVersion", "v1") < 0 ||
-	    json_object_add_string(cm, "kind", "ConfigMap") < 0 ||
-	    !(meta = cJSON_AddObjectToObject(cm, "metadata")) ||
-	    json_object_add_string(meta, "name", name) < 0 ||
-	    json_object_add_string(meta, "namespace", ns) < 0 ||
-	    !(labels = cJSON_AddObjectToObject(meta, "labels")) ||
-	    json_object_add_string(labels, SYNC_LABEL_MANAGED_BY, "tether") < 0 ||
-	    json_object_add_string(labels, "tether.dev/inventory", app) < 0 ||
-	    !(data = cJSON_AddObjectToObject(cm, "data")) ||
-	    json_object_add_string(data, INV_KEY, b.data ? b.data : "") < 0 ||
-	    json_object_add_string(data, "commit", inv->commit ? inv->commit : "") < 0)
+	if ((rc = configmap_fill(cm, name, ns, app, b.data ? b.data : "",
+				 inv->commit ? inv->commit : "")) < 0)
 		goto fail;
 	free(name);
 	buf_dispose(&b);

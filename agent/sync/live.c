@@ -25,8 +25,8 @@ static int take_inventory(struct sync_run *r, struct kube_list_q *q, struct err 
 		return 0; /* first sync of this app */
 	r->have_inventory = true;
 	if ((rc = inventory_from_configmap(&r->old_inv, obj, e)) < 0)
-		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s", r->inv_moving ? r->inv_legacy : r->inv_ns,
-			   r->cfg->app);
+		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s",
+			   r->inv_moving ? r->inv_legacy : r->inv_ns, r->cfg->app);
 	return rc;
 }
 
@@ -49,6 +49,60 @@ static int add_list(struct sync_run *r, const struct kube_resource *res)
 	return 0;
 }
 
+/* The LIST, by the app's label, of every kind not listed yet; query j is list of[j]. */
+static size_t queue_lists(struct sync_run *r, struct kube_list_q *qs, size_t *of, const char *sel)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_lists; i++) {
+		if (r->lists[i].list)
+			continue;
+		of[n] = i;
+		qs[n++] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
+	}
+	return n;
+}
+
+/* The inventory's three queries at qs: the LIST that finds the app's inventories in
+ * other namespaces, the GET where the rule says and the GET where an older tether put
+ * it (asked only when there is such a place). Returns how many are asked. */
+static int queue_inventory(struct sync_run *r, struct kube_list_q *qs,
+			   const struct kube_resource *cm, const char *inv, char **inv_sel,
+			   struct err *e)
+{
+	if (inventory_elsewhere_query(&qs[0], cm, r->cfg->app, inv_sel) < 0)
+		return err_set(e, TE_NOMEM, "out of memory");
+	qs[1] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
+	qs[2] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
+	return 2 + (r->inv_legacy != NULL);
+}
+
+/* The inventory's answers: the ConfigMap taken, the other namespaces' ones checked. */
+static int take_inventory_answers(struct sync_run *r, struct kube_list_q *qs, struct err *e)
+{
+	int rc = take_inventory(r, &qs[1], e);
+
+	if (rc == 0)
+		rc = inventory_elsewhere(r->cfg->app, &qs[0], r->inv_ns, r->inv_legacy,
+					 r->have_inventory, e);
+	for (size_t j = 0; j < 3; j++)
+		cJSON_Delete(qs[j].out);
+	return rc;
+}
+
+/* The LISTs' answers into their lists; a failed one is the error unless rc is one. */
+static int take_lists(struct sync_run *r, struct kube_list_q *qs, const size_t *of, size_t n,
+		      int rc, struct err *e)
+{
+	for (size_t j = 0; j < n; j++) {
+		r->lists[of[j]].list = qs[j].out;
+		if (qs[j].rc < 0 && rc == 0)
+			rc = err_set(e, qs[j].rc, "list %s: %s", r->lists[of[j]].res->resource,
+				     qs[j].err.msg);
+	}
+	return rc;
+}
+
 /* One round trip: the LIST (by the app's label) of every kind not listed yet and, with
  * inventory, the GET of the inventory ConfigMap (where the rule says, where an older
  * tether put it) and the LIST that finds the app's inventories in other namespaces. */
@@ -60,8 +114,8 @@ static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 	char *inv_sel = NULL;
 	struct kube_list_q *qs = calloc(r->n_lists + 3, sizeof(*qs));
 	size_t *of = calloc(r->n_lists + 1, sizeof(*of));
-	size_t n = 0, m = 0;
-	int rc = 0;
+	size_t n;
+	int rc = 0, m = 0;
 
 	if (!sel || !inv || !qs || !of) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
@@ -69,35 +123,12 @@ static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 	}
 	if (inventory && (rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
 		goto out;
-	for (size_t i = 0; i < r->n_lists; i++)
-		if (!r->lists[i].list) {
-			of[n] = i;
-			qs[n++] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
-		}
-	if (inventory) {
-		if (inventory_elsewhere_query(&qs[n], cm, r->cfg->app, &inv_sel) < 0) {
-			rc = err_set(e, TE_NOMEM, "out of memory");
-			goto out;
-		}
-		qs[n + 1] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
-		qs[n + 2] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
-		m = 2 + (r->inv_legacy != NULL);
-	}
-	kube_list_many(r->kube, qs, n + m);
-	if (inventory) {
-		rc = take_inventory(r, &qs[n + 1], e);
-		if (rc == 0)
-			rc = inventory_elsewhere(r->cfg->app, &qs[n], r->inv_ns, r->inv_legacy,
-						 r->have_inventory, e);
-		for (size_t j = n; j < n + 3; j++)
-			cJSON_Delete(qs[j].out);
-	}
-	for (size_t j = 0; j < n; j++) {
-		r->lists[of[j]].list = qs[j].out;
-		if (qs[j].rc < 0 && rc == 0)
-			rc = err_set(e, qs[j].rc, "list %s: %s", r->lists[of[j]].res->resource,
-				     qs[j].err.msg);
-	}
+	n = queue_lists(r, qs, of, sel);
+	if (inventory && (rc = m = queue_inventory(r, &qs[n], cm, inv, &inv_sel, e)) < 0)
+		goto out;
+	kube_list_many(r->kube, qs, n + (size_t)m);
+	rc = inventory ? take_inventory_answers(r, &qs[n], e) : 0;
+	rc = take_lists(r, qs, of, n, rc, e);
 out:
 	free(of);
 	free(qs);
@@ -207,28 +238,49 @@ static int take_namespace(struct sync_run *r, struct sync_item *it, struct kube_
  * before it is created. A GET tells apart "absent" and "exists without our label".
  * Before the first write of a new app the inventory must have somewhere to go too:
  * its namespace is looked up unless the commit creates it. All GETs run at once. */
+/* A Namespace the commit renders and the cluster lacks (a core kind of that name). */
+static bool is_new_namespace(const struct sync_item *it)
+{
+	return !it->live && it->res && !strcmp(it->obj->kind, "Namespace") && !*it->obj->group;
+}
+
+/* Whether the inventory's namespace must be read: a run that will write it there. */
+static bool inventory_ns_unknown(struct sync_run *r)
+{
+	return !r->diff_mode && (!r->have_inventory || r->inv_moving) &&
+	       !renders_namespace(r, r->inv_ns);
+}
+
+/* The GET of every new Namespace; query j is its[j]. */
+static size_t queue_namespaces(struct sync_run *r, struct sync_item **its, struct kube_list_q *qs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_items; i++) {
+		struct sync_item *it = &r->items[i];
+
+		if (!is_new_namespace(it))
+			continue;
+		its[n] = it;
+		qs[n++] = (struct kube_list_q){.res = it->res, .name = it->obj->name};
+	}
+	return n;
+}
+
 static int find_new_namespaces(struct sync_run *r, struct err *e)
 {
 	struct sync_item **its = calloc(r->n_items + 1, sizeof(*its));
 	struct kube_list_q *qs = calloc(r->n_items + 1, sizeof(*qs));
 	const struct kube_resource *nsr = NULL;
-	size_t n = 0;
+	size_t n;
 	int rc = 0;
 
 	if (!its || !qs) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < r->n_items; i++) {
-		struct sync_item *it = &r->items[i];
-
-		if (it->live || !it->res || strcmp(it->obj->kind, "Namespace") || *it->obj->group)
-			continue;
-		its[n] = it;
-		qs[n++] = (struct kube_list_q){.res = it->res, .name = it->obj->name};
-	}
-	if (!r->diff_mode && (!r->have_inventory || r->inv_moving) &&
-	    !renders_namespace(r, r->inv_ns)) {
+	n = queue_namespaces(r, its, qs);
+	if (inventory_ns_unknown(r)) {
 		if ((rc = kube_resolve(r->kube, "v1", "Namespace", &nsr, e)) < 0)
 			goto out;
 		qs[n++] = (struct kube_list_q){.res = nsr, .name = r->inv_ns}; /* its[n]: NULL */

@@ -49,6 +49,71 @@ int prune_plan_check(struct sync_run *r, struct err *e)
 	return prune_check(r->old_inv.n, live_prunes(r), r->n_items, false, r->cfg->force_prune, e);
 }
 
+/* Whether p is deleted in this stage; one annotated prune: disabled is named and kept. */
+static bool prune_in_stage(struct sync_run *r, const struct prune_item *p, int stage)
+{
+	if (!p->live || !p->res || p->stage != stage)
+		return false;
+	if (!prune_disabled(p->live))
+		return true;
+	strlist_add(&r->res->skipped, p->display);
+	return false;
+}
+
+/* The DELETE of p, its user p; NULL when out of memory. */
+static struct kube_req *prune_req(struct prune_item *p)
+{
+	struct kube_req *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return NULL;
+	if (kube_req_delete(q, p->res, *p->inv->ns ? p->inv->ns : NULL, p->inv->name,
+			    "Background") < 0) {
+		kube_req_dispose(q);
+		free(q);
+		return NULL;
+	}
+	q->user = p; /* kube_req_delete clears the request */
+	return q;
+}
+
+/* The DELETEs of a stage into reqs (room for every prune), their count in *n. */
+static int stage_requests(struct sync_run *r, int stage, struct kube_req **reqs, size_t *n)
+{
+	for (size_t i = 0; i < r->n_prunes; i++) {
+		if (!prune_in_stage(r, &r->prunes[i], stage))
+			continue;
+		if (!(reqs[*n] = prune_req(&r->prunes[i])))
+			return TE_NOMEM;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* A DELETE's status that means the object is gone (or was already). */
+static bool deleted(long st)
+{
+	return (st >= 200 && st < 300) || st == 404;
+}
+
+/* One DELETE's answer: gone (or already gone) is pruned, anything else an error. */
+static int prune_outcome(struct sync_run *r, const struct kube_req *q, struct err *e)
+{
+	const struct prune_item *p = q->user;
+	long st = q->status;
+	bool unreachable = st == 0 || q->err.code == TE_UNREACHABLE;
+	int rc;
+
+	if (deleted(st)) {
+		strlist_add(&r->res->pruned, p->display);
+		return 0;
+	}
+	rc = err_set(e, unreachable ? TE_UNREACHABLE : TE_REJECTED, "prune %s: %s", p->display,
+		     q->err.msg);
+	strlist_add_owned(&r->res->errors, xasprintf("prune %s: %s", p->display, q->err.msg));
+	return rc;
+}
+
 static int delete_stage(struct sync_run *r, int stage, struct err *e)
 {
 	struct kube_req **reqs = calloc(r->n_prunes ? r->n_prunes : 1, sizeof(*reqs));
@@ -57,48 +122,20 @@ static int delete_stage(struct sync_run *r, int stage, struct err *e)
 
 	if (!reqs)
 		return err_set(e, TE_NOMEM, "out of memory");
-	for (size_t i = 0; i < r->n_prunes; i++) {
-		struct prune_item *p = &r->prunes[i];
-
-		if (!p->live || !p->res || p->stage != stage)
-			continue;
-		if (prune_disabled(p->live)) {
-			strlist_add(&r->res->skipped, p->display);
-			continue;
-		}
-		if (!(reqs[n] = calloc(1, sizeof(**reqs))))
-			goto nomem;
-		if (kube_req_delete(reqs[n++], p->res, *p->inv->ns ? p->inv->ns : NULL,
-				    p->inv->name, "Background") < 0)
-			goto nomem;
-		reqs[n - 1]->user = p; /* kube_req_delete clears the request */
+	if (stage_requests(r, stage, reqs, &n) < 0) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
 	}
 	if (n)
 		kube_run(r->kube, reqs, n, NULL, NULL);
 	for (size_t i = 0; i < n; i++) {
-		struct prune_item *p = reqs[i]->user;
-		long st = reqs[i]->status;
-		bool unreachable;
+		int s = prune_outcome(r, reqs[i], e);
 
-		if ((st >= 200 && st < 300) || st == 404) {
-			strlist_add(&r->res->pruned, p->display);
-			continue;
-		}
-		unreachable = st == 0 || reqs[i]->err.code == TE_UNREACHABLE;
-		rc = err_set(e, unreachable ? TE_UNREACHABLE : TE_REJECTED, "prune %s: %s",
-			     p->display, reqs[i]->err.msg);
-		strlist_add_owned(&r->res->errors,
-				  xasprintf("prune %s: %s", p->display, reqs[i]->err.msg));
+		if (s < 0)
+			rc = s;
 	}
-	goto out;
-nomem:
-	rc = err_set(e, TE_NOMEM, "out of memory");
 out:
-	for (size_t i = 0; i < n; i++) {
-		kube_req_dispose(reqs[i]);
-		free(reqs[i]);
-	}
-	free(reqs);
+	sync_reqs_free(reqs, n);
 	return rc;
 }
 

@@ -51,6 +51,37 @@ static void progress_line(struct watch_ctx *w, const struct tracked *t)
 	sync_run_progress(w->r, line, 0, 0);
 }
 
+/* Whether t is still waiting for the object name in namespace ns of the watched kind. */
+static bool waits_for(const struct watch_ctx *w, const struct tracked *t, const char *name,
+		      const char *ns)
+{
+	const struct object *o = t->it->obj;
+
+	return t->it->res == w->res && t->state == ROLLOUT_WAIT && !strcmp(o->name, name) &&
+	       !strcmp(o->ns ? o->ns : "", ns ? ns : "");
+}
+
+/* A failed Deployment that is rolling back right after the failure (rollout_status.c). */
+static bool rolling_back(const struct tracked *t, const cJSON *obj)
+{
+	return t->state == ROLLOUT_FAILED && !strcmp(t->it->obj->kind, "Deployment") &&
+	       rollout_deadline_stale(obj);
+}
+
+/* A new version of t's object: its rollout state, and a line when its progress moved. */
+static void track_update(struct watch_ctx *w, struct tracked *t, const cJSON *obj)
+{
+	const struct object *o = t->it->obj;
+	char before[sizeof(t->msg)];
+
+	memcpy(before, t->msg, sizeof(before));
+	t->state = rollout_status(o->kind, obj, t->msg, sizeof(t->msg));
+	if (rolling_back(t, obj))
+		t->state = ROLLOUT_WAIT;
+	if (t->state == ROLLOUT_WAIT && strcmp(before, t->msg) != 0)
+		progress_line(w, t);
+}
+
 static int on_event(const char *type, const cJSON *obj, void *ctx)
 {
 	struct watch_ctx *w = ctx;
@@ -61,25 +92,15 @@ static int on_event(const char *type, const cJSON *obj, void *ctx)
 		return 0;
 	for (size_t i = 0; i < w->n; i++) {
 		struct tracked *t = &w->t[i];
-		const struct object *o = t->it->obj;
 
-		if (t->it->res != w->res || t->state != ROLLOUT_WAIT || strcmp(o->name, name) ||
-		    strcmp(o->ns ? o->ns : "", ns ? ns : ""))
+		if (!waits_for(w, t, name, ns))
 			continue;
-		if (!strcmp(type, "DELETED")) {
-			t->state = ROLLOUT_FAILED;
-			snprintf(t->msg, sizeof(t->msg), "object has been deleted");
-		} else {
-			char before[sizeof(t->msg)];
-			memcpy(before, t->msg, sizeof(before));
-			t->state = rollout_status(o->kind, obj, t->msg, sizeof(t->msg));
-			/* A rollback right after a failure (rollout_status.c) */
-			if (t->state == ROLLOUT_FAILED && !strcmp(o->kind, "Deployment") &&
-			    rollout_deadline_stale(obj))
-				t->state = ROLLOUT_WAIT;
-			if (t->state == ROLLOUT_WAIT && strcmp(before, t->msg) != 0)
-				progress_line(w, t);
+		if (strcmp(type, "DELETED") != 0) {
+			track_update(w, t, obj);
+			continue;
 		}
+		t->state = ROLLOUT_FAILED;
+		snprintf(t->msg, sizeof(t->msg), "object has been deleted");
 	}
 	return all_settled(w) ? 1 : 0;
 }
@@ -154,38 +175,71 @@ static int record(struct sync_run *r, struct tracked *t, size_t n, struct err *e
 	return rc;
 }
 
-int rollout_wait(struct sync_run *r, struct err *e)
+/* The workloads this run created or changed whose rollout is followed, into t. */
+static size_t track_changed(struct sync_run *r, struct tracked *t)
 {
-	int64_t deadline = now_ms() + r->cfg->timeout_ms;
-	struct tracked *t = calloc(r->n_items ? r->n_items : 1, sizeof(*t));
 	size_t n = 0;
-	int rc = 0;
 
-	if (!t)
-		return err_set(e, TE_NOMEM, "out of memory");
 	for (size_t i = 0; i < r->n_items; i++) {
 		struct sync_item *it = &r->items[i];
+
 		if ((it->created || it->changed) && it->res &&
 		    rollout_tracked_kind(it->obj->group, it->obj->kind))
 			t[n++].it = it;
 	}
+	return n;
+}
+
+/* Whether t's kind is still to be watched: t waits, and so does its kind. */
+static bool kind_pending(const struct watch_ctx *w, const struct tracked *t)
+{
+	return t->state == ROLLOUT_WAIT && !all_settled(w);
+}
+
+/* One watch per kind of the n tracked, in turn, until each settles or the deadline. */
+static int wait_all(struct sync_run *r, struct tracked *t, size_t n, int64_t deadline,
+		    struct err *e)
+{
+	int rc = 0;
+
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		struct watch_ctx w = {t, n, t[i].it->res, r};
-		if (t[i].state != ROLLOUT_WAIT || all_settled(&w))
+
+		if (!kind_pending(&w, &t[i]))
 			continue;
 		sync_run_progress(r, "waiting for rollouts", i, n);
 		rc = wait_kind(r, &w, deadline, e);
 	}
-	if (rc < 0 && e->code == TE_UNREACHABLE) {
-		free(t);
-		return rc;
-	}
-	for (size_t i = 0; i < n; i++)
+	return rc;
+}
+
+/* What is still waiting at the deadline says how long it was given. */
+static void note_timeouts(const struct sync_run *r, struct tracked *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(t[i].msg);
+
 		if (t[i].state == ROLLOUT_WAIT)
-			snprintf(t[i].msg + strlen(t[i].msg), sizeof(t[i].msg) - strlen(t[i].msg),
-				 " (timed out after %llds)",
+			snprintf(t[i].msg + len, sizeof(t[i].msg) - len, " (timed out after %llds)",
 				 (long long)(r->cfg->timeout_ms / 1000));
-	rc = n ? record(r, t, n, e) : 0;
+	}
+}
+
+int rollout_wait(struct sync_run *r, struct err *e)
+{
+	int64_t deadline = now_ms() + r->cfg->timeout_ms;
+	struct tracked *t = calloc(r->n_items ? r->n_items : 1, sizeof(*t));
+	size_t n;
+	int rc;
+
+	if (!t)
+		return err_set(e, TE_NOMEM, "out of memory");
+	n = track_changed(r, t);
+	rc = wait_all(r, t, n, deadline, e);
+	if (rc >= 0 || e->code != TE_UNREACHABLE) {
+		note_timeouts(r, t, n);
+		rc = n ? record(r, t, n, e) : 0;
+	}
 	free(t);
 	return rc;
 }

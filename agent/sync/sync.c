@@ -247,9 +247,10 @@ static void collect_unchanged(struct sync_run *r)
 			strlist_add(&r->res->unchanged, r->items[i].display);
 }
 
-static int run_sync(struct sync_run *r, struct err *e)
+/* Everything before the first write: the plan, its hook and guards, the dry-run. */
+static int run_checks(struct sync_run *r, struct err *e)
 {
-	int rc, rc2;
+	int rc;
 
 	if ((rc = run_prepare(r, e)) < 0 || (rc = hook_before_apply(r, e)) < 0)
 		return rc;
@@ -259,26 +260,42 @@ static int run_sync(struct sync_run *r, struct err *e)
 		prune_list_kept(r);
 	if ((rc = inventory_check_size(r, e)) < 0)
 		return rc;
-	if ((rc = apply_dry_run(r, false, e)) < 0)
-		return rc;
-	for (size_t i = 0; i < r->n_items; i++) /* deferred items are applied as created */
+	return apply_dry_run(r, false, e);
+}
+
+/* Deferred items are applied as created. */
+static void apply_deferred(struct sync_run *r)
+{
+	for (size_t i = 0; i < r->n_items; i++)
 		if (r->items[i].deferred && r->items[i].plan != PLAN_UNCHANGED)
 			r->items[i].apply = true;
+}
+
+/* The prune, then the inventory without what it deleted (recorded even if it failed). */
+static int run_prune(struct sync_run *r, struct err *e)
+{
+	int rc = prune_run(r, e);
+	int rc2 = apply_inventory(r, true, e);
+
+	return rc < 0 ? rc : rc2;
+}
+
+static int run_sync(struct sync_run *r, struct err *e)
+{
+	int rc, rc2;
+
+	if ((rc = run_checks(r, e)) < 0)
+		return rc;
+	apply_deferred(r);
 	rc = apply_all(r, e);
 	collect_unchanged(r);
 	/* Record what was applied even when a later stage failed. */
 	rc2 = apply_inventory(r, false, e);
 	if (rc < 0 || (rc = rc2) < 0)
 		return rc;
-	if (r->cfg->prune) {
-		rc = prune_run(r, e);
-		rc2 = apply_inventory(r, true, e);
-		if (rc < 0 || (rc = rc2) < 0)
-			return rc;
-	}
-	if (!r->cfg->no_wait)
-		return rollout_wait(r, e);
-	return 0;
+	if (r->cfg->prune && (rc = run_prune(r, e)) < 0)
+		return rc;
+	return r->cfg->no_wait ? 0 : rollout_wait(r, e);
 }
 
 /* This run's requests: a session's client may have served earlier ones. */

@@ -238,6 +238,8 @@ int revision_annotate(cJSON *obj, const char *cause, const char *commit);
 int apply_dry_run(struct sync_run *r, bool deferred, struct err *e);
 int apply_stage(struct sync_run *r, int stage, struct err *e);
 int apply_wait_crds(struct sync_run *r, int64_t deadline, struct err *e);
+/* Disposes and frees n requests and the array (NULL: nothing). */
+void sync_reqs_free(struct kube_req **reqs, size_t n);
 
 /* owner.c: after a dry-run batch (dry: its requests, user = item), reads the objects
  * that exist without the app's label and adopts them, or refuses another app's. */

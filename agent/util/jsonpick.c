@@ -66,12 +66,23 @@ static bool word_stops(uint64_t v)
 	return (((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
 }
 
+/* The escape after a backslash at p: where it ends, NULL if it is not valid JSON. */
+static const char *skip_escape(const char *p, const char *end)
+{
+	unsigned cp;
+
+	if (p >= end)
+		return NULL;
+	if (*p == 'u')
+		return end - p >= 5 && hex4(p + 1, &cp) ? p + 5 : NULL;
+	return *p && strchr("\"\\/bfnrt", *p) ? p + 1 : NULL;
+}
+
 /* Skips the string at s->p (on its '"'), checking its escapes. Most of a skipped text
  * is string bytes, so long runs without a quote or backslash go 8 bytes at a time. */
 static bool skip_string(struct scan *s)
 {
 	const char *p = s->p + 1;
-	unsigned cp;
 	uint64_t v;
 
 	for (;;) {
@@ -85,17 +96,8 @@ static bool skip_string(struct scan *s)
 			s->p = p;
 			return true;
 		}
-		if (p >= s->end)
+		if (!(p = skip_escape(p, s->end)))
 			return false;
-		if (*p == 'u') {
-			if (s->end - p < 5 || !hex4(p + 1, &cp))
-				return false;
-			p += 5;
-		} else if (*p == '\0' || !strchr("\"\\/bfnrt", *p)) {
-			return false;
-		} else {
-			p++;
-		}
 	}
 }
 

@@ -118,11 +118,41 @@ out:
 	return rc;
 }
 
+/* Appends the component p[0..n) to cur. */
+static int path_push(struct buf *cur, const char *p, size_t n, const char *path, struct err *e)
+{
+	if ((cur->len && buf_puts(cur, "/") < 0) || buf_append(cur, p, n) < 0)
+		return err_set(e, TE_NOMEM, "%s: path too long", path);
+	return 0;
+}
+
+/* cur is a symlink in the directory cur[0..dirlen): what is left to resolve becomes its
+ * target joined with rest (which points into *todo), from the root again. */
+static int path_follow(struct vfs *v, struct buf *cur, size_t dirlen, const char *rest, char **todo,
+		       int *hops, const char *path, struct err *e)
+{
+	char *dir, *next = NULL;
+	int rc;
+
+	if (++*hops > VFS_MAX_HOPS)
+		return err_set(e, TE_INPUT, "%s: too many levels of symbolic links", path);
+	if (!(dir = strndup(cur->data, dirlen)))
+		return err_set(e, TE_NOMEM, "out of memory");
+	rc = follow_link(v, dir, cur->data, rest, &next, e);
+	free(dir);
+	if (rc < 0)
+		return rc;
+	free(*todo);
+	*todo = next;
+	buf_reset(cur);
+	return 0;
+}
+
 int vfs_resolve(struct vfs *v, const char *path, char **resolved, enum vfs_type *type,
 		struct err *e)
 {
 	struct buf cur;
-	char *todo = NULL, *next = NULL, *dir;
+	char *todo = NULL;
 	const char *p;
 	int hops = 0, rc;
 
@@ -133,14 +163,13 @@ int vfs_resolve(struct vfs *v, const char *path, char **resolved, enum vfs_type 
 		goto out;
 	for (p = todo; *p;) {
 		size_t n = strcspn(p, "/"), dirlen = cur.len;
+
 		if (*type != VFS_DIR) {
 			*type = VFS_NONE; /* a component below a file */
 			break;
 		}
-		if ((cur.len && buf_puts(&cur, "/") < 0) || buf_append(&cur, p, n) < 0) {
-			rc = err_set(e, TE_NOMEM, "%s: path too long", path);
+		if ((rc = path_push(&cur, p, n, path, e)) < 0)
 			goto out;
-		}
 		p += n + (p[n] == '/');
 		if ((rc = v->ops->lstat(v->ctx, cur.data, type, e)) < 0)
 			goto out;
@@ -148,30 +177,12 @@ int vfs_resolve(struct vfs *v, const char *path, char **resolved, enum vfs_type 
 			break;
 		if (*type != VFS_LINK)
 			continue;
-		if (++hops > VFS_MAX_HOPS) {
-			rc = err_set(e, TE_INPUT, "%s: too many levels of symbolic links", path);
+		if ((rc = path_follow(v, &cur, dirlen, p, &todo, &hops, path, e)) < 0)
 			goto out;
-		}
-		if (!(dir = strndup(cur.data, dirlen))) {
-			rc = err_set(e, TE_NOMEM, "out of memory");
-			goto out;
-		}
-		rc = follow_link(v, dir, cur.data, p, &next, e);
-		free(dir);
-		if (rc < 0)
-			goto out;
-		free(todo);
-		todo = next;
-		next = NULL;
 		p = todo;
-		buf_reset(&cur);
 		*type = VFS_DIR;
 	}
-	if (*type == VFS_NONE) {
-		*resolved = strdup(todo);
-	} else {
-		*resolved = strdup(cur.data ? cur.data : "");
-	}
+	*resolved = strdup(*type == VFS_NONE ? todo : cur.data ? cur.data : "");
 	rc = *resolved ? 0 : err_set(e, TE_NOMEM, "out of memory");
 out:
 	free(todo);

@@ -563,6 +563,21 @@ static int hex4(const char *p)
 	return v;
 }
 
+/* The code point of the escaped surrogate pair (\uD8xx\uDCxx) at p, which has left
+ * bytes; -1 if there is none. */
+static long escaped_pair(const char *p, size_t left)
+{
+	int hi, lo;
+
+	if (left < 12 || p[1] != 'u' || p[6] != '\\' || p[7] != 'u')
+		return -1;
+	hi = hex4(p + 2);
+	lo = hex4(p + 8);
+	if (hi < 0xd800 || hi > 0xdbff || lo < 0xdc00 || lo > 0xdfff)
+		return -1;
+	return 0x10000 + ((long)(hi - 0xd800) << 10) + (lo - 0xdc00);
+}
+
 /*
  * JSON writes characters outside the BMP as surrogate pairs ("\ud83d\ude00"), which
  * YAML forbids; kubectl reads JSON with a JSON decoder and accepts them. Rewrites each
@@ -577,19 +592,14 @@ static char *json_join_surrogates(const char *data, size_t len, size_t *outlen)
 		return NULL;
 	buf_init(&out, len + 1);
 	for (size_t i = 0; i < len;) {
-		int hi = -1, lo = -1;
+		long cp;
+
 		if (data[i] != '\\' || i + 1 >= len) {
 			buf_append(&out, data + i++, 1);
 			continue;
 		}
-		if (data[i + 1] == 'u' && i + 12 <= len && data[i + 6] == '\\' &&
-		    data[i + 7] == 'u') {
-			hi = hex4(data + i + 2);
-			lo = hex4(data + i + 8);
-		}
-		if (hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff) {
-			buf_printf(&out, "\\U%08x",
-				   0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00));
+		if ((cp = escaped_pair(data + i, len - i)) >= 0) {
+			buf_printf(&out, "\\U%08lx", cp);
 			changed = true;
 			i += 12;
 		} else {

@@ -11,6 +11,7 @@
  * into a string. JSON files go through the same reader, but kubectl reads them with
  * a JSON decoder, which refuses a number out of float64 range.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,38 +43,55 @@ static const struct word words[] = {
     {"<<", YV_MERGE, false},
 };
 
+/* The base a Go integer's prefix gives (0x 0o 0b, or a leading 0 for octal); skips it. */
+static unsigned go_int_base(const char **p)
+{
+	static const char prefixes[] = "xXoObB";
+	static const unsigned bases[] = {16, 16, 8, 8, 2, 2};
+	const char *s = *p, *at;
+
+	if (s[0] != '0' || !s[1])
+		return 10;
+	at = strchr(prefixes, s[1]);
+	if (!at) {
+		*p = s + 1;
+		return 8;
+	}
+	*p = s + 2;
+	return bases[at - prefixes];
+}
+
+/* The digits of p in base into *v: false if one is not a digit of base or v overflows. */
+static bool go_int_digits(const char *p, unsigned base, unsigned long long *v)
+{
+	for (*v = 0; *p; p++) {
+		unsigned d = (unsigned)hex_value(*p); /* -1: too big for any base */
+
+		if (d >= base || *v > (~0ULL - d) / base)
+			return false;
+		*v = *v * base + d;
+	}
+	return true;
+}
+
+/* A sign means ParseInt, whose range is int64; without one ParseUint also applies. */
+static bool go_int_in_range(char sign, unsigned long long v)
+{
+	if (sign == '-')
+		return v <= 1ULL << 63;
+	return sign != '+' || v <= (1ULL << 63) - 1;
+}
+
 /* strconv.ParseInt(s, 0, 64) / ParseUint: sign, 0x 0o 0b or leading-0 octal. */
 static bool parse_go_int(const char *s, double *out)
 {
-	bool neg = false;
-	unsigned base = 10;
-	unsigned long long v = 0;
-	const char *p = s;
+	const char *p = s + (*s == '+' || *s == '-');
+	unsigned base = go_int_base(&p);
+	unsigned long long v;
 
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		base = 16, p += 2;
-	else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
-		base = 8, p += 2;
-	else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B'))
-		base = 2, p += 2;
-	else if (p[0] == '0' && p[1])
-		base = 8, p += 1;
-	if (!*p)
+	if (!*p || !go_int_digits(p, base, &v) || !go_int_in_range(s[0], v))
 		return false;
-	for (; *p; p++) {
-		unsigned d = (unsigned)hex_value(*p); /* -1: too big for any base */
-		if (d >= base || v > (~0ULL - d) / base)
-			return false;
-		v = v * base + d;
-	}
-	/* A sign means ParseInt, whose range is int64; without one ParseUint also applies. */
-	if (neg && v > (1ULL << 63))
-		return false;
-	if (!neg && s[0] == '+' && v > (1ULL << 63) - 1)
-		return false;
-	*out = neg && v ? -(double)v : (double)v; /* Go's ParseInt("-0") is 0 */
+	*out = s[0] == '-' && v ? -(double)v : (double)v; /* Go's ParseInt("-0") is 0 */
 	return true;
 }
 
@@ -219,32 +237,48 @@ static bool ts_zone(const char *p)
 	       (p[4] - '0') * 10 + p[5] - '0' <= 59;
 }
 
+/* "YYYY-M-D", the day within its month; *p is left after it. */
+static bool ts_date(const char *s, const char **p)
+{
+	int m, d;
+
+	*p = s + 5;
+	return strspn(s, "0123456789") == 4 && s[4] == '-' && ts_num(p, 1, 12, &m) &&
+	       *(*p)++ == '-' && ts_num(p, 1, 31, &d) && d <= days_in_month(atoi(s), m);
+}
+
+/* "hh:mm:ss" and an optional fraction after '.' or ','; advances *p. */
+static bool ts_clock(const char **p)
+{
+	static const int max[] = {23, 59, 59};
+	const char *s = *p;
+	int v;
+
+	for (int i = 0; i < 3; i++)
+		if ((i && *s++ != ':') || !ts_num(&s, 0, max[i], &v))
+			return false;
+	if ((*s == '.' || *s == ',') && isdigit((unsigned char)s[1]))
+		s += 1 + strspn(s + 1, "0123456789");
+	*p = s;
+	return true;
+}
+
 /*
  * go-yaml v2's parseTimestamp: YYYY-M-D, optionally followed by T or t, a time and a
  * zone, or by a space and a time without a zone (Go's time.Parse layouts).
  */
 static bool is_timestamp(const char *s)
 {
-	const char *p = s + 5;
-	int y, m, d, hh, mm, ss;
+	const char *p;
 	char sep;
 
-	if (strspn(s, "0123456789") != 4 || s[4] != '-')
-		return false;
-	y = atoi(s);
-	if (!ts_num(&p, 1, 12, &m) || *p++ != '-' || !ts_num(&p, 1, 31, &d) ||
-	    d > days_in_month(y, m))
+	if (!ts_date(s, &p))
 		return false;
 	if (!*p)
 		return true;
 	sep = *p++;
-	if (sep != 'T' && sep != 't' && sep != ' ')
+	if (!strchr("Tt ", sep) || !ts_clock(&p))
 		return false;
-	if (!ts_num(&p, 0, 23, &hh) || *p++ != ':' || !ts_num(&p, 0, 59, &mm) || *p++ != ':' ||
-	    !ts_num(&p, 0, 59, &ss))
-		return false;
-	if ((*p == '.' || *p == ',') && p[1] >= '0' && p[1] <= '9')
-		p += 1 + strspn(p + 1, "0123456789");
 	return sep == ' ' ? *p == '\0' : ts_zone(p);
 }
 
@@ -259,6 +293,20 @@ static int b64_value(char c)
 	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
+/* Appends the first n of the 3 bytes of the group q. */
+static int b64_put(struct buf *out, unsigned q, unsigned n)
+{
+	unsigned char b[3] = {q >> 16, q >> 8, q};
+
+	return buf_append(out, b, n) < 0 ? TE_NOMEM : 0;
+}
+
+/* Whether c is padding here: after 2 or 3 characters of a group, up to its end. */
+static bool b64_pad(char c, unsigned n, unsigned pad)
+{
+	return c == '=' && n >= 2 && n + pad < 4;
+}
+
 /* Go's base64.StdEncoding.DecodeString: padded, line breaks ignored. */
 static int b64_decode(const char *s, struct buf *out)
 {
@@ -267,9 +315,9 @@ static int b64_decode(const char *s, struct buf *out)
 	for (; *s; s++) {
 		int v;
 
-		if (*s == '\r' || *s == '\n')
+		if (strchr("\r\n", *s))
 			continue;
-		if (*s == '=' && n >= 2 && n + pad < 4) {
+		if (b64_pad(*s, n, pad)) {
 			pad++;
 			continue;
 		}
@@ -277,44 +325,66 @@ static int b64_decode(const char *s, struct buf *out)
 			return TE_INPUT;
 		q = q << 6 | (unsigned)v;
 		if (++n == 4) {
-			unsigned char b[3] = {q >> 16, q >> 8, q};
-
-			if (buf_append(out, b, 3) < 0)
+			if (b64_put(out, q, 3) < 0)
 				return TE_NOMEM;
 			n = 0, q = 0;
 		}
 	}
 	if (n && n + pad != 4)
 		return TE_INPUT;
-	if (n) {
-		unsigned char b[2];
+	return n ? b64_put(out, q << 6 * (4 - n), n - 1) : 0;
+}
 
-		q <<= 6 * (4 - n);
-		b[0] = q >> 16, b[1] = q >> 8;
-		if (buf_append(out, b, n - 1) < 0)
-			return TE_NOMEM;
-	}
-	return 0;
+/* A lead byte of Go's utf8 tables: its sequence length and the second byte's range. */
+struct utf8_lead {
+	unsigned char lo, hi, n, lo2, hi2;
+};
+
+/* The ranges exclude overlong forms, surrogates and what is above U+10FFFF. */
+static const struct utf8_lead utf8_leads[] = {
+    {.lo = 0xc2, .hi = 0xdf, .n = 2, .lo2 = 0x80, .hi2 = 0xbf},
+    {.lo = 0xe0, .hi = 0xe0, .n = 3, .lo2 = 0xa0, .hi2 = 0xbf},
+    {.lo = 0xe1, .hi = 0xec, .n = 3, .lo2 = 0x80, .hi2 = 0xbf},
+    {.lo = 0xed, .hi = 0xed, .n = 3, .lo2 = 0x80, .hi2 = 0x9f},
+    {.lo = 0xee, .hi = 0xef, .n = 3, .lo2 = 0x80, .hi2 = 0xbf},
+    {.lo = 0xf0, .hi = 0xf0, .n = 4, .lo2 = 0x90, .hi2 = 0xbf},
+    {.lo = 0xf1, .hi = 0xf3, .n = 4, .lo2 = 0x80, .hi2 = 0xbf},
+    {.lo = 0xf4, .hi = 0xf4, .n = 4, .lo2 = 0x80, .hi2 = 0x8f},
+};
+
+static bool in_range(unsigned char c, unsigned char lo, unsigned char hi)
+{
+	return c >= lo && c <= hi;
+}
+
+static const struct utf8_lead *utf8_lead_of(unsigned char c)
+{
+	for (size_t i = 0; i < sizeof(utf8_leads) / sizeof(utf8_leads[0]); i++)
+		if (in_range(c, utf8_leads[i].lo, utf8_leads[i].hi))
+			return &utf8_leads[i];
+	return NULL;
+}
+
+/* Bytes 3 and 4 of a sequence: continuation bytes, 10xxxxxx. */
+static bool utf8_tail_ok(const unsigned char *p, size_t n)
+{
+	for (size_t i = 2; i < n; i++)
+		if (!in_range(p[i], 0x80, 0xbf))
+			return false;
+	return true;
 }
 
 /* Length of the valid UTF-8 sequence at p (as Go's utf8.DecodeRune), 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, size_t left)
 {
-	size_t n = p[0] < 0x80			  ? 1
-		   : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-		   : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-		   : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
-						  : 0;
+	const struct utf8_lead *l;
 
-	if (!n || n > left)
+	if (p[0] < 0x80)
+		return 1;
+	l = utf8_lead_of(p[0]);
+	if (!l || l->n > left || !in_range(p[1], l->lo2, l->hi2) || !utf8_tail_ok(p, l->n))
 		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0; /* overlong, surrogate or above U+10FFFF */
-	return n;
+	return l->n;
 }
 
 /*
