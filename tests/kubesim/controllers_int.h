@@ -135,6 +135,9 @@ bool pod_is_active(const cJSON *pod);
 bool pod_is_ready(const cJSON *pod);
 /* Ready for at least min_ready_s seconds at now_ms (IsPodAvailable). */
 bool pod_is_available(const cJSON *pod, int64_t min_ready_s, int64_t now_ms);
+/* pod_is_available; when not yet, *wake_ms (-1: none) is moved to when it will be. */
+bool pod_available_or_wake(const cJSON *pod, int64_t min_ready_s, int64_t now_ms,
+			   int64_t *wake_ms);
 /* Creates the Node objects --nodes asks for that are missing: "kubesim-node", then
  * "kubesim-node-2", ..., Ready, with the well-known labels (kubelet.c). */
 void kubelet_nodes_ensure(struct controllers *c, int n);

@@ -80,14 +80,7 @@ static bool available(struct sts_view *v, const cJSON *pod)
 {
 	if (!running_ready(pod))
 		return false;
-	if (pod_is_available(pod, v->min_ready, v->now))
-		return true;
-	const cJSON *cond = ctrl_condition(ctrl_path(pod, "status", NULL, NULL), "Ready");
-	int64_t t = ctrl_time_parse(ctrl_str(cond, "lastTransitionTime", NULL, NULL));
-	int64_t due = t + v->min_ready * 1000 + 1000;
-	if (t >= 0 && (v->wake < 0 || due < v->wake))
-		v->wake = due;
-	return false;
+	return pod_available_or_wake(pod, v->min_ready, v->now, &v->wake);
 }
 
 static bool healthy(struct sts_view *v, const cJSON *pod)

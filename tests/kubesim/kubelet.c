@@ -47,6 +47,19 @@ bool pod_is_available(const cJSON *pod, int64_t min_ready_s, int64_t now_ms)
 	return t >= 0 && t + min_ready_s * 1000 <= now_ms;
 }
 
+bool pod_available_or_wake(const cJSON *pod, int64_t min_ready_s, int64_t now_ms,
+			   int64_t *wake_ms)
+{
+	if (pod_is_available(pod, min_ready_s, now_ms))
+		return true;
+	const cJSON *c = ctrl_condition(ctrl_path(pod, "status", NULL, NULL), "Ready");
+	int64_t t = ctrl_time_parse(ctrl_str(c, "lastTransitionTime", NULL, NULL));
+	int64_t due = t + min_ready_s * 1000 + 1000;
+	if (t >= 0 && (*wake_ms < 0 || due < *wake_ms))
+		*wake_ms = due;
+	return false;
+}
+
 cJSON *pod_from_template(const cJSON *owner, const char *api_version, const char *kind,
 			 const cJSON *tmpl)
 {
