@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyset.h"
+#include "yaml_int.h"
 
 void keyset_init(struct keyset *s)
 {

@@ -15,7 +15,7 @@
 #include <yaml.h>
 
 #include "jsonedit.h"
-#include "keyset.h"
+#include "yaml_int.h"
 #include "yamlread.h"
 
 struct frame {

@@ -1,9 +1,10 @@
 /*
- * keyset: the keys seen in one YAML mapping, so duplicate keys are found without
- * quadratic scans of huge mappings, and merged (<<) keys can be told from explicit ones.
+ * yaml_int: the YAML reader's internals. keyset: the keys seen in one YAML mapping, so
+ * duplicate keys are found without quadratic scans of huge mappings, and merged (<<)
+ * keys can be told from explicit ones.
  */
-#ifndef TETHER_KEYSET_H
-#define TETHER_KEYSET_H
+#ifndef TETHER_YAML_INT_H
+#define TETHER_YAML_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
