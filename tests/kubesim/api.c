@@ -65,20 +65,25 @@ static int route_resource(struct req *r, char **seg, int i, int n, const char *g
 
 int api_route(struct req *r, struct route *rt_out)
 {
-	char buf[1024], *seg[10], *save = NULL, *tok;
-	int n = 0;
+	char buf[1024], *seg[11], *save = NULL, *tok;
+	int n = 0, i;
 	bool core;
 
 	memset(rt_out, 0, sizeof(*rt_out));
 	snprintf(buf, sizeof(buf), "%s", r->url);
-	for (tok = strtok_r(buf, "/", &save); tok && n < 10; tok = strtok_r(NULL, "/", &save))
+	for (tok = strtok_r(buf, "/", &save); tok && n < 11; tok = strtok_r(NULL, "/", &save))
 		seg[n++] = tok;
 	if (n < 3 || tok)
 		return -1;
 	/* /api/VERSION/... or /apis/GROUP/VERSION/... */
 	core = strcmp(seg[0], "api") == 0;
-	return route_resource(r, seg, core ? 2 : 3, n, core ? "" : seg[1], seg[core ? 1 : 2],
-			      rt_out);
+	i = core ? 2 : 3;
+	/* /api/v1/watch/... and /apis/G/V/watch/...: deprecated, still served. */
+	if (i < n && strcmp(seg[i], "watch") == 0) {
+		rt_out->watch = true;
+		i++;
+	}
+	return route_resource(r, seg, i, n, core ? "" : seg[1], seg[core ? 1 : 2], rt_out);
 }
 
 /* fieldManager, else the User-Agent up to the first '/', else "unknown" (§6.7). */
@@ -259,6 +264,9 @@ static void list_items(struct sbuf *b, struct entry **arr, size_t i, size_t n,
 		if (pg->limit > 0 && k == (size_t)pg->limit) {
 			sbuf_printf(b, ",\"continue\":\"%llu:%s:%s\"", (unsigned long long)pg->rv,
 				    arr[k - 1]->ns, arr[k - 1]->name);
+			/* The etcd3 store counts what is left only when nothing is filtered. */
+			if (selector_empty(pg->lsel) && selector_empty(pg->fsel))
+				sbuf_printf(b, ",\"remainingItemCount\":%zu", n - i);
 			break;
 		}
 		arr[k++] = arr[i];
@@ -358,6 +366,8 @@ static enum MHD_Result do_create(struct req *r, struct route *ro)
 	if (ro->name[0] || (ro->rt->namespaced && !ro->ns[0]))
 		return reply_error(r, 405, "MethodNotAllowed",
 				   "the server does not allow this method on the requested resource");
+	if (api_options_check(r, API_OPTS_CREATE, NULL, &e) < 0)
+		return reply_kstatus(r, &e);
 	obj = api_parse_body(r, &e);
 	if (!obj || check_type_meta(ro->rt, obj, &e) < 0 ||
 	    api_field_validation(r, ro->rt, obj, &e) < 0) {
@@ -435,7 +445,7 @@ static enum MHD_Result do_update(struct req *r, struct route *ro)
 	if (!ro->name[0])
 		return reply_error(r, 405, "MethodNotAllowed",
 				   "the server does not allow this method on the requested resource");
-	if (!(obj = api_parse_body(r, &e)))
+	if (api_options_check(r, API_OPTS_UPDATE, NULL, &e) < 0 || !(obj = api_parse_body(r, &e)))
 		return reply_kstatus(r, &e);
 	if (strcmp(ro->sub, "scale") == 0)
 		return api_scale_update(r, ro, obj);
@@ -468,21 +478,26 @@ fail:
 
 /* ---- DELETE -------------------------------------------------------------------------- */
 
+/* The DeleteOptions of the body when there is one, else of the query (as the delete
+ * handler decodes them); validated already. */
 static void delete_options(struct req *r, cJSON *opts, struct store_wopts *w)
 {
-	const char *p = req_arg(r, "propagationPolicy");
 	const cJSON *pre = cJSON_GetObjectItem(opts, "preconditions"), *orphan, *dr;
 
-	w->propagation = p && *p ? p : obj_str(opts, "propagationPolicy", NULL);
+	if (!opts) {
+		w->propagation = req_arg(r, "propagationPolicy");
+		w->dry_run = api_dry_run(r);
+		return;
+	}
+	w->propagation = obj_str(opts, "propagationPolicy", NULL);
 	orphan = cJSON_GetObjectItem(opts, "orphanDependents");
 	if (!w->propagation && cJSON_IsBool(orphan))
 		w->propagation = cJSON_IsTrue(orphan) ? "Orphan" : "Background";
 	w->precond_uid = obj_str(pre, "uid", NULL);
 	w->precond_rv = obj_str(pre, "resourceVersion", NULL);
 	dr = cJSON_GetObjectItem(opts, "dryRun");
-	w->dry_run = api_dry_run(r) ||
-		     (cJSON_IsArray(dr) && cJSON_IsString(dr->child) &&
-		      strcmp(dr->child->valuestring, "All") == 0);
+	w->dry_run = cJSON_IsArray(dr) && cJSON_IsString(dr->child) &&
+		     strcmp(dr->child->valuestring, "All") == 0;
 }
 
 static enum MHD_Result delete_success(struct req *r, struct route *ro, const cJSON *last)
@@ -504,6 +519,16 @@ static enum MHD_Result delete_success(struct req *r, struct route *ro, const cJS
 	return reply_json(r, 200, s);
 }
 
+static bool delete_target_exists(struct req *r, const struct route *ro)
+{
+	bool found;
+
+	store_lock(r->st);
+	found = store_get(r->st, ro->rt, ro->ns, ro->name) != NULL;
+	store_unlock(r->st);
+	return found;
+}
+
 static enum MHD_Result do_delete(struct req *r, struct route *ro)
 {
 	struct store_wopts w = {.grace_seconds = -1};
@@ -516,6 +541,16 @@ static enum MHD_Result do_delete(struct req *r, struct route *ro)
 	strcpy(r->verb, "DELETE");
 	if (r->body.len)
 		opts = cJSON_ParseWithLength(r->body.data, r->body.len);
+	if (api_options_check(r, API_OPTS_DELETE, opts, &e) < 0) {
+		cJSON_Delete(opts);
+		/* BeforeDelete validates the options of an object that exists. */
+		if (ro->name[0] && !delete_target_exists(r, ro)) {
+			kstatus_dispose(&e);
+			e = (struct kstatus){0};
+			kstatus_not_found(&e, ro->rt, ro->name);
+		}
+		return reply_kstatus(r, &e);
+	}
 	api_manager(r, manager, sizeof(manager));
 	w.manager = manager;
 	delete_options(r, opts, &w);
@@ -622,9 +657,9 @@ void api_name_resource(struct req *r)
 /* GET: a watch, one object or a list. */
 static enum MHD_Result do_read(struct req *r, struct route *ro)
 {
-	const char *wt = req_arg(r, "watch");
-
-	if (wt && (strcmp(wt, "true") == 0 || strcmp(wt, "1") == 0))
+	/* ?watch on one object is a plain GET: a single object is watched through the list
+	 * with a metadata.name field selector, or the deprecated /watch/ path. */
+	if (ro->watch || (!ro->name[0] && api_arg_true(r, "watch")))
 		return api_watch_start(r, ro);
 	return ro->name[0] ? do_get(r, ro) : do_list(r, ro);
 }
@@ -654,6 +689,11 @@ enum MHD_Result api_handle(struct req *r)
 	/* namespaces/finalize serves only PUT (its REST storage is an Updater alone). */
 	if (strcmp(ro.sub, "finalize") == 0 && strcmp(r->method, "PUT") != 0)
 		return not_allowed(r);
+	if ((ro.watch && strcmp(r->method, "GET") != 0) || (ro.watch && ro.sub[0]))
+		return not_allowed(r);
+	if (ro.watch && ro.name[0]) /* /watch/.../NAME: not served yet; use a fieldSelector */
+		return reply_error(r, 404, "NotFound",
+				   "the server could not find the requested resource");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(r->method, verbs[i].method) == 0)
 			return verbs[i].handle(r, &ro);

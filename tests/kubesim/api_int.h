@@ -13,11 +13,18 @@ struct route {
 	char ns[256];
 	char name[256];
 	char sub[32]; /* "", "status", "scale", "finalize" */
+	bool watch;   /* the deprecated /watch/ path: a watch whatever the query says */
 };
 
 int api_route(struct req *r, struct route *ro);
 void api_manager(struct req *r, char *out, size_t outlen);
 bool api_dry_run(struct req *r);
+/* A boolean query parameter (watch, force, allowWatchBookmarks) as the server reads it. */
+bool api_arg_true(struct req *r, const char *key);
+/* api_options.c: the request's CreateOptions, UpdateOptions, PatchOptions or
+ * DeleteOptions (body: a DELETE's parsed body, or NULL); 0, or -422 with e filled. */
+enum api_opts { API_OPTS_CREATE, API_OPTS_UPDATE, API_OPTS_PATCH, API_OPTS_APPLY, API_OPTS_DELETE };
+int api_options_check(struct req *r, enum api_opts k, const cJSON *body, struct kstatus *e);
 /* JSON (or YAML) body; NULL with e filled. */
 cJSON *api_parse_body(struct req *r, struct kstatus *e);
 /* A LabelSelector's matchLabels as a selector string ("app=web,tier=x"; "" for none). */
@@ -66,6 +73,8 @@ struct selector *selector_parse(const char *s, bool field, const struct restype 
 				char *errbuf, size_t errlen);
 bool selector_match(const struct selector *sel, const cJSON *obj);
 void selector_free(struct selector *sel);
+/* True for a selector that selects everything (none, or "" parsed). */
+bool selector_empty(const struct selector *sel);
 /* The request's labelSelector and fieldSelector (both or neither); -1 with err set. */
 int api_selectors(struct req *r, const struct restype *rt, struct selector **lsel,
 		  struct selector **fsel, char *err, size_t errlen);

@@ -47,25 +47,6 @@ static enum MHD_Result reply_ks(struct req *r, struct kstatus *e)
 	return ret;
 }
 
-static enum MHD_Result patch_options_invalid(struct req *r, const char *field, const char *what)
-{
-	struct kstatus e = {0};
-	cJSON *c = cJSON_CreateObject();
-
-	kstatus_set(&e, 422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: %s: %s", field,
-		    what);
-	snprintf(e.group, sizeof(e.group), "meta.k8s.io");
-	snprintf(e.kind, sizeof(e.kind), "PatchOptions");
-	e.causes = cJSON_CreateArray();
-	cJSON_AddStringToObject(c, "reason", strncmp(what, "Required", 8) == 0
-						     ? "FieldValueRequired"
-						     : "FieldValueForbidden");
-	cJSON_AddStringToObject(c, "message", what);
-	cJSON_AddStringToObject(c, "field", field);
-	cJSON_AddItemToArray(e.causes, c);
-	return reply_ks(r, &e);
-}
-
 /* The non-apply patches: a new object from live. */
 static int patch_compute(enum ptype t, const struct restype *rt, const cJSON *live,
 			 const cJSON *patch, cJSON **out, struct kstatus *me)
@@ -146,7 +127,6 @@ struct apply_try {
 static void apply_merge(struct req *r, struct route *ro, const cJSON *live, cJSON *config,
 			const struct store_wopts *w, struct apply_try *t)
 {
-	const char *force = req_arg(r, "force");
 	struct merge_kind k;
 	char now[32];
 
@@ -154,7 +134,7 @@ static void apply_merge(struct req *r, struct route *ro, const cJSON *live, cJSO
 	kind_of(ro->rt, &k);
 	store_time_now(now);
 	t->rc = merge_apply(&t->merged, &t->c, &k, live, config, w->manager,
-			    force && strcmp(force, "true") == 0, w->subresource, now, &t->me);
+			    api_arg_true(r, "force"), w->subresource, now, &t->me);
 }
 
 static void apply_try_dispose(struct apply_try *t)
@@ -273,7 +253,6 @@ enum MHD_Result api_patch(struct req *r, struct route *ro)
 	enum ptype t = patch_type(r);
 	struct store_wopts w = {.grace_seconds = -1};
 	struct kstatus e = {0};
-	const char *force = req_arg(r, "force");
 	char manager[160];
 	enum MHD_Result ret;
 	cJSON *patch;
@@ -288,12 +267,8 @@ enum MHD_Result api_patch(struct req *r, struct route *ro)
 				   "media types include: application/json-patch+json, "
 				   "application/merge-patch+json, application/apply-patch+yaml, "
 				   "application/strategic-merge-patch+json");
-	if (t == P_APPLY && !(req_arg(r, "fieldManager") && *req_arg(r, "fieldManager")))
-		return patch_options_invalid(r, "fieldManager",
-					     "Required value: is required for apply patch");
-	if (t != P_APPLY && force)
-		return patch_options_invalid(r, "force",
-					     "Forbidden: may not be specified for non-apply patch");
+	if (api_options_check(r, t == P_APPLY ? API_OPTS_APPLY : API_OPTS_PATCH, NULL, &e) < 0)
+		return reply_ks(r, &e);
 	patch = api_parse_body(r, &e);
 	if (!patch)
 		return reply_ks(r, &e);

@@ -233,6 +233,11 @@ static bool field_known(const struct restype *rt, const char *key)
 	return false;
 }
 
+bool selector_empty(const struct selector *sel)
+{
+	return !sel || sel->n == 0;
+}
+
 struct selector *selector_parse(const char *s, bool field, const struct restype *rt,
 				char *errbuf, size_t errlen)
 {

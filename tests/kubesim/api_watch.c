@@ -17,6 +17,7 @@ struct watch {
 	struct store *st;
 	const struct restype *rt;
 	char ns[256];
+	char name[256]; /* the deprecated /watch/.../NAME: that object only */
 	struct selector *lsel, *fsel;
 	uint64_t cursor;
 	struct sbuf out;
@@ -49,6 +50,9 @@ static bool watch_matches(const struct watch *w, const cJSON *obj)
 		if (!ns || strcmp(ns, w->ns) != 0)
 			return false;
 	}
+	if (w->name[0] &&
+	    strcmp(obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", ""), w->name) != 0)
+		return false;
 	return selector_match(w->lsel, obj) && selector_match(w->fsel, obj);
 }
 
@@ -257,17 +261,15 @@ enum MHD_Result api_watch_start(struct req *r, struct route *ro)
 	long secs = to ? strtol(to, NULL, 10) : 0;
 
 	strcpy(r->verb, "WATCH");
-	if (ro->name[0])
-		return reply_error(r, 405, "MethodNotAllowed",
-				   "watch of a single object: use a fieldSelector on the list");
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		abort();
 	w->st = r->st;
 	w->rt = ro->rt;
 	snprintf(w->ns, sizeof(w->ns), "%s", ro->ns);
+	snprintf(w->name, sizeof(w->name), "%s", ro->name);
 	w->stopping = r->stopping;
-	w->bookmarks = bm && strcmp(bm, "true") == 0;
+	w->bookmarks = query_bool(bm);
 	w->table = api_wants_table(r);
 	if (api_selectors(r, ro->rt, &w->lsel, &w->fsel, err, sizeof(err)) < 0) {
 		watch_free(w);

@@ -51,6 +51,8 @@ struct auth_reqinfo {
 };
 
 /* method "GET", path without query; watch and field_selector are the query values or NULL. */
+/* A boolean query parameter as the API server reads it ("True" and "" are true). */
+bool query_bool(const char *v);
 void auth_reqinfo_parse(struct auth_reqinfo *ri, const char *method, const char *path,
 			const char *watch, const char *field_selector);
 void auth_reqinfo_attrs(const struct auth_reqinfo *ri, struct rbac_attrs *a);

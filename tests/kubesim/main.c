@@ -52,7 +52,9 @@ static const char usage[] =
 	"                          true; false when --token or --client-ca is given)\n"
 	"  --state FILE            persist objects and the resourceVersion in FILE\n"
 	"  --latency MS            delay every response by MS milliseconds\n"
-	"  --faults SPEC           e.g. 500=0.05,503=0.05,429=0.05,reset=0.02\n"
+	"  --faults SPEC           e.g. 500=0.05,503=0.05,429=0.05,reset=0.02,drop=0.02\n"
+	"                          (reset: closed unanswered, nothing done; drop: done, then\n"
+	"                          closed unanswered)\n"
 	"                          (resource requests only; never /version, discovery, /metrics)\n"
 	"  --faults-while FILE     inject the faults only while FILE exists\n"
 	"  --faults-methods LIST   inject the faults only on these methods (PATCH,POST)\n"
@@ -80,7 +82,8 @@ static int parse_faults(const char *spec, struct server_opts *o)
 	const struct {
 		const char *name;
 		double *p;
-	} kinds[] = {{"500", &o->p500}, {"503", &o->p503}, {"429", &o->p429}, {"reset", &o->preset}};
+	} kinds[] = {{"500", &o->p500}, {"503", &o->p503}, {"429", &o->p429}, {"reset", &o->preset},
+		   {"drop", &o->pdrop}};
 	char buf[512], *save = NULL, *tok, *eq, *end;
 	size_t i, n = sizeof(kinds) / sizeof(kinds[0]);
 	double p;
@@ -97,7 +100,7 @@ static int parse_faults(const char *spec, struct server_opts *o)
 			goto bad;
 		*kinds[i].p = p;
 	}
-	if (o->p500 + o->p503 + o->p429 + o->preset <= 1)
+	if (o->p500 + o->p503 + o->p429 + o->preset + o->pdrop <= 1)
 		return 0;
 bad:
 	fprintf(stderr, "kubesim: --faults: invalid spec \"%s\" (want e.g. 500=0.05,reset=0.02)\n",

@@ -31,16 +31,12 @@ static const char *method_verb(const char *m)
 	return "";
 }
 
-static bool query_true(const char *v)
+/* A boolean query parameter as the API server's parameter codec reads it
+ * (Convert_Slice_string_To_bool): only a missing value, "false" and "0", in any case,
+ * are false; anything else, the empty string too, is true. */
+bool query_bool(const char *v)
 {
-	static const char *const no[] = {"", "0", "f", "F", "false", "FALSE", "False"};
-
-	if (!v)
-		return false;
-	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		if (strcmp(v, no[i]) == 0)
-			return false;
-	return true;
+	return v && strcasecmp(v, "false") != 0 && strcmp(v, "0") != 0;
 }
 
 /* fieldSelector's exact metadata.name requirement, if any, and a valid path segment. */
@@ -131,7 +127,7 @@ void auth_reqinfo_parse(struct auth_reqinfo *ri, const char *method, const char 
 	}
 	resource_parts(ri, p + i, n - i);
 	if (!ri->name[0] && strcmp(ri->verb, "get") == 0) {
-		snprintf(ri->verb, sizeof(ri->verb), "%s", query_true(watch) ? "watch" : "list");
+		snprintf(ri->verb, sizeof(ri->verb), "%s", query_bool(watch) ? "watch" : "list");
 		name_from_selector(field_selector, ri->name, sizeof(ri->name));
 	}
 	if (!ri->name[0] && strcmp(ri->verb, "delete") == 0)

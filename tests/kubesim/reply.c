@@ -147,6 +147,13 @@ static enum MHD_Result reply_mem(struct req *r, int code, const char *ctype, cha
 	int i;
 
 	spend_latency(r);
+	if (r->drop_answer) { /* the write happened; the client sees the connection close */
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(data);
+		n_extra_hdr = 0;
+		r->code = code;
+		return MHD_NO;
+	}
 	if (oom_seen() && code < 500) { /* built after an allocation failed: never sent */
 		if (mode == MHD_RESPMEM_MUST_FREE)
 			free(data);

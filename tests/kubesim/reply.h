@@ -42,6 +42,7 @@ struct req {
 	const atomic_bool *stopping; /* set by server_stop from another thread */
 	struct auth *auth;
 	struct auth_user user;	/* who is asking, once authenticated */
+	bool drop_answer;	/* the "drop" fault: carry the request out, answer nothing */
 };
 
 const char *req_arg(struct req *r, const char *key);

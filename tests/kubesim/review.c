@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "field_err.h"
 #include "auth.h"
 
 #define AUTHZ "authorization.k8s.io"
@@ -65,21 +66,11 @@ static const char *jstr(const cJSON *o, const char *k)
 int auth_invalid(struct kstatus *e, const char *group, const char *kind, const char *name,
 		 const char *field, const char *msg)
 {
-	kstatus_set(e, 422, "Invalid", "%s.%s \"%s\" is invalid: %s: %s", kind, group, name, field,
-		    msg);
-	snprintf(e->group, sizeof(e->group), "%s", group);
-	snprintf(e->kind, sizeof(e->kind), "%s", kind);
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->causes = cJSON_CreateArray();
-	if (e->causes) {
-		cJSON *c = cJSON_CreateObject();
+	struct field_errs v;
 
-		cJSON_AddStringToObject(c, "reason", "FieldValueInvalid");
-		cJSON_AddStringToObject(c, "message", msg);
-		cJSON_AddStringToObject(c, "field", field);
-		cJSON_AddItemToArray(e->causes, c);
-	}
-	return -e->code; /* what kstatus_set returned */
+	field_errs_init(&v);
+	field_err(&v, field, "FieldValueInvalid", "%s", msg);
+	return field_errs_invalid(&v, group, kind, name, e);
 }
 
 static int invalid(struct kstatus *e, enum review k, const char *field, const char *msg)

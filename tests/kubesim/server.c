@@ -106,6 +106,8 @@ static enum MHD_Result metrics_reply(struct req *r)
 
 /* ---- auth and faults ----------------------------------------------------------------- */
 
+enum { FAULT_RESET = -1, FAULT_DROP = -2 };
+
 static bool is_open_path(const char *url)
 {
 	return strcmp(url, "/metrics") == 0 || strcmp(url, "/healthz") == 0 ||
@@ -269,13 +271,13 @@ static bool method_listed(const char *list, const char *method)
 	return false;
 }
 
-/* Returns 0 for no fault, an HTTP code, or -1 for a connection reset. */
+/* Returns 0 for no fault, an HTTP code, FAULT_RESET or FAULT_DROP. */
 static int fault_pick(struct server *srv, const char *url, const char *method)
 {
 	const struct server_opts *o = &srv->o;
 	double x;
 
-	if (o->p500 + o->p503 + o->p429 + o->preset <= 0 || !is_resource_path(url))
+	if (o->p500 + o->p503 + o->p429 + o->preset + o->pdrop <= 0 || !is_resource_path(url))
 		return 0;
 	if (!method_listed(o->faults_methods, method) ||
 	    (o->faults_while && access(o->faults_while, F_OK) != 0))
@@ -291,7 +293,10 @@ static int fault_pick(struct server *srv, const char *url, const char *method)
 		return 429;
 	x -= o->p429;
 	if (x < o->preset)
-		return -1;
+		return FAULT_RESET;
+	x -= o->preset;
+	if (x < o->pdrop)
+		return FAULT_DROP;
 	return 0;
 }
 
@@ -344,7 +349,9 @@ static enum MHD_Result dispatch(struct server *srv, struct req *r)
 		strcpy(r->verb, "GET");
 		return reply_raw(r, 200, "text/plain", "ok", 2);
 	}
-	if ((fault = fault_pick(srv, r->url, r->method)) != 0)
+	if ((fault = fault_pick(srv, r->url, r->method)) == FAULT_DROP)
+		r->drop_answer = true; /* handled as usual; reply_mem then sends nothing */
+	else if (fault != 0)
 		return fault_answer(r, fault);
 	ret = discovery_handle(r, &handled);
 	if (handled)

@@ -22,6 +22,8 @@ struct server_opts {
 	int latency_ms;
 	/* faults: probabilities per request (resource requests only) */
 	double p500, p503, p429, preset;
+	/* drop: the request is carried out, then the connection is closed unanswered */
+	double pdrop;
 	/* injected only while this file exists (a test turns an outage on and off) */
 	const char *faults_while;
 	/* injected only on these methods ("PATCH,POST"); NULL: every method. An API

@@ -827,19 +827,39 @@ static const char *default_propagation(const struct restype *rt)
 	return "Background";
 }
 
+/* BeforeDelete's early check: a Conflict on "<Kind>.<group>" (the kind, not the
+ * resource, as the registry names it there). */
+static int precondition_failed(struct kstatus *e, const struct restype *rt, const char *name,
+			       const char *what, const char *want, const char *have,
+			       const char *why)
+{
+	int rc = kstatus_set(e, 409, "Conflict",
+			     "Operation cannot be fulfilled on %s%s%s \"%s\": the %s in the "
+			     "precondition (%s) does not match the %s in record (%s). The object "
+			     "might have been %s",
+			     rt->kind, *rt->group ? "." : "", rt->group, name, what, want, what,
+			     have, why);
+
+	if (e && e->code == 409 && !e->kind[0]) {
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		snprintf(e->group, sizeof(e->group), "%s", rt->group);
+		snprintf(e->kind, sizeof(e->kind), "%s", rt->kind);
+	}
+	return rc;
+}
+
 static int check_preconditions(const struct restype *rt, const cJSON *old,
 			       const struct store_wopts *o, struct kstatus *e)
 {
 	const char *uid = meta_str(old, "uid"), *rv = meta_str(old, "resourceVersion");
+	const char *name = meta_str(old, "name");
 
 	if (o && o->precond_uid && *o->precond_uid && strcmp(o->precond_uid, uid) != 0)
-		return kstatus_with(e, rt, meta_str(old, "name"), 409, "Conflict",
-				    ": Precondition failed: UID in precondition does not match "
-				    "UID in object meta");
+		return precondition_failed(e, rt, name, "UID", o->precond_uid, uid,
+					   "deleted and then recreated");
 	if (o && o->precond_rv && *o->precond_rv && strcmp(o->precond_rv, rv) != 0)
-		return kstatus_with(e, rt, meta_str(old, "name"), 409, "Conflict",
-				    ": Precondition failed: ResourceVersion in precondition does "
-				    "not match ResourceVersion in object meta");
+		return precondition_failed(e, rt, name, "ResourceVersion", o->precond_rv, rv,
+					   "modified");
 	return 0;
 }
 
