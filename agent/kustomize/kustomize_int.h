@@ -116,6 +116,9 @@ int ks_fs_walk(cJSON *obj, const char *path, bool create, ks_fs_fn fn, void *ctx
 /* Runs ks_fs_walk for every spec of a table (terminated by a NULL path) matching body. */
 int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void *ctx);
 
+/* True when some spec of the table applies to body. */
+bool ks_fs_any(const struct ks_fieldspec *table, const cJSON *body);
+
 /* Sorts in kustomize's legacy order (Namespace first, webhooks last). */
 void ks_set_sort_legacy(struct ks_set *s);
 
@@ -151,9 +154,30 @@ int ks_add_hashes(struct ks_set *ra, struct err *e);
 
 /* xform.c: the builtin transformers, in kustomize's order. */
 int ks_transform(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+/* Each builtin transformer on its own, with the field specs it is to use (a table ending
+ * with a NULL path), for the fields of a kustomization and for plugin configs. */
+int ks_apply_pairs(struct ks_ctx *c, struct ks_set *ra, const struct ks_fieldspec *fs,
+		   const cJSON *pairs, const char *field, struct err *e);
+int ks_namespace_set(struct ks_ctx *c, struct ks_set *ra, const char *ns,
+		     const struct ks_fieldspec *extra, struct err *e);
+/* only: NULL for every object (but those kustomize never renames), else those it matches. */
+int ks_affix_set(struct ks_ctx *c, struct ks_set *ra, const char *a, bool prefix,
+		 const struct ks_fieldspec *only, struct err *e);
+/* One replicas entry (name, count). */
+int ks_replica_set(struct ks_ctx *c, struct ks_set *ra, const cJSON *it,
+		   const struct ks_fieldspec *table, struct err *e);
+/* Field specs of a config (a list of {group, version, kind, path, create}) after base_n
+ * specs of base, in a new table ending with a NULL path (pointing into fields). */
+int ks_fieldspecs_read(const char *file, const char *field, const cJSON *fields, size_t base_n,
+		       const struct ks_fieldspec *base, struct ks_fieldspec **out, struct err *e);
+size_t ks_fs_count(const struct ks_fieldspec *t);
 
 /* images.c: the images field (newName, newTag, digest). */
 int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+/* One images entry; besides every containers and initContainers list, it also sets the
+ * image strings at the paths of fs (NULL: none). */
+int ks_image_set(struct ks_ctx *c, const cJSON *it, const struct ks_fieldspec *fs,
+		 struct ks_set *ra, struct err *e);
 
 /* yaml.c: turns the booleans manifest_parse made of yes/no/on/off/y/n in
  * ra->items[first..] back into strings, as kustomize's YAML 1.2 reading has them. */
