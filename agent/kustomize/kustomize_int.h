@@ -158,8 +158,9 @@ int ks_transform(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct 
  * with a NULL path), for the fields of a kustomization and for plugin configs. */
 int ks_apply_pairs(struct ks_ctx *c, struct ks_set *ra, const struct ks_fieldspec *fs,
 		   const cJSON *pairs, const char *field, struct err *e);
+/* field: for the namespace field, which also renames Namespace objects. */
 int ks_namespace_set(struct ks_ctx *c, struct ks_set *ra, const char *ns,
-		     const struct ks_fieldspec *extra, struct err *e);
+		     const struct ks_fieldspec *extra, bool field, struct err *e);
 /* only: NULL for every object (but those kustomize never renames), else those it matches. */
 int ks_affix_set(struct ks_ctx *c, struct ks_set *ra, const char *a, bool prefix,
 		 const struct ks_fieldspec *only, struct err *e);
@@ -193,6 +194,12 @@ int ks_json6902(cJSON **doc, const cJSON *ops, struct err *e);
 /* Label selector ("a=b,c in (x,y),!d") against a labels object. */
 int ks_selector_match(const char *sel, const cJSON *labels, bool *match, struct err *e);
 
+/* plugin.c: the generators or transformers field (field names which): builtin plugin
+ * configs run the code of the kustomization fields; plugins that run programs are
+ * refused. */
+int ks_plugins(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
+	       struct err *e);
+
 /* nameref.c: rewrites references to renamed objects. */
 int ks_fix_name_refs(struct ks_set *ra, struct err *e);
 
@@ -200,6 +207,10 @@ int ks_fix_name_refs(struct ks_set *ra, struct err *e);
  * directory, which it must be in or below; *path_out is its resolved path. */
 int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **path_out,
 		struct buf *out, struct err *e);
+/* Adds the objects of a resources-like entry of kust.field: a file, or a directory
+ * whose kustomization is built. */
+int ks_add_entry(struct ks_ctx *c, const char *field, const char *entry, struct ks_set *ra,
+		 struct err *e);
 /* Parses a YAML/JSON stream of objects into the accumulator. */
 int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
 		     struct err *e);

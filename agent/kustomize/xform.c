@@ -272,9 +272,10 @@ static int ks_set_leaf(cJSON *parent, const char *key, void *ctx)
 }
 
 /* The namespace kustomize sets on every namespaced object, as the name of a Namespace
- * and on RoleBinding subjects named default; also at the paths of extra. */
+ * (for the namespace field, not the plugin) and on RoleBinding subjects named default;
+ * also at the paths of extra. */
 int ks_namespace_set(struct ks_ctx *c, struct ks_set *ra, const char *ns,
-		     const struct ks_fieldspec *extra, struct err *e)
+		     const struct ks_fieldspec *extra, bool field, struct err *e)
 {
 	for (size_t i = 0; i < ra->n; i++) {
 		struct ks_res *r = &ra->items[i];
@@ -285,7 +286,7 @@ int ks_namespace_set(struct ks_ctx *c, struct ks_set *ra, const char *ns,
 		ks_group_version(r->body, g, sizeof(g), v, sizeof(v));
 		if (!ks_cluster_scoped(g, kind))
 			rc = ks_res_rename(r, NULL, ns);
-		else if (strcmp(kind, "Namespace") == 0)
+		else if (field && strcmp(kind, "Namespace") == 0)
 			rc = ks_res_rename(r, ns, NULL);
 		if (rc == 0)
 			rc = ks_namespace_subjects(r->body, ns);
@@ -303,7 +304,7 @@ static int ks_namespace(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, 
 
 	if (!ns || !*ns)
 		return 0;
-	return ks_namespace_set(c, ra, ns, ks_fs_namespace_extra, e);
+	return ks_namespace_set(c, ra, ns, ks_fs_namespace_extra, true, e);
 }
 
 int ks_affix_set(struct ks_ctx *c, struct ks_set *ra, const char *a, bool prefix,
