@@ -37,14 +37,15 @@ static const char *const ks_supported[] = {
     "patchesStrategicMerge",
     "patchesJson6902",
     "sortOptions",
+    "transformers",
+    "generators",
 };
 
 /* Real kustomize fields tether does not implement: named as such in the error. */
 static const char *const ks_unsupported[] = {
     "helmCharts",     "helmChartInflationGenerator",
     "helmGlobals",    "replacements",
-    "vars",	      "transformers",
-    "generators",     "validators",
+    "vars",	      "validators",
     "crds",	      "openapi",
     "buildMetadata",  "configurations",
     "imageTags",      "inventory",
@@ -212,7 +213,8 @@ fail:
 static int ks_build_dir(struct ks_ctx *c, const char *dir, struct ks_set *ra, bool component,
 			struct err *e);
 
-static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *ra, struct err *e)
+int ks_add_entry(struct ks_ctx *c, const char *field, const char *entry, struct ks_set *ra,
+		 struct err *e)
 {
 	struct buf data;
 	char *path = NULL;
@@ -223,13 +225,13 @@ static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *r
 	buf_init(&data, MANIFEST_MAX_FILE);
 	ks_set_init(&sub);
 	if (ks_is_remote(entry)) {
-		rc = err_set(e, TE_INPUT, "%s: resources: %s: remote bases are not supported",
-			     c->file, entry);
+		rc = err_set(e, TE_INPUT, "%s: %s: %s: remote bases are not supported", c->file,
+			     field, entry);
 		goto out;
 	}
 	if ((rc = vfs_join(&path, c->dir, entry, e)) < 0 ||
 	    (rc = vfs_stat(c->v, path, &t, e)) < 0) {
-		err_prefix(e, "%s: resources", c->file);
+		err_prefix(e, "%s: %s", c->file, field);
 		goto out;
 	}
 	if (t == VFS_DIR) {
@@ -239,11 +241,11 @@ static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *r
 	} else if (t == VFS_FILE) {
 		free(path);
 		path = NULL;
-		if ((rc = ks_read_rel(c, "resources", entry, &path, &data, e)) < 0)
+		if ((rc = ks_read_rel(c, field, entry, &path, &data, e)) < 0)
 			goto out;
 		rc = ks_parse_objects(ra, path, KS_TEXT(data), data.len, e);
 	} else {
-		rc = err_set(e, TE_INPUT, "%s: resources: %s: no such file or directory", c->file,
+		rc = err_set(e, TE_INPUT, "%s: %s: %s: no such file or directory", c->file, field,
 			     entry);
 	}
 out:
@@ -251,6 +253,11 @@ out:
 	buf_dispose(&data);
 	free(path);
 	return rc;
+}
+
+static int ks_add_resource(struct ks_ctx *c, const char *entry, struct ks_set *ra, struct err *e)
+{
+	return ks_add_entry(c, "resources", entry, ra, e);
 }
 
 static int ks_add_component(struct ks_ctx *c, const char *entry, struct ks_set *ra, struct err *e)
@@ -370,8 +377,10 @@ static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra,
 	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
 	    (rc = ks_each_entry(c, kust, "components", ks_add_component, ra, e)) < 0 ||
 	    (rc = ks_generate(c, kust, ra, e)) < 0 ||
+	    (rc = ks_plugins(c, kust, "generators", ra, e)) < 0 ||
 	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
-	    (rc = ks_transform(c, kust, ra, e)) < 0)
+	    (rc = ks_transform(c, kust, ra, e)) < 0 ||
+	    (rc = ks_plugins(c, kust, "transformers", ra, e)) < 0)
 		return rc;
 	return 0;
 }

@@ -64,9 +64,11 @@ static void ks_image_split(const char *image, char **name, char **tag, char **di
 	}
 }
 
-static int ks_image_update(cJSON *container, const struct ks_image *im)
+/* Updates the image string parent.key when its name matches. */
+static int ks_image_update(cJSON *parent, const char *key, void *ctx)
 {
-	const char *cur = json_str(container, "image", NULL);
+	const struct ks_image *im = ctx;
+	const char *cur = json_str(parent, key, NULL);
 	char *name, *tag, *digest, *out;
 	int rc;
 
@@ -85,7 +87,7 @@ static int ks_image_update(cJSON *container, const struct ks_image *im)
 	}
 	out = xasprintf("%s%s%s%s%s", name ? name : "", tag ? ":" : "", tag ? tag : "",
 			digest ? "@" : "", digest ? digest : "");
-	rc = out ? ks_set_str(container, "image", out) : TE_NOMEM;
+	rc = out ? ks_set_str(parent, key, out) : TE_NOMEM;
 	free(out);
 	free(name);
 	free(tag);
@@ -110,7 +112,8 @@ static int ks_image_walk(cJSON *node, const struct ks_image *im, int depth)
 			cJSON *el;
 
 			cJSON_ArrayForEach(el, c) if (cJSON_IsObject(el) &&
-						      (rc = ks_image_update(el, im)) < 0) return rc;
+						      (rc = ks_image_update(el, "image", (void *)im)) <
+							  0) return rc;
 		}
 		if ((rc = ks_image_walk(c, im, depth + 1)) < 0)
 			return rc;
@@ -135,32 +138,39 @@ static int ks_text(struct ks_ctx *c, const cJSON *it, const char *field, char **
 	return 0;
 }
 
+int ks_image_set(struct ks_ctx *c, const cJSON *it, const struct ks_fieldspec *fs,
+		 struct ks_set *ra, struct err *e)
+{
+	struct ks_image im = {.name = json_str(it, "name", NULL)};
+	int rc;
+
+	if (!im.name || !*im.name)
+		return err_set(e, TE_INPUT, "%s: images entries need a name", c->file);
+	if ((rc = ks_text(c, it, "newName", &im.new_name, e)) == 0 &&
+	    (rc = ks_text(c, it, "newTag", &im.new_tag, e)) == 0)
+		rc = ks_text(c, it, "digest", &im.digest, e);
+	for (size_t i = 0; i < ra->n && rc == 0; i++) {
+		rc = ks_image_walk(ra->items[i].body, &im, 0);
+		if (rc == 0 && fs)
+			rc = ks_fs_apply(fs, ra->items[i].body, ks_image_update, &im);
+		if (rc < 0)
+			rc = err_set(e, rc, "%s: images: out of memory", c->file);
+	}
+	free(im.new_name);
+	free(im.new_tag);
+	free(im.digest);
+	return rc;
+}
+
 int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, "images"), *it;
-	int rc = 0;
+	int rc;
 
 	if (!list || cJSON_IsNull(list))
 		return 0;
 	if (!cJSON_IsArray(list))
 		return err_set(e, TE_INPUT, "%s: images must be a list", c->file);
-	cJSON_ArrayForEach(it, list)
-	{
-		struct ks_image im = {.name = json_str(it, "name", NULL)};
-
-		if (!im.name || !*im.name)
-			return err_set(e, TE_INPUT, "%s: images entries need a name", c->file);
-		if ((rc = ks_text(c, it, "newName", &im.new_name, e)) == 0 &&
-		    (rc = ks_text(c, it, "newTag", &im.new_tag, e)) == 0)
-			rc = ks_text(c, it, "digest", &im.digest, e);
-		for (size_t i = 0; i < ra->n && rc == 0; i++)
-			rc = ks_image_walk(ra->items[i].body, &im, 0);
-		free(im.new_name);
-		free(im.new_tag);
-		free(im.digest);
-		if (rc < 0)
-			return err_set(e, rc, "%s: images: out of memory", c->file);
-		rc = 0;
-	}
+	cJSON_ArrayForEach(it, list) if ((rc = ks_image_set(c, it, NULL, ra, e)) < 0) return rc;
 	return 0;
 }

@@ -116,6 +116,9 @@ int ks_fs_walk(cJSON *obj, const char *path, bool create, ks_fs_fn fn, void *ctx
 /* Runs ks_fs_walk for every spec of a table (terminated by a NULL path) matching body. */
 int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void *ctx);
 
+/* True when some spec of the table applies to body. */
+bool ks_fs_any(const struct ks_fieldspec *table, const cJSON *body);
+
 /* Sorts in kustomize's legacy order (Namespace first, webhooks last). */
 void ks_set_sort_legacy(struct ks_set *s);
 
@@ -151,9 +154,31 @@ int ks_add_hashes(struct ks_set *ra, struct err *e);
 
 /* xform.c: the builtin transformers, in kustomize's order. */
 int ks_transform(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+/* Each builtin transformer on its own, with the field specs it is to use (a table ending
+ * with a NULL path), for the fields of a kustomization and for plugin configs. */
+int ks_apply_pairs(struct ks_ctx *c, struct ks_set *ra, const struct ks_fieldspec *fs,
+		   const cJSON *pairs, const char *field, struct err *e);
+/* field: for the namespace field, which also renames Namespace objects. */
+int ks_namespace_set(struct ks_ctx *c, struct ks_set *ra, const char *ns,
+		     const struct ks_fieldspec *extra, bool field, struct err *e);
+/* only: NULL for every object (but those kustomize never renames), else those it matches. */
+int ks_affix_set(struct ks_ctx *c, struct ks_set *ra, const char *a, bool prefix,
+		 const struct ks_fieldspec *only, struct err *e);
+/* One replicas entry (name, count). */
+int ks_replica_set(struct ks_ctx *c, struct ks_set *ra, const cJSON *it,
+		   const struct ks_fieldspec *table, struct err *e);
+/* Field specs of a config (a list of {group, version, kind, path, create}) after base_n
+ * specs of base, in a new table ending with a NULL path (pointing into fields). */
+int ks_fieldspecs_read(const char *file, const char *field, const cJSON *fields, size_t base_n,
+		       const struct ks_fieldspec *base, struct ks_fieldspec **out, struct err *e);
+size_t ks_fs_count(const struct ks_fieldspec *t);
 
 /* images.c: the images field (newName, newTag, digest). */
 int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+/* One images entry; besides every containers and initContainers list, it also sets the
+ * image strings at the paths of fs (NULL: none). */
+int ks_image_set(struct ks_ctx *c, const cJSON *it, const struct ks_fieldspec *fs,
+		 struct ks_set *ra, struct err *e);
 
 /* yaml.c: turns the booleans manifest_parse made of yes/no/on/off/y/n in
  * ra->items[first..] back into strings, as kustomize's YAML 1.2 reading has them. */
@@ -169,6 +194,12 @@ int ks_json6902(cJSON **doc, const cJSON *ops, struct err *e);
 /* Label selector ("a=b,c in (x,y),!d") against a labels object. */
 int ks_selector_match(const char *sel, const cJSON *labels, bool *match, struct err *e);
 
+/* plugin.c: the generators or transformers field (field names which): builtin plugin
+ * configs run the code of the kustomization fields; plugins that run programs are
+ * refused. */
+int ks_plugins(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
+	       struct err *e);
+
 /* nameref.c: rewrites references to renamed objects. */
 int ks_fix_name_refs(struct ks_set *ra, struct err *e);
 
@@ -176,6 +207,10 @@ int ks_fix_name_refs(struct ks_set *ra, struct err *e);
  * directory, which it must be in or below; *path_out is its resolved path. */
 int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **path_out,
 		struct buf *out, struct err *e);
+/* Adds the objects of a resources-like entry of kust.field: a file, or a directory
+ * whose kustomization is built. */
+int ks_add_entry(struct ks_ctx *c, const char *field, const char *entry, struct ks_set *ra,
+		 struct err *e);
 /* Parses a YAML/JSON stream of objects into the accumulator. */
 int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
 		     struct err *e);

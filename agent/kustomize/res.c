@@ -344,6 +344,14 @@ int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void
 	return 0;
 }
 
+bool ks_fs_any(const struct ks_fieldspec *table, const cJSON *body)
+{
+	for (const struct ks_fieldspec *fs = table; fs->path; fs++)
+		if (ks_fs_matches(fs, body))
+			return true;
+	return false;
+}
+
 /* kustomize's legacy order: these kinds first, in this order, webhooks last. */
 static int ks_kind_rank(const char *kind)
 {

@@ -116,6 +116,14 @@ static const struct ks_fieldspec ks_fs_replicas[] = {
     FS_END,
 };
 
+/* Where the namespace field also goes, besides metadata.namespace. */
+static const struct ks_fieldspec ks_fs_namespace_extra[] = {
+    FS("apiregistration.k8s.io", "", "APIService", "spec/service/namespace", true),
+    FS("apiextensions.k8s.io", "", "CustomResourceDefinition",
+       "spec/conversion/webhook/clientConfig/service/namespace", false),
+    FS_END,
+};
+
 /*
  * kustomize decodes a kustomization strictly (YAML to JSON to Go structs): a label or
  * annotation value written as a number or a boolean is an error there, so here too.
@@ -143,8 +151,8 @@ static int ks_put_pairs(cJSON *parent, const char *key, void *ctx)
 	return 0;
 }
 
-static int ks_apply_pairs(struct ks_ctx *c, struct ks_set *ra, const struct ks_fieldspec *fs,
-			  const cJSON *pairs, const char *field, struct err *e)
+int ks_apply_pairs(struct ks_ctx *c, struct ks_set *ra, const struct ks_fieldspec *fs,
+		   const cJSON *pairs, const char *field, struct err *e)
 {
 	int rc;
 
@@ -161,24 +169,26 @@ static int ks_apply_pairs(struct ks_ctx *c, struct ks_set *ra, const struct ks_f
 	return 0;
 }
 
-/* Reads user field specs of a labels entry ("fields") into a table. */
-static int ks_user_fieldspecs(struct ks_ctx *c, const cJSON *fields, struct ks_fieldspec **out,
-			      size_t base_n, const struct ks_fieldspec *base, struct err *e)
+int ks_fieldspecs_read(const char *file, const char *field, const cJSON *fields, size_t base_n,
+		       const struct ks_fieldspec *base, struct ks_fieldspec **out, struct err *e)
 {
 	size_t n = (size_t)cJSON_GetArraySize(fields), i = 0;
-	struct ks_fieldspec *t = calloc(n + base_n + 1, sizeof(*t));
+	struct ks_fieldspec *t;
 	const cJSON *f;
 
-	if (!t)
+	if (fields && !cJSON_IsNull(fields) && !cJSON_IsArray(fields))
+		return err_set(e, TE_INPUT, "%s: %s must be a list", file, field);
+	if (!(t = calloc(n + base_n + 1, sizeof(*t))))
 		return err_set(e, TE_NOMEM, "out of memory");
-	memcpy(t, base, base_n * sizeof(*t));
+	if (base_n)
+		memcpy(t, base, base_n * sizeof(*t));
 	i = base_n;
 	cJSON_ArrayForEach(f, fields)
 	{
 		if (!json_str(f, "path", NULL)) {
 			free(t);
-			return err_set(e, TE_INPUT, "%s: labels: fields entries need a path",
-				       c->file);
+			return err_set(e, TE_INPUT, "%s: %s: each field spec needs a path", file,
+				       field);
 		}
 		t[i].group = json_str(f, "group", NULL);
 		t[i].version = json_str(f, "version", NULL);
@@ -191,11 +201,11 @@ static int ks_user_fieldspecs(struct ks_ctx *c, const cJSON *fields, struct ks_f
 	return 0;
 }
 
-static size_t ks_fs_count(const struct ks_fieldspec *t)
+size_t ks_fs_count(const struct ks_fieldspec *t)
 {
 	size_t n = 0;
 
-	while (t[n].path)
+	while (t && t[n].path)
 		n++;
 	return n;
 }
@@ -224,7 +234,8 @@ static int ks_labels(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, str
 		else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "includeTemplates")))
 			fs = ks_fs_template_labels;
 		if (cJSON_IsArray(fields)) {
-			if ((rc = ks_user_fieldspecs(c, fields, &own, ks_fs_count(fs), fs, e)) < 0)
+			if ((rc = ks_fieldspecs_read(c->file, "labels: fields", fields,
+						      ks_fs_count(fs), fs, &own, e)) < 0)
 				return rc;
 			fs = own;
 		}
@@ -260,18 +271,12 @@ static int ks_set_leaf(cJSON *parent, const char *key, void *ctx)
 	return ks_set_str(parent, key, ctx);
 }
 
-static int ks_namespace(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
+/* The namespace kustomize sets on every namespaced object, as the name of a Namespace
+ * (for the namespace field, not the plugin) and on RoleBinding subjects named default;
+ * also at the paths of extra. */
+int ks_namespace_set(struct ks_ctx *c, struct ks_set *ra, const char *ns,
+		     const struct ks_fieldspec *extra, bool field, struct err *e)
 {
-	const char *ns = json_str(kust, "namespace", NULL);
-	static const struct ks_fieldspec extra[] = {
-	    FS("apiregistration.k8s.io", "", "APIService", "spec/service/namespace", true),
-	    FS("apiextensions.k8s.io", "", "CustomResourceDefinition",
-	       "spec/conversion/webhook/clientConfig/service/namespace", false),
-	    FS_END,
-	};
-
-	if (!ns || !*ns)
-		return 0;
 	for (size_t i = 0; i < ra->n; i++) {
 		struct ks_res *r = &ra->items[i];
 		char g[256], v[64];
@@ -281,7 +286,7 @@ static int ks_namespace(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, 
 		ks_group_version(r->body, g, sizeof(g), v, sizeof(v));
 		if (!ks_cluster_scoped(g, kind))
 			rc = ks_res_rename(r, NULL, ns);
-		else if (strcmp(kind, "Namespace") == 0)
+		else if (field && strcmp(kind, "Namespace") == 0)
 			rc = ks_res_rename(r, ns, NULL);
 		if (rc == 0)
 			rc = ks_namespace_subjects(r->body, ns);
@@ -293,13 +298,18 @@ static int ks_namespace(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, 
 	return 0;
 }
 
-static int ks_affix(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, bool prefix,
-		    struct err *e)
+static int ks_namespace(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
-	const char *a = json_str(kust, prefix ? "namePrefix" : "nameSuffix", NULL);
+	const char *ns = json_str(kust, "namespace", NULL);
 
-	if (!a || !*a)
+	if (!ns || !*ns)
 		return 0;
+	return ks_namespace_set(c, ra, ns, ks_fs_namespace_extra, true, e);
+}
+
+int ks_affix_set(struct ks_ctx *c, struct ks_set *ra, const char *a, bool prefix,
+		 const struct ks_fieldspec *only, struct err *e)
+{
 	for (size_t i = 0; i < ra->n; i++) {
 		struct ks_res *r = &ra->items[i];
 		char g[256], v[64], *name;
@@ -309,7 +319,8 @@ static int ks_affix(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, bool
 		ks_group_version(r->body, g, sizeof(g), v, sizeof(v));
 		if (strcmp(kind, "CustomResourceDefinition") == 0 ||
 		    strcmp(kind, "Namespace") == 0 ||
-		    (strcmp(kind, "APIService") == 0 && strcmp(g, "apiregistration.k8s.io") == 0))
+		    (strcmp(kind, "APIService") == 0 && strcmp(g, "apiregistration.k8s.io") == 0) ||
+		    (only && !ks_fs_any(only, r->body)))
 			continue;
 		name = prefix ? xasprintf("%s%s", a, ks_name(r->body))
 			      : xasprintf("%s%s", ks_name(r->body), a);
@@ -323,9 +334,15 @@ static int ks_affix(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, bool
 	return 0;
 }
 
-struct ks_replica {
-	const cJSON *count;
-};
+static int ks_affix(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, bool prefix,
+		    struct err *e)
+{
+	const char *a = json_str(kust, prefix ? "namePrefix" : "nameSuffix", NULL);
+
+	if (!a || !*a)
+		return 0;
+	return ks_affix_set(c, ra, a, prefix, NULL, e);
+}
 
 static int ks_set_count(cJSON *parent, const char *key, void *ctx)
 {
@@ -333,42 +350,49 @@ static int ks_set_count(cJSON *parent, const char *key, void *ctx)
 	return json_object_set(parent, key, cJSON_CreateNumber(count->valuedouble));
 }
 
+int ks_replica_set(struct ks_ctx *c, struct ks_set *ra, const cJSON *it,
+		   const struct ks_fieldspec *table, struct err *e)
+{
+	const char *name = json_str(it, "name", NULL);
+	const cJSON *count = cJSON_GetObjectItemCaseSensitive(it, "count");
+	bool found = false;
+
+	if (!name || !cJSON_IsNumber(count))
+		return err_set(e, TE_INPUT, "%s: replicas entries need a name and a count",
+			       c->file);
+	for (size_t i = 0; i < ra->n; i++) {
+		struct ks_res *r = &ra->items[i];
+
+		for (const struct ks_fieldspec *fs = table; fs->path; fs++) {
+			if (!ks_fs_matches(fs, r->body) || !ks_res_any_id(r, NULL, NULL, name, NULL))
+				continue;
+			found = true;
+			if (ks_fs_walk(r->body, fs->path, true, ks_set_count, (void *)count) < 0)
+				return err_set(e, TE_NOMEM, "out of memory");
+		}
+	}
+	if (!found && table == ks_fs_replicas)
+		return err_set(e, TE_INPUT,
+			       "%s: replicas: no Deployment, ReplicationController, "
+			       "ReplicaSet or StatefulSet named %s",
+			       c->file, name);
+	if (!found)
+		return err_set(e, TE_INPUT, "%s: replicas: no object named %s matches the fieldSpecs",
+			       c->file, name);
+	return 0;
+}
+
 static int ks_replicas(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, "replicas"), *it;
+	int rc;
 
 	if (!list || cJSON_IsNull(list))
 		return 0;
 	if (!cJSON_IsArray(list))
 		return err_set(e, TE_INPUT, "%s: replicas must be a list", c->file);
-	cJSON_ArrayForEach(it, list)
-	{
-		const char *name = json_str(it, "name", NULL);
-		const cJSON *count = cJSON_GetObjectItemCaseSensitive(it, "count");
-		bool found = false;
-
-		if (!name || !cJSON_IsNumber(count))
-			return err_set(e, TE_INPUT, "%s: replicas entries need a name and a count",
-				       c->file);
-		for (size_t i = 0; i < ra->n; i++) {
-			struct ks_res *r = &ra->items[i];
-
-			for (const struct ks_fieldspec *fs = ks_fs_replicas; fs->path; fs++) {
-				if (!ks_fs_matches(fs, r->body) ||
-				    !ks_res_any_id(r, NULL, NULL, name, NULL))
-					continue;
-				found = true;
-				if (ks_fs_walk(r->body, fs->path, true, ks_set_count,
-					       (void *)count) < 0)
-					return err_set(e, TE_NOMEM, "out of memory");
-			}
-		}
-		if (!found)
-			return err_set(e, TE_INPUT,
-				       "%s: replicas: no Deployment, ReplicationController, "
-				       "ReplicaSet or StatefulSet named %s",
-				       c->file, name);
-	}
+	cJSON_ArrayForEach(it, list) if ((rc = ks_replica_set(c, ra, it, ks_fs_replicas, e)) < 0)
+		return rc;
 	return 0;
 }
 

@@ -8,7 +8,7 @@
 
 FIXTURES="basic nameref generators/base generators/overlay images replicas labels patches
 smp/overlay fifo multins/overlay yaml12 variants/top component-top misc components/overlay
-nested/top app/base app/overlays/dev app/overlays/prod"
+nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/hash"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"
@@ -56,5 +56,8 @@ out=$("$TETHER" render --repo "$repo" --path errors/escape 2>&1)
 check_contains "a base outside the repository is refused" "$out" "leaves the repository"
 out=$("$TETHER" render --repo "$repo" --path errors/remote 2>&1)
 check_contains "remote bases are refused" "$out" "remote bases are not supported"
+out=$("$TETHER" render --repo "$repo" --path errors/plugin-exec 2>&1)
+check_contains "a plugin that runs a program is refused, naming the file and field" "$out" \
+  "errors/plugin-exec/kustomization.yaml: field transformers: errors/plugin-exec/sed.yaml:1"
 
 finish

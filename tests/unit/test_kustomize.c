@@ -189,6 +189,8 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(labels, "labels")                                                                        \
 	X(patches, "patches")                                                                      \
 	X(json6902_middle, "json6902-middle")                                                      \
+	X(plugins_builtin, "plugins/builtin")                                                      \
+	X(plugins_hash, "plugins/hash")                                                            \
 	X(smp_lists, "smp/overlay")                                                                \
 	X(fifo, "fifo")                                                                            \
 	X(multins, "multins/overlay")                                                              \
@@ -213,6 +215,16 @@ SAME_FIXTURES(SAME_TEST)
 /* Error fixtures: X(test name, directory, fragment, fragment). */
 #define ERROR_FIXTURES(X)                                                                          \
 	X(remote, "errors/remote", "errors/remote/kustomization.yaml", "remote")                   \
+	X(plugin_exec, "errors/plugin-exec",                                                       \
+	  "errors/plugin-exec/kustomization.yaml: field transformers: errors/plugin-exec/sed.yaml:1", \
+	  "an exec or Go plugin")                                                                  \
+	X(plugin_krm, "errors/plugin-krm", "errors/plugin-krm/kustomization.yaml: field generators", \
+	  "a KRM function")                                                                        \
+	X(plugin_helm, "errors/plugin-helm", "field generators", "HelmChartInflationGenerator")     \
+	X(plugin_misplaced, "errors/plugin-misplaced", "field transformers",                      \
+	  "ConfigMapGenerator gen is not a transformer")                                           \
+	X(plugin_fieldspec, "errors/plugin-fieldspec", "errors/plugin-fieldspec/affix.yaml",      \
+	  "fieldSpecs path data/a is not supported")                                               \
 	X(helm, "errors/helm", "errors/helm/kustomization.yaml", "helmCharts")                     \
 	X(vars, "errors/vars", "errors/vars/kustomization.yaml", "vars")                           \
 	X(replacements, "errors/replacements", "kustomization.yaml", "replacements")               \
