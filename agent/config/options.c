@@ -61,7 +61,7 @@ static const struct opt_def options[] = {
 	 "since the last applied one); needs verify-keyring or verify-allowed-signers",
 	 OFF(verify)},
 	{"verify-keyring", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, CMD_SYNC, "FILE",
-	 "OpenPGP public keys whose signatures are trusted (gpg --export [--armor])",
+	 "OpenPGP public keys whose signatures are trusted (what gpg exports, armored or not)",
 	 OFF(verify_keyring)},
 	{"verify-allowed-signers", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, CMD_SYNC,
 	 "FILE", "SSH keys whose signatures are trusted, in ssh-keygen's allowed signers format",
