@@ -1,5 +1,5 @@
 # tether: a plain Makefile with pkg-config. `make` builds build/tether and build/kubesim.
-PKGS      := libgit2 libcjson libcurl yaml-0.1 openssl
+PKGS      := libgit2 libcjson libcurl yaml-0.1 openssl gpgme
 SIM_PKGS  := libmicrohttpd libcjson yaml-0.1 openssl
 HTTP_PKGS := libmicrohttpd
 BUILD     ?= build

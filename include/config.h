@@ -57,6 +57,10 @@ struct app_config {
 	int64_t timeout_ms;
 	int64_t parallel;
 	char *on_failure;  /* "none", "hold" or "revert" (history.h) */
+	char *verify;      /* "none", "head" or "all": which commits must be signed */
+	char *verify_keyring;          /* OpenPGP public keys trusted (verify.h) */
+	char *verify_allowed_signers;  /* SSH keys trusted, ssh-keygen's format */
+	char *sign_key;    /* signs the commits tether writes */
 	/* tether run (agent/daemon): per app, then agent-wide (top level or flags). */
 	int64_t interval_ms;
 	bool self_heal;

@@ -65,13 +65,28 @@ int gitsrc_log(struct gitsrc *g, const char *head, const char *stop, size_t max,
 	       struct gitsrc_commit **out, size_t *n, struct err *e);
 
 /*
+ * The signature of commit sha (its gpgsig header, armored; sig stays empty when the
+ * commit is unsigned), the content it signs and the committer time (seconds).
+ */
+int gitsrc_commit_signature(struct gitsrc *g, const char *sha, struct buf *sig,
+			    struct buf *signed_data, int64_t *when, struct err *e);
+
+/* Signs the commits gitsrc writes: sig receives the armored signature of data. */
+struct gitsrc_sign {
+	int (*sign)(void *ctx, const char *data, size_t len, struct buf *sig, struct err *e);
+	void *ctx;
+};
+
+/*
  * Writes a commit on top of branch head `parent` whose tree is the tree of parent with
  * the subtree `path` ("" = root) replaced by that of commit `from`, with message msg,
  * and pushes it to branch. TE_CONFLICT when the push is rejected (non-fast-forward).
- * dry_run: creates the commit locally only. new_sha receives the commit.
+ * dry_run: creates the commit locally only. new_sha receives the commit. sign (NULL:
+ * unsigned) signs it as git commit -S does.
  */
 int gitsrc_commit_restore(struct gitsrc *g, const char *branch, const char *parent,
-			  const char *from, const char *path, const char *msg, bool dry_run,
-			  char new_sha[41], struct err *e);
+			  const char *from, const char *path, const char *msg,
+			  const struct gitsrc_sign *sign, bool dry_run, char new_sha[41],
+			  struct err *e);
 
 #endif

@@ -70,7 +70,9 @@ static void print_text(const struct sync_result *r)
 
 	printf("%s: commit %.12s: %s: %zu created, %zu changed, %zu unchanged, %zu pruned", r->app,
 	       r->commit[0] ? r->commit : "(none)",
-	       r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code] : "failed",
+	       r->code == TE_UNVERIFIED			  ? "nothing applied: not signed by a trusted key"
+	       : r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code]
+							: "failed",
 	       r->created.n, r->changed.n, r->unchanged.n, r->pruned.n);
 	if (r->not_in_git.n)
 		printf(", %zu not in Git (--prune deletes them)", r->not_in_git.n);

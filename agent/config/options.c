@@ -56,6 +56,20 @@ static const struct opt_def options[] = {
 	{"on-failure", NULL, 0, OPT_ENUM, "none", 0, 0, "none|hold|revert", G | A | F, CMD_SYNC,
 	 "POLICY", "when a rollout fails: none, hold (apply nothing until a newer commit) or "
 	 "revert (push the revert commit of the failed one and sync it)", OFF(on_failure)},
+	{"verify", NULL, 0, OPT_ENUM, "none", 0, 0, "none|head|all", G | A | F, CMD_SYNC, "MODE",
+	 "apply only signed commits: none, head (the commit to apply) or all (every commit "
+	 "since the last applied one); needs verify-keyring or verify-allowed-signers",
+	 OFF(verify)},
+	{"verify-keyring", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, CMD_SYNC, "FILE",
+	 "OpenPGP public keys whose signatures are trusted (what gpg exports, armored or not)",
+	 OFF(verify_keyring)},
+	{"verify-allowed-signers", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, CMD_SYNC,
+	 "FILE", "SSH keys whose signatures are trusted, in ssh-keygen's allowed signers format",
+	 OFF(verify_allowed_signers)},
+	{"sign-key", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, CMD_SYNC, "FILE",
+	 "sign the commits tether writes (rollback, on-failure: revert): an OpenSSH ed25519 "
+	 "private key or an armored OpenPGP secret key, without a passphrase",
+	 OFF(sign_key)},
 	{"no-wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, CMD_SYNC, NULL,
 	 "return after applying, without waiting for rollouts", OFF(no_wait)},
 	{"kubeconfig", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, ALL, "FILE",
@@ -338,5 +352,11 @@ int app_config_finish(struct app_config *c, struct err *e)
 			       c->app);
 	if (c->namespace && !valid_label_value(c->namespace))
 		return err_set(e, TE_INPUT, "namespace \"%s\" is not a valid name", c->namespace);
+	if (c->verify && strcmp(c->verify, "none") != 0 && !c->verify_keyring &&
+	    !c->verify_allowed_signers)
+		return err_set(e, TE_INPUT,
+			       "verify: %s needs the trusted keys: verify-keyring (OpenPGP) or "
+			       "verify-allowed-signers (SSH)",
+			       c->verify);
 	return 0;
 }

@@ -25,7 +25,7 @@ struct app_stats {
 	char namespace[64];
 	char commit[41]; /* last commit synced successfully */
 	char head[41];	 /* last remote head seen */
-	char state[16];	 /* pending, synced, failed, drifted */
+	char state[16];	 /* pending, synced, failed, drifted, unverified */
 	char health[16]; /* unknown, healthy, degraded */
 	char last_error[512];
 	bool reported; /* synced or reported an error once: counts for /readyz */
@@ -34,6 +34,8 @@ struct app_stats {
 	long reverts;		/* on-failure: revert commits pushed */
 	char revert_commit[41]; /* the last one, and the commit it reverted */
 	char reverted[41];
+	long unverified_total;	/* commits refused by verify */
+	char unverified[41];	/* the head refused, until another one syncs */
 	long drift_objects;
 	double last_sync_unix;		      /* wall clock of the last finished sync */
 	uint64_t dur_buckets[DAEMON_BUCKETS]; /* per bucket, not cumulative */

@@ -132,6 +132,17 @@ static long failed_rollouts(const struct sync_result *r)
 	return n;
 }
 
+/* verify: a head refused stays named until a sync of another head succeeds (mu held). */
+static void record_unverified(struct app_stats *st, const struct sync_result *r, const char *sha)
+{
+	if (r->code == TE_UNVERIFIED) {
+		st->unverified_total++;
+		memcpy(st->unverified, sha, 41);
+	} else if (r->code == 0 || r->code == TE_ROLLOUT) {
+		st->unverified[0] = '\0';
+	}
+}
+
 /* Records a finished sync in the app's stats. */
 static void record_sync(struct daemon *d, struct daemon_app *a, const struct sync_result *r,
 			const char *sha, const char *error, bool follow)
@@ -153,7 +164,11 @@ static void record_sync(struct daemon *d, struct daemon_app *a, const struct syn
 		memcpy(a->st.commit, sha, 41);
 		a->st.drift_objects = 0;
 	}
-	snprintf(a->st.state, sizeof(a->st.state), "%s", applied ? "synced" : "failed");
+	snprintf(a->st.state, sizeof(a->st.state), "%s",
+		 applied			 ? "synced"
+		 : r->code == TE_UNVERIFIED ? "unverified"
+					    : "failed");
+	record_unverified(&a->st, r, sha);
 	if (r->code == TE_ROLLOUT) /* the engine waited: --on-failure */
 		snprintf(a->st.health, sizeof(a->st.health), "degraded");
 	else if (applied && !follow)
@@ -249,10 +264,11 @@ static int warm_session(struct daemon *d, struct daemon_app *a, struct err *e)
 	return a->sess ? 0 : err_set(e, TE_NOMEM, "out of memory");
 }
 
-/* Bad input fails the same way every time: wait for a new commit. */
+/* Bad input fails the same way every time, and so does a commit whose signature was
+ * refused (verify): wait for a new commit. */
 static bool bad_input(int code)
 {
-	return code == TE_INPUT || code == TE_REJECTED;
+	return code == TE_INPUT || code == TE_REJECTED || code == TE_UNVERIFIED;
 }
 
 /* What the engine left empty: the app's name and the commit asked for. */
@@ -276,7 +292,10 @@ static const char *sync_error(const struct sync_result *res, const struct err *e
 static void sync_event(struct daemon *d, struct daemon_app *a, const struct sync_result *res,
 		       bool applied, const char *error)
 {
-	const char *reason = res->code == 0 ? "Synced" : applied ? "RolloutFailed" : "SyncFailed";
+	const char *reason = res->code == 0		 ? "Synced"
+			     : applied			 ? "RolloutFailed"
+			     : res->code == TE_UNVERIFIED ? "Unverified"
+							 : "SyncFailed";
 	char summary[160];
 
 	snprintf(summary, sizeof(summary), "synced: %zu created, %zu changed, %zu pruned",
@@ -292,7 +311,12 @@ static bool sync_report(struct daemon *d, struct daemon_app *a, struct sync_resu
 	const char *error = sync_error(res, e);
 	bool applied = res->code == 0 || res->code == TE_ROLLOUT;
 
-	log_sync(res, res->code == 0 ? "success" : applied ? "degraded" : "error", error);
+	log_sync(res,
+		 res->code == 0		     ? "success"
+		 : applied		     ? "degraded"
+		 : res->code == TE_UNVERIFIED ? "unverified"
+					     : "error",
+		 error);
 	record_sync(d, a, res, sha, error, follow);
 	if (follow && res->code == 0)
 		health_track(d, a, res);

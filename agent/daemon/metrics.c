@@ -125,6 +125,16 @@ int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct b
 	for (size_t i = 0; i < n; i++)
 		app_sample(out, "tether_reverts_total", &apps[i], NULL, NULL,
 			   (double)apps[i].reverts);
+	head(out, "tether_unverified_commits_total", "counter",
+	     "Heads refused by verify (not signed by a trusted key).");
+	for (size_t i = 0; i < n; i++)
+		app_sample(out, "tether_unverified_commits_total", &apps[i], NULL, NULL,
+			   (double)apps[i].unverified_total);
+	head(out, "tether_app_unverified", "gauge",
+	     "1 while the app's head is refused by verify (nothing of it applied).");
+	for (size_t i = 0; i < n; i++)
+		app_sample(out, "tether_app_unverified", &apps[i], "commit", apps[i].unverified,
+			   apps[i].unverified[0] ? 1 : 0);
 	render_git(out, apps, n);
 	head(out, "tether_leader", "gauge", "1 when this agent may sync.");
 	if (buf_printf(out, "tether_leader %d\n", leader ? 1 : 0) < 0)
@@ -147,6 +157,8 @@ static cJSON *app_json(struct json_build *b, const struct app_stats *s)
 	jb_num(b, o, "syncs", (double)(s->sync_success + s->sync_error));
 	jb_num(b, o, "errors", (double)s->sync_error);
 	jb_str(b, o, "lastError", s->last_error);
+	if (s->unverified[0]) /* verify: the head refused */
+		jb_str(b, o, "unverified", s->unverified);
 	if (s->revert_commit[0]) { /* on-failure: revert */
 		cJSON *r = jb_object(b, o, "lastRevert");
 		jb_str(b, r, "commit", s->revert_commit);

@@ -114,22 +114,46 @@ static int restored_tree(struct gitsrc *g, git_tree *parent, git_tree *from, con
 	return rc < 0 ? gitsrc_error(g, e, TE_FAIL, "restore: build tree") : 0;
 }
 
+/* The commit object signed, as git commit -S writes it (a gpgsig header). */
+static int create_signed(struct gitsrc *g, const struct gitsrc_sign *sign,
+			 const git_signature *who, const char *msg, const git_tree *tree,
+			 const git_commit *parents[1], git_oid *out, struct err *e)
+{
+	git_buf content = GIT_BUF_INIT;
+	struct buf sig;
+	int rc;
+
+	buf_init(&sig, 1 << 20);
+	if (git_commit_create_buffer(&content, g->repo, who, who, NULL, msg, tree, 1, parents) < 0) {
+		rc = gitsrc_error(g, e, TE_FAIL, "restore: commit");
+	} else if ((rc = sign->sign(sign->ctx, content.ptr, content.size, &sig, e)) < 0) {
+		err_prefix(e, "restore: sign the commit");
+	} else if (git_commit_create_with_signature(out, g->repo, content.ptr, sig.data, NULL) < 0) {
+		rc = gitsrc_error(g, e, TE_FAIL, "restore: signed commit");
+	}
+	buf_dispose(&sig);
+	git_buf_dispose(&content);
+	return rc;
+}
+
 static int make_commit(struct gitsrc *g, git_commit *parent, const git_oid *tree_id,
-		       const char *msg, git_oid *out, struct err *e)
+		       const char *msg, const struct gitsrc_sign *sign, git_oid *out,
+		       struct err *e)
 {
 	const char *name = getenv("GIT_COMMITTER_NAME"), *email = getenv("GIT_COMMITTER_EMAIL");
 	git_signature *sig = NULL;
 	git_tree *tree = NULL;
 	const git_commit *parents[1] = {parent};
-	int rc;
+	int rc = 0;
 
 	if (git_signature_now(&sig, name && *name ? name : "tether",
 			      email && *email ? email : "tether@localhost") < 0 ||
-	    git_tree_lookup(&tree, g->repo, tree_id) < 0 ||
-	    git_commit_create(out, g->repo, NULL, sig, sig, NULL, msg, tree, 1, parents) < 0)
+	    git_tree_lookup(&tree, g->repo, tree_id) < 0)
 		rc = gitsrc_error(g, e, TE_FAIL, "restore: commit");
-	else
-		rc = 0;
+	else if (sign)
+		rc = create_signed(g, sign, sig, msg, tree, parents, out, e);
+	else if (git_commit_create(out, g->repo, NULL, sig, sig, NULL, msg, tree, 1, parents) < 0)
+		rc = gitsrc_error(g, e, TE_FAIL, "restore: commit");
 	git_tree_free(tree);
 	git_signature_free(sig);
 	return rc;
@@ -189,8 +213,9 @@ out:
 }
 
 int gitsrc_commit_restore(struct gitsrc *g, const char *branch, const char *parent,
-			  const char *from, const char *path, const char *msg, bool dry_run,
-			  char new_sha[41], struct err *e)
+			  const char *from, const char *path, const char *msg,
+			  const struct gitsrc_sign *sign, bool dry_run, char new_sha[41],
+			  struct err *e)
 {
 	git_commit *pc = NULL, *fc = NULL;
 	git_tree *pt = NULL, *ft = NULL;
@@ -207,7 +232,7 @@ int gitsrc_commit_restore(struct gitsrc *g, const char *branch, const char *pare
 			     path && *path ? path : "the repository root");
 		goto out;
 	}
-	if ((rc = make_commit(g, pc, &tree_id, msg, &commit_id, e)) < 0)
+	if ((rc = make_commit(g, pc, &tree_id, msg, sign, &commit_id, e)) < 0)
 		goto out;
 	git_oid_tostr(new_sha, 41, &commit_id);
 	if (!dry_run)

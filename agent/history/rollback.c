@@ -15,6 +15,7 @@
 #include "gitsrc.h"
 #include "history_int.h"
 #include "session.h"
+#include "verify.h"
 
 void rollback_result_dispose(struct rollback_result *r)
 {
@@ -48,6 +49,37 @@ static int branch_of(struct gitsrc *g, const struct app_config *c, char *out, si
 			       c->ref);
 	snprintf(out, n, "%s", c->ref);
 	return 0;
+}
+
+/* The commits tether writes are signed with sign-key when one is set. */
+struct commit_signer {
+	struct signer *signer;
+	struct gitsrc_sign sign;
+};
+
+static int signer_adapt(void *ctx, const char *data, size_t len, struct buf *sig, struct err *e)
+{
+	return signer_sign(ctx, data, len, sig, e);
+}
+
+static int commit_signer_open(struct commit_signer *cs, const struct app_config *c,
+			      struct err *e)
+{
+	int rc;
+
+	memset(cs, 0, sizeof(*cs));
+	if (!c->sign_key)
+		return 0;
+	if ((rc = signer_new(&cs->signer, c->sign_key, e)) < 0)
+		return rc;
+	cs->sign = (struct gitsrc_sign){.sign = signer_adapt, .ctx = cs->signer};
+	return 0;
+}
+
+/* What gitsrc_commit_restore takes: NULL when the commits are not signed. */
+static const struct gitsrc_sign *commit_signer_get(const struct commit_signer *cs)
+{
+	return cs->signer ? &cs->sign : NULL;
 }
 
 static int git_open(struct session *s, struct gitsrc **g, struct err *e)
@@ -195,28 +227,35 @@ out:
 static int write_commit(struct gitsrc *g, const struct app_config *c, const char *from,
 			bool dry_run, struct rollback_result *res, struct err *e)
 {
+	struct commit_signer cs;
 	char head[41];
 	int rc;
 
+	if ((rc = commit_signer_open(&cs, c, e)) < 0)
+		return rc;
 	for (int attempt = 0;; attempt++) {
 		struct err sub;
 
 		if ((rc = gitsrc_resolve(g, res->branch, head, NULL, e)) < 0)
-			return rc;
+			break;
 		err_clear(&sub);
-		rc = gitsrc_commit_restore(g, res->branch, head, from, c->path, res->message, dry_run,
-					   res->commit, &sub);
+		rc = gitsrc_commit_restore(g, res->branch, head, from, c->path, res->message,
+					   commit_signer_get(&cs), dry_run, res->commit, &sub);
 		if (rc == 0) {
 			res->pushed = !dry_run;
-			return 0;
+			break;
 		}
-		if (rc != TE_CONFLICT || attempt == 1)
-			return err_set(e, rc, "%s%s", sub.msg,
-				       rc == TE_CONFLICT ? " (rejected again after fetching and "
-							   "retrying once; run the rollback again)"
-							 : "");
+		if (rc != TE_CONFLICT || attempt == 1) {
+			rc = err_set(e, rc, "%s%s", sub.msg,
+				     rc == TE_CONFLICT ? " (rejected again after fetching and "
+							 "retrying once; run the rollback again)"
+						       : "");
+			break;
+		}
 		res->retries++;
 	}
+	signer_free(cs.signer);
+	return rc;
 }
 
 int rollback_commit(struct session *s, const struct rollback_opts *o,
@@ -267,6 +306,7 @@ int rollback_revert_failed(struct session *s, const struct sync_result *failed,
 	const struct app_config *c = s->cfg;
 	struct gitsrc *g = NULL;
 	struct gitsrc_commit fc;
+	struct commit_signer cs = {0};
 	char head[41];
 	struct buf why;
 	int rc;
@@ -302,12 +342,15 @@ int rollback_revert_failed(struct session *s, const struct sync_result *failed,
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = gitsrc_commit_restore(g, res->branch, head, fc.parent, c->path, res->message, false,
-				   res->commit, e);
+	if ((rc = commit_signer_open(&cs, c, e)) < 0)
+		goto out;
+	rc = gitsrc_commit_restore(g, res->branch, head, fc.parent, c->path, res->message,
+				   commit_signer_get(&cs), false, res->commit, e);
 	res->pushed = rc == 0;
 	if (rc < 0)
 		err_prefix(e, "on-failure: revert %.12s", fc.sha);
 out:
+	signer_free(cs.signer);
 	buf_dispose(&why);
 	gitsrc_commit_dispose(&fc);
 	return rc;

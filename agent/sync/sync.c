@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sync_int.h"
+#include "verify.h"
 
 static void run_dispose(struct sync_run *r)
 {
@@ -43,6 +44,7 @@ static void run_dispose(struct sync_run *r)
 	object_set_dispose(&r->objects);
 	vfs_free(r->vfs);
 	free(r->inv_ns);
+	verifier_free(r->verifier);
 }
 
 static int run_init(struct sync_run *r, struct session *sess, const struct app_config *c,
@@ -87,7 +89,7 @@ static void *source_job_run(void *arg)
 {
 	struct source_job *j = arg;
 
-	if ((j->rc = source_open(j->r, &j->e)) == 0)
+	if ((j->rc = source_open(j->r, &j->e)) == 0 && (j->rc = signed_check_head(j->r, &j->e)) == 0)
 		j->rc = source_render(j->r, &j->r->objects, &j->e);
 	return NULL;
 }
@@ -123,11 +125,11 @@ static int run_prepare(struct sync_run *r, struct err *e)
 	crc = connect_and_discover(r, &ce);
 	if (threaded)
 		pthread_join(t, NULL);
+	memcpy(r->res->commit, r->commit, sizeof(r->commit)); /* "" when Git failed */
 	if (job.rc < 0) {
 		*e = job.e;
 		return job.rc;
 	}
-	memcpy(r->res->commit, r->commit, sizeof(r->commit));
 	if (r->objects.n == 0)
 		return err_set(e, TE_INPUT,
 			       "%s at %.12s rendered no objects; refusing to sync an empty app "
@@ -144,7 +146,7 @@ static int run_prepare(struct sync_run *r, struct err *e)
 	/* Defaulting namespaces can make two objects the same. */
 	if ((rc = object_set_check_unique(&r->objects, e)) < 0)
 		return rc;
-	if ((rc = live_load(r, e)) < 0)
+	if ((rc = live_load(r, e)) < 0 || (rc = signed_check_range(r, e)) < 0)
 		return rc;
 	return revision_stage(r, e); /* change-cause and commit annotations */
 }

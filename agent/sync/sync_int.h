@@ -199,9 +199,15 @@ struct sync_run {
 	size_t n_prunes;
 	size_t apply_total, apply_done;
 	bool wrote; /* something was written to the cluster */
+	struct verifier *verifier; /* verify: head/all (signed.c), made on first use */
 };
 
 /* ---- the stages, in order ------------------------------------------------------ */
+
+/* signed.c: verify: head (the commit, before it is rendered) and all (every commit
+ * since the inventory's, once it is read); TE_UNVERIFIED naming the commit and key. */
+int signed_check_head(struct sync_run *r, struct err *e);
+int signed_check_range(struct sync_run *r, struct err *e);
 
 /* source.c: fetch the commit and render it. */
 int source_open(struct sync_run *r, struct err *e);

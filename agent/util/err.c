@@ -58,7 +58,7 @@ int err_exit_code(int code)
 		return 1;
 	case TE_UNREACHABLE:
 		return 3;
-	default: /* TE_INPUT, TE_REJECTED, TE_NOTFOUND, TE_CONFLICT, TE_NOMEM, TE_FAIL */
+	default: /* TE_INPUT, TE_REJECTED, TE_UNVERIFIED, TE_NOTFOUND, TE_CONFLICT, TE_NOMEM, TE_FAIL */
 		return 2;
 	}
 }

@@ -545,11 +545,11 @@ static void test_commit_restore(void **state)
 	assert_string_equal(sha, two);
 	assert_int_equal(gitsrc_resolve(g, one, sha, NULL, &e), 0);
 	/* dry run: a commit in the cache, nothing pushed */
-	assert_int_equal(gitsrc_commit_restore(g, "main", two, one, "app", "restore", true, dry, &e), 0);
+	assert_int_equal(gitsrc_commit_restore(g, "main", two, one, "app", "restore", NULL, true, dry, &e), 0);
 	assert_int_equal(git_reference_name_to_id(&head, bare, "refs/heads/main"), 0);
 	assert_string_equal(git_oid_tostr_s(&head), two);
 	setenv("GIT_COMMITTER_NAME", "Rollback Bot", 1);
-	assert_int_equal(gitsrc_commit_restore(g, "main", two, one, "app/", "Roll back app", false,
+	assert_int_equal(gitsrc_commit_restore(g, "main", two, one, "app/", "Roll back app", NULL, false,
 					       newsha, &e),
 			 0);
 	unsetenv("GIT_COMMITTER_NAME");
@@ -569,13 +569,13 @@ static void test_commit_restore(void **state)
 	assert_non_null(strstr(c.author, "Rollback Bot <"));
 	gitsrc_commit_dispose(&c);
 	/* Restoring again on the stale parent must not overwrite the new head. */
-	assert_int_equal(gitsrc_commit_restore(g, "main", two, one, "other", "again", false,
+	assert_int_equal(gitsrc_commit_restore(g, "main", two, one, "other", "again", NULL, false,
 					       newsha, &e),
 			 TE_CONFLICT);
 	print_message("# %s\n", e.msg);
 	assert_non_null(strstr(e.msg, "push main to "));
 	err_clear(&e);
-	assert_int_equal(gitsrc_commit_restore(g, "main", two, two, "app", "noop", true, newsha, &e),
+	assert_int_equal(gitsrc_commit_restore(g, "main", two, two, "app", "noop", NULL, true, newsha, &e),
 			 TE_INPUT);
 	gitsrc_free(g);
 	git_repository_free(bare);
@@ -722,7 +722,7 @@ static void test_git_daemon(void **state)
 	assert_int_equal(gitsrc_resolve(g, NULL, sha, &fetched, &e), 0);
 	assert_false(fetched);
 	assert_int_equal(gitsrc_resolve(g, one, sha, &fetched, &e), 0);
-	assert_int_equal(gitsrc_commit_restore(g, "main", two, one, "app", "Roll back", false, newsha,
+	assert_int_equal(gitsrc_commit_restore(g, "main", two, one, "app", "Roll back", NULL, false, newsha,
 					       &e),
 			 0);
 	assert_int_equal(git_reference_name_to_id(&head, bare, "refs/heads/main"), 0);
