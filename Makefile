@@ -114,8 +114,11 @@ test: deps
 
 unit-bins: $(UNIT_BIN) $(SIMUNIT_BIN)
 
+# The demo prints the story: the build goes to a log, shown only when it fails.
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@mkdir -p $(BUILD) && echo "building tether and kubesim (log: $(BUILD)/demo-build.log)"
+	@$(MAKE) --no-print-directory all >$(BUILD)/demo-build.log 2>&1 || \
+	  { cat $(BUILD)/demo-build.log; echo "build failed"; exit 1; }
 	@examples/demo/demo.sh
 
 bench: deps
