@@ -39,7 +39,7 @@ SIM_LIB_OBJ   := $(call obj,$(SIM_LIB))
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SIMUNIT_BIN   := $(patsubst tests/kubesim/unit/%.c,$(BUILD)/tests/kubesim_%,$(SIMUNIT_SRC))
 
-.PHONY: all deps test unit unit-bins e2e demo bench clean format
+.PHONY: all deps test unit unit-bins e2e demo bench clean format doc install uninstall
 all: $(BUILD)/tether $(BUILD)/kubesim
 
 $(BUILD)/obj/agent/%.o: agent/%.c
@@ -68,6 +68,35 @@ $(BUILD)/tests/kubesim_test_%: tests/kubesim/unit/test_%.c $(BUILD)/libkubesim.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SIM_CFLAGS) -Itests/kubesim -Itests -o $@ $^ $(SIM_LIBS) -lcmocka
 
+# tether(1) and the completion scripts, written by the binary from its own tables.
+DOC := $(BUILD)/doc/tether.1 $(BUILD)/doc/tether.bash $(BUILD)/doc/_tether
+doc: $(DOC)
+$(BUILD)/doc/tether.1: $(BUILD)/tether
+	@mkdir -p $(@D)
+	$(BUILD)/tether __man >$@.tmp && mv $@.tmp $@
+$(BUILD)/doc/tether.bash: $(BUILD)/tether
+	@mkdir -p $(@D)
+	$(BUILD)/tether completion bash >$@.tmp && mv $@.tmp $@
+$(BUILD)/doc/_tether: $(BUILD)/tether
+	@mkdir -p $(@D)
+	$(BUILD)/tether completion zsh >$@.tmp && mv $@.tmp $@
+
+# make install PREFIX=/usr/local DESTDIR=/staging: the binary, tether(1), completions.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BASHDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHDIR  ?= $(PREFIX)/share/zsh/site-functions
+install: $(BUILD)/tether $(DOC)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR)
+	install -m 0755 $(BUILD)/tether $(DESTDIR)$(BINDIR)/tether
+	install -m 0644 $(BUILD)/doc/tether.1 $(DESTDIR)$(MANDIR)/man1/tether.1
+	install -m 0644 $(BUILD)/doc/tether.bash $(DESTDIR)$(BASHDIR)/tether
+	install -m 0644 $(BUILD)/doc/_tether $(DESTDIR)$(ZSHDIR)/_tether
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tether $(DESTDIR)$(MANDIR)/man1/tether.1 \
+	      $(DESTDIR)$(BASHDIR)/tether $(DESTDIR)$(ZSHDIR)/_tether
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # Installs whatever is missing, from Debian's packages (sudo when not root).
@@ -85,8 +114,11 @@ test: deps
 
 unit-bins: $(UNIT_BIN) $(SIMUNIT_BIN)
 
+# The demo prints the story: the build goes to a log, shown only when it fails.
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@mkdir -p $(BUILD) && echo "building tether and kubesim (log: $(BUILD)/demo-build.log)"
+	@$(MAKE) --no-print-directory all >$(BUILD)/demo-build.log 2>&1 || \
+	  { cat $(BUILD)/demo-build.log; echo "build failed"; exit 1; }
 	@examples/demo/demo.sh
 
 bench: deps

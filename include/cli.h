@@ -69,4 +69,33 @@ struct session;
 int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
 		 int (*one)(struct session *s, bool json, struct cJSON *all));
 
+/* Each subcommand's description (agent/cli/<name>.c): what --help, the man page and
+ * the completion scripts say about it. */
+const struct cli_cmd *cli_sync_cmd(void);
+const struct cli_cmd *cli_diff_cmd(void);
+const struct cli_cmd *cli_history_cmd(void);
+const struct cli_cmd *cli_rollback_cmd(void);
+const struct cli_cmd *cli_run_cmd(void);
+const struct cli_cmd *cli_status_cmd(void);
+const struct cli_cmd *cli_render_cmd(void);
+const struct cli_cmd *cli_check_config_cmd(void);
+
+/* A row of main.c's command table; describe is NULL for a command without flags of
+ * the option table. The table ends with a row whose name is NULL. */
+struct cli_subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const struct cli_cmd *(*describe)(void);
+};
+/* True when the option table's o is a flag of cmd (NULL: none is). */
+bool cli_takes(const struct cli_cmd *cmd, const struct opt_def *o);
+/* tether(1) in roff: every command of table with its flags from the option table. */
+int cli_man_write(struct buf *out, const struct cli_subcommand *table);
+/* `tether completion bash|zsh`: prints the completion script for that shell. */
+int cli_completion(int argc, char **argv, const struct cli_subcommand *table);
+/* The completion script of shell ("bash" or "zsh") for table; TE_INPUT for another. */
+int cli_completion_write(struct buf *out, const char *shell, const struct cli_subcommand *table,
+			 struct err *e);
+
 #endif

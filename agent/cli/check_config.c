@@ -11,6 +11,11 @@ static const struct cli_cmd cmd = {
     "check-config", 0, "FILE",
     "Validate an agent configuration file (see config/tether.yaml) and exit."};
 
+const struct cli_cmd *cli_check_config_cmd(void)
+{
+	return &cmd;
+}
+
 int cmd_check_config(int argc, char **argv)
 {
 	struct app_config flags;

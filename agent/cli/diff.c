@@ -18,6 +18,11 @@ static const struct cli_cmd cmd = {
     "Show what sync would change: the server's dry-run of each object against the live "
     "object.\nSecret values are masked. Exit 0: no changes, 1: changes, 2 or more: error."};
 
+const struct cli_cmd *cli_diff_cmd(void)
+{
+	return &cmd;
+}
+
 /* The app's result with "result" and its unified diffs, Secret values masked as in the
  * text output; NULL when out of memory. */
 static cJSON *diff_json(const struct sync_result *res, int code, const struct buf *out)

@@ -17,6 +17,11 @@ static const struct cli_cmd cmd = {
 	"List the revisions of the app's Deployments: REVISION, COMMIT, AUTHOR, DATE, STATUS\n"
 	"and MESSAGE, from the ReplicaSets, tether's sync history and the Git log."};
 
+const struct cli_cmd *cli_history_cmd(void)
+{
+	return &cmd;
+}
+
 static int width(const cJSON *revs, const char *key, int min)
 {
 	const cJSON *r;

@@ -7,30 +7,50 @@
 
 #include "cli.h"
 
-struct subcommand {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
+static int cmd_completion(int argc, char **argv);
+
+static const struct cli_subcommand subcommands[] = {
+	{"sync", cmd_sync, "apply a Git commit's manifests to the cluster", cli_sync_cmd},
+	{"diff", cmd_diff, "show what sync would change (exit 0 none, 1 changes)", cli_diff_cmd},
+	{"history", cmd_history, "list the revisions of the app's Deployments and their commits",
+	 cli_history_cmd},
+	{"rollback", cmd_rollback, "push a commit that brings an earlier revision back, then sync",
+	 cli_rollback_cmd},
+	{"run", cmd_run, "run the agent: sync apps whenever Git moves, serve metrics and webhooks",
+	 cli_run_cmd},
+	{"status", cmd_status, "show the apps of a running agent", cli_status_cmd},
+	{"render", cmd_render, "print the rendered manifests of a commit", cli_render_cmd},
+	{"check-config", cmd_check_config, "validate an agent configuration file",
+	 cli_check_config_cmd},
+	{"version", cmd_version, "print the version", NULL},
+	{"completion", cmd_completion, "print the bash or zsh completion script", NULL},
+	{NULL, NULL, NULL, NULL},
 };
 
-static const struct subcommand subcommands[] = {
-	{"sync", cmd_sync, "apply a Git commit's manifests to the cluster"},
-	{"diff", cmd_diff, "show what sync would change (exit 0 none, 1 changes)"},
-	{"history", cmd_history, "list the revisions of the app's Deployments and their commits"},
-	{"rollback", cmd_rollback, "push a commit that brings an earlier revision back, then sync"},
-	{"run", cmd_run, "run the agent: sync apps whenever Git moves, serve metrics and webhooks"},
-	{"status", cmd_status, "show the apps of a running agent"},
-	{"render", cmd_render, "print the rendered manifests of a commit"},
-	{"check-config", cmd_check_config, "validate an agent configuration file"},
-	{"version", cmd_version, "print the version"},
-	{NULL, NULL, NULL},
-};
+/* The completion scripts and the man page are written from this table. */
+static int cmd_completion(int argc, char **argv)
+{
+	return cli_completion(argc, argv, subcommands);
+}
+
+static int print_man(void)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, 0);
+	rc = cli_man_write(&b, subcommands);
+	if (rc == 0)
+		fputs(b.data, stdout);
+	buf_dispose(&b);
+	return rc == 0 ? 0 : 1;
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f, "tether: a GitOps sync agent.\n\nUsage:\n  tether <command> [flags]\n\n"
 		   "Commands:\n");
-	for (const struct subcommand *s = subcommands; s->name; s++)
+	for (const struct cli_subcommand *s = subcommands; s->name; s++)
 		fprintf(f, "  %-14s %s\n", s->name, s->summary);
 	fprintf(f, "\nUse 'tether <command> --help' for the flags of a command.\n");
 }
@@ -47,7 +67,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(0, NULL);
-	for (const struct subcommand *s = subcommands; s->name; s++)
+	if (!strcmp(argv[1], "__man")) /* hidden: tether(1), for make install */
+		return print_man();
+	for (const struct cli_subcommand *s = subcommands; s->name; s++)
 		if (!strcmp(argv[1], s->name))
 			return s->run(argc - 2, argv + 2);
 	fprintf(stderr, "error: unknown command \"%s\"\nSee 'tether --help' for usage.\n", argv[1]);

@@ -15,6 +15,11 @@ static const struct cli_cmd cmd = {
     "render", CMD_RENDER, "--repo URL [--ref REF] [--path DIR] [-o yaml|json]",
     "Print the manifests of a commit as tether renders them (no cluster access)."};
 
+const struct cli_cmd *cli_render_cmd(void)
+{
+	return &cmd;
+}
+
 static int write_json(const struct object_set *s)
 {
 	cJSON *a = cJSON_CreateArray();

@@ -25,6 +25,11 @@ static const struct cli_cmd cmd = {
 	"      --to-revision N  the revision of deployment/NAME (see tether history)\n"
 	"      --dry-run        show the commit and its diff; push and sync nothing"};
 
+const struct cli_cmd *cli_rollback_cmd(void)
+{
+	return &cmd;
+}
+
 /* Takes rollback's own flags out of argv; the rest goes to the option table. */
 static int take_flags(int argc, char **argv, char **rest, int *n, struct rollback_opts *o,
 		      struct err *e)

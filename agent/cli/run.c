@@ -16,6 +16,11 @@ static const struct cli_cmd cmd = {
     "or at once on a webhook), report drift or heal it, serve /metrics /healthz /readyz\n"
     "/status and POST /webhook on --listen. SIGHUP reloads the configuration, SIGTERM stops."};
 
+const struct cli_cmd *cli_run_cmd(void)
+{
+	return &cmd;
+}
+
 struct run_args {
 	int argc;
 	char **argv;

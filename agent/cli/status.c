@@ -19,6 +19,11 @@ static const struct cli_cmd cmd = {"status", CMD_STATUS, "[--listen HOST:PORT] [
 				   "Show the apps of a running agent: commit, state, health, "
 				   "last error."};
 
+const struct cli_cmd *cli_status_cmd(void)
+{
+	return &cmd;
+}
+
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 {
 	return buf_append(ctx, p, size * n) < 0 ? 0 : size * n;

@@ -19,6 +19,11 @@ static const struct cli_cmd cmd = {
     "Apply a Git commit's manifests to the cluster: dry-run the whole commit, apply in "
     "stages,\nrecord the inventory, prune (with --prune) and wait for rollouts."};
 
+const struct cli_cmd *cli_sync_cmd(void)
+{
+	return &cmd;
+}
+
 struct progress {
 	bool active;
 };

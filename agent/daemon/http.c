@@ -10,6 +10,7 @@
  * a while is closed, a declared body over the cap is refused before it is read, and
  * refused webhooks are logged at most once a second per address.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -320,6 +322,27 @@ static unsigned conn_limit(void)
 		   : (unsigned)(rl.rlim_cur - HTTP_FD_RESERVE);
 }
 
+/* Why the listener could not bind sa: libmicrohttpd does not say, so the bind is tried
+ * once more to read errno. */
+static const char *listen_why(const struct sockaddr_in *sa)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, err = 0;
+
+	if (fd < 0)
+		return strerror(errno);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
+		err = errno;
+	close(fd);
+	if (err == EADDRINUSE)
+		return "address already in use (another process listens there)";
+	if (err == EACCES)
+		return "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+	if (err == EADDRNOTAVAIL)
+		return "the address is not one of this host's";
+	return err ? strerror(err) : "the HTTP server did not start";
+}
+
 int http_start(struct daemon *d, const char *listen, char *url, size_t n, struct err *e)
 {
 	struct sockaddr_in sa;
@@ -343,7 +366,7 @@ int http_start(struct daemon *d, const char *listen, char *url, size_t n, struct
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
 	if (!d->http)
-		return err_set(e, TE_FAIL, "cannot listen on %s", listen);
+		return err_set(e, TE_FAIL, "cannot listen on %s: %s", listen, listen_why(&sa));
 	info = MHD_get_daemon_info(d->http, MHD_DAEMON_INFO_BIND_PORT);
 	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof(host));
 	snprintf(url, n, "http://%s:%u", host, info ? (unsigned)info->port : ntohs(sa.sin_port));

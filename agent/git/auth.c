@@ -1,7 +1,7 @@
 /*
  * auth: the remote callbacks. Credentials come from the configured token (an
- * environment variable or a file) or SSH key, tried once each so a wrong token fails
- * instead of looping. SSH host keys are checked against known_hosts; HTTPS keeps
+ * environment variable or a file), tried once so a wrong token fails instead of
+ * looping, or for ssh from the keys ssh would try (sshkey.c), each once. SSH host keys are checked against known_hosts; HTTPS keeps
  * libgit2's TLS verification unless insecure_skip_tls_verify was asked for.
  * Nothing here may log or copy a secret into a message.
  */
@@ -82,12 +82,43 @@ static const char *cred_user(const struct gitsrc *g, const char *user_from_url)
 	return g->url_user && *g->url_user ? g->url_user : "git";
 }
 
-/* The configured SSH key, else the agent's keys. */
-static int ssh_credential(const struct gitsrc *g, git_credential **out, const char *user)
+/* "ssh-agent, /home/u/.ssh/id_ed25519": the ssh credentials presented so far. */
+static void ssh_tried_list(const struct gitsrc *g, char *out, size_t n)
 {
-	if (g->ssh_key)
-		return git_credential_ssh_key_new(out, user, NULL, g->ssh_key, NULL);
-	return git_credential_ssh_key_from_agent(out, user);
+	const char *sock = getenv("SSH_AUTH_SOCK");
+	char path[1024];
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < g->ssh_tried - 1 && len < n; i++) {
+		enum sshkey_kind k =
+		    sshkey_next(g->ssh_key, getenv("HOME"), sock && *sock, i, path, sizeof(path));
+
+		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? ", " : "",
+					k == SSHKEY_AGENT ? "ssh-agent" : path);
+	}
+}
+
+/* ssh: the next key as ssh would try it; 1 when there is none and another method
+ * may follow. */
+static int ssh_credential(struct gitsrc *g, git_credential **out, const char *user,
+			  unsigned int allowed)
+{
+	char tried[1200], msg[1300];
+	int rc = sshkey_credential(g, out, user);
+
+	if (rc == GIT_EAUTH) {
+		ssh_tried_list(g, tried, sizeof(tried));
+		snprintf(msg, sizeof(msg), "authentication failed (the server refused %s)", tried);
+		return refuse(g, GIT_EAUTH, msg);
+	}
+	if (rc != GIT_PASSTHROUGH)
+		return rc;
+	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT)
+		return 1;
+	return refuse(g, GIT_EAUTH,
+		      "authentication required: no ssh key (give --ssh-key FILE, start "
+		      "ssh-agent, or create ~/.ssh/id_ed25519, id_ecdsa or id_rsa)");
 }
 
 static int credentials(git_credential **out, const char *url, const char *user_from_url,
@@ -99,16 +130,15 @@ static int credentials(git_credential **out, const char *url, const char *user_f
 
 	if (url_credential(g, out, allowed, &rc))
 		return rc;
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !(allowed & GIT_CREDENTIAL_USERNAME) &&
+	    (rc = ssh_credential(g, out, user, allowed)) != 1)
+		return rc;
 	if (++g->auth_attempts > 2)
 		return refuse(g, GIT_EAUTH, "authentication failed");
 	if (allowed & GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user);
-	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && (g->ssh_key || getenv("SSH_AUTH_SOCK")))
-		return ssh_credential(g, out, user);
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT)
 		return userpass(g, out, strcmp(user, "git") ? user : NULL);
-	if (allowed & GIT_CREDENTIAL_SSH_KEY)
-		return refuse(g, GIT_EAUTH, "authentication required (set an SSH key)");
 	return refuse(g, GIT_EAUTH, "no supported authentication method");
 }
 
@@ -160,6 +190,7 @@ void gitsrc_callbacks(struct gitsrc *g, git_remote_callbacks *cbs)
 	cbs->certificate_check = certificate_check;
 	cbs->payload = g;
 	g->auth_attempts = 0;
+	g->ssh_tried = 0;
 	g->url_cred_used = false;
 	g->cb_msg[0] = '\0';
 }

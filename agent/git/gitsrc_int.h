@@ -20,6 +20,7 @@ struct gitsrc {
 	bool insecure;
 	unsigned fetches;  /* fetches done by this gitsrc (tests look at it) */
 	int auth_attempts; /* credential callbacks in the current operation */
+	int ssh_tried;	   /* ssh credentials presented in it (sshkey.c) */
 	char cb_msg[512];  /* why a callback refused, kept for the error message */
 	bool corrupt;	   /* an operation failed on the cache's own object store */
 	char verified[41]; /* the last commit gitsrc_verify found whole */
@@ -56,6 +57,18 @@ int gitsrc_remote(struct gitsrc *g, git_remote **out, struct err *e);
 
 /* Fills callbacks for fetch and push with g as payload. */
 void gitsrc_callbacks(struct gitsrc *g, git_remote_callbacks *cbs);
+
+/*
+ * sshkey.c: the ssh credential of attempt index (0, 1, ...): the configured key
+ * alone; else ssh-agent when agent is true, then each of ~/.ssh/id_ed25519, id_ecdsa
+ * and id_rsa that is readable (path set for a file). SSHKEY_NONE when all were tried.
+ */
+enum sshkey_kind { SSHKEY_NONE, SSHKEY_AGENT, SSHKEY_FILE };
+enum sshkey_kind sshkey_next(const char *configured, const char *home, bool agent, int index,
+			     char *path, size_t n);
+/* The next ssh credential for g (g->ssh_tried counts them): 0 with *out set;
+ * GIT_EAUTH when every one was tried and refused, GIT_PASSTHROUGH when there is none. */
+int sshkey_credential(struct gitsrc *g, git_credential **out, const char *user);
 
 /* Host and port of an ssh URL (ssh://[user@]host[:port]/path or [user@]host:path). */
 bool url_ssh_host(const char *url, char *host, size_t hostlen, int *port);

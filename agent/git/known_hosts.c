@@ -157,6 +157,21 @@ static void check_line(struct kh_state *s, char *line)
 		s->ok = true;
 }
 
+/* No known key for the host: the message names the command that adds its key, to run
+ * once its fingerprint was checked (nobody here can answer ssh's question). */
+static int unknown_host(struct err *e, const char *name, const char *host, int port,
+			const char *why, const char *file)
+{
+	char p[16] = "";
+
+	if (port > 0 && port != 22)
+		snprintf(p, sizeof(p), "-p %d ", port);
+	return err_set(e, TE_UNREACHABLE,
+		       "host key for %s not in known_hosts (%s%s); check the host's fingerprint, "
+		       "then add its key: ssh-keyscan %s%s >> %s",
+		       name, why, file, p, host, file);
+}
+
 int known_hosts_check(const char *file, const char *host, int port, const unsigned char *key,
 		      size_t keylen, const unsigned char *sha256, struct err *e)
 {
@@ -177,8 +192,7 @@ int known_hosts_check(const char *file, const char *host, int port, const unsign
 	err_clear(&ignored);
 	if (file_read(file, &b, &ignored) < 0) {
 		buf_dispose(&b);
-		return err_set(e, TE_UNREACHABLE,
-			       "host key for %s not in known_hosts (cannot read %s)", name, file);
+		return unknown_host(e, name, host, port, "cannot read ", file);
 	}
 	for (line = strtok_r(b.data ? b.data : "", "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
@@ -193,5 +207,5 @@ int known_hosts_check(const char *file, const char *host, int port, const unsign
 			       "host key for %s does not match %s (the key changed, or someone is "
 			       "intercepting the connection)",
 			       name, file);
-	return err_set(e, TE_UNREACHABLE, "host key for %s not in known_hosts (%s)", name, file);
+	return unknown_host(e, name, host, port, "", file);
 }

@@ -80,7 +80,7 @@ static int check(const char *host, int port, const unsigned char *key, size_t le
 
 static void test_known_hosts(void **state)
 {
-	char msg[300];
+	char msg[600];
 	struct err e;
 
 	assert_int_equal(check("git.test", 22, key_a, sizeof(key_a) - 1, &e), 0);
@@ -93,16 +93,25 @@ static void test_known_hosts(void **state)
 		 path);
 	assert_string_equal(e.msg, msg);
 	assert_int_equal(check("unknown.test", 22, key_a, sizeof(key_a) - 1, &e), TE_UNREACHABLE);
-	snprintf(msg, sizeof(msg), "host key for unknown.test not in known_hosts (%s)", path);
+	snprintf(msg, sizeof(msg),
+		 "host key for unknown.test not in known_hosts (%s); check the host's fingerprint, "
+		 "then add its key: ssh-keyscan unknown.test >> %s",
+		 path, path);
 	assert_string_equal(e.msg, msg);
 	assert_int_equal(check("hashed.test", 22, key_b, sizeof(key_b) - 1, &e), 0);
 	assert_int_equal(check("hashed.test", 22, key_a, sizeof(key_a) - 1, &e), TE_UNREACHABLE);
 	assert_int_equal(check("ported.test", 2222, key_c, sizeof(key_c) - 1, &e), 0);
 	assert_int_equal(check("ported.test", 22, key_c, sizeof(key_c) - 1, &e), TE_UNREACHABLE);
-	snprintf(msg, sizeof(msg), "host key for ported.test not in known_hosts (%s)", path);
+	snprintf(msg, sizeof(msg),
+		 "host key for ported.test not in known_hosts (%s); check the host's fingerprint, "
+		 "then add its key: ssh-keyscan ported.test >> %s",
+		 path, path);
 	assert_string_equal(e.msg, msg);
 	assert_int_equal(check("ported.test", 2200, key_c, sizeof(key_c) - 1, &e), TE_UNREACHABLE);
-	snprintf(msg, sizeof(msg), "host key for [ported.test]:2200 not in known_hosts (%s)", path);
+	snprintf(msg, sizeof(msg),
+		 "host key for [ported.test]:2200 not in known_hosts (%s); check the host's "
+		 "fingerprint, then add its key: ssh-keyscan -p 2200 ported.test >> %s",
+		 path, path);
 	assert_string_equal(e.msg, msg);
 }
 
@@ -110,7 +119,7 @@ static void test_patterns_and_markers(void **state)
 {
 	unsigned char sha[32];
 	unsigned n = 0;
-	char msg[300];
+	char msg[600];
 	struct err e;
 
 	assert_int_equal(check("bad.test", 22, key_a, sizeof(key_a) - 1, &e), TE_UNREACHABLE);
@@ -131,7 +140,8 @@ static void test_patterns_and_markers(void **state)
 					   sizeof(key_a) - 1, NULL, &e),
 			 TE_UNREACHABLE);
 	assert_string_equal(e.msg, "host key for git.test not in known_hosts (cannot read "
-				   "/nonexistent/known_hosts)");
+				   "/nonexistent/known_hosts); check the host's fingerprint, then "
+				   "add its key: ssh-keyscan git.test >> /nonexistent/known_hosts");
 }
 
 int main(void)
