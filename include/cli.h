@@ -69,6 +69,14 @@ struct session;
 int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
 		 int (*one)(struct session *s, bool json, struct cJSON *all));
 
+/*
+ * The one printer of -o json|yaml (every command that prints results uses it): doc as
+ * indented JSON, or as YAML (one document, no "---"), on stdout. True when output asks
+ * for a document (json or yaml), so that callers decide text vs document with one test.
+ */
+bool cli_doc_output(const char *output);
+int cli_print_doc(const struct cJSON *doc, const char *output, struct err *e);
+
 /* Each subcommand's description (agent/cli/<name>.c): what --help, the man page and
  * the completion scripts say about it. */
 const struct cli_cmd *cli_sync_cmd(void);

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "manifest.h"
 #include "session.h"
 
 bool cli_tty(void)
@@ -172,6 +173,33 @@ static int each_app(struct app_config *apps, size_t n, bool json, cJSON *all,
 	return worst;
 }
 
+bool cli_doc_output(const char *output)
+{
+	return output && (!strcmp(output, "json") || !strcmp(output, "yaml"));
+}
+
+int cli_print_doc(const cJSON *doc, const char *output, struct err *e)
+{
+	struct buf b;
+	char *s;
+
+	if (output && !strcmp(output, "yaml")) {
+		buf_init(&b, 0);
+		if (json_to_yaml(doc, &b, e) < 0) {
+			buf_dispose(&b);
+			return -1;
+		}
+		fwrite(b.data, 1, b.len, stdout);
+		buf_dispose(&b);
+		return 0;
+	}
+	if (!(s = cJSON_Print(doc)))
+		return err_set(e, TE_NOMEM, "out of memory");
+	puts(s);
+	free(s);
+	return 0;
+}
+
 int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
 		 int (*one)(struct session *s, bool json, cJSON *all))
 {
@@ -180,7 +208,7 @@ int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
 	size_t n = 0;
 	int code = 0;
 	cJSON *all = NULL;
-	char *s;
+	struct err e = {0};
 	bool json;
 
 	strlist_init(&args);
@@ -196,12 +224,13 @@ int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
 	}
 	if ((code = cli_load_apps(cmd, argc, argv, &flags, &apps, &n)) != 0)
 		goto out;
-	json = flags.output && !strcmp(flags.output, "json");
+	json = cli_doc_output(flags.output);
 	all = cJSON_CreateArray();
 	code = each_app(apps, n, json, all, one);
-	if (json && (s = cJSON_Print(flags.config_file ? all : cJSON_GetArrayItem(all, 0)))) {
-		puts(s);
-		free(s);
+	if (json && cli_print_doc(flags.config_file ? all : cJSON_GetArrayItem(all, 0),
+				  flags.output, &e) < 0) {
+		fprintf(stderr, "error: %s\n", e.msg);
+		code = code ? code : 1;
 	}
 out:
 	cJSON_Delete(all);
