@@ -344,25 +344,15 @@ static int ks_push(struct ks_ctx *c, const char *dir, struct err *e)
 	return 0;
 }
 
-/* sortOptions only matters in the top kustomization (it orders the output). */
+/* sortOptions only matters in the top kustomization (it orders the output); kustomize
+ * ignores it, invalid or not, everywhere else. */
 static int ks_sort_options(struct ks_ctx *c, const cJSON *kust, struct err *e)
 {
 	const cJSON *so = cJSON_GetObjectItemCaseSensitive(kust, "sortOptions");
-	const char *order = json_str(so, "order", NULL);
 
-	if (!so || cJSON_IsNull(so))
+	if (!so || cJSON_IsNull(so) || c->nstack != 1)
 		return 0;
-	if (cJSON_GetObjectItemCaseSensitive(so, "legacySortOptions"))
-		return err_set(e, TE_INPUT,
-			       "%s: sortOptions.legacySortOptions is not supported by "
-			       "tether's kustomize",
-			       c->file);
-	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
-		return err_set(e, TE_INPUT, "%s: sortOptions.order must be legacy or fifo",
-			       c->file);
-	if (c->nstack == 1)
-		c->fifo = strcmp(order, "fifo") == 0;
-	return 0;
+	return ks_order_read(&c->order, c->file, so, e);
 }
 
 static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
@@ -454,14 +444,16 @@ int kustomize_build(struct vfs *v, const char *dir, struct object_set *out, stru
 
 	memset(&c, 0, sizeof(c));
 	c.v = v;
+	ks_order_init(&c.order);
 	ks_set_init(&ra);
 	if ((rc = ks_build_dir(&c, dir ? dir : "", &ra, false, e)) < 0 ||
 	    (rc = ks_add_hashes(&ra, e)) < 0 || (rc = ks_fix_name_refs(&ra, e)) < 0)
 		goto out;
-	if (!c.fifo)
-		ks_set_sort_legacy(&ra);
+	if ((rc = ks_set_sort(&ra, &c.order, e)) < 0)
+		goto out;
 	rc = ks_emit(&ra, out, e);
 out:
+	ks_order_dispose(&c.order);
 	ks_set_dispose(&ra);
 	return rc;
 }

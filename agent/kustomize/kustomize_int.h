@@ -52,6 +52,14 @@ struct ks_set {
 	size_t n, cap;
 };
 
+/* sortOptions: the order of the output (kustomize's SortOrderTransformer). */
+struct ks_order {
+	bool fifo;	       /* order: fifo, the order resources were read in */
+	bool custom;	       /* legacySortOptions given: first and last replace the defaults */
+	struct strlist first; /* legacySortOptions.orderFirst */
+	struct strlist last;  /* legacySortOptions.orderLast */
+};
+
 /* What one kustomization build step needs: the vfs and the file being built. */
 struct ks_ctx {
 	struct vfs *v;
@@ -60,7 +68,7 @@ struct ks_ctx {
 	int depth;
 	char *stack[KS_MAX_DEPTH + 1]; /* directories being built, to catch cycles */
 	int nstack;
-	bool fifo;   /* top kustomization asks sortOptions.order: fifo */
+	struct ks_order order; /* the top kustomization's sortOptions */
 	int nbuilds; /* kustomizations built so far */
 };
 
@@ -119,8 +127,13 @@ int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void
 /* True when some spec of the table applies to body. */
 bool ks_fs_any(const struct ks_fieldspec *table, const cJSON *body);
 
-/* Sorts in kustomize's legacy order (Namespace first, webhooks last). */
-void ks_set_sort_legacy(struct ks_set *s);
+/* order.c */
+void ks_order_init(struct ks_order *o);
+void ks_order_dispose(struct ks_order *o);
+/* Reads a sortOptions mapping (so) of file into o (initialised by the caller). */
+int ks_order_read(struct ks_order *o, const char *file, const cJSON *so, struct err *e);
+/* Sorts as o says (NULL: the legacy order with kustomize's default kinds). */
+int ks_set_sort(struct ks_set *s, const struct ks_order *o, struct err *e);
 
 /* index.c: a string multimap to keep large builds linear. */
 struct ks_pair {
