@@ -421,6 +421,17 @@ out:
 	return rc;
 }
 
+/* kustomize drops metadata.annotations when it is null or empty, wherever that came
+ * from (it clears its own build annotations last); labels stay as they are. */
+static void ks_drop_empty_annotations(cJSON *body)
+{
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(body, "metadata");
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(md, "annotations");
+
+	if (ann && (cJSON_IsNull(ann) || (cJSON_IsObject(ann) && !ann->child)))
+		cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
+}
+
 static int ks_emit(struct ks_set *ra, struct object_set *out, struct err *e)
 {
 	int rc;
@@ -428,6 +439,7 @@ static int ks_emit(struct ks_set *ra, struct object_set *out, struct err *e)
 	for (size_t i = 0; i < ra->n; i++) {
 		struct ks_res *r = &ra->items[i];
 
+		ks_drop_empty_annotations(r->body);
 		rc = object_set_add(out, r->body, r->file, r->line, r->col, e);
 		r->body = NULL;
 		if (rc < 0)
