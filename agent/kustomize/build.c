@@ -404,7 +404,8 @@ static int ks_build_dir(struct ks_ctx *c, const char *dir, struct ks_set *ra, bo
 		rc = err_set(e, TE_INPUT, "%s: the kustomization is empty", file);
 		goto out;
 	}
-	if ((rc = ks_check_fields(file, kust, e)) < 0 ||
+	if ((rc = ks_decode_kustomization(file, kust, e)) < 0 ||
+	    (rc = ks_check_fields(file, kust, e)) < 0 ||
 	    (rc = ks_check_kind(file, kust, component, c->nstack == 1, e)) < 0)
 		goto out;
 	c->dir = dir;

@@ -127,6 +127,11 @@ int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void
 /* True when some spec of the table applies to body. */
 bool ks_fs_any(const struct ks_fieldspec *table, const cJSON *body);
 
+/* decode.c: rewrites the field names of a kustomization (kust) to kustomize's
+ * spelling, matching them as kustomize's decoder does (ignoring case); an unknown
+ * field inside an entry is an error naming file and the entry. */
+int ks_decode_kustomization(const char *file, cJSON *kust, struct err *e);
+
 /* order.c */
 void ks_order_init(struct ks_order *o);
 void ks_order_dispose(struct ks_order *o);

@@ -10,7 +10,7 @@ FIXTURES="basic nameref generators/base generators/overlay images replicas label
 smp/overlay fifo multins/overlay yaml12 variants/top component-top misc components/overlay
 nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/hash"
 # Output order, empty annotations, field names, JSON 6902 positions.
-FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay"
+FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay fieldnames"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"
@@ -61,5 +61,8 @@ check_contains "remote bases are refused" "$out" "remote bases are not supported
 out=$("$TETHER" render --repo "$repo" --path errors/plugin-exec 2>&1)
 check_contains "a plugin that runs a program is refused, naming the file and field" "$out" \
   "errors/plugin-exec/kustomization.yaml: field transformers: errors/plugin-exec/sed.yaml:1"
+out=$("$TETHER" render --repo "$repo" --path errors/nested-field 2>&1)
+check_contains "a field kustomize does not know, inside an entry, is named with its entry" "$out" \
+  "errors/nested-field/kustomization.yaml: images[0]: unknown field tag"
 
 finish
