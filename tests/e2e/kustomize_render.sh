@@ -10,7 +10,7 @@ FIXTURES="basic nameref generators/base generators/overlay images replicas label
 smp/overlay fifo multins/overlay yaml12 variants/top component-top misc components/overlay
 nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/hash"
 # Output order, empty annotations, field names, JSON 6902 positions.
-FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay fieldnames"
+FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay fieldnames json6902-positions"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"
