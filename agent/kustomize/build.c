@@ -39,17 +39,24 @@ static const char *const ks_supported[] = {
     "sortOptions",
     "transformers",
     "generators",
+    "configurations",
 };
 
 /* Real kustomize fields tether does not implement: named as such in the error. */
 static const char *const ks_unsupported[] = {
-    "helmCharts",     "helmChartInflationGenerator",
-    "helmGlobals",    "replacements",
-    "vars",	      "validators",
-    "crds",	      "openapi",
-    "buildMetadata",  "configurations",
-    "imageTags",      "inventory",
-    "helmChartRepos", "patchesJson6902Files",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "helmGlobals",
+    "replacements",
+    "vars",
+    "validators",
+    "crds",
+    "openapi",
+    "buildMetadata",
+    "imageTags",
+    "inventory",
+    "helmChartRepos",
+    "patchesJson6902Files",
 };
 
 static bool ks_in(const char *const *list, size_t n, const char *s)
@@ -359,7 +366,7 @@ static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra,
 {
 	int rc;
 
-	if ((rc = ks_sort_options(c, kust, e)) < 0)
+	if ((rc = ks_sort_options(c, kust, e)) < 0 || (rc = ks_tconfig_load(c, kust, ra, e)) < 0)
 		return rc;
 	/* Identities are checked once resources, components and generators are in. */
 	if ((rc = ks_each_entry(c, kust, "resources", ks_add_resource, ra, e)) < 0 ||

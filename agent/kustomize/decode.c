@@ -111,6 +111,27 @@ static const struct ks_jfield ks_j_kustomization[] = {
     {NULL, NULL},
 };
 
+static const struct ks_jfield ks_j_nameref[] = {
+    {"group", NULL}, {"version", NULL}, {"kind", NULL}, {"fieldSpecs", ks_j_gvk_fieldspec},
+    {NULL, NULL},
+};
+
+/* kustomize's TransformerConfig, the configurations files. */
+static const struct ks_jfield ks_j_tconfig[] = {
+    {"namePrefix", ks_j_gvk_fieldspec},
+    {"nameSuffix", ks_j_gvk_fieldspec},
+    {"namespace", ks_j_gvk_fieldspec},
+    {"commonLabels", ks_j_gvk_fieldspec},
+    {"labels", ks_j_gvk_fieldspec},
+    {"templateLabels", ks_j_gvk_fieldspec},
+    {"commonAnnotations", ks_j_gvk_fieldspec},
+    {"nameReference", ks_j_nameref},
+    {"varReference", ks_j_gvk_fieldspec},
+    {"images", ks_j_gvk_fieldspec},
+    {"replicas", ks_j_gvk_fieldspec},
+    {NULL, NULL},
+};
+
 /* The field key names: its exact spelling first, else one differing in case only. */
 static const struct ks_jfield *ks_jfield_find(const struct ks_jfield *t, const char *key)
 {
@@ -242,4 +263,11 @@ int ks_decode_kustomization(const char *file, cJSON *kust, struct err *e)
 	if (!cJSON_IsObject(kust))
 		return 0;
 	return ks_jnorm(file, "", kust, ks_j_kustomization, false, e);
+}
+
+int ks_decode_tconfig(const char *file, cJSON *doc, struct err *e)
+{
+	if (!cJSON_IsObject(doc))
+		return 0;
+	return ks_jnorm(file, "", doc, ks_j_tconfig, false, e);
 }

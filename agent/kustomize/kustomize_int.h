@@ -50,12 +50,13 @@ struct ks_res {
 struct ks_set {
 	struct ks_res *items;
 	size_t n, cap;
+	cJSON *tconfig; /* transformer configuration (configurations) merged so far, or NULL */
 };
 
 /* sortOptions: the order of the output (kustomize's SortOrderTransformer). */
 struct ks_order {
-	bool fifo;	       /* order: fifo, the order resources were read in */
-	bool custom;	       /* legacySortOptions given: first and last replace the defaults */
+	bool fifo;	      /* order: fifo, the order resources were read in */
+	bool custom;	      /* legacySortOptions given: first and last replace the defaults */
 	struct strlist first; /* legacySortOptions.orderFirst */
 	struct strlist last;  /* legacySortOptions.orderLast */
 };
@@ -69,7 +70,7 @@ struct ks_ctx {
 	char *stack[KS_MAX_DEPTH + 1]; /* directories being built, to catch cycles */
 	int nstack;
 	struct ks_order order; /* the top kustomization's sortOptions */
-	int nbuilds; /* kustomizations built so far */
+	int nbuilds;	       /* kustomizations built so far */
 };
 
 /* A path into an object, kustomize style ("spec/template/metadata/labels"),
@@ -131,6 +132,17 @@ bool ks_fs_any(const struct ks_fieldspec *table, const cJSON *body);
  * spelling, matching them as kustomize's decoder does (ignoring case); an unknown
  * field inside an entry is an error naming file and the entry. */
 int ks_decode_kustomization(const char *file, cJSON *kust, struct err *e);
+/* The same for a transformer configuration file (configurations). */
+int ks_decode_tconfig(const char *file, cJSON *doc, struct err *e);
+
+/* tconfig.c: the configurations field. Loads kust.configurations into ra->tconfig. */
+int ks_tconfig_load(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+/* Appends every section of src to *dst (created when NULL); TE_NOMEM on failure. */
+int ks_tconfig_merge(cJSON **dst, const cJSON *src);
+/* base followed by the field specs of ra's configuration section, in a new table
+ * (*out, NULL when the section adds none: use base). */
+int ks_tconfig_specs(const char *file, const struct ks_set *ra, const char *section,
+		     const struct ks_fieldspec *base, struct ks_fieldspec **out, struct err *e);
 
 /* order.c */
 void ks_order_init(struct ks_order *o);

@@ -44,6 +44,7 @@ void ks_set_dispose(struct ks_set *s)
 	for (size_t i = 0; i < s->n; i++)
 		ks_res_dispose(&s->items[i]);
 	free(s->items);
+	cJSON_Delete(s->tconfig);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -81,7 +82,7 @@ int ks_set_move_all(struct ks_set *dst, struct ks_set *src, struct err *e)
 {
 	if (dst->n + src->n > KS_MAX_OBJECTS)
 		return err_set(e, TE_INPUT, "more than %d objects", KS_MAX_OBJECTS);
-	if (ks_set_grow(dst, src->n) < 0)
+	if (ks_set_grow(dst, src->n) < 0 || ks_tconfig_merge(&dst->tconfig, src->tconfig) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
 	memcpy(dst->items + dst->n, src->items, src->n * sizeof(*src->items));
 	dst->n += src->n;

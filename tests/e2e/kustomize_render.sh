@@ -10,7 +10,8 @@ FIXTURES="basic nameref generators/base generators/overlay images replicas label
 smp/overlay fifo multins/overlay yaml12 variants/top component-top misc components/overlay
 nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/hash"
 # Output order, empty annotations, field names, JSON 6902 positions.
-FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay fieldnames json6902-positions"
+FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay fieldnames json6902-positions
+  configurations/base configurations/overlay"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"
@@ -64,5 +65,8 @@ check_contains "a plugin that runs a program is refused, naming the file and fie
 out=$("$TETHER" render --repo "$repo" --path errors/nested-field 2>&1)
 check_contains "a field kustomize does not know, inside an entry, is named with its entry" "$out" \
   "errors/nested-field/kustomization.yaml: images[0]: unknown field tag"
+out=$("$TETHER" render --repo "$repo" --path errors/config-prefix 2>&1)
+check_contains "a transformer configuration section tether does not apply is named" "$out" \
+  "errors/config-prefix/prefix-config.yaml: configurations: field namePrefix is not supported"
 
 finish
