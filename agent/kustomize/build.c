@@ -40,6 +40,7 @@ static const char *const ks_supported[] = {
     "transformers",
     "generators",
     "configurations",
+    "openapi",
 };
 
 /* Real kustomize fields tether does not implement: named as such in the error. */
@@ -366,7 +367,8 @@ static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra,
 {
 	int rc;
 
-	if ((rc = ks_sort_options(c, kust, e)) < 0 || (rc = ks_tconfig_load(c, kust, ra, e)) < 0)
+	if ((rc = ks_sort_options(c, kust, e)) < 0 || (rc = ks_tconfig_load(c, kust, ra, e)) < 0 ||
+	    (rc = ks_openapi_load(c, kust, e)) < 0)
 		return rc;
 	/* Identities are checked once resources, components and generators are in. */
 	if ((rc = ks_each_entry(c, kust, "resources", ks_add_resource, ra, e)) < 0 ||
@@ -474,6 +476,7 @@ int kustomize_build(struct vfs *v, const char *dir, struct object_set *out, stru
 	rc = ks_emit(&ra, out, e);
 out:
 	ks_order_dispose(&c.order);
+	cJSON_Delete(c.openapi);
 	ks_set_dispose(&ra);
 	return rc;
 }

@@ -70,6 +70,7 @@ struct ks_ctx {
 	char *stack[KS_MAX_DEPTH + 1]; /* directories being built, to catch cycles */
 	int nstack;
 	struct ks_order order; /* the top kustomization's sortOptions */
+	cJSON *openapi;	       /* the schema of the openapi field, once one was read */
 	int nbuilds;	       /* kustomizations built so far */
 };
 
@@ -214,11 +215,16 @@ int ks_image_set(struct ks_ctx *c, const cJSON *it, const struct ks_fieldspec *f
  * ra->items[first..] back into strings, as kustomize's YAML 1.2 reading has them. */
 int ks_yaml12_fix(struct ks_set *ra, size_t first, const char *data, size_t len);
 
+/* openapi.c: reads kust.openapi (a schema file) into c->openapi. */
+int ks_openapi_load(struct ks_ctx *c, const cJSON *kust, struct err *e);
+
 /* patch.c */
 int ks_patches(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
 	       struct err *e);
 /* Strategic merge of patch into target (both objects); patch is not modified. */
 int ks_smp(cJSON *target, const cJSON *patch, struct err *e);
+/* The same with an openapi document (NULL: kustomize's built-in schema). */
+int ks_smp_with(cJSON *target, const cJSON *patch, const cJSON *openapi, struct err *e);
 /* Applies a JSON 6902 operation list to *doc (which may be replaced). */
 int ks_json6902(cJSON **doc, const cJSON *ops, struct err *e);
 /* Label selector ("a=b,c in (x,y),!d") against a labels object. */

@@ -11,7 +11,7 @@ smp/overlay fifo multins/overlay yaml12 variants/top component-top misc componen
 nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/hash"
 # Output order, empty annotations, field names, JSON 6902 positions.
 FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay fieldnames json6902-positions
-  configurations/base configurations/overlay"
+  configurations/base configurations/overlay openapi"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"
@@ -68,5 +68,8 @@ check_contains "a field kustomize does not know, inside an entry, is named with 
 out=$("$TETHER" render --repo "$repo" --path errors/config-prefix 2>&1)
 check_contains "a transformer configuration section tether does not apply is named" "$out" \
   "errors/config-prefix/prefix-config.yaml: configurations: field namePrefix is not supported"
+out=$("$TETHER" render --repo "$repo" --path errors/openapi-version 2>&1)
+check_contains "openapi.version (a schema tether would have to fetch) is refused, naming it" "$out" \
+  "errors/openapi-version/kustomization.yaml: field openapi.version is not supported"
 
 finish
