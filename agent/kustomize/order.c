@@ -90,8 +90,7 @@ int ks_order_read(struct ks_order *o, const char *file, const cJSON *so, struct 
 	if (!cJSON_IsObject(so))
 		return err_set(e, TE_INPUT, "%s: sortOptions must be a mapping", file);
 	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
-		return err_set(e, TE_INPUT, "%s: sortOptions.order must be one of fifo, legacy",
-			       file);
+		return err_set(e, TE_INPUT, "%s: sortOptions.order must be legacy or fifo", file);
 	o->fifo = strcmp(order, "fifo") == 0;
 	if (!lso || cJSON_IsNull(lso))
 		return 0;
