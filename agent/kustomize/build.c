@@ -295,8 +295,7 @@ out:
 	return rc;
 }
 
-/* Runs fn on each string of kust.field (a list of strings). */
-static int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
+int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
 			 int (*fn)(struct ks_ctx *, const char *, struct ks_set *, struct err *),
 			 struct ks_set *ra, struct err *e)
 {

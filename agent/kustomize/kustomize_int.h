@@ -247,6 +247,10 @@ int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **pat
  * whose kustomization is built. */
 int ks_add_entry(struct ks_ctx *c, const char *field, const char *entry, struct ks_set *ra,
 		 struct err *e);
+/* Runs fn on each string of kust.field (a list of strings). */
+int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
+		  int (*fn)(struct ks_ctx *, const char *, struct ks_set *, struct err *),
+		  struct ks_set *ra, struct err *e);
 /* Parses a YAML/JSON stream of objects into the accumulator. */
 int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
 		     struct err *e);

@@ -130,22 +130,7 @@ static int ks_tc_entry(struct ks_ctx *c, const char *entry, struct ks_set *ra, s
 
 int ks_tconfig_load(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, "configurations"), *it;
-	int rc;
-
-	if (!list || cJSON_IsNull(list))
-		return 0;
-	if (!cJSON_IsArray(list))
-		return err_set(e, TE_INPUT, "%s: configurations must be a list", c->file);
-	cJSON_ArrayForEach(it, list)
-	{
-		if (!cJSON_IsString(it))
-			return err_set(e, TE_INPUT, "%s: configurations entries must be strings",
-				       c->file);
-		if ((rc = ks_tc_entry(c, it->valuestring, ra, e)) < 0)
-			return rc;
-	}
-	return 0;
+	return ks_each_entry(c, kust, "configurations", ks_tc_entry, ra, e);
 }
 
 int ks_tconfig_specs(const char *file, const struct ks_set *ra, const char *section,

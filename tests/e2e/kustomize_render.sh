@@ -55,21 +55,20 @@ fi
 check_exit "helmCharts is an input error" 2 "$TETHER" render --repo "$repo" --path errors/helm
 out=$("$TETHER" render --repo "$repo" --path errors/helm 2>&1)
 check_contains "the error names the file and the field" "$out" "errors/helm/kustomization.yaml: field helmCharts"
-out=$("$TETHER" render --repo "$repo" --path errors/escape 2>&1)
-check_contains "a base outside the repository is refused" "$out" "leaves the repository"
-out=$("$TETHER" render --repo "$repo" --path errors/remote 2>&1)
-check_contains "remote bases are refused" "$out" "remote bases are not supported"
-out=$("$TETHER" render --repo "$repo" --path errors/plugin-exec 2>&1)
-check_contains "a plugin that runs a program is refused, naming the file and field" "$out" \
-  "errors/plugin-exec/kustomization.yaml: field transformers: errors/plugin-exec/sed.yaml:1"
-out=$("$TETHER" render --repo "$repo" --path errors/nested-field 2>&1)
-check_contains "a field kustomize does not know, inside an entry, is named with its entry" "$out" \
-  "errors/nested-field/kustomization.yaml: images[0]: unknown field tag"
-out=$("$TETHER" render --repo "$repo" --path errors/config-prefix 2>&1)
-check_contains "a transformer configuration section tether does not apply is named" "$out" \
-  "errors/config-prefix/prefix-config.yaml: configurations: field namePrefix is not supported"
-out=$("$TETHER" render --repo "$repo" --path errors/openapi-version 2>&1)
-check_contains "openapi.version (a schema tether would have to fetch) is refused, naming it" "$out" \
-  "errors/openapi-version/kustomization.yaml: field openapi.version is not supported"
+# render_error DESCRIPTION FIXTURE TEXT: rendering FIXTURE fails with TEXT.
+render_error() {
+  out=$("$TETHER" render --repo "$repo" --path "$2" 2>&1)
+  check_contains "$1" "$out" "$3"
+}
+render_error "a base outside the repository is refused" errors/escape "leaves the repository"
+render_error "remote bases are refused" errors/remote "remote bases are not supported"
+render_error "a plugin that runs a program is refused, naming the file and field" \
+  errors/plugin-exec "errors/plugin-exec/kustomization.yaml: field transformers: errors/plugin-exec/sed.yaml:1"
+render_error "a field kustomize does not know, inside an entry, is named with its entry" \
+  errors/nested-field "errors/nested-field/kustomization.yaml: images[0]: unknown field tag"
+render_error "a transformer configuration section tether does not apply is named" \
+  errors/config-prefix "errors/config-prefix/prefix-config.yaml: configurations: field namePrefix is not supported"
+render_error "openapi.version (a schema tether would have to fetch) is refused, naming it" \
+  errors/openapi-version "errors/openapi-version/kustomization.yaml: field openapi.version is not supported"
 
 finish
