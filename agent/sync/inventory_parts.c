@@ -23,9 +23,9 @@
 
 #define PARTS_KEY "parts"
 
-static const struct json_pick name_pick[] = {
-    {"metadata", (const struct json_pick[]){{"name", NULL}, {NULL, NULL}}}, {NULL, NULL}};
-static const struct json_pick items_pick[] = {{"items", name_pick}, {NULL, NULL}};
+/* What a LIST keeps of each item (jsonpick.h): its name. */
+static const struct json_pick name_only[] = {{"name", NULL}, {NULL, NULL}};
+static const struct json_pick name_pick[] = {{"metadata", name_only}, {NULL, NULL}};
 
 char *inventory_part_name(const char *app, const char *text)
 {
@@ -176,7 +176,7 @@ int inventory_drop_parts(struct kube *k, const struct kube_resource *cm, const c
 			 const char *ns, const struct strlist *keep, bool must, struct err *e)
 {
 	char *sel = xasprintf(SYNC_INVENTORY_PART_LABEL "=%s", app);
-	struct kube_list_q q = {.res = cm, .ns = ns, .selector = sel, .pick = items_pick};
+	struct kube_list_q q = {.res = cm, .ns = ns, .selector = sel, .pick = name_pick};
 	const cJSON *it;
 	int rc;
 
