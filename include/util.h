@@ -121,5 +121,8 @@ int url_userinfo(const char *url, char **user, char **password);
 
 /* Reads a whole file into b (capped by b->max). */
 int file_read(const char *path, struct buf *b, struct err *e);
+/* A secret (token, webhook secret) from a file: trailing whitespace trimmed; TE_INPUT when
+ * empty. The message names the file, never its content. */
+int secret_read(const char *path, char **out, struct err *e);
 
 #endif

@@ -20,29 +20,12 @@
 #include "log.h"
 
 #define SHUTDOWN_GRACE_MS 5000
-#define SECRET_MAX 4096
 
 static int read_secret(const char *file, char **out, struct err *e)
 {
-	struct buf b;
-	int rc;
-
 	*out = NULL;
-	if (!file)
-		return 0;
-	buf_init(&b, SECRET_MAX);
-	if ((rc = file_read(file, &b, e)) < 0) {
-		buf_dispose(&b);
+	if (file && secret_read(file, out, e) < 0)
 		return err_prefix(e, "webhook secret");
-	}
-	while (b.len &&
-	       (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' || b.data[b.len - 1] == ' '))
-		b.data[--b.len] = '\0';
-	if (!b.len) {
-		buf_dispose(&b);
-		return err_set(e, TE_INPUT, "webhook secret %s is empty", file);
-	}
-	*out = buf_detach(&b);
 	return 0;
 }
 

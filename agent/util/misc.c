@@ -165,3 +165,26 @@ int file_read(const char *path, struct buf *b, struct err *e)
 		buf_append(b, "", 0);
 	return 0;
 }
+
+#define SECRET_MAX 4096
+
+int secret_read(const char *path, char **out, struct err *e)
+{
+	struct buf b;
+	int rc;
+
+	*out = NULL;
+	buf_init(&b, SECRET_MAX);
+	if ((rc = file_read(path, &b, e)) < 0) {
+		buf_dispose(&b);
+		return rc;
+	}
+	while (b.len && strchr("\n\r \t", b.data[b.len - 1]))
+		b.data[--b.len] = '\0';
+	if (!b.len) {
+		buf_dispose(&b);
+		return err_set(e, TE_INPUT, "%s is empty", path);
+	}
+	*out = buf_detach(&b);
+	return 0;
+}
