@@ -18,8 +18,10 @@
 
 #include "daemon_int.h"
 #include "log.h"
+#include "notify.h"
 
 #define SHUTDOWN_GRACE_MS 5000
+#define NOTIFY_DRAIN_MS 3000 /* what the notifier may still deliver after SIGTERM */
 
 static int read_secret(const char *file, char **out, struct err *e)
 {
@@ -284,6 +286,7 @@ static void daemon_dispose(struct daemon *d)
 {
 	http_stop(d);
 	leader_stop(d->leader);
+	notifier_free(d->notifier, NOTIFY_DRAIN_MS);
 	apps_free(d->apps, d->n_apps);
 	daemon_clusters_free(d);
 	free(d->secret);
@@ -323,7 +326,7 @@ int daemon_run(const struct daemon_opts *o, struct err *e)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = load_apps(&d, e)) < 0)
+	if ((rc = notifier_new(&d.notifier, e)) < 0 || (rc = load_apps(&d, e)) < 0)
 		goto out;
 	if (d.n_apps == 0) {
 		rc = err_set(e, TE_INPUT, "no apps to run");
