@@ -183,13 +183,8 @@ void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const ch
 		const char *reason, const char *message, bool warning);
 
 /* announce.c: notifications, queued for the notifier's thread. */
-struct sync_result;
 void announce(struct daemon *d, const struct daemon_app *a, enum notify_event ev,
 	      const char *commit, const char *message, const struct strlist *objects);
-/* Appends the objects r created, changed and pruned to to. */
-void announce_objects(struct strlist *to, const struct sync_result *r);
-void announce_sync(struct daemon *d, const struct daemon_app *a, const struct sync_result *r,
-		   const char *message);
 
 /* health.c: rollouts of a no-wait sync, followed from the loop. */
 struct sync_result;

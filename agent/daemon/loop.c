@@ -13,6 +13,7 @@
 #include "daemon_int.h"
 #include "history.h"
 #include "log.h"
+#include "notify.h"
 #include "sync.h"
 
 #define DIFF_MAX ((size_t)8 << 20)
@@ -252,8 +253,7 @@ static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync
 			   : res->code == TE_ROLLOUT ? "RolloutFailed"
 						     : "SyncFailed",
 			   error ? error : summary, res->code != 0);
-		announce(d, a, NOTIFY_REVERTED, failed->commit, summary, NULL);
-		announce_sync(d, a, res, error ? error : summary);
+		notifier_send_revert(d->notifier, &a->cfg, failed, rv);
 	}
 }
 
@@ -302,11 +302,10 @@ static void sync_event(struct daemon *d, struct daemon_app *a, const struct sync
 							 : "SyncFailed";
 	char summary[160];
 
-	snprintf(summary, sizeof(summary), "synced: %zu created, %zu changed, %zu pruned",
-		 res->created.n, res->changed.n, res->pruned.n);
+	notify_sync_summary(res, summary, sizeof(summary));
 	event_post(d, a, res->namespace, res->commit, reason, error ? error : summary,
 		   res->code != 0);
-	announce_sync(d, a, res, error ? error : summary);
+	notifier_send_sync(d->notifier, &a->cfg, res, error);
 }
 
 /* Logs, records and announces a sync's result; true when it needs no retry. */
@@ -389,7 +388,7 @@ static void drift_notice(struct daemon *d, struct daemon_app *a, const char *sha
 	if (!n || a->drift_announced)
 		return;
 	strlist_init(&objects);
-	announce_objects(&objects, res);
+	notify_objects(&objects, res);
 	snprintf(msg, sizeof(msg), "%ld object%s differ%s from Git", n, n == 1 ? "" : "s",
 		 n == 1 ? "s" : "");
 	a->drift_announced = true;

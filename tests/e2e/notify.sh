@@ -133,4 +133,23 @@ check "nor the Slack URL's secret path" bash -c "! grep -qF 'hooksecret' '$T/ag.
 kill -TERM "$AG_PID"; wait "$AG_PID"; rc=$?
 check_eq "SIGTERM: exit 0" "$rc" 0
 check "nothing in the log from the sanitizers" bash -c "! grep -qE 'Sanitizer|runtime error' '$T/ag.log'"
+
+# tether sync in CI sends the same notifications: a commit status for the commit it
+# synced, delivered before it exits.
+write_cm "$W/ci" ci 1; V4=$(git_commit "$W" "v4 ci")
+cat >"$T/ci.yaml" <<Y
+kubeconfig: $KUBECONFIG
+apps:
+  - name: ci
+    repo: $GIT_BASE_URL/app.git
+    path: ci
+    notify:
+      - {type: github, url: $R/gh/, repo: acme/ci, token-file: $T/token}
+      - {type: webhook, url: $R/hook, token-file: $T/token, events: [synced]}
+Y
+check "tether sync --config with notify entries" bash -c "'$TETHER' sync --config '$T/ci.yaml' --cache-dir '$T/cache-ci' >'$T/ci.out' 2>&1"
+check "GitHub: tether sync posted success for the commit it synced" \
+  has "/gh/repos/acme/ci/statuses/$V4" '.state == "success" and .context == "tether/ci"'
+check "webhook: tether sync's synced notification" has /hook ".app == \"ci\" and .event == \"synced\" and .commit == \"$V4\""
+check "the token is not in tether sync's output" bash -c "! grep -qF '$TOKEN' '$T/ci.out'"
 finish
