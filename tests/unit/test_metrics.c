@@ -98,7 +98,7 @@ static void test_metrics(void **state)
 	assert_true(sample(b.data, "tether_app_suspended{app=\"web\"}") == 0);
 	assert_non_null(strstr(b.data, "tether_build_info{version=\""));
 	assert_non_null(strstr(b.data, "# TYPE process_cpu_seconds_total counter"));
-	assert_true(sample(b.data, "process_open_fds") >= 3);
+	assert_true(sample(b.data, "\nprocess_open_fds") >= 3);
 	buf_dispose(&b);
 }
 
