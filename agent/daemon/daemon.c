@@ -153,16 +153,7 @@ static struct daemon_app *next_due(struct daemon *d, int64_t now, int64_t *wait_
 
 static void wait_ms(struct daemon *d, int64_t ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+	cond_wait_ms(&d->cv, &d->mu, ms);
 }
 
 static void do_reload(struct daemon *d)
@@ -264,16 +255,12 @@ static void *signal_thread(void *arg)
 
 static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 {
-	pthread_condattr_t ca;
 	char host[256] = "tether";
 
 	memset(d, 0, sizeof(*d));
 	d->opts = o;
 	pthread_mutex_init(&d->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&d->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&d->cv);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(d->identity, sizeof(d->identity), "%s_%d", host, (int)getpid());
 	d->rand = (uint64_t)now_ms() * 2654435761u ^ (uint64_t)getpid();

@@ -168,21 +168,6 @@ static size_t next_job(struct notifier *n)
 	return best;
 }
 
-static void wait_until(struct notifier *n, int64_t when_ms)
-{
-	struct timespec ts;
-	int64_t ms = when_ms - now_ms();
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&n->cv, &n->mu, &ts);
-}
-
 /* After an attempt (mu held): done, dropped, or queued again for later. */
 static void settle(struct notifier *n, struct job *j, int rc, const char *why)
 {
@@ -219,7 +204,8 @@ static void *run(void *arg)
 			break;
 		if (!n->n || n->jobs[(i = next_job(n))]->due_ms > now_ms()) {
 			int64_t until = n->n ? n->jobs[next_job(n)]->due_ms : now_ms() + 60000;
-			wait_until(n, n->stop && until > n->drain_until ? n->drain_until : until);
+			cond_wait_ms(&n->cv, &n->mu,
+				     (n->stop && until > n->drain_until ? n->drain_until : until) - now_ms());
 			continue;
 		}
 		j = n->jobs[i];
@@ -245,7 +231,6 @@ static void *run(void *arg)
 int notifier_new(struct notifier **out, struct err *e)
 {
 	struct notifier *n = calloc(1, sizeof(*n));
-	pthread_condattr_t ca;
 
 	*out = NULL;
 	pthread_once(&curl_once, curl_init_once);
@@ -254,10 +239,7 @@ int notifier_new(struct notifier **out, struct err *e)
 		return err_set(e, TE_NOMEM, "out of memory");
 	}
 	pthread_mutex_init(&n->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&n->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&n->cv);
 	if (pthread_create(&n->thread, NULL, run, n) != 0) {
 		curl_easy_cleanup(n->h);
 		pthread_cond_destroy(&n->cv);

@@ -21,22 +21,7 @@ wait_for "the receiver listens" 5 test -s "$T/recv.port" || finish
 R=http://127.0.0.1:$(cat "$T/recv.port")
 touch "$T/recv.log"
 
-deploy() { # DIR IMAGE
-  mkdir -p "$1/web"
-  cat >"$1/web/web.yaml" <<Y
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: $2}]
-Y
-}
+deploy() { web_failing "$1/web/web.yaml" "$2"; } # DIR IMAGE
 W=$(git_repo app)
 deploy "$W" nginx:1.25
 write_cm "$W/cms" cms 1

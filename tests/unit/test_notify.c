@@ -1,5 +1,5 @@
-/* Unit tests for notifications: the notify: entries of the configuration (defaults,
- * inheritance, errors with positions) and the requests each target makes. */
+/* Unit tests for notifications: the requests each target makes (test_config.c reads
+ * the notify: entries). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,70 +11,9 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "config.h"
 #include "notify_int.h"
 
 #define SHA "0123456789abcdef0123456789abcdef01234567"
-
-static const char cfg[] = "notify:\n"
-			  "  - {type: slack, url: https://hooks.example/T/B/x}\n"
-			  "apps:\n"
-			  "  - name: web\n"
-			  "    repo: https://github.com/acme/web.git\n"
-			  "    notify:\n"
-			  "      - type: github\n"
-			  "        token-file: /run/t\n"
-			  "        events: [synced, rollout-failed]\n"
-			  "  - name: api\n"
-			  "    repo: git@gitlab.example:group/sub/api.git\n";
-
-static void test_config(void **state)
-{
-	struct tether_config tc;
-	struct err e;
-
-	err_clear(&e);
-	assert_int_equal(config_parse(&tc, "t.yaml", cfg, strlen(cfg), &e), 0);
-	assert_int_equal(tc.apps[0].n_notify, 2); /* the top level's, then its own */
-	assert_string_equal(tc.apps[0].notify[0].type, "slack");
-	assert_string_equal(tc.apps[0].notify[1].type, "github");
-	assert_null(tc.apps[0].notify[1].url);
-	assert_string_equal(tc.apps[0].notify[1].token_file, "/run/t");
-	assert_int_equal(tc.apps[0].notify[1].events,
-			 1u << NOTIFY_SYNCED | 1u << NOTIFY_ROLLOUT_FAILED);
-	assert_int_equal(tc.apps[1].n_notify, 1);
-	assert_true(tc.apps[1].notify[0].events & (1u << NOTIFY_DRIFT)); /* slack's defaults */
-	assert_false(tc.apps[1].notify[0].events & (1u << NOTIFY_SYNCED));
-	config_dispose(&tc);
-}
-
-static void expect_error(const char *text, const char *msg)
-{
-	struct tether_config tc;
-	struct err e;
-
-	err_clear(&e);
-	assert_int_equal(config_parse(&tc, "t.yaml", text, strlen(text), &e), TE_INPUT);
-	if (strcmp(e.msg, msg) != 0)
-		fail_msg("got \"%s\", want \"%s\"", e.msg, msg);
-	config_dispose(&tc);
-}
-
-static void test_config_errors(void **state)
-{
-	expect_error("notify:\n  - {type: email, url: x}\napps:\n  - repo: x\n",
-		     "t.yaml:2:5: notify: type must be webhook, slack, github or gitlab");
-	expect_error("notify:\n  - {type: slack}\napps:\n  - repo: x\n",
-		     "t.yaml:2:5: notify: a slack entry needs url");
-	expect_error("notify:\n  - {type: github, events: [synced, exploded]}\napps:\n  - repo: x\n",
-		     "t.yaml:2:37: unknown event \"exploded\" (started, synced, sync-failed, "
-		     "rollout-failed, reverted, drift, drift-recovered)");
-	expect_error("notify:\n  - {type: github, tokenfile: x}\napps:\n  - repo: x\n",
-		     "t.yaml:2:20: notify: unknown key \"tokenfile\" (type, url, token-file, repo, "
-		     "events)");
-	expect_error("notify: {type: github}\napps:\n  - repo: x\n",
-		     "t.yaml:1:9: notify must be a list");
-}
 
 static void test_repo_path(void **state)
 {
@@ -190,8 +129,8 @@ static void test_webhook_and_slack(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_config),	    cmocka_unit_test(test_config_errors),
-	    cmocka_unit_test(test_repo_path),	    cmocka_unit_test(test_status_requests),
+	    cmocka_unit_test(test_repo_path),
+	    cmocka_unit_test(test_status_requests),
 	    cmocka_unit_test(test_webhook_and_slack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
