@@ -16,6 +16,7 @@
 
 #define DESCRIPTION_MAX 140
 #define SLACK_OBJECTS_MAX 20
+#define SLACK_SECTION_MAX 3000 /* Slack refuses a section's text over 3000 characters */
 
 void notify_req_dispose(struct notify_req *r)
 {
@@ -71,6 +72,19 @@ static void stamp_now(char out[32])
 
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* How much of s fits in max bytes without cutting a UTF-8 sequence. */
+static size_t utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
 }
 
 /* "sync-failed" -> "sync failed", as people read it. */
@@ -166,27 +180,17 @@ static char *slack_body(const struct notify_info *in)
 	}
 	jb_str(&b, root, "text", text.data ? text.data : "");
 	blocks = jb_array(&b, root, "blocks");
+	if (text.data)
+		text.data[utf8_prefix(text.data, SLACK_SECTION_MAX)] = '\0';
 	slack_section(&b, blocks, "section", text.data ? text.data : "");
+	if (objs.data)
+		objs.data[utf8_prefix(objs.data, SLACK_SECTION_MAX)] = '\0';
 	if (objs.len)
 		slack_section(&b, blocks, "context", objs.data);
 	s = print_json(root, &b);
 	buf_dispose(&text);
 	buf_dispose(&objs);
 	return s;
-}
-
-/* The message cut to DESCRIPTION_MAX bytes, never inside a UTF-8 sequence. */
-static void description(const char *msg, char out[DESCRIPTION_MAX + 1])
-{
-	size_t n = strlen(msg ? msg : "");
-
-	if (n > DESCRIPTION_MAX) {
-		n = DESCRIPTION_MAX;
-		while (n && ((unsigned char)msg[n] & 0xC0) == 0x80)
-			n--;
-	}
-	memcpy(out, msg ? msg : "", n);
-	out[n] = '\0';
 }
 
 /* The commit status's state: GitHub's names, or GitLab's. */
@@ -211,9 +215,10 @@ static char *status_body(const struct notify_info *in, bool gitlab, const char *
 {
 	cJSON *root = cJSON_CreateObject();
 	struct json_build b = {.failed = !root};
+	const char *msg = in->message ? in->message : "";
 	char desc[DESCRIPTION_MAX + 1], context[80];
 
-	description(in->message, desc);
+	snprintf(desc, sizeof(desc), "%.*s", (int)utf8_prefix(msg, DESCRIPTION_MAX), msg);
 	snprintf(context, sizeof(context), "tether/%s", in->app);
 	jb_str(&b, root, "state", state);
 	jb_str(&b, root, gitlab ? "name" : "context", context);

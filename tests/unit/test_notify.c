@@ -85,6 +85,14 @@ static void test_status_requests(void **state)
 	assert_string_equal(str(b, "name"), "tether/web");
 	cJSON_Delete(b);
 	notify_req_dispose(&r);
+	/* cut before a UTF-8 sequence that would not fit whole */
+	strcpy(longmsg, "x");
+	for (int i = 0; i < 100; i++)
+		strcat(longmsg, "\xc3\xa9");
+	b = build(&gh, &c, &in, &r);
+	assert_int_equal(strlen(str(b, "description")), 139);
+	cJSON_Delete(b);
+	notify_req_dispose(&r);
 	in.event = NOTIFY_DRIFT; /* not about a commit: no status */
 	err_clear(&e);
 	assert_int_equal(notify_req_build(&r, &gh, &c, &in, &e), 1);
@@ -124,6 +132,18 @@ static void test_webhook_and_slack(void **state)
 	assert_string_equal(str(blk, "type"), "context");
 	cJSON_Delete(b);
 	notify_req_dispose(&r);
+	{ /* Slack refuses a section over 3000 characters; the text keeps it all */
+		char big[5001];
+		memset(big, 'm', 5000);
+		big[5000] = '\0';
+		in.message = big;
+		b = build(&slack, &c, &in, &r);
+		blk = cJSON_GetArrayItem(cJSON_GetObjectItem(b, "blocks"), 0);
+		assert_int_equal(strlen(str(cJSON_GetObjectItem(blk, "text"), "text")), 3000);
+		assert_true(strlen(str(b, "text")) > 5000);
+		cJSON_Delete(b);
+		notify_req_dispose(&r);
+	}
 }
 
 int main(void)
