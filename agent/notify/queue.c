@@ -37,7 +37,7 @@ struct notifier {
 	pthread_t thread;
 	struct job *jobs[NOTIFY_QUEUE_MAX];
 	size_t n;
-	bool stop, busy;
+	bool stop;
 	int64_t drain_until;
 	CURL *h;
 };
@@ -210,17 +210,15 @@ static void *run(void *arg)
 		}
 		j = n->jobs[i];
 		n->jobs[i] = n->jobs[--n->n];
-		n->busy = true;
 		pthread_mutex_unlock(&n->mu);
 		j->attempts++;
 		rc = deliver(n->h, &j->req, why, sizeof(why));
 		pthread_mutex_lock(&n->mu);
-		n->busy = false;
 		settle(n, j, rc, why);
 		pthread_cond_broadcast(&n->cv);
 	}
 	for (size_t i = 0; i < n->n; i++) {
-		log_job(LOG_ERROR, "notification dropped", n->jobs[i], "the agent stopped");
+		log_job(LOG_ERROR, "notification dropped", n->jobs[i], "not delivered before exit");
 		job_free(n->jobs[i]);
 	}
 	n->n = 0;
