@@ -18,9 +18,9 @@
 struct notify_info {
 	enum notify_event event;
 	const char *app;
-	const char *namespace; /* may be NULL */
-	const char *commit;    /* the commit it is about (a status is keyed by it) */
-	const char *message;   /* the summary or the first error (free of secrets) */
+	const char *namespace;	       /* may be NULL */
+	const char *commit;	       /* the commit it is about (a status is keyed by it) */
+	const char *message;	       /* the summary or the first error (free of secrets) */
 	const struct strlist *objects; /* the objects concerned, may be NULL */
 	bool transient; /* a failure not of the commit (Git or the cluster unreachable) */
 };
@@ -36,8 +36,8 @@ void notifier_send(struct notifier *n, const struct app_config *c, const struct 
  * message: what changed, or r's first error, else error). */
 struct sync_result;
 struct history_revert;
-void notifier_send_sync(struct notifier *n, const struct app_config *c,
-			const struct sync_result *r, const char *error);
+void notifier_send_sync(struct notifier *n, const struct app_config *c, const struct sync_result *r,
+			const char *error);
 /* After an on-failure revert: reverted (about the failed commit), then the revert's
  * sync. Nothing when no revert was written. */
 void notifier_send_revert(struct notifier *n, const struct app_config *c,

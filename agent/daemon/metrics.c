@@ -116,7 +116,7 @@ static const char *condition(const struct app_stats *s, bool ready)
 		return !strcmp(s->state, "synced")    ? "True"
 		       : !strcmp(s->state, "pending") ? "Unknown"
 						      : "False";
-	return !strcmp(s->health, "healthy")    ? "True"
+	return !strcmp(s->health, "healthy")	? "True"
 	       : !strcmp(s->health, "degraded") ? "False"
 						: "Unknown";
 }
@@ -142,9 +142,13 @@ static void app_unverified(struct buf *b, const char *name, const struct app_sta
 }
 
 enum field_kind { F_LONG, F_DOUBLE, F_U64, F_BOOL };
-#define FIELD(f)                                                                                \
-	offsetof(struct app_stats, f), _Generic(((struct app_stats *)0)->f, long: F_LONG,       \
-						double: F_DOUBLE, uint64_t: F_U64, bool: F_BOOL)
+/* The field's kind from its type; clang-format cannot lay out _Generic. */
+/* clang-format off */
+#define FIELD(f)                                                                                   \
+	offsetof(struct app_stats, f),                                                             \
+	    _Generic(((struct app_stats *)0)->f, long: F_LONG, double: F_DOUBLE, uint64_t: F_U64,  \
+		     bool: F_BOOL)
+/* clang-format on */
 
 /* Every per-app metric: a field of app_stats as one sample, or a function's samples. */
 static const struct app_metric {
@@ -168,8 +172,7 @@ static const struct app_metric {
      "1 for the status (True, False, Unknown) each condition (Ready, Healthy) has, else 0.",
      app_condition, 0, 0},
     {"tether_app_suspended", "gauge", "1 while the app is suspended.", NULL, FIELD(suspended)},
-    {"tether_drift_objects", "gauge", "Objects that differ from Git.", NULL,
-     FIELD(drift_objects)},
+    {"tether_drift_objects", "gauge", "Objects that differ from Git.", NULL, FIELD(drift_objects)},
     {"tether_rollout_failures_total", "counter", "Rollouts failed or timed out.", NULL,
      FIELD(rollout_failures)},
     {"tether_reverts_total", "counter", "Revert commits pushed by on-failure: revert.", NULL,
@@ -177,8 +180,7 @@ static const struct app_metric {
     {"tether_unverified_commits_total", "counter",
      "Heads refused by verify (not signed by a trusted key).", NULL, FIELD(unverified_total)},
     {"tether_app_unverified", "gauge",
-     "1 while the app's head is refused by verify (nothing of it applied).", app_unverified, 0,
-     0},
+     "1 while the app's head is refused by verify (nothing of it applied).", app_unverified, 0, 0},
     {"tether_git_fetch_duration_seconds", "summary",
      "Time spent checking the remote head and fetching.", git_summary, 0, 0},
     {"tether_git_fetch_errors_total", "counter", "Failed checks of the remote.", NULL,

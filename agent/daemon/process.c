@@ -71,10 +71,10 @@ static long open_fds(void)
 	return n - 1; /* the directory's own descriptor */
 }
 
-static bool gauge(struct buf *out, const char *name, const char *type, const char *help,
-		  double v)
+static bool gauge(struct buf *out, const char *name, const char *type, const char *help, double v)
 {
-	return buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", name, help, name, type, name, v) < 0;
+	return buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", name, help, name, type,
+			  name, v) < 0;
 }
 
 int process_metrics_render(struct buf *out)
@@ -88,22 +88,22 @@ int process_metrics_render(struct buf *out)
 
 	if (read_stat(&ps) == 0 && tick > 0) {
 		bad |= gauge(out, "process_cpu_seconds_total", "counter",
-		      "Total user and system CPU time spent in seconds.",
-		      (ps.utime + ps.stime) / tick);
-		bad |= gauge(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
-		      ps.rss * page);
-		bad |= gauge(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
-		      ps.vsize);
+			     "Total user and system CPU time spent in seconds.",
+			     (ps.utime + ps.stime) / tick);
+		bad |= gauge(out, "process_resident_memory_bytes", "gauge",
+			     "Resident memory size in bytes.", ps.rss * page);
+		bad |= gauge(out, "process_virtual_memory_bytes", "gauge",
+			     "Virtual memory size in bytes.", ps.vsize);
 		if (bt > 0)
 			bad |= gauge(out, "process_start_time_seconds", "gauge",
-			      "Start time of the process since unix epoch in seconds.",
-			      bt + ps.start / tick);
+				     "Start time of the process since unix epoch in seconds.",
+				     bt + ps.start / tick);
 	}
 	if (fds >= 0)
 		bad |= gauge(out, "process_open_fds", "gauge", "Number of open file descriptors.",
-		      (double)fds);
+			     (double)fds);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		bad |= gauge(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.",
-		      (double)rl.rlim_cur);
+		bad |= gauge(out, "process_max_fds", "gauge",
+			     "Maximum number of open file descriptors.", (double)rl.rlim_cur);
 	return bad ? TE_NOMEM : 0;
 }

@@ -11,9 +11,9 @@
 struct notify_req {
 	char *url;
 	char *body;
-	char *token_file;	/* NULL: no Authorization header */
-	bool github;		/* GitHub's Accept and API version headers */
-	char target[16];	/* the target's type, for log lines */
+	char *token_file; /* NULL: no Authorization header */
+	bool github;	  /* GitHub's Accept and API version headers */
+	char target[16];  /* the target's type, for log lines */
 	char event[24];
 	char app[64];
 };

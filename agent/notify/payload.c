@@ -230,8 +230,9 @@ static char *status_body(const struct notify_info *in, bool gitlab, const char *
 static int status_url(struct notify_req *out, const struct notify_target *t,
 		      const struct app_config *c, const char *sha, bool gitlab, struct err *e)
 {
-	const char *api = t->url ? t->url : gitlab ? "https://gitlab.com/api/v4"
-						   : "https://api.github.com";
+	const char *api = t->url   ? t->url
+			  : gitlab ? "https://gitlab.com/api/v4"
+				   : "https://api.github.com";
 	char *repo = t->repo ? xstrdup(t->repo) : notify_repo_path(c->repo ? c->repo : "");
 	char *id = repo && gitlab ? path_escape(repo) : NULL;
 	size_t n = strlen(api);

@@ -205,7 +205,8 @@ static void *run(void *arg)
 		if (!n->n || n->jobs[(i = next_job(n))]->due_ms > now_ms()) {
 			int64_t until = n->n ? n->jobs[next_job(n)]->due_ms : now_ms() + 60000;
 			cond_wait_ms(&n->cv, &n->mu,
-				     (n->stop && until > n->drain_until ? n->drain_until : until) - now_ms());
+				     (n->stop && until > n->drain_until ? n->drain_until : until) -
+					 now_ms());
 			continue;
 		}
 		j = n->jobs[i];

@@ -13,8 +13,8 @@
 
 void notify_sync_summary(const struct sync_result *r, char *out, size_t n)
 {
-	snprintf(out, n, "synced: %zu created, %zu changed, %zu pruned", r->created.n,
-		 r->changed.n, r->pruned.n);
+	snprintf(out, n, "synced: %zu created, %zu changed, %zu pruned", r->created.n, r->changed.n,
+		 r->pruned.n);
 }
 
 void notify_objects(struct strlist *to, const struct sync_result *r)
@@ -26,8 +26,8 @@ void notify_objects(struct strlist *to, const struct sync_result *r)
 			strlist_add(to, lists[l]->items[i]);
 }
 
-void notifier_send_sync(struct notifier *n, const struct app_config *c,
-			const struct sync_result *r, const char *error)
+void notifier_send_sync(struct notifier *n, const struct app_config *c, const struct sync_result *r,
+			const char *error)
 {
 	struct notify_info in = {
 	    .app = c->app,
@@ -41,7 +41,7 @@ void notifier_send_sync(struct notifier *n, const struct app_config *c,
 	if (!n)
 		return;
 	notify_sync_summary(r, summary, sizeof(summary));
-	in.message = r->code == 0 ? summary
+	in.message = r->code == 0  ? summary
 		     : r->errors.n ? r->errors.items[0]
 		     : error	   ? error
 				   : "sync failed";
