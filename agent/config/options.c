@@ -264,24 +264,39 @@ void app_config_dispose(struct app_config *c)
 	c->n_notify = 0;
 }
 
+/* The string slot of option o in c, or NULL when o is not a string. */
+static char **string_slot(const struct opt_def *o, struct app_config *c)
+{
+	if (o->type != OPT_STRING && o->type != OPT_ENUM)
+		return NULL;
+	return (char **)((char *)c + o->offset);
+}
+
 int app_config_copy(struct app_config *dst, const struct app_config *src, struct err *e)
 {
+	char **slot;
+
 	*dst = *src;
+	/* Nothing of src's is left in dst before copying, so a failure part-way disposes
+	 * only what dst owns. */
+	for (const struct opt_def *o = options; o->name; o++)
+		if ((slot = string_slot(o, dst)))
+			*slot = NULL;
+	dst->notify = NULL;
+	dst->n_notify = 0;
 	for (const struct opt_def *o = options; o->name; o++) {
-		if (o->type == OPT_STRING || o->type == OPT_ENUM) {
-			char **slot = (char **)((char *)dst + o->offset);
-			if (*slot && !(*slot = strdup(*slot))) {
-				dst->notify = NULL;
-				app_config_dispose(dst);
-				return err_set(e, TE_NOMEM, "out of memory");
-			}
+		const char *from = (slot = string_slot(o, dst)) ? *string_slot(o, (struct app_config *)src) : NULL;
+
+		if (from && !(*slot = strdup(from))) {
+			app_config_dispose(dst);
+			return err_set(e, TE_NOMEM, "out of memory");
 		}
 	}
 	if (notify_targets_copy(&dst->notify, src->notify, src->n_notify) < 0) {
-		dst->n_notify = 0;
 		app_config_dispose(dst);
 		return err_set(e, TE_NOMEM, "out of memory");
 	}
+	dst->n_notify = src->n_notify;
 	return 0;
 }
 
