@@ -16,6 +16,7 @@ int session_new(struct session **out, const struct app_config *c, struct err *e)
 	if (!s)
 		return err_set(e, TE_NOMEM, "out of memory");
 	s->cfg = c;
+	strlist_init(&s->ns_scoped);
 	*out = s;
 	return 0;
 }
@@ -30,6 +31,8 @@ static void drop_kube(struct session *s)
 	s->kcfg = NULL;
 	s->borrowed_kube = false;
 	s->context_ns = NULL;
+	strlist_dispose(&s->ns_scoped);
+	strlist_init(&s->ns_scoped);
 	free(s->ns);
 	s->ns = NULL;
 }
@@ -123,4 +126,31 @@ int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k
 	if ((rc = resolve_namespaces(s, e)) < 0)
 		drop_kube(s);
 	return rc;
+}
+
+static char *scope_key(const struct kube_resource *res)
+{
+	return xasprintf("%s.%s", res->resource, res->group);
+}
+
+bool session_ns_scoped(const struct session *s, const struct kube_resource *res)
+{
+	char *key = res ? scope_key(res) : NULL;
+	bool yes = key && strlist_contains(&s->ns_scoped, key);
+
+	free(key);
+	return yes;
+}
+
+int session_set_ns_scoped(struct session *s, const struct kube_resource *res)
+{
+	char *key = scope_key(res);
+
+	if (!key)
+		return TE_NOMEM;
+	if (strlist_contains(&s->ns_scoped, key)) {
+		free(key);
+		return 0;
+	}
+	return strlist_add_owned(&s->ns_scoped, key);
 }

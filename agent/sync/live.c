@@ -40,25 +40,80 @@ static struct live_list *list_of(struct sync_run *r, const struct kube_resource 
 
 static int add_list(struct sync_run *r, const struct kube_resource *res)
 {
+	struct live_list *l;
+
 	if (!res || list_of(r, res))
 		return 0;
 	if (array_reserve(&r->lists, &r->cap_lists, r->n_lists + 1, sizeof(*r->lists)) < 0)
 		return TE_NOMEM;
-	r->lists[r->n_lists].res = res;
-	r->lists[r->n_lists++].list = NULL;
+	l = &r->lists[r->n_lists++];
+	*l = (struct live_list){.res = res, .per_ns = session_ns_scoped(r->sess, res)};
+	strlist_init(&l->listed);
 	return 0;
 }
 
-/* The LIST, by the app's label, of every kind not listed yet; query j is list of[j]. */
+/*
+ * Namespace-scoped rights are enough: a kind the identity may not list across
+ * namespaces is listed in each namespace the app uses it in, the rendered objects'
+ * and the inventory's (an object moved to another namespace is still found, so it is
+ * never forgotten before it is pruned). The LIST of list i in ns unless asked already
+ * (qs NULL: counts it).
+ */
+static size_t queue_ns(struct sync_run *r, struct kube_list_q *qs, size_t *of, size_t i,
+		       const char *ns, const char *sel)
+{
+	struct live_list *l = &r->lists[i];
+
+	if (!ns || !*ns || strlist_contains(&l->listed, ns))
+		return 0;
+	if (!qs)
+		return 1;
+	if (strlist_add(&l->listed, ns) < 0)
+		return 0; /* out of memory: the LIST fails below as not asked */
+	*of = i;
+	*qs = (struct kube_list_q){.res = l->res, .ns = ns, .selector = sel};
+	return 1;
+}
+
+/* The LISTs of list i in each of its namespaces not asked yet. Counting (qs NULL)
+ * counts every namespace of every object, duplicates too: a bound, not the number. */
+static size_t queue_per_ns(struct sync_run *r, struct kube_list_q *qs, size_t *of, size_t i,
+			   const char *sel)
+{
+	const struct kube_resource *res = r->lists[i].res;
+	size_t n = 0;
+
+	for (size_t j = 0; j < r->n_items; j++)
+		if (r->items[j].res == res)
+			n += queue_ns(r, qs ? qs + n : NULL, of ? of + n : NULL, i,
+				      r->items[j].obj->ns, sel);
+	for (size_t j = 0; j < r->old_inv.n; j++) {
+		const struct inv_entry *x = &r->old_inv.items[j];
+
+		if (!strcmp(x->group, res->group) && !strcmp(x->kind, res->kind))
+			n += queue_ns(r, qs ? qs + n : NULL, of ? of + n : NULL, i, x->ns, sel);
+	}
+	return n;
+}
+
+/* The LIST, by the app's label, of every kind not listed yet; query j is list of[j].
+ * qs NULL counts them (a bound: queue_per_ns). */
 static size_t queue_lists(struct sync_run *r, struct kube_list_q *qs, size_t *of, const char *sel)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->n_lists; i++) {
+		if (r->lists[i].per_ns) {
+			n += queue_per_ns(r, qs ? qs + n : NULL, of ? of + n : NULL, i, sel);
+			continue;
+		}
 		if (r->lists[i].list)
 			continue;
-		of[n] = i;
-		qs[n++] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
+		if (qs) {
+			of[n] = i;
+			qs[n] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
+		}
+		n++;
 	}
 	return n;
 }
@@ -90,15 +145,51 @@ static int take_inventory_answers(struct sync_run *r, struct kube_list_q *qs, st
 	return rc;
 }
 
+/* One namespace's answer into the kind's list. */
+static void merge_list(struct live_list *l, cJSON *out)
+{
+	cJSON *items = cJSON_GetObjectItemCaseSensitive(out, "items");
+	cJSON *into = cJSON_GetObjectItemCaseSensitive(l->list, "items");
+
+	if (!l->list || !into) {
+		cJSON_Delete(l->list);
+		l->list = out;
+		return;
+	}
+	while (items && items->child)
+		cJSON_AddItemToArray(into, cJSON_DetachItemViaPointer(items, items->child));
+	cJSON_Delete(out);
+}
+
+/* A LIST across namespaces that the identity may not make: the kind is listed per
+ * namespace from now on, in another round of this same load. */
+static bool list_forbidden(struct sync_run *r, struct live_list *l, const struct kube_list_q *q)
+{
+	if (q->rc >= 0 || q->status != 403 || q->ns || !l->res->namespaced)
+		return false;
+	l->per_ns = true;
+	session_set_ns_scoped(r->sess, l->res);
+	return true;
+}
+
 /* The LISTs' answers into their lists; a failed one is the error unless rc is one. */
 static int take_lists(struct sync_run *r, struct kube_list_q *qs, const size_t *of, size_t n,
-		      int rc, struct err *e)
+		      int rc, bool *again, struct err *e)
 {
 	for (size_t j = 0; j < n; j++) {
-		r->lists[of[j]].list = qs[j].out;
-		if (qs[j].rc < 0 && rc == 0)
-			rc = err_set(e, qs[j].rc, "list %s: %s", r->lists[of[j]].res->resource,
-				     qs[j].err.msg);
+		struct live_list *l = &r->lists[of[j]];
+
+		if (list_forbidden(r, l, &qs[j])) {
+			*again = true;
+		} else if (qs[j].rc < 0) {
+			if (rc == 0)
+				rc = err_set(e, qs[j].rc, "list %s: %s", l->res->resource,
+					     qs[j].err.msg);
+		} else {
+			merge_list(l, qs[j].out);
+			qs[j].out = NULL;
+		}
+		cJSON_Delete(qs[j].out);
 	}
 	return rc;
 }
@@ -106,14 +197,15 @@ static int take_lists(struct sync_run *r, struct kube_list_q *qs, const size_t *
 /* One round trip: the LIST (by the app's label) of every kind not listed yet and, with
  * inventory, the GET of the inventory ConfigMap (where the rule says, where an older
  * tether put it) and the LIST that finds the app's inventories in other namespaces. */
-static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
+static int fetch_round(struct sync_run *r, bool inventory, bool *again, struct err *e)
 {
 	const struct kube_resource *cm = NULL;
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
 	char *inv = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);
 	char *inv_sel = NULL;
-	struct kube_list_q *qs = calloc(r->n_lists + 3, sizeof(*qs));
-	size_t *of = calloc(r->n_lists + 1, sizeof(*of));
+	size_t max = queue_lists(r, NULL, NULL, NULL);
+	struct kube_list_q *qs = calloc(max + 3, sizeof(*qs));
+	size_t *of = calloc(max + 1, sizeof(*of));
 	size_t n;
 	int rc = 0, m = 0;
 
@@ -128,13 +220,25 @@ static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 		goto out;
 	kube_list_many(r->kube, qs, n + (size_t)m);
 	rc = inventory ? take_inventory_answers(r, &qs[n], e) : 0;
-	rc = take_lists(r, qs, of, n, rc, e);
+	rc = take_lists(r, qs, of, n, rc, again, e);
 out:
 	free(of);
 	free(qs);
 	free(inv_sel);
 	free(inv);
 	free(sel);
+	return rc;
+}
+
+/* The round, and once more for the kinds it found the identity may list only per
+ * namespace: decided in the same load, never by a failed sync. */
+static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
+{
+	bool again = false;
+	int rc = fetch_round(r, inventory, &again, e);
+
+	if (rc == 0 && again)
+		rc = fetch_round(r, false, &again, e);
 	return rc;
 }
 

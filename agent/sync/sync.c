@@ -35,8 +35,10 @@ static void run_dispose(struct sync_run *r)
 	for (size_t i = 0; i < r->n_prunes; i++)
 		free(r->prunes[i].display);
 	free(r->prunes);
-	for (size_t i = 0; i < r->n_lists; i++)
+	for (size_t i = 0; i < r->n_lists; i++) {
 		cJSON_Delete(r->lists[i].list);
+		strlist_dispose(&r->lists[i].listed);
+	}
 	free(r->lists);
 	strlist_dispose(&r->new_namespaces);
 	inventory_dispose(&r->old_inv);

@@ -167,7 +167,9 @@ struct prune_item {
 };
 struct live_list {
 	const struct kube_resource *res;
-	cJSON *list;
+	cJSON *list;          /* every namespace's items, merged */
+	bool per_ns;          /* the identity may list it only in each namespace */
+	struct strlist listed; /* per_ns: the namespaces asked */
 };
 struct sync_run {
 	const struct app_config *cfg;
