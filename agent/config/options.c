@@ -98,12 +98,12 @@ static const struct opt_def options[] = {
 	 OFF(webhook_secret_file)},
 	{"log-format", NULL, 0, OPT_ENUM, "logfmt", 0, 0, "logfmt|json", G | F, CMD_RUN, "FORMAT",
 	 "log lines: logfmt or json", OFF(log_format)},
-	{"leader-elect", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | F, CMD_RUN, NULL,
+	{"leader-elect", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | F, CMD_RUN | CMD_ACCESS, NULL,
 	 "sync only while holding a coordination.k8s.io/v1 Lease (for several replicas)",
 	 OFF(leader_elect)},
-	{"leader-elect-lease", NULL, 0, OPT_STRING, "tether", 1, 253, NULL, G | F, CMD_RUN, "NAME",
+	{"leader-elect-lease", NULL, 0, OPT_STRING, "tether", 1, 253, NULL, G | F, CMD_RUN | CMD_ACCESS, "NAME",
 	 "name of the Lease", OFF(lease_name)},
-	{"leader-elect-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | F, CMD_RUN, "NS",
+	{"leader-elect-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | F, CMD_RUN | CMD_ACCESS, "NS",
 	 "namespace of the Lease (default: the context's)", OFF(lease_namespace)},
 	{"leader-elect-lease-duration", NULL, 0, OPT_DURATION, "15s", 1000, 3600 * 1000, NULL, G | F,
 	 CMD_RUN, "DUR", "how long a standby waits before taking over", OFF(lease_duration_ms)},
@@ -112,6 +112,13 @@ static const struct opt_def options[] = {
 	 OFF(renew_deadline_ms)},
 	{"leader-elect-retry-period", NULL, 0, OPT_DURATION, "2s", 100, 3600 * 1000, NULL, G | F,
 	 CMD_RUN, "DUR", "how often to try to acquire or renew", OFF(retry_period_ms)},
+	/* tether check-access */
+	{"print-rbac", NULL, 0, OPT_ENUM, NULL, 0, 0, "yaml|json", F, CMD_ACCESS, "FORMAT",
+	 "print the least Role/ClusterRole and bindings granting what the app needs, for the "
+	 "identity asking (yaml: for kubectl apply -f -)", OFF(print_rbac)},
+	{"agent", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, F, CMD_ACCESS, NULL,
+	 "also check what tether run needs: Events, and the Lease with --leader-elect",
+	 OFF(access_agent)},
 	{NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL, NULL, 0},
 };
 
