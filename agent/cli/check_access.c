@@ -43,6 +43,22 @@ static void print_text(const struct access_plan *p)
 	buf_dispose(&b);
 }
 
+/* The items of a List as a YAML stream, one document each: what kubectl apply -f -
+ * takes from any tool, several apps' one after the other. */
+static int print_stream(const cJSON *list, struct err *e)
+{
+	const cJSON *it;
+	int rc = 0;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(list, "items"))
+	{
+		fputs("---\n", stdout);
+		if ((rc = cli_print_doc(it, "yaml", e)) < 0)
+			break;
+	}
+	return rc;
+}
+
 /* The app's output: appended to all (-o json|yaml), the RBAC alone (--print-rbac), or
  * the table. */
 static int report(const struct app_config *c, const struct access_plan *p, bool json, cJSON *all,
@@ -59,9 +75,8 @@ static int report(const struct app_config *c, const struct access_plan *p, bool 
 		return err_set(e, rc, "out of memory");
 	if (json)
 		return json_array_append(all, doc) < 0 ? err_set(e, TE_NOMEM, "out of memory") : 0;
-	if (!strcmp(c->print_rbac, "yaml"))
-		fputs("---\n", stdout); /* one stream for several apps */
-	rc = cli_print_doc(doc, c->print_rbac, e);
+	rc = strcmp(c->print_rbac, "yaml") ? cli_print_doc(doc, c->print_rbac, e)
+					   : print_stream(doc, e);
 	cJSON_Delete(doc);
 	return rc;
 }

@@ -115,7 +115,8 @@ static const struct opt_def options[] = {
 	/* tether check-access */
 	{"print-rbac", NULL, 0, OPT_ENUM, NULL, 0, 0, "yaml|json", F, CMD_ACCESS, "FORMAT",
 	 "print the least Role/ClusterRole and bindings granting what the app needs, for the "
-	 "identity asking (yaml: for kubectl apply -f -)", OFF(print_rbac)},
+	 "identity asking: yaml, a stream for kubectl apply -f -, or json, a v1 List",
+	 OFF(print_rbac)},
 	{"agent", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, F, CMD_ACCESS, NULL,
 	 "also check what tether run needs: Events, and the Lease with --leader-elect",
 	 OFF(access_agent)},
