@@ -34,6 +34,7 @@ struct session {
 	char *ns;           /* the app's namespace: --namespace, the context's, "default" */
 	const char *context_ns; /* the kubeconfig context's namespace, or NULL (in kcfg) */
 	struct strlist ns_scoped; /* "resource.group" the identity may list only per namespace */
+	bool inventory_granted;   /* the identity may create and patch the inventory */
 };
 
 /* A session for app c; opens nothing. */

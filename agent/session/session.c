@@ -33,6 +33,7 @@ static void drop_kube(struct session *s)
 	s->context_ns = NULL;
 	strlist_dispose(&s->ns_scoped);
 	strlist_init(&s->ns_scoped);
+	s->inventory_granted = false;
 	free(s->ns);
 	s->ns = NULL;
 }

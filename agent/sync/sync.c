@@ -262,9 +262,9 @@ static int run_checks(struct sync_run *r, struct err *e)
 		return rc;
 	if (!r->cfg->prune)
 		prune_list_kept(r);
-	if ((rc = inventory_check_size(r, e)) < 0)
+	if ((rc = inventory_check_size(r, e)) < 0 || (rc = apply_dry_run(r, false, e)) < 0)
 		return rc;
-	return apply_dry_run(r, false, e);
+	return inventory_check_rights(r, e);
 }
 
 /* Deferred items are applied as created. */

@@ -256,6 +256,9 @@ int owner_check(struct sync_run *r, struct kube_req **dry, size_t n, struct err 
 /* record.c: the inventory ConfigMap. */
 int apply_inventory(struct sync_run *r, bool after_prune, struct err *e);
 int inventory_check_size(struct sync_run *r, struct err *e);
+/* Before the first write of a run that writes: may the identity write the inventory?
+ * TE_REJECTED naming the missing right and the rule that grants it. */
+int inventory_check_rights(struct sync_run *r, struct err *e);
 
 /* prune.c: the prune set checked before the first write, and deleted last. Without
  * --prune, prune_list_kept names what the inventory holds and Git no longer renders

@@ -148,6 +148,17 @@ check_eq "kubectl sees v2's ConfigMap" "$(kc get cm settings -n a -o jsonpath='{
 check_eq "and v2's image" \
   "$(kc get deployment web -n a -o jsonpath='{.spec.template.spec.containers[0].image}')" nginx:2
 
+# ---- the inventory's write is part of the transaction ---------------------------------------
+role a | sed 's/verbs: \[get, list, create, patch\]/verbs: [get, list, create]/' | kc apply -f - >/dev/null
+sed -i 's/nginx:2/nginx:3/' "$W/app.yaml"
+git_commit "$W" "v3" >/dev/null
+check_exit "without patch on the inventory's ConfigMap the sync exits 2" 2 as deployer sync
+out <"$T/check.out" >"$T/inv.out"
+check_contains "the message names the inventory, the right and the rule" "$(cat "$T/inv.out")" \
+  'write inventory a/tether-inventory-web: User "system:serviceaccount:ci:deployer" cannot patch resource "configmaps" in API group "" in the namespace "a"; it needs a Role in namespace a (or a ClusterRole bound there by a RoleBinding) with the rule {apiGroups: [""], resources: [configmaps], verbs: [patch]}; nothing applied'
+check_eq "nothing applied: the Deployment keeps v2's image" \
+  "$(kc get deployment web -n a -o jsonpath='{.spec.template.spec.containers[0].image}')" nginx:2
+
 # ---- no token in any output -----------------------------------------------------------------
 leaked=0
 while read -r tok; do grep -qF "$tok" "$T/all.out" && leaked=1; done <"$T/tokens"
