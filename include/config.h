@@ -62,6 +62,7 @@ struct app_config {
 	char *verify_keyring;          /* OpenPGP public keys trusted (verify.h) */
 	char *verify_allowed_signers;  /* SSH keys trusted, ssh-keygen's format */
 	char *sign_key;    /* signs the commits tether writes */
+	char *service_account; /* "NS/NAME": every request of the app impersonates it */
 	/* tether run (agent/daemon): per app, then agent-wide (top level or flags). */
 	int64_t interval_ms;
 	bool self_heal;

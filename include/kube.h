@@ -35,6 +35,7 @@ struct kube_config {
 	struct kube_exec *exec;     /* exec credential plugin */
 	char *tls_server_name;
 	char *proxy_url;
+	char *impersonate;        /* Impersonate-User of every request, or NULL */
 	bool disable_compression; /* no gzip for responses (large lists come gzipped) */
 };
 

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,9 @@ static const struct opt_def options[] = {
 	 "sign the commits tether writes (rollback, on-failure: revert): an OpenSSH ed25519 "
 	 "private key or an armored OpenPGP secret key, without a passphrase",
 	 OFF(sign_key)},
+	{"service-account", NULL, 0, OPT_STRING, NULL, 3, 317, NULL, A | F, ALL | CMD_RUN | CMD_ACCESS,
+	 "NS/NAME", "run every request of the app as this ServiceAccount (impersonation): the "
+	 "app changes only what the ServiceAccount may", OFF(service_account)},
 	{"no-wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, CMD_SYNC, NULL,
 	 "return after applying, without waiting for rollouts", OFF(no_wait)},
 	{"kubeconfig", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, ALL, "FILE",
@@ -347,6 +351,25 @@ static bool valid_label_value(const char *s)
 	return true;
 }
 
+/* "NS/NAME": two valid names. */
+static int service_account_check(const char *sa, struct err *e)
+{
+	const char *slash = sa ? strchr(sa, '/') : NULL;
+	char ns[64];
+	bool ok;
+
+	if (!sa)
+		return 0;
+	ok = slash && slash - sa < (ptrdiff_t)sizeof(ns) && slash[1] && !strchr(slash + 1, '/');
+	if (ok) {
+		snprintf(ns, sizeof(ns), "%.*s", (int)(slash - sa), sa);
+		ok = valid_label_value(ns) && strlen(slash + 1) <= 253 && !strchr(slash + 1, ':');
+	}
+	return ok ? 0
+		  : err_set(e, TE_INPUT,
+			    "service-account \"%s\" must be NAMESPACE/NAME, as in ci/deployer", sa);
+}
+
 int app_config_finish(struct app_config *c, struct err *e)
 {
 	if (!c->repo)
@@ -366,5 +389,5 @@ int app_config_finish(struct app_config *c, struct err *e)
 			       "verify: %s needs the trusted keys: verify-keyring (OpenPGP) or "
 			       "verify-allowed-signers (SSH)",
 			       c->verify);
-	return 0;
+	return service_account_check(c->service_account, e);
 }

@@ -77,6 +77,14 @@ void session_drop_git(struct session *s)
 	s->git = NULL;
 }
 
+static char *impersonated_user(const char *sa)
+{
+	const char *slash = strchr(sa, '/');
+
+	return slash ? xasprintf("system:serviceaccount:%.*s:%s", (int)(slash - sa), sa, slash + 1)
+		     : NULL;
+}
+
 int session_connect(const struct app_config *c, const struct kube_opts *o,
 		    struct kube_config **kcfg, struct kube **k, struct err *e)
 {
@@ -86,6 +94,13 @@ int session_connect(const struct app_config *c, const struct kube_opts *o,
 	*k = NULL;
 	if ((rc = kube_config_load(kcfg, c->kubeconfig, c->context, e)) < 0)
 		return rc;
+	/* a tenant's app: every request as its ServiceAccount (the API server adds the
+	 * ServiceAccount's groups to an impersonated system:serviceaccount: user) */
+	if (c->service_account && !((*kcfg)->impersonate = impersonated_user(c->service_account))) {
+		kube_config_free(*kcfg);
+		*kcfg = NULL;
+		return err_set(e, TE_NOMEM, "out of memory");
+	}
 	if ((rc = kube_new(k, *kcfg, o ? o : &sync_opts, e)) < 0) {
 		kube_config_free(*kcfg);
 		*kcfg = NULL;

@@ -3,6 +3,7 @@
  * the inventory GET and one LIST per kind (label selector tether.dev/app=<app>).
  * From them, the plan decision of every item and the set of objects to prune.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,32 @@ static bool list_forbidden(struct sync_run *r, struct live_list *l, const struct
 	return true;
 }
 
+/* A rendered object of q's kind in q's namespace, or NULL. */
+static const struct sync_item *item_listed_by(const struct sync_run *r, const struct kube_list_q *q)
+{
+	for (size_t i = 0; q->ns && i < r->n_items; i++) {
+		const struct sync_item *it = &r->items[i];
+
+		if (it->res == q->res && it->obj->ns && !strcmp(it->obj->ns, q->ns))
+			return it;
+	}
+	return NULL;
+}
+
+/* A failed LIST: in one namespace it names the first object that needs it (the object
+ * a tenant may not place there). */
+static int list_failure(const struct sync_run *r, const struct kube_list_q *q, struct err *e)
+{
+	const struct sync_item *it = item_listed_by(r, q);
+	char msg[sizeof(e->msg)];
+
+	if (!it)
+		return err_set(e, q->rc, "list %s: %s", q->res->resource, q->err.msg);
+	snprintf(msg, sizeof(msg), "list %s in namespace %s: %s", q->res->resource, q->ns,
+		 q->err.msg);
+	return item_error(e, q->rc, it, msg);
+}
+
 /* The LISTs' answers into their lists; a failed one is the error unless rc is one. */
 static int take_lists(struct sync_run *r, struct kube_list_q *qs, const size_t *of, size_t n,
 		      int rc, bool *again, struct err *e)
@@ -183,8 +210,7 @@ static int take_lists(struct sync_run *r, struct kube_list_q *qs, const size_t *
 			*again = true;
 		} else if (qs[j].rc < 0) {
 			if (rc == 0)
-				rc = err_set(e, qs[j].rc, "list %s: %s", l->res->resource,
-					     qs[j].err.msg);
+				rc = list_failure(r, &qs[j], e);
 		} else {
 			merge_list(l, qs[j].out);
 			qs[j].out = NULL;
