@@ -16,7 +16,7 @@
 
 struct access_need {
 	struct kube_access a; /* a.user unused */
-	char why[160];        /* "apply, prune": the steps that use it */
+	char why[160];	      /* "apply, prune": the steps that use it */
 	bool allowed;
 };
 
@@ -25,7 +25,7 @@ struct access_plan {
 	size_t n, cap;
 	char *app;
 	char commit[41];
-	char *user;           /* the identity the cluster saw (SelfSubjectReview) */
+	char *user; /* the identity the cluster saw (SelfSubjectReview) */
 	struct strlist groups;
 };
 

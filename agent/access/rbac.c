@@ -59,7 +59,8 @@ int access_plan_json(const struct access_plan *p, cJSON **out)
 static cJSON *subject(struct json_build *b, const char *user)
 {
 	cJSON *s = cJSON_CreateObject();
-	const char *sa = strncmp(user, SA_PREFIX, strlen(SA_PREFIX)) ? NULL : user + strlen(SA_PREFIX);
+	const char *sa =
+	    strncmp(user, SA_PREFIX, strlen(SA_PREFIX)) ? NULL : user + strlen(SA_PREFIX);
 	const char *colon = sa ? strchr(sa, ':') : NULL;
 	char *ns = colon ? xasprintf("%.*s", (int)(colon - sa), sa) : NULL;
 
@@ -91,20 +92,22 @@ static cJSON *rbac_object(struct json_build *b, const char *kind, const char *na
 }
 
 /* The rules of the needs [from, to) (one namespace): one per group and resource. */
-static void role_rules(struct json_build *b, cJSON *role, const struct access_plan *p,
-		       size_t from, size_t to)
+static void role_rules(struct json_build *b, cJSON *role, const struct access_plan *p, size_t from,
+		       size_t to)
 {
 	cJSON *rules = jb_array(b, role, "rules"), *verbs = NULL;
 
 	for (size_t i = from; i < to; i++) {
-		const struct kube_access *a = &p->items[i].a, *prev = i > from ? &p->items[i - 1].a : NULL;
+		const struct kube_access *a = &p->items[i].a,
+					 *prev = i > from ? &p->items[i - 1].a : NULL;
 
 		if (!prev || strcmp(prev->group, a->group) || strcmp(prev->resource, a->resource)) {
 			cJSON *rule = cJSON_CreateObject();
 
 			b->failed |= !rule;
 			jb_append(b, jb_array(b, rule, "apiGroups"), cJSON_CreateString(a->group));
-			jb_append(b, jb_array(b, rule, "resources"), cJSON_CreateString(a->resource));
+			jb_append(b, jb_array(b, rule, "resources"),
+				  cJSON_CreateString(a->resource));
 			verbs = jb_array(b, rule, "verbs");
 			jb_append(b, rules, rule);
 		}

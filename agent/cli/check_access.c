@@ -39,7 +39,8 @@ static void print_text(const struct access_plan *p)
 	if (access_plan_text(p, &b) == 0)
 		fputs(b.data, stdout);
 	if (access_plan_missing(p))
-		printf("the least RBAC granting all of it: tether check-access ... --print-rbac yaml\n");
+		printf("the least RBAC granting all of it: tether check-access ... --print-rbac "
+		       "yaml\n");
 	buf_dispose(&b);
 }
 

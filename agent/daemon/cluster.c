@@ -1,7 +1,8 @@
 /*
  * cluster: the agent's kube clients, one per cluster (the same kubeconfig, context,
- * impersonated ServiceAccount and bound on parallel transfers), shared by the apps that sync to it and kept warm
- * between checks: a drift check reuses its TLS connections and discovery. Each app
+ * impersonated ServiceAccount and bound on parallel transfers), shared by the apps
+ * that sync to it and kept warm between checks: a drift check reuses its TLS
+ * connections and discovery. Each app
  * has a session (session.h) whose cluster half borrows the client from here. The loop
  * thread alone uses them; a reload of the configuration drops them all, so a changed
  * kubeconfig is read again.
@@ -13,7 +14,7 @@
 
 struct daemon_cluster {
 	char *kubeconfig, *context; /* as the app's settings give them, NULL for unset */
-	char *service_account;      /* the identity impersonated (a client per tenant) */
+	char *service_account;	    /* the identity impersonated (a client per tenant) */
 	int64_t parallel;
 	struct kube_config *kcfg;
 	struct kube *kube;

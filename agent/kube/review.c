@@ -107,7 +107,8 @@ int kube_whoami(struct kube *k, char **user, struct strlist *groups, struct err 
 
 	*user = NULL;
 	q.path = xstrdup(SSR_PATH);
-	q.body = xstrdup("{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"SelfSubjectReview\"}");
+	q.body =
+	    xstrdup("{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"SelfSubjectReview\"}");
 	if (!q.path || !q.body) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
@@ -119,9 +120,9 @@ int kube_whoami(struct kube *k, char **user, struct strlist *groups, struct err 
 		goto out;
 	}
 	*user = xstrdup(json_str(q.resp, "status", "userInfo", "username", NULL));
-	cJSON_ArrayForEach(g, json_get(q.resp, "status", "userInfo", "groups", NULL))
-		if (cJSON_IsString(g))
-			strlist_add(groups, g->valuestring);
+	cJSON_ArrayForEach(
+	    g, json_get(q.resp, "status", "userInfo", "groups", NULL)) if (cJSON_IsString(g))
+	    strlist_add(groups, g->valuestring);
 	if (!*user)
 		rc = err_set(e, TE_REJECTED, "who am I: the server named no user");
 out:

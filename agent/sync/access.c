@@ -61,8 +61,8 @@ static const char *const delete_verbs[] = {"delete", NULL};
 static const char *const cm_verbs[] = {"get", "create", "patch", NULL};
 
 /* What one rendered object needs. */
-static int object_needs(struct access_plan *p, const struct app_config *c,
-			const struct object *o, const char *resource, const char *ns)
+static int object_needs(struct access_plan *p, const struct app_config *c, const struct object *o,
+			const char *resource, const char *ns)
 {
 	const char *g = o->group;
 	int rc = 0;
@@ -105,8 +105,8 @@ static int objects_needs(struct access_plan *p, struct session *s, const struct 
 /* With --prune, what the inventory holds and the commit no longer renders is deleted:
  * its kinds need delete (and their LIST) where they are. An inventory that cannot be
  * read adds nothing: its GET is a need of its own. */
-static int inventory_prune_needs(struct access_plan *p, struct session *s, const struct app_config *c,
-				 struct err *e)
+static int inventory_prune_needs(struct access_plan *p, struct session *s,
+				 const struct app_config *c, struct err *e)
 {
 	struct inventory inv;
 	const char *ns;
@@ -121,12 +121,14 @@ static int inventory_prune_needs(struct access_plan *p, struct session *s, const
 		goto out;
 	for (size_t i = 0; i < inv.n && rc == 0; i++) {
 		const struct inv_entry *x = &inv.items[i];
-		char *av = *x->group ? xasprintf("%s/%s", x->group, x->version) : xstrdup(x->version);
+		char *av =
+		    *x->group ? xasprintf("%s/%s", x->group, x->version) : xstrdup(x->version);
 		const struct kube_resource *res;
 
 		if (av && kube_resolve(s->kube, av, x->kind, &res, &sub) == 0 &&
 		    ((rc = add_verbs(p, list_verbs, x->group, res->resource, x->ns, "prune")) < 0 ||
-		     (rc = add_verbs(p, delete_verbs, x->group, res->resource, x->ns, "prune")) < 0))
+		     (rc = add_verbs(p, delete_verbs, x->group, res->resource, x->ns, "prune")) <
+			 0))
 			err_set(e, TE_NOMEM, "out of memory");
 		free(av);
 	}
@@ -151,7 +153,7 @@ static int record_needs(struct access_plan *p, const struct app_config *c)
 static int agent_needs(struct access_plan *p, struct session *s, const struct app_config *c)
 {
 	static const char *const lease_verbs[] = {"get", "create", "update", NULL};
-	const char *lease_ns = c->lease_namespace     ? c->lease_namespace
+	const char *lease_ns = c->lease_namespace		 ? c->lease_namespace
 			       : s->context_ns && *s->context_ns ? s->context_ns
 								 : "default";
 	int rc = access_plan_add(p, "create", "", "events", s->ns, "events");

@@ -108,7 +108,8 @@ int inventory_check_size(struct sync_run *r, struct err *e)
 static bool run_writes(const struct sync_run *r)
 {
 	for (size_t i = 0; i < r->n_items; i++)
-		if (r->items[i].apply || (r->items[i].deferred && r->items[i].plan != PLAN_UNCHANGED))
+		if (r->items[i].apply ||
+		    (r->items[i].deferred && r->items[i].plan != PLAN_UNCHANGED))
 			return true;
 	return r->cfg->prune && r->n_prunes > 0;
 }
@@ -127,7 +128,8 @@ static int inventory_denied(struct sync_run *r, const struct kube_access *a, str
 	err_set(e, TE_REJECTED,
 		"write inventory %s/" SYNC_INVENTORY_PREFIX "%s: User \"%s\" cannot %s resource "
 		"\"%s\" in API group \"\" in the namespace \"%s\"; it needs %s; nothing applied",
-		r->inv_ns, r->cfg->app, user ? user : "(unknown)", a->verb, a->resource, a->ns, rule);
+		r->inv_ns, r->cfg->app, user ? user : "(unknown)", a->verb, a->resource, a->ns,
+		rule);
 	strlist_add(&r->res->errors, e->msg);
 	free(user);
 	strlist_dispose(&groups);

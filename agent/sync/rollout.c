@@ -27,7 +27,7 @@ struct watch_ctx {
 	size_t n;
 	const struct kube_resource *res;
 	struct sync_run *r; /* for progress lines */
-	const char *ns;     /* the watch's namespace; NULL: across namespaces */
+	const char *ns;	    /* the watch's namespace; NULL: across namespaces */
 };
 
 /* Whether t is of the watched kind (and namespace, for a watch in one). */

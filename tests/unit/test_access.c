@@ -19,12 +19,13 @@ static void test_forbidden_parse(void **state)
 	struct kube_access a;
 
 	(void)state;
-	assert_int_equal(kube_forbidden_parse(
-			     "deployments.apps \"web\" is forbidden: User "
-			     "\"system:serviceaccount:ci:bot\" cannot patch resource \"deployments\" "
-			     "in API group \"apps\" in the namespace \"a\"",
-			     &a),
-			 0);
+	assert_int_equal(
+	    kube_forbidden_parse(
+		"deployments.apps \"web\" is forbidden: User "
+		"\"system:serviceaccount:ci:bot\" cannot patch resource \"deployments\" "
+		"in API group \"apps\" in the namespace \"a\"",
+		&a),
+	    0);
 	assert_string_equal(a.user, "system:serviceaccount:ci:bot");
 	assert_string_equal(a.verb, "patch");
 	assert_string_equal(a.resource, "deployments");
@@ -44,8 +45,9 @@ static void test_forbidden_parse(void **state)
 			 0);
 	assert_string_equal(a.resource, "serviceaccounts/token");
 	/* a non-resource path has no Role rule; an admission denial is not the authorizer's */
-	assert_int_equal(kube_forbidden_parse("forbidden: User \"alice\" cannot get path \"/logs/x\"", &a),
-			 TE_NOTFOUND);
+	assert_int_equal(
+	    kube_forbidden_parse("forbidden: User \"alice\" cannot get path \"/logs/x\"", &a),
+	    TE_NOTFOUND);
 	assert_int_equal(kube_forbidden_parse("pods \"p\" is forbidden: exceeded quota", &a),
 			 TE_NOTFOUND);
 	assert_int_equal(kube_forbidden_parse(NULL, &a), TE_NOTFOUND);
@@ -60,8 +62,9 @@ static void test_explain(void **state)
 	(void)state;
 	kube_forbidden_explain(msg, out, sizeof(out));
 	assert_non_null(strstr(out, msg));
-	assert_non_null(strstr(out, "; u needs a ClusterRole bound by a ClusterRoleBinding with the "
-				    "rule {apiGroups: [\"\"], resources: [configmaps], verbs: [list]}"));
+	assert_non_null(strstr(out,
+			       "; u needs a ClusterRole bound by a ClusterRoleBinding with the "
+			       "rule {apiGroups: [\"\"], resources: [configmaps], verbs: [list]}"));
 	kube_forbidden_explain("exceeded quota", out, sizeof(out));
 	assert_string_equal(out, "exceeded quota");
 }
@@ -115,20 +118,24 @@ static void test_rbac(void **state)
 	assert_string_equal(json_str(role, "metadata", "name", NULL), "tether-web");
 	rules = cJSON_GetObjectItemCaseSensitive(role, "rules");
 	assert_int_equal(cJSON_GetArraySize(rules), 2); /* configmaps; deployments get+patch */
-	assert_int_equal(cJSON_GetArraySize(json_get(cJSON_GetArrayItem(rules, 1), "verbs", NULL)), 2);
+	assert_int_equal(cJSON_GetArraySize(json_get(cJSON_GetArrayItem(rules, 1), "verbs", NULL)),
+			 2);
 	bind = cJSON_GetArrayItem(items, 3);
 	assert_string_equal(json_str(bind, "kind", NULL), "RoleBinding");
-	assert_string_equal(json_str(cJSON_GetArrayItem(json_get(bind, "subjects", NULL), 0), "kind", NULL),
-			    "ServiceAccount");
 	assert_string_equal(
-	    json_str(cJSON_GetArrayItem(json_get(bind, "subjects", NULL), 0), "namespace", NULL), "ci");
+	    json_str(cJSON_GetArrayItem(json_get(bind, "subjects", NULL), 0), "kind", NULL),
+	    "ServiceAccount");
+	assert_string_equal(
+	    json_str(cJSON_GetArrayItem(json_get(bind, "subjects", NULL), 0), "namespace", NULL),
+	    "ci");
 	cJSON_Delete(list);
 	free(p.user);
 	p.user = strdup("alice");
 	assert_int_equal(access_plan_rbac(&p, &list), 0);
 	bind = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(list, "items"), 1);
-	assert_string_equal(json_str(cJSON_GetArrayItem(json_get(bind, "subjects", NULL), 0), "kind", NULL),
-			    "User");
+	assert_string_equal(
+	    json_str(cJSON_GetArrayItem(json_get(bind, "subjects", NULL), 0), "kind", NULL),
+	    "User");
 	cJSON_Delete(list);
 	access_plan_dispose(&p);
 }
