@@ -2,10 +2,9 @@
  * cluster: the agent's kube clients, one per cluster (the same kubeconfig, context,
  * impersonated ServiceAccount and bound on parallel transfers), shared by the apps
  * that sync to it and kept warm between checks: a drift check reuses its TLS
- * connections and discovery. Each app
- * has a session (session.h) whose cluster half borrows the client from here. The loop
- * thread alone uses them; a reload of the configuration drops them all, so a changed
- * kubeconfig is read again.
+ * connections and discovery. Each app has a session (session.h) whose cluster half
+ * borrows the client from here. The loop thread alone uses them; a reload of the
+ * configuration drops them all, so a changed kubeconfig is read again.
  */
 #include <stdlib.h>
 #include <string.h>
