@@ -69,8 +69,7 @@ static size_t queue_ns(struct sync_run *r, struct kube_list_q *qs, size_t *of, s
 		return 0;
 	if (!qs)
 		return 1;
-	if (strlist_add(&l->listed, ns) < 0)
-		return 0; /* out of memory: the LIST fails below as not asked */
+	strlist_add(&l->listed, ns); /* out of memory: asked again later, never skipped */
 	*of = i;
 	*qs = (struct kube_list_q){.res = l->res, .ns = ns, .selector = sel};
 	return 1;
