@@ -97,6 +97,13 @@ check_eq "-o json: patch of deployments in a is needed for apply" \
   "$(jq -r '.needed[] | select(.verb == "patch" and .resource == "deployments") | "\(.namespace) \(.for)"' "$T/check.out")" \
   "a apply"
 
+check_exit "check-access --agent --leader-elect: tether run's own rights missing (exit 1)" 1 \
+  as deployer check-access --agent --leader-elect --leader-elect-namespace a
+cp "$T/check.out" "$T/agent.out"
+check "the Events of the app's namespace" grep -Eq '^create +\(core\) +events +a +events$' "$T/agent.out"
+check "the Lease's update" grep -Eq '^update +coordination.k8s.io +leases +a +leader election$' "$T/agent.out"
+check_contains "and nothing else" "$(cat "$T/agent.out")" "deployer: 4 of 20 rights missing"
+
 # ---- a missing patch right: nothing applied ------------------------------------------------
 role a "get, list, watch, create" | kc apply -f - >/dev/null
 sed -i 's/nginx:1/nginx:2/; s/color: blue/color: red/' "$W/app.yaml"
