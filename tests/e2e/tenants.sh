@@ -62,4 +62,16 @@ git_commit "$A" "a v2: only its own namespace" >/dev/null
 check_exit "without it both tenants sync" 0 "$TETHER" sync --config "$T/tether.yaml" --no-wait
 check_eq "kubectl sees team-a's ConfigMap" "$(kc get cm settings -n team-a -o jsonpath='{.metadata.labels.tether\.dev/app}')" team-a
 check_exit "and check-access passes" 0 "$TETHER" check-access --config "$T/tether.yaml" --no-wait
+
+# ---- the agent: a client per tenant, one tenant's refusal leaves the other syncing -------------
+. "$(dirname "$0")/agent_common.bash"
+sed -i 's/k: "1"/k: "3"/' "$B/app.yaml"; git_commit "$B" "b v3" >/dev/null
+{ cm settings | sed 's/k: "1"/k: "3"/'; echo ---; cm intruder team-b; } >"$A/app.yaml"
+git_commit "$A" "a v3: the intruder again" >/dev/null
+agent_start agent --config "$T/tether.yaml" --interval 1s --no-wait || { not_ok "agent starts"; finish; }
+wait_eq "the agent syncs team-b's v3 as its ServiceAccount" 20 3 \
+  kubectl get cm settings -n team-b -o jsonpath='{.data.k}'
+wait_for "the agent logs team-a's refusal, naming the object and the right" 20 \
+  grep -q 'team-b/configmap/intruder: list configmaps in namespace team-b: .*system:serviceaccount:team-a:deployer' "$T/agent.log"
+check_eq "nothing of team-a's v3 applied" "$(kc get cm settings -n team-a -o jsonpath='{.data.k}')" 1
 finish
