@@ -4,20 +4,15 @@
 # tenant repository with an object in the other tenant's namespace exits 2 naming the
 # object and the missing right, nothing of it applied, while the other tenant's app
 # syncs; check-access --config names the same right; once the object is gone, both sync.
+# The tenants' RBAC is examples/tenants/rbac.yaml.
 . "$(dirname "$0")/lib.sh"
 
 kubesim_start --authorization-mode RBAC || { not_ok "kubesim starts"; finish; }
 gitd_start || { not_ok "git daemon starts"; finish; }
 kc() { kubectl --request-timeout=20s "$@"; }
 
-for t in team-a team-b; do
-  kc create namespace $t >/dev/null
-  kc create serviceaccount deployer -n $t >/dev/null
-  kc create role deployer -n $t --verb=get,list,create,patch --resource=configmaps >/dev/null
-  kc create role ns-reader -n $t --verb=get --resource=namespaces >/dev/null
-  kc create rolebinding deployer -n $t --role=deployer --serviceaccount=$t:deployer >/dev/null
-  kc create rolebinding ns-reader -n $t --role=ns-reader --serviceaccount=$t:deployer >/dev/null
-done
+# the documented example's namespaces, ServiceAccounts and Roles
+check "kubectl applies examples/tenants/rbac.yaml" kc apply -f "$ROOT/examples/tenants/rbac.yaml"
 cm() { printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s%s}\ndata: {k: "1"}\n' "$1" "${2:+, namespace: $2}"; }
 A=$(git_repo team-a); B=$(git_repo team-b)
 { cm settings; echo ---; cm intruder team-b; } >"$A/app.yaml"
