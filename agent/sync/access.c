@@ -102,9 +102,25 @@ static int objects_needs(struct access_plan *p, struct session *s, const struct 
 	return 0;
 }
 
-/* With --prune, what the inventory holds and the commit no longer renders is deleted:
- * its kinds need delete (and their LIST) where they are. An inventory that cannot be
- * read adds nothing: its GET is a need of its own. */
+/* An inventory entry's kind, where the object is: its LIST and DELETE. A kind no
+ * longer served adds nothing (its objects are gone with it). */
+static int entry_prune_needs(struct access_plan *p, struct kube *k, const struct inv_entry *x)
+{
+	char *av = *x->group ? xasprintf("%s/%s", x->group, x->version) : xstrdup(x->version);
+	const struct kube_resource *res;
+	struct err sub;
+	int rc = av ? 0 : TE_NOMEM;
+
+	err_clear(&sub);
+	if (av && kube_resolve(k, av, x->kind, &res, &sub) == 0 &&
+	    (rc = add_verbs(p, list_verbs, x->group, res->resource, x->ns, "prune")) == 0)
+		rc = add_verbs(p, delete_verbs, x->group, res->resource, x->ns, "prune");
+	free(av);
+	return rc;
+}
+
+/* With --prune, what the inventory holds and the commit no longer renders is deleted.
+ * An inventory that cannot be read adds nothing: its GET is a need of its own. */
 static int inventory_prune_needs(struct access_plan *p, struct session *s,
 				 const struct app_config *c, struct err *e)
 {
@@ -119,19 +135,9 @@ static int inventory_prune_needs(struct access_plan *p, struct session *s,
 	if (inventory_locate(s->kube, c, s->context_ns, &cm, &ns, &sub) < 0 ||
 	    inventory_from_configmap(&inv, cm, &sub) < 0)
 		goto out;
-	for (size_t i = 0; i < inv.n && rc == 0; i++) {
-		const struct inv_entry *x = &inv.items[i];
-		char *av =
-		    *x->group ? xasprintf("%s/%s", x->group, x->version) : xstrdup(x->version);
-		const struct kube_resource *res;
-
-		if (av && kube_resolve(s->kube, av, x->kind, &res, &sub) == 0 &&
-		    ((rc = add_verbs(p, list_verbs, x->group, res->resource, x->ns, "prune")) < 0 ||
-		     (rc = add_verbs(p, delete_verbs, x->group, res->resource, x->ns, "prune")) <
-			 0))
-			err_set(e, TE_NOMEM, "out of memory");
-		free(av);
-	}
+	for (size_t i = 0; i < inv.n && rc == 0; i++)
+		if ((rc = entry_prune_needs(p, s->kube, &inv.items[i])) < 0)
+			err_set(e, rc, "out of memory");
 out:
 	cJSON_Delete(cm);
 	inventory_dispose(&inv);

@@ -97,6 +97,11 @@ check_eq "-o json: patch of deployments in a is needed for apply" \
   "$(jq -r '.needed[] | select(.verb == "patch" and .resource == "deployments") | "\(.namespace) \(.for)"' "$T/check.out")" \
   "a apply"
 
+check_exit "check-access --prune: the Role has no delete (exit 1)" 1 as deployer check-access --prune
+cp "$T/check.out" "$T/prune.out"
+check "delete of configmaps in b, for prune" grep -Eq '^delete +\(core\) +configmaps +b +prune$' "$T/prune.out"
+check "delete of deployments in a, for prune" grep -Eq '^delete +apps +deployments +a +prune$' "$T/prune.out"
+check_contains "three rights missing" "$(cat "$T/prune.out")" "deployer: 3 of 19 rights missing"
 check_exit "check-access --agent --leader-elect: tether run's own rights missing (exit 1)" 1 \
   as deployer check-access --agent --leader-elect --leader-elect-namespace a
 cp "$T/check.out" "$T/agent.out"
