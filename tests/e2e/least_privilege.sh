@@ -84,7 +84,8 @@ check_contains "the inventory is in a" \
 check_exit "a second sync is a no-op" 0 as deployer sync -o json
 out <"$T/check.out" >/dev/null
 check_eq "three unchanged" "$(jq -r '.counts.unchanged' "$T/check.out" 2>&1)" 3
-check_exit "diff with the same rights: no changes (exit 0)" 0 as deployer diff
+check_exit "diff with the same rights: no changes (exit 0)" 0 "$TETHER" diff \
+  --kubeconfig "$T/deployer.kubeconfig" --repo "$URL" --cache-dir "$T/cache" -n a
 
 # ---- check-access with the full Role ---------------------------------------------------
 check_exit "check-access: nothing missing (exit 0)" 0 as deployer check-access
