@@ -207,8 +207,8 @@ int kube_forbidden_parse(const char *msg, struct kube_access *out);
 void kube_access_rule(const struct kube_access *a, char *out, size_t n);
 /* msg, and when it is a 403 of the authorizer, who needs which rule. */
 void kube_forbidden_explain(const char *msg, char *out, size_t n);
-/* A SelfSubjectAccessReview of each of n tuples at once: allowed[i] (and, when the
- * server says why not, nothing more). TE_UNREACHABLE when the server could not be
+/* A SelfSubjectAccessReview of each of n tuples, all in one parallel round: allowed[i]
+ * is the authorizer's verdict on a[i]. TE_UNREACHABLE when the server could not be
  * asked; TE_REJECTED naming the tuple when it refused a review. */
 int kube_access_review(struct kube *k, const struct kube_access *a, size_t n, bool *allowed,
 		       struct err *e);
