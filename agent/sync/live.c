@@ -10,18 +10,27 @@
 #include "jsonget.h"
 #include "sync_int.h"
 
-/* The inventory ConfigMap as read: q[0] at the rule's namespace, q[1] at the legacy
- * one (when r->inv_legacy). */
-static int take_inventory(struct sync_run *r, struct kube_list_q *q, struct err *e)
+/* The inventory's queries of one round: the GET where the rule says, the GET where an
+ * older tether put it (NULL: no such place) and the LIST that finds the app's
+ * inventories in other namespaces (skipped: the identity may not make it). */
+struct inv_queries {
+	struct kube_list_q *at, *legacy, *elsewhere;
+	struct kube_list_q skipped;
+};
+
+/* The inventory ConfigMap as read, at the rule's namespace or at the legacy one. */
+static int take_inventory(struct sync_run *r, const struct inv_queries *iq, struct err *e)
 {
-	struct inventory_get at = {r->inv_ns, q[0].rc, &q[0].err};
-	struct inventory_get old = {r->inv_legacy, q[1].rc, &q[1].err};
+	struct inventory_get at = {r->inv_ns, iq->at->rc, &iq->at->err};
+	struct inventory_get old = {NULL, 0, NULL};
 	const cJSON *obj;
 	int rc;
 
+	if (iq->legacy)
+		old = (struct inventory_get){r->inv_legacy, iq->legacy->rc, &iq->legacy->err};
 	if ((rc = inventory_pick(r->cfg->app, &at, &old, &r->inv_moving, e)) < 0)
 		return rc;
-	obj = r->inv_moving ? q[1].out : q[0].out;
+	obj = r->inv_moving ? iq->legacy->out : iq->at->out;
 	if (!obj)
 		return 0; /* first sync of this app */
 	r->have_inventory = true;
@@ -118,29 +127,45 @@ static size_t queue_lists(struct sync_run *r, struct kube_list_q *qs, size_t *of
 	return n;
 }
 
-/* The inventory's three queries at qs: the LIST that finds the app's inventories in
- * other namespaces, the GET where the rule says and the GET where an older tether put
- * it (asked only when there is such a place). Returns how many are asked. */
+/* The inventory's queries at qs (up to three, in a row): the GET at the rule's
+ * namespace, at the legacy one when there is one, and the LIST across namespaces unless
+ * the session knows it is forbidden (its 403 is then taken as answered). Returns how
+ * many are asked. */
 static int queue_inventory(struct sync_run *r, struct kube_list_q *qs,
 			   const struct kube_resource *cm, const char *inv, char **inv_sel,
-			   struct err *e)
+			   struct inv_queries *iq, struct err *e)
 {
-	if (inventory_elsewhere_query(&qs[0], cm, r->cfg->app, inv_sel) < 0)
+	int m = 0;
+
+	iq->at = &qs[m];
+	qs[m++] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
+	iq->legacy = r->inv_legacy ? &qs[m] : NULL;
+	if (r->inv_legacy)
+		qs[m++] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
+	if (session_ns_scoped(r->sess, cm)) {
+		iq->skipped = (struct kube_list_q){.res = cm, .rc = TE_REJECTED, .status = 403};
+		iq->elsewhere = &iq->skipped;
+		return m;
+	}
+	iq->elsewhere = &qs[m];
+	if (inventory_elsewhere_query(&qs[m++], cm, r->cfg->app, inv_sel) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
-	qs[1] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
-	qs[2] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
-	return 2 + (r->inv_legacy != NULL);
+	return m;
 }
 
-/* The inventory's answers: the ConfigMap taken, the other namespaces' ones checked. */
-static int take_inventory_answers(struct sync_run *r, struct kube_list_q *qs, struct err *e)
+/* The inventory's answers: the ConfigMap taken, the other namespaces' ones checked (a
+ * 403 there: ConfigMaps are listed per namespace from now on). */
+static int take_inventory_answers(struct sync_run *r, struct inv_queries *iq,
+				  struct kube_list_q *qs, int m, struct err *e)
 {
-	int rc = take_inventory(r, &qs[1], e);
+	int rc = take_inventory(r, iq, e);
 
 	if (rc == 0)
-		rc = inventory_elsewhere(r->cfg->app, &qs[0], r->inv_ns, r->inv_legacy,
+		rc = inventory_elsewhere(r->cfg->app, iq->elsewhere, r->inv_ns, r->inv_legacy,
 					 r->have_inventory, e);
-	for (size_t j = 0; j < 3; j++)
+	if (iq->elsewhere->status == 403)
+		session_set_ns_scoped(r->sess, iq->elsewhere->res);
+	for (int j = 0; j < m; j++)
 		cJSON_Delete(qs[j].out);
 	return rc;
 }
@@ -228,6 +253,7 @@ static int fetch_round(struct sync_run *r, bool inventory, bool *again, struct e
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
 	char *inv = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);
 	char *inv_sel = NULL;
+	struct inv_queries iq;
 	size_t max = queue_lists(r, NULL, NULL, NULL);
 	struct kube_list_q *qs = calloc(max + 3, sizeof(*qs));
 	size_t *of = calloc(max + 1, sizeof(*of));
@@ -241,10 +267,10 @@ static int fetch_round(struct sync_run *r, bool inventory, bool *again, struct e
 	if (inventory && (rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
 		goto out;
 	n = queue_lists(r, qs, of, sel);
-	if (inventory && (rc = m = queue_inventory(r, &qs[n], cm, inv, &inv_sel, e)) < 0)
+	if (inventory && (rc = m = queue_inventory(r, &qs[n], cm, inv, &inv_sel, &iq, e)) < 0)
 		goto out;
 	kube_list_many(r->kube, qs, n + (size_t)m);
-	rc = inventory ? take_inventory_answers(r, &qs[n], e) : 0;
+	rc = inventory ? take_inventory_answers(r, &iq, &qs[n], m, e) : 0;
 	rc = take_lists(r, qs, of, n, rc, again, e);
 out:
 	free(of);

@@ -69,4 +69,10 @@ wait_eq "the agent syncs team-b's v3 as its ServiceAccount" 20 3 \
 wait_for "the agent logs team-a's refusal, naming the object and the right" 20 \
   grep -q 'team-b/configmap/intruder: list configmaps in namespace team-b: .*system:serviceaccount:team-a:deployer' "$T/agent.log"
 check_eq "nothing of team-a's v3 applied" "$(kc get cm settings -n team-a -o jsonpath='{.data.k}')" 1
+# later syncs of the same sessions start from the kept decision (per namespace at once)
+sed -i 's/k: "3"/k: "4"/' "$A/app.yaml" "$B/app.yaml"
+git_commit "$A" "a v4" >/dev/null; git_commit "$B" "b v4" >/dev/null
+wait_eq "the agent syncs team-b's v4 on the same session" 20 4 \
+  kubectl get cm settings -n team-b -o jsonpath='{.data.k}'
+wait_eq "and refuses team-a's v4 again" 20 2 grep -c 'result=error.*team-b/configmap/intruder' "$T/agent.log"
 finish
