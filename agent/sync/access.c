@@ -144,13 +144,32 @@ out:
 	return rc;
 }
 
-/* The inventory and history ConfigMaps, and the check that their namespace exists. */
-static int record_needs(struct access_plan *p, const struct app_config *c)
+/* Whether the commit's inventory may outgrow one ConfigMap (its parts are then found
+ * by a LIST and the stale ones deleted): with the longest values the cluster answers. */
+static bool inventory_may_split(const struct object_set *set)
 {
+	size_t total = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct object *o = &set->items[i];
+
+		total += strlen(o->api_version) + strlen(o->kind) + (o->ns ? strlen(o->ns) : 0) +
+			 strlen(o->name) + 118;
+	}
+	return total > INVENTORY_MAX_BYTES;
+}
+
+/* The inventory and history ConfigMaps, and the check that their namespace exists. */
+static int record_needs(struct access_plan *p, const struct app_config *c,
+			const struct object_set *set)
+{
+	static const char *const part_verbs[] = {"list", "delete", NULL};
 	const char *inv = sync_inventory_namespace(c);
 	int rc;
 
-	if ((rc = add_verbs(p, cm_verbs, "", "configmaps", inv, "inventory, history")) < 0)
+	if ((rc = add_verbs(p, cm_verbs, "", "configmaps", inv, "inventory, history")) < 0 ||
+	    (inventory_may_split(set) &&
+	     (rc = add_verbs(p, part_verbs, "", "configmaps", inv, "inventory parts")) < 0))
 		return rc;
 	return access_plan_add(p, "get", "", "namespaces", inv, "inventory");
 }
@@ -185,7 +204,7 @@ int sync_access_plan(struct session *s, const struct app_config *c, bool agent,
 		goto out;
 	if ((rc = objects_needs(p, s, c, &set, e)) < 0)
 		goto out;
-	if ((rc = record_needs(p, c)) < 0 || (agent && (rc = agent_needs(p, s, c)) < 0)) {
+	if ((rc = record_needs(p, c, &set)) < 0 || (agent && (rc = agent_needs(p, s, c)) < 0)) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}

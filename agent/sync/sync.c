@@ -38,6 +38,7 @@ static void run_dispose(struct sync_run *r)
 	for (size_t i = 0; i < r->n_lists; i++) {
 		cJSON_Delete(r->lists[i].list);
 		strlist_dispose(&r->lists[i].listed);
+		strmap_dispose(&r->lists[i].idx);
 	}
 	free(r->lists);
 	strlist_dispose(&r->new_namespaces);
@@ -262,7 +263,7 @@ static int run_checks(struct sync_run *r, struct err *e)
 		return rc;
 	if (!r->cfg->prune)
 		prune_list_kept(r);
-	if ((rc = inventory_check_size(r, e)) < 0 || (rc = apply_dry_run(r, false, e)) < 0)
+	if ((rc = apply_dry_run(r, false, e)) < 0)
 		return rc;
 	return inventory_check_rights(r, e);
 }
