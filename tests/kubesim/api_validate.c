@@ -410,13 +410,21 @@ int api_apply_schema_check(const struct restype *rt, cJSON *config, struct kstat
 	if (outer_type_error(rt, config, why, sizeof(why)))
 		return decode_fail(rt, NULL, why, e);
 	check_object(rt, config, &u);
-	if (!u.smd[0])
-		return 0;
-	/* structuredmerge.go Apply returns a plain error (no API status), which the handler
+	/* structuredmerge.go Apply returns plain errors (no API status), which the handler
 	 * turns into 500 with no reason; the object is named from the patch body
-	 * (objectGVKNN: "ns/name; group/version, Kind=K", "/v1" for the core group). */
-	return kstatus_set(e, 500, "",
-			   "failed to create typed patch object (%s/%s; %s/%s, Kind=%s): %s",
-			   obj_str(m, "namespace", NULL) ?: "", obj_str(m, "name", NULL) ?: "",
-			   rt->group, rt->version, rt->kind, u.smd);
+	 * (objectGVKNN: "ns/name; group/version, Kind=K", "/v1" for the core group). The
+	 * typed patch is built first; what its scalar types let through (base64, quantities)
+	 * fails when the merged object is converted to the typed struct (toVersioned). */
+	if (u.smd[0])
+		return kstatus_set(e, 500, "",
+				   "failed to create typed patch object (%s/%s; %s/%s, Kind=%s): %s",
+				   obj_str(m, "namespace", NULL) ?: "", obj_str(m, "name", NULL) ?: "",
+				   rt->group, rt->version, rt->kind, u.smd);
+	if (u.decode[0] && strncmp(u.decode, "json: ", 6) != 0)
+		return kstatus_set(e, 500, "",
+				   "failed to convert new object (%s/%s; %s/%s, Kind=%s) to proper "
+				   "version: %s",
+				   obj_str(m, "namespace", NULL) ?: "", obj_str(m, "name", NULL) ?: "",
+				   rt->group, rt->version, rt->kind, u.decode);
+	return 0;
 }

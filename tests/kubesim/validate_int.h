@@ -17,8 +17,12 @@ enum name_rule {
 	NAME_PATH,	/* path.IsValidPathSegmentName (RBAC) */
 };
 
-/* Adds one "Invalid value" error on field for each message the rule has for s. */
-void valid_name(struct field_errs *v, const char *field, enum name_rule rule, const char *s);
+/* Adds one "Invalid value" error on field for each message the rule has for s; the
+ * error shows `shown` (NULL: s) as the value. */
+void valid_name(struct field_errs *v, const char *field, enum name_rule rule, const char *s,
+		const char *shown);
+/* IsValidLabelValue. */
+void valid_label_value(struct field_errs *v, const char *field, const char *s);
 /* IsQualifiedName (label keys, annotation keys, finalizers); shown names value. */
 void valid_qualified(struct field_errs *v, const char *field, const char *key,
 		     const char *shown);
@@ -31,9 +35,15 @@ void valid_port_name(struct field_errs *v, const char *field, const char *name);
 void valid_enum(struct field_errs *v, const char *field, const char *s,
 		const char *const *values);
 
-/* ObjectMeta: name (and generateName) per kind on create, labels, annotations. */
+/* The string at o.key, else dflt. */
+const char *str_or(const cJSON *o, const char *key, const char *dflt);
+
+/* ObjectMeta: name (and generateName) per kind on create, labels, annotations,
+ * finalizers. */
 void validate_meta(struct field_errs *v, const struct restype *rt, const cJSON *meta,
 		   bool create);
+/* Label keys and values (ValidateLabels) under field. */
+void validate_labels(struct field_errs *v, const char *field, const cJSON *labels);
 /* ConfigMap and Secret: keys, sizes, types, immutability. */
 void validate_config(struct field_errs *v, const struct restype *rt, const cJSON *obj,
 		     const cJSON *old);

@@ -27,10 +27,22 @@
 	"must consist of alphanumeric characters, '-', '_' or '.', and must start and end "   \
 	"with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex " \
 	"used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+#define LABEL_VALUE_MSG                                                                      \
+	"a valid label must be an empty string or consist of alphanumeric characters, '-', "  \
+	"'_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue', " \
+	" or 'my_value',  or '12345', regex used for validation is "                          \
+	"'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
 #define CONFIG_KEY_MSG                                                                       \
 	"a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "  \
 	"'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "           \
 	"'[-._a-zA-Z0-9]+')"
+
+const char *str_or(const cJSON *o, const char *key, const char *dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : dflt;
+}
 
 static bool lower_alnum(char c)
 {
@@ -97,16 +109,6 @@ static void invalid(struct field_errs *v, const char *field, const char *value, 
 	field_err(v, field, "FieldValueInvalid", "Invalid value: %s: %s", q, msg);
 }
 
-static void max_len(struct field_errs *v, const char *field, const char *s, size_t max)
-{
-	char msg[64];
-
-	if (strlen(s) <= max)
-		return;
-	snprintf(msg, sizeof(msg), "must be no more than %zu characters", max);
-	invalid(v, field, s, msg);
-}
-
 static void path_segment(struct field_errs *v, const char *field, const char *s)
 {
 	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
@@ -122,31 +124,46 @@ static void path_segment(struct field_errs *v, const char *field, const char *s)
 		invalid(v, field, s, "may not contain '%'");
 }
 
-void valid_name(struct field_errs *v, const char *field, enum name_rule rule, const char *s)
+void valid_name(struct field_errs *v, const char *field, enum name_rule rule, const char *s,
+		const char *shown)
 {
 	size_t n = strlen(s);
 
+	shown = shown ? shown : s;
 	switch (rule) {
 	case NAME_PATH:
 		path_segment(v, field, s);
 		return;
 	case NAME_SUBDOMAIN:
-		max_len(v, field, s, 253);
+		if (n > 253)
+			invalid(v, field, shown, "must be no more than 253 characters");
 		if (!subdomain_match(s))
-			invalid(v, field, s, SUBDOMAIN_MSG);
+			invalid(v, field, shown, SUBDOMAIN_MSG);
 		return;
 	case NAME_LABEL:
-		max_len(v, field, s, 63);
+		if (n > 63)
+			invalid(v, field, shown, "must be no more than 63 characters");
 		if (!label_match(s, n))
-			invalid(v, field, s,
+			invalid(v, field, shown,
 				subdomain_match(s) ? "must not contain dots" : LABEL_MSG);
 		return;
 	case NAME_DNS1035:
-		max_len(v, field, s, 63);
+		if (n > 63)
+			invalid(v, field, shown, "must be no more than 63 characters");
 		if (!label_match(s, n) || !(s[0] >= 'a' && s[0] <= 'z'))
-			invalid(v, field, s, DNS1035_MSG);
+			invalid(v, field, shown, DNS1035_MSG);
 		return;
 	}
+}
+
+void valid_label_value(struct field_errs *v, const char *field, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 63)
+		invalid(v, field, s, "must be no more than 63 characters");
+	if (n && !qname_match(s, n))
+		invalid(v, field, s, LABEL_VALUE_MSG);
 }
 
 /* The name part of a qualified name. */
@@ -191,7 +208,8 @@ void valid_config_key(struct field_errs *v, const char *base, const char *key)
 	char field[400];
 
 	snprintf(field, sizeof(field), "%s[%s]", base, key);
-	max_len(v, field, key, 253);
+	if (strlen(key) > 253)
+		invalid(v, field, key, "must be no more than 253 characters");
 	if (!*key || strspn(key, "-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
 			     strlen(key))
 		invalid(v, field, key, CONFIG_KEY_MSG);
