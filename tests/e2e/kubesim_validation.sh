@@ -225,6 +225,15 @@ check_contains "kubectl create is Strict: an unknown field fails" "$out" \
 out=$(kc create --validate=warn -f "$F" 2>&1)
 check_contains "--validate=warn: a warning header" "$out" 'Warning: unknown field "spec.foo"'
 check "and the object is stored" kc get svc unk
+dup='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup"},"data":{"k":"a"},"data":{"k":"b"}}'
+out=$(kcurl -s -X POST -H 'Content-Type: application/json' -d "$dup" \
+  "$KUBESIM_URL/api/v1/namespaces/default/configmaps?fieldValidation=Strict")
+check_contains "Strict: duplicate fields are named by their key" "$out" \
+  'ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: duplicate field \"name\", duplicate field \"data\"'
+out=$(kcurl -s -i -X POST -H 'Content-Type: application/json' -d "$dup" \
+  "$KUBESIM_URL/api/v1/namespaces/default/configmaps?fieldValidation=Warn")
+check_contains "Warn: each is a Warning header" "$out" 'Warning: 299 - "duplicate field \"data\""'
+check_eq "and the last value wins" "$(kc get cm dup -o jsonpath='{.data.k}')" "b"
 
 # ---- generateName ----------------------------------------------------------------------------
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: gen-}\n' >"$F"

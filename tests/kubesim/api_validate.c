@@ -148,6 +148,7 @@ static bool listed(const char *l, const char *s, char *gotype, size_t n)
 struct unknowns {
 	char msg[900];
 	size_t len;
+	size_t ends[32]; /* where each problem in msg ends (the first 32) */
 	char decode[600];
 	char smd[600];
 	int n;
@@ -160,16 +161,34 @@ struct wpath {
 	char json[512], go[512], smd[512];
 };
 
-static void note(struct unknowns *u, const struct wpath *at, const char *field)
+/* One strict decoding problem: an unknown field (named by its path) or a duplicate one
+ * (named by its key, as sigs.k8s.io/json words it). */
+static void note(struct unknowns *u, const struct wpath *at, const char *field, bool dup)
 {
 	u->n++;
-	if (!u->smd[0])
+	if (!u->smd[0] && !dup)
 		snprintf(u->smd, sizeof(u->smd), "%s.%s: field not declared in schema", at->smd,
 			 field);
-	if (u->len < sizeof(u->msg))
+	if (u->len >= sizeof(u->msg))
+		return;
+	if (dup)
+		u->len += snprintf(u->msg + u->len, sizeof(u->msg) - u->len,
+				   "%sduplicate field \"%s\"", u->len ? ", " : "", field);
+	else
 		u->len += snprintf(u->msg + u->len, sizeof(u->msg) - u->len,
 				   "%sunknown field \"%s%s%s\"", u->len ? ", " : "", at->json,
 				   *at->json ? "." : "", field);
+	if (u->n <= 32)
+		u->ends[u->n - 1] = u->len < sizeof(u->msg) ? u->len : sizeof(u->msg) - 1;
+}
+
+/* The earlier member of obj with it's key, if any. */
+static cJSON *earlier(cJSON *obj, const cJSON *it)
+{
+	for (cJSON *p = obj->child; p && p != it; p = p->next)
+		if (p->string && strcmp(p->string, it->string) == 0)
+			return p;
+	return NULL;
 }
 
 /* The path one level down: field, then [i] or the item's key when index >= 0. */
@@ -247,11 +266,18 @@ static void walk(cJSON *obj, const char *type, const char *fields, const struct 
 	if (!cJSON_IsObject(obj) || depth > 8)
 		return;
 	for (it = obj->child; it; it = next) {
+		cJSON *prev;
 		int ei;
 
 		next = it->next;
+		if (it->string && (prev = earlier(obj, it))) {
+			/* the decoder keeps the last value */
+			note(u, at, it->string, true);
+			if (u->drop)
+				cJSON_Delete(cJSON_DetachItemViaPointer(obj, prev));
+		}
 		if (!it->string || !listed(fields, it->string, gotype, sizeof(gotype))) {
-			note(u, at, it->string ? it->string : "");
+			note(u, at, it->string ? it->string : "", false);
 			if (u->drop)
 				cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
 			continue;
@@ -357,19 +383,25 @@ static int decode_fail(const struct restype *rt, const cJSON *patched, const cha
 			   rt->kind, rt->version, rt->kind, why);
 }
 
-static void warn_unknowns(struct req *r, const char *msg)
+/* One Warning header per problem (addStrictDecodingWarnings). */
+static void warn_unknowns(struct req *r, const struct unknowns *u)
 {
-	/* RFC 7234 warn-text is a quoted-string: inner quotes are escaped. */
-	char hdr[1024];
-	size_t n = (size_t)snprintf(hdr, sizeof(hdr), "299 - \"");
+	size_t from = 0;
 
-	for (const char *q = msg; *q && n + 4 < sizeof(hdr); q++) {
-		if (*q == '"' || *q == '\\')
-			hdr[n++] = '\\';
-		hdr[n++] = *q;
+	for (int i = 0; i < u->n && i < 32; i++) {
+		/* RFC 7234 warn-text is a quoted-string: inner quotes are escaped. */
+		char hdr[1024];
+		size_t n = (size_t)snprintf(hdr, sizeof(hdr), "299 - \"");
+
+		for (size_t q = from; q < u->ends[i] && n + 4 < sizeof(hdr); q++) {
+			if (u->msg[q] == '"' || u->msg[q] == '\\')
+				hdr[n++] = '\\';
+			hdr[n++] = u->msg[q];
+		}
+		snprintf(hdr + n, sizeof(hdr) - n, "\"");
+		reply_add_header(r, "Warning", hdr);
+		from = u->ends[i] + 2; /* past ", " */
 	}
-	snprintf(hdr + n, sizeof(hdr) - n, "\"");
-	reply_add_header(r, "Warning", hdr);
 }
 
 int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, bool patched,
@@ -390,7 +422,7 @@ int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, bo
 		snprintf(why, sizeof(why), "strict decoding error: %s", u.msg);
 		return decode_fail(rt, patched ? obj : NULL, why, e);
 	}
-	warn_unknowns(r, u.msg);
+	warn_unknowns(r, &u);
 drop:
 	if (u.n) {
 		/* the typed decode drops what it does not know */
