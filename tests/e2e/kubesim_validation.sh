@@ -4,8 +4,8 @@
 # invalid object fail with the real server's message and store nothing; the boundary
 # cases pass. Covers the typed decode (wrong JSON types, base64, quantities), names per
 # kind, labels and annotations, ConfigMap and Secret keys and sizes, the request body
-# limit, ports, container names, enumerations, immutable fields, fieldValidation and
-# generateName.
+# limit and etcd's object limit, ports, container names, enumerations, immutable
+# fields, fieldValidation and generateName.
 . "$(dirname "$0")/lib.sh"
 
 kc() { kubectl --request-timeout=20s "$@"; }
@@ -156,6 +156,21 @@ check_contains "with the server's limit" "$out" 'Request entity too large: limit
 out=$(kc apply --server-side -f "$F" 2>&1)
 check_contains "an apply body over 3 MiB too" "$out" 'Request entity too large: limit is 3145728'
 check_fail "and nothing is stored" kc get cm toobig
+
+# ---- an object over etcd's request limit ------------------------------------------------------
+widgets_crd >"$F"
+check "a CRD" kc apply --server-side -f "$F"
+wait_for "its kind is served" 10 kc get widgets
+widget() { # widget NAME BYTES
+  python3 -c 'import sys; print("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: %s}\nspec:\n  blob: %s" % (sys.argv[1], "x" * int(sys.argv[2])))' "$1" "$2" >"$F"
+}
+widget big 1600000
+out=$(kc create -f "$F" 2>&1)
+check_contains "a 1.6 MB object is refused as etcd refuses it" "$out" \
+  'Error from server: error when creating "'"$F"'": etcdserver: request is too large'
+check_fail "and is not stored" kc get widget big
+widget fits 1500000
+check "a 1.5 MB one is stored" kc create -f "$F"
 
 # ---- patches that do not decode --------------------------------------------------------------
 out=$(kc patch deploy web --type=merge -p '{"spec":{"replicas":"x"}}' 2>&1)

@@ -553,6 +553,8 @@ static int create_prepare(struct store *st, const struct restype *rt, const char
 		store_managed_update(rt, NULL, obj, manager_of(o), NULL);
 	}
 	canonical_order(obj, rt);
+	if ((rc = store_size_check(obj, !o || !o->managed_done, e)) < 0)
+		return rc;
 	return oom_refuse(e);
 }
 
@@ -745,6 +747,8 @@ static int update_prepare(const struct restype *rt, const cJSON *old, const cJSO
 		bump_generation(rt, old, obj);
 	set_item(meta, "resourceVersion", cJSON_CreateString(meta_str(old, "resourceVersion")));
 	canonical_order(obj, rt);
+	if ((rc = store_size_check(obj, !o || !o->managed_done, e)) < 0)
+		return rc;
 	return oom_refuse(e);
 }
 
