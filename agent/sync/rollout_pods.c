@@ -10,7 +10,7 @@
 #include "jsonget.h"
 #include "sync_int.h"
 
-static char *selector_of(const cJSON *obj)
+char *rollout_selector(const cJSON *obj)
 {
 	const cJSON *ml = json_get(obj, "spec", "selector", "matchLabels", NULL);
 	const cJSON *l;
@@ -58,7 +58,7 @@ void rollout_explain(struct sync_run *r, const struct sync_item *it, char *msg, 
 {
 	const struct kube_resource *pods;
 	const cJSON *obj = it->obj->body, *p;
-	char *sel = selector_of(obj);
+	char *sel = rollout_selector(obj);
 	cJSON *list = NULL;
 	struct err e;
 	char reason[600];
