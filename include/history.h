@@ -86,8 +86,9 @@ int history_sync(struct session *s, const struct app_config *c, const struct syn
  * "NAME" for a Deployment, or "KIND/NAME" as kubectl takes it, sts/ and ds/ too):
  * [{"kind": "Deployment", "deployment": "ns/name" (the key is the kind in lower case),
  * "currentRevision", "revisions": [{"revision", "commit", "author", "date", "time",
- * "status", "message", "podTemplateHash", "rollbackOf"?: {revision, commit}}, ...]}],
- * oldest revision first. */
+ * "status", "message", "podTemplateHash", "rollbackOf"?: {revision, commit},
+ * "templateCommit"?}, ...]}], oldest revision first. templateCommit: the commit that
+ * first made a renumbered ControllerRevision's template (kubectl names it). */
 int history_query(struct session *s, const char *workload, cJSON **out, struct err *e);
 
 #endif

@@ -266,6 +266,17 @@ static const char *commit_of(struct view *v, const struct target *t, const cJSON
 	return logged ? logged : own;
 }
 
+/* A renumbered ControllerRevision keeps the commit that first made its template: what
+ * kubectl rollout history names for it, shown next to the commit that brought it back. */
+static void template_commit(struct json_build *b, cJSON *row, const struct target *t,
+			    const cJSON *obj, const char *commit)
+{
+	const char *own = json_str(obj, "metadata", "annotations", SYNC_ANNOTATION_COMMIT, NULL);
+
+	if (t->kind->renumbers && own && *own && commit && strcmp(own, commit) != 0)
+		jb_str(b, row, "templateCommit", own);
+}
+
 static cJSON *row_of(struct json_build *b, struct view *v, const cJSON *w, const struct numbered *r,
 		     const struct target *t, int64_t current)
 {
@@ -281,6 +292,7 @@ static cJSON *row_of(struct json_build *b, struct view *v, const cJSON *w, const
 	jb_str(b, row, "status", status_of(v, w, t, r->rev, current));
 	hash = json_str(r->obj, "metadata", "labels", t->kind->hash_label, NULL);
 	jb_str(b, row, "podTemplateHash", hash ? hash : "");
+	template_commit(b, row, t, r->obj, commit);
 	if (rb) {
 		cJSON *o = jb_object(b, row, "rollbackOf");
 		jb_num(b, o, "revision", (double)rb);

@@ -89,38 +89,43 @@ static bool stuck_pod(const cJSON *sts, const cJSON *pod)
 	       !json_get(pod, "metadata", "deletionTimestamp", NULL) && !running_ready(pod);
 }
 
+/* Deletes the pods of sts that hold its rollout; says which into note. */
 static void delete_stuck(struct sync_run *r, const struct sync_item *it, const cJSON *sts,
-			 const cJSON *pods, const struct kube_resource *pr)
+			 const cJSON *pods, const struct kube_resource *pr, char *note, size_t n)
 {
 	const cJSON *p;
+	size_t len = 0;
 
 	cJSON_ArrayForEach(p, json_get(pods, "items", NULL))
 	{
 		const char *name = json_str(p, "metadata", "name", NULL);
-		char line[600];
 		struct err e;
+		int rc;
 
-		if (!name || !stuck_pod(sts, p))
+		if (!name || !stuck_pod(sts, p) || len + 1 >= n)
 			continue;
 		err_clear(&e);
-		if (kube_delete(r->kube, pr, it->obj->ns, name, &e) < 0 && e.code != TE_NOTFOUND)
-			snprintf(line, sizeof(line), "statefulset/%s: cannot delete pod %s of the "
-				 "earlier template: %s", it->obj->name, name, e.msg);
+		rc = kube_delete(r->kube, pr, it->obj->ns, name, &e);
+		if (rc < 0 && rc != TE_NOTFOUND)
+			snprintf(note + len, n - len, "; cannot delete pod %s of a template the set "
+				 "left: %s", name, e.msg);
 		else
-			snprintf(line, sizeof(line), "statefulset/%s: deleted pod %s (revision %s, not "
-				 "ready): a forced rollback", it->obj->name, name,
+			snprintf(note + len, n - len, "; forced rollback: deleted pod %s (revision "
+				 "%s, not ready)", name,
 				 json_str(p, "metadata", "labels", REVISION_LABEL, NULL));
-		sync_run_progress(r, line, 0, 0);
+		len = strlen(note);
 	}
 }
 
-void rollout_unstick(struct sync_run *r, const struct sync_item *it, int64_t deadline)
+void rollout_unstick(struct sync_run *r, const struct sync_item *it, int64_t deadline,
+		     char *note, size_t n)
 {
 	const struct kube_resource *pr;
 	cJSON *sts = NULL, *pods = NULL;
 	char *sel = NULL;
 	struct err e;
 
+	note[0] = '\0';
 	if (!it->changed || strcmp(it->obj->kind, "StatefulSet") != 0 ||
 	    !ordered_rolling(it->obj->body))
 		return;
@@ -129,7 +134,7 @@ void rollout_unstick(struct sync_run *r, const struct sync_item *it, int64_t dea
 	    kube_resolve(r->kube, "v1", "Pod", &pr, &e) < 0 ||
 	    kube_list(r->kube, pr, it->obj->ns, sel, &pods, &e) < 0)
 		goto out;
-	delete_stuck(r, it, sts, pods, pr);
+	delete_stuck(r, it, sts, pods, pr, note, n);
 out:
 	cJSON_Delete(pods);
 	cJSON_Delete(sts);

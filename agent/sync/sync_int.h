@@ -272,8 +272,10 @@ void rollout_explain(struct sync_run *r, const struct sync_item *it, char *msg, 
 char *rollout_selector(const cJSON *obj);
 
 /* rollout_sts.c: after this run changed a StatefulSet (OrderedReady, RollingUpdate),
- * deletes its pods that hold the rollout: not ready, at a revision the set has left. */
-void rollout_unstick(struct sync_run *r, const struct sync_item *it, int64_t deadline);
+ * deletes its pods that hold the rollout: not ready, at a revision the set has left.
+ * note receives "; forced rollback: deleted pod ..." for each, or "". */
+void rollout_unstick(struct sync_run *r, const struct sync_item *it, int64_t deadline,
+		     char *note, size_t n);
 
 /* diff_run.c: tether diff, in place of the apply: the diff of every item and prune
  * candidate into env->diff. */
