@@ -120,7 +120,7 @@ story() { # yaml-function
   H2=$(cur_hash)
   if [ "$gen" = sts_yaml ]; then sts_yaml nginx:broken-3 4 0; else ds_yaml nginx:broken-3; fi >"$W/w.yaml"
   V3=$(git_commit "$W" "v3")
-  TMO=6s check_exit "$OBJ: v3 fails: exit 1" 1 tsync --on-failure revert
+  TMO=4s check_exit "$OBJ: v3 fails: exit 1" 1 tsync --on-failure revert
   out=$(cat "$T/check.out")
   check_contains "$OBJ: the failure names the image" "$out" "(image nginx:broken-3)"
   check_contains "$OBJ: and the pod" "$out" "pod $POD"
