@@ -107,18 +107,21 @@ static void delete_stuck(struct sync_run *r, const struct sync_item *it, const c
 		err_clear(&e);
 		rc = kube_delete(r->kube, pr, it->obj->ns, name, &e);
 		if (rc < 0 && rc != TE_NOTFOUND)
-			snprintf(note + len, n - len, "; cannot delete pod %s of a template the set "
-				 "left: %s", name, e.msg);
+			snprintf(note + len, n - len,
+				 "; cannot delete pod %s of a template the set "
+				 "left: %s",
+				 name, e.msg);
 		else
-			snprintf(note + len, n - len, "; forced rollback: deleted pod %s (revision "
-				 "%s, not ready)", name,
-				 json_str(p, "metadata", "labels", REVISION_LABEL, NULL));
+			snprintf(note + len, n - len,
+				 "; forced rollback: deleted pod %s (revision "
+				 "%s, not ready)",
+				 name, json_str(p, "metadata", "labels", REVISION_LABEL, NULL));
 		len = strlen(note);
 	}
 }
 
-void rollout_unstick(struct sync_run *r, const struct sync_item *it, int64_t deadline,
-		     char *note, size_t n)
+void rollout_unstick(struct sync_run *r, const struct sync_item *it, int64_t deadline, char *note,
+		     size_t n)
 {
 	const struct kube_resource *pr;
 	cJSON *sts = NULL, *pods = NULL;
