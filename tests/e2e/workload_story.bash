@@ -1,19 +1,22 @@
-#!/usr/bin/env bash
-# Every workload revision is a commit, for a StatefulSet and a DaemonSet as for a
-# Deployment: v1 and v2 make ControllerRevisions whose change-cause names the commit;
+# The story of tests/e2e/workload_revisions_sts.sh and _ds.sh (sourced after lib.sh):
+# every workload revision is a commit, for a StatefulSet and a DaemonSet as for a
+# Deployment. v1 and v2 make ControllerRevisions whose change-cause names the commit;
 # the StatefulSet's v2 rolls out above a partition set by a commit before it, then a
-# commit that only lowers the partition and scales; neither relabels anything; v3 with an image that cannot start
-# fails (exit 1, the pod and the image named) and on-failure: revert brings v2's
-# revision back (the StatefulSet's pod of v3 deleted, as its forced rollback needs);
-# `git revert` of v2 brings v1's back; `tether rollback KIND/NAME --to-revision N`
-# through the short forms. After every step kubectl rollout history and tether
-# history agree, and no step back makes a new ControllerRevision.
-. "$(dirname "$0")/lib.sh"
+# commit that only lowers the partition and scales; neither relabels anything. v3 with
+# an image that cannot start fails (exit 1, the pod and the image named) and
+# on-failure: revert brings v2's revision back (the StatefulSet's pod of v3 deleted, as
+# its forced rollback needs); `git revert` of v2 brings v1's back; `tether rollback
+# KIND/NAME --to-revision N` through the short forms. After every step kubectl rollout
+# history and tether history agree, and no step back makes a new ControllerRevision.
 
-kubesim_start --nodes 3 --pod-ready-ms 100 --fail-images 'nginx:broken*' ||
-  { not_ok "kubesim starts"; finish; }
-gitd_start || { not_ok "git daemon starts"; finish; }
-for ns in s d; do printf '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"%s"}}' "$ns" | kubectl apply --server-side -f - >/dev/null; done
+# workload_setup NS: kubesim with three nodes, a git daemon, the namespace.
+workload_setup() {
+  kubesim_start --nodes 3 --pod-ready-ms 100 --fail-images 'nginx:broken*' ||
+    { not_ok "kubesim starts"; finish; }
+  gitd_start || { not_ok "git daemon starts"; finish; }
+  printf '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"%s"}}' "$1" |
+    kubectl apply --server-side -f - >/dev/null
+}
 
 sts_yaml() { # image replicas partition
   cat <<YAML
@@ -71,16 +74,14 @@ cur_hash() {
   kubectl get controllerrevisions -n "$NS" -o json |
     jq -r '.items | max_by(.revision) | .metadata.labels | (.["controller.kubernetes.io/hash"] // .["controller-revision-hash"])'
 }
-# tether history's "REV COMMIT" pairs, with the commit kubectl names (the one that first
-# made a renumbered revision's template), must equal kubectl's revisions and SHAs; the
-# short form and the full kind name show the same history.
+# tether history's "REV COMMIT" pairs (through the short form), with the commit kubectl
+# names (the one that first made a renumbered revision's template), must equal
+# kubectl's revisions and SHAs.
 agree() { # step
   local k t
   k=$(rollout_hist | awk '{print $1, $2}')
-  t=$(thist "$OBJ" -o json | jq -r '.[0].revisions[] | "\(.revision) \((.templateCommit // .commit)[0:7])"')
-  check_eq "$OBJ: tether history agrees with kubectl rollout history $1" "$t" "$k"
-  check_eq "$OBJ: $SHORT gives the same history $1" "$(thist "$SHORT" -o json | jq -c '.[0].revisions')" \
-    "$(thist "$OBJ" -o json | jq -c '.[0].revisions')"
+  t=$(thist "$SHORT" -o json | jq -r '.[0].revisions[] | "\(.revision) \((.templateCommit // .commit)[0:7])"')
+  check_eq "$OBJ: tether history $SHORT agrees with kubectl rollout history $1" "$t" "$k"
 }
 row() { thist "$OBJ" | awk -v r="$1" '$1==r'; }
 
@@ -140,11 +141,13 @@ story() { # yaml-function
 3 ${V3:0:7} v3
 4 ${V2:0:7} v2"
   agree "after the revert"
-  check_contains "$OBJ: history row 4 is the revert, a rollback to v2" "$(row 4)" \
+  local r3 r4
+  r3=$(row 3) r4=$(row 4)
+  check_contains "$OBJ: history row 4 is the revert, a rollback to v2" "$r4" \
     "${RV:0:7}"
-  check_contains "$OBJ: history row 4 names revision 2" "$(row 4)" "rollback to revision 2 (commit ${V2:0:7})"
-  check_contains "$OBJ: history marks v3 failed" "$(row 3)" "failed"
-  check_contains "$OBJ: and row 4 active" "$(row 4)" "active"
+  check_contains "$OBJ: history row 4 names revision 2" "$r4" "rollback to revision 2 (commit ${V2:0:7})"
+  check_contains "$OBJ: history marks v3 failed" "$r3" "failed"
+  check_contains "$OBJ: and row 4 active" "$r4" "active"
 
   git -C "$W" revert --no-edit "$V2" >/dev/null && git -C "$W" push -q origin HEAD:main 2>/dev/null
   G=$(git -C "$W" rev-parse HEAD)
@@ -169,23 +172,9 @@ story() { # yaml-function
 5 ${V1:0:7} v1
 6 ${V2:0:7} v2"
   agree "after tether rollback"
-  check_contains "$OBJ: history row 6 is tether's commit" "$(row 6)" "${TB:0:7}"
-  check_contains "$OBJ: a rollback to revision 4" "$(row 6)" "rollback to revision 4 (commit ${RV:0:7})"
+  r4=$(row 6)
+  check_contains "$OBJ: history row 6 is tether's commit" "$r4" "${TB:0:7}"
+  check_contains "$OBJ: a rollback to revision 4" "$r4" "rollback to revision 4 (commit ${RV:0:7})"
+  check_eq "$OBJ: $OBJ and $SHORT show the same history" "$(thist "$OBJ" -o json | jq -c .)" \
+    "$(thist "$SHORT" -o json | jq -c .)"
 }
-
-NS=s OBJ=statefulset/db SHORT=sts/db LONG=statefulset/db POD=db-3
-story sts_yaml
-check_eq "sts: every pod at v2 after the rollback" \
-  "$(kubectl get pods -n s -l app=db -o jsonpath='{range .items[*]}{.spec.containers[0].image} {end}')" \
-  "nginx:1.26 nginx:1.26 nginx:1.26 nginx:1.26 "
-
-NS=d OBJ=daemonset/agent SHORT=ds/agent LONG=daemonset/agent POD=agent-
-story ds_yaml
-check_eq "ds: one pod per node, all at v2" \
-  "$(kubectl get pods -n d -l app=agent -o jsonpath='{range .items[*]}{.spec.containers[0].image} {end}')" \
-  "nginx:1.26 nginx:1.26 nginx:1.26 "
-
-check_exit "an unknown kind is refused (exit 2)" 2 "$TETHER" history job/x \
-  --repo "$GIT_BASE_URL/d.git" --ref main -n d --cache-dir "$T/cache"
-check_contains "it says which kinds have revisions" "$(cat "$T/check.out")" "sts/"
-finish
