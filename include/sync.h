@@ -166,6 +166,9 @@ enum rollout_state { ROLLOUT_WAIT = 0, ROLLOUT_DONE, ROLLOUT_FAILED };
 /* Whether objects of the kind have revisions whose commits tether records: Deployment,
  * StatefulSet and DaemonSet of apps. */
 bool sync_revisioned_kind(const char *group, const char *kind);
+/* Whether one of obj's metadata.ownerReferences has the uid (a workload's pods and
+ * revisions are found by their owner). */
+bool sync_owned_by(const cJSON *obj, const char *uid);
 /* kubectl's rollout-status rules for Deployment, StatefulSet, DaemonSet and Job;
  * msg receives the waiting or failure reason. */
 enum rollout_state rollout_status(const char *kind, const cJSON *obj, char *msg, size_t n);

@@ -356,20 +356,6 @@ static const cJSON *find_named(const cJSON *list, const char *name)
 	return NULL;
 }
 
-static bool owned_by(const cJSON *rs, const char *uid)
-{
-	const cJSON *o;
-
-	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(
-				      cJSON_GetObjectItemCaseSensitive(rs, "metadata"), "ownerReferences"))
-	{
-		const char *u = json_str(o, "uid", NULL);
-		if (u && uid && !strcmp(u, uid))
-			return true;
-	}
-	return false;
-}
-
 /* The newest revision of the workload w (the controllers number the current template's
  * revision above all others), or NULL. */
 static const cJSON *current_revision(const struct ns_state *s, const cJSON *w)
@@ -381,7 +367,7 @@ static const cJSON *current_revision(const struct ns_state *s, const cJSON *w)
 	cJSON_ArrayForEach(rev, cJSON_GetObjectItemCaseSensitive(s->revs, "items"))
 	{
 		int64_t n = history_revision_of(s->kind, rev);
-		if (n > max && owned_by(rev, uid)) {
+		if (n > max && sync_owned_by(rev, uid)) {
 			max = n;
 			best = rev;
 		}

@@ -159,19 +159,6 @@ static int cmp_rev(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static bool owned_by(const cJSON *rs, const char *uid)
-{
-	const cJSON *o;
-
-	cJSON_ArrayForEach(o, json_get(rs, "metadata", "ownerReferences", NULL))
-	{
-		const char *u = json_str(o, "uid", NULL);
-		if (u && uid && !strcmp(u, uid))
-			return true;
-	}
-	return false;
-}
-
 /* The last earlier revision of a reused ReplicaSet ("1,3" -> 3), 0 when none. */
 static int64_t earlier_revision(const cJSON *rs)
 {
@@ -315,7 +302,7 @@ static int revisions_of(const struct target *t, const cJSON *w, const cJSON *lis
 	cJSON_ArrayForEach(rs, items)
 	{
 		int64_t rev = history_revision_of(t->kind, rs);
-		if (owned_by(rs, uid) && rev > 0)
+		if (sync_owned_by(rs, uid) && rev > 0)
 			(*out)[(*n)++] = (struct numbered){rs, rev};
 	}
 	qsort(*out, *n, sizeof(**out), cmp_rev);

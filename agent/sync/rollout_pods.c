@@ -1,7 +1,9 @@
 /*
  * rollout_pods: the reason behind a failed rollout, read from the pods of the
  * workload: a container waiting on ErrImagePull, ImagePullBackOff, CrashLoopBackOff
- * and the like. Only used after a failure, so it costs nothing on the happy path.
+ * and the like. Only used after a failure, so it costs nothing on the happy path. Also
+ * the two things every reader of a workload's pods and revisions needs: its selector
+ * and whether an object is owned by it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,19 @@
 
 #include "jsonget.h"
 #include "sync_int.h"
+
+bool sync_owned_by(const cJSON *obj, const char *uid)
+{
+	const cJSON *o;
+
+	cJSON_ArrayForEach(o, json_get(obj, "metadata", "ownerReferences", NULL))
+	{
+		const char *u = json_str(o, "uid", NULL);
+		if (u && uid && !strcmp(u, uid))
+			return true;
+	}
+	return false;
+}
 
 char *rollout_selector(const cJSON *obj)
 {

@@ -64,19 +64,6 @@ static bool running_ready(const cJSON *pod)
 	return false;
 }
 
-static bool owned_by(const cJSON *pod, const char *uid)
-{
-	const cJSON *o;
-
-	cJSON_ArrayForEach(o, json_get(pod, "metadata", "ownerReferences", NULL))
-	{
-		const char *u = json_str(o, "uid", NULL);
-		if (u && uid && !strcmp(u, uid))
-			return true;
-	}
-	return false;
-}
-
 /* A pod of sts that holds its rollout: made from a revision the set has left. */
 static bool stuck_pod(const cJSON *sts, const cJSON *pod)
 {
@@ -85,7 +72,7 @@ static bool stuck_pod(const cJSON *sts, const cJSON *pod)
 	const char *upd = json_str(sts, "status", "updateRevision", NULL);
 
 	return rev && cur && upd && strcmp(rev, cur) != 0 && strcmp(rev, upd) != 0 &&
-	       owned_by(pod, json_str(sts, "metadata", "uid", NULL)) &&
+	       sync_owned_by(pod, json_str(sts, "metadata", "uid", NULL)) &&
 	       !json_get(pod, "metadata", "deletionTimestamp", NULL) && !running_ready(pod);
 }
 

@@ -225,6 +225,12 @@ static void test_revision_numbers(void **state)
 	assert_int_equal(history_revision_of(history_kind_of("StatefulSet"), cr), 6);
 	assert_int_equal(history_revision_of(history_kind_of("DaemonSet"), rs), 0);
 	assert_int_equal(history_revision_of(history_kind_of("Deployment"), cr), 0);
+	cJSON_AddItemToObject(cJSON_GetObjectItem(cr, "metadata"), "ownerReferences",
+			      cJSON_Parse("[{\"uid\":\"u1\"},{\"uid\":\"u2\"}]"));
+	assert_true(sync_owned_by(cr, "u2"));
+	assert_false(sync_owned_by(cr, "u3"));
+	assert_false(sync_owned_by(cr, NULL));
+	assert_false(sync_owned_by(rs, "u1"));
 	cJSON_Delete(rs);
 	cJSON_Delete(cr);
 }
