@@ -8,7 +8,7 @@
 # pods). The real kubectl is the witness.
 . "$(dirname "$0")/lib.sh"
 
-kubesim_start --pod-terminate-ms 4000 || { not_ok "kubesim starts"; finish; }
+kubesim_start --pod-terminate-ms 6000 || { not_ok "kubesim starts"; finish; }
 kubectl run solo --image=nginx >/dev/null
 wait_for "the pod runs" 10 bash -c '[ "$(kubectl get pod solo -o jsonpath={.status.phase})" = Running ]'
 t0=$(date -u +%s)
@@ -18,14 +18,14 @@ check_eq "deletionGracePeriodSeconds is spec.terminationGracePeriodSeconds" \
   "$(jq -r .metadata.deletionGracePeriodSeconds <<<"$out")" 30
 dts=$(date -u -d "$(jq -r .metadata.deletionTimestamp <<<"$out")" +%s)
 check "deletionTimestamp is when the grace period ends" test $((dts - t0)) -ge 29 -a $((dts - t0)) -le 31
-check_contains "kubectl shows it Terminating" "$(kubectl get pod solo 2>&1)" Terminating
 again=$(kcurl -s -X DELETE -H 'Content-Type: application/json' -d '{"gracePeriodSeconds":10}' \
   "$KUBESIM_URL/api/v1/namespaces/default/pods/solo")
 check_eq "a second DELETE may shorten the grace period" \
   "$(jq -r .metadata.deletionGracePeriodSeconds <<<"$again")" 10
 longer=$(kcurl -s -X DELETE "$KUBESIM_URL/api/v1/namespaces/default/pods/solo?gracePeriodSeconds=60")
 check_eq "...but not lengthen it" "$(jq -r .metadata.deletionGracePeriodSeconds <<<"$longer")" 10
-wait_for "once its containers stop, the pod is gone" 10 bash -c '! kubectl get pod solo >/dev/null 2>&1'
+check_contains "kubectl shows it Terminating" "$(kubectl get pod solo 2>&1)" Terminating
+wait_for "once its containers stop, the pod is gone" 15 bash -c '! kubectl get pod solo >/dev/null 2>&1'
 
 kubectl run forced --image=nginx >/dev/null
 wait_for "another pod runs" 10 bash -c '[ "$(kubectl get pod forced -o jsonpath={.status.phase})" = Running ]'
@@ -45,7 +45,7 @@ kubectl run held --image=nginx >/dev/null
 kubectl patch pod held --type=merge -p '{"metadata":{"finalizers":["example.com/hold"]}}' >/dev/null
 wait_for "the held pod runs" 10 bash -c '[ "$(kubectl get pod held -o jsonpath={.status.phase})" = Running ]'
 kubectl delete pod held --wait=false >/dev/null
-sleep 5
+sleep 7
 check "a finalizer keeps the pod after its containers stopped" kubectl get pod held
 check_eq "...with no grace period left" "$(kubectl get pod held -o jsonpath='{.metadata.deletionGracePeriodSeconds}')" 0
 check_fail "once deleting, a finalizer cannot be added" kubectl patch pod held --type=json \
