@@ -64,8 +64,7 @@ part() {
     kc auth can-i get secrets -n tether-system --as "$SA"
   in_cluster "$v" || { not_ok "$v: TokenRequest"; return; }
   agent_config "$v"
-  local TC=$T/$v.tether
-  AG=(--config "$T/$v.yaml" --agent --leader-elect)
+  local TC=$T/$v.tether AG=(--config "$T/$v.yaml" --agent --leader-elect)
 
   check_exit "$v: check-access in-cluster: nothing missing (exit 0)" 0 "$TC" check-access "${AG[@]}"
   out <"$T/check.out" >"$T/$v.access"
@@ -74,7 +73,10 @@ part() {
   check_exit "$v: --print-rbac yaml" 0 "$TC" check-access "${AG[@]}" --print-rbac yaml
   cp "$T/check.out" "$T/$v.printed"
   kubectl kustomize "$ROOT/examples/deploy/$v" >"$T/$v.install"
-  [ "$v" = cluster-wide ] && ns=guestbook
+  if [ "$v" = cluster-wide ]; then
+    ns=guestbook
+    check_fail "$v: the install creates no guestbook Namespace" kc get namespace guestbook
+  fi
   check_exit "$v: the variant grants what check-access derives, nothing missing, nothing extra" 0 \
     python3 "$ROOT/tests/e2e/incluster_rbac.py" "$T/$v.install" "$T/$v.printed" tether-system tether ${ns:+"$ns"}
   sed 's/^/# /' "$T/check.out"
@@ -88,6 +90,8 @@ part() {
     "$(jq -r 'select(.msg == "became leader") | .identity' "$T/$n.log" | head -n1)"
   wait_for "$v: tether's Synced Event in guestbook" 10 bash -c \
     "kubectl get events -n guestbook -o jsonpath='{range .items[*]}{.reportingComponent} {.reason} {.involvedObject.name}{\"\\n\"}{end}' | grep -qx 'tether Synced tether-inventory-guestbook'"
+  check_eq "$v: the guestbook Namespace is the agent's" \
+    "$(kc get namespace guestbook -o jsonpath='{.metadata.labels.app\.kubernetes\.io/managed-by}')" tether
   check "$v: the agent's log has no 403" bash -c "! grep -q forbidden '$T/$n.log'"
   kill -TERM "$(eval echo "\$${n^^}_PID")"
   out <"$T/$n.log" >/dev/null
@@ -101,15 +105,18 @@ part() {
   git_commit "$G" "three replicas" >/dev/null
   check_exit "$v: the next sync exits 2" 2 "$TC" sync --config "$T/$v.yaml"
   out <"$T/check.out" >"$T/$v.sync"
-  check_contains "$v: the sync shows the API server's 403" "$(cat "$T/$v.sync")" \
-    "User \"$SA\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"guestbook\""
+  check_contains "$v: the sync shows the API server's 403 and the rule that grants it" \
+    "$(cat "$T/$v.sync")" "error: deployment.yaml:1:1: guestbook/deployment.apps/guestbook: list deployments in namespace guestbook: deployments.apps is forbidden: User \"$SA\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"guestbook\"; $SA needs a Role in namespace guestbook (or a ClusterRole bound there by a RoleBinding) with the rule {apiGroups: [apps], resources: [deployments], verbs: [list]}"
+  check_contains "$v: nothing applied" "$(cat "$T/$v.sync")" "nothing applied"
+  check_eq "$v: kubectl: the Deployment keeps two replicas" \
+    "$(kc get deploy guestbook -n guestbook -o jsonpath='{.spec.replicas}')" 2
   check_exit "$v: check-access exits 1" 1 "$TC" check-access "${AG[@]}"
   out <"$T/check.out" >"$T/$v.access1"
   for verb in create delete get list patch watch; do
     check "$v: check-access names $verb deployments in guestbook" \
       grep -Eq "^$verb +apps +deployments +guestbook " "$T/$v.access1"
   done
-  check "$v: and 6 rights missing" grep -q "as $SA: 6 of" "$T/$v.access1"
+  check "$v: and those 6 rights only" grep -q "as $SA: 6 of 28 rights missing" "$T/$v.access1"
   sed -i 's/replicas: 3/replicas: 2/' "$G/deployment.yaml"
   git_commit "$G" "two replicas" >/dev/null
 }
