@@ -7,8 +7,9 @@
 # place of /var/run/secrets/kubernetes.io/serviceaccount) holding a TokenRequest token,
 # the CA and the namespace. The agent syncs examples/guestbook from a git daemon under
 # leader election, writes its Lease and Events (kubectl as the witness), check-access
-# reports nothing missing; with one rule removed the next sync shows the API server's
-# 403 and check-access names the rule. No token appears in any output.
+# reports nothing missing; with one rule removed the agent's next sync fails with the
+# API server's 403 (its log, a Warning Event), so does `tether sync` (exit 2, nothing
+# applied), and check-access names the rule's rights. No token appears in any output.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_common.bash"
 
@@ -93,8 +94,6 @@ part() {
   check_eq "$v: the guestbook Namespace is the agent's" \
     "$(kc get namespace guestbook -o jsonpath='{.metadata.labels.app\.kubernetes\.io/managed-by}')" tether
   check "$v: the agent's log has no 403" bash -c "! grep -q forbidden '$T/$n.log'"
-  kill -TERM "$(eval echo "\$${n^^}_PID")"
-  out <"$T/$n.log" >/dev/null
 
   # one rule less: the Deployments'
   local i
@@ -103,10 +102,17 @@ part() {
     kc patch "${role[@]}" --type json -p "[{\"op\": \"remove\", \"path\": \"/rules/$i\"}]"
   sed -i 's/replicas: 2/replicas: 3/' "$G/deployment.yaml"
   git_commit "$G" "three replicas" >/dev/null
-  check_exit "$v: the next sync exits 2" 2 "$TC" sync --config "$T/$v.yaml"
+  local forbidden="deployment.yaml:1:1: guestbook/deployment.apps/guestbook: list deployments in namespace guestbook: deployments.apps is forbidden: User \"$SA\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"guestbook\"; $SA needs a Role in namespace guestbook (or a ClusterRole bound there by a RoleBinding) with the rule {apiGroups: [apps], resources: [deployments], verbs: [list]}"
+  wait_for "$v: the agent's next sync fails with the 403" 15 bash -c \
+    "jq -r 'select(.msg == \"sync\") | .error // empty' '$T/$n.log' | grep -qF '$forbidden'"
+  wait_for "$v: and says so in a Warning Event" 10 bash -c \
+    "kubectl get events -n guestbook -o jsonpath='{range .items[*]}{.type} {.reason} {.message}{\"\\n\"}{end}' | grep -F 'Warning SyncFailed' | grep -qF '$forbidden'"
+  kill -TERM "$(eval echo "\$${n^^}_PID")"
+  out <"$T/$n.log" >/dev/null
+  check_exit "$v: tether sync exits 2" 2 "$TC" sync --config "$T/$v.yaml"
   out <"$T/check.out" >"$T/$v.sync"
-  check_contains "$v: the sync shows the API server's 403 and the rule that grants it" \
-    "$(cat "$T/$v.sync")" "error: deployment.yaml:1:1: guestbook/deployment.apps/guestbook: list deployments in namespace guestbook: deployments.apps is forbidden: User \"$SA\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"guestbook\"; $SA needs a Role in namespace guestbook (or a ClusterRole bound there by a RoleBinding) with the rule {apiGroups: [apps], resources: [deployments], verbs: [list]}"
+  check_contains "$v: with the API server's 403 and the rule that grants it" \
+    "$(cat "$T/$v.sync")" "error: $forbidden"
   check_contains "$v: nothing applied" "$(cat "$T/$v.sync")" "nothing applied"
   check_eq "$v: kubectl: the Deployment keeps two replicas" \
     "$(kc get deploy guestbook -n guestbook -o jsonpath='{.spec.replicas}')" 2
