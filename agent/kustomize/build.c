@@ -39,13 +39,14 @@ static const char *const ks_supported[] = {
     "sortOptions",
     "transformers",
     "generators",
+    "replacements",
+    "vars",
 };
 
 /* Real kustomize fields tether does not implement: named as such in the error. */
 static const char *const ks_unsupported[] = {
     "helmCharts",     "helmChartInflationGenerator",
-    "helmGlobals",    "replacements",
-    "vars",	      "validators",
+    "helmGlobals",    "validators",
     "crds",	      "openapi",
     "buildMetadata",  "configurations",
     "imageTags",      "inventory",
@@ -380,7 +381,10 @@ static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra,
 	    (rc = ks_plugins(c, kust, "generators", ra, e)) < 0 ||
 	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
 	    (rc = ks_transform(c, kust, ra, e)) < 0 ||
-	    (rc = ks_plugins(c, kust, "transformers", ra, e)) < 0)
+	    (rc = ks_replacements(c, cJSON_GetObjectItemCaseSensitive(kust, "replacements"),
+				  "replacements", ra, e)) < 0 ||
+	    (rc = ks_plugins(c, kust, "transformers", ra, e)) < 0 ||
+	    (rc = ks_vars_merge(c, kust, ra, e)) < 0)
 		return rc;
 	return 0;
 }
@@ -456,12 +460,14 @@ int kustomize_build(struct vfs *v, const char *dir, struct object_set *out, stru
 	c.v = v;
 	ks_set_init(&ra);
 	if ((rc = ks_build_dir(&c, dir ? dir : "", &ra, false, e)) < 0 ||
-	    (rc = ks_add_hashes(&ra, e)) < 0 || (rc = ks_fix_name_refs(&ra, e)) < 0)
+	    (rc = ks_add_hashes(&ra, e)) < 0 || (rc = ks_fix_name_refs(&ra, e)) < 0 ||
+	    (rc = ks_vars_resolve(&c, &ra, e)) < 0)
 		goto out;
 	if (!c.fifo)
 		ks_set_sort_legacy(&ra);
 	rc = ks_emit(&ra, out, e);
 out:
+	ks_vars_dispose(&c);
 	ks_set_dispose(&ra);
 	return rc;
 }

@@ -266,6 +266,13 @@ static int ks_pl_hash(struct ks_ctx *c, const cJSON *cfg, struct ks_set *ra, str
 	return ks_add_hashes(ra, e);
 }
 
+/* ReplacementTransformer: its replacements list, inline entries and path: files. */
+static int ks_pl_replace(struct ks_ctx *c, const cJSON *cfg, struct ks_set *ra, struct err *e)
+{
+	return ks_replacements(c, cJSON_GetObjectItemCaseSensitive(cfg, "replacements"),
+			       "replacements", ra, e);
+}
+
 static const struct ks_plugin ks_builtins[] = {
     {"PatchTransformer", false, ks_pl_patch},
     {"PatchStrategicMergeTransformer", false, ks_pl_smp},
@@ -279,6 +286,7 @@ static const struct ks_plugin ks_builtins[] = {
     {"ImageTagTransformer", false, ks_pl_image},
     {"ReplicaCountTransformer", false, ks_pl_replicas},
     {"HashTransformer", false, ks_pl_hash},
+    {"ReplacementTransformer", false, ks_pl_replace},
     {"ConfigMapGenerator", true, ks_pl_generator},
     {"SecretGenerator", true, ks_pl_generator},
 };
@@ -291,7 +299,6 @@ static const struct {
     {"HelmChartInflationGenerator", "runs helm and fetches charts from the network"},
     {"IAMPolicyGenerator", "is specific to one cloud provider"},
     {"ValueAddTransformer", "is an alpha plugin"},
-    {"ReplacementTransformer", "(replacements) is not supported yet"},
 };
 
 /* The error for a config tether does not run: f is the kustomization's field. */
