@@ -433,14 +433,28 @@ static int ks_target_path(struct ks_rctx *x, struct ks_res *r, const char *fp,
 	return rc;
 }
 
-/* Whether target t (select, reject) takes r: by labels and annotations first, then by
- * one of its identities that the select matches and no reject (by id) matches. */
+/* Whether a reject with ResId fields matches any identity of r. */
+static bool ks_rejected_id(const cJSON *rej, const struct ks_res *r)
+{
+	const cJSON *it;
+	struct ks_sel rs;
+
+	cJSON_ArrayForEach(it, rej)
+	{
+		ks_sel_read(it, &rs);
+		if (!ks_sel_id_empty(&rs) && ks_sel_any_id(&rs, r))
+			return true;
+	}
+	return false;
+}
+
+/* Whether target t (select, reject) takes r: the select's label and annotation
+ * selectors match and no reject's do, the select matches one of its identities and
+ * no reject's ResId matches any. */
 static int ks_target_takes(const cJSON *t, const struct ks_res *r, bool *takes, struct err *e)
 {
 	const cJSON *rej = cJSON_GetObjectItemCaseSensitive(t, "reject"), *it;
 	struct ks_sel sel, rs;
-	char g[256], v[64];
-	struct ks_rid id;
 	bool m = false;
 	int rc;
 
@@ -456,16 +470,7 @@ static int ks_target_takes(const cJSON *t, const struct ks_res *r, bool *takes, 
 		if ((rc = ks_sel_meta(&rs, r, &m, e)) < 0 || m)
 			return rc;
 	}
-	for (size_t i = 0; !*takes && ks_rid_at(r, i, g, v, &id); i++) {
-		bool rejected = false;
-
-		cJSON_ArrayForEach(it, rej)
-		{
-			ks_sel_read(it, &rs);
-			rejected = rejected || (!ks_sel_id_empty(&rs) && ks_sel_id(&rs, &id));
-		}
-		*takes = ks_sel_id(&sel, &id) && !rejected;
-	}
+	*takes = ks_sel_any_id(&sel, r) && !ks_rejected_id(rej, r);
 	return 0;
 }
 
