@@ -8,7 +8,8 @@
 
 FIXTURES="basic nameref generators/base generators/overlay images replicas labels patches
 smp/overlay fifo multins/overlay yaml12 variants/top component-top misc components/overlay
-nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/hash"
+nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/hash
+replacements vars/base vars/overlay kubebuilder/config/default"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"
@@ -59,5 +60,12 @@ check_contains "remote bases are refused" "$out" "remote bases are not supported
 out=$("$TETHER" render --repo "$repo" --path errors/plugin-exec 2>&1)
 check_contains "a plugin that runs a program is refused, naming the file and field" "$out" \
   "errors/plugin-exec/kustomization.yaml: field transformers: errors/plugin-exec/sed.yaml:1"
+# replacements and vars fail as kustomize does, naming the file that holds them.
+out=$("$TETHER" render --repo "$repo" --path errors/replacements-file 2>&1)
+check_contains "a replacement's source selecting two objects is refused, naming its file" "$out" \
+  "errors/replacements-file/repl.yaml: replacements: multiple matches for selector"
+out=$("$TETHER" render --repo "$repo" --path errors/vars 2>&1)
+check_contains "a var naming no object is refused" "$out" \
+  "errors/vars/kustomization.yaml: vars: var '{X ConfigMap.v1.[noGrp] {metadata.name}}' cannot be mapped"
 
 finish

@@ -203,7 +203,11 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(app_base, "app/base")                                                                    \
 	X(app_dev, "app/overlays/dev")                                                             \
 	X(app_prod, "app/overlays/prod")                                                           \
-	X(targets, "targets/overlay")
+	X(targets, "targets/overlay")                                                              \
+	X(replacements, "replacements")                                                            \
+	X(vars_base, "vars/base")                                                                  \
+	X(vars_overlay, "vars/overlay")                                                            \
+	X(kubebuilder, "kubebuilder/config/default")
 
 #define SAME_TEST(name, dir)                                                                       \
 	static void test_same_##name(void **state)                                                 \
@@ -226,8 +230,23 @@ SAME_FIXTURES(SAME_TEST)
 	X(plugin_fieldspec, "errors/plugin-fieldspec", "errors/plugin-fieldspec/affix.yaml",      \
 	  "fieldSpecs path data/a is not supported")                                               \
 	X(helm, "errors/helm", "errors/helm/kustomization.yaml", "helmCharts")                     \
-	X(vars, "errors/vars", "errors/vars/kustomization.yaml", "vars")                           \
-	X(replacements, "errors/replacements", "kustomization.yaml", "replacements")               \
+	X(vars, "errors/vars", "errors/vars/kustomization.yaml: vars: var '{X ConfigMap.v1.[noGrp] "  \
+	  "{metadata.name}}' cannot be mapped to a field in the set of known resources",           \
+	  NULL)                                                                                    \
+	X(vars_twice, "errors/vars-twice",                                                         \
+	  "errors/vars-twice/kustomization.yaml: vars: var 'X' already encountered", NULL)         \
+	X(replacements, "errors/replacements",                                                     \
+	  "errors/replacements/kustomization.yaml: replacements: nothing selected by "             \
+	  "Secret.[noVer].[noGrp]/c.[noNs]",                                                       \
+	  NULL)                                                                                    \
+	X(replacements_target, "errors/replacements-target",                                       \
+	  "errors/replacements-target/kustomization.yaml: replacements: unable to find field "     \
+	  "\"data.missing\" in replacement target ConfigMap.v1.[noGrp]/c.[noNs]",                  \
+	  NULL)                                                                                    \
+	X(replacements_file, "errors/replacements-file",                                           \
+	  "errors/replacements-file/repl.yaml: replacements: multiple matches for selector "       \
+	  "ConfigMap.[noVer].[noGrp]/[noName].[noNs]:data.a",                                      \
+	  NULL)                                                                                    \
 	X(escape, "errors/escape", "errors/escape/kustomization.yaml", "leaves")                   \
 	X(missing, "errors/missing", "errors/missing/kustomization.yaml", "nope.yaml")             \
 	X(component_as_resource, "errors/component-as-resource", "Component", NULL)                \
