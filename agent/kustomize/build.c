@@ -288,18 +288,30 @@ out:
 	return rc;
 }
 
+int ks_list_field(const struct ks_ctx *c, const cJSON *obj, const char *field,
+		  const cJSON **list, struct err *e)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(obj, field);
+
+	*list = NULL;
+	if (!l || cJSON_IsNull(l))
+		return 0;
+	if (!cJSON_IsArray(l))
+		return err_set(e, TE_INPUT, "%s: %s must be a list", c->file, field);
+	*list = l;
+	return 0;
+}
+
 /* Runs fn on each string of kust.field (a list of strings). */
 static int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
 			 int (*fn)(struct ks_ctx *, const char *, struct ks_set *, struct err *),
 			 struct ks_set *ra, struct err *e)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, field), *it;
+	const cJSON *list, *it;
 	int rc;
 
-	if (!list || cJSON_IsNull(list))
-		return 0;
-	if (!cJSON_IsArray(list))
-		return err_set(e, TE_INPUT, "%s: %s must be a list", c->file, field);
+	if ((rc = ks_list_field(c, kust, field, &list, e)) < 0)
+		return rc;
 	cJSON_ArrayForEach(it, list)
 	{
 		if (!cJSON_IsString(it))
@@ -381,8 +393,7 @@ static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra,
 	    (rc = ks_plugins(c, kust, "generators", ra, e)) < 0 ||
 	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
 	    (rc = ks_transform(c, kust, ra, e)) < 0 ||
-	    (rc = ks_replacements(c, cJSON_GetObjectItemCaseSensitive(kust, "replacements"),
-				  "replacements", ra, e)) < 0 ||
+	    (rc = ks_replacements(c, kust, ra, e)) < 0 ||
 	    (rc = ks_plugins(c, kust, "transformers", ra, e)) < 0 ||
 	    (rc = ks_vars_merge(c, kust, ra, e)) < 0)
 		return rc;

@@ -231,9 +231,9 @@ cJSON *ks_fpath_get(cJSON *root, const struct ks_fpath *p);
 /* A scalar as YAML text ("" for null, mappings and lists); -1 when it does not fit. */
 int ks_scalar_text(const cJSON *v, char *out, size_t sz);
 
-/* replace.c: replacements (a list of inline entries and path: files) of field. */
-int ks_replacements(struct ks_ctx *c, const cJSON *list, const char *field, struct ks_set *ra,
-		    struct err *e);
+/* replace.c: the replacements of obj (a kustomization or a ReplacementTransformer
+ * config): inline entries and path: files, in order. */
+int ks_replacements(struct ks_ctx *c, const cJSON *obj, struct ks_set *ra, struct err *e);
 /* kustomize's ResId text of an object ("Kind.version.group/name.namespace"). */
 void ks_resid_text(const char *group, const char *version, const char *kind, const char *name,
 		   const char *ns, char *out, size_t sz);
@@ -248,6 +248,9 @@ void ks_vars_dispose(struct ks_ctx *c);
  * directory, which it must be in or below; *path_out is its resolved path. */
 int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **path_out,
 		struct buf *out, struct err *e);
+/* *list is obj.field, NULL when absent or null; TE_INPUT when it is not a list. */
+int ks_list_field(const struct ks_ctx *c, const cJSON *obj, const char *field,
+		  const cJSON **list, struct err *e);
 /* Adds the objects of a resources-like entry of kust.field: a file, or a directory
  * whose kustomization is built. */
 int ks_add_entry(struct ks_ctx *c, const char *field, const char *entry, struct ks_set *ra,

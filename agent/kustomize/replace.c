@@ -573,16 +573,14 @@ out:
 	return rc;
 }
 
-int ks_replacements(struct ks_ctx *c, const cJSON *list, const char *field, struct ks_set *ra,
-		    struct err *e)
+int ks_replacements(struct ks_ctx *c, const cJSON *obj, struct ks_set *ra, struct err *e)
 {
-	const cJSON *it;
+	const char *field = "replacements";
+	const cJSON *list, *it;
 	int rc;
 
-	if (!list || cJSON_IsNull(list))
-		return 0;
-	if (!cJSON_IsArray(list))
-		return err_set(e, TE_INPUT, "%s: %s must be a list", c->file, field);
+	if ((rc = ks_list_field(c, obj, field, &list, e)) < 0)
+		return rc;
 	cJSON_ArrayForEach(it, list)
 	{
 		const char *path = json_str(it, "path", NULL);

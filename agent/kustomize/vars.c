@@ -183,13 +183,11 @@ fail:
 
 int ks_vars_merge(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, "vars"), *it;
+	const cJSON *list, *it;
 	int rc;
 
-	if (!list || cJSON_IsNull(list))
-		return 0;
-	if (!cJSON_IsArray(list))
-		return err_set(e, TE_INPUT, "%s: vars must be a list", c->file);
+	if ((rc = ks_list_field(c, kust, "vars", &list, e)) < 0)
+		return rc;
 	cJSON_ArrayForEach(it, list) if ((rc = ks_var_add(c, it, ra, e)) < 0) return rc;
 	return 0;
 }

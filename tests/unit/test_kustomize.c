@@ -276,6 +276,63 @@ SAME_FIXTURES(SAME_TEST)
 	}
 ERROR_FIXTURES(ERROR_TEST)
 
+/* Field paths split as kustomize's kyaml splits them. */
+static void check_parts(const char *path, bool var, const char *const *want, size_t n)
+{
+	struct ks_fpath p;
+
+	assert_int_equal(var ? ks_fpath_parse_var(&p, path) : ks_fpath_parse(&p, path), 0);
+	assert_int_equal(p.parts.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(p.parts.items[i], want[i]);
+	ks_fpath_dispose(&p);
+}
+
+static void test_fpath_parse(void **state)
+{
+	const char *const a[] = {"spec", "containers", "[name=manager]", "image"};
+	const char *const b[] = {"metadata", "annotations", "a.b/c"};
+	const char *const c[] = {"spec", "dnsNames", "0"};
+	const char *const d[] = {"[name=a.b]", "x"};
+	const char *const v[] = {"spec", "ports", "0", "port"};
+
+	check_parts("spec.containers.[name=manager].image", false, a, 4);
+	check_parts("metadata.annotations.[a.b/c]", false, b, 3);
+	check_parts(".spec.dnsNames.0", false, c, 3);
+	check_parts("[name=a.b].x", false, d, 2);
+	check_parts("spec.ports[0].port", true, v, 4);
+}
+
+/* Finding with create appends a selected element that is missing; an index past
+ * the end is an error naming the list's length, as kustomize's. */
+static void test_fpath_create(void **state)
+{
+	cJSON *o = cJSON_Parse("{\"a\":[{\"name\":\"x\"}]}");
+	struct ks_match *m = NULL;
+	struct ks_fpath p;
+	struct err e;
+	size_t n = 0;
+	char *s;
+
+	err_clear(&e);
+	assert_int_equal(ks_fpath_parse(&p, "a.[name=y].v"), 0);
+	assert_int_equal(ks_fpath_find(o, &p, 0, &m, &n, &e), 0);
+	assert_int_equal(n, 0);
+	free(m);
+	assert_int_equal(ks_fpath_find(o, &p, cJSON_NULL, &m, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(m);
+	ks_fpath_dispose(&p);
+	s = cJSON_PrintUnformatted(o);
+	assert_string_equal(s, "{\"a\":[{\"name\":\"x\"},{\"name\":\"y\",\"v\":null}]}");
+	free(s);
+	assert_int_equal(ks_fpath_parse(&p, "a.3.name"), 0);
+	assert_int_equal(ks_fpath_find(o, &p, 0, &m, &n, &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "index 3 specified but only 2 elements found"));
+	ks_fpath_dispose(&p);
+	cJSON_Delete(o);
+}
+
 /* The hash kubectl kustomize v5.5 gave a generator with literals A=1 and B=<x&y>
  * (the HTML characters are escaped in the hashed JSON, as Go does). */
 static void test_content_hash(void **state)
@@ -601,6 +658,8 @@ int main(void)
 		ERROR_FIXTURES(ERROR_ENTRY) cmocka_unit_test(test_content_hash),
 	    cmocka_unit_test(test_content_hash_utf8),
 	    cmocka_unit_test(test_selector),
+	    cmocka_unit_test(test_fpath_parse),
+	    cmocka_unit_test(test_fpath_create),
 	    cmocka_unit_test(test_yaml12_anchors),
 	    cmocka_unit_test(test_json6902_errors),
 	    cmocka_unit_test(test_json6902_middle),
