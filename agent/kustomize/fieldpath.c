@@ -160,8 +160,7 @@ static bool ks_elem_selected(const cJSON *el, const char *k, const regex_t *re)
 }
 
 /* A new element {k: v} (or a missing leaf) appended to list when creating. */
-static int ks_select_create(struct ks_walk *w, cJSON *list, const char *k, const char *v,
-			    size_t i)
+static int ks_select_create(struct ks_walk *w, cJSON *list, const char *k, const char *v, size_t i)
 {
 	cJSON *el;
 
@@ -187,15 +186,14 @@ static int ks_walk_select(struct ks_walk *w, cJSON *list, size_t i)
 	int rc = 0;
 
 	if (!eq || (size_t)(eq - part - 1) >= sizeof(k))
-		return err_set(w->e, TE_INPUT, "%s: %s should have the form [field=value]",
-			       w->what, part);
+		return err_set(w->e, TE_INPUT, "%s: %s should have the form [field=value]", w->what,
+			       part);
 	if (!cJSON_IsArray(list))
 		return ks_wrong_kind(w, "SequenceNode", list);
 	snprintf(k, sizeof(k), "%.*s", (int)(eq - part - 1), part + 1);
 	snprintf(pat, sizeof(pat), "^(%.*s)$", (int)strlen(eq + 1) - 1, eq + 1);
 	if (regcomp(&re, pat, REG_EXTENDED | REG_NOSUB) != 0)
-		return err_set(w->e, TE_INPUT, "%s: %s: invalid regular expression", w->what,
-			       part);
+		return err_set(w->e, TE_INPUT, "%s: %s: invalid regular expression", w->what, part);
 	for (el = list->child; el && rc == 0; el = next) {
 		next = el->next;
 		if (ks_elem_selected(el, k, &re))

@@ -121,8 +121,7 @@ static bool ks_sel_any_id(const struct ks_sel *s, const struct ks_res *r)
 }
 
 /* The label and annotation selectors of s against r. */
-static int ks_sel_meta(const struct ks_sel *s, const struct ks_res *r, bool *match,
-		       struct err *e)
+static int ks_sel_meta(const struct ks_sel *s, const struct ks_res *r, bool *match, struct err *e)
 {
 	bool l = true, a = true;
 	int rc;
@@ -363,8 +362,7 @@ static int ks_replace_node(struct ks_match *m, cJSON *nv, struct err *e)
 }
 
 /* kustomize's setTargetValue for one node the field path led to. */
-static int ks_set_target(struct ks_rctx *x, struct ks_match *m, const struct ks_opts *o,
-			 bool anno)
+static int ks_set_target(struct ks_rctx *x, struct ks_match *m, const struct ks_opts *o, bool anno)
 {
 	char text[4096];
 	char *joined = NULL;
@@ -398,9 +396,9 @@ static int ks_set_target(struct ks_rctx *x, struct ks_match *m, const struct ks_
 static int ks_target_path(struct ks_rctx *x, struct ks_res *r, const char *fp,
 			  const struct ks_opts *o)
 {
-	int create = !o->create		      ? 0
+	int create = !o->create			? 0
 		     : cJSON_IsObject(x->value) ? cJSON_Object
-		     : cJSON_IsArray(x->value)  ? cJSON_Array
+		     : cJSON_IsArray(x->value)	? cJSON_Array
 						: cJSON_NULL;
 	const cJSON *annos;
 	struct ks_match *m = NULL;
@@ -411,6 +409,11 @@ static int ks_target_path(struct ks_rctx *x, struct ks_res *r, const char *fp,
 
 	if (ks_fpath_parse(&p, fp) < 0)
 		return err_set(x->e, TE_NOMEM, "out of memory");
+	if (p.parts.n == 0) {
+		ks_fpath_dispose(&p);
+		return err_set(x->e, TE_INPUT, "%s: replacements: fieldPath \"%s\" names no field",
+			       x->file, fp);
+	}
 	rc = ks_fpath_find(r->body, &p, create, &m, &n, x->e);
 	ks_fpath_dispose(&p);
 	if (rc < 0 || n == 0) {
@@ -500,8 +503,8 @@ static int ks_target(struct ks_rctx *x, const cJSON *t)
 			       "%s: replacements: target must specify resources to select",
 			       x->file);
 	if (!ks_string_list(fps))
-		return err_set(x->e, TE_INPUT, "%s: replacements: fieldPaths must be a list of strings",
-			       x->file);
+		return err_set(x->e, TE_INPUT,
+			       "%s: replacements: fieldPaths must be a list of strings", x->file);
 	ks_opts_read(t, &o);
 	for (size_t i = 0; i < x->ra->n && rc == 0; i++) {
 		struct ks_res *r = &x->ra->items[i];

@@ -22,15 +22,17 @@ struct ks_var {
 };
 
 /* The pod templates of a workload kind under prefix, as kustomize's varReference. */
+/* clang-format off */
 #define KS_VAR_POD(kind, pre)                                                                      \
 	{"", "", kind, pre "containers/args", false},                                              \
-	    {"", "", kind, pre "containers/command", false},                                       \
-	    {"", "", kind, pre "containers/env/value", false},                                     \
-	    {"", "", kind, pre "containers/volumeMounts/mountPath", false},                        \
-	    {"", "", kind, pre "initContainers/args", false},                                      \
-	    {"", "", kind, pre "initContainers/command", false},                                   \
-	    {"", "", kind, pre "initContainers/env/value", false},                                 \
-	    {"", "", kind, pre "initContainers/volumeMounts/mountPath", false}
+	{"", "", kind, pre "containers/command", false},                                           \
+	{"", "", kind, pre "containers/env/value", false},                                         \
+	{"", "", kind, pre "containers/volumeMounts/mountPath", false},                            \
+	{"", "", kind, pre "initContainers/args", false},                                          \
+	{"", "", kind, pre "initContainers/command", false},                                       \
+	{"", "", kind, pre "initContainers/env/value", false},                                     \
+	{"", "", kind, pre "initContainers/volumeMounts/mountPath", false}
+/* clang-format on */
 
 static const struct ks_fieldspec ks_var_refs[] = {
     KS_VAR_POD("CronJob", "spec/jobTemplate/spec/template/spec/"),
@@ -99,7 +101,8 @@ static int ks_var_read(struct ks_var *v, const cJSON *it, const char *file)
 
 	memset(v, 0, sizeof(*v));
 	v->group = group;
-	v->version = xstrdup(*av ? (slash ? slash + 1 : av) : json_str_or(ref, "", "version", NULL));
+	v->version =
+	    xstrdup(*av ? (slash ? slash + 1 : av) : json_str_or(ref, "", "version", NULL));
 	v->name = xstrdup(json_str_or(it, "", "name", NULL));
 	v->kind = xstrdup(json_str_or(ref, "", "kind", NULL));
 	v->oname = xstrdup(json_str_or(ref, "", "name", NULL));
@@ -142,9 +145,10 @@ static int ks_var_bind(const struct ks_var *v, struct ks_set *ra, struct err *e)
 		}
 	if (n > 1) {
 		ks_var_text(v, false, text, sizeof(text));
-		return err_set(e, TE_INPUT,
-			       "%s: vars: found %d resId matches for var %s (unable to disambiguate)",
-			       v->file, n, text);
+		return err_set(
+		    e, TE_INPUT,
+		    "%s: vars: found %d resId matches for var %s (unable to disambiguate)", v->file,
+		    n, text);
 	}
 	if (match && strlist_add(&match->vars, v->name) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
@@ -164,8 +168,8 @@ static int ks_var_add(struct ks_ctx *c, const cJSON *it, struct ks_set *ra, stru
 		return err_set(e, TE_NOMEM, "out of memory");
 	for (size_t i = 0; i < c->nvars; i++)
 		if (strcmp(c->vars[i].name, v.name) == 0) {
-			rc = err_set(e, TE_INPUT, "%s: vars: var '%s' already encountered",
-				     c->file, v.name);
+			rc = err_set(e, TE_INPUT, "%s: vars: var '%s' already encountered", c->file,
+				     v.name);
 			goto fail;
 		}
 	if ((rc = ks_var_bind(&v, ra, e)) < 0)
