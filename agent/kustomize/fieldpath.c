@@ -301,6 +301,21 @@ int ks_fpath_find(cJSON *root, const struct ks_fpath *p, int create, struct ks_m
 	return 0;
 }
 
+int ks_node_replace(cJSON *parent, cJSON *old, cJSON *nv)
+{
+	/* A duplicate carries the key it had where it was copied from. */
+	if (!(nv->type & cJSON_StringIsConst))
+		free(nv->string);
+	nv->string = NULL;
+	nv->type &= ~cJSON_StringIsConst;
+	if ((old->string && !(nv->string = xstrdup(old->string))) ||
+	    !cJSON_ReplaceItemViaPointer(parent, old, nv)) {
+		cJSON_Delete(nv);
+		return TE_NOMEM;
+	}
+	return 0;
+}
+
 cJSON *ks_fpath_get(cJSON *root, const struct ks_fpath *p)
 {
 	struct ks_match *m = NULL;

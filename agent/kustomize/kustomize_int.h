@@ -226,6 +226,8 @@ void ks_fpath_dispose(struct ks_fpath *p);
  * value to write: cJSON_NULL for a scalar), what is missing is made. */
 int ks_fpath_find(cJSON *root, const struct ks_fpath *p, int create, struct ks_match **out,
 		  size_t *n, struct err *e);
+/* Puts nv (owned) in the place of old, a member or element of parent, under old's key. */
+int ks_node_replace(cJSON *parent, cJSON *old, cJSON *nv);
 /* The first node p leads to, NULL when none. */
 cJSON *ks_fpath_get(cJSON *root, const struct ks_fpath *p);
 /* A scalar as YAML text ("" for null, mappings and lists); -1 when it does not fit. */

@@ -352,11 +352,8 @@ static int ks_typed(const cJSON *t, const char *text, bool anno, cJSON **out, st
 
 static int ks_replace_node(struct ks_match *m, cJSON *nv, struct err *e)
 {
-	if (m->node->string && !(nv->string = xstrdup(m->node->string))) {
-		cJSON_Delete(nv);
+	if (ks_node_replace(m->parent, m->node, nv) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
-	}
-	cJSON_ReplaceItemViaPointer(m->parent, m->node, nv);
 	m->node = nv;
 	return 0;
 }

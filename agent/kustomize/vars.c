@@ -309,12 +309,7 @@ static int ks_expand_node(const struct ks_ctx *c, cJSON *parent, cJSON *n)
 		cJSON_Delete(nv);
 		return 0;
 	}
-	if (n->string && !(nv->string = xstrdup(n->string))) {
-		cJSON_Delete(nv);
-		return TE_NOMEM;
-	}
-	cJSON_ReplaceItemViaPointer(parent, n, nv);
-	return 0;
+	return ks_node_replace(parent, n, nv);
 }
 
 /* The field key of parent, at a varReference path: a string, the strings of a

@@ -333,6 +333,108 @@ static void test_fpath_create(void **state)
 	cJSON_Delete(o);
 }
 
+/* Runs kust's replacements (or vars) on a copy of the objects of objs; returns them
+ * printed (NULL when the run failed, with a message). */
+static char *run_kust_step(const char *objs, const char *kust_text, bool vars, long fail_at,
+			   int *rc)
+{
+	cJSON *list = cJSON_Parse(objs), *kust = cJSON_Parse(kust_text), *it, *out;
+	struct ks_ctx c = {.file = "k.yaml"};
+	struct ks_set ra;
+	struct err e;
+	char *text = NULL;
+
+	ks_set_init(&ra);
+	err_clear(&e);
+	cJSON_ArrayForEach(it, list) ks_set_add(&ra, cJSON_Duplicate(it, true), "o.yaml", 1, 1, &e);
+	if (fail_at)
+		alloc_fail_start(fail_at, ALLOC_FAIL_ONLY);
+	if (!vars)
+		*rc = ks_replacements(&c, kust, &ra, &e);
+	else if ((*rc = ks_vars_merge(&c, kust, &ra, &e)) == 0)
+		*rc = ks_vars_resolve(&c, &ra, &e);
+	alloc_fail_stop();
+	ks_vars_dispose(&c);
+	if (*rc < 0)
+		assert_true(e.msg[0] != '\0');
+	out = cJSON_CreateArray();
+	for (size_t i = 0; i < ra.n && *rc == 0; i++)
+		cJSON_AddItemToArray(out, cJSON_Duplicate(ra.items[i].body, true));
+	if (*rc == 0)
+		text = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	ks_set_dispose(&ra);
+	cJSON_Delete(list);
+	cJSON_Delete(kust);
+	return text;
+}
+
+/* Each allocation failing in turn gives an error or the whole result, never a result
+ * missing a value. */
+static void check_step_alloc_failures(const char *objs, const char *kust, bool vars,
+				      const char *const *frags)
+{
+	long failures = 0;
+	int rc;
+	char *want = run_kust_step(objs, kust, vars, 0, &rc);
+
+	assert_int_equal(rc, 0);
+	for (; *frags; frags++)
+		if (!strstr(want, *frags))
+			fail_msg("%s lacks %s", want, *frags);
+	for (long n = 1; n < 10000; n++) {
+		char *got = run_kust_step(objs, kust, vars, n, &rc);
+
+		if (rc < 0)
+			failures++;
+		else
+			assert_string_equal(got, want);
+		free(got);
+		if (rc == 0 && alloc_fail_count() < n)
+			break;
+	}
+	free(want);
+	assert_true(failures > 0);
+}
+
+static void test_replacement_alloc_failures(void **state)
+{
+	const char *objs = "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+			   "\"c\"},\"data\":{\"h\":\"a.b\",\"m\":{\"k\":1}}},{\"apiVersion\":"
+			   "\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\"},"
+			   "\"spec\":{\"replicas\":1,\"x\":[{\"name\":\"n\",\"v\":\"p:q\"}]}}]";
+	const char *kust =
+	    "{\"replacements\":[{\"source\":{\"kind\":\"ConfigMap\",\"fieldPath\":\"data.h\","
+	    "\"options\":{\"delimiter\":\".\",\"index\":1}},\"targets\":[{\"select\":{\"kind\":"
+	    "\"Deployment\"},\"fieldPaths\":[\"spec.x.[name=n].v\",\"spec.x.[name=o].w\","
+	    "\"metadata.annotations.[a.b/c]\"],\"options\":{\"delimiter\":\":\",\"index\":0,"
+	    "\"create\":true}}]},{\"source\":{\"kind\":\"ConfigMap\",\"fieldPath\":\"data.m\"},"
+	    "\"targets\":[{\"select\":{\"name\":\"d\"},\"fieldPaths\":[\"spec.m\"],"
+	    "\"options\":{\"create\":true}}]}]}";
+	const char *const frags[] = {"\"v\":\"b:q\"", "{\"name\":\"o\",\"w\":\"b\"}",
+				     "\"a.b/c\":\"b\"", "\"m\":{\"k\":1}}}", NULL};
+
+	check_step_alloc_failures(objs, kust, false, frags);
+}
+
+/* vars: a whole-string $(VAR) keeps the value's type, "$$" is "$", an unknown name
+ * stays; each allocation failing in turn gives an error or all of that. */
+static void test_vars_alloc_failures(void **state)
+{
+	const char *objs =
+	    "[{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"db\"},"
+	    "\"spec\":{\"ports\":[{\"port\":5432}]}},{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	    "\"metadata\":{\"name\":\"p\",\"annotations\":{\"a\":\"$(H):$(P) $$ $(X)\"}},"
+	    "\"spec\":{\"containers\":[{\"name\":\"c\",\"args\":[\"$(P)\",\"-h=$(H)\"]}]}}]";
+	const char *kust = "{\"vars\":[{\"name\":\"H\",\"objref\":{\"kind\":\"Service\","
+			   "\"name\":\"db\",\"apiVersion\":\"v1\"}},{\"name\":\"P\",\"objref\":"
+			   "{\"kind\":\"Service\",\"name\":\"db\",\"apiVersion\":\"v1\"},"
+			   "\"fieldref\":{\"fieldPath\":\"spec.ports[0].port\"}}]}";
+	const char *const frags[] = {"\"a\":\"db:5432 $ $(X)\"", "\"args\":[5432,\"-h=db\"]", NULL};
+
+	check_step_alloc_failures(objs, kust, true, frags);
+}
+
 /* The hash kubectl kustomize v5.5 gave a generator with literals A=1 and B=<x&y>
  * (the HTML characters are escaped in the hashed JSON, as Go does). */
 static void test_content_hash(void **state)
@@ -660,6 +762,8 @@ int main(void)
 	    cmocka_unit_test(test_selector),
 	    cmocka_unit_test(test_fpath_parse),
 	    cmocka_unit_test(test_fpath_create),
+	    cmocka_unit_test(test_replacement_alloc_failures),
+	    cmocka_unit_test(test_vars_alloc_failures),
 	    cmocka_unit_test(test_yaml12_anchors),
 	    cmocka_unit_test(test_json6902_errors),
 	    cmocka_unit_test(test_json6902_middle),
