@@ -384,13 +384,15 @@ static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra,
 
 	if ((rc = ks_sort_options(c, kust, e)) < 0)
 		return rc;
-	/* Identities are checked once resources, components and generators are in. */
+	/* kustomize's order: resources, generators, then components (which see what was
+	 * generated); identities are checked once resources, generators and components
+	 * are in. */
 	if ((rc = ks_each_entry(c, kust, "resources", ks_add_resource, ra, e)) < 0 ||
 	    (rc = ks_each_entry(c, kust, "bases", ks_add_resource, ra, e)) < 0 ||
 	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
-	    (rc = ks_each_entry(c, kust, "components", ks_add_component, ra, e)) < 0 ||
 	    (rc = ks_generate(c, kust, ra, e)) < 0 ||
 	    (rc = ks_plugins(c, kust, "generators", ra, e)) < 0 ||
+	    (rc = ks_each_entry(c, kust, "components", ks_add_component, ra, e)) < 0 ||
 	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
 	    (rc = ks_transform(c, kust, ra, e)) < 0 ||
 	    (rc = ks_replacements(c, kust, ra, e)) < 0 ||

@@ -9,7 +9,7 @@
 FIXTURES="basic nameref generators/base generators/overlay images replicas labels patches
 smp/overlay fifo multins/overlay yaml12 variants/top component-top misc components/overlay
 nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/hash
-replacements vars/base vars/overlay kubebuilder/config/default"
+replacements vars/base vars/overlay kubebuilder/config/default components-generated/top"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"

@@ -207,7 +207,8 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(replacements, "replacements")                                                            \
 	X(vars_base, "vars/base")                                                                  \
 	X(vars_overlay, "vars/overlay")                                                            \
-	X(kubebuilder, "kubebuilder/config/default")
+	X(kubebuilder, "kubebuilder/config/default")                                               \
+	X(components_generated, "components-generated/top")
 
 #define SAME_TEST(name, dir)                                                                       \
 	static void test_same_##name(void **state)                                                 \
