@@ -301,6 +301,27 @@ int ks_fpath_find(cJSON *root, const struct ks_fpath *p, int create, struct ks_m
 	return 0;
 }
 
+const cJSON *ks_kget(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return v ? v : cJSON_GetObjectItem(obj, key);
+}
+
+const char *ks_kstr(const cJSON *obj, const char *key, const char *def)
+{
+	const cJSON *v = ks_kget(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+int ks_kint(const cJSON *obj, const char *key)
+{
+	const cJSON *v = ks_kget(obj, key);
+
+	return cJSON_IsNumber(v) ? (int)v->valuedouble : 0;
+}
+
 int ks_node_replace(cJSON *parent, cJSON *old, cJSON *nv)
 {
 	/* A duplicate carries the key it had where it was copied from. */

@@ -226,6 +226,11 @@ void ks_fpath_dispose(struct ks_fpath *p);
  * value to write: cJSON_NULL for a scalar), what is missing is made. */
 int ks_fpath_find(cJSON *root, const struct ks_fpath *p, int create, struct ks_match **out,
 		  size_t *n, struct err *e);
+/* obj.key of a kustomize config as Go's encoding/json reads it: the exact key, else one
+ * that differs only in case ("fieldpaths", "fieldRef"). */
+const cJSON *ks_kget(const cJSON *obj, const char *key);
+const char *ks_kstr(const cJSON *obj, const char *key, const char *def);
+int ks_kint(const cJSON *obj, const char *key);
 /* Puts nv (owned) in the place of old, a member or element of parent, under old's key. */
 int ks_node_replace(cJSON *parent, cJSON *old, cJSON *nv);
 /* The first node p leads to, NULL when none. */

@@ -42,13 +42,13 @@ struct ks_rctx {
 
 static void ks_sel_read(const cJSON *o, struct ks_sel *s)
 {
-	s->group = json_str_or(o, "", "group", NULL);
-	s->version = json_str_or(o, "", "version", NULL);
-	s->kind = json_str_or(o, "", "kind", NULL);
-	s->name = json_str_or(o, "", "name", NULL);
-	s->ns = json_str_or(o, "", "namespace", NULL);
-	s->labels = json_str_or(o, "", "labelSelector", NULL);
-	s->annos = json_str_or(o, "", "annotationSelector", NULL);
+	s->group = ks_kstr(o, "group", "");
+	s->version = ks_kstr(o, "version", "");
+	s->kind = ks_kstr(o, "kind", "");
+	s->name = ks_kstr(o, "name", "");
+	s->ns = ks_kstr(o, "namespace", "");
+	s->labels = ks_kstr(o, "labelSelector", "");
+	s->annos = ks_kstr(o, "annotationSelector", "");
 }
 
 static bool ks_sel_id_empty(const struct ks_sel *s)
@@ -138,9 +138,9 @@ static int ks_sel_meta(const struct ks_sel *s, const struct ks_res *r, bool *mat
 /* Reads options (delimiter, index, create) of o. */
 static void ks_opts_read(const cJSON *o, struct ks_opts *opt)
 {
-	opt->delim = json_str_or(o, "", "options", "delimiter", NULL);
-	opt->index = (int)json_int(o, 0, "options", "index", NULL);
-	opt->create = json_true(o, "options", "create", NULL);
+	opt->delim = ks_kstr(ks_kget(o, "options"), "delimiter", "");
+	opt->index = ks_kint(ks_kget(o, "options"), "index");
+	opt->create = cJSON_IsTrue(ks_kget(ks_kget(o, "options"), "create"));
 }
 
 /* Go's strings.Split. */
@@ -211,7 +211,7 @@ static int ks_source_object(struct ks_rctx *x, const cJSON *src, struct ks_res *
 {
 	struct ks_sel s;
 	char id[1024];
-	const char *fp = json_str_or(src, "", "fieldPath", NULL);
+	const char *fp = ks_kstr(src, "fieldPath", "");
 
 	ks_sel_read(src, &s);
 	*out = NULL;
@@ -242,7 +242,7 @@ static bool ks_nil_or_empty(const cJSON *v)
 /* The value of the source (x->value, a copy). */
 static int ks_source_value(struct ks_rctx *x, const cJSON *src)
 {
-	const char *fp = json_str_or(src, "metadata.name", "fieldPath", NULL);
+	const char *fp = ks_kstr(src, "fieldPath", "metadata.name");
 	struct ks_res *r = NULL;
 	struct ks_fpath p;
 	struct ks_opts o;
@@ -453,13 +453,13 @@ static bool ks_rejected_id(const cJSON *rej, const struct ks_res *r)
  * no reject's ResId matches any. */
 static int ks_target_takes(const cJSON *t, const struct ks_res *r, bool *takes, struct err *e)
 {
-	const cJSON *rej = cJSON_GetObjectItemCaseSensitive(t, "reject"), *it;
+	const cJSON *rej = ks_kget(t, "reject"), *it;
 	struct ks_sel sel, rs;
 	bool m = false;
 	int rc;
 
 	*takes = false;
-	ks_sel_read(cJSON_GetObjectItemCaseSensitive(t, "select"), &sel);
+	ks_sel_read(ks_kget(t, "select"), &sel);
 	if ((rc = ks_sel_meta(&sel, r, &m, e)) < 0 || !m)
 		return rc;
 	cJSON_ArrayForEach(it, rej)
@@ -489,8 +489,8 @@ static bool ks_string_list(const cJSON *l)
 
 static int ks_target(struct ks_rctx *x, const cJSON *t)
 {
-	const cJSON *fps = cJSON_GetObjectItemCaseSensitive(t, "fieldPaths"), *fp;
-	const cJSON *sel = cJSON_GetObjectItemCaseSensitive(t, "select");
+	const cJSON *fps = ks_kget(t, "fieldPaths"), *fp;
+	const cJSON *sel = ks_kget(t, "select");
 	struct ks_opts o;
 	bool takes;
 	int rc = 0;
@@ -523,8 +523,8 @@ static int ks_target(struct ks_rctx *x, const cJSON *t)
 /* One replacement (source and targets), written in file. */
 static int ks_replacement(const char *file, const cJSON *rep, struct ks_set *ra, struct err *e)
 {
-	const cJSON *src = cJSON_GetObjectItemCaseSensitive(rep, "source");
-	const cJSON *targets = cJSON_GetObjectItemCaseSensitive(rep, "targets"), *t;
+	const cJSON *src = ks_kget(rep, "source");
+	const cJSON *targets = ks_kget(rep, "targets"), *t;
 	struct ks_rctx x = {.file = file, .ra = ra, .e = e};
 	int rc = 0;
 
@@ -583,10 +583,9 @@ int ks_replacements(struct ks_ctx *c, const cJSON *obj, struct ks_set *ra, struc
 		return rc;
 	cJSON_ArrayForEach(it, list)
 	{
-		const char *path = json_str(it, "path", NULL);
+		const char *path = ks_kstr(it, "path", NULL);
 
-		if (path && (cJSON_GetObjectItemCaseSensitive(it, "source") ||
-			     cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(it, "targets"))))
+		if (path && (ks_kget(it, "source") || cJSON_GetArraySize(ks_kget(it, "targets"))))
 			return err_set(e, TE_INPUT,
 				       "%s: %s: cannot specify both path and inline replacement",
 				       c->file, field);

@@ -94,20 +94,19 @@ static void ks_var_text(const struct ks_var *v, bool defaulted, char *out, size_
 /* objref's apiVersion ("group/version" or "version") wins over group and version. */
 static int ks_var_read(struct ks_var *v, const cJSON *it, const char *file)
 {
-	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(it, "objref");
-	const char *av = json_str_or(ref, "", "apiVersion", NULL), *slash = strchr(av, '/');
-	char *group = slash ? strndup(av, (size_t)(slash - av))
-			    : xstrdup(json_str_or(ref, "", "group", NULL));
+	const cJSON *ref = ks_kget(it, "objref");
+	const char *av = ks_kstr(ref, "apiVersion", ""), *slash = strchr(av, '/');
+	char *group =
+	    slash ? strndup(av, (size_t)(slash - av)) : xstrdup(ks_kstr(ref, "group", ""));
 
 	memset(v, 0, sizeof(*v));
 	v->group = group;
-	v->version =
-	    xstrdup(*av ? (slash ? slash + 1 : av) : json_str_or(ref, "", "version", NULL));
-	v->name = xstrdup(json_str_or(it, "", "name", NULL));
-	v->kind = xstrdup(json_str_or(ref, "", "kind", NULL));
-	v->oname = xstrdup(json_str_or(ref, "", "name", NULL));
-	v->ns = xstrdup(json_str_or(ref, "", "namespace", NULL));
-	v->fieldpath = xstrdup(json_str_or(it, "", "fieldref", "fieldPath", NULL));
+	v->version = xstrdup(*av ? (slash ? slash + 1 : av) : ks_kstr(ref, "version", ""));
+	v->name = xstrdup(ks_kstr(it, "name", ""));
+	v->kind = xstrdup(ks_kstr(ref, "kind", ""));
+	v->oname = xstrdup(ks_kstr(ref, "name", ""));
+	v->ns = xstrdup(ks_kstr(ref, "namespace", ""));
+	v->fieldpath = xstrdup(ks_kstr(ks_kget(it, "fieldref"), "fieldPath", ""));
 	v->file = xstrdup(file);
 	if (!v->group || !v->version || !v->name || !v->kind || !v->oname || !v->ns ||
 	    !v->fieldpath || !v->file) {
@@ -160,8 +159,8 @@ static int ks_var_add(struct ks_ctx *c, const cJSON *it, struct ks_set *ra, stru
 	struct ks_var v;
 	int rc;
 
-	if (!cJSON_IsObject(it) || !json_nonempty(it, "name", NULL) ||
-	    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(it, "objref")))
+	if (!cJSON_IsObject(it) || !*ks_kstr(it, "name", "") ||
+	    !cJSON_IsObject(ks_kget(it, "objref")))
 		return err_set(e, TE_INPUT, "%s: vars: each var needs a name and an objref",
 			       c->file);
 	if (ks_var_read(&v, it, c->file) < 0)
