@@ -145,7 +145,8 @@ int ks_scalar_text(const cJSON *v, char *out, size_t sz)
 }
 
 /* Whether element el (of a list) is selected by "[k=v]": its field k (el itself when
- * k is empty) matches v, anchored. */
+ * k is empty) matches the regular expression v, unanchored as in kyaml ("[name=anage]"
+ * selects "manager"). */
 static bool ks_elem_selected(const cJSON *el, const char *k, const regex_t *re)
 {
 	const cJSON *f = *k ? cJSON_GetObjectItemCaseSensitive(el, k) : el;
@@ -191,7 +192,7 @@ static int ks_walk_select(struct ks_walk *w, cJSON *list, size_t i)
 	if (!cJSON_IsArray(list))
 		return ks_wrong_kind(w, "SequenceNode", list);
 	snprintf(k, sizeof(k), "%.*s", (int)(eq - part - 1), part + 1);
-	snprintf(pat, sizeof(pat), "^(%.*s)$", (int)strlen(eq + 1) - 1, eq + 1);
+	snprintf(pat, sizeof(pat), "%.*s", (int)strlen(eq + 1) - 1, eq + 1);
 	if (regcomp(&re, pat, REG_EXTENDED | REG_NOSUB) != 0)
 		return err_set(w->e, TE_INPUT, "%s: %s: invalid regular expression", w->what, part);
 	for (el = list->child; el && rc == 0; el = next) {
@@ -200,10 +201,8 @@ static int ks_walk_select(struct ks_walk *w, cJSON *list, size_t i)
 			rc = ks_walk_node(w, list, el, i + 1);
 	}
 	regfree(&re);
-	if (rc == 0 && w->n == before && w->create) {
-		snprintf(pat, sizeof(pat), "%.*s", (int)strlen(eq + 1) - 1, eq + 1);
+	if (rc == 0 && w->n == before && w->create)
 		rc = ks_select_create(w, list, k, pat, i);
-	}
 	return rc;
 }
 
