@@ -113,6 +113,7 @@ struct ks_walk {
 	size_t n, cap;
 	struct err *e;
 	const char *what; /* for messages */
+	bool exact;	  /* "[k=v]" compares v as text, not as a regular expression */
 };
 
 static const char *ks_kind_name(const cJSON *n)
@@ -146,8 +147,8 @@ int ks_scalar_text(const cJSON *v, char *out, size_t sz)
 
 /* Whether element el (of a list) is selected by "[k=v]": its field k (el itself when
  * k is empty) matches the regular expression v, unanchored as in kyaml ("[name=anage]"
- * selects "manager"). */
-static bool ks_elem_selected(const cJSON *el, const char *k, const regex_t *re)
+ * selects "manager"), or equals exact (reading a value, as kyaml's PathGetter). */
+static bool ks_elem_selected(const cJSON *el, const char *k, const regex_t *re, const char *exact)
 {
 	const cJSON *f = *k ? cJSON_GetObjectItemCaseSensitive(el, k) : el;
 	char text[1024];
@@ -157,7 +158,7 @@ static bool ks_elem_selected(const cJSON *el, const char *k, const regex_t *re)
 	if (!f || cJSON_IsObject(f) || cJSON_IsArray(f) || cJSON_IsNull(f) ||
 	    ks_scalar_text(f, text, sizeof(text)) < 0)
 		return false;
-	return regexec(re, text, 0, NULL, 0) == 0;
+	return exact ? strcmp(text, exact) == 0 : regexec(re, text, 0, NULL, 0) == 0;
 }
 
 /* A new element {k: v} (or a missing leaf) appended to list when creating. */
@@ -193,14 +194,15 @@ static int ks_walk_select(struct ks_walk *w, cJSON *list, size_t i)
 		return ks_wrong_kind(w, "SequenceNode", list);
 	snprintf(k, sizeof(k), "%.*s", (int)(eq - part - 1), part + 1);
 	snprintf(pat, sizeof(pat), "%.*s", (int)strlen(eq + 1) - 1, eq + 1);
-	if (regcomp(&re, pat, REG_EXTENDED | REG_NOSUB) != 0)
+	if (!w->exact && regcomp(&re, pat, REG_EXTENDED | REG_NOSUB) != 0)
 		return err_set(w->e, TE_INPUT, "%s: %s: invalid regular expression", w->what, part);
 	for (el = list->child; el && rc == 0; el = next) {
 		next = el->next;
-		if (ks_elem_selected(el, k, &re))
+		if (ks_elem_selected(el, k, &re, w->exact ? pat : NULL))
 			rc = ks_walk_node(w, list, el, i + 1);
 	}
-	regfree(&re);
+	if (!w->exact)
+		regfree(&re);
 	if (rc == 0 && w->n == before && w->create)
 		rc = ks_select_create(w, list, k, pat, i);
 	return rc;
@@ -338,14 +340,13 @@ int ks_node_replace(cJSON *parent, cJSON *old, cJSON *nv)
 
 cJSON *ks_fpath_get(cJSON *root, const struct ks_fpath *p)
 {
-	struct ks_match *m = NULL;
 	struct err quiet;
+	struct ks_walk w = {.p = p, .e = &quiet, .what = "fieldPath", .exact = true};
 	cJSON *found = NULL;
-	size_t n = 0;
 
 	err_clear(&quiet);
-	if (ks_fpath_find(root, p, 0, &m, &n, &quiet) == 0 && n)
-		found = m[0].node;
-	free(m);
+	if (ks_walk_node(&w, NULL, root, 0) == 0 && w.n)
+		found = w.out[0].node;
+	free(w.out);
 	return found;
 }

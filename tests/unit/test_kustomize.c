@@ -327,6 +327,13 @@ static void test_fpath_create(void **state)
 	s = cJSON_PrintUnformatted(o);
 	assert_string_equal(s, "{\"a\":[{\"name\":\"x\"},{\"name\":\"y\",\"v\":null}]}");
 	free(s);
+	/* Reading compares the value as text; writing takes it as a regular expression. */
+	assert_int_equal(ks_fpath_parse(&p, "a.[name=^x].name"), 0);
+	assert_null(ks_fpath_get(o, &p));
+	assert_int_equal(ks_fpath_find(o, &p, 0, &m, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(m);
+	ks_fpath_dispose(&p);
 	assert_int_equal(ks_fpath_parse(&p, "a.3.name"), 0);
 	assert_int_equal(ks_fpath_find(o, &p, 0, &m, &n, &e), TE_INPUT);
 	assert_non_null(strstr(e.msg, "index 3 specified but only 2 elements found"));
