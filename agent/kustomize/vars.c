@@ -335,24 +335,29 @@ static int ks_var_field(cJSON *parent, const char *key, void *ctx)
 	return rc;
 }
 
+/* The varReference field specs: kustomize's, then those of the configurations. */
 int ks_vars_resolve(struct ks_ctx *c, struct ks_set *ra, struct err *e)
 {
-	int rc;
+	struct ks_fieldspec *cfg = NULL;
+	int rc = 0;
 
 	if (c->nvars == 0)
 		return 0;
 	for (size_t i = 0; i < c->nvars; i++)
 		if ((rc = ks_var_value(&c->vars[i], ra, e)) < 0)
 			return rc;
-	for (size_t i = 0; i < ra->n; i++) {
+	if ((rc = ks_tconfig_specs("configurations", ra, "varReference", ks_var_refs, &cfg, e)) < 0)
+		return rc;
+	for (size_t i = 0; i < ra->n && rc == 0; i++) {
 		struct ks_res *r = &ra->items[i];
 
-		rc = ks_fs_apply(ks_var_refs, r->body, ks_var_field, c);
+		rc = ks_fs_apply(cfg ? cfg : ks_var_refs, r->body, ks_var_field, c);
 		if (rc == TE_INPUT)
-			return err_set(e, rc, "%s: %s %s: vars: invalid value type expect a string",
-				       r->file, ks_kind(r->body), ks_name(r->body));
-		if (rc < 0)
-			return err_set(e, rc, "out of memory");
+			rc = err_set(e, rc, "%s: %s %s: vars: invalid value type expect a string",
+				     r->file, ks_kind(r->body), ks_name(r->body));
+		else if (rc < 0)
+			rc = err_set(e, rc, "out of memory");
 	}
-	return 0;
+	free(cfg);
+	return rc;
 }
