@@ -12,6 +12,9 @@ nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/h
 # Output order, empty annotations, field names, JSON 6902 positions.
 FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay fieldnames json6902-positions
   configurations/base configurations/overlay openapi"
+# replacements and vars, a kubebuilder config/default, components after generators.
+FIXTURES="$FIXTURES replacements vars/base vars/overlay kubebuilder/config/default
+  components-generated/top"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"
@@ -70,5 +73,9 @@ render_error "a transformer configuration section tether does not apply is named
   errors/config-prefix "errors/config-prefix/prefix-config.yaml: configurations: field namePrefix is not supported"
 render_error "openapi.version (a schema tether would have to fetch) is refused, naming it" \
   errors/openapi-version "errors/openapi-version/kustomization.yaml: field openapi.version is not supported"
+render_error "a replacement's source selecting two objects is refused, naming its file" \
+  errors/replacements-file "errors/replacements-file/repl.yaml: replacements: multiple matches for selector"
+render_error "a var naming no object is refused" errors/vars \
+  "errors/vars/kustomization.yaml: vars: var '{X ConfigMap.v1.[noGrp] {metadata.name}}' cannot be mapped"
 
 finish
