@@ -28,6 +28,7 @@ enum {
 	CMD_RENDER = 4,
 	CMD_RUN = 8,    /* tether run: the agent */
 	CMD_STATUS = 16,
+	CMD_OPS = 32,   /* get, suspend, resume, reconcile, events (agent/ops) */
 };
 
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_ENUM };
@@ -71,6 +72,10 @@ struct app_config {
 	char *lease_name;
 	char *lease_namespace;
 	int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;
+	/* get, reconcile, events (command line only) */
+	bool all_namespaces;
+	bool watch;
+	bool wait;
 	/* Position of the app entry in a configuration file (0 when from flags). */
 	int line, col;
 	/* Which options were given explicitly (bit i = config_options()[i]). */

@@ -141,6 +141,9 @@ void inventory_init(struct inventory *inv);
 void inventory_dispose(struct inventory *inv);
 /* Reads the inventory out of a ConfigMap. */
 int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err *e);
+/* True when live is the object as tether last wrote it: same uid, generation (or
+ * resourceVersion for kinds without one) and other managers' fields. */
+bool inventory_untouched(const struct inv_entry *x, const cJSON *live);
 /* Where the inventory and history of app c live, from c alone (never the kubeconfig
  * context, so every machine agrees): --inventory-namespace, else --namespace, else
  * "default". */

@@ -117,6 +117,17 @@ int history_load(struct kube *k, const char *ns, const char *app, cJSON **entrie
 	return rc;
 }
 
+int history_latest(struct kube *k, const char *ns, const char *app, cJSON **entry,
+		   struct err *e)
+{
+	cJSON *entries = NULL;
+	int rc = history_load(k, ns, app, &entries, e);
+
+	*entry = rc == 0 ? cJSON_DetachItemFromArray(entries, 0) : NULL;
+	cJSON_Delete(entries);
+	return rc;
+}
+
 const char *history_commit_of_revision(const cJSON *entries, const char *deployment,
 				       int64_t rev)
 {

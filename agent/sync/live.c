@@ -7,7 +7,23 @@
 #include <string.h>
 
 #include "jsonget.h"
+#include "ops.h"
 #include "sync_int.h"
+
+/* tether suspend: the app's inventory says that no sync may touch it (ops.h); it is
+ * read here, before anything is written, by every run: the agent's and CI's. */
+static int refuse_suspended(const struct sync_run *r, const cJSON *inv, struct err *e)
+{
+	const char *by = json_str(inv, "metadata", "annotations", OPS_ANN_SUSPENDED_BY, NULL);
+	const char *at = json_str(inv, "metadata", "annotations", OPS_ANN_SUSPENDED_AT, NULL);
+
+	if (!ops_is_suspended(inv))
+		return 0;
+	return err_set(e, TE_SUSPENDED,
+		       "app %s is suspended%s%s%s%s: nothing applied (tether resume %s)",
+		       r->cfg->app, by ? " by " : "", by ? by : "", at ? " at " : "", at ? at : "",
+		       r->cfg->app);
+}
 
 /* The inventory ConfigMap as read: q[0] at the rule's namespace, q[1] at the legacy
  * one (when r->inv_legacy). */
@@ -24,6 +40,8 @@ static int take_inventory(struct sync_run *r, struct kube_list_q *q, struct err 
 	if (!obj)
 		return 0; /* first sync of this app */
 	r->have_inventory = true;
+	if (!r->diff_mode && (rc = refuse_suspended(r, obj, e)) < 0)
+		return rc;
 	if ((rc = inventory_from_configmap(&r->old_inv, obj, e)) < 0)
 		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s",
 			   r->inv_moving ? r->inv_legacy : r->inv_ns, r->cfg->app);
