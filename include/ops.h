@@ -54,10 +54,13 @@ bool ops_is_suspended(const cJSON *cm);
  * every namespace; a GET in "default" when the LIST is forbidden). TE_NOTFOUND names
  * the app; two inventories are TE_INPUT naming both. */
 int ops_find(struct kube *k, const char *app, const char *ns, cJSON **cm, struct err *e);
-/* Sets the annotations of the inventory cm: keys[i] to values[i] (NULL removes it), by
- * a JSON merge patch (never creating an inventory). */
-int ops_annotate(struct kube *k, const cJSON *cm, const char *const *keys,
+/* Sets annotations of the ConfigMap ns/name (an inventory): keys[i] to values[i]
+ * (NULL removes it), by a JSON merge patch (never creating one). */
+int ops_annotate(struct kube *k, const char *ns, const char *name, const char *const *keys,
 		 const char *const *values, size_t n, struct err *e);
+/* ops_annotate on the inventory cm as read. */
+int ops_annotate_inventory(struct kube *k, const cJSON *cm, const char *const *keys,
+			   const char *const *values, size_t n, struct err *e);
 /* "user@host" of whoever runs this, for suspended-by. */
 void ops_who(char *out, size_t n);
 

@@ -123,7 +123,7 @@ int cmd_reconcile(int argc, char **argv)
 		goto out;
 	ops_now(at);
 	values[0] = at;
-	if (ops_annotate(o.kube, cm, keys, values, 1, &e) < 0 ||
+	if (ops_annotate_inventory(o.kube, cm, keys, values, 1, &e) < 0 ||
 	    (o.flags.wait && wait_handled(o.kube, &cm, at, o.flags.timeout_ms, &e) < 0)) {
 		code = cli_ops_fail(&cmd, &e);
 		goto out;

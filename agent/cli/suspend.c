@@ -76,7 +76,7 @@ static int set_suspended(const struct cli_cmd *cmd, int argc, char **argv, bool 
 		values[1] = who;
 		values[2] = now;
 	}
-	if (ops_annotate(o.kube, cm, keys, values, 3, &e) < 0)
+	if (ops_annotate_inventory(o.kube, cm, keys, values, 3, &e) < 0)
 		code = cli_ops_fail(cmd, &e);
 	else
 		code = print_result(cm, on, values[1], values[2], o.flags.output);

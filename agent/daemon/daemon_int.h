@@ -37,6 +37,7 @@ struct app_stats {
 	long unverified_total;	/* commits refused by verify */
 	char unverified[41];	/* the head refused, until another one syncs */
 	long drift_objects;
+	bool suspended; /* the inventory says so (control.c) */
 	double last_sync_unix;		      /* wall clock of the last finished sync */
 	uint64_t dur_buckets[DAEMON_BUCKETS]; /* per bucket, not cumulative */
 	uint64_t dur_count;
@@ -136,6 +137,8 @@ struct daemon_app {
 	size_t n_watch, cap_watch;
 	struct strlist rollouts_failed; /* workloads whose last rollout failed */
 	int64_t health_next_ms;
+	int64_t control_ms;  /* control.c: when to read the inventory's requests again */
+	char drift_seen[17]; /* hash of the drifted objects last announced (one Event each) */
 };
 
 struct daemon {
@@ -174,6 +177,20 @@ void daemon_clusters_free(struct daemon *d);
 /* A Kubernetes Event about the app in namespace ns (best effort). */
 void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const char *commit,
 		const char *reason, const char *message, bool warning);
+
+/* control.c: the inventory's annotations (ops.h), read every CONTROL_MS. */
+#define CONTROL_MS 2000
+/* How a sync the loop ran ended, for the reconcile request it answers. */
+struct loop_outcome {
+	int exit_code;
+	char message[512];
+};
+/* Reads the app's inventory: records whether it is suspended; true when a reconcile
+ * request newer than the one handled waits (its stamp in token). */
+bool control_check(struct daemon *d, struct daemon_app *a, char token[40]);
+/* Records that the request token was answered with out. */
+void control_answer(struct daemon *d, struct daemon_app *a, const char *token,
+		    const struct loop_outcome *out);
 
 /* health.c: rollouts of a no-wait sync, followed from the loop. */
 struct sync_result;

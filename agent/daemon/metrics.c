@@ -135,6 +135,9 @@ int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct b
 	for (size_t i = 0; i < n; i++)
 		app_sample(out, "tether_app_unverified", &apps[i], "commit", apps[i].unverified,
 			   apps[i].unverified[0] ? 1 : 0);
+	head(out, "tether_app_suspended", "gauge", "1 while the app is suspended (tether suspend).");
+	for (size_t i = 0; i < n; i++)
+		app_sample(out, "tether_app_suspended", &apps[i], NULL, NULL, apps[i].suspended);
 	render_git(out, apps, n);
 	head(out, "tether_leader", "gauge", "1 when this agent may sync.");
 	if (buf_printf(out, "tether_leader %d\n", leader ? 1 : 0) < 0)
@@ -157,6 +160,7 @@ static cJSON *app_json(struct json_build *b, const struct app_stats *s)
 	jb_num(b, o, "syncs", (double)(s->sync_success + s->sync_error));
 	jb_num(b, o, "errors", (double)s->sync_error);
 	jb_str(b, o, "lastError", s->last_error);
+	jb_bool(b, o, "suspended", s->suspended);
 	if (s->unverified[0]) /* verify: the head refused */
 		jb_str(b, o, "unverified", s->unverified);
 	if (s->revert_commit[0]) { /* on-failure: revert */

@@ -122,17 +122,23 @@ static char *merge_patch(const char *const *keys, const char *const *values, siz
 
 	ann = jb_object(&b, jb_object(&b, p, "metadata"), "annotations");
 	for (size_t i = 0; i < n; i++)
-		jb_item(&b, ann, keys[i], values[i] ? cJSON_CreateString(values[i]) : cJSON_CreateNull());
+		jb_item(&b, ann, keys[i],
+			values[i] ? cJSON_CreateString(values[i]) : cJSON_CreateNull());
 	text = b.failed ? NULL : cJSON_PrintUnformatted(p);
 	cJSON_Delete(p);
 	return text;
 }
 
-int ops_annotate(struct kube *k, const cJSON *cm, const char *const *keys,
+static int status_code(long status)
+{
+	if (status == 404)
+		return TE_NOTFOUND;
+	return status == 0 || status >= 500 ? TE_UNREACHABLE : TE_REJECTED;
+}
+
+int ops_annotate(struct kube *k, const char *ns, const char *name, const char *const *keys,
 		 const char *const *values, size_t n, struct err *e)
 {
-	const char *ns = json_str_or(cm, "", "metadata", "namespace", NULL);
-	const char *name = json_str_or(cm, "", "metadata", "name", NULL);
 	const struct kube_resource *res;
 	struct kube_req req, *reqs[1] = {&req};
 	char *path;
@@ -154,8 +160,15 @@ int ops_annotate(struct kube *k, const cJSON *cm, const char *const *keys,
 	kube_run(k, reqs, 1, NULL, NULL);
 	rc = 0;
 	if (req.status == 0 || req.status >= 300)
-		rc = err_set(e, req.status == 404 ? TE_NOTFOUND : req.status == 0 || req.status >= 500 ? TE_UNREACHABLE : TE_REJECTED,
-			     "annotate %s/%s: %s", ns, name, req.err.msg);
+		rc = err_set(e, status_code(req.status), "annotate %s/%s: %s", ns, name,
+			     req.err.msg);
 	kube_req_dispose(&req);
 	return rc;
+}
+
+int ops_annotate_inventory(struct kube *k, const cJSON *cm, const char *const *keys,
+			   const char *const *values, size_t n, struct err *e)
+{
+	return ops_annotate(k, json_str_or(cm, "", "metadata", "namespace", NULL),
+			    json_str_or(cm, "", "metadata", "name", NULL), keys, values, n, e);
 }
