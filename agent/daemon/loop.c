@@ -427,8 +427,8 @@ static void announce_drift(struct daemon *d, struct daemon_app *a, const struct 
 
 	join_names(lists, 3, names, sizeof(names));
 	snprintf(count, sizeof(count), "%zu", res->created.n + res->changed.n + res->pruned.n);
-	log_kv(LOG_WARN, "drift", "app", a->cfg.app, "commit", sha, "objects", count, "drifted",
-	       names, "action", a->cfg.self_heal ? "self-heal" : "report", NULL);
+	log_kv(LOG_WARN, "drift", "app", a->cfg.app, "commit", sha, "objects", count, "action",
+	       a->cfg.self_heal ? "self-heal" : "report", "drifted", names, NULL);
 	sha256_hex(names, strlen(names), seen);
 	if (!strncmp(seen, a->drift_seen, 16))
 		return;

@@ -123,7 +123,7 @@ wait_for "the agent posts a Drifted Event" 10 bash -c "'$TETHER' events drifty |
 check_exit "events drifty" 0 "$TETHER" events drifty
 cp "$T/check.out" "$T/ev.txt"
 check "kubectl-style columns" grep -Eq '^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE$' "$T/ev.txt"
-check "the drift Event names the object" grep -Eq 'Warning +Drifted +configmap/tether-inventory-drifty +1 object differs from Git: default/configmap/drifty-cm' "$T/ev.txt"
+check "the drift Event names the object" grep -Eq 'Warning +Drifted +configmap/tether-inventory-drifty +commit [0-9a-f]{12}: 1 object differs from Git: default/configmap/drifty-cm$' "$T/ev.txt"
 check "the drift log line names it too" grep -q '"msg":"drift","app":"drifty",.*"drifted":"default/configmap/drifty-cm"' "$T/ag.log"
 check_exit "events -o json" 0 "$TETHER" events -o json
 cp "$T/check.out" "$T/ev.json"
@@ -137,8 +137,9 @@ ts = [e['lastTimestamp'] for e in d['items']]
 assert ts == sorted(ts), ts
 assert all(e['reportingComponent'] == 'tether' for e in d['items'])" "$T/ev.json"
 check_exit "events -o yaml" 0 "$TETHER" events -o yaml
+cp "$T/check.out" "$T/ev.yaml"
 check "yaml parses to the same List" python3 -c "
 import json, sys, yaml
-assert yaml.safe_load(open(sys.argv[1])) == json.load(open(sys.argv[2]))" "$T/check.out" "$T/ev.json"
+assert yaml.safe_load(open(sys.argv[1])) == json.load(open(sys.argv[2]))" "$T/ev.yaml" "$T/ev.json"
 check "kubectl sees the same Events" bash -c "kubectl get events -o json | python3 -c 'import json,sys; assert any(e[\"reason\"]==\"Drifted\" for e in json.load(sys.stdin)[\"items\"])'"
 finish
