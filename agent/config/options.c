@@ -52,7 +52,7 @@ static const struct opt_def options[] = {
 	{"force-prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, ALL, NULL,
 	 "allow pruning more than half of the inventory", OFF(force_prune)},
 	{"timeout", NULL, 0, OPT_DURATION, "5m", 1000, 24LL * 3600 * 1000, NULL, G | A | F, CMD_SYNC | CMD_OPS,
-	 "DUR", "how long to wait for rollouts (reconcile --wait: for the agent's sync)", OFF(timeout_ms)},
+	 "DUR", "how long to wait for rollouts (reconcile: for the agent's sync)", OFF(timeout_ms)},
 	{"on-failure", NULL, 0, OPT_ENUM, "none", 0, 0, "none|hold|revert", G | A | F, CMD_SYNC,
 	 "POLICY", "when a rollout fails: none, hold (apply nothing until a newer commit) or "
 	 "revert (push the revert commit of the failed one and sync it)", OFF(on_failure)},
