@@ -19,11 +19,12 @@
 #include <cjson/cJSON.h>
 
 #include "kube.h"
+#include "sync.h"
 #include "util.h"
 
-#define OPS_ANN_SUSPENDED "tether.dev/suspended"
-#define OPS_ANN_SUSPENDED_BY "tether.dev/suspended-by"
-#define OPS_ANN_SUSPENDED_AT "tether.dev/suspended-at"
+#define OPS_ANN_SUSPENDED SYNC_ANNOTATION_SUSPENDED /* the sync honours it (sync.h) */
+#define OPS_ANN_SUSPENDED_BY SYNC_ANNOTATION_SUSPENDED_BY
+#define OPS_ANN_SUSPENDED_AT SYNC_ANNOTATION_SUSPENDED_AT
 #define OPS_ANN_REQUESTED "tether.dev/reconcile-requested-at"
 #define OPS_ANN_HANDLED "tether.dev/reconcile-handled-at"
 #define OPS_ANN_RESULT "tether.dev/reconcile-result"

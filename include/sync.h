@@ -30,6 +30,11 @@
 #define SYNC_ANNOTATION_CAUSE "kubernetes.io/change-cause"
 #define SYNC_ANNOTATION_COMMIT "tether.dev/commit"
 #define SYNC_INVENTORY_PREFIX "tether-inventory-"
+/* On the inventory (set by tether suspend, ops.h): "true" refuses every sync of the app
+ * (TE_SUSPENDED) before anything is written; who asked and when (RFC 3339). */
+#define SYNC_ANNOTATION_SUSPENDED "tether.dev/suspended"
+#define SYNC_ANNOTATION_SUSPENDED_BY "tether.dev/suspended-by"
+#define SYNC_ANNOTATION_SUSPENDED_AT "tether.dev/suspended-at"
 
 /* Progress callback: phase ("applying", "dry-run", "pruning"), done of total. */
 typedef void (*sync_progress_fn)(const char *phase, size_t done, size_t total, void *ctx);

@@ -7,17 +7,17 @@
 #include <string.h>
 
 #include "jsonget.h"
-#include "ops.h"
 #include "sync_int.h"
 
-/* tether suspend: the app's inventory says that no sync may touch it (ops.h); it is
+/* tether suspend: the app's inventory says that no sync may touch it (agent/ops); it is
  * read here, before anything is written, by every run: the agent's and CI's. */
 static int refuse_suspended(const struct sync_run *r, const cJSON *inv, struct err *e)
 {
-	const char *by = json_str(inv, "metadata", "annotations", OPS_ANN_SUSPENDED_BY, NULL);
-	const char *at = json_str(inv, "metadata", "annotations", OPS_ANN_SUSPENDED_AT, NULL);
+	const char *on = json_str(inv, "metadata", "annotations", SYNC_ANNOTATION_SUSPENDED, NULL);
+	const char *by = json_str(inv, "metadata", "annotations", SYNC_ANNOTATION_SUSPENDED_BY, NULL);
+	const char *at = json_str(inv, "metadata", "annotations", SYNC_ANNOTATION_SUSPENDED_AT, NULL);
 
-	if (!ops_is_suspended(inv))
+	if (!on || strcmp(on, "true") != 0)
 		return 0;
 	return err_set(e, TE_SUSPENDED,
 		       "app %s is suspended%s%s%s%s: nothing applied (tether resume %s)",
