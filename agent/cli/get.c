@@ -19,16 +19,17 @@
 #define WATCH_MS 2000
 
 static const struct cli_cmd cmd = {
-	"get", CMD_OPS, "[APP...] [-A | -n NS | --config FILE] [-o json|yaml] [-w]",
-	"Show apps from the cluster (no agent port): APP, COMMIT, STATE, HEALTH, DRIFT,\n"
-	"LAST SYNC and SUSPENDED, read from their inventories, histories and live objects."};
+    "get", CMD_OPS, "[APP...] [-A | -n NS | --config FILE] [-o json|yaml] [-w]",
+    "Show apps from the cluster (no agent port): APP, COMMIT, STATE, HEALTH, DRIFT,\n"
+    "LAST SYNC and SUSPENDED, read from their inventories, histories and live objects."};
 
 const struct cli_cmd *cli_get_cmd(void)
 {
 	return &cmd;
 }
 
-/* The apps named (on the command line, or by --config) into names; false: none. */
+/* The apps named (on the command line, or by --config) into names, with where their
+ * inventory is ("": look everywhere). */
 static int named_apps(struct cli_ops *o, int argc, char **argv, struct strlist *names,
 		      struct strlist *where, struct err *e)
 {
@@ -52,8 +53,8 @@ static int named_apps(struct cli_ops *o, int argc, char **argv, struct strlist *
 }
 
 /* The inventories to show: those named, else every one in the namespace asked. */
-static int inventories(struct cli_ops *o, const struct strlist *names,
-		       const struct strlist *where, cJSON **items, struct err *e)
+static int inventories(struct cli_ops *o, const struct strlist *names, const struct strlist *where,
+		       cJSON **items, struct err *e)
 {
 	const struct strlist none = {0};
 	const char *ns = o->flags.all_namespaces ? NULL : cli_ops_namespace(o);

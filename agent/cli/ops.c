@@ -11,8 +11,7 @@
 #include "ops.h"
 #include "session.h"
 
-int cli_ops_open(const struct cli_cmd *cmd, int argc, char **argv, struct cli_ops *o,
-		 int *code)
+int cli_ops_open(const struct cli_cmd *cmd, int argc, char **argv, struct cli_ops *o, int *code)
 {
 	struct err e;
 

@@ -13,12 +13,12 @@
 #include "ops.h"
 
 static const struct cli_cmd suspend_cmd = {
-	"suspend", CMD_OPS, "APP [--inventory-namespace NS] [-o json|yaml]",
-	"Suspend an app: every sync of it (agent or CI) does nothing and exits 4, until\n"
-	"'tether resume APP'. Recorded on the app's inventory in the cluster."};
-static const struct cli_cmd resume_cmd = {
-	"resume", CMD_OPS, "APP [--inventory-namespace NS] [-o json|yaml]",
-	"Resume a suspended app: its syncs apply again."};
+    "suspend", CMD_OPS, "APP [--inventory-namespace NS] [-o json|yaml]",
+    "Suspend an app: every sync of it (agent or CI) does nothing and exits 4, until\n"
+    "'tether resume APP'. Recorded on the app's inventory in the cluster."};
+static const struct cli_cmd resume_cmd = {"resume", CMD_OPS,
+					  "APP [--inventory-namespace NS] [-o json|yaml]",
+					  "Resume a suspended app: its syncs apply again."};
 
 const struct cli_cmd *cli_suspend_cmd(void)
 {

@@ -33,12 +33,17 @@ static cJSON *read_inventory(struct daemon *d, struct daemon_app *a)
 	    kube_resolve(a->sess->kube, "v1", "ConfigMap", &res, &e) < 0)
 		return NULL;
 	snprintf(name, sizeof(name), SYNC_INVENTORY_PREFIX "%s", a->cfg.app);
-	q = (struct kube_list_q){.res = res, .ns = sync_inventory_namespace(&a->cfg),
-				 .name = name, .pick = inv_pick};
+	q = (struct kube_list_q){
+	    .res = res, .ns = sync_inventory_namespace(&a->cfg), .name = name, .pick = inv_pick};
 	kube_list_many(a->sess->kube, &q, 1);
-	if (q.rc < 0 && q.rc != TE_NOTFOUND)
+	if (q.rc < 0 && q.rc != TE_NOTFOUND) {
 		log_kv(LOG_DEBUG, "control check failed", "app", a->cfg.app, "error", q.err.msg,
 		       NULL);
+		/* A cluster that does not answer would hold the loop at every check: ask
+		 * again at the app's interval, when its sync reports why. */
+		if (a->cfg.interval_ms > CONTROL_MS)
+			a->control_ms = now_ms() + a->cfg.interval_ms;
+	}
 	return q.rc == 0 ? q.out : NULL;
 }
 
@@ -60,14 +65,15 @@ static void set_suspended(struct daemon *d, struct daemon_app *a, bool on)
 
 bool control_check(struct daemon *d, struct daemon_app *a, char token[40])
 {
-	cJSON *inv = read_inventory(d, a);
-	const char *req = ops_annotation(inv, OPS_ANN_REQUESTED);
-	const char *done = ops_annotation(inv, OPS_ANN_HANDLED);
+	const char *req, *done;
+	cJSON *inv;
 	bool asked;
 
-	a->control_ms = now_ms() + CONTROL_MS;
-	if (!inv)
+	a->control_ms = now_ms() + CONTROL_MS; /* read_inventory may push it later */
+	if (!(inv = read_inventory(d, a)))
 		return false;
+	req = ops_annotation(inv, OPS_ANN_REQUESTED);
+	done = ops_annotation(inv, OPS_ANN_HANDLED);
 	set_suspended(d, a, ops_is_suspended(inv));
 	asked = req && strlen(req) < 40 && (!done || strcmp(req, done) > 0);
 	if (asked)
@@ -88,8 +94,8 @@ void control_answer(struct daemon *d, struct daemon_app *a, const char *token,
 	snprintf(code, sizeof(code), "%d", out->exit_code);
 	snprintf(name, sizeof(name), SYNC_INVENTORY_PREFIX "%s", a->cfg.app);
 	if (daemon_session(d, a, true, &e) == 0)
-		ops_annotate(a->sess->kube, sync_inventory_namespace(&a->cfg), name, keys, values, 3,
-			     &e);
+		ops_annotate(a->sess->kube, sync_inventory_namespace(&a->cfg), name, keys, values,
+			     3, &e);
 	if (e.code)
 		log_kv(LOG_WARN, "reconcile not answered", "app", a->cfg.app, "error", e.msg, NULL);
 	else

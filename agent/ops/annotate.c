@@ -53,22 +53,24 @@ static int one_of(const cJSON *list, const char *app, cJSON **cm, struct err *e)
 	int n = cJSON_GetArraySize(items);
 
 	if (n == 0)
-		return err_set(e, TE_NOTFOUND, "no app %s in the cluster (no inventory "
-			       SYNC_INVENTORY_PREFIX "%s in any namespace; never synced?)", app, app);
+		return err_set(e, TE_NOTFOUND,
+			       "no app %s in the cluster (no inventory " SYNC_INVENTORY_PREFIX
+			       "%s in any namespace; never synced?)",
+			       app, app);
 	if (n > 1)
-		return err_set(e, TE_INPUT,
-			       "app %s has inventories in namespaces %s and %s: choose one with "
-			       "--inventory-namespace",
-			       app, json_str_or(cJSON_GetArrayItem(items, 0), "", "metadata",
-						"namespace", NULL),
-			       json_str_or(cJSON_GetArrayItem(items, 1), "", "metadata",
-					   "namespace", NULL));
+		return err_set(
+		    e, TE_INPUT,
+		    "app %s has inventories in namespaces %s and %s: choose one with "
+		    "--inventory-namespace",
+		    app,
+		    json_str_or(cJSON_GetArrayItem(items, 0), "", "metadata", "namespace", NULL),
+		    json_str_or(cJSON_GetArrayItem(items, 1), "", "metadata", "namespace", NULL));
 	*cm = cJSON_Duplicate(cJSON_GetArrayItem(items, 0), true);
 	return *cm ? 0 : err_set(e, TE_NOMEM, "out of memory");
 }
 
-static int get_in(struct kube *k, const struct kube_resource *res, const char *app,
-		  const char *ns, cJSON **cm, struct err *e)
+static int get_in(struct kube *k, const struct kube_resource *res, const char *app, const char *ns,
+		  cJSON **cm, struct err *e)
 {
 	char *name = xasprintf(SYNC_INVENTORY_PREFIX "%s", app);
 	struct err sub;

@@ -59,7 +59,8 @@ static void test_annotations(void **state)
 {
 	cJSON *cm = cJSON_Parse("{\"metadata\":{\"labels\":{\"tether.dev/inventory\":\"web\"},"
 				"\"annotations\":{\"tether.dev/suspended\":\"true\"}}}");
-	cJSON *off = cJSON_Parse("{\"metadata\":{\"annotations\":{\"tether.dev/suspended\":\"yes\"}}}");
+	cJSON *off =
+	    cJSON_Parse("{\"metadata\":{\"annotations\":{\"tether.dev/suspended\":\"yes\"}}}");
 
 	assert_string_equal(ops_app_of(cm), "web");
 	assert_string_equal(ops_app_of(off), "");
@@ -74,9 +75,9 @@ static void test_annotations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_age),
-		cmocka_unit_test(test_times),
-		cmocka_unit_test(test_annotations),
+	    cmocka_unit_test(test_age),
+	    cmocka_unit_test(test_times),
+	    cmocka_unit_test(test_annotations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
