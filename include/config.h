@@ -28,7 +28,11 @@ enum {
 	CMD_RENDER = 4,
 	CMD_RUN = 8,    /* tether run: the agent */
 	CMD_STATUS = 16,
-	CMD_OPS = 32,   /* get, suspend, resume, reconcile, events (agent/ops) */
+	/* through the cluster (agent/ops) */
+	CMD_GET = 32,
+	CMD_SUSPEND = 64, /* and resume */
+	CMD_RECONCILE = 128,
+	CMD_EVENTS = 256,
 };
 
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_ENUM };

@@ -17,7 +17,7 @@
 #define WATCH_MS 2000
 
 static const struct cli_cmd cmd = {
-    "events", CMD_OPS, "[APP] [-n NS] [-o json|yaml] [-w]",
+    "events", CMD_EVENTS, "[APP] [-n NS] [-o json|yaml] [-w]",
     "List the Events tether wrote about apps: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE."};
 
 const struct cli_cmd *cli_events_cmd(void)

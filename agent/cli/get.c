@@ -19,7 +19,7 @@
 #define WATCH_MS 2000
 
 static const struct cli_cmd cmd = {
-    "get", CMD_OPS, "[APP...] [-A | -n NS | --config FILE] [-o json|yaml] [-w]",
+    "get", CMD_GET, "[APP...] [-A | -n NS | --config FILE] [-o json|yaml] [-w]",
     "Show apps from the cluster (no agent port): APP, COMMIT, STATE, HEALTH, DRIFT,\n"
     "LAST SYNC and SUSPENDED, read from their inventories, histories and live objects."};
 

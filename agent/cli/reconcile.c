@@ -21,7 +21,7 @@
 #define POLL_MS 500
 
 static const struct cli_cmd cmd = {
-    "reconcile", CMD_OPS, "APP [--wait [--timeout DUR]] [--inventory-namespace NS] [-o json|yaml]",
+    "reconcile", CMD_RECONCILE, "APP [--wait [--timeout DUR]] [--inventory-namespace NS] [-o json|yaml]",
     "Ask the running agent, through the cluster, to sync APP now; with --wait, wait for\n"
     "that sync and exit with its exit code."};
 

@@ -13,10 +13,10 @@
 #include "ops.h"
 
 static const struct cli_cmd suspend_cmd = {
-    "suspend", CMD_OPS, "APP [--inventory-namespace NS] [-o json|yaml]",
+    "suspend", CMD_SUSPEND, "APP [--inventory-namespace NS] [-o json|yaml]",
     "Suspend an app: every sync of it (agent or CI) does nothing and exits 4, until\n"
     "'tether resume APP'. Recorded on the app's inventory in the cluster."};
-static const struct cli_cmd resume_cmd = {"resume", CMD_OPS,
+static const struct cli_cmd resume_cmd = {"resume", CMD_SUSPEND,
 					  "APP [--inventory-namespace NS] [-o json|yaml]",
 					  "Resume a suspended app: its syncs apply again."};
 

@@ -43,6 +43,8 @@ check "yaml parses (python3 yaml) to the same document as json" python3 -c "
 import json, sys, yaml
 y = yaml.safe_load(open(sys.argv[1])); j = json.load(open(sys.argv[2]))
 assert y == j, (y, j)" "$T/get.yaml" "$T/get.json"
+check_exit "each command takes its own flags: get has no --wait" 2 get --wait
+check_exit "reconcile takes one APP" 2 "$TETHER" reconcile
 check_exit "get of an app that was never synced exits 2" 2 get nosuch
 check_contains "and names it" "$(cat "$T/check.out")" "no app nosuch in the cluster"
 
