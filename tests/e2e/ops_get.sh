@@ -16,7 +16,7 @@ c1=$(git_commit "$W" "v1")
 URL=$GIT_BASE_URL/app.git
 sync() { "$TETHER" sync --repo "$URL" --app ops --path ops --cache-dir "$T/cache" --timeout 60s "$@"; }
 get() { "$TETHER" get "$@"; }
-json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+json() { jq -c "$2" "$1"; }   # json FILE FILTER: compact jq output
 
 check_exit "CI sync of ops" 0 sync
 
@@ -32,11 +32,11 @@ check "-A adds the NAMESPACE column" grep -Eq '^NAMESPACE +APP +COMMIT' "$T/getA
 check "-A finds ops in default" grep -Eq '^default +ops ' "$T/getA.txt"
 check_exit "get ops -o json" 0 get ops -o json
 cp "$T/check.out" "$T/get.json"
-check_eq "json: the app and its commit" "$(json "$T/get.json" 'd["apps"][0]["app"]+" "+d["apps"][0]["commit"]')" "ops $c1"
+check_eq "json: the app and its commit" "$(json "$T/get.json" '.apps[0] | .app + " " + .commit')" "\"ops $c1\""
 check_eq "json: state, health, drift, suspended" \
-  "$(json "$T/get.json" '[d["apps"][0][k] for k in ("state","health","drift","suspended","objects")]')" \
-  "['synced', 'healthy', 0, False, 2]"
-check "json: lastSync is RFC 3339" python3 -c "import json,sys,datetime; datetime.datetime.strptime(json.load(open(sys.argv[1]))['apps'][0]['lastSync'][:19], '%Y-%m-%dT%H:%M:%S')" "$T/get.json"
+  "$(json "$T/get.json" '.apps[0] | [.state, .health, .drift, .suspended, .objects]')" \
+  '["synced","healthy",0,false,2]'
+check "json: lastSync is RFC 3339" jq -e '.apps[0].lastSync | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$")' "$T/get.json"
 check_exit "get ops -o yaml" 0 get ops -o yaml
 cp "$T/check.out" "$T/get.yaml"
 check "yaml parses (python3 yaml) to the same document as json" python3 -c "
@@ -50,8 +50,8 @@ check_contains "and names it" "$(cat "$T/check.out")" "no app nosuch in the clus
 
 kubectl patch cm ops-cm --type merge -p '{"data":{"v":"by-hand"}}' >/dev/null
 check_exit "get after a hand edit" 0 get ops -o json
-check_eq "drift names the edited object" "$(json "$T/check.out" 'd["apps"][0]["driftObjects"]')" "['default/configmap/ops-cm']"
-check_eq "and the state is drifted" "$(json "$T/check.out" 'd["apps"][0]["state"]')" drifted
+check_eq "drift names the edited object" "$(json "$T/check.out" '.apps[0].driftObjects')" '["default/configmap/ops-cm"]'
+check_eq "and the state is drifted" "$(json "$T/check.out" '.apps[0].state')" '"drifted"'
 check_exit "a CI sync repairs it" 0 sync
 
 # ---- suspend / resume, CI ----
@@ -68,7 +68,7 @@ check_eq "nothing was applied" "$(cm_value ops-cm)" v1
 check_exit "tether diff still works while suspended" 1 "$TETHER" diff --repo "$URL" --app ops --path ops --cache-dir "$T/cache"
 check_exit "a second sync keeps the suspension (the inventory's apply keeps it)" 4 sync
 check_exit "resume ops -o json" 0 "$TETHER" resume ops -o json
-check_eq "resume's json" "$(json "$T/check.out" 'd["suspended"]')" False
+check_eq "resume's json" "$(json "$T/check.out" '.suspended')" false
 check_exit "after resume CI applies again" 0 sync
 check_eq "v2 applied" "$(cm_value ops-cm)" v2
 
@@ -87,7 +87,7 @@ write_cm "$W/ops" ops-cm v3
 c3=$(git_commit "$W" "v3")
 agent_start ag --config "$T/tether.yaml" || { not_ok "agent starts"; finish; }
 wait_eq "the agent's metric says suspended" 10 1 metric "$AG_URL" 'tether_app_suspended{app="ops"}'
-check "/status says suspended" bash -c "curl -s '$AG_URL/status' | python3 -c 'import json,sys; a=[x for x in json.load(sys.stdin)[\"apps\"] if x[\"app\"]==\"ops\"][0]; assert a[\"suspended\"] and a[\"state\"]==\"suspended\", a'"
+check "/status says suspended" bash -c "curl -s '$AG_URL/status' | jq -e '.apps[] | select(.app == \"ops\") | .suspended and .state == \"suspended\"'"
 check_eq "the agent applied nothing of a suspended app" "$(cm_value ops-cm)" v2
 check_exit "reconcile --wait of a suspended app exits 4" 4 "$TETHER" reconcile ops --wait --timeout 20s
 check_contains "and says it is suspended" "$(cat "$T/check.out")" "suspended"
@@ -103,7 +103,7 @@ cp "$T/check.out" "$T/rec.json"
 check_eq "v4 is applied" "$(cm_value ops-cm)" v4
 check_eq "one more sync in the agent's log" "$(grep -c '"msg":"sync","app":"ops"' "$T/ag.log")" $((syncs0 + 1))
 check_eq "reconcile's json: exit code and a handled time not before the request" \
-  "$(json "$T/rec.json" '(d["exitCode"], d["handledAt"] >= d["requestedAt"])')" "(0, True)"
+  "$(json "$T/rec.json" '[.exitCode, .handledAt >= .requestedAt]')" '[0,true]'
 check_eq "the inventory records the answer" \
   "$(kubectl get cm tether-inventory-ops -o jsonpath='{.metadata.annotations.tether\.dev/reconcile-result}')" 0
 check_exit "reconcile without --wait returns at once" 0 "$TETHER" reconcile ops
@@ -129,19 +129,13 @@ check "the drift Event names the object" grep -Eq 'Warning +Drifted +configmap/t
 check "the drift log line names it too" grep -q '"msg":"drift","app":"drifty",.*"drifted":"default/configmap/drifty-cm"' "$T/ag.log"
 check_exit "events -o json" 0 "$TETHER" events -o json
 cp "$T/check.out" "$T/ev.json"
-check "json: a v1 List of tether's Events, oldest first" python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d['kind'] == 'List' and d['apiVersion'] == 'v1'
-rs = [e['reason'] for e in d['items']]
-assert 'Synced' in rs and 'Drifted' in rs and 'Suspended' in rs, rs
-ts = [e['lastTimestamp'] for e in d['items']]
-assert ts == sorted(ts), ts
-assert all(e['reportingComponent'] == 'tether' for e in d['items'])" "$T/ev.json"
+check "json: a v1 List of tether's Events, oldest first" jq -e '
+  .kind == "List" and .apiVersion == "v1" and ([.items[].reason] | index("Synced") and index("Drifted") and index("Suspended"))
+  and ([.items[].lastTimestamp] | . == sort) and all(.items[]; .reportingComponent == "tether")' "$T/ev.json"
 check_exit "events -o yaml" 0 "$TETHER" events -o yaml
 cp "$T/check.out" "$T/ev.yaml"
 check "yaml parses to the same List" python3 -c "
 import json, sys, yaml
 assert yaml.safe_load(open(sys.argv[1])) == json.load(open(sys.argv[2]))" "$T/ev.yaml" "$T/ev.json"
-check "kubectl sees the same Events" bash -c "kubectl get events -o json | python3 -c 'import json,sys; assert any(e[\"reason\"]==\"Drifted\" for e in json.load(sys.stdin)[\"items\"])'"
+check "kubectl sees the same Events" bash -c "kubectl get events -o json | jq -e 'any(.items[]; .reason == \"Drifted\")'"
 finish
