@@ -149,7 +149,25 @@ static int snapshot(struct cli_ops *o, const struct strlist *names, const struct
 	return rc;
 }
 
-/* One listing, then (-w) the rows that change; a document per round with -o. */
+/* -o json|yaml: the document, unless it is the one printed last (in seen). */
+static int print_doc_changed(const cJSON *doc, const char *output, struct strlist *seen,
+			     struct err *e)
+{
+	char *text = cJSON_PrintUnformatted(doc);
+	int rc = 0;
+
+	if (!text)
+		return err_set(e, TE_NOMEM, "out of memory");
+	if (!strlist_contains(seen, text))
+		rc = cli_print_doc(doc, output, e);
+	strlist_dispose(seen);
+	strlist_add_owned(seen, text);
+	fflush(stdout);
+	return rc;
+}
+
+/* One listing, then (-w) what changes every WATCH_MS: the rows (the header once), or
+ * each new document with -o. */
 static int show(struct cli_ops *o, const struct strlist *names, const struct strlist *where,
 		struct err *e)
 {
@@ -162,17 +180,16 @@ static int show(struct cli_ops *o, const struct strlist *names, const struct str
 	for (bool first = true;; first = false) {
 		if ((rc = snapshot(o, names, where, &doc, e)) < 0)
 			break;
-		if (doc_out)
-			rc = cli_print_doc(doc, o->flags.output, e);
-		else if (first)
+		if (first && !doc_out)
 			print_header(with_ns);
-		if (!doc_out)
+		if (doc_out)
+			rc = print_doc_changed(doc, o->flags.output, &seen, e);
+		else
 			print_rows(doc, with_ns, &seen);
 		cJSON_Delete(doc);
 		doc = NULL;
 		if (rc < 0 || !o->flags.watch)
 			break;
-		fflush(stdout);
 		sleep_for_ms(WATCH_MS);
 	}
 	cJSON_Delete(doc);

@@ -118,6 +118,15 @@ wait_for "get -w reprints the changed row" 10 grep -Eq '^ops .*True$' "$T/watch.
 kill $wpid 2>/dev/null
 check_eq "the header once" "$(grep -c '^APP ' "$T/watch.out")" 1
 "$TETHER" resume ops >/dev/null
+"$TETHER" get ops -w -o json >"$T/watch.json" 2>&1 &
+wpid=$!; _pids+=($wpid)
+wait_for "get -w -o json prints the document" 10 grep -q '"suspended":	false' "$T/watch.json"
+"$TETHER" suspend ops >/dev/null
+wait_for "and a new one when it changes" 10 grep -q '"suspended":	true' "$T/watch.json"
+sleep 2.5 # one more round of the watch, which must print nothing new
+kill $wpid 2>/dev/null
+check "each document parses, one per change" jq -s -e 'length == 2 and .[0].apps[0].suspended == false and .[1].apps[0].suspended == true' "$T/watch.json"
+"$TETHER" resume ops >/dev/null
 
 # ---- events ----
 kubectl patch cm drifty-cm --type merge -p '{"data":{"v":"by-hand"}}' >/dev/null
