@@ -35,6 +35,8 @@
 #define SYNC_ANNOTATION_SUSPENDED "tether.dev/suspended"
 #define SYNC_ANNOTATION_SUSPENDED_BY "tether.dev/suspended-by"
 #define SYNC_ANNOTATION_SUSPENDED_AT "tether.dev/suspended-at"
+/* The label of an inventory's further pieces (inventory_parts.c); value: the app. */
+#define SYNC_INVENTORY_PART_LABEL "tether.dev/inventory-part"
 
 /* Progress callback: phase ("applying", "dry-run", "pruning"), done of total. */
 typedef void (*sync_progress_fn)(const char *phase, size_t done, size_t total, void *ctx);
@@ -140,15 +142,22 @@ struct inventory {
 	struct inv_entry *items;
 	size_t n, cap;
 	char *commit;    /* last commit synced */
+	struct strlist parts; /* the head's data.parts: names of the further pieces */
+	struct strmap idx; /* identity -> index + 1, built by inventory_find as needed */
+	size_t indexed;    /* items[0..indexed) are in idx */
 };
 
 void inventory_init(struct inventory *inv);
 void inventory_dispose(struct inventory *inv);
-/* Reads the inventory out of a ConfigMap. */
+/* Reads the inventory out of its head ConfigMap (the objects it holds, and the names of
+ * its parts in inv->parts); inventory_read_parts then reads the parts (agent/sync/
+ * inventory_parts.c) from namespace ns, where the head was found. */
 int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err *e);
 /* True when live is the object as tether last wrote it: same uid, generation (or
  * resourceVersion for kinds without one) and other managers' fields. */
 bool inventory_untouched(const struct inv_entry *x, const cJSON *live);
+int inventory_read_parts(struct kube *k, struct inventory *inv, const char *app, const char *ns,
+			 struct err *e);
 /* Where the inventory and history of app c live, from c alone (never the kubeconfig
  * context, so every machine agrees): --inventory-namespace, else --namespace, else
  * "default". */

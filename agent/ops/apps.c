@@ -212,7 +212,8 @@ int ops_app_row(struct kube *k, const cJSON *cm, cJSON **row, struct err *e)
 
 	*row = NULL;
 	inventory_init(&inv);
-	if ((rc = inventory_from_configmap(&inv, cm, e)) < 0) {
+	if ((rc = inventory_from_configmap(&inv, cm, e)) < 0 ||
+	    (rc = inventory_read_parts(k, &inv, app, ns, e)) < 0) {
 		err_prefix(e, "%s/%s%s", ns, SYNC_INVENTORY_PREFIX, app);
 		goto out;
 	}
