@@ -53,7 +53,11 @@ static cJSON *sorted_ours(cJSON *items, const char *inv)
 		cJSON_Delete(out);
 		return NULL;
 	}
-	cJSON_ArrayForEach(it, items) if (ours(it, inv)) v[n++] = it;
+	cJSON_ArrayForEach(it, items)
+	{
+		if (ours(it, inv))
+			v[n++] = it;
+	}
 	qsort(v, n, sizeof(*v), by_time);
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(out, cJSON_DetachItemViaPointer(items, v[i]));
