@@ -37,8 +37,9 @@ struct app_stats {
 	long unverified_total;	/* commits refused by verify */
 	char unverified[41];	/* the head refused, until another one syncs */
 	long drift_objects;
-	bool suspended; /* the inventory says so (control.c) */
 	double last_sync_unix;		      /* wall clock of the last finished sync */
+	double last_success_unix;	      /* ... and of the last one that succeeded */
+	bool suspended;			      /* tether suspend: no sync until resumed (control.c) */
 	uint64_t dur_buckets[DAEMON_BUCKETS]; /* per bucket, not cumulative */
 	uint64_t dur_count;
 	double dur_sum;
@@ -49,6 +50,9 @@ struct app_stats {
 void app_stats_observe(struct app_stats *s, double seconds);
 /* Prometheus text exposition format 0.0.4. */
 int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out);
+/* process.c: process_* metrics as the Prometheus client libraries name them, from
+ * /proc/self (nothing where /proc is missing). */
+int process_metrics_render(struct buf *out);
 /* {"leader":..., "apps":[{"app","namespace","commit","head","state","health",...}]} */
 int status_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out);
 
@@ -136,6 +140,7 @@ struct daemon_app {
 	struct rollout_watch *watch; /* health.c: rollouts still in progress */
 	size_t n_watch, cap_watch;
 	struct strlist rollouts_failed; /* workloads whose last rollout failed */
+	bool drift_announced;		/* drift notified, its recovery not yet */
 	int64_t health_next_ms;
 	int64_t control_ms;  /* control.c: when to read the inventory's requests again */
 	char drift_seen[17]; /* hash of the drifted objects last announced (one Event each) */
@@ -153,6 +158,7 @@ struct daemon {
 	struct leader *leader;
 	struct MHD_Daemon *http;
 	struct ratelog *refused; /* "webhook refused" lines, per client address */
+	struct notifier *notifier; /* notifications' queue and thread (agent/notify) */
 	const struct daemon_opts *opts;
 	uint64_t rand; /* jitter */
 	char identity[300];
@@ -191,6 +197,10 @@ bool control_check(struct daemon *d, struct daemon_app *a, char token[40]);
 /* Records that the request token was answered with out. */
 void control_answer(struct daemon *d, struct daemon_app *a, const char *token,
 		    const struct loop_outcome *out);
+
+/* announce.c: notifications, queued for the notifier's thread. */
+void announce(struct daemon *d, const struct daemon_app *a, enum notify_event ev,
+	      const char *commit, const char *message, const struct strlist *objects);
 
 /* health.c: rollouts of a no-wait sync, followed from the loop. */
 struct sync_result;
