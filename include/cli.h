@@ -27,6 +27,7 @@ int cmd_suspend(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_check_access(int argc, char **argv); /* access.h */
 int cmd_rollback(int argc, char **argv); /* history.h */
 /* on-failure: revert, after a sync whose rollout failed: pushes the revert commit,
  * syncs it and reports it (text, or a "revert" member of json). */
@@ -92,6 +93,7 @@ const struct cli_cmd *cli_run_cmd(void);
 const struct cli_cmd *cli_status_cmd(void);
 const struct cli_cmd *cli_render_cmd(void);
 const struct cli_cmd *cli_check_config_cmd(void);
+const struct cli_cmd *cli_check_access_cmd(void);
 
 const struct cli_cmd *cli_get_cmd(void);
 const struct cli_cmd *cli_suspend_cmd(void);

@@ -29,10 +29,11 @@ enum {
 	CMD_RUN = 8,    /* tether run: the agent */
 	CMD_STATUS = 16,
 	/* through the cluster (agent/ops) */
-	CMD_GET = 32,
-	CMD_SUSPEND = 64, /* and resume */
-	CMD_RECONCILE = 128,
-	CMD_EVENTS = 256,
+	CMD_GET = 64,
+	CMD_SUSPEND = 128, /* and resume */
+	CMD_RECONCILE = 256,
+	CMD_EVENTS = 512,
+	CMD_ACCESS = 32, /* tether check-access (it takes sync's flags too) */
 };
 
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_ENUM };
@@ -91,6 +92,7 @@ struct app_config {
 	char *verify_keyring;          /* OpenPGP public keys trusted (verify.h) */
 	char *verify_allowed_signers;  /* SSH keys trusted, ssh-keygen's format */
 	char *sign_key;    /* signs the commits tether writes */
+	char *service_account; /* "NS/NAME": every request of the app impersonates it */
 	/* tether run (agent/daemon): per app, then agent-wide (top level or flags). */
 	int64_t interval_ms;
 	bool self_heal;
@@ -105,6 +107,9 @@ struct app_config {
 	bool all_namespaces;
 	bool watch;
 	bool wait;
+	/* tether check-access */
+	char *print_rbac;  /* "yaml" or "json": the minimal RBAC instead of the result */
+	bool access_agent; /* also what tether run needs (Events, the Lease) */
 	/* notify: the agent-wide entries, then the app's own. */
 	struct notify_target *notify;
 	size_t n_notify;

@@ -25,6 +25,8 @@ static const struct cli_subcommand subcommands[] = {
 	{"reconcile", cmd_reconcile, "ask the running agent to sync an app now", cli_reconcile_cmd},
 	{"events", cmd_events, "list the Events tether wrote about apps", cli_events_cmd},
 	{"render", cmd_render, "print the rendered manifests of a commit", cli_render_cmd},
+	{"check-access", cmd_check_access, "check that the identity may do all a sync needs",
+	 cli_check_access_cmd},
 	{"check-config", cmd_check_config, "validate an agent configuration file",
 	 cli_check_config_cmd},
 	{"version", cmd_version, "print the version", NULL},
