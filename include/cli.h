@@ -22,6 +22,11 @@ int cmd_check_config(int argc, char **argv);
 int cmd_run(int argc, char **argv);    /* daemon.h */
 int cmd_status(int argc, char **argv);
 int cmd_history(int argc, char **argv);  /* history.h */
+int cmd_get(int argc, char **argv);       /* ops.h: through the cluster */
+int cmd_suspend(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 int cmd_check_access(int argc, char **argv); /* access.h */
 int cmd_rollback(int argc, char **argv); /* history.h */
 /* on-failure: revert, after a sync whose rollout failed: pushes the revert commit,
@@ -89,6 +94,33 @@ const struct cli_cmd *cli_status_cmd(void);
 const struct cli_cmd *cli_render_cmd(void);
 const struct cli_cmd *cli_check_config_cmd(void);
 const struct cli_cmd *cli_check_access_cmd(void);
+
+const struct cli_cmd *cli_get_cmd(void);
+const struct cli_cmd *cli_suspend_cmd(void);
+const struct cli_cmd *cli_resume_cmd(void);
+const struct cli_cmd *cli_reconcile_cmd(void);
+const struct cli_cmd *cli_events_cmd(void);
+
+/* The commands through the cluster (agent/cli/ops.c): their flags, positional
+ * arguments and a kube client from --kubeconfig and --context. cli_ops_open returns 1
+ * when the command should exit now with *code (after --help, or an error printed). */
+struct kube;
+struct kube_config;
+struct cli_ops {
+	struct app_config flags;
+	struct strlist args;
+	struct kube_config *kcfg;
+	struct kube *kube;
+};
+int cli_ops_open(const struct cli_cmd *cmd, int argc, char **argv, struct cli_ops *o,
+		 int *code);
+void cli_ops_close(struct cli_ops *o);
+/* --inventory-namespace, else -n, else NULL (look everywhere). */
+const char *cli_ops_namespace(const struct cli_ops *o);
+/* Prints e and returns its exit code. */
+int cli_ops_fail(const struct cli_cmd *cmd, const struct err *e);
+/* The inventory of the one APP argument: 0, or the exit code after printing why. */
+int cli_ops_one_app(const struct cli_cmd *cmd, const struct cli_ops *o, struct cJSON **cm);
 
 /* A row of main.c's command table; describe is NULL for a command without flags of
  * the option table. The table ends with a row whose name is NULL. */

@@ -28,6 +28,11 @@ enum {
 	CMD_RENDER = 4,
 	CMD_RUN = 8,    /* tether run: the agent */
 	CMD_STATUS = 16,
+	/* through the cluster (agent/ops) */
+	CMD_GET = 64,
+	CMD_SUSPEND = 128, /* and resume */
+	CMD_RECONCILE = 256,
+	CMD_EVENTS = 512,
 	CMD_ACCESS = 32, /* tether check-access (it takes sync's flags too) */
 };
 
@@ -98,6 +103,10 @@ struct app_config {
 	char *lease_name;
 	char *lease_namespace;
 	int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;
+	/* get, reconcile, events (command line only) */
+	bool all_namespaces;
+	bool watch;
+	bool wait;
 	/* tether check-access */
 	char *print_rbac;  /* "yaml" or "json": the minimal RBAC instead of the result */
 	bool access_agent; /* also what tether run needs (Events, the Lease) */

@@ -91,4 +91,8 @@ int history_sync(struct session *s, const struct app_config *c, const struct syn
  * first made a renumbered ControllerRevision's template (kubectl names it). */
 int history_query(struct session *s, const char *workload, cJSON **out, struct err *e);
 
+/* The newest entry of app's sync history in ns (owned), NULL when it has none. */
+int history_latest(struct kube *k, const char *ns, const char *app, cJSON **entry,
+		   struct err *e);
+
 #endif

@@ -31,6 +31,11 @@
 #define SYNC_ANNOTATION_CAUSE "kubernetes.io/change-cause"
 #define SYNC_ANNOTATION_COMMIT "tether.dev/commit"
 #define SYNC_INVENTORY_PREFIX "tether-inventory-"
+/* On the inventory (set by tether suspend, ops.h): "true" refuses every sync of the app
+ * (TE_SUSPENDED) before anything is written; who asked and when (RFC 3339). */
+#define SYNC_ANNOTATION_SUSPENDED "tether.dev/suspended"
+#define SYNC_ANNOTATION_SUSPENDED_BY "tether.dev/suspended-by"
+#define SYNC_ANNOTATION_SUSPENDED_AT "tether.dev/suspended-at"
 /* The label of an inventory's further pieces (inventory_parts.c); value: the app. */
 #define SYNC_INVENTORY_PART_LABEL "tether.dev/inventory-part"
 
@@ -157,6 +162,9 @@ void inventory_dispose(struct inventory *inv);
  * its parts in inv->parts); inventory_read_parts then reads the parts (agent/sync/
  * inventory_parts.c) from namespace ns, where the head was found. */
 int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err *e);
+/* True when live is the object as tether last wrote it: same uid, generation (or
+ * resourceVersion for kinds without one) and other managers' fields. */
+bool inventory_untouched(const struct inv_entry *x, const cJSON *live);
 int inventory_read_parts(struct kube *k, struct inventory *inv, const char *app, const char *ns,
 			 struct err *e);
 /* Where the inventory and history of app c live, from c alone (never the kubeconfig

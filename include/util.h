@@ -24,6 +24,7 @@ enum {
 	TE_ROLLOUT = -7,     /* applied, but a rollout failed or timed out (exit 1) */
 	TE_REJECTED = -8,    /* the server rejected an object (4xx other than 404/409) */
 	TE_UNVERIFIED = -9,  /* a commit not signed by a trusted key (exit 2) */
+	TE_SUSPENDED = -10,  /* the app is suspended (tether suspend): nothing done (exit 4) */
 };
 
 /*

@@ -75,12 +75,12 @@ static void print_objects(const struct sync_result *r)
 static void print_text(const struct sync_result *r)
 {
 	static const char *verdict[] = {"synced", "rollout failed", "nothing applied: bad input",
-					"nothing applied: unreachable"};
+					"nothing applied: unreachable", "nothing applied: suspended"};
 
 	printf("%s: commit %.12s: %s: %zu created, %zu changed, %zu unchanged, %zu pruned", r->app,
 	       r->commit[0] ? r->commit : "(none)",
 	       r->code == TE_UNVERIFIED			  ? "nothing applied: not signed by a trusted key"
-	       : r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code]
+	       : r->exit_code >= 0 && r->exit_code <= 4 ? verdict[r->exit_code]
 							: "failed",
 	       r->created.n, r->changed.n, r->unchanged.n, r->pruned.n);
 	if (r->not_in_git.n)

@@ -15,6 +15,8 @@
 #define OFF(f) offsetof(struct app_config, f)
 #define ALL (CMD_SYNC | CMD_DIFF)
 #define SRC (CMD_SYNC | CMD_DIFF | CMD_RENDER)
+#define OPS (CMD_GET | CMD_SUSPEND | CMD_RECONCILE | CMD_EVENTS)
+#define INV (CMD_GET | CMD_SUSPEND | CMD_RECONCILE) /* look for an app's inventory */
 #define G OPT_GLOBAL
 #define A OPT_APP
 #define F OPT_FLAG
@@ -42,18 +44,18 @@ static const struct opt_def options[] = {
 	 "do not verify the Git server's certificate (testing only)", OFF(git_insecure)},
 	{"name", "app", 0, OPT_STRING, NULL, 1, 63, NULL, A | F, ALL, "NAME",
 	 "app name, labels and inventory (default: the repository's name)", OFF(app)},
-	{"namespace", NULL, 'n', OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL, "NS",
+	{"namespace", NULL, 'n', OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL | OPS, "NS",
 	 "namespace of namespaced objects that name none (default: the context's)",
 	 OFF(namespace)},
-	{"inventory-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL, "NS",
+	{"inventory-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL | INV, "NS",
 	 "namespace of the inventory and history (default: --namespace, else \"default\"; never the context's)",
 	 OFF(inventory_namespace)},
 	{"prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, ALL, NULL,
 	 "delete objects of the inventory that are no longer rendered", OFF(prune)},
 	{"force-prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, ALL, NULL,
 	 "allow pruning more than half of the inventory", OFF(force_prune)},
-	{"timeout", NULL, 0, OPT_DURATION, "5m", 1000, 24LL * 3600 * 1000, NULL, G | A | F, CMD_SYNC,
-	 "DUR", "how long to wait for rollouts", OFF(timeout_ms)},
+	{"timeout", NULL, 0, OPT_DURATION, "5m", 1000, 24LL * 3600 * 1000, NULL, G | A | F, CMD_SYNC | CMD_RECONCILE,
+	 "DUR", "how long to wait for rollouts (reconcile: for the agent's sync)", OFF(timeout_ms)},
 	{"on-failure", NULL, 0, OPT_ENUM, "none", 0, 0, "none|hold|revert", G | A | F, CMD_SYNC,
 	 "POLICY", "when a rollout fails: none, hold (apply nothing until a newer commit) or "
 	 "revert (push the revert commit of the failed one and sync it)", OFF(on_failure)},
@@ -76,18 +78,28 @@ static const struct opt_def options[] = {
 	 "app changes only what the ServiceAccount may", OFF(service_account)},
 	{"no-wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, CMD_SYNC, NULL,
 	 "return after applying, without waiting for rollouts", OFF(no_wait)},
-	{"kubeconfig", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, ALL, "FILE",
+	{"kubeconfig", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, ALL | OPS, "FILE",
 	 "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", OFF(kubeconfig)},
-	{"context", NULL, 0, OPT_STRING, NULL, 1, 253, NULL, G | F, ALL, "NAME",
+	{"context", NULL, 0, OPT_STRING, NULL, 1, 253, NULL, G | F, ALL | OPS, "NAME",
 	 "kubeconfig context (default: current-context)", OFF(context)},
 	{"cache-dir", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, SRC, "DIR",
 	 "Git cache (default: $XDG_CACHE_HOME/tether or ~/.cache/tether)", OFF(cache_dir)},
 	{"parallel", NULL, 0, OPT_INT, "32", 1, 64, NULL, G | F, ALL, "N",
 	 "concurrent requests to the API server", OFF(parallel)},
-	{"output", NULL, 'o', OPT_ENUM, "text", 0, 0, "text|json|yaml", F, SRC | CMD_STATUS, "FORMAT",
+	{"output", NULL, 'o', OPT_ENUM, "text", 0, 0, "text|json|yaml", F, SRC | CMD_STATUS | OPS, "FORMAT",
 	 "output format: text, json (render: yaml or json)", OFF(output)},
-	{"config", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, F, ALL, "FILE",
+	{"config", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, F, ALL | CMD_GET, "FILE",
 	 "agent configuration file: sync every app it lists", OFF(config_file)},
+	/* tether get, suspend, resume, reconcile, events */
+	{"all-namespaces", NULL, 'A', OPT_BOOL, "false", 0, 0, NULL, F, CMD_GET, NULL,
+	 "every app found in the cluster by its inventory, in every namespace",
+	 OFF(all_namespaces)},
+	{"watch", NULL, 'w', OPT_BOOL, "false", 0, 0, NULL, F, CMD_GET | CMD_EVENTS, NULL,
+	 "after listing, keep printing what changes (get: changed rows; events: new ones)",
+	 OFF(watch)},
+	{"wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, F, CMD_RECONCILE, NULL,
+	 "reconcile: wait until the agent's sync ends, and exit with its exit code",
+	 OFF(wait)},
 	/* tether run */
 	{"interval", NULL, 0, OPT_DURATION, "60s", 100, 24LL * 3600 * 1000, NULL, G | A | F, CMD_RUN,
 	 "DUR", "how often to check Git and the cluster (jittered)", OFF(interval_ms)},

@@ -165,7 +165,7 @@ static const struct app_metric {
      "End of the last sync that succeeded (0: none yet).", NULL, FIELD(last_success_unix)},
     {"tether_app_info", "gauge", "The commit each app is synced to.", app_info, 0, 0},
     {"tether_app_status", "gauge",
-     "1, labelled with the app's state (pending, synced, drifted, failed, unverified) and "
+     "1, labelled with the app's state (pending, synced, drifted, failed, unverified, suspended) and "
      "health (unknown, progressing, healthy, degraded).",
      app_status, 0, 0},
     {"tether_app_condition", "gauge",
@@ -242,6 +242,7 @@ static cJSON *app_json(struct json_build *b, const struct app_stats *s)
 	jb_num(b, o, "syncs", (double)(s->sync_success + s->sync_error));
 	jb_num(b, o, "errors", (double)s->sync_error);
 	jb_str(b, o, "lastError", s->last_error);
+	jb_bool(b, o, "suspended", s->suspended);
 	if (s->unverified[0]) /* verify: the head refused */
 		jb_str(b, o, "unverified", s->unverified);
 	if (s->revert_commit[0]) { /* on-failure: revert */

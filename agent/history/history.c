@@ -119,6 +119,17 @@ int history_load(struct kube *k, const char *ns, const char *app, cJSON **entrie
 	return rc;
 }
 
+int history_latest(struct kube *k, const char *ns, const char *app, cJSON **entry,
+		   struct err *e)
+{
+	cJSON *entries = NULL;
+	int rc = history_load(k, ns, app, &entries, e);
+
+	*entry = rc == 0 ? cJSON_DetachItemFromArray(entries, 0) : NULL;
+	cJSON_Delete(entries);
+	return rc;
+}
+
 const cJSON *history_records(const cJSON *entry)
 {
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(entry, "workloads");
