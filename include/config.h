@@ -28,6 +28,10 @@ enum {
 	CMD_RENDER = 4,
 	CMD_RUN = 8,    /* tether run: the agent */
 	CMD_STATUS = 16,
+	CMD_HISTORY = 32,
+	CMD_ROLLBACK = 64,
+	CMD_VERSION = 128,
+	CMD_CHECK_CONFIG = 256,
 };
 
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_ENUM };
@@ -43,7 +47,8 @@ struct app_config {
 	char *kubeconfig;
 	char *context;
 	char *cache_dir;
-	char *output;      /* "text" or "json" */
+	char *output;      /* "text", "json" or "yaml" */
+	char *progress;    /* "auto", "plain" or "none": sync's stage and rollout lines */
 	char *config_file; /* --config */
 	char *git_username;
 	char *git_token_env;

@@ -11,7 +11,7 @@
 #include "daemon.h"
 
 static const struct cli_cmd cmd = {
-    "run", CMD_SYNC | CMD_RUN, "--repo URL [flags] | --config FILE [flags]",
+    "run", CMD_RUN, "--repo URL [flags] | --config FILE [flags]",
     "Run the agent: sync each app whenever its branch moves (checked every --interval,\n"
     "or at once on a webhook), report drift or heal it, serve /metrics /healthz /readyz\n"
     "/status and POST /webhook on --listen. SIGHUP reloads the configuration, SIGTERM stops."};
