@@ -18,6 +18,13 @@ bool cli_tty(void)
 	return isatty(STDERR_FILENO) == 1;
 }
 
+bool cli_color(int fd)
+{
+	const char *no = getenv("NO_COLOR");
+
+	return isatty(fd) == 1 && !(no && *no);
+}
+
 void cli_error(const struct cli_cmd *cmd, const char *msg, bool usage)
 {
 	fprintf(stderr, "error: %s\n", msg);
@@ -198,6 +205,19 @@ int cli_print_doc(const cJSON *doc, const char *output, struct err *e)
 	puts(s);
 	free(s);
 	return 0;
+}
+
+int cli_emit_doc(cJSON *doc, const char *output)
+{
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	rc = doc ? cli_print_doc(doc, output, &e) : err_set(&e, TE_NOMEM, "out of memory");
+	cJSON_Delete(doc);
+	if (rc < 0)
+		fprintf(stderr, "error: -o %s: %s\n", output, e.msg);
+	return rc < 0 ? 1 : 0;
 }
 
 int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,

@@ -147,6 +147,7 @@ int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 	    (rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
 		goto out;
 	r->wrote = true;
+	sync_run_stage(r, "record inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns, r->cfg->app);
 	if ((rc = kube_apply(r->kube, cm, r->inv_ns, obj, &o, &out, e)) < 0) {
 		err_prefix(e, "write inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns,
 			   r->cfg->app);
