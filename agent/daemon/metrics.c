@@ -158,7 +158,7 @@ static cJSON *app_json(struct json_build *b, const struct app_stats *s)
 	jb_num(b, o, "driftObjects", (double)s->drift_objects);
 	jb_str(b, o, "lastSyncTime", last); /* RFC 3339, "" before the first sync */
 	jb_num(b, o, "syncs", (double)(s->sync_success + s->sync_error));
-	jb_num(b, o, "errors", (double)s->sync_error);
+	jb_num(b, o, "failedSyncs", (double)s->sync_error); /* "errors" are messages elsewhere */
 	jb_str(b, o, "lastError", s->last_error);
 	if (s->unverified[0]) /* verify: the head refused */
 		jb_str(b, o, "unverified", s->unverified);
