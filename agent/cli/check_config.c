@@ -34,11 +34,7 @@ static cJSON *check_doc(const char *file, const struct tether_config *tc, const 
 		for (size_t i = 0; i < tc->n_apps; i++)
 			jb_append(&b, apps, cJSON_CreateString(tc->apps[i].app ? tc->apps[i].app : ""));
 	}
-	if (b.failed) {
-		cJSON_Delete(doc);
-		return NULL;
-	}
-	return doc;
+	return jb_done(&b, doc);
 }
 
 int cmd_check_config(int argc, char **argv)

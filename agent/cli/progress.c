@@ -3,7 +3,9 @@
  * (--progress). On a terminal one updating line (the stage, then "applying 120/1000"),
  * with a line of its own per rollout progress change; off a terminal (CI logs) a
  * timestamped line per stage and per rollout progress change, so a long job shows
- * where it is. Counters are for the eye only: they are never written to a log.
+ * where it is. Counters are for the eye only: they are never written to a log. With
+ * -o json|yaml off a terminal, auto prints nothing: the document is the record there
+ * (--progress plain asks for the lines too).
  */
 #include <stdio.h>
 #include <string.h>
@@ -53,9 +55,9 @@ void cli_progress_start(struct cli_progress *p, const struct app_config *c, stru
 
 	memset(p, 0, sizeof(*p));
 	p->app = c->app ? c->app : "";
-	if (!strcmp(mode, "none"))
-		return;
 	p->plain = !strcmp(mode, "plain") || !cli_tty();
+	if (!strcmp(mode, "none") || (p->plain && !strcmp(mode, "auto") && cli_doc_output(c->output)))
+		return;
 	env->progress = show;
 	env->progress_ctx = p;
 }

@@ -34,11 +34,7 @@ static cJSON *list_doc(const struct object_set *s)
 		jb_append(&b, items, cJSON_Duplicate(s->items[i].body, 1));
 	jb_str(&b, doc, "kind", "List");
 	jb_str(&b, jb_object(&b, doc, "metadata"), "resourceVersion", "");
-	if (b.failed) { /* out of memory, not an object fewer */
-		cJSON_Delete(doc);
-		return NULL;
-	}
-	return doc;
+	return jb_done(&b, doc);
 }
 
 static int write_yaml(const struct object_set *s, struct err *e)

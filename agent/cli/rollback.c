@@ -116,11 +116,7 @@ static cJSON *rollback_doc(const struct session *s, const struct rollback_opts *
 			b.failed = true;
 		jb_item(&b, doc, "sync", sj);
 	}
-	if (b.failed) {
-		cJSON_Delete(doc);
-		return NULL;
-	}
-	return doc;
+	return jb_done(&b, doc);
 }
 
 static void print_commit(const struct rollback_opts *o, const struct rollback_result *rr,

@@ -29,11 +29,7 @@ static cJSON *version_doc(const char *libgit2)
 	jb_str(&b, libs, "libyaml", yaml_get_version_string());
 	jb_str(&b, libs, "libcurl", curl_version_info(CURLVERSION_NOW)->version);
 	jb_str(&b, libs, "cJSON", cJSON_Version());
-	if (b.failed) {
-		cJSON_Delete(doc);
-		return NULL;
-	}
-	return doc;
+	return jb_done(&b, doc);
 }
 
 int cmd_version(int argc, char **argv)

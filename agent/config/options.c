@@ -90,7 +90,7 @@ static const struct opt_def options[] = {
 	 "output format: text, json or yaml", OFF(output)},
 	{"progress", NULL, 0, OPT_ENUM, "auto", 0, 0, "auto|plain|none", F, CMD_SYNC | CMD_ROLLBACK,
 	 "MODE", "stage and rollout lines on stderr: auto (an updating line on a terminal, "
-	 "timestamped lines otherwise), plain or none", OFF(progress)},
+	 "timestamped lines otherwise, none with -o json|yaml), plain or none", OFF(progress)},
 	{"config", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, F, ALL, "FILE",
 	 "agent configuration file: sync every app it lists", OFF(config_file)},
 	/* tether run */

@@ -73,6 +73,10 @@ web_deployment nginx:1.26 3 600 >"$W/web.yaml"
 V2=$(git_commit "$W" v2)
 check_exit "--progress none: the sync exits 0" 0 bash -c "'$TETHER' sync ${F[*]} --progress none 2>'$T/none.err'"
 check_eq "--progress none prints nothing on stderr" "$(cat "$T/none.err")" ""
+"$TETHER" sync "${F[@]}" -o json >/dev/null 2>"$T/json.err"
+check_eq "-o json off a terminal: auto prints no lines (the document is the record)" "$(cat "$T/json.err")" ""
+"$TETHER" sync "${F[@]}" -o json --progress plain >/dev/null 2>"$T/plain.err"
+check_contains "--progress plain prints them with -o json too" "$(cat "$T/plain.err")" " app: fetch $URL main"
 
 # ---- every command x -o json|yaml --------------------------------------------------------
 both sync "$TETHER" sync "${F[@]}" --progress none
