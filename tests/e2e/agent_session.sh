@@ -80,22 +80,7 @@ apps:
 Y
 agent_start cr --config "$T/crs.yaml" || { not_ok "agent starts"; finish; }
 wait_for "the widget is refused while its CRD is missing" 10 grep -q 'no matches for kind' "$T/cr.log"
-kubectl apply -f - >/dev/null <<'YAML'
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-YAML
+widgets_crd | kubectl apply -f - >/dev/null
 sed -i 's/size: 3/size: 4/' "$W2/widget.yaml"
 git_commit "$W2" "a bigger widget" >/dev/null
 wait_for "the next commit finds the kind installed meanwhile" 10 kubectl get widgets.example.com blue -n default

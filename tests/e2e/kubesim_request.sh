@@ -117,6 +117,15 @@ check_contains "/api/v1/watch/namespaces/NS/configmaps streams events" "$out" '"
 kc create deployment web --image=nginx >/dev/null
 out=$(kcurl -s -m 3 "$KUBESIM_URL/apis/apps/v1/watch/deployments?timeoutSeconds=1")
 check_contains "/apis/apps/v1/watch/deployments streams events" "$out" '"name":"web"'
+kcurl -s -m 4 "$KUBESIM_URL/api/v1/watch/namespaces/default/configmaps/c1?timeoutSeconds=2" >"$T/named.watch" &
+wpid=$!
+sleep 0.5
+kc create configmap other-watch --from-literal=k=v >/dev/null
+kc patch configmap c1 -p '{"data":{"named":"watch"}}' >/dev/null
+wait "$wpid"
+check_contains "/watch/.../NAME streams that object's changes" "$(cat "$T/named.watch")" '"named":"watch"'
+check_not_contains "...and no other object's" "$(cat "$T/named.watch")" 'other-watch'
+check "kubesim survives a named watch" kc get configmap c1
 code=$(kcurl -s -o /dev/null -w '%{http_code}' -X DELETE "$KUBESIM_URL/api/v1/watch/namespaces/default/configmaps/c1")
 check_eq "DELETE on a watch path is 405" "$code" "405"
 check "...and deletes nothing" kc get configmap c1

@@ -187,3 +187,29 @@ git_commit() {
 
 # finish: exit status for the test script.
 finish() { exit $_failed; }
+
+# widgets_crd: the CustomResourceDefinition of example.com/v1 Widget (namespaced, any
+# content), for the tests that sync a custom resource.
+widgets_crd() {
+  cat <<'YAML'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names:
+    plural: widgets
+    singular: widget
+    kind: Widget
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+YAML
+}

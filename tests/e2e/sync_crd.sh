@@ -7,27 +7,7 @@
 kubesim_start || { not_ok "kubesim starts"; finish; }
 R=$T/repo
 mkdir -p "$R" && git -C "$R" init -q -b main
-cat >"$R/crd.yaml" <<'YAML'
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  scope: Namespaced
-  names:
-    plural: widgets
-    singular: widget
-    kind: Widget
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          x-kubernetes-preserve-unknown-fields: true
-YAML
+widgets_crd >"$R/crd.yaml"
 cat >"$R/widget.yaml" <<'YAML'
 apiVersion: example.com/v1
 kind: Widget

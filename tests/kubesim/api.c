@@ -691,9 +691,6 @@ enum MHD_Result api_handle(struct req *r)
 		return not_allowed(r);
 	if ((ro.watch && strcmp(r->method, "GET") != 0) || (ro.watch && ro.sub[0]))
 		return not_allowed(r);
-	if (ro.watch && ro.name[0]) /* /watch/.../NAME: not served yet; use a fieldSelector */
-		return reply_error(r, 404, "NotFound",
-				   "the server could not find the requested resource");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(r->method, verbs[i].method) == 0)
 			return verbs[i].handle(r, &ro);

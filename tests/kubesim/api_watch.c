@@ -41,17 +41,17 @@ static int64_t mono_ms(void)
 
 static bool watch_matches(const struct watch *w, const cJSON *obj)
 {
-	const char *ns;
+	const char *ns, *name;
 
 	if (!obj)
 		return false;
 	if (w->ns[0] && w->rt->namespaced) {
-		ns = obj_str(cJSON_GetObjectItem(obj, "metadata"), "namespace", NULL);
+		ns = obj_str(obj, "metadata", "namespace");
 		if (!ns || strcmp(ns, w->ns) != 0)
 			return false;
 	}
-	if (w->name[0] &&
-	    strcmp(obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", ""), w->name) != 0)
+	name = obj_str(obj, "metadata", "name");
+	if (w->name[0] && (!name || strcmp(name, w->name) != 0))
 		return false;
 	return selector_match(w->lsel, obj) && selector_match(w->fsel, obj);
 }
