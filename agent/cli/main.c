@@ -24,7 +24,6 @@ static const struct cli_subcommand subcommands[] = {
 	 cli_check_config_cmd},
 	{"version", cmd_version, "print the version", cli_version_cmd},
 	{"completion", cmd_completion, "print the bash or zsh completion script", NULL},
-	{"help", NULL, "show the help of a command (tether help CMD = tether CMD --help)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -53,7 +52,8 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (const struct cli_subcommand *s = subcommands; s->name; s++)
 		fprintf(f, "  %-14s %s\n", s->name, s->summary);
-	fprintf(f, "\nUse 'tether <command> --help' for the flags of a command.\n");
+	fprintf(f, "\nUse 'tether help <command>' or 'tether <command> --help' for the flags of a "
+		   "command.\n");
 }
 
 static const struct cli_subcommand *find_command(const char *name)
@@ -90,7 +90,7 @@ static int help_command(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!(s = find_command(argv[0])) || !s->run)
+	if (!(s = find_command(argv[0])))
 		return unknown_command(argv[0]);
 	return s->run(1, args);
 }
