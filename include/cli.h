@@ -57,6 +57,9 @@ struct cli_cmd {
  */
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
 	      struct strlist *args, int *exit_code);
+/* cli_parse for a command without positional arguments (one is a usage error). */
+int cli_parse_flags(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
+		    int *exit_code);
 /* Prints "error: msg" on stderr (and the usage hint when usage is set). */
 void cli_error(const struct cli_cmd *cmd, const char *msg, bool usage);
 /* True when stderr is a terminal (progress). */

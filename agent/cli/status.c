@@ -93,22 +93,15 @@ static void print_table(const cJSON *root)
 int cmd_status(int argc, char **argv)
 {
 	struct app_config flags;
-	struct strlist args;
 	struct buf b;
 	struct err e;
 	cJSON *root = NULL;
 	int code = 0;
 
-	strlist_init(&args);
 	buf_init(&b, STATUS_MAX);
 	err_clear(&e);
-	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
+	if (cli_parse_flags(&cmd, argc, argv, &flags, &code))
 		goto out;
-	if (args.n) {
-		cli_error(&cmd, "status takes no arguments", true);
-		code = 2;
-		goto out;
-	}
 	if (fetch_status(flags.listen, &b, &e) < 0) {
 		cli_error(&cmd, e.msg, false);
 		code = 3;
@@ -131,6 +124,5 @@ out:
 	cJSON_Delete(root);
 	buf_dispose(&b);
 	app_config_dispose(&flags);
-	strlist_dispose(&args);
 	return code;
 }

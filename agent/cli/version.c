@@ -35,18 +35,11 @@ static cJSON *version_doc(const char *libgit2)
 int cmd_version(int argc, char **argv)
 {
 	struct app_config flags;
-	struct strlist args;
 	char libgit2[32];
 	int major = 0, minor = 0, rev = 0, code = 0;
 
-	strlist_init(&args);
-	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
+	if (cli_parse_flags(&cmd, argc, argv, &flags, &code))
 		goto out;
-	if (args.n) {
-		cli_error(&cmd, "version takes no arguments", true);
-		code = 2;
-		goto out;
-	}
 	git_libgit2_version(&major, &minor, &rev);
 	snprintf(libgit2, sizeof(libgit2), "%d.%d.%d", major, minor, rev);
 	if (cli_doc_output(flags.output))
@@ -56,6 +49,5 @@ int cmd_version(int argc, char **argv)
 		       yaml_get_version_string(), curl_version(), cJSON_Version());
 out:
 	app_config_dispose(&flags);
-	strlist_dispose(&args);
 	return code;
 }
