@@ -13,7 +13,8 @@
 #include "session.h"
 
 static const struct cli_cmd cmd = {
-	"history", CMD_HISTORY, "--repo URL [deployment/NAME] [-o json|yaml] | --config FILE [--app NAME]",
+	"history", CMD_HISTORY,
+	"--repo URL [deployment/NAME] [-o json|yaml] | --config FILE [--app NAME]",
 	"List the revisions of the app's Deployments: REVISION, COMMIT, AUTHOR, DATE, STATUS\n"
 	"and MESSAGE, from the ReplicaSets, tether's sync history and the Git log."};
 
@@ -80,7 +81,6 @@ static int history_app(int argc, char **argv, struct app_config *flags,
 	}
 	return 0;
 }
-
 
 int cmd_history(int argc, char **argv)
 {

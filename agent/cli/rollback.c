@@ -19,7 +19,8 @@
 static const struct cli_cmd cmd = {
 	"rollback",
 	CMD_ROLLBACK,
-	"--repo URL [--ref BRANCH] (deployment/NAME --to-revision N | COMMIT) [--dry-run] [-o json|yaml] [flags]",
+	"--repo URL [--ref BRANCH] (deployment/NAME --to-revision N | COMMIT) [--dry-run]\n"
+	"  [-o json|yaml] [flags]",
 	"Bring an earlier revision back through Git: write a commit on the branch that restores\n"
 	"the manifests of that revision's commit, push it, then sync it.\n\n"
 	"Flags of rollback itself:\n"
