@@ -30,6 +30,8 @@
 #define SYNC_ANNOTATION_CAUSE "kubernetes.io/change-cause"
 #define SYNC_ANNOTATION_COMMIT "tether.dev/commit"
 #define SYNC_INVENTORY_PREFIX "tether-inventory-"
+/* The label of an inventory's further pieces (inventory_parts.c); value: the app. */
+#define SYNC_INVENTORY_PART_LABEL "tether.dev/inventory-part"
 
 /* Progress callback: phase ("applying", "dry-run", "pruning"), done of total. */
 /*
@@ -142,12 +144,19 @@ struct inventory {
 	struct inv_entry *items;
 	size_t n, cap;
 	char *commit;    /* last commit synced */
+	struct strlist parts; /* the head's data.parts: names of the further pieces */
+	struct strmap idx; /* identity -> index + 1, built by inventory_find as needed */
+	size_t indexed;    /* items[0..indexed) are in idx */
 };
 
 void inventory_init(struct inventory *inv);
 void inventory_dispose(struct inventory *inv);
-/* Reads the inventory out of a ConfigMap. */
+/* Reads the inventory out of its head ConfigMap (the objects it holds, and the names of
+ * its parts in inv->parts); inventory_read_parts then reads the parts (agent/sync/
+ * inventory_parts.c) from namespace ns, where the head was found. */
 int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err *e);
+int inventory_read_parts(struct kube *k, struct inventory *inv, const char *app, const char *ns,
+			 struct err *e);
 /* Where the inventory and history of app c live, from c alone (never the kubeconfig
  * context, so every machine agrees): --inventory-namespace, else --namespace, else
  * "default". */

@@ -81,6 +81,26 @@ void strlist_sort(struct strlist *l);
 bool strlist_contains(const struct strlist *l, const char *s);
 
 /*
+ * A string-keyed hash index (agent/util/strmap.c): keys are copied, values borrowed.
+ * strmap_get answers NULL for a missing key; putting NULL removes a key's value.
+ */
+struct strmap_slot {
+	char *key;
+	void *value;
+};
+struct strmap {
+	struct strmap_slot *slots;
+	size_t n, cap;
+};
+void strmap_init(struct strmap *m);
+void strmap_dispose(struct strmap *m);
+int strmap_put(struct strmap *m, const char *key, void *value);
+void *strmap_get(const struct strmap *m, const char *key);
+/* The key of n parts joined by a separator no name holds (in b, reset first; NULL when
+ * memory runs out): one identity, one key. */
+char *strmap_key(struct buf *b, const char *const *parts, size_t n);
+
+/*
  * Makes room for want elements of size bytes in the array *items (a pointer to the
  * array's pointer) of capacity *cap, doubling it (from 8). TE_NOMEM, with the array
  * and *cap unchanged, when memory runs out. Use: array_reserve(&v, &cap, n + 1, sizeof(*v)).

@@ -5,10 +5,13 @@ need=()
 pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || need+=("$1"); }
 # Tools the tests and benchmarks call: git (git daemon, http-backend), jq and yq (JSON
 # and YAML in e2e checks), python3, time (/usr/bin/time for peak memory), curl, openssl;
-# gpg, gpg-agent and ssh-keygen (openssh-client) make the keys of the signed-commit tests.
+# gpg, gpg-agent and ssh-keygen (openssh-client) make the keys of the signed-commit tests;
+# gdb stops tether at an exact point to kill it there (the crash tests); openssh-server's
+# sshd serves Git over ssh on loopback (the ssh tests).
 for p in build-essential pkg-config git jq yq python3 time curl openssl ca-certificates \
          openssh-client libgit2-dev libyaml-dev libcurl4-openssl-dev libcjson-dev \
-         libmicrohttpd-dev libssl-dev libcmocka-dev libgpgme-dev gpg gpg-agent; do
+         libmicrohttpd-dev libssl-dev libcmocka-dev libgpgme-dev gpg gpg-agent gdb \
+         openssh-server; do
   pkg "$p"
 done
 # kubectl is the independent witness of every e2e test; it is not a Debian package.

@@ -102,7 +102,8 @@ static int deployments_of(struct view *v, const char *want, struct strlist *out,
 		return e->code ? e->code : TE_NOTFOUND;
 	}
 	inventory_init(&inv);
-	if ((rc = inventory_from_configmap(&inv, v->inv, e)) == 0) {
+	if ((rc = inventory_from_configmap(&inv, v->inv, e)) == 0 &&
+	    (rc = inventory_read_parts(v->kube, &inv, v->cfg->app, v->inv_ns, e)) == 0) {
 		for (size_t i = 0; i < inv.n; i++)
 			if (!strcmp(inv.items[i].group, "apps") &&
 			    !strcmp(inv.items[i].kind, "Deployment"))

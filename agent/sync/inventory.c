@@ -1,12 +1,13 @@
 /*
  * inventory: what tether applied for an app, kept in the cluster (a ConfigMap
  * tether-inventory-<app>) so a CI run on a fresh runner is stateless and a crash loses
- * nothing. One line per object, tab-separated, so 1,000 objects take ~150 KiB, well
- * under the 1 MiB object limit:
+ * nothing. One line per object, tab-separated (1,000 objects take ~150 KiB; what does
+ * not fit in one ConfigMap goes to parts, inventory_parts.c):
  *   group  version  kind  namespace  name  hash  resourceVersion  generation  uid  managers
  * Names cannot hold tabs or newlines (Kubernetes validates them), and decoding refuses
  * lines that do not fit rather than guessing.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,8 @@ void inventory_dispose(struct inventory *inv)
 		inv_entry_dispose(&inv->items[i]);
 	free(inv->items);
 	free(inv->commit);
+	strlist_dispose(&inv->parts);
+	strmap_dispose(&inv->idx);
 	inventory_init(inv);
 }
 
@@ -72,8 +75,35 @@ int inventory_add(struct inventory *inv, const struct inv_entry *x)
 	return 0;
 }
 
-struct inv_entry *inventory_find(const struct inventory *inv, const char *group, const char *kind,
-				 const char *ns, const char *name)
+/* The index key of an identity (in b). */
+static char *entry_key(struct buf *b, const char *group, const char *kind, const char *ns,
+		       const char *name)
+{
+	const char *parts[] = {group, kind, ns, name};
+
+	return strmap_key(b, parts, 4);
+}
+
+/* Adds the entries appended since the last lookup to the index (the first of equal
+ * identities wins, as a scan from the start would find it). */
+static int index_more(struct inventory *inv, struct buf *b)
+{
+	for (; inv->indexed < inv->n; inv->indexed++) {
+		struct inv_entry *x = &inv->items[inv->indexed];
+		char *key = entry_key(b, x->group, x->kind, x->ns, x->name);
+
+		if (!key)
+			return TE_NOMEM;
+		if (!strmap_get(&inv->idx, key) &&
+		    strmap_put(&inv->idx, key, (void *)(uintptr_t)(inv->indexed + 1)) < 0)
+			return TE_NOMEM;
+	}
+	return 0;
+}
+
+/* A linear scan: the answer when the index cannot be built (memory ran out). */
+static struct inv_entry *scan(const struct inventory *inv, const char *group, const char *kind,
+			      const char *ns, const char *name)
 {
 	for (size_t i = 0; i < inv->n; i++) {
 		struct inv_entry *x = &inv->items[i];
@@ -82,6 +112,25 @@ struct inv_entry *inventory_find(const struct inventory *inv, const char *group,
 			return x;
 	}
 	return NULL;
+}
+
+struct inv_entry *inventory_find(const struct inventory *cinv, const char *group, const char *kind,
+				 const char *ns, const char *name)
+{
+	struct inventory *inv = (struct inventory *)cinv; /* the index is a cache */
+	struct buf b;
+	char *key;
+	uintptr_t at = 0;
+
+	buf_init(&b, 0);
+	if (index_more(inv, &b) == 0 && (key = entry_key(&b, group, kind, ns, name)))
+		at = (uintptr_t)strmap_get(&inv->idx, key);
+	else
+		at = UINTPTR_MAX;
+	buf_dispose(&b);
+	if (at == UINTPTR_MAX)
+		return scan(inv, group, kind, ns, name);
+	return at ? &inv->items[at - 1] : NULL;
 }
 
 static bool field_ok(const char *s)
@@ -200,31 +249,34 @@ static int configmap_fill(cJSON *cm, const char *name, const char *ns, const cha
 	return add_strings(cJSON_AddObjectToObject(cm, "data"), data, 2);
 }
 
-int inventory_configmap(const struct inventory *inv, const char *app, const char *ns, cJSON **out,
-			struct err *e)
+int inventory_configmap(const char *text, const struct strlist *parts, const char *commit,
+			const char *app, const char *ns, cJSON **out, struct err *e)
 {
 	cJSON *cm = cJSON_CreateObject();
-	struct buf b;
 	char *name = xasprintf(SYNC_INVENTORY_PREFIX "%s", app);
+	struct buf names;
 	int rc = TE_NOMEM;
 
-	/* The ConfigMap limit is 1 MiB for the whole object; leave room for metadata. */
-	buf_init(&b, (size_t)1 << 20);
-	if (!cm || !name)
+	buf_init(&names, 0);
+	for (size_t i = 0; i < parts->n; i++)
+		if (buf_printf(&names, "%s\n", parts->items[i]) < 0)
+			goto fail;
+	if (!cm || !name ||
+	    (rc = configmap_fill(cm, name, ns, app, text, commit ? commit : "")) < 0)
 		goto fail;
-	if ((rc = inventory_encode(inv, INVENTORY_MAX_BYTES, &b, e)) < 0)
+	if (parts->n && !cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(cm, "data"),
+						 "parts", names.data)) {
+		rc = TE_NOMEM;
 		goto fail;
-	if ((rc = configmap_fill(cm, name, ns, app, b.data ? b.data : "",
-				 inv->commit ? inv->commit : "")) < 0)
-		goto fail;
+	}
 	free(name);
-	buf_dispose(&b);
+	buf_dispose(&names);
 	*out = cm;
 	return 0;
 fail:
 	err_set(e, rc, "inventory: out of memory");
 	free(name);
-	buf_dispose(&b);
+	buf_dispose(&names);
 	cJSON_Delete(cm);
 	return rc;
 }
@@ -237,6 +289,8 @@ int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err 
 
 	if (cJSON_IsString(commit) && !(inv->commit = xstrdup(commit->valuestring)))
 		return err_set(e, TE_NOMEM, "inventory: out of memory");
+	if (inventory_parts_of(cm, &inv->parts, e) < 0)
+		return e->code;
 	if (!objs)
 		return 0;
 	if (!cJSON_IsString(objs))

@@ -24,9 +24,10 @@ static int take_inventory(struct sync_run *r, struct kube_list_q *q, struct err 
 	if (!obj)
 		return 0; /* first sync of this app */
 	r->have_inventory = true;
-	if ((rc = inventory_from_configmap(&r->old_inv, obj, e)) < 0)
-		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s",
-			   r->inv_moving ? r->inv_legacy : r->inv_ns, r->cfg->app);
+	at.ns = r->inv_moving ? r->inv_legacy : r->inv_ns;
+	if ((rc = inventory_from_configmap(&r->old_inv, obj, e)) < 0 ||
+	    (rc = inventory_read_parts(r->kube, &r->old_inv, r->cfg->app, at.ns, e)) < 0)
+		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s", at.ns, r->cfg->app);
 	return rc;
 }
 
@@ -44,8 +45,8 @@ static int add_list(struct sync_run *r, const struct kube_resource *res)
 		return 0;
 	if (array_reserve(&r->lists, &r->cap_lists, r->n_lists + 1, sizeof(*r->lists)) < 0)
 		return TE_NOMEM;
-	r->lists[r->n_lists].res = res;
-	r->lists[r->n_lists++].list = NULL;
+	memset(&r->lists[r->n_lists], 0, sizeof(r->lists[r->n_lists]));
+	r->lists[r->n_lists++].res = res;
 	return 0;
 }
 
@@ -138,14 +139,39 @@ out:
 	return rc;
 }
 
-static cJSON *find_live(struct sync_run *r, const struct kube_resource *res, const char *ns,
-			const char *name)
+/* Indexes a kind's list by namespace and name, once (an index that cannot be built is
+ * left empty: find_live then scans). */
+static void index_list(struct live_list *l)
 {
-	struct live_list *l = res ? list_of(r, res) : NULL;
+	const char *parts[2];
+	struct buf b;
 	cJSON *it;
 
-	if (!l)
-		return NULL;
+	if (l->indexed)
+		return;
+	l->indexed = true;
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(l->list, "items"))
+	{
+		char *key;
+
+		parts[0] = json_str(it, "metadata", "namespace", NULL);
+		parts[1] = json_str(it, "metadata", "name", NULL);
+		if (!parts[1])
+			continue;
+		if (!(key = strmap_key(&b, parts, 2)) ||
+		    (!strmap_get(&l->idx, key) && strmap_put(&l->idx, key, it) < 0)) {
+			strmap_dispose(&l->idx);
+			break;
+		}
+	}
+	buf_dispose(&b);
+}
+
+static cJSON *scan_live(const struct live_list *l, const char *ns, const char *name)
+{
+	cJSON *it;
+
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(l->list, "items"))
 	{
 		const char *n = json_str(it, "metadata", "name", NULL),
@@ -156,49 +182,86 @@ static cJSON *find_live(struct sync_run *r, const struct kube_resource *res, con
 	return NULL;
 }
 
+/* The live object of that identity in its kind's list; take: detached from the list
+ * (and the index), so that a big app's objects are held once. */
+static cJSON *find_live(struct sync_run *r, const struct kube_resource *res, const char *ns,
+			const char *name, bool take)
+{
+	struct live_list *l = res ? list_of(r, res) : NULL;
+	const char *parts[] = {ns && *ns ? ns : NULL, name};
+	struct buf b;
+	cJSON *it, *items;
+	char *key;
+
+	if (!l)
+		return NULL;
+	index_list(l);
+	buf_init(&b, 0);
+	key = l->idx.n ? strmap_key(&b, parts, 2) : NULL;
+	it = key ? strmap_get(&l->idx, key) : scan_live(l, ns, name);
+	if (it && take) {
+		if (key)
+			strmap_put(&l->idx, key, NULL); /* same size: cannot fail */
+		items = cJSON_GetObjectItemCaseSensitive(l->list, "items");
+		it = cJSON_DetachItemViaPointer(items, it);
+	}
+	buf_dispose(&b);
+	return it;
+}
+
 static char *api_version_of(const char *group, const char *version)
 {
 	return *group ? xasprintf("%s/%s", group, version) : xstrdup(version);
 }
 
-/* Objects of the old inventory that are not rendered any more. */
+/* The prune item of inventory entry x: its display name and kind. */
+static int prune_of(struct sync_run *r, struct inv_entry *x, struct err *e)
+{
+	struct prune_item *p = &r->prunes[r->n_prunes++];
+	char *av;
+	struct err sub;
+	int rc;
+
+	p->inv = x;
+	p->stage = sync_stage_of(x->group, x->kind);
+	p->display = object_display_name(x->group, x->kind, x->ns, x->name);
+	av = api_version_of(x->group, x->version);
+	if (!p->display || !av) {
+		free(av);
+		return err_set(e, TE_NOMEM, "out of memory");
+	}
+	err_clear(&sub);
+	rc = kube_resolve(r->kube, av, x->kind, &p->res, &sub);
+	free(av);
+	if (rc == TE_NOTFOUND)
+		p->res = NULL; /* the kind is gone, so is the object */
+	else if (rc < 0)
+		return err_set(e, rc, "%s", sub.msg);
+	if (p->res && add_list(r, p->res) < 0)
+		return err_set(e, TE_NOMEM, "out of memory");
+	return 0;
+}
+
+/* Objects of the old inventory that are not rendered any more (one pass each way: the
+ * items mark the entries they found). */
 static int collect_prunes(struct sync_run *r, struct err *e)
 {
-	r->prunes = calloc(r->old_inv.n ? r->old_inv.n : 1, sizeof(*r->prunes));
-	if (!r->prunes)
-		return err_set(e, TE_NOMEM, "out of memory");
-	for (size_t i = 0; i < r->old_inv.n; i++) {
-		struct inv_entry *x = &r->old_inv.items[i];
-		struct prune_item *p;
-		bool rendered = false;
-		char *av;
-		struct err sub;
-		int rc;
+	bool *rendered = calloc(r->old_inv.n ? r->old_inv.n : 1, sizeof(*rendered));
+	int rc = 0;
 
-		for (size_t j = 0; j < r->n_items && !rendered; j++)
-			rendered = r->items[j].inv == x;
-		if (rendered)
-			continue;
-		p = &r->prunes[r->n_prunes++];
-		p->inv = x;
-		p->stage = sync_stage_of(x->group, x->kind);
-		p->display = object_display_name(x->group, x->kind, x->ns, x->name);
-		av = api_version_of(x->group, x->version);
-		if (!p->display || !av) {
-			free(av);
-			return err_set(e, TE_NOMEM, "out of memory");
-		}
-		err_clear(&sub);
-		rc = kube_resolve(r->kube, av, x->kind, &p->res, &sub);
-		free(av);
-		if (rc == TE_NOTFOUND)
-			p->res = NULL; /* the kind is gone, so is the object */
-		else if (rc < 0)
-			return err_set(e, rc, "%s", sub.msg);
-		if (p->res && add_list(r, p->res) < 0)
-			return err_set(e, TE_NOMEM, "out of memory");
+	r->prunes = calloc(r->old_inv.n ? r->old_inv.n : 1, sizeof(*r->prunes));
+	if (!r->prunes || !rendered) {
+		free(rendered);
+		return err_set(e, TE_NOMEM, "out of memory");
 	}
-	return 0;
+	for (size_t j = 0; j < r->n_items; j++)
+		if (r->items[j].inv)
+			rendered[r->items[j].inv - r->old_inv.items] = true;
+	for (size_t i = 0; i < r->old_inv.n && rc == 0; i++)
+		if (!rendered[i])
+			rc = prune_of(r, &r->old_inv.items[i], e);
+	free(rendered);
+	return rc;
 }
 
 static bool renders_namespace(const struct sync_run *r, const char *name)
@@ -329,16 +392,11 @@ int live_load(struct sync_run *r, struct err *e)
 		return rc;
 	for (size_t i = 0; i < r->n_items; i++) {
 		struct sync_item *it = &r->items[i];
-		cJSON *live = find_live(r, it->res, it->obj->ns, it->obj->name);
-		/* Moved out of the list, not copied: a big app's objects are held once. */
-		if (live)
-			it->live = cJSON_DetachItemViaPointer(
-			    cJSON_GetObjectItemCaseSensitive(list_of(r, it->res)->list, "items"),
-			    live);
+		it->live = find_live(r, it->res, it->obj->ns, it->obj->name, true);
 	}
 	for (size_t i = 0; i < r->n_prunes; i++) {
 		struct prune_item *p = &r->prunes[i];
-		p->live = find_live(r, p->res, p->inv->ns, p->inv->name);
+		p->live = find_live(r, p->res, p->inv->ns, p->inv->name, false);
 	}
 	if ((rc = find_new_namespaces(r, e)) < 0)
 		return rc;

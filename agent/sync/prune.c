@@ -50,13 +50,14 @@ int prune_plan_check(struct sync_run *r, struct err *e)
 }
 
 /* Whether p is deleted in this stage; one annotated prune: disabled is named and kept. */
-static bool prune_in_stage(struct sync_run *r, const struct prune_item *p, int stage)
+static bool prune_in_stage(struct sync_run *r, struct prune_item *p, int stage)
 {
 	if (!p->live || !p->res || p->stage != stage)
 		return false;
 	if (!prune_disabled(p->live))
 		return true;
 	strlist_add(&r->res->skipped, p->display);
+	p->settled = true;
 	return false;
 }
 
@@ -99,13 +100,14 @@ static bool deleted(long st)
 /* One DELETE's answer: gone (or already gone) is pruned, anything else an error. */
 static int prune_outcome(struct sync_run *r, const struct kube_req *q, struct err *e)
 {
-	const struct prune_item *p = q->user;
+	struct prune_item *p = q->user;
 	long st = q->status;
 	bool unreachable = st == 0 || q->err.code == TE_UNREACHABLE;
 	int rc;
 
 	if (deleted(st)) {
 		strlist_add(&r->res->pruned, p->display);
+		p->settled = true;
 		return 0;
 	}
 	rc = err_set(e, unreachable ? TE_UNREACHABLE : TE_REJECTED, "prune %s: %s", p->display,

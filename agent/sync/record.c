@@ -58,8 +58,7 @@ static int build(struct sync_run *r, bool after_prune, struct inventory *inv)
 		 * loses nothing. After: keep what could not be deleted. */
 		if (!p->live)
 			continue;
-		if (after_prune && (strlist_contains(&r->res->pruned, p->display) ||
-				    strlist_contains(&r->res->skipped, p->display)))
+		if (after_prune && p->settled)
 			continue;
 		if ((rc = inventory_add(inv, p->inv)) < 0)
 			return rc;
@@ -82,25 +81,6 @@ static bool same_entries(const struct inventory *a, const struct inventory *b)
 	buf_dispose(&x);
 	buf_dispose(&y);
 	return same;
-}
-
-/* The inventory of this commit must fit in one ConfigMap: checked before the first
- * write, with the longest values the cluster could answer. */
-int inventory_check_size(struct sync_run *r, struct err *e)
-{
-	size_t total = 0;
-
-	for (size_t i = 0; i < r->n_items; i++) {
-		const struct object *o = r->items[i].obj;
-		total += strlen(o->api_version) + strlen(o->kind) + (o->ns ? strlen(o->ns) : 0) +
-			 strlen(o->name) + 16 + 20 + 20 + 36 + 16 + 10;
-	}
-	if (total > INVENTORY_MAX_BYTES)
-		return err_set(e, TE_INPUT,
-			       "%zu objects need about %zu KiB of inventory, more than one "
-			       "ConfigMap holds (%d KiB); split the app",
-			       r->n_items, total >> 10, INVENTORY_MAX_BYTES >> 10);
-	return 0;
 }
 
 /* The inventory an older tether left in the kubeconfig context's namespace goes once
@@ -127,12 +107,75 @@ static int remove_legacy(struct sync_run *r, const struct kube_resource *cm, str
 	return rc;
 }
 
-int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
+/* The parts the cluster holds for the app at the inventory's namespace, as far as this
+ * run knows: what it wrote last, else the head it read (none when that head was at the
+ * legacy namespace: parts are written where the rule says). */
+static const struct strlist *known_parts(const struct sync_run *r)
+{
+	static const struct strlist none;
+
+	if (r->have_written)
+		return &r->written.parts;
+	return r->have_inventory && !r->inv_moving ? &r->old_inv.parts : &none;
+}
+
+/* The text of inv cut into pieces, and the part names of the pieces after the first. */
+static int cut(const struct inventory *inv, const char *app, struct strlist *pieces,
+	       struct strlist *names, struct err *e)
+{
+	struct buf text;
+	int rc;
+
+	buf_init(&text, (size_t)1 << 30); /* ~7 million objects */
+	if ((rc = inventory_encode(inv, SIZE_MAX, &text, e)) < 0 ||
+	    (rc = inventory_split(text.data ? text.data : "", text.len, INVENTORY_MAX_BYTES,
+				  pieces)) < 0) {
+		buf_dispose(&text);
+		return err_set(e, rc, "inventory: out of memory");
+	}
+	buf_dispose(&text);
+	for (size_t i = 1; i < pieces->n; i++)
+		if (strlist_add_owned(names, inventory_part_name(app, pieces->items[i])) < 0)
+			return err_set(e, TE_NOMEM, "inventory: out of memory");
+	return 0;
+}
+
+/* Parts first, then the head (the switch), then the parts no head names. */
+static int write_all(struct sync_run *r, struct inventory *inv, const struct kube_resource *cm,
+		     struct err *e)
 {
 	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
+	const struct strlist *before = known_parts(r);
+	bool had_parts = before->n > 0;
+	struct strlist pieces;
+	cJSON *obj = NULL, *out = NULL;
+	int rc;
+
+	strlist_init(&pieces);
+	if ((rc = cut(inv, r->cfg->app, &pieces, &inv->parts, e)) < 0 ||
+	    (rc = inventory_write_parts(r->kube, cm, r->cfg->app, r->inv_ns, &pieces, &inv->parts,
+					before, e)) < 0 ||
+	    (rc = inventory_configmap(pieces.n ? pieces.items[0] : "", &inv->parts, inv->commit,
+				      r->cfg->app, r->inv_ns, &obj, e)) < 0)
+		goto out;
+	if ((rc = kube_apply(r->kube, cm, r->inv_ns, obj, &o, &out, e)) < 0) {
+		err_prefix(e, "write inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns,
+			   r->cfg->app);
+		goto out;
+	}
+	rc = inventory_drop_parts(r->kube, cm, r->cfg->app, r->inv_ns, &inv->parts,
+				  inv->parts.n || had_parts, e);
+out:
+	strlist_dispose(&pieces);
+	cJSON_Delete(out);
+	cJSON_Delete(obj);
+	return rc;
+}
+
+int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
+{
 	const struct kube_resource *cm;
 	struct inventory inv;
-	cJSON *obj = NULL, *out = NULL;
 	int rc;
 
 	inventory_init(&inv);
@@ -143,16 +186,12 @@ int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 	if (r->have_written ? same_entries(&inv, &r->written)
 			    : r->have_inventory && !r->inv_moving && same_entries(&inv, &r->old_inv))
 		goto out;
-	if ((rc = inventory_configmap(&inv, r->cfg->app, r->inv_ns, &obj, e)) < 0 ||
-	    (rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
+	if ((rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
 		goto out;
 	r->wrote = true;
 	sync_run_stage(r, "record inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns, r->cfg->app);
-	if ((rc = kube_apply(r->kube, cm, r->inv_ns, obj, &o, &out, e)) < 0) {
-		err_prefix(e, "write inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns,
-			   r->cfg->app);
+	if ((rc = write_all(r, &inv, cm, e)) < 0)
 		goto out;
-	}
 	if (r->inv_moving && (rc = remove_legacy(r, cm, e)) < 0)
 		goto out;
 	/* The new inventory is the reference for the second write after pruning. */
@@ -161,8 +200,6 @@ int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 	inventory_init(&inv);
 	r->have_written = true;
 out:
-	cJSON_Delete(out);
-	cJSON_Delete(obj);
 	inventory_dispose(&inv);
 	return rc;
 }

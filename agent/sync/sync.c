@@ -35,8 +35,10 @@ static void run_dispose(struct sync_run *r)
 	for (size_t i = 0; i < r->n_prunes; i++)
 		free(r->prunes[i].display);
 	free(r->prunes);
-	for (size_t i = 0; i < r->n_lists; i++)
+	for (size_t i = 0; i < r->n_lists; i++) {
 		cJSON_Delete(r->lists[i].list);
+		strmap_dispose(&r->lists[i].idx);
+	}
 	free(r->lists);
 	strlist_dispose(&r->new_namespaces);
 	inventory_dispose(&r->old_inv);
@@ -279,8 +281,6 @@ static int run_checks(struct sync_run *r, struct err *e)
 		return rc;
 	if (!r->cfg->prune)
 		prune_list_kept(r);
-	if ((rc = inventory_check_size(r, e)) < 0)
-		return rc;
 	return apply_dry_run(r, false, e);
 }
 

@@ -74,9 +74,26 @@ struct inv_entry *inventory_find(const struct inventory *inv, const char *group,
 /* Compact text, one object a line; TE_NOMEM past max bytes (the 1 MiB object limit). */
 int inventory_encode(const struct inventory *inv, size_t max, struct buf *out, struct err *e);
 int inventory_decode(struct inventory *inv, const char *text, struct err *e);
-/* The inventory ConfigMap for app in ns (a new cJSON object). */
-int inventory_configmap(const struct inventory *inv, const char *app, const char *ns,
-			cJSON **out, struct err *e);
+/* The head ConfigMap for app in ns (a new cJSON object): the first piece of the text
+ * and the names of the parts that hold the rest. */
+int inventory_configmap(const char *text, const struct strlist *parts, const char *commit,
+			const char *app, const char *ns, cJSON **out, struct err *e);
+
+/* inventory_parts.c: an inventory larger than one ConfigMap. */
+/* Cuts text at line boundaries into pieces of at most max bytes. */
+int inventory_split(const char *text, size_t len, size_t max, struct strlist *pieces);
+/* The part that holds text: tether-inventory-<app>-<16 hex of its SHA-256> (owned). */
+char *inventory_part_name(const char *app, const char *text);
+/* The part names a head lists (data.parts), appended to parts. */
+int inventory_parts_of(const cJSON *head, struct strlist *parts, struct err *e);
+/* Creates part names[i] holding pieces[i + 1], except those in existing. */
+int inventory_write_parts(struct kube *k, const struct kube_resource *cm, const char *app,
+			  const char *ns, const struct strlist *pieces, const struct strlist *names,
+			  const struct strlist *existing, struct err *e);
+/* Deletes the app's parts in ns that keep does not name (one LIST by label). A 403 on
+ * that LIST is an error only when must (the app has or had parts). */
+int inventory_drop_parts(struct kube *k, const struct kube_resource *cm, const char *app,
+			 const char *ns, const struct strlist *keep, bool must, struct err *e);
 /* Fills e's cluster fields (rv, gen, uid, mgr) from a live or applied object. */
 int inv_entry_observe(struct inv_entry *x, const cJSON *obj);
 void inv_entry_dispose(struct inv_entry *x);
@@ -164,10 +181,13 @@ struct prune_item {
 	cJSON *live; /* borrowed from the kind's list; NULL when gone */
 	int stage;
 	char *display;
+	bool settled; /* pruned, or kept by its prune: disabled annotation */
 };
 struct live_list {
 	const struct kube_resource *res;
 	cJSON *list;
+	struct strmap idx; /* "namespace name" -> item of list (live.c) */
+	bool indexed;
 };
 struct sync_run {
 	const struct app_config *cfg;
@@ -253,7 +273,6 @@ int owner_check(struct sync_run *r, struct kube_req **dry, size_t n, struct err 
 
 /* record.c: the inventory ConfigMap. */
 int apply_inventory(struct sync_run *r, bool after_prune, struct err *e);
-int inventory_check_size(struct sync_run *r, struct err *e);
 
 /* prune.c: the prune set checked before the first write, and deleted last. Without
  * --prune, prune_list_kept names what the inventory holds and Git no longer renders

@@ -235,8 +235,9 @@ static void test_inventory_roundtrip(void **state)
 		assert_int_equal(inventory_add(&a, &x), 0);
 	}
 	a.commit = strdup("abc");
-	assert_int_equal(inventory_configmap(&a, "web", "default", &cm, &e), 0);
 	assert_int_equal(inventory_encode(&a, (size_t)-1, &t, &e), 0);
+	assert_int_equal(inventory_configmap(t.data, &a.parts, a.commit, "web", "default", &cm, &e),
+			 0);
 	/* 1,000 objects are far below the 1 MiB object limit. */
 	assert_true(t.len < 200 * 1000);
 	assert_int_equal(inventory_from_configmap(&b, cm, &e), 0);
@@ -264,12 +265,18 @@ static void test_inventory_configmap_out_of_memory(void **state)
 	struct inventory a;
 	struct inv_entry x = {.group = "", .version = "v1", .kind = "ConfigMap",
 			      .ns = "default", .name = "one", .rv = "1", .uid = "u"};
+	struct buf text;
+	struct err e0;
 
 	inventory_init(&a);
+	err_clear(&e0);
 	strcpy(x.hash, "0123456789abcdef");
 	strcpy(x.mgr, "fedcba9876543210");
 	assert_int_equal(inventory_add(&a, &x), 0);
 	a.commit = strdup("abc");
+	assert_int_equal(strlist_add(&a.parts, "tether-inventory-web-0123456789abcdef"), 0);
+	buf_init(&text, 0);
+	assert_int_equal(inventory_encode(&a, (size_t)-1, &text, &e0), 0);
 	for (long n = 1; n < 1000; n++) {
 		struct inventory b;
 		struct err e;
@@ -279,7 +286,7 @@ static void test_inventory_configmap_out_of_memory(void **state)
 		inventory_init(&b);
 		err_clear(&e);
 		alloc_fail_start(n, ALLOC_FAIL_FROM);
-		rc = inventory_configmap(&a, "web", "default", &cm, &e);
+		rc = inventory_configmap(text.data, &a.parts, a.commit, "web", "default", &cm, &e);
 		alloc_fail_stop();
 		if (rc < 0) {
 			assert_null(cm);
@@ -290,6 +297,8 @@ static void test_inventory_configmap_out_of_memory(void **state)
 		assert_int_equal(inventory_from_configmap(&b, cm, &e), 0);
 		assert_int_equal(b.n, 1);
 		assert_string_equal(b.commit, "abc");
+		assert_int_equal(b.parts.n, 1);
+		assert_string_equal(b.parts.items[0], "tether-inventory-web-0123456789abcdef");
 		assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "metadata"),
 							"name")->valuestring, "tether-inventory-web");
 		inventory_dispose(&b);
@@ -297,6 +306,7 @@ static void test_inventory_configmap_out_of_memory(void **state)
 		if (alloc_fail_count() < n)
 			break; /* no allocation left to fail */
 	}
+	buf_dispose(&text);
 	inventory_dispose(&a);
 }
 
@@ -405,6 +415,89 @@ static void test_rollout_rules(void **state)
 			 ROLLOUT_DONE);
 }
 
+/* An inventory cut into pieces: whole lines, none over the cap, nothing lost; each part
+ * named by its content; the head lists the parts. */
+static void test_inventory_split_parts(void **state)
+{
+	struct strlist pieces, names;
+	struct buf text, joined;
+	char line[64];
+	char *a, *b;
+
+	strlist_init(&pieces);
+	strlist_init(&names);
+	buf_init(&text, 0);
+	buf_init(&joined, 0);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(line, sizeof(line), "\tv1\tConfigMap\tdefault\tcm-%05d\n", i);
+		assert_int_equal(buf_puts(&text, line), 0);
+	}
+	assert_int_equal(inventory_split(text.data, text.len, 4096, &pieces), 0);
+	assert_true(pieces.n > text.len / 4096);
+	for (size_t i = 0; i < pieces.n; i++) {
+		size_t n = strlen(pieces.items[i]);
+		assert_true(n <= 4096);
+		assert_int_equal(pieces.items[i][n - 1], '\n');
+		assert_int_equal(buf_puts(&joined, pieces.items[i]), 0);
+	}
+	assert_int_equal(joined.len, text.len);
+	assert_memory_equal(joined.data, text.data, text.len);
+	a = inventory_part_name("web", pieces.items[1]);
+	b = inventory_part_name("web", pieces.items[2]);
+	assert_int_equal(strncmp(a, "tether-inventory-web-", 21), 0);
+	assert_int_equal(strlen(a), 21 + 16);
+	assert_string_not_equal(a, b);
+	free(b);
+	b = inventory_part_name("web", pieces.items[1]);
+	assert_string_equal(a, b); /* the name is the content */
+	free(a);
+	free(b);
+	/* A text that fits is one piece; an empty one none. */
+	strlist_dispose(&pieces);
+	strlist_init(&pieces);
+	assert_int_equal(inventory_split(text.data, 100, 4096, &pieces), 0);
+	assert_int_equal(pieces.n, 1);
+	strlist_dispose(&pieces);
+	strlist_init(&pieces);
+	assert_int_equal(inventory_split("", 0, 4096, &pieces), 0);
+	assert_int_equal(pieces.n, 0);
+	strlist_dispose(&pieces);
+	strlist_dispose(&names);
+	buf_dispose(&text);
+	buf_dispose(&joined);
+}
+
+/* inventory_find stays right as entries are added after a lookup (the index grows). */
+static void test_inventory_find_index(void **state)
+{
+	struct inventory a;
+	struct inv_entry x = {.group = "", .version = "v1", .kind = "ConfigMap", .ns = "default",
+			      .rv = "1", .uid = "u"};
+	char name[32];
+
+	inventory_init(&a);
+	strcpy(x.hash, "0123456789abcdef");
+	strcpy(x.mgr, "fedcba9876543210");
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "cm-%d", i);
+		x.name = name;
+		assert_int_equal(inventory_add(&a, &x), 0);
+		if (i % 7 == 0)
+			assert_ptr_equal(inventory_find(&a, "", "ConfigMap", "default", name),
+					 &a.items[i]);
+	}
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "cm-%d", i);
+		assert_ptr_equal(inventory_find(&a, NULL, "ConfigMap", "default", name), &a.items[i]);
+	}
+	assert_null(inventory_find(&a, "", "ConfigMap", "other", "cm-1"));
+	assert_null(inventory_find(&a, "", "Secret", "default", "cm-1"));
+	assert_null(inventory_find(&a, "", "ConfigMap", "default", "cm-3000"));
+	/* Identity parts cannot run into each other. */
+	assert_null(inventory_find(&a, "", "ConfigMap", "defaultc", "m-1"));
+	inventory_dispose(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +511,8 @@ int main(void)
 		cmocka_unit_test(test_inventory_roundtrip),
 		cmocka_unit_test(test_inventory_malformed),
 		cmocka_unit_test(test_inventory_configmap_out_of_memory),
+		cmocka_unit_test(test_inventory_split_parts),
+		cmocka_unit_test(test_inventory_find_index),
 		cmocka_unit_test(test_prune_guards),
 		cmocka_unit_test(test_rollout_rules),
 	};
