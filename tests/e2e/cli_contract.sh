@@ -82,6 +82,7 @@ web_deployment nginx:1.26 3 600 >"$W/web.yaml"
 V2=$(git_commit "$W" v2)
 check_exit "--progress none: the sync exits 0" 0 bash -c "'$TETHER' sync ${F[*]} --no-wait --progress none 2>'$T/none.err'"
 check_eq "--progress none prints nothing on stderr" "$(cat "$T/none.err")" ""
+check "v2 rolls out (kubectl rollout status)" kubectl rollout status deployment/web -n default --timeout 60s
 "$TETHER" sync "${F[@]}" -o json >/dev/null 2>"$T/json.err"
 check_eq "-o json off a terminal: auto prints no lines (the document is the record)" "$(cat "$T/json.err")" ""
 "$TETHER" sync "${F[@]}" -o json --progress plain >/dev/null 2>"$T/plain.err"
