@@ -195,7 +195,6 @@ static void add_git(struct json_build *b, struct view *v, cJSON *row, const char
 	msg = history_message(gc.subject, rb_rev, rb_commit, gc.reverts);
 	jb_str(b, row, "author", gc.author ? gc.author : "");
 	jb_str(b, row, "date", date);
-	jb_num(b, row, "time", (double)gc.time);
 	jb_str(b, row, "message", msg ? msg : "");
 	if (gc.reverts[0])
 		jb_str(b, row, "reverts", gc.reverts);
