@@ -39,17 +39,25 @@ static const char *const ks_supported[] = {
     "sortOptions",
     "transformers",
     "generators",
+    "configurations",
+    "openapi",
 };
 
 /* Real kustomize fields tether does not implement: named as such in the error. */
 static const char *const ks_unsupported[] = {
-    "helmCharts",     "helmChartInflationGenerator",
-    "helmGlobals",    "replacements",
-    "vars",	      "validators",
-    "crds",	      "openapi",
-    "buildMetadata",  "configurations",
-    "imageTags",      "inventory",
-    "helmChartRepos", "patchesJson6902Files",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "helmGlobals",
+    "replacements",
+    "vars",
+    "validators",
+    "crds",
+    "openapi",
+    "buildMetadata",
+    "imageTags",
+    "inventory",
+    "helmChartRepos",
+    "patchesJson6902Files",
 };
 
 static bool ks_in(const char *const *list, size_t n, const char *s)
@@ -287,8 +295,7 @@ out:
 	return rc;
 }
 
-/* Runs fn on each string of kust.field (a list of strings). */
-static int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
+int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
 			 int (*fn)(struct ks_ctx *, const char *, struct ks_set *, struct err *),
 			 struct ks_set *ra, struct err *e)
 {
@@ -344,32 +351,23 @@ static int ks_push(struct ks_ctx *c, const char *dir, struct err *e)
 	return 0;
 }
 
-/* sortOptions only matters in the top kustomization (it orders the output). */
+/* sortOptions only matters in the top kustomization (it orders the output); kustomize
+ * ignores it, invalid or not, everywhere else. */
 static int ks_sort_options(struct ks_ctx *c, const cJSON *kust, struct err *e)
 {
 	const cJSON *so = cJSON_GetObjectItemCaseSensitive(kust, "sortOptions");
-	const char *order = json_str(so, "order", NULL);
 
-	if (!so || cJSON_IsNull(so))
+	if (!so || cJSON_IsNull(so) || c->nstack != 1)
 		return 0;
-	if (cJSON_GetObjectItemCaseSensitive(so, "legacySortOptions"))
-		return err_set(e, TE_INPUT,
-			       "%s: sortOptions.legacySortOptions is not supported by "
-			       "tether's kustomize",
-			       c->file);
-	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
-		return err_set(e, TE_INPUT, "%s: sortOptions.order must be legacy or fifo",
-			       c->file);
-	if (c->nstack == 1)
-		c->fifo = strcmp(order, "fifo") == 0;
-	return 0;
+	return ks_order_read(&c->order, c->file, so, e);
 }
 
 static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
 	int rc;
 
-	if ((rc = ks_sort_options(c, kust, e)) < 0)
+	if ((rc = ks_sort_options(c, kust, e)) < 0 || (rc = ks_tconfig_load(c, kust, ra, e)) < 0 ||
+	    (rc = ks_openapi_load(c, kust, e)) < 0)
 		return rc;
 	/* Identities are checked once resources, components and generators are in. */
 	if ((rc = ks_each_entry(c, kust, "resources", ks_add_resource, ra, e)) < 0 ||
@@ -414,7 +412,8 @@ static int ks_build_dir(struct ks_ctx *c, const char *dir, struct ks_set *ra, bo
 		rc = err_set(e, TE_INPUT, "%s: the kustomization is empty", file);
 		goto out;
 	}
-	if ((rc = ks_check_fields(file, kust, e)) < 0 ||
+	if ((rc = ks_decode_kustomization(file, kust, e)) < 0 ||
+	    (rc = ks_check_fields(file, kust, e)) < 0 ||
 	    (rc = ks_check_kind(file, kust, component, c->nstack == 1, e)) < 0)
 		goto out;
 	c->dir = dir;
@@ -431,6 +430,17 @@ out:
 	return rc;
 }
 
+/* kustomize drops metadata.annotations when it is null or empty, wherever that came
+ * from (it clears its own build annotations last); labels stay as they are. */
+static void ks_drop_empty_annotations(cJSON *body)
+{
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(body, "metadata");
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(md, "annotations");
+
+	if (ann && (cJSON_IsNull(ann) || (cJSON_IsObject(ann) && !ann->child)))
+		cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
+}
+
 static int ks_emit(struct ks_set *ra, struct object_set *out, struct err *e)
 {
 	int rc;
@@ -438,6 +448,7 @@ static int ks_emit(struct ks_set *ra, struct object_set *out, struct err *e)
 	for (size_t i = 0; i < ra->n; i++) {
 		struct ks_res *r = &ra->items[i];
 
+		ks_drop_empty_annotations(r->body);
 		rc = object_set_add(out, r->body, r->file, r->line, r->col, e);
 		r->body = NULL;
 		if (rc < 0)
@@ -454,14 +465,17 @@ int kustomize_build(struct vfs *v, const char *dir, struct object_set *out, stru
 
 	memset(&c, 0, sizeof(c));
 	c.v = v;
+	ks_order_init(&c.order);
 	ks_set_init(&ra);
 	if ((rc = ks_build_dir(&c, dir ? dir : "", &ra, false, e)) < 0 ||
 	    (rc = ks_add_hashes(&ra, e)) < 0 || (rc = ks_fix_name_refs(&ra, e)) < 0)
 		goto out;
-	if (!c.fifo)
-		ks_set_sort_legacy(&ra);
+	if ((rc = ks_set_sort(&ra, &c.order, e)) < 0)
+		goto out;
 	rc = ks_emit(&ra, out, e);
 out:
+	ks_order_dispose(&c.order);
+	cJSON_Delete(c.openapi);
 	ks_set_dispose(&ra);
 	return rc;
 }

@@ -112,8 +112,8 @@ static int ks_image_walk(cJSON *node, const struct ks_image *im, int depth)
 			cJSON *el;
 
 			cJSON_ArrayForEach(el, c) if (cJSON_IsObject(el) &&
-						      (rc = ks_image_update(el, "image", (void *)im)) <
-							  0) return rc;
+						      (rc = ks_image_update(
+							   el, "image", (void *)im)) < 0) return rc;
 		}
 		if ((rc = ks_image_walk(c, im, depth + 1)) < 0)
 			return rc;
@@ -165,12 +165,20 @@ int ks_image_set(struct ks_ctx *c, const cJSON *it, const struct ks_fieldspec *f
 int ks_images(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, "images"), *it;
+	struct ks_fieldspec *cfg = NULL; /* configurations: more image fields */
 	int rc;
 
 	if (!list || cJSON_IsNull(list))
 		return 0;
 	if (!cJSON_IsArray(list))
 		return err_set(e, TE_INPUT, "%s: images must be a list", c->file);
-	cJSON_ArrayForEach(it, list) if ((rc = ks_image_set(c, it, NULL, ra, e)) < 0) return rc;
-	return 0;
+	if ((rc = ks_tconfig_specs(c->file, ra, "images", NULL, &cfg, e)) < 0)
+		return rc;
+	cJSON_ArrayForEach(it, list)
+	{
+		if ((rc = ks_image_set(c, it, cfg, ra, e)) < 0)
+			break;
+	}
+	free(cfg);
+	return rc;
 }

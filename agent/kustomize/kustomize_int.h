@@ -50,6 +50,15 @@ struct ks_res {
 struct ks_set {
 	struct ks_res *items;
 	size_t n, cap;
+	cJSON *tconfig; /* transformer configuration (configurations) merged so far, or NULL */
+};
+
+/* sortOptions: the order of the output (kustomize's SortOrderTransformer). */
+struct ks_order {
+	bool fifo;	      /* order: fifo, the order resources were read in */
+	bool custom;	      /* legacySortOptions given: first and last replace the defaults */
+	struct strlist first; /* legacySortOptions.orderFirst */
+	struct strlist last;  /* legacySortOptions.orderLast */
 };
 
 /* What one kustomization build step needs: the vfs and the file being built. */
@@ -60,8 +69,9 @@ struct ks_ctx {
 	int depth;
 	char *stack[KS_MAX_DEPTH + 1]; /* directories being built, to catch cycles */
 	int nstack;
-	bool fifo;   /* top kustomization asks sortOptions.order: fifo */
-	int nbuilds; /* kustomizations built so far */
+	struct ks_order order; /* the top kustomization's sortOptions */
+	cJSON *openapi;	       /* the schema of the openapi field, once one was read */
+	int nbuilds;	       /* kustomizations built so far */
 };
 
 /* A path into an object, kustomize style ("spec/template/metadata/labels"),
@@ -119,8 +129,29 @@ int ks_fs_apply(const struct ks_fieldspec *table, cJSON *body, ks_fs_fn fn, void
 /* True when some spec of the table applies to body. */
 bool ks_fs_any(const struct ks_fieldspec *table, const cJSON *body);
 
-/* Sorts in kustomize's legacy order (Namespace first, webhooks last). */
-void ks_set_sort_legacy(struct ks_set *s);
+/* decode.c: rewrites the field names of a kustomization (kust) to kustomize's
+ * spelling, matching them as kustomize's decoder does (ignoring case); an unknown
+ * field inside an entry is an error naming file and the entry. */
+int ks_decode_kustomization(const char *file, cJSON *kust, struct err *e);
+/* The same for a transformer configuration file (configurations). */
+int ks_decode_tconfig(const char *file, cJSON *doc, struct err *e);
+
+/* tconfig.c: the configurations field. Loads kust.configurations into ra->tconfig. */
+int ks_tconfig_load(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+/* Appends every section of src to *dst (created when NULL); TE_NOMEM on failure. */
+int ks_tconfig_merge(cJSON **dst, const cJSON *src);
+/* base followed by the field specs of ra's configuration section, in a new table
+ * (*out, NULL when the section adds none: use base). */
+int ks_tconfig_specs(const char *file, const struct ks_set *ra, const char *section,
+		     const struct ks_fieldspec *base, struct ks_fieldspec **out, struct err *e);
+
+/* order.c */
+void ks_order_init(struct ks_order *o);
+void ks_order_dispose(struct ks_order *o);
+/* Reads a sortOptions mapping (so) of file into o (initialised by the caller). */
+int ks_order_read(struct ks_order *o, const char *file, const cJSON *so, struct err *e);
+/* Sorts as o says (NULL: the legacy order with kustomize's default kinds). */
+int ks_set_sort(struct ks_set *s, const struct ks_order *o, struct err *e);
 
 /* index.c: a string multimap to keep large builds linear. */
 struct ks_pair {
@@ -184,11 +215,16 @@ int ks_image_set(struct ks_ctx *c, const cJSON *it, const struct ks_fieldspec *f
  * ra->items[first..] back into strings, as kustomize's YAML 1.2 reading has them. */
 int ks_yaml12_fix(struct ks_set *ra, size_t first, const char *data, size_t len);
 
+/* openapi.c: reads kust.openapi (a schema file) into c->openapi. */
+int ks_openapi_load(struct ks_ctx *c, const cJSON *kust, struct err *e);
+
 /* patch.c */
 int ks_patches(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
 	       struct err *e);
 /* Strategic merge of patch into target (both objects); patch is not modified. */
 int ks_smp(cJSON *target, const cJSON *patch, struct err *e);
+/* The same with an openapi document (NULL: kustomize's built-in schema). */
+int ks_smp_with(cJSON *target, const cJSON *patch, const cJSON *openapi, struct err *e);
 /* Applies a JSON 6902 operation list to *doc (which may be replaced). */
 int ks_json6902(cJSON **doc, const cJSON *ops, struct err *e);
 /* Label selector ("a=b,c in (x,y),!d") against a labels object. */
@@ -211,6 +247,10 @@ int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **pat
  * whose kustomization is built. */
 int ks_add_entry(struct ks_ctx *c, const char *field, const char *entry, struct ks_set *ra,
 		 struct err *e);
+/* Runs fn on each string of kust.field (a list of strings). */
+int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
+		  int (*fn)(struct ks_ctx *, const char *, struct ks_set *, struct err *),
+		  struct ks_set *ra, struct err *e);
 /* Parses a YAML/JSON stream of objects into the accumulator. */
 int ks_parse_objects(struct ks_set *ra, const char *file, const char *data, size_t len,
 		     struct err *e);

@@ -564,13 +564,60 @@ static bool ks_referrer_matches(const struct ks_nameref *ref, const cJSON *body)
 	return ks_fs_matches(&fs, body);
 }
 
+/* The rows of a configurations nameReference entry (a referenced kind and the fields
+ * referring to it) appended to t at *n; with t NULL, only counted. */
+static int ks_cfg_refs(const cJSON *entry, struct ks_nameref *t, size_t *n, struct err *e)
+{
+	const cJSON *f;
+
+	if (!json_str(entry, "kind", NULL))
+		return err_set(e, TE_INPUT, "configurations: nameReference entries need a kind");
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(entry, "fieldSpecs"))
+	{
+		if (!json_str(f, "path", NULL))
+			return err_set(e, TE_INPUT,
+				       "configurations: nameReference %s: each field spec needs a "
+				       "path",
+				       json_str(entry, "kind", NULL));
+		if (t)
+			t[*n] = (struct ks_nameref){json_str_or(entry, "", "group", NULL),
+						    json_str(entry, "kind", NULL),
+						    json_str_or(f, "", "group", NULL),
+						    json_str_or(f, "", "version", NULL),
+						    json_str_or(f, "", "kind", NULL),
+						    json_str(f, "path", NULL)};
+		(*n)++;
+	}
+	return 0;
+}
+
+/* kustomize's table followed by the name references of the configurations. */
+static int ks_refs_table(const struct ks_set *ra, struct ks_nameref **out, size_t *n, struct err *e)
+{
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(ra->tconfig, "nameReference"), *it;
+	size_t nstatic = sizeof(ks_namerefs) / sizeof(ks_namerefs[0]), count = nstatic;
+	int rc;
+
+	cJSON_ArrayForEach(it, cfg) if ((rc = ks_cfg_refs(it, NULL, &count, e)) < 0) return rc;
+	if (!(*out = calloc(count, sizeof(**out))))
+		return err_set(e, TE_NOMEM, "out of memory");
+	memcpy(*out, ks_namerefs, sizeof(ks_namerefs));
+	*n = nstatic;
+	cJSON_ArrayForEach(it, cfg) ks_cfg_refs(it, *out, n, e);
+	return 0;
+}
+
 int ks_fix_name_refs(struct ks_set *ra, struct err *e)
 {
 	struct ks_ref_ctx x = {.ra = ra, .e = e};
+	struct ks_nameref *refs = NULL;
+	size_t nrefs = 0;
 	int rc = 0;
 
 	if (!ra->n)
 		return 0;
+	if ((rc = ks_refs_table(ra, &refs, &nrefs, e)) < 0)
+		return rc;
 	x.cand = calloc(ra->n, sizeof(*x.cand));
 	x.hits = calloc(ra->n, sizeof(*x.hits));
 	if (!x.cand || !x.hits || ks_index_names(&x) < 0) {
@@ -579,9 +626,8 @@ int ks_fix_name_refs(struct ks_set *ra, struct err *e)
 	}
 	for (size_t i = 0; i < ra->n && rc == 0; i++) {
 		x.referrer = &ra->items[i];
-		for (size_t j = 0; j < sizeof(ks_namerefs) / sizeof(ks_namerefs[0]) && rc == 0;
-		     j++) {
-			x.ref = &ks_namerefs[j];
+		for (size_t j = 0; j < nrefs && rc == 0; j++) {
+			x.ref = &refs[j];
 			if (!ks_referrer_matches(x.ref, x.referrer->body))
 				continue;
 			rc = ks_fs_walk(x.referrer->body, x.ref->path, false, ks_ref_leaf, &x);
@@ -595,5 +641,6 @@ out:
 	ks_index_dispose(&x.byname);
 	free(x.hits);
 	free(x.cand);
+	free(refs);
 	return rc;
 }

@@ -129,7 +129,7 @@ static void ks_target_read(const cJSON *j, struct ks_target *t)
 
 /* Applies a strategic merge patch; a top-level $patch: delete removes the object. */
 static int ks_apply_smp(struct ks_set *ra, size_t i, const cJSON *patch, bool retarget,
-			struct err *e)
+			const cJSON *openapi, struct err *e)
 {
 	struct ks_res *r = &ra->items[i];
 	const char *dir = json_str(patch, "$patch", NULL);
@@ -156,7 +156,7 @@ static int ks_apply_smp(struct ks_set *ra, size_t i, const cJSON *patch, bool re
 		}
 		patch = copy;
 	}
-	rc = ks_smp(r->body, patch, e);
+	rc = ks_smp_with(r->body, patch, openapi, e);
 	cJSON_Delete(copy);
 	return rc;
 }
@@ -172,7 +172,7 @@ static int ks_apply_json(struct ks_res *r, const cJSON *ops, struct err *e)
 
 /* Applies one patch (SMP object or JSON op list) to every resource t selects. */
 static int ks_apply_target(struct ks_set *ra, const struct ks_target *t, const cJSON *patch,
-			   struct err *e)
+			   const cJSON *openapi, struct err *e)
 {
 	bool json = cJSON_IsArray(patch);
 	int rc;
@@ -185,7 +185,7 @@ static int ks_apply_target(struct ks_set *ra, const struct ks_target *t, const c
 		if (!m)
 			continue;
 		rc = json ? ks_apply_json(&ra->items[i], patch, e)
-			  : ks_apply_smp(ra, i, patch, true, e);
+			  : ks_apply_smp(ra, i, patch, true, openapi, e);
 		if (rc < 0)
 			return rc;
 		if (rc == 1)
@@ -213,7 +213,7 @@ static int ks_apply_by_id(struct ks_ctx *c, struct ks_set *ra, const cJSON *patc
 			       ns ? ns : "", ns ? "/" : "", name,
 			       hit ? "matches more than one object" : "no such object to patch");
 	/* Matched by any of its names: the patch must not rename it back. */
-	rc = ks_apply_smp(ra, at, patch, true, e);
+	rc = ks_apply_smp(ra, at, patch, true, c->openapi, e);
 	return rc < 0 ? rc : 0;
 }
 
@@ -266,11 +266,11 @@ static int ks_patch_entry(struct ks_ctx *c, struct ks_set *ra, const char *path,
 			rc = err_set(e, TE_INPUT, "%s: a JSON 6902 patch needs a target", c->file);
 			goto out;
 		}
-		rc = ks_apply_target(ra, &t, ops, e);
+		rc = ks_apply_target(ra, &t, ops, c->openapi, e);
 		goto out;
 	}
 	for (size_t i = 0; i < smp.n && rc == 0; i++)
-		rc = target ? ks_apply_target(ra, &t, smp.items[i].body, e)
+		rc = target ? ks_apply_target(ra, &t, smp.items[i].body, c->openapi, e)
 			    : ks_apply_by_id(c, ra, smp.items[i].body, e);
 out:
 	/* Say where the patch came from, unless the message already does. */

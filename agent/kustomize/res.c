@@ -44,6 +44,7 @@ void ks_set_dispose(struct ks_set *s)
 	for (size_t i = 0; i < s->n; i++)
 		ks_res_dispose(&s->items[i]);
 	free(s->items);
+	cJSON_Delete(s->tconfig);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -81,7 +82,7 @@ int ks_set_move_all(struct ks_set *dst, struct ks_set *src, struct err *e)
 {
 	if (dst->n + src->n > KS_MAX_OBJECTS)
 		return err_set(e, TE_INPUT, "more than %d objects", KS_MAX_OBJECTS);
-	if (ks_set_grow(dst, src->n) < 0)
+	if (ks_set_grow(dst, src->n) < 0 || ks_tconfig_merge(&dst->tconfig, src->tconfig) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
 	memcpy(dst->items + dst->n, src->items, src->n * sizeof(*src->items));
 	dst->n += src->n;
@@ -350,74 +351,4 @@ bool ks_fs_any(const struct ks_fieldspec *table, const cJSON *body)
 		if (ks_fs_matches(fs, body))
 			return true;
 	return false;
-}
-
-/* kustomize's legacy order: these kinds first, in this order, webhooks last. */
-static int ks_kind_rank(const char *kind)
-{
-	static const char *const first[] = {
-	    "Namespace",
-	    "ResourceQuota",
-	    "StorageClass",
-	    "CustomResourceDefinition",
-	    "ServiceAccount",
-	    "PodSecurityPolicy",
-	    "Role",
-	    "ClusterRole",
-	    "RoleBinding",
-	    "ClusterRoleBinding",
-	    "ConfigMap",
-	    "Secret",
-	    "Endpoints",
-	    "Service",
-	    "LimitRange",
-	    "PriorityClass",
-	    "PersistentVolume",
-	    "PersistentVolumeClaim",
-	    "Deployment",
-	    "StatefulSet",
-	    "CronJob",
-	    "PodDisruptionBudget",
-	};
-	size_t nfirst = sizeof(first) / sizeof(first[0]);
-
-	for (size_t i = 0; i < nfirst; i++)
-		if (strcmp(kind, first[i]) == 0)
-			return (int)i;
-	if (strcmp(kind, "MutatingWebhookConfiguration") == 0)
-		return 1001;
-	if (strcmp(kind, "ValidatingWebhookConfiguration") == 0)
-		return 1002;
-	return 1000;
-}
-
-/* kustomize's ResId string: "group_version_kind|namespace|name", with "~G", "~V",
- * "~X" standing for an empty group, version and namespace. */
-static void ks_legacy_key(const cJSON *body, char *out, size_t n)
-{
-	char g[256], v[64];
-	const char *ns = ks_ns(body);
-
-	ks_group_version(body, g, sizeof(g), v, sizeof(v));
-	snprintf(out, n, "%s_%s_%s|%s|%s", g[0] ? g : "~G", v[0] ? v : "~V", ks_kind(body),
-		 ns && *ns ? ns : "~X", ks_name(body));
-}
-
-static int ks_cmp_legacy(const void *pa, const void *pb)
-{
-	const struct ks_res *a = pa, *b = pb;
-	int ra = ks_kind_rank(ks_kind(a->body)), rb = ks_kind_rank(ks_kind(b->body));
-	char ka[1024], kb[1024];
-
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	ks_legacy_key(a->body, ka, sizeof(ka));
-	ks_legacy_key(b->body, kb, sizeof(kb));
-	return strcmp(ka, kb);
-}
-
-void ks_set_sort_legacy(struct ks_set *s)
-{
-	if (s->n > 1)
-		qsort(s->items, s->n, sizeof(*s->items), ks_cmp_legacy);
 }

@@ -57,6 +57,67 @@ static const char *const ks_builtin_groups[] = {
     "resource.k8s.io",
 };
 
+/*
+ * Where a merge is in the schema. Without an openapi file, builtin says whether the
+ * object is of a built-in kind (its lists merge by the keys above). With one (doc),
+ * node is the schema of the value being merged: kustomize then uses that schema alone,
+ * built-in kinds included, and a value the schema does not describe has no merge key.
+ */
+struct ks_sch {
+	bool builtin;
+	const cJSON *doc;  /* the openapi document, or NULL */
+	const cJSON *node; /* with doc: the schema of this value, or NULL */
+};
+
+/* Follows "$ref": "#/definitions/NAME" (a few times at most: refs to refs). */
+static const cJSON *ks_sch_resolve(const cJSON *doc, const cJSON *node)
+{
+	for (int i = 0; i < 8 && node; i++) {
+		const char *ref = json_str(node, "$ref", NULL);
+
+		if (!ref)
+			return node;
+		if (strncmp(ref, "#/definitions/", 14) != 0)
+			return NULL;
+		node = json_get(doc, "definitions", ref + 14, NULL);
+	}
+	return node;
+}
+
+/* The schema of member k of an object (properties.k), or of a list's elements. */
+static struct ks_sch ks_sch_child(const struct ks_sch *s, const char *k)
+{
+	struct ks_sch c = {s->builtin, s->doc, NULL};
+
+	if (s->doc && s->node)
+		c.node =
+		    ks_sch_resolve(s->doc, k ? json_get(s->node, "properties", k, NULL)
+					     : cJSON_GetObjectItemCaseSensitive(s->node, "items"));
+	return c;
+}
+
+/* The definition of the object's kind in the openapi document (its
+ * x-kubernetes-group-version-kind), or NULL. */
+static const cJSON *ks_sch_kind(const cJSON *doc, const cJSON *body)
+{
+	char g[256], v[64];
+	const cJSON *def, *gvk;
+
+	ks_group_version(body, g, sizeof(g), v, sizeof(v));
+	cJSON_ArrayForEach(def, cJSON_GetObjectItemCaseSensitive(doc, "definitions"))
+	{
+		cJSON_ArrayForEach(
+		    gvk, cJSON_GetObjectItemCaseSensitive(def, "x-kubernetes-group-version-kind"))
+		{
+			if (strcmp(json_str_or(gvk, "", "group", NULL), g) == 0 &&
+			    strcmp(json_str_or(gvk, "", "version", NULL), v) == 0 &&
+			    strcmp(json_str_or(gvk, "", "kind", NULL), ks_kind(body)) == 0)
+				return def;
+		}
+	}
+	return NULL;
+}
+
 static bool ks_is_directive(const char *k)
 {
 	return strcmp(k, "$patch") == 0 || strncmp(k, "$setElementOrder/", 17) == 0 ||
@@ -126,7 +187,7 @@ static bool ks_json_eq(const cJSON *a, const cJSON *b)
 	return a && b && cJSON_Compare(a, b, true);
 }
 
-static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth);
+static int ks_smp_map(cJSON *dst, const cJSON *patch, const struct ks_sch *s, int depth);
 
 /* A list holding {"$patch": "replace"} replaces the original list with its other
  * elements. */
@@ -182,8 +243,8 @@ static cJSON *ks_take_match(cJSON *dst, const char *key, const cJSON *pe)
 
 /* One element of a patch list: deletes the original element with its key, or merges
  * into it, or adds it; what is kept is appended to out. */
-static int ks_smp_list_elem(cJSON *out, cJSON *dst, const cJSON *pe, const char *key, bool schema,
-			    int depth)
+static int ks_smp_list_elem(cJSON *out, cJSON *dst, const cJSON *pe, const char *key,
+			    const struct ks_sch *s, int depth)
 {
 	const char *dir = json_str(pe, "$patch", NULL);
 	cJSON *match;
@@ -200,7 +261,31 @@ static int ks_smp_list_elem(cJSON *out, cJSON *dst, const cJSON *pe, const char 
 		return json_array_append(out, ks_clean(pe, depth));
 	if ((rc = json_array_append(out, match)) < 0)
 		return rc;
-	return ks_smp_map(match, pe, schema, depth + 1);
+	return ks_smp_map(match, pe, s, depth + 1);
+}
+
+/*
+ * Merges two lists by key. The result holds the patch's elements first, in the
+ * patch's order (merged into the original element with the same key), then the
+ * original elements the patch did not mention: what kustomize v5 produces.
+ */
+/* The merge key of a list (NULL: the patch replaces it); *set: a list of scalars
+ * merged as a set. */
+static const char *ks_sch_list_key(const struct ks_sch *s, const char *field, const cJSON *dst,
+				   const cJSON *patch, bool *set)
+{
+	const char *strategy;
+
+	*set = false;
+	if (!s->doc) {
+		*set = s->builtin && strcmp(field, "finalizers") == 0;
+		return s->builtin ? ks_list_key(field, dst, patch) : NULL;
+	}
+	strategy = json_str_or(s->node, "", "x-kubernetes-patch-strategy", NULL);
+	if (!strstr(strategy, "merge"))
+		return NULL;
+	*set = !json_str(s->node, "x-kubernetes-patch-merge-key", NULL);
+	return json_str(s->node, "x-kubernetes-patch-merge-key", NULL);
 }
 
 /*
@@ -209,14 +294,16 @@ static int ks_smp_list_elem(cJSON *out, cJSON *dst, const cJSON *pe, const char 
  * original elements the patch did not mention: what kustomize v5 produces.
  */
 static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON *patch,
-		       bool schema, int depth)
+		       const struct ks_sch *s, int depth)
 {
-	const char *key = schema ? ks_list_key(field, dst, patch) : NULL;
+	bool set;
+	const char *key = ks_sch_list_key(s, field, dst, patch, &set);
+	struct ks_sch items = ks_sch_child(s, NULL);
 	const cJSON *pe;
 	cJSON *out;
 	int rc;
 
-	if (schema && strcmp(field, "finalizers") == 0 && cJSON_IsArray(dst))
+	if (set && cJSON_IsArray(dst))
 		return ks_smp_set(parent, field, dst, patch);
 	if (!key || !cJSON_IsArray(dst) || ks_list_replaces(patch)) {
 		return json_object_set(parent, field, ks_clean(patch, depth));
@@ -225,7 +312,7 @@ static int ks_smp_list(cJSON *parent, const char *field, cJSON *dst, const cJSON
 		return TE_NOMEM;
 	cJSON_ArrayForEach(pe, patch)
 	{
-		if ((rc = ks_smp_list_elem(out, dst, pe, key, schema, depth)) < 0) {
+		if ((rc = ks_smp_list_elem(out, dst, pe, key, &items, depth)) < 0) {
 			cJSON_Delete(out);
 			return rc;
 		}
@@ -256,10 +343,11 @@ static void ks_delete_primitives(cJSON *dst, const char *field, const cJSON *val
 
 /* One member pv of a map patch into dst: a directive, null (delete), a nested map or
  * list (merged), or a value (replaces). */
-static int ks_smp_member(cJSON *dst, const cJSON *pv, bool schema, int depth)
+static int ks_smp_member(cJSON *dst, const cJSON *pv, const struct ks_sch *s, int depth)
 {
 	const char *k = pv->string, *d2;
 	cJSON *dv = cJSON_GetObjectItemCaseSensitive(dst, k);
+	struct ks_sch sub = ks_sch_child(s, k);
 
 	if (strncmp(k, "$deleteFromPrimitiveList/", 25) == 0) {
 		ks_delete_primitives(dst, k + 25, pv);
@@ -274,16 +362,16 @@ static int ks_smp_member(cJSON *dst, const cJSON *pv, bool schema, int depth)
 	if (cJSON_IsObject(pv) && cJSON_IsObject(dv)) {
 		d2 = json_str(pv, "$patch", NULL);
 		if (!d2 || strcmp(d2, "delete") != 0)
-			return ks_smp_map(dv, pv, schema, depth + 1);
+			return ks_smp_map(dv, pv, &sub, depth + 1);
 		cJSON_DeleteItemFromObjectCaseSensitive(dst, k);
 		return 0;
 	}
 	if (cJSON_IsArray(pv) && cJSON_IsArray(dv))
-		return ks_smp_list(dst, k, dv, pv, schema, depth + 1);
+		return ks_smp_list(dst, k, dv, pv, &sub, depth + 1);
 	return json_object_set(dst, k, ks_clean(pv, depth));
 }
 
-static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth)
+static int ks_smp_map(cJSON *dst, const cJSON *patch, const struct ks_sch *s, int depth)
 {
 	const char *dir = json_str(patch, "$patch", NULL);
 	const cJSON *pv;
@@ -297,22 +385,24 @@ static int ks_smp_map(cJSON *dst, const cJSON *patch, bool schema, int depth)
 	}
 	cJSON_ArrayForEach(pv, patch)
 	{
-		if ((rc = ks_smp_member(dst, pv, schema, depth)) < 0)
+		if ((rc = ks_smp_member(dst, pv, s, depth)) < 0)
 			return rc;
 	}
 	return 0;
 }
 
-int ks_smp(cJSON *target, const cJSON *patch, struct err *e)
+int ks_smp_with(cJSON *target, const cJSON *patch, const cJSON *openapi, struct err *e)
 {
 	char g[256], v[64];
-	bool schema = false;
+	struct ks_sch s = {false, openapi, NULL};
 	int rc;
 
 	ks_group_version(target, g, sizeof(g), v, sizeof(v));
 	for (size_t i = 0; i < sizeof(ks_builtin_groups) / sizeof(ks_builtin_groups[0]); i++)
-		schema = schema || strcmp(g, ks_builtin_groups[i]) == 0;
-	rc = ks_smp_map(target, patch, schema, 0);
+		s.builtin = s.builtin || strcmp(g, ks_builtin_groups[i]) == 0;
+	if (openapi)
+		s.node = ks_sch_kind(openapi, target);
+	rc = ks_smp_map(target, patch, &s, 0);
 
 	if (rc < 0)
 		return err_set(e, rc, "strategic merge patch failed");
@@ -481,8 +571,7 @@ fail:
 }
 
 /* The RFC 6902 operations; o is the operation's name, for messages. */
-static int ks_op_put(cJSON **doc, const char *o, const char *path, const cJSON *op,
-		     struct err *e)
+static int ks_op_put(cJSON **doc, const char *o, const char *path, const cJSON *op, struct err *e)
 {
 	const cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value");
 	cJSON *v;
@@ -524,8 +613,7 @@ static int ks_op_relocate(cJSON **doc, const char *o, const char *path, const cJ
 	return ks_ptr_put(doc, path, v, false, e);
 }
 
-static int ks_op_test(cJSON **doc, const char *o, const char *path, const cJSON *op,
-		      struct err *e)
+static int ks_op_test(cJSON **doc, const char *o, const char *path, const cJSON *op, struct err *e)
 {
 	const cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value");
 	const cJSON *src = ks_ptr_get(*doc, path, e);
@@ -539,9 +627,8 @@ static int ks_op_test(cJSON **doc, const char *o, const char *path, const cJSON 
 
 static const struct {
 	const char *name;
-	int (*apply)(cJSON **doc, const char *o, const char *path, const cJSON *op,
-		     struct err *e);
-} ks_ops[] = {{"add", ks_op_put},	     {"replace", ks_op_put}, {"remove", ks_op_remove},
+	int (*apply)(cJSON **doc, const char *o, const char *path, const cJSON *op, struct err *e);
+} ks_ops[] = {{"add", ks_op_put},	{"replace", ks_op_put},	  {"remove", ks_op_remove},
 	      {"move", ks_op_relocate}, {"copy", ks_op_relocate}, {"test", ks_op_test}};
 
 static int ks_json_op(cJSON **doc, const cJSON *op, struct err *e)
@@ -565,4 +652,9 @@ int ks_json6902(cJSON **doc, const cJSON *ops, struct err *e)
 		return err_set(e, TE_INPUT, "a JSON 6902 patch must be a list of operations");
 	cJSON_ArrayForEach(op, ops) if ((rc = ks_json_op(doc, op, e)) < 0) return rc;
 	return 0;
+}
+
+int ks_smp(cJSON *target, const cJSON *patch, struct err *e)
+{
+	return ks_smp_with(target, patch, NULL, e);
 }

@@ -210,14 +210,37 @@ size_t ks_fs_count(const struct ks_fieldspec *t)
 	return n;
 }
 
+/* Applies pairs with the builtin field specs base extended by the configurations'
+ * section (and by fields, a labels entry's own specs, when given). */
+static int ks_pairs_with(struct ks_ctx *c, struct ks_set *ra, const struct ks_fieldspec *base,
+			 const char *section, const cJSON *fields, const cJSON *pairs,
+			 const char *field, struct err *e)
+{
+	struct ks_fieldspec *cfg = NULL, *own = NULL;
+	const struct ks_fieldspec *fs;
+	int rc;
+
+	if ((rc = ks_tconfig_specs(c->file, ra, section, base, &cfg, e)) < 0)
+		return rc;
+	fs = cfg ? cfg : base;
+	if (cJSON_IsArray(fields) && (rc = ks_fieldspecs_read(c->file, "labels: fields", fields,
+							      ks_fs_count(fs), fs, &own, e)) < 0)
+		goto out;
+	rc = ks_apply_pairs(c, ra, own ? own : fs, pairs, field, e);
+out:
+	free(own);
+	free(cfg);
+	return rc;
+}
+
 static int ks_labels(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, "labels"), *l;
 	int rc;
 
-	if ((rc = ks_apply_pairs(c, ra, ks_fs_common_labels,
-				 cJSON_GetObjectItemCaseSensitive(kust, "commonLabels"),
-				 "commonLabels", e)) < 0)
+	if ((rc = ks_pairs_with(c, ra, ks_fs_common_labels, "commonLabels", NULL,
+				cJSON_GetObjectItemCaseSensitive(kust, "commonLabels"),
+				"commonLabels", e)) < 0)
 		return rc;
 	if (!list || cJSON_IsNull(list))
 		return 0;
@@ -226,23 +249,18 @@ static int ks_labels(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, str
 	cJSON_ArrayForEach(l, list)
 	{
 		const struct ks_fieldspec *fs = ks_fs_meta_labels;
-		const cJSON *fields = cJSON_GetObjectItemCaseSensitive(l, "fields");
-		struct ks_fieldspec *own = NULL;
+		const char *section = "";
 
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "includeSelectors")))
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "includeSelectors"))) {
 			fs = ks_fs_common_labels;
-		else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "includeTemplates")))
+			section = "commonLabels";
+		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "includeTemplates"))) {
 			fs = ks_fs_template_labels;
-		if (cJSON_IsArray(fields)) {
-			if ((rc = ks_fieldspecs_read(c->file, "labels: fields", fields,
-						      ks_fs_count(fs), fs, &own, e)) < 0)
-				return rc;
-			fs = own;
+			section = "templateLabels";
 		}
-		rc = ks_apply_pairs(c, ra, fs, cJSON_GetObjectItemCaseSensitive(l, "pairs"),
-				    "labels", e);
-		free(own);
-		if (rc < 0)
+		if ((rc = ks_pairs_with(
+			 c, ra, fs, section, cJSON_GetObjectItemCaseSensitive(l, "fields"),
+			 cJSON_GetObjectItemCaseSensitive(l, "pairs"), "labels", e)) < 0)
 			return rc;
 	}
 	return 0;
@@ -301,10 +319,16 @@ int ks_namespace_set(struct ks_ctx *c, struct ks_set *ra, const char *ns,
 static int ks_namespace(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
 	const char *ns = json_str(kust, "namespace", NULL);
+	struct ks_fieldspec *cfg = NULL;
+	int rc;
 
 	if (!ns || !*ns)
 		return 0;
-	return ks_namespace_set(c, ra, ns, ks_fs_namespace_extra, true, e);
+	if ((rc = ks_tconfig_specs(c->file, ra, "namespace", ks_fs_namespace_extra, &cfg, e)) < 0)
+		return rc;
+	rc = ks_namespace_set(c, ra, ns, cfg ? cfg : ks_fs_namespace_extra, true, e);
+	free(cfg);
+	return rc;
 }
 
 int ks_affix_set(struct ks_ctx *c, struct ks_set *ra, const char *a, bool prefix,
@@ -364,7 +388,8 @@ int ks_replica_set(struct ks_ctx *c, struct ks_set *ra, const cJSON *it,
 		struct ks_res *r = &ra->items[i];
 
 		for (const struct ks_fieldspec *fs = table; fs->path; fs++) {
-			if (!ks_fs_matches(fs, r->body) || !ks_res_any_id(r, NULL, NULL, name, NULL))
+			if (!ks_fs_matches(fs, r->body) ||
+			    !ks_res_any_id(r, NULL, NULL, name, NULL))
 				continue;
 			found = true;
 			if (ks_fs_walk(r->body, fs->path, true, ks_set_count, (void *)count) < 0)
@@ -377,23 +402,31 @@ int ks_replica_set(struct ks_ctx *c, struct ks_set *ra, const cJSON *it,
 			       "ReplicaSet or StatefulSet named %s",
 			       c->file, name);
 	if (!found)
-		return err_set(e, TE_INPUT, "%s: replicas: no object named %s matches the fieldSpecs",
-			       c->file, name);
+		return err_set(e, TE_INPUT,
+			       "%s: replicas: no object named %s matches the fieldSpecs", c->file,
+			       name);
 	return 0;
 }
 
 static int ks_replicas(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
 {
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, "replicas"), *it;
-	int rc;
+	struct ks_fieldspec *cfg = NULL;
+	int rc = 0;
 
 	if (!list || cJSON_IsNull(list))
 		return 0;
 	if (!cJSON_IsArray(list))
 		return err_set(e, TE_INPUT, "%s: replicas must be a list", c->file);
-	cJSON_ArrayForEach(it, list) if ((rc = ks_replica_set(c, ra, it, ks_fs_replicas, e)) < 0)
+	if ((rc = ks_tconfig_specs(c->file, ra, "replicas", ks_fs_replicas, &cfg, e)) < 0)
 		return rc;
-	return 0;
+	cJSON_ArrayForEach(it, list)
+	{
+		if ((rc = ks_replica_set(c, ra, it, cfg ? cfg : ks_fs_replicas, e)) < 0)
+			break;
+	}
+	free(cfg);
+	return rc;
 }
 
 int ks_transform(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e)
@@ -404,9 +437,9 @@ int ks_transform(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct 
 	    (rc = ks_patches(c, kust, "patches", ra, e)) < 0 ||
 	    (rc = ks_namespace(c, kust, ra, e)) < 0 || (rc = ks_affix(c, kust, ra, true, e)) < 0 ||
 	    (rc = ks_affix(c, kust, ra, false, e)) < 0 || (rc = ks_labels(c, kust, ra, e)) < 0 ||
-	    (rc = ks_apply_pairs(c, ra, ks_fs_annotations,
-				 cJSON_GetObjectItemCaseSensitive(kust, "commonAnnotations"),
-				 "commonAnnotations", e)) < 0 ||
+	    (rc = ks_pairs_with(c, ra, ks_fs_annotations, "commonAnnotations", NULL,
+				cJSON_GetObjectItemCaseSensitive(kust, "commonAnnotations"),
+				"commonAnnotations", e)) < 0 ||
 	    (rc = ks_patches(c, kust, "patchesJson6902", ra, e)) < 0 ||
 	    (rc = ks_replicas(c, kust, ra, e)) < 0 || (rc = ks_images(c, kust, ra, e)) < 0)
 		return rc;

@@ -9,6 +9,9 @@
 FIXTURES="basic nameref generators/base generators/overlay images replicas labels patches
 smp/overlay fifo multins/overlay yaml12 variants/top component-top misc components/overlay
 nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/hash"
+# Output order, empty annotations, field names, JSON 6902 positions.
+FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay fieldnames json6902-positions
+  configurations/base configurations/overlay openapi"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"
@@ -53,12 +56,20 @@ fi
 check_exit "helmCharts is an input error" 2 "$TETHER" render --repo "$repo" --path errors/helm
 out=$("$TETHER" render --repo "$repo" --path errors/helm 2>&1)
 check_contains "the error names the file and the field" "$out" "errors/helm/kustomization.yaml: field helmCharts"
-out=$("$TETHER" render --repo "$repo" --path errors/escape 2>&1)
-check_contains "a base outside the repository is refused" "$out" "leaves the repository"
-out=$("$TETHER" render --repo "$repo" --path errors/remote 2>&1)
-check_contains "remote bases are refused" "$out" "remote bases are not supported"
-out=$("$TETHER" render --repo "$repo" --path errors/plugin-exec 2>&1)
-check_contains "a plugin that runs a program is refused, naming the file and field" "$out" \
-  "errors/plugin-exec/kustomization.yaml: field transformers: errors/plugin-exec/sed.yaml:1"
+# render_error DESCRIPTION FIXTURE TEXT: rendering FIXTURE fails with TEXT.
+render_error() {
+  out=$("$TETHER" render --repo "$repo" --path "$2" 2>&1)
+  check_contains "$1" "$out" "$3"
+}
+render_error "a base outside the repository is refused" errors/escape "leaves the repository"
+render_error "remote bases are refused" errors/remote "remote bases are not supported"
+render_error "a plugin that runs a program is refused, naming the file and field" \
+  errors/plugin-exec "errors/plugin-exec/kustomization.yaml: field transformers: errors/plugin-exec/sed.yaml:1"
+render_error "a field kustomize does not know, inside an entry, is named with its entry" \
+  errors/nested-field "errors/nested-field/kustomization.yaml: images[0]: unknown field tag"
+render_error "a transformer configuration section tether does not apply is named" \
+  errors/config-prefix "errors/config-prefix/prefix-config.yaml: configurations: field namePrefix is not supported"
+render_error "openapi.version (a schema tether would have to fetch) is refused, naming it" \
+  errors/openapi-version "errors/openapi-version/kustomization.yaml: field openapi.version is not supported"
 
 finish

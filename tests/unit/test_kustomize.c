@@ -113,6 +113,24 @@ static int compare_sets(struct object_set *mine, struct object_set *ref)
 	return diffs;
 }
 
+/* Compares the order of two outputs (kustomize's sortOptions); prints the first
+ * difference. */
+static int compare_order(const struct object_set *mine, const struct object_set *ref)
+{
+	for (size_t i = 0; i < mine->n && i < ref->n; i++) {
+		char *km = object_key(&mine->items[i]), *kr = object_key(&ref->items[i]);
+		int c = strcmp(km, kr);
+
+		if (c)
+			print_error("  object %zu: tether %s, kubectl %s\n", i, km, kr);
+		free(km);
+		free(kr);
+		if (c)
+			return 1;
+	}
+	return mine->n != ref->n;
+}
+
 static int tether_build(const char *dir, struct object_set *out, struct err *e)
 {
 	struct vfs *v = NULL;
@@ -150,6 +168,10 @@ static void check_same(const char *dir)
 		print_error("%s: parsing kubectl's output: %s\n", dir, e.msg);
 	assert_int_equal(rc, 0);
 	assert_true(ref.n > 0);
+	if (compare_order(&mine, &ref) != 0) {
+		print_error("%s: tether's order differs from kubectl kustomize's\n", dir);
+		fail();
+	}
 	if (compare_sets(&mine, &ref) != 0) {
 		print_error("%s: tether and kubectl kustomize differ\n", dir);
 		fail();
@@ -203,7 +225,16 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(app_base, "app/base")                                                                    \
 	X(app_dev, "app/overlays/dev")                                                             \
 	X(app_prod, "app/overlays/prod")                                                           \
-	X(targets, "targets/overlay")
+	X(targets, "targets/overlay")                                                              \
+	X(order_base, "order/base")                                                                \
+	X(order_custom, "order/custom")                                                            \
+	X(chart_base, "chart/base")                                                                \
+	X(chart_overlay, "chart/overlay")                                                          \
+	X(fieldnames, "fieldnames")                                                                \
+	X(json6902_positions, "json6902-positions")                                                \
+	X(configurations_base, "configurations/base")                                              \
+	X(configurations_overlay, "configurations/overlay")                                        \
+	X(openapi, "openapi")
 
 #define SAME_TEST(name, dir)                                                                       \
 	static void test_same_##name(void **state)                                                 \
@@ -248,7 +279,13 @@ SAME_FIXTURES(SAME_TEST)
 	X(two_files, "errors/two-files",                                                           \
 	  "found both errors/two-files/kustomization.yaml and "                                    \
 	  "errors/two-files/kustomization.yml",                                                    \
-	  NULL)
+	  NULL)                                                                                    \
+	X(nested_field, "errors/nested-field",                                                     \
+	  "errors/nested-field/kustomization.yaml: images[0]: unknown field tag", NULL)            \
+	X(config_prefix, "errors/config-prefix", "errors/config-prefix/prefix-config.yaml",        \
+	  "field namePrefix is not supported")                                                     \
+	X(openapi_version, "errors/openapi-version", "errors/openapi-version/kustomization.yaml",  \
+	  "openapi.version")
 
 #define ERROR_TEST(name, dir, f1, f2)                                                              \
 	static void test_error_##name(void **state)                                                \
@@ -516,6 +553,15 @@ static void test_bad_shapes(void **state)
 	    {"commonLabels: {version: 1.10}\n", "the value of version must be a string"},
 	    {"commonAnnotations: {enabled: true}\n", "the value of enabled must be a string"},
 	    {"sortOptions: {order: random}\n", "sortOptions.order must be legacy or fifo"},
+	    {"sortOptions: {order: fifo, legacySortOptions: {}}\n",
+	     "legacySortOptions is set but sortOptions.order is fifo"},
+	    {"sortOptions: {order: legacy, legacySortOptions: {orderFirst: Pod}}\n",
+	     "legacySortOptions.orderFirst must be a list"},
+	    {"configurations: config.yaml\n", "configurations must be a list"},
+	    {"configurations: [absent.yaml]\n", "absent.yaml"},
+	    {"openapi: schema.json\n", "openapi must be a mapping"},
+	    {"openapi: {path: absent.json}\n", "absent.json"},
+	    {"Patches: [{Target: {Kind: X}, Frobnicate: 1}]\n", "patches[0]: unknown field Frobnicate"},
 	    {"components: [../nowhere]\n", "components"},
 	    {"patches: [{target: {name: '(['}, patch: 'apiVersion: v1\n\nkind: ConfigMap\n\n"
 	     "metadata: {name: nn}'}]\nconfigMapGenerator: [{name: g}]\n",
