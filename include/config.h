@@ -36,6 +36,31 @@ enum {
 
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_ENUM };
 
+/* What a notification reports (agent/notify); bit i of notify_target.events is event i. */
+enum notify_event {
+	NOTIFY_STARTED,	       /* a sync of a new commit begins (commit statuses: pending) */
+	NOTIFY_SYNCED,	       /* applied, rollouts started */
+	NOTIFY_SYNC_FAILED,    /* nothing or part applied */
+	NOTIFY_ROLLOUT_FAILED, /* a workload's rollout failed or timed out */
+	NOTIFY_REVERTED,       /* on-failure: revert pushed a revert of the failed commit */
+	NOTIFY_DRIFT,	       /* the cluster differs from Git */
+	NOTIFY_DRIFT_RECOVERED,
+	NOTIFY_EVENTS
+};
+
+/* One `notify:` entry of the configuration file. Strings are owned. */
+struct notify_target {
+	char *type;	  /* webhook, slack, github, gitlab */
+	char *url;	  /* webhook/slack: the endpoint; github/gitlab: the API base */
+	char *token_file; /* read at each delivery, never logged */
+	char *repo;	  /* github owner/name, gitlab project; NULL: from the app's repo */
+	unsigned events;  /* 1 << enum notify_event */
+};
+
+/* "rollout-failed" -> NOTIFY_ROLLOUT_FAILED; -1 for an unknown name. */
+int notify_event_parse(const char *name);
+const char *notify_event_name(enum notify_event ev);
+
 /* The settings of one app's sync. Strings are owned (NULL when unset). */
 struct app_config {
 	char *repo;
@@ -76,6 +101,9 @@ struct app_config {
 	char *lease_name;
 	char *lease_namespace;
 	int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;
+	/* notify: the agent-wide entries, then the app's own. */
+	struct notify_target *notify;
+	size_t n_notify;
 	/* Position of the app entry in a configuration file (0 when from flags). */
 	int line, col;
 	/* Which options were given explicitly (bit i = config_options()[i]). */

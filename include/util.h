@@ -6,6 +6,7 @@
 #ifndef TETHER_UTIL_H
 #define TETHER_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -115,6 +116,10 @@ int duration_parse(const char *s, int64_t *out_ms, struct err *e);
 void time_rfc3339(int64_t t, char out[TIME_RFC3339_LEN]);
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
+/* A condition variable whose timed waits run on the monotonic clock (a wall clock
+ * set back must not stretch a wait), and such a wait of ms milliseconds (mu held). */
+void cond_init_monotonic(pthread_cond_t *cv);
+void cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms);
 /* Sleeps ms milliseconds (less when a signal arrives). */
 void sleep_for_ms(int64_t ms);
 
@@ -150,5 +155,8 @@ int url_userinfo(const char *url, char **user, char **password);
 
 /* Reads a whole file into b (capped by b->max). */
 int file_read(const char *path, struct buf *b, struct err *e);
+/* A secret (token, webhook secret) from a file: trailing whitespace trimmed; TE_INPUT when
+ * empty. The message names the file, never its content. */
+int secret_read(const char *path, char **out, struct err *e);
 
 #endif

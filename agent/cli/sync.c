@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "jsonedit.h"
 #include "history.h"
+#include "notify.h"
 #include "session.h"
 #include "sync.h"
 
@@ -18,6 +19,9 @@ static const struct cli_cmd cmd = {
     "sync", CMD_SYNC, "--repo URL [flags] | --config FILE [flags]",
     "Apply a Git commit's manifests to the cluster: dry-run the whole commit, apply in "
     "stages,\nrecord the inventory, prune (with --prune) and wait for rollouts."};
+
+/* How long tether sync may still deliver notifications after the sync (retries). */
+#define NOTIFY_DRAIN_MS 30000
 
 const struct cli_cmd *cli_sync_cmd(void)
 {
@@ -75,14 +79,21 @@ static int sync_one(struct session *s, bool json, cJSON *all)
 	struct sync_result res;
 	struct history_revert rv;
 	cJSON *mine = NULL; /* this app's entry of all (-o json) */
+	struct notifier *nt = NULL;
 	struct err e;
 	int code;
 
 	cli_progress_start(&p, c, &env);
 	sync_result_init(&res);
 	err_clear(&e);
+	if (c->n_notify && notifier_new(&nt, &e) < 0)
+		fprintf(stderr, "warning: notify: %s\n", e.msg);
+	err_clear(&e);
 	history_sync(s, c, &env, &res, &rv, &e);
 	cli_progress_end(&p);
+	notifier_send_sync(nt, c, &res, e.msg);
+	if (rv.tried)
+		notifier_send_revert(nt, c, &res, &rv);
 	code = res.exit_code;
 	if (json) {
 		cJSON *o = NULL;
@@ -100,6 +111,7 @@ static int sync_one(struct session *s, bool json, cJSON *all)
 	}
 	if (rv.tried)
 		cli_on_failure_revert(&rv, &res, mine);
+	notifier_free(nt, NOTIFY_DRAIN_MS); /* after the report: it may wait for retries */
 	history_revert_dispose(&rv);
 	sync_result_dispose(&res);
 	return code;

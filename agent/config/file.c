@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config_int.h"
 #include "yamlread.h"
 
 #define CONFIG_MAX_FILE ((size_t)1 << 20)
 #define CONFIG_MAX_APPS 1000
+#define CONFIG_MAX_NOTIFY 32
 
 struct loader {
 	const char *file;
@@ -76,6 +77,99 @@ static int load_key(struct loader *l, struct app_config *c, unsigned scope, cons
 	return 0;
 }
 
+/* events: a list of names (notify_event_parse). */
+static int load_events(struct loader *l, struct notify_target *t, const cJSON *list)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsArray(list))
+		return at(l, list, "events must be a list, e.g. [sync-failed, rollout-failed]%s%s",
+			  "", "");
+	t->events = 0;
+	cJSON_ArrayForEach(it, list)
+	{
+		const char *name = cJSON_GetStringValue(it);
+		int ev = name ? notify_event_parse(name) : -1;
+
+		if (ev < 0)
+			return at(l, it,
+				  "unknown event \"%s\" (started, synced, sync-failed, "
+				  "rollout-failed, reverted, drift, drift-recovered)%s",
+				  name ? name : "", "");
+		t->events |= 1u << ev;
+	}
+	return 0;
+}
+
+/* One key of a notify: entry. */
+static int load_target_key(struct loader *l, struct notify_target *t, const cJSON *v)
+{
+	static const char *const keys[] = {"type", "url", "token-file", "repo"};
+	char **slots[] = {&t->type, &t->url, &t->token_file, &t->repo};
+	const char *val = cJSON_GetStringValue(v);
+
+	if (strcmp(v->string, "events") == 0)
+		return load_events(l, t, v);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(v->string, keys[i]) != 0)
+			continue;
+		if (!val || !*val)
+			return at(l, v, "notify: %s: expected a single value%s", keys[i], "");
+		free(*slots[i]);
+		*slots[i] = xstrdup(val);
+		return *slots[i] ? 0 : err_set(l->e, TE_NOMEM, "out of memory");
+	}
+	return at_key(l, v, "notify: unknown key \"%s\" (type, url, token-file, repo, events)%s",
+		      v->string, "");
+}
+
+static int load_target(struct loader *l, struct notify_target *t, const cJSON *n)
+{
+	const cJSON *v;
+	bool events = false;
+
+	if (!cJSON_IsObject(n))
+		return at(l, n, "an entry of notify must be a mapping (type, url, ...)%s%s", "", "");
+	cJSON_ArrayForEach(v, n)
+	{
+		events |= strcmp(v->string, "events") == 0;
+		if (load_target_key(l, t, v) < 0)
+			return TE_INPUT;
+	}
+	if (!t->type || (strcmp(t->type, "webhook") && strcmp(t->type, "slack") &&
+			 strcmp(t->type, "github") && strcmp(t->type, "gitlab")))
+		return at(l, n, "notify: type must be webhook, slack, github or gitlab%s%s", "", "");
+	if (!t->url && (!strcmp(t->type, "webhook") || !strcmp(t->type, "slack")))
+		return at(l, n, "notify: a %s entry needs url%s", t->type, "");
+	if (!events)
+		t->events = notify_default_events(t->type);
+	return 0;
+}
+
+/* notify: a list of entries, added to those c has already (the top level's). */
+static int load_notify(struct loader *l, struct app_config *c, const cJSON *list)
+{
+	struct notify_target *v;
+	size_t n = (size_t)cJSON_GetArraySize(list), base = c->n_notify;
+	const cJSON *it;
+
+	if (!cJSON_IsArray(list))
+		return at(l, list, "notify must be a list%s%s", "", "");
+	if (base + n > CONFIG_MAX_NOTIFY)
+		return at(l, list, "too many notify entries (at most 32)%s%s", "", "");
+	if (!(v = realloc(c->notify, (base + n + 1) * sizeof(*v))))
+		return err_set(l->e, TE_NOMEM, "out of memory");
+	c->notify = v;
+	cJSON_ArrayForEach(it, list)
+	{
+		memset(&v[c->n_notify], 0, sizeof(*v));
+		c->n_notify++;
+		if (load_target(l, &v[c->n_notify - 1], it) < 0)
+			return TE_INPUT;
+	}
+	return 0;
+}
+
 static int load_mapping(struct loader *l, struct app_config *c, unsigned scope, const cJSON *m,
 			const cJSON **apps)
 {
@@ -83,6 +177,11 @@ static int load_mapping(struct loader *l, struct app_config *c, unsigned scope, 
 
 	cJSON_ArrayForEach(v, m)
 	{
+		if (strcmp(v->string, "notify") == 0) {
+			if (load_notify(l, c, v) < 0)
+				return TE_INPUT;
+			continue;
+		}
 		if (apps && strcmp(v->string, "apps") == 0) {
 			if (*apps)
 				return at_key(l, v, "option \"apps\" given twice%s%s", "", "");

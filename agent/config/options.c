@@ -268,6 +268,9 @@ void app_config_dispose(struct app_config *c)
 			*slot = NULL;
 		}
 	}
+	notify_targets_free(c->notify, c->n_notify);
+	c->notify = NULL;
+	c->n_notify = 0;
 }
 
 int app_config_copy(struct app_config *dst, const struct app_config *src, struct err *e)
@@ -277,10 +280,16 @@ int app_config_copy(struct app_config *dst, const struct app_config *src, struct
 		if (o->type == OPT_STRING || o->type == OPT_ENUM) {
 			char **slot = (char **)((char *)dst + o->offset);
 			if (*slot && !(*slot = strdup(*slot))) {
+				dst->notify = NULL;
 				app_config_dispose(dst);
 				return err_set(e, TE_NOMEM, "out of memory");
 			}
 		}
+	}
+	if (notify_targets_copy(&dst->notify, src->notify, src->n_notify) < 0) {
+		dst->n_notify = 0;
+		app_config_dispose(dst);
+		return err_set(e, TE_NOMEM, "out of memory");
 	}
 	return 0;
 }

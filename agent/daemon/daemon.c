@@ -18,31 +18,16 @@
 
 #include "daemon_int.h"
 #include "log.h"
+#include "notify.h"
 
 #define SHUTDOWN_GRACE_MS 5000
-#define SECRET_MAX 4096
+#define NOTIFY_DRAIN_MS 3000 /* what the notifier may still deliver after SIGTERM */
 
 static int read_secret(const char *file, char **out, struct err *e)
 {
-	struct buf b;
-	int rc;
-
 	*out = NULL;
-	if (!file)
-		return 0;
-	buf_init(&b, SECRET_MAX);
-	if ((rc = file_read(file, &b, e)) < 0) {
-		buf_dispose(&b);
+	if (file && secret_read(file, out, e) < 0)
 		return err_prefix(e, "webhook secret");
-	}
-	while (b.len &&
-	       (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' || b.data[b.len - 1] == ' '))
-		b.data[--b.len] = '\0';
-	if (!b.len) {
-		buf_dispose(&b);
-		return err_set(e, TE_INPUT, "webhook secret %s is empty", file);
-	}
-	*out = buf_detach(&b);
 	return 0;
 }
 
@@ -168,16 +153,7 @@ static struct daemon_app *next_due(struct daemon *d, int64_t now, int64_t *wait_
 
 static void wait_ms(struct daemon *d, int64_t ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+	cond_wait_ms(&d->cv, &d->mu, ms);
 }
 
 static void do_reload(struct daemon *d)
@@ -279,16 +255,12 @@ static void *signal_thread(void *arg)
 
 static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 {
-	pthread_condattr_t ca;
 	char host[256] = "tether";
 
 	memset(d, 0, sizeof(*d));
 	d->opts = o;
 	pthread_mutex_init(&d->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&d->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&d->cv);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(d->identity, sizeof(d->identity), "%s_%d", host, (int)getpid());
 	d->rand = (uint64_t)now_ms() * 2654435761u ^ (uint64_t)getpid();
@@ -301,6 +273,7 @@ static void daemon_dispose(struct daemon *d)
 {
 	http_stop(d);
 	leader_stop(d->leader);
+	notifier_free(d->notifier, NOTIFY_DRAIN_MS);
 	apps_free(d->apps, d->n_apps);
 	daemon_clusters_free(d);
 	free(d->secret);
@@ -340,7 +313,7 @@ int daemon_run(const struct daemon_opts *o, struct err *e)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = load_apps(&d, e)) < 0)
+	if ((rc = notifier_new(&d.notifier, e)) < 0 || (rc = load_apps(&d, e)) < 0)
 		goto out;
 	if (d.n_apps == 0) {
 		rc = err_set(e, TE_INPUT, "no apps to run");

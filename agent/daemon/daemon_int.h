@@ -38,6 +38,8 @@ struct app_stats {
 	char unverified[41];	/* the head refused, until another one syncs */
 	long drift_objects;
 	double last_sync_unix;		      /* wall clock of the last finished sync */
+	double last_success_unix;	      /* ... and of the last one that succeeded */
+	bool suspended;			      /* tether suspend: no sync until resumed */
 	uint64_t dur_buckets[DAEMON_BUCKETS]; /* per bucket, not cumulative */
 	uint64_t dur_count;
 	double dur_sum;
@@ -48,6 +50,9 @@ struct app_stats {
 void app_stats_observe(struct app_stats *s, double seconds);
 /* Prometheus text exposition format 0.0.4. */
 int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out);
+/* process.c: process_* metrics as the Prometheus client libraries name them, from
+ * /proc/self (nothing where /proc is missing). */
+int process_metrics_render(struct buf *out);
 /* {"leader":..., "apps":[{"app","namespace","commit","head","state","health",...}]} */
 int status_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out);
 
@@ -135,6 +140,7 @@ struct daemon_app {
 	struct rollout_watch *watch; /* health.c: rollouts still in progress */
 	size_t n_watch, cap_watch;
 	struct strlist rollouts_failed; /* workloads whose last rollout failed */
+	bool drift_announced;		/* drift notified, its recovery not yet */
 	int64_t health_next_ms;
 };
 
@@ -150,6 +156,7 @@ struct daemon {
 	struct leader *leader;
 	struct MHD_Daemon *http;
 	struct ratelog *refused; /* "webhook refused" lines, per client address */
+	struct notifier *notifier; /* notifications' queue and thread (agent/notify) */
 	const struct daemon_opts *opts;
 	uint64_t rand; /* jitter */
 	char identity[300];
@@ -174,6 +181,10 @@ void daemon_clusters_free(struct daemon *d);
 /* A Kubernetes Event about the app in namespace ns (best effort). */
 void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const char *commit,
 		const char *reason, const char *message, bool warning);
+
+/* announce.c: notifications, queued for the notifier's thread. */
+void announce(struct daemon *d, const struct daemon_app *a, enum notify_event ev,
+	      const char *commit, const char *message, const struct strlist *objects);
 
 /* health.c: rollouts of a no-wait sync, followed from the loop. */
 struct sync_result;

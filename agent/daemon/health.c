@@ -146,6 +146,7 @@ static enum rollout_state check_one(struct daemon *d, struct daemon_app *a,
 static void rollout_failed(struct daemon *d, struct daemon_app *a, const struct rollout_watch *w,
 			   const char *why)
 {
+	struct strlist objects;
 	char msg[768];
 
 	snprintf(msg, sizeof(msg), "rollout of %s/%s %s failed: %s", w->ns,
@@ -158,6 +159,10 @@ static void rollout_failed(struct daemon *d, struct daemon_app *a, const struct 
 	snprintf(a->st.last_error, sizeof(a->st.last_error), "%s", msg);
 	pthread_mutex_unlock(&d->mu);
 	event_post(d, a, w->ns, a->st.commit, "RolloutFailed", msg, true);
+	strlist_init(&objects);
+	strlist_add(&objects, w->display);
+	announce(d, a, NOTIFY_ROLLOUT_FAILED, a->st.commit, msg, &objects);
+	strlist_dispose(&objects);
 }
 
 void health_check(struct daemon *d, struct daemon_app *a)

@@ -176,7 +176,6 @@ static void *leader_thread(void *arg)
 	struct leader *l = arg;
 
 	for (;;) {
-		struct timespec ts;
 		int64_t wait;
 		bool held = try_acquire(l), was;
 
@@ -191,15 +190,8 @@ static void *leader_thread(void *arg)
 			set_leader(l, false);
 		pthread_mutex_lock(&l->mu);
 		wait = l->leader ? l->retry_ms : l->retry_ms + l->retry_ms / 5;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += wait / 1000;
-		ts.tv_nsec += (wait % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
 		if (!l->stop)
-			pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+			cond_wait_ms(&l->cv, &l->mu, wait);
 		if (l->stop) {
 			pthread_mutex_unlock(&l->mu);
 			return NULL;
@@ -228,7 +220,6 @@ int leader_start(struct leader **out, const struct app_config *c, const char *id
 		 void (*notify)(void *ctx), void *ctx, struct err *e)
 {
 	struct leader *l = calloc(1, sizeof(*l));
-	pthread_condattr_t ca;
 	int rc;
 
 	*out = NULL;
@@ -242,10 +233,7 @@ int leader_start(struct leader **out, const struct app_config *c, const char *id
 			       "(--leader-elect-lease-duration, -renew-deadline, -retry-period)");
 	}
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&l->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&l->cv);
 	l->name = xstrdup(c->lease_name ? c->lease_name : "tether");
 	l->me = xstrdup(identity);
 	l->lease_ms = c->lease_duration_ms;

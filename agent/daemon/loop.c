@@ -13,6 +13,7 @@
 #include "daemon_int.h"
 #include "history.h"
 #include "log.h"
+#include "notify.h"
 #include "sync.h"
 
 #define DIFF_MAX ((size_t)8 << 20)
@@ -156,6 +157,8 @@ static void record_sync(struct daemon *d, struct daemon_app *a, const struct syn
 		a->st.sync_error++;
 	a->st.rollout_failures += failed_rollouts(r);
 	a->st.last_sync_unix = wall_now();
+	if (r->code == 0)
+		a->st.last_success_unix = a->st.last_sync_unix;
 	a->st.reported = true;
 	if (r->namespace)
 		snprintf(a->st.namespace, sizeof(a->st.namespace), "%s", r->namespace);
@@ -249,6 +252,7 @@ static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync
 			   : res->code == TE_ROLLOUT ? "RolloutFailed"
 						     : "SyncFailed",
 			   error ? error : summary, res->code != 0);
+		notifier_send_revert(d->notifier, &a->cfg, failed, rv);
 	}
 }
 
@@ -297,10 +301,10 @@ static void sync_event(struct daemon *d, struct daemon_app *a, const struct sync
 							 : "SyncFailed";
 	char summary[160];
 
-	snprintf(summary, sizeof(summary), "synced: %zu created, %zu changed, %zu pruned",
-		 res->created.n, res->changed.n, res->pruned.n);
+	notify_sync_summary(res, summary, sizeof(summary));
 	event_post(d, a, res->namespace, res->commit, reason, error ? error : summary,
 		   res->code != 0);
+	notifier_send_sync(d->notifier, &a->cfg, res, error);
 }
 
 /* Logs, records and announces a sync's result; true when it needs no retry. */
@@ -342,6 +346,7 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 		return false;
 	}
 	follow = follow_rollouts(&c);
+	announce(d, a, NOTIFY_STARTED, sha, "sync started", NULL);
 	history_sync(a->sess, &c, &env, &res, &rv, &e);
 	app_config_dispose(&c);
 	result_defaults(&res, a, sha);
@@ -367,6 +372,37 @@ static void record_drift(struct daemon *d, struct daemon_app *a, long n)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* drift when the cluster starts to differ from Git, drift-recovered when it no longer
+ * does (the objects fixed by hand, a new commit, or self-heal's sync). */
+static void drift_notice(struct daemon *d, struct daemon_app *a, const char *sha,
+			 const struct sync_result *res, long n)
+{
+	struct strlist objects;
+	char msg[96];
+
+	if (!n && a->drift_announced) {
+		a->drift_announced = false;
+		announce(d, a, NOTIFY_DRIFT_RECOVERED, sha, "the cluster matches Git again", NULL);
+	}
+	if (!n || a->drift_announced)
+		return;
+	strlist_init(&objects);
+	notify_objects(&objects, res);
+	snprintf(msg, sizeof(msg), "%ld object%s differ%s from Git", n, n == 1 ? "" : "s",
+		 n == 1 ? "s" : "");
+	a->drift_announced = true;
+	announce(d, a, NOTIFY_DRIFT, sha, msg, &objects);
+	strlist_dispose(&objects);
+}
+
+static void log_drift(const struct daemon_app *a, const char *sha, long n)
+{
+	char count[LOG_NUM_LEN];
+
+	log_kv(LOG_WARN, "drift", "app", a->cfg.app, "commit", sha, "objects",
+	       log_num(count, (double)n), "action", a->cfg.self_heal ? "self-heal" : "report", NULL);
+}
+
 /* Compares the cluster with commit sha; self-heal re-applies it. False on failure. */
 static bool app_drift(struct daemon *d, struct daemon_app *a, const char *sha)
 {
@@ -375,6 +411,7 @@ static bool app_drift(struct daemon *d, struct daemon_app *a, const char *sha)
 	struct app_config c;
 	struct buf diff;
 	struct err e;
+	bool ok = true;
 	long n;
 	int rc;
 
@@ -386,24 +423,23 @@ static bool app_drift(struct daemon *d, struct daemon_app *a, const char *sha)
 		rc = sync_diff(a->sess, &c, &env, &res, &e);
 		app_config_dispose(&c);
 	}
-	n = (long)(res.created.n + res.changed.n + res.pruned.n);
+	n = rc > 0 ? (long)(res.created.n + res.changed.n + res.pruned.n) : 0;
 	buf_dispose(&diff);
-	sync_result_dispose(&res);
 	if (rc < 0) {
 		log_kv(LOG_WARN, "drift check failed", "app", a->cfg.app, "error", e.msg, NULL);
 		set_error(d, a, NULL, e.msg);
+		sync_result_dispose(&res);
 		return false;
 	}
-	record_drift(d, a, rc > 0 ? n : 0);
+	record_drift(d, a, n);
+	drift_notice(d, a, sha, &res, n);
+	sync_result_dispose(&res);
 	if (rc == 0)
 		return true;
-	{
-		char count[LOG_NUM_LEN];
-		log_kv(LOG_WARN, "drift", "app", a->cfg.app, "commit", sha, "objects",
-		       log_num(count, (double)n),
-		       "action", a->cfg.self_heal ? "self-heal" : "report", NULL);
-	}
-	return a->cfg.self_heal ? app_sync(d, a, sha) : true;
+	log_drift(a, sha, n);
+	if (a->cfg.self_heal && (ok = app_sync(d, a, sha)))
+		drift_notice(d, a, sha, NULL, 0);
+	return ok;
 }
 
 int64_t daemon_app_due(const struct daemon_app *a)

@@ -4,11 +4,15 @@
  * escaped as the exposition format requires; app names come from the configuration
  * and commits from Git, but neither is trusted to be free of quotes.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <git2/version.h>
 
+#include "cli.h"
 #include "daemon_int.h"
 #include "jsonedit.h"
 
@@ -45,101 +49,182 @@ static void head(struct buf *b, const char *name, const char *type, const char *
 	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void app_sample(struct buf *b, const char *name, const struct app_stats *s,
-		       const char *extra_key, const char *extra_val, double v)
+/* name{app="...",k="v"...} v; kv: pairs of extra labels, NULL-terminated (or NULL). */
+static void sample(struct buf *b, const char *name, const struct app_stats *s,
+		   const char *const *kv, double v)
 {
 	buf_printf(b, "%s{app=\"", name);
 	put_label(b, s->app);
-	if (extra_key) {
-		buf_printf(b, "\",%s=\"", extra_key);
-		put_label(b, extra_val);
+	for (; kv && kv[0]; kv += 2) {
+		buf_printf(b, "\",%s=\"", kv[0]);
+		put_label(b, kv[1]);
 	}
 	buf_printf(b, "\"} %.15g\n", v);
 }
 
-static void render_histogram(struct buf *b, const struct app_stats *apps, size_t n)
-{
-	head(b, "tether_sync_duration_seconds", "histogram", "Duration of syncs.");
-	for (size_t i = 0; i < n; i++) {
-		uint64_t cum = 0;
-		char le[32];
+#define LABEL(k, v) ((const char *const[]){k, v, NULL})
 
-		for (int j = 0; j < DAEMON_BUCKETS; j++) {
-			cum += apps[i].dur_buckets[j];
-			snprintf(le, sizeof(le), "%g", daemon_duration_buckets[j]);
-			app_sample(b, "tether_sync_duration_seconds_bucket", &apps[i], "le", le,
-				   (double)cum);
-		}
-		app_sample(b, "tether_sync_duration_seconds_bucket", &apps[i], "le", "+Inf",
-			   (double)apps[i].dur_count);
-		app_sample(b, "tether_sync_duration_seconds_sum", &apps[i], NULL, NULL,
-			   apps[i].dur_sum);
-		app_sample(b, "tether_sync_duration_seconds_count", &apps[i], NULL, NULL,
-			   (double)apps[i].dur_count);
+static void sync_total(struct buf *b, const char *name, const struct app_stats *s)
+{
+	sample(b, name, s, LABEL("result", "success"), (double)s->sync_success);
+	sample(b, name, s, LABEL("result", "error"), (double)s->sync_error);
+}
+
+static void histogram(struct buf *b, const char *name, const struct app_stats *s)
+{
+	uint64_t cum = 0;
+	char le[32], series[96];
+
+	snprintf(series, sizeof(series), "%s_bucket", name);
+	for (int j = 0; j < DAEMON_BUCKETS; j++) {
+		cum += s->dur_buckets[j];
+		snprintf(le, sizeof(le), "%g", daemon_duration_buckets[j]);
+		sample(b, series, s, LABEL("le", le), (double)cum);
+	}
+	sample(b, series, s, LABEL("le", "+Inf"), (double)s->dur_count);
+	snprintf(series, sizeof(series), "%s_sum", name);
+	sample(b, series, s, NULL, s->dur_sum);
+	snprintf(series, sizeof(series), "%s_count", name);
+	sample(b, series, s, NULL, (double)s->dur_count);
+}
+
+static void git_summary(struct buf *b, const char *name, const struct app_stats *s)
+{
+	char series[96];
+
+	snprintf(series, sizeof(series), "%s_sum", name);
+	sample(b, series, s, NULL, s->git_sum);
+	snprintf(series, sizeof(series), "%s_count", name);
+	sample(b, series, s, NULL, (double)s->git_count);
+}
+
+static void app_info(struct buf *b, const char *name, const struct app_stats *s)
+{
+	sample(b, name, s, LABEL("commit", s->commit), 1);
+}
+
+/* As argocd_app_info: one series whose labels are the app's state and health. */
+static void app_status(struct buf *b, const char *name, const struct app_stats *s)
+{
+	sample(b, name, s, (const char *const[]){"state", s->state, "health", s->health, NULL}, 1);
+}
+
+/* Ready follows the state (synced: True, pending: Unknown), Healthy the health. */
+static const char *condition(const struct app_stats *s, bool ready)
+{
+	if (ready)
+		return !strcmp(s->state, "synced")    ? "True"
+		       : !strcmp(s->state, "pending") ? "Unknown"
+						      : "False";
+	return !strcmp(s->health, "healthy")	? "True"
+	       : !strcmp(s->health, "degraded") ? "False"
+						: "Unknown";
+}
+
+/* As gotk_reconcile_condition: each status of each type, 1 for the one that holds. */
+static void app_condition(struct buf *b, const char *name, const struct app_stats *s)
+{
+	static const char *const types[] = {"Ready", "Healthy"};
+	static const char *const statuses[] = {"True", "False", "Unknown"};
+
+	for (int t = 0; t < 2; t++) {
+		const char *now = condition(s, t == 0);
+		for (int i = 0; i < 3; i++)
+			sample(b, name, s,
+			       (const char *const[]){"type", types[t], "status", statuses[i], NULL},
+			       strcmp(now, statuses[i]) == 0);
 	}
 }
 
-static void render_git(struct buf *b, const struct app_stats *apps, size_t n)
+static void app_unverified(struct buf *b, const char *name, const struct app_stats *s)
 {
-	head(b, "tether_git_fetch_duration_seconds", "summary",
-	     "Time spent checking the remote head and fetching.");
-	for (size_t i = 0; i < n; i++) {
-		app_sample(b, "tether_git_fetch_duration_seconds_sum", &apps[i], NULL, NULL,
-			   apps[i].git_sum);
-		app_sample(b, "tether_git_fetch_duration_seconds_count", &apps[i], NULL, NULL,
-			   (double)apps[i].git_count);
+	sample(b, name, s, LABEL("commit", s->unverified), s->unverified[0] ? 1 : 0);
+}
+
+enum field_kind { F_LONG, F_DOUBLE, F_U64, F_BOOL };
+/* The field's kind from its type; clang-format cannot lay out _Generic. */
+/* clang-format off */
+#define FIELD(f)                                                                                   \
+	offsetof(struct app_stats, f),                                                             \
+	    _Generic(((struct app_stats *)0)->f, long: F_LONG, double: F_DOUBLE, uint64_t: F_U64,  \
+		     bool: F_BOOL)
+/* clang-format on */
+
+/* Every per-app metric: a field of app_stats as one sample, or a function's samples. */
+static const struct app_metric {
+	const char *name, *type, *help;
+	void (*samples)(struct buf *b, const char *name, const struct app_stats *s);
+	size_t offset;
+	enum field_kind kind;
+} app_metrics[] = {
+    {"tether_sync_total", "counter", "Syncs by result.", sync_total, 0, 0},
+    {"tether_sync_duration_seconds", "histogram", "Duration of syncs.", histogram, 0, 0},
+    {"tether_last_sync_timestamp_seconds", "gauge", "End of the last sync.", NULL,
+     FIELD(last_sync_unix)},
+    {"tether_last_success_timestamp_seconds", "gauge",
+     "End of the last sync that succeeded (0: none yet).", NULL, FIELD(last_success_unix)},
+    {"tether_app_info", "gauge", "The commit each app is synced to.", app_info, 0, 0},
+    {"tether_app_status", "gauge",
+     "1, labelled with the app's state (pending, synced, drifted, failed, unverified) and "
+     "health (unknown, progressing, healthy, degraded).",
+     app_status, 0, 0},
+    {"tether_app_condition", "gauge",
+     "1 for the status (True, False, Unknown) each condition (Ready, Healthy) has, else 0.",
+     app_condition, 0, 0},
+    {"tether_app_suspended", "gauge", "1 while the app is suspended.", NULL, FIELD(suspended)},
+    {"tether_drift_objects", "gauge", "Objects that differ from Git.", NULL, FIELD(drift_objects)},
+    {"tether_rollout_failures_total", "counter", "Rollouts failed or timed out.", NULL,
+     FIELD(rollout_failures)},
+    {"tether_reverts_total", "counter", "Revert commits pushed by on-failure: revert.", NULL,
+     FIELD(reverts)},
+    {"tether_unverified_commits_total", "counter",
+     "Heads refused by verify (not signed by a trusted key).", NULL, FIELD(unverified_total)},
+    {"tether_app_unverified", "gauge",
+     "1 while the app's head is refused by verify (nothing of it applied).", app_unverified, 0, 0},
+    {"tether_git_fetch_duration_seconds", "summary",
+     "Time spent checking the remote head and fetching.", git_summary, 0, 0},
+    {"tether_git_fetch_errors_total", "counter", "Failed checks of the remote.", NULL,
+     FIELD(git_errors)},
+};
+
+static double field_value(const struct app_stats *s, size_t offset, enum field_kind kind)
+{
+	const char *p = (const char *)s + offset;
+
+	switch (kind) {
+	case F_LONG:
+		return (double)*(const long *)p;
+	case F_U64:
+		return (double)*(const uint64_t *)p;
+	case F_BOOL:
+		return *(const bool *)p ? 1 : 0;
+	default:
+		return *(const double *)p;
 	}
-	head(b, "tether_git_fetch_errors_total", "counter", "Failed checks of the remote.");
-	for (size_t i = 0; i < n; i++)
-		app_sample(b, "tether_git_fetch_errors_total", &apps[i], NULL, NULL,
-			   (double)apps[i].git_errors);
 }
 
 int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out)
 {
-	head(out, "tether_sync_total", "counter", "Syncs by result.");
-	for (size_t i = 0; i < n; i++) {
-		app_sample(out, "tether_sync_total", &apps[i], "result", "success",
-			   (double)apps[i].sync_success);
-		app_sample(out, "tether_sync_total", &apps[i], "result", "error",
-			   (double)apps[i].sync_error);
+	for (size_t m = 0; m < sizeof(app_metrics) / sizeof(app_metrics[0]); m++) {
+		const struct app_metric *am = &app_metrics[m];
+
+		head(out, am->name, am->type, am->help);
+		for (size_t i = 0; i < n; i++) {
+			if (am->samples)
+				am->samples(out, am->name, &apps[i]);
+			else
+				sample(out, am->name, &apps[i], NULL,
+				       field_value(&apps[i], am->offset, am->kind));
+		}
 	}
-	render_histogram(out, apps, n);
-	head(out, "tether_last_sync_timestamp_seconds", "gauge", "End of the last sync.");
-	for (size_t i = 0; i < n; i++)
-		app_sample(out, "tether_last_sync_timestamp_seconds", &apps[i], NULL, NULL,
-			   apps[i].last_sync_unix);
-	head(out, "tether_app_info", "gauge", "The commit each app is synced to.");
-	for (size_t i = 0; i < n; i++)
-		app_sample(out, "tether_app_info", &apps[i], "commit", apps[i].commit, 1);
-	head(out, "tether_drift_objects", "gauge", "Objects that differ from Git.");
-	for (size_t i = 0; i < n; i++)
-		app_sample(out, "tether_drift_objects", &apps[i], NULL, NULL,
-			   (double)apps[i].drift_objects);
-	head(out, "tether_rollout_failures_total", "counter", "Rollouts failed or timed out.");
-	for (size_t i = 0; i < n; i++)
-		app_sample(out, "tether_rollout_failures_total", &apps[i], NULL, NULL,
-			   (double)apps[i].rollout_failures);
-	head(out, "tether_reverts_total", "counter",
-	     "Revert commits pushed by on-failure: revert.");
-	for (size_t i = 0; i < n; i++)
-		app_sample(out, "tether_reverts_total", &apps[i], NULL, NULL,
-			   (double)apps[i].reverts);
-	head(out, "tether_unverified_commits_total", "counter",
-	     "Heads refused by verify (not signed by a trusted key).");
-	for (size_t i = 0; i < n; i++)
-		app_sample(out, "tether_unverified_commits_total", &apps[i], NULL, NULL,
-			   (double)apps[i].unverified_total);
-	head(out, "tether_app_unverified", "gauge",
-	     "1 while the app's head is refused by verify (nothing of it applied).");
-	for (size_t i = 0; i < n; i++)
-		app_sample(out, "tether_app_unverified", &apps[i], "commit", apps[i].unverified,
-			   apps[i].unverified[0] ? 1 : 0);
-	render_git(out, apps, n);
 	head(out, "tether_leader", "gauge", "1 when this agent may sync.");
-	if (buf_printf(out, "tether_leader %d\n", leader ? 1 : 0) < 0)
+	buf_printf(out, "tether_leader %d\n", leader ? 1 : 0);
+	head(out, "tether_build_info", "gauge",
+	     "1, labelled with the version and the libraries tether was built with.");
+	if (buf_printf(out, "tether_build_info{version=\"%s\",libgit2=\"%s\",libcurl=\"%s\"} 1\n",
+		       TETHER_VERSION, LIBGIT2_VERSION, LIBCURL_VERSION) < 0)
 		return TE_NOMEM;
-	return 0;
+	return process_metrics_render(out);
 }
 
 static cJSON *app_json(struct json_build *b, const struct app_stats *s)

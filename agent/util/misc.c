@@ -73,6 +73,32 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
+{
+	struct timespec ts;
+
+	if (ms < 0)
+		ms = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cv, mu, &ts);
+}
+
 void sleep_for_ms(int64_t ms)
 {
 	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
@@ -172,5 +198,28 @@ int file_read(const char *path, struct buf *b, struct err *e)
 		return err_set(e, TE_INPUT, "%s: %s", path, strerror(errno));
 	if (!b->data)
 		buf_append(b, "", 0);
+	return 0;
+}
+
+#define SECRET_MAX 4096
+
+int secret_read(const char *path, char **out, struct err *e)
+{
+	struct buf b;
+	int rc;
+
+	*out = NULL;
+	buf_init(&b, SECRET_MAX);
+	if ((rc = file_read(path, &b, e)) < 0) {
+		buf_dispose(&b);
+		return rc;
+	}
+	while (b.len && strchr("\n\r \t", b.data[b.len - 1]))
+		b.data[--b.len] = '\0';
+	if (!b.len) {
+		buf_dispose(&b);
+		return err_set(e, TE_INPUT, "%s is empty", path);
+	}
+	*out = buf_detach(&b);
 	return 0;
 }

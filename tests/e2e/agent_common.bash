@@ -38,6 +38,25 @@ data:
 Y
 }
 
+# web_failing FILE IMAGE: Deployment "web" in default, one replica, with a short
+# progressDeadlineSeconds so that an image that never pulls fails its rollout fast.
+web_failing() {
+  mkdir -p "$(dirname "$1")"
+  cat >"$1" <<Y
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: $2}]
+Y
+}
+
 # github_push URL SECRET REPO_URL [REF]: POSTs a GitHub push event signed with SECRET;
 # prints the HTTP status.
 github_push() {

@@ -10,21 +10,7 @@
 
 kubesim_start --fail-images 'nginx:broken*' --pod-ready-ms 100 || { not_ok "kubesim starts"; finish; }
 gitd_start || { not_ok "git daemon starts"; finish; }
-deploy() { # DIR IMAGE
-  cat >"$1/web.yaml" <<Y
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: $2}]
-Y
-}
+deploy() { web_failing "$1/web.yaml" "$2"; } # DIR IMAGE
 cur_hash() { # pod-template-hash of the ReplicaSet at the Deployment's revision
   local rev; rev=$(kubectl get deployment web -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')
   kubectl get rs -o json | jq -r --arg r "$rev" \

@@ -228,12 +228,62 @@ static void test_help(void **state)
 	buf_dispose(&b);
 }
 
+static const char notify_cfg[] = "notify:\n"
+			  "  - {type: slack, url: https://hooks.example/T/B/x}\n"
+			  "apps:\n"
+			  "  - name: web\n"
+			  "    repo: https://github.com/acme/web.git\n"
+			  "    notify:\n"
+			  "      - type: github\n"
+			  "        token-file: /run/t\n"
+			  "        events: [synced, rollout-failed]\n"
+			  "  - name: api\n"
+			  "    repo: git@gitlab.example:group/sub/api.git\n";
+
+/* notify: the top level's entries, then the app's; defaults by type. */
+static void test_notify(void **state)
+{
+	struct tether_config tc;
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(config_parse(&tc, "t.yaml", notify_cfg, strlen(notify_cfg), &e), 0);
+	assert_int_equal(tc.apps[0].n_notify, 2); /* the top level's, then its own */
+	assert_string_equal(tc.apps[0].notify[0].type, "slack");
+	assert_string_equal(tc.apps[0].notify[1].type, "github");
+	assert_null(tc.apps[0].notify[1].url);
+	assert_string_equal(tc.apps[0].notify[1].token_file, "/run/t");
+	assert_int_equal(tc.apps[0].notify[1].events,
+			 1u << NOTIFY_SYNCED | 1u << NOTIFY_ROLLOUT_FAILED);
+	assert_int_equal(tc.apps[1].n_notify, 1);
+	assert_true(tc.apps[1].notify[0].events & (1u << NOTIFY_DRIFT)); /* slack's defaults */
+	assert_false(tc.apps[1].notify[0].events & (1u << NOTIFY_SYNCED));
+	config_dispose(&tc);
+}
+
+static void test_notify_errors(void **state)
+{
+	expect_error("notify:\n  - {type: email, url: x}\napps:\n  - repo: x\n",
+		     "t.yaml:2:5: notify: type must be webhook, slack, github or gitlab");
+	expect_error("notify:\n  - {type: slack}\napps:\n  - repo: x\n",
+		     "t.yaml:2:5: notify: a slack entry needs url");
+	expect_error("notify:\n  - {type: github, events: [synced, exploded]}\napps:\n  - repo: x\n",
+		     "t.yaml:2:37: unknown event \"exploded\" (started, synced, sync-failed, "
+		     "rollout-failed, reverted, drift, drift-recovered)");
+	expect_error("notify:\n  - {type: github, tokenfile: x}\napps:\n  - repo: x\n",
+		     "t.yaml:2:20: notify: unknown key \"tokenfile\" (type, url, token-file, repo, "
+		     "events)");
+	expect_error("notify: {type: github}\napps:\n  - repo: x\n",
+		     "t.yaml:1:9: notify must be a list");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_flag_errors), cmocka_unit_test(test_app_name),
 		cmocka_unit_test(test_file_good),  cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_notify),     cmocka_unit_test(test_notify_errors),
 		cmocka_unit_test(test_file_as_written), cmocka_unit_test(test_help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

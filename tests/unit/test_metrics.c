@@ -54,7 +54,13 @@ static void test_metrics(void **state)
 	app_stats_observe(&s[0], 0.05);
 	app_stats_observe(&s[0], 0.3);
 	app_stats_observe(&s[0], 500);
+	strcpy(s[0].state, "synced");
+	strcpy(s[0].health, "degraded");
+	s[0].last_success_unix = 1700000000.5;
 	strcpy(s[1].app, "we\"ird");
+	strcpy(s[1].state, "pending");
+	strcpy(s[1].health, "unknown");
+	s[1].suspended = true;
 	buf_init(&b, 1 << 20);
 	assert_int_equal(metrics_render(s, 2, true, &b), 0);
 	assert_parses(b.data);
@@ -76,6 +82,23 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(b.data, "app=\"we\\\"ird\""));
 	assert_non_null(strstr(b.data, "# TYPE tether_sync_duration_seconds histogram"));
 	assert_true(sample(b.data, "tether_leader") == 1);
+	assert_true(sample(b.data, "tether_app_status{app=\"web\",state=\"synced\","
+				   "health=\"degraded\"}") == 1);
+	assert_true(sample(b.data, "tether_app_condition{app=\"web\",type=\"Ready\","
+				   "status=\"True\"}") == 1);
+	assert_true(sample(b.data, "tether_app_condition{app=\"web\",type=\"Healthy\","
+				   "status=\"False\"}") == 1);
+	assert_true(sample(b.data, "tether_app_condition{app=\"web\",type=\"Healthy\","
+				   "status=\"True\"}") == 0);
+	assert_true(sample(b.data, "tether_app_condition{app=\"we\\\"ird\",type=\"Ready\","
+				   "status=\"Unknown\"}") == 1);
+	assert_true(sample(b.data, "tether_last_success_timestamp_seconds{app=\"web\"}") ==
+		    1700000000.5);
+	assert_true(sample(b.data, "tether_app_suspended{app=\"we\\\"ird\"}") == 1);
+	assert_true(sample(b.data, "tether_app_suspended{app=\"web\"}") == 0);
+	assert_non_null(strstr(b.data, "tether_build_info{version=\""));
+	assert_non_null(strstr(b.data, "# TYPE process_cpu_seconds_total counter"));
+	assert_true(sample(b.data, "\nprocess_open_fds") >= 3);
 	buf_dispose(&b);
 }
 
