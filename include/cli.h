@@ -22,6 +22,7 @@ int cmd_check_config(int argc, char **argv);
 int cmd_run(int argc, char **argv);    /* daemon.h */
 int cmd_status(int argc, char **argv);
 int cmd_history(int argc, char **argv);  /* history.h */
+int cmd_check_access(int argc, char **argv); /* access.h */
 int cmd_rollback(int argc, char **argv); /* history.h */
 /* on-failure: revert, after a sync whose rollout failed: pushes the revert commit,
  * syncs it and reports it (text, or a "revert" member of json). */
@@ -108,6 +109,7 @@ const struct cli_cmd *cli_status_cmd(void);
 const struct cli_cmd *cli_render_cmd(void);
 const struct cli_cmd *cli_check_config_cmd(void);
 const struct cli_cmd *cli_version_cmd(void);
+const struct cli_cmd *cli_check_access_cmd(void);
 
 /* A row of main.c's command table; describe is NULL for a command without flags of
  * the option table. The table ends with a row whose name is NULL. */

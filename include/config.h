@@ -32,6 +32,7 @@ enum {
 	CMD_ROLLBACK = 64,
 	CMD_VERSION = 128,
 	CMD_CHECK_CONFIG = 256,
+	CMD_ACCESS = 512, /* tether check-access (it takes sync's flags too) */
 };
 
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_ENUM };
@@ -91,6 +92,7 @@ struct app_config {
 	char *verify_keyring;          /* OpenPGP public keys trusted (verify.h) */
 	char *verify_allowed_signers;  /* SSH keys trusted, ssh-keygen's format */
 	char *sign_key;    /* signs the commits tether writes */
+	char *service_account; /* "NS/NAME": every request of the app impersonates it */
 	/* tether run (agent/daemon): per app, then agent-wide (top level or flags). */
 	int64_t interval_ms;
 	bool self_heal;
@@ -101,6 +103,9 @@ struct app_config {
 	char *lease_name;
 	char *lease_namespace;
 	int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;
+	/* tether check-access */
+	char *print_rbac;  /* "yaml" or "json": the minimal RBAC instead of the result */
+	bool access_agent; /* also what tether run needs (Events, the Lease) */
 	/* notify: the agent-wide entries, then the app's own. */
 	struct notify_target *notify;
 	size_t n_notify;

@@ -35,6 +35,7 @@ struct kube_config {
 	struct kube_exec *exec;     /* exec credential plugin */
 	char *tls_server_name;
 	char *proxy_url;
+	char *impersonate;        /* Impersonate-User of every request, or NULL */
 	bool disable_compression; /* no gzip for responses (large lists come gzipped) */
 };
 
@@ -186,5 +187,33 @@ int kube_delete(struct kube *k, const struct kube_resource *r, const char *ns, c
 int kube_watch(struct kube *k, const struct kube_resource *r, const char *ns,
 	       const char *label_selector, const char *resource_version, int64_t deadline_ms,
 	       int (*cb)(const char *type, const cJSON *obj, void *ctx), void *ctx, struct err *e);
+
+/* ---- access (RBAC) ------------------------------------------------------------- */
+
+#define KUBE_ACCESS_FIELD 254
+/* One (verb, group, resource, namespace) an identity needs; ns "" is the cluster scope. */
+struct kube_access {
+	char verb[32];
+	char group[KUBE_ACCESS_FIELD];
+	char resource[KUBE_ACCESS_FIELD]; /* "deployments", or "deployments/scale" */
+	char ns[KUBE_ACCESS_FIELD];
+	char user[KUBE_ACCESS_FIELD];     /* from a 403 message only */
+};
+/* The request a 403 Status message names (the authorizer's fixed wording);
+ * TE_NOTFOUND when msg is not one (a non-resource path, an admission denial). */
+int kube_forbidden_parse(const char *msg, struct kube_access *out);
+/* "a Role in namespace x ... with the rule {apiGroups: [apps], resources:
+ * [deployments], verbs: [patch]}": what grants a. */
+void kube_access_rule(const struct kube_access *a, char *out, size_t n);
+/* msg, and when it is a 403 of the authorizer, who needs which rule. */
+void kube_forbidden_explain(const char *msg, char *out, size_t n);
+/* A SelfSubjectAccessReview of each of n tuples, all in one parallel round: allowed[i]
+ * is the authorizer's verdict on a[i]. TE_UNREACHABLE when the server could not be
+ * asked; TE_REJECTED naming the tuple when it refused a review. */
+int kube_access_review(struct kube *k, const struct kube_access *a, size_t n, bool *allowed,
+		       struct err *e);
+/* The client's identity as the server sees it (SelfSubjectReview): user (owned) and
+ * its groups. */
+int kube_whoami(struct kube *k, char **user, struct strlist *groups, struct err *e);
 
 #endif

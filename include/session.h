@@ -33,6 +33,8 @@ struct session {
 	bool borrowed_kube; /* kcfg and kube belong to the agent's cluster table */
 	char *ns;           /* the app's namespace: --namespace, the context's, "default" */
 	const char *context_ns; /* the kubeconfig context's namespace, or NULL (in kcfg) */
+	struct strlist ns_scoped; /* "resource.group" the identity may list only per namespace */
+	bool inventory_granted;   /* the identity may create and patch the inventory */
 };
 
 /* A session for app c; opens nothing. */
@@ -50,6 +52,12 @@ int session_kube(struct session *s, struct err *e);
  * connecting; the namespaces are resolved from its kubeconfig. */
 int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k,
 		     struct err *e);
+
+/* Kinds the identity may not list across namespaces (a 403 seen once): the engine
+ * lists and watches them in each namespace the app uses, for the session's life (the
+ * same identity: it is forgotten with the client). */
+bool session_ns_scoped(const struct session *s, const struct kube_resource *res);
+int session_set_ns_scoped(struct session *s, const struct kube_resource *res);
 
 /* The one recipe for "settings -> Git options" (pointers into c). */
 void session_git_opts(const struct app_config *c, struct gitsrc_opts *o);

@@ -128,6 +128,12 @@ int sync_diff(struct session *s, const struct app_config *c, const struct sync_e
 int sync_render(struct session *s, const struct app_config *c, struct object_set *out,
 		char commit[41], struct err *e);
 
+/* tether check-access: renders the commit and fills p (access.h) with every right its
+ * sync needs (with agent, tether run's too: Events, the Lease); asks nothing yet. */
+struct access_plan;
+int sync_access_plan(struct session *s, const struct app_config *c, bool agent,
+		     struct access_plan *p, struct err *e);
+
 /* ---- the inventory ------------------------------------------------------------- */
 
 /* One object tether manages, as recorded in the inventory. */

@@ -20,6 +20,8 @@ static const struct cli_subcommand subcommands[] = {
 	 cli_run_cmd},
 	{"status", cmd_status, "show the apps of a running agent", cli_status_cmd},
 	{"render", cmd_render, "print the rendered manifests of a commit", cli_render_cmd},
+	{"check-access", cmd_check_access, "check that the identity may do all a sync needs",
+	 cli_check_access_cmd},
 	{"check-config", cmd_check_config, "validate an agent configuration file",
 	 cli_check_config_cmd},
 	{"version", cmd_version, "print the version", cli_version_cmd},

@@ -24,6 +24,7 @@ static const struct {
     {CMD_SYNC, "sync"},		{CMD_DIFF, "diff"},	    {CMD_HISTORY, "history"},
     {CMD_ROLLBACK, "rollback"}, {CMD_RUN, "run"},	    {CMD_STATUS, "status"},
     {CMD_RENDER, "render"},	{CMD_VERSION, "version"}, {CMD_CHECK_CONFIG, "check-config"},
+    {CMD_ACCESS, "check-access"},
 };
 
 /* The flag of cmds nearest to name that is worth suggesting; NULL when none is. */

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,9 @@ static const struct opt_def options[] = {
 	 "sign the commits tether writes (rollback, on-failure: revert): an OpenSSH ed25519 "
 	 "private key or an armored OpenPGP secret key, without a passphrase",
 	 OFF(sign_key)},
+	{"service-account", NULL, 0, OPT_STRING, NULL, 3, 317, NULL, A | F, ALL | CMD_ACCESS,
+	 "NS/NAME", "run every request of the app as this ServiceAccount (impersonation): the "
+	 "app changes only what the ServiceAccount may", OFF(service_account)},
 	{"no-wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, SYNCS, NULL,
 	 "return after applying, without waiting for rollouts", OFF(no_wait)},
 	{"kubeconfig", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, ALL, "FILE",
@@ -107,12 +111,12 @@ static const struct opt_def options[] = {
 	 OFF(webhook_secret_file)},
 	{"log-format", NULL, 0, OPT_ENUM, "logfmt", 0, 0, "logfmt|json", G | F, CMD_RUN, "FORMAT",
 	 "log lines: logfmt or json", OFF(log_format)},
-	{"leader-elect", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | F, CMD_RUN, NULL,
+	{"leader-elect", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | F, CMD_RUN | CMD_ACCESS, NULL,
 	 "sync only while holding a coordination.k8s.io/v1 Lease (for several replicas)",
 	 OFF(leader_elect)},
-	{"leader-elect-lease", NULL, 0, OPT_STRING, "tether", 1, 253, NULL, G | F, CMD_RUN, "NAME",
+	{"leader-elect-lease", NULL, 0, OPT_STRING, "tether", 1, 253, NULL, G | F, CMD_RUN | CMD_ACCESS, "NAME",
 	 "name of the Lease", OFF(lease_name)},
-	{"leader-elect-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | F, CMD_RUN, "NS",
+	{"leader-elect-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | F, CMD_RUN | CMD_ACCESS, "NS",
 	 "namespace of the Lease (default: the context's)", OFF(lease_namespace)},
 	{"leader-elect-lease-duration", NULL, 0, OPT_DURATION, "15s", 1000, 3600 * 1000, NULL, G | F,
 	 CMD_RUN, "DUR", "how long a standby waits before taking over", OFF(lease_duration_ms)},
@@ -121,6 +125,14 @@ static const struct opt_def options[] = {
 	 OFF(renew_deadline_ms)},
 	{"leader-elect-retry-period", NULL, 0, OPT_DURATION, "2s", 100, 3600 * 1000, NULL, G | F,
 	 CMD_RUN, "DUR", "how often to try to acquire or renew", OFF(retry_period_ms)},
+	/* tether check-access */
+	{"print-rbac", NULL, 0, OPT_ENUM, NULL, 0, 0, "yaml|json", F, CMD_ACCESS, "FORMAT",
+	 "print the least Role/ClusterRole and bindings granting what the app needs, for the "
+	 "identity asking: yaml, a stream for kubectl apply -f -, or json, a v1 List",
+	 OFF(print_rbac)},
+	{"agent", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, F, CMD_ACCESS, NULL,
+	 "also check what tether run needs: Events, and the Lease with --leader-elect",
+	 OFF(access_agent)},
 	{NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL, NULL, 0},
 };
 
@@ -273,24 +285,39 @@ void app_config_dispose(struct app_config *c)
 	c->n_notify = 0;
 }
 
+/* The string slot of option o in c, or NULL when o is not a string. */
+static char **string_slot(const struct opt_def *o, struct app_config *c)
+{
+	if (o->type != OPT_STRING && o->type != OPT_ENUM)
+		return NULL;
+	return (char **)((char *)c + o->offset);
+}
+
 int app_config_copy(struct app_config *dst, const struct app_config *src, struct err *e)
 {
+	char **slot;
+
 	*dst = *src;
+	/* Nothing of src's is left in dst before copying, so a failure part-way disposes
+	 * only what dst owns. */
+	for (const struct opt_def *o = options; o->name; o++)
+		if ((slot = string_slot(o, dst)))
+			*slot = NULL;
+	dst->notify = NULL;
+	dst->n_notify = 0;
 	for (const struct opt_def *o = options; o->name; o++) {
-		if (o->type == OPT_STRING || o->type == OPT_ENUM) {
-			char **slot = (char **)((char *)dst + o->offset);
-			if (*slot && !(*slot = strdup(*slot))) {
-				dst->notify = NULL;
-				app_config_dispose(dst);
-				return err_set(e, TE_NOMEM, "out of memory");
-			}
+		const char *from = (slot = string_slot(o, dst)) ? *string_slot(o, (struct app_config *)src) : NULL;
+
+		if (from && !(*slot = strdup(from))) {
+			app_config_dispose(dst);
+			return err_set(e, TE_NOMEM, "out of memory");
 		}
 	}
 	if (notify_targets_copy(&dst->notify, src->notify, src->n_notify) < 0) {
-		dst->n_notify = 0;
 		app_config_dispose(dst);
 		return err_set(e, TE_NOMEM, "out of memory");
 	}
+	dst->n_notify = src->n_notify;
 	return 0;
 }
 
@@ -357,6 +384,25 @@ static bool valid_label_value(const char *s)
 	return true;
 }
 
+/* "NS/NAME": two valid names. */
+static int service_account_check(const char *sa, struct err *e)
+{
+	const char *slash = sa ? strchr(sa, '/') : NULL;
+	char ns[64];
+	bool ok;
+
+	if (!sa)
+		return 0;
+	ok = slash && slash - sa < (ptrdiff_t)sizeof(ns) && slash[1] && !strchr(slash + 1, '/');
+	if (ok) {
+		snprintf(ns, sizeof(ns), "%.*s", (int)(slash - sa), sa);
+		ok = valid_label_value(ns) && strlen(slash + 1) <= 253 && !strchr(slash + 1, ':');
+	}
+	return ok ? 0
+		  : err_set(e, TE_INPUT,
+			    "service-account \"%s\" must be NAMESPACE/NAME, as in ci/deployer", sa);
+}
+
 int app_config_finish(struct app_config *c, struct err *e)
 {
 	if (!c->repo)
@@ -376,5 +422,5 @@ int app_config_finish(struct app_config *c, struct err *e)
 			       "verify: %s needs the trusted keys: verify-keyring (OpenPGP) or "
 			       "verify-allowed-signers (SSH)",
 			       c->verify);
-	return 0;
+	return service_account_check(c->service_account, e);
 }

@@ -1,10 +1,10 @@
 /*
- * cluster: the agent's kube clients, one per cluster (the same kubeconfig, context and
- * bound on parallel transfers), shared by the apps that sync to it and kept warm
- * between checks: a drift check reuses its TLS connections and discovery. Each app
- * has a session (session.h) whose cluster half borrows the client from here. The loop
- * thread alone uses them; a reload of the configuration drops them all, so a changed
- * kubeconfig is read again.
+ * cluster: the agent's kube clients, one per cluster (the same kubeconfig, context,
+ * impersonated ServiceAccount and bound on parallel transfers), shared by the apps
+ * that sync to it and kept warm between checks: a drift check reuses its TLS
+ * connections and discovery. Each app has a session (session.h) whose cluster half
+ * borrows the client from here. The loop thread alone uses them; a reload of the
+ * configuration drops them all, so a changed kubeconfig is read again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +13,7 @@
 
 struct daemon_cluster {
 	char *kubeconfig, *context; /* as the app's settings give them, NULL for unset */
+	char *service_account;	    /* the identity impersonated (a client per tenant) */
 	int64_t parallel;
 	struct kube_config *kcfg;
 	struct kube *kube;
@@ -26,7 +27,7 @@ static bool same(const char *a, const char *b)
 static bool serves(const struct daemon_cluster *k, const struct app_config *c)
 {
 	return same(k->kubeconfig, c->kubeconfig) && same(k->context, c->context) &&
-	       k->parallel == c->parallel;
+	       same(k->service_account, c->service_account) && k->parallel == c->parallel;
 }
 
 static int cluster_add(struct daemon *d, const struct app_config *c, struct daemon_cluster **out,
@@ -41,7 +42,8 @@ static int cluster_add(struct daemon *d, const struct app_config *c, struct daem
 	k = &d->clusters[d->n_clusters];
 	*k = (struct daemon_cluster){.parallel = c->parallel};
 	if ((c->kubeconfig && !(k->kubeconfig = strdup(c->kubeconfig))) ||
-	    (c->context && !(k->context = strdup(c->context)))) {
+	    (c->context && !(k->context = strdup(c->context))) ||
+	    (c->service_account && !(k->service_account = strdup(c->service_account)))) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -53,6 +55,7 @@ static int cluster_add(struct daemon *d, const struct app_config *c, struct daem
 fail:
 	free(k->kubeconfig);
 	free(k->context);
+	free(k->service_account);
 	return rc;
 }
 
@@ -80,6 +83,7 @@ void daemon_clusters_free(struct daemon *d)
 		kube_config_free(d->clusters[i].kcfg);
 		free(d->clusters[i].kubeconfig);
 		free(d->clusters[i].context);
+		free(d->clusters[i].service_account);
 	}
 	free(d->clusters);
 	d->clusters = NULL;

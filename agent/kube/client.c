@@ -303,6 +303,8 @@ struct curl_slist *kube_headers(struct kube *k, const char *accept, const char *
 		  (!k->cred.token ||
 		   header_add(&l, "Authorization: Bearer %s", k->cred.token, true)) &&
 		  (!k->host_header || header_add(&l, "%s", k->host_header, false)) &&
+		  (!k->cfg->impersonate ||
+		   header_add(&l, "Impersonate-User: %s", k->cfg->impersonate, false)) &&
 		  /* no "Expect: 100-continue" round trip for bodies */
 		  header_add(&l, "%s", "Expect:", false);
 

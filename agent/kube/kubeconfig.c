@@ -759,6 +759,7 @@ void kube_config_free(struct kube_config *c)
 	kube_exec_free(c->exec);
 	free(c->tls_server_name);
 	free(c->proxy_url);
+	free(c->impersonate);
 	free(c);
 }
 
@@ -794,6 +795,7 @@ struct kube_config *kube_config_dup(const struct kube_config *c)
 	d->password = xstrdup(c->password);
 	d->tls_server_name = xstrdup(c->tls_server_name);
 	d->proxy_url = xstrdup(c->proxy_url);
+	d->impersonate = xstrdup(c->impersonate);
 	if (c->exec) {
 		struct kube_exec *x = calloc(1, sizeof(*x));
 

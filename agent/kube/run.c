@@ -552,7 +552,14 @@ void kube_req_set_err(struct kube_req *r, const char *body)
 	int code = kube_req_code(r);
 
 	if (cJSON_IsString(msg) && *msg->valuestring) {
-		err_set(&r->err, code, "%s", msg->valuestring);
+		char why[sizeof(r->err.msg)];
+
+		/* a 403 says which rule is missing (forbidden.c) */
+		if (r->status == 403)
+			kube_forbidden_explain(msg->valuestring, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s", msg->valuestring);
+		err_set(&r->err, code, "%s", why);
 		return;
 	}
 	if (body && *body && !r->resp) {

@@ -16,6 +16,7 @@ int session_new(struct session **out, const struct app_config *c, struct err *e)
 	if (!s)
 		return err_set(e, TE_NOMEM, "out of memory");
 	s->cfg = c;
+	strlist_init(&s->ns_scoped);
 	*out = s;
 	return 0;
 }
@@ -30,6 +31,9 @@ static void drop_kube(struct session *s)
 	s->kcfg = NULL;
 	s->borrowed_kube = false;
 	s->context_ns = NULL;
+	strlist_dispose(&s->ns_scoped);
+	strlist_init(&s->ns_scoped);
+	s->inventory_granted = false;
 	free(s->ns);
 	s->ns = NULL;
 }
@@ -73,6 +77,14 @@ void session_drop_git(struct session *s)
 	s->git = NULL;
 }
 
+static char *impersonated_user(const char *sa)
+{
+	const char *slash = strchr(sa, '/');
+
+	return slash ? xasprintf("system:serviceaccount:%.*s:%s", (int)(slash - sa), sa, slash + 1)
+		     : NULL;
+}
+
 int session_connect(const struct app_config *c, const struct kube_opts *o,
 		    struct kube_config **kcfg, struct kube **k, struct err *e)
 {
@@ -82,6 +94,13 @@ int session_connect(const struct app_config *c, const struct kube_opts *o,
 	*k = NULL;
 	if ((rc = kube_config_load(kcfg, c->kubeconfig, c->context, e)) < 0)
 		return rc;
+	/* a tenant's app: every request as its ServiceAccount (the API server adds the
+	 * ServiceAccount's groups to an impersonated system:serviceaccount: user) */
+	if (c->service_account && !((*kcfg)->impersonate = impersonated_user(c->service_account))) {
+		kube_config_free(*kcfg);
+		*kcfg = NULL;
+		return err_set(e, TE_NOMEM, "out of memory");
+	}
 	if ((rc = kube_new(k, *kcfg, o ? o : &sync_opts, e)) < 0) {
 		kube_config_free(*kcfg);
 		*kcfg = NULL;
@@ -123,4 +142,31 @@ int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k
 	if ((rc = resolve_namespaces(s, e)) < 0)
 		drop_kube(s);
 	return rc;
+}
+
+static char *scope_key(const struct kube_resource *res)
+{
+	return xasprintf("%s.%s", res->resource, res->group);
+}
+
+bool session_ns_scoped(const struct session *s, const struct kube_resource *res)
+{
+	char *key = res ? scope_key(res) : NULL;
+	bool yes = key && strlist_contains(&s->ns_scoped, key);
+
+	free(key);
+	return yes;
+}
+
+int session_set_ns_scoped(struct session *s, const struct kube_resource *res)
+{
+	char *key = scope_key(res);
+
+	if (!key)
+		return TE_NOMEM;
+	if (strlist_contains(&s->ns_scoped, key)) {
+		free(key);
+		return 0;
+	}
+	return strlist_add_owned(&s->ns_scoped, key);
 }

@@ -3,24 +3,34 @@
  * the inventory GET and one LIST per kind (label selector tether.dev/app=<app>).
  * From them, the plan decision of every item and the set of objects to prune.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jsonget.h"
 #include "sync_int.h"
 
-/* The inventory ConfigMap as read: q[0] at the rule's namespace, q[1] at the legacy
- * one (when r->inv_legacy). */
-static int take_inventory(struct sync_run *r, struct kube_list_q *q, struct err *e)
+/* The inventory's queries of one round: the GET where the rule says, the GET where an
+ * older tether put it (NULL: no such place) and the LIST that finds the app's
+ * inventories in other namespaces (skipped: the identity may not make it). */
+struct inv_queries {
+	struct kube_list_q *at, *legacy, *elsewhere;
+	struct kube_list_q skipped;
+};
+
+/* The inventory ConfigMap as read, at the rule's namespace or at the legacy one. */
+static int take_inventory(struct sync_run *r, const struct inv_queries *iq, struct err *e)
 {
-	struct inventory_get at = {r->inv_ns, q[0].rc, &q[0].err};
-	struct inventory_get old = {r->inv_legacy, q[1].rc, &q[1].err};
+	struct inventory_get at = {r->inv_ns, iq->at->rc, &iq->at->err};
+	struct inventory_get old = {NULL, 0, NULL};
 	const cJSON *obj;
 	int rc;
 
+	if (iq->legacy)
+		old = (struct inventory_get){r->inv_legacy, iq->legacy->rc, &iq->legacy->err};
 	if ((rc = inventory_pick(r->cfg->app, &at, &old, &r->inv_moving, e)) < 0)
 		return rc;
-	obj = r->inv_moving ? q[1].out : q[0].out;
+	obj = r->inv_moving ? iq->legacy->out : iq->at->out;
 	if (!obj)
 		return 0; /* first sync of this app */
 	r->have_inventory = true;
@@ -41,65 +51,202 @@ static struct live_list *list_of(struct sync_run *r, const struct kube_resource 
 
 static int add_list(struct sync_run *r, const struct kube_resource *res)
 {
+	struct live_list *l;
+
 	if (!res || list_of(r, res))
 		return 0;
 	if (array_reserve(&r->lists, &r->cap_lists, r->n_lists + 1, sizeof(*r->lists)) < 0)
 		return TE_NOMEM;
-	memset(&r->lists[r->n_lists], 0, sizeof(r->lists[r->n_lists]));
-	r->lists[r->n_lists++].res = res;
+	l = &r->lists[r->n_lists++];
+	memset(l, 0, sizeof(*l));
+	l->res = res;
+	l->per_ns = session_ns_scoped(r->sess, res);
+	strlist_init(&l->listed);
 	return 0;
 }
 
-/* The LIST, by the app's label, of every kind not listed yet; query j is list of[j]. */
+/*
+ * Namespace-scoped rights are enough: a kind the identity may not list across
+ * namespaces is listed in each namespace the app uses it in, the rendered objects'
+ * and the inventory's (an object moved to another namespace is still found, so it is
+ * never forgotten before it is pruned). The LIST of list i in ns unless asked already
+ * (qs NULL: counts it).
+ */
+static size_t queue_ns(struct sync_run *r, struct kube_list_q *qs, size_t *of, size_t i,
+		       const char *ns, const char *sel)
+{
+	struct live_list *l = &r->lists[i];
+
+	if (!ns || !*ns || strlist_contains(&l->listed, ns))
+		return 0;
+	if (!qs)
+		return 1;
+	strlist_add(&l->listed, ns); /* out of memory: asked again later, never skipped */
+	*of = i;
+	*qs = (struct kube_list_q){.res = l->res, .ns = ns, .selector = sel};
+	return 1;
+}
+
+/* The LISTs of list i in each of its namespaces not asked yet. Counting (qs NULL)
+ * counts every namespace of every object, duplicates too: a bound, not the number. */
+static size_t queue_per_ns(struct sync_run *r, struct kube_list_q *qs, size_t *of, size_t i,
+			   const char *sel)
+{
+	const struct kube_resource *res = r->lists[i].res;
+	size_t n = 0;
+
+	for (size_t j = 0; j < r->n_items; j++)
+		if (r->items[j].res == res)
+			n += queue_ns(r, qs ? qs + n : NULL, of ? of + n : NULL, i,
+				      r->items[j].obj->ns, sel);
+	for (size_t j = 0; j < r->old_inv.n; j++) {
+		const struct inv_entry *x = &r->old_inv.items[j];
+
+		if (!strcmp(x->group, res->group) && !strcmp(x->kind, res->kind))
+			n += queue_ns(r, qs ? qs + n : NULL, of ? of + n : NULL, i, x->ns, sel);
+	}
+	return n;
+}
+
+/* The LIST, by the app's label, of every kind not listed yet; query j is list of[j].
+ * qs NULL counts them (a bound: queue_per_ns). */
 static size_t queue_lists(struct sync_run *r, struct kube_list_q *qs, size_t *of, const char *sel)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->n_lists; i++) {
+		if (r->lists[i].per_ns) {
+			n += queue_per_ns(r, qs ? qs + n : NULL, of ? of + n : NULL, i, sel);
+			continue;
+		}
 		if (r->lists[i].list)
 			continue;
-		of[n] = i;
-		qs[n++] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
+		if (qs) {
+			of[n] = i;
+			qs[n] = (struct kube_list_q){.res = r->lists[i].res, .selector = sel};
+		}
+		n++;
 	}
 	return n;
 }
 
-/* The inventory's three queries at qs: the LIST that finds the app's inventories in
- * other namespaces, the GET where the rule says and the GET where an older tether put
- * it (asked only when there is such a place). Returns how many are asked. */
+/* The inventory's queries at qs (up to three, in a row): the GET at the rule's
+ * namespace, at the legacy one when there is one, and the LIST across namespaces unless
+ * the session knows it is forbidden (its 403 is then taken as answered). Returns how
+ * many are asked. */
 static int queue_inventory(struct sync_run *r, struct kube_list_q *qs,
 			   const struct kube_resource *cm, const char *inv, char **inv_sel,
-			   struct err *e)
+			   struct inv_queries *iq, struct err *e)
 {
-	if (inventory_elsewhere_query(&qs[0], cm, r->cfg->app, inv_sel) < 0)
+	int m = 0;
+
+	iq->at = &qs[m];
+	qs[m++] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
+	iq->legacy = r->inv_legacy ? &qs[m] : NULL;
+	if (r->inv_legacy)
+		qs[m++] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
+	if (session_ns_scoped(r->sess, cm)) {
+		iq->skipped = (struct kube_list_q){.res = cm, .rc = TE_REJECTED, .status = 403};
+		iq->elsewhere = &iq->skipped;
+		return m;
+	}
+	iq->elsewhere = &qs[m];
+	if (inventory_elsewhere_query(&qs[m++], cm, r->cfg->app, inv_sel) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
-	qs[1] = (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = inv};
-	qs[2] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
-	return 2 + (r->inv_legacy != NULL);
+	return m;
 }
 
-/* The inventory's answers: the ConfigMap taken, the other namespaces' ones checked. */
-static int take_inventory_answers(struct sync_run *r, struct kube_list_q *qs, struct err *e)
+/* The inventory's answers: the ConfigMap taken, the other namespaces' ones checked (a
+ * 403 there: ConfigMaps are listed per namespace from now on). */
+static int take_inventory_answers(struct sync_run *r, struct inv_queries *iq,
+				  struct kube_list_q *qs, int m, struct err *e)
 {
-	int rc = take_inventory(r, &qs[1], e);
+	int rc = take_inventory(r, iq, e);
 
 	if (rc == 0)
-		rc = inventory_elsewhere(r->cfg->app, &qs[0], r->inv_ns, r->inv_legacy,
+		rc = inventory_elsewhere(r->cfg->app, iq->elsewhere, r->inv_ns, r->inv_legacy,
 					 r->have_inventory, e);
-	for (size_t j = 0; j < 3; j++)
+	if (iq->elsewhere->status == 403)
+		session_set_ns_scoped(r->sess, iq->elsewhere->res);
+	for (int j = 0; j < m; j++)
 		cJSON_Delete(qs[j].out);
 	return rc;
 }
 
+/* One namespace's answer into the kind's list. */
+static void merge_list(struct live_list *l, cJSON *out)
+{
+	cJSON *items = cJSON_GetObjectItemCaseSensitive(out, "items");
+	cJSON *into = cJSON_GetObjectItemCaseSensitive(l->list, "items");
+
+	if (l->indexed) { /* built on the items before these: built again */
+		strmap_dispose(&l->idx);
+		l->indexed = false;
+	}
+	if (!l->list || !into) {
+		cJSON_Delete(l->list);
+		l->list = out;
+		return;
+	}
+	while (items && items->child)
+		cJSON_AddItemToArray(into, cJSON_DetachItemViaPointer(items, items->child));
+	cJSON_Delete(out);
+}
+
+/* A LIST across namespaces that the identity may not make: the kind is listed per
+ * namespace from now on, in another round of this same load. */
+static bool list_forbidden(struct sync_run *r, struct live_list *l, const struct kube_list_q *q)
+{
+	if (q->rc >= 0 || q->status != 403 || q->ns || !l->res->namespaced)
+		return false;
+	l->per_ns = true;
+	session_set_ns_scoped(r->sess, l->res);
+	return true;
+}
+
+/* A rendered object of q's kind in q's namespace, or NULL. */
+static const struct sync_item *item_listed_by(const struct sync_run *r, const struct kube_list_q *q)
+{
+	for (size_t i = 0; q->ns && i < r->n_items; i++) {
+		const struct sync_item *it = &r->items[i];
+
+		if (it->res == q->res && it->obj->ns && !strcmp(it->obj->ns, q->ns))
+			return it;
+	}
+	return NULL;
+}
+
+/* A failed LIST: in one namespace it names the first object that needs it (the object
+ * a tenant may not place there). */
+static int list_failure(const struct sync_run *r, const struct kube_list_q *q, struct err *e)
+{
+	const struct sync_item *it = item_listed_by(r, q);
+	char msg[sizeof(e->msg)];
+
+	if (!it)
+		return err_set(e, q->rc, "list %s: %s", q->res->resource, q->err.msg);
+	snprintf(msg, sizeof(msg), "list %s in namespace %s: %s", q->res->resource, q->ns,
+		 q->err.msg);
+	return item_error(e, q->rc, it, msg);
+}
+
 /* The LISTs' answers into their lists; a failed one is the error unless rc is one. */
 static int take_lists(struct sync_run *r, struct kube_list_q *qs, const size_t *of, size_t n,
-		      int rc, struct err *e)
+		      int rc, bool *again, struct err *e)
 {
 	for (size_t j = 0; j < n; j++) {
-		r->lists[of[j]].list = qs[j].out;
-		if (qs[j].rc < 0 && rc == 0)
-			rc = err_set(e, qs[j].rc, "list %s: %s", r->lists[of[j]].res->resource,
-				     qs[j].err.msg);
+		struct live_list *l = &r->lists[of[j]];
+
+		if (list_forbidden(r, l, &qs[j])) {
+			*again = true;
+		} else if (qs[j].rc < 0) {
+			if (rc == 0)
+				rc = list_failure(r, &qs[j], e);
+		} else {
+			merge_list(l, qs[j].out);
+			qs[j].out = NULL;
+		}
+		cJSON_Delete(qs[j].out);
 	}
 	return rc;
 }
@@ -107,14 +254,16 @@ static int take_lists(struct sync_run *r, struct kube_list_q *qs, const size_t *
 /* One round trip: the LIST (by the app's label) of every kind not listed yet and, with
  * inventory, the GET of the inventory ConfigMap (where the rule says, where an older
  * tether put it) and the LIST that finds the app's inventories in other namespaces. */
-static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
+static int fetch_round(struct sync_run *r, bool inventory, bool *again, struct err *e)
 {
 	const struct kube_resource *cm = NULL;
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
 	char *inv = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);
 	char *inv_sel = NULL;
-	struct kube_list_q *qs = calloc(r->n_lists + 3, sizeof(*qs));
-	size_t *of = calloc(r->n_lists + 1, sizeof(*of));
+	struct inv_queries iq;
+	size_t max = queue_lists(r, NULL, NULL, NULL);
+	struct kube_list_q *qs = calloc(max + 3, sizeof(*qs));
+	size_t *of = calloc(max + 1, sizeof(*of));
 	size_t n;
 	int rc = 0, m = 0;
 
@@ -125,17 +274,29 @@ static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
 	if (inventory && (rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
 		goto out;
 	n = queue_lists(r, qs, of, sel);
-	if (inventory && (rc = m = queue_inventory(r, &qs[n], cm, inv, &inv_sel, e)) < 0)
+	if (inventory && (rc = m = queue_inventory(r, &qs[n], cm, inv, &inv_sel, &iq, e)) < 0)
 		goto out;
 	kube_list_many(r->kube, qs, n + (size_t)m);
-	rc = inventory ? take_inventory_answers(r, &qs[n], e) : 0;
-	rc = take_lists(r, qs, of, n, rc, e);
+	rc = inventory ? take_inventory_answers(r, &iq, &qs[n], m, e) : 0;
+	rc = take_lists(r, qs, of, n, rc, again, e);
 out:
 	free(of);
 	free(qs);
 	free(inv_sel);
 	free(inv);
 	free(sel);
+	return rc;
+}
+
+/* The round, and once more for the kinds it found the identity may list only per
+ * namespace: decided in the same load, never by a failed sync. */
+static int fetch_lists(struct sync_run *r, bool inventory, struct err *e)
+{
+	bool again = false;
+	int rc = fetch_round(r, inventory, &again, e);
+
+	if (rc == 0 && again)
+		rc = fetch_round(r, false, &again, e);
 	return rc;
 }
 

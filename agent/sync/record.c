@@ -4,6 +4,7 @@
  * more after pruning. It is written only when its content changed, so a no-op sync
  * makes no write.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,71 @@ static bool same_entries(const struct inventory *a, const struct inventory *b)
 	buf_dispose(&x);
 	buf_dispose(&y);
 	return same;
+}
+
+/* Whether this run will write: then the inventory is written too. */
+static bool run_writes(const struct sync_run *r)
+{
+	for (size_t i = 0; i < r->n_items; i++)
+		if (r->items[i].apply ||
+		    (r->items[i].deferred && r->items[i].plan != PLAN_UNCHANGED))
+			return true;
+	return r->cfg->prune && r->n_prunes > 0;
+}
+
+/* A 403 of the inventory's write, in the authorizer's words, before the first write. */
+static int inventory_denied(struct sync_run *r, const struct kube_access *a, struct err *e)
+{
+	char *user = NULL, rule[700];
+	struct strlist groups;
+	struct err sub;
+
+	strlist_init(&groups);
+	err_clear(&sub);
+	kube_whoami(r->kube, &user, &groups, &sub);
+	kube_access_rule(a, rule, sizeof(rule));
+	err_set(e, TE_REJECTED,
+		"write inventory %s/" SYNC_INVENTORY_PREFIX "%s: User \"%s\" cannot %s resource "
+		"\"%s\" in API group \"\" in the namespace \"%s\"; it needs %s; nothing applied",
+		r->inv_ns, r->cfg->app, user ? user : "(unknown)", a->verb, a->resource, a->ns,
+		rule);
+	strlist_add(&r->res->errors, e->msg);
+	free(user);
+	strlist_dispose(&groups);
+	return TE_REJECTED;
+}
+
+/*
+ * One commit is one transaction under RBAC too: the objects' dry-run proved their
+ * writes, and the inventory's write (server-side apply of its ConfigMaps: patch, and
+ * create for one that is not there yet) is asked with an access review before the
+ * first write, once per session.
+ */
+int inventory_check_rights(struct sync_run *r, struct err *e)
+{
+	struct kube_access a[2];
+	bool ok[2] = {true, true};
+	const size_t n = 2;
+	struct err sub;
+	int rc;
+
+	if (!run_writes(r) || r->sess->inventory_granted)
+		return 0;
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(a[i].verb, sizeof(a[i].verb), "%s", i ? "create" : "patch");
+		snprintf(a[i].resource, sizeof(a[i].resource), "configmaps");
+		snprintf(a[i].ns, sizeof(a[i].ns), "%s", r->inv_ns);
+	}
+	err_clear(&sub);
+	/* a server without the review API: the inventory's own write tells */
+	if ((rc = kube_access_review(r->kube, a, n, ok, &sub)) < 0)
+		return rc == TE_UNREACHABLE ? err_set(e, rc, "%s", sub.msg) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (!ok[i])
+			return inventory_denied(r, &a[i], e);
+	r->sess->inventory_granted = true;
+	return 0;
 }
 
 /* The inventory an older tether left in the kubeconfig context's namespace goes once

@@ -27,12 +27,21 @@ struct watch_ctx {
 	size_t n;
 	const struct kube_resource *res;
 	struct sync_run *r; /* for progress lines */
+	const char *ns;	    /* the watch's namespace; NULL: across namespaces */
 };
+
+/* Whether t is of the watched kind (and namespace, for a watch in one). */
+static bool in_watch(const struct watch_ctx *w, const struct tracked *t)
+{
+	const char *ns = t->it->obj->ns;
+
+	return t->it->res == w->res && (!w->ns || !strcmp(ns ? ns : "", w->ns));
+}
 
 static bool all_settled(const struct watch_ctx *w)
 {
 	for (size_t i = 0; i < w->n; i++)
-		if (w->t[i].it->res == w->res && w->t[i].state == ROLLOUT_WAIT)
+		if (in_watch(w, &w->t[i]) && w->t[i].state == ROLLOUT_WAIT)
 			return false;
 	return true;
 }
@@ -57,7 +66,7 @@ static bool waits_for(const struct watch_ctx *w, const struct tracked *t, const 
 {
 	const struct object *o = t->it->obj;
 
-	return t->it->res == w->res && t->state == ROLLOUT_WAIT && !strcmp(o->name, name) &&
+	return in_watch(w, t) && t->state == ROLLOUT_WAIT && !strcmp(o->name, name) &&
 	       !strcmp(o->ns ? o->ns : "", ns ? ns : "");
 }
 
@@ -113,7 +122,7 @@ static int poll_kind(struct sync_run *r, struct watch_ctx *w, const char *sel, i
 
 	while (now_ms() < deadline) {
 		cJSON *list = NULL, *it;
-		int rc = kube_list(r->kube, w->res, NULL, sel, &list, e);
+		int rc = kube_list(r->kube, w->res, w->ns, sel, &list, e);
 
 		if (rc < 0)
 			return rc;
@@ -136,7 +145,7 @@ static int wait_kind(struct sync_run *r, struct watch_ctx *w, int64_t deadline, 
 	if (!sel)
 		return err_set(e, TE_NOMEM, "out of memory");
 	err_clear(&sub);
-	rc = kube_watch(r->kube, w->res, NULL, sel, NULL, deadline, on_event, w, &sub);
+	rc = kube_watch(r->kube, w->res, w->ns, sel, NULL, deadline, on_event, w, &sub);
 	if (rc < 0 && rc != TE_UNREACHABLE)
 		rc = poll_kind(r, w, sel, deadline, e);
 	else if (rc < 0)
@@ -196,14 +205,18 @@ static bool kind_pending(const struct watch_ctx *w, const struct tracked *t)
 	return t->state == ROLLOUT_WAIT && !all_settled(w);
 }
 
-/* One watch per kind of the n tracked, in turn, until each settles or the deadline. */
+/* One watch per kind of the n tracked, in turn, until each settles or the deadline; per
+ * namespace for a kind the identity may list only there (live.c found out). */
 static int wait_all(struct sync_run *r, struct tracked *t, size_t n, int64_t deadline,
 		    struct err *e)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < n && rc >= 0; i++) {
-		struct watch_ctx w = {t, n, t[i].it->res, r};
+		struct watch_ctx w = {t, n, t[i].it->res, r, NULL};
+
+		if (session_ns_scoped(r->sess, w.res))
+			w.ns = t[i].it->obj->ns ? t[i].it->obj->ns : "";
 
 		if (!kind_pending(&w, &t[i]))
 			continue;

@@ -37,6 +37,7 @@ static void run_dispose(struct sync_run *r)
 	free(r->prunes);
 	for (size_t i = 0; i < r->n_lists; i++) {
 		cJSON_Delete(r->lists[i].list);
+		strlist_dispose(&r->lists[i].listed);
 		strmap_dispose(&r->lists[i].idx);
 	}
 	free(r->lists);
@@ -281,7 +282,9 @@ static int run_checks(struct sync_run *r, struct err *e)
 		return rc;
 	if (!r->cfg->prune)
 		prune_list_kept(r);
-	return apply_dry_run(r, false, e);
+	if ((rc = apply_dry_run(r, false, e)) < 0)
+		return rc;
+	return inventory_check_rights(r, e);
 }
 
 /* Deferred items are applied as created. */

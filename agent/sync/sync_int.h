@@ -185,9 +185,11 @@ struct prune_item {
 };
 struct live_list {
 	const struct kube_resource *res;
-	cJSON *list;
-	struct strmap idx; /* "namespace name" -> item of list (live.c) */
+	cJSON *list;           /* every namespace's items, merged */
+	struct strmap idx;     /* "namespace name" -> item of list (live.c) */
 	bool indexed;
+	bool per_ns;           /* the identity may list it only in each namespace */
+	struct strlist listed; /* per_ns: the namespaces asked */
 };
 struct sync_run {
 	const struct app_config *cfg;
@@ -273,6 +275,9 @@ int owner_check(struct sync_run *r, struct kube_req **dry, size_t n, struct err 
 
 /* record.c: the inventory ConfigMap. */
 int apply_inventory(struct sync_run *r, bool after_prune, struct err *e);
+/* Before the first write of a run that writes: may the identity write the inventory?
+ * TE_REJECTED naming the missing right and the rule that grants it. */
+int inventory_check_rights(struct sync_run *r, struct err *e);
 
 /* prune.c: the prune set checked before the first write, and deleted last. Without
  * --prune, prune_list_kept names what the inventory holds and Git no longer renders

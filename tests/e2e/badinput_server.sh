@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Input only the cluster can judge: the server's dry-run rejects an object, a kind the
-# server does not serve, a namespace on a cluster-scoped kind. One commit is one
+# Input only the cluster can judge: the server's dry-run rejects an object (among them
+# wrong JSON types, bad Secret keys and data, ports and names only a strict server
+# refuses), a kind the server does not serve, a namespace on a cluster-scoped kind. One commit is one
 # transaction: nothing of it is applied, exit 2, the error names file:line and the object.
 . "$(dirname "$0")/lib.sh"
 
@@ -84,6 +85,72 @@ check_contains "unknown-field: the server's message names the field" "$("$TETHER
   --repo "$C" --cache-dir "$T/cache" --app unknown-field --no-wait 2>&1)" "imagePullPolicyy"
 check "unknown-field: rejected without retry backoff (${elapsed_ms} ms)" test "$elapsed_ms" -lt 3000
 check_fail "unknown-field: no deployment" kubectl get deployment typo -n default
+
+# Objects only a strict server refuses (kubesim validates as kube-apiserver does): each
+# commit holds one, the server's dry-run rejects it, exit 2 naming the object and
+# the server's message, nothing applied.
+strict_case() { # strict_case NAME OBJECT-REF MESSAGE < manifest
+  new_case "$1"
+  cat >"$C/z-strict.yaml"
+  commit_case "$1"
+  local out rc
+  out=$("$TETHER" sync --repo "$C" --cache-dir "$T/cache" --app "$1" --no-wait 2>&1); rc=$?
+  check_eq "$1: exit 2" "$rc" 2
+  check_contains "$1: names the object" "$out" "z-strict.yaml:1:1: $2: dry-run:"
+  check_contains "$1: with the server's message" "$out" "$3"
+  check_fail "$1: cluster untouched (no configmap good)" kubectl get configmap good -n default
+}
+strict_case string-replicas default/deployment.apps/two \
+  '.spec.replicas: expected numeric (int or float), got string' <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: two
+spec:
+  replicas: "two"
+  selector:
+    matchLabels: {app: two}
+  template:
+    metadata:
+      labels: {app: two}
+    spec:
+      containers:
+        - {name: web, image: "nginx:1.25"}
+YAML
+strict_case secret-key default/secret/keys \
+  'data[bad key!]: Invalid value: "bad key!": a valid config key must consist of alphanumeric characters' <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata:
+  name: keys
+data:
+  "bad key!": dmFsdWU=
+YAML
+strict_case secret-base64 default/secret/b64 'illegal base64 data at input byte 3' <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata:
+  name: b64
+data:
+  token: "not base64!"
+YAML
+strict_case service-port default/service/web \
+  'spec.ports[0].port: Invalid value: 99999: must be between 1 and 65535, inclusive' <<'YAML'
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+    - port: 99999
+YAML
+strict_case namespace-name namespace/a.b 'metadata.name: Invalid value: "a.b": must not contain dots' <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: a.b
+YAML
+check_fail "namespace-name: no namespace a.b" kubectl get namespace a.b
 
 new_case unknown-kind
 cat >"$C/z-crd.yaml" <<'YAML'

@@ -42,12 +42,28 @@ enum MHD_Result api_watch_start(struct req *r, struct route *ro);
 enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct store_wopts *w);
 
 /*
- * fieldValidation (Strict, Warn, Ignore; default Warn) for unknown top-level and
- * metadata fields of built-in kinds. Unknown fields are dropped from obj (the typed
- * decode of the real server drops them); Strict fails with 400, Warn adds a Warning
- * header.
+ * The typed decode of a body: values of the wrong JSON type fail as the Go decoder does,
+ * and fieldValidation (Strict, Warn, Ignore; default Warn) decides about unknown fields
+ * of built-in kinds. Unknown fields are dropped from obj (the typed decode of the real
+ * server drops them); Strict fails, Warn adds a Warning header. Failures are 400 for a
+ * create or update body, 422 "patch: Invalid value" when patched (obj is the result of a
+ * JSON, merge or strategic merge patch).
  */
-int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, struct kstatus *e);
+int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, bool patched,
+			 struct kstatus *e);
+
+/* Where a typed field sits, for Go's decode messages: the struct that declares it and
+ * the JSON path without list indexes ("DeploymentSpec", "spec.replicas"). */
+struct decode_at {
+	const char *gostruct, *gopath;
+};
+/* Whether v decodes into a field of Go type gotype ("int32", "map[string]string",
+ * "[]string", "v1.ResourceList", ...); if not, out gets the decoder's message. */
+bool api_decode_check(const cJSON *v, const char *gotype, const struct decode_at *at, char *out,
+		      size_t n);
+/* The same for an apply patch (structured-merge-diff's message, path ".spec.replicas"). */
+bool api_decode_check_apply(const cJSON *v, const char *gotype, const char *path, char *out,
+			    size_t n);
 
 /* Apply patches are always converted through the schema, whatever fieldValidation says:
  * an unknown field of a built-in kind fails with 500 "failed to create typed patch

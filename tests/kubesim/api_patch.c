@@ -236,7 +236,7 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 	}
 	if (patch_compute(t, ro->rt, live, patch, &res, &me) < 0)
 		return api_reply_merge(r, &me);
-	if (api_field_validation(r, ro->rt, res, &e) < 0) {
+	if (api_field_validation(r, ro->rt, res, true, &e) < 0) {
 		cJSON_Delete(res);
 		return reply_ks(r, &e);
 	}

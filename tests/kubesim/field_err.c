@@ -1,8 +1,12 @@
 /*
- * field_err: a field.ErrorList and its NewInvalid Status (field_err.h).
+ * field_err: a field.ErrorList and its NewInvalid Status (field_err.h). Messages are
+ * not capped: a patch's error carries the whole patched object as its value, and the
+ * decoder's reason comes after it.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "field_err.h"
 
@@ -13,30 +17,47 @@ void field_errs_init(struct field_errs *v)
 
 void field_err(struct field_errs *v, const char *field, const char *reason, const char *fmt, ...)
 {
-	cJSON *c = cJSON_CreateObject();
-	char msg[512];
+	cJSON *c;
+	char *msg = NULL, *text = NULL;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		msg = NULL;
+	if (asprintf(&text, "%s%s%s: %s", v->text ? v->text : "", v->n ? ", " : "", field,
+		     msg ? msg : "") < 0)
+		text = NULL;
+	c = cJSON_CreateObject();
 	cJSON_AddStringToObject(c, "reason", reason);
-	cJSON_AddStringToObject(c, "message", msg);
+	cJSON_AddStringToObject(c, "message", msg ? msg : "");
 	cJSON_AddStringToObject(c, "field", field);
 	cJSON_AddItemToArray(v->causes, c);
-	if (v->len < sizeof(v->text))
-		v->len += snprintf(v->text + v->len, sizeof(v->text) - v->len, "%s%s: %s",
-				   v->n ? ", " : "", field, msg);
+	free(msg);
+	if (text) {
+		free(v->text);
+		v->text = text;
+		v->len = strlen(text);
+	}
 	v->n++;
 }
 
 int field_errs_invalid(struct field_errs *v, const char *group, const char *kind,
 		       const char *name, struct kstatus *e)
 {
-	int rc = kstatus_set(e, 422, "Invalid", "%s%s%s \"%s\" is invalid: %s%s%s", kind,
-			     *group ? "." : "", group, name ? name : "", v->n > 1 ? "[" : "",
-			     v->text, v->n > 1 ? "]" : "");
+	const char *fmt = "%s%s%s \"%s\" is invalid: %s%s%s";
+	const char *open = v->n > 1 ? "[" : "", *close = v->n > 1 ? "]" : "";
+	const char *text = v->text ? v->text : "", *dot = *group ? "." : "";
+	bool fresh = e && !e->code;
+	int rc = kstatus_set(e, 422, "Invalid", fmt, kind, dot, group, name ? name : "", open,
+			     text, close);
 
+	if (fresh && strlen(e->message) + 1 >= sizeof(e->message) &&
+	    asprintf(&e->long_message, fmt, kind, dot, group, name ? name : "", open, text,
+		     close) < 0)
+		e->long_message = NULL;
 	if (e && e->code == 422 && !e->causes) {
 		e->causes = v->causes;
 		snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
@@ -46,6 +67,8 @@ int field_errs_invalid(struct field_errs *v, const char *group, const char *kind
 		cJSON_Delete(v->causes);
 	}
 	v->causes = NULL;
+	free(v->text);
+	v->text = NULL;
 	return rc;
 }
 
@@ -53,4 +76,6 @@ void field_errs_dispose(struct field_errs *v)
 {
 	cJSON_Delete(v->causes);
 	v->causes = NULL;
+	free(v->text);
+	v->text = NULL;
 }

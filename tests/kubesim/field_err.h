@@ -11,7 +11,7 @@
 
 struct field_errs {
 	cJSON *causes;
-	char text[900];
+	char *text; /* "f: body, f: body" (owned) */
 	size_t len;
 	int n;
 };

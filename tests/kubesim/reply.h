@@ -43,6 +43,7 @@ struct req {
 	struct auth *auth;
 	struct auth_user user;	/* who is asking, once authenticated */
 	bool drop_answer;	/* the "drop" fault: carry the request out, answer nothing */
+	bool too_large;		/* the body passed the request size limit (413) */
 };
 
 const char *req_arg(struct req *r, const char *key);

@@ -27,7 +27,8 @@
 #include "reply.h"
 #include "server.h"
 
-#define MAX_BODY (8u << 20)
+/* MaxRequestBodyBytes of the apiserver (pkg/server/config.go): 3 MiB. */
+#define MAX_BODY (3u << 20)
 #define MAX_METRICS 512
 
 struct metric {
@@ -393,9 +394,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (r->body.len + *upload_data_size > MAX_BODY)
-			return MHD_NO;
-		sbuf_add(&r->body, upload_data, *upload_data_size);
+		/* the rest is read and dropped, so that the client gets the 413 */
+		if (r->too_large || r->body.len + *upload_data_size > MAX_BODY)
+			r->too_large = true;
+		else
+			sbuf_add(&r->body, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -407,7 +410,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	/* The simulated round trip is spent before any handler takes the store lock, so
 	 * that the delay of one request never holds up another. */
 	req_start(r);
-	ret = dispatch(srv, r);
+	if (r->too_large)
+		ret = reply_error(r, 413, "RequestEntityTooLarge",
+				  "Request entity too large: limit is %u", MAX_BODY);
+	else
+		ret = dispatch(srv, r);
 	if (!r->code)
 		r->code = ret == MHD_YES ? 200 : 0;
 	return ret;

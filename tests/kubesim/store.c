@@ -24,6 +24,8 @@ void kstatus_dispose(struct kstatus *e)
 		return;
 	cJSON_Delete(e->causes);
 	e->causes = NULL;
+	free(e->long_message);
+	e->long_message = NULL;
 }
 
 int kstatus_set(struct kstatus *e, int code, const char *reason, const char *fmt, ...)
@@ -67,7 +69,7 @@ cJSON *kstatus_to_json(const struct kstatus *e)
 	cJSON_AddStringToObject(s, "apiVersion", "v1");
 	cJSON_AddObjectToObject(s, "metadata");
 	cJSON_AddStringToObject(s, "status", "Failure");
-	cJSON_AddStringToObject(s, "message", e->message);
+	cJSON_AddStringToObject(s, "message", e->long_message ? e->long_message : e->message);
 	if (e->reason[0]) /* omitempty: an unknown reason is left out */
 		cJSON_AddStringToObject(s, "reason", e->reason);
 	if (e->name[0] || e->kind[0] || e->causes) {

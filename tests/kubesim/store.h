@@ -79,6 +79,7 @@ struct kstatus {
 	char group[128];	/* details.group */
 	char kind[128];		/* details.kind: the plural resource (the Kind for 422) */
 	cJSON *causes;		/* details.causes (owned, may be NULL) */
+	char *long_message;	/* the message when longer than message[] (owned, may be NULL) */
 };
 
 void kstatus_dispose(struct kstatus *e);

@@ -119,6 +119,11 @@ void store_set_rv(struct store *st, uint64_t rv);
 int store_save(struct store *st, const char *path, char *errbuf, size_t errlen);
 int store_load(struct store *st, const char *path, char *errbuf, size_t errlen);
 
+/* etcd's request limit on a stored object (store_limit.c): 0, or the 500 etcd answers;
+ * may_drop_managed lets a write that is too large be tried once without managedFields,
+ * as the API server does for all but server-side apply. */
+int store_size_check(cJSON *obj, bool may_drop_managed, struct kstatus *e);
+
 /* Helpers. */
 const char *obj_str(const cJSON *o, const char *a, const char *b);
 void obj_set_str(cJSON *o, const char *key, const char *val);

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "field_err.h"
 #include "jsonedit.h"
 #include "merge.h"
 #include "oom.h"
@@ -472,9 +473,10 @@ static int create_name(struct store *st, const struct restype *rt, const char *n
 		       cJSON *meta, struct kstatus *e)
 {
 	const char *name = obj_str(meta, "name", NULL), *gen = obj_str(meta, "generateName", NULL);
+	bool generated = (!name || !*name) && gen && *gen;
 	char namebuf[256];
 
-	if ((!name || !*name) && gen && *gen) {
+	if (generated) {
 		for (int tries = 0; tries < 8; tries++) {
 			generate_name(gen, namebuf, sizeof(namebuf));
 			if (!store_find(st, rt, ns, namebuf))
@@ -482,12 +484,19 @@ static int create_name(struct store *st, const struct restype *rt, const char *n
 		}
 		obj_set_str(meta, "name", namebuf);
 	} else if (!name || !*name) {
-		return kstatus_set(e, 422, "Invalid",
-				   "%s.%s \"\" is invalid: metadata.name: Required value: name or "
-				   "generateName is required",
-				   rt->kind, *rt->group ? rt->group : "core");
+		struct field_errs v;
+
+		field_errs_init(&v);
+		field_err(&v, "metadata.name", "FieldValueRequired",
+			  "Required value: name or generateName is required");
+		return field_errs_invalid(&v, rt->group, rt->kind, "", e);
 	}
 	name = obj_str(meta, "name", NULL);
+	if (store_find(st, rt, ns, name) && generated)
+		/* all eight draws were taken (NewGenerateNameConflict) */
+		return kstatus_with(e, rt, name, 409, "AlreadyExists",
+				    " already exists, the server was not able to generate a unique "
+				    "name for the object");
 	if (store_find(st, rt, ns, name))
 		return kstatus_with(e, rt, name, 409, "AlreadyExists", " already exists");
 	return 0;
@@ -544,6 +553,8 @@ static int create_prepare(struct store *st, const struct restype *rt, const char
 		store_managed_update(rt, NULL, obj, manager_of(o), NULL);
 	}
 	canonical_order(obj, rt);
+	if ((rc = store_size_check(obj, !o || !o->managed_done, e)) < 0)
+		return rc;
 	return oom_refuse(e);
 }
 
@@ -736,6 +747,8 @@ static int update_prepare(const struct restype *rt, const cJSON *old, const cJSO
 		bump_generation(rt, old, obj);
 	set_item(meta, "resourceVersion", cJSON_CreateString(meta_str(old, "resourceVersion")));
 	canonical_order(obj, rt);
+	if ((rc = store_size_check(obj, !o || !o->managed_done, e)) < 0)
+		return rc;
 	return oom_refuse(e);
 }
 

@@ -1,6 +1,7 @@
 /*
- * validate: the registry validation worth emulating (§7): object names, workload
- * selectors and templates, containers, replicas, immutable selectors. Failures are
+ * validate: the registry validation worth emulating (§7): object metadata
+ * (validate_meta.c), the core kinds' fields (validate_core.c), workload selectors,
+ * templates and replicas, Jobs, claims, immutable fields. Failures are
  * 422 Invalid Status objects shaped like NewInvalid (details.kind = Kind, causes per
  * field) so kubectl prints "The Deployment "x" is invalid: ...".
  */
@@ -11,23 +12,9 @@
 #include <string.h>
 
 #include "ctrl_util.h"
-#include "field_err.h"
 #include "store_int.h"
 #include "validate.h"
-
-static bool dns_subdomain(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 253 || !isalnum((unsigned char)s[0]) ||
-	    !isalnum((unsigned char)s[n - 1]))
-		return false;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-' ||
-		      *s == '.'))
-			return false;
-	return true;
-}
+#include "validate_int.h"
 
 /* Go's %#v of a map[string]string, keys sorted: map[string]string{"a":"b"}. */
 static void go_map(const cJSON *m, char *out, size_t n)
@@ -54,33 +41,6 @@ static void go_map(const cJSON *m, char *out, size_t n)
 				cJSON_IsString(keys[i]) ? keys[i]->valuestring : "");
 	if (len < n)
 		snprintf(out + len, n - len, "}");
-}
-
-static void check_containers(struct field_errs *v, const cJSON *podspec, const char *prefix)
-{
-	const cJSON *cs = cJSON_GetObjectItem(podspec, "containers"), *c;
-	char f[256];
-	int i = 0;
-
-	if (cJSON_GetArraySize(cs) == 0) {
-		snprintf(f, sizeof(f), "%scontainers", prefix);
-		field_err(v, f, "FieldValueRequired", "Required value");
-		return;
-	}
-	cJSON_ArrayForEach(c, cs)
-	{
-		const char *name = obj_str(c, "name", NULL), *image = obj_str(c, "image", NULL);
-
-		if (!name || !*name) {
-			snprintf(f, sizeof(f), "%scontainers[%d].name", prefix, i);
-			field_err(v, f, "FieldValueRequired", "Required value");
-		}
-		if (!image || !*image) {
-			snprintf(f, sizeof(f), "%scontainers[%d].image", prefix, i);
-			field_err(v, f, "FieldValueRequired", "Required value");
-		}
-		i++;
-	}
 }
 
 static bool is_workload(const struct restype *rt)
@@ -140,7 +100,9 @@ static void check_workload(struct field_errs *v, const struct restype *rt, const
 	if (rp && strcmp(rp, "Always") != 0)
 		field_err(v, "spec.template.spec.restartPolicy", "FieldValueNotSupported",
 		     "Unsupported value: \"%s\": supported values: \"Always\"", rp);
-	check_containers(v, cJSON_GetObjectItem(tmpl, "spec"), "spec.template.spec.");
+	validate_labels(v, "spec.template.metadata.labels",
+			cJSON_GetObjectItem(cJSON_GetObjectItem(tmpl, "metadata"), "labels"));
+	validate_pod_spec(v, cJSON_GetObjectItem(tmpl, "spec"), "spec.template.spec.");
 	if (strcmp(rt->resource, "deployments") == 0)
 		check_deadline(v, spec);
 }
@@ -176,50 +138,102 @@ static void check_deleting(struct field_errs *v, const cJSON *obj, const cJSON *
 	}
 }
 
-/* RBAC objects are named by path.IsValidPathSegmentName (pkg/apis/rbac/validation),
- * so "system:discovery" is valid. */
-static void check_rbac_name(struct field_errs *v, const char *name)
+/* Equal values, both absent included. */
+static bool same(const cJSON *a, const cJSON *b)
 {
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		field_err(v, "metadata.name", "FieldValueInvalid", "Invalid value: \"%s\": may not be '%s'",
-		     name, name);
-	else if (strchr(name, '/'))
-		field_err(v, "metadata.name", "FieldValueInvalid",
-		     "Invalid value: \"%s\": may not contain '/'", name);
-	else if (strchr(name, '%'))
-		field_err(v, "metadata.name", "FieldValueInvalid",
-		     "Invalid value: \"%s\": may not contain '%%'", name);
+	return (!a && !b) || cJSON_Compare(a, b, true);
 }
 
-/* metadata.name on create: RBAC kinds are path segments, others DNS subdomains. */
-static void check_name(struct field_errs *v, const struct restype *rt, const char *name)
+/* A Job's pods restart OnFailure or Never; its template and selector are fixed once
+ * created (ValidateJobSpec, ValidateJobSpecUpdate). prefix "" for a Job, "spec.jobTemplate."
+ * for a CronJob. */
+static void check_job(struct field_errs *v, const cJSON *jobspec, const cJSON *old_jobspec,
+		      const char *prefix)
 {
-	if (strcmp(rt->group, "rbac.authorization.k8s.io") == 0)
-		check_rbac_name(v, name);
-	else if (!dns_subdomain(name))
-		field_err(v, "metadata.name", "FieldValueInvalid",
-		     "Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower "
-		     "case alphanumeric characters, '-' or '.', and must start and end with an "
-		     "alphanumeric character (e.g. 'example.com', regex used for validation is "
-		     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-		     name);
+	static const char *const restarts[] = {"OnFailure", "Never", NULL};
+	const cJSON *tmpl = cJSON_GetObjectItem(jobspec, "template");
+	const char *rp = str_or(cJSON_GetObjectItem(tmpl, "spec"), "restartPolicy", "");
+	char f[200];
+
+	snprintf(f, sizeof(f), "%sspec.template.spec.", prefix);
+	validate_pod_spec(v, cJSON_GetObjectItem(tmpl, "spec"), f);
+	snprintf(f, sizeof(f), "%sspec.template.spec.restartPolicy", prefix);
+	valid_enum(v, f, rp, restarts);
+	if (!old_jobspec)
+		return;
+	if (!same(cJSON_GetObjectItem(jobspec, "selector"),
+		  cJSON_GetObjectItem(old_jobspec, "selector")))
+		field_err(v, "spec.selector", "FieldValueInvalid",
+			  "Invalid value: v1.LabelSelector{...}: field is immutable");
+	if (!same(tmpl, cJSON_GetObjectItem(old_jobspec, "template")))
+		field_err(v, "spec.template", "FieldValueInvalid",
+			  "Invalid value: core.PodTemplateSpec{...}: field is immutable");
+}
+
+/* A claim's spec is fixed after creation but for resources.requests, the volume
+ * attributes class and a first volumeName (ValidatePersistentVolumeClaimUpdate). */
+static void check_pvc_update(struct field_errs *v, const cJSON *obj, const cJSON *old)
+{
+	cJSON *a = cJSON_Duplicate(cJSON_GetObjectItem(obj, "spec"), true);
+	cJSON *b = cJSON_Duplicate(cJSON_GetObjectItem(old, "spec"), true);
+
+	for (int i = 0; i < 2; i++) {
+		cJSON *s = i ? b : a;
+
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(s, "resources"),
+							"requests");
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "volumeAttributesClassName");
+		if (!obj_str(b, "volumeName", NULL))
+			cJSON_DeleteItemFromObjectCaseSensitive(s, "volumeName");
+	}
+	if (!cJSON_Compare(a, b, true))
+		field_err(v, "spec", "FieldValueForbidden",
+			  "Forbidden: spec is immutable after creation except resources.requests "
+			  "and volumeAttributesClassName for bound claims");
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+
+static bool core_kind(const struct restype *rt, const char *resource)
+{
+	return !rt->custom && !*rt->group && strcmp(rt->resource, resource) == 0;
+}
+
+/* The kind's own rules, after the metadata's. */
+static void check_kind(struct field_errs *v, const struct restype *rt, const cJSON *obj,
+		       const cJSON *old)
+{
+	const cJSON *spec = cJSON_GetObjectItem(obj, "spec"), *ospec = cJSON_GetObjectItem(old, "spec");
+
+	if (is_workload(rt))
+		check_workload(v, rt, obj, old);
+	else if (core_kind(rt, "pods"))
+		validate_pod_spec(v, spec, "spec.");
+	else if (core_kind(rt, "configmaps") || core_kind(rt, "secrets"))
+		validate_config(v, rt, obj, old);
+	else if (core_kind(rt, "services"))
+		validate_service(v, obj, old);
+	else if (core_kind(rt, "persistentvolumeclaims") && old)
+		check_pvc_update(v, obj, old);
+	else if (!rt->custom && strcmp(rt->group, "batch") == 0 && strcmp(rt->kind, "Job") == 0)
+		check_job(v, spec, old ? ospec : NULL, "");
+	else if (!rt->custom && strcmp(rt->group, "batch") == 0 && strcmp(rt->kind, "CronJob") == 0)
+		check_job(v, cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "jobTemplate"), "spec"),
+			  NULL, "spec.jobTemplate.");
 }
 
 int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,
 		    struct kstatus *e)
 {
-	const char *name = obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL);
+	const cJSON *meta = cJSON_GetObjectItem(obj, "metadata");
+	const char *name = obj_str(meta, "name", NULL);
 	struct field_errs v;
 
 	field_errs_init(&v);
-	if (name && !old)
-		check_name(&v, rt, name);
+	validate_meta(&v, rt, meta, !old);
 	if (old)
 		check_deleting(&v, obj, old);
-	if (is_workload(rt))
-		check_workload(&v, rt, obj, old);
-	else if (!rt->custom && !*rt->group && strcmp(rt->resource, "pods") == 0)
-		check_containers(&v, cJSON_GetObjectItem(obj, "spec"), "spec.");
+	check_kind(&v, rt, obj, old);
 	if (v.n)
 		return field_errs_invalid(&v, rt->group, rt->kind, name, e);
 	field_errs_dispose(&v);
