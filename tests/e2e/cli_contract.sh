@@ -155,7 +155,7 @@ check "agent log: JSON lines with counts as numbers" jq -se '
 kill "$AG_PID" 2>/dev/null
 
 # ---- help, flags, suggestions --------------------------------------------------------------
-for c in sync diff history rollback run status render check-config version; do
+for c in sync diff history rollback run status render check-config check-access version; do
   check_eq "tether help $c = tether $c --help" "$("$TETHER" help "$c")" "$("$TETHER" "$c" --help)"
 done
 check_exit "history refuses a sync-only flag: exit 2" 2 "$TETHER" history "${S[@]}" --prune
