@@ -3,12 +3,13 @@
  *  - the run: sync_run with history's hooks, as tether sync, tether rollback and the
  *    agent run it: on-failure: hold before the first write, one entry per sync in a
  *    ConfigMap per app (commit, the commits it covered, time, result, each
- *    Deployment's revision and pod-template-hash), and on-failure: revert after a
- *    failed rollout;
- *  - tether history: the join of ReplicaSets, those entries and the Git log;
+ *    Deployment's, StatefulSet's and DaemonSet's revision and template hash), and
+ *    on-failure: revert after a failed rollout;
+ *  - tether history: the join of ReplicaSets and ControllerRevisions, those entries
+ *    and the Git log;
  *  - rollback: a real commit on the tracked branch that brings the manifests back to
  *    an earlier commit, pushed and synced (`tether rollback`, on-failure: revert).
- * The change-cause and commit annotations a sync puts on Deployments are sync's
+ * The change-cause and commit annotations a sync puts on workloads are sync's
  * (revision stage, sync.h). Git stays the truth: nothing here changes the cluster
  * except through a sync.
  */
@@ -28,7 +29,7 @@ struct session;
 /* ---- rollback --------------------------------------------------------------------- */
 
 struct rollback_opts {
-	const char *deployment; /* "deployment/NAME", with to_revision */
+	const char *workload;   /* "deployment/NAME", "sts/NAME", "ds/NAME", with to_revision */
 	int64_t to_revision;
 	const char *commit;     /* or a commit (SHA or prefix, resolved in the cache) */
 	bool dry_run;
@@ -81,10 +82,13 @@ int history_sync(struct session *s, const struct app_config *c, const struct syn
 
 /* ---- tether history -------------------------------------------------------------- */
 
-/* For each Deployment of the app (or only `deployment`, "NAME" or "deployment/NAME"):
- * [{"deployment": "ns/name", "revisions": [{"revision", "commit", "author", "date",
- * "time", "status", "message", "podTemplateHash", "rollbackOf"?: {revision, commit}},
- * ...]}], oldest revision first. */
-int history_query(struct session *s, const char *deployment, cJSON **out, struct err *e);
+/* For each Deployment, StatefulSet and DaemonSet of the app (or only `workload`:
+ * "NAME" for a Deployment, or "KIND/NAME" as kubectl takes it, sts/ and ds/ too):
+ * [{"kind": "Deployment", "deployment": "ns/name" (the key is the kind in lower case),
+ * "currentRevision", "revisions": [{"revision", "commit", "author", "date", "time",
+ * "status", "message", "podTemplateHash", "rollbackOf"?: {revision, commit},
+ * "templateCommit"?}, ...]}], oldest revision first. templateCommit: the commit that
+ * first made a renumbered ControllerRevision's template (kubectl names it). */
+int history_query(struct session *s, const char *workload, cJSON **out, struct err *e);
 
 #endif

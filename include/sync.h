@@ -25,8 +25,9 @@
 #define SYNC_ANNOTATION_PRUNE "tether.dev/prune"
 /* In a manifest: take the object from the app that owns it (value "true"). */
 #define SYNC_ANNOTATION_ADOPT "tether.dev/adopt"
-/* On a Deployment's metadata (revision.c): the commit that last changed its pod
- * template; the deployment controller copies them onto that template's ReplicaSet. */
+/* On a Deployment's, StatefulSet's or DaemonSet's metadata (revision.c): the commit
+ * that last changed its pod template; the controller copies them onto that template's
+ * revision (a ReplicaSet, or a ControllerRevision when it is made). */
 #define SYNC_ANNOTATION_CAUSE "kubernetes.io/change-cause"
 #define SYNC_ANNOTATION_COMMIT "tether.dev/commit"
 #define SYNC_INVENTORY_PREFIX "tether-inventory-"
@@ -71,8 +72,10 @@ void sync_result_init(struct sync_result *r);
 void sync_result_dispose(struct sync_result *r);
 int sync_result_json(const struct sync_result *r, cJSON **out);
 
-/* A Deployment of the run, as the hooks see it. */
-struct sync_deployment {
+/* A workload with revisions (Deployment, StatefulSet, DaemonSet) of the run, as the
+ * hooks see it. */
+struct sync_workload {
+	const char *kind;
 	const char *ns; /* "" for none */
 	const char *name;
 	const struct kube_resource *res;
@@ -91,8 +94,8 @@ struct sync_view {
 	const char *read_ns; /* where the inventory (and what lives next to it) was read */
 	const char *write_ns; /* where it is now (an older tether's namespace until moved) */
 	bool wrote;          /* something was written to the cluster */
-	const struct sync_deployment *deployments; /* after_run only */
-	size_t n_deployments;
+	const struct sync_workload *workloads; /* after_run only */
+	size_t n_workloads;
 };
 
 /* Optional steps of sync_run that belong to a layer above it (history.h). */
@@ -182,6 +185,12 @@ int linediff_unified(const char *a_label, const char *a, const char *b_label, co
 /* ---- rollouts -------------------------------------------------------------------- */
 
 enum rollout_state { ROLLOUT_WAIT = 0, ROLLOUT_DONE, ROLLOUT_FAILED };
+/* Whether objects of the kind have revisions whose commits tether records: Deployment,
+ * StatefulSet and DaemonSet of apps. */
+bool sync_revisioned_kind(const char *group, const char *kind);
+/* Whether one of obj's metadata.ownerReferences has the uid (a workload's pods and
+ * revisions are found by their owner). */
+bool sync_owned_by(const cJSON *obj, const char *uid);
 /* kubectl's rollout-status rules for Deployment, StatefulSet, DaemonSet and Job;
  * msg receives the waiting or failure reason. */
 enum rollout_state rollout_status(const char *kind, const cJSON *obj, char *msg, size_t n);

@@ -1,8 +1,9 @@
 /*
- * history: `tether history [deployment/NAME]`, the revisions of an app's Deployments
- * joined with the commits that produced them. Takes the source and cluster flags of
+ * history: `tether history [KIND/NAME]`, the revisions of an app's Deployments,
+ * StatefulSets and DaemonSets joined with the commits that produced them. Takes the source and cluster flags of
  * `tether sync` (or --config with --app). Exit 0, 2 for bad input, 3 unreachable.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,11 @@
 #include "session.h"
 
 static const struct cli_cmd cmd = {
-	"history", CMD_HISTORY,
-	"--repo URL [deployment/NAME] [-o json|yaml] | --config FILE [--app NAME]",
-	"List the revisions of the app's Deployments: REVISION, COMMIT, AUTHOR, DATE, STATUS\n"
-	"and MESSAGE, from the ReplicaSets, tether's sync history and the Git log."};
+	"history", CMD_HISTORY, "--repo URL [KIND/NAME] [-o json|yaml] | --config FILE [--app NAME]",
+	"List the revisions of the app's Deployments, StatefulSets and DaemonSets: REVISION,\n"
+	"COMMIT, AUTHOR, DATE, STATUS and MESSAGE, from the ReplicaSets and ControllerRevisions,\n"
+	"tether's sync history and the Git log. KIND/NAME as kubectl takes it: deployment/\n"
+	"(deploy/), statefulset/ (sts/), daemonset/ (ds/); a bare NAME is a Deployment."};
 
 const struct cli_cmd *cli_history_cmd(void)
 {
@@ -36,6 +38,19 @@ static int width(const cJSON *revs, const char *key, int min)
 	return w > 40 ? 40 : w;
 }
 
+/* "ns/name" of an entry of history_query, under the key of its kind in lower case. */
+static const char *workload_of(const cJSON *d)
+{
+	char key[32];
+	size_t i;
+	const char *kind = json_str_or(d, "", "kind", NULL);
+
+	for (i = 0; kind[i] && i < sizeof(key) - 1; i++)
+		key[i] = (char)tolower((unsigned char)kind[i]);
+	key[i] = '\0';
+	return json_str_or(d, "", key, NULL);
+}
+
 static void print_table(const cJSON *all)
 {
 	const cJSON *d, *r;
@@ -48,8 +63,8 @@ static void print_table(const cJSON *all)
 		int ws = width(revs, "status", 6);
 
 		if (many)
-			printf("%s%s:\n", d == all->child ? "" : "\n",
-			       json_str_or(d, "", "deployment", NULL));
+			printf("%s%s %s:\n", d == all->child ? "" : "\n",
+			       json_str_or(d, "", "kind", NULL), workload_of(d));
 		printf("%-8s  %-7s  %-*s  %-*s  %-*s  %s\n", "REVISION", "COMMIT", wa, "AUTHOR", wd,
 		       "DATE", ws, "STATUS", "MESSAGE");
 		cJSON_ArrayForEach(r, revs)
@@ -97,7 +112,7 @@ int cmd_history(int argc, char **argv)
 	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
 		goto out;
 	if (args.n > 1) {
-		cli_error(&cmd, "history takes at most one deployment/NAME", true);
+		cli_error(&cmd, "history takes at most one KIND/NAME", true);
 		code = 2;
 		goto out;
 	}

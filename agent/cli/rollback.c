@@ -1,6 +1,6 @@
 /*
- * rollback: `tether rollback deployment/NAME --to-revision N` or `tether rollback
- * COMMIT`. Writes a commit on the tracked branch (--ref, or the remote's default
+ * rollback: `tether rollback deployment/NAME --to-revision N` (statefulset/, sts/,
+ * daemonset/, ds/ too) or `tether rollback COMMIT`. Writes a commit on the tracked branch (--ref, or the remote's default
  * branch without it) that brings the manifests
  * back to that revision's commit, pushes it, then syncs it like `tether sync`.
  * --dry-run prints the commit and its diff and pushes nothing. -o json|yaml: the commit
@@ -19,12 +19,13 @@
 static const struct cli_cmd cmd = {
 	"rollback",
 	CMD_ROLLBACK,
-	"--repo URL [--ref BRANCH] (deployment/NAME --to-revision N | COMMIT) [--dry-run]\n"
+	"--repo URL [--ref BRANCH] (KIND/NAME --to-revision N | COMMIT) [--dry-run]\n"
 	"  [-o json|yaml] [flags]",
 	"Bring an earlier revision back through Git: write a commit on the branch that restores\n"
 	"the manifests of that revision's commit, push it, then sync it.\n\n"
 	"Flags of rollback itself:\n"
-	"      --to-revision N  the revision of deployment/NAME (see tether history)\n"
+	"      --to-revision N  the revision of KIND/NAME: deployment/ (deploy/), statefulset/\n"
+	"                       (sts/) or daemonset/ (ds/) (see tether history)\n"
 	"      --dry-run        show the commit and its diff; push and sync nothing"};
 
 const struct cli_cmd *cli_rollback_cmd(void)
@@ -69,15 +70,16 @@ static int target_of(const struct strlist *args, struct rollback_opts *o, struct
 	const char *a;
 
 	if (args->n != 1)
-		return err_set(e, TE_INPUT, "give deployment/NAME --to-revision N, or a commit");
+		return err_set(e, TE_INPUT, "give KIND/NAME --to-revision N (deployment/, sts/, "
+				   "ds/), or a commit");
 	a = args->items[0];
 	if (strchr(a, '/')) {
 		if (!o->to_revision)
 			return err_set(e, TE_INPUT, "%s: --to-revision N is required", a);
-		o->deployment = a;
+		o->workload = a;
 	} else {
 		if (o->to_revision)
-			return err_set(e, TE_INPUT, "--to-revision goes with deployment/NAME");
+			return err_set(e, TE_INPUT, "--to-revision goes with KIND/NAME");
 		o->commit = a;
 	}
 	return 0;

@@ -1,10 +1,12 @@
 /*
  * history: one entry per sync that wrote to the cluster, kept in the ConfigMap
  * tether-history-<app> next to the inventory: the commit, the commits it covered, the
- * time, the result, and each Deployment's revision and pod-template-hash. Bounded in
- * count and bytes (a ConfigMap holds 1 MiB). It is what lets `tether history` name the
- * commit of a revision whose ReplicaSet was later reused (the controller overwrites
- * that ReplicaSet's annotations), and what on-failure: hold reads.
+ * time, the result, and each workload's (Deployment, StatefulSet, DaemonSet) revision
+ * and template hash. Bounded in count and bytes (a ConfigMap holds 1 MiB). It is what
+ * lets `tether history` name the commit of a revision whose ReplicaSet was later
+ * reused (the controller overwrites that ReplicaSet's annotations) or whose
+ * ControllerRevision was renumbered (the controllers keep its first annotations), and
+ * what on-failure: hold reads.
  * A sync that changed nothing writes nothing here either.
  */
 #include <stdio.h>
@@ -117,23 +119,63 @@ int history_load(struct kube *k, const char *ns, const char *app, cJSON **entrie
 	return rc;
 }
 
-const char *history_commit_of_revision(const cJSON *entries, const char *deployment,
-				       int64_t rev)
+const cJSON *history_records(const cJSON *entry)
+{
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(entry, "workloads");
+
+	return w ? w : cJSON_GetObjectItemCaseSensitive(entry, "deployments");
+}
+
+bool history_record_is(const cJSON *rec, const char *kind, const char *name)
+{
+	const char *n = json_str(rec, "name", NULL);
+
+	return n && !strcmp(n, name) && !strcmp(json_str_or(rec, "Deployment", "kind", NULL), kind);
+}
+
+/* The revision number of rec, -1 when it has none. */
+static int64_t record_revision(const cJSON *rec)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "revision");
+
+	return cJSON_IsNumber(r) ? (int64_t)r->valuedouble : -1;
+}
+
+const char *history_commit_of_revision(const cJSON *entries, const char *kind,
+				       const char *name, int64_t rev)
 {
 	const cJSON *en, *d;
 
 	cJSON_ArrayForEach(en, entries)
 	{
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(en, "deployments"))
+		cJSON_ArrayForEach(d, history_records(en))
 		{
-			const cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "revision");
-			const char *n = json_str(d, "name", NULL);
-			if (n && !strcmp(n, deployment) && cJSON_IsNumber(r) &&
-			    (int64_t)r->valuedouble == rev && json_str(d, "commit", NULL))
-				return json_str(d, "commit", NULL);
+			const char *c = json_str(d, "commit", NULL);
+			if (history_record_is(d, kind, name) && record_revision(d) == rev && c && *c)
+				return c;
 		}
 	}
 	return NULL;
+}
+
+int64_t history_earlier_revision(const cJSON *entries, const char *kind, const char *name,
+				 const char *hash, int64_t rev)
+{
+	const cJSON *en, *d;
+	int64_t best = 0;
+
+	cJSON_ArrayForEach(en, entries)
+	{
+		cJSON_ArrayForEach(d, history_records(en))
+		{
+			const char *h = json_str(d, "podTemplateHash", NULL);
+			int64_t r = record_revision(d);
+			if (history_record_is(d, kind, name) && h && hash && *hash &&
+			    !strcmp(h, hash) && r < rev && r > best)
+				best = r;
+		}
+	}
+	return best;
 }
 
 const cJSON *history_entry_of_commit(const cJSON *entries, const char *commit)
@@ -205,56 +247,60 @@ char *history_rs_selector(const cJSON *deploy)
 	return buf_detach(&b);
 }
 
-/* What the cluster holds in one namespace, read once per recorded sync: the app's
- * Deployments (by tether's label) and the namespace's ReplicaSets (they carry only the
- * pod template's labels). Two requests per namespace, not two per Deployment. */
+/* What the cluster holds of one kind in one namespace, read once per recorded sync: the
+ * app's workloads of the kind (by tether's label) and the namespace's revisions of that
+ * kind (they carry only the pod template's labels). Two requests per namespace and
+ * kind, not two per workload. */
 struct ns_state {
 	char *ns;
-	cJSON *deps, *rss;
+	const struct history_kind *kind;
+	const struct kube_resource *res, *rev_res;
+	cJSON *objs, *revs;
 };
 
 static void ns_state_dispose(struct ns_state *s, size_t n)
 {
 	for (size_t i = 0; s && i < n; i++) {
 		free(s[i].ns);
-		cJSON_Delete(s[i].deps);
-		cJSON_Delete(s[i].rss);
+		cJSON_Delete(s[i].objs);
+		cJSON_Delete(s[i].revs);
 	}
 	free(s);
 }
 
-/* Only the items' metadata is read here (names, uids, annotations, labels, owners):
- * the rest is skipped while parsing, so a big app's lists stay small and cheap. */
+/* Only the items' metadata is read here (names, uids, annotations, labels, owners) and
+ * a ControllerRevision's number: the rest is skipped while parsing, so a big app's
+ * lists stay small and cheap. */
 static const struct json_pick record_meta[] = {
     {"name", NULL},	       {"uid", NULL}, {"annotations", NULL}, {"labels", NULL},
     {"ownerReferences", NULL}, {NULL, NULL},
 };
-static const struct json_pick record_pick[] = {{"metadata", record_meta}, {NULL, NULL}};
+static const struct json_pick record_pick[] = {
+    {"metadata", record_meta}, {"revision", NULL}, {NULL, NULL}};
 
-/* Namespaces whose lists are fetched together: few round trips, and not every list of
- * a big app in memory as raw text at once. */
+/* Namespaces and kinds whose lists are fetched together: few round trips, and not every
+ * list of a big app in memory as raw text at once. */
 #define NS_BATCH 16
 
-/* The two LISTs of each of the m namespaces at st: the app's Deployments, the
- * ReplicaSets (rsr). */
-static void queue_batch(struct kube_list_q *qs, const struct kube_resource *dres,
-			const struct kube_resource *rsr, const struct ns_state *st, size_t m,
+/* The two LISTs of each of the m states at st: the app's workloads, their revisions. */
+static void queue_batch(struct kube_list_q *qs, const struct ns_state *st, size_t m,
 			const char *sel)
 {
 	for (size_t i = 0; i < m; i++) {
 		qs[2 * i] = (struct kube_list_q){
-		    .res = dres, .ns = st[i].ns, .selector = sel, .pick = record_pick};
-		qs[2 * i + 1] = (struct kube_list_q){.res = rsr, .ns = st[i].ns, .pick = record_pick};
+		    .res = st[i].res, .ns = st[i].ns, .selector = sel, .pick = record_pick};
+		qs[2 * i + 1] = (struct kube_list_q){
+		    .res = st[i].rev_res, .ns = st[i].ns, .pick = record_pick};
 	}
 }
 
-/* A namespace keeps its lists when both were read; otherwise neither. */
+/* A state keeps its lists when both were read; otherwise neither. */
 static void take_batch(struct kube_list_q *qs, struct ns_state *st, size_t m)
 {
 	for (size_t i = 0; i < m; i++) {
 		if (qs[2 * i].rc == 0 && qs[2 * i + 1].rc == 0) {
-			st[i].deps = qs[2 * i].out;
-			st[i].rss = qs[2 * i + 1].out;
+			st[i].objs = qs[2 * i].out;
+			st[i].revs = qs[2 * i + 1].out;
 		} else {
 			cJSON_Delete(qs[2 * i].out);
 			cJSON_Delete(qs[2 * i + 1].out);
@@ -262,25 +308,22 @@ static void take_batch(struct kube_list_q *qs, struct ns_state *st, size_t m)
 	}
 }
 
-/* Loads the namespaces' two lists in parallel batches, and extra (a read of the caller's,
- * may be NULL) with the first. A namespace whose lists fail keeps NULL lists: its
- * Deployments are recorded without revisions. */
-static void ns_load_all(const struct sync_view *v, const struct kube_resource *dres,
-			struct ns_state *st, size_t n, struct kube_list_q *extra)
+/* Loads the states' two lists in parallel batches, and extra (a read of the caller's,
+ * may be NULL) with the first. A state whose lists fail keeps NULL lists: its
+ * workloads are recorded without revisions. */
+static void ns_load_all(const struct sync_view *v, struct ns_state *st, size_t n,
+			struct kube_list_q *extra)
 {
-	const struct kube_resource *rsr = NULL;
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", v->cfg->app);
 	struct kube_list_q qs[2 * NS_BATCH + 1];
-	struct err e;
 
-	err_clear(&e);
-	if (!sel || (n && kube_resolve(v->kube, "apps/v1", "ReplicaSet", &rsr, &e) < 0))
+	if (!sel)
 		n = 0; /* no lists: recorded without revisions */
 	for (size_t b = 0; b < n || (b == 0 && extra); b += NS_BATCH) {
 		size_t m = n - b < NS_BATCH ? n - b : NS_BATCH, q = 2 * m;
 		bool first = b == 0 && extra;
 
-		queue_batch(qs, dres, rsr, st + b, m, sel);
+		queue_batch(qs, st + b, m, sel);
 		if (first)
 			qs[q++] = *extra;
 		kube_list_many(v->kube, qs, q);
@@ -304,116 +347,121 @@ static const cJSON *find_named(const cJSON *list, const char *name)
 	return NULL;
 }
 
-static bool owned_by(const cJSON *rs, const char *uid)
+/* The newest revision of the workload w (the controllers number the current template's
+ * revision above all others), or NULL. */
+static const cJSON *current_revision(const struct ns_state *s, const cJSON *w)
 {
-	const cJSON *o;
+	const char *uid = json_str(cJSON_GetObjectItemCaseSensitive(w, "metadata"), "uid", NULL);
+	const cJSON *rev, *best = NULL;
+	int64_t max = 0;
 
-	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(
-				      cJSON_GetObjectItemCaseSensitive(rs, "metadata"), "ownerReferences"))
+	cJSON_ArrayForEach(rev, cJSON_GetObjectItemCaseSensitive(s->revs, "items"))
 	{
-		const char *u = json_str(o, "uid", NULL);
-		if (u && uid && !strcmp(u, uid))
-			return true;
+		int64_t n = history_revision_of(s->kind, rev);
+		if (n > max && sync_owned_by(rev, uid)) {
+			max = n;
+			best = rev;
+		}
 	}
-	return false;
+	return best;
 }
 
-/* The pod-template-hash of d's ReplicaSet at d's current revision (borrowed). */
-static const char *current_hash(const cJSON *rss, const cJSON *d)
+/* Appends the record of the workload it (when the cluster has it) to out; TE_NOMEM. */
+static int workload_record(const struct sync_workload *it, const struct ns_state *s,
+			   const char *name, cJSON *out)
 {
-	const char *uid = json_str(cJSON_GetObjectItemCaseSensitive(d, "metadata"), "uid", NULL);
-	const char *rev = json_str(d, "metadata", "annotations", HISTORY_ANN_REVISION, NULL);
-	const cJSON *rs;
-
-	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(rss, "items"))
-	{
-		const char *r2 = json_str(rs, "metadata", "annotations", HISTORY_ANN_REVISION, NULL);
-		if (rev && r2 && !strcmp(r2, rev) && owned_by(rs, uid))
-			return json_str(cJSON_GetObjectItemCaseSensitive(
-					    cJSON_GetObjectItemCaseSensitive(rs, "metadata"), "labels"), "pod-template-hash", NULL);
-	}
-	return NULL;
-}
-
-/* Appends the record of it's Deployment (when the cluster has it) to deps; TE_NOMEM. */
-static int deployment_record(const struct sync_deployment *it, const struct ns_state *s,
-			     const char *name, cJSON *deps)
-{
-	const cJSON *d = find_named(s->deps, it->name);
-	const char *rev, *commit, *hash;
+	const cJSON *w = find_named(s->objs, it->name), *cur;
+	const char *commit, *hash;
 	cJSON *rec;
 
-	if (!d)
+	if (!w)
 		return 0;
 	if (!(rec = cJSON_CreateObject()))
 		return TE_NOMEM;
-	rev = json_str(d, "metadata", "annotations", HISTORY_ANN_REVISION, NULL);
-	commit = json_str(d, "metadata", "annotations", SYNC_ANNOTATION_COMMIT, NULL);
-	hash = current_hash(s->rss, d);
-	if (!cJSON_AddStringToObject(rec, "name", name) ||
-	    !cJSON_AddNumberToObject(rec, "revision", rev ? (double)strtoll(rev, NULL, 10) : 0) ||
+	cur = current_revision(s, w);
+	commit = json_str(w, "metadata", "annotations", SYNC_ANNOTATION_COMMIT, NULL);
+	hash = json_str(cur, "metadata", "labels", s->kind->hash_label, NULL);
+	if (!cJSON_AddStringToObject(rec, "kind", s->kind->kind) ||
+	    !cJSON_AddStringToObject(rec, "name", name) ||
+	    !cJSON_AddNumberToObject(rec, "revision",
+				     cur ? (double)history_revision_of(s->kind, cur) : 0) ||
 	    !cJSON_AddStringToObject(rec, "podTemplateHash", hash ? hash : "") ||
 	    !cJSON_AddStringToObject(rec, "commit", commit ? commit : "") ||
 	    !cJSON_AddBoolToObject(rec, "changed", it->changed)) {
 		cJSON_Delete(rec);
 		return TE_NOMEM;
 	}
-	return json_array_append(deps, rec);
+	return json_array_append(out, rec);
 }
 
-static struct ns_state *ns_find(struct ns_state *st, size_t n, const char *ns)
+static struct ns_state *ns_find(struct ns_state *st, size_t n, const char *ns,
+				const char *kind)
 {
 	for (size_t j = 0; j < n; j++)
-		if (!strcmp(st[j].ns, ns))
+		if (!strcmp(st[j].ns, ns) && !strcmp(st[j].kind->kind, kind))
 			return &st[j];
 	return NULL;
 }
 
-/* Each Deployment of the run with its revision, pod-template-hash and commit; extra is
- * read along with the first lists. */
-static cJSON *deployment_records(const struct sync_view *v, struct kube_list_q *extra)
+/* A state for each namespace and kind of the run's workloads, into *st; TE_NOMEM. A
+ * kind whose revisions the server does not serve has none: its workloads are recorded
+ * without revisions. */
+static int ns_states(const struct sync_view *v, struct ns_state **st, size_t *n)
 {
-	cJSON *deps = cJSON_CreateArray();
-	const struct kube_resource *dres = NULL;
-	struct ns_state *st = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
 
-	for (size_t i = 0; deps && i < v->n_deployments; i++) { /* the namespaces first */
-		const struct sync_deployment *it = &v->deployments[i];
-
-		if (ns_find(st, n, it->ns))
-			continue;
-		if (array_reserve(&st, &cap, n + 1, sizeof(*st)) < 0) {
-			cJSON_Delete(deps);
-			deps = NULL;
-			break;
-		}
-		memset(&st[n], 0, sizeof(*st));
-		if (!(st[n].ns = xstrdup(it->ns))) {
-			cJSON_Delete(deps);
-			deps = NULL;
-			break;
-		}
-		n++;
-		dres = it->res;
-	}
-	ns_load_all(v, dres, st, n, extra);
-	for (size_t i = 0; deps && i < v->n_deployments; i++) {
-		const struct sync_deployment *it = &v->deployments[i];
+	for (size_t i = 0; i < v->n_workloads; i++) {
+		const struct sync_workload *it = &v->workloads[i];
+		const struct history_kind *k = history_kind_of(it->kind);
+		const struct kube_resource *rr;
 		struct ns_state *s;
+		struct err e;
+
+		err_clear(&e);
+		if (!k || ns_find(*st, *n, it->ns, it->kind) ||
+		    kube_resolve(v->kube, "apps/v1", k->rev_kind, &rr, &e) < 0)
+			continue;
+		if (array_reserve(st, &cap, *n + 1, sizeof(**st)) < 0)
+			return TE_NOMEM;
+		s = &(*st)[*n];
+		*s = (struct ns_state){.kind = k, .res = it->res, .rev_res = rr};
+		if (!(s->ns = xstrdup(it->ns)))
+			return TE_NOMEM;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Each workload of the run with its revision, template hash and commit; extra is read
+ * along with the first lists. */
+static cJSON *workload_records(const struct sync_view *v, struct kube_list_q *extra)
+{
+	cJSON *out = cJSON_CreateArray();
+	struct ns_state *st = NULL;
+	size_t n = 0;
+
+	if (!out || ns_states(v, &st, &n) < 0) {
+		ns_state_dispose(st, n);
+		cJSON_Delete(out);
+		return NULL;
+	}
+	ns_load_all(v, st, n, extra);
+	for (size_t i = 0; out && i < v->n_workloads; i++) {
+		const struct sync_workload *it = &v->workloads[i];
+		struct ns_state *s = ns_find(st, n, it->ns, it->kind);
 		char *name;
 
-		if (!(s = ns_find(st, n, it->ns)) || !s->deps)
-			continue; /* recorded without this namespace's Deployments */
+		if (!s || !s->objs)
+			continue; /* recorded without this namespace's workloads */
 		name = xasprintf("%s/%s", s->ns, it->name);
-		if (!name || deployment_record(it, s, name, deps) < 0) {
-			cJSON_Delete(deps);
-			deps = NULL;
+		if (!name || workload_record(it, s, name, out) < 0) {
+			cJSON_Delete(out);
+			out = NULL;
 		}
 		free(name);
 	}
 	ns_state_dispose(st, n);
-	return deps; /* NULL: out of memory */
+	return out; /* NULL: out of memory */
 }
 
 static const char *result_name(int rc)
@@ -437,8 +485,8 @@ static cJSON *build_entry(const struct sync_view *v, int rc, const struct err *e
 	    !cJSON_AddStringToObject(en, "message", rc < 0 && e ? e->msg : "") ||
 	    (v->cfg->on_failure && !cJSON_AddStringToObject(en, "onFailure", v->cfg->on_failure)))
 		goto fail;
-	deps = deployment_records(v, extra);
-	if (json_object_add(en, "deployments", deps) < 0)
+	deps = workload_records(v, extra);
+	if (json_object_add(en, "workloads", deps) < 0)
 		goto fail;
 	return en;
 fail:

@@ -103,7 +103,7 @@ char *rollback_message(const char *what, const char *target, const char *subject
 
 /* ---- which commit a revision was -------------------------------------------------- */
 
-/* From `tether history`'s view: the row of revision rev of the deployment. */
+/* From `tether history`'s view: the row of revision rev of the workload. */
 static int commit_of_revision(struct session *s, const char *dep, int64_t rev,
 			      char out[41], struct err *e)
 {
@@ -126,8 +126,8 @@ static int commit_of_revision(struct session *s, const char *dep, int64_t rev,
 	sha = row ? json_str(row, "commit", NULL) : NULL;
 	if (!row)
 		rc = err_set(e, TE_INPUT,
-			     "%s has no revision %lld (see tether history; a reused ReplicaSet "
-			     "takes a new revision number)",
+			     "%s has no revision %lld (see tether history; a revision brought "
+			     "back takes a new number)",
 			     dep, (long long)rev);
 	else if (!sha || strlen(sha) != 40)
 		rc = err_set(e, TE_INPUT,
@@ -138,6 +138,24 @@ static int commit_of_revision(struct session *s, const char *dep, int64_t rev,
 		memcpy(out, sha, 41);
 	cJSON_Delete(all);
 	return rc;
+}
+
+/* "statefulset/db to revision 2 (commit abc1234)": the kind as tether history names
+ * it, whichever short form was given. */
+static void rollback_what(char *out, size_t n, const char *workload, int64_t rev,
+			  const char *target)
+{
+	const struct history_kind *k;
+	const char *name;
+	struct err e;
+
+	err_clear(&e);
+	if (history_kind_parse(workload, &k, &name, &e) == 0)
+		snprintf(out, n, "%s/%s to revision %lld (commit %.7s)", k->name, name,
+			 (long long)rev, target);
+	else
+		snprintf(out, n, "%s to revision %lld (commit %.7s)", workload, (long long)rev,
+			 target);
 }
 
 /* ---- the dry-run diff ---------------------------------------------------------------- */
@@ -273,15 +291,14 @@ int rollback_commit(struct session *s, const struct rollback_opts *o,
 	    (rc = branch_of(g, c, res->branch, sizeof(res->branch), e)) < 0 ||
 	    (rc = gitsrc_resolve(g, res->branch, head, NULL, e)) < 0)
 		goto out;
-	if (o->deployment)
-		rc = commit_of_revision(s, o->deployment, o->to_revision, res->target, e);
+	if (o->workload)
+		rc = commit_of_revision(s, o->workload, o->to_revision, res->target, e);
 	else
 		rc = gitsrc_resolve(g, o->commit, res->target, NULL, e);
 	if (rc < 0 || (rc = gitsrc_commit(g, res->target, &tc, e)) < 0)
 		goto out;
-	if (o->deployment)
-		snprintf(what, sizeof(what), "%s to revision %lld (commit %.7s)", o->deployment,
-			 (long long)o->to_revision, res->target);
+	if (o->workload)
+		rollback_what(what, sizeof(what), o->workload, o->to_revision, res->target);
 	else
 		snprintf(what, sizeof(what), "to commit %.7s", res->target);
 	if (!(res->message = rollback_message(what, res->target, tc.subject, c->path))) {

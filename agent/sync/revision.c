@@ -1,13 +1,16 @@
 /*
- * revision: which commit produced which ReplicaSet. A sync puts
- * kubernetes.io/change-cause ("<short sha> <subject>") and tether.dev/commit on a
- * Deployment's own metadata; the deployment controller copies both onto the
- * ReplicaSet of the current template, so `kubectl rollout history` names the commit.
+ * revision: which commit produced which revision. A sync puts
+ * kubernetes.io/change-cause ("<short sha> <subject>") and tether.dev/commit on the
+ * own metadata of a Deployment, StatefulSet or DaemonSet; the controller copies both
+ * onto the revision of the current template (the deployment controller onto its
+ * ReplicaSet; the StatefulSet and DaemonSet controllers onto the ControllerRevision
+ * they make for a new template), so `kubectl rollout history` names the commit.
  *
  * New values are written only when the commit changes the pod template: the
- * controller also copies changed annotations onto the CURRENT ReplicaSet, so a commit
- * that only scales would otherwise relabel an older revision. Never on the template
- * itself: that would roll out on every commit.
+ * deployment controller also copies changed annotations onto the CURRENT ReplicaSet,
+ * so a commit that only scales would otherwise relabel an older revision, and the
+ * parent's tether.dev/commit is what the history records as its revision's commit.
+ * Never on the template itself: that would roll out on every commit.
  *
  * tether owns these annotations through server-side apply, so leaving them out of the
  * next apply would remove them. Hence every apply carries them: first with the live
@@ -84,9 +87,9 @@ int revision_annotate(cJSON *obj, const char *cause, const char *commit)
 	return 0;
 }
 
-static bool is_deployment(const struct sync_item *it)
+static bool has_revisions(const struct sync_item *it)
 {
-	return it->res && !strcmp(it->obj->group, "apps") && !strcmp(it->obj->kind, "Deployment");
+	return it->res && sync_revisioned_kind(it->obj->group, it->obj->kind);
 }
 
 /* The change-cause of this run's commit (owned). */
@@ -134,7 +137,7 @@ int revision_stage(struct sync_run *r, struct err *e)
 	for (size_t i = 0; i < r->n_items && rc == 0; i++) {
 		struct sync_item *it = &r->items[i];
 
-		if (!is_deployment(it))
+		if (!has_revisions(it))
 			continue;
 		it->git_cause = json_str(it->obj->body, "metadata", "annotations",
 					 SYNC_ANNOTATION_CAUSE, NULL) != NULL;
@@ -162,7 +165,7 @@ int revision_dry_run_item(struct sync_run *r, struct sync_item *it, struct err *
 	char *cause = NULL;
 	int rc;
 
-	if (!is_deployment(it) || !it->live || !it->dry ||
+	if (!has_revisions(it) || !it->live || !it->dry ||
 	    !revision_template_changed(it->live, it->dry))
 		return 0;
 	if ((rc = commit_cause(r, &cause, e)) == 0 && (rc = set_new(r, it, cause, e)) == 0)

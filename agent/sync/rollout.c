@@ -20,6 +20,7 @@ struct tracked {
 	struct sync_item *it;
 	enum rollout_state state;
 	char msg[512];
+	char note[400]; /* what tether did to let the rollout go on (rollout_sts.c) */
 };
 
 struct watch_ctx {
@@ -167,11 +168,13 @@ static int record(struct sync_run *r, struct tracked *t, size_t n, struct err *e
 				     : t[i].state == ROLLOUT_FAILED ? "failed"
 								    : "timeout";
 
-		if (t[i].state == ROLLOUT_FAILED)
+		/* A StatefulSet or DaemonSet has no progress deadline: a pod that cannot
+		 * start shows as a timeout, named like a failure. */
+		if (t[i].state != ROLLOUT_DONE)
 			rollout_explain(r, t[i].it, t[i].msg, sizeof(t[i].msg));
 		o->object = xstrdup(t[i].it->display);
 		o->status = xstrdup(status);
-		o->message = xstrdup(t[i].msg);
+		o->message = xasprintf("%s%s", t[i].msg, t[i].note);
 		if (t[i].state != ROLLOUT_DONE) {
 			rc = err_set(e, TE_ROLLOUT, "rollout of %s %s: %s", t[i].it->display,
 				     t[i].state == ROLLOUT_FAILED ? "failed" : "timed out",
@@ -251,6 +254,8 @@ int rollout_wait(struct sync_run *r, struct err *e)
 	if (n)
 		sync_run_stage(r, "wait for %zu rollout%s (--timeout %llds)", n, n == 1 ? "" : "s",
 			       (long long)(r->cfg->timeout_ms / 1000));
+	for (size_t i = 0; i < n; i++)
+		rollout_unstick(r, t[i].it, deadline, t[i].note, sizeof(t[i].note));
 	rc = wait_all(r, t, n, deadline, e);
 	if (rc >= 0 || e->code != TE_UNREACHABLE) {
 		note_timeouts(r, t, n);

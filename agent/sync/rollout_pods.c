@@ -1,7 +1,9 @@
 /*
  * rollout_pods: the reason behind a failed rollout, read from the pods of the
  * workload: a container waiting on ErrImagePull, ImagePullBackOff, CrashLoopBackOff
- * and the like. Only used after a failure, so it costs nothing on the happy path.
+ * and the like. Only used after a failure, so it costs nothing on the happy path. Also
+ * the two things every reader of a workload's pods and revisions needs: its selector
+ * and whether an object is owned by it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,20 @@
 #include "jsonget.h"
 #include "sync_int.h"
 
-static char *selector_of(const cJSON *obj)
+bool sync_owned_by(const cJSON *obj, const char *uid)
+{
+	const cJSON *o;
+
+	cJSON_ArrayForEach(o, json_get(obj, "metadata", "ownerReferences", NULL))
+	{
+		const char *u = json_str(o, "uid", NULL);
+		if (u && uid && !strcmp(u, uid))
+			return true;
+	}
+	return false;
+}
+
+char *rollout_selector(const cJSON *obj)
 {
 	const cJSON *ml = json_get(obj, "spec", "selector", "matchLabels", NULL);
 	const cJSON *l;
@@ -58,7 +73,7 @@ void rollout_explain(struct sync_run *r, const struct sync_item *it, char *msg, 
 {
 	const struct kube_resource *pods;
 	const cJSON *obj = it->obj->body, *p;
-	char *sel = selector_of(obj);
+	char *sel = rollout_selector(obj);
 	cJSON *list = NULL;
 	struct err e;
 	char reason[600];

@@ -74,12 +74,16 @@ static bool rolling(const cJSON *obj)
 	return !t || !strcmp(t, "RollingUpdate");
 }
 
+/* kubectl's rule: with spec.updateStrategy.rollingUpdate (the API server defaults it,
+ * partition 0) the rollout is done once the pods above the partition are updated; only
+ * without it does the current revision have to reach the update revision. */
 static enum rollout_state statefulset_status(const cJSON *s, char *msg, size_t n)
 {
 	const cJSON *st = json_get(s, "status", NULL), *spec = json_get(s, "spec", NULL);
 	int64_t want = json_int(spec, 1, "replicas", NULL),
 		ready = json_int(st, 0, "readyReplicas", NULL);
-	int64_t part = json_int(spec, 0, "updateStrategy", "rollingUpdate", "partition", NULL);
+	const cJSON *ru = json_get(spec, "updateStrategy", "rollingUpdate", NULL);
+	int64_t part = json_int(ru, 0, "partition", NULL);
 	const char *cur = json_str(st, "currentRevision", NULL),
 		   *upd = json_str(st, "updateRevision", NULL);
 
@@ -92,9 +96,15 @@ static enum rollout_state statefulset_status(const cJSON *s, char *msg, size_t n
 		return snprintf(msg, n, "%lld of %lld pods are ready", (long long)ready,
 				(long long)want),
 		       ROLLOUT_WAIT;
-	if (part > 0) {
-		if (json_int(st, 0, "updatedReplicas", NULL) < want - part)
-			return snprintf(msg, n, "waiting for partitioned roll out"), ROLLOUT_WAIT;
+	if (cJSON_IsObject(ru)) {
+		int64_t upd_n = json_int(st, 0, "updatedReplicas", NULL);
+
+		if (upd_n < want - part)
+			return snprintf(msg, n,
+					"waiting for partitioned roll out: %lld out of %lld new pods "
+					"have been updated",
+					(long long)upd_n, (long long)(want - part)),
+			       ROLLOUT_WAIT;
 		return ROLLOUT_DONE;
 	}
 	if (!cur || !upd || strcmp(cur, upd) != 0)

@@ -63,10 +63,15 @@ bool sync_is_secret(const char *group, const char *kind)
 	return (!group || !*group) && !strcmp(kind, "Secret");
 }
 
+bool sync_revisioned_kind(const char *group, const char *kind)
+{
+	return group && !strcmp(group, "apps") &&
+	       (!strcmp(kind, "Deployment") || !strcmp(kind, "StatefulSet") ||
+		!strcmp(kind, "DaemonSet"));
+}
+
 bool rollout_tracked_kind(const char *group, const char *kind)
 {
-	if (group && !strcmp(group, "apps"))
-		return !strcmp(kind, "Deployment") || !strcmp(kind, "StatefulSet") ||
-		       !strcmp(kind, "DaemonSet");
-	return group && !strcmp(group, "batch") && !strcmp(kind, "Job");
+	return sync_revisioned_kind(group, kind) ||
+	       (group && !strcmp(group, "batch") && !strcmp(kind, "Job"));
 }

@@ -188,14 +188,14 @@ static int apply_all(struct sync_run *r, struct err *e)
 	return 0;
 }
 
-static bool is_deployment(const struct sync_item *it)
+static bool has_revisions(const struct sync_item *it)
 {
-	return it->res && !strcmp(it->obj->group, "apps") && !strcmp(it->obj->kind, "Deployment");
+	return it->res && sync_revisioned_kind(it->obj->group, it->obj->kind);
 }
 
-/* The run as the hooks see it; with deps, its Deployments too (*deps owned, may stay
- * NULL when there are none). */
-static int run_view(const struct sync_run *r, struct sync_view *v, struct sync_deployment **deps)
+/* The run as the hooks see it; with deps, its workloads with revisions too (*deps
+ * owned, may stay NULL when there are none). */
+static int run_view(const struct sync_run *r, struct sync_view *v, struct sync_workload **deps)
 {
 	size_t n = 0;
 
@@ -213,21 +213,22 @@ static int run_view(const struct sync_run *r, struct sync_view *v, struct sync_d
 		return 0;
 	*deps = NULL;
 	for (size_t i = 0; i < r->n_items; i++)
-		n += is_deployment(&r->items[i]);
+		n += has_revisions(&r->items[i]);
 	if (n && !(*deps = calloc(n, sizeof(**deps))))
 		return TE_NOMEM;
 	for (size_t i = 0; i < r->n_items; i++) {
 		const struct sync_item *it = &r->items[i];
 
-		if (is_deployment(it))
-			(*deps)[v->n_deployments++] = (struct sync_deployment){
+		if (has_revisions(it))
+			(*deps)[v->n_workloads++] = (struct sync_workload){
+			    .kind = it->obj->kind,
 			    .ns = it->obj->ns ? it->obj->ns : "",
 			    .name = it->obj->name,
 			    .res = it->res,
 			    .changed = it->created || it->changed,
 			};
 	}
-	v->deployments = *deps;
+	v->workloads = *deps;
 	return 0;
 }
 
@@ -250,7 +251,7 @@ static int hook_before_apply(struct sync_run *r, struct err *e)
 static void hook_after_run(struct sync_run *r, int rc, const struct err *e)
 {
 	const struct sync_hooks *h = run_hooks(r);
-	struct sync_deployment *deps = NULL;
+	struct sync_workload *deps = NULL;
 	struct sync_view v;
 
 	if (!h || !h->after_run)

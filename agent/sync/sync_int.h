@@ -248,16 +248,16 @@ int item_error(struct err *e, int code, const struct sync_item *it, const char *
 /* live.c: inventory GET, one LIST per kind, plan decisions, prune set. */
 int live_load(struct sync_run *r, struct err *e);
 
-/* revision.c: the revision stage, after live_load. Each Deployment's apply carries the
- * change-cause and commit annotations: the live values (a new Deployment: the
- * commit's), its plan decided again on the annotated body. revision_dry_run_item, on
+/* revision.c: the revision stage, after live_load. The apply of each workload with
+ * revisions (sync_revisioned_kind) carries the change-cause and commit annotations:
+ * the live values (a new workload: the commit's), its plan decided again on the annotated body. revision_dry_run_item, on
  * each dry-run answer: the commit's values where the server's pod template differs
  * from the live one. */
 int revision_stage(struct sync_run *r, struct err *e);
 int revision_dry_run_item(struct sync_run *r, struct sync_item *it, struct err *e);
 /* "<7-hex sha> <subject>", the subject cut to 200 bytes. */
 char *revision_cause(const char *sha, const char *subject);
-/* True when the pod templates (spec.template) of two Deployments differ. */
+/* True when the pod templates (spec.template) of two workloads differ. */
 bool revision_template_changed(const cJSON *live, const cJSON *next);
 /* Sets (or, for NULL values, removes) the two annotations on obj's metadata. */
 int revision_annotate(cJSON *obj, const char *cause, const char *commit);
@@ -292,6 +292,14 @@ int rollout_wait(struct sync_run *r, struct err *e);
 /* rollout_pods.c: appends why the pods of a failed workload are stuck (image pull,
  * crash loop). */
 void rollout_explain(struct sync_run *r, const struct sync_item *it, char *msg, size_t n);
+/* "k=v,..." of obj's spec.selector.matchLabels (owned), NULL when it has none. */
+char *rollout_selector(const cJSON *obj);
+
+/* rollout_sts.c: after this run changed a StatefulSet (OrderedReady, RollingUpdate),
+ * deletes its pods that hold the rollout: not ready, at a revision the set has left.
+ * note receives "; forced rollback: deleted pod ..." for each, or "". */
+void rollout_unstick(struct sync_run *r, const struct sync_item *it, int64_t deadline,
+		     char *note, size_t n);
 
 /* diff_run.c: tether diff, in place of the apply: the diff of every item and prune
  * candidate into env->diff. */

@@ -5,7 +5,8 @@
 #   v1 -> sync -> revision 1; v2 -> sync -> revision 2; v3 with an image that cannot be
 #   pulled -> sync fails and names the image; git revert v3 and v2 -> sync -> the cluster
 #   is back on v1's ReplicaSet (reused, not recreated); tether history; tether rollback
-#   to revision 2 (a commit tether pushes); then the agent, tether run, applying a push
+#   to revision 2 (a commit tether pushes); a StatefulSet's revisions and the git revert
+#   of one; then the agent, tether run, applying a push
 #   within seconds and reverting a commit whose rollout fails (--on-failure revert).
 # Everything it starts is stopped on exit. Exits 0 when the story went as told.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -172,6 +173,48 @@ if has_cmd rollback; then
   show "$TETHER" history --repo "$REPO_URL" --path deploy --app shop
   say "v2's ReplicaSet $RS_V2 is back as revision $NOW, and the branch says who did it and why."
 fi
+
+section "A StatefulSet: its revisions are commits too"
+say "The same story for a StatefulSet (and a DaemonSet): the change-cause goes on the set,"
+say "the controller copies it onto the ControllerRevision it makes, and git revert brings"
+say "the earlier ControllerRevision back under a new number."
+db() { # image
+  cat >"$WORK/deploy/db.yaml" <<EOF
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  namespace: default
+spec:
+  replicas: 2
+  serviceName: db
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      containers:
+      - name: db
+        image: $1
+EOF
+}
+db nginx:1.25
+commit "db: a StatefulSet on nginx 1.25"
+sync >/dev/null || die "the sync of the StatefulSet failed"
+db nginx:1.26
+commit "db: nginx 1.26"
+sync >/dev/null || die "the sync of the StatefulSet's v2 failed"
+show git -C "$WORK" revert --no-edit HEAD | sed -n 1p
+git -C "$WORK" push -q origin HEAD:main
+sync >/dev/null || die "the sync of the StatefulSet's revert failed"
+show kubectl rollout history statefulset/db
+show "$TETHER" history --repo "$REPO_URL" --path deploy --app shop sts/db
+[ "$(kubectl get controllerrevisions -l app=db -o name | wc -l)" -eq 2 ] ||
+  die "the revert should bring a ControllerRevision back, not make one"
+say "Two ControllerRevisions, three revisions: revision 3 is v1's, brought back by the revert."
 
 section "One owner per object: another app that renders the same objects is refused"
 say "A second app, 'shop-copy', pointed at the same manifests: tether stops before the"

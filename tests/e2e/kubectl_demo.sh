@@ -15,6 +15,10 @@ check_contains "v3's failure names the image" "$OUT" 'registry.invalid/nginx:9.9
 check_contains "v3's sync exits 1" "$OUT" "(exit status 1)"
 check "after the reverts v1's ReplicaSet serves again as revision 4" \
   grep -Eq "^v1's ReplicaSet web-[a-z0-9]+ is back in service as revision 4" "$T/demo.out"
+check "the StatefulSet's revert is revision 3, v1's ControllerRevision" \
+  grep -Eq '^3 +[0-9a-f]{7} db: a StatefulSet on nginx 1.25' "$T/demo.out"
+check "tether history sts/db says it is a rollback to revision 1" \
+  grep -Eq 'active +rollback to revision 1 \(commit [0-9a-f]{7}\): Revert "db: nginx 1.26"' "$T/demo.out"
 check_contains "the story ends" "$OUT" "== Done"
 SIM_URL=$(sed -n 's/^cluster: *\(http[^ ]*\).*/\1/p' "$T/demo.out" | head -n1)
 check "the demo printed its cluster address" test -n "$SIM_URL"

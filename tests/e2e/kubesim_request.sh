@@ -117,9 +117,9 @@ check_contains "/api/v1/watch/namespaces/NS/configmaps streams events" "$out" '"
 kc create deployment web --image=nginx >/dev/null
 out=$(kcurl -s -m 3 "$KUBESIM_URL/apis/apps/v1/watch/deployments?timeoutSeconds=1")
 check_contains "/apis/apps/v1/watch/deployments streams events" "$out" '"name":"web"'
-kcurl -s -m 4 "$KUBESIM_URL/api/v1/watch/namespaces/default/configmaps/c1?timeoutSeconds=2" >"$T/named.watch" &
+kcurl -s -m 8 "$KUBESIM_URL/api/v1/watch/namespaces/default/configmaps/c1?timeoutSeconds=5" >"$T/named.watch" &
 wpid=$!
-sleep 0.5
+sleep 1
 kc create configmap other-watch --from-literal=k=v >/dev/null
 kc patch configmap c1 -p '{"data":{"named":"watch"}}' >/dev/null
 wait "$wpid"

@@ -17,7 +17,7 @@ python3 "$ROOT/tests/e2e/notify_receiver.py" --log "$T/recv.log" --port-file "$T
   --token "$TOKEN" --auth-prefix /hook --auth-prefix /gh --auth-prefix /gl --fail /retry:2 \
   2>"$T/recv.err" &
 _pids+=($!)
-wait_for "the receiver listens" 5 test -s "$T/recv.port" || finish
+wait_for "the receiver listens" 30 test -s "$T/recv.port" || finish
 R=http://127.0.0.1:$(cat "$T/recv.port")
 touch "$T/recv.log"
 

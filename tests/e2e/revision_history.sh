@@ -69,9 +69,9 @@ check_eq "its image is v1's" "$(kubectl get deployment web -o jsonpath='{.spec.t
 H=$(kubectl get configmap tether-history-app -o jsonpath='{.data.history\.json}')
 check_eq "the history entry covers both reverts" "$(echo "$H" | jq -r '.[0].commits | length')" 2
 check_eq "and names the synced commit" "$(echo "$H" | jq -r '.[0].commit')" "$R"
-check_eq "with revision 3 and v1's pod-template-hash" \
-  "$(echo "$H" | jq -r '.[0].deployments[0] | "\(.revision) \(.podTemplateHash)"')" \
-  "3 $(kubectl get rs -o json | jq -r '.items[] | select(.metadata.annotations["deployment.kubernetes.io/revision"] == "3") | .metadata.labels["pod-template-hash"]')"
+check_eq "with the Deployment, revision 3 and v1's pod-template-hash" \
+  "$(echo "$H" | jq -r '.[0].workloads[0] | "\(.kind) \(.revision) \(.podTemplateHash)"')" \
+  "Deployment 3 $(kubectl get rs -o json | jq -r '.items[] | select(.metadata.annotations["deployment.kubernetes.io/revision"] == "3") | .metadata.labels["pod-template-hash"]')"
 check_eq "entries so far: v1, v2, scale, reverts" "$(echo "$H" | jq -r 'length')" 4
 row=$(thist | awk '$1==3')
 check_contains "tether history shows the rollback" "$row" "rollback to revision 1 (commit ${V1:0:7})"

@@ -484,11 +484,19 @@ static void delete_options(struct req *r, cJSON *opts, struct store_wopts *w)
 {
 	const cJSON *pre = cJSON_GetObjectItem(opts, "preconditions"), *orphan, *dr;
 
+	const char *gq = req_arg(r, "gracePeriodSeconds");
+	const cJSON *gb;
+
 	if (!opts) {
 		w->propagation = req_arg(r, "propagationPolicy");
 		w->dry_run = api_dry_run(r);
+		if (gq && *gq)
+			w->grace_seconds = strtoll(gq, NULL, 10);
 		return;
 	}
+	gb = cJSON_GetObjectItem(opts, "gracePeriodSeconds");
+	if (cJSON_IsNumber(gb))
+		w->grace_seconds = (int64_t)gb->valuedouble;
 	w->propagation = obj_str(opts, "propagationPolicy", NULL);
 	orphan = cJSON_GetObjectItem(opts, "orphanDependents");
 	if (!w->propagation && cJSON_IsBool(orphan))

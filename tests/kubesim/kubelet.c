@@ -4,8 +4,9 @@
  * chosen by its name, reported Pending with its containers ContainerCreating, and
  * --pod-ready-ms later Running and Ready; a pod whose image matches --fail-images
  * stays Pending with ErrImagePull, then ImagePullBackOff (k8s 1.28
- * pkg/kubelet/images/types.go strings). A pod with a deletionTimestamp is finished
- * off. Also the pod helpers the workload controllers share.
+ * pkg/kubelet/images/types.go strings). A pod with a deletionTimestamp stays Terminating
+ * for --pod-terminate-ms (at most its grace period), then is deleted. Also the pod
+ * helpers the workload controllers share.
  *
  * The readiness delay is a timer tagged with the pod's uid; a store restored from
  * --state has no timers, so restored pods (tag "restore") get one from startTime.
@@ -390,6 +391,27 @@ static const char *container_reason(const cJSON *pod)
 	return ctrl_str(cs, "state", "waiting", "reason");
 }
 
+/* A pod being deleted: its containers stop --pod-terminate-ms after the deletion (or
+ * when the grace period ends, if sooner), then the kubelet deletes it with no grace, as
+ * the kubelet's status manager does once the containers are gone. The timer carries
+ * "terminate:<uid>". */
+static void kubelet_terminate(struct controllers *c, const cJSON *pod, const char *ns,
+			      const char *name, const char *tag)
+{
+	const cJSON *g = ctrl_path(pod, "metadata", "deletionGracePeriodSeconds", NULL);
+	int64_t grace_ms = cJSON_IsNumber(g) ? (int64_t)g->valuedouble * 1000 : 0;
+	int64_t stop_ms = ctrl_config(c)->pod_terminate_ms;
+	char want[80];
+
+	snprintf(want, sizeof(want), "terminate:%s", ctrl_uid(pod) ? ctrl_uid(pod) : "");
+	if (grace_ms <= 0 || (tag && strcmp(tag, want) == 0)) {
+		ctrl_delete(c, ctrl_types(c)->pod, ns, name, NULL, 0);
+		return;
+	}
+	ctrl_enqueue_at(c, ctrl_now(c) + (stop_ms < grace_ms ? stop_ms : grace_ms), CK_POD,
+			ctrl_types(c)->pod, ns, name, want);
+}
+
 void kubelet_sync(struct controllers *c, const char *ns, const char *name, const char *tag)
 {
 	const cJSON *pod = store_get(ctrl_store(c), ctrl_types(c)->pod, ns, name);
@@ -397,8 +419,7 @@ void kubelet_sync(struct controllers *c, const char *ns, const char *name, const
 	if (!pod)
 		return;
 	if (ctrl_path(pod, "metadata", "deletionTimestamp", NULL)) {
-		/* Containers stop at once here; finish the graceful deletion. */
-		ctrl_delete(c, ctrl_types(c)->pod, ns, name, NULL, 0);
+		kubelet_terminate(c, pod, ns, name, tag);
 		return;
 	}
 	/* A refused binding (a server that forbids the spec write) must not strand the

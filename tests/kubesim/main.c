@@ -60,6 +60,8 @@ static const char usage[] =
 	"  --faults-methods LIST   inject the faults only on these methods (PATCH,POST)\n"
 	"  --seed N                seed for faults and controllers\n"
 	"  --pod-ready-ms N        delay before simulated pods become ready (default 200)\n"
+	"  --pod-terminate-ms N    a deleted pod stays Terminating this long, at most its\n"
+	"                          grace period (default 100)\n"
 	"  --nodes N               simulated Node objects pods run on (default 1)\n"
 	"  --fail-images GLOB      images matching GLOB never pull\n";
 
@@ -222,13 +224,16 @@ static int set_seed(struct flags *f, const char *a, const char *v)
 	return 0;
 }
 
-static int set_pod_ready_ms(struct flags *f, const char *a, const char *v)
+static int set_pod_ms(struct flags *f, const char *a, const char *v)
 {
 	long n;
 
 	if (parse_int(a, v, 0, 3600000, &n) < 0)
 		return -1;
-	f->cfg.pod_ready_ms = (int)n;
+	if (strcmp(a, "--pod-terminate-ms") == 0)
+		f->cfg.pod_terminate_ms = (int)n;
+	else
+		f->cfg.pod_ready_ms = (int)n;
 	return 0;
 }
 
@@ -270,7 +275,8 @@ static const struct flag_def {
 	{"--faults-methods", true, set_faults_methods},
 	{"--latency", true, set_latency},
 	{"--seed", true, set_seed},
-	{"--pod-ready-ms", true, set_pod_ready_ms},
+	{"--pod-ready-ms", true, set_pod_ms},
+	{"--pod-terminate-ms", true, set_pod_ms},
 	{"--nodes", true, set_nodes},
 	{"--fail-images", true, set_fail_images},
 };
@@ -287,6 +293,7 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 {
 	f->listen = "127.0.0.1:0";
 	f->cfg.pod_ready_ms = 200;
+	f->cfg.pod_terminate_ms = 100;
 	f->cfg.nodes = 1;
 	/* As kube-apiserver's secure port: HTTPS and RBAC. kubectl (client-go) reads a
 	 * kubeconfig's credentials only for an https server, so plain HTTP is opt-in. */

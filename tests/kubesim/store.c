@@ -135,7 +135,12 @@ void store_uuid(char out[37])
 
 void store_time_now(char *out)
 {
-	time_t t = time(NULL);
+	store_time_after(out, 0);
+}
+
+void store_time_after(char *out, int64_t seconds)
+{
+	time_t t = time(NULL) + (time_t)seconds;
 	struct tm tm;
 
 	gmtime_r(&t, &tm);

@@ -36,6 +36,7 @@
 
 struct sim_config {
 	int pod_ready_ms;	/* --pod-ready-ms: delay before a new pod is Running/Ready */
+	int pod_terminate_ms;	/* --pod-terminate-ms: a deleted pod's containers stop */
 	char fail_images[256];	/* --fail-images: fnmatch(3) glob; "" = none. Matching images never pull */
 	uint64_t seed;		/* --seed: for anything random that must be reproducible */
 	int nodes;		/* --nodes: Node objects the kubelet simulates (0 = none) */
@@ -215,6 +216,8 @@ uint64_t store_wait(struct store *st, uint64_t after, int timeout_ms);
 
 /* RFC 3339 UTC seconds "2025-01-02T03:04:05Z" for now (buffer >= 32). */
 void store_time_now(char *out);
+/* The same, seconds from now. */
+void store_time_after(char *out, int64_t seconds);
 /* MicroTime "2025-01-02T03:04:05.123456Z" for now (buffer >= 32). */
 void store_time_now_micro(char *out);
 

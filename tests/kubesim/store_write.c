@@ -690,6 +690,18 @@ static bool finalizers_empty(const struct restype *rt, const cJSON *obj)
 	return true;
 }
 
+/* ShouldDeleteDuringUpdate: an update that leaves no finalizer on an object being
+ * deleted removes it, unless a grace period is still running (a terminating pod). */
+static bool should_delete_on_update(const struct restype *rt, const cJSON *old, const cJSON *obj)
+{
+	const cJSON *g = cJSON_GetObjectItem(cJSON_GetObjectItem(old, "metadata"),
+					     "deletionGracePeriodSeconds");
+
+	if (!meta_str(old, "deletionTimestamp") || !finalizers_empty(rt, obj))
+		return false;
+	return !cJSON_IsNumber(g) || g->valuedouble == 0;
+}
+
 static void remove_entry(struct store *st, struct rtype *rt, struct entry *en, cJSON *last);
 
 static bool is_subresource(const struct store_wopts *o, const char *sub)
@@ -774,7 +786,7 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 	}
 	if (o && o->dry_run)
 		goto out;
-	if (meta_str(obj, "deletionTimestamp") && finalizers_empty(rt, obj)) {
+	if (should_delete_on_update(rt, old, obj)) {
 		remove_entry(st, (struct rtype *)rt, en, cJSON_Duplicate(obj, 1));
 		goto out;
 	}
@@ -924,29 +936,54 @@ static int check_deletable(const struct restype *rt, const char *name, struct ks
 	return 0;
 }
 
-/* The marks of an object that waits for its finalizers (§11). */
-static void mark_deleting(const struct restype *rt, cJSON *obj)
+/* The marks of an object that waits for its finalizers (§11) or, a pod, for its grace
+ * period: deletionTimestamp is when the grace period ends (BeforeDelete). */
+static void mark_deleting(const struct restype *rt, cJSON *obj, int64_t grace)
 {
 	cJSON *meta = cJSON_GetObjectItem(obj, "metadata");
-	char now[32];
+	char at[32];
 
-	store_time_now(now);
-	obj_set_str(meta, "deletionTimestamp", now);
-	set_item(meta, "deletionGracePeriodSeconds", cJSON_CreateNumber(0));
+	store_time_after(at, grace > 0 ? grace : 0);
+	obj_set_str(meta, "deletionTimestamp", at);
+	set_item(meta, "deletionGracePeriodSeconds", cJSON_CreateNumber(grace > 0 ? (double)grace : 0));
 	if (rt->generation != GEN_NONE)
 		set_item(meta, "generation", cJSON_CreateNumber((double)meta_generation(obj) + 1));
 	if (is_namespace_type(rt))
 		obj_set_str(obj_child(obj, "status"), "phase", "Terminating");
 }
 
-/* A deletion that waits for finalizers (a namespace always does): obj is stored with
- * its deletionTimestamp. Returns 1 (still there), or 0 when a namespace nobody
- * finalizes went at once with its content. Lock held. */
+static bool is_pod_type(const struct restype *rt)
+{
+	return !rt->custom && !*rt->group && strcmp(rt->resource, "pods") == 0;
+}
+
+/* A pod's grace period, as the pod strategy's CheckGracefulDelete works it out: the
+ * option, else spec.terminationGracePeriodSeconds; 0 for a pod bound to no node or
+ * already finished. Other kinds have none (0). */
+static int64_t delete_grace(const struct restype *rt, const cJSON *obj, const struct store_wopts *o)
+{
+	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
+	const cJSON *tg = cJSON_GetObjectItem(spec, "terminationGracePeriodSeconds");
+	const char *node = obj_str(obj, "spec", "nodeName");
+	const char *phase = obj_str(obj, "status", "phase");
+	int64_t g;
+
+	if (!is_pod_type(rt))
+		return 0;
+	g = o && o->grace_seconds >= 0 ? o->grace_seconds : cJSON_IsNumber(tg) ? (int64_t)tg->valuedouble : 0;
+	if (!node || !*node || (phase && (!strcmp(phase, "Failed") || !strcmp(phase, "Succeeded"))))
+		return 0;
+	return g > 0 ? g : 0;
+}
+
+/* A deletion that waits for finalizers or a pod's grace period (a namespace always
+ * waits): obj is stored with its deletionTimestamp. Returns 1 (still there), or 0 when
+ * a namespace nobody finalizes went at once with its content. Lock held. */
 static int delete_graceful(struct store *st, const struct restype *rt, struct entry *en,
-			   const char *ns, const char *name, cJSON *obj,
+			   const char *ns, const char *name, cJSON *obj, int64_t grace,
 			   const struct store_wopts *o, struct kstatus *e)
 {
-	mark_deleting(rt, obj);
+	mark_deleting(rt, obj, grace);
 	if (oom_seen())
 		return oom_refuse(e);
 	if (o && o->dry_run)
@@ -967,12 +1004,36 @@ static int delete_graceful(struct store *st, const struct restype *rt, struct en
 	return 1;
 }
 
+/* A DELETE of an object already being deleted (BeforeDelete): only a shorter grace
+ * period changes anything; 0 (or a deletion recorded with none) removes the object now
+ * when no finalizer holds it. Returns 1 (still there) or 0 (gone). Lock held. */
+static int delete_again(struct store *st, const struct restype *rt, struct entry *en,
+			const char *ns, const char *name, cJSON *obj, const struct store_wopts *o,
+			struct kstatus *e)
+{
+	const cJSON *cur = cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "metadata"),
+					       "deletionGracePeriodSeconds");
+	int64_t have = cJSON_IsNumber(cur) ? (int64_t)cur->valuedouble : 0;
+	int64_t want = o && o->grace_seconds >= 0 ? o->grace_seconds : have;
+
+	if (!is_pod_type(rt) || (have > 0 && want >= have))
+		return 1;
+	if (want > 0 || !finalizers_empty(rt, obj))
+		return delete_graceful(st, rt, en, ns, name, obj, want, o, e);
+	if (o && o->dry_run)
+		return 1;
+	remove_entry(st, (struct rtype *)rt, en, cJSON_Duplicate(obj, 1));
+	set_rv(cJSON_GetObjectItem(obj, "metadata"), st->rv);
+	return 0;
+}
+
 int store_delete(struct store *st, const struct restype *rt, const char *ns, const char *name,
 		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
 {
 	const char *prop = o && o->propagation ? o->propagation : default_propagation(rt);
 	cJSON *obj = NULL, *meta;
 	struct entry *en;
+	int64_t grace;
 	int rc = 0;
 
 	store_lock(st);
@@ -987,15 +1048,16 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 	obj = cJSON_Duplicate(en->so->obj, 1);
 	meta = cJSON_GetObjectItem(obj, "metadata");
 	if (meta_str(obj, "deletionTimestamp")) {
-		rc = 1;
+		rc = delete_again(st, rt, en, ns, name, obj, o, e);
 		goto out;
 	}
 	if (strcmp(prop, "Foreground") == 0)
 		add_finalizer(meta, "foregroundDeletion");
 	else if (strcmp(prop, "Orphan") == 0)
 		add_finalizer(meta, "orphan");
-	if (is_namespace_type(rt) || !finalizers_empty(rt, obj)) {
-		rc = delete_graceful(st, rt, en, ns, name, obj, o, e);
+	grace = delete_grace(rt, obj, o);
+	if (is_namespace_type(rt) || !finalizers_empty(rt, obj) || grace > 0) {
+		rc = delete_graceful(st, rt, en, ns, name, obj, grace, o, e);
 		goto out;
 	}
 	if (o && o->dry_run)

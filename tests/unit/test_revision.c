@@ -118,10 +118,10 @@ static void test_history_entries(void **state)
 	assert_int_equal(cJSON_GetArraySize(all), 3);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(all, 0), "commit")->valuestring,
 			    "c4");
-	assert_null(history_commit_of_revision(all, "default/web", 1)); /* dropped */
-	assert_string_equal(history_commit_of_revision(all, "default/web", 2), "c2");
-	assert_string_equal(history_commit_of_revision(all, "default/web", 3), "c4");
-	assert_null(history_commit_of_revision(all, "other/web", 3));
+	assert_null(history_commit_of_revision(all, "Deployment", "default/web", 1)); /* dropped */
+	assert_string_equal(history_commit_of_revision(all, "Deployment", "default/web", 2), "c2");
+	assert_string_equal(history_commit_of_revision(all, "Deployment", "default/web", 3), "c4");
+	assert_null(history_commit_of_revision(all, "Deployment", "other/web", 3));
 	assert_non_null(history_entry_of_commit(all, "c3"));
 	assert_null(history_entry_of_commit(all, "c9"));
 	/* Bounded in bytes: old entries go, the newest always stays. */
@@ -133,6 +133,106 @@ static void test_history_entries(void **state)
 	assert_int_equal(cJSON_GetArraySize(all), 1);
 	assert_int_equal(history_push(NULL, entry("c7", "ok", 6, "c7"), 10, 1), TE_INPUT);
 	cJSON_Delete(all);
+}
+
+/* A record of the new form (kind, template hash) among the workloads of an entry. */
+static cJSON *wl_entry(const char *commit, const char *kind, int64_t rev, const char *hash)
+{
+	cJSON *e = cJSON_CreateObject(), *ws = cJSON_AddArrayToObject(e, "workloads");
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "commit", commit);
+	cJSON_AddStringToObject(e, "result", "ok");
+	cJSON_AddStringToObject(d, "kind", kind);
+	cJSON_AddStringToObject(d, "name", "default/web");
+	cJSON_AddNumberToObject(d, "revision", (double)rev);
+	cJSON_AddStringToObject(d, "podTemplateHash", hash);
+	cJSON_AddStringToObject(d, "commit", commit);
+	cJSON_AddItemToArray(ws, d);
+	return e;
+}
+
+/* StatefulSet revisions: v1 (hash a), v2 (b), a revert to v1 renumbers a as 3, a
+ * failed v4 (c), its revert renumbers a again as 5. Kinds never mix, and an older
+ * entry's Deployment record still reads as one. */
+static void test_workload_entries(void **state)
+{
+	cJSON *all = cJSON_CreateArray();
+
+	history_push(all, entry("d1", "ok", 7, "d1"), 10, 1 << 20); /* a Deployment, old form */
+	history_push(all, wl_entry("c1", "StatefulSet", 1, "a"), 10, 1 << 20);
+	history_push(all, wl_entry("c2", "StatefulSet", 2, "b"), 10, 1 << 20);
+	history_push(all, wl_entry("c3", "StatefulSet", 3, "a"), 10, 1 << 20);
+	history_push(all, wl_entry("c4", "StatefulSet", 4, "c"), 10, 1 << 20);
+	history_push(all, wl_entry("c5", "StatefulSet", 5, "a"), 10, 1 << 20);
+	history_push(all, wl_entry("e1", "DaemonSet", 1, "a"), 10, 1 << 20);
+	assert_string_equal(history_commit_of_revision(all, "StatefulSet", "default/web", 3), "c3");
+	assert_string_equal(history_commit_of_revision(all, "DaemonSet", "default/web", 1), "e1");
+	assert_string_equal(history_commit_of_revision(all, "Deployment", "default/web", 7), "d1");
+	assert_null(history_commit_of_revision(all, "Deployment", "default/web", 3));
+	assert_int_equal(history_earlier_revision(all, "StatefulSet", "default/web", "a", 5), 3);
+	assert_int_equal(history_earlier_revision(all, "StatefulSet", "default/web", "a", 3), 1);
+	assert_int_equal(history_earlier_revision(all, "StatefulSet", "default/web", "a", 1), 0);
+	assert_int_equal(history_earlier_revision(all, "StatefulSet", "default/web", "c", 4), 0);
+	assert_int_equal(history_earlier_revision(all, "DaemonSet", "default/web", "a", 5), 1);
+	assert_int_equal(history_earlier_revision(all, "StatefulSet", "default/web", "", 5), 0);
+	cJSON_Delete(all);
+}
+
+static void test_kind_parse(void **state)
+{
+	static const char *const good[][3] = {
+	    {"web", "Deployment", "web"},
+	    {"deployment/web", "Deployment", "web"},
+	    {"deployments.apps/web", "Deployment", "web"},
+	    {"deploy/web", "Deployment", "web"},
+	    {"sts/db", "StatefulSet", "db"},
+	    {"statefulset/db", "StatefulSet", "db"},
+	    {"statefulsets/db", "StatefulSet", "db"},
+	    {"statefulset.apps/db", "StatefulSet", "db"},
+	    {"ds/agent", "DaemonSet", "agent"},
+	    {"daemonsets.apps/agent", "DaemonSet", "agent"},
+	};
+	static const char *const bad[] = {"job/x", "pod/x", "stss/x", "deploymentx/x", "sts/",
+					  "sts/a/b", "/x"};
+	const struct history_kind *k;
+	const char *name;
+	struct err e;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		err_clear(&e);
+		assert_int_equal(history_kind_parse(good[i][0], &k, &name, &e), 0);
+		assert_string_equal(k->kind, good[i][1]);
+		assert_string_equal(name, good[i][2]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err_clear(&e);
+		assert_int_equal(history_kind_parse(bad[i], &k, &name, &e), TE_INPUT);
+		assert_non_null(strstr(e.msg, bad[i]));
+	}
+	assert_null(history_kind_of("Job"));
+	assert_true(history_kind_of("DaemonSet")->renumbers);
+	assert_false(history_kind_of("Deployment")->renumbers);
+}
+
+static void test_revision_numbers(void **state)
+{
+	cJSON *rs = cJSON_Parse("{\"metadata\":{\"annotations\":{\"deployment.kubernetes.io/"
+				"revision\":\"4\"}}}");
+	cJSON *cr = cJSON_Parse("{\"metadata\":{},\"revision\":6}");
+
+	assert_int_equal(history_revision_of(history_kind_of("Deployment"), rs), 4);
+	assert_int_equal(history_revision_of(history_kind_of("StatefulSet"), cr), 6);
+	assert_int_equal(history_revision_of(history_kind_of("DaemonSet"), rs), 0);
+	assert_int_equal(history_revision_of(history_kind_of("Deployment"), cr), 0);
+	cJSON_AddItemToObject(cJSON_GetObjectItem(cr, "metadata"), "ownerReferences",
+			      cJSON_Parse("[{\"uid\":\"u1\"},{\"uid\":\"u2\"}]"));
+	assert_true(sync_owned_by(cr, "u2"));
+	assert_false(sync_owned_by(cr, "u3"));
+	assert_false(sync_owned_by(cr, NULL));
+	assert_false(sync_owned_by(rs, "u1"));
+	cJSON_Delete(rs);
+	cJSON_Delete(cr);
 }
 
 static void test_configmap(void **state)
@@ -280,6 +380,9 @@ int main(void)
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_deadline_stale),
 		cmocka_unit_test(test_rs_selector),
+		cmocka_unit_test(test_workload_entries),
+		cmocka_unit_test(test_kind_parse),
+		cmocka_unit_test(test_revision_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -415,6 +415,31 @@ static void test_rollout_rules(void **state)
 			 ROLLOUT_DONE);
 }
 
+/* kubectl's StatefulSet rules: with rollingUpdate (as the API server defaults it) the
+ * pods above the partition being updated is done; OnDelete never waits. */
+static void test_statefulset_partition(void **state)
+{
+	const char *fmt = "{\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":3,"
+			  "\"updateStrategy\":{\"type\":\"%s\",\"rollingUpdate\":{\"partition\":%d}}},"
+			  "\"status\":{\"observedGeneration\":2,\"readyReplicas\":%d,"
+			  "\"updatedReplicas\":%d,\"currentRevision\":\"a\",\"updateRevision\":\"b\"}}";
+	char text[600], msg[512];
+
+	snprintf(text, sizeof(text), fmt, "RollingUpdate", 2, 3, 0);
+	assert_int_equal(status_of("StatefulSet", text, msg), ROLLOUT_WAIT);
+	assert_string_equal(msg, "waiting for partitioned roll out: 0 out of 1 new pods have "
+				 "been updated");
+	snprintf(text, sizeof(text), fmt, "RollingUpdate", 2, 3, 1);
+	assert_int_equal(status_of("StatefulSet", text, msg), ROLLOUT_DONE);
+	snprintf(text, sizeof(text), fmt, "RollingUpdate", 0, 3, 3);
+	assert_int_equal(status_of("StatefulSet", text, msg), ROLLOUT_DONE);
+	snprintf(text, sizeof(text), fmt, "RollingUpdate", 0, 2, 3);
+	assert_int_equal(status_of("StatefulSet", text, msg), ROLLOUT_WAIT);
+	assert_string_equal(msg, "2 of 3 pods are ready");
+	snprintf(text, sizeof(text), fmt, "OnDelete", 0, 0, 0);
+	assert_int_equal(status_of("StatefulSet", text, msg), ROLLOUT_DONE);
+}
+
 /* An inventory cut into pieces: whole lines, none over the cap, nothing lost; each part
  * named by its content; the head lists the parts. */
 static void test_inventory_split_parts(void **state)
@@ -502,6 +527,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stages),
+		cmocka_unit_test(test_statefulset_partition),
 		cmocka_unit_test(test_hash_and_labels),
 		cmocka_unit_test(test_labels_keep_git_values),
 		cmocka_unit_test(test_adopt_annotation),
