@@ -24,7 +24,9 @@ static cJSON *event_body(struct daemon *d, const struct daemon_app *a, const cha
 	char stamp[TIME_RFC3339_LEN], name[128], inv[128];
 
 	time_rfc3339(time(NULL), stamp);
-	snprintf(name, sizeof(name), "tether-%s.", a->cfg.app);
+	/* A DNS-1123 subdomain once the server appends its five characters: a prefix
+	 * ending in "." is refused (ValidateObjectMeta checks generateName too). */
+	snprintf(name, sizeof(name), "tether-%s-", a->cfg.app);
 	snprintf(inv, sizeof(inv), "%s%s", SYNC_INVENTORY_PREFIX, a->cfg.app);
 	jb_str(&b, ev, "apiVersion", "v1");
 	jb_str(&b, ev, "kind", "Event");
