@@ -37,6 +37,17 @@ struct history_revert;
 void cli_on_failure_revert(const struct history_revert *rv, const struct sync_result *failed,
 			   struct cJSON *json);
 
+/* --progress of sync and rollback (agent/cli/progress.c): start sets env's progress
+ * callback for c's mode (none: leaves env as it is); end clears an updating line. */
+struct sync_env;
+struct cli_progress {
+	const char *app;
+	bool plain;  /* timestamped lines, not the updating one */
+	bool active; /* an updating line is shown */
+};
+void cli_progress_start(struct cli_progress *p, const struct app_config *c, struct sync_env *env);
+void cli_progress_end(struct cli_progress *p);
+
 /* What a subcommand says about itself in --help. */
 struct cli_cmd {
 	const char *name;
@@ -52,10 +63,16 @@ struct cli_cmd {
  */
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
 	      struct strlist *args, int *exit_code);
+/* cli_parse for a command without positional arguments (one is a usage error). */
+int cli_parse_flags(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
+		    int *exit_code);
 /* Prints "error: msg" on stderr (and the usage hint when usage is set). */
 void cli_error(const struct cli_cmd *cmd, const char *msg, bool usage);
-/* True when stderr is a terminal (progress, colours). */
+/* True when stderr is a terminal (progress). */
 bool cli_tty(void);
+/* Whether to colour what goes to fd: a terminal, and NO_COLOR unset or empty
+ * (no-color.org). */
+bool cli_color(int fd);
 /* The apps to work on: from --config FILE (flags override its values), or the flags. */
 int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *flags,
 	     struct app_config **apps, size_t *n, struct err *e);
@@ -82,6 +99,9 @@ int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
  */
 bool cli_doc_output(const char *output);
 int cli_print_doc(const struct cJSON *doc, const char *output, struct err *e);
+/* cli_print_doc of doc, which it frees (NULL: out of memory): the exit code, 0 or 1
+ * after saying why nothing was printed. */
+int cli_emit_doc(struct cJSON *doc, const char *output);
 
 /* Each subcommand's description (agent/cli/<name>.c): what --help, the man page and
  * the completion scripts say about it. */
@@ -93,6 +113,7 @@ const struct cli_cmd *cli_run_cmd(void);
 const struct cli_cmd *cli_status_cmd(void);
 const struct cli_cmd *cli_render_cmd(void);
 const struct cli_cmd *cli_check_config_cmd(void);
+const struct cli_cmd *cli_version_cmd(void);
 const struct cli_cmd *cli_check_access_cmd(void);
 
 const struct cli_cmd *cli_get_cmd(void);

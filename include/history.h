@@ -33,7 +33,7 @@ struct rollback_opts {
 	int64_t to_revision;
 	const char *commit;     /* or a commit (SHA or prefix, resolved in the cache) */
 	bool dry_run;
-	struct buf *out;        /* receives the commit, its message and diff (dry run) */
+	struct buf *out;        /* receives the commit's diff (dry run) */
 };
 
 struct rollback_result {

@@ -40,6 +40,13 @@
 #define SYNC_INVENTORY_PART_LABEL "tether.dev/inventory-part"
 
 /* Progress callback: phase ("applying", "dry-run", "pruning"), done of total. */
+/*
+ * Progress as a sync goes: a counter ("applying", 120 of 1000) when total > 0; a line of
+ * its own (a rollout's progress: "deployment/web: 2 of 3 updated replicas are
+ * available") when total is 0; the start of a stage ("fetch URL", "apply stage
+ * workloads: 3 objects") when total is SYNC_PROGRESS_STAGE. Names only, never content.
+ */
+#define SYNC_PROGRESS_STAGE ((size_t)-1)
 typedef void (*sync_progress_fn)(const char *phase, size_t done, size_t total, void *ctx);
 
 struct sync_rollout {

@@ -29,7 +29,7 @@ static const struct cli_subcommand subcommands[] = {
 	 cli_check_access_cmd},
 	{"check-config", cmd_check_config, "validate an agent configuration file",
 	 cli_check_config_cmd},
-	{"version", cmd_version, "print the version", NULL},
+	{"version", cmd_version, "print the version", cli_version_cmd},
 	{"completion", cmd_completion, "print the bash or zsh completion script", NULL},
 	{NULL, NULL, NULL, NULL},
 };
@@ -59,26 +59,68 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (const struct cli_subcommand *s = subcommands; s->name; s++)
 		fprintf(f, "  %-14s %s\n", s->name, s->summary);
-	fprintf(f, "\nUse 'tether <command> --help' for the flags of a command.\n");
+	fprintf(f, "\nUse 'tether help <command>' or 'tether <command> --help' for the flags of a "
+		   "command.\n");
+}
+
+static const struct cli_subcommand *find_command(const char *name)
+{
+	for (const struct cli_subcommand *s = subcommands; s->name; s++)
+		if (!strcmp(name, s->name))
+			return s;
+	return NULL;
+}
+
+/* As cobra says it: the commands a few edits away, or that start with name. */
+static int unknown_command(const char *name)
+{
+	bool any = false;
+
+	fprintf(stderr, "error: unknown command \"%s\" for \"tether\"\n", name);
+	for (const struct cli_subcommand *s = subcommands; s->name; s++) {
+		if (!str_suggests(name, s->name))
+			continue;
+		fprintf(stderr, "%s\t%s\n", any ? "" : "\nDid you mean this?\n", s->name);
+		any = true;
+	}
+	fprintf(stderr, "%sSee 'tether --help' for usage.\n", any ? "\n" : "");
+	return 2;
+}
+
+/* `tether help CMD` is `tether CMD --help`. */
+static int help_command(int argc, char **argv)
+{
+	const struct cli_subcommand *s;
+	char help[] = "--help", *args[] = {help, NULL};
+
+	if (argc < 1 || !strcmp(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!(s = find_command(argv[0])))
+		return unknown_command(argv[0]);
+	return s->run(1, args);
 }
 
 int main(int argc, char **argv)
 {
+	const struct cli_subcommand *s;
+
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "help"))
+		return help_command(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(0, NULL);
 	if (!strcmp(argv[1], "__man")) /* hidden: tether(1), for make install */
 		return print_man();
-	for (const struct cli_subcommand *s = subcommands; s->name; s++)
-		if (!strcmp(argv[1], s->name))
-			return s->run(argc - 2, argv + 2);
-	fprintf(stderr, "error: unknown command \"%s\"\nSee 'tether --help' for usage.\n", argv[1]);
-	return 2;
+	if ((s = find_command(argv[1])))
+		return s->run(argc - 2, argv + 2);
+	return unknown_command(argv[1]);
 }

@@ -32,12 +32,9 @@ static cJSON *event_body(struct daemon *d, const struct daemon_app *a, const cha
 {
 	cJSON *ev = cJSON_CreateObject(), *md, *io, *src;
 	struct json_build b = {.failed = !ev};
-	char stamp[32], name[128], inv[128];
-	time_t t = time(NULL);
-	struct tm tm;
+	char stamp[TIME_RFC3339_LEN], name[128], inv[128];
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	time_rfc3339(time(NULL), stamp);
 	snprintf(inv, sizeof(inv), "%s%s", SYNC_INVENTORY_PREFIX, a->cfg.app);
 	event_name(inv, name, sizeof(name));
 	jb_str(&b, ev, "apiVersion", "v1");

@@ -112,16 +112,15 @@ static int pinned(struct app_config *out, const struct daemon_app *a, const char
 
 static void log_sync(const struct sync_result *r, const char *result, const char *error)
 {
-	char created[24], changed[24], unchanged[24], pruned[24], dur[32];
+	char created[LOG_NUM_LEN], changed[LOG_NUM_LEN], unchanged[LOG_NUM_LEN];
+	char pruned[LOG_NUM_LEN], dur[LOG_NUM_LEN];
 
-	snprintf(created, sizeof(created), "%zu", r->created.n);
-	snprintf(changed, sizeof(changed), "%zu", r->changed.n);
-	snprintf(unchanged, sizeof(unchanged), "%zu", r->unchanged.n);
-	snprintf(pruned, sizeof(pruned), "%zu", r->pruned.n);
-	snprintf(dur, sizeof(dur), "%.3fs", (double)r->duration_ms / 1000.0);
 	log_kv(error ? LOG_ERROR : LOG_INFO, "sync", "app", r->app ? r->app : "", "commit",
-	       r->commit, "result", result, "created", created, "changed", changed, "unchanged",
-	       unchanged, "pruned", pruned, "duration", dur, error ? "error" : NULL, error, NULL);
+	       r->commit, "result", result, "created", log_num(created, (double)r->created.n),
+	       "changed", log_num(changed, (double)r->changed.n), "unchanged",
+	       log_num(unchanged, (double)r->unchanged.n), "pruned",
+	       log_num(pruned, (double)r->pruned.n), "durationMs",
+	       log_num(dur, (double)r->duration_ms), error ? "error" : NULL, error, NULL);
 }
 
 static long failed_rollouts(const struct sync_result *r)
@@ -422,12 +421,14 @@ static void announce_drift(struct daemon *d, struct daemon_app *a, const struct 
 			   const char *sha)
 {
 	const struct strlist *lists[] = {&res->created, &res->changed, &res->pruned};
-	char names[800], count[24], msg[900], seen[65];
+	char names[800], count[24], num[LOG_NUM_LEN], msg[900], seen[65];
+	size_t n = res->created.n + res->changed.n + res->pruned.n;
 
 	join_names(lists, 3, names, sizeof(names));
-	snprintf(count, sizeof(count), "%zu", res->created.n + res->changed.n + res->pruned.n);
-	log_kv(LOG_WARN, "drift", "app", a->cfg.app, "commit", sha, "objects", count, "action",
-	       a->cfg.self_heal ? "self-heal" : "report", "drifted", names, NULL);
+	snprintf(count, sizeof(count), "%zu", n);
+	log_kv(LOG_WARN, "drift", "app", a->cfg.app, "commit", sha, "objects",
+	       log_num(num, (double)n), "action", a->cfg.self_heal ? "self-heal" : "report",
+	       "drifted", names, NULL);
 	sha256_hex(names, strlen(names), seen);
 	if (!strncmp(seen, a->drift_seen, 16))
 		return;

@@ -204,15 +204,6 @@ const cJSON *history_entry_of_commit(const cJSON *entries, const char *commit)
 
 /* ---- recording a sync ----------------------------------------------------------- */
 
-static void iso_time(char out[32])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The commits since the last synced one, newest first (just this one when unknown). */
 static cJSON *covered_commits(const struct sync_view *v)
 {
@@ -497,7 +488,7 @@ static cJSON *build_entry(const struct sync_view *v, int rc, const struct err *e
 
 	if (!en)
 		return NULL;
-	iso_time(now);
+	time_rfc3339(time(NULL), now);
 	if (!cJSON_AddStringToObject(en, "commit", v->commit) ||
 	    json_object_add(en, "commits", covered_commits(v)) < 0 ||
 	    !cJSON_AddStringToObject(en, "time", now) ||

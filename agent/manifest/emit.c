@@ -43,33 +43,12 @@ static int emit_scalar(yaml_emitter_t *em, const char *s, yaml_scalar_style_t st
 	return emit(em, &ev);
 }
 
-/* n digits at *p (at least min of them), moving past them. */
-static bool digits(const char **p, int min, int max)
-{
-	int n = 0;
-
-	while (n < max && **p >= '0' && **p <= '9')
-		(*p)++, n++;
-	return n >= min;
-}
-
-/* YAML 1.1's timestamp starts "YYYY-M-D", then ends or goes on with a time: readers
- * (PyYAML, go-yaml) turn such a plain scalar into a time, so kubectl quotes it
- * ("2026-01-02T03:04:05Z"), and so does this. */
-static bool looks_like_timestamp(const char *s)
-{
-	if (!digits(&s, 4, 4) || *s++ != '-' || !digits(&s, 1, 2) || *s++ != '-' ||
-	    !digits(&s, 1, 2))
-		return false;
-	return !*s || *s == 'T' || *s == 't' || *s == ' ' || *s == '\t';
-}
-
 static int emit_string(yaml_emitter_t *em, const char *s)
 {
 	struct yval v;
 
 	scalar_resolve_plain(s, &v);
-	if (v.type != YV_STR || looks_like_timestamp(s))
+	if (v.type != YV_STR || scalar_is_timestamp(s)) /* as kubectl: "2026-12-08T00:20:01Z" */
 		return emit_scalar(em, s, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 	if (strchr(s, '\n'))
 		return emit_scalar(em, s, YAML_LITERAL_SCALAR_STYLE);

@@ -31,9 +31,10 @@ done
 ident='.kind + "/" + (.metadata.namespace // "") + "/" + .metadata.name'
 if [ $have_tools = 1 ]; then
   for f in $FIXTURES; do
-    if ! "$TETHER" render --repo "$repo" --path "$f" -o json >"$T/mine.json" 2>"$T/mine.err"; then
+    if ! "$TETHER" render --repo "$repo" --path "$f" -o json >"$T/mine.list" 2>"$T/mine.err"; then
       not_ok "render $f"; sed 's/^/#   /' "$T/mine.err"; continue
     fi
+    jq '.items' "$T/mine.list" >"$T/mine.json" # a v1 List, as kubectl prints lists
     kubectl kustomize "$repo/$f" 2>/dev/null >"$T/ref.yaml"
     jq -S "$norm" "$T/mine.json" >"$T/mine.norm"
     yq -S -s "$norm" "$T/ref.yaml" >"$T/ref.norm"
