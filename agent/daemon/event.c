@@ -27,7 +27,9 @@ static cJSON *event_body(struct daemon *d, const struct daemon_app *a, const cha
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(name, sizeof(name), "tether-%s.", a->cfg.app);
+	/* A DNS-1123 subdomain once the server appends its five characters: a prefix
+	 * ending in "." is refused (ValidateObjectMeta checks generateName too). */
+	snprintf(name, sizeof(name), "tether-%s-", a->cfg.app);
 	snprintf(inv, sizeof(inv), "%s%s", SYNC_INVENTORY_PREFIX, a->cfg.app);
 	jb_str(&b, ev, "apiVersion", "v1");
 	jb_str(&b, ev, "kind", "Event");
