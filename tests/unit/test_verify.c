@@ -19,30 +19,29 @@
 #define MALLORY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIErAiSdENi6NyXQ5N4SPg/PVKg0WSOy//hlz6TTDOPSY"
 #define WHEN 1700000000
 
-static const char MSG[] =
-	"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
-	"author A <a@example.com> 1700000000 +0000\n"
-	"committer A <a@example.com> 1700000000 +0000\n"
-	"\n"
-	"signed\n";
+static const char MSG[] = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+			  "author A <a@example.com> 1700000000 +0000\n"
+			  "committer A <a@example.com> 1700000000 +0000\n"
+			  "\n"
+			  "signed\n";
 
 /* ssh-keygen -Y sign -n git -f alice MSG */
 static const char SIG_GIT[] =
-	"-----BEGIN SSH SIGNATURE-----\n"
-	"U1NIU0lHAAAAAQAAADMAAAALc3NoLWVkMjU1MTkAAAAg/a2O+H5xUBS0Q96AsUZPEPZ/5Y\n"
-	"9WlMSMIGZ5e3UG/mgAAAADZ2l0AAAAAAAAAAZzaGE1MTIAAABTAAAAC3NzaC1lZDI1NTE5\n"
-	"AAAAQEDn9EI+1belUu4XPbcxuxqhWQmfC7OEP/0p5grcT4ZYYZY2/hHAWtH4klYv5vf2IN\n"
-	"+6vVHqhjt4O/KOYcgALgg=\n"
-	"-----END SSH SIGNATURE-----\n";
+    "-----BEGIN SSH SIGNATURE-----\n"
+    "U1NIU0lHAAAAAQAAADMAAAALc3NoLWVkMjU1MTkAAAAg/a2O+H5xUBS0Q96AsUZPEPZ/5Y\n"
+    "9WlMSMIGZ5e3UG/mgAAAADZ2l0AAAAAAAAAAZzaGE1MTIAAABTAAAAC3NzaC1lZDI1NTE5\n"
+    "AAAAQEDn9EI+1belUu4XPbcxuxqhWQmfC7OEP/0p5grcT4ZYYZY2/hHAWtH4klYv5vf2IN\n"
+    "+6vVHqhjt4O/KOYcgALgg=\n"
+    "-----END SSH SIGNATURE-----\n";
 
 /* ssh-keygen -Y sign -n file -f alice MSG */
 static const char SIG_FILE[] =
-	"-----BEGIN SSH SIGNATURE-----\n"
-	"U1NIU0lHAAAAAQAAADMAAAALc3NoLWVkMjU1MTkAAAAg/a2O+H5xUBS0Q96AsUZPEPZ/5Y\n"
-	"9WlMSMIGZ5e3UG/mgAAAAEZmlsZQAAAAAAAAAGc2hhNTEyAAAAUwAAAAtzc2gtZWQyNTUx\n"
-	"OQAAAECOblj2/tQzx2lApcQg1SzYRvsmTR3QDQPrvO57GU1C+UN+K68VvCbGlAPa5F1Koe\n"
-	"NZsJSN/2BFrnBoO8Xd88AP\n"
-	"-----END SSH SIGNATURE-----\n";
+    "-----BEGIN SSH SIGNATURE-----\n"
+    "U1NIU0lHAAAAAQAAADMAAAALc3NoLWVkMjU1MTkAAAAg/a2O+H5xUBS0Q96AsUZPEPZ/5Y\n"
+    "9WlMSMIGZ5e3UG/mgAAAAEZmlsZQAAAAAAAAAGc2hhNTEyAAAAUwAAAAtzc2gtZWQyNTUx\n"
+    "OQAAAECOblj2/tQzx2lApcQg1SzYRvsmTR3QDQPrvO57GU1C+UN+K68VvCbGlAPa5F1Koe\n"
+    "NZsJSN/2BFrnBoO8Xd88AP\n"
+    "-----END SSH SIGNATURE-----\n";
 
 /* Parses text as allowed signers file "as"; asserts the code. */
 static void load(struct allowed_signers *a, const char *text, int want, struct err *e)
@@ -52,8 +51,8 @@ static void load(struct allowed_signers *a, const char *text, int want, struct e
 }
 
 /* Checks sig over data against the allowed signers text; returns the code. */
-static int check(const char *signers, const char *sig, const char *data, char *key,
-		 size_t keylen, struct err *e)
+static int check(const char *signers, const char *sig, const char *data, char *key, size_t keylen,
+		 struct err *e)
 {
 	struct allowed_signers a;
 	int rc;
@@ -115,7 +114,8 @@ static void test_good(void **state)
 	struct err e;
 
 	(void)state;
-	assert_int_equal(check("alice@example.com " ALICE "\n", SIG_GIT, MSG, key, sizeof(key), &e), 0);
+	assert_int_equal(check("alice@example.com " ALICE "\n", SIG_GIT, MSG, key, sizeof(key), &e),
+			 0);
 	assert_string_equal(key, "ssh-ed25519 SHA256:SJ39goHXiISqDdlLMCd8T+0I80ZVUt4k/EFoFDDENRY");
 	assert_int_equal(check("alice@example.com namespaces=\"git\" " ALICE "\n", SIG_GIT, MSG,
 			       key, sizeof(key), &e),
@@ -130,8 +130,9 @@ static void test_tampered(void **state)
 	(void)state;
 	memcpy(data, MSG, sizeof(MSG));
 	*strstr(data, "signed") = 'S';
-	assert_int_equal(check("alice@example.com " ALICE "\n", SIG_GIT, data, key, sizeof(key), &e),
-			 TE_UNVERIFIED);
+	assert_int_equal(
+	    check("alice@example.com " ALICE "\n", SIG_GIT, data, key, sizeof(key), &e),
+	    TE_UNVERIFIED);
 	assert_non_null(strstr(e.msg, "bad signature"));
 	assert_non_null(strstr(e.msg, "SHA256:SJ39goHXiISqDdlLMCd8T+0I80ZVUt4k/EFoFDDENRY"));
 }
@@ -142,9 +143,11 @@ static void test_unknown_key(void **state)
 	struct err e;
 
 	(void)state;
-	assert_int_equal(check("mallory@example.com " MALLORY "\n", SIG_GIT, MSG, key, sizeof(key), &e),
-			 TE_UNVERIFIED);
-	assert_non_null(strstr(e.msg, "signed by ssh-ed25519 SHA256:SJ39goHXiISqDdlLMCd8T+0I80ZVUt4k/EFoFDDENRY"));
+	assert_int_equal(
+	    check("mallory@example.com " MALLORY "\n", SIG_GIT, MSG, key, sizeof(key), &e),
+	    TE_UNVERIFIED);
+	assert_non_null(strstr(
+	    e.msg, "signed by ssh-ed25519 SHA256:SJ39goHXiISqDdlLMCd8T+0I80ZVUt4k/EFoFDDENRY"));
 	assert_non_null(strstr(e.msg, "is not in the allowed signers file as"));
 	assert_string_equal(key, "ssh-ed25519 SHA256:SJ39goHXiISqDdlLMCd8T+0I80ZVUt4k/EFoFDDENRY");
 }
@@ -156,8 +159,9 @@ static void test_wrong_namespace(void **state)
 
 	(void)state;
 	/* signed for namespace file: refused whatever the file allows */
-	assert_int_equal(check("alice@example.com " ALICE "\n", SIG_FILE, MSG, key, sizeof(key), &e),
-			 TE_UNVERIFIED);
+	assert_int_equal(
+	    check("alice@example.com " ALICE "\n", SIG_FILE, MSG, key, sizeof(key), &e),
+	    TE_UNVERIFIED);
 	assert_non_null(strstr(e.msg, "is for namespace \"file\", not \"git\""));
 	/* signed for git, but the key is allowed only for file */
 	assert_int_equal(check("alice@example.com namespaces=\"file,email\" " ALICE "\n", SIG_GIT,
@@ -165,8 +169,8 @@ static void test_wrong_namespace(void **state)
 			 TE_UNVERIFIED);
 	assert_non_null(strstr(e.msg, "is not allowed for namespace \"git\""));
 	/* a list that names git among others */
-	assert_int_equal(check("alice@example.com namespaces=\"file,git\" " ALICE "\n", SIG_GIT, MSG,
-			       key, sizeof(key), &e),
+	assert_int_equal(check("alice@example.com namespaces=\"file,git\" " ALICE "\n", SIG_GIT,
+			       MSG, key, sizeof(key), &e),
 			 0);
 }
 
@@ -177,12 +181,12 @@ static void test_validity(void **state)
 
 	(void)state;
 	/* WHEN is 2023-11-14 22:13:20 UTC */
-	assert_int_equal(check("a valid-after=\"20240101\" " ALICE "\n", SIG_GIT, MSG, key,
-			       sizeof(key), &e),
-			 TE_UNVERIFIED);
-	assert_int_equal(check("a valid-before=\"20231114\" " ALICE "\n", SIG_GIT, MSG, key,
-			       sizeof(key), &e),
-			 TE_UNVERIFIED);
+	assert_int_equal(
+	    check("a valid-after=\"20240101\" " ALICE "\n", SIG_GIT, MSG, key, sizeof(key), &e),
+	    TE_UNVERIFIED);
+	assert_int_equal(
+	    check("a valid-before=\"20231114\" " ALICE "\n", SIG_GIT, MSG, key, sizeof(key), &e),
+	    TE_UNVERIFIED);
 	assert_int_equal(check("a valid-after=\"20231114\",valid-before=\"20231115Z\" " ALICE "\n",
 			       SIG_GIT, MSG, key, sizeof(key), &e),
 			 0);
@@ -199,7 +203,8 @@ static void test_allowed_signers_parse(void **state)
 	(void)state;
 	load(&a,
 	     "# people\n\n"
-	     "alice@example.com,*@ops.example.com namespaces=\"git,file\" " ALICE " alice's laptop\n"
+	     "alice@example.com,*@ops.example.com namespaces=\"git,file\" " ALICE
+	     " alice's laptop\n"
 	     "\"mallory@example.com\" " MALLORY "\n",
 	     0, &e);
 	assert_int_equal(a.n, 2);
@@ -208,7 +213,8 @@ static void test_allowed_signers_parse(void **state)
 	assert_int_equal(a.items[0].bloblen, 51);
 	assert_string_equal(a.items[1].principals, "mallory@example.com");
 	assert_null(a.items[1].namespaces);
-	assert_non_null(allowed_signers_match(&a, a.items[0].blob, a.items[0].bloblen, "git", WHEN));
+	assert_non_null(
+	    allowed_signers_match(&a, a.items[0].blob, a.items[0].bloblen, "git", WHEN));
 	assert_null(allowed_signers_match(&a, a.items[0].blob, a.items[0].bloblen, "email", WHEN));
 	assert_true(allowed_signers_has_key(&a, a.items[1].blob, a.items[1].bloblen));
 	allowed_signers_dispose(&a);
@@ -223,7 +229,8 @@ static void test_allowed_signers_errors(void **state)
 	load(&a, "# only a comment\n", TE_INPUT, &e);
 	assert_string_equal(e.msg, "as: no keys");
 	load(&a, "alice " ALICE "\nmallory\n", TE_INPUT, &e);
-	assert_non_null(strstr(e.msg, "as:2: expected \"principals [options] keytype base64-key\""));
+	assert_non_null(
+	    strstr(e.msg, "as:2: expected \"principals [options] keytype base64-key\""));
 	load(&a, "alice nosuch=\"x\" " ALICE "\n", TE_INPUT, &e);
 	assert_non_null(strstr(e.msg, "as:1: unknown option"));
 	load(&a, "alice ssh-ed25519 AAAA!!\n", TE_INPUT, &e);
