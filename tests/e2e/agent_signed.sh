@@ -39,7 +39,12 @@ Y
 agent_start ag --config "$T/tether.yaml" || { not_ok "agent starts"; finish; }
 st() { curl -s "$AG_URL/status" | jq -r --arg a "$1" ".apps[] | select(.app == \$a) | $2"; }
 state_is() { [ "$(st "$1" .state)" = "$2" ]; }
-wait_for "cfg: one (signed by bob) is synced" 10 bash -c "[ \"\$(kubectl get cm settings -o jsonpath='{.data.v}')\" = one ]"
+refused_is() { [ "$(st cfg .unverified)" = "$1" ]; }
+# ev COMMIT: "type message" of the Events Unverified naming the commit; ev_seen: one exists.
+ev() { kubectl get events -n default -o json | jq -r --arg c "$1" \
+  '.items[] | select(.reason == "Unverified" and (.message | contains($c))) | "\(.type) \(.message)"'; }
+ev_seen() { [ -n "$(ev "$1")" ]; }
+wait_for "cfg: one (signed by bob) is synced" 10 cm_is settings one
 wait_for "cfg: state synced" 5 state_is cfg synced
 
 # ---- an unsigned head --------------------------------------------------------------
@@ -54,9 +59,7 @@ check_eq "tether_app_unverified names the commit" "$(metric "$AG_URL" "tether_ap
 check_eq "tether_app_status: state unverified" \
   "$(curl -s "$AG_URL/metrics" | grep -c '^tether_app_status{app="cfg",state="unverified",')" 1
 check_eq "tether_unverified_commits_total counts it" "$(metric "$AG_URL" 'tether_unverified_commits_total{app="cfg"}')" 1
-ev() { kubectl get events -n default -o json | jq -r --arg c "$1" \
-  '.items[] | select(.reason == "Unverified" and (.message | contains($c))) | "\(.type) \(.involvedObject.name) \(.message)"'; }
-wait_for "kubectl sees an Event Unverified naming the commit" 5 bash -c "[ -n \"\$(kubectl get events -n default -o json | jq -r --arg c '$C2' '.items[] | select(.reason == \"Unverified\" and (.message | contains(\$c))) | .type')\" ]"
+wait_for "kubectl sees an Event Unverified naming the commit" 5 ev_seen "$C2"
 check_contains "the Event is a Warning and says why" "$(ev "$C2")" "Warning"
 check_contains "the Event says it is not signed" "$(ev "$C2")" "not signed"
 g0=$(metric "$AG_URL" 'tether_git_fetch_duration_seconds_count{app="cfg"}')
@@ -66,13 +69,14 @@ check_eq "but did not retry the same head: still one refusal" \
   "$(metric "$AG_URL" 'tether_unverified_commits_total{app="cfg"}')" 1
 check_eq "one unverified sync in the log" "$(grep -c "msg=sync app=cfg commit=$C2 result=unverified" "$T/ag.log")" 1
 check "still unverified" state_is cfg unverified
+check_eq "and one Event for it" "$(ev "$C2" | wc -l | tr -d ' ')" 1
 
 # ---- a head signed by a key nobody trusts ---------------------------------------------
 write_cm "$W" settings three; C3=$(commit_ssh "$W" "three" eve)
-wait_for "cfg: the untrusted head is refused" 10 bash -c "[ \"\$(curl -s '$AG_URL/status' | jq -r '.apps[] | select(.app == \"cfg\") | .unverified')\" = '$C3' ]"
+wait_for "cfg: the untrusted head is refused" 10 refused_is "$C3"
 check_contains "/status: lastError names eve's key" "$(st cfg .lastError)" "ssh-ed25519 $EVE_SSHFP"
 check_eq "tether_unverified_commits_total: two" "$(metric "$AG_URL" 'tether_unverified_commits_total{app="cfg"}')" 2
-wait_for "kubectl sees an Event Unverified naming the commit" 5 bash -c "[ -n \"\$(kubectl get events -n default -o json | jq -r --arg c '$C3' '.items[] | select(.reason == \"Unverified\" and (.message | contains(\$c))) | .type')\" ]"
+wait_for "kubectl sees an Event Unverified naming the commit" 5 ev_seen "$C3"
 check_contains "the Event names eve's key" "$(ev "$C3")" "ssh-ed25519 $EVE_SSHFP"
 check_eq "nothing applied (kubectl)" "$(cm_value settings)" one
 
