@@ -58,6 +58,7 @@ check_eq "nothing applied (kubectl)" "$(cm_value settings)" one
 check_eq "tether_app_unverified names the commit" "$(metric "$AG_URL" "tether_app_unverified{app=\"cfg\",commit=\"$C2\"}")" 1
 check_eq "tether_app_status: state unverified" \
   "$(curl -s "$AG_URL/metrics" | grep -c '^tether_app_status{app="cfg",state="unverified",')" 1
+check_eq "tether_app_condition: Ready False" "$(metric "$AG_URL" 'tether_app_condition{app="cfg",type="Ready",status="False"}')" 1
 check_eq "tether_unverified_commits_total counts it" "$(metric "$AG_URL" 'tether_unverified_commits_total{app="cfg"}')" 1
 wait_for "kubectl sees an Event Unverified naming the commit" 5 ev_seen "$C2"
 check_contains "the Event is a Warning and says why" "$(ev "$C2")" "Warning"
@@ -90,6 +91,7 @@ check_eq "/status: no error" "$(st cfg .lastError)" ""
 check_eq "tether_app_unverified: 0, no commit named" "$(metric "$AG_URL" 'tether_app_unverified{app="cfg",commit=""}')" 0
 check_eq "tether_app_status: state synced" \
   "$(curl -s "$AG_URL/metrics" | grep -c '^tether_app_status{app="cfg",state="synced",')" 1
+check_eq "tether_app_condition: Ready True" "$(metric "$AG_URL" 'tether_app_condition{app="cfg",type="Ready",status="True"}')" 1
 
 # ---- on-failure: revert with verify: all and an SSH sign-key ------------------------------
 wait_for "web: v1 (signed by bob) is synced" 20 state_is web synced
