@@ -313,11 +313,13 @@ static void sync_event(struct daemon *d, struct daemon_app *a, const struct sync
 			     : res->code == TE_UNVERIFIED ? "Unverified"
 							 : "SyncFailed";
 	const struct strlist *pruned[] = {&res->pruned};
+	const char *ns = res->namespace;
 	char summary[160], names[800];
 
+	if (!ns && res->code == TE_UNVERIFIED) /* refused before any request: the inventory's */
+		ns = sync_inventory_namespace(&a->cfg);
 	notify_sync_summary(res, summary, sizeof(summary));
-	event_post(d, a, res->namespace, res->commit, reason, error ? error : summary,
-		   res->code != 0);
+	event_post(d, a, ns, res->commit, reason, error ? error : summary, res->code != 0);
 	notifier_send_sync(d->notifier, &a->cfg, res, error);
 	if (!res->pruned.n)
 		return;
