@@ -332,39 +332,86 @@ static void sts_drop_disabled(cJSON *obj, const cJSON *old)
 						"maxUnavailable");
 }
 
-/* A new CRD's status: its names accepted and established at once (kubesim has no
- * naming controller to wait for), the storage version recorded. */
+static bool str_is(const char *a, const char *b)
+{
+	return a && strcmp(a, b) == 0;
+}
+
+/* One of the two conditions kubesim's CRDs carry (both True at once: there is no
+ * naming controller to wait for). An existing condition with the same status is kept
+ * as it is, lastTransitionTime included (apihelpers SetCRDCondition). */
+static cJSON *crd_condition(const cJSON *old_conds, const char *type, const char *reason,
+			    const char *msg, const char *now)
+{
+	const cJSON *c;
+	cJSON *n;
+
+	cJSON_ArrayForEach(c, old_conds)
+	{
+		if (str_is(obj_str(c, "type", NULL), type) &&
+		    str_is(obj_str(c, "status", NULL), "True"))
+			return cJSON_Duplicate(c, 1);
+	}
+	n = cJSON_CreateObject();
+	cJSON_AddStringToObject(n, "type", type);
+	cJSON_AddStringToObject(n, "status", "True");
+	cJSON_AddStringToObject(n, "lastTransitionTime", now);
+	cJSON_AddStringToObject(n, "reason", reason);
+	cJSON_AddStringToObject(n, "message", msg);
+	return n;
+}
+
+static bool has_string(const cJSON *arr, const char *s)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (cJSON_IsString(it) && strcmp(it->valuestring, s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* status.storedVersions: the versions kept so far (an update starts from the old
+ * status) plus the storage version now (customresourcedefinition strategy). */
+static cJSON *crd_stored_versions(const cJSON *old, const cJSON *spec)
+{
+	cJSON *stored = cJSON_IsArray(old) ? cJSON_Duplicate(old, 1) : cJSON_CreateArray();
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(spec, "versions"))
+	{
+		const char *name = obj_str(v, "name", NULL);
+
+		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "storage")) && name &&
+		    !has_string(stored, name))
+			cJSON_AddItemToArray(stored, cJSON_CreateString(name));
+	}
+	return stored;
+}
+
+/* A CRD's status on every write of its main resource: on update obj carries the old
+ * status, so the conditions stay as they were (a no-op apply is a no-op) and
+ * storedVersions only grows; acceptedNames follows spec.names. */
 static void crd_status(cJSON *obj)
 {
-	static const char *const types[2] = {"NamesAccepted", "Established"};
-	static const char *const reasons[2] = {"NoConflicts", "InitialNamesAccepted"};
-	static const char *const msgs[2] = {"no conflicts found",
-					    "the initial names have been accepted"};
-	cJSON *status = obj_child(obj, "status"), *conds = cJSON_CreateArray(), *c;
-	cJSON *stored = cJSON_CreateArray();
+	cJSON *status = obj_child(obj, "status"), *conds = cJSON_CreateArray();
 	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
-	const cJSON *v;
+	const cJSON *old_conds = cJSON_GetObjectItem(status, "conditions");
 	char now[32];
 
 	store_time_now(now);
-	for (int i = 0; i < 2; i++) {
-		c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "type", types[i]);
-		cJSON_AddStringToObject(c, "status", "True");
-		cJSON_AddStringToObject(c, "lastTransitionTime", now);
-		cJSON_AddStringToObject(c, "reason", reasons[i]);
-		cJSON_AddStringToObject(c, "message", msgs[i]);
-		cJSON_AddItemToArray(conds, c);
-	}
+	cJSON_AddItemToArray(conds, crd_condition(old_conds, "NamesAccepted", "NoConflicts",
+						  "no conflicts found", now));
+	cJSON_AddItemToArray(conds,
+			     crd_condition(old_conds, "Established", "InitialNamesAccepted",
+					   "the initial names have been accepted", now));
 	set_item(status, "conditions", conds);
 	set_item(status, "acceptedNames",
 		 cJSON_Duplicate(cJSON_GetObjectItem(spec, "names"), 1) ?: cJSON_CreateObject());
-	cJSON_ArrayForEach(v, cJSON_GetObjectItem(spec, "versions"))
-	{
-		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "storage")) && obj_str(v, "name", NULL))
-			cJSON_AddItemToArray(stored, cJSON_CreateString(obj_str(v, "name", NULL)));
-	}
-	set_item(status, "storedVersions", stored);
+	set_item(status, "storedVersions",
+		 crd_stored_versions(cJSON_GetObjectItem(status, "storedVersions"), spec));
 }
 
 static void namespace_strategy(cJSON *obj, const cJSON *old, bool finalize)

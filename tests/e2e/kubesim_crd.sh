@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# kubesim's CustomResourceDefinitions as kube-apiserver 1.32 keeps them: the status
+# conditions (NamesAccepted, Established) change only when their status does, so a
+# no-op apply keeps the resourceVersion and `kubectl diff --server-side` is empty;
+# status.storedVersions accumulates every storage version used; acceptedNames follows
+# spec.names. The real kubectl is the witness.
+. "$(dirname "$0")/lib.sh"
+
+kubesim_start || { not_ok "kubesim starts"; finish; }
+D=$(mktemp -d)
+crd() { # $1 = storage version (v1 or v2), both served
+  cat <<EOF
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget, shortNames: [gd]}
+  versions:
+  - name: v1
+    served: true
+    storage: $([ "$1" = v1 ] && echo true || echo false)
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+  - name: v2
+    served: $([ "$1" = v2 ] && echo true || echo false)
+    storage: $([ "$1" = v2 ] && echo true || echo false)
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+EOF
+}
+crd v1 >"$D/crd1.yaml"
+crd v2 >"$D/crd2.yaml"
+jp() { kubectl get crd gadgets.example.com -o jsonpath="$1"; }
+
+check "apply --server-side of a CRD" kubectl apply --server-side -f "$D/crd1.yaml"
+check_eq "Established is True" "$(jp '{.status.conditions[?(@.type=="Established")].status}')" True
+check_eq "NamesAccepted is True with reason NoConflicts" \
+  "$(jp '{.status.conditions[?(@.type=="NamesAccepted")].reason}')" NoConflicts
+check_eq "acceptedNames are spec.names" "$(jp '{.status.acceptedNames.kind} {.status.acceptedNames.shortNames[0]}')" "Gadget gd"
+check_eq "storedVersions is the storage version" "$(jp '{.status.storedVersions}')" '["v1"]'
+rv=$(jp '{.metadata.resourceVersion}')
+ltt=$(jp '{.status.conditions[?(@.type=="Established")].lastTransitionTime}')
+sleep 1.1
+check "a second apply of the same file" kubectl apply --server-side -f "$D/crd1.yaml"
+check_eq "...keeps the resourceVersion (a no-op)" "$(jp '{.metadata.resourceVersion}')" "$rv"
+check_exit "kubectl diff --server-side of the same file exits 0" 0 \
+  kubectl diff --server-side -f "$D/crd1.yaml"
+check "a client-side apply of the same file" kubectl apply -f "$D/crd1.yaml"
+check "moving the storage version to v2" kubectl apply --server-side -f "$D/crd2.yaml"
+check_eq "...storedVersions keeps v1 and adds v2" "$(jp '{.status.storedVersions}')" '["v1","v2"]'
+check_eq "...the conditions keep their lastTransitionTime" \
+  "$(jp '{.status.conditions[?(@.type=="Established")].lastTransitionTime}')" "$ltt"
+check "moving it back to v1" kubectl apply --server-side -f "$D/crd1.yaml"
+check_eq "...storedVersions still lists both, in order" "$(jp '{.status.storedVersions}')" '["v1","v2"]'
+rm -rf "$D"
+finish
