@@ -53,5 +53,35 @@ check_eq "...the conditions keep their lastTransitionTime" \
   "$(jp '{.status.conditions[?(@.type=="Established")].lastTransitionTime}')" "$ltt"
 check "moving it back to v1" kubectl apply --server-side -f "$D/crd1.yaml"
 check_eq "...storedVersions still lists both, in order" "$(jp '{.status.storedVersions}')" '["v1","v2"]'
+
+# Deleting a CRD with instances: Terminating with the cleanup finalizer until they go.
+rm -rf "$HOME/.kube/cache" # the served versions changed: kubectl's discovery is stale
+check "apply a gadget" kubectl apply -f - <<EOF
+apiVersion: example.com/v1
+kind: Gadget
+metadata: {name: held, namespace: default, finalizers: [example.com/hold]}
+EOF
+check "kubectl delete crd --wait=false" kubectl delete crd gadgets.example.com --wait=false
+check_eq "the CRD stays, with the cleanup finalizer" "$(jp '{.metadata.finalizers}')" \
+  '["customresourcecleanup.apiextensions.k8s.io"]'
+check "...and a deletionTimestamp" test -n "$(jp '{.metadata.deletionTimestamp}')"
+wait_eq "its Terminating condition says the instances are being deleted" 10 \
+  "True InstanceDeletionInProgress" \
+  jp '{.status.conditions[?(@.type=="Terminating")].status} {.status.conditions[?(@.type=="Terminating")].reason}'
+check "the instance is Terminating, held by its own finalizer" \
+  test -n "$(kubectl get gadget held -o jsonpath='{.metadata.deletionTimestamp}')"
+out=$(kubectl create -f - 2>&1 <<EOF
+apiVersion: example.com/v1
+kind: Gadget
+metadata: {name: late, namespace: default}
+EOF
+)
+check_contains "creating an instance is refused meanwhile" "$out" \
+  "create not allowed while custom resource definition is terminating"
+check "the CRD is still there" kubectl get crd gadgets.example.com
+check "removing the instance's finalizer" kubectl patch gadget held --type=merge \
+  -p '{"metadata":{"finalizers":null}}'
+wait_for "then the CRD goes" 10 bash -c '! kubectl get crd gadgets.example.com >/dev/null 2>&1'
+check "the group is gone from discovery" bash -c '! kubectl get --raw /apis | grep -q "\"example.com\""'
 rm -rf "$D"
 finish
