@@ -83,5 +83,24 @@ check "removing the instance's finalizer" kubectl patch gadget held --type=merge
   -p '{"metadata":{"finalizers":null}}'
 wait_for "then the CRD goes" 10 bash -c '! kubectl get crd gadgets.example.com >/dev/null 2>&1'
 check "the group is gone from discovery" bash -c '! kubectl get --raw /apis | grep -q "\"example.com\""'
+
+# A CRD restored Terminating (--state) goes on with its cleanup after a restart.
+kubesim_start st --state "$T/state.json" || not_ok "kubesim starts with --state"
+kubectl apply --server-side -f "$D/crd1.yaml" >/dev/null
+wait_for "the CRD is served" 10 kubectl get gadgets
+kubectl apply -f - >/dev/null <<EOF
+apiVersion: example.com/v1
+kind: Gadget
+metadata: {name: held, namespace: default, finalizers: [example.com/hold]}
+EOF
+kubectl delete crd gadgets.example.com --wait=false >/dev/null
+wait_eq "the CRD waits for its instance" 10 "True InstanceDeletionInProgress" \
+  jp '{.status.conditions[?(@.type=="Terminating")].status} {.status.conditions[?(@.type=="Terminating")].reason}'
+kill "$ST_PID"; wait "$ST_PID" 2>/dev/null
+kubesim_start st2 --state "$T/state.json" || not_ok "kubesim restarts with --state"
+check "after a restart the CRD is still Terminating" test -n "$(jp '{.metadata.deletionTimestamp}')"
+check "removing the instance's finalizer" kubectl patch gadget held --type=merge \
+  -p '{"metadata":{"finalizers":null}}'
+wait_for "then the restored CRD goes" 10 bash -c '! kubectl get crd gadgets.example.com >/dev/null 2>&1'
 rm -rf "$D"
 finish
