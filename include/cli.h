@@ -22,6 +22,11 @@ int cmd_check_config(int argc, char **argv);
 int cmd_run(int argc, char **argv);    /* daemon.h */
 int cmd_status(int argc, char **argv);
 int cmd_history(int argc, char **argv);  /* history.h */
+int cmd_get(int argc, char **argv);       /* ops.h: through the cluster */
+int cmd_suspend(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 int cmd_check_access(int argc, char **argv); /* access.h */
 int cmd_rollback(int argc, char **argv); /* history.h */
 /* on-failure: revert, after a sync whose rollout failed: pushes the revert commit,
@@ -31,6 +36,17 @@ struct cJSON;
 struct history_revert;
 void cli_on_failure_revert(const struct history_revert *rv, const struct sync_result *failed,
 			   struct cJSON *json);
+
+/* --progress of sync and rollback (agent/cli/progress.c): start sets env's progress
+ * callback for c's mode (none: leaves env as it is); end clears an updating line. */
+struct sync_env;
+struct cli_progress {
+	const char *app;
+	bool plain;  /* timestamped lines, not the updating one */
+	bool active; /* an updating line is shown */
+};
+void cli_progress_start(struct cli_progress *p, const struct app_config *c, struct sync_env *env);
+void cli_progress_end(struct cli_progress *p);
 
 /* What a subcommand says about itself in --help. */
 struct cli_cmd {
@@ -47,10 +63,16 @@ struct cli_cmd {
  */
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
 	      struct strlist *args, int *exit_code);
+/* cli_parse for a command without positional arguments (one is a usage error). */
+int cli_parse_flags(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
+		    int *exit_code);
 /* Prints "error: msg" on stderr (and the usage hint when usage is set). */
 void cli_error(const struct cli_cmd *cmd, const char *msg, bool usage);
-/* True when stderr is a terminal (progress, colours). */
+/* True when stderr is a terminal (progress). */
 bool cli_tty(void);
+/* Whether to colour what goes to fd: a terminal, and NO_COLOR unset or empty
+ * (no-color.org). */
+bool cli_color(int fd);
 /* The apps to work on: from --config FILE (flags override its values), or the flags. */
 int cli_apps(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *flags,
 	     struct app_config **apps, size_t *n, struct err *e);
@@ -77,6 +99,9 @@ int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
  */
 bool cli_doc_output(const char *output);
 int cli_print_doc(const struct cJSON *doc, const char *output, struct err *e);
+/* cli_print_doc of doc, which it frees (NULL: out of memory): the exit code, 0 or 1
+ * after saying why nothing was printed. */
+int cli_emit_doc(struct cJSON *doc, const char *output);
 
 /* Each subcommand's description (agent/cli/<name>.c): what --help, the man page and
  * the completion scripts say about it. */
@@ -88,7 +113,35 @@ const struct cli_cmd *cli_run_cmd(void);
 const struct cli_cmd *cli_status_cmd(void);
 const struct cli_cmd *cli_render_cmd(void);
 const struct cli_cmd *cli_check_config_cmd(void);
+const struct cli_cmd *cli_version_cmd(void);
 const struct cli_cmd *cli_check_access_cmd(void);
+
+const struct cli_cmd *cli_get_cmd(void);
+const struct cli_cmd *cli_suspend_cmd(void);
+const struct cli_cmd *cli_resume_cmd(void);
+const struct cli_cmd *cli_reconcile_cmd(void);
+const struct cli_cmd *cli_events_cmd(void);
+
+/* The commands through the cluster (agent/cli/ops.c): their flags, positional
+ * arguments and a kube client from --kubeconfig and --context. cli_ops_open returns 1
+ * when the command should exit now with *code (after --help, or an error printed). */
+struct kube;
+struct kube_config;
+struct cli_ops {
+	struct app_config flags;
+	struct strlist args;
+	struct kube_config *kcfg;
+	struct kube *kube;
+};
+int cli_ops_open(const struct cli_cmd *cmd, int argc, char **argv, struct cli_ops *o,
+		 int *code);
+void cli_ops_close(struct cli_ops *o);
+/* --inventory-namespace, else -n, else NULL (look everywhere). */
+const char *cli_ops_namespace(const struct cli_ops *o);
+/* Prints e and returns its exit code. */
+int cli_ops_fail(const struct cli_cmd *cmd, const struct err *e);
+/* The inventory of the one APP argument: 0, or the exit code after printing why. */
+int cli_ops_one_app(const struct cli_cmd *cmd, const struct cli_ops *o, struct cJSON **cm);
 
 /* A row of main.c's command table; describe is NULL for a command without flags of
  * the option table. The table ends with a row whose name is NULL. */

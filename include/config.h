@@ -28,7 +28,16 @@ enum {
 	CMD_RENDER = 4,
 	CMD_RUN = 8,    /* tether run: the agent */
 	CMD_STATUS = 16,
-	CMD_ACCESS = 32, /* tether check-access (it takes sync's flags too) */
+	CMD_HISTORY = 32,
+	CMD_ROLLBACK = 64,
+	CMD_VERSION = 128,
+	CMD_CHECK_CONFIG = 256,
+	CMD_ACCESS = 512, /* tether check-access (it takes sync's flags too) */
+	/* through the cluster (agent/ops) */
+	CMD_GET = 1024,
+	CMD_SUSPEND = 2048, /* and resume */
+	CMD_RECONCILE = 4096,
+	CMD_EVENTS = 8192,
 };
 
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_ENUM };
@@ -69,7 +78,8 @@ struct app_config {
 	char *kubeconfig;
 	char *context;
 	char *cache_dir;
-	char *output;      /* "text" or "json" */
+	char *output;      /* "text", "json" or "yaml" */
+	char *progress;    /* "auto", "plain" or "none": sync's stage and rollout lines */
 	char *config_file; /* --config */
 	char *git_username;
 	char *git_token_env;
@@ -98,6 +108,10 @@ struct app_config {
 	char *lease_name;
 	char *lease_namespace;
 	int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;
+	/* get, reconcile, events (command line only) */
+	bool all_namespaces;
+	bool watch;
+	bool wait;
 	/* tether check-access */
 	char *print_rbac;  /* "yaml" or "json": the minimal RBAC instead of the result */
 	bool access_agent; /* also what tether run needs (Events, the Lease) */

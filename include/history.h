@@ -33,7 +33,7 @@ struct rollback_opts {
 	int64_t to_revision;
 	const char *commit;     /* or a commit (SHA or prefix, resolved in the cache) */
 	bool dry_run;
-	struct buf *out;        /* receives the commit, its message and diff (dry run) */
+	struct buf *out;        /* receives the commit's diff (dry run) */
 };
 
 struct rollback_result {
@@ -90,5 +90,9 @@ int history_sync(struct session *s, const struct app_config *c, const struct syn
  * "templateCommit"?}, ...]}], oldest revision first. templateCommit: the commit that
  * first made a renumbered ControllerRevision's template (kubectl names it). */
 int history_query(struct session *s, const char *workload, cJSON **out, struct err *e);
+
+/* The newest entry of app's sync history in ns (owned), NULL when it has none. */
+int history_latest(struct kube *k, const char *ns, const char *app, cJSON **entry,
+		   struct err *e);
 
 #endif

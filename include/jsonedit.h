@@ -48,5 +48,7 @@ void jb_bool(struct json_build *b, cJSON *obj, const char *key, bool v);
 /* Takes v (into obj under key, or appended to the array arr). */
 void jb_item(struct json_build *b, cJSON *obj, const char *key, cJSON *v);
 void jb_append(struct json_build *b, cJSON *arr, cJSON *v);
+/* The end of a build: root, or NULL (root deleted) when a step failed. */
+cJSON *jb_done(struct json_build *b, cJSON *root);
 
 #endif

@@ -31,10 +31,22 @@
 #define SYNC_ANNOTATION_CAUSE "kubernetes.io/change-cause"
 #define SYNC_ANNOTATION_COMMIT "tether.dev/commit"
 #define SYNC_INVENTORY_PREFIX "tether-inventory-"
+/* On the inventory (set by tether suspend, ops.h): "true" refuses every sync of the app
+ * (TE_SUSPENDED) before anything is written; who asked and when (RFC 3339). */
+#define SYNC_ANNOTATION_SUSPENDED "tether.dev/suspended"
+#define SYNC_ANNOTATION_SUSPENDED_BY "tether.dev/suspended-by"
+#define SYNC_ANNOTATION_SUSPENDED_AT "tether.dev/suspended-at"
 /* The label of an inventory's further pieces (inventory_parts.c); value: the app. */
 #define SYNC_INVENTORY_PART_LABEL "tether.dev/inventory-part"
 
 /* Progress callback: phase ("applying", "dry-run", "pruning"), done of total. */
+/*
+ * Progress as a sync goes: a counter ("applying", 120 of 1000) when total > 0; a line of
+ * its own (a rollout's progress: "deployment/web: 2 of 3 updated replicas are
+ * available") when total is 0; the start of a stage ("fetch URL", "apply stage
+ * workloads: 3 objects") when total is SYNC_PROGRESS_STAGE. Names only, never content.
+ */
+#define SYNC_PROGRESS_STAGE ((size_t)-1)
 typedef void (*sync_progress_fn)(const char *phase, size_t done, size_t total, void *ctx);
 
 struct sync_rollout {
@@ -157,6 +169,9 @@ void inventory_dispose(struct inventory *inv);
  * its parts in inv->parts); inventory_read_parts then reads the parts (agent/sync/
  * inventory_parts.c) from namespace ns, where the head was found. */
 int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err *e);
+/* True when live is the object as tether last wrote it: same uid, generation (or
+ * resourceVersion for kinds without one) and other managers' fields. */
+bool inventory_untouched(const struct inv_entry *x, const cJSON *live);
 int inventory_read_parts(struct kube *k, struct inventory *inv, const char *app, const char *ns,
 			 struct err *e);
 /* Where the inventory and history of app c live, from c alone (never the kubeconfig

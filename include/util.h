@@ -24,6 +24,7 @@ enum {
 	TE_ROLLOUT = -7,     /* applied, but a rollout failed or timed out (exit 1) */
 	TE_REJECTED = -8,    /* the server rejected an object (4xx other than 404/409) */
 	TE_UNVERIFIED = -9,  /* a commit not signed by a trusted key (exit 2) */
+	TE_SUSPENDED = -10,  /* the app is suspended (tether suspend): nothing done (exit 4) */
 };
 
 /*
@@ -110,6 +111,10 @@ int array_reserve(void *items, size_t *cap, size_t want, size_t size);
 
 /* Durations: "90s", "5m", "1h30m", "250ms", plain seconds "30". */
 int duration_parse(const char *s, int64_t *out_ms, struct err *e);
+/* t (seconds since the epoch) in RFC 3339, UTC: "2026-12-08T00:20:01Z". Every time
+ * tether prints or records goes through it. */
+#define TIME_RFC3339_LEN 32
+void time_rfc3339(int64_t t, char out[TIME_RFC3339_LEN]);
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
 /* A condition variable whose timed waits run on the monotonic clock (a wall clock
@@ -129,6 +134,11 @@ bool str_equal_ct(const char *a, const char *b);
 char *xstrdup(const char *s);  /* strdup that accepts NULL */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool str_has_suffix(const char *s, const char *suffix);
+/* Edit distance of a and b (optimal string alignment); SIZE_MAX for long words. */
+size_t str_distance(const char *a, const char *b);
+/* Whether name is worth suggesting for the unknown word typed: at most two edits
+ * away, or typed is its prefix (cobra's rule). */
+bool str_suggests(const char *typed, const char *name);
 /* The value of a hexadecimal digit (either case), -1 for any other character. */
 int hex_value(char c);
 

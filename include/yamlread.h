@@ -31,6 +31,8 @@ struct yval {
 };
 
 void scalar_resolve_plain(const char *s, struct yval *v);
+/* Whether plain s reads as a timestamp under go-yaml v2 (kubectl quotes such strings). */
+bool scalar_is_timestamp(const char *s);
 
 /*
  * The value of a scalar as go-yaml v2 decodes it into an interface{}, with its tag

@@ -5,15 +5,36 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
+#include "jsonedit.h"
 
 static const struct cli_cmd cmd = {
-    "check-config", 0, "FILE",
+    "check-config", CMD_CHECK_CONFIG, "FILE [-o json|yaml]",
     "Validate an agent configuration file (see config/tether.yaml) and exit."};
 
 const struct cli_cmd *cli_check_config_cmd(void)
 {
 	return &cmd;
+}
+
+/* -o json|yaml: {file, valid, apps: [names]} or {file, valid: false, error}. */
+static cJSON *check_doc(const char *file, const struct tether_config *tc, const struct err *e)
+{
+	cJSON *doc = cJSON_CreateObject(), *apps;
+	struct json_build b = {.failed = !doc};
+
+	jb_str(&b, doc, "file", file);
+	jb_bool(&b, doc, "valid", !e->msg[0]);
+	if (e->msg[0]) {
+		jb_str(&b, doc, "error", e->msg);
+	} else {
+		apps = jb_array(&b, doc, "apps");
+		for (size_t i = 0; i < tc->n_apps; i++)
+			jb_append(&b, apps, cJSON_CreateString(tc->apps[i].app ? tc->apps[i].app : ""));
+	}
+	return jb_done(&b, doc);
 }
 
 int cmd_check_config(int argc, char **argv)
@@ -36,7 +57,11 @@ int cmd_check_config(int argc, char **argv)
 	if (config_load(&tc, args.items[0], &e) < 0) {
 		fprintf(stderr, "%s\n", e.msg);
 		code = 2;
-	} else {
+	}
+	if (cli_doc_output(flags.output)) {
+		int rc = cli_emit_doc(check_doc(args.items[0], &tc, &e), flags.output);
+		code = code ? code : rc;
+	} else if (!code) {
 		printf("%s: ok (%zu app%s)\n", args.items[0], tc.n_apps, tc.n_apps == 1 ? "" : "s");
 	}
 	config_dispose(&tc);

@@ -18,6 +18,13 @@ bool cli_tty(void)
 	return isatty(STDERR_FILENO) == 1;
 }
 
+bool cli_color(int fd)
+{
+	const char *no = getenv("NO_COLOR");
+
+	return isatty(fd) == 1 && !(no && *no);
+}
+
 void cli_error(const struct cli_cmd *cmd, const char *msg, bool usage)
 {
 	fprintf(stderr, "error: %s\n", msg);
@@ -58,6 +65,25 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct app_confi
 		return 1;
 	}
 	return 0;
+}
+
+int cli_parse_flags(const struct cli_cmd *cmd, int argc, char **argv, struct app_config *c,
+		    int *exit_code)
+{
+	struct strlist args;
+	char msg[64];
+	int stop;
+
+	strlist_init(&args);
+	stop = cli_parse(cmd, argc, argv, c, &args, exit_code);
+	if (!stop && args.n) {
+		snprintf(msg, sizeof(msg), "%s takes no arguments", cmd->name);
+		cli_error(cmd, msg, true);
+		*exit_code = 2;
+		stop = 1;
+	}
+	strlist_dispose(&args);
+	return stop;
 }
 
 void cli_apps_free(struct app_config *apps, size_t n)
@@ -200,28 +226,31 @@ int cli_print_doc(const cJSON *doc, const char *output, struct err *e)
 	return 0;
 }
 
+int cli_emit_doc(cJSON *doc, const char *output)
+{
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	rc = doc ? cli_print_doc(doc, output, &e) : err_set(&e, TE_NOMEM, "out of memory");
+	cJSON_Delete(doc);
+	if (rc < 0)
+		fprintf(stderr, "error: -o %s: %s\n", output, e.msg);
+	return rc < 0 ? 1 : 0;
+}
+
 int cli_each_app(const struct cli_cmd *cmd, int argc, char **argv,
 		 int (*one)(struct session *s, bool json, cJSON *all))
 {
 	struct app_config flags, *apps = NULL;
-	struct strlist args;
 	size_t n = 0;
 	int code = 0;
 	cJSON *all = NULL;
 	struct err e = {0};
 	bool json;
 
-	strlist_init(&args);
-	if (cli_parse(cmd, argc, argv, &flags, &args, &code))
+	if (cli_parse_flags(cmd, argc, argv, &flags, &code))
 		goto out;
-	if (args.n) {
-		char msg[64];
-
-		snprintf(msg, sizeof(msg), "%s takes no arguments", cmd->name);
-		cli_error(cmd, msg, true);
-		code = 2;
-		goto out;
-	}
 	if ((code = cli_load_apps(cmd, argc, argv, &flags, &apps, &n)) != 0)
 		goto out;
 	json = cli_doc_output(flags.output);
@@ -236,6 +265,5 @@ out:
 	cJSON_Delete(all);
 	cli_apps_free(apps, n);
 	app_config_dispose(&flags);
-	strlist_dispose(&args);
 	return code;
 }

@@ -48,7 +48,7 @@ static int diff_one(struct session *s, bool json, cJSON *all)
 	int rc, code;
 
 	buf_init(&out, 0);
-	env.color = !json && isatty(STDOUT_FILENO) == 1;
+	env.color = !json && cli_color(STDOUT_FILENO);
 	sync_result_init(&res);
 	err_clear(&e);
 	rc = sync_diff(s, s->cfg, &env, &res, &e);

@@ -14,7 +14,7 @@
 #include "session.h"
 
 static const struct cli_cmd cmd = {
-	"history", CMD_SYNC, "--repo URL [KIND/NAME] [-o json] | --config FILE [--app NAME]",
+	"history", CMD_HISTORY, "--repo URL [KIND/NAME] [-o json|yaml] | --config FILE [--app NAME]",
 	"List the revisions of the app's Deployments, StatefulSets and DaemonSets: REVISION,\n"
 	"COMMIT, AUTHOR, DATE, STATUS and MESSAGE, from the ReplicaSets and ControllerRevisions,\n"
 	"tether's sync history and the Git log. KIND/NAME as kubectl takes it: deployment/\n"
@@ -97,19 +97,6 @@ static int history_app(int argc, char **argv, struct app_config *flags,
 	return 0;
 }
 
-static void history_print(const cJSON *out, const char *output)
-{
-	char *s;
-
-	if (!output || strcmp(output, "json") != 0) {
-		print_table(out);
-		return;
-	}
-	s = cJSON_Print(out);
-	puts(s ? s : "[]");
-	free(s);
-}
-
 int cmd_history(int argc, char **argv)
 {
 	struct app_config flags, *apps = NULL;
@@ -137,7 +124,12 @@ int cmd_history(int argc, char **argv)
 		code = err_exit_code(e.code ? e.code : TE_FAIL);
 		goto out;
 	}
-	history_print(out, flags.output);
+	if (cli_doc_output(flags.output)) {
+		code = cli_emit_doc(out, flags.output);
+		out = NULL;
+	} else {
+		print_table(out);
+	}
 out:
 	cJSON_Delete(out);
 	session_free(sess);

@@ -1,6 +1,7 @@
 /*
- * render: `tether render`, the manifests of a commit as tether reads them (YAML, or
- * -o json), without touching a cluster. Useful to check a repository in CI.
+ * render: `tether render`, the manifests of a commit as tether reads them (multi-document
+ * YAML; -o json|yaml: a v1 List, as kubectl prints lists), without touching a cluster.
+ * Useful to check a repository in CI.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,31 +13,28 @@
 #include "sync.h"
 
 static const struct cli_cmd cmd = {
-    "render", CMD_RENDER, "--repo URL [--ref REF] [--path DIR] [-o yaml|json]",
-    "Print the manifests of a commit as tether renders them (no cluster access)."};
+    "render", CMD_RENDER, "--repo URL [--ref REF] [--path DIR] [-o json|yaml]",
+    "Print the manifests of a commit as tether renders them (no cluster access): YAML\n"
+    "documents, or with -o json|yaml a v1 List of them."};
 
 const struct cli_cmd *cli_render_cmd(void)
 {
 	return &cmd;
 }
 
-static int write_json(const struct object_set *s)
+/* The objects as `kubectl get -o json` prints a list; NULL when out of memory. */
+static cJSON *list_doc(const struct object_set *s)
 {
-	cJSON *a = cJSON_CreateArray();
-	char *text;
+	cJSON *doc = cJSON_CreateObject(), *items;
+	struct json_build b = {.failed = !doc};
 
-	for (size_t i = 0; a && i < s->n; i++)
-		if (json_array_append(a, cJSON_Duplicate(s->items[i].body, 1)) < 0) {
-			cJSON_Delete(a);
-			a = NULL; /* out of memory, not an object fewer */
-		}
-	text = a ? cJSON_Print(a) : NULL;
-	cJSON_Delete(a);
-	if (!text)
-		return TE_NOMEM;
-	puts(text);
-	free(text);
-	return 0;
+	jb_str(&b, doc, "apiVersion", "v1");
+	items = jb_array(&b, doc, "items");
+	for (size_t i = 0; items && i < s->n; i++)
+		jb_append(&b, items, cJSON_Duplicate(s->items[i].body, 1));
+	jb_str(&b, doc, "kind", "List");
+	jb_str(&b, jb_object(&b, doc, "metadata"), "resourceVersion", "");
+	return jb_done(&b, doc);
 }
 
 static int write_yaml(const struct object_set *s, struct err *e)
@@ -73,9 +71,12 @@ int cmd_render(int argc, char **argv)
 	}
 	if ((rc = session_new(&sess, &c, &e)) == 0)
 		rc = sync_render(sess, &c, &set, commit, &e);
+	if (rc == 0 && cli_doc_output(c.output)) {
+		code = cli_emit_doc(list_doc(&set), c.output);
+		goto out;
+	}
 	if (rc == 0)
-		rc =
-		    c.output && !strcmp(c.output, "json") ? write_json(&set) : write_yaml(&set, &e);
+		rc = write_yaml(&set, &e);
 	if (rc < 0) {
 		fprintf(stderr, "error: %s\n", e.msg[0] ? e.msg : "out of memory");
 		code = err_exit_code(e.code ? e.code : rc);

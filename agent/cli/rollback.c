@@ -3,7 +3,8 @@
  * daemonset/, ds/ too) or `tether rollback COMMIT`. Writes a commit on the tracked branch (--ref, or the remote's default
  * branch without it) that brings the manifests
  * back to that revision's commit, pushes it, then syncs it like `tether sync`.
- * --dry-run prints the commit and its diff and pushes nothing.
+ * --dry-run prints the commit and its diff and pushes nothing. -o json|yaml: the commit
+ * written with its diff (--dry-run) or its sync.
  * Exit codes as sync; a push rejected twice is 1.
  */
 #include <stdio.h>
@@ -17,8 +18,9 @@
 
 static const struct cli_cmd cmd = {
 	"rollback",
-	CMD_SYNC,
-	"--repo URL [--ref BRANCH] (KIND/NAME --to-revision N | COMMIT) [--dry-run] [flags]",
+	CMD_ROLLBACK,
+	"--repo URL [--ref BRANCH] (KIND/NAME --to-revision N | COMMIT) [--dry-run]\n"
+	"  [-o json|yaml] [flags]",
 	"Bring an earlier revision back through Git: write a commit on the branch that restores\n"
 	"the manifests of that revision's commit, push it, then sync it.\n\n"
 	"Flags of rollback itself:\n"
@@ -94,41 +96,84 @@ static void print_sync(const struct sync_result *r)
 		fprintf(stderr, "error: %s\n", r->errors.items[i]);
 }
 
+/* -o json|yaml: the commit written, with its diff (--dry-run) or its sync (res). */
+static cJSON *rollback_doc(const struct session *s, const struct rollback_opts *o,
+			   const struct rollback_result *rr, const struct buf *diff,
+			   const struct sync_result *res)
+{
+	cJSON *doc = cJSON_CreateObject(), *sj = NULL;
+	struct json_build b = {.failed = !doc};
+
+	jb_str(&b, doc, "app", s->cfg->app);
+	jb_str(&b, doc, "commit", rr->commit);
+	jb_str(&b, doc, "target", rr->target);
+	jb_str(&b, doc, "branch", rr->branch);
+	jb_str(&b, doc, "message", rr->message ? rr->message : "");
+	jb_bool(&b, doc, "dryRun", o->dry_run);
+	jb_bool(&b, doc, "pushed", rr->pushed);
+	jb_num(&b, doc, "retries", rr->retries);
+	if (o->dry_run) {
+		jb_str(&b, doc, "diff", diff->data ? diff->data : "");
+	} else {
+		if (!b.failed && sync_result_json(res, &sj) < 0)
+			b.failed = true;
+		jb_item(&b, doc, "sync", sj);
+	}
+	return jb_done(&b, doc);
+}
+
+static void print_commit(const struct rollback_opts *o, const struct rollback_result *rr,
+			 const struct buf *diff)
+{
+	if (o->dry_run) {
+		printf("commit %s (not pushed: --dry-run)\n\n%s\n%s", rr->commit, rr->message,
+		       diff->data ? diff->data : "");
+		return;
+	}
+	printf("pushed %.12s to %s%s: %.*s\n", rr->commit, rr->branch,
+	       rr->retries ? " (after a rejected push, fetched and retried)" : "",
+	       (int)strcspn(rr->message, "\n"), rr->message);
+	fflush(stdout);
+}
+
 static int run(struct session *s, struct rollback_opts *o)
 {
 	struct rollback_result rr;
 	struct sync_env env = {0};
 	struct sync_result res;
-	struct buf out;
+	struct cli_progress p;
+	struct buf diff;
 	struct err e;
-	int code;
+	bool doc = cli_doc_output(s->cfg->output);
+	int code = 0;
 
 	err_clear(&e);
-	buf_init(&out, 0);
-	o->out = o->dry_run ? &out : NULL;
+	buf_init(&diff, 0);
+	sync_result_init(&res);
+	o->out = o->dry_run ? &diff : NULL;
 	if (rollback_commit(s, o, &rr, &e) < 0) {
 		cli_error(&cmd, e.msg, false);
-		rollback_result_dispose(&rr);
-		buf_dispose(&out);
-		return e.code == TE_CONFLICT ? 1 : err_exit_code(e.code ? e.code : TE_FAIL);
+		code = e.code == TE_CONFLICT ? 1 : err_exit_code(e.code ? e.code : TE_FAIL);
+		goto out;
 	}
-	if (o->dry_run) {
-		fputs(out.data ? out.data : "", stdout);
-		rollback_result_dispose(&rr);
-		buf_dispose(&out);
-		return 0;
+	if (!doc)
+		print_commit(o, &rr, &diff);
+	if (!o->dry_run) {
+		cli_progress_start(&p, s->cfg, &env);
+		history_sync_run(s, s->cfg, &env, &res, &e);
+		cli_progress_end(&p);
+		code = res.exit_code;
+		if (!doc)
+			print_sync(&res);
 	}
-	printf("pushed %.12s to %s%s: %.*s\n", rr.commit, rr.branch,
-	       rr.retries ? " (after a rejected push, fetched and retried)" : "",
-	       (int)strcspn(rr.message, "\n"), rr.message);
-	fflush(stdout);
-	sync_result_init(&res);
-	history_sync_run(s, s->cfg, &env, &res, &e);
-	print_sync(&res);
-	code = res.exit_code;
+	if (doc) {
+		int rc = cli_emit_doc(rollback_doc(s, o, &rr, &diff, &res), s->cfg->output);
+		code = code ? code : rc;
+	}
+out:
 	sync_result_dispose(&res);
 	rollback_result_dispose(&rr);
-	buf_dispose(&out);
+	buf_dispose(&diff);
 	return code;
 }
 

@@ -11,7 +11,7 @@
 #include "daemon.h"
 
 static const struct cli_cmd cmd = {
-    "run", CMD_SYNC | CMD_RUN, "--repo URL [flags] | --config FILE [flags]",
+    "run", CMD_RUN, "--repo URL [flags] | --config FILE [flags]",
     "Run the agent: sync each app whenever its branch moves (checked every --interval,\n"
     "or at once on a webhook), report drift or heal it, serve /metrics /healthz /readyz\n"
     "/status and POST /webhook on --listen. SIGHUP reloads the configuration, SIGTERM stops."};
@@ -53,25 +53,17 @@ int cmd_run(int argc, char **argv)
 	struct run_args ra = {argc, argv};
 	struct daemon_opts o = {load, &ra, NULL};
 	struct app_config flags;
-	struct strlist args;
 	struct err e;
 	int code = 0;
 
-	strlist_init(&args);
 	err_clear(&e);
-	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
+	if (cli_parse_flags(&cmd, argc, argv, &flags, &code))
 		goto out;
-	if (args.n) {
-		cli_error(&cmd, "run takes no arguments", true);
-		code = 2;
-		goto out;
-	}
 	if (daemon_run(&o, &e) < 0) {
 		cli_error(&cmd, e.msg, !flags.config_file && !flags.repo);
 		code = err_exit_code(e.code ? e.code : TE_FAIL);
 	}
 out:
 	app_config_dispose(&flags);
-	strlist_dispose(&args);
 	return code;
 }

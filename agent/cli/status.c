@@ -1,6 +1,6 @@
 /*
  * status: `tether status` asks a running agent (--listen ADDR, as given to `tether
- * run`) for its /status and prints a table, or the JSON with -o json.
+ * run`) for its /status and prints a table, or the document with -o json|yaml.
  * Exit 0 when every app is synced, 1 when one failed or drifted, 3 when the agent
  * cannot be reached.
  */
@@ -15,7 +15,7 @@
 
 #define STATUS_MAX ((size_t)16 << 20)
 
-static const struct cli_cmd cmd = {"status", CMD_STATUS, "[--listen HOST:PORT] [-o json]",
+static const struct cli_cmd cmd = {"status", CMD_STATUS, "[--listen HOST:PORT] [-o json|yaml]",
 				   "Show the apps of a running agent: commit, state, health, "
 				   "last error."};
 
@@ -60,10 +60,20 @@ static const char *field(const cJSON *o, const char *k)
 	return s && *s ? s : "-";
 }
 
-static int print_table(const cJSON *root)
+/* 0 when every app is synced, else 1. */
+static int apps_code(const cJSON *root)
+{
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(root, "apps"))
+		if (strcmp(field(a, "state"), "synced") != 0)
+			return 1;
+	return 0;
+}
+
+static void print_table(const cJSON *root)
 {
 	const cJSON *apps = cJSON_GetObjectItemCaseSensitive(root, "apps"), *a;
-	int worst = 0;
 
 	printf("%-24s %-12s %-9s %-9s %-6s %s\n", "APP", "COMMIT", "STATE", "HEALTH", "DRIFT",
 	       "LAST ERROR");
@@ -75,33 +85,23 @@ static int print_table(const cJSON *root)
 		    state, field(a, "health"),
 		    (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "driftObjects")),
 		    field(a, "lastError"));
-		if (strcmp(state, "synced") != 0)
-			worst = 1;
 	}
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "leader")))
 		printf("(standby: another replica holds the lease)\n");
-	return worst;
 }
 
 int cmd_status(int argc, char **argv)
 {
 	struct app_config flags;
-	struct strlist args;
 	struct buf b;
 	struct err e;
 	cJSON *root = NULL;
 	int code = 0;
 
-	strlist_init(&args);
 	buf_init(&b, STATUS_MAX);
 	err_clear(&e);
-	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
+	if (cli_parse_flags(&cmd, argc, argv, &flags, &code))
 		goto out;
-	if (args.n || !strcmp(flags.output, "yaml")) {
-		cli_error(&cmd, args.n ? "status takes no arguments" : "-o: text or json", true);
-		code = 2;
-		goto out;
-	}
 	if (fetch_status(flags.listen, &b, &e) < 0) {
 		cli_error(&cmd, e.msg, false);
 		code = 3;
@@ -112,14 +112,17 @@ int cmd_status(int argc, char **argv)
 		code = 3;
 		goto out;
 	}
-	if (flags.output && !strcmp(flags.output, "json"))
-		fputs(b.data, stdout);
-	else
-		code = print_table(root);
+	code = apps_code(root);
+	if (cli_doc_output(flags.output)) {
+		int rc = cli_emit_doc(root, flags.output);
+		root = NULL;
+		code = code ? code : rc;
+	} else {
+		print_table(root);
+	}
 out:
 	cJSON_Delete(root);
 	buf_dispose(&b);
 	app_config_dispose(&flags);
-	strlist_dispose(&args);
 	return code;
 }

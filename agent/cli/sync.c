@@ -28,32 +28,6 @@ const struct cli_cmd *cli_sync_cmd(void)
 	return &cmd;
 }
 
-struct progress {
-	bool active;
-};
-
-/* One updating line on a terminal: "applying 120/1000". */
-static void show_progress(const char *phase, size_t done, size_t total, void *ctx)
-{
-	struct progress *p = ctx;
-
-	if (total == 0) { /* a line of its own: a rollout's progress (rollout.c) */
-		fprintf(stderr, "\r\033[K%s\n", phase);
-		p->active = false;
-		return;
-	}
-	fprintf(stderr, "\r\033[K%s %zu/%zu", phase, done, total);
-	fflush(stderr);
-	p->active = true;
-}
-
-static void end_progress(struct progress *p)
-{
-	if (p->active)
-		fputs("\r\033[K", stderr);
-	p->active = false;
-}
-
 /* One line per object, grouped by what happened to it. */
 static void print_objects(const struct sync_result *r)
 {
@@ -75,12 +49,12 @@ static void print_objects(const struct sync_result *r)
 static void print_text(const struct sync_result *r)
 {
 	static const char *verdict[] = {"synced", "rollout failed", "nothing applied: bad input",
-					"nothing applied: unreachable"};
+					"nothing applied: unreachable", "nothing applied: suspended"};
 
 	printf("%s: commit %.12s: %s: %zu created, %zu changed, %zu unchanged, %zu pruned", r->app,
 	       r->commit[0] ? r->commit : "(none)",
 	       r->code == TE_UNVERIFIED			  ? "nothing applied: not signed by a trusted key"
-	       : r->exit_code >= 0 && r->exit_code <= 3 ? verdict[r->exit_code]
+	       : r->exit_code >= 0 && r->exit_code <= 4 ? verdict[r->exit_code]
 							: "failed",
 	       r->created.n, r->changed.n, r->unchanged.n, r->pruned.n);
 	if (r->not_in_git.n)
@@ -100,8 +74,8 @@ static void print_text(const struct sync_result *r)
 static int sync_one(struct session *s, bool json, cJSON *all)
 {
 	const struct app_config *c = s->cfg;
-	struct progress p = {false};
-	struct sync_env env = {.progress_ctx = &p};
+	struct cli_progress p;
+	struct sync_env env = {0};
 	struct sync_result res;
 	struct history_revert rv;
 	cJSON *mine = NULL; /* this app's entry of all (-o json) */
@@ -109,15 +83,14 @@ static int sync_one(struct session *s, bool json, cJSON *all)
 	struct err e;
 	int code;
 
-	if (!json && cli_tty())
-		env.progress = show_progress;
+	cli_progress_start(&p, c, &env);
 	sync_result_init(&res);
 	err_clear(&e);
 	if (c->n_notify && notifier_new(&nt, &e) < 0)
 		fprintf(stderr, "warning: notify: %s\n", e.msg);
 	err_clear(&e);
 	history_sync(s, c, &env, &res, &rv, &e);
-	end_progress(&p);
+	cli_progress_end(&p);
 	notifier_send_sync(nt, c, &res, e.msg);
 	if (rv.tried)
 		notifier_send_revert(nt, c, &res, &rv);

@@ -1,7 +1,9 @@
 /*
  * args: kubectl-style flags from the option table: `--flag value`, `--flag=value`,
  * `-o json`, `-ojson`, booleans as `--prune` or `--prune=false`; `--help` text.
- * Unknown flags are input errors naming the flag (the CLI adds the usage hint).
+ * Unknown flags are input errors naming the flag and what was likely meant: a flag of
+ * the command a few edits away, or the commands that take it (the CLI adds the usage
+ * hint).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,13 +15,66 @@ static const char *flag_name(const struct opt_def *o)
 	return o->flag ? o->flag : o->name;
 }
 
+/* The commands of each CMD_* bit, for "a flag of sync, rollback" (main.c has the rest
+ * of what is said about each command). */
+static const struct {
+	unsigned bit;
+	const char *name;
+} cmd_names[] = {
+    {CMD_SYNC, "sync"},		{CMD_DIFF, "diff"},	    {CMD_HISTORY, "history"},
+    {CMD_ROLLBACK, "rollback"}, {CMD_RUN, "run"},	    {CMD_STATUS, "status"},
+    {CMD_RENDER, "render"},	{CMD_VERSION, "version"}, {CMD_CHECK_CONFIG, "check-config"},
+    {CMD_ACCESS, "check-access"},
+};
+
+/* The flag of cmds nearest to name that is worth suggesting; NULL when none is. */
+static const char *nearest_flag(const char *name, unsigned cmds)
+{
+	const char *best = str_suggests(name, "help") ? "help" : NULL;
+	size_t best_d = best ? str_distance(name, "help") : (size_t)-1;
+
+	for (const struct opt_def *o = config_options(); o->name; o++) {
+		size_t d;
+
+		if (!(o->cmds & cmds) || !str_suggests(name, flag_name(o)))
+			continue;
+		d = str_distance(name, flag_name(o));
+		if (!best || d < best_d) {
+			best = flag_name(o);
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* An unknown flag arg (name without dashes; o when another command takes it). */
+static int unknown_flag(const char *arg, const char *name, const struct opt_def *o,
+			unsigned cmds, struct err *e)
+{
+	char others[160] = "";
+	const char *near;
+	size_t n = 0;
+
+	if (o) {
+		for (size_t i = 0; i < sizeof(cmd_names) / sizeof(cmd_names[0]); i++)
+			if ((o->cmds & cmd_names[i].bit) && n < sizeof(others))
+				n += (size_t)snprintf(others + n, sizeof(others) - n, "%s%s",
+						      n ? ", " : "", cmd_names[i].name);
+		return err_set(e, TE_INPUT, "unknown flag: %s (only %s take it)",
+			       arg, others);
+	}
+	if (*name && (near = nearest_flag(name, cmds)))
+		return err_set(e, TE_INPUT, "unknown flag: %s (did you mean --%s?)", arg, near);
+	return err_set(e, TE_INPUT, "unknown flag: %s", arg);
+}
+
 /* Finds the option of argv[*i] and its value (inline or the next argument). */
 static int parse_one(struct app_config *c, unsigned cmds, int argc, char **argv, int *i,
 		     struct err *e)
 {
 	const char *arg = argv[*i], *value = NULL;
 	const struct opt_def *o;
-	char name[128];
+	char name[128] = ""; /* of a long flag */
 
 	if (arg[1] != '-') { /* -o json, -ojson, -o=json */
 		o = config_find_flag(NULL, arg[1]);
@@ -36,7 +91,7 @@ static int parse_one(struct app_config *c, unsigned cmds, int argc, char **argv,
 		value = eq ? eq + 1 : NULL;
 	}
 	if (!o || !(o->cmds & cmds))
-		return err_set(e, TE_INPUT, "unknown flag: %s", arg);
+		return unknown_flag(arg, name, o, cmds, e);
 	if (!value && o->type == OPT_BOOL)
 		value = "true";
 	if (!value) {

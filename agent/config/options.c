@@ -13,8 +13,17 @@
 #include "config_int.h"
 
 #define OFF(f) offsetof(struct app_config, f)
-#define ALL (CMD_SYNC | CMD_DIFF)
-#define SRC (CMD_SYNC | CMD_DIFF | CMD_RENDER)
+/* Which commands take a flag: those that apply (SYNCS), that also read the cluster
+ * (ALL), that read Git (SRC), that print results (OUT); the commands that work through
+ * the cluster (OPS), and those of them that look for an app's inventory (INV). */
+#define SYNCS (CMD_SYNC | CMD_ROLLBACK | CMD_RUN)
+#define ALL (SYNCS | CMD_DIFF | CMD_HISTORY)
+#define SRC (ALL | CMD_RENDER)
+#define PRUNES (SYNCS | CMD_DIFF)
+#define OPS (CMD_GET | CMD_SUSPEND | CMD_RECONCILE | CMD_EVENTS)
+#define INV (CMD_GET | CMD_SUSPEND | CMD_RECONCILE)
+#define OUT (CMD_SYNC | CMD_DIFF | CMD_RENDER | CMD_STATUS | CMD_HISTORY | CMD_ROLLBACK | \
+	     CMD_VERSION | CMD_CHECK_CONFIG | OPS)
 #define G OPT_GLOBAL
 #define A OPT_APP
 #define F OPT_FLAG
@@ -42,52 +51,66 @@ static const struct opt_def options[] = {
 	 "do not verify the Git server's certificate (testing only)", OFF(git_insecure)},
 	{"name", "app", 0, OPT_STRING, NULL, 1, 63, NULL, A | F, ALL, "NAME",
 	 "app name, labels and inventory (default: the repository's name)", OFF(app)},
-	{"namespace", NULL, 'n', OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL, "NS",
+	{"namespace", NULL, 'n', OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL | OPS, "NS",
 	 "namespace of namespaced objects that name none (default: the context's)",
 	 OFF(namespace)},
-	{"inventory-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL, "NS",
+	{"inventory-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | A | F, ALL | INV, "NS",
 	 "namespace of the inventory and history (default: --namespace, else \"default\"; never the context's)",
 	 OFF(inventory_namespace)},
-	{"prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, ALL, NULL,
+	{"prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, PRUNES, NULL,
 	 "delete objects of the inventory that are no longer rendered", OFF(prune)},
-	{"force-prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, ALL, NULL,
+	{"force-prune", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, PRUNES, NULL,
 	 "allow pruning more than half of the inventory", OFF(force_prune)},
-	{"timeout", NULL, 0, OPT_DURATION, "5m", 1000, 24LL * 3600 * 1000, NULL, G | A | F, CMD_SYNC,
-	 "DUR", "how long to wait for rollouts", OFF(timeout_ms)},
-	{"on-failure", NULL, 0, OPT_ENUM, "none", 0, 0, "none|hold|revert", G | A | F, CMD_SYNC,
+	{"timeout", NULL, 0, OPT_DURATION, "5m", 1000, 24LL * 3600 * 1000, NULL, G | A | F,
+	 SYNCS | CMD_RECONCILE, "DUR", "how long to wait for rollouts (reconcile: for the agent's sync)",
+	 OFF(timeout_ms)},
+	{"on-failure", NULL, 0, OPT_ENUM, "none", 0, 0, "none|hold|revert", G | A | F, SYNCS,
 	 "POLICY", "when a rollout fails: none, hold (apply nothing until a newer commit) or "
 	 "revert (push the revert commit of the failed one and sync it)", OFF(on_failure)},
-	{"verify", NULL, 0, OPT_ENUM, "none", 0, 0, "none|head|all", G | A | F, CMD_SYNC, "MODE",
+	{"verify", NULL, 0, OPT_ENUM, "none", 0, 0, "none|head|all", G | A | F, SYNCS, "MODE",
 	 "apply only signed commits: none, head (the commit to apply) or all (every commit "
 	 "since the last applied one); needs verify-keyring or verify-allowed-signers",
 	 OFF(verify)},
-	{"verify-keyring", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, CMD_SYNC, "FILE",
+	{"verify-keyring", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, SYNCS, "FILE",
 	 "OpenPGP public keys whose signatures are trusted (what gpg exports, armored or not)",
 	 OFF(verify_keyring)},
-	{"verify-allowed-signers", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, CMD_SYNC,
+	{"verify-allowed-signers", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, SYNCS,
 	 "FILE", "SSH keys whose signatures are trusted, in ssh-keygen's allowed signers format",
 	 OFF(verify_allowed_signers)},
-	{"sign-key", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, CMD_SYNC, "FILE",
+	{"sign-key", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | A | F, SYNCS, "FILE",
 	 "sign the commits tether writes (rollback, on-failure: revert): an OpenSSH ed25519 "
 	 "private key or an armored OpenPGP secret key, without a passphrase",
 	 OFF(sign_key)},
-	{"service-account", NULL, 0, OPT_STRING, NULL, 3, 317, NULL, A | F, ALL | CMD_RUN | CMD_ACCESS,
+	{"service-account", NULL, 0, OPT_STRING, NULL, 3, 317, NULL, A | F, ALL | CMD_ACCESS,
 	 "NS/NAME", "run every request of the app as this ServiceAccount (impersonation): the "
 	 "app changes only what the ServiceAccount may", OFF(service_account)},
-	{"no-wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, CMD_SYNC, NULL,
+	{"no-wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, SYNCS, NULL,
 	 "return after applying, without waiting for rollouts", OFF(no_wait)},
-	{"kubeconfig", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, ALL, "FILE",
+	{"kubeconfig", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, ALL | OPS, "FILE",
 	 "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", OFF(kubeconfig)},
-	{"context", NULL, 0, OPT_STRING, NULL, 1, 253, NULL, G | F, ALL, "NAME",
+	{"context", NULL, 0, OPT_STRING, NULL, 1, 253, NULL, G | F, ALL | OPS, "NAME",
 	 "kubeconfig context (default: current-context)", OFF(context)},
 	{"cache-dir", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, SRC, "DIR",
 	 "Git cache (default: $XDG_CACHE_HOME/tether or ~/.cache/tether)", OFF(cache_dir)},
 	{"parallel", NULL, 0, OPT_INT, "32", 1, 64, NULL, G | F, ALL, "N",
 	 "concurrent requests to the API server", OFF(parallel)},
-	{"output", NULL, 'o', OPT_ENUM, "text", 0, 0, "text|json|yaml", F, SRC | CMD_STATUS, "FORMAT",
-	 "output format: text, json (render: yaml or json)", OFF(output)},
-	{"config", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, F, ALL, "FILE",
+	{"output", NULL, 'o', OPT_ENUM, "text", 0, 0, "text|json|yaml", F, OUT, "FORMAT",
+	 "output format: text, json or yaml", OFF(output)},
+	{"progress", NULL, 0, OPT_ENUM, "auto", 0, 0, "auto|plain|none", F, CMD_SYNC | CMD_ROLLBACK,
+	 "MODE", "stage and rollout lines on stderr: auto (an updating line on a terminal, "
+	 "timestamped lines otherwise, none with -o json|yaml), plain or none", OFF(progress)},
+	{"config", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, F, ALL | CMD_GET, "FILE",
 	 "agent configuration file: sync every app it lists", OFF(config_file)},
+	/* tether get, suspend, resume, reconcile, events */
+	{"all-namespaces", NULL, 'A', OPT_BOOL, "false", 0, 0, NULL, F, CMD_GET, NULL,
+	 "every app found in the cluster by its inventory, in every namespace",
+	 OFF(all_namespaces)},
+	{"watch", NULL, 'w', OPT_BOOL, "false", 0, 0, NULL, F, CMD_GET | CMD_EVENTS, NULL,
+	 "after listing, keep printing what changes (get: changed rows; events: new ones)",
+	 OFF(watch)},
+	{"wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, F, CMD_RECONCILE, NULL,
+	 "reconcile: wait until the agent's sync ends, and exit with its exit code",
+	 OFF(wait)},
 	/* tether run */
 	{"interval", NULL, 0, OPT_DURATION, "60s", 100, 24LL * 3600 * 1000, NULL, G | A | F, CMD_RUN,
 	 "DUR", "how often to check Git and the cluster (jittered)", OFF(interval_ms)},

@@ -326,9 +326,9 @@ int daemon_run(const struct daemon_opts *o, struct err *e)
 		goto out;
 	}
 	{
-		char n[24];
-		snprintf(n, sizeof(n), "%zu", d.n_apps);
-		log_kv(LOG_INFO, "agent started", "apps", n, "identity", d.identity, NULL);
+		char n[LOG_NUM_LEN];
+		log_kv(LOG_INFO, "agent started", "apps", log_num(n, (double)d.n_apps), "identity",
+		       d.identity, NULL);
 	}
 	run_loop(&d);
 	pthread_mutex_lock(&d.mu);

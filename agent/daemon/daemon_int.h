@@ -39,7 +39,7 @@ struct app_stats {
 	long drift_objects;
 	double last_sync_unix;		      /* wall clock of the last finished sync */
 	double last_success_unix;	      /* ... and of the last one that succeeded */
-	bool suspended;			      /* tether suspend: no sync until resumed */
+	bool suspended;			      /* tether suspend: no sync until resumed (control.c) */
 	uint64_t dur_buckets[DAEMON_BUCKETS]; /* per bucket, not cumulative */
 	uint64_t dur_count;
 	double dur_sum;
@@ -142,6 +142,8 @@ struct daemon_app {
 	struct strlist rollouts_failed; /* workloads whose last rollout failed */
 	bool drift_announced;		/* drift notified, its recovery not yet */
 	int64_t health_next_ms;
+	int64_t control_ms;  /* control.c: when to read the inventory's requests again */
+	char drift_seen[17]; /* hash of the drifted objects last announced (one Event each) */
 };
 
 struct daemon {
@@ -181,6 +183,20 @@ void daemon_clusters_free(struct daemon *d);
 /* A Kubernetes Event about the app in namespace ns (best effort). */
 void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const char *commit,
 		const char *reason, const char *message, bool warning);
+
+/* control.c: the inventory's annotations (ops.h), read every CONTROL_MS. */
+#define CONTROL_MS 2000
+/* How a sync the loop ran ended, for the reconcile request it answers. */
+struct loop_outcome {
+	int exit_code;
+	char message[512];
+};
+/* Reads the app's inventory: records whether it is suspended; true when a reconcile
+ * request newer than the one handled waits (its stamp in token). */
+bool control_check(struct daemon *d, struct daemon_app *a, char token[40]);
+/* Records that the request token was answered with out. */
+void control_answer(struct daemon *d, struct daemon_app *a, const char *token,
+		    const struct loop_outcome *out);
 
 /* announce.c: notifications, queued for the notifier's thread. */
 void announce(struct daemon *d, const struct daemon_app *a, enum notify_event ev,

@@ -16,23 +16,31 @@
 #include "log.h"
 #include "sync.h"
 
+/* client-go's recorder's name: the object's, a dot, the time in hex nanoseconds (a
+ * generateName ending in "." is not a valid prefix: the API server refuses it). */
+static void event_name(const char *object, char *out, size_t n)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(out, n, "%s.%llx", object,
+		 (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec);
+}
+
 static cJSON *event_body(struct daemon *d, const struct daemon_app *a, const char *ns,
 			 const char *commit, const char *reason, const char *message, bool warning)
 {
 	cJSON *ev = cJSON_CreateObject(), *md, *io, *src;
 	struct json_build b = {.failed = !ev};
-	char stamp[32], name[128], inv[128];
-	time_t t = time(NULL);
-	struct tm tm;
+	char stamp[TIME_RFC3339_LEN], name[128], inv[128];
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(name, sizeof(name), "tether-%s.", a->cfg.app);
+	time_rfc3339(time(NULL), stamp);
 	snprintf(inv, sizeof(inv), "%s%s", SYNC_INVENTORY_PREFIX, a->cfg.app);
+	event_name(inv, name, sizeof(name));
 	jb_str(&b, ev, "apiVersion", "v1");
 	jb_str(&b, ev, "kind", "Event");
 	md = jb_object(&b, ev, "metadata");
-	jb_str(&b, md, "generateName", name);
+	jb_str(&b, md, "name", name);
 	jb_str(&b, md, "namespace", ns);
 	io = jb_object(&b, ev, "involvedObject");
 	jb_str(&b, io, "apiVersion", "v1");

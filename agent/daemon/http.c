@@ -157,15 +157,14 @@ static void client_addr(struct MHD_Connection *con, char *out, size_t n)
 /* One line per second per address: a flood of forged requests must not flood the log. */
 static void log_refused(struct daemon *d, struct MHD_Connection *con, const char *why)
 {
-	char source[64], count[24];
+	char source[64], count[LOG_NUM_LEN];
 	long suppressed;
 
 	client_addr(con, source, sizeof(source));
 	if (!ratelog_allow(d->refused, source, now_ms(), &suppressed))
 		return;
-	snprintf(count, sizeof(count), "%ld", suppressed);
-	log_kv(LOG_WARN, "webhook refused", "source", source, "error", why, "suppressed", count,
-	       NULL);
+	log_kv(LOG_WARN, "webhook refused", "source", source, "error", why, "suppressed",
+	       log_num(count, (double)suppressed), NULL);
 }
 
 static enum MHD_Result serve_webhook(struct daemon *d, struct MHD_Connection *con, struct upload *u)
@@ -189,7 +188,7 @@ static enum MHD_Result serve_webhook(struct daemon *d, struct MHD_Connection *co
 		return reply(con, rc == TE_REJECTED ? 401 : 400, "text/plain", msg);
 	}
 	n = trigger(d, &p);
-	snprintf(msg, sizeof(msg), "%zu", n);
+	log_num(msg, (double)n);
 	log_kv(LOG_INFO, "webhook", "provider",
 	       p.provider == WEBHOOK_GITHUB   ? "github"
 	       : p.provider == WEBHOOK_GITLAB ? "gitlab"

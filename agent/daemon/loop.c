@@ -112,16 +112,15 @@ static int pinned(struct app_config *out, const struct daemon_app *a, const char
 
 static void log_sync(const struct sync_result *r, const char *result, const char *error)
 {
-	char created[24], changed[24], unchanged[24], pruned[24], dur[32];
+	char created[LOG_NUM_LEN], changed[LOG_NUM_LEN], unchanged[LOG_NUM_LEN];
+	char pruned[LOG_NUM_LEN], dur[LOG_NUM_LEN];
 
-	snprintf(created, sizeof(created), "%zu", r->created.n);
-	snprintf(changed, sizeof(changed), "%zu", r->changed.n);
-	snprintf(unchanged, sizeof(unchanged), "%zu", r->unchanged.n);
-	snprintf(pruned, sizeof(pruned), "%zu", r->pruned.n);
-	snprintf(dur, sizeof(dur), "%.3fs", (double)r->duration_ms / 1000.0);
 	log_kv(error ? LOG_ERROR : LOG_INFO, "sync", "app", r->app ? r->app : "", "commit",
-	       r->commit, "result", result, "created", created, "changed", changed, "unchanged",
-	       unchanged, "pruned", pruned, "duration", dur, error ? "error" : NULL, error, NULL);
+	       r->commit, "result", result, "created", log_num(created, (double)r->created.n),
+	       "changed", log_num(changed, (double)r->changed.n), "unchanged",
+	       log_num(unchanged, (double)r->unchanged.n), "pruned",
+	       log_num(pruned, (double)r->pruned.n), "durationMs",
+	       log_num(dur, (double)r->duration_ms), error ? "error" : NULL, error, NULL);
 }
 
 static long failed_rollouts(const struct sync_result *r)
@@ -292,7 +291,20 @@ static const char *sync_error(const struct sync_result *res, const struct err *e
 	return res->errors.n ? res->errors.items[0] : e->msg;
 }
 
-/* The sync's Event: its reason, and the error or a count of what changed. */
+/* "a, b, c" of the objects of lists (display names), cut to fit out. */
+static void join_names(const struct strlist *const *lists, size_t n_lists, char *out, size_t n)
+{
+	size_t k = 0;
+
+	out[0] = '\0';
+	for (size_t l = 0; l < n_lists; l++)
+		for (size_t i = 0; i < lists[l]->n && k < n; i++)
+			k += (size_t)snprintf(out + k, n - k, "%s%s", k ? ", " : "",
+					      lists[l]->items[i]);
+}
+
+/* The sync's Event: its reason, and the error or a count of what changed; a second
+ * one names what it pruned. */
 static void sync_event(struct daemon *d, struct daemon_app *a, const struct sync_result *res,
 		       bool applied, const char *error)
 {
@@ -300,12 +312,33 @@ static void sync_event(struct daemon *d, struct daemon_app *a, const struct sync
 			     : applied			 ? "RolloutFailed"
 			     : res->code == TE_UNVERIFIED ? "Unverified"
 							 : "SyncFailed";
-	char summary[160];
+	const struct strlist *pruned[] = {&res->pruned};
+	const char *ns = res->namespace;
+	char summary[160], names[800];
 
+	if (!ns && res->code == TE_UNVERIFIED) /* refused before any request: the inventory's */
+		ns = sync_inventory_namespace(&a->cfg);
 	notify_sync_summary(res, summary, sizeof(summary));
-	event_post(d, a, res->namespace, res->commit, reason, error ? error : summary,
-		   res->code != 0);
+	event_post(d, a, ns, res->commit, reason, error ? error : summary, res->code != 0);
 	notifier_send_sync(d->notifier, &a->cfg, res, error);
+	if (!res->pruned.n)
+		return;
+	join_names(pruned, 1, names, sizeof(names));
+	event_post(d, a, res->namespace, res->commit, "Pruned", names, false);
+}
+
+/* tether suspend: the engine refused before writing anything; not a failure. */
+static void report_suspended(struct daemon *d, struct daemon_app *a, const struct sync_result *res,
+			     const char *error)
+{
+	log_kv(LOG_INFO, "sync refused", "app", a->cfg.app, "commit", res->commit, "reason",
+	       error, NULL);
+	pthread_mutex_lock(&d->mu);
+	a->st.suspended = true;
+	a->st.reported = true;
+	snprintf(a->st.state, sizeof(a->st.state), "suspended");
+	pthread_mutex_unlock(&d->mu);
+	event_post(d, a, res->namespace, res->commit, "Suspended", error, false);
 }
 
 /* Logs, records and announces a sync's result; true when it needs no retry. */
@@ -315,6 +348,10 @@ static bool sync_report(struct daemon *d, struct daemon_app *a, struct sync_resu
 	const char *error = sync_error(res, e);
 	bool applied = res->code == 0 || res->code == TE_ROLLOUT;
 
+	if (res->code == TE_SUSPENDED) {
+		report_suspended(d, a, res, error);
+		return true;
+	}
 	log_sync(res,
 		 res->code == 0		     ? "success"
 		 : applied		     ? "degraded"
@@ -330,8 +367,24 @@ static bool sync_report(struct daemon *d, struct daemon_app *a, struct sync_resu
 	return applied || bad_input(res->code);
 }
 
-/* Syncs commit sha; returns true when it was applied. */
-static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
+/* How res ended, for a reconcile request (out may be NULL). */
+static void outcome_of(const struct sync_result *res, const struct err *e,
+		       struct loop_outcome *out)
+{
+	const char *error = sync_error(res, e);
+
+	if (!out)
+		return;
+	out->exit_code = res->exit_code;
+	if (error)
+		snprintf(out->message, sizeof(out->message), "%s", error);
+	else
+		notify_sync_summary(res, out->message, sizeof(out->message));
+}
+
+/* Syncs commit sha; returns true when it was applied (or needs no retry). */
+static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha,
+		     struct loop_outcome *out)
 {
 	struct sync_env env = {0};
 	struct sync_result res;
@@ -344,6 +397,10 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 	sync_result_init(&res);
 	if (warm_session(d, a, &e) < 0 || pinned(&c, a, sha, &e) < 0) {
 		set_error(d, a, "failed", e.msg);
+		if (out) {
+			out->exit_code = err_exit_code(e.code ? e.code : TE_FAIL);
+			snprintf(out->message, sizeof(out->message), "%s", e.msg);
+		}
 		return false;
 	}
 	follow = follow_rollouts(&c);
@@ -352,11 +409,37 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha)
 	app_config_dispose(&c);
 	result_defaults(&res, a, sha);
 	done = sync_report(d, a, &res, sha, follow, &e);
+	outcome_of(&res, &e, out);
 	if (rv.tried)
 		app_revert(d, a, &res, &rv);
 	history_revert_dispose(&rv);
 	sync_result_dispose(&res);
 	return done;
+}
+
+/* The drift found, in the log and (once per set of objects) as an Event, naming the
+ * objects: a change made with kubectl shows who must look at what. */
+static void announce_drift(struct daemon *d, struct daemon_app *a, const struct sync_result *res,
+			   const char *sha)
+{
+	const struct strlist *lists[] = {&res->created, &res->changed, &res->pruned};
+	char names[800], count[24], num[LOG_NUM_LEN], msg[900], seen[65];
+	size_t n = res->created.n + res->changed.n + res->pruned.n;
+
+	join_names(lists, 3, names, sizeof(names));
+	snprintf(count, sizeof(count), "%zu", n);
+	log_kv(LOG_WARN, "drift", "app", a->cfg.app, "commit", sha, "objects",
+	       log_num(num, (double)n), "action", a->cfg.self_heal ? "self-heal" : "report",
+	       "drifted", names, NULL);
+	sha256_hex(names, strlen(names), seen);
+	if (!strncmp(seen, a->drift_seen, 16))
+		return;
+	memcpy(a->drift_seen, seen, 16);
+	a->drift_seen[16] = '\0';
+	snprintf(msg, sizeof(msg), "%s object%s differ%s from Git%s: %s", count,
+		 strcmp(count, "1") ? "s" : "", strcmp(count, "1") ? "" : "s",
+		 a->cfg.self_heal ? " (self-heal re-applies it)" : "", names);
+	event_post(d, a, res->namespace, sha, "Drifted", msg, true);
 }
 
 static void record_drift(struct daemon *d, struct daemon_app *a, long n)
@@ -396,15 +479,6 @@ static void drift_notice(struct daemon *d, struct daemon_app *a, const char *sha
 	strlist_dispose(&objects);
 }
 
-static void log_drift(const struct daemon_app *a, const char *sha, long n)
-{
-	char count[24];
-
-	snprintf(count, sizeof(count), "%ld", n);
-	log_kv(LOG_WARN, "drift", "app", a->cfg.app, "commit", sha, "objects", count, "action",
-	       a->cfg.self_heal ? "self-heal" : "report", NULL);
-}
-
 /* Compares the cluster with commit sha; self-heal re-applies it. False on failure. */
 static bool app_drift(struct daemon *d, struct daemon_app *a, const char *sha)
 {
@@ -435,48 +509,86 @@ static bool app_drift(struct daemon *d, struct daemon_app *a, const char *sha)
 	}
 	record_drift(d, a, n);
 	drift_notice(d, a, sha, &res, n);
+	if (n)
+		announce_drift(d, a, &res, sha);
+	else
+		a->drift_seen[0] = '\0';
 	sync_result_dispose(&res);
 	if (rc == 0)
 		return true;
-	log_drift(a, sha, n);
-	if (a->cfg.self_heal && (ok = app_sync(d, a, sha)))
+	if (a->cfg.self_heal && (ok = app_sync(d, a, sha, NULL)))
 		drift_notice(d, a, sha, NULL, 0);
 	return ok;
 }
 
 int64_t daemon_app_due(const struct daemon_app *a)
 {
-	if (a->n_watch && a->health_next_ms < a->next_ms)
+	int64_t due = a->control_ms < a->next_ms ? a->control_ms : a->next_ms;
+
+	if (a->n_watch && a->health_next_ms < due)
 		return a->health_next_ms;
-	return a->next_ms;
+	return due;
 }
 
-void loop_tick(struct daemon *d, struct daemon_app *a, bool full)
+/* One check: the head, then a sync of a new commit (or of any, for a reconcile
+ * request: token set) or a drift check; a request is answered with how it ended. */
+static void app_check(struct daemon *d, struct daemon_app *a, const char *token)
 {
+	struct loop_outcome out = {0, "nothing to do"};
 	char sha[41] = "", synced[41];
 	struct err e;
 	bool ok;
 
-	if (a->n_watch && now_ms() >= a->health_next_ms)
-		health_check(d, a);
-	if (!full)
-		return;
 	err_clear(&e);
 	if (check_head(d, a, sha, &e) < 0) {
 		log_kv(LOG_ERROR, "check failed", "app", a->cfg.app, "error", e.msg, NULL);
 		/* An app that never synced is failed; one that did stays on its commit. */
 		set_error(d, a, a->st.commit[0] ? NULL : "failed", e.msg);
 		schedule(d, a, true);
+		out.exit_code = err_exit_code(e.code ? e.code : TE_UNREACHABLE);
+		snprintf(out.message, sizeof(out.message), "%s", e.msg);
+		if (token)
+			control_answer(d, a, token, &out);
 		return;
 	}
 	pthread_mutex_lock(&d->mu);
 	memcpy(synced, a->st.commit, sizeof(synced));
 	pthread_mutex_unlock(&d->mu);
-	if (strcmp(sha, synced) != 0 && strcmp(sha, a->failed) != 0)
-		ok = app_sync(d, a, sha);
+	if (token || (strcmp(sha, synced) != 0 && strcmp(sha, a->failed) != 0))
+		ok = app_sync(d, a, sha, &out);
 	else if (*synced)
 		ok = app_drift(d, a, synced); /* a bad head keeps the last good commit */
 	else
 		ok = true;
+	if (token)
+		control_answer(d, a, token, &out);
 	schedule(d, a, !ok);
+}
+
+static bool is_suspended(struct daemon *d, const struct daemon_app *a)
+{
+	bool on;
+
+	pthread_mutex_lock(&d->mu);
+	on = a->st.suspended;
+	pthread_mutex_unlock(&d->mu);
+	return on;
+}
+
+void loop_tick(struct daemon *d, struct daemon_app *a, bool full)
+{
+	char token[40] = "";
+	bool asked = false;
+
+	if (a->n_watch && now_ms() >= a->health_next_ms)
+		health_check(d, a);
+	if (now_ms() >= a->control_ms)
+		asked = control_check(d, a, token);
+	if (!full && !asked)
+		return;
+	if (!asked && is_suspended(d, a)) { /* tether suspend: not even a drift check */
+		schedule(d, a, false);
+		return;
+	}
+	app_check(d, a, asked ? token : NULL);
 }

@@ -165,7 +165,7 @@ static const struct app_metric {
      "End of the last sync that succeeded (0: none yet).", NULL, FIELD(last_success_unix)},
     {"tether_app_info", "gauge", "The commit each app is synced to.", app_info, 0, 0},
     {"tether_app_status", "gauge",
-     "1, labelled with the app's state (pending, synced, drifted, failed, unverified) and "
+     "1, labelled with the app's state (pending, synced, drifted, failed, unverified, suspended) and "
      "health (unknown, progressing, healthy, degraded).",
      app_status, 0, 0},
     {"tether_app_condition", "gauge",
@@ -230,7 +230,10 @@ int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct b
 static cJSON *app_json(struct json_build *b, const struct app_stats *s)
 {
 	cJSON *o = cJSON_CreateObject();
+	char last[TIME_RFC3339_LEN] = "";
 
+	if (s->last_sync_unix > 0)
+		time_rfc3339((int64_t)s->last_sync_unix, last);
 	jb_str(b, o, "app", s->app);
 	jb_str(b, o, "namespace", s->namespace);
 	jb_str(b, o, "commit", s->commit);
@@ -238,10 +241,11 @@ static cJSON *app_json(struct json_build *b, const struct app_stats *s)
 	jb_str(b, o, "state", s->state);
 	jb_str(b, o, "health", s->health);
 	jb_num(b, o, "driftObjects", (double)s->drift_objects);
-	jb_num(b, o, "lastSync", s->last_sync_unix);
+	jb_str(b, o, "lastSyncTime", last); /* RFC 3339, "" before the first sync */
 	jb_num(b, o, "syncs", (double)(s->sync_success + s->sync_error));
-	jb_num(b, o, "errors", (double)s->sync_error);
+	jb_num(b, o, "failedSyncs", (double)s->sync_error); /* "errors" are messages elsewhere */
 	jb_str(b, o, "lastError", s->last_error);
+	jb_bool(b, o, "suspended", s->suspended);
 	if (s->unverified[0]) /* verify: the head refused */
 		jb_str(b, o, "unverified", s->unverified);
 	if (s->revert_commit[0]) { /* on-failure: revert */

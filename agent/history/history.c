@@ -119,6 +119,17 @@ int history_load(struct kube *k, const char *ns, const char *app, cJSON **entrie
 	return rc;
 }
 
+int history_latest(struct kube *k, const char *ns, const char *app, cJSON **entry,
+		   struct err *e)
+{
+	cJSON *entries = NULL;
+	int rc = history_load(k, ns, app, &entries, e);
+
+	*entry = rc == 0 ? cJSON_DetachItemFromArray(entries, 0) : NULL;
+	cJSON_Delete(entries);
+	return rc;
+}
+
 const cJSON *history_records(const cJSON *entry)
 {
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(entry, "workloads");
@@ -192,15 +203,6 @@ const cJSON *history_entry_of_commit(const cJSON *entries, const char *commit)
 }
 
 /* ---- recording a sync ----------------------------------------------------------- */
-
-static void iso_time(char out[32])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* The commits since the last synced one, newest first (just this one when unknown). */
 static cJSON *covered_commits(const struct sync_view *v)
@@ -486,7 +488,7 @@ static cJSON *build_entry(const struct sync_view *v, int rc, const struct err *e
 
 	if (!en)
 		return NULL;
-	iso_time(now);
+	time_rfc3339(time(NULL), now);
 	if (!cJSON_AddStringToObject(en, "commit", v->commit) ||
 	    json_object_add(en, "commits", covered_commits(v)) < 0 ||
 	    !cJSON_AddStringToObject(en, "time", now) ||

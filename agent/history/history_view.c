@@ -204,24 +204,19 @@ static void add_git(struct json_build *b, struct view *v, cJSON *row, const char
 {
 	struct gitsrc_commit gc;
 	struct err e;
-	char date[32] = "";
+	char date[TIME_RFC3339_LEN] = "";
 	char *msg, *lt;
 
 	memset(&gc, 0, sizeof(gc));
 	err_clear(&e);
-	if (v->git && commit && *commit && gitsrc_commit(v->git, commit, &gc, &e) == 0) {
-		time_t t = (time_t)gc.time;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
-	}
+	if (v->git && commit && *commit && gitsrc_commit(v->git, commit, &gc, &e) == 0)
+		time_rfc3339(gc.time, date);
 	lt = gc.author ? strstr(gc.author, " <") : NULL;
 	if (lt)
 		*lt = '\0';
 	msg = history_message(gc.subject, rb_rev, rb_commit, gc.reverts);
 	jb_str(b, row, "author", gc.author ? gc.author : "");
 	jb_str(b, row, "date", date);
-	jb_num(b, row, "time", (double)gc.time);
 	jb_str(b, row, "message", msg ? msg : "");
 	if (gc.reverts[0])
 		jb_str(b, row, "reverts", gc.reverts);

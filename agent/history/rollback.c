@@ -307,11 +307,8 @@ int rollback_commit(struct session *s, const struct rollback_opts *o,
 	}
 	if ((rc = write_commit(g, c, res->target, o->dry_run, res, e)) < 0)
 		goto out;
-	if (o->out) {
-		buf_printf(o->out, "commit %s%s\n\n%s\n", res->commit,
-			   o->dry_run ? " (not pushed: --dry-run)" : "", res->message);
+	if (o->out)
 		rc = diff_commits(g, head, res->commit, c->path, o->out, e);
-	}
 out:
 	gitsrc_commit_dispose(&tc);
 	return rc;

@@ -39,6 +39,8 @@ static const char *const ks_supported[] = {
     "sortOptions",
     "transformers",
     "generators",
+    "replacements",
+    "vars",
     "configurations",
     "openapi",
 };
@@ -48,8 +50,6 @@ static const char *const ks_unsupported[] = {
     "helmCharts",
     "helmChartInflationGenerator",
     "helmGlobals",
-    "replacements",
-    "vars",
     "validators",
     "crds",
     "openapi",
@@ -295,17 +295,30 @@ out:
 	return rc;
 }
 
+int ks_list_field(const struct ks_ctx *c, const cJSON *obj, const char *field,
+		  const cJSON **list, struct err *e)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(obj, field);
+
+	*list = NULL;
+	if (!l || cJSON_IsNull(l))
+		return 0;
+	if (!cJSON_IsArray(l))
+		return err_set(e, TE_INPUT, "%s: %s must be a list", c->file, field);
+	*list = l;
+	return 0;
+}
+
+/* Runs fn on each string of kust.field (a list of strings). */
 int ks_each_entry(struct ks_ctx *c, const cJSON *kust, const char *field,
 			 int (*fn)(struct ks_ctx *, const char *, struct ks_set *, struct err *),
 			 struct ks_set *ra, struct err *e)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, field), *it;
+	const cJSON *list, *it;
 	int rc;
 
-	if (!list || cJSON_IsNull(list))
-		return 0;
-	if (!cJSON_IsArray(list))
-		return err_set(e, TE_INPUT, "%s: %s must be a list", c->file, field);
+	if ((rc = ks_list_field(c, kust, field, &list, e)) < 0)
+		return rc;
 	cJSON_ArrayForEach(it, list)
 	{
 		if (!cJSON_IsString(it))
@@ -369,16 +382,20 @@ static int ks_run_target(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra,
 	if ((rc = ks_sort_options(c, kust, e)) < 0 || (rc = ks_tconfig_load(c, kust, ra, e)) < 0 ||
 	    (rc = ks_openapi_load(c, kust, e)) < 0)
 		return rc;
-	/* Identities are checked once resources, components and generators are in. */
+	/* kustomize's order: resources, generators, then components (which see what was
+	 * generated); identities are checked once resources, generators and components
+	 * are in. */
 	if ((rc = ks_each_entry(c, kust, "resources", ks_add_resource, ra, e)) < 0 ||
 	    (rc = ks_each_entry(c, kust, "bases", ks_add_resource, ra, e)) < 0 ||
 	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
-	    (rc = ks_each_entry(c, kust, "components", ks_add_component, ra, e)) < 0 ||
 	    (rc = ks_generate(c, kust, ra, e)) < 0 ||
 	    (rc = ks_plugins(c, kust, "generators", ra, e)) < 0 ||
+	    (rc = ks_each_entry(c, kust, "components", ks_add_component, ra, e)) < 0 ||
 	    (rc = ks_set_check_unique(ra, c->file, e)) < 0 ||
 	    (rc = ks_transform(c, kust, ra, e)) < 0 ||
-	    (rc = ks_plugins(c, kust, "transformers", ra, e)) < 0)
+	    (rc = ks_replacements(c, kust, ra, e)) < 0 ||
+	    (rc = ks_plugins(c, kust, "transformers", ra, e)) < 0 ||
+	    (rc = ks_vars_merge(c, kust, ra, e)) < 0)
 		return rc;
 	return 0;
 }
@@ -468,12 +485,14 @@ int kustomize_build(struct vfs *v, const char *dir, struct object_set *out, stru
 	ks_order_init(&c.order);
 	ks_set_init(&ra);
 	if ((rc = ks_build_dir(&c, dir ? dir : "", &ra, false, e)) < 0 ||
-	    (rc = ks_add_hashes(&ra, e)) < 0 || (rc = ks_fix_name_refs(&ra, e)) < 0)
+	    (rc = ks_add_hashes(&ra, e)) < 0 || (rc = ks_fix_name_refs(&ra, e)) < 0 ||
+	    (rc = ks_vars_resolve(&c, &ra, e)) < 0)
 		goto out;
 	if ((rc = ks_set_sort(&ra, &c.order, e)) < 0)
 		goto out;
 	rc = ks_emit(&ra, out, e);
 out:
+	ks_vars_dispose(&c);
 	ks_order_dispose(&c.order);
 	cJSON_Delete(c.openapi);
 	ks_set_dispose(&ra);

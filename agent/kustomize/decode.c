@@ -70,8 +70,48 @@ static const struct ks_jfield ks_j_meta[] = {
     {"name", NULL}, {"namespace", NULL}, {"labels", NULL}, {"annotations", NULL}, {NULL, NULL},
 };
 
+/* Replacements written in the kustomization (a path: file is read leniently, as
+ * kustomize reads it) and vars. */
+static const struct ks_jfield ks_j_fieldopts[] = {
+    {"delimiter", NULL}, {"index", NULL}, {"encoding", NULL}, {"create", NULL}, {NULL, NULL},
+};
+static const struct ks_jfield ks_j_repl_source[] = {
+    {"group", NULL},
+    {"version", NULL},
+    {"kind", NULL},
+    {"name", NULL},
+    {"namespace", NULL},
+    {"fieldPath", NULL},
+    {"options", ks_j_fieldopts},
+    {NULL, NULL},
+};
+static const struct ks_jfield ks_j_repl_target[] = {
+    {"select", ks_j_selector},
+    {"reject", ks_j_selector},
+    {"fieldPaths", NULL},
+    {"options", ks_j_fieldopts},
+    {NULL, NULL},
+};
+static const struct ks_jfield ks_j_replacement[] = {
+    {"path", NULL},
+    {"source", ks_j_repl_source},
+    {"targets", ks_j_repl_target},
+    {NULL, NULL},
+};
+static const struct ks_jfield ks_j_objref[] = {
+    {"apiVersion", NULL}, {"group", NULL},     {"version", NULL}, {"kind", NULL},
+    {"name", NULL},	  {"namespace", NULL}, {NULL, NULL},
+};
+static const struct ks_jfield ks_j_fieldref[] = {{"fieldPath", NULL}, {NULL, NULL}};
+static const struct ks_jfield ks_j_var[] = {
+    {"name", NULL},
+    {"objref", ks_j_objref},
+    {"fieldref", ks_j_fieldref},
+    {NULL, NULL},
+};
+
 /* Every field of kustomize's Kustomization type. Those without sub-fields here
- * (replacements, vars, helm, ...) are read, or refused, by their own code. */
+ * (helm, ...) are read, or refused, by their own code. */
 static const struct ks_jfield ks_j_kustomization[] = {
     {"apiVersion", NULL},
     {"kind", NULL},
@@ -88,9 +128,9 @@ static const struct ks_jfield ks_j_kustomization[] = {
     {"patches", ks_j_patch},
     {"images", ks_j_image},
     {"imageTags", ks_j_image},
-    {"replacements", NULL},
+    {"replacements", ks_j_replacement},
     {"replicas", ks_j_replica},
-    {"vars", NULL},
+    {"vars", ks_j_var},
     {"sortOptions", ks_j_sort},
     {"resources", NULL},
     {"components", NULL},

@@ -45,6 +45,7 @@ struct ks_res {
 	struct strlist prefixes; /* namePrefix / nameSuffix applied, innermost first */
 	struct strlist suffixes;
 	bool hash; /* generated: gets a content-hash suffix at the end */
+	struct strlist vars; /* names of the vars whose objref is this resource */
 };
 
 struct ks_set {
@@ -72,6 +73,8 @@ struct ks_ctx {
 	struct ks_order order; /* the top kustomization's sortOptions */
 	cJSON *openapi;	       /* the schema of the openapi field, once one was read */
 	int nbuilds;	       /* kustomizations built so far */
+	struct ks_var *vars;	       /* vars of every kustomization built, see vars.c */
+	size_t nvars, capvars;
 };
 
 /* A path into an object, kustomize style ("spec/template/metadata/labels"),
@@ -239,10 +242,58 @@ int ks_plugins(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks
 /* nameref.c: rewrites references to renamed objects. */
 int ks_fix_name_refs(struct ks_set *ra, struct err *e);
 
+/* fieldpath.c: the dotted field paths of replacements and vars. */
+struct ks_fpath {
+	struct strlist parts;
+};
+
+/* One node a field path leads to, and its mapping or list (NULL for the root). */
+struct ks_match {
+	cJSON *parent;
+	cJSON *node;
+};
+
+/* Splits a replacement path ("a.[k=v].[x.y/z].0.*"); TE_NOMEM only. */
+int ks_fpath_parse(struct ks_fpath *p, const char *path);
+/* Splits a var's fieldPath ("spec.ports[0].port"); TE_NOMEM only. */
+int ks_fpath_parse_var(struct ks_fpath *p, const char *path);
+void ks_fpath_dispose(struct ks_fpath *p);
+/* Every node p leads to in root (*out to free). With create (the cJSON type of the
+ * value to write: cJSON_NULL for a scalar), what is missing is made. */
+int ks_fpath_find(cJSON *root, const struct ks_fpath *p, int create, struct ks_match **out,
+		  size_t *n, struct err *e);
+/* obj.key of a kustomize config as Go's encoding/json reads it: the exact key, else one
+ * that differs only in case ("fieldpaths", "fieldRef"). */
+const cJSON *ks_kget(const cJSON *obj, const char *key);
+const char *ks_kstr(const cJSON *obj, const char *key, const char *def);
+int ks_kint(const cJSON *obj, const char *key);
+/* Puts nv (owned) in the place of old, a member or element of parent, under old's key. */
+int ks_node_replace(cJSON *parent, cJSON *old, cJSON *nv);
+/* The first node p leads to, NULL when none. */
+cJSON *ks_fpath_get(cJSON *root, const struct ks_fpath *p);
+/* A scalar as YAML text ("" for null, mappings and lists); -1 when it does not fit. */
+int ks_scalar_text(const cJSON *v, char *out, size_t sz);
+
+/* replace.c: the replacements of obj (a kustomization or a ReplacementTransformer
+ * config): inline entries and path: files, in order. */
+int ks_replacements(struct ks_ctx *c, const cJSON *obj, struct ks_set *ra, struct err *e);
+/* kustomize's ResId text of an object ("Kind.version.group/name.namespace"). */
+void ks_resid_text(const char *group, const char *version, const char *kind, const char *name,
+		   const char *ns, char *out, size_t sz);
+
+/* vars.c: kust.vars bound to the objects of ra (at the end of each kustomization),
+ * and $(VAR) substituted once the whole build is done. */
+int ks_vars_merge(struct ks_ctx *c, const cJSON *kust, struct ks_set *ra, struct err *e);
+int ks_vars_resolve(struct ks_ctx *c, struct ks_set *ra, struct err *e);
+void ks_vars_dispose(struct ks_ctx *c);
+
 /* build.c: reads a file named in kust.field, relative to the kustomization
  * directory, which it must be in or below; *path_out is its resolved path. */
 int ks_read_rel(struct ks_ctx *c, const char *field, const char *rel, char **path_out,
 		struct buf *out, struct err *e);
+/* *list is obj.field, NULL when absent or null; TE_INPUT when it is not a list. */
+int ks_list_field(const struct ks_ctx *c, const cJSON *obj, const char *field,
+		  const cJSON **list, struct err *e);
 /* Adds the objects of a resources-like entry of kust.field: a file, or a directory
  * whose kustomization is built. */
 int ks_add_entry(struct ks_ctx *c, const char *field, const char *entry, struct ks_set *ra,

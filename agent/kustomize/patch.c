@@ -321,15 +321,13 @@ static int ks_patches_entry(struct ks_ctx *c, struct ks_set *ra, const cJSON *it
 int ks_patches(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
 	       struct err *e)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, field), *it;
+	const cJSON *list, *it;
 	bool psm = strcmp(field, "patchesStrategicMerge") == 0;
 	bool json = strcmp(field, "patchesJson6902") == 0;
 	int rc;
 
-	if (!list || cJSON_IsNull(list))
-		return 0;
-	if (!cJSON_IsArray(list))
-		return err_set(e, TE_INPUT, "%s: %s must be a list", c->file, field);
+	if ((rc = ks_list_field(c, kust, field, &list, e)) < 0)
+		return rc;
 	cJSON_ArrayForEach(it, list)
 	{
 		rc = psm ? ks_psm_entry(c, ra, it, e) : ks_patches_entry(c, ra, it, json, e);

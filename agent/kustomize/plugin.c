@@ -266,6 +266,12 @@ static int ks_pl_hash(struct ks_ctx *c, const cJSON *cfg, struct ks_set *ra, str
 	return ks_add_hashes(ra, e);
 }
 
+/* ReplacementTransformer: its replacements list, inline entries and path: files. */
+static int ks_pl_replace(struct ks_ctx *c, const cJSON *cfg, struct ks_set *ra, struct err *e)
+{
+	return ks_replacements(c, cfg, ra, e);
+}
+
 static const struct ks_plugin ks_builtins[] = {
     {"PatchTransformer", false, ks_pl_patch},
     {"PatchStrategicMergeTransformer", false, ks_pl_smp},
@@ -279,6 +285,7 @@ static const struct ks_plugin ks_builtins[] = {
     {"ImageTagTransformer", false, ks_pl_image},
     {"ReplicaCountTransformer", false, ks_pl_replicas},
     {"HashTransformer", false, ks_pl_hash},
+    {"ReplacementTransformer", false, ks_pl_replace},
     {"ConfigMapGenerator", true, ks_pl_generator},
     {"SecretGenerator", true, ks_pl_generator},
 };
@@ -291,7 +298,6 @@ static const struct {
     {"HelmChartInflationGenerator", "runs helm and fetches charts from the network"},
     {"IAMPolicyGenerator", "is specific to one cloud provider"},
     {"ValueAddTransformer", "is an alpha plugin"},
-    {"ReplacementTransformer", "(replacements) is not supported yet"},
 };
 
 /* The error for a config tether does not run: f is the kustomization's field. */
@@ -384,14 +390,12 @@ out:
 int ks_plugins(struct ks_ctx *c, const cJSON *kust, const char *field, struct ks_set *ra,
 	       struct err *e)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(kust, field);
+	const cJSON *list;
 	struct ks_set cfgs;
 	int rc;
 
-	if (!list || cJSON_IsNull(list))
-		return 0;
-	if (!cJSON_IsArray(list))
-		return err_set(e, TE_INPUT, "%s: %s must be a list", c->file, field);
+	if ((rc = ks_list_field(c, kust, field, &list, e)) < 0 || !list)
+		return rc;
 	ks_set_init(&cfgs);
 	rc = ks_pl_configs(c, list, field, &cfgs, e);
 	for (size_t i = 0; i < cfgs.n && rc == 0; i++)

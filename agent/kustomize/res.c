@@ -34,6 +34,7 @@ void ks_res_dispose(struct ks_res *r)
 	free(r->prev);
 	strlist_dispose(&r->prefixes);
 	strlist_dispose(&r->suffixes);
+	strlist_dispose(&r->vars);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -75,6 +76,7 @@ int ks_set_add(struct ks_set *s, cJSON *body, const char *file, int line, int co
 	r->col = col;
 	strlist_init(&r->prefixes);
 	strlist_init(&r->suffixes);
+	strlist_init(&r->vars);
 	return 0;
 }
 

@@ -17,11 +17,11 @@
 /* Sections of a transformer configuration tether applies. */
 static const char *const ks_tc_sections[] = {
     "commonLabels", "templateLabels", "commonAnnotations", "namespace",
-    "images",	    "replicas",	      "nameReference",
+    "images",	    "replicas",	      "nameReference",	   "varReference",
 };
 
 /* Sections kustomize has that tether does not apply. */
-static const char *const ks_tc_refused[] = {"namePrefix", "nameSuffix", "varReference", "labels"};
+static const char *const ks_tc_refused[] = {"namePrefix", "nameSuffix", "labels"};
 
 #define KS_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

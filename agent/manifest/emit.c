@@ -1,7 +1,8 @@
 /*
  * emit: cJSON values as block YAML through libyaml's emitter, keys in their order.
  * A string that would read back as something else under kubectl's YAML 1.1 rules
- * ("true", "yes", "1.0", "~", "<<") is double-quoted, so what we print round-trips.
+ * ("true", "yes", "1.0", "~", "<<", a timestamp) is double-quoted, so what we print
+ * round-trips.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@ static int emit_string(yaml_emitter_t *em, const char *s)
 	struct yval v;
 
 	scalar_resolve_plain(s, &v);
-	if (v.type != YV_STR)
+	if (v.type != YV_STR || scalar_is_timestamp(s)) /* as kubectl: "2026-12-08T00:20:01Z" */
 		return emit_scalar(em, s, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 	if (strchr(s, '\n'))
 		return emit_scalar(em, s, YAML_LITERAL_SCALAR_STYLE);

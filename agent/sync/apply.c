@@ -150,6 +150,8 @@ int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 	if (rc < 0 || n == 0)
 		goto out;
 	b.total = n;
+	sync_run_stage(r, "dry-run %zu object%s%s", n, n == 1 ? "" : "s",
+		       deferred ? " (in the new namespaces, of the new CRDs)" : "");
 	r->res->dry_runs += (long)n;
 	kube_run(r->kube, reqs, n, batch_done, &b);
 	worst = owner_check(r, reqs, n, e); /* before the first write */
@@ -227,6 +229,8 @@ int apply_stage(struct sync_run *r, int stage, struct err *e)
 	if (rc < 0 || n == 0)
 		goto out;
 	r->wrote = true;
+	sync_run_stage(r, "apply stage %s: %zu object%s", sync_stage_name(stage), n,
+		       n == 1 ? "" : "s");
 	kube_run(r->kube, reqs, n, batch_done, &b);
 	r->apply_done += n;
 	for (size_t i = 0; i < n; i++) {

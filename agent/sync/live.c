@@ -10,6 +10,22 @@
 #include "jsonget.h"
 #include "sync_int.h"
 
+/* tether suspend: the app's inventory says that no sync may touch it (agent/ops); it is
+ * read here, before anything is written, by every run: the agent's and CI's. */
+static int refuse_suspended(const struct sync_run *r, const cJSON *inv, struct err *e)
+{
+	const char *on = json_str(inv, "metadata", "annotations", SYNC_ANNOTATION_SUSPENDED, NULL);
+	const char *by = json_str(inv, "metadata", "annotations", SYNC_ANNOTATION_SUSPENDED_BY, NULL);
+	const char *at = json_str(inv, "metadata", "annotations", SYNC_ANNOTATION_SUSPENDED_AT, NULL);
+
+	if (!on || strcmp(on, "true") != 0)
+		return 0;
+	return err_set(e, TE_SUSPENDED,
+		       "app %s is suspended%s%s%s%s: nothing applied (tether resume %s)",
+		       r->cfg->app, by ? " by " : "", by ? by : "", at ? " at " : "", at ? at : "",
+		       r->cfg->app);
+}
+
 /* The inventory's queries of one round: the GET where the rule says, the GET where an
  * older tether put it (NULL: no such place) and the LIST that finds the app's
  * inventories in other namespaces (skipped: the identity may not make it). */
@@ -34,6 +50,8 @@ static int take_inventory(struct sync_run *r, const struct inv_queries *iq, stru
 	if (!obj)
 		return 0; /* first sync of this app */
 	r->have_inventory = true;
+	if (!r->diff_mode && (rc = refuse_suspended(r, obj, e)) < 0)
+		return rc;
 	at.ns = r->inv_moving ? r->inv_legacy : r->inv_ns;
 	if ((rc = inventory_from_configmap(&r->old_inv, obj, e)) < 0 ||
 	    (rc = inventory_read_parts(r->kube, &r->old_inv, r->cfg->app, at.ns, e)) < 0)

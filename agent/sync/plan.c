@@ -73,34 +73,37 @@ void sync_hash_managers(const cJSON *live, char out[17])
 	out[16] = '\0';
 }
 
-enum plan_decision plan_decide(const char *hash, const struct inv_entry *inv, const cJSON *live)
+bool inventory_untouched(const struct inv_entry *inv, const cJSON *live)
 {
 	const cJSON *gen;
 	const char *rv, *uid;
 	char mgr[17];
 
+	uid = json_str(live, "metadata", "uid", NULL);
+	if (!uid || !inv->uid || strcmp(uid, inv->uid) != 0)
+		return false; /* deleted and created again by someone */
+	gen = json_get(live, "metadata", "generation", NULL);
+	if (cJSON_IsNumber(gen)) {
+		if ((int64_t)gen->valuedouble != inv->gen)
+			return false;
+	} else {
+		rv = json_str(live, "metadata", "resourceVersion", NULL);
+		if (!rv || !inv->rv || strcmp(rv, inv->rv) != 0)
+			return false;
+	}
+	sync_hash_managers(live, mgr);
+	return strcmp(mgr, inv->mgr) == 0; /* else another manager wrote non-status fields */
+}
+
+enum plan_decision plan_decide(const char *hash, const struct inv_entry *inv, const cJSON *live)
+{
 	if (!live)
 		return PLAN_CREATE;
 	/* The inventory holds no digest of a Secret's data (secret_hash): only a
 	 * dry-run tells whether Git's values differ from the cluster's. */
 	if (!inv || strcmp(inv->hash, hash) != 0 || sync_is_secret(inv->group, inv->kind))
 		return PLAN_CHECK;
-	uid = json_str(live, "metadata", "uid", NULL);
-	if (!uid || !inv->uid || strcmp(uid, inv->uid) != 0)
-		return PLAN_CHECK; /* deleted and created again by someone */
-	gen = json_get(live, "metadata", "generation", NULL);
-	if (cJSON_IsNumber(gen)) {
-		if ((int64_t)gen->valuedouble != inv->gen)
-			return PLAN_CHECK;
-	} else {
-		rv = json_str(live, "metadata", "resourceVersion", NULL);
-		if (!rv || !inv->rv || strcmp(rv, inv->rv) != 0)
-			return PLAN_CHECK;
-	}
-	sync_hash_managers(live, mgr);
-	if (strcmp(mgr, inv->mgr) != 0)
-		return PLAN_CHECK; /* another manager wrote non-status fields */
-	return PLAN_UNCHANGED;
+	return inventory_untouched(inv, live) ? PLAN_UNCHANGED : PLAN_CHECK;
 }
 
 static cJSON *object_child(cJSON *parent, const char *key)

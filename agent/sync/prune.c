@@ -161,6 +161,7 @@ int prune_run(struct sync_run *r, struct err *e)
 	if (live_prunes(r) == 0)
 		return 0;
 	r->wrote = true;
+	sync_run_stage(r, "prune %zu object%s", live_prunes(r), live_prunes(r) == 1 ? "" : "s");
 	for (int stage = STAGE_COUNT - 1; stage >= 0; stage--) {
 		int s = delete_stage(r, stage, e);
 		if (s < 0 && rc == 0)

@@ -255,6 +255,7 @@ int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 	if ((rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
 		goto out;
 	r->wrote = true;
+	sync_run_stage(r, "record inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns, r->cfg->app);
 	if ((rc = write_all(r, &inv, cm, e)) < 0)
 		goto out;
 	if (r->inv_moving && (rc = remove_legacy(r, cm, e)) < 0)

@@ -3,6 +3,8 @@
  * every stage), and what it did, for the summary line and `-o json`. Names only: no
  * object content, so no Secret value can leak through it.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,19 @@ void sync_run_progress(struct sync_run *r, const char *phase, size_t done, size_
 {
 	if (r->env && r->env->progress)
 		r->env->progress(phase, done, total, r->env->progress_ctx);
+}
+
+void sync_run_stage(struct sync_run *r, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!r->env || !r->env->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->env->progress(line, 0, SYNC_PROGRESS_STAGE, r->env->progress_ctx);
 }
 
 void sync_result_init(struct sync_result *r)

@@ -251,6 +251,9 @@ int rollout_wait(struct sync_run *r, struct err *e)
 	if (!t)
 		return err_set(e, TE_NOMEM, "out of memory");
 	n = track_changed(r, t);
+	if (n)
+		sync_run_stage(r, "wait for %zu rollout%s (--timeout %llds)", n, n == 1 ? "" : "s",
+			       (long long)(r->cfg->timeout_ms / 1000));
 	for (size_t i = 0; i < n; i++)
 		rollout_unstick(r, t[i].it, deadline, t[i].note, sizeof(t[i].note));
 	rc = wait_all(r, t, n, deadline, e);

@@ -92,8 +92,12 @@ static void *source_job_run(void *arg)
 {
 	struct source_job *j = arg;
 
-	if ((j->rc = source_open(j->r, &j->e)) == 0 && (j->rc = signed_check_head(j->r, &j->e)) == 0)
+	if ((j->rc = source_open(j->r, &j->e)) == 0 && (j->rc = signed_check_head(j->r, &j->e)) == 0) {
+		sync_run_stage(j->r, "render %.12s%s%s", j->r->commit,
+			       j->r->cfg->path && *j->r->cfg->path ? " --path " : "",
+			       j->r->cfg->path ? j->r->cfg->path : "");
 		j->rc = source_render(j->r, &j->r->objects, &j->e);
+	}
 	return NULL;
 }
 
@@ -109,6 +113,18 @@ static int connect_and_discover(struct sync_run *r, struct err *e)
 	return rc == TE_NOTFOUND ? 0 : rc; /* only the load matters here */
 }
 
+static void stage_fetch(struct sync_run *r)
+{
+	char *url;
+
+	if (!r->env || !r->env->progress)
+		return;
+	url = url_redact(r->cfg->repo);
+	sync_run_stage(r, "fetch %s%s%s", url ? url : "", r->cfg->ref ? " " : "",
+		       r->cfg->ref ? r->cfg->ref : "");
+	free(url);
+}
+
 /* Fetch, render and look at the cluster: everything before the first write. Git's
  * errors come first (a bad commit is bad input whatever the cluster says), then an
  * empty render, then the cluster's. */
@@ -122,6 +138,7 @@ static int run_prepare(struct sync_run *r, struct err *e)
 
 	err_clear(&job.e);
 	err_clear(&ce);
+	stage_fetch(r);
 	threaded = pthread_create(&t, NULL, source_job_run, &job) == 0;
 	if (!threaded)
 		source_job_run(&job);
@@ -239,6 +256,8 @@ static void hook_after_run(struct sync_run *r, int rc, const struct err *e)
 
 	if (!h || !h->after_run)
 		return;
+	if (r->wrote)
+		sync_run_stage(r, "record history");
 	if (run_view(r, &v, &deps) < 0)
 		strlist_add(&r->res->errors, "after the run: out of memory");
 	else

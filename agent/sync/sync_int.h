@@ -307,5 +307,7 @@ int diff_items(struct sync_run *r, struct err *e);
 
 /* result.c: progress to env->progress, from any stage. */
 void sync_run_progress(struct sync_run *r, const char *phase, size_t done, size_t total);
+/* The start of a stage, for env->progress (SYNC_PROGRESS_STAGE). */
+void sync_run_stage(struct sync_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -58,6 +58,8 @@ int err_exit_code(int code)
 		return 1;
 	case TE_UNREACHABLE:
 		return 3;
+	case TE_SUSPENDED:
+		return 4;
 	default: /* TE_INPUT, TE_REJECTED, TE_UNVERIFIED, TE_NOTFOUND, TE_CONFLICT, TE_NOMEM, TE_FAIL */
 		return 2;
 	}

@@ -134,6 +134,14 @@ void jb_append(struct json_build *b, cJSON *arr, cJSON *v)
 		b->failed = true;
 }
 
+cJSON *jb_done(struct json_build *b, cJSON *root)
+{
+	if (!b->failed)
+		return root;
+	cJSON_Delete(root);
+	return NULL;
+}
+
 static cJSON *jb_member(struct json_build *b, cJSON *obj, const char *key, cJSON *v)
 {
 	jb_item(b, obj, key, v);

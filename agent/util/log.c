@@ -1,6 +1,8 @@
 /* log: logfmt or JSON lines on stderr. Callers must never pass secrets. */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,6 +19,32 @@ void log_configure(enum log_format fmt, enum log_level min_level)
 {
 	log_fmt = fmt;
 	log_min = min_level;
+}
+
+/* log_num marks its text with this byte, which no other value of a log line starts
+ * with (put_value escapes control characters). */
+#define NUM_MARK '\x1f'
+
+const char *log_num(char buf[LOG_NUM_LEN], double v)
+{
+	if (!isfinite(v))
+		v = 0;
+	if (v == (double)(long long)v)
+		snprintf(buf, LOG_NUM_LEN, "%c%lld", NUM_MARK, (long long)v);
+	else
+		snprintf(buf, LOG_NUM_LEN, "%c%.3f", NUM_MARK, v);
+	return buf;
+}
+
+/* The digits of a log_num value; NULL for any other value. */
+static const char *number_text(const char *v)
+{
+	char *end;
+
+	if (v[0] != NUM_MARK || !v[1])
+		return NULL;
+	strtod(v + 1, &end);
+	return *end ? NULL : v + 1;
 }
 
 static void put_value(struct buf *b, const char *v)
@@ -53,22 +81,22 @@ static void put_pair(struct buf *b, const char *k, const char *v, bool first)
 		buf_puts(b, k);
 		buf_puts(b, "=");
 	}
-	put_value(b, v ? v : "");
+	if (v && number_text(v))
+		buf_puts(b, number_text(v));
+	else
+		put_value(b, v ? v : "");
 }
 
 void log_kv(enum log_level level, const char *msg, ...)
 {
-	char ts[32];
+	char ts[TIME_RFC3339_LEN];
 	struct buf b;
-	struct tm tm;
-	time_t t = time(NULL);
 	const char *k;
 	va_list ap;
 
 	if (level < log_min)
 		return;
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	time_rfc3339(time(NULL), ts);
 	buf_init(&b, 1 << 20);
 	put_pair(&b, "time", ts, true);
 	put_pair(&b, "level", level_names[level], false);

@@ -56,6 +56,15 @@ int duration_parse(const char *s, int64_t *out_ms, struct err *e)
 	return 0;
 }
 
+void time_rfc3339(int64_t t, char out[TIME_RFC3339_LEN])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, TIME_RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		out[0] = '\0';
+}
+
 int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -282,6 +282,11 @@ static bool is_timestamp(const char *s)
 	return sep == ' ' ? *p == '\0' : ts_zone(p);
 }
 
+bool scalar_is_timestamp(const char *s)
+{
+	return is_timestamp(s);
+}
+
 static int b64_value(char c)
 {
 	if (c >= 'A' && c <= 'Z')

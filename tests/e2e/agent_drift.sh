@@ -28,7 +28,7 @@ kubectl patch cm healed --type merge -p '{"data":{"v":"hand-edited"}}' >/dev/nul
 wait_for "drift is counted in /metrics" 5 bash -c "[ \"\$(curl -s '$AG_URL/metrics' | awk '/^tether_drift_objects\\{app=\"report\"\\}/ {print \$NF}')\" = 1 ]"
 check_contains "drift is shown in /status" "$(curl -s "$AG_URL/status")" '"app":"report","namespace":"default"'
 check "/status says drifted" bash -c "curl -s '$AG_URL/status' | grep -q '\"app\":\"report\",[^}]*\"state\":\"drifted\"'"
-check "drift is logged" grep -q '"msg":"drift","app":"report",.*"objects":"1","action":"report"' "$T/ag.log"
+check "drift is logged" grep -q '"msg":"drift","app":"report",.*"objects":1,"action":"report"' "$T/ag.log"
 sleep 1.5
 check_eq "without self-heal the change stays" "$(cm_value reported)" hand-edited
 wait_for "with self-heal Git's state is re-applied" 5 cm_is healed 1

@@ -36,7 +36,7 @@ check_eq "a wrong password in the URL: exit 3" "$rc" 3
 check_contains "the error names the refused credentials" "$out" "refused the credentials in the URL"
 check_contains "the error names the URL without its credentials" "$out" "fetch http://$HOSTPORT/app.git: "
 check "the text error does not hold the password" no_secret "$out"
-check_eq "the prefix is said once" "$(grep -o "fetch http://$HOSTPORT/app.git" <<<"$out" | wc -l)" 1
+check_eq "the error says the prefix once" "$(grep '^error: ' <<<"$out" | grep -o "fetch http://$HOSTPORT/app.git" | wc -l)" 1
 
 json=$("$TETHER" sync --repo "$BAD" --app creds --cache-dir "$T/cache2" --no-wait -o json 2>/dev/null)
 check_contains "-o json errors name the redacted URL" "$json" "fetch http://$HOSTPORT/app.git: "

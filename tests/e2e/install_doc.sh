@@ -55,7 +55,7 @@ complete_bash() {
 check_eq "bash completes every command of --help" "$(complete_bash tether '')" \
   "$( (cat "$T/commands"; echo help) | sort | tr '\n' ' ')"
 check_eq "bash completes a command prefix" "$(complete_bash tether ro)" "rollback "
-check_eq "bash completes sync's --pr flags" "$(complete_bash tether sync --pr)" "--prune "
+check_eq "bash completes sync's --pr flags" "$(complete_bash tether sync --pr)" "--progress --prune "
 check_eq "bash completes -o values" "$(complete_bash tether diff -o '')" "json text yaml "
 check_eq "bash completes --on-failure values" "$(complete_bash tether sync --on-failure '')" "hold none revert "
 check_eq "bash offers status only its own flags" "$(complete_bash tether status --)" "--help --listen --output "

@@ -12,6 +12,9 @@ nested/top app/base app/overlays/dev app/overlays/prod plugins/builtin plugins/h
 # Output order, empty annotations, field names, JSON 6902 positions.
 FIXTURES="$FIXTURES order/base order/custom chart/base chart/overlay fieldnames json6902-positions
   configurations/base configurations/overlay openapi"
+# replacements and vars, a kubebuilder config/default, components after generators.
+FIXTURES="$FIXTURES replacements vars/base vars/overlay kubebuilder/config/default
+  components-generated/top"
 
 repo=$T/repo
 cp -r "$ROOT/tests/fixtures/kustomize" "$repo"
@@ -28,9 +31,10 @@ done
 ident='.kind + "/" + (.metadata.namespace // "") + "/" + .metadata.name'
 if [ $have_tools = 1 ]; then
   for f in $FIXTURES; do
-    if ! "$TETHER" render --repo "$repo" --path "$f" -o json >"$T/mine.json" 2>"$T/mine.err"; then
+    if ! "$TETHER" render --repo "$repo" --path "$f" -o json >"$T/mine.list" 2>"$T/mine.err"; then
       not_ok "render $f"; sed 's/^/#   /' "$T/mine.err"; continue
     fi
+    jq '.items' "$T/mine.list" >"$T/mine.json" # a v1 List, as kubectl prints lists
     kubectl kustomize "$repo/$f" 2>/dev/null >"$T/ref.yaml"
     jq -S "$norm" "$T/mine.json" >"$T/mine.norm"
     yq -S -s "$norm" "$T/ref.yaml" >"$T/ref.norm"
@@ -70,5 +74,9 @@ render_error "a transformer configuration section tether does not apply is named
   errors/config-prefix "errors/config-prefix/prefix-config.yaml: configurations: field namePrefix is not supported"
 render_error "openapi.version (a schema tether would have to fetch) is refused, naming it" \
   errors/openapi-version "errors/openapi-version/kustomization.yaml: field openapi.version is not supported"
+render_error "a replacement's source selecting two objects is refused, naming its file" \
+  errors/replacements-file "errors/replacements-file/repl.yaml: replacements: multiple matches for selector"
+render_error "a var naming no object is refused" errors/vars \
+  "errors/vars/kustomization.yaml: vars: var '{X ConfigMap.v1.[noGrp] {metadata.name}}' cannot be mapped"
 
 finish

@@ -112,7 +112,7 @@ check "inventory of the local app" kubectl get configmap tether-inventory-local 
 check_exit "render: exit 0" 0 "$TETHER" render --repo "$URL" --cache-dir "$T/cache"
 check_contains "render prints YAML" "$(cat "$T/check.out")" "kind: Deployment"
 check_exit "render -o json: exit 0" 0 "$TETHER" render --repo "$URL" --cache-dir "$T/cache" -o json
-check_eq "render -o json lists four objects" "$(jq 'length' "$T/check.out")" 4
+check_eq "render -o json lists four objects" "$(jq -r '.kind + " " + (.items | length | tostring)' "$T/check.out")" "List 4"
 check_exit "render of a missing path: exit 2" 2 "$TETHER" render --repo "$URL" --cache-dir "$T/cache" --path nope
 
 finish

@@ -67,6 +67,8 @@ static void test_flag_errors(void **state)
 	char *missing[] = {"--repo"};
 	char *badenum[] = {"-o", "xml"};
 	char *notforrender[] = {"--prune"};
+	char *typo[] = {"--namespce", "x"};
+	char *short_other[] = {"-o", "json"};
 	struct app_config c;
 	struct strlist args;
 	struct err e;
@@ -85,6 +87,13 @@ static void test_flag_errors(void **state)
 	assert_non_null(strstr(e.msg, "\"xml\" is not one of"));
 	app_config_dispose(&c);
 	assert_int_equal(parse(&c, CMD_RENDER, &e, 1, notforrender, &args), TE_INPUT);
+	assert_string_equal(e.msg, "unknown flag: --prune (only sync, diff, rollback, run take it)");
+	app_config_dispose(&c);
+	assert_int_equal(parse(&c, CMD_HISTORY, &e, 2, typo, &args), TE_INPUT);
+	assert_string_equal(e.msg, "unknown flag: --namespce (did you mean --namespace?)");
+	app_config_dispose(&c);
+	assert_int_equal(parse(&c, CMD_RUN, &e, 2, short_other, &args), TE_INPUT);
+	assert_non_null(strstr(e.msg, "unknown flag: -o (only sync, diff, history"));
 	app_config_dispose(&c);
 	strlist_dispose(&args);
 }

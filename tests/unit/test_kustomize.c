@@ -234,7 +234,12 @@ static void check_error(const char *dir, const char *frag1, const char *frag2)
 	X(json6902_positions, "json6902-positions")                                                \
 	X(configurations_base, "configurations/base")                                              \
 	X(configurations_overlay, "configurations/overlay")                                        \
-	X(openapi, "openapi")
+	X(openapi, "openapi")                                                                      \
+	X(replacements, "replacements")                                                            \
+	X(vars_base, "vars/base")                                                                  \
+	X(vars_overlay, "vars/overlay")                                                            \
+	X(kubebuilder, "kubebuilder/config/default")                                               \
+	X(components_generated, "components-generated/top")
 
 #define SAME_TEST(name, dir)                                                                       \
 	static void test_same_##name(void **state)                                                 \
@@ -257,8 +262,27 @@ SAME_FIXTURES(SAME_TEST)
 	X(plugin_fieldspec, "errors/plugin-fieldspec", "errors/plugin-fieldspec/affix.yaml",      \
 	  "fieldSpecs path data/a is not supported")                                               \
 	X(helm, "errors/helm", "errors/helm/kustomization.yaml", "helmCharts")                     \
-	X(vars, "errors/vars", "errors/vars/kustomization.yaml", "vars")                           \
-	X(replacements, "errors/replacements", "kustomization.yaml", "replacements")               \
+	X(vars, "errors/vars", "errors/vars/kustomization.yaml: vars: var '{X ConfigMap.v1.[noGrp] "  \
+	  "{metadata.name}}' cannot be mapped to a field in the set of known resources",           \
+	  NULL)                                                                                    \
+	X(vars_twice, "errors/vars-twice",                                                         \
+	  "errors/vars-twice/kustomization.yaml: vars: var 'X' already encountered", NULL)         \
+	X(replacements, "errors/replacements",                                                     \
+	  "errors/replacements/kustomization.yaml: replacements: nothing selected by "             \
+	  "Secret.[noVer].[noGrp]/c.[noNs]",                                                       \
+	  NULL)                                                                                    \
+	X(replacements_target, "errors/replacements-target",                                       \
+	  "errors/replacements-target/kustomization.yaml: replacements: unable to find field "     \
+	  "\"data.missing\" in replacement target ConfigMap.v1.[noGrp]/c.[noNs]",                  \
+	  NULL)                                                                                    \
+	X(replacements_field, "errors/replacements-field",                                         \
+	  "errors/replacements-field/kustomization.yaml: replacements[0].targets[0]: unknown "     \
+	  "field fieldPath",                                                                       \
+	  NULL)                                                                                    \
+	X(replacements_file, "errors/replacements-file",                                           \
+	  "errors/replacements-file/repl.yaml: replacements: multiple matches for selector "       \
+	  "ConfigMap.[noVer].[noGrp]/[noName].[noNs]:data.a",                                      \
+	  NULL)                                                                                    \
 	X(escape, "errors/escape", "errors/escape/kustomization.yaml", "leaves")                   \
 	X(missing, "errors/missing", "errors/missing/kustomization.yaml", "nope.yaml")             \
 	X(component_as_resource, "errors/component-as-resource", "Component", NULL)                \
@@ -293,6 +317,172 @@ SAME_FIXTURES(SAME_TEST)
 		check_error(dir, f1, f2);                                                          \
 	}
 ERROR_FIXTURES(ERROR_TEST)
+
+/* Field paths split as kustomize's kyaml splits them. */
+static void check_parts(const char *path, bool var, const char *const *want, size_t n)
+{
+	struct ks_fpath p;
+
+	assert_int_equal(var ? ks_fpath_parse_var(&p, path) : ks_fpath_parse(&p, path), 0);
+	assert_int_equal(p.parts.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(p.parts.items[i], want[i]);
+	ks_fpath_dispose(&p);
+}
+
+static void test_fpath_parse(void **state)
+{
+	const char *const a[] = {"spec", "containers", "[name=manager]", "image"};
+	const char *const b[] = {"metadata", "annotations", "a.b/c"};
+	const char *const c[] = {"spec", "dnsNames", "0"};
+	const char *const d[] = {"[name=a.b]", "x"};
+	const char *const v[] = {"spec", "ports", "0", "port"};
+
+	check_parts("spec.containers.[name=manager].image", false, a, 4);
+	check_parts("metadata.annotations.[a.b/c]", false, b, 3);
+	check_parts(".spec.dnsNames.0", false, c, 3);
+	check_parts("[name=a.b].x", false, d, 2);
+	check_parts("spec.ports[0].port", true, v, 4);
+}
+
+/* Finding with create appends a selected element that is missing; an index past
+ * the end is an error naming the list's length, as kustomize's. */
+static void test_fpath_create(void **state)
+{
+	cJSON *o = cJSON_Parse("{\"a\":[{\"name\":\"x\"}]}");
+	struct ks_match *m = NULL;
+	struct ks_fpath p;
+	struct err e;
+	size_t n = 0;
+	char *s;
+
+	err_clear(&e);
+	assert_int_equal(ks_fpath_parse(&p, "a.[name=y].v"), 0);
+	assert_int_equal(ks_fpath_find(o, &p, 0, &m, &n, &e), 0);
+	assert_int_equal(n, 0);
+	free(m);
+	assert_int_equal(ks_fpath_find(o, &p, cJSON_NULL, &m, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(m);
+	ks_fpath_dispose(&p);
+	s = cJSON_PrintUnformatted(o);
+	assert_string_equal(s, "{\"a\":[{\"name\":\"x\"},{\"name\":\"y\",\"v\":null}]}");
+	free(s);
+	/* Reading compares the value as text; writing takes it as a regular expression. */
+	assert_int_equal(ks_fpath_parse(&p, "a.[name=^x].name"), 0);
+	assert_null(ks_fpath_get(o, &p));
+	assert_int_equal(ks_fpath_find(o, &p, 0, &m, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(m);
+	ks_fpath_dispose(&p);
+	assert_int_equal(ks_fpath_parse(&p, "a.3.name"), 0);
+	assert_int_equal(ks_fpath_find(o, &p, 0, &m, &n, &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "index 3 specified but only 2 elements found"));
+	ks_fpath_dispose(&p);
+	cJSON_Delete(o);
+}
+
+/* Runs kust's replacements (or vars) on a copy of the objects of objs; returns them
+ * printed (NULL when the run failed, with a message). */
+static char *run_kust_step(const char *objs, const char *kust_text, bool vars, long fail_at,
+			   int *rc)
+{
+	cJSON *list = cJSON_Parse(objs), *kust = cJSON_Parse(kust_text), *it, *out;
+	struct ks_ctx c = {.file = "k.yaml"};
+	struct ks_set ra;
+	struct err e;
+	char *text = NULL;
+
+	ks_set_init(&ra);
+	err_clear(&e);
+	cJSON_ArrayForEach(it, list) ks_set_add(&ra, cJSON_Duplicate(it, true), "o.yaml", 1, 1, &e);
+	if (fail_at)
+		alloc_fail_start(fail_at, ALLOC_FAIL_ONLY);
+	if (!vars)
+		*rc = ks_replacements(&c, kust, &ra, &e);
+	else if ((*rc = ks_vars_merge(&c, kust, &ra, &e)) == 0)
+		*rc = ks_vars_resolve(&c, &ra, &e);
+	alloc_fail_stop();
+	ks_vars_dispose(&c);
+	if (*rc < 0)
+		assert_true(e.msg[0] != '\0');
+	out = cJSON_CreateArray();
+	for (size_t i = 0; i < ra.n && *rc == 0; i++)
+		cJSON_AddItemToArray(out, cJSON_Duplicate(ra.items[i].body, true));
+	if (*rc == 0)
+		text = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	ks_set_dispose(&ra);
+	cJSON_Delete(list);
+	cJSON_Delete(kust);
+	return text;
+}
+
+/* Each allocation failing in turn gives an error or the whole result, never a result
+ * missing a value. */
+static void check_step_alloc_failures(const char *objs, const char *kust, bool vars,
+				      const char *const *frags)
+{
+	long failures = 0;
+	int rc;
+	char *want = run_kust_step(objs, kust, vars, 0, &rc);
+
+	assert_int_equal(rc, 0);
+	for (; *frags; frags++)
+		if (!strstr(want, *frags))
+			fail_msg("%s lacks %s", want, *frags);
+	for (long n = 1; n < 10000; n++) {
+		char *got = run_kust_step(objs, kust, vars, n, &rc);
+
+		if (rc < 0)
+			failures++;
+		else
+			assert_string_equal(got, want);
+		free(got);
+		if (rc == 0 && alloc_fail_count() < n)
+			break;
+	}
+	free(want);
+	assert_true(failures > 0);
+}
+
+static void test_replacement_alloc_failures(void **state)
+{
+	const char *objs = "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+			   "\"c\"},\"data\":{\"h\":\"a.b\",\"m\":{\"k\":1}}},{\"apiVersion\":"
+			   "\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\"},"
+			   "\"spec\":{\"replicas\":1,\"x\":[{\"name\":\"n\",\"v\":\"p:q\"}]}}]";
+	const char *kust =
+	    "{\"replacements\":[{\"source\":{\"kind\":\"ConfigMap\",\"fieldPath\":\"data.h\","
+	    "\"options\":{\"delimiter\":\".\",\"index\":1}},\"targets\":[{\"select\":{\"kind\":"
+	    "\"Deployment\"},\"fieldPaths\":[\"spec.x.[name=n].v\",\"spec.x.[name=o].w\","
+	    "\"metadata.annotations.[a.b/c]\"],\"options\":{\"delimiter\":\":\",\"index\":0,"
+	    "\"create\":true}}]},{\"source\":{\"kind\":\"ConfigMap\",\"fieldPath\":\"data.m\"},"
+	    "\"targets\":[{\"select\":{\"name\":\"d\"},\"fieldPaths\":[\"spec.m\"],"
+	    "\"options\":{\"create\":true}}]}]}";
+	const char *const frags[] = {"\"v\":\"b:q\"", "{\"name\":\"o\",\"w\":\"b\"}",
+				     "\"a.b/c\":\"b\"", "\"m\":{\"k\":1}}}", NULL};
+
+	check_step_alloc_failures(objs, kust, false, frags);
+}
+
+/* vars: a whole-string $(VAR) keeps the value's type, "$$" is "$", an unknown name
+ * stays; each allocation failing in turn gives an error or all of that. */
+static void test_vars_alloc_failures(void **state)
+{
+	const char *objs =
+	    "[{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"db\"},"
+	    "\"spec\":{\"ports\":[{\"port\":5432}]}},{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	    "\"metadata\":{\"name\":\"p\",\"annotations\":{\"a\":\"$(H):$(P) $$ $(X)\"}},"
+	    "\"spec\":{\"containers\":[{\"name\":\"c\",\"args\":[\"$(P)\",\"-h=$(H)\"]}]}}]";
+	const char *kust = "{\"vars\":[{\"name\":\"H\",\"objref\":{\"kind\":\"Service\","
+			   "\"name\":\"db\",\"apiVersion\":\"v1\"}},{\"name\":\"P\",\"objref\":"
+			   "{\"kind\":\"Service\",\"name\":\"db\",\"apiVersion\":\"v1\"},"
+			   "\"fieldref\":{\"fieldPath\":\"spec.ports[0].port\"}}]}";
+	const char *const frags[] = {"\"a\":\"db:5432 $ $(X)\"", "\"args\":[5432,\"-h=db\"]", NULL};
+
+	check_step_alloc_failures(objs, kust, true, frags);
+}
 
 /* The hash kubectl kustomize v5.5 gave a generator with literals A=1 and B=<x&y>
  * (the HTML characters are escaped in the hashed JSON, as Go does). */
@@ -628,6 +818,10 @@ int main(void)
 		ERROR_FIXTURES(ERROR_ENTRY) cmocka_unit_test(test_content_hash),
 	    cmocka_unit_test(test_content_hash_utf8),
 	    cmocka_unit_test(test_selector),
+	    cmocka_unit_test(test_fpath_parse),
+	    cmocka_unit_test(test_fpath_create),
+	    cmocka_unit_test(test_replacement_alloc_failures),
+	    cmocka_unit_test(test_vars_alloc_failures),
 	    cmocka_unit_test(test_yaml12_anchors),
 	    cmocka_unit_test(test_json6902_errors),
 	    cmocka_unit_test(test_json6902_middle),

@@ -564,6 +564,10 @@ static void test_json_to_yaml(void **state)
 	roundtrip("{\"z\":{\"b\":[1,{\"x\":\"line1\\nline2\\n\"}],\"a\":\"- dash\"},\"<<\":\"m\","
 		  "\"n\":0.1,\"o\":1e+22,\"p\":\"# hash\",\"u\":\"caf\\u00e9\"}",
 		  NULL);
+	/* timestamps are quoted as kubectl quotes them; a date-like name is not one */
+	roundtrip("{\"t\":\"2026-12-08T00:27:59Z\",\"d\":\"2026-1-2\",\"x\":\"2026-12-08x\","
+		  "\"v\":\"v2026-12-08\"}",
+		  "t: \"2026-12-08T00:27:59Z\"\nd: \"2026-1-2\"\nx: 2026-12-08x\nv: v2026-12-08\n");
 }
 
 static void test_write_yaml(void **state)

@@ -9,6 +9,9 @@
 
 #include <cmocka.h>
 
+#include <unistd.h>
+
+#include "log.h"
 #include "util.h"
 
 static void test_buf_cap(void **state)
@@ -153,6 +156,62 @@ static void test_sleep_for_ms(void **state)
 	assert_true(now_ms() - t0 >= 30);
 }
 
+static void test_suggest(void **state)
+{
+	char t[TIME_RFC3339_LEN];
+
+	assert_int_equal(str_distance("sync", "sync"), 0);
+	assert_int_equal(str_distance("synk", "sync"), 1);
+	assert_int_equal(str_distance("sycn", "sync"), 1); /* a swap is one edit */
+	assert_int_equal(str_distance("", "diff"), 4);
+	assert_int_equal(str_distance("kitten", "sitting"), 3);
+	assert_true(str_suggests("hist", "history"));  /* a prefix */
+	assert_true(str_suggests("rollbak", "rollback"));
+	assert_false(str_suggests("status", "sync"));  /* three edits */
+	assert_false(str_suggests("sync", "sync"));    /* itself is not a suggestion */
+	assert_false(str_suggests("", "sync"));
+	time_rfc3339(0, t);
+	assert_string_equal(t, "1970-01-01T00:00:00Z");
+	time_rfc3339(1796688001, t);
+	assert_string_equal(t, "2026-12-08T00:00:01Z");
+}
+
+/* A log line as log_kv writes it to stderr. */
+static void log_line(char *out, size_t n, enum log_format fmt)
+{
+	char num[LOG_NUM_LEN], dur[LOG_NUM_LEN];
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t len;
+
+	assert_non_null(f);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	log_configure(fmt, LOG_INFO);
+	log_kv(LOG_INFO, "sync", "created", log_num(num, 3), "durationMs", log_num(dur, 1.5),
+	       "commit", "1234", NULL);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	len = fread(out, 1, n - 1, f);
+	out[len] = '\0';
+	fclose(f);
+}
+
+static void test_log_numbers(void **state)
+{
+	char line[512];
+
+	log_line(line, sizeof(line), LOG_JSON);
+	assert_non_null(strstr(line, "\"created\":3,"));
+	assert_non_null(strstr(line, "\"durationMs\":1.500,"));
+	assert_non_null(strstr(line, "\"commit\":\"1234\"}")); /* digits given as text stay text */
+	log_line(line, sizeof(line), LOG_LOGFMT);
+	assert_non_null(strstr(line, " created=3 durationMs=1.500 commit=1234"));
+	log_configure(LOG_LOGFMT, LOG_INFO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +223,8 @@ int main(void)
 		cmocka_unit_test(test_url_redact),
 		cmocka_unit_test(test_array_reserve),
 		cmocka_unit_test(test_sleep_for_ms),
+		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_log_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
