@@ -84,6 +84,34 @@ check "removing the instance's finalizer" kubectl patch gadget held --type=merge
 wait_for "then the CRD goes" 10 bash -c '! kubectl get crd gadgets.example.com >/dev/null 2>&1'
 check "the group is gone from discovery" bash -c '! kubectl get --raw /apis | grep -q "\"example.com\""'
 
+# Two CRDs of one group at v1 and v1alpha1: the group serves both, v1 preferred.
+for spec in "foos Foo v1" "bars Bar v1alpha1"; do
+  set -- $spec
+  kubectl apply -f - >/dev/null <<EOF
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: $1.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: $1, singular: ${1%s}, kind: $2}
+  versions:
+  - {name: $3, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+EOF
+done
+wait_eq "kubectl api-versions lists both versions of the group" 10 \
+  "$(printf 'example.com/v1\nexample.com/v1alpha1')" bash -c 'kubectl api-versions | grep "^example.com/"'
+check_eq "/apis/example.com prefers v1" \
+  "$(kubectl get --raw /apis/example.com | jq -r '.preferredVersion.version')" v1
+check_eq "kubectl api-resources shows each kind at its version" \
+  "$(kubectl api-resources --api-group=example.com --no-headers | awk '{print $1, $2}')" \
+  "$(printf 'bars example.com/v1alpha1\nfoos example.com/v1')"
+check "a v1alpha1 object is served" kubectl apply -f - <<EOF
+apiVersion: example.com/v1alpha1
+kind: Bar
+metadata: {name: b1, namespace: default}
+EOF
+
 # A CRD restored Terminating (--state) goes on with its cleanup after a restart.
 kubesim_start st --state "$T/state.json" || not_ok "kubesim starts with --state"
 kubectl apply --server-side -f "$D/crd1.yaml" >/dev/null
