@@ -112,6 +112,9 @@ struct app_config {
 	bool all_namespaces;
 	bool watch;
 	bool wait;
+	/* tether rollback */
+	int64_t to_revision; /* 0: roll back to a commit instead */
+	bool dry_run;
 	/* tether check-access */
 	char *print_rbac;  /* "yaml" or "json": the minimal RBAC instead of the result */
 	bool access_agent; /* also what tether run needs (Events, the Lease) */

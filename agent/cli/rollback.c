@@ -22,47 +22,11 @@ static const struct cli_cmd cmd = {
 	"--repo URL [--ref BRANCH] (KIND/NAME --to-revision N | COMMIT) [--dry-run]\n"
 	"  [-o json|yaml] [flags]",
 	"Bring an earlier revision back through Git: write a commit on the branch that restores\n"
-	"the manifests of that revision's commit, push it, then sync it.\n\n"
-	"Flags of rollback itself:\n"
-	"      --to-revision N  the revision of KIND/NAME: deployment/ (deploy/), statefulset/\n"
-	"                       (sts/) or daemonset/ (ds/) (see tether history)\n"
-	"      --dry-run        show the commit and its diff; push and sync nothing"};
+	"the manifests of that revision's commit, push it, then sync it."};
 
 const struct cli_cmd *cli_rollback_cmd(void)
 {
 	return &cmd;
-}
-
-/* Takes rollback's own flags out of argv; the rest goes to the option table. */
-static int take_flags(int argc, char **argv, char **rest, int *n, struct rollback_opts *o,
-		      struct err *e)
-{
-	*n = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *v = NULL;
-		char *end;
-
-		if (!strcmp(argv[i], "--dry-run")) {
-			o->dry_run = true;
-			continue;
-		}
-		if (!strncmp(argv[i], "--to-revision=", 14))
-			v = argv[i] + 14;
-		else if (!strcmp(argv[i], "--to-revision")) {
-			if (i + 1 >= argc)
-				return err_set(e, TE_INPUT, "--to-revision needs a number");
-			v = argv[++i];
-		}
-		if (!v) {
-			rest[(*n)++] = argv[i];
-			continue;
-		}
-		o->to_revision = strtoll(v, &end, 10);
-		if (!*v || *end || o->to_revision < 1)
-			return err_set(e, TE_INPUT, "--to-revision: \"%s\" is not a revision number",
-				       v);
-	}
-	return 0;
 }
 
 static int target_of(const struct strlist *args, struct rollback_opts *o, struct err *e)
@@ -216,25 +180,20 @@ int cmd_rollback(int argc, char **argv)
 	struct app_config flags, *apps = NULL;
 	struct rollback_opts o;
 	struct strlist args;
-	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
 	struct err e;
 	size_t n = 0;
-	int code = 0, nrest = 0;
+	int code = 0;
 	struct session *sess = NULL;
 
 	memset(&o, 0, sizeof(o));
 	strlist_init(&args);
 	err_clear(&e);
 	memset(&flags, 0, sizeof(flags));
-	if (!rest || take_flags(argc, argv, rest, &nrest, &o, &e) < 0) {
-		cli_error(&cmd, rest ? e.msg : "out of memory", true);
-		free(rest);
-		return 2;
-	}
-	if (cli_parse(&cmd, nrest, rest, &flags, &args, &code))
+	if (cli_parse(&cmd, argc, argv, &flags, &args, &code))
 		goto out;
-	if (target_of(&args, &o, &e) < 0 ||
-	    cli_apps(&cmd, nrest, rest, &flags, &apps, &n, &e) < 0) {
+	o.to_revision = flags.to_revision;
+	o.dry_run = flags.dry_run;
+	if (target_of(&args, &o, &e) < 0 || cli_apps(&cmd, argc, argv, &flags, &apps, &n, &e) < 0) {
 		cli_error(&cmd, e.msg, true);
 		code = err_exit_code(e.code ? e.code : TE_INPUT);
 		goto out;
@@ -255,6 +214,5 @@ out:
 	cli_apps_free(apps, n);
 	app_config_dispose(&flags);
 	strlist_dispose(&args);
-	free(rest);
 	return code;
 }

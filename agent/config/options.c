@@ -92,6 +92,11 @@ static const struct opt_def options[] = {
 	 "kubeconfig context (default: current-context)", OFF(context)},
 	{"cache-dir", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, SRC, "DIR",
 	 "Git cache (default: $XDG_CACHE_HOME/tether or ~/.cache/tether)", OFF(cache_dir)},
+	{"to-revision", NULL, 0, OPT_INT, NULL, 1, 2147483647, NULL, F, CMD_ROLLBACK, "N",
+	 "the revision of KIND/NAME: deployment/ (deploy/), statefulset/ (sts/) or daemonset/ "
+	 "(ds/) (see tether history)", OFF(to_revision)},
+	{"dry-run", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, F, CMD_ROLLBACK, NULL,
+	 "show the commit and its diff; push and sync nothing", OFF(dry_run)},
 	{"parallel", NULL, 0, OPT_INT, "32", 1, 64, NULL, G | F, ALL, "N",
 	 "concurrent requests to the API server", OFF(parallel)},
 	{"output", NULL, 'o', OPT_ENUM, "text", 0, 0, "text|json|yaml", F, OUT, "FORMAT",

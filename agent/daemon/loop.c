@@ -248,7 +248,7 @@ static void app_revert(struct daemon *d, struct daemon_app *a, const struct sync
 			 "on-failure: revert: pushed %.12s reverting %.12s", rr->commit,
 			 failed->commit);
 		event_post(d, a, res->namespace, rr->commit,
-			   res->code == 0	     ? "Synced"
+			   res->code == 0	     ? "Reverted"
 			   : res->code == TE_ROLLOUT ? "RolloutFailed"
 						     : "SyncFailed",
 			   error ? error : summary, res->code != 0);

@@ -60,6 +60,24 @@ static const char *const watch_verbs[] = {"list", "watch", NULL};
 static const char *const delete_verbs[] = {"delete", NULL};
 static const char *const cm_verbs[] = {"get", "create", "patch", NULL};
 
+/* StatefulSets and DaemonSets: their revisions are ControllerRevisions (history), and a
+ * StatefulSet's forced rollback deletes the pods of a bad revision (rollout_sts.c). */
+static int workload_needs(struct access_plan *p, const struct app_config *c,
+			  const struct object *o, const char *resource, const char *ns)
+{
+	bool sts = !strcmp(o->kind, "StatefulSet"), ds = !strcmp(o->kind, "DaemonSet");
+	int rc;
+
+	if (strcmp(o->group, "apps") != 0 || (!sts && !ds))
+		return 0;
+	if ((rc = add_verbs(p, list_verbs, "apps", resource, ns, "history")) < 0 ||
+	    (rc = add_verbs(p, list_verbs, "apps", "controllerrevisions", ns, "history")) < 0)
+		return rc;
+	if (sts && !c->no_wait)
+		return add_verbs(p, delete_verbs, "", "pods", ns, "forced rollback");
+	return 0;
+}
+
 /* What one rendered object needs. */
 static int object_needs(struct access_plan *p, const struct app_config *c, const struct object *o,
 			const char *resource, const char *ns)
@@ -80,7 +98,7 @@ static int object_needs(struct access_plan *p, const struct app_config *c, const
 	    ((rc = add_verbs(p, list_verbs, "apps", "deployments", ns, "history")) < 0 ||
 	     (rc = add_verbs(p, list_verbs, "apps", "replicasets", ns, "history")) < 0))
 		return rc;
-	return 0;
+	return workload_needs(p, c, o, resource, ns);
 }
 
 /* The rendered objects' needs. */

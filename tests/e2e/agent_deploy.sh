@@ -15,7 +15,8 @@ check "the Namespace exists" kubectl get ns tether-system
 check "the ServiceAccount exists" kubectl get sa tether -n tether-system
 check "the Lease Role exists" kubectl get role tether-leader-election -n tether-system
 check "the app RoleBinding is namespaced" kubectl get rolebinding tether-app -n guestbook
-check "no ClusterRoleBinding is created" bash -c "! kubectl get clusterrolebindings -o name | grep -q tether"
+check_eq "the only ClusterRoleBinding is for the app's Namespaces" \
+  "$(kubectl get clusterrolebindings -o name | grep tether)" clusterrolebinding.rbac.authorization.k8s.io/tether-namespaces
 check_eq "two replicas" "$(kubectl get deploy tether -n tether-system -o jsonpath='{.spec.replicas}')" 2
 check_eq "both replicas are ready" "$(kubectl get deploy tether -n tether-system -o jsonpath='{.status.readyReplicas}')" 2
 check_eq "runs as non-root" "$(kubectl get deploy tether -n tether-system -o jsonpath='{.spec.template.spec.securityContext.runAsNonRoot}')" true

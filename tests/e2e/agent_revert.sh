@@ -49,6 +49,8 @@ check "the revert is logged" grep -q "msg=revert app=web reverts=$V2 commit=$R" 
 check "the revert's sync is logged" grep -q "msg=sync app=web commit=$R result=success" "$T/ag.log"
 S=$(curl -s "$AG_URL/status")
 check_eq "/status: lastRevert.commit" "$(echo "$S" | jq -r '.apps[0].lastRevert.commit')" "$R"
+check "an Event says it reverted (reason Reverted)" bash -c \
+  "kubectl get events -n default -o jsonpath='{range .items[*]}{.reason} {.message}{\"\\n\"}{end}' | grep -q '^Reverted commit ${R:0:12}: on-failure: revert: pushed ${R:0:12} reverting ${V2:0:12}'"
 check_eq "/status: lastRevert.reverts" "$(echo "$S" | jq -r '.apps[0].lastRevert.reverts')" "$V2"
 check_eq "tether_reverts_total counts it" "$(metric "$AG_URL" 'tether_reverts_total{app="web"}')" 1
 check_eq "tether_rollout_failures_total counts the failed rollout" \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every YAML file under examples/ is read by an independent parser (python3's yaml);
 # the CI workflows' script entries are strings; the manifests pass a server-side
-# dry-run on a fresh kubesim; examples/deploy applies with `kubectl apply -k` from a
-# clean cluster and every object it lists is created; .dockerignore keeps build/ out.
+# dry-run on a fresh kubesim; examples/deploy (its namespaced variant) applies with
+# `kubectl apply -k` from a clean cluster and every object it lists is created, the
+# cluster-wide variant passes a dry-run; .dockerignore keeps build/ out.
 . "$(dirname "$0")/lib.sh"
 
 EX=$ROOT/examples
@@ -52,15 +53,20 @@ while read -r kind name ns; do
   kubectl get "$kind" "$name" ${ns:+-n "$ns"} >/dev/null 2>&1 || missing="$missing $kind/$name"
 done <"$T/deploy.objects"
 check_eq "every object of examples/deploy was created" "$missing" ""
-for f in "$EX"/deploy/*.yaml; do
+for f in "$EX"/deploy/*/*.yaml; do
   [ "$(basename "$f")" = kustomization.yaml ] && continue
-  check "deploy/$(basename "$f") passes a server-side dry-run" \
+  check "deploy/${f#"$EX"/deploy/} passes a server-side dry-run" \
     kubectl apply --server-side --dry-run=server -f "$f"
 done
-check_eq "each deploy manifest is a resource of the kustomization" \
-  "$(cd "$EX/deploy" && ls *.yaml | grep -v kustomization.yaml | sort | tr '\n' ' ')" \
-  "$(python3 -c 'import yaml,sys; print(" ".join(sorted(yaml.safe_load(open(sys.argv[1]))["resources"])))' \
-    "$EX/deploy/kustomization.yaml") "
+check "the cluster-wide variant passes a server-side dry-run" \
+  kubectl apply --server-side --dry-run=server -k "$EX/deploy/cluster-wide"
+# every manifest of a kustomization's directory is one of its resources
+for d in base namespaced cluster-wide; do
+  check_eq "each deploy/$d manifest is a resource of its kustomization" \
+    "$(cd "$EX/deploy/$d" && ls *.yaml | grep -v kustomization.yaml | sort | tr '\n' ' ')" \
+    "$(python3 -c 'import yaml,sys; print(" ".join(sorted(r for r in yaml.safe_load(open(sys.argv[1]))["resources"] if r.endswith(".yaml"))))' \
+      "$EX/deploy/$d/kustomization.yaml") "
+done
 
 # examples/guestbook: its Namespace first (a dry-run creates nothing, and the other
 # objects live in it), then every file.

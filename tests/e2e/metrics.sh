@@ -79,7 +79,7 @@ check_eq "good drifted: tether_app_status says so" "$(v "$M2" 'tether_app_status
 jqe "process_cpu_seconds_total does not go down" "$M2" ".process_cpu_seconds_total >= $CPU1"
 
 # The alert rules of examples/monitoring, against what the agent exports.
-python3 "$ROOT/tests/e2e/alert_rules.py" "$ROOT/examples/monitoring" "$M" "$ROOT/examples/deploy/service.yaml" >"$T/rules.out" 2>&1
+python3 "$ROOT/tests/e2e/alert_rules.py" "$ROOT/examples/monitoring" "$M" "$ROOT/examples/deploy/base/service.yaml" >"$T/rules.out" 2>&1
 cat "$T/rules.out"
 grep -q '^not ok' "$T/rules.out" && _failed=1
 grep -q '^ok' "$T/rules.out" || not_ok "alert_rules.py ran"
