@@ -366,6 +366,9 @@ static enum MHD_Result do_create(struct req *r, struct route *ro)
 	if (ro->name[0] || (ro->rt->namespaced && !ro->ns[0]))
 		return reply_error(r, 405, "MethodNotAllowed",
 				   "the server does not allow this method on the requested resource");
+	if (store_crd_terminating(r->st, ro->rt)) /* crdHandler, for the create verb only */
+		return reply_error(r, 405, "MethodNotAllowed",
+				   "create not allowed while custom resource definition is terminating");
 	if (api_options_check(r, API_OPTS_CREATE, NULL, &e) < 0)
 		return reply_kstatus(r, &e);
 	obj = api_parse_body(r, &e);

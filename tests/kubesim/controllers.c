@@ -585,6 +585,19 @@ static void index_existing(struct controllers *c)
 	}
 }
 
+/* CRDs restored while Terminating: the finalizer controller (gc.c) goes on. */
+static void enqueue_deleting_crds(struct controllers *c)
+{
+	const struct restype *rt =
+	    store_type(c->st, "apiextensions.k8s.io", "customresourcedefinitions");
+	const cJSON **objs = NULL;
+	size_t n = rt ? store_list(c->st, rt, NULL, &objs) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (being_deleted(objs[i]))
+			ctrl_enqueue(c, CK_GC, rt, NULL, ctrl_name(objs[i]), ctrl_uid(objs[i]));
+	free(objs);
+}
+
 static void enqueue_existing(struct controllers *c)
 {
 	const struct restype *rts[] = {c->types.deploy, c->types.rs, c->types.pod,
@@ -607,6 +620,7 @@ static void enqueue_existing(struct controllers *c)
 		if (being_deleted(nss[j]))
 			ctrl_enqueue(c, CK_NS, c->types.ns, NULL, ctrl_name(nss[j]), NULL);
 	free(nss);
+	enqueue_deleting_crds(c);
 	store_unlock(c->st);
 }
 

@@ -112,13 +112,58 @@ static int groups_of(const struct restype *const *t, size_t n, const char **out,
 	return review_groups(out, k, max);
 }
 
-/* First served version of group (one version per group here). */
-static const char *group_version(const struct restype *const *t, size_t n, const char *g)
+#define MAX_GROUP_VERSIONS 8
+
+/* Kubernetes version priority (apimachinery version.CompareKubeAwareVersionStrings):
+ * GA before beta before alpha, higher numbers first, other strings last by name. */
+static int version_key(const char *v, int *major, int *minor)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(t[i]->group, g) == 0)
-			return t[i]->version;
-	return "v1"; /* a review group (groups_of) */
+	char kind[8] = "";
+	int used = 0;
+
+	*major = *minor = 0;
+	if (sscanf(v, "v%d%n", major, &used) != 1 || *major <= 0)
+		return 0;
+	if (!v[used])
+		return 3;
+	if (sscanf(v + used, "%5[a-z]%d", kind, minor) != 2 || *minor <= 0)
+		return 0;
+	return strcmp(kind, "beta") == 0 ? 2 : strcmp(kind, "alpha") == 0 ? 1 : 0;
+}
+
+static int version_cmp(const void *a, const void *b)
+{
+	const char *va = *(const char *const *)a, *vb = *(const char *const *)b;
+	int ma, na, mb, nb;
+	int ka = version_key(va, &ma, &na), kb = version_key(vb, &mb, &nb);
+
+	if (ka != kb)
+		return kb - ka;
+	if (!ka)
+		return strcmp(va, vb);
+	if (ma != mb)
+		return mb - ma;
+	return nb - na;
+}
+
+/* The served versions of group g, the preferred first; "v1" for a review group. */
+static int group_versions(const struct restype *const *t, size_t n, const char *g,
+			  const char **out)
+{
+	int k = 0, j;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(t[i]->group, g) != 0)
+			continue;
+		for (j = 0; j < k && strcmp(out[j], t[i]->version) != 0; j++)
+			;
+		if (j == k && k < MAX_GROUP_VERSIONS)
+			out[k++] = t[i]->version;
+	}
+	if (!k)
+		out[k++] = "v1"; /* a review group (groups_of) */
+	qsort(out, (size_t)k, sizeof(*out), version_cmp);
+	return k;
 }
 
 static void add_legacy_resource(cJSON *arr, const struct restype *t)
@@ -190,19 +235,28 @@ static cJSON *resource_list(struct store *st, const char *group, const char *ver
 	return doc;
 }
 
-static cJSON *group_doc(const char *g, const char *v)
+static cJSON *group_version_doc(const char *g, const char *v)
 {
-	cJSON *grp = cJSON_CreateObject(), *vers, *gvo;
+	cJSON *gvo = cJSON_CreateObject();
 	char gv[160];
 
 	snprintf(gv, sizeof(gv), "%s/%s", g, v);
-	cJSON_AddStringToObject(grp, "name", g);
-	vers = cJSON_AddArrayToObject(grp, "versions");
-	gvo = cJSON_CreateObject();
 	cJSON_AddStringToObject(gvo, "groupVersion", gv);
 	cJSON_AddStringToObject(gvo, "version", v);
-	cJSON_AddItemToArray(vers, cJSON_Duplicate(gvo, 1));
-	cJSON_AddItemToObject(grp, "preferredVersion", gvo);
+	return gvo;
+}
+
+static cJSON *group_doc(const struct restype *const *t, size_t n, const char *g)
+{
+	cJSON *grp = cJSON_CreateObject(), *vers;
+	const char *v[MAX_GROUP_VERSIONS];
+	int k = group_versions(t, n, g, v);
+
+	cJSON_AddStringToObject(grp, "name", g);
+	vers = cJSON_AddArrayToObject(grp, "versions");
+	for (int i = 0; i < k; i++)
+		cJSON_AddItemToArray(vers, group_version_doc(g, v[i]));
+	cJSON_AddItemToObject(grp, "preferredVersion", group_version_doc(g, v[0]));
 	return grp;
 }
 
@@ -220,7 +274,7 @@ static cJSON *group_list(struct store *st, const char *only)
 	if (only) {
 		for (i = 0; i < k; i++)
 			if (*groups[i] && strcmp(groups[i], only) == 0) {
-				doc = group_doc(groups[i], group_version(t, n, groups[i]));
+				doc = group_doc(t, n, groups[i]);
 				cJSON_AddStringToObject(doc, "kind", "APIGroup");
 				cJSON_AddStringToObject(doc, "apiVersion", "v1");
 			}
@@ -233,8 +287,7 @@ static cJSON *group_list(struct store *st, const char *only)
 	arr = cJSON_AddArrayToObject(doc, "groups");
 	for (i = 0; i < k; i++)
 		if (*groups[i])
-			cJSON_AddItemToArray(arr, group_doc(groups[i],
-							    group_version(t, n, groups[i])));
+			cJSON_AddItemToArray(arr, group_doc(t, n, groups[i]));
 	store_unlock(st);
 	return doc;
 }
@@ -282,13 +335,34 @@ static cJSON *aggregated_resource(const struct restype *t)
 	return r;
 }
 
+/* One APIVersionDiscovery per served version of group g, the preferred first. */
+static void add_aggregated_versions(cJSON *vers, const struct restype *const *t, size_t n,
+				    const char *g)
+{
+	const char *v[MAX_GROUP_VERSIONS];
+	int k = group_versions(t, n, g, v);
+
+	for (int i = 0; i < k; i++) {
+		cJSON *ver = cJSON_CreateObject(), *res;
+
+		cJSON_AddStringToObject(ver, "version", v[i]);
+		res = cJSON_AddArrayToObject(ver, "resources");
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(t[j]->group, g) == 0 && strcmp(t[j]->version, v[i]) == 0)
+				cJSON_AddItemToArray(res, aggregated_resource(t[j]));
+		add_review_resources(res, g, v[i], true);
+		cJSON_AddStringToObject(ver, "freshness", "Current");
+		cJSON_AddItemToArray(vers, ver);
+	}
+}
+
 /* APIGroupDiscoveryList for the core group (core=true) or all named groups. */
 static cJSON *aggregated(struct store *st, bool core)
 {
 	const struct restype *const *t;
 	const char *groups[128];
 	cJSON *doc = cJSON_CreateObject(), *items;
-	size_t n, j;
+	size_t n;
 	int k, i;
 
 	cJSON_AddStringToObject(doc, "kind", "APIGroupDiscoveryList");
@@ -299,7 +373,7 @@ static cJSON *aggregated(struct store *st, bool core)
 	n = store_types(st, &t);
 	k = groups_of(t, n, groups, 128);
 	for (i = 0; i < k; i++) {
-		cJSON *item, *md, *vers, *ver, *res;
+		cJSON *item, *md, *vers;
 
 		if ((*groups[i] == '\0') != core)
 			continue;
@@ -308,15 +382,7 @@ static cJSON *aggregated(struct store *st, bool core)
 		if (*groups[i])
 			cJSON_AddStringToObject(md, "name", groups[i]);
 		vers = cJSON_AddArrayToObject(item, "versions");
-		ver = cJSON_CreateObject();
-		cJSON_AddStringToObject(ver, "version", group_version(t, n, groups[i]));
-		res = cJSON_AddArrayToObject(ver, "resources");
-		for (j = 0; j < n; j++)
-			if (strcmp(t[j]->group, groups[i]) == 0)
-				cJSON_AddItemToArray(res, aggregated_resource(t[j]));
-		add_review_resources(res, groups[i], "v1", true);
-		cJSON_AddStringToObject(ver, "freshness", "Current");
-		cJSON_AddItemToArray(vers, ver);
+		add_aggregated_versions(vers, t, n, groups[i]);
 		cJSON_AddItemToArray(items, item);
 	}
 	store_unlock(st);

@@ -16,6 +16,11 @@
 
 #define GC_MANAGER "kube-controller-manager"
 
+static bool being_deleted(const cJSON *obj)
+{
+	return ctrl_path(obj, "metadata", "deletionTimestamp", NULL) != NULL;
+}
+
 static bool has_finalizer(const cJSON *obj, const char *f)
 {
 	const cJSON *v;
@@ -183,6 +188,99 @@ static void gc_finalize(struct controllers *c, const struct restype *rt, const c
 		remove_finalizer(c, rt, obj, fin);
 }
 
+/* ---- CustomResourceDefinitions (apiextensions crd_finalizer.go) ------------------------ */
+
+#define CRD_CLEANUP "customresourcecleanup.apiextensions.k8s.io"
+#define CRD_MANAGER "kube-apiserver"
+
+static bool is_crd(const struct restype *rt)
+{
+	return rt && !rt->custom && strcmp(rt->group, "apiextensions.k8s.io") == 0 &&
+	       strcmp(rt->resource, "customresourcedefinitions") == 0;
+}
+
+/* Writes the CRD's Terminating condition through /status when it differs. */
+static void crd_set_terminating(struct controllers *c, const struct restype *rt,
+				const cJSON *crd, const char *status, const char *reason,
+				const char *msg)
+{
+	cJSON *copy = cJSON_Duplicate(crd, true);
+	cJSON *conds = (cJSON *)ctrl_path(copy, "status", "conditions", NULL), *cond = NULL, *it;
+	char now[32];
+
+	cJSON_ArrayForEach(it, conds)
+	{
+		if (strcmp(ctrl_str(it, "type", NULL, NULL) ?: "", "Terminating") == 0)
+			cond = it;
+	}
+	if (!cJSON_IsArray(conds) || !cond ||
+	    (strcmp(ctrl_str(cond, "status", NULL, NULL) ?: "", status) == 0 &&
+	     strcmp(ctrl_str(cond, "reason", NULL, NULL) ?: "", reason) == 0)) {
+		cJSON_Delete(copy);
+		return;
+	}
+	ctrl_now_str(c, now);
+	if (strcmp(ctrl_str(cond, "status", NULL, NULL) ?: "", status) != 0)
+		ctrl_set_str(cond, "lastTransitionTime", now);
+	ctrl_set_str(cond, "status", status);
+	ctrl_set_str(cond, "reason", reason);
+	ctrl_set_str(cond, "message", msg);
+	ctrl_update_sub(c, rt, copy, CRD_MANAGER, "status");
+	cJSON_Delete(copy);
+}
+
+struct crobj {
+	char ns[254], name[254];
+	bool deleting;
+};
+
+/* Deletes the instances of the custom type ct not yet being deleted; returns how many
+ * instances there are. */
+static size_t crd_delete_instances(struct controllers *c, const struct restype *ct)
+{
+	const cJSON **objs = NULL;
+	size_t n = store_list(ctrl_store(c), ct, NULL, &objs);
+	struct crobj *todo = calloc(n ? n : 1, sizeof(*todo));
+
+	for (size_t i = 0; todo && i < n; i++) {
+		snprintf(todo[i].ns, sizeof(todo[i].ns), "%s", ctrl_namespace(objs[i]) ?: "");
+		snprintf(todo[i].name, sizeof(todo[i].name), "%s", ctrl_name(objs[i]));
+		todo[i].deleting = being_deleted(objs[i]);
+	}
+	free(objs);
+	for (size_t i = 0; todo && i < n; i++)
+		if (!todo[i].deleting)
+			ctrl_delete(c, ct, todo[i].ns[0] ? todo[i].ns : NULL, todo[i].name,
+				    "Background", -1);
+	free(todo);
+	return n;
+}
+
+/* A CRD being deleted: its instances go (their own finalizers honoured), then the
+ * cleanup finalizer, which lets the store drop the CRD and stop serving its type. */
+static void crd_finalize(struct controllers *c, const struct restype *rt, const char *name,
+			 const cJSON *crd, const char *uid)
+{
+	const char *group = ctrl_str(crd, "spec", "group", NULL);
+	const char *plural = ctrl_str(crd, "spec", "names", "plural");
+	const struct restype *ct = group && plural ? store_type(ctrl_store(c), group, plural) : NULL;
+
+	if (!has_finalizer(crd, CRD_CLEANUP))
+		return;
+	crd_set_terminating(c, rt, crd, "True", "InstanceDeletionInProgress",
+			    "CustomResource deletion is in progress");
+	if (ct && ct->custom && (crd = store_get(ctrl_store(c), rt, NULL, name)) &&
+	    crd_delete_instances(c, ct) > 0) {
+		ctrl_enqueue_at(c, ctrl_now(c) + 100, CK_GC, rt, NULL, name, uid);
+		return;
+	}
+	if ((crd = store_get(ctrl_store(c), rt, NULL, name)))
+		crd_set_terminating(c, rt, crd, "False", "InstanceDeletionCompleted",
+				    "removed all instances");
+	if ((crd = store_get(ctrl_store(c), rt, NULL, name)))
+		remove_finalizer(c, rt, crd, CRD_CLEANUP);
+}
+
 void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
 	     const char *uid)
 {
@@ -195,7 +293,9 @@ void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, co
 		return;
 	if (!obj)
 		gc_dependents(c, uid, GC_DANGLING);
-	else if (ctrl_path(obj, "metadata", "deletionTimestamp", NULL))
+	else if (is_crd(rt) && being_deleted(obj))
+		crd_finalize(c, rt, name, obj, uid);
+	else if (being_deleted(obj))
 		gc_finalize(c, rt, ns, name, obj, uid);
 }
 

@@ -116,6 +116,8 @@ uint64_t store_rv(struct store *st);
 /* Types: by group and plural resource, or by apiVersion ("apps/v1") and kind. NULL if
  * unknown or no longer served. Pointers stay valid for the store's lifetime. */
 const struct restype *store_type(struct store *st, const char *group, const char *resource);
+/* A custom type whose CRD is being deleted (no new instances may be created). */
+bool store_crd_terminating(struct store *st, const struct restype *rt);
 const struct restype *store_type_by_kind(struct store *st, const char *api_version,
 					 const char *kind);
 /* All served types (borrowed array of n pointers, valid until unlock; hold the lock). */

@@ -206,7 +206,7 @@ static struct rtype *crd_find(struct store *st, const char *group, const char *p
 	for (i = 0; i < st->ntypes; i++) {
 		struct rtype *t = st->types[i];
 
-		if (t->pub.custom && strcmp(t->pub.group, group) == 0 &&
+		if (t->pub.custom && t->pub.served && strcmp(t->pub.group, group) == 0 &&
 		    strcmp(t->pub.resource, plural) == 0)
 			return t;
 	}
@@ -274,4 +274,22 @@ void store_crd_sync(struct store *st, const cJSON *crd, bool removed)
 	rt->owned[k] = join_strings(cJSON_GetObjectItem(names, "categories"));
 	rt->pub.categories = rt->owned[k++];
 	store_types_refresh(st);
+}
+
+bool store_crd_terminating(struct store *st, const struct restype *rt)
+{
+	const struct restype *crd;
+	const cJSON *obj;
+	char name[512];
+	bool out;
+
+	if (!rt->custom)
+		return false;
+	snprintf(name, sizeof(name), "%s.%s", rt->resource, rt->group);
+	store_lock(st);
+	crd = store_type(st, "apiextensions.k8s.io", "customresourcedefinitions");
+	obj = crd ? store_get(st, crd, NULL, name) : NULL;
+	out = obj && obj_str(obj, "metadata", "deletionTimestamp");
+	store_unlock(st);
+	return out;
 }

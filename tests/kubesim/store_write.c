@@ -332,39 +332,107 @@ static void sts_drop_disabled(cJSON *obj, const cJSON *old)
 						"maxUnavailable");
 }
 
-/* A new CRD's status: its names accepted and established at once (kubesim has no
- * naming controller to wait for), the storage version recorded. */
-static void crd_status(cJSON *obj)
+static bool str_is(const char *a, const char *b)
 {
-	static const char *const types[2] = {"NamesAccepted", "Established"};
-	static const char *const reasons[2] = {"NoConflicts", "InitialNamesAccepted"};
-	static const char *const msgs[2] = {"no conflicts found",
-					    "the initial names have been accepted"};
-	cJSON *status = obj_child(obj, "status"), *conds = cJSON_CreateArray(), *c;
-	cJSON *stored = cJSON_CreateArray();
-	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
-	const cJSON *v;
+	return a && strcmp(a, b) == 0;
+}
+
+/* A CRD condition as the apiextensions helpers write it. */
+static cJSON *crd_condition_new(const char *type, const char *status, const char *reason,
+				const char *msg)
+{
+	cJSON *n = cJSON_CreateObject();
 	char now[32];
 
 	store_time_now(now);
-	for (int i = 0; i < 2; i++) {
-		c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "type", types[i]);
-		cJSON_AddStringToObject(c, "status", "True");
-		cJSON_AddStringToObject(c, "lastTransitionTime", now);
-		cJSON_AddStringToObject(c, "reason", reasons[i]);
-		cJSON_AddStringToObject(c, "message", msgs[i]);
-		cJSON_AddItemToArray(conds, c);
+	cJSON_AddStringToObject(n, "type", type);
+	cJSON_AddStringToObject(n, "status", status);
+	cJSON_AddStringToObject(n, "lastTransitionTime", now);
+	cJSON_AddStringToObject(n, "reason", reason);
+	cJSON_AddStringToObject(n, "message", msg);
+	return n;
+}
+
+/* obj's status.conditions, made an empty array when missing. */
+static cJSON *crd_conditions(cJSON *obj)
+{
+	cJSON *status = obj_child(obj, "status"), *conds = cJSON_GetObjectItem(status, "conditions");
+
+	if (!cJSON_IsArray(conds)) {
+		conds = cJSON_CreateArray();
+		set_item(status, "conditions", conds);
 	}
-	set_item(status, "conditions", conds);
-	set_item(status, "acceptedNames",
-		 cJSON_Duplicate(cJSON_GetObjectItem(spec, "names"), 1) ?: cJSON_CreateObject());
+	return conds;
+}
+
+/* Sets condition type of conds to True (kubesim's CRDs are accepted and established
+ * at once: there is no naming controller to wait for). A condition already True is
+ * kept as it is, lastTransitionTime included (apihelpers SetCRDCondition); the others
+ * (Terminating) stay. */
+static void crd_condition_true(cJSON *conds, const char *type, const char *reason,
+			       const char *msg)
+{
+	cJSON *c, *n;
+
+	cJSON_ArrayForEach(c, conds)
+	{
+		if (str_is(obj_str(c, "type", NULL), type))
+			break;
+	}
+	if (c && str_is(obj_str(c, "status", NULL), "True"))
+		return;
+	n = crd_condition_new(type, "True", reason, msg);
+	if (c)
+		cJSON_ReplaceItemViaPointer(conds, c, n);
+	else
+		cJSON_AddItemToArray(conds, n);
+}
+
+static bool has_string(const cJSON *arr, const char *s)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (cJSON_IsString(it) && strcmp(it->valuestring, s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* status.storedVersions: the versions kept so far (an update starts from the old
+ * status) plus the storage version now (customresourcedefinition strategy). */
+static cJSON *crd_stored_versions(const cJSON *old, const cJSON *spec)
+{
+	cJSON *stored = cJSON_IsArray(old) ? cJSON_Duplicate(old, 1) : cJSON_CreateArray();
+	const cJSON *v;
+
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(spec, "versions"))
 	{
-		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "storage")) && obj_str(v, "name", NULL))
-			cJSON_AddItemToArray(stored, cJSON_CreateString(obj_str(v, "name", NULL)));
+		const char *name = obj_str(v, "name", NULL);
+
+		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "storage")) && name &&
+		    !has_string(stored, name))
+			cJSON_AddItemToArray(stored, cJSON_CreateString(name));
 	}
-	set_item(status, "storedVersions", stored);
+	return stored;
+}
+
+/* A CRD's status on every write of its main resource: on update obj carries the old
+ * status, so the conditions stay as they were (a no-op apply is a no-op) and
+ * storedVersions only grows; acceptedNames follows spec.names. */
+static void crd_status(cJSON *obj)
+{
+	cJSON *conds = crd_conditions(obj), *status = obj_child(obj, "status");
+	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
+
+	crd_condition_true(conds, "NamesAccepted", "NoConflicts", "no conflicts found");
+	crd_condition_true(conds, "Established", "InitialNamesAccepted",
+			   "the initial names have been accepted");
+	set_item(status, "acceptedNames",
+		 cJSON_Duplicate(cJSON_GetObjectItem(spec, "names"), 1) ?: cJSON_CreateObject());
+	set_item(status, "storedVersions",
+		 crd_stored_versions(cJSON_GetObjectItem(status, "storedVersions"), spec));
 }
 
 static void namespace_strategy(cJSON *obj, const cJSON *old, bool finalize)
@@ -1027,6 +1095,23 @@ static int delete_again(struct store *st, const struct restype *rt, struct entry
 	return 0;
 }
 
+#define CRD_CLEANUP_FINALIZER "customresourcecleanup.apiextensions.k8s.io"
+
+/* The first DELETE of a CRD (customresourcedefinition REST.Delete): the cleanup
+ * finalizer, which the finalizer controller (gc.c) removes once the instances are gone,
+ * and the Terminating condition. Only with controllers running: without them nothing
+ * would remove the finalizer, and the CRD goes at once with its objects. */
+static void crd_mark_terminating(struct store *st, const struct restype *rt, cJSON *obj)
+{
+	if (!is_crd_type(rt) || !st->ns_controller)
+		return;
+	add_finalizer(cJSON_GetObjectItem(obj, "metadata"), CRD_CLEANUP_FINALIZER);
+	cJSON_AddItemToArray(crd_conditions(obj),
+			     crd_condition_new("Terminating", "True", "InstanceDeletionPending",
+					       "CustomResourceDefinition marked for deletion; "
+					       "CustomResource deletion will begin soon"));
+}
+
 int store_delete(struct store *st, const struct restype *rt, const char *ns, const char *name,
 		 const struct store_wopts *o, cJSON **out, struct kstatus *e)
 {
@@ -1055,6 +1140,7 @@ int store_delete(struct store *st, const struct restype *rt, const char *ns, con
 		add_finalizer(meta, "foregroundDeletion");
 	else if (strcmp(prop, "Orphan") == 0)
 		add_finalizer(meta, "orphan");
+	crd_mark_terminating(st, rt, obj);
 	grace = delete_grace(rt, obj, o);
 	if (is_namespace_type(rt) || !finalizers_empty(rt, obj) || grace > 0) {
 		rc = delete_graceful(st, rt, en, ns, name, obj, grace, o, e);
