@@ -89,6 +89,18 @@ cJSON *kstatus_to_json(const struct kstatus *e)
 
 /* ---- small helpers -------------------------------------------------------------- */
 
+bool obj_array_has(const cJSON *arr, const char *s)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (cJSON_IsString(it) && strcmp(it->valuestring, s) == 0)
+			return true;
+	}
+	return false;
+}
+
 const char *obj_str(const cJSON *o, const char *a, const char *b)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);

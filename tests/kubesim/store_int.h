@@ -126,6 +126,8 @@ int store_size_check(cJSON *obj, bool may_drop_managed, struct kstatus *e);
 
 /* Helpers. */
 const char *obj_str(const cJSON *o, const char *a, const char *b);
+/* True when the JSON array arr holds the string s. */
+bool obj_array_has(const cJSON *arr, const char *s);
 void obj_set_str(cJSON *o, const char *key, const char *val);
 cJSON *obj_child(cJSON *o, const char *key);
 void store_uuid(char out[37]);

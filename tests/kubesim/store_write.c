@@ -388,18 +388,6 @@ static void crd_condition_true(cJSON *conds, const char *type, const char *reaso
 		cJSON_AddItemToArray(conds, n);
 }
 
-static bool has_string(const cJSON *arr, const char *s)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, arr)
-	{
-		if (cJSON_IsString(it) && strcmp(it->valuestring, s) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* status.storedVersions: the versions kept so far (an update starts from the old
  * status) plus the storage version now (customresourcedefinition strategy). */
 static cJSON *crd_stored_versions(const cJSON *old, const cJSON *spec)
@@ -412,7 +400,7 @@ static cJSON *crd_stored_versions(const cJSON *old, const cJSON *spec)
 		const char *name = obj_str(v, "name", NULL);
 
 		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "storage")) && name &&
-		    !has_string(stored, name))
+		    !obj_array_has(stored, name))
 			cJSON_AddItemToArray(stored, cJSON_CreateString(name));
 	}
 	return stored;

@@ -107,18 +107,6 @@ static void check_workload(struct field_errs *v, const struct restype *rt, const
 		check_deadline(v, spec);
 }
 
-static bool has_string(const cJSON *arr, const char *s)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, arr)
-	{
-		if (cJSON_IsString(it) && strcmp(it->valuestring, s) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* Once deletionTimestamp is set, no finalizer may be added (apimachinery objectmeta.go). */
 static void check_deleting(struct field_errs *v, const cJSON *obj, const cJSON *old)
 {
@@ -129,7 +117,7 @@ static void check_deleting(struct field_errs *v, const cJSON *obj, const cJSON *
 		return;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(nm, "finalizers"))
 	{
-		if (cJSON_IsString(it) && !has_string(cJSON_GetObjectItem(om, "finalizers"), it->valuestring)) {
+		if (cJSON_IsString(it) && !obj_array_has(cJSON_GetObjectItem(om, "finalizers"), it->valuestring)) {
 			field_err(v, "metadata.finalizers", "FieldValueForbidden",
 			     "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"%s\"}",
 			     it->valuestring);
