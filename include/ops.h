@@ -34,9 +34,6 @@
 
 /* ---- time ---------------------------------------------------------------------- */
 
-/* Now as RFC 3339 in UTC with microseconds ("2026-01-02T03:04:05.123456Z"): every
- * stamp has the same width, so two compare as strings. */
-void ops_now(char out[40]);
 /* Seconds since the epoch of an RFC 3339 time; -1 when it is not one. */
 int64_t ops_parse_time(const char *s);
 /* kubectl's age of a duration in seconds ("45s", "3m20s", "5h", "12d"). */

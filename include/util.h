@@ -115,6 +115,9 @@ int duration_parse(const char *s, int64_t *out_ms, struct err *e);
  * tether prints or records goes through it. */
 #define TIME_RFC3339_LEN 32
 void time_rfc3339(int64_t t, char out[TIME_RFC3339_LEN]);
+/* Now, the same with microseconds (a MicroTime: "2026-01-02T03:04:05.123456Z"): every
+ * stamp has the same width, so two compare as strings. */
+void time_rfc3339_micro(char out[TIME_RFC3339_LEN]);
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
 /* A condition variable whose timed waits run on the monotonic clock (a wall clock

@@ -121,7 +121,7 @@ int cmd_reconcile(int argc, char **argv)
 	err_clear(&e);
 	if (cli_ops_open(&cmd, argc, argv, &o, &code) || (code = cli_ops_one_app(&cmd, &o, &cm)))
 		goto out;
-	ops_now(at);
+	time_rfc3339_micro(at);
 	values[0] = at;
 	if (ops_annotate_inventory(o.kube, cm, keys, values, 1, &e) < 0 ||
 	    (o.flags.wait && wait_handled(o.kube, &cm, at, o.flags.timeout_ms, &e) < 0)) {

@@ -70,7 +70,7 @@ static int set_suspended(const struct cli_cmd *cmd, int argc, char **argv, bool 
 	if (cli_ops_open(cmd, argc, argv, &o, &code) || (code = cli_ops_one_app(cmd, &o, &cm)))
 		goto out;
 	ops_who(who, sizeof(who));
-	ops_now(now);
+	time_rfc3339_micro(now);
 	if (on) {
 		values[0] = "true";
 		values[1] = who;

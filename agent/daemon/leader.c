@@ -54,19 +54,6 @@ void lease_observe(struct lease_seen *s, const char *holder, const char *renew, 
 	s->observed_ms = now;
 }
 
-/* MicroTime: RFC 3339 with microseconds, UTC. */
-static void micro_time(char *out, size_t n)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, n, "%s.%06ldZ", base, ts.tv_nsec / 1000);
-}
-
 /* The Lease to write: old (may be NULL) taken over or renewed by holder. */
 static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder, bool release)
 {
@@ -79,7 +66,7 @@ static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder,
 	bool change = !was || strcmp(was, holder) != 0;
 	char now[64];
 
-	micro_time(now, sizeof(now));
+	time_rfc3339_micro(now);
 	if (transitions != transitions) /* NaN: absent */
 		transitions = 0;
 	jb_str(&b, o, "apiVersion", "coordination.k8s.io/v1");

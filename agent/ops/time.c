@@ -8,18 +8,6 @@
 
 #include "ops.h"
 
-void ops_now(char out[40])
-{
-	struct timespec ts;
-	struct tm tm;
-	char sec[24];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 40, "%s.%06ldZ", sec, ts.tv_nsec / 1000);
-}
-
 int64_t ops_parse_time(const char *s)
 {
 	struct tm tm;

@@ -65,6 +65,20 @@ void time_rfc3339(int64_t t, char out[TIME_RFC3339_LEN])
 		out[0] = '\0';
 }
 
+void time_rfc3339_micro(char out[TIME_RFC3339_LEN])
+{
+	struct timespec ts;
+	struct tm tm;
+	char sec[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!gmtime_r(&ts.tv_sec, &tm) || !strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm)) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, TIME_RFC3339_LEN, "%s.%06ldZ", sec, ts.tv_nsec / 1000);
+}
+
 int64_t now_ms(void)
 {
 	struct timespec ts;
