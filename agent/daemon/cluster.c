@@ -78,6 +78,7 @@ int daemon_session(struct daemon *d, struct daemon_app *a, bool kube, struct err
 
 void daemon_clusters_free(struct daemon *d)
 {
+	control_cache_clear(d->control); /* its lists are keyed by these clients */
 	for (size_t i = 0; i < d->n_clusters; i++) {
 		kube_free(d->clusters[i].kube);
 		kube_config_free(d->clusters[i].kcfg);
