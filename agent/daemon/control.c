@@ -32,6 +32,7 @@ struct control_ns {
 	char *ns;
 	int64_t read_ms; /* monotonic time the LIST was sent; INT64_MIN: read again */
 	cJSON *list;	 /* the LIST's answer, NULL when it failed */
+	struct strmap by_name; /* its items by name (borrowed from list) */
 	bool no_list;	 /* 403: the identity GETs its own inventory */
 };
 
@@ -58,6 +59,7 @@ void control_cache_clear(struct control_cache *cc)
 	pthread_mutex_lock(&cc->mu);
 	for (size_t i = 0; i < cc->n; i++) {
 		free(cc->v[i].ns);
+		strmap_dispose(&cc->v[i].by_name);
 		cJSON_Delete(cc->v[i].list);
 	}
 	free(cc->v);
@@ -90,6 +92,7 @@ static struct control_ns *cache_slot(struct control_cache *cc, const struct kube
 	*c = (struct control_ns){.kube = k, .ns = strdup(ns), .read_ms = INT64_MIN};
 	if (!c->ns)
 		return NULL;
+	strmap_init(&c->by_name);
 	cc->n++;
 	return c;
 }
@@ -112,15 +115,30 @@ static int control_read(struct daemon_app *a, struct kube_list_q *q)
 /* A copy of the item named name of c's list; NULL when it is not there. */
 static cJSON *list_item(const struct control_ns *c, const char *name)
 {
+	const cJSON *it = strmap_get(&c->by_name, name);
+
+	return it ? cJSON_Duplicate(it, 1) : NULL;
+}
+
+/* Indexes the items of c's list by name: a thousand apps look theirs up each round.
+ * Without the index (out of memory) the list is dropped, as if it failed. */
+static void index_items(struct control_ns *c)
+{
 	const cJSON *it;
 
+	strmap_dispose(&c->by_name);
+	strmap_init(&c->by_name);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c->list, "items"))
 	{
 		const char *n = json_str(it, "metadata", "name", NULL);
-		if (n && !strcmp(n, name))
-			return cJSON_Duplicate(it, 1);
+		if (n && strmap_put(&c->by_name, n, (void *)it) < 0) {
+			strmap_dispose(&c->by_name);
+			strmap_init(&c->by_name);
+			cJSON_Delete(c->list);
+			c->list = NULL;
+			return;
+		}
 	}
-	return NULL;
 }
 
 /* The namespace's inventories, listed again unless read after since (cc->mu held).
@@ -139,6 +157,7 @@ static bool ns_listed(struct control_ns *c, struct daemon_app *a,
 	c->list = control_read(a, &q) == 0 ? q.out : NULL;
 	if (!c->list)
 		cJSON_Delete(q.out);
+	index_items(c);
 	c->no_list = q.status == 403;
 	return !c->no_list;
 }

@@ -5,7 +5,7 @@
 #   (b) one commit changing every app, a webhook -> applied everywhere   goal: <= 10 s
 #   (c) agent RSS with every app synced                           goal: <= 60 MB
 #   (d) idle CPU over IDLE_S seconds, 60 s interval               goal: <= 2 % of a core
-# and what the agent asked of Git (git daemon connections) and of kubesim meanwhile.
+# and what the agent asked of Git (ls-remotes and fetches at the git daemon) and of kubesim meanwhile.
 # Where the machine has two cores, kubesim runs on core 0 and the agent on core 1.
 # Knobs: BENCH_APPS (1000), BENCH_LATENCY_MS (5), BENCH_IDLE_S (60).
 # Prints figures and PASS/MISS; exits 0 (a benchmark, not a test).
@@ -31,15 +31,8 @@ KUBESIM=$T/kubesim-pinned
 printf '#!/bin/sh\nexec %s "%s" "$@"\n' "${PIN_SIM[*]}" "$KUBESIM_REAL" >"$KUBESIM"
 chmod +x "$KUBESIM"
 kubesim_start --latency "$LATENCY" || { echo "bench: kubesim did not start"; exit 1; }
-# git daemon --verbose logs one "Connection from" line per ls-remote or fetch.
-mkdir -p "$T/git"
-port=$((20000 + RANDOM % 40000))
-git daemon --verbose --reuseaddr --listen=127.0.0.1 --port=$port --base-path="$T/git" \
-  --export-all --enable=receive-pack "$T/git" >"$T/gitd.log" 2>&1 &
-_pids+=($!)
-GIT_BASE_URL=git://127.0.0.1:$port
-sleep 0.3
-git_asks() { grep -c 'Connection from' "$T/gitd.log"; }
+gitd_start || { echo "bench: git daemon did not start"; exit 1; }
+git_asks() { gitd_requests mono; }
 
 # gen DIR VALUE: apps/appN/cm-{1..4}.yaml for every app, data.v = VALUE.
 gen() {
