@@ -7,7 +7,8 @@
 #   (d) idle CPU over IDLE_S seconds, 60 s interval               goal: <= 2 % of a core
 # and what the agent asked of Git (ls-remotes and fetches at the git daemon) and of kubesim meanwhile.
 # Where the machine has two cores, kubesim runs on core 0 and the agent on core 1.
-# Knobs: BENCH_APPS (1000), BENCH_LATENCY_MS (5), BENCH_IDLE_S (60).
+# Knobs: BENCH_APPS (1000), BENCH_LATENCY_MS (5), BENCH_IDLE_S (60), BENCH_TETHER (the
+# binary measured, default build/tether: another build to compare with).
 # Prints figures and PASS/MISS; exits 0 (a benchmark, not a test).
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/helpers.bash"
@@ -16,6 +17,7 @@
 APPS=${BENCH_APPS:-1000}
 LATENCY=${BENCH_LATENCY_MS:-5}
 IDLE_S=${BENCH_IDLE_S:-60}
+TETHER=${BENCH_TETHER:-$TETHER}
 [ -x "$TETHER" ] || { echo "bench: $TETHER is not built"; exit 1; }
 cp "$TETHER" "$T/tether" && TETHER=$T/tether
 PIN_SIM=() PIN_AGENT=()
