@@ -100,7 +100,7 @@ static struct control_ns *cache_slot(struct control_cache *cc, const struct kube
 /* A LIST, or a GET of name when q.name is set; logs and backs off a failure. */
 static int control_read(struct daemon_app *a, struct kube_list_q *q)
 {
-	kube_list_many(a->sess->kube, q, 1);
+	kube_list_many(session_own_kube(a->sess), q, 1);
 	if (q->rc < 0 && q->rc != TE_NOTFOUND && q->status != 403) {
 		log_kv(LOG_DEBUG, "control check failed", "app", a->cfg.app, "error", q->err.msg,
 		       NULL);
@@ -176,11 +176,11 @@ static cJSON *read_inventory(struct daemon *d, struct daemon_app *a)
 
 	err_clear(&e);
 	if (daemon_session(d, a, true, &e) < 0 ||
-	    kube_resolve(a->sess->kube, "v1", "ConfigMap", &res, &e) < 0)
+	    kube_resolve(session_own_kube(a->sess), "v1", "ConfigMap", &res, &e) < 0)
 		return NULL;
 	snprintf(name, sizeof(name), SYNC_INVENTORY_PREFIX "%s", a->cfg.app);
 	pthread_mutex_lock(&d->control->mu);
-	c = cache_slot(d->control, a->sess->kube, ns);
+	c = cache_slot(d->control, session_own_kube(a->sess), ns);
 	/* read after this app's previous check: nothing older than it saw then */
 	listed = c && ns_listed(c, a, res, now_ms() - CONTROL_MS);
 	if (listed)
@@ -196,10 +196,11 @@ static cJSON *read_inventory(struct daemon *d, struct daemon_app *a)
 static void control_forget(struct daemon *d, struct daemon_app *a)
 {
 	const char *ns = sync_inventory_namespace(&a->cfg);
+	const struct kube *own = session_own_kube(a->sess);
 
 	pthread_mutex_lock(&d->control->mu);
 	for (size_t i = 0; i < d->control->n; i++)
-		if (d->control->v[i].kube == a->sess->kube && !strcmp(d->control->v[i].ns, ns))
+		if (d->control->v[i].kube == own && !strcmp(d->control->v[i].ns, ns))
 			d->control->v[i].read_ms = INT64_MIN;
 	pthread_mutex_unlock(&d->control->mu);
 }
@@ -251,8 +252,8 @@ void control_answer(struct daemon *d, struct daemon_app *a, const char *token,
 	snprintf(code, sizeof(code), "%d", out->exit_code);
 	snprintf(name, sizeof(name), SYNC_INVENTORY_PREFIX "%s", a->cfg.app);
 	if (daemon_session(d, a, true, &e) == 0)
-		ops_annotate(a->sess->kube, sync_inventory_namespace(&a->cfg), name, keys, values,
-			     3, &e);
+		ops_annotate(session_own_kube(a->sess), sync_inventory_namespace(&a->cfg), name,
+			     keys, values, 3, &e);
 	if (a->sess && a->sess->kube)
 		control_forget(d, a);
 	if (e.code)
