@@ -97,11 +97,12 @@ static struct control_ns *cache_slot(struct control_cache *cc, const struct kube
 	return c;
 }
 
-/* A LIST, or a GET of name when q.name is set; logs and backs off a failure. */
+/* A LIST, or a GET of name when q.name is set; logs and backs off a failure (not a
+ * LIST's 403: the GETs take over). */
 static int control_read(struct daemon_app *a, struct kube_list_q *q)
 {
 	kube_list_many(session_own_kube(a->sess), q, 1);
-	if (q->rc < 0 && q->rc != TE_NOTFOUND && q->status != 403) {
+	if (q->rc < 0 && q->rc != TE_NOTFOUND && (q->name || q->status != 403)) {
 		log_kv(LOG_DEBUG, "control check failed", "app", a->cfg.app, "error", q->err.msg,
 		       NULL);
 		/* A cluster that does not answer would hold the loop at every check: ask
