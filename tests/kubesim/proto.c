@@ -162,7 +162,7 @@ static void frac_string(char *out, size_t n, uint64_t whole, uint64_t frac, int 
 }
 
 /* Go's time.Duration.String(): "1h2m3.5s", "1.5ms", "0s". */
-static void duration_string(int64_t ns, char *out, size_t n)
+void proto_duration_string(int64_t ns, char *out, size_t n)
 {
 	uint64_t u = ns < 0 ? -(uint64_t)ns : (uint64_t)ns, s = u / 1000000000;
 	const char *sign = ns < 0 ? "-" : "";
@@ -232,7 +232,7 @@ static cJSON *pb_special(const struct proto_field *f, struct pb *s, struct pctx 
 	case PROTO_MICROTIME:
 		return pb_time(&m, f->type == PROTO_MICROTIME, empty);
 	case PROTO_DURATION:
-		duration_string((int64_t)m.v[1], d, sizeof(d));
+		proto_duration_string((int64_t)m.v[1], d, sizeof(d));
 		return cJSON_CreateString(d);
 	case PROTO_RAW:
 		if (!m.has[1] || m.s[1].p == m.s[1].end)

@@ -64,5 +64,7 @@ int proto_message_find(const char *name);
  * naming the field. */
 int proto_decode_message(cJSON *obj, int msg, const void *data, size_t len, char *err,
 			 size_t errlen);
+/* A meta/v1 Duration as Go's time.Duration.String() writes it: "1h2m3.5s", "0s". */
+void proto_duration_string(int64_t ns, char *out, size_t n);
 
 #endif
