@@ -65,6 +65,19 @@ static void w_entry(struct pbw *b, int num, const char *k, const char *v)
 	w_msg(b, num, &e);
 }
 
+/* "k8s\0" + runtime.Unknown {1: TypeMeta {1: apiVersion, 2: kind}, 2: raw object}. */
+static void w_envelope(struct pbw *env, const char *av, const char *kind, const struct pbw *obj)
+{
+	struct pbw tm = {.n = 0};
+
+	memcpy(env->d, "k8s", 4);
+	env->n = 4;
+	w_str(&tm, 1, av);
+	w_str(&tm, 2, kind);
+	w_msg(env, 1, &tm);
+	w_msg(env, 2, obj);
+}
+
 /* The message decoded as compact JSON (the caller frees), or the error as "error: ...". */
 static char *decode(const char *msg, const struct pbw *b)
 {
@@ -226,19 +239,14 @@ static void test_inline(void **state)
 /* The envelope, a kind without protobuf, malformed bodies. */
 static void test_envelope_and_errors(void **state)
 {
-	struct pbw tm = {.n = 0}, env = {.n = 0}, cm = {.n = 0}, md = {.n = 0}, bad = {.n = 0};
+	struct pbw env = {.n = 0}, cm = {.n = 0}, md = {.n = 0}, bad = {.n = 0};
 	char err[256], *s;
 	cJSON *o;
 
 	(void)state;
-	memcpy(env.d, "k8s", 4);
-	env.n = 4;
-	w_str(&tm, 1, "v1");
-	w_str(&tm, 2, "ConfigMap");
-	w_msg(&env, 1, &tm);
 	w_str(&md, 1, "cm");
 	w_msg(&cm, 1, &md);
-	w_msg(&env, 2, &cm);
+	w_envelope(&env, "v1", "ConfigMap", &cm);
 	o = proto_decode(env.d, env.n, err, sizeof(err));
 	assert_non_null(o);
 	s = cJSON_PrintUnformatted(o);
@@ -249,13 +257,7 @@ static void test_envelope_and_errors(void **state)
 
 	assert_null(proto_decode("{}", 2, err, sizeof(err)));
 	assert_string_equal(err, ""); /* not an envelope: 415 */
-	tm.n = env.n = 0;
-	memcpy(env.d, "k8s", 4);
-	env.n = 4;
-	w_str(&tm, 1, "example.com/v1");
-	w_str(&tm, 2, "Widget");
-	w_msg(&env, 1, &tm);
-	w_msg(&env, 2, &cm);
+	w_envelope(&env, "example.com/v1", "Widget", &cm);
 	assert_null(proto_decode(env.d, env.n, err, sizeof(err)));
 	assert_string_equal(err, ""); /* a custom resource: 415 */
 
@@ -268,15 +270,9 @@ static void test_envelope_and_errors(void **state)
 	bad.d[bad.n++] = 0x05;
 	bad.d[bad.n++] = 'a';
 	expect("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", &bad, "error: unexpected EOF");
-	tm.n = env.n = 0;
-	memcpy(env.d, "k8s", 4);
-	env.n = 4;
-	w_str(&tm, 1, "v1");
-	w_str(&tm, 2, "ConfigMap");
-	w_msg(&env, 1, &tm);
 	w_uint(&cm, 4, 1);
 	w_bytes(&cm, 1, (const unsigned char[]){0x08, 0x01}, 2); /* name as a varint */
-	w_msg(&env, 2, &cm);
+	w_envelope(&env, "v1", "ConfigMap", &cm);
 	assert_null(proto_decode(env.d, env.n, err, sizeof(err)));
 	assert_string_equal(err, "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: "
 				 "proto: wrong wireType = 0 for field Name");
