@@ -393,7 +393,7 @@ static int pb_singular(cJSON *obj, const struct proto_field *f, uint64_t v, stru
 	if (f->type == PROTO_MESSAGE && cJSON_IsObject(old))
 		return decode_msg(old, f->msg, s, depth + 1, c);
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, f->name);
-	if (!(f->flags & PROTO_POINTER) &&
+	if (!(f->flags & (PROTO_POINTER | PROTO_KEEP)) &&
 	    (is_varint(f->type) ? v == 0
 				: (f->type == PROTO_STRING || f->type == PROTO_BYTES) && s->p == s->end))
 		return 0;
@@ -401,6 +401,29 @@ static int pb_singular(cJSON *obj, const struct proto_field *f, uint64_t v, stru
 	if (!item)
 		return pb_fail(c, "unexpected EOF", NULL, 0);
 	cJSON_AddItemToObject(obj, f->name, item);
+	return 0;
+}
+
+/* What Go's encoder writes for a field without omitempty that the body did not carry: null
+ * for a nil pointer, slice or map, else the zero value. */
+static int pb_absent(cJSON *obj, int msg, int depth, struct pctx *c)
+{
+	const struct proto_message *m = &proto_messages[msg];
+	cJSON *v;
+
+	for (unsigned i = 0; i < m->count; i++) {
+		const struct proto_field *f = &proto_fields[m->first + i];
+
+		if (!(f->flags & PROTO_KEEP) || cJSON_GetObjectItemCaseSensitive(obj, f->name))
+			continue;
+		if (f->flags & (PROTO_POINTER | PROTO_REPEATED))
+			v = cJSON_CreateNull();
+		else
+			v = pb_zero(f, depth, c);
+		if (!v)
+			return -1;
+		cJSON_AddItemToObject(obj, f->name, v);
+	}
 	return 0;
 }
 
@@ -459,6 +482,8 @@ static int decode_msg(cJSON *obj, int msg, struct pb *b, int depth, struct pctx 
 		if (rc < 0)
 			return -1;
 	}
+	if (pb_absent(obj, msg, depth, c) < 0)
+		return -1;
 	reorder(obj, msg);
 	return 0;
 }

@@ -30,6 +30,7 @@ enum {
 	PROTO_REPEATED = 1, /* a JSON array; a map when the message is a map entry */
 	PROTO_POINTER = 2,  /* a Go pointer: present means set, so a zero value is kept */
 	PROTO_INLINE = 4,   /* `json:",inline"`: the message's fields join the enclosing object */
+	PROTO_KEEP = 8,	    /* no omitempty: a zero is written, an absent pointer or list is null */
 };
 
 struct proto_field {

@@ -11,6 +11,7 @@ its few messages are written out below from kube-aggregator's generated.proto.
     python3 tests/kubesim/tools/proto_desc.py [/path/to/kubectl] > tests/kubesim/proto_desc.c
 """
 import re
+import struct
 import sys
 import zlib
 
@@ -96,6 +97,10 @@ AGGREGATOR = {
                                   ("reason", 4, 1, 9, None, False),
                                   ("message", 5, 1, 9, None, False)],
 }
+
+# Its fields without omitempty (kube-aggregator's types.go).
+AGGREGATOR_KEEP = {("APIServiceSpec", "groupPriorityMinimum"), ("APIServiceSpec", "versionPriority"),
+                   ("APIServiceCondition", "type"), ("APIServiceCondition", "status")}
 
 
 def varint(b, i):
@@ -187,7 +192,8 @@ def load(kubectl):
     for name, fl in AGGREGATOR.items():
         msgs[name] = {"map_entry": False, "fields": [
             {"name": f[0], "num": f[1], "label": f[2], "type": f[3], "type_name": f[4],
-             "nullable": f[5], "go": f[0][0].upper() + f[0][1:]} for f in fl]}
+             "nullable": f[5], "go": f[0][0].upper() + f[0][1:],
+             "keep": (name.rsplit(".", 1)[-1], f[0]) in AGGREGATOR_KEEP} for f in fl]}
     return msgs
 
 
@@ -198,8 +204,84 @@ def package_of(api_version):
     return "k8s.io.api.%s.%s" % (PKG_DIR.get(group, group), version)
 
 
+def rodata(data):
+    """(bytes, virtual address) of the ELF's .rodata, where Go keeps its type data."""
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    sec = [struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    strtab = sec[shstrndx][4]
+    for name, _, _, addr, off, size in sec:
+        if data[strtab + name:strtab + name + 8] == b".rodata\0":
+            return data[off:off + size], addr
+    sys.exit("proto_desc: no .rodata")
+
+
+def go_structs(data):
+    """{(Go type "v1.Pod", frozenset of (proto name, number)): {(name, number): omitempty}}.
+
+    Go's runtime type data holds every struct's fields with their tags: a StructType ends
+    in the slice of its fields ({name, type, offset}, the name a record of flags, length,
+    name, length, tag), 16 bytes after its type's name offset. Only the JSON tag says
+    whether a zero value is left out (omitempty); the proto descriptor does not."""
+    ro, base = rodata(data)
+    q = struct.unpack_from("<%dQ" % (len(ro) // 8), ro)
+    lo, hi = base, base + len(ro)
+
+    def name(va, want_tag):
+        o = va - base
+        if not 0 <= o < len(ro) - 2 or ro[o] > 15:
+            return None
+        ln, p = ro[o + 1], o + 2
+        if ln & 0x80:
+            ln, p = (ln & 0x7F) | ro[o + 2] << 7, o + 3
+        text = ro[p:p + ln]
+        if not want_tag:
+            return text.decode("latin1")
+        if not re.fullmatch(rb"[A-Za-z_][A-Za-z0-9_]*", text or b"-"):
+            return None
+        p += ln
+        tag = b""
+        if ro[o] & 2:
+            tl, p = ro[p], p + 1
+            if tl & 0x80:
+                tl, p = (tl & 0x7F) | ro[p] << 7, p + 1
+            tag = ro[p:p + tl]
+        return tag.decode("latin1")
+
+    out = {}
+    for i in range(1, len(q) - 2):
+        v, n = q[i], q[i + 1]
+        if not (lo <= v < hi and n == q[i + 2] and 1 <= n <= 300 and (v - base) % 8 == 0):
+            continue
+        j = (v - base) // 8
+        if j + 3 * n > len(q) or not all(lo <= q[j + 3 * k] < hi for k in range(n)):
+            continue
+        tags = [name(q[j + 3 * k], True) for k in range(n)]
+        if None in tags or not any('protobuf:"' in t for t in tags):
+            continue
+        sig, omit = set(), {}
+        for tag in tags:
+            pm = re.search(r'protobuf:"([^"]*)"', tag)
+            pb = pm.group(1).split(",") if pm else []
+            pname = [x[5:] for x in pb if x.startswith("name=")]
+            if len(pb) < 3 or not pname:
+                continue
+            js = re.search(r'json:"([^"]*)"', tag)
+            js = js.group(1).split(",") if js else ["", "omitempty"]
+            sig.add((pname[0], int(pb[1])))
+            omit[(pname[0], int(pb[1]))] = "omitempty" in js[1:] or js[0] == ""
+        noff, = struct.unpack_from("<i", ro, i * 8 - 16)
+        tname = name(base + noff, False)
+        if tname:
+            key = (tname.lstrip("*"), frozenset(sig))
+            out[key] = omit if out.get(key, omit) == omit else None
+    return out
+
+
 def main():
-    msgs = load(sys.argv[1] if len(sys.argv) > 1 else "/usr/bin/kubectl")
+    kubectl = sys.argv[1] if len(sys.argv) > 1 else "/usr/bin/kubectl"
+    msgs = load(kubectl)
+    structs = go_structs(open(kubectl, "rb").read())
     order, index = [], {}
 
     def visit(name):
@@ -231,17 +313,20 @@ def main():
     for name in order:
         first[name] = nfields
         short = name.rsplit(".", 1)[-1]
+        sig = frozenset((f["name"], f["num"]) for f in msgs[name]["fields"])
+        omit = structs.get((".".join(name.split(".")[-2:]), sig)) or {}
         for f in msgs[name]["fields"]:
             tn = (f["type_name"] or "").lstrip(".")
             flags = []
             if f["label"] == 3:
                 flags.append("PROTO_REPEATED")
-            if f["nullable"] and f["type"] != 11 and f["label"] != 3:
-                flags.append("PROTO_POINTER")
-            if f["nullable"] and f["type"] == 11 and tn in SPECIAL:
+            if f["nullable"] and f["label"] != 3:
                 flags.append("PROTO_POINTER")
             if (short, f["name"]) in INLINE:
                 flags.append("PROTO_INLINE")
+            if (not omit.get((f["name"], f["num"]), True) or f.get("keep")) and \
+                    (short, f["name"]) not in INLINE:
+                flags.append("PROTO_KEEP")
             if f["type"] == 11:
                 ty = SPECIAL.get(tn, "PROTO_MESSAGE")
                 sub = index.get(tn, 0)
