@@ -168,10 +168,10 @@ void proto_duration_string(int64_t ns, char *out, size_t n)
 	const char *sign = ns < 0 ? "-" : "";
 	char num[32];
 
-	if (u < 1000) {
-		snprintf(out, n, "%s%lluns", u ? sign : "", (unsigned long long)u);
-		if (!u)
-			snprintf(out, n, "0s");
+	if (u == 0) {
+		snprintf(out, n, "0s");
+	} else if (u < 1000) {
+		snprintf(out, n, "%s%lluns", sign, (unsigned long long)u);
 	} else if (u < 1000000) {
 		frac_string(num, sizeof(num), u / 1000, u % 1000, 3);
 		snprintf(out, n, "%s%sµs", sign, num);
