@@ -53,6 +53,11 @@ int session_kube(struct session *s, struct err *e);
 int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k,
 		     struct err *e);
 
+/* With a borrowed client: another client of the same cluster and identity (the agent
+ * keeps several, one per worker), or NULL between two uses. What the session learnt
+ * about the identity and its namespaces stays. */
+void session_swap_kube(struct session *s, struct kube *k);
+
 /* Kinds the identity may not list across namespaces (a 403 seen once): the engine
  * lists and watches them in each namespace the app uses, for the session's life (the
  * same identity: it is forgotten with the client). */

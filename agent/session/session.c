@@ -144,6 +144,12 @@ int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k
 	return rc;
 }
 
+void session_swap_kube(struct session *s, struct kube *k)
+{
+	if (s->borrowed_kube)
+		s->kube = k;
+}
+
 static char *scope_key(const struct kube_resource *res)
 {
 	return xasprintf("%s.%s", res->resource, res->group);
