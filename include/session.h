@@ -3,8 +3,9 @@
  * bare cache), the kube client with its discovery cache, and the namespaces resolved
  * from the app's settings and the kubeconfig context. A command opens one and passes
  * it to the engine (sync, diff, render, history, rollback); the agent keeps one per app
- * for as long as the app's settings are unchanged, its kube client shared by every app
- * on the same cluster, so a drift check reuses TLS connections and discovery.
+ * for as long as the app's settings are unchanged, lending it for each check a client
+ * of the app's cluster (session_swap_kube), so a drift check reuses warm connections
+ * and the cluster's discovery.
  *
  * Nothing is opened until it is asked for: session_git and session_kube are separate
  * so that the engine fetches Git on one thread while it connects on another (each
