@@ -10,14 +10,7 @@
 N=50
 kubesim_start --latency 20 || { not_ok "kubesim starts"; finish; }
 gitd_start || { not_ok "git daemon starts"; finish; }
-# Discovery GETs (/api, /apis) kubesim served, less the scrapes of its /metrics, which
-# it counts under the same labels.
-echo 0 >"$T/scrapes"
-discovery() {
-  local n raw; n=$(cat "$T/scrapes"); echo $((n + 1)) >"$T/scrapes"
-  raw=$(kcurl -s "$KUBESIM_URL/metrics" | awk '/^apiserver_request_total\{code="200",resource="",verb="GET"\}/ {print $NF}')
-  echo $(( ${raw:-0} - n ))
-}
+discovery() { sim_count "" GET; }
 # The agent's TCP connections to kubesim, as "local-port" lines.
 port=${KUBESIM_URL##*:}
 conns() { ss -tnH state established "( dport = :$port )" | awk '{print $3}' | sort; }
