@@ -73,9 +73,8 @@ static int cluster_add(struct daemon *d, const struct app_config *c, struct daem
 	struct kube *first = NULL;
 	int rc;
 
-	if (array_reserve(&d->clusters, &d->cap_clusters, d->n_clusters + 1,
-			  sizeof(*d->clusters)) < 0 ||
-	    !(k = calloc(1, sizeof(*k)))) {
+	rc = array_reserve(&d->clusters, &d->cap_clusters, d->n_clusters + 1, sizeof(*d->clusters));
+	if (rc < 0 || !(k = calloc(1, sizeof(*k)))) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto fail;
 	}

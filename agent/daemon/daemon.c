@@ -153,6 +153,8 @@ static void run_loop(struct daemon *d)
 
 		if (d->reload) {
 			pool_drain(d);
+			if (d->stop)
+				break;
 			d->reload = false;
 			pthread_mutex_unlock(&d->mu);
 			do_reload(d);

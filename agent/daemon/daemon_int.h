@@ -181,7 +181,8 @@ size_t sched_order(const struct sched_app *apps, size_t n, int64_t now, struct s
 
 struct pool_job {
 	struct daemon_app *a;
-	bool full; /* ask Git (due or triggered), not only the rollouts in progress */
+	bool full;	/* ask Git (due or triggered), not only the rollouts in progress */
+	bool triggered; /* what a->triggered was: given back if no worker takes the job */
 };
 
 /* Starts n worker threads. */

@@ -118,7 +118,8 @@ bool pool_dispatch(struct daemon *d, int64_t now, int64_t *wait_ms)
 	for (size_t i = 0; i < k && i < idle; i++) {
 		struct daemon_app *a = &d->apps[d->order[i]];
 
-		d->jobs[d->n_jobs++] = (struct pool_job){a, a->triggered || a->next_ms <= now};
+		d->jobs[d->n_jobs++] =
+		    (struct pool_job){a, a->triggered || a->next_ms <= now, a->triggered};
 		a->triggered = false;
 		a->busy = true;
 		d->busy++;
@@ -131,9 +132,8 @@ bool pool_dispatch(struct daemon *d, int64_t now, int64_t *wait_ms)
 void pool_drain(struct daemon *d)
 {
 	for (size_t i = 0; i < d->n_jobs; i++) {
-		d->jobs[i].a->busy = false;
-		if (d->jobs[i].full) /* not checked: still due */
-			d->jobs[i].a->triggered = true;
+		d->jobs[i].a->busy = false; /* its times are unchanged: still due */
+		d->jobs[i].a->triggered = d->jobs[i].triggered;
 		d->busy--;
 	}
 	d->n_jobs = 0;
