@@ -1,15 +1,17 @@
 /*
  * cluster: the agent's kube clients, per cluster (the same kubeconfig, context,
  * impersonated ServiceAccount and bound on parallel transfers), shared by the apps
- * that sync to it and kept warm between checks. A struct kube serves one thread at a
- * time, and the workers (pool.c) check several apps of one cluster at once, so each
- * cluster keeps a small pool of clients: a worker checks one out for one check of one
- * app and returns it after. The clients of a cluster are made with kube_new_sharing:
+ * that sync to it and kept warm between checks; a tenant's app (service-account) uses
+ * two, its ServiceAccount's and tether's own for the app's inventory, history and
+ * Events. A struct kube serves one thread at a time, and the workers (pool.c) check
+ * several apps of one cluster at once, so each cluster keeps a small pool of clients:
+ * a worker checks one out (two for a tenant's app) for one check of one app and
+ * returns it after. The clients of a cluster are made with kube_new_sharing:
  * one discovery cache and one DNS and TLS session cache for all of them (see
  * agent/kube/shared.c for why connections stay per client). A check takes the client
  * returned last, whose connections are warm: with fewer apps due than workers, a drift
  * check opens no connection and loads no discovery. There are never more clients than
- * workers. A reload of the configuration drops them all (the workers idle), so a
+ * workers per cluster. A reload of the configuration drops them all (the workers idle), so a
  * changed kubeconfig is read again.
  */
 #include <stdlib.h>
@@ -33,10 +35,10 @@ static bool same(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-static bool serves(const struct daemon_cluster *k, const struct app_config *c)
+static bool serves(const struct daemon_cluster *k, const struct app_config *c, const char *sa)
 {
 	return same(k->kubeconfig, c->kubeconfig) && same(k->context, c->context) &&
-	       same(k->service_account, c->service_account) && k->parallel == c->parallel;
+	       same(k->service_account, sa) && k->parallel == c->parallel;
 }
 
 static void cluster_free(struct daemon_cluster *k)
@@ -66,8 +68,9 @@ static int cluster_keep(struct daemon_cluster *k, struct kube *kb, struct err *e
 	return 0;
 }
 
-static int cluster_add(struct daemon *d, const struct app_config *c, struct daemon_cluster **out,
-		       struct err *e)
+/* The clients of c's cluster as sa (NULL: tether's own identity). */
+static int cluster_add(struct daemon *d, const struct app_config *c, const char *sa,
+		       struct daemon_cluster **out, struct err *e)
 {
 	struct daemon_cluster *k = NULL;
 	struct kube *first = NULL;
@@ -81,11 +84,12 @@ static int cluster_add(struct daemon *d, const struct app_config *c, struct daem
 	k->parallel = c->parallel;
 	if ((c->kubeconfig && !(k->kubeconfig = strdup(c->kubeconfig))) ||
 	    (c->context && !(k->context = strdup(c->context))) ||
-	    (c->service_account && !(k->service_account = strdup(c->service_account)))) {
+	    (sa && !(k->service_account = strdup(sa)))) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rc = session_connect(c, NULL, &k->kcfg, &first, e)) < 0 ||
+	if ((rc = sa ? session_connect(c, NULL, &k->kcfg, &first, e)
+		     : session_connect_own(c, NULL, &k->kcfg, &first, e)) < 0 ||
 	    (rc = cluster_keep(k, first, e)) < 0)
 		goto fail;
 	k->idle[k->n_idle++] = first;
@@ -97,20 +101,20 @@ fail:
 	return rc;
 }
 
-/* A client of a's cluster for this check (clusters_mu held): the warmest idle one,
- * else a new one sharing the first one's caches. */
-static int cluster_checkout(struct daemon *d, struct daemon_app *a, struct daemon_cluster **kout,
-			    struct kube **out, struct err *e)
+/* A client of c's cluster as sa for this check (clusters_mu held): the warmest idle
+ * one, else a new one sharing the first one's caches. *kp: the cluster, found once. */
+static int cluster_checkout(struct daemon *d, const struct app_config *c, const char *sa,
+			    struct daemon_cluster **kp, struct kube **out, struct err *e)
 {
-	struct daemon_cluster *k = a->cluster;
+	struct daemon_cluster *k = *kp;
 	int rc;
 
 	for (size_t i = 0; i < d->n_clusters && !k; i++)
-		if (serves(d->clusters[i], &a->cfg))
+		if (serves(d->clusters[i], c, sa))
 			k = d->clusters[i];
-	if (!k && (rc = cluster_add(d, &a->cfg, &k, e)) < 0)
+	if (!k && (rc = cluster_add(d, c, sa, &k, e)) < 0)
 		return rc;
-	*kout = k;
+	*kp = k;
 	if (k->n_idle) {
 		*out = k->idle[--k->n_idle];
 		return 0;
@@ -120,46 +124,68 @@ static int cluster_checkout(struct daemon *d, struct daemon_app *a, struct daemo
 	return cluster_keep(k, *out, e);
 }
 
-static void cluster_checkin(struct daemon *d, struct daemon_cluster *k, struct kube *kb)
+/* Gives kb back to k (clusters_mu held); NULL is fine. */
+static void cluster_checkin(struct daemon_cluster *k, struct kube *kb)
+{
+	if (k && kb)
+		k->idle[k->n_idle++] = kb; /* room for every client was reserved */
+}
+
+/* The app's clients for this check: its identity's, and tether's own for a tenant. */
+static int checkout_both(struct daemon *d, struct daemon_app *a, struct kube **kb,
+			 struct kube **own, struct err *e)
+{
+	const char *sa = a->cfg.service_account;
+	int rc;
+
+	*kb = *own = NULL;
+	pthread_mutex_lock(&d->clusters_mu);
+	rc = cluster_checkout(d, &a->cfg, sa, &a->cluster, kb, e);
+	if (rc == 0 && sa && (rc = cluster_checkout(d, &a->cfg, NULL, &a->own_cluster, own, e)) < 0)
+		cluster_checkin(a->cluster, *kb);
+	pthread_mutex_unlock(&d->clusters_mu);
+	return rc;
+}
+
+static void checkin_both(struct daemon *d, struct daemon_app *a, struct kube *kb,
+			 struct kube *own)
 {
 	pthread_mutex_lock(&d->clusters_mu);
-	k->idle[k->n_idle++] = kb; /* room for every client was reserved */
+	cluster_checkin(a->cluster, kb);
+	cluster_checkin(a->own_cluster, own);
 	pthread_mutex_unlock(&d->clusters_mu);
 }
 
 int daemon_session(struct daemon *d, struct daemon_app *a, bool kube, struct err *e)
 {
-	struct daemon_cluster *k = NULL;
-	struct kube *kb = NULL;
+	struct kube *kb, *own;
 	int rc;
 
 	if (!a->sess && (rc = session_new(&a->sess, &a->cfg, e)) < 0)
 		return rc;
 	if (!kube || a->sess->kube)
 		return 0;
-	pthread_mutex_lock(&d->clusters_mu);
-	rc = cluster_checkout(d, a, &k, &kb, e);
-	pthread_mutex_unlock(&d->clusters_mu);
-	if (rc < 0)
+	if ((rc = checkout_both(d, a, &kb, &own, e)) < 0)
 		return rc;
-	if (a->cluster == k && a->sess->borrowed_kube) {
-		session_swap_kube(a->sess, kb);
+	if (a->sess->borrowed_kube) { /* the session's clusters already */
+		session_swap_kube(a->sess, kb, own);
 		return 0;
 	}
-	if ((rc = session_use_kube(a->sess, k->kcfg, kb, e)) < 0) {
-		cluster_checkin(d, k, kb);
+	if ((rc = session_use_kube(a->sess, a->cluster->kcfg, kb, e)) < 0) {
+		checkin_both(d, a, kb, own);
 		return rc;
 	}
-	a->cluster = k;
+	if (own)
+		session_use_own_kube(a->sess, a->own_cluster->kcfg, own);
 	return 0;
 }
 
 void daemon_session_done(struct daemon *d, struct daemon_app *a)
 {
-	if (!a->sess || !a->sess->kube || !a->cluster)
+	if (!a->sess || !a->sess->kube)
 		return;
-	cluster_checkin(d, a->cluster, a->sess->kube);
-	session_swap_kube(a->sess, NULL);
+	checkin_both(d, a, a->sess->kube, a->sess->own_kcfg ? a->sess->own_kube : NULL);
+	session_swap_kube(a->sess, NULL, NULL);
 }
 
 void daemon_clusters_free(struct daemon *d)

@@ -64,7 +64,7 @@ static struct daemon_app *carry_over(struct daemon *d, struct app_config *cfgs, 
 			 * cache is cheap; the cluster's client is made again once. */
 			session_free(a->sess);
 			a->sess = NULL;
-			a->cluster = NULL; /* the clusters are made again too */
+			a->cluster = a->own_cluster = NULL; /* the clusters are made again too */
 			app_config_dispose(&a->cfg);
 			memset(old, 0, sizeof(*old));
 			break;

@@ -139,6 +139,7 @@ struct daemon_app {
 	struct app_stats st;	  /* written under mu by the app's worker */
 	struct session *sess; /* worker: Git, and a client of the cluster's (cluster.c) */
 	struct daemon_cluster *cluster; /* worker: the cluster its session's clients are of */
+	struct daemon_cluster *own_cluster; /* worker: service-account: tether's own clients */
 	bool busy;	 /* under mu: handed to a worker (queued or being checked) */
 	char failed[41]; /* worker: a commit that failed with bad input: not retried */
 	int failures;	 /* worker: consecutive, for the backoff */
