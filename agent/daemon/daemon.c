@@ -236,6 +236,7 @@ static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 
 	memset(d, 0, sizeof(*d));
 	d->opts = o;
+	gitsrc_hold(); /* the workers' libgit2 state lives as long as they do */
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_mutex_init(&d->clusters_mu, NULL);
 	cond_init_monotonic(&d->cv);
@@ -257,6 +258,7 @@ static void daemon_dispose(struct daemon *d)
 	apps_free(d->apps, d->n_apps);
 	daemon_clusters_free(d);
 	free(d->secret);
+	gitsrc_release();
 	pthread_cond_destroy(&d->work);
 	pthread_cond_destroy(&d->cv);
 	pthread_mutex_destroy(&d->clusters_mu);
