@@ -301,22 +301,23 @@ static void test_envelope_and_errors(void **state)
 /* The bodies kubectl 1.32 sends (captured with -v=8) for kinds whose e2e runs only where
  * kubesim serves them: each decodes to what `--dry-run=client -o json` prints for the
  * same command. */
+static const char pc[] = /* create priorityclass high --value=1000 ... */
+	"\x6b\x38\x73\x00\x0a\x25\x0a\x14scheduling.k8s.io/v1\x12\x0dPriorityClass"
+	"\x12\x2d\x0a\x14\x0a\x04high\x12\x00\x1a\x00\x22\x00\x2a\x00\x32\x00\x38\x00\x42"
+	"\x00\x10\xe8\x07\x18\x00\x22\x09important\x2a\x05Never\x1a\x00\x22\x00";
+static const char quota[] = /* create quota q1 --hard=cpu=1,memory=1Gi,pods=10 ... */
+	"\x6b\x38\x73\x00\x0a\x13\x0a\x02v1\x12\x0dResourceQuota\x12\x5a\x0a\x19\x0a\x02q1"
+	"\x12\x00\x1a\x07" "default\x22\x00\x2a\x00\x32\x00\x38\x00\x42\x00\x12\x3b\x0a\x0a"
+	"\x0a\x03" "cpu\x12\x03\x0a\x01" "1\x0a\x0f\x0a\x06memory\x12\x05\x0a\x03" "1Gi\x0a"
+	"\x0c\x0a\x04pods\x12\x04\x0a\x02" "10\x12\x0eNotTerminating\x1a\x00\x1a\x00\x22\x00";
+static const char hpa[] = /* autoscale deployment web --min=2 --max=5 --cpu-percent=80 */
+	"\x6b\x38\x73\x00\x0a\x29\x0a\x0e" "autoscaling/v1\x12\x17HorizontalPodAutoscaler"
+	"\x12\x3f\x0a\x13\x0a\x03web\x12\x00\x1a\x00\x22\x00\x2a\x00\x32\x00\x38\x00\x42\x00"
+	"\x12\x22\x0a\x1a\x0a\x0a" "Deployment\x12\x03web\x1a\x07" "apps/v1\x10\x02\x18\x05"
+	"\x20\x50\x1a\x04\x18\x00\x20\x00\x1a\x00\x22\x00";
+
 static void test_kubectl_bodies(void **state)
 {
-	static const char pc[] = /* create priorityclass high --value=1000 ... */
-		"\x6b\x38\x73\x00\x0a\x25\x0a\x14scheduling.k8s.io/v1\x12\x0dPriorityClass"
-		"\x12\x2d\x0a\x14\x0a\x04high\x12\x00\x1a\x00\x22\x00\x2a\x00\x32\x00\x38\x00\x42"
-		"\x00\x10\xe8\x07\x18\x00\x22\x09important\x2a\x05Never\x1a\x00\x22\x00";
-	static const char quota[] = /* create quota q1 --hard=cpu=1,memory=1Gi,pods=10 ... */
-		"\x6b\x38\x73\x00\x0a\x13\x0a\x02v1\x12\x0dResourceQuota\x12\x5a\x0a\x19\x0a\x02q1"
-		"\x12\x00\x1a\x07" "default\x22\x00\x2a\x00\x32\x00\x38\x00\x42\x00\x12\x3b\x0a\x0a"
-		"\x0a\x03" "cpu\x12\x03\x0a\x01" "1\x0a\x0f\x0a\x06memory\x12\x05\x0a\x03" "1Gi\x0a"
-		"\x0c\x0a\x04pods\x12\x04\x0a\x02" "10\x12\x0eNotTerminating\x1a\x00\x1a\x00\x22\x00";
-	static const char hpa[] = /* autoscale deployment web --min=2 --max=5 --cpu-percent=80 */
-		"\x6b\x38\x73\x00\x0a\x29\x0a\x0e" "autoscaling/v1\x12\x17HorizontalPodAutoscaler"
-		"\x12\x3f\x0a\x13\x0a\x03web\x12\x00\x1a\x00\x22\x00\x2a\x00\x32\x00\x38\x00\x42\x00"
-		"\x12\x22\x0a\x1a\x0a\x0a" "Deployment\x12\x03web\x1a\x07" "apps/v1\x10\x02\x18\x05"
-		"\x20\x50\x1a\x04\x18\x00\x20\x00\x1a\x00\x22\x00";
 	const struct {
 		const char *body;
 		size_t len;
@@ -352,6 +353,40 @@ static void test_kubectl_bodies(void **state)
 		free(s);
 		cJSON_Delete(o);
 	}
+}
+
+/* Every one-byte change of kubectl's bodies decodes or fails cleanly: untrusted input
+ * never reads past the buffer (run under the sanitizers by make test). */
+static void test_mutations(void **state)
+{
+	const char *const bodies[] = {pc, quota, hpa};
+	const size_t lens[] = {sizeof(pc) - 1, sizeof(quota) - 1, sizeof(hpa) - 1};
+	unsigned char buf[256];
+	uint32_t seed = 12345;
+	char err[256];
+	int decoded = 0, failed = 0;
+
+	(void)state;
+	for (size_t b = 0; b < 3; b++) {
+		for (size_t i = 0; i < lens[b]; i++) {
+			for (int k = 0; k < 8; k++) {
+				cJSON *o;
+
+				memcpy(buf, bodies[b], lens[b]);
+				seed = seed * 1103515245 + 12345;
+				buf[i] = (unsigned char)(seed >> 16);
+				o = proto_decode(buf, lens[b], err, sizeof(err));
+				if (o)
+					decoded++;
+				else
+					failed++;
+				cJSON_Delete(o);
+			}
+			/* and every truncation */
+			cJSON_Delete(proto_decode(bodies[b], i, err, sizeof(err)));
+		}
+	}
+	assert_true(decoded > 0 && failed > 0);
 }
 
 static void test_duration(void **state)
@@ -406,7 +441,7 @@ int main(void)
 		cmocka_unit_test(test_scalars_and_maps),  cmocka_unit_test(test_nesting_and_zeros),
 		cmocka_unit_test(test_no_omitempty),	  cmocka_unit_test(test_packed_repeated),	  cmocka_unit_test(test_special_types),
 		cmocka_unit_test(test_inline),		  cmocka_unit_test(test_envelope_and_errors),
-		cmocka_unit_test(test_kubectl_bodies),	  cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_kubectl_bodies),	  cmocka_unit_test(test_mutations),	  cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
