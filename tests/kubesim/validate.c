@@ -205,6 +205,8 @@ static void check_kind(struct field_errs *v, const struct restype *rt, const cJS
 		check_pvc_update(v, obj, old);
 	else if (!rt->custom && strcmp(rt->group, "batch") == 0 && strcmp(rt->kind, "Job") == 0)
 		check_job(v, spec, old ? ospec : NULL, "");
+	else if (validate_cluster_kind(v, rt, obj, old))
+		return;
 	else if (!rt->custom && strcmp(rt->group, "batch") == 0 && strcmp(rt->kind, "CronJob") == 0)
 		check_job(v, cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "jobTemplate"), "spec"),
 			  NULL, "spec.jobTemplate.");
