@@ -48,6 +48,7 @@ struct controllers {
 	bool threaded, stop, fake;
 	int64_t fake_now;
 	pthread_t thread;
+	struct ctrl_backoff *backoff;
 };
 
 static struct controllers *global_ctl;
@@ -85,6 +86,11 @@ struct store *ctrl_store(struct controllers *c)
 {
 	return c->st;
 }
+struct ctrl_backoff *ctrl_backoff(struct controllers *c)
+{
+	return c->backoff;
+}
+
 const struct sim_config *ctrl_config(struct controllers *c)
 {
 	return store_config(c->st);
@@ -439,8 +445,10 @@ static void on_event(void *ud, const struct store_event *ev)
 	}
 	enqueue_gc(c, ev);
 	enqueue_adopters(c, ev);
-	if (ev->rt == c->types.node)
+	if (ev->rt == c->types.node) {
 		enqueue_daemonsets(c);
+		scheduler_retry(c);
+	}
 }
 
 /* ---- the worker -------------------------------------------------------------------- */
@@ -631,7 +639,10 @@ struct controllers *controllers_new(struct store *st, bool threaded)
 		return NULL;
 	c->st = st;
 	c->index = ctrl_index_new();
-	if (!c->index) {
+	c->backoff = ctrl_backoff_new();
+	if (!c->index || !c->backoff) {
+		ctrl_index_free(c->index);
+		ctrl_backoff_free(c->backoff);
 		free(c);
 		return NULL;
 	}
@@ -667,6 +678,7 @@ void controllers_free(struct controllers *c)
 	free(c->q);
 	free(c->timers);
 	ctrl_index_free(c->index);
+	ctrl_backoff_free(c->backoff);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
