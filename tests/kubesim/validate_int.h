@@ -35,6 +35,10 @@ void valid_port_name(struct field_errs *v, const char *field, const char *name);
 void valid_enum(struct field_errs *v, const char *field, const char *s,
 		const char *const *values);
 
+/* Go's %#v of a []string, as field errors show one: []string{"a", "b"}, or
+ * []string(nil) when a is no array; returns the length it wanted, as snprintf. */
+size_t go_string_list(const cJSON *a, char *out, size_t n);
+
 /* The string at o.key, else dflt. */
 const char *str_or(const cJSON *o, const char *key, const char *dflt);
 
