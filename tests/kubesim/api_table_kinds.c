@@ -110,16 +110,20 @@ static cJSON *vap_validations(const cJSON *o)
 	return count(at(o, "spec", "validations"));
 }
 
+/* "<a>/<b>" of the object o, or none when there is no object. */
+static cJSON *pair(const cJSON *o, const char *a, const char *b, const char *none)
+{
+	char buf[600];
+
+	if (!cJSON_IsObject(o))
+		return cJSON_CreateString(none);
+	snprintf(buf, sizeof(buf), "%s/%s", obj_str(o, a, NULL) ?: "", obj_str(o, b, NULL) ?: "");
+	return cJSON_CreateString(buf);
+}
+
 static cJSON *vap_param_kind(const cJSON *o)
 {
-	const cJSON *pk = at(o, "spec", "paramKind");
-	char b[300];
-
-	if (!cJSON_IsObject(pk))
-		return cJSON_CreateString("<unset>");
-	snprintf(b, sizeof(b), "%s/%s", obj_str(pk, "apiVersion", NULL) ?: "",
-		 obj_str(pk, "kind", NULL) ?: "");
-	return cJSON_CreateString(b);
+	return pair(at(o, "spec", "paramKind"), "apiVersion", "kind", "<unset>");
 }
 
 static cJSON *vapb_policy(const cJSON *o)
@@ -127,28 +131,26 @@ static cJSON *vapb_policy(const cJSON *o)
 	return str_or(obj_str(o, "spec", "policyName"), "");
 }
 
+/* A named param with its namespace, "*" when it has none (it may be cluster-scoped),
+ * else the selector. */
 static cJSON *vapb_param_ref(const cJSON *o)
 {
 	const cJSON *pr = at(o, "spec", "paramRef");
 	const char *ns = obj_str(pr, "namespace", NULL), *name = obj_str(pr, "name", NULL);
 	char b[600];
 
-	if (!cJSON_IsObject(pr))
-		return cJSON_CreateString("<unset>");
-	snprintf(b, sizeof(b), "%s%s%s", ns ? ns : "", ns ? "/" : "", name ? name : "*");
+	if (name && *name)
+		snprintf(b, sizeof(b), "%s/%s", ns && *ns ? ns : "*", name);
+	else if (cJSON_IsObject(at(pr, "selector", NULL)))
+		api_selector_string(at(pr, "selector", NULL), b, sizeof(b));
+	else
+		snprintf(b, sizeof(b), "<unset>");
 	return cJSON_CreateString(b);
 }
 
 static cJSON *as_service(const cJSON *o)
 {
-	const cJSON *svc = at(o, "spec", "service");
-	char b[600];
-
-	if (!cJSON_IsObject(svc))
-		return cJSON_CreateString("Local");
-	snprintf(b, sizeof(b), "%s/%s", obj_str(svc, "namespace", NULL) ?: "",
-		 obj_str(svc, "name", NULL) ?: "");
-	return cJSON_CreateString(b);
+	return pair(at(o, "spec", "service"), "namespace", "name", "Local");
 }
 
 static cJSON *as_available(const cJSON *o)
