@@ -218,6 +218,41 @@ kc apply --server-side -f "$T/ing.yaml" >/dev/null
 check_eq "a class-less Ingress gets the default class" "$(field ingress/web '.spec.ingressClassName')" nginx
 check_exit "the Ingress diff stays clean" 0 kc diff --server-side -f "$T/ing.yaml"
 
+# ---- PodDisruptionBudget status: the disruption controller's counts ---------------------
+check_eq "a new budget's status before any pod" "$(field pdb/web '.status.expectedPods} {.status.desiredHealthy} {.status.disruptionsAllowed} {.status.conditions[0].reason')" '0 1 0 InsufficientPods'
+cat >"$T/budget.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cache}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: cache}}
+  template:
+    metadata: {labels: {app: cache}}
+    spec: {containers: [{name: c, image: "redis:7"}]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: cache}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: cache}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: loose}
+spec:
+  maxUnavailable: "50%"
+  selector: {matchLabels: {budget: loose}}
+YAML
+kc apply --server-side -f "$T/budget.yaml" >/dev/null
+wait_eq "maxUnavailable counts the Deployment's scale" 15 '3 3 2 1 True SufficientPods' \
+  field pdb/cache '.status.expectedPods} {.status.currentHealthy} {.status.desiredHealthy} {.status.disruptionsAllowed} {.status.conditions[0].status} {.status.conditions[0].reason'
+check_contains "kubectl get pdb columns" "$(kc get pdb cache 2>&1)" 'cache   N/A             1                 1'
+pod bare "" | sed 's/metadata: {name: bare}/metadata: {name: bare, labels: {budget: loose}}/' | kc apply -f - >/dev/null
+wait_eq "a percentage needs the pods' controllers: fails safe" 15 'SyncFailed found no controllers for pod "bare" 0' \
+  field pdb/loose '.status.conditions[0].reason} {.status.conditions[0].message} {.status.disruptionsAllowed'
+
 # ---- validation: the real messages, for create and dry-run, nothing stored ----------------
 invalid() { # description manifest expected-line...: kubectl prints one line per cause
   local d=$1 m=$2 out mode; shift 2

@@ -1,6 +1,6 @@
 /*
  * api_table_kinds: the `kubectl get` columns of the cluster-configuration kinds of issue
- * #13, part 2, as pkg/printers/internalversion prints them. One table row per column:
+ * #13, part 2 and of PodDisruptionBudgets, as pkg/printers/internalversion prints them. One table row per column:
  * its title, type, priority, whether it comes after AGE, and the cell it shows.
  */
 #include <stdio.h>
@@ -226,6 +226,35 @@ static cJSON *csi_modes(const cJSON *o)
 	return joined(at(o, "spec", "volumeLifecycleModes"), NULL, 0, "<none>");
 }
 
+/* An int-or-string budget as IntOrString.String() prints it, else N/A. */
+static cJSON *intstr(const cJSON *v)
+{
+	char b[64];
+
+	if (cJSON_IsNumber(v)) {
+		snprintf(b, sizeof(b), "%d", v->valueint);
+		return cJSON_CreateString(b);
+	}
+	return str_or(cJSON_IsString(v) ? v->valuestring : NULL, "N/A");
+}
+
+static cJSON *pdb_min(const cJSON *o)
+{
+	return intstr(at(o, "spec", "minAvailable"));
+}
+
+static cJSON *pdb_max(const cJSON *o)
+{
+	return intstr(at(o, "spec", "maxUnavailable"));
+}
+
+static cJSON *pdb_allowed(const cJSON *o)
+{
+	const cJSON *v = at(o, "status", "disruptionsAllowed");
+
+	return cJSON_CreateNumber(cJSON_IsNumber(v) ? v->valuedouble : 0);
+}
+
 static cJSON *rc_handler(const cJSON *o)
 {
 	return str_or(obj_str(o, "handler", NULL), "");
@@ -253,6 +282,9 @@ static const struct kcol csi_driver[] = {{"AttachRequired", "boolean", false, cs
 					 {"TokenRequests", "string", false, csi_tokens},
 					 {"RequiresRepublish", "boolean", false, csi_republish},
 					 {"Modes", "string", false, csi_modes}, END};
+static const struct kcol pdb[] = {{"Min Available", "string", false, pdb_min},
+				  {"Max Unavailable", "string", false, pdb_max},
+				  {"Allowed Disruptions", "integer", false, pdb_allowed}, END};
 static const struct kcol runtime_class[] = {{"Handler", "string", false, rc_handler}, END};
 
 static const struct {
@@ -269,6 +301,7 @@ static const struct {
 	{"discovery.k8s.io", "endpointslices", endpoint_slice},
 	{"storage.k8s.io", "csidrivers", csi_driver},
 	{"node.k8s.io", "runtimeclasses", runtime_class},
+	{"policy", "poddisruptionbudgets", pdb},
 };
 
 const struct kcol *api_table_kind_cols(const struct restype *rt)

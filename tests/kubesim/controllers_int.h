@@ -17,12 +17,13 @@ enum ctrl_kind {
 	CK_STS,
 	CK_DS,
 	CK_JOB,
+	CK_PDB,
 	CK_NS,
 	CK_GC, /* an owner (rt, ns, name, uid) was deleted or is being deleted */
 };
 
 struct ctrl_types {
-	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node, *cr;
+	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node, *cr, *pdb;
 };
 
 #define NODE_NAME "kubesim-node" /* the first node; the others are kubesim-node-<i> */
@@ -112,6 +113,7 @@ void sts_sync(struct controllers *c, const char *ns, const char *name, const cha
 void ds_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void job_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void ns_sync(struct controllers *c, const char *name);
+void pdb_sync(struct controllers *c, const char *ns, const char *name);
 void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
 	     const char *uid);
 

@@ -3,7 +3,8 @@
  * on every write of the main resource so that it is there when a client reads the object
  * back: an APIService's Available condition (kube-aggregator's availability controller)
  * and a ValidatingAdmissionPolicy's observedGeneration and typeChecking (the type-checking
- * controller; CEL is not compiled, so there are never expressionWarnings). A status that
+ * controller; CEL is not compiled, so there are never expressionWarnings) and a new
+ * PodDisruptionBudget's zero counts. A status that
  * does not change keeps its timestamps, so a no-op write stays a no-op.
  */
 #include <stdio.h>
@@ -92,6 +93,19 @@ static void vap_status(cJSON *obj)
 		replace(status, "typeChecking", cJSON_CreateObject());
 }
 
+/* The PodDisruptionBudget strategy resets the status on create: its counts have no
+ * omitempty, so a new budget shows four zeros until the disruption controller counts. */
+static void pdb_status(cJSON *obj)
+{
+	static const char *const counts[] = {"disruptionsAllowed", "currentHealthy",
+					     "desiredHealthy", "expectedPods"};
+	cJSON *status = obj_child(obj, "status");
+
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		if (!cJSON_GetObjectItem(status, counts[i]))
+			cJSON_AddNumberToObject(status, counts[i], 0);
+}
+
 void store_status_prepare(struct store *st, const struct restype *rt, cJSON *obj)
 {
 	if (rt->custom)
@@ -102,4 +116,6 @@ void store_status_prepare(struct store *st, const struct restype *rt, cJSON *obj
 	else if (strcmp(rt->group, "admissionregistration.k8s.io") == 0 &&
 		 strcmp(rt->resource, "validatingadmissionpolicies") == 0)
 		vap_status(obj);
+	else if (strcmp(rt->group, "policy") == 0 && strcmp(rt->resource, "poddisruptionbudgets") == 0)
+		pdb_status(obj);
 }
