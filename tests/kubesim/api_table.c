@@ -128,7 +128,7 @@ static void columns(cJSON *cols, enum kindcols k, const struct kcol *kc)
 {
 	add_col(cols, "Name", "string", 0);
 	if (kc)
-		api_table_kind_columns(kc, false, add_col, cols);
+		api_table_cluster_columns(kc, false, add_col, cols);
 	switch (k) {
 	case K_DEPLOY:
 		add_col(cols, "Ready", "string", 0);
@@ -181,7 +181,7 @@ static void columns(cJSON *cols, enum kindcols k, const struct kcol *kc)
 	}
 	add_col(cols, "Age", "string", 0);
 	if (kc)
-		api_table_kind_columns(kc, true, add_col, cols);
+		api_table_cluster_columns(kc, true, add_col, cols);
 	if (k == K_DEPLOY || k == K_RS || k == K_STS || k == K_DS) {
 		add_col(cols, "Containers", "string", 1);
 		add_col(cols, "Images", "string", 1);
@@ -368,11 +368,11 @@ static cJSON *row_of(const cJSON *o, enum kindcols k, const struct kcol *kc)
 	cJSON_AddItemToArray(cells, cJSON_CreateString(obj_str(m, "name", NULL) ?: ""));
 	kind_cells(cells, k, o);
 	if (kc)
-		api_table_kind_cells(kc, false, o, cells);
+		api_table_cluster_cells(kc, false, o, cells);
 	human_age(o, age, sizeof(age));
 	cJSON_AddItemToArray(cells, cJSON_CreateString(age));
 	if (kc)
-		api_table_kind_cells(kc, true, o, cells);
+		api_table_cluster_cells(kc, true, o, cells);
 	wide_cells(cells, k, o);
 	pom = cJSON_AddObjectToObject(row, "object");
 	cJSON_AddStringToObject(pom, "kind", "PartialObjectMetadata");
@@ -385,7 +385,7 @@ cJSON *api_table_of(const struct restype *rt, const cJSON *in)
 {
 	const cJSON *items = cJSON_GetObjectItem(in, "items"), *it, *inmd;
 	enum kindcols k = kind_cols(rt);
-	const struct kcol *kc = api_table_kind_cols(rt);
+	const struct kcol *kc = api_table_cluster_cols(rt);
 	cJSON *t, *md, *rows;
 
 	t = cJSON_CreateObject();

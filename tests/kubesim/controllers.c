@@ -331,8 +331,8 @@ void ctrl_enqueue_at(struct controllers *c, int64_t due_ms, enum ctrl_kind kind,
 static bool kind_of(struct controllers *c, const struct restype *rt, enum ctrl_kind *out)
 {
 	const struct ctrl_types *t = &c->types;
-	const struct restype *map[] = {t->deploy, t->rs, t->pod, t->sts, t->ds, t->job, t->ns, t->pdb};
-	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB, CK_NS, CK_PDB};
+	const struct restype *map[] = {t->deploy, t->rs, t->pod, t->sts, t->ds, t->job, t->ns};
+	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB, CK_NS};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (map[i] && map[i] == rt) {
 			*out = kinds[i];
@@ -413,19 +413,25 @@ static void enqueue_adopters(struct controllers *c, const struct store_event *ev
 	free(owners);
 }
 
-/* A pod or a scalable controller changed: the budgets of its namespace count again. */
+/* A budget changed, or a pod or a scalable controller: the budgets of its namespace
+ * count again. */
 static void enqueue_budgets(struct controllers *c, const struct store_event *ev)
 {
 	const struct ctrl_types *t = &c->types;
+	const struct restype *pdb = ctrl_pdb_type(c);
 	const cJSON **all = NULL;
 	size_t n;
 
-	if (!t->pdb || (ev->rt != t->pod && ev->rt != t->rs && ev->rt != t->sts &&
-			ev->rt != t->deploy))
+	if (pdb && ev->rt == pdb) {
+		ctrl_enqueue(c, CK_PDB, pdb, ctrl_namespace(ev->obj), ctrl_name(ev->obj), NULL);
 		return;
-	n = store_list(c->st, t->pdb, ctrl_namespace(ev->obj), &all);
+	}
+	if (!pdb || (ev->rt != t->pod && ev->rt != t->rs && ev->rt != t->sts &&
+		     ev->rt != t->deploy))
+		return;
+	n = store_list(c->st, pdb, ctrl_namespace(ev->obj), &all);
 	for (size_t i = 0; i < n; i++)
-		ctrl_enqueue(c, CK_PDB, t->pdb, ctrl_namespace(all[i]), ctrl_name(all[i]), NULL);
+		ctrl_enqueue(c, CK_PDB, pdb, ctrl_namespace(all[i]), ctrl_name(all[i]), NULL);
 	free(all);
 }
 
@@ -459,9 +465,9 @@ static void on_event(void *ud, const struct store_event *ev)
 		if (ev->old && k != CK_NS)
 			enqueue_owner(c, ev->old);
 	}
+	enqueue_budgets(c, ev);
 	enqueue_gc(c, ev);
 	enqueue_adopters(c, ev);
-	enqueue_budgets(c, ev);
 	if (ev->rt == c->types.node) {
 		enqueue_daemonsets(c);
 		scheduler_retry(c);
@@ -596,7 +602,6 @@ static void resolve_types(struct controllers *c)
 	t->ns = store_type(c->st, "", "namespaces");
 	t->node = store_type(c->st, "", "nodes");
 	t->cr = store_type(c->st, "apps", "controllerrevisions");
-	t->pdb = store_type(c->st, "policy", "poddisruptionbudgets");
 }
 
 /* Objects that existed before we subscribed (a restored store) get one look each. */
@@ -630,7 +635,7 @@ static void enqueue_deleting_crds(struct controllers *c)
 static void enqueue_existing(struct controllers *c)
 {
 	const struct restype *rts[] = {c->types.deploy, c->types.rs, c->types.pod,
-				       c->types.sts,	c->types.ds, c->types.job, c->types.pdb};
+				       c->types.sts,	c->types.ds, c->types.job, ctrl_pdb_type(c)};
 	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB, CK_PDB};
 	store_lock(c->st);
 	index_existing(c);

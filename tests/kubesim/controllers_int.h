@@ -23,7 +23,7 @@ enum ctrl_kind {
 };
 
 struct ctrl_types {
-	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node, *cr, *pdb;
+	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node, *cr;
 };
 
 #define NODE_NAME "kubesim-node" /* the first node; the others are kubesim-node-<i> */
@@ -113,7 +113,9 @@ void sts_sync(struct controllers *c, const char *ns, const char *name, const cha
 void ds_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void job_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void ns_sync(struct controllers *c, const char *name);
+/* The disruption controller (ctrl_pdb.c) and the type it serves, looked up each time. */
 void pdb_sync(struct controllers *c, const char *ns, const char *name);
+const struct restype *ctrl_pdb_type(struct controllers *c);
 void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
 	     const char *uid);
 

@@ -122,9 +122,14 @@ static cJSON *condition(struct controllers *c, const cJSON *pdb, bool allowed,
 	return conds;
 }
 
+const struct restype *ctrl_pdb_type(struct controllers *c)
+{
+	return store_type(ctrl_store(c), "policy", "poddisruptionbudgets");
+}
+
 void pdb_sync(struct controllers *c, const char *ns, const char *name)
 {
-	const struct restype *rt = ctrl_types(c)->pdb;
+	const struct restype *rt = ctrl_pdb_type(c);
 	const cJSON *pdb = rt ? store_get(ctrl_store(c), rt, ns, name) : NULL;
 	const cJSON *min, *max;
 	struct pdb_count n = {0};

@@ -408,12 +408,6 @@ static void defaults_secret(cJSON *obj)
 	def_str(obj, "type", "Opaque");
 }
 
-static void defaults_replicaset(cJSON *spec)
-{
-	def_num(spec, "replicas", 1);
-	defaults_template(spec);
-}
-
 /* ---- issue #13 kinds, part 2: admissionregistration, networking, scheduling, storage,
  * discovery and apiregistration defaults.go ---- */
 
@@ -556,6 +550,12 @@ static void defaults_network_policy(cJSON *obj)
 		cJSON_AddItemToArray(types, cJSON_CreateString("Egress"));
 }
 
+static void defaults_replicaset(cJSON *spec)
+{
+	def_num(spec, "replicas", 1);
+	defaults_template(spec);
+}
+
 /* Per kind, the defaulting function and whether it takes the spec (only when it is an
  * object) or the whole object. */
 static const struct {
@@ -564,18 +564,6 @@ static const struct {
 	void (*apply)(cJSON *v);
 } kind_defaults[] = {
 	{"apps", "Deployment", true, defaults_deployment},
-	{"apps", "ReplicaSet", true, defaults_replicaset},
-	{"", "ReplicationController", true, defaults_replicaset},
-	{"apps", "StatefulSet", true, defaults_statefulset},
-	{"apps", "DaemonSet", true, defaults_daemonset},
-	{"batch", "Job", true, defaults_job},
-	{"batch", "CronJob", true, defaults_cronjob},
-	{"", "Pod", false, defaults_pod},
-	{"", "PodTemplate", false, defaults_template},
-	{"", "Service", false, defaults_service},
-	{"", "Namespace", false, defaults_namespace},
-	{"", "Secret", false, defaults_secret},
-	{"", "PersistentVolumeClaim", true, defaults_pvc_spec},
 	/* issue #13 kinds, part 2 */
 	{"admissionregistration.k8s.io", "ValidatingWebhookConfiguration", false,
 	 defaults_validating_webhooks},
@@ -590,6 +578,18 @@ static const struct {
 	{"discovery.k8s.io", "EndpointSlice", false, defaults_endpoint_slice},
 	{"storage.k8s.io", "CSIDriver", false, defaults_csi_driver},
 	{"apiregistration.k8s.io", "APIService", false, defaults_apiservice},
+	{"apps", "ReplicaSet", true, defaults_replicaset},
+	{"", "ReplicationController", true, defaults_replicaset},
+	{"apps", "StatefulSet", true, defaults_statefulset},
+	{"apps", "DaemonSet", true, defaults_daemonset},
+	{"batch", "Job", true, defaults_job},
+	{"batch", "CronJob", true, defaults_cronjob},
+	{"", "Pod", false, defaults_pod},
+	{"", "PodTemplate", false, defaults_template},
+	{"", "Service", false, defaults_service},
+	{"", "Namespace", false, defaults_namespace},
+	{"", "Secret", false, defaults_secret},
+	{"", "PersistentVolumeClaim", true, defaults_pvc_spec},
 };
 
 void merge_defaults(cJSON *obj, const struct merge_kind *k)

@@ -53,8 +53,6 @@ static const struct restype builtin[] = {
 	  GEN_NONE),
 	T("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget",
 	  "pdb", "", true, true, false, GEN_SPEC),
-	T("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
-	  "CustomResourceDefinition", "crd,crds", "", false, true, false, GEN_SPEC),
 	/* issue #13 kinds, part 2 */
 	T("networking.k8s.io", "v1", "ingressclasses", "ingressclass", "IngressClass", "", "",
 	  false, false, false, GEN_SPEC),
@@ -80,6 +78,8 @@ static const struct restype builtin[] = {
 	  false, GEN_NONE),
 	T("node.k8s.io", "v1", "runtimeclasses", "runtimeclass", "RuntimeClass", "", "", false,
 	  false, false, GEN_NONE),
+	T("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
+	  "CustomResourceDefinition", "crd,crds", "", false, true, false, GEN_SPEC),
 };
 
 static char *api_version_of(const char *group, const char *version)

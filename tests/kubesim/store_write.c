@@ -12,7 +12,7 @@
 
 #include <openssl/evp.h>
 
-#include "admission.h"
+#include "admission_classes.h"
 #include "field_err.h"
 #include "jsonedit.h"
 #include "merge.h"
@@ -547,7 +547,7 @@ static int create_prepare(struct store *st, const struct restype *rt, const char
 	strategy_prepare(rt, obj, NULL, false);
 	store_defaults(rt, obj);
 	store_status_prepare(st, rt, obj);
-	if ((rc = admission_run(st, rt, obj, NULL, e)) < 0)
+	if ((rc = admission_classes_run(st, rt, obj, NULL, e)) < 0)
 		return rc;
 	if (o && o->admit && (rc = o->admit(o->admit_ud, rt, NULL, obj, e)) < 0)
 		return rc;
@@ -755,7 +755,7 @@ static int update_prepare(struct store *st, const struct restype *rt, const cJSO
 	if (!status) {
 		strategy_prepare(rt, obj, old, is_subresource(o, "finalize"));
 		store_defaults(rt, obj);
-		if ((rc = admission_run(st, rt, obj, old, e)) < 0)
+		if ((rc = admission_classes_run(st, rt, obj, old, e)) < 0)
 			return rc;
 		if (o && o->admit && (rc = o->admit(o->admit_ud, rt, old, obj, e)) < 0)
 			return rc;

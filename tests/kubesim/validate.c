@@ -22,10 +22,6 @@ static void go_map(const cJSON *m, char *out, size_t n)
 	const cJSON *keys[64], *it;
 	size_t k = 0, len, i, j;
 
-	if (!cJSON_IsObject(m)) { /* a nil map */
-		snprintf(out, n, "map[string]string(nil)");
-		return;
-	}
 	cJSON_ArrayForEach(it, m)
 	{
 		if (k < 64)
@@ -74,7 +70,10 @@ static void go_selector(const cJSON *sel, char *out, size_t n)
 	char labels[600];
 	size_t k;
 
-	go_map(cJSON_GetObjectItem(sel, "matchLabels"), labels, sizeof(labels));
+	if (cJSON_IsObject(cJSON_GetObjectItem(sel, "matchLabels")))
+		go_map(cJSON_GetObjectItem(sel, "matchLabels"), labels, sizeof(labels));
+	else
+		snprintf(labels, sizeof(labels), "map[string]string(nil)");
 	k = (size_t)snprintf(out, n, "v1.LabelSelector{MatchLabels:%s, MatchExpressions:", labels);
 	if (k < n && !cJSON_IsArray(exprs))
 		k += (size_t)snprintf(out + k, n - k, "[]v1.LabelSelectorRequirement(nil)");
@@ -298,8 +297,6 @@ static void check_kind(struct field_errs *v, const struct restype *rt, const cJS
 		check_pvc_update(v, obj, old);
 	else if (!rt->custom && strcmp(rt->group, "batch") == 0 && strcmp(rt->kind, "Job") == 0)
 		check_job(v, spec, old ? ospec : NULL, "");
-	else if (validate_cluster_kind(v, rt, obj, old))
-		return;
 	else if (!rt->custom && strcmp(rt->group, "batch") == 0 && strcmp(rt->kind, "CronJob") == 0)
 		check_job(v, cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "jobTemplate"), "spec"),
 			  NULL, "spec.jobTemplate.");
@@ -317,6 +314,7 @@ int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old
 	if (old)
 		check_deleting(&v, obj, old);
 	check_kind(&v, rt, obj, old);
+	validate_cluster_kind(&v, rt, obj, old);
 	if (v.n)
 		return field_errs_invalid(&v, rt->group, rt->kind, name, e);
 	field_errs_dispose(&v);

@@ -53,7 +53,7 @@ void validate_config(struct field_errs *v, const struct restype *rt, const cJSON
 		     const cJSON *old);
 /* Service: ports, protocols, type, clusterIP. */
 void validate_service(struct field_errs *v, const cJSON *obj, const cJSON *old);
-/* The kinds of issue #13 part 2 (validate_kinds.c); false when rt is none of them. */
+/* The kinds of issue #13 part 2 (validate_cluster.c); false when rt is none of them. */
 bool validate_cluster_kind(struct field_errs *v, const struct restype *rt, const cJSON *obj,
 			   const cJSON *old);
 /* A pod spec's containers (prefix "spec." or "spec.template.spec."). */

@@ -1,5 +1,6 @@
 /*
- * admission: the Priority and DefaultIngressClass admission plugins (see admission.h).
+ * admission_classes: the Priority and DefaultIngressClass admission plugins (see
+ * admission_classes.h).
  * Webhooks and ValidatingAdmissionPolicies are stored but never called or evaluated.
  */
 #include <stdarg.h>
@@ -7,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admission.h"
+#include "admission_classes.h"
 #include "store_int.h"
 
 #define DEFAULT_CLASS_ANNOTATION "ingressclass.kubernetes.io/is-default-class"
@@ -199,7 +200,7 @@ static void admit_ingress(struct store *st, cJSON *ing)
 	free(all);
 }
 
-int admission_run(struct store *st, const struct restype *rt, cJSON *obj, const cJSON *old,
+int admission_classes_run(struct store *st, const struct restype *rt, cJSON *obj, const cJSON *old,
 		  struct kstatus *e)
 {
 	if (is(rt, "", "pods"))
@@ -211,7 +212,7 @@ int admission_run(struct store *st, const struct restype *rt, cJSON *obj, const 
 	return 0;
 }
 
-void admission_bootstrap(struct store *st)
+void admission_classes_bootstrap(struct store *st)
 {
 	const struct restype *rt = store_type(st, "scheduling.k8s.io", "priorityclasses");
 

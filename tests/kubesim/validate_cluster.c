@@ -1,5 +1,5 @@
 /*
- * validate_kinds: the registry validation of the cluster-configuration kinds of issue #13,
+ * validate_cluster: the registry validation of the cluster-configuration kinds of issue #13,
  * part 2 (pkg/apis/{admissionregistration,networking,scheduling,storage,discovery,node}/
  * validation and kube-aggregator's apiregistration validation), with their messages
  * word for word: required fields, enumerations and the fields fixed after creation.
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "store_int.h"
-#include "admission.h"
+#include "admission_classes.h"
 #include "validate_int.h"
 
 #define IMMUTABLE "field is immutable"

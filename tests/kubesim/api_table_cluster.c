@@ -1,5 +1,5 @@
 /*
- * api_table_kinds: the `kubectl get` columns of the cluster-configuration kinds of issue
+ * api_table_cluster: the `kubectl get` columns of the cluster-configuration kinds of issue
  * #13, part 2 and of PodDisruptionBudgets, as pkg/printers/internalversion prints them. One table row per column:
  * its title, type, priority, whether it comes after AGE, and the cell it shows.
  */
@@ -304,7 +304,7 @@ static const struct {
 	{"policy", "poddisruptionbudgets", pdb},
 };
 
-const struct kcol *api_table_kind_cols(const struct restype *rt)
+const struct kcol *api_table_cluster_cols(const struct restype *rt)
 {
 	if (rt->custom)
 		return NULL;
@@ -314,7 +314,7 @@ const struct kcol *api_table_kind_cols(const struct restype *rt)
 	return NULL;
 }
 
-void api_table_kind_columns(const struct kcol *cols, bool after_age,
+void api_table_cluster_columns(const struct kcol *cols, bool after_age,
 			    void (*add)(cJSON *, const char *, const char *, int), cJSON *defs)
 {
 	for (; cols->title; cols++)
@@ -322,7 +322,7 @@ void api_table_kind_columns(const struct kcol *cols, bool after_age,
 			add(defs, cols->title, cols->type, 0);
 }
 
-void api_table_kind_cells(const struct kcol *cols, bool after_age, const cJSON *o, cJSON *cells)
+void api_table_cluster_cells(const struct kcol *cols, bool after_age, const cJSON *o, cJSON *cells)
 {
 	for (; cols->title; cols++)
 		if (cols->after_age == after_age)
