@@ -2,8 +2,8 @@
  * admission_classes: the admission plugins of a default 1.32 kube-apiserver that read other
  * objects (plugin/pkg/admission/priority, network/defaultingressclass): a pod's
  * spec.priority from its PriorityClass, one global default class, an Ingress's default
- * class. Run by the store on every main-resource write, dry-runs included, after
- * defaulting and before validation.
+ * class. Run by the store on every main-resource write, dry-runs included, before
+ * defaulting (nothing they read is defaulted) and validation.
  */
 #ifndef KUBESIM_ADMISSION_CLASSES_H
 #define KUBESIM_ADMISSION_CLASSES_H

@@ -435,7 +435,8 @@ static void enqueue_budgets(struct controllers *c, const struct store_event *ev)
 	free(all);
 }
 
-/* A Node came, went or changed: every DaemonSet looks again (nodes are few). */
+/* A Node came, went or changed: every DaemonSet looks again (nodes are few), and so do
+ * the pods no node took. */
 static void enqueue_daemonsets(struct controllers *c)
 {
 	const cJSON **all = NULL;
@@ -443,6 +444,7 @@ static void enqueue_daemonsets(struct controllers *c)
 	for (size_t i = 0; i < n; i++)
 		ctrl_enqueue(c, CK_DS, c->types.ds, ctrl_namespace(all[i]), ctrl_name(all[i]), NULL);
 	free(all);
+	scheduler_retry(c);
 }
 
 static void on_event(void *ud, const struct store_event *ev)
@@ -468,10 +470,8 @@ static void on_event(void *ud, const struct store_event *ev)
 	enqueue_budgets(c, ev);
 	enqueue_gc(c, ev);
 	enqueue_adopters(c, ev);
-	if (ev->rt == c->types.node) {
+	if (ev->rt == c->types.node)
 		enqueue_daemonsets(c);
-		scheduler_retry(c);
-	}
 }
 
 /* ---- the worker -------------------------------------------------------------------- */
@@ -635,8 +635,8 @@ static void enqueue_deleting_crds(struct controllers *c)
 static void enqueue_existing(struct controllers *c)
 {
 	const struct restype *rts[] = {c->types.deploy, c->types.rs, c->types.pod,
-				       c->types.sts,	c->types.ds, c->types.job, ctrl_pdb_type(c)};
-	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB, CK_PDB};
+				       c->types.sts,	c->types.ds, c->types.job};
+	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB};
 	store_lock(c->st);
 	index_existing(c);
 	for (size_t i = 0; i < sizeof(rts) / sizeof(rts[0]); i++) {

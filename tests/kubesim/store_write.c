@@ -545,10 +545,10 @@ static int create_prepare(struct store *st, const struct restype *rt, const char
 		return rc;
 	create_server_fields(rt, obj, meta, *ns);
 	strategy_prepare(rt, obj, NULL, false);
-	store_defaults(rt, obj);
 	store_status_prepare(st, rt, obj);
 	if ((rc = admission_classes_run(st, rt, obj, NULL, e)) < 0)
 		return rc;
+	store_defaults(rt, obj);
 	if (o && o->admit && (rc = o->admit(o->admit_ud, rt, NULL, obj, e)) < 0)
 		return rc;
 	if ((rc = validate_object(rt, obj, NULL, e)) < 0)
@@ -754,9 +754,9 @@ static int update_prepare(struct store *st, const struct restype *rt, const cJSO
 	}
 	if (!status) {
 		strategy_prepare(rt, obj, old, is_subresource(o, "finalize"));
-		store_defaults(rt, obj);
 		if ((rc = admission_classes_run(st, rt, obj, old, e)) < 0)
 			return rc;
+		store_defaults(rt, obj);
 		if (o && o->admit && (rc = o->admit(o->admit_ud, rt, old, obj, e)) < 0)
 			return rc;
 		if ((rc = validate_object(rt, obj, old, e)) < 0)
