@@ -143,8 +143,8 @@ static void check_service_port(struct field_errs *v, const cJSON *p, int i, int 
 	snprintf(f, sizeof(f), "spec.ports[%d].name", i);
 	if (n > 1 && !*name)
 		field_err(v, f, "FieldValueRequired", "Required value");
-	else if (*name)
-		valid_port_name(v, f, name);
+	else if (*name) /* validateServicePort: a DNS-1123 label, "80-8080" is valid */
+		valid_name(v, f, NAME_LABEL, name, NULL);
 	snprintf(f, sizeof(f), "spec.ports[%d].protocol", i);
 	if (proto)
 		valid_enum(v, f, proto, protocols);
