@@ -28,7 +28,7 @@ static const struct json_pick inv_pick[] = {{"metadata", meta_pick}, {NULL, NULL
 
 /* One namespace's inventories as one cluster client last listed them. */
 struct control_ns {
-	const struct kube *kube; /* the cluster's client (cluster.c); forgotten with it */
+	const struct daemon_cluster *cluster; /* of the bookkeeping's identity (cluster.c) */
 	char *ns;
 	int64_t read_ms; /* monotonic time the LIST was sent; INT64_MIN: read again */
 	cJSON *list;	 /* the LIST's answer, NULL when it failed */
@@ -77,19 +77,26 @@ void control_cache_free(struct control_cache *cc)
 	free(cc);
 }
 
+/* The cluster of the app's bookkeeping (tether's own identity): its clients, whichever
+ * a worker checked out, list the same inventories. */
+static const struct daemon_cluster *own_cluster(const struct daemon_app *a)
+{
+	return a->own_cluster ? a->own_cluster : a->cluster;
+}
+
 /* The entry of (k, ns), made on first use (cc->mu held); NULL when memory runs out. */
-static struct control_ns *cache_slot(struct control_cache *cc, const struct kube *k,
+static struct control_ns *cache_slot(struct control_cache *cc, const struct daemon_cluster *k,
 				     const char *ns)
 {
 	struct control_ns *c;
 
 	for (size_t i = 0; i < cc->n; i++)
-		if (cc->v[i].kube == k && !strcmp(cc->v[i].ns, ns))
+		if (cc->v[i].cluster == k && !strcmp(cc->v[i].ns, ns))
 			return &cc->v[i];
 	if (array_reserve(&cc->v, &cc->cap, cc->n + 1, sizeof(*cc->v)) < 0)
 		return NULL;
 	c = &cc->v[cc->n];
-	*c = (struct control_ns){.kube = k, .ns = strdup(ns), .read_ms = INT64_MIN};
+	*c = (struct control_ns){.cluster = k, .ns = strdup(ns), .read_ms = INT64_MIN};
 	if (!c->ns)
 		return NULL;
 	strmap_init(&c->by_name);
@@ -181,7 +188,7 @@ static cJSON *read_inventory(struct daemon *d, struct daemon_app *a)
 		return NULL;
 	snprintf(name, sizeof(name), SYNC_INVENTORY_PREFIX "%s", a->cfg.app);
 	pthread_mutex_lock(&d->control->mu);
-	c = cache_slot(d->control, session_own_kube(a->sess), ns);
+	c = cache_slot(d->control, own_cluster(a), ns);
 	/* read after this app's previous check: nothing older than it saw then */
 	listed = c && ns_listed(c, a, res, now_ms() - CONTROL_MS);
 	if (listed)
@@ -197,11 +204,11 @@ static cJSON *read_inventory(struct daemon *d, struct daemon_app *a)
 static void control_forget(struct daemon *d, struct daemon_app *a)
 {
 	const char *ns = sync_inventory_namespace(&a->cfg);
-	const struct kube *own = session_own_kube(a->sess);
+	const struct daemon_cluster *own = own_cluster(a);
 
 	pthread_mutex_lock(&d->control->mu);
 	for (size_t i = 0; i < d->control->n; i++)
-		if (d->control->v[i].kube == own && !strcmp(d->control->v[i].ns, ns))
+		if (d->control->v[i].cluster == own && !strcmp(d->control->v[i].ns, ns))
 			d->control->v[i].read_ms = INT64_MIN;
 	pthread_mutex_unlock(&d->control->mu);
 }
@@ -255,7 +262,7 @@ void control_answer(struct daemon *d, struct daemon_app *a, const char *token,
 	if (daemon_session(d, a, true, &e) == 0)
 		ops_annotate(session_own_kube(a->sess), sync_inventory_namespace(&a->cfg), name,
 			     keys, values, 3, &e);
-	if (a->sess && a->sess->kube)
+	if (a->cluster)
 		control_forget(d, a);
 	if (e.code)
 		log_kv(LOG_WARN, "reconcile not answered", "app", a->cfg.app, "error", e.msg, NULL);

@@ -41,11 +41,15 @@ static double wall_now(void)
 static int64_t jitter(struct daemon *d, int64_t interval)
 {
 	int64_t span = interval / 5;
+	uint64_t r;
 
+	pthread_mutex_lock(&d->mu); /* the workers share the generator */
 	d->rand ^= d->rand << 13;
 	d->rand ^= d->rand >> 7;
 	d->rand ^= d->rand << 17;
-	return interval - span / 2 + (span ? (int64_t)(d->rand % (uint64_t)span) : 0);
+	r = d->rand;
+	pthread_mutex_unlock(&d->mu);
+	return interval - span / 2 + (span ? (int64_t)(r % (uint64_t)span) : 0);
 }
 
 /* interval, 2x, 4x ... 16x, at most five minutes (but never less than the interval). */
@@ -82,14 +86,17 @@ static int check_head(struct daemon *d, struct daemon_app *a, bool fresh, char s
 		      struct err *e)
 {
 	int64_t t0 = now_ms(), since = fresh ? t0 : t0 - a->cfg.interval_ms / 2;
+	struct pool_git *lock;
 	int rc;
 
 	pthread_mutex_lock(&d->mu);
 	if (a->triggered_ms > since)
 		since = a->triggered_ms;
 	pthread_mutex_unlock(&d->mu);
+	lock = pool_git_lock(d, &a->cfg);
 	if ((rc = daemon_session(d, a, false, e)) == 0 && (rc = session_git(a->sess, e)) == 0)
 		rc = remotes_resolve(d->remotes, &a->cfg, since, a->sess->git, sha, e);
+	pool_git_unlock(lock);
 	pthread_mutex_lock(&d->mu);
 	a->st.git_count++;
 	a->st.git_sum += (double)(now_ms() - t0) / 1000.0;
