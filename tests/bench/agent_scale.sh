@@ -96,7 +96,7 @@ g0=$(git_asks)
 AG_PID=$!
 _pids+=($AG_PID)
 for i in $(seq 1 200); do
-  AG_URL=$(grep -o 'listening on http://[0-9.:]*' "$T/agent.log" | head -n1 | sed 's/listening on //')
+  AG_URL=$(grep -o 'listening on http://[0-9.:]*' "$T/agent.log" 2>/dev/null | head -n1 | sed 's/listening on //')
   [ -n "$AG_URL" ] && break
   sleep 0.05
 done
