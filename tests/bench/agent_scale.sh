@@ -85,6 +85,9 @@ while time.monotonic() - t0 < deadline:
 PY
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_used() { # PID TICKS_BEFORE: CPU seconds since
+  awk -v t="$(cpu_ticks "$1")" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (t - b) / hz }'
+}
 # the checks of every app so far (each asks for the head, then syncs or looks for drift)
 app_checks() {
   curl -s "$AG_URL/metrics" | awk '/^tether_git_fetch_duration_seconds_count\{/ { s += $NF } END { print s + 0 }'
@@ -101,10 +104,11 @@ for i in $(seq 1 200); do
   sleep 0.05
 done
 [ -n "$AG_URL" ] || { echo "bench: the agent did not start"; sed 's/^/#   /' "$T/agent.log" | tail; exit 1; }
+a0=$(cpu_ticks "$AG_PID") s0=$(cpu_ticks "$SIM_PID")
 first=$(all_at "$AG_URL" "" 900)
 g1=$(git_asks)
 echo "(a) $APPS apps of 4 objects from one repository, first-synced in ${first:-(not within 900)} s;" \
-  "Git asked $((g1 - g0)) times"
+  "Git asked $((g1 - g0)) times; CPU: $(cpu_used "$AG_PID" "$a0") s agent, $(cpu_used "$SIM_PID" "$s0") s kubesim"
 
 rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$AG_PID/status")
 rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')
@@ -112,12 +116,14 @@ rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')
 gen "$W" 2
 SHA=$(git_commit "$W" "every app, 2")
 g2=$(git_asks)
+a0=$(cpu_ticks "$AG_PID") s0=$(cpu_ticks "$SIM_PID")
 code=$(github_push "$AG_URL" bench-secret "$GIT_BASE_URL/mono.git")
 [ "$code" = 200 ] || echo "# the webhook got $code"
 change=$(all_at "$AG_URL" "$SHA" 300)
 g3=$(git_asks)
 echo "(b) one commit changing every app, webhook -> applied everywhere: ${change:-(not within 300)} s;" \
-  "Git asked $((g3 - g2)) times   goal <= 10 s: $(bench_verdict "${change:-}" 10 le)"
+  "Git asked $((g3 - g2)) times; CPU: $(cpu_used "$AG_PID" "$a0") s agent, $(cpu_used "$SIM_PID" "$s0") s kubesim" \
+  "  goal <= 10 s: $(bench_verdict "${change:-}" 10 le)"
 echo "(c) agent RSS with $APPS apps synced: ${rss_mb} MB   goal <= 60 MB: $(bench_verdict "$rss_mb" 60 le)"
 
 # (d) idle: every app synced; a check per app per minute (ls-remote shared, drift check).
