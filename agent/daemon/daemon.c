@@ -140,6 +140,8 @@ static struct daemon_app *next_due(struct daemon *d, int64_t now, int64_t *wait_
 		return NULL;
 	for (size_t i = 0; i < d->n_apps; i++) {
 		struct daemon_app *a = &d->apps[i];
+		if (!shard_owns(d, a)) /* --shard-apps: another replica's */
+			continue;
 		if (a->triggered)
 			return a;
 		int64_t due = daemon_app_due(a);
@@ -273,6 +275,7 @@ static void daemon_dispose(struct daemon *d)
 {
 	http_stop(d);
 	leader_stop(d->leader);
+	shard_stop(d->shard); /* after the loop: no sync holds an app Lease now */
 	notifier_free(d->notifier, NOTIFY_DRAIN_MS);
 	apps_free(d->apps, d->n_apps);
 	daemon_clusters_free(d);
@@ -290,6 +293,8 @@ static int start_services(struct daemon *d, struct err *e)
 
 	if (c->leader_elect && (rc = leader_start(&d->leader, c, d->identity, wake, d, e)) < 0)
 		return err_prefix(e, "leader election");
+	if (c->shard_apps && (rc = shard_start(&d->shard, c, d->identity, wake, d, e)) < 0)
+		return err_prefix(e, "shard-apps");
 	if ((rc = http_start(d, c->listen, url, sizeof(url), e)) < 0)
 		return rc;
 	snprintf(msg, sizeof(msg), "listening on %s", url);

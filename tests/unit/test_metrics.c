@@ -62,7 +62,7 @@ static void test_metrics(void **state)
 	strcpy(s[1].health, "unknown");
 	s[1].suspended = true;
 	buf_init(&b, 1 << 20);
-	assert_int_equal(metrics_render(s, 2, true, &b), 0);
+	assert_int_equal(metrics_render(s, 2, true, NULL, &b), 0);
 	assert_parses(b.data);
 	assert_true(sample(b.data, "tether_sync_total{app=\"web\",result=\"success\"}") == 3);
 	assert_true(sample(b.data, "tether_sync_total{app=\"web\",result=\"error\"}") == 1);
@@ -113,7 +113,7 @@ static void test_status(void **state)
 	strcpy(s.state, "failed");
 	strcpy(s.last_error, "render: x.yaml:3:1: bad");
 	buf_init(&b, 1 << 20);
-	assert_int_equal(status_render(&s, 1, false, &b), 0);
+	assert_int_equal(status_render(&s, 1, false, NULL, &b), 0);
 	root = cJSON_Parse(b.data);
 	assert_non_null(root);
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(root, "leader")));
@@ -126,7 +126,7 @@ static void test_status(void **state)
 	buf_reset(&b);
 	strcpy(s.revert_commit, "1111111111111111111111111111111111111111");
 	strcpy(s.reverted, "2222222222222222222222222222222222222222");
-	assert_int_equal(status_render(&s, 1, false, &b), 0);
+	assert_int_equal(status_render(&s, 1, false, NULL, &b), 0);
 	root = cJSON_Parse(b.data);
 	a = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "apps"), 0);
 	assert_string_equal(
