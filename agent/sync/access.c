@@ -192,10 +192,11 @@ static int record_needs(struct access_plan *p, const struct app_config *c,
 	return access_plan_add(p, "get", "", "namespaces", inv, "inventory");
 }
 
-/* tether run's own: Events where the app syncs (and its rollouts are), its Lease. */
+/* tether run's own: Events where the app syncs (and its rollouts are), its Leases. */
 static int agent_needs(struct access_plan *p, struct session *s, const struct app_config *c)
 {
 	static const char *const lease_verbs[] = {"get", "create", "update", NULL};
+	static const char *const shard_verbs[] = {"get", "list", "create", "update", NULL};
 	const char *lease_ns = c->lease_namespace		 ? c->lease_namespace
 			       : s->context_ns && *s->context_ns ? s->context_ns
 								 : "default";
@@ -207,6 +208,9 @@ static int agent_needs(struct access_plan *p, struct session *s, const struct ap
 	if (rc == 0 && c->leader_elect)
 		rc = add_verbs(p, lease_verbs, "coordination.k8s.io", "leases", lease_ns,
 			       "leader election");
+	if (rc == 0 && c->shard_apps) /* the members are found by one LIST of their label */
+		rc = add_verbs(p, shard_verbs, "coordination.k8s.io", "leases", lease_ns,
+			       "shard-apps");
 	return rc;
 }
 
