@@ -291,6 +291,9 @@ static int start_services(struct daemon *d, struct err *e)
 	char url[128], msg[160];
 	int rc;
 
+	if (c->leader_elect && c->shard_apps)
+		return err_set(e, TE_INPUT, "--shard-apps and --leader-elect exclude each other: "
+					    "replicas either share the apps or stand by");
 	if (c->leader_elect && (rc = leader_start(&d->leader, c, d->identity, wake, d, e)) < 0)
 		return err_prefix(e, "leader election");
 	if (c->shard_apps && (rc = shard_start(&d->shard, c, d->identity, wake, d, e)) < 0)

@@ -201,10 +201,12 @@ took:
 	return 0;
 }
 
-/* Clears the holder of the Lease last wrote (best effort). */
-static int lease_give_up(struct shard *sh, const char *name, const cJSON *last)
+/* Clears the holder of the Lease last wrote (best effort); a member's keeps its label,
+ * so that the others' LIST sees it go. */
+static int lease_give_up(struct shard *sh, const char *name, const cJSON *last, bool member)
 {
-	const struct lease_spec s = {sh->ns, name, "", sh->lease_ms, true, NULL, NULL};
+	const struct lease_spec s = {sh->ns, name, "", sh->lease_ms, true,
+				     member ? SHARD_LABEL : NULL, member ? sh->group : NULL};
 
 	return last ? lease_send(sh->kube, sh->res, &s, last, NULL) : 0;
 }
@@ -364,14 +366,32 @@ static void shard_round(struct shard *sh)
 	cJSON_Delete(list);
 }
 
+/* Until the next round: a renewal period, or less when a live member expires sooner,
+ * so that its apps move as soon as it is due (not up to a period later). */
+static int64_t round_wait(const struct shard *sh, int64_t now)
+{
+	int64_t wait = sh->renew_ms;
+
+	for (size_t i = 0; i < sh->n_peers; i++) {
+		const struct lease_seen *s = &sh->peers[i].seen;
+		int64_t left = s->observed_ms + sh->lease_ms + 1 - now;
+		if (shard_member_live(s, now, sh->lease_ms) && strcmp(s->holder, sh->me) != 0 &&
+		    left < wait)
+			wait = left > 1 ? left : 1;
+	}
+	return wait;
+}
+
 static void *shard_thread(void *arg)
 {
 	struct shard *sh = arg;
 
 	for (;;) {
+		int64_t wait = round_wait(sh, now_ms());
+
 		pthread_mutex_lock(&sh->mu);
 		if (!sh->stop)
-			cond_wait_ms(&sh->cv, &sh->mu, sh->renew_ms);
+			cond_wait_ms(&sh->cv, &sh->mu, wait);
 		if (sh->stop) {
 			pthread_mutex_unlock(&sh->mu);
 			return NULL;
@@ -404,9 +424,6 @@ int shard_start(struct shard **out, const struct app_config *c, const char *iden
 	int rc;
 
 	*out = NULL;
-	if (c->leader_elect)
-		return err_set(e, TE_INPUT, "--shard-apps and --leader-elect exclude each other: "
-					    "replicas either share the apps or stand by");
 	if (!label_value_ok(c->lease_name ? c->lease_name : "tether"))
 		return err_set(e, TE_INPUT,
 			       "--leader-elect-lease \"%s\" names the group of replicas in a label: "
@@ -456,7 +473,7 @@ void shard_stop(struct shard *sh)
 		pthread_mutex_unlock(&sh->mu);
 		pthread_join(sh->thread, NULL);
 	}
-	if (sh->last && lease_give_up(sh, sh->name, sh->last) == 0)
+	if (sh->last && lease_give_up(sh, sh->name, sh->last, true) == 0)
 		log_kv(LOG_INFO, "left the members", "lease", sh->name, "identity", sh->me, NULL);
 	for (size_t i = 0; i < sh->n_holds; i++) {
 		cJSON_Delete(sh->holds[i]->last);
@@ -597,7 +614,7 @@ static void shard_release(struct shard *sh, const char *app)
 		log_kv(LOG_INFO, "sync lease released", "app", app, "identity", sh->me, "atMs",
 		       log_num(at, (double)wall_ms()), NULL);
 		if (!h->lost)
-			lease_give_up(sh, h->name, h->last);
+			lease_give_up(sh, h->name, h->last, false);
 		sh->holds[i] = sh->holds[--sh->n_holds];
 		cJSON_Delete(h->last);
 		free(h);
