@@ -296,7 +296,7 @@ static int start_services(struct daemon *d, struct err *e)
 					    "replicas either share the apps or stand by");
 	if (c->leader_elect && (rc = leader_start(&d->leader, c, d->identity, wake, d, e)) < 0)
 		return err_prefix(e, "leader election");
-	if (c->shard_apps && (rc = shard_start(&d->shard, c, d->identity, wake, d, e)) < 0)
+	if (c->shard_apps && (rc = shard_start(&d->shard, c, d->identity, shard_changed, d, e)) < 0)
 		return err_prefix(e, "shard-apps");
 	if ((rc = http_start(d, c->listen, url, sizeof(url), e)) < 0)
 		return rc;

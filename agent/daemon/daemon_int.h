@@ -179,6 +179,8 @@ int shard_start(struct shard **out, const struct app_config *c, const char *iden
 void shard_stop(struct shard *sh);
 /* True when app falls to this replica in its current view. */
 bool shard_is_mine(struct shard *sh, const char *app);
+/* True when app is this replica's now and was not before the last change of the view. */
+bool shard_gained(struct shard *sh, const char *app);
 /* The live members (this one included), sorted, added to out. */
 int shard_members(struct shard *sh, struct strlist *out);
 const char *shard_identity(const struct shard *sh);
@@ -230,6 +232,8 @@ struct daemon {
  * sync needs no Lease. shard_begin returns false when another replica holds the app's
  * Lease (the sync must not run); shard_end gives it back. */
 bool shard_owns(struct daemon *d, const struct daemon_app *a);
+/* shard_start's notify: the apps this replica gained are due now. */
+void shard_changed(void *ctx);
 bool shard_begin(struct daemon *d, const struct daemon_app *a);
 void shard_end(struct daemon *d, const struct daemon_app *a);
 

@@ -79,6 +79,7 @@ struct shard {
 	struct shard_peer *peers;
 	size_t n_peers, cap_peers;
 	struct strlist live; /* under mu: live members' identities, sorted */
+	struct strlist prev; /* under mu: the view before the last change */
 	struct shard_hold **holds;
 	size_t n_holds, cap_holds;
 	struct strmap app_seen; /* app -> struct lease_seen: the app Leases seen held */
@@ -320,13 +321,14 @@ static void live_set(struct shard *sh, struct strlist *live)
 	pthread_mutex_lock(&sh->mu);
 	changed = !strlist_same(&old, live);
 	if (changed) {
+		strlist_dispose(&sh->prev);
+		sh->prev = old;
 		sh->live = *live;
 		strlist_init(live);
 	}
 	pthread_mutex_unlock(&sh->mu);
 	if (!changed)
 		return;
-	strlist_dispose(&old);
 	for (size_t i = 0; i < sh->live.n && k < sizeof(members); i++)
 		k += (size_t)snprintf(members + k, sizeof(members) - k, "%s%s", i ? "," : "",
 				      sh->live.items[i]);
@@ -435,6 +437,7 @@ int shard_start(struct shard **out, const struct app_config *c, const char *iden
 	pthread_mutex_init(&sh->kmu, NULL);
 	cond_init_monotonic(&sh->cv);
 	strlist_init(&sh->live);
+	strlist_init(&sh->prev);
 	strmap_init(&sh->app_seen);
 	sh->group = xstrdup(c->lease_name ? c->lease_name : "tether");
 	sh->me = xstrdup(identity);
@@ -452,13 +455,14 @@ int shard_start(struct shard **out, const struct app_config *c, const char *iden
 		shard_stop(sh);
 		return rc;
 	}
+	*out = sh; /* before the first round: notify may look for it */
 	shard_round(sh); /* join now: the loop starts with a view */
 	if (pthread_create(&sh->thread, NULL, shard_thread, sh) != 0) {
+		*out = NULL;
 		shard_stop(sh);
 		return err_set(e, TE_FAIL, "cannot start the membership thread");
 	}
 	sh->started = true;
-	*out = sh;
 	return 0;
 }
 
@@ -487,6 +491,7 @@ void shard_stop(struct shard *sh)
 	cJSON_Delete(sh->last);
 	free(sh->peers);
 	strlist_dispose(&sh->live);
+	strlist_dispose(&sh->prev);
 	kube_free(sh->kube);
 	kube_config_free(sh->kcfg);
 	free(sh->ns);
@@ -499,16 +504,31 @@ void shard_stop(struct shard *sh)
 	free(sh);
 }
 
+static bool mine_in(const struct shard *sh, const struct strlist *view, const char *app)
+{
+	long i = shard_pick((const char *const *)view->items, view->n, app);
+
+	return i >= 0 && !strcmp(view->items[i], sh->me);
+}
+
 bool shard_is_mine(struct shard *sh, const char *app)
 {
-	long i;
 	bool mine;
 
 	pthread_mutex_lock(&sh->mu);
-	i = shard_pick((const char *const *)sh->live.items, sh->live.n, app);
-	mine = i >= 0 && !strcmp(sh->live.items[i], sh->me);
+	mine = mine_in(sh, &sh->live, app);
 	pthread_mutex_unlock(&sh->mu);
 	return mine;
+}
+
+bool shard_gained(struct shard *sh, const char *app)
+{
+	bool gained;
+
+	pthread_mutex_lock(&sh->mu);
+	gained = mine_in(sh, &sh->live, app) && !mine_in(sh, &sh->prev, app);
+	pthread_mutex_unlock(&sh->mu);
+	return gained;
 }
 
 int shard_members(struct shard *sh, struct strlist *out)
@@ -627,6 +647,22 @@ static void shard_release(struct shard *sh, const char *app)
 bool shard_owns(struct daemon *d, const struct daemon_app *a)
 {
 	return !d->shard || shard_is_mine(d->shard, a->cfg.app);
+}
+
+void shard_changed(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	if (!d->shard)
+		return;
+	pthread_mutex_lock(&d->mu);
+	/* The apps taken over are checked now: their owner may have died mid-way; the
+	 * others keep their schedule. */
+	for (size_t i = 0; i < d->n_apps; i++)
+		if (shard_gained(d->shard, d->apps[i].cfg.app))
+			d->apps[i].next_ms = now_ms();
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
 }
 
 bool shard_begin(struct daemon *d, const struct daemon_app *a)

@@ -119,31 +119,7 @@ check_contains "its member Lease has no holder" \
   "$(kubectl get lease -n default -l tether.dev/replicas=tether -o jsonpath='{range .items[*]}[{.spec.holderIdentity}]{end}')" "[]"
 
 # ---- never two syncs of one app at once ---------------------------------------------------
-spans=$(python3 - "$T_KILL" "$VID" "$T/a.log" "$T/b.log" "$T/c.log" "$T/d.log" <<'PY'
-import re, sys
-kill_ms, victim, logs = int(sys.argv[1]) // 1000000, sys.argv[2], sys.argv[3:]
-spans, open_ = [], {}
-for f in logs:
-    for line in open(f):
-        m = re.search(r'msg="sync lease (acquired|released)" app=(\S+) identity=(\S+) atMs=(\d+)', line)
-        if not m:
-            continue
-        what, app, who, at = m.group(1), m.group(2), m.group(3), int(m.group(4))
-        if what == "acquired":
-            open_[(app, who)] = at
-        elif (app, who) in open_:
-            spans.append((app, who, open_.pop((app, who)), at))
-for (app, who), at in open_.items():  # a span the kill cut short
-    spans.append((app, who, at, kill_ms if who == victim else 1 << 62))
-overlaps = 0
-for i, (app, who, s, e) in enumerate(spans):
-    for app2, who2, s2, e2 in spans[i + 1:]:
-        if app == app2 and who != who2 and s < e2 and s2 < e:
-            overlaps += 1
-            print(f"# overlap: {app} {who} [{s},{e}] and {who2} [{s2},{e2}]", file=sys.stderr)
-print(len(spans), overlaps)
-PY
-)
+spans=$(python3 "$(dirname "$0")/sync_spans.py" "$T_KILL" "$VID" "$T"/[abcd].log)
 echo "# $spans (sync spans, overlaps)"
 check "syncs were logged with their Lease spans" test "${spans% *}" -ge $(( APPS * 4 ))
 check_eq "no two replicas synced one app at once" "${spans#* }" 0
