@@ -210,7 +210,7 @@ int lease_connect(const struct app_config *c, struct kube_config **kcfg, struct 
 	const struct kube_opts o = {.parallel = 2, .timeout_ms = 5000, .retries = -1};
 	int rc;
 
-	if ((rc = session_connect(c, &o, kcfg, kube, e)) < 0)
+	if ((rc = session_connect_own(c, &o, kcfg, kube, e)) < 0)
 		return rc;
 	if (!(*ns = xstrdup(c->lease_namespace	     ? c->lease_namespace
 			    : (*kcfg)->namespace ? (*kcfg)->namespace
