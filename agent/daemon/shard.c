@@ -47,10 +47,14 @@
 
 #define SHARD_LABEL "tether.dev/replicas"
 #define NAME_MAX_LEN 253
+/* A member Lease not live for this many lease durations is deleted: every start adds
+ * one (a new identity), and the group's LIST must not grow with every restart. */
+#define FORGET_LEASES 2
 
 /* A member's Lease, as this replica last saw it (thread only). */
 struct shard_peer {
 	char name[NAME_MAX_LEN + 1];
+	char rv[32]; /* resourceVersion listed: the precondition of its deletion */
 	struct lease_seen seen;
 	bool listed;
 };
@@ -272,6 +276,10 @@ static void peers_observe(struct shard *sh, const cJSON *list, int64_t now)
 		if (!p)
 			continue;
 		p->listed = true;
+		snprintf(p->rv, sizeof(p->rv), "%s",
+			 json_str(item, "metadata", "resourceVersion", NULL)
+			     ? json_str(item, "metadata", "resourceVersion", NULL)
+			     : "");
 		lease_observe(&p->seen, json_str(item, "spec", "holderIdentity", NULL),
 			      json_str(item, "spec", "renewTime", NULL), now);
 	}
@@ -279,6 +287,31 @@ static void peers_observe(struct shard *sh, const cJSON *list, int64_t now)
 		if (sh->peers[i].listed)
 			sh->peers[k++] = sh->peers[i];
 	sh->n_peers = k;
+}
+
+/* Deletes the member Leases that have not been live for FORGET_LEASES lease durations
+ * (kmu held). The deletion names the resourceVersion listed, so a member that came back
+ * meanwhile keeps its Lease; one deleted while it was cut off creates it again at its
+ * next renewal. Every replica may try; the second attempt gets a 404 or 409. */
+static void peers_forget(struct shard *sh, int64_t now)
+{
+	for (size_t i = 0; i < sh->n_peers; i++) {
+		struct shard_peer *p = &sh->peers[i];
+		struct kube_req req, *reqs[1] = {&req};
+
+		if (!p->rv[0] || !strcmp(p->name, sh->name) ||
+		    now - p->seen.observed_ms <= FORGET_LEASES * sh->lease_ms ||
+		    kube_req_delete(&req, sh->res, sh->ns, p->name, NULL) < 0)
+			continue;
+		free(req.body);
+		req.body = xasprintf("{\"preconditions\":{\"resourceVersion\":\"%s\"}}", p->rv);
+		if (req.body && kube_run(sh->kube, reqs, 1, NULL, NULL) == 0 &&
+		    (req.status == 200 || req.status == 202))
+			log_kv(LOG_INFO, "forgot a member", "lease", p->name, "holder",
+			       p->seen.holder, NULL);
+		kube_req_dispose(&req);
+		p->rv[0] = '\0'; /* once; the next LIST says whether it is still there */
+	}
 }
 
 /* The live identities: ourselves while our renewals hold, and every member whose record
@@ -358,10 +391,15 @@ static void shard_round(struct shard *sh)
 	holds_renew(sh);
 	rc = kube_list(sh->kube, sh->res, sh->ns, sel, &list, &e);
 	pthread_mutex_unlock(&sh->kmu);
-	if (rc == 0)
+	if (rc == 0) {
 		peers_observe(sh, list, now_ms());
-	else
+		pthread_mutex_lock(&sh->kmu);
+		if (sh->renewed_ms && now_ms() - sh->renewed_ms <= sh->renew_ms)
+			peers_forget(sh, now_ms()); /* only while we are a member ourselves */
+		pthread_mutex_unlock(&sh->kmu);
+	} else {
 		log_kv(LOG_WARN, "cannot list the members", "error", e.msg, NULL);
+	}
 	if (live_compute(sh, now_ms(), &live) == 0)
 		live_set(sh, &live);
 	strlist_dispose(&live);

@@ -118,6 +118,10 @@ echo "# a clean stop was seen by the others $(( ($(date +%s%N) - T_STOP) / 10000
 check_contains "its member Lease has no holder" \
   "$(kubectl get lease -n default -l tether.dev/replicas=tether -o jsonpath='{range .items[*]}[{.spec.holderIdentity}]{end}')" "[]"
 
+wait_for "the others delete the killed replica's member Lease" 8 bash -c \
+  "! kubectl get lease -n default -l tether.dev/replicas=tether -o jsonpath='{.items[*].spec.holderIdentity}' | grep -qw '$VID'"
+check_contains "and say so" "$(cat "$T/b.log" "$T/c.log")" 'msg="forgot a member"'
+
 # ---- never two syncs of one app at once ---------------------------------------------------
 spans=$(python3 "$(dirname "$0")/sync_spans.py" "$T_KILL" "$VID" "$T"/[abcd].log)
 echo "# $spans (sync spans, overlaps)"

@@ -115,7 +115,8 @@ check_exit "check-access --agent --shard-apps: the Leases' rights missing (exit 
 cp "$T/check.out" "$T/shard.out"
 check "the members' LIST, for shard-apps" grep -Eq '^list +coordination.k8s.io +leases +a +shard-apps$' "$T/shard.out"
 check "the sync Leases' update, for shard-apps" grep -Eq '^update +coordination.k8s.io +leases +a +shard-apps$' "$T/shard.out"
-check_contains "four Lease rights and the Events" "$(cat "$T/shard.out")" "deployer: 5 of 21 rights missing"
+check "the gone members' delete, for shard-apps" grep -Eq '^delete +coordination.k8s.io +leases +a +shard-apps$' "$T/shard.out"
+check_contains "five Lease rights and the Events" "$(cat "$T/shard.out")" "deployer: 6 of 22 rights missing"
 
 # ---- a missing patch right: nothing applied ------------------------------------------------
 role a "get, list, watch, create" | kc apply -f - >/dev/null
