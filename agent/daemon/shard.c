@@ -59,6 +59,12 @@ struct shard_peer {
 	bool listed;
 };
 
+/* What this replica knows of an app's Lease (kmu). */
+struct shard_app {
+	struct lease_seen seen;
+	cJSON *released; /* our last release, as the server answered it */
+};
+
 /* An app Lease held for a sync in progress (kmu). */
 struct shard_hold {
 	char app[64];
@@ -70,7 +76,7 @@ struct shard_hold {
 struct shard {
 	pthread_t thread;
 	pthread_mutex_t mu;  /* live, stop */
-	pthread_mutex_t kmu; /* the kube client, holds, app_seen, last */
+	pthread_mutex_t kmu; /* the kube client, holds, apps, last */
 	pthread_cond_t cv;
 	bool stop, started;
 	char *ns, *group, *me, *name;
@@ -86,7 +92,7 @@ struct shard {
 	struct strlist prev; /* under mu: the view before the last change */
 	struct shard_hold **holds;
 	size_t n_holds, cap_holds;
-	struct strmap app_seen; /* app -> struct lease_seen: the app Leases seen held */
+	struct strmap apps; /* app -> struct shard_app */
 	void (*notify)(void *ctx);
 	void *ctx;
 };
@@ -208,12 +214,13 @@ took:
 
 /* Clears the holder of the Lease last wrote (best effort); a member's keeps its label,
  * so that the others' LIST sees it go. */
-static int lease_give_up(struct shard *sh, const char *name, const cJSON *last, bool member)
+static int lease_give_up(struct shard *sh, const char *name, const cJSON *last, bool member,
+			 cJSON **resp)
 {
 	const struct lease_spec s = {sh->ns, name, "", sh->lease_ms, true,
 				     member ? SHARD_LABEL : NULL, member ? sh->group : NULL};
 
-	return last ? lease_send(sh->kube, sh->res, &s, last, NULL) : 0;
+	return last ? lease_send(sh->kube, sh->res, &s, last, resp) : 0;
 }
 
 static int member_renew(struct shard *sh)
@@ -476,7 +483,7 @@ int shard_start(struct shard **out, const struct app_config *c, const char *iden
 	cond_init_monotonic(&sh->cv);
 	strlist_init(&sh->live);
 	strlist_init(&sh->prev);
-	strmap_init(&sh->app_seen);
+	strmap_init(&sh->apps);
 	sh->group = xstrdup(c->lease_name ? c->lease_name : "tether");
 	sh->me = xstrdup(identity);
 	sh->lease_ms = c->lease_duration_ms;
@@ -515,17 +522,20 @@ void shard_stop(struct shard *sh)
 		pthread_mutex_unlock(&sh->mu);
 		pthread_join(sh->thread, NULL);
 	}
-	if (sh->last && lease_give_up(sh, sh->name, sh->last, true) == 0)
+	if (sh->last && lease_give_up(sh, sh->name, sh->last, true, NULL) == 0)
 		log_kv(LOG_INFO, "left the members", "lease", sh->name, "identity", sh->me, NULL);
 	for (size_t i = 0; i < sh->n_holds; i++) {
 		cJSON_Delete(sh->holds[i]->last);
 		free(sh->holds[i]);
 	}
 	free(sh->holds);
-	for (size_t i = 0; i < sh->app_seen.cap; i++)
-		if (sh->app_seen.slots && sh->app_seen.slots[i].key)
-			free(sh->app_seen.slots[i].value);
-	strmap_dispose(&sh->app_seen);
+	for (size_t i = 0; i < sh->apps.cap; i++) {
+		struct shard_app *a = sh->apps.slots ? sh->apps.slots[i].value : NULL;
+		if (a)
+			cJSON_Delete(a->released);
+		free(a);
+	}
+	strmap_dispose(&sh->apps);
 	cJSON_Delete(sh->last);
 	free(sh->peers);
 	strlist_dispose(&sh->live);
@@ -616,29 +626,30 @@ void shard_view_dispose(struct shard_view *v)
 
 /* ---- app Leases (kmu held) ----------------------------------------------------- */
 
-/* The record of what we saw of app's Lease, kept between attempts: the expiry of a
- * holder that vanished is measured from when we first saw its record. */
-static struct lease_seen *app_seen(struct shard *sh, const char *app)
+/* What we know of app's Lease between syncs: the expiry of a holder that vanished is
+ * measured from when we first saw its record; our release, when nobody wrote after it,
+ * is taken again with one PUT. */
+static struct shard_app *app_of(struct shard *sh, const char *app)
 {
-	struct lease_seen *s = strmap_get(&sh->app_seen, app);
+	struct shard_app *a = strmap_get(&sh->apps, app);
 
-	if (s || !(s = calloc(1, sizeof(*s))))
-		return s;
-	if (strmap_put(&sh->app_seen, app, s) < 0) {
-		free(s);
+	if (a || !(a = calloc(1, sizeof(*a))))
+		return a;
+	if (strmap_put(&sh->apps, app, a) < 0) {
+		free(a);
 		return NULL;
 	}
-	return s;
+	return a;
 }
 
 static bool shard_acquire(struct shard *sh, const char *app)
 {
 	struct shard_hold *h = calloc(1, sizeof(*h));
-	struct lease_seen *seen = app_seen(sh, app);
+	struct shard_app *a = app_of(sh, app);
 	struct lease_spec s = {sh->ns, NULL, sh->me, sh->lease_ms, false, NULL, NULL};
 	char at[LOG_NUM_LEN];
 
-	if (!h || !seen ||
+	if (!h || !a ||
 	    array_reserve(&sh->holds, &sh->cap_holds, sh->n_holds + 1, sizeof(*sh->holds)) < 0) {
 		free(h);
 		return false;
@@ -646,8 +657,10 @@ static bool shard_acquire(struct shard *sh, const char *app)
 	snprintf(h->app, sizeof(h->app), "%s", app);
 	lease_name(h->name, sh->group, "sync", app, false);
 	s.name = h->name;
-	if (lease_take(sh, &s, &h->last, seen) < 0) {
-		log_kv(LOG_INFO, "sync lease held elsewhere", "app", app, "holder", seen->holder,
+	h->last = a->released;
+	a->released = NULL;
+	if (lease_take(sh, &s, &h->last, &a->seen) < 0) {
+		log_kv(LOG_INFO, "sync lease held elsewhere", "app", app, "holder", a->seen.holder,
 		       NULL);
 		cJSON_Delete(h->last);
 		free(h);
@@ -671,8 +684,9 @@ static void shard_release(struct shard *sh, const char *app)
 		 * after the server stored the release, so after this stamp */
 		log_kv(LOG_INFO, "sync lease released", "app", app, "identity", sh->me, "atMs",
 		       log_num(at, (double)wall_ms()), NULL);
-		if (!h->lost)
-			lease_give_up(sh, h->name, h->last, false);
+		struct shard_app *a = strmap_get(&sh->apps, app);
+		if (!h->lost && a && !a->released)
+			lease_give_up(sh, h->name, h->last, false, &a->released);
 		sh->holds[i] = sh->holds[--sh->n_holds];
 		cJSON_Delete(h->last);
 		free(h);
