@@ -34,6 +34,7 @@
  * Own thread and own kube client, as leader.c; kmu orders the client's users (this
  * thread, and the loop taking and giving back app Leases).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,7 +148,7 @@ bool shard_member_live(const struct lease_seen *s, int64_t now, int64_t lease_ms
 static void lease_name(char out[NAME_MAX_LEN + 1], const char *group, const char *kind,
 		       const char *what, bool hashed)
 {
-	char clean[180], hex[65];
+	char clean[161], hex[65]; /* 63 (group) + "-member-" + 160 + 9: within 253 */
 	size_t k = 0;
 
 	for (const char *p = what; *p && k < sizeof(clean) - 1; p++) {
@@ -450,15 +451,17 @@ static void *shard_thread(void *arg)
 
 /* ---- life ---------------------------------------------------------------------- */
 
-static bool label_value_ok(const char *s)
+/* The group names Leases and is a label's value: lowercase letters, digits, '-' and
+ * '.', alphanumeric at both ends, at most 63. */
+static bool group_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (!n || n > 63)
+	if (!n || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
 		return false;
 	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		      *p == '.' || *p == '_'))
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' ||
+		      *p == '.'))
 			return false;
 	return true;
 }
@@ -471,10 +474,11 @@ int shard_start(struct shard **out, const struct app_config *c, const char *iden
 	int rc;
 
 	*out = NULL;
-	if (!label_value_ok(c->lease_name ? c->lease_name : "tether"))
+	if (!group_ok(c->lease_name ? c->lease_name : "tether"))
 		return err_set(e, TE_INPUT,
 			       "--leader-elect-lease \"%s\" names the group of replicas in a label: "
-			       "at most 63 lowercase letters, digits, '-', '.'",
+			       "at most 63 lowercase letters, digits, '-' and '.', alphanumeric at "
+			       "both ends",
 			       c->lease_name);
 	if (!(sh = calloc(1, sizeof(*sh))))
 		return err_set(e, TE_NOMEM, "out of memory");

@@ -33,6 +33,9 @@ git_commit "$W" "one" >/dev/null
 check_exit "--shard-apps with --leader-elect is bad input" 2 "$TETHER" run --config "$T/tether.yaml" \
   --listen 127.0.0.1:0 --leader-elect
 check_contains "and says why" "$(cat "$T/check.out")" "--shard-apps and --leader-elect exclude each other"
+check_exit "a group that cannot name a Lease is bad input" 2 "$TETHER" run --config "$T/tether.yaml" \
+  --listen 127.0.0.1:0 --leader-elect-lease Tether_A
+check_contains "and the message names the option" "$(cat "$T/check.out")" '--leader-elect-lease "Tether_A" names the group'
 
 for r in a b c; do agent_start "$r" --config "$T/tether.yaml" || { not_ok "agent $r starts"; finish; }; done
 members() { curl -s "$1/status" | jq -r '.shard.members | length'; }
@@ -80,7 +83,12 @@ kill -KILL "$A_PID"; wait "$A_PID" 2>/dev/null
 T_KILL=$(date +%s%N)
 write_all 3
 S3=$(git_commit "$W" "three")
-its_apps_at() { local app; for app in $theirs; do cm_is "cm${app#app}" "$1" || return 1; done; }
+its_apps_at() { # one LIST, so that polling adds little to the time measured
+  kubectl get cm -n default -o json | jq -e --arg v "$1" --arg apps "$theirs" '
+    ($apps | split("\n") | map("cm" + ltrimstr("app"))) as $want
+    | [.items[] | select(.metadata.name as $n | $want | index($n)) | select(.data.v == $v)]
+    | length == ($want | length)' >/dev/null
+}
 deadline=$(( T_KILL / 1000000 + (LEASE_S + 7) * 1000 ))
 while ! its_apps_at 3 && [ $(( $(date +%s%N) / 1000000 )) -lt "$deadline" ]; do sleep 0.05; done
 ms=$(( ($(date +%s%N) - T_KILL) / 1000000 ))
