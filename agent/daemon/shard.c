@@ -32,7 +32,8 @@
  * lost"), so a breach of that assumption is seen.
  *
  * Own thread and own kube client, as leader.c; kmu orders the client's users (this
- * thread, and the loop taking and giving back app Leases).
+ * thread, and the workers taking and giving back app Leases). The scheduler hands out
+ * only this replica's apps (shard_owns, pool.c).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -713,9 +714,9 @@ void shard_changed(void *ctx)
 		return;
 	pthread_mutex_lock(&d->mu);
 	/* The apps taken over are checked now: their owner may have died mid-way; the
-	 * others keep their schedule. */
+	 * others keep their schedule (a busy app's times are its worker's). */
 	for (size_t i = 0; i < d->n_apps; i++)
-		if (shard_gained(d->shard, d->apps[i].cfg.app))
+		if (!d->apps[i].busy && shard_gained(d->shard, d->apps[i].cfg.app))
 			d->apps[i].next_ms = now_ms();
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
