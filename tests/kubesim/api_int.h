@@ -9,7 +9,8 @@
 
 /* A parsed resource URL. */
 struct route {
-	const struct restype *rt;
+	const struct restype *rt;   /* where the objects are (restype_home of view) */
+	const struct restype *view; /* the type the URL names: its version answers */
 	char ns[256];
 	char name[256];
 	char sub[32]; /* "", "status", "scale", "finalize" */
@@ -17,6 +18,13 @@ struct route {
 };
 
 int api_route(struct req *r, struct route *ro);
+
+/* api_crd.c: a custom object as a view (a served version of its CRD) shows it. */
+struct sobj;
+void api_view_obj(const struct restype *view, cJSON *obj);
+/* so's JSON at view: sobj_json's, or a new string left in *owned (free it). Lock held. */
+const char *api_view_json(const struct restype *view, struct sobj *so, size_t *len,
+			  char **owned);
 void api_manager(struct req *r, char *out, size_t outlen);
 bool api_dry_run(struct req *r);
 /* A boolean query parameter (watch, force, allowWatchBookmarks) as the server reads it. */

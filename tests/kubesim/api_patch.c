@@ -131,7 +131,7 @@ static void apply_merge(struct req *r, struct route *ro, const cJSON *live, cJSO
 	char now[32];
 
 	memset(t, 0, sizeof(*t));
-	kind_of(ro->rt, &k);
+	kind_of(ro->view, &k);
 	store_time_now(now);
 	t->rc = merge_apply(&t->merged, &t->c, &k, live, config, w->manager,
 			    api_arg_true(r, "force"), w->subresource, now, &t->me);
@@ -208,6 +208,8 @@ static enum MHD_Result do_apply(struct req *r, struct route *ro, cJSON *config,
 		if (current)
 			break;
 	}
+	if (end.code < 300)
+		api_view_obj(ro->view, end.body);
 	return reply_json(r, end.code, end.body);
 }
 
@@ -242,6 +244,7 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 	}
 	obj_set_str(obj_child(res, "metadata"), "name", ro->name);
 	rc = store_update(r->st, ro->rt, ro->ns, res, w, &out, &e);
+	api_view_obj(ro->view, out);
 	cJSON_Delete(res);
 	if (rc < 0)
 		return reply_ks(r, &e);

@@ -427,6 +427,7 @@ void store_free(struct store *st)
 		}
 	free(st->types);
 	free(st->served);
+	free(st->visible);
 	free(st->buckets);
 	free(st->ring);
 	pthread_cond_destroy(&st->cond);

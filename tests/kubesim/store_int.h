@@ -35,6 +35,7 @@ struct rtype {
 	struct entry *head;
 	size_t count;
 	char *owned[10];		/* strings of custom types */
+	struct crd_schema *schemas;	/* every schema compiled for it (crd_schema.h) */
 };
 
 struct sevent {
@@ -59,6 +60,8 @@ struct store {
 	size_t ntypes, captypes;
 	const struct restype **served;	/* cache for store_types */
 	size_t nserved;
+	const struct restype **visible;	/* served and routable (store_types_visible) */
+	size_t nvisible;
 	struct sevent *ring;		/* events, ring[rv-order], newest at ring_head-1 */
 	size_t ring_head, ring_count;
 	struct {
