@@ -80,3 +80,142 @@ wait "$wpid"
 check_eq "a watch at v1alpha1 sends v1alpha1 objects" \
   "$(jq -r '[.type, .object.apiVersion, (.object.spec.size|tostring)] | join(" ")' "$D/watch" | tail -n1)" \
   "MODIFIED example.com/v1alpha1 5"
+
+# A structural schema with every keyword; invalid objects refused with the real
+# messages by create, server-side apply and its dry-run; nothing stored.
+cat >"$D/gadgets.yaml" <<'EOF'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [replicas]
+            properties:
+              replicas: {type: integer, minimum: 1, maximum: 10}
+              ratio: {type: number, exclusiveMinimum: true, minimum: 0, exclusiveMaximum: true, maximum: 1, multipleOf: 0.25}
+              mode: {type: string, enum: [slow, safe], default: safe}
+              name: {type: string, minLength: 3, maxLength: 5, pattern: '^[a-z-]+$'}
+              tags: {type: array, minItems: 1, maxItems: 3, items: {type: string}, x-kubernetes-list-type: set}
+              labels: {type: object, minProperties: 1, maxProperties: 2, additionalProperties: {type: string}}
+              note: {type: string, nullable: true}
+              port: {x-kubernetes-int-or-string: true}
+              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+              template: {type: object, x-kubernetes-embedded-resource: true, x-kubernetes-preserve-unknown-fields: true}
+              knobs: {type: object, default: {}, properties: {level: {type: integer, default: 2}}}
+EOF
+check "a CRD with a structural schema" kubectl apply --server-side -f "$D/gadgets.yaml"
+wait_for "it is served" 10 kubectl get gadgets
+gadget() { # $1 = name, $2 = spec (YAML flow)
+  printf 'apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: %s, namespace: default}\nspec: %s\n' "$1" "$2"
+}
+ALL_WAYS=("create" "apply --server-side" "apply --server-side --dry-run=server")
+refused() { # $1 = what, $2 = spec, $3 = expected message part, $4... = ways (default all)
+  local out what=$1 spec=$2 want=$3 how; shift 3
+  [ $# -gt 0 ] || set -- "${ALL_WAYS[@]}"
+  for how in "$@"; do
+    # shellcheck disable=SC2086
+    out=$(gadget bad "$spec" | kubectl $how -f - 2>&1)
+    check_contains "$what ($how)" "$out" "$want"
+  done
+  check_exit "...nothing stored" 1 kubectl get gadget bad
+}
+refused "a string for an integer" '{replicas: two}' \
+  'The Gadget "bad" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"' create
+# server-side apply converts the body through the schema first (structured-merge-diff)
+refused "a string for an integer" '{replicas: two}' \
+  'failed to create typed patch object (default/bad; example.com/v1, Kind=Gadget): .spec.replicas: expected numeric (int or float), got string' \
+  "apply --server-side" "apply --server-side --dry-run=server"
+refused "an undeclared field" '{replicas: 1, bogus: 1}' \
+  'failed to create typed patch object (default/bad; example.com/v1, Kind=Gadget): .spec.bogus: field not declared in schema' \
+  "apply --server-side" "apply --server-side --dry-run=server"
+refused "a required field missing" '{name: abc}' 'spec.replicas: Required value'
+refused "above maximum" '{replicas: 11}' 'spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10'
+refused "below minimum" '{replicas: 0}' 'spec.replicas in body should be greater than or equal to 1'
+refused "exclusiveMaximum" '{replicas: 1, ratio: 1}' 'spec.ratio: Invalid value: 1: spec.ratio in body should be less than 1'
+refused "exclusiveMinimum" '{replicas: 1, ratio: 0}' 'spec.ratio in body should be greater than 0'
+refused "multipleOf" '{replicas: 1, ratio: 0.3}' 'spec.ratio: Invalid value: 0.3: spec.ratio in body should be a multiple of 0.25'
+refused "enum" '{replicas: 1, mode: fast}' 'spec.mode: Unsupported value: "fast": supported values: "slow", "safe"'
+refused "maxLength" '{replicas: 1, name: abcdef}' 'spec.name: Too long: may not be more than 5 bytes'
+refused "minLength" '{replicas: 1, name: ab}' 'spec.name: Invalid value: "ab": spec.name in body should be at least 3 chars long'
+refused "pattern" '{replicas: 1, name: A_b}' "spec.name: Invalid value: \"A_b\": spec.name in body should match '^[a-z-]+\$'"
+refused "maxItems" '{replicas: 1, tags: [a, b, c, d]}' 'spec.tags: Too many: 4: must have at most 3 items'
+refused "minItems" '{replicas: 1, tags: []}' 'spec.tags in body should have at least 1 items'
+refused "list-type set" '{replicas: 1, tags: [a, b, a]}' 'spec.tags[2]: Duplicate value: "a"' create
+refused "maxProperties" '{replicas: 1, labels: {a: p, b: q, c: r}}' 'spec.labels: Too many: 3: must have at most 2 items'
+refused "minProperties" '{replicas: 1, labels: {}}' 'spec.labels in body should have at least 1 properties'
+refused "int-or-string" '{replicas: 1, port: true}' 'spec.port: Invalid value: "boolean"'
+refused "an embedded resource without apiVersion and kind" '{replicas: 1, template: {metadata: {name: x}}}' \
+  'spec.template.apiVersion: Required value: must not be empty'
+out=$(gadget bad '{replicas: 0, name: ab}' | kcurl -s -X POST -H 'Content-Type: application/yaml' --data-binary @- \
+  "$KUBESIM_URL/apis/example.com/v1/namespaces/default/gadgets")
+check_eq "several errors: one 422 Invalid Status, a cause each, details naming the kind" \
+  "$(jq -r '.code, .reason, .details.kind, .details.group, ([.details.causes[] | .field + " " + .reason] | sort | join(","))' <<<"$out")" \
+  "$(printf '422\nInvalid\nGadget\nexample.com\nspec.name FieldValueInvalid,spec.replicas FieldValueInvalid')"
+check_contains "...the message lists both" "$(jq -r .message <<<"$out")" \
+  'Gadget.example.com "bad" is invalid: [spec.'
+
+check "boundary values are accepted" bash -c "$(declare -f gadget); gadget edge '{replicas: 10, ratio: 0.75, name: abcde, tags: [a, b, c], labels: {a: p, b: q}, note: null, port: http, template: {apiVersion: v1, kind: ConfigMap, metadata: {name: x}}}' | kubectl create -f -"
+edge_rv=$(kubectl get gadget edge -o jsonpath='{.metadata.resourceVersion}')
+check "...and the other ends" bash -c "$(declare -f gadget); gadget edge2 '{replicas: 1, ratio: 0.25, name: abc, tags: [a], labels: {a: p}, port: 8080}' | kubectl create -f -"
+out=$(gadget pruned '{replicas: 2, bogus: 1, extra: {any: [1]}, knobs: {junk: true}}' | kubectl create --validate=warn -f - 2>&1)
+check_contains "an unknown field is pruned with a warning (fieldValidation Warn)" "$out" 'Warning: unknown field "spec.bogus"'
+check_contains "...one warning per field" "$out" 'Warning: unknown field "spec.knobs.junk"'
+check_eq "pruned, defaulted and preserved as the schema says" \
+  "$(kubectl get gadget pruned -o json | jq -c '.spec')" \
+  '{"extra":{"any":[1]},"knobs":{"level":2},"mode":"safe","replicas":2}'
+out=$(gadget strict '{replicas: 2, bogus: 1}' | kubectl create -f - 2>&1)
+check_contains "fieldValidation=Strict (kubectl's default) refuses the unknown field" "$out" \
+  'Gadget in version "v1" cannot be handled as a Gadget: strict decoding error: unknown field "spec.bogus"'
+check_exit "...nothing stored" 1 kubectl get gadget strict
+check_eq "a null where nullable is false is dropped" \
+  "$(gadget nulls '{replicas: 1, name: null, note: null}' | kubectl create -o jsonpath='{.spec}' -f -)" \
+  '{"knobs":{"level":2},"mode":"safe","note":null,"replicas":1}'
+check_eq "a merge patch is validated too" \
+  "$(kcurl -s -X PATCH -H 'Content-Type: application/merge-patch+json' -d '{"spec":{"replicas":"x"}}' \
+     "$KUBESIM_URL/apis/example.com/v1/namespaces/default/gadgets/edge" | jq -r .message)" \
+  'Gadget.example.com "edge" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"'
+sed 's/^\(              knobs: .*\)$/\1\n              color: {type: string, default: blue}/' "$D/gadgets.yaml" >"$D/gadgets2.yaml"
+check "a default added to the schema later" kubectl apply --server-side -f "$D/gadgets2.yaml"
+check_eq "...shows on objects stored before it (defaulted on read)" \
+  "$(kubectl get gadget edge -o jsonpath='{.spec.color}') $(kubectl get gadgets -o jsonpath='{.items[0].spec.color}')" "blue blue"
+check_eq "...without rewriting them" "$(kubectl get gadget edge -o jsonpath='{.metadata.resourceVersion}')" "$edge_rv"
+
+# The CRD's schema must be structural.
+out=$(kubectl apply -f - 2>&1 <<'EOF'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: things, singular: thing, kind: Thing}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {properties: {tags: {type: array, uniqueItems: true, items: {type: string}}}}
+EOF
+)
+check_contains "a property without a type is refused" "$out" \
+  'spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields'
+check_contains "uniqueItems is refused" "$out" \
+  'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic'
+check_exit "...and not stored" 1 kubectl get crd things.example.com
+rm -rf "$D"
+finish

@@ -2,13 +2,20 @@
  * api_crd: custom resources read and written at any served version of their CRD. The
  * store keeps each object once, at the version its type stores (store_crd.c); with
  * conversion strategy None the real server converts by rewriting apiVersion alone, so
- * that is all a view does to what it answers. Objects already at the asked version
- * keep their cached serialisation.
+ * that is all a view does to what it answers; the version's schema defaults what is
+ * read as well as what is written (objects stored before a default existed show it).
+ * Objects that need neither keep their cached serialisation.
+ *
+ * Writes: the body is pruned, defaulted and validated against the schema of the
+ * request's version, before the store's own rules.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_int.h"
+#include "crd_schema.h"
+#include "field_err.h"
 #include "store_int.h"
 
 static bool needs_rewrite(const struct restype *view, const cJSON *obj)
@@ -33,10 +40,16 @@ const char *api_view_json(const struct restype *view, struct sobj *so, size_t *l
 	cJSON *copy;
 
 	*owned = NULL;
-	if (!needs_rewrite(view, so->obj))
+	if (crd_schema_has_defaults(view->schema)) {
+		if (!(copy = cJSON_Duplicate(so->obj, true)))
+			abort();
+		if (!crd_schema_default(view->schema, copy) && !needs_rewrite(view, so->obj)) {
+			cJSON_Delete(copy);
+			return sobj_json(so, len);
+		}
+	} else if (!needs_rewrite(view, so->obj))
 		return sobj_json(so, len);
-	copy = cJSON_Duplicate(so->obj, true);
-	if (!copy)
+	else if (!(copy = cJSON_Duplicate(so->obj, true)))
 		abort();
 	api_view_obj(view, copy);
 	*owned = cJSON_PrintUnformatted(copy);
@@ -45,4 +58,83 @@ const char *api_view_json(const struct restype *view, struct sobj *so, size_t *l
 		abort();
 	*len = strlen(*owned);
 	return *owned;
+}
+
+/* One Warning header per pruned field (unknown is "unknown field \"a\", unknown ..."). */
+static void warn_unknown(struct req *r, const char *unknown)
+{
+	const char *p = unknown;
+
+	while (p && *p) {
+		const char *end = strstr(p, ", unknown field ");
+		size_t n = end ? (size_t)(end - p) : strlen(p), k;
+		char hdr[1200];
+
+		k = (size_t)snprintf(hdr, sizeof(hdr), "299 - \"");
+		for (size_t i = 0; i < n && k + 4 < sizeof(hdr); i++) {
+			if (p[i] == '"' || p[i] == '\\')
+				hdr[k++] = '\\';
+			hdr[k++] = p[i];
+		}
+		snprintf(hdr + k, sizeof(hdr) - k, "\"");
+		reply_add_header(r, "Warning", hdr);
+		p = end ? end + 2 : NULL;
+	}
+}
+
+/* Pruning reports per fieldValidation (default Warn): Strict fails the write. */
+static int prune_report(struct req *r, const struct route *ro, const cJSON *obj, bool patched,
+			const char *unknown, struct kstatus *e)
+{
+	const char *mode = req_arg(r, "fieldValidation");
+	char why[1200];
+
+	if (mode && strcmp(mode, "Ignore") == 0)
+		return 0;
+	if (mode && strcmp(mode, "Strict") == 0) {
+		snprintf(why, sizeof(why), "strict decoding error: %s", unknown);
+		return api_decode_fail(ro->view, patched ? obj : NULL, why, e);
+	}
+	warn_unknown(r, unknown);
+	return 0;
+}
+
+int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, bool patched,
+		  struct kstatus *e)
+{
+	const struct crd_schema *cs = ro->view->custom ? ro->view->schema : NULL;
+	char *unknown = NULL;
+	struct field_errs v;
+	int rc = 0;
+
+	if (!cs)
+		return 0;
+	if (crd_schema_prune(cs, obj, &unknown) > 0)
+		rc = prune_report(r, ro, obj, patched, unknown, e);
+	free(unknown);
+	if (rc < 0)
+		return rc;
+	crd_schema_default(cs, obj);
+	field_errs_init(&v);
+	crd_schema_validate(cs, obj, &v);
+	if (v.n)
+		return field_errs_invalid(&v, ro->rt->group, ro->rt->kind,
+					  obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL)
+						  ?: ro->name,
+					  e);
+	field_errs_dispose(&v);
+	return 0;
+}
+
+int api_crd_apply_check(const struct route *ro, const cJSON *config, struct kstatus *e)
+{
+	const cJSON *m = cJSON_GetObjectItem(config, "metadata");
+	char why[1200];
+
+	if (!ro->view->custom || crd_schema_apply_ok(ro->view->schema, config, why, sizeof(why)))
+		return 0;
+	/* as api_apply_schema_check: a plain error, 500 with no reason */
+	return kstatus_set(e, 500, "", "failed to create typed patch object (%s/%s; %s/%s, Kind=%s): %s",
+			   obj_str(m, "namespace", NULL) ?: "", obj_str(m, "name", NULL) ?: "",
+			   ro->view->group, ro->view->version, ro->view->kind, why);
 }

@@ -59,6 +59,18 @@ enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct st
  */
 int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, bool patched,
 			 struct kstatus *e);
+/* A decode failure as the request's kind answers it: 400 "<Kind> in version ... cannot be
+ * handled as a <Kind>: why", or for a patch result (patched) the 422 naming the patch. */
+int api_decode_fail(const struct restype *rt, const cJSON *patched, const char *why,
+		    struct kstatus *e);
+/* api_crd.c: a custom resource body (or patch result) at ro's version is pruned (unknown
+ * fields as fieldValidation says), defaulted and validated against the version's schema;
+ * 0, or < 0 with e filled (400 strict decoding, 422 Invalid with causes). */
+int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, bool patched,
+		  struct kstatus *e);
+/* A server-side apply body of a custom resource converted through the version's schema
+ * (structured-merge-diff): 0, or the 500 a type mismatch or undeclared field gets. */
+int api_crd_apply_check(const struct route *ro, const cJSON *config, struct kstatus *e);
 
 /* Where a typed field sits, for Go's decode messages: the struct that declares it and
  * the JSON path without list indexes ("DeploymentSpec", "spec.replicas"). */

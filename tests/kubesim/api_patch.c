@@ -103,6 +103,8 @@ static struct apply_end apply_commit(struct req *r, struct route *ro, const cJSO
 	}
 	if (rc < 0)
 		return (struct apply_end){me->code ? me->code : 500, api_merge_status(me)};
+	if (api_crd_admit(r, ro, merged, false, &e) < 0)
+		return end_status(&e);
 	w->managed_done = true;
 	if (!live) {
 		if (store_create(r->st, ro->rt, ro->ns, merged, w, &out, &e) < 0)
@@ -181,7 +183,8 @@ static enum MHD_Result do_apply(struct req *r, struct route *ro, cJSON *config,
 		struct sobj *so;
 
 		store_lock(r->st);
-		if (attempt == 0 && api_apply_schema_check(ro->rt, config, &e) < 0) {
+		if (attempt == 0 && (api_apply_schema_check(ro->rt, config, &e) < 0 ||
+				     api_crd_apply_check(ro, config, &e) < 0)) {
 			end = end_status(&e);
 			store_unlock(r->st);
 			break;
@@ -238,7 +241,8 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 	}
 	if (patch_compute(t, ro->rt, live, patch, &res, &me) < 0)
 		return api_reply_merge(r, &me);
-	if (api_field_validation(r, ro->rt, res, true, &e) < 0) {
+	if (api_field_validation(r, ro->rt, res, true, &e) < 0 ||
+	    api_crd_admit(r, ro, res, true, &e) < 0) {
 		cJSON_Delete(res);
 		return reply_ks(r, &e);
 	}

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crd_schema.h"
 #include "jsonedit.h"
 #include "oom.h"
 #include "store_int.h"
@@ -418,6 +419,7 @@ void store_free(struct store *st)
 			entry_unlink(st, st->types[i]->head);
 		for (k = 0; k < 10; k++)
 			free(st->types[i]->owned[k]);
+		crd_schema_free_all(st->types[i]->schemas);
 		free(st->types[i]);
 	}
 	for (i = 0; st->ring && i < STORE_RING; i++)

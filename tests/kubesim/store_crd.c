@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crd_schema.h"
 #include "store_int.h"
 
 enum { OWN_GROUP = 1, OWN_VERSION, OWN_PLURAL, OWN_SINGULAR, OWN_KIND, OWN_LIST_KIND,
@@ -150,15 +151,22 @@ static struct rtype *view_new(struct store *st, struct rtype *home, const char *
 	return rt;
 }
 
-/* What a version declares: its scope and subresources. */
+/* What a version declares: its scope, subresources and schema (compiled here, once per
+ * CRD write, never per request; the schema it replaces stays chained to the type for
+ * handlers that still hold it and goes with the store). */
 static void version_apply(struct rtype *rt, const cJSON *spec, const cJSON *v)
 {
 	const cJSON *sub = cJSON_GetObjectItem(v, "subresources");
 	const char *scope = obj_str(spec, "scope", NULL);
+	const cJSON *schema = cJSON_GetObjectItem(cJSON_GetObjectItem(v, "schema"),
+						  "openAPIV3Schema");
+	struct crd_schema *cs = crd_schema_compile(schema);
 
 	rt->pub.namespaced = !scope || strcmp(scope, "Cluster") != 0;
 	rt->pub.has_status = cJSON_GetObjectItem(sub, "status") != NULL;
 	rt->pub.has_scale = cJSON_GetObjectItem(sub, "scale") != NULL;
+	rt->schemas = crd_schema_chain(cs, rt->schemas);
+	rt->pub.schema = cs;
 }
 
 /* Every view of home serves exactly the served versions of spec other than home's own. */
