@@ -341,7 +341,7 @@ static int default_object(const struct snode *nd, cJSON *v)
 			if (!d)
 				abort();
 			if (c)
-				cJSON_ReplaceItemViaPointer(v, c, d);
+				cJSON_ReplaceItemInObjectCaseSensitive(v, nd->props[i].name, d);
 			else
 				cJSON_AddItemToObject(v, nd->props[i].name, d);
 			n++;
