@@ -81,6 +81,8 @@ struct decode_at {
  * "[]string", "v1.ResourceList", ...); if not, out gets the decoder's message. */
 bool api_decode_check(const cJSON *v, const char *gotype, const struct decode_at *at, char *out,
 		      size_t n);
+/* Go's shortest %v of a float64 ("2", "1.5", "1e+06"). */
+void api_go_float(double d, char *out, size_t n);
 /* The same for an apply patch (structured-merge-diff's message, path ".spec.replicas"). */
 bool api_decode_check_apply(const cJSON *v, const char *gotype, const char *path, char *out,
 			    size_t n);

@@ -19,20 +19,6 @@ struct vctx {
 	struct field_errs *v;
 };
 
-/* %v of a float64 as Go prints it: the shortest form that reads back. */
-static void go_float(char *out, size_t n, double d)
-{
-	if (d == floor(d) && fabs(d) < 1e21) {
-		snprintf(out, n, "%.0f", d);
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(out, n, "%.*g", prec, d);
-		if (strtod(out, NULL) == d)
-			return;
-	}
-}
-
 static bool is_int(const cJSON *v)
 {
 	return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
@@ -78,8 +64,12 @@ static char *repr(const cJSON *v)
 
 		return j;
 	}
+	if (is_int(v)) { /* unstructured JSON holds whole numbers as int64 */
+		snprintf(num, sizeof(num), "%.0f", v->valuedouble);
+		return strdup(num);
+	}
 	if (cJSON_IsNumber(v)) {
-		go_float(num, sizeof(num), v->valuedouble);
+		api_go_float(v->valuedouble, num, sizeof(num));
 		return strdup(num);
 	}
 	if (cJSON_IsBool(v))
@@ -121,7 +111,7 @@ static void err_num(struct vctx *x, const cJSON *val, const char *fmt, double bo
 {
 	char b[64];
 
-	go_float(b, sizeof(b), bound);
+	api_go_float(bound, b, sizeof(b)); /* the schema's bounds are float64 */
 	err_invalid(x, val, fmt, b);
 }
 
