@@ -192,6 +192,15 @@ check_eq "...shows on objects stored before it (defaulted on read)" \
   "$(kubectl get gadget edge -o jsonpath='{.spec.color}') $(kubectl get gadgets -o jsonpath='{.items[0].spec.color}')" "blue blue"
 check_eq "...without rewriting them" "$(kubectl get gadget edge -o jsonpath='{.metadata.resourceVersion}')" "$edge_rv"
 
+# Ratcheting (1.30+): on an update, what did not change is not held against the object.
+sed 's/minimum: 1, maximum: 10}/minimum: 1, maximum: 5}/' "$D/gadgets2.yaml" >"$D/gadgets3.yaml"
+check "the schema tightened below a stored value" kubectl apply --server-side -f "$D/gadgets3.yaml"
+check "an update leaving the now invalid field as it is passes" \
+  kubectl patch gadget edge --type=merge -p '{"spec":{"name":"abcd"}}'
+check_contains "changing that field to another invalid value is refused" \
+  "$(kubectl patch gadget edge --type=merge -p '{"spec":{"replicas":9}}' 2>&1)" \
+  'spec.replicas: Invalid value: 9: spec.replicas in body should be less than or equal to 5'
+
 # The CRD's schema must be structural.
 out=$(kubectl apply -f - 2>&1 <<'EOF'
 apiVersion: apiextensions.k8s.io/v1

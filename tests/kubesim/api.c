@@ -379,7 +379,7 @@ static enum MHD_Result do_create(struct req *r, struct route *ro)
 	obj = api_parse_body(r, &e);
 	if (!obj || check_type_meta(ro->view, obj, &e) < 0 ||
 	    api_field_validation(r, ro->rt, obj, false, &e) < 0 ||
-	    api_crd_admit(r, ro, obj, false, &e) < 0) {
+	    api_crd_admit(r, ro, obj, NULL, false, &e) < 0) {
 		cJSON_Delete(obj);
 		return reply_kstatus(r, &e);
 	}
@@ -468,7 +468,7 @@ static enum MHD_Result do_update(struct req *r, struct route *ro)
 	}
 	if (check_type_meta(ro->view, obj, &e) < 0 ||
 	    api_field_validation(r, ro->rt, obj, false, &e) < 0 ||
-	    api_crd_admit(r, ro, obj, false, &e) < 0)
+	    api_crd_admit_update(r, ro, obj, &e) < 0)
 		goto fail;
 	obj_set_str(obj_child(obj, "metadata"), "name", ro->name);
 	if (check_update_rv(ro, obj, &e) < 0)

@@ -99,8 +99,8 @@ static int prune_report(struct req *r, const struct route *ro, const cJSON *obj,
 	return 0;
 }
 
-int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, bool patched,
-		  struct kstatus *e)
+int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, const cJSON *old,
+		  bool patched, struct kstatus *e)
 {
 	const struct crd_schema *cs = ro->view->custom ? ro->view->schema : NULL;
 	char *unknown = NULL;
@@ -116,7 +116,7 @@ int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, bool patche
 		return rc;
 	crd_schema_default(cs, obj);
 	field_errs_init(&v);
-	crd_schema_validate(cs, obj, &v);
+	crd_schema_validate(cs, obj, old, &v);
 	if (v.n)
 		return field_errs_invalid(&v, ro->rt->group, ro->rt->kind,
 					  obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL)
@@ -124,6 +124,18 @@ int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, bool patche
 					  e);
 	field_errs_dispose(&v);
 	return 0;
+}
+
+int api_crd_admit_update(struct req *r, const struct route *ro, cJSON *obj, struct kstatus *e)
+{
+	int rc;
+
+	if (!ro->view->custom || !ro->view->schema)
+		return 0;
+	store_lock(r->st);
+	rc = api_crd_admit(r, ro, obj, store_get(r->st, ro->rt, ro->ns, ro->name), false, e);
+	store_unlock(r->st);
+	return rc;
 }
 
 int api_crd_apply_check(const struct route *ro, const cJSON *config, struct kstatus *e)

@@ -28,7 +28,8 @@ static const char *json_kind(const cJSON *v)
 	return "object";
 }
 
-void api_go_float(double d, char *out, size_t n)
+/* Go's shortest %v of a float64 ("2", "1.5", "1e+06"). */
+static void go_float(double d, char *out, size_t n)
 {
 	for (int p = 1; p <= 17; p++) {
 		snprintf(out, n, "%.*g", p, d);
@@ -124,7 +125,7 @@ static bool scalar_ok(const cJSON *v, const char *gotype, const struct decode_at
 	if (is_int && cJSON_IsNumber(v)) {
 		if (fits_int(v, strcmp(gotype, "int64") == 0))
 			return true;
-		api_go_float(v->valuedouble, num, sizeof(num));
+		go_float(v->valuedouble, num, sizeof(num));
 		snprintf(what, sizeof(what), "number %s", num);
 		type_error(out, n, what, at, gotype);
 		return false;
@@ -162,7 +163,7 @@ static bool elem_ok(const cJSON *v, const char *elem, const struct decode_at *at
 		if (cJSON_IsString(v))
 			err = quantity_error(v->valuestring);
 		else if (cJSON_IsNumber(v))
-			api_go_float(v->valuedouble, num, sizeof(num)), err = quantity_error(num);
+			go_float(v->valuedouble, num, sizeof(num)), err = quantity_error(num);
 		else
 			err = quantity_error("");
 		if (err)
@@ -229,7 +230,7 @@ static const char *smd_gotype(const cJSON *v)
 static void smd_plain(const cJSON *v, char *out, size_t n)
 {
 	if (cJSON_IsNumber(v))
-		api_go_float(v->valuedouble, out, n);
+		go_float(v->valuedouble, out, n);
 	else
 		snprintf(out, n, "%s",
 			 cJSON_IsString(v) ? v->valuestring

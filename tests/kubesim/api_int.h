@@ -64,10 +64,13 @@ int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, bo
 int api_decode_fail(const struct restype *rt, const cJSON *patched, const char *why,
 		    struct kstatus *e);
 /* api_crd.c: a custom resource body (or patch result) at ro's version is pruned (unknown
- * fields as fieldValidation says), defaulted and validated against the version's schema;
- * 0, or < 0 with e filled (400 strict decoding, 422 Invalid with causes). */
-int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, bool patched,
-		  struct kstatus *e);
+ * fields as fieldValidation says), defaulted and validated against the version's schema,
+ * old (the stored object on an update, else NULL) ratcheting what did not change; 0, or
+ * < 0 with e filled (400 strict decoding, 422 Invalid with causes). */
+int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, const cJSON *old,
+		  bool patched, struct kstatus *e);
+/* The same for a PUT: old is read from the store. */
+int api_crd_admit_update(struct req *r, const struct route *ro, cJSON *obj, struct kstatus *e);
 /* A server-side apply body of a custom resource converted through the version's schema
  * (structured-merge-diff): 0, or the 500 a type mismatch or undeclared field gets. */
 int api_crd_apply_check(const struct route *ro, const cJSON *config, struct kstatus *e);
@@ -81,8 +84,6 @@ struct decode_at {
  * "[]string", "v1.ResourceList", ...); if not, out gets the decoder's message. */
 bool api_decode_check(const cJSON *v, const char *gotype, const struct decode_at *at, char *out,
 		      size_t n);
-/* Go's shortest %v of a float64 ("2", "1.5", "1e+06"). */
-void api_go_float(double d, char *out, size_t n);
 /* The same for an apply patch (structured-merge-diff's message, path ".spec.replicas"). */
 bool api_decode_check_apply(const cJSON *v, const char *gotype, const char *path, char *out,
 			    size_t n);

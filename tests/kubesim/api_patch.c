@@ -103,7 +103,7 @@ static struct apply_end apply_commit(struct req *r, struct route *ro, const cJSO
 	}
 	if (rc < 0)
 		return (struct apply_end){me->code ? me->code : 500, api_merge_status(me)};
-	if (api_crd_admit(r, ro, merged, false, &e) < 0)
+	if (api_crd_admit(r, ro, merged, live, false, &e) < 0)
 		return end_status(&e);
 	w->managed_done = true;
 	if (!live) {
@@ -242,7 +242,7 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 	if (patch_compute(t, ro->rt, live, patch, &res, &me) < 0)
 		return api_reply_merge(r, &me);
 	if (api_field_validation(r, ro->rt, res, true, &e) < 0 ||
-	    api_crd_admit(r, ro, res, true, &e) < 0) {
+	    api_crd_admit(r, ro, res, live, true, &e) < 0) {
 		cJSON_Delete(res);
 		return reply_ks(r, &e);
 	}

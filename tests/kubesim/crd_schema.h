@@ -31,8 +31,10 @@ bool crd_schema_has_defaults(const struct crd_schema *cs);
 int crd_schema_prune(const struct crd_schema *cs, cJSON *obj, char **unknown);
 /* Applies the schema's defaults to obj; returns how many values were set. */
 int crd_schema_default(const struct crd_schema *cs, cJSON *obj);
-/* Adds one field error per violation of the schema by obj. */
-void crd_schema_validate(const struct crd_schema *cs, const cJSON *obj, struct field_errs *v);
+/* Adds one field error per violation of the schema by obj. On an update old is the
+ * stored object: values that did not change are not held against it (ratcheting). */
+void crd_schema_validate(const struct crd_schema *cs, const cJSON *obj, const cJSON *old,
+			 struct field_errs *v);
 
 /* Whether a server-side apply body converts to the typed object the schema describes;
  * if not, out gets structured-merge-diff's message (".spec.x: field not declared in

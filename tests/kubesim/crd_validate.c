@@ -19,6 +19,32 @@ struct vctx {
 	struct field_errs *v;
 };
 
+/* %v of a float64 as Go prints it (strconv 'g', shortest): "10", "0.25", "1e+06",
+ * "1.5e-05". */
+static void go_float(double d, char *out, size_t n)
+{
+	char e[40];
+	int p, exp, eprec = 6;
+
+	if (!isfinite(d)) {
+		snprintf(out, n, "%s", isnan(d) ? "NaN" : d > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	for (p = 1; p < 17; p++) { /* the fewest digits that read back */
+		snprintf(e, sizeof(e), "%.*e", p - 1, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	snprintf(e, sizeof(e), "%.*e", p - 1, d);
+	exp = atoi(strchr(e, 'e') + 1);
+	if (eprec > p && p >= exp + 1)
+		eprec = p;
+	if (exp < -4 || exp >= eprec)
+		snprintf(out, n, "%s", e);
+	else
+		snprintf(out, n, "%.*f", p - 1 - exp > 0 ? p - 1 - exp : 0, d);
+}
+
 static bool is_int(const cJSON *v)
 {
 	return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
@@ -69,7 +95,7 @@ static char *repr(const cJSON *v)
 		return strdup(num);
 	}
 	if (cJSON_IsNumber(v)) {
-		api_go_float(v->valuedouble, num, sizeof(num));
+		go_float(v->valuedouble, num, sizeof(num));
 		return strdup(num);
 	}
 	if (cJSON_IsBool(v))
@@ -111,7 +137,7 @@ static void err_num(struct vctx *x, const cJSON *val, const char *fmt, double bo
 {
 	char b[64];
 
-	api_go_float(bound, b, sizeof(b)); /* the schema's bounds are float64 */
+	go_float(bound, b, sizeof(b)); /* the schema's bounds are float64 */
 	err_invalid(x, val, fmt, b);
 }
 
@@ -277,7 +303,8 @@ static void check_list_type(const struct snode *nd, const cJSON *v, struct vctx 
 	}
 }
 
-static void validate_node(const struct snode *nd, const cJSON *v, struct vctx *x, bool root);
+static void validate_node(const struct snode *nd, const cJSON *v, const cJSON *old,
+			  struct vctx *x, bool root);
 
 static void validate_embedded(const cJSON *v, struct vctx *x)
 {
@@ -295,7 +322,8 @@ static void validate_embedded(const cJSON *v, struct vctx *x)
 	}
 }
 
-static void validate_object(const struct snode *nd, const cJSON *v, struct vctx *x, bool root)
+static void validate_object(const struct snode *nd, const cJSON *v, const cJSON *old,
+			    struct vctx *x, bool root)
 {
 	const cJSON *r, *c;
 
@@ -323,16 +351,37 @@ static void validate_object(const struct snode *nd, const cJSON *v, struct vctx 
 		if (!sub && !(sub = nd->additional))
 			continue;
 		was = crd_path_push(&x->p, c->string, -1);
-		validate_node(sub, c, x, false);
+		validate_node(sub, c, cJSON_GetObjectItemCaseSensitive(old, c->string), x, false);
 		crd_path_pop(&x->p, was);
 	}
 }
 
-static void validate_node(const struct snode *nd, const cJSON *v, struct vctx *x, bool root)
+/* The old item an item of a new list stands for: lists of type map by their keys, sets
+ * by value; atomic lists correlate nothing (CRDValidationRatcheting). */
+static const cJSON *old_item(const struct snode *nd, const cJSON *c, const cJSON *old)
+{
+	const cJSON *o;
+
+	if (!cJSON_IsArray(old) || (nd->list != LIST_MAP && nd->list != LIST_SET))
+		return NULL;
+	cJSON_ArrayForEach(o, old)
+	{
+		if (nd->list == LIST_SET ? cJSON_Compare(o, c, true) : same_keys(o, c, nd->map_keys))
+			return o;
+	}
+	return NULL;
+}
+
+/* old: the value this one replaces on an update (NULL: none). An unchanged value keeps
+ * whatever errors it had (ratcheting, on by default since 1.30). */
+static void validate_node(const struct snode *nd, const cJSON *v, const cJSON *old,
+			  struct vctx *x, bool root)
 {
 	const cJSON *c;
 	long i = 0;
 
+	if (old && !root && cJSON_Compare(v, old, true))
+		return;
 	if (!type_ok(nd, v, x))
 		return;
 	check_enum(nd, v, x);
@@ -341,7 +390,7 @@ static void validate_node(const struct snode *nd, const cJSON *v, struct vctx *x
 	else if (cJSON_IsString(v))
 		check_string(nd, v, x);
 	else if (cJSON_IsObject(v))
-		validate_object(nd, v, x, root);
+		validate_object(nd, v, old, x, root);
 	else if (cJSON_IsArray(v)) {
 		check_count(x, v, cJSON_GetArraySize(v), nd->min_items, nd->max_items, "%.0f items");
 		check_list_type(nd, v, x);
@@ -350,18 +399,19 @@ static void validate_node(const struct snode *nd, const cJSON *v, struct vctx *x
 			size_t was = crd_path_push(&x->p, NULL, i++);
 
 			if (nd->items)
-				validate_node(nd->items, c, x, false);
+				validate_node(nd->items, c, old_item(nd, c, old), x, false);
 			crd_path_pop(&x->p, was);
 		}
 	}
 }
 
-void crd_schema_validate(const struct crd_schema *cs, const cJSON *obj, struct field_errs *v)
+void crd_schema_validate(const struct crd_schema *cs, const cJSON *obj, const cJSON *old,
+			 struct field_errs *v)
 {
 	struct vctx x = {.v = v};
 
 	if (cs && cs->root)
-		validate_node(cs->root, obj, &x, true);
+		validate_node(cs->root, obj, old, &x, true);
 }
 
 /* ---- the typed apply patch (structured-merge-diff over the CRD's schema) ----------------- */

@@ -46,7 +46,7 @@ static char *errors_of(const struct crd_schema *cs, const char *json)
 
 	assert_non_null(o);
 	field_errs_init(&v);
-	crd_schema_validate(cs, o, &v);
+	crd_schema_validate(cs, o, NULL, &v);
 	out = strdup(v.text ? v.text : "");
 	field_errs_dispose(&v);
 	cJSON_Delete(o);
@@ -89,6 +89,29 @@ static void test_validate(void **state)
 		      "string: \"integer\"");
 	expect_errors(cs, "{\"spec\":{\"size\":1,\"list\":[{\"k\":\"a\"},{\"k\":\"a\"}]}}",
 		      "spec.list[1]: Duplicate value: map[string]interface {}{\"k\":\"a\"}");
+	crd_schema_free_all(cs);
+}
+
+static void test_ratcheting(void **state)
+{
+	struct crd_schema *cs = compiled();
+	cJSON *old = cJSON_Parse("{\"spec\":{\"size\":20,\"name\":\"x\"}}");
+	cJSON *same = cJSON_Parse("{\"spec\":{\"size\":20,\"name\":\"1-a\"}}");
+	cJSON *moved = cJSON_Parse("{\"spec\":{\"size\":30,\"name\":\"y\"}}");
+	struct field_errs v;
+
+	(void)state;
+	field_errs_init(&v);
+	crd_schema_validate(cs, same, old, &v);
+	assert_int_equal(v.n, 0);
+	crd_schema_validate(cs, moved, old, &v);
+	assert_string_equal(v.text, "spec.size: Invalid value: 30: spec.size in body should be less "
+				    "than or equal to 10, spec.name: Invalid value: \"y\": spec.name in "
+				    "body should match '^\\d+-[a-z]+$'");
+	field_errs_dispose(&v);
+	cJSON_Delete(old);
+	cJSON_Delete(same);
+	cJSON_Delete(moved);
 	crd_schema_free_all(cs);
 }
 
@@ -167,6 +190,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_ratcheting),
 		cmocka_unit_test(test_prune_default),
 		cmocka_unit_test(test_apply_ok),
 		cmocka_unit_test(test_structural),
