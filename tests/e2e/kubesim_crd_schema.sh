@@ -20,6 +20,7 @@ spec:
   - name: v1alpha1
     served: true
     storage: false
+    deprecated: true
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
   - name: v1
     served: true
@@ -49,6 +50,9 @@ kind: Widget
 metadata: {name: w1, namespace: default}
 spec: {size: 3}
 EOF
+check_contains "a request at the deprecated v1alpha1 warns" \
+  "$(kubectl get widgets.v1alpha1.example.com w1 2>&1 >/dev/null)" 'Warning: example.com/v1alpha1 Widget is deprecated'
+check_eq "...and at v1 does not" "$(kubectl get widgets w1 2>&1 >/dev/null)" ""
 check_eq "kubectl get widgets reads it at the preferred v1" \
   "$(kubectl get widgets w1 -o jsonpath='{.apiVersion} {.spec.size}')" "example.com/v1 3"
 check_eq "kubectl get widgets.v1alpha1.example.com reads the same object at v1alpha1" \

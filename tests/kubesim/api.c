@@ -708,6 +708,7 @@ enum MHD_Result api_handle(struct req *r)
 		return reply_error(r, 404, "NotFound",
 				   "the server could not find the requested resource");
 	}
+	api_crd_warn_deprecated(r, ro.view);
 	/* namespaces/finalize serves only PUT (its REST storage is an Updater alone). */
 	if (strcmp(ro.sub, "finalize") == 0 && strcmp(r->method, "PUT") != 0)
 		return not_allowed(r);

@@ -60,6 +60,29 @@ const char *api_view_json(const struct restype *view, struct sobj *so, size_t *l
 	return *owned;
 }
 
+/* A Warning header "299 - <text quoted>" (RFC 7234 warn-text: inner quotes escaped). */
+static void add_warning(struct req *r, const char *text, size_t n)
+{
+	char hdr[1200];
+	size_t k = (size_t)snprintf(hdr, sizeof(hdr), "299 - \"");
+
+	for (size_t i = 0; i < n && text[i] && k + 4 < sizeof(hdr); i++) {
+		if (text[i] == '"' || text[i] == '\\')
+			hdr[k++] = '\\';
+		hdr[k++] = text[i];
+	}
+	snprintf(hdr + k, sizeof(hdr) - k, "\"");
+	reply_add_header(r, "Warning", hdr);
+}
+
+void api_crd_warn_deprecated(struct req *r, const struct restype *view)
+{
+	char text[400];
+
+	if (store_crd_deprecation(r->st, view, text, sizeof(text)))
+		add_warning(r, text, strlen(text));
+}
+
 /* One Warning header per pruned field (unknown is "unknown field \"a\", unknown ..."). */
 static void warn_unknown(struct req *r, const char *unknown)
 {
@@ -67,17 +90,8 @@ static void warn_unknown(struct req *r, const char *unknown)
 
 	while (p && *p) {
 		const char *end = strstr(p, ", unknown field ");
-		size_t n = end ? (size_t)(end - p) : strlen(p), k;
-		char hdr[1200];
 
-		k = (size_t)snprintf(hdr, sizeof(hdr), "299 - \"");
-		for (size_t i = 0; i < n && k + 4 < sizeof(hdr); i++) {
-			if (p[i] == '"' || p[i] == '\\')
-				hdr[k++] = '\\';
-			hdr[k++] = p[i];
-		}
-		snprintf(hdr + k, sizeof(hdr) - k, "\"");
-		reply_add_header(r, "Warning", hdr);
+		add_warning(r, p, end ? (size_t)(end - p) : strlen(p));
 		p = end ? end + 2 : NULL;
 	}
 }

@@ -69,6 +69,8 @@ int api_decode_fail(const struct restype *rt, const cJSON *patched, const char *
  * < 0 with e filled (400 strict decoding, 422 Invalid with causes). */
 int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, const cJSON *old,
 		  bool patched, struct kstatus *e);
+/* A request at a deprecated CRD version is answered with its Warning header. */
+void api_crd_warn_deprecated(struct req *r, const struct restype *view);
 /* The same for a PUT: old is read from the store. */
 int api_crd_admit_update(struct req *r, const struct route *ro, cJSON *obj, struct kstatus *e);
 /* A server-side apply body of a custom resource converted through the version's schema

@@ -420,6 +420,7 @@ void store_free(struct store *st)
 		for (k = 0; k < 10; k++)
 			free(st->types[i]->owned[k]);
 		crd_schema_free_all(st->types[i]->schemas);
+		free(st->types[i]->deprecation);
 		free(st->types[i]);
 	}
 	for (i = 0; st->ring && i < STORE_RING; i++)

@@ -151,6 +151,37 @@ static struct rtype *view_new(struct store *st, struct rtype *home, const char *
 	return rt;
 }
 
+/* deprecated: true warns with deprecationWarning, else "<group>/<version> <Kind> is
+ * deprecated" (apiextensions-apiserver's default). */
+static void version_deprecation(struct rtype *rt, const cJSON *spec, const cJSON *v)
+{
+	const char *custom = obj_str(v, "deprecationWarning", NULL);
+	char *text = NULL;
+
+	if (cJSON_IsTrue(cJSON_GetObjectItem(v, "deprecated")) &&
+	    (custom ? asprintf(&text, "%s", custom)
+		    : asprintf(&text, "%s/%s %s is deprecated", obj_str(spec, "group", NULL),
+			       obj_str(v, "name", NULL), rt->pub.kind)) < 0)
+		abort();
+	free(rt->deprecation);
+	rt->deprecation = text;
+}
+
+bool store_crd_deprecation(struct store *st, const struct restype *view, char *out, size_t n)
+{
+	const struct rtype *rt = (const struct rtype *)view;
+	bool found;
+
+	if (!view->custom)
+		return false;
+	store_lock(st);
+	found = rt->deprecation != NULL;
+	if (found)
+		snprintf(out, n, "%s", rt->deprecation);
+	store_unlock(st);
+	return found;
+}
+
 /* What a version declares: its scope, subresources and schema (compiled here, once per
  * CRD write, never per request; the schema it replaces stays chained to the type for
  * handlers that still hold it and goes with the store). */
@@ -167,6 +198,7 @@ static void version_apply(struct rtype *rt, const cJSON *spec, const cJSON *v)
 	rt->pub.has_scale = cJSON_GetObjectItem(sub, "scale") != NULL;
 	rt->schemas = crd_schema_chain(cs, rt->schemas);
 	rt->pub.schema = cs;
+	version_deprecation(rt, spec, v);
 }
 
 /* Every view of home serves exactly the served versions of spec other than home's own. */

@@ -36,6 +36,7 @@ struct rtype {
 	size_t count;
 	char *owned[10];		/* strings of custom types */
 	struct crd_schema *schemas;	/* every schema compiled for it (crd_schema.h) */
+	char *deprecation;		/* a deprecated CRD version's warning (store lock) */
 };
 
 struct sevent {
@@ -99,6 +100,9 @@ struct rtype *store_type_add(struct store *st, const struct restype *tmpl, bool 
 void store_types_refresh(struct store *st);
 /* A CRD was written (obj) or removed (NULL): (un)register its type. */
 void store_crd_sync(struct store *st, const cJSON *crd, bool removed);
+/* The Warning a request at a deprecated CRD version gets, copied into out; false when
+ * the version is not deprecated. */
+bool store_crd_deprecation(struct store *st, const struct restype *view, char *out, size_t n);
 
 /*
  * Watch support for the server: calls fn for every event with rv > after of type rt
