@@ -25,7 +25,9 @@ spec:
   - name: v1
     served: true
     storage: true
-    subresources: {status: {}}
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.size, statusReplicasPath: .status.count, labelSelectorPath: .status.sel}
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
   - name: v0
     served: false
@@ -41,9 +43,9 @@ check_eq "the group prefers v1, then lists v1alpha1" \
 check_eq "aggregated discovery lists both, v1 first" \
   "$(kcurl -s "$KUBESIM_URL/apis" -H 'Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' |
      jq -r '.items[] | select(.metadata.name=="example.com") | [.versions[].version] | join(",")')" "v1,v1alpha1"
-check_eq "the status subresource only where declared" \
-  "$(kubectl get --raw /apis/example.com/v1 | jq -r '[.resources[].name] | join(",")') $(kubectl get --raw /apis/example.com/v1alpha1 | jq -r '[.resources[].name] | join(",")')" \
-  "widgets,widgets/status widgets"
+check_eq "the subresources only where declared" \
+  "$(kubectl get --raw /apis/example.com/v1 | jq -r '[.resources[].name] | sort | join(",")') $(kubectl get --raw /apis/example.com/v1alpha1 | jq -r '[.resources[].name] | join(",")')" \
+  "widgets,widgets/scale,widgets/status widgets"
 check "apply at v1alpha1" kubectl apply -f - <<EOF
 apiVersion: example.com/v1alpha1
 kind: Widget
@@ -76,6 +78,15 @@ check_eq "/status at v1alpha1 (no subresource there) is 404" \
   "$(kcurl -s -o /dev/null -w '%{http_code}' "$KUBESIM_URL/apis/example.com/v1alpha1/namespaces/default/widgets/w1/status")" 404
 check_eq "/status at v1 answers the object at v1" \
   "$(kcurl -s "$KUBESIM_URL/apis/example.com/v1/namespaces/default/widgets/w1/status" | jq -r .apiVersion)" example.com/v1
+kcurl -s -X PATCH -H 'Content-Type: application/merge-patch+json' -d '{"status":{"count":2,"sel":"app=w"}}' \
+  "$KUBESIM_URL/apis/example.com/v1/namespaces/default/widgets/w1/status" >/dev/null
+check_eq "the Scale reads the CRD's paths" \
+  "$(kubectl get --raw /apis/example.com/v1/namespaces/default/widgets/w1/scale | jq -r '[.spec.replicas, .status.replicas, .status.selector] | join(" ")')" \
+  "4 2 app=w"
+check "kubectl scale writes specReplicasPath" kubectl scale widgets w1 --replicas=7
+check_eq "...spec.size is 7" "$(kubectl get widgets w1 -o jsonpath='{.spec.size}')" 7
+check_eq "/scale at v1alpha1 (not declared there) is 404" \
+  "$(kcurl -s -o /dev/null -w '%{http_code}' "$KUBESIM_URL/apis/example.com/v1alpha1/namespaces/default/widgets/w1/scale")" 404
 kcurl -sN "$KUBESIM_URL/apis/example.com/v1alpha1/namespaces/default/widgets?watch=true&timeoutSeconds=1" >"$D/watch" &
 wpid=$!
 sleep 0.3

@@ -164,3 +164,64 @@ int api_crd_apply_check(const struct route *ro, const cJSON *config, struct ksta
 			   obj_str(m, "namespace", NULL) ?: "", obj_str(m, "name", NULL) ?: "",
 			   ro->view->group, ro->view->version, ro->view->kind, why);
 }
+
+/* ---- the scale subresource at the CRD's paths (".spec.replicas") ----------------------- */
+
+bool api_crd_scale_paths(const struct restype *view, const char **spec, const char **status,
+			 const char **selector)
+{
+	const struct rtype *rt = (const struct rtype *)view;
+
+	if (!view->custom || !rt->scale[0])
+		return false;
+	*spec = rt->scale[0];
+	*status = rt->scale[1] ? rt->scale[1] : "";
+	*selector = rt->scale[2];
+	return true;
+}
+
+/* The next segment of a simple JSON path (".a.b"): its length, from *p on. */
+static size_t path_segment(const char **p)
+{
+	if (**p == '.')
+		(*p)++;
+	return strcspn(*p, ".");
+}
+
+const cJSON *api_crd_path_get(const cJSON *obj, const char *path)
+{
+	const char *p = path;
+
+	while (obj && p && *p) {
+		size_t n = path_segment(&p);
+		char key[128];
+
+		if (!n || n >= sizeof(key))
+			return NULL;
+		snprintf(key, sizeof(key), "%.*s", (int)n, p);
+		obj = cJSON_GetObjectItemCaseSensitive(obj, key);
+		p += n;
+	}
+	return obj;
+}
+
+void api_crd_path_set(cJSON *obj, const char *path, double v)
+{
+	const char *p = path;
+
+	while (obj && *p) {
+		size_t n = path_segment(&p);
+		char key[128];
+
+		if (!n || n >= sizeof(key))
+			return;
+		snprintf(key, sizeof(key), "%.*s", (int)n, p);
+		p += n;
+		if (!*p) {
+			cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+			cJSON_AddNumberToObject(obj, key, v);
+			return;
+		}
+		obj = obj_child(obj, key);
+	}
+}

@@ -42,7 +42,8 @@ cJSON *api_merge_status(const struct kstatus *me);
 enum MHD_Result api_reply_merge(struct req *r, const struct kstatus *me);
 
 enum MHD_Result api_patch(struct req *r, struct route *ro);
-/* The autoscaling/v1 Scale view of obj (new). */
+/* The autoscaling/v1 Scale view of obj at rt (a CRD's view: its scale paths) (new;
+ * lock held). */
 cJSON *api_scale_of(const struct restype *rt, const cJSON *obj);
 enum MHD_Result api_scale_get(struct req *r, struct route *ro);
 enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale); /* takes */
@@ -69,6 +70,13 @@ int api_decode_fail(const struct restype *rt, const cJSON *patched, const char *
  * < 0 with e filled (400 strict decoding, 422 Invalid with causes). */
 int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, const cJSON *old,
 		  bool patched, struct kstatus *e);
+/* The scale paths a custom type declares at view (lock held); false for the others,
+ * whose Scale is spec.replicas, status.replicas and spec.selector. */
+bool api_crd_scale_paths(const struct restype *view, const char **spec, const char **status,
+			 const char **selector);
+/* The value at a simple JSON path (".spec.replicas") or NULL; set makes the parents. */
+const cJSON *api_crd_path_get(const cJSON *obj, const char *path);
+void api_crd_path_set(cJSON *obj, const char *path, double v);
 /* A request at a deprecated CRD version is answered with its Warning header. */
 void api_crd_warn_deprecated(struct req *r, const struct restype *view);
 /* The same for a PUT: old is read from the store. */

@@ -231,7 +231,7 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 		return reply_ks(r, &e);
 	}
 	if (strcmp(ro->sub, "scale") == 0) {
-		cJSON *scale = api_scale_of(ro->rt, live), *ns = NULL;
+		cJSON *scale = api_scale_of(ro->view, live), *ns = NULL;
 
 		rc = patch_compute(t, ro->rt, scale, patch, &ns, &me);
 		cJSON_Delete(scale);
@@ -300,14 +300,14 @@ enum MHD_Result api_patch(struct req *r, struct route *ro)
 cJSON *api_scale_of(const struct restype *rt, const cJSON *obj)
 {
 	const cJSON *m = cJSON_GetObjectItem(obj, "metadata"), *spec = cJSON_GetObjectItem(obj, "spec");
-	const cJSON *st = cJSON_GetObjectItem(obj, "status");
 	cJSON *s = cJSON_CreateObject(), *md, *sp, *ss;
 	static const char *keep[] = {"name", "namespace", "uid", "resourceVersion",
 				     "creationTimestamp"};
-	const cJSON *rep = cJSON_GetObjectItem(st, "replicas");
-	char sel[1024];
+	const char *spec_path = ".spec.replicas", *status_path = ".status.replicas", *sel_path = NULL;
+	bool custom = api_crd_scale_paths(rt, &spec_path, &status_path, &sel_path);
+	const cJSON *want = api_crd_path_get(obj, spec_path), *rep = api_crd_path_get(obj, status_path);
+	char sel[1024] = "";
 
-	(void)rt;
 	cJSON_AddStringToObject(s, "kind", "Scale");
 	cJSON_AddStringToObject(s, "apiVersion", "autoscaling/v1");
 	md = cJSON_AddObjectToObject(s, "metadata");
@@ -316,12 +316,14 @@ cJSON *api_scale_of(const struct restype *rt, const cJSON *obj)
 			cJSON_AddItemToObject(md, keep[i],
 					      cJSON_Duplicate(cJSON_GetObjectItem(m, keep[i]), 1));
 	sp = cJSON_AddObjectToObject(s, "spec");
-	if (cJSON_IsNumber(cJSON_GetObjectItem(spec, "replicas")))
-		cJSON_AddNumberToObject(sp, "replicas",
-					cJSON_GetObjectItem(spec, "replicas")->valuedouble);
+	if (cJSON_IsNumber(want))
+		cJSON_AddNumberToObject(sp, "replicas", want->valuedouble);
 	ss = cJSON_AddObjectToObject(s, "status");
 	cJSON_AddNumberToObject(ss, "replicas", cJSON_IsNumber(rep) ? rep->valuedouble : 0);
-	api_selector_string(cJSON_GetObjectItem(spec, "selector"), sel, sizeof(sel));
+	if (!custom)
+		api_selector_string(cJSON_GetObjectItem(spec, "selector"), sel, sizeof(sel));
+	else if (sel_path && cJSON_GetStringValue(api_crd_path_get(obj, sel_path)))
+		snprintf(sel, sizeof(sel), "%s", cJSON_GetStringValue(api_crd_path_get(obj, sel_path)));
 	if (sel[0])
 		cJSON_AddStringToObject(ss, "selector", sel);
 	return s;
@@ -340,9 +342,18 @@ enum MHD_Result api_scale_get(struct req *r, struct route *ro)
 		kstatus_not_found(&e, ro->rt, ro->name);
 		return reply_ks(r, &e);
 	}
-	s = api_scale_of(ro->rt, en->so->obj);
+	s = api_scale_of(ro->view, en->so->obj);
 	store_unlock(r->st);
 	return reply_json(r, 200, s);
+}
+
+/* Where a Scale's spec.replicas goes in the object (lock held). */
+static const char *scale_spec_path(const struct restype *view)
+{
+	const char *spec = ".spec.replicas", *status, *sel;
+
+	api_crd_scale_paths(view, &spec, &status, &sel);
+	return spec;
 }
 
 enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale)
@@ -379,8 +390,7 @@ enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale)
 	obj = cJSON_Duplicate(en->so->obj, 1);
 	(void)json_object_set(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion",
 			      cJSON_CreateString(rv && *rv ? rv : obj_str(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion", NULL)));
-	cJSON_DeleteItemFromObjectCaseSensitive(obj_child(obj, "spec"), "replicas");
-	cJSON_AddNumberToObject(obj_child(obj, "spec"), "replicas", rep->valuedouble);
+	api_crd_path_set(obj, scale_spec_path(ro->view), rep->valuedouble);
 	cJSON_Delete(scale);
 	rc = store_update(r->st, ro->rt, ro->ns, obj, &w, &out, &e);
 	cJSON_Delete(obj);
@@ -388,7 +398,7 @@ enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale)
 		store_unlock(r->st);
 		return reply_ks(r, &e);
 	}
-	s = api_scale_of(ro->rt, out);
+	s = api_scale_of(ro->view, out);
 	store_unlock(r->st);
 	cJSON_Delete(out);
 	return reply_json(r, 200, s);

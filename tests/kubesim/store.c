@@ -421,6 +421,8 @@ void store_free(struct store *st)
 			free(st->types[i]->owned[k]);
 		crd_schema_free_all(st->types[i]->schemas);
 		free(st->types[i]->deprecation);
+		for (k = 0; k < 3; k++)
+			free(st->types[i]->scale[k]);
 		free(st->types[i]);
 	}
 	for (i = 0; st->ring && i < STORE_RING; i++)

@@ -167,6 +167,19 @@ static void version_deprecation(struct rtype *rt, const cJSON *spec, const cJSON
 	rt->deprecation = text;
 }
 
+static void version_scale(struct rtype *rt, const cJSON *scale)
+{
+	static const char *const keys[] = {"specReplicasPath", "statusReplicasPath",
+					   "labelSelectorPath"};
+
+	for (int i = 0; i < 3; i++) {
+		const char *path = obj_str(scale, keys[i], NULL);
+
+		free(rt->scale[i]);
+		rt->scale[i] = path ? dup_or_empty(path) : NULL;
+	}
+}
+
 bool store_crd_deprecation(struct store *st, const struct restype *view, char *out, size_t n)
 {
 	const struct rtype *rt = (const struct rtype *)view;
@@ -199,6 +212,7 @@ static void version_apply(struct rtype *rt, const cJSON *spec, const cJSON *v)
 	rt->schemas = crd_schema_chain(cs, rt->schemas);
 	rt->pub.schema = cs;
 	version_deprecation(rt, spec, v);
+	version_scale(rt, cJSON_GetObjectItem(sub, "scale"));
 }
 
 /* Every view of home serves exactly the served versions of spec other than home's own. */
