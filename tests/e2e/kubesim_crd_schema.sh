@@ -215,6 +215,10 @@ check "an update leaving the now invalid field as it is passes" \
 check_contains "changing that field to another invalid value is refused" \
   "$(kubectl patch gadget edge --type=merge -p '{"spec":{"replicas":9}}' 2>&1)" \
   'spec.replicas: Invalid value: 9: spec.replicas in body should be less than or equal to 5'
+grep -v '^              ratio:' "$D/gadgets3.yaml" >"$D/gadgets4.yaml"
+check "a field dropped from the schema" kubectl apply --server-side -f "$D/gadgets4.yaml"
+check_eq "...is pruned from what stored objects read as" \
+  "$(kubectl get gadget edge -o json | jq -c '[.spec.ratio, .spec.name]')" '[null,"abcd"]'
 
 # The CRD's schema must be structural.
 out=$(kubectl apply -f - 2>&1 <<'EOF'

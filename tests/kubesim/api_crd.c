@@ -2,8 +2,9 @@
  * api_crd: custom resources read and written at any served version of their CRD. The
  * store keeps each object once, at the version its type stores (store_crd.c); with
  * conversion strategy None the real server converts by rewriting apiVersion alone, so
- * that is all a view does to what it answers; the version's schema defaults what is
- * read as well as what is written (objects stored before a default existed show it).
+ * that is all a view does to what it answers; the version's schema prunes and defaults
+ * what is read as well as what is written (objects stored before the schema changed
+ * show it as the server's storage codec would).
  * Objects that need neither keep their cached serialisation.
  *
  * Writes: the body is pruned, defaulted and validated against the schema of the
@@ -40,10 +41,17 @@ const char *api_view_json(const struct restype *view, struct sobj *so, size_t *l
 	cJSON *copy;
 
 	*owned = NULL;
-	if (crd_schema_has_defaults(view->schema)) {
+	if (view->custom && (crd_schema_has_defaults(view->schema) ||
+			     ((const struct rtype *)view)->read_prune)) {
+		int changed;
+
 		if (!(copy = cJSON_Duplicate(so->obj, true)))
 			abort();
-		if (!crd_schema_default(view->schema, copy) && !needs_rewrite(view, so->obj)) {
+		changed = ((const struct rtype *)view)->read_prune
+				  ? crd_schema_prune(view->schema, copy, NULL)
+				  : 0;
+		changed += crd_schema_default(view->schema, copy);
+		if (!changed && !needs_rewrite(view, so->obj)) {
 			cJSON_Delete(copy);
 			return sobj_json(so, len);
 		}

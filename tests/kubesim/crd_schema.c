@@ -197,6 +197,13 @@ void crd_schema_free_all(struct crd_schema *cs)
 	}
 }
 
+bool crd_schema_same(const struct crd_schema *cs, const cJSON *openapi)
+{
+	if (!cs)
+		return !cJSON_IsObject(openapi);
+	return cJSON_IsObject(openapi) && cJSON_Compare(cs->src, openapi, true);
+}
+
 bool crd_schema_has_defaults(const struct crd_schema *cs)
 {
 	return cs && cs->defaults;

@@ -22,6 +22,8 @@ struct crd_schema *crd_schema_compile(const cJSON *openapi);
 struct crd_schema *crd_schema_chain(struct crd_schema *cs, struct crd_schema *older);
 /* Frees cs and every schema chained after it. */
 void crd_schema_free_all(struct crd_schema *cs);
+/* Whether cs was compiled from this very schema (NULL cs: from none). */
+bool crd_schema_same(const struct crd_schema *cs, const cJSON *openapi);
 /* Whether any node declares a default (reads must then be defaulted too). */
 bool crd_schema_has_defaults(const struct crd_schema *cs);
 

@@ -204,13 +204,18 @@ static void version_apply(struct rtype *rt, const cJSON *spec, const cJSON *v)
 	const char *scope = obj_str(spec, "scope", NULL);
 	const cJSON *schema = cJSON_GetObjectItem(cJSON_GetObjectItem(v, "schema"),
 						  "openAPIV3Schema");
-	struct crd_schema *cs = crd_schema_compile(schema);
+	struct crd_schema *cs;
 
 	rt->pub.namespaced = !scope || strcmp(scope, "Cluster") != 0;
 	rt->pub.has_status = cJSON_GetObjectItem(sub, "status") != NULL;
 	rt->pub.has_scale = cJSON_GetObjectItem(sub, "scale") != NULL;
-	rt->schemas = crd_schema_chain(cs, rt->schemas);
-	rt->pub.schema = cs;
+	if (!crd_schema_same(rt->pub.schema, schema) || !rt->schemas) {
+		/* objects written under an earlier schema are pruned when read */
+		rt->read_prune = rt->read_prune || rt->schemas;
+		cs = crd_schema_compile(schema);
+		rt->schemas = crd_schema_chain(cs, rt->schemas);
+		rt->pub.schema = cs;
+	}
 	version_deprecation(rt, spec, v);
 	version_scale(rt, cJSON_GetObjectItem(sub, "scale"));
 }

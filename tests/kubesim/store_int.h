@@ -37,6 +37,8 @@ struct rtype {
 	char *owned[10];		/* strings of custom types */
 	struct crd_schema *schemas;	/* every schema compiled for it (crd_schema.h) */
 	char *deprecation;		/* a deprecated CRD version's warning (store lock) */
+	bool read_prune;		/* its schema changed: stored objects may hold fields
+					   it no longer knows, so reads are pruned */
 	char *scale[3];			/* its scale subresource's specReplicasPath,
 					   statusReplicasPath, labelSelectorPath (store lock) */
 };
