@@ -96,6 +96,30 @@ check_eq "a watch at v1alpha1 sends v1alpha1 objects" \
   "$(jq -r '[.type, .object.apiVersion, (.object.spec.size|tostring)] | join(" ")' "$D/watch" | tail -n1)" \
   "MODIFIED example.com/v1alpha1 5"
 
+# The storage version need not be served: its objects are still read at the served one.
+kubectl apply -f - >/dev/null <<'EOF'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: knobs.example.org}
+spec:
+  group: example.org
+  scope: Cluster
+  names: {plural: knobs, singular: knob, kind: Knob}
+  versions:
+  - {name: v1, served: false, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+  - {name: v2, served: true, storage: false, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+EOF
+wait_eq "only the served v2 is discovered" 10 example.org/v2 bash -c 'kubectl api-versions | grep "^example.org/"'
+check "a knob written at v2" kubectl apply -f - <<'EOF'
+apiVersion: example.org/v2
+kind: Knob
+metadata: {name: k1}
+spec: {turn: 1}
+EOF
+check_eq "...reads back at v2" "$(kubectl get knobs k1 -o jsonpath='{.apiVersion} {.spec.turn}')" "example.org/v2 1"
+check_eq "...and the unserved storage version is 404" \
+  "$(kcurl -s -o /dev/null -w '%{http_code}' "$KUBESIM_URL/apis/example.org/v1/knobs/k1")" 404
+
 # A structural schema with every keyword; invalid objects refused with the real
 # messages by create, server-side apply and its dry-run; nothing stored.
 cat >"$D/gadgets.yaml" <<'EOF'
