@@ -35,21 +35,20 @@ void api_view_obj(const struct restype *view, cJSON *obj)
 		obj_set_str(obj, "apiVersion", view->api_version);
 }
 
-const char *api_view_json(const struct restype *view, struct sobj *so, size_t *len,
-			  char **owned)
+const char *api_view_json(const struct restype *view, struct sobj *so, size_t *len, char **owned)
 {
 	cJSON *copy;
 
 	*owned = NULL;
-	if (view->custom && (crd_schema_has_defaults(view->schema) ||
-			     ((const struct rtype *)view)->read_prune)) {
+	if (view->custom &&
+	    (crd_schema_has_defaults(view->schema) || ((const struct rtype *)view)->read_prune)) {
 		int changed;
 
 		if (!(copy = cJSON_Duplicate(so->obj, true)))
 			abort();
 		changed = ((const struct rtype *)view)->read_prune
-				  ? crd_schema_prune(view->schema, copy, NULL)
-				  : 0;
+			      ? crd_schema_prune(view->schema, copy, NULL)
+			      : 0;
 		changed += crd_schema_default(view->schema, copy);
 		if (!changed && !needs_rewrite(view, so->obj)) {
 			cJSON_Delete(copy);
@@ -121,8 +120,8 @@ static int prune_report(struct req *r, const struct route *ro, const cJSON *obj,
 	return 0;
 }
 
-int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, const cJSON *old,
-		  bool patched, struct kstatus *e)
+int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, const cJSON *old, bool patched,
+		  struct kstatus *e)
 {
 	const struct crd_schema *cs = ro->view->custom ? ro->view->schema : NULL;
 	char *unknown = NULL;
@@ -140,10 +139,9 @@ int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, const cJSON
 	field_errs_init(&v);
 	crd_schema_validate(cs, obj, old, &v);
 	if (v.n)
-		return field_errs_invalid(&v, ro->rt->group, ro->rt->kind,
-					  obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL)
-						  ?: ro->name,
-					  e);
+		return field_errs_invalid(
+		    &v, ro->rt->group, ro->rt->kind,
+		    obj_str(cJSON_GetObjectItem(obj, "metadata"), "name", NULL) ?: ro->name, e);
 	field_errs_dispose(&v);
 	return 0;
 }
@@ -168,7 +166,8 @@ int api_crd_apply_check(const struct route *ro, const cJSON *config, struct ksta
 	if (!ro->view->custom || crd_schema_apply_ok(ro->view->schema, config, why, sizeof(why)))
 		return 0;
 	/* as api_apply_schema_check: a plain error, 500 with no reason */
-	return kstatus_set(e, 500, "", "failed to create typed patch object (%s/%s; %s/%s, Kind=%s): %s",
+	return kstatus_set(e, 500, "",
+			   "failed to create typed patch object (%s/%s; %s/%s, Kind=%s): %s",
 			   obj_str(m, "namespace", NULL) ?: "", obj_str(m, "name", NULL) ?: "",
 			   ro->view->group, ro->view->version, ro->view->kind, why);
 }

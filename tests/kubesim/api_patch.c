@@ -303,9 +303,11 @@ cJSON *api_scale_of(const struct restype *rt, const cJSON *obj)
 	cJSON *s = cJSON_CreateObject(), *md, *sp, *ss;
 	static const char *keep[] = {"name", "namespace", "uid", "resourceVersion",
 				     "creationTimestamp"};
-	const char *spec_path = ".spec.replicas", *status_path = ".status.replicas", *sel_path = NULL;
+	const char *spec_path = ".spec.replicas", *status_path = ".status.replicas";
+	const char *sel_path = NULL;
 	bool custom = api_crd_scale_paths(rt, &spec_path, &status_path, &sel_path);
-	const cJSON *want = api_crd_path_get(obj, spec_path), *rep = api_crd_path_get(obj, status_path);
+	const cJSON *want = api_crd_path_get(obj, spec_path);
+	const cJSON *rep = api_crd_path_get(obj, status_path);
 	char sel[1024] = "";
 
 	cJSON_AddStringToObject(s, "kind", "Scale");

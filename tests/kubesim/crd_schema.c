@@ -4,7 +4,6 @@
  * only walk the tree. Messages follow kube-openapi's validation errors as the
  * apiextensions validator turns them into field errors (the semantics spec §5.2).
  */
-#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +13,8 @@
 
 /* ---- compiling ------------------------------------------------------------------------- */
 
-static const char *const type_names[] = {"object", "array", "string", "integer", "number",
-					 "boolean"};
+static const char *const type_names[] = {"object",  "array",  "string",
+					 "integer", "number", "boolean"};
 
 static double num_or(const cJSON *o, const char *key, double dflt)
 {

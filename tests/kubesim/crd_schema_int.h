@@ -42,7 +42,6 @@ struct crd_schema {
 	bool defaults;
 };
 
-
 /* A field path as the validator names it: "spec.items[2].name". */
 struct path {
 	char s[1024];

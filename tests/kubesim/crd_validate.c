@@ -160,8 +160,8 @@ static bool type_ok(const struct snode *nd, const cJSON *v, struct vctx *x)
 		ok = strcmp(got, nd->type_name) == 0;
 	if (!ok)
 		field_err(x->v, x->p.s, "FieldValueTypeInvalid",
-			  "Invalid value: \"%s\": %s in body must be of type %s: \"%s\"", got, x->p.s,
-			  nd->int_or_string ? "integer,string" : nd->type_name, got);
+			  "Invalid value: \"%s\": %s in body must be of type %s: \"%s\"", got,
+			  x->p.s, nd->int_or_string ? "integer,string" : nd->type_name, got);
 	return ok;
 }
 
@@ -181,8 +181,8 @@ static void check_enum(const struct snode *nd, const cJSON *v, struct vctx *x)
 		free(one);
 	}
 	r = repr(v);
-	field_err(x->v, x->p.s, "FieldValueNotSupported", "Unsupported value: %s: supported values: %s",
-		  r ? r : "", list ? list : "");
+	field_err(x->v, x->p.s, "FieldValueNotSupported",
+		  "Unsupported value: %s: supported values: %s", r ? r : "", list ? list : "");
 	free(r);
 	free(list);
 }
@@ -221,8 +221,8 @@ static void check_string(const struct snode *nd, const cJSON *v, struct vctx *x)
 	char b[32];
 
 	if (nd->max_len >= 0 && (double)n > nd->max_len)
-		field_err(x->v, x->p.s, "FieldValueTooLong", "Too long: may not be more than %.0f bytes",
-			  nd->max_len);
+		field_err(x->v, x->p.s, "FieldValueTooLong",
+			  "Too long: may not be more than %.0f bytes", nd->max_len);
 	if (nd->min_len >= 0 && (double)n < nd->min_len) {
 		snprintf(b, sizeof(b), "%.0f", nd->min_len);
 		err_invalid(x, v, "%s in body should be at least %s chars long", b);
@@ -237,8 +237,8 @@ static void check_count(struct vctx *x, const cJSON *v, double n, double min, do
 	char b[32];
 
 	if (max >= 0 && n > max)
-		field_err(x->v, x->p.s, "FieldValueTooMany", "Too many: %.0f: must have at most %.0f items",
-			  n, max);
+		field_err(x->v, x->p.s, "FieldValueTooMany",
+			  "Too many: %.0f: must have at most %.0f items", n, max);
 	if (min >= 0 && n < min) {
 		snprintf(b, sizeof(b), what, min);
 		err_invalid(x, v, "%s in body should have at least %s", b);
@@ -286,7 +286,7 @@ static void check_list_type(const struct snode *nd, const cJSON *v, struct vctx 
 				cJSON_ArrayForEach(key, nd->map_keys)
 				{
 					const cJSON *kv = cJSON_GetObjectItemCaseSensitive(
-						c, cJSON_GetStringValue(key) ?: "");
+					    c, cJSON_GetStringValue(key) ?: "");
 					if (kv)
 						cJSON_AddItemToObject(k, key->valuestring,
 								      cJSON_Duplicate(kv, true));
@@ -295,7 +295,8 @@ static void check_list_type(const struct snode *nd, const cJSON *v, struct vctx 
 				r = repr(k);
 				cJSON_Delete(k);
 			}
-			field_err(x->v, x->p.s, "FieldValueDuplicate", "Duplicate value: %s", r ? r : "");
+			field_err(x->v, x->p.s, "FieldValueDuplicate", "Duplicate value: %s",
+				  r ? r : "");
 			free(r);
 			crd_path_pop(&x->p, was);
 		}
@@ -303,8 +304,8 @@ static void check_list_type(const struct snode *nd, const cJSON *v, struct vctx 
 	}
 }
 
-static void validate_node(const struct snode *nd, const cJSON *v, const cJSON *old,
-			  struct vctx *x, bool root);
+static void validate_node(const struct snode *nd, const cJSON *v, const cJSON *old, struct vctx *x,
+			  bool root);
 
 static void validate_embedded(const cJSON *v, struct vctx *x)
 {
@@ -316,7 +317,8 @@ static void validate_embedded(const cJSON *v, struct vctx *x)
 		if (!s || !*s) {
 			size_t was = crd_path_push(&x->p, keys[i], -1);
 
-			field_err(x->v, x->p.s, "FieldValueRequired", "Required value: must not be empty");
+			field_err(x->v, x->p.s, "FieldValueRequired",
+				  "Required value: must not be empty");
 			crd_path_pop(&x->p, was);
 		}
 	}
@@ -366,7 +368,8 @@ static const cJSON *old_item(const struct snode *nd, const cJSON *c, const cJSON
 		return NULL;
 	cJSON_ArrayForEach(o, old)
 	{
-		if (nd->list == LIST_SET ? cJSON_Compare(o, c, true) : same_keys(o, c, nd->map_keys))
+		if (nd->list == LIST_SET ? cJSON_Compare(o, c, true)
+					 : same_keys(o, c, nd->map_keys))
 			return o;
 	}
 	return NULL;
@@ -374,8 +377,8 @@ static const cJSON *old_item(const struct snode *nd, const cJSON *c, const cJSON
 
 /* old: the value this one replaces on an update (NULL: none). An unchanged value keeps
  * whatever errors it had (ratcheting, on by default since 1.30). */
-static void validate_node(const struct snode *nd, const cJSON *v, const cJSON *old,
-			  struct vctx *x, bool root)
+static void validate_node(const struct snode *nd, const cJSON *v, const cJSON *old, struct vctx *x,
+			  bool root)
 {
 	const cJSON *c;
 	long i = 0;
@@ -392,7 +395,8 @@ static void validate_node(const struct snode *nd, const cJSON *v, const cJSON *o
 	else if (cJSON_IsObject(v))
 		validate_object(nd, v, old, x, root);
 	else if (cJSON_IsArray(v)) {
-		check_count(x, v, cJSON_GetArraySize(v), nd->min_items, nd->max_items, "%.0f items");
+		check_count(x, v, cJSON_GetArraySize(v), nd->min_items, nd->max_items,
+			    "%.0f items");
 		check_list_type(nd, v, x);
 		cJSON_ArrayForEach(c, v)
 		{
@@ -419,8 +423,8 @@ void crd_schema_validate(const struct crd_schema *cs, const cJSON *obj, const cJ
 static bool smd_node(const struct snode *nd, const cJSON *v, struct path *p, char *out, size_t n,
 		     bool meta_kept);
 
-static bool smd_object(const struct snode *nd, const cJSON *v, struct path *p, char *out,
-		       size_t n, bool meta_kept)
+static bool smd_object(const struct snode *nd, const cJSON *v, struct path *p, char *out, size_t n,
+		       bool meta_kept)
 {
 	const cJSON *c;
 
@@ -504,7 +508,8 @@ static void structural_node(const cJSON *s, struct vctx *x, const char *where)
 
 	if ((!type || !*type) && (root || !untyped_ok)) {
 		was = crd_path_push(&x->p, "type", -1);
-		field_err(x->v, x->p.s, "FieldValueRequired", "Required value: must not be empty %s%s",
+		field_err(x->v, x->p.s, "FieldValueRequired",
+			  "Required value: must not be empty %s%s",
 			  root ? "at the " : "for specified ", where);
 		crd_path_pop(&x->p, was);
 	} else if (root && strcmp(type, "object") != 0) {
@@ -515,12 +520,14 @@ static void structural_node(const cJSON *s, struct vctx *x, const char *where)
 	}
 	if (flag_true(s, "uniqueItems")) {
 		was = crd_path_push(&x->p, "uniqueItems", -1);
-		field_err(x->v, x->p.s, "FieldValueForbidden",
-			  "Forbidden: uniqueItems cannot be set to true since the runtime complexity "
-			  "becomes quadratic");
+		field_err(
+		    x->v, x->p.s, "FieldValueForbidden",
+		    "Forbidden: uniqueItems cannot be set to true since the runtime complexity "
+		    "becomes quadratic");
 		crd_path_pop(&x->p, was);
 	}
-	if (type && strcmp(type, "array") == 0 && !cJSON_IsObject(cJSON_GetObjectItem(s, "items"))) {
+	if (type && strcmp(type, "array") == 0 &&
+	    !cJSON_IsObject(cJSON_GetObjectItem(s, "items"))) {
 		was = crd_path_push(&x->p, "items", -1);
 		field_err(x->v, x->p.s, "FieldValueRequired", "Required value: must be specified");
 		crd_path_pop(&x->p, was);
@@ -553,12 +560,13 @@ void crd_schema_check_crd(const cJSON *spec, struct field_errs *v)
 
 	cJSON_ArrayForEach(ver, cJSON_GetObjectItem(spec, "versions"))
 	{
-		const cJSON *s = cJSON_GetObjectItem(cJSON_GetObjectItem(ver, "schema"),
-						     "openAPIV3Schema");
+		const cJSON *s =
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(ver, "schema"), "openAPIV3Schema");
 		struct vctx x = {.v = v};
 
 		if (cJSON_IsObject(s)) {
-			snprintf(x.p.s, sizeof(x.p.s), "spec.versions[%ld].schema.openAPIV3Schema", i);
+			snprintf(x.p.s, sizeof(x.p.s), "spec.versions[%ld].schema.openAPIV3Schema",
+				 i);
 			x.p.len = strlen(x.p.s);
 			structural_node(s, &x, "root");
 		}

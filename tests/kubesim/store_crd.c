@@ -13,8 +13,16 @@
 #include "crd_schema.h"
 #include "store_int.h"
 
-enum { OWN_GROUP = 1, OWN_VERSION, OWN_PLURAL, OWN_SINGULAR, OWN_KIND, OWN_LIST_KIND,
-       OWN_SHORT, OWN_CATEGORIES };
+enum {
+	OWN_GROUP = 1,
+	OWN_VERSION,
+	OWN_PLURAL,
+	OWN_SINGULAR,
+	OWN_KIND,
+	OWN_LIST_KIND,
+	OWN_SHORT,
+	OWN_CATEGORIES
+};
 
 static char *dup_or_empty(const char *s)
 {
@@ -202,8 +210,8 @@ static void version_apply(struct rtype *rt, const cJSON *spec, const cJSON *v)
 {
 	const cJSON *sub = cJSON_GetObjectItem(v, "subresources");
 	const char *scope = obj_str(spec, "scope", NULL);
-	const cJSON *schema = cJSON_GetObjectItem(cJSON_GetObjectItem(v, "schema"),
-						  "openAPIV3Schema");
+	const cJSON *schema =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(v, "schema"), "openAPIV3Schema");
 	struct crd_schema *cs;
 
 	rt->pub.namespaced = !scope || strcmp(scope, "Cluster") != 0;

@@ -13,17 +13,17 @@
 #include "store_int.h"
 
 static const char schema_json[] =
-	"{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\","
-	"\"required\":[\"size\"],\"properties\":{"
-	"\"size\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10},"
-	"\"ratio\":{\"type\":\"number\",\"multipleOf\":0.5},"
-	"\"mode\":{\"type\":\"string\",\"enum\":[\"slow\",\"safe\"],\"default\":\"safe\"},"
-	"\"name\":{\"type\":\"string\",\"pattern\":\"^\\\\d+-[a-z]+$\"},"
-	"\"opt\":{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"integer\",\"default\":3}}},"
-	"\"keep\":{\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":true},"
-	"\"list\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
-	"\"k\":{\"type\":\"string\"}}},\"x-kubernetes-list-type\":\"map\","
-	"\"x-kubernetes-list-map-keys\":[\"k\"]}}}}}";
+    "{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\","
+    "\"required\":[\"size\"],\"properties\":{"
+    "\"size\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10},"
+    "\"ratio\":{\"type\":\"number\",\"multipleOf\":0.5},"
+    "\"mode\":{\"type\":\"string\",\"enum\":[\"slow\",\"safe\"],\"default\":\"safe\"},"
+    "\"name\":{\"type\":\"string\",\"pattern\":\"^\\\\d+-[a-z]+$\"},"
+    "\"opt\":{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"integer\",\"default\":3}}},"
+    "\"keep\":{\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":true},"
+    "\"list\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+    "\"k\":{\"type\":\"string\"}}},\"x-kubernetes-list-type\":\"map\","
+    "\"x-kubernetes-list-map-keys\":[\"k\"]}}}}}";
 
 static struct crd_schema *compiled(void)
 {
@@ -67,8 +67,9 @@ static void test_validate(void **state)
 
 	(void)state;
 	expect_errors(cs, "{\"spec\":{\"size\":3}}", "");
-	expect_errors(cs, "{\"apiVersion\":\"x/v1\",\"kind\":\"K\",\"metadata\":{\"name\":\"a\"},"
-			  "\"spec\":{\"size\":10,\"ratio\":1.5,\"name\":\"12-ab\"}}",
+	expect_errors(cs,
+		      "{\"apiVersion\":\"x/v1\",\"kind\":\"K\",\"metadata\":{\"name\":\"a\"},"
+		      "\"spec\":{\"size\":10,\"ratio\":1.5,\"name\":\"12-ab\"}}",
 		      "");
 	expect_errors(cs, "{\"spec\":{}}", "spec.size: Required value");
 	expect_errors(cs, "{\"spec\":{\"size\":\"3\"}}",
@@ -105,9 +106,10 @@ static void test_ratcheting(void **state)
 	crd_schema_validate(cs, same, old, &v);
 	assert_int_equal(v.n, 0);
 	crd_schema_validate(cs, moved, old, &v);
-	assert_string_equal(v.text, "spec.size: Invalid value: 30: spec.size in body should be less "
-				    "than or equal to 10, spec.name: Invalid value: \"y\": spec.name in "
-				    "body should match '^\\d+-[a-z]+$'");
+	assert_string_equal(v.text,
+			    "spec.size: Invalid value: 30: spec.size in body should be less "
+			    "than or equal to 10, spec.name: Invalid value: \"y\": spec.name in "
+			    "body should match '^\\d+-[a-z]+$'");
 	field_errs_dispose(&v);
 	cJSON_Delete(old);
 	cJSON_Delete(same);
@@ -138,8 +140,9 @@ static void test_prune_default(void **state)
 		     "{\"kind\":\"K\",\"metadata\":{\"name\":\"a\"},\"top\":1,\"spec\":{\"size\":1,"
 		     "\"x\":2,\"keep\":{\"any\":{\"deep\":1}},\"opt\":{},\"mode\":null}}",
 		     &unknown);
-	assert_string_equal(got, "{\"kind\":\"K\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"size\":1,"
-				 "\"keep\":{\"any\":{\"deep\":1}},\"opt\":{\"x\":3},\"mode\":\"safe\"}}");
+	assert_string_equal(
+	    got, "{\"kind\":\"K\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"size\":1,"
+		 "\"keep\":{\"any\":{\"deep\":1}},\"opt\":{\"x\":3},\"mode\":\"safe\"}}");
 	assert_string_equal(unknown, "unknown field \"top\", unknown field \"spec.x\"");
 	free(got);
 	free(unknown);
@@ -170,18 +173,19 @@ static void test_apply_ok(void **state)
 static void test_structural(void **state)
 {
 	cJSON *spec = cJSON_Parse(
-		"{\"versions\":[{\"name\":\"v1\",\"schema\":{\"openAPIV3Schema\":{\"type\":\"object\","
-		"\"properties\":{\"a\":{\"type\":\"array\"},\"b\":{\"x-kubernetes-int-or-string\":true}}}}},"
-		"{\"name\":\"v2\",\"schema\":{\"openAPIV3Schema\":{\"type\":\"string\"}}}]}");
+	    "{\"versions\":[{\"name\":\"v1\",\"schema\":{\"openAPIV3Schema\":{\"type\":\"object\","
+	    "\"properties\":{\"a\":{\"type\":\"array\"},\"b\":{\"x-kubernetes-int-or-string\":true}"
+	    "}}}},"
+	    "{\"name\":\"v2\",\"schema\":{\"openAPIV3Schema\":{\"type\":\"string\"}}}]}");
 	struct field_errs v;
 
 	(void)state;
 	field_errs_init(&v);
 	crd_schema_check_crd(spec, &v);
-	assert_string_equal(v.text,
-			    "spec.versions[0].schema.openAPIV3Schema.properties[a].items: Required "
-			    "value: must be specified, spec.versions[1].schema.openAPIV3Schema.type: "
-			    "Invalid value: \"string\": must be object at the root");
+	assert_string_equal(
+	    v.text, "spec.versions[0].schema.openAPIV3Schema.properties[a].items: Required "
+		    "value: must be specified, spec.versions[1].schema.openAPIV3Schema.type: "
+		    "Invalid value: \"string\": must be object at the root");
 	field_errs_dispose(&v);
 	cJSON_Delete(spec);
 }
@@ -189,11 +193,9 @@ static void test_structural(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_validate),
-		cmocka_unit_test(test_ratcheting),
-		cmocka_unit_test(test_prune_default),
-		cmocka_unit_test(test_apply_ok),
-		cmocka_unit_test(test_structural),
+	    cmocka_unit_test(test_validate),	  cmocka_unit_test(test_ratcheting),
+	    cmocka_unit_test(test_prune_default), cmocka_unit_test(test_apply_ok),
+	    cmocka_unit_test(test_structural),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
