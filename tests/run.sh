@@ -58,7 +58,7 @@ done
 # end-to-end scripts again on binaries built with `make SANITIZE=1`. A report from
 # AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer fails the script that
 # produced it, whatever its checks said.
-SAN_E2E=${SAN_E2E:-sync_first sync_prune rollback_story agent_loop badinput_manifests kustomize_render kubesim_smoke}
+SAN_E2E=${SAN_E2E:-sync_first sync_prune rollback_story agent_loop agent_many_apps badinput_manifests kustomize_render kubesim_smoke}
 san_check() { # $1 = log, $2 = report prefix
   local f
   for f in "$2".*; do
