@@ -153,20 +153,7 @@ YAML
 check_fail "namespace-name: no namespace a.b" kubectl get namespace a.b
 
 # Custom resources against their CRD's structural schema (installed beforehand).
-kubectl apply -f - >/dev/null <<'YAML'
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: gauges.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: gauges, singular: gauge, kind: Gauge}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
+crd_with_schema gauges Gauge <<'YAML' | kubectl apply -f - >/dev/null
         type: object
         properties:
           spec:

@@ -122,20 +122,7 @@ check_eq "...and the unserved storage version is 404" \
 
 # A structural schema with every keyword; invalid objects refused with the real
 # messages by create, server-side apply and its dry-run; nothing stored.
-cat >"$D/gadgets.yaml" <<'EOF'
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: gadgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: gadgets, singular: gadget, kind: Gadget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
+crd_with_schema gadgets Gadget >"$D/gadgets.yaml" <<'EOF'
         type: object
         properties:
           spec:
@@ -245,20 +232,7 @@ check_eq "...is pruned from what stored objects read as" \
   "$(kubectl get gadget edge -o json | jq -c '[.spec.ratio, .spec.name]')" '[null,"abcd"]'
 
 # The CRD's schema must be structural.
-out=$(kubectl apply -f - 2>&1 <<'EOF'
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: things.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: things, singular: thing, kind: Thing}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
+out=$(crd_with_schema things Thing <<'EOF' | kubectl apply -f - 2>&1
         type: object
         properties:
           spec: {properties: {tags: {type: array, uniqueItems: true, items: {type: string}}}}
