@@ -176,7 +176,7 @@ static enum MHD_Result do_apply(struct req *r, struct route *ro, cJSON *config,
 				struct store_wopts *w)
 {
 	struct kstatus e = {0};
-	struct apply_end end;
+	struct apply_end end = {500, NULL};
 
 	for (int attempt = 0;; attempt++) {
 		struct apply_try t;
