@@ -1,9 +1,10 @@
 /*
- * crd_validate: a custom resource against its compiled schema, and a CRD's schemas
- * against the structural rules. Field errors as the apiextensions validator makes them
+ * crd_validate: a custom resource against its compiled schema. Field errors as the apiextensions validator makes them
  * from kube-openapi's results (kubeOpenAPIResultToFieldErrors): type errors as
  * TypeInvalid, required as Required, enum as NotSupported, maxLength as TooLong,
  * maxItems/maxProperties as TooMany, the rest as Invalid with "<path> in body ...".
+ * Also the typed conversion of a server-side apply body (structured-merge-diff's view of
+ * the same schema).
  */
 #include <math.h>
 #include <regex.h>
@@ -487,89 +488,4 @@ bool crd_schema_apply_ok(const struct crd_schema *cs, const cJSON *config, char 
 	struct path p = {0};
 
 	return !cs || !cJSON_IsObject(config) || smd_object(cs->root, config, &p, out, n, true);
-}
-
-/* ---- the CRD's own schemas (apiextensions validation, structural rules) ----------------- */
-
-static bool flag_true(const cJSON *o, const char *key)
-{
-	return cJSON_IsTrue(cJSON_GetObjectItem(o, key));
-}
-
-/* where: "root", "object fields" or "array items", for the missing-type message. */
-static void structural_node(const cJSON *s, struct vctx *x, const char *where)
-{
-	bool root = strcmp(where, "root") == 0;
-	const cJSON *props = cJSON_GetObjectItem(s, "properties"), *c;
-	const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(s, "type"));
-	bool untyped_ok = flag_true(s, "x-kubernetes-int-or-string") ||
-			  flag_true(s, "x-kubernetes-preserve-unknown-fields");
-	size_t was;
-
-	if ((!type || !*type) && (root || !untyped_ok)) {
-		was = crd_path_push(&x->p, "type", -1);
-		field_err(x->v, x->p.s, "FieldValueRequired",
-			  "Required value: must not be empty %s%s",
-			  root ? "at the " : "for specified ", where);
-		crd_path_pop(&x->p, was);
-	} else if (root && strcmp(type, "object") != 0) {
-		was = crd_path_push(&x->p, "type", -1);
-		field_err(x->v, x->p.s, "FieldValueInvalid",
-			  "Invalid value: \"%s\": must be object at the root", type);
-		crd_path_pop(&x->p, was);
-	}
-	if (flag_true(s, "uniqueItems")) {
-		was = crd_path_push(&x->p, "uniqueItems", -1);
-		field_err(
-		    x->v, x->p.s, "FieldValueForbidden",
-		    "Forbidden: uniqueItems cannot be set to true since the runtime complexity "
-		    "becomes quadratic");
-		crd_path_pop(&x->p, was);
-	}
-	if (type && strcmp(type, "array") == 0 &&
-	    !cJSON_IsObject(cJSON_GetObjectItem(s, "items"))) {
-		was = crd_path_push(&x->p, "items", -1);
-		field_err(x->v, x->p.s, "FieldValueRequired", "Required value: must be specified");
-		crd_path_pop(&x->p, was);
-	}
-	cJSON_ArrayForEach(c, props)
-	{
-		char key[300];
-
-		snprintf(key, sizeof(key), "properties[%s]", c->string);
-		was = crd_path_push(&x->p, key, -1);
-		structural_node(c, x, "object fields");
-		crd_path_pop(&x->p, was);
-	}
-	if (cJSON_IsObject((c = cJSON_GetObjectItem(s, "items")))) {
-		was = crd_path_push(&x->p, "items", -1);
-		structural_node(c, x, "array items");
-		crd_path_pop(&x->p, was);
-	}
-	if (cJSON_IsObject((c = cJSON_GetObjectItem(s, "additionalProperties")))) {
-		was = crd_path_push(&x->p, "additionalProperties", -1);
-		structural_node(c, x, "object fields");
-		crd_path_pop(&x->p, was);
-	}
-}
-
-void crd_schema_check_crd(const cJSON *spec, struct field_errs *v)
-{
-	const cJSON *ver;
-	long i = 0;
-
-	cJSON_ArrayForEach(ver, cJSON_GetObjectItem(spec, "versions"))
-	{
-		const cJSON *s =
-		    cJSON_GetObjectItem(cJSON_GetObjectItem(ver, "schema"), "openAPIV3Schema");
-		struct vctx x = {.v = v};
-
-		if (cJSON_IsObject(s)) {
-			snprintf(x.p.s, sizeof(x.p.s), "spec.versions[%ld].schema.openAPIV3Schema",
-				 i);
-			x.p.len = strlen(x.p.s);
-			structural_node(s, &x, "root");
-		}
-		i++;
-	}
 }
