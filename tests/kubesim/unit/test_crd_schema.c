@@ -188,6 +188,26 @@ static void test_structural(void **state)
 		    "Invalid value: \"string\": must be object at the root");
 	field_errs_dispose(&v);
 	cJSON_Delete(spec);
+	/* no type at the root is fine with preserve-unknown-fields; errors come sorted */
+	spec = cJSON_Parse(
+	    "{\"versions\":[{\"name\":\"v1\",\"schema\":{\"openAPIV3Schema\":{"
+	    "\"x-kubernetes-preserve-unknown-fields\":true,\"properties\":{"
+	    "\"t\":{\"type\":\"string\",\"x-kubernetes-embedded-resource\":true},"
+	    "\"b\":{\"x-kubernetes-int-or-string\":true,"
+	    "\"x-kubernetes-preserve-unknown-fields\":true}}}}}]}");
+	field_errs_init(&v);
+	crd_schema_check_crd(spec, &v);
+	assert_string_equal(v.text,
+			    "spec.versions[0].schema.openAPIV3Schema.properties[b].x-kubernetes-"
+			    "preserve-unknown-fields: Invalid value: true: must be false if "
+			    "x-kubernetes-int-or-string is true, "
+			    "spec.versions[0].schema.openAPIV3Schema.properties[t].properties: Required "
+			    "value: must not be empty if x-kubernetes-embedded-resource is true without "
+			    "x-kubernetes-preserve-unknown-fields, "
+			    "spec.versions[0].schema.openAPIV3Schema.properties[t].type: Invalid value: "
+			    "\"string\": must be object if x-kubernetes-embedded-resource is true");
+	field_errs_dispose(&v);
+	cJSON_Delete(spec);
 }
 
 int main(void)
