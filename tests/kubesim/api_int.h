@@ -75,6 +75,15 @@ bool api_wants_table(struct req *r);
 /* The Table for an object or a list (new). */
 cJSON *api_table_of(const struct restype *rt, const cJSON *in);
 enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *json, size_t len);
+/* Table pieces shared with api_table_kinds.c: a column definition, the AGE text, the
+ * row's PartialObjectMetadata (returns row). */
+void api_table_col(cJSON *cols, const char *name, const char *type, int prio);
+void api_human_age(const cJSON *obj, char *out, size_t n);
+cJSON *api_table_row_object(cJSON *row, const cJSON *o);
+/* The columns and rows of the kinds issue #13 part 1 added (PersistentVolume, claim,
+ * StorageClass, ResourceQuota, HorizontalPodAutoscaler); false / NULL for other kinds. */
+bool api_table_kinds_columns(const struct restype *rt, cJSON *cols);
+cJSON *api_table_kinds_row(const struct restype *rt, const cJSON *o);
 
 /* YAML (apply-patch+yaml bodies) to cJSON; NULL when not parseable. */
 cJSON *api_yaml_to_json(const char *data, size_t len);

@@ -19,10 +19,16 @@ enum ctrl_kind {
 	CK_JOB,
 	CK_NS,
 	CK_GC, /* an owner (rt, ns, name, uid) was deleted or is being deleted */
+	/* issue #13 kinds, part 1 */
+	CK_RC,
+	CK_PV, /* the PersistentVolume controller: a claim (rt pvc) or a volume (rt pv) */
+	CK_QUOTA,
+	CK_HPA,
 };
 
 struct ctrl_types {
 	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node, *cr;
+	const struct restype *rc, *pv, *pvc, *sc, *quota, *hpa; /* issue #13 kinds, part 1 */
 };
 
 #define CTRL_MANAGER "kube-controller-manager"
@@ -93,6 +99,13 @@ void ctrl_claim(struct controllers *c, const cJSON *owner, const char *api_versi
 /* The sync functions, one per kind. */
 void deploy_sync(struct controllers *c, const char *ns, const char *name);
 void rs_sync(struct controllers *c, const char *ns, const char *name);
+void rc_sync(struct controllers *c, const char *ns, const char *name);
+/* issue #13 kinds, part 1 (ctrl_pv.c, ctrl_quota.c, ctrl_hpa.c): the keys a store event
+ * means for the PersistentVolume, quota and autoscaler controllers, and their syncs. */
+void ctrl_kinds_route(struct controllers *c, const struct store_event *ev);
+void pv_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name);
+void quota_sync(struct controllers *c, const char *ns, const char *name);
+void hpa_sync(struct controllers *c, const char *ns, const char *name);
 /* tag is "" for an event, or the tag given to ctrl_enqueue_at when a timer fired. */
 void kubelet_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void sts_sync(struct controllers *c, const char *ns, const char *name, const char *tag);

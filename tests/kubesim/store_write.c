@@ -16,6 +16,7 @@
 #include "jsonedit.h"
 #include "merge.h"
 #include "oom.h"
+#include "admission.h"
 #include "store_int.h"
 #include "validate.h"
 
@@ -599,9 +600,11 @@ static int create_prepare(struct store *st, const struct restype *rt, const char
 	create_server_fields(rt, obj, meta, *ns);
 	strategy_prepare(rt, obj, NULL, false);
 	store_defaults(rt, obj);
+	admission_mutate(st, rt, *ns, obj);
 	if (o && o->admit && (rc = o->admit(o->admit_ud, rt, NULL, obj, e)) < 0)
 		return rc;
-	if ((rc = validate_object(rt, obj, NULL, e)) < 0)
+	if ((rc = validate_object(rt, obj, NULL, e)) < 0 ||
+	    (rc = admission_validate(st, rt, *ns, obj, e)) < 0)
 		return rc;
 	canonical_order(obj, rt);
 	if (!o || !o->managed_done) {

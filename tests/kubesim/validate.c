@@ -17,7 +17,7 @@
 #include "validate_int.h"
 
 /* Go's %#v of a map[string]string, keys sorted: map[string]string{"a":"b"}. */
-static void go_map(const cJSON *m, char *out, size_t n)
+void valid_go_map(const cJSON *m, char *out, size_t n)
 {
 	const cJSON *keys[64], *it;
 	size_t k = 0, len, i, j;
@@ -65,7 +65,7 @@ static void check_selector(struct field_errs *v, const cJSON *spec, const cJSON 
 		field_err(v, "spec.selector", "FieldValueInvalid",
 		     "Invalid value: \"{}\": empty selector is invalid for deployment");
 	else if (!ctrl_selector_matches(sel, labels)) {
-		go_map(labels, buf, sizeof(buf));
+		valid_go_map(labels, buf, sizeof(buf));
 		field_err(v, "spec.template.metadata.labels", "FieldValueInvalid",
 		     "Invalid value: %s: `selector` does not match template `labels`", buf);
 	}
@@ -208,6 +208,8 @@ static void check_kind(struct field_errs *v, const struct restype *rt, const cJS
 	else if (!rt->custom && strcmp(rt->group, "batch") == 0 && strcmp(rt->kind, "CronJob") == 0)
 		check_job(v, cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "jobTemplate"), "spec"),
 			  NULL, "spec.jobTemplate.");
+	if (!rt->custom) /* issue #13 kinds, part 1 */
+		validate_kinds(v, rt, obj, old);
 }
 
 int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,
