@@ -400,6 +400,43 @@ static const char *shown_name(const cJSON *obj)
 	return nm;
 }
 
+/* podEvaluator.Constraints: with cpu or memory under quota, every container must state
+ * it ("must specify limits.memory for: a,b; requests.cpu for: a"). */
+static int pod_constraints(const struct restype *rt, const cJSON *pod, const cJSON *hard,
+			   const char *quota, struct kstatus *e)
+{
+	static const char *const checked[] = {"cpu", "limits.cpu", "limits.memory", "memory",
+					      "requests.cpu", "requests.memory", NULL};
+	const cJSON *spec = cJSON_GetObjectItem(pod, "spec"), *c;
+	char msg[1024] = "";
+	size_t k = 0;
+
+	for (size_t i = 0; checked[i]; i++) {
+		const char *res = checked[i], *dot = strchr(res, '.');
+		const char *field = dot && res[0] == 'l' ? "limits" : "requests";
+		const char *name = dot ? dot + 1 : res;
+		char who[512] = "";
+		size_t w = 0;
+
+		if (!cJSON_GetObjectItemCaseSensitive(hard, res))
+			continue;
+		for (int init = 1; init >= 0; init--)
+			cJSON_ArrayForEach(c, cJSON_GetObjectItem(spec, init ? "initContainers" : "containers"))
+			{
+				const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(c, "resources"), field);
+
+				if (!cJSON_GetObjectItemCaseSensitive(m, name) && w < sizeof(who))
+					w += snprintf(who + w, sizeof(who) - w, "%s%s", w ? "," : "",
+						      str_or(c, "name", ""));
+			}
+		if (w && k < sizeof(msg))
+			k += snprintf(msg + k, sizeof(msg) - k, "%s%s for: %s", k ? "; " : "", res, who);
+	}
+	if (!k)
+		return 0;
+	return forbidden(e, rt, shown_name(pod), "failed quota: %s: must specify %s", quota, msg);
+}
+
 static int quota_check(struct store *st, const struct restype *rt, const char *ns,
 		       const cJSON *obj, const cJSON *quota, struct kstatus *e)
 {
@@ -408,6 +445,11 @@ static int quota_check(struct store *st, const struct restype *rt, const char *n
 	char req[512] = "", used[512] = "", lim[512] = "";
 	size_t n = 0;
 
+	int rc;
+
+	if (builtin(rt, "", "pods") && pod_counts(obj) &&
+	    (rc = pod_constraints(rt, obj, hard, str_or(cJSON_GetObjectItem(quota, "metadata"), "name", ""), e)) < 0)
+		return rc;
 	cJSON_ArrayForEach(h, hard) if (n < 32) hk[n++] = h;
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0 && strcmp(hk[j - 1]->string, hk[j]->string) > 0; j--) {
