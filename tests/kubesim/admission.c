@@ -440,24 +440,16 @@ static int pod_constraints(const struct restype *rt, const cJSON *pod, const cJS
 static int quota_check(struct store *st, const struct restype *rt, const char *ns,
 		       const cJSON *obj, const cJSON *quota, struct kstatus *e)
 {
-	const cJSON *hard = cJSON_GetObjectItem(cJSON_GetObjectItem(quota, "spec"), "hard"), *h;
+	const cJSON *hard = cJSON_GetObjectItem(cJSON_GetObjectItem(quota, "spec"), "hard");
 	const cJSON *hk[32];
 	char req[512] = "", used[512] = "", lim[512] = "";
-	size_t n = 0;
-
+	size_t n;
 	int rc;
 
 	if (builtin(rt, "", "pods") && pod_counts(obj) &&
 	    (rc = pod_constraints(rt, obj, hard, str_or(cJSON_GetObjectItem(quota, "metadata"), "name", ""), e)) < 0)
 		return rc;
-	cJSON_ArrayForEach(h, hard) if (n < 32) hk[n++] = h;
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(hk[j - 1]->string, hk[j]->string) > 0; j--) {
-			const cJSON *t = hk[j];
-
-			hk[j] = hk[j - 1];
-			hk[j - 1] = t;
-		}
+	n = obj_sorted_members(hard, hk, 32);
 	for (size_t i = 0; i < n; i++) {
 		const char *res = hk[i]->string;
 		bool bin = false, hbin = false;

@@ -120,20 +120,13 @@ static void pvc_cells(cJSON *cells, const cJSON *o, char *age)
 /* "pods: 2/4, requests.cpu: 1/2" for Request (and the limits.* for Limit), by name. */
 static void quota_cells(cJSON *cells, const cJSON *o, char *age)
 {
-	const cJSON *st = cJSON_GetObjectItem(o, "status"), *h;
+	const cJSON *st = cJSON_GetObjectItem(o, "status");
 	const cJSON *hard = cJSON_GetObjectItem(st, "hard"), *used = cJSON_GetObjectItem(st, "used");
 	const cJSON *keys[64];
 	char req[1024] = "", lim[1024] = "";
 	size_t n = 0, kr = 0, kl = 0;
 
-	cJSON_ArrayForEach(h, hard) if (n < 64) keys[n++] = h;
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(keys[j - 1]->string, keys[j]->string) > 0; j--) {
-			const cJSON *t = keys[j];
-
-			keys[j] = keys[j - 1];
-			keys[j - 1] = t;
-		}
+	n = obj_sorted_members(hard, keys, 64);
 	for (size_t i = 0; i < n; i++) {
 		bool l = strncmp(keys[i]->string, "limits.", 7) == 0;
 		char *out = l ? lim : req;

@@ -19,21 +19,9 @@
 /* Go's %#v of a map[string]string, keys sorted: map[string]string{"a":"b"}. */
 void valid_go_map(const cJSON *m, char *out, size_t n)
 {
-	const cJSON *keys[64], *it;
-	size_t k = 0, len, i, j;
+	const cJSON *keys[64];
+	size_t k = obj_sorted_members(m, keys, 64), len, i;
 
-	cJSON_ArrayForEach(it, m)
-	{
-		if (k < 64)
-			keys[k++] = it;
-	}
-	for (i = 1; i < k; i++)
-		for (j = i; j > 0 && strcmp(keys[j - 1]->string, keys[j]->string) > 0; j--) {
-			const cJSON *t = keys[j];
-
-			keys[j] = keys[j - 1];
-			keys[j - 1] = t;
-		}
 	len = (size_t)snprintf(out, n, "map[string]string{");
 	for (i = 0; i < k && len < n; i++)
 		len += snprintf(out + len, n - len, "%s\"%s\":\"%s\"", i ? ", " : "",
