@@ -93,6 +93,7 @@ struct gitsrc;
 struct sync_view {
 	const struct app_config *cfg;
 	struct kube *kube;   /* NULL: the run did not connect */
+	struct kube *own;    /* the bookkeeping's client (history ConfigMap): session_own_kube */
 	struct gitsrc *git;  /* NULL: the source was not opened */
 	const char *commit;  /* "" until fetched */
 	const char *base;    /* the commit the inventory recorded before this run, or NULL */

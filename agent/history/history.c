@@ -330,6 +330,10 @@ static void ns_load_all(const struct sync_view *v, struct ns_state *st, size_t n
 
 	if (!sel)
 		n = 0; /* no lists: recorded without revisions */
+	if (extra && v->own && v->own != v->kube) { /* the history as tether's own identity */
+		kube_list_many(v->own, extra, 1);
+		extra = NULL;
+	}
 	for (size_t b = 0; b < n || (b == 0 && extra); b += NS_BATCH) {
 		size_t m = n - b < NS_BATCH ? n - b : NS_BATCH, q = 2 * m;
 		bool first = b == 0 && extra;
@@ -505,6 +509,12 @@ fail:
 	return NULL;
 }
 
+/* The client of the history ConfigMap: tether's own identity (sync_view.own). */
+static struct kube *own(const struct sync_view *v)
+{
+	return v->own ? v->own : v->kube;
+}
+
 /* The history sits next to the inventory: where an older tether put both until this
  * sync has moved the inventory, then with it (the view's read_ns and write_ns). */
 static int write_history(const struct sync_view *v, cJSON *entries, struct err *e)
@@ -518,12 +528,12 @@ static int write_history(const struct sync_view *v, cJSON *entries, struct err *
 
 	if (!obj)
 		return err_set(e, TE_NOMEM, "history: out of memory");
-	if ((rc = kube_resolve(v->kube, "v1", "ConfigMap", &cm, e)) == 0)
-		rc = kube_apply(v->kube, cm, ns, obj, &o, &out, e);
+	if ((rc = kube_resolve(own(v), "v1", "ConfigMap", &cm, e)) == 0)
+		rc = kube_apply(own(v), cm, ns, obj, &o, &out, e);
 	if (rc == 0 && strcmp(ns, v->read_ns) != 0) { /* moved: the old one goes */
 		if (!(name = xasprintf(HISTORY_PREFIX "%s", v->cfg->app)))
 			rc = err_set(e, TE_NOMEM, "out of memory");
-		else if ((rc = kube_delete(v->kube, cm, v->read_ns, name, e)) == TE_NOTFOUND)
+		else if ((rc = kube_delete(own(v), cm, v->read_ns, name, e)) == TE_NOTFOUND)
 			rc = 0;
 	}
 	free(name);
@@ -549,7 +559,7 @@ void history_record(const struct sync_view *v, int rc, const struct err *e,
 	err_clear(&sub);
 	if (!name)
 		wrc = err_set(&sub, TE_NOMEM, "out of memory");
-	else if ((wrc = kube_resolve(v->kube, "v1", "ConfigMap", &cm, &sub)) == 0) {
+	else if ((wrc = kube_resolve(own(v), "v1", "ConfigMap", &cm, &sub)) == 0) {
 		/* the history is read in the same round trip as the Deployments' lists */
 		hist = (struct kube_list_q){.res = cm, .ns = v->read_ns, .name = name};
 		en = build_entry(v, rc, e, &hist);
@@ -582,7 +592,7 @@ int history_check_hold(const struct sync_view *v, struct err *e)
 
 	if (!v->cfg->on_failure || strcmp(v->cfg->on_failure, "hold") != 0)
 		return 0;
-	if ((rc = history_load(v->kube, v->read_ns, v->cfg->app, &entries, e)) < 0)
+	if ((rc = history_load(own(v), v->read_ns, v->cfg->app, &entries, e)) < 0)
 		return rc;
 	last = cJSON_GetArrayItem(entries, 0);
 	commit = json_str(last, "commit", NULL);

@@ -103,7 +103,7 @@ static int inventory_denied(struct sync_run *r, const struct kube_access *a, str
 
 	strlist_init(&groups);
 	err_clear(&sub);
-	kube_whoami(r->kube, &user, &groups, &sub);
+	kube_whoami(r->own, &user, &groups, &sub);
 	kube_access_rule(a, rule, sizeof(rule));
 	err_set(e, TE_REJECTED,
 		"write inventory %s/" SYNC_INVENTORY_PREFIX "%s: User \"%s\" cannot %s resource "
@@ -140,7 +140,7 @@ int inventory_check_rights(struct sync_run *r, struct err *e)
 	}
 	err_clear(&sub);
 	/* a server without the review API: the inventory's own write tells */
-	if ((rc = kube_access_review(r->kube, a, n, ok, &sub)) < 0)
+	if ((rc = kube_access_review(r->own, a, n, ok, &sub)) < 0)
 		return rc == TE_UNREACHABLE ? err_set(e, rc, "%s", sub.msg) : 0;
 	for (size_t i = 0; i < n; i++)
 		if (!ok[i])
@@ -159,7 +159,7 @@ static int remove_legacy(struct sync_run *r, const struct kube_resource *cm, str
 
 	if (!name)
 		return err_set(e, TE_NOMEM, "out of memory");
-	rc = kube_delete(r->kube, cm, r->inv_legacy, name, e);
+	rc = kube_delete(r->own, cm, r->inv_legacy, name, e);
 	if (rc == TE_NOTFOUND)
 		rc = 0;
 	if (rc < 0)
@@ -219,17 +219,17 @@ static int write_all(struct sync_run *r, struct inventory *inv, const struct kub
 
 	strlist_init(&pieces);
 	if ((rc = cut(inv, r->cfg->app, &pieces, &inv->parts, e)) < 0 ||
-	    (rc = inventory_write_parts(r->kube, cm, r->cfg->app, r->inv_ns, &pieces, &inv->parts,
+	    (rc = inventory_write_parts(r->own, cm, r->cfg->app, r->inv_ns, &pieces, &inv->parts,
 					before, e)) < 0 ||
 	    (rc = inventory_configmap(pieces.n ? pieces.items[0] : "", &inv->parts, inv->commit,
 				      r->cfg->app, r->inv_ns, &obj, e)) < 0)
 		goto out;
-	if ((rc = kube_apply(r->kube, cm, r->inv_ns, obj, &o, &out, e)) < 0) {
+	if ((rc = kube_apply(r->own, cm, r->inv_ns, obj, &o, &out, e)) < 0) {
 		err_prefix(e, "write inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns,
 			   r->cfg->app);
 		goto out;
 	}
-	rc = inventory_drop_parts(r->kube, cm, r->cfg->app, r->inv_ns, &inv->parts,
+	rc = inventory_drop_parts(r->own, cm, r->cfg->app, r->inv_ns, &inv->parts,
 				  inv->parts.n || had_parts, e);
 out:
 	strlist_dispose(&pieces);
@@ -252,7 +252,7 @@ int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 	if (r->have_written ? same_entries(&inv, &r->written)
 			    : r->have_inventory && !r->inv_moving && same_entries(&inv, &r->old_inv))
 		goto out;
-	if ((rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
+	if ((rc = kube_resolve(r->own, "v1", "ConfigMap", &cm, e)) < 0)
 		goto out;
 	r->wrote = true;
 	sync_run_stage(r, "record inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns, r->cfg->app);

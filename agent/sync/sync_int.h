@@ -198,8 +198,9 @@ struct sync_run {
 	bool diff_mode;
 	struct session *sess; /* the caller's: connections, namespaces */
 	struct kube *kube;    /* sess->kube, once connected */
+	struct kube *own;     /* session_own_kube: the inventory's and history's client */
 	struct gitsrc *git;   /* sess->git, once opened */
-	struct kube_stats stats0; /* the client's counters when the run began */
+	struct kube_stats stats0, own_stats0; /* the clients' counters when the run began */
 	struct vfs *vfs;
 	char commit[41];
 	const char *ns; /* app namespace (sess->ns) */
