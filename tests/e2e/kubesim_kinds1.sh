@@ -118,6 +118,10 @@ check_contains "a StorageClass's provisioner is fixed" "$out" 'provisioner: Forb
 
 # ---- tether syncs the same kinds -------------------------------------------------------------
 kubesim_start sim2 || { not_ok "second kubesim starts"; finish; }
+kc create namespace early >/dev/null
+printf 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: early, namespace: early}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n' >"$T/early.yaml"
+check "a claim before any StorageClass exists" kc apply -f "$T/early.yaml"
+check_eq "stays without a class" "$(kc get pvc early -n early -o jsonpath='{.status.phase}:{.spec.storageClassName}')" "Pending:"
 W=$(git_repo kinds)
 cp "$F"/*.yaml "$W/"
 git_commit "$W" kinds >/dev/null
@@ -126,6 +130,8 @@ check_exit "tether syncs the repository" 0 sync -o json
 check_eq "every object created" "$(jq -r '.counts.created' "$T/check.out")" 11
 wait_eq "its claims bind" 10 "Bound Bound Pending" \
   kc get pvc manual dynamic late -n $n -o jsonpath='{.items[*].status.phase}'
+wait_eq "the default class comes to the earlier claim too, which then binds" 10 "fast Bound" \
+  kc get pvc early -n early -o jsonpath='{.spec.storageClassName} {.status.phase}'
 check_exit "a second sync" 0 sync -o json
 check_eq "is a no-op" "$(jq -r '.counts.created + .counts.updated' "$T/check.out") $(jq -r '.counts.unchanged' "$T/check.out")" "0 11"
 finish

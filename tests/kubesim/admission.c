@@ -219,8 +219,7 @@ static int limitranger_validate(struct store *st, const char *ns, const cJSON *p
 
 /* ---- DefaultStorageClass -------------------------------------------------------- */
 
-/* The newest StorageClass annotated as the default (GetDefaultClass), or NULL. */
-static const char *default_class(struct store *st)
+const char *admission_default_class(struct store *st)
 {
 	const struct restype *sc = store_type(st, "storage.k8s.io", "storageclasses");
 	const cJSON **all = NULL;
@@ -250,7 +249,7 @@ void admission_mutate(struct store *st, const struct restype *rt, const char *ns
 		limitranger_mutate(st, ns, obj);
 	else if (builtin(rt, "", "persistentvolumeclaims") && cJSON_IsObject(spec) &&
 		 !cJSON_GetObjectItem(spec, "storageClassName")) {
-		const char *def = default_class(st);
+		const char *def = admission_default_class(st);
 
 		if (def)
 			cJSON_AddStringToObject(spec, "storageClassName", def);

@@ -16,6 +16,8 @@ void admission_mutate(struct store *st, const struct restype *rt, const char *ns
 /* Validating plugins, after validation; <0 with e filled (403) refuses the create. */
 int admission_validate(struct store *st, const struct restype *rt, const char *ns,
 		       const cJSON *obj, struct kstatus *e);
+/* The newest StorageClass annotated as the default (GetDefaultClass), or NULL. */
+const char *admission_default_class(struct store *st);
 /* The status a quota has: hard from spec.hard, used per hard resource counted over the
  * quota's namespace (new cJSON, NULL when out of memory). */
 cJSON *admission_quota_status(struct store *st, const cJSON *quota);

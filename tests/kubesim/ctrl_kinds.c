@@ -74,6 +74,14 @@ static void status_write(struct controllers *c, const struct restype *rt, const 
 		cJSON_Delete(st);
 		return;
 	}
+	/* the PersistentVolume status strategy stamps a phase change */
+	if (rt == ctrl_types(c)->pv &&
+	    strcmp(ctrl_str(st, "phase", NULL, NULL) ?: "", ctrl_str(live, "status", "phase", NULL) ?: "") != 0) {
+		char now[32];
+
+		ctrl_now_str(c, now);
+		ctrl_set_str(st, "lastPhaseTransitionTime", now);
+	}
 	copy = cJSON_Duplicate(live, true);
 	if (copy && json_object_set(copy, "status", st) == 0)
 		ctrl_update(c, rt, copy, CTRL_MANAGER, true);
@@ -269,6 +277,18 @@ static void claim_sync(struct controllers *c, const char *ns, const char *name)
 	if (!claim || ctrl_str(claim, "spec", "volumeName", NULL) ||
 	    ctrl_path(claim, "metadata", "deletionTimestamp", NULL) || (phase && strcmp(phase, "Pending") != 0))
 		return;
+	if (!ctrl_path(claim, "spec", "storageClassName", NULL) &&
+	    admission_default_class(ctrl_store(c))) {
+		/* RetroactiveDefaultStorageClass (GA 1.28): a claim created before any default
+		 * class gets it later; its update event brings it back here */
+		cJSON *cl = cJSON_Duplicate(claim, true);
+
+		ctrl_set_str(ctrl_obj_child(cl, "spec"), "storageClassName",
+			     admission_default_class(ctrl_store(c)));
+		ctrl_update(c, t->pvc, cl, CTRL_MANAGER, false);
+		cJSON_Delete(cl);
+		return;
+	}
 	if ((pv = pv_match(c, claim)) != NULL) {
 		pv_bind(c, pv, claim);
 		return;

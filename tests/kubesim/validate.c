@@ -147,7 +147,8 @@ static void check_job(struct field_errs *v, const cJSON *jobspec, const cJSON *o
 }
 
 /* A claim's spec is fixed after creation but for resources.requests, the volume
- * attributes class and a first volumeName (ValidatePersistentVolumeClaimUpdate). */
+ * attributes class, a first volumeName and a first storageClassName
+ * (ValidatePersistentVolumeClaimUpdate). */
 static void check_pvc_update(struct field_errs *v, const cJSON *obj, const cJSON *old)
 {
 	cJSON *a = cJSON_Duplicate(cJSON_GetObjectItem(obj, "spec"), true);
@@ -162,6 +163,9 @@ static void check_pvc_update(struct field_errs *v, const cJSON *obj, const cJSON
 		if (!obj_str(b, "volumeName", NULL))
 			cJSON_DeleteItemFromObjectCaseSensitive(s, "volumeName");
 	}
+	/* RetroactiveDefaultStorageClass: a claim without a class may be given one */
+	if (!cJSON_GetObjectItem(b, "storageClassName"))
+		cJSON_DeleteItemFromObjectCaseSensitive(a, "storageClassName");
 	if (!cJSON_Compare(a, b, true))
 		field_err(v, "spec", "FieldValueForbidden",
 			  "Forbidden: spec is immutable after creation except resources.requests "
