@@ -57,7 +57,15 @@ check_eq "with the node the pod was scheduled to" \
   "$(kc get pod consumer -n $n -o jsonpath='{.spec.nodeName}')"
 wait_eq "the rc runs two pods" 10 "2 2" kc get rc web -n $n -o jsonpath='{.status.replicas} {.status.readyReplicas}'
 check_exit "after the controllers' work the diff is still empty" 0 kc diff --server-side -f "$F"
+check_eq "claims and volumes carry the protection finalizers" \
+  "$(kc get pvc late -n $n -o jsonpath='{.metadata.finalizers}') $(kc get pv kinds1-manual -o jsonpath='{.metadata.finalizers}')" \
+  '["kubernetes.io/pvc-protection"] ["kubernetes.io/pv-protection"]'
+kc delete pvc late -n $n --wait=false >/dev/null 2>&1
+check "a claim in use is only Terminating" test -n "$(kc get pvc late -n $n -o jsonpath='{.metadata.deletionTimestamp}')"
+late_pv=$(kc get pvc late -n $n -o jsonpath='{.spec.volumeName}')
 kc delete pod consumer -n $n --wait=true >/dev/null 2>&1
+wait_for "once its pod is gone the claim goes" 10 sh -c "! kubectl get pvc late -n $n >/dev/null 2>&1"
+wait_eq "and its volume (Retain) is Released" 10 Released kc get pv "$late_pv" -o jsonpath='{.status.phase}'
 kc delete pvc dynamic -n $n --wait=true >/dev/null 2>&1
 wait_for "deleting a claim deletes its volume under the Delete policy" 10 \
   sh -c "! kubectl get pv $pv >/dev/null 2>&1"
@@ -82,7 +90,7 @@ wait_eq "three pods" 10 3 kc get rc web -n $n -o jsonpath='{.status.replicas}'
 check_eq "the scale subresource's selector" "$(kc get --raw /api/v1/namespaces/$n/replicationcontrollers/web/scale | jq -r '.status.selector')" app=web
 
 # ---- ResourceQuota ---------------------------------------------------------------------------
-wait_eq "quota used counts the pods, claims and cpu" 10 "3 3 2 768Mi" \
+wait_eq "quota used counts the pods, claims and cpu" 10 "3 3 1 768Mi" \
   kc get quota compute -n $n -o jsonpath='{.status.used.pods} {.status.used.requests\.cpu} {.status.used.persistentvolumeclaims} {.status.used.limits\.memory}'
 out=$(kc get quota -n $n 2>&1)
 check_contains "kubectl get quota shows used/hard" "$out" "pods: 3/3, requests.cpu: 3/4"

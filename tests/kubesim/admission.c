@@ -241,9 +241,30 @@ const char *admission_default_class(struct store *st)
 	return best;
 }
 
+/* StorageObjectInUseProtection: claims and volumes are deleted only once unused. */
+static void add_protection(cJSON *obj, const char *finalizer)
+{
+	cJSON *md = cJSON_GetObjectItem(obj, "metadata"), *fins;
+
+	if (!cJSON_IsObject(md))
+		return;
+	fins = cJSON_GetObjectItem(md, "finalizers");
+	if (!cJSON_IsArray(fins)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(md, "finalizers");
+		fins = cJSON_AddArrayToObject(md, "finalizers");
+	}
+	if (fins && !obj_array_has(fins, finalizer))
+		cJSON_AddItemToArray(fins, cJSON_CreateString(finalizer));
+}
+
 void admission_mutate(struct store *st, const struct restype *rt, const char *ns, cJSON *obj)
 {
 	cJSON *spec = cJSON_GetObjectItem(obj, "spec");
+
+	if (builtin(rt, "", "persistentvolumeclaims"))
+		add_protection(obj, "kubernetes.io/pvc-protection");
+	else if (builtin(rt, "", "persistentvolumes"))
+		add_protection(obj, "kubernetes.io/pv-protection");
 
 	if (builtin(rt, "", "pods") && cJSON_IsObject(spec))
 		limitranger_mutate(st, ns, obj);

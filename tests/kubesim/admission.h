@@ -2,6 +2,7 @@
  * admission: the built-in admission plugins that change or refuse what is stored, run on
  * every create the store makes (the API's and the controllers', as all of them pass the
  * real API server's admission chain): LimitRanger (container defaults, min/max),
+ * StorageObjectInUseProtection (protection finalizers on claims and volumes),
  * DefaultStorageClass (a claim without a class) and ResourceQuota (403 "exceeded
  * quota"). The quota arithmetic is shared with the quota controller (ctrl_kinds.c).
  * Lock held; no state of its own.

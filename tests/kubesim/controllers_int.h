@@ -112,6 +112,11 @@ void sts_sync(struct controllers *c, const char *ns, const char *name, const cha
 void ds_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void job_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void ns_sync(struct controllers *c, const char *name);
+/* gc.c: whether obj carries finalizer f; writes obj without it (the store removes a
+ * deleted object whose last finalizer goes). */
+bool ctrl_has_finalizer(const cJSON *obj, const char *f);
+void ctrl_remove_finalizer(struct controllers *c, const struct restype *rt, const cJSON *obj,
+			   const char *f);
 void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
 	     const char *uid);
 

@@ -29,7 +29,8 @@ static void enqueue_all(struct controllers *c, const struct restype *rt, enum ct
 	free(all);
 }
 
-/* Pods ask their WaitForFirstConsumer claims to provision. */
+/* Pods ask their WaitForFirstConsumer claims to provision, and, gone, their deleting
+ * claims to go. */
 static void enqueue_pod_claims(struct controllers *c, const cJSON *pod)
 {
 	const cJSON *v;
@@ -56,7 +57,7 @@ void ctrl_kinds_route(struct controllers *c, const struct store_event *ev)
 		enqueue_all(c, t->pv, CK_PV, NULL); /* a Released volume */
 	if (ev->rt == t->sc && ev->type != STORE_DELETED)
 		enqueue_all(c, t->pvc, CK_PV, NULL);
-	if (ev->rt == t->pod && ev->type != STORE_DELETED)
+	if (ev->rt == t->pod)
 		enqueue_pod_claims(c, ev->obj);
 	if (ev->rt == t->hpa && ev->type != STORE_DELETED)
 		ctrl_enqueue(c, CK_HPA, ev->rt, ns, ctrl_name(ev->obj), NULL);
@@ -142,10 +143,19 @@ static const cJSON *pv_match(struct controllers *c, const cJSON *claim)
 		const cJSON *pv = all[i], *ref = ctrl_path(pv, "spec", "claimRef", NULL);
 		const char *phase = ctrl_str(pv, "status", "phase", NULL);
 
-		if (ref && !(strcmp(ctrl_str(ref, "name", NULL, NULL) ?: "", ctrl_name(claim)) == 0 &&
-			     strcmp(ctrl_str(ref, "namespace", NULL, NULL) ?: "", ctrl_namespace(claim)) == 0))
+		const char *ruid = ctrl_str(ref, "uid", NULL, NULL);
+		bool pre = ref &&
+			   strcmp(ctrl_str(ref, "name", NULL, NULL) ?: "", ctrl_name(claim)) == 0 &&
+			   strcmp(ctrl_str(ref, "namespace", NULL, NULL) ?: "", ctrl_namespace(claim)) == 0 &&
+			   (!ruid || strcmp(ruid, ctrl_uid(claim)) == 0);
+
+		if ((ref && !pre) || ctrl_path(pv, "metadata", "deletionTimestamp", NULL))
 			continue;
-		if (!phase || strcmp(phase, "Available") != 0 || ctrl_path(pv, "metadata", "deletionTimestamp", NULL))
+		if (pre && ruid) { /* a provisioned volume, made for this claim */
+			best = pv;
+			break;
+		}
+		if (!phase || strcmp(phase, "Available") != 0)
 			continue;
 		if (strcmp(class_of(pv), class_of(claim)) != 0 || !modes_cover(pv, claim) ||
 		    pv_size(pv) < want ||
@@ -230,20 +240,23 @@ static const char *claim_consumer(struct controllers *c, const cJSON *claim)
 }
 
 /* The external provisioner: a volume pvc-<uid> of the claim's size for its class. */
-static void pv_provision(struct controllers *c, const cJSON *claim, const cJSON *sc)
+static void pv_provision(struct controllers *c, const cJSON *live, const cJSON *live_sc)
 {
 	const struct ctrl_types *t = ctrl_types(c);
+	/* copies: the claim's write below frees what the store lent */
+	cJSON *claim = cJSON_Duplicate(live, true), *sc = cJSON_Duplicate(live_sc, true);
 	const char *prov = ctrl_str(sc, "provisioner", NULL, NULL) ?: "";
 	cJSON *pv = cJSON_CreateObject(), *md, *spec, *csi, *cl;
 	char name[64];
 
 	snprintf(name, sizeof(name), "pvc-%s", ctrl_uid(claim));
-	cl = cJSON_Duplicate(claim, true);
-	ctrl_set_annotation(cl, "volume.beta.kubernetes.io/storage-provisioner", prov);
-	ctrl_set_annotation(cl, "volume.kubernetes.io/storage-provisioner", prov);
-	if (!ctrl_annotation(claim, "volume.beta.kubernetes.io/storage-provisioner"))
+	if (!ctrl_annotation(claim, "volume.beta.kubernetes.io/storage-provisioner")) {
+		cl = cJSON_Duplicate(claim, true);
+		ctrl_set_annotation(cl, "volume.beta.kubernetes.io/storage-provisioner", prov);
+		ctrl_set_annotation(cl, "volume.kubernetes.io/storage-provisioner", prov);
 		ctrl_update(c, t->pvc, cl, CTRL_MANAGER, false);
-	cJSON_Delete(cl);
+		cJSON_Delete(cl);
+	}
 	cJSON_AddStringToObject(pv, "apiVersion", "v1");
 	cJSON_AddStringToObject(pv, "kind", "PersistentVolume");
 	md = cJSON_AddObjectToObject(pv, "metadata");
@@ -255,6 +268,17 @@ static void pv_provision(struct controllers *c, const cJSON *claim, const cJSON 
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(spec, "capacity"), "storage",
 			      cJSON_Duplicate(ctrl_path(ctrl_path(claim, "spec", "resources", "requests"),
 							"storage", NULL, NULL), true));
+	{ /* the provisioner makes the volume pre-bound to its claim */
+		cJSON *ref = cJSON_AddObjectToObject(spec, "claimRef");
+
+		cJSON_AddStringToObject(ref, "kind", "PersistentVolumeClaim");
+		cJSON_AddStringToObject(ref, "namespace", ctrl_namespace(claim));
+		cJSON_AddStringToObject(ref, "name", ctrl_name(claim));
+		cJSON_AddStringToObject(ref, "uid", ctrl_uid(claim));
+		cJSON_AddStringToObject(ref, "apiVersion", "v1");
+		cJSON_AddStringToObject(ref, "resourceVersion",
+					ctrl_str(claim, "metadata", "resourceVersion", NULL) ?: "");
+	}
 	csi = cJSON_AddObjectToObject(spec, "csi");
 	cJSON_AddStringToObject(csi, "driver", prov);
 	cJSON_AddStringToObject(csi, "volumeHandle", name);
@@ -265,6 +289,34 @@ static void pv_provision(struct controllers *c, const cJSON *claim, const cJSON 
 				ctrl_str(claim, "spec", "volumeMode", NULL) ?: "Filesystem");
 	ctrl_create(c, t->pv, pv, CTRL_MANAGER, NULL);
 	cJSON_Delete(pv);
+	cJSON_Delete(sc);
+	cJSON_Delete(claim);
+}
+
+/* The pvc-protection controller: a deleting claim no scheduled, unfinished pod uses
+ * loses its finalizer. */
+static void claim_protection(struct controllers *c, const cJSON *claim)
+{
+	const cJSON **pods = NULL, *v;
+	size_t n = store_list(ctrl_store(c), ctrl_types(c)->pod, ctrl_namespace(claim), &pods);
+	bool used = false;
+
+	for (size_t i = 0; i < n && !used; i++) {
+		const char *phase = ctrl_str(pods[i], "status", "phase", NULL) ?: "";
+
+		if (!ctrl_str(pods[i], "spec", "nodeName", NULL) || strcmp(phase, "Succeeded") == 0 ||
+		    strcmp(phase, "Failed") == 0)
+			continue;
+		cJSON_ArrayForEach(v, ctrl_path(pods[i], "spec", "volumes", NULL))
+		{
+			const char *cn = ctrl_str(v, "persistentVolumeClaim", "claimName", NULL);
+
+			used = used || (cn && strcmp(cn, ctrl_name(claim)) == 0);
+		}
+	}
+	free(pods);
+	if (!used)
+		ctrl_remove_finalizer(c, ctrl_types(c)->pvc, claim, "kubernetes.io/pvc-protection");
 }
 
 static void claim_sync(struct controllers *c, const char *ns, const char *name)
@@ -274,6 +326,11 @@ static void claim_sync(struct controllers *c, const char *ns, const char *name)
 	const char *phase = ctrl_str(claim, "status", "phase", NULL);
 	char pvname[64];
 
+	if (claim && ctrl_path(claim, "metadata", "deletionTimestamp", NULL) &&
+	    ctrl_has_finalizer(claim, "kubernetes.io/pvc-protection")) {
+		claim_protection(c, claim);
+		return;
+	}
 	if (!claim || ctrl_str(claim, "spec", "volumeName", NULL) ||
 	    ctrl_path(claim, "metadata", "deletionTimestamp", NULL) || (phase && strcmp(phase, "Pending") != 0))
 		return;
@@ -309,7 +366,8 @@ static void claim_sync(struct controllers *c, const char *ns, const char *name)
 			ctrl_update(c, t->pvc, cl, CTRL_SCHEDULER, false);
 			cJSON_Delete(cl);
 			claim = store_get(ctrl_store(c), t->pvc, ns, name);
-			if (!claim)
+			sc = claim ? store_get(ctrl_store(c), t->sc, NULL, class_of(claim)) : NULL;
+			if (!sc)
 				return;
 		}
 	}
@@ -327,9 +385,16 @@ static void volume_sync(struct controllers *c, const char *name)
 	const cJSON *pv = store_get(ctrl_store(c), t->pv, NULL, name), *ref, *claim;
 	const char *phase = ctrl_str(pv, "status", "phase", NULL) ?: "";
 	cJSON *st;
+	bool del;
 
-	if (!pv || ctrl_path(pv, "metadata", "deletionTimestamp", NULL))
+	if (!pv)
 		return;
+	if (ctrl_path(pv, "metadata", "deletionTimestamp", NULL)) {
+		/* the pv-protection controller: a volume not Bound may go */
+		if (strcmp(phase, "Bound") != 0 && ctrl_has_finalizer(pv, "kubernetes.io/pv-protection"))
+			ctrl_remove_finalizer(c, t->pv, pv, "kubernetes.io/pv-protection");
+		return;
+	}
 	ref = ctrl_path(pv, "spec", "claimRef", NULL);
 	if (!ref || !ctrl_str(ref, "uid", NULL, NULL)) {
 		if (strcmp(phase, "Available") != 0) {
@@ -347,6 +412,11 @@ static void volume_sync(struct controllers *c, const char *name)
 	claim = store_get(ctrl_store(c), t->pvc, ctrl_str(ref, "namespace", NULL, NULL),
 			  ctrl_str(ref, "name", NULL, NULL));
 	if (claim && strcmp(ctrl_uid(claim), ctrl_str(ref, "uid", NULL, NULL)) == 0) {
+		/* pre-bound (provisioned): the claim's sync completes the binding */
+		if (!ctrl_str(claim, "spec", "volumeName", NULL)) {
+			ctrl_enqueue(c, CK_PV, t->pvc, ctrl_namespace(claim), ctrl_name(claim), NULL);
+			return;
+		}
 		if (strcmp(phase, "Bound") != 0) {
 			st = cJSON_CreateObject();
 			cJSON_AddStringToObject(st, "phase", "Bound");
@@ -355,15 +425,15 @@ static void volume_sync(struct controllers *c, const char *name)
 		}
 		return;
 	}
-	if (strcmp(ctrl_str(pv, "spec", "persistentVolumeReclaimPolicy", NULL) ?: "", "Delete") == 0) {
-		ctrl_delete(c, t->pv, NULL, name, NULL, -1);
-		return;
-	}
+	/* the Delete policy: the provisioner removes the volume, then its object goes */
+	del = strcmp(ctrl_str(pv, "spec", "persistentVolumeReclaimPolicy", NULL) ?: "", "Delete") == 0;
 	if (strcmp(phase, "Released") != 0) {
 		st = cJSON_CreateObject();
 		cJSON_AddStringToObject(st, "phase", "Released");
-		status_write(c, t->pv, pv, st);
+		status_write(c, t->pv, pv, st); /* pv is stale from here */
 	}
+	if (del)
+		ctrl_delete(c, t->pv, NULL, name, NULL, -1);
 }
 
 void pv_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name)
