@@ -101,6 +101,7 @@ struct app_config {
 	/* tether run (agent/daemon): per app, then agent-wide (top level or flags). */
 	int64_t interval_ms;
 	bool self_heal;
+	int64_t workers; /* agent-wide: apps checked at once */
 	char *listen;
 	char *webhook_secret_file;
 	char *log_format;

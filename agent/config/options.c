@@ -123,6 +123,8 @@ static const struct opt_def options[] = {
 	{"self-heal", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, CMD_RUN, NULL,
 	 "re-apply Git's state when the cluster drifts (otherwise drift is reported)",
 	 OFF(self_heal)},
+	{"workers", NULL, 0, OPT_INT, "8", 1, 64, NULL, G | F, CMD_RUN, "N",
+	 "apps checked and synced at once (read at start)", OFF(workers)},
 	{"listen", NULL, 0, OPT_STRING, "127.0.0.1:8080", 3, 256, NULL, G | F, CMD_RUN | CMD_STATUS,
 	 "ADDR", "HTTP endpoints (/metrics /healthz /readyz /status /webhook); port 0 picks one",
 	 OFF(listen)},

@@ -5,7 +5,7 @@
  * (holders' clocks are never compared). The holder renews every retry period and steps
  * down when it could not renew for the renew deadline. Writes carry the
  * resourceVersion read, so two candidates cannot both win. Own thread and own kube
- * client: a long sync on the loop thread never delays a renewal.
+ * client: a long sync on a worker never delays a renewal.
  */
 #include <stdio.h>
 #include <stdlib.h>

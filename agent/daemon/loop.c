@@ -41,11 +41,15 @@ static double wall_now(void)
 static int64_t jitter(struct daemon *d, int64_t interval)
 {
 	int64_t span = interval / 5;
+	uint64_t r;
 
+	pthread_mutex_lock(&d->mu); /* the workers share the generator */
 	d->rand ^= d->rand << 13;
 	d->rand ^= d->rand >> 7;
 	d->rand ^= d->rand << 17;
-	return interval - span / 2 + (span ? (int64_t)(d->rand % (uint64_t)span) : 0);
+	r = d->rand;
+	pthread_mutex_unlock(&d->mu);
+	return interval - span / 2 + (span ? (int64_t)(r % (uint64_t)span) : 0);
 }
 
 /* interval, 2x, 4x ... 16x, at most five minutes (but never less than the interval). */
@@ -79,10 +83,12 @@ static void set_error(struct daemon *d, struct daemon_app *a, const char *state,
 static int check_head(struct daemon *d, struct daemon_app *a, char sha[41], struct err *e)
 {
 	int64_t t0 = now_ms();
+	struct pool_git *lock = pool_git_lock(d, &a->cfg);
 	int rc;
 
 	if ((rc = daemon_session(d, a, false, e)) == 0 && (rc = session_git(a->sess, e)) == 0)
 		rc = gitsrc_resolve(a->sess->git, a->cfg.ref, sha, NULL, e);
+	pool_git_unlock(lock);
 	pthread_mutex_lock(&d->mu);
 	a->st.git_count++;
 	a->st.git_sum += (double)(now_ms() - t0) / 1000.0;

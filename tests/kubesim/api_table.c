@@ -124,9 +124,11 @@ static enum kindcols kind_cols(const struct restype *rt)
 	return K_DEFAULT;
 }
 
-static void columns(cJSON *cols, enum kindcols k)
+static void columns(cJSON *cols, enum kindcols k, const struct kcol *kc)
 {
 	api_table_col(cols, "Name", "string", 0);
+	if (kc)
+		api_table_cluster_columns(kc, false, api_table_col, cols);
 	switch (k) {
 	case K_DEPLOY:
 		api_table_col(cols, "Ready", "string", 0);
@@ -178,6 +180,8 @@ static void columns(cJSON *cols, enum kindcols k)
 		break;
 	}
 	api_table_col(cols, "Age", "string", 0);
+	if (kc)
+		api_table_cluster_columns(kc, true, api_table_col, cols);
 	if (k == K_DEPLOY || k == K_RS || k == K_STS || k == K_DS) {
 		api_table_col(cols, "Containers", "string", 1);
 		api_table_col(cols, "Images", "string", 1);
@@ -366,7 +370,7 @@ cJSON *api_table_row_object(cJSON *row, const cJSON *o)
 	return row;
 }
 
-static cJSON *row_of(const cJSON *o, enum kindcols k)
+static cJSON *row_of(const cJSON *o, enum kindcols k, const struct kcol *kc)
 {
 	cJSON *row = cJSON_CreateObject(), *cells = cJSON_AddArrayToObject(row, "cells");
 	const cJSON *m = cJSON_GetObjectItem(o, "metadata");
@@ -374,23 +378,29 @@ static cJSON *row_of(const cJSON *o, enum kindcols k)
 
 	cJSON_AddItemToArray(cells, cJSON_CreateString(obj_str(m, "name", NULL) ?: ""));
 	kind_cells(cells, k, o);
+	if (kc)
+		api_table_cluster_cells(kc, false, o, cells);
 	api_human_age(o, age, sizeof(age));
 	cJSON_AddItemToArray(cells, cJSON_CreateString(age));
+	if (kc)
+		api_table_cluster_cells(kc, true, o, cells);
 	wide_cells(cells, k, o);
 	return api_table_row_object(row, o);
 }
 
-static cJSON *table_row(const struct restype *rt, const cJSON *o, enum kindcols k)
+static cJSON *table_row(const struct restype *rt, const cJSON *o, enum kindcols k,
+			const struct kcol *kc)
 {
 	cJSON *row = api_table_kinds_row(rt, o);
 
-	return row ? row : row_of(o, k);
+	return row ? row : row_of(o, k, kc);
 }
 
 cJSON *api_table_of(const struct restype *rt, const cJSON *in)
 {
 	const cJSON *items = cJSON_GetObjectItem(in, "items"), *it, *inmd;
 	enum kindcols k = kind_cols(rt);
+	const struct kcol *kc = api_table_cluster_cols(rt);
 	cJSON *t, *md, *rows;
 
 	t = cJSON_CreateObject();
@@ -403,15 +413,15 @@ cJSON *api_table_of(const struct restype *rt, const cJSON *in)
 	if (items && obj_str(inmd, "continue", NULL))
 		cJSON_AddStringToObject(md, "continue", obj_str(inmd, "continue", NULL));
 	if (!api_table_kinds_columns(rt, cJSON_AddArrayToObject(t, "columnDefinitions")))
-		columns(cJSON_GetObjectItem(t, "columnDefinitions"), k);
+		columns(cJSON_GetObjectItem(t, "columnDefinitions"), k, kc);
 	rows = cJSON_AddArrayToObject(t, "rows");
 	if (items) {
 		cJSON_ArrayForEach(it, items)
 		{
-			cJSON_AddItemToArray(rows, table_row(rt, it, k));
+			cJSON_AddItemToArray(rows, table_row(rt, it, k, kc));
 		}
 	} else {
-		cJSON_AddItemToArray(rows, table_row(rt, in, k));
+		cJSON_AddItemToArray(rows, table_row(rt, in, k, kc));
 	}
 	return t;
 }
