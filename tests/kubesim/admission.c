@@ -21,19 +21,13 @@ static bool builtin(const struct restype *rt, const char *group, const char *res
 	return !rt->custom && strcmp(rt->group, group) == 0 && strcmp(rt->resource, resource) == 0;
 }
 
-/* admission.NewForbidden: `<resource>[.<group>] "<name>" is forbidden: <why>`. */
-static int forbidden(struct kstatus *e, const struct restype *rt, const char *name,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int forbidden(struct kstatus *e, const struct restype *rt, const char *name,
-		     const char *fmt, ...)
+int admission_vforbidden(struct kstatus *e, const struct restype *rt, const char *name,
+			 const char *fmt, va_list ap)
 {
 	char why[2048];
-	va_list ap;
 	int rc;
 
-	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
 	rc = kstatus_set(e, 403, "Forbidden", "%s%s%s \"%s\" is forbidden: %s", rt->resource,
 			 rt->group[0] ? "." : "", rt->group, name, why);
 	if (e && e->code == 403 && !e->kind[0]) {
@@ -41,6 +35,20 @@ static int forbidden(struct kstatus *e, const struct restype *rt, const char *na
 		snprintf(e->group, sizeof(e->group), "%s", rt->group);
 		snprintf(e->kind, sizeof(e->kind), "%s", rt->resource);
 	}
+	return rc;
+}
+
+static int forbidden(struct kstatus *e, const struct restype *rt, const char *name,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int forbidden(struct kstatus *e, const struct restype *rt, const char *name,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = admission_vforbidden(e, rt, name, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 

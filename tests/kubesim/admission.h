@@ -10,7 +10,14 @@
 #ifndef KUBESIM_ADMISSION_H
 #define KUBESIM_ADMISSION_H
 
+#include <stdarg.h>
+
 #include "store.h"
+
+/* admission.NewForbidden: 403 `<resource>[.<group>] "<name>" is forbidden: <why>` with
+ * the details filled; returns -403. */
+int admission_vforbidden(struct kstatus *e, const struct restype *rt, const char *name,
+			 const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Mutating plugins, after defaulting, before validation. */
 void admission_mutate(struct store *st, const struct restype *rt, const char *ns, cJSON *obj);
