@@ -142,4 +142,8 @@ wait_eq "the default class comes to the earlier claim too, which then binds" 10 
   kc get pvc early -n early -o jsonpath='{.spec.storageClassName} {.status.phase}'
 check_exit "a second sync" 0 sync -o json
 check_eq "is a no-op" "$(jq -r '.counts.created + .counts.updated' "$T/check.out") $(jq -r '.counts.unchanged' "$T/check.out")" "0 11"
+check "deleting the namespace waits out the claims' protection and ends" \
+  kc delete namespace kinds1 --timeout=20s
+wait_eq "its pre-provisioned volume (Retain) is then Released" 10 Released \
+  kc get pv kinds1-manual -o jsonpath='{.status.phase}'
 finish
