@@ -676,9 +676,9 @@ static void enqueue_existing(struct controllers *c)
 {
 	const struct restype *rts[] = {c->types.deploy, c->types.rs,  c->types.pod, c->types.sts,
 				       c->types.ds,	c->types.job, c->types.rc,  c->types.pvc,
-				       c->types.pv,	c->types.hpa};
-	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS,
-				  CK_JOB,    CK_RC, CK_PV,  CK_PV,  CK_HPA};
+				       c->types.pv,	c->types.hpa, c->types.quota};
+	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB,
+				  CK_RC,     CK_PV, CK_PV,  CK_HPA, CK_QUOTA};
 	store_lock(c->st);
 	index_existing(c);
 	for (size_t i = 0; i < sizeof(rts) / sizeof(rts[0]); i++) {
