@@ -94,8 +94,10 @@ same "clusterrole" clusterrole view-pb clusterrole view-pb \
 same "clusterrolebinding" clusterrolebinding bind-pb clusterrolebinding bind-pb \
   --clusterrole=view-pb --group=devs
 
-# PriorityClass, ResourceQuota and HorizontalPodAutoscaler: unit/kubesim_test_proto decodes
-# kubectl's own bodies for them; their e2e checks come with the kinds' serving.
+same "priorityclass" priorityclass high-pb priorityclass high-pb --value=1000 \
+  --description=important --preemption-policy=Never
+# ResourceQuota and HorizontalPodAutoscaler: unit/kubesim_test_proto decodes kubectl's own
+# bodies for them; their e2e checks come with the kinds' serving.
 
 # A ConfigMap whose metadata (field 1, a message) comes as a varint: gogo's error, as the
 # server's 400.
