@@ -38,10 +38,10 @@ int admission_vforbidden(struct kstatus *e, const struct restype *rt, const char
 	return rc;
 }
 
-static int forbidden(struct kstatus *e, const struct restype *rt, const char *name,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int forbidden(struct kstatus *e, const struct restype *rt, const char *name,
-		     const char *fmt, ...)
+static int forbidden(struct kstatus *e, const struct restype *rt, const char *name, const char *fmt,
+		     ...) __attribute__((format(printf, 4, 5)));
+static int forbidden(struct kstatus *e, const struct restype *rt, const char *name, const char *fmt,
+		     ...)
 {
 	va_list ap;
 	int rc;
@@ -94,8 +94,7 @@ static size_t fill_missing(cJSON *res, const char *field, const cJSON *from, con
 }
 
 /* One container: "cpu, memory request for container c" and "... limit ..." parts. */
-static void default_container(cJSON *c, const cJSON *item, const char *what, char *note,
-			      size_t len)
+static void default_container(cJSON *c, const cJSON *item, const char *what, char *note, size_t len)
 {
 	const char *req[16], *lim[16];
 	cJSON *res = cJSON_GetObjectItemCaseSensitive(c, "resources");
@@ -127,7 +126,8 @@ static void limitranger_mutate(struct store *st, const char *ns, cJSON *pod)
 	char note[1024] = "";
 
 	for (size_t i = 0; i < n; i++)
-		cJSON_ArrayForEach(item, cJSON_GetObjectItem(cJSON_GetObjectItem(lrs[i], "spec"), "limits"))
+		cJSON_ArrayForEach(
+		    item, cJSON_GetObjectItem(cJSON_GetObjectItem(lrs[i], "spec"), "limits"))
 		{
 			if (strcmp(str_or(item, "type", ""), "Container") != 0)
 				continue;
@@ -162,12 +162,14 @@ static const char *qtext(const cJSON *q, char *buf, size_t n)
 }
 
 /* minConstraint / maxConstraint for one container and one resource. */
-static void limit_check(const cJSON *c, const char *rname, const cJSON *bound, bool max,
-			char *msg, size_t len)
+static void limit_check(const cJSON *c, const char *rname, const cJSON *bound, bool max, char *msg,
+			size_t len)
 {
 	const cJSON *res = cJSON_GetObjectItem(c, "resources");
-	const cJSON *req = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(res, "requests"), rname);
-	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(res, "limits"), rname);
+	const cJSON *req =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(res, "requests"), rname);
+	const cJSON *lim =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(res, "limits"), rname);
 	int64_t b = quantity_milli(bound, NULL);
 	char e[64], o[64];
 	size_t k = strlen(msg);
@@ -176,15 +178,19 @@ static void limit_check(const cJSON *c, const char *rname, const cJSON *bound, b
 	if (!max && !req)
 		fmt = "minimum %s usage per Container is %s.  No request is specified";
 	else if (!max && quantity_milli(req, NULL) < b)
-		fmt = "minimum %s usage per Container is %s, but request is %s", shown = qtext(req, o, sizeof(o));
+		fmt = "minimum %s usage per Container is %s, but request is %s",
+		shown = qtext(req, o, sizeof(o));
 	else if (!max && lim && quantity_milli(lim, NULL) < b)
-		fmt = "minimum %s usage per Container is %s, but limit is %s", shown = qtext(lim, o, sizeof(o));
+		fmt = "minimum %s usage per Container is %s, but limit is %s",
+		shown = qtext(lim, o, sizeof(o));
 	else if (max && !lim)
 		fmt = "maximum %s usage per Container is %s.  No limit is specified";
 	else if (max && quantity_milli(lim, NULL) > b)
-		fmt = "maximum %s usage per Container is %s, but limit is %s", shown = qtext(lim, o, sizeof(o));
+		fmt = "maximum %s usage per Container is %s, but limit is %s",
+		shown = qtext(lim, o, sizeof(o));
 	else if (max && req && quantity_milli(req, NULL) > b)
-		fmt = "maximum %s usage per Container is %s, but request is %s", shown = qtext(req, o, sizeof(o));
+		fmt = "maximum %s usage per Container is %s, but request is %s",
+		shown = qtext(req, o, sizeof(o));
 	if (!fmt || k >= len)
 		return;
 	k += snprintf(msg + k, len - k, "%s", k ? ", " : "");
@@ -202,12 +208,15 @@ static int limitranger_validate(struct store *st, const char *ns, const cJSON *p
 	char msg[1024] = "";
 
 	for (size_t i = 0; i < n; i++)
-		cJSON_ArrayForEach(item, cJSON_GetObjectItem(cJSON_GetObjectItem(lrs[i], "spec"), "limits"))
+		cJSON_ArrayForEach(
+		    item, cJSON_GetObjectItem(cJSON_GetObjectItem(lrs[i], "spec"), "limits"))
 		{
 			if (strcmp(str_or(item, "type", ""), "Container") != 0)
 				continue;
 			for (int init = 0; init < 2; init++)
-				cJSON_ArrayForEach(c, cJSON_GetObjectItem(spec, init ? "initContainers" : "containers"))
+				cJSON_ArrayForEach(c,
+						   cJSON_GetObjectItem(spec, init ? "initContainers"
+										  : "containers"))
 				{
 					cJSON_ArrayForEach(q, cJSON_GetObjectItem(item, "min"))
 					    limit_check(c, q->string, q, false, msg, sizeof(msg));
@@ -294,7 +303,8 @@ static int64_t pod_resource(const cJSON *pod, const char *field, const char *nam
 	int64_t sum = 0, init = 0;
 
 	for (int i = 0; i < 2; i++)
-		cJSON_ArrayForEach(c, cJSON_GetObjectItem(spec, i ? "initContainers" : "containers"))
+		cJSON_ArrayForEach(c,
+				   cJSON_GetObjectItem(spec, i ? "initContainers" : "containers"))
 		{
 			const cJSON *q = cJSON_GetObjectItemCaseSensitive(
 			    cJSON_GetObjectItem(cJSON_GetObjectItem(c, "resources"), field), name);
@@ -359,14 +369,19 @@ static int64_t object_usage(const struct restype *rt, const char *res, const cJS
 		return pod_resource(o, "limits", res + 7, bin);
 	}
 	if (strcmp(res, "requests.storage") == 0)
-		return quantity_milli(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
-					  cJSON_GetObjectItem(o, "spec"), "resources"), "requests"), "storage"), bin);
+		return quantity_milli(
+		    cJSON_GetObjectItem(
+			cJSON_GetObjectItem(
+			    cJSON_GetObjectItem(cJSON_GetObjectItem(o, "spec"), "resources"),
+			    "requests"),
+			"storage"),
+		    bin);
 	if (strcmp(res, "services.loadbalancers") == 0)
 		return type && strcmp(type, "LoadBalancer") == 0 ? 1000 : 0;
 	if (strcmp(res, "services.nodeports") == 0)
 		return type && (strcmp(type, "NodePort") == 0 || strcmp(type, "LoadBalancer") == 0)
-			   ? 1000 * (int64_t)cJSON_GetArraySize(
-					cJSON_GetObjectItem(cJSON_GetObjectItem(o, "spec"), "ports"))
+			   ? 1000 * (int64_t)cJSON_GetArraySize(cJSON_GetObjectItem(
+					cJSON_GetObjectItem(o, "spec"), "ports"))
 			   : 0;
 	return 1000;
 }
@@ -433,8 +448,9 @@ static const char *shown_name(const cJSON *obj)
 static int pod_constraints(const struct restype *rt, const cJSON *pod, const cJSON *hard,
 			   const char *quota, struct kstatus *e)
 {
-	static const char *const checked[] = {"cpu", "limits.cpu", "limits.memory", "memory",
-					      "requests.cpu", "requests.memory", NULL};
+	static const char *const checked[] = {"cpu",	"limits.cpu",	"limits.memory",
+					      "memory", "requests.cpu", "requests.memory",
+					      NULL};
 	const cJSON *spec = cJSON_GetObjectItem(pod, "spec"), *c;
 	char msg[1024] = "";
 	size_t k = 0;
@@ -449,24 +465,27 @@ static int pod_constraints(const struct restype *rt, const cJSON *pod, const cJS
 		if (!cJSON_GetObjectItemCaseSensitive(hard, res))
 			continue;
 		for (int init = 1; init >= 0; init--)
-			cJSON_ArrayForEach(c, cJSON_GetObjectItem(spec, init ? "initContainers" : "containers"))
+			cJSON_ArrayForEach(
+			    c, cJSON_GetObjectItem(spec, init ? "initContainers" : "containers"))
 			{
-				const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(c, "resources"), field);
+				const cJSON *m =
+				    cJSON_GetObjectItem(cJSON_GetObjectItem(c, "resources"), field);
 
 				if (!cJSON_GetObjectItemCaseSensitive(m, name) && w < sizeof(who))
-					w += snprintf(who + w, sizeof(who) - w, "%s%s", w ? "," : "",
-						      str_or(c, "name", ""));
+					w += snprintf(who + w, sizeof(who) - w, "%s%s",
+						      w ? "," : "", str_or(c, "name", ""));
 			}
 		if (w && k < sizeof(msg))
-			k += snprintf(msg + k, sizeof(msg) - k, "%s%s for: %s", k ? "; " : "", res, who);
+			k += snprintf(msg + k, sizeof(msg) - k, "%s%s for: %s", k ? "; " : "", res,
+				      who);
 	}
 	if (!k)
 		return 0;
 	return forbidden(e, rt, shown_name(pod), "failed quota: %s: must specify %s", quota, msg);
 }
 
-static int quota_check(struct store *st, const struct restype *rt, const char *ns,
-		       const cJSON *obj, const cJSON *quota, struct kstatus *e)
+static int quota_check(struct store *st, const struct restype *rt, const char *ns, const cJSON *obj,
+		       const cJSON *quota, struct kstatus *e)
 {
 	const cJSON *hard = cJSON_GetObjectItem(cJSON_GetObjectItem(quota, "spec"), "hard");
 	const cJSON *hk[32];
@@ -475,7 +494,8 @@ static int quota_check(struct store *st, const struct restype *rt, const char *n
 	int rc;
 
 	if (builtin(rt, "", "pods") && pod_counts(obj) &&
-	    (rc = pod_constraints(rt, obj, hard, str_or(cJSON_GetObjectItem(quota, "metadata"), "name", ""), e)) < 0)
+	    (rc = pod_constraints(
+		 rt, obj, hard, str_or(cJSON_GetObjectItem(quota, "metadata"), "name", ""), e)) < 0)
 		return rc;
 	n = obj_sorted_members(hard, hk, 32);
 	for (size_t i = 0; i < n; i++) {
@@ -497,12 +517,13 @@ static int quota_check(struct store *st, const struct restype *rt, const char *n
 	}
 	if (!req[0])
 		return 0;
-	return forbidden(e, rt, shown_name(obj), "exceeded quota: %s, requested: %s, used: %s, limited: %s",
-			 str_or(cJSON_GetObjectItem(quota, "metadata"), "name", ""), req, used, lim);
+	return forbidden(
+	    e, rt, shown_name(obj), "exceeded quota: %s, requested: %s, used: %s, limited: %s",
+	    str_or(cJSON_GetObjectItem(quota, "metadata"), "name", ""), req, used, lim);
 }
 
-int admission_validate(struct store *st, const struct restype *rt, const char *ns,
-		       const cJSON *obj, struct kstatus *e)
+int admission_validate(struct store *st, const struct restype *rt, const char *ns, const cJSON *obj,
+		       struct kstatus *e)
 {
 	const struct restype *qt = store_type(st, "", "resourcequotas");
 	const cJSON **quotas = NULL;

@@ -22,8 +22,8 @@ int admission_vforbidden(struct kstatus *e, const struct restype *rt, const char
 /* Mutating plugins, after defaulting, before validation. */
 void admission_mutate(struct store *st, const struct restype *rt, const char *ns, cJSON *obj);
 /* Validating plugins, after validation; <0 with e filled (403) refuses the create. */
-int admission_validate(struct store *st, const struct restype *rt, const char *ns,
-		       const cJSON *obj, struct kstatus *e);
+int admission_validate(struct store *st, const struct restype *rt, const char *ns, const cJSON *obj,
+		       struct kstatus *e);
 /* The newest StorageClass annotated as the default (GetDefaultClass), or NULL. */
 const char *admission_default_class(struct store *st);
 /* The status a quota has: hard from spec.hard, used per hard resource counted over the

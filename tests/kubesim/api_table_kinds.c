@@ -52,7 +52,11 @@ bool api_table_kinds_columns(const struct restype *rt, cJSON *cols)
 		bool num = strcmp(n, "MinPods") == 0 || strcmp(n, "MaxPods") == 0 ||
 			   strcmp(n, "Replicas") == 0;
 
-		api_table_col(cols, n, num ? "integer" : strcmp(n, "AllowVolumeExpansion") == 0 ? "boolean" : "string", 0);
+		api_table_col(cols, n,
+			      num				       ? "integer"
+			      : strcmp(n, "AllowVolumeExpansion") == 0 ? "boolean"
+								       : "string",
+			      0);
 	}
 	if (k == TK_PV || k == TK_PVC)
 		api_table_col(cols, "VolumeMode", "string", 1);
@@ -89,7 +93,8 @@ static void pv_cells(cJSON *cells, const cJSON *o, char *age)
 	STR(str_or(st, "phase", ""));
 	b[0] = '\0';
 	if (ref)
-		snprintf(b, sizeof(b), "%s/%s", str_or(ref, "namespace", ""), str_or(ref, "name", ""));
+		snprintf(b, sizeof(b), "%s/%s", str_or(ref, "namespace", ""),
+			 str_or(ref, "name", ""));
 	STR(b);
 	STR(str_or(spec, "storageClassName", ""));
 	STR(str_or(spec, "volumeAttributesClassName", "<unset>"));
@@ -121,7 +126,8 @@ static void pvc_cells(cJSON *cells, const cJSON *o, char *age)
 static void quota_cells(cJSON *cells, const cJSON *o, char *age)
 {
 	const cJSON *st = cJSON_GetObjectItem(o, "status");
-	const cJSON *hard = cJSON_GetObjectItem(st, "hard"), *used = cJSON_GetObjectItem(st, "used");
+	const cJSON *hard = cJSON_GetObjectItem(st, "hard"),
+		    *used = cJSON_GetObjectItem(st, "used");
 	const cJSON *keys[64];
 	char req[1024] = "", lim[1024] = "";
 	size_t n = 0, kr = 0, kl = 0;
@@ -205,7 +211,8 @@ cJSON *api_table_kinds_row(const struct restype *rt, const cJSON *o)
 	api_human_age(o, age, sizeof(age));
 	snprintf(name, sizeof(name), "%s", str_or(md, "name", ""));
 	if (k == TK_SC && strcmp(obj_str(cJSON_GetObjectItem(md, "annotations"),
-					 "storageclass.kubernetes.io/is-default-class", NULL) ?: "",
+					 "storageclass.kubernetes.io/is-default-class", NULL)
+				     ?: "",
 				 "true") == 0)
 		snprintf(name, sizeof(name), "%s (default)", str_or(md, "name", ""));
 	STR(name);
@@ -220,7 +227,8 @@ cJSON *api_table_kinds_row(const struct restype *rt, const cJSON *o)
 		STR(str_or(o, "provisioner", ""));
 		STR(str_or(o, "reclaimPolicy", "Delete"));
 		STR(str_or(o, "volumeBindingMode", "Immediate"));
-		cJSON_AddItemToArray(cells, cJSON_CreateBool(cJSON_IsTrue(cJSON_GetObjectItem(o, "allowVolumeExpansion"))));
+		cJSON_AddItemToArray(cells, cJSON_CreateBool(cJSON_IsTrue(
+						cJSON_GetObjectItem(o, "allowVolumeExpansion"))));
 		STR(age);
 		break;
 	case TK_QUOTA:

@@ -40,7 +40,8 @@ static void enqueue_pod_claims(struct controllers *c, const cJSON *pod)
 		const char *claim = ctrl_str(v, "persistentVolumeClaim", "claimName", NULL);
 
 		if (claim)
-			ctrl_enqueue(c, CK_PV, ctrl_types(c)->pvc, ctrl_namespace(pod), claim, NULL);
+			ctrl_enqueue(c, CK_PV, ctrl_types(c)->pvc, ctrl_namespace(pod), claim,
+				     NULL);
 	}
 }
 
@@ -76,8 +77,8 @@ static void status_write(struct controllers *c, const struct restype *rt, const 
 		return;
 	}
 	/* the PersistentVolume status strategy stamps a phase change */
-	if (rt == ctrl_types(c)->pv &&
-	    strcmp(ctrl_str(st, "phase", NULL, NULL) ?: "", ctrl_str(live, "status", "phase", NULL) ?: "") != 0) {
+	if (rt == ctrl_types(c)->pv && strcmp(ctrl_str(st, "phase", NULL, NULL) ?: "",
+					      ctrl_str(live, "status", "phase", NULL) ?: "") != 0) {
 		char now[32];
 
 		ctrl_now_str(c, now);
@@ -144,10 +145,11 @@ static const cJSON *pv_match(struct controllers *c, const cJSON *claim)
 		const char *phase = ctrl_str(pv, "status", "phase", NULL);
 
 		const char *ruid = ctrl_str(ref, "uid", NULL, NULL);
-		bool pre = ref &&
-			   strcmp(ctrl_str(ref, "name", NULL, NULL) ?: "", ctrl_name(claim)) == 0 &&
-			   strcmp(ctrl_str(ref, "namespace", NULL, NULL) ?: "", ctrl_namespace(claim)) == 0 &&
-			   (!ruid || strcmp(ruid, ctrl_uid(claim)) == 0);
+		bool pre =
+		    ref && strcmp(ctrl_str(ref, "name", NULL, NULL) ?: "", ctrl_name(claim)) == 0 &&
+		    strcmp(ctrl_str(ref, "namespace", NULL, NULL) ?: "", ctrl_namespace(claim)) ==
+			0 &&
+		    (!ruid || strcmp(ruid, ctrl_uid(claim)) == 0);
 
 		if ((ref && !pre) || ctrl_path(pv, "metadata", "deletionTimestamp", NULL))
 			continue;
@@ -209,10 +211,12 @@ static void pv_bind(struct controllers *c, const cJSON *pv_live, const cJSON *cl
 	if (claim_live && pv_live) {
 		st = cJSON_CreateObject();
 		cJSON_AddStringToObject(st, "phase", "Bound");
-		cJSON_AddItemToObject(st, "accessModes",
-				      cJSON_Duplicate(ctrl_path(pv_live, "spec", "accessModes", NULL), true));
-		cJSON_AddItemToObject(st, "capacity",
-				      cJSON_Duplicate(ctrl_path(pv_live, "spec", "capacity", NULL), true));
+		cJSON_AddItemToObject(
+		    st, "accessModes",
+		    cJSON_Duplicate(ctrl_path(pv_live, "spec", "accessModes", NULL), true));
+		cJSON_AddItemToObject(
+		    st, "capacity",
+		    cJSON_Duplicate(ctrl_path(pv_live, "spec", "capacity", NULL), true));
 		status_write(c, t->pvc, claim_live, st);
 	}
 	cJSON_Delete(pv);
@@ -265,9 +269,11 @@ static void pv_provision(struct controllers *c, const cJSON *live, const cJSON *
 	spec = cJSON_AddObjectToObject(pv, "spec");
 	cJSON_AddItemToObject(spec, "accessModes",
 			      cJSON_Duplicate(ctrl_path(claim, "spec", "accessModes", NULL), true));
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(spec, "capacity"), "storage",
-			      cJSON_Duplicate(ctrl_path(ctrl_path(claim, "spec", "resources", "requests"),
-							"storage", NULL, NULL), true));
+	cJSON_AddItemToObject(
+	    cJSON_AddObjectToObject(spec, "capacity"), "storage",
+	    cJSON_Duplicate(
+		ctrl_path(ctrl_path(claim, "spec", "resources", "requests"), "storage", NULL, NULL),
+		true));
 	{ /* the provisioner makes the volume pre-bound to its claim */
 		cJSON *ref = cJSON_AddObjectToObject(spec, "claimRef");
 
@@ -304,8 +310,8 @@ static void claim_protection(struct controllers *c, const cJSON *claim)
 	for (size_t i = 0; i < n && !used; i++) {
 		const char *phase = ctrl_str(pods[i], "status", "phase", NULL) ?: "";
 
-		if (!ctrl_str(pods[i], "spec", "nodeName", NULL) || strcmp(phase, "Succeeded") == 0 ||
-		    strcmp(phase, "Failed") == 0)
+		if (!ctrl_str(pods[i], "spec", "nodeName", NULL) ||
+		    strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0)
 			continue;
 		cJSON_ArrayForEach(v, ctrl_path(pods[i], "spec", "volumes", NULL))
 		{
@@ -332,7 +338,8 @@ static void claim_sync(struct controllers *c, const char *ns, const char *name)
 		return;
 	}
 	if (!claim || ctrl_str(claim, "spec", "volumeName", NULL) ||
-	    ctrl_path(claim, "metadata", "deletionTimestamp", NULL) || (phase && strcmp(phase, "Pending") != 0))
+	    ctrl_path(claim, "metadata", "deletionTimestamp", NULL) ||
+	    (phase && strcmp(phase, "Pending") != 0))
 		return;
 	if (!ctrl_path(claim, "spec", "storageClassName", NULL) &&
 	    admission_default_class(ctrl_store(c))) {
@@ -350,7 +357,8 @@ static void claim_sync(struct controllers *c, const char *ns, const char *name)
 		pv_bind(c, pv, claim);
 		return;
 	}
-	sc = *class_of(claim) && t->sc ? store_get(ctrl_store(c), t->sc, NULL, class_of(claim)) : NULL;
+	sc = *class_of(claim) && t->sc ? store_get(ctrl_store(c), t->sc, NULL, class_of(claim))
+				       : NULL;
 	if (!sc)
 		return;
 	if (strcmp(ctrl_str(sc, "volumeBindingMode", NULL, NULL) ?: "Immediate",
@@ -391,7 +399,8 @@ static void volume_sync(struct controllers *c, const char *name)
 		return;
 	if (ctrl_path(pv, "metadata", "deletionTimestamp", NULL)) {
 		/* the pv-protection controller: a volume not Bound may go */
-		if (strcmp(phase, "Bound") != 0 && ctrl_has_finalizer(pv, "kubernetes.io/pv-protection"))
+		if (strcmp(phase, "Bound") != 0 &&
+		    ctrl_has_finalizer(pv, "kubernetes.io/pv-protection"))
 			ctrl_remove_finalizer(c, t->pv, pv, "kubernetes.io/pv-protection");
 		return;
 	}
@@ -414,19 +423,22 @@ static void volume_sync(struct controllers *c, const char *name)
 	if (claim && strcmp(ctrl_uid(claim), ctrl_str(ref, "uid", NULL, NULL)) == 0) {
 		/* pre-bound (provisioned): the claim's sync completes the binding */
 		if (!ctrl_str(claim, "spec", "volumeName", NULL)) {
-			ctrl_enqueue(c, CK_PV, t->pvc, ctrl_namespace(claim), ctrl_name(claim), NULL);
+			ctrl_enqueue(c, CK_PV, t->pvc, ctrl_namespace(claim), ctrl_name(claim),
+				     NULL);
 			return;
 		}
 		if (strcmp(phase, "Bound") != 0) {
 			st = cJSON_CreateObject();
 			cJSON_AddStringToObject(st, "phase", "Bound");
 			status_write(c, t->pv, pv, st);
-			ctrl_enqueue(c, CK_PV, t->pvc, ctrl_namespace(claim), ctrl_name(claim), NULL);
+			ctrl_enqueue(c, CK_PV, t->pvc, ctrl_namespace(claim), ctrl_name(claim),
+				     NULL);
 		}
 		return;
 	}
 	/* the Delete policy: the provisioner removes the volume, then its object goes */
-	del = strcmp(ctrl_str(pv, "spec", "persistentVolumeReclaimPolicy", NULL) ?: "", "Delete") == 0;
+	del = strcmp(ctrl_str(pv, "spec", "persistentVolumeReclaimPolicy", NULL) ?: "", "Delete") ==
+	      0;
 	if (strcmp(phase, "Released") != 0) {
 		st = cJSON_CreateObject();
 		cJSON_AddStringToObject(st, "phase", "Released");
@@ -470,9 +482,9 @@ void hpa_sync(struct controllers *c, const char *ns, const char *name)
 	ref = ctrl_path(hpa, "spec", "scaleTargetRef", NULL);
 	tt = store_type_by_kind(ctrl_store(c), ctrl_str(ref, "apiVersion", NULL, NULL) ?: "",
 				ctrl_str(ref, "kind", NULL, NULL) ?: "");
-	target = tt && tt->has_scale ? store_get(ctrl_store(c), tt, ns,
-						 ctrl_str(ref, "name", NULL, NULL) ?: "")
-				     : NULL;
+	target = tt && tt->has_scale
+		     ? store_get(ctrl_store(c), tt, ns, ctrl_str(ref, "name", NULL, NULL) ?: "")
+		     : NULL;
 	st = cJSON_Duplicate(ctrl_path(hpa, "status", NULL, NULL), true);
 	if (!st)
 		st = cJSON_CreateObject();
@@ -521,7 +533,8 @@ void hpa_sync(struct controllers *c, const char *ns, const char *name)
 	copy = cJSON_Duplicate(target, true);
 	ctrl_set_int(ctrl_obj_child(copy, "spec"), "replicas", want);
 	if (ctrl_update(c, tt, copy, CTRL_MANAGER, false) >= 0) {
-		snprintf(msg, sizeof(msg), "the HPA controller was able to update the target scale to %lld",
+		snprintf(msg, sizeof(msg),
+			 "the HPA controller was able to update the target scale to %lld",
 			 (long long)want);
 		hpa_cond(c, st, "AbleToScale", "True", "SucceededRescale", msg);
 		ctrl_set_int(st, "desiredReplicas", want);

@@ -47,7 +47,8 @@ static void check_rc(struct field_errs *v, const cJSON *spec)
 		if (!cJSON_IsString(it) || !have || strcmp(have, it->valuestring) != 0) {
 			valid_go_map(labels, buf, sizeof(buf));
 			field_err(v, "spec.template.metadata.labels", "FieldValueInvalid",
-				  "Invalid value: %s: selector does not match template labels", buf);
+				  "Invalid value: %s: selector does not match template labels",
+				  buf);
 			break;
 		}
 	}
@@ -74,11 +75,29 @@ static void check_modes(struct field_errs *v, const cJSON *spec, const char *req
 /* The volume sources a PersistentVolume may name (PersistentVolumeSource). */
 static bool has_source(const cJSON *spec)
 {
-	static const char *const src[] = {
-	    "gcePersistentDisk", "awsElasticBlockStore", "hostPath", "glusterfs", "nfs", "rbd",
-	    "iscsi", "cinder", "cephfs", "fc", "flocker", "flexVolume", "azureFile",
-	    "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk", "portworxVolume",
-	    "scaleIO", "local", "storageos", "csi", NULL};
+	static const char *const src[] = {"gcePersistentDisk",
+					  "awsElasticBlockStore",
+					  "hostPath",
+					  "glusterfs",
+					  "nfs",
+					  "rbd",
+					  "iscsi",
+					  "cinder",
+					  "cephfs",
+					  "fc",
+					  "flocker",
+					  "flexVolume",
+					  "azureFile",
+					  "vsphereVolume",
+					  "quobyte",
+					  "azureDisk",
+					  "photonPersistentDisk",
+					  "portworxVolume",
+					  "scaleIO",
+					  "local",
+					  "storageos",
+					  "csi",
+					  NULL};
 
 	for (size_t i = 0; src[i]; i++)
 		if (cJSON_GetObjectItem(spec, src[i]))
@@ -97,7 +116,8 @@ static void check_pv(struct field_errs *v, const cJSON *spec)
 	if (pol)
 		valid_enum(v, "spec.persistentVolumeReclaimPolicy", pol, policies);
 	if (!has_source(spec))
-		field_err(v, "spec", "FieldValueRequired", "Required value: must specify a volume type");
+		field_err(v, "spec", "FieldValueRequired",
+			  "Required value: must specify a volume type");
 }
 
 static void check_pvc(struct field_errs *v, const cJSON *spec)
@@ -124,7 +144,8 @@ static void check_storageclass(struct field_errs *v, const cJSON *sc, const cJSO
 	valid_enum(v, "volumeBindingMode", str_or(sc, "volumeBindingMode", "Immediate"), modes);
 	if (!old)
 		return;
-	if (!cJSON_Compare(cJSON_GetObjectItem(sc, "parameters"), cJSON_GetObjectItem(old, "parameters"), true) &&
+	if (!cJSON_Compare(cJSON_GetObjectItem(sc, "parameters"),
+			   cJSON_GetObjectItem(old, "parameters"), true) &&
 	    (cJSON_GetArraySize(cJSON_GetObjectItem(sc, "parameters")) ||
 	     cJSON_GetArraySize(cJSON_GetObjectItem(old, "parameters"))))
 		field_err(v, "parameters", "FieldValueForbidden",
@@ -137,7 +158,8 @@ static void check_storageclass(struct field_errs *v, const cJSON *sc, const cJSO
 			  "Forbidden: updates to reclaimPolicy are forbidden.");
 	if (strcmp(str_or(sc, "volumeBindingMode", ""), str_or(old, "volumeBindingMode", "")) != 0)
 		field_err(v, "volumeBindingMode", "FieldValueInvalid",
-			  "Invalid value: \"%s\": field is immutable", str_or(sc, "volumeBindingMode", ""));
+			  "Invalid value: \"%s\": field is immutable",
+			  str_or(sc, "volumeBindingMode", ""));
 }
 
 /* ValidateResourceQuantityValue for each spec.hard entry. */
