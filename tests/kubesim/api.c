@@ -151,11 +151,14 @@ cJSON *api_parse_body(struct req *r, struct kstatus *e)
 
 void api_selector_string(const cJSON *sel, char *out, size_t n)
 {
-	const cJSON *it;
+	const cJSON *it, *map = cJSON_GetObjectItem(sel, "matchLabels");
 	size_t k = 0;
 
 	out[0] = '\0';
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sel, "matchLabels"))
+	/* a ReplicationController's selector is the label map itself */
+	if (!cJSON_GetObjectItem(sel, "matchLabels") && !cJSON_GetObjectItem(sel, "matchExpressions"))
+		map = sel;
+	cJSON_ArrayForEach(it, map)
 	{
 		if (cJSON_IsString(it) && k < n)
 			k += snprintf(out + k, n - k, "%s%s=%s", k ? "," : "", it->string,

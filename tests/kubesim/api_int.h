@@ -115,6 +115,15 @@ void api_table_cluster_columns(const struct kcol *cols, bool after_age,
 			    void (*add)(cJSON *, const char *, const char *, int), cJSON *defs);
 void api_table_cluster_cells(const struct kcol *cols, bool after_age, const cJSON *o, cJSON *cells);
 enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *json, size_t len);
+/* Table pieces shared with api_table_kinds.c: a column definition, the AGE text, the
+ * row's PartialObjectMetadata (returns row). */
+void api_table_col(cJSON *cols, const char *name, const char *type, int prio);
+void api_human_age(const cJSON *obj, char *out, size_t n);
+cJSON *api_table_row_object(cJSON *row, const cJSON *o);
+/* The columns and rows of the kinds issue #13 part 1 added (PersistentVolume, claim,
+ * StorageClass, ResourceQuota, HorizontalPodAutoscaler); false / NULL for other kinds. */
+bool api_table_kinds_columns(const struct restype *rt, cJSON *cols);
+cJSON *api_table_kinds_row(const struct restype *rt, const cJSON *o);
 
 /* YAML (apply-patch+yaml bodies) to cJSON; NULL when not parseable. */
 cJSON *api_yaml_to_json(const char *data, size_t len);

@@ -91,6 +91,26 @@ cJSON *kstatus_to_json(const struct kstatus *e)
 
 /* ---- small helpers -------------------------------------------------------------- */
 
+size_t obj_sorted_members(const cJSON *o, const cJSON **out, size_t cap)
+{
+	const cJSON *it;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(it, o)
+	{
+		if (n < cap && it->string)
+			out[n++] = it;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(out[j - 1]->string, out[j]->string) > 0; j--) {
+			const cJSON *t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
 bool obj_array_has(const cJSON *arr, const char *s)
 {
 	const cJSON *it;

@@ -147,6 +147,8 @@ void store_status_prepare(struct store *st, const struct restype *rt, cJSON *obj
 const char *obj_str(const cJSON *o, const char *a, const char *b);
 /* True when the JSON array arr holds the string s. */
 bool obj_array_has(const cJSON *arr, const char *s);
+/* The first cap members of object o in key order (Go prints maps so); returns the count. */
+size_t obj_sorted_members(const cJSON *o, const cJSON **out, size_t cap);
 void obj_set_str(cJSON *o, const char *key, const char *val);
 cJSON *obj_child(cJSON *o, const char *key);
 void store_uuid(char out[37]);

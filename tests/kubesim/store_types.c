@@ -80,6 +80,19 @@ static const struct restype builtin[] = {
 	  false, false, GEN_NONE),
 	T("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
 	  "CustomResourceDefinition", "crd,crds", "", false, true, false, GEN_SPEC),
+	/* issue #13 kinds, part 1 */
+	T("", "v1", "replicationcontrollers", "replicationcontroller", "ReplicationController",
+	  "rc", "all", true, true, true, GEN_SPEC),
+	T("", "v1", "persistentvolumes", "persistentvolume", "PersistentVolume", "pv", "", false,
+	  true, false, GEN_NONE),
+	T("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", "quota", "", true, true,
+	  false, GEN_NONE),
+	T("", "v1", "limitranges", "limitrange", "LimitRange", "limits", "", true, false, false,
+	  GEN_NONE),
+	T("storage.k8s.io", "v1", "storageclasses", "storageclass", "StorageClass", "sc", "", false,
+	  false, false, GEN_NONE),
+	T("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler",
+	  "HorizontalPodAutoscaler", "hpa", "all", true, true, false, GEN_NONE),
 };
 
 static char *api_version_of(const char *group, const char *version)
