@@ -50,7 +50,7 @@ done
 # or load and run afterwards, alone. Results print as scripts finish; the summary stays
 # the last line.
 JOBS=${TEST_JOBS:-2}
-SERIAL=${TEST_SERIAL:-agent_failures kubesim_workloads kubesim_concurrency kube_throttled kube_retry agent_listener}
+SERIAL=${TEST_SERIAL:-agent_failures kubesim_workloads kubesim_concurrency kube_throttled kube_retry agent_listener agent_replicas}
 declare -A pending=() # pid -> "log|name"
 reap() { # counts the scripts that finished (their .rc is written last)
   local pid log name

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admission.h"
 #include "admission_classes.h"
 #include "store_int.h"
 
@@ -58,20 +59,12 @@ static int forbidden(struct kstatus *e, const struct restype *rt, const cJSON *o
 		     const char *fmt, ...)
 {
 	const char *name = str_at(obj, "metadata", "name");
-	char why[600];
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	rc = admission_vforbidden(e, rt, name ? name : "", fmt, ap);
 	va_end(ap);
-	rc = kstatus_set(e, 403, "Forbidden", "%s%s%s \"%s\" is forbidden: %s", rt->resource,
-			 *rt->group ? "." : "", rt->group, name ? name : "", why);
-	if (e && e->code == 403 && !e->kind[0]) {
-		snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
-		snprintf(e->group, sizeof(e->group), "%s", rt->group);
-		snprintf(e->kind, sizeof(e->kind), "%s", rt->resource);
-	}
 	return rc;
 }
 

@@ -29,7 +29,7 @@ static int64_t parse_time(const char *s)
 }
 
 /* k8s.io/apimachinery/pkg/util/duration.HumanDuration */
-static void human_age(const cJSON *obj, char *out, size_t n)
+void api_human_age(const cJSON *obj, char *out, size_t n)
 {
 	int64_t t = parse_time(obj_str(cJSON_GetObjectItem(obj, "metadata"), "creationTimestamp", NULL));
 	int64_t s = t < 0 ? 0 : (int64_t)time(NULL) - t, m = s / 60, h = s / 3600;
@@ -66,7 +66,7 @@ static int64_t num(const cJSON *o, const char *a, const char *b)
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
-static void add_col(cJSON *cols, const char *name, const char *type, int prio)
+void api_table_col(cJSON *cols, const char *name, const char *type, int prio)
 {
 	cJSON *c = cJSON_CreateObject();
 
@@ -114,7 +114,7 @@ static enum kindcols kind_cols(const struct restype *rt)
 		   {"", "secrets", K_SECRET},	      {"", "namespaces", K_NS},
 		   {"coordination.k8s.io", "leases", K_LEASE}, {"", "services", K_SVC},
 		   {"apps", "statefulsets", K_STS},   {"apps", "daemonsets", K_DS},
-		   {"batch", "jobs", K_JOB}};
+		   {"batch", "jobs", K_JOB},	      {"", "replicationcontrollers", K_RS}};
 
 	if (rt->custom)
 		return K_DEFAULT;
@@ -126,70 +126,70 @@ static enum kindcols kind_cols(const struct restype *rt)
 
 static void columns(cJSON *cols, enum kindcols k, const struct kcol *kc)
 {
-	add_col(cols, "Name", "string", 0);
+	api_table_col(cols, "Name", "string", 0);
 	if (kc)
-		api_table_cluster_columns(kc, false, add_col, cols);
+		api_table_cluster_columns(kc, false, api_table_col, cols);
 	switch (k) {
 	case K_DEPLOY:
-		add_col(cols, "Ready", "string", 0);
-		add_col(cols, "Up-to-date", "integer", 0);
-		add_col(cols, "Available", "integer", 0);
+		api_table_col(cols, "Ready", "string", 0);
+		api_table_col(cols, "Up-to-date", "integer", 0);
+		api_table_col(cols, "Available", "integer", 0);
 		break;
 	case K_RS:
 	case K_DS:
-		add_col(cols, "Desired", "integer", 0);
-		add_col(cols, "Current", "integer", 0);
-		add_col(cols, "Ready", "integer", 0);
+		api_table_col(cols, "Desired", "integer", 0);
+		api_table_col(cols, "Current", "integer", 0);
+		api_table_col(cols, "Ready", "integer", 0);
 		if (k == K_DS) {
-			add_col(cols, "Up-to-date", "integer", 0);
-			add_col(cols, "Available", "integer", 0);
+			api_table_col(cols, "Up-to-date", "integer", 0);
+			api_table_col(cols, "Available", "integer", 0);
 		}
 		break;
 	case K_POD:
-		add_col(cols, "Ready", "string", 0);
-		add_col(cols, "Status", "string", 0);
-		add_col(cols, "Restarts", "string", 0);
+		api_table_col(cols, "Ready", "string", 0);
+		api_table_col(cols, "Status", "string", 0);
+		api_table_col(cols, "Restarts", "string", 0);
 		break;
 	case K_CM:
-		add_col(cols, "Data", "integer", 0);
+		api_table_col(cols, "Data", "integer", 0);
 		break;
 	case K_SECRET:
-		add_col(cols, "Type", "string", 0);
-		add_col(cols, "Data", "integer", 0);
+		api_table_col(cols, "Type", "string", 0);
+		api_table_col(cols, "Data", "integer", 0);
 		break;
 	case K_NS:
-		add_col(cols, "Status", "string", 0);
+		api_table_col(cols, "Status", "string", 0);
 		break;
 	case K_LEASE:
-		add_col(cols, "Holder", "string", 0);
+		api_table_col(cols, "Holder", "string", 0);
 		break;
 	case K_SVC:
-		add_col(cols, "Type", "string", 0);
-		add_col(cols, "Cluster-IP", "string", 0);
-		add_col(cols, "External-IP", "string", 0);
-		add_col(cols, "Port(s)", "string", 0);
+		api_table_col(cols, "Type", "string", 0);
+		api_table_col(cols, "Cluster-IP", "string", 0);
+		api_table_col(cols, "External-IP", "string", 0);
+		api_table_col(cols, "Port(s)", "string", 0);
 		break;
 	case K_STS:
-		add_col(cols, "Ready", "string", 0);
+		api_table_col(cols, "Ready", "string", 0);
 		break;
 	case K_JOB:
-		add_col(cols, "Status", "string", 0);
-		add_col(cols, "Completions", "string", 0);
+		api_table_col(cols, "Status", "string", 0);
+		api_table_col(cols, "Completions", "string", 0);
 		break;
 	default:
 		break;
 	}
-	add_col(cols, "Age", "string", 0);
+	api_table_col(cols, "Age", "string", 0);
 	if (kc)
-		api_table_cluster_columns(kc, true, add_col, cols);
+		api_table_cluster_columns(kc, true, api_table_col, cols);
 	if (k == K_DEPLOY || k == K_RS || k == K_STS || k == K_DS) {
-		add_col(cols, "Containers", "string", 1);
-		add_col(cols, "Images", "string", 1);
+		api_table_col(cols, "Containers", "string", 1);
+		api_table_col(cols, "Images", "string", 1);
 		if (k != K_STS)
-			add_col(cols, "Selector", "string", 1);
+			api_table_col(cols, "Selector", "string", 1);
 	} else if (k == K_POD) {
-		add_col(cols, "IP", "string", 1);
-		add_col(cols, "Node", "string", 1);
+		api_table_col(cols, "IP", "string", 1);
+		api_table_col(cols, "Node", "string", 1);
 	}
 }
 
@@ -359,9 +359,20 @@ static void wide_cells(cJSON *cells, enum kindcols k, const cJSON *o)
 	}
 }
 
+cJSON *api_table_row_object(cJSON *row, const cJSON *o)
+{
+	const cJSON *m = cJSON_GetObjectItem(o, "metadata");
+	cJSON *pom = cJSON_AddObjectToObject(row, "object");
+
+	cJSON_AddStringToObject(pom, "kind", "PartialObjectMetadata");
+	cJSON_AddStringToObject(pom, "apiVersion", "meta.k8s.io/v1");
+	cJSON_AddItemToObject(pom, "metadata", cJSON_Duplicate(m, 1));
+	return row;
+}
+
 static cJSON *row_of(const cJSON *o, enum kindcols k, const struct kcol *kc)
 {
-	cJSON *row = cJSON_CreateObject(), *cells = cJSON_AddArrayToObject(row, "cells"), *pom;
+	cJSON *row = cJSON_CreateObject(), *cells = cJSON_AddArrayToObject(row, "cells");
 	const cJSON *m = cJSON_GetObjectItem(o, "metadata");
 	char age[32];
 
@@ -369,16 +380,20 @@ static cJSON *row_of(const cJSON *o, enum kindcols k, const struct kcol *kc)
 	kind_cells(cells, k, o);
 	if (kc)
 		api_table_cluster_cells(kc, false, o, cells);
-	human_age(o, age, sizeof(age));
+	api_human_age(o, age, sizeof(age));
 	cJSON_AddItemToArray(cells, cJSON_CreateString(age));
 	if (kc)
 		api_table_cluster_cells(kc, true, o, cells);
 	wide_cells(cells, k, o);
-	pom = cJSON_AddObjectToObject(row, "object");
-	cJSON_AddStringToObject(pom, "kind", "PartialObjectMetadata");
-	cJSON_AddStringToObject(pom, "apiVersion", "meta.k8s.io/v1");
-	cJSON_AddItemToObject(pom, "metadata", cJSON_Duplicate(m, 1));
-	return row;
+	return api_table_row_object(row, o);
+}
+
+static cJSON *table_row(const struct restype *rt, const cJSON *o, enum kindcols k,
+			const struct kcol *kc)
+{
+	cJSON *row = api_table_kinds_row(rt, o);
+
+	return row ? row : row_of(o, k, kc);
 }
 
 cJSON *api_table_of(const struct restype *rt, const cJSON *in)
@@ -397,15 +412,16 @@ cJSON *api_table_of(const struct restype *rt, const cJSON *in)
 		cJSON_AddStringToObject(md, "resourceVersion", obj_str(inmd, "resourceVersion", NULL));
 	if (items && obj_str(inmd, "continue", NULL))
 		cJSON_AddStringToObject(md, "continue", obj_str(inmd, "continue", NULL));
-	columns(cJSON_AddArrayToObject(t, "columnDefinitions"), k, kc);
+	if (!api_table_kinds_columns(rt, cJSON_AddArrayToObject(t, "columnDefinitions")))
+		columns(cJSON_GetObjectItem(t, "columnDefinitions"), k, kc);
 	rows = cJSON_AddArrayToObject(t, "rows");
 	if (items) {
 		cJSON_ArrayForEach(it, items)
 		{
-			cJSON_AddItemToArray(rows, row_of(it, k, kc));
+			cJSON_AddItemToArray(rows, table_row(rt, it, k, kc));
 		}
 	} else {
-		cJSON_AddItemToArray(rows, row_of(in, k, kc));
+		cJSON_AddItemToArray(rows, table_row(rt, in, k, kc));
 	}
 	return t;
 }

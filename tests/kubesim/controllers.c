@@ -331,8 +331,8 @@ void ctrl_enqueue_at(struct controllers *c, int64_t due_ms, enum ctrl_kind kind,
 static bool kind_of(struct controllers *c, const struct restype *rt, enum ctrl_kind *out)
 {
 	const struct ctrl_types *t = &c->types;
-	const struct restype *map[] = {t->deploy, t->rs, t->pod, t->sts, t->ds, t->job, t->ns};
-	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB, CK_NS};
+	const struct restype *map[] = {t->deploy, t->rs, t->pod, t->sts, t->ds, t->job, t->ns, t->rc};
+	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB, CK_NS, CK_RC};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (map[i] && map[i] == rt) {
 			*out = kinds[i];
@@ -363,6 +363,8 @@ static void enqueue_owner(struct controllers *c, const cJSON *obj)
 		rt = t->ds;
 	else if (strcmp(kind, "Job") == 0)
 		rt = t->job;
+	else if (strcmp(kind, "ReplicationController") == 0)
+		rt = t->rc;
 	if (rt && kind_of(c, rt, &k))
 		ctrl_enqueue(c, k, rt, ctrl_namespace(obj), name, NULL);
 }
@@ -392,25 +394,44 @@ static void enqueue_gc(struct controllers *c, const struct store_event *ev)
 	}
 }
 
+/* Owners of type ort in obj's namespace whose selector matches obj get a look; a
+ * ReplicationController's selector is a label map. */
+static void enqueue_matching(struct controllers *c, const struct restype *ort,
+			     enum ctrl_kind k, const cJSON *obj)
+{
+	const cJSON **owners = NULL;
+	const cJSON *labels = ctrl_path(obj, "metadata", "labels", NULL);
+	size_t n = ort ? store_list(c->st, ort, ctrl_namespace(obj), &owners) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *sel = ctrl_path(owners[i], "spec", "selector", NULL);
+		bool match;
+		if (k == CK_RC) {
+			cJSON *ls = cJSON_CreateObject();
+			cJSON_AddItemReferenceToObject(ls, "matchLabels", (cJSON *)sel);
+			match = sel && ctrl_selector_matches(ls, labels);
+			cJSON_Delete(ls);
+		} else
+			match = ctrl_selector_matches(sel, labels);
+		if (match)
+			ctrl_enqueue(c, k, ort, ctrl_namespace(owners[i]), ctrl_name(owners[i]),
+				     NULL);
+	}
+	free(owners);
+}
+
 /* An orphan ReplicaSet or Pod: queue the controllers that may adopt it (a scan of one
  * namespace's owners, only for objects without a controller, which are rare). */
 static void enqueue_adopters(struct controllers *c, const struct store_event *ev)
 {
-	const struct restype *ort = ev->rt == c->types.rs    ? c->types.deploy
-				    : ev->rt == c->types.pod ? c->types.rs
-							     : NULL;
-	const cJSON **owners = NULL;
-	if (!ort || ev->type == STORE_DELETED || ctrl_controller_ref(ev->obj) ||
-	    being_deleted(ev->obj))
+	if ((ev->rt != c->types.rs && ev->rt != c->types.pod) || ev->type == STORE_DELETED ||
+	    ctrl_controller_ref(ev->obj) || being_deleted(ev->obj))
 		return;
-	size_t n = store_list(c->st, ort, ctrl_namespace(ev->obj), &owners);
-	for (size_t i = 0; i < n; i++) {
-		if (ctrl_selector_matches(ctrl_path(owners[i], "spec", "selector", NULL),
-					  ctrl_path(ev->obj, "metadata", "labels", NULL)))
-			ctrl_enqueue(c, ort == c->types.rs ? CK_RS : CK_DEPLOY, ort,
-				     ctrl_namespace(owners[i]), ctrl_name(owners[i]), NULL);
+	if (ev->rt == c->types.rs) {
+		enqueue_matching(c, c->types.deploy, CK_DEPLOY, ev->obj);
+		return;
 	}
-	free(owners);
+	enqueue_matching(c, c->types.rs, CK_RS, ev->obj);
+	enqueue_matching(c, c->types.rc, CK_RC, ev->obj);
 }
 
 /* A budget changed, or a pod or a scalable controller: the budgets of its namespace
@@ -470,6 +491,7 @@ static void on_event(void *ud, const struct store_event *ev)
 	enqueue_budgets(c, ev);
 	enqueue_gc(c, ev);
 	enqueue_adopters(c, ev);
+	ctrl_kinds_route(c, ev);
 	if (ev->rt == c->types.node)
 		enqueue_daemonsets(c);
 }
@@ -507,6 +529,18 @@ static void dispatch(struct controllers *c, const struct citem *it)
 		break;
 	case CK_GC:
 		gc_sync(c, it->rt, it->ns, it->name, it->uid);
+		break;
+	case CK_RC:
+		rc_sync(c, it->ns, it->name);
+		break;
+	case CK_PV:
+		pv_sync(c, it->rt, it->ns, it->name);
+		break;
+	case CK_QUOTA:
+		quota_sync(c, it->ns, it->name);
+		break;
+	case CK_HPA:
+		hpa_sync(c, it->ns, it->name);
 		break;
 	}
 	if (oom_seen()) /* a step that met out of memory wrote nothing partial: again */
@@ -602,6 +636,12 @@ static void resolve_types(struct controllers *c)
 	t->ns = store_type(c->st, "", "namespaces");
 	t->node = store_type(c->st, "", "nodes");
 	t->cr = store_type(c->st, "apps", "controllerrevisions");
+	t->rc = store_type(c->st, "", "replicationcontrollers");
+	t->pv = store_type(c->st, "", "persistentvolumes");
+	t->pvc = store_type(c->st, "", "persistentvolumeclaims");
+	t->sc = store_type(c->st, "storage.k8s.io", "storageclasses");
+	t->quota = store_type(c->st, "", "resourcequotas");
+	t->hpa = store_type(c->st, "autoscaling", "horizontalpodautoscalers");
 }
 
 /* Objects that existed before we subscribed (a restored store) get one look each. */
@@ -634,9 +674,11 @@ static void enqueue_deleting_crds(struct controllers *c)
 
 static void enqueue_existing(struct controllers *c)
 {
-	const struct restype *rts[] = {c->types.deploy, c->types.rs, c->types.pod,
-				       c->types.sts,	c->types.ds, c->types.job};
-	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB};
+	const struct restype *rts[] = {c->types.deploy, c->types.rs,  c->types.pod, c->types.sts,
+				       c->types.ds,	c->types.job, c->types.rc,  c->types.pvc,
+				       c->types.pv,	c->types.hpa, c->types.quota};
+	enum ctrl_kind kinds[] = {CK_DEPLOY, CK_RS, CK_POD, CK_STS, CK_DS, CK_JOB,
+				  CK_RC,     CK_PV, CK_PV,  CK_HPA, CK_QUOTA};
 	store_lock(c->st);
 	index_existing(c);
 	for (size_t i = 0; i < sizeof(rts) / sizeof(rts[0]); i++) {

@@ -20,10 +20,16 @@ enum ctrl_kind {
 	CK_PDB,
 	CK_NS,
 	CK_GC, /* an owner (rt, ns, name, uid) was deleted or is being deleted */
+	/* issue #13 kinds, part 1 */
+	CK_RC,
+	CK_PV, /* the PersistentVolume controller: a claim (rt pvc) or a volume (rt pv) */
+	CK_QUOTA,
+	CK_HPA,
 };
 
 struct ctrl_types {
 	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node, *cr;
+	const struct restype *rc, *pv, *pvc, *sc, *quota, *hpa; /* issue #13 kinds, part 1 */
 };
 
 #define NODE_NAME "kubesim-node" /* the first node; the others are kubesim-node-<i> */
@@ -107,12 +113,24 @@ void ctrl_claim(struct controllers *c, const cJSON *owner, const char *api_versi
 /* The sync functions, one per kind. */
 void deploy_sync(struct controllers *c, const char *ns, const char *name);
 void rs_sync(struct controllers *c, const char *ns, const char *name);
+void rc_sync(struct controllers *c, const char *ns, const char *name);
+/* issue #13 kinds, part 1 (ctrl_pv.c, ctrl_quota.c, ctrl_hpa.c): the keys a store event
+ * means for the PersistentVolume, quota and autoscaler controllers, and their syncs. */
+void ctrl_kinds_route(struct controllers *c, const struct store_event *ev);
+void pv_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name);
+void quota_sync(struct controllers *c, const char *ns, const char *name);
+void hpa_sync(struct controllers *c, const char *ns, const char *name);
 /* tag is "" for an event, or the tag given to ctrl_enqueue_at when a timer fired. */
 void kubelet_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void sts_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void ds_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void job_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void ns_sync(struct controllers *c, const char *name);
+/* gc.c: whether obj carries finalizer f; writes obj without it (the store removes a
+ * deleted object whose last finalizer goes). */
+bool ctrl_has_finalizer(const cJSON *obj, const char *f);
+void ctrl_remove_finalizer(struct controllers *c, const struct restype *rt, const cJSON *obj,
+			   const char *f);
 /* The disruption controller (ctrl_pdb.c) and the type it serves, looked up each time. */
 void pdb_sync(struct controllers *c, const char *ns, const char *name);
 const struct restype *ctrl_pdb_type(struct controllers *c);

@@ -1,5 +1,6 @@
 /*
- * ctrl_rs: the ReplicaSet controller (k8s 1.28 pkg/controller/replicaset): keeps the
+ * ctrl_rs: the ReplicaSet controller (k8s 1.28 pkg/controller/replicaset), which also
+ * runs ReplicationControllers as the real one does (a map selector): keeps the
  * number of active pods it controls at spec.replicas, deleting the least useful pods
  * first, and reports replicas / fullyLabeledReplicas / readyReplicas /
  * availableReplicas / observedGeneration. Pods are found through the owner index,
@@ -14,6 +15,13 @@
 
 /* A burst cap per sync, like the controller's burstReplicas. */
 #define RS_BURST 500
+
+/* What differs between the ReplicaSet and the ReplicationController controllers. */
+struct rs_flavour {
+	const struct restype *rt;
+	enum ctrl_kind key;
+	const char *api_version, *kind;
+};
 
 static int phase_rank(const cJSON *pod)
 {
@@ -58,7 +66,8 @@ static bool labels_contain(const cJSON *labels, const cJSON *want)
 }
 
 /* calculateStatus; schedules a wake-up for pods that become available later. */
-static cJSON *rs_calc_status(struct controllers *c, const cJSON *rs, const cJSON **pods, size_t n)
+static cJSON *rs_calc_status(struct controllers *c, const struct rs_flavour *f, const cJSON *rs,
+			     const cJSON **pods, size_t n)
 {
 	int replicas = 0, labeled = 0, ready = 0, avail = 0;
 	int64_t min_ready = ctrl_int(rs, "spec", "minReadySeconds", NULL, 0), now = ctrl_now(c);
@@ -84,7 +93,7 @@ static cJSON *rs_calc_status(struct controllers *c, const cJSON *rs, const cJSON
 			wake = due;
 	}
 	if (wake >= 0)
-		ctrl_enqueue_at(c, wake, CK_RS, ctrl_types(c)->rs, ctrl_namespace(rs),
+		ctrl_enqueue_at(c, wake, f->key, f->rt, ctrl_namespace(rs),
 				ctrl_name(rs), "minReady");
 	cJSON *st = cJSON_CreateObject();
 	cJSON_AddNumberToObject(st, "replicas", replicas);
@@ -103,11 +112,12 @@ static cJSON *rs_calc_status(struct controllers *c, const cJSON *rs, const cJSON
 	return st;
 }
 
-static void rs_create_pods(struct controllers *c, const cJSON *rs, int count)
+static void rs_create_pods(struct controllers *c, const struct rs_flavour *f, const cJSON *rs,
+			   int count)
 {
 	const cJSON *tmpl = ctrl_path(rs, "spec", "template", NULL);
 	for (int i = 0; i < count && i < RS_BURST; i++) {
-		if (pod_create_from_template(c, rs, "apps/v1", "ReplicaSet", tmpl, NULL) < 0)
+		if (pod_create_from_template(c, rs, f->api_version, f->kind, tmpl, NULL) < 0)
 			break;
 	}
 }
@@ -134,16 +144,32 @@ out:
 	free(sorted);
 }
 
-void rs_sync(struct controllers *c, const char *ns, const char *name)
+/* A ReplicationController's selector is a label map: as a LabelSelector it is
+ * matchLabels (the real controller uses SelectorFromValidatedSet). Owned by the caller. */
+static cJSON *rs_selector(const struct rs_flavour *f, const cJSON *rs)
+{
+	const cJSON *sel = ctrl_path(rs, "spec", "selector", NULL);
+	cJSON *out;
+
+	if (strcmp(f->kind, "ReplicationController") != 0 || !sel)
+		return cJSON_Duplicate(sel, true);
+	out = cJSON_CreateObject();
+	if (out)
+		cJSON_AddItemToObject(out, "matchLabels", cJSON_Duplicate(sel, true));
+	return out;
+}
+
+static void replicas_sync(struct controllers *c, const struct rs_flavour *f, const char *ns,
+			  const char *name)
 {
 	const struct ctrl_types *t = ctrl_types(c);
-	const cJSON *live = store_get(ctrl_store(c), t->rs, ns, name);
+	const cJSON *live = store_get(ctrl_store(c), f->rt, ns, name);
 	const cJSON **owned = NULL;
-	cJSON *rs = NULL, *st = NULL;
+	cJSON *rs = NULL, *st = NULL, *sel = NULL;
 	if (!live)
 		return;
-	ctrl_claim(c, live, "apps/v1", "ReplicaSet", t->pod,
-		   ctrl_path(live, "spec", "selector", NULL));
+	sel = rs_selector(f, live);
+	ctrl_claim(c, live, f->api_version, f->kind, t->pod, sel);
 	rs = cJSON_Duplicate(live, true);
 	size_t n = ctrl_owned(c, ctrl_uid(rs), t->pod, &owned), k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -151,31 +177,46 @@ void rs_sync(struct controllers *c, const char *ns, const char *name)
 			owned[k++] = owned[i];
 	}
 	/* Status from the pods seen before this sync's own writes, as the real one does. */
-	st = rs_calc_status(c, rs, owned, k);
+	st = rs_calc_status(c, f, rs, owned, k);
 	int diff = (int)k - (int)ctrl_int(rs, "spec", "replicas", NULL, 1);
 	/* Validation rejects a template its selector does not match; should one get in,
 	 * creating pods it would release at once must not loop forever. */
 	bool valid = ctrl_selector_matches(
-	    ctrl_path(rs, "spec", "selector", NULL),
-	    ctrl_path(ctrl_path(rs, "spec", "template", "metadata"), "labels", NULL, NULL));
+	    sel, ctrl_path(ctrl_path(rs, "spec", "template", "metadata"), "labels", NULL, NULL));
 	if (valid && !ctrl_path(rs, "metadata", "deletionTimestamp", NULL)) {
 		if (diff < 0)
-			rs_create_pods(c, rs, -diff);
+			rs_create_pods(c, f, rs, -diff);
 		else if (diff > 0)
 			rs_delete_pods(c, owned, k, diff > RS_BURST ? RS_BURST : diff);
 	}
 	free(owned);
 	if (!cJSON_Compare(st, ctrl_path(rs, "status", NULL, NULL), true)) {
-		live = store_get(ctrl_store(c), t->rs, ns, name);
+		live = store_get(ctrl_store(c), f->rt, ns, name);
 		if (live && ctrl_uid(live) && strcmp(ctrl_uid(live), ctrl_uid(rs)) == 0) {
 			cJSON_Delete(rs);
 			rs = cJSON_Duplicate(live, true);
 			/* takes st; out of memory leaves the old status for the next pass */
 			(void)json_object_set(rs, "status", st);
 			st = NULL;
-			ctrl_update(c, t->rs, rs, CTRL_MANAGER, true);
+			ctrl_update(c, f->rt, rs, CTRL_MANAGER, true);
 		}
 	}
+	cJSON_Delete(sel);
 	cJSON_Delete(st);
 	cJSON_Delete(rs);
+}
+
+void rs_sync(struct controllers *c, const char *ns, const char *name)
+{
+	const struct rs_flavour f = {ctrl_types(c)->rs, CK_RS, "apps/v1", "ReplicaSet"};
+
+	replicas_sync(c, &f, ns, name);
+}
+
+void rc_sync(struct controllers *c, const char *ns, const char *name)
+{
+	const struct rs_flavour f = {ctrl_types(c)->rc, CK_RC, "v1", "ReplicationController"};
+
+	if (f.rt)
+		replicas_sync(c, &f, ns, name);
 }

@@ -556,6 +556,148 @@ static void defaults_replicaset(cJSON *spec)
 	defaults_template(spec);
 }
 
+/* ---- issue #13 kinds, part 1 ---- */
+
+/* SetDefaults_ReplicationController: selector and labels from the template's labels. */
+static void defaults_rc(cJSON *obj)
+{
+	cJSON *spec = obj_get(obj, "spec"), *tmpl = obj_get(spec, "template");
+	cJSON *tl = obj_get(obj_get(tmpl, "metadata"), "labels");
+	cJSON *md = obj_ensure(obj, "metadata");
+	cJSON *sel = obj_get(spec, "selector"), *ml = obj_get(md, "labels");
+
+	if (!cJSON_IsObject(spec))
+		return;
+	if (cJSON_IsObject(tl) && tl->child) {
+		if (!cJSON_IsObject(sel) || !sel->child) {
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, "selector");
+			cJSON_AddItemToObject(spec, "selector", cJSON_Duplicate(tl, true));
+		}
+		if (md && (!cJSON_IsObject(ml) || !ml->child)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(md, "labels");
+			cJSON_AddItemToObject(md, "labels", cJSON_Duplicate(tl, true));
+		}
+	}
+	defaults_replicaset(spec);
+}
+
+/* SetDefaults_PersistentVolumeClaim / _PersistentVolume: a new one is Pending. */
+static void defaults_pvc(cJSON *obj)
+{
+	if (cJSON_IsObject(obj_get(obj, "spec")))
+		defaults_pvc_spec(obj_get(obj, "spec"));
+	def_str(obj_ensure(obj, "status"), "phase", "Pending");
+}
+
+static void defaults_pv(cJSON *obj)
+{
+	cJSON *spec = obj_get(obj, "spec");
+
+	if (cJSON_IsObject(spec)) {
+		def_str(spec, "persistentVolumeReclaimPolicy", "Retain");
+		def_str(spec, "volumeMode", "Filesystem");
+		if (cJSON_IsObject(obj_get(spec, "hostPath")))
+			def_str(obj_get(spec, "hostPath"), "type", "");
+	}
+	def_str(obj_ensure(obj, "status"), "phase", "Pending");
+}
+
+static void defaults_storageclass(cJSON *obj)
+{
+	def_str(obj, "reclaimPolicy", "Delete");
+	def_str(obj, "volumeBindingMode", "Immediate");
+}
+
+/* SetDefaults_LimitRangeItem: Container items take default from max, then
+ * defaultRequest from default, then from min. */
+static void defaults_limitrange(cJSON *spec)
+{
+	static const char *const order[][2] = {
+	    {"max", "default"}, {"default", "defaultRequest"}, {"min", "defaultRequest"}};
+	cJSON *it, *q;
+
+	cJSON_ArrayForEach(it, obj_get(spec, "limits"))
+	{
+		cJSON *type = obj_get(it, "type");
+
+		if (!cJSON_IsString(type) || strcmp(type->valuestring, "Container") != 0)
+			continue;
+		for (size_t i = 0; i < 3; i++) {
+			cJSON *from = obj_get(it, order[i][0]), *to;
+
+			if (!cJSON_IsObject(from) || !from->child)
+				continue;
+			to = obj_ensure(it, order[i][1]);
+			cJSON_ArrayForEach(q, from) if (to && missing(to, q->string))
+			    cJSON_AddItemToObject(to, q->string, cJSON_Duplicate(q, true));
+		}
+	}
+}
+
+/* GenerateHPAScale{Up,Down}Rules: fills what a present rule set lacks. */
+static void defaults_hpa_rules(cJSON *rules, bool up)
+{
+	cJSON *pol, *p;
+
+	if (!rules)
+		return;
+	if (up)
+		def_num(rules, "stabilizationWindowSeconds", 0);
+	def_str(rules, "selectPolicy", "Max");
+	if (!missing(rules, "policies"))
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(rules, "policies");
+	pol = cJSON_AddArrayToObject(rules, "policies");
+	if (up) {
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "type", "Pods");
+		cJSON_AddNumberToObject(p, "value", 4);
+		cJSON_AddNumberToObject(p, "periodSeconds", 15);
+		cJSON_AddItemToArray(pol, p);
+	}
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "type", "Percent");
+	cJSON_AddNumberToObject(p, "value", 100);
+	cJSON_AddNumberToObject(p, "periodSeconds", 15);
+	cJSON_AddItemToArray(pol, p);
+}
+
+/* autoscaling/v2 SetDefaults_HorizontalPodAutoscaler; behavior only when present. A
+ * new HPA's status is the zero struct: desiredReplicas and currentMetrics have no
+ * omitempty. */
+static void defaults_hpa(cJSON *obj)
+{
+	cJSON *spec = obj_get(obj, "spec"), *beh, *m, *st;
+
+	if (cJSON_IsObject(spec)) {
+		def_num(spec, "minReplicas", 1);
+		m = obj_get(spec, "metrics");
+		if (!cJSON_IsArray(m) || !cJSON_GetArraySize(m)) {
+			cJSON *r, *t;
+
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, "metrics");
+			m = cJSON_AddArrayToObject(spec, "metrics");
+			r = cJSON_CreateObject();
+			cJSON_AddStringToObject(r, "type", "Resource");
+			t = cJSON_AddObjectToObject(r, "resource");
+			cJSON_AddStringToObject(t, "name", "cpu");
+			t = cJSON_AddObjectToObject(t, "target");
+			cJSON_AddStringToObject(t, "type", "Utilization");
+			cJSON_AddNumberToObject(t, "averageUtilization", 80);
+			cJSON_AddItemToArray(m, r);
+		}
+		beh = obj_get(spec, "behavior");
+		if (cJSON_IsObject(beh)) {
+			defaults_hpa_rules(obj_ensure(beh, "scaleUp"), true);
+			defaults_hpa_rules(obj_ensure(beh, "scaleDown"), false);
+		}
+	}
+	st = obj_ensure(obj, "status");
+	def_num(st, "desiredReplicas", 0);
+	if (st && !obj_get(st, "currentMetrics"))
+		cJSON_AddNullToObject(st, "currentMetrics");
+}
+
 /* Per kind, the defaulting function and whether it takes the spec (only when it is an
  * object) or the whole object. */
 static const struct {
@@ -579,7 +721,6 @@ static const struct {
 	{"storage.k8s.io", "CSIDriver", false, defaults_csi_driver},
 	{"apiregistration.k8s.io", "APIService", false, defaults_apiservice},
 	{"apps", "ReplicaSet", true, defaults_replicaset},
-	{"", "ReplicationController", true, defaults_replicaset},
 	{"apps", "StatefulSet", true, defaults_statefulset},
 	{"apps", "DaemonSet", true, defaults_daemonset},
 	{"batch", "Job", true, defaults_job},
@@ -589,7 +730,13 @@ static const struct {
 	{"", "Service", false, defaults_service},
 	{"", "Namespace", false, defaults_namespace},
 	{"", "Secret", false, defaults_secret},
-	{"", "PersistentVolumeClaim", true, defaults_pvc_spec},
+	/* issue #13 kinds, part 1 */
+	{"", "ReplicationController", false, defaults_rc},
+	{"", "PersistentVolumeClaim", false, defaults_pvc},
+	{"", "PersistentVolume", false, defaults_pv},
+	{"storage.k8s.io", "StorageClass", false, defaults_storageclass},
+	{"", "LimitRange", true, defaults_limitrange},
+	{"autoscaling", "HorizontalPodAutoscaler", false, defaults_hpa},
 };
 
 void merge_defaults(cJSON *obj, const struct merge_kind *k)

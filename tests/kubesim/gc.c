@@ -21,7 +21,7 @@ static bool being_deleted(const cJSON *obj)
 	return ctrl_path(obj, "metadata", "deletionTimestamp", NULL) != NULL;
 }
 
-static bool has_finalizer(const cJSON *obj, const char *f)
+bool ctrl_has_finalizer(const cJSON *obj, const char *f)
 {
 	const cJSON *v;
 	cJSON_ArrayForEach(v, ctrl_path(obj, "metadata", "finalizers", NULL))
@@ -34,7 +34,7 @@ static bool has_finalizer(const cJSON *obj, const char *f)
 
 /* Writes obj without finalizer f (the store removes a deleted object whose last
  * finalizer goes). */
-static void remove_finalizer(struct controllers *c, const struct restype *rt, const cJSON *obj,
+void ctrl_remove_finalizer(struct controllers *c, const struct restype *rt, const cJSON *obj,
 			     const char *f)
 {
 	cJSON *copy = cJSON_Duplicate(obj, true);
@@ -174,10 +174,10 @@ static void gc_finalize(struct controllers *c, const struct restype *rt, const c
 	const char *fin;
 
 	snprintf(owner_uid, sizeof(owner_uid), "%s", uid);
-	if (has_finalizer(obj, "orphan")) {
+	if (ctrl_has_finalizer(obj, "orphan")) {
 		fin = "orphan";
 		gc_dependents(c, owner_uid, GC_ORPHAN);
-	} else if (has_finalizer(obj, "foregroundDeletion")) {
+	} else if (ctrl_has_finalizer(obj, "foregroundDeletion")) {
 		fin = "foregroundDeletion";
 		if (gc_dependents(c, owner_uid, GC_FOREGROUND) > 0)
 			return;
@@ -185,7 +185,7 @@ static void gc_finalize(struct controllers *c, const struct restype *rt, const c
 		return;
 	}
 	if ((obj = store_get(ctrl_store(c), rt, ns, name)))
-		remove_finalizer(c, rt, obj, fin);
+		ctrl_remove_finalizer(c, rt, obj, fin);
 }
 
 /* ---- CustomResourceDefinitions (apiextensions crd_finalizer.go) ------------------------ */
@@ -265,7 +265,7 @@ static void crd_finalize(struct controllers *c, const struct restype *rt, const 
 	const char *plural = ctrl_str(crd, "spec", "names", "plural");
 	const struct restype *ct = group && plural ? store_type(ctrl_store(c), group, plural) : NULL;
 
-	if (!has_finalizer(crd, CRD_CLEANUP))
+	if (!ctrl_has_finalizer(crd, CRD_CLEANUP))
 		return;
 	crd_set_terminating(c, rt, crd, "True", "InstanceDeletionInProgress",
 			    "CustomResource deletion is in progress");
@@ -278,7 +278,7 @@ static void crd_finalize(struct controllers *c, const struct restype *rt, const 
 		crd_set_terminating(c, rt, crd, "False", "InstanceDeletionCompleted",
 				    "removed all instances");
 	if ((crd = store_get(ctrl_store(c), rt, NULL, name)))
-		remove_finalizer(c, rt, crd, CRD_CLEANUP);
+		ctrl_remove_finalizer(c, rt, crd, CRD_CLEANUP);
 }
 
 void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,

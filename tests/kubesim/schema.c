@@ -278,6 +278,7 @@ static const struct {
     {"", "Endpoints", &plain},
     {"", "Event", &plain},
     {"", "PersistentVolumeClaim", &plain},
+    {"", "PersistentVolume", &plain}, /* issue #13 kinds, part 1 */
     {"", "LimitRange", &plain},
     {"", "ResourceQuota", &plain},
     {"coordination.k8s.io", "Lease", &plain},

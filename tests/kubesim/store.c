@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "admission_classes.h"
+#include "crd_schema.h"
 #include "jsonedit.h"
 #include "oom.h"
 #include "store_int.h"
@@ -89,6 +90,26 @@ cJSON *kstatus_to_json(const struct kstatus *e)
 }
 
 /* ---- small helpers -------------------------------------------------------------- */
+
+size_t obj_sorted_members(const cJSON *o, const cJSON **out, size_t cap)
+{
+	const cJSON *it;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(it, o)
+	{
+		if (n < cap && it->string)
+			out[n++] = it;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(out[j - 1]->string, out[j]->string) > 0; j--) {
+			const cJSON *t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
 
 bool obj_array_has(const cJSON *arr, const char *s)
 {
@@ -420,6 +441,10 @@ void store_free(struct store *st)
 			entry_unlink(st, st->types[i]->head);
 		for (k = 0; k < 10; k++)
 			free(st->types[i]->owned[k]);
+		crd_schema_free_all(st->types[i]->schemas);
+		free(st->types[i]->deprecation);
+		for (k = 0; k < 3; k++)
+			free(st->types[i]->scale[k]);
 		free(st->types[i]);
 	}
 	for (i = 0; st->ring && i < STORE_RING; i++)
@@ -429,6 +454,7 @@ void store_free(struct store *st)
 		}
 	free(st->types);
 	free(st->served);
+	free(st->visible);
 	free(st->buckets);
 	free(st->ring);
 	pthread_cond_destroy(&st->cond);

@@ -17,6 +17,7 @@
 #include "jsonedit.h"
 #include "merge.h"
 #include "oom.h"
+#include "admission.h"
 #include "store_int.h"
 #include "validate.h"
 
@@ -386,6 +387,18 @@ static bool is_builtin(const struct restype *rt, const char *group, const char *
 	return !rt->custom && strcmp(rt->group, group) == 0 && strcmp(rt->resource, resource) == 0;
 }
 
+/* PersistentVolume PrepareForCreate (PersistentVolumeLastPhaseTransitionTime, GA in
+ * 1.31): a new volume is Pending since now. */
+static void pv_created(cJSON *obj)
+{
+	cJSON *st = obj_child(obj, "status");
+	char now[32];
+
+	store_time_now(now);
+	obj_set_str(st, "phase", "Pending");
+	obj_set_str(st, "lastPhaseTransitionTime", now);
+}
+
 /* Per-kind strategy after the generic rules: Namespace, Secret and CRD status. old is
  * NULL on create. */
 static void strategy_prepare(const struct restype *rt, cJSON *obj, const cJSON *old,
@@ -399,6 +412,8 @@ static void strategy_prepare(const struct restype *rt, cJSON *obj, const cJSON *
 		crd_status(obj);
 	else if (is_builtin(rt, "apps", "statefulsets"))
 		sts_drop_disabled(obj, old);
+	else if (is_builtin(rt, "", "persistentvolumes") && !old)
+		pv_created(obj);
 }
 
 static void merge_kind_of(const struct restype *rt, struct merge_kind *k)
@@ -549,9 +564,11 @@ static int create_prepare(struct store *st, const struct restype *rt, const char
 	if ((rc = admission_classes_run(st, rt, obj, NULL, e)) < 0)
 		return rc;
 	store_defaults(rt, obj);
+	admission_mutate(st, rt, *ns, obj);
 	if (o && o->admit && (rc = o->admit(o->admit_ud, rt, NULL, obj, e)) < 0)
 		return rc;
-	if ((rc = validate_object(rt, obj, NULL, e)) < 0)
+	if ((rc = validate_object(rt, obj, NULL, e)) < 0 ||
+	    (rc = admission_validate(st, rt, *ns, obj, e)) < 0)
 		return rc;
 	canonical_order(obj, rt);
 	if (!o || !o->managed_done) {

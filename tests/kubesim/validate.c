@@ -14,26 +14,15 @@
 #include "ctrl_util.h"
 #include "store_int.h"
 #include "validate.h"
+#include "crd_schema.h"
 #include "validate_int.h"
 
 /* Go's %#v of a map[string]string, keys sorted: map[string]string{"a":"b"}. */
-static void go_map(const cJSON *m, char *out, size_t n)
+void valid_go_map(const cJSON *m, char *out, size_t n)
 {
-	const cJSON *keys[64], *it;
-	size_t k = 0, len, i, j;
+	const cJSON *keys[64];
+	size_t k = obj_sorted_members(m, keys, 64), len, i;
 
-	cJSON_ArrayForEach(it, m)
-	{
-		if (k < 64)
-			keys[k++] = it;
-	}
-	for (i = 1; i < k; i++)
-		for (j = i; j > 0 && strcmp(keys[j - 1]->string, keys[j]->string) > 0; j--) {
-			const cJSON *t = keys[j];
-
-			keys[j] = keys[j - 1];
-			keys[j - 1] = t;
-		}
 	len = (size_t)snprintf(out, n, "map[string]string{");
 	for (i = 0; i < k && len < n; i++)
 		len += snprintf(out + len, n - len, "%s\"%s\":\"%s\"", i ? ", " : "",
@@ -71,7 +60,7 @@ static void go_selector(const cJSON *sel, char *out, size_t n)
 	size_t k;
 
 	if (cJSON_IsObject(cJSON_GetObjectItem(sel, "matchLabels")))
-		go_map(cJSON_GetObjectItem(sel, "matchLabels"), labels, sizeof(labels));
+		valid_go_map(cJSON_GetObjectItem(sel, "matchLabels"), labels, sizeof(labels));
 	else
 		snprintf(labels, sizeof(labels), "map[string]string(nil)");
 	k = (size_t)snprintf(out, n, "v1.LabelSelector{MatchLabels:%s, MatchExpressions:", labels);
@@ -132,7 +121,7 @@ static void check_selector(struct field_errs *v, const cJSON *spec, const cJSON 
 		field_err(v, "spec.selector", "FieldValueInvalid",
 		     "Invalid value: \"{}\": empty selector is invalid for deployment");
 	else if (!ctrl_selector_matches(sel, labels)) {
-		go_map(labels, buf, sizeof(buf));
+		valid_go_map(labels, buf, sizeof(buf));
 		field_err(v, "spec.template.metadata.labels", "FieldValueInvalid",
 		     "Invalid value: %s: `selector` does not match template `labels`", buf);
 	}
@@ -251,7 +240,8 @@ static void check_job(struct field_errs *v, const cJSON *jobspec, const cJSON *o
 }
 
 /* A claim's spec is fixed after creation but for resources.requests, the volume
- * attributes class and a first volumeName (ValidatePersistentVolumeClaimUpdate). */
+ * attributes class, a first volumeName and a first storageClassName
+ * (ValidatePersistentVolumeClaimUpdate). */
 static void check_pvc_update(struct field_errs *v, const cJSON *obj, const cJSON *old)
 {
 	cJSON *a = cJSON_Duplicate(cJSON_GetObjectItem(obj, "spec"), true);
@@ -266,6 +256,9 @@ static void check_pvc_update(struct field_errs *v, const cJSON *obj, const cJSON
 		if (!obj_str(b, "volumeName", NULL))
 			cJSON_DeleteItemFromObjectCaseSensitive(s, "volumeName");
 	}
+	/* RetroactiveDefaultStorageClass: a claim without a class may be given one */
+	if (!cJSON_GetObjectItem(b, "storageClassName"))
+		cJSON_DeleteItemFromObjectCaseSensitive(a, "storageClassName");
 	if (!cJSON_Compare(a, b, true))
 		field_err(v, "spec", "FieldValueForbidden",
 			  "Forbidden: spec is immutable after creation except resources.requests "
@@ -300,6 +293,10 @@ static void check_kind(struct field_errs *v, const struct restype *rt, const cJS
 	else if (!rt->custom && strcmp(rt->group, "batch") == 0 && strcmp(rt->kind, "CronJob") == 0)
 		check_job(v, cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "jobTemplate"), "spec"),
 			  NULL, "spec.jobTemplate.");
+	else if (!rt->custom && strcmp(rt->resource, "customresourcedefinitions") == 0)
+		crd_schema_check_crd(spec, v);
+	if (!rt->custom) /* issue #13 kinds, part 1 */
+		validate_kinds(v, rt, obj, old);
 }
 
 int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,

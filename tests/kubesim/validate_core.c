@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "quantity.h"
 #include "validate_int.h"
 
 #define CONFIG_MAX 1048576
@@ -242,24 +243,6 @@ void validate_service(struct field_errs *v, const cJSON *obj, const cJSON *old)
 }
 
 /* ---- Pod spec ----------------------------------------------------------------------- */
-
-/* A quantity's value (the decode checked its form): number times its suffix's scale. */
-static double quantity_value(const char *s)
-{
-	static const struct {
-		const char *suffix;
-		double scale;
-	} scales[] = {{"Ki", 0x1p10}, {"Mi", 0x1p20}, {"Gi", 0x1p30}, {"Ti", 0x1p40}, {"Pi", 0x1p50},
-		      {"Ei", 0x1p60}, {"n", 1e-9},    {"u", 1e-6},    {"m", 1e-3},    {"k", 1e3},
-		      {"M", 1e6},     {"G", 1e9},     {"T", 1e12},    {"P", 1e15},    {"E", 1e18}};
-	char *end;
-	double d = strtod(s, &end);
-
-	for (size_t i = 0; i < sizeof(scales) / sizeof(scales[0]); i++)
-		if (strcmp(end, scales[i].suffix) == 0)
-			return d * scales[i].scale;
-	return d;
-}
 
 static const char *quantity_text(const cJSON *q, char *buf, size_t n)
 {

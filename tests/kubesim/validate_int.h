@@ -59,4 +59,11 @@ bool validate_cluster_kind(struct field_errs *v, const struct restype *rt, const
 /* A pod spec's containers (prefix "spec." or "spec.template.spec."). */
 void validate_pod_spec(struct field_errs *v, const cJSON *podspec, const char *prefix);
 
+/* Go's %#v of a map[string]string, keys sorted. */
+void valid_go_map(const cJSON *m, char *out, size_t n);
+/* issue #13 kinds, part 1 (validate_kinds.c): ReplicationController, PersistentVolume(Claim),
+ * StorageClass, ResourceQuota, HorizontalPodAutoscaler. */
+void validate_kinds(struct field_errs *v, const struct restype *rt, const cJSON *obj,
+		    const cJSON *old);
+
 #endif

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "merge.h"
+#include "quantity.h"
 
 static cJSON *J(const char *s)
 {
@@ -178,6 +179,82 @@ static void test_normalize_template(void **state)
 	cJSON_Delete(undo);
 }
 
+/* issue #13 kinds, part 1 */
+static void test_storage_kinds(void **state)
+{
+	(void)state;
+	check("storage.k8s.io", "StorageClass", "{\"provisioner\":\"x.example.com\"}",
+	      "{\"provisioner\":\"x.example.com\",\"reclaimPolicy\":\"Delete\","
+	      "\"volumeBindingMode\":\"Immediate\"}");
+	check("", "PersistentVolume",
+	      "{\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"hostPath\":{\"path\":\"/d\"}}}",
+	      "{\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"hostPath\":{\"path\":\"/d\","
+	      "\"type\":\"\"},\"persistentVolumeReclaimPolicy\":\"Retain\",\"volumeMode\":"
+	      "\"Filesystem\"},\"status\":{\"phase\":\"Pending\"}}");
+	check("", "PersistentVolumeClaim", "{\"spec\":{}}",
+	      "{\"spec\":{\"volumeMode\":\"Filesystem\"},\"status\":{\"phase\":\"Pending\"}}");
+	/* default from max, then defaultRequest from default before min */
+	check("", "LimitRange",
+	      "{\"spec\":{\"limits\":[{\"type\":\"Container\",\"max\":{\"cpu\":\"1\"},\"min\":"
+	      "{\"cpu\":\"10m\",\"memory\":\"1Mi\"}},{\"type\":\"Pod\",\"max\":{\"cpu\":\"2\"}}]}}",
+	      "{\"spec\":{\"limits\":[{\"type\":\"Container\",\"max\":{\"cpu\":\"1\"},\"min\":"
+	      "{\"cpu\":\"10m\",\"memory\":\"1Mi\"},\"default\":{\"cpu\":\"1\"},\"defaultRequest\":"
+	      "{\"cpu\":\"1\",\"memory\":\"1Mi\"}},{\"type\":\"Pod\",\"max\":{\"cpu\":\"2\"}}]}}");
+}
+
+static void test_rc_and_hpa(void **state)
+{
+	(void)state;
+	check("", "ReplicationController",
+	      "{\"metadata\":{},\"spec\":{\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},"
+	      "\"spec\":{}}}}",
+	      "{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{\"replicas\":1,\"selector\":"
+	      "{\"a\":\"b\"},\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{"
+	      PODSPEC_DEF "}}}}");
+	/* no behavior: none; a present behavior gets both rule sets */
+	check("autoscaling", "HorizontalPodAutoscaler", "{\"spec\":{\"maxReplicas\":3}}",
+	      "{\"spec\":{\"maxReplicas\":3,\"minReplicas\":1,\"metrics\":[{\"type\":\"Resource\","
+	      "\"resource\":{\"name\":\"cpu\",\"target\":{\"type\":\"Utilization\","
+	      "\"averageUtilization\":80}}}]},\"status\":{\"desiredReplicas\":0,"
+	      "\"currentMetrics\":null}}");
+	check("autoscaling", "HorizontalPodAutoscaler",
+	      "{\"spec\":{\"maxReplicas\":3,\"metrics\":[{\"type\":\"Pods\"}],\"behavior\":"
+	      "{\"scaleDown\":{\"stabilizationWindowSeconds\":60}}}}",
+	      "{\"spec\":{\"maxReplicas\":3,\"minReplicas\":1,\"metrics\":[{\"type\":\"Pods\"}],"
+	      "\"behavior\":{\"scaleDown\":{\"stabilizationWindowSeconds\":60,\"selectPolicy\":"
+	      "\"Max\",\"policies\":[{\"type\":\"Percent\",\"value\":100,\"periodSeconds\":15}]},"
+	      "\"scaleUp\":{\"stabilizationWindowSeconds\":0,\"selectPolicy\":\"Max\",\"policies\":"
+	      "[{\"type\":\"Pods\",\"value\":4,\"periodSeconds\":15},{\"type\":\"Percent\","
+	      "\"value\":100,\"periodSeconds\":15}]}}},\"status\":{\"desiredReplicas\":0,"
+	      "\"currentMetrics\":null}}");
+}
+
+static void test_quantity(void **state)
+{
+	static const struct {
+		const char *in;
+		int64_t milli;
+		const char *canonical;
+	} cases[] = {{"100m", 100, "100m"}, {"2", 2000, "2"},	    {"1Gi", 1073741824000, "1Gi"},
+		     {"1536Mi", 1610612736000, "1536Mi"}, {"3000", 3000000, "3k"},
+		     {"0.5", 500, "500m"}, {"1e3", 1000000, "1k"}, {"1u", 1, "1m"}};
+	char buf[40];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *q = cJSON_CreateString(cases[i].in);
+		bool bin;
+		int64_t m = quantity_milli(q, &bin);
+
+		assert_int_equal(m, cases[i].milli);
+		quantity_format(m, bin, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].canonical);
+		cJSON_Delete(q);
+	}
+	quantity_format(0, true, buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +264,9 @@ int main(void)
 		cmocka_unit_test(test_namespace_and_pod),
 		cmocka_unit_test(test_other_workloads),
 		cmocka_unit_test(test_normalize_template),
+		cmocka_unit_test(test_storage_kinds),
+		cmocka_unit_test(test_rc_and_hpa),
+		cmocka_unit_test(test_quantity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
