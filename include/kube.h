@@ -130,6 +130,20 @@ void kube_req_dispose(struct kube_req *r);
 int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
 	     void (*done)(struct kube_req *r, void *ctx), void *ctx);
 
+/*
+ * The same for batches too large to hold at once: make fills request i (zeroed) when
+ * one of the `parallel` slots frees up; done sees each request as it finishes (an
+ * error from make included, then nothing was sent), after which it is disposed: done
+ * moves out what it keeps (q->resp). Memory grows with parallel, not with n.
+ */
+struct kube_batch {
+	size_t n;
+	int (*make)(struct kube_req *q, size_t i, void *ctx);
+	void (*done)(struct kube_req *q, void *ctx);
+	void *ctx;
+};
+int kube_run_batch(struct kube *k, const struct kube_batch *b);
+
 /* Convenience wrappers over kube_run for one request. Status >= 400 becomes an error:
  * 404 TE_NOTFOUND, 409 TE_CONFLICT, other 4xx TE_REJECTED, 5xx/transport TE_UNREACHABLE;
  * a 500 Status without a reason (the server failed on this very request, e.g. an applied

@@ -30,6 +30,7 @@ static void run_dispose(struct sync_run *r)
 		cJSON_Delete(it->applied);
 		free(it->seen.rv);
 		free(it->seen.uid);
+		free(it->fail.msg);
 	}
 	free(r->items);
 	for (size_t i = 0; i < r->n_prunes; i++)

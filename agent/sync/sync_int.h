@@ -156,6 +156,11 @@ bool rollout_deadline_stale(const cJSON *deploy);
 
 /* ---- the run ------------------------------------------------------------------- */
 
+/* An item's request that failed, kept to be reported in item order (apply.c). */
+struct sync_fail {
+	int code;  /* 0: none */
+	char *msg; /* NULL when there was no memory for it */
+};
 struct sync_item {
 	struct object *obj;              /* borrowed from run->objects */
 	const struct kube_resource *res; /* NULL until served (a CRD of this commit) */
@@ -172,6 +177,8 @@ struct sync_item {
 	cJSON *dry;     /* dry-run answer */
 	cJSON *applied; /* apply answer, kept for CRDs only (waiting for Established) */
 	bool written;   /* applied in this run */
+	bool unlisted;  /* the dry-run found it, the LIST did not: owner_check reads it */
+	struct sync_fail fail;
 	bool git_cause; /* Git sets kubernetes.io/change-cause: tether never replaces it */
 	struct inv_entry seen; /* what the cluster answered to the apply */
 };
@@ -269,9 +276,9 @@ int apply_wait_crds(struct sync_run *r, int64_t deadline, struct err *e);
 /* Disposes and frees n requests and the array (NULL: nothing). */
 void sync_reqs_free(struct kube_req **reqs, size_t n);
 
-/* owner.c: after a dry-run batch (dry: its requests, user = item), reads the objects
- * that exist without the app's label and adopts them, or refuses another app's. */
-int owner_check(struct sync_run *r, struct kube_req **dry, size_t n, struct err *e);
+/* owner.c: after a dry-run batch (idx: its items), reads the objects that exist without
+ * the app's label (unlisted) and adopts them, or refuses another app's. */
+int owner_check(struct sync_run *r, const size_t *idx, size_t n, struct err *e);
 
 /* record.c: the inventory ConfigMap. */
 int apply_inventory(struct sync_run *r, bool after_prune, struct err *e);
