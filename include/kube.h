@@ -163,6 +163,7 @@ struct kube_list_q {
 	const char *name;     /* set: a GET of this one object (out: the object) instead */
 	const char *selector; /* label selector, may be NULL */
 	const struct json_pick *pick; /* what to keep of each item (jsonpick.h); NULL: all */
+	int limit;            /* objects per page; 0: 500 */
 	cJSON *out;
 	int rc;
 	long status; /* out: HTTP status of the last answer, 0 when none */
@@ -181,6 +182,10 @@ int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const ch
 		   const cJSON *obj, const struct kube_apply_opts *o);
 /* As kube_req_apply, sending body (obj already printed, owned from here on; NULL prints
  * obj): an object applied twice (dry-run, then for real) is printed once. */
+/* The same for an object kept only as its printed body: ns (NULL for cluster-scoped
+ * kinds) and name are the object's. */
+int kube_req_apply_text(struct kube_req *req, const struct kube_resource *r, const char *ns,
+			const char *name, char *body, const struct kube_apply_opts *o);
 int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, const char *ns,
 			const cJSON *obj, char *body, const struct kube_apply_opts *o);
 int kube_apply(struct kube *k, const struct kube_resource *r, const char *ns, const cJSON *obj,

@@ -69,8 +69,8 @@ static int batch_make(struct kube_req *q, size_t i, void *ctx)
 	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, b->dry_run};
 	char *path;
 
-	if (kube_req_apply_body(q, it->res, it->obj->ns, it->obj->body, item_body(it, b->dry_run),
-				&o) < 0) {
+	if (kube_req_apply_text(q, it->res, it->res->namespaced ? it->obj->ns : NULL, it->obj->name,
+				item_body(it, b->dry_run), &o) < 0) {
 		q->user = it;
 		return q->err.code;
 	}

@@ -110,7 +110,7 @@ static int judge(struct sync_run *r, const size_t *idx, size_t n, struct err *e)
 
 		if (!it->live || (owner && strcmp(owner, r->cfg->app) == 0))
 			continue;
-		if (owner && !sync_adopt_requested(it->obj->body)) {
+		if (owner && !it->adopt) {
 			rc = refuse(r, it, owner, e);
 			continue;
 		}
