@@ -18,6 +18,7 @@ struct access_need {
 	struct kube_access a; /* a.user unused */
 	char why[160];	      /* "apply, prune": the steps that use it */
 	bool allowed;
+	bool own; /* tether's own identity's (the bookkeeping of a service-account app) */
 };
 
 struct access_plan {
@@ -27,6 +28,8 @@ struct access_plan {
 	char commit[41];
 	char *user; /* the identity the cluster saw (SelfSubjectReview) */
 	struct strlist groups;
+	char *own_user; /* tether's own, when some needs are its (own) */
+	struct strlist own_groups;
 };
 
 void access_plan_init(struct access_plan *p);
@@ -34,10 +37,16 @@ void access_plan_dispose(struct access_plan *p);
 /* Adds a need (once per tuple: a second use adds to why). ns NULL or "": cluster scope. */
 int access_plan_add(struct access_plan *p, const char *verb, const char *group,
 		    const char *resource, const char *ns, const char *why);
-/* Sorted by namespace, group, resource, verb: stable output and Role grouping. */
+/* The same for tether's own identity when own (access_need.own). */
+int access_plan_add_as(struct access_plan *p, bool own, const char *verb, const char *group,
+		       const char *resource, const char *ns, const char *why);
+/* Sorted by identity, namespace, group, resource, verb: stable output and Role grouping. */
 void access_plan_sort(struct access_plan *p);
-/* Asks the cluster about every need (and who is asking); fills allowed and user. */
-int access_plan_review(struct access_plan *p, struct kube *k, struct err *e);
+/* Asks the cluster about every need (and who is asking); fills allowed and user: the
+ * app's needs with k, the own ones with own (NULL: k too). */
+int access_plan_review(struct access_plan *p, struct kube *k, struct kube *own, struct err *e);
+/* Whether some needs are tether's own identity's. */
+bool access_plan_has_own(const struct access_plan *p);
 size_t access_plan_missing(const struct access_plan *p);
 
 /* The result document: app, commit, user, groups, needed[], missing[]. */

@@ -31,6 +31,13 @@ struct session {
 	struct kube_config *kcfg;
 	struct kube *kube;
 	bool borrowed_kube; /* kcfg and kube belong to the agent's cluster table */
+	/* With service-account, the client of tether's own identity (no impersonation):
+	 * the app's bookkeeping (inventory, history, Events) is tether's, so a tenant's
+	 * ServiceAccount needs rights on its objects only and cannot edit the record
+	 * prune trusts. NULL without service-account: session_own_kube is kube. */
+	struct kube_config *own_kcfg;
+	struct kube *own_kube;
+	struct strlist own_ns_scoped; /* as ns_scoped, for that identity */
 	char *ns;           /* the app's namespace: --namespace, the context's, "default" */
 	const char *context_ns; /* the kubeconfig context's namespace, or NULL (in kcfg) */
 	struct strlist ns_scoped; /* "resource.group" the identity may list only per namespace */
@@ -52,12 +59,23 @@ int session_kube(struct session *s, struct err *e);
  * connecting; the namespaces are resolved from its kubeconfig. */
 int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k,
 		     struct err *e);
+/* With service-account: also the caller's client of tether's own identity (borrowed). */
+void session_use_own_kube(struct session *s, struct kube_config *kcfg, struct kube *k);
+/* The client of the app's bookkeeping: the inventory and history ConfigMaps and Events
+ * (tether's own identity), once session_kube connected. */
+struct kube *session_own_kube(const struct session *s);
+/* True when the bookkeeping goes through a client of its own (service-account). */
+bool session_own_identity(const struct session *s);
 
 /* Kinds the identity may not list across namespaces (a 403 seen once): the engine
  * lists and watches them in each namespace the app uses, for the session's life (the
  * same identity: it is forgotten with the client). */
 bool session_ns_scoped(const struct session *s, const struct kube_resource *res);
 int session_set_ns_scoped(struct session *s, const struct kube_resource *res);
+/* The same for the bookkeeping's identity (the one list: ns_scoped, without a
+ * service-account). */
+bool session_own_ns_scoped(const struct session *s, const struct kube_resource *res);
+int session_set_own_ns_scoped(struct session *s, const struct kube_resource *res);
 
 /* The one recipe for "settings -> Git options" (pointers into c). */
 void session_git_opts(const struct app_config *c, struct gitsrc_opts *o);
@@ -65,5 +83,8 @@ void session_git_opts(const struct app_config *c, struct gitsrc_opts *o);
  * makes a client with o (NULL: the sync's settings, c->parallel transfers). */
 int session_connect(const struct app_config *c, const struct kube_opts *o,
 		    struct kube_config **kcfg, struct kube **k, struct err *e);
+/* The same as tether's own identity: c's service-account is not impersonated. */
+int session_connect_own(const struct app_config *c, const struct kube_opts *o,
+			struct kube_config **kcfg, struct kube **k, struct err *e);
 
 #endif

@@ -93,6 +93,7 @@ struct gitsrc;
 struct sync_view {
 	const struct app_config *cfg;
 	struct kube *kube;   /* NULL: the run did not connect */
+	struct kube *own;    /* the bookkeeping's client (history ConfigMap): session_own_kube */
 	struct gitsrc *git;  /* NULL: the source was not opened */
 	const char *commit;  /* "" until fetched */
 	const char *base;    /* the commit the inventory recorded before this run, or NULL */
@@ -174,6 +175,56 @@ int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err 
 bool inventory_untouched(const struct inv_entry *x, const cJSON *live);
 int inventory_read_parts(struct kube *k, struct inventory *inv, const char *app, const char *ns,
 			 struct err *e);
+/* ---- a text larger than one ConfigMap (agent/sync/parts.c) ---------------------- */
+
+/* Where a text lives: the head prefix<app> holds the first piece under key and lists
+ * the further pieces' ConfigMaps (prefix<app>-<16 hex of the content's SHA-256>, label
+ * label=<app>) in data.parts. */
+struct text_parts {
+	const char *what;   /* "inventory": for messages */
+	const char *prefix; /* "tether-inventory-" */
+	const char *label;  /* "tether.dev/inventory-part" */
+	const char *key;    /* the data key of a part's piece */
+	bool lines;	    /* cut at line boundaries (else at UTF-8 character boundaries) */
+};
+/* The part that holds text (owned). */
+char *parts_name(const struct text_parts *t, const char *app, const char *text);
+/* Cuts text into pieces of at most max bytes. */
+int parts_split(const struct text_parts *t, const char *text, size_t len, size_t max,
+		struct strlist *pieces);
+/* The part names a head lists (data.parts), appended to parts. */
+int parts_of(const cJSON *head, struct strlist *parts, struct err *e);
+/* Lists parts in head's data.parts (nothing when there are none). */
+int parts_list_in(cJSON *head, const struct strlist *parts);
+/* Reads the parts names of app in ns, each checked against its name, their pieces
+ * appended to texts in order. A missing part is TE_NOTFOUND, one that does not hold
+ * what its name says TE_INPUT; e names the part. */
+int parts_read(struct kube *k, const struct text_parts *t, const char *app, const char *ns,
+	       const struct strlist *names, struct strlist *texts, struct err *e);
+/* Deletes the app's parts in ns that keep does not name (one LIST by label). A 403 on
+ * that LIST is an error only when must (the app has or had parts). */
+int parts_drop(struct kube *k, const struct kube_resource *cm, const struct text_parts *t,
+	       const char *app, const char *ns, const struct strlist *keep, bool must,
+	       struct err *e);
+/* One write of a text: parts first, then the head (the switch), then the parts no head
+ * names (always with always_drop, else only when the new or the previous head has
+ * parts). */
+struct parts_save {
+	const struct text_parts *parts;
+	const char *app, *ns;
+	const char *text;
+	size_t len, max;
+	const struct strlist *before; /* the parts the previous head named: not written again */
+	bool always_drop;
+	/* The head ConfigMap holding the first piece and listing names (parts_list_in). */
+	int (*head)(void *ctx, const char *first, const struct strlist *names, cJSON **out,
+		    struct err *e);
+	void *ctx;
+};
+/* names: the new head's parts (appended). */
+int parts_save(struct kube *k, const struct kube_resource *cm, const struct parts_save *s,
+	       struct strlist *names, struct err *e);
+
 /* Where the inventory and history of app c live, from c alone (never the kubeconfig
  * context, so every machine agrees): --inventory-namespace, else --namespace, else
  * "default". */

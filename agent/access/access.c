@@ -14,6 +14,7 @@ void access_plan_init(struct access_plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	strlist_init(&p->groups);
+	strlist_init(&p->own_groups);
 }
 
 void access_plan_dispose(struct access_plan *p)
@@ -21,7 +22,9 @@ void access_plan_dispose(struct access_plan *p)
 	free(p->items);
 	free(p->app);
 	free(p->user);
+	free(p->own_user);
 	strlist_dispose(&p->groups);
+	strlist_dispose(&p->own_groups);
 	access_plan_init(p);
 }
 
@@ -46,15 +49,22 @@ static void add_reason(struct access_need *n, const char *why)
 int access_plan_add(struct access_plan *p, const char *verb, const char *group,
 		    const char *resource, const char *ns, const char *why)
 {
+	return access_plan_add_as(p, false, verb, group, resource, ns, why);
+}
+
+int access_plan_add_as(struct access_plan *p, bool own, const char *verb, const char *group,
+		       const char *resource, const char *ns, const char *why)
+{
 	struct access_need n;
 
 	memset(&n, 0, sizeof(n));
+	n.own = own;
 	snprintf(n.a.verb, sizeof(n.a.verb), "%s", verb);
 	snprintf(n.a.group, sizeof(n.a.group), "%s", group ? group : "");
 	snprintf(n.a.resource, sizeof(n.a.resource), "%s", resource);
 	snprintf(n.a.ns, sizeof(n.a.ns), "%s", ns ? ns : "");
 	for (size_t i = 0; i < p->n; i++)
-		if (same_tuple(&p->items[i].a, &n.a)) {
+		if (p->items[i].own == own && same_tuple(&p->items[i].a, &n.a)) {
 			add_reason(&p->items[i], why);
 			return 0;
 		}
@@ -67,10 +77,12 @@ int access_plan_add(struct access_plan *p, const char *verb, const char *group,
 
 static int need_cmp(const void *x, const void *y)
 {
-	const struct kube_access *a = &((const struct access_need *)x)->a;
-	const struct kube_access *b = &((const struct access_need *)y)->a;
+	const struct access_need *nx = x, *ny = y;
+	const struct kube_access *a = &nx->a, *b = &ny->a;
 	int c;
 
+	if (nx->own != ny->own)
+		return nx->own ? 1 : -1;
 	if ((c = strcmp(a->ns, b->ns)) || (c = strcmp(a->group, b->group)) ||
 	    (c = strcmp(a->resource, b->resource)))
 		return c;
@@ -83,27 +95,52 @@ void access_plan_sort(struct access_plan *p)
 		qsort(p->items, p->n, sizeof(*p->items), need_cmp);
 }
 
-int access_plan_review(struct access_plan *p, struct kube *k, struct err *e)
+bool access_plan_has_own(const struct access_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].own)
+			return true;
+	return false;
+}
+
+/* The needs of one identity (own or not), asked of k; *user and groups: who k is. */
+static int review_as(struct access_plan *p, bool own, struct kube *k, char **user,
+		     struct strlist *groups, struct err *e)
 {
 	struct kube_access *a = calloc(p->n ? p->n : 1, sizeof(*a));
 	bool *ok = calloc(p->n ? p->n : 1, sizeof(*ok));
+	size_t *at = calloc(p->n ? p->n : 1, sizeof(*at));
+	size_t m = 0;
 	int rc;
 
-	if (!a || !ok) {
+	if (!a || !ok || !at) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = kube_whoami(k, &p->user, &p->groups, e)) < 0)
+	if ((rc = kube_whoami(k, user, groups, e)) < 0)
 		goto out;
 	for (size_t i = 0; i < p->n; i++)
-		a[i] = p->items[i].a;
-	if ((rc = kube_access_review(k, a, p->n, ok, e)) < 0)
+		if (p->items[i].own == own) {
+			at[m] = i;
+			a[m++] = p->items[i].a;
+		}
+	if ((rc = kube_access_review(k, a, m, ok, e)) < 0)
 		goto out;
-	for (size_t i = 0; i < p->n; i++)
-		p->items[i].allowed = ok[i];
+	for (size_t j = 0; j < m; j++)
+		p->items[at[j]].allowed = ok[j];
 out:
+	free(at);
 	free(ok);
 	free(a);
+	return rc;
+}
+
+int access_plan_review(struct access_plan *p, struct kube *k, struct kube *own, struct err *e)
+{
+	int rc = review_as(p, false, k, &p->user, &p->groups, e);
+
+	if (rc == 0 && access_plan_has_own(p))
+		rc = review_as(p, true, own ? own : k, &p->own_user, &p->own_groups, e);
 	return rc;
 }
 
@@ -116,16 +153,25 @@ size_t access_plan_missing(const struct access_plan *p)
 	return n;
 }
 
-/* Column widths of the missing rows (at least the headers'). */
-static void widths(const struct access_plan *p, int w[4])
+/* Who holds need n, as a table shows it. */
+static const char *holder(const struct access_plan *p, const struct access_need *n)
 {
-	w[0] = 4, w[1] = 5, w[2] = 8, w[3] = 9;
+	const char *u = n->own ? p->own_user : p->user;
+
+	return u ? u : "(unknown)";
+}
+
+/* Column widths of the missing rows (at least the headers'); w[4] the identity's. */
+static void widths(const struct access_plan *p, int w[5])
+{
+	w[0] = 4, w[1] = 5, w[2] = 8, w[3] = 9, w[4] = 2;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct kube_access *a = &p->items[i].a;
-		int l[4] = {(int)strlen(a->verb), a->group[0] ? (int)strlen(a->group) : 6,
-			    (int)strlen(a->resource), a->ns[0] ? (int)strlen(a->ns) : 9};
+		int l[5] = {(int)strlen(a->verb), a->group[0] ? (int)strlen(a->group) : 6,
+			    (int)strlen(a->resource), a->ns[0] ? (int)strlen(a->ns) : 9,
+			    (int)strlen(holder(p, &p->items[i]))};
 
-		for (int j = 0; j < 4 && !p->items[i].allowed; j++)
+		for (int j = 0; j < 5 && !p->items[i].allowed; j++)
 			w[j] = l[j] > w[j] ? l[j] : w[j];
 	}
 }
@@ -133,22 +179,29 @@ static void widths(const struct access_plan *p, int w[4])
 int access_plan_text(const struct access_plan *p, struct buf *out)
 {
 	size_t missing = access_plan_missing(p);
-	int w[4], rc;
+	bool two = access_plan_has_own(p);
+	int w[5], rc;
 
-	rc = buf_printf(out, "%s: commit %.12s as %s: %zu of %zu rights missing\n", p->app,
-			p->commit, p->user ? p->user : "(unknown)", missing, p->n);
+	rc = buf_printf(out, "%s: commit %.12s as %s%s%s%s: %zu of %zu rights missing\n", p->app,
+			p->commit, p->user ? p->user : "(unknown)",
+			two ? " (inventory, history and Events as " : "",
+			two ? (p->own_user ? p->own_user : "(unknown)") : "", two ? ")" : "",
+			missing, p->n);
 	if (rc < 0 || missing == 0)
 		return rc;
 	widths(p, w);
-	rc = buf_printf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", w[0], "VERB", w[1], "GROUP", w[2],
-			"RESOURCE", w[3], "NAMESPACE", "NEEDED FOR");
+	rc = buf_printf(out, "%-*s  %-*s  %-*s  %-*s  %-*s%s%s\n", w[0], "VERB", w[1], "GROUP",
+			w[2], "RESOURCE", w[3], "NAMESPACE", two ? w[4] : 0, two ? "AS" : "",
+			two ? "  " : "", "NEEDED FOR");
 	for (size_t i = 0; i < p->n && rc == 0; i++) {
 		const struct access_need *n = &p->items[i];
 
 		if (!n->allowed)
-			rc = buf_printf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", w[0], n->a.verb, w[1],
-					n->a.group[0] ? n->a.group : "(core)", w[2], n->a.resource,
-					w[3], n->a.ns[0] ? n->a.ns : "(cluster)", n->why);
+			rc = buf_printf(out, "%-*s  %-*s  %-*s  %-*s  %-*s%s%s\n", w[0], n->a.verb,
+					w[1], n->a.group[0] ? n->a.group : "(core)", w[2],
+					n->a.resource, w[3], n->a.ns[0] ? n->a.ns : "(cluster)",
+					two ? w[4] : 0, two ? holder(p, n) : "", two ? "  " : "",
+					n->why);
 	}
 	return rc;
 }

@@ -2,7 +2,9 @@
  * rbac: the documents made of an access plan. The result of check-access, and the
  * least RBAC that grants the plan: one Role per namespace (one rule per group and
  * resource, with exactly the verbs used), a ClusterRole for the cluster scope, and the
- * bindings to the identity that asked. Needs must be sorted (access_plan_sort).
+ * bindings to the identity that asked; the needs of tether's own identity (a
+ * service-account app's inventory, history and Events) in Roles of their own, named
+ * tether-<app>-bookkeeping and bound to that identity. Needs must be sorted (access_plan_sort).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,8 @@
 #define RBAC_GROUP "rbac.authorization.k8s.io"
 #define SA_PREFIX "system:serviceaccount:"
 
-static void need_json(struct json_build *b, cJSON *arr, const struct access_need *n)
+static void need_json(struct json_build *b, cJSON *arr, const struct access_plan *p,
+		      const struct access_need *n)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -25,6 +28,8 @@ static void need_json(struct json_build *b, cJSON *arr, const struct access_need
 	jb_str(b, o, "namespace", n->a.ns[0] ? n->a.ns : NULL);
 	jb_str(b, o, "for", n->why);
 	jb_bool(b, o, "allowed", n->allowed);
+	if (access_plan_has_own(p))
+		jb_str(b, o, "user", n->own ? p->own_user : p->user);
 	jb_append(b, arr, o);
 }
 
@@ -39,13 +44,15 @@ int access_plan_json(const struct access_plan *p, cJSON **out)
 	groups = jb_array(&b, o, "groups");
 	for (size_t i = 0; i < p->groups.n; i++)
 		jb_append(&b, groups, cJSON_CreateString(p->groups.items[i]));
+	if (access_plan_has_own(p)) /* the inventory's, history's and Events' identity */
+		jb_str(&b, o, "bookkeepingUser", p->own_user);
 	jb_bool(&b, o, "allowed", access_plan_missing(p) == 0);
 	needed = jb_array(&b, o, "needed");
 	missing = jb_array(&b, o, "missing");
 	for (size_t i = 0; i < p->n; i++) {
-		need_json(&b, needed, &p->items[i]);
+		need_json(&b, needed, p, &p->items[i]);
 		if (!p->items[i].allowed)
-			need_json(&b, missing, &p->items[i]);
+			need_json(&b, missing, p, &p->items[i]);
 	}
 	if (b.failed) {
 		cJSON_Delete(o);
@@ -122,6 +129,7 @@ static void role_and_binding(struct json_build *b, cJSON *items, const struct ac
 	const char *ns = p->items[from].a.ns[0] ? p->items[from].a.ns : NULL;
 	cJSON *role = rbac_object(b, ns ? "Role" : "ClusterRole", name, ns);
 	cJSON *bind = rbac_object(b, ns ? "RoleBinding" : "ClusterRoleBinding", name, ns);
+	const char *user;
 	cJSON *ref;
 
 	role_rules(b, role, p, from, to);
@@ -129,7 +137,8 @@ static void role_and_binding(struct json_build *b, cJSON *items, const struct ac
 	jb_str(b, ref, "apiGroup", RBAC_GROUP);
 	jb_str(b, ref, "kind", ns ? "Role" : "ClusterRole");
 	jb_str(b, ref, "name", name);
-	jb_append(b, jb_array(b, bind, "subjects"), subject(b, p->user ? p->user : ""));
+	user = p->items[from].own ? p->own_user : p->user;
+	jb_append(b, jb_array(b, bind, "subjects"), subject(b, user ? user : ""));
 	jb_append(b, items, role);
 	jb_append(b, items, bind);
 }
@@ -139,16 +148,20 @@ int access_plan_rbac(const struct access_plan *p, cJSON **out)
 	cJSON *list = cJSON_CreateObject(), *items;
 	struct json_build b = {.failed = !list};
 	char *name = xasprintf("tether-%s", p->app);
+	char *own = xasprintf("tether-%s-bookkeeping", p->app);
 
-	b.failed |= !name;
+	b.failed |= !name || !own;
 	jb_str(&b, list, "apiVersion", "v1");
 	jb_str(&b, list, "kind", "List");
 	items = jb_array(&b, list, "items");
 	for (size_t i = 0, j; i < p->n && !b.failed; i = j) {
-		for (j = i + 1; j < p->n && !strcmp(p->items[j].a.ns, p->items[i].a.ns); j++)
+		for (j = i + 1; j < p->n && p->items[j].own == p->items[i].own &&
+				!strcmp(p->items[j].a.ns, p->items[i].a.ns);
+		     j++)
 			;
-		role_and_binding(&b, items, p, i, j, name);
+		role_and_binding(&b, items, p, i, j, p->items[i].own ? own : name);
 	}
+	free(own);
 	free(name);
 	if (b.failed) {
 		cJSON_Delete(list);

@@ -106,7 +106,7 @@ static int access_one(struct session *s, bool json, cJSON *all)
 	access_plan_init(&p);
 	err_clear(&e);
 	if ((rc = sync_access_plan(s, c, c->access_agent, &p, &e)) == 0 &&
-	    (rc = access_plan_review(&p, s->kube, &e)) == 0)
+	    (rc = access_plan_review(&p, s->kube, session_own_kube(s), &e)) == 0)
 		rc = report(c, &p, json, all, &e);
 	if (rc < 0) {
 		fprintf(stderr, "error: %s: %s\n", c->app, e.msg);

@@ -20,7 +20,7 @@ int cli_ops_open(const struct cli_cmd *cmd, int argc, char **argv, struct cli_op
 	err_clear(&e);
 	if (cli_parse(cmd, argc, argv, &o->flags, &o->args, code))
 		return 1;
-	if (session_connect(&o->flags, NULL, &o->kcfg, &o->kube, &e) < 0) {
+	if (session_connect_own(&o->flags, NULL, &o->kcfg, &o->kube, &e) < 0) {
 		*code = cli_ops_fail(cmd, &e);
 		return 1;
 	}

@@ -82,8 +82,9 @@ static const struct opt_def options[] = {
 	 "private key or an armored OpenPGP secret key, without a passphrase",
 	 OFF(sign_key)},
 	{"service-account", NULL, 0, OPT_STRING, NULL, 3, 317, NULL, A | F, ALL | CMD_ACCESS,
-	 "NS/NAME", "run every request of the app as this ServiceAccount (impersonation): the "
-	 "app changes only what the ServiceAccount may", OFF(service_account)},
+	 "NS/NAME", "run every request on the app's objects as this ServiceAccount "
+	 "(impersonation): the app changes only what the ServiceAccount may; its inventory, "
+	 "history and Events stay tether's own", OFF(service_account)},
 	{"no-wait", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | A | F, SYNCS, NULL,
 	 "return after applying, without waiting for rollouts", OFF(no_wait)},
 	{"kubeconfig", NULL, 0, OPT_STRING, NULL, 1, MAXSTR, NULL, G | F, ALL | OPS, "FILE",

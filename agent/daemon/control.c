@@ -30,12 +30,12 @@ static cJSON *read_inventory(struct daemon *d, struct daemon_app *a)
 
 	err_clear(&e);
 	if (daemon_session(d, a, true, &e) < 0 ||
-	    kube_resolve(a->sess->kube, "v1", "ConfigMap", &res, &e) < 0)
+	    kube_resolve(session_own_kube(a->sess), "v1", "ConfigMap", &res, &e) < 0)
 		return NULL;
 	snprintf(name, sizeof(name), SYNC_INVENTORY_PREFIX "%s", a->cfg.app);
 	q = (struct kube_list_q){
 	    .res = res, .ns = sync_inventory_namespace(&a->cfg), .name = name, .pick = inv_pick};
-	kube_list_many(a->sess->kube, &q, 1);
+	kube_list_many(session_own_kube(a->sess), &q, 1);
 	if (q.rc < 0 && q.rc != TE_NOTFOUND) {
 		log_kv(LOG_DEBUG, "control check failed", "app", a->cfg.app, "error", q.err.msg,
 		       NULL);
@@ -94,7 +94,7 @@ void control_answer(struct daemon *d, struct daemon_app *a, const char *token,
 	snprintf(code, sizeof(code), "%d", out->exit_code);
 	snprintf(name, sizeof(name), SYNC_INVENTORY_PREFIX "%s", a->cfg.app);
 	if (daemon_session(d, a, true, &e) == 0)
-		ops_annotate(a->sess->kube, sync_inventory_namespace(&a->cfg), name, keys, values,
+		ops_annotate(session_own_kube(a->sess), sync_inventory_namespace(&a->cfg), name, keys, values,
 			     3, &e);
 	if (e.code)
 		log_kv(LOG_WARN, "reconcile not answered", "app", a->cfg.app, "error", e.msg, NULL);

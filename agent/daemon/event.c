@@ -81,7 +81,7 @@ void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const ch
 	err_clear(&e);
 	memset(&req, 0, sizeof(req));
 	if (daemon_session(d, a, true, &e) < 0 ||
-	    kube_resolve(a->sess->kube, "v1", "Event", &res, &e) < 0)
+	    kube_resolve(session_own_kube(a->sess), "v1", "Event", &res, &e) < 0)
 		goto out;
 	ev = event_body(d, a, ns, commit, reason, message, warning);
 	req.method = "POST";
@@ -91,7 +91,7 @@ void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const ch
 		err_set(&e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	kube_run(a->sess->kube, reqs, 1, NULL, NULL);
+	kube_run(session_own_kube(a->sess), reqs, 1, NULL, NULL);
 	if (req.status >= 300 || req.status == 0)
 		err_set(&e, TE_FAIL, "%s", req.err.msg);
 out:

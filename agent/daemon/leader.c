@@ -194,7 +194,7 @@ static int leader_connect(struct leader *l, const struct app_config *c, struct e
 	const struct kube_opts o = {.parallel = 2, .timeout_ms = 5000, .retries = -1};
 	int rc;
 
-	if ((rc = session_connect(c, &o, &l->kcfg, &l->kube, e)) < 0)
+	if ((rc = session_connect_own(c, &o, &l->kcfg, &l->kube, e)) < 0)
 		return rc;
 	if (!(l->ns = xstrdup(c->lease_namespace   ? c->lease_namespace
 			      : l->kcfg->namespace ? l->kcfg->namespace

@@ -2,7 +2,9 @@
  * history: one entry per sync that wrote to the cluster, kept in the ConfigMap
  * tether-history-<app> next to the inventory: the commit, the commits it covered, the
  * time, the result, and each workload's (Deployment, StatefulSet, DaemonSet) revision
- * and template hash. Bounded in count and bytes (a ConfigMap holds 1 MiB). It is what
+ * and template hash. Bounded in count and bytes; the newest entry is always kept, and
+ * a history larger than one ConfigMap (an app of many thousand workloads) goes to
+ * parts (agent/sync/parts.c: tether-history-<app>-<h16>, the head the switch). It is what
  * lets `tether history` name the commit of a revision whose ReplicaSet was later
  * reused (the controller overwrites that ReplicaSet's annotations) or whose
  * ControllerRevision was renumbered (the controllers keep its first annotations), and
@@ -20,6 +22,14 @@
 #include "jsonedit.h"
 
 #define COVERED_MAX 20
+
+const struct text_parts history_text = {
+    .what = "history",
+    .prefix = HISTORY_PREFIX,
+    .label = HISTORY_PART_LABEL,
+    .key = HISTORY_KEY,
+    .lines = false, /* one line of JSON: cut between characters */
+};
 
 int history_push(cJSON *entries, cJSON *entry, size_t max_entries, size_t max_bytes)
 {
@@ -44,13 +54,12 @@ int history_push(cJSON *entries, cJSON *entry, size_t max_entries, size_t max_by
 	}
 }
 
-cJSON *history_configmap(const char *app, const char *ns, const cJSON *entries)
+cJSON *history_configmap(const char *app, const char *ns, const char *text)
 {
 	cJSON *cm = cJSON_CreateObject(), *meta, *labels, *data;
 	char *name = xasprintf(HISTORY_PREFIX "%s", app);
-	char *text = cJSON_PrintUnformatted(entries);
 
-	if (!cm || !name || !text)
+	if (!cm || !name)
 		goto fail;
 	if (!cJSON_AddStringToObject(cm, "apiVersion", "v1") ||
 	    !cJSON_AddStringToObject(cm, "kind", "ConfigMap") || !(meta = cJSON_AddObjectToObject(cm, "metadata")) ||
@@ -63,31 +72,59 @@ cJSON *history_configmap(const char *app, const char *ns, const cJSON *entries)
 	    !cJSON_AddStringToObject(data, HISTORY_KEY, text))
 		goto fail;
 	free(name);
-	free(text);
 	return cm;
 fail:
 	free(name);
-	free(text);
 	cJSON_Delete(cm);
 	return NULL;
 }
 
-/* The entries of the history ConfigMap obj as read by a GET that returned rc (sub its
- * error); none yet or unreadable: an empty array, to start again rather than stop. */
-static int history_take(const cJSON *obj, int rc, const struct err *sub, const char *ns,
-			const char *name, cJSON **entries, struct err *e)
+/* The history's text: the head's piece, then its parts' (read from k). A part that is
+ * missing or edited makes the history unreadable: NULL, to start again. */
+static char *history_text_of(struct kube *k, const cJSON *obj, const char *ns, const char *app,
+			     struct strlist *parts)
 {
-	const cJSON *text;
+	const char *head = json_str(obj, "data", HISTORY_KEY, NULL);
+	struct strlist texts;
+	struct buf all;
+	struct err sub;
+	char *out = NULL;
+
+	err_clear(&sub);
+	strlist_init(&texts);
+	buf_init(&all, 0);
+	if (!head || parts_of(obj, parts, &sub) < 0 ||
+	    parts_read(k, &history_text, app, ns, parts, &texts, &sub) < 0 ||
+	    buf_puts(&all, head) < 0)
+		goto out;
+	for (size_t i = 0; i < texts.n; i++)
+		if (buf_puts(&all, texts.items[i]) < 0)
+			goto out;
+	out = all.data;
+	all.data = NULL;
+out:
+	buf_dispose(&all);
+	strlist_dispose(&texts);
+	return out;
+}
+
+/* The entries of the history ConfigMap obj as read by a GET that returned rc (sub its
+ * error), the names of its parts in parts; none yet or unreadable: an empty array, to
+ * start again rather than stop. */
+static int history_take(struct kube *k, const cJSON *obj, int rc, const struct err *sub,
+			const char *ns, const char *app, cJSON **entries, struct strlist *parts,
+			struct err *e)
+{
+	char *text = NULL;
 
 	*entries = NULL;
 	if (rc == TE_NOTFOUND)
 		rc = 0;
 	else if (rc < 0)
-		return err_set(e, rc, "read history %s/%s: %s", ns, name, sub->msg);
-	text = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "data"),
-						HISTORY_KEY);
-	if (cJSON_IsString(text))
-		*entries = cJSON_Parse(text->valuestring);
+		return err_set(e, rc, "read history %s/" HISTORY_PREFIX "%s: %s", ns, app, sub->msg);
+	if (obj && (text = history_text_of(k, obj, ns, app, parts)))
+		*entries = cJSON_Parse(text);
+	free(text);
 	if (*entries && !cJSON_IsArray(*entries)) {
 		cJSON_Delete(*entries);
 		*entries = NULL;
@@ -102,18 +139,21 @@ int history_load(struct kube *k, const char *ns, const char *app, cJSON **entrie
 {
 	const struct kube_resource *cm;
 	char *name = xasprintf(HISTORY_PREFIX "%s", app);
+	struct strlist parts;
 	cJSON *obj = NULL;
 	struct err sub;
 	int rc;
 
 	*entries = NULL;
 	err_clear(&sub);
+	strlist_init(&parts);
 	if (!name)
 		return err_set(e, TE_NOMEM, "out of memory");
 	if ((rc = kube_resolve(k, "v1", "ConfigMap", &cm, e)) == 0) {
 		rc = kube_get(k, cm, ns, name, &obj, &sub);
-		rc = history_take(obj, rc, &sub, ns, name, entries, e);
+		rc = history_take(k, obj, rc, &sub, ns, app, entries, &parts, e);
 	}
+	strlist_dispose(&parts);
 	cJSON_Delete(obj);
 	free(name);
 	return rc;
@@ -334,6 +374,10 @@ static void ns_load_all(const struct sync_view *v, struct ns_state *st, size_t n
 
 	if (!sel)
 		n = 0; /* no lists: recorded without revisions */
+	if (extra && v->own && v->own != v->kube) { /* the history as tether's own identity */
+		kube_list_many(v->own, extra, 1);
+		extra = NULL;
+	}
 	for (size_t b = 0; b < n || (b == 0 && extra); b += NS_BATCH) {
 		size_t m = n - b < NS_BATCH ? n - b : NS_BATCH, q = 2 * m;
 		bool first = b == 0 && extra;
@@ -509,30 +553,72 @@ fail:
 	return NULL;
 }
 
-/* The history sits next to the inventory: where an older tether put both until this
- * sync has moved the inventory, then with it (the view's read_ns and write_ns). */
-static int write_history(const struct sync_view *v, cJSON *entries, struct err *e)
+/* The client of the history ConfigMap: tether's own identity (sync_view.own). */
+static struct kube *own(const struct sync_view *v)
 {
-	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
-	const struct kube_resource *cm;
+	return v->own ? v->own : v->kube;
+}
+
+struct head_ctx {
+	const char *app, *ns;
+};
+
+static int history_head(void *ctx, const char *first, const struct strlist *names, cJSON **out,
+			struct err *e)
+{
+	const struct head_ctx *h = ctx;
+
+	if (!(*out = history_configmap(h->app, h->ns, first)) || parts_list_in(*out, names) < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return err_set(e, TE_NOMEM, "history: out of memory");
+	}
+	return 0;
+}
+
+/* The history sits next to the inventory: where an older tether put both until this
+ * sync has moved the inventory, then with it (the view's read_ns and write_ns); before:
+ * the parts of the head read at read_ns. */
+static int write_history(const struct sync_view *v, cJSON *entries, const struct strlist *before,
+			 struct err *e)
+{
+	static const struct strlist none;
 	const char *ns = v->write_ns;
-	cJSON *obj = history_configmap(v->cfg->app, ns, entries), *out = NULL;
-	char *name = NULL;
+	bool moved = strcmp(ns, v->read_ns) != 0;
+	struct head_ctx h = {v->cfg->app, ns};
+	struct parts_save s = {
+	    .parts = &history_text,
+	    .app = v->cfg->app,
+	    .ns = ns,
+	    .max = HISTORY_PIECE_BYTES,
+	    .before = moved ? &none : before,
+	    .head = history_head,
+	    .ctx = &h,
+	};
+	const struct kube_resource *cm;
+	char *text = cJSON_PrintUnformatted(entries), *name = NULL;
+	struct strlist names;
 	int rc;
 
-	if (!obj)
+	strlist_init(&names);
+	if (!text)
 		return err_set(e, TE_NOMEM, "history: out of memory");
-	if ((rc = kube_resolve(v->kube, "v1", "ConfigMap", &cm, e)) == 0)
-		rc = kube_apply(v->kube, cm, ns, obj, &o, &out, e);
-	if (rc == 0 && strcmp(ns, v->read_ns) != 0) { /* moved: the old one goes */
+	s.text = text;
+	s.len = strlen(text);
+	if ((rc = kube_resolve(own(v), "v1", "ConfigMap", &cm, e)) == 0)
+		rc = parts_save(own(v), cm, &s, &names, e);
+	if (rc == 0 && moved) { /* the old one goes, with its parts */
 		if (!(name = xasprintf(HISTORY_PREFIX "%s", v->cfg->app)))
 			rc = err_set(e, TE_NOMEM, "out of memory");
-		else if ((rc = kube_delete(v->kube, cm, v->read_ns, name, e)) == TE_NOTFOUND)
+		else if ((rc = kube_delete(own(v), cm, v->read_ns, name, e)) == TE_NOTFOUND)
 			rc = 0;
+		if (rc == 0 && before->n)
+			rc = parts_drop(own(v), cm, &history_text, v->cfg->app, v->read_ns, &none,
+					true, e);
 	}
+	strlist_dispose(&names);
 	free(name);
-	cJSON_Delete(out);
-	cJSON_Delete(obj);
+	free(text);
 	return rc;
 }
 
@@ -543,6 +629,7 @@ void history_record(const struct sync_view *v, int rc, const struct err *e,
 	char *name = xasprintf(HISTORY_PREFIX "%s", v->cfg->app);
 	struct kube_list_q hist = {0};
 	cJSON *entries = NULL, *en = NULL;
+	struct strlist parts;
 	struct err sub;
 	int wrc;
 
@@ -550,21 +637,23 @@ void history_record(const struct sync_view *v, int rc, const struct err *e,
 		free(name);
 		return;
 	}
+	strlist_init(&parts);
 	err_clear(&sub);
 	if (!name)
 		wrc = err_set(&sub, TE_NOMEM, "out of memory");
-	else if ((wrc = kube_resolve(v->kube, "v1", "ConfigMap", &cm, &sub)) == 0) {
+	else if ((wrc = kube_resolve(own(v), "v1", "ConfigMap", &cm, &sub)) == 0) {
 		/* the history is read in the same round trip as the Deployments' lists */
 		hist = (struct kube_list_q){.res = cm, .ns = v->read_ns, .name = name};
 		en = build_entry(v, rc, e, &hist);
-		wrc = history_take(hist.out, hist.rc, &hist.err, hist.ns, name, &entries, &sub);
+		wrc = history_take(own(v), hist.out, hist.rc, &hist.err, hist.ns, v->cfg->app,
+				   &entries, &parts, &sub);
 	}
 	if (wrc == 0) {
 		wrc = en ? history_push(entries, en, HISTORY_MAX_ENTRIES, HISTORY_MAX_BYTES)
 			 : TE_NOMEM;
 		en = NULL; /* history_push took it */
 		if (wrc == 0)
-			wrc = write_history(v, entries, &sub);
+			wrc = write_history(v, entries, &parts, &sub);
 		else
 			err_set(&sub, wrc, "out of memory");
 	}
@@ -574,6 +663,7 @@ void history_record(const struct sync_view *v, int rc, const struct err *e,
 							  v->write_ns, v->cfg->app, sub.msg));
 	cJSON_Delete(hist.out);
 	cJSON_Delete(entries);
+	strlist_dispose(&parts);
 	free(name);
 }
 
@@ -586,7 +676,7 @@ int history_check_hold(const struct sync_view *v, struct err *e)
 
 	if (!v->cfg->on_failure || strcmp(v->cfg->on_failure, "hold") != 0)
 		return 0;
-	if ((rc = history_load(v->kube, v->read_ns, v->cfg->app, &entries, e)) < 0)
+	if ((rc = history_load(own(v), v->read_ns, v->cfg->app, &entries, e)) < 0)
 		return rc;
 	last = cJSON_GetArrayItem(entries, 0);
 	commit = json_str(last, "commit", NULL);

@@ -13,10 +13,16 @@
 #define HISTORY_ANN_REVISION_HISTORY "deployment.kubernetes.io/revision-history"
 #define HISTORY_PREFIX "tether-history-"
 #define HISTORY_KEY "history.json"
+#define HISTORY_PART_LABEL "tether.dev/history-part"
 /* Entries kept, newest first; older ones are dropped, and more while the encoded
- * list exceeds the byte bound (a ConfigMap holds at most 1 MiB). */
+ * list exceeds the byte bound, so that a history fits one ConfigMap (at most 1 MiB).
+ * The newest entry is always kept: alone over the bound (an app of a few thousand
+ * workloads), it is cut into pieces of that size, one ConfigMap each. */
 #define HISTORY_MAX_ENTRIES 100
 #define HISTORY_MAX_BYTES ((size_t)512 << 10)
+#define HISTORY_PIECE_BYTES HISTORY_MAX_BYTES
+/* Where the history's text lives (agent/sync/parts.c). */
+extern const struct text_parts history_text;
 
 /* kinds.c: the workloads with revisions, one row each. A Deployment's revisions are
  * its ReplicaSets (numbered by an annotation, and a reused one remembers its earlier
@@ -48,8 +54,8 @@ int history_push(cJSON *entries, cJSON *entry, size_t max_entries, size_t max_by
 /* The entries of an app's history ConfigMap (an empty array when there is none). */
 int history_load(struct kube *k, const char *ns, const char *app, cJSON **entries,
 		 struct err *e);
-/* The ConfigMap holding entries. */
-cJSON *history_configmap(const char *app, const char *ns, const cJSON *entries);
+/* The history's head ConfigMap holding text (the entries' JSON, or its first piece). */
+cJSON *history_configmap(const char *app, const char *ns, const char *text);
 /* The after_run hook: records the run (when it wrote something or a rollout failed);
  * a failure is added to res->errors. */
 void history_record(const struct sync_view *v, int rc, const struct err *e,

@@ -22,6 +22,7 @@
 struct view {
 	const struct app_config *cfg;
 	struct kube *kube;   /* the session's */
+	struct kube *own;    /* session_own_kube: the inventory and history ConfigMaps */
 	struct gitsrc *git;  /* the session's, NULL when Git could not be read */
 	const char *ns;
 	const char *inv_ns; /* where inventory_locate found the inventory (borrowed) */
@@ -64,10 +65,11 @@ static int view_open(struct view *v, struct session *s, struct err *e)
 	if ((rc = session_kube(s, e)) < 0)
 		return rc;
 	v->kube = s->kube;
+	v->own = session_own_kube(s);
 	v->ns = s->ns;
 	err_clear(&v->inv_err);
 	/* The history is next to the inventory, wherever an older tether left it. */
-	rc = inventory_locate(v->kube, c, s->context_ns, &v->inv, &v->inv_ns, &v->inv_err);
+	rc = inventory_locate(v->own, c, s->context_ns, &v->inv, &v->inv_ns, &v->inv_err);
 	if (rc < 0 && rc != TE_NOTFOUND) {
 		*e = v->inv_err;
 		return rc;
@@ -76,7 +78,7 @@ static int view_open(struct view *v, struct session *s, struct err *e)
 		fprintf(stderr, "warning: the inventory of %s is in namespace %s, where an older tether "
 				"put it; the next sync moves it to %s\n",
 			c->app, v->inv_ns, sync_inventory_namespace(c));
-	if ((rc = history_load(v->kube, v->inv_ns, c->app, &v->entries, e)) < 0)
+	if ((rc = history_load(v->own, v->inv_ns, c->app, &v->entries, e)) < 0)
 		return rc;
 	/* Git adds authors and subjects; without it the cluster's side is still shown. */
 	err_clear(&sub);
@@ -134,7 +136,7 @@ static int targets_of(struct view *v, const char *want, struct targets *out, str
 	}
 	inventory_init(&inv);
 	if ((rc = inventory_from_configmap(&inv, v->inv, e)) == 0 &&
-	    (rc = inventory_read_parts(v->kube, &inv, v->cfg->app, v->inv_ns, e)) == 0) {
+	    (rc = inventory_read_parts(v->own, &inv, v->cfg->app, v->inv_ns, e)) == 0) {
 		for (size_t i = 0; i < inv.n && rc == 0; i++)
 			if (!strcmp(inv.items[i].group, "apps") &&
 			    (k = history_kind_of(inv.items[i].kind)))

@@ -17,6 +17,7 @@ int session_new(struct session **out, const struct app_config *c, struct err *e)
 		return err_set(e, TE_NOMEM, "out of memory");
 	s->cfg = c;
 	strlist_init(&s->ns_scoped);
+	strlist_init(&s->own_ns_scoped);
 	*out = s;
 	return 0;
 }
@@ -26,13 +27,17 @@ static void drop_kube(struct session *s)
 	if (!s->borrowed_kube) {
 		kube_free(s->kube);
 		kube_config_free(s->kcfg);
+		kube_free(s->own_kube);
+		kube_config_free(s->own_kcfg);
 	}
-	s->kube = NULL;
-	s->kcfg = NULL;
+	s->kube = s->own_kube = NULL;
+	s->kcfg = s->own_kcfg = NULL;
 	s->borrowed_kube = false;
 	s->context_ns = NULL;
 	strlist_dispose(&s->ns_scoped);
 	strlist_init(&s->ns_scoped);
+	strlist_dispose(&s->own_ns_scoped);
+	strlist_init(&s->own_ns_scoped);
 	s->inventory_granted = false;
 	free(s->ns);
 	s->ns = NULL;
@@ -85,8 +90,8 @@ static char *impersonated_user(const char *sa)
 		     : NULL;
 }
 
-int session_connect(const struct app_config *c, const struct kube_opts *o,
-		    struct kube_config **kcfg, struct kube **k, struct err *e)
+static int connect_as(const struct app_config *c, const char *sa, const struct kube_opts *o,
+		      struct kube_config **kcfg, struct kube **k, struct err *e)
 {
 	const struct kube_opts sync_opts = {.parallel = (int)c->parallel};
 	int rc;
@@ -96,7 +101,7 @@ int session_connect(const struct app_config *c, const struct kube_opts *o,
 		return rc;
 	/* a tenant's app: every request as its ServiceAccount (the API server adds the
 	 * ServiceAccount's groups to an impersonated system:serviceaccount: user) */
-	if (c->service_account && !((*kcfg)->impersonate = impersonated_user(c->service_account))) {
+	if (sa && !((*kcfg)->impersonate = impersonated_user(sa))) {
 		kube_config_free(*kcfg);
 		*kcfg = NULL;
 		return err_set(e, TE_NOMEM, "out of memory");
@@ -106,6 +111,18 @@ int session_connect(const struct app_config *c, const struct kube_opts *o,
 		*kcfg = NULL;
 	}
 	return rc;
+}
+
+int session_connect(const struct app_config *c, const struct kube_opts *o,
+		    struct kube_config **kcfg, struct kube **k, struct err *e)
+{
+	return connect_as(c, c->service_account, o, kcfg, k, e);
+}
+
+int session_connect_own(const struct app_config *c, const struct kube_opts *o,
+			struct kube_config **kcfg, struct kube **k, struct err *e)
+{
+	return connect_as(c, NULL, o, kcfg, k, e);
 }
 
 static int resolve_namespaces(struct session *s, struct err *e)
@@ -125,7 +142,9 @@ int session_kube(struct session *s, struct err *e)
 		return 0;
 	if ((rc = session_connect(s->cfg, NULL, &s->kcfg, &s->kube, e)) < 0)
 		return rc;
-	if ((rc = resolve_namespaces(s, e)) < 0)
+	if ((s->cfg->service_account &&
+	     (rc = session_connect_own(s->cfg, NULL, &s->own_kcfg, &s->own_kube, e)) < 0) ||
+	    (rc = resolve_namespaces(s, e)) < 0)
 		drop_kube(s);
 	return rc;
 }
@@ -144,29 +163,65 @@ int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k
 	return rc;
 }
 
+void session_use_own_kube(struct session *s, struct kube_config *kcfg, struct kube *k)
+{
+	s->own_kcfg = kcfg;
+	s->own_kube = k;
+}
+
+struct kube *session_own_kube(const struct session *s)
+{
+	return s->own_kube ? s->own_kube : s->kube;
+}
+
+bool session_own_identity(const struct session *s)
+{
+	return s->own_kube != NULL;
+}
+
 static char *scope_key(const struct kube_resource *res)
 {
 	return xasprintf("%s.%s", res->resource, res->group);
 }
 
-bool session_ns_scoped(const struct session *s, const struct kube_resource *res)
+static bool scoped_in(const struct strlist *l, const struct kube_resource *res)
 {
 	char *key = res ? scope_key(res) : NULL;
-	bool yes = key && strlist_contains(&s->ns_scoped, key);
+	bool yes = key && strlist_contains(l, key);
 
 	free(key);
 	return yes;
 }
 
-int session_set_ns_scoped(struct session *s, const struct kube_resource *res)
+static int set_scoped_in(struct strlist *l, const struct kube_resource *res)
 {
 	char *key = scope_key(res);
 
 	if (!key)
 		return TE_NOMEM;
-	if (strlist_contains(&s->ns_scoped, key)) {
+	if (strlist_contains(l, key)) {
 		free(key);
 		return 0;
 	}
-	return strlist_add_owned(&s->ns_scoped, key);
+	return strlist_add_owned(l, key);
+}
+
+bool session_ns_scoped(const struct session *s, const struct kube_resource *res)
+{
+	return scoped_in(&s->ns_scoped, res);
+}
+
+int session_set_ns_scoped(struct session *s, const struct kube_resource *res)
+{
+	return set_scoped_in(&s->ns_scoped, res);
+}
+
+bool session_own_ns_scoped(const struct session *s, const struct kube_resource *res)
+{
+	return scoped_in(s->own_kube ? &s->own_ns_scoped : &s->ns_scoped, res);
+}
+
+int session_set_own_ns_scoped(struct session *s, const struct kube_resource *res)
+{
+	return set_scoped_in(s->own_kube ? &s->own_ns_scoped : &s->ns_scoped, res);
 }

@@ -45,13 +45,19 @@ static int kind_of(struct kube *k, const struct object_set *set, const struct ob
 		       o->col, sub.msg);
 }
 
+static int add_verbs_as(struct access_plan *p, bool own, const char *const *verbs,
+		       const char *group, const char *resource, const char *ns, const char *why)
+{
+	for (; *verbs; verbs++)
+		if (access_plan_add_as(p, own, *verbs, group, resource, ns, why) < 0)
+			return TE_NOMEM;
+	return 0;
+}
+
 static int add_verbs(struct access_plan *p, const char *const *verbs, const char *group,
 		     const char *resource, const char *ns, const char *why)
 {
-	for (; *verbs; verbs++)
-		if (access_plan_add(p, *verbs, group, resource, ns, why) < 0)
-			return TE_NOMEM;
-	return 0;
+	return add_verbs_as(p, false, verbs, group, resource, ns, why);
 }
 
 static const char *const apply_verbs[] = {"get", "create", "patch", NULL};
@@ -150,7 +156,7 @@ static int inventory_prune_needs(struct access_plan *p, struct session *s,
 
 	err_clear(&sub);
 	inventory_init(&inv);
-	if (inventory_locate(s->kube, c, s->context_ns, &cm, &ns, &sub) < 0 ||
+	if (inventory_locate(session_own_kube(s), c, s->context_ns, &cm, &ns, &sub) < 0 ||
 	    inventory_from_configmap(&inv, cm, &sub) < 0)
 		goto out;
 	for (size_t i = 0; i < inv.n && rc == 0; i++)
@@ -177,36 +183,41 @@ static bool inventory_may_split(const struct object_set *set)
 	return total > INVENTORY_MAX_BYTES;
 }
 
-/* The inventory and history ConfigMaps, and the check that their namespace exists. */
-static int record_needs(struct access_plan *p, const struct app_config *c,
+/* The inventory and history ConfigMaps, and the check that their namespace exists:
+ * tether's own identity's with a service-account (session_own_kube). */
+static int record_needs(struct access_plan *p, struct session *s, const struct app_config *c,
 			const struct object_set *set)
 {
 	static const char *const part_verbs[] = {"list", "delete", NULL};
 	const char *inv = sync_inventory_namespace(c);
+	bool own = session_own_identity(s);
 	int rc;
 
-	if ((rc = add_verbs(p, cm_verbs, "", "configmaps", inv, "inventory, history")) < 0 ||
+	if ((rc = add_verbs_as(p, own, cm_verbs, "", "configmaps", inv, "inventory, history")) < 0 ||
 	    (inventory_may_split(set) &&
-	     (rc = add_verbs(p, part_verbs, "", "configmaps", inv, "inventory parts")) < 0))
+	     (rc = add_verbs_as(p, own, part_verbs, "", "configmaps", inv, "inventory parts")) < 0))
 		return rc;
-	return access_plan_add(p, "get", "", "namespaces", inv, "inventory");
+	return access_plan_add_as(p, own, "get", "", "namespaces", inv, "inventory");
 }
 
-/* tether run's own: Events where the app syncs (and its rollouts are), its Lease. */
+/* tether run's own: Events where the app syncs (and its rollouts are), as the
+ * bookkeeping's identity; its Lease, always as tether itself. */
 static int agent_needs(struct access_plan *p, struct session *s, const struct app_config *c)
 {
 	static const char *const lease_verbs[] = {"get", "create", "update", NULL};
 	const char *lease_ns = c->lease_namespace		 ? c->lease_namespace
 			       : s->context_ns && *s->context_ns ? s->context_ns
 								 : "default";
-	int rc = access_plan_add(p, "create", "", "events", s->ns, "events");
+	bool own = session_own_identity(s);
+	int rc = access_plan_add_as(p, own, "create", "", "events", s->ns, "events");
 
 	for (size_t i = 0; i < p->n && rc == 0; i++)
-		if (strstr(p->items[i].why, "rollout"))
-			rc = access_plan_add(p, "create", "", "events", p->items[i].a.ns, "events");
+		if (!p->items[i].own && strstr(p->items[i].why, "rollout"))
+			rc = access_plan_add_as(p, own, "create", "", "events", p->items[i].a.ns,
+						"events");
 	if (rc == 0 && c->leader_elect)
-		rc = add_verbs(p, lease_verbs, "coordination.k8s.io", "leases", lease_ns,
-			       "leader election");
+		rc = add_verbs_as(p, own, lease_verbs, "coordination.k8s.io", "leases", lease_ns,
+				  "leader election");
 	return rc;
 }
 
@@ -222,7 +233,7 @@ int sync_access_plan(struct session *s, const struct app_config *c, bool agent,
 		goto out;
 	if ((rc = objects_needs(p, s, c, &set, e)) < 0)
 		goto out;
-	if ((rc = record_needs(p, c, &set)) < 0 || (agent && (rc = agent_needs(p, s, c)) < 0)) {
+	if ((rc = record_needs(p, s, c, &set)) < 0 || (agent && (rc = agent_needs(p, s, c)) < 0)) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}

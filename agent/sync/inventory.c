@@ -254,31 +254,19 @@ int inventory_configmap(const char *text, const struct strlist *parts, const cha
 {
 	cJSON *cm = cJSON_CreateObject();
 	char *name = xasprintf(SYNC_INVENTORY_PREFIX "%s", app);
-	struct buf names;
 	int rc = TE_NOMEM;
 
-	buf_init(&names, 0);
-	for (size_t i = 0; i < parts->n; i++)
-		if (buf_printf(&names, "%s\n", parts->items[i]) < 0)
-			goto fail;
 	if (!cm || !name ||
-	    (rc = configmap_fill(cm, name, ns, app, text, commit ? commit : "")) < 0)
-		goto fail;
-	if (parts->n && !cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(cm, "data"),
-						 "parts", names.data)) {
-		rc = TE_NOMEM;
-		goto fail;
+	    (rc = configmap_fill(cm, name, ns, app, text, commit ? commit : "")) < 0 ||
+	    (rc = parts_list_in(cm, parts)) < 0) {
+		err_set(e, rc, "inventory: out of memory");
+		free(name);
+		cJSON_Delete(cm);
+		return rc;
 	}
 	free(name);
-	buf_dispose(&names);
 	*out = cm;
 	return 0;
-fail:
-	err_set(e, rc, "inventory: out of memory");
-	free(name);
-	buf_dispose(&names);
-	cJSON_Delete(cm);
-	return rc;
 }
 
 int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err *e)
@@ -289,8 +277,8 @@ int inventory_from_configmap(struct inventory *inv, const cJSON *cm, struct err 
 
 	if (cJSON_IsString(commit) && !(inv->commit = xstrdup(commit->valuestring)))
 		return err_set(e, TE_NOMEM, "inventory: out of memory");
-	if (inventory_parts_of(cm, &inv->parts, e) < 0)
-		return e->code;
+	if (parts_of(cm, &inv->parts, e) < 0)
+		return err_prefix(e, "inventory");
 	if (!objs)
 		return 0;
 	if (!cJSON_IsString(objs))

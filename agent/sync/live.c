@@ -54,7 +54,7 @@ static int take_inventory(struct sync_run *r, const struct inv_queries *iq, stru
 		return rc;
 	at.ns = r->inv_moving ? r->inv_legacy : r->inv_ns;
 	if ((rc = inventory_from_configmap(&r->old_inv, obj, e)) < 0 ||
-	    (rc = inventory_read_parts(r->kube, &r->old_inv, r->cfg->app, at.ns, e)) < 0)
+	    (rc = inventory_read_parts(r->own, &r->old_inv, r->cfg->app, at.ns, e)) < 0)
 		err_prefix(e, "%s/" SYNC_INVENTORY_PREFIX "%s", at.ns, r->cfg->app);
 	return rc;
 }
@@ -163,7 +163,7 @@ static int queue_inventory(struct sync_run *r, struct kube_list_q *qs,
 	iq->legacy = r->inv_legacy ? &qs[m] : NULL;
 	if (r->inv_legacy)
 		qs[m++] = (struct kube_list_q){.res = cm, .ns = r->inv_legacy, .name = inv};
-	if (session_ns_scoped(r->sess, cm)) {
+	if (session_own_ns_scoped(r->sess, cm)) {
 		iq->skipped = (struct kube_list_q){.res = cm, .rc = TE_REJECTED, .status = 403};
 		iq->elsewhere = &iq->skipped;
 		return m;
@@ -185,7 +185,7 @@ static int take_inventory_answers(struct sync_run *r, struct inv_queries *iq,
 		rc = inventory_elsewhere(r->cfg->app, iq->elsewhere, r->inv_ns, r->inv_legacy,
 					 r->have_inventory, e);
 	if (iq->elsewhere->status == 403)
-		session_set_ns_scoped(r->sess, iq->elsewhere->res);
+		session_set_own_ns_scoped(r->sess, iq->elsewhere->res);
 	for (int j = 0; j < m; j++)
 		cJSON_Delete(qs[j].out);
 	return rc;
@@ -289,12 +289,17 @@ static int fetch_round(struct sync_run *r, bool inventory, bool *again, struct e
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	if (inventory && (rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
+	if (inventory && (rc = kube_resolve(r->own, "v1", "ConfigMap", &cm, e)) < 0)
 		goto out;
 	n = queue_lists(r, qs, of, sel);
 	if (inventory && (rc = m = queue_inventory(r, &qs[n], cm, inv, &inv_sel, &iq, e)) < 0)
 		goto out;
-	kube_list_many(r->kube, qs, n + (size_t)m);
+	if (r->own == r->kube) { /* one round trip for both */
+		kube_list_many(r->kube, qs, n + (size_t)m);
+	} else { /* the inventory as tether's own identity */
+		kube_list_many(r->kube, qs, n);
+		kube_list_many(r->own, &qs[n], (size_t)m);
+	}
 	rc = inventory ? take_inventory_answers(r, &iq, &qs[n], m, e) : 0;
 	rc = take_lists(r, qs, of, n, rc, again, e);
 out:
@@ -514,7 +519,7 @@ static int find_new_namespaces(struct sync_run *r, struct err *e)
 	struct sync_item **its = NULL;
 	struct kube_list_q *qs = NULL; /* a query is 2 KiB: one per new namespace, not per item */
 	const struct kube_resource *nsr = NULL;
-	size_t n = 1;
+	size_t n = 1, objs;
 	int rc = 0;
 
 	for (size_t i = 0; i < r->n_items; i++)
@@ -525,13 +530,18 @@ static int find_new_namespaces(struct sync_run *r, struct err *e)
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
-	n = queue_namespaces(r, its, qs);
+	n = objs = queue_namespaces(r, its, qs);
 	if (inventory_ns_unknown(r)) {
-		if ((rc = kube_resolve(r->kube, "v1", "Namespace", &nsr, e)) < 0)
+		if ((rc = kube_resolve(r->own, "v1", "Namespace", &nsr, e)) < 0)
 			goto out;
 		qs[n++] = (struct kube_list_q){.res = nsr, .name = r->inv_ns}; /* its[n]: NULL */
 	}
-	kube_list_many(r->kube, qs, n);
+	if (r->own == r->kube) {
+		kube_list_many(r->kube, qs, n);
+	} else { /* the inventory's namespace as tether's own identity */
+		kube_list_many(r->kube, qs, objs);
+		kube_list_many(r->own, &qs[objs], n - objs);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (rc == 0)
 			rc = take_namespace(r, its[i], &qs[i], e);

@@ -103,7 +103,7 @@ static int inventory_denied(struct sync_run *r, const struct kube_access *a, str
 
 	strlist_init(&groups);
 	err_clear(&sub);
-	kube_whoami(r->kube, &user, &groups, &sub);
+	kube_whoami(r->own, &user, &groups, &sub);
 	kube_access_rule(a, rule, sizeof(rule));
 	err_set(e, TE_REJECTED,
 		"write inventory %s/" SYNC_INVENTORY_PREFIX "%s: User \"%s\" cannot %s resource "
@@ -140,7 +140,7 @@ int inventory_check_rights(struct sync_run *r, struct err *e)
 	}
 	err_clear(&sub);
 	/* a server without the review API: the inventory's own write tells */
-	if ((rc = kube_access_review(r->kube, a, n, ok, &sub)) < 0)
+	if ((rc = kube_access_review(r->own, a, n, ok, &sub)) < 0)
 		return rc == TE_UNREACHABLE ? err_set(e, rc, "%s", sub.msg) : 0;
 	for (size_t i = 0; i < n; i++)
 		if (!ok[i])
@@ -159,7 +159,7 @@ static int remove_legacy(struct sync_run *r, const struct kube_resource *cm, str
 
 	if (!name)
 		return err_set(e, TE_NOMEM, "out of memory");
-	rc = kube_delete(r->kube, cm, r->inv_legacy, name, e);
+	rc = kube_delete(r->own, cm, r->inv_legacy, name, e);
 	if (rc == TE_NOTFOUND)
 		rc = 0;
 	if (rc < 0)
@@ -185,56 +185,47 @@ static const struct strlist *known_parts(const struct sync_run *r)
 	return r->have_inventory && !r->inv_moving ? &r->old_inv.parts : &none;
 }
 
-/* The text of inv cut into pieces, and the part names of the pieces after the first. */
-static int cut(const struct inventory *inv, const char *app, struct strlist *pieces,
-	       struct strlist *names, struct err *e)
+struct head_ctx {
+	const struct inventory *inv;
+	const char *app, *ns;
+};
+
+static int inventory_head(void *ctx, const char *first, const struct strlist *names,
+			  cJSON **out, struct err *e)
 {
+	const struct head_ctx *h = ctx;
+
+	return inventory_configmap(first, names, h->inv->commit, h->app, h->ns, out, e);
+}
+
+/* Parts first, then the head (the switch), then the parts no head names (parts.c):
+ * always looked for, so what an interrupted write left goes with the next one. */
+static int write_all(struct sync_run *r, struct inventory *inv, const struct kube_resource *cm,
+		     struct err *e)
+{
+	struct head_ctx h = {inv, r->cfg->app, r->inv_ns};
+	struct parts_save s = {
+	    .parts = &inventory_text,
+	    .app = r->cfg->app,
+	    .ns = r->inv_ns,
+	    .max = INVENTORY_MAX_BYTES,
+	    .before = known_parts(r),
+	    .always_drop = true,
+	    .head = inventory_head,
+	    .ctx = &h,
+	};
 	struct buf text;
 	int rc;
 
 	buf_init(&text, (size_t)1 << 30); /* ~7 million objects */
-	if ((rc = inventory_encode(inv, SIZE_MAX, &text, e)) < 0 ||
-	    (rc = inventory_split(text.data ? text.data : "", text.len, INVENTORY_MAX_BYTES,
-				  pieces)) < 0) {
+	if ((rc = inventory_encode(inv, SIZE_MAX, &text, e)) < 0) {
 		buf_dispose(&text);
 		return err_set(e, rc, "inventory: out of memory");
 	}
+	s.text = text.data ? text.data : "";
+	s.len = text.len;
+	rc = parts_save(r->own, cm, &s, &inv->parts, e);
 	buf_dispose(&text);
-	for (size_t i = 1; i < pieces->n; i++)
-		if (strlist_add_owned(names, inventory_part_name(app, pieces->items[i])) < 0)
-			return err_set(e, TE_NOMEM, "inventory: out of memory");
-	return 0;
-}
-
-/* Parts first, then the head (the switch), then the parts no head names. */
-static int write_all(struct sync_run *r, struct inventory *inv, const struct kube_resource *cm,
-		     struct err *e)
-{
-	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
-	const struct strlist *before = known_parts(r);
-	bool had_parts = before->n > 0;
-	struct strlist pieces;
-	cJSON *obj = NULL, *out = NULL;
-	int rc;
-
-	strlist_init(&pieces);
-	if ((rc = cut(inv, r->cfg->app, &pieces, &inv->parts, e)) < 0 ||
-	    (rc = inventory_write_parts(r->kube, cm, r->cfg->app, r->inv_ns, &pieces, &inv->parts,
-					before, e)) < 0 ||
-	    (rc = inventory_configmap(pieces.n ? pieces.items[0] : "", &inv->parts, inv->commit,
-				      r->cfg->app, r->inv_ns, &obj, e)) < 0)
-		goto out;
-	if ((rc = kube_apply(r->kube, cm, r->inv_ns, obj, &o, &out, e)) < 0) {
-		err_prefix(e, "write inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns,
-			   r->cfg->app);
-		goto out;
-	}
-	rc = inventory_drop_parts(r->kube, cm, r->cfg->app, r->inv_ns, &inv->parts,
-				  inv->parts.n || had_parts, e);
-out:
-	strlist_dispose(&pieces);
-	cJSON_Delete(out);
-	cJSON_Delete(obj);
 	return rc;
 }
 
@@ -252,7 +243,7 @@ int apply_inventory(struct sync_run *r, bool after_prune, struct err *e)
 	if (r->have_written ? same_entries(&inv, &r->written)
 			    : r->have_inventory && !r->inv_moving && same_entries(&inv, &r->old_inv))
 		goto out;
-	if ((rc = kube_resolve(r->kube, "v1", "ConfigMap", &cm, e)) < 0)
+	if ((rc = kube_resolve(r->own, "v1", "ConfigMap", &cm, e)) < 0)
 		goto out;
 	r->wrote = true;
 	sync_run_stage(r, "record inventory %s/" SYNC_INVENTORY_PREFIX "%s", r->inv_ns, r->cfg->app);

@@ -74,8 +74,13 @@ static int connect_cluster(struct sync_run *r, struct err *e)
 	if ((rc = session_kube(r->sess, e)) < 0)
 		return rc;
 	r->kube = r->sess->kube;
+	r->own = session_own_kube(r->sess);
 	kube_discovery_expire(r->kube, SESSION_DISCOVERY_MAX_AGE_MS);
 	kube_get_stats(r->kube, &r->stats0);
+	if (r->own != r->kube) {
+		kube_discovery_expire(r->own, SESSION_DISCOVERY_MAX_AGE_MS);
+		kube_get_stats(r->own, &r->own_stats0);
+	}
 	r->ns = r->sess->ns;
 	r->inv_ns = xstrdup(sync_inventory_namespace(r->cfg));
 	r->inv_legacy = sync_inventory_legacy_namespace(r->cfg, r->sess->context_ns);
@@ -208,6 +213,7 @@ static int run_view(const struct sync_run *r, struct sync_view *v, struct sync_w
 	*v = (struct sync_view){
 	    .cfg = r->cfg,
 	    .kube = r->kube,
+	    .own = r->own,
 	    .git = r->git,
 	    .commit = r->commit,
 	    .base = r->old_inv.commit,
@@ -329,24 +335,30 @@ static int run_sync(struct sync_run *r, struct err *e)
 	return r->cfg->no_wait ? 0 : rollout_wait(r, e);
 }
 
-/* This run's requests: a session's client may have served earlier ones. */
-static void run_stats(const struct sync_run *r, struct kube_stats *out)
+/* Adds what client k made since a: a session's client may have served earlier runs. */
+static void add_stats(struct kube *k, const struct kube_stats *a, struct kube_stats *out)
 {
-	const struct kube_stats *a = &r->stats0;
 	struct kube_stats b;
 
-	kube_get_stats(r->kube, &b);
-	*out = (struct kube_stats){
-		.requests = b.requests - a->requests,
-		.retries = b.retries - a->retries,
-		.gets = b.gets - a->gets,
-		.lists = b.lists - a->lists,
-		.patches = b.patches - a->patches,
-		.posts = b.posts - a->posts,
-		.puts = b.puts - a->puts,
-		.deletes = b.deletes - a->deletes,
-		.watches = b.watches - a->watches,
-	};
+	kube_get_stats(k, &b);
+	out->requests += b.requests - a->requests;
+	out->retries += b.retries - a->retries;
+	out->gets += b.gets - a->gets;
+	out->lists += b.lists - a->lists;
+	out->patches += b.patches - a->patches;
+	out->posts += b.posts - a->posts;
+	out->puts += b.puts - a->puts;
+	out->deletes += b.deletes - a->deletes;
+	out->watches += b.watches - a->watches;
+}
+
+/* This run's requests, the bookkeeping's own client's too. */
+static void run_stats(const struct sync_run *r, struct kube_stats *out)
+{
+	*out = (struct kube_stats){0};
+	add_stats(r->kube, &r->stats0, out);
+	if (r->own && r->own != r->kube)
+		add_stats(r->own, &r->own_stats0, out);
 }
 
 static void finish_result(struct sync_run *r, struct sync_result *res, int rc, int64_t start)

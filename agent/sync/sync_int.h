@@ -79,21 +79,8 @@ int inventory_decode(struct inventory *inv, const char *text, struct err *e);
 int inventory_configmap(const char *text, const struct strlist *parts, const char *commit,
 			const char *app, const char *ns, cJSON **out, struct err *e);
 
-/* inventory_parts.c: an inventory larger than one ConfigMap. */
-/* Cuts text at line boundaries into pieces of at most max bytes. */
-int inventory_split(const char *text, size_t len, size_t max, struct strlist *pieces);
-/* The part that holds text: tether-inventory-<app>-<16 hex of its SHA-256> (owned). */
-char *inventory_part_name(const char *app, const char *text);
-/* The part names a head lists (data.parts), appended to parts. */
-int inventory_parts_of(const cJSON *head, struct strlist *parts, struct err *e);
-/* Creates part names[i] holding pieces[i + 1], except those in existing. */
-int inventory_write_parts(struct kube *k, const struct kube_resource *cm, const char *app,
-			  const char *ns, const struct strlist *pieces, const struct strlist *names,
-			  const struct strlist *existing, struct err *e);
-/* Deletes the app's parts in ns that keep does not name (one LIST by label). A 403 on
- * that LIST is an error only when must (the app has or had parts). */
-int inventory_drop_parts(struct kube *k, const struct kube_resource *cm, const char *app,
-			 const char *ns, const struct strlist *keep, bool must, struct err *e);
+/* inventory_parts.c: an inventory larger than one ConfigMap (parts.c). */
+extern const struct text_parts inventory_text;
 /* Fills e's cluster fields (rv, gen, uid, mgr) from a live or applied object. */
 int inv_entry_observe(struct inv_entry *x, const cJSON *obj);
 void inv_entry_dispose(struct inv_entry *x);
@@ -206,8 +193,9 @@ struct sync_run {
 	bool diff_mode;
 	struct session *sess; /* the caller's: connections, namespaces */
 	struct kube *kube;    /* sess->kube, once connected */
+	struct kube *own;     /* session_own_kube: the inventory's and history's client */
 	struct gitsrc *git;   /* sess->git, once opened */
-	struct kube_stats stats0; /* the client's counters when the run began */
+	struct kube_stats stats0, own_stats0; /* the clients' counters when the run began */
 	struct vfs *vfs;
 	char commit[41];
 	const char *ns; /* app namespace (sess->ns) */

@@ -140,6 +140,59 @@ static void test_rbac(void **state)
 	access_plan_dispose(&p);
 }
 
+/* A tenant's app: its bookkeeping's needs are tether's own, kept apart from the same
+ * tuple of the app's, sorted after them, bound to tether in a Role of their own. */
+static void test_own_needs(void **state)
+{
+	struct access_plan p;
+	struct buf text;
+	cJSON *list = NULL, *doc = NULL;
+	const cJSON *items, *role, *bind;
+
+	(void)state;
+	buf_init(&text, 1 << 16);
+	access_plan_init(&p);
+	p.app = strdup("web");
+	p.user = strdup("system:serviceaccount:team:deployer");
+	p.own_user = strdup("system:serviceaccount:tether-system:tether");
+	assert_false(access_plan_has_own(&p));
+	access_plan_add_as(&p, true, "patch", "", "configmaps", "team", "inventory");
+	access_plan_add(&p, "patch", "", "configmaps", "team", "apply");
+	access_plan_add_as(&p, true, "patch", "", "configmaps", "team", "history");
+	assert_int_equal(p.n, 2);
+	assert_true(access_plan_has_own(&p));
+	access_plan_sort(&p);
+	assert_false(p.items[0].own);
+	assert_true(p.items[1].own);
+	assert_string_equal(p.items[1].why, "inventory, history");
+	assert_int_equal(access_plan_text(&p, &text), 0);
+	assert_non_null(strstr(text.data, "(inventory, history and Events as "
+					  "system:serviceaccount:tether-system:tether)"));
+	assert_non_null(strstr(text.data, "  AS  "));
+	assert_non_null(strstr(text.data, "system:serviceaccount:tether-system:tether  inventory"));
+	assert_int_equal(access_plan_json(&p, &doc), 0);
+	assert_string_equal(json_str(doc, "bookkeepingUser", NULL), p.own_user);
+	assert_string_equal(
+	    json_str(cJSON_GetArrayItem(json_get(doc, "needed", NULL), 1), "user", NULL), p.own_user);
+	assert_int_equal(access_plan_rbac(&p, &list), 0);
+	items = cJSON_GetObjectItemCaseSensitive(list, "items");
+	assert_int_equal(cJSON_GetArraySize(items), 4);
+	role = cJSON_GetArrayItem(items, 2);
+	assert_string_equal(json_str(role, "metadata", "name", NULL), "tether-web-bookkeeping");
+	bind = cJSON_GetArrayItem(items, 3);
+	assert_string_equal(
+	    json_str(cJSON_GetArrayItem(json_get(bind, "subjects", NULL), 0), "namespace", NULL),
+	    "tether-system");
+	bind = cJSON_GetArrayItem(items, 1);
+	assert_string_equal(
+	    json_str(cJSON_GetArrayItem(json_get(bind, "subjects", NULL), 0), "name", NULL),
+	    "deployer");
+	cJSON_Delete(list);
+	cJSON_Delete(doc);
+	buf_dispose(&text);
+	access_plan_dispose(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +200,7 @@ int main(void)
 	    cmocka_unit_test(test_explain),
 	    cmocka_unit_test(test_plan_merge),
 	    cmocka_unit_test(test_rbac),
+	    cmocka_unit_test(test_own_needs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

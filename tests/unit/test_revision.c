@@ -240,8 +240,12 @@ static void test_configmap(void **state)
 	cJSON *all = cJSON_CreateArray(), *cm;
 	const cJSON *data;
 
+	char *text;
+
 	history_push(all, entry("c1", "ok", 1, "c1"), 10, 1 << 20);
-	cm = history_configmap("guestbook", "apps", all);
+	text = cJSON_PrintUnformatted(all);
+	cm = history_configmap("guestbook", "apps", text);
+	free(text);
 	assert_non_null(cm);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "metadata"), "name")->valuestring,
 			    "tether-history-guestbook");
@@ -258,13 +262,16 @@ static void test_configmap_alloc_failures(void **state)
 	cJSON *all = cJSON_CreateArray();
 	long n, failures = 0;
 
+	char *text;
+
 	history_push(all, entry("c1", "ok", 1, "c1"), 10, 1 << 20);
+	text = cJSON_PrintUnformatted(all);
 	for (n = 1; n < 1000; n++) {
 		const cJSON *meta, *labels;
 		cJSON *cm;
 
 		alloc_fail_start(n, ALLOC_FAIL_ONLY);
-		cm = history_configmap("guestbook", "apps", all);
+		cm = history_configmap("guestbook", "apps", text);
 		alloc_fail_stop();
 		if (!cm) {
 			failures++;
@@ -284,6 +291,7 @@ static void test_configmap_alloc_failures(void **state)
 			break;
 	}
 	assert_true(failures > 0);
+	free(text);
 	cJSON_Delete(all);
 }
 

@@ -457,7 +457,7 @@ static void test_inventory_split_parts(void **state)
 		snprintf(line, sizeof(line), "\tv1\tConfigMap\tdefault\tcm-%05d\n", i);
 		assert_int_equal(buf_puts(&text, line), 0);
 	}
-	assert_int_equal(inventory_split(text.data, text.len, 4096, &pieces), 0);
+	assert_int_equal(parts_split(&inventory_text, text.data, text.len, 4096, &pieces), 0);
 	assert_true(pieces.n > text.len / 4096);
 	for (size_t i = 0; i < pieces.n; i++) {
 		size_t n = strlen(pieces.items[i]);
@@ -467,27 +467,59 @@ static void test_inventory_split_parts(void **state)
 	}
 	assert_int_equal(joined.len, text.len);
 	assert_memory_equal(joined.data, text.data, text.len);
-	a = inventory_part_name("web", pieces.items[1]);
-	b = inventory_part_name("web", pieces.items[2]);
+	a = parts_name(&inventory_text, "web", pieces.items[1]);
+	b = parts_name(&inventory_text, "web", pieces.items[2]);
 	assert_int_equal(strncmp(a, "tether-inventory-web-", 21), 0);
 	assert_int_equal(strlen(a), 21 + 16);
 	assert_string_not_equal(a, b);
 	free(b);
-	b = inventory_part_name("web", pieces.items[1]);
+	b = parts_name(&inventory_text, "web", pieces.items[1]);
 	assert_string_equal(a, b); /* the name is the content */
 	free(a);
 	free(b);
 	/* A text that fits is one piece; an empty one none. */
 	strlist_dispose(&pieces);
 	strlist_init(&pieces);
-	assert_int_equal(inventory_split(text.data, 100, 4096, &pieces), 0);
+	assert_int_equal(parts_split(&inventory_text, text.data, 100, 4096, &pieces), 0);
 	assert_int_equal(pieces.n, 1);
 	strlist_dispose(&pieces);
 	strlist_init(&pieces);
-	assert_int_equal(inventory_split("", 0, 4096, &pieces), 0);
+	assert_int_equal(parts_split(&inventory_text, "", 0, 4096, &pieces), 0);
 	assert_int_equal(pieces.n, 0);
 	strlist_dispose(&pieces);
 	strlist_dispose(&names);
+	buf_dispose(&text);
+	buf_dispose(&joined);
+}
+
+/* A text that is not line-oriented (the history's JSON) is cut anywhere but inside a
+ * UTF-8 character: the pieces join to the text and each is valid on its own. */
+static void test_parts_split_characters(void **state)
+{
+	const struct text_parts t = {"history", "tether-history-", "tether.dev/history-part",
+				     "history.json", false};
+	struct strlist pieces;
+	struct buf text, joined;
+
+	(void)state;
+	strlist_init(&pieces);
+	buf_init(&text, 0);
+	buf_init(&joined, 0);
+	for (int i = 0; i < 3000; i++) /* "\u00e9" is two bytes, the euro sign three */
+		assert_int_equal(buf_puts(&text, i % 3 ? "\xc3\xa9" : "a\xe2\x82\xac"), 0);
+	assert_int_equal(parts_split(&t, text.data, text.len, 1001, &pieces), 0);
+	assert_true(pieces.n >= text.len / 1001);
+	for (size_t i = 0; i < pieces.n; i++) {
+		const unsigned char *p = (const unsigned char *)pieces.items[i];
+		size_t n = strlen(pieces.items[i]);
+
+		assert_true(n <= 1001 && (i + 1 == pieces.n || n >= 998));
+		assert_true((p[0] & 0xc0) != 0x80); /* starts on a character */
+		assert_int_equal(buf_puts(&joined, pieces.items[i]), 0);
+	}
+	assert_int_equal(joined.len, text.len);
+	assert_memory_equal(joined.data, text.data, text.len);
+	strlist_dispose(&pieces);
 	buf_dispose(&text);
 	buf_dispose(&joined);
 }
@@ -538,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_malformed),
 		cmocka_unit_test(test_inventory_configmap_out_of_memory),
 		cmocka_unit_test(test_inventory_split_parts),
+		cmocka_unit_test(test_parts_split_characters),
 		cmocka_unit_test(test_inventory_find_index),
 		cmocka_unit_test(test_prune_guards),
 		cmocka_unit_test(test_rollout_rules),
