@@ -101,10 +101,12 @@ struct app_config {
 	/* tether run (agent/daemon): per app, then agent-wide (top level or flags). */
 	int64_t interval_ms;
 	bool self_heal;
+	int64_t workers; /* agent-wide: apps checked at once */
 	char *listen;
 	char *webhook_secret_file;
 	char *log_format;
 	bool leader_elect;
+	bool shard_apps; /* replicas share the apps (agent/daemon/shard.c) */
 	char *lease_name;
 	char *lease_namespace;
 	int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;

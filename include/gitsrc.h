@@ -26,6 +26,13 @@ struct gitsrc_opts {
 
 struct gitsrc;
 
+/* libgit2 stays initialised from gitsrc_hold to gitsrc_release, whatever sources are
+ * opened and freed meanwhile. A process whose threads outlive their sources (the
+ * agent's workers, across a reload) holds it: when the last source is freed libgit2
+ * shuts down and the per-thread state of the threads still running is lost. */
+void gitsrc_hold(void);
+void gitsrc_release(void);
+
 /* Opens (or creates) the bare cache for url. No network access. */
 int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o, struct err *e);
 void gitsrc_free(struct gitsrc *g);

@@ -63,6 +63,10 @@ struct kube_opts {
 int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube_opts *opts,
 	     struct err *e);
 void kube_free(struct kube *k);
+/* Another client like peer (its kubeconfig and options) for another thread: the two
+ * share discovery and the DNS and TLS session caches (agent/kube/shared.c), each has
+ * its own connections. Either may be freed first. */
+int kube_new_sharing(struct kube **out, struct kube *peer, struct err *e);
 
 /* Request counters, for -o json and benchmarks. */
 struct kube_stats {

@@ -3,8 +3,9 @@
  * bare cache), the kube client with its discovery cache, and the namespaces resolved
  * from the app's settings and the kubeconfig context. A command opens one and passes
  * it to the engine (sync, diff, render, history, rollback); the agent keeps one per app
- * for as long as the app's settings are unchanged, its kube client shared by every app
- * on the same cluster, so a drift check reuses TLS connections and discovery.
+ * for as long as the app's settings are unchanged, lending it for each check a client
+ * of the app's cluster (session_swap_kube), so a drift check reuses warm connections
+ * and the cluster's discovery.
  *
  * Nothing is opened until it is asked for: session_git and session_kube are separate
  * so that the engine fetches Git on one thread while it connects on another (each
@@ -66,6 +67,12 @@ void session_use_own_kube(struct session *s, struct kube_config *kcfg, struct ku
 struct kube *session_own_kube(const struct session *s);
 /* True when the bookkeeping goes through a client of its own (service-account). */
 bool session_own_identity(const struct session *s);
+
+/* With borrowed clients: others of the same clusters and identities (the agent keeps
+ * several, one per worker), or NULL between two uses; own is tether's own client of a
+ * service-account's app (session_use_own_kube). What the session learnt about the
+ * identities and the namespaces stays. */
+void session_swap_kube(struct session *s, struct kube *k, struct kube *own);
 
 /* Kinds the identity may not list across namespaces (a 403 seen once): the engine
  * lists and watches them in each namespace the app uses, for the session's life (the

@@ -1,12 +1,13 @@
 /*
- * daemon: the agent's life. Starts the listener, the signal thread and (with
- * --leader-elect) the election, then runs the scheduler on the calling thread: pick
- * the app that is due (a webhook first), check it, repeat; sleep on a condition
- * variable until the next one is due or something wakes it. SIGTERM lets the check in
- * flight finish and exits; if that takes longer than the grace period the process
+ * daemon: the agent's life. Starts the listener, the signal thread, (with
+ * --leader-elect) the election or (with --shard-apps) the membership (shard.c), and the
+ * workers (pool.c), then runs the scheduler on
+ * the calling thread: hand the apps that are due (webhooks first) to the idle
+ * workers, sleep on a condition variable until the next one is due, a worker is done
+ * or something wakes it. SIGTERM lets the checks in flight finish and exits; if that takes longer than the grace period the process
  * exits anyway (applies are idempotent and the inventory is written after applying,
- * so an interrupted sync loses nothing). SIGHUP reloads the configuration and swaps
- * it in only when it loaded without error.
+ * so an interrupted sync loses nothing). SIGHUP reloads the configuration once the
+ * checks in flight are done, and swaps it in only when it loaded without error.
  */
 #include <stdio.h>
 #include <errno.h>
@@ -64,6 +65,7 @@ static struct daemon_app *carry_over(struct daemon *d, struct app_config *cfgs, 
 			 * cache is cheap; the cluster's client is made again once. */
 			session_free(a->sess);
 			a->sess = NULL;
+			a->cluster = a->own_cluster = NULL; /* the clusters are made again too */
 			app_config_dispose(&a->cfg);
 			memset(old, 0, sizeof(*old));
 			break;
@@ -125,32 +127,6 @@ fail:
 	return rc;
 }
 
-static bool may_sync(struct daemon *d)
-{
-	return !d->leader || leader_is_leader(d->leader);
-}
-
-/* The next app to check (mu held): a triggered one first, else the most overdue. */
-static struct daemon_app *next_due(struct daemon *d, int64_t now, int64_t *wait_ms)
-{
-	struct daemon_app *best = NULL;
-
-	*wait_ms = 1000;
-	if (!may_sync(d))
-		return NULL;
-	for (size_t i = 0; i < d->n_apps; i++) {
-		struct daemon_app *a = &d->apps[i];
-		if (a->triggered)
-			return a;
-		int64_t due = daemon_app_due(a);
-		if (due <= now && (!best || due < daemon_app_due(best)))
-			best = a;
-		else if (due - now < *wait_ms)
-			*wait_ms = due - now;
-	}
-	return best;
-}
-
 static void wait_ms(struct daemon *d, int64_t ms)
 {
 	cond_wait_ms(&d->cv, &d->mu, ms);
@@ -169,32 +145,27 @@ static void do_reload(struct daemon *d)
 		log_kv(LOG_INFO, "configuration reloaded", NULL);
 }
 
-/* The scheduler. The app being checked stays in place: a reload waits for it. */
+/* The scheduler. The apps being checked stay in place: a reload waits for them. */
 static void run_loop(struct daemon *d)
 {
 	pthread_mutex_lock(&d->mu);
 	while (!d->stop) {
-		struct daemon_app *a;
 		int64_t wait;
-		bool full;
 
 		if (d->reload) {
+			pool_drain(d);
+			if (d->stop)
+				break;
 			d->reload = false;
 			pthread_mutex_unlock(&d->mu);
 			do_reload(d);
 			pthread_mutex_lock(&d->mu);
 			continue;
 		}
-		if (!(a = next_due(d, now_ms(), &wait))) {
+		if (!pool_dispatch(d, now_ms(), &wait))
 			wait_ms(d, wait > 0 ? wait : 1);
-			continue;
-		}
-		full = a->triggered || a->next_ms <= now_ms();
-		a->triggered = false;
-		pthread_mutex_unlock(&d->mu);
-		loop_tick(d, a, full);
-		pthread_mutex_lock(&d->mu);
 	}
+	pool_drain(d);
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -203,9 +174,16 @@ static void wake(void *ctx)
 	struct daemon *d = ctx;
 
 	pthread_mutex_lock(&d->mu);
-	/* A new leader checks every app now: pushes may have come while nobody led. */
-	for (size_t i = 0; i < d->n_apps; i++)
-		d->apps[i].next_ms = now_ms();
+	/* A new leader checks every app now: pushes may have come while nobody led. A
+	 * busy app's times are its worker's: it is checked again when it is back. */
+	for (size_t i = 0; i < d->n_apps; i++) {
+		if (!d->apps[i].busy) {
+			d->apps[i].next_ms = now_ms();
+		} else if (!d->apps[i].triggered) {
+			d->apps[i].triggered = true;
+			d->apps[i].triggered_ms = now_ms();
+		}
+	}
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
 }
@@ -259,8 +237,11 @@ static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 
 	memset(d, 0, sizeof(*d));
 	d->opts = o;
+	gitsrc_hold(); /* the workers' libgit2 state lives as long as they do */
 	pthread_mutex_init(&d->mu, NULL);
+	pthread_mutex_init(&d->clusters_mu, NULL);
 	cond_init_monotonic(&d->cv);
+	pthread_cond_init(&d->work, NULL);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(d->identity, sizeof(d->identity), "%s_%d", host, (int)getpid());
 	d->rand = (uint64_t)now_ms() * 2654435761u ^ (uint64_t)getpid();
@@ -272,12 +253,17 @@ static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 static void daemon_dispose(struct daemon *d)
 {
 	http_stop(d);
+	pool_stop(d); /* idle: run_loop drained it */
 	leader_stop(d->leader);
+	shard_stop(d->shard); /* after the loop: no sync holds an app Lease now */
 	notifier_free(d->notifier, NOTIFY_DRAIN_MS);
 	apps_free(d->apps, d->n_apps);
 	daemon_clusters_free(d);
 	free(d->secret);
+	gitsrc_release();
+	pthread_cond_destroy(&d->work);
 	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->clusters_mu);
 	pthread_mutex_destroy(&d->mu);
 }
 
@@ -288,9 +274,15 @@ static int start_services(struct daemon *d, struct err *e)
 	char url[128], msg[160];
 	int rc;
 
+	if (c->leader_elect && c->shard_apps)
+		return err_set(e, TE_INPUT, "--shard-apps and --leader-elect exclude each other: "
+					    "replicas either share the apps or stand by");
 	if (c->leader_elect && (rc = leader_start(&d->leader, c, d->identity, wake, d, e)) < 0)
 		return err_prefix(e, "leader election");
-	if ((rc = http_start(d, c->listen, url, sizeof(url), e)) < 0)
+	if (c->shard_apps && (rc = shard_start(&d->shard, c, d->identity, shard_changed, d, e)) < 0)
+		return err_prefix(e, "shard-apps");
+	if ((rc = pool_start(d, (size_t)c->workers, e)) < 0 ||
+	    (rc = http_start(d, c->listen, url, sizeof(url), e)) < 0)
 		return rc;
 	snprintf(msg, sizeof(msg), "listening on %s", url);
 	log_kv(LOG_INFO, msg, NULL);
@@ -327,8 +319,9 @@ int daemon_run(const struct daemon_opts *o, struct err *e)
 	}
 	{
 		char n[LOG_NUM_LEN];
-		log_kv(LOG_INFO, "agent started", "apps", log_num(n, (double)d.n_apps), "identity",
-		       d.identity, NULL);
+		char w[LOG_NUM_LEN];
+		log_kv(LOG_INFO, "agent started", "apps", log_num(n, (double)d.n_apps), "workers",
+		       log_num(w, (double)d.n_threads), "identity", d.identity, NULL);
 	}
 	run_loop(&d);
 	pthread_mutex_lock(&d.mu);

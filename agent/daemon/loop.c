@@ -41,11 +41,15 @@ static double wall_now(void)
 static int64_t jitter(struct daemon *d, int64_t interval)
 {
 	int64_t span = interval / 5;
+	uint64_t r;
 
+	pthread_mutex_lock(&d->mu); /* the workers share the generator */
 	d->rand ^= d->rand << 13;
 	d->rand ^= d->rand >> 7;
 	d->rand ^= d->rand << 17;
-	return interval - span / 2 + (span ? (int64_t)(d->rand % (uint64_t)span) : 0);
+	r = d->rand;
+	pthread_mutex_unlock(&d->mu);
+	return interval - span / 2 + (span ? (int64_t)(r % (uint64_t)span) : 0);
 }
 
 /* interval, 2x, 4x ... 16x, at most five minutes (but never less than the interval). */
@@ -79,10 +83,12 @@ static void set_error(struct daemon *d, struct daemon_app *a, const char *state,
 static int check_head(struct daemon *d, struct daemon_app *a, char sha[41], struct err *e)
 {
 	int64_t t0 = now_ms();
+	struct pool_git *lock = pool_git_lock(d, &a->cfg);
 	int rc;
 
 	if ((rc = daemon_session(d, a, false, e)) == 0 && (rc = session_git(a->sess, e)) == 0)
 		rc = gitsrc_resolve(a->sess->git, a->cfg.ref, sha, NULL, e);
+	pool_git_unlock(lock);
 	pthread_mutex_lock(&d->mu);
 	a->st.git_count++;
 	a->st.git_sum += (double)(now_ms() - t0) / 1000.0;
@@ -404,8 +410,19 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha,
 		return false;
 	}
 	follow = follow_rollouts(&c);
+	if (!shard_begin(d, a)) { /* --shard-apps: another replica syncs it right now */
+		app_config_dispose(&c);
+		sync_result_dispose(&res);
+		if (out) {
+			out->exit_code = err_exit_code(TE_CONFLICT);
+			snprintf(out->message, sizeof(out->message),
+				 "another replica holds the app's sync Lease");
+		}
+		return false;
+	}
 	announce(d, a, NOTIFY_STARTED, sha, "sync started", NULL);
 	history_sync(a->sess, &c, &env, &res, &rv, &e);
+	shard_end(d, a);
 	app_config_dispose(&c);
 	result_defaults(&res, a, sha);
 	done = sync_report(d, a, &res, sha, follow, &e);

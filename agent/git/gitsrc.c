@@ -235,6 +235,16 @@ int gitsrc_remote(struct gitsrc *g, git_remote **out, struct err *e)
 	return 0;
 }
 
+void gitsrc_hold(void)
+{
+	git_libgit2_init();
+}
+
+void gitsrc_release(void)
+{
+	git_libgit2_shutdown();
+}
+
 int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o, struct err *e)
 {
 	struct gitsrc *g;

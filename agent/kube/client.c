@@ -135,13 +135,10 @@ static void kube_opts_defaults(struct kube *k, const struct kube_opts *opts)
 static int kube_multi_setup(struct kube *k, struct err *e)
 {
 	k->multi = curl_multi_init();
-	k->share = curl_share_init();
 	k->pool = calloc((size_t)k->opts.parallel, sizeof(*k->pool));
 	k->bufs = calloc((size_t)k->opts.parallel, sizeof(*k->bufs));
-	if (!k->multi || !k->share || !k->pool || !k->bufs || !k->user_agent)
+	if (!k->multi || kube_shared_new(&k->sh) < 0 || !k->pool || !k->bufs || !k->user_agent)
 		return err_set(e, TE_NOMEM, "out of memory");
-	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	curl_multi_setopt(k->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(k->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)k->opts.parallel);
 	curl_multi_setopt(k->multi, CURLMOPT_MAXCONNECTS, (long)k->opts.parallel + 4);
@@ -174,8 +171,6 @@ int kube_new(struct kube **out, const struct kube_config *cfg, const struct kube
 	kube_opts_defaults(k, opts);
 	k->rng = ((uint64_t)now_ms() << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)k;
 	k->rng = k->rng ? k->rng : 0x9E3779B97F4A7C15ull;
-	strlist_init(&k->legacy_gvs);
-	strlist_init(&k->misses);
 	if ((rc = client_endpoint(k, e)) < 0 || (rc = kube_multi_setup(k, e)) < 0) {
 		kube_free(k);
 		return rc;
@@ -196,11 +191,7 @@ void kube_free(struct kube *k)
 		curl_multi_cleanup(k->multi);
 	if (k->epfd >= 0)
 		close(k->epfd);
-	if (k->share)
-		curl_share_cleanup(k->share);
-	kube_discovery_dispose(k);
-	strlist_dispose(&k->legacy_gvs);
-	strlist_dispose(&k->misses);
+	kube_shared_unref(k->sh);
 	kube_cred_dispose(&k->cred);
 	kube_config_free(k->cfg);
 	free(k->pool);
@@ -257,7 +248,7 @@ void kube_easy_setup(struct kube *k, CURL *h)
 	const struct kube_config *c = k->cfg;
 
 	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_SHARE, k->share);
+	curl_easy_setopt(h, CURLOPT_SHARE, k->sh->share);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -4,6 +4,8 @@
  * whole server); a server that answers the legacy format is asked lazily, one group
  * version at a time, for only the group versions we need. Entries handed out stay
  * valid for the client's life: a refresh retires the old table instead of freeing it.
+ * The tables are shared by the clients of one cluster (shared.c) and used under their
+ * mutex, held across a load so that clients asking at once load it once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -58,35 +60,42 @@ static int rtab_add(struct kube_rtab *t, const char *group, const char *version,
 	return 0;
 }
 
-void kube_discovery_dispose(struct kube *k)
+void kube_discovery_dispose(struct kube_shared *sh)
 {
-	rtab_dispose(&k->res);
-	rtab_dispose(&k->retired);
+	rtab_dispose(&sh->res);
+	rtab_dispose(&sh->retired);
 }
 
-/* Drops the current table (kept alive in retired) but remembers the misses. */
-static void disc_retire(struct kube *k)
+/* Drops the current table (kept alive in retired) but remembers the misses (disc_mu
+ * held). */
+static void disc_retire(struct kube_shared *sh)
 {
-	for (size_t i = 0; i < k->res.n; i++)
-		rtab_push(&k->retired, k->res.items[i]);
-	free(k->res.items);
-	memset(&k->res, 0, sizeof(k->res));
-	k->disc_loaded = false;
-	k->disc_aggregated = false;
-	strlist_dispose(&k->legacy_gvs);
+	for (size_t i = 0; i < sh->res.n; i++)
+		rtab_push(&sh->retired, sh->res.items[i]);
+	free(sh->res.items);
+	memset(&sh->res, 0, sizeof(sh->res));
+	sh->disc_loaded = false;
+	sh->disc_aggregated = false;
+	strlist_dispose(&sh->legacy_gvs);
 }
 
 void kube_invalidate_discovery(struct kube *k)
 {
-	disc_retire(k);
-	strlist_dispose(&k->misses);
+	pthread_mutex_lock(&k->sh->disc_mu);
+	disc_retire(k->sh);
+	strlist_dispose(&k->sh->misses);
+	pthread_mutex_unlock(&k->sh->disc_mu);
 }
 
 void kube_discovery_expire(struct kube *k, int64_t max_age_ms)
 {
-	if (k->disc_loaded && now_ms() - k->disc_at > max_age_ms)
-		disc_retire(k);
-	strlist_dispose(&k->misses);
+	struct kube_shared *sh = k->sh;
+
+	pthread_mutex_lock(&sh->disc_mu);
+	if (sh->disc_loaded && now_ms() - sh->disc_at > max_age_ms)
+		disc_retire(sh);
+	strlist_dispose(&sh->misses);
+	pthread_mutex_unlock(&sh->disc_mu);
 }
 
 /* Content-Type "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
@@ -142,7 +151,7 @@ static int agg_version(struct kube *k, const char *group, const cJSON *ver)
 
 		if (!cJSON_IsString(name) || !cJSON_IsString(kind) || !*kind->valuestring)
 			continue; /* no responseKind: client-go drops the resource too */
-		if (rtab_add(&k->res, group, vname->valuestring, kind->valuestring,
+		if (rtab_add(&k->sh->res, group, vname->valuestring, kind->valuestring,
 			     name->valuestring,
 			     cJSON_IsString(scope) && !strcmp(scope->valuestring, "Namespaced"),
 			     has_subresource(res, "status")) < 0)
@@ -183,9 +192,9 @@ static int disc_take(struct kube *k, const struct kube_req *api, const struct ku
 {
 	int rc = 0;
 
-	k->disc_aggregated = is_aggregated(apis->resp_type) &&
+	k->sh->disc_aggregated = is_aggregated(apis->resp_type) &&
 			     (api->status == 404 || is_aggregated(api->resp_type));
-	if (!k->disc_aggregated)
+	if (!k->sh->disc_aggregated)
 		return 0;
 	if (api->status == 200)
 		rc = agg_parse(k, api->resp);
@@ -215,8 +224,8 @@ static int disc_load(struct kube *k, struct err *e)
 		rc = err_set(e, rc, "discovery: out of memory");
 		goto out;
 	}
-	k->disc_loaded = true;
-	k->disc_at = now_ms();
+	k->sh->disc_loaded = true;
+	k->sh->disc_at = now_ms();
 out:
 	kube_req_dispose(&api);
 	kube_req_dispose(&apis);
@@ -247,7 +256,7 @@ static int legacy_load(struct kube *k, const char *group, const char *version, s
 	int rc = 0;
 
 	r.path = *group ? xasprintf("/apis/%s/%s", group, version) : xasprintf("/api/%s", version);
-	if (!r.path || strlist_add_owned(&k->legacy_gvs, xasprintf("%s/%s", group, version)) < 0)
+	if (!r.path || strlist_add_owned(&k->sh->legacy_gvs, xasprintf("%s/%s", group, version)) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
 	kube_run(k, &one, 1, NULL, NULL);
 	if (r.status == 404)
@@ -267,7 +276,7 @@ static int legacy_load(struct kube *k, const char *group, const char *version, s
 		    strchr(name->valuestring, '/'))
 			continue;
 		snprintf(sub, sizeof(sub), "%s/status", name->valuestring);
-		if (rtab_add(&k->res, group, version, kind->valuestring, name->valuestring,
+		if (rtab_add(&k->sh->res, group, version, kind->valuestring, name->valuestring,
 			     cJSON_IsTrue(ns), legacy_has(res, sub)) < 0) {
 			rc = err_set(e, TE_NOMEM, "out of memory");
 			goto out;
@@ -281,8 +290,8 @@ out:
 static const struct kube_resource *lookup(const struct kube *k, const char *group,
 					  const char *version, const char *kind)
 {
-	for (size_t i = 0; i < k->res.n; i++) {
-		const struct kube_resource *r = k->res.items[i];
+	for (size_t i = 0; i < k->sh->res.n; i++) {
+		const struct kube_resource *r = k->sh->res.items[i];
 
 		if (!strcmp(r->kind, kind) && !strcmp(r->version, version) &&
 		    !strcmp(r->group, group))
@@ -297,12 +306,12 @@ static int find(struct kube *k, const char *group, const char *version, const ch
 	char gv[512];
 	int rc;
 
-	if (!k->disc_loaded && (rc = disc_load(k, e)) < 0)
+	if (!k->sh->disc_loaded && (rc = disc_load(k, e)) < 0)
 		return rc;
 	if ((*out = lookup(k, group, version, kind)))
 		return 0;
 	snprintf(gv, sizeof(gv), "%s/%s", group, version);
-	if (!k->disc_aggregated && !strlist_contains(&k->legacy_gvs, gv)) {
+	if (!k->sh->disc_aggregated && !strlist_contains(&k->sh->legacy_gvs, gv)) {
 		if ((rc = legacy_load(k, group, version, e)) < 0)
 			return rc;
 		*out = lookup(k, group, version, kind);
@@ -310,7 +319,7 @@ static int find(struct kube *k, const char *group, const char *version, const ch
 	return 0;
 }
 
-int kube_resolve(struct kube *k, const char *api_version, const char *kind,
+static int resolve(struct kube *k, const char *api_version, const char *kind,
 		 const struct kube_resource **out, struct err *e)
 {
 	const char *slash = strchr(api_version, '/');
@@ -324,13 +333,24 @@ int kube_resolve(struct kube *k, const char *api_version, const char *kind,
 	if ((rc = find(k, group, version, kind, out, e)) < 0 || *out)
 		return rc;
 	snprintf(miss, sizeof(miss), "%s %s", api_version, kind);
-	if (!strlist_contains(&k->misses, miss)) {
+	if (!strlist_contains(&k->sh->misses, miss)) {
 		/* maybe a CRD created since we looked: refresh once */
-		disc_retire(k);
+		disc_retire(k->sh);
 		if ((rc = find(k, group, version, kind, out, e)) < 0 || *out)
 			return rc;
-		strlist_add(&k->misses, miss);
+		strlist_add(&k->sh->misses, miss);
 	}
 	return err_set(e, TE_NOTFOUND, "no matches for kind \"%s\" in version \"%s\"", kind,
 		       api_version);
+}
+
+int kube_resolve(struct kube *k, const char *api_version, const char *kind,
+		 const struct kube_resource **out, struct err *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&k->sh->disc_mu);
+	rc = resolve(k, api_version, kind, out, e);
+	pthread_mutex_unlock(&k->sh->disc_mu);
+	return rc;
 }

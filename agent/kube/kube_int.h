@@ -6,6 +6,7 @@
 #define TETHER_KUBE_INT_H
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "kube.h"
@@ -43,6 +44,27 @@ struct kube_rtab {
 	size_t n, cap;
 };
 
+/*
+ * What the clients of one cluster share (shared.c): curl's DNS and TLS session caches
+ * and discovery. kube_new makes one; kube_new_sharing hands it to another client; the
+ * last kube_free frees it. Entries of res and retired live as long as it does.
+ */
+struct kube_shared {
+	pthread_mutex_t refs_mu;
+	int refs;
+	CURLSH *share;
+	pthread_mutex_t locks[CURL_LOCK_DATA_LAST]; /* curl's lock callbacks, per kind */
+	/* discovery, under disc_mu (held across a load: one load for all the clients) */
+	pthread_mutex_t disc_mu;
+	bool disc_loaded, disc_aggregated;
+	int64_t disc_at;	   /* when it was loaded (now_ms) */
+	struct kube_rtab res;	   /* current generation */
+	struct kube_rtab retired;  /* earlier generations: callers may still hold pointers */
+	struct strlist legacy_gvs; /* group versions fetched in legacy mode */
+	struct strlist misses;	   /* "gv kind" that missed after a refresh */
+};
+
+/* One client: one thread at a time. */
 struct kube {
 	struct kube_config *cfg; /* owned copy */
 	struct kube_opts opts;
@@ -51,10 +73,10 @@ struct kube {
 	char *connect_to;  /* CURLOPT_CONNECT_TO entry for tls-server-name */
 	struct curl_slist *connect_list;
 	char *base_url; /* server (or its tls-server-name form), no trailing '/' */
-	CURLM *multi;
+	CURLM *multi;	/* its connections: curl cannot share them between threads */
 	int epfd;	   /* the multi handle's sockets (CURLMOPT_SOCKETFUNCTION), -1 if none */
 	int64_t timer_at;  /* when curl wants CURL_SOCKET_TIMEOUT (ms clock), -1 if never */
-	CURLSH *share;
+	struct kube_shared *sh;
 	CURL **pool; /* idle easy handles, kept for reuse */
 	size_t npool;
 	struct buf *bufs; /* idle response buffers, kept for reuse */
@@ -62,13 +84,6 @@ struct kube {
 	struct kube_cred cred;
 	struct kube_stats stats;
 	uint64_t rng; /* backoff jitter */
-	/* discovery */
-	bool disc_loaded, disc_aggregated;
-	int64_t disc_at;	   /* when it was loaded (now_ms) */
-	struct kube_rtab res;	   /* current generation */
-	struct kube_rtab retired;  /* earlier generations: callers may still hold pointers */
-	struct strlist legacy_gvs; /* group versions fetched in legacy mode */
-	struct strlist misses;	   /* "gv kind" that missed after a refresh */
 };
 
 /* kubeconfig.c */
@@ -92,8 +107,12 @@ bool kube_status_is_final_500(long status, const cJSON *resp);
 /* Sets r->err from a Status body or the bare HTTP code. */
 void kube_req_set_err(struct kube_req *r, const char *body);
 
+/* shared.c */
+int kube_shared_new(struct kube_shared **out);
+void kube_shared_unref(struct kube_shared *sh);
+
 /* discovery.c */
-void kube_discovery_dispose(struct kube *k);
+void kube_discovery_dispose(struct kube_shared *sh);
 
 /* percent-encodes s for a path segment or query value (owned) */
 char *kube_escape(const char *s);

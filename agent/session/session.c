@@ -163,6 +163,15 @@ int session_use_kube(struct session *s, struct kube_config *kcfg, struct kube *k
 	return rc;
 }
 
+void session_swap_kube(struct session *s, struct kube *k, struct kube *own)
+{
+	if (!s->borrowed_kube)
+		return;
+	s->kube = k;
+	if (s->own_kcfg) /* a service-account's app: tether's own client too */
+		s->own_kube = own;
+}
+
 void session_use_own_kube(struct session *s, struct kube_config *kcfg, struct kube *k)
 {
 	s->own_kcfg = kcfg;

@@ -69,3 +69,15 @@ github_push() {
 
 # metric URL NAME{labels}: the value of one sample of /metrics.
 metric() { curl -s "$1/metrics" | awk -v k="$2" 'index($0, k " ") == 1 { print $NF }'; }
+
+# sim_count RESOURCE VERB: the 200s kubesim's /metrics counts for RESOURCE and VERB
+# (RESOURCE "" and GET: discovery, /api and /apis), less the scrapes of /metrics made
+# here before, which kubesim counts under those same labels.
+sim_count() {
+  local n raw
+  n=$(cat "$T/scrapes" 2>/dev/null || echo 0); echo $((n + 1)) >"$T/scrapes"
+  raw=$(kcurl -s "$KUBESIM_URL/metrics" | awk -v r="$1" -v v="$2" \
+    'index($0, "apiserver_request_total{code=\"200\",resource=\"" r "\",verb=\"" v "\"} ") == 1 {print $NF}')
+  [ "$1$2" = GET ] || n=0
+  echo $(( ${raw:-0} - n ))
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The agent keeps one session per app and one kube client per cluster: drift checks
-# reuse the warm client (no discovery again, one client for two apps on one cluster),
+# The agent keeps one session per app and one discovery per cluster: drift checks
+# reuse a warm client (no discovery again, one discovery for two apps on one cluster),
 # and a kind that was unknown to a run is looked up again by the next run (a CRD
 # installed meanwhile by someone else). sync_session.sh: each sync counts its own.
 . "$(dirname "$0")/lib.sh"
@@ -8,18 +8,8 @@
 
 kubesim_start || { not_ok "kubesim starts"; finish; }
 gitd_start || { not_ok "git daemon starts"; finish; }
-# Discovery GETs (/api, /apis) kubesim served. Its /metrics counts its own scrapes
-# under the same labels; they are counted here and taken off.
-echo 0 >"$T/scrapes"
-discovery() {
-  local n raw; n=$(cat "$T/scrapes"); echo $((n + 1)) >"$T/scrapes"
-  raw=$(kcurl -s "$KUBESIM_URL/metrics" | awk '/^apiserver_request_total\{code="200",resource="",verb="GET"\}/ {print $NF}')
-  echo $(( ${raw:-0} - n ))
-}
-lists() {
-  local n; n=$(cat "$T/scrapes"); echo $((n + 1)) >"$T/scrapes"
-  kcurl -s "$KUBESIM_URL/metrics" | awk '/^apiserver_request_total\{code="200",resource="configmaps",verb="LIST"\}/ {print $NF}'
-}
+discovery() { sim_count "" GET; }
+lists() { sim_count configmaps LIST; }
 W=$(git_repo app)
 write_cm "$W/one" one 1
 write_cm "$W/two" two 1

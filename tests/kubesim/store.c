@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admission_classes.h"
+#include "crd_schema.h"
 #include "jsonedit.h"
 #include "oom.h"
 #include "store_int.h"
@@ -403,6 +405,7 @@ struct store *store_new(const struct sim_config *cfg)
 	}
 	store_types_init(st);
 	create_default_namespaces(st);
+	admission_classes_bootstrap(st);
 	return st;
 }
 
@@ -418,6 +421,10 @@ void store_free(struct store *st)
 			entry_unlink(st, st->types[i]->head);
 		for (k = 0; k < 10; k++)
 			free(st->types[i]->owned[k]);
+		crd_schema_free_all(st->types[i]->schemas);
+		free(st->types[i]->deprecation);
+		for (k = 0; k < 3; k++)
+			free(st->types[i]->scale[k]);
 		free(st->types[i]);
 	}
 	for (i = 0; st->ring && i < STORE_RING; i++)
@@ -427,6 +434,7 @@ void store_free(struct store *st)
 		}
 	free(st->types);
 	free(st->served);
+	free(st->visible);
 	free(st->buckets);
 	free(st->ring);
 	pthread_cond_destroy(&st->cond);

@@ -35,6 +35,12 @@ struct rtype {
 	struct entry *head;
 	size_t count;
 	char *owned[10];		/* strings of custom types */
+	struct crd_schema *schemas;	/* every schema compiled for it (crd_schema.h) */
+	char *deprecation;		/* a deprecated CRD version's warning (store lock) */
+	bool read_prune;		/* its schema changed: stored objects may hold fields
+					   it no longer knows, so reads are pruned */
+	char *scale[3];			/* its scale subresource's specReplicasPath,
+					   statusReplicasPath, labelSelectorPath (store lock) */
 };
 
 struct sevent {
@@ -59,6 +65,8 @@ struct store {
 	size_t ntypes, captypes;
 	const struct restype **served;	/* cache for store_types */
 	size_t nserved;
+	const struct restype **visible;	/* served and routable (store_types_visible) */
+	size_t nvisible;
 	struct sevent *ring;		/* events, ring[rv-order], newest at ring_head-1 */
 	size_t ring_head, ring_count;
 	struct {
@@ -96,6 +104,9 @@ struct rtype *store_type_add(struct store *st, const struct restype *tmpl, bool 
 void store_types_refresh(struct store *st);
 /* A CRD was written (obj) or removed (NULL): (un)register its type. */
 void store_crd_sync(struct store *st, const cJSON *crd, bool removed);
+/* The Warning a request at a deprecated CRD version gets, copied into out; false when
+ * the version is not deprecated. */
+bool store_crd_deprecation(struct store *st, const struct restype *view, char *out, size_t n);
 
 /*
  * Watch support for the server: calls fn for every event with rv > after of type rt
@@ -123,6 +134,14 @@ int store_load(struct store *st, const char *path, char *errbuf, size_t errlen);
  * may_drop_managed lets a write that is too large be tried once without managedFields,
  * as the API server does for all but server-side apply. */
 int store_size_check(cJSON *obj, bool may_drop_managed, struct kstatus *e);
+
+/* Sets condition type of obj's status.conditions (created when missing) as the
+ * apihelpers do: one already at status keeps its lastTransitionTime (store_status.c). */
+void store_condition_set(cJSON *obj, const char *type, const char *status, const char *reason,
+			 const char *msg);
+/* The status a controller writes for the kind at once, on a main-resource write (an
+ * APIService's Available, a ValidatingAdmissionPolicy's observedGeneration). */
+void store_status_prepare(struct store *st, const struct restype *rt, cJSON *obj);
 
 /* Helpers. */
 const char *obj_str(const cJSON *o, const char *a, const char *b);

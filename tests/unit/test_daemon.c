@@ -34,6 +34,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.renew_deadline_ms, 10000);
 	assert_int_equal(c.retry_period_ms, 2000);
 	assert_null(c.webhook_secret_file);
+	assert_int_equal(c.workers, 8);
 	app_config_dispose(&c);
 }
 
@@ -81,6 +82,18 @@ static void test_file_errors(void **state)
 	assert_int_equal(parse(&tc, "log-format: xml\napps:\n  - {name: a, repo: x}\n", &e),
 			 TE_INPUT);
 	assert_non_null(strstr(e.msg, "logfmt|json"));
+	config_dispose(&tc);
+	/* workers: 1..64, the agent's (top level), not an app's */
+	assert_int_equal(parse(&tc, "workers: 0\napps:\n  - {name: a, repo: x}\n", &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "tether.yaml:1:"));
+	config_dispose(&tc);
+	assert_int_equal(parse(&tc, "workers: 65\napps:\n  - {name: a, repo: x}\n", &e), TE_INPUT);
+	config_dispose(&tc);
+	assert_int_equal(parse(&tc, "apps:\n  - {name: a, repo: x, workers: 2}\n", &e), TE_INPUT);
+	assert_non_null(strstr(e.msg, "top level"));
+	config_dispose(&tc);
+	assert_int_equal(parse(&tc, "workers: 64\napps:\n  - {name: a, repo: x}\n", &e), 0);
+	assert_int_equal(tc.apps[0].workers, 64);
 	config_dispose(&tc);
 }
 

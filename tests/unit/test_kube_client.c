@@ -708,6 +708,64 @@ static void test_discovery_aggregated(void **state)
 	kube_free(k);
 }
 
+struct resolver {
+	struct kube *k;
+	const char *kind;
+	const struct kube_resource *res;
+	int rc;
+};
+
+static void *resolve_thread(void *arg)
+{
+	struct resolver *r = arg;
+	struct err e;
+
+	err_clear(&e);
+	r->rc = kube_resolve(r->k, r->kind[0] == 'D' ? "apps/v1" : "v1", r->kind, &r->res, &e);
+	return NULL;
+}
+
+/* Clients made with kube_new_sharing, used from their own threads at once: one
+ * discovery for all, a refresh seen by all, the entries valid as long as one lives. */
+static void test_discovery_shared(void **state)
+{
+	struct kube *first = client(4, -1, 5000, NULL), *others[3];
+	struct resolver r[4];
+	pthread_t t[4];
+	const struct kube_resource *cm;
+	struct err e;
+
+	S.legacy = false;
+	crd_installed = false;
+	S.disc_requests = 0;
+	err_clear(&e);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(kube_new_sharing(&others[i], first, &e), 0);
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct resolver){.k = i ? others[i - 1] : first,
+					 .kind = i % 2 ? "ConfigMap" : "Deployment"};
+		assert_int_equal(pthread_create(&t[i], NULL, resolve_thread, &r[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(r[i].rc, 0);
+	}
+	assert_int_equal(S.disc_requests, 2); /* /api and /apis, once for the four */
+	assert_ptr_equal(r[0].res, r[2].res); /* the same table */
+	/* a CRD installed: an invalidation through one client is seen by another */
+	crd_installed = true;
+	kube_invalidate_discovery(others[0]);
+	kube_free(first); /* the first one may go first */
+	assert_int_equal(kube_resolve(others[1], "example.com/v1", "Widget", &cm, &e), 0);
+	assert_int_equal(S.disc_requests, 4);
+	assert_string_equal(r[1].res->kind, "ConfigMap"); /* retired, still valid */
+	assert_int_equal(kube_resolve(others[2], "v1", "ConfigMap", &cm, &e), 0);
+	assert_int_equal(S.disc_requests, 4);
+	for (int i = 0; i < 3; i++)
+		kube_free(others[i]);
+	crd_installed = false;
+}
+
 static void test_discovery_legacy(void **state)
 {
 	struct kube *k = client(4, -1, 5000, NULL);
@@ -1065,6 +1123,7 @@ int main(void)
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_bearer_token),
 		cmocka_unit_test(test_discovery_aggregated),
+		cmocka_unit_test(test_discovery_shared),
 		cmocka_unit_test(test_discovery_legacy),
 		cmocka_unit_test(test_list_pages),
 		cmocka_unit_test(test_list_many),
