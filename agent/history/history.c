@@ -332,6 +332,9 @@ static const struct json_pick record_pick[] = {
 /* Namespaces and kinds whose lists are fetched together: few round trips, and not every
  * list of a big app in memory as raw text at once. */
 #define NS_BATCH 16
+/* Workloads and their revisions are large objects (2-3 KiB each as sent): pages of 100
+ * keep the raw text of a batch (32 lists) to a few MiB where pages of 500 took tens. */
+#define RECORD_PAGE 100
 
 /* The two LISTs of each of the m states at st: the app's workloads, their revisions. */
 static void queue_batch(struct kube_list_q *qs, const struct ns_state *st, size_t m,
@@ -339,9 +342,10 @@ static void queue_batch(struct kube_list_q *qs, const struct ns_state *st, size_
 {
 	for (size_t i = 0; i < m; i++) {
 		qs[2 * i] = (struct kube_list_q){
-		    .res = st[i].res, .ns = st[i].ns, .selector = sel, .pick = record_pick};
+		    .res = st[i].res, .ns = st[i].ns, .selector = sel, .pick = record_pick,
+		    .limit = RECORD_PAGE};
 		qs[2 * i + 1] = (struct kube_list_q){
-		    .res = st[i].rev_res, .ns = st[i].ns, .pick = record_pick};
+		    .res = st[i].rev_res, .ns = st[i].ns, .pick = record_pick, .limit = RECORD_PAGE};
 	}
 }
 

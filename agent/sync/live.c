@@ -516,12 +516,16 @@ static size_t queue_namespaces(struct sync_run *r, struct sync_item **its, struc
 
 static int find_new_namespaces(struct sync_run *r, struct err *e)
 {
-	struct sync_item **its = calloc(r->n_items + 1, sizeof(*its));
-	struct kube_list_q *qs = calloc(r->n_items + 1, sizeof(*qs));
+	struct sync_item **its = NULL;
+	struct kube_list_q *qs = NULL; /* a query is 2 KiB: one per new namespace, not per item */
 	const struct kube_resource *nsr = NULL;
-	size_t n, objs;
+	size_t n = 1, objs;
 	int rc = 0;
 
+	for (size_t i = 0; i < r->n_items; i++)
+		n += is_new_namespace(&r->items[i]);
+	its = calloc(n, sizeof(*its));
+	qs = calloc(n, sizeof(*qs));
 	if (!its || !qs) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
@@ -549,17 +553,26 @@ out:
 	return rc;
 }
 
-static void decide(struct sync_run *r)
+/* The plan of each item; objects in a new namespace wait for it (hashed: an app may
+ * create thousands of namespaces). */
+static int decide(struct sync_run *r, struct err *e)
 {
-	for (size_t i = 0; i < r->n_items; i++) {
+	struct strmap fresh;
+	int rc = 0;
+
+	strmap_init(&fresh);
+	for (size_t i = 0; i < r->new_namespaces.n && rc == 0; i++)
+		rc = strmap_put(&fresh, r->new_namespaces.items[i], r);
+	for (size_t i = 0; i < r->n_items && rc == 0; i++) {
 		struct sync_item *it = &r->items[i];
 		const char *ns = it->obj->ns;
 
 		it->plan = plan_decide(it->hash, it->inv, it->live);
-		if (ns && strcmp(it->obj->kind, "Namespace") &&
-		    strlist_contains(&r->new_namespaces, ns))
+		if (ns && strcmp(it->obj->kind, "Namespace") && strmap_get(&fresh, ns))
 			it->deferred = true;
 	}
+	strmap_dispose(&fresh);
+	return rc < 0 ? err_set(e, TE_NOMEM, "out of memory") : 0;
 }
 
 int live_load(struct sync_run *r, struct err *e)
@@ -589,6 +602,5 @@ int live_load(struct sync_run *r, struct err *e)
 	}
 	if ((rc = find_new_namespaces(r, e)) < 0)
 		return rc;
-	decide(r);
-	return 0;
+	return decide(r, e);
 }
