@@ -43,6 +43,7 @@ static void run_dispose(struct sync_run *r)
 	free(r->lists);
 	strlist_dispose(&r->new_namespaces);
 	inventory_dispose(&r->old_inv);
+	cJSON_Delete(r->beside);
 	inventory_dispose(&r->written);
 	object_set_dispose(&r->objects);
 	vfs_free(r->vfs);
@@ -214,6 +215,8 @@ static int run_view(const struct sync_run *r, struct sync_view *v, struct sync_w
 	    .read_ns = r->inv_moving ? r->inv_legacy : r->inv_ns,
 	    .write_ns = r->inv_moving && !r->inv_moved ? r->inv_legacy : r->inv_ns,
 	    .wrote = r->wrote,
+	    .beside = r->beside,
+	    .beside_read = r->beside_read,
 	};
 	if (!deps)
 		return 0;
