@@ -65,6 +65,7 @@ struct sync_result {
 	struct strlist errors;
 	struct sync_rollout *rollouts;
 	size_t n_rollouts;
+	int64_t started; /* when the run began, seconds since the epoch ("time" in -o json) */
 	int64_t duration_ms;
 	struct kube_stats stats;
 	long dry_runs;

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sync_int.h"
 #include "verify.h"
@@ -59,6 +60,8 @@ static int run_init(struct sync_run *r, struct session *sess, const struct app_c
 	r->cfg = c;
 	r->env = env;
 	r->res = res;
+	if (res)
+		res->started = (int64_t)time(NULL);
 	object_set_init(&r->objects);
 	inventory_init(&r->old_inv);
 	inventory_init(&r->written);
