@@ -126,7 +126,8 @@ bench: deps
 	@for b in tests/bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
 
 format:
-	clang-format -i $(AGENT_SRC) $(SIM_SRC) include/*.h tests/kubesim/*.h
+	clang-format -i $(AGENT_SRC) $(filter-out tests/kubesim/proto_desc.c,$(SIM_SRC)) include/*.h \
+	  tests/kubesim/*.h # proto_desc.c is generated (tests/kubesim/tools/proto_desc.py)
 
 clean:
 	rm -rf build

@@ -106,6 +106,7 @@ struct app_config {
 	char *webhook_secret_file;
 	char *log_format;
 	bool leader_elect;
+	bool shard_apps; /* replicas share the apps (agent/daemon/shard.c) */
 	char *lease_name;
 	char *lease_namespace;
 	int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;

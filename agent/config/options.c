@@ -136,12 +136,17 @@ static const struct opt_def options[] = {
 	{"leader-elect", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | F, CMD_RUN | CMD_ACCESS, NULL,
 	 "sync only while holding a coordination.k8s.io/v1 Lease (for several replicas)",
 	 OFF(leader_elect)},
+	{"shard-apps", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, G | F, CMD_RUN | CMD_ACCESS, NULL,
+	 "replicas share the apps: each holds a membership Lease, apps go to the live members "
+	 "by rendezvous hashing, each sync holds the app's Lease (excludes --leader-elect)",
+	 OFF(shard_apps)},
 	{"leader-elect-lease", NULL, 0, OPT_STRING, "tether", 1, 253, NULL, G | F, CMD_RUN | CMD_ACCESS, "NAME",
-	 "name of the Lease", OFF(lease_name)},
+	 "name of the Lease (with --shard-apps: the group, prefix of its Leases)", OFF(lease_name)},
 	{"leader-elect-namespace", NULL, 0, OPT_STRING, NULL, 1, 63, NULL, G | F, CMD_RUN | CMD_ACCESS, "NS",
-	 "namespace of the Lease (default: the context's)", OFF(lease_namespace)},
+	 "namespace of the Lease(s) (default: the context's)", OFF(lease_namespace)},
 	{"leader-elect-lease-duration", NULL, 0, OPT_DURATION, "15s", 1000, 3600 * 1000, NULL, G | F,
-	 CMD_RUN, "DUR", "how long a standby waits before taking over", OFF(lease_duration_ms)},
+	 CMD_RUN, "DUR", "how long a standby waits before taking over (with --shard-apps: how long "
+	 "a silent member keeps its apps; renewed every third of it)", OFF(lease_duration_ms)},
 	{"leader-elect-renew-deadline", NULL, 0, OPT_DURATION, "10s", 100, 3600 * 1000, NULL, G | F,
 	 CMD_RUN, "DUR", "the leader gives up when it could not renew for this long",
 	 OFF(renew_deadline_ms)},
@@ -153,7 +158,8 @@ static const struct opt_def options[] = {
 	 "identity asking: yaml, a stream for kubectl apply -f -, or json, a v1 List",
 	 OFF(print_rbac)},
 	{"agent", NULL, 0, OPT_BOOL, "false", 0, 0, NULL, F, CMD_ACCESS, NULL,
-	 "also check what tether run needs: Events, and the Lease with --leader-elect",
+	 "also check what tether run needs: Events, and the Leases with --leader-elect or "
+	 "--shard-apps",
 	 OFF(access_agent)},
 	{NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -1,6 +1,7 @@
 /*
  * daemon: the agent's life. Starts the listener, the signal thread, (with
- * --leader-elect) the election and the workers (pool.c), then runs the scheduler on
+ * --leader-elect) the election or (with --shard-apps) the membership (shard.c), and the
+ * workers (pool.c), then runs the scheduler on
  * the calling thread: hand the apps that are due (webhooks first) to the idle
  * workers, sleep on a condition variable until the next one is due, a worker is done
  * or something wakes it. SIGTERM lets the checks in flight finish and exits; if that takes longer than the grace period the process
@@ -254,6 +255,7 @@ static void daemon_dispose(struct daemon *d)
 	http_stop(d);
 	pool_stop(d); /* idle: run_loop drained it */
 	leader_stop(d->leader);
+	shard_stop(d->shard); /* after the loop: no sync holds an app Lease now */
 	notifier_free(d->notifier, NOTIFY_DRAIN_MS);
 	apps_free(d->apps, d->n_apps);
 	daemon_clusters_free(d);
@@ -272,8 +274,13 @@ static int start_services(struct daemon *d, struct err *e)
 	char url[128], msg[160];
 	int rc;
 
+	if (c->leader_elect && c->shard_apps)
+		return err_set(e, TE_INPUT, "--shard-apps and --leader-elect exclude each other: "
+					    "replicas either share the apps or stand by");
 	if (c->leader_elect && (rc = leader_start(&d->leader, c, d->identity, wake, d, e)) < 0)
 		return err_prefix(e, "leader election");
+	if (c->shard_apps && (rc = shard_start(&d->shard, c, d->identity, shard_changed, d, e)) < 0)
+		return err_prefix(e, "shard-apps");
 	if ((rc = pool_start(d, (size_t)c->workers, e)) < 0 ||
 	    (rc = http_start(d, c->listen, url, sizeof(url), e)) < 0)
 		return rc;

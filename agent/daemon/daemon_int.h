@@ -49,13 +49,22 @@ struct app_stats {
 };
 
 void app_stats_observe(struct app_stats *s, double seconds);
-/* Prometheus text exposition format 0.0.4. */
-int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out);
+/* What /status and /metrics show of --shard-apps (shard.c fills it). */
+struct shard_view {
+	const char *identity;	/* borrowed */
+	struct strlist members; /* live, sorted */
+	const char **owners;	/* per app of the snapshot: its owner here, NULL for none */
+	size_t owned;		/* apps that are this replica's */
+};
+/* Prometheus text exposition format 0.0.4. sv NULL: no sharding. */
+int metrics_render(const struct app_stats *apps, size_t n, bool leader,
+		   const struct shard_view *sv, struct buf *out);
 /* process.c: process_* metrics as the Prometheus client libraries name them, from
  * /proc/self (nothing where /proc is missing). */
 int process_metrics_render(struct buf *out);
 /* {"leader":..., "apps":[{"app","namespace","commit","head","state","health",...}]} */
-int status_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out);
+int status_render(const struct app_stats *apps, size_t n, bool leader,
+		  const struct shard_view *sv, struct buf *out);
 
 /* ---- webhooks ------------------------------------------------------------------ */
 
@@ -119,6 +128,26 @@ bool lease_can_acquire(const struct lease_seen *s, const char *me, int64_t now, 
 /* Records a read of the lease: observed_ms moves only when the record changed. */
 void lease_observe(struct lease_seen *s, const char *holder, const char *renew, int64_t now);
 
+/* A Lease to write: taken or renewed by holder, or given up (release: holder ""). */
+struct lease_spec {
+	const char *ns, *name, *holder;
+	int64_t lease_ms;
+	bool release;
+	const char *label_key, *label_value; /* one label, or NULL */
+};
+/* The Lease old (NULL: a new one) as s makes it; NULL when memory runs out. */
+cJSON *lease_body(const struct lease_spec *s, const cJSON *old);
+/* POST (old NULL) or PUT with old's resourceVersion: 0, TE_CONFLICT when someone else
+ * wrote first (or it exists), TE_NOTFOUND, or the transport's error. resp (may be NULL)
+ * receives what the server answered. */
+int lease_send(struct kube *k, const struct kube_resource *res, const struct lease_spec *s,
+	       const cJSON *old, cJSON **resp);
+
+/* The client, namespace and resource of the Leases (the first app's cluster; the
+ * lease namespace, else the context's), for a thread of their own. */
+int lease_connect(const struct app_config *c, struct kube_config **kcfg, struct kube **kube,
+		  char **ns, const struct kube_resource **res, struct err *e);
+
 struct leader;
 /* Starts the election thread. notify (may be NULL) runs when leadership changes. */
 int leader_start(struct leader **out, const struct app_config *c, const char *identity,
@@ -126,6 +155,40 @@ int leader_start(struct leader **out, const struct app_config *c, const char *id
 bool leader_is_leader(struct leader *l);
 /* Stops the thread and gives the lease up (holder cleared) when held. NULL is fine. */
 void leader_stop(struct leader *l);
+
+/* ---- sharding: replicas share the apps (shard.c) ------------------------------ */
+
+/*
+ * Rendezvous (highest random weight) hashing: the index of the member among
+ * members[0..n) that owns app, or -1 when n is 0. Pure: the same members in any order
+ * give the same owner, and removing a member moves only the apps it owned.
+ */
+long shard_pick(const char *const *members, size_t n, const char *app);
+/* A member whose Lease was seen as s is live: it has a holder, and the record changed
+ * within lease_ms of now by this replica's clock (a record seen for the first time counts
+ * from then: client-go's rule). */
+bool shard_member_live(const struct lease_seen *s, int64_t now, int64_t lease_ms);
+/* The weight of (member, app), for the tests. */
+uint64_t shard_weight(const char *member, const char *app);
+
+struct shard;
+/* Joins the group (the membership Lease) and starts the renewal thread. notify (may be
+ * NULL) runs, without the shard's lock, when the live members change. */
+int shard_start(struct shard **out, const struct app_config *c, const char *identity,
+		void (*notify)(void *ctx), void *ctx, struct err *e);
+/* Gives the membership up (holder cleared), so the others take its apps at once. */
+void shard_stop(struct shard *sh);
+/* True when app falls to this replica in its current view. */
+bool shard_is_mine(struct shard *sh, const char *app);
+/* True when app is this replica's now and was not before the last change of the view. */
+bool shard_gained(struct shard *sh, const char *app);
+/* The live members (this one included), sorted, added to out. */
+int shard_members(struct shard *sh, struct strlist *out);
+const char *shard_identity(const struct shard *sh);
+/* The view for the n apps of a snapshot. */
+int shard_view_fill(struct shard *sh, const struct app_stats *apps, size_t n,
+		    struct shard_view *out);
+void shard_view_dispose(struct shard_view *v);
 
 /* ---- the daemon's state ------------------------------------------------------ */
 
@@ -224,6 +287,7 @@ struct daemon {
 	struct pool_git **git_locks; /* per Git cache; the table under mu */
 	size_t n_git_locks, cap_git_locks;
 	struct leader *leader;
+	struct shard *shard; /* --shard-apps */
 	struct MHD_Daemon *http;
 	struct ratelog *refused; /* "webhook refused" lines, per client address */
 	struct notifier *notifier; /* notifications' queue and thread (agent/notify) */
@@ -231,6 +295,15 @@ struct daemon {
 	uint64_t rand; /* jitter */
 	char identity[300];
 };
+
+/* shard.c, the daemon's hooks: without --shard-apps every app is this replica's and a
+ * sync needs no Lease. shard_begin returns false when another replica holds the app's
+ * Lease (the sync must not run); shard_end gives it back. */
+bool shard_owns(struct daemon *d, const struct daemon_app *a);
+/* shard_start's notify: the apps this replica gained are due now. */
+void shard_changed(void *ctx);
+bool shard_begin(struct daemon *d, const struct daemon_app *a);
+void shard_end(struct daemon *d, const struct daemon_app *a);
 
 /* http.c */
 int http_start(struct daemon *d, const char *listen, char *url, size_t n, struct err *e);

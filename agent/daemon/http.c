@@ -77,6 +77,7 @@ static struct app_stats *snapshot(struct daemon *d, size_t *n, bool *leader)
 
 static enum MHD_Result serve_stats(struct daemon *d, struct MHD_Connection *con, bool metrics)
 {
+	struct shard_view sv, *view = NULL;
 	struct app_stats *s;
 	struct buf b;
 	size_t n;
@@ -86,7 +87,11 @@ static enum MHD_Result serve_stats(struct daemon *d, struct MHD_Connection *con,
 	if (!(s = snapshot(d, &n, &leader)))
 		return reply(con, 500, "text/plain", "out of memory\n");
 	buf_init(&b, (size_t)16 << 20);
-	rc = metrics ? metrics_render(s, n, leader, &b) : status_render(s, n, leader, &b);
+	if (d->shard && shard_view_fill(d->shard, s, n, &sv) == 0)
+		view = &sv;
+	rc = metrics ? metrics_render(s, n, leader, view, &b)
+		     : status_render(s, n, leader, view, &b);
+	shard_view_dispose(view);
 	free(s);
 	if (rc < 0) {
 		buf_dispose(&b);

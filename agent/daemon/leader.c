@@ -54,8 +54,7 @@ void lease_observe(struct lease_seen *s, const char *holder, const char *renew, 
 	s->observed_ms = now;
 }
 
-/* The Lease to write: old (may be NULL) taken over or renewed by holder. */
-static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder, bool release)
+cJSON *lease_body(const struct lease_spec *s, const cJSON *old)
 {
 	cJSON *o = cJSON_CreateObject(), *md, *spec;
 	struct json_build b = {.failed = !o};
@@ -63,7 +62,7 @@ static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder,
 	const char *was = json_str(old, "spec", "holderIdentity", NULL);
 	const char *acquired = json_str(old, "spec", "acquireTime", NULL);
 	double transitions = cJSON_GetNumberValue(json_get(old, "spec", "leaseTransitions", NULL));
-	bool change = !was || strcmp(was, holder) != 0;
+	bool change = !was || strcmp(was, s->holder) != 0;
 	char now[64];
 
 	time_rfc3339_micro(now);
@@ -72,19 +71,21 @@ static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder,
 	jb_str(&b, o, "apiVersion", "coordination.k8s.io/v1");
 	jb_str(&b, o, "kind", "Lease");
 	md = jb_object(&b, o, "metadata");
-	jb_str(&b, md, "name", l->name);
-	jb_str(&b, md, "namespace", l->ns);
+	jb_str(&b, md, "name", s->name);
+	jb_str(&b, md, "namespace", s->ns);
 	if (rv)
 		jb_str(&b, md, "resourceVersion", rv);
+	if (s->label_key)
+		jb_str(&b, jb_object(&b, md, "labels"), s->label_key, s->label_value);
 	spec = jb_object(&b, o, "spec");
-	jb_str(&b, spec, "holderIdentity", holder);
+	jb_str(&b, spec, "holderIdentity", s->holder);
 	jb_num(&b, spec, "leaseDurationSeconds",
-				release ? 1 : (double)((l->lease_ms + 999) / 1000));
+				s->release ? 1 : (double)((s->lease_ms + 999) / 1000));
 	jb_str(&b, spec, "acquireTime", change || !acquired ? now : acquired);
 	jb_str(&b, spec, "renewTime", now);
 	/* client-go counts every change of holder, from a released lease too */
 	jb_num(&b, spec, "leaseTransitions",
-				transitions + (old && change && !release ? 1 : 0));
+				transitions + (old && change && !s->release ? 1 : 0));
 	if (b.failed) {
 		cJSON_Delete(o);
 		return NULL; /* never a partial Lease */
@@ -92,30 +93,44 @@ static cJSON *lease_body(struct leader *l, const cJSON *old, const char *holder,
 	return o;
 }
 
-/* POST (create) or PUT (update) the lease; 0 when the server took it, and l->last
- * then holds what it answered. */
-static int lease_write(struct leader *l, const cJSON *old, const char *holder, bool release)
+int lease_send(struct kube *k, const struct kube_resource *res, const struct lease_spec *s,
+	       const cJSON *old, cJSON **resp)
 {
 	struct kube_req req, *reqs[1] = {&req};
-	cJSON *body = lease_body(l, old, holder, release);
+	cJSON *body = lease_body(s, old);
 	int rc;
 
 	memset(&req, 0, sizeof(req));
 	req.method = old ? "PUT" : "POST";
-	req.path = kube_path(l->res, l->ns, old ? l->name : NULL, NULL);
+	req.path = kube_path(res, s->ns, old ? s->name : NULL, NULL);
 	req.body = cJSON_PrintUnformatted(body);
 	cJSON_Delete(body);
 	if (!req.path || !req.body)
 		rc = TE_NOMEM;
-	else if ((rc = kube_run(l->kube, reqs, 1, NULL, NULL)) == 0)
-		rc = req.status >= 200 && req.status < 300 ? 0 : TE_CONFLICT;
-	cJSON_Delete(l->last);
-	l->last = NULL;
-	if (rc == 0 && !release) {
-		l->last = req.resp;
+	else if ((rc = kube_run(k, reqs, 1, NULL, NULL)) == 0)
+		rc = req.status >= 200 && req.status < 300 ? 0
+		     : req.status == 404		       ? TE_NOTFOUND
+							       : TE_CONFLICT;
+	if (rc == 0 && resp) {
+		*resp = req.resp;
 		req.resp = NULL;
 	}
 	kube_req_dispose(&req);
+	return rc;
+}
+
+/* Writes the lease; 0 when the server took it, and l->last then holds what it
+ * answered. */
+static int lease_write(struct leader *l, const cJSON *old, const char *holder, bool release)
+{
+	const struct lease_spec s = {l->ns, l->name, holder, l->lease_ms, release, NULL, NULL};
+	cJSON *resp = NULL;
+	int rc = lease_send(l->kube, l->res, &s, old, &resp);
+
+	cJSON_Delete(l->last); /* after the send: old may be l->last */
+	l->last = rc == 0 && !release ? resp : NULL;
+	if (l->last != resp)
+		cJSON_Delete(resp);
 	return rc;
 }
 
@@ -187,20 +202,21 @@ static void *leader_thread(void *arg)
 	}
 }
 
-static int leader_connect(struct leader *l, const struct app_config *c, struct err *e)
+int lease_connect(const struct app_config *c, struct kube_config **kcfg, struct kube **kube,
+		  char **ns, const struct kube_resource **res, struct err *e)
 {
-	/* Its own client: the election runs on its own thread, and a renewal must not
-	 * wait behind retries (one attempt, 5 s). */
+	/* Its own client: the Leases are renewed on their own thread, and a renewal must
+	 * not wait behind retries (one attempt, 5 s). */
 	const struct kube_opts o = {.parallel = 2, .timeout_ms = 5000, .retries = -1};
 	int rc;
 
-	if ((rc = session_connect_own(c, &o, &l->kcfg, &l->kube, e)) < 0)
+	if ((rc = session_connect_own(c, &o, kcfg, kube, e)) < 0)
 		return rc;
-	if (!(l->ns = xstrdup(c->lease_namespace   ? c->lease_namespace
-			      : l->kcfg->namespace ? l->kcfg->namespace
-						   : "default")))
+	if (!(*ns = xstrdup(c->lease_namespace	     ? c->lease_namespace
+			    : (*kcfg)->namespace ? (*kcfg)->namespace
+						 : "default")))
 		return err_set(e, TE_NOMEM, "out of memory");
-	return kube_resolve(l->kube, "coordination.k8s.io/v1", "Lease", &l->res, e);
+	return kube_resolve(*kube, "coordination.k8s.io/v1", "Lease", res, e);
 }
 
 int leader_start(struct leader **out, const struct app_config *c, const char *identity,
@@ -228,7 +244,7 @@ int leader_start(struct leader **out, const struct app_config *c, const char *id
 	l->retry_ms = c->retry_period_ms;
 	l->notify = notify;
 	l->ctx = ctx;
-	if ((rc = leader_connect(l, c, e)) < 0) {
+	if ((rc = lease_connect(c, &l->kcfg, &l->kube, &l->ns, &l->res, e)) < 0) {
 		leader_stop(l);
 		return rc;
 	}

@@ -410,8 +410,19 @@ static bool app_sync(struct daemon *d, struct daemon_app *a, const char *sha,
 		return false;
 	}
 	follow = follow_rollouts(&c);
+	if (!shard_begin(d, a)) { /* --shard-apps: another replica syncs it right now */
+		app_config_dispose(&c);
+		sync_result_dispose(&res);
+		if (out) {
+			out->exit_code = err_exit_code(TE_CONFLICT);
+			snprintf(out->message, sizeof(out->message),
+				 "another replica holds the app's sync Lease");
+		}
+		return false;
+	}
 	announce(d, a, NOTIFY_STARTED, sha, "sync started", NULL);
 	history_sync(a->sess, &c, &env, &res, &rv, &e);
+	shard_end(d, a);
 	app_config_dispose(&c);
 	result_defaults(&res, a, sha);
 	done = sync_report(d, a, &res, sha, follow, &e);

@@ -203,7 +203,8 @@ static double field_value(const struct app_stats *s, size_t offset, enum field_k
 	}
 }
 
-int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out)
+int metrics_render(const struct app_stats *apps, size_t n, bool leader,
+		   const struct shard_view *sv, struct buf *out)
 {
 	for (size_t m = 0; m < sizeof(app_metrics) / sizeof(app_metrics[0]); m++) {
 		const struct app_metric *am = &app_metrics[m];
@@ -219,6 +220,13 @@ int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct b
 	}
 	head(out, "tether_leader", "gauge", "1 when this agent may sync.");
 	buf_printf(out, "tether_leader %d\n", leader ? 1 : 0);
+	if (sv) {
+		head(out, "tether_shard_members", "gauge",
+		     "Live replicas sharing the apps, as this one sees them (itself included).");
+		buf_printf(out, "tether_shard_members %zu\n", sv->members.n);
+		head(out, "tether_shard_owned_apps", "gauge", "Apps that fall to this replica.");
+		buf_printf(out, "tether_shard_owned_apps %zu\n", sv->owned);
+	}
 	head(out, "tether_build_info", "gauge",
 	     "1, labelled with the version and the libraries tether was built with.");
 	if (buf_printf(out, "tether_build_info{version=\"%s\",libgit2=\"%s\",libcurl=\"%s\"} 1\n",
@@ -227,7 +235,7 @@ int metrics_render(const struct app_stats *apps, size_t n, bool leader, struct b
 	return process_metrics_render(out);
 }
 
-static cJSON *app_json(struct json_build *b, const struct app_stats *s)
+static cJSON *app_json(struct json_build *b, const struct app_stats *s, const char *owner)
 {
 	cJSON *o = cJSON_CreateObject();
 	char last[TIME_RFC3339_LEN] = "";
@@ -246,6 +254,8 @@ static cJSON *app_json(struct json_build *b, const struct app_stats *s)
 	jb_num(b, o, "failedSyncs", (double)s->sync_error); /* "errors" are messages elsewhere */
 	jb_str(b, o, "lastError", s->last_error);
 	jb_bool(b, o, "suspended", s->suspended);
+	if (owner) /* --shard-apps: the replica it falls to */
+		jb_str(b, o, "owner", owner);
 	if (s->unverified[0]) /* verify: the head refused */
 		jb_str(b, o, "unverified", s->unverified);
 	if (s->revert_commit[0]) { /* on-failure: revert */
@@ -256,7 +266,20 @@ static cJSON *app_json(struct json_build *b, const struct app_stats *s)
 	return o;
 }
 
-int status_render(const struct app_stats *apps, size_t n, bool leader, struct buf *out)
+/* {"identity","members":[...],"ownedApps"} */
+static void shard_json(struct json_build *b, cJSON *root, const struct shard_view *sv)
+{
+	cJSON *o = jb_object(b, root, "shard"), *m;
+
+	jb_str(b, o, "identity", sv->identity);
+	m = jb_array(b, o, "members");
+	for (size_t i = 0; !b->failed && i < sv->members.n; i++)
+		jb_append(b, m, cJSON_CreateString(sv->members.items[i]));
+	jb_num(b, o, "ownedApps", (double)sv->owned);
+}
+
+int status_render(const struct app_stats *apps, size_t n, bool leader,
+		  const struct shard_view *sv, struct buf *out)
 {
 	cJSON *root = cJSON_CreateObject(), *arr;
 	struct json_build build = {.failed = !root}, *b = &build;
@@ -264,9 +287,11 @@ int status_render(const struct app_stats *apps, size_t n, bool leader, struct bu
 	int rc;
 
 	jb_bool(b, root, "leader", leader);
+	if (sv)
+		shard_json(b, root, sv);
 	arr = jb_array(b, root, "apps");
 	for (size_t i = 0; !build.failed && i < n; i++)
-		jb_append(b, arr, app_json(b, &apps[i]));
+		jb_append(b, arr, app_json(b, &apps[i], sv ? sv->owners[i] : NULL));
 	s = build.failed ? NULL : cJSON_PrintUnformatted(root); /* never a partial status */
 	cJSON_Delete(root);
 	if (!s)

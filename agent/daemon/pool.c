@@ -109,7 +109,8 @@ bool pool_dispatch(struct daemon *d, int64_t now, int64_t *wait_ms)
 	for (size_t i = 0; i < d->n_apps; i++) {
 		const struct daemon_app *a = &d->apps[i];
 
-		d->sched[i] = (struct sched_app){.busy = a->busy,
+		/* another replica's app (--shard-apps) is left alone, as a busy one */
+		d->sched[i] = (struct sched_app){.busy = a->busy || !shard_owns(d, a),
 						 .triggered = a->triggered,
 						 .triggered_ms = a->triggered_ms,
 						 .due = a->busy ? 0 : daemon_app_due(a)};

@@ -201,10 +201,12 @@ static int record_needs(struct access_plan *p, struct session *s, const struct a
 }
 
 /* tether run's own: Events where the app syncs (and its rollouts are), as the
- * bookkeeping's identity; its Lease, always as tether itself. */
+ * bookkeeping's identity; its Leases, always as tether itself. */
 static int agent_needs(struct access_plan *p, struct session *s, const struct app_config *c)
 {
 	static const char *const lease_verbs[] = {"get", "create", "update", NULL};
+	static const char *const shard_verbs[] = {"get", "list", "create", "update", "delete",
+						  NULL};
 	const char *lease_ns = c->lease_namespace		 ? c->lease_namespace
 			       : s->context_ns && *s->context_ns ? s->context_ns
 								 : "default";
@@ -218,6 +220,10 @@ static int agent_needs(struct access_plan *p, struct session *s, const struct ap
 	if (rc == 0 && c->leader_elect)
 		rc = add_verbs_as(p, own, lease_verbs, "coordination.k8s.io", "leases", lease_ns,
 				  "leader election");
+	/* the members are found by one LIST of their label; the long gone are deleted */
+	if (rc == 0 && c->shard_apps)
+		rc = add_verbs_as(p, own, shard_verbs, "coordination.k8s.io", "leases", lease_ns,
+				  "shard-apps");
 	return rc;
 }
 

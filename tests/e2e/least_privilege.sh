@@ -110,6 +110,13 @@ cp "$T/check.out" "$T/agent.out"
 check "the Events of the app's namespace" grep -Eq '^create +\(core\) +events +a +events$' "$T/agent.out"
 check "the Lease's update" grep -Eq '^update +coordination.k8s.io +leases +a +leader election$' "$T/agent.out"
 check_contains "and nothing else" "$(cat "$T/agent.out")" "deployer: 4 of 20 rights missing"
+check_exit "check-access --agent --shard-apps: the Leases' rights missing (exit 1)" 1 \
+  as deployer check-access --agent --shard-apps --leader-elect-namespace a
+cp "$T/check.out" "$T/shard.out"
+check "the members' LIST, for shard-apps" grep -Eq '^list +coordination.k8s.io +leases +a +shard-apps$' "$T/shard.out"
+check "the sync Leases' update, for shard-apps" grep -Eq '^update +coordination.k8s.io +leases +a +shard-apps$' "$T/shard.out"
+check "the gone members' delete, for shard-apps" grep -Eq '^delete +coordination.k8s.io +leases +a +shard-apps$' "$T/shard.out"
+check_contains "five Lease rights and the Events" "$(cat "$T/shard.out")" "deployer: 6 of 22 rights missing"
 
 # ---- a missing patch right: nothing applied ------------------------------------------------
 role a "get, list, watch, create" | kc apply -f - >/dev/null

@@ -114,18 +114,22 @@ bool api_dry_run(struct req *r)
 
 cJSON *api_parse_body(struct req *r, struct kstatus *e)
 {
-	cJSON *b;
-
 	const char *ct = req_header(r, "Content-Type");
+	char why[256];
+	cJSON *b;
 
 	if (!r->body.len) {
 		kstatus_set(e, 400, "BadRequest", "the body of the request was empty");
 		return NULL;
 	}
 	if (ct && strstr(ct, "protobuf")) {
-		b = proto_decode(r->body.data, r->body.len);
+		b = proto_decode(r->body.data, r->body.len, why, sizeof(why));
 		if (b)
 			return b;
+		if (why[0]) {
+			kstatus_set(e, 400, "BadRequest", "%s", why);
+			return NULL;
+		}
 		kstatus_set(e, 415, "UnsupportedMediaType",
 			    "the body of the request was in an unknown format - accepted media "
 			    "types include: application/json, application/yaml");

@@ -74,6 +74,13 @@ int api_apply_schema_check(const struct restype *rt, cJSON *config, struct kstat
 bool api_wants_table(struct req *r);
 /* The Table for an object or a list (new). */
 cJSON *api_table_of(const struct restype *rt, const cJSON *in);
+/* The columns of the kinds api_table_cluster.c prints (NULL for the others), their
+ * definitions and their cells, before AGE (after_age false) or after it. */
+struct kcol;
+const struct kcol *api_table_cluster_cols(const struct restype *rt);
+void api_table_cluster_columns(const struct kcol *cols, bool after_age,
+			    void (*add)(cJSON *, const char *, const char *, int), cJSON *defs);
+void api_table_cluster_cells(const struct kcol *cols, bool after_age, const cJSON *o, cJSON *cells);
 enum MHD_Result api_table_reply(struct req *r, struct route *ro, const char *json, size_t len);
 
 /* YAML (apply-patch+yaml bodies) to cJSON; NULL when not parseable. */

@@ -124,9 +124,11 @@ static enum kindcols kind_cols(const struct restype *rt)
 	return K_DEFAULT;
 }
 
-static void columns(cJSON *cols, enum kindcols k)
+static void columns(cJSON *cols, enum kindcols k, const struct kcol *kc)
 {
 	add_col(cols, "Name", "string", 0);
+	if (kc)
+		api_table_cluster_columns(kc, false, add_col, cols);
 	switch (k) {
 	case K_DEPLOY:
 		add_col(cols, "Ready", "string", 0);
@@ -178,6 +180,8 @@ static void columns(cJSON *cols, enum kindcols k)
 		break;
 	}
 	add_col(cols, "Age", "string", 0);
+	if (kc)
+		api_table_cluster_columns(kc, true, add_col, cols);
 	if (k == K_DEPLOY || k == K_RS || k == K_STS || k == K_DS) {
 		add_col(cols, "Containers", "string", 1);
 		add_col(cols, "Images", "string", 1);
@@ -355,7 +359,7 @@ static void wide_cells(cJSON *cells, enum kindcols k, const cJSON *o)
 	}
 }
 
-static cJSON *row_of(const cJSON *o, enum kindcols k)
+static cJSON *row_of(const cJSON *o, enum kindcols k, const struct kcol *kc)
 {
 	cJSON *row = cJSON_CreateObject(), *cells = cJSON_AddArrayToObject(row, "cells"), *pom;
 	const cJSON *m = cJSON_GetObjectItem(o, "metadata");
@@ -363,8 +367,12 @@ static cJSON *row_of(const cJSON *o, enum kindcols k)
 
 	cJSON_AddItemToArray(cells, cJSON_CreateString(obj_str(m, "name", NULL) ?: ""));
 	kind_cells(cells, k, o);
+	if (kc)
+		api_table_cluster_cells(kc, false, o, cells);
 	human_age(o, age, sizeof(age));
 	cJSON_AddItemToArray(cells, cJSON_CreateString(age));
+	if (kc)
+		api_table_cluster_cells(kc, true, o, cells);
 	wide_cells(cells, k, o);
 	pom = cJSON_AddObjectToObject(row, "object");
 	cJSON_AddStringToObject(pom, "kind", "PartialObjectMetadata");
@@ -377,6 +385,7 @@ cJSON *api_table_of(const struct restype *rt, const cJSON *in)
 {
 	const cJSON *items = cJSON_GetObjectItem(in, "items"), *it, *inmd;
 	enum kindcols k = kind_cols(rt);
+	const struct kcol *kc = api_table_cluster_cols(rt);
 	cJSON *t, *md, *rows;
 
 	t = cJSON_CreateObject();
@@ -388,15 +397,15 @@ cJSON *api_table_of(const struct restype *rt, const cJSON *in)
 		cJSON_AddStringToObject(md, "resourceVersion", obj_str(inmd, "resourceVersion", NULL));
 	if (items && obj_str(inmd, "continue", NULL))
 		cJSON_AddStringToObject(md, "continue", obj_str(inmd, "continue", NULL));
-	columns(cJSON_AddArrayToObject(t, "columnDefinitions"), k);
+	columns(cJSON_AddArrayToObject(t, "columnDefinitions"), k, kc);
 	rows = cJSON_AddArrayToObject(t, "rows");
 	if (items) {
 		cJSON_ArrayForEach(it, items)
 		{
-			cJSON_AddItemToArray(rows, row_of(it, k));
+			cJSON_AddItemToArray(rows, row_of(it, k, kc));
 		}
 	} else {
-		cJSON_AddItemToArray(rows, row_of(in, k));
+		cJSON_AddItemToArray(rows, row_of(in, k, kc));
 	}
 	return t;
 }

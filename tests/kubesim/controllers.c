@@ -48,6 +48,7 @@ struct controllers {
 	bool threaded, stop, fake;
 	int64_t fake_now;
 	pthread_t thread;
+	struct ctrl_backoff *backoff;
 };
 
 static struct controllers *global_ctl;
@@ -85,6 +86,11 @@ struct store *ctrl_store(struct controllers *c)
 {
 	return c->st;
 }
+struct ctrl_backoff *ctrl_backoff(struct controllers *c)
+{
+	return c->backoff;
+}
+
 const struct sim_config *ctrl_config(struct controllers *c)
 {
 	return store_config(c->st);
@@ -407,7 +413,30 @@ static void enqueue_adopters(struct controllers *c, const struct store_event *ev
 	free(owners);
 }
 
-/* A Node came, went or changed: every DaemonSet looks again (nodes are few). */
+/* A budget changed, or a pod or a scalable controller: the budgets of its namespace
+ * count again. */
+static void enqueue_budgets(struct controllers *c, const struct store_event *ev)
+{
+	const struct ctrl_types *t = &c->types;
+	const struct restype *pdb = ctrl_pdb_type(c);
+	const cJSON **all = NULL;
+	size_t n;
+
+	if (pdb && ev->rt == pdb) {
+		ctrl_enqueue(c, CK_PDB, pdb, ctrl_namespace(ev->obj), ctrl_name(ev->obj), NULL);
+		return;
+	}
+	if (!pdb || (ev->rt != t->pod && ev->rt != t->rs && ev->rt != t->sts &&
+		     ev->rt != t->deploy))
+		return;
+	n = store_list(c->st, pdb, ctrl_namespace(ev->obj), &all);
+	for (size_t i = 0; i < n; i++)
+		ctrl_enqueue(c, CK_PDB, pdb, ctrl_namespace(all[i]), ctrl_name(all[i]), NULL);
+	free(all);
+}
+
+/* A Node came, went or changed: every DaemonSet looks again (nodes are few), and so do
+ * the pods no node took. */
 static void enqueue_daemonsets(struct controllers *c)
 {
 	const cJSON **all = NULL;
@@ -415,6 +444,7 @@ static void enqueue_daemonsets(struct controllers *c)
 	for (size_t i = 0; i < n; i++)
 		ctrl_enqueue(c, CK_DS, c->types.ds, ctrl_namespace(all[i]), ctrl_name(all[i]), NULL);
 	free(all);
+	scheduler_retry(c);
 }
 
 static void on_event(void *ud, const struct store_event *ev)
@@ -437,6 +467,7 @@ static void on_event(void *ud, const struct store_event *ev)
 		if (ev->old && k != CK_NS)
 			enqueue_owner(c, ev->old);
 	}
+	enqueue_budgets(c, ev);
 	enqueue_gc(c, ev);
 	enqueue_adopters(c, ev);
 	if (ev->rt == c->types.node)
@@ -467,6 +498,9 @@ static void dispatch(struct controllers *c, const struct citem *it)
 		break;
 	case CK_JOB:
 		job_sync(c, it->ns, it->name, it->uid);
+		break;
+	case CK_PDB:
+		pdb_sync(c, it->ns, it->name);
 		break;
 	case CK_NS:
 		ns_sync(c, it->name);
@@ -631,7 +665,10 @@ struct controllers *controllers_new(struct store *st, bool threaded)
 		return NULL;
 	c->st = st;
 	c->index = ctrl_index_new();
-	if (!c->index) {
+	c->backoff = ctrl_backoff_new();
+	if (!c->index || !c->backoff) {
+		ctrl_index_free(c->index);
+		ctrl_backoff_free(c->backoff);
 		free(c);
 		return NULL;
 	}
@@ -667,6 +704,7 @@ void controllers_free(struct controllers *c)
 	free(c->q);
 	free(c->timers);
 	ctrl_index_free(c->index);
+	ctrl_backoff_free(c->backoff);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);

@@ -17,6 +17,7 @@ enum ctrl_kind {
 	CK_STS,
 	CK_DS,
 	CK_JOB,
+	CK_PDB,
 	CK_NS,
 	CK_GC, /* an owner (rt, ns, name, uid) was deleted or is being deleted */
 };
@@ -25,6 +26,7 @@ struct ctrl_types {
 	const struct restype *deploy, *rs, *pod, *sts, *ds, *job, *ns, *node, *cr;
 };
 
+#define NODE_NAME "kubesim-node" /* the first node; the others are kubesim-node-<i> */
 #define CTRL_MANAGER "kube-controller-manager"
 #define CTRL_KUBELET "kubelet"
 #define CTRL_SCHEDULER "kube-scheduler"
@@ -46,6 +48,18 @@ void ctrl_enqueue(struct controllers *c, enum ctrl_kind kind, const struct resty
  * passes the pod uid to mean "the readiness delay has passed"). */
 void ctrl_enqueue_at(struct controllers *c, int64_t due_ms, enum ctrl_kind kind,
 		     const struct restype *rt, const char *ns, const char *name, const char *tag);
+
+/* Failed-pod backoff (ctrl_backoff.c), one per controller manager. */
+#define CTRL_BACKOFF_INITIAL_MS 1000
+#define CTRL_BACKOFF_MAX_MS (15 * 60 * 1000)
+struct ctrl_backoff;
+struct ctrl_backoff *ctrl_backoff_new(void);
+void ctrl_backoff_free(struct ctrl_backoff *bo);
+struct ctrl_backoff *ctrl_backoff(struct controllers *c);
+/* IsInBackOffSinceUpdate: true, with the current backoff in *delay, while key waits. */
+bool ctrl_backoff_active(struct ctrl_backoff *bo, const char *key, int64_t now, int64_t *delay);
+/* Next: the first time (or after expiry) 1 s, then doubled up to the maximum. */
+void ctrl_backoff_next(struct ctrl_backoff *bo, const char *key, int64_t now);
 
 /* Write helpers with the controller's manager name; log failures (the loop goes on).
  * Return the store's result (<0 on error). */
@@ -99,6 +113,9 @@ void sts_sync(struct controllers *c, const char *ns, const char *name, const cha
 void ds_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void job_sync(struct controllers *c, const char *ns, const char *name, const char *tag);
 void ns_sync(struct controllers *c, const char *name);
+/* The disruption controller (ctrl_pdb.c) and the type it serves, looked up each time. */
+void pdb_sync(struct controllers *c, const char *ns, const char *name);
+const struct restype *ctrl_pdb_type(struct controllers *c);
 void gc_sync(struct controllers *c, const struct restype *rt, const char *ns, const char *name,
 	     const char *uid);
 
@@ -141,6 +158,10 @@ bool pod_available_or_wake(const cJSON *pod, int64_t min_ready_s, int64_t now_ms
 /* Creates the Node objects --nodes asks for that are missing: "kubesim-node", then
  * "kubesim-node-2", ..., Ready, with the well-known labels (kubelet.c). */
 void kubelet_nodes_ensure(struct controllers *c, int n);
+/* The scheduler (scheduler.c): binds pod to a node that fits it, or marks it
+ * Unschedulable; 0 or the store's error. A Node change retries the unbound pods. */
+int scheduler_bind(struct controllers *c, const cJSON *pod);
+void scheduler_retry(struct controllers *c);
 /* The node a pod's required node affinity names by metadata.name (DaemonSet pods). */
 const char *pod_affinity_node(const cJSON *pod);
 /* A pod for tmpl owned by owner (GetPodFromTemplate): the template's labels,

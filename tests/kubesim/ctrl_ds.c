@@ -3,7 +3,10 @@
  * manage and updateDaemonSetStatus, update.go rollingUpdate). One pod per Node object
  * whose labels match the template's nodeSelector, created with generateName "<ds>-",
  * the revision hash and template generation labels, a required node affinity on the
- * node's name and the daemon tolerations; a RollingUpdate replaces old pods with at most
+ * node's name and the daemon tolerations; a node whose NoSchedule or NoExecute taints the
+ * pod does not tolerate gets no new pod, and one it does not tolerate NoExecute of loses
+ * its pod (NodeShouldRunDaemonPod). A failed pod is deleted and replaced, with a backoff
+ * per node from 1 s doubling to 15 min (no events are recorded). A RollingUpdate replaces old pods with at most
  * maxUnavailable nodes unavailable, or surges up to maxSurge new pods first. The status
  * counts are those of updateDaemonSetStatus.
  */
@@ -19,7 +22,7 @@
 
 struct ds_node {
 	char name[254];
-	bool run;
+	bool run, keep; /* NodeShouldRunDaemonPod: shouldRun, shouldContinueRunning */
 	const cJSON *pods[MAX_PER_NODE]; /* not terminating... all the set's pods on the node */
 	size_t n;
 };
@@ -27,6 +30,7 @@ struct ds_node {
 struct ds_view {
 	const cJSON *ds;
 	cJSON *pods; /* copies of the set's pods */
+	cJSON *tmpl; /* the template's pod spec with the daemon tolerations */
 	struct ds_node *nodes;
 	size_t nnodes;
 	struct ctrl_history hist;
@@ -60,21 +64,25 @@ static bool available(struct ds_view *v, const cJSON *pod)
 	return pod_available_or_wake(pod, v->min_ready, v->now, &v->wake);
 }
 
-/* The template's nodeSelector against the node's labels (no taints are simulated). */
-static bool should_run(const cJSON *ds, const cJSON *node)
+/* NodeShouldRunDaemonPod: the template's nodeSelector against the node's labels, then
+ * its tolerations (with the daemon ones) against the node's taints. */
+static void node_fit(const struct ds_view *v, const cJSON *node, struct ds_node *nd)
 {
-	const cJSON *sel = ctrl_path(ctrl_path(ds, "spec", "template", "spec"), "nodeSelector",
-				     NULL, NULL);
-	const cJSON *want;
+	const cJSON *sel = ctrl_path(v->tmpl, "nodeSelector", NULL, NULL), *want;
+	const cJSON *taints = ctrl_path(node, "spec", "taints", NULL);
+	const cJSON *tols = ctrl_path(v->tmpl, "tolerations", NULL, NULL);
+
+	nd->run = nd->keep = false;
 	if (ctrl_path(node, "metadata", "deletionTimestamp", NULL))
-		return false;
+		return;
 	cJSON_ArrayForEach(want, sel)
 	{
 		const char *have = ctrl_str(node, "metadata", "labels", want->string);
 		if (!cJSON_IsString(want) || !have || strcmp(have, want->valuestring) != 0)
-			return false;
+			return;
 	}
-	return true;
+	nd->keep = !ctrl_untolerated_taint(taints, tols, false);
+	nd->run = nd->keep && !ctrl_untolerated_taint(taints, tols, true);
 }
 
 static const char *target_node(const cJSON *pod)
@@ -99,9 +107,9 @@ static int view_load(struct controllers *c, struct ds_view *v)
 	size_t nn = ctrl_types(c)->node ? store_list(ctrl_store(c), ctrl_types(c)->node, NULL, &nodes)
 					: 0;
 	v->nodes = calloc(nn + 1, sizeof(*v->nodes));
-	for (size_t i = 0; v->nodes && i < nn; i++) {
+	for (size_t i = 0; v->nodes && v->tmpl && i < nn; i++) {
 		snprintf(v->nodes[i].name, sizeof(v->nodes[i].name), "%s", ctrl_name(nodes[i]));
-		v->nodes[i].run = should_run(v->ds, nodes[i]);
+		node_fit(v, nodes[i], &v->nodes[i]);
 	}
 	v->nnodes = nn;
 	free(nodes);
@@ -111,7 +119,7 @@ static int view_load(struct controllers *c, struct ds_view *v)
 		if (ctrl_controlled_by(owned[i], ctrl_uid(v->ds)))
 			cJSON_AddItemToArray(v->pods, cJSON_Duplicate(owned[i], true));
 	free(owned);
-	if (!v->nodes || !v->pods)
+	if (!v->nodes || !v->pods || !v->tmpl)
 		return -1;
 	const cJSON *pod;
 	cJSON_ArrayForEach(pod, v->pods)
@@ -211,8 +219,28 @@ static bool allows_surge(struct ds_view *v, int64_t desired, int *max_surge, int
 	return *max_surge > 0;
 }
 
+/* A failed pod is deleted unless its node's backoff still runs; then the set looks again
+ * when it ends. true when the pod was deleted. */
+static bool delete_failed(struct controllers *c, struct ds_view *v, const struct ds_node *nd,
+			  const cJSON *pod)
+{
+	char key[600];
+	int64_t delay;
+
+	snprintf(key, sizeof(key), "%s/%s", ctrl_uid(v->ds), nd->name);
+	if (ctrl_backoff_active(ctrl_backoff(c), key, v->now, &delay)) {
+		int64_t due = v->now + delay;
+		if (v->wake < 0 || due < v->wake)
+			v->wake = due;
+		return false;
+	}
+	ctrl_backoff_next(ctrl_backoff(c), key, v->now);
+	delete_pod(c, pod);
+	return true;
+}
+
 /* podsShouldBeOnNode: one pod where it should run (with surge one old and one new),
- * none elsewhere; failed pods are deleted and replaced on the next sync. */
+ * none where it should not continue; a failed pod is replaced on a later sync. */
 static bool manage_node(struct controllers *c, struct ds_view *v, struct ds_node *nd, bool surge)
 {
 	const cJSON *keep_old = NULL, *keep_new = NULL;
@@ -223,14 +251,18 @@ static bool manage_node(struct controllers *c, struct ds_view *v, struct ds_node
 			any = any || !failed(pod);
 			continue;
 		}
+		any = true;
+		if (nd->keep && failed(pod)) {
+			wrote = delete_failed(c, v, nd, pod) || wrote;
+			continue;
+		}
 		const cJSON **slot = surge && updated(v, pod) ? &keep_new : &keep_old;
-		if (!nd->run || failed(pod) || *slot) {
+		if (!nd->keep || *slot) {
 			delete_pod(c, pod);
 			wrote = true;
 			continue;
 		}
 		*slot = pod;
-		any = true;
 	}
 	if (nd->run && !any) {
 		create_pod(c, v, nd->name);
@@ -419,6 +451,11 @@ void ds_sync(struct controllers *c, const char *ns, const char *name, const char
 	v.min_ready = ctrl_int(ds, "spec", "minReadySeconds", NULL, 0);
 	snprintf(v.gen, sizeof(v.gen), "%lld",
 		 (long long)ctrl_int(ds, "metadata", "generation", NULL, 0));
+	v.tmpl = cJSON_Duplicate(ctrl_path(ds, "spec", "template", "spec"), true);
+	if (!v.tmpl)
+		v.tmpl = cJSON_CreateObject();
+	if (v.tmpl)
+		daemon_tolerations(v.tmpl);
 	if (!ds || ctrl_history_sync(c, ds, false, &v.hist) < 0 || view_load(c, &v) < 0)
 		goto out;
 	/* Status from the pods seen before this sync's writes, as the real one does. */
@@ -434,6 +471,7 @@ void ds_sync(struct controllers *c, const char *ns, const char *name, const char
 		cJSON_Delete(st);
 out:
 	free(v.nodes);
+	cJSON_Delete(v.tmpl);
 	cJSON_Delete(v.pods);
 	cJSON_Delete(ds);
 }

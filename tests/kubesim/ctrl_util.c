@@ -472,3 +472,40 @@ void ctrl_template_hash(const cJSON *tmpl, const cJSON *collision_count, char *o
 	free(text);
 	cJSON_Delete(key);
 }
+
+/* Toleration.ToleratesTaint: an empty effect or key matches any; Exists matches any
+ * value, Equal (or no operator) the same value. */
+static bool tolerates(const cJSON *tol, const cJSON *taint)
+{
+	const char *te = ctrl_str(tol, "effect", NULL, NULL), *tk = ctrl_str(tol, "key", NULL, NULL);
+	const char *op = ctrl_str(tol, "operator", NULL, NULL);
+	const char *tv = ctrl_str(tol, "value", NULL, NULL), *v = ctrl_str(taint, "value", NULL, NULL);
+
+	if (te && *te && strcmp(te, ctrl_str(taint, "effect", NULL, NULL) ?: "") != 0)
+		return false;
+	if (tk && *tk && strcmp(tk, ctrl_str(taint, "key", NULL, NULL) ?: "") != 0)
+		return false;
+	if (op && strcmp(op, "Exists") == 0)
+		return true;
+	if (op && *op && strcmp(op, "Equal") != 0)
+		return false;
+	return strcmp(tv ? tv : "", v ? v : "") == 0;
+}
+
+bool ctrl_untolerated_taint(const cJSON *taints, const cJSON *tolerations, bool no_schedule)
+{
+	const cJSON *taint, *tol;
+
+	cJSON_ArrayForEach(taint, taints)
+	{
+		const char *eff = ctrl_str(taint, "effect", NULL, NULL) ?: "";
+		bool tolerated = false;
+
+		if (strcmp(eff, "NoExecute") != 0 && !(no_schedule && strcmp(eff, "NoSchedule") == 0))
+			continue;
+		cJSON_ArrayForEach(tol, tolerations) tolerated = tolerated || tolerates(tol, taint);
+		if (!tolerated)
+			return true;
+	}
+	return false;
+}

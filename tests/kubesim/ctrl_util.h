@@ -79,4 +79,8 @@ bool ctrl_template_equal(const cJSON *a, const cJSON *b);
  */
 void ctrl_template_hash(const cJSON *tmpl, const cJSON *collision_count, char *out);
 
+/* FindMatchingUntoleratedTaint: whether a NoExecute taint (or, with no_schedule, a
+ * NoSchedule one too) of the node is tolerated by none of the pod's tolerations. */
+bool ctrl_untolerated_taint(const cJSON *taints, const cJSON *tolerations, bool no_schedule);
+
 #endif

@@ -408,6 +408,148 @@ static void defaults_secret(cJSON *obj)
 	def_str(obj, "type", "Opaque");
 }
 
+/* ---- issue #13 kinds, part 2: admissionregistration, networking, scheduling, storage,
+ * discovery and apiregistration defaults.go ---- */
+
+/* SetDefaults_Rule on each rule (webhook rules, resourceRules, excludeResourceRules). */
+static void defaults_rules(cJSON *rules)
+{
+	cJSON *r;
+
+	cJSON_ArrayForEach(r, rules) def_str(r, "scope", "*");
+}
+
+/* SetDefaults_MatchResources (a policy's matchConstraints, a binding's matchResources). */
+static void defaults_match(cJSON *m)
+{
+	if (!cJSON_IsObject(m))
+		return;
+	def_str(m, "matchPolicy", "Equivalent");
+	obj_ensure(m, "namespaceSelector");
+	obj_ensure(m, "objectSelector");
+	defaults_rules(obj_get(m, "resourceRules"));
+	defaults_rules(obj_get(m, "excludeResourceRules"));
+}
+
+/* SetDefaults_{Validating,Mutating}Webhook, SetDefaults_ServiceReference. */
+static void defaults_webhooks(cJSON *obj, bool mutating)
+{
+	cJSON *w, *svc;
+
+	cJSON_ArrayForEach(w, obj_get(obj, "webhooks"))
+	{
+		if (!cJSON_IsObject(w))
+			continue;
+		def_str(w, "failurePolicy", "Fail");
+		def_str(w, "matchPolicy", "Equivalent");
+		obj_ensure(w, "namespaceSelector");
+		obj_ensure(w, "objectSelector");
+		def_num(w, "timeoutSeconds", 10);
+		if (mutating)
+			def_str(w, "reinvocationPolicy", "Never");
+		defaults_rules(obj_get(w, "rules"));
+		svc = obj_get(obj_get(w, "clientConfig"), "service");
+		if (cJSON_IsObject(svc))
+			def_num(svc, "port", 443);
+	}
+}
+
+static void defaults_validating_webhooks(cJSON *obj)
+{
+	defaults_webhooks(obj, false);
+}
+
+static void defaults_mutating_webhooks(cJSON *obj)
+{
+	defaults_webhooks(obj, true);
+}
+
+static void defaults_vap(cJSON *obj)
+{
+	cJSON *spec = obj_ensure(obj, "spec");
+	def_str(spec, "failurePolicy", "Fail");
+	defaults_match(obj_get(spec, "matchConstraints"));
+}
+
+static void defaults_vap_binding(cJSON *obj)
+{
+	cJSON *spec = obj_ensure(obj, "spec");
+	defaults_match(obj_get(spec, "matchResources"));
+}
+
+static void defaults_priority_class(cJSON *obj)
+{
+	def_str(obj, "preemptionPolicy", "PreemptLowerPriority");
+}
+
+static void defaults_ingress_class(cJSON *obj)
+{
+	cJSON *spec = obj_ensure(obj, "spec");
+	cJSON *p = obj_get(spec, "parameters");
+
+	if (cJSON_IsObject(p))
+		def_str(p, "scope", "Cluster");
+}
+
+/* SetDefaults_EndpointPort: name "" and protocol TCP. */
+static void defaults_endpoint_slice(cJSON *obj)
+{
+	cJSON *p;
+
+	cJSON_ArrayForEach(p, obj_get(obj, "ports"))
+	{
+		def_str(p, "name", "");
+		def_str(p, "protocol", "TCP");
+	}
+}
+
+/* SetDefaults_CSIDriver with the 1.32 default feature gates. */
+static void defaults_csi_driver(cJSON *obj)
+{
+	cJSON *spec = obj_ensure(obj, "spec");
+	cJSON *modes = obj_get(spec, "volumeLifecycleModes");
+
+	def_bool(spec, "attachRequired", true);
+	def_bool(spec, "podInfoOnMount", false);
+	def_bool(spec, "storageCapacity", false);
+	def_str(spec, "fsGroupPolicy", "ReadWriteOnceWithFSType");
+	if (!cJSON_IsArray(modes) || !cJSON_GetArraySize(modes)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(spec, "volumeLifecycleModes");
+		modes = cJSON_AddArrayToObject(spec, "volumeLifecycleModes");
+		cJSON_AddItemToArray(modes, cJSON_CreateString("Persistent"));
+	}
+	def_bool(spec, "requiresRepublish", false);
+	def_bool(spec, "seLinuxMount", false);
+}
+
+static void defaults_apiservice(cJSON *obj)
+{
+	cJSON *spec = obj_ensure(obj, "spec");
+	cJSON *svc = obj_get(spec, "service");
+
+	if (cJSON_IsObject(svc))
+		def_num(svc, "port", 443);
+}
+
+/* SetDefaults_NetworkPolicy and SetDefaults_NetworkPolicyPort. */
+static void defaults_network_policy(cJSON *obj)
+{
+	cJSON *spec = obj_ensure(obj, "spec");
+	static const char *const dirs[] = {"ingress", "egress"};
+	cJSON *types = obj_get(spec, "policyTypes"), *rule, *port;
+
+	for (size_t i = 0; i < 2; i++)
+		cJSON_ArrayForEach(rule, obj_get(spec, dirs[i]))
+			cJSON_ArrayForEach(port, obj_get(rule, "ports")) def_str(port, "protocol", "TCP");
+	if (cJSON_IsArray(types) && cJSON_GetArraySize(types))
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(spec, "policyTypes");
+	types = cJSON_AddArrayToObject(spec, "policyTypes");
+	cJSON_AddItemToArray(types, cJSON_CreateString("Ingress"));
+	if (cJSON_GetArraySize(obj_get(spec, "egress")))
+		cJSON_AddItemToArray(types, cJSON_CreateString("Egress"));
+}
+
 static void defaults_replicaset(cJSON *spec)
 {
 	def_num(spec, "replicas", 1);
@@ -422,6 +564,20 @@ static const struct {
 	void (*apply)(cJSON *v);
 } kind_defaults[] = {
 	{"apps", "Deployment", true, defaults_deployment},
+	/* issue #13 kinds, part 2 */
+	{"admissionregistration.k8s.io", "ValidatingWebhookConfiguration", false,
+	 defaults_validating_webhooks},
+	{"admissionregistration.k8s.io", "MutatingWebhookConfiguration", false,
+	 defaults_mutating_webhooks},
+	{"admissionregistration.k8s.io", "ValidatingAdmissionPolicy", false, defaults_vap},
+	{"admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding", false,
+	 defaults_vap_binding},
+	{"scheduling.k8s.io", "PriorityClass", false, defaults_priority_class},
+	{"networking.k8s.io", "IngressClass", false, defaults_ingress_class},
+	{"networking.k8s.io", "NetworkPolicy", false, defaults_network_policy},
+	{"discovery.k8s.io", "EndpointSlice", false, defaults_endpoint_slice},
+	{"storage.k8s.io", "CSIDriver", false, defaults_csi_driver},
+	{"apiregistration.k8s.io", "APIService", false, defaults_apiservice},
 	{"apps", "ReplicaSet", true, defaults_replicaset},
 	{"", "ReplicationController", true, defaults_replicaset},
 	{"apps", "StatefulSet", true, defaults_statefulset},

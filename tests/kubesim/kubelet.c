@@ -1,7 +1,6 @@
 /*
  * kubelet: the simulated nodes, scheduler and kubelet. --nodes N Node objects are made at
- * start; a new pod is bound to the node its affinity names (DaemonSet pods) or to one
- * chosen by its name, reported Pending with its containers ContainerCreating, and
+ * start; a new pod is bound by the scheduler (scheduler.c), reported Pending with its containers ContainerCreating, and
  * --pod-ready-ms later Running and Ready; a pod whose image matches --fail-images
  * stays Pending with ErrImagePull, then ImagePullBackOff (k8s 1.28
  * pkg/kubelet/images/types.go strings). A pod with a deletionTimestamp stays Terminating
@@ -19,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NODE_NAME "kubesim-node"
 #define HOST_IP "10.0.0.1"
 
 bool pod_is_active(const cJSON *pod)
@@ -294,6 +292,28 @@ static cJSON *node_new(int i, const char *name, const char *now)
 	return cJSON_Parse(buf);
 }
 
+/* The --node-taint taints of the node (spec.taints, in the order given). */
+static void node_taints(struct controllers *c, cJSON *node)
+{
+	const struct sim_config *cfg = ctrl_config(c);
+	cJSON *spec = ctrl_obj_child(node, "spec"), *taints = NULL;
+
+	for (int i = 0; spec && i < cfg->ntaints; i++) {
+		const struct sim_taint *t = &cfg->taints[i];
+		cJSON *x;
+		if (strcmp(t->node, ctrl_name(node)) != 0)
+			continue;
+		if (!taints)
+			taints = cJSON_AddArrayToObject(spec, "taints");
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "key", t->key);
+		if (*t->value)
+			cJSON_AddStringToObject(x, "value", t->value);
+		cJSON_AddStringToObject(x, "effect", t->effect);
+		cJSON_AddItemToArray(taints, x);
+	}
+}
+
 void kubelet_nodes_ensure(struct controllers *c, int n)
 {
 	const struct restype *rt = ctrl_types(c)->node;
@@ -305,6 +325,8 @@ void kubelet_nodes_ensure(struct controllers *c, int n)
 			continue;
 		cJSON *node = node_new(i, name, now);
 		cJSON *made = NULL;
+		if (node)
+			node_taints(c, node);
 		/* a create drops the status: write it through the status subresource */
 		if (node && ctrl_create(c, rt, node, CTRL_KUBELET, &made) >= 0 && made) {
 			cJSON_DeleteItemFromObjectCaseSensitive(made, "status");
@@ -335,33 +357,6 @@ const char *pod_affinity_node(const cJSON *pod)
 		}
 	}
 	return NULL;
-}
-
-/* The scheduler's part: the affinity's node, else one of the nodes by the pod's name
- * (the only one by default), else the default node's name. */
-static void pick_node(struct controllers *c, const cJSON *pod, char *out, size_t n)
-{
-	const cJSON **nodes = NULL;
-	const char *want = pod_affinity_node(pod);
-	size_t k = want ? 0 : store_list(ctrl_store(c), ctrl_types(c)->node, NULL, &nodes);
-	uint32_t h = 2166136261u;
-	for (const char *p = ctrl_name(pod); p && *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	if (!want)
-		want = k ? ctrl_name(nodes[h % k]) : NODE_NAME;
-	snprintf(out, n, "%s", want);
-	free(nodes);
-}
-
-static int bind_pod(struct controllers *c, const cJSON *pod)
-{
-	char node[254];
-	cJSON *copy = cJSON_Duplicate(pod, true);
-	pick_node(c, pod, node, sizeof(node));
-	ctrl_set_str(ctrl_obj_child(copy, "spec"), "nodeName", node);
-	int rc = ctrl_update(c, ctrl_types(c)->pod, copy, CTRL_SCHEDULER, false);
-	cJSON_Delete(copy);
-	return rc;
 }
 
 /* The InternalIP of the pod's node, or the default node's. */
@@ -425,7 +420,7 @@ void kubelet_sync(struct controllers *c, const char *ns, const char *name, const
 	/* A refused binding (a server that forbids the spec write) must not strand the
 	 * pod: it then runs unbound. A conflict retries with the next event. */
 	if (!ctrl_str(pod, "spec", "nodeName", NULL)) {
-		int rc = bind_pod(c, pod);
+		int rc = scheduler_bind(c, pod);
 		if (rc >= 0 || rc == -409)
 			return;
 		pod = store_get(ctrl_store(c), ctrl_types(c)->pod, ns, name);

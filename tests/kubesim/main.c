@@ -62,7 +62,10 @@ static const char usage[] =
 	"  --pod-ready-ms N        delay before simulated pods become ready (default 200)\n"
 	"  --pod-terminate-ms N    a deleted pod stays Terminating this long, at most its\n"
 	"                          grace period (default 100)\n"
-	"  --nodes N               simulated Node objects pods run on (default 1)\n"
+	"  --nodes N               simulated Node objects pods run on (default 1): kubesim-node,\n"
+	"                          kubesim-node-2, ...\n"
+	"  --node-taint NODE=KEY[=VALUE]:EFFECT  a taint of that node (repeatable; EFFECT\n"
+	"                          NoSchedule, PreferNoSchedule or NoExecute)\n"
 	"  --fail-images GLOB      images matching GLOB never pull\n";
 
 static int parse_int(const char *flag, const char *v, long lo, long hi, long *out)
@@ -247,6 +250,39 @@ static int set_nodes(struct flags *f, const char *a, const char *v)
 	return 0;
 }
 
+/* NODE=KEY[=VALUE]:EFFECT, as `kubectl taint nodes NODE KEY[=VALUE]:EFFECT` spells it. */
+static int set_node_taint(struct flags *f, const char *a, const char *v)
+{
+	static const char *const effects[] = {"NoSchedule", "PreferNoSchedule", "NoExecute"};
+	const char *eq = strchr(v, '='), *colon = strrchr(v, ':'), *veq;
+	struct sim_taint *t;
+	size_t i;
+
+	if (f->cfg.ntaints == SIM_TAINTS_MAX || !eq || !colon || colon < eq || eq == v ||
+	    colon == eq + 1)
+		goto bad;
+	t = &f->cfg.taints[f->cfg.ntaints];
+	veq = memchr(eq + 1, '=', (size_t)(colon - eq - 1));
+	if ((size_t)(eq - v) >= sizeof(t->node))
+		goto bad;
+	snprintf(t->node, sizeof(t->node), "%.*s", (int)(eq - v), v);
+	snprintf(t->key, sizeof(t->key), "%.*s", (int)((veq ? veq : colon) - eq - 1), eq + 1);
+	snprintf(t->value, sizeof(t->value), "%.*s", veq ? (int)(colon - veq - 1) : 0,
+		 veq ? veq + 1 : "");
+	snprintf(t->effect, sizeof(t->effect), "%s", colon + 1);
+	for (i = 0; i < 3 && strcmp(t->effect, effects[i]) != 0; i++)
+		;
+	if (i == 3 || !*t->key)
+		goto bad;
+	f->cfg.ntaints++;
+	return 0;
+bad:
+	fprintf(stderr, "kubesim: %s: invalid value \"%s\" (want NODE=KEY[=VALUE]:EFFECT, at "
+			"most %d, EFFECT NoSchedule, PreferNoSchedule or NoExecute)\n",
+		a, v, SIM_TAINTS_MAX);
+	return -1;
+}
+
 static int set_fail_images(struct flags *f, const char *a, const char *v)
 {
 	snprintf(f->cfg.fail_images, sizeof(f->cfg.fail_images), "%s", v);
@@ -278,6 +314,7 @@ static const struct flag_def {
 	{"--pod-ready-ms", true, set_pod_ms},
 	{"--pod-terminate-ms", true, set_pod_ms},
 	{"--nodes", true, set_nodes},
+	{"--node-taint", true, set_node_taint},
 	{"--fail-images", true, set_fail_images},
 };
 

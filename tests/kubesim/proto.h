@@ -1,5 +1,5 @@
 /*
- * proto: the protobuf request bodies kubectl's typed client sends for core kinds.
+ * proto: the protobuf request bodies kubectl's typed client sends, for every built-in kind.
  */
 #ifndef KUBESIM_PROTO_H
 #define KUBESIM_PROTO_H
@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-/* The object as JSON, or NULL when data is not a Kubernetes protobuf envelope of a
- * supported kind (v1 ConfigMap, Secret, Namespace, ServiceAccount; apps/v1 Deployment
- * with the fields kubectl create deployment sets). */
-cJSON *proto_decode(const void *data, size_t len);
+/* The object as JSON, or NULL: with err set when the body is an envelope of a built-in
+ * kind that does not decode (the server's 400 message), with err empty when it is no
+ * envelope or of a kind without protobuf (custom resources: 415). */
+cJSON *proto_decode(const void *data, size_t len, char *err, size_t errlen);
 
 #endif

@@ -214,6 +214,47 @@ static const struct schema_field plain_fields[] = {
 };
 static const struct schema_node plain = {.kind = SCHEMA_STRUCT, .fields = plain_fields};
 
+/* issue #13 kinds, part 2: webhooks keyed by name, their matchConditions too; a
+ * binding's validationActions and a CSI driver's lifecycle modes are sets. */
+static const struct schema_field webhook_fields[] = {
+    {"matchConditions", &by_name},
+    {NULL, NULL},
+};
+static const struct schema_node webhook = {.kind = SCHEMA_STRUCT, .fields = webhook_fields};
+static const struct schema_node webhooks_list = MAP_LIST(&webhook, "name");
+static const struct schema_field webhook_config_fields[] = {
+    {"metadata", &objectmeta},
+    {"webhooks", &webhooks_list},
+    {NULL, NULL},
+};
+static const struct schema_node webhook_config = {.kind = SCHEMA_STRUCT,
+						  .fields = webhook_config_fields};
+static const struct schema_field vap_spec_fields[] = {
+    {"matchConditions", &by_name},
+    {NULL, NULL},
+};
+static const struct schema_node vap_spec = {.kind = SCHEMA_STRUCT, .fields = vap_spec_fields};
+static const struct schema_field vap_fields[] = {
+    {"metadata", &objectmeta},
+    {"spec", &vap_spec},
+    {"status", &cond_status},
+    {NULL, NULL},
+};
+static const struct schema_node vap = {.kind = SCHEMA_STRUCT, .fields = vap_fields};
+static const struct schema_field set_spec_fields[] = {
+    {"validationActions", &set},
+    {"volumeLifecycleModes", &set},
+    {NULL, NULL},
+};
+static const struct schema_node set_spec = {.kind = SCHEMA_STRUCT, .fields = set_spec_fields};
+static const struct schema_field set_spec_kind_fields[] = {
+    {"metadata", &objectmeta},
+    {"spec", &set_spec},
+    {NULL, NULL},
+};
+static const struct schema_node set_spec_kind = {.kind = SCHEMA_STRUCT,
+						 .fields = set_spec_kind_fields};
+
 static const struct {
 	const char *group;
 	const char *kind;
@@ -251,6 +292,16 @@ static const struct {
     {"apiextensions.k8s.io", "CustomResourceDefinition", &plain},
     {"scheduling.k8s.io", "PriorityClass", &plain},
     {"storage.k8s.io", "StorageClass", &plain},
+    /* issue #13 kinds, part 2 */
+    {"networking.k8s.io", "IngressClass", &plain},
+    {"admissionregistration.k8s.io", "ValidatingWebhookConfiguration", &webhook_config},
+    {"admissionregistration.k8s.io", "MutatingWebhookConfiguration", &webhook_config},
+    {"admissionregistration.k8s.io", "ValidatingAdmissionPolicy", &vap},
+    {"admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding", &set_spec_kind},
+    {"apiregistration.k8s.io", "APIService", &plain},
+    {"discovery.k8s.io", "EndpointSlice", &plain},
+    {"storage.k8s.io", "CSIDriver", &set_spec_kind},
+    {"node.k8s.io", "RuntimeClass", &plain},
 };
 
 const struct schema_node *schema_root(const char *group, const char *kind)

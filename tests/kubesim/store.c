@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admission_classes.h"
 #include "jsonedit.h"
 #include "oom.h"
 #include "store_int.h"
@@ -403,6 +404,7 @@ struct store *store_new(const struct sim_config *cfg)
 	}
 	store_types_init(st);
 	create_default_namespaces(st);
+	admission_classes_bootstrap(st);
 	return st;
 }
 

@@ -34,12 +34,18 @@
 
 /* ---- configuration (command-line flags the controllers read) ------------------ */
 
+#define SIM_TAINTS_MAX 16
+
 struct sim_config {
 	int pod_ready_ms;	/* --pod-ready-ms: delay before a new pod is Running/Ready */
 	int pod_terminate_ms;	/* --pod-terminate-ms: a deleted pod's containers stop */
 	char fail_images[256];	/* --fail-images: fnmatch(3) glob; "" = none. Matching images never pull */
 	uint64_t seed;		/* --seed: for anything random that must be reproducible */
 	int nodes;		/* --nodes: Node objects the kubelet simulates (0 = none) */
+	struct sim_taint {	/* --node-taint NODE=KEY[=VALUE]:EFFECT, given at start */
+		char node[64], key[254], value[64], effect[24];
+	} taints[SIM_TAINTS_MAX];
+	int ntaints;
 };
 
 /* ---- resource types ----------------------------------------------------------- */

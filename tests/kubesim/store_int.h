@@ -124,6 +124,14 @@ int store_load(struct store *st, const char *path, char *errbuf, size_t errlen);
  * as the API server does for all but server-side apply. */
 int store_size_check(cJSON *obj, bool may_drop_managed, struct kstatus *e);
 
+/* Sets condition type of obj's status.conditions (created when missing) as the
+ * apihelpers do: one already at status keeps its lastTransitionTime (store_status.c). */
+void store_condition_set(cJSON *obj, const char *type, const char *status, const char *reason,
+			 const char *msg);
+/* The status a controller writes for the kind at once, on a main-resource write (an
+ * APIService's Available, a ValidatingAdmissionPolicy's observedGeneration). */
+void store_status_prepare(struct store *st, const struct restype *rt, cJSON *obj);
+
 /* Helpers. */
 const char *obj_str(const cJSON *o, const char *a, const char *b);
 /* True when the JSON array arr holds the string s. */

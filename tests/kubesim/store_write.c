@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "admission_classes.h"
 #include "field_err.h"
 #include "jsonedit.h"
 #include "merge.h"
@@ -332,62 +333,6 @@ static void sts_drop_disabled(cJSON *obj, const cJSON *old)
 						"maxUnavailable");
 }
 
-static bool str_is(const char *a, const char *b)
-{
-	return a && strcmp(a, b) == 0;
-}
-
-/* A CRD condition as the apiextensions helpers write it. */
-static cJSON *crd_condition_new(const char *type, const char *status, const char *reason,
-				const char *msg)
-{
-	cJSON *n = cJSON_CreateObject();
-	char now[32];
-
-	store_time_now(now);
-	cJSON_AddStringToObject(n, "type", type);
-	cJSON_AddStringToObject(n, "status", status);
-	cJSON_AddStringToObject(n, "lastTransitionTime", now);
-	cJSON_AddStringToObject(n, "reason", reason);
-	cJSON_AddStringToObject(n, "message", msg);
-	return n;
-}
-
-/* obj's status.conditions, made an empty array when missing. */
-static cJSON *crd_conditions(cJSON *obj)
-{
-	cJSON *status = obj_child(obj, "status"), *conds = cJSON_GetObjectItem(status, "conditions");
-
-	if (!cJSON_IsArray(conds)) {
-		conds = cJSON_CreateArray();
-		set_item(status, "conditions", conds);
-	}
-	return conds;
-}
-
-/* Sets condition type of conds to True (kubesim's CRDs are accepted and established
- * at once: there is no naming controller to wait for). A condition already True is
- * kept as it is, lastTransitionTime included (apihelpers SetCRDCondition); the others
- * (Terminating) stay. */
-static void crd_condition_true(cJSON *conds, const char *type, const char *reason,
-			       const char *msg)
-{
-	cJSON *c, *n;
-
-	cJSON_ArrayForEach(c, conds)
-	{
-		if (str_is(obj_str(c, "type", NULL), type))
-			break;
-	}
-	if (c && str_is(obj_str(c, "status", NULL), "True"))
-		return;
-	n = crd_condition_new(type, "True", reason, msg);
-	if (c)
-		cJSON_ReplaceItemViaPointer(conds, c, n);
-	else
-		cJSON_AddItemToArray(conds, n);
-}
-
 /* status.storedVersions: the versions kept so far (an update starts from the old
  * status) plus the storage version now (customresourcedefinition strategy). */
 static cJSON *crd_stored_versions(const cJSON *old, const cJSON *spec)
@@ -411,12 +356,14 @@ static cJSON *crd_stored_versions(const cJSON *old, const cJSON *spec)
  * storedVersions only grows; acceptedNames follows spec.names. */
 static void crd_status(cJSON *obj)
 {
-	cJSON *conds = crd_conditions(obj), *status = obj_child(obj, "status");
+	cJSON *status = obj_child(obj, "status");
 	const cJSON *spec = cJSON_GetObjectItem(obj, "spec");
 
-	crd_condition_true(conds, "NamesAccepted", "NoConflicts", "no conflicts found");
-	crd_condition_true(conds, "Established", "InitialNamesAccepted",
-			   "the initial names have been accepted");
+	/* kubesim's CRDs are accepted and established at once: there is no naming
+	 * controller to wait for */
+	store_condition_set(obj, "NamesAccepted", "True", "NoConflicts", "no conflicts found");
+	store_condition_set(obj, "Established", "True", "InitialNamesAccepted",
+			    "the initial names have been accepted");
 	set_item(status, "acceptedNames",
 		 cJSON_Duplicate(cJSON_GetObjectItem(spec, "names"), 1) ?: cJSON_CreateObject());
 	set_item(status, "storedVersions",
@@ -598,6 +545,9 @@ static int create_prepare(struct store *st, const struct restype *rt, const char
 		return rc;
 	create_server_fields(rt, obj, meta, *ns);
 	strategy_prepare(rt, obj, NULL, false);
+	store_status_prepare(st, rt, obj);
+	if ((rc = admission_classes_run(st, rt, obj, NULL, e)) < 0)
+		return rc;
 	store_defaults(rt, obj);
 	if (o && o->admit && (rc = o->admit(o->admit_ud, rt, NULL, obj, e)) < 0)
 		return rc;
@@ -785,8 +735,9 @@ static int update_target(struct store *st, const struct restype *rt, const char 
 /* *objp, the new state of an update, from old and the body: the main resource goes
  * through the strategy, defaulting and validation; /status takes only status (and what
  * a server-side apply computed). The caller frees *objp whatever this returns. */
-static int update_prepare(const struct restype *rt, const cJSON *old, const cJSON *in,
-			  const struct store_wopts *o, cJSON **objp, struct kstatus *e)
+static int update_prepare(struct store *st, const struct restype *rt, const cJSON *old,
+			  const cJSON *in, const struct store_wopts *o, cJSON **objp,
+			  struct kstatus *e)
 {
 	bool status = is_subresource(o, "status");
 	cJSON *obj = status ? prepare_status(old, in) : prepare_main(rt, old, in);
@@ -803,6 +754,8 @@ static int update_prepare(const struct restype *rt, const cJSON *old, const cJSO
 	}
 	if (!status) {
 		strategy_prepare(rt, obj, old, is_subresource(o, "finalize"));
+		if ((rc = admission_classes_run(st, rt, obj, old, e)) < 0)
+			return rc;
 		store_defaults(rt, obj);
 		if (o && o->admit && (rc = o->admit(o->admit_ud, rt, old, obj, e)) < 0)
 			return rc;
@@ -811,8 +764,10 @@ static int update_prepare(const struct restype *rt, const cJSON *old, const cJSO
 	}
 	if (!o || !o->managed_done)
 		store_managed_update(rt, old, obj, manager_of(o), o ? o->subresource : NULL);
-	if (!status)
+	if (!status) {
 		bump_generation(rt, old, obj);
+		store_status_prepare(st, rt, obj);
+	}
 	set_item(meta, "resourceVersion", cJSON_CreateString(meta_str(old, "resourceVersion")));
 	canonical_order(obj, rt);
 	if ((rc = store_size_check(obj, !o || !o->managed_done, e)) < 0)
@@ -832,7 +787,7 @@ int store_update(struct store *st, const struct restype *rt, const char *ns, con
 	if ((rc = update_target(st, rt, ns, in, &en, e)) < 0)
 		goto out;
 	old = en->so->obj;
-	if ((rc = update_prepare(rt, old, in, o, &obj, e)) < 0)
+	if ((rc = update_prepare(st, rt, old, in, o, &obj, e)) < 0)
 		goto out;
 	if (jeq(old, obj, true, false)) { /* a no-op write keeps the object as it was */
 		cJSON_Delete(obj);
@@ -1094,10 +1049,9 @@ static void crd_mark_terminating(struct store *st, const struct restype *rt, cJS
 	if (!is_crd_type(rt) || !st->ns_controller)
 		return;
 	add_finalizer(cJSON_GetObjectItem(obj, "metadata"), CRD_CLEANUP_FINALIZER);
-	cJSON_AddItemToArray(crd_conditions(obj),
-			     crd_condition_new("Terminating", "True", "InstanceDeletionPending",
-					       "CustomResourceDefinition marked for deletion; "
-					       "CustomResource deletion will begin soon"));
+	store_condition_set(obj, "Terminating", "True", "InstanceDeletionPending",
+			    "CustomResourceDefinition marked for deletion; CustomResource deletion "
+			    "will begin soon");
 }
 
 int store_delete(struct store *st, const struct restype *rt, const char *ns, const char *name,

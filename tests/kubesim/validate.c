@@ -43,6 +43,72 @@ static void go_map(const cJSON *m, char *out, size_t n)
 		snprintf(out + len, n - len, "}");
 }
 
+size_t go_string_list(const cJSON *a, char *out, size_t n)
+{
+	const cJSON *it;
+	size_t k;
+
+	if (!cJSON_IsArray(a))
+		return (size_t)snprintf(out, n, "[]string(nil)");
+	k = (size_t)snprintf(out, n, "[]string{");
+	cJSON_ArrayForEach(it, a)
+	{
+		if (k < n)
+			k += (size_t)snprintf(out + k, n - k, "%s\"%s\"", it == a->child ? "" : ", ",
+					      cJSON_IsString(it) ? it->valuestring : "");
+	}
+	if (k < n)
+		k += (size_t)snprintf(out + k, n - k, "}");
+	return k;
+}
+
+/* The new selector in an immutability error, as ErrorBody prints a *metav1.LabelSelector
+ * (%#v of what it points to). */
+static void go_selector(const cJSON *sel, char *out, size_t n)
+{
+	const cJSON *exprs = cJSON_GetObjectItem(sel, "matchExpressions"), *e;
+	char labels[600];
+	size_t k;
+
+	if (cJSON_IsObject(cJSON_GetObjectItem(sel, "matchLabels")))
+		go_map(cJSON_GetObjectItem(sel, "matchLabels"), labels, sizeof(labels));
+	else
+		snprintf(labels, sizeof(labels), "map[string]string(nil)");
+	k = (size_t)snprintf(out, n, "v1.LabelSelector{MatchLabels:%s, MatchExpressions:", labels);
+	if (k < n && !cJSON_IsArray(exprs))
+		k += (size_t)snprintf(out + k, n - k, "[]v1.LabelSelectorRequirement(nil)");
+	else if (k < n) {
+		k += (size_t)snprintf(out + k, n - k, "[]v1.LabelSelectorRequirement{");
+		cJSON_ArrayForEach(e, exprs)
+		{
+			if (k >= n)
+				break;
+			k += (size_t)snprintf(out + k, n - k,
+					      "%sv1.LabelSelectorRequirement{Key:\"%s\", Operator:\"%s\", "
+					      "Values:",
+					      e == exprs->child ? "" : ", ", str_or(e, "key", ""),
+					      str_or(e, "operator", ""));
+			if (k < n)
+				k += go_string_list(cJSON_GetObjectItem(e, "values"), out + k, n - k);
+			if (k < n)
+				k += (size_t)snprintf(out + k, n - k, "}");
+		}
+		if (k < n)
+			k += (size_t)snprintf(out + k, n - k, "}");
+	}
+	if (k < n)
+		snprintf(out + k, n - k, "}");
+}
+
+static void selector_immutable(struct field_errs *v, const cJSON *sel)
+{
+	char buf[2048];
+
+	go_selector(sel, buf, sizeof(buf));
+	field_err(v, "spec.selector", "FieldValueInvalid", "Invalid value: %s: field is immutable",
+		  buf);
+}
+
 static bool is_workload(const struct restype *rt)
 {
 	return !rt->custom && strcmp(rt->group, "apps") == 0 &&
@@ -51,7 +117,8 @@ static bool is_workload(const struct restype *rt)
 }
 
 /* spec.selector: required, not empty, matching the template's labels, immutable. */
-static void check_selector(struct field_errs *v, const cJSON *spec, const cJSON *old)
+static void check_selector(struct field_errs *v, const cJSON *spec, const cJSON *old,
+			   bool immutable)
 {
 	const cJSON *sel = cJSON_GetObjectItem(spec, "selector");
 	const cJSON *tmpl = cJSON_GetObjectItem(spec, "template");
@@ -69,9 +136,8 @@ static void check_selector(struct field_errs *v, const cJSON *spec, const cJSON 
 		field_err(v, "spec.template.metadata.labels", "FieldValueInvalid",
 		     "Invalid value: %s: `selector` does not match template `labels`", buf);
 	}
-	if (old && sel && !cJSON_Compare(sel, old_sel, true))
-		field_err(v, "spec.selector", "FieldValueInvalid",
-		     "Invalid value: v1.LabelSelector{...}: field is immutable");
+	if (immutable && old && sel && !cJSON_Compare(sel, old_sel, true))
+		selector_immutable(v, sel);
 }
 
 /* A Deployment's progress deadline must be longer than minReadySeconds. */
@@ -85,6 +151,31 @@ static void check_deadline(struct field_errs *v, const cJSON *spec)
 		     "Invalid value: %d: must be greater than minReadySeconds", pd->valueint);
 }
 
+/* ValidateStatefulSetUpdate: only these spec fields may change. */
+static void check_sts_update(struct field_errs *v, const cJSON *spec, const cJSON *ospec)
+{
+	static const char *const mutable[] = {"replicas",
+					      "ordinals",
+					      "template",
+					      "updateStrategy",
+					      "minReadySeconds",
+					      "revisionHistoryLimit",
+					      "persistentVolumeClaimRetentionPolicy"};
+	cJSON *a = cJSON_Duplicate(spec, true), *b = cJSON_Duplicate(ospec, true);
+
+	for (size_t i = 0; i < sizeof(mutable) / sizeof(mutable[0]); i++) {
+		cJSON_DeleteItemFromObjectCaseSensitive(a, mutable[i]);
+		cJSON_DeleteItemFromObjectCaseSensitive(b, mutable[i]);
+	}
+	if (!cJSON_Compare(a, b, true))
+		field_err(v, "spec", "FieldValueForbidden",
+			  "Forbidden: updates to statefulset spec for fields other than 'replicas', "
+			  "'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', "
+			  "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+
 static void check_workload(struct field_errs *v, const struct restype *rt, const cJSON *obj,
 			   const cJSON *old)
 {
@@ -93,7 +184,9 @@ static void check_workload(struct field_errs *v, const struct restype *rt, const
 	const cJSON *rep = cJSON_GetObjectItem(spec, "replicas");
 	const char *rp = obj_str(cJSON_GetObjectItem(tmpl, "spec"), "restartPolicy", NULL);
 
-	check_selector(v, spec, old);
+	check_selector(v, spec, old, strcmp(rt->resource, "statefulsets") != 0);
+	if (old && strcmp(rt->resource, "statefulsets") == 0)
+		check_sts_update(v, spec, cJSON_GetObjectItem(old, "spec"));
 	if (cJSON_IsNumber(rep) && rep->valuedouble < 0)
 		field_err(v, "spec.replicas", "FieldValueInvalid",
 		     "Invalid value: %d: must be greater than or equal to 0", rep->valueint);
@@ -151,8 +244,7 @@ static void check_job(struct field_errs *v, const cJSON *jobspec, const cJSON *o
 		return;
 	if (!same(cJSON_GetObjectItem(jobspec, "selector"),
 		  cJSON_GetObjectItem(old_jobspec, "selector")))
-		field_err(v, "spec.selector", "FieldValueInvalid",
-			  "Invalid value: v1.LabelSelector{...}: field is immutable");
+		selector_immutable(v, cJSON_GetObjectItem(jobspec, "selector"));
 	if (!same(tmpl, cJSON_GetObjectItem(old_jobspec, "template")))
 		field_err(v, "spec.template", "FieldValueInvalid",
 			  "Invalid value: core.PodTemplateSpec{...}: field is immutable");
@@ -222,6 +314,7 @@ int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old
 	if (old)
 		check_deleting(&v, obj, old);
 	check_kind(&v, rt, obj, old);
+	validate_cluster_kind(&v, rt, obj, old);
 	if (v.n)
 		return field_errs_invalid(&v, rt->group, rt->kind, name, e);
 	field_errs_dispose(&v);

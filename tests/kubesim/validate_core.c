@@ -143,8 +143,8 @@ static void check_service_port(struct field_errs *v, const cJSON *p, int i, int 
 	snprintf(f, sizeof(f), "spec.ports[%d].name", i);
 	if (n > 1 && !*name)
 		field_err(v, f, "FieldValueRequired", "Required value");
-	else if (*name)
-		valid_port_name(v, f, name);
+	else if (*name) /* validateServicePort: a DNS-1123 label, "80-8080" is valid */
+		valid_name(v, f, NAME_LABEL, name, NULL);
 	snprintf(f, sizeof(f), "spec.ports[%d].protocol", i);
 	if (proto)
 		valid_enum(v, f, proto, protocols);
@@ -205,9 +205,19 @@ static void check_cluster_ip(struct field_errs *v, const cJSON *spec, const cJSO
 	if (strcmp(str_or(spec, "type", ""), "ExternalName") == 0 ||
 	    strcmp(str_or(ospec, "type", ""), "ExternalName") == 0)
 		return;
-	if (ip && *ip && oip && *oip && strcmp(ip, oip) != 0)
+	if (ip && *ip && oip && *oip && strcmp(ip, oip) != 0) {
+		/* the value shown is the new clusterIPs, all of them */
+		const cJSON *ips = cJSON_GetObjectItem(spec, "clusterIPs");
+		cJSON *one = cJSON_IsArray(ips) ? NULL : cJSON_CreateArray();
+		char buf[600];
+
+		if (one)
+			cJSON_AddItemToArray(one, cJSON_CreateString(ip));
+		go_string_list(one ? one : ips, buf, sizeof(buf));
+		cJSON_Delete(one);
 		field_err(v, "spec.clusterIPs[0]", "FieldValueInvalid",
-			  "Invalid value: []string{\"%s\"}: may not change once set", ip);
+			  "Invalid value: %s: may not change once set", buf);
+	}
 }
 
 void validate_service(struct field_errs *v, const cJSON *obj, const cJSON *old)

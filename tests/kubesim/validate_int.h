@@ -35,6 +35,10 @@ void valid_port_name(struct field_errs *v, const char *field, const char *name);
 void valid_enum(struct field_errs *v, const char *field, const char *s,
 		const char *const *values);
 
+/* Go's %#v of a []string, as field errors show one: []string{"a", "b"}, or
+ * []string(nil) when a is no array; returns the length it wanted, as snprintf. */
+size_t go_string_list(const cJSON *a, char *out, size_t n);
+
 /* The string at o.key, else dflt. */
 const char *str_or(const cJSON *o, const char *key, const char *dflt);
 
@@ -49,6 +53,9 @@ void validate_config(struct field_errs *v, const struct restype *rt, const cJSON
 		     const cJSON *old);
 /* Service: ports, protocols, type, clusterIP. */
 void validate_service(struct field_errs *v, const cJSON *obj, const cJSON *old);
+/* The kinds of issue #13 part 2 (validate_cluster.c); false when rt is none of them. */
+bool validate_cluster_kind(struct field_errs *v, const struct restype *rt, const cJSON *obj,
+			   const cJSON *old);
 /* A pod spec's containers (prefix "spec." or "spec.template.spec."). */
 void validate_pod_spec(struct field_errs *v, const cJSON *podspec, const char *prefix);
 

@@ -18,7 +18,8 @@ static enum name_rule name_rule_of(const struct restype *rt)
 {
 	if (rt->custom)
 		return NAME_SUBDOMAIN;
-	if (strcmp(rt->group, "rbac.authorization.k8s.io") == 0)
+	if (strcmp(rt->group, "rbac.authorization.k8s.io") == 0 ||
+	    strcmp(rt->group, "apiregistration.k8s.io") == 0)
 		return NAME_PATH;
 	if (!*rt->group && strcmp(rt->resource, "namespaces") == 0)
 		return NAME_LABEL;

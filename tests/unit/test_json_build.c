@@ -97,7 +97,7 @@ static void test_status(void **state)
 	strcpy(apps[1].revert_commit, "abc");
 	strcpy(apps[1].reverted, "def");
 	buf_init(&want, 1 << 20);
-	assert_int_equal(status_render(apps, 2, true, &want), 0);
+	assert_int_equal(status_render(apps, 2, true, NULL, &want), 0);
 	assert_non_null(strstr(want.data, "\"lastRevert\""));
 	for (long n = 1;; n++) {
 		int rc;
@@ -105,7 +105,7 @@ static void test_status(void **state)
 
 		buf_init(&got, 1 << 20);
 		alloc_fail_start(n, ALLOC_FAIL_ONLY);
-		rc = status_render(apps, 2, true, &got);
+		rc = status_render(apps, 2, true, NULL, &got);
 		calls = alloc_fail_count();
 		alloc_fail_stop();
 		if (rc == 0)

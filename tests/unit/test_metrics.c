@@ -62,7 +62,7 @@ static void test_metrics(void **state)
 	strcpy(s[1].health, "unknown");
 	s[1].suspended = true;
 	buf_init(&b, 1 << 20);
-	assert_int_equal(metrics_render(s, 2, true, &b), 0);
+	assert_int_equal(metrics_render(s, 2, true, NULL, &b), 0);
 	assert_parses(b.data);
 	assert_true(sample(b.data, "tether_sync_total{app=\"web\",result=\"success\"}") == 3);
 	assert_true(sample(b.data, "tether_sync_total{app=\"web\",result=\"error\"}") == 1);
@@ -113,7 +113,7 @@ static void test_status(void **state)
 	strcpy(s.state, "failed");
 	strcpy(s.last_error, "render: x.yaml:3:1: bad");
 	buf_init(&b, 1 << 20);
-	assert_int_equal(status_render(&s, 1, false, &b), 0);
+	assert_int_equal(status_render(&s, 1, false, NULL, &b), 0);
 	root = cJSON_Parse(b.data);
 	assert_non_null(root);
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(root, "leader")));
@@ -126,7 +126,7 @@ static void test_status(void **state)
 	buf_reset(&b);
 	strcpy(s.revert_commit, "1111111111111111111111111111111111111111");
 	strcpy(s.reverted, "2222222222222222222222222222222222222222");
-	assert_int_equal(status_render(&s, 1, false, &b), 0);
+	assert_int_equal(status_render(&s, 1, false, NULL, &b), 0);
 	root = cJSON_Parse(b.data);
 	a = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "apps"), 0);
 	assert_string_equal(
@@ -139,11 +139,49 @@ static void test_status(void **state)
 	buf_dispose(&b);
 }
 
+/* --shard-apps: /status names the members and each app's owner, /metrics counts them. */
+static void test_shard_view(void **state)
+{
+	struct app_stats s[2];
+	const char *owners[2] = {"b_2", "a_1"};
+	struct shard_view sv = {.identity = "a_1", .owners = owners, .owned = 1};
+	struct buf b;
+	cJSON *root, *sh;
+
+	memset(s, 0, sizeof(s));
+	strcpy(s[0].app, "web");
+	strcpy(s[1].app, "api");
+	strlist_init(&sv.members);
+	strlist_add(&sv.members, "a_1");
+	strlist_add(&sv.members, "b_2");
+	buf_init(&b, 1 << 20);
+	assert_int_equal(status_render(s, 2, true, &sv, &b), 0);
+	root = cJSON_Parse(b.data);
+	sh = cJSON_GetObjectItem(root, "shard");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(sh, "identity")), "a_1");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(sh, "members")), 2);
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(sh, "ownedApps")), 1);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+				cJSON_GetArrayItem(cJSON_GetObjectItem(root, "apps"), 0), "owner")),
+			    "b_2");
+	cJSON_Delete(root);
+	buf_reset(&b);
+	assert_int_equal(metrics_render(s, 2, true, &sv, &b), 0);
+	assert_non_null(strstr(b.data, "\ntether_shard_members 2\n"));
+	assert_non_null(strstr(b.data, "\ntether_shard_owned_apps 1\n"));
+	buf_reset(&b);
+	assert_int_equal(metrics_render(s, 2, true, NULL, &b), 0);
+	assert_null(strstr(b.data, "tether_shard_members")); /* not without sharding */
+	buf_dispose(&b);
+	strlist_dispose(&sv.members);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_status),
+	    cmocka_unit_test(test_shard_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * The controllers' pure helpers: pod-template hash, template normalisation, label
- * selectors, int-or-percent, conditions and timestamps.
+ * selectors, int-or-percent, conditions, timestamps, taints against tolerations and the
+ * failed-pod backoff.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "controllers_int.h"
 #include "ctrl_util.h"
 
 static cJSON *parse(const char *s)
@@ -136,6 +138,70 @@ static void test_time(void **state)
 	assert_int_equal(strspn(s, "bcdfghjklmnpqrstvwxz2456789"), 5);
 }
 
+/* ToleratesTaint: key, value, effect; Exists; an empty key with Exists takes every taint;
+ * PreferNoSchedule never blocks. */
+static void test_taints(void **state)
+{
+	cJSON *taints = parse("[{\"key\":\"dedicated\",\"value\":\"gpu\",\"effect\":\"NoSchedule\"},"
+			      "{\"key\":\"soft\",\"effect\":\"PreferNoSchedule\"}]");
+	cJSON *exec = parse("[{\"key\":\"evict\",\"value\":\"now\",\"effect\":\"NoExecute\"}]");
+	cJSON *none = parse("[]");
+	cJSON *equal = parse("[{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"gpu\","
+			     "\"effect\":\"NoSchedule\"}]");
+	cJSON *other = parse("[{\"key\":\"dedicated\",\"value\":\"cpu\"}]");
+	cJSON *exists = parse("[{\"key\":\"dedicated\",\"operator\":\"Exists\"}]");
+	cJSON *all = parse("[{\"operator\":\"Exists\"}]");
+	cJSON *wrong = parse("[{\"key\":\"dedicated\",\"operator\":\"Exists\",\"effect\":\"NoExecute\"}]");
+
+	(void)state;
+	assert_true(ctrl_untolerated_taint(taints, none, true));
+	assert_false(ctrl_untolerated_taint(taints, none, false)); /* NoExecute only */
+	assert_false(ctrl_untolerated_taint(taints, equal, true));
+	assert_true(ctrl_untolerated_taint(taints, other, true));
+	assert_false(ctrl_untolerated_taint(taints, exists, true));
+	assert_false(ctrl_untolerated_taint(taints, all, true));
+	assert_true(ctrl_untolerated_taint(taints, wrong, true));
+	assert_true(ctrl_untolerated_taint(exec, none, false));
+	assert_false(ctrl_untolerated_taint(exec, all, false));
+	assert_false(ctrl_untolerated_taint(NULL, none, true));
+	cJSON_Delete(taints);
+	cJSON_Delete(exec);
+	cJSON_Delete(none);
+	cJSON_Delete(equal);
+	cJSON_Delete(other);
+	cJSON_Delete(exists);
+	cJSON_Delete(all);
+	cJSON_Delete(wrong);
+}
+
+/* flowcontrol.Backoff: 1 s, doubled on each Next while it runs, 15 min at most; a key
+ * unused for twice the maximum starts again at 1 s. */
+static void test_backoff(void **state)
+{
+	struct ctrl_backoff *bo = ctrl_backoff_new();
+	int64_t delay = 0, t = 1000000;
+
+	(void)state;
+	assert_non_null(bo);
+	assert_false(ctrl_backoff_active(bo, "ds/node", t, &delay));
+	ctrl_backoff_next(bo, "ds/node", t);
+	assert_true(ctrl_backoff_active(bo, "ds/node", t + 999, &delay));
+	assert_int_equal(delay, 1000);
+	assert_false(ctrl_backoff_active(bo, "ds/node", t + 1000, &delay));
+	assert_false(ctrl_backoff_active(bo, "ds/other", t + 1, &delay));
+	ctrl_backoff_next(bo, "ds/node", t + 1000);
+	assert_true(ctrl_backoff_active(bo, "ds/node", t + 2999, &delay));
+	assert_int_equal(delay, 2000);
+	for (int i = 0; i < 20; i++)
+		ctrl_backoff_next(bo, "ds/node", t + 2000 + i);
+	assert_true(ctrl_backoff_active(bo, "ds/node", t + 2100, &delay));
+	assert_int_equal(delay, CTRL_BACKOFF_MAX_MS);
+	ctrl_backoff_next(bo, "ds/node", t + 2019 + 2 * CTRL_BACKOFF_MAX_MS + 1);
+	assert_true(ctrl_backoff_active(bo, "ds/node", t + 2020 + 2 * CTRL_BACKOFF_MAX_MS, &delay));
+	assert_int_equal(delay, 1000);
+	ctrl_backoff_free(bo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +210,8 @@ int main(void)
 	    cmocka_unit_test(test_intstr),
 	    cmocka_unit_test(test_conditions),
 	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_taints),
+	    cmocka_unit_test(test_backoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
