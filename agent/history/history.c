@@ -708,6 +708,24 @@ void history_record(const struct sync_view *v, int rc, const struct err *e,
 	free(name);
 }
 
+/* The entries as read with the inventory (no request of its own but for the parts of a
+ * large history), else read now. */
+static int history_of_view(const struct sync_view *v, cJSON **entries, struct err *e)
+{
+	struct strlist parts;
+	struct err none;
+	int rc;
+
+	if (!v->beside_read)
+		return history_load(own(v), v->read_ns, v->cfg->app, entries, e);
+	err_clear(&none);
+	strlist_init(&parts);
+	rc = history_take(own(v), v->beside, v->beside ? 0 : TE_NOTFOUND, &none, v->read_ns,
+			  v->cfg->app, entries, &parts, e);
+	strlist_dispose(&parts);
+	return rc;
+}
+
 int history_check_hold(const struct sync_view *v, struct err *e)
 {
 	cJSON *entries = NULL;
@@ -717,7 +735,7 @@ int history_check_hold(const struct sync_view *v, struct err *e)
 
 	if (!v->cfg->on_failure || strcmp(v->cfg->on_failure, "hold") != 0)
 		return 0;
-	if ((rc = history_load(own(v), v->read_ns, v->cfg->app, &entries, e)) < 0)
+	if ((rc = history_of_view(v, &entries, e)) < 0)
 		return rc;
 	last = cJSON_GetArrayItem(entries, 0);
 	commit = json_str(last, "commit", NULL);
