@@ -566,7 +566,8 @@ static int history_head(void *ctx, const char *first, const struct strlist *name
 {
 	const struct head_ctx *h = ctx;
 
-	if (!(*out = history_configmap(h->app, h->ns, first, h->commit)) || parts_list_in(*out, names) < 0) {
+	if (!(*out = history_configmap(h->app, h->ns, first, h->commit)) ||
+	    parts_list_in(*out, names) < 0) {
 		cJSON_Delete(*out);
 		*out = NULL;
 		return err_set(e, TE_NOMEM, "history: out of memory");
@@ -583,7 +584,9 @@ static int write_history(const struct sync_view *v, cJSON *entries, const struct
 	static const struct strlist none;
 	const char *ns = v->write_ns;
 	bool moved = strcmp(ns, v->read_ns) != 0;
-	struct head_ctx h = {v->cfg->app, ns, json_str(cJSON_GetArrayItem(entries, 0), "commit", NULL)};
+	/* the head names the newest commit: a sync that wrote nothing reads it there */
+	struct head_ctx h = {v->cfg->app, ns,
+			     json_str(cJSON_GetArrayItem(entries, 0), "commit", NULL)};
 	struct parts_save s = {
 	    .parts = &history_text,
 	    .app = v->cfg->app,
