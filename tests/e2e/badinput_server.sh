@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Input only the cluster can judge: the server's dry-run rejects an object (among them
 # wrong JSON types, bad Secret keys and data, ports and names only a strict server
-# refuses), a kind the server does not serve, a namespace on a cluster-scoped kind. One commit is one
+# refuses, custom resources that break their CRD's schema), a kind the server does not serve, a namespace on a cluster-scoped kind. One commit is one
 # transaction: nothing of it is applied, exit 2, the error names file:line and the object.
 . "$(dirname "$0")/lib.sh"
 
@@ -151,6 +151,36 @@ metadata:
   name: a.b
 YAML
 check_fail "namespace-name: no namespace a.b" kubectl get namespace a.b
+
+# Custom resources against their CRD's structural schema (installed beforehand).
+crd_with_schema gauges Gauge <<'YAML' | kubectl apply -f - >/dev/null
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              level: {type: integer, maximum: 10}
+YAML
+wait_for "the Gauge CRD is served" 10 kubectl get gauges
+strict_case cr-maximum default/gauge.example.com/high \
+  'spec.level: Invalid value: 11: spec.level in body should be less than or equal to 10' <<'YAML'
+apiVersion: example.com/v1
+kind: Gauge
+metadata:
+  name: high
+spec:
+  level: 11
+YAML
+strict_case cr-type default/gauge.example.com/word \
+  '.spec.level: expected numeric (int or float), got string' <<'YAML'
+apiVersion: example.com/v1
+kind: Gauge
+metadata:
+  name: word
+spec:
+  level: "eleven"
+YAML
+check_eq "cr: no gauge stored" "$(kubectl get gauges -n default -o name)" ""
 
 new_case unknown-kind
 cat >"$C/z-crd.yaml" <<'YAML'

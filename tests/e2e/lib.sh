@@ -188,28 +188,32 @@ git_commit() {
 # finish: exit status for the test script.
 finish() { exit $_failed; }
 
-# widgets_crd: the CustomResourceDefinition of example.com/v1 Widget (namespaced, any
-# content), for the tests that sync a custom resource.
-widgets_crd() {
-  cat <<'YAML'
+# crd_with_schema PLURAL KIND: a namespaced CRD of example.com served and stored at v1
+# whose openAPIV3Schema is stdin (YAML indented by 8 spaces).
+crd_with_schema() {
+  cat <<YAML
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
+metadata: {name: $1.example.com}
 spec:
   group: example.com
   scope: Namespaced
-  names:
-    plural: widgets
-    singular: widget
-    kind: Widget
+  names: {plural: $1, singular: ${1%s}, kind: $2}
   versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          x-kubernetes-preserve-unknown-fields: true
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+YAML
+  cat
+}
+
+# widgets_crd: the CustomResourceDefinition of example.com/v1 Widget (namespaced, any
+# content), for the tests that sync a custom resource.
+widgets_crd() {
+  crd_with_schema widgets Widget <<'YAML'
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
 YAML
 }

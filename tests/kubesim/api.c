@@ -52,15 +52,16 @@ static int route_resource(struct req *r, char **seg, int i, int n, const char *g
 	i = route_namespace(r, seg, i, n, group, rt_out);
 	if (i >= n)
 		return -1;
-	rt_out->rt = store_type(r->st, group, seg[i]);
-	if (!rt_out->rt || strcmp(rt_out->rt->version, version) != 0)
+	rt_out->view = store_type_at(r->st, group, version, seg[i]);
+	if (!rt_out->view)
 		return -1;
+	rt_out->rt = restype_home(rt_out->view);
 	snprintf(r->resource, sizeof(r->resource), "%s", seg[i]);
 	if (i + 1 < n)
 		snprintf(rt_out->name, sizeof(rt_out->name), "%s", seg[i + 1]);
 	if (i + 2 < n)
 		snprintf(rt_out->sub, sizeof(rt_out->sub), "%s", seg[i + 2]);
-	return i + 3 >= n && route_subresource_ok(rt_out->rt, rt_out->sub) ? 0 : -1;
+	return i + 3 >= n && route_subresource_ok(rt_out->view, rt_out->sub) ? 0 : -1;
 }
 
 int api_route(struct req *r, struct route *rt_out)
@@ -206,11 +207,11 @@ static enum MHD_Result do_get(struct req *r, struct route *ro)
 		kstatus_not_found(&e, ro->rt, ro->name);
 		return reply_kstatus(r, &e);
 	}
-	json = sobj_json(en->so, &len);
-	copy = malloc(len + 1);
-	if (!copy)
+	json = api_view_json(ro->view, en->so, &len, &copy);
+	if (!copy && !(copy = malloc(len + 1)))
 		abort();
-	memcpy(copy, json, len + 1);
+	if (copy != json)
+		memcpy(copy, json, len + 1);
 	store_unlock(r->st);
 	if (!api_wants_table(r))
 		return reply_take(r, 200, "application/json", copy, len);
@@ -248,6 +249,7 @@ static size_t list_after(struct entry **arr, size_t n, const char *cns, const ch
 }
 
 struct list_page {
+	const struct restype *view;
 	const struct selector *lsel, *fsel;
 	long limit; /* 0: no limit */
 	uint64_t rv;
@@ -280,11 +282,13 @@ static void list_items(struct sbuf *b, struct entry **arr, size_t i, size_t n,
 	sbuf_puts(b, "},\"items\":[");
 	sbuf_reserve(b, total + 8);
 	for (size_t j = 0; j < k; j++) {
-		const char *json = sobj_json(arr[j]->so, &len);
+		char *owned;
+		const char *json = api_view_json(pg->view, arr[j]->so, &len, &owned);
 
 		if (j)
 			sbuf_add(b, ",", 1);
 		sbuf_add(b, json, len);
+		free(owned);
 	}
 }
 
@@ -295,7 +299,7 @@ static enum MHD_Result do_list(struct req *r, struct route *ro)
 	char err[512], cns[256] = "", cname[256] = "";
 	struct entry **arr = NULL;
 	struct sbuf b = {0};
-	struct list_page pg = {.limit = lim ? strtol(lim, NULL, 10) : 0};
+	struct list_page pg = {.view = ro->view, .limit = lim ? strtol(lim, NULL, 10) : 0};
 	size_t n;
 	int has_cont;
 	enum MHD_Result ret;
@@ -314,7 +318,7 @@ static enum MHD_Result do_list(struct req *r, struct route *ro)
 	if (!has_cont)
 		pg.rv = r->st->rv;
 	sbuf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%llu\"",
-		    ro->rt->list_kind, ro->rt->api_version, (unsigned long long)pg.rv);
+		    ro->view->list_kind, ro->view->api_version, (unsigned long long)pg.rv);
 	n = store_entries(r->st, ro->rt, ro->ns[0] ? ro->ns : NULL, &arr);
 	list_items(&b, arr, has_cont ? list_after(arr, n, cns, cname) : 0, n, &pg);
 	store_unlock(r->st);
@@ -348,8 +352,9 @@ static int check_type_meta(const struct restype *rt, const cJSON *obj, struct ks
 	return 0;
 }
 
-static enum MHD_Result reply_written(struct req *r, int code, cJSON *out)
+static enum MHD_Result reply_written(struct req *r, const struct route *ro, int code, cJSON *out)
 {
+	api_view_obj(ro->view, out);
 	if (api_dry_run(r)) {
 		/* dry-run create: uid and timestamps filled, no resourceVersion */
 		if (code == 201)
@@ -376,8 +381,9 @@ static enum MHD_Result do_create(struct req *r, struct route *ro)
 	if (api_options_check(r, API_OPTS_CREATE, NULL, &e) < 0)
 		return reply_kstatus(r, &e);
 	obj = api_parse_body(r, &e);
-	if (!obj || check_type_meta(ro->rt, obj, &e) < 0 ||
-	    api_field_validation(r, ro->rt, obj, false, &e) < 0) {
+	if (!obj || check_type_meta(ro->view, obj, &e) < 0 ||
+	    api_field_validation(r, ro->rt, obj, false, &e) < 0 ||
+	    api_crd_admit(r, ro, obj, NULL, false, &e) < 0) {
 		cJSON_Delete(obj);
 		return reply_kstatus(r, &e);
 	}
@@ -390,7 +396,7 @@ static enum MHD_Result do_create(struct req *r, struct route *ro)
 		return reply_kstatus(r, &e);
 	}
 	cJSON_Delete(obj);
-	return reply_written(r, 201, out);
+	return reply_written(r, ro, 201, out);
 }
 
 /* ---- PUT -------------------------------------------------------------------------------- */
@@ -464,7 +470,9 @@ static enum MHD_Result do_update(struct req *r, struct route *ro)
 		cJSON_Delete(obj);
 		return ret;
 	}
-	if (check_type_meta(ro->rt, obj, &e) < 0 || api_field_validation(r, ro->rt, obj, false, &e) < 0)
+	if (check_type_meta(ro->view, obj, &e) < 0 ||
+	    api_field_validation(r, ro->rt, obj, false, &e) < 0 ||
+	    api_crd_admit_update(r, ro, obj, &e) < 0)
 		goto fail;
 	obj_set_str(obj_child(obj, "metadata"), "name", ro->name);
 	if (check_update_rv(ro, obj, &e) < 0)
@@ -477,7 +485,7 @@ static enum MHD_Result do_update(struct req *r, struct route *ro)
 	if ((code = update_or_create(r, ro, obj, &w, &out, &e)) < 0)
 		goto fail;
 	cJSON_Delete(obj);
-	return reply_written(r, code, out);
+	return reply_written(r, ro, code, out);
 fail:
 	cJSON_Delete(obj);
 	return reply_kstatus(r, &e);
@@ -578,8 +586,10 @@ static enum MHD_Result do_delete(struct req *r, struct route *ro)
 	cJSON_Delete(opts);
 	if (rc < 0)
 		return reply_kstatus(r, &e);
-	if (rc == 1)
+	if (rc == 1) {
+		api_view_obj(ro->view, out);
 		return reply_json(r, 200, out);
+	}
 	ret = delete_success(r, ro, out);
 	cJSON_Delete(out);
 	return ret;
@@ -624,6 +634,7 @@ static void collection_delete(struct req *r, struct route *ro, struct store_wopt
 
 		if (store_delete(r->st, ro->rt, t->nss[i], t->names[i], w, &out, NULL) < 0)
 			continue;
+		api_view_obj(ro->view, out);
 		s = cJSON_PrintUnformatted(out);
 		if (b->data[b->len - 1] != '[')
 			sbuf_add(b, ",", 1);
@@ -647,7 +658,7 @@ enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct st
 	store_lock(r->st);
 	collection_targets(r, ro, lsel, fsel, &t);
 	sbuf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{},\"items\":[",
-		    ro->rt->list_kind, ro->rt->api_version);
+		    ro->view->list_kind, ro->view->api_version);
 	collection_delete(r, ro, w, &t, &b);
 	store_unlock(r->st);
 	sbuf_puts(&b, "]}");
@@ -701,6 +712,7 @@ enum MHD_Result api_handle(struct req *r)
 		return reply_error(r, 404, "NotFound",
 				   "the server could not find the requested resource");
 	}
+	api_crd_warn_deprecated(r, ro.view);
 	/* namespaces/finalize serves only PUT (its REST storage is an Updater alone). */
 	if (strcmp(ro.sub, "finalize") == 0 && strcmp(r->method, "PUT") != 0)
 		return not_allowed(r);

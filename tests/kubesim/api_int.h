@@ -9,7 +9,8 @@
 
 /* A parsed resource URL. */
 struct route {
-	const struct restype *rt;
+	const struct restype *rt;   /* where the objects are (restype_home of view) */
+	const struct restype *view; /* the type the URL names: its version answers */
 	char ns[256];
 	char name[256];
 	char sub[32]; /* "", "status", "scale", "finalize" */
@@ -17,6 +18,13 @@ struct route {
 };
 
 int api_route(struct req *r, struct route *ro);
+
+/* api_crd.c: a custom object as a view (a served version of its CRD) shows it. */
+struct sobj;
+void api_view_obj(const struct restype *view, cJSON *obj);
+/* so's JSON at view: sobj_json's, or a new string left in *owned (free it). Lock held. */
+const char *api_view_json(const struct restype *view, struct sobj *so, size_t *len,
+			  char **owned);
 void api_manager(struct req *r, char *out, size_t outlen);
 bool api_dry_run(struct req *r);
 /* A boolean query parameter (watch, force, allowWatchBookmarks) as the server reads it. */
@@ -34,7 +42,8 @@ cJSON *api_merge_status(const struct kstatus *me);
 enum MHD_Result api_reply_merge(struct req *r, const struct kstatus *me);
 
 enum MHD_Result api_patch(struct req *r, struct route *ro);
-/* The autoscaling/v1 Scale view of obj (new). */
+/* The autoscaling/v1 Scale view of obj at rt (a CRD's view: its scale paths) (new;
+ * lock held). */
 cJSON *api_scale_of(const struct restype *rt, const cJSON *obj);
 enum MHD_Result api_scale_get(struct req *r, struct route *ro);
 enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale); /* takes */
@@ -51,6 +60,30 @@ enum MHD_Result api_delete_collection(struct req *r, struct route *ro, struct st
  */
 int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, bool patched,
 			 struct kstatus *e);
+/* A decode failure as the request's kind answers it: 400 "<Kind> in version ... cannot be
+ * handled as a <Kind>: why", or for a patch result (patched) the 422 naming the patch. */
+int api_decode_fail(const struct restype *rt, const cJSON *patched, const char *why,
+		    struct kstatus *e);
+/* api_crd.c: a custom resource body (or patch result) at ro's version is pruned (unknown
+ * fields as fieldValidation says), defaulted and validated against the version's schema,
+ * old (the stored object on an update, else NULL) ratcheting what did not change; 0, or
+ * < 0 with e filled (400 strict decoding, 422 Invalid with causes). */
+int api_crd_admit(struct req *r, const struct route *ro, cJSON *obj, const cJSON *old,
+		  bool patched, struct kstatus *e);
+/* The scale paths a custom type declares at view (lock held); false for the others,
+ * whose Scale is spec.replicas, status.replicas and spec.selector. */
+bool api_crd_scale_paths(const struct restype *view, const char **spec, const char **status,
+			 const char **selector);
+/* The value at a simple JSON path (".spec.replicas") or NULL; set makes the parents. */
+const cJSON *api_crd_path_get(const cJSON *obj, const char *path);
+void api_crd_path_set(cJSON *obj, const char *path, double v);
+/* A request at a deprecated CRD version is answered with its Warning header. */
+void api_crd_warn_deprecated(struct req *r, const struct restype *view);
+/* The same for a PUT: old is read from the store. */
+int api_crd_admit_update(struct req *r, const struct route *ro, cJSON *obj, struct kstatus *e);
+/* A server-side apply body of a custom resource converted through the version's schema
+ * (structured-merge-diff): 0, or the 500 a type mismatch or undeclared field gets. */
+int api_crd_apply_check(const struct route *ro, const cJSON *config, struct kstatus *e);
 
 /* Where a typed field sits, for Go's decode messages: the struct that declares it and
  * the JSON path without list indexes ("DeploymentSpec", "spec.replicas"). */

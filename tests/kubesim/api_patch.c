@@ -103,6 +103,8 @@ static struct apply_end apply_commit(struct req *r, struct route *ro, const cJSO
 	}
 	if (rc < 0)
 		return (struct apply_end){me->code ? me->code : 500, api_merge_status(me)};
+	if (api_crd_admit(r, ro, merged, live, false, &e) < 0)
+		return end_status(&e);
 	w->managed_done = true;
 	if (!live) {
 		if (store_create(r->st, ro->rt, ro->ns, merged, w, &out, &e) < 0)
@@ -131,7 +133,7 @@ static void apply_merge(struct req *r, struct route *ro, const cJSON *live, cJSO
 	char now[32];
 
 	memset(t, 0, sizeof(*t));
-	kind_of(ro->rt, &k);
+	kind_of(ro->view, &k);
 	store_time_now(now);
 	t->rc = merge_apply(&t->merged, &t->c, &k, live, config, w->manager,
 			    api_arg_true(r, "force"), w->subresource, now, &t->me);
@@ -174,14 +176,15 @@ static enum MHD_Result do_apply(struct req *r, struct route *ro, cJSON *config,
 				struct store_wopts *w)
 {
 	struct kstatus e = {0};
-	struct apply_end end;
+	struct apply_end end = {500, NULL};
 
 	for (int attempt = 0;; attempt++) {
 		struct apply_try t;
 		struct sobj *so;
 
 		store_lock(r->st);
-		if (attempt == 0 && api_apply_schema_check(ro->rt, config, &e) < 0) {
+		if (attempt == 0 && (api_apply_schema_check(ro->rt, config, &e) < 0 ||
+				     api_crd_apply_check(ro, config, &e) < 0)) {
 			end = end_status(&e);
 			store_unlock(r->st);
 			break;
@@ -208,6 +211,8 @@ static enum MHD_Result do_apply(struct req *r, struct route *ro, cJSON *config,
 		if (current)
 			break;
 	}
+	if (end.code < 300)
+		api_view_obj(ro->view, end.body);
 	return reply_json(r, end.code, end.body);
 }
 
@@ -226,7 +231,7 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 		return reply_ks(r, &e);
 	}
 	if (strcmp(ro->sub, "scale") == 0) {
-		cJSON *scale = api_scale_of(ro->rt, live), *ns = NULL;
+		cJSON *scale = api_scale_of(ro->view, live), *ns = NULL;
 
 		rc = patch_compute(t, ro->rt, scale, patch, &ns, &me);
 		cJSON_Delete(scale);
@@ -236,12 +241,14 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 	}
 	if (patch_compute(t, ro->rt, live, patch, &res, &me) < 0)
 		return api_reply_merge(r, &me);
-	if (api_field_validation(r, ro->rt, res, true, &e) < 0) {
+	if (api_field_validation(r, ro->rt, res, true, &e) < 0 ||
+	    api_crd_admit(r, ro, res, live, true, &e) < 0) {
 		cJSON_Delete(res);
 		return reply_ks(r, &e);
 	}
 	obj_set_str(obj_child(res, "metadata"), "name", ro->name);
 	rc = store_update(r->st, ro->rt, ro->ns, res, w, &out, &e);
+	api_view_obj(ro->view, out);
 	cJSON_Delete(res);
 	if (rc < 0)
 		return reply_ks(r, &e);
@@ -293,14 +300,16 @@ enum MHD_Result api_patch(struct req *r, struct route *ro)
 cJSON *api_scale_of(const struct restype *rt, const cJSON *obj)
 {
 	const cJSON *m = cJSON_GetObjectItem(obj, "metadata"), *spec = cJSON_GetObjectItem(obj, "spec");
-	const cJSON *st = cJSON_GetObjectItem(obj, "status");
 	cJSON *s = cJSON_CreateObject(), *md, *sp, *ss;
 	static const char *keep[] = {"name", "namespace", "uid", "resourceVersion",
 				     "creationTimestamp"};
-	const cJSON *rep = cJSON_GetObjectItem(st, "replicas");
-	char sel[1024];
+	const char *spec_path = ".spec.replicas", *status_path = ".status.replicas";
+	const char *sel_path = NULL;
+	bool custom = api_crd_scale_paths(rt, &spec_path, &status_path, &sel_path);
+	const cJSON *want = api_crd_path_get(obj, spec_path);
+	const cJSON *rep = api_crd_path_get(obj, status_path);
+	char sel[1024] = "";
 
-	(void)rt;
 	cJSON_AddStringToObject(s, "kind", "Scale");
 	cJSON_AddStringToObject(s, "apiVersion", "autoscaling/v1");
 	md = cJSON_AddObjectToObject(s, "metadata");
@@ -309,12 +318,14 @@ cJSON *api_scale_of(const struct restype *rt, const cJSON *obj)
 			cJSON_AddItemToObject(md, keep[i],
 					      cJSON_Duplicate(cJSON_GetObjectItem(m, keep[i]), 1));
 	sp = cJSON_AddObjectToObject(s, "spec");
-	if (cJSON_IsNumber(cJSON_GetObjectItem(spec, "replicas")))
-		cJSON_AddNumberToObject(sp, "replicas",
-					cJSON_GetObjectItem(spec, "replicas")->valuedouble);
+	if (cJSON_IsNumber(want))
+		cJSON_AddNumberToObject(sp, "replicas", want->valuedouble);
 	ss = cJSON_AddObjectToObject(s, "status");
 	cJSON_AddNumberToObject(ss, "replicas", cJSON_IsNumber(rep) ? rep->valuedouble : 0);
-	api_selector_string(cJSON_GetObjectItem(spec, "selector"), sel, sizeof(sel));
+	if (!custom)
+		api_selector_string(cJSON_GetObjectItem(spec, "selector"), sel, sizeof(sel));
+	else if (sel_path && cJSON_GetStringValue(api_crd_path_get(obj, sel_path)))
+		snprintf(sel, sizeof(sel), "%s", cJSON_GetStringValue(api_crd_path_get(obj, sel_path)));
 	if (sel[0])
 		cJSON_AddStringToObject(ss, "selector", sel);
 	return s;
@@ -333,9 +344,18 @@ enum MHD_Result api_scale_get(struct req *r, struct route *ro)
 		kstatus_not_found(&e, ro->rt, ro->name);
 		return reply_ks(r, &e);
 	}
-	s = api_scale_of(ro->rt, en->so->obj);
+	s = api_scale_of(ro->view, en->so->obj);
 	store_unlock(r->st);
 	return reply_json(r, 200, s);
+}
+
+/* Where a Scale's spec.replicas goes in the object (lock held). */
+static const char *scale_spec_path(const struct restype *view)
+{
+	const char *spec = ".spec.replicas", *status, *sel;
+
+	api_crd_scale_paths(view, &spec, &status, &sel);
+	return spec;
 }
 
 enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale)
@@ -372,8 +392,7 @@ enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale)
 	obj = cJSON_Duplicate(en->so->obj, 1);
 	(void)json_object_set(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion",
 			      cJSON_CreateString(rv && *rv ? rv : obj_str(cJSON_GetObjectItem(obj, "metadata"), "resourceVersion", NULL)));
-	cJSON_DeleteItemFromObjectCaseSensitive(obj_child(obj, "spec"), "replicas");
-	cJSON_AddNumberToObject(obj_child(obj, "spec"), "replicas", rep->valuedouble);
+	api_crd_path_set(obj, scale_spec_path(ro->view), rep->valuedouble);
 	cJSON_Delete(scale);
 	rc = store_update(r->st, ro->rt, ro->ns, obj, &w, &out, &e);
 	cJSON_Delete(obj);
@@ -381,7 +400,7 @@ enum MHD_Result api_scale_update(struct req *r, struct route *ro, cJSON *scale)
 		store_unlock(r->st);
 		return reply_ks(r, &e);
 	}
-	s = api_scale_of(ro->rt, out);
+	s = api_scale_of(ro->view, out);
 	store_unlock(r->st);
 	cJSON_Delete(out);
 	return reply_json(r, 200, s);

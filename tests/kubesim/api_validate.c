@@ -373,8 +373,7 @@ static int patched_invalid(const cJSON *patched, const char *why, struct kstatus
 	return field_errs_invalid(&v, "", "", "", e);
 }
 
-/* A decode failure as the request's kind answers it. */
-static int decode_fail(const struct restype *rt, const cJSON *patched, const char *why,
+int api_decode_fail(const struct restype *rt, const cJSON *patched, const char *why,
 		       struct kstatus *e)
 {
 	if (patched)
@@ -412,15 +411,15 @@ int api_field_validation(struct req *r, const struct restype *rt, cJSON *obj, bo
 	char why[1100];
 
 	if (outer_type_error(rt, obj, why, sizeof(why)))
-		return decode_fail(rt, patched ? obj : NULL, why, e);
+		return api_decode_fail(rt, patched ? obj : NULL, why, e);
 	check_object(rt, obj, &u);
 	if (u.decode[0])
-		return decode_fail(rt, patched ? obj : NULL, u.decode, e);
+		return api_decode_fail(rt, patched ? obj : NULL, u.decode, e);
 	if (!u.n || (mode && strcmp(mode, "Ignore") == 0))
 		goto drop;
 	if (mode && strcmp(mode, "Strict") == 0) {
 		snprintf(why, sizeof(why), "strict decoding error: %s", u.msg);
-		return decode_fail(rt, patched ? obj : NULL, why, e);
+		return api_decode_fail(rt, patched ? obj : NULL, why, e);
 	}
 	warn_unknowns(r, &u);
 drop:
@@ -440,7 +439,7 @@ int api_apply_schema_check(const struct restype *rt, cJSON *config, struct kstat
 	char why[600];
 
 	if (outer_type_error(rt, config, why, sizeof(why)))
-		return decode_fail(rt, NULL, why, e);
+		return api_decode_fail(rt, NULL, why, e);
 	check_object(rt, config, &u);
 	/* structuredmerge.go Apply returns plain errors (no API status), which the handler
 	 * turns into 500 with no reason; the object is named from the patch body

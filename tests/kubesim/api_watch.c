@@ -15,7 +15,8 @@
 
 struct watch {
 	struct store *st;
-	const struct restype *rt;
+	const struct restype *rt;   /* where the objects are */
+	const struct restype *view; /* the version asked for (a CRD's view or rt) */
 	char ns[256];
 	char name[256]; /* the deprecated /watch/.../NAME: that object only */
 	struct selector *lsel, *fsel;
@@ -68,9 +69,11 @@ static void emit(struct watch *w, const char *type, struct sobj *so)
 		cJSON_Delete(t);
 	} else {
 		size_t len;
-		const char *json = sobj_json(so, &len);
+		char *owned;
+		const char *json = api_view_json(w->view, so, &len, &owned);
 
 		sbuf_add(&w->out, json, len);
+		free(owned);
 	}
 	sbuf_add(&w->out, "}\n", 2);
 }
@@ -117,7 +120,7 @@ static void emit_bookmark(struct watch *w)
 	sbuf_printf(&w->out,
 		    "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"%s\","
 		    "\"metadata\":{\"resourceVersion\":\"%llu\"}}}\n",
-		    w->rt->kind, w->rt->api_version, (unsigned long long)w->cursor);
+		    w->view->kind, w->view->api_version, (unsigned long long)w->cursor);
 }
 
 static bool peer_gone(int fd)
@@ -266,6 +269,7 @@ enum MHD_Result api_watch_start(struct req *r, struct route *ro)
 		abort();
 	w->st = r->st;
 	w->rt = ro->rt;
+	w->view = ro->view;
 	snprintf(w->ns, sizeof(w->ns), "%s", ro->ns);
 	snprintf(w->name, sizeof(w->name), "%s", ro->name);
 	w->stopping = r->stopping;

@@ -222,7 +222,7 @@ static cJSON *resource_list(struct store *st, const char *group, const char *ver
 	cJSON_AddStringToObject(doc, "groupVersion", gv);
 	arr = cJSON_AddArrayToObject(doc, "resources");
 	store_lock(st);
-	n = store_types(st, &t);
+	n = store_types_visible(st, &t);
 	for (i = 0; i < n; i++)
 		if (strcmp(t[i]->group, group) == 0 && strcmp(t[i]->version, version) == 0)
 			add_legacy_resource(arr, t[i]);
@@ -269,7 +269,7 @@ static cJSON *group_list(struct store *st, const char *only)
 	int k, i;
 
 	store_lock(st);
-	n = store_types(st, &t);
+	n = store_types_visible(st, &t);
 	k = groups_of(t, n, groups, 128);
 	if (only) {
 		for (i = 0; i < k; i++)
@@ -370,7 +370,7 @@ static cJSON *aggregated(struct store *st, bool core)
 	cJSON_AddObjectToObject(doc, "metadata");
 	items = cJSON_AddArrayToObject(doc, "items");
 	store_lock(st);
-	n = store_types(st, &t);
+	n = store_types_visible(st, &t);
 	k = groups_of(t, n, groups, 128);
 	for (i = 0; i < k; i++) {
 		cJSON *item, *md, *vers;
@@ -406,7 +406,7 @@ static unsigned types_hash(struct store *st)
 	size_t n, i;
 
 	store_lock(st);
-	n = store_types(st, &t);
+	n = store_types_visible(st, &t);
 	for (i = 0; i < n; i++)
 		for (const char *p = t[i]->resource; *p; p++)
 			h = (h ^ (unsigned char)*p) * 16777619u;
@@ -422,7 +422,7 @@ static cJSON *openapi_root(struct store *st)
 	size_t n, i;
 
 	store_lock(st);
-	n = store_types(st, &t);
+	n = store_types_visible(st, &t);
 	for (i = 0; i < n; i++) {
 		char key[200], url[260];
 		cJSON *p;
@@ -454,7 +454,7 @@ static cJSON *openapi_gv(struct store *st, const char *group, const char *versio
 	cJSON_AddStringToObject(info, "version", "v1.32.4");
 	paths = cJSON_AddObjectToObject(doc, "paths");
 	store_lock(st);
-	n = store_types(st, &t);
+	n = store_types_visible(st, &t);
 	for (i = 0; i < n; i++) {
 		char path[400], prefix[200];
 		cJSON *op, *gvk, *params, *param, *schema;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "admission_classes.h"
+#include "crd_schema.h"
 #include "jsonedit.h"
 #include "oom.h"
 #include "store_int.h"
@@ -420,6 +421,10 @@ void store_free(struct store *st)
 			entry_unlink(st, st->types[i]->head);
 		for (k = 0; k < 10; k++)
 			free(st->types[i]->owned[k]);
+		crd_schema_free_all(st->types[i]->schemas);
+		free(st->types[i]->deprecation);
+		for (k = 0; k < 3; k++)
+			free(st->types[i]->scale[k]);
 		free(st->types[i]);
 	}
 	for (i = 0; st->ring && i < STORE_RING; i++)
@@ -429,6 +434,7 @@ void store_free(struct store *st)
 		}
 	free(st->types);
 	free(st->served);
+	free(st->visible);
 	free(st->buckets);
 	free(st->ring);
 	pthread_cond_destroy(&st->cond);

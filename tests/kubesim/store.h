@@ -58,6 +58,8 @@ enum store_gen {
 			      status when the status subresource is enabled) */
 };
 
+struct crd_schema;
+
 struct restype {
 	const char *group;	/* "" for the core group */
 	const char *version;	/* "v1" */
@@ -74,7 +76,20 @@ struct restype {
 	enum store_gen generation;
 	bool custom;		/* served because of a CustomResourceDefinition */
 	bool served;		/* false once the CRD is gone; the pointer stays valid */
+	/* CRDs with several served versions (store_crd.c): a CRD's objects live in one
+	 * type (its first storage version); every other served version is a view whose
+	 * stored points there. hidden: the storing type's own version is not served (no
+	 * routes, no discovery) while its objects still are, through the views. */
+	const struct restype *stored;
+	bool hidden;
+	const struct crd_schema *schema; /* the version's compiled schema (crd_schema.h) */
 };
+
+/* The type that holds rt's objects (rt itself unless rt is a CRD version view). */
+static inline const struct restype *restype_home(const struct restype *rt)
+{
+	return rt && rt->stored ? rt->stored : rt;
+}
 
 /* ---- errors: everything the API turns into a Status ------------------------------ */
 
@@ -122,12 +137,19 @@ uint64_t store_rv(struct store *st);
 /* Types: by group and plural resource, or by apiVersion ("apps/v1") and kind. NULL if
  * unknown or no longer served. Pointers stay valid for the store's lifetime. */
 const struct restype *store_type(struct store *st, const char *group, const char *resource);
+/* The type a URL names: group, version and plural; a CRD version view or a storing type
+ * (restype_home gives where its objects are). NULL when that version is not served. */
+const struct restype *store_type_at(struct store *st, const char *group, const char *version,
+				    const char *resource);
 /* A custom type whose CRD is being deleted (no new instances may be created). */
 bool store_crd_terminating(struct store *st, const struct restype *rt);
 const struct restype *store_type_by_kind(struct store *st, const char *api_version,
 					 const char *kind);
 /* All served types (borrowed array of n pointers, valid until unlock; hold the lock). */
 size_t store_types(struct store *st, const struct restype *const **out);
+/* The same without the types whose own version is not served (restype.hidden): what
+ * discovery lists. */
+size_t store_types_visible(struct store *st, const struct restype *const **out);
 
 /* Borrowed object (kind/apiVersion included), or NULL. ns is ignored for cluster-scoped
  * types. Hold the lock while you use the result. */

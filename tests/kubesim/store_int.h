@@ -35,6 +35,12 @@ struct rtype {
 	struct entry *head;
 	size_t count;
 	char *owned[10];		/* strings of custom types */
+	struct crd_schema *schemas;	/* every schema compiled for it (crd_schema.h) */
+	char *deprecation;		/* a deprecated CRD version's warning (store lock) */
+	bool read_prune;		/* its schema changed: stored objects may hold fields
+					   it no longer knows, so reads are pruned */
+	char *scale[3];			/* its scale subresource's specReplicasPath,
+					   statusReplicasPath, labelSelectorPath (store lock) */
 };
 
 struct sevent {
@@ -59,6 +65,8 @@ struct store {
 	size_t ntypes, captypes;
 	const struct restype **served;	/* cache for store_types */
 	size_t nserved;
+	const struct restype **visible;	/* served and routable (store_types_visible) */
+	size_t nvisible;
 	struct sevent *ring;		/* events, ring[rv-order], newest at ring_head-1 */
 	size_t ring_head, ring_count;
 	struct {
@@ -96,6 +104,9 @@ struct rtype *store_type_add(struct store *st, const struct restype *tmpl, bool 
 void store_types_refresh(struct store *st);
 /* A CRD was written (obj) or removed (NULL): (un)register its type. */
 void store_crd_sync(struct store *st, const cJSON *crd, bool removed);
+/* The Warning a request at a deprecated CRD version gets, copied into out; false when
+ * the version is not deprecated. */
+bool store_crd_deprecation(struct store *st, const struct restype *view, char *out, size_t n);
 
 /*
  * Watch support for the server: calls fn for every event with rv > after of type rt

@@ -10,7 +10,7 @@
 #include "store_int.h"
 
 #define T(g, v, res, sing, kind, sn, cat, ns, status, scale, gen)                                 \
-	{ g, v, res, sing, kind, kind "List", sn, cat, NULL, ns, status, scale, gen, false, true }
+	{ g, v, res, sing, kind, kind "List", sn, cat, NULL, ns, status, scale, gen, false, true, NULL, false, NULL }
 
 static const struct restype builtin[] = {
 	T("", "v1", "namespaces", "namespace", "Namespace", "ns", "", false, true, false, GEN_NONE),
@@ -129,6 +129,14 @@ void store_types_refresh(struct store *st)
 		if (st->types[i]->pub.served)
 			st->served[n++] = &st->types[i]->pub;
 	st->nserved = n;
+	free(st->visible);
+	st->visible = calloc(n + 1, sizeof(*st->visible));
+	if (!st->visible)
+		abort();
+	st->nvisible = 0;
+	for (i = 0; i < n; i++)
+		if (!st->served[i]->hidden)
+			st->visible[st->nvisible++] = st->served[i];
 }
 
 int store_types_init(struct store *st)
@@ -151,11 +159,48 @@ const struct restype *store_type(struct store *st, const char *group, const char
 	for (i = 0; i < st->ntypes && !found; i++) {
 		const struct restype *t = &st->types[i]->pub;
 
-		if (t->served && strcmp(t->group, group) == 0 && strcmp(t->resource, resource) == 0)
+		if (t->served && !t->stored && strcmp(t->group, group) == 0 &&
+		    strcmp(t->resource, resource) == 0)
 			found = t;
 	}
 	store_unlock(st);
 	return found;
+}
+
+const struct restype *store_type_at(struct store *st, const char *group, const char *version,
+				    const char *resource)
+{
+	const struct restype *found = NULL;
+	size_t i;
+
+	store_lock(st);
+	for (i = 0; i < st->ntypes && !found; i++) {
+		const struct restype *t = &st->types[i]->pub;
+
+		if (t->served && !t->hidden && strcmp(t->group, group) == 0 &&
+		    strcmp(t->version, version) == 0 && strcmp(t->resource, resource) == 0)
+			found = t;
+	}
+	store_unlock(st);
+	return found;
+}
+
+/* A custom object stored at a version its CRD no longer serves belongs to the CRD's
+ * storing type: the group of apiVersion and the kind decide. */
+static const struct restype *custom_by_group_kind(struct store *st, const char *api_version,
+						  const char *kind)
+{
+	const char *slash = strchr(api_version, '/');
+	size_t glen = slash ? (size_t)(slash - api_version) : 0;
+
+	for (size_t i = 0; i < st->ntypes && slash; i++) {
+		const struct restype *t = &st->types[i]->pub;
+
+		if (t->custom && t->served && !t->stored && strlen(t->group) == glen &&
+		    strncmp(t->group, api_version, glen) == 0 && strcmp(t->kind, kind) == 0)
+			return t;
+	}
+	return NULL;
 }
 
 const struct restype *store_type_by_kind(struct store *st, const char *api_version,
@@ -170,8 +215,10 @@ const struct restype *store_type_by_kind(struct store *st, const char *api_versi
 
 		if (t->served && strcmp(t->api_version, api_version) == 0 &&
 		    strcmp(t->kind, kind) == 0)
-			found = t;
+			found = restype_home(t);
 	}
+	if (!found)
+		found = custom_by_group_kind(st, api_version, kind);
 	store_unlock(st);
 	return found;
 }
@@ -182,123 +229,10 @@ size_t store_types(struct store *st, const struct restype *const **out)
 	return st->nserved;
 }
 
-static char *dup_or_empty(const char *s)
+size_t store_types_visible(struct store *st, const struct restype *const **out)
 {
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		abort();
-	return d;
-}
-
-/* Comma-joined string array (shortNames, categories). */
-static char *join_strings(const cJSON *arr)
-{
-	char buf[512] = "";
-	const cJSON *it;
-	size_t n = 0;
-
-	cJSON_ArrayForEach(it, arr)
-	{
-		if (!cJSON_IsString(it))
-			continue;
-		n += snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", it->valuestring);
-		if (n >= sizeof(buf))
-			break;
-	}
-	return dup_or_empty(buf);
-}
-
-/* The version a CRD's objects are served at: the storage version, else the first served. */
-static const cJSON *crd_version(const cJSON *spec)
-{
-	const cJSON *v, *first = NULL;
-
-	cJSON_ArrayForEach(v, cJSON_GetObjectItem(spec, "versions"))
-	{
-		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "storage")))
-			return v;
-		if (!first && !cJSON_IsFalse(cJSON_GetObjectItem(v, "served")))
-			first = v;
-	}
-	return first;
-}
-
-static struct rtype *crd_find(struct store *st, const char *group, const char *plural)
-{
-	size_t i;
-
-	for (i = 0; i < st->ntypes; i++) {
-		struct rtype *t = st->types[i];
-
-		if (t->pub.custom && t->pub.served && strcmp(t->pub.group, group) == 0 &&
-		    strcmp(t->pub.resource, plural) == 0)
-			return t;
-	}
-	return NULL;
-}
-
-void store_crd_sync(struct store *st, const cJSON *crd, bool removed)
-{
-	const cJSON *spec = cJSON_GetObjectItem(crd, "spec");
-	const cJSON *names = cJSON_GetObjectItem(spec, "names");
-	const char *group = obj_str(spec, "group", NULL);
-	const char *plural = obj_str(names, "plural", NULL);
-	const cJSON *ver = crd_version(spec);
-	const cJSON *sub = cJSON_GetObjectItem(ver, "subresources");
-	struct restype t = {0};
-	struct rtype *rt;
-	int k = 1;
-
-	if (!group || !plural || !ver || !obj_str(ver, "name", NULL))
-		return;
-	rt = crd_find(st, group, plural);
-	if (removed) {
-		if (rt)
-			rt->pub.served = false;
-		store_types_refresh(st);
-		return;
-	}
-	if (rt && rt->pub.served && strcmp(rt->pub.version, obj_str(ver, "name", NULL)) == 0) {
-		/* Subresources may change on update; names are immutable enough here. */
-		rt->pub.has_status = cJSON_GetObjectItem(sub, "status") != NULL;
-		rt->pub.has_scale = cJSON_GetObjectItem(sub, "scale") != NULL;
-		return;
-	}
-	if (rt)
-		rt->pub.served = false;
-	t.group = group;
-	t.version = obj_str(ver, "name", NULL);
-	t.namespaced = strcmp(obj_str(spec, "scope", NULL) ? obj_str(spec, "scope", NULL) : "",
-			      "Cluster") != 0;
-	t.has_status = cJSON_GetObjectItem(sub, "status") != NULL;
-	t.has_scale = cJSON_GetObjectItem(sub, "scale") != NULL;
-	t.generation = GEN_NON_METADATA;
-	rt = store_type_add(st, &t, true);
-	rt->owned[k] = dup_or_empty(group);
-	rt->pub.group = rt->owned[k++];
-	rt->owned[k] = dup_or_empty(t.version);
-	rt->pub.version = rt->owned[k++];
-	rt->owned[k] = dup_or_empty(plural);
-	rt->pub.resource = rt->owned[k++];
-	rt->owned[k] = dup_or_empty(obj_str(names, "singular", NULL));
-	rt->pub.singular = rt->owned[k++];
-	rt->owned[k] = dup_or_empty(obj_str(names, "kind", NULL));
-	rt->pub.kind = rt->owned[k++];
-	if (obj_str(names, "listKind", NULL))
-		rt->owned[k] = dup_or_empty(obj_str(names, "listKind", NULL));
-	else {
-		rt->owned[k] = malloc(strlen(rt->pub.kind) + 5);
-		if (!rt->owned[k])
-			abort();
-		sprintf(rt->owned[k], "%sList", rt->pub.kind);
-	}
-	rt->pub.list_kind = rt->owned[k++];
-	rt->owned[k] = join_strings(cJSON_GetObjectItem(names, "shortNames"));
-	rt->pub.short_names = rt->owned[k++];
-	rt->owned[k] = join_strings(cJSON_GetObjectItem(names, "categories"));
-	rt->pub.categories = rt->owned[k++];
-	store_types_refresh(st);
+	*out = st->visible;
+	return st->nvisible;
 }
 
 bool store_crd_terminating(struct store *st, const struct restype *rt)

@@ -14,6 +14,7 @@
 #include "ctrl_util.h"
 #include "store_int.h"
 #include "validate.h"
+#include "crd_schema.h"
 #include "validate_int.h"
 
 /* Go's %#v of a map[string]string, keys sorted: map[string]string{"a":"b"}. */
@@ -300,6 +301,8 @@ static void check_kind(struct field_errs *v, const struct restype *rt, const cJS
 	else if (!rt->custom && strcmp(rt->group, "batch") == 0 && strcmp(rt->kind, "CronJob") == 0)
 		check_job(v, cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "jobTemplate"), "spec"),
 			  NULL, "spec.jobTemplate.");
+	else if (!rt->custom && strcmp(rt->resource, "customresourcedefinitions") == 0)
+		crd_schema_check_crd(spec, v);
 }
 
 int validate_object(const struct restype *rt, const cJSON *obj, const cJSON *old,
