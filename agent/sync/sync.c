@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sync_int.h"
 #include "verify.h"
@@ -45,6 +46,7 @@ static void run_dispose(struct sync_run *r)
 	free(r->lists);
 	strlist_dispose(&r->new_namespaces);
 	inventory_dispose(&r->old_inv);
+	cJSON_Delete(r->beside);
 	inventory_dispose(&r->written);
 	object_set_dispose(&r->objects);
 	vfs_free(r->vfs);
@@ -60,6 +62,8 @@ static int run_init(struct sync_run *r, struct session *sess, const struct app_c
 	r->cfg = c;
 	r->env = env;
 	r->res = res;
+	if (res)
+		res->started = (int64_t)time(NULL);
 	object_set_init(&r->objects);
 	inventory_init(&r->old_inv);
 	inventory_init(&r->written);
@@ -220,6 +224,8 @@ static int run_view(const struct sync_run *r, struct sync_view *v, struct sync_w
 	    .read_ns = r->inv_moving ? r->inv_legacy : r->inv_ns,
 	    .write_ns = r->inv_moving && !r->inv_moved ? r->inv_legacy : r->inv_ns,
 	    .wrote = r->wrote,
+	    .beside = r->beside,
+	    .beside_read = r->beside_read,
 	};
 	if (!deps)
 		return 0;

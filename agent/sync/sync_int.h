@@ -211,6 +211,8 @@ struct sync_run {
 	size_t n_items;
 	struct inventory old_inv;
 	bool have_inventory;
+	cJSON *beside;    /* sync_view.beside: read with the inventory, or NULL */
+	bool beside_read; /* ... and that GET answered (found or not) */
 	struct inventory written; /* what this run wrote last */
 	bool have_written;
 	struct live_list *lists;
