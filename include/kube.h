@@ -134,6 +134,20 @@ void kube_req_dispose(struct kube_req *r);
 int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
 	     void (*done)(struct kube_req *r, void *ctx), void *ctx);
 
+/*
+ * The same for batches too large to hold at once: make fills request i (zeroed) when
+ * one of the `parallel` slots frees up; done sees each request as it finishes (an
+ * error from make included, then nothing was sent), after which it is disposed: done
+ * moves out what it keeps (q->resp). Memory grows with parallel, not with n.
+ */
+struct kube_batch {
+	size_t n;
+	int (*make)(struct kube_req *q, size_t i, void *ctx);
+	void (*done)(struct kube_req *q, void *ctx);
+	void *ctx;
+};
+int kube_run_batch(struct kube *k, const struct kube_batch *b);
+
 /* Convenience wrappers over kube_run for one request. Status >= 400 becomes an error:
  * 404 TE_NOTFOUND, 409 TE_CONFLICT, other 4xx TE_REJECTED, 5xx/transport TE_UNREACHABLE;
  * a 500 Status without a reason (the server failed on this very request, e.g. an applied
@@ -153,6 +167,7 @@ struct kube_list_q {
 	const char *name;     /* set: a GET of this one object (out: the object) instead */
 	const char *selector; /* label selector, may be NULL */
 	const struct json_pick *pick; /* what to keep of each item (jsonpick.h); NULL: all */
+	int limit;            /* objects per page; 0: 500 */
 	cJSON *out;
 	int rc;
 	long status; /* out: HTTP status of the last answer, 0 when none */
@@ -171,6 +186,10 @@ int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const ch
 		   const cJSON *obj, const struct kube_apply_opts *o);
 /* As kube_req_apply, sending body (obj already printed, owned from here on; NULL prints
  * obj): an object applied twice (dry-run, then for real) is printed once. */
+/* The same for an object kept only as its printed body: ns (NULL for cluster-scoped
+ * kinds) and name are the object's. */
+int kube_req_apply_text(struct kube_req *req, const struct kube_resource *r, const char *ns,
+			const char *name, char *body, const struct kube_apply_opts *o);
 int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, const char *ns,
 			const cJSON *obj, char *body, const struct kube_apply_opts *o);
 int kube_apply(struct kube *k, const struct kube_resource *r, const char *ns, const cJSON *obj,

@@ -65,6 +65,7 @@ struct sync_result {
 	struct strlist errors;
 	struct sync_rollout *rollouts;
 	size_t n_rollouts;
+	int64_t started; /* when the run began, seconds since the epoch ("time" in -o json) */
 	int64_t duration_ms;
 	struct kube_stats stats;
 	long dry_runs;
@@ -100,6 +101,11 @@ struct sync_view {
 	const char *read_ns; /* where the inventory (and what lives next to it) was read */
 	const char *write_ns; /* where it is now (an older tether's namespace until moved) */
 	bool wrote;          /* something was written to the cluster */
+	/* The ConfigMap the hooks keep next to the inventory (sync_hooks.beside_prefix), as
+	 * read in the inventory's round trip: beside_read when that GET answered, beside
+	 * NULL when it found none. Not read at all: beside_read false. */
+	const cJSON *beside;
+	bool beside_read;
 	const struct sync_workload *workloads; /* after_run only */
 	size_t n_workloads;
 };
@@ -112,6 +118,9 @@ struct sync_hooks {
 	/* At the end of the run, rc and e its outcome: may add to res->errors. */
 	void (*after_run)(void *ctx, const struct sync_view *v, int rc, const struct err *e,
 			  struct sync_result *res);
+	/* The prefix of a ConfigMap (<prefix><app>) the layer above keeps next to the
+	 * inventory: read with it, in the same round trip, for after_run (NULL: none). */
+	const char *beside_prefix;
 	void *ctx;
 };
 

@@ -9,7 +9,8 @@
  * reused (the controller overwrites that ReplicaSet's annotations) or whose
  * ControllerRevision was renumbered (the controllers keep its first annotations), and
  * what on-failure: hold reads.
- * A sync that changed nothing writes nothing here either.
+ * A sync that changed nothing writes nothing here either, unless the history is behind
+ * the inventory (a run stopped between the two writes): then it records the commit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ int history_push(cJSON *entries, cJSON *entry, size_t max_entries, size_t max_by
 	}
 }
 
-cJSON *history_configmap(const char *app, const char *ns, const char *text)
+cJSON *history_configmap(const char *app, const char *ns, const char *text, const char *commit)
 {
 	cJSON *cm = cJSON_CreateObject(), *meta, *labels, *data;
 	char *name = xasprintf(HISTORY_PREFIX "%s", app);
@@ -69,7 +70,8 @@ cJSON *history_configmap(const char *app, const char *ns, const char *text)
 	    !cJSON_AddStringToObject(labels, SYNC_LABEL_MANAGED_BY, "tether") ||
 	    !cJSON_AddStringToObject(labels, "tether.dev/history", app) ||
 	    !(data = cJSON_AddObjectToObject(cm, "data")) ||
-	    !cJSON_AddStringToObject(data, HISTORY_KEY, text))
+	    !cJSON_AddStringToObject(data, HISTORY_KEY, text) ||
+	    (commit && !cJSON_AddStringToObject(data, "commit", commit)))
 		goto fail;
 	free(name);
 	return cm;
@@ -244,14 +246,14 @@ const cJSON *history_entry_of_commit(const cJSON *entries, const char *commit)
 
 /* ---- recording a sync ----------------------------------------------------------- */
 
-/* The commits since the last synced one, newest first (just this one when unknown). */
-static cJSON *covered_commits(const struct sync_view *v)
+/* The commits since stop, the last recorded one, newest first (just this one when
+ * unknown). */
+static cJSON *covered_commits(const struct sync_view *v, const char *stop)
 {
 	cJSON *a = cJSON_CreateArray();
 	struct gitsrc_commit *log = NULL;
 	size_t n = 0;
 	struct err e;
-	const char *stop = v->base;
 
 	err_clear(&e);
 	if (!a)
@@ -332,6 +334,9 @@ static const struct json_pick record_pick[] = {
 /* Namespaces and kinds whose lists are fetched together: few round trips, and not every
  * list of a big app in memory as raw text at once. */
 #define NS_BATCH 16
+/* Workloads and their revisions are large objects (2-3 KiB each as sent): pages of 100
+ * keep the raw text of a batch (32 lists) to a few MiB where pages of 500 took tens. */
+#define RECORD_PAGE 100
 
 /* The two LISTs of each of the m states at st: the app's workloads, their revisions. */
 static void queue_batch(struct kube_list_q *qs, const struct ns_state *st, size_t m,
@@ -339,9 +344,10 @@ static void queue_batch(struct kube_list_q *qs, const struct ns_state *st, size_
 {
 	for (size_t i = 0; i < m; i++) {
 		qs[2 * i] = (struct kube_list_q){
-		    .res = st[i].res, .ns = st[i].ns, .selector = sel, .pick = record_pick};
+		    .res = st[i].res, .ns = st[i].ns, .selector = sel, .pick = record_pick,
+		    .limit = RECORD_PAGE};
 		qs[2 * i + 1] = (struct kube_list_q){
-		    .res = st[i].rev_res, .ns = st[i].ns, .pick = record_pick};
+		    .res = st[i].rev_res, .ns = st[i].ns, .pick = record_pick, .limit = RECORD_PAGE};
 	}
 }
 
@@ -525,7 +531,7 @@ static const char *result_name(int rc)
 }
 
 static cJSON *build_entry(const struct sync_view *v, int rc, const struct err *e,
-			  struct kube_list_q *extra)
+			  const char *since, struct kube_list_q *extra)
 {
 	cJSON *en = cJSON_CreateObject(), *deps;
 	char now[32];
@@ -534,7 +540,7 @@ static cJSON *build_entry(const struct sync_view *v, int rc, const struct err *e
 		return NULL;
 	time_rfc3339(time(NULL), now);
 	if (!cJSON_AddStringToObject(en, "commit", v->commit) ||
-	    json_object_add(en, "commits", covered_commits(v)) < 0 ||
+	    json_object_add(en, "commits", covered_commits(v, since)) < 0 ||
 	    !cJSON_AddStringToObject(en, "time", now) ||
 	    !cJSON_AddStringToObject(en, "result", result_name(rc)) ||
 	    !cJSON_AddStringToObject(en, "message", rc < 0 && e ? e->msg : "") ||
@@ -556,7 +562,7 @@ static struct kube *own(const struct sync_view *v)
 }
 
 struct head_ctx {
-	const char *app, *ns;
+	const char *app, *ns, *commit;
 };
 
 static int history_head(void *ctx, const char *first, const struct strlist *names, cJSON **out,
@@ -564,7 +570,8 @@ static int history_head(void *ctx, const char *first, const struct strlist *name
 {
 	const struct head_ctx *h = ctx;
 
-	if (!(*out = history_configmap(h->app, h->ns, first)) || parts_list_in(*out, names) < 0) {
+	if (!(*out = history_configmap(h->app, h->ns, first, h->commit)) ||
+	    parts_list_in(*out, names) < 0) {
 		cJSON_Delete(*out);
 		*out = NULL;
 		return err_set(e, TE_NOMEM, "history: out of memory");
@@ -581,7 +588,9 @@ static int write_history(const struct sync_view *v, cJSON *entries, const struct
 	static const struct strlist none;
 	const char *ns = v->write_ns;
 	bool moved = strcmp(ns, v->read_ns) != 0;
-	struct head_ctx h = {v->cfg->app, ns};
+	/* the head names the newest commit: a sync that wrote nothing reads it there */
+	struct head_ctx h = {v->cfg->app, ns,
+			     json_str(cJSON_GetArrayItem(entries, 0), "commit", NULL)};
 	struct parts_save s = {
 	    .parts = &history_text,
 	    .app = v->cfg->app,
@@ -618,6 +627,46 @@ static int write_history(const struct sync_view *v, cJSON *entries, const struct
 	return rc;
 }
 
+/* The commit of the history's newest entry (owned), from its head as read with the
+ * inventory: in the head's data since heads name it, else from its text (a head an older
+ * tether wrote). NULL: no entry, or the history is unreadable. */
+static char *newest_commit(const struct sync_view *v)
+{
+	const char *c = json_str(v->beside, "data", "commit", NULL);
+	struct strlist parts;
+	cJSON *entries;
+	char *text, *out;
+
+	if (c)
+		return xstrdup(c);
+	strlist_init(&parts);
+	text = history_text_of(own(v), v->beside, v->read_ns, v->cfg->app, &parts);
+	entries = text ? cJSON_Parse(text) : NULL;
+	c = json_str(cJSON_GetArrayItem(entries, 0), "commit", NULL);
+	out = c ? xstrdup(c) : NULL;
+	cJSON_Delete(entries);
+	strlist_dispose(&parts);
+	free(text);
+	return out;
+}
+
+/* Whether a run that wrote nothing records all the same: it reached its end, the
+ * inventory says its commit was synced, and the history has no entry of it on top (the
+ * run that wrote the inventory was stopped, or its history write failed). The history
+ * was read in the inventory's round trip: one in step costs no request. *newest: the
+ * history's newest commit (owned, may be NULL). */
+static bool history_behind(const struct sync_view *v, int rc, char **newest)
+{
+	*newest = NULL;
+	if ((rc < 0 && rc != TE_ROLLOUT) || !v->beside_read || !v->base ||
+	    strcmp(v->base, v->commit) != 0)
+		return false;
+	if (!v->beside)
+		return true; /* the inventory, and no history */
+	*newest = newest_commit(v);
+	return !*newest || strcmp(*newest, v->commit) != 0;
+}
+
 void history_record(const struct sync_view *v, int rc, const struct err *e,
 		    struct sync_result *res)
 {
@@ -625,11 +674,13 @@ void history_record(const struct sync_view *v, int rc, const struct err *e,
 	char *name = xasprintf(HISTORY_PREFIX "%s", v->cfg->app);
 	struct kube_list_q hist = {0};
 	cJSON *entries = NULL, *en = NULL;
+	char *newest = NULL;
 	struct strlist parts;
 	struct err sub;
 	int wrc;
 
-	if (!v->kube || !v->commit[0] || !v->wrote) {
+	if (!v->kube || !v->commit[0] || (!v->wrote && !history_behind(v, rc, &newest))) {
+		free(newest);
 		free(name);
 		return;
 	}
@@ -640,7 +691,7 @@ void history_record(const struct sync_view *v, int rc, const struct err *e,
 	else if ((wrc = kube_resolve(own(v), "v1", "ConfigMap", &cm, &sub)) == 0) {
 		/* the history is read in the same round trip as the Deployments' lists */
 		hist = (struct kube_list_q){.res = cm, .ns = v->read_ns, .name = name};
-		en = build_entry(v, rc, e, &hist);
+		en = build_entry(v, rc, e, v->wrote ? v->base : newest, &hist);
 		wrc = history_take(own(v), hist.out, hist.rc, &hist.err, hist.ns, v->cfg->app,
 				   &entries, &parts, &sub);
 	}
@@ -660,7 +711,26 @@ void history_record(const struct sync_view *v, int rc, const struct err *e,
 	cJSON_Delete(hist.out);
 	cJSON_Delete(entries);
 	strlist_dispose(&parts);
+	free(newest);
 	free(name);
+}
+
+/* The entries as read with the inventory (no request of its own but for the parts of a
+ * large history), else read now. */
+static int history_of_view(const struct sync_view *v, cJSON **entries, struct err *e)
+{
+	struct strlist parts;
+	struct err none;
+	int rc;
+
+	if (!v->beside_read)
+		return history_load(own(v), v->read_ns, v->cfg->app, entries, e);
+	err_clear(&none);
+	strlist_init(&parts);
+	rc = history_take(own(v), v->beside, v->beside ? 0 : TE_NOTFOUND, &none, v->read_ns,
+			  v->cfg->app, entries, &parts, e);
+	strlist_dispose(&parts);
+	return rc;
 }
 
 int history_check_hold(const struct sync_view *v, struct err *e)
@@ -672,7 +742,7 @@ int history_check_hold(const struct sync_view *v, struct err *e)
 
 	if (!v->cfg->on_failure || strcmp(v->cfg->on_failure, "hold") != 0)
 		return 0;
-	if ((rc = history_load(own(v), v->read_ns, v->cfg->app, &entries, e)) < 0)
+	if ((rc = history_of_view(v, &entries, e)) < 0)
 		return rc;
 	last = cJSON_GetArrayItem(entries, 0);
 	commit = json_str(last, "commit", NULL);

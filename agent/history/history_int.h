@@ -54,10 +54,11 @@ int history_push(cJSON *entries, cJSON *entry, size_t max_entries, size_t max_by
 /* The entries of an app's history ConfigMap (an empty array when there is none). */
 int history_load(struct kube *k, const char *ns, const char *app, cJSON **entries,
 		 struct err *e);
-/* The history's head ConfigMap holding text (the entries' JSON, or its first piece). */
-cJSON *history_configmap(const char *app, const char *ns, const char *text);
-/* The after_run hook: records the run (when it wrote something or a rollout failed);
- * a failure is added to res->errors. */
+/* The history's head ConfigMap holding text (the entries' JSON, or its first piece) and
+ * commit, the newest entry's (NULL: none). */
+cJSON *history_configmap(const char *app, const char *ns, const char *text, const char *commit);
+/* The after_run hook: records the run when it wrote something, or when it wrote nothing
+ * and the history is behind the inventory; a failure is added to res->errors. */
 void history_record(const struct sync_view *v, int rc, const struct err *e,
 		    struct sync_result *res);
 /* The before_apply hook for on-failure: hold: TE_ROLLOUT when the commit to sync is

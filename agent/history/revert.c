@@ -26,6 +26,7 @@ static void record_hook(void *ctx, const struct sync_view *v, int rc, const stru
 static const struct sync_hooks hooks = {
     .before_apply = hold_hook,
     .after_run = record_hook,
+    .beside_prefix = HISTORY_PREFIX, /* history_record reads it with the inventory */
 };
 
 int history_sync_run(struct session *s, const struct app_config *c, const struct sync_env *env,

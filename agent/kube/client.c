@@ -257,6 +257,9 @@ void kube_easy_setup(struct kube *k, CURL *h)
 	curl_easy_setopt(h, CURLOPT_USERAGENT, k->user_agent);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* Bodies are small (one object); curl's default 64 KiB upload buffer per handle
+	 * would be most of a large sync's connection memory. 16 KiB is its minimum. */
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
 	easy_tls(k, h);
 	/* the API server gzips large responses (lists) for clients that accept it */
 	if (!c->disable_compression)

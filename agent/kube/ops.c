@@ -105,7 +105,7 @@ int kube_get(struct kube *k, const struct kube_resource *r, const char *ns, cons
 }
 
 static char *list_path(const struct kube_resource *r, const char *ns, const char *selector,
-		       const char *cont, bool paged)
+		       const char *cont, int limit)
 {
 	char *base = kube_path(r, ns, NULL, NULL);
 	struct buf b;
@@ -114,8 +114,8 @@ static char *list_path(const struct kube_resource *r, const char *ns, const char
 	buf_puts(&b, base);
 	free(base);
 	buf_puts(&b, "?");
-	if (paged)
-		buf_printf(&b, "limit=%d&", LIST_PAGE);
+	if (limit > 0)
+		buf_printf(&b, "limit=%d&", limit);
 	if (selector && *selector) {
 		char *s = kube_escape(selector);
 
@@ -267,7 +267,8 @@ static void list_walk_request(struct list_walk *w)
 	w->req.method = "GET";
 	w->req.pick = q->pick && !q->name ? w->pick : NULL;
 	w->req.path = q->name ? kube_path(q->res, q->ns, q->name, NULL)
-			      : list_path(q->res, q->ns, q->selector, w->cont, w->paged);
+			      : list_path(q->res, q->ns, q->selector, w->cont,
+					  !w->paged ? 0 : q->limit > 0 ? q->limit : LIST_PAGE);
 }
 
 /* Takes the answer to w's request; true when w is over (finished or failed). */
@@ -369,34 +370,47 @@ static char *apply_path(const struct kube_resource *r, const char *ns, const cha
 	return path;
 }
 
-int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, const char *ns,
-			const cJSON *obj, char *body, const struct kube_apply_opts *o)
+int kube_req_apply_text(struct kube_req *req, const struct kube_resource *r, const char *ns,
+			const char *name, char *body, const struct kube_apply_opts *o)
 {
 	static const struct kube_apply_opts defaults = {.field_manager = "tether", .force = true};
-	const char *name = json_nonempty(obj, "metadata", "name", NULL);
 
 	memset(req, 0, sizeof(*req));
 	if (!o)
 		o = &defaults;
-	if (!ns || !*ns)
-		ns = json_nonempty(obj, "metadata", "namespace", NULL);
-	if (!name || (r->namespaced && !ns)) {
+	if (!name || !*name || (r->namespaced && (!ns || !*ns))) {
 		free(body);
-		if (!name)
+		if (!name || !*name)
 			return err_set(&req->err, TE_INPUT, "apply %s: metadata.name is not set",
 				       r->kind);
 		return err_set(&req->err, TE_INPUT, "apply %s %s: no namespace", r->kind, name);
 	}
+	if (!body)
+		return err_set(&req->err, TE_NOMEM, "out of memory");
 	req->method = "PATCH";
 	req->content_type = "application/apply-patch+yaml";
 	req->path = apply_path(r, ns, name, o);
 	/* JSON is YAML: the server takes it under the apply-patch+yaml type */
-	req->body = body ? body : cJSON_PrintUnformatted(obj);
-	if (!req->path || !req->body) {
+	req->body = body;
+	if (!req->path) {
 		kube_req_dispose(req);
 		return err_set(&req->err, TE_NOMEM, "out of memory");
 	}
 	return 0;
+}
+
+int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, const char *ns,
+			const cJSON *obj, char *body, const struct kube_apply_opts *o)
+{
+	const char *name = json_nonempty(obj, "metadata", "name", NULL);
+
+	if (!ns || !*ns)
+		ns = json_nonempty(obj, "metadata", "namespace", NULL);
+	if (name && (!r->namespaced || ns) && !body && !(body = cJSON_PrintUnformatted(obj))) {
+		memset(req, 0, sizeof(*req));
+		return err_set(&req->err, TE_NOMEM, "out of memory");
+	}
+	return kube_req_apply_text(req, r, ns, name, body, o);
 }
 
 int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const char *ns,

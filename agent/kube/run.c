@@ -19,18 +19,28 @@ struct xfer {
 	char *url;
 	int64_t not_before;
 	int gen; /* credential generation the request was sent with */
-	bool active, finished, too_big, auth_retried, counted;
+	bool used, active, too_big, auth_retried, counted;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+/*
+ * A run holds at most `parallel` requests at a time, in slots: sending, or waiting for
+ * a retry's backoff. Requests come from the caller's array (kube_run) or are made as a
+ * slot frees up (kube_run_batch), so a batch of 100,000 costs memory for the requests
+ * in flight only.
+ */
 struct run {
 	struct kube *k;
-	struct xfer *x;
+	struct xfer *x;        /* the slots */
+	struct kube_req *made; /* kube_run_batch: each slot's request */
+	size_t nslots, busy;   /* slots, slots in use */
 	size_t n, next, finished;
-	size_t *retry; /* indices waiting for their backoff */
+	size_t *retry; /* slots waiting for their backoff */
 	size_t nretry;
 	int active;
 	bool unreachable;
+	struct kube_req **reqs;        /* kube_run */
+	const struct kube_batch *src; /* kube_run_batch */
 	void (*done)(struct kube_req *r, void *ctx);
 	void *ctx;
 };
@@ -339,6 +349,17 @@ static void xfer_requeue(struct run *run, struct xfer *x)
 	run->retry[run->nretry++] = (size_t)(x - run->x);
 }
 
+/* The slot is free again; a made request goes with it. */
+static void slot_free(struct run *run, struct xfer *x)
+{
+	if (run->made)
+		kube_req_dispose(x->r);
+	x->r = NULL;
+	x->used = false;
+	run->busy--;
+	run->finished++;
+}
+
 static void xfer_complete(struct run *run, struct xfer *x, CURLcode rc, const struct err *auth)
 {
 	struct kube_req *r = x->r;
@@ -352,10 +373,9 @@ static void xfer_complete(struct run *run, struct xfer *x, CURLcode rc, const st
 	buf_put(run->k, &x->body);
 	free(x->url);
 	x->url = NULL;
-	x->finished = true;
-	run->finished++;
 	if (run->done)
 		run->done(r, run->ctx);
+	slot_free(run, x);
 }
 
 static void run_finish(struct run *run, struct xfer *x, CURLcode rc)
@@ -394,10 +414,41 @@ static void run_finish_fail(struct run *run, struct xfer *x)
 	free(x->url);
 	x->url = NULL;
 	err_set(&x->r->err, TE_NOMEM, "%s %s: out of memory", x->r->method, x->r->path);
-	x->finished = true;
-	run->finished++;
 	if (run->done)
 		run->done(x->r, run->ctx);
+	slot_free(run, x);
+}
+
+/* The next request into a free slot: the caller's, or made now. */
+static struct xfer *slot_take(struct run *run)
+{
+	struct xfer *x = NULL;
+	size_t i, idx = run->next++;
+
+	for (i = 0; i < run->nslots && run->x[i].used; i++)
+		;
+	x = &run->x[i];
+	memset(x, 0, sizeof(*x));
+	buf_init(&x->body, KUBE_MAX_RESPONSE);
+	x->used = true;
+	run->busy++;
+	if (!run->made) {
+		x->r = run->reqs[idx];
+		return x;
+	}
+	x->r = &run->made[i];
+	memset(x->r, 0, sizeof(*x->r));
+	if (run->src->make(x->r, idx, run->src->ctx) < 0 && !x->r->err.code)
+		err_set(&x->r->err, TE_NOMEM, "out of memory");
+	return x;
+}
+
+/* A request make could not build: done sees its error, no request is sent. */
+static void slot_unmade(struct run *run, struct xfer *x)
+{
+	if (run->done)
+		run->done(x->r, run->ctx);
+	slot_free(run, x);
 }
 
 /* Starts what may start now; returns ms until the earliest waiting retry (or 1000). */
@@ -405,7 +456,7 @@ static long run_start_ready(struct run *run)
 {
 	int64_t now = now_ms(), wait = 1000;
 
-	for (size_t i = 0; i < run->nretry && run->active < run->k->opts.parallel;) {
+	for (size_t i = 0; i < run->nretry;) {
 		struct xfer *x = &run->x[run->retry[i]];
 
 		if (x->not_before <= now) {
@@ -418,10 +469,12 @@ static long run_start_ready(struct run *run)
 			wait = x->not_before - now;
 		i++;
 	}
-	while (run->next < run->n && run->active < run->k->opts.parallel) {
-		struct xfer *x = &run->x[run->next++];
+	while (run->next < run->n && run->busy < run->nslots) {
+		struct xfer *x = slot_take(run);
 
-		if (xfer_start(run, x) < 0)
+		if (x->r->err.code)
+			slot_unmade(run, x);
+		else if (xfer_start(run, x) < 0)
 			run_finish_fail(run, x);
 	}
 	return (long)(wait < 0 ? 0 : wait);
@@ -445,19 +498,6 @@ static int run_collect(struct run *run)
 		}
 	}
 	return count;
-}
-
-/* Fails every request with the same error (credentials could not be obtained). */
-static int run_fail_all(struct kube_req **reqs, size_t n, const struct err *e,
-			void (*done)(struct kube_req *r, void *ctx), void *ctx)
-{
-	for (size_t i = 0; i < n; i++) {
-		reqs[i]->status = 0;
-		reqs[i]->err = *e;
-		if (done)
-			done(reqs[i], ctx);
-	}
-	return e->code ? e->code : TE_FAIL;
 }
 
 /* One turn of the event loop: curl's due timeout, then the sockets that are ready (up to
@@ -485,41 +525,82 @@ static void run_events(struct kube *k, long wait)
 	}
 }
 
+/* Fails every request with the same error (credentials could not be obtained, or no
+ * memory for the run): done sees each one, none is sent. */
+static int run_fail_all(struct run *run, const struct err *e)
+{
+	for (; run->next < run->n; run->next++) {
+		struct kube_req made, *r = &made;
+
+		if (run->reqs) {
+			r = run->reqs[run->next];
+		} else {
+			memset(&made, 0, sizeof(made));
+			run->src->make(&made, run->next, run->src->ctx);
+		}
+		r->status = 0;
+		r->err = *e;
+		if (run->done)
+			run->done(r, run->ctx);
+		if (r == &made)
+			kube_req_dispose(&made);
+	}
+	return e->code ? e->code : TE_FAIL;
+}
+
+static int run_all(struct run *run)
+{
+	struct kube *k = run->k;
+	size_t parallel = k->opts.parallel > 0 ? (size_t)k->opts.parallel : 1;
+	struct err e;
+	int rc = 0;
+
+	if (run->n == 0)
+		return 0;
+	err_clear(&e);
+	run->nslots = run->n < parallel ? run->n : parallel;
+	run->x = calloc(run->nslots, sizeof(*run->x));
+	run->retry = calloc(run->nslots, sizeof(*run->retry));
+	if (run->src)
+		run->made = calloc(run->nslots, sizeof(*run->made));
+	if (!run->x || !run->retry || (run->src && !run->made))
+		rc = err_set(&e, TE_NOMEM, "out of memory");
+	else
+		rc = kube_cred_refresh(k, false, &e);
+	if (rc < 0)
+		rc = run_fail_all(run, &e);
+	while (rc == 0 && run->finished < run->n) {
+		long wait = run_start_ready(run);
+
+		run_events(k, wait);
+		run_collect(run);
+	}
+	free(run->x);
+	free(run->retry);
+	free(run->made);
+	if (rc < 0)
+		return rc;
+	return run->unreachable ? TE_UNREACHABLE : 0;
+}
+
 int kube_run(struct kube *k, struct kube_req **reqs, size_t n,
 	     void (*done)(struct kube_req *r, void *ctx), void *ctx)
 {
-	struct run run = {.k = k, .n = n, .done = done, .ctx = ctx};
-	struct err e;
+	struct run run = {.k = k, .n = n, .reqs = reqs, .done = done, .ctx = ctx};
 
-	if (n == 0)
-		return 0;
-	err_clear(&e);
-	if (kube_cred_refresh(k, false, &e) < 0)
-		return run_fail_all(reqs, n, &e, done, ctx);
-	run.x = calloc(n, sizeof(*run.x));
-	run.retry = calloc(n, sizeof(*run.retry));
-	if (!run.x || !run.retry) {
-		free(run.x);
-		free(run.retry);
-		err_set(&e, TE_NOMEM, "out of memory");
-		return run_fail_all(reqs, n, &e, done, ctx);
-	}
 	for (size_t i = 0; i < n; i++) {
-		run.x[i].r = reqs[i];
-		buf_init(&run.x[i].body, KUBE_MAX_RESPONSE);
 		reqs[i]->status = 0;
 		reqs[i]->attempts = 0;
 		err_clear(&reqs[i]->err);
 	}
-	while (run.finished < n) {
-		long wait = run_start_ready(&run);
+	return run_all(&run);
+}
 
-		run_events(k, wait);
-		run_collect(&run);
-	}
-	free(run.x);
-	free(run.retry);
-	return run.unreachable ? TE_UNREACHABLE : 0;
+int kube_run_batch(struct kube *k, const struct kube_batch *b)
+{
+	struct run run = {.k = k, .n = b->n, .src = b, .done = b->done, .ctx = b->ctx};
+
+	return run_all(&run);
 }
 
 int kube_req_code(const struct kube_req *r)

@@ -11,22 +11,18 @@
 #include "jsonget.h"
 #include "sync_int.h"
 
+/* One batch of requests made as they are sent (kube_run_batch): only the requests in
+ * flight exist at a time, whatever the size of the app. */
 struct batch {
 	struct sync_run *r;
 	const char *phase;
 	size_t base, done, total; /* progress shows base + done of total */
-	void (*each)(struct sync_run *r, struct kube_req *q); /* may be NULL */
+	size_t *idx;              /* the batch's items (indices into r->items), in order */
+	size_t n;
+	bool dry_run;
+	int rev_rc; /* the first revision error of a dry-run answer, in rev_e */
+	struct err rev_e;
 };
-
-static void batch_done(struct kube_req *req, void *ctx)
-{
-	struct batch *b = ctx;
-
-	if (b->each)
-		b->each(b->r, req);
-	b->done++;
-	sync_run_progress(b->r, b->phase, b->base + b->done, b->total);
-}
 
 /*
  * What is read of an answer. A dry-run is compared with the live object (and shown
@@ -65,41 +61,60 @@ static char *item_body(struct sync_item *it, bool dry_run)
 	return text;
 }
 
-/* Builds one apply request per selected item; n receives the count. */
-static int build_reqs(struct sync_run *r, bool (*pick)(const struct sync_item *, int), int arg,
-		      bool dry_run, struct kube_req ***out, size_t *n, struct err *e)
+/* kube_batch.make: the apply request of the batch's i-th item. */
+static int batch_make(struct kube_req *q, size_t i, void *ctx)
 {
-	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, dry_run};
-	struct kube_req **reqs = calloc(r->n_items ? r->n_items : 1, sizeof(*reqs));
+	struct batch *b = ctx;
+	struct sync_item *it = &b->r->items[b->idx[i]];
+	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, b->dry_run};
+	char *path;
 
-	*n = 0;
-	if (!reqs)
-		return err_set(e, TE_NOMEM, "out of memory");
-	*out = reqs;
-	for (size_t i = 0; i < r->n_items; i++) {
-		struct sync_item *it = &r->items[i];
-		struct kube_req *q;
-		char *path;
-
-		if (!pick(it, arg))
-			continue;
-		q = calloc(1, sizeof(*q));
-		if (!q)
-			return err_set(e, TE_NOMEM, "out of memory");
-		reqs[(*n)++] = q;
-		if (kube_req_apply_body(q, it->res, it->obj->ns, it->obj->body, item_body(it, dry_run),
-					&o) < 0)
-			return err_set(e, TE_NOMEM, "apply %s: out of memory", it->display);
-		q->user = it; /* kube_req_apply clears the request */
-		q->pick = answer_pick(r, it, dry_run);
-		/* A typo in a field name is an error, as with kubectl apply, not a warning. */
-		path = xasprintf("%s&fieldValidation=Strict", q->path);
-		if (!path)
-			return err_set(e, TE_NOMEM, "out of memory");
-		free(q->path);
-		q->path = path;
+	if (kube_req_apply_text(q, it->res, it->res->namespaced ? it->obj->ns : NULL, it->obj->name,
+				item_body(it, b->dry_run), &o) < 0) {
+		q->user = it;
+		return q->err.code;
 	}
+	q->user = it; /* kube_req_apply clears the request */
+	q->pick = answer_pick(b->r, it, b->dry_run);
+	/* A typo in a field name is an error, as with kubectl apply, not a warning. */
+	if (!(path = xasprintf("%s&fieldValidation=Strict", q->path)))
+		return err_set(&q->err, TE_NOMEM, "out of memory");
+	free(q->path);
+	q->path = path;
 	return 0;
+}
+
+/* The items that pick selects, in order, into b (n 0: none). */
+static int batch_init(struct batch *b, struct sync_run *r, bool (*pick)(const struct sync_item *, int),
+		      int arg, struct err *e)
+{
+	b->r = r;
+	b->n = 0;
+	if (!(b->idx = calloc(r->n_items ? r->n_items : 1, sizeof(*b->idx))))
+		return err_set(e, TE_NOMEM, "out of memory");
+	for (size_t i = 0; i < r->n_items; i++)
+		if (pick(&r->items[i], arg))
+			b->idx[b->n++] = i;
+	return 0;
+}
+
+static struct sync_item *batch_item(const struct batch *b, size_t i)
+{
+	return &b->r->items[b->idx[i]];
+}
+
+static void batch_run(struct batch *b, void (*done)(struct kube_req *q, void *ctx))
+{
+	struct kube_batch kb = {.n = b->n, .make = batch_make, .done = done, .ctx = b};
+
+	b->total = b->total ? b->total : b->n;
+	kube_run_batch(b->r->kube, &kb);
+}
+
+static void batch_progress(struct batch *b)
+{
+	b->done++;
+	sync_run_progress(b->r, b->phase, b->base + b->done, b->total);
 }
 
 void sync_reqs_free(struct kube_req **reqs, size_t n)
@@ -111,17 +126,29 @@ void sync_reqs_free(struct kube_req **reqs, size_t n)
 	free(reqs);
 }
 
-/* Records a failed request on its item; the first becomes the run's error. Only a
- * rejection names the manifest's file: a server that could not be reached, throttled
- * (429) or failed (5xx) said nothing about the file. */
-static int req_failure(struct sync_run *r, struct kube_req *q, const char *what, struct err *e)
+/* Keeps what the item's failed request said, to report it in item order once the
+ * batch is done (the request itself is gone by then). Only a rejection names the
+ * manifest's file: a server that could not be reached, throttled (429) or failed
+ * (5xx) said nothing about the file. */
+static void keep_failure(struct sync_item *it, const struct kube_req *q)
 {
-	struct sync_item *it = q->user;
-	int code = q->status == 0 || q->err.code == TE_UNREACHABLE ? TE_UNREACHABLE : TE_REJECTED;
-	const char *why = q->err.msg[0] ? q->err.msg : "no answer from the server";
+	bool transport = q->status == 0 || q->err.code == TE_UNREACHABLE;
+
+	free(it->fail.msg);
+	it->fail.code = transport ? TE_UNREACHABLE : TE_REJECTED;
+	if (q->attempts == 0 && q->err.code)
+		it->fail.code = q->err.code; /* never sent: the request could not be made */
+	it->fail.msg = xstrdup(q->err.msg[0] ? q->err.msg : "no answer from the server");
+}
+
+/* Records the item's kept failure; the first becomes the run's error. */
+static int req_failure(struct sync_run *r, struct sync_item *it, const char *what, struct err *e)
+{
+	int code = it->fail.code ? it->fail.code : TE_NOMEM;
+	const char *why = it->fail.msg ? it->fail.msg : "out of memory";
 	char msg[2300];
 
-	if (code == TE_UNREACHABLE) {
+	if (code != TE_REJECTED) {
 		snprintf(msg, sizeof(msg), "%s: %s: %s", it->display, what, why);
 		err_set(e, code, "%s", msg);
 	} else {
@@ -131,6 +158,8 @@ static int req_failure(struct sync_run *r, struct kube_req *q, const char *what,
 			 it->obj->col, it->display, what, why);
 	}
 	strlist_add(&r->res->errors, msg);
+	free(it->fail.msg);
+	it->fail = (struct sync_fail){0};
 	return code;
 }
 
@@ -139,45 +168,73 @@ static bool pick_dry(const struct sync_item *it, int deferred)
 	return it->res && it->deferred == (bool)deferred && it->plan != PLAN_UNCHANGED;
 }
 
+/* A dry-run answer against the live object: does it need the apply? Only diff keeps
+ * the answer; a sync keeps memory small. */
+static void dry_compare(struct batch *b, struct sync_item *it)
+{
+	struct sync_run *r = b->r;
+	int rc;
+
+	it->apply = !it->live || !sync_objects_equal(it->dry, it->live);
+	if ((rc = revision_dry_run_item(r, it, &b->rev_e)) < 0 && b->rev_rc == 0) /* revision.c */
+		b->rev_rc = rc;
+	if (!r->diff_mode) {
+		cJSON_Delete(it->dry);
+		it->dry = NULL;
+	}
+}
+
+/* kube_batch.done of a dry-run. An object that exists (200) but that the LIST did not
+ * return keeps its answer until owner_check has read it. */
+static void dry_done(struct kube_req *q, void *ctx)
+{
+	struct batch *b = ctx;
+	struct sync_item *it = q->user;
+
+	batch_progress(b);
+	if (!req_ok(q)) {
+		keep_failure(it, q);
+		return;
+	}
+	it->dry = q->resp;
+	q->resp = NULL;
+	it->unlisted = q->status == 200 && !it->live;
+	if (!it->unlisted)
+		dry_compare(b, it);
+}
+
 int apply_dry_run(struct sync_run *r, bool deferred, struct err *e)
 {
-	struct kube_req **reqs = NULL;
-	struct batch b = {r, "dry-run", 0, 0, 0, NULL};
-	size_t n = 0;
+	struct batch b = {.phase = "dry-run", .dry_run = true};
 	int rc, worst = 0;
 
-	rc = build_reqs(r, pick_dry, deferred, true, &reqs, &n, e);
-	if (rc < 0 || n == 0)
+	err_clear(&b.rev_e);
+	if ((rc = batch_init(&b, r, pick_dry, deferred, e)) < 0 || b.n == 0)
 		goto out;
-	b.total = n;
-	sync_run_stage(r, "dry-run %zu object%s%s", n, n == 1 ? "" : "s",
+	sync_run_stage(r, "dry-run %zu object%s%s", b.n, b.n == 1 ? "" : "s",
 		       deferred ? " (in the new namespaces, of the new CRDs)" : "");
-	r->res->dry_runs += (long)n;
-	kube_run(r->kube, reqs, n, batch_done, &b);
-	worst = owner_check(r, reqs, n, e); /* before the first write */
-	for (size_t i = 0; i < n; i++) {
-		struct kube_req *q = reqs[i];
-		struct sync_item *it = q->user;
+	r->res->dry_runs += (long)b.n;
+	batch_run(&b, dry_done);
+	worst = owner_check(r, b.idx, b.n, e); /* before the first write */
+	for (size_t i = 0; i < b.n; i++) {
+		struct sync_item *it = batch_item(&b, i);
 
-		if (!req_ok(q)) {
-			rc = req_failure(r, q, "dry-run", e);
+		if (it->fail.code) {
+			rc = req_failure(r, it, "dry-run", e);
 			if (worst == 0 || rc == TE_UNREACHABLE)
 				worst = rc;
 			continue;
 		}
-		it->dry = q->resp;
-		q->resp = NULL;
-		it->apply = !it->live || !sync_objects_equal(it->dry, it->live);
-		if ((rc = revision_dry_run_item(r, it, e)) < 0 && worst == 0) /* revision.c */
-			worst = rc;
-		if (!r->diff_mode) { /* only diff shows it; a sync keeps memory small */
-			cJSON_Delete(it->dry);
-			it->dry = NULL;
+		if (it->unlisted) {
+			it->unlisted = false;
+			dry_compare(&b, it);
 		}
 	}
+	if (b.rev_rc < 0 && worst == 0)
+		worst = err_set(e, b.rev_rc, "%s", b.rev_e.msg);
 	rc = worst;
 out:
-	sync_reqs_free(reqs, n);
+	free(b.idx);
 	return rc;
 }
 
@@ -194,8 +251,6 @@ static void observe_applied(struct sync_run *r, struct kube_req *q)
 	const char *rv_new = json_str(q->resp, "metadata", "resourceVersion", NULL);
 	const char *rv_old = it->live ? json_str(it->live, "metadata", "resourceVersion", NULL) : NULL;
 
-	if (!req_ok(q))
-		return; /* reported in item order once the stage is done */
 	it->written = true;
 	inv_entry_observe(&it->seen, q->resp);
 	if (q->status == 201 || !it->live)
@@ -210,6 +265,19 @@ static void observe_applied(struct sync_run *r, struct kube_req *q)
 	q->resp = NULL;
 }
 
+/* kube_batch.done of an apply stage; failures are reported in item order once the
+ * stage is done. */
+static void apply_done(struct kube_req *q, void *ctx)
+{
+	struct batch *b = ctx;
+
+	batch_progress(b);
+	if (req_ok(q))
+		observe_applied(b->r, q);
+	else
+		keep_failure(q->user, q);
+}
+
 static void record_applied(struct sync_run *r, struct sync_item *it)
 {
 	strlist_add(it->created	  ? &r->res->created
@@ -220,25 +288,21 @@ static void record_applied(struct sync_run *r, struct sync_item *it)
 
 int apply_stage(struct sync_run *r, int stage, struct err *e)
 {
-	struct kube_req **reqs = NULL;
-	struct batch b = {r, "applying", r->apply_done, 0, r->apply_total, observe_applied};
-	size_t n = 0;
+	struct batch b = {.phase = "applying", .base = r->apply_done, .total = r->apply_total};
 	int rc, worst = 0;
 
-	rc = build_reqs(r, pick_stage, stage, false, &reqs, &n, e);
-	if (rc < 0 || n == 0)
+	if ((rc = batch_init(&b, r, pick_stage, stage, e)) < 0 || b.n == 0)
 		goto out;
 	r->wrote = true;
-	sync_run_stage(r, "apply stage %s: %zu object%s", sync_stage_name(stage), n,
-		       n == 1 ? "" : "s");
-	kube_run(r->kube, reqs, n, batch_done, &b);
-	r->apply_done += n;
-	for (size_t i = 0; i < n; i++) {
-		struct kube_req *q = reqs[i];
-		struct sync_item *it = q->user;
+	sync_run_stage(r, "apply stage %s: %zu object%s", sync_stage_name(stage), b.n,
+		       b.n == 1 ? "" : "s");
+	batch_run(&b, apply_done);
+	r->apply_done += b.n;
+	for (size_t i = 0; i < b.n; i++) {
+		struct sync_item *it = batch_item(&b, i);
 
 		if (!it->written) {
-			rc = req_failure(r, q, "apply", e);
+			rc = req_failure(r, it, "apply", e);
 			if (worst == 0 || rc == TE_UNREACHABLE)
 				worst = rc;
 			continue;
@@ -247,7 +311,7 @@ int apply_stage(struct sync_run *r, int stage, struct err *e)
 	}
 	rc = worst;
 out:
-	sync_reqs_free(reqs, n);
+	free(b.idx);
 	return rc;
 }
 

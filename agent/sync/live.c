@@ -191,6 +191,27 @@ static int take_inventory_answers(struct sync_run *r, struct inv_queries *iq,
 	return rc;
 }
 
+/* The prefix of the hooks' ConfigMap next to the inventory, NULL when none is read:
+ * diff records nothing. */
+static const char *beside_prefix(const struct sync_run *r)
+{
+	const struct sync_hooks *h = r->env ? r->env->hooks : NULL;
+
+	return h && !r->diff_mode ? h->beside_prefix : NULL;
+}
+
+/* The hooks' ConfigMap as the GET q answered. Not taken when the inventory was found
+ * only where an older tether put it: this run moves it, so it writes anyway. */
+static void take_beside(struct sync_run *r, struct kube_list_q *q)
+{
+	if (!r->inv_moving && (q->rc == 0 || q->rc == TE_NOTFOUND)) {
+		r->beside = q->out;
+		q->out = NULL;
+		r->beside_read = true;
+	}
+	cJSON_Delete(q->out);
+}
+
 /* One namespace's answer into the kind's list. */
 static void merge_list(struct live_list *l, cJSON *out)
 {
@@ -271,21 +292,24 @@ static int take_lists(struct sync_run *r, struct kube_list_q *qs, const size_t *
 
 /* One round trip: the LIST (by the app's label) of every kind not listed yet and, with
  * inventory, the GET of the inventory ConfigMap (where the rule says, where an older
- * tether put it) and the LIST that finds the app's inventories in other namespaces. */
+ * tether put it), the LIST that finds the app's inventories in other namespaces and the
+ * GET of the hooks' ConfigMap next to the inventory (the history). */
 static int fetch_round(struct sync_run *r, bool inventory, bool *again, struct err *e)
 {
 	const struct kube_resource *cm = NULL;
 	char *sel = xasprintf(SYNC_LABEL_APP "=%s", r->cfg->app);
 	char *inv = xasprintf(SYNC_INVENTORY_PREFIX "%s", r->cfg->app);
+	const char *bp = inventory ? beside_prefix(r) : NULL;
+	char *beside = bp ? xasprintf("%s%s", bp, r->cfg->app) : NULL;
 	char *inv_sel = NULL;
 	struct inv_queries iq;
 	size_t max = queue_lists(r, NULL, NULL, NULL);
-	struct kube_list_q *qs = calloc(max + 3, sizeof(*qs));
+	struct kube_list_q *qs = calloc(max + 4, sizeof(*qs));
 	size_t *of = calloc(max + 1, sizeof(*of));
 	size_t n;
-	int rc = 0, m = 0;
+	int rc = 0, m = 0, b = 0;
 
-	if (!sel || !inv || !qs || !of) {
+	if (!sel || !inv || !qs || !of || (bp && !beside)) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
 	}
@@ -294,17 +318,23 @@ static int fetch_round(struct sync_run *r, bool inventory, bool *again, struct e
 	n = queue_lists(r, qs, of, sel);
 	if (inventory && (rc = m = queue_inventory(r, &qs[n], cm, inv, &inv_sel, &iq, e)) < 0)
 		goto out;
+	if (beside) /* after the inventory's queries: those are taken by position */
+		qs[n + (size_t)m + (size_t)b++] =
+		    (struct kube_list_q){.res = cm, .ns = r->inv_ns, .name = beside};
 	if (r->own == r->kube) { /* one round trip for both */
-		kube_list_many(r->kube, qs, n + (size_t)m);
+		kube_list_many(r->kube, qs, n + (size_t)m + (size_t)b);
 	} else { /* the inventory as tether's own identity */
 		kube_list_many(r->kube, qs, n);
-		kube_list_many(r->own, &qs[n], (size_t)m);
+		kube_list_many(r->own, &qs[n], (size_t)m + (size_t)b);
 	}
 	rc = inventory ? take_inventory_answers(r, &iq, &qs[n], m, e) : 0;
+	if (b)
+		take_beside(r, &qs[n + (size_t)m]);
 	rc = take_lists(r, qs, of, n, rc, again, e);
 out:
 	free(of);
 	free(qs);
+	free(beside);
 	free(inv_sel);
 	free(inv);
 	free(sel);
@@ -516,12 +546,16 @@ static size_t queue_namespaces(struct sync_run *r, struct sync_item **its, struc
 
 static int find_new_namespaces(struct sync_run *r, struct err *e)
 {
-	struct sync_item **its = calloc(r->n_items + 1, sizeof(*its));
-	struct kube_list_q *qs = calloc(r->n_items + 1, sizeof(*qs));
+	struct sync_item **its = NULL;
+	struct kube_list_q *qs = NULL; /* a query is 2 KiB: one per new namespace, not per item */
 	const struct kube_resource *nsr = NULL;
-	size_t n, objs;
+	size_t n = 1, objs;
 	int rc = 0;
 
+	for (size_t i = 0; i < r->n_items; i++)
+		n += is_new_namespace(&r->items[i]);
+	its = calloc(n, sizeof(*its));
+	qs = calloc(n, sizeof(*qs));
 	if (!its || !qs) {
 		rc = err_set(e, TE_NOMEM, "out of memory");
 		goto out;
@@ -549,17 +583,26 @@ out:
 	return rc;
 }
 
-static void decide(struct sync_run *r)
+/* The plan of each item; objects in a new namespace wait for it (hashed: an app may
+ * create thousands of namespaces). */
+static int decide(struct sync_run *r, struct err *e)
 {
-	for (size_t i = 0; i < r->n_items; i++) {
+	struct strmap fresh;
+	int rc = 0;
+
+	strmap_init(&fresh);
+	for (size_t i = 0; i < r->new_namespaces.n && rc == 0; i++)
+		rc = strmap_put(&fresh, r->new_namespaces.items[i], r);
+	for (size_t i = 0; i < r->n_items && rc == 0; i++) {
 		struct sync_item *it = &r->items[i];
 		const char *ns = it->obj->ns;
 
 		it->plan = plan_decide(it->hash, it->inv, it->live);
-		if (ns && strcmp(it->obj->kind, "Namespace") &&
-		    strlist_contains(&r->new_namespaces, ns))
+		if (ns && strcmp(it->obj->kind, "Namespace") && strmap_get(&fresh, ns))
 			it->deferred = true;
 	}
+	strmap_dispose(&fresh);
+	return rc < 0 ? err_set(e, TE_NOMEM, "out of memory") : 0;
 }
 
 int live_load(struct sync_run *r, struct err *e)
@@ -589,6 +632,5 @@ int live_load(struct sync_run *r, struct err *e)
 	}
 	if ((rc = find_new_namespaces(r, e)) < 0)
 		return rc;
-	decide(r);
-	return 0;
+	return decide(r, e);
 }

@@ -13,13 +13,6 @@
 
 #include "sync_int.h"
 
-static bool exists_unlisted(const struct kube_req *q)
-{
-	const struct sync_item *it = q->user;
-
-	return q->status == 200 && q->resp && !it->live && it->res;
-}
-
 static void free_gets(struct kube_req **gets, size_t n)
 {
 	for (size_t i = 0; gets && i < n; i++) {
@@ -58,7 +51,7 @@ static int take_get(struct sync_run *r, struct kube_req *q, struct err *e)
 }
 
 /* One GET, all in parallel, of each object the dry-run found but the LIST did not. */
-static int fetch_unlisted(struct sync_run *r, struct kube_req **dry, size_t n, struct err *e)
+static int fetch_unlisted(struct sync_run *r, const size_t *idx, size_t n, struct err *e)
 {
 	struct kube_req **gets = calloc(n ? n : 1, sizeof(*gets));
 	size_t m = 0;
@@ -67,16 +60,16 @@ static int fetch_unlisted(struct sync_run *r, struct kube_req **dry, size_t n, s
 	if (!gets)
 		return err_set(e, TE_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		const struct sync_item *it = dry[i]->user;
+		struct sync_item *it = &r->items[idx[i]];
 
-		if (!exists_unlisted(dry[i]))
+		if (!it->unlisted || !it->res)
 			continue;
 		if (!(gets[m] = calloc(1, sizeof(**gets)))) {
 			rc = err_set(e, TE_NOMEM, "out of memory");
 			goto out;
 		}
 		gets[m]->method = "GET";
-		gets[m]->user = dry[i]->user;
+		gets[m]->user = it;
 		if (!(gets[m++]->path = kube_path(it->res, it->obj->ns, it->obj->name, NULL))) {
 			rc = err_set(e, TE_NOMEM, "out of memory");
 			goto out;
@@ -107,17 +100,17 @@ static int refuse(struct sync_run *r, const struct sync_item *it, const char *ow
 }
 
 /* Every existing object of the batch that is not the app's own: adopt or refuse. */
-static int judge(struct sync_run *r, struct kube_req **dry, size_t n, struct err *e)
+static int judge(struct sync_run *r, const size_t *idx, size_t n, struct err *e)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct sync_item *it = dry[i]->user;
+		struct sync_item *it = &r->items[idx[i]];
 		const char *owner = it->live ? sync_owner_of(it->live) : NULL;
 
 		if (!it->live || (owner && strcmp(owner, r->cfg->app) == 0))
 			continue;
-		if (owner && !sync_adopt_requested(it->obj->body)) {
+		if (owner && !it->adopt) {
 			rc = refuse(r, it, owner, e);
 			continue;
 		}
@@ -127,11 +120,11 @@ static int judge(struct sync_run *r, struct kube_req **dry, size_t n, struct err
 	return rc;
 }
 
-int owner_check(struct sync_run *r, struct kube_req **dry, size_t n, struct err *e)
+int owner_check(struct sync_run *r, const size_t *idx, size_t n, struct err *e)
 {
 	int rc;
 
-	if ((rc = fetch_unlisted(r, dry, n, e)) < 0)
+	if ((rc = fetch_unlisted(r, idx, n, e)) < 0)
 		return rc;
-	return judge(r, dry, n, e);
+	return judge(r, idx, n, e);
 }

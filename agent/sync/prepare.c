@@ -26,6 +26,15 @@ int item_hash(struct sync_item *it)
 	return text ? 0 : TE_NOMEM;
 }
 
+int item_body_load(struct sync_item *it)
+{
+	if (it->obj->body)
+		return 0;
+	if (!it->text || !(it->obj->body = cJSON_Parse(it->text)))
+		return TE_NOMEM;
+	return 0;
+}
+
 int item_error(struct err *e, int code, const struct sync_item *it, const char *msg)
 {
 	const struct object *o = it->obj;
@@ -33,15 +42,35 @@ int item_error(struct err *e, int code, const struct sync_item *it, const char *
 	return err_set(e, code, "%s:%d:%d: %s: %s", o->file, o->line, o->col, it->display, msg);
 }
 
-/* A CRD of this commit that defines group/kind: its scope, or NULL. */
-static const char *commit_crd_scope(const struct sync_run *r, const char *group, const char *kind)
+/* The commit's CRDs, found once (each object of a kind they define asks). */
+static int commit_crds(struct sync_run *r)
 {
+	size_t cap = 0;
+
+	if (r->crds_found)
+		return 0;
 	for (size_t i = 0; i < r->objects.n; i++) {
-		const struct object *o = &r->objects.items[i];
-		const cJSON *spec, *g, *k, *scope;
+		struct object *o = &r->objects.items[i];
 
 		if (!sync_is_crd(o->group, o->kind))
 			continue;
+		if (array_reserve(&r->crds, &cap, r->n_crds + 1, sizeof(*r->crds)) < 0)
+			return TE_NOMEM;
+		r->crds[r->n_crds++] = o;
+	}
+	r->crds_found = true;
+	return 0;
+}
+
+/* A CRD of this commit that defines group/kind: its scope, or NULL. */
+static const char *commit_crd_scope(struct sync_run *r, const char *group, const char *kind)
+{
+	if (commit_crds(r) < 0)
+		return NULL;
+	for (size_t i = 0; i < r->n_crds; i++) {
+		const struct object *o = r->crds[i];
+		const cJSON *spec, *g, *k, *scope;
+
 		spec = cJSON_GetObjectItemCaseSensitive(o->body, "spec");
 		g = cJSON_GetObjectItemCaseSensitive(spec, "group");
 		k = json_get(spec, "names", "kind", NULL);
@@ -100,6 +129,32 @@ static int resolve_item(struct sync_run *r, struct sync_item *it, struct err *e)
 	return set_namespace(r, it, strcmp(scope, "Cluster") != 0, e);
 }
 
+/*
+ * From here on a sync sends each object as the text item_hash printed; the parsed
+ * body is read again only by diff, for CRDs (the scope of their kinds) and for
+ * workloads: the revision stage, a dry-run answer of a live one (revision.c) and the
+ * rollout checks (unless --no-wait). The others go as soon as they are printed, the
+ * workloads once the revision stage is done: bodies are most of a large app's memory.
+ */
+static void drop_body(struct sync_run *r, struct sync_item *it, bool revised)
+{
+	struct object *o = it->obj;
+
+	if (r->diff_mode || !it->text || !o->body || sync_is_crd(o->group, o->kind))
+		return;
+	if (rollout_tracked_kind(o->group, o->kind) &&
+	    (!revised || !r->cfg->no_wait || (it->live && sync_revisioned_kind(o->group, o->kind))))
+		return;
+	cJSON_Delete(o->body);
+	o->body = NULL;
+}
+
+void prepare_drop_bodies(struct sync_run *r)
+{
+	for (size_t i = 0; i < r->n_items; i++)
+		drop_body(r, &r->items[i], true);
+}
+
 static int prepare_item(struct sync_run *r, struct sync_item *it, struct object *o, struct err *e)
 {
 	int rc;
@@ -125,6 +180,8 @@ static int prepare_item(struct sync_run *r, struct sync_item *it, struct object 
 				  "should own it)");
 	if (rc < 0 || item_hash(it) < 0)
 		return err_set(e, TE_NOMEM, "out of memory");
+	it->adopt = sync_adopt_requested(o->body);
+	drop_body(r, it, false);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jsonedit.h"
 #include "sync_int.h"
@@ -33,6 +34,7 @@ void sync_run_stage(struct sync_run *r, const char *fmt, ...)
 void sync_result_init(struct sync_result *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->started = (int64_t)time(NULL); /* the run sets it again when it begins */
 	strlist_init(&r->created);
 	strlist_init(&r->changed);
 	strlist_init(&r->unchanged);
@@ -116,6 +118,7 @@ int sync_result_json(const struct sync_result *r, cJSON **out)
 {
 	cJSON *root = cJSON_CreateObject(), *ro;
 	struct json_build build = {.failed = !root}, *b = &build;
+	char started[TIME_RFC3339_LEN];
 
 	jb_str(b, root, "app", r->app ? r->app : "");
 	jb_str(b, root, "namespace", r->namespace ? r->namespace : "");
@@ -138,6 +141,8 @@ int sync_result_json(const struct sync_result *r, cJSON **out)
 	if (r->inventory_moved)
 		jb_str(b, root, "inventoryMoved", r->inventory_moved);
 	jb_item(b, root, "errors", names(b, &r->errors));
+	time_rfc3339(r->started, started);
+	jb_str(b, root, "time", started);
 	jb_num(b, root, "durationMs", (double)r->duration_ms);
 	add_requests(b, root, r);
 	if (build.failed) { /* never a report with members missing */

@@ -123,7 +123,7 @@ static int annotate(const struct sync_item *it, cJSON *obj, const char *cause, c
 
 static int set_new(struct sync_run *r, struct sync_item *it, const char *cause, struct err *e)
 {
-	if (annotate(it, it->obj->body, cause, r->commit) < 0 ||
+	if (item_body_load(it) < 0 || annotate(it, it->obj->body, cause, r->commit) < 0 ||
 	    (it->dry && annotate(it, it->dry, cause, r->commit) < 0) || item_hash(it) < 0)
 		return err_set(e, TE_NOMEM, "%s: out of memory", it->display);
 	return 0;

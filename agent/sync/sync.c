@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sync_int.h"
 #include "verify.h"
@@ -30,8 +31,10 @@ static void run_dispose(struct sync_run *r)
 		cJSON_Delete(it->applied);
 		free(it->seen.rv);
 		free(it->seen.uid);
+		free(it->fail.msg);
 	}
 	free(r->items);
+	free(r->crds);
 	for (size_t i = 0; i < r->n_prunes; i++)
 		free(r->prunes[i].display);
 	free(r->prunes);
@@ -43,6 +46,7 @@ static void run_dispose(struct sync_run *r)
 	free(r->lists);
 	strlist_dispose(&r->new_namespaces);
 	inventory_dispose(&r->old_inv);
+	cJSON_Delete(r->beside);
 	inventory_dispose(&r->written);
 	object_set_dispose(&r->objects);
 	vfs_free(r->vfs);
@@ -58,6 +62,8 @@ static int run_init(struct sync_run *r, struct session *sess, const struct app_c
 	r->cfg = c;
 	r->env = env;
 	r->res = res;
+	if (res)
+		res->started = (int64_t)time(NULL);
 	object_set_init(&r->objects);
 	inventory_init(&r->old_inv);
 	inventory_init(&r->written);
@@ -85,37 +91,39 @@ static int connect_cluster(struct sync_run *r, struct err *e)
 	return r->inv_ns ? 0 : err_set(e, TE_NOMEM, "out of memory");
 }
 
-/* The Git half of a sync (fetch and render), run on its own thread while the main one
- * connects to the cluster: neither waits for the other's round trips. */
-struct source_job {
+/* The Git half of a sync: fetch and render. */
+static int source_run(struct sync_run *r, struct err *e)
+{
+	int rc;
+
+	if ((rc = source_open(r, e)) < 0 || (rc = signed_check_head(r, e)) < 0)
+		return rc;
+	sync_run_stage(r, "render %.12s%s%s", r->commit,
+		       r->cfg->path && *r->cfg->path ? " --path " : "", r->cfg->path ? r->cfg->path : "");
+	return source_render(r, &r->objects, e);
+}
+
+/* Connecting and loading discovery (read-only; its errors wait until Git has spoken)
+ * runs on its own thread while the main one fetches and renders: neither waits for the
+ * other's round trips. The render stays on the main thread so that the memory of the
+ * objects it parsed and prepare frees is reused by what follows (one malloc arena). */
+struct cluster_job {
 	struct sync_run *r;
 	struct err e;
 	int rc;
 };
 
-static void *source_job_run(void *arg)
+static void *cluster_job_run(void *arg)
 {
-	struct source_job *j = arg;
-
-	if ((j->rc = source_open(j->r, &j->e)) == 0 && (j->rc = signed_check_head(j->r, &j->e)) == 0) {
-		sync_run_stage(j->r, "render %.12s%s%s", j->r->commit,
-			       j->r->cfg->path && *j->r->cfg->path ? " --path " : "",
-			       j->r->cfg->path ? j->r->cfg->path : "");
-		j->rc = source_render(j->r, &j->r->objects, &j->e);
-	}
-	return NULL;
-}
-
-/* Connects and loads discovery (read-only; its errors wait until Git has spoken). */
-static int connect_and_discover(struct sync_run *r, struct err *e)
-{
+	struct cluster_job *j = arg;
 	const struct kube_resource *ns;
-	int rc;
 
-	if ((rc = connect_cluster(r, e)) < 0)
-		return rc;
-	rc = kube_resolve(r->kube, "v1", "Namespace", &ns, e);
-	return rc == TE_NOTFOUND ? 0 : rc; /* only the load matters here */
+	if ((j->rc = connect_cluster(j->r, &j->e)) < 0)
+		return NULL;
+	j->rc = kube_resolve(j->r->kube, "v1", "Namespace", &ns, &j->e);
+	if (j->rc == TE_NOTFOUND)
+		j->rc = 0; /* only the load matters here */
+	return NULL;
 }
 
 static void stage_fetch(struct sync_run *r)
@@ -135,25 +143,25 @@ static void stage_fetch(struct sync_run *r)
  * empty render, then the cluster's. */
 static int run_prepare(struct sync_run *r, struct err *e)
 {
-	struct source_job job = {.r = r};
-	struct err ce;
+	struct cluster_job job = {.r = r};
+	struct err se;
 	pthread_t t;
 	bool threaded;
-	int rc, crc;
+	int rc, src;
 
 	err_clear(&job.e);
-	err_clear(&ce);
+	err_clear(&se);
 	stage_fetch(r);
-	threaded = pthread_create(&t, NULL, source_job_run, &job) == 0;
-	if (!threaded)
-		source_job_run(&job);
-	crc = connect_and_discover(r, &ce);
+	threaded = pthread_create(&t, NULL, cluster_job_run, &job) == 0;
+	src = source_run(r, &se);
 	if (threaded)
 		pthread_join(t, NULL);
+	else
+		cluster_job_run(&job);
 	memcpy(r->res->commit, r->commit, sizeof(r->commit)); /* "" when Git failed */
-	if (job.rc < 0) {
-		*e = job.e;
-		return job.rc;
+	if (src < 0) {
+		*e = se;
+		return src;
 	}
 	if (r->objects.n == 0)
 		return err_set(e, TE_INPUT,
@@ -161,9 +169,9 @@ static int run_prepare(struct sync_run *r, struct err *e)
 			       "(check --path)",
 			       r->cfg->path && *r->cfg->path ? r->cfg->path : "the repository",
 			       r->commit);
-	if (crc < 0) {
-		*e = ce;
-		return crc;
+	if (job.rc < 0) {
+		*e = job.e;
+		return job.rc;
 	}
 	r->res->namespace = xstrdup(r->ns);
 	if ((rc = prepare_items(r, e)) < 0)
@@ -171,9 +179,11 @@ static int run_prepare(struct sync_run *r, struct err *e)
 	/* Defaulting namespaces can make two objects the same. */
 	if ((rc = object_set_check_unique(&r->objects, e)) < 0)
 		return rc;
-	if ((rc = live_load(r, e)) < 0 || (rc = signed_check_range(r, e)) < 0)
+	if ((rc = live_load(r, e)) < 0 || (rc = signed_check_range(r, e)) < 0 ||
+	    (rc = revision_stage(r, e)) < 0) /* change-cause and commit annotations */
 		return rc;
-	return revision_stage(r, e); /* change-cause and commit annotations */
+	prepare_drop_bodies(r);
+	return 0;
 }
 
 static int apply_all(struct sync_run *r, struct err *e)
@@ -214,6 +224,8 @@ static int run_view(const struct sync_run *r, struct sync_view *v, struct sync_w
 	    .read_ns = r->inv_moving ? r->inv_legacy : r->inv_ns,
 	    .write_ns = r->inv_moving && !r->inv_moved ? r->inv_legacy : r->inv_ns,
 	    .wrote = r->wrote,
+	    .beside = r->beside,
+	    .beside_read = r->beside_read,
 	};
 	if (!deps)
 		return 0;

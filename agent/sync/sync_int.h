@@ -143,6 +143,11 @@ bool rollout_deadline_stale(const cJSON *deploy);
 
 /* ---- the run ------------------------------------------------------------------- */
 
+/* An item's request that failed, kept to be reported in item order (apply.c). */
+struct sync_fail {
+	int code;  /* 0: none */
+	char *msg; /* NULL when there was no memory for it */
+};
 struct sync_item {
 	struct object *obj;              /* borrowed from run->objects */
 	const struct kube_resource *res; /* NULL until served (a CRD of this commit) */
@@ -159,6 +164,9 @@ struct sync_item {
 	cJSON *dry;     /* dry-run answer */
 	cJSON *applied; /* apply answer, kept for CRDs only (waiting for Established) */
 	bool written;   /* applied in this run */
+	bool unlisted;  /* the dry-run found it, the LIST did not: owner_check reads it */
+	bool adopt;     /* the manifest asks to take it from another app (tether.dev/adopt) */
+	struct sync_fail fail;
 	bool git_cause; /* Git sets kubernetes.io/change-cause: tether never replaces it */
 	struct inv_entry seen; /* what the cluster answered to the apply */
 };
@@ -196,10 +204,15 @@ struct sync_run {
 	bool inv_moving; /* found only at inv_legacy: this sync moves it to inv_ns */
 	bool inv_moved;  /* ... and has: the new one written, the legacy one deleted */
 	struct object_set objects;
+	struct object **crds; /* the CRDs among objects (prepare.c), once crds_found */
+	size_t n_crds;
+	bool crds_found;
 	struct sync_item *items;
 	size_t n_items;
 	struct inventory old_inv;
 	bool have_inventory;
+	cJSON *beside;    /* sync_view.beside: read with the inventory, or NULL */
+	bool beside_read; /* ... and that GET answered (found or not) */
 	struct inventory written; /* what this run wrote last */
 	bool have_written;
 	struct live_list *lists;
@@ -225,11 +238,15 @@ int source_render(struct sync_run *r, struct object_set *out, struct err *e);
 
 /* prepare.c: discovery, namespaces, labels, hashes -> r->items. */
 int prepare_items(struct sync_run *r, struct err *e);
+/* After the revision stage: frees the bodies of workloads nothing reads again. */
+void prepare_drop_bodies(struct sync_run *r);
 /* Resolves deferred kinds after CRDs were applied. */
 int prepare_resolve_deferred(struct sync_run *r, struct err *e);
 /* Prints the item's body, keeps the text for the apply requests and hashes it; after
  * every change to obj->body. */
 int item_hash(struct sync_item *it);
+/* The parsed body again from the text, when prepare dropped it. */
+int item_body_load(struct sync_item *it);
 /* "file:line: kind/name: message" */
 int item_error(struct err *e, int code, const struct sync_item *it, const char *msg);
 
@@ -257,9 +274,9 @@ int apply_wait_crds(struct sync_run *r, int64_t deadline, struct err *e);
 /* Disposes and frees n requests and the array (NULL: nothing). */
 void sync_reqs_free(struct kube_req **reqs, size_t n);
 
-/* owner.c: after a dry-run batch (dry: its requests, user = item), reads the objects
- * that exist without the app's label and adopts them, or refuses another app's. */
-int owner_check(struct sync_run *r, struct kube_req **dry, size_t n, struct err *e);
+/* owner.c: after a dry-run batch (idx: its items), reads the objects that exist without
+ * the app's label (unlisted) and adopts them, or refuses another app's. */
+int owner_check(struct sync_run *r, const size_t *idx, size_t n, struct err *e);
 
 /* record.c: the inventory ConfigMap. */
 int apply_inventory(struct sync_run *r, bool after_prune, struct err *e);

@@ -6,8 +6,9 @@
 #   pulled -> sync fails and names the image; git revert v3 and v2 -> sync -> the cluster
 #   is back on v1's ReplicaSet (reused, not recreated); tether history; tether rollback
 #   to revision 2 (a commit tether pushes); a StatefulSet's revisions and the git revert
-#   of one; then the agent, tether run, applying a push
-#   within seconds and reverting a commit whose rollout fails (--on-failure revert).
+#   of one; then the agent, tether run, syncing three apps at once (two of them tenants
+#   running as their team's ServiceAccount, their records tether's own), applying a push
+#   within seconds and reverting a commit whose rollout fails (on-failure: revert).
 # Everything it starts is stopped on exit. Exits 0 when the story went as told.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/tests/e2e/lib.sh" # fresh temp dir and HOME, kubesim_start, gitd_start, cleanup
@@ -23,7 +24,10 @@ die() { printf '\n%sdemo stopped: %s%s\n' "$B" "$*" "$N"; exit 1; }
 has_cmd() { "$TETHER" --help 2>&1 | grep -Eq "^ +$1( |$)"; }
 
 section "Setting up: a cluster (kubesim) and a Git host (git daemon) on 127.0.0.1"
-kubesim_start --pod-ready-ms 300 --fail-images 'registry.invalid/*' || die "kubesim did not start"
+# RBAC as a kube-apiserver enforces it: the kubeconfig is the cluster's administrator;
+# the tenants' apps (the agent, below) act as their ServiceAccounts.
+kubesim_start --pod-ready-ms 300 --fail-images 'registry.invalid/*' --authorization-mode RBAC ||
+  die "kubesim did not start"
 say "cluster:  $KUBESIM_URL (kubeconfig $KUBECONFIG)"
 gitd_start || die "git daemon did not start"
 WORK=$(git_repo shop)
@@ -228,13 +232,42 @@ show kubectl get deploy web -o 'jsonpath={.metadata.labels.tether\.dev/app}{"\n"
   die "the Deployment should still belong to shop"
 
 if has_cmd run; then
-  section "The agent: tether run picks up every push, and reverts a commit whose rollout fails"
-  say "tether run checks the branch every second here (60s by default, or at once on a"
-  say "webhook) and, with --on-failure revert, pushes the revert of a commit that fails."
+  section "The agent: tether run syncs several apps at once, two of them tenants"
+  say "Two teams get a namespace, a ServiceAccount 'deployer' with rights there only, and"
+  say "tether's right to act as it (examples/tenants/rbac.yaml). Their manifests are pushed"
+  say "to the same repository, under team-a/ and team-b/."
+  kubectl create namespace tether-system >/dev/null || die "no namespace tether-system"
+  show kubectl apply -f "$ROOT/examples/tenants/rbac.yaml" >"$T/rbac.out" || die "rbac.yaml: $(cat "$T/rbac.out")"
+  say "$(grep -c created "$T/rbac.out") objects created"
+  team() { # name
+    mkdir -p "$WORK/$1"
+    web_deployment nginx:1.25 1 30 | sed "s/^  name: web\$/  name: web\n  namespace: $1/" >"$WORK/$1/web.yaml"
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: %s}\ndata: {owner: %s}\n' \
+      "$1" "$1" >"$WORK/$1/settings.yaml"
+  }
+  team team-a && team team-b
+  commit "team-a and team-b: their first versions"
+  AGENT_CONF=$T/tether.yaml
+  cat >"$AGENT_CONF" <<EOF
+interval: 1s # 60s by default, or at once on a webhook
+workers: 4   # apps checked and synced at once
+listen: 127.0.0.1:0
+apps:
+  - {name: shop, repo: $REPO_URL, path: deploy, on-failure: revert, timeout: 30s}
+  - name: team-a
+    repo: $REPO_URL
+    path: team-a
+    namespace: team-a
+    service-account: team-a/deployer   # every request on its objects as that account
+    inventory-namespace: tether-system # its records are tether's, out of the team's reach
+  - {name: team-b, repo: $REPO_URL, path: team-b, namespace: team-b,
+     service-account: team-b/deployer, inventory-namespace: tether-system}
+EOF
+  say "One agent for the three apps (shop's failing commits are reverted: on-failure):"
+  sed 's/^/  /' "$AGENT_CONF"
   AGENT_LOG=$T/agent.log
-  say "${D}\$ $TETHER run --repo $REPO_URL --path deploy --app shop --interval 1s --listen 127.0.0.1:0 --on-failure revert --timeout 30s &${N}"
-  "$TETHER" run --repo "$REPO_URL" --path deploy --app shop --interval 1s \
-    --listen 127.0.0.1:0 --on-failure revert --timeout 30s >"$AGENT_LOG" 2>&1 &
+  say "${D}\$ $TETHER run --config $AGENT_CONF &${N}"
+  "$TETHER" run --config "$AGENT_CONF" >"$AGENT_LOG" 2>&1 &
   AGENT_PID=$!
   _pids+=("$AGENT_PID")
   agent_url() { sed -n 's/.*listening on \(http:[^ "]*\).*/\1/p' "$AGENT_LOG" | head -n1; }
@@ -245,17 +278,28 @@ if has_cmd run; then
   }
   agent_up() { test -n "$(agent_url)"; }
   runs() { test "$(image)" = "$1"; }
+  teams_synced() { [ "$(grep -c 'msg=sync app=team-' "$AGENT_LOG")" -ge 2 ]; }
   wait_until 15 agent_up || die "the agent did not start: $(tail -5 "$AGENT_LOG")"
   say "agent listening on $(agent_url)"
+  wait_until 30 teams_synced || die "the agent did not sync the teams' apps: $(tail -5 "$AGENT_LOG")"
+  say "The two new apps synced in the agent's first round, each on a worker of its own:"
+  grep 'msg=sync app=team-' "$AGENT_LOG" | tail -2 | sed 's/^/  /'
+  show kubectl get deploy,configmap -n team-b -l tether.dev/app=team-b
+  say "Their objects were written as the teams' ServiceAccounts; their records by tether,"
+  say "in tether-system, where no team may write:"
+  show kubectl get configmaps -n tether-system -l app.kubernetes.io/managed-by=tether
+  show kubectl auth can-i patch configmaps -n tether-system --as system:serviceaccount:team-a:deployer
+  [ "$(kubectl get cm settings -n team-a -o jsonpath='{.data.owner}')" = team-a ] ||
+    die "team-a's ConfigMap should be in team-a"
 
   manifests nginx:1.27 "hello from v4"
   commit "v4: nginx 1.27"
   V4=$(git -C "$WORK" rev-parse HEAD)
-  logged() { grep -q "msg=sync .*commit=$V4" "$AGENT_LOG"; }
+  logged() { grep -q "msg=sync app=shop .*commit=$V4" "$AGENT_LOG"; }
   wait_until 30 runs nginx:1.27 || die "the agent did not apply v4"
   wait_until 10 logged || die "the agent did not log the sync of v4"
   say "Within seconds of the push, the cluster runs nginx:1.27. What the agent logged:"
-  grep "msg=sync .*commit=$V4" "$AGENT_LOG" | tail -1 | sed 's/^/  /'
+  grep "msg=sync app=shop .*commit=$V4" "$AGENT_LOG" | tail -1 | sed 's/^/  /'
   show "$TETHER" status --listen "$(agent_url | sed 's|http://||')"
 
   manifests registry.invalid/nginx:9.9 "hello from v5"
@@ -268,7 +312,7 @@ if has_cmd run; then
   say "The branch now holds the revert tether pushed (Git stays the truth):"
   show remote_log
   history
-  curl -s "$(agent_url)/metrics" | grep -E '^tether_(sync_total|reverts_total|rollout_failures_total)' | sed 's/^/  /'
+  curl -s "$(agent_url)/metrics" | grep -E '^tether_(sync_total|reverts_total|rollout_failures_total)\{app="shop"' | sed 's/^/  /'
   kill -TERM "$AGENT_PID" && wait "$AGENT_PID" 2>/dev/null
   say "SIGTERM: the agent finished what it was doing and exited."
 fi

@@ -89,14 +89,20 @@ check_eq "-o json off a terminal: auto prints no lines (the document is the reco
 check_contains "--progress plain prints them with -o json too" "$(cat "$T/plain.err")" " app: fetch $URL main"
 
 # ---- every command x -o json|yaml --------------------------------------------------------
+t0=$(date -u +%s)
 both sync "$TETHER" sync "${F[@]}" --progress none
-docs sync keys 'd["result"]' 'type(d["counts"]["unchanged"]).__name__'
+docs sync keys 'd["result"]' 'type(d["counts"]["unchanged"]).__name__' 'type(d["time"]).__name__'
 check_eq "sync: result" "${R[1]:-}" synced
 check_eq "sync: counts are numbers" "${R[2]:-}" int
+check_eq "sync: time is a string in both (YAML quotes it, as kubectl)" "${R[3]:-}" str
+st=$(jq -r '.time' "$T/sync.json")
+check "sync: time is the run's start in RFC 3339 UTC, not before the command" bash -c \
+  "[[ '$st' =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\$ ]] && [ \$(date -u -d '$st' +%s) -ge $t0 ] && [ \$(date -u -d '$st' +%s) -le \$(date -u +%s) ]"
 
 both diff "$TETHER" diff "${S[@]}"
-docs diff keys 'd["result"] + " " + str(d["exitCode"])'
+docs diff keys 'd["result"] + " " + str(d["exitCode"])' 'type(d["time"]).__name__'
 check_eq "diff: in sync" "${R[1]:-}" "in-sync 0"
+check_eq "diff: time too" "${R[2]:-}" str
 
 both render "$TETHER" render --repo "$URL" --ref main --cache-dir "$T/cache"
 docs render same 'd["apiVersion"] + " " + d["kind"] + " " + d["items"][0]["metadata"]["name"]'

@@ -19,6 +19,13 @@ check "the StatefulSet's revert is revision 3, v1's ControllerRevision" \
   grep -Eq '^3 +[0-9a-f]{7} db: a StatefulSet on nginx 1.25' "$T/demo.out"
 check "tether history sts/db says it is a rollback to revision 1" \
   grep -Eq 'active +rollback to revision 1 \(commit [0-9a-f]{7}\): Revert "db: nginx 1.26"' "$T/demo.out"
+check "the agent synced both tenants' apps, as their ServiceAccounts" bash -c \
+  "grep -Eq 'msg=sync app=team-a .*result=success created=2' '$T/demo.out' && grep -Eq 'msg=sync app=team-b .*result=success created=2' '$T/demo.out'"
+check "their records are tether's, in tether-system" grep -Eq '^tether-history-team-b +2 ' "$T/demo.out"
+check_eq "where a team may not write (kubectl auth can-i)" \
+  "$(grep -A1 '^\$ kubectl auth can-i patch configmaps -n tether-system' "$T/demo.out" | tail -n1)" no
+check "tether status lists the three apps synced" bash -c \
+  "grep -Eq '^shop +[0-9a-f]{12} synced' '$T/demo.out' && grep -Eq '^team-a +[0-9a-f]{12} synced' '$T/demo.out' && grep -Eq '^team-b +[0-9a-f]{12} synced' '$T/demo.out'"
 check_contains "the story ends" "$OUT" "== Done"
 SIM_URL=$(sed -n 's/^cluster: *\(http[^ ]*\).*/\1/p' "$T/demo.out" | head -n1)
 check "the demo printed its cluster address" test -n "$SIM_URL"

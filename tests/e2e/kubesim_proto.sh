@@ -96,8 +96,7 @@ same "clusterrolebinding" clusterrolebinding bind-pb clusterrolebinding bind-pb 
 
 same "priorityclass" priorityclass high-pb priorityclass high-pb --value=1000 \
   --description=important --preemption-policy=Never
-# ResourceQuota and HorizontalPodAutoscaler: unit/kubesim_test_proto decodes kubectl's own
-# bodies for them; their e2e checks come with the kinds' serving.
+same "quota" resourcequota q1 quota q1 --hard=cpu=1,memory=1Gi,pods=10 --scopes=NotTerminating
 
 # A ConfigMap whose metadata (field 1, a message) comes as a varint: gogo's error, as the
 # server's 400.

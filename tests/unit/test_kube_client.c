@@ -553,6 +553,71 @@ static void test_parallel_bound_and_reuse(void **state)
 	kube_free(k);
 }
 
+/* kube_run_batch: requests made as slots free up, never more than parallel alive at
+ * once, each answer seen by done; one that make cannot build reaches done with its
+ * error and is never sent; a retried request (503 twice) keeps its slot. */
+struct batch_probe {
+	int made, alive, max_alive, done, ok, unmade, flaky_ok;
+	bool order_ok;
+};
+
+static int probe_make(struct kube_req *q, size_t i, void *ctx)
+{
+	struct batch_probe *p = ctx;
+
+	assert_null(q->path); /* a zeroed request */
+	assert_int_equal((int)i, p->made);
+	p->made++;
+	if (++p->alive > p->max_alive)
+		p->max_alive = p->alive;
+	q->method = "GET";
+	q->user = (void *)(uintptr_t)i;
+	if (i == 7)
+		return err_set(&q->err, TE_INPUT, "item 7 cannot be made");
+	q->path = strdup(i == 3 ? "/flaky" : "/slow");
+	return 0;
+}
+
+static void probe_done(struct kube_req *q, void *ctx)
+{
+	struct batch_probe *p = ctx;
+	size_t i = (size_t)(uintptr_t)q->user;
+
+	p->alive--;
+	p->done++;
+	if (i == 7) {
+		p->unmade += q->status == 0 && q->err.code == TE_INPUT && q->attempts == 0;
+		return;
+	}
+	if (i == 3)
+		p->flaky_ok = q->status == 200 && q->attempts == 3;
+	p->ok += q->status == 200 && q->resp != NULL;
+	cJSON_Delete(q->resp); /* done may take the answer: the run must not free it again */
+	q->resp = NULL;
+}
+
+static void test_run_batch(void **state)
+{
+	struct kube *k = client(4, 3, 5000, NULL);
+	struct batch_probe p = {0};
+	struct kube_batch b = {.n = 30, .make = probe_make, .done = probe_done, .ctx = &p};
+
+	pthread_mutex_lock(&S.mu);
+	S.max_inflight = 0;
+	S.hits[0] = 0;
+	pthread_mutex_unlock(&S.mu);
+	assert_int_equal(kube_run_batch(k, &b), 0);
+	assert_int_equal(p.made, 30);
+	assert_int_equal(p.done, 30);
+	assert_int_equal(p.ok, 29);
+	assert_int_equal(p.unmade, 1);
+	assert_true(p.flaky_ok);
+	assert_int_equal(p.alive, 0);
+	assert_true(p.max_alive <= 4); /* memory for the requests in flight only */
+	assert_true(S.max_inflight <= 4 && S.max_inflight >= 2);
+	kube_free(k);
+}
+
 static void test_gzip(void **state)
 {
 	struct kube *k = client(2, -1, 5000, NULL);
@@ -1054,6 +1119,7 @@ int main(void)
 		cmocka_unit_test(test_429_past_retries),
 		cmocka_unit_test(test_timeout_and_unreachable),
 		cmocka_unit_test(test_parallel_bound_and_reuse),
+		cmocka_unit_test(test_run_batch),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_bearer_token),
 		cmocka_unit_test(test_discovery_aggregated),

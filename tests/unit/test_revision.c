@@ -244,7 +244,7 @@ static void test_configmap(void **state)
 
 	history_push(all, entry("c1", "ok", 1, "c1"), 10, 1 << 20);
 	text = cJSON_PrintUnformatted(all);
-	cm = history_configmap("guestbook", "apps", text);
+	cm = history_configmap("guestbook", "apps", text, NULL);
 	free(text);
 	assert_non_null(cm);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "metadata"), "name")->valuestring,
@@ -271,7 +271,7 @@ static void test_configmap_alloc_failures(void **state)
 		cJSON *cm;
 
 		alloc_fail_start(n, ALLOC_FAIL_ONLY);
-		cm = history_configmap("guestbook", "apps", text);
+		cm = history_configmap("guestbook", "apps", text, NULL);
 		alloc_fail_stop();
 		if (!cm) {
 			failures++;
