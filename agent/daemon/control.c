@@ -10,6 +10,10 @@
  * namespace is listed again, so the request is not seen twice). Best effort like the
  * Events: a failed read changes nothing, a failed answer is logged and retried at the
  * next check (the request is still newer than what was handled).
+ * A fresh LIST is also a round for every idle app that reads the same list (ns_round):
+ * the apps whose annotations ask nothing new are answered by it without a worker, the
+ * others are made due now; a thousand quiet apps cost one hand-off per CONTROL_MS.
+ * Lock order: the cache's mu, then the daemon's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,9 +153,52 @@ static void index_items(struct control_ns *c)
 	}
 }
 
+/* What inv asks of the agent: *suspended, and true with the stamp in token when a
+ * reconcile request is newer than the one handled. */
+static bool inv_asks(const cJSON *inv, bool *suspended, char token[40])
+{
+	const char *req = ops_annotation(inv, OPS_ANN_REQUESTED);
+	const char *done = ops_annotation(inv, OPS_ANN_HANDLED);
+	bool asked = req && strlen(req) < 40 && (!done || strcmp(req, done) > 0);
+
+	*suspended = ops_is_suspended(inv);
+	if (asked)
+		snprintf(token, 40, "%s", req);
+	return asked;
+}
+
+/* The round of c's fresh list for the idle apps that read it (cc->mu held; takes
+ * d->mu): one whose inventory asks nothing new (no request, its suspension as the
+ * agent has it, or no inventory) was checked by this LIST, so it is due again after
+ * the next one, CONTROL_ROUND_LAG_MS after the app that led this round (that one
+ * leads the next, and the others need no worker); one that asks is due now. */
+static void ns_round(struct daemon *d, const struct control_ns *c)
+{
+	int64_t now = now_ms(), next = c->read_ms + CONTROL_MS + CONTROL_ROUND_LAG_MS;
+	char name[128], token[40];
+
+	pthread_mutex_lock(&d->mu);
+	for (size_t i = 0; i < d->n_apps; i++) {
+		struct daemon_app *o = &d->apps[i];
+		const cJSON *inv;
+		bool on;
+
+		if (o->busy || own_cluster(o) != c->cluster ||
+		    strcmp(sync_inventory_namespace(&o->cfg), c->ns) != 0)
+			continue;
+		snprintf(name, sizeof(name), SYNC_INVENTORY_PREFIX "%s", o->cfg.app);
+		inv = strmap_get(&c->by_name, name);
+		if (inv && (inv_asks(inv, &on, token) || on != o->st.suspended))
+			o->control_ms = now;
+		else if (o->control_ms < next)
+			o->control_ms = next;
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
 /* The namespace's inventories, listed again unless read after since (cc->mu held).
  * False when the identity may not list them. */
-static bool ns_listed(struct control_ns *c, struct daemon_app *a,
+static bool ns_listed(struct daemon *d, struct control_ns *c, struct daemon_app *a,
 		      const struct kube_resource *res, int64_t since)
 {
 	struct kube_list_q q;
@@ -167,6 +214,8 @@ static bool ns_listed(struct control_ns *c, struct daemon_app *a,
 		cJSON_Delete(q.out);
 	index_items(c);
 	c->no_list = q.status == 403;
+	if (c->list)
+		ns_round(d, c);
 	return !c->no_list;
 }
 
@@ -190,7 +239,7 @@ static cJSON *read_inventory(struct daemon *d, struct daemon_app *a)
 	pthread_mutex_lock(&d->control->mu);
 	c = cache_slot(d->control, own_cluster(a), ns);
 	/* read after this app's previous check: nothing older than it saw then */
-	listed = c && ns_listed(c, a, res, now_ms() - CONTROL_MS);
+	listed = c && ns_listed(d, c, a, res, now_ms() - CONTROL_MS);
 	if (listed)
 		inv = list_item(c, name);
 	pthread_mutex_unlock(&d->control->mu);
@@ -231,19 +280,14 @@ static void set_suspended(struct daemon *d, struct daemon_app *a, bool on)
 
 bool control_check(struct daemon *d, struct daemon_app *a, char token[40])
 {
-	const char *req, *done;
 	cJSON *inv;
-	bool asked;
+	bool asked, on;
 
 	a->control_ms = now_ms() + CONTROL_MS; /* read_inventory may push it later */
 	if (!(inv = read_inventory(d, a)))
 		return false;
-	req = ops_annotation(inv, OPS_ANN_REQUESTED);
-	done = ops_annotation(inv, OPS_ANN_HANDLED);
-	set_suspended(d, a, ops_is_suspended(inv));
-	asked = req && strlen(req) < 40 && (!done || strcmp(req, done) > 0);
-	if (asked)
-		snprintf(token, 40, "%s", req);
+	asked = inv_asks(inv, &on, token);
+	set_suspended(d, a, on);
 	cJSON_Delete(inv);
 	return asked;
 }

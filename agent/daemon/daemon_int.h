@@ -348,6 +348,8 @@ void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const ch
 
 /* control.c: the inventory's annotations (ops.h), read every CONTROL_MS. */
 #define CONTROL_MS 2000
+/* A round's quiet apps are due this long after the app that led it (control.c). */
+#define CONTROL_ROUND_LAG_MS 100
 /* The namespaces' inventories as last listed, shared by the apps (own lock). */
 struct control_cache;
 struct control_cache *control_cache_new(void);
