@@ -51,6 +51,14 @@ static cJSON *obj_new(void)
 	return o;
 }
 
+/* A metric's type, "" when it has none (then it converts to a bare type). */
+static const char *metric_type(const cJSON *m)
+{
+	const char *type = obj_str(m, "type", NULL);
+
+	return type ? type : "";
+}
+
 static bool is_cpu_resource(const cJSON *m, const char *val)
 {
 	const cJSON *res = cJSON_GetObjectItem(m, "resource");
@@ -65,7 +73,7 @@ static bool is_cpu_resource(const cJSON *m, const char *val)
 
 static cJSON *metric_v2_to_v1(const cJSON *m)
 {
-	const char *type = obj_str(m, "type", "");
+	const char *type = metric_type(m);
 	cJSON *out = obj_new(), *s = obj_new();
 	const cJSON *in, *t, *id;
 
@@ -113,7 +121,7 @@ static cJSON *metric_v2_to_v1(const cJSON *m)
 
 static cJSON *status_v2_to_v1(const cJSON *m)
 {
-	const char *type = obj_str(m, "type", "");
+	const char *type = metric_type(m);
 	cJSON *out = obj_new(), *s = obj_new();
 	const cJSON *in, *c, *id;
 
@@ -281,7 +289,7 @@ static bool has(const cJSON *o, const char *key)
 
 static cJSON *metric_v1_to_v2(const cJSON *m)
 {
-	const char *type = obj_str(m, "type", "");
+	const char *type = metric_type(m);
 	cJSON *out = obj_new(), *s = obj_new();
 	const cJSON *in;
 
@@ -325,7 +333,7 @@ static cJSON *metric_v1_to_v2(const cJSON *m)
 
 static cJSON *status_v1_to_v2(const cJSON *m)
 {
-	const char *type = obj_str(m, "type", "");
+	const char *type = metric_type(m);
 	cJSON *out = obj_new(), *s = obj_new();
 	const cJSON *in;
 
