@@ -144,6 +144,12 @@ check_eq "keeps the other metric at v2 (after the cpu one, as the conversion ord
   "$(hv2 '{.spec.maxReplicas} {.spec.metrics[*].type} {.spec.metrics[0].pods.metric.name} {.spec.metrics[0].pods.target.averageValue} {.spec.metrics[1].resource.target.averageUtilization}')" \
   "4 Pods Resource rps 10 60"
 check_eq "without the annotation at v2" "$(hv2 '{.metadata.annotations}')" ""
+sed 's/^spec:/spec:\n  behavior: {scaleUp: {stabilizationWindowSeconds: 5}}/; s/name: v1,/name: v1b,/' \
+  "$T/hpa-v1.yaml" >"$T/hpa-v1b.yaml"
+out=$(kc create -f "$T/hpa-v1b.yaml" 2>&1)
+check_contains "a v1 body decodes as v1: behavior is not a v1 field" "$out" \
+  'HorizontalPodAutoscaler in version "v1" cannot be handled as a HorizontalPodAutoscaler: strict decoding error: unknown field "spec.behavior"'
+check_fail "and nothing is stored" kc get hpa v1b -n $n
 out=$(kc get horizontalpodautoscalers.v1.autoscaling v1 -n $n -o yaml 2>&1)
 check_contains "kubectl get -o yaml at v1" "$out" "  targetCPUUtilizationPercentage: 60"
 out=$(printf 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: bad}\nspec:\n  scaleTargetRef: {kind: Deployment}\n  minReplicas: 3\n  maxReplicas: 2\n' | kc apply --server-side --dry-run=server -f - 2>&1)

@@ -189,7 +189,7 @@ static enum MHD_Result do_apply(struct req *r, struct route *ro, cJSON *config,
 		struct sobj *so;
 
 		store_lock(r->st);
-		if (attempt == 0 && (api_apply_schema_check(ro->rt, config, &e) < 0 ||
+		if (attempt == 0 && (api_apply_schema_check(ro->view, config, &e) < 0 ||
 				     api_crd_apply_check(ro, config, &e) < 0)) {
 			end = end_status(&e);
 			store_unlock(r->st);
@@ -250,9 +250,13 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 	cJSON_Delete(at_view);
 	if (rc < 0)
 		return api_reply_merge(r, &me);
+	/* decoded at the request's version, then stored at the storing one */
+	if (api_field_validation(r, ro->view, res, true, &e) < 0) {
+		cJSON_Delete(res);
+		return reply_ks(r, &e);
+	}
 	api_home_obj(ro->view, res);
-	if (api_field_validation(r, ro->rt, res, true, &e) < 0 ||
-	    api_crd_admit(r, ro, res, live, true, &e) < 0) {
+	if (api_crd_admit(r, ro, res, live, true, &e) < 0) {
 		cJSON_Delete(res);
 		return reply_ks(r, &e);
 	}
