@@ -144,12 +144,12 @@ for rev in "${REVS[@]}"; do
 done
 
 echo
-printf '%-30s' "instructions per request"
+printf '%-36s' "instructions per request"
 for rev in "${REVS[@]}"; do printf ' %14s' "$rev"; done
 for rev in "${REVS[@]:1}"; do printf ' %9s' "ratio"; done
 echo
 for p in "${PHASES[@]}"; do
-  printf '%-30s' "${LABEL[$p]} (x${COUNT[$p]})"
+  printf '%-36s' "${LABEL[$p]} (x${COUNT[$p]})"
   for rev in "${REVS[@]}"; do printf ' %14s' "${COST[$rev,$p]}"; done
   for rev in "${REVS[@]:1}"; do
     printf ' %9s' "$(awk -v a="${COST[$rev,$p]}" -v b="${COST[${REVS[0]},$p]}" 'BEGIN { printf "%.3f", a / b }')"
