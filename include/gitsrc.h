@@ -46,6 +46,13 @@ void gitsrc_free(struct gitsrc *g);
 int gitsrc_resolve(struct gitsrc *g, const char *ref, char sha[41], bool *fetched, struct err *e);
 
 /*
+ * Takes over checked's verdict that commit sha is whole (gitsrc_resolve checks every
+ * object of a commit's tree once per gitsrc): when both are open on the same cache,
+ * a resolve of sha through g then skips that walk. Nothing happens otherwise.
+ */
+void gitsrc_trust(struct gitsrc *g, const struct gitsrc *checked, const char *sha);
+
+/*
  * The remote's default branch ("main"): the branch its HEAD points at, as the remote
  * advertises it (one ls-remote). For writing to the branch a sync without a ref
  * tracks. TE_UNREACHABLE, or TE_INPUT when HEAD names no branch.

@@ -190,6 +190,7 @@ void daemon_session_done(struct daemon *d, struct daemon_app *a)
 
 void daemon_clusters_free(struct daemon *d)
 {
+	control_cache_clear(d->control); /* its lists are keyed by these clusters */
 	for (size_t i = 0; i < d->n_clusters; i++)
 		cluster_free(d->clusters[i]);
 	free(d->clusters);

@@ -91,6 +91,7 @@ static int load_apps(struct daemon *d, struct err *e)
 {
 	struct app_config *cfgs = NULL;
 	struct daemon_app *apps, *old;
+	struct remotes *remotes = NULL;
 	size_t n = 0, n_old;
 	char *secret = NULL;
 	int rc;
@@ -98,6 +99,10 @@ static int load_apps(struct daemon *d, struct err *e)
 	if ((rc = d->opts->load(d->opts->load_ctx, &cfgs, &n, e)) < 0 ||
 	    (rc = read_secret(n ? cfgs[0].webhook_secret_file : NULL, &secret, e)) < 0)
 		goto fail;
+	if (!(remotes = remotes_new())) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto fail;
+	}
 	pthread_mutex_lock(&d->mu);
 	if (!(apps = carry_over(d, cfgs, n))) {
 		pthread_mutex_unlock(&d->mu);
@@ -113,6 +118,8 @@ static int load_apps(struct daemon *d, struct err *e)
 	pthread_mutex_unlock(&d->mu);
 	apps_free(old, n_old);
 	daemon_clusters_free(d); /* no session borrows a client now */
+	remotes_free(d->remotes); /* asked again with the new settings (rotated tokens) */
+	d->remotes = remotes;
 	if (n)
 		set_log_format(&apps[0].cfg);
 	for (size_t i = 0; i < n; i++)
@@ -124,6 +131,7 @@ fail:
 		app_config_dispose(&cfgs[i]);
 	free(cfgs);
 	free(secret);
+	remotes_free(remotes);
 	return rc;
 }
 
@@ -259,6 +267,8 @@ static void daemon_dispose(struct daemon *d)
 	notifier_free(d->notifier, NOTIFY_DRAIN_MS);
 	apps_free(d->apps, d->n_apps);
 	daemon_clusters_free(d);
+	remotes_free(d->remotes);
+	control_cache_free(d->control);
 	free(d->secret);
 	gitsrc_release();
 	pthread_cond_destroy(&d->work);
@@ -305,6 +315,10 @@ int daemon_run(const struct daemon_opts *o, struct err *e)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
 	signal(SIGPIPE, SIG_IGN);
+	if (!(d.control = control_cache_new())) {
+		rc = err_set(e, TE_NOMEM, "out of memory");
+		goto out;
+	}
 	if ((rc = notifier_new(&d.notifier, e)) < 0 || (rc = load_apps(&d, e)) < 0)
 		goto out;
 	if (d.n_apps == 0) {

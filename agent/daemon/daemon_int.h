@@ -156,6 +156,23 @@ bool leader_is_leader(struct leader *l);
 /* Stops the thread and gives the lease up (holder cleared) when held. NULL is fine. */
 void leader_stop(struct leader *l);
 
+/* ---- Git remotes (remotes.c): one question per remote per round ---------------- */
+
+struct remotes;
+struct remotes *remotes_new(void);
+void remotes_free(struct remotes *rs);
+/*
+ * The commit app c's ref points at on its remote: the answer of a question asked at or
+ * after since (monotonic ms), else asks now (gitsrc_resolve: an ls-remote, a fetch when
+ * the head moved) while the others who need that remote wait for it. also (may be
+ * NULL), the app's own gitsrc on the same cache, takes over that the commit is whole.
+ * Errors are answers too, shared the same way.
+ */
+int remotes_resolve(struct remotes *rs, const struct app_config *c, int64_t since,
+		    struct gitsrc *also, char sha[41], struct err *e);
+/* Questions sent to remotes so far. */
+unsigned long remotes_asked(struct remotes *rs);
+
 /* ---- sharding: replicas share the apps (shard.c) ------------------------------ */
 
 /*
@@ -273,6 +290,8 @@ struct daemon {
 	pthread_mutex_t clusters_mu;	  /* the cluster table and each cluster's pool */
 	struct daemon_cluster **clusters; /* cluster.c */
 	size_t n_clusters, cap_clusters;
+	struct remotes *remotes;       /* Git remotes and their answers (own locks) */
+	struct control_cache *control; /* control.c: inventories per namespace (own lock) */
 	/* pool.c: the workers and the jobs handed to them, under mu */
 	pthread_cond_t work; /* a job or quit */
 	pthread_t *threads;
@@ -329,6 +348,11 @@ void event_post(struct daemon *d, struct daemon_app *a, const char *ns, const ch
 
 /* control.c: the inventory's annotations (ops.h), read every CONTROL_MS. */
 #define CONTROL_MS 2000
+/* The namespaces' inventories as last listed, shared by the apps (own lock). */
+struct control_cache;
+struct control_cache *control_cache_new(void);
+void control_cache_clear(struct control_cache *cc);
+void control_cache_free(struct control_cache *cc);
 /* How a sync the loop ran ended, for the reconcile request it answers. */
 struct loop_outcome {
 	int exit_code;

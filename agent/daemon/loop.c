@@ -79,15 +79,23 @@ static void set_error(struct daemon *d, struct daemon_app *a, const char *state,
 	pthread_mutex_unlock(&d->mu);
 }
 
-/* The cheap check: the remote's head for the app's ref. */
-static int check_head(struct daemon *d, struct daemon_app *a, char sha[41], struct err *e)
+/* The cheap check: the remote's head for the app's ref, asked once per round for all
+ * the apps of the remote (remotes.c). A round: half the app's interval, cut short by a
+ * webhook push; a reconcile request (fresh) asks again. */
+static int check_head(struct daemon *d, struct daemon_app *a, bool fresh, char sha[41],
+		      struct err *e)
 {
-	int64_t t0 = now_ms();
-	struct pool_git *lock = pool_git_lock(d, &a->cfg);
+	int64_t t0 = now_ms(), since = fresh ? t0 : t0 - a->cfg.interval_ms / 2;
+	struct pool_git *lock;
 	int rc;
 
+	pthread_mutex_lock(&d->mu);
+	if (a->triggered_ms > since)
+		since = a->triggered_ms;
+	pthread_mutex_unlock(&d->mu);
+	lock = pool_git_lock(d, &a->cfg);
 	if ((rc = daemon_session(d, a, false, e)) == 0 && (rc = session_git(a->sess, e)) == 0)
-		rc = gitsrc_resolve(a->sess->git, a->cfg.ref, sha, NULL, e);
+		rc = remotes_resolve(d->remotes, &a->cfg, since, a->sess->git, sha, e);
 	pool_git_unlock(lock);
 	pthread_mutex_lock(&d->mu);
 	a->st.git_count++;
@@ -557,7 +565,7 @@ static void app_check(struct daemon *d, struct daemon_app *a, const char *token)
 	bool ok;
 
 	err_clear(&e);
-	if (check_head(d, a, sha, &e) < 0) {
+	if (check_head(d, a, token != NULL, sha, &e) < 0) {
 		log_kv(LOG_ERROR, "check failed", "app", a->cfg.app, "error", e.msg, NULL);
 		/* An app that never synced is failed; one that did stays on its commit. */
 		set_error(d, a, a->st.commit[0] ? NULL : "failed", e.msg);

@@ -61,6 +61,13 @@ out:
 	return rc;
 }
 
+void gitsrc_trust(struct gitsrc *g, const struct gitsrc *checked, const char *sha)
+{
+	if (g && checked && g != checked && !strcmp(g->path, checked->path) &&
+	    !strcmp(checked->verified, sha))
+		snprintf(g->verified, sizeof(g->verified), "%s", sha);
+}
+
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	return remove(path) < 0 && errno != ENOENT ? -1 : 0;

@@ -8,9 +8,19 @@
 
 #include "gitsrc_int.h"
 
+#define TREE_DIRS 4
+
 struct tree_ctx {
 	git_repository *repo; /* borrowed from the gitsrc */
 	git_tree *tree;
+	/* The directories looked up last: a render reads one directory's files one after
+	 * the other, and a big parent (a monorepo's thousand apps) is then inflated and
+	 * hashed once per render, not once per file (libgit2 caches no tree over 4 KB). */
+	struct {
+		char *path;
+		git_tree *tree;
+	} dirs[TREE_DIRS];
+	unsigned next_dir;
 };
 
 static enum vfs_type mode_type(git_filemode_t mode)
@@ -28,17 +38,79 @@ static enum vfs_type mode_type(git_filemode_t mode)
 	}
 }
 
+/* Keeps tree as directory path's (both owned from here on). */
+static void dir_keep(struct tree_ctx *t, char *path, git_tree *tree)
+{
+	unsigned i = t->next_dir++ % TREE_DIRS;
+
+	free(t->dirs[i].path);
+	git_tree_free(t->dirs[i].tree);
+	t->dirs[i].path = path;
+	t->dirs[i].tree = tree;
+}
+
+/* The tree of directory dir (its first len bytes; "" is the root), borrowed: 0,
+ * GIT_ENOTFOUND when there is no such directory, or libgit2's error. */
+static int subtree(struct tree_ctx *t, const char *dir, size_t len, const git_tree **out)
+{
+	git_tree_entry *entry = NULL;
+	git_tree *sub = NULL;
+	char *path;
+	int rc;
+
+	*out = t->tree;
+	if (!len)
+		return 0;
+	for (unsigned i = 0; i < TREE_DIRS; i++)
+		if (t->dirs[i].path && strlen(t->dirs[i].path) == len &&
+		    !memcmp(t->dirs[i].path, dir, len)) {
+			*out = t->dirs[i].tree;
+			return 0;
+		}
+	if (!(path = strndup(dir, len))) {
+		git_error_set_oom();
+		return -1;
+	}
+	rc = git_tree_entry_bypath(&entry, t->tree, path);
+	if (rc == 0 && git_tree_entry_type(entry) != GIT_OBJECT_TREE)
+		rc = GIT_ENOTFOUND;
+	if (rc == 0)
+		rc = git_tree_lookup(&sub, t->repo, git_tree_entry_id(entry));
+	git_tree_entry_free(entry);
+	if (rc < 0) {
+		free(path);
+		return rc;
+	}
+	dir_keep(t, path, sub);
+	*out = sub;
+	return 0;
+}
+
+/* The entry at path, borrowed from the directories kept (valid until the next
+ * lookup): 0, GIT_ENOTFOUND, or libgit2's error. */
+static int entry_at(struct tree_ctx *t, const char *path, const git_tree_entry **out)
+{
+	const char *slash = strrchr(path, '/');
+	const git_tree *dir;
+	int rc;
+
+	*out = NULL;
+	if ((rc = subtree(t, path, slash ? (size_t)(slash - path) : 0, &dir)) < 0)
+		return rc;
+	*out = git_tree_entry_byname(dir, slash ? slash + 1 : path);
+	return *out ? 0 : GIT_ENOTFOUND;
+}
+
 static int tree_lstat(void *ctx, const char *path, enum vfs_type *type, struct err *e)
 {
-	struct tree_ctx *t = ctx;
-	git_tree_entry *entry = NULL;
+	const git_tree_entry *entry;
 	int rc;
 
 	if (!path[0]) {
 		*type = VFS_DIR;
 		return 0;
 	}
-	rc = git_tree_entry_bypath(&entry, t->tree, path);
+	rc = entry_at(ctx, path, &entry);
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
 		*type = VFS_NONE;
@@ -47,7 +119,6 @@ static int tree_lstat(void *ctx, const char *path, enum vfs_type *type, struct e
 	if (rc < 0)
 		return err_set(e, TE_FAIL, "%s: %s", path, gitsrc_lasterr());
 	*type = mode_type(git_tree_entry_filemode(entry));
-	git_tree_entry_free(entry);
 	return 0;
 }
 
@@ -58,19 +129,19 @@ static int tree_lstat(void *ctx, const char *path, enum vfs_type *type, struct e
  */
 static int blob_of(struct tree_ctx *t, const char *path, size_t max, git_blob **blob, struct err *e)
 {
-	git_tree_entry *entry = NULL;
+	const git_tree_entry *entry;
 	git_odb *odb = NULL;
 	git_object_t type;
 	size_t size = 0;
 	int rc;
 
-	rc = git_tree_entry_bypath(&entry, t->tree, path);
-	if (rc == GIT_ENOTFOUND)
+	rc = entry_at(t, path, &entry);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
 		return err_set(e, TE_NOTFOUND, "%s: no such file", path);
-	if (rc == 0 && git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
-		git_tree_entry_free(entry);
-		return err_set(e, TE_INPUT, "%s: not a file", path);
 	}
+	if (rc == 0 && git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+		return err_set(e, TE_INPUT, "%s: not a file", path);
 	if (rc == 0 && (rc = git_repository_odb(&odb, t->repo)) == 0)
 		rc = git_odb_read_header(&size, &type, odb, git_tree_entry_id(entry));
 	if (rc == 0 && size > max)
@@ -78,7 +149,6 @@ static int blob_of(struct tree_ctx *t, const char *path, size_t max, git_blob **
 	else if (rc == 0)
 		rc = git_blob_lookup(blob, t->repo, git_tree_entry_id(entry));
 	git_odb_free(odb);
-	git_tree_entry_free(entry);
 	if (rc < 0 && !e->msg[0])
 		return err_set(e, TE_FAIL, "%s: %s", path, gitsrc_lasterr());
 	return rc;
@@ -108,27 +178,16 @@ static int tree_readlink(void *ctx, const char *path, struct buf *out, struct er
 
 static int tree_list(void *ctx, const char *dir, struct strlist *names, struct err *e)
 {
-	struct tree_ctx *t = ctx;
-	git_tree_entry *entry = NULL;
-	git_tree *sub = NULL;
-	const git_tree *tree = t->tree;
+	const git_tree *tree;
 	int rc = 0;
 
-	if (dir[0]) {
-		if (git_tree_entry_bypath(&entry, t->tree, dir) < 0 ||
-		    git_tree_entry_type(entry) != GIT_OBJECT_TREE ||
-		    git_tree_lookup(&sub, t->repo, git_tree_entry_id(entry)) < 0) {
-			git_tree_entry_free(entry);
-			git_error_clear();
-			return err_set(e, TE_NOTFOUND, "%s: no such directory", dir);
-		}
-		tree = sub;
+	if (subtree(ctx, dir, strlen(dir), &tree) < 0) {
+		git_error_clear();
+		return err_set(e, TE_NOTFOUND, "%s: no such directory", dir);
 	}
 	for (size_t i = 0; rc == 0 && i < git_tree_entrycount(tree); i++)
 		if (strlist_add(names, git_tree_entry_name(git_tree_entry_byindex(tree, i))) < 0)
 			rc = err_set(e, TE_NOMEM, "out of memory");
-	git_tree_free(sub);
-	git_tree_entry_free(entry);
 	return rc;
 }
 
@@ -138,6 +197,10 @@ static void tree_free(void *ctx)
 
 	if (!t)
 		return;
+	for (unsigned i = 0; i < TREE_DIRS; i++) {
+		free(t->dirs[i].path);
+		git_tree_free(t->dirs[i].tree);
+	}
 	git_tree_free(t->tree);
 	free(t);
 }

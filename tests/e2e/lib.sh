@@ -151,13 +151,14 @@ kubesim_requests() {
 }
 
 # gitd_start: a git daemon on a free loopback port serving $T/git (push enabled).
-# Exports GIT_BASE_URL (git://127.0.0.1:PORT).
+# Exports GIT_BASE_URL (git://127.0.0.1:PORT). Its log ($T/gitd.log) names every
+# request: gitd_requests counts them.
 gitd_start() {
   mkdir -p "$T/git"
   local port i
   for i in $(seq 1 20); do
     port=$((20000 + RANDOM % 40000))
-    git daemon --reuseaddr --listen=127.0.0.1 --port=$port --base-path="$T/git" \
+    git daemon --verbose --reuseaddr --listen=127.0.0.1 --port=$port --base-path="$T/git" \
       --export-all --enable=receive-pack "$T/git" >"$T/gitd.log" 2>&1 &
     local pid=$!
     sleep 0.3
@@ -167,6 +168,10 @@ gitd_start() {
   done
   echo "# git daemon did not start"; return 1
 }
+
+# gitd_requests NAME: fetches and ls-remotes of $T/git/NAME.git the git daemon served
+# (one upload-pack each; pushes are receive-pack).
+gitd_requests() { grep -c "Request upload-pack for '/$1.git'" "$T/gitd.log"; }
 
 # git_repo NAME: creates a bare repository $T/git/NAME.git and a work tree
 # $T/work/NAME cloned from it. Prints the work tree path.
