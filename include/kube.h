@@ -192,8 +192,12 @@ int kube_req_apply_text(struct kube_req *req, const struct kube_resource *r, con
 			const char *name, char *body, const struct kube_apply_opts *o);
 int kube_req_apply_body(struct kube_req *req, const struct kube_resource *r, const char *ns,
 			const cJSON *obj, char *body, const struct kube_apply_opts *o);
+/* out NULL: the answer is only checked, not built. */
 int kube_apply(struct kube *k, const struct kube_resource *r, const char *ns, const cJSON *obj,
 	       const struct kube_apply_opts *o, cJSON **out, struct err *e);
+/* kube_apply of an object kept only as its printed body (taken), the answer not built. */
+int kube_apply_text(struct kube *k, const struct kube_resource *r, const char *ns,
+		    const char *name, char *body, const struct kube_apply_opts *o, struct err *e);
 /* DELETE with propagationPolicy (NULL = Background). */
 int kube_req_delete(struct kube_req *req, const struct kube_resource *r, const char *ns,
 		    const char *name, const char *propagation);

@@ -198,9 +198,19 @@ struct text_parts {
 };
 /* The part that holds text (owned). */
 char *parts_name(const struct text_parts *t, const char *app, const char *text);
-/* Cuts text into pieces of at most max bytes. */
+/* A piece of a text: a span of it, borrowed (not NUL-terminated). */
+struct text_piece {
+	const char *text;
+	size_t len;
+};
+struct text_pieces {
+	struct text_piece *items;
+	size_t n, cap;
+};
+/* Cuts text into pieces of at most max bytes, appended to pieces. */
 int parts_split(const struct text_parts *t, const char *text, size_t len, size_t max,
-		struct strlist *pieces);
+		struct text_pieces *pieces);
+void text_pieces_dispose(struct text_pieces *pieces);
 /* The part names a head lists (data.parts), appended to parts. */
 int parts_of(const cJSON *head, struct strlist *parts, struct err *e);
 /* Lists parts in head's data.parts (nothing when there are none). */
@@ -221,7 +231,7 @@ int parts_drop(struct kube *k, const struct kube_resource *cm, const struct text
 struct parts_save {
 	const struct text_parts *parts;
 	const char *app, *ns;
-	const char *text;
+	const char *text; /* NUL-terminated at len: a text of one piece is sent without a copy */
 	size_t len, max;
 	const struct strlist *before; /* the parts the previous head named: not written again */
 	bool always_drop;

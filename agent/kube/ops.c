@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jsonget.h"
+#include "jsonpick.h"
 #include "kube_int.h"
 
 #define LIST_PAGE 500
@@ -419,25 +420,41 @@ int kube_req_apply(struct kube_req *req, const struct kube_resource *r, const ch
 	return kube_req_apply_body(req, r, ns, obj, NULL, o);
 }
 
+/* Runs the apply req made with rc; the answer into *out, or (out NULL) only checked:
+ * an answer nobody reads is not built (a big ConfigMap's would be its size again). */
+static int apply_run(struct kube *k, struct kube_req *req, int rc, cJSON **out, struct err *e)
+{
+	if (out)
+		*out = NULL;
+	if (rc < 0) {
+		err_set(e, rc, "%s", req->err.msg);
+		kube_req_dispose(req);
+		return rc;
+	}
+	if (!out)
+		req->pick = json_pick_nothing;
+	if ((rc = run_one(k, req, e)) == 0 && out) {
+		*out = req->resp;
+		req->resp = NULL;
+	}
+	kube_req_dispose(req);
+	return rc;
+}
+
 int kube_apply(struct kube *k, const struct kube_resource *r, const char *ns, const cJSON *obj,
 	       const struct kube_apply_opts *o, cJSON **out, struct err *e)
 {
 	struct kube_req req;
-	int rc;
 
-	if (out)
-		*out = NULL;
-	if ((rc = kube_req_apply(&req, r, ns, obj, o)) < 0) {
-		err_set(e, rc, "%s", req.err.msg);
-		kube_req_dispose(&req);
-		return rc;
-	}
-	if ((rc = run_one(k, &req, e)) == 0 && out) {
-		*out = req.resp;
-		req.resp = NULL;
-	}
-	kube_req_dispose(&req);
-	return rc;
+	return apply_run(k, &req, kube_req_apply(&req, r, ns, obj, o), out, e);
+}
+
+int kube_apply_text(struct kube *k, const struct kube_resource *r, const char *ns,
+		    const char *name, char *body, const struct kube_apply_opts *o, struct err *e)
+{
+	struct kube_req req;
+
+	return apply_run(k, &req, kube_req_apply_text(&req, r, ns, name, body, o), NULL, e);
 }
 
 int kube_req_delete(struct kube_req *req, const struct kube_resource *r, const char *ns,

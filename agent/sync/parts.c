@@ -14,6 +14,9 @@
  * A crash anywhere leaves the previous head with all of its parts, or the new one with
  * all of its parts: nothing is lost, and no reader trusts a part that no head names.
  * Reading checks each part's content against its name.
+ * Memory: the pieces are spans of the caller's one text, never copies of it; a part or
+ * the head is printed from a span and its tree freed before it is sent, and nothing of
+ * the server's answer is kept, so a write holds the text and one piece's body at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +31,18 @@
 static const struct json_pick name_only[] = {{"name", NULL}, {NULL, NULL}};
 static const struct json_pick name_pick[] = {{"metadata", name_only}, {NULL, NULL}};
 
+/* The part that holds the len bytes at text (owned). */
+static char *piece_name(const struct text_parts *t, const char *app, const char *text, size_t len)
+{
+	char full[65];
+
+	sha256_hex(text, len, full);
+	return xasprintf("%s%s-%.16s", t->prefix, app, full);
+}
+
 char *parts_name(const struct text_parts *t, const char *app, const char *text)
 {
-	char h[17];
-
-	sync_hash_text(text, h);
-	return xasprintf("%s%s-%s", t->prefix, app, h);
+	return piece_name(t, app, text ? text : "", text ? strlen(text) : 0);
 }
 
 /* The length of the next piece of text, at most max bytes: whole lines for a
@@ -58,17 +67,75 @@ static size_t piece_len(const struct text_parts *t, const char *text, size_t len
 }
 
 int parts_split(const struct text_parts *t, const char *text, size_t len, size_t max,
-		struct strlist *pieces)
+		struct text_pieces *pieces)
 {
 	while (len) {
 		size_t n = piece_len(t, text, len, max);
-		char *p = strndup(text, n);
 
-		if (!p || strlist_add_owned(pieces, p) < 0)
+		if (array_reserve(&pieces->items, &pieces->cap, pieces->n + 1,
+				  sizeof(*pieces->items)) < 0)
 			return TE_NOMEM;
+		pieces->items[pieces->n++] = (struct text_piece){text, n};
 		text += n, len -= n;
 	}
 	return 0;
+}
+
+void text_pieces_dispose(struct text_pieces *pieces)
+{
+	free(pieces->items);
+	memset(pieces, 0, sizeof(*pieces));
+}
+
+/* A span as a string: the text itself where the span ends it (a text of one piece),
+ * else a copy into *copy (owned), for as long as a tree that borrows it is printed. */
+static const char *piece_str(const struct text_piece *p, const char *end, char **copy)
+{
+	*copy = NULL;
+	if (p->text + p->len == end && !*end)
+		return p->text;
+	if (!(*copy = malloc(p->len + 1)))
+		return NULL;
+	memcpy(*copy, p->text, p->len);
+	(*copy)[p->len] = '\0';
+	return *copy;
+}
+
+/* Sets data[key] of obj to str, borrowed (not copied): obj must be freed first. */
+static int borrow_into(cJSON *obj, const char *key, const char *str)
+{
+	cJSON *data = cJSON_GetObjectItemCaseSensitive(obj, "data");
+	cJSON *v = str ? cJSON_CreateStringReference(str) : NULL;
+
+	if (!cJSON_IsObject(data) || !v) {
+		cJSON_Delete(v);
+		return TE_NOMEM;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(data, key);
+	cJSON_AddItemToObject(data, key, v);
+	return 0;
+}
+
+/* Applies obj, keeping nothing of the answer; obj and copy (the text obj borrows, may be
+ * NULL) are taken: freed as soon as obj is printed, before it is sent. */
+static int apply_taken(struct kube *k, const struct kube_resource *cm, const char *ns,
+		       cJSON *obj, char *copy, struct err *e)
+{
+	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
+	char *name = xstrdup(json_str(obj, "metadata", "name", NULL));
+	char *body = obj ? cJSON_PrintUnformatted(obj) : NULL;
+	int rc;
+
+	cJSON_Delete(obj);
+	free(copy);
+	if (!name || !body) {
+		free(body);
+		rc = err_set(e, TE_NOMEM, "out of memory");
+	} else {
+		rc = kube_apply_text(k, cm, ns, name, body, &o, e); /* takes body */
+	}
+	free(name);
+	return rc;
 }
 
 int parts_of(const cJSON *head, struct strlist *parts, struct err *e)
@@ -153,11 +220,11 @@ int parts_read(struct kube *k, const struct text_parts *t, const char *app, cons
 	return rc;
 }
 
-/* The part ConfigMap of one piece. */
+/* The part ConfigMap of one piece, borrowing text. */
 static cJSON *part_configmap(const struct text_parts *t, const char *app, const char *ns,
 			     const char *name, const char *text)
 {
-	cJSON *cm = cJSON_CreateObject(), *m, *l, *d;
+	cJSON *cm = cJSON_CreateObject(), *m, *l;
 
 	if (!cm || !cJSON_AddStringToObject(cm, "apiVersion", "v1") ||
 	    !cJSON_AddStringToObject(cm, "kind", "ConfigMap") ||
@@ -165,33 +232,37 @@ static cJSON *part_configmap(const struct text_parts *t, const char *app, const 
 	    !cJSON_AddStringToObject(m, "name", name) || !cJSON_AddStringToObject(m, "namespace", ns) ||
 	    !(l = cJSON_AddObjectToObject(m, "labels")) ||
 	    !cJSON_AddStringToObject(l, SYNC_LABEL_MANAGED_BY, "tether") ||
-	    !cJSON_AddStringToObject(l, t->label, app) ||
-	    !(d = cJSON_AddObjectToObject(cm, "data")) || !cJSON_AddStringToObject(d, t->key, text)) {
+	    !cJSON_AddStringToObject(l, t->label, app) || !cJSON_AddObjectToObject(cm, "data") ||
+	    borrow_into(cm, t->key, text) < 0) {
 		cJSON_Delete(cm);
 		return NULL;
 	}
 	return cm;
 }
 
-/* Creates part names[i] holding pieces[i + 1], except those in existing. */
-static int write_parts(struct kube *k, const struct kube_resource *cm, const struct text_parts *t,
-		       const char *app, const char *ns, const struct strlist *pieces,
-		       const struct strlist *names, const struct strlist *existing, struct err *e)
+/* Creates part names[i] holding pieces[i + 1], except those the previous head named. */
+static int write_parts(struct kube *k, const struct kube_resource *cm, const struct parts_save *s,
+		       const struct text_pieces *pieces, const struct strlist *names,
+		       struct err *e)
 {
-	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
+	const struct text_parts *t = s->parts;
 	int rc = 0;
 
 	for (size_t i = 0; i < names->n && rc == 0; i++) {
-		cJSON *obj, *out = NULL;
+		char *copy;
+		const char *text;
+		cJSON *obj;
 
-		if (strlist_contains(existing, names->items[i]))
+		if (strlist_contains(s->before, names->items[i]))
 			continue; /* named by its content: already right */
-		if (!(obj = part_configmap(t, app, ns, names->items[i], pieces->items[i + 1])))
+		text = piece_str(&pieces->items[i + 1], s->text + s->len, &copy);
+		obj = text ? part_configmap(t, s->app, s->ns, names->items[i], text) : NULL;
+		if (!obj) {
+			free(copy);
 			return err_set(e, TE_NOMEM, "out of memory");
-		if ((rc = kube_apply(k, cm, ns, obj, &o, &out, e)) < 0)
-			err_prefix(e, "write %s part %s/%s", t->what, ns, names->items[i]);
-		cJSON_Delete(obj);
-		cJSON_Delete(out);
+		}
+		if ((rc = apply_taken(k, cm, s->ns, obj, copy, e)) < 0)
+			err_prefix(e, "write %s part %s/%s", t->what, s->ns, names->items[i]);
 	}
 	return rc;
 }
@@ -230,37 +301,56 @@ int parts_drop(struct kube *k, const struct kube_resource *cm, const struct text
 	return rc;
 }
 
+/* The head, holding the first piece (borrowed) and listing names. */
+static int make_head(const struct parts_save *s, const struct text_pieces *pieces,
+		     const struct strlist *names, cJSON **head, char **copy, struct err *e)
+{
+	const char *first = "";
+	int rc;
+
+	*copy = NULL;
+	if ((rc = s->head(s->ctx, "", names, head, e)) < 0 || !pieces->n)
+		return rc;
+	if (!(first = piece_str(&pieces->items[0], s->text + s->len, copy)) ||
+	    borrow_into(*head, s->parts->key, first) < 0)
+		return err_set(e, TE_NOMEM, "%s: out of memory", s->parts->what);
+	return 0;
+}
+
 int parts_save(struct kube *k, const struct kube_resource *cm, const struct parts_save *s,
 	       struct strlist *names, struct err *e)
 {
-	struct kube_apply_opts o = {SYNC_FIELD_MANAGER, true, false};
 	const struct text_parts *t = s->parts;
-	struct strlist pieces;
-	cJSON *head = NULL, *out = NULL;
+	struct text_pieces pieces = {0};
+	cJSON *head = NULL;
+	char *copy = NULL;
 	int rc;
 
-	strlist_init(&pieces);
 	if ((rc = parts_split(t, s->text, s->len, s->max, &pieces)) < 0) {
 		err_set(e, rc, "%s: out of memory", t->what);
 		goto out;
 	}
 	for (size_t i = 1; i < pieces.n; i++)
-		if ((rc = strlist_add_owned(names, parts_name(t, s->app, pieces.items[i]))) < 0) {
+		if ((rc = strlist_add_owned(names, piece_name(t, s->app, pieces.items[i].text,
+							      pieces.items[i].len))) < 0) {
 			err_set(e, rc, "%s: out of memory", t->what);
 			goto out;
 		}
-	if ((rc = write_parts(k, cm, t, s->app, s->ns, &pieces, names, s->before, e)) < 0 ||
-	    (rc = s->head(s->ctx, pieces.n ? pieces.items[0] : "", names, &head, e)) < 0)
+	if ((rc = write_parts(k, cm, s, &pieces, names, e)) < 0 ||
+	    (rc = make_head(s, &pieces, names, &head, &copy, e)) < 0)
 		goto out;
-	if ((rc = kube_apply(k, cm, s->ns, head, &o, &out, e)) < 0) {
+	rc = apply_taken(k, cm, s->ns, head, copy, e);
+	head = NULL;
+	copy = NULL;
+	if (rc < 0) {
 		err_prefix(e, "write %s %s/%s%s", t->what, s->ns, t->prefix, s->app);
 		goto out;
 	}
 	if (names->n || s->before->n || s->always_drop)
 		rc = parts_drop(k, cm, t, s->app, s->ns, names, names->n || s->before->n, e);
 out:
-	strlist_dispose(&pieces);
-	cJSON_Delete(out);
+	text_pieces_dispose(&pieces);
 	cJSON_Delete(head);
+	free(copy);
 	return rc;
 }

@@ -440,16 +440,22 @@ static void test_statefulset_partition(void **state)
 	assert_int_equal(status_of("StatefulSet", text, msg), ROLLOUT_DONE);
 }
 
+/* Piece i of pieces as a string (owned). */
+static char *piece_at(const struct text_pieces *pieces, size_t i)
+{
+	return strndup(pieces->items[i].text, pieces->items[i].len);
+}
+
 /* An inventory cut into pieces: whole lines, none over the cap, nothing lost; each part
  * named by its content; the head lists the parts. */
 static void test_inventory_split_parts(void **state)
 {
-	struct strlist pieces, names;
+	struct text_pieces pieces = {0};
+	struct strlist names;
 	struct buf text, joined;
 	char line[64];
-	char *a, *b;
+	char *a, *b, *p;
 
-	strlist_init(&pieces);
 	strlist_init(&names);
 	buf_init(&text, 0);
 	buf_init(&joined, 0);
@@ -460,33 +466,39 @@ static void test_inventory_split_parts(void **state)
 	assert_int_equal(parts_split(&inventory_text, text.data, text.len, 4096, &pieces), 0);
 	assert_true(pieces.n > text.len / 4096);
 	for (size_t i = 0; i < pieces.n; i++) {
-		size_t n = strlen(pieces.items[i]);
+		size_t n = pieces.items[i].len;
 		assert_true(n <= 4096);
-		assert_int_equal(pieces.items[i][n - 1], '\n');
-		assert_int_equal(buf_puts(&joined, pieces.items[i]), 0);
+		assert_ptr_equal(pieces.items[i].text, text.data + joined.len); /* a span, no copy */
+		assert_int_equal(pieces.items[i].text[n - 1], '\n');
+		assert_int_equal(buf_append(&joined, pieces.items[i].text, n), 0);
 	}
 	assert_int_equal(joined.len, text.len);
 	assert_memory_equal(joined.data, text.data, text.len);
-	a = parts_name(&inventory_text, "web", pieces.items[1]);
-	b = parts_name(&inventory_text, "web", pieces.items[2]);
+	p = piece_at(&pieces, 1);
+	a = parts_name(&inventory_text, "web", p);
+	free(p);
+	p = piece_at(&pieces, 2);
+	b = parts_name(&inventory_text, "web", p);
+	free(p);
 	assert_int_equal(strncmp(a, "tether-inventory-web-", 21), 0);
 	assert_int_equal(strlen(a), 21 + 16);
 	assert_string_not_equal(a, b);
 	free(b);
-	b = parts_name(&inventory_text, "web", pieces.items[1]);
+	p = piece_at(&pieces, 1);
+	b = parts_name(&inventory_text, "web", p);
+	free(p);
 	assert_string_equal(a, b); /* the name is the content */
 	free(a);
 	free(b);
 	/* A text that fits is one piece; an empty one none. */
-	strlist_dispose(&pieces);
-	strlist_init(&pieces);
+	text_pieces_dispose(&pieces);
 	assert_int_equal(parts_split(&inventory_text, text.data, 100, 4096, &pieces), 0);
 	assert_int_equal(pieces.n, 1);
-	strlist_dispose(&pieces);
-	strlist_init(&pieces);
+	assert_int_equal(pieces.items[0].len, 100);
+	text_pieces_dispose(&pieces);
 	assert_int_equal(parts_split(&inventory_text, "", 0, 4096, &pieces), 0);
 	assert_int_equal(pieces.n, 0);
-	strlist_dispose(&pieces);
+	text_pieces_dispose(&pieces);
 	strlist_dispose(&names);
 	buf_dispose(&text);
 	buf_dispose(&joined);
@@ -498,11 +510,10 @@ static void test_parts_split_characters(void **state)
 {
 	const struct text_parts t = {"history", "tether-history-", "tether.dev/history-part",
 				     "history.json", false};
-	struct strlist pieces;
+	struct text_pieces pieces = {0};
 	struct buf text, joined;
 
 	(void)state;
-	strlist_init(&pieces);
 	buf_init(&text, 0);
 	buf_init(&joined, 0);
 	for (int i = 0; i < 3000; i++) /* "\u00e9" is two bytes, the euro sign three */
@@ -510,16 +521,16 @@ static void test_parts_split_characters(void **state)
 	assert_int_equal(parts_split(&t, text.data, text.len, 1001, &pieces), 0);
 	assert_true(pieces.n >= text.len / 1001);
 	for (size_t i = 0; i < pieces.n; i++) {
-		const unsigned char *p = (const unsigned char *)pieces.items[i];
-		size_t n = strlen(pieces.items[i]);
+		const unsigned char *p = (const unsigned char *)pieces.items[i].text;
+		size_t n = pieces.items[i].len;
 
 		assert_true(n <= 1001 && (i + 1 == pieces.n || n >= 998));
 		assert_true((p[0] & 0xc0) != 0x80); /* starts on a character */
-		assert_int_equal(buf_puts(&joined, pieces.items[i]), 0);
+		assert_int_equal(buf_append(&joined, pieces.items[i].text, n), 0);
 	}
 	assert_int_equal(joined.len, text.len);
 	assert_memory_equal(joined.data, text.data, text.len);
-	strlist_dispose(&pieces);
+	text_pieces_dispose(&pieces);
 	buf_dispose(&text);
 	buf_dispose(&joined);
 }
