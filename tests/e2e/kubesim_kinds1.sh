@@ -115,6 +115,43 @@ wait_eq "above maxReplicas the hpa scales the target down" 10 "2 2" \
 check_eq "and says so" "$(kc get hpa web -n $n -o jsonpath='{.status.desiredReplicas} {.status.conditions[?(@.type=="ScalingLimited")].reason}')" \
   "2 TooManyReplicas"
 check "with the time it scaled" test -n "$(kc get hpa web -n $n -o jsonpath='{.status.lastScaleTime}')"
+# autoscaling/v1: the same objects as v2 (the storage version), converted both ways
+cat >"$T/hpa-v1.yaml" <<YAML
+apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata: {name: v1, namespace: $n}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: absent}
+  minReplicas: 1
+  maxReplicas: 3
+  targetCPUUtilizationPercentage: 60
+YAML
+check "server-side apply of an autoscaling/v1 hpa" kc apply --server-side -f "$T/hpa-v1.yaml"
+check_exit "its server-side diff is empty" 0 kc diff --server-side -f "$T/hpa-v1.yaml"
+hv1() { kc get horizontalpodautoscalers.v1.autoscaling v1 -n $n -o jsonpath="$1"; }
+hv2() { kc get horizontalpodautoscalers.v2.autoscaling v1 -n $n -o jsonpath="$1"; }
+check_eq "read at v2: a Resource cpu Utilization metric" \
+  "$(hv2 '{.apiVersion} {.spec.metrics[*].type} {.spec.metrics[0].resource.name} {.spec.metrics[0].resource.target.type} {.spec.metrics[0].resource.target.averageUtilization}')" \
+  "autoscaling/v2 Resource cpu Utilization 60"
+kc patch horizontalpodautoscalers.v2.autoscaling v1 -n $n --type=merge \
+  -p '{"spec":{"metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":60}}},{"type":"Pods","pods":{"metric":{"name":"rps"},"target":{"type":"AverageValue","averageValue":"10"}}}]}}' >/dev/null
+check_eq "read at v1: the cpu target, the other metric in the annotation" \
+  "$(hv1 '{.apiVersion} {.spec.targetCPUUtilizationPercentage} {.metadata.annotations.autoscaling\.alpha\.kubernetes\.io/metrics}')" \
+  'autoscaling/v1 60 [{"type":"Pods","pods":{"metricName":"rps","targetAverageValue":"10"}}]'
+kc get horizontalpodautoscalers.v1.autoscaling v1 -n $n -o json | jq '.spec.maxReplicas = 4' >"$T/hpa-v1.json"
+check "an update at v1" kc replace -f "$T/hpa-v1.json"
+check_eq "keeps the other metric at v2 (after the cpu one, as the conversion orders them)" \
+  "$(hv2 '{.spec.maxReplicas} {.spec.metrics[*].type} {.spec.metrics[0].pods.metric.name} {.spec.metrics[0].pods.target.averageValue} {.spec.metrics[1].resource.target.averageUtilization}')" \
+  "4 Pods Resource rps 10 60"
+check_eq "without the annotation at v2" "$(hv2 '{.metadata.annotations}')" ""
+sed 's/^spec:/spec:\n  behavior: {scaleUp: {stabilizationWindowSeconds: 5}}/; s/name: v1,/name: v1b,/' \
+  "$T/hpa-v1.yaml" >"$T/hpa-v1b.yaml"
+out=$(kc create -f "$T/hpa-v1b.yaml" 2>&1)
+check_contains "a v1 body decodes as v1: behavior is not a v1 field" "$out" \
+  'HorizontalPodAutoscaler in version "v1" cannot be handled as a HorizontalPodAutoscaler: strict decoding error: unknown field "spec.behavior"'
+check_fail "and nothing is stored" kc get hpa v1b -n $n
+out=$(kc get horizontalpodautoscalers.v1.autoscaling v1 -n $n -o yaml 2>&1)
+check_contains "kubectl get -o yaml at v1" "$out" "  targetCPUUtilizationPercentage: 60"
 out=$(printf 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: bad}\nspec:\n  scaleTargetRef: {kind: Deployment}\n  minReplicas: 3\n  maxReplicas: 2\n' | kc apply --server-side --dry-run=server -f - 2>&1)
 check_contains "hpa validation: max below min" "$out" 'spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`'
 check_contains "hpa validation: target name required" "$out" 'spec.scaleTargetRef.name: Required value'

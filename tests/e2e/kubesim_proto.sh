@@ -39,22 +39,24 @@ for o in json.load(sys.stdin)["items"]:
 
 # same DESC RESOURCE NAME CREATE-ARGS...: protobuf create in pb, JSON create in js, compare.
 # A cluster-scoped object (NAME ending in -pb) is created as NAME-js the second time.
+# SAME_VERB names another kubectl command than create (autoscale); the JSON create then
+# records the same field manager.
 same() {
-  local desc=$1 res=$2 name=$3 a js_name; shift 3
+  local desc=$1 res=$2 name=$3 a js_name verb=${SAME_VERB:-create}; shift 3
   local js_args=()
   js_name=${name%-pb}; [ "$js_name" != "$name" ] && js_name=$js_name-pb-js || js_name=$name
   for a in "$@"; do [ "$a" = "$name" ] && js_args+=("$js_name") || js_args+=("$a"); done
   # Flags before the subcommand: a command after "--" takes everything after it.
-  if ! kc -n pb -v=8 create "$@" >"$T/pb.log" 2>&1; then
-    not_ok "kubectl create $desc (protobuf)"; sed 's/^/#   /' "$T/pb.log" | grep -v '^#   I' ; return
+  if ! kc -n pb -v=8 "$verb" "$@" >"$T/pb.log" 2>&1; then
+    not_ok "kubectl $verb $desc (protobuf)"; sed 's/^/#   /' "$T/pb.log" | grep -v '^#   I' ; return
   fi
   if grep -q 'Content-Type: application/vnd.kubernetes.protobuf' "$T/pb.log"; then
-    ok "kubectl create $desc sends protobuf and succeeds"
+    ok "kubectl $verb $desc sends protobuf and succeeds"
   else
-    not_ok "kubectl create $desc sends protobuf"
+    not_ok "kubectl $verb $desc sends protobuf"
   fi
-  kc -n js --dry-run=client -o json create "${js_args[@]}" >"$T/js.json" &&
-    kc create -f "$T/js.json" -n js >/dev/null ||
+  kc -n js --dry-run=client -o json "$verb" "${js_args[@]}" >"$T/js.json" &&
+    kc create -f "$T/js.json" -n js --field-manager="kubectl-$verb" >/dev/null ||
     { not_ok "kubectl create -f of the same $desc (JSON)"; return; }
   rm -f "$T/pb.json" "$T/js.json"
   if [ "$js_name" != "$name" ]; then
@@ -97,6 +99,14 @@ same "clusterrolebinding" clusterrolebinding bind-pb clusterrolebinding bind-pb 
 same "priorityclass" priorityclass high-pb priorityclass high-pb --value=1000 \
   --description=important --preemption-policy=Never
 same "quota" resourcequota q1 quota q1 --hard=cpu=1,memory=1Gi,pods=10 --scopes=NotTerminating
+# autoscale posts an autoscaling/v1 HorizontalPodAutoscaler, stored at v2
+SAME_VERB=autoscale same "deployment web" hpa web deployment web --min=2 --max=5 --cpu-percent=80
+check_eq "...as a cpu Utilization metric at v2" \
+  "$(kc get hpa web -n pb -o jsonpath='{.apiVersion} {.spec.metrics[0].resource.name} {.spec.metrics[0].resource.target.averageUtilization}')" \
+  "autoscaling/v2 cpu 80"
+check_eq "...and as targetCPUUtilizationPercentage at v1" \
+  "$(kc get horizontalpodautoscalers.v1.autoscaling web -n pb -o jsonpath='{.apiVersion} {.spec.targetCPUUtilizationPercentage}')" \
+  "autoscaling/v1 80"
 
 # A ConfigMap whose metadata (field 1, a message) comes as a varint: gogo's error, as the
 # server's 400.

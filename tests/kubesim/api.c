@@ -355,6 +355,18 @@ static int check_type_meta(const struct restype *rt, const cJSON *obj, struct ks
 	return 0;
 }
 
+/* The body's type is the URL's and it decodes as that version's Go type; a built-in
+ * view's body is then converted to the stored version, which the rest of the write
+ * (validation, defaults, store) works on. */
+static int body_decode(struct req *r, const struct route *ro, cJSON *obj, struct kstatus *e)
+{
+	if (check_type_meta(ro->view, obj, e) < 0 ||
+	    api_field_validation(r, ro->view, obj, false, e) < 0)
+		return -1;
+	api_home_obj(ro->view, obj);
+	return 0;
+}
+
 static enum MHD_Result reply_written(struct req *r, const struct route *ro, int code, cJSON *out)
 {
 	api_view_obj(ro->view, out);
@@ -384,8 +396,7 @@ static enum MHD_Result do_create(struct req *r, struct route *ro)
 	if (api_options_check(r, API_OPTS_CREATE, NULL, &e) < 0)
 		return reply_kstatus(r, &e);
 	obj = api_parse_body(r, &e);
-	if (!obj || check_type_meta(ro->view, obj, &e) < 0 ||
-	    api_field_validation(r, ro->rt, obj, false, &e) < 0 ||
+	if (!obj || body_decode(r, ro, obj, &e) < 0 ||
 	    api_crd_admit(r, ro, obj, NULL, false, &e) < 0) {
 		cJSON_Delete(obj);
 		return reply_kstatus(r, &e);
@@ -473,8 +484,7 @@ static enum MHD_Result do_update(struct req *r, struct route *ro)
 		cJSON_Delete(obj);
 		return ret;
 	}
-	if (check_type_meta(ro->view, obj, &e) < 0 ||
-	    api_field_validation(r, ro->rt, obj, false, &e) < 0 ||
+	if (body_decode(r, ro, obj, &e) < 0 ||
 	    api_crd_admit_update(r, ro, obj, &e) < 0)
 		goto fail;
 	obj_set_str(obj_child(obj, "metadata"), "name", ro->name);

@@ -23,7 +23,7 @@ static bool needs_rewrite(const struct restype *view, const cJSON *obj)
 {
 	const char *av;
 
-	if (!view || !view->custom)
+	if (!view || (!view->custom && !view->to_view))
 		return false;
 	av = obj_str(obj, "apiVersion", NULL);
 	return !av || strcmp(av, view->api_version) != 0;
@@ -31,8 +31,33 @@ static bool needs_rewrite(const struct restype *view, const cJSON *obj)
 
 void api_view_obj(const struct restype *view, cJSON *obj)
 {
-	if (cJSON_IsObject(obj) && needs_rewrite(view, obj))
+	if (!cJSON_IsObject(obj) || !needs_rewrite(view, obj))
+		return;
+	if (view->to_view)
+		view->to_view(obj);
+	else
 		obj_set_str(obj, "apiVersion", view->api_version);
+}
+
+void api_home_obj(const struct restype *view, cJSON *obj)
+{
+	const char *av = obj_str(obj, "apiVersion", NULL);
+
+	if (view && view->to_home && cJSON_IsObject(obj) &&
+	    (!av || strcmp(av, view->api_version) == 0))
+		view->to_home(obj);
+}
+
+cJSON *api_view_copy(const struct restype *view, const cJSON *live)
+{
+	cJSON *copy;
+
+	if (!live || !view || !view->to_view)
+		return NULL;
+	if (!(copy = cJSON_Duplicate(live, true)))
+		abort();
+	api_view_obj(view, copy);
+	return copy;
 }
 
 const char *api_view_json(const struct restype *view, struct sobj *so, size_t *len, char **owned)

@@ -22,6 +22,11 @@ int api_route(struct req *r, struct route *ro);
 /* api_crd.c: a custom object as a view (a served version of its CRD) shows it. */
 struct sobj;
 void api_view_obj(const struct restype *view, cJSON *obj);
+/* A body at a built-in view's version converted (in place) to the storing version
+ * (restype.to_home); nothing for other types. */
+void api_home_obj(const struct restype *view, cJSON *obj);
+/* live at a built-in view's version (new), or NULL when view needs no conversion. */
+cJSON *api_view_copy(const struct restype *view, const cJSON *live);
 /* so's JSON at view: sobj_json's, or a new string left in *owned (free it). Lock held. */
 const char *api_view_json(const struct restype *view, struct sobj *so, size_t *len,
 			  char **owned);

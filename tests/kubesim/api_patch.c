@@ -132,11 +132,17 @@ static void apply_merge(struct req *r, struct route *ro, const cJSON *live, cJSO
 	struct merge_kind k;
 	char now[32];
 
+	cJSON *at_view = api_view_copy(ro->view, live);
+
 	memset(t, 0, sizeof(*t));
 	kind_of(ro->view, &k);
 	store_time_now(now);
-	t->rc = merge_apply(&t->merged, &t->c, &k, live, config, w->manager,
+	/* merged at the request's version, stored at the storing one */
+	t->rc = merge_apply(&t->merged, &t->c, &k, at_view ? at_view : live, config, w->manager,
 			    api_arg_true(r, "force"), w->subresource, now, &t->me);
+	if (t->rc >= 0)
+		api_home_obj(ro->view, t->merged);
+	cJSON_Delete(at_view);
 }
 
 static void apply_try_dispose(struct apply_try *t)
@@ -183,7 +189,7 @@ static enum MHD_Result do_apply(struct req *r, struct route *ro, cJSON *config,
 		struct sobj *so;
 
 		store_lock(r->st);
-		if (attempt == 0 && (api_apply_schema_check(ro->rt, config, &e) < 0 ||
+		if (attempt == 0 && (api_apply_schema_check(ro->view, config, &e) < 0 ||
 				     api_crd_apply_check(ro, config, &e) < 0)) {
 			end = end_status(&e);
 			store_unlock(r->st);
@@ -223,7 +229,7 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 	struct kstatus e = {0};
 	struct entry *en = store_find(r->st, ro->rt, ro->ns, ro->name);
 	const cJSON *live = en ? en->so->obj : NULL;
-	cJSON *res = NULL, *out = NULL;
+	cJSON *res = NULL, *out = NULL, *at_view;
 	int rc;
 
 	if (!live) {
@@ -239,10 +245,18 @@ static enum MHD_Result patch_locked(struct req *r, struct route *ro, enum ptype 
 			return api_reply_merge(r, &me);
 		return api_scale_update(r, ro, ns);
 	}
-	if (patch_compute(t, ro->rt, live, patch, &res, &me) < 0)
+	at_view = api_view_copy(ro->view, live);
+	rc = patch_compute(t, ro->rt, at_view ? at_view : live, patch, &res, &me);
+	cJSON_Delete(at_view);
+	if (rc < 0)
 		return api_reply_merge(r, &me);
-	if (api_field_validation(r, ro->rt, res, true, &e) < 0 ||
-	    api_crd_admit(r, ro, res, live, true, &e) < 0) {
+	/* decoded at the request's version, then stored at the storing one */
+	if (api_field_validation(r, ro->view, res, true, &e) < 0) {
+		cJSON_Delete(res);
+		return reply_ks(r, &e);
+	}
+	api_home_obj(ro->view, res);
+	if (api_crd_admit(r, ro, res, live, true, &e) < 0) {
 		cJSON_Delete(res);
 		return reply_ks(r, &e);
 	}

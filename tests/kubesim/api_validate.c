@@ -34,6 +34,7 @@ static const struct vtype types[] = {
 	{"ServiceSpec", " ports selector:map[string]string clusterIP:string clusterIPs:[]string type:string externalIPs:[]string sessionAffinity:string loadBalancerIP:string loadBalancerSourceRanges:[]string externalName:string externalTrafficPolicy:string healthCheckNodePort:int32 publishNotReadyAddresses:bool sessionAffinityConfig ipFamilies:[]string ipFamilyPolicy:string allocateLoadBalancerNodePorts:bool loadBalancerClass:string internalTrafficPolicy:string trafficDistribution:string "},
 	{"ServicePort", " name:string protocol:string appProtocol:string port:int32 targetPort nodePort:int32 "},
 	{"NamespaceSpec", " finalizers:[]string "},
+	{"HorizontalPodAutoscalerSpec", " scaleTargetRef minReplicas:int32 maxReplicas:int32 targetCPUUtilizationPercentage:int32 "},
 	{"PodTemplateSpec", " metadata spec "},
 	{"JobTemplateSpec", " metadata spec "},
 	{"PodSpec", " volumes initContainers containers ephemeralContainers restartPolicy:string terminationGracePeriodSeconds:int64 activeDeadlineSeconds:int64 dnsPolicy:string nodeSelector:map[string]string serviceAccountName:string serviceAccount:string automountServiceAccountToken:bool nodeName:string hostNetwork:bool hostPID:bool hostIPC:bool shareProcessNamespace:bool securityContext imagePullSecrets hostname:string subdomain:string affinity schedulerName:string tolerations hostAliases priorityClassName:string priority:int32 dnsConfig readinessGates runtimeClassName:string enableServiceLinks:bool preemptionPolicy:string overhead:v1.ResourceList topologySpreadConstraints setHostnameAsFQDN:bool os hostUsers:bool schedulingGates resourceClaims resources "},
@@ -117,6 +118,12 @@ static bool root_of(const struct restype *rt, const char **fields, const char **
 
 	if (rt->custom)
 		return false;
+	if (rt->to_home) {
+		/* a built-in view: autoscaling/v1 HorizontalPodAutoscaler, decoded at v1 */
+		*fields = " spec status ";
+		*spec = "HorizontalPodAutoscalerSpec";
+		return true;
+	}
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
 		if (strcmp(roots[i].res, rt->resource) == 0) {
 			*fields = roots[i].fields;

@@ -210,17 +210,38 @@ bool crd_schema_has_defaults(const struct crd_schema *cs)
 
 /* ---- paths ------------------------------------------------------------------------------- */
 
+/* path_add: appends n bytes of text, cut where the buffer ends (as snprintf would). */
+static void path_add(struct path *p, const char *text, size_t n)
+{
+	size_t room = sizeof(p->s) - 1 - p->len;
+
+	if (n > room)
+		n = room;
+	memcpy(p->s + p->len, text, n);
+	p->len += n;
+	p->s[p->len] = '\0';
+}
+
+/* Called for every node of every object validated or pruned: no snprintf here. */
 size_t crd_path_push(struct path *p, const char *key, long index)
 {
 	size_t was = p->len;
-	int n;
 
-	if (index >= 0)
-		n = snprintf(p->s + p->len, sizeof(p->s) - p->len, "[%ld]", index);
-	else
-		n = snprintf(p->s + p->len, sizeof(p->s) - p->len, "%s%s", p->len ? "." : "", key);
-	if (n > 0)
-		p->len = p->len + (size_t)n < sizeof(p->s) ? p->len + (size_t)n : sizeof(p->s) - 1;
+	if (index >= 0) {
+		char num[24];
+		size_t i = sizeof(num);
+		num[--i] = ']';
+		do {
+			num[--i] = (char)('0' + index % 10);
+			index /= 10;
+		} while (index > 0);
+		num[--i] = '[';
+		path_add(p, num + i, sizeof(num) - i);
+	} else {
+		if (p->len)
+			path_add(p, ".", 1);
+		path_add(p, key, strlen(key));
+	}
 	return was;
 }
 

@@ -83,7 +83,17 @@ struct restype {
 	const struct restype *stored;
 	bool hidden;
 	const struct crd_schema *schema; /* the version's compiled schema (crd_schema.h) */
+	/* A built-in kind served at a second version shares its objects the same way, with
+	 * a field conversion (convert.c): to_view turns a stored object (in place) into
+	 * the view's version, to_home the reverse. NULL for CRD views, which only rewrite
+	 * apiVersion. */
+	void (*to_view)(cJSON *obj);
+	void (*to_home)(cJSON *obj);
 };
+
+/* convert.c: autoscaling/v2 <-> autoscaling/v1 HorizontalPodAutoscaler, in place. */
+void convert_hpa_to_v1(cJSON *obj);
+void convert_hpa_to_v2(cJSON *obj);
 
 /* The type that holds rt's objects (rt itself unless rt is a CRD version view). */
 static inline const struct restype *restype_home(const struct restype *rt)

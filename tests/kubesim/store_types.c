@@ -10,7 +10,7 @@
 #include "store_int.h"
 
 #define T(g, v, res, sing, kind, sn, cat, ns, status, scale, gen)                                 \
-	{ g, v, res, sing, kind, kind "List", sn, cat, NULL, ns, status, scale, gen, false, true, NULL, false, NULL }
+	{ g, v, res, sing, kind, kind "List", sn, cat, NULL, ns, status, scale, gen, false, true, NULL, false, NULL, NULL, NULL }
 
 static const struct restype builtin[] = {
 	T("", "v1", "namespaces", "namespace", "Namespace", "ns", "", false, true, false, GEN_NONE),
@@ -152,12 +152,33 @@ void store_types_refresh(struct store *st)
 			st->visible[st->nvisible++] = st->served[i];
 }
 
+/* Built-in kinds served at a second version: a view of the storing type, as a CRD's
+ * versions are (store_crd.c), with a field conversion. The storage version stays the
+ * preferred one in discovery (version_cmp ranks v2 above v1). */
+static void builtin_views(struct store *st)
+{
+	const struct restype *home = NULL;
+	struct restype v;
+
+	for (size_t i = 0; i < st->ntypes && !home; i++)
+		if (strcmp(st->types[i]->pub.group, "autoscaling") == 0 &&
+		    strcmp(st->types[i]->pub.resource, "horizontalpodautoscalers") == 0)
+			home = &st->types[i]->pub;
+	v = *home;
+	v.version = "v1";
+	v.stored = home;
+	v.to_view = convert_hpa_to_v1;
+	v.to_home = convert_hpa_to_v2;
+	store_type_add(st, &v, false);
+}
+
 int store_types_init(struct store *st)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
 		store_type_add(st, &builtin[i], false);
+	builtin_views(st);
 	store_types_refresh(st);
 	return 0;
 }
