@@ -201,7 +201,8 @@ void crd_schema_check_crd(const cJSON *spec, struct field_errs *v)
 			c.p.len = strlen(c.p.s);
 			check_node(s, &c, ROOT);
 		}
-		qsort(c.errs, c.n, sizeof(*c.errs), serr_cmp);
+		if (c.n > 1) /* qsort's base may not be NULL, even for no errors */
+			qsort(c.errs, c.n, sizeof(*c.errs), serr_cmp);
 		for (size_t k = 0; k < c.n; k++) {
 			c.errs[k].text[c.errs[k].flen] = '\0';
 			field_err(v, c.errs[k].text, c.errs[k].reason, "%s",
