@@ -87,17 +87,8 @@ check "the group is gone from discovery" bash -c '! kubectl get --raw /apis | gr
 # Two CRDs of one group at v1 and v1alpha1: the group serves both, v1 preferred.
 for spec in "foos Foo v1" "bars Bar v1alpha1"; do
   set -- $spec
-  kubectl apply -f - >/dev/null <<EOF
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: $1.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: $1, singular: ${1%s}, kind: $2}
-  versions:
-  - {name: $3, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
-EOF
+  printf '        type: object\n        x-kubernetes-preserve-unknown-fields: true\n' |
+    crd_with_schema "$1" "$2" "$3" | kubectl apply -f - >/dev/null
 done
 wait_eq "kubectl api-versions lists both versions of the group" 10 \
   "$(printf 'example.com/v1\nexample.com/v1alpha1')" bash -c 'kubectl api-versions | grep "^example.com/"'

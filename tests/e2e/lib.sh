@@ -193,8 +193,8 @@ git_commit() {
 # finish: exit status for the test script.
 finish() { exit $_failed; }
 
-# crd_with_schema PLURAL KIND: a namespaced CRD of example.com served and stored at v1
-# whose openAPIV3Schema is stdin (YAML indented by 8 spaces).
+# crd_with_schema PLURAL KIND [VERSION]: a namespaced CRD of example.com served and
+# stored at VERSION (v1) whose openAPIV3Schema is stdin (YAML indented by 8 spaces).
 crd_with_schema() {
   cat <<YAML
 apiVersion: apiextensions.k8s.io/v1
@@ -205,7 +205,7 @@ spec:
   scope: Namespaced
   names: {plural: $1, singular: ${1%s}, kind: $2}
   versions:
-  - name: v1
+  - name: ${3:-v1}
     served: true
     storage: true
     schema:
